@@ -1,0 +1,3 @@
+/** protocol/: pure codecs (no I/O). */
+export * from './iso8583';
+export * from './tlv';

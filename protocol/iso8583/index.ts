@@ -1,0 +1,8 @@
+/** protocol/iso8583: generic ISO 8583 engine, the CUP POS dialect as data, framing, MAC, helpers. */
+export * from './types';
+export * from './errors';
+export * from './cup-dialect';
+export * from './message';
+export { packMessage, unpackMessage, fieldSpec, dialectFields } from './codec';
+export * from './frame';
+export * from './mac';
