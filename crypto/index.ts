@@ -7,3 +7,5 @@ export * from './mac';
 export * from './pinblock';
 export * from './working-keys';
 export * from './pan';
+export * from './emv';
+export * from './dukpt';
