@@ -64,7 +64,7 @@ export function dukptTransactionKey(ipek: Buffer, ksn: Buffer): Buffer {
   const counter = dukptCounter(ksn);
   const register = Buffer.from(ksn.subarray(2, 10));
   register[5] &= 0xe0; register[6] = 0; register[7] = 0;
-  let key = Buffer.from(ipek);
+  let key: Buffer = Buffer.from(ipek);
   for (let bit = 1 << 20; bit > 0; bit >>>= 1) {
     if ((counter & bit) === 0) continue;
     register[5] |= (bit >>> 16) & 0x1f;
