@@ -1,0 +1,463 @@
+/**
+ * TtpChannel: one end of a TTP conversation, on either side (harness or terminal).
+ *
+ * Reliability (stop-and-wait): one frame outstanding per direction; the receiver answers every
+ * frame with ACK or NAK; the sender retransmits on NAK or when no ACK came within ackTimeoutMs,
+ * at most maxRetransmissions times, then declares the link broken. A frame identical to the last
+ * accepted one is a retransmission whose ACK was lost: ACKed again, delivered once.
+ * Correlation: request() assigns an id and resolves with the reply carrying the same id.
+ *
+ * Pure: bytes go out through the injected `write`, time comes from the injected scheduler.
+ */
+import {
+  TtpChannelClosedError, TtpLinkBrokenError, TtpRemoteError, TtpResponseTimeoutError,
+} from './errors';
+import { TTP_ACK_BYTE, TTP_NAK_BYTE, TtpDecodeErrorReason, TtpFrameDecoder, encodeTtpFrame } from './frame';
+import {
+  TTP_DEFAULT_ACK_TIMEOUT_MS, TTP_DEFAULT_FRAME_TIMEOUT_MS, TTP_DEFAULT_RESPONSE_TIMEOUT_MS,
+  TTP_MAX_PAYLOAD, TTP_MAX_RETRANSMISSIONS, TtpCommand, TtpCommandName, TtpErrorBody, TtpEvent,
+  TtpMessage, TtpRequest, TtpResponse, TtpResultByCommand,
+  isTtpEvent, isTtpRequest, isTtpResponse,
+} from './messages';
+
+export interface TtpScheduler {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** Milliseconds, for transcript timestamps only. */
+  now(): number;
+}
+
+export interface TtpChannelOptions {
+  /** Sends bytes to the peer, in order. A rejected promise breaks the channel. */
+  write: (bytes: Buffer) => void | Promise<void>;
+  scheduler: TtpScheduler;
+  ackTimeoutMs?: number;
+  maxRetransmissions?: number;
+  /** A started frame that gets no more bytes for this long is abandoned (NAK, resync). */
+  frameTimeoutMs?: number;
+  /** Default wait for the reply to request(); per call override in request options. */
+  responseTimeoutMs?: number;
+  maxPayload?: number;
+  /** Names the channel in error messages, e.g. the link URL. */
+  name?: string;
+}
+
+/** One line of the transcript: every byte-level happening, in order. Payloads are NOT masked here. */
+export type TtpTraceEntry =
+  | { at: number; dir: 'tx' | 'rx'; kind: 'frame'; message: TtpMessage; attempt?: number; duplicate?: boolean }
+  | { at: number; dir: 'tx' | 'rx'; kind: 'ack' | 'nak' }
+  | { at: number; dir: 'rx'; kind: 'error'; reason: TtpDecodeErrorReason; detail: string }
+  | { at: number; dir: 'tx'; kind: 'timeout'; attempt: number };
+
+export interface TtpChannelStats {
+  framesSent: number;
+  framesReceived: number;
+  retransmissions: number;
+  naksSent: number;
+  naksReceived: number;
+  ackTimeouts: number;
+  duplicatesDropped: number;
+  garbageBytes: number;
+  decodeErrors: number;
+  unexpectedAcks: number;
+}
+
+export interface TtpProtocolError {
+  reason: TtpDecodeErrorReason | 'unexpected-response';
+  detail: string;
+}
+
+interface Listeners {
+  request: (req: TtpRequest) => void;
+  event: (evt: TtpEvent) => void;
+  trace: (entry: TtpTraceEntry) => void;
+  'protocol-error': (err: TtpProtocolError) => void;
+  'link-broken': (err: TtpLinkBrokenError) => void;
+}
+
+interface Outgoing {
+  bytes: Buffer;
+  message: TtpMessage;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+interface PendingRequest {
+  cmd: string;
+  resolve: (r: TtpResponse) => void;
+  reject: (e: Error) => void;
+  timer?: unknown;
+}
+
+const MAX_ID = 0x7fffffff;
+
+export class TtpChannel {
+  readonly stats: TtpChannelStats = {
+    framesSent: 0, framesReceived: 0, retransmissions: 0, naksSent: 0, naksReceived: 0,
+    ackTimeouts: 0, duplicatesDropped: 0, garbageBytes: 0, decodeErrors: 0, unexpectedAcks: 0,
+  };
+
+  private readonly opts: Required<Omit<TtpChannelOptions, 'name'>> & { name: string };
+  private readonly decoder: TtpFrameDecoder;
+  private readonly listeners: { [K in keyof Listeners]: Array<Listeners[K]> } = {
+    request: [], event: [], trace: [], 'protocol-error': [], 'link-broken': [],
+  };
+  private readonly queue: Outgoing[] = [];
+  private inFlight?: Outgoing;
+  private attempt = 0;
+  private ackTimer?: unknown;
+  private frameTimer?: unknown;
+  private readonly pending = new Map<number, PendingRequest>();
+  private nextId = 1;
+  private eventSeq = 0;
+  private lastAccepted?: Buffer;
+  private failure?: Error;
+
+  constructor(options: TtpChannelOptions) {
+    this.opts = {
+      ackTimeoutMs: TTP_DEFAULT_ACK_TIMEOUT_MS,
+      maxRetransmissions: TTP_MAX_RETRANSMISSIONS,
+      frameTimeoutMs: TTP_DEFAULT_FRAME_TIMEOUT_MS,
+      responseTimeoutMs: TTP_DEFAULT_RESPONSE_TIMEOUT_MS,
+      maxPayload: TTP_MAX_PAYLOAD,
+      name: 'ttp',
+      ...stripUndefined(options),
+    } as TtpChannel['opts'];
+    this.decoder = new TtpFrameDecoder({ maxPayload: this.opts.maxPayload });
+  }
+
+  on<K extends keyof Listeners>(event: K, listener: Listeners[K]): this {
+    this.listeners[event].push(listener);
+    return this;
+  }
+
+  off<K extends keyof Listeners>(event: K, listener: Listeners[K]): this {
+    const list = this.listeners[event] as Array<Listeners[K]>;
+    const i = list.indexOf(listener);
+    if (i >= 0) list.splice(i, 1);
+    return this;
+  }
+
+  /** True once the link was declared broken or the channel closed. */
+  get isBroken(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** Requests sent and not yet answered. */
+  get outstandingRequests(): number {
+    return this.pending.size;
+  }
+
+  /** Feed bytes received from the link. */
+  receive(bytes: Uint8Array): void {
+    if (this.failure) return;
+    this.handleDecoded(this.decoder.push(bytes));
+    this.armFrameTimer();
+  }
+
+  /**
+   * Send a command and wait for its reply. Resolves with `result` of an ok reply; rejects with
+   * TtpRemoteError (ok:false), TtpResponseTimeoutError, TtpLinkBrokenError or TtpChannelClosedError.
+   */
+  async request<K extends TtpCommandName>(
+    command: Extract<TtpCommand, { cmd: K }>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<TtpResultByCommand[K]> {
+    const response = await this.requestRaw(command, options);
+    if (!response.ok) {
+      throw new TtpRemoteError(command.cmd, response.id, response.error.code, response.error.message, response.error.detail);
+    }
+    return (response.result ?? {}) as TtpResultByCommand[K];
+  }
+
+  /** Like request() but resolves with the whole reply, ok or not. */
+  requestRaw(command: TtpCommand, options: { timeoutMs?: number } = {}): Promise<TtpResponse> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.allocateId();
+    const message = { ...command, id } as TtpRequest;
+    const timeoutMs = options.timeoutMs ?? this.opts.responseTimeoutMs;
+    return new Promise<TtpResponse>((resolve, reject) => {
+      const entry: PendingRequest = { cmd: command.cmd, resolve, reject };
+      this.pending.set(id, entry);
+      this.send(message).then(
+        () => {
+          // The response timer starts once the terminal has the command (ACK received).
+          if (this.pending.get(id) !== entry) return;
+          entry.timer = this.opts.scheduler.setTimeout(() => {
+            if (this.pending.get(id) !== entry) return;
+            this.pending.delete(id);
+            reject(new TtpResponseTimeoutError(command.cmd, id, timeoutMs));
+          }, timeoutMs);
+        },
+        (err: Error) => {
+          if (this.pending.get(id) === entry) this.pending.delete(id);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Terminal side: answer a request. */
+  respond(response: TtpResponse): Promise<void> {
+    return this.send(response);
+  }
+
+  /** Terminal side: answer a request with ok:true. */
+  reply(request: TtpRequest, result?: unknown): Promise<void> {
+    return this.send(result === undefined ? { id: request.id, ok: true } : { id: request.id, ok: true, result });
+  }
+
+  /** Terminal side: answer a request with ok:false. */
+  replyError(request: TtpRequest, error: TtpErrorBody): Promise<void> {
+    return this.send({ id: request.id, ok: false, error });
+  }
+
+  /** Terminal side: send an unsolicited event; `seq` is assigned when absent. */
+  emitEvent(event: TtpEvent): Promise<void> {
+    const withSeq = event.seq === undefined ? { ...event, seq: this.nextEventSeq() } : event;
+    return this.send(withSeq);
+  }
+
+  /** Restart event numbering (after a simulated power cycle). */
+  resetEventSequence(): void {
+    this.eventSeq = 0;
+  }
+
+  /** Send any message; resolves when the peer acknowledged it. */
+  send(message: TtpMessage): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    let bytes: Buffer;
+    try {
+      bytes = encodeTtpFrame(message, this.opts.maxPayload);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const sent = new Promise<void>((resolve, reject) => {
+      this.queue.push({ bytes, message, resolve, reject });
+      this.pump();
+    });
+    // Replies and events are often sent fire-and-forget; a link failure is reported through
+    // 'link-broken', so an unobserved rejection here must not crash the process.
+    sent.catch(() => undefined);
+    return sent;
+  }
+
+  /** Stop: reject everything pending, clear every timer. Idempotent. */
+  close(): void {
+    if (this.failure) return;
+    this.fail(new TtpChannelClosedError('operations were pending'), false);
+  }
+
+  /**
+   * Declare the link broken from outside (the byte link reported a disconnect). Rejects pending
+   * work with a TtpLinkBrokenError whose cause is `cause`.
+   */
+  linkDown(cause?: Error): void {
+    if (this.failure) return;
+    const err = new TtpLinkBrokenError(
+      `${this.opts.name}: byte link went down${cause ? `: ${cause.message}` : ''}`,
+      { channel: this.opts.name, cause: cause?.message, causeCode: (cause as { code?: string } | undefined)?.code });
+    (err as { cause?: unknown }).cause = cause;
+    this.fail(err, true);
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private allocateId(): number {
+    let id = this.nextId;
+    while (this.pending.has(id)) id = id >= MAX_ID ? 1 : id + 1;
+    this.nextId = id >= MAX_ID ? 1 : id + 1;
+    return id;
+  }
+
+  private nextEventSeq(): number {
+    this.eventSeq = this.eventSeq >= MAX_ID ? 1 : this.eventSeq + 1;
+    return this.eventSeq;
+  }
+
+  private trace(entry: TtpTraceEntry): void {
+    for (const l of this.listeners.trace) l(entry);
+  }
+
+  private writeRaw(bytes: Buffer): void {
+    let result: void | Promise<void>;
+    try {
+      result = this.opts.write(bytes);
+    } catch (e) {
+      this.linkDown(e as Error);
+      return;
+    }
+    if (result && typeof (result as Promise<void>).then === 'function') {
+      (result as Promise<void>).then(undefined, (e: Error) => this.linkDown(e));
+    }
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.failure) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    this.inFlight = next;
+    this.attempt = 0;
+    this.transmit();
+  }
+
+  private transmit(): void {
+    const out = this.inFlight;
+    if (!out) return;
+    this.stats.framesSent++;
+    if (this.attempt > 0) this.stats.retransmissions++;
+    this.trace({ at: this.opts.scheduler.now(), dir: 'tx', kind: 'frame', message: out.message, attempt: this.attempt });
+    this.clearAckTimer();
+    this.ackTimer = this.opts.scheduler.setTimeout(() => {
+      this.ackTimer = undefined;
+      this.stats.ackTimeouts++;
+      this.trace({ at: this.opts.scheduler.now(), dir: 'tx', kind: 'timeout', attempt: this.attempt });
+      this.retransmitOrBreak('no ACK within ' + this.opts.ackTimeoutMs + ' ms');
+    }, this.opts.ackTimeoutMs);
+    this.writeRaw(out.bytes);
+  }
+
+  private retransmitOrBreak(why: string): void {
+    const out = this.inFlight;
+    if (!out || this.failure) return;
+    if (this.attempt >= this.opts.maxRetransmissions) {
+      const what = 'cmd' in out.message ? `command '${out.message.cmd}'` : 'evt' in out.message ? `event '${out.message.evt}'` : 'reply';
+      this.fail(new TtpLinkBrokenError(
+        `${this.opts.name}: ${what} not acknowledged after ${this.attempt + 1} transmissions (last: ${why}); the terminal is not answering TTP: check cable, baud rate and that test mode is on`,
+        { channel: this.opts.name, transmissions: this.attempt + 1, lastFailure: why }), true);
+      return;
+    }
+    this.attempt++;
+    this.transmit();
+  }
+
+  private clearAckTimer(): void {
+    if (this.ackTimer !== undefined) {
+      this.opts.scheduler.clearTimeout(this.ackTimer);
+      this.ackTimer = undefined;
+    }
+  }
+
+  private armFrameTimer(): void {
+    if (this.frameTimer !== undefined) {
+      this.opts.scheduler.clearTimeout(this.frameTimer);
+      this.frameTimer = undefined;
+    }
+    if (!this.decoder.inFrame || this.failure) return;
+    this.frameTimer = this.opts.scheduler.setTimeout(() => {
+      this.frameTimer = undefined;
+      if (this.failure) return;
+      this.handleDecoded(this.decoder.expire());
+      this.armFrameTimer();
+    }, this.opts.frameTimeoutMs);
+  }
+
+  private handleDecoded(events: ReturnType<TtpFrameDecoder['push']>): void {
+    for (const ev of events) {
+      if (this.failure) return;
+      const at = this.opts.scheduler.now();
+      switch (ev.kind) {
+        case 'ack': {
+          this.trace({ at, dir: 'rx', kind: 'ack' });
+          const out = this.inFlight;
+          if (!out) { this.stats.unexpectedAcks++; break; }
+          this.clearAckTimer();
+          this.inFlight = undefined;
+          out.resolve();
+          this.pump();
+          break;
+        }
+        case 'nak': {
+          this.trace({ at, dir: 'rx', kind: 'nak' });
+          this.stats.naksReceived++;
+          if (!this.inFlight) { this.stats.unexpectedAcks++; break; }
+          this.clearAckTimer();
+          this.retransmitOrBreak('NAK');
+          break;
+        }
+        case 'error': {
+          if (ev.reason === 'garbage') {
+            this.stats.garbageBytes += ev.bytes;
+          } else {
+            this.stats.decodeErrors++;
+          }
+          this.trace({ at, dir: 'rx', kind: 'error', reason: ev.reason, detail: ev.detail });
+          if (ev.reason === 'garbage') break;
+          if (ev.intact) {
+            this.writeRaw(TTP_ACK_BYTE);
+            this.trace({ at, dir: 'tx', kind: 'ack' });
+            this.emitProtocolError({ reason: ev.reason, detail: ev.detail });
+          } else {
+            this.stats.naksSent++;
+            this.writeRaw(TTP_NAK_BYTE);
+            this.trace({ at, dir: 'tx', kind: 'nak' });
+          }
+          break;
+        }
+        case 'frame': {
+          this.writeRaw(TTP_ACK_BYTE);
+          const duplicate = this.lastAccepted !== undefined && this.lastAccepted.equals(ev.raw);
+          this.trace({ at, dir: 'rx', kind: 'frame', message: ev.payload, duplicate });
+          this.trace({ at, dir: 'tx', kind: 'ack' });
+          if (duplicate) { this.stats.duplicatesDropped++; break; }
+          this.stats.framesReceived++;
+          this.lastAccepted = ev.raw;
+          this.dispatch(ev.payload);
+          break;
+        }
+      }
+    }
+  }
+
+  private dispatch(message: TtpMessage): void {
+    if (isTtpResponse(message)) {
+      const entry = this.pending.get(message.id);
+      if (!entry) {
+        this.emitProtocolError({ reason: 'unexpected-response', detail: `reply with id ${message.id} matches no outstanding request (late reply after a timeout?)` });
+        return;
+      }
+      this.pending.delete(message.id);
+      if (entry.timer !== undefined) this.opts.scheduler.clearTimeout(entry.timer);
+      entry.resolve(message);
+    } else if (isTtpRequest(message)) {
+      if (this.listeners.request.length === 0) {
+        void this.replyError(message, { code: 'unknown-command', message: `this end (${this.opts.name}) serves no commands` }).catch(() => undefined);
+        return;
+      }
+      for (const l of this.listeners.request) l(message);
+    } else if (isTtpEvent(message)) {
+      for (const l of this.listeners.event) l(message);
+    }
+  }
+
+  private emitProtocolError(err: TtpProtocolError): void {
+    for (const l of this.listeners['protocol-error']) l(err);
+  }
+
+  private fail(err: Error, notify: boolean): void {
+    this.failure = err;
+    this.clearAckTimer();
+    if (this.frameTimer !== undefined) {
+      this.opts.scheduler.clearTimeout(this.frameTimer);
+      this.frameTimer = undefined;
+    }
+    const out = this.inFlight;
+    this.inFlight = undefined;
+    out?.reject(err);
+    for (const q of this.queue.splice(0)) q.reject(err);
+    for (const [, p] of this.pending) {
+      if (p.timer !== undefined) this.opts.scheduler.clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+    if (notify && err instanceof TtpLinkBrokenError) {
+      for (const l of this.listeners['link-broken']) l(err);
+    }
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,5 @@
+export * from './messages';
+export * from './frame';
+export * from './channel';
+export * from './errors';
+export * from './redact';
