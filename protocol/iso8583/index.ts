@@ -6,3 +6,7 @@ export * from './message';
 export { packMessage, unpackMessage, fieldSpec, dialectFields } from './codec';
 export * from './frame';
 export * from './mac';
+export * from './fields';
+export * from './response-codes';
+export * from './bill-payment';
+export * from './dump';

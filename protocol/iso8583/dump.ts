@@ -1,0 +1,124 @@
+/**
+ * Human and machine renderings of a message for traces, journals and reports. Sensitive data never
+ * leaves here in clear unless `unmask` is asked for: PAN and tracks masked (first 6 + last 4), PIN
+ * blocks and keys only as the encrypted hex that was on the wire.
+ */
+import { maskPan } from '../../crypto';
+import type { Dialect, FieldSpec, FieldValue } from './types';
+import type { IsoMessage } from './message';
+import { fieldSpec } from './codec';
+import { CUP_POS_DIALECT } from './cup-dialect';
+import { decodeTlv } from '../tlv';
+import { conditionCodeMeaning, networkCodeMeaning, parseField60, parsePosEntryMode, parseSecurityControl, transactionTypeMeaning } from './fields';
+import { responseCodeInfo } from './response-codes';
+
+export interface DumpOptions {
+  /** Show PAN and track data in clear (local debugging only; never in reports). */
+  unmask?: boolean;
+  dialect?: Dialect;
+}
+
+/** Track 2/3 for display: the PAN part masked, everything after the separator hidden. */
+export function maskTrack(track: string): string {
+  const sep = track.indexOf('=');
+  if (sep < 0) return maskPan(track);
+  return maskPan(track.slice(0, sep)) + '=' + '*'.repeat(track.length - sep - 1);
+}
+
+/** The display value of a field: digits, text, or upper-case hex; masked by sensitivity. */
+export function displayValue(spec: FieldSpec | undefined, value: FieldValue, unmask = false): string {
+  if (Buffer.isBuffer(value)) return value.toString('hex').toUpperCase();
+  if (!unmask && spec?.sensitive === 'pan') return maskPan(value);
+  if (!unmask && spec?.sensitive === 'track') return maskTrack(value);
+  return value;
+}
+
+/** Primary (and secondary) bitmap of the message's fields, upper-case hex. */
+export function bitmapHex(msg: IsoMessage): string {
+  const numbers = msg.fieldNumbers();
+  const secondary = numbers.some((n) => n > 64);
+  const bitmap = Buffer.alloc(secondary ? 16 : 8);
+  if (secondary) bitmap[0] = 0x80;
+  for (const n of numbers) bitmap[(n - 1) >> 3] |= 0x80 >> ((n - 1) & 7);
+  return bitmap.toString('hex').toUpperCase();
+}
+
+export interface MessageJson {
+  mti: string;
+  bitmap: string;
+  /** n/z: digit strings without pad nibbles; a/an/ans: text; b: upper-case hex. */
+  fields: Record<string, string>;
+}
+
+export function messageToJson(msg: IsoMessage, options: DumpOptions = {}): MessageJson {
+  const dialect = options.dialect ?? CUP_POS_DIALECT;
+  const fields: Record<string, string> = {};
+  for (const n of msg.fieldNumbers()) fields[String(n)] = displayValue(fieldSpec(dialect, n), msg.get(n)!, options.unmask);
+  return { mti: msg.mti, bitmap: bitmapHex(msg), fields };
+}
+
+/** Format as the spec writes it: n6, n..19 (LLVAR), ans...999 (LLLVAR); fixed b in bits (b64). */
+export function formatLabel(spec: FieldSpec): string {
+  if (spec.lengthType === 'fixed') return `${spec.format}${spec.format === 'b' ? spec.maxLength * 8 : spec.maxLength}`;
+  return `${spec.format}${spec.lengthType === 'LLVAR' ? '..' : '...'}${spec.maxLength}`;
+}
+
+function annotate(n: number, value: FieldValue): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    switch (n) {
+      case 22: { const m = parsePosEntryMode(value); return `${m.panEntry}, PIN ${m.pin}`; }
+      case 25: return conditionCodeMeaning(value);
+      case 39: { const r = responseCodeInfo(value); return `${r.success ? 'approved' : 'declined'}: ${r.meaning} / ${r.display}`; }
+      case 53: { const s = parseSecurityControl(value); return `PIN ${s.pinFormat}, ${s.encryption}, tracks ${s.trackEncrypted ? 'encrypted' : 'clear'}`; }
+      case 60: {
+        const f = parseField60(value);
+        const extra = [f.readCapability && `60.4=${f.readCapability}`, f.icCondition && `60.5=${f.icCondition}`,
+          f.partialApproval && `60.6=${f.partialApproval}`, f.accountType && `60.7=${f.accountType}`].filter(Boolean).join(' ');
+        return `60.1=${f.transactionType} ${transactionTypeMeaning(f.transactionType)}; 60.2 batch=${f.batchNumber}; ` +
+          `60.3=${f.networkCode} ${networkCodeMeaning(f.networkCode)}${extra ? '; ' + extra : ''}`;
+      }
+      default: return undefined;
+    }
+  } catch {
+    return 'does not match the sub-field layout';
+  }
+}
+
+/** Field table: number, name, format, value (+ meaning for coded fields, TLV list for field 55). */
+export function dumpMessage(msg: IsoMessage, options: DumpOptions = {}): string {
+  const dialect = options.dialect ?? CUP_POS_DIALECT;
+  const lines = [`MTI ${msg.mti}  bitmap ${bitmapHex(msg)}  fields ${msg.fieldNumbers().join(',')}`];
+  const rows: [string, string, string, string][] = [['F', 'name', 'format', 'value']];
+  const extra = new Map<number, string[]>();
+  for (const n of msg.fieldNumbers()) {
+    const spec = fieldSpec(dialect, n);
+    const value = msg.get(n)!;
+    let shown = displayValue(spec, value, options.unmask);
+    if (spec && spec.format !== 'n' && spec.format !== 'z' && spec.format !== 'b') shown = JSON.stringify(shown);
+    const note = annotate(n, value);
+    rows.push([String(n).padStart(2, '0'), spec ? `${spec.nameZh} ${spec.name}` : '(undefined field)',
+      spec ? `${formatLabel(spec)}${spec.lengthType === 'fixed' ? '' : ' ' + spec.lengthType}` : '?', shown + (note ? `  [${note}]` : '')]);
+    if (n === 55 && Buffer.isBuffer(value)) {
+      try {
+        extra.set(n, decodeTlv(value).map((t) => `${t.tag} (${t.value.length}) ${t.value.toString('hex').toUpperCase()}`));
+      } catch (err) {
+        extra.set(n, [`not valid BER-TLV: ${(err as Error).message}`]);
+      }
+    }
+  }
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => displayWidth(r[i]))));
+  for (const r of rows) {
+    lines.push([0, 1, 2].map((i) => r[i] + ' '.repeat(widths[i] - displayWidth(r[i]))).join('  ') + '  ' + r[3]);
+    const sub = extra.get(Number(r[0]));
+    if (sub) for (const s of sub) lines.push(' '.repeat(widths[0] + widths[1] + widths[2] + 6) + s);
+  }
+  return lines.join('\n');
+}
+
+/** Terminal column width: CJK characters take two columns. */
+function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/.test(ch) ? 2 : 1;
+  return w;
+}

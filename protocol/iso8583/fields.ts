@@ -1,0 +1,394 @@
+/**
+ * Sub-fields and code meanings of the CUP POS dialect (cup8583.md §2.3–2.6, §3.9, §5.4).
+ * Parsers take the field value as IsoMessage holds it (digit string / text) and throw
+ * FieldContentError with the field and the offending part when the content does not fit the layout.
+ */
+import * as iconv from 'iconv-lite';
+import { FieldContentError } from './errors';
+
+const DIGITS_RE = /^[0-9]*$/;
+
+function digits(field: string, part: string, value: string | undefined, length: number): string {
+  if (typeof value !== 'string' || value.length !== length || !DIGITS_RE.test(value)) {
+    throw new FieldContentError(field, `${part} must be ${length} digit(s), got ${JSON.stringify(value)}`, { part });
+  }
+  return value;
+}
+
+function requireDigits(field: string, value: string): void {
+  if (typeof value !== 'string' || !DIGITS_RE.test(value)) {
+    throw new FieldContentError(field, `must be a digit string, got ${JSON.stringify(value)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Field 60 (自定义域): 60.1 n2 + 60.2 n6 + 60.3 n3 [+ 60.4 n1 + 60.5 n1 + 60.6 n1 + 60.7 n3]
+
+export interface Field60 {
+  /** 60.1 交易类型码: 22 sale, 23 void, 25 refund, 01 balance, 10/11/20/21/24 pre-auth family, 00 management. */
+  transactionType: string;
+  /** 60.2 批次号, 6 digits. */
+  batchNumber: string;
+  /** 60.3 网络管理信息码: 000 financial, 001/003/004 sign-on, 201 settlement ... */
+  networkCode: string;
+  /** 60.4 终端读取能力: 5 contact IC capable, 6 contactless capable. */
+  readCapability?: string;
+  /** 60.5 IC卡条件代码: 0 normal, 2 fallback. */
+  icCondition?: string;
+  /** 60.6 部分扣款和返回余额标志: 1 = partial approval supported. */
+  partialApproval?: string;
+  /** 60.7 账户类型标志, 3 digits (048, 065 loyalty). */
+  accountType?: string;
+}
+
+const F60_OPTIONAL: [keyof Field60, number][] = [['readCapability', 1], ['icCondition', 1], ['partialApproval', 1], ['accountType', 3]];
+
+export function parseField60(value: string): Field60 {
+  requireDigits('60', value);
+  if (value.length < 11) throw new FieldContentError('60', `needs at least 11 digits (60.1 + 60.2 + 60.3), got ${value.length}`);
+  const out: Field60 = { transactionType: value.slice(0, 2), batchNumber: value.slice(2, 8), networkCode: value.slice(8, 11) };
+  let off = 11;
+  for (const [key, len] of F60_OPTIONAL) {
+    if (off >= value.length) break;
+    if (off + len > value.length) throw new FieldContentError('60', `${key} needs ${len} digit(s) at position ${off}, the field ends`);
+    out[key] = value.slice(off, off + len);
+    off += len;
+  }
+  if (off !== value.length) throw new FieldContentError('60', `${value.length - off} digit(s) after 60.7`);
+  return out;
+}
+
+export function formatField60(f: Field60): string {
+  let s = digits('60', '60.1 transactionType', f.transactionType, 2) + digits('60', '60.2 batchNumber', f.batchNumber, 6)
+    + digits('60', '60.3 networkCode', f.networkCode, 3);
+  let missing: string | undefined;
+  for (const [key, len] of F60_OPTIONAL) {
+    const v = f[key];
+    if (v === undefined) { missing ??= key; continue; }
+    if (missing) throw new FieldContentError('60', `${key} is set but ${missing} before it is not (sub-fields are positional)`);
+    s += digits('60', key, v, len);
+  }
+  return s;
+}
+
+/** Meaning of 60.3 (网络管理信息码). */
+export function networkCodeMeaning(code: string): string {
+  return NETWORK_CODES[code] ?? `unknown network management code ${code}`;
+}
+
+const NETWORK_CODES: Record<string, string> = {
+  '000': 'financial transaction (金融交易)',
+  '001': 'sign-on, single-length keys (签到, 单倍长密钥)',
+  '002': 'sign-off (签退)',
+  '003': 'sign-on, double-length keys (签到, 双倍长密钥)',
+  '004': 'sign-on, double-length keys with TDK (签到, 双倍长密钥含磁道密钥)',
+  '201': 'settlement / magstripe batch upload (批结算 / 磁条卡批上送)',
+  '202': 'batch upload end, unbalanced (批上送结束)',
+  '203': 'IC batch upload, TC / offline (IC卡批上送)',
+  '204': 'failed IC batch upload (IC卡失败交易批上送)',
+  '205': 'IC TC upload after unbalanced settlement (对账不平IC卡批上送)',
+  '206': 'failed IC upload after unbalanced settlement (对账不平失败交易批上送)',
+  '207': 'batch upload end, balanced (批上送结束, 对账平)',
+  '301': 'echo test (回响测试)',
+  '360': 'parameter download (参数下载)',
+  '362': 'status upload (状态上送)',
+  '370': 'IC public key download (IC卡公钥下载)',
+  '371': 'IC public key download end (IC卡公钥下载结束)',
+  '372': 'IC public key status query (IC卡公钥状态上送)',
+  '380': 'IC parameter download (IC卡参数下载)',
+  '381': 'IC parameter download end (IC卡参数下载结束)',
+  '382': 'IC parameter status query (IC卡参数状态上送)',
+  '390': 'blacklist download (黑名单下载)',
+  '391': 'blacklist download end (黑名单下载结束)',
+  '394': 'contactless parameter download (非接参数下载)',
+  '395': 'contactless parameter download end (非接参数下载结束)',
+  '396': 'card BIN list B download (卡BIN B表下载)',
+  '397': 'card BIN list B download end',
+  '398': 'card BIN list C download (卡BIN C表下载)',
+  '399': 'card BIN list C download end',
+  '401': 'loyalty sign-on (积分签到)',
+  '800': 'electronic signature upload (电子签名上送)',
+  '951': 'IC script result notice (IC卡脚本结果通知)',
+};
+
+/** Meaning of 60.1 (交易类型码). */
+export function transactionTypeMeaning(code: string): string {
+  return TRANSACTION_TYPES[code] ?? `unknown transaction type ${code}`;
+}
+
+const TRANSACTION_TYPES: Record<string, string> = {
+  '00': 'management / settlement / batch (管理类)',
+  '01': 'balance inquiry (余额查询)',
+  '10': 'pre-authorisation (预授权)',
+  '11': 'pre-authorisation void (预授权撤销)',
+  '20': 'pre-authorisation completion (预授权完成请求)',
+  '21': 'pre-authorisation completion void (预授权完成撤销)',
+  '22': 'sale / bill payment (消费 / 缴费)',
+  '23': 'sale void (消费撤销)',
+  '24': 'pre-authorisation completion advice (预授权完成通知)',
+  '25': 'refund (退货)',
+  '30': 'offline sale (离线结算)',
+  '32': 'adjust (结算调整)',
+  '34': 'tip adjust (追加小费)',
+  '36': 'IC offline sale (IC卡脱机消费)',
+  '07': 'electronic signature (电子签名)',
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Field 61 (原始信息域): 61.1 n6 + 61.2 n6 [+ 61.3 n4 + 61.4 n2 + 61.5 n11]
+
+export interface Field61 {
+  originalBatch: string;
+  originalTrace: string;
+  /** MMDD; `0000` when unknown. */
+  originalDate?: string;
+  /** 00 POS, 01 phone, 02 小额代授权. */
+  authMethod?: string;
+  /** 11 digits, the authorising institution for phone authorisations. */
+  authInstitution?: string;
+}
+
+const F61_OPTIONAL: [keyof Field61, number][] = [['originalDate', 4], ['authMethod', 2], ['authInstitution', 11]];
+
+export function parseField61(value: string): Field61 {
+  requireDigits('61', value);
+  if (value.length < 12) throw new FieldContentError('61', `needs at least 12 digits (original batch + trace), got ${value.length}`);
+  const out: Field61 = { originalBatch: value.slice(0, 6), originalTrace: value.slice(6, 12) };
+  let off = 12;
+  for (const [key, len] of F61_OPTIONAL) {
+    if (off >= value.length) break;
+    if (off + len > value.length) throw new FieldContentError('61', `${key} needs ${len} digit(s) at position ${off}, the field ends`);
+    out[key] = value.slice(off, off + len);
+    off += len;
+  }
+  if (off !== value.length) throw new FieldContentError('61', `${value.length - off} digit(s) after 61.5`);
+  return out;
+}
+
+export function formatField61(f: Field61): string {
+  let s = digits('61', '61.1 originalBatch', f.originalBatch, 6) + digits('61', '61.2 originalTrace', f.originalTrace, 6);
+  let missing: string | undefined;
+  for (const [key, len] of F61_OPTIONAL) {
+    const v = f[key];
+    if (v === undefined) { missing ??= key; continue; }
+    if (missing) throw new FieldContentError('61', `${key} is set but ${missing} before it is not (sub-fields are positional)`);
+    s += digits('61', key, v, len);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Field 63 in responses: 63.1 an3 card organisation + 63.2 issuer / centre / acquirer texts (20 GBK bytes each)
+
+export interface Field63Response {
+  /** CUP for domestic cards; VIS, MCC, JCB ... for foreign cards. */
+  cardOrganisation: string;
+  issuerText?: string;
+  centreText?: string;
+  acquirerText?: string;
+}
+
+const F63_TEXTS: (keyof Field63Response)[] = ['issuerText', 'centreText', 'acquirerText'];
+
+export function parseField63Response(value: string): Field63Response {
+  if (typeof value !== 'string') throw new FieldContentError('63', 'must be a string');
+  // Offsets are GBK byte offsets (LY SaveRspPackData), so slice the wire bytes, not the characters.
+  const bytes = iconv.encode(value, 'gbk');
+  if (bytes.length < 3) throw new FieldContentError('63', `63.1 needs 3 characters, got ${JSON.stringify(value)}`);
+  const out: Field63Response = { cardOrganisation: bytes.toString('latin1', 0, 3) };
+  for (let i = 0; i < 3; i++) {
+    const start = 3 + i * 20;
+    if (start >= bytes.length) break;
+    const text = iconv.decode(bytes.subarray(start, Math.min(start + 20, bytes.length)), 'gbk').trimEnd();
+    if (text) out[F63_TEXTS[i]] = text;
+  }
+  return out;
+}
+
+/** Truncates to at most n GBK bytes without splitting a character, then space-pads to n bytes. */
+function gbkField(text: string, n: number): string {
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const len = iconv.encode(ch, 'gbk').length;
+    if (used + len > n) break;
+    out += ch;
+    used += len;
+  }
+  return out + ' '.repeat(n - used);
+}
+
+export function formatField63Response(f: Field63Response): string {
+  if (typeof f.cardOrganisation !== 'string' || !/^[\x20-\x7e]{3}$/.test(f.cardOrganisation)) {
+    throw new FieldContentError('63', `63.1 cardOrganisation must be 3 ASCII characters, got ${JSON.stringify(f.cardOrganisation)}`);
+  }
+  let s = f.cardOrganisation;
+  const lastText = F63_TEXTS.reduce((last, key, i) => (f[key] ? i : last), -1);
+  for (let i = 0; i <= lastText; i++) s += gbkField(f[F63_TEXTS[i]] ?? '', 20);
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Field 22 (服务点输入方式码): 2 digits PAN entry + 1 digit PIN capability
+
+export type PanEntryMode = 'unspecified' | 'manual' | 'magstripe' | 'qr' | 'contact' | 'contactless' | 'fallback'
+  | 'reservation' | 'mobile' | 'contactless-pboc';
+export type PinEntry = 'unspecified' | 'entered' | 'not-entered';
+
+export interface PosEntryMode { panEntry: PanEntryMode; pin: PinEntry }
+
+const PAN_ENTRY: [string, PanEntryMode][] = [
+  ['00', 'unspecified'], ['01', 'manual'], ['02', 'magstripe'], ['03', 'qr'], ['05', 'contact'], ['07', 'contactless'],
+  ['80', 'fallback'], ['92', 'reservation'], ['96', 'mobile'], ['98', 'contactless-pboc'],
+];
+const PIN_ENTRY: [string, PinEntry][] = [['0', 'unspecified'], ['1', 'entered'], ['2', 'not-entered']];
+
+export function parsePosEntryMode(value: string): PosEntryMode {
+  digits('22', 'entry mode', value, 3);
+  const pan = PAN_ENTRY.find(([c]) => c === value.slice(0, 2));
+  const pin = PIN_ENTRY.find(([c]) => c === value[2]);
+  if (!pan) throw new FieldContentError('22', `unknown PAN entry mode ${value.slice(0, 2)} (known: ${PAN_ENTRY.map(([c]) => c).join(', ')})`);
+  if (!pin) throw new FieldContentError('22', `unknown PIN entry capability ${value[2]} (known: 0, 1, 2)`);
+  return { panEntry: pan[1], pin: pin[1] };
+}
+
+export function formatPosEntryMode(m: PosEntryMode): string {
+  const pan = PAN_ENTRY.find(([, v]) => v === m.panEntry);
+  const pin = PIN_ENTRY.find(([, v]) => v === m.pin);
+  if (!pan) throw new FieldContentError('22', `unknown panEntry ${JSON.stringify(m.panEntry)}`);
+  if (!pin) throw new FieldContentError('22', `unknown pin ${JSON.stringify(m.pin)}`);
+  return pan[0] + pin[0];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Field 25 (服务点条件码)
+
+const CONDITION_CODES: Record<string, string> = {
+  '00': 'normal presentment (正常提交)',
+  '06': 'pre-authorisation family (预授权类)',
+  '08': 'mail / telephone order (邮购/电话订购)',
+  '18': 'mail / telephone order (MOTO)',
+  '60': 'pre-authorisation add (追加预授权)',
+  '64': 'instalment (分期付款)',
+  '65': 'loyalty (积分)',
+  '67': 'reservation (预约)',
+  '91': 'e-cash / e-purse load (电子现金/电子钱包圈存)',
+};
+
+export function conditionCodeMeaning(code: string): string {
+  return CONDITION_CODES[code] ?? `unknown POS condition code ${code}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Field 53 (安全控制信息) n16: 53.1 PIN format, 53.2 encryption, 53.3 track encryption, 13 zeros
+
+export type PinBlockFormat = 'none' | 'x98-with-pan' | 'x98-without-pan';
+export interface SecurityControl { pinFormat: PinBlockFormat; encryption: 'des' | 'tdes' | 'sm4'; trackEncrypted: boolean }
+
+const PIN_FORMATS: [string, PinBlockFormat][] = [['0', 'none'], ['1', 'x98-without-pan'], ['2', 'x98-with-pan']];
+const ENCRYPTIONS: [string, SecurityControl['encryption']][] = [['0', 'des'], ['6', 'tdes'], ['3', 'sm4']];
+
+export function parseSecurityControl(value: string): SecurityControl {
+  digits('53', 'security control', value, 16);
+  const pin = PIN_FORMATS.find(([c]) => c === value[0]);
+  const enc = ENCRYPTIONS.find(([c]) => c === value[1]);
+  if (!pin) throw new FieldContentError('53', `53.1 PIN format ${value[0]} is not 0, 1 or 2`);
+  if (!enc) throw new FieldContentError('53', `53.2 encryption ${value[1]} is not 0 (DES), 6 (3DES) or 3 (SM4)`);
+  if (value[2] !== '0' && value[2] !== '1') throw new FieldContentError('53', `53.3 track encryption flag ${value[2]} is not 0 or 1`);
+  return { pinFormat: pin[1], encryption: enc[1], trackEncrypted: value[2] === '1' };
+}
+
+export function formatSecurityControl(s: SecurityControl): string {
+  const pin = PIN_FORMATS.find(([, v]) => v === s.pinFormat);
+  const enc = ENCRYPTIONS.find(([, v]) => v === s.encryption);
+  if (!pin) throw new FieldContentError('53', `unknown pinFormat ${JSON.stringify(s.pinFormat)}`);
+  if (!enc) throw new FieldContentError('53', `unknown encryption ${JSON.stringify(s.encryption)}`);
+  return pin[0] + enc[0] + (s.trackEncrypted ? '1' : '0') + '0000000000000';
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Field 54 (余额): 账户类型 2 + 余额类型 2 + 货币代码 3 + 符号 C/D + 余额 12
+
+export interface Balance {
+  accountType: string;
+  amountType: string;
+  currency: string;
+  /** Amount in minor units (fen), negative when the sign is D. */
+  amount: number;
+}
+
+export function parseBalance(value: string): Balance {
+  if (typeof value !== 'string' || value.length !== 20) {
+    throw new FieldContentError('54', `balance must be 20 characters (2+2+3+1+12), got ${JSON.stringify(value)}`);
+  }
+  const sign = value[7];
+  if (sign !== 'C' && sign !== 'D') throw new FieldContentError('54', `sign at position 7 must be C or D, got ${JSON.stringify(sign)}`);
+  const amount = digits('54', 'amount', value.slice(8), 12);
+  return {
+    accountType: digits('54', 'account type', value.slice(0, 2), 2),
+    amountType: digits('54', 'amount type', value.slice(2, 4), 2),
+    currency: digits('54', 'currency', value.slice(4, 7), 3),
+    amount: (sign === 'D' ? -1 : 1) * Number(amount),
+  };
+}
+
+export function formatBalance(b: Balance): string {
+  if (!Number.isSafeInteger(b.amount) || Math.abs(b.amount) > 999_999_999_999) {
+    throw new FieldContentError('54', `amount must be an integer of at most 12 digits (fen), got ${b.amount}`);
+  }
+  return digits('54', 'account type', b.accountType, 2) + digits('54', 'amount type', b.amountType, 2)
+    + digits('54', 'currency', b.currency, 3) + (b.amount < 0 ? 'D' : 'C') + String(Math.abs(b.amount)).padStart(12, '0');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Field 48 of 0500/0510 (settlement totals, 62 digits)
+
+/** 对账应答代码: 0 sent by the terminal, 1 balanced, 2 unbalanced, 3 error. */
+export type SettlementResult = '0' | '1' | '2' | '3';
+
+export interface SettlementSide {
+  debitAmount: number;
+  debitCount: number;
+  creditAmount: number;
+  creditCount: number;
+  result: SettlementResult;
+}
+
+export interface SettlementTotals { domestic: SettlementSide; foreign: SettlementSide }
+
+export function settlementResultMeaning(result: string): string {
+  return ({ '0': 'not reconciled yet (终端上送)', '1': 'balanced (对账平)', '2': 'unbalanced (对账不平)', '3': 'reconciliation error (对账出错)' } as Record<string, string>)[result]
+    ?? `unknown settlement result ${result}`;
+}
+
+function decodeSide(v: string, off: number, side: string): SettlementSide {
+  const result = v[off + 30];
+  if (!'0123'.includes(result)) throw new FieldContentError('48', `${side} result flag at digit ${off + 30} is ${result}, not 0-3`);
+  return {
+    debitAmount: Number(v.slice(off, off + 12)), debitCount: Number(v.slice(off + 12, off + 15)),
+    creditAmount: Number(v.slice(off + 15, off + 27)), creditCount: Number(v.slice(off + 27, off + 30)),
+    result: result as SettlementResult,
+  };
+}
+
+export function decodeSettlementTotals(value: string): SettlementTotals {
+  requireDigits('48', value);
+  if (value.length !== 62) throw new FieldContentError('48', `settlement totals are 62 digits, got ${value.length}`);
+  return { domestic: decodeSide(value, 0, 'domestic'), foreign: decodeSide(value, 31, 'foreign') };
+}
+
+function encodeSide(s: SettlementSide, side: string): string {
+  const num = (what: string, v: number, width: number): string => {
+    if (!Number.isSafeInteger(v) || v < 0 || String(v).length > width) {
+      throw new FieldContentError('48', `${side} ${what} must be a non-negative integer of at most ${width} digits, got ${v}`);
+    }
+    return String(v).padStart(width, '0');
+  };
+  if (!['0', '1', '2', '3'].includes(s.result)) throw new FieldContentError('48', `${side} result must be 0-3, got ${JSON.stringify(s.result)}`);
+  return num('debitAmount', s.debitAmount, 12) + num('debitCount', s.debitCount, 3)
+    + num('creditAmount', s.creditAmount, 12) + num('creditCount', s.creditCount, 3) + s.result;
+}
+
+export function encodeSettlementTotals(t: SettlementTotals): string {
+  return encodeSide(t.domestic, 'domestic') + encodeSide(t.foreign, 'foreign');
+}
