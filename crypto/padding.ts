@@ -1,6 +1,7 @@
-import { CryptoInputError } from './errors';
+import { BlockLengthError, CryptoInputError } from './errors';
 
-export type Iso9797Padding = 1 | 2 | 3;
+/** 0 = no padding (the data must already be a block multiple), else ISO/IEC 9797-1 methods 1..3. */
+export type Iso9797Padding = 0 | 1 | 2 | 3;
 
 /**
  * ISO/IEC 9797-1 padding.
@@ -11,6 +12,9 @@ export type Iso9797Padding = 1 | 2 | 3;
  */
 export function padIso9797(data: Buffer, method: Iso9797Padding, blockSize = 8): Buffer {
   switch (method) {
+    case 0:
+      if (data.length === 0 || data.length % blockSize !== 0) throw new BlockLengthError('MAC input without padding', data.length, blockSize);
+      return data;
     case 1: {
       if (data.length > 0 && data.length % blockSize === 0) return Buffer.from(data);
       const padded = Buffer.alloc(Math.max(1, Math.ceil(data.length / blockSize)) * blockSize);
@@ -33,7 +37,7 @@ export function padIso9797(data: Buffer, method: Iso9797Padding, blockSize = 8):
       return Buffer.concat([lengthBlock, padIso9797(data, 1, blockSize)]);
     }
     default:
-      throw new CryptoInputError('ISO 9797-1 padding', `method must be 1, 2 or 3, got ${String(method)}`);
+      throw new CryptoInputError('ISO 9797-1 padding', `method must be 0 (none), 1, 2 or 3, got ${String(method)}`);
   }
 }
 
