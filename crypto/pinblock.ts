@@ -18,21 +18,24 @@ function checkPin(pin: string): void {
   }
 }
 
-/** PAN field of formats 0 and 3: 0000 + the 12 rightmost PAN digits excluding the check digit. */
-export function panField(pan: string): Buffer {
+/**
+ * PAN field of formats 0 and 3: the 12 rightmost PAN digits excluding the check digit, right-aligned
+ * in 8 bytes (0000 + 12 digits), or in 16 bytes for the SM4 block (20 zero nibbles + 12 digits).
+ */
+export function panField(pan: string, blockSize: 8 | 16 = 8): Buffer {
   if (typeof pan !== 'string' || !/^[0-9]{13,19}$/.test(pan)) {
     throw new CryptoInputError('PAN for PIN block', `must be 13 to 19 decimal digits (12 account digits + check digit), got ${typeof pan === 'string' ? pan.length : typeof pan} characters`);
   }
-  return Buffer.from('0000' + pan.slice(-13, -1), 'hex');
+  return Buffer.from(pan.slice(-13, -1).padStart(blockSize * 2, '0'), 'hex');
 }
 
-function pinField(control: number, pin: string, fill: (i: number) => number): Buffer {
+function pinField(control: number, pin: string, fill: (i: number) => number, blockSize: 8 | 16 = 8): Buffer {
   checkPin(pin);
   const nibbles: number[] = [control, pin.length];
   for (const ch of pin) nibbles.push(ch.charCodeAt(0) - 48);
-  for (let i = nibbles.length; i < 16; i++) nibbles.push(fill(i));
-  const out = Buffer.alloc(8);
-  for (let i = 0; i < 8; i++) out[i] = (nibbles[2 * i] << 4) | nibbles[2 * i + 1];
+  for (let i = nibbles.length; i < blockSize * 2; i++) nibbles.push(fill(i));
+  const out = Buffer.alloc(blockSize);
+  for (let i = 0; i < blockSize; i++) out[i] = (nibbles[2 * i] << 4) | nibbles[2 * i + 1];
   return out;
 }
 
@@ -42,9 +45,16 @@ function randomNibbles(random: RandomSource, what: string, map: (byte: number) =
   return (i) => map(bytes[i]);
 }
 
-/** Format 0 (ANSI X9.8): PIN field XOR PAN field. Returns the clear 8-byte block. */
-export function buildPinBlockFormat0(pin: string, pan: string): Buffer {
-  return xorBuffers(pinField(0, pin, () => 0xf), panField(pan));
+/**
+ * Format 0 (ANSI X9.8): PIN field XOR PAN field; the clear 8-byte block.
+ * blockSize 16 gives the SM4 (国密) form used with 16-byte cipher blocks: PIN field
+ * 0 ‖ len ‖ PIN ‖ F… to 32 nibbles, PAN field 20 zero nibbles ‖ 12 PAN digits. This follows the
+ * published SM4 + ANSI X9.8 worked example (blog.csdn.net/M_Kerry/article/details/104625499:
+ * PIN 123654, PAN 6230606601007726888 → 06123654FFFFFFFFFFFF99FEFF88D977); see docs/crypto.md.
+ */
+export function buildPinBlockFormat0(pin: string, pan: string, blockSize: 8 | 16 = 8): Buffer {
+  if (blockSize !== 8 && blockSize !== 16) throw new CryptoInputError('PIN block format 0', `block size must be 8 or 16, got ${String(blockSize)}`);
+  return xorBuffers(pinField(0, pin, () => 0xf, blockSize), panField(pan, blockSize));
 }
 
 /** Format 1: PIN with a random (or transaction-unique) fill, no PAN. */
@@ -64,18 +74,20 @@ export function buildPinBlockFormat3(pin: string, pan: string, random: RandomSou
 
 /**
  * Recovers the PIN from a clear block of format 0, 1, 2 or 3 (formats 0 and 3 need the PAN).
- * Checks the control nibble, the length, that PIN digits are decimal and that the fill is legal
- * for the format (F for 0/2, A..F for 3, anything for 1). Throws PinBlockError otherwise.
+ * A 16-byte block is the SM4 form of format 0 (see buildPinBlockFormat0). Checks the control
+ * nibble, the length, that PIN digits are decimal and that the fill is legal for the format
+ * (F for 0/2, A..F for 3, anything for 1). Throws PinBlockError otherwise.
  */
 export function recoverPin(clearBlock: Buffer, pan?: string, format: PinBlockFormat = 0): string {
-  if (!Buffer.isBuffer(clearBlock) || clearBlock.length !== 8) {
-    throw new PinBlockError(`clear block must be 8 bytes, got ${Buffer.isBuffer(clearBlock) ? clearBlock.length : typeof clearBlock}`, { format });
-  }
   if (![0, 1, 2, 3].includes(format)) throw new PinBlockError(`format ${String(format)} is not supported (0, 1, 2, 3)`, { format });
+  const sizeOk = Buffer.isBuffer(clearBlock) && (clearBlock.length === 8 || (clearBlock.length === 16 && format === 0));
+  if (!sizeOk) {
+    throw new PinBlockError(`clear block must be 8 bytes${format === 0 ? ' (16 for the SM4 form)' : ''}, got ${Buffer.isBuffer(clearBlock) ? clearBlock.length : typeof clearBlock}`, { format });
+  }
   let field = clearBlock;
   if (format === 0 || format === 3) {
     if (pan === undefined) throw new PinBlockError(`format ${format} needs the PAN to recover the PIN`, { format });
-    field = xorBuffers(clearBlock, panField(pan));
+    field = xorBuffers(clearBlock, panField(pan, clearBlock.length as 8 | 16));
   }
   const hex = field.toString('hex').toUpperCase();
   const control = parseInt(hex[0], 16);
@@ -93,51 +105,38 @@ export function recoverPin(clearBlock: Buffer, pan?: string, format: PinBlockFor
 }
 
 /**
- * Encrypts a clear PIN block under the PIK. des/tdes: ECB over the 8-byte block (key length 8 for
- * des, 16/24 for tdes). sm4: the 8-byte block is extended to SM4's 16-byte block with 8 bytes FF —
- * the same as running format 0 with a 32-nibble PIN field (F fill) and a 32-nibble PAN field
- * (0 fill); our documented choice (docs/crypto.md). A 16-byte clear block is taken as is.
+ * Encrypts a clear PIN block under the PIK (ECB). des: 8-byte PIK; tdes: 16/24-byte PIK; both over
+ * the 8-byte block. sm4: 16-byte PIK over the 16-byte block of buildPinBlockFormat0(pin, pan, 16).
  */
 export function encryptPinBlock(pik: Buffer, clear: Buffer, cipher: PinCipher = 'tdes'): Buffer {
-  if (!Buffer.isBuffer(clear)) throw new CryptoInputError('encrypt PIN block', 'clear block must be a Buffer');
-  switch (cipher) {
-    case 'des':
-      if (pik.length !== 8) throw new KeyLengthError('PIN block (des)', pik.length, [8]);
-      return desEcbEncrypt(pik, clear);
-    case 'tdes':
-      if (pik.length !== 16 && pik.length !== 24) throw new KeyLengthError('PIN block (tdes)', pik.length, [16, 24]);
-      return desEcbEncrypt(pik, clear);
-    case 'sm4': {
-      const block = clear.length === 8 ? Buffer.concat([clear, Buffer.alloc(8, 0xff)]) : clear;
-      return sm4EcbEncrypt(pik, block);
-    }
-    default:
-      throw new CryptoInputError('encrypt PIN block', `unknown cipher "${String(cipher)}" (use des, tdes or sm4)`);
-  }
+  return pinBlockCipher(pik, clear, cipher, true);
 }
 
-/** Inverse of encryptPinBlock; always returns the 8-byte clear block (for sm4 the FF extension is checked). */
+/** Inverse of encryptPinBlock: the clear block (8 bytes, or 16 for sm4), ready for recoverPin. */
 export function decryptPinBlock(pik: Buffer, block: Buffer, cipher: PinCipher = 'tdes'): Buffer {
-  if (!Buffer.isBuffer(block)) throw new CryptoInputError('decrypt PIN block', 'block must be a Buffer');
+  return pinBlockCipher(pik, block, cipher, false);
+}
+
+function pinBlockCipher(pik: Buffer, block: Buffer, cipher: PinCipher, encrypt: boolean): Buffer {
+  const what = `${encrypt ? 'encrypt' : 'decrypt'} PIN block (${String(cipher)})`;
+  if (!Buffer.isBuffer(pik)) throw new CryptoInputError(what, 'PIK must be a Buffer');
+  if (!Buffer.isBuffer(block)) throw new CryptoInputError(what, 'block must be a Buffer');
   switch (cipher) {
     case 'des':
-      if (pik.length !== 8) throw new KeyLengthError('PIN block (des)', pik.length, [8]);
-      if (block.length !== 8) throw new PinBlockError(`encrypted block must be 8 bytes for des, got ${block.length}`);
-      return desEcbDecrypt(pik, block);
-    case 'tdes':
-      if (pik.length !== 16 && pik.length !== 24) throw new KeyLengthError('PIN block (tdes)', pik.length, [16, 24]);
-      if (block.length !== 8) throw new PinBlockError(`encrypted block must be 8 bytes for tdes, got ${block.length}`);
-      return desEcbDecrypt(pik, block);
-    case 'sm4': {
-      if (block.length !== 16) throw new PinBlockError(`encrypted block must be 16 bytes for sm4, got ${block.length}`);
-      const clear = sm4EcbDecrypt(pik, block);
-      if (!clear.subarray(8).equals(Buffer.alloc(8, 0xff))) {
-        throw new PinBlockError('SM4 block does not end in 8 bytes FF (wrong key, or the terminal uses another SM4 PIN block layout)');
-      }
-      return clear.subarray(0, 8);
+    case 'tdes': {
+      const allowed = cipher === 'des' ? [8] : [16, 24];
+      if (!allowed.includes(pik.length)) throw new KeyLengthError(`PIK for ${what}`, pik.length, allowed);
+      if (block.length !== 8) throw new PinBlockError(`${what}: block must be 8 bytes, got ${block.length}`);
+      return encrypt ? desEcbEncrypt(pik, block) : desEcbDecrypt(pik, block);
     }
+    case 'sm4':
+      if (block.length !== 16) {
+        throw new PinBlockError(`${what}: block must be 16 bytes, got ${block.length}` +
+          (encrypt && block.length === 8 ? '; build it with buildPinBlockFormat0(pin, pan, 16)' : ''));
+      }
+      return encrypt ? sm4EcbEncrypt(pik, block) : sm4EcbDecrypt(pik, block);
     default:
-      throw new CryptoInputError('decrypt PIN block', `unknown cipher "${String(cipher)}" (use des, tdes or sm4)`);
+      throw new CryptoInputError(what, `unknown cipher "${String(cipher)}" (use des, tdes or sm4)`);
   }
 }
 
