@@ -337,11 +337,24 @@ function readField(bytes: Buffer, off: number, c: CompiledSpec, msg: IsoMessage)
     bytes.copy(v, 0, off, end);
     msg.setDecoded(c.id, v);
   } else if (c.gbk) {
-    msg.setDecoded(c.id, iconv.decode(bytes.subarray(off, end), 'gbk'));
+    msg.setDecoded(c.id, decodeGbk(bytes, off, end, c.id));
   } else {
     msg.setDecoded(c.id, bytes.toString('latin1', off, end));
   }
   return end;
+}
+
+/** GBK text; bytes that are not valid GBK are an error rather than a silent replacement character. */
+function decodeGbk(bytes: Buffer, off: number, end: number, field: number): string {
+  let ascii = true;
+  for (let i = off; i < end; i++) if (bytes[i] > 0x7f) { ascii = false; break; }
+  if (ascii) return bytes.toString('latin1', off, end);
+  const raw = bytes.subarray(off, end);
+  const text = iconv.decode(raw, 'gbk');
+  if (!iconv.encode(text, 'gbk').equals(raw)) {
+    throw new Iso8583DecodeError('bad-text', off, 'the bytes are not valid GBK text', field);
+  }
+  return text;
 }
 
 /**
