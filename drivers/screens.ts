@@ -1,0 +1,179 @@
+/**
+ * What the terminal shows, followed from `display` and `state` events (and `screen` replies),
+ * and waiting for a text or pattern to appear. A wait that times out is a terminal behaviour
+ * mismatch (*failed*), and its error lists the recent screens so the report shows what the
+ * terminal did instead.
+ */
+import { TerminalExpectationError } from './errors';
+
+export interface ScreenSnapshot {
+  lines: string[];
+  state?: string;
+  screen?: string;
+  /** Wall-clock time the screen appeared (ms since epoch). */
+  at: number;
+}
+
+export type ScreenMatcher = string | RegExp;
+
+/** Text of a screen for matching: lines joined by newlines (a pattern may span lines). */
+export function screenText(s: Pick<ScreenSnapshot, 'lines'>): string {
+  return s.lines.join('\n');
+}
+
+export function screenMatches(s: Pick<ScreenSnapshot, 'lines'>, m: ScreenMatcher): boolean {
+  const text = screenText(s);
+  if (typeof m === 'string') {
+    // Terminals pad lines and may wrap a label; compare ignoring runs of whitespace.
+    const squash = (x: string) => x.replace(/\s+/g, ' ').trim();
+    return text.includes(m) || squash(text).includes(squash(m)) || s.lines.some((l) => squash(l).includes(squash(m)));
+  }
+  m.lastIndex = 0;
+  return m.test(text);
+}
+
+interface Waiter {
+  predicate: (s: ScreenSnapshot) => boolean;
+  resolve: (s: ScreenSnapshot) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface ScreenTrackerOptions {
+  /** Screens kept for error messages and evidence. Default 50. */
+  historySize?: number;
+  /** Masks PAN / PIN digits in the texts put into error messages. */
+  maskForReport?: (text: string) => string;
+  now?: () => number;
+}
+
+export class ScreenTracker {
+  private current: ScreenSnapshot = { lines: [], at: 0 };
+  private state: string | undefined;
+  private readonly history: ScreenSnapshot[] = [];
+  private readonly waiters = new Set<Waiter>();
+  private readonly historySize: number;
+  private readonly mask: (t: string) => string;
+  private readonly now: () => number;
+  private changeCount = 0;
+
+  constructor(opts: ScreenTrackerOptions = {}) {
+    this.historySize = opts.historySize ?? 50;
+    this.mask = opts.maskForReport ?? ((t) => t);
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** A `display` event or a `screen` reply. */
+  onDisplay(lines: string[], screen?: string, state?: string): void {
+    if (state) this.state = state;
+    const snap: ScreenSnapshot = { lines: lines.slice(), state: this.state, screen, at: this.now() };
+    const same = screenText(snap) === screenText(this.current) && snap.state === this.current.state;
+    this.current = snap;
+    if (!same) {
+      this.changeCount++;
+      this.history.push(snap);
+      if (this.history.length > this.historySize) this.history.shift();
+    }
+    this.check();
+  }
+
+  /** A `state` event. */
+  onState(state: string): void {
+    this.state = state;
+    this.current = { ...this.current, state };
+    this.changeCount++;
+    this.check();
+  }
+
+  currentScreen(): ScreenSnapshot {
+    return { ...this.current, lines: this.current.lines.slice() };
+  }
+
+  currentState(): string | undefined {
+    return this.state;
+  }
+
+  /** Increases on every new screen or state; lets callers wait for "any reaction". */
+  get changes(): number {
+    return this.changeCount;
+  }
+
+  recentScreens(n = 8): ScreenSnapshot[] {
+    return this.history.slice(-n).map((s) => ({ ...s, lines: s.lines.slice() }));
+  }
+
+  /** Resolves with the first screen (current or later) that matches; rejects after timeoutMs. */
+  waitForScreen(matcher: ScreenMatcher, timeoutMs: number): Promise<ScreenSnapshot> {
+    return this.waitFor((s) => screenMatches(s, matcher), timeoutMs, `a screen showing ${describeMatcher(matcher)}`);
+  }
+
+  /** Resolves when the terminal reports one of `states`. */
+  waitForState(states: string[], timeoutMs: number): Promise<ScreenSnapshot> {
+    return this.waitFor((s) => s.state !== undefined && states.includes(s.state), timeoutMs, `terminal state ${states.join(' or ')}`);
+  }
+
+  /** Resolves at the next screen or state change after the call. */
+  waitForChange(timeoutMs: number): Promise<ScreenSnapshot> {
+    const start = this.changeCount;
+    return this.waitFor(() => this.changeCount > start, timeoutMs, 'any reaction of the terminal (a new screen or state)');
+  }
+
+  waitFor(predicate: (s: ScreenSnapshot) => boolean, timeoutMs: number, what: string): Promise<ScreenSnapshot> {
+    if (predicate(this.current)) return Promise.resolve(this.currentScreen());
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        predicate,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(this.expectationError(what, timeoutMs));
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Rejects every pending wait (link down, driver closed): the caller's error wins over a timeout. */
+  failAll(err: Error): void {
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.waiters.clear();
+  }
+
+  /** The recent screens as text for an error message or evidence, masked. */
+  describeRecent(n = 8): string {
+    const recent = this.recentScreens(n);
+    if (recent.length === 0) return '  (the terminal showed no screen yet)';
+    return recent
+      .map((s, i) => {
+        const head = `  [${i + 1}] ${new Date(s.at).toISOString().slice(11, 23)}${s.state ? ` state=${s.state}` : ''}${s.screen ? ` screen=${s.screen}` : ''}`;
+        const body = s.lines.map((l) => `      | ${this.mask(l)}`).join('\n');
+        return `${head}\n${body || '      | (blank)'}`;
+      })
+      .join('\n');
+  }
+
+  private expectationError(what: string, timeoutMs: number): TerminalExpectationError {
+    return new TerminalExpectationError(
+      `The terminal did not show ${what} within ${timeoutMs} ms. Recent screens (oldest first):\n${this.describeRecent()}`,
+      { expected: what, timeoutMs, state: this.state, recentScreens: this.recentScreens().map((s) => ({ ...s, lines: s.lines.map(this.mask) })) },
+    );
+  }
+
+  private check(): void {
+    for (const w of [...this.waiters]) {
+      if (w.predicate(this.current)) {
+        clearTimeout(w.timer);
+        this.waiters.delete(w);
+        w.resolve(this.currentScreen());
+      }
+    }
+  }
+}
+
+export function describeMatcher(m: ScreenMatcher): string {
+  return typeof m === 'string' ? `"${m}"` : String(m);
+}

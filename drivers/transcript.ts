@@ -1,0 +1,140 @@
+/**
+ * The TTP transcript: every frame, ACK and NAK that crossed the link, in both directions, with
+ * timestamps, masked (drivers/masking.ts). It is the evidence attached to each scenario, so it is
+ * recorded from the bytes on the wire (a tap on the link), not from what the driver meant to send:
+ * retransmissions, NAKs and garbage show up as they happened.
+ */
+import { TtpTraceEntry, redactTtpMessage, TtpMessage } from '../protocol/ttp';
+import { EvidenceMasker, maskDigits } from './masking';
+
+export type TranscriptDirection = 'tx' | 'rx';
+export type TranscriptKind = 'frame' | 'ack' | 'nak' | 'error' | 'note';
+
+export interface TranscriptEntry {
+  /** 1-based position in the transcript. */
+  seq: number;
+  /** Wall-clock time, ISO 8601 with milliseconds. */
+  at: string;
+  /** Milliseconds since the transcript started (monotonic). */
+  tMs: number;
+  /** tx = harness to terminal, rx = terminal to harness. */
+  dir: TranscriptDirection;
+  kind: TranscriptKind;
+  /** The decoded JSON payload of a frame, masked. */
+  message?: unknown;
+  /** Decoder complaint (bad LRC, oversize, garbage) or a driver note. */
+  note?: string;
+}
+
+
+export interface TranscriptOptions {
+  /** Keep at most this many entries (oldest dropped, a note says so). Default 20,000. */
+  maxEntries?: number;
+  now?: () => number;
+  monotonicNow?: () => number;
+}
+
+export class Transcript {
+  private readonly entries: TranscriptEntry[] = [];
+  private seq = 0;
+  private dropped = 0;
+  private readonly startMono: number;
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+  private readonly mono: () => number;
+  /** While true, digits in key presses and screens are masked (PIN entry). */
+  private pinEntry = false;
+
+  constructor(readonly masker: EvidenceMasker = new EvidenceMasker(), opts: TranscriptOptions = {}) {
+    this.maxEntries = opts.maxEntries ?? 20_000;
+    this.now = opts.now ?? Date.now;
+    this.mono = opts.monotonicNow ?? (() => performance.now());
+    this.startMono = this.mono();
+  }
+
+  /** Marks the span in which PIN digits travel (key presses) or may be shown (a defective echo). */
+  setPinEntry(active: boolean): void {
+    this.pinEntry = active;
+  }
+
+  /** One entry of TtpChannel's 'trace' listener. */
+  record(entry: TtpTraceEntry): void {
+    switch (entry.kind) {
+      case 'frame': {
+        const notes = [entry.attempt ? `retransmission ${entry.attempt}` : '', entry.duplicate ? 'duplicate, dropped' : ''].filter(Boolean).join(', ');
+        this.push({ dir: entry.dir, kind: 'frame', message: this.maskPayload(entry.dir, entry.message), ...(notes ? { note: notes } : {}) });
+        break;
+      }
+      case 'ack':
+      case 'nak':
+        this.push({ dir: entry.dir, kind: entry.kind });
+        break;
+      case 'error':
+        this.push({ dir: 'rx', kind: 'error', note: `${entry.reason}: ${this.masker.maskText(entry.detail)}` });
+        break;
+      case 'timeout':
+        this.push({ dir: 'tx', kind: 'error', note: `no ACK (transmission ${entry.attempt + 1})` });
+        break;
+    }
+  }
+
+  note(text: string): void {
+    this.push({ dir: 'tx', kind: 'note', note: this.masker.maskText(text) });
+  }
+
+  /** A copy of the entries recorded so far. */
+  list(): TranscriptEntry[] {
+    return this.entries.slice();
+  }
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  /** One line per entry, for an Allure text attachment. */
+  toText(): string {
+    const lines: string[] = [];
+    if (this.dropped > 0) lines.push(`(${this.dropped} older entries dropped)`);
+    for (const e of this.entries) {
+      const arrow = e.dir === 'tx' ? 'H→T' : 'T→H';
+      const t = `+${e.tMs.toFixed(1).padStart(9)} ms`;
+      const body = e.kind === 'frame' ? JSON.stringify(e.message) + (e.note ? `  (${e.note})` : '') : e.kind === 'ack' ? 'ACK' : e.kind === 'nak' ? 'NAK' : `[${e.kind}] ${e.note ?? ''}`;
+      lines.push(`${String(e.seq).padStart(5)} ${e.at} ${t} ${arrow} ${body}`);
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  toJSON(): { dropped: number; entries: TranscriptEntry[] } {
+    return { dropped: this.dropped, entries: this.list() };
+  }
+
+  private maskPayload(dir: TranscriptDirection, payload: unknown): unknown {
+    const masked = this.masker.maskMessage(redactTtpMessage(payload as TtpMessage)) as Record<string, unknown> | unknown;
+    if (!this.pinEntry || !masked || typeof masked !== 'object') return masked;
+    const m = masked as Record<string, unknown>;
+    if (dir === 'tx' && m.cmd === 'key' && Array.isArray(m.keys)) {
+      return { ...m, keys: m.keys.map((k) => (typeof k === 'string' ? maskDigits(k) : k)) };
+    }
+    if (dir === 'rx' && (m.evt === 'display' || (m.ok === true && m.result && typeof m.result === 'object' && Array.isArray((m.result as { lines?: unknown }).lines)))) {
+      const maskLines = (lines: unknown) => (Array.isArray(lines) ? lines.map((l) => (typeof l === 'string' ? maskDigits(l) : l)) : lines);
+      if (m.evt === 'display') return { ...m, lines: maskLines(m.lines), note: 'digits masked during PIN entry' };
+      const r = m.result as Record<string, unknown>;
+      return { ...m, result: { ...r, lines: maskLines(r.lines) }, note: 'digits masked during PIN entry' };
+    }
+    return masked;
+  }
+
+  private push(e: Omit<TranscriptEntry, 'seq' | 'at' | 'tMs'>): void {
+    const entry: TranscriptEntry = {
+      seq: ++this.seq,
+      at: new Date(this.now()).toISOString(),
+      tMs: Math.round((this.mono() - this.startMono) * 10) / 10,
+      ...e,
+    };
+    this.entries.push(entry);
+    if (this.entries.length > this.maxEntries) {
+      this.entries.shift();
+      this.dropped++;
+    }
+  }
+}
