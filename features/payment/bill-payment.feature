@@ -1,0 +1,60 @@
+@payment
+Feature: Payment — bill payment (缴费)
+  In a 缴费 the cardholder pays a third party (utility, telecom). The terminal must show the payee
+  and amount for confirmation before the card is read, send the payee to the acquirer, and print a
+  two-copy voucher that names the payee.
+
+  @CUP-PAY-010 @severity:critical @mandatory @printer @contact
+  Scenario: 缴费 with the payee confirmed on screen, a two-copy voucher and the debit booked
+    When the operator selects "缴费"
+    And the operator enters the amount 128.50
+    And the operator enters the payee name "国网上海市电力公司"
+    And the operator enters the payee account "310000123456"
+    Then the screen shows "国网上海市电力公司"
+    And the screen shows "310000123456"
+    And the screen shows "128.50"
+    When the operator confirms
+    And the cardholder inserts card UP-DEBIT-IC
+    And the cardholder enters the correct PIN
+    Then the screen shows "交易成功"
+    And the host received a bill payment request
+    And its amount is 128.50
+    And it names the payee "国网上海市电力公司" with account "310000123456"
+    And its MAC is present and valid
+    And it carries an encrypted PIN block
+    And the host approved it
+    And the card UP-DEBIT-IC is debited 128.50
+    And 2 voucher copies are printed
+    And every copy shows "国网上海市电力公司"
+    And every copy shows "310000123456"
+    And every copy shows the amount 128.50
+    And the merchant copy has a signature line
+
+  @CUP-PAY-011 @severity:normal @mandatory @printer
+  Scenario: 缴费 abandoned at the confirmation screen — nothing is sent, nothing is charged
+    When the operator selects "缴费"
+    And the operator enters the amount 99.00
+    And the operator enters the payee name "中国移动上海公司"
+    And the operator enters the payee account "13800138000"
+    Then the screen shows "中国移动上海公司"
+    When the operator cancels
+    Then the host received no financial request
+    And the balance of card UP-DEBIT-IC is unchanged
+    And no voucher is printed
+
+  @CUP-PAY-012 @severity:normal @optional @contactless
+  Scenario: 缴费 by tap
+    When a bill payment of 45.00 to "上海燃气" account "2100998877" is made with card UP-DEBIT-IC by tapping
+    Then the screen shows "交易成功"
+    And the host received a bill payment request
+    And its entry mode is "071"
+    And the card UP-DEBIT-IC is debited 45.00
+
+  @CUP-PAY-013 @severity:normal @optional @contact
+  Scenario: Void of a 缴费
+    Given a bill payment of 60.00 to "上海自来水" account "3300112233" was approved for card UP-DEBIT-IC
+    When the operator voids the last transaction with card UP-DEBIT-IC by inserting
+    Then the screen shows "交易成功"
+    And the host received a void request
+    And it refers to the original transaction
+    And the balance of card UP-DEBIT-IC is unchanged

@@ -1,0 +1,40 @@
+@payment
+Feature: Payment — balance inquiry, pre-authorization and completion
+  A balance inquiry moves no money and shows the balance the issuer returns. A pre-authorization
+  reserves funds; its completion books them against the original authorization.
+
+  @CUP-PAY-030 @severity:normal @mandatory @contact @printer
+  Scenario: Balance inquiry shows the issuer's balance and books nothing
+    When the operator selects "余额查询"
+    And the cardholder inserts card UP-DEBIT-IC
+    And the cardholder enters the correct PIN
+    Then the screen shows the balance of card UP-DEBIT-IC
+    And the host received a balance inquiry request
+    And its MAC is present and valid
+    And it carries an encrypted PIN block
+    And the balance of card UP-DEBIT-IC is unchanged
+    And no voucher is printed
+
+  @CUP-PAY-031 @severity:normal @mandatory @contact @printer
+  Scenario: Pre-authorization
+    When the operator selects "预授权"
+    And the operator enters the amount 500.00
+    And the cardholder inserts card UP-CREDIT-IC
+    And the cardholder enters the correct PIN
+    Then the screen shows "交易成功"
+    And the host received a pre-authorization request
+    And its amount is 500.00
+    And its MAC is present and valid
+    And the host approved it
+    And every copy shows the host's authorization code
+
+  @CUP-PAY-032 @severity:normal @mandatory @contact
+  Scenario: Pre-authorization completion books the final amount
+    Given a pre-authorization of 500.00 was approved for card UP-CREDIT-IC
+    When the operator completes the pre-authorization with 420.00 with card UP-CREDIT-IC by inserting
+    Then the screen shows "交易成功"
+    And the host received a pre-authorization completion request
+    And it refers to the original authorization
+    And its amount is 420.00
+    And the host approved it
+    And the card UP-CREDIT-IC is debited 420.00

@@ -1,0 +1,92 @@
+@payment
+Feature: Payment — sale (消费) by swipe, insert and tap
+  A sale must reach the acquirer with the entry mode the card was really read with, the amount typed,
+  an encrypted PIN block, IC data for chip reads and a valid MAC; the cardholder's account is debited
+  exactly once and the terminal says so.
+
+  Scenario Outline: Sale by <read> — what the host receives and what the terminal shows
+    When the operator selects "消费"
+    And the operator enters the amount 88.00
+    Then the screen shows "88.00"
+    When the cardholder <entry> card <card>
+    And the cardholder enters the correct PIN
+    Then the screen shows "交易成功"
+    And the host received a sale request
+    And its amount is 88.00
+    And its entry mode is "<mode>"
+    And its MAC is present and valid
+    And it carries an encrypted PIN block
+    And it <ic> IC data
+    And the host approved it
+    And the card <card> is debited 88.00
+    And 2 voucher copies are printed
+
+    @CUP-PAY-001 @severity:critical @mandatory @magstripe @printer
+    Examples: magnetic stripe
+      | read  | entry  | card         | mode | ic          |
+      | swipe | swipes | UP-DEBIT-MAG | 021  | carries no  |
+
+    @CUP-PAY-002 @severity:critical @mandatory @contact @printer
+    Examples: contact chip
+      | read   | entry   | card        | mode | ic      |
+      | insert | inserts | UP-DEBIT-IC | 051  | carries |
+
+    @CUP-PAY-003 @severity:critical @mandatory @contactless @printer
+    Examples: contactless
+      | read | entry | card        | mode | ic      |
+      | tap  | taps  | UP-DEBIT-IC | 071  | carries |
+
+  @CUP-PAY-004 @severity:critical @mandatory @contact @printer
+  Scenario Outline: Sale amount <amount> reaches the host and the ledger unchanged
+    When a sale of <amount> is made with card UP-CREDIT-IC by inserting
+    Then the screen shows "交易成功"
+    And the host received a sale request
+    And its amount is <amount>
+    And the card UP-CREDIT-IC is debited <amount>
+    And every copy shows the amount <amount>
+
+    Examples:
+      | amount    |
+      | 0.01      |
+      | 1.00      |
+      | 1,000.00  |
+      | 12,345.67 |
+
+  @CUP-PAY-005 @severity:critical @mandatory @contact
+  Scenario: Sale with a credit card
+    When a sale of 256.00 is made with card UP-CREDIT-IC by inserting
+    Then the screen shows "交易成功"
+    And the host received a sale request
+    And the host approved it
+    And the card UP-CREDIT-IC is debited 256.00
+
+  @CUP-PAY-006 @severity:normal @mandatory @contact @printer
+  Scenario: The cardholder cancels at the PIN prompt — nothing is sent, nothing is charged
+    When the operator selects "消费"
+    And the operator enters the amount 30.00
+    And the cardholder inserts card UP-DEBIT-IC
+    And the cardholder cancels the PIN entry
+    Then the screen shows "交易取消"
+    And the host received no financial request
+    And the balance of card UP-DEBIT-IC is unchanged
+    And no voucher is printed
+
+  @CUP-PAY-007 @severity:critical @mandatory @contact
+  Scenario: Consecutive sales carry consecutive trace numbers
+    When a sale of 10.00 is made with card UP-DEBIT-IC by inserting
+    And a sale of 11.00 is made with card UP-DEBIT-IC by inserting
+    And a sale of 12.00 is made with card UP-DEBIT-IC by inserting
+    Then the host received 3 sale requests
+    And each sale request carries a new trace number
+    And the host approved every sale request
+    And the card UP-DEBIT-IC is debited 33.00
+
+  @CUP-PAY-008 @severity:normal @optional @contact
+  Scenario: Sale started by the cash register (ECR)
+    When the cash register requests a sale of 66.60
+    And the cardholder inserts card UP-DEBIT-IC
+    And the cardholder enters the correct PIN
+    Then the cash register receives an approval
+    And the host received a sale request
+    And its amount is 66.60
+    And the card UP-DEBIT-IC is debited 66.60

@@ -1,0 +1,37 @@
+@payment
+Feature: Payment — void (撤销) and refund (退货)
+  A void cancels a sale of the current batch; a refund returns money for an earlier sale. Both must
+  name the original transaction so the acquirer can match it, and undo the debit exactly once.
+
+  @CUP-PAY-020 @severity:critical @mandatory @contact @printer
+  Scenario: Void of a sale in the current batch
+    Given a sale of 150.00 was approved for card UP-DEBIT-IC by inserting
+    When the operator voids the last transaction with card UP-DEBIT-IC by inserting
+    Then the screen shows "交易成功"
+    And the host received a void request
+    And it refers to the original transaction
+    And its amount is 150.00
+    And its MAC is present and valid
+    And the host approved it
+    And the balance of card UP-DEBIT-IC is unchanged
+    And every copy shows "撤销"
+
+  @CUP-PAY-021 @severity:critical @mandatory @contact @printer
+  Scenario: Refund of an earlier sale
+    Given a sale of 200.00 was approved for card UP-DEBIT-IC by inserting
+    When the operator refunds 80.00 of the last transaction with card UP-DEBIT-IC by inserting
+    Then the screen shows "交易成功"
+    And the host received a refund request
+    And it refers to the original reference number
+    And its amount is 80.00
+    And its MAC is present and valid
+    And the host approved it
+    And the card UP-DEBIT-IC is debited 120.00
+    And every copy shows "退货"
+
+  @CUP-PAY-022 @severity:normal @mandatory @printer
+  Scenario: Void of a voucher number the terminal does not have is refused locally
+    When the operator selects "撤销"
+    And the operator enters the voucher number "999999"
+    Then the screen shows "原交易不存在"
+    And the host received no financial request

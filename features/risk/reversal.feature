@@ -1,0 +1,73 @@
+@risk
+Feature: Risk — reversal (冲正) after a lost or untrusted reply
+  When a terminal cannot be sure the acquirer's approval reached it intact — no reply, the power
+  went, or the reply's MAC is wrong — it must reverse the transaction: send 0400 with the original
+  trace number and the reason, before any other transaction, exactly once, so that the cardholder is
+  never charged for a sale the merchant thinks failed.
+
+  @CUP-RSK-010 @severity:blocker @mandatory @contact @printer
+  Scenario: Host timeout leads to a reversal and no double charge
+    Given the host will not answer the next sale request
+    When a sale of 300.00 is made with card UP-DEBIT-IC by inserting
+    Then the screen shows "交易超时"
+    And no voucher is printed
+    When a sale of 12.00 is made with card UP-DEBIT-IC by inserting
+    Then the host received a reversal of the first sale with reason "98"
+    And the reversal reached the host before the next sale request
+    And the host received exactly 1 reversal
+    And the card UP-DEBIT-IC is debited 12.00
+
+  @CUP-RSK-011 @severity:blocker @mandatory @contact
+  Scenario: Power cut while waiting for the host leads to a reversal after restart
+    Given the host will not answer the next sale request
+    When the operator selects "消费"
+    And the operator enters the amount 400.00
+    And the cardholder inserts card UP-DEBIT-IC
+    And the cardholder enters the correct PIN
+    And the host has received the sale request
+    And the terminal loses power
+    And the power comes back
+    And a sale of 13.00 is made with card UP-DEBIT-IC by inserting
+    Then the host received a reversal of the first sale with reason "98"
+    And the reversal reached the host before the next sale request
+    And the card UP-DEBIT-IC is debited 13.00
+
+  @CUP-RSK-012 @severity:blocker @mandatory @contact @printer
+  Scenario: A reply with a wrong MAC is not trusted: failure shown, reversal with reason A0
+    Given the host will corrupt the MAC of its reply to the next sale request
+    When a sale of 250.00 is made with card UP-DEBIT-IC by inserting
+    Then no screen showed "交易成功"
+    And no voucher is printed
+    When a sale of 14.00 is made with card UP-DEBIT-IC by inserting
+    Then the host received a reversal of the first sale with reason "A0"
+    And the reversal reached the host before the next sale request
+    And the card UP-DEBIT-IC is debited 14.00
+
+  @CUP-RSK-013 @severity:critical @mandatory @contact
+  Scenario: The reversal is sent exactly once even if the terminal is restarted
+    Given the host will not answer the next sale request
+    When a sale of 310.00 is made with card UP-DEBIT-IC by inserting
+    And a sale of 15.00 is made with card UP-DEBIT-IC by inserting
+    And the terminal is power cycled
+    And a sale of 16.00 is made with card UP-DEBIT-IC by inserting
+    Then the host received exactly 1 reversal
+    And the card UP-DEBIT-IC is debited 31.00
+
+  @CUP-RSK-014 @severity:normal @mandatory @contact
+  Scenario: Connection closed by the host is handled like a timeout
+    Given the host will close the connection on the next sale request
+    When a sale of 320.00 is made with card UP-DEBIT-IC by inserting
+    Then no screen showed "交易成功"
+    When a sale of 17.00 is made with card UP-DEBIT-IC by inserting
+    Then the host received a reversal of the first sale with reason "98"
+    And the card UP-DEBIT-IC is debited 17.00
+
+  @CUP-RSK-015 @severity:critical @mandatory @contact
+  Scenario: A void that gets no reply is reversed as well
+    Given a sale of 90.00 was approved for card UP-DEBIT-IC by inserting
+    And the host will not answer the next void request
+    When the operator voids the last transaction with card UP-DEBIT-IC by inserting
+    Then no screen showed "交易成功"
+    When a sale of 18.00 is made with card UP-DEBIT-IC by inserting
+    Then the host received a reversal of the void with reason "98"
+    And the card UP-DEBIT-IC is debited 108.00

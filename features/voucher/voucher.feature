@@ -1,0 +1,83 @@
+@voucher @printer
+Feature: Voucher (签购单) — content, copies and reprint
+  The voucher is the merchant's proof of the transaction and the cardholder's receipt. Its numbers
+  must be those the acquirer assigned, its amount the one authorized, the card number masked, and
+  only the merchant copy asks for a signature.
+
+  @CUP-VOU-001 @severity:critical @mandatory @contact
+  Scenario: Sale voucher carries every mandatory field
+    When a sale of 123.45 is made with card UP-DEBIT-IC by inserting
+    Then 2 voucher copies are printed
+    And every copy shows the merchant name and number
+    And every copy shows the terminal number
+    And every copy shows "消费"
+    And every copy shows the batch number and voucher number the host received
+    And every copy shows the host's authorization code
+    And every copy shows the host's reference number
+    And every copy shows the transaction date and time
+    And every copy shows the amount 123.45
+
+  @CUP-VOU-002 @severity:blocker @mandatory @magstripe @contact
+  Scenario Outline: The card number is masked on every copy (<read>)
+    When a sale of 9.90 is made with card <card> by <reading>
+    Then 2 voucher copies are printed
+    And every copy shows the card number masked
+    And no copy shows the full card number
+
+    Examples:
+      | read   | card         | reading   |
+      | swipe  | UP-DEBIT-MAG | swiping   |
+      | insert | UP-DEBIT-IC  | inserting |
+
+  @CUP-VOU-003 @severity:critical @mandatory @contact
+  Scenario: Merchant copy with signature line, then cardholder copy without
+    When a sale of 35.00 is made with card UP-DEBIT-IC by inserting
+    Then 2 voucher copies are printed
+    And the copies are the merchant copy then the cardholder copy
+    And the merchant copy has a signature line
+    And the cardholder copy has no signature line
+
+  @CUP-VOU-004 @severity:normal @mandatory @contact
+  Scenario: A reprint is marked as such and otherwise identical
+    Given a sale of 42.00 was approved for card UP-DEBIT-IC by inserting
+    When the operator reprints the last voucher
+    Then a reprinted copy is printed
+    And every reprinted copy is marked "重打印"
+    And every reprinted copy shows the same voucher number and amount as the original
+    And the host received no financial request since the sale
+
+  @CUP-VOU-005 @severity:critical @mandatory @contact
+  Scenario Outline: The voucher amount is the amount authorized (<amount>)
+    When a sale of <amount> is made with card UP-CREDIT-IC by inserting
+    Then the host received a sale request
+    And its amount is <amount>
+    And every copy shows the amount <amount>
+
+    Examples:
+      | amount   |
+      | 0.99     |
+      | 2,500.00 |
+
+  @CUP-VOU-006 @severity:normal @mandatory @contact
+  Scenario: Void voucher names the transaction type and the original voucher number
+    Given a sale of 58.00 was approved for card UP-DEBIT-IC by inserting
+    When the operator voids the last transaction with card UP-DEBIT-IC by inserting
+    Then 2 voucher copies are printed
+    And every copy shows "撤销"
+    And every copy shows the original voucher number
+    And every copy shows the amount 58.00
+
+  @CUP-VOU-007 @severity:normal @mandatory @contact
+  Scenario: No voucher for a declined transaction
+    Given the host will answer the next sale request with response code "05"
+    When a sale of 14.00 is made with card UP-DEBIT-IC by inserting
+    Then the screen shows "持卡人认证失败"
+    And no voucher is printed
+
+  @CUP-VOU-008 @severity:normal @mandatory @contact
+  Scenario: Refund voucher shows the original reference number
+    Given a sale of 70.00 was approved for card UP-DEBIT-IC by inserting
+    When the operator refunds 70.00 of the last transaction with card UP-DEBIT-IC by inserting
+    Then 2 voucher copies are printed
+    And every copy shows "退货"
+    And every copy shows the original reference number
