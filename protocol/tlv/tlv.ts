@@ -97,6 +97,7 @@ function checkTag(tag: string): Buffer {
   }
   const b = Buffer.from(tag, 'hex');
   const multi = (b[0] & 0x1f) === 0x1f;
+  if (multi && b.length === 1) throw new TlvEncodeError('first byte announces a multi-byte tag but no subsequent byte follows', tag);
   if (!multi && b.length !== 1) throw new TlvEncodeError('first byte does not announce a multi-byte tag (low 5 bits must be 1F)', tag);
   for (let i = 1; i < b.length; i++) {
     const last = i === b.length - 1;

@@ -1,0 +1,50 @@
+import { describe, test } from 'node:test';
+import { expect } from 'chai';
+import { decodeFrame, dumpMessage, messageToJson, maskTrack, unpackMessage } from '../../../protocol/iso8583';
+import { loadSamples } from './samples';
+
+describe('dumpMessage / messageToJson', () => {
+  const sample = loadSamples().find((s) => s.name === 'sale_0200_req_ic_qps_easy8583')!;
+  const msg = decodeFrame(sample.bytes).message;
+
+  test('field table with number, name, format and value; coded fields explained; F55 tags listed', () => {
+    const text = dumpMessage(msg);
+    expect(text).to.match(/^MTI 0200 {2}bitmap 7024068020C08211/);
+    expect(text).to.match(/\n22 +服务点输入方式码 .* n3 +072 +\[contactless, PIN not-entered\]/);
+    expect(text).to.match(/\n60 .*n\.\.\.17 LLLVAR +2200075700060 .*60\.3=000/);
+    expect(text).to.match(/9F26 \(8\) ED1D6BA78357FB25/);
+    expect(text).to.match(/\n41 .*"73782214"/);
+  });
+
+  test('PAN and track 2 are masked unless unmask; no clear PAN or track anywhere', () => {
+    const text = dumpMessage(msg);
+    const json = JSON.stringify(messageToJson(msg));
+    for (const out of [text, json]) {
+      expect(out).not.to.contain('6210810840003424940');
+      expect(out).not.to.contain('27062207001000100');
+      expect(out).to.contain('621081*********4940');
+    }
+    expect(messageToJson(msg).fields['35']).to.equal('621081*********4940=*****************');
+    expect(messageToJson(msg, { unmask: true }).fields['2']).to.equal('6210810840003424940');
+  });
+
+  test('JSON: digits without pad nibbles, text, upper-case hex', () => {
+    const j = messageToJson(msg);
+    expect(j.mti).to.equal('0200');
+    expect(j.bitmap).to.equal('7024068020C08211');
+    expect(j.fields['22']).to.equal('072');
+    expect(j.fields['64']).to.equal('4237313333423537');
+    expect(j.fields['42']).to.equal('898411341310014');
+  });
+
+  test('PIN block as encrypted hex only', () => {
+    const scan = loadSamples().find((s) => s.name === 'sale_0200_req_ic_scandemo')!;
+    const m = unpackMessage(scan.bytes.subarray(11));
+    expect(messageToJson(m).fields['52']).to.equal('086BDB118D7AC25E');
+  });
+
+  test('maskTrack', () => {
+    expect(maskTrack('6210810840003424940=2706')).to.equal('621081*********4940=****');
+    expect(maskTrack('6210810840003424940')).to.equal('621081*********4940');
+  });
+});
