@@ -44,6 +44,7 @@ function slots(layout: WorkingKeyLayout): Slot[] {
 }
 
 function checkSchemeAndTmk(tmk: Buffer, layout: WorkingKeyLayout, scheme: KeyScheme): void {
+  slots(layout); // throws on an unknown layout before anything else is looked at
   if (!Buffer.isBuffer(tmk)) throw new CryptoInputError('TMK', 'must be a Buffer');
   if (scheme === 'sm4') {
     if (tmk.length !== 16) throw new KeyLengthError('TMK (sm4)', tmk.length, [16]);
