@@ -14,9 +14,7 @@ import * as path from 'node:path';
 import { AstBuilder, GherkinClassicTokenMatcher, Parser, compile } from '@cucumber/gherkin';
 import { IdGenerator } from '@cucumber/messages';
 import type * as messages from '@cucumber/messages';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { PoscertError } from '../errors';
+import { parsePlan, type CertificationPlan } from '../certification/plan';
 
 export const CASE_ID_TAG = /^@CUP-(ONB|PAY|PIN|VOU|RSK|STL)-\d{3}$/;
 export const AREA_BY_PREFIX: Record<string, string> = {
@@ -61,21 +59,6 @@ export interface CaseIndex {
   translations: Map<string, Map<string, CaseDeclaration>>;
   pickleCount: number;
 }
-
-export const PlanSchema = z.object({
-  id: z.string().regex(/^[a-z0-9-]+$/, 'plan id: lower-case letters, digits and dashes'),
-  name: z.string().min(1),
-  version: z.string().regex(/^\d+\.\d+\.\d+$/, 'plan version: semantic version such as 1.0.0'),
-  description: z.string().optional(),
-  cases: z.record(
-    z.string().regex(/^CUP-(ONB|PAY|PIN|VOU|RSK|STL)-\d{3}$/, 'case id such as CUP-PAY-001'),
-    z.object({
-      level: z.enum(['mandatory', 'optional']),
-      requires: z.array(z.enum(CAPABILITIES)).default([]),
-    }).strict(),
-  ),
-}).strict();
-export type Plan = z.infer<typeof PlanSchema>;
 
 function walk(dir: string, out: string[] = []): string[] {
   if (!fs.existsSync(dir)) return out;
@@ -246,44 +229,26 @@ export function indexCases(root: string, errors: Finding[], warnings: Finding[])
   return { cases, translations, pickleCount };
 }
 
-export function loadPlan(file: string): Plan {
-  let raw: unknown;
-  try {
-    raw = parseYaml(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new PlanError(file, `not valid YAML: ${(err as Error).message}`);
-  }
-  const parsed = PlanSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
-    throw new PlanError(file, issues);
-  }
-  return parsed.data;
-}
-
-export class PlanError extends PoscertError {
-  constructor(file: string, problem: string) {
-    super('PLAN_INVALID', `plan ${file}: ${problem}`, { file, problem });
-  }
-}
-
-export function lintPlan(root: string, planFile: string, index: CaseIndex, errors: Finding[], warnings: Finding[]): Plan | undefined {
+export function lintPlan(root: string, planFile: string, index: CaseIndex, errors: Finding[], warnings: Finding[]): CertificationPlan | undefined {
   const file = path.relative(root, planFile);
-  let plan: Plan;
+  let plan: CertificationPlan;
   try {
-    plan = loadPlan(planFile);
+    plan = parsePlan(fs.readFileSync(planFile, 'utf8'), file);
   } catch (err) {
     errors.push({ file, message: (err as Error).message });
     return undefined;
   }
-  if (`${plan.id}.yaml` !== path.basename(planFile)) {
-    errors.push({ file, message: `plan id "${plan.id}" must match the file name (${plan.id}.yaml)` });
+  for (const w of plan.warnings) warnings.push({ file, message: w });
+  if (plan.name !== path.basename(planFile).replace(/\.ya?ml$/, '')) {
+    errors.push({ file, message: `plan name "${plan.name}" must match the file name (${plan.name}.yaml): --plan finds plans by file name` });
   }
-  for (const [id, entry] of Object.entries(plan.cases)) {
+  for (const entry of plan.cases) {
+    const id = entry.id;
     const c = index.cases.get(id);
-    if (!c) { errors.push({ file, caseId: id, message: `plan ${plan.id} names ${id}, but no scenario has that id` }); continue; }
-    if (c.level !== entry.level) {
-      errors.push({ file, caseId: id, message: `plan says ${id} is ${entry.level}, the scenario (${c.file}:${c.line}) says @${c.level}` });
+    if (!c) { errors.push({ file, caseId: id, message: `plan ${plan.name} names ${id}, but no scenario has that id` }); continue; }
+    const level = entry.mandatory ? 'mandatory' : 'optional';
+    if (c.level !== level) {
+      errors.push({ file, caseId: id, message: `plan says ${id} is ${level}, the scenario (${c.file}:${c.line}) says @${c.level}` });
     }
     const requires = [...entry.requires].sort().join(',');
     const tagged = [...c.capabilities].sort().join(',');
@@ -291,20 +256,21 @@ export function lintPlan(root: string, planFile: string, index: CaseIndex, error
       errors.push({ file, caseId: id, message: `plan applicability of ${id} [${requires}] differs from the scenario's capability tags [${tagged}] (${c.file}:${c.line})` });
     }
   }
+  const listed = new Set(plan.cases.map((c) => c.id));
   for (const id of index.cases.keys()) {
-    if (!(id in plan.cases)) warnings.push({ file, caseId: id, message: `case ${id} is in no entry of plan ${plan.id}` });
+    if (!listed.has(id)) warnings.push({ file, caseId: id, message: `case ${id} is in no entry of plan ${plan.name}` });
   }
   return plan;
 }
 
-export interface LintResult { errors: Finding[]; warnings: Finding[]; index: CaseIndex; plans: Plan[] }
+export interface LintResult { errors: Finding[]; warnings: Finding[]; index: CaseIndex; plans: CertificationPlan[] }
 
 export function lintCases(root = path.join(__dirname, '..')): LintResult {
   const errors: Finding[] = [];
   const warnings: Finding[] = [];
   const index = indexCases(root, errors, warnings);
   const plansDir = path.join(root, 'scenarios', 'plans');
-  const plans: Plan[] = [];
+  const plans: CertificationPlan[] = [];
   const planFiles = fs.existsSync(plansDir) ? fs.readdirSync(plansDir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
   if (planFiles.length === 0) errors.push({ file: 'scenarios/plans', message: 'no plan found (expected scenarios/plans/<id>.yaml)' });
   for (const f of planFiles) {

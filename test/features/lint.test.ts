@@ -16,7 +16,7 @@ function fixture(files: Record<string, string>): string {
   }
   return root;
 }
-const plan = (cases: string) => `id: p\nname: P\nversion: 1.0.0\ncases:\n${cases}`;
+const plan = (cases: string) => `name: p\nversion: 1.0.0\ncases:\n${cases}`;
 const sale = (tags: string, name = 'Sale') => `Feature: F\n  ${tags}\n  Scenario: ${name}\n    When the operator selects "消费"\n`;
 
 function messages(root: string): string[] {
@@ -32,21 +32,21 @@ describe('case lint', () => {
     const { errors, index, plans } = lintCases(repoRoot);
     expect(errors.map(formatFinding)).to.deep.equal([]);
     expect(index.cases.size).to.be.at.least(60);
-    expect(plans.map((p) => p.id)).to.include('unionpay-pos');
+    expect(plans.map((p) => p.name)).to.include('unionpay-pos');
     expect(index.translations.get('zh-CN')?.size ?? 0).to.be.at.least(3);
   });
 
   test('a clean fixture passes', () => {
     expect(messages(fixture({
       'features/payment/a.feature': sale('@CUP-PAY-001 @severity:critical @mandatory'),
-      'scenarios/plans/p.yaml': plan('  CUP-PAY-001: { level: mandatory }\n'),
+      'scenarios/plans/p.yaml': plan('  - { id: CUP-PAY-001, mandatory: true }\n'),
     }))).to.deep.equal([]);
   });
 
   test('a scenario without a case id fails', () => {
     const errs = messages(fixture({
       'features/payment/a.feature': sale('@severity:critical @mandatory', 'Nameless'),
-      'scenarios/plans/p.yaml': plan('').replace('cases:\n', 'cases: {}\n'),
+      'scenarios/plans/p.yaml': plan('  - { id: CUP-PAY-002, mandatory: true }\n'),
     }));
     expect(errs.join('\n')).to.match(/features\/payment\/a.feature:\d+: scenario "Nameless" has no case id tag/);
   });
@@ -55,7 +55,7 @@ describe('case lint', () => {
     const errs = messages(fixture({
       'features/payment/a.feature': sale('@CUP-PAY-001 @severity:critical @mandatory'),
       'features/payment/b.feature': sale('@CUP-PAY-001 @severity:critical @mandatory'),
-      'scenarios/plans/p.yaml': plan('  CUP-PAY-001: { level: mandatory }\n'),
+      'scenarios/plans/p.yaml': plan('  - { id: CUP-PAY-001, mandatory: true }\n'),
     }));
     expect(errs.join('\n')).to.match(/case id CUP-PAY-001 used twice \(en\): also at features\/payment\/a.feature:2/);
   });
@@ -66,7 +66,7 @@ describe('case lint', () => {
       '    @CUP-PAY-001 @severity:normal @mandatory\n    Examples: two\n      | a |\n      | y |\n';
     const errs = messages(fixture({
       'features/payment/a.feature': outline,
-      'scenarios/plans/p.yaml': plan('  CUP-PAY-001: { level: mandatory }\n'),
+      'scenarios/plans/p.yaml': plan('  - { id: CUP-PAY-001, mandatory: true }\n'),
     }));
     expect(errs.join('\n')).to.match(/CUP-PAY-001 used twice/);
   });
@@ -74,7 +74,7 @@ describe('case lint', () => {
   test('a plan naming an id no scenario has fails', () => {
     const errs = messages(fixture({
       'features/payment/a.feature': sale('@CUP-PAY-001 @severity:critical @mandatory'),
-      'scenarios/plans/p.yaml': plan('  CUP-PAY-001: { level: mandatory }\n  CUP-STL-009: { level: optional }\n'),
+      'scenarios/plans/p.yaml': plan('  - { id: CUP-PAY-001, mandatory: true }\n  - { id: CUP-STL-009, mandatory: false }\n'),
     }));
     expect(errs).to.deep.equal(['scenarios/plans/p.yaml: plan p names CUP-STL-009, but no scenario has that id']);
   });
@@ -83,7 +83,7 @@ describe('case lint', () => {
     const errs = messages(fixture({
       'features/payment/a.feature': sale('@CUP-STL-001 @mandatory'),
       'features/payment/b.feature': sale('@CUP-PAY-1 @severity:urgent @mandatory @optional'),
-      'scenarios/plans/p.yaml': plan('  CUP-STL-001: { level: mandatory }\n'),
+      'scenarios/plans/p.yaml': plan('  - { id: CUP-STL-001, mandatory: true }\n'),
     })).join('\n');
     expect(errs).to.match(/case CUP-STL-001 is a settlement case but lives in features\/payment\//);
     expect(errs).to.match(/case CUP-STL-001 needs exactly one severity tag/);
@@ -95,7 +95,7 @@ describe('case lint', () => {
       '    When the cardholder taps card UP-DEBIT-IC\n    Then 2 voucher copies are printed\n';
     const errs = messages(fixture({
       'features/payment/a.feature': feature,
-      'scenarios/plans/p.yaml': plan('  CUP-PAY-001: { level: mandatory, requires: [contact] }\n'),
+      'scenarios/plans/p.yaml': plan('  - { id: CUP-PAY-001, mandatory: true, requires: [contact] }\n'),
     })).join('\n');
     expect(errs).to.match(/CUP-PAY-001 \("Tap"\) has steps that need @contactless/);
     expect(errs).to.match(/CUP-PAY-001 \("Tap"\) has steps that need @printer/);
@@ -109,7 +109,7 @@ describe('case lint', () => {
       'features/payment/a.feature': sale('@CUP-PAY-001 @severity:critical @mandatory'),
       'features/zh-CN/a.feature': zh('@CUP-PAY-001 @severity:normal @mandatory'),
       'features/zh-CN/b.feature': zh('@CUP-PAY-002 @severity:normal @mandatory'),
-      'scenarios/plans/p.yaml': plan('  CUP-PAY-001: { level: mandatory }\n'),
+      'scenarios/plans/p.yaml': plan('  - { id: CUP-PAY-001, mandatory: true }\n'),
     })).join('\n');
     expect(errs).to.match(/zh-CN case CUP-PAY-001 must carry the same level, severity and capability tags/);
     expect(errs).to.match(/zh-CN case CUP-PAY-002 translates no English case/);
@@ -118,9 +118,8 @@ describe('case lint', () => {
   test('an invalid plan is reported with the file and the problem', () => {
     const errs = messages(fixture({
       'features/payment/a.feature': sale('@CUP-PAY-001 @severity:critical @mandatory'),
-      'scenarios/plans/p.yaml': 'id: p\nname: P\nversion: one\ncases:\n  CUP-PAY-001: { level: must }\n',
+      'scenarios/plans/p.yaml': 'name: p\nversion: 1\ncases:\n  - { id: CUP-PAY-001, mandatory: maybe }\n',
     })).join('\n');
-    expect(errs).to.match(/scenarios\/plans\/p.yaml: plan .*p.yaml: version: plan version: semantic version/);
-    expect(errs).to.match(/cases.CUP-PAY-001.level/);
+    expect(errs).to.match(/scenarios\/plans\/p.yaml: plan scenarios\/plans\/p.yaml is invalid: cases.0.mandatory \(case "CUP-PAY-001"\)/);
   });
 });
