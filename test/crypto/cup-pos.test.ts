@@ -36,7 +36,7 @@ describe('CUP ECB MAC (cup8583.md §5.3)', () => {
   test('intermediate steps match the table of §5.3', () => {
     const padded = Buffer.alloc(Math.ceil(macInput.length / 8) * 8);
     macInput.copy(padded);
-    let block = Buffer.alloc(8);
+    let block: Buffer = Buffer.alloc(8);
     for (let i = 0; i < padded.length; i += 8) block = xorBuffers(block, padded.subarray(i, i + 8));
     expect(H(block)).to.equal('8DBA2933C4B6C379');
     const ascii = Buffer.from(H(block), 'ascii');
@@ -50,7 +50,7 @@ describe('CUP ECB MAC (cup8583.md §5.3)', () => {
   test('lower-case expansion would give f8966538 (which is why upper case matters)', () => {
     const padded = Buffer.alloc(Math.ceil(macInput.length / 8) * 8);
     macInput.copy(padded);
-    let block = Buffer.alloc(8);
+    let block: Buffer = Buffer.alloc(8);
     for (let i = 0; i < padded.length; i += 8) block = xorBuffers(block, padded.subarray(i, i + 8));
     const lower = Buffer.from(block.toString('hex'), 'ascii');
     const enc = desEcbEncrypt(mak, xorBuffers(desEcbEncrypt(mak, lower.subarray(0, 8)), lower.subarray(8)));
@@ -126,7 +126,7 @@ describe('SM4 (GB/T 32907) and the SM4 ECB MAC', () => {
     const data = Buffer.from('0200 sale MAC input that is not block aligned', 'ascii');
     const padded = Buffer.alloc(Math.ceil(data.length / 16) * 16);
     data.copy(padded);
-    let block = Buffer.alloc(16);
+    let block: Buffer = Buffer.alloc(16);
     for (let i = 0; i < padded.length; i += 16) block = xorBuffers(block, padded.subarray(i, i + 16));
     const expanded = Buffer.from(H(block), 'ascii'); // 32 characters
     const enc = sm4EcbEncrypt(key, xorBuffers(sm4EcbEncrypt(key, expanded.subarray(0, 16)), expanded.subarray(16)));
