@@ -1,0 +1,579 @@
+/**
+ * Host configuration: merchants and terminals, cards and issuer keys, issuer rules, terminal
+ * parameters. Read from YAML or JSON files (by default the repo's scenarios/ folder), validated
+ * with zod; every problem names the file, the line, the entry and what is wrong, and all problems
+ * of all files are reported at once (HostConfigError) so a lab fixes them in one go.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { HostConfigError, HostConfigProblem } from './errors';
+import { SecretBytes } from './secret';
+
+export type TerminalKeyScheme = '3DES' | 'SM4';
+export type TerminalStatus = 'active' | 'suspended' | 'unregistered';
+export type CardStatus = 'normal' | 'lost' | 'stolen' | 'expired' | 'restricted';
+export type AccountType = 'debit' | 'credit';
+export type CardInterface = 'swipe' | 'insert' | 'tap';
+
+export interface SettlementAccount {
+  bank: string;
+  accountNumber: string;
+  accountName: string;
+}
+
+export interface MerchantConfig {
+  /** 15 digits: acquirer code (3) + area (4) + MCC (4) + serial (4). */
+  merchantId: string;
+  name: string;
+  nameEn?: string;
+  mcc: string;
+  status: 'active' | 'suspended';
+  settlementAccount: SettlementAccount;
+}
+
+export interface TerminalConfig {
+  /** 8 characters (F41). */
+  terminalId: string;
+  merchantId: string;
+  keyScheme: TerminalKeyScheme;
+  /** Terminal master key (test key), 16 bytes. */
+  tmk: SecretBytes;
+  status: TerminalStatus;
+  description?: string;
+}
+
+export interface IssuerKeyConfig {
+  id: string;
+  /** Issuer master key for application cryptograms (MK-AC), 16 bytes. */
+  imk: SecretBytes;
+  algorithm: 'tdes' | 'sm4';
+}
+
+export interface CardEmvConfig {
+  issuerKeyId: string;
+  /** The issuer master key (resolved from issuerKeys); only the host and terminalCardImage use it. */
+  imk: SecretBytes;
+  algorithm: 'tdes' | 'sm4';
+  aid: string;
+  appLabel: string;
+  preferredName?: string;
+  /** ATC (9F36) of the card image before its first transaction. */
+  atcStart: number;
+  aip: string;
+  /** Issuer application data (9F10) template. */
+  iad: string;
+}
+
+export interface CardLimits {
+  /** Largest single debit, fen. */
+  perTransaction?: number;
+}
+
+export interface CardConfig {
+  alias: string;
+  pan: string;
+  /** YYMM. */
+  expiry: string;
+  serviceCode: string;
+  /** Track 2 equivalent with '=' as separator. */
+  track2: string;
+  psn: string;
+  pin?: string;
+  account: AccountType;
+  status: CardStatus;
+  /** Opening balance (debit) or available credit (credit), fen. */
+  openingBalance: number;
+  limits: CardLimits;
+  requirePin: boolean;
+  /** false: the card exists only as an image for the terminal; the host answers 14. */
+  onFile: boolean;
+  interfaces: CardInterface[];
+  cardholderName?: string;
+  /** F44.1 issuer institution code (11 chars). */
+  issuerInstitution: string;
+  emv?: CardEmvConfig;
+  description?: string;
+}
+
+export interface HostIdentity {
+  /** F32 acquiring institution id. */
+  acquirerId: string;
+  /** F44.2 acquirer institution code. */
+  acquirerInstitution: string;
+  /** F63 centre text (GBK, at most 20 bytes). */
+  centreText: string;
+}
+
+export interface IssuerRules {
+  /** Wrong PINs in a row after which the card answers 75. */
+  pinTryLimit: number;
+  /** Contactless (qPBOC) transactions up to this amount (fen) need no PIN. */
+  contactlessNoPinLimit: number;
+  /** A completion may exceed its pre-authorization by this many percent. */
+  completionTolerancePercent: number;
+  /** Largest amount any transaction may carry (fen); above it the host answers 13. */
+  maxTransactionAmount: number;
+  /** Verify the ARQC of IC transactions whose card has issuer keys (59 on failure). */
+  verifyArqc: boolean;
+}
+
+export interface TerminalParameters {
+  /** Bumped when parameters change: terminals that downloaded an older version are asked to download again. */
+  version: number;
+  timeoutSeconds: number;
+  retries: number;
+  resendTimes: number;
+  tipSupported: boolean;
+  tipPercent: number;
+  manualEntry: boolean;
+  autoSignOff: boolean;
+  keyIndex: number;
+  phones: string[];
+}
+
+export interface HostConfig {
+  /** The files this configuration was read from (empty when built in code). */
+  sources: string[];
+  host: HostIdentity;
+  rules: IssuerRules;
+  parameters: TerminalParameters;
+  merchants: MerchantConfig[];
+  terminals: TerminalConfig[];
+  cards: CardConfig[];
+  issuerKeys: IssuerKeyConfig[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schemas (one per top-level key; files may carry any subset of the keys)
+// ---------------------------------------------------------------------------------------------
+
+const digits = (n: number, what: string) =>
+  z.union([z.string(), z.number()]).transform((v) => String(v))
+    .refine((v) => new RegExp(`^\\d{${n}}$`).test(v), { message: `${what} must be exactly ${n} digits` });
+const hexKey = (bytes: number[], what: string) =>
+  z.unknown().superRefine((v, ctx) => {
+    if (typeof v !== 'string') {
+      ctx.addIssue({ code: 'custom', message: `${what} must be a quoted string of hex digits (YAML reads unquoted all-digit hex as a number and loses digits)` });
+    }
+  }).transform((v) => String(v).replace(/\s+/g, ''))
+    .refine((v) => /^[0-9A-Fa-f]*$/.test(v) && bytes.includes(v.length / 2),
+      { message: `${what} must be ${bytes.map((b) => b * 2).join(' or ')} hex digits` })
+    .transform((v) => new SecretBytes(Buffer.from(v, 'hex')));
+const hexString = (what: string) =>
+  z.string().refine((v) => /^([0-9A-Fa-f]{2})*$/.test(v), { message: `${what} must be hex (an even number of 0-9 A-F)` })
+    .transform((v) => v.toUpperCase());
+
+/** CNY amount as a number or a string with at most 2 decimals ("1234.50") → fen. */
+export function parseAmountToFen(value: string | number): number | undefined {
+  const text = typeof value === 'number' ? String(value) : value.trim();
+  const m = /^(\d{1,10})(?:\.(\d{1,2}))?$/.exec(text);
+  if (!m) return undefined;
+  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
+const amount = (what: string) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const fen = parseAmountToFen(v);
+    if (fen === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${what} must be a CNY amount like 1234.56 (at most 2 decimals, not negative), got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return fen;
+  });
+
+const merchantSchema = z.object({
+  merchantId: digits(15, 'merchantId'),
+  name: z.string().min(1, 'name must not be empty'),
+  nameEn: z.string().optional(),
+  mcc: digits(4, 'mcc').optional(),
+  status: z.enum(['active', 'suspended']).default('active'),
+  settlementAccount: z.object({
+    bank: z.string().min(1),
+    accountNumber: z.union([z.string(), z.number()]).transform(String)
+      .refine((v) => /^\d{8,32}$/.test(v), { message: 'accountNumber must be 8 to 32 digits' }),
+    accountName: z.string().min(1),
+  }, { message: 'settlementAccount (bank, accountNumber, accountName) is required' }),
+}).strict();
+
+const terminalSchema = z.object({
+  terminalId: z.union([z.string(), z.number()]).transform(String)
+    .refine((v) => /^[0-9A-Za-z]{8}$/.test(v), { message: 'terminalId must be 8 characters (F41 ans8), e.g. 10000001' }),
+  merchantId: digits(15, 'merchantId'),
+  keyScheme: z.enum(['3DES', 'SM4'], { message: 'keyScheme must be 3DES or SM4' }),
+  tmk: hexKey([16], 'tmk'),
+  status: z.enum(['active', 'suspended', 'unregistered'], { message: 'status must be active, suspended or unregistered' }).default('active'),
+  description: z.string().optional(),
+}).strict();
+
+const issuerKeySchema = z.object({
+  id: z.string().min(1),
+  imk: hexKey([16], 'imk'),
+  algorithm: z.enum(['tdes', 'sm4']).default('tdes'),
+}).strict();
+
+const cardSchema = z.object({
+  alias: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'alias must be letters, digits, - or _ (e.g. UP-DEBIT-IC)'),
+  pan: z.union([z.string(), z.number()]).transform(String)
+    .refine((v) => /^\d{13,19}$/.test(v), { message: 'pan must be 13 to 19 digits' }),
+  expiry: digits(4, 'expiry (YYMM)').refine((v) => Number(v.slice(2)) >= 1 && Number(v.slice(2)) <= 12, { message: 'expiry month must be 01..12 (format YYMM)' }),
+  serviceCode: digits(3, 'serviceCode'),
+  track2: z.string().regex(/^\d{13,19}=\d{7,20}$/, 'track2 must be PAN=YYMM+service code+discretionary digits').optional(),
+  psn: digits(2, 'psn').default('00'),
+  pin: digits(6, 'pin').optional().or(z.string().regex(/^\d{4,12}$/, 'pin must be 4 to 12 digits').optional()),
+  account: z.enum(['debit', 'credit'], { message: 'account must be debit or credit' }),
+  status: z.enum(['normal', 'lost', 'stolen', 'expired', 'restricted'], { message: 'status must be normal, lost, stolen, expired or restricted' }).default('normal'),
+  openingBalance: amount('openingBalance'),
+  limits: z.object({ perTransaction: amount('limits.perTransaction').optional() }).strict().default({}),
+  requirePin: z.boolean().optional(),
+  onFile: z.boolean().default(true),
+  interfaces: z.array(z.enum(['swipe', 'insert', 'tap'])).min(1).optional(),
+  cardholderName: z.string().optional(),
+  issuerInstitution: z.string().max(11).default('03080000'),
+  allowBadLuhn: z.boolean().default(false),
+  emv: z.object({
+    issuerKey: z.string().min(1, 'emv.issuerKey must name an entry of issuerKeys'),
+    aid: hexString('emv.aid').refine((v) => v.length >= 10 && v.length <= 32, { message: 'emv.aid must be 5 to 16 bytes' }),
+    appLabel: z.string().min(1).max(16),
+    preferredName: z.string().optional(),
+    atcStart: z.number().int().min(0).max(65534).default(1),
+    aip: hexString('emv.aip').refine((v) => v.length === 4, { message: 'emv.aip must be 2 bytes (4 hex digits)' }).default('7C00'),
+    iad: hexString('emv.iad').default('07010103A00000'),
+  }).strict().optional(),
+  description: z.string().optional(),
+}).strict();
+
+const hostSchema = z.object({
+  acquirerId: z.union([z.string(), z.number()]).transform(String).refine((v) => /^\d{1,11}$/.test(v), { message: 'acquirerId must be 1 to 11 digits' }).default('48020000'),
+  acquirerInstitution: z.string().max(11).default('48020000'),
+  centreText: z.string().default(''),
+}).strict();
+
+const rulesSchema = z.object({
+  pinTryLimit: z.number().int().min(1).max(99).default(3),
+  contactlessNoPinLimit: amount('contactlessNoPinLimit').default(100000),
+  completionTolerancePercent: z.number().min(0).max(100).default(15),
+  maxTransactionAmount: amount('maxTransactionAmount').default(99999999),
+  verifyArqc: z.boolean().default(true),
+}).strict();
+
+const parametersSchema = z.object({
+  version: z.number().int().min(1).default(1),
+  timeoutSeconds: z.number().int().min(1).max(99).default(60),
+  retries: z.number().int().min(0).max(9).default(3),
+  resendTimes: z.number().int().min(0).max(9).default(3),
+  tipSupported: z.boolean().default(false),
+  tipPercent: z.number().int().min(0).max(99).default(0),
+  manualEntry: z.boolean().default(false),
+  autoSignOff: z.boolean().default(false),
+  keyIndex: z.number().int().min(0).max(9).default(1),
+  phones: z.array(z.string().regex(/^\d{1,14}$/, 'phone numbers are up to 14 digits')).max(4).default([]),
+}).strict();
+
+const fileSchema = z.object({
+  host: z.unknown().optional(),
+  rules: z.unknown().optional(),
+  parameters: z.unknown().optional(),
+  merchants: z.array(z.unknown()).optional(),
+  terminals: z.array(z.unknown()).optional(),
+  cards: z.array(z.unknown()).optional(),
+  issuerKeys: z.array(z.unknown()).optional(),
+}).strict();
+
+type Raw = Record<string, unknown>;
+
+// ---------------------------------------------------------------------------------------------
+
+/** Where a parsed document came from, to turn a value path into a line number. */
+interface SourceDoc {
+  file: string;
+  data: Raw;
+  lineOf(pathParts: (string | number)[]): number | undefined;
+}
+
+function readSource(file: string, problems: HostConfigProblem[]): SourceDoc | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push({ file, entry: '', message: `cannot read: ${(err as Error).message}` });
+    return undefined;
+  }
+  if (file.endsWith('.json')) {
+    try {
+      const data = JSON.parse(text) as Raw;
+      return { file, data, lineOf: () => undefined };
+    } catch (err) {
+      problems.push({ file, entry: '', message: `not valid JSON: ${(err as Error).message}` });
+      return undefined;
+    }
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      problems.push({ file, entry: '', line: e.linePos?.[0]?.line, message: `YAML syntax: ${e.message.split('\n')[0]}` });
+    }
+    return undefined;
+  }
+  const data = (doc.toJS() ?? {}) as Raw;
+  return {
+    file,
+    data,
+    lineOf(pathParts) {
+      for (let n = pathParts.length; n > 0; n--) {
+        const node = doc.getIn(pathParts.slice(0, n), true);
+        if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+      }
+      return undefined;
+    },
+  };
+}
+
+function entryName(kind: string, index: number, raw: unknown): string {
+  const r = (raw && typeof raw === 'object' ? raw : {}) as Raw;
+  const id = r.terminalId ?? r.merchantId ?? r.alias ?? r.id;
+  return id !== undefined ? `${kind}[${index}] (${String(id)})` : `${kind}[${index}]`;
+}
+
+function issuesToProblems(src: SourceDoc, base: (string | number)[], entry: string, error: z.ZodError, problems: HostConfigProblem[]): void {
+  for (const issue of error.issues) {
+    const p = issue.path.map((x) => (typeof x === 'symbol' ? String(x) : x)) as (string | number)[];
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') message = `unknown key(s) ${issue.keys.join(', ')} (check the spelling; see docs/host.md)`;
+    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) message = 'is required';
+    problems.push({
+      file: src.file,
+      entry,
+      field: p.length ? p.join('.') : undefined,
+      line: src.lineOf([...base, ...p]),
+      message,
+    });
+  }
+}
+
+const CONFIG_BASENAMES = ['merchants', 'cards', 'issuer-rules'];
+const CONFIG_EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+/** The repo's scenarios/ folder. */
+export function defaultScenariosDir(): string {
+  return path.join(__dirname, '..', 'scenarios');
+}
+
+function resolveFiles(dirOrFiles: string | string[] | undefined, problems: HostConfigProblem[]): string[] {
+  const inputs = dirOrFiles === undefined ? [defaultScenariosDir()] : Array.isArray(dirOrFiles) ? dirOrFiles : [dirOrFiles];
+  const files: string[] = [];
+  for (const input of inputs) {
+    const abs = path.resolve(input);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(abs);
+    } catch {
+      problems.push({ file: abs, entry: '', message: 'does not exist (give a configuration file or a folder holding merchants.yaml and cards.yaml)' });
+      continue;
+    }
+    if (stat.isDirectory()) {
+      let found = 0;
+      for (const base of CONFIG_BASENAMES) {
+        for (const ext of CONFIG_EXTENSIONS) {
+          const f = path.join(abs, base + ext);
+          if (fs.existsSync(f)) { files.push(f); found++; }
+        }
+      }
+      if (found === 0) {
+        problems.push({ file: abs, entry: '', message: `holds none of ${CONFIG_BASENAMES.map((b) => `${b}.yaml`).join(', ')}` });
+      }
+    } else {
+      files.push(abs);
+    }
+  }
+  return files;
+}
+
+/**
+ * Load and validate the host configuration. `dirOrFiles`: a folder (reads merchants.*, cards.*,
+ * issuer-rules.* in it), one file, or several files; default the repo's scenarios/ folder.
+ * Throws HostConfigError listing every problem.
+ */
+export function loadHostConfig(dirOrFiles?: string | string[]): HostConfig {
+  const problems: HostConfigProblem[] = [];
+  const files = resolveFiles(dirOrFiles, problems);
+  const sources: SourceDoc[] = [];
+  for (const f of files) {
+    const s = readSource(f, problems);
+    if (s) sources.push(s);
+  }
+  if (problems.length) throw new HostConfigError(problems);
+  return buildHostConfig(sources, problems);
+}
+
+/** Validate an in-memory configuration object (same shape as the files; used by tests and tools). */
+export function hostConfigFromObject(data: Record<string, unknown>, label = '<object>'): HostConfig {
+  return buildHostConfig([{ file: label, data, lineOf: () => undefined }], []);
+}
+
+function buildHostConfig(sources: SourceDoc[], problems: HostConfigProblem[]): HostConfig {
+  const merchants: MerchantConfig[] = [];
+  const terminals: TerminalConfig[] = [];
+  const cards: CardConfig[] = [];
+  const issuerKeys: IssuerKeyConfig[] = [];
+  const cardFile = new Map<string, { file: string; line?: number; entry: string }>();
+  let host: HostIdentity | undefined;
+  let rules: IssuerRules | undefined;
+  let parameters: TerminalParameters | undefined;
+  const where = new Map<object, { file: string; line?: number; entry: string }>();
+
+  for (const src of sources) {
+    if (src.data === null || typeof src.data !== 'object' || Array.isArray(src.data)) {
+      problems.push({ file: src.file, entry: '', message: 'must be a mapping with keys such as merchants, terminals, cards, issuerKeys, rules' });
+      continue;
+    }
+    const top = fileSchema.safeParse(src.data);
+    if (!top.success) {
+      issuesToProblems(src, [], '', top.error, problems);
+      continue;
+    }
+    const single = <T>(key: 'host' | 'rules' | 'parameters', schema: z.ZodType<T>, current: T | undefined): T | undefined => {
+      if (src.data[key] === undefined) return current;
+      if (current !== undefined) {
+        problems.push({ file: src.file, entry: key, line: src.lineOf([key]), message: `${key} is given in more than one file; keep one` });
+        return current;
+      }
+      const r = schema.safeParse(src.data[key] ?? {});
+      if (!r.success) { issuesToProblems(src, [key], key, r.error, problems); return current; }
+      return r.data;
+    };
+    host = single('host', hostSchema as z.ZodType<HostIdentity>, host);
+    rules = single('rules', rulesSchema as z.ZodType<IssuerRules>, rules);
+    parameters = single('parameters', parametersSchema as z.ZodType<TerminalParameters>, parameters);
+
+    const list = <S extends z.ZodType>(key: 'merchants' | 'terminals' | 'cards' | 'issuerKeys', schema: S, out: z.output<S>[]) => {
+      const arr = (src.data[key] ?? []) as unknown[];
+      arr.forEach((raw, i) => {
+        const entry = entryName(key, i, raw);
+        const r = schema.safeParse(raw);
+        if (!r.success) { issuesToProblems(src, [key, i], entry, r.error, problems); return; }
+        out.push(r.data);
+        where.set(r.data as object, { file: src.file, line: src.lineOf([key, i]), entry });
+      });
+    };
+    list('merchants', merchantSchema, merchants as never[]);
+    list('terminals', terminalSchema, terminals as never[]);
+    list('issuerKeys', issuerKeySchema, issuerKeys as never[]);
+    const rawCards: z.output<typeof cardSchema>[] = [];
+    list('cards', cardSchema, rawCards);
+    for (const rc of rawCards) {
+      const w = where.get(rc)!;
+      cardFile.set(rc.alias, w);
+      const card = finishCard(rc, w, problems);
+      where.set(card, w);
+      cards.push(card);
+    }
+  }
+
+  // Cross-references and uniqueness.
+  const problemAt = (obj: object, message: string, field?: string) => {
+    const w = where.get(obj) ?? { file: '<config>', entry: '' };
+    problems.push({ file: w.file, line: w.line, entry: w.entry, field, message });
+  };
+  const dup = <T extends object>(items: T[], key: (t: T) => string, what: string) => {
+    const seen = new Map<string, T>();
+    for (const it of items) {
+      const k = key(it);
+      const prev = seen.get(k);
+      if (prev) {
+        const pw = where.get(prev);
+        problemAt(it, `duplicate ${what} ${k} (also at ${pw?.file ?? '?'}${pw?.line ? `:${pw.line}` : ''})`);
+      } else seen.set(k, it);
+    }
+  };
+  dup(merchants, (m) => m.merchantId, 'merchantId');
+  dup(terminals, (t) => t.terminalId, 'terminalId');
+  dup(issuerKeys, (k) => k.id, 'issuer key id');
+  dup(cards, (c) => c.alias, 'card alias');
+  dup(cards.filter((c) => c.onFile), (c) => c.pan, 'PAN (two cards on file with one PAN)');
+  const merchantIds = new Set(merchants.map((m) => m.merchantId));
+  for (const t of terminals) {
+    if (!merchantIds.has(t.merchantId)) problemAt(t, `merchant ${t.merchantId} is not in merchants`, 'merchantId');
+  }
+  const keyIds = new Map(issuerKeys.map((k) => [k.id, k]));
+  for (const c of cards) {
+    if (!c.emv) continue;
+    const key = keyIds.get(c.emv.issuerKeyId);
+    if (!key) {
+      problemAt(c, `issuer key ${c.emv.issuerKeyId} is not in issuerKeys (known: ${[...keyIds.keys()].join(', ') || 'none'})`, 'emv.issuerKey');
+    } else if (key.algorithm !== 'tdes') {
+      problemAt(c, `issuer key ${key.id} is ${key.algorithm}; only tdes application cryptograms are implemented`, 'emv.issuerKey');
+    } else {
+      c.emv.imk = key.imk;
+      c.emv.algorithm = key.algorithm;
+    }
+  }
+  if (problems.length) throw new HostConfigError(problems);
+
+  return {
+    sources: sources.map((s) => s.file),
+    host: host ?? hostSchema.parse({}),
+    rules: rules ?? (rulesSchema.parse({}) as IssuerRules),
+    parameters: parameters ?? (parametersSchema.parse({}) as TerminalParameters),
+    merchants,
+    terminals,
+    cards,
+    issuerKeys,
+  };
+}
+
+function luhnValid(pan: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < pan.length; i++) {
+    let d = pan.charCodeAt(pan.length - 1 - i) - 48;
+    if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+function finishCard(rc: z.output<typeof cardSchema>, w: { file: string; line?: number; entry: string }, problems: HostConfigProblem[]): CardConfig {
+  const problem = (field: string, message: string) => problems.push({ file: w.file, line: w.line, entry: w.entry, field, message });
+  if (!rc.allowBadLuhn && !luhnValid(rc.pan)) problem('pan', 'fails the Luhn check (set allowBadLuhn: true for a deliberately invalid number)');
+  const track2 = rc.track2 ?? `${rc.pan}=${rc.expiry}${rc.serviceCode}${'0'.repeat(Math.max(0, 37 - rc.pan.length - 8))}`.slice(0, 37);
+  if (rc.track2 && !rc.track2.startsWith(`${rc.pan}=${rc.expiry}${rc.serviceCode}`)) {
+    problem('track2', `must start with PAN=YYMM+service code (${rc.pan.slice(0, 6)}…=${rc.expiry}${rc.serviceCode})`);
+  }
+  const chip = rc.serviceCode[0] === '2' || rc.serviceCode[0] === '6';
+  const interfaces = rc.interfaces ?? (rc.emv ? ['swipe', 'insert', 'tap'] : ['swipe']);
+  if (rc.emv && !chip) problem('serviceCode', `a chip card (with emv) needs a service code starting with 2 or 6, got ${rc.serviceCode}`);
+  if (!rc.emv && (interfaces.includes('insert') || interfaces.includes('tap'))) problem('interfaces', 'insert / tap need an emv section');
+  const requirePin = rc.requirePin ?? rc.account === 'debit';
+  if (requirePin && rc.pin === undefined && rc.onFile) problem('pin', 'requirePin is true (the default for debit cards) but no pin is given');
+  return {
+    alias: rc.alias,
+    pan: rc.pan,
+    expiry: rc.expiry,
+    serviceCode: rc.serviceCode,
+    track2,
+    psn: rc.psn,
+    pin: rc.pin,
+    account: rc.account,
+    status: rc.status,
+    openingBalance: rc.openingBalance,
+    limits: rc.limits,
+    requirePin,
+    onFile: rc.onFile,
+    interfaces,
+    cardholderName: rc.cardholderName,
+    issuerInstitution: rc.issuerInstitution,
+    emv: rc.emv && {
+      issuerKeyId: rc.emv.issuerKey,
+      imk: new SecretBytes(Buffer.alloc(16)), // resolved from issuerKeys after all files are read
+      algorithm: 'tdes',
+      aid: rc.emv.aid,
+      appLabel: rc.emv.appLabel,
+      preferredName: rc.emv.preferredName,
+      atcStart: rc.emv.atcStart,
+      aip: rc.emv.aip,
+      iad: rc.emv.iad,
+    },
+    description: rc.description,
+  };
+}
