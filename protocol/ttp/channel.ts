@@ -112,6 +112,8 @@ export class TtpChannel {
   private eventSeq = 0;
   private lastAccepted?: Buffer;
   private failure?: Error;
+  private readonly inbox: Buffer[] = [];
+  private receiving = false;
 
   constructor(options: TtpChannelOptions) {
     this.opts = {
@@ -151,7 +153,19 @@ export class TtpChannel {
   /** Feed bytes received from the link. */
   receive(bytes: Uint8Array): void {
     if (this.failure) return;
-    this.handleDecoded(this.decoder.push(bytes));
+    // A synchronous write function may feed the peer, which answers into receive() before we
+    // finished the previous chunk: queue such re-entrant input so frames stay in order.
+    this.inbox.push(Buffer.from(bytes));
+    if (this.receiving) return;
+    this.receiving = true;
+    try {
+      for (let chunk = this.inbox.shift(); chunk && !this.failure; chunk = this.inbox.shift()) {
+        this.handleDecoded(this.decoder.push(chunk));
+      }
+    } finally {
+      this.receiving = false;
+      this.inbox.length = 0;
+    }
     this.armFrameTimer();
   }
 
