@@ -49,6 +49,14 @@ Feature: Onboarding — terminal master key, sign-on and working keys
     Then the host received 2 sale requests
     And each sale request carries a new trace number
 
+  @CUP-ONB-007 @severity:blocker @mandatory
+  Scenario: Working keys whose check values do not match are refused
+    Given the host will send wrong key check values in its next sign-on reply
+    When the operator signs on
+    Then the screen shows "解包密钥验证不符"
+    And no screen showed "签到成功"
+    And the terminal is not signed on
+
   @CUP-ONB-006 @severity:normal @optional @sm4 @contact
   Scenario: Sign-on and sale with SM4 (国密) working keys
     Given the terminal uses SM4 keys

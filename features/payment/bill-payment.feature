@@ -44,11 +44,11 @@ Feature: Payment — bill payment (缴费)
 
   @CUP-PAY-012 @severity:normal @optional @contactless
   Scenario: 缴费 by tap
-    When a bill payment of 45.00 to "上海燃气" account "2100998877" is made with card UP-DEBIT-IC by tapping
+    When a bill payment of 45.00 to "上海燃气" account "2100998877" is made with card UP-DEBIT-CTLS by tapping
     Then the screen shows "交易成功"
     And the host received a bill payment request
-    And its entry mode is "071"
-    And the card UP-DEBIT-IC is debited 45.00
+    And its card was read by tapping
+    And the card UP-DEBIT-CTLS is debited 45.00
 
   @CUP-PAY-013 @severity:normal @optional @contact
   Scenario: Void of a 缴费

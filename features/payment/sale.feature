@@ -9,13 +9,13 @@ Feature: Payment — sale (消费) by swipe, insert and tap
     And the operator enters the amount 88.00
     Then the screen shows "88.00"
     When the cardholder <entry> card <card>
-    And the cardholder enters the correct PIN
+    And the cardholder <pin>
     Then the screen shows "交易成功"
     And the host received a sale request
     And its amount is 88.00
     And its entry mode is "<mode>"
     And its MAC is present and valid
-    And it carries an encrypted PIN block
+    And it <pinblock> PIN block
     And it <ic> IC data
     And the host approved it
     And the card <card> is debited 88.00
@@ -23,18 +23,32 @@ Feature: Payment — sale (消费) by swipe, insert and tap
 
     @CUP-PAY-001 @severity:critical @mandatory @magstripe @printer
     Examples: magnetic stripe
-      | read  | entry  | card         | mode | ic          |
-      | swipe | swipes | UP-DEBIT-MAG | 021  | carries no  |
+      | read  | entry  | card         | pin                    | mode | pinblock             | ic         |
+      | swipe | swipes | UP-DEBIT-MAG | enters the correct PIN | 021  | carries an encrypted | carries no |
 
     @CUP-PAY-002 @severity:critical @mandatory @contact @printer
     Examples: contact chip
-      | read   | entry   | card        | mode | ic      |
-      | insert | inserts | UP-DEBIT-IC | 051  | carries |
+      | read   | entry   | card        | pin                    | mode | pinblock             | ic      |
+      | insert | inserts | UP-DEBIT-IC | enters the correct PIN | 051  | carries an encrypted | carries |
 
     @CUP-PAY-003 @severity:critical @mandatory @contactless @printer
     Examples: contactless
-      | read | entry | card        | mode | ic      |
-      | tap  | taps  | UP-DEBIT-IC | 071  | carries |
+      | read | entry | card          | pin                    | mode | pinblock   | ic      |
+      | tap  | taps  | UP-DEBIT-CTLS | is not asked for a PIN | 072  | carries no | carries |
+
+  @CUP-PAY-009 @severity:critical @mandatory @contactless @printer
+  Scenario: Contactless above the no-PIN limit asks for the PIN
+    When the operator selects "消费"
+    And the operator enters the amount 1,500.00
+    And the cardholder taps card UP-DEBIT-CTLS
+    And the cardholder enters the correct PIN
+    Then the screen shows "交易成功"
+    And the host received a sale request
+    And its entry mode is "071"
+    And it carries an encrypted PIN block
+    And it carries IC data
+    And the card UP-DEBIT-CTLS is debited 1,500.00
+    And 2 voucher copies are printed
 
   @CUP-PAY-004 @severity:critical @mandatory @contact @printer
   Scenario Outline: Sale amount <amount> reaches the host and the ledger unchanged

@@ -17,16 +17,16 @@ Feature: PIN — entry, encryption and retries
     And the host approved the last sale request
     And the card UP-DEBIT-IC is debited 77.00
 
-  @CUP-PIN-002 @severity:critical @mandatory @pinpad @contact @printer
+  @CUP-PIN-002 @severity:critical @mandatory @pinpad @magstripe @printer
   Scenario: PIN tries exceeded is declined with 75 and nothing is charged
-    Given the card UP-PINLOCK-IC has all its PIN tries left
+    Given the card UP-DEBIT-PINLOCK has all its PIN tries left
     When the operator selects "消费"
     And the operator enters the amount 20.00
-    And the cardholder inserts card UP-PINLOCK-IC
+    And the cardholder swipes card UP-DEBIT-PINLOCK
     And the cardholder enters a wrong PIN as many times as the issuer allows
     Then the screen shows "密码错误次数超限"
     And the host answered it with "75"
-    And the balance of card UP-PINLOCK-IC is unchanged
+    And the balance of card UP-DEBIT-PINLOCK is unchanged
     And no voucher is printed
 
   @CUP-PIN-003 @severity:blocker @mandatory @pinpad @contact @printer

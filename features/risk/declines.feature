@@ -7,7 +7,7 @@ Feature: Risk — declined cards and issuer answers
   Scenario Outline: <case> card is declined with <code> and the right message
     When the operator selects "消费"
     And the operator enters the amount <amount>
-    And the cardholder <entry> card <card>
+    And the cardholder swipes card <card>
     And the cardholder enters the correct PIN
     Then the screen shows "<message>"
     And no screen showed "交易成功"
@@ -15,41 +15,42 @@ Feature: Risk — declined cards and issuer answers
     And the balance of card <card> is unchanged
     And no voucher is printed
 
-    @CUP-RSK-001 @severity:critical @mandatory @contact @printer
+    @CUP-RSK-001 @severity:critical @mandatory @magstripe @printer
     Examples: lost
-      | case | amount | entry   | card       | code | message |
-      | Lost | 10.00  | inserts | UP-LOST-IC | 41   | 挂失卡  |
+      | case | amount | card    | code | message |
+      | Lost | 10.00  | UP-LOST | 41   | 挂失卡  |
 
-    @CUP-RSK-002 @severity:critical @mandatory @contact @printer
+    @CUP-RSK-002 @severity:critical @mandatory @magstripe @printer
     Examples: stolen
-      | case   | amount | entry   | card         | code | message |
-      | Stolen | 10.00  | inserts | UP-STOLEN-IC | 43   | 被窃卡  |
+      | case   | amount | card      | code | message |
+      | Stolen | 10.00  | UP-STOLEN | 43   | 被窃卡  |
 
-    @CUP-RSK-004 @severity:critical @mandatory @contact @printer
+    @CUP-RSK-004 @severity:critical @mandatory @magstripe @printer
     Examples: insufficient funds
-      | case            | amount  | entry   | card           | code | message      |
-      | Low-balance     | 5000.00 | inserts | UP-LOWBAL-IC   | 51   | 可用余额不足 |
+      | case        | amount | card           | code | message      |
+      | Low-balance | 50.00  | UP-LOW-BALANCE | 51   | 可用余额不足 |
 
   @CUP-RSK-003 @severity:critical @mandatory @magstripe @printer
-  Scenario: Expired card is refused and never approved
+  Scenario: Expired card is refused by the terminal itself, never sent online
     When the operator selects "消费"
     And the operator enters the amount 10.00
-    And the cardholder swipes card UP-EXPIRED-MAG
-    And the cardholder enters the correct PIN if asked
+    And the cardholder swipes card UP-EXPIRED
     Then the screen shows "该卡已过期"
     And no screen showed "交易成功"
-    And the balance of card UP-EXPIRED-MAG is unchanged
+    And the host received no financial request
+    And the balance of card UP-EXPIRED is unchanged
     And no voucher is printed
 
-  @CUP-RSK-005 @severity:critical @mandatory @contact
+  @CUP-RSK-005 @severity:critical @mandatory @magstripe
   Scenario Outline: Lost and stolen cards tell the merchant to contact the bank (<code>)
-    When a sale of 10.00 is made with card <card> by inserting
+    When a sale of 10.00 is made with card <card> by swiping
     Then the screen shows "请联系银行"
+    And the host answered it with "<code>"
 
     Examples:
-      | card         | code |
-      | UP-LOST-IC   | 41   |
-      | UP-STOLEN-IC | 43   |
+      | card      | code |
+      | UP-LOST   | 41   |
+      | UP-STOLEN | 43   |
 
   @CUP-RSK-006 @severity:normal @mandatory @contact @printer
   Scenario Outline: Issuer answer <code> is shown as a failure with its message
@@ -70,8 +71,8 @@ Feature: Risk — declined cards and issuer answers
       | 96   | 交换中心异常     |
 
   @CUP-RSK-007 @severity:critical @mandatory @contact
-  Scenario: Over the card's limit is declined with 61
-    When a sale of 60,000.00 is made with card UP-CREDIT-IC by inserting
+  Scenario: Over the card's per-transaction limit is declined with 61
+    When a sale of 25,000.00 is made with card UP-CREDIT-IC by inserting
     Then the screen shows "交易金额超限"
     And the host answered it with "61"
     And the balance of card UP-CREDIT-IC is unchanged

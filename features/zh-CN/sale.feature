@@ -9,13 +9,13 @@
     而且 操作员输入金额 88.00 元
     那么 屏幕显示“88.00”
     当 持卡人<读卡> <卡>
-    而且 持卡人输入正确的密码
+    而且 持卡人<密码>
     那么 屏幕显示“交易成功”
     而且 主机收到消费请求
     而且 该请求金额为 88.00 元
     而且 该请求的输入方式为“<输入方式>”
     而且 该请求的MAC存在且正确
-    而且 该请求带有加密的PIN块
+    而且 该请求<PIN块>
     而且 该请求<IC>IC卡数据
     而且 主机批准了该请求
     而且 卡 <卡> 被借记 88.00 元
@@ -23,18 +23,18 @@
 
     @CUP-PAY-001 @severity:critical @mandatory @magstripe @printer
     例子: 磁条
-      | 方式 | 读卡 | 卡           | 输入方式 | IC   |
-      | 刷卡 | 刷卡 | UP-DEBIT-MAG | 021      | 不带 |
+      | 方式 | 读卡 | 卡           | 密码           | 输入方式 | PIN块           | IC   |
+      | 刷卡 | 刷卡 | UP-DEBIT-MAG | 输入正确的密码 | 021      | 带有加密的PIN块 | 不带 |
 
     @CUP-PAY-002 @severity:critical @mandatory @contact @printer
     例子: 接触式芯片
-      | 方式 | 读卡 | 卡          | 输入方式 | IC   |
-      | 插卡 | 插卡 | UP-DEBIT-IC | 051      | 带有 |
+      | 方式 | 读卡 | 卡          | 密码           | 输入方式 | PIN块           | IC   |
+      | 插卡 | 插卡 | UP-DEBIT-IC | 输入正确的密码 | 051      | 带有加密的PIN块 | 带有 |
 
     @CUP-PAY-003 @severity:critical @mandatory @contactless @printer
     例子: 非接触
-      | 方式 | 读卡 | 卡          | 输入方式 | IC   |
-      | 挥卡 | 挥卡 | UP-DEBIT-IC | 071      | 带有 |
+      | 方式 | 读卡 | 卡            | 密码         | 输入方式 | PIN块     | IC   |
+      | 挥卡 | 挥卡 | UP-DEBIT-CTLS | 未被要求输密 | 072      | 不带PIN块 | 带有 |
 
   @CUP-PAY-004 @severity:critical @mandatory @contact @printer
   场景大纲: 消费金额 <金额> 原样到达主机和账务
