@@ -94,7 +94,7 @@ export async function startSer2net(device: string, mode: 'raw' | 'rfc2217', opti
   const port = options.port ?? await freeTcpPort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-ser2net-'));
   const configFile = path.join(dir, 'ser2net.yaml');
-  const accepter = mode === 'raw' ? `tcp,127.0.0.1,${port}` : `telnet(rfc2217),tcp,127.0.0.1,${port}`;
+  const accepter = mode === 'raw' ? `tcp(nodelay),127.0.0.1,${port}` : `telnet(rfc2217),tcp(nodelay),127.0.0.1,${port}`;
   fs.writeFileSync(configFile, [
     '%YAML 1.1',
     '---',

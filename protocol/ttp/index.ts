@@ -3,3 +3,4 @@ export * from './frame';
 export * from './channel';
 export * from './errors';
 export * from './redact';
+export * from './attach';
