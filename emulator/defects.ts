@@ -1,0 +1,123 @@
+/**
+ * The catalogue of injectable firmware defects. Each is a realistic bug seen in (or feared of)
+ * UnionPay terminal firmware, switched on by name (`poscert emulator --defect NAME`). The
+ * certification suite proves its power by catching every one of them with a named case, so each
+ * description says what a lab can observe, not how the emulator fakes it.
+ */
+import { PoscertError } from '../errors';
+
+export type DefectArea = 'onboarding' | 'payment' | 'pin' | 'voucher' | 'risk' | 'settlement';
+
+export const DEFECT_NAMES = [
+  'full-pan-on-voucher',
+  'pin-echoed-on-screen',
+  'no-reversal-after-timeout',
+  'reversal-sent-twice',
+  'wrong-mac',
+  'pin-block-format-1',
+  'cardholder-copy-missing',
+  'signature-line-missing',
+  'voucher-amount-mismatch',
+  'voucher-rrn-not-host',
+  'response-51-shown-as-success',
+  'lost-card-no-contact-bank',
+  'expired-card-accepted',
+  'settlement-totals-off-by-one',
+  'batch-not-cleared',
+  'stan-not-incremented',
+  'payee-not-shown',
+  'tamper-ignored',
+  'response-mac-not-verified',
+  'reprint-not-marked',
+  'reversal-lost-on-power-cut',
+  'settlement-before-reversal',
+  'entry-mode-always-swipe',
+  'kcv-not-checked',
+] as const;
+
+export type DefectName = (typeof DEFECT_NAMES)[number];
+
+export interface DefectInfo {
+  readonly name: DefectName;
+  readonly description: string;
+  readonly area: DefectArea;
+}
+
+export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
+  { name: 'full-pan-on-voucher', area: 'voucher',
+    description: 'vouchers print the full card number instead of first 6 + last 4' },
+  { name: 'pin-echoed-on-screen', area: 'pin',
+    description: 'the PIN entry screen shows the PIN digits instead of *' },
+  { name: 'no-reversal-after-timeout', area: 'payment',
+    description: 'after a host timeout no reversal (0400) is ever sent, so the cardholder stays charged' },
+  { name: 'reversal-sent-twice', area: 'payment',
+    description: 'a pending reversal is sent twice (two 0400 with the same STAN) before the next transaction' },
+  { name: 'wrong-mac', area: 'payment',
+    description: 'request MACs are computed over the wrong bytes, so the host answers A0' },
+  { name: 'pin-block-format-1', area: 'pin',
+    description: 'the PIN block is built in ISO format 1 (no PAN) instead of format 0 while field 53 still says format 0' },
+  { name: 'cardholder-copy-missing', area: 'voucher',
+    description: 'only the merchant copy of the voucher is printed' },
+  { name: 'signature-line-missing', area: 'voucher',
+    description: 'the merchant copy has no cardholder signature line' },
+  { name: 'voucher-amount-mismatch', area: 'voucher',
+    description: 'the voucher amount is 1 fen more than the amount the host authorized' },
+  { name: 'voucher-rrn-not-host', area: 'voucher',
+    description: 'the voucher reference number is made up by the terminal, not the host\'s field 37' },
+  { name: 'response-51-shown-as-success', area: 'risk',
+    description: 'a decline with response code 51 (insufficient funds) is shown as 交易成功 and a voucher is printed' },
+  { name: 'lost-card-no-contact-bank', area: 'risk',
+    description: 'a lost card (41) or stolen card (43) decline is shown without 请联系银行 (contact your bank)' },
+  { name: 'expired-card-accepted', area: 'risk',
+    description: 'the terminal does not check the card expiry date and sends expired cards online' },
+  { name: 'settlement-totals-off-by-one', area: 'settlement',
+    description: 'settlement (0500 field 48) reports one debit transaction more than the batch holds' },
+  { name: 'batch-not-cleared', area: 'settlement',
+    description: 'after settlement the batch is not emptied and the batch number does not advance' },
+  { name: 'stan-not-incremented', area: 'payment',
+    description: 'the STAN (field 11) is not incremented between financial transactions' },
+  { name: 'payee-not-shown', area: 'payment',
+    description: 'the 缴费 confirmation screen shows the amount but not the payee name and account' },
+  { name: 'tamper-ignored', area: 'risk',
+    description: 'a terminal marked tampered keeps transacting without a warning' },
+  { name: 'response-mac-not-verified', area: 'payment',
+    description: 'the MAC of an approved response is not checked; a corrupted reply is accepted and not reversed' },
+  { name: 'reprint-not-marked', area: 'voucher',
+    description: 'reprinted vouchers are not marked 重打印/DUPLICATED' },
+  { name: 'reversal-lost-on-power-cut', area: 'payment',
+    description: 'the pending reversal is kept in volatile memory only, so a power cut mid-transaction loses it' },
+  { name: 'settlement-before-reversal', area: 'settlement',
+    description: 'settlement is sent before the pending reversal' },
+  { name: 'entry-mode-always-swipe', area: 'payment',
+    description: 'field 22 always says magstripe (02x) whatever the card was inserted, tapped or swiped' },
+  { name: 'kcv-not-checked', area: 'onboarding',
+    description: 'sign-on installs working keys without checking their check values and reports 签到成功' },
+] satisfies DefectInfo[]);
+
+export class UnknownDefectError extends PoscertError {
+  constructor(name: string) {
+    super('EMULATOR_UNKNOWN_DEFECT',
+      `unknown defect "${name}"; run "poscert emulator --list-defects" for the ${DEFECT_NAMES.length} names`,
+      { name, known: [...DEFECT_NAMES] });
+  }
+}
+
+export function isDefectName(name: string): name is DefectName {
+  return (DEFECT_NAMES as readonly string[]).includes(name);
+}
+
+/** Validates a list of defect names (from the CLI or a test) into a set; throws on an unknown name. */
+export function parseDefects(names: readonly string[] | undefined): ReadonlySet<DefectName> {
+  const out = new Set<DefectName>();
+  for (const name of names ?? []) {
+    if (!isDefectName(name)) throw new UnknownDefectError(name);
+    out.add(name);
+  }
+  return out;
+}
+
+/** One line per defect, as `--list-defects` prints it. */
+export function formatDefectList(): string {
+  const width = Math.max(...DEFECT_CATALOGUE.map((d) => d.name.length));
+  return DEFECT_CATALOGUE.map((d) => `${d.name.padEnd(width)}  [${d.area}] ${d.description}`).join('\n');
+}

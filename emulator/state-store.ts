@@ -1,0 +1,191 @@
+/**
+ * What a real terminal keeps across power loss, in one JSON file per terminal: its parameters,
+ * the PED contents (TMK, working keys as received under the TMK), the STAN and batch number, the
+ * transactions of the open batch, the pending reversal and the tamper flag.
+ *
+ * Writes are atomic (temp file, fsync, rename, fsync of the directory), so a power cut, a
+ * SIGKILL or a full disk leaves either the old or the new state, never a torn file. The file is
+ * the emulated terminal's secure memory, not an export: it is created mode 0600 and holds what a
+ * terminal holds (TMK, batch PANs). Never attach it to reports.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { TerminalStateError } from './errors';
+
+const hex = z.string().regex(/^[0-9A-Fa-f]*$/, 'hex digits');
+const digits = (n: number) => z.string().regex(new RegExp(`^\\d{${n}}$`), `${n} digits`);
+
+/** An ISO 8583 field value as stored: text/digits, or binary as hex. */
+const storedField = z.union([z.object({ s: z.string() }), z.object({ b: hex })]);
+export type StoredField = z.infer<typeof storedField>;
+
+export const TRANSACTION_KINDS = ['sale', 'bill-payment', 'void', 'refund', 'pre-auth', 'completion'] as const;
+export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
+
+const storedTransaction = z.object({
+  kind: z.enum(TRANSACTION_KINDS),
+  trace: digits(6),
+  batch: digits(6),
+  amount: z.number().int().nonnegative(),
+  /** The amount printed (differs only under the voucher-amount-mismatch defect). */
+  pan: z.string().regex(/^\d{12,19}$/),
+  expiry: z.string().optional(),
+  entry: z.enum(['swipe', 'insert', 'tap', 'manual']),
+  entryMode: digits(3),
+  psn: z.string().optional(),
+  rrn: z.string(),
+  authCode: z.string(),
+  /** Local date/time of the transaction, 'YYYY-MM-DD' and 'hh:mm:ss'. */
+  date: z.string(),
+  time: z.string(),
+  responseCode: z.string(),
+  cardOrganisation: z.string(),
+  issuerId: z.string().optional(),
+  acquirerId: z.string().optional(),
+  voided: z.boolean(),
+  payee: z.object({ name: z.string(), account: z.string(), reference: z.string().optional() }).optional(),
+  original: z.object({ trace: z.string().optional(), rrn: z.string().optional(), date: z.string().optional(), authCode: z.string().optional() }).optional(),
+  emv: z.object({
+    arqc: z.string(), tvr: z.string(), aid: z.string(), atc: z.string(), applicationLabel: z.string(), tsi: z.string(),
+  }).optional(),
+  /** F55 of the request as sent (for IC batch upload), hex. */
+  icc: hex.optional(),
+  pinEntered: z.boolean(),
+});
+export type StoredTransaction = z.infer<typeof storedTransaction>;
+
+const pendingReversal = z.object({
+  /** MTI of the original request, e.g. '0200'. */
+  originalMti: digits(4),
+  /** The original request's fields, minus tracks, PIN block and MAC (cup8583.md §3.8). */
+  fields: z.record(z.string(), storedField),
+  /** 98 no reply / timeout, A0 reply MAC failed, 06 other. */
+  reason: z.enum(['98', 'A0', '06']),
+  trace: digits(6),
+  kind: z.string(),
+  attempts: z.number().int().nonnegative(),
+  createdAt: z.string(),
+});
+export type PendingReversal = z.infer<typeof pendingReversal>;
+
+const lastSettlement = z.object({
+  batch: digits(6),
+  lines: z.array(z.string()),
+});
+
+export const stateSchema = z.object({
+  format: z.literal('poscert-terminal-state'),
+  version: z.literal(1),
+  config: z.object({
+    terminalId: z.string().optional(),
+    merchantId: z.string().optional(),
+    merchantName: z.string().optional(),
+    tpdu: z.string().regex(/^[0-9A-Fa-f]{10}$/),
+    hostUrl: z.string().optional(),
+    language: z.enum(['zh-CN', 'en']),
+    voucherCopies: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  }),
+  ped: z.object({
+    tmk: hex.optional(),
+    keyScheme: z.enum(['tdes', 'sm4']),
+    /** Field 62 of the last good sign-on (keys encrypted under the TMK, with check values). */
+    workingKeys: z.object({ layout: z.enum(['001', '003', '004']), f62: hex }).optional(),
+  }),
+  counters: z.object({
+    /** Last STAN used (0 = none yet). */
+    stan: z.number().int().min(0).max(999999),
+    batchNumber: digits(6),
+  }),
+  signedOn: z.boolean(),
+  batch: z.array(storedTransaction),
+  /** Trace of the last transaction printed (for 重打印最后一笔). */
+  lastTrace: z.string().optional(),
+  /** Kept after settlement for 重打印结算单. */
+  lastSettlement: lastSettlement.optional(),
+  /** Pre-authorizations still open (not in the settlement totals). */
+  preAuths: z.array(storedTransaction),
+  pendingReversal: pendingReversal.nullable(),
+  tampered: z.boolean(),
+  /** Terminal clock = host clock + offset (set by the TTP clock command). */
+  clockOffsetMs: z.number(),
+});
+export type TerminalState = z.infer<typeof stateSchema>;
+
+export function initialState(): TerminalState {
+  return {
+    format: 'poscert-terminal-state',
+    version: 1,
+    config: { tpdu: '6000030000', language: 'zh-CN', voucherCopies: 2 },
+    ped: { keyScheme: 'tdes' },
+    counters: { stan: 0, batchNumber: '000001' },
+    signedOn: false,
+    batch: [],
+    preAuths: [],
+    pendingReversal: null,
+    tampered: false,
+    clockOffsetMs: 0,
+  };
+}
+
+export class TerminalStateStore {
+  readonly path: string;
+  constructor(filePath: string) {
+    if (!filePath) throw new TerminalStateError('(none)', 'no path given', 'pass statePath / --state FILE');
+    this.path = path.resolve(filePath);
+  }
+
+  /** Reads the state; a missing file is a factory-fresh terminal. A damaged one is an error, never silently reset. */
+  load(): TerminalState {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.path, 'utf8');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ENOENT') return initialState();
+      throw new TerminalStateError(this.path, `cannot be read (${err.code ?? err.message})`,
+        'check the path and its permissions', { errno: err.code });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new TerminalStateError(this.path, `is not valid JSON (${(e as Error).message})`,
+        'the file was damaged outside poscert; move it away to start the terminal factory-fresh (its batch and pending reversal are then lost)');
+    }
+    const parsed = stateSchema.safeParse(json);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw new TerminalStateError(this.path, `does not hold a poscert terminal state (${problems.join('; ')})`,
+        'point --state at a terminal state file, or move this one away to start factory-fresh', { problems });
+    }
+    return parsed.data;
+  }
+
+  /** Atomic replace: write temp, fsync, rename over, fsync the directory. */
+  save(state: TerminalState): void {
+    const dir = path.dirname(this.path);
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    const data = JSON.stringify(state, null, 1);
+    let fd: number | undefined;
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      fd = fs.openSync(tmp, 'w', 0o600);
+      fs.writeSync(fd, data);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fd = undefined;
+      fs.renameSync(tmp, this.path);
+      try {
+        const dfd = fs.openSync(dir, 'r');
+        try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+      } catch { /* directories cannot be fsynced on some filesystems; the rename is still atomic */ }
+    } catch (e) {
+      if (fd !== undefined) try { fs.closeSync(fd); } catch { /* already failing */ }
+      try { fs.unlinkSync(tmp); } catch { /* nothing to clean */ }
+      const err = e as NodeJS.ErrnoException;
+      throw new TerminalStateError(this.path, `cannot be written (${err.code ?? err.message})`,
+        'check free space and permissions of its directory', { errno: err.code });
+    }
+  }
+}
