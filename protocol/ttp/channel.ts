@@ -40,6 +40,12 @@ export interface TtpChannelOptions {
   maxPayload?: number;
   /** Names the channel in error messages, e.g. the link URL. */
   name?: string;
+  /**
+   * Terminal side: after the retransmission limit, fail what was pending (and report
+   * 'link-broken') but keep serving, so a harness that comes back is answered. Default false:
+   * the harness side stays broken until the owner builds a new channel.
+   */
+  resumeAfterBreak?: boolean;
 }
 
 /** One line of the transcript: every byte-level happening, in order. Payloads are NOT masked here. */
@@ -123,6 +129,7 @@ export class TtpChannel {
       responseTimeoutMs: TTP_DEFAULT_RESPONSE_TIMEOUT_MS,
       maxPayload: TTP_MAX_PAYLOAD,
       name: 'ttp',
+      resumeAfterBreak: false,
       ...stripUndefined(options),
     } as TtpChannel['opts'];
     this.decoder = new TtpFrameDecoder({ maxPayload: this.opts.maxPayload });
@@ -339,6 +346,7 @@ export class TtpChannel {
       this.fail(new TtpLinkBrokenError(
         `${this.opts.name}: ${what} not acknowledged after ${this.attempt + 1} transmissions (last: ${why}); the terminal is not answering TTP: check cable, baud rate and that test mode is on`,
         { channel: this.opts.name, transmissions: this.attempt + 1, lastFailure: why }), true);
+      if (this.opts.resumeAfterBreak) this.failure = undefined;
       return;
     }
     this.attempt++;

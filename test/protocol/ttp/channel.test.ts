@@ -200,6 +200,26 @@ describe('TtpChannel reliability', () => {
     expect(a.stats.naksReceived).to.equal(4);
   });
 
+  test('resumeAfterBreak (terminal side): after a broken spell the channel serves the harness again', async () => {
+    const sched = new ManualScheduler();
+    const wire = new Wire();
+    const a = new TtpChannel({ write: (b) => { wire.queue.push({ to: 'b', bytes: Buffer.from(b) }); }, scheduler: sched, ackTimeoutMs: 100 });
+    const b = new TtpChannel({ write: (x) => { wire.queue.push({ to: 'a', bytes: Buffer.from(x) }); }, scheduler: sched, ackTimeoutMs: 100, resumeAfterBreak: true });
+    wire.a = a; wire.b = b;
+    b.on('request', (r) => void b.reply(r, { lines: [], state: 'idle' }));
+    const broken: unknown[] = [];
+    b.on('link-broken', (e) => broken.push(e));
+    wire.tamper = () => null; // harness unplugged
+    const lost = b.emitEvent({ evt: 'beep' }).then(() => null, (e) => e);
+    for (let i = 0; i < 4; i++) { await settle(wire); sched.advance(100); }
+    expect(await lost).to.be.instanceOf(TtpLinkBrokenError);
+    expect(broken).to.have.length(1);
+    wire.tamper = undefined; // plugged back in
+    const p = a.request({ cmd: 'screen' });
+    await settle(wire);
+    expect((await p).state).to.equal('idle');
+  });
+
   test('stop-and-wait: the second frame is not sent before the first is acknowledged', async () => {
     const { wire, a } = pair();
     void a.request({ cmd: 'screen' }).catch(() => undefined);
