@@ -282,10 +282,10 @@ export function conditionCodeMeaning(code: string): string {
 // ---------------------------------------------------------------------------------------------------
 // Field 53 (安全控制信息) n16: 53.1 PIN format, 53.2 encryption, 53.3 track encryption, 13 zeros
 
-export type PinBlockFormat = 'none' | 'x98-with-pan' | 'x98-without-pan';
-export interface SecurityControl { pinFormat: PinBlockFormat; encryption: 'des' | 'tdes' | 'sm4'; trackEncrypted: boolean }
+export type F53PinFormat = 'none' | 'x98-with-pan' | 'x98-without-pan';
+export interface SecurityControl { pinFormat: F53PinFormat; encryption: 'des' | 'tdes' | 'sm4'; trackEncrypted: boolean }
 
-const PIN_FORMATS: [string, PinBlockFormat][] = [['0', 'none'], ['1', 'x98-without-pan'], ['2', 'x98-with-pan']];
+const PIN_FORMATS: [string, F53PinFormat][] = [['0', 'none'], ['1', 'x98-without-pan'], ['2', 'x98-with-pan']];
 const ENCRYPTIONS: [string, SecurityControl['encryption']][] = [['0', 'des'], ['6', 'tdes'], ['3', 'sm4']];
 
 export function parseSecurityControl(value: string): SecurityControl {
