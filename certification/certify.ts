@@ -1,0 +1,473 @@
+/**
+ * A certification run from plan to certificate, and the merge of several shards' runs.
+ *
+ *   plan + terminal identity (capabilities) → applicable cases → cucumber (child process)
+ *   → message stream → scenario results → judgement (verdict) → Allure results aligned,
+ *   environment / executor / categories, history → certificate.json/.html, junit.xml
+ *   → Allure report → sensitive-data scan over the whole output folder (may downgrade the verdict)
+ *
+ * Terminal identity comes from the caller (the CLI says hello through drivers/), so this layer
+ * stays free of I/O towards terminals (DESIGN.md: certification/ imports protocol only).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as crypto from 'node:crypto';
+import { alignResults, carryHistory, generateReport, writeAllureMetadata, writeResultsForCasesNotRun } from './allure';
+import { applyScanFindings, buildCertificate, certificateJson, renderCertificateHtml, type CertificateDocument } from './certificate';
+import { CertifyOptionError, RunDirectoryError } from './errors';
+import { renderJUnitXml } from './junit';
+import { loadPlan, missingCapabilities, planTagExpression, type CertificationPlan } from './plan';
+import { collectResults, OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE, type RunResults, type ScenarioResult, type TerminalIdentity } from './results';
+import { runCucumber, type CucumberRunOutcome } from './runner';
+import { describeFinding, loadSecrets, scanDirectory, type ScanReport } from './sensitive-scan';
+import { judge, type RunScope } from './verdict';
+
+export const RUN_MANIFEST = 'run.json';
+export const MESSAGES_FILE = 'cucumber-messages.ndjson';
+
+export interface OutputPaths {
+  dir: string;
+  allureResults: string;
+  allureReport: string;
+  certificateJson: string;
+  certificateHtml: string;
+  junit: string;
+  messages: string;
+  manifest: string;
+  formatterLog: string;
+}
+
+export function outputPaths(dir: string): OutputPaths {
+  return {
+    dir,
+    allureResults: path.join(dir, 'allure-results'),
+    allureReport: path.join(dir, 'allure-report'),
+    certificateJson: path.join(dir, 'certificate.json'),
+    certificateHtml: path.join(dir, 'certificate.html'),
+    junit: path.join(dir, 'junit.xml'),
+    messages: path.join(dir, MESSAGES_FILE),
+    manifest: path.join(dir, RUN_MANIFEST),
+    formatterLog: path.join(dir, 'allure-formatter.log'),
+  };
+}
+
+/** What a run records for `poscert merge`. */
+export interface RunManifest {
+  runId: string;
+  plan: { name: string; version: string; source: string };
+  terminal: TerminalIdentity;
+  options: CertificateDocument['options'];
+  scope: RunScope;
+  applicableCases: string[];
+  startedAt: string;
+  finishedAt?: string;
+}
+
+export interface CertifyOptions {
+  root: string;
+  outDir: string;
+  plan: string;
+  /** Label of the terminal option as given (emulator, serial:…, tcp://…, lab:NAME). */
+  terminal: string;
+  identity: TerminalIdentity;
+  tags?: string;
+  lang?: 'en' | 'zh-CN';
+  parallel?: number;
+  defects?: string[];
+  shard?: string;
+  /** Cucumber config/profile/paths (tests use a fixture suite). */
+  cucumberConfig?: string;
+  cucumberProfile?: string;
+  paths?: string[];
+  /** Files with the run's card and key data (default scenarios/cards.yaml and merchants.yaml). */
+  secretFiles?: string[];
+  /** Skip Allure HTML generation (the results, the certificate and the scan still happen). */
+  skipReport?: boolean;
+  /** Extra environment for cucumber. */
+  env?: Record<string, string | undefined>;
+  log?: (line: string) => void;
+  /** Cucumber's own stdout/stderr (default: passed through). */
+  onCucumberOutput?: (text: string) => void;
+  timeoutMs?: number;
+}
+
+export interface CertifyOutcome {
+  certificate: CertificateDocument;
+  paths: OutputPaths;
+  exitCode: number;
+  reportGenerated: boolean;
+  reportNote?: string;
+  scan: ScanReport;
+  timings: { cucumberMs: number; startupMs?: number; scenariosMs: number; reportingMs: number; allureMs: number; scanMs: number; totalMs: number };
+  cucumber?: CucumberRunOutcome;
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${crypto.randomBytes(3).toString('hex')}`;
+}
+
+export function defaultSecretFiles(root: string): string[] {
+  return [path.join(root, 'scenarios', 'cards.yaml'), path.join(root, 'scenarios', 'merchants.yaml')];
+}
+
+function poscertVersion(root: string): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Removes what a previous run wrote (a stale CERTIFIED certificate must never survive a new run). */
+function clearPreviousRun(p: OutputPaths): void {
+  for (const f of [p.allureResults]) fs.rmSync(f, { recursive: true, force: true });
+  for (const f of [p.certificateJson, p.certificateHtml, p.junit, p.messages, p.manifest, p.formatterLog]) fs.rmSync(f, { force: true });
+}
+
+/** Validates a `--shard i/n` value. */
+export function parseShard(shard: string): { index: number; total: number } {
+  const m = /^([0-9]+)\/([0-9]+)$/.exec(shard);
+  const index = m ? Number(m[1]) : NaN;
+  const total = m ? Number(m[2]) : NaN;
+  if (!m || total < 1 || index < 1 || index > total) {
+    throw new CertifyOptionError(`--shard ${shard}: expected i/n with 1 ≤ i ≤ n (e.g. --shard 1/2)`, { shard });
+  }
+  return { index, total };
+}
+
+/** Distinct terminal units seen in the scenario results (parallel workers, lab terminals). */
+function unitsOf(results: RunResults, fallback: TerminalIdentity): TerminalIdentity[] {
+  const seen = new Map<string, TerminalIdentity>();
+  for (const s of results.scenarios) {
+    if (!s.terminal) continue;
+    const key = `${s.terminal.serialNumber ?? '?'}|${s.terminal.terminalId ?? '?'}`;
+    if (!seen.has(key)) seen.set(key, s.terminal);
+  }
+  return seen.size ? [...seen.values()] : [fallback];
+}
+
+/** Drops the harness's marker attachments from the Allure results (they are for the certificate). */
+function stripMarkerAttachments(resultsDir: string): void {
+  if (!fs.existsSync(resultsDir)) return;
+  const markerTypes = new Set([OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE]);
+  interface Node { attachments?: Array<{ type?: string; source?: string }>; steps?: Node[] }
+  const strip = (node: Node): boolean => {
+    let changed = false;
+    if (node.attachments) {
+      const keep = node.attachments.filter((a) => {
+        if (a.type && markerTypes.has(a.type)) {
+          if (a.source) fs.rmSync(path.join(resultsDir, a.source), { force: true });
+          return false;
+        }
+        return true;
+      });
+      changed = keep.length !== node.attachments.length;
+      node.attachments = keep;
+    }
+    if (node.steps) {
+      // allure-cucumberjs wraps each cucumber attachment in a step of its own; drop emptied ones.
+      const before = node.steps.length;
+      for (const s of node.steps) changed = strip(s) || changed;
+      node.steps = node.steps.filter((s) => !((s as { name?: string }).name && (s.attachments?.length ?? 0) === 0 && (s.steps?.length ?? 0) === 0 && markerStepNames.has((s as { name?: string }).name!)));
+      changed = changed || node.steps.length !== before;
+    }
+    return changed;
+  };
+  const markerStepNames = new Set(['Attachment']);
+  for (const f of fs.readdirSync(resultsDir)) {
+    if (!f.endsWith('-result.json') && !f.endsWith('-container.json')) continue;
+    const file = path.join(resultsDir, f);
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Node & { befores?: Node[]; afters?: Node[] };
+    let changed = strip(data);
+    for (const fx of [...(data.befores ?? []), ...(data.afters ?? [])]) changed = strip(fx) || changed;
+    if (changed) fs.writeFileSync(file, JSON.stringify(data));
+  }
+}
+
+interface FinishInput {
+  runId: string;
+  root: string;
+  paths: OutputPaths;
+  plan: CertificationPlan;
+  identity: TerminalIdentity;
+  scope: RunScope;
+  results: RunResults;
+  options: CertificateDocument['options'];
+  secretFiles: string[];
+  skipReport?: boolean;
+  log: (line: string) => void;
+  /** Alignment of allure results: per results folder, the pickle id prefix of its stream. */
+  align: Array<{ dir: string; prefix: string }>;
+}
+
+/** Judgement, Allure, certificate, report and scan: shared by certify and merge. */
+async function finishRun(input: FinishInput): Promise<Omit<CertifyOutcome, 'timings' | 'cucumber'> & { allureMs: number; scanMs: number }> {
+  const { paths: p, plan, results } = input;
+  const capabilities = input.identity.capabilities ?? [];
+  const judgement = judge(plan, results, capabilities, input.scope);
+  const doc = buildCertificate({
+    runId: input.runId,
+    judgement,
+    scope: input.scope,
+    plan: { name: plan.name, version: plan.version, title: plan.title, source: plan.source },
+    terminal: input.identity,
+    units: unitsOf(results, input.identity),
+    options: input.options,
+    software: { poscert: poscertVersion(input.root), node: process.versions.node, cucumber: results.cucumberVersion },
+    run: {
+      startedAt: results.startedAt, finishedAt: results.finishedAt,
+      durationMs: results.startedAt && results.finishedAt ? Date.parse(results.finishedAt) - Date.parse(results.startedAt) : undefined,
+    },
+    runErrors: [...results.runErrors, ...judgement.untagged.map((s) => `scenario "${s.title}" (${s.uri}) has no case id tag; it does not count`)],
+  });
+  const caseById = new Map(judgement.cases.map((c) => [c.id, c]));
+  for (const a of input.align) {
+    alignResults(a.dir, results, (id) => (id ? caseById.get(id) : undefined), a.prefix);
+    stripMarkerAttachments(a.dir);
+  }
+  if (input.scope.kind === 'full') {
+    writeResultsForCasesNotRun(p.allureResults, judgement.cases, plan.name, Date.parse(results.finishedAt ?? new Date().toISOString()));
+  }
+  doc.reports = {
+    allureResults: path.relative(input.root, p.allureResults) || p.allureResults,
+    junit: path.relative(input.root, p.junit) || p.junit,
+    messages: path.relative(input.root, p.messages) || p.messages,
+  };
+
+  const writeDocs = () => {
+    fs.writeFileSync(p.certificateJson, certificateJson(doc));
+    fs.writeFileSync(p.certificateHtml, renderCertificateHtml(doc));
+    fs.writeFileSync(p.junit, renderJUnitXml(doc));
+    writeAllureMetadata(p.allureResults, doc);
+  };
+
+  // The scan runs before the report is generated (so the report shows the final verdict) and once
+  // more over everything at the end (the report copies the results; nothing new should appear).
+  const secrets = loadSecrets(input.secretFiles);
+  const scanStarted = Date.now();
+  writeDocs();
+  let scan = scanDirectory(p.dir, secrets);
+  applyScanFindings(doc, scan);
+  writeDocs();
+  let scanMs = Date.now() - scanStarted;
+
+  let reportGenerated = false;
+  let reportNote: string | undefined;
+  let allureMs = 0;
+  if (!input.skipReport) {
+    carryHistory(p.allureReport, p.allureResults);
+    const g = await generateReport(p.allureResults, p.allureReport);
+    allureMs = g.durationMs;
+    reportGenerated = g.generated;
+    reportNote = g.note;
+    if (g.generated) doc.reports.allureReport = path.relative(input.root, p.allureReport) || p.allureReport;
+    else doc.reports.allureNote = g.note;
+    writeDocs();
+    const again = Date.now();
+    const final = scanDirectory(p.dir, secrets);
+    scanMs += Date.now() - again;
+    const fresh = final.findings.filter((f) => !scan.findings.some((g2) => g2.file === f.file && g2.offset === f.offset && g2.label === f.label));
+    scan = { ...final, findings: [...scan.findings, ...fresh] };
+    applyScanFindings(doc, { ...final, findings: scan.findings });
+    writeDocs();
+  }
+  for (const f of scan.findings.slice(0, 20)) input.log(`SENSITIVE DATA: ${describeFinding(f)}`);
+  if (scan.findings.length > 20) input.log(`SENSITIVE DATA: … and ${scan.findings.length - 20} more (see certificate.json)`);
+
+  return { certificate: doc, paths: p, exitCode: doc.exitCode, reportGenerated, reportNote, scan, allureMs, scanMs };
+}
+
+/** Runs the plan against the terminal and writes the certificate and the report. */
+export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
+  const started = Date.now();
+  const log = o.log ?? ((l: string) => console.log(l));
+  const plan = loadPlan(o.plan, o.root);
+  for (const w of plan.warnings) log(`plan warning: ${w}`);
+  if (o.shard) parseShard(o.shard);
+  if (o.parallel !== undefined && (!Number.isInteger(o.parallel) || o.parallel < 1)) {
+    throw new CertifyOptionError(`--parallel ${o.parallel}: expected a whole number ≥ 1`, { parallel: o.parallel });
+  }
+  const p = outputPaths(path.resolve(o.root, o.outDir));
+  fs.mkdirSync(p.dir, { recursive: true });
+  clearPreviousRun(p);
+
+  const runId = newRunId();
+  const scope: RunScope = { kind: o.shard ? 'shard' : 'full', shard: o.shard, tags: o.tags };
+  const declared = o.identity.capabilities ?? [];
+  const applicable = plan.cases.filter((c) => missingCapabilities(c, declared).length === 0).map((c) => c.id);
+  const options: CertificateDocument['options'] = {
+    parallel: o.parallel ?? 1, tags: o.tags, defects: o.defects ?? [], lang: o.lang, shard: o.shard, terminal: o.terminal,
+  };
+  const manifest: RunManifest = {
+    runId, plan: { name: plan.name, version: plan.version, source: plan.source }, terminal: o.identity, options, scope,
+    applicableCases: applicable, startedAt: new Date().toISOString(),
+  };
+  fs.writeFileSync(p.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+
+  const planTags = planTagExpression(applicable);
+  let cucumber: CucumberRunOutcome | undefined;
+  let results: RunResults;
+  if (!planTags) {
+    log(`no case of plan ${plan.name} applies to this terminal (capabilities: ${declared.join(', ') || 'none'}); nothing to run`);
+    results = { scenarios: [], notStarted: [], complete: true, runErrors: [] };
+  } else {
+    const tags = o.tags ? `${planTags} and (${o.tags})` : planTags;
+    cucumber = await runCucumber({
+      cwd: o.root,
+      configFile: o.cucumberConfig,
+      profile: o.cucumberProfile,
+      paths: o.paths,
+      resultsDir: p.allureResults,
+      messagesFile: p.messages,
+      formatterLog: p.formatterLog,
+      parallel: o.parallel,
+      tags,
+      shard: o.shard,
+      timeoutMs: o.timeoutMs,
+      env: {
+        POSCERT_TERMINAL: o.terminal === 'emulator' ? undefined : o.terminal,
+        POSCERT_DEFECTS: (o.defects ?? []).join(','),
+        POSCERT_LANG: o.lang ?? 'en',
+        POSCERT_PLAN: plan.name,
+        POSCERT_RUN_ID: runId,
+        ...o.env,
+      },
+      onScenario: (r, done, planned) => log(progressLine(r, done, planned)),
+      onStdout: o.onCucumberOutput,
+      onStderr: o.onCucumberOutput,
+    });
+    results = collectResults([{ text: fs.readFileSync(p.messages, 'utf8'), source: path.basename(p.messages) }]);
+    if (cucumber.timedOut) results.runErrors.push(`the cucumber run was stopped after ${o.timeoutMs} ms`);
+    if (results.scenarios.length === 0 && results.notStarted.length === 0 && cucumber.exitCode !== 0) {
+      results.runErrors.push(`cucumber exited with code ${cucumber.exitCode ?? cucumber.signal} before running any scenario: ${lastLines(cucumber.stderrTail)}`);
+    }
+  }
+  const reportingStarted = Date.now();
+  const finished = await finishRun({
+    runId, root: o.root, paths: p, plan, identity: o.identity, scope, results, options,
+    secretFiles: o.secretFiles ?? defaultSecretFiles(o.root), skipReport: o.skipReport, log,
+    align: [{ dir: p.allureResults, prefix: '' }],
+  });
+  manifest.finishedAt = new Date().toISOString();
+  fs.writeFileSync(p.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+  const scenariosMs = results.startedAt && results.finishedAt ? Date.parse(results.finishedAt) - Date.parse(results.startedAt) : 0;
+  return {
+    ...finished,
+    cucumber,
+    timings: {
+      cucumberMs: cucumber?.durationMs ?? 0, startupMs: cucumber?.startupMs, scenariosMs,
+      reportingMs: Date.now() - reportingStarted, allureMs: finished.allureMs, scanMs: finished.scanMs, totalMs: Date.now() - started,
+    },
+  };
+}
+
+function lastLines(text: string, n = 6): string {
+  return text.trim().split('\n').slice(-n).join(' | ');
+}
+
+const SYMBOL: Record<string, string> = { passed: '✔', failed: '✘', broken: '!', skipped: '-' };
+
+export function progressLine(r: ScenarioResult, done: number, planned: number): string {
+  const width = String(Math.max(planned, done)).length;
+  const params = Object.keys(r.parameters).length ? ` [${Object.values(r.parameters).join(', ')}]` : '';
+  const head = `[${String(done).padStart(width)}/${Math.max(planned, done)}] ${SYMBOL[r.status]} ${r.status.padEnd(7)} ${r.caseId ?? '(no id)'}  ${r.title}${params} (${(r.durationMs / 1000).toFixed(1)} s)`;
+  if (r.status === 'failed' || r.status === 'broken') {
+    const f = r.firstFailure;
+    return `${head}\n        ${f?.step ?? ''}\n        ${(f?.message ?? r.reason ?? '').split('\n')[0]}`;
+  }
+  return head;
+}
+
+// ---------------------------------------------------------------------------------------------
+// merge
+
+export interface MergeOptions {
+  root: string;
+  dirs: string[];
+  outDir: string;
+  plan?: string;
+  secretFiles?: string[];
+  skipReport?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Combines the runs of several shards (or machines) into one report and one certificate. */
+export async function mergeRuns(o: MergeOptions): Promise<Omit<CertifyOutcome, 'timings' | 'cucumber'>> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  if (o.dirs.length === 0) throw new CertifyOptionError('poscert merge needs at least one run directory', {});
+  const runs = o.dirs.map((d) => {
+    const dir = path.resolve(o.root, d);
+    const rp = outputPaths(dir);
+    for (const need of [rp.manifest, rp.messages, rp.allureResults]) {
+      if (!fs.existsSync(need)) {
+        throw new RunDirectoryError(`${d} is not the output folder of a poscert certify run: ${path.basename(need)} is missing`, { dir: d, missing: need });
+      }
+    }
+    let manifest: RunManifest;
+    try {
+      manifest = JSON.parse(fs.readFileSync(rp.manifest, 'utf8')) as RunManifest;
+    } catch (err) {
+      throw new RunDirectoryError(`${rp.manifest} is not valid JSON: ${(err as Error).message}`, { dir: d });
+    }
+    return { dir, paths: rp, manifest };
+  });
+  const first = runs[0].manifest;
+  for (const r of runs.slice(1)) {
+    if (r.manifest.plan.name !== first.plan.name || r.manifest.plan.version !== first.plan.version) {
+      throw new RunDirectoryError(`runs of different plans cannot be merged: ${runs[0].dir} ran ${first.plan.name} ${first.plan.version}, ` +
+        `${r.dir} ran ${r.manifest.plan.name} ${r.manifest.plan.version}`, { dirs: o.dirs });
+    }
+    const a = (first.terminal.capabilities ?? []).slice().sort().join(',');
+    const b = (r.manifest.terminal.capabilities ?? []).slice().sort().join(',');
+    if (a !== b || first.terminal.model !== r.manifest.terminal.model || first.terminal.firmware !== r.manifest.terminal.firmware) {
+      throw new RunDirectoryError(`runs of different terminals cannot be merged into one certificate: ${runs[0].dir} ran ` +
+        `${first.terminal.model} ${first.terminal.firmware} [${a}], ${r.dir} ran ${r.manifest.terminal.model} ${r.manifest.terminal.firmware} [${b}]`, { dirs: o.dirs });
+    }
+  }
+  const plan = loadPlan(o.plan ?? first.plan.source ?? first.plan.name, o.root);
+  if (plan.version !== first.plan.version) {
+    throw new RunDirectoryError(`the runs used plan ${first.plan.name} version ${first.plan.version}, but ${plan.source} is version ${plan.version}`, { dirs: o.dirs });
+  }
+
+  const out = outputPaths(path.resolve(o.root, o.outDir));
+  const outIsInput = runs.some((r) => r.dir === out.dir);
+  if (outIsInput) throw new CertifyOptionError(`--out ${o.outDir} is one of the runs being merged; choose another folder`, { out: o.outDir });
+  fs.mkdirSync(out.dir, { recursive: true });
+  clearPreviousRun(out);
+  fs.mkdirSync(out.allureResults, { recursive: true });
+
+  // One message stream per run; the merged stream file keeps them for the record.
+  const streams = runs.map((r, i) => ({ text: fs.readFileSync(r.paths.messages, 'utf8'), source: `${path.relative(o.root, r.dir) || r.dir}/${MESSAGES_FILE}`, index: i }));
+  const results = collectResults(streams.map((s) => ({ text: s.text, source: s.source })));
+  fs.writeFileSync(out.messages, streams.map((s) => s.text.endsWith('\n') || s.text === '' ? s.text : `${s.text}\n`).join(''));
+
+  // Copy each run's allure results (test results, containers, attachments); metadata is rewritten.
+  const skip = new Set(['environment.properties', 'executor.json', 'categories.json', 'history']);
+  for (const r of runs) {
+    for (const f of fs.readdirSync(r.paths.allureResults)) {
+      if (skip.has(f)) continue;
+      const target = path.join(out.allureResults, f);
+      if (fs.existsSync(target)) throw new RunDirectoryError(`two runs contain the same allure file ${f}; was one run given twice?`, { file: f });
+      fs.cpSync(path.join(r.paths.allureResults, f), target, { recursive: true });
+    }
+  }
+  // Each run aligned its own results with its scenario outcomes, which merging does not change
+  // (a scenario's outcome depends on its own steps only), so the copies need no re-alignment.
+  const runId = newRunId();
+  const merged = await finishRun({
+    runId, root: o.root, paths: out, plan, identity: { ...first.terminal }, scope: { kind: 'full' },
+    results,
+    options: { ...first.options, shard: undefined, parallel: first.options.parallel },
+    secretFiles: o.secretFiles ?? defaultSecretFiles(o.root), skipReport: o.skipReport, log,
+    align: [],
+  });
+  const manifest: RunManifest = {
+    runId, plan: { name: plan.name, version: plan.version, source: plan.source }, terminal: first.terminal,
+    options: merged.certificate.options, scope: { kind: 'full' },
+    applicableCases: [...new Set(runs.flatMap((r) => r.manifest.applicableCases))],
+    startedAt: results.startedAt ?? new Date().toISOString(), finishedAt: new Date().toISOString(),
+  };
+  fs.writeFileSync(out.manifest, `${JSON.stringify({ ...manifest, mergedFrom: runs.map((r) => ({ dir: path.relative(o.root, r.dir) || r.dir, runId: r.manifest.runId, shard: r.manifest.scope.shard })) }, null, 2)}\n`);
+  return merged;
+}

@@ -1,0 +1,96 @@
+/**
+ * Allure wiring for the certification suite (owned by the certification layer, see issue 7).
+ *
+ * - `import 'allure-cucumberjs'` installs the allure runtime in every worker, without which the
+ *   allure-js-commons calls below do nothing (toolchain.md gotcha 5).
+ * - A Before hook labels each result from the scenario's tags: epic = area, feature, story,
+ *   severity, the case id (also the Allure testCaseId, so history is keyed by case id and outline
+ *   row, not by title), parent suite / suite, and links from requirement tags (`@req:…`, `@spec:…`,
+ *   `@issue:…`). It is named ALLURE_FIXTURE_IGNORE so allure-cucumberjs applies it to the test itself
+ *   (testCaseId cannot be set from a fixture).
+ * - A definition-function wrapper attaches the driver's own failed/broken classification of the
+ *   original error (drivers/errors classifyError) as an outcome marker, because the cucumber message
+ *   stream only carries the error's class name and message.
+ */
+import 'allure-cucumberjs';
+import * as allure from 'allure-js-commons';
+import { Before, setDefinitionFunctionWrapper } from '@cucumber/cucumber';
+import { classifyError } from '../../drivers/errors';
+import { OUTCOME_MEDIA_TYPE } from '../../certification/results';
+import { PICKLE_LABEL } from '../../certification/allure';
+import { areaOf, severityOf } from '../../certification/verdict';
+import { CASE_ID_TAG } from '../../certification/results';
+
+/** `@req:CUP-8583-6.2` → link; the URL template comes from POSCERT_REQUIREMENT_URL (`%s` = id). */
+const LINK_TAG = /^@(req|requirement|spec|issue|tms):(.+)$/;
+
+Before({ name: 'ALLURE_FIXTURE_IGNORE' }, async function ({ pickle, gherkinDocument }) {
+  const tags = pickle.tags.map((t) => t.name);
+  const caseId = tags.map((t) => CASE_ID_TAG.exec(t)?.[1]).find((x) => !!x);
+  const area = areaOf(caseId, pickle.uri);
+  const labels: Array<{ name: string; value: string }> = [
+    { name: 'epic', value: area },
+    { name: 'parentSuite', value: area },
+    { name: PICKLE_LABEL, value: pickle.id },
+  ];
+  const featureName = gherkinDocument.feature?.name;
+  if (featureName) labels.push({ name: 'suite', value: featureName });
+  labels.push({ name: 'story', value: caseId ? `${caseId} ${pickle.name}` : pickle.name });
+  const severity = severityOf(tags);
+  if (severity) labels.push({ name: 'severity', value: severity });
+  if (caseId) labels.push({ name: 'AS_ID', value: caseId }, { name: 'caseId', value: caseId });
+  await allure.labels(...labels);
+  if (caseId) await allure.testCaseId(caseId);
+
+  const template = process.env.POSCERT_REQUIREMENT_URL;
+  for (const t of tags) {
+    const m = LINK_TAG.exec(t);
+    if (!m) continue;
+    const [, kind, id] = m;
+    const type = kind === 'issue' ? 'issue' : kind === 'tms' ? 'tms' : 'requirement';
+    const url = template ? template.replace('%s', encodeURIComponent(id)) : `requirement:${id}`;
+    await allure.link(url, `${kind} ${id}`, type);
+  }
+});
+
+type AnyFn = (...args: unknown[]) => unknown;
+
+interface Attachable { attach?: (data: string, mediaType: string) => unknown }
+
+function describe(err: unknown): { errorName?: string; code?: string } {
+  if (!err || typeof err !== 'object') return {};
+  const e = err as { name?: unknown; code?: unknown; constructor?: { name?: string } };
+  return {
+    errorName: typeof e.name === 'string' ? e.name : e.constructor?.name,
+    code: typeof e.code === 'string' ? e.code : undefined,
+  };
+}
+
+function mark(world: unknown, err: unknown): void {
+  const target = world as Attachable | undefined;
+  if (!target || typeof target.attach !== 'function') return; // BeforeAll/AfterAll: no World
+  try {
+    target.attach(JSON.stringify({ outcome: classifyError(err), ...describe(err) }), OUTCOME_MEDIA_TYPE);
+  } catch {
+    // The marker is a refinement; without it the exception class decides.
+  }
+}
+
+setDefinitionFunctionWrapper((fn: AnyFn) => {
+  return function wrapped(this: unknown, ...args: unknown[]): unknown {
+    let out: unknown;
+    try {
+      out = fn.apply(this, args);
+    } catch (err) {
+      mark(this, err);
+      throw err;
+    }
+    if (out && typeof (out as Promise<unknown>).then === 'function') {
+      return (out as Promise<unknown>).then(undefined, (err: unknown) => {
+        mark(this, err);
+        throw err;
+      });
+    }
+    return out;
+  };
+});
