@@ -19,12 +19,15 @@ export class Iso8583DecodeError extends PoscertError {
   readonly field?: number;
   readonly offset: number;
   readonly reason: Iso8583DecodeReason;
+  /** The explanation without the position prefix. */
+  readonly detail: string;
   constructor(reason: Iso8583DecodeReason, offset: number, detail: string, field?: number) {
     const where = field === undefined ? `at byte ${offset}` : `in field ${field} at byte ${offset}`;
     super('ISO8583_DECODE', `cannot decode ISO 8583 message: ${reason} ${where}: ${detail}`,
       { reason, offset, ...(field === undefined ? {} : { field }) });
     this.reason = reason;
     this.offset = offset;
+    this.detail = detail;
     if (field !== undefined) this.field = field;
   }
 }

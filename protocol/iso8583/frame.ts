@@ -78,6 +78,19 @@ export function swapTpdu(tpdu: string): string {
   return t.slice(0, 2) + t.slice(6, 10) + t.slice(2, 6);
 }
 
+/**
+ * Header of a response: the request header echoed with digit 6 (处理要求) set, e.g. '3' to ask the
+ * terminal to sign on again or '5' to download IC parameters (cup8583.md §1.1).
+ */
+export function responseHeader(request: CupHeader, processingRequirement = '0'): CupHeader {
+  return { ...request, processingRequirement };
+}
+
+/** The frame that answers `request`: TPDU addresses swapped, header echoed (digit 6 as given). */
+export function replyFrame(request: CupFrame, message: IsoMessage, processingRequirement = '0'): CupFrame {
+  return { tpdu: swapTpdu(request.tpdu), header: responseHeader(request.header, processingRequirement), message };
+}
+
 /** Frame with the 2-byte length prefix. */
 export function encodeFrame(frame: CupFrame, dialect: Dialect = CUP_POS_DIALECT): Buffer {
   const tpdu = hexToBytes(frame.tpdu, TPDU_LENGTH, 'TPDU');
@@ -128,8 +141,7 @@ export function decodeFrameBody(bytes: Buffer, dialect: Dialect = CUP_POS_DIALEC
 /** The same error with its offset moved from message-relative to frame-relative. */
 export function rebase(err: Iso8583DecodeError, delta: number): Iso8583DecodeError {
   if (delta === 0) return err;
-  const detail = err.message.replace(/^.*?: [a-z-]+ (?:in field \d+ )?at byte \d+: /, '');
-  return new Iso8583DecodeError(err.reason, err.offset + delta, detail, err.field);
+  return new Iso8583DecodeError(err.reason, err.offset + delta, err.detail, err.field);
 }
 
 /**

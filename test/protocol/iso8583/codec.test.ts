@@ -233,3 +233,24 @@ describe('fuzz: truncations and bit flips of the samples', () => {
     expect(decoded).to.be.greaterThan(0);
   });
 });
+
+describe('the engine is generic: another dialect table', () => {
+  const fields: FieldSpec[] = [
+    { id: 3, name: 'Processing code', nameZh: '处理码', format: 'n', lengthType: 'fixed', maxLength: 6 },
+    { id: 43, name: 'Card acceptor name', nameZh: '商户名称', format: 'ans', lengthType: 'fixed', maxLength: 10 },
+    { id: 70, name: 'Network management code', nameZh: '网络管理码', format: 'n', lengthType: 'fixed', maxLength: 3 },
+    { id: 102, name: 'Account 1', nameZh: '账户1', format: 'ans', lengthType: 'LLVAR', maxLength: 28 },
+  ];
+  const dialect: Dialect = { name: 'test dialect with a secondary bitmap', fields: Object.fromEntries(fields.map((f) => [f.id, f])) };
+
+  test('secondary bitmap, fields above 64, round trip', () => {
+    const msg = new IsoMessage('0800', { 3: '990000', 43: 'SHOP', 70: '301', 102: '12345' });
+    const bytes = packMessage(msg, dialect);
+    expect(bytes.subarray(2, 18).toString('hex').toUpperCase()).to.equal('A0000000002000000400000004000000');
+    const back = unpackMessage(bytes, dialect);
+    expect(back.fieldNumbers()).to.deep.equal([3, 43, 70, 102]);
+    expect(back.get(43)).to.equal('SHOP      ');
+    expect(packMessage(back, dialect).equals(bytes)).to.equal(true);
+    expectDecodeError(() => unpackMessage(bytes.subarray(0, 12), dialect), 'truncated', 10);
+  });
+});

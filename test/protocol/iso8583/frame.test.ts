@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
   IsoMessage, encodeFrame, decodeFrame, swapTpdu, LengthPrefixedReader, FrameTooLargeError, Iso8583DecodeError,
-  Iso8583EncodeError, type CupFrame,
+  Iso8583EncodeError, replyFrame, type CupFrame,
 } from '../../../protocol/iso8583';
 import { loadSamples } from './samples';
 
@@ -84,5 +84,15 @@ describe('LengthPrefixedReader', () => {
     expect(caught).to.be.instanceOf(FrameTooLargeError);
     expect((caught as FrameTooLargeError).announced).to.equal(280);
     expect((caught as FrameTooLargeError).code).to.equal('ISO8583_FRAME_TOO_LARGE');
+  });
+});
+
+describe('replies', () => {
+  test('replyFrame swaps the TPDU and echoes the header with the processing requirement', () => {
+    const request = { ...sampleFrame(), tpdu: '6000030000' };
+    const reply = replyFrame(request, new IsoMessage('0810', { 11: '000172', 39: '00' }), '3');
+    expect(reply.tpdu).to.equal('6000000003');
+    expect(reply.header).to.deep.equal({ ...header, processingRequirement: '3' });
+    expect(decodeFrame(encodeFrame(reply)).header.processingRequirement).to.equal('3');
   });
 });
