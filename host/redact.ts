@@ -1,0 +1,83 @@
+/**
+ * What the journal keeps of a message: the frame hex with every PAN / track / cardholder-data value
+ * masked in place, and the decoded field table from the codec's messageToJson (which masks F2, F35
+ * and F36) with the EMV tags in F55 that carry card data (5A PAN, 57 track 2 equivalent, 5F20 name,
+ * 9F1F / 9F20 / 56 track data) masked as well. PIN blocks and keys stay as the encrypted bytes
+ * that were on the wire.
+ */
+import { maskPan } from '../crypto';
+import { IsoMessage, messageToJson } from '../protocol/iso8583';
+import { decodeTlv, TlvNode } from '../protocol/tlv';
+
+const EMV_CARD_DATA_TAGS = new Set(['5A', '57', '5F20', '9F1F', '9F20', '56', '9F6B']);
+
+function maskDigitsHex(hex: string): string {
+  // PAN-like: keep first 6 and last 4 characters; track-like (contains D separator): mask after the PAN.
+  const sep = hex.indexOf('D');
+  if (sep < 0) return maskPan(hex);
+  return maskPan(hex.slice(0, sep)) + 'D' + '*'.repeat(hex.length - sep - 1);
+}
+
+function collectCardDataHex(nodes: TlvNode[], out: string[]): void {
+  for (const n of nodes) {
+    if (n.children) collectCardDataHex(n.children, out);
+    else if (EMV_CARD_DATA_TAGS.has(n.tag) && n.value.length > 0) out.push(n.value.toString('hex').toUpperCase());
+  }
+}
+
+/** Sensitive substrings (upper-case hex as they appear in the packed frame), longest first. */
+function sensitiveHexValues(msg: IsoMessage): string[] {
+  const values: string[] = [];
+  for (const n of [35, 36]) {
+    const v = msg.getString(n);
+    if (v) values.push(v.replace(/=/g, 'D').toUpperCase());
+  }
+  const pan = msg.getString(2);
+  if (pan) values.push(pan);
+  const f55 = msg.get(55);
+  if (Buffer.isBuffer(f55)) {
+    try {
+      collectCardDataHex(decodeTlv(f55), values);
+    } catch {
+      // Undecodable F55: its raw bytes are masked wholesale below.
+      values.push(f55.toString('hex').toUpperCase());
+    }
+  }
+  return values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+/** Frame bytes as upper-case hex with card data masked in place ('*'); same length as the plain hex. */
+export function maskedFrameHex(frame: Buffer, msg: IsoMessage | undefined): string {
+  let hex = frame.toString('hex').toUpperCase();
+  if (!msg) return hex;
+  for (const v of sensitiveHexValues(msg)) {
+    const masked = v.includes('D') || v.length > 19 ? maskDigitsHex(v) : maskPan(v);
+    hex = hex.split(v).join(masked.padEnd(v.length, '*').slice(0, v.length));
+  }
+  return hex;
+}
+
+function maskF55(hex: string): string {
+  try {
+    const nodes = decodeTlv(Buffer.from(hex, 'hex'));
+    const parts: string[] = [];
+    const walk = (list: TlvNode[]) => {
+      for (const n of list) {
+        if (n.children) { walk(n.children); continue; }
+        const v = n.value.toString('hex').toUpperCase();
+        parts.push(`${n.tag}=${EMV_CARD_DATA_TAGS.has(n.tag) ? maskDigitsHex(v) : v}`);
+      }
+    };
+    walk(nodes);
+    return parts.join(' ');
+  } catch {
+    return `<${hex.length / 2} bytes, not BER-TLV>`;
+  }
+}
+
+/** Decoded field table for the journal: {field number: display value}, card data masked. */
+export function maskedFields(msg: IsoMessage): Record<string, string> {
+  const json = messageToJson(msg);
+  if (json.fields['55'] !== undefined) json.fields['55'] = maskF55(json.fields['55']);
+  return json.fields;
+}

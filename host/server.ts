@@ -1,0 +1,255 @@
+/**
+ * The TCP side of the reference host: 2-byte-length framing, many terminals at once, both
+ * connection styles (one message per connection, or kept open), an idle timeout and a maximum
+ * frame size per connection.
+ *
+ * Group commit: frames that arrive in the same turn of the event loop are processed in one SQLite
+ * transaction (each in its own savepoint, so one failing message cannot undo another), and their
+ * replies are written only after the commit. That is what makes the journal cheap at thousands of
+ * authorisations per second and a killed host honest: what a terminal was told has been booked.
+ */
+import * as net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { FrameTooLargeError, IsoMessage, LengthPrefixedReader, encodeFrame, swapTpdu } from '../protocol/iso8583';
+import type { HostConfig } from './config';
+import { HostControl } from './control';
+import { HostEngine, SILENT_LOGGER, readFrameHead, responseMti, type FrameOutcome, type HostLogger } from './engine';
+import { HostStartError } from './errors';
+import { FaultSet } from './faults';
+import { HostStore } from './store';
+import { startAdminServer, type AdminServer } from './admin';
+
+export interface ReferenceHostOptions {
+  config: HostConfig;
+  /** TCP port; 0 (default) = an ephemeral port, read it back from `host.port`. */
+  port?: number;
+  /** Address to bind; default 127.0.0.1 (loopback only). */
+  bind?: string;
+  /** SQLite file; default an in-memory database (nothing survives stop()). */
+  dbPath?: string;
+  /** Close a connection idle this long (default 60 000 ms). */
+  idleTimeoutMs?: number;
+  /** Largest frame accepted, excluding the 2-byte length (default 4096). Larger: the connection is closed. */
+  maxFrameBytes?: number;
+  logger?: HostLogger;
+  /** Also serve the control API as HTTP JSON on 127.0.0.1:adminPort (0 = ephemeral). */
+  adminPort?: number;
+  /** Injected clock and randomness (tests); default the system clock and crypto.randomBytes. */
+  clock?: () => Date;
+  random?: (n: number) => Buffer;
+  /** Minutes east of UTC for the host's local time (F12 / F13 / F15, expiry); default 480 (China). */
+  utcOffsetMinutes?: number;
+}
+
+interface Connection {
+  socket: net.Socket;
+  remote: string;
+  reader: LengthPrefixedReader;
+}
+
+export class ReferenceHost {
+  readonly port: number;
+  readonly bind: string;
+  readonly control: HostControl;
+  readonly dbPath: string;
+  /** HTTP admin port when adminPort was given. */
+  readonly adminPort?: number;
+  private readonly connections = new Set<Connection>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private queue: { conn: Connection; frame: Buffer }[] = [];
+  private flushScheduled = false;
+  private stopped = false;
+
+  private constructor(
+    private readonly server: net.Server,
+    private readonly store: HostStore,
+    private readonly engine: HostEngine,
+    private readonly logger: HostLogger,
+    private readonly options: Required<Pick<ReferenceHostOptions, 'idleTimeoutMs' | 'maxFrameBytes'>>,
+    control: HostControl,
+    private readonly admin?: AdminServer,
+  ) {
+    const addr = server.address() as net.AddressInfo;
+    this.port = addr.port;
+    this.bind = addr.address;
+    this.control = control;
+    this.dbPath = store.path;
+    this.adminPort = admin?.port;
+  }
+
+  static async start(opts: ReferenceHostOptions): Promise<ReferenceHost> {
+    const logger = opts.logger ?? SILENT_LOGGER;
+    const store = new HostStore(opts.dbPath ?? ':memory:');
+    const faults = new FaultSet();
+    let engine: HostEngine;
+    try {
+      engine = new HostEngine(opts.config, store, {
+        clock: opts.clock ?? (() => new Date()),
+        random: opts.random ?? randomBytes,
+        logger,
+        faults,
+        utcOffsetMinutes: opts.utcOffsetMinutes,
+      });
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    const control = new HostControl(opts.config, store, engine, faults);
+    const server = net.createServer();
+    const bind = opts.bind ?? '127.0.0.1';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(opts.port ?? 0, bind, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      store.close();
+      const e = err as NodeJS.ErrnoException;
+      throw new HostStartError(
+        e.code === 'EADDRINUSE' ? `port ${opts.port} on ${bind} is already in use: stop the other host or give another --port (0 picks a free one)`
+          : `cannot listen on ${bind}:${opts.port ?? 0}: ${e.message}`,
+        { port: opts.port, bind, errno: e.code });
+    }
+    let admin: AdminServer | undefined;
+    if (opts.adminPort !== undefined) {
+      try {
+        admin = await startAdminServer(control, opts.adminPort, logger);
+      } catch (err) {
+        server.close();
+        store.close();
+        throw err;
+      }
+    }
+    const host = new ReferenceHost(server, store, engine, logger, {
+      idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
+      maxFrameBytes: opts.maxFrameBytes ?? 4096,
+    }, control, admin);
+    server.on('connection', (socket) => host.accept(socket));
+    server.on('error', (err) => logger.error(`host listener error: ${err.message}`));
+    return host;
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
+    const conn: Connection = {
+      socket,
+      remote: `${socket.remoteAddress}:${socket.remotePort}`,
+      reader: new LengthPrefixedReader({ maxFrameSize: this.options.maxFrameBytes }),
+    };
+    this.connections.add(conn);
+    socket.setNoDelay(true);
+    socket.setTimeout(this.options.idleTimeoutMs, () => {
+      this.logger.info(`${new Date().toISOString()} ${conn.remote} idle for ${this.options.idleTimeoutMs} ms: closing`);
+      socket.destroy();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Buffer[];
+      try {
+        frames = conn.reader.push(chunk);
+      } catch (err) {
+        const why = err instanceof FrameTooLargeError ? err.message : `framing error: ${(err as Error).message}`;
+        this.logger.warn(`${new Date().toISOString()} ${conn.remote} ${why}: closing the connection`);
+        socket.destroy();
+        return;
+      }
+      for (const frame of frames) this.enqueue(conn, frame);
+    });
+    socket.on('error', (err) => {
+      this.logger.warn(`${new Date().toISOString()} ${conn.remote} socket error: ${err.message}`);
+    });
+    socket.on('close', () => {
+      this.connections.delete(conn);
+    });
+  }
+
+  private enqueue(conn: Connection, frame: Buffer): void {
+    this.queue.push({ conn, frame });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.stopped) return;
+    const batch = this.queue;
+    this.queue = [];
+    const outcomes: FrameOutcome[] = [];
+    try {
+      this.store.transaction(() => {
+        for (const { conn, frame } of batch) {
+          try {
+            outcomes.push(this.store.transaction(() => this.engine.handleFrame(frame, conn.remote)));
+          } catch (err) {
+            // A bug, not a terminal's fault: that message's effects are rolled back (its savepoint) and it gets 96.
+            this.logger.error(`${new Date().toISOString()} ${conn.remote} internal error, answered 96: ${(err as Error).stack ?? err}`);
+            outcomes.push(this.systemErrorReply(frame));
+          }
+        }
+      });
+    } catch (err) {
+      // The commit itself failed (disk full, database locked): nothing was booked, tell no one anything.
+      this.logger.error(`${new Date().toISOString()} host database commit failed, ${batch.length} request(s) dropped unanswered: ${(err as Error).message}`);
+      for (const { conn } of batch) conn.socket.destroy();
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) this.deliver(batch[i].conn, outcomes[i]);
+  }
+
+  private systemErrorReply(frame: Buffer): FrameOutcome {
+    const head = readFrameHead(frame);
+    if (!head) return { close: true, delayMs: 0 };
+    try {
+      const reply = new IsoMessage(responseMti(head.mti)).set(39, '96');
+      return { reply: encodeFrame({ tpdu: swapTpdu(head.tpdu), header: { ...head.header, processingRequirement: '0' }, message: reply }), close: false, delayMs: 0 };
+    } catch {
+      return { close: true, delayMs: 0 };
+    }
+  }
+
+  private deliver(conn: Connection, outcome: FrameOutcome): void {
+    const send = () => {
+      if (conn.socket.destroyed) return;
+      if (outcome.reply) conn.socket.write(outcome.reply);
+      if (outcome.close) {
+        if (outcome.reply) conn.socket.end();
+        else conn.socket.destroy();
+      }
+    };
+    if (outcome.delayMs > 0) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        send();
+      }, outcome.delayMs);
+      this.timers.add(timer);
+    } else {
+      send();
+    }
+  }
+
+  /** Number of open terminal connections. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Close the listener, every connection and the database. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const c of this.connections) c.socket.destroy();
+    this.connections.clear();
+    await closed;
+    if (this.admin) await this.admin.close();
+    this.store.close();
+  }
+}
