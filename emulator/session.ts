@@ -134,6 +134,9 @@ export class TerminalSession {
   private ecr?: EcrRequest;
   private insertedCard?: TtpCardImage;
   private needSignOn = false;
+  private markBooted: () => void = () => undefined;
+  /** Resolves once boot is over (idle, sign-on required, tampered or failed). */
+  readonly booted: Promise<void> = new Promise((resolve) => { this.markBooted = resolve; });
 
   constructor(
     private readonly host: SessionHost,
@@ -243,9 +246,6 @@ export class TerminalSession {
     }
   }
 
-  /** Resolves once boot is over (idle, sign-on required, tampered or failed). */
-  readonly booted: Promise<void> = new Promise((resolve) => { this.markBooted = resolve; });
-  private markBooted!: () => void;
 
   private async boot(): Promise<void> {
     try {
@@ -429,10 +429,8 @@ export class TerminalSession {
   private async waitAnyKey(timeoutMs: number): Promise<void> {
     try {
       const input = await this.inputs.next((i) => i.kind === 'key' || i.kind === 'ecr', timeoutMs, 'result screen');
-      if (input.kind === 'ecr') {
-        // Served from the idle loop; put it back in front.
-        this.inputs.push(input);
-      }
+      // ECR requests and menu digits are served by the idle loop: leave the result screen and pass them on.
+      if (input.kind === 'ecr' || (input.kind === 'key' && /^[1-9]$/.test(input.key))) this.inputs.push(input);
     } catch (e) {
       if (!(e instanceof FlowAbort)) throw e;
     }
@@ -649,7 +647,10 @@ export class TerminalSession {
       const clear = this.host.defects.has('pin-block-format-1')
         ? buildPinBlockFormat1(pin, (n) => nodeCrypto.randomBytes(n))
         : buildPinBlockFormat0(pin, pan, sm4 ? 16 : 8);
-      msg.set(52, encryptPinBlock(this.keys!.pik, clear, sm4 ? 'sm4' : 'tdes'));
+      const block = encryptPinBlock(this.keys!.pik, clear, sm4 ? 'sm4' : 'tdes');
+      // F52 holds 8 bytes; the 16-byte SM4 block travels in F59 tag A1 (the host's convention).
+      if (sm4) msg.set(59, `A1032${block.toString('hex').toUpperCase()}`);
+      else msg.set(52, block);
     }
     if (pin.length > 0 || read) {
       msg.set(53, formatSecurityControl({
@@ -1351,12 +1352,11 @@ export class TerminalSession {
         return fail(T.responseMismatch);
       }
       if (!reversalFirst && this.state.pendingReversal) await this.sendPendingReversal(session);
-      if (domesticResult !== '1' || foreignResult !== '1') {
-        this.show('batch-upload', 'settling', [this.t(title), this.t(T.batchUploading)]);
-        const up = await this.batchUpload(session);
-        if (up === undefined) return fail(T.commError);
-        uploaded = up;
-      }
+      const balanced = domesticResult === '1' && foreignResult === '1';
+      if (!balanced) this.show('batch-upload', 'settling', [this.t(title), this.t(T.batchUploading)]);
+      const up = await this.batchUpload(session, balanced);
+      if (up === undefined) return fail(T.commError);
+      uploaded = up;
     } finally {
       session.close();
     }
@@ -1385,12 +1385,13 @@ export class TerminalSession {
   }
 
   /**
-   * 批上送 after an unbalanced settlement (cup8583.md §3.10, LY "ALLLOG" pass, simplified): every
-   * financial record of the batch as 40-digit items, 8 per 0320 (60.3 = 201), then the end message
-   * (60.3 = 202) with the count. Returns the count, or undefined when the host stopped answering.
+   * 批上送 (cup8583.md §3.10). Unbalanced (LY "ALLLOG" pass, simplified): every financial record of
+   * the batch as 40-digit items, 8 per 0320 (60.3 = 201), then the end message 202 with the count.
+   * Balanced: only the end message 207 ("二代平台对账平也需要批结束报文"); it closes the batch at
+   * the host. Returns the count uploaded, or undefined when the host stopped answering.
    */
-  private async batchUpload(session: HostSession): Promise<number | undefined> {
-    const records = this.state.batch;
+  private async batchUpload(session: HostSession, balanced: boolean): Promise<number | undefined> {
+    const records = balanced ? [] : this.state.batch;
     let sent = 0;
     for (let i = 0; i < records.length; i += 8) {
       const chunk = records.slice(i, i + 8);
@@ -1407,7 +1408,7 @@ export class TerminalSession {
     const end = this.baseRequest('0320');
     end.set(11, this.nextStan(false));
     end.set(48, String(sent).padStart(4, '0'));
-    end.set(60, formatField60({ transactionType: '00', batchNumber: this.state.counters.batchNumber, networkCode: '202' }));
+    end.set(60, formatField60({ transactionType: '00', batchNumber: this.state.counters.batchNumber, networkCode: balanced ? '207' : '202' }));
     this.persist();
     const got = await this.exchange(session, end, false);
     if ('error' in got || got.reply.mti !== '0330') return undefined;
