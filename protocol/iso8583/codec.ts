@@ -131,7 +131,11 @@ function writeField(buf: Buffer, off: number, c: CompiledSpec, value: FieldValue
       let s = value;
       if (c.prefix === Prefix.None) {
         if (s.length > c.max) throw new Iso8583EncodeError(`${s.length} digits, the field is fixed at ${c.max}`, id);
-        if (s.length < c.max) s = s.padStart(c.max, '0');
+        if (s.length < c.max) {
+          // Leading zeros keep a right-aligned number's value; a left-aligned code (F22) would change meaning.
+          if (c.leftAligned) throw new Iso8583EncodeError(`${s.length} digits, the field is fixed at ${c.max}`, id);
+          s = s.padStart(c.max, '0');
+        }
       } else {
         if (s.length > c.max) throw new Iso8583EncodeError(`${s.length} digits, the maximum is ${c.max}`, id);
         off = writeLengthPrefix(buf, off, c.prefix, s.length);

@@ -9,7 +9,11 @@ import type { IsoMessage } from './message';
 import { fieldSpec } from './codec';
 import { CUP_POS_DIALECT } from './cup-dialect';
 import { decodeTlv } from '../tlv';
-import { conditionCodeMeaning, networkCodeMeaning, parseField60, parsePosEntryMode, parseSecurityControl, transactionTypeMeaning } from './fields';
+import {
+  conditionCodeMeaning, networkCodeMeaning, parseField60, parseField61, parsePosEntryMode, parseSecurityControl, parseBalance,
+  transactionTypeMeaning, decodeSettlementTotals, settlementResultMeaning, type SettlementSide,
+} from './fields';
+import { decodeBillPayee, BILL_PAYMENT_PROCESSING_CODE } from './bill-payment';
 import { responseCodeInfo } from './response-codes';
 
 export interface DumpOptions {
@@ -63,20 +67,38 @@ export function formatLabel(spec: FieldSpec): string {
   return `${spec.format}${spec.lengthType === 'LLVAR' ? '..' : '...'}${spec.maxLength}`;
 }
 
-function annotate(n: number, value: FieldValue): string | undefined {
-  if (typeof value !== 'string') return undefined;
+function annotate(msg: IsoMessage, n: number, value: FieldValue): string | undefined {
   try {
+    if (n === 62) {
+      if (!Buffer.isBuffer(value) || msg.get(3) !== BILL_PAYMENT_PROCESSING_CODE) return undefined;
+      const p = decodeBillPayee(value);
+      return `payee ${JSON.stringify(p.name)}, account ${p.account}${p.reference ? `, reference ${JSON.stringify(p.reference)}` : ''}`;
+    }
+    if (typeof value !== 'string') return undefined;
     switch (n) {
       case 22: { const m = parsePosEntryMode(value); return `${m.panEntry}, PIN ${m.pin}`; }
       case 25: return conditionCodeMeaning(value);
       case 39: { const r = responseCodeInfo(value); return `${r.success ? 'approved' : 'declined'}: ${r.meaning} / ${r.display}`; }
+      case 48: {
+        if (!/^05[0-9]0$/.test(msg.mti) || value.length !== 62) return undefined;
+        const t = decodeSettlementTotals(value);
+        const side = (s: SettlementSide) => `debit ${s.debitCount} / ${s.debitAmount} fen, credit ${s.creditCount} / ${s.creditAmount} fen, ` +
+          `result ${s.result} ${settlementResultMeaning(s.result)}`;
+        return `domestic: ${side(t.domestic)}; foreign: ${side(t.foreign)}`;
+      }
       case 53: { const s = parseSecurityControl(value); return `PIN ${s.pinFormat}, ${s.encryption}, tracks ${s.trackEncrypted ? 'encrypted' : 'clear'}`; }
+      case 54: { const b = parseBalance(value); return `balance ${b.amount} fen, currency ${b.currency}, account type ${b.accountType}`; }
       case 60: {
         const f = parseField60(value);
         const extra = [f.readCapability && `60.4=${f.readCapability}`, f.icCondition && `60.5=${f.icCondition}`,
           f.partialApproval && `60.6=${f.partialApproval}`, f.accountType && `60.7=${f.accountType}`].filter(Boolean).join(' ');
         return `60.1=${f.transactionType} ${transactionTypeMeaning(f.transactionType)}; 60.2 batch=${f.batchNumber}; ` +
           `60.3=${f.networkCode} ${networkCodeMeaning(f.networkCode)}${extra ? '; ' + extra : ''}`;
+      }
+      case 61: {
+        const f = parseField61(value);
+        return `original batch ${f.originalBatch}, trace ${f.originalTrace}${f.originalDate ? `, date ${f.originalDate}` : ''}` +
+          `${f.authMethod ? `, auth method ${f.authMethod}` : ''}${f.authInstitution ? `, auth institution ${f.authInstitution}` : ''}`;
       }
       default: return undefined;
     }
@@ -96,7 +118,7 @@ export function dumpMessage(msg: IsoMessage, options: DumpOptions = {}): string 
     const value = msg.get(n)!;
     let shown = displayValue(spec, value, options.unmask);
     if (spec && spec.format !== 'n' && spec.format !== 'z' && spec.format !== 'b') shown = JSON.stringify(shown);
-    const note = annotate(n, value);
+    const note = annotate(msg, n, value);
     rows.push([String(n).padStart(2, '0'), spec ? `${spec.nameZh} ${spec.name}` : '(undefined field)',
       spec ? `${formatLabel(spec)}${spec.lengthType === 'fixed' ? '' : ' ' + spec.lengthType}` : '?', shown + (note ? `  [${note}]` : '')]);
     if (n === 55 && Buffer.isBuffer(value)) {

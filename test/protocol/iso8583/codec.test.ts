@@ -254,3 +254,7 @@ describe('the engine is generic: another dialect table', () => {
     expectDecodeError(() => unpackMessage(bytes.subarray(0, 12), dialect), 'truncated', 10);
   });
 });
+
+test('a left-aligned fixed n field (F22) is not zero-filled: shorter values are an error', () => {
+  expect(() => packMessage(new IsoMessage('0200', { 22: '05' }))).to.throw(Iso8583EncodeError, /fixed at 3/);
+});

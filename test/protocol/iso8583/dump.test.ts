@@ -48,3 +48,17 @@ describe('dumpMessage / messageToJson', () => {
     expect(maskTrack('6210810840003424940')).to.equal('621081*********4940');
   });
 });
+
+describe('dump annotations', () => {
+  test('settlement totals, balance, original data, bill payee', async () => {
+    const { IsoMessage, encodeBillPayee } = await import('../../../protocol/iso8583');
+    const settle = unpackMessage(loadSamples().find((s) => s.name === 'settle_0500_req_bare')!.bytes);
+    expect(dumpMessage(settle)).to.match(/domestic: debit 7 \/ 7 fen, credit 0 \/ 0 fen, result 0/);
+    const bill = new IsoMessage('0200', { 3: '500000', 54: '1002156C000000624712', 61: '000001000023',
+      62: encodeBillPayee({ name: '国网电力', account: '1234567890' }) });
+    const text = dumpMessage(bill);
+    expect(text).to.match(/payee "国网电力", account 1234567890/);
+    expect(text).to.match(/balance 624712 fen/);
+    expect(text).to.match(/original batch 000001, trace 000023/);
+  });
+});
