@@ -27,7 +27,10 @@ function requireBuffer(what: string, value: unknown): asserts value is Buffer {
 export function cupEcbMac(key: Buffer, data: Buffer, cipher?: CupMacCipher): Buffer {
   requireBuffer('CUP ECB MAC key', key);
   requireBuffer('CUP ECB MAC data', data);
-  const chosen: CupMacCipher = cipher ?? (key.length === 8 ? 'des' : key.length === 16 || key.length === 24 ? 'tdes' : 'des');
+  if (cipher === undefined && key.length !== 8 && key.length !== 16 && key.length !== 24) {
+    throw new KeyLengthError('CUP ECB MAC', key.length, [8, 16, 24]);
+  }
+  const chosen: CupMacCipher = cipher ?? (key.length === 8 ? 'des' : 'tdes');
   let encrypt: (block: Buffer) => Buffer;
   let blockSize: number;
   switch (chosen) {

@@ -82,6 +82,7 @@ describe('CUP ECB MAC (cup8583.md §5.3)', () => {
   test('the des cipher refuses a 16-byte key, tdes an 8-byte key', () => {
     expect(() => cupEcbMac(h('00'.repeat(16)), macInput, 'des')).to.throw(/CUP ECB MAC \(des\): key is 16 bytes/);
     expect(() => cupEcbMac(mak, macInput, 'tdes')).to.throw(/key is 8 bytes, expected 16 or 24/);
+    expect(() => cupEcbMac(h('00'.repeat(12)), macInput)).to.throw(/CUP ECB MAC: key is 12 bytes, expected 8 or 16 or 24/);
   });
 });
 
