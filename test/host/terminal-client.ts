@@ -182,8 +182,8 @@ export class TestTerminal {
     if (entry === 'manual') m.set(14, card.expiry);
     if (p.pin !== undefined) {
       if (!this.keys) throw new Error('not signed on');
-      const clear = buildPinBlockFormat0(p.pin, card.pan);
       const cipher = this.id.scheme === 'SM4' ? 'sm4' : this.keys.pik.length === 8 ? 'des' : 'tdes';
+      const clear = buildPinBlockFormat0(p.pin, card.pan, cipher === 'sm4' ? 16 : 8);
       const block = encryptPinBlock(this.keys.pik, clear, cipher);
       if (cipher === 'sm4') m.set(59, encodeSm4PinBlockF59(block));
       else m.set(52, block);
