@@ -365,8 +365,11 @@ function decodeGbk(bytes: Buffer, off: number, end: number, field: number): stri
  * Decodes MTI + bitmap + fields. Every byte must be consumed: trailing bytes, truncation, bad BCD,
  * over-long lengths and bits of undefined fields throw Iso8583DecodeError (field, offset, reason).
  */
-export function unpackMessage(bytes: Buffer, dialect: Dialect = CUP_POS_DIALECT): IsoMessage {
-  if (!Buffer.isBuffer(bytes)) throw new Iso8583DecodeError('truncated', 0, 'input is not a Buffer');
+export function unpackMessage(input: Buffer | Uint8Array, dialect: Dialect = CUP_POS_DIALECT): IsoMessage {
+  if (!(input instanceof Uint8Array)) {
+    throw new Iso8583EncodeError(`unpackMessage needs a Buffer or Uint8Array, got ${input === null ? 'null' : typeof input}`);
+  }
+  const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const compiled = compile(dialect);
   const specs = compiled.specs;
   const total = bytes.length;

@@ -102,3 +102,26 @@ describe('poscert decode (spawned)', () => {
     for (const r of [badHex, odd, empty, undecodable, badOption]) expect(r.stderr).not.to.match(/internal error|at .*\.ts:\d+/);
   });
 });
+
+describe('decodeInput fuzz', () => {
+  test('random inputs and mutated samples: a decode or a FramingDecodeError, nothing else', async () => {
+    const { decodeInput, FramingDecodeError } = await import('../../../cli/commands/decode');
+    const { seededRandom } = await import('../../protocol/iso8583/samples');
+    const random = seededRandom(8583);
+    for (let i = 0; i < 3000; i++) {
+      const base = samples[i % samples.length].bytes;
+      const bytes = i % 3 === 0
+        ? Buffer.from(Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 256)))
+        : Buffer.from(base.subarray(0, Math.floor(random() * (base.length + 1))));
+      if (i % 3 === 2 && bytes.length) bytes[Math.floor(random() * bytes.length)] ^= 1 << Math.floor(random() * 8);
+      for (const framing of ['auto', 'length', 'tpdu', 'bare'] as const) {
+        try {
+          decodeInput(bytes, framing);
+        } catch (err) {
+          if (framing === 'auto') expect(err).to.be.instanceOf(FramingDecodeError);
+          else expect((err as Error).constructor.name).to.equal('Iso8583DecodeError');
+        }
+      }
+    }
+  });
+});
