@@ -1,0 +1,221 @@
+/**
+ * `poscert certify`: run a certification plan against a terminal and write the Allure report and
+ * the certificate. Exit code = the verdict's: 0 CERTIFIED, 1 NOT CERTIFIED, 2 INCONCLUSIVE (also
+ * for bad options, a missing plan, an unknown defect or an unreachable terminal: the harness could
+ * not judge the terminal).
+ *
+ *   poscert certify [--terminal emulator|serial:…|tcp://…|rfc2217://…|lab:NAME] [--plan unionpay-pos]
+ *                   [--tags EXPR] [--lang en|zh-CN] [--parallel N] [--defect NAME…] [--out DIR]
+ *                   [--shard i/n] [--no-report]
+ */
+import { Command, CommanderError, Option } from 'commander';
+import * as path from 'node:path';
+import { PoscertError } from '../../errors';
+import { certify, parseShard, type CertifyOutcome } from '../../certification/certify';
+import { CertifyOptionError, TerminalUnreachableError } from '../../certification/errors';
+import { loadPlan } from '../../certification/plan';
+import type { TerminalIdentity } from '../../certification/results';
+import { describeFinding } from '../../certification/sensitive-scan';
+
+const ROOT = path.join(__dirname, '..', '..');
+const TERMINAL_FORMS = /^(emulator|serial:.+|tcp:\/\/.+|rfc2217:\/\/.+|lab:[A-Za-z0-9._-]+|emu:.*)$/;
+/** The reference host has emulator terminal ids for workers 0..7 (scenarios/merchants.yaml). */
+const MAX_EMULATOR_WORKERS = 8;
+
+export interface CertifyCliOptions {
+  terminal: string;
+  plan: string;
+  tags?: string;
+  lang: 'en' | 'zh-CN';
+  parallel: number;
+  defects: string[];
+  out: string;
+  shard?: string;
+  report: boolean;
+  helloTimeoutMs: number;
+}
+
+export async function run(args: string[]): Promise<number> {
+  return runCertify(args, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+}
+
+interface Io { out: (s: string) => void; err: (s: string) => void }
+
+export function parseCertifyArgs(args: string[], io: Io): CertifyCliOptions | number {
+  const program = new Command('poscert certify')
+    .description('run a certification plan against a terminal; write the Allure report, certificate.json/.html and junit.xml')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .option('--terminal <spec>', 'emulator (built in), serial:/dev/…, tcp://host:port (ser2net raw), rfc2217://host:port, or lab:NAME (scenarios/lab.yaml)', 'emulator')
+    .option('--plan <name>', 'plan name (scenarios/plans/NAME.yaml) or path to a plan file', 'unionpay-pos')
+    .option('--tags <expr>', 'cucumber tag expression to run a subset (a subset cannot certify: mandatory cases left out are reported as not run)')
+    .addOption(new Option('--lang <lang>', 'language of the cases and the terminal\'s texts').choices(['en', 'zh-CN']).default('en'))
+    .option('--parallel <n>', 'cucumber workers, each with its own emulator (or lab terminal) and terminal id', '1')
+    .option('--defect <names...>', 'switch on emulator firmware defects (see poscert emulator --list-defects); repeat or comma-separate')
+    .option('--out <dir>', 'output folder', 'reports')
+    .option('--shard <i/n>', 'run part i of n of the plan (cucumber sharding); combine the parts with poscert merge')
+    .option('--no-report', 'do not generate the Allure HTML report (results, certificate and scan still happen)')
+    .option('--hello-timeout <ms>', 'how long to wait for the terminal to answer hello before the run', '5000');
+  try {
+    program.parse(args, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  const o = program.opts<{ terminal: string; plan: string; tags?: string; lang: 'en' | 'zh-CN'; parallel: string; defect?: string[]; out: string; shard?: string; report: boolean; helloTimeout: string }>();
+  if (program.args.length) throw new CertifyOptionError(`unexpected argument${program.args.length > 1 ? 's' : ''} ${program.args.join(' ')}; options start with --`, { args: program.args });
+  const parallel = Number(o.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1) throw new CertifyOptionError(`--parallel ${o.parallel}: expected a whole number ≥ 1`, { parallel: o.parallel });
+  if (!TERMINAL_FORMS.test(o.terminal)) {
+    throw new CertifyOptionError(`--terminal ${o.terminal}: expected emulator, serial:/dev/…, tcp://host:port, rfc2217://host:port or lab:NAME`, { terminal: o.terminal });
+  }
+  const emulated = o.terminal === 'emulator';
+  if (emulated && parallel > MAX_EMULATOR_WORKERS) {
+    throw new CertifyOptionError(`--parallel ${parallel}: the reference host has emulator terminals for ${MAX_EMULATOR_WORKERS} workers; use at most --parallel ${MAX_EMULATOR_WORKERS}`, { parallel });
+  }
+  if (!emulated && parallel > 1) {
+    throw new CertifyOptionError(`--parallel ${parallel} with --terminal ${o.terminal}: one physical terminal cannot serve several workers at once; ` +
+      'run with --parallel 1, or split the plan across terminals with --shard i/n (one terminal per shard) and poscert merge', { parallel, terminal: o.terminal });
+  }
+  const defects = (o.defect ?? []).flatMap((d) => d.split(',')).map((d) => d.trim()).filter(Boolean);
+  if (defects.length && !emulated) {
+    throw new CertifyOptionError(`--defect switches on defects of the built-in emulator; it cannot be used with --terminal ${o.terminal}`, { terminal: o.terminal, defects });
+  }
+  if (o.shard) parseShard(o.shard);
+  const helloTimeoutMs = Number(o.helloTimeout);
+  if (!Number.isInteger(helloTimeoutMs) || helloTimeoutMs <= 0) throw new CertifyOptionError(`--hello-timeout ${o.helloTimeout}: expected milliseconds > 0`, {});
+  return { terminal: o.terminal, plan: o.plan, tags: o.tags, lang: o.lang, parallel, defects, out: o.out, shard: o.shard, report: o.report, helloTimeoutMs };
+}
+
+/** Checks defect names against the emulator's catalogue; the message lists what exists. */
+export function checkDefects(defects: string[]): void {
+  if (defects.length === 0) return;
+  // Loaded lazily: only a run with --defect needs the emulator's catalogue.
+  const { DEFECT_CATALOGUE } = require('../../emulator/defects') as typeof import('../../emulator/defects');
+  const known = new Set(DEFECT_CATALOGUE.map((d) => d.name as string));
+  const unknown = defects.filter((d) => !known.has(d));
+  if (unknown.length) {
+    throw new CertifyOptionError(`unknown defect${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the emulator's catalogue has: ${[...known].join(', ')} ` +
+      '(poscert emulator --list-defects describes each)', { unknown });
+  }
+}
+
+interface DriverIdentity {
+  vendor: string; model: string; serialNumber: string; firmwareVersion: string; ttp: string;
+  capabilities: Record<string, boolean> | string[];
+}
+
+function toIdentity(id: DriverIdentity, link: string, terminalId?: string): TerminalIdentity {
+  const caps = Array.isArray(id.capabilities) ? id.capabilities : Object.entries(id.capabilities).filter(([, v]) => v).map(([k]) => k);
+  return { vendor: id.vendor, model: id.model, serialNumber: id.serialNumber, firmware: id.firmwareVersion, ttp: id.ttp, capabilities: caps.sort(), link, terminalId };
+}
+
+/**
+ * Says hello to the terminal before the run: its identity goes on the certificate, its capabilities
+ * decide which cases apply, and an unreachable terminal stops here with a clear message instead of
+ * failing every scenario.
+ */
+export async function identifyTerminal(terminal: string, timeoutMs: number): Promise<TerminalIdentity> {
+  try {
+    if (terminal === 'emulator') {
+      const drivers = require('../../drivers') as {
+        startEmulatedLab(o: { terminals: Array<{ terminalId: string }> }): Promise<{ terminals: Array<{ terminalId: string; driver: { hello(): Promise<DriverIdentity> } }>; stop(): Promise<void> }>;
+      };
+      const lab = await drivers.startEmulatedLab({ terminals: [{ terminalId: '10000001' }] });
+      try {
+        return toIdentity(await lab.terminals[0].driver.hello(), 'emulator (in-process)');
+      } finally {
+        await lab.stop();
+      }
+    }
+    const { TerminalDriver } = require('../../drivers/terminal') as typeof import('../../drivers/terminal');
+    let url = terminal;
+    let name = terminal;
+    let terminalId: string | undefined;
+    let stopEmulator: (() => Promise<void>) | undefined;
+    if (terminal.startsWith('lab:')) {
+      const { findLabTerminal, loadLabFile } = require('../../drivers/labfile') as typeof import('../../drivers/labfile');
+      const entry = findLabTerminal(loadLabFile(), terminal.slice(4));
+      url = entry.link;
+      name = entry.name;
+      terminalId = entry.terminalId;
+      if (url.startsWith('emu:')) {
+        const { startLabEmulator } = require('../../drivers/lab') as { startLabEmulator(e: unknown): Promise<() => Promise<void>> };
+        stopEmulator = await startLabEmulator(entry);
+      }
+    }
+    const driver = await TerminalDriver.connect(url, {
+      name, responseTimeoutMs: timeoutMs, card: 'ttp',
+      linkOptions: { connectTimeoutMs: timeoutMs, negotiationTimeoutMs: timeoutMs } as never,
+    });
+    try {
+      return toIdentity(await driver.hello() as unknown as DriverIdentity, url, terminalId);
+    } finally {
+      await driver.close().catch(() => undefined);
+      await stopEmulator?.().catch(() => undefined);
+    }
+  } catch (e) {
+    if (e instanceof TerminalUnreachableError) throw e;
+    const code = (e as PoscertError).code ? ` [${(e as PoscertError).code}]` : '';
+    throw new TerminalUnreachableError(`terminal ${terminal} did not answer hello: ${(e as Error).message}${code}. ` +
+      'Check the cable or ser2net, the port in the URL, and that the terminal runs its test firmware; `poscert lab check` diagnoses a lab terminal.',
+    { terminal, cause: (e as PoscertError).code });
+  }
+}
+
+export function summary(r: CertifyOutcome, root: string): string {
+  const d = r.certificate;
+  const rel = (p: string) => path.relative(process.cwd(), path.resolve(root, p)) || p;
+  const lines: string[] = [''];
+  lines.push(`${d.verdict}${d.scope.partial ? ` (shard ${d.scope.shard}: partial, merge all shards)` : ''} — ${d.because}`);
+  lines.push(`  terminal  ${d.terminal.vendor ?? '?'} ${d.terminal.model ?? '?'} s/n ${d.terminal.serialNumber ?? '?'} firmware ${d.terminal.firmware ?? '?'}`);
+  lines.push(`  plan      ${d.plan.name} ${d.plan.version}   run ${d.runId}`);
+  const c = d.counts;
+  lines.push(`  cases     ${c.total}: ${c.passed} passed, ${c.failed} failed, ${c.broken} broken, ${c.skipped} skipped` +
+    `   (mandatory applicable ${d.mandatoryCounts.total}: ${d.mandatoryCounts.passed} passed, ${d.mandatoryCounts.failed} failed, ${d.mandatoryCounts.broken} broken)`);
+  if (d.failures.length) {
+    lines.push('  failures  (first failing check)');
+    for (const f of d.failures) {
+      lines.push(`    ${f.result === 'failed' ? '✘' : '!'} ${f.id} ${f.result}${f.mandatory ? '' : ' (optional)'}: ${f.step}`);
+      const msg = f.message.split('\n')[0];
+      if (msg && msg !== f.step) lines.push(`        ${msg}`);
+    }
+  }
+  for (const f of d.dataProtection.findings.slice(0, 10)) lines.push(`  SENSITIVE DATA  ${describeFinding(f)}`);
+  for (const e of d.runErrors.filter((x) => !x.startsWith('sensitive data'))) lines.push(`  run problem  ${e}`);
+  lines.push(`  certificate  ${rel(r.paths.certificateJson)}  ${rel(r.paths.certificateHtml)}`);
+  lines.push(`  junit        ${rel(r.paths.junit)}`);
+  lines.push(r.reportGenerated ? `  report       ${rel(path.join(r.paths.allureReport, 'index.html'))} (serve it over http, e.g. npx allure open ${rel(r.paths.allureReport)})`
+    : `  report       not generated${r.reportNote ? `: ${r.reportNote}` : ''}; allure-results in ${rel(r.paths.allureResults)}`);
+  lines.push(`  exit code ${d.exitCode}`);
+  return lines.join('\n');
+}
+
+export async function runCertify(args: string[], io: Io, root = ROOT): Promise<number> {
+  try {
+    const parsed = parseCertifyArgs(args, io);
+    if (typeof parsed === 'number') return parsed;
+    const o = parsed;
+    checkDefects(o.defects);
+    const plan = loadPlan(o.plan, root); // fail fast on a missing or invalid plan, before the terminal
+    io.out(`poscert certify: plan ${plan.name} ${plan.version} (${plan.cases.length} cases), terminal ${o.terminal}` +
+      `${o.defects.length ? `, defects ${o.defects.join(', ')}` : ''}${o.parallel > 1 ? `, ${o.parallel} workers` : ''}${o.shard ? `, shard ${o.shard}` : ''}\n`);
+    const identity = await identifyTerminal(o.terminal, o.helloTimeoutMs);
+    io.out(`terminal: ${identity.vendor} ${identity.model} s/n ${identity.serialNumber} firmware ${identity.firmware}; ` +
+      `capabilities ${identity.capabilities?.join(', ') || 'none'}\n`);
+    const result = await certify({
+      root, outDir: o.out, plan: plan.source, terminal: o.terminal, identity,
+      tags: o.tags, lang: o.lang, parallel: o.parallel, defects: o.defects, shard: o.shard, skipReport: !o.report,
+      log: (line) => io.out(`${line}\n`),
+      onCucumberOutput: (t) => io.err(t),
+    });
+    io.out(`${summary(result, root)}\n`);
+    return result.exitCode;
+  } catch (e) {
+    if (e instanceof PoscertError) {
+      io.err(`poscert certify: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
