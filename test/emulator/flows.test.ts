@@ -6,22 +6,11 @@
 import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import { EmulatorBench } from './harness';
+import { EmulatorBench, runSale } from './harness';
 
 const bench = new EmulatorBench(1);
 
-async function sale(client: import('./harness').TtpTestClient, opts: { amountKeys: string[]; method: 'insert' | 'swipe' | 'tap'; card: import('../../protocol/ttp').TtpCardImage; pin?: string }) {
-  let m = client.mark();
-  await client.keys('1');
-  await client.waitScreen('请输入金额', m);
-  await client.keys(...opts.amountKeys, 'ENTER');
-  await client.waitScreen('请刷卡/插卡/挥卡', m);
-  m = client.mark();
-  await client.present(opts.method, opts.card);
-  await client.waitScreen('请输入密码', m);
-  await client.keys(...(opts.pin ?? '123456').split(''), 'ENTER');
-  return m;
-}
+const sale = runSale;
 
 describe('emulated terminal: flows against the reference host over a serial PTY', () => {
   before(async () => { await bench.start(); });

@@ -235,3 +235,26 @@ export class EmulatorBench {
     await new Promise((r) => setTimeout(r, 30));
   }
 }
+
+/** Menu 1 (消费): amount, card, PIN, ENTER. Returns the event mark taken before the card was presented. */
+export async function runSale(client: TtpTestClient, opts: { amountKeys: string[]; method: 'insert' | 'swipe' | 'tap'; card: TtpCardImage; pin?: string }): Promise<number> {
+  let m = client.mark();
+  await client.keys('1');
+  await client.waitScreen('请输入金额', m);
+  await client.keys(...opts.amountKeys, 'ENTER');
+  await client.waitScreen('请刷卡/插卡/挥卡', m);
+  m = client.mark();
+  await client.present(opts.method, opts.card);
+  await client.waitScreen('请输入密码', m);
+  await client.keys(...(opts.pin ?? '123456').split(''), 'ENTER');
+  return m;
+}
+
+/** Waits until the host has journalled `count` inbound messages of this MTI for the terminal. */
+export async function waitForHost(host: ReferenceHost, terminalId: string, mti: string, count = 1, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (host.control.journal({ terminalId, mti, direction: 'in' }).length < count) {
+    if (Date.now() > deadline) throw new Error(`host did not receive ${count} × ${mti} from ${terminalId} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
