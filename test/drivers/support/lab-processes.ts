@@ -1,0 +1,148 @@
+/**
+ * Real processes for link tests and benchmarks: a socat PTY pair (the serial cable) and Debian's
+ * ser2net in front of a PTY (the rack host). Every start has a stop that kills by PID and waits
+ * for the exit; nothing is left behind. A missing binary is reported, not papered over.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Absolute path of a program, searching PATH plus the sbin directories (ser2net lives in /usr/sbin). */
+export function findBinary(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/local/sbin'];
+  for (const d of dirs) {
+    if (!d) continue;
+    const p = path.join(d, name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch { /* next */ }
+  }
+  return undefined;
+}
+
+/** Why a link kind cannot be tested here, or undefined when it can. */
+export function missingBinaries(names: string[]): string | undefined {
+  const missing = names.filter((n) => !findBinary(n));
+  if (missing.length === 0) return undefined;
+  return `${missing.join(' and ')} not installed on this machine (apt-get install ${missing.join(' ')}; .ci/run installs them so CI never skips)`;
+}
+
+export function makeTempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `poscert-${prefix}-`));
+}
+
+async function waitUntil(what: string, ok: () => boolean, timeoutMs: number, proc?: ChildProcess, stderr?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (proc && proc.exitCode !== null) throw new Error(`${what}: the process exited with code ${proc.exitCode}: ${stderr?.() ?? ''}`);
+    if (Date.now() > deadline) throw new Error(`${what}: not ready within ${timeoutMs} ms: ${stderr?.() ?? ''}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function stopProcess(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface PtyPair {
+  /** Two ends of a virtual null-modem cable (symlinks to /dev/pts/N). */
+  a: string;
+  b: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** socat -d -d pty,raw,echo=0,link=A pty,raw,echo=0,link=B; resolves once both links exist. */
+export async function startSocatPty(dir: string, names: [string, string] = ['ttyA', 'ttyB']): Promise<PtyPair> {
+  const socat = findBinary('socat');
+  if (!socat) throw new Error(missingBinaries(['socat']));
+  const a = path.join(dir, names[0]);
+  const b = path.join(dir, names[1]);
+  for (const p of [a, b]) fs.rmSync(p, { force: true }); // a stale link would fool the readiness check
+  const proc = spawn(socat, ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (d) => { stderr += d; });
+  await waitUntil('socat PTY pair', () => fs.existsSync(a) && fs.existsSync(b) && /starting data transfer loop/.test(stderr), 5000, proc, () => stderr);
+  return { a, b, pid: proc.pid!, stop: () => stopProcess(proc) };
+}
+
+/** A free TCP port on 127.0.0.1 (bound then released; fine for a test on one machine). */
+export function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when something listens on 127.0.0.1:port (from /proc/net/tcp: no connection is made). */
+export function isListening(port: number): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try { text = fs.readFileSync(file, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 3 && cols[1].endsWith(`:${hex}`) && cols[3] === '0A') return true;
+    }
+  }
+  return false;
+}
+
+export interface Ser2netInstance {
+  rawPort: number;
+  telnetPort: number;
+  configFile: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * ser2net 4 (YAML config written to `dir`) with two accepters on the same device: a raw TCP port
+ * (tcp://) and a telnet RFC 2217 port (rfc2217://). Runs in the foreground (-n) so that it is our
+ * child and dies with the test.
+ */
+export async function startSer2net(dir: string, device: string, opts: { baud?: number } = {}): Promise<Ser2netInstance> {
+  const ser2net = findBinary('ser2net');
+  if (!ser2net) throw new Error(missingBinaries(['ser2net']));
+  const rawPort = await freeTcpPort();
+  let telnetPort = await freeTcpPort();
+  while (telnetPort === rawPort) telnetPort = await freeTcpPort();
+  const baud = opts.baud ?? 115200;
+  const configFile = path.join(dir, 'ser2net.yaml');
+  fs.writeFileSync(configFile, [
+    '%YAML 1.1',
+    '---',
+    '# written by poscert tests; one device, two accepters',
+    'define: &dev serialdev,' + device + `,${baud}n81,local`,
+    '',
+    'connection: &raw',
+    `  accepter: tcp,127.0.0.1,${rawPort}`,
+    '  connector: *dev',
+    '  options:',
+    '    kickolduser: true',
+    '',
+    'connection: &rfc2217',
+    `  accepter: telnet(rfc2217),tcp,127.0.0.1,${telnetPort}`,
+    '  connector: *dev',
+    '  options:',
+    '    kickolduser: true',
+    '',
+  ].join('\n'));
+  const proc = spawn(ser2net, ['-n', '-d', '-c', configFile, '-P', path.join(dir, 'ser2net.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (d) => { stderr += d; });
+  await waitUntil('ser2net', () => isListening(rawPort) && isListening(telnetPort), 5000, proc, () => stderr);
+  return { rawPort, telnetPort, configFile, pid: proc.pid!, stop: () => stopProcess(proc) };
+}
