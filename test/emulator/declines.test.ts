@@ -1,0 +1,225 @@
+/**
+ * The clean terminal's behaviour the defects depart from, and the remaining flows: declines with
+ * the §7 texts, local expiry refusal, key check values at sign-on, reprint marking, reversal before
+ * settlement, balance inquiry, refund, pre-authorization and completion, English screens.
+ */
+import { after, before, describe, test } from 'node:test';
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import { EmulatorBench, TtpTestClient, runSale } from './harness';
+
+const bench = new EmulatorBench(1);
+
+async function toIdle(client: TtpTestClient): Promise<void> {
+  const m = client.mark();
+  await client.keys('CANCEL');
+  await client.waitState('idle', m);
+}
+
+describe('emulated terminal: declines and the other flows', () => {
+  before(async () => { await bench.start(); });
+  after(async () => { await bench.close(); });
+
+  test('51 shows 可用余额不足 without a voucher; 41 shows 挂失卡 and 请联系银行', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client } = t;
+      let m = await runSale(client, { amountKeys: ['5', '0', '0'], method: 'swipe', card: bench.card('LOW') });
+      const low = await client.waitScreen('交易失败', m);
+      expect(low.lines.join('\n')).to.include('可用余额不足 [51]');
+      expect(client.prints(m)).to.have.length(0);
+      await toIdle(client);
+      m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('LOST') });
+      const lost = await client.waitScreen('挂失卡', m);
+      expect(lost.lines).to.include('请联系银行');
+      expect(JSON.parse(fs.readFileSync(t.statePath, 'utf8')).batch).to.have.length(0);
+    } finally { await bench.dispose(t); }
+  });
+
+  test('an expired card is refused at the terminal: 该卡已过期, nothing sent to the host', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client } = t;
+      let m = client.mark();
+      await client.keys('1');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('1', '0', '0', 'ENTER');
+      await client.waitScreen('请刷卡', m);
+      m = client.mark();
+      await client.present('swipe', bench.card('EXPIRED'));
+      await client.waitScreen('该卡已过期', m);
+      expect(bench.host.control.journal({ terminalId: t.terminalId, mti: '0200' })).to.have.length(0);
+    } finally { await bench.dispose(t); }
+  });
+
+  test('sign-on with a wrong TMK: 签到失败 / 解包密钥验证不符, and no transaction is possible', async () => {
+    const t = await bench.terminal({ tmk: '22222222222222222222222222222222' });
+    try {
+      const { client } = t;
+      await client.waitScreen('解包密钥验证不符', 0);
+      const screen = await client.cmd<{ state: string }>({ cmd: 'screen' });
+      expect(screen.state).to.equal('sign-on-required');
+      const m = client.mark();
+      await client.keys('1');
+      await client.waitScreen('签到失败', m);
+      expect(bench.host.control.journal({ terminalId: t.terminalId, mti: '0200' })).to.have.length(0);
+    } finally { await bench.dispose(t); }
+  });
+
+  test('STAN increments, reprints are marked 重打印/DUPLICATED, a pending reversal goes before settlement', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId } = t;
+      let m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易成功', m);
+      await toIdle(client);
+      m = await runSale(client, { amountKeys: ['2', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易成功', m);
+      const stans = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' }).map((e) => Number(e.stan)).sort((a, b) => a - b);
+      expect(stans[1]).to.equal(stans[0] + 1);
+      await toIdle(client);
+      m = client.mark();
+      await client.keys('8');
+      await client.waitScreen('重打印任意一笔', m);
+      await client.keys('2');
+      await client.waitScreen('请输入原凭证号', m);
+      await client.keys(...String(stans[0]).split(''), 'ENTER');
+      await client.waitFor((e) => e.evt === 'print' && e.reprint, m, 3000, 'reprint');
+      const reprints = client.prints(m);
+      expect(reprints.every((p) => p.reprint && p.lines.includes('****重打印/DUPLICATED****'))).to.equal(true);
+      expect(reprints[0].lines.join('\n')).to.include('RMB:1.00');
+
+      await toIdle(client);
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
+      m = await runSale(client, { amountKeys: ['3', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易超时', m);
+      await toIdle(client);
+      m = client.mark();
+      await client.keys('7');
+      await client.waitScreen('确认结算', m);
+      await client.keys('ENTER');
+      await client.waitScreen('结算成功', m);
+      const order = bench.host.control.journal({ terminalId, direction: 'in' }).sort((a, b) => a.id - b.id).map((e) => e.mti)
+        .filter((x) => x === '0400' || x === '0500' || x === '0320');
+      expect(order).to.deep.equal(['0400', '0500', '0320']);
+    } finally { await bench.dispose(t); }
+  });
+
+  test('balance inquiry shows 可用余额 from F54; refund (0220) by original reference number', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId } = t;
+      let m = client.mark();
+      await client.keys('5');
+      await client.waitScreen('请刷卡', m);
+      m = client.mark();
+      await client.present('insert', bench.card('IC'));
+      await client.waitScreen('请输入密码', m);
+      await client.keys('1', '2', '3', '4', '5', '6', 'ENTER');
+      const bal = await client.waitScreen('查询成功', m);
+      expect(bal.lines.join('\n')).to.match(/可用余额:\n\d+\.\d\d/);
+      await client.cmd({ cmd: 'card', action: 'remove' });
+      await toIdle(client);
+
+      m = await runSale(client, { amountKeys: ['9', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易成功', m);
+      const original = bench.host.control.transactions({ terminalId }).find((x) => x.kind === 'sale')!;
+      await toIdle(client);
+      m = client.mark();
+      await client.keys('4');
+      await client.waitScreen('请刷卡', m);
+      await client.present('swipe', bench.card('MAG'));
+      await client.waitScreen('请输入原参考号', m);
+      await client.text(original.rrn!);
+      await client.keys('ENTER');
+      await client.waitScreen('请输入原交易日期', m);
+      const mmdd = original.at.slice(5, 7) + original.at.slice(8, 10);
+      await client.keys(...mmdd.split(''), 'ENTER');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('5', '0', '0', 'ENTER');
+      await client.waitScreen('交易成功', m);
+      expect(client.prints(m)[0].lines).to.include('退货(REFUND)');
+      const refund = bench.host.control.journal({ terminalId, mti: '0220', direction: 'in' });
+      expect(refund).to.have.length(1);
+      expect(refund[0].fields['37']).to.equal(original.rrn);
+      expect(refund[0].fields['3']).to.equal('200000');
+    } finally { await bench.dispose(t); }
+  });
+
+  test('pre-authorization (0100, F25 06) and its completion (0200, F25 06, F38)', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId } = t;
+      let m = client.mark();
+      await client.keys('6');
+      await client.waitScreen('1.预授权', m);
+      await client.keys('1');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('1', '0', '0', '0', '0', 'ENTER');
+      await client.waitScreen('请刷卡', m);
+      m = client.mark();
+      await client.present('swipe', bench.card('MAG'));
+      await client.waitScreen('请输入密码', m);
+      await client.keys('1', '2', '3', '4', '5', '6', 'ENTER');
+      await client.waitScreen('交易成功', m);
+      expect(client.prints(m)[0].lines).to.include('预授权(AUTH)');
+      const preauth = bench.host.control.transactions({ terminalId })[0];
+      expect(preauth.mti).to.equal('0100');
+      await toIdle(client);
+      m = client.mark();
+      await client.keys('6');
+      await client.waitScreen('2.预授权完成', m);
+      await client.keys('2');
+      await client.waitScreen('请刷卡', m);
+      await client.present('swipe', bench.card('MAG'));
+      await client.waitScreen('请输入原授权码', m);
+      await client.text(preauth.authCode!);
+      await client.keys('ENTER');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('9', '0', '0', '0', 'ENTER');
+      await client.waitScreen('请输入密码', m);
+      await client.keys('1', '2', '3', '4', '5', '6', 'ENTER');
+      await client.waitScreen('交易成功', m);
+      const completion = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })[0];
+      expect(completion.fields['25']).to.equal('06');
+      expect(completion.fields['38']).to.equal(preauth.authCode);
+      expect(completion.fields['60'].slice(0, 2)).to.equal('20');
+    } finally { await bench.dispose(t); }
+  });
+
+  test('English screens when the language is en', async () => {
+    const t = await bench.terminal({ language: 'en' });
+    try {
+      const { client } = t;
+      const m = client.mark();
+      await client.keys('ENTER');
+      const menu = await client.waitScreen('MAIN MENU', m);
+      expect(menu.lines).to.include('2.BILL PAYMENT');
+      await client.keys('1');
+      await client.waitScreen('ENTER AMOUNT:', m);
+      await client.keys('CANCEL');
+      await client.waitScreen('CANCELLED', m);
+    } finally { await bench.dispose(t); }
+  });
+
+  test('TTP errors: keys while off, unknown keys, bad card images, unknown commands', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client } = t;
+      const badKey = await client.raw({ cmd: 'key', keys: ['X'] } as never);
+      expect(!badKey.ok && badKey.error.code).to.equal('bad-request');
+      const badCard = await client.raw({ cmd: 'card', action: 'present', method: 'swipe', card: { pan: '12', expiry: '3012', serviceCode: '101' } });
+      expect(!badCard.ok && badCard.error.message).to.include('pan');
+      const unknown = await client.raw({ cmd: 'dance' } as never);
+      expect(!unknown.ok && unknown.error.code).to.equal('unknown-command');
+      await client.cmd({ cmd: 'power', action: 'cut' });
+      const off = await client.raw({ cmd: 'key', keys: ['1'] });
+      expect(!off.ok && off.error.code).to.equal('powered-off');
+      const screen = await client.cmd<{ state: string; lines: string[] }>({ cmd: 'screen' });
+      expect(screen).to.deep.include({ state: 'off', lines: [] });
+      const config = await client.cmd<Record<string, unknown>>({ cmd: 'config' });
+      expect(config).to.include({ terminalId: t.terminalId, 'x-tmkLoaded': true });
+      expect(JSON.stringify(config)).to.not.include('1111111111111111');
+    } finally { await bench.dispose(t); }
+  });
+});
