@@ -213,6 +213,7 @@ ${doc.failures.map((f) => `    <li class="r-${f.result}"><strong>${escapeHtml(f.
   .r-skipped .result, span.r-skipped { color: #666; }
   tr.r-failed { background: #fdf1f0; } tr.r-broken { background: #fffaf0; }
   .check, .step { font-family: monospace; font-size: .9em; color: #444; }
+  table.cases td:first-child { white-space: nowrap; }
   pre { white-space: pre-wrap; background: #f7f7f7; padding: .5em; margin: .3em 0 .8em; font-size: .85em; color: #222; }
   .params { color: #555; font-family: monospace; font-size: .9em; }
   .units { color: #555; font-size: .9em; }
