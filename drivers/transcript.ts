@@ -4,7 +4,7 @@
  * recorded from the bytes on the wire (a tap on the link), not from what the driver meant to send:
  * retransmissions, NAKs and garbage show up as they happened.
  */
-import { TtpTraceEntry, redactTtpMessage, TtpMessage } from '../protocol/ttp';
+import type { TtpTraceEntry } from '../protocol/ttp';
 import { EvidenceMasker, maskDigits } from './masking';
 
 export type TranscriptDirection = 'tx' | 'rx';
@@ -109,7 +109,10 @@ export class Transcript {
   }
 
   private maskPayload(dir: TranscriptDirection, payload: unknown): unknown {
-    const masked = this.masker.maskMessage(redactTtpMessage(payload as TtpMessage)) as Record<string, unknown> | unknown;
+    // Our masker, not protocol/ttp's redactTtpMessage: that one masks every 13..19-digit run, which
+    // also hides merchant numbers and AIDs the evidence needs; PANs are caught by field name, by
+    // the PANs the driver presented, and by the Luhn check.
+    const masked = this.masker.maskMessage(payload) as Record<string, unknown> | unknown;
     if (!this.pinEntry || !masked || typeof masked !== 'object') return masked;
     const m = masked as Record<string, unknown>;
     if (dir === 'tx' && m.cmd === 'key' && Array.isArray(m.keys)) {

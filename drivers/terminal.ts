@@ -1,0 +1,601 @@
+/**
+ * TerminalDriver: what the Gherkin steps call. It speaks TTP (protocol/ttp's TtpChannel) over a
+ * byte link (links/), follows screens, state and print events, records the transcript, and
+ * brings the terminal to signed-on idle before each scenario.
+ *
+ * Error contract (DESIGN.md "Outcomes"; classifyError() in drivers/errors.ts):
+ *  - link problems surface as the links' typed LinkError / LinkDownError → broken;
+ *  - no TTP reply in time, a rejected command, unacknowledged frames → broken (TtpError, Terminal*Error);
+ *  - the terminal did not show / print what was expected → TerminalExpectationError → failed;
+ *  - after repeated failed recoveries every call throws TerminalBrokenError at once.
+ */
+import * as links from '../links';
+import {
+  TTP_VERSION, TtpCapabilities, TtpCardImage, TtpCardMethod, TtpChannel, TtpCommand, TtpCommandName,
+  TtpEcrCommand, TtpEcrResult, TtpEvent, TtpHelloResult, TtpLinkBrokenError, TtpPowerAction,
+  TtpResultByCommand, TtpScreenResult, TtpTerminalConfig, TtpTraceEntry, isTtpKey, TTP_KEYS,
+} from '../protocol/ttp';
+import { DriverUsageError, TerminalCommandError, TerminalExpectationError } from './errors';
+import { EvidenceMasker } from './masking';
+import { OperatorConsole, OperatorConsoleOptions } from './operator';
+import {
+  CardPresenter, DeviceCardPresenter, OperatorCardPresenter, OperatorPinEntry, PinEntry, TtpCardPresenter, TtpPinEntry,
+} from './presenters';
+import { findMenuEntry } from './menu';
+import { ScreenMatcher, ScreenSnapshot, ScreenTracker, screenMatches } from './screens';
+import { RecoveryOptions, SIGN_ON_REQUIRED_STATE, SignedOnIdleStrategy } from './strategy';
+import { Transcript, TranscriptEntry } from './transcript';
+import { VoucherCollector, VoucherCopy } from './vouchers';
+
+const SIGN_ON_LABELS = ['签到', 'SIGN ON'];
+const MANAGE_LABELS = ['管理', 'MANAGEMENT'];
+
+const POSCERT_VERSION: string = (() => {
+  try {
+    return (require('../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+export interface TerminalIdentity {
+  vendor: string;
+  model: string;
+  serialNumber: string;
+  firmwareVersion: string;
+  /** TTP version the terminal speaks. */
+  ttp: string;
+  capabilities: TtpCapabilities;
+  maxPayload?: number;
+  languages?: Array<'zh' | 'en'>;
+}
+
+export type CardBinding = 'ttp' | 'operator' | { device: string } | CardPresenter;
+export type PinBinding = 'ttp' | 'operator' | PinEntry;
+
+export interface TerminalDriverOptions {
+  /** Name in messages and evidence (the lab file entry name, or the URL). */
+  name?: string;
+  /** Options handed to links' openLink (serial parameters, reconnect policy, ...). */
+  linkOptions?: links.OpenLinkOptions;
+  /** An already created link (e.g. one end of createEmuLinkPair()); `url` is then only a label. */
+  link?: links.ByteLink;
+  /** Wait for a TTP reply. Default 5 s (TTP default). */
+  responseTimeoutMs?: number;
+  /** Wait for an `ecr` reply (the terminal waits for card, PIN and host). Default 60 s. */
+  ecrTimeoutMs?: number;
+  /** TTP ACK timeout per frame. Default TTP's 500 ms. */
+  ackTimeoutMs?: number;
+  /** Default timeout of waitForScreen / waitForReceipts. Default 10 s. */
+  screenTimeoutMs?: number;
+  recovery?: RecoveryOptions;
+  /** How cards reach the terminal. Default 'ttp'. */
+  card?: CardBinding;
+  /** How PINs are typed. Default 'ttp'. */
+  pin?: PinBinding;
+  /** Console for operator mode (defaults to stdin/stdout). */
+  operator?: OperatorConsoleOptions;
+  /** Receives one line per driver action (CLI verbose mode). */
+  log?: (line: string) => void;
+}
+
+/** One TTP endpoint: a link and the channel on it. A card-simulator device is one too. */
+class TtpEndpoint {
+  private constructor(readonly link: links.ByteLink, readonly channel: TtpChannel, private readonly detach: () => void) {}
+
+  static async open(url: string, opts: { link?: links.ByteLink; linkOptions?: links.OpenLinkOptions; ackTimeoutMs?: number; responseTimeoutMs?: number; name: string }): Promise<TtpEndpoint> {
+    const link = opts.link ?? (await links.openLink(url, opts.linkOptions));
+    if (!link.isOpen) await link.open();
+    const channel = new TtpChannel({
+      name: opts.name,
+      write: (bytes) => link.write(bytes),
+      scheduler: {
+        setTimeout: (fn, ms) => setTimeout(fn, ms),
+        clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+        now: () => performance.timeOrigin + performance.now(),
+      },
+      ackTimeoutMs: opts.ackTimeoutMs,
+      responseTimeoutMs: opts.responseTimeoutMs,
+    });
+    const onData = (b: Buffer) => channel.receive(b);
+    const onClose = (err?: links.LinkDownError) => channel.linkDown(err ?? new links.LinkDownError(link.url, 'closed'));
+    link.on('data', onData);
+    link.on('close', onClose);
+    return new TtpEndpoint(link, channel, () => {
+      link.off('data', onData);
+      link.off('close', onClose);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.detach();
+    this.channel.close();
+    if (this.link.isOpen) await this.link.close();
+  }
+
+  /** A card-simulator device only needs the `card` command. */
+  async card(action: 'present' | 'remove', method?: TtpCardMethod, card?: TtpCardImage): Promise<void> {
+    await request(this.channel, action === 'present' ? { cmd: 'card', action, method, card } : { cmd: 'card', action });
+  }
+}
+
+/** Sends a request; a link that went down surfaces as the link's own LinkDownError. */
+async function request<K extends TtpCommandName>(channel: TtpChannel, command: Extract<TtpCommand, { cmd: K }>, opts: { timeoutMs?: number } = {}): Promise<TtpResultByCommand[K]> {
+  try {
+    return await channel.request(command, opts);
+  } catch (err) {
+    const cause = (err as { cause?: unknown }).cause;
+    if (err instanceof TtpLinkBrokenError && cause instanceof links.LinkError) throw cause;
+    throw err;
+  }
+}
+
+export class TerminalDriver {
+  readonly url: string;
+  readonly name: string;
+  private endpoint: TtpEndpoint;
+  private readonly opts: TerminalDriverOptions;
+  private readonly masker = new EvidenceMasker();
+  private readonly transcriptLog: Transcript;
+  private readonly screens: ScreenTracker;
+  private readonly vouchers: VoucherCollector;
+  private readonly strategy: SignedOnIdleStrategy;
+  private readonly cardPresenter: CardPresenter;
+  private readonly pinEntry: PinEntry;
+  private identity: TerminalIdentity | undefined;
+  private closed = false;
+  private readonly log: (line: string) => void;
+
+  private constructor(url: string, endpoint: TtpEndpoint, opts: TerminalDriverOptions, presenters: { card: CardPresenter | undefined }) {
+    this.url = url;
+    this.name = opts.name ?? url;
+    this.opts = opts;
+    this.endpoint = endpoint;
+    this.log = opts.log ?? (() => undefined);
+    this.transcriptLog = new Transcript(this.masker);
+    const mask = (t: string) => this.masker.maskText(t);
+    this.screens = new ScreenTracker({ maskForReport: mask });
+    this.vouchers = new VoucherCollector(mask);
+    this.attach(endpoint);
+    this.strategy = new SignedOnIdleStrategy({
+      screen: async () => {
+        const s = await this.refreshScreen();
+        return { lines: s.lines, state: s.state };
+      },
+      pressKeys: (keys) => this.pressKeys(...keys),
+      reset: async () => {
+        await this.call({ cmd: 'reset' });
+      },
+      powerCycle: () => this.powerCycle(),
+      waitForState: async (states, timeoutMs) => {
+        const s = await this.screens.waitForState(states, timeoutMs);
+        return { lines: s.lines, state: s.state };
+      },
+      signOn: () => this.signOn(),
+    }, { ...opts.recovery, log: (l) => { this.transcriptLog.note(`recovery: ${l}`); this.log(l); } });
+
+    const operatorConsole = new OperatorConsole(opts.operator);
+    const reaction = (timeoutMs: number) => this.waitForReaction(timeoutMs);
+    const card = opts.card ?? 'ttp';
+    this.cardPresenter = presenters.card
+      ?? (card === 'ttp' ? new TtpCardPresenter({ card: (a, m, c) => this.endpointCard(a, m, c) })
+        : card === 'operator' ? new OperatorCardPresenter(operatorConsole, reaction)
+          : (card as CardPresenter));
+    const pin = opts.pin ?? 'ttp';
+    this.pinEntry = pin === 'ttp' ? new TtpPinEntry({ pressPinKeys: (keys) => this.pressPinKeys(keys) })
+      : pin === 'operator' ? new OperatorPinEntry(operatorConsole, reaction)
+        : pin;
+  }
+
+  /**
+   * Opens the link named by `url` (serial:…, tcp://…, rfc2217://…, emu:…) and the TTP channel on
+   * it. It does not say hello: call hello() (or ensureSignedOnIdle()) next.
+   */
+  static async connect(url: string, opts: TerminalDriverOptions = {}): Promise<TerminalDriver> {
+    const name = opts.name ?? url;
+    const endpoint = await TtpEndpoint.open(url, { link: opts.link, linkOptions: opts.linkOptions, ackTimeoutMs: opts.ackTimeoutMs, responseTimeoutMs: opts.responseTimeoutMs, name });
+    let card: CardPresenter | undefined;
+    if (opts.card && typeof opts.card === 'object' && 'device' in opts.card) {
+      try {
+        const device = await TtpEndpoint.open(opts.card.device, { linkOptions: opts.linkOptions, ackTimeoutMs: opts.ackTimeoutMs, responseTimeoutMs: opts.responseTimeoutMs, name: `${name} card simulator` });
+        card = new DeviceCardPresenter(device, opts.card.device);
+      } catch (err) {
+        await endpoint.close();
+        throw err;
+      }
+    }
+    return new TerminalDriver(url, endpoint, opts, { card });
+  }
+
+  // ------------------------------------------------------------------ identity and recovery
+
+  /** TTP hello: identity, firmware, protocol version and capabilities. */
+  async hello(): Promise<TerminalIdentity> {
+    const r: TtpHelloResult = await this.call({ cmd: 'hello', ttp: TTP_VERSION, client: `poscert ${POSCERT_VERSION}` });
+    const major = (v: string) => String(v).split('.')[0];
+    if (typeof r.ttp !== 'string' || major(r.ttp) !== major(TTP_VERSION)) {
+      throw new TerminalCommandError(
+        `Terminal ${this.name} speaks TTP ${String(r.ttp)}, poscert speaks ${TTP_VERSION}; a different major version cannot be driven. Update the terminal's test firmware or poscert.`,
+        { terminal: this.name, terminalTtp: r.ttp, ttp: TTP_VERSION },
+      );
+    }
+    this.identity = {
+      vendor: r.vendor, model: r.model, serialNumber: r.serialNumber, firmwareVersion: r.firmwareVersion,
+      ttp: r.ttp, capabilities: r.capabilities, maxPayload: r.maxPayload, languages: r.languages,
+    };
+    return { ...this.identity };
+  }
+
+  /** Identity from the last hello(), if any. */
+  get terminalIdentity(): TerminalIdentity | undefined {
+    return this.identity ? { ...this.identity } : undefined;
+  }
+
+  /**
+   * Brings the terminal to signed-on idle from any state (cancel, reset, power cycle, sign-on).
+   * Throws TerminalBrokenError after repeated failed recoveries; later calls then fail fast.
+   * Also starts a new voucher window: receipts() returns copies printed after this call.
+   */
+  async ensureSignedOnIdle(): Promise<void> {
+    this.assertOpen();
+    if (this.endpoint.channel.isBroken) await this.reconnect();
+    await this.strategy.ensureSignedOnIdle();
+    this.vouchers.mark();
+  }
+
+  /** The TerminalBrokenError once the terminal was given up on. */
+  get brokenError(): Error | undefined {
+    return this.strategy.broken;
+  }
+
+  /** Reopens the link and the TTP channel (after a link went down). */
+  async reconnect(): Promise<void> {
+    this.assertOpen();
+    this.transcriptLog.note(`reconnecting ${this.url}`);
+    await this.endpoint.close().catch(() => undefined);
+    if (this.opts.link) {
+      throw new DriverUsageError(`The link of ${this.name} was handed in by the caller and is gone; it cannot be reopened by the driver.`, { terminal: this.name });
+    }
+    // A link that dropped may come back (USB adapter re-enumerating, ser2net restarting): retry with backoff.
+    const linkOptions = { ...this.opts.linkOptions, reconnect: this.opts.linkOptions?.reconnect ?? links.DEFAULT_RECONNECT_POLICY };
+    this.endpoint = await TtpEndpoint.open(this.url, { linkOptions, ackTimeoutMs: this.opts.ackTimeoutMs, responseTimeoutMs: this.opts.responseTimeoutMs, name: this.name });
+    this.attach(this.endpoint);
+  }
+
+  // ------------------------------------------------------------------ keypad and menus
+
+  async pressKeys(...keys: string[]): Promise<void> {
+    for (const k of keys) {
+      if (!isTtpKey(k)) {
+        throw new DriverUsageError(`"${k}" is not a TTP key; valid keys: ${TTP_KEYS.join(' ')}`, { key: k });
+      }
+    }
+    if (keys.length === 0) return;
+    await this.call({ cmd: 'key', keys: keys as never });
+  }
+
+  /**
+   * Selects a menu entry by its label (e.g. 缴费 or SALE) on the current screen, by pressing the
+   * entry's number key. From idle, the menu is opened first (ENTER). "管理/签到" walks a path.
+   */
+  async selectMenu(label: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = opts.timeoutMs ?? this.screenTimeout();
+    for (const part of label.split(/\s*(?:\/|>|›)\s*/).filter(Boolean)) {
+      await this.selectOne(part, timeoutMs);
+    }
+  }
+
+  private async selectOne(label: string, timeoutMs: number): Promise<void> {
+    let screen = await this.refreshScreen();
+    if (!findMenuEntry(screen.lines, label) && (screen.state === 'idle' || screen.state === SIGN_ON_REQUIRED_STATE)) {
+      const before = this.screens.changes;
+      await this.pressKeys('ENTER');
+      screen = await this.screens.waitFor(() => this.screens.changes > before && findMenuEntry(this.screens.currentScreen().lines, label) !== undefined, timeoutMs, `a menu with the entry "${label}"`).catch(() => this.screens.currentScreen());
+    }
+    // Long menus scroll: page down a few times looking for the entry.
+    for (let page = 0; !findMenuEntry(screen.lines, label) && page < 4 && /menu/.test(screen.state ?? ''); page++) {
+      const before = this.screens.changes;
+      await this.pressKeys('DOWN');
+      screen = await this.screens.waitFor(() => this.screens.changes > before, Math.min(timeoutMs, 1000), 'the next menu page').catch(() => this.screens.currentScreen());
+    }
+    const entry = findMenuEntry(screen.lines, label);
+    if (!entry) {
+      throw new TerminalExpectationError(
+        `No menu entry "${label}" on the terminal's screen. Recent screens (oldest first):\n${this.screens.describeRecent()}`,
+        { label, state: screen.state, lines: screen.lines.map((l) => this.masker.maskText(l)) },
+      );
+    }
+    const before = this.screens.changes;
+    await this.pressKeys(...entry.keys);
+    await this.screens.waitFor(() => this.screens.changes > before, timeoutMs, `a reaction to menu entry "${label}"`);
+  }
+
+  /** Types an amount in fen (1234 = 12.34 元) on the amount screen, then ENTER unless confirm:false. */
+  async enterAmount(fen: number, opts: { confirm?: boolean } = {}): Promise<void> {
+    if (!Number.isSafeInteger(fen) || fen < 0) {
+      throw new DriverUsageError(`Amount must be a whole number of fen (分), got ${fen}`, { fen });
+    }
+    const keys = String(fen).split('');
+    if (opts.confirm !== false) keys.push('ENTER');
+    await this.pressKeys(...keys);
+  }
+
+  /**
+   * Types text on an input screen (voucher number, payee account, ...) and confirms. TTP 1.0 has
+   * keypad keys only, so text is limited to what the keypad can type (digits, '.', '*', '#').
+   */
+  async enterText(text: string, opts: { confirm?: boolean } = {}): Promise<void> {
+    const keys = text.split('');
+    const bad = keys.filter((k) => !isTtpKey(k));
+    if (bad.length > 0) {
+      throw new DriverUsageError(
+        `Cannot type "${text}" on the keypad: TTP 1.0 sends keypad keys only (${[...new Set(bad)].join('')} not on it). Use ecr() for Chinese payee names, or a vendor extension.`,
+        { text: this.masker.maskText(text) },
+      );
+    }
+    if (opts.confirm !== false) keys.push('ENTER');
+    await this.pressKeys(...keys);
+  }
+
+  // ------------------------------------------------------------------ card and PIN
+
+  async presentCard(card: TtpCardImage, method: TtpCardMethod): Promise<void> {
+    this.masker.rememberPan(card.pan);
+    await this.cardPresenter.present(card, method);
+  }
+
+  async removeCard(): Promise<void> {
+    await this.cardPresenter.remove();
+  }
+
+  /** Types the PIN on the PIN pad and confirms (digits are masked in the transcript). */
+  async enterPin(pin: string): Promise<void> {
+    if (!/^[0-9]{0,12}$/.test(pin)) {
+      throw new DriverUsageError('A PIN is 0 to 12 digits', { length: pin.length });
+    }
+    await this.pinEntry.enterPin(pin);
+  }
+
+  get cardBinding(): string {
+    return this.cardPresenter.kind;
+  }
+
+  get pinBinding(): string {
+    return this.pinEntry.kind;
+  }
+
+  // ------------------------------------------------------------------ screens and vouchers
+
+  /** Resolves with the first screen (current or later) showing the text or matching the pattern. */
+  async waitForScreen(matcher: ScreenMatcher, opts: { timeoutMs?: number } = {}): Promise<ScreenSnapshot> {
+    this.assertUsable();
+    const s = this.screens.currentScreen();
+    if (screenMatches(s, matcher)) return s;
+    return this.screens.waitForScreen(matcher, opts.timeoutMs ?? this.screenTimeout());
+  }
+
+  /** Resolves when the terminal reports one of the states (e.g. 'idle'). */
+  async waitForState(states: string | string[], opts: { timeoutMs?: number } = {}): Promise<ScreenSnapshot> {
+    this.assertUsable();
+    return this.screens.waitForState(Array.isArray(states) ? states : [states], opts.timeoutMs ?? this.screenTimeout());
+  }
+
+  /** Asks the terminal for its screen (TTP `screen`) and returns it. */
+  async currentScreen(): Promise<ScreenSnapshot> {
+    return this.refreshScreen();
+  }
+
+  /** The last screen seen from events, without asking the terminal. */
+  lastScreen(): ScreenSnapshot {
+    return this.screens.currentScreen();
+  }
+
+  recentScreens(n = 20): ScreenSnapshot[] {
+    return this.screens.recentScreens(n);
+  }
+
+  /** Voucher copies printed since the last ensureSignedOnIdle() (or connect). */
+  receipts(): VoucherCopy[] {
+    return this.vouchers.since();
+  }
+
+  /** Waits until at least `count` copies were printed since the last ensureSignedOnIdle(). */
+  waitForReceipts(count: number, opts: { timeoutMs?: number } = {}): Promise<VoucherCopy[]> {
+    this.assertUsable();
+    return this.vouchers.waitFor(count, opts.timeoutMs ?? this.screenTimeout());
+  }
+
+  /** Starts a new voucher window (a step that prints twice, e.g. sale then reprint). */
+  markReceipts(): void {
+    this.vouchers.mark();
+  }
+
+  // ------------------------------------------------------------------ power, ECR, configuration
+
+  /** Simulated power loss and restart; resolves once the terminal answers again. */
+  async powerCycle(): Promise<void> {
+    await this.power('cycle');
+  }
+
+  /** Simulated power loss; the terminal stays off until powerOn() (or powerCycle()). */
+  async powerCut(): Promise<void> {
+    await this.power('cut');
+  }
+
+  async powerOn(): Promise<void> {
+    await this.power('on');
+  }
+
+  private async power(action: TtpPowerAction): Promise<void> {
+    await this.call({ cmd: 'power', action });
+  }
+
+  /** A cash-register request; resolves with the terminal's result when the transaction ended. */
+  async ecr(req: Omit<TtpEcrCommand, 'id' | 'cmd'>, opts: { timeoutMs?: number } = {}): Promise<TtpEcrResult> {
+    return this.call({ cmd: 'ecr', ...req }, { timeoutMs: opts.timeoutMs ?? this.opts.ecrTimeoutMs ?? 60_000 });
+  }
+
+  /** Sets terminal parameters (test firmware); resolves with the whole configuration after the change. */
+  async configure(settings: TtpTerminalConfig): Promise<TtpTerminalConfig> {
+    return this.call({ cmd: 'config', set: settings });
+  }
+
+  async readConfiguration(): Promise<TtpTerminalConfig> {
+    return this.call({ cmd: 'config' });
+  }
+
+  /** Sets ('YYYY-MM-DDTHH:mm:ss') or reads the terminal clock. */
+  async clock(set?: string): Promise<string> {
+    const r = await this.call(set ? { cmd: 'clock', set } : { cmd: 'clock' });
+    return r.now;
+  }
+
+  /** Round trip of a `screen` request in ms (lab check, benchmarks). */
+  async ping(): Promise<number> {
+    const t0 = performance.now();
+    await this.refreshScreen();
+    return performance.now() - t0;
+  }
+
+  // ------------------------------------------------------------------ evidence
+
+  /** Every frame, ACK and NAK so far with timestamps; PAN masked, PIN digits masked. */
+  transcript(): TranscriptEntry[] {
+    return this.transcriptLog.list();
+  }
+
+  transcriptText(): string {
+    return this.transcriptLog.toText();
+  }
+
+  /** Adds a line to the transcript (step boundaries, for reading the evidence). */
+  note(text: string): void {
+    this.transcriptLog.note(text);
+  }
+
+  /** Reliability counters of the TTP channel (retransmissions, NAKs, garbage bytes, ...). */
+  channelStats(): Readonly<Record<string, number>> {
+    return { ...this.endpoint.channel.stats };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const err = new DriverUsageError(`Driver for ${this.name} was closed`, { terminal: this.name });
+    this.screens.failAll(err);
+    this.vouchers.failAll(err);
+    await this.endpoint.close().catch(() => undefined);
+    await this.cardPresenter.close?.().catch(() => undefined);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private attach(endpoint: TtpEndpoint): void {
+    const ch = endpoint.channel;
+    ch.on('trace', (e: TtpTraceEntry) => this.transcriptLog.record(e));
+    ch.on('event', (e: TtpEvent) => this.onEvent(e));
+    ch.on('link-broken', (err) => {
+      const cause = (err as { cause?: unknown }).cause;
+      const surfaced = cause instanceof links.LinkError ? cause : err;
+      this.transcriptLog.note(`link broken: ${surfaced.message}`);
+      this.screens.failAll(surfaced);
+      this.vouchers.failAll(surfaced);
+    });
+    ch.on('protocol-error', (e) => this.transcriptLog.note(`protocol error: ${e.reason}: ${e.detail}`));
+  }
+
+  private onEvent(e: TtpEvent): void {
+    switch (e.evt) {
+      case 'display':
+        this.screens.onDisplay(e.lines, e.screen);
+        break;
+      case 'state':
+        this.screens.onState(e.state);
+        if (e.state !== 'pin-entry') this.transcriptLog.setPinEntry(false);
+        break;
+      case 'print':
+        this.vouchers.onPrint(e);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private async refreshScreen(): Promise<ScreenSnapshot> {
+    const r: TtpScreenResult = await this.call({ cmd: 'screen' });
+    this.screens.onDisplay(r.lines ?? [], r.screen, r.state);
+    return this.screens.currentScreen();
+  }
+
+  private async pressPinKeys(keys: string[]): Promise<void> {
+    this.transcriptLog.setPinEntry(true);
+    try {
+      await this.pressKeys(...keys);
+    } finally {
+      // Digits typed; the '*' echo and the next screens no longer carry PIN digits.
+      this.transcriptLog.setPinEntry(false);
+    }
+  }
+
+  private async endpointCard(action: 'present' | 'remove', method?: TtpCardMethod, card?: TtpCardImage): Promise<void> {
+    await this.call(action === 'present' ? { cmd: 'card', action, method, card } : { cmd: 'card', action });
+  }
+
+  /** Waits until the terminal's state differs from the state at the call (operator mode). */
+  private waitForReaction(timeoutMs: number): Promise<ScreenSnapshot> {
+    const startState = this.screens.currentState();
+    const startChanges = this.screens.changes;
+    return this.screens.waitFor(
+      (s) => this.screens.changes > startChanges && (startState === undefined || s.state !== startState),
+      timeoutMs,
+      'a reaction to the operator',
+    );
+  }
+
+  /**
+   * Starts the sign-on (签到) from the sign-on-required screen: the entry is on the screen, or in
+   * the main menu, or under 管理 (management), in Chinese or English. Returns once the attempt
+   * ended; a 签到成功 result screen is acknowledged so the terminal returns to idle.
+   */
+  private async signOn(): Promise<void> {
+    let s = await this.refreshScreen();
+    if (s.state !== SIGN_ON_REQUIRED_STATE) return;
+    const timeoutMs = this.screenTimeout();
+    const visible = (labels: string[]) => labels.find((l) => findMenuEntry(this.screens.currentScreen().lines, l));
+    if (!visible(SIGN_ON_LABELS) && !visible(MANAGE_LABELS)) {
+      const before = this.screens.changes;
+      await this.pressKeys('ENTER');
+      s = await this.screens.waitFor(() => this.screens.changes > before && (visible(SIGN_ON_LABELS) ?? visible(MANAGE_LABELS)) !== undefined, timeoutMs, 'a menu with 签到 or 管理').catch(() => this.screens.currentScreen());
+    }
+    const manage = visible(SIGN_ON_LABELS) ? undefined : visible(MANAGE_LABELS);
+    if (manage) await this.selectMenu(manage, { timeoutMs });
+    const signOn = visible(SIGN_ON_LABELS);
+    if (!signOn) {
+      throw new TerminalExpectationError(`Found no 签到 (sign-on) entry on the terminal. Recent screens (oldest first):\n${this.screens.describeRecent()}`, { state: this.screens.currentState() });
+    }
+    await this.selectMenu(signOn, { timeoutMs });
+    s = await this.screens.waitFor((x) => x.state !== undefined && !['signing-on', 'online', 'menu'].includes(x.state), timeoutMs, 'the end of the sign-on');
+    if (s.state === 'result') {
+      // 签到成功 stays until a key is pressed.
+      await this.pressKeys('ENTER');
+    }
+  }
+
+  private screenTimeout(): number {
+    return this.opts.screenTimeoutMs ?? 10_000;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new DriverUsageError(`Driver for ${this.name} was closed`, { terminal: this.name });
+  }
+
+  private assertUsable(): void {
+    this.assertOpen();
+    this.strategy.assertUsable();
+  }
+
+  private async call<K extends TtpCommandName>(command: Extract<TtpCommand, { cmd: K }>, opts: { timeoutMs?: number } = {}): Promise<TtpResultByCommand[K]> {
+    this.assertUsable();
+    return request(this.endpoint.channel, command, opts);
+  }
+}
