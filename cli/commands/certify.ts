@@ -118,12 +118,10 @@ function toIdentity(id: DriverIdentity, link: string, terminalId?: string): Term
 export async function identifyTerminal(terminal: string, timeoutMs: number): Promise<TerminalIdentity> {
   try {
     if (terminal === 'emulator') {
-      const drivers = require('../../drivers') as {
-        startEmulatedLab(o: { terminals: Array<{ terminalId: string }> }): Promise<{ terminals: Array<{ terminalId: string; driver: { hello(): Promise<DriverIdentity> } }>; stop(): Promise<void> }>;
-      };
-      const lab = await drivers.startEmulatedLab({ terminals: [{ terminalId: '10000001' }] });
+      const { startEmulatedLab } = require('../../drivers/lab') as typeof import('../../drivers/lab');
+      const lab = await startEmulatedLab({ terminals: 1 });
       try {
-        return toIdentity(await lab.terminals[0].driver.hello(), 'emulator (in-process)');
+        return toIdentity(await lab.terminals[0].driver.hello() as unknown as DriverIdentity, 'emulator (in-process)');
       } finally {
         await lab.stop();
       }
@@ -140,7 +138,7 @@ export async function identifyTerminal(terminal: string, timeoutMs: number): Pro
       name = entry.name;
       terminalId = entry.terminalId;
       if (url.startsWith('emu:')) {
-        const { startLabEmulator } = require('../../drivers/lab') as { startLabEmulator(e: unknown): Promise<() => Promise<void>> };
+        const { startLabEmulator } = require('../../drivers/lab') as typeof import('../../drivers/lab');
         stopEmulator = await startLabEmulator(entry);
       }
     }

@@ -14,9 +14,9 @@
  */
 import 'allure-cucumberjs';
 import * as allure from 'allure-js-commons';
-import { Before, setDefinitionFunctionWrapper } from '@cucumber/cucumber';
+import { After, Before, setDefinitionFunctionWrapper } from '@cucumber/cucumber';
 import { classifyError } from '../../drivers/errors';
-import { OUTCOME_MEDIA_TYPE } from '../../certification/results';
+import { OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE } from '../../certification/results';
 import { PICKLE_LABEL } from '../../certification/allure';
 import { areaOf, severityOf } from '../../certification/verdict';
 import { CASE_ID_TAG } from '../../certification/results';
@@ -51,6 +51,21 @@ Before({ name: 'ALLURE_FIXTURE_IGNORE' }, async function ({ pickle, gherkinDocum
     const url = template ? template.replace('%s', encodeURIComponent(id)) : `requirement:${id}`;
     await allure.link(url, `${kind} ${id}`, type);
   }
+});
+
+/**
+ * Which terminal ran the scenario (parallel workers each have their own): read by the certificate
+ * (units), removed from the Allure results. Defined first, so it runs after the suite's After hooks.
+ */
+After({ name: 'ALLURE_FIXTURE_IGNORE' }, function (this: { lab?: { identity?: Record<string, unknown>; terminalId?: string }; attach?: (d: string, m: string) => unknown }) {
+  const identity = this.lab?.identity;
+  if (!identity || typeof this.attach !== 'function') return;
+  const caps = identity.capabilities;
+  this.attach(JSON.stringify({
+    vendor: identity.vendor, model: identity.model, serialNumber: identity.serialNumber, firmware: identity.firmwareVersion, ttp: identity.ttp,
+    capabilities: Array.isArray(caps) ? caps : Object.entries((caps ?? {}) as Record<string, boolean>).filter(([, v]) => v).map(([k]) => k).sort(),
+    terminalId: this.lab?.terminalId,
+  }), TERMINAL_MEDIA_TYPE);
 });
 
 type AnyFn = (...args: unknown[]) => unknown;
