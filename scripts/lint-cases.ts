@@ -26,6 +26,8 @@ export type Capability = (typeof CAPABILITIES)[number];
 const AREA_TAGS = Object.values(AREA_BY_PREFIX).map((a) => `@${a}`);
 /** Tags a lab may add freely: requirement links, issue links, work-in-progress markers. */
 const FREE_TAG = /^@(req|issue|tms|jira|wip|manual|flaky)(:.+)?$/;
+/** Language tag of a translation feature: the profiles select translations by it (cucumber.js). */
+const LANGUAGE_TAG = /^@[a-z]{2}-[A-Z]{2}$/;
 
 /** What the steps of a case do that needs a capability. Matched against the pickle's step texts. */
 const CAPABILITY_EVIDENCE: Record<Capability, RegExp | null> = {
@@ -124,6 +126,9 @@ export function indexCases(root: string, errors: Finding[], warnings: Finding[])
     if (isTranslation && folder !== language) {
       errors.push({ file, message: `a "# language: ${language}" feature belongs under features/${language}/` });
     }
+    if (isTranslation && !(doc.feature?.tags ?? []).some((t) => t.name === `@${language}`)) {
+      errors.push({ file, message: `a ${language} translation must carry the feature tag @${language} (the zh profile selects translations by it)` });
+    }
     if (!isTranslation && !Object.values(AREA_BY_PREFIX).includes(folder)) {
       errors.push({ file, message: `English features live in an area folder: features/{${Object.values(AREA_BY_PREFIX).join(',')}}/` });
     }
@@ -180,7 +185,7 @@ export function indexCases(root: string, errors: Finding[], warnings: Finding[])
       const capabilities = CAPABILITIES.filter((c) => tags.includes(`@${c}`));
       for (const t of tags) {
         const known = CASE_ID_TAG.test(t) || t.startsWith('@severity:') || t === '@mandatory' || t === '@optional'
-          || CAPABILITIES.includes(t.slice(1) as Capability) || AREA_TAGS.includes(t) || FREE_TAG.test(t);
+          || CAPABILITIES.includes(t.slice(1) as Capability) || AREA_TAGS.includes(t) || FREE_TAG.test(t) || LANGUAGE_TAG.test(t);
         if (!known) warnings.push({ ...where, caseId: id, message: `unknown tag ${t} on case ${id}` });
       }
       const text = pickle.steps.map((s) => s.text).join('\n');

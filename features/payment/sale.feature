@@ -34,7 +34,7 @@ Feature: Payment — sale (消费) by swipe, insert and tap
     @CUP-PAY-003 @severity:critical @mandatory @contactless @printer
     Examples: contactless
       | read | entry | card          | pin                    | mode | pinblock   | ic      |
-      | tap  | taps  | UP-DEBIT-CTLS | is not asked for a PIN | 072  | carries no | carries |
+      | tap  | taps  | UP-DEBIT-CTLS | confirms without a PIN | 072  | carries no | carries |
 
   @CUP-PAY-009 @severity:critical @mandatory @contactless @printer
   Scenario: Contactless above the no-PIN limit asks for the PIN

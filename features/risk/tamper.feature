@@ -6,6 +6,6 @@ Feature: Risk — tampered terminal
   Scenario: A tampered terminal refuses to transact and warns
     Given the terminal's tamper sensor has tripped
     When the operator selects "消费"
-    Then the screen shows "终端被非法拆机"
+    Then the screen shows "终端已被拆机"
     And no screen asked for a card
     And the host received no financial request

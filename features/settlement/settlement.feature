@@ -5,6 +5,9 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
   reconcile. Either way the batch empties and the batch number advances. A pending reversal must go
   first so that the totals are right.
 
+  Background:
+    Given the terminal's batch has been settled
+
   @CUP-STL-001 @severity:critical @mandatory @contact
   Scenario: Balanced settlement
     Given a sale of 100.00 was approved for card UP-DEBIT-IC by inserting

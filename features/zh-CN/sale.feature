@@ -1,5 +1,5 @@
 # language: zh-CN
-@payment
+@payment @zh-CN
 功能: 消费
   消费请求必须带着卡片真实的读卡方式、输入的金额、加密的PIN块、芯片卡的IC卡数据和正确的MAC到达收单机构；
   持卡人账户只被借记一次，终端如实显示结果。
@@ -34,7 +34,7 @@
     @CUP-PAY-003 @severity:critical @mandatory @contactless @printer
     例子: 非接触
       | 方式 | 读卡 | 卡            | 密码         | 输入方式 | PIN块     | IC   |
-      | 挥卡 | 挥卡 | UP-DEBIT-CTLS | 未被要求输密 | 072      | 不带PIN块 | 带有 |
+      | 挥卡 | 挥卡 | UP-DEBIT-CTLS | 无密码确认   | 072      | 不带PIN块 | 带有 |
 
   @CUP-PAY-004 @severity:critical @mandatory @contact @printer
   场景大纲: 消费金额 <金额> 原样到达主机和账务

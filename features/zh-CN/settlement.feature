@@ -1,8 +1,11 @@
 # language: zh-CN
-@settlement
+@settlement @zh-CN
 功能: 结算
   日终时终端上送批次总额（0500，第48域）。收单机构对账平则批次关闭；对账不平则终端批上送（0320）。
   无论哪种情况，批次清空、批次号递增。未完成的冲正必须先发送。
+
+  背景:
+    假如 终端批次已结算
 
   @CUP-STL-001 @severity:critical @mandatory @contact
   场景: 对账平的结算

@@ -104,7 +104,7 @@ describe('case lint', () => {
   });
 
   test('a translation must mirror an English case', () => {
-    const zh = (tags: string) => `# language: zh-CN\n功能: F\n  ${tags}\n  场景: 消费\n    当 操作员选择“消费”\n`;
+    const zh = (tags: string) => `# language: zh-CN\n@zh-CN\n功能: F\n  ${tags}\n  场景: 消费\n    当 操作员选择“消费”\n`;
     const errs = messages(fixture({
       'features/payment/a.feature': sale('@CUP-PAY-001 @severity:critical @mandatory'),
       'features/zh-CN/a.feature': zh('@CUP-PAY-001 @severity:normal @mandatory'),

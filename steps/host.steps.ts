@@ -1,0 +1,355 @@
+// What the acquirer received and answered (the reference host's journal), and the faults the
+// host is told to commit. "it" / "its" / 该请求 is the request the last "the host received …" step found.
+import { expect } from 'chai';
+import { buildPinBlockFormat0 } from '../crypto';
+import { step } from './support/define';
+import {
+  FINANCIAL_KINDS, HostMessage, batchOf, entryMode, faultMatchFor, iccTagsOf, payeeOf, requestsOf, securityControl,
+} from './support/host-view';
+import type { EntryMode, TxnKind } from './support/parse';
+import type { FaultAction, FaultSpec } from '../host';
+import { ScenarioSetupError } from './support/errors';
+import type { PoscertWorld } from './support/world';
+
+/** "it" when no request is in focus: the last request of the scenario other than reversals and uploads. */
+async function focus(w: PoscertWorld): Promise<HostMessage> {
+  if (w.current) return w.current;
+  const msgs = (await w.messages()).filter((m) => m.direction === 'in' && !['reversal', 'batch-upload', 'batch-upload-end'].includes(m.kind));
+  expect(msgs.length, `the host received no request from terminal ${w.lab.terminalId} in this scenario`).to.be.greaterThan(0);
+  return msgs[msgs.length - 1];
+}
+
+async function replyOf(w: PoscertWorld, request: HostMessage): Promise<HostMessage> {
+  const reply = await w.replyTo(request);
+  expect(reply, `the host sent no reply to the ${request.kind} request (STAN ${request.stan})`).to.not.equal(undefined);
+  return reply!;
+}
+
+// ------------------------------------------------------------------ what arrived
+
+step(['the host received a(n) {txn} request', '主机收到{txn}请求'], async function (kind: TxnKind) {
+  this.current = await this.lastRequest(kind);
+});
+
+step(['the host received {int} {txn} requests', '主机收到 {int} 笔{txn}请求'], async function (n: number, kind: TxnKind) {
+  expect((await this.requests(kind)).length, `${kind} requests received`).to.equal(n);
+});
+
+step(['the host received a(n) {txn}', '主机收到{txn}'], async function (kind: TxnKind) {
+  this.current = await this.lastRequest(kind);
+});
+
+step(['the host received no {txn}', '主机未收到{txn}'], async function (kind: TxnKind) {
+  expect((await this.requests(kind)).map((m) => `STAN ${m.stan}`), `the host received ${kind} messages`).to.deep.equal([]);
+});
+
+step(['the host received no financial request', '主机未收到任何金融交易请求'], async function () {
+  const fin = (await this.messages()).filter((m) => m.direction === 'in' && FINANCIAL_KINDS.includes(m.kind as TxnKind));
+  expect(fin.map((m) => `${m.kind} ${m.mti} STAN ${m.stan}`), 'financial requests the host received').to.deep.equal([]);
+});
+
+step(['the host received no financial request since the sale', '消费之后主机未收到任何金融交易请求'], async function () {
+  const { reply } = await this.lastApproved(['sale']);
+  const fin = (await this.messages()).filter((m) => m.id > reply.id && m.direction === 'in' && FINANCIAL_KINDS.includes(m.kind as TxnKind));
+  expect(fin.map((m) => `${m.kind} ${m.mti} STAN ${m.stan}`), 'financial requests after the sale').to.deep.equal([]);
+});
+
+step(['the host has received the {txn} request', '主机已收到{txn}请求'], async function (kind: TxnKind) {
+  const deadline = Date.now() + this.lab.settings.screenTimeoutMs;
+  while ((await this.requests(kind)).length === 0) {
+    expect(Date.now() < deadline, `the host received no ${kind} request within ${this.lab.settings.screenTimeoutMs} ms`).to.equal(true);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+});
+
+// ------------------------------------------------------------------ the host's answer
+
+step(['the host approved it', '主机批准了该请求'], async function () {
+  const req = await focus(this);
+  expect((await replyOf(this, req)).responseCode, `F39 of the reply to the ${req.kind} (STAN ${req.stan})`).to.equal('00');
+});
+
+step(['the host answered it with {text}', '主机应答码为{text}'], async function (code: string) {
+  const req = await focus(this);
+  expect((await replyOf(this, req)).responseCode, `F39 of the reply to the ${req.kind} (STAN ${req.stan})`).to.equal(code);
+});
+
+step(['the host approved the last {txn} request', '主机批准了最后一笔{txn}请求'], async function (kind: TxnKind) {
+  const req = await this.lastRequest(kind);
+  this.current = req;
+  expect((await replyOf(this, req)).responseCode, `F39 of the reply to the last ${kind}`).to.equal('00');
+});
+
+step(['the host approved every {txn} request', '主机批准了每笔{txn}请求'], async function (kind: TxnKind) {
+  const codes = await Promise.all((await this.requests(kind)).map(async (r) => `${r.stan}:${(await this.replyTo(r))?.responseCode ?? 'none'}`));
+  expect(codes.filter((c) => !c.endsWith(':00')), `${kind} requests not approved (STAN:F39)`).to.deep.equal([]);
+});
+
+step(['the acquirer verified the PIN', '收单机构验证了PIN'], async function () {
+  const req = await focus(this);
+  const code = (await replyOf(this, req)).responseCode;
+  expect(code, 'the acquirer could not verify the PIN (55 = wrong PIN, 99 = PIN block format)').to.not.be.oneOf(['55', '99', '75']);
+  expect(code, 'F39').to.equal('00');
+});
+
+// ------------------------------------------------------------------ fields of "it"
+
+step(['its amount is {amount}', '该请求金额为 {amount}'], async function (fen: number) {
+  const req = await focus(this);
+  expect(Number(req.fields[4]), `F4 of the ${req.kind} (fen)`).to.equal(fen);
+});
+
+step(['its entry mode is {text}', '该请求的输入方式为{text}'], async function (mode: string) {
+  const req = await focus(this);
+  expect(req.fields[22], `F22 (entry mode) of the ${req.kind}`).to.equal(mode);
+});
+
+step(['its card was read by {entry}', '该请求的卡片读取方式为{entry}'], async function (entry: EntryMode) {
+  const req = await focus(this);
+  const expected = { swipe: ['magstripe'], insert: ['contact'], tap: ['contactless', 'contactless-pboc'] }[entry];
+  expect(entryMode(req)?.panEntry, `F22 ${req.fields[22]}`).to.be.oneOf(expected);
+});
+
+step(['its field {int} is present', '该请求带有第 {int} 域'], async function (n: number) {
+  const req = await focus(this);
+  expect(req.fields[n], `F${n} of the ${req.kind}`).to.not.equal(undefined);
+});
+
+step(['its MAC is present and valid', '该请求的MAC存在且正确'], async function () {
+  const req = await focus(this);
+  expect(req.fields[64], `the ${req.kind} carries no MAC (F64)`).to.match(/\S/);
+  const reply = await replyOf(this, req);
+  expect(reply.responseCode, 'the host answered A0: MAC verification failed').to.not.equal('A0');
+});
+
+step(['it carries no MAC', '该请求不带MAC'], async function () {
+  const req = await focus(this);
+  expect(req.fields[64], `F64 of the ${req.kind}`).to.equal(undefined);
+});
+
+function clearPinBlocks(w: PoscertWorld): string[] {
+  const out: string[] = [];
+  for (const pin of w.pinsTyped) {
+    for (const alias of w.openingBalances.keys()) {
+      try { out.push(buildPinBlockFormat0(pin, w.card(alias).pan).toString('hex').toUpperCase()); } catch { /* PIN of another length */ }
+    }
+  }
+  return out;
+}
+
+step(['the PIN appears nowhere in the host journal', '主机日志中没有PIN'], async function () {
+  expect(this.pinsTyped.size, 'no PIN was typed in this scenario').to.be.greaterThan(0);
+  const msgs = await this.messages();
+  const blocks = clearPinBlocks(this);
+  for (const pin of this.pinsTyped) {
+    const ascii = Buffer.from(pin, 'ascii').toString('hex').toUpperCase();
+    for (const m of msgs) {
+      const where = `journal #${m.id} (${m.kind} ${m.mti})`;
+      expect(Object.values(m.fields).some((v) => v.includes(pin) && v.length <= pin.length + 2), `${where}: a field holds the PIN`).to.equal(false);
+      expect(m.hex.toUpperCase().includes(ascii), `${where}: the PIN in ASCII`).to.equal(false);
+      for (const b of blocks) expect(m.hex.toUpperCase().includes(b), `${where}: the clear PIN block`).to.equal(false);
+    }
+  }
+});
+
+step(['it carries an encrypted PIN block', '该请求带有加密的PIN块'], async function () {
+  const req = await focus(this);
+  const block = req.fields[52];
+  expect(block, `the ${req.kind} carries no PIN block (F52)`).to.match(/^[0-9A-F]{16}([0-9A-F]{16})?$/);
+  expect(clearPinBlocks(this), 'F52 is the PIN block in clear').to.not.include(block);
+  expect(req.fields[53], 'F53 (security control) must accompany a PIN block').to.not.equal(undefined);
+  expect(req.fields[22]?.[2], 'F22 third digit must say a PIN was entered').to.equal('1');
+});
+
+step(['it carries no PIN block', '该请求不带PIN块'], async function () {
+  const req = await focus(this);
+  expect(req.fields[52], `F52 of the ${req.kind}`).to.equal(undefined);
+});
+
+step(['it carries IC data', '该请求带有IC卡数据'], async function () {
+  const req = await focus(this);
+  expect(req.fields[55], `the ${req.kind} carries no IC data (F55)`).to.not.equal(undefined);
+  const tags = iccTagsOf(req);
+  for (const tag of ['9F26', '9F27', '9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A', '82']) {
+    expect(tags, `F55 lacks tag ${tag}`).to.include(tag);
+  }
+});
+
+step(['it carries no IC data', '该请求不带IC卡数据'], async function () {
+  const req = await focus(this);
+  expect(req.fields[55], `F55 of the ${req.kind}`).to.equal(undefined);
+});
+
+step(['its security control says PIN format {text}', '该请求的安全控制信息PIN格式为{text}'], async function (format: string) {
+  const req = await focus(this);
+  expect(req.fields[53]?.[0], `53.1 of F53 ${req.fields[53]}`).to.equal(format);
+});
+
+step(['its PIN block is encrypted with {text}', '该请求的PIN块以{text}加密'], async function (algorithm: string) {
+  const req = await focus(this);
+  expect(securityControl(req)?.encryption, `F53 ${req.fields[53]}`).to.equal(algorithm.toLowerCase());
+});
+
+step(['it names the payee {text} with account {text}', '该请求的收款方为{text}，账号{text}'], async function (name: string, account: string) {
+  const req = await focus(this);
+  const payee = payeeOf(req);
+  expect(payee, `the ${req.kind} carries no payee (F62)`).to.not.equal(undefined);
+  expect(payee!.name).to.equal(name);
+  expect(payee!.account).to.equal(account);
+});
+
+step(['it identifies this terminal and its merchant', '该请求带有本终端和商户的标识'], async function () {
+  const req = await focus(this);
+  const terminal = this.lab.config.terminals.find((t) => t.terminalId === this.lab.terminalId);
+  expect(req.fields[41], 'F41').to.equal(this.lab.terminalId);
+  expect(req.fields[42], 'F42').to.equal(terminal?.merchantId);
+});
+
+// ------------------------------------------------------------------ references to the original
+
+async function originalOf(w: PoscertWorld, kinds: TxnKind[]): Promise<{ request: HostMessage; reply: HostMessage }> {
+  const req = await focus(w);
+  const msgs = await w.messages();
+  const originals = msgs.filter((m) => m.id < req.id && m.direction === 'in' && kinds.includes(m.kind as TxnKind));
+  expect(originals.length, `no original ${kinds.join(' / ')} before the ${req.kind}`).to.be.greaterThan(0);
+  const request = originals[originals.length - 1];
+  return { request, reply: await replyOf(w, request) };
+}
+
+step(['it refers to the original transaction', '该请求指向原交易'], async function () {
+  const req = await focus(this);
+  const { request } = await originalOf(this, ['sale', 'bill-payment']);
+  expect(req.fields[61]?.slice(0, 12), `F61 (original batch + trace) of the ${req.kind}`).to.equal(`${batchOf(request)}${request.stan}`);
+});
+
+step(['it refers to the original reference number', '该请求指向原参考号'], async function () {
+  const req = await focus(this);
+  const { request, reply } = await originalOf(this, ['sale']);
+  expect(req.fields[37], `F37 of the ${req.kind}`).to.equal(reply.fields[37]);
+  expect(req.fields[61]?.slice(0, 12), `F61 of the ${req.kind}`).to.equal(`${batchOf(request)}${request.stan}`);
+});
+
+step(['it refers to the original authorization', '该请求指向原授权'], async function () {
+  const req = await focus(this);
+  const { request, reply } = await originalOf(this, ['preauth']);
+  expect(req.fields[38], `F38 (original authorization code) of the ${req.kind}`).to.equal(reply.fields[38]);
+  expect(req.fields[61]?.slice(0, 12), `F61 of the ${req.kind}`).to.equal(`${batchOf(request)}${request.stan}`);
+});
+
+step(['each {txn} request carries a new trace number', '每笔{txn}请求的流水号都不同'], async function (kind: TxnKind) {
+  const stans = (await this.requests(kind)).map((r) => r.stan);
+  expect(new Set(stans).size, `trace numbers (F11) of the ${kind} requests: ${stans.join(', ')}`).to.equal(stans.length);
+  const all = (await this.messages()).filter((m) => m.direction === 'in' && m.kind !== 'reversal').map((m) => Number(m.stan));
+  for (let i = 1; i < all.length; i++) {
+    expect(all[i], `F11 must advance with every message (${all.join(', ')})`).to.not.equal(all[i - 1]);
+  }
+});
+
+step(['its batch number is one more than the settled batch', '该请求的批次号比已结算批次大一'], async function () {
+  const req = await focus(this);
+  expect(this.settledBatch, 'no settlement ran in this scenario').to.be.a('string');
+  expect(batchOf(req), `60.2 of the ${req.kind}`).to.equal(String(Number(this.settledBatch) + 1).padStart(6, '0'));
+});
+
+// ------------------------------------------------------------------ sign-on keys
+
+step(["the host's reply carried working keys with check values", '主机应答带有工作密钥及校验值'], async function () {
+  const req = await focus(this);
+  const reply = await replyOf(this, req);
+  const bytes = (reply.fields[62] ?? '').length / 2;
+  expect(bytes, `F62 of the 0810 (${bytes} bytes): 24 (single DES), 40 (double) or 60 (double + TDK) with 4-byte check values`).to.be.oneOf([24, 40, 56, 60, 84]);
+});
+
+step(['the two sign-on replies carried different working keys', '两次签到应答的工作密钥不同'], async function () {
+  const signOns = await this.requests('sign-on');
+  expect(signOns.length).to.be.at.least(2);
+  const keys = await Promise.all(signOns.slice(-2).map(async (r) => (await replyOf(this, r)).fields[62]));
+  expect(keys[0], 'the second sign-on got the same working keys as the first').to.not.equal(keys[1]);
+});
+
+// ------------------------------------------------------------------ reversals
+
+function reversalsOf(msgs: HostMessage[], original: HostMessage): HostMessage[] {
+  return msgs.filter((m) => m.direction === 'in' && m.kind === 'reversal' && m.stan === original.stan
+    && (m.fields[3] === undefined || m.fields[3] === original.fields[3]));
+}
+
+async function originalFor(w: PoscertWorld, which: 'first' | 'last', kind: TxnKind): Promise<HostMessage> {
+  const list = await w.requests(kind);
+  expect(list.length, `no ${kind} request in this scenario`).to.be.greaterThan(0);
+  return which === 'first' ? list[0] : list[list.length - 1];
+}
+
+async function expectReversal(w: PoscertWorld, original: HostMessage, reason: string): Promise<void> {
+  const revs = reversalsOf(await w.messages(), original);
+  expect(revs.length, `no reversal (0400 with STAN ${original.stan}) of the ${original.kind} reached the host`).to.be.greaterThan(0);
+  expect(revs[0].responseCode ?? revs[0].fields[39], 'F39 (reversal reason) of the 0400').to.equal(reason);
+  expect(revs[0].fields[4], 'F4 of the reversal must be the original amount').to.equal(original.fields[4]);
+  w.current = revs[0];
+}
+
+step(['the host received a reversal of the first {txn} with reason {text}', '主机收到第一笔{txn}的冲正，原因码{text}'], async function (kind: TxnKind, reason: string) {
+  await expectReversal(this, await originalFor(this, 'first', kind), reason);
+});
+step(['the host received a reversal of the last {txn} with reason {text}', '主机收到最后一笔{txn}的冲正，原因码{text}'], async function (kind: TxnKind, reason: string) {
+  await expectReversal(this, await originalFor(this, 'last', kind), reason);
+});
+step(['the host received a reversal of the {txn} with reason {text}', '主机收到{txn}的冲正，原因码{text}'], async function (kind: TxnKind, reason: string) {
+  await expectReversal(this, await originalFor(this, 'last', kind), reason);
+});
+
+step(['the host received exactly {int} reversal(s)', '主机恰好收到 {int} 笔冲正'], async function (n: number) {
+  const revs = requestsOf(await this.messages(), 'reversal');
+  expect(revs.map((r) => `STAN ${r.stan}`), 'reversals (0400) received').to.have.length(n);
+});
+
+step(['the reversal reached the host before the next {txn} request', 'the reversal reached the host before the {txn} request', '冲正在下一笔{txn}请求之前到达主机', '冲正在{txn}请求之前到达主机'],
+  async function (kind: TxnKind) {
+    const rev = this.it();
+    expect(rev.kind, 'the message in focus is not a reversal').to.equal('reversal');
+    const msgs = await this.messages();
+    const original = msgs.find((m) => m.direction === 'in' && m.kind !== 'reversal' && m.stan === rev.stan && m.id < rev.id);
+    const next = msgs.find((m) => m.direction === 'in' && m.kind === kind && m.id > (original?.id ?? 0) && m !== original);
+    expect(next, `no ${kind} request after the reversed transaction`).to.not.equal(undefined);
+    expect(rev.id, `the reversal (journal #${rev.id}) arrived after the next ${kind} (#${next!.id})`).to.be.lessThan(next!.id);
+  });
+
+// ------------------------------------------------------------------ faults the host commits
+
+/**
+ * Tells the host to misbehave on the next matching request of this terminal. Actions outside the
+ * host's FAULT_ACTIONS are refused by the host with a HostControlError (the case is then broken).
+ */
+async function fault(w: PoscertWorld, kind: TxnKind, spec: { action: FaultAction | 'settlement-unbalanced' | 'corrupt-kcv'; responseCode?: string }): Promise<void> {
+  w.host.injectFault({ match: { ...faultMatchFor(kind), terminalId: w.lab.terminalId }, count: 1, ...spec } as FaultSpec);
+}
+
+step(['the host will not answer the next {txn} request', '主机将不应答下一笔{txn}请求'], async function (kind: TxnKind) {
+  await fault(this, kind, { action: 'no-response' });
+});
+step(['the host will close the connection on the next {txn} request', '主机将在下一笔{txn}请求时断开连接'], async function (kind: TxnKind) {
+  await fault(this, kind, { action: 'close' });
+});
+step(['the host will corrupt the MAC of its reply to the next {txn} request', '主机将破坏下一笔{txn}应答的MAC'], async function (kind: TxnKind) {
+  await fault(this, kind, { action: 'corrupt-mac' });
+});
+step(['the host will answer the next {txn} request with response code {text}'], async function (kind: TxnKind, code: string) {
+  await fault(this, kind, { action: 'force-response-code', responseCode: code });
+});
+step(['主机将以应答码{text}拒绝下一笔{txn}请求'], async function (code: string, kind: TxnKind) {
+  await fault(this, kind, { action: 'force-response-code', responseCode: code });
+});
+step(['the host will report the next settlement as unbalanced', '主机将把下一次结算应答为对账不平'], async function () {
+  await fault(this, 'settlement', { action: 'settlement-unbalanced' });
+});
+step(['the host will send wrong key check values in its next sign-on reply', '主机将在下一次签到应答中发送错误的密钥校验值'], async function () {
+  await fault(this, 'sign-on', { action: 'corrupt-kcv' });
+});
+
+step(['the card {card} has all its PIN tries left', '卡 {card} 的密码尝试次数已重置'], async function (alias: string) {
+  const tries = this.host.balance(alias).pinTries;
+  if (tries > 0) {
+    throw new ScenarioSetupError(`card ${alias} already has ${tries} wrong PIN(s) counted at the host (an earlier run on this host); ` +
+      'the host control offers no per-card reset, so restart the host or use a fresh database', { alias, tries });
+  }
+});

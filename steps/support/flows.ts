@@ -1,0 +1,174 @@
+// Operator and cardholder actions as a person at the terminal performs them: wait until the
+// terminal asks (its TTP state), then answer. Used by the step definitions one action at a time,
+// and by `runTransaction` for the composite steps ("a sale of 10.00 is made with card X by
+// inserting") that set up a case without being its subject: it answers whatever the terminal
+// asks (amount, payee, original voucher number, card, PIN, confirmation) until the transaction ends.
+import type { ScreenSnapshot } from '../../drivers/screens';
+import { TerminalExpectationError } from '../../drivers/errors';
+import type { PoscertWorld } from './world';
+import type { EntryMode, TxnKind } from './parse';
+
+/** States in which the terminal has finished a transaction (or cannot start one). */
+export const END_STATES = ['result', 'idle', 'printing', 'sign-on-required', 'error', 'tampered', 'off'];
+/** States in which the terminal waits for the operator or the cardholder. */
+export const ASKING_STATES = ['menu', 'input', 'confirm', 'card-wait', 'pin-entry'];
+
+/** Menu labels of the transactions (as UnionPay terminals label them). */
+export const MENU_OF: Partial<Record<TxnKind, string>> = {
+  sale: '消费', 'bill-payment': '缴费', void: '撤销', refund: '退货', balance: '余额查询',
+  preauth: '预授权/预授权', 'preauth-completion': '预授权/预授权完成', settlement: '结算', 'sign-on': '管理/签到',
+};
+
+export interface TxnAnswers {
+  amountFen?: number;
+  payee?: { name: string; account: string };
+  originalTrace?: string;
+  originalRrn?: string;
+  originalDate?: string;
+  originalAuthCode?: string;
+  card?: string;
+  entry?: EntryMode;
+  /** 'correct' (default) types the card's PIN when asked; 'wrong' a wrong one; 'none' confirms without. */
+  pin?: 'correct' | 'wrong' | 'none';
+}
+
+function text(s: ScreenSnapshot): string {
+  return s.lines.join('\n');
+}
+
+/** A prompt's identity: state + screen id, or state + the first line (amount digits change below it). */
+function promptKey(s: ScreenSnapshot): string {
+  return `${s.state ?? ''}|${s.screen ?? s.lines[0] ?? ''}|${s.screen ? '' : (s.lines[1] ?? '').replace(/[0-9.,*]/g, '')}`;
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+/** Waits until the terminal leaves the prompt it showed (or reaches an end state). */
+async function waitForPromptChange(w: PoscertWorld, from: string, timeoutMs: number): Promise<ScreenSnapshot> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = w.driver.lastScreen();
+    if (promptKey(s) !== from) return s;
+    if (Date.now() > deadline) {
+      throw new TerminalExpectationError(`The terminal stayed on the same screen for ${timeoutMs} ms after it was answered. Recent screens:\n` +
+        w.driver.recentScreens(6).map((x) => `  [${x.state ?? '?'}] ${x.lines.join(' | ')}`).join('\n'), { prompt: from });
+    }
+    await sleep(5);
+  }
+}
+
+export async function waitForState(w: PoscertWorld, states: string[]): Promise<ScreenSnapshot> {
+  return w.driver.waitForState(states, { timeoutMs: w.lab.settings.screenTimeoutMs });
+}
+
+export async function presentCard(w: PoscertWorld, alias: string, entry: EntryMode): Promise<void> {
+  w.lastCard = alias;
+  w.lastEntry = entry;
+  if (entry === 'insert') w.cardInSlot = true;
+  await w.rememberBalance(alias);
+  await waitForState(w, ['card-wait']);
+  await w.driver.presentCard(w.cardImage(alias), entry);
+}
+
+export async function enterPin(w: PoscertWorld, pin: string): Promise<void> {
+  await waitForState(w, ['pin-entry']);
+  w.pinsTyped.add(pin);
+  await w.driver.enterPin(pin);
+}
+
+/**
+ * Answers the terminal's prompts until the transaction ends. Returns the end screen. A prompt the
+ * answers do not cover is a terminal behaviour the case did not expect (failed, with the screens).
+ */
+export async function answerPrompts(w: PoscertWorld, a: TxnAnswers): Promise<ScreenSnapshot> {
+  const timeoutMs = w.lab.settings.screenTimeoutMs;
+  const deadline = Date.now() + 4 * timeoutMs;
+  for (;;) {
+    const s = await w.driver.waitForState([...ASKING_STATES, ...END_STATES], { timeoutMs });
+    if (END_STATES.includes(s.state ?? '')) return s;
+    if (Date.now() > deadline) throw new TerminalExpectationError('The transaction did not end', { lastScreen: s.lines });
+    const key = promptKey(s);
+    const t = text(s);
+    const ask = (re: RegExp) => re.test(t);
+    if (s.state === 'pin-entry') {
+      if (a.pin === 'none') {
+        await w.driver.pressKeys('ENTER');
+      } else {
+        const pin = a.pin === 'wrong' ? w.wrongPinOf(a.card!) : w.pinOf(a.card!);
+        w.pinsTyped.add(pin);
+        await w.driver.enterPin(pin);
+      }
+    } else if (s.state === 'card-wait') {
+      if (!a.card || !a.entry) throw new TerminalExpectationError(`The terminal asks for a card, but this step presents none: ${t}`, { screen: s.lines });
+      w.lastCard = a.card;
+      w.lastEntry = a.entry;
+      if (a.entry === 'insert') w.cardInSlot = true;
+      await w.rememberBalance(a.card);
+      await w.driver.presentCard(w.cardImage(a.card), a.entry);
+    } else if (s.state === 'confirm') {
+      await w.driver.pressKeys('ENTER');
+    } else if (ask(/金额|AMOUNT/i) && a.amountFen !== undefined && !ask(/原/)) {
+      await w.driver.enterAmount(a.amountFen);
+    } else if (ask(/收款方名称|PAYEE NAME/i) && a.payee) {
+      await w.driver.enterText(a.payee.name);
+    } else if (ask(/收款方账号|PAYEE ACCOUNT/i) && a.payee) {
+      await w.driver.enterText(a.payee.account);
+    } else if (ask(/原凭证号|VOUCHER NO/i) && a.originalTrace) {
+      await w.driver.enterText(a.originalTrace);
+    } else if (ask(/原参考号|REF NO/i) && a.originalRrn) {
+      await w.driver.enterText(a.originalRrn);
+    } else if (ask(/原交易日期|ORIGINAL DATE/i) && a.originalDate) {
+      await w.driver.enterText(a.originalDate);
+    } else if (ask(/原授权码|AUTH CODE/i) && a.originalAuthCode) {
+      await w.driver.enterText(a.originalAuthCode);
+    } else {
+      throw new TerminalExpectationError(`The terminal asks for something this step cannot answer (state ${s.state}):\n  ${s.lines.join('\n  ')}`,
+        { state: s.state, screen: s.lines });
+    }
+    await waitForPromptChange(w, key, timeoutMs);
+  }
+}
+
+/** States after which the terminal is back where a new transaction can start. */
+const AT_REST = ['idle', 'sign-on-required', 'tampered'];
+
+/**
+ * Brings the terminal back to idle after a transaction, as the operator does: wait for printing
+ * to finish, acknowledge the result screen with a key, and take an inserted card out of the slot.
+ */
+export async function backToIdle(w: PoscertWorld): Promise<void> {
+  const timeoutMs = w.lab.settings.screenTimeoutMs;
+  const deadline = Date.now() + 2 * timeoutMs;
+  for (;;) {
+    const s = await w.driver.waitForState([...AT_REST, 'result', ...ASKING_STATES, 'error', 'off'], { timeoutMs });
+    if (AT_REST.includes(s.state ?? '') || s.state === 'off') break;
+    if (Date.now() > deadline) {
+      throw new TerminalExpectationError(`The terminal did not return to idle within ${2 * timeoutMs} ms; it shows (${s.state}):\n  ${s.lines.join('\n  ')}`, { state: s.state });
+    }
+    const before = w.driver.lastScreen();
+    // result: any key leaves it; a prompt or menu left over from an aborted step: CANCEL.
+    await w.driver.pressKeys(s.state === 'result' ? 'ENTER' : 'CANCEL');
+    await waitForPromptChange(w, promptKey(before), timeoutMs).catch(() => undefined);
+  }
+  if (w.cardInSlot) {
+    w.cardInSlot = false;
+    await w.driver.removeCard();
+  }
+}
+
+/** Selects the transaction's menu entry and answers every prompt until it ends. */
+export async function runTransaction(w: PoscertWorld, kind: TxnKind, a: TxnAnswers): Promise<ScreenSnapshot> {
+  const menu = MENU_OF[kind];
+  if (!menu) throw new Error(`no menu entry known for ${kind}`);
+  if (a.card) await w.rememberBalance(a.card);
+  if (a.amountFen !== undefined) w.lastAmountFen = a.amountFen;
+  w.action();
+  await backToIdle(w);
+  w.newVoucherWindow();
+  await w.driver.selectMenu(menu);
+  const end = await answerPrompts(w, a);
+  w.txns.push({ kind, card: a.card ?? '', amountFen: a.amountFen });
+  return end;
+}

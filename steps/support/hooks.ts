@@ -1,0 +1,78 @@
+// Before: the worker's terminal at signed-on idle, host faults cleared, a fresh evidence window.
+// After: the evidence a lab reviews, attached to the scenario (and so to the Allure result):
+// the TTP transcript, the host journal of the scenario decoded, the screens, the voucher copies
+// and the ledger effect on the cards used. Then whatever the scenario changed is put back.
+import { After, Before, Status, setDefaultTimeout } from '@cucumber/cucumber';
+import { dumpMessage, unpackMessage } from '../../protocol/iso8583';
+import { workerLab } from './lab';
+import type { PoscertWorld } from './world';
+import type { HostMessage } from './host-view';
+
+// A backstop only: every wait inside a step has its own (shorter) timeout with a precise message.
+setDefaultTimeout(Number(process.env.POSCERT_STEP_TIMEOUT_MS) || 60_000);
+
+Before(async function (this: PoscertWorld, { pickle }) {
+  this.lab = await workerLab(this.parameters);
+  this.caseId = pickle.tags.map((t) => t.name).find((t) => /^@CUP-/.test(t))?.slice(1) ?? '';
+  this.host.clearFaults();
+  // A card left in the slot by an earlier scenario would be read instead of this scenario's card.
+  await this.driver.removeCard().catch(() => undefined);
+  await this.driver.ensureSignedOnIdle();
+  const rows = this.host.journal({ terminalId: this.lab.terminalId, limit: 1 });
+  this.journalCursor = rows.reduce((max, r) => Math.max(max, r.id), 0);
+  this.transcriptCursor = this.driver.transcript().length;
+  this.scenarioStartedAt = Date.now();
+  this.driver.note(`--- ${this.caseId} ${pickle.name}`);
+});
+
+function journalText(messages: HostMessage[]): string {
+  return messages.map((m) => {
+    let table: string;
+    try {
+      // The journal keeps hex with the PAN masked; decoding it gives the field table.
+      table = dumpMessage(unpackMessage(Buffer.from(m.hex, 'hex')));
+    } catch {
+      table = Object.entries(m.fields).map(([n, v]) => `  F${n.padStart(2, '0')} ${v}`).join('\n');
+    }
+    return `#${m.id} ${m.at} ${m.direction === 'in' ? 'terminal → host' : 'host → terminal'} ${m.mti} ${m.kind}` +
+      `${m.stan ? ` STAN ${m.stan}` : ''}${m.responseCode ? ` F39 ${m.responseCode}` : ''}${m.note ? ` (${m.note})` : ''}\n${table}\n  hex ${m.hex}`;
+  }).join('\n\n');
+}
+
+After(async function (this: PoscertWorld, { result }) {
+  if (!this.lab) return;
+  const attach = (name: string, body: string, mediaType = 'text/plain') => this.attach(body, { mediaType, fileName: name });
+  try {
+    const transcript = this.driver.transcript().slice(this.transcriptCursor);
+    attach('ttp-transcript.txt', transcript.map((e) => `${e.at} ${e.dir} ${e.kind} ${e.message !== undefined ? JSON.stringify(e.message) : e.note ?? ''}`).join('\n'));
+  } catch (err) {
+    attach('ttp-transcript.txt', `transcript unavailable: ${(err as Error).message}`);
+  }
+  try {
+    attach('host-journal.txt', journalText(await this.messages()) || '(the host saw no message from this terminal)');
+  } catch (err) {
+    attach('host-journal.txt', `journal unavailable: ${(err as Error).message}`);
+  }
+  const screens = this.driver.recentScreens(50).filter((s) => s.at >= this.scenarioStartedAt);
+  attach('screens.txt', screens.map((s) => `${new Date(s.at).toISOString()} [${s.state ?? '?'}${s.screen ? ` ${s.screen}` : ''}]\n  ${s.lines.join('\n  ')}`).join('\n'));
+  const vouchers = this.driver.receipts();
+  if (vouchers.length) {
+    attach('vouchers.txt', vouchers.map((v) => `=== ${v.copy}${v.reprint ? ' (reprint)' : ''}${v.trace ? ` trace ${v.trace}` : ''}\n${v.lines.join('\n')}`).join('\n\n'));
+  }
+  const ledger: string[] = [];
+  for (const [alias, before] of this.openingBalances) {
+    try {
+      const now = this.host.balance(alias).balance;
+      ledger.push(`${alias}: before ${(before / 100).toFixed(2)}  after ${(now / 100).toFixed(2)}  change ${((now - before) / 100).toFixed(2)} 元`);
+    } catch (err) {
+      ledger.push(`${alias}: ${(err as Error).message}`);
+    }
+  }
+  if (ledger.length) attach('ledger.txt', ledger.join('\n'));
+
+  // Put back what the scenario changed, so the next scenario starts from the worker's baseline.
+  await this.host.clearFaults();
+  if (this.ecrPending) await this.ecrPending.catch(() => undefined);
+  if (this.restoreConfig) await this.driver.configure(this.restoreConfig as never).catch(() => undefined);
+  if (result?.status !== Status.PASSED) this.driver.note(`--- ${this.caseId} ended ${result?.status}`);
+});

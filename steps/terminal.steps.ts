@@ -1,0 +1,283 @@
+// What the operator and the cardholder do at the terminal, and what its screen shows.
+import { expect } from 'chai';
+import { AfterStep } from '@cucumber/cucumber';
+import { screenMatches } from '../drivers/screens';
+import { step } from './support/define';
+import { answerPrompts, backToIdle, enterPin, presentCard, runTransaction, waitForState } from './support/flows';
+import type { EntryMode } from './support/parse';
+import { formatFen } from './support/parse';
+import type { PoscertWorld } from './support/world';
+import { ScenarioSetupError } from './support/errors';
+
+AfterStep(function (this: PoscertWorld) {
+  if (this.lab) this.collectScreens();
+});
+
+// ------------------------------------------------------------------ operator
+
+step(['the operator selects {text}', '操作员选择{text}'], async function (label: string) {
+  this.action();
+  this.newVoucherWindow();
+  this.lastMenu = label;
+  await backToIdle(this);
+  await this.driver.selectMenu(label);
+});
+
+step(['the operator enters the amount {amount}', '操作员输入金额 {amount}'], async function (fen: number) {
+  this.action();
+  await waitForState(this, ['input']);
+  this.lastAmountFen = fen;
+  await this.driver.enterAmount(fen);
+});
+
+step(['the operator enters the payee name {text}', '操作员输入收款方名称{text}'], async function (name: string) {
+  this.action();
+  await waitForState(this, ['input']);
+  await this.driver.enterText(name);
+});
+
+step(['the operator enters the payee account {text}', '操作员输入收款方账号{text}'], async function (account: string) {
+  this.action();
+  await waitForState(this, ['input']);
+  await this.driver.enterText(account);
+});
+
+step(['the operator enters the voucher number {text}', '操作员输入原凭证号{text}'], async function (trace: string) {
+  this.action();
+  await waitForState(this, ['input']);
+  await this.driver.enterText(trace);
+});
+
+step(['the operator confirms', '操作员确认'], async function () {
+  this.action();
+  await waitForState(this, ['confirm']);
+  await this.driver.pressKeys('ENTER');
+});
+
+step(['the operator cancels', '操作员取消'], async function () {
+  this.action();
+  await this.driver.pressKeys('CANCEL');
+  await backToIdle(this);
+});
+
+// ------------------------------------------------------------------ cardholder
+
+step(['the cardholder {entry} card {card}', '持卡人{entry} {card}'], async function (entry: EntryMode, alias: string) {
+  this.action();
+  this.lastCard = alias;
+  await presentCard(this, alias, entry);
+});
+
+step(['the cardholder enters the correct PIN', '持卡人输入正确的密码'], async function () {
+  this.action();
+  await enterPin(this, this.pinOf(cardInHand(this)));
+});
+
+step(['the cardholder enters a wrong PIN', '持卡人输入错误的密码'], async function () {
+  this.action();
+  await enterPin(this, this.wrongPinOf(cardInHand(this)));
+});
+
+// QuickPass under the no-PIN limit: a terminal may skip the PIN prompt or offer "无密码请按[确认]".
+step(['the cardholder confirms without a PIN', '持卡人无密码确认'], async function () {
+  this.action();
+  const s = await waitForState(this, ['pin-entry', 'online', 'result', 'printing', 'idle', 'error']);
+  if (s.state === 'pin-entry') await this.driver.pressKeys('ENTER');
+});
+
+step(['the cardholder cancels the PIN entry', '持卡人取消输密'], async function () {
+  this.action();
+  await waitForState(this, ['pin-entry']);
+  await this.driver.pressKeys('CANCEL');
+});
+
+/**
+ * After a 55 a terminal either asks for the PIN again at once, or ends the transaction; then the
+ * cardholder starts it again with the same card and amount, as at a real counter.
+ */
+async function retry(w: PoscertWorld, pin: 'correct' | 'wrong'): Promise<void> {
+  const alias = cardInHand(w);
+  const s = await waitForState(w, ['pin-entry', 'result', 'idle', 'printing', 'error']);
+  if (s.state === 'pin-entry') {
+    await enterPin(w, pin === 'correct' ? w.pinOf(alias) : w.wrongPinOf(alias));
+    return;
+  }
+  const kind = w.txns.length ? w.txns[w.txns.length - 1].kind : 'sale';
+  await runTransaction(w, kind === 'sale' || kind === 'bill-payment' ? kind : 'sale',
+    { amountFen: w.lastAmountFen, card: alias, entry: w.lastEntry ?? 'insert', pin });
+}
+
+step(['the cardholder retries with the correct PIN', '持卡人重新输入正确的密码'], async function () {
+  this.action();
+  await retry(this, 'correct');
+});
+
+step(['the cardholder enters a wrong PIN as many times as the issuer allows', '持卡人连续输错密码直到发卡行上限'], async function () {
+  this.action();
+  const limit = this.lab.config.rules.pinTryLimit;
+  await enterPin(this, this.wrongPinOf(cardInHand(this)));
+  // The issuer counts wrong PINs; one more than its limit must end in 75 (or already has).
+  for (let attempt = 1; attempt <= limit; attempt++) {
+    await waitForState(this, ['result', 'idle', 'printing', 'error', 'pin-entry']);
+    const sales = await this.requests('sale');
+    const reply = sales.length ? await this.replyTo(sales[sales.length - 1]) : undefined;
+    if (reply?.responseCode === '75') return;
+    await retry(this, 'wrong');
+  }
+});
+
+function cardInHand(w: PoscertWorld): string {
+  expect(w.lastCard, 'no card was presented in this scenario yet').to.be.a('string');
+  return w.lastCard!;
+}
+
+// ------------------------------------------------------------------ screens
+
+/** Waits for a screen showing the text, counting screens since the last action. */
+async function expectScreen(w: PoscertWorld, text: string): Promise<void> {
+  if (w.screens(w.lastActionAt).some((s) => screenMatches(s, text))) return;
+  await w.driver.waitForScreen(text, { timeoutMs: w.lab.settings.screenTimeoutMs });
+}
+
+step(['the screen shows {text}', '屏幕显示{text}'], async function (text: string) {
+  await expectScreen(this, text);
+});
+
+step(['no screen showed {text}', '屏幕从未显示{text}'], async function (text: string) {
+  const shown = this.screens().filter((s) => screenMatches(s, text));
+  expect(shown.map((s) => s.lines.join(' | ')), `the terminal showed "${text}"`).to.deep.equal([]);
+});
+
+step(['no screen asked for a card', '屏幕从未提示读卡'], async function () {
+  const asked = this.screens().filter((s) => s.state === 'card-wait');
+  expect(asked.map((s) => s.lines.join(' | ')), 'the terminal asked for a card').to.deep.equal([]);
+});
+
+step(['the screen shows the balance of card {card}', '屏幕显示卡 {card} 的余额'], async function (alias: string) {
+  const balance = formatFen(Number(await this.host.balance(alias)));
+  const shows = (s: { lines: string[] }) => s.lines.some((l) => l.replace(/[,\s]/g, '').includes(balance));
+  if (this.screens(this.lastActionAt).some(shows)) return;
+  await this.driver.waitForScreen(new RegExp(`(^|[^0-9.])${balance.replace('.', '\\.')}($|[^0-9])`, 'm'), { timeoutMs: this.lab.settings.screenTimeoutMs });
+});
+
+step(['the PIN was shown only as asterisks', 'PIN只以星号显示'], async function () {
+  expect(this.pinsTyped.size, 'no PIN was typed in this scenario').to.be.greaterThan(0);
+  const pinScreens = this.screens().filter((s) => s.state === 'pin-entry');
+  expect(pinScreens.length, 'the terminal never showed a PIN entry screen').to.be.greaterThan(0);
+  for (const pin of this.pinsTyped) {
+    const stars = '*'.repeat(pin.length);
+    expect(pinScreens.some((s) => s.lines.some((l) => l.replace(/\s/g, '').includes(stars))),
+      `no PIN entry screen showed ${stars} for a ${pin.length}-digit PIN`).to.equal(true);
+  }
+});
+
+step(['the PIN appears on no screen', '任何屏幕都不显示PIN'], async function () {
+  expect(this.pinsTyped.size, 'no PIN was typed in this scenario').to.be.greaterThan(0);
+  for (const pin of this.pinsTyped) {
+    const leaks = this.screens().filter((s) => s.lines.some((l) => l.replace(/\s/g, '').includes(pin)));
+    expect(leaks.length, `the PIN appeared on ${leaks.length} screen(s) (state ${leaks.map((s) => s.state).join(', ')})`).to.equal(0);
+  }
+});
+
+// ------------------------------------------------------------------ identity, power, configuration
+
+step(['the harness asks the terminal who it is', '测试工具询问终端身份'], async function () {
+  this.identity = await this.driver.hello();
+});
+
+step(['it declares the test protocol version {text}', '终端声明测试协议版本{text}'], function (version: string) {
+  expect(this.identity?.ttp).to.equal(version);
+});
+
+step(['it declares its vendor, model, serial number and firmware version', '终端声明厂商、型号、序列号和固件版本'], function () {
+  const id = this.identity!;
+  for (const [what, v] of [['vendor', id.vendor], ['model', id.model], ['serial number', id.serialNumber], ['firmware version', id.firmwareVersion]]) {
+    expect(v, `hello declares no ${what}`).to.be.a('string').and.not.equal('');
+  }
+});
+
+step(['it declares its capabilities', '终端声明其能力'], function () {
+  const caps = this.identity!.capabilities as unknown as Record<string, unknown>;
+  for (const c of ['magstripe', 'contact', 'contactless', 'printer', 'pinpad', 'sm4']) {
+    expect(caps[c], `hello does not say whether the terminal has ${c}`).to.be.a('boolean');
+  }
+});
+
+step(['the terminal is power cycled', '终端断电重启'], async function () {
+  this.action();
+  await this.driver.powerCycle();
+  await this.driver.ensureSignedOnIdle();
+});
+
+step(['the terminal loses power', '终端断电'], async function () {
+  this.action();
+  await this.driver.powerCut();
+});
+
+step(['the power comes back', '终端恢复供电'], async function () {
+  this.action();
+  await this.driver.powerOn();
+  await this.driver.ensureSignedOnIdle();
+});
+
+step(['the terminal is configured with an unregistered terminal id', '终端被设置为未登记的终端号'], async function () {
+  const unregistered = this.lab.config.terminals.find((t) => t.status === 'unregistered');
+  expect(unregistered, 'the host configuration has no terminal with status unregistered').to.not.equal(undefined);
+  restoreLater(this, { terminalId: this.lab.terminalId });
+  await this.driver.configure({ terminalId: unregistered!.terminalId });
+});
+
+/** Remembers how to put a terminal setting back after the scenario (first value wins). */
+function restoreLater(w: PoscertWorld, settings: Record<string, unknown>): void {
+  w.restoreConfig = { ...settings, ...(w.restoreConfig ?? {}) };
+}
+
+step(["the terminal's tamper sensor has tripped", '终端的防拆开关已触发'], async function () {
+  // Test firmware exposes the tamper switch as the vendor setting x-tampered (docs/terminal-test-protocol.md).
+  restoreLater(this, { 'x-tampered': false });
+  await this.driver.configure({ 'x-tampered': true });
+});
+
+step(['the terminal uses SM4 keys', '终端使用SM4密钥'], async function () {
+  const sm4 = this.lab.config.terminals.find((t) => t.keyScheme === 'SM4' && t.status === 'active');
+  if (!sm4) throw new ScenarioSetupError('the host configuration has no active SM4 terminal (scenarios/merchants.yaml)');
+  const mine = this.lab.config.terminals.find((t) => t.terminalId === this.lab.terminalId);
+  if (!mine) throw new ScenarioSetupError(`terminal ${this.lab.terminalId} is not in the host configuration`);
+  // Test keys from the lab's configuration: the TMK is injected as a key-loading device would.
+  restoreLater(this, { terminalId: mine.terminalId, merchantId: mine.merchantId, 'x-tmk': mine.tmk.reveal().toString('hex').toUpperCase(), 'x-keyScheme': 'tdes' });
+  await this.driver.configure({ terminalId: sm4.terminalId, merchantId: sm4.merchantId, 'x-tmk': sm4.tmk.reveal().toString('hex').toUpperCase(), 'x-keyScheme': 'sm4' });
+});
+
+step(['the terminal is not signed on', '终端未签到'], async function () {
+  const s = await this.driver.currentScreen();
+  expect(s.state, `the terminal is in state ${s.state}`).to.equal('sign-on-required');
+});
+
+step(['the operator signs on', '操作员签到'], async function () {
+  this.action();
+  this.newVoucherWindow();
+  await backToIdle(this).catch(() => undefined);
+  const s = await this.driver.currentScreen();
+  if (s.state === 'sign-on-required') await this.driver.pressKeys('ENTER');
+  else await this.driver.selectMenu('管理/签到');
+  await waitForState(this, ['idle', 'sign-on-required', 'error', 'result']);
+});
+
+async function management(w: PoscertWorld, entry: string): Promise<void> {
+  w.action();
+  await backToIdle(w);
+  await w.driver.selectMenu(`管理/${entry}`);
+  await answerPrompts(w, {});
+}
+
+step(['the operator downloads parameters', '操作员下载参数'], async function () {
+  await management(this, '参数下载');
+});
+
+step(['the operator runs an echo test', '操作员回响测试'], async function () {
+  await management(this, '回响测试');
+});
+
+step(['the operator signs off', '操作员签退'], async function () {
+  await management(this, '签退');
+});

@@ -1,0 +1,108 @@
+// Whole transactions in one sentence: the set-up of a case ("a sale of 100.00 was approved for
+// card X by inserting") or an action that is not the case's subject. The terminal's prompts are
+// answered as an operator would (steps/support/flows.ts); "was approved" also checks the host's
+// answer so that a case never builds on a transaction that did not happen.
+import { expect } from 'chai';
+import { step } from './support/define';
+import { runTransaction } from './support/flows';
+import type { EntryMode, TxnKind } from './support/parse';
+import type { HostMessage } from './support/host-view';
+import type { PoscertWorld } from './support/world';
+
+async function expectApproved(w: PoscertWorld, kind: TxnKind, what: string): Promise<{ request: HostMessage; reply: HostMessage }> {
+  const request = await w.lastRequest(kind);
+  const reply = await w.replyTo(request);
+  expect(reply?.responseCode, `${what}: the host answered ${reply?.responseCode ?? 'nothing'}`).to.equal('00');
+  w.current = request;
+  return { request, reply: reply! };
+}
+
+// ------------------------------------------------------------------ sale
+
+// The Chinese sentences put the card first; each phrasing maps its arguments onto one implementation.
+async function sale(w: PoscertWorld, fen: number, alias: string, entry: EntryMode, mustBeApproved: boolean): Promise<void> {
+  await runTransaction(w, 'sale', { amountFen: fen, card: alias, entry });
+  if (mustBeApproved) await expectApproved(w, 'sale', `set-up sale of card ${alias}`);
+}
+
+step(['a sale of {amount} is made with card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {
+  await sale(this, fen, alias, entry, false);
+});
+step(['用卡 {card} {entry}消费 {amount}'], async function (alias: string, entry: EntryMode, fen: number) {
+  await sale(this, fen, alias, entry, false);
+});
+step(['a sale of {amount} was approved for card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {
+  await sale(this, fen, alias, entry, true);
+});
+step(['卡 {card} {entry}消费 {amount}已成功'], async function (alias: string, entry: EntryMode, fen: number) {
+  await sale(this, fen, alias, entry, true);
+});
+
+// ------------------------------------------------------------------ bill payment (缴费)
+
+step(['a bill payment of {amount} to {text} account {text} is made with card {card} by {entry}'],
+  async function (fen: number, name: string, account: string, alias: string, entry: EntryMode) {
+    await runTransaction(this, 'bill-payment', { amountFen: fen, payee: { name, account }, card: alias, entry });
+  });
+
+step(['a bill payment of {amount} to {text} account {text} was approved for card {card}'],
+  async function (fen: number, name: string, account: string, alias: string) {
+    await runTransaction(this, 'bill-payment', { amountFen: fen, payee: { name, account }, card: alias, entry: 'insert' });
+    await expectApproved(this, 'bill-payment', `set-up bill payment of card ${alias}`);
+  });
+
+// ------------------------------------------------------------------ void, refund
+
+async function voidLast(w: PoscertWorld, alias: string, entry: EntryMode): Promise<void> {
+  const { request } = await w.lastApproved(['sale', 'bill-payment']);
+  await runTransaction(w, 'void', { originalTrace: request.stan, card: alias, entry });
+}
+
+step(['the operator voids the last transaction with card {card} by {entry}'], async function (alias: string, entry: EntryMode) {
+  await voidLast(this, alias, entry);
+});
+
+step(['the last transaction was voided with card {card} by {entry}'], async function (alias: string, entry: EntryMode) {
+  await voidLast(this, alias, entry);
+  await expectApproved(this, 'void', 'set-up void');
+});
+
+step(['the operator refunds {amount} of the last transaction with card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {
+  const { reply } = await this.lastApproved(['sale']);
+  await runTransaction(this, 'refund', {
+    amountFen: fen, card: alias, entry, originalRrn: reply.fields[37], originalDate: reply.fields[13],
+  });
+});
+
+// ------------------------------------------------------------------ pre-authorization
+
+step(['a pre-authorization of {amount} was approved for card {card}'], async function (fen: number, alias: string) {
+  await runTransaction(this, 'preauth', { amountFen: fen, card: alias, entry: 'insert' });
+  await expectApproved(this, 'preauth', `set-up pre-authorization of card ${alias}`);
+});
+
+step(['the operator completes the pre-authorization with {amount} with card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {
+  const { reply } = await this.lastApproved(['preauth']);
+  await runTransaction(this, 'preauth-completion', {
+    amountFen: fen, card: alias, entry, originalAuthCode: reply.fields[38], originalDate: reply.fields[13],
+  });
+});
+
+// ------------------------------------------------------------------ cash register (ECR)
+
+step(['the cash register requests a sale of {amount}', '收银机发起消费 {amount}'], async function (fen: number) {
+  this.action();
+  this.newVoucherWindow();
+  this.lastAmountFen = fen;
+  const pending = this.driver.ecr({ request: 'sale', amount: String(fen), ecrReference: this.caseId || 'poscert' });
+  // The request runs until the transaction ends; a rejection is reported by the step that awaits it.
+  pending.catch(() => undefined);
+  this.ecrPending = pending;
+});
+
+step(['the cash register receives an approval', '收银机收到批准'], async function () {
+  expect(this.ecrPending, 'no cash-register request was made').to.not.equal(undefined);
+  const result = await this.ecrPending as { approved: boolean; responseCode?: string; message?: string };
+  this.ecrPending = undefined;
+  expect(result.approved, `the terminal told the cash register: ${result.responseCode ?? ''} ${result.message ?? ''}`).to.equal(true);
+});
