@@ -106,9 +106,13 @@ export function diagnoseSerialOpenError(url: string, device: string, err: Error 
   return new LinkDownError(url, `cannot open ${device}: ${err.message}`, { device, errno: err.code });
 }
 
+/** How often an open serial link checks that its device node still exists. */
+export const SERIAL_WATCHDOG_MS = 250;
+
 export class SerialLink extends BaseLink {
   private port?: SerialPort;
   private closing = false;
+  private lostDevice = false;
 
   constructor(url: string, readonly device: string, readonly settings: SerialSettings) {
     super(url);
@@ -131,12 +135,26 @@ export class SerialLink extends BaseLink {
     port.on('data', (b: Buffer) => this.deliver(b));
     let lastError: Error | undefined;
     port.on('error', (err: Error) => { lastError = err; });
+    // A PTY whose socat exited, or an idle unplugged adapter, may never raise an error on the
+    // open descriptor until the next write: watch the device node itself.
+    const real = fs.realpathSync(this.device);
+    const watchdog = setInterval(() => {
+      fs.stat(real, (err) => {
+        if (!err || this.closing || this.port !== port) return;
+        clearInterval(watchdog);
+        this.lostDevice = true;
+        port.close(() => undefined);
+      });
+    }, SERIAL_WATCHDOG_MS);
+    watchdog.unref();
+    this.lostDevice = false;
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
+      clearInterval(watchdog);
       this.port = undefined;
       if (this.closing) { this.markClosed(); return; }
       const cause: (Error & { disconnected?: boolean }) | undefined = err ?? lastError;
       this.markClosed(new LinkDownError(this.url,
-        cause?.disconnected || /bad file descriptor|EIO|disconnected/i.test(cause?.message ?? '')
+        this.lostDevice || cause?.disconnected || /bad file descriptor|EIO|disconnected/i.test(cause?.message ?? '')
           ? `serial device ${this.device} disappeared (adapter unplugged, or the PTY's socat exited)`
           : `serial device ${this.device} closed: ${cause?.message ?? 'no reason given'}`,
         { device: this.device }));

@@ -405,15 +405,13 @@ export class TtpChannel {
           }
           this.trace({ at, dir: 'rx', kind: 'error', reason: ev.reason, detail: ev.detail });
           if (ev.reason === 'garbage') break;
-          if (ev.intact) {
-            this.writeRaw(TTP_ACK_BYTE);
-            this.trace({ at, dir: 'tx', kind: 'ack' });
-            this.emitProtocolError({ reason: ev.reason, detail: ev.detail });
-          } else {
-            this.stats.naksSent++;
-            this.writeRaw(TTP_NAK_BYTE);
-            this.trace({ at, dir: 'tx', kind: 'nak' });
-          }
+          // An intact envelope around a payload that is not a message is NAKed too: the 8-bit
+          // LRC misses two flips in the same bit column, and a conforming sender only ever sends
+          // valid JSON, so such a frame is most likely line damage that a retransmission repairs.
+          if (ev.intact) this.emitProtocolError({ reason: ev.reason, detail: ev.detail });
+          this.stats.naksSent++;
+          this.writeRaw(TTP_NAK_BYTE);
+          this.trace({ at, dir: 'tx', kind: 'nak' });
           break;
         }
         case 'frame': {

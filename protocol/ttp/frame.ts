@@ -41,14 +41,19 @@ export const TTP_NAK_BYTE: Buffer = Buffer.from([TTP_NAK]);
  * Why bytes were rejected.
  * - garbage: bytes outside any frame that are neither STX, ACK nor NAK (skipped; not NAKed)
  * - oversized: LEN above the maximum payload (frame dropped, NAK)
+ * - control-byte-in-payload: a byte below 0x20 other than TAB/LF/CR inside the payload region,
+ *   e.g. the real ETX where a corrupted, too large LEN expects payload (NAK, at once)
  * - bad-etx: no ETX where LEN says it is (NAK)
  * - bad-lrc: LRC mismatch (NAK)
  * - truncated: the frame stopped arriving (expire() was called) (NAK)
- * - bad-utf8 / bad-json / bad-message: the frame arrived intact but its payload is not a UTF-8
- *   JSON object shaped as a request, response or event — a sender bug, not noise (ACK, report)
+ * - bad-utf8 / bad-json / bad-message: LEN, ETX and LRC check out but the payload is not a UTF-8
+ *   JSON object shaped as a request, response or event. Either a sender bug or line damage the
+ *   LRC missed (two flips in one bit column); receivers NAK it (a retransmission repairs damage,
+ *   a buggy sender ends with a broken link and this reason in the receiver's report)
  */
 export type TtpDecodeErrorReason =
-  | 'garbage' | 'oversized' | 'bad-etx' | 'bad-lrc' | 'truncated' | 'bad-utf8' | 'bad-json' | 'bad-message';
+  | 'garbage' | 'oversized' | 'control-byte-in-payload' | 'bad-etx' | 'bad-lrc' | 'truncated'
+  | 'bad-utf8' | 'bad-json' | 'bad-message';
 
 export type TtpDecodeEvent =
   | { kind: 'frame'; payload: TtpMessage; raw: Buffer }
@@ -61,7 +66,7 @@ export type TtpDecodeEvent =
     detail: string;
     /** Bytes discarded (garbage) or the frame's claimed payload length. */
     bytes: number;
-    /** True when the envelope (LEN, ETX, LRC) was intact: the receiver ACKs and reports instead of NAKing. */
+    /** True when the envelope (LEN, ETX, LRC) checked out and only the payload is invalid. */
     intact: boolean;
   };
 
@@ -71,11 +76,16 @@ export interface TtpFrameDecoderOptions {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Bytes that cannot appear in a UTF-8 JSON text: C0 controls except TAB, LF, CR. */
+const IMPOSSIBLE_IN_PAYLOAD: boolean[] = Array.from({ length: 256 }, (_, b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
+
 export class TtpFrameDecoder {
   private readonly maxPayload: number;
   private buf: Buffer = Buffer.alloc(0);
   /** Total bytes consumed so far, for offsets in error details. */
   private consumed = 0;
+  /** Payload bytes of the partial frame at buf[0] already checked for control bytes. */
+  private checked = 0;
 
   constructor(options: TtpFrameDecoderOptions = {}) {
     this.maxPayload = options.maxPayload ?? TTP_MAX_PAYLOAD;
@@ -106,6 +116,7 @@ export class TtpFrameDecoder {
   }
 
   reset(): void {
+    this.checked = 0;
     this.consumed += this.buf.length;
     this.buf = Buffer.alloc(0);
   }
@@ -115,6 +126,7 @@ export class TtpFrameDecoder {
     let expire = expireFirstPartial;
     let pos = 0;
     let garbage = 0;
+    let partialChecked = 0;
     const flushGarbage = (): void => {
       if (garbage > 0) {
         out.push({ kind: 'error', reason: 'garbage', detail: `skipped ${garbage} byte(s) outside any frame before offset ${this.consumed + pos}`, bytes: garbage, intact: false });
@@ -148,8 +160,23 @@ export class TtpFrameDecoder {
         pos++; // resynchronise on the next STX after this one
         continue;
       }
+      // Payload bytes can never be control characters (JSON escapes them), so one in the
+      // payload region proves LEN or the data is corrupt: report it now instead of waiting for
+      // bytes a corrupted LEN promised (which would stall until the frame timeout).
+      const payloadEnd = Math.min(pos + 3 + len, buf.length);
+      const scanFrom = pos + 3 + (pos === 0 ? this.checked : 0);
+      let bad = -1;
+      for (let i = scanFrom; i < payloadEnd; i++) {
+        if (IMPOSSIBLE_IN_PAYLOAD[buf[i]]) { bad = i; break; }
+      }
+      if (bad >= 0) {
+        out.push({ kind: 'error', reason: 'control-byte-in-payload', detail: `frame at offset ${at} (LEN ${len}): byte 0x${hex(buf[bad])} at offset ${this.consumed + bad} cannot occur in a JSON payload`, bytes: len, intact: false });
+        pos++;
+        continue;
+      }
       if (available < len + 5) {
         if (expire) { expire = false; out.push(truncated(at, available)); pos++; continue; }
+        partialChecked = payloadEnd - pos - 3;
         break;
       }
       const etxAt = pos + 3 + len;
@@ -169,6 +196,7 @@ export class TtpFrameDecoder {
       out.push(parsePayload(raw, at));
     }
     flushGarbage();
+    this.checked = partialChecked;
     this.consumed += pos;
     this.buf = pos >= buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(pos));
     return out;

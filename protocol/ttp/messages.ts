@@ -25,8 +25,8 @@ export const TTP_FRAME_OVERHEAD = 5;
 export const TTP_DEFAULT_ACK_TIMEOUT_MS = 500;
 /** Retransmissions after the first transmission before the link is declared broken. */
 export const TTP_MAX_RETRANSMISSIONS = 3;
-/** A frame whose bytes stop arriving for this long is abandoned (receiver resynchronises). */
-export const TTP_DEFAULT_FRAME_TIMEOUT_MS = 1000;
+/** A frame whose bytes stop arriving for this long is abandoned (receiver resynchronises). Shorter than the ACK timeout, so the receiver NAKs before the sender gives up waiting. */
+export const TTP_DEFAULT_FRAME_TIMEOUT_MS = 300;
 /** Default time the harness waits for the reply to a command (ecr replies may take much longer). */
 export const TTP_DEFAULT_RESPONSE_TIMEOUT_MS = 5000;
 

@@ -6,7 +6,7 @@ export const SOCAT_SKIP: string | false = findExecutable('socat') ? false : 'soc
 export const SER2NET_SKIP: string | false = SOCAT_SKIP || (findExecutable('ser2net') ? false : 'ser2net is not installed here (apt-get install ser2net; .ci/run installs it)');
 
 /** Short timeouts: tests must be fast, and a lost frame must show up quickly. */
-export const FAST = { ackTimeoutMs: 60, frameTimeoutMs: 60, responseTimeoutMs: 3000 };
+export const FAST = { ackTimeoutMs: 60, frameTimeoutMs: 30, responseTimeoutMs: 3000 };
 
 export function harnessChannel(link: ByteLink, opts: Partial<typeof FAST> = {}): TtpChannel & { detach(): void } {
   return attachTtpChannel(link, { scheduler: systemScheduler(), ...FAST, ...opts });

@@ -228,14 +228,34 @@ describe('TtpChannel reliability', () => {
     a.close();
   });
 
-  test('an intact frame with bad JSON is ACKed (no retransmission storm) and reported', async () => {
+  test('an intact envelope around bad JSON is NAKed (LRC misses some double errors) and reported', async () => {
     const { wire, a, b } = pair();
     const errors: string[] = [];
     b.on('protocol-error', (e) => errors.push(e.reason));
     b.receive(encodeTtpFrameBytes(Buffer.from('{not json')));
     expect(errors).to.deep.equal(['bad-json']);
-    expect(wire.queue.map((q) => [...q.bytes])).to.deep.equal([[TTP_ACK]]);
+    expect(wire.queue.map((q) => [...q.bytes])).to.deep.equal([[0x15]]);
     void a;
+  });
+
+  test('a double bit error the LRC cannot see, which breaks the JSON, is repaired by retransmission', async () => {
+    const { wire, a, b } = pair();
+    const got: TtpRequest[] = [];
+    b.on('request', (r) => { got.push(r); void b.reply(r, {}); });
+    let done = false;
+    wire.tamper = (to, bytes) => {
+      if (to !== 'b' || bytes.length < 10 || done) return bytes;
+      done = true;
+      const c = Buffer.from(bytes);
+      c[3] ^= 0x01; // '{' -> 'z'
+      c[5] ^= 0x01; // same bit column: LRC unchanged
+      return c;
+    };
+    const p = a.request({ cmd: 'reset' });
+    await settle(wire);
+    await p;
+    expect(got).to.have.length(1);
+    expect(a.stats.naksReceived).to.equal(1);
   });
 
   test('a frame cut off mid-way is abandoned after the frame timeout and NAKed', async () => {

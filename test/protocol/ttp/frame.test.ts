@@ -113,20 +113,32 @@ describe('TtpFrameDecoder', () => {
     expect(frames(d.push(encodeTtpFrame(display)))).to.deep.equal([display]);
   });
 
-  test('a truncated frame followed by a complete one: the good one is recovered (bad-etx, or truncated on expiry)', () => {
-    // Long partial, short follower: the partial's LEN covers the follower, so the decoder must wait.
+  test('a truncated frame followed by a complete one: the follower is recovered at once', () => {
+    // Long partial, short follower: the follower's STX lands in the partial's payload region,
+    // which proves the partial damaged without waiting for the bytes its LEN promised.
     const longPartial = encodeTtpFrame(display).subarray(0, 12);
-    const d = new TtpFrameDecoder();
-    const first = d.push(Buffer.concat([longPartial, encodeTtpFrame(screen)]));
-    expect(frames(first)).to.deep.equal([]);
-    const later = d.expire();
-    expect(kinds(later)[0]).to.equal('error:truncated');
-    expect(frames(later)).to.deep.equal([screen]);
+    const ev1 = new TtpFrameDecoder().push(Buffer.concat([longPartial, encodeTtpFrame(screen)]));
+    expect(kinds(ev1)[0]).to.equal('error:control-byte-in-payload');
+    expect(frames(ev1)).to.deep.equal([screen]);
     // Short partial, long follower: enough bytes arrive to see the ETX is missing.
     const shortPartial = encodeTtpFrame(screen).subarray(0, 12);
-    const ev = new TtpFrameDecoder().push(Buffer.concat([shortPartial, encodeTtpFrame(display)]));
-    expect(kinds(ev)[0]).to.equal('error:bad-etx');
-    expect(frames(ev)).to.deep.equal([display]);
+    const ev2 = new TtpFrameDecoder().push(Buffer.concat([shortPartial, encodeTtpFrame(display)]));
+    expect(frames(ev2)).to.deep.equal([display]);
+    expect(kinds(ev2)[0]).to.match(/^error:(bad-etx|control-byte-in-payload)$/);
+  });
+
+  test('a LEN corrupted upwards is caught when the real ETX arrives, not after the frame timeout', () => {
+    const bad = encodeTtpFrame(screen);
+    bad[1] ^= 0x04; // LEN + 1024
+    const d = new TtpFrameDecoder();
+    const ev = d.push(bad);
+    expect(kinds(ev)[0]).to.equal('error:control-byte-in-payload');
+    expect(d.inFrame).to.equal(false);
+    // Fed byte by byte, the verdict comes with the ETX byte, and only once.
+    const d2 = new TtpFrameDecoder();
+    const seen: string[] = [];
+    bad.forEach((b, i) => { for (const e of d2.push(Buffer.from([b]))) seen.push(`${i}:${e.kind === 'error' ? e.reason : e.kind}`); });
+    expect(seen[0]).to.equal(`${bad.length - 2}:control-byte-in-payload`);
   });
 
   test('STX alone or STX + 1 length byte is held, not misreported', () => {
