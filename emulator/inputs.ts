@@ -38,6 +38,9 @@ export class InputQueue {
   private readonly queue: TerminalInput[] = [];
   private waiter?: Waiter;
   private dead?: Error;
+  /** The flow is busy with something long (host exchange, printing) and takes no input now. */
+  private blocked = false;
+  private settledWaiters: Array<() => void> = [];
 
   constructor(private readonly onDropped: (input: TerminalInput) => void) {}
 
@@ -45,6 +48,40 @@ export class InputQueue {
     if (this.dead) return;
     this.queue.push(input);
     this.drain();
+  }
+
+  /**
+   * Resolves once every queued input was taken (or dropped) and the flow is waiting for the next
+   * one or busy elsewhere: what TTP means by "the key was processed" (the reply to `key` and `card`
+   * comes after the display they caused). At most timeoutMs.
+   */
+  whenSettled(timeoutMs: number): Promise<void> {
+    if (this.isSettled()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, timeoutMs);
+      const self = this;
+      function done(): void {
+        clearTimeout(t);
+        self.settledWaiters = self.settledWaiters.filter((w) => w !== done);
+        resolve();
+      }
+      this.settledWaiters.push(done);
+    });
+  }
+
+  /** The flow starts something long (dialling the host, printing): pending key replies may go. */
+  markBlocked(): void {
+    this.blocked = true;
+    this.notifySettled();
+  }
+
+  private isSettled(): boolean {
+    return this.dead !== undefined || (this.queue.length === 0 && (this.waiter !== undefined || this.blocked));
+  }
+
+  private notifySettled(): void {
+    if (!this.isSettled()) return;
+    for (const w of [...this.settledWaiters]) w();
   }
 
   /** Forget inputs typed ahead (on entering a screen that must not take stale keys). */
@@ -69,7 +106,9 @@ export class InputQueue {
         }, timeoutMs);
       }
       this.waiter = waiter;
+      this.blocked = false;
       this.drain();
+      this.notifySettled();
     });
   }
 
@@ -83,6 +122,7 @@ export class InputQueue {
       if (w.timer) clearTimeout(w.timer);
       w.reject(err);
     }
+    this.notifySettled();
   }
 
   private drain(): void {
@@ -97,5 +137,6 @@ export class InputQueue {
         this.onDropped(input);
       }
     }
+    this.notifySettled();
   }
 }

@@ -142,6 +142,8 @@ export class TerminalSession {
     private readonly host: SessionHost,
     private readonly store: TerminalStateStore,
     public state: TerminalState,
+    /** Soft reset (TTP reset): straight back to the idle screen, no self test, no sign-on. */
+    private readonly skipBoot = false,
   ) {
     this.inputs = new InputQueue((input) => {
       if (input.kind === 'ecr') this.host.ecrDone(input.request.id, { error: { code: 'internal', message: 'terminal is busy' } });
@@ -190,6 +192,10 @@ export class TerminalSession {
     this.insertedCard = card;
   }
 
+  get cardInSlot(): TtpCardImage | undefined {
+    return this.insertedCard;
+  }
+
   persist(): void {
     this.alive();
     if (this.host.defects.has('reversal-lost-on-power-cut') && this.state.pendingReversal) {
@@ -235,7 +241,14 @@ export class TerminalSession {
   /** Boot: self test, sign-on when needed, pending reversal, then the idle loop until power is cut. */
   async run(): Promise<void> {
     try {
-      await this.boot();
+      if (this.skipBoot) {
+        if (this.state.signedOn && this.state.ped.tmk && this.state.ped.workingKeys) {
+          this.keys = this.unwrapKeys(this.state.ped.workingKeys.layout, Buffer.from(this.state.ped.workingKeys.f62, 'hex'));
+        }
+        this.markBooted();
+      } else {
+        await this.boot();
+      }
       await this.idleLoop();
     } catch (e) {
       if (e instanceof PowerLost) return;
@@ -686,6 +699,7 @@ export class TerminalSession {
 
   private async openHost(): Promise<HostSession> {
     this.alive();
+    this.inputs.markBlocked();
     const session = await HostSession.connect(this.hostAddress(), this.host.timeouts.hostConnectMs, (s) => {
       this.sockets.add(s);
       if (this.dead) s.destroy();

@@ -6,7 +6,7 @@
  */
 import type { ByteLink } from '../links';
 import {
-  TTP_CARD_METHODS, TTP_ECR_REQUESTS, TTP_VERSION, TtpCapabilities, TtpCardImage, TtpChannel, TtpEcrCommand,
+  TTP_CARD_METHODS, TTP_ECR_REQUESTS, TTP_KEYS, TTP_VERSION, TtpCapabilities, TtpCardImage, TtpChannel, TtpEcrCommand,
   TtpErrorBody, TtpEvent, TtpHelloResult, TtpPrintCopy, TtpRequest, TtpTerminalConfig, TtpTerminalState, isTtpKey,
 } from '../protocol/ttp';
 import { DefectName, parseDefects } from './defects';
@@ -66,6 +66,9 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   pinMs: 60000,
   idleMs: 60000,
 };
+
+/** A key or card reply waits at most this long for the screen it causes (TTP: reply within 2 s). */
+const KEY_SETTLE_MS = 1500;
 
 const PACKAGE_VERSION: string = (() => {
   try { return (require('../package.json') as { version: string }).version; } catch { return '0.0.0'; }
@@ -221,20 +224,23 @@ export class EmulatedTerminal {
         this.reply(req, { lines: this.screenLines, state: this.currentState, screen: this.screenId });
         return;
       case 'power': {
+        // The reply goes out BEFORE the terminal acts: a cut stops everything at once.
         const action = r.action;
-        if (action === 'cut') { await this.powerCut(); this.reply(req, { state: this.currentState }); return; }
-        if (action === 'on') { await this.powerOn(); this.reply(req, { state: this.currentState }); return; }
-        if (action === 'cycle') { await this.powerCut(); await this.powerOn(); this.reply(req, { state: this.currentState }); return; }
-        this.fail(req, 'bad-request', `power action must be cut, on or cycle, got ${JSON.stringify(action)}`);
+        if (action !== 'cut' && action !== 'on' && action !== 'cycle') {
+          this.fail(req, 'bad-request', `power action must be cut, on or cycle, got ${JSON.stringify(action)}`, { field: 'action' });
+          return;
+        }
+        if (action === 'cut' && !this.powered) { this.fail(req, 'invalid-state', 'the terminal is already off'); return; }
+        if (action === 'on' && this.powered) { this.fail(req, 'invalid-state', 'the terminal is already on; use cycle to restart it'); return; }
+        this.reply(req, { state: action === 'cut' ? 'off' : 'booting' });
+        if (action === 'cut' || action === 'cycle') await this.powerCut();
+        if (action === 'on' || action === 'cycle') await this.powerOn();
         return;
       }
       case 'reset': {
-        await this.powerCut();
-        if (r.factory === true) {
-          const fresh = initialState();
-          this.store.save(fresh);
-        }
-        await this.powerOn();
+        if (!this.powered) { this.fail(req, 'powered-off', 'the terminal is off; send power on first'); return; }
+        if (r.factory !== undefined && typeof r.factory !== 'boolean') { this.fail(req, 'bad-request', 'factory must be a boolean', { field: 'factory' }); return; }
+        await this.softReset(r.factory === true);
         this.reply(req, {});
         return;
       }
@@ -250,6 +256,10 @@ export class EmulatedTerminal {
         return;
       }
       case 'config': {
+        if (r.set !== undefined && this.session?.isBusy) {
+          this.fail(req, 'invalid-state', 'a transaction is running; set parameters from the idle screen');
+          return;
+        }
         if (r.set !== undefined) {
           try {
             this.applyConfig(r.set as TtpTerminalConfig & Record<string, unknown>);
@@ -275,27 +285,34 @@ export class EmulatedTerminal {
     const session = this.session!;
     switch (req.cmd) {
       case 'key': {
-        const keys = Array.isArray(r.keys) ? r.keys : [];
+        // `text` / `x-text` types a whole string in the keypad's alpha mode (payee names in Chinese).
+        const keys = r.keys === undefined ? [] : r.keys;
+        const text = r['x-text'] ?? r.text;
+        if (!Array.isArray(keys)) { this.fail(req, 'bad-request', 'keys must be an array of key names', { field: 'keys' }); return; }
         const bad = keys.filter((k) => !isTtpKey(k));
-        const text = r.text;
-        if (bad.length > 0) { this.fail(req, 'bad-request', `unknown key(s) ${JSON.stringify(bad)}`, { field: 'keys' }); return; }
-        if (text !== undefined && typeof text !== 'string') { this.fail(req, 'bad-request', 'text must be a string', { field: 'text' }); return; }
-        if (keys.length === 0 && !text) { this.fail(req, 'bad-request', 'give keys (array of key names) or text', { field: 'keys' }); return; }
-        this.reply(req, {});
-        const interval = typeof r.intervalMs === 'number' ? r.intervalMs : 0;
-        if (text) session.inputs.push({ kind: 'text', text });
+        if (bad.length > 0) { this.fail(req, 'bad-request', `unknown key(s) ${JSON.stringify(bad)}; known: ${TTP_KEYS.join(' ')}`, { field: 'keys' }); return; }
+        if (text !== undefined && typeof text !== 'string') { this.fail(req, 'bad-request', 'x-text must be a string', { field: 'x-text' }); return; }
+        if (keys.length === 0 && !text) { this.fail(req, 'bad-request', 'give keys (array of key names) or x-text', { field: 'keys' }); return; }
+        const interval = typeof r.intervalMs === 'number' && r.intervalMs > 0 ? Math.min(r.intervalMs, 1000) : 0;
+        if (text) {
+          session.inputs.push({ kind: 'text', text });
+          await session.inputs.whenSettled(KEY_SETTLE_MS);
+        }
         for (const key of keys as string[]) {
+          if (interval > 0) await new Promise((res) => setTimeout(res, interval));
           this.emit({ evt: 'beep', kind: 'key' });
           session.inputs.push({ kind: 'key', key });
-          if (interval > 0) await new Promise((res) => setTimeout(res, interval));
+          await session.inputs.whenSettled(KEY_SETTLE_MS);
         }
+        this.reply(req, {});
         return;
       }
       case 'card': {
         if (r.action === 'remove') {
           session.cardInserted(undefined);
-          this.reply(req, {});
           session.inputs.push({ kind: 'card-removed' });
+          await session.inputs.whenSettled(KEY_SETTLE_MS);
+          this.reply(req, {});
           return;
         }
         if (r.action !== 'present') { this.fail(req, 'bad-request', `card action must be present or remove, got ${JSON.stringify(r.action)}`); return; }
@@ -314,8 +331,9 @@ export class EmulatedTerminal {
           return;
         }
         if (method === 'insert') session.cardInserted(card);
-        this.reply(req, {});
         session.inputs.push({ kind: 'card', method: method as 'swipe' | 'insert' | 'tap', card });
+        await session.inputs.whenSettled(KEY_SETTLE_MS);
+        this.reply(req, {});
         return;
       }
       case 'ecr': {
@@ -476,6 +494,37 @@ export class EmulatedTerminal {
     this.applyOptions(state);
     this.store.save(state);
     this.channel?.resetEventSequence();
+    await this.startSession(state, false, undefined);
+  }
+
+  /**
+   * TTP reset: abandon the running flow as if CANCEL were pressed until idle, without power loss
+   * (the in-memory state is kept; a transaction at the host keeps its pending reversal). factory:
+   * erase the state file too (the construction options are applied again) and boot.
+   */
+  private async softReset(factory: boolean): Promise<void> {
+    const step = this.powerTransition.then(async () => {
+      const old = this.session;
+      if (!old) return;
+      this.session = undefined;
+      old.kill();
+      for (const [, req] of this.pendingEcr) this.fail(req, 'cancelled', 'terminal reset');
+      this.pendingEcr.clear();
+      await this.sessionRun?.catch(() => undefined);
+      if (factory) {
+        const fresh = initialState();
+        this.applyOptions(fresh);
+        this.store.save(fresh);
+        await this.startSession(fresh, false, undefined);
+      } else {
+        await this.startSession(old.state, true, old.cardInSlot);
+      }
+    });
+    this.powerTransition = step.catch(() => undefined);
+    return step;
+  }
+
+  private async startSession(state: TerminalState, skipBoot: boolean, cardInSlot: TtpCardImage | undefined): Promise<void> {
     const self = this;
     const host: SessionHost = {
       defects: this.defects,
@@ -513,10 +562,13 @@ export class EmulatedTerminal {
         else self.reply(req, outcome.result);
       },
     };
-    const session = new TerminalSession(host, this.store, state);
+    const session = new TerminalSession(host, this.store, state, skipBoot);
+    if (cardInSlot) session.cardInserted(cardInSlot);
     this.session = session;
     this.sessionRun = session.run();
     await Promise.race([session.booted, this.sessionRun]);
+    // Boot is over; the idle (or sign-on-required / tampered) screen comes right after.
+    await session.inputs.whenSettled(KEY_SETTLE_MS);
   }
 
   /** Simulated power loss: the running flow stops where it is; only what was saved survives. */

@@ -187,6 +187,27 @@ describe('emulated terminal: declines and the other flows', () => {
     } finally { await bench.dispose(t); }
   });
 
+  test('reset abandons the flow back to idle without power loss; a pending reversal stays pending', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId, statePath } = t;
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
+      let m = await runSale(client, { amountKeys: ['3', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易超时', m);
+      m = client.mark();
+      await client.keys('1');
+      await client.waitScreen('请输入金额', m);
+      await client.cmd({ cmd: 'reset' });
+      const screen = await client.cmd<{ state: string }>({ cmd: 'screen' });
+      expect(screen.state).to.equal('idle');
+      expect(client.events.slice(m).some((e) => e.evt === 'state' && e.state === 'booting')).to.equal(false);
+      expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.include({ reason: '98' });
+      expect(bench.host.control.journal({ terminalId, mti: '0400' })).to.have.length(0);
+      const on = await client.raw({ cmd: 'power', action: 'on' });
+      expect(!on.ok && on.error.code).to.equal('invalid-state');
+    } finally { await bench.dispose(t); }
+  });
+
   test('English screens when the language is en', async () => {
     const t = await bench.terminal({ language: 'en' });
     try {

@@ -126,7 +126,7 @@ export class TtpTestClient {
   }
 
   text(text: string): Promise<unknown> {
-    return this.cmd({ cmd: 'key', keys: [], text } as unknown as TtpCommand);
+    return this.cmd({ cmd: 'key', 'x-text': text } as unknown as TtpCommand);
   }
 
   present(method: 'swipe' | 'insert' | 'tap', image: TtpCardImage): Promise<unknown> {
