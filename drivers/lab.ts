@@ -34,6 +34,13 @@ export interface EmulatedLabOptions {
   stateDir?: string;
   /** Names of the emu: endpoints (default unique per lab). */
   emuNames?: string[];
+  /**
+   * Where each emulator serves TTP instead of an emu: endpoint: serial:/dev/pts/N (one end of a
+   * socat pair), tcp-listen:PORT. Give `harnessUrls` too: what the drivers open (the other end of
+   * the pair, or tcp://, rfc2217:// of a ser2net in front of it).
+   */
+  terminalLinks?: string[];
+  harnessUrls?: string[];
   /** Open a driver per terminal (default true); false leaves `driver` undefined-free by skipping connect. */
   connect?: boolean;
 }
@@ -102,11 +109,13 @@ export async function startEmulatedLab(opts: EmulatedLabOptions = {}): Promise<E
     for (let i = 0; i < count; i++) {
       const t = chosen[i];
       const name = opts.emuNames?.[i] ?? `lab${process.pid}-${lab}-${i + 1}`;
-      const url = `emu:${name}`;
+      const terminalLink = opts.terminalLinks?.[i] ?? `emu:${name}`;
+      const url = opts.harnessUrls?.[i] ?? (terminalLink.startsWith('emu:') ? terminalLink : undefined);
+      if (!url) throw new LabFileError(`startEmulatedLab: terminal ${i + 1} serves on ${terminalLink}; give harnessUrls[${i}] (the link a driver opens to reach it)`, { terminalLink });
       const statePath = path.join(stateDir, `terminal-${t.terminalId}.json`);
       const emulator = await startEmulator({
         ...opts.emulator,
-        link: url,
+        link: terminalLink,
         hostUrl: `tcp://127.0.0.1:${host.port}`,
         statePath,
         terminalId: t.terminalId,

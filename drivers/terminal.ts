@@ -473,6 +473,16 @@ export class TerminalDriver {
     this.transcriptLog.note(text);
   }
 
+  /**
+   * Raw (unmasked!) trace of the TTP channel, for benchmarks and diagnostics inside the process;
+   * never write it anywhere — transcript() is the masked evidence. Returns an unsubscribe function.
+   */
+  onTrace(listener: (entry: TtpTraceEntry) => void): () => void {
+    const channel = this.endpoint.channel;
+    channel.on('trace', listener);
+    return () => channel.off('trace', listener);
+  }
+
   /** Reliability counters of the TTP channel (retransmissions, NAKs, garbage bytes, ...). */
   channelStats(): Readonly<Record<string, number>> {
     return { ...this.endpoint.channel.stats };

@@ -176,6 +176,10 @@ function printResult(r: LabCheckResult, write: (s?: string) => void): void {
     if (r.roundTripMs) write(`        round trip (TTP screen): median ${r.roundTripMs.median} ms, min ${r.roundTripMs.min} ms, max ${r.roundTripMs.max} ms over ${r.roundTripMs.samples}`);
     if (r.missingCapabilities?.length) write(`        MISSING capabilities the lab file expects: ${r.missingCapabilities.join(' ')} (cases needing them will be skipped or fail)`);
     for (const m of r.mismatches ?? []) write(`        MISMATCH: ${m}`);
+    if (r.roundTripMs && r.roundTripMs.median > 30 && /^(tcp|rfc2217|telnet):/.test(r.link)) {
+      write('        hint: round trips near 40 ms over ser2net are Nagle + delayed ACK; give the accepter nodelay,');
+      write('              e.g. "accepter: tcp(nodelay=true),3003" or "telnet(rfc2217),tcp(nodelay=true),4004" (measured: 48 ms -> 1 ms)');
+    }
   } else if (r.error) {
     write(`  FAIL  ${r.error.message}`);
     write(`        what to do: ${r.error.advice}`);

@@ -109,6 +109,9 @@ export interface Ser2netInstance {
 }
 
 /**
+ * chardelay is off: by default ser2net holds serial input back for a few character times to
+ * gather it into bigger TCP writes, which adds latency per TTP frame/ACK turn.
+ *
  * ser2net 4 (YAML config written to `dir`) with two accepters on the same device: a raw TCP port
  * (tcp://) and a telnet RFC 2217 port (rfc2217://). Runs in the foreground (-n) so that it is our
  * child and dies with the test.
@@ -128,16 +131,18 @@ export async function startSer2net(dir: string, device: string, opts: { baud?: n
     'define: &dev serialdev,' + device + `,${baud}n81,local`,
     '',
     'connection: &raw',
-    `  accepter: tcp,127.0.0.1,${rawPort}`,
+    `  accepter: tcp(nodelay=true),127.0.0.1,${rawPort}`,
     '  connector: *dev',
     '  options:',
     '    kickolduser: true',
+    '    chardelay: false',
     '',
     'connection: &rfc2217',
-    `  accepter: telnet(rfc2217),tcp,127.0.0.1,${telnetPort}`,
+    `  accepter: telnet(rfc2217),tcp(nodelay=true),127.0.0.1,${telnetPort}`,
     '  connector: *dev',
     '  options:',
     '    kickolduser: true',
+    '    chardelay: false',
     '',
   ].join('\n'));
   const proc = spawn(ser2net, ['-n', '-d', '-c', configFile, '-P', path.join(dir, 'ser2net.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
