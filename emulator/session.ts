@@ -1172,7 +1172,7 @@ export class TerminalSession {
     if (!['sale', 'bill-payment', 'completion'].includes(original.kind)) return refuse(T.cannotVoid);
     if (!ecr) {
       await this.confirm('void-confirm', [
-        this.t(T.confirmVoid), `${this.t(T.enterVoucherNo).replace(/[:：]$/, '')}:${original.trace}`,
+        this.t(T.confirmVoid), `${this.t(T.originalVoucher)}${original.trace}`,
         maskPan(original.pan), `${this.t(T.amount)}${formatAmount(original.amount)}`,
       ]);
     }

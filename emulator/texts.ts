@@ -80,6 +80,7 @@ export const T = {
   alreadyVoided: { zh: '该交易已撤销', en: 'ALREADY VOIDED' },
   cannotVoid: { zh: '该交易不能撤销', en: 'CANNOT BE VOIDED' },
   confirmVoid: { zh: '请确认撤销', en: 'CONFIRM VOID' },
+  originalVoucher: { zh: '原凭证号:', en: 'VOUCHER NO:' },
   enterOrigRrn: { zh: '请输入原参考号:', en: 'ORIGINAL REF NO:' },
   enterOrigDate: { zh: '请输入原交易日期(MMDD):', en: 'ORIGINAL DATE (MMDD):' },
   enterAuthCode: { zh: '请输入原授权码:', en: 'ORIGINAL AUTH CODE:' },
