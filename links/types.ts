@@ -14,6 +14,8 @@ export interface ByteLink {
   close(): Promise<void>;
   on(event: 'data', listener: (bytes: Buffer) => void): this;
   on(event: 'close', listener: (err?: LinkDownError) => void): this;
+  once(event: 'data', listener: (bytes: Buffer) => void): this;
+  once(event: 'close', listener: (err?: LinkDownError) => void): this;
   off(event: 'data', listener: (bytes: Buffer) => void): this;
   off(event: 'close', listener: (err?: LinkDownError) => void): this;
 }

@@ -85,7 +85,7 @@ describe('serial links on a socat PTY pair', { skip: SOCAT_SKIP }, () => {
     expect(a.isOpen).to.equal(false);
   });
 
-  test('a second open of the same end: LinkBusyError naming the holder', async () => {
+  test('a second open of the same end: LinkBusyError (lock held)', async () => {
     const a = await openLink(`serial:${pty.a}`);
     try {
       const err = await openLink(`serial:${pty.a}`).then(() => null, (e) => e);
