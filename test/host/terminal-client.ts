@@ -104,6 +104,15 @@ export class TestTerminal {
     this.stan = n;
   }
 
+  /** Continue where another connection of the same terminal left off (keys, batch, STAN, ATCs). */
+  resumeFrom(other: TestTerminal): this {
+    this.keys = other.keys;
+    this.batch = other.batch;
+    this.stan = other.stan;
+    this.atc = other.atc;
+    return this;
+  }
+
   /** Sends a message (no MAC added) and waits for the reply. */
   send(msg: IsoMessage, header: CupHeader = REQUEST_HEADER): Promise<Reply> {
     return this.sendRaw(encodeFrame({ tpdu: REQUEST_TPDU, header, message: msg }));
