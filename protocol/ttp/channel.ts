@@ -33,7 +33,10 @@ export interface TtpChannelOptions {
   scheduler: TtpScheduler;
   ackTimeoutMs?: number;
   maxRetransmissions?: number;
-  /** A started frame that gets no more bytes for this long is abandoned (NAK, resync). */
+  /**
+   * A started frame that gets no more bytes for this long is abandoned (NAK, resync). Default
+   * 300 ms, or 60 % of ackTimeoutMs when that is shorter.
+   */
   frameTimeoutMs?: number;
   /** Default wait for the reply to request(); per call override in request options. */
   responseTimeoutMs?: number;
@@ -132,6 +135,11 @@ export class TtpChannel {
       resumeAfterBreak: false,
       ...stripUndefined(options),
     } as TtpChannel['opts'];
+    // The receiver must NAK a stalled frame before the sender's ACK timer fires (§4 of the
+    // document); with a short ACK timeout and no explicit frame timeout, scale the latter down.
+    if (options.frameTimeoutMs === undefined) {
+      this.opts.frameTimeoutMs = Math.max(1, Math.min(TTP_DEFAULT_FRAME_TIMEOUT_MS, Math.floor(this.opts.ackTimeoutMs * 0.6)));
+    }
     this.decoder = new TtpFrameDecoder({ maxPayload: this.opts.maxPayload });
   }
 
