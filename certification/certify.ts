@@ -19,7 +19,7 @@ import { renderJUnitXml } from './junit';
 import { loadPlan, missingCapabilities, planTagExpression, type CertificationPlan } from './plan';
 import { collectResults, OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE, type RunResults, type ScenarioResult, type TerminalIdentity } from './results';
 import { runCucumber, type CucumberRunOutcome } from './runner';
-import { describeFinding, loadSecrets, scanDirectory, type ScanReport } from './sensitive-scan';
+import { loadSecrets, scanDirectory, type ScanReport } from './sensitive-scan';
 import { judge, type RunScope } from './verdict';
 
 export const RUN_MANIFEST = 'run.json';
@@ -304,8 +304,6 @@ async function finishRun(input: FinishInput): Promise<Omit<CertifyOutcome, 'timi
     applyScanFindings(doc, { ...final, findings: scan.findings });
     writeDocs();
   }
-  for (const f of scan.findings.slice(0, 20)) input.log(`SENSITIVE DATA: ${describeFinding(f)}`);
-  if (scan.findings.length > 20) input.log(`SENSITIVE DATA: … and ${scan.findings.length - 20} more (see certificate.json)`);
 
   return { certificate: doc, paths: p, exitCode: doc.exitCode, reportGenerated, reportNote, scan, allureMs, scanMs };
 }

@@ -268,7 +268,14 @@ export function scanBuffer(bytes: Buffer, secrets: readonly Secret[], file = '(b
         const shortDigits = /^[0-9]+$/.test(needle.text) && needle.text.length < 12;
         const before = at > 0 ? text[at - 1] : '';
         const after = text[at + needle.text.length] ?? '';
-        const isolated = !shortDigits || !(/[0-9]/.test(before) || /[0-9]/.test(after));
+        let isolated = !shortDigits || !(/[0-9]/.test(before) || /[0-9]/.test(after));
+        // A keypad run is the PIN only when no other digit key comes right before or after it.
+        if (needle.encoding === 'keypad') {
+          const sep = needle.text.includes('", "') ? '", "' : '","';
+          const head = text.slice(Math.max(0, at - sep.length - 1), at);
+          const tail = text.slice(at + needle.text.length, at + needle.text.length + sep.length + 1);
+          isolated = !(new RegExp(`[0-9]${sep}$`).test(head) || new RegExp(`^${sep}[0-9]`).test(tail));
+        }
         if (isolated) findings.push({ file, offset: at, kind: needle.kind, label: needle.label, encoding: needle.encoding });
         from = at + 1;
       }
@@ -278,26 +285,29 @@ export function scanBuffer(bytes: Buffer, secrets: readonly Secret[], file = '(b
   if (re) {
     for (const m of text.matchAll(re)) {
       const pinAt = (m.index ?? 0) + m[0].length - m[1].length;
-      const secret = secrets.find((s) => s.kind === 'pin' && s.value === m[1])!;
-      findings.push({ file, offset: pinAt, kind: 'pin', label: secret.label, encoding: 'pin-context' });
+      for (const secret of secrets.filter((x) => x.kind === 'pin' && x.value === m[1])) {
+        findings.push({ file, offset: pinAt, kind: 'pin', label: secret.label, encoding: 'pin-context' });
+      }
     }
   }
   return dedupe(findings);
 }
 
-/** A PAN inside a track 2 finding, or the same place found twice, is reported once. */
+/**
+ * A PAN inside a track 2 finding is reported as the track; the same place matching several
+ * secrets of the same value (cards sharing a test PIN) is one finding naming them all.
+ */
 function dedupe(findings: ScanFinding[]): ScanFinding[] {
   const tracks = findings.filter((f) => f.kind === 'track2');
-  const seen = new Set<string>();
-  return findings
-    .filter((f) => !(f.kind === 'pan' && tracks.some((t) => t.offset === f.offset)))
-    .filter((f) => {
-      const k = `${f.offset}:${f.kind}:${f.label}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    })
-    .sort((a, b) => a.offset - b.offset);
+  const byPlace = new Map<string, ScanFinding>();
+  for (const f of findings) {
+    if (f.kind === 'pan' && tracks.some((t) => t.offset === f.offset)) continue;
+    const k = `${f.offset}:${f.kind}:${f.encoding}`;
+    const seen = byPlace.get(k);
+    if (!seen) byPlace.set(k, { ...f });
+    else if (!seen.label.split(', ').includes(f.label)) seen.label = `${seen.label}, ${f.label}`;
+  }
+  return [...byPlace.values()].sort((a, b) => a.offset - b.offset);
 }
 
 /** Scans every file under `dir` (recursively). */

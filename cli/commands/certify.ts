@@ -179,7 +179,9 @@ export function summary(r: CertifyOutcome, root: string): string {
       if (msg && msg !== f.step) lines.push(`        ${msg}`);
     }
   }
-  for (const f of d.dataProtection.findings.slice(0, 10)) lines.push(`  SENSITIVE DATA  ${describeFinding(f)}`);
+  const findings = d.dataProtection.findings;
+  for (const f of findings.slice(0, 10)) lines.push(`  SENSITIVE DATA  ${describeFinding(f)}`);
+  if (findings.length > 10) lines.push(`  SENSITIVE DATA  … and ${findings.length - 10} more (certificate.json lists them all)`);
   for (const e of d.runErrors.filter((x) => !x.startsWith('sensitive data'))) lines.push(`  run problem  ${e}`);
   lines.push(`  certificate  ${rel(r.paths.certificateJson)}  ${rel(r.paths.certificateHtml)}`);
   lines.push(`  junit        ${rel(r.paths.junit)}`);

@@ -69,11 +69,19 @@ describe('certification/sensitive-scan: the run fails on full PAN, clear PIN, tr
     expect(at(`{"pin":"${PIN}"}`)[0]).to.include({ kind: 'pin', encoding: 'pin-context', offset: 8 });
     expect(at(`输入密码: ${PIN}`)[0]).to.include({ kind: 'pin', encoding: 'pin-context' });
     expect(at(`PIN 2468101`)).to.deep.equal([]); // a longer number is not the PIN
-    expect(at(`{"keys":["2","4","6","8","1","0"]}`)[0]).to.include({ kind: 'pin', encoding: 'keypad' });
+    expect(at(`{"keys":["2","4","6","8","1","0","ENTER"]}`)[0]).to.include({ kind: 'pin', encoding: 'keypad' });
+    // Part of a longer run of digit keys (an amount, an account number) is not the PIN.
+    expect(at(`{"keys":["2","4","6","8","1","0","7","ENTER"]}`)).to.deep.equal([]);
+    expect(at(`{"keys":["9","2","4","6","8","1","0"]}`)).to.deep.equal([]);
     const block = clearPinBlockFormat0(PIN, PAN);
     expect(block).to.equal(buildPinBlockFormat0(PIN, PAN).toString('hex').toUpperCase());
     expect(at(`F52 clear ${block}`)[0]).to.include({ kind: 'pin-block', offset: 10 });
     expect(at(Buffer.from(block, 'hex'))[0]).to.include({ kind: 'pin-block', encoding: 'binary' });
+  });
+
+  test('one place matching several cards that share a PIN is one finding naming them all', () => {
+    const shared: Secret[] = [{ kind: 'pin', label: 'A pin', value: '111111' }, { kind: 'pin', label: 'B pin', value: '111111' }];
+    expect(scanBuffer(Buffer.from('PIN: 111111'), shared)).to.deep.equal([{ file: '(buffer)', offset: 5, kind: 'pin', label: 'A pin, B pin', encoding: 'pin-context' }]);
   });
 
   test('an amount or STAN equal to the PIN digits is not a finding', () => {
