@@ -539,6 +539,9 @@ export class EmulatedTerminal {
       display(lines, screen, st, detail) {
         if (self.session !== session) return;
         const from = self.currentState;
+        const same = from === st && screen === self.screenId && lines.length === self.screenLines.length
+          && lines.every((l, i) => l === self.screenLines[i]);
+        if (same) return; // one display per distinct screen (TTP 7.1)
         self.screenLines = lines;
         self.screenId = screen;
         self.currentState = st;
