@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { DEFECT_CATALOGUE } from '../../emulator';
 import { ReferenceHost } from '../../host';
 import { openLink } from '../../links';
+import { startEmulator } from '../../emulator';
 import { MERCHANT_ID, TEST_TMK, TtpTestClient, testHostConfig } from './harness';
 
 const root = path.join(__dirname, '..', '..');
@@ -56,6 +57,27 @@ describe('poscert emulator (CLI)', () => {
     const badHost = await runInProcess(['--link', 'tcp-listen:0', '--host', 'nonsense', '--state', path.join(tmp, 'x.json')]);
     expect(badHost.code).to.equal(2);
     expect(badHost.err).to.include('tcp://HOST:PORT');
+  });
+
+  test('startEmulator on emu: (returned pair) and emu:NAME (openLink) serves TTP in-process', async () => {
+    const common = { hostUrl: `tcp://127.0.0.1:${host.port}`, merchantId: MERCHANT_ID, tmk: TEST_TMK };
+    const pair = await startEmulator({ link: 'emu:', statePath: path.join(tmp, 'emu1.json'), terminalId: 'EMU00058', ...common });
+    const named = await startEmulator({ link: 'emu:lane-7', statePath: path.join(tmp, 'emu2.json'), terminalId: 'EMU00057', ...common });
+    try {
+      const a = new TtpTestClient(pair.harnessLink!);
+      const screenA = await a.cmd<{ state: string }>({ cmd: 'screen' });
+      expect(screenA.state).to.equal('idle');
+      a.close();
+      const link = await openLink('emu:lane-7');
+      const b = new TtpTestClient(link);
+      const configB = await b.cmd<Record<string, unknown>>({ cmd: 'config' });
+      expect(configB).to.include({ terminalId: 'EMU00057', 'x-signedOn': true });
+      b.close();
+      await link.close();
+    } finally {
+      await pair.close();
+      await named.close();
+    }
   });
 
   test('serves TTP on tcp-listen:0, signs on at the host, stops on SIGTERM', async () => {

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import { EmulatorBench, TtpTestClient, runSale } from './harness';
+import { EmulatorBench, SM4_TMK, TtpTestClient, runSale } from './harness';
 
 const bench = new EmulatorBench(1);
 
@@ -205,6 +205,21 @@ describe('emulated terminal: declines and the other flows', () => {
       expect(bench.host.control.journal({ terminalId, mti: '0400' })).to.have.length(0);
       const on = await client.raw({ cmd: 'power', action: 'on' });
       expect(!on.ok && on.error.code).to.equal('invalid-state');
+    } finally { await bench.dispose(t); }
+  });
+
+  test('an SM4 (国密) terminal signs on (SM4 keys and check values), MACs with SM4 and sends its PIN block in F59', async () => {
+    const t = await bench.terminal({ terminalId: 'EMUSM401', keyScheme: 'sm4', tmk: SM4_TMK });
+    try {
+      const { client, terminalId } = t;
+      const m = await runSale(client, { amountKeys: ['7', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易成功', m);
+      const req = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })[0];
+      expect(req.fields).to.have.property('59');
+      expect(req.fields).to.not.have.property('52');
+      expect(req.fields['53']).to.match(/^23/);
+      const hello = await client.cmd<{ capabilities: { sm4: boolean } }>({ cmd: 'hello', ttp: '1.0' });
+      expect(hello.capabilities.sm4).to.equal(true);
     } finally { await bench.dispose(t); }
   });
 

@@ -18,6 +18,7 @@ import { HostConfig, ReferenceHost, cardByAlias, hostConfigFromObject, terminalC
 export const TEST_TMK = '11111111111111111111111111111111';
 export const MERCHANT_ID = '898310054110001';
 export const IMK = '0123456789ABCDEFFEDCBA9876543210';
+export const SM4_TMK = '0123456789ABCDEFFEDCBA9876543210';
 
 /** Terminals EMU00001..EMU00060 on one merchant; cards for every decision the tests need. */
 export function testHostConfig(): HostConfig {
@@ -25,6 +26,7 @@ export function testHostConfig(): HostConfig {
   for (let i = 1; i <= 60; i++) {
     terminals.push({ terminalId: `EMU${String(i).padStart(5, '0')}`, merchantId: MERCHANT_ID, keyScheme: '3DES', tmk: TEST_TMK });
   }
+  terminals.push({ terminalId: 'EMUSM401', merchantId: MERCHANT_ID, keyScheme: 'SM4', tmk: SM4_TMK });
   return hostConfigFromObject({
     merchants: [{
       merchantId: MERCHANT_ID, name: '上海测试便利店', mcc: '5411',
@@ -210,7 +212,7 @@ export class EmulatorBench {
 
   /** A new terminal (next free id) on the serial link, powered on and signed on. */
   async terminal(extra: Partial<EmulatorOptions> = {}): Promise<{ terminal: EmulatedTerminal; client: TtpTestClient; terminalId: string; statePath: string }> {
-    const terminalId = `EMU${String(this.nextTerminal++).padStart(5, '0')}`;
+    const terminalId = extra.terminalId ?? `EMU${String(this.nextTerminal++).padStart(5, '0')}`;
     const statePath = path.join(this.tmp, `${terminalId}.json`);
     const terminal = new EmulatedTerminal({
       hostUrl: `tcp://127.0.0.1:${this.host.port}`,
