@@ -19,6 +19,7 @@ import { classifyError } from '../../drivers/errors';
 import { OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE } from '../../certification/results';
 import { PICKLE_LABEL } from '../../certification/allure';
 import { areaOf, severityOf } from '../../certification/verdict';
+import { renderVoucherSlips, type SlipCopy } from '../../certification/voucher-slip';
 import { CASE_ID_TAG } from '../../certification/results';
 
 /** `@req:CUP-8583-6.2` → link; the URL template comes from POSCERT_REQUIREMENT_URL (`%s` = id). */
@@ -66,6 +67,19 @@ After({ name: 'ALLURE_FIXTURE_IGNORE' }, function (this: { lab?: { identity?: Re
     capabilities: Array.isArray(caps) ? caps : Object.entries((caps ?? {}) as Record<string, boolean>).filter(([, v]) => v).map(([k]) => k).sort(),
     terminalId: this.lab?.terminalId,
   }), TERMINAL_MEDIA_TYPE);
+});
+
+/** The voucher copies of the scenario also as the printed slip looks (the text copies come from the suite's hook). */
+After({ name: 'ALLURE_FIXTURE_IGNORE' }, function (this: { driver?: { receipts?: () => SlipCopy[] }; earlierVouchers?: SlipCopy[]; attach?: (d: string, o: { mediaType: string; fileName: string }) => unknown }) {
+  let copies: SlipCopy[] = [];
+  try {
+    copies = [...(this.earlierVouchers ?? []), ...(this.driver?.receipts?.() ?? [])];
+  } catch {
+    return; // no driver (the lab did not start): nothing was printed
+  }
+  if (copies.length && typeof this.attach === 'function') {
+    this.attach(renderVoucherSlips(copies), { mediaType: 'text/html', fileName: 'vouchers (as printed).html' });
+  }
 });
 
 type AnyFn = (...args: unknown[]) => unknown;

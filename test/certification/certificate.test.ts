@@ -68,3 +68,19 @@ describe('certification/certificate and JUnit', () => {
     expect((xml.match(/<testsuite /g) ?? []).length).to.equal((xml.match(/<\/testsuite>/g) ?? []).length);
   });
 });
+
+describe('certification/voucher-slip', () => {
+  test('copies are rendered one under the other as on the slip, escaped, self-contained', () => {
+    const { renderVoucherSlips } = require('../../certification/voucher-slip') as typeof import('../../certification/voucher-slip');
+    const html = renderVoucherSlips([
+      { copy: 'merchant', lines: ['中国银联 UnionPay', '卡号 622202******1234', '<b>金额</b> RMB 1.00', '持卡人签名 ______'] },
+      { copy: 'cardholder', lines: ['中国银联 UnionPay'], reprint: true, trace: '000012' },
+    ]);
+    expect(html).to.include('商户存根 merchant copy');
+    expect(html).to.include('持卡人存根 cardholder copy · reprint · trace 000012');
+    expect(html).to.include('&lt;b&gt;金额&lt;/b&gt; RMB 1.00');
+    expect(html).not.to.match(/<script|src=|href=/i);
+    expect((html.match(/class="tear"/g) ?? []).length).to.equal(1);
+    expect(renderVoucherSlips([])).to.include('No voucher was printed.');
+  });
+});
