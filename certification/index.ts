@@ -10,6 +10,7 @@ export * from './certificate';
 export * from './junit';
 export * from './sensitive-scan';
 export * from './allure';
+export * from './voucher-slip';
 export { runCucumber, cucumberArgs, cucumberBinary } from './runner';
 export type { CucumberRunOptions, CucumberRunOutcome } from './runner';
 export { certify, mergeRuns, outputPaths, newRunId, parseShard, progressLine, defaultSecretFiles, RUN_MANIFEST, MESSAGES_FILE } from './certify';
