@@ -186,9 +186,16 @@ export class Rfc2217Link extends SocketLink {
     if (this.comPortRefused) {
       throw new LinkNegotiationError(this.url, `telnet server at ${this.host}:${this.port} refuses COM-PORT-OPTION (RFC 2217), so baud rate and framing cannot be set; enable it (ser2net: accepter telnet(rfc2217),...) or use tcp:// for a raw port`);
     }
-    const gotBaud = this.confirmed.get(COM_PORT.SET_BAUDRATE + COM_PORT.SERVER_OFFSET);
-    if (gotBaud && gotBaud.length >= 4 && gotBaud.readUInt32BE(0) !== s.baudRate) {
-      throw new LinkNegotiationError(this.url, `server set ${gotBaud.readUInt32BE(0)} baud instead of the requested ${s.baudRate}; the serial adapter may not support that rate`, { requested: s.baudRate, got: gotBaud.readUInt32BE(0) });
+    // The server answers each setting with the value now in force; anything else means the
+    // port runs with other framing than the URL says, and every byte would be garbled.
+    const names: Record<number, string> = { [COM_PORT.SET_BAUDRATE]: 'baud rate', [COM_PORT.SET_DATASIZE]: 'data bits', [COM_PORT.SET_PARITY]: 'parity', [COM_PORT.SET_STOPSIZE]: 'stop bits', [COM_PORT.SET_CONTROL]: 'flow control' };
+    for (const [command, wanted] of requests) {
+      const got = this.confirmed.get(command + COM_PORT.SERVER_OFFSET);
+      if (!got || got.equals(wanted)) continue;
+      const show = (b: Buffer): number => (b.length >= 4 ? b.readUInt32BE(0) : b[0]);
+      throw new LinkNegotiationError(this.url,
+        `server set ${names[command]} to ${show(got)} instead of the requested ${show(wanted)}; the serial adapter behind ${this.host}:${this.port} may not support it`,
+        { setting: names[command], requested: show(wanted), got: show(got) });
     }
   }
 

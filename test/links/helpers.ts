@@ -16,13 +16,15 @@ export function harnessChannel(link: ByteLink, opts: Partial<typeof FAST> = {}):
  * Terminal side: answers every request with {echo: request}, and emits a display event before
  * answering `key`. Counts deliveries per id so tests can prove exactly-once.
  */
-export function echoResponder(link: ByteLink, opts: Partial<typeof FAST> = {}) {
-  const channel = attachTtpChannel(link, { scheduler: systemScheduler(), ...FAST, ...opts, name: 'echo-terminal' });
+export function echoResponder(link: ByteLink, opts: Partial<typeof FAST> & { silent?: boolean } = {}) {
+  const { silent: _silent, ...timeouts } = opts;
+  const channel = attachTtpChannel(link, { scheduler: systemScheduler(), ...FAST, ...timeouts, name: 'echo-terminal' });
   const deliveries = new Map<number, number>();
   const requests: TtpRequest[] = [];
   channel.on('request', (r) => {
     deliveries.set(r.id, (deliveries.get(r.id) ?? 0) + 1);
     requests.push(r);
+    if (opts.silent) return; // a terminal that takes commands and never answers
     if (r.cmd === 'key') void channel.emitEvent({ evt: 'display', lines: r.keys.map(String) });
     void channel.reply(r, { echo: r });
   });

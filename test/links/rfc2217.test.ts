@@ -108,7 +108,7 @@ describe('Rfc2217Link against a scripted telnet server', () => {
     const srv = await fakeServer('other-baud');
     const err = await openLink(`rfc2217://127.0.0.1:${srv.port}?baud=115200`).then(() => null, (e) => e);
     expect(err).to.be.instanceOf(LinkNegotiationError);
-    expect(err.context).to.deep.include({ requested: 115200, got: 9600 });
+    expect(err.context).to.deep.include({ setting: 'baud rate', requested: 115200, got: 9600 });
     await srv.close();
   });
 

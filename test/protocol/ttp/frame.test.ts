@@ -22,6 +22,13 @@ describe('TTP frame encoding', () => {
     expect(hex).to.equal('02' + '0017' + Buffer.from('{"id":1,"cmd":"screen"}').toString('hex') + '03' + '64');
   });
 
+  test('worked example with Chinese text: LEN counts UTF-8 bytes (63), LRC 0x38', () => {
+    const f = encodeTtpFrame({ id: 1, ok: true, result: { lines: ['消费'], state: 'idle' } });
+    expect(f.readUInt16BE(1)).to.equal(63);
+    expect(f[f.length - 1]).to.equal(0x38);
+    expect(f.subarray(3, f.length - 2).includes(Buffer.from('e6b688e8b4b9', 'hex'))).to.equal(true);
+  });
+
   test('LRC is XOR of LEN..ETX', () => {
     const f = encodeTtpFrame(display);
     expect(f[f.length - 1]).to.equal(computeLrc(f.subarray(1, f.length - 1)));
