@@ -50,7 +50,7 @@ export interface ScreenTrackerOptions {
 export class ScreenTracker {
   private current: ScreenSnapshot = { lines: [], at: 0 };
   private state: string | undefined;
-  private readonly history: ScreenSnapshot[] = [];
+  private readonly history: Array<ScreenSnapshot & { change: number }> = [];
   private readonly waiters = new Set<Waiter>();
   private readonly historySize: number;
   private readonly mask: (t: string) => string;
@@ -71,7 +71,7 @@ export class ScreenTracker {
     this.current = snap;
     if (!same) {
       this.changeCount++;
-      this.history.push(snap);
+      this.history.push({ ...snap, change: this.changeCount });
       if (this.history.length > this.historySize) this.history.shift();
     }
     this.check();
@@ -99,7 +99,19 @@ export class ScreenTracker {
   }
 
   recentScreens(n = 8): ScreenSnapshot[] {
-    return this.history.slice(-n).map((s) => ({ ...s, lines: s.lines.slice() }));
+    return this.history.slice(-n).map(({ change: _change, ...s }) => ({ ...s, lines: s.lines.slice() }));
+  }
+
+  /**
+   * The first screen shown after change number `since` (see `changes`) that matches, if any:
+   * a screen the terminal passed through quickly (a card already in the reader skips the card
+   * prompt) still counts for the step that caused it.
+   */
+  seenSince(since: number, matcher: ScreenMatcher): ScreenSnapshot | undefined {
+    const hit = this.history.find((h) => h.change > since && screenMatches(h, matcher));
+    if (!hit) return undefined;
+    const { change: _change, ...s } = hit;
+    return { ...s, lines: s.lines.slice() };
   }
 
   /** Resolves with the first screen (current or later) that matches; rejects after timeoutMs. */

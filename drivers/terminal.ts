@@ -22,11 +22,13 @@ import {
   CardPresenter, DeviceCardPresenter, OperatorCardPresenter, OperatorPinEntry, PinEntry, TtpCardPresenter, TtpPinEntry,
 } from './presenters';
 import { findMenuEntry } from './menu';
-import { ScreenMatcher, ScreenSnapshot, ScreenTracker, screenMatches } from './screens';
+import { ScreenMatcher, ScreenSnapshot, ScreenTracker, describeMatcher, screenMatches } from './screens';
 import { RecoveryOptions, SIGN_ON_REQUIRED_STATE, SignedOnIdleStrategy } from './strategy';
 import { Transcript, TranscriptEntry } from './transcript';
 import { VoucherCollector, VoucherCopy } from './vouchers';
 
+/** Commands that make the terminal act; screens after them belong to the step that sent them. */
+const ACTION_COMMANDS: ReadonlySet<string> = new Set(['key', 'card', 'power', 'ecr', 'reset']);
 const SIGN_ON_LABELS = ['签到', 'SIGN ON'];
 const MANAGE_LABELS = ['管理', 'MANAGEMENT'];
 
@@ -60,6 +62,11 @@ export interface TerminalDriverOptions {
   linkOptions?: links.OpenLinkOptions;
   /** An already created link (e.g. one end of createEmuLinkPair()); `url` is then only a label. */
   link?: links.ByteLink;
+  /**
+   * Wraps the link each time it is opened (connect and every reconnect), e.g. with the links'
+   * fault injection: `wrapLink: (l) => withFaults(l, { bitErrorRate: 1e-5 })`.
+   */
+  wrapLink?: (link: links.ByteLink) => links.ByteLink;
   /** Wait for a TTP reply. Default 5 s (TTP default). */
   responseTimeoutMs?: number;
   /** Wait for an `ecr` reply (the terminal waits for card, PIN and host). Default 60 s. */
@@ -83,8 +90,9 @@ export interface TerminalDriverOptions {
 class TtpEndpoint {
   private constructor(readonly link: links.ByteLink, readonly channel: TtpChannel, private readonly detach: () => void) {}
 
-  static async open(url: string, opts: { link?: links.ByteLink; linkOptions?: links.OpenLinkOptions; ackTimeoutMs?: number; responseTimeoutMs?: number; name: string }): Promise<TtpEndpoint> {
-    const link = opts.link ?? (await links.openLink(url, opts.linkOptions));
+  static async open(url: string, opts: { link?: links.ByteLink; wrapLink?: (l: links.ByteLink) => links.ByteLink; linkOptions?: links.OpenLinkOptions; ackTimeoutMs?: number; responseTimeoutMs?: number; name: string }): Promise<TtpEndpoint> {
+    const raw = opts.link ?? (await links.openLink(url, opts.linkOptions));
+    const link = opts.wrapLink ? opts.wrapLink(raw) : raw;
     if (!link.isOpen) await link.open();
     const channel = new TtpChannel({
       name: opts.name,
@@ -143,6 +151,9 @@ export class TerminalDriver {
   private readonly cardPresenter: CardPresenter;
   private readonly pinEntry: PinEntry;
   private identity: TerminalIdentity | undefined;
+  /** Screen change number when the last action (keys, card, PIN, ECR, power) was sent. */
+  private actionMark = 0;
+  private cardPresented = false;
   private closed = false;
   private readonly log: (line: string) => void;
 
@@ -193,7 +204,7 @@ export class TerminalDriver {
    */
   static async connect(url: string, opts: TerminalDriverOptions = {}): Promise<TerminalDriver> {
     const name = opts.name ?? url;
-    const endpoint = await TtpEndpoint.open(url, { link: opts.link, linkOptions: opts.linkOptions, ackTimeoutMs: opts.ackTimeoutMs, responseTimeoutMs: opts.responseTimeoutMs, name });
+    const endpoint = await TtpEndpoint.open(url, { link: opts.link, wrapLink: opts.wrapLink, linkOptions: opts.linkOptions, ackTimeoutMs: opts.ackTimeoutMs, responseTimeoutMs: opts.responseTimeoutMs, name });
     let card: CardPresenter | undefined;
     if (opts.card && typeof opts.card === 'object' && 'device' in opts.card) {
       try {
@@ -239,8 +250,26 @@ export class TerminalDriver {
   async ensureSignedOnIdle(): Promise<void> {
     this.assertOpen();
     if (this.endpoint.channel.isBroken) await this.reconnect();
+    await this.removeLeftoverCard();
     await this.strategy.ensureSignedOnIdle();
     this.vouchers.mark();
+  }
+
+  /**
+   * A card left in the reader by the previous scenario (a failed step never reached removeCard)
+   * would be read by the next transaction. Through TTP a remove is cheap, so it is always sent;
+   * a terminal that answers "no card" is fine. Operator mode only asks when we know of a card.
+   */
+  private async removeLeftoverCard(): Promise<void> {
+    this.strategy.assertUsable();
+    if (this.cardPresenter.kind === 'operator' && !this.cardPresented) return;
+    try {
+      await this.cardPresenter.remove();
+    } catch (err) {
+      // "No card" is fine; a terminal that does not answer is for the recovery strategy to judge.
+      if (err instanceof links.LinkError) throw err;
+    }
+    this.cardPresented = false;
   }
 
   /** The TerminalBrokenError once the terminal was given up on. */
@@ -258,7 +287,7 @@ export class TerminalDriver {
     }
     // A link that dropped may come back (USB adapter re-enumerating, ser2net restarting): retry with backoff.
     const linkOptions = { ...this.opts.linkOptions, reconnect: this.opts.linkOptions?.reconnect ?? links.DEFAULT_RECONNECT_POLICY };
-    this.endpoint = await TtpEndpoint.open(this.url, { linkOptions, ackTimeoutMs: this.opts.ackTimeoutMs, responseTimeoutMs: this.opts.responseTimeoutMs, name: this.name });
+    this.endpoint = await TtpEndpoint.open(this.url, { linkOptions, wrapLink: this.opts.wrapLink, ackTimeoutMs: this.opts.ackTimeoutMs, responseTimeoutMs: this.opts.responseTimeoutMs, name: this.name });
     this.attach(this.endpoint);
   }
 
@@ -341,11 +370,13 @@ export class TerminalDriver {
 
   async presentCard(card: TtpCardImage, method: TtpCardMethod): Promise<void> {
     this.masker.rememberPan(card.pan);
+    this.cardPresented = true;
     await this.cardPresenter.present(card, method);
   }
 
   async removeCard(): Promise<void> {
     await this.cardPresenter.remove();
+    this.cardPresented = false;
   }
 
   /** Types the PIN on the PIN pad and confirms (digits are masked in the transcript). */
@@ -366,11 +397,22 @@ export class TerminalDriver {
 
   // ------------------------------------------------------------------ screens and vouchers
 
-  /** Resolves with the first screen (current or later) showing the text or matching the pattern. */
-  async waitForScreen(matcher: ScreenMatcher, opts: { timeoutMs?: number } = {}): Promise<ScreenSnapshot> {
+  /**
+   * Resolves with the first screen showing the text or matching the pattern: the current one, one
+   * shown since the last driver action began (the terminal may pass a screen faster than the step
+   * starts waiting), or a later one. `{ onlyNew: true }` ignores the screens already shown.
+   */
+  async waitForScreen(matcher: ScreenMatcher, opts: { timeoutMs?: number; onlyNew?: boolean } = {}): Promise<ScreenSnapshot> {
     this.assertUsable();
-    const s = this.screens.currentScreen();
-    if (screenMatches(s, matcher)) return s;
+    if (!opts.onlyNew) {
+      const s = this.screens.currentScreen();
+      if (screenMatches(s, matcher)) return s;
+      const seen = this.screens.seenSince(this.actionMark, matcher);
+      if (seen) return seen;
+    } else {
+      const start = this.screens.changes;
+      return this.screens.waitFor((s) => this.screens.changes > start && screenMatches(s, matcher), opts.timeoutMs ?? this.screenTimeout(), `a new screen showing ${describeMatcher(matcher)}`);
+    }
     return this.screens.waitForScreen(matcher, opts.timeoutMs ?? this.screenTimeout());
   }
 
@@ -606,6 +648,7 @@ export class TerminalDriver {
 
   private async call<K extends TtpCommandName>(command: Extract<TtpCommand, { cmd: K }>, opts: { timeoutMs?: number } = {}): Promise<TtpResultByCommand[K]> {
     this.assertUsable();
+    if (ACTION_COMMANDS.has(command.cmd)) this.actionMark = this.screens.changes;
     return request(this.endpoint.channel, command, opts);
   }
 }
