@@ -134,9 +134,18 @@ export class TtpFrameDecoder {
       }
     };
     const buf = this.buf;
+    // Rescanning a damaged frame from the byte after its STX, its LEN and LRC bytes are not
+    // ACK/NAK even when they happen to be 06 or 15 (payload bytes never are). Taking them for a
+    // spurious ACK would make the peer's sender believe a frame arrived that did not.
+    const notControl = new Set<number>();
+    const damaged = (at: number, lrcAt?: number): void => {
+      notControl.add(at + 1);
+      notControl.add(at + 2);
+      if (lrcAt !== undefined) notControl.add(lrcAt);
+    };
     while (pos < buf.length) {
       const b = buf[pos];
-      if (b === TTP_ACK || b === TTP_NAK) {
+      if ((b === TTP_ACK || b === TTP_NAK) && !notControl.has(pos)) {
         flushGarbage();
         out.push({ kind: b === TTP_ACK ? 'ack' : 'nak' });
         pos++;
@@ -151,11 +160,12 @@ export class TtpFrameDecoder {
       const at = this.consumed + pos;
       const available = buf.length - pos;
       if (available < 3) {
-        if (expire) { expire = false; out.push(truncated(at, available)); pos++; continue; }
+        if (expire) { expire = false; out.push(truncated(at, available)); damaged(pos); pos++; continue; }
         break;
       }
       const len = buf.readUInt16BE(pos + 1);
       if (len > this.maxPayload) {
+        damaged(pos);
         out.push({ kind: 'error', reason: 'oversized', detail: `frame at offset ${at} claims ${len} payload bytes, maximum is ${this.maxPayload}`, bytes: len, intact: false });
         pos++; // resynchronise on the next STX after this one
         continue;
@@ -170,23 +180,26 @@ export class TtpFrameDecoder {
         if (IMPOSSIBLE_IN_PAYLOAD[buf[i]]) { bad = i; break; }
       }
       if (bad >= 0) {
+        damaged(pos);
         out.push({ kind: 'error', reason: 'control-byte-in-payload', detail: `frame at offset ${at} (LEN ${len}): byte 0x${hex(buf[bad])} at offset ${this.consumed + bad} cannot occur in a JSON payload`, bytes: len, intact: false });
         pos++;
         continue;
       }
       if (available < len + 5) {
-        if (expire) { expire = false; out.push(truncated(at, available)); pos++; continue; }
+        if (expire) { expire = false; out.push(truncated(at, available)); damaged(pos); pos++; continue; }
         partialChecked = payloadEnd - pos - 3;
         break;
       }
       const etxAt = pos + 3 + len;
       if (buf[etxAt] !== TTP_ETX) {
+        damaged(pos);
         out.push({ kind: 'error', reason: 'bad-etx', detail: `frame at offset ${at} (LEN ${len}): expected ETX at offset ${this.consumed + etxAt}, found 0x${hex(buf[etxAt])}`, bytes: len, intact: false });
         pos++;
         continue;
       }
       const lrc = computeLrc(buf.subarray(pos + 1, etxAt + 1));
       if (lrc !== buf[etxAt + 1]) {
+        damaged(pos, etxAt + 1);
         out.push({ kind: 'error', reason: 'bad-lrc', detail: `frame at offset ${at} (LEN ${len}): LRC 0x${hex(buf[etxAt + 1])}, computed 0x${hex(lrc)}`, bytes: len, intact: false });
         pos++;
         continue;

@@ -87,6 +87,18 @@ describe('TtpFrameDecoder', () => {
     expect(frames(ev)).to.deep.equal([display]);
   });
 
+  test('LEN and LRC bytes of a damaged frame are never taken for ACK or NAK when rescanning', () => {
+    // LEN 0x0006 and an LRC byte of 0x15: both would read as control bytes after resync.
+    const f = encodeTtpFrameBytes(Buffer.from('{"a":}'));
+    expect(f[2]).to.equal(0x06);
+    f[f.length - 1] = f[f.length - 1] === 0x15 ? 0x16 : 0x15; // wrong LRC, and it is NAK's value
+    const ev = new TtpFrameDecoder().push(Buffer.concat([f, encodeTtpFrame(screen)]));
+    expect(kinds(ev)).to.deep.equal(['error:bad-lrc', 'error:garbage', 'frame']);
+    // A real ACK right after the damaged frame still counts.
+    const ev2 = new TtpFrameDecoder().push(Buffer.concat([f, Buffer.from([TTP_ACK])]));
+    expect(kinds(ev2)).to.deep.equal(['error:bad-lrc', 'error:garbage', 'ack']);
+  });
+
   test('garbage between frames is skipped and reported with its size', () => {
     const junk = Buffer.from('line noise \xff\x00', 'latin1');
     const ev = new TtpFrameDecoder().push(Buffer.concat([junk, encodeTtpFrame(screen), junk, encodeTtpFrame(display)]));
