@@ -102,9 +102,11 @@ export class HostSession {
     return new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
-        // A late reply must not be taken for the answer to the next request.
+        // A late reply must not be taken for the answer to the next request: this connection is done.
+        const err = new HostLinkError('timeout', `no reply from the host ${this.where()} within ${timeoutMs} ms`, { timeoutMs });
+        this.failure ??= err;
         this.socket.destroy();
-        reject(new HostLinkError('timeout', `no reply from the host ${this.where()} within ${timeoutMs} ms`, { timeoutMs }));
+        reject(err);
       }, timeoutMs);
       this.waiter = {
         resolve: (b) => { clearTimeout(timer); resolve(b); },
@@ -116,9 +118,47 @@ export class HostSession {
     });
   }
 
+  /** False once the connection failed, timed out or was closed: a new one is needed. */
+  get usable(): boolean {
+    return this.failure === undefined && !this.socket.destroyed;
+  }
+
   close(): void {
     this.socket.end();
     this.socket.destroySoon?.();
     setTimeout(() => this.socket.destroy(), 100).unref();
+  }
+}
+
+/**
+ * The terminal's line to the host for one online session: connected once up front (so an
+ * unreachable host is known before anything is sent), and re-dialled when a timeout or a
+ * disconnect spoilt the connection (a reversal retry, then the transaction, go on a fresh one).
+ */
+export class HostLine {
+  private current?: HostSession;
+  private closed = false;
+
+  private constructor(private readonly dial: () => Promise<HostSession>) {}
+
+  static async open(dial: () => Promise<HostSession>): Promise<HostLine> {
+    const line = new HostLine(dial);
+    line.current = await dial();
+    return line;
+  }
+
+  async exchange(frame: CupFrame, timeoutMs: number): Promise<{ reply: CupFrame; raw: Buffer }> {
+    if (this.closed) throw new HostLinkError('closed', 'the host line was closed');
+    if (!this.current || !this.current.usable) {
+      this.current?.close();
+      this.current = await this.dial();
+    }
+    return this.current.exchange(frame, timeoutMs);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.current?.close();
+    this.current = undefined;
   }
 }

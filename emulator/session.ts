@@ -25,7 +25,7 @@ import type {
 import type { DefectName } from './defects';
 import { FlowAbort, InputQueue, PowerLost, TerminalInput } from './inputs';
 import { HostLinkError } from './errors';
-import { HostAddress, HostSession, parseHostUrl } from './host-link';
+import { HostAddress, HostLine, HostSession, parseHostUrl } from './host-link';
 import { SoftwareIcc, reversalField55 } from './icc';
 import {
   PendingReversal, StoredField, StoredTransaction, TerminalState, TerminalStateStore, TransactionKind,
@@ -709,9 +709,9 @@ export class TerminalSession {
     return session;
   }
 
-  private async openHostSafe(): Promise<HostSession | undefined> {
+  private async openHostSafe(): Promise<HostLine | undefined> {
     try {
-      return await this.openHost();
+      return await HostLine.open(() => this.openHost());
     } catch (e) {
       if (e instanceof PowerLost) throw e;
       this.host.log(`host unreachable: ${(e as Error).message}`);
@@ -730,7 +730,7 @@ export class TerminalSession {
   }
 
   /** One exchange; null on timeout / link failure (the caller decides about reversal). */
-  private async exchange(session: HostSession, msg: IsoMessage, icc: boolean): Promise<{ reply: IsoMessage; header: CupHeader } | { error: HostLinkError }> {
+  private async exchange(session: HostLine, msg: IsoMessage, icc: boolean): Promise<{ reply: IsoMessage; header: CupHeader } | { error: HostLinkError }> {
     this.logMessage('->', msg);
     try {
       const { reply } = await session.exchange(this.frame(msg, icc), this.host.timeouts.hostResponseMs);
@@ -838,7 +838,7 @@ export class TerminalSession {
   // -------------------------------------------------------------------------------------------
   // reversal
 
-  private async sendPendingReversal(session: HostSession): Promise<boolean> {
+  private async sendPendingReversal(session: HostLine): Promise<boolean> {
     const pending = this.state.pendingReversal;
     if (!pending) return true;
     const times = this.host.defects.has('reversal-sent-twice') ? 2 : 1;
@@ -858,8 +858,8 @@ export class TerminalSession {
       }
       pending.attempts = attempt + 1;
       this.persist();
-      if ('error' in got && got.error.kind !== 'timeout') {
-        // The connection is gone: keep the reversal for the next occasion.
+      if ('error' in got && got.error.kind === 'connect') {
+        // The host cannot be reached at all: keep the reversal for the next occasion.
         return false;
       }
     }
@@ -867,7 +867,7 @@ export class TerminalSession {
     const { date, time } = this.stamp();
     this.host.print('fault', renderFaultSlip({
       kind: pending.kind, trace: pending.trace, batch: this.state.counters.batchNumber,
-      pan: 's' in (pending.fields['2'] ?? {}) ? (pending.fields['2'] as { s: string }).s : undefined,
+      ...(pending.maskedPan ? { maskedPan: pending.maskedPan } : {}),
       amount: formatAmount(Number('s' in (pending.fields['4'] ?? {}) ? (pending.fields['4'] as { s: string }).s : '0')),
       dateTime: `${date} ${time}`,
     }, this.voucherIds()), false, pending.trace);
@@ -883,9 +883,10 @@ export class TerminalSession {
     for (const n of [35, 36, 52, 26, 53, 37, 64]) copy.unset(n);
     const f55 = request.getBuffer(55);
     if (f55) copy.set(55, reversalField55(f55));
+    const pan = request.getString(2) ?? request.getString(35)?.split('=')[0];
     return {
       originalMti: request.mti, fields: toStored(copy), reason: '98', trace: request.getString(11)!, kind, attempts: 0,
-      createdAt: new Date().toISOString(),
+      createdAt: new Date().toISOString(), ...(pan ? { maskedPan: maskPan(pan) } : {}),
     };
   }
 
@@ -1404,7 +1405,7 @@ export class TerminalSession {
    * Balanced: only the end message 207 ("二代平台对账平也需要批结束报文"); it closes the batch at
    * the host. Returns the count uploaded, or undefined when the host stopped answering.
    */
-  private async batchUpload(session: HostSession, balanced: boolean): Promise<number | undefined> {
+  private async batchUpload(session: HostLine, balanced: boolean): Promise<number | undefined> {
     const records = balanced ? [] : this.state.batch;
     let sent = 0;
     for (let i = 0; i < records.length; i += 8) {

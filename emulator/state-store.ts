@@ -64,6 +64,8 @@ const pendingReversal = z.object({
   reason: z.enum(['98', 'A0', '06']),
   trace: digits(6),
   kind: z.string(),
+  /** For the fault slip if the reversal finally fails (first 6 + last 4 only). */
+  maskedPan: z.string().optional(),
   attempts: z.number().int().nonnegative(),
   createdAt: z.string(),
 });

@@ -162,14 +162,14 @@ export function renderSettlementSlip(s: SettlementSlipInput): string[] {
 }
 
 /** The fault slip printed when a reversal finally fails (LY flag 2). */
-export function renderFaultSlip(tx: { kind: string; trace: string; batch: string; pan?: string; amount: string; dateTime: string }, ctx: { merchantName: string; merchantId: string; terminalId: string }): string[] {
+export function renderFaultSlip(tx: { kind: string; trace: string; batch: string; maskedPan?: string; amount: string; dateTime: string }, ctx: { merchantName: string; merchantId: string; terminalId: string }): string[] {
   return [
     '***故障报告单,非凭证联***',
     RULE,
     '商户名称(MERCHANT NAME):', ctx.merchantName,
     '商户编号(MERCHANT NO):', ctx.merchantId,
     '终端编号(TERMINAL NO):', ctx.terminalId,
-    ...(tx.pan ? ['卡号(CARD NO):', maskPan(tx.pan)] : []),
+    ...(tx.maskedPan ? ['卡号(CARD NO):', tx.maskedPan] : []),
     `交易类型(TXN. TYPE):${tx.kind}`,
     `批次号(BATCH NO):${tx.batch}`,
     `凭证号(VOUCHER NO):${tx.trace}`,

@@ -223,6 +223,36 @@ describe('emulated terminal: declines and the other flows', () => {
     } finally { await bench.dispose(t); }
   });
 
+  test('an unanswered reversal is retried on a fresh connection; after 3 tries a fault slip is printed and the record dropped', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId, statePath } = t;
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
+      let m = await runSale(client, { amountKeys: ['3', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易超时', m);
+      bench.host.control.injectFault({ match: { terminalId, mti: '0400' }, action: 'no-response', count: 1 });
+      m = client.mark();
+      await client.cmd({ cmd: 'power', action: 'cycle' });
+      await client.waitState('idle', m, 5000);
+      expect(bench.host.control.journal({ terminalId, mti: '0400', direction: 'in' })).to.have.length(2);
+      expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
+      expect(client.prints(m)).to.have.length(0);
+
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
+      m = await runSale(client, { amountKeys: ['3', '1', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易超时', m);
+      bench.host.control.injectFault({ match: { terminalId, mti: '0400' }, action: 'no-response', count: 3 });
+      m = client.mark();
+      await client.cmd({ cmd: 'power', action: 'cycle' });
+      const slip = await client.waitFor((e) => e.evt === 'print' && e.copy === 'fault', m, 5000, 'fault slip');
+      expect((slip as { lines: string[] }).lines).to.include('冲正不成功,请人工处理');
+      expect((slip as { lines: string[] }).lines.join('\n')).to.include('621234******1265').and.not.include('6212345678901265');
+      await client.waitState('idle', m, 5000);
+      expect(bench.host.control.journal({ terminalId, mti: '0400', direction: 'in' })).to.have.length(5);
+      expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
+    } finally { await bench.dispose(t); }
+  });
+
   test('English screens when the language is en', async () => {
     const t = await bench.terminal({ language: 'en' });
     try {
