@@ -146,6 +146,7 @@ async function checkOne(entry: LabTerminal, opts: LabCheckOptions): Promise<LabC
 export function advise(e: unknown, entry: LabTerminal): string {
   if (e instanceof LinkUrlError) return `Fix the link URL of "${entry.name}" in the lab file.`;
   if (e instanceof LinkNotFoundError) {
+    if (/^(tcp|rfc2217|telnet):/.test(entry.link)) return 'Check the host name in "link:" (typo? DNS? is the rack host in /etc/hosts?).';
     return e.candidates.length
       ? `Plug the adapter in, or point "link:" of "${entry.name}" at one of the devices present (prefer /dev/serial/by-id/ paths: they survive reboots).`
       : entry.link.startsWith('emu:') ? 'Start the emulator in this process, or use a serial:/tcp:// link.' : 'Plug the USB-serial adapter in and check `dmesg` for the device it got.';

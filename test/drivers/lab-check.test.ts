@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runLab } from '../../cli/commands/lab';
-import { makeTempDir, missingBinaries, PtyPair, startSocatPty } from './support/lab-processes';
+import { freeTcpPort, makeTempDir, missingBinaries, PtyPair, startSocatPty } from './support/lab-processes';
+import { EmulatedLab, startEmulatedLab } from '../../drivers/lab';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -65,6 +66,45 @@ describe('poscert lab check', { skip }, () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test('a working port: identity, firmware, capabilities and round-trip time (emulator on the other end of the PTY pair)', async () => {
+    let lab: EmulatedLab | undefined;
+    try {
+      lab = await startEmulatedLab({ terminals: 1, terminalLinks: [`serial:${pty.b}`], harnessUrls: [`serial:${pty.a}`], connect: false });
+      const r = await labCheck(`terminals:\n  counter-1:\n    link: serial:${pty.a}?baud=115200\n    vendor: poscert\n    capabilities: [contact, contactless, printer]\n`, dir);
+      expect(r.code, r.out).to.equal(0);
+      expect(r.out).to.match(/OK\s+poscert EMU-\S+, serial number \S+/);
+      expect(r.out).to.match(/firmware \S+, TTP 1\.\d/);
+      expect(r.out).to.match(/capabilities: magstripe contact contactless printer pinpad/);
+      expect(r.out).to.match(/round trip \(TTP screen\): median \d+(\.\d+)? ms/);
+      expect(r.out).to.include('1 terminal(s) ready.');
+    } finally {
+      await lab?.stop();
+    }
+  });
+
+  test('capabilities the lab file expects but the terminal lacks: reported, exit 1', async () => {
+    let lab: EmulatedLab | undefined;
+    try {
+      lab = await startEmulatedLab({ terminals: 1, terminalLinks: [`serial:${pty.b}`], harnessUrls: [`serial:${pty.a}`], connect: false, emulator: { capabilities: { contactless: false } } });
+      const r = await labCheck(`terminals:\n  counter-1:\n    link: serial:${pty.a}\n    capabilities: [contactless]\n    model: X-900\n`, dir);
+      expect(r.code).to.equal(1);
+      expect(r.out).to.include('MISSING capabilities the lab file expects: contactless');
+      expect(r.out).to.match(/MISMATCH: model is "EMU-\S+", the lab file says "X-900"/);
+    } finally {
+      await lab?.stop();
+    }
+  });
+
+  test('the shipped emulator entry works (the emulator is started in-process)', async () => {
+    const out = new PassThrough();
+    let o = '';
+    out.on('data', (d) => { o += d; });
+    const code = await runLab(['check', 'emulator'], out, new PassThrough());
+    expect(code, o).to.equal(0);
+    expect(o).to.match(/^emulator {2}emu:lab-emulator/);
+    expect(o).to.match(/OK\s+poscert/);
+  });
+
   test('a missing port: the exact error, the candidates present and what to do', async () => {
     const r = await labCheck(`terminals:\n  bench-7:\n    link: serial:${dir}/ttyUSB9?baud=115200\n`, dir);
     expect(r.code).to.equal(1);
@@ -95,6 +135,14 @@ describe('poscert lab check', { skip }, () => {
     expect(r.code).to.equal(1);
     expect(r.out).to.include('not acknowledged');
     expect(r.out).to.include('test mode');
+  });
+
+  test('a ser2net port where nothing listens: refused, and what to check', async () => {
+    const port = await freeTcpPort();
+    const r = await labCheck(`terminals:\n  rack-a-3:\n    link: tcp://127.0.0.1:${port}\n`, dir);
+    expect(r.code).to.equal(1);
+    expect(r.out).to.include(`127.0.0.1:${port} refused`);
+    expect(r.out).to.include('check that ser2net runs on that host');
   });
 
   test('an unknown name or a broken lab file is a usage error (exit 2)', async () => {
