@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { AfterStep } from '@cucumber/cucumber';
 import { screenMatches } from '../drivers/screens';
 import { step } from './support/define';
-import { answerPrompts, backToIdle, enterPin, presentCard, runTransaction, waitForState } from './support/flows';
+import { answerPrompts, backToIdle, enterPin, presentCard, runTransaction, signOn, waitForState } from './support/flows';
 import type { EntryMode } from './support/parse';
 import { formatFen } from './support/parse';
 import type { PoscertWorld } from './support/world';
@@ -224,6 +224,7 @@ step(['the terminal is configured with an unregistered terminal id', '终端被�
   const unregistered = this.lab.config.terminals.find((t) => t.status === 'unregistered');
   expect(unregistered, 'the host configuration has no terminal with status unregistered').to.not.equal(undefined);
   restoreLater(this, { terminalId: this.lab.terminalId });
+  this.terminalIdsUsed.add(unregistered!.terminalId);
   await this.driver.configure({ terminalId: unregistered!.terminalId });
 });
 
@@ -245,7 +246,10 @@ step(['the terminal uses SM4 keys', '终端使用SM4密钥'], async function () 
   if (!mine) throw new ScenarioSetupError(`terminal ${this.lab.terminalId} is not in the host configuration`);
   // Test keys from the lab's configuration: the TMK is injected as a key-loading device would.
   restoreLater(this, { terminalId: mine.terminalId, merchantId: mine.merchantId, 'x-tmk': mine.tmk.reveal().toString('hex').toUpperCase(), 'x-keyScheme': 'tdes' });
+  this.terminalIdsUsed.add(sm4.terminalId);
   await this.driver.configure({ terminalId: sm4.terminalId, merchantId: sm4.merchantId, 'x-tmk': sm4.tmk.reveal().toString('hex').toUpperCase(), 'x-keyScheme': 'sm4' });
+  // New keys: the terminal signs on under the SM4 TMK before its first transaction.
+  await signOn(this);
 });
 
 step(['the terminal is not signed on', '终端未签到'], async function () {
@@ -256,11 +260,7 @@ step(['the terminal is not signed on', '终端未签到'], async function () {
 step(['the operator signs on', '操作员签到'], async function () {
   this.action();
   this.newVoucherWindow();
-  await backToIdle(this).catch(() => undefined);
-  const s = await this.driver.currentScreen();
-  if (s.state === 'sign-on-required') await this.driver.pressKeys('ENTER');
-  else await this.driver.selectMenu('管理/签到');
-  await waitForState(this, ['idle', 'sign-on-required', 'error', 'result']);
+  await signOn(this);
 });
 
 async function management(w: PoscertWorld, entry: string): Promise<void> {

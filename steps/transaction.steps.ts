@@ -4,7 +4,7 @@
 // answer so that a case never builds on a transaction that did not happen.
 import { expect } from 'chai';
 import { step } from './support/define';
-import { runTransaction } from './support/flows';
+import { runBillPaymentFromEcr, runTransaction } from './support/flows';
 import type { EntryMode, TxnKind } from './support/parse';
 import type { HostMessage } from './support/host-view';
 import type { PoscertWorld } from './support/world';
@@ -42,12 +42,12 @@ step(['卡 {card} {entry}消费 {amount}已成功'], async function (alias: stri
 
 step(['a bill payment of {amount} to {text} account {text} is made with card {card} by {entry}'],
   async function (fen: number, name: string, account: string, alias: string, entry: EntryMode) {
-    await runTransaction(this, 'bill-payment', { amountFen: fen, payee: { name, account }, card: alias, entry });
+    await runBillPaymentFromEcr(this, { amountFen: fen, payee: { name, account }, card: alias, entry });
   });
 
 step(['a bill payment of {amount} to {text} account {text} was approved for card {card}'],
   async function (fen: number, name: string, account: string, alias: string) {
-    await runTransaction(this, 'bill-payment', { amountFen: fen, payee: { name, account }, card: alias, entry: 'insert' });
+    await runBillPaymentFromEcr(this, { amountFen: fen, payee: { name, account }, card: alias, entry: 'insert' });
     await expectApproved(this, 'bill-payment', `set-up bill payment of card ${alias}`);
   });
 

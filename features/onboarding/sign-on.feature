@@ -20,7 +20,7 @@ Feature: Onboarding — terminal master key, sign-on and working keys
   Scenario: Sign-on refused for a terminal the acquirer has not registered
     Given the terminal is configured with an unregistered terminal id
     When the operator signs on
-    Then the screen shows "终端未登记"
+    Then the screen shows "终端号未登记"
     And the host answered it with "97"
     And no screen showed "签到成功"
 

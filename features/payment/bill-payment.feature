@@ -43,7 +43,7 @@ Feature: Payment — bill payment (缴费)
     And no voucher is printed
 
   @CUP-PAY-012 @severity:normal @optional @contactless
-  Scenario: 缴费 by tap
+  Scenario: 缴费 by tap, started by the cash register
     When a bill payment of 45.00 to "上海燃气" account "2100998877" is made with card UP-DEBIT-CTLS by tapping
     Then the screen shows "交易成功"
     And the host received a bill payment request

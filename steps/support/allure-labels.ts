@@ -20,6 +20,7 @@ import { OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE } from '../../certification/res
 import { PICKLE_LABEL } from '../../certification/allure';
 import { areaOf, severityOf } from '../../certification/verdict';
 import { renderVoucherSlips, type SlipCopy } from '../../certification/voucher-slip';
+import { EvidenceMasker } from '../../drivers/masking';
 import { CASE_ID_TAG } from '../../certification/results';
 
 /** `@req:CUP-8583-6.2` → link; the URL template comes from POSCERT_REQUIREMENT_URL (`%s` = id). */
@@ -69,7 +70,7 @@ After({ name: 'ALLURE_FIXTURE_IGNORE' }, function (this: { lab?: { identity?: Re
   }), TERMINAL_MEDIA_TYPE);
 });
 
-/** The voucher copies of the scenario also as the printed slip looks (the text copies come from the suite's hook). */
+/** The voucher copies of the scenario also as the printed slip looks, masked (the text copies come from the suite's hook). */
 After({ name: 'ALLURE_FIXTURE_IGNORE' }, function (this: { driver?: { receipts?: () => SlipCopy[] }; earlierVouchers?: SlipCopy[]; attach?: (d: string, o: { mediaType: string; fileName: string }) => unknown }) {
   let copies: SlipCopy[] = [];
   try {
@@ -78,7 +79,11 @@ After({ name: 'ALLURE_FIXTURE_IGNORE' }, function (this: { driver?: { receipts?:
     return; // no driver (the lab did not start): nothing was printed
   }
   if (copies.length && typeof this.attach === 'function') {
-    this.attach(renderVoucherSlips(copies), { mediaType: 'text/html', fileName: 'vouchers (as printed).html' });
+    // A defective terminal may print the full PAN or track data: evidence shows it masked (the
+    // voucher case reports the defect; the report itself must not carry the number).
+    const masker = new EvidenceMasker();
+    const masked = copies.map((c) => ({ ...c, lines: c.lines.map((l) => masker.maskText(l)) }));
+    this.attach(renderVoucherSlips(masked), { mediaType: 'text/html', fileName: 'vouchers (as printed).html' });
   }
 });
 

@@ -86,8 +86,15 @@ export async function answerPrompts(w: PoscertWorld, a: TxnAnswers): Promise<Scr
   const timeoutMs = w.lab.settings.screenTimeoutMs;
   const deadline = Date.now() + 4 * timeoutMs;
   for (;;) {
-    const s = await w.driver.waitForState([...ASKING_STATES, ...END_STATES], { timeoutMs });
-    if (END_STATES.includes(s.state ?? '')) return s;
+    let s = await w.driver.waitForState([...ASKING_STATES, ...END_STATES], { timeoutMs });
+    if (END_STATES.includes(s.state ?? '')) {
+      // A terminal may pass through an at-rest state inside a flow (an automatic sign-on before
+      // the transaction): the transaction has ended only if the terminal stays there.
+      await waitUntilQuiet(w);
+      s = w.driver.lastScreen();
+      if (END_STATES.includes(s.state ?? '')) return s;
+      continue;
+    }
     if (Date.now() > deadline) throw new TerminalExpectationError('The transaction did not end', { lastScreen: s.lines });
     const key = promptKey(s);
     const t = text(s);
@@ -141,21 +148,77 @@ const AT_REST = ['idle', 'sign-on-required', 'tampered'];
 export async function backToIdle(w: PoscertWorld): Promise<void> {
   const timeoutMs = w.lab.settings.screenTimeoutMs;
   const deadline = Date.now() + 2 * timeoutMs;
+  let acknowledged = false;
   for (;;) {
+    await waitUntilQuiet(w);
     const s = await w.driver.waitForState([...AT_REST, 'result', ...ASKING_STATES, 'error', 'off'], { timeoutMs });
-    if (AT_REST.includes(s.state ?? '') || s.state === 'off') break;
+    // A result shown with state idle (the emulator's 签到成功 screen) still waits for a key: a
+    // terminal that names its screens says so by a screen id other than its idle screen's.
+    const transient = (s.state === 'idle' || s.state === 'sign-on-required') && s.screen !== undefined && s.screen !== 'idle' && !acknowledged;
+    if ((AT_REST.includes(s.state ?? '') && !transient) || s.state === 'off') break;
     if (Date.now() > deadline) {
       throw new TerminalExpectationError(`The terminal did not return to idle within ${2 * timeoutMs} ms; it shows (${s.state}):\n  ${s.lines.join('\n  ')}`, { state: s.state });
     }
     const before = w.driver.lastScreen();
+    if (transient) acknowledged = true;
     // result: any key leaves it; a prompt or menu left over from an aborted step: CANCEL.
-    await w.driver.pressKeys(s.state === 'result' ? 'ENTER' : 'CANCEL');
+    await w.driver.pressKeys(s.state === 'result' || transient ? 'ENTER' : 'CANCEL');
     await waitForPromptChange(w, promptKey(before), timeoutMs).catch(() => undefined);
   }
   if (w.cardInSlot) {
     w.cardInSlot = false;
     await w.driver.removeCard();
   }
+  await waitUntilQuiet(w);
+}
+
+/**
+ * Waits until the screen has not changed for `quietMs`: a terminal passes through transient
+ * at-rest screens (签到成功 → idle) and may drop keys typed while it redraws.
+ */
+export async function waitUntilQuiet(w: PoscertWorld, quietMs = 40): Promise<void> {
+  const deadline = Date.now() + w.lab.settings.screenTimeoutMs;
+  let last = w.driver.lastScreen();
+  for (;;) {
+    await sleep(quietMs);
+    const now = w.driver.lastScreen();
+    if (now.at === last.at && now.state === last.state) return;
+    if (Date.now() > deadline) return;
+    last = now;
+  }
+}
+
+/**
+ * A 缴费 started by the cash register (ECR `bill-payment` with the payee), the card and PIN given
+ * at the terminal: how billing systems hand a payee name to a terminal without an alpha keypad.
+ */
+export async function runBillPaymentFromEcr(w: PoscertWorld, a: TxnAnswers & { payee: { name: string; account: string }; amountFen: number }): Promise<unknown> {
+  if (a.card) await w.rememberBalance(a.card);
+  w.lastAmountFen = a.amountFen;
+  w.action();
+  await backToIdle(w);
+  w.newVoucherWindow();
+  const pending = w.driver.ecr({ request: 'bill-payment', amount: String(a.amountFen), payee: a.payee, ecrReference: w.caseId || 'poscert' });
+  pending.catch(() => undefined);
+  await answerPrompts(w, a);
+  w.txns.push({ kind: 'bill-payment', card: a.card ?? '', amountFen: a.amountFen });
+  return pending;
+}
+
+/** The operator's sign-on (签到): from the sign-on prompt, or 管理 → 签到 on a signed-on terminal. */
+export async function signOn(w: PoscertWorld): Promise<void> {
+  await backToIdle(w).catch(() => undefined);
+  const s = await w.driver.currentScreen();
+  if (s.state === 'sign-on-required') {
+    // Some firmware signs on at 确认 on the 未签到 screen; others open the menu.
+    await w.driver.pressKeys('ENTER');
+    await waitUntilQuiet(w);
+    if (w.driver.lastScreen().state === 'menu') await w.driver.selectMenu('管理/签到');
+  } else {
+    await w.driver.selectMenu('管理/签到');
+  }
+  await waitForState(w, ['idle', 'sign-on-required', 'error', 'result']);
+  await backToIdle(w);
 }
 
 /** Selects the transaction's menu entry and answers every prompt until it ends. */

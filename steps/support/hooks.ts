@@ -5,6 +5,7 @@
 import { After, Before, Status, setDefaultTimeout } from '@cucumber/cucumber';
 import { dumpMessage, unpackMessage } from '../../protocol/iso8583';
 import { workerLab } from './lab';
+import { backToIdle, signOn } from './flows';
 import type { PoscertWorld } from './world';
 import type { HostMessage } from './host-view';
 
@@ -18,6 +19,7 @@ Before(async function (this: PoscertWorld, { pickle }) {
   // A card left in the slot by an earlier scenario would be read instead of this scenario's card.
   await this.driver.removeCard().catch(() => undefined);
   await this.driver.ensureSignedOnIdle();
+  await backToIdle(this);
   const rows = this.host.journal({ terminalId: this.lab.terminalId, limit: 1 });
   this.journalCursor = rows.reduce((max, r) => Math.max(max, r.id), 0);
   this.transcriptCursor = this.driver.transcript().length;
@@ -73,6 +75,11 @@ After(async function (this: PoscertWorld, { result }) {
   // Put back what the scenario changed, so the next scenario starts from the worker's baseline.
   await this.host.clearFaults();
   if (this.ecrPending) await this.ecrPending.catch(() => undefined);
-  if (this.restoreConfig) await this.driver.configure(this.restoreConfig as never).catch(() => undefined);
+  if (this.restoreConfig) {
+    // Back to the worker's own identity and keys, signed on, before the next scenario.
+    await backToIdle(this).catch(() => undefined);
+    await this.driver.configure(this.restoreConfig as never);
+    await signOn(this);
+  }
   if (result?.status !== Status.PASSED) this.driver.note(`--- ${this.caseId} ended ${result?.status}`);
 });

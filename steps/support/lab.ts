@@ -8,14 +8,11 @@
 import { AfterAll } from '@cucumber/cucumber';
 import { TerminalDriver, TerminalDriverOptions } from '../../drivers/terminal';
 import { findLabTerminal, loadLabFile } from '../../drivers/labfile';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import * as emulator from '../../emulator';
+import { startEmulatedLab } from '../../drivers/lab';
 import * as host from '../../host';
 import type { TerminalIdentity } from '../../drivers/terminal';
 import type { HostConfig, HostControl } from '../../host';
-import { readRunSettings, RunSettings, RunSettingsError, WorldParameters } from './settings';
+import { readRunSettings, RunSettings, WorldParameters } from './settings';
 
 export interface WorkerLab {
   settings: RunSettings;
@@ -40,83 +37,33 @@ async function startWorkerLab(params: WorldParameters): Promise<WorkerLab> {
   const settings = readRunSettings(process.env, params);
   const config = host.loadHostConfig();
   if (settings.terminal === 'emulator' || settings.terminal.startsWith('emu:')) {
-    const lab = driversLab();
-    return lab ? startWithDriversLab(lab, settings, config) : startInProcess(settings, config);
+    return startEmulated(settings, config);
   }
   return startExternal(settings, config);
 }
 
-/** drivers' startEmulatedLab (contract in docs/dev/contracts.md), when drivers/ provides it. */
-interface EmulatedLab {
-  host: { control: HostControl };
-  terminals: Array<{ driver: TerminalDriver; terminalId: string; emulator?: unknown }>;
-  stop(): Promise<void>;
-}
-type StartEmulatedLab = (options: Record<string, unknown>) => Promise<EmulatedLab>;
-
-function driversLab(): StartEmulatedLab | undefined {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require('../../drivers') as { startEmulatedLab?: StartEmulatedLab };
-    return typeof mod.startEmulatedLab === 'function' ? mod.startEmulatedLab : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function startWithDriversLab(startEmulatedLab: StartEmulatedLab, settings: RunSettings, config: HostConfig): Promise<WorkerLab> {
+/** One emulated terminal and the reference host, in-process (drivers/lab startEmulatedLab). */
+async function startEmulated(settings: RunSettings, config: HostConfig): Promise<WorkerLab> {
   const lab = await startEmulatedLab({
-    terminals: [{ terminalId: settings.terminalId }],
+    terminals: 1,
+    terminalIds: [settings.terminalId],
+    hostConfig: config,
     defects: settings.defects,
-    timeouts: { hostResponseMs: settings.hostResponseTimeoutMs },
-    driver: { screenTimeoutMs: settings.screenTimeoutMs, responseTimeoutMs: settings.responseTimeoutMs },
-  });
-  const t = lab.terminals[0];
-  const identity = await t.driver.hello();
-  return {
-    settings, driver: t.driver, host: lab.host.control, config, terminalId: t.terminalId, identity,
-    emulator: (t as { emulator?: unknown }).emulator,
-    stop: () => lab.stop(),
-  };
-}
-
-/** The reference host and one emulated terminal wired in-process (the same as drivers' lab). */
-async function startInProcess(settings: RunSettings, config: HostConfig): Promise<WorkerLab> {
-  const terminal = config.terminals.find((t) => t.terminalId === settings.terminalId);
-  if (!terminal) throw new RunSettingsError(`terminal ${settings.terminalId} is not in the host configuration (scenarios/merchants.yaml)`);
-  const merchant = config.merchants.find((m) => m.merchantId === terminal.merchantId);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-worker-'));
-  const reference = await host.ReferenceHost.start({ config, port: 0 });
-  let running: emulator.RunningEmulator | undefined;
-  let driver: TerminalDriver | undefined;
-  const stop = async () => {
-    await driver?.close().catch(() => undefined);
-    await running?.close().catch(() => undefined);
-    await reference.stop().catch(() => undefined);
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    running = await emulator.startEmulator({
-      link: 'emu:',
-      hostUrl: `tcp://127.0.0.1:${reference.port}`,
-      statePath: path.join(dir, `terminal-${settings.terminalId}.json`),
-      terminalId: terminal.terminalId,
-      merchantId: terminal.merchantId,
-      merchantName: merchant?.name,
-      tmk: terminal.tmk.reveal().toString('hex').toUpperCase(),
-      keyScheme: terminal.keyScheme === 'SM4' ? 'sm4' : 'tdes',
-      defects: settings.defects,
-      timeouts: { hostResponseMs: settings.hostResponseTimeoutMs },
-    });
-    driver = await TerminalDriver.connect('emu:', {
-      link: running.harnessLink, name: `emulator ${settings.terminalId}`,
+    emulatorTimeouts: { hostResponseMs: settings.hostResponseTimeoutMs },
+    driver: {
       screenTimeoutMs: settings.screenTimeoutMs, responseTimeoutMs: settings.responseTimeoutMs,
-      recovery: { settleMs: 300, bootMs: settings.screenTimeoutMs, signOnMs: settings.screenTimeoutMs },
-    });
-    const identity = await driver.hello();
-    return { settings, driver, host: reference.control, config, terminalId: terminal.terminalId, identity, emulator: running.terminal, stop };
+      recovery: { settleMs: Math.min(1500, settings.screenTimeoutMs), bootMs: settings.screenTimeoutMs, signOnMs: settings.screenTimeoutMs },
+    },
+  });
+  try {
+    const t = lab.terminals[0];
+    const identity = await t.driver.hello();
+    return {
+      settings, driver: t.driver, host: lab.host.control, config, terminalId: t.terminalId, identity,
+      emulator: t.emulator.terminal, stop: () => lab.stop(),
+    };
   } catch (err) {
-    await stop();
+    await lab.stop();
     throw err;
   }
 }
@@ -131,7 +78,12 @@ async function startExternal(settings: RunSettings, config: HostConfig): Promise
     url = entry.link;
     name = entry.name;
     terminalId = process.env.POSCERT_TERMINAL_ID || entry.terminalId || terminalId;
-    driverOptions = { card: entry.card, pin: entry.pin, ...(entry.timeouts ?? {}) };
+    driverOptions = {
+      card: entry.card, pin: entry.pin,
+      ...(entry.timeouts?.responseMs ? { responseTimeoutMs: entry.timeouts.responseMs } : {}),
+      ...(entry.timeouts?.screenMs ? { screenTimeoutMs: entry.timeouts.screenMs } : {}),
+      ...(entry.timeouts?.ecrMs ? { ecrTimeoutMs: entry.timeouts.ecrMs } : {}),
+    };
   }
   // The terminal reaches the host over the lab network: bind where POSCERT_HOST_BIND says (default loopback).
   const reference = await host.ReferenceHost.start({ config, port: 0, bind: process.env.POSCERT_HOST_BIND || '127.0.0.1' });

@@ -41,6 +41,8 @@ export class PoscertWorld extends World<WorldParameters> {
   readonly pinsTyped = new Set<string>();
   /** An ECR request in flight (its reply comes when the transaction ends). */
   ecrPending: Promise<unknown> | undefined;
+  /** Terminal ids the scenario configured the terminal with (besides the worker's own). */
+  readonly terminalIdsUsed = new Set<string>();
   /** Terminal settings changed by the scenario, restored by the After hook. */
   restoreConfig: Record<string, unknown> | undefined;
   restoreTamper = false;
@@ -111,7 +113,8 @@ export class PoscertWorld extends World<WorldParameters> {
 
   /** Every message of this terminal since the scenario started, oldest first. */
   async messages(): Promise<HostMessage[]> {
-    const rows = this.host.journal({ terminalId: this.lab.terminalId });
+    const ids = new Set([this.lab.terminalId, ...this.terminalIdsUsed]);
+    const rows = [...ids].flatMap((terminalId) => this.host.journal({ terminalId }));
     return rows.filter((r) => r.id > this.journalCursor).map(toHostMessage).sort((a, b) => a.id - b.id);
   }
 
