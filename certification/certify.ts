@@ -400,7 +400,9 @@ const SYMBOL: Record<string, string> = { passed: '✔', failed: '✘', broken: '
 
 export function progressLine(r: ScenarioResult, done: number, planned: number): string {
   const width = String(Math.max(planned, done)).length;
-  const params = Object.keys(r.parameters).length ? ` [${Object.values(r.parameters).join(', ')}]` : '';
+  let row = Object.values(r.parameters).join(', ');
+  if (row.length > 40) row = `${row.slice(0, 39)}…`;
+  const params = row ? ` [${row}]` : '';
   const head = `[${String(done).padStart(width)}/${Math.max(planned, done)}] ${SYMBOL[r.status]} ${r.status.padEnd(7)} ${r.caseId ?? '(no id)'}  ${r.title}${params} (${(r.durationMs / 1000).toFixed(1)} s)`;
   if (r.status === 'failed' || r.status === 'broken') {
     const f = r.firstFailure;
