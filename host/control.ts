@@ -163,22 +163,35 @@ export class HostControl {
     const args: unknown[] = [];
     if (query.terminalId !== undefined) { where.push('terminal_id = ?'); args.push(query.terminalId); }
     if (query.stan !== undefined) { where.push('stan = ?'); args.push(query.stan); }
-    if (query.mti !== undefined) { where.push('mti = ?'); args.push(query.mti); }
-    if (query.direction !== undefined) { where.push('direction = ?'); args.push(query.direction); }
+    if (query.mti !== undefined) { where.push('(mti = ? OR out_mti = ?)'); args.push(query.mti, query.mti); }
     const since = isoTime(query.since, 'since');
     const until = isoTime(query.until, 'until');
     if (since) { where.push('at >= ?'); args.push(since); }
     if (until) { where.push('at <= ?'); args.push(until); }
-    let sql = `SELECT * FROM journal${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
-    if (query.limit !== undefined) {
-      if (!Number.isInteger(query.limit) || query.limit < 1) throw new HostControlError(`limit must be a positive integer, got ${JSON.stringify(query.limit)}`);
-      sql = `SELECT * FROM (${sql.replace('ORDER BY id', 'ORDER BY id DESC')} LIMIT ${query.limit}) ORDER BY id`;
+    if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 1)) {
+      throw new HostControlError(`limit must be a positive integer, got ${JSON.stringify(query.limit)}`);
     }
-    return (this.store.db.prepare(sql).all(...args) as JournalRow[]).map((r) => ({
-      id: r.id, direction: r.direction, time: r.at, remote: r.remote, terminalId: r.terminal_id, mti: r.mti,
-      processingCode: r.processing_code, stan: r.stan, amount: r.amount, responseCode: r.response_code, hex: r.hex,
-      fields: r.fields ? JSON.parse(r.fields) as Record<string, string> : {}, note: r.note,
-    }));
+    const rows = this.store.db.prepare(`SELECT * FROM journal${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...args) as JournalRow[];
+    const entries: JournalEntry[] = [];
+    for (const r of rows) {
+      const inFields = r.in_fields ? JSON.parse(r.in_fields) as Record<string, string> : {};
+      entries.push({
+        id: r.id * 2, direction: 'in', time: r.at, remote: r.remote, terminalId: r.terminal_id, mti: r.mti,
+        processingCode: r.processing_code, stan: r.stan, amount: r.amount, responseCode: null, hex: r.in_hex, fields: inFields, note: r.note,
+      });
+      if (r.out_hex !== null) {
+        const outFields = r.out_fields ? JSON.parse(r.out_fields) as Record<string, string> : {};
+        entries.push({
+          id: r.id * 2 + 1, direction: 'out', time: r.at, remote: r.remote, terminalId: r.terminal_id, mti: r.out_mti,
+          processingCode: outFields['3'] ?? null, stan: outFields['11'] ?? r.stan,
+          amount: outFields['4'] !== undefined && /^\d+$/.test(outFields['4']) ? Number(outFields['4']) : null,
+          responseCode: r.response_code, hex: r.out_hex, fields: outFields, note: r.note,
+        });
+      }
+    }
+    const filtered = entries.filter((e) => (query.direction === undefined || e.direction === query.direction)
+      && (query.mti === undefined || e.mti === query.mti));
+    return query.limit !== undefined ? filtered.slice(-query.limit) : filtered;
   }
 
   private card(panOrAlias: string): CardConfig {

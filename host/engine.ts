@@ -23,7 +23,7 @@ import { ARQC_CDOL1_TAGS } from './cards';
 import type { CardConfig, HostConfig, MerchantConfig, TerminalConfig } from './config';
 import type { ActiveFault, FaultSet } from './faults';
 import { maskedFields, maskedFrameHex } from './redact';
-import type { HostStore, TerminalRow, TransactionKind, TransactionRow } from './store';
+import type { AccountRow, HostStore, TerminalRow, TransactionKind, TransactionRow } from './store';
 
 export interface HostLogger {
   info(line: string): void;
@@ -149,12 +149,14 @@ export class HostEngine {
   private readonly terminals = new Map<string, TerminalRuntime>();
   private rrnSeq: number;
   private authSeq: number;
+  private savedRrn: number;
+  private savedAuth: number;
   private readonly offsetMs: number;
 
   constructor(private readonly config: HostConfig, private readonly store: HostStore, private readonly opts: EngineOptions) {
     this.offsetMs = (opts.utcOffsetMinutes ?? 480) * 60_000;
-    this.rrnSeq = store.getSequence('rrn');
-    this.authSeq = store.getSequence('auth');
+    this.rrnSeq = this.savedRrn = store.getSequence('rrn');
+    this.authSeq = this.savedAuth = store.getSequence('auth');
     store.ensureAccounts(config, maskPan);
   }
 
@@ -166,7 +168,7 @@ export class HostEngine {
     const head = readFrameHead(frame);
     if (!head) {
       this.opts.logger.warn(`${now.toISOString()} ${remote} unreadable frame of ${frame.length} bytes (no TPDU + header + BCD MTI): closing the connection`);
-      this.journal(now, 'in', remote, { hex: `<${frame.length} bytes, header or MTI unreadable: not kept>`, note: 'unreadable: connection closed' });
+      this.journal(now, remote, { inHex: `<${frame.length} bytes, header or MTI unreadable: not kept>`, note: 'unreadable: connection closed' });
       return { close: true, delayMs: 0, reason: 'unreadable header or MTI' };
     }
     let decoded: CupFrame;
@@ -174,16 +176,20 @@ export class HostEngine {
       decoded = decodeFrame(frame);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
+      // The body is not kept (it may hold card data): only length prefix, TPDU, header and MTI.
+      const headHex = frame.toString('hex', 0, 15).toUpperCase() + '…';
       if (!REQUEST_MTIS.has(head.mti)) {
         this.opts.logger.warn(`${now.toISOString()} ${remote} undecodable frame with MTI ${head.mti} (not a request this host serves): closing. ${why}`);
-        this.journal(now, 'in', remote, { mti: head.mti, hex: frame.toString('hex', 0, 15).toUpperCase() + '…', note: `undecodable, not a request: ${why}` });
+        this.journal(now, remote, { mti: head.mti, inHex: headHex, note: `undecodable, not a request: ${why}` });
         return { close: true, delayMs: 0, reason: 'undecodable frame, not a request MTI' };
       }
-      // Header and MTI readable, body not: format error 30 (the body is not kept: it may hold card data).
-      this.journal(now, 'in', remote, { mti: head.mti, hex: frame.toString('hex', 0, 15).toUpperCase() + '…', note: `format error: ${why}` });
+      // Header and MTI readable, body not: format error 30.
       const reply = new IsoMessage(responseMti(head.mti)).set(39, '30');
       const bytes = encodeFrame({ tpdu: swapTpdu(head.tpdu), header: { ...head.header, processingRequirement: '0' }, message: reply });
-      this.journal(now, 'out', remote, { mti: reply.mti, responseCode: '30', hex: bytes.toString('hex').toUpperCase(), fields: maskedFields(reply) });
+      this.journal(now, remote, {
+        mti: head.mti, inHex: headHex, outMti: reply.mti, responseCode: '30', outHex: bytes.toString('hex').toUpperCase(),
+        outFields: maskedFields(reply), note: `format error: ${why}`,
+      });
       this.opts.logger.info(this.logLine(now, 'in ', undefined, head.mti, undefined, undefined, undefined, '--') + ` format error: ${why}`);
       this.opts.logger.info(this.logLine(now, 'out', undefined, reply.mti, undefined, undefined, undefined, '30'));
       return { reply: bytes, close: false, delayMs: 0 };
@@ -193,10 +199,8 @@ export class HostEngine {
     const terminalId = msg.getString(41)?.trimEnd();
     const fault = this.opts.faults.take(msg.mti, msg.getString(3), terminalId);
     const req: Request = { frame: decoded, msg, remote, fault, requirement: '0' };
-    this.journal(now, 'in', remote, {
-      terminalId, mti: msg.mti, processingCode: msg.getString(3), stan: msg.getString(11), amount: msg.getString(4),
-      hex: maskedFrameHex(frame, msg), fields: maskedFields(msg), note: fault ? `fault ${fault.action} #${fault.id}` : undefined,
-    });
+    const inHex = maskedFrameHex(frame, msg);
+    const inFields = maskedFields(msg);
     this.opts.logger.info(this.logLine(now, 'in ', terminalId, msg.mti, msg.getString(3), msg.getString(11), msg.getString(4), '--'));
 
     let response: IsoMessage;
@@ -229,11 +233,11 @@ export class HostEngine {
     const bytes = encodeFrame(replyFrame);
     const rc = response.getString(39);
     const withheld = fault?.action === 'no-response' || fault?.action === 'close';
-    this.journal(now, 'out', remote, {
-      terminalId, mti: response.mti, processingCode: response.getString(3), stan: response.getString(11), amount: response.getString(4),
-      responseCode: rc, hex: maskedFrameHex(bytes, response), fields: maskedFields(response),
-      note: [req.note, withheld ? `not sent (fault ${fault!.action})` : undefined, fault?.action === 'delay' ? `delayed ${fault.delayMs} ms (fault)` : undefined]
-        .filter(Boolean).join('; ') || undefined,
+    this.journal(now, remote, {
+      terminalId, mti: msg.mti, processingCode: msg.getString(3), stan: msg.getString(11), amount: msg.getString(4),
+      inHex, inFields, outMti: response.mti, responseCode: rc, outHex: maskedFrameHex(bytes, response), outFields: maskedFields(response),
+      note: [fault ? `fault ${fault.action} #${fault.id}` : undefined, req.note, withheld ? `reply not sent (fault ${fault!.action})` : undefined,
+        fault?.action === 'delay' ? `reply delayed ${fault.delayMs} ms (fault)` : undefined].filter(Boolean).join('; ') || undefined,
     });
     this.opts.logger.info(this.logLine(now, 'out', terminalId, response.mti, response.getString(3), response.getString(11), response.getString(4), rc ?? '--')
       + (req.note ? ` ${req.note}` : '') + (fault ? ` [fault ${fault.action}]` : ''));
@@ -252,16 +256,24 @@ export class HostEngine {
     return `${now.toISOString()} ${dir} ${(terminalId ?? '--------').padEnd(8)} ${mti} ${(pcode ?? '------').padEnd(6)} ${(stan ?? '------').padEnd(6)} ${amt.padStart(12)} ${rc}`;
   }
 
-  private journal(now: Date, direction: 'in' | 'out', remote: string, e: {
-    terminalId?: string; mti?: string; processingCode?: string; stan?: string; amount?: string; responseCode?: string;
-    hex: string; fields?: Record<string, string>; note?: string;
+  /** One journal row per exchange: the request and the reply (if any). */
+  private journal(now: Date, remote: string, e: {
+    terminalId?: string; mti?: string; processingCode?: string; stan?: string; amount?: string;
+    inHex: string; inFields?: Record<string, string>; outMti?: string; responseCode?: string; outHex?: string; outFields?: Record<string, string>; note?: string;
   }): void {
     this.store.insertJournal({
-      at: now.toISOString(), direction, remote, terminal_id: e.terminalId ?? null, mti: e.mti ?? null,
-      processing_code: e.processingCode ?? null, stan: e.stan ?? null,
-      amount: e.amount && /^\d+$/.test(e.amount) ? Number(e.amount) : null, response_code: e.responseCode ?? null,
-      hex: e.hex, fields: e.fields ? JSON.stringify(e.fields) : null, note: e.note ?? null,
+      at: now.toISOString(), remote, terminal_id: e.terminalId ?? null, stan: e.stan ?? null, mti: e.mti ?? null,
+      processing_code: e.processingCode ?? null, amount: e.amount && /^\d+$/.test(e.amount) ? Number(e.amount) : null,
+      in_hex: e.inHex, in_fields: e.inFields ? JSON.stringify(e.inFields) : null, out_mti: e.outMti ?? null,
+      response_code: e.responseCode ?? null, out_hex: e.outHex ?? null, out_fields: e.outFields ? JSON.stringify(e.outFields) : null,
+      note: e.note ?? null,
     });
+  }
+
+  /** Writes the RRN / auth-code counters (once per group transaction, before its commit). */
+  persistSequences(): void {
+    if (this.rrnSeq !== this.savedRrn) { this.store.setSequence('rrn', this.rrnSeq); this.savedRrn = this.rrnSeq; }
+    if (this.authSeq !== this.savedAuth) { this.store.setSequence('auth', this.authSeq); this.savedAuth = this.authSeq; }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -282,16 +294,14 @@ export class HostEngine {
     const d = this.local(now);
     return String(d.getUTCFullYear() % 100).padStart(2, '0') + String(d.getUTCMonth() + 1).padStart(2, '0');
   }
-  /** Host-unique 12-digit retrieval reference number; the counter is committed with the transaction. */
+  /** Host-unique 12-digit retrieval reference number; the counter is committed with the group transaction (persistSequences). */
   private nextRrn(): string {
     this.rrnSeq++;
-    this.store.setSequence('rrn', this.rrnSeq);
     return String(this.rrnSeq).padStart(12, '0');
   }
   /** Host-unique 6-digit authorisation code: a bijection of the counter mod 10^6 (unique for a million approvals). */
   private nextAuthCode(): string {
     this.authSeq++;
-    this.store.setSequence('auth', this.authSeq);
     return String((this.authSeq * 7919 + 104729) % 1_000_000).padStart(6, '0');
   }
 
@@ -881,10 +891,10 @@ class FinancialRequest {
     if (card.status === 'expired' || card.expiry < this.engine.yearMonth(this.now)) throw new Decline('54', `card expired (${card.expiry})`);
     if (card.status === 'restricted') throw new Decline('62', 'restricted card');
 
-    this.checkPin(card);
+    const acct = this.store.account(card.alias)!;
+    this.checkPin(card, acct);
     this.checkChip(card);
 
-    const acct = this.store.account(card.alias)!;
     const available = acct.balance - acct.holds;
     const limit = card.limits.perTransaction;
     switch (this.kind) {
@@ -969,7 +979,7 @@ class FinancialRequest {
     this.card = card;
   }
 
-  private checkPin(card: CardConfig): void {
+  private checkPin(card: CardConfig, acct: AccountRow): void {
     const cipher = this.engine.pinCipherFor(this.rt);
     let block: Buffer | undefined;
     if (cipher === 'sm4') block = sm4PinBlockFromF59(this.msg.getString(59));
@@ -988,7 +998,6 @@ class FinancialRequest {
       }
     }
     const rules = this.config.rules;
-    const acct = this.store.account(card.alias)!;
     if (!block) {
       const noPinOk = contactless && this.kind !== 'balance' && this.amount <= rules.contactlessNoPinLimit;
       if (card.requirePin && PIN_REQUIRED_KINDS.has(this.kind) && !noPinOk) throw new Decline('55', 'PIN required but no PIN block sent');

@@ -193,6 +193,7 @@ export class ReferenceHost {
             outcomes.push(this.systemErrorReply(frame));
           }
         }
+        this.engine.persistSequences();
       });
     } catch (err) {
       // The commit itself failed (disk full, database locked): nothing was booked, tell no one anything.

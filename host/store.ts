@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import type { HostConfig } from './config';
 import { HostDatabaseError } from './errors';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -72,7 +72,6 @@ CREATE TABLE IF NOT EXISTS transactions (
   UNIQUE (terminal_id, batch, stan)
 );
 CREATE INDEX IF NOT EXISTS transactions_rrn ON transactions (rrn);
-CREATE INDEX IF NOT EXISTS transactions_card ON transactions (card_alias);
 CREATE TABLE IF NOT EXISTS ledger (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   txn_id INTEGER NOT NULL,
@@ -82,24 +81,24 @@ CREATE TABLE IF NOT EXISTS ledger (
   at TEXT NOT NULL,
   UNIQUE (txn_id, effect)
 );
-CREATE INDEX IF NOT EXISTS ledger_card ON ledger (card_alias);
 CREATE TABLE IF NOT EXISTS journal (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   at TEXT NOT NULL,
-  direction TEXT NOT NULL,
   remote TEXT,
   terminal_id TEXT,
+  stan TEXT,
   mti TEXT,
   processing_code TEXT,
-  stan TEXT,
   amount INTEGER,
+  in_hex TEXT NOT NULL,
+  in_fields TEXT,
+  out_mti TEXT,
   response_code TEXT,
-  hex TEXT NOT NULL,
-  fields TEXT,
+  out_hex TEXT,
+  out_fields TEXT,
   note TEXT
 );
 CREATE INDEX IF NOT EXISTS journal_terminal ON journal (terminal_id, stan);
-CREATE INDEX IF NOT EXISTS journal_at ON journal (at);
 CREATE TABLE IF NOT EXISTS settlements (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   terminal_id TEXT NOT NULL,
@@ -190,19 +189,23 @@ export interface TransactionRow {
   card_org: string;
 }
 
+/** One exchange: the request and the reply (when there was one) in one row. */
 export interface JournalRow {
   id: number;
   at: string;
-  direction: 'in' | 'out';
   remote: string | null;
   terminal_id: string | null;
+  stan: string | null;
+  /** Request MTI. */
   mti: string | null;
   processing_code: string | null;
-  stan: string | null;
   amount: number | null;
+  in_hex: string;
+  in_fields: string | null;
+  out_mti: string | null;
   response_code: string | null;
-  hex: string;
-  fields: string | null;
+  out_hex: string | null;
+  out_fields: string | null;
   note: string | null;
 }
 
@@ -233,6 +236,9 @@ export class HostStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 5000');
+      // A lab host's working set is small: keep it in memory so statements never wait for page spills.
+      this.db.pragma('cache_size = -65536');
+      this.db.pragma('temp_store = MEMORY');
       this.db.exec(SCHEMA);
     } catch (err) {
       throw new HostDatabaseError(`cannot open the host database ${dbPath}: ${(err as Error).message}; give another --db file or delete the corrupt one`,
@@ -289,8 +295,8 @@ export class HostStore {
           COUNT(CASE WHEN kind IN ('void','refund','completion-void') THEN 1 END) AS credit_count
         FROM transactions WHERE terminal_id = ? AND batch = ? AND approved = 1 AND reversed = 0 AND card_org = ?`),
       ledgerInsert: db.prepare('INSERT INTO ledger (txn_id, card_alias, amount, effect, at) VALUES (?, ?, ?, ?, ?)'),
-      journalInsert: db.prepare(`INSERT INTO journal (at, direction, remote, terminal_id, mti, processing_code, stan, amount, response_code, hex, fields, note)
-        VALUES (@at, @direction, @remote, @terminal_id, @mti, @processing_code, @stan, @amount, @response_code, @hex, @fields, @note)`),
+      journalInsert: db.prepare(`INSERT INTO journal (at, remote, terminal_id, stan, mti, processing_code, amount, in_hex, in_fields, out_mti, response_code, out_hex, out_fields, note)
+        VALUES (@at, @remote, @terminal_id, @stan, @mti, @processing_code, @amount, @in_hex, @in_fields, @out_mti, @response_code, @out_hex, @out_fields, @note)`),
       settlementInsert: db.prepare(`INSERT INTO settlements (terminal_id, batch, at, terminal_totals, host_totals, domestic_result, foreign_result)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       uploadInsert: db.prepare(`INSERT INTO batch_uploads (terminal_id, batch, stan, network_code, items, matched, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),

@@ -282,7 +282,7 @@ describe('reference host: ledger invariant over 1,200 random operations with the
         const rrns = db.prepare('SELECT rrn, COUNT(*) n FROM transactions WHERE rrn IS NOT NULL GROUP BY rrn HAVING n > 1').all();
         expect(rrns, 'RRNs unique across restarts').to.have.length(0);
         const journalCount = db.prepare('SELECT COUNT(*) FROM journal').pluck().get() as number;
-        expect(journalCount).to.be.above(2 * OPERATIONS);
+        expect(journalCount, 'one journal row per exchange').to.be.above(OPERATIONS);
       } finally {
         db.close();
       }

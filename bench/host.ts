@@ -1,0 +1,136 @@
+/**
+ * Reference-host benchmark: authorisations per second and latency (p50 / p99) for K = 1 and K = 50
+ * concurrent terminals, each on its own plain TCP socket, signed on, sending MACed 0200 magstripe
+ * sales with a 3DES PIN block, one at a time (closed loop: a terminal sends its next sale when the
+ * reply arrives). The host runs as `poscert host` in its own process with the SQLite journal and
+ * ledger on a temporary file (WAL), exactly as a lab runs it. Every reply is checked (00 and a
+ * MAC that verifies); a failed authorisation is counted, not timed.
+ *
+ * Goal (issue 3), on this 2-core machine: ≥ 3,000 authorisations/s at K = 50 with p99 < 20 ms.
+ *   npm run bench:host
+ *   BENCH_SECONDS=10 BENCH_CLIENTS=1,10,50 npm run bench:host
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { cardByAlias, loadHostConfig } from '../host';
+import { TestTerminal } from '../test/host/terminal-client';
+
+const ROOT = path.join(__dirname, '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WARMUP_SECONDS = 1;
+const CLIENT_COUNTS = (process.env.BENCH_CLIENTS ?? '1,50').split(',').map(Number);
+/** Each run gets its own terminals (a terminal's STANs must not repeat within its batch). */
+const TOTAL_CLIENTS = CLIENT_COUNTS.reduce((a, b) => a + b, 0);
+
+/** A configuration with TOTAL_CLIENTS bench terminals (test TMKs) beside the repo's cards and rules. */
+function benchConfig(dir: string): string {
+  const scenarios = path.join(ROOT, 'scenarios');
+  fs.copyFileSync(path.join(scenarios, 'cards.yaml'), path.join(dir, 'cards.yaml'));
+  fs.copyFileSync(path.join(scenarios, 'issuer-rules.yaml'), path.join(dir, 'issuer-rules.yaml'));
+  const merchantId = '898310054119999';
+  const terminals = Array.from({ length: TOTAL_CLIENTS }, (_, i) => ({
+    terminalId: String(20000001 + i),
+    merchantId,
+    keyScheme: '3DES',
+    tmk: ((i * 0x1f + 0x11) & 0xff).toString(16).padStart(2, '0').repeat(16).toUpperCase(), // test keys only
+  }));
+  fs.writeFileSync(path.join(dir, 'merchants.yaml'), '# bench/host.ts: generated, test keys only\n' + stringify({
+    merchants: [{ merchantId, name: '基准测试商户', settlementAccount: { bank: '测试银行', accountNumber: '6200009999000001', accountName: '基准测试商户' } }],
+    terminals,
+  }));
+  return dir;
+}
+
+function startHost(configDir: string, db: string): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...(process.env.BENCH_HOST_NODE_OPTIONS ?? '').split(' ').filter(Boolean), path.join(ROOT, 'bin', 'poscert.js'), 'host', '--config', configDir, '--port', '0', '--db', db, '--quiet'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      const m = /ready port=(\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.once('exit', (code) => reject(new Error(`poscert host exited with ${code}`)));
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+async function run(port: number, configDir: string, clients: number, firstTerminal: number): Promise<void> {
+  const config = loadHostConfig(configDir);
+  const card = cardByAlias(config, 'UP-BENCH');
+  const terminals: TestTerminal[] = [];
+  for (let i = 0; i < clients; i++) {
+    const t = config.terminals[firstTerminal + i];
+    const term = await TestTerminal.connect(port, { terminalId: t.terminalId, merchantId: t.merchantId, tmk: t.tmk.reveal().toString('hex'), scheme: '3DES' }, 10_000);
+    const r = await term.signOn('003');
+    if (r.rc !== '00') throw new Error(`sign-on of ${t.terminalId} answered ${r.rc}`);
+    terminals.push(term);
+  }
+  const latencies: number[] = [];
+  let approved = 0;
+  let failed = 0;
+  let measuring = false;
+  let running = true;
+  const loop = async (t: TestTerminal) => {
+    while (running) {
+      const { msg } = t.sale({ card, pin: '123456' }, 1);
+      const start = process.hrtime.bigint();
+      const r = await t.send(msg);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const ok = r.rc === '00' && t.verifyReplyMac(r.msg);
+      if (!measuring) continue;
+      if (ok) { approved++; latencies.push(ms); } else { failed++; if (failed <= 3) console.error(`bench:host: ${t.id.terminalId} STAN ${msg.getString(11)}: F39 ${r.rc}${r.rc === "00" ? " but the reply MAC does not verify" : ""}`); }
+    }
+  };
+  const loops = terminals.map((t) => loop(t));
+  await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
+  measuring = true;
+  const t0 = process.hrtime.bigint();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  measuring = false;
+  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  running = false;
+  await Promise.all(loops);
+  for (const t of terminals) t.close();
+  latencies.sort((a, b) => a - b);
+  const rate = approved / elapsed;
+  console.log(`K=${String(clients).padStart(3)}  ${rate.toFixed(0).padStart(6)} authorisations/s   p50 ${percentile(latencies, 0.5).toFixed(2)} ms   p99 ${percentile(latencies, 0.99).toFixed(2)} ms   `
+    + `max ${latencies.at(-1)?.toFixed(2)} ms   (${approved} approved, ${failed} failed in ${elapsed.toFixed(1)} s)`);
+  if (failed > 0) process.exitCode = 1;
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-bench-host-'));
+  const configDir = benchConfig(dir);
+  const db = path.join(dir, 'host.sqlite');
+  const host = await startHost(configDir, db);
+  console.log(`bench:host: poscert host (pid ${host.child.pid}) on 127.0.0.1:${host.port}, journal + ledger in SQLite WAL ${db}`);
+  console.log(`bench:host: closed-loop 0200 sales (MAC + 3DES PIN block), ${WARMUP_SECONDS} s warm-up then ${SECONDS} s measured per K; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  try {
+    let first = 0;
+    for (const k of CLIENT_COUNTS) {
+      await run(host.port, configDir, k, first);
+      first += k;
+    }
+    const sizes = fs.statSync(db).size + (fs.existsSync(`${db}-wal`) ? fs.statSync(`${db}-wal`).size : 0);
+    console.log(`bench:host: database ${(sizes / 1e6).toFixed(1)} MB after the run (journal of every message in and out)`);
+  } finally {
+    host.child.removeAllListeners('exit');
+    host.child.kill('SIGTERM');
+    await new Promise((r) => host.child.once('exit', r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench:host: ${err instanceof Error ? err.stack : err}`);
+  process.exitCode = 2;
+});
