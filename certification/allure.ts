@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import type { CertificateDocument } from './certificate';
-import type { RunResults, ScenarioResult } from './results';
+import { maskSensitiveText, type RunResults, type ScenarioResult } from './results';
 import type { CaseOutcome } from './verdict';
 
 /** Label that ties an Allure result to the cucumber pickle it came from (set by steps/support/allure-labels.ts). */
@@ -204,7 +204,8 @@ export function alignResults(resultsDir: string, results: RunResults, caseOf: (c
     // A mandatory case skipped at run time is broken for the certificate.
     const status = c && c.result === 'broken' && s.status === 'skipped' ? 'broken' : s.status;
     const tag = categoryTag({ status, firstFailure: status === 'broken' && s.status === 'skipped' ? { brokenKind: 'harness' } : s.firstFailure }, area);
-    const original = r.statusDetails?.message ?? s.firstFailure?.message ?? s.reason ?? '';
+    const original = maskSensitiveText(r.statusDetails?.message ?? s.firstFailure?.message ?? s.reason ?? '');
+    if (r.statusDetails?.trace) r.statusDetails.trace = maskSensitiveText(r.statusDetails.trace);
     const stripped = original.replace(/^\[[a-z-]+\] /, '');
     r.status = status;
     r.statusDetails = {

@@ -86,3 +86,18 @@ describe('certification/allure', () => {
     }
   });
 });
+
+describe('certification/allure: report generation without Java', () => {
+  test('says so and generates nothing (the certificate is still written by certify)', async () => {
+    const { generateReport } = await import('../../certification/allure');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-nojava-'));
+    try {
+      const r = await generateReport(path.join(dir, 'results'), path.join(dir, 'report'), { PATH: '/nonexistent' });
+      expect(r.generated).to.equal(false);
+      expect(r.note).to.match(/^Java is not installed, so the Allure HTML report was not generated/);
+      expect(fs.existsSync(path.join(dir, 'report'))).to.equal(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -135,4 +135,10 @@ describe('certification/results: scenario outcomes from the message stream', () 
     expect(summariseMessage('\u001b[31mexpected\u001b[0m 1\n    at foo (x.ts:1)\n    at bar')).to.equal('expected 1');
     expect(summariseMessage('x'.repeat(1000)).length).to.equal(600);
   });
+
+  test('a full PAN or track 2 quoted by a failure message is masked before it reaches the certificate', () => {
+    expect(summariseMessage('voucher line: 卡号 6200000000000047 S')).to.equal('voucher line: 卡号 620000******0047 S');
+    expect(summariseMessage('F35 6200000000000047=31122201234')).to.equal('F35 [track data removed]');
+    expect(summariseMessage('STAN 000123 amount 000000012345 batch 1234567890123')).to.equal('STAN 000123 amount 000000012345 batch 1234567890123');
+  });
 });
