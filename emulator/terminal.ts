@@ -115,6 +115,7 @@ export class EmulatedTerminal {
   private readonly pendingEcr = new Map<number, TtpRequest>();
   private readonly cardCounters = new Map<string, number>();
   private powerTransition: Promise<void> = Promise.resolve();
+  private optionsApplied = false;
   private stopped = false;
 
   constructor(private readonly opts: EmulatorOptions) {
@@ -458,7 +459,10 @@ export class EmulatedTerminal {
     if (set.timeouts) Object.assign(this.timeouts, set.timeouts);
   }
 
-  /** Options given at construction win over the state file (the lab says what this terminal is). */
+  /**
+   * Options given at construction win over the state file at the first power-on (the lab says
+   * what this terminal is); TTP config changes made afterwards persist across power cycles.
+   */
   private applyOptions(s: TerminalState): void {
     const o = this.opts;
     const before = JSON.stringify([s.config.terminalId, s.config.merchantId, s.ped.tmk, s.ped.keyScheme]);
@@ -491,7 +495,11 @@ export class EmulatedTerminal {
   private async doPowerOn(): Promise<void> {
     if (this.session || this.stopped) return;
     const state = this.store.load();
-    this.applyOptions(state);
+    if (!this.optionsApplied) {
+      // Once per EmulatedTerminal: later TTP config changes survive power cycles, as in firmware.
+      this.applyOptions(state);
+      this.optionsApplied = true;
+    }
     this.store.save(state);
     this.channel?.resetEventSequence();
     await this.startSession(state, false, undefined);

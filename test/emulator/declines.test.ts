@@ -265,6 +265,13 @@ describe('emulated terminal: declines and the other flows', () => {
       await client.waitScreen('ENTER AMOUNT:', m);
       await client.keys('CANCEL');
       await client.waitScreen('CANCELLED', m);
+      // A TTP config change persists across a power cycle (the construction options applied once).
+      await client.keys('CANCEL');
+      await client.cmd({ cmd: 'config', set: { language: 'zh', merchantName: '测试二店' } });
+      const c = client.mark();
+      await client.cmd({ cmd: 'power', action: 'cycle' });
+      await client.waitScreen('欢迎使用', c);
+      expect(await client.cmd({ cmd: 'config' })).to.include({ language: 'zh', merchantName: '测试二店' });
     } finally { await bench.dispose(t); }
   });
 
