@@ -17,7 +17,7 @@ import { applyScanFindings, buildCertificate, certificateJson, renderCertificate
 import { CertifyOptionError, RunDirectoryError } from './errors';
 import { renderJUnitXml } from './junit';
 import { loadPlan, missingCapabilities, planTagExpression, type CertificationPlan } from './plan';
-import { collectResults, OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE, type RunResults, type ScenarioResult, type TerminalIdentity } from './results';
+import { collectResults, maskSensitiveText, OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE, type RunResults, type ScenarioResult, type TerminalIdentity } from './results';
 import { runCucumber, type CucumberRunOutcome } from './runner';
 import { loadSecrets, scanDirectory, type ScanReport } from './sensitive-scan';
 import { judge, type RunScope } from './verdict';
@@ -147,7 +147,7 @@ function unitsOf(results: RunResults, fallback: TerminalIdentity): TerminalIdent
   return seen.size ? [...seen.values()] : [fallback];
 }
 
-interface AllureNode { name?: string; attachments?: Array<{ name?: string; type?: string; source?: string }>; steps?: AllureNode[] }
+interface AllureNode { name?: string; attachments?: Array<{ name?: string; type?: string; source?: string }>; steps?: AllureNode[]; statusDetails?: { message?: string; trace?: string } }
 
 /**
  * Tidies allure-cucumberjs output for readers of the report:
@@ -163,6 +163,11 @@ export function tidyAllureResults(resultsDir: string): void {
   const isWrapper = (s: AllureNode) => (s.steps?.length ?? 0) === 0 && (s.attachments?.length ?? 0) > 0 && s.attachments!.every((a) => a.name === s.name);
   const dropMarkers = (node: AllureNode): boolean => {
     let changed = false;
+    // Step messages quote the same failures as the test's (masked in alignResults).
+    for (const k of ['message', 'trace'] as const) {
+      const v = node.statusDetails?.[k];
+      if (v && maskSensitiveText(v) !== v) { node.statusDetails![k] = maskSensitiveText(v); changed = true; }
+    }
     if (node.attachments) {
       const keep = node.attachments.filter((a) => {
         if (!a.type || !markerTypes.has(a.type)) return true;
