@@ -36,10 +36,21 @@ describe('emulated terminal: declines and the other flows', () => {
     } finally { await bench.dispose(t); }
   });
 
-  test('an expired card is refused at the terminal: 该卡已过期, nothing sent to the host', async () => {
+  test('an expired card is refused at the terminal: 该卡已过期, nothing sent to the host (also after a clock change)', async () => {
     const t = await bench.terminal();
     try {
       const { client } = t;
+      const later = await client.cmd<{ now: string }>({ cmd: 'clock', set: '2031-01-15T10:00:00' });
+      expect(later.now.startsWith('2031-01-15T10:0')).to.equal(true);
+      const c = client.mark();
+      await client.keys('1');
+      await client.waitScreen('请输入金额', c);
+      await client.keys('1', 'ENTER');
+      await client.waitScreen('请刷卡', c);
+      await client.present('swipe', bench.card('MAG')); // expires 3012: expired on the terminal's clock
+      await client.waitScreen('该卡已过期', c);
+      await client.cmd({ cmd: 'clock', set: new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 19) });
+      await toIdle(client);
       let m = client.mark();
       await client.keys('1');
       await client.waitScreen('请输入金额', m);
