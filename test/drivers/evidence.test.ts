@@ -83,6 +83,17 @@ describe('ScreenTracker', () => {
     expect(classifyError(err)).to.equal('failed');
   });
 
+  test('seenSince finds a screen the terminal already passed through', () => {
+    const s = new ScreenTracker();
+    s.onDisplay(['请输入金额:']);
+    const mark = s.changes;
+    s.onDisplay(['请刷卡/插卡/挥卡'], undefined, 'card-wait');
+    s.onDisplay(['请输入密码:'], undefined, 'pin-entry');
+    expect(s.seenSince(mark, '请刷卡')?.lines).to.deep.equal(['请刷卡/插卡/挥卡']);
+    expect(s.seenSince(mark, '请输入金额')).to.equal(undefined);
+    expect(s.seenSince(s.changes, '请刷卡')).to.equal(undefined);
+  });
+
   test('waitForState and failAll', async () => {
     const s = new ScreenTracker();
     const p = s.waitForState(['idle'], 500);
