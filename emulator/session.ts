@@ -771,7 +771,7 @@ export class TerminalSession {
     this.show('sign-on', 'signing-on', [this.t(T.signOn), this.t(T.signingOn)]);
     const session = await this.openHostSafe();
     if (!session) {
-      this.show('sign-on-failed', 'sign-on-required', [this.t(T.signOnFailed), this.t(T.commError)]);
+      this.show('sign-on-failed', interactive ? 'result' : 'sign-on-required', [this.t(T.signOnFailed), this.t(T.commError)]);
       this.host.beep('error');
       if (interactive) await this.waitAnyKey(this.host.timeouts.idleMs);
       return false;
@@ -790,7 +790,7 @@ export class TerminalSession {
         this.persist();
         const lines = [this.t(T.signOnFailed), this.t(why)];
         if (extra) lines.push(extra);
-        this.show('sign-on-failed', 'sign-on-required', lines);
+        this.show('sign-on-failed', interactive ? 'result' : 'sign-on-required', lines);
         this.host.beep('error');
         if (interactive) await this.waitAnyKey(this.host.timeouts.idleMs);
         return false;
@@ -821,7 +821,8 @@ export class TerminalSession {
         if (this.state.batch.length === 0 && /^\d{6}$/.test(batch) && batch !== '000000') this.state.counters.batchNumber = batch;
       } catch { /* keep ours */ }
       this.persist();
-      this.show('sign-on-ok', 'idle', [this.t(T.signOnOk), `${this.t({ zh: '批次号:', en: 'BATCH:' })}${this.state.counters.batchNumber}`]);
+      // Interactive (管理 → 签到): a result screen left by a key; at boot: a passing screen on the way to idle.
+      this.show('sign-on-ok', interactive ? 'result' : 'signing-on', [this.t(T.signOnOk), `${this.t({ zh: '批次号:', en: 'BATCH:' })}${this.state.counters.batchNumber}`]);
       this.host.beep('ok');
       await this.pause(800);
       return true;

@@ -264,6 +264,23 @@ describe('emulated terminal: declines and the other flows', () => {
     } finally { await bench.dispose(t); }
   });
 
+  test('管理 → 签到 signs on again: new keys at the host, 签到成功 as a result screen, ENTER back to idle', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId } = t;
+      const before = bench.host.control.terminalState(terminalId).signOnCount;
+      const m = client.mark();
+      await client.keys('9');
+      await client.waitScreen('1.签到', m);
+      await client.keys('1');
+      await client.waitScreen('签到成功', m);
+      expect((await client.cmd<{ state: string }>({ cmd: 'screen' })).state).to.equal('result');
+      await client.keys('ENTER');
+      await client.waitState('idle', m);
+      expect(bench.host.control.terminalState(terminalId).signOnCount).to.equal(before + 1);
+    } finally { await bench.dispose(t); }
+  });
+
   test('English screens when the language is en', async () => {
     const t = await bench.terminal({ language: 'en' });
     try {
