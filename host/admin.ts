@@ -71,6 +71,10 @@ export async function route(control: HostControl, method: string, url: URL, body
     case 'GET /terminals':
       if (!parts[1]) return [400, { error: { code: 'HOST_CONTROL', message: 'GET /terminals/<terminalId>' } }];
       return [200, control.terminalState(parts[1])];
+    case 'POST /terminals':
+      if (!parts[1] || parts[2] !== 'sign-on-request') return [400, { error: { code: 'HOST_CONTROL', message: 'POST /terminals/<terminalId>/sign-on-request' } }];
+      control.requestSignOn(parts[1]);
+      return [200, { ok: true }];
     case 'GET /faults':
       return [200, control.faults()];
     case 'POST /faults':

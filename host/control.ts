@@ -283,6 +283,11 @@ export class HostControl {
     };
   }
 
+  /** Ask a terminal to sign on again: replies carry header digit 3 (重新签到) until it does. */
+  requestSignOn(terminalId: string): void {
+    if (!this.engine.requestSignOn(terminalId)) throw new HostControlError(`terminal ${terminalId} is not in the host configuration`, { terminalId });
+  }
+
   injectFault(spec: FaultSpec): ActiveFault {
     return this.faultSet.add(spec);
   }

@@ -60,6 +60,8 @@ interface TerminalRuntime {
   merchant: MerchantConfig;
   row: TerminalRow;
   keys?: WorkingKeySet;
+  /** The control API asked this terminal to sign on again: header digit 3 until it does. */
+  signOnRequested?: boolean;
 }
 
 /** A decline or a format problem found while reading a request: its F39. */
@@ -225,6 +227,7 @@ export class HostEngine {
         response.set(64, mac);
       }
     }
+    if (req.terminal?.signOnRequested) req.requirement = '3';
     const replyFrame: CupFrame = {
       tpdu: swapTpdu(decoded.tpdu),
       header: { ...decoded.header, processingRequirement: req.requirement },
@@ -393,6 +396,14 @@ export class HostEngine {
     rt.keys = keys;
   }
 
+  /** Ask the terminal to sign on again (header digit 3 on every reply until its next sign-on). */
+  requestSignOn(terminalId: string): boolean {
+    const rt = this.terminalRuntime(terminalId);
+    if (!rt) return false;
+    rt.signOnRequested = true;
+    return true;
+  }
+
   /** Forget cached sign-on state (after reset of the database or on request). */
   forgetTerminals(): void {
     this.terminals.clear();
@@ -483,6 +494,7 @@ export class HostEngine {
       ...rt.row, signed_on: 1, batch, key_layout: layout, keys_wrapped: f62, signed_on_at: now.toISOString(),
       sign_on_count: rt.row.sign_on_count + 1,
     }, keys);
+    rt.signOnRequested = false;
     out.unset(4).unset(3);
     out.set(32, this.config.host.acquirerId).set(37, this.nextRrn()).set(39, '00');
     out.set(60, '00' + batch + layout).set(62, f62);

@@ -95,6 +95,17 @@ describe('reference host: messages over TCP', () => {
     expect(r.frame.header.processingRequirement).to.equal('3');
   });
 
+  test('the control API can ask a terminal to sign on again: header digit 3 until it does', async () => {
+    const t = await term('10000004');
+    host.control.requestSignOn('10000004');
+    const r = await t.send(t.sale(MAG, 100).msg);
+    expect(r.rc).to.equal('00');
+    expect(r.frame.header.processingRequirement).to.equal('3');
+    await t.signOn('003');
+    const after = await t.send(t.sale(MAG, 100).msg);
+    expect(after.frame.header.processingRequirement).to.not.equal('3');
+  });
+
   test('parameter download (360): F62 parameter list; header digit 1 until the terminal has downloaded', async () => {
     const t = await TestTerminal.connect(host.port, identity('10000006'));
     open.push(t);
