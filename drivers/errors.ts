@@ -13,13 +13,6 @@ export class TerminalExpectationError extends PoscertError {
   }
 }
 
-/** The terminal did not answer a TTP request in time. → broken (we cannot tell what it did). */
-export class TerminalTimeoutError extends PoscertError {
-  constructor(message: string, context: Record<string, unknown> = {}) {
-    super('TERMINAL_TIMEOUT', message, context);
-  }
-}
-
 /**
  * The terminal answered a TTP request with a typed error (unknown command, not possible in this
  * state, ...). The harness could not drive it, so the case cannot be judged. → broken
@@ -59,7 +52,8 @@ export type Outcome = 'failed' | 'broken';
 /**
  * What a step's error means for the scenario. Only a mismatch in terminal behaviour (our
  * TerminalExpectationError, or a chai AssertionError raised by a step) is *failed*; everything
- * else — link errors, TTP timeouts, a rejected command, a programming error in the harness — is
+ * else — link errors (links' LinkError), TTP errors (protocol/ttp: no ACK, no reply in time —
+ * TtpResponseTimeoutError —, a rejected command), a programming error in the harness — is
  * *broken*, because then the harness could not judge the terminal.
  */
 export function classifyError(err: unknown): Outcome {

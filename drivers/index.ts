@@ -2,7 +2,7 @@
 export { TerminalDriver } from './terminal';
 export type { TerminalIdentity, TerminalDriverOptions, CardBinding, PinBinding } from './terminal';
 export {
-  classifyError, TerminalExpectationError, TerminalTimeoutError, TerminalCommandError, TerminalBrokenError, DriverUsageError, LabFileError,
+  classifyError, TerminalExpectationError, TerminalCommandError, TerminalBrokenError, DriverUsageError, LabFileError,
 } from './errors';
 export type { Outcome } from './errors';
 export { SignedOnIdleStrategy } from './strategy';

@@ -501,13 +501,26 @@ export class TerminalDriver {
 
   // ------------------------------------------------------------------ evidence
 
-  /** Every frame, ACK and NAK so far with timestamps; PAN masked, PIN digits masked. */
-  transcript(): TranscriptEntry[] {
-    return this.transcriptLog.list();
+  /**
+   * Every frame, ACK and NAK since the last markEvidence() (or connect) with timestamps; PAN
+   * masked, PIN digits masked. `{ all: true }`: since connect.
+   */
+  transcript(opts: { all?: boolean } = {}): TranscriptEntry[] {
+    return this.transcriptLog.list(opts.all);
   }
 
-  transcriptText(): string {
-    return this.transcriptLog.toText();
+  /** The transcript as text, one line per entry (an Allure attachment). */
+  transcriptText(opts: { all?: boolean } = {}): string {
+    return this.transcriptLog.toText(opts.all);
+  }
+
+  /**
+   * Starts the evidence of a new scenario: transcript() and receipts() then cover only what
+   * happens after this call. A Before hook calls it, then ensureSignedOnIdle().
+   */
+  markEvidence(): void {
+    this.transcriptLog.mark();
+    this.vouchers.mark();
   }
 
   /** Adds a line to the transcript (step boundaries, for reading the evidence). */

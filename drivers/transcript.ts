@@ -38,6 +38,7 @@ export class Transcript {
   private readonly entries: TranscriptEntry[] = [];
   private seq = 0;
   private dropped = 0;
+  private markSeq = 0;
   private readonly startMono: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
@@ -82,9 +83,14 @@ export class Transcript {
     this.push({ dir: 'tx', kind: 'note', note: this.masker.maskText(text) });
   }
 
-  /** A copy of the entries recorded so far. */
-  list(): TranscriptEntry[] {
-    return this.entries.slice();
+  /** Starts a new evidence window (one scenario): list() and toText() show entries after it. */
+  mark(): void {
+    this.markSeq = this.seq;
+  }
+
+  /** A copy of the entries since the last mark() (all of them when `all`). */
+  list(all = false): TranscriptEntry[] {
+    return all ? this.entries.slice() : this.entries.filter((e) => e.seq > this.markSeq);
   }
 
   get length(): number {
@@ -92,10 +98,10 @@ export class Transcript {
   }
 
   /** One line per entry, for an Allure text attachment. */
-  toText(): string {
+  toText(all = false): string {
     const lines: string[] = [];
-    if (this.dropped > 0) lines.push(`(${this.dropped} older entries dropped)`);
-    for (const e of this.entries) {
+    if (this.dropped > 0 && (all || this.markSeq < this.dropped)) lines.push(`(${this.dropped} older entries dropped)`);
+    for (const e of this.list(all)) {
       const arrow = e.dir === 'tx' ? 'H→T' : 'T→H';
       const t = `+${e.tMs.toFixed(1).padStart(9)} ms`;
       const body = e.kind === 'frame' ? JSON.stringify(e.message) + (e.note ? `  (${e.note})` : '') : e.kind === 'ack' ? 'ACK' : e.kind === 'nak' ? 'NAK' : `[${e.kind}] ${e.note ?? ''}`;
@@ -105,7 +111,7 @@ export class Transcript {
   }
 
   toJSON(): { dropped: number; entries: TranscriptEntry[] } {
-    return { dropped: this.dropped, entries: this.list() };
+    return { dropped: this.dropped, entries: this.list(true) };
   }
 
   private maskPayload(dir: TranscriptDirection, payload: unknown): unknown {

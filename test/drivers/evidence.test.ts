@@ -4,7 +4,9 @@ import { EvidenceMasker } from '../../drivers/masking';
 import { Transcript } from '../../drivers/transcript';
 import { ScreenTracker } from '../../drivers/screens';
 import { VoucherCollector } from '../../drivers/vouchers';
-import { classifyError, TerminalExpectationError, TerminalBrokenError, TerminalTimeoutError } from '../../drivers/errors';
+import { classifyError, TerminalExpectationError, TerminalBrokenError } from '../../drivers/errors';
+import { TtpResponseTimeoutError } from '../../protocol/ttp';
+import { LinkDownError } from '../../links';
 import { findMenuEntry } from '../../drivers/menu';
 
 const PAN = '6222021234567890123'; // Luhn-valid? not needed: known PANs are masked regardless
@@ -44,13 +46,17 @@ describe('Transcript', () => {
     t.record({ at: now, dir: 'rx', kind: 'error', reason: 'bad-lrc', detail: 'LRC 0x12 expected 0x13' });
     const entries = t.list();
     expect(entries).to.have.length(5);
+    t.mark();
+    t.note('next scenario');
+    expect(t.list().map((e) => e.note)).to.deep.equal(['next scenario']);
+    expect(t.list(true)).to.have.length(6);
     expect(entries[0].seq).to.equal(1);
     expect(entries[0].at).to.equal(new Date(1_700_000_000_000).toISOString());
     expect(entries[1].tMs).to.equal(3);
     expect((entries[2].message as any).keys).to.deep.equal(['*', '*', '*', '*', '*', '*', 'ENTER']);
     expect(entries[2].note).to.equal('retransmission 1');
     expect((entries[3].message as any).lines).to.deep.equal(['请输入密码:', '******']);
-    const text = t.toText();
+    const text = t.toText(true);
     expect(text).not.to.include(PAN);
     expect(text).not.to.include('123456');
     expect(text).to.include('H→T');
@@ -134,7 +140,8 @@ describe('classifyError', () => {
   test('terminal mismatches fail, everything else is broken', () => {
     expect(classifyError(new TerminalExpectationError('x'))).to.equal('failed');
     expect(classifyError(Object.assign(new Error('expected 1 to equal 2'), { name: 'AssertionError' }))).to.equal('failed');
-    expect(classifyError(new TerminalTimeoutError('x'))).to.equal('broken');
+    expect(classifyError(new TtpResponseTimeoutError('screen', 3, 5000))).to.equal('broken');
+    expect(classifyError(new LinkDownError('serial:/dev/ttyUSB0', 'cable pulled'))).to.equal('broken');
     expect(classifyError(new TerminalBrokenError('x'))).to.equal('broken');
     expect(classifyError(new TypeError('bug'))).to.equal('broken');
     expect(classifyError('string')).to.equal('broken');
