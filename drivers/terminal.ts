@@ -12,7 +12,7 @@
 import * as links from '../links';
 import {
   TTP_VERSION, TtpCapabilities, TtpCardImage, TtpCardMethod, TtpChannel, TtpCommand, TtpCommandName,
-  TtpEcrCommand, TtpEcrResult, TtpEvent, TtpHelloResult, TtpLinkBrokenError, TtpPowerAction,
+  TtpEcrCommand, TtpEcrResult, TtpEvent, TtpHelloResult, TtpLinkBrokenError, TtpPowerAction, TtpRemoteError,
   TtpResultByCommand, TtpScreenResult, TtpTerminalConfig, TtpTraceEntry, isTtpKey, TTP_KEYS,
 } from '../protocol/ttp';
 import { DriverUsageError, TerminalCommandError, TerminalExpectationError } from './errors';
@@ -350,20 +350,33 @@ export class TerminalDriver {
   }
 
   /**
-   * Types text on an input screen (voucher number, payee account, ...) and confirms. TTP 1.0 has
-   * keypad keys only, so text is limited to what the keypad can type (digits, '.', '*', '#').
+   * Types text on an input screen (voucher number, payee account, payee name, ...) and confirms
+   * with ENTER unless confirm:false. Keypad characters (digits, '.', '*', '#') go as key presses;
+   * anything else (a Chinese payee name) as the `x-text` extension of the TTP `key` command
+   * (the keypad's alpha / 拼音 mode in test firmware). Firmware without it answers with an error,
+   * which surfaces as TerminalCommandError naming the field.
    */
   async enterText(text: string, opts: { confirm?: boolean } = {}): Promise<void> {
-    const keys = text.split('');
-    const bad = keys.filter((k) => !isTtpKey(k));
-    if (bad.length > 0) {
-      throw new DriverUsageError(
-        `Cannot type "${text}" on the keypad: TTP 1.0 sends keypad keys only (${[...new Set(bad)].join('')} not on it). Use ecr() for Chinese payee names, or a vendor extension.`,
-        { text: this.masker.maskText(text) },
-      );
+    if (typeof text !== 'string' || text.length === 0) {
+      throw new DriverUsageError('enterText needs a non-empty string', { text: typeof text });
     }
-    if (opts.confirm !== false) keys.push('ENTER');
-    await this.pressKeys(...keys);
+    const chars = [...text];
+    if (chars.every((c) => isTtpKey(c))) {
+      await this.pressKeys(...chars, ...(opts.confirm === false ? [] : ['ENTER']));
+      return;
+    }
+    try {
+      await this.call({ cmd: 'key', keys: [], 'x-text': text } as unknown as Extract<TtpCommand, { cmd: 'key' }>);
+    } catch (err) {
+      if (err instanceof TtpRemoteError) {
+        throw new TerminalCommandError(
+          `Terminal ${this.name} cannot take free text over TTP (x-text): ${err.message}. Use ecr() with the payee, or enable text entry in the test firmware.`,
+          { terminal: this.name, ttpCode: err.ttpCode },
+        );
+      }
+      throw err;
+    }
+    if (opts.confirm !== false) await this.pressKeys('ENTER');
   }
 
   // ------------------------------------------------------------------ card and PIN

@@ -152,6 +152,32 @@ for (const kind of KINDS) {
       expect(lab.host.control.balance('UP-DEBIT-IC').balance).to.equal(before - 1234);
     });
 
+    test('缴费 (bill payment) with a Chinese payee name typed as text: payee confirmed, on the voucher and at the host', async () => {
+      await driver.ensureSignedOnIdle();
+      const card = cardByAlias(lab.hostConfig, 'UP-DEBIT-IC');
+      await driver.selectMenu('缴费');
+      await driver.waitForScreen('请输入金额');
+      await driver.enterAmount(8800);
+      await driver.waitForScreen('请输入收款方名称');
+      await driver.enterText('上海市电力公司');
+      await driver.waitForScreen('请输入收款方账号');
+      await driver.enterText('31001234567890');
+      const confirm = await driver.waitForScreen('请确认缴费信息');
+      expect(confirm.lines.join('\n')).to.include('上海市电力公司');
+      await driver.pressKeys('ENTER');
+      await driver.waitForScreen(/请刷卡|插卡/);
+      await driver.presentCard(terminalCardImage(card), 'insert');
+      await driver.waitForScreen('请输入密码');
+      await driver.enterPin(card.pin!);
+      await driver.waitForScreen('交易成功');
+      const copies = await driver.waitForReceipts(2);
+      await driver.removeCard();
+      expect(copies[0].lines.join('\n')).to.include('上海市电力公司');
+      const booked = lab.host.control.transactions({ terminalId: lab.terminals[0].terminalId }).filter((t) => t.stan === copies[0].trace);
+      expect(booked).to.have.length(1);
+      expect(booked[0].payee).to.deep.include({ name: '上海市电力公司', account: '31001234567890' });
+    });
+
     test('the transcript has every frame with timestamps and no PAN or PIN', async () => {
       const entries = driver.transcript();
       expect(entries.length).to.be.greaterThan(20);
