@@ -2,9 +2,8 @@ import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import { deriveCommonSessionKey, deriveIccMasterKeyOptionA, generateArpcMethod1, generateArqc } from '../../crypto';
 import { decodeTlv, encodeTlv, findTag } from '../../protocol/tlv';
-import { ARQC_CDOL1_TAGS } from '../../host';
-import { ARQC_INPUT_TAGS, SoftwareIcc, arqcInputFromTags } from '../../emulator';
-import { reversalField55 } from '../../emulator/icc';
+import { ARQC_CDOL1_TAGS } from '../../host/cards';
+import { ARQC_INPUT_TAGS, SoftwareIcc, arqcInputFromTags, reversalField55 } from '../../emulator/icc';
 import type { TtpCardImage } from '../../protocol/ttp';
 
 const IMK = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');

@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TerminalStateError, TerminalStateStore, initialState } from '../../emulator';
+import { TerminalStateError } from '../../emulator/errors';
+import { TerminalStateStore, initialState } from '../../emulator/state-store';
 
 function tmpFile(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-state-')), 'terminal.json');

@@ -1,9 +1,10 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
-import { DEFECT_CATALOGUE, DEFECT_NAMES, REPRINT_MARK, SIGNATURE_LINE, UnknownDefectError, parseDefects, renderVoucher } from '../../emulator';
-import type { DefectName, StoredTransaction } from '../../emulator';
+import { DEFECT_CATALOGUE, DEFECT_NAMES, UnknownDefectError, parseDefects } from '../../emulator/defects';
+import type { DefectName } from '../../emulator/defects';
+import type { StoredTransaction } from '../../emulator/state-store';
 import { responseText } from '../../emulator/texts';
-import { voucherCopies } from '../../emulator/voucher';
+import { REPRINT_MARK, SIGNATURE_LINE, renderVoucher, voucherCopies } from '../../emulator/voucher';
 
 const tx: StoredTransaction = {
   kind: 'bill-payment', trace: '000123', batch: '000007', amount: 880000, pan: '6200000000000047', expiry: '3112',
