@@ -20,7 +20,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { certify } from '../certification/certify';
 import { parseMessageStream } from '../certification/results';
-import { identifyTerminal } from '../cli/commands/certify';
 
 const root = path.join(__dirname, '..');
 
@@ -56,14 +55,13 @@ async function main(): Promise<void> {
   const report = !process.argv.includes('--no-report');
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-bench-suite-'));
   console.log(`bench:suite — full plan unionpay-pos against the built-in emulator; ${os.cpus().length} CPUs, Node ${process.versions.node}, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  const identity = await identifyTerminal('emulator', 5000);
   const rows: Array<{ parallel: number; wallMs: number }> = [];
   try {
     for (const parallel of workers) {
       for (let run = 1; run <= runs; run++) {
         const started = Date.now();
         const r = await certify({
-          root, outDir: path.join(out, `p${parallel}-${run}`), plan: 'unionpay-pos', terminal: 'emulator', identity,
+          root, outDir: path.join(out, `p${parallel}-${run}`), plan: 'unionpay-pos', terminal: 'emulator',
           parallel, skipReport: !report, log: () => undefined, onCucumberOutput: () => undefined,
         });
         const wallMs = Date.now() - started;

@@ -201,6 +201,14 @@ export function alignResults(resultsDir: string, results: RunResults, caseOf: (c
     seen.add(s.pickleId);
     const c = caseOf(s.caseId);
     const area = c?.area ?? 'other';
+    // A case the terminal turned out not to support ran anyway (capabilities learnt during the
+    // run): it is skipped as not applicable, like in the certificate.
+    if (c && !c.applicable) {
+      r.status = 'skipped';
+      r.statusDetails = { message: c.reason };
+      fs.writeFileSync(file, JSON.stringify(r));
+      continue;
+    }
     // A mandatory case skipped at run time is broken for the certificate.
     const status = c && c.result === 'broken' && s.status === 'skipped' ? 'broken' : s.status;
     const tag = categoryTag({ status, firstFailure: status === 'broken' && s.status === 'skipped' ? { brokenKind: 'harness' } : s.firstFailure }, area);

@@ -16,7 +16,7 @@ import { alignResults, carryHistory, generateReport, writeAllureMetadata, writeR
 import { applyScanFindings, buildCertificate, certificateJson, renderCertificateHtml, type CertificateDocument } from './certificate';
 import { CertifyOptionError, RunDirectoryError } from './errors';
 import { renderJUnitXml } from './junit';
-import { loadPlan, missingCapabilities, planTagExpression, type CertificationPlan } from './plan';
+import { KNOWN_CAPABILITIES, loadPlan, missingCapabilities, planTagExpression, type CertificationPlan } from './plan';
 import { collectResults, maskSensitiveText, OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE, type RunResults, type ScenarioResult, type TerminalIdentity } from './results';
 import { runCucumber, type CucumberRunOutcome } from './runner';
 import { loadSecrets, scanDirectory, type ScanReport } from './sensitive-scan';
@@ -69,7 +69,13 @@ export interface CertifyOptions {
   plan: string;
   /** Label of the terminal option as given (emulator, serial:…, tcp://…, lab:NAME). */
   terminal: string;
-  identity: TerminalIdentity;
+  /**
+   * The terminal's hello, said before the run (its capabilities choose the applicable cases).
+   * Absent for the built-in emulator: every plan case runs and the identity each worker's terminal
+   * reported during the run (the scenarios' terminal markers) is judged and printed instead, which
+   * saves starting a second emulator and host just to ask who it is.
+   */
+  identity?: TerminalIdentity;
   tags?: string;
   lang?: 'en' | 'zh-CN';
   parallel?: number;
@@ -329,13 +335,14 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
 
   const runId = newRunId();
   const scope: RunScope = { kind: o.shard ? 'shard' : 'full', shard: o.shard, tags: o.tags };
-  const declared = o.identity.capabilities ?? [];
+  const declared = o.identity ? (o.identity.capabilities ?? []) : [...KNOWN_CAPABILITIES];
   const applicable = plan.cases.filter((c) => missingCapabilities(c, declared).length === 0).map((c) => c.id);
+  let identity: TerminalIdentity = o.identity ?? { link: o.terminal };
   const options: CertificateDocument['options'] = {
     parallel: o.parallel ?? 1, tags: o.tags, defects: o.defects ?? [], lang: o.lang, shard: o.shard, terminal: o.terminal,
   };
   const manifest: RunManifest = {
-    runId, plan: { name: plan.name, version: plan.version, source: plan.source }, terminal: o.identity, options, scope,
+    runId, plan: { name: plan.name, version: plan.version, source: plan.source }, terminal: identity, options, scope,
     applicableCases: applicable, startedAt: new Date().toISOString(),
   };
   fs.writeFileSync(p.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -378,9 +385,16 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
       results.runErrors.push(`cucumber exited with code ${cucumber.exitCode ?? cucumber.signal} before running any scenario: ${lastLines(cucumber.stderrTail)}`);
     }
   }
+  if (!o.identity) {
+    // The identity the terminal reported to the suite's own hello during the run.
+    const reported = results.scenarios.find((s) => s.terminal)?.terminal;
+    identity = reported ? { ...reported, link: reported.link ?? o.terminal } : { link: o.terminal, capabilities: declared };
+    if (!reported) results.runErrors.push('no scenario reported the terminal\'s identity (hello); the certificate cannot name the terminal');
+    manifest.terminal = identity;
+  }
   const reportingStarted = Date.now();
   const finished = await finishRun({
-    runId, root: o.root, paths: p, plan, identity: o.identity, scope, results, options,
+    runId, root: o.root, paths: p, plan, identity, scope, results, options,
     secretFiles: o.secretFiles ?? defaultSecretFiles(o.root), skipReport: o.skipReport, log,
     align: [{ dir: p.allureResults, prefix: '' }],
   });

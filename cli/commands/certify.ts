@@ -200,9 +200,16 @@ export async function runCertify(args: string[], io: Io, root = ROOT): Promise<n
     const plan = loadPlan(o.plan, root); // fail fast on a missing or invalid plan, before the terminal
     io.out(`poscert certify: plan ${plan.name} ${plan.version} (${plan.cases.length} cases), terminal ${o.terminal}` +
       `${o.defects.length ? `, defects ${o.defects.join(', ')}` : ''}${o.parallel > 1 ? `, ${o.parallel} workers` : ''}${o.shard ? `, shard ${o.shard}` : ''}\n`);
-    const identity = await identifyTerminal(o.terminal, o.helloTimeoutMs);
-    io.out(`terminal: ${identity.vendor} ${identity.model} s/n ${identity.serialNumber} firmware ${identity.firmware}; ` +
-      `capabilities ${identity.capabilities?.join(', ') || 'none'}\n`);
+    // The built-in emulator answers hello in every worker during the run; a real terminal is asked
+    // first, so an unreachable one stops here and its capabilities choose the applicable cases.
+    let identity: TerminalIdentity | undefined;
+    if (o.terminal === 'emulator') {
+      io.out('terminal: built-in emulator, one per worker (identity from its hello in the run)\n');
+    } else {
+      identity = await identifyTerminal(o.terminal, o.helloTimeoutMs);
+      io.out(`terminal: ${identity.vendor} ${identity.model} s/n ${identity.serialNumber} firmware ${identity.firmware}; ` +
+        `capabilities ${identity.capabilities?.join(', ') || 'none'}\n`);
+    }
     const result = await certify({
       root, outDir: o.out, plan: plan.source, terminal: o.terminal, identity,
       tags: o.tags, lang: o.lang, parallel: o.parallel, defects: o.defects, shard: o.shard, skipReport: !o.report,

@@ -17,7 +17,6 @@ let work: string;
 function options(out: string, extra: Partial<CertifyOptions> = {}): CertifyOptions {
   return {
     root, outDir: path.join(work, out), plan: `${fixtures}/plans/mini.yaml`, terminal: 'emulator',
-    identity: { vendor: 'poscert', model: 'EMU-FIXTURE', serialNumber: 'FX-1', firmware: '0.0.1', capabilities: ['contact', 'magstripe', 'printer'] },
     cucumberConfig: `${fixtures}/cucumber.js`, secretFiles: [`${fixtures}/cards.yaml`], skipReport: true,
     log: () => undefined, onCucumberOutput: () => undefined, timeoutMs: 120_000,
     ...extra,
@@ -49,7 +48,8 @@ describe('certification end to end on the fixture suite', () => {
   });
 
   test('progress names each scenario as it finishes, with the first failing check', () => {
-    expect(progress.filter((l) => /^\[\d\/6\]/.test(l))).to.have.length(6);
+    // 7 scenarios: the contactless one runs too (the emulator's capabilities are learnt in the run).
+    expect(progress.filter((l) => /^\[\d\/7\]/.test(l))).to.have.length(7);
     expect(progress.join('\n')).to.include('failed  CUP-VOU-001  Voucher amount matches the authorised amount');
     expect(progress.join('\n')).to.include("voucher amount: expected '5.00' to equal '5.01'");
   });
@@ -79,10 +79,26 @@ describe('certification end to end on the fixture suite', () => {
     expect(serial.certificate.dataProtection).to.deep.include({ scanned: true, findings: [] });
   });
 
-  test('--parallel 2 gives the same results as the serial run', async () => {
+  test('the certificate names the terminal from its own hello in the run', () => {
+    expect(serial.certificate.terminal).to.deep.include({ vendor: 'poscert', model: 'EMU-FIXTURE', serialNumber: 'FX-1', firmware: '0.0.1', terminalId: '99000001' });
+    expect(serial.certificate.terminal.capabilities).to.deep.equal(['contact', 'magstripe', 'printer']);
+  });
+
+  test('--parallel 2 gives the same results as the serial run, each worker on its own terminal', async () => {
     const parallel = await certify(options('parallel', { parallel: 2 }));
     expect(byCase(parallel)).to.deep.equal(EXPECTED);
     expect(parallel.certificate.verdict).to.equal(serial.certificate.verdict);
+    // Workers pick scenarios as they free up: with 6 short scenarios usually both serve some.
+    expect(parallel.certificate.terminal.units.map((u) => u.terminalId)).to.satisfy((ids: string[]) => ids.every((id) => /^9900000[12]$/.test(id)));
+  });
+
+  test('a terminal asked before the run decides applicability by its declared capabilities', async () => {
+    const r = await certify(options('declared', {
+      identity: { vendor: 'lab', model: 'X', serialNumber: 'L-1', firmware: '9', capabilities: ['contact', 'magstripe', 'printer', 'contactless'] },
+      tags: '@CUP-PAY-001 or @CUP-RSK-002',
+    }));
+    expect(byCase(r)['CUP-RSK-002']).to.equal('passed');
+    expect(r.certificate.terminal.serialNumber).to.equal('L-1');
   });
 
   test('two shards merged give the same verdict and case results as one full run', async () => {
@@ -96,7 +112,7 @@ describe('certification end to end on the fixture suite', () => {
     expect(merged.exitCode).to.equal(serial.exitCode);
     expect(Object.fromEntries(merged.certificate.cases.map((c) => [c.id, c.result]))).to.deep.equal(EXPECTED);
     const n = fs.readdirSync(merged.paths.allureResults).filter((f) => f.endsWith('-result.json')).length;
-    expect(n).to.equal(8); // 6 scenarios + 2 plan cases not run (not applicable, missing)
+    expect(n).to.equal(8); // 7 scenarios + 1 plan case no scenario carries
   });
 
   test('sensitive data in the outputs fails a run that would certify, naming file and byte offset', async () => {
