@@ -52,6 +52,7 @@ export interface CaseDeclaration {
   severity: string;
   capabilities: Capability[];
   pickles: number;          // executable scenarios (outline rows count one each)
+  wip: boolean;             // tagged @wip: written, not yet in a plan
 }
 
 export interface CaseIndex {
@@ -198,7 +199,7 @@ export function indexCases(root: string, errors: Finding[], warnings: Finding[])
       const decl: CaseDeclaration = {
         id, language, file, line: line ?? 0, title: pickle.name, area,
         level: levels[0] === '@optional' ? 'optional' : 'mandatory',
-        severity: severities[0]?.slice(10) ?? 'normal', capabilities, pickles: 1,
+        severity: severities[0]?.slice(10) ?? 'normal', capabilities, pickles: 1, wip: tags.includes('@wip'),
       };
       const target = isTranslation
         ? (translations.get(language) ?? translations.set(language, new Map()).get(language)!)
@@ -262,8 +263,10 @@ export function lintPlan(root: string, planFile: string, index: CaseIndex, error
     }
   }
   const listed = new Set(plan.cases.map((c) => c.id));
-  for (const id of index.cases.keys()) {
-    if (!listed.has(id)) warnings.push({ file, caseId: id, message: `case ${id} is in no entry of plan ${plan.name}` });
+  for (const [id, c] of index.cases) {
+    // @wip cases are written but not yet planned (say why in the feature); others should be planned.
+    if (c.wip && listed.has(id)) errors.push({ file, caseId: id, message: `case ${id} is @wip (${c.file}:${c.line}) but plan ${plan.name} lists it` });
+    if (!c.wip && !listed.has(id)) warnings.push({ file, caseId: id, message: `case ${id} is in no entry of plan ${plan.name}` });
   }
   return plan;
 }

@@ -98,7 +98,7 @@ export function readMessages(ndjson: string): Map<string, CaseResult> {
         const terminal = TERMINAL_CHECK_ERRORS.some((t) => type === t || type.endsWith(`.${t}`));
         outcomeOfStarted.set(f.testCaseStartedId, {
           outcome: terminal ? 'failed' : 'broken', step: tc.stepText.get(f.testStepId),
-          error: `${type}: ${(f.testStepResult.exception?.message ?? f.testStepResult.message ?? '').split('\n')[0]}`,
+          error: `${type}: ${(f.testStepResult.exception?.message ?? f.testStepResult.message ?? '').split('\n').slice(0, 8).join(' | ')}`,
         });
       } else if (status === 'UNDEFINED' || status === 'AMBIGUOUS') {
         outcomeOfStarted.set(f.testCaseStartedId, { outcome: 'undefined', step: tc.stepText.get(f.testStepId) });

@@ -222,11 +222,13 @@ step(['it refers to the original transaction', '该请求指向原交易'], asyn
   expect(req.fields[61]?.slice(0, 12), `F61 (original batch + trace) of the ${req.kind}`).to.equal(`${batchOf(request)}${request.stan}`);
 });
 
+// A refund names the original by its reference number and date (61.3); the batch and trace of an
+// original from another terminal or day are unknown to the terminal (61.1 / 61.2 may be zeros).
 step(['it refers to the original reference number', '该请求指向原参考号'], async function () {
   const req = await focus(this);
-  const { request, reply } = await originalOf(this, ['sale']);
+  const { reply } = await originalOf(this, ['sale']);
   expect(req.fields[37], `F37 of the ${req.kind}`).to.equal(reply.fields[37]);
-  expect(req.fields[61]?.slice(0, 12), `F61 of the ${req.kind}`).to.equal(`${batchOf(request)}${request.stan}`);
+  expect(req.fields[61]?.slice(12, 16), `61.3 (original date MMDD) of the ${req.kind}`).to.equal(reply.fields[13]);
 });
 
 step(['it refers to the original authorization', '该请求指向原授权'], async function () {

@@ -2,8 +2,9 @@
 import { expect } from 'chai';
 import { AfterStep } from '@cucumber/cucumber';
 import { screenMatches } from '../drivers/screens';
+import { findMenuEntry } from '../drivers/menu';
 import { step } from './support/define';
-import { answerPrompts, backToIdle, enterPin, presentCard, runTransaction, signOn, waitForState } from './support/flows';
+import { answerPrompts, backToIdle, enterPin, presentCard, runTransaction, signOn, waitForState, waitUntilQuiet } from './support/flows';
 import type { EntryMode } from './support/parse';
 import { formatFen } from './support/parse';
 import type { PoscertWorld } from './support/world';
@@ -21,6 +22,10 @@ step(['the operator selects {text}', '操作员选择{text}'], async function (l
   this.lastMenu = label;
   await backToIdle(this);
   await this.driver.selectMenu(label);
+  // 预授权 opens a submenu whose first entry is 预授权 again: choosing "预授权" means that one.
+  await waitUntilQuiet(this);
+  const s = this.driver.lastScreen();
+  if (s.state === 'menu' && findMenuEntry(s.lines, label)) await this.driver.selectMenu(label);
 });
 
 step(['the operator enters the amount {amount}', '操作员输入金额 {amount}'], async function (fen: number) {
@@ -144,17 +149,18 @@ step(['the screen shows {text}', '屏幕显示{text}'], async function (text: st
 });
 
 step(['no screen showed {text}', '屏幕从未显示{text}'], async function (text: string) {
-  const shown = this.screens().filter((s) => screenMatches(s, text));
+  // Since the last action: a set-up transaction earlier in the scenario may rightly have shown it.
+  const shown = this.screens(this.lastActionAt).filter((s) => screenMatches(s, text));
   expect(shown.map((s) => s.lines.join(' | ')), `the terminal showed "${text}"`).to.deep.equal([]);
 });
 
 step(['no screen asked for a card', '屏幕从未提示读卡'], async function () {
-  const asked = this.screens().filter((s) => s.state === 'card-wait');
+  const asked = this.screens(this.lastActionAt).filter((s) => s.state === 'card-wait');
   expect(asked.map((s) => s.lines.join(' | ')), 'the terminal asked for a card').to.deep.equal([]);
 });
 
 step(['the screen shows the balance of card {card}', '屏幕显示卡 {card} 的余额'], async function (alias: string) {
-  const balance = formatFen(Number(await this.host.balance(alias)));
+  const balance = formatFen(this.host.balance(alias).available);
   const shows = (s: { lines: string[] }) => s.lines.some((l) => l.replace(/[,\s]/g, '').includes(balance));
   if (this.screens(this.lastActionAt).some(shows)) return;
   await this.driver.waitForScreen(new RegExp(`(^|[^0-9.])${balance.replace('.', '\\.')}($|[^0-9])`, 'm'), { timeoutMs: this.lab.settings.screenTimeoutMs });
@@ -237,6 +243,16 @@ step(["the terminal's tamper sensor has tripped", '终端的防拆开关已触�
   // Test firmware exposes the tamper switch as the vendor setting x-tampered (docs/terminal-test-protocol.md).
   restoreLater(this, { 'x-tampered': false });
   await this.driver.configure({ 'x-tampered': true });
+});
+
+step(['the terminal holds a master key the acquirer does not know', '终端的主密钥与收单机构的不同'], async function () {
+  const mine = this.lab.config.terminals.find((t) => t.terminalId === this.lab.terminalId);
+  if (!mine) throw new ScenarioSetupError(`terminal ${this.lab.terminalId} is not in the host configuration`);
+  const tmk = mine.tmk.reveal();
+  // A wrong key injection: every bit of the acquirer's TMK flipped.
+  const wrong = Buffer.from(tmk.map((b) => b ^ 0xff));
+  restoreLater(this, { 'x-tmk': tmk.toString('hex').toUpperCase() });
+  await this.driver.configure({ 'x-tmk': wrong.toString('hex').toUpperCase() });
 });
 
 step(['the terminal uses SM4 keys', '终端使用SM4密钥'], async function () {

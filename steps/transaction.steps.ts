@@ -4,7 +4,8 @@
 // answer so that a case never builds on a transaction that did not happen.
 import { expect } from 'chai';
 import { step } from './support/define';
-import { runBillPaymentFromEcr, runTransaction } from './support/flows';
+import { backToIdle, runBillPaymentFromEcr, runTransaction } from './support/flows';
+import { TerminalExpectationError } from '../drivers/errors';
 import type { EntryMode, TxnKind } from './support/parse';
 import type { HostMessage } from './support/host-view';
 import type { PoscertWorld } from './support/world';
@@ -36,6 +37,21 @@ step(['a sale of {amount} was approved for card {card} by {entry}'], async funct
 });
 step(['卡 {card} {entry}消费 {amount}已成功'], async function (alias: string, entry: EntryMode, fen: number) {
   await sale(this, fen, alias, entry, true);
+});
+
+/** An attempt the terminal may refuse before it starts (tamper): a menu it does not offer ends the attempt. */
+async function trySale(w: PoscertWorld, fen: number, alias: string, entry: EntryMode): Promise<void> {
+  try {
+    await runTransaction(w, 'sale', { amountFen: fen, card: alias, entry });
+  } catch (err) {
+    if (!(err instanceof TerminalExpectationError) || !/No menu entry/.test(err.message)) throw err;
+  }
+}
+step(['the operator tries a sale of {amount} with card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {
+  await trySale(this, fen, alias, entry);
+});
+step(['操作员尝试用卡 {card} {entry}消费 {amount}'], async function (alias: string, entry: EntryMode, fen: number) {
+  await trySale(this, fen, alias, entry);
 });
 
 // ------------------------------------------------------------------ bill payment (缴费)
@@ -98,6 +114,22 @@ step(['the cash register requests a sale of {amount}', '收银机发起消费 {a
   // The request runs until the transaction ends; a rejection is reported by the step that awaits it.
   pending.catch(() => undefined);
   this.ecrPending = pending;
+});
+
+async function ecrBillPayment(w: PoscertWorld, fen: number, name: string, account: string): Promise<void> {
+  w.action();
+  await backToIdle(w);
+  w.newVoucherWindow();
+  w.lastAmountFen = fen;
+  const pending = w.driver.ecr({ request: 'bill-payment', amount: String(fen), payee: { name, account }, ecrReference: w.caseId || 'poscert' });
+  pending.catch(() => undefined);
+  w.ecrPending = pending;
+}
+step(['the cash register requests a bill payment of {amount} to {text} account {text}'], async function (fen: number, name: string, account: string) {
+  await ecrBillPayment(this, fen, name, account);
+});
+step(['收银机发起缴费 {amount}，收款方{text}，账号{text}'], async function (fen: number, name: string, account: string) {
+  await ecrBillPayment(this, fen, name, account);
 });
 
 step(['the cash register receives an approval', '收银机收到批准'], async function () {

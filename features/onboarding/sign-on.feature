@@ -51,7 +51,7 @@ Feature: Onboarding — terminal master key, sign-on and working keys
 
   @CUP-ONB-007 @severity:blocker @mandatory
   Scenario: Working keys whose check values do not match are refused
-    Given the host will send wrong key check values in its next sign-on reply
+    Given the terminal holds a master key the acquirer does not know
     When the operator signs on
     Then the screen shows "解包密钥验证不符"
     And no screen showed "签到成功"

@@ -2,14 +2,12 @@
 Feature: Payment — bill payment (缴费)
   In a 缴费 the cardholder pays a third party (utility, telecom). The terminal must show the payee
   and amount for confirmation before the card is read, send the payee to the acquirer, and print a
-  two-copy voucher that names the payee.
+  two-copy voucher that names the payee. The payee usually comes from the billing system through
+  the cash register (ECR); a terminal with an alpha keypad also lets the operator type it.
 
   @CUP-PAY-010 @severity:critical @mandatory @printer @contact
   Scenario: 缴费 with the payee confirmed on screen, a two-copy voucher and the debit booked
-    When the operator selects "缴费"
-    And the operator enters the amount 128.50
-    And the operator enters the payee name "国网上海市电力公司"
-    And the operator enters the payee account "310000123456"
+    When the cash register requests a bill payment of 128.50 to "国网上海市电力公司" account "310000123456"
     Then the screen shows "国网上海市电力公司"
     And the screen shows "310000123456"
     And the screen shows "128.50"
@@ -17,6 +15,7 @@ Feature: Payment — bill payment (缴费)
     And the cardholder inserts card UP-DEBIT-IC
     And the cardholder enters the correct PIN
     Then the screen shows "交易成功"
+    And the cash register receives an approval
     And the host received a bill payment request
     And its amount is 128.50
     And it names the payee "国网上海市电力公司" with account "310000123456"
@@ -32,10 +31,7 @@ Feature: Payment — bill payment (缴费)
 
   @CUP-PAY-011 @severity:normal @mandatory @printer
   Scenario: 缴费 abandoned at the confirmation screen — nothing is sent, nothing is charged
-    When the operator selects "缴费"
-    And the operator enters the amount 99.00
-    And the operator enters the payee name "中国移动上海公司"
-    And the operator enters the payee account "13800138000"
+    When the cash register requests a bill payment of 99.00 to "中国移动上海公司" account "13800138000"
     Then the screen shows "中国移动上海公司"
     When the operator cancels
     Then the host received no financial request
@@ -58,3 +54,21 @@ Feature: Payment — bill payment (缴费)
     And the host received a void request
     And it refers to the original transaction
     And the balance of card UP-DEBIT-IC is unchanged
+
+  # Not in plan unionpay-pos 1.0.0 yet: TTP 1.0 has no command for alpha text, so the harness cannot
+  # type a Chinese payee name on the keypad (drivers TerminalDriver.enterText refuses it).
+  @CUP-PAY-014 @severity:normal @optional @contact @printer @wip
+  Scenario: 缴费 with the payee typed on the terminal's keypad
+    When the operator selects "缴费"
+    And the operator enters the amount 66.00
+    And the operator enters the payee name "上海燃气"
+    And the operator enters the payee account "2100998877"
+    Then the screen shows "上海燃气"
+    And the screen shows "2100998877"
+    When the operator confirms
+    And the cardholder inserts card UP-DEBIT-IC
+    And the cardholder enters the correct PIN
+    Then the screen shows "交易成功"
+    And the host received a bill payment request
+    And it names the payee "上海燃气" with account "2100998877"
+    And every copy shows "上海燃气"

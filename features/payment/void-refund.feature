@@ -33,5 +33,5 @@ Feature: Payment — void (撤销) and refund (退货)
   Scenario: Void of a voucher number the terminal does not have is refused locally
     When the operator selects "撤销"
     And the operator enters the voucher number "999999"
-    Then the screen shows "原交易不存在"
+    Then the screen shows "无此交易"
     And the host received no financial request

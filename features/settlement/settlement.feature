@@ -21,10 +21,13 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     And the host received no batch upload
 
   @CUP-STL-002 @severity:critical @mandatory @contact
+  # The acquirer refuses the reversal of the 20.00 sale (96) and keeps it booked, while the
+  # terminal has dropped it: the totals differ and the terminal must upload its batch.
   Scenario: Unbalanced settlement leads to a batch upload and then a balanced batch
     Given a sale of 100.00 was approved for card UP-DEBIT-IC by inserting
-    And a sale of 20.00 was approved for card UP-DEBIT-IC by inserting
-    And the host will report the next settlement as unbalanced
+    And the host will corrupt the MAC of its reply to the next sale request
+    And a sale of 20.00 is made with card UP-DEBIT-IC by inserting
+    And the host will answer the next reversal request with response code "96"
     When the operator settles the batch
     Then the host answered the settlement as unbalanced
     And the terminal uploaded every transaction of its batch

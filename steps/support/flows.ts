@@ -146,6 +146,8 @@ const AT_REST = ['idle', 'sign-on-required', 'tampered'];
  * to finish, acknowledge the result screen with a key, and take an inserted card out of the slot.
  */
 export async function backToIdle(w: PoscertWorld): Promise<void> {
+  // Nothing happened since the terminal was last seen at rest: no need to look again.
+  if (w.restingScreenAt !== undefined && w.driver.lastScreen().at === w.restingScreenAt && !w.cardInSlot) return;
   const timeoutMs = w.lab.settings.screenTimeoutMs;
   const deadline = Date.now() + 2 * timeoutMs;
   let acknowledged = false;
@@ -170,13 +172,15 @@ export async function backToIdle(w: PoscertWorld): Promise<void> {
     await w.driver.removeCard();
   }
   await waitUntilQuiet(w);
+  const rest = w.driver.lastScreen();
+  w.restingScreenAt = AT_REST.includes(rest.state ?? '') ? rest.at : undefined;
 }
 
 /**
  * Waits until the screen has not changed for `quietMs`: a terminal passes through transient
  * at-rest screens (签到成功 → idle) and may drop keys typed while it redraws.
  */
-export async function waitUntilQuiet(w: PoscertWorld, quietMs = 40): Promise<void> {
+export async function waitUntilQuiet(w: PoscertWorld, quietMs = 25): Promise<void> {
   const deadline = Date.now() + w.lab.settings.screenTimeoutMs;
   let last = w.driver.lastScreen();
   for (;;) {

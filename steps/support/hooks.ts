@@ -5,7 +5,8 @@
 import { After, Before, Status, setDefaultTimeout } from '@cucumber/cucumber';
 import { dumpMessage, unpackMessage } from '../../protocol/iso8583';
 import { workerLab } from './lab';
-import { backToIdle, signOn } from './flows';
+import { backToIdle } from './flows';
+import { CARD_ALIAS_PATTERN } from './parse';
 import type { PoscertWorld } from './world';
 import type { HostMessage } from './host-view';
 
@@ -23,6 +24,11 @@ Before(async function (this: PoscertWorld, { pickle }) {
   const rows = this.host.journal({ terminalId: this.lab.terminalId, limit: 1 });
   this.journalCursor = rows.reduce((max, r) => Math.max(max, r.id), 0);
   this.transcriptCursor = this.driver.transcript().length;
+  // Balances before the scenario of every card its steps name: "unchanged" and "debited" compare with these.
+  const aliases = new Set(pickle.steps.flatMap((st) => st.text.match(new RegExp(CARD_ALIAS_PATTERN.source, 'g')) ?? []));
+  for (const alias of aliases) {
+    if (this.lab.config.cards.some((c) => c.alias === alias && c.onFile)) await this.rememberBalance(alias);
+  }
   this.scenarioStartedAt = Date.now();
   this.driver.note(`--- ${this.caseId} ${pickle.name}`);
 });
@@ -79,7 +85,8 @@ After(async function (this: PoscertWorld, { result }) {
     // Back to the worker's own identity and keys, signed on, before the next scenario.
     await backToIdle(this).catch(() => undefined);
     await this.driver.configure(this.restoreConfig as never);
-    await signOn(this);
+    await this.driver.ensureSignedOnIdle();
+    await backToIdle(this);
   }
   if (result?.status !== Status.PASSED) this.driver.note(`--- ${this.caseId} ended ${result?.status}`);
 });

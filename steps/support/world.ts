@@ -50,6 +50,8 @@ export class PoscertWorld extends World<WorldParameters> {
   settledBatch: string | undefined;
   /** The card the cardholder presented last (whose PIN "the correct PIN" is). */
   lastCard: string | undefined;
+  /** When the terminal was last seen at rest by backToIdle (its screen's time). */
+  restingScreenAt: number | undefined;
   /** An inserted card stays in the slot until the cardholder takes it out (backToIdle does). */
   cardInSlot = false;
   /** How the last card was presented. */
