@@ -104,7 +104,17 @@ class RawClient {
   }
 }
 
-async function run(port: number, configDir: string, clients: number, firstTerminal: number): Promise<void> {
+/** CPU seconds (user + system) the host process has used so far, from /proc (Linux). */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+async function run(port: number, configDir: string, clients: number, firstTerminal: number, hostPid: number): Promise<void> {
   const config = loadHostConfig(configDir);
   const card = cardByAlias(config, 'UP-BENCH');
   // Requests are built before the clock starts (STAN, PIN block, MAC: the load generator's work, not
@@ -141,9 +151,11 @@ async function run(port: number, configDir: string, clients: number, firstTermin
   await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
   measuring = true;
   const t0 = process.hrtime.bigint();
+  const cpu0 = processCpuSeconds(hostPid);
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   measuring = false;
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu1 = processCpuSeconds(hostPid);
   running = false;
   await Promise.all(loops);
   for (const c of terminals) c.raw.close();
@@ -166,6 +178,11 @@ async function run(port: number, configDir: string, clients: number, firstTermin
   const rate = approved / elapsed;
   console.log(`K=${String(clients).padStart(3)}  ${rate.toFixed(0).padStart(6)} authorisations/s   p50 ${percentile(latencies, 0.5).toFixed(2)} ms   p99 ${percentile(latencies, 0.99).toFixed(2)} ms   `
     + `max ${latencies.at(-1)?.toFixed(2)} ms   (${approved} approved, ${failed} failed in ${elapsed.toFixed(1)} s${exhausted ? `; ${exhausted} client(s) ran out of pre-built requests` : ''})`);
+  if (cpu0 !== undefined && cpu1 !== undefined && measured.length > 0) {
+    const perMessage = (cpu1 - cpu0) / measured.length;
+    console.log(`       host process CPU ${(perMessage * 1e6).toFixed(0)} µs per authorisation (${((cpu1 - cpu0) / elapsed * 100).toFixed(0)} % of one core): `
+      + `about ${(1 / perMessage).toFixed(0)} authorisations/s if the host had a core to itself`);
+  }
   if (failed > 0) process.exitCode = 1;
 }
 
@@ -179,7 +196,7 @@ async function main(): Promise<void> {
   try {
     let first = 0;
     for (const k of CLIENT_COUNTS) {
-      await run(host.port, configDir, k, first);
+      await run(host.port, configDir, k, first, host.child.pid!);
       first += k;
     }
     const sizes = fs.statSync(db).size + (fs.existsSync(`${db}-wal`) ? fs.statSync(`${db}-wal`).size : 0);
