@@ -131,6 +131,17 @@ function clearPreviousRun(p: OutputPaths): void {
   for (const f of [p.certificateJson, p.certificateHtml, p.junit, p.messages, p.manifest, p.formatterLog]) fs.rmSync(f, { force: true });
 }
 
+/**
+ * The output folder is scanned for sensitive data and partly cleared before each run, so it must be
+ * a folder of its own: never the project (whose scenarios/ holds the card data) or a parent of it.
+ */
+export function checkOutputFolder(dir: string, root: string): void {
+  const rel = path.relative(dir, path.resolve(root));
+  if (rel === '' || !rel.startsWith('..')) {
+    throw new CertifyOptionError(`--out ${dir}: the output folder must not be the project folder or contain it (it is cleared and scanned for card data); use e.g. --out reports`, { out: dir });
+  }
+}
+
 /** Validates a `--shard i/n` value. */
 export function parseShard(shard: string): { index: number; total: number } {
   const m = /^([0-9]+)\/([0-9]+)$/.exec(shard);
@@ -330,6 +341,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
     throw new CertifyOptionError(`--parallel ${o.parallel}: expected a whole number ≥ 1`, { parallel: o.parallel });
   }
   const p = outputPaths(path.resolve(o.root, o.outDir));
+  checkOutputFolder(p.dir, o.root);
   fs.mkdirSync(p.dir, { recursive: true });
   clearPreviousRun(p);
 
@@ -482,6 +494,7 @@ export async function mergeRuns(o: MergeOptions): Promise<Omit<CertifyOutcome, '
   }
 
   const out = outputPaths(path.resolve(o.root, o.outDir));
+  checkOutputFolder(out.dir, o.root);
   const outIsInput = runs.some((r) => r.dir === out.dir);
   if (outIsInput) throw new CertifyOptionError(`--out ${o.outDir} is one of the runs being merged; choose another folder`, { out: o.outDir });
   fs.mkdirSync(out.dir, { recursive: true });

@@ -82,6 +82,14 @@ export function parseCertifyArgs(args: string[], io: Io): CertifyCliOptions | nu
     throw new CertifyOptionError(`--defect switches on defects of the built-in emulator; it cannot be used with --terminal ${o.terminal}`, { terminal: o.terminal, defects });
   }
   if (o.shard) parseShard(o.shard);
+  if (o.tags !== undefined) {
+    try {
+      // cucumber's own parser (a dependency of @cucumber/cucumber), so the run cannot fail on it later.
+      (require('@cucumber/tag-expressions') as { default: (e: string) => unknown }).default(o.tags);
+    } catch (e) {
+      throw new CertifyOptionError(`--tags: ${(e as Error).message}`, { tags: o.tags });
+    }
+  }
   const helloTimeoutMs = Number(o.helloTimeout);
   if (!Number.isInteger(helloTimeoutMs) || helloTimeoutMs <= 0) throw new CertifyOptionError(`--hello-timeout ${o.helloTimeout}: expected milliseconds > 0`, {});
   return { terminal: o.terminal, plan: o.plan, tags: o.tags, lang: o.lang, parallel, defects, out: o.out, shard: o.shard, report: o.report, helloTimeoutMs };

@@ -167,6 +167,12 @@ describe('poscert certify: bad options, plan, defects → clear message, exit 2'
   test('a defect with a real terminal is refused', async () => {
     expect((await run(['--terminal', 'serial:/dev/ttyUSB0', '--defect', 'wrong-mac'])).err).to.match(/--defect switches on defects of the built-in emulator/);
   });
+  test('bad --tags expression and an output folder that holds the project', async () => {
+    expect((await run(['--tags', '@a and ('])).err).to.match(/--tags: Tag expression "@a and \(" could not be parsed/);
+    const r = await run(['--out', '.']);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.match(/the output folder must not be the project folder or contain it/);
+  });
   test('missing plan', async () => {
     const r = await run(['--plan', 'visa-pos']);
     expect(r.code).to.equal(2);
