@@ -54,6 +54,7 @@ export interface RecoveryAttempt {
 export class SignedOnIdleStrategy {
   private consecutiveFailures = 0;
   private brokenError: TerminalBrokenError | undefined;
+  private lastState: string | undefined;
   private readonly maxRecoveries: number;
   private readonly cancelPresses: number;
   private readonly settleMs: number;
@@ -100,7 +101,15 @@ export class SignedOnIdleStrategy {
           this.consecutiveFailures = 0;
           return;
         }
+        if (this.lastState === 'tampered') {
+          // No harness action clears a tamper: retrying would only cost time.
+          throw this.markBroken(
+            'it reports a tamper (拆机) and refuses to transact; only the acquirer or vendor can clear it (for the emulator: its tamper option / state file)',
+            { recoveries: [...history, attempts], state: 'tampered' },
+          );
+        }
       } catch (err) {
+        if (err === this.brokenError) throw err;
         // A link that is down is not the terminal's doing, and recovering it is the link's job
         // (reconnect policy): surface it as is instead of counting it against the terminal.
         if (isLinkError(err)) throw err;
@@ -154,6 +163,7 @@ export class SignedOnIdleStrategy {
 
   private async look(attempts: RecoveryAttempt[], step: string): Promise<ObservedScreen> {
     const s = await this.control.screen();
+    this.lastState = s.state;
     attempts.push({ step, outcome: describe(s) });
     this.log(`${step}: ${describe(s)}`);
     return s;
@@ -163,6 +173,7 @@ export class SignedOnIdleStrategy {
   private async waitQuietly(states: string[], timeoutMs: number, attempts: RecoveryAttempt[], step: string): Promise<ObservedScreen> {
     try {
       const s = await this.control.waitForState(states, timeoutMs);
+      this.lastState = s.state;
       attempts.push({ step, outcome: describe(s) });
       this.log(`${step}: ${describe(s)}`);
       return s;

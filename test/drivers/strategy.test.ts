@@ -66,6 +66,15 @@ describe('SignedOnIdleStrategy', () => {
     expect(() => s.assertUsable()).to.throw(TerminalBrokenError);
   });
 
+  test('a tampered terminal is marked broken after one recovery, with the reason', async () => {
+    const t = scripted('tampered', {});
+    const s = new SignedOnIdleStrategy(t.control, { ...fast, cancelPresses: 1, maxRecoveries: 3 });
+    const err = await s.ensureSignedOnIdle().then(() => undefined, (e) => e);
+    expect(err).to.be.instanceOf(TerminalBrokenError);
+    expect(err.message).to.include('tamper');
+    expect(t.actions).to.deep.equal(['CANCEL', 'reset', 'power']);
+  });
+
   test('a successful recovery resets the failure count', async () => {
     let hung = true;
     const t = scripted('x-hung', { power: () => (hung ? 'x-hung' : 'idle') });
