@@ -69,6 +69,8 @@ export interface TtpChannelStats {
   garbageBytes: number;
   decodeErrors: number;
   unexpectedAcks: number;
+  /** Late answers to extra copies of an already acknowledged frame, absorbed (not credited to the next frame). */
+  strayAcks: number;
 }
 
 export interface TtpProtocolError {
@@ -103,7 +105,7 @@ const MAX_ID = 0x7fffffff;
 export class TtpChannel {
   readonly stats: TtpChannelStats = {
     framesSent: 0, framesReceived: 0, retransmissions: 0, naksSent: 0, naksReceived: 0,
-    ackTimeouts: 0, duplicatesDropped: 0, garbageBytes: 0, decodeErrors: 0, unexpectedAcks: 0,
+    ackTimeouts: 0, duplicatesDropped: 0, garbageBytes: 0, decodeErrors: 0, unexpectedAcks: 0, strayAcks: 0,
   };
 
   private readonly opts: Required<Omit<TtpChannelOptions, 'name'>> & { name: string };
@@ -114,6 +116,10 @@ export class TtpChannel {
   private readonly queue: Outgoing[] = [];
   private inFlight?: Outgoing;
   private attempt = 0;
+  /** ACK/NAK received for the frame in flight (one per copy that reached the peer). */
+  private responses = 0;
+  /** After an ACK, answers still owed for other copies of the same frame. */
+  private drain?: { remaining: number; timer: unknown };
   private ackTimer?: unknown;
   private frameTimer?: unknown;
   private readonly pending = new Map<number, PendingRequest>();
@@ -321,12 +327,26 @@ export class TtpChannel {
     }
   }
 
+  private startDrain(remaining: number): void {
+    const timer = this.opts.scheduler.setTimeout(() => this.endDrain(), this.opts.ackTimeoutMs);
+    this.drain = { remaining, timer };
+  }
+
+  private endDrain(): void {
+    const d = this.drain;
+    if (!d) return;
+    this.drain = undefined;
+    this.opts.scheduler.clearTimeout(d.timer);
+    this.pump();
+  }
+
   private pump(): void {
-    if (this.inFlight || this.failure) return;
+    if (this.inFlight || this.drain || this.failure) return;
     const next = this.queue.shift();
     if (!next) return;
     this.inFlight = next;
     this.attempt = 0;
+    this.responses = 0;
     this.transmit();
   }
 
@@ -387,22 +407,29 @@ export class TtpChannel {
       if (this.failure) return;
       const at = this.opts.scheduler.now();
       switch (ev.kind) {
-        case 'ack': {
-          this.trace({ at, dir: 'rx', kind: 'ack' });
+        case 'ack':
+        case 'nak': {
+          this.trace({ at, dir: 'rx', kind: ev.kind });
+          if (ev.kind === 'nak') this.stats.naksReceived++;
+          if (this.drain) {
+            // The answer to another copy of a frame already acknowledged: not about the next frame.
+            this.stats.strayAcks++;
+            if (--this.drain.remaining <= 0) this.endDrain();
+            break;
+          }
           const out = this.inFlight;
           if (!out) { this.stats.unexpectedAcks++; break; }
+          this.responses++;
           this.clearAckTimer();
+          if (ev.kind === 'nak') { this.retransmitOrBreak('NAK'); break; }
           this.inFlight = undefined;
           out.resolve();
-          this.pump();
-          break;
-        }
-        case 'nak': {
-          this.trace({ at, dir: 'rx', kind: 'nak' });
-          this.stats.naksReceived++;
-          if (!this.inFlight) { this.stats.unexpectedAcks++; break; }
-          this.clearAckTimer();
-          this.retransmitOrBreak('NAK');
+          // ACK/NAK carry no sequence number: when the frame went out more often than it was
+          // answered, the missing answers may still come, and must not be taken for the next
+          // frame's. Wait for them, or for one ACK timeout, before sending the next frame.
+          const copies = this.attempt + 1;
+          if (this.responses < copies) this.startDrain(copies - this.responses);
+          else this.pump();
           break;
         }
         case 'error': {
@@ -465,6 +492,10 @@ export class TtpChannel {
   private fail(err: Error, notify: boolean): void {
     this.failure = err;
     this.clearAckTimer();
+    if (this.drain) {
+      this.opts.scheduler.clearTimeout(this.drain.timer);
+      this.drain = undefined;
+    }
     if (this.frameTimer !== undefined) {
       this.opts.scheduler.clearTimeout(this.frameTimer);
       this.frameTimer = undefined;

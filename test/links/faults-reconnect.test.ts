@@ -6,15 +6,18 @@ import {
   backoffDelays, createEmuLinkPair, createLink, freeTcpPort, openWithRetry, seededRandom, withFaults,
 } from '../../links';
 
-/** Send `bytes` and collect what arrives until the line has been quiet for 30 ms. */
-async function pump(from: ByteLink, to: ByteLink, bytes: Buffer): Promise<Buffer> {
+/**
+ * Send `bytes` and collect until `expected(sent stats)` bytes arrived (fault injection on the
+ * sending side is synchronous, so the count is known once write() returned), or 2 s passed.
+ */
+async function pump(from: ByteLink, to: ByteLink, bytes: Buffer, expected: () => number = () => bytes.length): Promise<Buffer> {
   const got: Buffer[] = [];
-  let last = Date.now();
-  const on = (b: Buffer) => { got.push(b); last = Date.now(); };
+  let len = 0;
+  const on = (b: Buffer) => { got.push(b); len += b.length; };
   to.on('data', on);
   await from.write(bytes);
-  last = Date.now(); // the write itself may take longer than the quiet period on a loaded machine
-  while (Date.now() - last < 30) await new Promise((r) => setTimeout(r, 10));
+  const deadline = Date.now() + 2000;
+  while (len < expected() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   to.off('data', on);
   return Buffer.concat(got);
 }
@@ -44,7 +47,7 @@ describe('withFaults', () => {
   test('dropped bytes near the configured rate', async () => {
     const [a, b] = createEmuLinkPair();
     const f = withFaults(a, { dropRate: 0.01, random: seededRandom(5) });
-    const out = await pump(f, b, data);
+    const out = await pump(f, b, data, () => data.length - f.stats.bytesDropped);
     expect(out.length).to.equal(data.length - f.stats.bytesDropped);
     expect(f.stats.bytesDropped).to.be.within(120, 280);
     await a.close();

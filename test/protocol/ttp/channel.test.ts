@@ -167,6 +167,35 @@ describe('TtpChannel reliability', () => {
     await p;
   });
 
+  test('a late ACK for a retransmitted frame is not credited to the next frame (no sequence bit in ACK)', async () => {
+    const { sched, wire, a, b } = pair();
+    const got: string[] = [];
+    a.on('event', (e) => got.push((e as { lines: string[] }).lines[0]));
+    // Terminal b sends E1; a's ACK for it is held back past b's ACK timeout.
+    let held: Buffer | undefined;
+    let droppedE2 = false;
+    wire.tamper = (to, bytes) => {
+      if (to === 'b' && bytes.length === 1 && !held) { held = bytes; return null; }
+      if (to === 'a' && !droppedE2 && bytes.includes(Buffer.from('"E2"'))) { droppedE2 = true; return null; }
+      return bytes;
+    };
+    const e1 = b.emitEvent({ evt: 'display', lines: ['E1'] });
+    const e2 = b.emitEvent({ evt: 'display', lines: ['E2'] });
+    await settle(wire);
+    sched.advance(100);                // ACK timeout: E1 again; a ACKs the duplicate at once
+    await settle(wire);
+    await e1;
+    wire.queue.push({ to: 'b', bytes: held! }); // the late ACK of E1's first copy arrives now
+    await settle(wire);
+    expect(b.stats.strayAcks).to.equal(1);
+    sched.advance(100);                // drain over (or not needed); E2 goes out and is lost, then retransmitted
+    await settle(wire);
+    sched.advance(100);
+    await settle(wire);
+    await e2;
+    expect(got).to.deep.equal(['E1', 'E2']);
+  });
+
   test('no ACK after 1 + 3 transmissions: link broken, everything pending rejected, timers cleared', async () => {
     const { sched, wire, a } = pair();
     wire.tamper = () => null; // the terminal is deaf
