@@ -10,6 +10,7 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import * as net from 'node:net';
+import * as iconv from 'iconv-lite';
 import {
   KeyCheckValueError, WorkingKeyLayout, WorkingKeys, buildPinBlockFormat0, buildPinBlockFormat1, desEcbDecrypt,
   encryptPinBlock, maskPan, sm4EcbDecrypt, unwrapWorkingKeys,
@@ -134,6 +135,7 @@ export class TerminalSession {
   private ecr?: EcrRequest;
   private insertedCard?: TtpCardImage;
   private needSignOn = false;
+  private needParameters = false;
   private markBooted: () => void = () => undefined;
   /** Resolves once boot is over (idle, sign-on required, tampered or failed). */
   readonly booted: Promise<void> = new Promise((resolve) => { this.markBooted = resolve; });
@@ -274,6 +276,7 @@ export class TerminalSession {
       if (!this.state.signedOn && this.host.autoSignOn) {
         await this.signOn(false);
       }
+      if (this.state.signedOn && this.needParameters) await this.downloadParameters(false);
       if (this.state.signedOn && this.state.pendingReversal) {
         const session = await this.openHostSafe();
         if (session) {
@@ -383,12 +386,7 @@ export class TerminalSession {
     if (result === undefined) return; // a flow without a result screen (menus, reprint)
     if (ecr) this.finishEcr(ecr, result);
     await this.waitAnyKey(this.host.timeouts.idleMs);
-    if (this.needSignOn) {
-      this.needSignOn = false;
-      this.state.signedOn = false;
-      this.persist();
-      if (this.host.autoSignOn) await this.signOn(false);
-    }
+    await this.actOnRequirements();
   }
 
   private finishEcr(ecr: EcrRequest, result?: FlowResult, error?: { code: 'cancelled' | 'timeout' | 'tampered' | 'internal'; message: string }): void {
@@ -814,6 +812,8 @@ export class TerminalSession {
         return fail(T.kcvMismatch, this.t(T.checkTmk));
       }
       this.keys = keys;
+      this.noteRequirement(got.header);
+      this.needSignOn = false;
       this.state.ped.workingKeys = { layout: useLayout, f62: f62.toString('hex').toUpperCase() };
       this.state.signedOn = true;
       try {
@@ -834,6 +834,62 @@ export class TerminalSession {
   private async ensureSignedOn(): Promise<boolean> {
     if (this.state.signedOn && this.keys) return true;
     return this.signOn(false);
+  }
+
+  /** Header digit 6 of a reply (cup8583.md §1.1): 3 = sign on again, 1 / 6 = download parameters. */
+  private noteRequirement(header: CupHeader): void {
+    const r = header.processingRequirement;
+    if (r === '3') this.needSignOn = true;
+    if (r === '1' || r === '6') this.needParameters = true;
+  }
+
+  private async actOnRequirements(): Promise<void> {
+    if (this.needSignOn) {
+      this.needSignOn = false;
+      this.state.signedOn = false;
+      this.persist();
+      if (this.host.autoSignOn) await this.signOn(false);
+    }
+    if (this.needParameters && this.state.signedOn) await this.downloadParameters(false);
+  }
+
+  /**
+   * 参数下载 (0800, 60.3 = 360): field 62 is a list of 2-digit id + fixed-length value (cup8583.md
+   * §3.4). The merchant name (22) is taken over for vouchers; timeouts and retry counts are kept
+   * for the record only (the lab's configured timeouts stay in force).
+   */
+  private async downloadParameters(interactive: boolean): Promise<boolean> {
+    this.needParameters = false;
+    this.show('param-download', 'x-parameter-download', [this.t(T.paramDownload), this.t(T.downloading)]);
+    const line = await this.openHostSafe();
+    const done = async (ok: boolean, why?: Bilingual): Promise<boolean> => {
+      const lines = [this.t(ok ? T.paramOk : T.paramFailed), ...(why ? [this.t(why)] : [])];
+      this.show(ok ? 'param-ok' : 'param-failed', interactive ? 'result' : 'x-parameter-download', lines);
+      this.host.beep(ok ? 'ok' : 'error');
+      if (interactive) await this.waitAnyKey(this.host.timeouts.idleMs);
+      return ok;
+    };
+    if (!line) return done(false, T.commError);
+    try {
+      const msg = this.baseRequest('0800');
+      msg.set(11, this.nextStan(false));
+      msg.set(60, formatField60({ transactionType: '00', batchNumber: this.state.counters.batchNumber, networkCode: '360' }));
+      msg.set(63, `${this.host.operator} `);
+      this.persist();
+      const got = await this.exchange(line, msg, false);
+      if ('error' in got) return done(false, got.error.kind === 'timeout' ? T.hostTimeout : T.commError);
+      const code = got.reply.getString(39);
+      const f62 = got.reply.getBuffer(62);
+      if (got.reply.mti !== '0810' || code !== '00' || !f62) return done(false, code ? { zh: responseText(code).zh, en: responseText(code).en } : T.responseMismatch);
+      const params = parseParameterBlock(f62);
+      if (!params) return done(false, T.responseMismatch);
+      this.state.parameters = params;
+      if (params['22']) this.state.config.merchantName = params['22'];
+      this.persist();
+      return done(true);
+    } finally {
+      line.close();
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -920,7 +976,7 @@ export class TerminalSession {
         return { approved: false, failure: got.error.kind === 'timeout' ? T.hostTimeout : T.commError };
       }
       const reply = got.reply;
-      if (got.header.processingRequirement === '3') this.needSignOn = true;
+      this.noteRequirement(got.header);
       const code = reply.getString(39) ?? '';
       const expectedMti = request.mti.slice(0, 2) + String(Number(request.mti[2]) + 1) + request.mti[3];
       const mismatch = reply.mti !== expectedMti
@@ -1468,9 +1524,13 @@ export class TerminalSession {
   }
 
   private async manageMenu(): Promise<FlowResult | undefined> {
-    this.show('manage-menu', 'menu', [this.t(T.manage), `1.${this.t(T.signOn)}`, `2.${this.t(T.summary)}`, `3.${this.t(T.language)}`]);
-    const key = await this.waitKey(['1', '2', '3', 'CANCEL'], this.host.timeouts.idleMs, 'management menu');
+    this.show('manage-menu', 'menu', [this.t(T.manage), `1.${this.t(T.signOn)}`, `2.${this.t(T.summary)}`, `3.${this.t(T.language)}`, `4.${this.t(T.paramDownload)}`]);
+    const key = await this.waitKey(['1', '2', '3', '4', 'CANCEL'], this.host.timeouts.idleMs, 'management menu');
     if (key === 'CANCEL') return undefined;
+    if (key === '4') {
+      if (await this.ensureSignedOn()) await this.downloadParameters(true);
+      return undefined;
+    }
     if (key === '1') {
       this.state.signedOn = false;
       const ok = await this.signOn(true);
@@ -1491,4 +1551,26 @@ export class TerminalSession {
     this.persist();
     return undefined;
   }
+}
+
+/** Lengths of the 360 parameters (cup8583.md §3.4); 22 (merchant name) is 40 bytes of GBK. */
+const PARAMETER_LENGTHS: Readonly<Record<string, number>> = {
+  '11': 2, '12': 2, '13': 1, '14': 14, '15': 14, '16': 14, '17': 14, '18': 1, '19': 2, '20': 1, '21': 1,
+  '22': 40, '23': 1, '24': 1, '25': 1, '26': 4, '27': 2,
+};
+
+/** id → value (trimmed text); undefined when the block does not follow the table. */
+export function parseParameterBlock(block: Buffer): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  let off = 0;
+  while (off < block.length) {
+    if (off + 2 > block.length) return undefined;
+    const id = block.toString('latin1', off, off + 2);
+    const len = PARAMETER_LENGTHS[id];
+    if (len === undefined || off + 2 + len > block.length) return undefined;
+    const raw = block.subarray(off + 2, off + 2 + len);
+    out[id] = (id === '22' ? iconv.decode(raw, 'gbk') : raw.toString('latin1')).trim();
+    off += 2 + len;
+  }
+  return out;
 }

@@ -111,6 +111,8 @@ export const stateSchema = z.object({
   tampered: z.boolean(),
   /** Terminal clock = host clock + offset (set by the TTP clock command). */
   clockOffsetMs: z.number(),
+  /** Parameters of the last 360 download (cup8583.md §3.4), by 2-digit id; text as downloaded. */
+  parameters: z.record(z.string(), z.string()).optional(),
 });
 export type TerminalState = z.infer<typeof stateSchema>;
 

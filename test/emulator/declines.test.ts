@@ -281,6 +281,26 @@ describe('emulated terminal: declines and the other flows', () => {
     } finally { await bench.dispose(t); }
   });
 
+  test('parameter download (0800 360): at boot when the host asks (header digit 6 = 1), and from 管理 → 4', async () => {
+    const t = await bench.terminal({ merchantName: 'OLD NAME' });
+    try {
+      const { client, terminalId, statePath } = t;
+      expect(bench.host.control.terminalState(terminalId).parameterVersion).to.equal(1);
+      const saved = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+      expect(saved.parameters['22']).to.equal('上海测试便利店');
+      expect(saved.config.merchantName).to.equal('上海测试便利店');
+      const m = client.mark();
+      await client.keys('9');
+      await client.waitScreen('4.参数下载', m);
+      await client.keys('4');
+      await client.waitScreen('参数下载成功', m);
+      await client.keys('ENTER');
+      await client.waitState('idle', m);
+      const downloads = bench.host.control.journal({ terminalId, mti: '0800', direction: 'in' }).filter((e) => e.fields['60'].endsWith('360'));
+      expect(downloads).to.have.length(2);
+    } finally { await bench.dispose(t); }
+  });
+
   test('English screens when the language is en', async () => {
     const t = await bench.terminal({ language: 'en' });
     try {
