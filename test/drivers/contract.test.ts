@@ -14,7 +14,7 @@ import { EmulatedLab, startEmulatedLab } from '../../drivers/lab';
 import { TerminalDriver } from '../../drivers/terminal';
 import { TerminalExpectationError, classifyError } from '../../drivers/errors';
 import { LinkDownError } from '../../links';
-import { makeTempDir, missingBinaries, PtyPair, Ser2netInstance, startSer2net, startSocatPty } from './support/lab-processes';
+import { makeTempDir, missingBinaries, Ser2netInstance, startSer2net, startSocatPty } from './support/lab-processes';
 
 const EMULATOR_TIMEOUTS = { hostResponseMs: 2000, hostConnectMs: 1000, cardMs: 5000, pinMs: 5000, idleMs: 10000 };
 const DRIVER = { responseTimeoutMs: 3000, screenTimeoutMs: 3000, recovery: { settleMs: 500, bootMs: 3000, signOnMs: 3000 } };
@@ -23,7 +23,7 @@ interface LinkKind {
   name: string;
   needs: string[];
   /** Starts processes, returns lab options for the links and a stop function. */
-  setup(dir: string): Promise<{ terminalLink: string; harnessUrl: string; stop(): Promise<void>; pty?: PtyPair }>;
+  setup(dir: string): Promise<{ terminalLink: string; harnessUrl: string; stop(): Promise<void>; cut?(): Promise<void>; what?: string }>;
 }
 
 const KINDS: LinkKind[] = [
@@ -40,7 +40,7 @@ const KINDS: LinkKind[] = [
     needs: ['socat'],
     async setup(dir) {
       const pty = await startSocatPty(dir);
-      return { terminalLink: `serial:${pty.b}`, harnessUrl: `serial:${pty.a}?baud=115200`, stop: () => pty.stop(), pty };
+      return { terminalLink: `serial:${pty.b}`, harnessUrl: `serial:${pty.a}?baud=115200`, stop: () => pty.stop(), cut: () => pty.stop(), what: 'socat (the PTY pair)' };
     },
   },
   {
@@ -55,7 +55,7 @@ const KINDS: LinkKind[] = [
         await pty.stop();
         throw e;
       }
-      return { terminalLink: `serial:${pty.a}`, harnessUrl: `tcp://127.0.0.1:${s2n.rawPort}`, stop: async () => { await s2n.stop(); await pty.stop(); } };
+      return { terminalLink: `serial:${pty.a}`, harnessUrl: `tcp://127.0.0.1:${s2n.rawPort}`, stop: async () => { await s2n.stop(); await pty.stop(); }, cut: () => s2n.stop(), what: 'ser2net' };
     },
   },
   {
@@ -70,7 +70,7 @@ const KINDS: LinkKind[] = [
         await pty.stop();
         throw e;
       }
-      return { terminalLink: `serial:${pty.a}`, harnessUrl: `rfc2217://127.0.0.1:${s2n.telnetPort}?baud=115200&parity=none&databits=8&stopbits=1`, stop: async () => { await s2n.stop(); await pty.stop(); } };
+      return { terminalLink: `serial:${pty.a}`, harnessUrl: `rfc2217://127.0.0.1:${s2n.telnetPort}?baud=115200&parity=none&databits=8&stopbits=1`, stop: async () => { await s2n.stop(); await pty.stop(); }, cut: () => s2n.stop(), what: 'ser2net' };
     },
   },
 ];
@@ -98,13 +98,15 @@ for (const kind of KINDS) {
     let stopLinks: () => Promise<void> = async () => undefined;
     let lab: EmulatedLab;
     let driver: TerminalDriver;
-    let pty: PtyPair | undefined;
+    let cut: (() => Promise<void>) | undefined;
+    let what = '';
 
     before(async () => {
       dir = makeTempDir('contract');
       const l = await kind.setup(dir);
       stopLinks = l.stop;
-      pty = l.pty;
+      cut = l.cut;
+      what = l.what ?? '';
       lab = await startEmulatedLab({
         terminals: 1, terminalLinks: [l.terminalLink], harnessUrls: [l.harnessUrl], stateDir: dir,
         emulatorTimeouts: EMULATOR_TIMEOUTS, driver: DRIVER,
@@ -234,14 +236,14 @@ for (const kind of KINDS) {
       expect((await driver.hello()).vendor).to.equal('poscert');
     });
 
-    if (kind.name.startsWith('(b)')) {
-      test('the PTY disappearing mid-run is a LinkDownError (broken), never a failed expectation', async () => {
+    if (kind.name !== KINDS[0].name) {
+      test('the link process dying mid-run (socat / ser2net killed) is a LinkDownError (broken), never a failed expectation', async () => {
         await driver.ensureSignedOnIdle();
         await driver.selectMenu('消费');
         const waiting = driver.waitForScreen('交易成功', { timeoutMs: 5000 }).then(() => undefined, (e: unknown) => e);
-        await pty!.stop();
+        await cut!();
         const err = await waiting;
-        expect(err).to.be.instanceOf(LinkDownError);
+        expect(err, `after ${what} died`).to.be.instanceOf(LinkDownError);
         expect(classifyError(err)).to.equal('broken');
         const next = await driver.pressKeys('1').then(() => undefined, (e: unknown) => e);
         expect(next).to.be.instanceOf(LinkDownError);
