@@ -97,7 +97,8 @@ async function main(): Promise<number> {
 
   const results = await pool(defects, jobs, async (d) => {
     const run = await runPlan({ defects: [d.name], caseIds });
-    const caughtBy = catchingCases(run);
+    // A case that does not pass on the clean emulator proves nothing about a defect.
+    const caughtBy = catchingCases(run).filter((id) => clean.cases.get(id)?.outcome === 'passed');
     const broken = [...run.cases.values()].filter((c) => c.outcome === 'broken').map((c) => c.caseId).sort();
     console.log(`${d.name}: ${caughtBy.length ? `caught by ${caughtBy.join(' ')}` : 'NOT CAUGHT'}${broken.length ? ` (broken: ${broken.join(' ')})` : ''} (${(run.durationMs / 1000).toFixed(0)} s)`);
     return { name: d.name, area: d.area, description: d.description, caughtBy, brokenCases: broken, firstFailure: firstFailure(run) };

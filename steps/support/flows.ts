@@ -96,6 +96,10 @@ export async function answerPrompts(w: PoscertWorld, a: TxnAnswers): Promise<Scr
       continue;
     }
     if (Date.now() > deadline) throw new TerminalExpectationError('The transaction did not end', { lastScreen: s.lines });
+    // The state event may come before the screen it belongs to: read the prompt once it is drawn.
+    await waitUntilQuiet(w);
+    s = w.driver.lastScreen();
+    if (END_STATES.includes(s.state ?? '')) continue;
     const key = promptKey(s);
     const t = text(s);
     const ask = (re: RegExp) => re.test(t);
