@@ -103,7 +103,7 @@ const MAIN_MENU: Array<{ key: string; label: Bilingual; flow: string }> = [
   { key: '9', label: T.manage, flow: 'manage' },
 ];
 
-const REVERSIBLE: ReadonlySet<string> = new Set(['sale', 'bill-payment', 'void', 'pre-auth', 'completion']);
+const REVERSIBLE: ReadonlySet<string> = new Set(['sale', 'bill-payment', 'void', 'pre-auth', 'pre-auth-void', 'completion']);
 const SUCCESS_CODES: ReadonlySet<string> = new Set(['00', '10', '11', 'A2', 'A4', 'A5', 'A6']);
 
 function toStored(msg: IsoMessage): Record<string, StoredField> {
@@ -1108,8 +1108,9 @@ export class TerminalSession {
       };
     }
     if (!fakeSuccess) {
+      // Pre-authorizations are kept apart (not in the settlement totals); their voids only close them.
       if (kind === 'pre-auth') this.state.preAuths.push(tx);
-      else this.state.batch.push(tx);
+      else if (kind !== 'pre-auth-void') this.state.batch.push(tx);
       this.state.lastTrace = tx.trace;
       this.persist();
     }
@@ -1315,10 +1316,43 @@ export class TerminalSession {
   }
 
   private async preAuthMenu(): Promise<FlowResult | undefined> {
-    this.show('pre-auth-menu', 'menu', [this.t(T.preAuthMenu), `1.${this.t(T.preAuth)}`, `2.${this.t(T.completion)}`]);
-    const key = await this.waitKey(['1', '2', 'CANCEL'], this.host.timeouts.idleMs, 'pre-auth menu');
+    this.show('pre-auth-menu', 'menu', [this.t(T.preAuthMenu), `1.${this.t(T.preAuth)}`, `2.${this.t(T.completion)}`, `3.${this.t(T.preAuthVoid)}`]);
+    const key = await this.waitKey(['1', '2', '3', 'CANCEL'], this.host.timeouts.idleMs, 'pre-auth menu');
     if (key === 'CANCEL') return undefined;
-    return key === '1' ? this.saleFlow('pre-auth') : this.completionFlow();
+    if (key === '1') return this.saleFlow('pre-auth');
+    return key === '2' ? this.completionFlow() : this.preAuthVoidFlow();
+  }
+
+  /** 预授权撤销: 0100, F3 200000, F25 06, 60.1 11, F38 + F61 of the pre-authorization; no PIN. */
+  private async preAuthVoidFlow(): Promise<FlowResult> {
+    const title = T.preAuthVoid;
+    const notReady = await this.readyToTransact(title);
+    if (notReady) return notReady;
+    const read = await this.readCard(title, undefined);
+    const authCode = await this.enterText(title, T.enterAuthCode, 'pre-auth-void-auth', 6);
+    const preAuth = this.state.preAuths.find((p) => p.authCode === authCode && p.pan === read.card.pan);
+    const amount = preAuth?.amount ?? await this.enterAmount(title);
+    const msg = this.baseRequest('0100');
+    msg.set(3, '200000');
+    msg.set(4, pad12(amount));
+    msg.set(25, '06');
+    msg.set(38, authCode.padEnd(6, ' '));
+    msg.set(49, '156');
+    msg.set(60, this.field60('11', read.method));
+    msg.set(61, formatField61({
+      originalBatch: preAuth?.batch ?? '000000', originalTrace: preAuth?.trace ?? '000000',
+      originalDate: preAuth ? preAuth.date.slice(5, 7) + preAuth.date.slice(8, 10) : '0000',
+    }));
+    this.addCardFields(msg, read, read.card.pan, '');
+    const outcome = await this.goOnline('pre-auth-void', msg, read, title);
+    const result = await this.conclude('pre-auth-void', title, outcome, msg, read, read.card.pan, amount, {
+      original: { authCode, ...(preAuth ? { trace: preAuth.trace } : {}) },
+    });
+    if (outcome.approved && preAuth) {
+      this.state.preAuths = this.state.preAuths.filter((p) => p !== preAuth);
+      this.persist();
+    }
+    return result;
   }
 
   private async completionFlow(): Promise<FlowResult> {

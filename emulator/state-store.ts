@@ -20,7 +20,7 @@ const digits = (n: number) => z.string().regex(new RegExp(`^\\d{${n}}$`), `${n} 
 const storedField = z.union([z.object({ s: z.string() }), z.object({ b: hex })]);
 export type StoredField = z.infer<typeof storedField>;
 
-export const TRANSACTION_KINDS = ['sale', 'bill-payment', 'void', 'refund', 'pre-auth', 'completion'] as const;
+export const TRANSACTION_KINDS = ['sale', 'bill-payment', 'void', 'refund', 'pre-auth', 'pre-auth-void', 'completion'] as const;
 export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
 
 const storedTransaction = z.object({

@@ -29,6 +29,7 @@ export const T = {
   preAuthMenu: { zh: '预授权', en: 'PRE-AUTH' },
   preAuth: { zh: '预授权', en: 'PRE-AUTH' },
   completion: { zh: '预授权完成', en: 'AUTH COMPLETE' },
+  preAuthVoid: { zh: '预授权撤销', en: 'AUTH CANCEL' },
   settle: { zh: '结算', en: 'SETTLEMENT' },
   reprint: { zh: '重打印', en: 'REPRINT' },
   manage: { zh: '管理', en: 'MANAGEMENT' },

@@ -35,6 +35,7 @@ const KIND_LABEL: Record<StoredTransaction['kind'], string> = {
   void: '消费撤销(VOID)',
   refund: '退货(REFUND)',
   'pre-auth': '预授权(AUTH)',
+  'pre-auth-void': '预授权撤销(CANCEL)',
   completion: '预授权完成请求(AUTH COMPLETE)',
 };
 
@@ -79,7 +80,7 @@ export function renderVoucher(tx: StoredTransaction, copy: VoucherCopy, ctx: Vou
     if (tx.payee.reference) lines.push(`账单号(BILL REF):${tx.payee.reference}`);
   }
   const printed = d.has('voucher-amount-mismatch') ? tx.amount + 1 : tx.amount;
-  const sign = tx.kind === 'void' || tx.kind === 'refund' ? '-' : '';
+  const sign = tx.kind === 'void' || tx.kind === 'refund' || tx.kind === 'pre-auth-void' ? '-' : '';
   lines.push('金额(AMOUNT):', `RMB:${sign}${formatAmount(printed)}`);
   lines.push(RULE);
   lines.push('备注/REFERENCE');
@@ -89,6 +90,7 @@ export function renderVoucher(tx: StoredTransaction, copy: VoucherCopy, ctx: Vou
     if (tx.original?.date) lines.push(`原交易日期(DATE):${tx.original.date}`);
   }
   if (tx.kind === 'completion' && tx.original?.authCode) lines.push(`预授权码(AUTH NO):${tx.original.authCode}`);
+  if (tx.kind === 'pre-auth-void' && tx.original?.authCode) lines.push(`原预授权码(AUTH NO):${tx.original.authCode}`);
   if (tx.emv) {
     lines.push(`ARQC:${tx.emv.arqc}`, `TVR:${tx.emv.tvr}`, `AID:${tx.emv.aid}`);
     lines.push(`PAN SN:${tx.psn ?? '00'} TSI:${tx.emv.tsi} ATC:${tx.emv.atc}`);

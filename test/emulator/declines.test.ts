@@ -157,7 +157,7 @@ describe('emulated terminal: declines and the other flows', () => {
     } finally { await bench.dispose(t); }
   });
 
-  test('pre-authorization (0100, F25 06) and its completion (0200, F25 06, F38)', async () => {
+  test('pre-authorization (0100, F25 06), its completion (0200, F25 06, F38) and a pre-auth void (0100 200000, 60.1 11)', async () => {
     const t = await bench.terminal();
     try {
       const { client, terminalId } = t;
@@ -195,6 +195,36 @@ describe('emulated terminal: declines and the other flows', () => {
       expect(completion.fields['25']).to.equal('06');
       expect(completion.fields['38']).to.equal(preauth.authCode);
       expect(completion.fields['60'].slice(0, 2)).to.equal('20');
+
+      // A second pre-authorization, then its void (预授权撤销): amount taken from the stored pre-auth.
+      await toIdle(client);
+      m = client.mark();
+      await client.keys('6');
+      await client.waitScreen('1.预授权', m);
+      await client.keys('1');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('5', '0', '0', '0', 'ENTER');
+      await client.waitScreen('请刷卡', m);
+      await client.present('swipe', bench.card('MAG'));
+      await client.waitScreen('请输入密码', m);
+      await client.keys('1', '2', '3', '4', '5', '6', 'ENTER');
+      await client.waitScreen('交易成功', m);
+      const second = bench.host.control.transactions({ terminalId }).find((x) => x.mti === '0100' && x.amount === 5000)!;
+      await toIdle(client);
+      m = client.mark();
+      await client.keys('6');
+      await client.waitScreen('3.预授权撤销', m);
+      await client.keys('3');
+      await client.waitScreen('请刷卡', m);
+      await client.present('swipe', bench.card('MAG'));
+      await client.waitScreen('请输入原授权码', m);
+      await client.text(second.authCode!);
+      await client.keys('ENTER');
+      await client.waitScreen('交易成功', m);
+      expect(client.prints(m)[0].lines).to.include('预授权撤销(CANCEL)');
+      const cancel = bench.host.control.journal({ terminalId, mti: '0100', direction: 'in' }).find((e) => e.fields['3'] === '200000')!;
+      expect(cancel.fields['60'].slice(0, 2)).to.equal('11');
+      expect(cancel.fields['4']).to.equal('000000005000');
     } finally { await bench.dispose(t); }
   });
 
