@@ -22,7 +22,7 @@ export {
 export type { CardPresenter, PinEntry, PresenterKind } from './presenters';
 export { OperatorConsole, OperatorTimeoutError } from './operator';
 export type { OperatorConsoleOptions } from './operator';
-export { loadLabFile, parseLabFile, findLabTerminal, missingCapabilities, DEFAULT_LAB_FILE } from './labfile';
+export { loadLabFile, parseLabFile, findLabTerminal, missingCapabilities, driverOptionsForLabTerminal, DEFAULT_LAB_FILE } from './labfile';
 export type { LabFile, LabTerminal } from './labfile';
-export { startEmulatedLab, startLabEmulator } from './lab';
-export type { EmulatedLab, EmulatedLabOptions, EmulatedLabTerminal } from './lab';
+export { startEmulatedLab, startLabEmulator, openLabTerminal } from './lab';
+export type { EmulatedLab, EmulatedLabOptions, EmulatedLabTerminal, OpenedLabTerminal } from './lab';

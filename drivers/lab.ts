@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { HostConfig, ReferenceHost, ReferenceHostOptions, TerminalConfig, loadHostConfig } from '../host';
 import { RunningEmulator, startEmulator, StartEmulatorOptions } from '../emulator';
 import { LabFileError } from './errors';
-import type { LabTerminal } from './labfile';
+import { LabTerminal, driverOptionsForLabTerminal } from './labfile';
 import { TerminalDriver, TerminalDriverOptions } from './terminal';
 
 export interface EmulatedLabOptions {
@@ -153,4 +153,36 @@ export async function startLabEmulator(entry: LabTerminal): Promise<() => Promis
     connect: false,
   });
   return lab.stop;
+}
+
+export interface OpenedLabTerminal {
+  entry: LabTerminal;
+  driver: TerminalDriver;
+  /** The in-process lab (host + emulator) when the entry is an emu: link. */
+  lab?: EmulatedLab;
+  /** Closes the driver (and the in-process emulator and host). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens a lab file entry as `poscert certify --terminal lab:NAME` needs it: a real terminal is
+ * connected with the entry's bindings and timeouts; an emu: entry gets the built-in emulator and
+ * reference host started in this process first (with the entry's terminal id and defects).
+ */
+export async function openLabTerminal(entry: LabTerminal, opts: { driver?: TerminalDriverOptions; lab?: EmulatedLabOptions } = {}): Promise<OpenedLabTerminal> {
+  const driverOptions = driverOptionsForLabTerminal(entry, opts.driver);
+  if (entry.link.startsWith('emu:')) {
+    const name = entry.link.slice('emu:'.length).replace(/^\/\//, '') || 'default';
+    const lab = await startEmulatedLab({
+      ...opts.lab,
+      terminals: 1,
+      emuNames: [name],
+      terminalIds: entry.terminalId ? [entry.terminalId] : opts.lab?.terminalIds,
+      defects: [...(entry.emulator?.defects ?? []), ...(opts.lab?.defects ?? [])],
+      driver: driverOptions,
+    });
+    return { entry, driver: lab.terminals[0].driver, lab, stop: lab.stop };
+  }
+  const driver = await TerminalDriver.connect(entry.link, driverOptions);
+  return { entry, driver, stop: () => driver.close() };
 }

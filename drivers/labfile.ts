@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { parseLinkUrl } from '../links';
 import { TTP_CAPABILITIES, TtpCapabilityName } from '../protocol/ttp';
 import { LabFileError } from './errors';
+import type { TerminalDriverOptions } from './terminal';
 
 export const DEFAULT_LAB_FILE = path.join(__dirname, '..', 'scenarios', 'lab.yaml');
 
@@ -115,4 +116,17 @@ export function findLabTerminal(lab: LabFile, name: string): LabTerminal {
 /** Capabilities the entry expects that the terminal did not declare. */
 export function missingCapabilities(entry: LabTerminal, declared: Partial<Record<string, boolean>>): TtpCapabilityName[] {
   return entry.capabilities.filter((c) => declared[c] !== true);
+}
+
+/** Driver options a lab file entry asks for: name, card and PIN bindings, timeouts. */
+export function driverOptionsForLabTerminal(entry: LabTerminal, extra: TerminalDriverOptions = {}): TerminalDriverOptions {
+  return {
+    name: entry.name,
+    card: entry.card,
+    pin: entry.pin,
+    ...(entry.timeouts?.responseMs ? { responseTimeoutMs: entry.timeouts.responseMs } : {}),
+    ...(entry.timeouts?.screenMs ? { screenTimeoutMs: entry.timeouts.screenMs } : {}),
+    ...(entry.timeouts?.ecrMs ? { ecrTimeoutMs: entry.timeouts.ecrMs } : {}),
+    ...extra,
+  };
 }

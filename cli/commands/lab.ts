@@ -12,7 +12,7 @@ import {
 import { TtpLinkBrokenError, TtpRemoteError, TtpResponseTimeoutError } from '../../protocol/ttp';
 import { PoscertError } from '../../errors';
 import { LabFileError, TerminalCommandError } from '../../drivers/errors';
-import { DEFAULT_LAB_FILE, LabTerminal, findLabTerminal, loadLabFile, missingCapabilities } from '../../drivers/labfile';
+import { DEFAULT_LAB_FILE, LabTerminal, driverOptionsForLabTerminal, findLabTerminal, loadLabFile, missingCapabilities } from '../../drivers/labfile';
 import { TerminalDriver, TerminalIdentity } from '../../drivers/terminal';
 
 export interface LabCheckResult {
@@ -116,10 +116,11 @@ async function checkOne(entry: LabTerminal, opts: LabCheckOptions): Promise<LabC
       stopEmulator = await startLabEmulator(entry);
     }
     driver = await TerminalDriver.connect(entry.link, {
-      name: entry.name,
+      ...driverOptionsForLabTerminal(entry),
       responseTimeoutMs: opts.timeoutMs,
       linkOptions: { connectTimeoutMs: opts.timeoutMs, negotiationTimeoutMs: opts.timeoutMs },
       card: 'ttp', // lab check presents no card; do not open a card simulator or prompt anyone
+      pin: 'ttp',
     });
     const identity = await driver.hello();
     result.identity = identity;

@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_LAB_FILE, findLabTerminal, loadLabFile, missingCapabilities, parseLabFile } from '../../drivers/labfile';
 import { LabFileError } from '../../drivers/errors';
+import { openLabTerminal } from '../../drivers/lab';
+import { driverOptionsForLabTerminal } from '../../drivers/labfile';
 
 function problem(text: string): LabFileError {
   try {
@@ -55,5 +57,21 @@ describe('lab file', () => {
   test('the file documents every field it accepts', () => {
     const text = fs.readFileSync(path.join(__dirname, '..', '..', 'scenarios', 'lab.yaml'), 'utf8');
     for (const field of ['link', 'capabilities', 'card', 'pin', 'terminalId', 'timeouts']) expect(text).to.include(field);
+  });
+
+  test('entry bindings and timeouts become driver options', () => {
+    const lab = parseLabFile('terminals:\n  ped:\n    link: rfc2217://h:4004\n    card: operator\n    pin: operator\n    timeouts: {responseMs: 7000, screenMs: 30000}\n', 'lab.yaml');
+    expect(driverOptionsForLabTerminal(lab.terminals[0])).to.deep.include({ name: 'ped', card: 'operator', pin: 'operator', responseTimeoutMs: 7000, screenTimeoutMs: 30000 });
+  });
+
+  test('openLabTerminal starts the built-in emulator for the shipped emu: entry', async () => {
+    const opened = await openLabTerminal(findLabTerminal(loadLabFile(), 'emulator'));
+    try {
+      expect((await opened.driver.hello()).serialNumber).to.include('10000001');
+      await opened.driver.ensureSignedOnIdle();
+      expect(opened.lab?.terminals[0].terminalId).to.equal('10000001');
+    } finally {
+      await opened.stop();
+    }
   });
 });
