@@ -151,12 +151,12 @@ step(['the screen shows {text}', '屏幕显示{text}'], async function (text: st
 step(['no screen showed {text}', '屏幕从未显示{text}'], async function (text: string) {
   // Since the last action: a set-up transaction earlier in the scenario may rightly have shown it.
   const shown = this.screens(this.lastActionAt).filter((s) => screenMatches(s, text));
-  expect(shown.map((s) => s.lines.join(' | ')), `the terminal showed "${text}"`).to.deep.equal([]);
+  expect(shown.map((s) => this.redact(s.lines.join(' | '))), `the terminal showed "${text}"`).to.deep.equal([]);
 });
 
 step(['no screen asked for a card', '屏幕从未提示读卡'], async function () {
   const asked = this.screens(this.lastActionAt).filter((s) => s.state === 'card-wait');
-  expect(asked.map((s) => s.lines.join(' | ')), 'the terminal asked for a card').to.deep.equal([]);
+  expect(asked.map((s) => this.redact(s.lines.join(' | '))), 'the terminal asked for a card').to.deep.equal([]);
 });
 
 step(['the screen shows the balance of card {card}', '屏幕显示卡 {card} 的余额'], async function (alias: string) {

@@ -53,7 +53,7 @@ async function waitForPromptChange(w: PoscertWorld, from: string, timeoutMs: num
     if (promptKey(s) !== from) return s;
     if (Date.now() > deadline) {
       throw new TerminalExpectationError(`The terminal stayed on the same screen for ${timeoutMs} ms after it was answered. Recent screens:\n` +
-        w.driver.recentScreens(6).map((x) => `  [${x.state ?? '?'}] ${x.lines.join(' | ')}`).join('\n'), { prompt: from });
+        w.redact(w.driver.recentScreens(6).map((x) => `  [${x.state ?? '?'}] ${x.lines.join(' | ')}`).join('\n')), { prompt: from });
     }
     await sleep(5);
   }
@@ -112,7 +112,7 @@ export async function answerPrompts(w: PoscertWorld, a: TxnAnswers): Promise<Scr
         await w.driver.enterPin(pin);
       }
     } else if (s.state === 'card-wait') {
-      if (!a.card || !a.entry) throw new TerminalExpectationError(`The terminal asks for a card, but this step presents none: ${t}`, { screen: s.lines });
+      if (!a.card || !a.entry) throw new TerminalExpectationError(w.redact(`The terminal asks for a card, but this step presents none: ${t}`), { state: s.state });
       w.lastCard = a.card;
       w.lastEntry = a.entry;
       if (a.entry === 'insert') w.cardInSlot = true;
@@ -135,8 +135,8 @@ export async function answerPrompts(w: PoscertWorld, a: TxnAnswers): Promise<Scr
     } else if (ask(/原授权码|AUTH CODE/i) && a.originalAuthCode) {
       await w.driver.enterText(a.originalAuthCode);
     } else {
-      throw new TerminalExpectationError(`The terminal asks for something this step cannot answer (state ${s.state}):\n  ${s.lines.join('\n  ')}`,
-        { state: s.state, screen: s.lines });
+      throw new TerminalExpectationError(w.redact(`The terminal asks for something this step cannot answer (state ${s.state}):\n  ${s.lines.join('\n  ')}`),
+        { state: s.state });
     }
     await waitForPromptChange(w, key, timeoutMs);
   }
@@ -163,7 +163,7 @@ export async function backToIdle(w: PoscertWorld): Promise<void> {
     const transient = (s.state === 'idle' || s.state === 'sign-on-required') && s.screen !== undefined && s.screen !== 'idle' && !acknowledged;
     if ((AT_REST.includes(s.state ?? '') && !transient) || s.state === 'off') break;
     if (Date.now() > deadline) {
-      throw new TerminalExpectationError(`The terminal did not return to idle within ${2 * timeoutMs} ms; it shows (${s.state}):\n  ${s.lines.join('\n  ')}`, { state: s.state });
+      throw new TerminalExpectationError(w.redact(`The terminal did not return to idle within ${2 * timeoutMs} ms; it shows (${s.state}):\n  ${s.lines.join('\n  ')}`), { state: s.state });
     }
     const before = w.driver.lastScreen();
     if (transient) acknowledged = true;

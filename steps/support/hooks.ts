@@ -3,7 +3,7 @@
 // the TTP transcript, the host journal of the scenario decoded, the screens, the voucher copies
 // and the ledger effect on the cards used. Then whatever the scenario changed is put back.
 import { After, Before, Status, setDefaultTimeout } from '@cucumber/cucumber';
-import { dumpMessage, unpackMessage } from '../../protocol/iso8583';
+import { CUP_POS_DIALECT, fieldSpec } from '../../protocol/iso8583';
 import { workerLab } from './lab';
 import { backToIdle } from './flows';
 import { CARD_ALIAS_PATTERN } from './parse';
@@ -33,15 +33,13 @@ Before(async function (this: PoscertWorld, { pickle }) {
   this.driver.note(`--- ${this.caseId} ${pickle.name}`);
 });
 
+/** The host's decoded (and masked) field table of each message, with the field names of the dialect. */
 function journalText(messages: HostMessage[]): string {
   return messages.map((m) => {
-    let table: string;
-    try {
-      // The journal keeps hex with the PAN masked; decoding it gives the field table.
-      table = dumpMessage(unpackMessage(Buffer.from(m.hex, 'hex')));
-    } catch {
-      table = Object.entries(m.fields).map(([n, v]) => `  F${n.padStart(2, '0')} ${v}`).join('\n');
-    }
+    const table = Object.entries(m.fields).map(([n, v]) => {
+      const spec = fieldSpec(CUP_POS_DIALECT, Number(n));
+      return `  F${n.padStart(2, '0')} ${spec ? `${spec.nameZh} ${spec.name}`.padEnd(36) : ''.padEnd(36)} ${v}`;
+    }).join('\n');
     return `#${m.id} ${m.at} ${m.direction === 'in' ? 'terminal → host' : 'host → terminal'} ${m.mti} ${m.kind}` +
       `${m.stan ? ` STAN ${m.stan}` : ''}${m.responseCode ? ` F39 ${m.responseCode}` : ''}${m.note ? ` (${m.note})` : ''}\n${table}\n  hex ${m.hex}`;
   }).join('\n\n');
@@ -49,7 +47,8 @@ function journalText(messages: HostMessage[]): string {
 
 After(async function (this: PoscertWorld, { result }) {
   if (!this.lab) return;
-  const attach = (name: string, body: string, mediaType = 'text/plain') => this.attach(body, { mediaType, fileName: name });
+  // Evidence never repeats a full PAN or a PIN, even when the terminal showed or printed one.
+  const attach = (name: string, body: string, mediaType = 'text/plain') => this.attach(this.redact(body), { mediaType, fileName: name });
   try {
     const transcript = this.driver.transcript().slice(this.transcriptCursor);
     attach('ttp-transcript.txt', transcript.map((e) => `${e.at} ${e.dir} ${e.kind} ${e.message !== undefined ? JSON.stringify(e.message) : e.note ?? ''}`).join('\n'));

@@ -3,6 +3,7 @@
 // transactions it made) — the evidence the After hook attaches.
 import { IWorldOptions, World, setWorldConstructor } from '@cucumber/cucumber';
 import { expect } from 'chai';
+import { maskPan } from '../../crypto';
 import { cardByAlias, terminalCardImage } from '../../host';
 import type { CardConfig, HostControl } from '../../host';
 import type { TtpCardImage } from '../../protocol/ttp';
@@ -132,6 +133,22 @@ export class PoscertWorld extends World<WorldParameters> {
 
   async replyTo(request: HostMessage): Promise<HostMessage | undefined> {
     return replyTo(await this.messages(), request);
+  }
+
+  /**
+   * Text safe for evidence and error messages: full card numbers of the card book masked (first 6
+   * + last 4), PINs typed in this scenario hidden. A defective terminal may print or show them; the
+   * report says so without repeating them.
+   */
+  redact(text: string): string {
+    let out = text;
+    for (const c of this.lab.config.cards) {
+      if (c.pan.length > 10 && out.includes(c.pan)) out = out.split(c.pan).join(maskPan(c.pan));
+    }
+    for (const pin of [...this.pinsTyped].sort((a, b) => b.length - a.length)) {
+      if (pin.length >= 4) out = out.split(pin).join('[PIN]');
+    }
+    return out;
   }
 
   /** Collects the screens the driver saw since the last call (called after every step). */
