@@ -60,8 +60,6 @@ interface TerminalRuntime {
   merchant: MerchantConfig;
   row: TerminalRow;
   keys?: WorkingKeySet;
-  /** The control API asked this terminal to sign on again: header digit 3 until it does. */
-  signOnRequested?: boolean;
 }
 
 /** A decline or a format problem found while reading a request: its F39. */
@@ -149,6 +147,8 @@ interface Request {
 
 export class HostEngine {
   private readonly terminals = new Map<string, TerminalRuntime>();
+  /** Terminals the control API asked to sign on again (header digit 3 until they do). */
+  private readonly signOnRequested = new Set<string>();
   private rrnSeq: number;
   private authSeq: number;
   private savedRrn: number;
@@ -227,7 +227,7 @@ export class HostEngine {
         response.set(64, mac);
       }
     }
-    if (req.terminal?.signOnRequested) req.requirement = '3';
+    if (req.terminal && this.signOnRequested.has(req.terminal.config.terminalId)) req.requirement = '3';
     const replyFrame: CupFrame = {
       tpdu: swapTpdu(decoded.tpdu),
       header: { ...decoded.header, processingRequirement: req.requirement },
@@ -400,11 +400,11 @@ export class HostEngine {
   requestSignOn(terminalId: string): boolean {
     const rt = this.terminalRuntime(terminalId);
     if (!rt) return false;
-    rt.signOnRequested = true;
+    this.signOnRequested.add(terminalId);
     return true;
   }
 
-  /** Forget cached sign-on state (after reset of the database or on request). */
+  /** Forget cached terminal state; it is read again from the database (after a rolled-back transaction). */
   forgetTerminals(): void {
     this.terminals.clear();
   }
@@ -494,7 +494,7 @@ export class HostEngine {
       ...rt.row, signed_on: 1, batch, key_layout: layout, keys_wrapped: f62, signed_on_at: now.toISOString(),
       sign_on_count: rt.row.sign_on_count + 1,
     }, keys);
-    rt.signOnRequested = false;
+    this.signOnRequested.delete(rt.config.terminalId);
     out.unset(4).unset(3);
     out.set(32, this.config.host.acquirerId).set(37, this.nextRrn()).set(39, '00');
     out.set(60, '00' + batch + layout).set(62, f62);

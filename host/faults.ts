@@ -76,6 +76,15 @@ export class FaultSet {
     this.faults = [];
   }
 
+  /** A copy of the pending faults, to restore when the requests that took them are rolled back. */
+  snapshot(): ActiveFault[] {
+    return this.faults.map((f) => ({ ...f, match: { ...f.match } }));
+  }
+
+  restore(snapshot: ActiveFault[]): void {
+    this.faults = snapshot.map((f) => ({ ...f, match: { ...f.match } }));
+  }
+
   list(): ActiveFault[] {
     return this.faults.map((f) => ({ ...f, match: { ...f.match } }));
   }

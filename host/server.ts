@@ -4,8 +4,8 @@
  * frame size per connection.
  *
  * Group commit: frames that arrive in the same turn of the event loop are processed in one SQLite
- * transaction (each in its own savepoint, so one failing message cannot undo another), and their
- * replies are written only after the commit. That is what makes the journal cheap at thousands of
+ * transaction, and their replies are written only after the commit (should one message hit a host
+ * bug, the group is replayed with a savepoint per message so that it alone is lost). That is what makes the journal cheap at thousands of
  * authorisations per second and a killed host honest: what a terminal was told has been booked.
  */
 import * as net from 'node:net';
@@ -64,6 +64,7 @@ export class ReferenceHost {
     private readonly server: net.Server,
     private readonly store: HostStore,
     private readonly engine: HostEngine,
+    private readonly faults: FaultSet,
     private readonly logger: HostLogger,
     private readonly options: Required<Pick<ReferenceHostOptions, 'idleTimeoutMs' | 'maxFrameBytes'>>,
     control: HostControl,
@@ -123,7 +124,7 @@ export class ReferenceHost {
         throw err;
       }
     }
-    const host = new ReferenceHost(server, store, engine, logger, {
+    const host = new ReferenceHost(server, store, engine, faults, logger, {
       idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
       maxFrameBytes: opts.maxFrameBytes ?? 4096,
     }, control, admin);
@@ -181,27 +182,51 @@ export class ReferenceHost {
     if (this.stopped) return;
     const batch = this.queue;
     this.queue = [];
-    const outcomes: FrameOutcome[] = [];
+    let outcomes: FrameOutcome[] | undefined;
+    // Fast path: the whole group in one transaction. A message that throws (a host bug, never a
+    // terminal's decline) rolls the group back; then every message is replayed in its own savepoint
+    // so that only the faulty one is lost (answered 96).
+    const faults = this.faults.snapshot();
     try {
-      this.store.transaction(() => {
-        for (const { conn, frame } of batch) {
-          try {
-            outcomes.push(this.store.transaction(() => this.engine.handleFrame(frame, conn.remote)));
-          } catch (err) {
-            // A bug, not a terminal's fault: that message's effects are rolled back (its savepoint) and it gets 96.
-            this.logger.error(`${new Date().toISOString()} ${conn.remote} internal error, answered 96: ${(err as Error).stack ?? err}`);
-            outcomes.push(this.systemErrorReply(frame));
-          }
-        }
+      outcomes = this.store.transaction(() => {
+        const out = batch.map(({ conn, frame }) => this.engine.handleFrame(frame, conn.remote));
         this.engine.persistSequences();
+        return out;
       });
-    } catch (err) {
-      // The commit itself failed (disk full, database locked): nothing was booked, tell no one anything.
-      this.logger.error(`${new Date().toISOString()} host database commit failed, ${batch.length} request(s) dropped unanswered: ${(err as Error).message}`);
-      for (const { conn } of batch) conn.socket.destroy();
-      return;
+    } catch {
+      // Nothing of the group was committed: undo the in-memory side (faults taken, cached terminal
+      // state) and replay. A failing commit (disk full) fails again in the replay and is reported there.
+      this.faults.restore(faults);
+      this.engine.forgetTerminals();
+      outcomes = undefined;
+    }
+    if (!outcomes) {
+      const replayed: FrameOutcome[] = [];
+      try {
+        this.store.transaction(() => {
+          for (const { conn, frame } of batch) {
+            try {
+              replayed.push(this.store.transaction(() => this.engine.handleFrame(frame, conn.remote)));
+            } catch (err) {
+              this.logger.error(`${new Date().toISOString()} ${conn.remote} internal error, answered 96: ${(err as Error).stack ?? err}`);
+              this.engine.forgetTerminals();
+              replayed.push(this.systemErrorReply(frame));
+            }
+          }
+          this.engine.persistSequences();
+        });
+      } catch (err) {
+        return this.commitFailed(batch, err);
+      }
+      outcomes = replayed;
     }
     for (let i = 0; i < batch.length; i++) this.deliver(batch[i].conn, outcomes[i]);
+  }
+
+  /** The commit itself failed (disk full, database locked): nothing was booked, tell no one anything. */
+  private commitFailed(batch: { conn: Connection }[], err: unknown): void {
+    this.logger.error(`${new Date().toISOString()} host database commit failed, ${batch.length} request(s) dropped unanswered: ${(err as Error).message}`);
+    for (const { conn } of batch) conn.socket.destroy();
   }
 
   private systemErrorReply(frame: Buffer): FrameOutcome {

@@ -155,6 +155,35 @@ describe('reference host: bad input', () => {
     after.close();
   });
 
+  test('a host bug while processing one request: it alone is answered 96 and rolled back; requests beside it are booked', async () => {
+    const engine = (host as unknown as { engine: { handleFrame: (f: Buffer, r: string) => unknown } }).engine;
+    const original = engine.handleFrame;
+    // Unit-level fault: the real processing runs (and books), then throws, as a bug after the booking would.
+    engine.handleFrame = function (this: unknown, frame: Buffer, remote: string) {
+      const outcome = original.call(this, frame, remote);
+      if (frame.includes(Buffer.from('424242', 'hex'))) throw new Error('simulated host bug');
+      return outcome;
+    };
+    try {
+      const terms = await Promise.all(['10000003', '10000004', '10000005'].map((tid) => signedOn(host, tid)));
+      const before = host.control.balance('UP-DEBIT-MAG').balance;
+      const buggy = terms[0].sale(MAG, 7000).msg.set(11, '424242');
+      const replies = await Promise.all([
+        terms[0].send(terms[0].mac(buggy)),
+        terms[1].send(terms[1].sale(MAG, 100).msg),
+        terms[2].send(terms[2].sale(MAG, 200).msg),
+      ]);
+      expect(replies.map((r) => r.rc)).to.deep.equal(['96', '00', '00']);
+      expect(host.control.balance('UP-DEBIT-MAG').balance).to.equal(before - 300);
+      expect(host.control.transactions({ stan: '424242' })).to.have.length(0);
+      expect(warnings.some((w) => /simulated host bug/.test(w))).to.equal(true);
+      for (const t of terms) t.close();
+    } finally {
+      engine.handleFrame = original;
+      warnings.length = 0;
+    }
+  });
+
   test('an idle connection is closed after idleTimeoutMs', async () => {
     const quick = await startHost({ idleTimeoutMs: 150 });
     try {
