@@ -274,7 +274,7 @@ describe('emulated terminal: declines and the other flows', () => {
       bench.host.control.injectFault({ match: { terminalId, mti: '0400' }, action: 'no-response', count: 1 });
       m = client.mark();
       await client.cmd({ cmd: 'power', action: 'cycle' });
-      await client.waitState('idle', m, 5000);
+      await client.waitState('idle', m, 10000);
       expect(bench.host.control.journal({ terminalId, mti: '0400', direction: 'in' })).to.have.length(2);
       expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
       expect(client.prints(m)).to.have.length(0);
@@ -285,10 +285,10 @@ describe('emulated terminal: declines and the other flows', () => {
       bench.host.control.injectFault({ match: { terminalId, mti: '0400' }, action: 'no-response', count: 3 });
       m = client.mark();
       await client.cmd({ cmd: 'power', action: 'cycle' });
-      const slip = await client.waitFor((e) => e.evt === 'print' && e.copy === 'fault', m, 5000, 'fault slip');
+      const slip = await client.waitFor((e) => e.evt === 'print' && e.copy === 'fault', m, 15000, 'fault slip');
       expect((slip as { lines: string[] }).lines).to.include('冲正不成功,请人工处理');
       expect((slip as { lines: string[] }).lines.join('\n')).to.include('621234******1265').and.not.include('6212345678901265');
-      await client.waitState('idle', m, 5000);
+      await client.waitState('idle', m, 10000);
       expect(bench.host.control.journal({ terminalId, mti: '0400', direction: 'in' })).to.have.length(5);
       expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
     } finally { await bench.dispose(t); }

@@ -221,7 +221,7 @@ export class EmulatorBench {
       merchantId: MERCHANT_ID,
       merchantName: '上海测试便利店',
       tmk: TEST_TMK,
-      timeouts: { hostResponseMs: 400, hostConnectMs: 1000, cardMs: 3000, pinMs: 3000, idleMs: 3000 },
+      timeouts: { hostResponseMs: 1000, hostConnectMs: 2000, cardMs: 5000, pinMs: 5000, idleMs: 5000 },
       ...extra,
     });
     terminal.attach(this.terminalLink);
