@@ -116,6 +116,7 @@ export class EmulatedTerminal {
   private readonly cardCounters = new Map<string, number>();
   private powerTransition: Promise<void> = Promise.resolve();
   private optionsApplied = false;
+  private cardLeftInSlot?: TtpCardImage;
   private stopped = false;
 
   constructor(private readonly opts: EmulatorOptions) {
@@ -502,7 +503,8 @@ export class EmulatedTerminal {
     }
     this.store.save(state);
     this.channel?.resetEventSequence();
-    await this.startSession(state, false, undefined);
+    // A card left in the chip reader is still there after the power comes back.
+    await this.startSession(state, false, this.cardLeftInSlot);
   }
 
   /**
@@ -593,6 +595,7 @@ export class EmulatedTerminal {
     const session = this.session;
     if (!session) return;
     this.session = undefined;
+    this.cardLeftInSlot = session.cardInSlot;
     session.kill();
     for (const [, req] of this.pendingEcr) this.fail(req, 'cancelled', 'terminal lost power');
     this.pendingEcr.clear();
