@@ -562,7 +562,7 @@ export class HostEngine {
     if (rt.row.param_version < this.config.parameters.version) req.requirement = '1';
 
     // Duplicate STAN in the batch (94); an advice (0220) sent again is answered as the first time.
-    const existing = this.store.transactionByStan(rt.config.terminalId, f60.batchNumber, stan);
+    const existing = this.store.stanUse(rt.config.terminalId, f60.batchNumber, stan);
     if (existing) {
       if (req.msg.mti === '0220' && existing.mti === '0220' && existing.kind === kind && String(existing.amount) === String(Number(req.msg.getString(4) ?? '0'))) {
         req.note = `advice resent: answered as the first time (transaction ${existing.id})`;

@@ -281,6 +281,7 @@ export class HostStore {
           @amount, @response_code, @auth_code, @rrn, @at, @approved, @original_id, @hold, @payee_name, @payee_account, @payee_reference, @entry_mode, @card_org)`),
       txnById: db.prepare('SELECT * FROM transactions WHERE id = ?'),
       txnByStan: db.prepare('SELECT * FROM transactions WHERE terminal_id = ? AND batch = ? AND stan = ?'),
+      txnStanUse: db.prepare('SELECT id, mti, kind, amount, response_code, rrn, auth_code FROM transactions WHERE terminal_id = ? AND batch = ? AND stan = ?'),
       txnByRrn: db.prepare('SELECT * FROM transactions WHERE rrn = ? ORDER BY id DESC LIMIT 1'),
       txnByAuth: db.prepare(`SELECT * FROM transactions WHERE terminal_id = ? AND auth_code = ? AND kind = ? ORDER BY id DESC LIMIT 1`),
       txnSetReversed: db.prepare('UPDATE transactions SET reversed = 1, reversed_at = ? WHERE id = ? AND reversed = 0'),
@@ -369,6 +370,10 @@ export class HostStore {
   }
   transactionByStan(terminalId: string, batch: string, stan: string): TransactionRow | undefined {
     return this.s.txnByStan.get(terminalId, batch, stan) as TransactionRow | undefined;
+  }
+  /** The few columns the duplicate-STAN check needs (cheaper than the whole row on every request). */
+  stanUse(terminalId: string, batch: string, stan: string): Pick<TransactionRow, 'id' | 'mti' | 'kind' | 'amount' | 'response_code' | 'rrn' | 'auth_code'> | undefined {
+    return this.s.txnStanUse.get(terminalId, batch, stan) as Pick<TransactionRow, 'id' | 'mti' | 'kind' | 'amount' | 'response_code' | 'rrn' | 'auth_code'> | undefined;
   }
   transactionByRrn(rrn: string): TransactionRow | undefined {
     return this.s.txnByRrn.get(rrn) as TransactionRow | undefined;

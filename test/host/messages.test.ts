@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { desEcbEncrypt, keyCheckValue, maskPan } from '../../crypto';
-import { decodeBillPayee, decodeSettlementTotals, formatSecurityControl, parseBalance, type SettlementTotals } from '../../protocol/iso8583';
+import { decodeBillPayee, decodeSettlementTotals, formatField60, formatSecurityControl, parseBalance, type SettlementTotals } from '../../protocol/iso8583';
 import { type ReferenceHost } from '../../host';
 import { PAYEE, card, identity, signedOn, startHost } from './helpers';
 import { REQUEST_HEADER, TestTerminal } from './terminal-client';
@@ -229,6 +229,23 @@ describe('reference host: messages over TCP', () => {
     expect((await t.send(t.completion(IC, 100, { stan: p.stan, auth }).msg)).rc).to.equal('12');
   });
 
+  test('completion advice (0220 / 06 / 24): books without a funds check; resent, answered as the first time', async () => {
+    const t = await term('10000008');
+    const p = t.preauth(IC, 2000);
+    const pr = await t.send(p.msg);
+    expect(pr.rc).to.equal('00');
+    const advice = t.mac(t.completion(IC, 2100, { stan: p.stan, auth: pr.msg.getString(38)! }).msg.set(25, '06').set(60, `24${t.batch}000`));
+    advice.mti = '0220';
+    const a1 = await t.send(t.mac(advice));
+    expect([a1.msg.mti, a1.rc]).to.deep.equal(['0230', '00']);
+    const a2 = await t.send(advice);
+    expect(a2.rc).to.equal('00');
+    expect(a2.msg.getString(38)).to.equal(a1.msg.getString(38));
+    const b = host.control.balance('UP-DEBIT-IC');
+    expect(b).to.include({ balance: IC.card.openingBalance - 2100, holds: 0 });
+    expect(host.control.transactions({ kind: 'completion-advice' })).to.have.length(1);
+  });
+
   test('reversal (0400): undoes exactly once however often resent; unknown original 25; declined original 00 without effect', async () => {
     const t = await term('10000001');
     const s = t.sale(MAG, 4321);
@@ -284,7 +301,11 @@ describe('reference host: messages over TCP', () => {
     expect(end.rc).to.equal('00');
     expect(host.control.settlementTotals('10000008', batch)).to.include({ state: 'closed', uploadedRecords: 2 });
     expect(host.control.terminalState('10000008').batch).to.equal(String(Number(batch) + 1).padStart(6, '0'));
-    const end207 = await t.send(t.batchEnd(0, '207'));
+    // An IC TC record (60.3 = 203) is acknowledged and counted.
+    const ic = t.base('0320').set(2, IC.card.pan).set(4, '000000001000').set(55, Buffer.from('9F2608AABBCCDDEEFF0011', 'hex'))
+      .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '203', readCapability: '5', icCondition: '0' }));
+    expect((await t.send(ic)).rc).to.equal('00');
+    const end207 = await t.send(t.batchEnd(1, '207'));
     expect(end207.rc).to.equal('00');
   });
 
