@@ -71,6 +71,7 @@ async function main(): Promise<void> {
         rows.push({ parallel, wallMs });
         console.log(`\n--parallel ${parallel} (run ${run}): ${r.certificate.verdict}, ${t.scenarios} scenarios, ${c.total} cases ` +
           `(${c.passed} passed, ${c.failed} failed, ${c.broken} broken, ${c.skipped} skipped)`);
+        console.log(`  verdict       ${r.certificate.because}`);
         console.log(`  wall          ${s(wallMs)}`);
         console.log(`  startup       ${s(r.timings.startupMs ?? 0)}   (spawn → testRunStarted)`);
         console.log(`  scenarios     ${s(r.timings.scenariosMs)}   (in hooks ${s(t.hooksMs)}, in steps ${s(t.stepsMs)}, summed over workers)`);

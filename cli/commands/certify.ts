@@ -179,9 +179,16 @@ export function summary(r: CertifyOutcome, root: string): string {
   const c = d.counts;
   lines.push(`  cases     ${c.total}: ${c.passed} passed, ${c.failed} failed, ${c.broken} broken, ${c.skipped} skipped` +
     `   (mandatory applicable ${d.mandatoryCounts.total}: ${d.mandatoryCounts.passed} passed, ${d.mandatoryCounts.failed} failed, ${d.mandatoryCounts.broken} broken)`);
-  if (d.failures.length) {
+  // Cases left out of a subset run are listed once, not one line each.
+  const notRun = d.failures.filter((f) => f.step === '(not run)');
+  const judged = d.failures.filter((f) => f.step !== '(not run)');
+  for (const reason of new Set(notRun.map((f) => f.message))) {
+    const ids = notRun.filter((f) => f.message === reason).map((f) => f.id);
+    lines.push(`  not run   ${ids.length} case${ids.length > 1 ? 's' : ''} (${reason}): ${ids.slice(0, 8).join(', ')}${ids.length > 8 ? ', …' : ''}`);
+  }
+  if (judged.length) {
     lines.push('  failures  (first failing check)');
-    for (const f of d.failures) {
+    for (const f of judged) {
       lines.push(`    ${f.result === 'failed' ? '✘' : '!'} ${f.id} ${f.result}${f.mandatory ? '' : ' (optional)'}: ${f.step}`);
       const msg = f.message.split('\n')[0];
       if (msg && msg !== f.step) lines.push(`        ${msg}`);
