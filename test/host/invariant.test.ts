@@ -286,6 +286,16 @@ describe('reference host: ledger invariant over 1,200 random operations with the
       } finally {
         db.close();
       }
+      // No card data in clear anywhere in the database files (journal, transactions, uploads).
+      const files = [dbPath, `${dbPath}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f));
+      for (const c of CARDS) {
+        for (const f of files) {
+          expect(f.includes(Buffer.from(c.card.pan, 'latin1')), `${c.card.alias} PAN in clear in the database`).to.equal(false);
+          for (const pad of c.card.pan.length % 2 ? ['0', 'F'] : ['']) {
+            expect(f.includes(Buffer.from(c.card.pan + pad, 'hex')), `${c.card.alias} PAN as BCD in the database`).to.equal(false);
+          }
+        }
+      }
       // Enough of everything happened for the test to mean something.
       const count = (prefix: string) => [...codes.entries()].filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
       for (const k of ['sale:00', 'bill:00', 'void:00', 'refund:00', 'preauth:00', 'completion:00', 'reversal:00', 'reversal:25', 'resend-sale:94']) {
