@@ -154,6 +154,8 @@ export class TerminalDriver {
   /** Screen change number when the last action (keys, card, PIN, ECR, power) was sent. */
   private actionMark = 0;
   private cardPresented = false;
+  /** Why the link went down (the links' LinkDownError when it has one); cleared by reconnect(). */
+  private linkFailure: Error | undefined;
   private closed = false;
   private readonly log: (line: string) => void;
 
@@ -287,6 +289,7 @@ export class TerminalDriver {
     }
     // A link that dropped may come back (USB adapter re-enumerating, ser2net restarting): retry with backoff.
     const linkOptions = { ...this.opts.linkOptions, reconnect: this.opts.linkOptions?.reconnect ?? links.DEFAULT_RECONNECT_POLICY };
+    this.linkFailure = undefined;
     this.endpoint = await TtpEndpoint.open(this.url, { linkOptions, wrapLink: this.opts.wrapLink, ackTimeoutMs: this.opts.ackTimeoutMs, responseTimeoutMs: this.opts.responseTimeoutMs, name: this.name });
     this.attach(this.endpoint);
   }
@@ -319,13 +322,13 @@ export class TerminalDriver {
     if (!findMenuEntry(screen.lines, label) && (screen.state === 'idle' || screen.state === SIGN_ON_REQUIRED_STATE)) {
       const before = this.screens.changes;
       await this.pressKeys('ENTER');
-      screen = await this.screens.waitFor(() => this.screens.changes > before && findMenuEntry(this.screens.currentScreen().lines, label) !== undefined, timeoutMs, `a menu with the entry "${label}"`).catch(() => this.screens.currentScreen());
+      screen = await this.screens.waitFor(() => this.screens.changes > before && findMenuEntry(this.screens.currentScreen().lines, label) !== undefined, timeoutMs, `a menu with the entry "${label}"`).catch((e: unknown) => this.currentUnlessBroken(e));
     }
     // Long menus scroll: page down a few times looking for the entry.
     for (let page = 0; !findMenuEntry(screen.lines, label) && page < 4 && /menu/.test(screen.state ?? ''); page++) {
       const before = this.screens.changes;
       await this.pressKeys('DOWN');
-      screen = await this.screens.waitFor(() => this.screens.changes > before, Math.min(timeoutMs, 1000), 'the next menu page').catch(() => this.screens.currentScreen());
+      screen = await this.screens.waitFor(() => this.screens.changes > before, Math.min(timeoutMs, 1000), 'the next menu page').catch((e: unknown) => this.currentUnlessBroken(e));
     }
     const entry = findMenuEntry(screen.lines, label);
     if (!entry) {
@@ -575,6 +578,7 @@ export class TerminalDriver {
     ch.on('link-broken', (err) => {
       const cause = (err as { cause?: unknown }).cause;
       const surfaced = cause instanceof links.LinkError ? cause : err;
+      this.linkFailure = surfaced;
       this.transcriptLog.note(`link broken: ${surfaced.message}`);
       this.screens.failAll(surfaced);
       this.vouchers.failAll(surfaced);
@@ -643,7 +647,7 @@ export class TerminalDriver {
     if (!visible(SIGN_ON_LABELS) && !visible(MANAGE_LABELS)) {
       const before = this.screens.changes;
       await this.pressKeys('ENTER');
-      s = await this.screens.waitFor(() => this.screens.changes > before && (visible(SIGN_ON_LABELS) ?? visible(MANAGE_LABELS)) !== undefined, timeoutMs, 'a menu with 签到 or 管理').catch(() => this.screens.currentScreen());
+      s = await this.screens.waitFor(() => this.screens.changes > before && (visible(SIGN_ON_LABELS) ?? visible(MANAGE_LABELS)) !== undefined, timeoutMs, 'a menu with 签到 or 管理').catch((e: unknown) => this.currentUnlessBroken(e));
     }
     const manage = visible(SIGN_ON_LABELS) ? undefined : visible(MANAGE_LABELS);
     if (manage) await this.selectMenu(manage, { timeoutMs });
@@ -659,6 +663,12 @@ export class TerminalDriver {
     }
   }
 
+  /** A wait that merely timed out yields the current screen; a link or driver error propagates. */
+  private currentUnlessBroken(err: unknown): ScreenSnapshot {
+    if (err instanceof TerminalExpectationError) return this.screens.currentScreen();
+    throw err;
+  }
+
   private screenTimeout(): number {
     return this.opts.screenTimeoutMs ?? 10_000;
   }
@@ -667,9 +677,11 @@ export class TerminalDriver {
     if (this.closed) throw new DriverUsageError(`Driver for ${this.name} was closed`, { terminal: this.name });
   }
 
+  /** Closed driver, terminal given up on, or link down: fail now instead of waiting for a timeout. */
   private assertUsable(): void {
     this.assertOpen();
     this.strategy.assertUsable();
+    if (this.linkFailure) throw this.linkFailure;
   }
 
   private async call<K extends TtpCommandName>(command: Extract<TtpCommand, { cmd: K }>, opts: { timeoutMs?: number } = {}): Promise<TtpResultByCommand[K]> {

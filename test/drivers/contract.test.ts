@@ -248,6 +248,11 @@ for (const kind of KINDS) {
         const next = await driver.pressKeys('1').then(() => undefined, (e: unknown) => e);
         expect(next).to.be.instanceOf(LinkDownError);
         expect(classifyError(next)).to.equal('broken');
+        // A wait started after the link died fails at once with the link error, not after its timeout.
+        const started = Date.now();
+        const late = await driver.waitForScreen('交易成功', { timeoutMs: 3000 }).then(() => undefined, (e: unknown) => e);
+        expect(late).to.be.instanceOf(LinkDownError);
+        expect(Date.now() - started).to.be.lessThan(500);
       });
     }
   });
