@@ -174,7 +174,8 @@ export function summary(r: CertifyOutcome, root: string): string {
   const rel = (p: string) => path.relative(process.cwd(), path.resolve(root, p)) || p;
   const lines: string[] = [''];
   lines.push(`${d.verdict}${d.scope.partial ? ` (shard ${d.scope.shard}: partial, merge all shards)` : ''} — ${d.because}`);
-  lines.push(`  terminal  ${d.terminal.vendor ?? '?'} ${d.terminal.model ?? '?'} s/n ${d.terminal.serialNumber ?? '?'} firmware ${d.terminal.firmware ?? '?'}`);
+  const serials = d.terminal.units.length > 1 ? d.terminal.units.map((u) => u.serialNumber ?? '?').join(', ') : (d.terminal.serialNumber ?? '?');
+  lines.push(`  terminal  ${d.terminal.vendor ?? '?'} ${d.terminal.model ?? '?'} s/n ${serials} firmware ${d.terminal.firmware ?? '?'}`);
   lines.push(`  plan      ${d.plan.name} ${d.plan.version}   run ${d.runId}`);
   const c = d.counts;
   lines.push(`  cases     ${c.total}: ${c.passed} passed, ${c.failed} failed, ${c.broken} broken, ${c.skipped} skipped` +
