@@ -13,7 +13,7 @@ import {
 } from '../crypto';
 import {
   applyMac, decodeBillPayee, decodeFrame, decodeSettlementTotals, encodeFrame, encodeSettlementTotals,
-  FieldContentError, formatBalance, formatField63Response, Iso8583DecodeError, IsoMessage, parseField60,
+  FieldContentError, formatBalance, formatField63Response, IsoMessage, parseField60,
   parseField61, parseHeader, parsePosEntryMode, parseSecurityControl, responseCodeInfo, swapTpdu, verifyMac,
   type BillPayee, type CupFrame, type CupHeader, type Field60, type SettlementSide, type SettlementTotals,
 } from '../protocol/iso8583';
@@ -326,7 +326,7 @@ export class HostEngine {
     return out;
   }
 
-  private finishFinancial(req: Request, out: IsoMessage, code: string, card?: CardConfig): IsoMessage {
+  private finishFinancial(_req: Request, out: IsoMessage, code: string, card?: CardConfig): IsoMessage {
     out.set(39, code);
     if (!out.has(37)) out.set(37, this.nextRrn());
     out.set(44, (card?.issuerInstitution ?? '').padEnd(11, ' ') + this.config.host.acquirerInstitution.padEnd(11, ' '));

@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { IsoMessage } from '../../protocol/iso8583';
-import { CONFIG, PAYEE, card, identity } from './helpers';
+import { PAYEE, card, identity } from './helpers';
 import { TestTerminal, type CardPresentation, type Reply } from './terminal-client';
 import { killHard, startHostProcess } from './child-host';
 
