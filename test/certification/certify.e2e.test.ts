@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { certify, mergeRuns, type CertifyOptions, type CertifyOutcome } from '../../certification/certify';
-import { runCertify } from '../../cli/commands/certify';
+import { runCertify, summary } from '../../cli/commands/certify';
 import { runMerge } from '../../cli/commands/merge';
 
 const root = path.join(__dirname, '..', '..');
@@ -77,6 +77,19 @@ describe('certification end to end on the fixture suite', () => {
     for (const f of ['environment.properties', 'executor.json', 'categories.json']) expect(fs.existsSync(path.join(p.allureResults, f)), f).to.equal(true);
     expect(fs.readFileSync(path.join(p.allureResults, 'environment.properties'), 'utf8')).to.include('Terminal\\ model=EMU-FIXTURE');
     expect(serial.certificate.dataProtection).to.deep.include({ scanned: true, findings: [] });
+  });
+
+  test('the end summary: verdict, counts, failing case ids with their first failing check, report and certificate paths', () => {
+    const text = summary(serial, root);
+    expect(text).to.include('NOT CERTIFIED — 1 mandatory case failed: CUP-VOU-001');
+    expect(text).to.match(/cases {5}7: 2 passed, 1 failed, 3 broken, 1 skipped/);
+    expect(text).to.include('✘ CUP-VOU-001 failed: Then the voucher amount is 5.01');
+    expect(text).to.include("voucher amount: expected '5.00' to equal '5.01'");
+    expect(text).to.include('! CUP-RSK-001 broken: When the link goes down');
+    expect(text).to.include('not run   1 case (mandatory case not run: no scenario carries this case id): CUP-STL-002');
+    expect(text).to.match(/certificate {2}\S*certificate\.json {2}\S*certificate\.html/);
+    expect(text).to.include('junit.xml');
+    expect(text).to.include('exit code 1');
   });
 
   test('the certificate names the terminal from its own hello in the run', () => {
