@@ -1,15 +1,12 @@
 /**
  * What the journal keeps of a message: the frame hex with every PAN / track / cardholder-data value
  * masked in place, and the decoded field table from the codec's messageToJson (which masks F2, F35
- * and F36) with the EMV tags in F55 that carry card data (5A PAN, 57 track 2 equivalent, 5F20 name,
- * 9F1F / 9F20 / 56 track data) masked as well. PIN blocks and keys stay as the encrypted bytes
+ * and F36, and the EMV card-data tags of F55: 5A PAN, 57 track 2 equivalent, 5F20 name, 9F1F / 9F20 / 56 track data). PIN blocks and keys stay as the encrypted bytes
  * that were on the wire.
  */
 import { maskPan } from '../crypto';
-import { IsoMessage, messageToJson } from '../protocol/iso8583';
+import { IsoMessage, messageToJson, EMV_CARD_DATA_TAGS } from '../protocol/iso8583';
 import { decodeTlv, TlvNode } from '../protocol/tlv';
-
-const EMV_CARD_DATA_TAGS = new Set(['5A', '57', '5F20', '9F1F', '9F20', '56', '9F6B']);
 
 function maskDigitsHex(hex: string): string {
   // PAN-like: keep first 6 and last 4 characters; track-like (contains D separator): mask after the PAN.
@@ -57,27 +54,8 @@ export function maskedFrameHex(frame: Buffer, msg: IsoMessage | undefined): stri
   return hex;
 }
 
-function maskF55(hex: string): string {
-  try {
-    const nodes = decodeTlv(Buffer.from(hex, 'hex'));
-    const parts: string[] = [];
-    const walk = (list: TlvNode[]) => {
-      for (const n of list) {
-        if (n.children) { walk(n.children); continue; }
-        const v = n.value.toString('hex').toUpperCase();
-        parts.push(`${n.tag}=${EMV_CARD_DATA_TAGS.has(n.tag) ? maskDigitsHex(v) : v}`);
-      }
-    };
-    walk(nodes);
-    return parts.join(' ');
-  } catch {
-    return `<${hex.length / 2} bytes, not BER-TLV>`;
-  }
-}
-
 /** Decoded field table for the journal: {field number: display value}, card data masked. */
 export function maskedFields(msg: IsoMessage): Record<string, string> {
-  const json = messageToJson(msg);
-  if (json.fields['55'] !== undefined) json.fields['55'] = maskF55(json.fields['55']);
-  return json.fields;
+  // messageToJson masks F2, F35, F36 and the card-data tags of F55 unless asked not to.
+  return messageToJson(msg).fields;
 }

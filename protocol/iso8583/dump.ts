@@ -8,7 +8,7 @@ import type { Dialect, FieldSpec, FieldValue } from './types';
 import type { IsoMessage } from './message';
 import { fieldSpec } from './codec';
 import { CUP_POS_DIALECT } from './cup-dialect';
-import { decodeTlv } from '../tlv';
+import { decodeTlv, type TlvNode } from '../tlv';
 import {
   conditionCodeMeaning, networkCodeMeaning, parseField60, parseField61, parsePosEntryMode, parseSecurityControl, parseBalance,
   transactionTypeMeaning, decodeSettlementTotals, settlementResultMeaning, type SettlementSide,
@@ -29,9 +29,52 @@ export function maskTrack(track: string): string {
   return maskPan(track.slice(0, sep)) + '=' + '*'.repeat(track.length - sep - 1);
 }
 
+/**
+ * EMV tags in field 55 that carry cardholder data: 5A PAN, 57 / 9F6B track 2 equivalent, 56 / 9F1F / 9F20
+ * track 1 and 2 discretionary data, 5F20 cardholder name. Everything else in F55 (cryptograms, TVR, ATC)
+ * is not sensitive and stays readable for debugging.
+ */
+export const EMV_CARD_DATA_TAGS: ReadonlySet<string> = new Set(['5A', '57', '5F20', '9F1F', '9F20', '56', '9F6B']);
+
+/** A card-data value as hex: PAN-like values keep first 6 + last 4, track-like ones (D separator) hide all after it. */
+function maskCardDataHex(hex: string): string {
+  const sep = hex.indexOf('D');
+  if (sep < 0) return maskPan(hex);
+  return maskPan(hex.slice(0, sep)) + 'D' + '*'.repeat(hex.length - sep - 1);
+}
+
+/**
+ * Field 55 as upper-case hex with the values of EMV_CARD_DATA_TAGS masked in place (same length, so
+ * offsets still line up with the wire). Bytes that are not BER-TLV are masked wholesale: they could be anything.
+ */
+export function maskIccDataHex(f55: Buffer): string {
+  const hex = f55.toString('hex').toUpperCase();
+  let nodes: TlvNode[];
+  try {
+    nodes = decodeTlv(f55);
+  } catch {
+    return '*'.repeat(hex.length);
+  }
+  let out = hex;
+  const walk = (list: TlvNode[]) => {
+    for (const node of list) {
+      if (node.children) { walk(node.children); continue; }
+      if (!EMV_CARD_DATA_TAGS.has(node.tag) || node.value.length === 0) continue;
+      const v = node.value.toString('hex').toUpperCase();
+      const masked = maskCardDataHex(v).padEnd(v.length, '*').slice(0, v.length);
+      out = out.split(v).join(masked);
+    }
+  };
+  walk(nodes);
+  return out;
+}
+
 /** The display value of a field: digits, text, or upper-case hex; masked by sensitivity. */
 export function displayValue(spec: FieldSpec | undefined, value: FieldValue, unmask = false): string {
-  if (Buffer.isBuffer(value)) return value.toString('hex').toUpperCase();
+  if (Buffer.isBuffer(value)) {
+    if (!unmask && spec?.id === 55) return maskIccDataHex(value);
+    return value.toString('hex').toUpperCase();
+  }
   if (!unmask && spec?.sensitive === 'pan') return maskPan(value);
   if (!unmask && spec?.sensitive === 'track') return maskTrack(value);
   return value;
@@ -123,7 +166,11 @@ export function dumpMessage(msg: IsoMessage, options: DumpOptions = {}): string 
       spec ? `${formatLabel(spec)}${spec.lengthType === 'fixed' ? '' : ' ' + spec.lengthType}` : '?', shown + (note ? `  [${note}]` : '')]);
     if (n === 55 && Buffer.isBuffer(value)) {
       try {
-        extra.set(n, decodeTlv(value).map((t) => `${t.tag} (${t.value.length}) ${t.value.toString('hex').toUpperCase()}`));
+        const list = (nodes: TlvNode[]): string[] => nodes.flatMap((t) => t.children
+          ? [`${t.tag} (${t.value.length}) constructed`, ...list(t.children).map((s) => '  ' + s)]
+          : [`${t.tag} (${t.value.length}) ${!options.unmask && EMV_CARD_DATA_TAGS.has(t.tag)
+            ? maskCardDataHex(t.value.toString('hex').toUpperCase()) : t.value.toString('hex').toUpperCase()}`]);
+        extra.set(n, list(decodeTlv(value)));
       } catch (err) {
         extra.set(n, [`not valid BER-TLV: ${(err as Error).message}`]);
       }

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
-import { decodeFrame, dumpMessage, messageToJson, maskTrack, unpackMessage } from '../../../protocol/iso8583';
+import { decodeFrame, dumpMessage, IsoMessage, messageToJson, maskTrack, packMessage, unpackMessage } from '../../../protocol/iso8583';
 import { loadSamples } from './samples';
 
 describe('dumpMessage / messageToJson', () => {
@@ -60,5 +60,30 @@ describe('dump annotations', () => {
     expect(text).to.match(/payee "国网电力", account 1234567890/);
     expect(text).to.match(/balance 624712 fen/);
     expect(text).to.match(/original batch 000001, trace 000023/);
+  });
+});
+
+describe('field 55 card data in dumps', () => {
+  // A chip-card F55 that carries the PAN (5A) and the track 2 equivalent (57) besides the cryptogram.
+  const pan = '6212345678901234567';
+  const icc = Buffer.from('9F2608ED1D6BA78357FB25' + '5A0A' + pan + 'F' + '5711' + '6212345678901234567D2512201123456F' +
+    '9F360201A5', 'hex');
+  const withF55 = (f55: Buffer) => unpackMessage(packMessage(new IsoMessage('0200').set(3, '000000').set(55, f55)));
+
+  test('5A and 57 are masked in messageToJson and in the dump, other tags stay readable, unmask shows all', () => {
+    const msg = withF55(icc);
+    const json = messageToJson(msg).fields['55'];
+    expect(json).not.to.contain(pan);
+    expect(json).to.contain('ED1D6BA78357FB25');
+    expect(json.length).to.equal(icc.length * 2);
+    const text = dumpMessage(msg);
+    expect(text).not.to.contain(pan);
+    expect(text).to.match(/5A \(10\) 621234\*+/);
+    expect(text).to.match(/57 \(17\) 621234\*+4567D\*+/);
+    expect(messageToJson(msg, { unmask: true }).fields['55']).to.contain(pan);
+  });
+
+  test('an F55 that is not BER-TLV is masked wholesale', () => {
+    expect(messageToJson(withF55(Buffer.from('5A10', 'hex'))).fields['55']).to.equal('****');
   });
 });
