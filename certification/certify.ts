@@ -251,6 +251,8 @@ interface FinishInput {
   secretFiles: string[];
   skipReport?: boolean;
   log: (line: string) => void;
+  /** When this run (or merge) began: files under the output folder older than this are not its outputs. */
+  startedAt: number;
   /** Alignment of allure results: per results folder, the pickle id prefix of its stream. */
   align: Array<{ dir: string; prefix: string }>;
 }
@@ -296,36 +298,32 @@ async function finishRun(input: FinishInput): Promise<Omit<CertifyOutcome, 'timi
     writeAllureMetadata(p.allureResults, doc);
   };
 
-  // The scan runs before the report is generated (so the report shows the final verdict) and once
-  // more over everything at the end (the report copies the results; nothing new should appear).
   const secrets = loadSecrets(input.secretFiles);
-  const scanStarted = Date.now();
   writeDocs();
-  let scan = scanDirectory(p.dir, secrets);
-  applyScanFindings(doc, scan);
-  writeDocs();
-  let scanMs = Date.now() - scanStarted;
-
   let reportGenerated = false;
   let reportNote: string | undefined;
   let allureMs = 0;
-  if (!input.skipReport) {
-    carryHistory(p.allureReport, p.allureResults);
+  const generate = async () => {
     const g = await generateReport(p.allureResults, p.allureReport);
-    allureMs = g.durationMs;
+    allureMs += g.durationMs;
     reportGenerated = g.generated;
     reportNote = g.note;
     if (g.generated) doc.reports.allureReport = path.relative(input.root, p.allureReport) || p.allureReport;
     else doc.reports.allureNote = g.note;
-    writeDocs();
-    const again = Date.now();
-    const final = scanDirectory(p.dir, secrets);
-    scanMs += Date.now() - again;
-    const fresh = final.findings.filter((f) => !scan.findings.some((g2) => g2.file === f.file && g2.offset === f.offset && g2.label === f.label));
-    scan = { ...final, findings: [...scan.findings, ...fresh] };
-    applyScanFindings(doc, { ...final, findings: scan.findings });
+  };
+  if (!input.skipReport) {
+    carryHistory(p.allureReport, p.allureResults);
+    await generate();
     writeDocs();
   }
+  // One scan over everything written, the report included. Findings change the verdict, so the
+  // documents are rewritten and the report generated again to show it (the rare, failing path).
+  const scanStarted = Date.now();
+  const scan = scanDirectory(p.dir, secrets, { since: input.startedAt });
+  const scanMs = Date.now() - scanStarted;
+  applyScanFindings(doc, scan);
+  writeDocs();
+  if (scan.findings.length && reportGenerated) await generate();
 
   return { certificate: doc, paths: p, exitCode: doc.exitCode, reportGenerated, reportNote, scan, allureMs, scanMs };
 }
@@ -406,7 +404,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
   }
   const reportingStarted = Date.now();
   const finished = await finishRun({
-    runId, root: o.root, paths: p, plan, identity, scope, results, options,
+    runId, root: o.root, paths: p, plan, identity, scope, results, options, startedAt: started,
     secretFiles: o.secretFiles ?? defaultSecretFiles(o.root), skipReport: o.skipReport, log,
     align: [{ dir: p.allureResults, prefix: '' }],
   });
@@ -458,6 +456,7 @@ export interface MergeOptions {
 /** Combines the runs of several shards (or machines) into one report and one certificate. */
 export async function mergeRuns(o: MergeOptions): Promise<Omit<CertifyOutcome, 'timings' | 'cucumber'>> {
   const log = o.log ?? ((l: string) => console.log(l));
+  const mergeStarted = Date.now();
   if (o.dirs.length === 0) throw new CertifyOptionError('poscert merge needs at least one run directory', {});
   const runs = o.dirs.map((d) => {
     const dir = path.resolve(o.root, d);
@@ -520,7 +519,7 @@ export async function mergeRuns(o: MergeOptions): Promise<Omit<CertifyOutcome, '
   // (a scenario's outcome depends on its own steps only), so the copies need no re-alignment.
   const runId = newRunId();
   const merged = await finishRun({
-    runId, root: o.root, paths: out, plan, identity: { ...first.terminal }, scope: { kind: 'full' },
+    runId, root: o.root, paths: out, plan, identity: { ...first.terminal }, scope: { kind: 'full' }, startedAt: mergeStarted,
     results,
     options: { ...first.options, shard: undefined, parallel: first.options.parallel },
     secretFiles: o.secretFiles ?? defaultSecretFiles(o.root), skipReport: o.skipReport, log,

@@ -310,10 +310,15 @@ function dedupe(findings: ScanFinding[]): ScanFinding[] {
   return [...byPlace.values()].sort((a, b) => a.offset - b.offset);
 }
 
-/** Scans every file under `dir` (recursively). */
-export function scanDirectory(dir: string, secrets: readonly Secret[]): ScanReport {
+/**
+ * Scans every file under `dir` (recursively). With `since` (ms since the epoch), only files written
+ * at or after that time: the outputs of this run, not those of earlier runs kept in subfolders.
+ */
+export function scanDirectory(dir: string, secrets: readonly Secret[], opts: { since?: number } = {}): ScanReport {
   const report: ScanReport = { filesScanned: 0, bytesScanned: 0, findings: [] };
   for (const file of listFiles(dir)) {
+    // mtime has at best millisecond resolution on some file systems: allow for rounding down.
+    if (opts.since !== undefined && fs.statSync(file).mtimeMs < opts.since - 1000) continue;
     const bytes = fs.readFileSync(file);
     report.filesScanned++;
     report.bytesScanned += bytes.length;

@@ -102,7 +102,13 @@ describe('certification/sensitive-scan: the run fails on full PAN, clear PIN, tr
       fs.mkdirSync(path.join(dir, 'allure-results'));
       fs.writeFileSync(path.join(dir, 'allure-results', 'a-attachment.txt'), `screen: 卡号 ${PAN}`);
       fs.writeFileSync(path.join(dir, 'clean.json'), '{"pan":"622202*********1234"}');
-      const r = scanDirectory(dir, secrets);
+      // An earlier run's file in a subfolder is not this run's output.
+      fs.mkdirSync(path.join(dir, 'old-run'));
+      fs.writeFileSync(path.join(dir, 'old-run', 'x.txt'), PAN);
+      const old = new Date(Date.now() - 3_600_000);
+      fs.utimesSync(path.join(dir, 'old-run', 'x.txt'), old, old);
+      expect(scanDirectory(dir, secrets).findings).to.have.length(2);
+      const r = scanDirectory(dir, secrets, { since: Date.now() - 60_000 });
       expect(r.filesScanned).to.equal(2);
       expect(r.findings).to.have.length(1);
       expect(r.findings[0]).to.include({ file: 'allure-results/a-attachment.txt', offset: 15, kind: 'pan' });
