@@ -90,7 +90,7 @@ async function main(): Promise<number> {
   const caseIds = planCaseIds();
   const t0 = Date.now();
   console.log(`clean emulator: running ${caseIds.length} cases …`);
-  const clean = await runPlan({ caseIds });
+  const clean = await runPlan({ caseIds, keepMessagesOnProblem: path.join(ROOT, 'reports', 'defect-coverage', 'clean-run.ndjson') });
   const cleanProblems = problems(clean);
   console.log(`  ${clean.cases.size - cleanProblems.length}/${clean.cases.size} passed (${(clean.durationMs / 1000).toFixed(0)} s)`);
   for (const p of cleanProblems) console.log(`  ${p.caseId} ${p.outcome}: ${p.step ?? ''} ${p.error ?? ''}`.slice(0, 300));

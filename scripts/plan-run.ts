@@ -47,6 +47,8 @@ export interface PlanRunOptions {
   args?: string[];
   /** Kill the run after this long (it is then reported with exit code -1). */
   timeoutMs?: number;
+  /** Keep the cucumber message stream (with the evidence attachments) here when a case does not pass. */
+  keepMessagesOnProblem?: string;
 }
 
 /** Case ids of a plan (scenarios/plans/NAME.yaml). */
@@ -157,7 +159,12 @@ export async function runPlan(opts: PlanRunOptions = {}): Promise<PlanRun> {
       });
     });
     const text = fs.existsSync(messages) ? fs.readFileSync(messages, 'utf8') : '';
-    return { exitCode: code, cases: readMessages(text), durationMs: Date.now() - started, stderr };
+    const cases = readMessages(text);
+    if (opts.keepMessagesOnProblem && [...cases.values()].some((c) => c.outcome !== 'passed')) {
+      fs.mkdirSync(path.dirname(opts.keepMessagesOnProblem), { recursive: true });
+      fs.writeFileSync(opts.keepMessagesOnProblem, text);
+    }
+    return { exitCode: code, cases, durationMs: Date.now() - started, stderr };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@
 // answer so that a case never builds on a transaction that did not happen.
 import { expect } from 'chai';
 import { step } from './support/define';
-import { backToIdle, runBillPaymentFromEcr, runTransaction } from './support/flows';
+import { runBillPaymentFromEcr, runTransaction, startEcr } from './support/flows';
 import { TerminalExpectationError } from '../drivers/errors';
 import type { EntryMode, TxnKind } from './support/parse';
 import type { HostMessage } from './support/host-view';
@@ -107,23 +107,11 @@ step(['the operator completes the pre-authorization with {amount} with card {car
 // ------------------------------------------------------------------ cash register (ECR)
 
 step(['the cash register requests a sale of {amount}', '收银机发起消费 {amount}'], async function (fen: number) {
-  this.action();
-  this.newVoucherWindow();
-  this.lastAmountFen = fen;
-  const pending = this.driver.ecr({ request: 'sale', amount: String(fen), ecrReference: this.caseId || 'poscert' });
-  // The request runs until the transaction ends; a rejection is reported by the step that awaits it.
-  pending.catch(() => undefined);
-  this.ecrPending = pending;
+  this.ecrPending = (await startEcr(this, { request: 'sale', amount: String(fen) })).result;
 });
 
 async function ecrBillPayment(w: PoscertWorld, fen: number, name: string, account: string): Promise<void> {
-  w.action();
-  await backToIdle(w);
-  w.newVoucherWindow();
-  w.lastAmountFen = fen;
-  const pending = w.driver.ecr({ request: 'bill-payment', amount: String(fen), payee: { name, account }, ecrReference: w.caseId || 'poscert' });
-  pending.catch(() => undefined);
-  w.ecrPending = pending;
+  w.ecrPending = (await startEcr(w, { request: 'bill-payment', amount: String(fen), payee: { name, account } })).result;
 }
 step(['the cash register requests a bill payment of {amount} to {text} account {text}'], async function (fen: number, name: string, account: string) {
   await ecrBillPayment(this, fen, name, account);

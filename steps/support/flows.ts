@@ -4,6 +4,7 @@
 // inserting") that set up a case without being its subject: it answers whatever the terminal
 // asks (amount, payee, original voucher number, card, PIN, confirmation) until the transaction ends.
 import type { ScreenSnapshot } from '../../drivers/screens';
+import type { TtpEcrCommand, TtpEcrResult } from '../../protocol/ttp';
 import { TerminalExpectationError } from '../../drivers/errors';
 import type { PoscertWorld } from './world';
 import type { EntryMode, TxnKind } from './parse';
@@ -202,15 +203,31 @@ export async function waitUntilQuiet(w: PoscertWorld, quietMs = 25): Promise<voi
  */
 export async function runBillPaymentFromEcr(w: PoscertWorld, a: TxnAnswers & { payee: { name: string; account: string }; amountFen: number }): Promise<unknown> {
   if (a.card) await w.rememberBalance(a.card);
-  w.lastAmountFen = a.amountFen;
-  w.action();
-  await backToIdle(w);
-  w.newVoucherWindow();
-  const pending = w.driver.ecr({ request: 'bill-payment', amount: String(a.amountFen), payee: a.payee, ecrReference: w.caseId || 'poscert' });
-  pending.catch(() => undefined);
+  const { result } = await startEcr(w, { request: 'bill-payment', amount: String(a.amountFen), payee: a.payee });
   await answerPrompts(w, a);
   w.txns.push({ kind: 'bill-payment', card: a.card ?? '', amountFen: a.amountFen });
-  return pending;
+  return result.catch((err: unknown) => err);
+}
+
+/**
+ * Sends a cash-register request from idle and waits until the terminal takes it up (asks for
+ * something). The request's own promise settles when the transaction ends; a refusal (busy,
+ * tampered, bad request) surfaces here at once.
+ */
+export async function startEcr(w: PoscertWorld, req: Omit<TtpEcrCommand, 'id' | 'cmd' | 'ecrReference'>): Promise<{ result: Promise<TtpEcrResult> }> {
+  w.action();
+  w.restingScreenAt = undefined;
+  await backToIdle(w);
+  w.newVoucherWindow();
+  if (req.amount) w.lastAmountFen = Number(req.amount);
+  const pending = w.driver.ecr({ ...req, ecrReference: w.caseId || 'poscert' });
+  let refused: unknown;
+  pending.catch((err: unknown) => { refused = err; });
+  const asking = waitForState(w, ASKING_STATES).then(() => undefined, (err: unknown) => { refused ??= err; });
+  await Promise.race([asking, pending.then(() => undefined, () => undefined)]);
+  if (refused) throw refused;
+  // Wrapped: an async function returning the promise itself would wait for the whole transaction.
+  return { result: pending };
 }
 
 /** The operator's sign-on (签到): from the sign-on prompt, or 管理 → 签到 on a signed-on terminal. */

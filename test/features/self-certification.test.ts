@@ -29,7 +29,7 @@ function translatedIds(lang: string): string[] {
 describe('self-certification against the emulator', { concurrency: 2 }, () => {
   test('the whole plan passes against the clean emulator', { timeout: RUN_TIMEOUT_MS }, async () => {
     const ids = planCaseIds();
-    const run = await runPlan({ caseIds: ids, timeoutMs: RUN_TIMEOUT_MS - 10_000 });
+    const run = await runPlan({ caseIds: ids, timeoutMs: RUN_TIMEOUT_MS - 10_000, keepMessagesOnProblem: path.join(ROOT, 'reports', 'self-certification', 'clean-run.ndjson') });
     expect(run.cases.size, `cases that ran (stderr: ${run.stderr.slice(-500)})`).to.equal(ids.length);
     expect(summary(run.cases.values()), 'cases that did not pass').to.deep.equal([]);
     expect(run.exitCode).to.equal(0);
