@@ -158,7 +158,7 @@ export function judge(plan: CertificationPlan, results: RunResults, declaredCapa
     because = 'no mandatory case of the plan applies to this terminal or was run';
   } else {
     verdict = 'CERTIFIED';
-    because = `all ${mandatory.length} mandatory applicable cases passed`;
+    because = `all ${mandatory.length} mandatory applicable case${mandatory.length > 1 ? "s" : ""} passed`;
   }
   if (scope.kind === 'shard' && verdict === 'CERTIFIED') {
     because = `${because} in shard ${scope.shard}; merge all shards for the certificate`;

@@ -80,7 +80,7 @@ describe('certification/verdict: DESIGN.md outcomes and verdicts', () => {
     const j = judge(plan, results([ok('CUP-PAY-001')]), caps, { kind: 'shard', shard: '1/2' });
     expect(j.cases.find((x) => x.id === 'CUP-PAY-002')!.reason).to.equal('not in shard 1/2');
     expect(j.verdict).to.equal('CERTIFIED');
-    expect(j.because).to.equal('all 1 mandatory applicable cases passed in shard 1/2; merge all shards for the certificate');
+    expect(j.because).to.equal('all 1 mandatory applicable case passed in shard 1/2; merge all shards for the certificate');
     expect(j.mandatoryCounts.total).to.equal(1);
   });
 
