@@ -20,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { certify } from '../certification/certify';
 import { parseMessageStream } from '../certification/results';
+import { emulatorTimeoutEnv } from '../cli/commands/certify';
 
 const root = path.join(__dirname, '..');
 
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
       for (let run = 1; run <= runs; run++) {
         const started = Date.now();
         const r = await certify({
-          root, outDir: path.join(out, `p${parallel}-${run}`), plan: 'unionpay-pos', terminal: 'emulator',
+          root, outDir: path.join(out, `p${parallel}-${run}`), plan: 'unionpay-pos', terminal: 'emulator', env: emulatorTimeoutEnv(),
           parallel, skipReport: !report, log: () => undefined, onCucumberOutput: () => undefined,
         });
         const wallMs = Date.now() - started;

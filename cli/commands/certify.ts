@@ -19,6 +19,23 @@ import { describeFinding } from '../../certification/sensitive-scan';
 
 const ROOT = path.join(__dirname, '..', '..');
 const TERMINAL_FORMS = /^(emulator|serial:.+|tcp:\/\/.+|rfc2217:\/\/.+|lab:[A-Za-z0-9._-]+|emu:.*)$/;
+/**
+ * Waits for the built-in emulator, which adds no artificial delays: a screen that has not appeared
+ * after 3 s will not appear, and the terminal's host timeout (what the reversal cases wait for) can
+ * be short. Real terminals keep the suite's defaults (or their lab file entry's). The environment
+ * wins: set POSCERT_SCREEN_TIMEOUT_MS / POSCERT_HOST_TIMEOUT_MS / POSCERT_TTP_TIMEOUT_MS to change them.
+ */
+export const EMULATOR_TIMEOUTS: Readonly<Record<string, string>> = {
+  POSCERT_SCREEN_TIMEOUT_MS: '3000',
+  POSCERT_HOST_TIMEOUT_MS: '1500',
+  POSCERT_TTP_TIMEOUT_MS: '3000',
+};
+
+/** EMULATOR_TIMEOUTS less what the environment already sets. */
+export function emulatorTimeoutEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(Object.entries(EMULATOR_TIMEOUTS).filter(([k]) => !env[k]));
+}
+
 /** The reference host has emulator terminal ids for workers 0..7 (scenarios/merchants.yaml). */
 const MAX_EMULATOR_WORKERS = 8;
 
@@ -228,6 +245,7 @@ export async function runCertify(args: string[], io: Io, root = ROOT): Promise<n
     }
     const result = await certify({
       root, outDir: o.out, plan: plan.source, terminal: o.terminal, identity,
+      env: o.terminal === 'emulator' ? emulatorTimeoutEnv() : undefined,
       tags: o.tags, lang: o.lang, parallel: o.parallel, defects: o.defects, shard: o.shard, skipReport: !o.report,
       log: (line) => io.out(`${line}\n`),
       onCucumberOutput: (t) => io.err(t),
