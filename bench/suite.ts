@@ -8,7 +8,8 @@
  *
  * Phases of one run (measured, not estimated):
  *   startup     spawn of cucumber → testRunStarted (node, ts-node, support code, feature parsing)
- *   scenarios   testRunStarted → testRunFinished (the plan itself)
+ *   scenarios   testRunStarted → testRunFinished (the plan itself; with --parallel the workers'
+ *               own start-up comes first: they load the support code again)
  *     in hooks  Σ Before/After hook time (bring the terminal to idle, attach evidence: harness work)
  *     in steps  Σ step time (driving the terminal and waiting for it and the host)
  *   reporting   certificate, JUnit, Allure alignment and generation, sensitive-data scan
@@ -29,23 +30,28 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-interface StepTimes { hooksMs: number; stepsMs: number; scenarios: number }
+interface StepTimes { hooksMs: number; stepsMs: number; scenarios: number; firstCaseMs: number }
 
 /** Σ hook and step durations from a message stream. */
 function stepTimes(messagesFile: string): StepTimes {
   const { envelopes } = parseMessageStream(fs.readFileSync(messagesFile, 'utf8'), messagesFile);
   const hookSteps = new Set<string>();
   let hooksMs = 0, stepsMs = 0, scenarios = 0;
+  let runStarted: number | undefined;
+  let firstCase: number | undefined;
+  const ms = (t: { seconds: number; nanos: number }) => t.seconds * 1000 + t.nanos / 1e6;
   for (const e of envelopes) {
+    if (e.testRunStarted) runStarted = ms(e.testRunStarted.timestamp);
+    if (e.testCaseStarted && firstCase === undefined) firstCase = ms(e.testCaseStarted.timestamp);
     if (e.testCase) for (const s of e.testCase.testSteps) if (s.hookId) hookSteps.add(s.id);
     if (e.testCaseFinished && !e.testCaseFinished.willBeRetried) scenarios++;
     const f = e.testStepFinished;
     if (!f) continue;
     const d = f.testStepResult.duration;
-    const ms = d ? d.seconds * 1000 + d.nanos / 1e6 : 0;
-    if (hookSteps.has(f.testStepId)) hooksMs += ms; else stepsMs += ms;
+    const took = d ? ms(d) : 0;
+    if (hookSteps.has(f.testStepId)) hooksMs += took; else stepsMs += took;
   }
-  return { hooksMs, stepsMs, scenarios };
+  return { hooksMs, stepsMs, scenarios, firstCaseMs: runStarted !== undefined && firstCase !== undefined ? firstCase - runStarted : 0 };
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -75,7 +81,7 @@ async function main(): Promise<void> {
         console.log(`  verdict       ${r.certificate.because}`);
         console.log(`  wall          ${s(wallMs)}`);
         console.log(`  startup       ${s(r.timings.startupMs ?? 0)}   (spawn → testRunStarted)`);
-        console.log(`  scenarios     ${s(r.timings.scenariosMs)}   (in hooks ${s(t.hooksMs)}, in steps ${s(t.stepsMs)}, summed over workers)`);
+        console.log(`  scenarios     ${s(r.timings.scenariosMs)}   (first scenario after ${s(t.firstCaseMs)}: worker start-up; in hooks ${s(t.hooksMs)}, in steps ${s(t.stepsMs)}, summed over workers)`);
         console.log(`  reporting     ${s(r.timings.reportingMs)}   (Allure generate ${s(r.timings.allureMs)}, scan ${s(r.timings.scanMs)})`);
         console.log(`  harness share ${((harnessMs / wallMs) * 100).toFixed(0)} %   (wall time not spent inside steps)`);
       }
