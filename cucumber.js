@@ -41,9 +41,11 @@ const common = {
 };
 
 const lang = process.env.POSCERT_LANG || 'en';
+// @wip cases are written but not in a plan yet (the feature says why); they run only when asked for.
 const withLang = (l, extra) => {
   const sel = language(l);
-  return { ...common, paths: sel.paths, ...(sel.tags ? { tags: sel.tags } : {}), ...extra };
+  const tags = [sel.tags && `(${sel.tags})`, 'not @wip'].filter(Boolean).join(' and ');
+  return { ...common, paths: sel.paths, tags, ...extra };
 };
 
 module.exports = {
