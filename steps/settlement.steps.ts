@@ -72,6 +72,16 @@ step(['the host answered the settlement as unbalanced', '主机应答对账不�
   expect(await settlementResult(this), '0510 F48 domestic result (2 = 对账不平)').to.equal('2');
 });
 
+step(['the acquirer closed the settled batch with every uploaded record', '收单机构收齐上送记录并关闭了已结算批次'], async function () {
+  const { req } = await lastSettlement(this);
+  const batch = batchOf(req)!;
+  const view = this.host.settlementTotals(this.lab.terminalId, batch);
+  expect(view.state, `host state of batch ${batch}`).to.equal('closed');
+  const end = (await this.messages()).filter((m) => m.direction === 'in' && m.kind === 'batch-upload-end').pop();
+  expect(end, 'no batch upload end').to.not.equal(undefined);
+  expect(view.uploadedRecords, `records the host received vs the count in the batch upload end (F48 ${end!.fields[48]})`).to.equal(Number(end!.fields[48]));
+});
+
 step(['the terminal uploaded every transaction of its batch', '终端批上送了本批次的全部交易'], async function () {
   const msgs = await this.messages();
   const { req } = await lastSettlement(this);

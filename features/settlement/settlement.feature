@@ -32,6 +32,7 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     Then the host answered the settlement as unbalanced
     And the terminal uploaded every transaction of its batch
     And the host received a batch upload end
+    And the acquirer closed the settled batch with every uploaded record
     And the screen shows "结算成功"
 
   @CUP-STL-003 @severity:critical @mandatory @contact
