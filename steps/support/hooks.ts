@@ -71,6 +71,9 @@ After(async function (this: PoscertWorld, { result }) {
     try {
       const now = this.host.balance(alias).balance;
       ledger.push(`${alias}: before ${(before / 100).toFixed(2)}  after ${(now / 100).toFixed(2)}  change ${((now - before) / 100).toFixed(2)} 元`);
+      for (const row of this.host.ledger({ card: alias, since: new Date(this.scenarioStartedAt) })) {
+        ledger.push(`  #${row.id} ${row.at} ${row.kind} ${row.effect} ${(row.amount / 100).toFixed(2)} terminal ${row.terminalId} batch ${row.batch} STAN ${row.stan}${row.rrn ? ` RRN ${row.rrn}` : ''}`);
+      }
     } catch (err) {
       ledger.push(`${alias}: ${(err as Error).message}`);
     }
