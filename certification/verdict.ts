@@ -142,15 +142,17 @@ export function judge(plan: CertificationPlan, results: RunResults, declaredCapa
   const broken = mandatory.filter((c) => c.result === 'broken');
   const runProblems = results.runErrors.length > 0 || !results.complete;
 
+  // Long id lists (a subset run leaves dozens out) stay readable: the certificate lists every case.
+  const ids = (list: CaseOutcome[]) => (list.length > 10 ? `${list.slice(0, 10).map((c) => c.id).join(', ')}, … (${list.length - 10} more)` : list.map((c) => c.id).join(', '));
   let verdict: Verdict;
   let because: string;
   if (failed.length > 0) {
     verdict = 'NOT CERTIFIED';
-    because = `${failed.length} mandatory case${failed.length > 1 ? 's' : ''} failed: ${failed.map((c) => c.id).join(', ')}`;
+    because = `${failed.length} mandatory case${failed.length > 1 ? 's' : ''} failed: ${ids(failed)}`;
   } else if (broken.length > 0 || runProblems) {
     verdict = 'INCONCLUSIVE';
     const parts: string[] = [];
-    if (broken.length) parts.push(`${broken.length} mandatory case${broken.length > 1 ? 's' : ''} could not be judged: ${broken.map((c) => c.id).join(', ')}`);
+    if (broken.length) parts.push(`${broken.length} mandatory case${broken.length > 1 ? 's' : ''} could not be judged: ${ids(broken)}`);
     if (runProblems) parts.push(`the run itself had problems: ${results.runErrors.join('; ') || 'incomplete'}`);
     because = `no mandatory case failed, but ${parts.join('; and ')}`;
   } else if (mandatory.length === 0) {

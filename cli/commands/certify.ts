@@ -151,34 +151,31 @@ export async function identifyTerminal(terminal: string, timeoutMs: number): Pro
         await lab.stop();
       }
     }
-    const { TerminalDriver } = require('../../drivers/terminal') as typeof import('../../drivers/terminal');
-    let url = terminal;
-    let name = terminal;
-    let terminalId: string | undefined;
-    let stopEmulator: (() => Promise<void>) | undefined;
     if (terminal.startsWith('lab:')) {
+      // The lab file entry as the run will open it (bindings, timeouts; emu: entries in-process).
       const { findLabTerminal, loadLabFile } = require('../../drivers/labfile') as typeof import('../../drivers/labfile');
+      const { openLabTerminal } = require('../../drivers/lab') as typeof import('../../drivers/lab');
       const entry = findLabTerminal(loadLabFile(), terminal.slice(4));
-      url = entry.link;
-      name = entry.name;
-      terminalId = entry.terminalId;
-      if (url.startsWith('emu:')) {
-        const { startLabEmulator } = require('../../drivers/lab') as typeof import('../../drivers/lab');
-        stopEmulator = await startLabEmulator(entry);
+      const opened = await openLabTerminal(entry, { driver: { responseTimeoutMs: timeoutMs, linkOptions: { connectTimeoutMs: timeoutMs, negotiationTimeoutMs: timeoutMs } as never } });
+      try {
+        return toIdentity(await opened.driver.hello() as unknown as DriverIdentity, entry.link, entry.terminalId);
+      } finally {
+        await opened.stop().catch(() => undefined);
       }
     }
-    const driver = await TerminalDriver.connect(url, {
-      name, responseTimeoutMs: timeoutMs, card: 'ttp',
+    const { TerminalDriver } = require('../../drivers/terminal') as typeof import('../../drivers/terminal');
+    const driver = await TerminalDriver.connect(terminal, {
+      name: terminal, responseTimeoutMs: timeoutMs, card: 'ttp',
       linkOptions: { connectTimeoutMs: timeoutMs, negotiationTimeoutMs: timeoutMs } as never,
     });
     try {
-      return toIdentity(await driver.hello() as unknown as DriverIdentity, url, terminalId);
+      return toIdentity(await driver.hello() as unknown as DriverIdentity, terminal);
     } finally {
       await driver.close().catch(() => undefined);
-      await stopEmulator?.().catch(() => undefined);
     }
   } catch (e) {
-    if (e instanceof TerminalUnreachableError) throw e;
+    // A bad lab file or an unknown entry name is a configuration error: its own message says what to fix.
+    if (e instanceof TerminalUnreachableError || (e as PoscertError).code === 'LAB_FILE_INVALID') throw e;
     const code = (e as PoscertError).code ? ` [${(e as PoscertError).code}]` : '';
     throw new TerminalUnreachableError(`terminal ${terminal} did not answer hello: ${(e as Error).message}${code}. ` +
       'Check the cable or ser2net, the port in the URL, and that the terminal runs its test firmware; `poscert lab check` diagnoses a lab terminal.',
