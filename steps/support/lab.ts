@@ -12,7 +12,7 @@ import { startEmulatedLab } from '../../drivers/lab';
 import * as host from '../../host';
 import type { TerminalIdentity } from '../../drivers/terminal';
 import type { HostConfig, HostControl } from '../../host';
-import { readRunSettings, RunSettings, WorldParameters } from './settings';
+import { readRunSettings, RunSettings, RunSettingsError, WorldParameters } from './settings';
 
 export interface WorkerLab {
   settings: RunSettings;
@@ -38,6 +38,13 @@ async function startWorkerLab(params: WorldParameters): Promise<WorkerLab> {
   const config = host.loadHostConfig();
   if (settings.terminal === 'emulator' || settings.terminal.startsWith('emu:')) {
     return startEmulated(settings, config);
+  }
+  if (settings.terminal.startsWith('lab:')) {
+    // A lab entry whose link is emu: is the built-in emulator, with the entry's defects.
+    const entry = findLabTerminal(loadLabFile(), settings.terminal.slice(4));
+    if (entry.link.startsWith('emu:')) {
+      return startEmulated({ ...settings, defects: [...new Set([...(entry.emulator?.defects ?? []), ...settings.defects])] }, config);
+    }
   }
   return startExternal(settings, config);
 }
@@ -69,6 +76,10 @@ async function startEmulated(settings: RunSettings, config: HostConfig): Promise
 }
 
 async function startExternal(settings: RunSettings, config: HostConfig): Promise<WorkerLab> {
+  if (settings.defects.length) {
+    throw new RunSettingsError(`POSCERT_DEFECTS (${settings.defects.join(',')}) switch on emulator defects, but ${settings.terminal} is not the emulator`,
+      { terminal: settings.terminal, defects: settings.defects });
+  }
   let url = settings.terminal;
   let name = url;
   let driverOptions: Record<string, unknown> = {};

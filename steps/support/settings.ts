@@ -55,7 +55,7 @@ export function readRunSettings(env: NodeJS.ProcessEnv, params: WorldParameters 
   if (lang !== 'en' && lang !== 'zh-CN') throw new RunSettingsError(`POSCERT_LANG must be en or zh-CN, got ${JSON.stringify(lang)}`, { lang });
   const terminal = env.POSCERT_TERMINAL || 'emulator';
   const defects = (env.POSCERT_DEFECTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (defects.length && terminal !== 'emulator' && !terminal.startsWith('emu:')) {
+  if (defects.length && terminal !== 'emulator' && !terminal.startsWith('emu:') && !terminal.startsWith('lab:')) {
     throw new RunSettingsError(`POSCERT_DEFECTS (${defects.join(',')}) switch on emulator defects, but POSCERT_TERMINAL is ${terminal}`, { terminal, defects });
   }
   return {

@@ -20,7 +20,7 @@ describe('run settings', () => {
 
   test('bad settings are refused with what to do', () => {
     expect(() => readRunSettings({ POSCERT_LANG: 'fr' })).to.throw(RunSettingsError, /POSCERT_LANG must be en or zh-CN/);
-    expect(() => readRunSettings({ POSCERT_TERMINAL: 'lab:counter-1', POSCERT_DEFECTS: 'wrong-mac' })).to.throw(RunSettingsError, /emulator defects/);
+    expect(() => readRunSettings({ POSCERT_TERMINAL: 'serial:/dev/ttyUSB0', POSCERT_DEFECTS: 'wrong-mac' })).to.throw(RunSettingsError, /emulator defects/);
     expect(() => readRunSettings({ POSCERT_SCREEN_TIMEOUT_MS: '-5' })).to.throw(RunSettingsError, /positive number/);
     expect(() => workerTerminalId('8')).to.throw(RunSettingsError, /--parallel 8/);
     expect(workerTerminalId('7')).to.equal('10000008');
