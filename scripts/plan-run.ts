@@ -143,6 +143,8 @@ export async function runPlan(opts: PlanRunOptions = {}): Promise<PlanRun> {
     POSCERT_DEFECTS: (opts.defects ?? []).join(','),
     POSCERT_LANG: opts.lang ?? 'en',
     TS_NODE_TRANSPILE_ONLY: 'true',
+    // The emulator has no delays: a step that takes 20 s is stuck, not slow.
+    POSCERT_STEP_TIMEOUT_MS: process.env.POSCERT_STEP_TIMEOUT_MS ?? '20000',
   };
   const started = Date.now();
   try {
