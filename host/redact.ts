@@ -54,8 +54,29 @@ export function maskedFrameHex(frame: Buffer, msg: IsoMessage | undefined): stri
   return hex;
 }
 
+/** F55 for the journal as a readable TLV list (`TAG=VALUE ...`), card-data tags masked. */
+function maskF55(hex: string): string {
+  try {
+    const parts: string[] = [];
+    const walk = (list: TlvNode[]) => {
+      for (const n of list) {
+        if (n.children) { walk(n.children); continue; }
+        const v = n.value.toString('hex').toUpperCase();
+        parts.push(`${n.tag}=${EMV_CARD_DATA_TAGS.has(n.tag) ? maskDigitsHex(v) : v}`);
+      }
+    };
+    walk(decodeTlv(Buffer.from(hex, 'hex')));
+    return parts.join(' ');
+  } catch {
+    return `<${hex.length / 2} bytes, not BER-TLV>`;
+  }
+}
+
 /** Decoded field table for the journal: {field number: display value}, card data masked. */
 export function maskedFields(msg: IsoMessage): Record<string, string> {
-  // messageToJson masks F2, F35, F36 and the card-data tags of F55 unless asked not to.
-  return messageToJson(msg).fields;
+  // messageToJson masks F2, F35 and F36; F55 is listed tag by tag (the steps read it in that form).
+  const json = messageToJson(msg, { unmask: true });
+  const fields = messageToJson(msg).fields;
+  if (json.fields['55'] !== undefined) fields['55'] = maskF55(json.fields['55']);
+  return fields;
 }
