@@ -67,7 +67,9 @@ describe('emulator defect catalogue: each defect is observable', () => {
     expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
     await toIdle(client);
     await approvedSale(client);
+    const booted = client.mark();
     await client.cmd({ cmd: 'power', action: 'cycle' });
+    await client.waitState('idle', booted);
     expect(bench.host.control.journal({ terminalId, mti: '0400' })).to.have.length(0);
   }));
 
@@ -75,7 +77,11 @@ describe('emulator defect catalogue: each defect is observable', () => {
     bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
     const m = await runSale(client, { amountKeys: ['3', '0', '0'], method: 'swipe', card: bench.card('MAG') });
     await client.waitScreen('交易超时', m);
+    // The power reply comes before the terminal acts: wait until it has booted and sent its reversals.
+    const booted = client.mark();
     await client.cmd({ cmd: 'power', action: 'cycle' });
+    await client.waitState('idle', booted);
+    await waitForHost(bench.host, terminalId, '0400', 2);
     const reversals = bench.host.control.journal({ terminalId, mti: '0400', direction: 'in' });
     expect(reversals).to.have.length(2);
     expect(reversals[0].stan).to.equal(reversals[1].stan);
