@@ -892,6 +892,69 @@ export class TerminalSession {
     }
   }
 
+  /**
+   * A network-management notice (0820/0830, cup8583.md §3.3): F11, F41, F42, F60 = 00 + batch +
+   * code (301 echo test, 002 sign-off); no MAC. Returns F39, or the reason nothing usable came back.
+   */
+  private async networkNotice(code: '301' | '002'): Promise<{ responseCode: string } | { why: Bilingual }> {
+    const line = await this.openHostSafe();
+    if (!line) return { why: T.commError };
+    try {
+      const msg = this.baseRequest('0820');
+      msg.set(11, this.nextStan(false));
+      msg.set(60, formatField60({ transactionType: '00', batchNumber: this.state.counters.batchNumber, networkCode: code }));
+      this.persist();
+      const got = await this.exchange(line, msg, false);
+      if ('error' in got) return { why: got.error.kind === 'timeout' ? T.hostTimeout : T.commError };
+      const rc = got.reply.getString(39);
+      if (got.reply.mti !== '0830' || rc === undefined) return { why: T.responseMismatch };
+      return { responseCode: rc };
+    } finally {
+      line.close();
+    }
+  }
+
+  /** 回响测试 (0820, 60.3 = 301): checks the line to the host; 通讯正常 on 00. */
+  private async echoTest(): Promise<void> {
+    this.show('echo-test', 'x-echo-test', [this.t(T.echoTest), this.t(T.connecting)]);
+    const got = await this.networkNotice('301');
+    const ok = 'responseCode' in got && got.responseCode === '00';
+    const lines = [this.t(T.echoTest), ok ? this.t(T.echoOk) : this.t(T.commError)];
+    if (!ok) lines.push('why' in got ? this.t(got.why) : `${this.t(responseText(got.responseCode))} [${got.responseCode}]`);
+    this.show(ok ? 'echo-ok' : 'echo-failed', 'result', lines);
+    this.host.beep(ok ? 'ok' : 'error');
+    await this.waitAnyKey(this.host.timeouts.idleMs);
+  }
+
+  /**
+   * 签退 (0820, 60.3 = 002): once the host has acknowledged it the working keys are dropped and
+   * the terminal needs 签到 before its next transaction. A refused or unanswered sign-off leaves
+   * the terminal signed on (the host still holds its keys).
+   */
+  private async signOff(): Promise<void> {
+    if (!this.state.signedOn) {
+      this.show('sign-off-failed', 'result', [this.t(T.signOffFailed), this.t(T.notSignedOn)]);
+      this.host.beep('error');
+      await this.waitAnyKey(this.host.timeouts.idleMs);
+      return;
+    }
+    this.show('sign-off', 'x-signing-off', [this.t(T.signOff), this.t(T.signingOff)]);
+    const got = await this.networkNotice('002');
+    if ('responseCode' in got && got.responseCode === '00') {
+      this.state.signedOn = false;
+      this.state.ped.workingKeys = undefined;
+      this.keys = undefined;
+      this.persist();
+      this.show('sign-off-ok', 'result', [this.t(T.signOffOk), this.t(T.notSignedOn)]);
+      this.host.beep('ok');
+    } else {
+      const why = 'why' in got ? this.t(got.why) : `${this.t(responseText(got.responseCode))} [${got.responseCode}]`;
+      this.show('sign-off-failed', 'result', [this.t(T.signOffFailed), why]);
+      this.host.beep('error');
+    }
+    await this.waitAnyKey(this.host.timeouts.idleMs);
+  }
+
   // -------------------------------------------------------------------------------------------
   // reversal
 
@@ -1558,9 +1621,20 @@ export class TerminalSession {
   }
 
   private async manageMenu(): Promise<FlowResult | undefined> {
-    this.show('manage-menu', 'menu', [this.t(T.manage), `1.${this.t(T.signOn)}`, `2.${this.t(T.summary)}`, `3.${this.t(T.language)}`, `4.${this.t(T.paramDownload)}`]);
-    const key = await this.waitKey(['1', '2', '3', '4', 'CANCEL'], this.host.timeouts.idleMs, 'management menu');
+    this.show('manage-menu', 'menu', [
+      this.t(T.manage), `1.${this.t(T.signOn)}`, `2.${this.t(T.summary)}`, `3.${this.t(T.language)}`, `4.${this.t(T.paramDownload)}`,
+      `5.${this.t(T.echoTest)}`, `6.${this.t(T.signOff)}`,
+    ]);
+    const key = await this.waitKey(['1', '2', '3', '4', '5', '6', 'CANCEL'], this.host.timeouts.idleMs, 'management menu');
     if (key === 'CANCEL') return undefined;
+    if (key === '5') {
+      await this.echoTest();
+      return undefined;
+    }
+    if (key === '6') {
+      await this.signOff();
+      return undefined;
+    }
     if (key === '4') {
       if (await this.ensureSignedOn()) await this.downloadParameters(true);
       return undefined;

@@ -331,6 +331,59 @@ describe('emulated terminal: declines and the other flows', () => {
     } finally { await bench.dispose(t); }
   });
 
+  test('管理 → 5 回响测试 (0820 301, no MAC): 通讯正常 from the host; 通讯失败 when the host does not answer', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId } = t;
+      let m = client.mark();
+      await client.keys('9');
+      await client.waitScreen('5.回响测试', m);
+      await client.keys('5');
+      await client.waitScreen('通讯正常', m);
+      await client.keys('ENTER');
+      await client.waitState('idle', m);
+      const echo = bench.host.control.journal({ terminalId, mti: '0820', direction: 'in' });
+      expect(echo).to.have.length(1);
+      expect(echo[0].fields['60'].slice(-3)).to.equal('301');
+      expect(echo[0].fields).to.not.have.property('64');
+      expect(bench.host.control.journal({ terminalId, mti: '0830', direction: 'out' })[0].fields['39']).to.equal('00');
+
+      bench.host.control.injectFault({ match: { terminalId, mti: '0820' }, action: 'no-response' });
+      m = client.mark();
+      await client.keys('9');
+      await client.waitScreen('5.回响测试', m);
+      await client.keys('5');
+      const failed = await client.waitScreen('交易超时', m);
+      expect(failed.lines).to.include('通讯失败').and.not.include('通讯正常');
+    } finally { await bench.dispose(t); }
+  });
+
+  test('管理 → 6 签退 (0820 002): the host drops the keys, the terminal needs 签到 again and signs on before its next sale', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId, statePath } = t;
+      let m = client.mark();
+      await client.keys('9');
+      await client.waitScreen('6.签退', m);
+      await client.keys('6');
+      await client.waitScreen('签退成功', m);
+      await client.keys('ENTER');
+      await client.waitState('sign-on-required', m);
+      const off = bench.host.control.journal({ terminalId, mti: '0820', direction: 'in' });
+      expect(off).to.have.length(1);
+      expect(off[0].fields['60'].slice(-3)).to.equal('002');
+      expect(bench.host.control.terminalState(terminalId).signedOn).to.equal(false);
+      const saved = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+      expect(saved.signedOn).to.equal(false);
+      expect(saved.ped.workingKeys).to.equal(undefined);
+      // The next sale signs on first (new keys at the host), then goes through.
+      const signOns = bench.host.control.terminalState(terminalId).signOnCount;
+      m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易成功', m);
+      expect(bench.host.control.terminalState(terminalId).signOnCount).to.equal(signOns + 1);
+    } finally { await bench.dispose(t); }
+  });
+
   test('English screens when the language is en', async () => {
     const t = await bench.terminal({ language: 'en' });
     try {
