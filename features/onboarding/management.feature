@@ -2,8 +2,6 @@
 Feature: Onboarding — identity, parameter download and link management
   Before a lab certifies a terminal it records what the terminal is, and checks that it takes its
   operating parameters from the acquirer and answers the management messages.
-  Parameter download, echo test and sign-off (@wip) are not in plan unionpay-pos 1.0.0 yet: the
-  reference terminal (emulator/) has no 管理 entries for them.
 
   @CUP-ONB-010 @severity:normal @mandatory
   Scenario: The terminal identifies itself over the test protocol
@@ -12,21 +10,21 @@ Feature: Onboarding — identity, parameter download and link management
     And it declares its vendor, model, serial number and firmware version
     And it declares its capabilities
 
-  @CUP-ONB-011 @severity:normal @mandatory @wip
+  @CUP-ONB-011 @severity:normal @mandatory
   Scenario: Parameter download
     When the operator downloads parameters
     Then the screen shows "参数下载成功"
     And the host received a parameter download request
     And the host approved it
 
-  @CUP-ONB-012 @severity:minor @optional @wip
+  @CUP-ONB-012 @severity:minor @optional
   Scenario: Echo test
     When the operator runs an echo test
     Then the host received an echo test request
     And the host approved it
     And the screen shows "通讯正常"
 
-  @CUP-ONB-013 @severity:minor @optional @wip
+  @CUP-ONB-013 @severity:minor @optional
   Scenario: Sign-off then sign-on again
     When the operator signs off
     Then the host received a sign-off request

@@ -55,9 +55,9 @@ Feature: Payment — bill payment (缴费)
     And it refers to the original transaction
     And the balance of card UP-DEBIT-IC is unchanged
 
-  # Not in plan unionpay-pos 1.0.0 yet: TTP 1.0 has no command for alpha text, so the harness cannot
-  # type a Chinese payee name on the keypad (drivers TerminalDriver.enterText refuses it).
-  @CUP-PAY-014 @severity:normal @optional @contact @printer @wip
+  # The payee name is typed as free text (TTP `key` with the `x-text` vendor extension): a terminal
+  # whose firmware takes no free text over TTP fails this case with a harness error saying so.
+  @CUP-PAY-014 @severity:normal @optional @contact @printer
   Scenario: 缴费 with the payee typed on the terminal's keypad
     When the operator selects "缴费"
     And the operator enters the amount 66.00
