@@ -28,5 +28,6 @@ Feature: Onboarding — identity, parameter download and link management
   Scenario: Sign-off then sign-on again
     When the operator signs off
     Then the host received a sign-off request
+    And the host approved it
     When the operator signs on
     Then the screen shows "签到成功"
