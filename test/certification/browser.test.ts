@@ -2,8 +2,8 @@
 // playwright-core. A fixture certification run writes reports/browser-check/ (the Allure report
 // and certificate.html); both are served over a loopback HTTP server started here (Allure 2's page
 // fetches its data, which file:// forbids). The test checks that the verdict and a case's
-// attachments are visible and keeps screenshots under reports/browser-check/. When a real
-// `poscert certify` run left reports/certificate.json and reports/allure-report, those are checked too.
+// attachments are visible and keeps screenshots under reports/browser-check/. (An opportunistic check
+// of a run left in reports/ was dropped: it could only ever be skipped on a clean CI checkout.)
 import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
@@ -136,28 +136,6 @@ describe('report and certificate in headless chromium', { skip: skipReason }, ()
     // A broken case is shown as broken, in the category of link errors.
     await openTestResult(page, base, run.paths.allureReport, 'CUP-RSK-001');
     await page.getByText('[link] LinkDownError', { exact: false }).first().waitFor({ state: 'visible', timeout: 10000 });
-    await page.close();
-  });
-
-  test('a real certify run left in reports/ (if any) shows its verdict and attachments too', async (t) => {
-    const certificate = path.join(root, 'reports', 'certificate.json');
-    const report = path.join(root, 'reports', 'allure-report', 'index.html');
-    if (!fs.existsSync(certificate) || !fs.existsSync(report)) {
-      t.skip('no `poscert certify` run in reports/ (run npm run certify first)');
-      return;
-    }
-    const doc = JSON.parse(fs.readFileSync(certificate, 'utf8')) as { verdict: string; plan: { name: string; version: string }; cases: Array<{ id: string; scenarios: unknown[] }> };
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/certificate.html`);
-    expect(await page.locator('#verdict').getAttribute('data-verdict')).to.equal(doc.verdict);
-    await page.goto(`${server.url}/allure-report/index.html`);
-    await page.getByText(`poscert ${doc.plan.name} ${doc.plan.version} — ${doc.verdict}`).first().waitFor({ state: 'visible', timeout: 15000 });
-    const ran = doc.cases.find((c) => c.scenarios.length > 0);
-    if (ran) {
-      await openTestResult(page, `${server.url}/allure-report`, path.join(root, 'reports', 'allure-report'), ran.id);
-      await page.locator('.attachment-row, .step__attachment, [class*="attachment"]').first().waitFor({ state: 'visible', timeout: 10000 });
-    }
-    await page.screenshot({ path: path.join(root, 'reports', 'allure-real-run.png'), fullPage: true });
     await page.close();
   });
 });
