@@ -5,20 +5,10 @@ import { decodeFrame, encodeFrame, IsoMessage, LengthPrefixedReader } from '../.
 import { type HostLogger, type ReferenceHost } from '../../host';
 import { card, identity, signedOn, startHost } from './helpers';
 import { REQUEST_HEADER, REQUEST_TPDU, TestTerminal } from './terminal-client';
+import { seededRandom as prng } from '../../links/faults';
 
 const MAG = { card: card('UP-DEBIT-MAG'), pin: '123456' };
 
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(rnd: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);

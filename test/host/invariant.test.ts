@@ -21,6 +21,7 @@ import type { IsoMessage } from '../../protocol/iso8583';
 import { PAYEE, card, identity } from './helpers';
 import { TestTerminal, type CardPresentation, type Reply } from './terminal-client';
 import { killHard, startHostProcess } from './child-host';
+import { seededRandom as prng } from '../../links/faults';
 
 const ROOT = path.join(__dirname, '..', '..');
 const OPERATIONS = 1200;
@@ -34,16 +35,6 @@ const CARDS: CardPresentation[] = [
   { card: card('UP-CREDIT-IC'), entry: 'insert' },
 ];
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Status = 'approved' | 'declined' | 'unknown';
 interface Sent {

@@ -1,6 +1,7 @@
 /** The real CUP messages of test/fixtures/samples (each .hex has a .md with its source and decode). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+export { seededRandom } from '../../../links/faults';
 
 export const SAMPLES_DIR = path.join(__dirname, '..', '..', 'fixtures', 'samples');
 
@@ -18,14 +19,3 @@ export function loadSamples(): Sample[] {
   });
 }
 
-/** Deterministic PRNG (mulberry32) so that fuzz failures reproduce. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
