@@ -38,18 +38,9 @@ export function severityOf(tags: readonly string[]): string | undefined {
   return undefined;
 }
 
-export interface ScenarioOutcome {
-  title: string;
-  uri: string;
-  line?: number;
-  parameters: Record<string, string>;
-  status: ScenarioStatus;
-  reason?: string;
-  firstFailure?: FailingCheck;
-  durationMs: number;
-  attempts: number;
-  terminal?: TerminalIdentity;
-}
+/** One scenario (outline rows separately) as the certificate lists it: a view of the run's ScenarioResult. */
+export type ScenarioOutcome = Pick<ScenarioResult,
+  'title' | 'uri' | 'line' | 'parameters' | 'status' | 'reason' | 'firstFailure' | 'durationMs' | 'attempts' | 'terminal'>;
 
 export interface CaseOutcome {
   id: string;

@@ -21,7 +21,7 @@ export function findExecutable(name: string): string | undefined {
   return undefined;
 }
 
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string, proc?: ChildProcess, stderr?: () => string): Promise<void> {
+export async function waitFor(cond: () => boolean, timeoutMs: number, what: string, proc?: ChildProcess, stderr?: () => string): Promise<void> {
   const start = Date.now();
   while (!cond()) {
     if (proc && proc.exitCode !== null) throw new TestbedError('testbed-exited', `${what}: process exited with ${proc.exitCode}: ${stderr?.() ?? ''}`);
@@ -30,7 +30,8 @@ async function waitFor(cond: () => boolean, timeoutMs: number, what: string, pro
   }
 }
 
-async function stopProcess(proc: ChildProcess): Promise<void> {
+/** SIGTERM, SIGKILL after 1 s if still alive; resolves when the process has exited. */
+export async function stopProcess(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   proc.kill('SIGTERM');

@@ -6,15 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import { EmulatorBench, SM4_TMK, TtpTestClient, runSale } from './harness';
+import { EmulatorBench, SM4_TMK, TtpTestClient, runSale, toIdle } from './harness';
 
 const bench = new EmulatorBench(1);
-
-async function toIdle(client: TtpTestClient): Promise<void> {
-  const m = client.mark();
-  await client.keys('CANCEL');
-  await client.waitState('idle', m);
-}
 
 describe('emulated terminal: declines and the other flows', () => {
   before(async () => { await bench.start(); });

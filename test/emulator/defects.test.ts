@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import { DEFECT_CATALOGUE, DefectName } from '../../emulator';
-import { EmulatorBench, TtpTestClient, runSale, waitForHost } from './harness';
+import { EmulatorBench, TtpTestClient, runSale, waitForHost, toIdle } from './harness';
 
 const bench = new EmulatorBench(1);
 const covered = new Set<DefectName>();
@@ -30,12 +30,6 @@ async function approvedSale(client: TtpTestClient, amountKeys = ['1', '2', '3', 
   const m = await runSale(client, { amountKeys, method: 'swipe', card: bench.card('MAG') });
   await client.waitScreen('交易成功', m);
   return m;
-}
-
-async function toIdle(client: TtpTestClient): Promise<void> {
-  const m = client.mark();
-  await client.keys('CANCEL');
-  await client.waitState('idle', m);
 }
 
 describe('emulator defect catalogue: each defect is observable', () => {

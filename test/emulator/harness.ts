@@ -260,3 +260,10 @@ export async function waitForHost(host: ReferenceHost, terminalId: string, mti: 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** CANCEL back to the idle screen (from a result screen or a prompt). */
+export async function toIdle(client: TtpTestClient): Promise<void> {
+  const m = client.mark();
+  await client.keys('CANCEL');
+  await client.waitState('idle', m);
+}

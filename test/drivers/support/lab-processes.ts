@@ -3,25 +3,15 @@
  * ser2net in front of a PTY (the rack host). Every start has a stop that kills by PID and waits
  * for the exit; nothing is left behind. A missing binary is reported, not papered over.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { findExecutable, freeTcpPort, startPtyPair, stopProcess, waitFor, type PtyPair } from '../../../links/testbeds';
 
-/** Absolute path of a program, searching PATH plus the sbin directories (ser2net lives in /usr/sbin). */
-export function findBinary(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/local/sbin'];
-  for (const d of dirs) {
-    if (!d) continue;
-    const p = path.join(d, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch { /* next */ }
-  }
-  return undefined;
-}
+export { freeTcpPort, type PtyPair };
+/** Absolute path of a program (PATH plus the sbin directories, where Debian puts ser2net). */
+export const findBinary = findExecutable;
 
 /** Why a link kind cannot be tested here, or undefined when it can. */
 export function missingBinaries(names: string[]): string | undefined {
@@ -34,56 +24,9 @@ export function makeTempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `poscert-${prefix}-`));
 }
 
-async function waitUntil(what: string, ok: () => boolean, timeoutMs: number, proc?: ChildProcess, stderr?: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (proc && proc.exitCode !== null) throw new Error(`${what}: the process exited with code ${proc.exitCode}: ${stderr?.() ?? ''}`);
-    if (Date.now() > deadline) throw new Error(`${what}: not ready within ${timeoutMs} ms: ${stderr?.() ?? ''}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function stopProcess(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
-  await exited;
-  clearTimeout(timer);
-}
-
-export interface PtyPair {
-  /** Two ends of a virtual null-modem cable (symlinks to /dev/pts/N). */
-  a: string;
-  b: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** socat -d -d pty,raw,echo=0,link=A pty,raw,echo=0,link=B; resolves once both links exist. */
-export async function startSocatPty(dir: string, names: [string, string] = ['ttyA', 'ttyB']): Promise<PtyPair> {
-  const socat = findBinary('socat');
-  if (!socat) throw new Error(missingBinaries(['socat']));
-  const a = path.join(dir, names[0]);
-  const b = path.join(dir, names[1]);
-  for (const p of [a, b]) fs.rmSync(p, { force: true }); // a stale link would fool the readiness check
-  const proc = spawn(socat, ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr!.on('data', (d) => { stderr += d; });
-  await waitUntil('socat PTY pair', () => fs.existsSync(a) && fs.existsSync(b) && /starting data transfer loop/.test(stderr), 5000, proc, () => stderr);
-  return { a, b, pid: proc.pid!, stop: () => stopProcess(proc) };
-}
-
-/** A free TCP port on 127.0.0.1 (bound then released; fine for a test on one machine). */
-export function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
+/** A socat PTY pair (links/testbeds startPtyPair); `dir` is kept for callers that group their files. */
+export function startSocatPty(_dir?: string): Promise<PtyPair> {
+  return startPtyPair();
 }
 
 /** True when something listens on 127.0.0.1:port (from /proc/net/tcp: no connection is made). */
@@ -148,6 +91,6 @@ export async function startSer2net(dir: string, device: string, opts: { baud?: n
   const proc = spawn(ser2net, ['-n', '-d', '-c', configFile, '-P', path.join(dir, 'ser2net.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d) => { stderr += d; });
-  await waitUntil('ser2net', () => isListening(rawPort) && isListening(telnetPort), 5000, proc, () => stderr);
+  await waitFor(() => isListening(rawPort) && isListening(telnetPort), 5000, 'ser2net', proc, () => stderr);
   return { rawPort, telnetPort, configFile, pid: proc.pid!, stop: () => stopProcess(proc) };
 }
