@@ -1,4 +1,4 @@
-/** protocol/iso8583: generic ISO 8583 engine, the CUP POS dialect as data, framing, MAC, helpers. */
+/** protocol/iso8583: generic ISO 8583 engine, the CUP POS dialect as data (fields, sub-fields, transaction catalogue), framing, MAC, helpers. */
 export * from './types';
 export * from './errors';
 export * from './cup-dialect';
@@ -9,4 +9,5 @@ export * from './mac';
 export * from './fields';
 export * from './response-codes';
 export * from './bill-payment';
+export * from './catalogue';
 export * from './dump';
