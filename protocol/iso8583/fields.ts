@@ -1,10 +1,14 @@
 /**
  * Sub-fields and code meanings of the CUP POS dialect (cup8583.md §2.3–2.6, §3.9, §5.4).
- * Parsers take the field value as IsoMessage holds it (digit string / text) and throw
+ * Positional layouts (F60, F61, F53, F54, F48 sides) are data in subfields.ts; the typed views here
+ * add code meanings and numbers on top of the one generic parse / format. Parsers take the field value as IsoMessage holds it (digit string / text) and throw
  * FieldContentError with the field and the offending part when the content does not fit the layout.
  */
 import * as iconv from 'iconv-lite';
 import { FieldContentError } from './errors';
+import {
+  FIELD48_SETTLEMENT_SIDE_LAYOUT, FIELD53_LAYOUT, FIELD54_LAYOUT, FIELD60_LAYOUT, FIELD61_LAYOUT, formatSubFields, parseSubFields,
+} from './subfields';
 
 const DIGITS_RE = /^[0-9]*$/;
 
@@ -41,34 +45,12 @@ export interface Field60 {
   accountType?: string;
 }
 
-const F60_OPTIONAL: [keyof Field60, number][] = [['readCapability', 1], ['icCondition', 1], ['partialApproval', 1], ['accountType', 3]];
-
 export function parseField60(value: string): Field60 {
-  requireDigits('60', value);
-  if (value.length < 11) throw new FieldContentError('60', `needs at least 11 digits (60.1 + 60.2 + 60.3), got ${value.length}`);
-  const out: Field60 = { transactionType: value.slice(0, 2), batchNumber: value.slice(2, 8), networkCode: value.slice(8, 11) };
-  let off = 11;
-  for (const [key, len] of F60_OPTIONAL) {
-    if (off >= value.length) break;
-    if (off + len > value.length) throw new FieldContentError('60', `${key} needs ${len} digit(s) at position ${off}, the field ends`);
-    out[key] = value.slice(off, off + len);
-    off += len;
-  }
-  if (off !== value.length) throw new FieldContentError('60', `${value.length - off} digit(s) after 60.7`);
-  return out;
+  return parseSubFields(FIELD60_LAYOUT, value) as Field60;
 }
 
 export function formatField60(f: Field60): string {
-  let s = digits('60', '60.1 transactionType', f.transactionType, 2) + digits('60', '60.2 batchNumber', f.batchNumber, 6)
-    + digits('60', '60.3 networkCode', f.networkCode, 3);
-  let missing: string | undefined;
-  for (const [key, len] of F60_OPTIONAL) {
-    const v = f[key];
-    if (v === undefined) { missing ??= key; continue; }
-    if (missing) throw new FieldContentError('60', `${key} is set but ${missing} before it is not (sub-fields are positional)`);
-    s += digits('60', key, v, len);
-  }
-  return s;
+  return formatSubFields(FIELD60_LAYOUT, f);
 }
 
 /** Meaning of 60.3 (网络管理信息码). */
@@ -148,33 +130,12 @@ export interface Field61 {
   authInstitution?: string;
 }
 
-const F61_OPTIONAL: [keyof Field61, number][] = [['originalDate', 4], ['authMethod', 2], ['authInstitution', 11]];
-
 export function parseField61(value: string): Field61 {
-  requireDigits('61', value);
-  if (value.length < 12) throw new FieldContentError('61', `needs at least 12 digits (original batch + trace), got ${value.length}`);
-  const out: Field61 = { originalBatch: value.slice(0, 6), originalTrace: value.slice(6, 12) };
-  let off = 12;
-  for (const [key, len] of F61_OPTIONAL) {
-    if (off >= value.length) break;
-    if (off + len > value.length) throw new FieldContentError('61', `${key} needs ${len} digit(s) at position ${off}, the field ends`);
-    out[key] = value.slice(off, off + len);
-    off += len;
-  }
-  if (off !== value.length) throw new FieldContentError('61', `${value.length - off} digit(s) after 61.5`);
-  return out;
+  return parseSubFields(FIELD61_LAYOUT, value) as Field61;
 }
 
 export function formatField61(f: Field61): string {
-  let s = digits('61', '61.1 originalBatch', f.originalBatch, 6) + digits('61', '61.2 originalTrace', f.originalTrace, 6);
-  let missing: string | undefined;
-  for (const [key, len] of F61_OPTIONAL) {
-    const v = f[key];
-    if (v === undefined) { missing ??= key; continue; }
-    if (missing) throw new FieldContentError('61', `${key} is set but ${missing} before it is not (sub-fields are positional)`);
-    s += digits('61', key, v, len);
-  }
-  return s;
+  return formatSubFields(FIELD61_LAYOUT, f);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -289,13 +250,12 @@ const PIN_FORMATS: [string, F53PinFormat][] = [['0', 'none'], ['1', 'x98-without
 const ENCRYPTIONS: [string, SecurityControl['encryption']][] = [['0', 'des'], ['6', 'tdes'], ['3', 'sm4']];
 
 export function parseSecurityControl(value: string): SecurityControl {
-  digits('53', 'security control', value, 16);
-  const pin = PIN_FORMATS.find(([c]) => c === value[0]);
-  const enc = ENCRYPTIONS.find(([c]) => c === value[1]);
-  if (!pin) throw new FieldContentError('53', `53.1 PIN format ${value[0]} is not 0, 1 or 2`);
-  if (!enc) throw new FieldContentError('53', `53.2 encryption ${value[1]} is not 0 (DES), 6 (3DES) or 3 (SM4)`);
-  if (value[2] !== '0' && value[2] !== '1') throw new FieldContentError('53', `53.3 track encryption flag ${value[2]} is not 0 or 1`);
-  return { pinFormat: pin[1], encryption: enc[1], trackEncrypted: value[2] === '1' };
+  const p = parseSubFields(FIELD53_LAYOUT, value);
+  const pin = PIN_FORMATS.find(([c]) => c === p.pinFormat);
+  const enc = ENCRYPTIONS.find(([c]) => c === p.encryption);
+  if (!pin) throw new FieldContentError('53', `53.1 PIN format ${p.pinFormat} is not 0, 1 or 2`);
+  if (!enc) throw new FieldContentError('53', `53.2 encryption ${p.encryption} is not 0 (DES), 6 (3DES) or 3 (SM4)`);
+  return { pinFormat: pin[1], encryption: enc[1], trackEncrypted: p.trackEncrypted === '1' };
 }
 
 export function formatSecurityControl(s: SecurityControl): string {
@@ -303,7 +263,7 @@ export function formatSecurityControl(s: SecurityControl): string {
   const enc = ENCRYPTIONS.find(([, v]) => v === s.encryption);
   if (!pin) throw new FieldContentError('53', `unknown pinFormat ${JSON.stringify(s.pinFormat)}`);
   if (!enc) throw new FieldContentError('53', `unknown encryption ${JSON.stringify(s.encryption)}`);
-  return pin[0] + enc[0] + (s.trackEncrypted ? '1' : '0') + '0000000000000';
+  return formatSubFields(FIELD53_LAYOUT, { pinFormat: pin[0], encryption: enc[0], trackEncrypted: s.trackEncrypted ? '1' : '0', reserved: '0'.repeat(13) });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -318,17 +278,10 @@ export interface Balance {
 }
 
 export function parseBalance(value: string): Balance {
-  if (typeof value !== 'string' || value.length !== 20) {
-    throw new FieldContentError('54', `balance must be 20 characters (2+2+3+1+12), got ${JSON.stringify(value)}`);
-  }
-  const sign = value[7];
-  if (sign !== 'C' && sign !== 'D') throw new FieldContentError('54', `sign at position 7 must be C or D, got ${JSON.stringify(sign)}`);
-  const amount = digits('54', 'amount', value.slice(8), 12);
+  const p = parseSubFields(FIELD54_LAYOUT, value);
   return {
-    accountType: digits('54', 'account type', value.slice(0, 2), 2),
-    amountType: digits('54', 'amount type', value.slice(2, 4), 2),
-    currency: digits('54', 'currency', value.slice(4, 7), 3),
-    amount: (sign === 'D' ? -1 : 1) * Number(amount),
+    accountType: p.accountType!, amountType: p.amountType!, currency: p.currency!,
+    amount: (p.sign === 'D' ? -1 : 1) * Number(p.amount),
   };
 }
 
@@ -336,8 +289,10 @@ export function formatBalance(b: Balance): string {
   if (!Number.isSafeInteger(b.amount) || Math.abs(b.amount) > 999_999_999_999) {
     throw new FieldContentError('54', `amount must be an integer of at most 12 digits (fen), got ${b.amount}`);
   }
-  return digits('54', 'account type', b.accountType, 2) + digits('54', 'amount type', b.amountType, 2)
-    + digits('54', 'currency', b.currency, 3) + (b.amount < 0 ? 'D' : 'C') + String(Math.abs(b.amount)).padStart(12, '0');
+  return formatSubFields(FIELD54_LAYOUT, {
+    accountType: b.accountType, amountType: b.amountType, currency: b.currency,
+    sign: b.amount < 0 ? 'D' : 'C', amount: String(Math.abs(b.amount)).padStart(12, '0'),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -361,20 +316,25 @@ export function settlementResultMeaning(result: string): string {
     ?? `unknown settlement result ${result}`;
 }
 
-function decodeSide(v: string, off: number, side: string): SettlementSide {
-  const result = v[off + 30];
-  if (!'0123'.includes(result)) throw new FieldContentError('48', `${side} result flag at digit ${off + 30} is ${result}, not 0-3`);
+function decodeSide(v: string, side: string): SettlementSide {
+  let p;
+  try {
+    p = parseSubFields(FIELD48_SETTLEMENT_SIDE_LAYOUT, v);
+  } catch (err) {
+    if (err instanceof FieldContentError) throw new FieldContentError('48', `${side} side: ${err.message.replace(/^field 48: /, '')}`);
+    throw err;
+  }
   return {
-    debitAmount: Number(v.slice(off, off + 12)), debitCount: Number(v.slice(off + 12, off + 15)),
-    creditAmount: Number(v.slice(off + 15, off + 27)), creditCount: Number(v.slice(off + 27, off + 30)),
-    result: result as SettlementResult,
+    debitAmount: Number(p.debitAmount), debitCount: Number(p.debitCount),
+    creditAmount: Number(p.creditAmount), creditCount: Number(p.creditCount),
+    result: p.result as SettlementResult,
   };
 }
 
 export function decodeSettlementTotals(value: string): SettlementTotals {
   requireDigits('48', value);
   if (value.length !== 62) throw new FieldContentError('48', `settlement totals are 62 digits, got ${value.length}`);
-  return { domestic: decodeSide(value, 0, 'domestic'), foreign: decodeSide(value, 31, 'foreign') };
+  return { domestic: decodeSide(value.slice(0, 31), 'domestic'), foreign: decodeSide(value.slice(31), 'foreign') };
 }
 
 function encodeSide(s: SettlementSide, side: string): string {
@@ -385,8 +345,10 @@ function encodeSide(s: SettlementSide, side: string): string {
     return String(v).padStart(width, '0');
   };
   if (!['0', '1', '2', '3'].includes(s.result)) throw new FieldContentError('48', `${side} result must be 0-3, got ${JSON.stringify(s.result)}`);
-  return num('debitAmount', s.debitAmount, 12) + num('debitCount', s.debitCount, 3)
-    + num('creditAmount', s.creditAmount, 12) + num('creditCount', s.creditCount, 3) + s.result;
+  return formatSubFields(FIELD48_SETTLEMENT_SIDE_LAYOUT, {
+    debitAmount: num('debitAmount', s.debitAmount, 12), debitCount: num('debitCount', s.debitCount, 3),
+    creditAmount: num('creditAmount', s.creditAmount, 12), creditCount: num('creditCount', s.creditCount, 3), result: s.result,
+  });
 }
 
 export function encodeSettlementTotals(t: SettlementTotals): string {

@@ -7,6 +7,7 @@ export { packMessage, unpackMessage, fieldSpec, dialectFields } from './codec';
 export * from './frame';
 export * from './mac';
 export * from './fields';
+export * from './subfields';
 export * from './response-codes';
 export * from './bill-payment';
 export * from './catalogue';
