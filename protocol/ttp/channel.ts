@@ -4,8 +4,13 @@
  * Reliability (stop-and-wait): one frame outstanding per direction; the receiver answers every
  * frame with ACK or NAK; the sender retransmits on NAK or when no ACK came within ackTimeoutMs,
  * at most maxRetransmissions times, then declares the link broken. A frame identical to the last
- * accepted one is a retransmission whose ACK was lost: ACKed again, delivered once.
- * Correlation: request() assigns an id and resolves with the reply carrying the same id.
+ * accepted one, arriving within the retransmission window, is a retransmission whose ACK was lost:
+ * ACKed again, delivered once.
+ * Sessions (TTP §3.2): a `hello` whose bytes differ from the last accepted frame opens a new harness
+ * session and resets duplicate detection, so a harness that connects again is never taken for a
+ * retransmission; a `hello` without `session` (a TTP 1.0 harness) is always executed.
+ * Correlation: request() assigns an id (from `firstId`, which the harness draws at random per
+ * connection) and resolves with the reply carrying the same id.
  *
  * Pure: bytes go out through the injected `write`, time comes from the injected scheduler.
  */
@@ -44,6 +49,18 @@ export interface TtpChannelOptions {
   /** Names the channel in error messages, e.g. the link URL. */
   name?: string;
   /**
+   * Id of the first request. The harness draws it at random per connection (TTP §3.2), so that a
+   * new connection's frames differ from the last one's even where the peer outlives connections.
+   * Default 1. Injected, as the channel uses no randomness of its own.
+   */
+  firstId?: number;
+  /**
+   * A frame identical to the last accepted one is a duplicate only when it arrives within this
+   * many ms of it (TTP §3.1): retransmissions come within (maxRetransmissions + 1) × the peer's
+   * ACK timeout. Default twice that, with this side's ACK timeout.
+   */
+  duplicateWindowMs?: number;
+  /**
    * Terminal side: after the retransmission limit, fail what was pending (and report
    * 'link-broken') but keep serving, so a harness that comes back is answered. Default false:
    * the harness side stays broken until the owner builds a new channel.
@@ -56,7 +73,8 @@ export type TtpTraceEntry =
   | { at: number; dir: 'tx' | 'rx'; kind: 'frame'; message: TtpMessage; attempt?: number; duplicate?: boolean }
   | { at: number; dir: 'tx' | 'rx'; kind: 'ack' | 'nak' }
   | { at: number; dir: 'rx'; kind: 'error'; reason: TtpDecodeErrorReason; detail: string }
-  | { at: number; dir: 'tx'; kind: 'timeout'; attempt: number };
+  | { at: number; dir: 'tx'; kind: 'timeout'; attempt: number }
+  | { at: number; dir: 'rx'; kind: 'session'; session?: number };
 
 export interface TtpChannelStats {
   framesSent: number;
@@ -71,6 +89,8 @@ export interface TtpChannelStats {
   unexpectedAcks: number;
   /** Late answers to extra copies of an already acknowledged frame, absorbed (not credited to the next frame). */
   strayAcks: number;
+  /** Harness sessions opened by a `hello` (terminal side). */
+  sessions: number;
 }
 
 export interface TtpProtocolError {
@@ -84,6 +104,8 @@ interface Listeners {
   trace: (entry: TtpTraceEntry) => void;
   'protocol-error': (err: TtpProtocolError) => void;
   'link-broken': (err: TtpLinkBrokenError) => void;
+  /** A `hello` opened a new harness session (duplicate detection was reset); `session` as sent. */
+  session: (info: { session?: number }) => void;
 }
 
 interface Outgoing {
@@ -105,13 +127,13 @@ const MAX_ID = 0x7fffffff;
 export class TtpChannel {
   readonly stats: TtpChannelStats = {
     framesSent: 0, framesReceived: 0, retransmissions: 0, naksSent: 0, naksReceived: 0,
-    ackTimeouts: 0, duplicatesDropped: 0, garbageBytes: 0, decodeErrors: 0, unexpectedAcks: 0, strayAcks: 0,
+    ackTimeouts: 0, duplicatesDropped: 0, garbageBytes: 0, decodeErrors: 0, unexpectedAcks: 0, strayAcks: 0, sessions: 0,
   };
 
-  private readonly opts: Required<Omit<TtpChannelOptions, 'name'>> & { name: string };
+  private readonly opts: Required<Omit<TtpChannelOptions, 'name' | 'firstId' | 'duplicateWindowMs'>> & { name: string; duplicateWindowMs: number };
   private readonly decoder: TtpFrameDecoder;
   private readonly listeners: { [K in keyof Listeners]: Array<Listeners[K]> } = {
-    request: [], event: [], trace: [], 'protocol-error': [], 'link-broken': [],
+    request: [], event: [], trace: [], 'protocol-error': [], 'link-broken': [], session: [],
   };
   private readonly queue: Outgoing[] = [];
   private inFlight?: Outgoing;
@@ -126,6 +148,7 @@ export class TtpChannel {
   private nextId = 1;
   private eventSeq = 0;
   private lastAccepted?: Buffer;
+  private lastAcceptedAt = 0;
   private failure?: Error;
   private readonly inbox: Buffer[] = [];
   private receiving = false;
@@ -141,6 +164,16 @@ export class TtpChannel {
       resumeAfterBreak: false,
       ...stripUndefined(options),
     } as TtpChannel['opts'];
+    delete (this.opts as { firstId?: number }).firstId;
+    if (options.firstId !== undefined) {
+      if (!Number.isInteger(options.firstId) || options.firstId < 1 || options.firstId > MAX_ID) {
+        throw new RangeError(`TtpChannel firstId must be an integer 1..${MAX_ID}, got ${options.firstId}`);
+      }
+      this.nextId = options.firstId;
+    }
+    if (options.duplicateWindowMs === undefined) {
+      this.opts.duplicateWindowMs = 2 * (this.opts.maxRetransmissions + 1) * this.opts.ackTimeoutMs;
+    }
     // The receiver must NAK a stalled frame before the sender's ACK timer fires (§4 of the
     // document); with a short ACK timeout and no explicit frame timeout, scale the latter down.
     if (options.frameTimeoutMs === undefined) {
@@ -251,6 +284,14 @@ export class TtpChannel {
   emitEvent(event: TtpEvent): Promise<void> {
     const withSeq = event.seq === undefined ? { ...event, seq: this.nextEventSeq() } : event;
     return this.send(withSeq);
+  }
+
+  /**
+   * Forget the last accepted frame: the next frame is never a duplicate. For a terminal whose link
+   * was closed and reopened by other means than a new channel (TTP §3.2).
+   */
+  resetDuplicateDetection(): void {
+    this.lastAccepted = undefined;
   }
 
   /** Restart event numbering (after a simulated power cycle). */
@@ -451,12 +492,28 @@ export class TtpChannel {
         }
         case 'frame': {
           this.writeRaw(TTP_ACK_BYTE);
-          const duplicate = this.lastAccepted !== undefined && this.lastAccepted.equals(ev.raw);
+          const identical = this.lastAccepted !== undefined && this.lastAccepted.equals(ev.raw)
+            && at - this.lastAcceptedAt <= this.opts.duplicateWindowMs;
+          const hello = isTtpRequest(ev.payload) && ev.payload.cmd === 'hello' ? ev.payload : undefined;
+          // A hello without a session (TTP 1.0 harness) cannot be told from a new connection's: always executed.
+          const duplicate = identical && !(hello && typeof hello.session !== 'number');
           this.trace({ at, dir: 'rx', kind: 'frame', message: ev.payload, duplicate });
           this.trace({ at, dir: 'tx', kind: 'ack' });
-          if (duplicate) { this.stats.duplicatesDropped++; break; }
+          if (duplicate) {
+            this.stats.duplicatesDropped++;
+            this.lastAcceptedAt = at; // the next copy may come one more ACK timeout later
+            break;
+          }
           this.stats.framesReceived++;
           this.lastAccepted = ev.raw;
+          this.lastAcceptedAt = at;
+          if (hello) {
+            // A new harness session: nothing before this hello can be retransmitted any more.
+            this.stats.sessions++;
+            const session = typeof hello.session === 'number' ? hello.session : undefined;
+            this.trace({ at, dir: 'rx', kind: 'session', ...(session !== undefined ? { session } : {}) });
+            for (const l of this.listeners.session) l(session !== undefined ? { session } : {});
+          }
           this.dispatch(ev.payload);
           break;
         }

@@ -152,6 +152,11 @@ export interface TtpHelloCommand extends TtpRequestBase {
   ttp: string;
   /** Free text naming the harness, e.g. 'poscert 0.1.0'. */
   client?: string;
+  /**
+   * Session nonce: a random integer 1..2^31-1, new per harness connection (TTP §3.2). A hello with
+   * a session the terminal has not just accepted starts a new session: duplicate detection restarts.
+   */
+  session?: number;
 }
 
 export interface TtpResetCommand extends TtpRequestBase {
