@@ -9,6 +9,7 @@
  *  - the terminal did not show / print what was expected → TerminalExpectationError → failed;
  *  - after repeated failed recoveries every call throws TerminalBrokenError at once.
  */
+import { randomInt } from 'node:crypto';
 import * as links from '../links';
 import {
   TTP_VERSION, TtpCapabilities, TtpCardImage, TtpCardMethod, TtpChannel, TtpCommand, TtpCommandName,
@@ -23,14 +24,19 @@ import {
 } from './presenters';
 import { findMenuEntry } from './menu';
 import { ScreenMatcher, ScreenSnapshot, ScreenTracker, describeMatcher, screenMatches } from './screens';
-import { RecoveryOptions, SIGN_ON_REQUIRED_STATE, SignedOnIdleStrategy } from './strategy';
+import { IDLE_STATE, RecoveryOptions, SIGN_ON_REQUIRED_STATE, StrategyTarget, TerminalStrategy } from './strategy';
+import { DriverAnswers, TransactionRunOptions, answerPrompts, startEcr } from './interaction';
+import { promptKey } from './prompts';
+import { transactionSpec, type TransactionKind } from '../protocol/iso8583';
 import { Transcript, TranscriptEntry } from './transcript';
 import { VoucherCollector, VoucherCopy } from './vouchers';
 
 /** Commands that make the terminal act; screens after them belong to the step that sent them. */
 const ACTION_COMMANDS: ReadonlySet<string> = new Set(['key', 'card', 'power', 'ecr', 'reset']);
-const SIGN_ON_LABELS = ['签到', 'SIGN ON'];
-const MANAGE_LABELS = ['管理', 'MANAGEMENT'];
+// The sign-on entry and the menu that holds it, in both languages, from the catalogue's menu path (管理/签到).
+const SIGN_ON_PATH = transactionSpec('sign-on').menu ?? { zh: '管理/签到', en: 'MANAGEMENT/SIGN ON' };
+const SIGN_ON_LABELS = [SIGN_ON_PATH.zh, SIGN_ON_PATH.en].map((p) => p.split('/').pop()!);
+const MANAGE_LABELS = [SIGN_ON_PATH.zh, SIGN_ON_PATH.en].map((p) => p.split('/')[0]);
 
 const POSCERT_VERSION: string = (() => {
   try {
@@ -86,9 +92,17 @@ export interface TerminalDriverOptions {
   log?: (line: string) => void;
 }
 
-/** One TTP endpoint: a link and the channel on it. A card-simulator device is one too. */
+/** Largest TTP id / session value (TTP numbers are integers within ±2^31). */
+const TTP_MAX_INT = 0x7fffffff;
+
+/**
+ * One TTP endpoint: a link and the channel on it, one harness session (TTP §3.2). A card-simulator
+ * device is one too. Each open draws a new session nonce (sent in hello) and a random first request
+ * id, so a terminal that outlives the connection (serial line, ser2net) never takes this
+ * connection's frames for retransmissions of the previous one's, nor a stale reply for a new one.
+ */
 class TtpEndpoint {
-  private constructor(readonly link: links.ByteLink, readonly channel: TtpChannel, private readonly detach: () => void) {}
+  private constructor(readonly link: links.ByteLink, readonly channel: TtpChannel, readonly session: number, private readonly detach: () => void) {}
 
   static async open(url: string, opts: { link?: links.ByteLink; wrapLink?: (l: links.ByteLink) => links.ByteLink; linkOptions?: links.OpenLinkOptions; ackTimeoutMs?: number; responseTimeoutMs?: number; name: string }): Promise<TtpEndpoint> {
     const raw = opts.link ?? (await links.openLink(url, opts.linkOptions));
@@ -96,6 +110,7 @@ class TtpEndpoint {
     if (!link.isOpen) await link.open();
     const channel = new TtpChannel({
       name: opts.name,
+      firstId: randomInt(1, TTP_MAX_INT),
       write: (bytes) => link.write(bytes),
       scheduler: {
         setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -109,7 +124,7 @@ class TtpEndpoint {
     const onClose = (err?: links.LinkDownError) => channel.linkDown(err ?? new links.LinkDownError(link.url, 'closed'));
     link.on('data', onData);
     link.on('close', onClose);
-    return new TtpEndpoint(link, channel, () => {
+    return new TtpEndpoint(link, channel, randomInt(1, TTP_MAX_INT), () => {
       link.off('data', onData);
       link.off('close', onClose);
     });
@@ -147,13 +162,15 @@ export class TerminalDriver {
   private readonly transcriptLog: Transcript;
   private readonly screens: ScreenTracker;
   private readonly vouchers: VoucherCollector;
-  private readonly strategy: SignedOnIdleStrategy;
+  private readonly strategy: TerminalStrategy;
   private readonly cardPresenter: CardPresenter;
   private readonly pinEntry: PinEntry;
   private identity: TerminalIdentity | undefined;
   /** Screen change number when the last action (keys, card, PIN, ECR, power) was sent. */
   private actionMark = 0;
   private cardPresented = false;
+  /** A card inserted (not swiped or tapped) stays in the slot until removeCard(). */
+  private slotHoldsCard = false;
   /** Why the link went down (the links' LinkDownError when it has one); cleared by reconnect(). */
   private linkFailure: Error | undefined;
   private closed = false;
@@ -170,7 +187,7 @@ export class TerminalDriver {
     this.screens = new ScreenTracker({ maskForReport: mask });
     this.vouchers = new VoucherCollector(mask);
     this.attach(endpoint);
-    this.strategy = new SignedOnIdleStrategy({
+    this.strategy = new TerminalStrategy({
       screen: async () => {
         const s = await this.refreshScreen();
         return { lines: s.lines, state: s.state };
@@ -184,8 +201,18 @@ export class TerminalDriver {
         const s = await this.screens.waitForState(states, timeoutMs);
         return { lines: s.lines, state: s.state };
       },
-      signOn: () => this.signOn(),
-    }, { ...opts.recovery, log: (l) => { this.transcriptLog.note(`recovery: ${l}`); this.log(l); } });
+      signOn: () => this.startSignOn(),
+    }, { ...opts.recovery, log: (l) => { this.transcriptLog.note(`recovery: ${l}`); this.log(l); } }, {
+      lastScreen: () => this.screens.currentScreen(),
+      waitForQuiet: async () => { await this.waitUntilQuiet(); },
+      waitForState: (states, timeoutMs) => this.waitForState(states, { timeoutMs }),
+      waitForPromptChange: async (key, timeoutMs) => { await this.waitForPromptChange(key, timeoutMs); },
+      pressKeys: (keys) => this.pressKeys(...keys),
+      cardInSlot: () => this.slotHoldsCard,
+      removeCard: () => this.removeCard(),
+      mask: (t) => this.masker.maskText(t),
+      timeoutMs: () => this.screenTimeout(),
+    });
 
     const operatorConsole = new OperatorConsole(opts.operator);
     const reaction = (timeoutMs: number) => this.waitForReaction(timeoutMs);
@@ -224,7 +251,7 @@ export class TerminalDriver {
 
   /** TTP hello: identity, firmware, protocol version and capabilities. */
   async hello(): Promise<TerminalIdentity> {
-    const r: TtpHelloResult = await this.call({ cmd: 'hello', ttp: TTP_VERSION, client: `poscert ${POSCERT_VERSION}` });
+    const r: TtpHelloResult = await this.call({ cmd: 'hello', ttp: TTP_VERSION, client: `poscert ${POSCERT_VERSION}`, session: this.endpoint.session });
     const major = (v: string) => String(v).split('.')[0];
     if (typeof r.ttp !== 'string' || major(r.ttp) !== major(TTP_VERSION)) {
       throw new TerminalCommandError(
@@ -272,6 +299,7 @@ export class TerminalDriver {
       if (err instanceof links.LinkError) throw err;
     }
     this.cardPresented = false;
+    this.slotHoldsCard = false;
   }
 
   /** The TerminalBrokenError once the terminal was given up on. */
@@ -292,6 +320,14 @@ export class TerminalDriver {
     this.linkFailure = undefined;
     this.endpoint = await TtpEndpoint.open(this.url, { linkOptions, wrapLink: this.opts.wrapLink, ackTimeoutMs: this.opts.ackTimeoutMs, responseTimeoutMs: this.opts.responseTimeoutMs, name: this.name });
     this.attach(this.endpoint);
+    // A reopened link is a new session (TTP §3.2): say hello first. A terminal that does not answer
+    // is for the recovery strategy to judge; a link that fails again surfaces here.
+    if (this.identity) {
+      await this.hello().catch((err: unknown) => {
+        if (err instanceof links.LinkError) throw err;
+        this.transcriptLog.note(`hello after reconnect not answered: ${(err as Error).message}`);
+      });
+    }
   }
 
   // ------------------------------------------------------------------ keypad and menus
@@ -310,27 +346,32 @@ export class TerminalDriver {
    * Selects a menu entry by its label (e.g. 缴费 or SALE) on the current screen, by pressing the
    * entry's number key. From idle, the menu is opened first (ENTER). "管理/签到" walks a path.
    */
-  async selectMenu(label: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+  async selectMenu(label: string | { zh: string; en: string }, opts: { timeoutMs?: number } = {}): Promise<void> {
     const timeoutMs = opts.timeoutMs ?? this.screenTimeout();
-    for (const part of label.split(/\s*(?:\/|>|›)\s*/).filter(Boolean)) {
-      await this.selectOne(part, timeoutMs);
+    const split = (l: string) => l.split(/\s*(?:\/|>|›)\s*/).filter(Boolean);
+    // A bilingual path (the catalogue's menu): each step is found in whichever language the terminal shows.
+    const paths = typeof label === 'string' ? [split(label)] : [split(label.zh), split(label.en)];
+    for (let i = 0; i < paths[0].length; i++) {
+      await this.selectOne(paths.map((p) => p[i]).filter((x): x is string => x !== undefined), timeoutMs);
     }
   }
 
-  private async selectOne(label: string, timeoutMs: number): Promise<void> {
+  private async selectOne(labels: string[], timeoutMs: number): Promise<void> {
+    const label = labels[0];
+    const find = (lines: string[]) => labels.map((l) => findMenuEntry(lines, l)).find((e) => e !== undefined);
     let screen = await this.refreshScreen();
-    if (!findMenuEntry(screen.lines, label) && (screen.state === 'idle' || screen.state === SIGN_ON_REQUIRED_STATE)) {
+    if (!find(screen.lines) && (screen.state === 'idle' || screen.state === SIGN_ON_REQUIRED_STATE)) {
       const before = this.screens.changes;
       await this.pressKeys('ENTER');
-      screen = await this.screens.waitFor(() => this.screens.changes > before && findMenuEntry(this.screens.currentScreen().lines, label) !== undefined, timeoutMs, `a menu with the entry "${label}"`).catch((e: unknown) => this.currentUnlessBroken(e));
+      screen = await this.screens.waitFor(() => this.screens.changes > before && find(this.screens.currentScreen().lines) !== undefined, timeoutMs, `a menu with the entry "${label}"`).catch((e: unknown) => this.currentUnlessBroken(e));
     }
     // Long menus scroll: page down a few times looking for the entry.
-    for (let page = 0; !findMenuEntry(screen.lines, label) && page < 4 && /menu/.test(screen.state ?? ''); page++) {
+    for (let page = 0; !find(screen.lines) && page < 4 && /menu/.test(screen.state ?? ''); page++) {
       const before = this.screens.changes;
       await this.pressKeys('DOWN');
       screen = await this.screens.waitFor(() => this.screens.changes > before, Math.min(timeoutMs, 1000), 'the next menu page').catch((e: unknown) => this.currentUnlessBroken(e));
     }
-    const entry = findMenuEntry(screen.lines, label);
+    const entry = find(screen.lines);
     if (!entry) {
       throw new TerminalExpectationError(
         `No menu entry "${label}" on the terminal's screen. Recent screens (oldest first):\n${this.screens.describeRecent()}`,
@@ -387,12 +428,99 @@ export class TerminalDriver {
   async presentCard(card: TtpCardImage, method: TtpCardMethod): Promise<void> {
     this.masker.rememberPan(card.pan);
     this.cardPresented = true;
+    if (method === 'insert') this.slotHoldsCard = true;
     await this.cardPresenter.present(card, method);
   }
 
   async removeCard(): Promise<void> {
+    this.slotHoldsCard = false;
     await this.cardPresenter.remove();
     this.cardPresented = false;
+  }
+
+  /** An inserted card is in the slot (the cardholder has not taken it out yet). */
+  get cardInSlot(): boolean {
+    return this.slotHoldsCard;
+  }
+
+  // ------------------------------------------------------------------ transactions (interaction.ts, prompts.ts)
+
+  /**
+   * Brings the terminal to a strategy target: `idle` (back at rest after a transaction, as the
+   * operator does: acknowledge, cancel, take the card out) or `signed-on idle` (recovery).
+   * `look: true` looks again even when nothing happened since the terminal was last at rest.
+   */
+  async transition(target: StrategyTarget, opts: { look?: boolean } = {}): Promise<void> {
+    if (target === 'signed-on idle') return this.ensureSignedOnIdle();
+    this.assertUsable();
+    await this.strategy.transition(target, opts);
+  }
+
+  /** transition('idle'). */
+  async toIdle(opts: { look?: boolean } = {}): Promise<void> {
+    await this.transition('idle', opts);
+  }
+
+  /**
+   * A whole transaction of the catalogue's kind: back to idle, its menu entry, then every prompt
+   * answered from `answers` until it ends. Returns the end screen.
+   */
+  async runTransaction(kind: TransactionKind, answers: DriverAnswers, opts: TransactionRunOptions = {}): Promise<ScreenSnapshot> {
+    const menu = transactionSpec(kind).menu;
+    if (!menu) throw new DriverUsageError(`A ${kind} is not started from the terminal's menu (the catalogue has no menu entry for it)`, { kind });
+    await this.toIdle();
+    await this.selectMenu(menu);
+    return this.answerPrompts(answers, opts);
+  }
+
+  /** Answers the terminal's prompts (prompts.ts) until the transaction ends; returns the end screen. */
+  answerPrompts(answers: DriverAnswers, opts: TransactionRunOptions = {}): Promise<ScreenSnapshot> {
+    return answerPrompts(this.interaction(), answers, opts);
+  }
+
+  /** A cash-register request, once the terminal has taken it up; `result` settles when the transaction ends. */
+  startEcr(req: Omit<TtpEcrCommand, 'id' | 'cmd'>): Promise<{ result: Promise<TtpEcrResult> }> {
+    return startEcr(this.interaction(), req);
+  }
+
+  /**
+   * The operator's sign-on (签到), from the sign-on prompt or, signed on already, through 管理 → 签到;
+   * ends back at rest (the result acknowledged).
+   */
+  async signOn(): Promise<void> {
+    await this.toIdle().catch(() => undefined);
+    await this.startSignOn();
+    await this.toIdle();
+  }
+
+  /** Resolves once the terminal has sent no screen or state event for `quietMs` (at most one screen timeout). */
+  async waitUntilQuiet(quietMs = 25): Promise<void> {
+    this.assertUsable();
+    await this.screens.waitForQuiet(quietMs, this.screenTimeout());
+  }
+
+  /** Resolves when the terminal has left the prompt `key` (prompts.ts promptKey) for another screen. */
+  waitForPromptChange(key: string, timeoutMs = this.screenTimeout()): Promise<ScreenSnapshot> {
+    this.assertUsable();
+    return this.screens.waitFor((s) => promptKey(s) !== key, timeoutMs, 'the terminal to leave the prompt it showed');
+  }
+
+  private interaction() {
+    return {
+      lastScreen: () => this.lastScreen(),
+      recentScreens: (n: number) => this.recentScreens(n),
+      waitForState: (states: string[], o: { timeoutMs?: number }) => this.waitForState(states, o),
+      waitUntilQuiet: () => this.waitUntilQuiet(),
+      waitForPromptChange: (key: string, timeoutMs: number) => this.waitForPromptChange(key, timeoutMs),
+      pressKeys: (...keys: string[]) => this.pressKeys(...keys),
+      enterAmount: (fen: number) => this.enterAmount(fen),
+      enterText: (text: string) => this.enterText(text),
+      enterPin: (pin: string) => this.enterPin(pin),
+      presentCard: (card: TtpCardImage, method: TtpCardMethod) => this.presentCard(card, method),
+      ecr: (req: Omit<TtpEcrCommand, 'id' | 'cmd'>) => this.ecr(req),
+      maskText: (t: string) => this.masker.maskText(t),
+      screenTimeoutMs: () => this.screenTimeout(),
+    };
   }
 
   /** Types the PIN on the PIN pad and confirms (digits are masked in the transcript). */
@@ -639,9 +767,9 @@ export class TerminalDriver {
    * the main menu, or under 管理 (management), in Chinese or English. Returns once the attempt
    * ended; a 签到成功 result screen is acknowledged so the terminal returns to idle.
    */
-  private async signOn(): Promise<void> {
+  private async startSignOn(): Promise<void> {
     let s = await this.refreshScreen();
-    if (s.state !== SIGN_ON_REQUIRED_STATE) return;
+    if (s.state !== SIGN_ON_REQUIRED_STATE && s.state !== IDLE_STATE) return;
     const timeoutMs = this.screenTimeout();
     const visible = (labels: string[]) => labels.find((l) => findMenuEntry(this.screens.currentScreen().lines, l));
     if (!visible(SIGN_ON_LABELS) && !visible(MANAGE_LABELS)) {
