@@ -113,6 +113,8 @@ export const stateSchema = z.object({
   clockOffsetMs: z.number(),
   /** Parameters of the last 360 download (cup8583.md §3.4), by 2-digit id; text as downloaded. */
   parameters: z.record(z.string(), z.string()).optional(),
+  /** Open batches of the other terminal identities (F41/F42) this device transacted as (see switchBatchIdentity). */
+  otherBatches: z.record(z.string(), z.object({ batchNumber: digits(6), batch: z.array(storedTransaction), lastTrace: z.string().optional() })).optional(),
 });
 export type TerminalState = z.infer<typeof stateSchema>;
 
@@ -130,6 +132,27 @@ export function initialState(): TerminalState {
     tampered: false,
     clockOffsetMs: 0,
   };
+}
+
+/**
+ * A batch belongs to one terminal identity: its 0500 totals are the acquirer's batch of the F41/F42
+ * the terminal settles as (cup8583.md §3.9/§3.10). When the ids change (parameter menu, TTP config),
+ * the open batch is put aside and the new identity's own batch, if this device has one, comes back,
+ * so a settlement never counts transactions the acquirer booked to another terminal id.
+ */
+export function switchBatchIdentity(s: TerminalState, from: { terminalId?: string; merchantId?: string }): void {
+  const key = (t?: string, m?: string) => `${t ?? ''}/${m ?? ''}`;
+  const was = key(from.terminalId, from.merchantId);
+  const now = key(s.config.terminalId, s.config.merchantId);
+  if (was === now) return;
+  const others = { ...(s.otherBatches ?? {}) };
+  if (s.batch.length) others[was] = { batchNumber: s.counters.batchNumber, batch: s.batch, ...(s.lastTrace ? { lastTrace: s.lastTrace } : {}) };
+  const mine = others[now];
+  delete others[now];
+  s.batch = mine?.batch ?? [];
+  s.lastTrace = mine?.lastTrace;
+  if (mine) s.counters.batchNumber = mine.batchNumber;
+  s.otherBatches = Object.keys(others).length ? others : undefined;
 }
 
 export class TerminalStateStore {
