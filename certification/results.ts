@@ -7,12 +7,15 @@
  * Outcomes follow DESIGN.md: *failed* only when the terminal violated a requirement; *broken* when
  * the harness could not judge (link down, TTP timeout, undefined step, crashed worker); *skipped*
  * with a reason. The step wrapper in steps/support/allure-labels.ts attaches an outcome marker
- * (OUTCOME_MEDIA_TYPE) with the driver's own classification of the original error; without a marker
- * the exception type decides, with the rule allure-js uses (assertion errors are failures).
+ * (OUTCOME_MEDIA_TYPE, built by outcomeMarker) with the outcome the original error's class declares
+ * (errors.ts classifyOutcome); without a marker only an assertion error is recognisable by its name.
  */
+import { classifyOutcome, classifySerialisedError, type BrokenKind } from '../errors';
 import { MessageStreamError } from './errors';
 
-/** Attachment media type carrying `{outcome, errorName?, code?, reason?}` from the step wrapper. */
+export type { BrokenKind } from '../errors';
+
+/** Attachment media type carrying `{outcome, brokenKind?, errorName?, code?, reason?}` from the step wrapper. */
 export const OUTCOME_MEDIA_TYPE = 'application/vnd.poscert.outcome+json';
 /** Attachment media type carrying the identity of the terminal that ran a scenario (TerminalIdentity). */
 export const TERMINAL_MEDIA_TYPE = 'application/vnd.poscert.terminal+json';
@@ -37,11 +40,9 @@ export interface FailingCheck {
   message: string;
   /** The error's class, when known. */
   errorType?: string;
-  /** For broken results: 'link' (the byte link or TTP channel), 'harness' or 'undefined-step'. */
+  /** For broken results: why the harness could not judge (the error class's declared kind). */
   brokenKind?: BrokenKind;
 }
-
-export type BrokenKind = 'link' | 'terminal-timeout' | 'harness' | 'undefined-step' | 'missing' | 'run-aborted';
 
 export interface ScenarioResult {
   /** Stable within one stream; prefixed by the stream index when several streams are merged. */
@@ -184,25 +185,22 @@ export function summariseMessage(message: string | undefined, maxChars = 600): s
 }
 
 /**
- * The allure-js rule (allure-js-commons getStatusFromError) applied to a serialised exception, so
- * the certificate and the Allure report agree when no outcome marker is present.
+ * The outcome marker the step wrapper attaches for a step's error: the outcome and broken kind its
+ * class declares, with the class name and code for the report.
  */
-export function outcomeFromException(type: string | undefined, message: string | undefined): 'failed' | 'broken' {
-  const t = type ?? '';
-  // TerminalExpectationError matches /expectation/ too: the driver's "terminal did not do X".
-  if (/assert/i.test(t) || /expectation/i.test(t) || /assert/i.test(message ?? '')) return 'failed';
-  return 'broken';
+export function outcomeMarker(err: unknown): MarkerOutcome {
+  const declared = classifyOutcome(err);
+  const e = (err && typeof err === 'object' ? err : {}) as { name?: unknown; code?: unknown; constructor?: { name?: string } };
+  const errorName = typeof e.name === 'string' ? e.name : e.constructor?.name;
+  return {
+    outcome: declared.outcome,
+    ...(declared.outcome === 'broken' ? { brokenKind: declared.brokenKind } : {}),
+    ...(errorName ? { errorName } : {}),
+    ...(typeof e.code === 'string' ? { code: e.code } : {}),
+  };
 }
 
-/** Which kind of harness problem a broken result is, from the error's class or code. */
-export function brokenKindOf(errorType: string | undefined, code: string | undefined): BrokenKind {
-  const t = `${errorType ?? ''} ${code ?? ''}`;
-  if (/Link|LINK|TTP_LINK|ECONNREFUSED|ECONNRESET|EPIPE/.test(t)) return 'link';
-  if (/TerminalTimeout|TERMINAL_TIMEOUT/.test(t)) return 'terminal-timeout';
-  return 'harness';
-}
-
-interface MarkerOutcome { outcome: ScenarioStatus; errorName?: string; code?: string; reason?: string }
+export interface MarkerOutcome { outcome: ScenarioStatus; brokenKind?: BrokenKind; errorName?: string; code?: string; reason?: string }
 
 function decodeBody(att: Attachment): string {
   return att.contentEncoding === 'BASE64' ? Buffer.from(att.body, 'base64').toString('utf8') : att.body;
@@ -437,11 +435,13 @@ function judgeTestCase(args: {
       const marker = markers.find((m) => m.testStepId === firstBad.testStepId && (m.marker.outcome === 'failed' || m.marker.outcome === 'broken'))?.marker;
       const errorType = marker?.errorName ?? r.exception?.type;
       const message = summariseMessage(r.exception?.message ?? r.message);
-      const outcome = marker ? (marker.outcome as 'failed' | 'broken') : outcomeFromException(r.exception?.type, r.exception?.message ?? r.message);
-      result.status = outcome;
+      const declared = marker
+        ? { outcome: marker.outcome as 'failed' | 'broken', brokenKind: marker.brokenKind ?? 'harness' }
+        : classifySerialisedError(r.exception?.type);
+      result.status = declared.outcome;
       result.firstFailure = { step, message, errorType };
-      if (outcome === 'broken') {
-        result.firstFailure.brokenKind = brokenKindOf(errorType, marker?.code);
+      if (declared.outcome === 'broken') {
+        result.firstFailure.brokenKind = 'brokenKind' in declared ? declared.brokenKind : 'harness';
         result.reason = `harness could not judge (${result.firstFailure.brokenKind}): ${message.split('\n')[0]}`;
       } else {
         result.reason = message.split('\n')[0];

@@ -4,10 +4,11 @@
  * from judging (link down, no TTP reply, bad lab file, a terminal we gave up on) is *broken*
  * and is never blamed on the terminal.
  */
-import { PoscertError } from '../errors';
+import { FAILED, PoscertError, broken, classifyOutcome, type DeclaredOutcome } from '../errors';
 
 /** The terminal behaved differently from what the case expects (a screen never appeared, ...). → failed */
 export class TerminalExpectationError extends PoscertError {
+  static override readonly outcome: DeclaredOutcome = FAILED;
   constructor(message: string, context: Record<string, unknown> = {}) {
     super('TERMINAL_EXPECTATION', message, context);
   }
@@ -18,6 +19,7 @@ export class TerminalExpectationError extends PoscertError {
  * state, ...). The harness could not drive it, so the case cannot be judged. → broken
  */
 export class TerminalCommandError extends PoscertError {
+  static override readonly outcome: DeclaredOutcome = broken('harness');
   constructor(message: string, context: Record<string, unknown> = {}) {
     super('TERMINAL_COMMAND_REJECTED', message, context);
   }
@@ -28,6 +30,7 @@ export class TerminalCommandError extends PoscertError {
  * signed-on idle. Every later call fails fast with this error instead of cascading failures.
  */
 export class TerminalBrokenError extends PoscertError {
+  static override readonly outcome: DeclaredOutcome = broken('harness');
   constructor(message: string, context: Record<string, unknown> = {}) {
     super('TERMINAL_BROKEN', message, context);
   }
@@ -35,6 +38,7 @@ export class TerminalBrokenError extends PoscertError {
 
 /** The driver was used after close(), or a call was not possible (no operator console, ...). */
 export class DriverUsageError extends PoscertError {
+  static override readonly outcome: DeclaredOutcome = broken('harness');
   constructor(message: string, context: Record<string, unknown> = {}) {
     super('DRIVER_USAGE', message, context);
   }
@@ -42,28 +46,29 @@ export class DriverUsageError extends PoscertError {
 
 /** scenarios/lab.yaml is missing, unreadable, or an entry is invalid. → broken (bad configuration) */
 export class LabFileError extends PoscertError {
+  static override readonly outcome: DeclaredOutcome = broken('harness');
   constructor(message: string, context: Record<string, unknown> = {}) {
     super('LAB_FILE_INVALID', message, context);
+  }
+}
+
+/**
+ * The terminal cannot be pointed at poscert's reference host: it refuses TTP `config` of `host`
+ * and the lab gave no fixed host address, or the fixed address cannot be listened on. → broken
+ */
+export class TerminalHostError extends PoscertError {
+  static override readonly outcome: DeclaredOutcome = broken('harness');
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super('TERMINAL_HOST_UNREACHABLE', message, context);
   }
 }
 
 export type Outcome = 'failed' | 'broken';
 
 /**
- * What a step's error means for the scenario. Only a mismatch in terminal behaviour (our
- * TerminalExpectationError, or a chai AssertionError raised by a step) is *failed*; everything
- * else — link errors (links' LinkError), TTP errors (protocol/ttp: no ACK, no reply in time —
- * TtpResponseTimeoutError —, a rejected command), a programming error in the harness — is
- * *broken*, because then the harness could not judge the terminal.
+ * failed or broken for a step's error: the one classifier of errors.ts (each class declares its
+ * outcome; chai's AssertionError is failed; the rest is broken).
  */
 export function classifyError(err: unknown): Outcome {
-  if (err instanceof TerminalExpectationError) return 'failed';
-  if (err instanceof PoscertError) return 'broken';
-  if (err && typeof err === 'object') {
-    const e = err as { name?: unknown; code?: unknown };
-    // chai's AssertionError (steps assert on screens, vouchers, host journal with expect()).
-    if (e.name === 'AssertionError') return 'failed';
-    if (e.code === 'TERMINAL_EXPECTATION') return 'failed';
-  }
-  return 'broken';
+  return classifyOutcome(err).outcome;
 }

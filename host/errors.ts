@@ -1,4 +1,4 @@
-import { PoscertError } from '../errors';
+import { PoscertError, broken, type DeclaredOutcome } from '../errors';
 
 /**
  * Typed errors of the reference bank host. A host error is always the harness's problem (bad
@@ -19,6 +19,7 @@ export interface HostConfigProblem {
 
 /** The configuration under scenarios/ (or the files given) is missing, unreadable or inconsistent. */
 export class HostConfigError extends PoscertError {
+  static override readonly outcome: DeclaredOutcome = broken('harness');
   readonly problems: readonly HostConfigProblem[];
   constructor(problems: HostConfigProblem[]) {
     const lines = problems.map((p) => {
@@ -35,6 +36,7 @@ export class HostConfigError extends PoscertError {
 
 /** The host could not start (port in use, bind refused, database unusable). */
 export class HostStartError extends PoscertError {
+  static override readonly outcome: DeclaredOutcome = broken('harness');
   constructor(message: string, context: Record<string, unknown> = {}) {
     super('HOST_START', message, context);
   }
@@ -42,6 +44,7 @@ export class HostStartError extends PoscertError {
 
 /** The SQLite database belongs to another configuration or schema version, or is corrupt. */
 export class HostDatabaseError extends PoscertError {
+  static override readonly outcome: DeclaredOutcome = broken('harness');
   constructor(message: string, context: Record<string, unknown> = {}) {
     super('HOST_DATABASE', message, context);
   }
@@ -49,6 +52,7 @@ export class HostDatabaseError extends PoscertError {
 
 /** A control-API call with bad arguments (unknown card alias, bad fault, unknown terminal). */
 export class HostControlError extends PoscertError {
+  static override readonly outcome: DeclaredOutcome = broken('harness');
   constructor(message: string, context: Record<string, unknown> = {}) {
     super('HOST_CONTROL', message, context);
   }

@@ -1,7 +1,8 @@
-import { PoscertError } from '../errors';
+import { PoscertError, broken, type DeclaredOutcome } from '../errors';
 
 /** Base of every link error. `url` names the link as the user wrote it. */
 export class LinkError extends PoscertError {
+  static override readonly outcome: DeclaredOutcome = broken('link');
   readonly url: string;
   constructor(code: string, url: string, message: string, context: Record<string, unknown> = {}) {
     super(code, message, { url, ...context });
@@ -11,6 +12,7 @@ export class LinkError extends PoscertError {
 
 /** The link URL itself is wrong (unknown scheme, bad parameter). A configuration error. */
 export class LinkUrlError extends LinkError {
+  static override readonly outcome: DeclaredOutcome = broken('harness');
   constructor(url: string, problem: string, context: Record<string, unknown> = {}) {
     super('link-url-invalid', url, `link URL '${url}': ${problem}`, context);
   }
@@ -18,6 +20,7 @@ export class LinkUrlError extends LinkError {
 
 /** The serial device (or in-process endpoint, or host name) does not exist. */
 export class LinkNotFoundError extends LinkError {
+  static override readonly outcome: DeclaredOutcome = broken('link');
   readonly candidates: string[];
   constructor(url: string, message: string, candidates: string[] = [], context: Record<string, unknown> = {}) {
     super('link-not-found', url, message, { candidates, ...context });
@@ -27,6 +30,7 @@ export class LinkNotFoundError extends LinkError {
 
 /** The device exists but this user may not open it; `group` names the group to join. */
 export class LinkPermissionError extends LinkError {
+  static override readonly outcome: DeclaredOutcome = broken('link');
   readonly group?: string;
   constructor(url: string, message: string, group?: string, context: Record<string, unknown> = {}) {
     super('link-permission-denied', url, message, { group, ...context });
@@ -36,6 +40,7 @@ export class LinkPermissionError extends LinkError {
 
 /** The device is open elsewhere (lock held), or the in-process endpoint is taken. */
 export class LinkBusyError extends LinkError {
+  static override readonly outcome: DeclaredOutcome = broken('link');
   constructor(url: string, message: string, context: Record<string, unknown> = {}) {
     super('link-busy', url, message, context);
   }
@@ -43,6 +48,7 @@ export class LinkBusyError extends LinkError {
 
 /** Nobody accepts connections at the TCP address (ser2net not running, wrong port). */
 export class LinkRefusedError extends LinkError {
+  static override readonly outcome: DeclaredOutcome = broken('link');
   constructor(url: string, message: string, context: Record<string, unknown> = {}) {
     super('link-refused', url, message, context);
   }
@@ -50,6 +56,7 @@ export class LinkRefusedError extends LinkError {
 
 /** Opening or negotiating took longer than allowed. */
 export class LinkTimeoutError extends LinkError {
+  static override readonly outcome: DeclaredOutcome = broken('link');
   constructor(url: string, message: string, context: Record<string, unknown> = {}) {
     super('link-timeout', url, message, context);
   }
@@ -60,6 +67,7 @@ export class LinkTimeoutError extends LinkError {
  * The harness lost the terminal: the scenario is *broken*, never *failed*.
  */
 export class LinkDownError extends LinkError {
+  static override readonly outcome: DeclaredOutcome = broken('link');
   constructor(url: string, reason: string, context: Record<string, unknown> = {}) {
     super('link-down', url, `link ${url} went down: ${reason}`, { reason, ...context });
   }
@@ -67,6 +75,7 @@ export class LinkDownError extends LinkError {
 
 /** Writing to or reading from a link that is not open (a harness bug, not a terminal fault). */
 export class LinkNotOpenError extends LinkError {
+  static override readonly outcome: DeclaredOutcome = broken('harness');
   constructor(url: string, operation: string) {
     super('link-not-open', url, `cannot ${operation}: link ${url} is not open (call open() first, or it was closed)`, { operation });
   }

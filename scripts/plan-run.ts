@@ -2,14 +2,16 @@
 // reads the outcome of every case from cucumber's message stream. Used by the self-certification
 // tests (test/features/) and by scripts/defect-coverage.ts.
 //
-// A case "catches" a defect when it FAILED on a terminal check (a chai AssertionError or a driver
-// TerminalExpectationError); a case that failed on a harness error (host refused a fault, TTP
-// timeout, link down) is *broken* and catches nothing.
+// A case "catches" a defect when it FAILED on a terminal check: the step wrapper's outcome marker
+// says so (the error class declares it, errors.ts classifyOutcome); a case that failed on a harness
+// error (host refused a fault, TTP timeout, link down) is *broken* and catches nothing.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parsePlan } from '../certification/plan';
+import { OUTCOME_MEDIA_TYPE } from '../certification/results';
+import { classifySerialisedError } from '../errors';
 
 export const ROOT = path.join(__dirname, '..');
 const CUCUMBER = path.join(ROOT, 'node_modules', '.bin', 'cucumber-js');
@@ -58,13 +60,13 @@ export function planCaseIds(plan = 'unionpay-pos'): string[] {
 }
 
 const WORSE: CaseOutcome[] = ['passed', 'skipped', 'undefined', 'failed', 'broken'];
-const TERMINAL_CHECK_ERRORS = ['AssertionError', 'TerminalExpectationError'];
 
 interface Envelope {
   pickle?: { id: string; name: string; tags: { name: string }[] };
   testCase?: { id: string; pickleId: string; testSteps: { id: string; pickleStepId?: string }[] };
   testCaseStarted?: { id: string; testCaseId: string };
   testStepFinished?: { testCaseStartedId: string; testStepId: string; testStepResult: { status: string; message?: string; exception?: { type: string; message?: string } } };
+  attachment?: { testCaseStartedId?: string; testStepId?: string; mediaType: string; body: string; contentEncoding?: string };
 }
 
 /** Case results from a cucumber NDJSON message stream. */
@@ -75,6 +77,7 @@ export function readMessages(ndjson: string): Map<string, CaseResult> {
   const started = new Map<string, string>();
   const cases = new Map<string, CaseResult>();
   const outcomeOfStarted = new Map<string, { outcome: CaseOutcome; step?: string; error?: string }>();
+  const markers = new Map<string, 'failed' | 'broken'>();
   for (const line of ndjson.split('\n')) {
     if (!line.trim()) continue;
     const m = JSON.parse(line) as Envelope & { pickle?: { steps?: { id: string; text: string }[] } };
@@ -89,6 +92,11 @@ export function readMessages(ndjson: string): Map<string, CaseResult> {
     } else if (m.testCaseStarted) {
       started.set(m.testCaseStarted.id, m.testCaseStarted.testCaseId);
       outcomeOfStarted.set(m.testCaseStarted.id, { outcome: 'passed' });
+    } else if (m.attachment?.mediaType === OUTCOME_MEDIA_TYPE) {
+      const a = m.attachment;
+      const body = a.contentEncoding === 'BASE64' ? Buffer.from(a.body, 'base64').toString('utf8') : a.body;
+      const outcome = (JSON.parse(body) as { outcome?: string }).outcome;
+      if (outcome === 'failed' || outcome === 'broken') markers.set(`${a.testCaseStartedId}|${a.testStepId}`, outcome);
     } else if (m.testStepFinished) {
       const f = m.testStepFinished;
       const current = outcomeOfStarted.get(f.testCaseStartedId)!;
@@ -97,9 +105,9 @@ export function readMessages(ndjson: string): Map<string, CaseResult> {
       const status = f.testStepResult.status;
       if (status === 'FAILED') {
         const type = f.testStepResult.exception?.type ?? '';
-        const terminal = TERMINAL_CHECK_ERRORS.some((t) => type === t || type.endsWith(`.${t}`));
+        const outcome = markers.get(`${f.testCaseStartedId}|${f.testStepId}`) ?? classifySerialisedError(type).outcome;
         outcomeOfStarted.set(f.testCaseStartedId, {
-          outcome: terminal ? 'failed' : 'broken', step: tc.stepText.get(f.testStepId),
+          outcome, step: tc.stepText.get(f.testStepId),
           error: `${type}: ${(f.testStepResult.exception?.message ?? f.testStepResult.message ?? '').split('\n').slice(0, 8).join(' | ')}`,
         });
       } else if (status === 'UNDEFINED' || status === 'AMBIGUOUS') {

@@ -8,15 +8,14 @@
  *   row, not by title), parent suite / suite, and links from requirement tags (`@req:…`, `@spec:…`,
  *   `@issue:…`). It is named ALLURE_FIXTURE_IGNORE so allure-cucumberjs applies it to the test itself
  *   (testCaseId cannot be set from a fixture).
- * - A definition-function wrapper attaches the driver's own failed/broken classification of the
- *   original error (drivers/errors classifyError) as an outcome marker, because the cucumber message
- *   stream only carries the error's class name and message.
+ * - A definition-function wrapper attaches the outcome the original error's class declares
+ *   (certification/results outcomeMarker, errors.ts classifyOutcome) as an outcome marker, because
+ *   the cucumber message stream only carries the error's class name and message.
  */
 import 'allure-cucumberjs';
 import * as allure from 'allure-js-commons';
 import { After, Before, setDefinitionFunctionWrapper } from '@cucumber/cucumber';
-import { classifyError } from '../../drivers/errors';
-import { OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE } from '../../certification/results';
+import { OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE, outcomeMarker } from '../../certification/results';
 import { PICKLE_LABEL } from '../../certification/allure';
 import { areaOf, severityOf } from '../../certification/verdict';
 import { renderVoucherSlips, type SlipCopy } from '../../certification/voucher-slip';
@@ -91,20 +90,11 @@ type AnyFn = (...args: unknown[]) => unknown;
 
 interface Attachable { attach?: (data: string, mediaType: string) => unknown }
 
-function describe(err: unknown): { errorName?: string; code?: string } {
-  if (!err || typeof err !== 'object') return {};
-  const e = err as { name?: unknown; code?: unknown; constructor?: { name?: string } };
-  return {
-    errorName: typeof e.name === 'string' ? e.name : e.constructor?.name,
-    code: typeof e.code === 'string' ? e.code : undefined,
-  };
-}
-
 function mark(world: unknown, err: unknown): void {
   const target = world as Attachable | undefined;
   if (!target || typeof target.attach !== 'function') return; // BeforeAll/AfterAll: no World
   try {
-    target.attach(JSON.stringify({ outcome: classifyError(err), ...describe(err) }), OUTCOME_MEDIA_TYPE);
+    target.attach(JSON.stringify(outcomeMarker(err)), OUTCOME_MEDIA_TYPE);
   } catch {
     // The marker is a refinement; without it the exception class decides.
   }

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import {
   alignResults, carryHistory, categoriesDefinition, detectExecutor, renderEnvironmentProperties, writeResultsForCasesNotRun, PICKLE_LABEL,
 } from '../../certification/allure';
-import { collectResults } from '../../certification/results';
+import { collectResults, outcomeMarker } from '../../certification/results';
+import { TerminalExpectationError } from '../../drivers/errors';
 import { parsePlan } from '../../certification/plan';
 import { judge } from '../../certification/verdict';
 import { buildStream } from './stream-builder';
@@ -47,7 +48,7 @@ describe('certification/allure', () => {
     const dir = tmp();
     try {
       const results = collectResults([{ source: 's', text: buildStream([
-        { name: 'a', tags: ['@CUP-PAY-001'], steps: [{ text: 'x', status: 'FAILED', error: { type: 'TerminalExpectationError', message: 'no 交易成功' } }] },
+        { name: 'a', tags: ['@CUP-PAY-001'], steps: [{ text: 'x', status: 'FAILED', error: { type: 'TerminalExpectationError', message: 'no 交易成功' }, marker: outcomeMarker(new TerminalExpectationError('no 交易成功')) }] },
         { name: 'b', tags: ['@CUP-STL-001'], steps: [{ text: 'x', status: 'UNDEFINED' }] },
       ]) }]);
       const plan = parsePlan('name: p\nversion: 1\ncases:\n  - { id: CUP-PAY-001, mandatory: true }\n  - { id: CUP-STL-001, mandatory: true }\n  - { id: CUP-RSK-001, mandatory: true }\n', 'p');

@@ -1,6 +1,9 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
-import { collectResults, outcomeFromException, parseMessageStream, summariseMessage } from '../../certification/results';
+import { collectResults, outcomeMarker, parseMessageStream, summariseMessage } from '../../certification/results';
+import { LinkDownError } from '../../links/errors';
+import { TtpResponseTimeoutError } from '../../protocol/ttp';
+import { TerminalExpectationError } from '../../drivers/errors';
 import { MessageStreamError } from '../../certification/errors';
 import { buildStream } from './stream-builder';
 
@@ -35,7 +38,8 @@ describe('certification/results: scenario outcomes from the message stream', () 
   });
 
   test('a non-assertion error is broken (the harness could not judge), classified as a link problem by its class', () => {
-    const s = one(buildStream([{ name: 'x', tags: ['@CUP-RSK-001'], steps: [{ text: 'the link drops', status: 'FAILED', error: { type: 'LinkDownError', message: 'serial:/dev/ttyUSB0 went down' } }] }])).scenarios[0];
+    const err = new LinkDownError('serial:/dev/ttyUSB0', 'cable pulled');
+    const s = one(buildStream([{ name: 'x', tags: ['@CUP-RSK-001'], steps: [{ text: 'the link drops', status: 'FAILED', error: { type: err.name, message: err.message }, marker: outcomeMarker(err) }] }])).scenarios[0];
     expect(s.status).to.equal('broken');
     expect(s.firstFailure!.brokenKind).to.equal('link');
     expect(s.reason).to.match(/^harness could not judge \(link\)/);
@@ -43,15 +47,15 @@ describe('certification/results: scenario outcomes from the message stream', () 
 
   test("the step wrapper's outcome marker wins over the exception class", () => {
     const s = one(buildStream([{ name: 'x', tags: ['@CUP-PIN-001'], steps: [{
-      text: 'the screen shows 交易成功', status: 'FAILED', error: { type: 'TerminalScreenError', message: 'no screen 交易成功 within 2 s' },
-      marker: { outcome: 'failed', errorName: 'TerminalExpectationError', code: 'TERMINAL_EXPECTATION' },
+      text: 'the screen shows 交易成功', status: 'FAILED', error: { type: 'Error', message: 'no screen 交易成功 within 2 s' },
+      marker: outcomeMarker(new TerminalExpectationError('no screen 交易成功 within 2 s')),
     }] }])).scenarios[0];
     expect(s.status).to.equal('failed');
     expect(s.firstFailure!.errorType).to.equal('TerminalExpectationError');
 
     const t = one(buildStream([{ name: 'y', tags: ['@CUP-PIN-002'], steps: [{
       text: 'the PIN is entered', status: 'FAILED', error: { type: 'AssertionError', message: 'x' },
-      marker: { outcome: 'broken', errorName: 'TerminalTimeoutError', code: 'TERMINAL_TIMEOUT' },
+      marker: outcomeMarker(new TtpResponseTimeoutError('key', 12, 3000)),
     }] }])).scenarios[0];
     expect(t.status).to.equal('broken');
     expect(t.firstFailure!.brokenKind).to.equal('terminal-timeout');
@@ -123,12 +127,11 @@ describe('certification/results: scenario outcomes from the message stream', () 
     expect(() => parseMessageStream(text, 'm.ndjson')).to.throw(MessageStreamError, /m\.ndjson: line 2 is not a JSON message/);
   });
 
-  test('exception rule mirrors allure-js: assertion-like errors fail, everything else is broken', () => {
-    expect(outcomeFromException('AssertionError', 'x')).to.equal('failed');
-    expect(outcomeFromException('TerminalExpectationError', 'x')).to.equal('failed');
-    expect(outcomeFromException('Error', 'assert failed')).to.equal('failed');
-    expect(outcomeFromException('LinkDownError', 'gone')).to.equal('broken');
-    expect(outcomeFromException(undefined, undefined)).to.equal('broken');
+  test('without a marker only an assertion error is failed; any other class is a broken harness problem', () => {
+    const run = (type: string) => one(buildStream([{ name: 'x', tags: ['@CUP-PAY-010'], steps: [{ text: 'a', status: 'FAILED', error: { type, message: 'm' } }] }])).scenarios[0];
+    expect(run('AssertionError').status).to.equal('failed');
+    expect(run('LinkDownError')).to.deep.include({ status: 'broken' });
+    expect(run('LinkDownError').firstFailure!.brokenKind).to.equal('harness');
   });
 
   test('messages are summarised without colours and stack frames', () => {
