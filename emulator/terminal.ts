@@ -140,7 +140,11 @@ export class EmulatedTerminal {
   // -------------------------------------------------------------------------------------------
   // link and TTP
 
-  /** Serve TTP on this link (already open). A second attach replaces the first. */
+  /**
+   * Serve TTP on this link (already open). A second attach replaces the first. Each link gets a
+   * fresh channel: TTP state (last accepted frame, queued frames) never carries over from a closed
+   * link to a reopened one (TTP §3.2).
+   */
   attach(link: ByteLink): void {
     this.detach();
     this.link = link;
@@ -172,6 +176,9 @@ export class EmulatedTerminal {
       ...(this.opts.ttpAckTimeoutMs ? { ackTimeoutMs: this.opts.ttpAckTimeoutMs } : {}),
     });
     channel.on('request', (req) => { void this.handleRequest(req); });
+    // TTP §3.2: the channel resets its duplicate detection on every new hello; the link outlives
+    // harness connections (serial line, ser2net), so this is where a new harness is recognised.
+    channel.on('session', ({ session }) => this.log(`TTP: new harness session${session !== undefined ? ` ${session}` : ' (hello without session)'} on ${link.url}`));
     channel.on('link-broken', () => {
       // The harness went away (or the line is too noisy): keep serving on a fresh channel.
       if (this.channel === channel && this.link === link && link.isOpen && !this.stopped) this.newChannel();
