@@ -24,6 +24,10 @@ step(['the operator settles the batch', '操作员结算'], async function () {
 
 step(["the terminal's batch has been settled", '终端批次已结算'], async function () {
   await settle(this);
+  // This settlement closes whatever earlier cases left in the batch; a clean terminal settles it
+  // balanced like any other (cup8583.md §3.9), so it is judged before its traffic is set aside.
+  await expectTotalsEqualHost(this);
+  expect(await settlementResult(this), 'preparatory settlement: 0510 F48 domestic result (1 = 对账平)').to.equal('1');
   // The cases that follow judge their own batch: forget the traffic of this preparation.
   const msgs = await this.messages();
   if (msgs.length) this.journalCursor = msgs[msgs.length - 1].id;
@@ -37,16 +41,20 @@ async function lastSettlement(w: PoscertWorld) {
   return { req, totals: totals! };
 }
 
-step(["the settlement totals the terminal sent equal the host's totals", '终端上送的结算总额与主机一致'], async function () {
-  const { req, totals } = await lastSettlement(this);
+async function expectTotalsEqualHost(w: PoscertWorld): Promise<void> {
+  const { req, totals } = await lastSettlement(w);
   const batch = batchOf(req);
   expect(batch, '0500 F60 carries no batch number (60.2)').to.be.a('string');
-  const domestic = this.host.settlementTotals(this.lab.terminalId, batch!).domestic;
+  const domestic = w.host.settlementTotals(w.lab.terminalId, batch!).domestic;
   const t = totals.domestic;
   expect({ debitCount: t.debitCount, debitAmount: t.debitAmount, creditCount: t.creditCount, creditAmount: t.creditAmount },
     'domestic totals of the terminal (0500 F48) vs the host ledger of the batch').to.deep.equal({
     debitCount: domestic.debitCount, debitAmount: domestic.debitAmount, creditCount: domestic.creditCount, creditAmount: domestic.creditAmount,
   });
+}
+
+step(["the settlement totals the terminal sent equal the host's totals", '终端上送的结算总额与主机一致'], async function () {
+  await expectTotalsEqualHost(this);
 });
 
 step(['the settlement totals show {int} debit(s) totalling {amount}', '结算总额为借记 {int} 笔共 {amount}'], async function (count: number, fen: number) {

@@ -5,6 +5,8 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
   reconcile. Either way the batch empties and the batch number advances. A pending reversal must go
   first so that the totals are right.
 
+  # The Background's settlement closes what earlier cases left in the batch; it is judged like any
+  # other (balanced, the terminal's totals equal what the host booked) before the case's own batch.
   Background:
     Given the terminal's batch has been settled
 
@@ -40,11 +42,13 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     Given a sale of 30.00 was approved for card UP-DEBIT-IC by inserting
     When the operator settles the batch
     Then the screen shows "结算成功"
+    And the host answered the settlement as balanced
     When a sale of 31.00 is made with card UP-DEBIT-IC by inserting
     Then the host received a sale request
     And its batch number is one more than the settled batch
     When the operator settles the batch
     Then the settlement totals show 1 debit totalling 31.00
+    And the host answered the settlement as balanced
 
   @CUP-STL-004 @severity:critical @mandatory @contact
   Scenario: A pending reversal goes to the host before the settlement
@@ -79,6 +83,7 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     Then a settlement slip is printed
     And the slip shows "结算"
     And the slip shows the amount 12.34
+    And the host answered the settlement as balanced
 
   @CUP-STL-008 @severity:normal @mandatory @contact
   Scenario: Bill payments are counted in the settlement totals
