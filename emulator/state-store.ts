@@ -20,8 +20,27 @@ const digits = (n: number) => z.string().regex(new RegExp(`^\\d{${n}}$`), `${n} 
 const storedField = z.union([z.object({ s: z.string() }), z.object({ b: hex })]);
 export type StoredField = z.infer<typeof storedField>;
 
-export const TRANSACTION_KINDS = ['sale', 'bill-payment', 'void', 'refund', 'pre-auth', 'pre-auth-void', 'completion'] as const;
+/** Kinds of the stored records, in the transaction catalogue's vocabulary (a void of a completion is stored as `void`). */
+export const TRANSACTION_KINDS = ['sale', 'bill-payment', 'void', 'refund', 'preauth', 'preauth-void', 'preauth-completion'] as const;
 export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
+
+/** Kind names written by earlier versions of the emulator, read as today's. */
+const OLD_KIND_NAMES: Readonly<Record<string, TransactionKind>> = {
+  'pre-auth': 'preauth', 'pre-auth-void': 'preauth-void', completion: 'preauth-completion',
+};
+
+/** Renames the old kind strings of a parsed-but-unvalidated state file in place (records and the pending reversal). */
+function upgradeKindNames(json: unknown): void {
+  if (typeof json !== 'object' || json === null) return;
+  const state = json as { batch?: unknown; preAuths?: unknown; pendingReversal?: unknown };
+  const rename = (o: unknown) => {
+    if (typeof o !== 'object' || o === null) return;
+    const rec = o as { kind?: unknown };
+    if (typeof rec.kind === 'string' && OLD_KIND_NAMES[rec.kind]) rec.kind = OLD_KIND_NAMES[rec.kind];
+  };
+  for (const list of [state.batch, state.preAuths]) if (Array.isArray(list)) list.forEach(rename);
+  rename(state.pendingReversal);
+}
 
 const storedTransaction = z.object({
   kind: z.enum(TRANSACTION_KINDS),
@@ -180,6 +199,7 @@ export class TerminalStateStore {
       throw new TerminalStateError(this.path, `is not valid JSON (${(e as Error).message})`,
         'the file was damaged outside poscert; move it away to start the terminal factory-fresh (its batch and pending reversal are then lost)');
     }
+    upgradeKindNames(json);
     const parsed = stateSchema.safeParse(json);
     if (!parsed.success) {
       const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);

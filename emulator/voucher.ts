@@ -34,9 +34,9 @@ const KIND_LABEL: Record<StoredTransaction['kind'], string> = {
   'bill-payment': '缴费(BILL PAYMENT)',
   void: '消费撤销(VOID)',
   refund: '退货(REFUND)',
-  'pre-auth': '预授权(AUTH)',
-  'pre-auth-void': '预授权撤销(CANCEL)',
-  completion: '预授权完成请求(AUTH COMPLETE)',
+  preauth: '预授权(AUTH)',
+  'preauth-void': '预授权撤销(CANCEL)',
+  'preauth-completion': '预授权完成请求(AUTH COMPLETE)',
 };
 
 const ENTRY_LETTER: Record<StoredTransaction['entry'], string> = { swipe: 'S', insert: 'I', tap: 'C', manual: 'M' };
@@ -80,7 +80,7 @@ export function renderVoucher(tx: StoredTransaction, copy: VoucherCopy, ctx: Vou
     if (tx.payee.reference) lines.push(`账单号(BILL REF):${tx.payee.reference}`);
   }
   const printed = d.has('voucher-amount-mismatch') ? tx.amount + 1 : tx.amount;
-  const sign = tx.kind === 'void' || tx.kind === 'refund' || tx.kind === 'pre-auth-void' ? '-' : '';
+  const sign = tx.kind === 'void' || tx.kind === 'refund' || tx.kind === 'preauth-void' ? '-' : '';
   lines.push('金额(AMOUNT):', `RMB:${sign}${formatAmount(printed)}`);
   lines.push(RULE);
   lines.push('备注/REFERENCE');
@@ -89,8 +89,8 @@ export function renderVoucher(tx: StoredTransaction, copy: VoucherCopy, ctx: Vou
     if (tx.original?.rrn) lines.push(`原参考号(REFER NO):${tx.original.rrn}`);
     if (tx.original?.date) lines.push(`原交易日期(DATE):${tx.original.date}`);
   }
-  if (tx.kind === 'completion' && tx.original?.authCode) lines.push(`预授权码(AUTH NO):${tx.original.authCode}`);
-  if (tx.kind === 'pre-auth-void' && tx.original?.authCode) lines.push(`原预授权码(AUTH NO):${tx.original.authCode}`);
+  if (tx.kind === 'preauth-completion' && tx.original?.authCode) lines.push(`预授权码(AUTH NO):${tx.original.authCode}`);
+  if (tx.kind === 'preauth-void' && tx.original?.authCode) lines.push(`原预授权码(AUTH NO):${tx.original.authCode}`);
   if (tx.emv) {
     lines.push(`ARQC:${tx.emv.arqc}`, `TVR:${tx.emv.tvr}`, `AID:${tx.emv.aid}`);
     lines.push(`PAN SN:${tx.psn ?? '00'} TSI:${tx.emv.tsi} ATC:${tx.emv.atc}`);

@@ -4,10 +4,14 @@
 // people) and docs/defect-coverage.json (for the self-certification test, which re-runs only the
 // catching cases). Exit code 1 when a defect is caught by no case, or the clean emulator fails one.
 //
-// Usage: node -r ts-node/register/transpile-only scripts/defect-coverage.ts [--jobs N] [DEFECT ...]
+// Before running anything it cross-checks, statically, that every catalogued defect is declared by
+// some flow of the emulator (emulator/flows, `defects: [...]`); `--static` does only that check.
+//
+// Usage: node -r ts-node/register/transpile-only scripts/defect-coverage.ts [--static] [--jobs N] [DEFECT ...]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFECT_CATALOGUE } from '../emulator/defects';
+import { undeclaredDefects } from '../emulator/flows';
 import { CaseResult, PlanRun, ROOT, catchingCases, planCaseIds, pool, runPlan } from './plan-run';
 
 export const COVERAGE_JSON = path.join(ROOT, 'docs', 'defect-coverage.json');
@@ -72,11 +76,20 @@ export function renderMarkdown(c: DefectCoverage): string {
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   let jobs = 2;
+  let staticOnly = false;
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--jobs') jobs = Number(argv[++i]);
+    else if (argv[i] === '--static') staticOnly = true;
     else names.push(argv[i]);
   }
+  const undeclared = undeclaredDefects();
+  if (undeclared.length) {
+    console.error(`defect(s) declared by no emulator flow: ${undeclared.join(', ')}; add each to the \`defects\` of the flow(s) under emulator/flows/ where it bites`);
+    return 1;
+  }
+  console.log(`every one of the ${DEFECT_CATALOGUE.length} catalogued defects is declared by an emulator flow`);
+  if (staticOnly) return 0;
   if (!Number.isInteger(jobs) || jobs < 1) {
     console.error('--jobs needs a positive whole number');
     return 2;

@@ -43,6 +43,23 @@ describe('terminal state file', () => {
     }
   });
 
+  test('kind names written by earlier versions (pre-auth, pre-auth-void, completion) load as the catalogue\'s', () => {
+    const file = tmpFile();
+    const record = (kind: string, trace: string) => ({
+      kind, trace, batch: '000001', amount: 100, pan: '6212345678901265', entry: 'swipe', entryMode: '021', rrn: '', authCode: 'A1',
+      date: '2026-01-01', time: '10:00:00', responseCode: '00', cardOrganisation: 'CUP', voided: false, pinEntered: true,
+    });
+    const old = {
+      ...initialState(), batch: [record('completion', '000002'), record('sale', '000003')], preAuths: [record('pre-auth', '000001')],
+      pendingReversal: { originalMti: '0100', fields: {}, reason: '98', trace: '000004', kind: 'pre-auth-void', attempts: 0, createdAt: '2026-01-01T00:00:00Z' },
+    };
+    fs.writeFileSync(file, JSON.stringify(old));
+    const s = new TerminalStateStore(file).load();
+    expect(s.batch.map((t) => t.kind)).to.deep.equal(['preauth-completion', 'sale']);
+    expect(s.preAuths[0].kind).to.equal('preauth');
+    expect(s.pendingReversal!.kind).to.equal('preauth-void');
+  });
+
   test('a write into a directory that cannot be created is a typed error', () => {
     const blocker = tmpFile();
     fs.writeFileSync(blocker, 'x');

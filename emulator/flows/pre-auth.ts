@@ -1,0 +1,100 @@
+/**
+ * 预授权 (pre-authorization family, sub-menu 6): 1.预授权 (amount, card, PIN; 0100 F3 030000 F25 06
+ * 60.1 10; kept apart from the batch), 2.预授权完成 (card, auth code, amount, PIN; 0200 F3 000000
+ * F25 06 60.1 20, F38, F61; a debit of the batch), 3.预授权撤销 (card, auth code, amount only when
+ * the pre-authorization is not on this terminal; 0100 F3 200000 F25 06 60.1 11; no PIN).
+ */
+import { formatField61 } from '../../protocol/iso8583';
+import type { StoredTransaction } from '../state-store';
+import { T } from '../texts';
+import {
+  Flow, ONLINE_DEFECTS, PIN_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS,
+} from './types';
+
+/** F61 pointing at the pre-authorization (zeros when it is not on this terminal). */
+function originalOf(preAuth: StoredTransaction | undefined): string {
+  return formatField61({
+    originalBatch: preAuth?.batch ?? '000000', originalTrace: preAuth?.trace ?? '000000',
+    originalDate: preAuth ? preAuth.date.slice(5, 7) + preAuth.date.slice(8, 10) : '0000',
+  });
+}
+
+export const preAuth: Flow = {
+  name: 'preauth',
+  menu: { key: '1', label: T.preAuth, under: 'pre-auth' },
+  defects: [...ONLINE_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted'],
+  async run({ ui, cards, requests, online, transactions }) {
+    const title = T.preAuth;
+    const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
+    if (notReady) return notReady;
+    const amount = await ui.enterAmount(title);
+    const read = await cards.read(title, amount);
+    const expired = cards.refuseExpired(title, read);
+    if (expired) return expired;
+    const pin = await ui.enterPin(title, amount);
+    const msg = requests.request('preauth', { amount, read: read.method });
+    requests.addCard(msg, read, read.card.pan, pin);
+    const arqc = requests.addIcc(msg, read, amount, '03');
+    const outcome = await online.authorize('preauth', msg, read, title);
+    return transactions.conclude('preauth', title, outcome, msg, read, read.card.pan, amount, {}, arqc);
+  },
+};
+
+export const preAuthCompletion: Flow = {
+  name: 'preauth-completion',
+  menu: { key: '2', label: T.completion, under: 'pre-auth' },
+  defects: [...ONLINE_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted'],
+  async run({ core, ui, cards, requests, online, transactions }) {
+    const title = T.completion;
+    const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
+    if (notReady) return notReady;
+    const read = await cards.read(title, undefined);
+    const expired = cards.refuseExpired(title, read);
+    if (expired) return expired;
+    const authCode = await ui.enterText(title, T.enterAuthCode, 'completion-auth', 6);
+    const amount = await ui.enterAmount(title);
+    const pin = await ui.enterPin(title, amount);
+    const preAuth = core.state.preAuths.find((p) => p.authCode === authCode && p.pan === read.card.pan);
+    const msg = requests.request('preauth-completion', { amount, read: read.method });
+    msg.set(38, authCode.padEnd(6, ' '));
+    msg.set(61, originalOf(preAuth));
+    requests.addCard(msg, read, read.card.pan, pin);
+    const outcome = await online.authorize('preauth-completion', msg, read, title);
+    const result = await transactions.conclude('preauth-completion', title, outcome, msg, read, read.card.pan, amount, {
+      original: { authCode, ...(preAuth ? { trace: preAuth.trace } : {}) },
+    });
+    if (outcome.approved && preAuth) {
+      core.state.preAuths = core.state.preAuths.filter((p) => p !== preAuth);
+      core.persist();
+    }
+    return result;
+  },
+};
+
+export const preAuthVoid: Flow = {
+  name: 'preauth-void',
+  menu: { key: '3', label: T.preAuthVoid, under: 'pre-auth' },
+  defects: [...ONLINE_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
+  async run({ core, ui, cards, requests, online, transactions }) {
+    const title = T.preAuthVoid;
+    const notReady = await transactions.readyToTransact(title);
+    if (notReady) return notReady;
+    const read = await cards.read(title, undefined);
+    const authCode = await ui.enterText(title, T.enterAuthCode, 'pre-auth-void-auth', 6);
+    const preAuth = core.state.preAuths.find((p) => p.authCode === authCode && p.pan === read.card.pan);
+    const amount = preAuth?.amount ?? await ui.enterAmount(title);
+    const msg = requests.request('preauth-void', { amount, read: read.method });
+    msg.set(38, authCode.padEnd(6, ' '));
+    msg.set(61, originalOf(preAuth));
+    requests.addCard(msg, read, read.card.pan, '');
+    const outcome = await online.authorize('preauth-void', msg, read, title);
+    const result = await transactions.conclude('preauth-void', title, outcome, msg, read, read.card.pan, amount, {
+      original: { authCode, ...(preAuth ? { trace: preAuth.trace } : {}) },
+    });
+    if (outcome.approved && preAuth) {
+      core.state.preAuths = core.state.preAuths.filter((p) => p !== preAuth);
+      core.persist();
+    }
+    return result;
+  },
+};

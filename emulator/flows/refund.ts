@@ -1,0 +1,30 @@
+/**
+ * 退货 (refund): card, original reference number (12), original date (MMDD), amount; no PIN;
+ * 0220 F3 200000 60.1 25, F37 = the original RRN, F61 = zeros + MMDD, F63 `CUP`. Not reversible.
+ */
+import { formatField61 } from '../../protocol/iso8583';
+import { T } from '../texts';
+import { Flow, ONLINE_DEFECTS, RESULT_DEFECTS, VOUCHER_DEFECTS } from './types';
+
+export const refund: Flow = {
+  name: 'refund',
+  menu: { key: '4', label: T.refund },
+  ecr: { request: 'refund' },
+  defects: [...ONLINE_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
+  async run({ ui, cards, requests, online, transactions }, ecr) {
+    const title = T.refund;
+    const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
+    if (notReady) return notReady;
+    const read = await cards.read(title, undefined);
+    const rrn = ecr?.originalRrn ?? await ui.enterDigits(title, T.enterOrigRrn, 'refund-rrn', { min: 12, max: 12 });
+    const date = ecr?.originalDate ?? await ui.enterDigits(title, T.enterOrigDate, 'refund-date', { min: 4, max: 4 });
+    const amount = transactions.ecrAmount(ecr) ?? await ui.enterAmount(title);
+    const msg = requests.request('refund', { amount, read: read.method });
+    msg.set(37, rrn);
+    msg.set(61, formatField61({ originalBatch: '000000', originalTrace: '000000', originalDate: date }));
+    msg.set(63, 'CUP');
+    requests.addCard(msg, read, read.card.pan, '');
+    const outcome = await online.authorize('refund', msg, read, title);
+    return transactions.conclude('refund', title, outcome, msg, read, read.card.pan, amount, { original: { rrn, date } });
+  },
+};

@@ -1,0 +1,27 @@
+/**
+ * 消费 (sale): amount, card, PIN, 0200 F3 000000 60.1 22, voucher (cup8583.md §3.5).
+ */
+import { T } from '../texts';
+import { Flow, ONLINE_DEFECTS, PIN_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS } from './types';
+
+export const sale: Flow = {
+  name: 'sale',
+  menu: { key: '1', label: T.sale },
+  ecr: { request: 'sale' },
+  defects: [...ONLINE_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted'],
+  async run({ ui, cards, requests, online, transactions }, ecr) {
+    const title = T.sale;
+    const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
+    if (notReady) return notReady;
+    const amount = transactions.ecrAmount(ecr) ?? await ui.enterAmount(title);
+    const read = await cards.read(title, amount);
+    const expired = cards.refuseExpired(title, read);
+    if (expired) return expired;
+    const pin = await ui.enterPin(title, amount);
+    const msg = requests.request('sale', { amount, read: read.method });
+    requests.addCard(msg, read, read.card.pan, pin);
+    const arqc = requests.addIcc(msg, read, amount, '00');
+    const outcome = await online.authorize('sale', msg, read, title);
+    return transactions.conclude('sale', title, outcome, msg, read, read.card.pan, amount, {}, arqc);
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * What a flow is: a registered object `{ name, menu, ecr?, defects, run }`. `menu` places it on
+ * the main menu or in a sub-menu (a MenuGroup), `ecr` says which cash-register request starts
+ * it, `defects` lists the catalogued firmware defects (emulator/defects.ts) that change what
+ * this flow does (checked by `npm run coverage:defects`), and `run` is the flow itself, a
+ * coroutine over the terminal's services that reads like the reference's screen sequence.
+ */
+import type { TtpEcrCommand, TtpEcrRequestKind } from '../../protocol/ttp';
+import type { DefectName } from '../defects';
+import type { FlowResult, TerminalServices } from '../services';
+import type { Bilingual } from '../texts';
+
+export type FlowContext = TerminalServices;
+export type { FlowResult };
+
+/** A main-menu entry that opens a sub-menu of flows (预授权, 重打印, 管理). */
+export interface MenuGroup {
+  readonly name: 'pre-auth' | 'reprint' | 'manage';
+  readonly key: string;
+  readonly label: Bilingual;
+  /** Title line and screen id of the sub-menu; `what` names it in a timeout. */
+  readonly title: Bilingual;
+  readonly screen: string;
+  readonly what: string;
+}
+
+export interface Flow {
+  readonly name: string;
+  /** Key and label on the main menu, or in the sub-menu of the group `under`. */
+  readonly menu: { readonly key: string; readonly label: Bilingual; readonly under?: MenuGroup['name'] };
+  /** The ECR request that starts this flow (`when` picks among flows sharing a request). */
+  readonly ecr?: { readonly request: TtpEcrRequestKind; readonly when?: (request: TtpEcrCommand) => boolean };
+  readonly defects: readonly DefectName[];
+  /** undefined = no result screen left to the session (menus cancelled, management screens). */
+  run(s: FlowContext, ecr?: TtpEcrCommand): Promise<FlowResult | undefined>;
+}
+
+/** Defects every flow that goes online for a card shares: the tamper gate, request building, the online step (a pending reversal goes first). */
+export const ONLINE_DEFECTS: readonly DefectName[] = [
+  'tamper-ignored', 'wrong-mac', 'stan-not-incremented', 'entry-mode-always-swipe', 'reversal-sent-twice',
+  'response-mac-not-verified', 'lost-card-no-contact-bank',
+];
+/** Defects of the reversal record, in flows whose request is reversible. */
+export const REVERSAL_DEFECTS: readonly DefectName[] = ['no-reversal-after-timeout', 'reversal-lost-on-power-cut'];
+/** Defects of the authorization's result screen and batch record (transactions.ts conclude). */
+export const RESULT_DEFECTS: readonly DefectName[] = ['response-51-shown-as-success'];
+/** Defects of the voucher (voucher.ts), in every flow that prints one. */
+export const VOUCHER_DEFECTS: readonly DefectName[] = [
+  'full-pan-on-voucher', 'cardholder-copy-missing', 'signature-line-missing', 'voucher-amount-mismatch', 'voucher-rrn-not-host',
+];
+/** Defects of PIN entry and the PIN block. */
+export const PIN_DEFECTS: readonly DefectName[] = ['pin-echoed-on-screen', 'pin-block-format-1'];

@@ -1,0 +1,52 @@
+/**
+ * 撤销 (void): the original voucher number, the confirmation screen (none for an ECR request), no
+ * card, no PIN; 0200 F3 200000 60.1 23 (21 for a completion, F25 06) with F37/F38 of the original
+ * and F61 = its batch + trace. The original is marked voided once approved.
+ */
+import { maskPan } from '../../crypto';
+import { formatField61 } from '../../protocol/iso8583';
+import { Bilingual, T, formatAmount } from '../texts';
+import { Flow, FlowResult, ONLINE_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS } from './types';
+
+export const voidFlow: Flow = {
+  name: 'void',
+  menu: { key: '3', label: T.void },
+  ecr: { request: 'void' },
+  defects: [...ONLINE_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
+  async run({ core, ui, requests, online, transactions }, ecr) {
+    const title = T.void;
+    const notReady = await transactions.readyToTransact(title);
+    if (notReady) return notReady;
+    const trace = ecr?.originalTrace ?? await ui.enterDigits(title, T.enterVoucherNo, 'void-trace', { min: 1, max: 6 });
+    const original = transactions.findInBatch(trace.padStart(6, '0'));
+    const refuse = (text: Bilingual): FlowResult => {
+      ui.refuse([ui.t(title), ui.t(text)]);
+      return { approved: false, message: ui.t(text) };
+    };
+    if (!original) return refuse(T.voucherNotFound);
+    if (original.voided) return refuse(T.alreadyVoided);
+    if (!['sale', 'bill-payment', 'preauth-completion'].includes(original.kind)) return refuse(T.cannotVoid);
+    if (!ecr) {
+      await ui.confirm('void-confirm', [
+        ui.t(T.confirmVoid), `${ui.t(T.originalVoucher)}${original.trace}`,
+        maskPan(original.pan), `${ui.t(T.amount)}${formatAmount(original.amount)}`,
+      ]);
+    }
+    const kind = original.kind === 'preauth-completion' ? 'preauth-completion-void' : 'void';
+    const msg = requests.request(kind, { amount: original.amount, read: 'manual' });
+    requests.addCard(msg, undefined, original.pan, '');
+    msg.set(37, original.rrn || '000000000000');
+    if (original.authCode) msg.set(38, original.authCode.padEnd(6, ' '));
+    msg.set(61, formatField61({ originalBatch: original.batch, originalTrace: original.trace }));
+    const outcome = await online.authorize(kind, msg, undefined, title);
+    const result = await transactions.conclude('void', title, outcome, msg, undefined, original.pan, original.amount, {
+      original: { trace: original.trace, rrn: original.rrn, authCode: original.authCode },
+      ...(original.payee ? { payee: original.payee } : {}),
+    });
+    if (result.approved && outcome.approved) {
+      original.voided = true;
+      core.persist();
+    }
+    return result;
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * The card reader: 请刷卡/插卡/挥卡 takes a swipe, an insert or a tap (or the card already in the
+ * slot), sends a swiped chip card to its chip, refuses a chip interface without a chip, and opens
+ * the software ICC for chip reads. Expiry is checked here too (the terminal's own check, before
+ * anything goes online).
+ */
+import type { TtpCardImage, TtpCardMethod } from '../../protocol/ttp';
+import { SoftwareIcc } from '../icc';
+import { FlowAbort } from '../inputs';
+import { Bilingual, T, formatAmount } from '../texts';
+import type { SessionCore } from './core';
+import type { Ui } from './ui';
+
+export interface CardRead {
+  method: TtpCardMethod;
+  card: TtpCardImage;
+  icc?: SoftwareIcc;
+}
+
+export class CardReader {
+  constructor(private readonly core: SessionCore, private readonly ui: Ui) {}
+
+  isChipCard(card: TtpCardImage): boolean {
+    return card.serviceCode.startsWith('2') || card.serviceCode.startsWith('6');
+  }
+
+  isExpired(card: TtpCardImage): boolean {
+    const { yymmdd } = this.core.stamp();
+    return card.expiry < yymmdd.slice(0, 4);
+  }
+
+  /** The expired-card refusal screen (nothing goes to the host), or undefined when the card may be used. */
+  refuseExpired(title: Bilingual, read: CardRead): { approved: false; message: string; pan: string } | undefined {
+    if (!this.isExpired(read.card) || this.core.defect('expired-card-accepted')) return undefined;
+    this.ui.refuse([this.ui.t(title), this.ui.t(T.failed), this.ui.t(T.cardExpired)], { reason: 'card-expired' });
+    return { approved: false, message: this.ui.t(T.cardExpired), pan: read.card.pan };
+  }
+
+  /** 请刷卡/插卡/挥卡 until a usable read, CANCEL or the card timeout. */
+  async read(title: Bilingual, amount: number | undefined, opts: { allowTap?: boolean } = {}): Promise<CardRead> {
+    const ui = this.ui;
+    let prompt: Bilingual = T.presentCard;
+    for (;;) {
+      const lines = [ui.t(title)];
+      if (amount !== undefined) lines.push(`${ui.t(T.amount)}${formatAmount(amount)}`);
+      lines.push(ui.t(prompt));
+      ui.show('card', 'card-wait', lines);
+      let method: TtpCardMethod;
+      let card: TtpCardImage;
+      if (this.core.insertedCard && prompt !== T.useChip) {
+        method = 'insert';
+        card = this.core.insertedCard;
+      } else {
+        const input = await this.core.inputs.next((i) => i.kind === 'card' || (i.kind === 'key' && i.key === 'CANCEL'),
+          this.core.host.timeouts.cardMs, 'card prompt');
+        if (input.kind === 'key') throw new FlowAbort('cancelled', 'card prompt cancelled');
+        const c = input as { method: TtpCardMethod; card: TtpCardImage };
+        method = c.method;
+        card = c.card;
+        if (method === 'insert') this.core.insertedCard = card;
+      }
+      ui.show('card-read', 'card-read', [ui.t(title), ui.t(T.processing)]);
+      await ui.pause(300);
+      if (method === 'swipe' && this.isChipCard(card) && card.emv) {
+        // A chip card must be read by its chip (fallback is not modelled).
+        prompt = T.useChip;
+        ui.beep('error');
+        continue;
+      }
+      if ((method === 'insert' || method === 'tap') && !card.emv) {
+        ui.show('card-error', 'card-wait', [ui.t(title), ui.t(T.cardUnreadable)]);
+        ui.beep('error');
+        prompt = T.presentCard;
+        if (method === 'insert') this.core.insertedCard = undefined;
+        await ui.pause(800);
+        continue;
+      }
+      if (method === 'tap' && opts.allowTap === false) {
+        prompt = T.presentCard;
+        ui.beep('error');
+        continue;
+      }
+      const read: CardRead = { method, card };
+      if (method !== 'swipe') read.icc = new SoftwareIcc(card, this.core.host.cardCounters);
+      return read;
+    }
+  }
+}

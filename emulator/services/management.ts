@@ -1,0 +1,193 @@
+/**
+ * Terminal management with the host (cup8583.md §3.2–3.4): 签到 (working keys under the TMK,
+ * checked against their check values), 参数下载 (the 360 parameter block), the 0820 notices
+ * (echo test, sign-off), and what a reply header asks for after a transaction (sign on again,
+ * download parameters). Boot and the 管理 flows both use these. Defect: kcv-not-checked.
+ */
+import * as iconv from 'iconv-lite';
+import {
+  KeyCheckValueError, WorkingKeyLayout, WorkingKeys, desEcbDecrypt, sm4EcbDecrypt, unwrapWorkingKeys,
+} from '../../crypto';
+import { parseField60 } from '../../protocol/iso8583';
+import { Bilingual, T, responseText } from '../texts';
+import type { SessionCore } from './core';
+import type { Online } from './online';
+import type { Requests } from './requests';
+import type { Ui } from './ui';
+
+/** Lengths of the 360 parameters (cup8583.md §3.4); 22 (merchant name) is 40 bytes of GBK. */
+const PARAMETER_LENGTHS: Readonly<Record<string, number>> = {
+  '11': 2, '12': 2, '13': 1, '14': 14, '15': 14, '16': 14, '17': 14, '18': 1, '19': 2, '20': 1, '21': 1,
+  '22': 40, '23': 1, '24': 1, '25': 1, '26': 4, '27': 2,
+};
+
+/** id → value (trimmed text); undefined when the block does not follow the table. */
+export function parseParameterBlock(block: Buffer): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  let off = 0;
+  while (off < block.length) {
+    if (off + 2 > block.length) return undefined;
+    const id = block.toString('latin1', off, off + 2);
+    const len = PARAMETER_LENGTHS[id];
+    if (len === undefined || off + 2 + len > block.length) return undefined;
+    const raw = block.subarray(off + 2, off + 2 + len);
+    out[id] = (id === '22' ? iconv.decode(raw, 'gbk') : raw.toString('latin1')).trim();
+    off += 2 + len;
+  }
+  return out;
+}
+
+const BATCH_LABEL: Bilingual = { zh: '批次号:', en: 'BATCH:' };
+
+export class Management {
+  constructor(
+    private readonly core: SessionCore, private readonly ui: Ui, private readonly requests: Requests, private readonly online: Online,
+  ) {}
+
+  /** Working keys from a sign-on's field 62 under the TMK; throws KeyCheckValueError unless kcv-not-checked. */
+  unwrapKeys(layout: WorkingKeyLayout, f62: Buffer): WorkingKeys | undefined {
+    const tmk = Buffer.from(this.core.state.ped.tmk!, 'hex');
+    const scheme = this.core.state.ped.keyScheme;
+    try {
+      return unwrapWorkingKeys(tmk, f62, layout, scheme);
+    } catch (e) {
+      if (e instanceof KeyCheckValueError && this.core.defect('kcv-not-checked')) {
+        // Defective firmware: decrypt the keys without looking at their check values.
+        const dec = (b: Buffer) => (scheme === 'sm4' ? sm4EcbDecrypt(tmk, b) : desEcbDecrypt(tmk, b));
+        const pikLen = layout === '001' ? 8 : 16;
+        const macAt = layout === '001' ? 12 : 20;
+        const makCipher = f62.subarray(macAt, macAt + (layout === '001' || scheme !== 'sm4' ? 8 : 16));
+        return { pik: dec(f62.subarray(0, pikLen)), mak: dec(makCipher) };
+      }
+      throw e;
+    }
+  }
+
+  /** The keys of the last good sign-on, from the state file (at power-on). */
+  restoreKeys(): void {
+    const { state } = this.core;
+    if (state.signedOn && state.ped.tmk && state.ped.workingKeys) {
+      this.core.keys = this.unwrapKeys(state.ped.workingKeys.layout, Buffer.from(state.ped.workingKeys.f62, 'hex'));
+    }
+  }
+
+  /** 签到 (0800/0810): new working keys under the TMK, checked against their check values. */
+  async signOn(interactive: boolean): Promise<boolean> {
+    const { core, ui } = this;
+    if (core.tampered) return false;
+    ui.show('sign-on', 'signing-on', [ui.t(T.signOn), ui.t(T.signingOn)]);
+    const fail = async (why: Bilingual, extra?: string, keepKeys = false) => {
+      if (!keepKeys) {
+        core.state.signedOn = false;
+        core.keys = undefined;
+        core.persist();
+      }
+      const lines = [ui.t(T.signOnFailed), ui.t(why)];
+      if (extra) lines.push(extra);
+      ui.show('sign-on-failed', interactive ? 'result' : 'sign-on-required', lines);
+      ui.beep('error');
+      if (interactive) await ui.waitAnyKey();
+      return false;
+    };
+    const layout: WorkingKeyLayout = '004';
+    const msg = this.requests.request('sign-on', { networkCode: layout });
+    msg.set(63, `${core.host.operator} `);
+    const got = await this.online.exchangeAlone(msg);
+    if (!got) return fail(T.commError, undefined, true);
+    if ('error' in got) return fail(this.online.linkFailure(got.error));
+    const reply = got.reply;
+    const code = reply.getString(39) ?? '';
+    if (reply.mti !== '0810' || code !== '00') {
+      const rt = responseText(code);
+      return fail({ zh: rt.zh, en: rt.en }, code ? `[${code}]` : undefined);
+    }
+    const f62 = reply.getBuffer(62);
+    const replyLayout = (() => { try { return parseField60(reply.getString(60) ?? '').networkCode; } catch { return layout; } })();
+    const useLayout = (['001', '003', '004'].includes(replyLayout) ? replyLayout : layout) as WorkingKeyLayout;
+    if (!f62) return fail(T.kcvMismatch);
+    let keys: WorkingKeys | undefined;
+    try {
+      keys = this.unwrapKeys(useLayout, f62);
+    } catch (e) {
+      core.host.log(`sign-on: ${(e as Error).message}`);
+      return fail(T.kcvMismatch, ui.t(T.checkTmk));
+    }
+    core.keys = keys;
+    this.online.noteRequirement(got.header);
+    core.needSignOn = false;
+    core.state.ped.workingKeys = { layout: useLayout, f62: f62.toString('hex').toUpperCase() };
+    core.state.signedOn = true;
+    try {
+      const batch = parseField60(reply.getString(60) ?? '').batchNumber;
+      if (core.state.batch.length === 0 && /^\d{6}$/.test(batch) && batch !== '000000') core.state.counters.batchNumber = batch;
+    } catch { /* keep ours */ }
+    core.persist();
+    // Interactive (管理 → 签到): a result screen left by a key; at boot: a passing screen on the way to idle.
+    ui.show('sign-on-ok', interactive ? 'result' : 'signing-on', [ui.t(T.signOnOk), `${ui.t(BATCH_LABEL)}${core.state.counters.batchNumber}`]);
+    ui.beep('ok');
+    await ui.pause(800);
+    return true;
+  }
+
+  async ensureSignedOn(): Promise<boolean> {
+    if (this.core.state.signedOn && this.core.keys) return true;
+    return this.signOn(false);
+  }
+
+  /** After a transaction: what the last reply header asked for (sign on again, parameters). */
+  async actOnRequirements(): Promise<void> {
+    const core = this.core;
+    if (core.needSignOn) {
+      core.needSignOn = false;
+      core.state.signedOn = false;
+      core.persist();
+      if (core.host.autoSignOn) await this.signOn(false);
+    }
+    if (core.needParameters && core.state.signedOn) await this.downloadParameters(false);
+  }
+
+  /**
+   * 参数下载 (0800, 60.3 = 360): field 62 is a list of 2-digit id + fixed-length value (cup8583.md
+   * §3.4). The merchant name (22) is taken over for vouchers; timeouts and retry counts are kept
+   * for the record only (the lab's configured timeouts stay in force).
+   */
+  async downloadParameters(interactive: boolean): Promise<boolean> {
+    const { core, ui } = this;
+    core.needParameters = false;
+    ui.show('param-download', 'x-parameter-download', [ui.t(T.paramDownload), ui.t(T.downloading)]);
+    const done = async (ok: boolean, why?: Bilingual): Promise<boolean> => {
+      const lines = [ui.t(ok ? T.paramOk : T.paramFailed), ...(why ? [ui.t(why)] : [])];
+      ui.show(ok ? 'param-ok' : 'param-failed', interactive ? 'result' : 'x-parameter-download', lines);
+      ui.beep(ok ? 'ok' : 'error');
+      if (interactive) await ui.waitAnyKey();
+      return ok;
+    };
+    const msg = this.requests.request('parameter-download');
+    msg.set(63, `${core.host.operator} `);
+    const got = await this.online.exchangeAlone(msg);
+    if (!got) return done(false, T.commError);
+    if ('error' in got) return done(false, this.online.linkFailure(got.error));
+    const code = got.reply.getString(39);
+    const f62 = got.reply.getBuffer(62);
+    if (got.reply.mti !== '0810' || code !== '00' || !f62) return done(false, code ? { zh: responseText(code).zh, en: responseText(code).en } : T.responseMismatch);
+    const params = parseParameterBlock(f62);
+    if (!params) return done(false, T.responseMismatch);
+    core.state.parameters = params;
+    if (params['22']) core.state.config.merchantName = params['22'];
+    core.persist();
+    return done(true);
+  }
+
+  /**
+   * A network-management notice (0820/0830, cup8583.md §3.3): F11, F41, F42, F60 = 00 + batch +
+   * code (301 echo test, 002 sign-off); no MAC. Returns F39, or the reason nothing usable came back.
+   */
+  async networkNotice(kind: 'echo' | 'sign-off'): Promise<{ responseCode: string } | { why: Bilingual }> {
+    const got = await this.online.exchangeAlone(this.requests.request(kind));
+    if (!got) return { why: T.commError };
+    if ('error' in got) return { why: this.online.linkFailure(got.error) };
+    const rc = got.reply.getString(39);
+    if (got.reply.mti !== '0830' || rc === undefined) return { why: T.responseMismatch };
+    return { responseCode: rc };
+  }
+}

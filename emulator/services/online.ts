@@ -1,0 +1,290 @@
+/**
+ * The terminal's online side: the TCP line to the host (one connection per online session), the
+ * request MAC, the reversal record and its sending (cup8583.md §3.8), and `authorize`, the online
+ * step every financial flow shares: pending reversal first, STAN, MAC, reversal record on disk
+ * before the request leaves, then the reply checks (MTI, F3, F11, F41, F42, F4, MAC, ARPC).
+ * Defects that bite here: wrong-mac, no-reversal-after-timeout, reversal-sent-twice,
+ * response-mac-not-verified (and reversal-lost-on-power-cut, in SessionCore.persist).
+ */
+import { maskPan } from '../../crypto';
+import {
+  CupFrame, CupHeader, IsoMessage, applyMac, computeMessageMac, verifyMac,
+} from '../../protocol/iso8583';
+import { HostLinkError } from '../errors';
+import { HostAddress, HostLine, HostSession, parseHostUrl } from '../host-link';
+import { reversalField55 } from '../icc';
+import { PowerLost } from '../inputs';
+import type { PendingReversal, StoredField } from '../state-store';
+import { Bilingual, T, formatAmount } from '../texts';
+import { renderFaultSlip } from '../voucher';
+import type { CardRead } from './card-reader';
+import type { SessionCore } from './core';
+import type { RequestKind, Requests } from './requests';
+import type { Ui } from './ui';
+
+export interface OnlineOutcome {
+  reply?: IsoMessage;
+  header?: CupHeader;
+  /** Shown to the operator when the exchange did not give a usable answer. */
+  failure?: Bilingual;
+  approved: boolean;
+  responseCode?: string;
+}
+
+export type Exchanged = { reply: IsoMessage; header: CupHeader } | { error: HostLinkError };
+
+const REVERSIBLE: ReadonlySet<RequestKind> = new Set<RequestKind>([
+  'sale', 'bill-payment', 'void', 'preauth', 'preauth-void', 'preauth-completion', 'preauth-completion-void',
+]);
+const SUCCESS_CODES: ReadonlySet<string> = new Set(['00', '10', '11', 'A2', 'A4', 'A5', 'A6']);
+
+function toStored(msg: IsoMessage): Record<string, StoredField> {
+  const out: Record<string, StoredField> = {};
+  for (const n of msg.fieldNumbers()) {
+    const v = msg.get(n)!;
+    out[String(n)] = typeof v === 'string' ? { s: v } : { b: v.toString('hex').toUpperCase() };
+  }
+  return out;
+}
+
+function fromStored(mti: string, fields: Record<string, StoredField>): IsoMessage {
+  const msg = new IsoMessage(mti);
+  for (const [n, v] of Object.entries(fields)) msg.set(Number(n), 's' in v ? v.s : Buffer.from(v.b, 'hex'));
+  return msg;
+}
+
+export class Online {
+  constructor(private readonly core: SessionCore, private readonly ui: Ui, private readonly requests: Requests) {}
+
+  private hostAddress(): HostAddress {
+    if (!this.core.state.config.hostUrl) throw new HostLinkError('connect', 'no host address configured (EmulatorOptions.hostUrl or TTP config host)');
+    return parseHostUrl(this.core.state.config.hostUrl);
+  }
+
+  private async openHost(): Promise<HostSession> {
+    const core = this.core;
+    core.alive();
+    core.inputs.markBlocked();
+    const session = await HostSession.connect(this.hostAddress(), core.host.timeouts.hostConnectMs, (s) => {
+      core.sockets.add(s);
+      if (core.dead) s.destroy();
+      return () => core.sockets.delete(s);
+    });
+    core.alive();
+    return session;
+  }
+
+  /** A line to the host, or undefined (logged) when it cannot be reached. */
+  async open(): Promise<HostLine | undefined> {
+    try {
+      return await HostLine.open(() => this.openHost());
+    } catch (e) {
+      if (e instanceof PowerLost) throw e;
+      this.core.host.log(`host unreachable: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private frame(msg: IsoMessage, icc: boolean): CupFrame {
+    const header: CupHeader = { applicationClass: icc ? '61' : '60', specVersion: '31', terminalStatus: '0', processingRequirement: '0', softwareVersion: '310000' };
+    return { tpdu: this.core.state.config.tpdu.toUpperCase(), header, message: msg };
+  }
+
+  private logMessage(dir: '->' | '<-', msg: IsoMessage): void {
+    const parts = [dir, msg.mti];
+    for (const n of [3, 4, 11, 39]) { const v = msg.getString(n); if (v !== undefined) parts.push(`F${n}=${v}`); }
+    this.core.host.log(parts.join(' '));
+  }
+
+  /** One exchange; a HostLinkError on timeout / link failure (the caller decides about reversal). */
+  async exchange(line: HostLine, msg: IsoMessage, icc: boolean): Promise<Exchanged> {
+    this.logMessage('->', msg);
+    try {
+      const { reply } = await line.exchange(this.frame(msg, icc), this.core.host.timeouts.hostResponseMs);
+      this.core.alive();
+      this.logMessage('<-', reply.message);
+      return { reply: reply.message, header: reply.header };
+    } catch (e) {
+      this.core.alive();
+      if (e instanceof HostLinkError) return { error: e };
+      throw e;
+    }
+  }
+
+  /** The text for a link failure: 交易超时 or 通讯失败. */
+  linkFailure(error: HostLinkError): Bilingual {
+    return error.kind === 'timeout' ? T.hostTimeout : T.commError;
+  }
+
+  /**
+   * A management message on its own line (sign-on, parameter download, echo, sign-off): STAN
+   * taken and saved, then one exchange. `undefined` when the host cannot be reached.
+   */
+  async exchangeAlone(msg: IsoMessage): Promise<Exchanged | undefined> {
+    const line = await this.open();
+    if (!line) return undefined;
+    try {
+      msg.set(11, this.requests.nextStan(false));
+      this.core.persist();
+      return await this.exchange(line, msg, false);
+    } finally {
+      line.close();
+    }
+  }
+
+  private macScheme(): 'cup-ecb' | 'sm4-ecb' {
+    return this.core.state.ped.keyScheme === 'sm4' ? 'sm4-ecb' : 'cup-ecb';
+  }
+
+  applyRequestMac(msg: IsoMessage): void {
+    const mak = this.core.keys!.mak;
+    if (this.core.defect('wrong-mac')) {
+      // Firmware bug: the MAC is computed before field 11 is in place (over the wrong bytes).
+      const copy = msg.clone().unset(11);
+      msg.set(64, computeMessageMac(copy, mak, this.macScheme()));
+    } else {
+      applyMac(msg, mak, this.macScheme());
+    }
+  }
+
+  /** Header digit 6 of a reply (cup8583.md §1.1): 3 = sign on again, 1 / 6 = download parameters. */
+  noteRequirement(header: CupHeader): void {
+    const r = header.processingRequirement;
+    if (r === '3') this.core.needSignOn = true;
+    if (r === '1' || r === '6') this.core.needParameters = true;
+  }
+
+  private makeReversal(kind: RequestKind, request: IsoMessage): PendingReversal {
+    const copy = request.clone();
+    for (const n of [35, 36, 52, 26, 53, 37, 64]) copy.unset(n);
+    const f55 = request.getBuffer(55);
+    if (f55) copy.set(55, reversalField55(f55));
+    const pan = request.getString(2) ?? request.getString(35)?.split('=')[0];
+    return {
+      originalMti: request.mti, fields: toStored(copy), reason: '98', trace: request.getString(11)!, kind, attempts: 0,
+      createdAt: new Date().toISOString(), ...(pan ? { maskedPan: maskPan(pan) } : {}),
+    };
+  }
+
+  /** Sends the pending reversal (0400), retried; after the last retry a fault slip and the record is dropped. */
+  async sendPendingReversal(line: HostLine): Promise<boolean> {
+    const { core, ui } = this;
+    const pending = core.state.pendingReversal;
+    if (!pending) return true;
+    const times = core.defect('reversal-sent-twice') ? 2 : 1;
+    for (let attempt = pending.attempts; attempt < core.host.reversalRetries; attempt++) {
+      ui.show('reversal', 'reversal', [ui.t(T.sendingReversal)]);
+      const msg = fromStored('0400', pending.fields);
+      msg.set(39, pending.reason);
+      this.applyRequestMac(msg);
+      const got = await this.exchange(line, msg, msg.has(55));
+      if ('reply' in got && got.reply.mti === '0410') {
+        for (let extra = 1; extra < times; extra++) await this.exchange(line, msg, msg.has(55));
+        core.state.pendingReversal = null;
+        core.persist();
+        return true;
+      }
+      pending.attempts = attempt + 1;
+      core.persist();
+      // The host cannot be reached at all: keep the reversal for the next occasion.
+      if ('error' in got && got.error.kind === 'connect') return false;
+    }
+    // Every retry failed: print a fault slip for manual handling and drop the record (LY).
+    const { date, time } = core.stamp();
+    core.host.print('fault', renderFaultSlip({
+      kind: pending.kind, trace: pending.trace, batch: core.state.counters.batchNumber,
+      ...(pending.maskedPan ? { maskedPan: pending.maskedPan } : {}),
+      amount: formatAmount(Number('s' in (pending.fields['4'] ?? {}) ? (pending.fields['4'] as { s: string }).s : '0')),
+      dateTime: `${date} ${time}`,
+    }, core.voucherIds()), false, pending.trace);
+    core.state.pendingReversal = null;
+    core.persist();
+    ui.show('reversal-failed', 'result', [ui.t(T.reversalFailed), ui.t(T.contactSupport)]);
+    ui.beep('error');
+    return false;
+  }
+
+  /** At power-on: a pending reversal goes out before anything else. */
+  async reverseAtBoot(): Promise<void> {
+    const line = await this.open();
+    if (line) {
+      try { await this.sendPendingReversal(line); } finally { line.close(); }
+    }
+  }
+
+  /** A pending reversal on record gets the reason the reply deserved (and the auth code it carried). */
+  private reverseFor(reason: '06' | 'A0', reply?: IsoMessage): void {
+    const pending = this.core.state.pendingReversal;
+    if (!pending) return;
+    pending.reason = reason;
+    const auth = reply?.getString(38);
+    if (auth) pending.fields['38'] = { s: auth };
+    this.core.persist();
+  }
+
+  /** The online step shared by every financial transaction. */
+  async authorize(kind: RequestKind, request: IsoMessage, read: CardRead | undefined, title: Bilingual): Promise<OnlineOutcome> {
+    const { core, ui } = this;
+    ui.show('online', 'online', [ui.t(title), ui.t(T.connecting)], { transaction: kind });
+    const line = await this.open();
+    if (!line) return { approved: false, failure: T.commError };
+    try {
+      if (core.state.pendingReversal) {
+        const ok = await this.sendPendingReversal(line);
+        if (!ok) return { approved: false, failure: T.reversalFailed };
+        ui.show('online', 'online', [ui.t(title), ui.t(T.connecting)], { transaction: kind });
+      }
+      // The STAN is taken only now, after any reversal, so the request carries the newest one.
+      request.set(11, this.requests.nextStan(true));
+      this.applyRequestMac(request);
+      const reversible = REVERSIBLE.has(kind);
+      if (reversible) core.state.pendingReversal = this.makeReversal(kind, request);
+      core.persist(); // reversal record (and STAN) on disk BEFORE the request leaves
+      await ui.pause(1200);
+      const got = await this.exchange(line, request, read?.icc !== undefined);
+      if ('error' in got) {
+        if (reversible && core.defect('no-reversal-after-timeout')) {
+          core.state.pendingReversal = null;
+          core.persist();
+        }
+        return { approved: false, failure: this.linkFailure(got.error) };
+      }
+      const reply = got.reply;
+      this.noteRequirement(got.header);
+      const code = reply.getString(39) ?? '';
+      const expectedMti = request.mti.slice(0, 2) + String(Number(request.mti[2]) + 1) + request.mti[3];
+      const mismatch = reply.mti !== expectedMti
+        || (request.has(3) && reply.getString(3) !== request.getString(3))
+        || reply.getString(11) !== request.getString(11)
+        || reply.getString(41) !== request.getString(41)
+        || (code === '00' && reply.getString(42) !== request.getString(42))
+        || (request.has(4) && code !== '10' && kind !== 'balance' && reply.has(4) && reply.getString(4) !== request.getString(4));
+      if (mismatch) {
+        if (reversible) this.reverseFor('06');
+        return { approved: false, failure: T.responseMismatch, responseCode: code };
+      }
+      if (code === '00' && !core.defect('response-mac-not-verified')) {
+        const macOk = reply.has(64) && verifyMac(reply, core.keys!.mak, this.macScheme());
+        if (!macOk) {
+          if (reversible) this.reverseFor('A0', reply);
+          return { approved: false, failure: T.macMismatch, responseCode: code };
+        }
+      }
+      const approved = SUCCESS_CODES.has(code);
+      if (approved && read?.icc && read.method === 'insert') {
+        // Second GENERATE AC: the card declines (AAC) a failed ARPC; the approval must be reversed (reason 06).
+        if (read.icc.verifyIssuerAuthentication(reply.getBuffer(55)) === 'failed') {
+          if (reversible) this.reverseFor('06', reply);
+          return { approved: false, failure: T.arpcFailed, responseCode: code };
+        }
+      }
+      if (reversible) {
+        core.state.pendingReversal = null;
+        core.persist();
+      }
+      return { approved, reply, header: got.header, responseCode: code };
+    } finally {
+      line.close();
+    }
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The terminal's batch and the end of every authorization: may this terminal transact now
+ * (signed on, batch not full), the result screen, the stored record, the vouchers, and the
+ * settlement totals of the open batch. Defects that bite here: response-51-shown-as-success,
+ * lost-card-no-contact-bank (result screens); the voucher defects are applied by voucher.ts.
+ */
+import { IsoMessage, parseField63Response } from '../../protocol/iso8583';
+import type { TtpEcrCommand } from '../../protocol/ttp';
+import { FlowAbort } from '../inputs';
+import type { StoredTransaction, TransactionKind } from '../state-store';
+import { Bilingual, T, formatAmount, responseText } from '../texts';
+import { SettlementTotalsView, renderVoucher, voucherCopies } from '../voucher';
+import type { CardRead } from './card-reader';
+import type { SessionCore } from './core';
+import type { Management } from './management';
+import type { OnlineOutcome } from './online';
+import type { Arqc } from './requests';
+import type { Ui } from './ui';
+
+/** What a flow ends with: the result screen's meaning, and the ECR reply. */
+export interface FlowResult {
+  approved: boolean;
+  responseCode?: string;
+  message: string;
+  amount?: number;
+  trace?: string;
+  rrn?: string;
+  authCode?: string;
+  pan?: string;
+}
+
+export interface BatchTotals {
+  domestic: SettlementTotalsView;
+  foreign: SettlementTotalsView;
+  byKind: Record<'sale' | 'billPayment' | 'completion' | 'void' | 'refund', [number, number]>;
+}
+
+/** Which side of the settlement totals a stored kind counts on (cup8583.md §3.9); pre-authorizations count nowhere. */
+const SETTLEMENT_SIDE: Record<TransactionKind, 'debit' | 'credit' | 'none'> = {
+  sale: 'debit', 'bill-payment': 'debit', 'preauth-completion': 'debit', void: 'credit', refund: 'credit',
+  preauth: 'none', 'preauth-void': 'none',
+};
+const BY_KIND: Partial<Record<TransactionKind, keyof BatchTotals['byKind']>> = {
+  sale: 'sale', 'bill-payment': 'billPayment', 'preauth-completion': 'completion', void: 'void', refund: 'refund',
+};
+
+export class Transactions {
+  constructor(private readonly core: SessionCore, private readonly ui: Ui, private readonly management: Management) {}
+
+  /** Signed on (signing on now if needed), or the refusal. */
+  async readyToTransact(title: Bilingual): Promise<FlowResult | undefined> {
+    if (await this.management.ensureSignedOn()) return undefined;
+    this.ui.show('declined', 'result', [this.ui.t(title), this.ui.t(T.signOnFailed)]);
+    return { approved: false, message: this.ui.t(T.signOnFailed) };
+  }
+
+  /** 500 records is the batch's capacity: settle first. */
+  batchFull(title: Bilingual): FlowResult | undefined {
+    if (this.core.state.batch.length < 500) return undefined;
+    this.ui.show('declined', 'result', [this.ui.t(title), this.ui.t(T.batchFull)]);
+    return { approved: false, message: this.ui.t(T.batchFull) };
+  }
+
+  /** The amount an ECR request brought, checked (fen, 1..12 digits, not zero). */
+  ecrAmount(ecr: TtpEcrCommand | undefined): number | undefined {
+    if (!ecr?.amount) return undefined;
+    if (!/^\d{1,12}$/.test(ecr.amount) || Number(ecr.amount) === 0) throw new FlowAbort('cancelled', `ecr amount ${ecr.amount} is not 1..12 digits of fen`);
+    return Number(ecr.amount);
+  }
+
+  /** A batch record (not voided, not a void or refund) by its voucher number. */
+  findInBatch(trace: string): StoredTransaction | undefined {
+    return this.core.state.batch.find((t) => t.trace === trace && t.kind !== 'void' && t.kind !== 'refund');
+  }
+
+  printVouchers(tx: StoredTransaction, reprint: boolean): void {
+    const { host } = this.core;
+    for (const copy of voucherCopies(this.core.state.config.voucherCopies, host.defects)) {
+      host.print(copy, renderVoucher(tx, copy, {
+        ...this.core.voucherIds(), operator: host.operator, reprint, defects: host.defects,
+        terminalMadeRrn: `${tx.date.replace(/-/g, '').slice(2)}${tx.trace}`,
+      }), reprint, tx.trace);
+    }
+  }
+
+  /** Builds the stored record from an approved reply. */
+  private record(kind: TransactionKind, request: IsoMessage, reply: IsoMessage, read: CardRead | undefined, pan: string, amount: number, extra: Partial<StoredTransaction>): StoredTransaction {
+    const { date, time } = this.core.stamp();
+    let org = 'CUP';
+    try { org = parseField63Response(reply.getString(63) ?? 'CUP').cardOrganisation; } catch { /* keep CUP */ }
+    const f44 = reply.getString(44);
+    const hostTime = reply.getString(12);
+    const hostDate = reply.getString(13);
+    const tx: StoredTransaction = {
+      kind,
+      trace: request.getString(11)!,
+      batch: this.core.state.counters.batchNumber,
+      amount,
+      pan,
+      entry: read?.method ?? 'manual',
+      entryMode: request.getString(22) ?? '012',
+      rrn: reply.getString(37) ?? '',
+      authCode: (reply.getString(38) ?? '').trim(),
+      date: hostDate ? `${date.slice(0, 4)}-${hostDate.slice(0, 2)}-${hostDate.slice(2, 4)}` : date,
+      time: hostTime ? `${hostTime.slice(0, 2)}:${hostTime.slice(2, 4)}:${hostTime.slice(4, 6)}` : time,
+      responseCode: reply.getString(39) ?? '',
+      cardOrganisation: org,
+      voided: false,
+      pinEntered: request.has(52),
+      ...extra,
+    };
+    if (read) tx.expiry = read.card.expiry;
+    if (read?.card.psn) tx.psn = read.card.psn;
+    if (f44) {
+      tx.issuerId = f44.slice(0, 11).trim();
+      tx.acquirerId = f44.slice(11).trim();
+    }
+    if (request.has(55)) tx.icc = request.getBuffer(55)!.toString('hex').toUpperCase();
+    return tx;
+  }
+
+  /** The declined screen of a reply (§7 text + code, 请联系银行 where the code asks for it). */
+  declineLines(title: Bilingual, code: string): string[] {
+    const rt = responseText(code);
+    const lines = [this.ui.t(title), this.ui.t(T.failed), `${this.ui.t(rt)} [${code}]`];
+    if (rt.contactBank && !this.core.defect('lost-card-no-contact-bank')) lines.push(this.ui.t(T.contactBank));
+    return lines;
+  }
+
+  /** The end of every authorization: result screen, voucher, batch. */
+  async conclude(
+    kind: TransactionKind, title: Bilingual, outcome: OnlineOutcome, request: IsoMessage, read: CardRead | undefined,
+    pan: string, amount: number, extra: Partial<StoredTransaction>, arqc?: Arqc,
+  ): Promise<FlowResult> {
+    const { core, ui } = this;
+    const trace = request.getString(11);
+    if (outcome.failure) {
+      const lines = [ui.t(title), ui.t(T.failed), ui.t(outcome.failure)];
+      if (core.state.pendingReversal) lines.push(ui.t(T.willReverse));
+      ui.refuse(lines, { transaction: kind, responseCode: outcome.responseCode });
+      return { approved: false, responseCode: outcome.responseCode, message: ui.t(outcome.failure), amount, trace, pan };
+    }
+    const reply = outcome.reply!;
+    const code = outcome.responseCode ?? '';
+    const fakeSuccess = code === '51' && core.defect('response-51-shown-as-success');
+    if (!outcome.approved && !fakeSuccess) {
+      ui.refuse(this.declineLines(title, code), { transaction: kind, responseCode: code });
+      return { approved: false, responseCode: code, message: ui.t(responseText(code)), amount, trace, pan };
+    }
+    const tx = this.record(kind, request, reply, read, pan, amount, extra);
+    if (arqc) {
+      tx.emv = {
+        arqc: arqc.arqc.toString('hex').toUpperCase(), tvr: arqc.tvr.toString('hex').toUpperCase(), aid: arqc.aid,
+        atc: arqc.atc.toString('hex').toUpperCase(), applicationLabel: arqc.applicationLabel, tsi: 'E800',
+      };
+    }
+    if (!fakeSuccess) {
+      // Pre-authorizations are kept apart (not in the settlement totals); their voids only close them.
+      if (kind === 'preauth') core.state.preAuths.push(tx);
+      else if (kind !== 'preauth-void') core.state.batch.push(tx);
+      core.state.lastTrace = tx.trace;
+      core.persist();
+    }
+    ui.show('printing', 'printing', [ui.t(title), ui.t(T.printing)]);
+    this.printVouchers(tx, false);
+    await ui.pause(1500);
+    const lines = [ui.t(title), ui.t(T.success), `${ui.t(T.amount)}${formatAmount(amount)}`];
+    if (code !== '00' && !fakeSuccess) lines.push(ui.t(responseText(code)));
+    lines.push(ui.t(T.tearOff));
+    ui.show('approved', 'result', lines, { transaction: kind, responseCode: fakeSuccess ? '00' : code, trace: tx.trace });
+    ui.beep('ok');
+    return {
+      approved: true, responseCode: fakeSuccess ? '00' : code, message: ui.t(T.success), amount,
+      trace: tx.trace, rrn: tx.rrn, authCode: tx.authCode, pan,
+    };
+  }
+
+  /** Debit (sales incl. those voided later, bill payments, completions) and credit (voids, refunds) of the open batch. */
+  totals(): BatchTotals {
+    const side = (): SettlementTotalsView => ({ debitCount: 0, debitAmount: 0, creditCount: 0, creditAmount: 0 });
+    const domestic = side();
+    const foreign = side();
+    const byKind: BatchTotals['byKind'] = { sale: [0, 0], billPayment: [0, 0], completion: [0, 0], void: [0, 0], refund: [0, 0] };
+    for (const tx of this.core.state.batch) {
+      const s = tx.cardOrganisation === 'CUP' ? domestic : foreign;
+      const k = BY_KIND[tx.kind];
+      if (k) { byKind[k][0]++; byKind[k][1] += tx.amount; }
+      const sideOf = SETTLEMENT_SIDE[tx.kind];
+      if (sideOf === 'debit') { s.debitCount++; s.debitAmount += tx.amount; }
+      else if (sideOf === 'credit') { s.creditCount++; s.creditAmount += tx.amount; }
+    }
+    return { domestic, foreign, byKind };
+  }
+
+  /** 借记 n x.xx / 贷记 n x.xx lines of the settlement confirmation and 交易汇总. */
+  totalsLines(t: BatchTotals): string[] {
+    const ui = this.ui;
+    return [
+      `${ui.t({ zh: '批次号:', en: 'BATCH:' })}${this.core.state.counters.batchNumber}`,
+      `${ui.t({ zh: '借记', en: 'DEBIT' })} ${t.domestic.debitCount + t.foreign.debitCount} ${formatAmount(t.domestic.debitAmount + t.foreign.debitAmount)}`,
+      `${ui.t({ zh: '贷记', en: 'CREDIT' })} ${t.domestic.creditCount + t.foreign.creditCount} ${formatAmount(t.domestic.creditAmount + t.foreign.creditAmount)}`,
+    ];
+  }
+}
