@@ -5,8 +5,11 @@ export {
   classifyError, TerminalExpectationError, TerminalCommandError, TerminalBrokenError, DriverUsageError, LabFileError,
 } from './errors';
 export type { Outcome } from './errors';
-export { SignedOnIdleStrategy } from './strategy';
-export type { RecoveryOptions, RecoveryControl } from './strategy';
+export { TerminalStrategy } from './strategy';
+export type { RecoveryOptions, RecoveryControl, RestControl, StrategyTarget } from './strategy';
+export { PROMPT_TABLE, promptsOf, answerFor, phaseOf, promptKey, ASKING_STATES, END_STATES, AT_REST_STATES } from './prompts';
+export type { PromptKind, PromptRow, PromptScreen, TransactionAnswers, PromptAction } from './prompts';
+export type { PresentedCard, DriverAnswers, TransactionRunOptions } from './interaction';
 export { ScreenTracker, screenMatches, screenText } from './screens';
 export type { ScreenSnapshot, ScreenMatcher } from './screens';
 export { VoucherCollector } from './vouchers';
@@ -26,3 +29,17 @@ export { loadLabFile, parseLabFile, findLabTerminal, missingCapabilities, driver
 export type { LabFile, LabTerminal } from './labfile';
 export { startEmulatedLab, startLabEmulator, openLabTerminal } from './lab';
 export type { EmulatedLab, EmulatedLabOptions, EmulatedLabTerminal, OpenedLabTerminal } from './lab';
+export {
+  toHostMessage, requestsOf, replyTo, entryMode, securityControl, batchOf, settlementTotalsOf, iccTagsOf, payeeOf,
+  faultMatchFor, clearPinBlocks, journalText, FINANCIAL_KINDS,
+} from './host-view';
+export type { HostMessage, JournalRowLike } from './host-view';
+
+export { PoscertError } from '../errors';
+// What steps need of the layers below, routed through drivers/ (steps import only drivers/ and certification/).
+export { TRANSACTION_KINDS, identify, isTransactionKind, transactionSpec } from '../protocol/iso8583';
+export type { TransactionKind, TransactionSpec } from '../protocol/iso8583';
+export type { TtpCardImage, TtpCardMethod } from '../protocol/ttp';
+export { maskPan } from '../crypto';
+export { cardByAlias, terminalCardImage, loadHostConfig, ReferenceHost } from '../host';
+export type { CardConfig, HostConfig, HostControl, FaultAction, FaultSpec } from '../host';

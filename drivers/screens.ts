@@ -39,6 +39,14 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
+interface QuietWaiter {
+  quietMs: number;
+  deadline: number;
+  resolve: (s: ScreenSnapshot) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
 export interface ScreenTrackerOptions {
   /** Screens kept for error messages and evidence. Default 50. */
   historySize?: number;
@@ -52,6 +60,7 @@ export class ScreenTracker {
   private state: string | undefined;
   private readonly history: Array<ScreenSnapshot & { change: number }> = [];
   private readonly waiters = new Set<Waiter>();
+  private readonly quietWaiters = new Set<QuietWaiter>();
   private readonly historySize: number;
   private readonly mask: (t: string) => string;
   private readonly now: () => number;
@@ -146,6 +155,19 @@ export class ScreenTracker {
     });
   }
 
+  /**
+   * Resolves once the terminal has sent no display or state event for `quietMs` (a redraw of the
+   * same screen counts), or at `maxMs` whatever it shows: a terminal passes through transient
+   * screens (签到成功 → idle) and may drop keys typed while it redraws. Never rejects on time.
+   */
+  waitForQuiet(quietMs: number, maxMs: number): Promise<ScreenSnapshot> {
+    return new Promise((resolve, reject) => {
+      const waiter: QuietWaiter = { quietMs, deadline: Date.now() + maxMs, resolve, reject, timer: undefined as unknown as NodeJS.Timeout };
+      this.armQuiet(waiter);
+      this.quietWaiters.add(waiter);
+    });
+  }
+
   /** Rejects every pending wait (link down, driver closed): the caller's error wins over a timeout. */
   failAll(err: Error): void {
     for (const w of this.waiters) {
@@ -153,6 +175,20 @@ export class ScreenTracker {
       w.reject(err);
     }
     this.waiters.clear();
+    for (const q of this.quietWaiters) {
+      clearTimeout(q.timer);
+      q.reject(err);
+    }
+    this.quietWaiters.clear();
+  }
+
+  private armQuiet(q: QuietWaiter): void {
+    clearTimeout(q.timer);
+    const left = q.deadline - Date.now();
+    q.timer = setTimeout(() => {
+      this.quietWaiters.delete(q);
+      q.resolve(this.currentScreen());
+    }, Math.max(0, Math.min(q.quietMs, left)));
   }
 
   /** The recent screens as text for an error message or evidence, masked. */
@@ -176,6 +212,8 @@ export class ScreenTracker {
   }
 
   private check(): void {
+    // Every event restarts the quiet period (until the waiter's deadline).
+    for (const q of this.quietWaiters) if (Date.now() < q.deadline) this.armQuiet(q);
     for (const w of [...this.waiters]) {
       if (w.predicate(this.current)) {
         clearTimeout(w.timer);

@@ -1,6 +1,12 @@
 /**
- * Bringing a terminal to signed-on idle from whatever state the previous scenario left it in.
+ * The terminal strategy (labgrid's): brings the terminal to a target state. Two targets:
  *
+ * `idle` — back at rest after a transaction, as the operator does it (RestControl): wait for the
+ * printing to end, acknowledge the result screen with a key, CANCEL a prompt left over from an
+ * aborted step, take an inserted card out of the slot. No escalation: a terminal that does not come
+ * back to rest this way did not behave (TerminalExpectationError, *failed*).
+ *
+ * `signed-on idle` — from whatever state the previous scenario left it in (RecoveryControl).
  * Escalation, cheapest first: look (maybe it is idle already) → CANCEL a few times → TTP `reset`
  * → power cycle; after each step, sign on when the terminal asks for it. One pass through the
  * ladder is one *recovery*. When `maxRecoveries` passes in a row end without signed-on idle, the
@@ -8,6 +14,9 @@
  * dead terminal costs one broken scenario's worth of time instead of a timeout in every scenario.
  */
 import { TerminalBrokenError, TerminalExpectationError } from './errors';
+import { ASKING_STATES, AT_REST_STATES, promptKey } from './prompts';
+
+export type StrategyTarget = 'idle' | 'signed-on idle';
 
 export interface ObservedScreen {
   lines: string[];
@@ -41,6 +50,31 @@ export interface RecoveryOptions {
   log?: (line: string) => void;
 }
 
+/** A screen as the `idle` target reads it: with the terminal's screen id and the time it appeared. */
+export interface RestScreen extends ObservedScreen {
+  screen?: string;
+  at: number;
+}
+
+/** What the `idle` target needs from the driver (all event-driven: no polling). */
+export interface RestControl {
+  lastScreen(): RestScreen;
+  /** Resolves once the terminal has been quiet (no display or state event) for a moment. */
+  waitForQuiet(): Promise<void>;
+  /** Resolves when one of the states is reached, rejects (TerminalExpectationError) on timeout. */
+  waitForState(states: string[], timeoutMs: number): Promise<RestScreen>;
+  /** Resolves when the screen's prompt (prompts.ts promptKey) differs from `key`, rejects on timeout. */
+  waitForPromptChange(key: string, timeoutMs: number): Promise<void>;
+  pressKeys(keys: string[]): Promise<void>;
+  /** An inserted card stays in the slot until taken out. */
+  cardInSlot(): boolean;
+  removeCard(): Promise<void>;
+  /** Screen lines for an error message, masked. */
+  mask(text: string): string;
+  /** The screen wait of one step (ms). */
+  timeoutMs(): number;
+}
+
 export const IDLE_STATE = 'idle';
 export const SIGN_ON_REQUIRED_STATE = 'sign-on-required';
 /** States in which the terminal is still starting; wait, do not poke. */
@@ -51,8 +85,10 @@ export interface RecoveryAttempt {
   outcome: string;
 }
 
-export class SignedOnIdleStrategy {
+export class TerminalStrategy {
   private consecutiveFailures = 0;
+  /** When the terminal was last seen at rest by the `idle` target (its screen's time). */
+  private restingAt: number | undefined;
   private brokenError: TerminalBrokenError | undefined;
   private lastState: string | undefined;
   private readonly maxRecoveries: number;
@@ -62,7 +98,7 @@ export class SignedOnIdleStrategy {
   private readonly signOnMs: number;
   private readonly log: (line: string) => void;
 
-  constructor(private readonly control: RecoveryControl, opts: RecoveryOptions = {}) {
+  constructor(private readonly control: RecoveryControl, opts: RecoveryOptions = {}, private readonly rest?: RestControl) {
     this.maxRecoveries = opts.maxRecoveries ?? 2;
     this.cancelPresses = opts.cancelPresses ?? 3;
     this.settleMs = opts.settleMs ?? 1500;
@@ -90,8 +126,16 @@ export class SignedOnIdleStrategy {
     return this.brokenError;
   }
 
+  /** Brings the terminal to the target; `look: true` looks again even when nothing changed since it was last at rest. */
+  async transition(target: StrategyTarget, opts: { look?: boolean } = {}): Promise<void> {
+    if (target === 'signed-on idle') return this.ensureSignedOnIdle();
+    if (opts.look) this.restingAt = undefined;
+    return this.toIdle();
+  }
+
   async ensureSignedOnIdle(): Promise<void> {
     this.assertUsable();
+    this.restingAt = undefined;
     const history: RecoveryAttempt[][] = [];
     while (this.consecutiveFailures < this.maxRecoveries) {
       const attempts: RecoveryAttempt[] = [];
@@ -181,6 +225,40 @@ export class SignedOnIdleStrategy {
       if (!(err instanceof TerminalExpectationError)) throw err;
       return this.look(attempts, `${step} (no change in ${timeoutMs} ms)`);
     }
+  }
+
+  /**
+   * The `idle` target: wait for printing to end, acknowledge the result (ENTER), CANCEL a prompt or
+   * menu left over, then take an inserted card out of the slot.
+   */
+  private async toIdle(): Promise<void> {
+    const c = this.rest;
+    if (!c) throw new TypeError('the idle target needs a RestControl');
+    // Nothing happened since the terminal was last seen at rest: no need to look again.
+    if (this.restingAt !== undefined && c.lastScreen().at === this.restingAt && !c.cardInSlot()) return;
+    const timeoutMs = c.timeoutMs();
+    const deadline = Date.now() + 2 * timeoutMs;
+    let acknowledged = false;
+    for (;;) {
+      await c.waitForQuiet();
+      const s = await c.waitForState([...AT_REST_STATES, 'result', ...ASKING_STATES, 'error', 'off'], timeoutMs);
+      // A result shown with state idle (a 签到成功 screen) still waits for a key: a terminal that
+      // names its screens says so by a screen id other than its idle screen's.
+      const transient = (s.state === IDLE_STATE || s.state === SIGN_ON_REQUIRED_STATE) && s.screen !== undefined && s.screen !== 'idle' && !acknowledged;
+      if ((AT_REST_STATES.includes(s.state ?? '') && !transient) || s.state === 'off') break;
+      if (Date.now() > deadline) {
+        throw new TerminalExpectationError(c.mask(`The terminal did not return to idle within ${2 * timeoutMs} ms; it shows (${s.state}):\n  ${s.lines.join('\n  ')}`), { state: s.state });
+      }
+      const before = c.lastScreen();
+      if (transient) acknowledged = true;
+      // result: any key leaves it; a prompt or menu left over from an aborted step: CANCEL.
+      await c.pressKeys([s.state === 'result' || transient ? 'ENTER' : 'CANCEL']);
+      await c.waitForPromptChange(promptKey(before), timeoutMs).catch(() => undefined);
+    }
+    if (c.cardInSlot()) await c.removeCard();
+    await c.waitForQuiet();
+    const rest = c.lastScreen();
+    this.restingAt = AT_REST_STATES.includes(rest.state ?? '') ? rest.at : undefined;
   }
 }
 

@@ -1,13 +1,12 @@
 // What the acquirer received and answered (the reference host's journal), and the faults the
 // host is told to commit. "it" / "its" / 该请求 is the request the last "the host received …" step found.
 import { expect } from 'chai';
-import { buildPinBlockFormat0 } from '../crypto';
 import { step } from './support/define';
 import {
-  FINANCIAL_KINDS, HostMessage, batchOf, entryMode, faultMatchFor, iccTagsOf, payeeOf, requestsOf, securityControl,
-} from './support/host-view';
-import type { EntryMode, TxnKind } from './support/parse';
-import type { FaultAction, FaultSpec } from '../host';
+  FINANCIAL_KINDS, batchOf, clearPinBlocks as clearPinBlocksOf, entryMode, faultMatchFor, iccTagsOf, payeeOf, requestsOf, securityControl,
+  type FaultAction, type FaultSpec, type HostMessage, type TransactionKind,
+} from '../drivers';
+import type { EntryMode } from './support/parse';
 import { ScenarioSetupError } from './support/errors';
 import type { PoscertWorld } from './support/world';
 
@@ -27,34 +26,34 @@ async function replyOf(w: PoscertWorld, request: HostMessage): Promise<HostMessa
 
 // ------------------------------------------------------------------ what arrived
 
-step(['the host received a(n) {txn} request', '主机收到{txn}请求'], async function (kind: TxnKind) {
+step(['the host received a(n) {txn} request', '主机收到{txn}请求'], async function (kind: TransactionKind) {
   this.current = await this.lastRequest(kind);
 });
 
-step(['the host received {int} {txn} requests', '主机收到 {int} 笔{txn}请求'], async function (n: number, kind: TxnKind) {
+step(['the host received {int} {txn} requests', '主机收到 {int} 笔{txn}请求'], async function (n: number, kind: TransactionKind) {
   expect((await this.requests(kind)).length, `${kind} requests received`).to.equal(n);
 });
 
-step(['the host received a(n) {txn}', '主机收到{txn}'], async function (kind: TxnKind) {
+step(['the host received a(n) {txn}', '主机收到{txn}'], async function (kind: TransactionKind) {
   this.current = await this.lastRequest(kind);
 });
 
-step(['the host received no {txn}', '主机未收到{txn}'], async function (kind: TxnKind) {
+step(['the host received no {txn}', '主机未收到{txn}'], async function (kind: TransactionKind) {
   expect((await this.requests(kind)).map((m) => `STAN ${m.stan}`), `the host received ${kind} messages`).to.deep.equal([]);
 });
 
 step(['the host received no financial request', '主机未收到任何金融交易请求'], async function () {
-  const fin = (await this.messages()).filter((m) => m.direction === 'in' && FINANCIAL_KINDS.includes(m.kind as TxnKind));
+  const fin = (await this.messages()).filter((m) => m.direction === 'in' && FINANCIAL_KINDS.includes(m.kind as TransactionKind));
   expect(fin.map((m) => `${m.kind} ${m.mti} STAN ${m.stan}`), 'financial requests the host received').to.deep.equal([]);
 });
 
 step(['the host received no financial request since the sale', '消费之后主机未收到任何金融交易请求'], async function () {
   const { reply } = await this.lastApproved(['sale']);
-  const fin = (await this.messages()).filter((m) => m.id > reply.id && m.direction === 'in' && FINANCIAL_KINDS.includes(m.kind as TxnKind));
+  const fin = (await this.messages()).filter((m) => m.id > reply.id && m.direction === 'in' && FINANCIAL_KINDS.includes(m.kind as TransactionKind));
   expect(fin.map((m) => `${m.kind} ${m.mti} STAN ${m.stan}`), 'financial requests after the sale').to.deep.equal([]);
 });
 
-step(['the host has received the {txn} request', '主机已收到{txn}请求'], async function (kind: TxnKind) {
+step(['the host has received the {txn} request', '主机已收到{txn}请求'], async function (kind: TransactionKind) {
   const deadline = Date.now() + this.lab.settings.screenTimeoutMs;
   while ((await this.requests(kind)).length === 0) {
     expect(Date.now() < deadline, `the host received no ${kind} request within ${this.lab.settings.screenTimeoutMs} ms`).to.equal(true);
@@ -74,13 +73,13 @@ step(['the host answered it with {text}', '主机应答码为{text}'], async fun
   expect((await replyOf(this, req)).responseCode, `F39 of the reply to the ${req.kind} (STAN ${req.stan})`).to.equal(code);
 });
 
-step(['the host approved the last {txn} request', '主机批准了最后一笔{txn}请求'], async function (kind: TxnKind) {
+step(['the host approved the last {txn} request', '主机批准了最后一笔{txn}请求'], async function (kind: TransactionKind) {
   const req = await this.lastRequest(kind);
   this.current = req;
   expect((await replyOf(this, req)).responseCode, `F39 of the reply to the last ${kind}`).to.equal('00');
 });
 
-step(['the host approved every {txn} request', '主机批准了每笔{txn}请求'], async function (kind: TxnKind) {
+step(['the host approved every {txn} request', '主机批准了每笔{txn}请求'], async function (kind: TransactionKind) {
   const codes = await Promise.all((await this.requests(kind)).map(async (r) => `${r.stan}:${(await this.replyTo(r))?.responseCode ?? 'none'}`));
   expect(codes.filter((c) => !c.endsWith(':00')), `${kind} requests not approved (STAN:F39)`).to.deep.equal([]);
 });
@@ -128,13 +127,7 @@ step(['it carries no MAC', '该请求不带MAC'], async function () {
 });
 
 function clearPinBlocks(w: PoscertWorld): string[] {
-  const out: string[] = [];
-  for (const pin of w.pinsTyped) {
-    for (const alias of w.openingBalances.keys()) {
-      try { out.push(buildPinBlockFormat0(pin, w.card(alias).pan).toString('hex').toUpperCase()); } catch { /* PIN of another length */ }
-    }
-  }
-  return out;
+  return clearPinBlocksOf(w.pinsTyped, [...w.openingBalances.keys()].map((alias) => w.card(alias).pan));
 }
 
 step(['the PIN appears nowhere in the host journal', '主机日志中没有PIN'], async function () {
@@ -207,10 +200,10 @@ step(['it identifies this terminal and its merchant', '该请求带有本终端�
 
 // ------------------------------------------------------------------ references to the original
 
-async function originalOf(w: PoscertWorld, kinds: TxnKind[]): Promise<{ request: HostMessage; reply: HostMessage }> {
+async function originalOf(w: PoscertWorld, kinds: TransactionKind[]): Promise<{ request: HostMessage; reply: HostMessage }> {
   const req = await focus(w);
   const msgs = await w.messages();
-  const originals = msgs.filter((m) => m.id < req.id && m.direction === 'in' && kinds.includes(m.kind as TxnKind));
+  const originals = msgs.filter((m) => m.id < req.id && m.direction === 'in' && kinds.includes(m.kind as TransactionKind));
   expect(originals.length, `no original ${kinds.join(' / ')} before the ${req.kind}`).to.be.greaterThan(0);
   const request = originals[originals.length - 1];
   return { request, reply: await replyOf(w, request) };
@@ -238,7 +231,7 @@ step(['it refers to the original authorization', '该请求指向原授权'], as
   expect(req.fields[61]?.slice(0, 12), `F61 of the ${req.kind}`).to.equal(`${batchOf(request)}${request.stan}`);
 });
 
-step(['each {txn} request carries a new trace number', '每笔{txn}请求的流水号都不同'], async function (kind: TxnKind) {
+step(['each {txn} request carries a new trace number', '每笔{txn}请求的流水号都不同'], async function (kind: TransactionKind) {
   const stans = (await this.requests(kind)).map((r) => r.stan);
   expect(new Set(stans).size, `trace numbers (F11) of the ${kind} requests: ${stans.join(', ')}`).to.equal(stans.length);
   // The trace number only moves forward (wrapping 999999 → 000001), across power cycles too.
@@ -278,7 +271,7 @@ function reversalsOf(msgs: HostMessage[], original: HostMessage): HostMessage[] 
     && (m.fields[3] === undefined || m.fields[3] === original.fields[3]));
 }
 
-async function originalFor(w: PoscertWorld, which: 'first' | 'last', kind: TxnKind): Promise<HostMessage> {
+async function originalFor(w: PoscertWorld, which: 'first' | 'last', kind: TransactionKind): Promise<HostMessage> {
   const list = await w.requests(kind);
   expect(list.length, `no ${kind} request in this scenario`).to.be.greaterThan(0);
   return which === 'first' ? list[0] : list[list.length - 1];
@@ -292,13 +285,13 @@ async function expectReversal(w: PoscertWorld, original: HostMessage, reason: st
   w.current = revs[0];
 }
 
-step(['the host received a reversal of the first {txn} with reason {text}', '主机收到第一笔{txn}的冲正，原因码{text}'], async function (kind: TxnKind, reason: string) {
+step(['the host received a reversal of the first {txn} with reason {text}', '主机收到第一笔{txn}的冲正，原因码{text}'], async function (kind: TransactionKind, reason: string) {
   await expectReversal(this, await originalFor(this, 'first', kind), reason);
 });
-step(['the host received a reversal of the last {txn} with reason {text}', '主机收到最后一笔{txn}的冲正，原因码{text}'], async function (kind: TxnKind, reason: string) {
+step(['the host received a reversal of the last {txn} with reason {text}', '主机收到最后一笔{txn}的冲正，原因码{text}'], async function (kind: TransactionKind, reason: string) {
   await expectReversal(this, await originalFor(this, 'last', kind), reason);
 });
-step(['the host received a reversal of the {txn} with reason {text}', '主机收到{txn}的冲正，原因码{text}'], async function (kind: TxnKind, reason: string) {
+step(['the host received a reversal of the {txn} with reason {text}', '主机收到{txn}的冲正，原因码{text}'], async function (kind: TransactionKind, reason: string) {
   await expectReversal(this, await originalFor(this, 'last', kind), reason);
 });
 
@@ -308,7 +301,7 @@ step(['the host received exactly {int} reversal(s)', '主机恰好收到 {int} �
 });
 
 step(['the reversal reached the host before the next {txn} request', 'the reversal reached the host before the {txn} request', '冲正在下一笔{txn}请求之前到达主机', '冲正在{txn}请求之前到达主机'],
-  async function (kind: TxnKind) {
+  async function (kind: TransactionKind) {
     const rev = this.it();
     expect(rev.kind, 'the message in focus is not a reversal').to.equal('reversal');
     const msgs = await this.messages();
@@ -324,23 +317,23 @@ step(['the reversal reached the host before the next {txn} request', 'the revers
  * Tells the host to misbehave on the next matching request of this terminal. Actions outside the
  * host's FAULT_ACTIONS are refused by the host with a HostControlError (the case is then broken).
  */
-async function fault(w: PoscertWorld, kind: TxnKind, spec: { action: FaultAction | 'settlement-unbalanced' | 'corrupt-kcv'; responseCode?: string }): Promise<void> {
+async function fault(w: PoscertWorld, kind: TransactionKind, spec: { action: FaultAction | 'settlement-unbalanced' | 'corrupt-kcv'; responseCode?: string }): Promise<void> {
   w.host.injectFault({ match: { ...faultMatchFor(kind), terminalId: w.lab.terminalId }, count: 1, ...spec } as FaultSpec);
 }
 
-step(['the host will not answer the next {txn} request', '主机将不应答下一笔{txn}请求'], async function (kind: TxnKind) {
+step(['the host will not answer the next {txn} request', '主机将不应答下一笔{txn}请求'], async function (kind: TransactionKind) {
   await fault(this, kind, { action: 'no-response' });
 });
-step(['the host will close the connection on the next {txn} request', '主机将在下一笔{txn}请求时断开连接'], async function (kind: TxnKind) {
+step(['the host will close the connection on the next {txn} request', '主机将在下一笔{txn}请求时断开连接'], async function (kind: TransactionKind) {
   await fault(this, kind, { action: 'close' });
 });
-step(['the host will corrupt the MAC of its reply to the next {txn} request', '主机将破坏下一笔{txn}应答的MAC'], async function (kind: TxnKind) {
+step(['the host will corrupt the MAC of its reply to the next {txn} request', '主机将破坏下一笔{txn}应答的MAC'], async function (kind: TransactionKind) {
   await fault(this, kind, { action: 'corrupt-mac' });
 });
-step(['the host will answer the next {txn} request with response code {text}'], async function (kind: TxnKind, code: string) {
+step(['the host will answer the next {txn} request with response code {text}'], async function (kind: TransactionKind, code: string) {
   await fault(this, kind, { action: 'force-response-code', responseCode: code });
 });
-step(['主机将以应答码{text}拒绝下一笔{txn}请求'], async function (code: string, kind: TxnKind) {
+step(['主机将以应答码{text}拒绝下一笔{txn}请求'], async function (code: string, kind: TransactionKind) {
   await fault(this, kind, { action: 'force-response-code', responseCode: code });
 });
 step(['the host will report the next settlement as unbalanced', '主机将把下一次结算应答为对账不平'], async function () {

@@ -2,12 +2,11 @@
 // the money moved exactly once, or not at all.
 import { expect } from 'chai';
 import { step } from './support/define';
-import { backToIdle } from './support/flows';
 import { formatFen } from './support/parse';
 import type { PoscertWorld } from './support/world';
 
 async function change(w: PoscertWorld, alias: string): Promise<number> {
-  await backToIdle(w).catch(() => undefined); // a reversal the terminal sends on its way back counts
+  await w.driver.toIdle().catch(() => undefined); // a reversal the terminal sends on its way back counts
   return w.balanceChange(alias);
 }
 

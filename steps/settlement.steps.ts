@@ -2,18 +2,16 @@
 // batch upload that follows a mismatch, and the batch afterwards.
 import { expect } from 'chai';
 import { step } from './support/define';
-import { answerPrompts, backToIdle } from './support/flows';
-import { batchOf, settlementTotalsOf } from './support/host-view';
+import { batchOf, settlementTotalsOf } from '../drivers';
 import { formatFen } from './support/parse';
 import type { PoscertWorld } from './support/world';
 
 async function settle(w: PoscertWorld): Promise<void> {
   w.action();
-  await backToIdle(w);
+  await w.driver.toIdle();
   w.newVoucherWindow();
-  await w.driver.selectMenu('结算');
-  await answerPrompts(w, {});
-  await backToIdle(w).catch(() => undefined);
+  await w.driver.runTransaction('settlement', {});
+  await w.driver.toIdle().catch(() => undefined);
   const settlements = await w.requests('settlement');
   if (settlements.length) w.settledBatch = batchOf(settlements[settlements.length - 1]);
 }

@@ -1,10 +1,8 @@
 // What the operator and the cardholder do at the terminal, and what its screen shows.
 import { expect } from 'chai';
 import { AfterStep } from '@cucumber/cucumber';
-import { screenMatches } from '../drivers/screens';
-import { findMenuEntry } from '../drivers/menu';
+import { findMenuEntry, screenMatches, type TransactionKind } from '../drivers';
 import { step } from './support/define';
-import { answerPrompts, backToIdle, enterPin, presentCard, runTransaction, signOn, waitForState, waitUntilQuiet } from './support/flows';
 import type { EntryMode } from './support/parse';
 import { formatFen } from './support/parse';
 import type { PoscertWorld } from './support/world';
@@ -20,79 +18,78 @@ step(['the operator selects {text}', '操作员选择{text}'], async function (l
   this.action();
   this.newVoucherWindow();
   this.lastMenu = label;
-  await backToIdle(this);
+  await this.driver.toIdle();
   await this.driver.selectMenu(label);
   // 预授权 opens a submenu whose first entry is 预授权 again: choosing "预授权" means that one.
-  await waitUntilQuiet(this);
+  await this.driver.waitUntilQuiet();
   const s = this.driver.lastScreen();
   if (s.state === 'menu' && findMenuEntry(s.lines, label)) await this.driver.selectMenu(label);
 });
 
 step(['the operator enters the amount {amount}', '操作员输入金额 {amount}'], async function (fen: number) {
   this.action();
-  await waitForState(this, ['input']);
+  await this.waitForState(['input']);
   this.lastAmountFen = fen;
   await this.driver.enterAmount(fen);
 });
 
 step(['the operator enters the payee name {text}', '操作员输入收款方名称{text}'], async function (name: string) {
   this.action();
-  await waitForState(this, ['input']);
+  await this.waitForState(['input']);
   await this.driver.enterText(name);
 });
 
 step(['the operator enters the payee account {text}', '操作员输入收款方账号{text}'], async function (account: string) {
   this.action();
-  await waitForState(this, ['input']);
+  await this.waitForState(['input']);
   await this.driver.enterText(account);
 });
 
 step(['the operator enters the voucher number {text}', '操作员输入原凭证号{text}'], async function (trace: string) {
   this.action();
-  await waitForState(this, ['input']);
+  await this.waitForState(['input']);
   await this.driver.enterText(trace);
 });
 
 step(['the operator confirms', '操作员确认'], async function () {
   this.action();
-  await waitForState(this, ['confirm']);
+  await this.waitForState(['confirm']);
   await this.driver.pressKeys('ENTER');
 });
 
 step(['the operator cancels', '操作员取消'], async function () {
   this.action();
   await this.driver.pressKeys('CANCEL');
-  await backToIdle(this);
+  await this.driver.toIdle();
 });
 
 // ------------------------------------------------------------------ cardholder
 
 step(['the cardholder {entry} card {card}', '持卡人{entry} {card}'], async function (entry: EntryMode, alias: string) {
   this.action();
-  this.lastCard = alias;
-  await presentCard(this, alias, entry);
+  await this.presentCard(alias, entry);
 });
 
 step(['the cardholder enters the correct PIN', '持卡人输入正确的密码'], async function () {
   this.action();
-  await enterPin(this, this.pinOf(cardInHand(this)));
+  await this.enterPin(this.pinOf(cardInHand(this)));
 });
 
 step(['the cardholder enters a wrong PIN', '持卡人输入错误的密码'], async function () {
   this.action();
-  await enterPin(this, this.wrongPinOf(cardInHand(this)));
+  await this.enterPin(this.wrongPinOf(cardInHand(this)));
 });
 
 // QuickPass under the no-PIN limit: a terminal may skip the PIN prompt or offer "无密码请按[确认]".
 step(['the cardholder confirms without a PIN', '持卡人无密码确认'], async function () {
   this.action();
-  const s = await waitForState(this, ['pin-entry', 'online', 'result', 'printing', 'idle', 'error']);
+  const s = await this.waitForState(['pin-entry', 'online', 'result', 'printing', 'idle', 'error']);
   if (s.state === 'pin-entry') await this.driver.pressKeys('ENTER');
 });
 
 step(['the cardholder cancels the PIN entry', '持卡人取消输密'], async function () {
   this.action();
-  await waitForState(this, ['pin-entry']);
+  await this.waitForState(['pin-entry']);
   await this.driver.pressKeys('CANCEL');
 });
 
@@ -102,13 +99,13 @@ step(['the cardholder cancels the PIN entry', '持卡人取消输密'], async fu
  */
 async function retry(w: PoscertWorld, pin: 'correct' | 'wrong'): Promise<void> {
   const alias = cardInHand(w);
-  const s = await waitForState(w, ['pin-entry', 'result', 'idle', 'printing', 'error']);
+  const s = await w.waitForState(['pin-entry', 'result', 'idle', 'printing', 'error']);
   if (s.state === 'pin-entry') {
-    await enterPin(w, pin === 'correct' ? w.pinOf(alias) : w.wrongPinOf(alias));
+    await w.enterPin(pin === 'correct' ? w.pinOf(alias) : w.wrongPinOf(alias));
     return;
   }
   const kind = w.txns.length ? w.txns[w.txns.length - 1].kind : 'sale';
-  await runTransaction(w, kind === 'sale' || kind === 'bill-payment' ? kind : 'sale',
+  await w.transact(kind === 'sale' || kind === 'bill-payment' ? kind : 'sale',
     { amountFen: w.lastAmountFen, card: alias, entry: w.lastEntry ?? 'insert', pin });
 }
 
@@ -120,10 +117,10 @@ step(['the cardholder retries with the correct PIN', '持卡人重新输入正�
 step(['the cardholder enters a wrong PIN as many times as the issuer allows', '持卡人连续输错密码直到发卡行上限'], async function () {
   this.action();
   const limit = this.lab.config.rules.pinTryLimit;
-  await enterPin(this, this.wrongPinOf(cardInHand(this)));
+  await this.enterPin(this.wrongPinOf(cardInHand(this)));
   // The issuer counts wrong PINs; one more than its limit must end in 75 (or already has).
   for (let attempt = 1; attempt <= limit; attempt++) {
-    await waitForState(this, ['result', 'idle', 'printing', 'error', 'pin-entry']);
+    await this.waitForState(['result', 'idle', 'printing', 'error', 'pin-entry']);
     const sales = await this.requests('sale');
     const reply = sales.length ? await this.replyTo(sales[sales.length - 1]) : undefined;
     if (reply?.responseCode === '75') return;
@@ -265,7 +262,7 @@ step(['the terminal uses SM4 keys', '终端使用SM4密钥'], async function () 
   this.terminalIdsUsed.add(sm4.terminalId);
   await this.driver.configure({ terminalId: sm4.terminalId, merchantId: sm4.merchantId, 'x-tmk': sm4.tmk.reveal().toString('hex').toUpperCase(), 'x-keyScheme': 'sm4' });
   // New keys: the terminal signs on under the SM4 TMK before its first transaction.
-  await signOn(this);
+  await this.driver.signOn();
 });
 
 step(['the terminal is not signed on', '终端未签到'], async function () {
@@ -276,24 +273,16 @@ step(['the terminal is not signed on', '终端未签到'], async function () {
 step(['the operator signs on', '操作员签到'], async function () {
   this.action();
   this.newVoucherWindow();
-  await signOn(this);
+  await this.driver.signOn();
 });
 
-async function management(w: PoscertWorld, entry: string): Promise<void> {
-  w.action();
-  await backToIdle(w);
-  await w.driver.selectMenu(`管理/${entry}`);
-  await answerPrompts(w, {});
+const MANAGEMENT: Array<[string[], TransactionKind]> = [
+  [['the operator downloads parameters', '操作员下载参数'], 'parameter-download'],
+  [['the operator runs an echo test', '操作员回响测试'], 'echo'],
+  [['the operator signs off', '操作员签退'], 'sign-off'],
+];
+for (const [phrases, kind] of MANAGEMENT) {
+  step(phrases, async function () {
+    await this.manage(kind);
+  });
 }
-
-step(['the operator downloads parameters', '操作员下载参数'], async function () {
-  await management(this, '参数下载');
-});
-
-step(['the operator runs an echo test', '操作员回响测试'], async function () {
-  await management(this, '回响测试');
-});
-
-step(['the operator signs off', '操作员签退'], async function () {
-  await management(this, '签退');
-});

@@ -1,16 +1,14 @@
 // Whole transactions in one sentence: the set-up of a case ("a sale of 100.00 was approved for
 // card X by inserting") or an action that is not the case's subject. The terminal's prompts are
-// answered as an operator would (steps/support/flows.ts); "was approved" also checks the host's
-// answer so that a case never builds on a transaction that did not happen.
+// answered as an operator would (the driver's runTransaction and prompt table); "was approved" also
+// checks the host's answer so that a case never builds on a transaction that did not happen.
 import { expect } from 'chai';
 import { step } from './support/define';
-import { runBillPaymentFromEcr, runTransaction, startEcr } from './support/flows';
-import { TerminalExpectationError } from '../drivers/errors';
-import type { EntryMode, TxnKind } from './support/parse';
-import type { HostMessage } from './support/host-view';
+import { TerminalExpectationError, type HostMessage, type TransactionKind } from '../drivers';
+import type { EntryMode } from './support/parse';
 import type { PoscertWorld } from './support/world';
 
-async function expectApproved(w: PoscertWorld, kind: TxnKind, what: string): Promise<{ request: HostMessage; reply: HostMessage }> {
+async function expectApproved(w: PoscertWorld, kind: TransactionKind, what: string): Promise<{ request: HostMessage; reply: HostMessage }> {
   const request = await w.lastRequest(kind);
   const reply = await w.replyTo(request);
   expect(reply?.responseCode, `${what}: the host answered ${reply?.responseCode ?? 'nothing'}`).to.equal('00');
@@ -22,7 +20,7 @@ async function expectApproved(w: PoscertWorld, kind: TxnKind, what: string): Pro
 
 // The Chinese sentences put the card first; each phrasing maps its arguments onto one implementation.
 async function sale(w: PoscertWorld, fen: number, alias: string, entry: EntryMode, mustBeApproved: boolean): Promise<void> {
-  await runTransaction(w, 'sale', { amountFen: fen, card: alias, entry });
+  await w.transact('sale', { amountFen: fen, card: alias, entry });
   if (mustBeApproved) await expectApproved(w, 'sale', `set-up sale of card ${alias}`);
 }
 
@@ -42,7 +40,7 @@ step(['卡 {card} {entry}消费 {amount}已成功'], async function (alias: stri
 /** An attempt the terminal may refuse before it starts (tamper): a menu it does not offer ends the attempt. */
 async function trySale(w: PoscertWorld, fen: number, alias: string, entry: EntryMode): Promise<void> {
   try {
-    await runTransaction(w, 'sale', { amountFen: fen, card: alias, entry });
+    await w.transact('sale', { amountFen: fen, card: alias, entry });
   } catch (err) {
     if (!(err instanceof TerminalExpectationError) || !/No menu entry/.test(err.message)) throw err;
   }
@@ -58,12 +56,12 @@ step(['操作员尝试用卡 {card} {entry}消费 {amount}'], async function (al
 
 step(['a bill payment of {amount} to {text} account {text} is made with card {card} by {entry}'],
   async function (fen: number, name: string, account: string, alias: string, entry: EntryMode) {
-    await runBillPaymentFromEcr(this, { amountFen: fen, payee: { name, account }, card: alias, entry });
+    await this.billPaymentFromEcr({ amountFen: fen, payee: { name, account }, card: alias, entry });
   });
 
 step(['a bill payment of {amount} to {text} account {text} was approved for card {card}'],
   async function (fen: number, name: string, account: string, alias: string) {
-    await runBillPaymentFromEcr(this, { amountFen: fen, payee: { name, account }, card: alias, entry: 'insert' });
+    await this.billPaymentFromEcr({ amountFen: fen, payee: { name, account }, card: alias, entry: 'insert' });
     await expectApproved(this, 'bill-payment', `set-up bill payment of card ${alias}`);
   });
 
@@ -71,7 +69,7 @@ step(['a bill payment of {amount} to {text} account {text} was approved for card
 
 async function voidLast(w: PoscertWorld, alias: string, entry: EntryMode): Promise<void> {
   const { request } = await w.lastApproved(['sale', 'bill-payment']);
-  await runTransaction(w, 'void', { originalTrace: request.stan, card: alias, entry });
+  await w.transact('void', { originalTrace: request.stan, card: alias, entry });
 }
 
 step(['the operator voids the last transaction with card {card} by {entry}'], async function (alias: string, entry: EntryMode) {
@@ -85,7 +83,7 @@ step(['the last transaction was voided with card {card} by {entry}'], async func
 
 step(['the operator refunds {amount} of the last transaction with card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {
   const { reply } = await this.lastApproved(['sale']);
-  await runTransaction(this, 'refund', {
+  await this.transact('refund', {
     amountFen: fen, card: alias, entry, originalRrn: reply.fields[37], originalDate: reply.fields[13],
   });
 });
@@ -93,13 +91,13 @@ step(['the operator refunds {amount} of the last transaction with card {card} by
 // ------------------------------------------------------------------ pre-authorization
 
 step(['a pre-authorization of {amount} was approved for card {card}'], async function (fen: number, alias: string) {
-  await runTransaction(this, 'preauth', { amountFen: fen, card: alias, entry: 'insert' });
+  await this.transact('preauth', { amountFen: fen, card: alias, entry: 'insert' });
   await expectApproved(this, 'preauth', `set-up pre-authorization of card ${alias}`);
 });
 
 step(['the operator completes the pre-authorization with {amount} with card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {
   const { reply } = await this.lastApproved(['preauth']);
-  await runTransaction(this, 'preauth-completion', {
+  await this.transact('preauth-completion', {
     amountFen: fen, card: alias, entry, originalAuthCode: reply.fields[38], originalDate: reply.fields[13],
   });
 });
@@ -107,11 +105,11 @@ step(['the operator completes the pre-authorization with {amount} with card {car
 // ------------------------------------------------------------------ cash register (ECR)
 
 step(['the cash register requests a sale of {amount}', '收银机发起消费 {amount}'], async function (fen: number) {
-  this.ecrPending = (await startEcr(this, { request: 'sale', amount: String(fen) })).result;
+  this.ecrPending = (await this.startEcr({ request: 'sale', amount: String(fen) })).result;
 });
 
 async function ecrBillPayment(w: PoscertWorld, fen: number, name: string, account: string): Promise<void> {
-  w.ecrPending = (await startEcr(w, { request: 'bill-payment', amount: String(fen), payee: { name, account } })).result;
+  w.ecrPending = (await w.startEcr({ request: 'bill-payment', amount: String(fen), payee: { name, account } })).result;
 }
 step(['the cash register requests a bill payment of {amount} to {text} account {text}'], async function (fen: number, name: string, account: string) {
   await ecrBillPayment(this, fen, name, account);

@@ -1,10 +1,8 @@
 // The voucher copies (签购单) and the settlement slip the terminal printed, read as a lab reads
 // them: the numbers must be the acquirer's, the amount the one authorized, the card masked.
 import { expect } from 'chai';
-import type { VoucherCopy } from '../drivers/vouchers';
+import { batchOf, type VoucherCopy } from '../drivers';
 import { step } from './support/define';
-import { backToIdle } from './support/flows';
-import { batchOf } from './support/host-view';
 import { formatFen, VoucherCopy as CopyName } from './support/parse';
 import type { PoscertWorld } from './support/world';
 
@@ -14,7 +12,7 @@ const SIGNATURE = /持卡人签名|CARDHOLDER SIGNATURE|CARD HOLDER SIGNATURE/i;
 /** The transaction copies of the current window, once the terminal has finished printing. */
 async function copies(w: PoscertWorld, atLeast = 0): Promise<VoucherCopy[]> {
   if (atLeast > 0) await w.driver.waitForReceipts(atLeast, { timeoutMs: w.lab.settings.screenTimeoutMs });
-  await backToIdle(w);
+  await w.driver.toIdle();
   return w.driver.receipts().filter((c) => TRANSACTION_COPIES.includes(c.copy));
 }
 
@@ -176,7 +174,7 @@ step(['every copy shows the original reference number', '每联都显示原参�
 
 step(['the operator reprints the last voucher', '操作员重打印最后一笔'], async function () {
   this.action();
-  await backToIdle(this);
+  await this.driver.toIdle();
   this.newVoucherWindow();
   await this.driver.selectMenu('重打印/重打印最后一笔');
 });
@@ -204,7 +202,7 @@ step(['every reprinted copy shows the same voucher number and amount as the orig
 
 async function slip(w: PoscertWorld): Promise<VoucherCopy> {
   await w.driver.waitForReceipts(1, { timeoutMs: w.lab.settings.screenTimeoutMs });
-  await backToIdle(w);
+  await w.driver.toIdle();
   const s = w.driver.receipts().filter((c) => c.copy === 'settlement');
   expect(s.length, 'no settlement slip was printed').to.be.greaterThan(0);
   return s[s.length - 1];

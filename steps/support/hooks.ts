@@ -3,12 +3,10 @@
 // the TTP transcript, the host journal of the scenario decoded, the screens, the voucher copies
 // and the ledger effect on the cards used. Then whatever the scenario changed is put back.
 import { After, Before, Status, setDefaultTimeout } from '@cucumber/cucumber';
-import { CUP_POS_DIALECT, fieldSpec } from '../../protocol/iso8583';
+import { journalText } from '../../drivers';
 import { workerLab } from './lab';
-import { backToIdle } from './flows';
 import { CARD_ALIAS_PATTERN } from './parse';
 import type { PoscertWorld } from './world';
-import type { HostMessage } from './host-view';
 
 // A backstop only: every wait inside a step has its own (shorter) timeout with a precise message.
 setDefaultTimeout(Number(process.env.POSCERT_STEP_TIMEOUT_MS) || 60_000);
@@ -20,7 +18,7 @@ Before(async function (this: PoscertWorld, { pickle }) {
   // A card left in the slot by an earlier scenario would be read instead of this scenario's card.
   await this.driver.removeCard().catch(() => undefined);
   await this.driver.ensureSignedOnIdle();
-  await backToIdle(this);
+  await this.driver.toIdle();
   const rows = this.host.journal({ terminalId: this.lab.terminalId, limit: 1 });
   this.journalCursor = rows.reduce((max, r) => Math.max(max, r.id), 0);
   this.transcriptCursor = this.driver.transcript().length;
@@ -32,18 +30,6 @@ Before(async function (this: PoscertWorld, { pickle }) {
   this.scenarioStartedAt = Date.now();
   this.driver.note(`--- ${this.caseId} ${pickle.name}`);
 });
-
-/** The host's decoded (and masked) field table of each message, with the field names of the dialect. */
-function journalText(messages: HostMessage[]): string {
-  return messages.map((m) => {
-    const table = Object.entries(m.fields).map(([n, v]) => {
-      const spec = fieldSpec(CUP_POS_DIALECT, Number(n));
-      return `  F${n.padStart(2, '0')} ${spec ? `${spec.nameZh} ${spec.name}`.padEnd(36) : ''.padEnd(36)} ${v}`;
-    }).join('\n');
-    return `#${m.id} ${m.at} ${m.direction === 'in' ? 'terminal → host' : 'host → terminal'} ${m.mti} ${m.kind}` +
-      `${m.stan ? ` STAN ${m.stan}` : ''}${m.responseCode ? ` F39 ${m.responseCode}` : ''}${m.note ? ` (${m.note})` : ''}\n${table}\n  hex ${m.hex}`;
-  }).join('\n\n');
-}
 
 After(async function (this: PoscertWorld, { result }) {
   if (!this.lab) return;
@@ -86,10 +72,10 @@ After(async function (this: PoscertWorld, { result }) {
   this.ecrPending = undefined;
   if (this.restoreConfig) {
     // Back to the worker's own identity and keys, signed on, before the next scenario.
-    await backToIdle(this).catch(() => undefined);
+    await this.driver.toIdle().catch(() => undefined);
     await this.driver.configure(this.restoreConfig as never);
     await this.driver.ensureSignedOnIdle();
-    await backToIdle(this);
+    await this.driver.toIdle();
   }
   if (result?.status !== Status.PASSED) this.driver.note(`--- ${this.caseId} ended ${result?.status}`);
 });

@@ -1,6 +1,8 @@
 // Pure parsing of the values step sentences carry: amounts in 元, card aliases, entry modes,
-// transaction kinds and voucher copies, in English and 简体中文. No I/O: unit-tested on its own.
-import { PoscertError } from '../../errors';
+// transaction names and voucher copies, in English and 简体中文. No I/O: unit-tested on its own.
+// Transactions are the catalogue's kinds (protocol/iso8583 catalogue, through drivers/): only the
+// words a sentence uses for them are written here.
+import { PoscertError, type TransactionKind } from '../../drivers';
 
 export class StepValueError extends PoscertError {
   constructor(kind: string, text: string, expected: string) {
@@ -56,26 +58,20 @@ export function parseEntryMode(text: string): EntryMode {
   return mode;
 }
 
-/**
- * Transaction kinds as the host journal names them (see host/ `JournalEntry.kind`). The step text
- * uses English or Chinese names; both map to one kind.
- */
-export type TxnKind =
-  | 'sign-on' | 'sign-off' | 'echo' | 'parameter-download'
-  | 'sale' | 'bill-payment' | 'void' | 'refund' | 'balance' | 'preauth' | 'preauth-completion'
-  | 'reversal' | 'settlement' | 'batch-upload' | 'batch-upload-end';
-const TXN_WORDS: Record<string, TxnKind> = {
+/** The English and Chinese names step sentences give the catalogue's transaction kinds. */
+const TXN_WORDS: Record<string, TransactionKind> = {
   'sign-on': 'sign-on', 'sign-off': 'sign-off', 'echo test': 'echo', 'parameter download': 'parameter-download',
   sale: 'sale', 'bill payment': 'bill-payment', void: 'void', refund: 'refund', 'balance inquiry': 'balance',
-  'pre-authorization completion': 'preauth-completion', 'pre-authorization': 'preauth',
+  'pre-authorization completion void': 'preauth-completion-void', 'pre-authorization completion': 'preauth-completion',
+  'pre-authorization void': 'preauth-void', 'pre-authorization': 'preauth',
   reversal: 'reversal', settlement: 'settlement', 'batch upload end': 'batch-upload-end', 'batch upload': 'batch-upload',
   签到: 'sign-on', 签退: 'sign-off', 回响测试: 'echo', 参数下载: 'parameter-download',
   消费: 'sale', 缴费: 'bill-payment', 撤销: 'void', 退货: 'refund', 余额查询: 'balance',
-  预授权完成: 'preauth-completion', 预授权: 'preauth', 冲正: 'reversal', 结算: 'settlement',
-  批上送结束: 'batch-upload-end', 批上送: 'batch-upload',
+  预授权完成撤销: 'preauth-completion-void', 预授权完成: 'preauth-completion', 预授权撤销: 'preauth-void', 预授权: 'preauth',
+  冲正: 'reversal', 结算: 'settlement', 批上送结束: 'batch-upload-end', 批上送: 'batch-upload',
 };
 export const TXN_PATTERN = new RegExp(Object.keys(TXN_WORDS).sort((a, b) => b.length - a.length).join('|'));
-export function parseTxnKind(text: string): TxnKind {
+export function parseTxnKind(text: string): TransactionKind {
   const kind = TXN_WORDS[text];
   if (!kind) throw new StepValueError('transaction kind', text, Object.keys(TXN_WORDS).join(', '));
   return kind;

@@ -1,23 +1,35 @@
 // The World of a scenario: the worker's terminal driver and host control, the card book, and what
 // the scenario has seen so far (journal cursor, opening balances, the message "it" refers to, the
-// transactions it made) — the evidence the After hook attaches.
+// transactions it made) — the evidence the After hook attaches. Its transaction methods add the
+// scenario's bookkeeping (cards used, PINs typed, voucher windows) around the driver's interaction.
 import { IWorldOptions, World, setWorldConstructor } from '@cucumber/cucumber';
 import { expect } from 'chai';
-import { maskPan } from '../../crypto';
-import { cardByAlias, terminalCardImage } from '../../host';
-import type { CardConfig, HostControl } from '../../host';
-import type { TtpCardImage } from '../../protocol/ttp';
-import type { ScreenSnapshot } from '../../drivers/screens';
-import type { TerminalDriver, TerminalIdentity } from '../../drivers/terminal';
-import type { VoucherCopy } from '../../drivers/vouchers';
-import { HostMessage, requestsOf, replyTo, toHostMessage } from './host-view';
-import type { EntryMode, TxnKind } from './parse';
+import {
+  cardByAlias, maskPan, replyTo, requestsOf, terminalCardImage, toHostMessage,
+  type CardConfig, type DriverAnswers, type HostControl, type HostMessage, type PromptKind, type ScreenSnapshot,
+  type TerminalDriver, type TerminalIdentity, type TransactionKind, type TtpCardImage, type VoucherCopy,
+} from '../../drivers';
+import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
 import type { WorldParameters } from './settings';
 
+/** What a step answers the terminal with, in the scenario's words: card by alias, PIN by meaning. */
+export interface StepAnswers {
+  amountFen?: number;
+  payee?: { name: string; account: string };
+  originalTrace?: string;
+  originalRrn?: string;
+  originalDate?: string;
+  originalAuthCode?: string;
+  card?: string;
+  entry?: EntryMode;
+  /** 'correct' (default) types the card's PIN when asked; 'wrong' a wrong one; 'none' confirms without. */
+  pin?: 'correct' | 'wrong' | 'none';
+}
+
 /** A transaction this scenario made through the terminal (for voids, refunds, reprints). */
 export interface ScenarioTxn {
-  kind: TxnKind;
+  kind: TransactionKind;
   card: string;
   amountFen?: number;
   /** Filled from the host journal once the terminal sent it. */
@@ -51,10 +63,6 @@ export class PoscertWorld extends World<WorldParameters> {
   settledBatch: string | undefined;
   /** The card the cardholder presented last (whose PIN "the correct PIN" is). */
   lastCard: string | undefined;
-  /** When the terminal was last seen at rest by backToIdle (its screen's time). */
-  restingScreenAt: number | undefined;
-  /** An inserted card stays in the slot until the cardholder takes it out (backToIdle does). */
-  cardInSlot = false;
   /** How the last card was presented. */
   lastEntry: EntryMode | undefined;
   /** The amount the operator typed last (for a retry after a wrong PIN). */
@@ -121,11 +129,11 @@ export class PoscertWorld extends World<WorldParameters> {
     return rows.filter((r) => r.id > this.journalCursor).map(toHostMessage).sort((a, b) => a.id - b.id);
   }
 
-  async requests(kind: TxnKind): Promise<HostMessage[]> {
+  async requests(kind: TransactionKind): Promise<HostMessage[]> {
     return requestsOf(await this.messages(), kind);
   }
 
-  async lastRequest(kind: TxnKind): Promise<HostMessage> {
+  async lastRequest(kind: TransactionKind): Promise<HostMessage> {
     const list = await this.requests(kind);
     expect(list.length, `the host received no ${kind} request from terminal ${this.lab.terminalId} in this scenario`).to.be.greaterThan(0);
     return list[list.length - 1];
@@ -187,13 +195,98 @@ export class PoscertWorld extends World<WorldParameters> {
   }
 
   /** The last transaction of the scenario the host approved (what void / refund / reprint refer to). */
-  async lastApproved(kinds: TxnKind[] = ['sale', 'bill-payment']): Promise<{ request: HostMessage; reply: HostMessage }> {
+  async lastApproved(kinds: TransactionKind[] = ['sale', 'bill-payment']): Promise<{ request: HostMessage; reply: HostMessage }> {
     const msgs = await this.messages();
-    const approved = msgs.filter((m) => m.direction === 'in' && kinds.includes(m.kind as TxnKind))
+    const approved = msgs.filter((m) => m.direction === 'in' && kinds.includes(m.kind as TransactionKind))
       .map((request) => ({ request, reply: replyTo(msgs, request) }))
       .filter((p): p is { request: HostMessage; reply: HostMessage } => p.reply?.responseCode === '00');
     expect(approved.length, `no approved ${kinds.join(' / ')} in this scenario`).to.be.greaterThan(0);
     return approved[approved.length - 1];
+  }
+
+  // ------------------------------------------------------------------ at the terminal (the driver's interaction)
+
+  /** The step's answers as the driver takes them; notes the card presented and the PIN typed. */
+  private answers(a: StepAnswers): { answers: DriverAnswers; onAnswer: (p: PromptKind) => void } {
+    const { card, entry, pin: which, ...rest } = a;
+    let pin: string | undefined;
+    try {
+      pin = which === 'none' ? 'none' : card ? (which === 'wrong' ? this.wrongPinOf(card) : this.pinOf(card)) : undefined;
+    } catch {
+      pin = undefined; // a card without a PIN in the card book: a PIN prompt is then unanswerable
+    }
+    const answers: DriverAnswers = { ...rest, pin, card: card && entry ? { image: this.cardImage(card), method: entry } : undefined };
+    const onAnswer = (p: PromptKind) => {
+      if (p === 'pin' && pin && pin !== 'none') this.pinsTyped.add(pin);
+      if (p === 'card') { this.lastCard = card; this.lastEntry = entry; }
+    };
+    return { answers, onAnswer };
+  }
+
+  /** A whole transaction from the terminal's menu, every prompt answered until it ends. */
+  async transact(kind: TransactionKind, a: StepAnswers): Promise<ScreenSnapshot> {
+    if (a.card) await this.rememberBalance(a.card);
+    if (a.amountFen !== undefined) this.lastAmountFen = a.amountFen;
+    this.action();
+    await this.driver.toIdle();
+    this.newVoucherWindow();
+    const { answers, onAnswer } = this.answers(a);
+    const end = await this.driver.runTransaction(kind, answers, { onAnswer });
+    this.txns.push({ kind, card: a.card ?? '', amountFen: a.amountFen });
+    return end;
+  }
+
+  /** A management entry (管理: parameter download, echo test, sign-off): a transaction with nothing to answer. */
+  async manage(kind: TransactionKind): Promise<void> {
+    this.action();
+    await this.driver.runTransaction(kind, {});
+  }
+
+  /** Answers the prompts of a transaction already started (cash register, a step-by-step case). */
+  async answerPrompts(a: StepAnswers): Promise<ScreenSnapshot> {
+    const { answers, onAnswer } = this.answers(a);
+    return this.driver.answerPrompts(answers, { onAnswer });
+  }
+
+  /** A cash-register request from idle, once the terminal has taken it up; `result` settles at the end. */
+  async startEcr(req: Parameters<TerminalDriver['startEcr']>[0]): Promise<{ result: Promise<unknown> }> {
+    this.action();
+    await this.driver.toIdle({ look: true });
+    this.newVoucherWindow();
+    if (req.amount) this.lastAmountFen = Number(req.amount);
+    return this.driver.startEcr({ ...req, ecrReference: this.caseId || 'poscert' });
+  }
+
+  /**
+   * A 缴费 started by the cash register (ECR `bill-payment` with the payee), the card and PIN given
+   * at the terminal: how billing systems hand a payee name to a terminal without an alpha keypad.
+   */
+  async billPaymentFromEcr(a: StepAnswers & { payee: { name: string; account: string }; amountFen: number }): Promise<unknown> {
+    if (a.card) await this.rememberBalance(a.card);
+    const { result } = await this.startEcr({ request: 'bill-payment', amount: String(a.amountFen), payee: a.payee });
+    await this.answerPrompts(a);
+    this.txns.push({ kind: 'bill-payment', card: a.card ?? '', amountFen: a.amountFen });
+    return result.catch((err: unknown) => err);
+  }
+
+  /** The cardholder presents a card when the terminal asks for one. */
+  async presentCard(alias: string, entry: EntryMode): Promise<void> {
+    this.lastCard = alias;
+    this.lastEntry = entry;
+    await this.rememberBalance(alias);
+    await this.waitForState(['card-wait']);
+    await this.driver.presentCard(this.cardImage(alias), entry);
+  }
+
+  /** The cardholder types a PIN when the terminal asks for it. */
+  async enterPin(pin: string): Promise<void> {
+    await this.waitForState(['pin-entry']);
+    this.pinsTyped.add(pin);
+    await this.driver.enterPin(pin);
+  }
+
+  waitForState(states: string[]): Promise<ScreenSnapshot> {
+    return this.driver.waitForState(states, { timeoutMs: this.lab.settings.screenTimeoutMs });
   }
 }
 

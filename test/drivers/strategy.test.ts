@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
-import { RecoveryControl, SignedOnIdleStrategy } from '../../drivers/strategy';
+import { RecoveryControl, TerminalStrategy } from '../../drivers/strategy';
 import { TerminalBrokenError, TerminalExpectationError, classifyError } from '../../drivers/errors';
 import { OperatorConsole, OperatorTimeoutError } from '../../drivers/operator';
 
@@ -25,34 +25,34 @@ function scripted(initial: string, react: Partial<Record<'CANCEL' | 'reset' | 'p
 
 const fast = { settleMs: 5, bootMs: 5, signOnMs: 5 };
 
-describe('SignedOnIdleStrategy', () => {
+describe('TerminalStrategy', () => {
   test('idle already: only looks', async () => {
     const t = scripted('idle', {});
-    await new SignedOnIdleStrategy(t.control, fast).ensureSignedOnIdle();
+    await new TerminalStrategy(t.control, fast).ensureSignedOnIdle();
     expect(t.actions).to.deep.equal([]);
   });
 
   test('a menu left open: CANCEL brings it back', async () => {
     const t = scripted('menu', { CANCEL: () => 'idle' });
-    await new SignedOnIdleStrategy(t.control, fast).ensureSignedOnIdle();
+    await new TerminalStrategy(t.control, fast).ensureSignedOnIdle();
     expect(t.actions).to.deep.equal(['CANCEL']);
   });
 
   test('sign-on required after CANCEL: signs on', async () => {
     const t = scripted('pin-entry', { CANCEL: () => 'sign-on-required', signOn: () => 'idle' });
-    await new SignedOnIdleStrategy(t.control, fast).ensureSignedOnIdle();
+    await new TerminalStrategy(t.control, fast).ensureSignedOnIdle();
     expect(t.actions).to.deep.equal(['CANCEL', 'signOn']);
   });
 
   test('a hung terminal: escalates to reset, then power cycle', async () => {
     const t = scripted('x-hung', { power: () => 'sign-on-required', signOn: () => 'idle' });
-    await new SignedOnIdleStrategy(t.control, { ...fast, cancelPresses: 2 }).ensureSignedOnIdle();
+    await new TerminalStrategy(t.control, { ...fast, cancelPresses: 2 }).ensureSignedOnIdle();
     expect(t.actions).to.deep.equal(['CANCEL', 'CANCEL', 'reset', 'power', 'signOn']);
   });
 
   test('gives up after maxRecoveries and later calls fail fast', async () => {
     const t = scripted('x-hung', {});
-    const s = new SignedOnIdleStrategy(t.control, { ...fast, cancelPresses: 1, maxRecoveries: 2 });
+    const s = new TerminalStrategy(t.control, { ...fast, cancelPresses: 1, maxRecoveries: 2 });
     const err = await s.ensureSignedOnIdle().then(() => undefined, (e) => e);
     expect(err).to.be.instanceOf(TerminalBrokenError);
     expect(classifyError(err)).to.equal('broken');
@@ -68,7 +68,7 @@ describe('SignedOnIdleStrategy', () => {
 
   test('a tampered terminal is marked broken after one recovery, with the reason', async () => {
     const t = scripted('tampered', {});
-    const s = new SignedOnIdleStrategy(t.control, { ...fast, cancelPresses: 1, maxRecoveries: 3 });
+    const s = new TerminalStrategy(t.control, { ...fast, cancelPresses: 1, maxRecoveries: 3 });
     const err = await s.ensureSignedOnIdle().then(() => undefined, (e) => e);
     expect(err).to.be.instanceOf(TerminalBrokenError);
     expect(err.message).to.include('tamper');
@@ -78,7 +78,7 @@ describe('SignedOnIdleStrategy', () => {
   test('a successful recovery resets the failure count', async () => {
     let hung = true;
     const t = scripted('x-hung', { power: () => (hung ? 'x-hung' : 'idle') });
-    const s = new SignedOnIdleStrategy(t.control, { ...fast, cancelPresses: 0, maxRecoveries: 2 });
+    const s = new TerminalStrategy(t.control, { ...fast, cancelPresses: 0, maxRecoveries: 2 });
     hung = false;
     await s.ensureSignedOnIdle();
     expect(s.broken).to.equal(undefined);

@@ -1,0 +1,136 @@
+/**
+ * What the acquirer saw, as the harness reads it: the reference host's journal rows of one
+ * terminal decoded into messages with their transaction kind (the catalogue's identify(), cup8583.md
+ * §3.1), request/reply pairs, the field readers steps assert on, the host fault matcher of a kind,
+ * and the journal as evidence text. Pure functions over journal rows: no I/O.
+ */
+import {
+  CUP_POS_DIALECT, decodeBillPayee, decodeSettlementTotals, fieldSpec, identify, parseField60, parsePosEntryMode,
+  parseSecurityControl, responseMtiOf, transactionKinds, transactionSpec,
+  type BillPayee, type PosEntryMode, type SecurityControl, type SettlementTotals, type TransactionKind,
+} from '../protocol/iso8583';
+import { decodeTlv } from '../protocol/tlv';
+import { buildPinBlockFormat0 } from '../crypto';
+import type { JournalEntry } from '../host';
+
+/** A journal entry as the host control API returns it (host/control.ts JournalEntry). */
+export type JournalRowLike = Pick<JournalEntry, 'id' | 'direction' | 'time' | 'terminalId' | 'mti' | 'stan' | 'responseCode' | 'hex' | 'fields' | 'note'>;
+
+export interface HostMessage {
+  id: number;
+  at: string;
+  direction: 'in' | 'out';
+  terminalId: string | undefined;
+  mti: string;
+  stan: string | undefined;
+  /** The catalogue's kind (a reply has its request's kind); 'unknown' when no row matches. */
+  kind: TransactionKind | 'unknown';
+  /** Field number → display value (n/z digits, text, b as upper-case hex; PAN masked). */
+  fields: Record<number, string>;
+  responseCode: string | undefined;
+  hex: string;
+  note: string | undefined;
+}
+
+function fieldsOf(row: JournalRowLike): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const [k, v] of Object.entries(row.fields ?? {})) {
+    if (/^\d+$/.test(k) && v !== undefined && v !== null) out[Number(k)] = String(v);
+  }
+  return out;
+}
+
+export function toHostMessage(row: JournalRowLike): HostMessage {
+  const fields = fieldsOf(row);
+  const mti = row.mti ?? '';
+  return {
+    id: row.id, at: row.time, direction: row.direction,
+    terminalId: row.terminalId ?? fields[41] ?? undefined,
+    mti, stan: row.stan ?? fields[11] ?? undefined, kind: identify({ mti, fields }) ?? 'unknown', fields,
+    responseCode: row.responseCode ?? fields[39] ?? undefined,
+    hex: row.hex, note: row.note ?? undefined,
+  };
+}
+
+/** Requests (direction in) of one kind, oldest first. */
+export function requestsOf(messages: readonly HostMessage[], kind: TransactionKind): HostMessage[] {
+  return messages.filter((m) => m.direction === 'in' && m.kind === kind);
+}
+
+/** Kinds that move or may move the cardholder's money (the catalogue's `financial`). */
+export const FINANCIAL_KINDS: readonly TransactionKind[] = transactionKinds((s) => s.financial);
+
+/** The host's reply to a request: the next outgoing message of the same terminal and STAN with MTI + 10. */
+export function replyTo(messages: readonly HostMessage[], request: HostMessage): HostMessage | undefined {
+  const replyMti = responseMtiOf(request.mti);
+  return messages.find((m) => m.id > request.id && m.direction === 'out' && m.mti === replyMti && m.stan === request.stan
+    && (m.terminalId === undefined || request.terminalId === undefined || m.terminalId === request.terminalId));
+}
+
+export function entryMode(m: HostMessage): PosEntryMode | undefined {
+  return m.fields[22] ? parsePosEntryMode(m.fields[22]) : undefined;
+}
+
+export function securityControl(m: HostMessage): SecurityControl | undefined {
+  return m.fields[53] ? parseSecurityControl(m.fields[53]) : undefined;
+}
+
+export function batchOf(m: HostMessage): string | undefined {
+  try { return m.fields[60] ? parseField60(m.fields[60]).batchNumber : undefined; } catch { return undefined; }
+}
+
+export function settlementTotalsOf(m: HostMessage): SettlementTotals | undefined {
+  return m.fields[48] ? decodeSettlementTotals(m.fields[48]) : undefined;
+}
+
+/**
+ * EMV tags of F55. The journal shows F55 as "TAG=VALUE TAG=VALUE" (card-data tags masked); raw
+ * BER-TLV hex is accepted too.
+ */
+export function iccTagsOf(m: HostMessage): string[] {
+  const v = m.fields[55];
+  if (!v) return [];
+  if (/^([0-9A-F]{2})+$/.test(v)) return decodeTlv(Buffer.from(v, 'hex')).map((t) => t.tag);
+  return v.split(/\s+/).filter(Boolean).map((p) => p.split('=')[0].toUpperCase());
+}
+
+/** Payee of a 缴费 (F62 TLV; the journal shows binary fields as hex, text fields as text). */
+export function payeeOf(m: HostMessage): BillPayee | undefined {
+  const v = m.fields[62];
+  if (!v) return undefined;
+  const bytes = /^([0-9A-F]{2})+$/.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'latin1');
+  return decodeBillPayee(bytes);
+}
+
+/** The host fault matcher for the next request of a kind: the catalogue's MTI and F3. */
+export function faultMatchFor(kind: TransactionKind): { mti: string; processingCode?: string } {
+  const spec = transactionSpec(kind);
+  return spec.processingCode !== undefined ? { mti: spec.mti, processingCode: spec.processingCode } : { mti: spec.mti };
+}
+
+/**
+ * Every format-0 PIN block in clear that the PINs typed with the cards used would make (upper-case
+ * hex): a journal or a field that holds one carries the PIN in clear.
+ */
+export function clearPinBlocks(pins: Iterable<string>, pans: Iterable<string>): string[] {
+  const out: string[] = [];
+  const panList = [...pans];
+  for (const pin of pins) {
+    for (const pan of panList) {
+      try { out.push(buildPinBlockFormat0(pin, pan).toString('hex').toUpperCase()); } catch { /* PIN of another length */ }
+    }
+  }
+  return out;
+}
+
+/** The host's decoded (and masked) field table of each message, with the dialect's field names (evidence). */
+export function journalText(messages: readonly HostMessage[]): string {
+  return messages.map((m) => {
+    const table = Object.entries(m.fields).map(([n, v]) => {
+      const spec = fieldSpec(CUP_POS_DIALECT, Number(n));
+      return `  F${n.padStart(2, '0')} ${spec ? `${spec.nameZh} ${spec.name}`.padEnd(36) : ''.padEnd(36)} ${v}`;
+    }).join('\n');
+    return `#${m.id} ${m.at} ${m.direction === 'in' ? 'terminal → host' : 'host → terminal'} ${m.mti} ${m.kind}` +
+      `${m.stan ? ` STAN ${m.stan}` : ''}${m.responseCode ? ` F39 ${m.responseCode}` : ''}${m.note ? ` (${m.note})` : ''}\n${table}\n  hex ${m.hex}`;
+  }).join('\n\n');
+}

@@ -1,0 +1,74 @@
+// The host journal view (drivers/host-view.ts): journal rows as messages of the catalogue's kinds,
+// request/reply pairs, the field readers steps assert on and the fault matcher of a kind.
+import { test, describe } from 'node:test';
+import { expect } from 'chai';
+import {
+  FINANCIAL_KINDS, clearPinBlocks, faultMatchFor, iccTagsOf, journalText, payeeOf, replyTo, toHostMessage, HostMessage,
+} from '../../drivers/host-view';
+import { encodeBillPayee } from '../../protocol/iso8583';
+
+function msg(id: number, direction: 'in' | 'out', mti: string, fields: Record<string, string>): HostMessage {
+  return toHostMessage({ id, direction, time: '2026-11-26T00:00:00Z', terminalId: '10000001', mti, stan: fields['11'] ?? null,
+    responseCode: fields['39'] ?? null, hex: '', fields, note: null });
+}
+
+describe('host journal view', () => {
+  // The kind of a journal row, as the steps name it (the catalogue's identify).
+  const classify = (mti: string, fields: Record<string, string>) => msg(1, 'in', mti, fields).kind;
+
+  test('transactions are identified by MTI, F3, F25 and field 60 (cup8583 §3.1)', () => {
+    expect(classify('0200', { 3: '000000', 25: '00', 60: '22000001000' })).to.equal('sale');
+    expect(classify('0210', { 3: '000000', 25: '00', 60: '22000001000' })).to.equal('sale');
+    expect(classify('0200', { 3: '500000', 60: '22000001000' })).to.equal('bill-payment');
+    expect(classify('0200', { 3: '200000', 60: '23000001000' })).to.equal('void');
+    expect(classify('0220', { 3: '200000', 60: '25000001000' })).to.equal('refund');
+    expect(classify('0200', { 3: '310000', 60: '01000001000' })).to.equal('balance');
+    expect(classify('0100', { 3: '030000', 25: '06', 60: '10000001000' })).to.equal('preauth');
+    expect(classify('0200', { 3: '000000', 25: '06', 60: '20000001000' })).to.equal('preauth-completion');
+    expect(classify('0400', { 3: '000000', 60: '22000001000' })).to.equal('reversal');
+    expect(classify('0800', { 60: '00000001004' })).to.equal('sign-on');
+    expect(classify('0800', { 60: '00000001360' })).to.equal('parameter-download');
+    expect(classify('0820', { 60: '00000001301' })).to.equal('echo');
+    expect(classify('0500', { 60: '00000001201' })).to.equal('settlement');
+    expect(classify('0320', { 60: '00000001201' })).to.equal('batch-upload');
+    expect(classify('0320', { 60: '00000001202' })).to.equal('batch-upload-end');
+    expect(classify('0200', { 3: '990000' })).to.equal('unknown');
+    // The kinds the steps' own table could not name.
+    expect(classify('0100', { 3: '200000', 25: '06', 60: '11000001000' })).to.equal('preauth-void');
+    expect(classify('0200', { 3: '200000', 25: '06', 60: '21000001000' })).to.equal('preauth-completion-void');
+    expect(FINANCIAL_KINDS).to.include.members(['sale', 'preauth-void', 'reversal']).and.not.include('sign-on');
+  });
+
+  test('a reply is the next outgoing message with MTI + 10 and the same STAN', () => {
+    const list = [
+      msg(1, 'in', '0200', { 3: '000000', 11: '000001', 60: '22000001000' }),
+      msg(2, 'in', '0200', { 3: '000000', 11: '000002', 60: '22000001000' }),
+      msg(3, 'out', '0210', { 3: '000000', 11: '000002', 39: '00' }),
+      msg(4, 'out', '0210', { 3: '000000', 11: '000001', 39: '51' }),
+    ];
+    expect(replyTo(list, list[0])?.id).to.equal(4);
+    expect(replyTo(list, list[1])?.responseCode).to.equal('00');
+  });
+
+  test('F55 as the journal shows it (TAG=VALUE) or as raw TLV; F62 payee of a 缴费', () => {
+    expect(iccTagsOf(msg(1, 'in', '0200', { 55: '9F26=AAC9BDD0B8C86ADB 9F27=80 5A=620000******0047' }))).to.deep.equal(['9F26', '9F27', '5A']);
+    expect(iccTagsOf(msg(1, 'in', '0200', { 55: '9F2701809F360200 02'.replace(/ /g, '') }))).to.deep.equal(['9F27', '9F36']);
+    const f62 = encodeBillPayee({ name: '国网上海市电力公司', account: '310000123456' }).toString('hex').toUpperCase();
+    expect(payeeOf(msg(1, 'in', '0200', { 3: '500000', 62: f62 }))).to.deep.include({ name: '国网上海市电力公司', account: '310000123456' });
+  });
+
+  test('faults are aimed at the request of one transaction kind', () => {
+    expect(faultMatchFor('sale')).to.deep.equal({ mti: '0200', processingCode: '000000' });
+    expect(faultMatchFor('bill-payment')).to.deep.equal({ mti: '0200', processingCode: '500000' });
+    expect(faultMatchFor('reversal')).to.deep.equal({ mti: '0400' });
+    expect(faultMatchFor('preauth')).to.deep.equal({ mti: '0100', processingCode: '030000' });
+    expect(faultMatchFor('sign-on')).to.deep.equal({ mti: '0800' });
+  });
+
+  test('clear PIN blocks to look for, and the journal as evidence text', () => {
+    // ISO 9564 format 0 of PIN 1234 with PAN 4111111111111111 (the textbook example).
+    expect(clearPinBlocks(['1234'], ['4111111111111111'])).to.deep.equal(['041225EEEEEEEEEE']);
+    const text = journalText([msg(7, 'in', '0200', { 3: '000000', 11: '000001', 25: '00', 60: '22000001000' })]);
+    expect(text).to.include('#7').and.include('terminal → host 0200 sale STAN 000001').and.include('F03');
+  });
+});
