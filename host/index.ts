@@ -15,7 +15,9 @@ export type {
 export type { FaultSpec, FaultAction, FaultMatch, ActiveFault } from './faults';
 export { FAULT_ACTIONS } from './faults';
 export type { HostLogger } from './engine';
-export { encodeSm4PinBlockF59, decryptTrackData, formatFen } from './engine';
+export { formatFen } from './engine';
+// The dialect's private-field codecs live in protocol/; re-exported for the host's existing callers.
+export { encodeSm4PinBlockF59, decryptTrackData } from '../protocol/iso8583';
 export { HostConfigError, HostStartError, HostDatabaseError, HostControlError } from './errors';
 export type { HostConfigProblem } from './errors';
 export { SecretBytes } from './secret';

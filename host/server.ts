@@ -10,10 +10,10 @@
  */
 import * as net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { FrameTooLargeError, IsoMessage, LengthPrefixedReader, encodeFrame, swapTpdu } from '../protocol/iso8583';
+import { FrameTooLargeError, IsoMessage, LengthPrefixedReader, encodeFrame, responseMtiOf, swapTpdu } from '../protocol/iso8583';
 import type { HostConfig } from './config';
 import { HostControl } from './control';
-import { HostEngine, SILENT_LOGGER, readFrameHead, responseMti, type FrameOutcome, type HostLogger } from './engine';
+import { HostEngine, SILENT_LOGGER, readFrameHead, type FrameOutcome, type HostLogger } from './engine';
 import { HostStartError } from './errors';
 import { FaultSet } from './faults';
 import { HostStore } from './store';
@@ -233,7 +233,7 @@ export class ReferenceHost {
     const head = readFrameHead(frame);
     if (!head) return { close: true, delayMs: 0 };
     try {
-      const reply = new IsoMessage(responseMti(head.mti)).set(39, '96');
+      const reply = new IsoMessage(responseMtiOf(head.mti)).set(39, '96');
       return { reply: encodeFrame({ tpdu: swapTpdu(head.tpdu), header: { ...head.header, processingRequirement: '0' }, message: reply }), close: false, delayMs: 0 };
     } catch {
       return { close: true, delayMs: 0 };

@@ -14,8 +14,17 @@
 import Database from 'better-sqlite3';
 import type { HostConfig } from './config';
 import { HostDatabaseError } from './errors';
+import { transactionKinds, type TransactionKind } from '../protocol/iso8583';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/** Schema 3 names transactions by the catalogue's kinds; schema 2 files are renamed in place on open. */
+const KIND_RENAMES_FROM_V2: Readonly<Record<string, TransactionKind>> = {
+  completion: 'preauth-completion', 'completion-void': 'preauth-completion-void', 'completion-advice': 'preauth-completion-advice',
+};
+
+/** Settlement sides of the booked kinds (cup8583.md §3.9), as SQL lists for the batch totals. */
+const sqlKinds = (side: 'debit' | 'credit') => transactionKinds((k) => k.settlement === side).map((k) => `'${k}'`).join(',');
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -154,9 +163,8 @@ export interface TerminalRow {
   param_version: number;
 }
 
-export type TransactionKind =
-  | 'sale' | 'bill-payment' | 'balance' | 'void' | 'refund' | 'preauth' | 'preauth-void'
-  | 'completion' | 'completion-void' | 'completion-advice';
+/** The kind of a booked transaction: the catalogue's vocabulary (protocol/iso8583/catalogue.ts). */
+export type { TransactionKind };
 
 export interface TransactionRow {
   id: number;
@@ -247,6 +255,12 @@ export class HostStore {
     const version = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema_version') as string | undefined;
     if (version === undefined) {
       this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    } else if (Number(version) === 2) {
+      this.db.transaction(() => {
+        const rename = this.db.prepare('UPDATE transactions SET kind = ? WHERE kind = ?');
+        for (const [from, to] of Object.entries(KIND_RENAMES_FROM_V2)) rename.run(to, from);
+        this.db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(String(SCHEMA_VERSION), 'schema_version');
+      })();
     } else if (Number(version) !== SCHEMA_VERSION) {
       this.db.close();
       throw new HostDatabaseError(`host database ${dbPath} has schema version ${version}, this host writes ${SCHEMA_VERSION}; use a new --db file`,
@@ -290,10 +304,10 @@ export class HostStore {
       txnSetHold: db.prepare('UPDATE transactions SET hold = ? WHERE id = ?'),
       txnSetCompletedBy: db.prepare('UPDATE transactions SET completed_by = ? WHERE id = ?'),
       txnBatchTotals: db.prepare(`SELECT
-          COALESCE(SUM(CASE WHEN kind IN ('sale','bill-payment','completion','completion-advice') THEN amount END), 0) AS debit_amount,
-          COUNT(CASE WHEN kind IN ('sale','bill-payment','completion','completion-advice') THEN 1 END) AS debit_count,
-          COALESCE(SUM(CASE WHEN kind IN ('void','refund','completion-void') THEN amount END), 0) AS credit_amount,
-          COUNT(CASE WHEN kind IN ('void','refund','completion-void') THEN 1 END) AS credit_count
+          COALESCE(SUM(CASE WHEN kind IN (${sqlKinds('debit')}) THEN amount END), 0) AS debit_amount,
+          COUNT(CASE WHEN kind IN (${sqlKinds('debit')}) THEN 1 END) AS debit_count,
+          COALESCE(SUM(CASE WHEN kind IN (${sqlKinds('credit')}) THEN amount END), 0) AS credit_amount,
+          COUNT(CASE WHEN kind IN (${sqlKinds('credit')}) THEN 1 END) AS credit_count
         FROM transactions WHERE terminal_id = ? AND batch = ? AND approved = 1 AND reversed = 0 AND card_org = ?`),
       ledgerInsert: db.prepare('INSERT INTO ledger (txn_id, card_alias, amount, effect, at) VALUES (?, ?, ?, ?, ?)'),
       journalInsert: db.prepare(`INSERT INTO journal (at, remote, terminal_id, stan, mti, processing_code, amount, in_hex, in_fields, out_mti, response_code, out_hex, out_fields, note)

@@ -10,5 +10,6 @@ export * from './fields';
 export * from './subfields';
 export * from './response-codes';
 export * from './bill-payment';
+export * from './private-fields';
 export * from './catalogue';
 export * from './dump';

@@ -253,8 +253,8 @@ describe('reference host: ledger invariant over 1,200 random operations with the
           const a = accounts.find((x) => x.card_alias === alias)!;
           const ledgerSum = (db.prepare('SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE card_alias = ?').pluck().get(alias) as number);
           const recomputed = db.prepare(`SELECT
-              COALESCE(SUM(CASE WHEN kind IN ('sale','bill-payment','completion','completion-advice') THEN -amount
-                                WHEN kind IN ('void','refund','completion-void') THEN amount END), 0)
+              COALESCE(SUM(CASE WHEN kind IN ('sale','bill-payment','preauth-completion','preauth-completion-advice') THEN -amount
+                                WHEN kind IN ('void','refund','preauth-completion-void') THEN amount END), 0)
               FROM transactions WHERE card_alias = ? AND approved = 1 AND reversed = 0`).pluck().get(alias) as number;
           const openHolds = db.prepare(`SELECT COALESCE(SUM(hold), 0) FROM transactions WHERE card_alias = ? AND kind = 'preauth'`).pluck().get(alias) as number;
           expect(a.balance, `${alias}: balance vs the terminals' view`).to.equal(expected.get(alias));
@@ -267,7 +267,7 @@ describe('reference host: ledger invariant over 1,200 random operations with the
         expect(doubled, 'a transaction booked or undone twice').to.have.length(0);
         const orphanReverse = db.prepare(`SELECT l.id FROM ledger l JOIN transactions t ON t.id = l.txn_id WHERE l.effect = 'reverse' AND t.reversed = 0`).all();
         expect(orphanReverse).to.have.length(0);
-        const missingBook = db.prepare(`SELECT t.id FROM transactions t WHERE t.approved = 1 AND t.kind IN ('sale','bill-payment','void','refund','completion','completion-void')
+        const missingBook = db.prepare(`SELECT t.id FROM transactions t WHERE t.approved = 1 AND t.kind IN ('sale','bill-payment','void','refund','preauth-completion','preauth-completion-void')
           AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.txn_id = t.id AND l.effect = 'book')`).all();
         expect(missingBook).to.have.length(0);
         const rrns = db.prepare('SELECT rrn, COUNT(*) n FROM transactions WHERE rrn IS NOT NULL GROUP BY rrn HAVING n > 1').all();

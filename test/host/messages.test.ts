@@ -243,7 +243,7 @@ describe('reference host: messages over TCP', () => {
     expect(a2.msg.getString(38)).to.equal(a1.msg.getString(38));
     const b = host.control.balance('UP-DEBIT-IC');
     expect(b).to.include({ balance: IC.card.openingBalance - 2100, holds: 0 });
-    expect(host.control.transactions({ kind: 'completion-advice' })).to.have.length(1);
+    expect(host.control.transactions({ kind: 'preauth-completion-advice' })).to.have.length(1);
   });
 
   test('reversal (0400): undoes exactly once however often resent; unknown original 25; declined original 00 without effect', async () => {

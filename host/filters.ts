@@ -1,0 +1,64 @@
+/**
+ * Faults as filters around the frame pipeline: each fault action (faults.ts) is one object here that
+ * acts at one stage of engine.ts, so what a fault does is written once. Stages, in pipeline order:
+ * decide (instead of the handler's own decision, after its checks), afterMac (on the MAC'd reply),
+ * deliver (what the server does with the encoded reply).
+ */
+import type { IsoMessage } from '../protocol/iso8583';
+import type { ActiveFault, FaultAction } from './faults';
+import type { PreparedRequest } from './handlers/types';
+
+/** What the server does with one frame. */
+export interface FrameOutcome {
+  reply?: Buffer;
+  /** Close the connection (after writing the reply, if any). */
+  close: boolean;
+  /** Write the reply after this many ms (fault 'delay'). */
+  delayMs: number;
+  /** Why the connection is closed or the reply withheld, for the log. */
+  reason?: string;
+}
+
+export interface FaultFilter {
+  readonly action: FaultAction;
+  /** Replaces the handler's decision (the handler's checks have passed). */
+  decide?(fault: ActiveFault, work: PreparedRequest): IsoMessage;
+  /** Alters the reply after its MAC was computed. */
+  afterMac?(fault: ActiveFault, reply: IsoMessage): void;
+  /** What becomes of the encoded reply. */
+  deliver?(fault: ActiveFault, reply: Buffer): FrameOutcome;
+  /** Journal note beyond `fault <action> #<id>`. */
+  note?(fault: ActiveFault): string;
+}
+
+export const FAULT_FILTERS: Readonly<Record<FaultAction, FaultFilter>> = {
+  'force-response-code': {
+    action: 'force-response-code',
+    decide: (fault, work) => work.decline(fault.responseCode!, 'forced by fault'),
+  },
+  'corrupt-mac': {
+    action: 'corrupt-mac',
+    afterMac: (_fault, reply) => {
+      const mac = reply.get(64);
+      if (!Buffer.isBuffer(mac)) return; // replies without a MAC are left alone
+      const wrong = Buffer.from(mac);
+      wrong[0] = wrong[0] === 0x30 ? 0x31 : 0x30; // still an ASCII hex digit, but the wrong one
+      reply.set(64, wrong);
+    },
+  },
+  'no-response': {
+    action: 'no-response',
+    deliver: () => ({ close: false, delayMs: 0, reason: 'fault no-response' }),
+    note: (f) => `reply not sent (fault ${f.action})`,
+  },
+  close: {
+    action: 'close',
+    deliver: () => ({ close: true, delayMs: 0, reason: 'fault close' }),
+    note: (f) => `reply not sent (fault ${f.action})`,
+  },
+  delay: {
+    action: 'delay',
+    deliver: (fault, reply) => ({ reply, close: false, delayMs: fault.delayMs }),
+    note: (f) => `reply delayed ${f.delayMs} ms (fault)`,
+  },
+};

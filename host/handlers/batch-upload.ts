@@ -1,0 +1,77 @@
+/**
+ * Batch upload 0320 / 0330 and its end (cup8583.md §3.10): magstripe lists (60.3 201, up to 8 items
+ * of 40 digits in F48, matched against the host's transactions), one-record uploads (IC 203-206,
+ * offline / refund / advice 000), and the end message (202 / 207) that closes the batch and moves
+ * the terminal to the next one.
+ */
+import { maskPan } from '../../crypto';
+import { identify } from '../../protocol/iso8583';
+import { Decline } from '../context';
+import { prepared, type MessageHandler } from './types';
+
+export const batchUploadHandler: MessageHandler = {
+  name: 'batch upload',
+  mtis: ['0320'],
+  prepare(req, ctx) {
+    const rt = ctx.checkTerminal(req);
+    const f60 = ctx.field60(req);
+    const out = ctx.baseResponse(req);
+    req.kind = identify(req.msg);
+    return prepared(out, () => {
+      const store = ctx.store;
+      const tid = rt.config.terminalId;
+      const batch = f60.batchNumber;
+      const stan = req.msg.getString(11) ?? '000000';
+      const code = f60.networkCode;
+      const at = req.now.toISOString();
+      const prev = store.batchState(tid, batch);
+      const saveBatch = (state: string, uploadedDelta: number, closed: boolean) => store.saveBatch({
+        terminal_id: tid, batch, state, settled_at: null, settle_result: null, closed_at: closed ? at : null,
+        uploaded: (prev?.uploaded ?? 0) + uploadedDelta,
+      });
+      if (req.kind === 'batch-upload-end') {
+        const f48 = req.msg.getString(48);
+        if (!f48 || !/^\d{4}$/.test(f48)) throw new Decline('30', 'F48 of the batch-upload end must be the 4-digit count of uploaded records');
+        const uploaded = prev?.uploaded ?? 0;
+        saveBatch('closed', 0, true);
+        // The terminal starts its next batch: the host's batch for this terminal follows.
+        const next = String((Number(batch) % 999999) + 1).padStart(6, '0');
+        ctx.saveTerminal(rt, { ...rt.row, batch: next }, rt.keys);
+        req.note = `batch ${batch} closed (${code}); terminal says ${Number(f48)} records, host received ${uploaded}`;
+        return out.set(39, '00');
+      }
+      if (code === '201') {
+        const f48 = req.msg.getString(48);
+        if (!f48 || !/^\d{2}/.test(f48)) throw new Decline('30', 'F48 of a magstripe batch upload must start with the 2-digit item count');
+        const count = Number(f48.slice(0, 2));
+        if (count < 1 || count > 8 || f48.length !== 2 + count * 40) {
+          throw new Decline('30', `F48 announces ${count} items (1..8, 40 digits each) but holds ${f48.length - 2} digits`);
+        }
+        let matched = 0;
+        const items: { org: string; trace: string; pan: string; amount: number; matched: boolean }[] = [];
+        for (let i = 0; i < count; i++) {
+          const item = f48.slice(2 + i * 40, 2 + (i + 1) * 40);
+          const trace = item.slice(2, 8);
+          const pan = item.slice(8, 28).replace(/^0+/, '');
+          const amount = Number(item.slice(28, 40));
+          const t = store.transactionByStan(tid, batch, trace);
+          const ok = !!t && t.approved === 1 && t.amount === amount;
+          if (ok) matched++;
+          items.push({ org: item.slice(0, 2), trace, pan: maskPan(pan), amount, matched: ok });
+        }
+        store.insertUpload(tid, batch, stan, code, count, matched, JSON.stringify(items), at);
+        saveBatch('uploading', count, false);
+        req.note = `batch upload of ${count} magstripe records, ${matched} match the host`;
+        return out.set(39, '00');
+      }
+      // IC records (203-206) and one-record uploads (offline / refund / advice, 60.3 = 000).
+      const pan = req.msg.getString(2);
+      const amount = Number(req.msg.getString(4) ?? '0');
+      store.insertUpload(tid, batch, stan, code, 1, 0, JSON.stringify([{ pan: pan ? maskPan(pan) : null, amount }]), at);
+      saveBatch('uploading', 1, false);
+      req.note = `batch upload record (60.3 = ${code})`;
+      out.unset(48);
+      return out.set(39, '00');
+    });
+  },
+};

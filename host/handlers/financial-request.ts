@@ -1,0 +1,382 @@
+/**
+ * One financial request (not a reversal): reads the card, PIN and chip data, decides (cup8583.md §7
+ * response codes, the issuer rules of the host configuration), records the transaction row and books
+ * its effect on the ledger. The handler in financial.ts builds the reply around it.
+ */
+import {
+  decryptPinBlock, deriveCommonSessionKey, deriveIccMasterKeyOptionA, generateArpcMethod1, generateArqc, maskPan, recoverPin,
+} from '../../crypto';
+import {
+  decodeBillPayee, decryptTrackData, FieldContentError, IsoMessage, parseField61, parsePosEntryMode, parseSecurityControl,
+  sm4PinBlockFromF59, transactionKinds, transactionSpec, type BillPayee, type Field60, type TransactionKind,
+} from '../../protocol/iso8583';
+import { decodeTlv, encodeTlv, TlvDecodeError, type TlvNode } from '../../protocol/tlv';
+import { ARQC_CDOL1_TAGS } from '../cards';
+import type { CardConfig, HostConfig } from '../config';
+import { Decline, formatFen, type HostContext, type Request, type TerminalRuntime } from '../context';
+import type { AccountRow, HostStore, TransactionRow } from '../store';
+
+/** What a refund may refund: the settlement debits (sales, bill payments, completions). */
+const REFUNDABLE_KINDS: readonly TransactionKind[] = transactionKinds((s) => s.settlement === 'debit');
+
+function flattenTlv(nodes: TlvNode[], out = new Map<string, Buffer>()): Map<string, Buffer> {
+  for (const n of nodes) {
+    if (n.children) flattenTlv(n.children, out);
+    else if (!out.has(n.tag)) out.set(n.tag, n.value);
+  }
+  return out;
+}
+
+export class FinancialRequest {
+  card?: CardConfig;
+  pan?: string;
+  amount = 0;
+  authCode?: string;
+  rrn: string;
+  arpc?: (code: string) => Buffer;
+  private original?: TransactionRow;
+  private payee?: BillPayee;
+  private txnId = 0;
+  private readonly store: HostStore;
+  private readonly config: HostConfig;
+  private readonly now: Date;
+
+  constructor(private readonly ctx: HostContext, private readonly req: Request, private readonly rt: TerminalRuntime,
+    private readonly f60: Field60, private readonly stan: string, private readonly kind: TransactionKind) {
+    this.store = ctx.store;
+    this.config = ctx.config;
+    this.now = req.now;
+    this.rrn = ctx.nextRrn();
+  }
+
+  private get msg(): IsoMessage { return this.req.msg; }
+
+  /** What a decline decided elsewhere (a fault) still records: the amount and the card, when readable. */
+  readForDecline(): void {
+    const f4raw = this.msg.getString(4);
+    if (f4raw !== undefined && /^\d+$/.test(f4raw)) this.amount = Number(f4raw);
+    try { this.readCard(); } catch { /* the given code wins */ }
+  }
+
+  /** The decision: '00', or a Decline with the F39 and why. */
+  decide(): string {
+    const rules = this.config.rules;
+    const f4raw = this.msg.getString(4);
+    if (f4raw !== undefined && /^\d+$/.test(f4raw)) this.amount = Number(f4raw);
+
+    if (this.kind !== 'balance') {
+      const f4 = this.msg.getString(4);
+      if (f4 === undefined) throw new Decline('30', 'F4 (amount) missing');
+      this.amount = Number(f4);
+      if (this.amount <= 0 || this.amount > rules.maxTransactionAmount) {
+        throw new Decline('13', `amount ${formatFen(this.amount)} is outside 0.01..${formatFen(rules.maxTransactionAmount)}`);
+      }
+    }
+    if (this.kind === 'bill-payment') {
+      const f62 = this.msg.get(62);
+      if (!Buffer.isBuffer(f62)) throw new Decline('30', 'bill payment without the payee (F62)');
+      try {
+        this.payee = decodeBillPayee(f62);
+      } catch (err) {
+        throw new Decline('30', (err as FieldContentError).message);
+      }
+    }
+    this.readCard();
+    const card = this.card!;
+
+    if (card.status === 'lost') throw new Decline('41', 'card reported lost');
+    if (card.status === 'stolen') throw new Decline('43', 'card reported stolen');
+    if (card.status === 'expired' || card.expiry < this.ctx.yymm(this.now)) throw new Decline('54', `card expired (${card.expiry})`);
+    if (card.status === 'restricted') throw new Decline('62', 'restricted card');
+
+    const acct = this.store.account(card.alias)!;
+    this.checkPin(card, acct);
+    this.checkChip(card);
+
+    const available = acct.balance - acct.holds;
+    const limit = card.limits.perTransaction;
+    switch (this.kind) {
+      case 'sale':
+      case 'bill-payment':
+      case 'preauth':
+        if (limit !== undefined && this.amount > limit) throw new Decline('61', `amount over the card's per-transaction limit ${formatFen(limit)}`);
+        if (this.amount > available) throw new Decline('51', 'insufficient funds');
+        break;
+      case 'balance':
+        break;
+      case 'void': {
+        const o = this.findOriginal(['sale', 'bill-payment']);
+        if (o.voided_by !== null && this.active(o.voided_by)) throw new Decline('12', `transaction ${o.id} is already voided`);
+        if (o.refunded > 0) throw new Decline('12', `transaction ${o.id} has been refunded`);
+        if (o.amount !== this.amount) throw new Decline('64', `void amount ${formatFen(this.amount)} differs from the original ${formatFen(o.amount)}`);
+        break;
+      }
+      case 'refund': {
+        const o = this.findRefundOriginal();
+        if (o.voided_by !== null && this.active(o.voided_by)) throw new Decline('12', `transaction ${o.id} was voided`);
+        if (o.refunded + this.amount > o.amount) {
+          throw new Decline('13', `refund ${formatFen(this.amount)} exceeds what remains refundable (${formatFen(o.amount - o.refunded)})`);
+        }
+        break;
+      }
+      case 'preauth-void': {
+        const o = this.findPreauth();
+        if (o.amount !== this.amount) throw new Decline('64', `pre-authorisation void amount ${formatFen(this.amount)} differs from ${formatFen(o.amount)}`);
+        break;
+      }
+      case 'preauth-completion':
+      case 'preauth-completion-advice': {
+        const o = this.findPreauth();
+        const max = Math.floor(o.amount * (100 + rules.completionTolerancePercent) / 100);
+        if (this.amount > max) throw new Decline('61', `completion ${formatFen(this.amount)} exceeds the pre-authorisation ${formatFen(o.amount)} + ${rules.completionTolerancePercent}%`);
+        if (this.kind === 'preauth-completion' && this.amount > available + o.hold) throw new Decline('51', 'insufficient funds for the completion');
+        break;
+      }
+      case 'preauth-completion-void': {
+        const o = this.findOriginal(['preauth-completion', 'preauth-completion-advice']);
+        if (o.voided_by !== null && this.active(o.voided_by)) throw new Decline('12', `completion ${o.id} is already voided`);
+        if (o.amount !== this.amount) throw new Decline('64', `completion void amount ${formatFen(this.amount)} differs from ${formatFen(o.amount)}`);
+        break;
+      }
+      default:
+        break;
+    }
+    if (this.kind !== 'balance') this.authCode = this.ctx.nextAuthCode();
+    return '00';
+  }
+
+  private active(id: number): boolean {
+    const t = this.store.transactionById(id);
+    return !!t && t.approved === 1 && t.reversed === 0;
+  }
+
+  /** PAN from F2, else from track 2 (decrypted with the TDK when 53.3 = 1); the card must be on file. */
+  private readCard(): void {
+    const f2 = this.msg.getString(2);
+    let track2 = this.msg.getString(35);
+    const f53 = this.msg.getString(53);
+    let security: ReturnType<typeof parseSecurityControl> | undefined;
+    if (f53) {
+      try {
+        security = parseSecurityControl(f53);
+      } catch (err) {
+        throw new Decline('30', (err as Error).message);
+      }
+    }
+    if (track2 && security?.trackEncrypted) {
+      if (!this.rt.keys?.tdk) throw new Decline('30', 'track data marked encrypted (53.3 = 1) but the terminal signed on without a TDK (60.3 = 004)');
+      track2 = decryptTrackData(this.rt.keys.tdk, track2);
+    }
+    const trackPan = track2 ? track2.split('=')[0] : undefined;
+    if (f2 && trackPan && f2 !== trackPan) throw new Decline('30', 'F2 and the PAN of track 2 differ');
+    const pan = f2 ?? trackPan;
+    if (!pan || !/^\d{12,19}$/.test(pan)) throw new Decline('30', 'no PAN: neither F2 nor track 2 (F35)');
+    this.pan = pan;
+    const card = this.config.cards.find((c) => c.onFile && c.pan === pan);
+    if (!card) throw new Decline('14', `card ${maskPan(pan)} is not on file`);
+    this.card = card;
+  }
+
+  private checkPin(card: CardConfig, acct: AccountRow): void {
+    const cipher = this.ctx.pinCipher(this.rt);
+    let block: Buffer | undefined;
+    if (cipher === 'sm4') {
+      try {
+        block = sm4PinBlockFromF59(this.msg.getString(59));
+      } catch (err) {
+        throw new Decline('30', (err as FieldContentError).message);
+      }
+    }
+    else {
+      const f52 = this.msg.get(52);
+      block = Buffer.isBuffer(f52) ? f52 : undefined;
+    }
+    const entry = this.msg.getString(22);
+    let contactless = false;
+    if (entry) {
+      try {
+        const mode = parsePosEntryMode(entry);
+        contactless = mode.panEntry === 'contactless' || mode.panEntry === 'contactless-pboc';
+      } catch (err) {
+        throw new Decline('30', (err as Error).message);
+      }
+    }
+    const rules = this.config.rules;
+    if (!block) {
+      const noPinOk = contactless && this.kind !== 'balance' && this.amount <= rules.contactlessNoPinLimit;
+      if (card.requirePin && transactionSpec(this.kind).pin === 'required' && !noPinOk) throw new Decline('55', 'PIN required but no PIN block sent');
+      return;
+    }
+    if (acct.pin_tries >= rules.pinTryLimit) throw new Decline('75', `PIN tries exhausted (${acct.pin_tries} of ${rules.pinTryLimit})`);
+    let pin: string;
+    try {
+      const security = this.msg.getString(53) ? parseSecurityControl(this.msg.getString(53)!) : undefined;
+      const clear = decryptPinBlock(this.rt.keys!.pik, block, cipher);
+      pin = security?.pinFormat === 'x98-without-pan' ? recoverPin(clear, undefined, 1) : recoverPin(clear, this.pan, 0);
+    } catch (err) {
+      // Not a PIN block under this PIK in the announced format: PIN format error, the terminal must sign on again.
+      throw new Decline('99', `PIN block does not decode: ${(err as Error).message}`);
+    }
+    if (card.pin === undefined || pin !== card.pin) {
+      const tries = acct.pin_tries + 1;
+      this.store.setPinTries(card.alias, tries);
+      if (tries >= rules.pinTryLimit) throw new Decline('75', `wrong PIN, try ${tries} of ${rules.pinTryLimit}: tries exhausted`);
+      throw new Decline('55', `wrong PIN (try ${tries} of ${rules.pinTryLimit})`);
+    }
+    if (acct.pin_tries !== 0) this.store.setPinTries(card.alias, 0);
+  }
+
+  /** ARQC in F55 verified with the card's keys (59 when wrong); the reply carries 91 = ARPC ‖ ARC. */
+  private checkChip(card: CardConfig): void {
+    const f55 = this.msg.get(55);
+    if (!Buffer.isBuffer(f55)) return;
+    let tags: Map<string, Buffer>;
+    try {
+      tags = flattenTlv(decodeTlv(f55));
+    } catch (err) {
+      throw new Decline('30', `F55 is not BER-TLV: ${(err as TlvDecodeError).message}`);
+    }
+    const arqc = tags.get('9F26');
+    if (!arqc || !card.emv || !this.config.rules.verifyArqc) return;
+    if (arqc.length !== 8) throw new Decline('30', 'F55 tag 9F26 (ARQC) must be 8 bytes');
+    const atc = tags.get('9F36');
+    if (!atc || atc.length !== 2) throw new Decline('30', 'F55 lacks tag 9F36 (ATC, 2 bytes)');
+    const missing = ARQC_CDOL1_TAGS.filter((t) => !tags.has(t));
+    if (missing.length) throw new Decline('30', `F55 lacks CDOL1 tag(s) ${missing.join(', ')} needed to verify the ARQC`);
+    const cdol = Buffer.concat(ARQC_CDOL1_TAGS.map((t) => tags.get(t)!));
+    const f23 = this.msg.getString(23);
+    const psn = f23 ? f23.slice(-2) : card.psn;
+    const mk = deriveIccMasterKeyOptionA(card.emv.imk.reveal(), card.pan, psn);
+    const sk = deriveCommonSessionKey(mk, atc);
+    const expected = generateArqc(sk, cdol, 2);
+    this.store.setLastAtc(card.alias, atc.readUInt16BE(0));
+    this.arpc = (code: string) => {
+      const arc = Buffer.from(code.padEnd(2, '0').slice(0, 2), 'ascii');
+      return encodeTlv([{ tag: '91', value: Buffer.concat([generateArpcMethod1(sk, arqc, arc), arc]) }]);
+    };
+    if (!expected.equals(arqc)) throw new Decline('59', 'ARQC does not verify (wrong card keys, PSN, ATC or CDOL1 data)');
+  }
+
+  private originalRef(): { batch: string; trace: string } {
+    const f61 = this.msg.getString(61);
+    if (!f61) throw new Decline('30', `${this.kind} needs F61 (original batch + trace)`);
+    try {
+      const p = parseField61(f61);
+      return { batch: p.originalBatch, trace: p.originalTrace };
+    } catch (err) {
+      throw new Decline('30', (err as Error).message);
+    }
+  }
+
+  private findOriginal(kinds: TransactionKind[]): TransactionRow {
+    const ref = this.originalRef();
+    const o = this.store.transactionByStan(this.rt.config.terminalId, ref.batch, ref.trace);
+    if (!o || !kinds.includes(o.kind) || !o.approved || o.reversed || o.card_alias !== this.card!.alias) {
+      throw new Decline('25', `no approved ${kinds.join('/')} with batch ${ref.batch} trace ${ref.trace} for this card`);
+    }
+    this.original = o;
+    return o;
+  }
+
+  private findRefundOriginal(): TransactionRow {
+    const rrn = this.msg.getString(37);
+    let o: TransactionRow | undefined;
+    if (rrn && !/^0+$/.test(rrn)) o = this.store.transactionByRrn(rrn);
+    if (!o && this.msg.has(61)) {
+      const ref = this.originalRef();
+      o = this.store.transactionByStan(this.rt.config.terminalId, ref.batch, ref.trace);
+    }
+    if (!o || !REFUNDABLE_KINDS.includes(o.kind) || !o.approved || o.reversed || o.card_alias !== this.card!.alias) {
+      throw new Decline('25', `no approved original for the refund (RRN ${rrn ?? '-'}) with this card`);
+    }
+    this.original = o;
+    return o;
+  }
+
+  private findPreauth(): TransactionRow {
+    let o: TransactionRow | undefined;
+    if (this.msg.has(61)) {
+      const ref = this.originalRef();
+      o = this.store.transactionByStan(this.rt.config.terminalId, ref.batch, ref.trace);
+      if (o && o.kind !== 'preauth') o = undefined;
+    }
+    const auth = this.msg.getString(38);
+    if (!o && auth) o = this.store.transactionByAuthCode(this.rt.config.terminalId, auth, 'preauth');
+    if (!o || !o.approved || o.reversed || o.card_alias !== this.card!.alias) throw new Decline('25', 'no approved pre-authorisation found (F61 / F38) for this card');
+    if (o.voided_by !== null && this.active(o.voided_by)) throw new Decline('12', `pre-authorisation ${o.id} was voided`);
+    if (o.completed_by !== null && this.active(o.completed_by)) throw new Decline('12', `pre-authorisation ${o.id} is already completed`);
+    this.original = o;
+    return o;
+  }
+
+  record(code: string): void {
+    const entry = this.msg.getString(22);
+    this.txnId = this.store.insertTransaction({
+      terminal_id: this.rt.config.terminalId,
+      merchant_id: this.rt.config.merchantId,
+      batch: this.f60.batchNumber,
+      stan: this.stan,
+      mti: this.msg.mti,
+      processing_code: this.msg.getString(3) ?? '',
+      kind: this.kind,
+      card_alias: this.card?.alias ?? null,
+      pan_masked: this.pan ? maskPan(this.pan) : null,
+      amount: this.amount,
+      response_code: code,
+      auth_code: code === '00' ? this.authCode ?? null : null,
+      rrn: this.rrn,
+      at: this.now.toISOString(),
+      approved: code === '00' ? 1 : 0,
+      original_id: this.original?.id ?? null,
+      hold: 0,
+      payee_name: this.payee?.name ?? null,
+      payee_account: this.payee?.account ?? null,
+      payee_reference: this.payee?.reference ?? null,
+      entry_mode: entry ?? null,
+      card_org: 'CUP',
+    });
+    if (code !== '00') this.authCode = undefined;
+  }
+
+  book(): void {
+    const alias = this.card!.alias;
+    const at = this.now.toISOString();
+    const id = this.txnId;
+    const o = this.original;
+    switch (this.kind) {
+      case 'sale':
+      case 'bill-payment':
+        this.store.book(id, alias, -this.amount, 'book', at);
+        break;
+      case 'void':
+        this.store.book(id, alias, this.amount, 'book', at);
+        this.store.setVoidedBy(o!.id, id);
+        break;
+      case 'refund':
+        this.store.book(id, alias, this.amount, 'book', at);
+        this.store.addRefunded(o!.id, this.amount);
+        break;
+      case 'preauth':
+        this.store.setHold(id, this.amount);
+        this.store.addHolds(alias, this.amount);
+        break;
+      case 'preauth-void':
+        this.ctx.closePreauth(o!.id, null);
+        this.store.setVoidedBy(o!.id, id);
+        break;
+      case 'preauth-completion':
+      case 'preauth-completion-advice':
+        this.store.book(id, alias, -this.amount, 'book', at);
+        this.ctx.closePreauth(o!.id, id);
+        break;
+      case 'preauth-completion-void': {
+        this.store.book(id, alias, this.amount, 'book', at);
+        this.store.setVoidedBy(o!.id, id);
+        if (o!.original_id !== null) this.ctx.reopenPreauth(o!.original_id);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Network management 0800 / 0820 (cup8583.md §3.2–3.4): sign-on with working keys in F62, sign-off,
+ * echo test, status upload and the 360 parameter download; and the IC script-result notice 0620.
+ * None of these carries a MAC.
+ */
+import { adjustKeyParity, wrapWorkingKeys, type WorkingKeyLayout } from '../../crypto';
+import { encodeParameterBlock, identify, type Field60, type IsoMessage } from '../../protocol/iso8583';
+import { Decline, type HostContext, type Request, type TerminalRuntime, type WorkingKeySet } from '../context';
+import { prepared, type MessageHandler, type PreparedRequest } from './types';
+
+/** Key layouts this host issues (60.3 of the sign-on, cup8583.md §3.2 F62 table). */
+const SIGN_ON_LAYOUTS: ReadonlySet<string> = new Set(['001', '003', '004']);
+
+function signOn(req: Request, ctx: HostContext, rt: TerminalRuntime, f60: Field60, out: IsoMessage): PreparedRequest {
+  const layout = f60.networkCode as WorkingKeyLayout;
+  const scheme = ctx.keyScheme(rt.config);
+  if (scheme === 'sm4' && layout === '001') throw new Decline('30', 'SM4 terminals sign on with 60.3 = 003 or 004 (001 means single-DES keys)');
+  return {
+    decline: (code) => out.set(39, code).set(37, ctx.nextRrn()),
+    apply: () => {
+      const random = (n: number) => {
+        const b = ctx.opts.random(n);
+        return scheme === 'sm4' ? b : adjustKeyParity(b);
+      };
+      const keys: WorkingKeySet = {
+        pik: random(layout === '001' ? 8 : 16),
+        mak: random(scheme === 'sm4' ? 16 : 8),
+        ...(layout === '004' ? { tdk: random(16) } : {}),
+      };
+      const f62 = wrapWorkingKeys(rt.config.tmk.reveal(), keys, layout, scheme);
+      const requested = f60.batchNumber;
+      const batch = rt.row.sign_on_count > 0 ? rt.row.batch : (requested !== '000000' ? requested : '000001');
+      ctx.saveTerminal(rt, {
+        ...rt.row, signed_on: 1, batch, key_layout: layout, keys_wrapped: f62, signed_on_at: req.now.toISOString(),
+        sign_on_count: rt.row.sign_on_count + 1,
+      }, keys);
+      ctx.signOnRequested.delete(rt.config.terminalId);
+      out.unset(4).unset(3);
+      out.set(32, ctx.config.host.acquirerId).set(37, ctx.nextRrn()).set(39, '00');
+      out.set(60, '00' + batch + layout).set(62, f62);
+      if (rt.row.param_version < ctx.config.parameters.version) req.requirement = '1';
+      return out;
+    },
+  };
+}
+
+export const networkManagementHandler: MessageHandler = {
+  name: 'network management',
+  mtis: ['0800', '0820'],
+  prepare(req, ctx) {
+    const rt = ctx.checkTerminal(req);
+    const f60 = ctx.field60(req);
+    const out = ctx.baseResponse(req);
+    const kind = identify(req.msg);
+    req.kind = kind;
+    if (kind === 'sign-on' && SIGN_ON_LAYOUTS.has(f60.networkCode)) return signOn(req, ctx, rt, f60, out);
+    switch (kind) {
+      case 'sign-off':
+        return prepared(out, () => {
+          ctx.saveTerminal(rt, { ...rt.row, signed_on: 0, keys_wrapped: null, key_layout: null }, undefined);
+          return out.set(39, '00');
+        });
+      case 'echo':
+      case 'status-upload':
+        return prepared(out, () => out.set(39, '00'));
+      case 'parameter-download':
+        return prepared(out, () => {
+          out.set(62, encodeParameterBlock(ctx.config.parameters, rt.merchant.name));
+          ctx.saveTerminal(rt, { ...rt.row, param_version: ctx.config.parameters.version }, rt.keys);
+          return out.set(39, '00');
+        });
+      default:
+        return prepared(out, () => {
+          req.note = `network management code ${f60.networkCode} not supported by the reference host`;
+          return out.set(39, '40');
+        });
+    }
+  },
+};
+
+/** 0620 IC script-result notice (60.3 951): acknowledged. */
+export const scriptResultHandler: MessageHandler = {
+  name: 'script result',
+  mtis: ['0620'],
+  prepare(req, ctx) {
+    ctx.checkTerminal(req);
+    req.kind = 'script-result';
+    const out = ctx.baseResponse(req);
+    return prepared(out, () => out.set(39, '00'));
+  },
+};
