@@ -60,6 +60,22 @@ export function requestsOf(messages: readonly HostMessage[], kind: TransactionKi
 /** Kinds that move or may move the cardholder's money (the catalogue's `financial`). */
 export const FINANCIAL_KINDS: readonly TransactionKind[] = transactionKinds((s) => s.financial);
 
+/** Reversals (0400) of an original request: same STAN and, when the reversal carries one, the same F3. */
+export function reversalsOf(messages: readonly HostMessage[], original: HostMessage): HostMessage[] {
+  return messages.filter((m) => m.direction === 'in' && m.kind === 'reversal' && m.stan === original.stan
+    && (m.fields[3] === undefined || m.fields[3] === original.fields[3]));
+}
+
+/**
+ * The requests of a batch the host approved and that were not reversed (what a batch upload must
+ * cover), of the kinds that enter the settlement.
+ */
+export function approvedOfBatch(messages: readonly HostMessage[], batch: string | undefined, kinds: readonly TransactionKind[]): HostMessage[] {
+  return messages.filter((m) => m.direction === 'in' && kinds.includes(m.kind as TransactionKind) && batchOf(m) === batch)
+    .filter((m) => messages.some((r) => r.direction === 'out' && r.stan === m.stan && r.mti === responseMtiOf(m.mti) && r.responseCode === '00'))
+    .filter((m) => !messages.some((r) => r.direction === 'in' && r.kind === 'reversal' && r.stan === m.stan));
+}
+
 /** The host's reply to a request: the next outgoing message of the same terminal and STAN with MTI + 10. */
 export function replyTo(messages: readonly HostMessage[], request: HostMessage): HostMessage | undefined {
   const replyMti = responseMtiOf(request.mti);

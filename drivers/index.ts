@@ -12,7 +12,7 @@ export type { PromptKind, PromptRow, PromptScreen, TransactionAnswers, PromptAct
 export type { PresentedCard, DriverAnswers, TransactionRunOptions } from './interaction';
 export { ScreenTracker, screenMatches, screenText } from './screens';
 export type { ScreenSnapshot, ScreenMatcher } from './screens';
-export { VoucherCollector } from './vouchers';
+export { VoucherCollector, voucherText, amountPattern } from './vouchers';
 export type { VoucherCopy } from './vouchers';
 export { Transcript } from './transcript';
 export type { TranscriptEntry } from './transcript';
@@ -31,7 +31,7 @@ export { startEmulatedLab, startLabEmulator, openLabTerminal } from './lab';
 export type { EmulatedLab, EmulatedLabOptions, EmulatedLabTerminal, OpenedLabTerminal } from './lab';
 export {
   toHostMessage, requestsOf, replyTo, entryMode, securityControl, batchOf, settlementTotalsOf, iccTagsOf, payeeOf,
-  faultMatchFor, clearPinBlocks, journalText, FINANCIAL_KINDS,
+  faultMatchFor, clearPinBlocks, journalText, reversalsOf, approvedOfBatch, FINANCIAL_KINDS,
 } from './host-view';
 export type { HostMessage, JournalRowLike } from './host-view';
 

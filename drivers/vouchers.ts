@@ -91,3 +91,16 @@ export class VoucherCollector {
     this.waiters.clear();
   }
 }
+
+/** Voucher text with layout spacing removed, for finding values wherever the layout puts them. */
+export function voucherText(c: Pick<VoucherCopy, 'lines'>): string {
+  return c.lines.join('\n').replace(/[ \t\u3000]+/g, '');
+}
+
+/** An amount in fen as vouchers print it: 元 with two decimals, thousands grouped or not (1,234.50 / 1234.50). */
+export function amountPattern(fen: number): RegExp {
+  const yuan = String(Math.trunc(fen / 100));
+  const cents = String(fen % 100).padStart(2, '0');
+  const grouped = yuan.replace(/\B(?=(\d{3})+(?!\d))/g, ',?');
+  return new RegExp(`(^|[^0-9.,])${grouped}\\.${cents}(?![0-9])`, 'm');
+}

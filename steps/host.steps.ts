@@ -3,26 +3,12 @@
 import { expect } from 'chai';
 import { step } from './support/define';
 import {
-  FINANCIAL_KINDS, batchOf, clearPinBlocks as clearPinBlocksOf, entryMode, faultMatchFor, iccTagsOf, payeeOf, requestsOf, securityControl,
+  FINANCIAL_KINDS, batchOf, reversalsOf, clearPinBlocks as clearPinBlocksOf, entryMode, faultMatchFor, iccTagsOf, payeeOf, requestsOf, securityControl,
   type FaultAction, type FaultSpec, type HostMessage, type TransactionKind,
 } from '../drivers';
 import type { EntryMode } from './support/parse';
 import { ScenarioSetupError } from './support/errors';
 import type { PoscertWorld } from './support/world';
-
-/** "it" when no request is in focus: the last request of the scenario other than reversals and uploads. */
-async function focus(w: PoscertWorld): Promise<HostMessage> {
-  if (w.current) return w.current;
-  const msgs = (await w.messages()).filter((m) => m.direction === 'in' && !['reversal', 'batch-upload', 'batch-upload-end'].includes(m.kind));
-  expect(msgs.length, `the host received no request from terminal ${w.lab.terminalId} in this scenario`).to.be.greaterThan(0);
-  return msgs[msgs.length - 1];
-}
-
-async function replyOf(w: PoscertWorld, request: HostMessage): Promise<HostMessage> {
-  const reply = await w.replyTo(request);
-  expect(reply, `the host sent no reply to the ${request.kind} request (STAN ${request.stan})`).to.not.equal(undefined);
-  return reply!;
-}
 
 // ------------------------------------------------------------------ what arrived
 
@@ -54,29 +40,25 @@ step(['the host received no financial request since the sale', '消费之后主�
 });
 
 step(['the host has received the {txn} request', '主机已收到{txn}请求'], async function (kind: TransactionKind) {
-  const deadline = Date.now() + this.lab.settings.screenTimeoutMs;
-  while ((await this.requests(kind)).length === 0) {
-    expect(Date.now() < deadline, `the host received no ${kind} request within ${this.lab.settings.screenTimeoutMs} ms`).to.equal(true);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await this.waitForRequest(kind);
 });
 
 // ------------------------------------------------------------------ the host's answer
 
 step(['the host approved it', '主机批准了该请求'], async function () {
-  const req = await focus(this);
-  expect((await replyOf(this, req)).responseCode, `F39 of the reply to the ${req.kind} (STAN ${req.stan})`).to.equal('00');
+  const req = await this.focus();
+  expect((await this.replyOf(req)).responseCode, `F39 of the reply to the ${req.kind} (STAN ${req.stan})`).to.equal('00');
 });
 
 step(['the host answered it with {text}', '主机应答码为{text}'], async function (code: string) {
-  const req = await focus(this);
-  expect((await replyOf(this, req)).responseCode, `F39 of the reply to the ${req.kind} (STAN ${req.stan})`).to.equal(code);
+  const req = await this.focus();
+  expect((await this.replyOf(req)).responseCode, `F39 of the reply to the ${req.kind} (STAN ${req.stan})`).to.equal(code);
 });
 
 step(['the host approved the last {txn} request', '主机批准了最后一笔{txn}请求'], async function (kind: TransactionKind) {
   const req = await this.lastRequest(kind);
   this.current = req;
-  expect((await replyOf(this, req)).responseCode, `F39 of the reply to the last ${kind}`).to.equal('00');
+  expect((await this.replyOf(req)).responseCode, `F39 of the reply to the last ${kind}`).to.equal('00');
 });
 
 step(['the host approved every {txn} request', '主机批准了每笔{txn}请求'], async function (kind: TransactionKind) {
@@ -85,8 +67,8 @@ step(['the host approved every {txn} request', '主机批准了每笔{txn}请求
 });
 
 step(['the acquirer verified the PIN', '收单机构验证了PIN'], async function () {
-  const req = await focus(this);
-  const code = (await replyOf(this, req)).responseCode;
+  const req = await this.focus();
+  const code = (await this.replyOf(req)).responseCode;
   expect(code, 'the acquirer could not verify the PIN (55 = wrong PIN, 99 = PIN block format)').to.not.be.oneOf(['55', '99', '75']);
   expect(code, 'F39').to.equal('00');
 });
@@ -94,35 +76,35 @@ step(['the acquirer verified the PIN', '收单机构验证了PIN'], async functi
 // ------------------------------------------------------------------ fields of "it"
 
 step(['its amount is {amount}', '该请求金额为 {amount}'], async function (fen: number) {
-  const req = await focus(this);
+  const req = await this.focus();
   expect(Number(req.fields[4]), `F4 of the ${req.kind} (fen)`).to.equal(fen);
 });
 
 step(['its entry mode is {text}', '该请求的输入方式为{text}'], async function (mode: string) {
-  const req = await focus(this);
+  const req = await this.focus();
   expect(req.fields[22], `F22 (entry mode) of the ${req.kind}`).to.equal(mode);
 });
 
 step(['its card was read by {entry}', '该请求的卡片读取方式为{entry}'], async function (entry: EntryMode) {
-  const req = await focus(this);
+  const req = await this.focus();
   const expected = { swipe: ['magstripe'], insert: ['contact'], tap: ['contactless', 'contactless-pboc'] }[entry];
   expect(entryMode(req)?.panEntry, `F22 ${req.fields[22]}`).to.be.oneOf(expected);
 });
 
 step(['its field {int} is present', '该请求带有第 {int} 域'], async function (n: number) {
-  const req = await focus(this);
+  const req = await this.focus();
   expect(req.fields[n], `F${n} of the ${req.kind}`).to.not.equal(undefined);
 });
 
 step(['its MAC is present and valid', '该请求的MAC存在且正确'], async function () {
-  const req = await focus(this);
+  const req = await this.focus();
   expect(req.fields[64], `the ${req.kind} carries no MAC (F64)`).to.match(/\S/);
-  const reply = await replyOf(this, req);
+  const reply = await this.replyOf(req);
   expect(reply.responseCode, 'the host answered A0: MAC verification failed').to.not.equal('A0');
 });
 
 step(['it carries no MAC', '该请求不带MAC'], async function () {
-  const req = await focus(this);
+  const req = await this.focus();
   expect(req.fields[64], `F64 of the ${req.kind}`).to.equal(undefined);
 });
 
@@ -146,7 +128,7 @@ step(['the PIN appears nowhere in the host journal', '主机日志中没有PIN']
 });
 
 step(['it carries an encrypted PIN block', '该请求带有加密的PIN块'], async function () {
-  const req = await focus(this);
+  const req = await this.focus();
   const block = req.fields[52];
   expect(block, `the ${req.kind} carries no PIN block (F52)`).to.match(/^[0-9A-F]{16}([0-9A-F]{16})?$/);
   expect(clearPinBlocks(this), 'F52 is the PIN block in clear').to.not.include(block);
@@ -155,12 +137,12 @@ step(['it carries an encrypted PIN block', '该请求带有加密的PIN块'], as
 });
 
 step(['it carries no PIN block', '该请求不带PIN块'], async function () {
-  const req = await focus(this);
+  const req = await this.focus();
   expect(req.fields[52], `F52 of the ${req.kind}`).to.equal(undefined);
 });
 
 step(['it carries IC data', '该请求带有IC卡数据'], async function () {
-  const req = await focus(this);
+  const req = await this.focus();
   expect(req.fields[55], `the ${req.kind} carries no IC data (F55)`).to.not.equal(undefined);
   const tags = iccTagsOf(req);
   for (const tag of ['9F26', '9F27', '9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A', '82']) {
@@ -169,22 +151,22 @@ step(['it carries IC data', '该请求带有IC卡数据'], async function () {
 });
 
 step(['it carries no IC data', '该请求不带IC卡数据'], async function () {
-  const req = await focus(this);
+  const req = await this.focus();
   expect(req.fields[55], `F55 of the ${req.kind}`).to.equal(undefined);
 });
 
 step(['its security control says PIN format {text}', '该请求的安全控制信息PIN格式为{text}'], async function (format: string) {
-  const req = await focus(this);
+  const req = await this.focus();
   expect(req.fields[53]?.[0], `53.1 of F53 ${req.fields[53]}`).to.equal(format);
 });
 
 step(['its PIN block is encrypted with {text}', '该请求的PIN块以{text}加密'], async function (algorithm: string) {
-  const req = await focus(this);
+  const req = await this.focus();
   expect(securityControl(req)?.encryption, `F53 ${req.fields[53]}`).to.equal(algorithm.toLowerCase());
 });
 
 step(['it names the payee {text} with account {text}', '该请求的收款方为{text}，账号{text}'], async function (name: string, account: string) {
-  const req = await focus(this);
+  const req = await this.focus();
   const payee = payeeOf(req);
   expect(payee, `the ${req.kind} carries no payee (F62)`).to.not.equal(undefined);
   expect(payee!.name).to.equal(name);
@@ -192,7 +174,7 @@ step(['it names the payee {text} with account {text}', '该请求的收款方为
 });
 
 step(['it identifies this terminal and its merchant', '该请求带有本终端和商户的标识'], async function () {
-  const req = await focus(this);
+  const req = await this.focus();
   const terminal = this.lab.config.terminals.find((t) => t.terminalId === this.lab.terminalId);
   expect(req.fields[41], 'F41').to.equal(this.lab.terminalId);
   expect(req.fields[42], 'F42').to.equal(terminal?.merchantId);
@@ -201,16 +183,16 @@ step(['it identifies this terminal and its merchant', '该请求带有本终端�
 // ------------------------------------------------------------------ references to the original
 
 async function originalOf(w: PoscertWorld, kinds: TransactionKind[]): Promise<{ request: HostMessage; reply: HostMessage }> {
-  const req = await focus(w);
+  const req = await w.focus();
   const msgs = await w.messages();
   const originals = msgs.filter((m) => m.id < req.id && m.direction === 'in' && kinds.includes(m.kind as TransactionKind));
   expect(originals.length, `no original ${kinds.join(' / ')} before the ${req.kind}`).to.be.greaterThan(0);
   const request = originals[originals.length - 1];
-  return { request, reply: await replyOf(w, request) };
+  return { request, reply: await w.replyOf(request) };
 }
 
 step(['it refers to the original transaction', '该请求指向原交易'], async function () {
-  const req = await focus(this);
+  const req = await this.focus();
   const { request } = await originalOf(this, ['sale', 'bill-payment']);
   expect(req.fields[61]?.slice(0, 12), `F61 (original batch + trace) of the ${req.kind}`).to.equal(`${batchOf(request)}${request.stan}`);
 });
@@ -218,14 +200,14 @@ step(['it refers to the original transaction', '该请求指向原交易'], asyn
 // A refund names the original by its reference number and date (61.3); the batch and trace of an
 // original from another terminal or day are unknown to the terminal (61.1 / 61.2 may be zeros).
 step(['it refers to the original reference number', '该请求指向原参考号'], async function () {
-  const req = await focus(this);
+  const req = await this.focus();
   const { reply } = await originalOf(this, ['sale']);
   expect(req.fields[37], `F37 of the ${req.kind}`).to.equal(reply.fields[37]);
   expect(req.fields[61]?.slice(12, 16), `61.3 (original date MMDD) of the ${req.kind}`).to.equal(reply.fields[13]);
 });
 
 step(['it refers to the original authorization', '该请求指向原授权'], async function () {
-  const req = await focus(this);
+  const req = await this.focus();
   const { request, reply } = await originalOf(this, ['preauth']);
   expect(req.fields[38], `F38 (original authorization code) of the ${req.kind}`).to.equal(reply.fields[38]);
   expect(req.fields[61]?.slice(0, 12), `F61 of the ${req.kind}`).to.equal(`${batchOf(request)}${request.stan}`);
@@ -243,7 +225,7 @@ step(['each {txn} request carries a new trace number', '每笔{txn}请求的流�
 });
 
 step(['its batch number is one more than the settled batch', '该请求的批次号比已结算批次大一'], async function () {
-  const req = await focus(this);
+  const req = await this.focus();
   expect(this.settledBatch, 'no settlement ran in this scenario').to.be.a('string');
   expect(batchOf(req), `60.2 of the ${req.kind}`).to.equal(String(Number(this.settledBatch) + 1).padStart(6, '0'));
 });
@@ -251,8 +233,8 @@ step(['its batch number is one more than the settled batch', '该请求的批次
 // ------------------------------------------------------------------ sign-on keys
 
 step(["the host's reply carried working keys with check values", '主机应答带有工作密钥及校验值'], async function () {
-  const req = await focus(this);
-  const reply = await replyOf(this, req);
+  const req = await this.focus();
+  const reply = await this.replyOf(req);
   const bytes = (reply.fields[62] ?? '').length / 2;
   expect(bytes, `F62 of the 0810 (${bytes} bytes): 24 (single DES), 40 (double) or 60 (double + TDK) with 4-byte check values`).to.be.oneOf([24, 40, 56, 60, 84]);
 });
@@ -260,16 +242,11 @@ step(["the host's reply carried working keys with check values", '主机应答�
 step(['the two sign-on replies carried different working keys', '两次签到应答的工作密钥不同'], async function () {
   const signOns = await this.requests('sign-on');
   expect(signOns.length).to.be.at.least(2);
-  const keys = await Promise.all(signOns.slice(-2).map(async (r) => (await replyOf(this, r)).fields[62]));
+  const keys = await Promise.all(signOns.slice(-2).map(async (r) => (await this.replyOf(r)).fields[62]));
   expect(keys[0], 'the second sign-on got the same working keys as the first').to.not.equal(keys[1]);
 });
 
 // ------------------------------------------------------------------ reversals
-
-function reversalsOf(msgs: HostMessage[], original: HostMessage): HostMessage[] {
-  return msgs.filter((m) => m.direction === 'in' && m.kind === 'reversal' && m.stan === original.stan
-    && (m.fields[3] === undefined || m.fields[3] === original.fields[3]));
-}
 
 async function originalFor(w: PoscertWorld, which: 'first' | 'last', kind: TransactionKind): Promise<HostMessage> {
   const list = await w.requests(kind);

@@ -2,7 +2,7 @@
 // batch upload that follows a mismatch, and the batch afterwards.
 import { expect } from 'chai';
 import { step } from './support/define';
-import { batchOf, settlementTotalsOf } from '../drivers';
+import { approvedOfBatch, batchOf, settlementTotalsOf } from '../drivers';
 import { formatFen } from './support/parse';
 import type { PoscertWorld } from './support/world';
 
@@ -93,9 +93,7 @@ step(['the terminal uploaded every transaction of its batch', '终端批上送�
   const { req } = await lastSettlement(this);
   const batch = batchOf(req);
   // Approved financial transactions of the settled batch, as the host journal shows them.
-  const approved = msgs.filter((m) => m.direction === 'in' && ['sale', 'bill-payment', 'void', 'refund', 'preauth-completion'].includes(m.kind)
-    && batchOf(m) === batch).filter((m) => msgs.some((r) => r.direction === 'out' && r.stan === m.stan && r.mti === `0${Number(m.mti) + 10}`.slice(-4) && r.responseCode === '00'))
-    .filter((m) => !msgs.some((r) => r.direction === 'in' && r.kind === 'reversal' && r.stan === m.stan));
+  const approved = approvedOfBatch(msgs, batch, ['sale', 'bill-payment', 'void', 'refund', 'preauth-completion']);
   const end = msgs.filter((m) => m.direction === 'in' && m.kind === 'batch-upload-end').pop();
   expect(end, 'no batch upload end (0320 with 60.3 = 202 / 207)').to.not.equal(undefined);
   expect(Number(end!.fields[48]), `count in the batch upload end (F48) vs the ${approved.length} approved transaction(s) of batch ${batch}`).to.equal(approved.length);

@@ -1,7 +1,7 @@
 // What the operator and the cardholder do at the terminal, and what its screen shows.
 import { expect } from 'chai';
 import { AfterStep } from '@cucumber/cucumber';
-import { findMenuEntry, screenMatches, type TransactionKind } from '../drivers';
+import { findMenuEntry, screenMatches } from '../drivers';
 import { step } from './support/define';
 import type { EntryMode } from './support/parse';
 import { formatFen } from './support/parse';
@@ -276,13 +276,14 @@ step(['the operator signs on', '操作员签到'], async function () {
   await this.driver.signOn();
 });
 
-const MANAGEMENT: Array<[string[], TransactionKind]> = [
-  [['the operator downloads parameters', '操作员下载参数'], 'parameter-download'],
-  [['the operator runs an echo test', '操作员回响测试'], 'echo'],
-  [['the operator signs off', '操作员签退'], 'sign-off'],
-];
-for (const [phrases, kind] of MANAGEMENT) {
-  step(phrases, async function () {
-    await this.manage(kind);
-  });
-}
+step(['the operator downloads parameters', '操作员下载参数'], async function () {
+  await this.manage('parameter-download');
+});
+
+step(['the operator runs an echo test', '操作员回响测试'], async function () {
+  await this.manage('echo');
+});
+
+step(['the operator signs off', '操作员签退'], async function () {
+  await this.manage('sign-off');
+});

@@ -4,24 +4,16 @@
 // checks the host's answer so that a case never builds on a transaction that did not happen.
 import { expect } from 'chai';
 import { step } from './support/define';
-import { TerminalExpectationError, type HostMessage, type TransactionKind } from '../drivers';
+import { TerminalExpectationError } from '../drivers';
 import type { EntryMode } from './support/parse';
 import type { PoscertWorld } from './support/world';
-
-async function expectApproved(w: PoscertWorld, kind: TransactionKind, what: string): Promise<{ request: HostMessage; reply: HostMessage }> {
-  const request = await w.lastRequest(kind);
-  const reply = await w.replyTo(request);
-  expect(reply?.responseCode, `${what}: the host answered ${reply?.responseCode ?? 'nothing'}`).to.equal('00');
-  w.current = request;
-  return { request, reply: reply! };
-}
 
 // ------------------------------------------------------------------ sale
 
 // The Chinese sentences put the card first; each phrasing maps its arguments onto one implementation.
 async function sale(w: PoscertWorld, fen: number, alias: string, entry: EntryMode, mustBeApproved: boolean): Promise<void> {
   await w.transact('sale', { amountFen: fen, card: alias, entry });
-  if (mustBeApproved) await expectApproved(w, 'sale', `set-up sale of card ${alias}`);
+  if (mustBeApproved) await w.expectApproved('sale', `set-up sale of card ${alias}`);
 }
 
 step(['a sale of {amount} is made with card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {
@@ -62,7 +54,7 @@ step(['a bill payment of {amount} to {text} account {text} is made with card {ca
 step(['a bill payment of {amount} to {text} account {text} was approved for card {card}'],
   async function (fen: number, name: string, account: string, alias: string) {
     await this.billPaymentFromEcr({ amountFen: fen, payee: { name, account }, card: alias, entry: 'insert' });
-    await expectApproved(this, 'bill-payment', `set-up bill payment of card ${alias}`);
+    await this.expectApproved('bill-payment', `set-up bill payment of card ${alias}`);
   });
 
 // ------------------------------------------------------------------ void, refund
@@ -78,7 +70,7 @@ step(['the operator voids the last transaction with card {card} by {entry}'], as
 
 step(['the last transaction was voided with card {card} by {entry}'], async function (alias: string, entry: EntryMode) {
   await voidLast(this, alias, entry);
-  await expectApproved(this, 'void', 'set-up void');
+  await this.expectApproved('void', 'set-up void');
 });
 
 step(['the operator refunds {amount} of the last transaction with card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {
@@ -92,7 +84,7 @@ step(['the operator refunds {amount} of the last transaction with card {card} by
 
 step(['a pre-authorization of {amount} was approved for card {card}'], async function (fen: number, alias: string) {
   await this.transact('preauth', { amountFen: fen, card: alias, entry: 'insert' });
-  await expectApproved(this, 'preauth', `set-up pre-authorization of card ${alias}`);
+  await this.expectApproved('preauth', `set-up pre-authorization of card ${alias}`);
 });
 
 step(['the operator completes the pre-authorization with {amount} with card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {

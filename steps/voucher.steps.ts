@@ -1,7 +1,7 @@
 // The voucher copies (签购单) and the settlement slip the terminal printed, read as a lab reads
 // them: the numbers must be the acquirer's, the amount the one authorized, the card masked.
 import { expect } from 'chai';
-import { batchOf, type VoucherCopy } from '../drivers';
+import { amountPattern, batchOf, voucherText as squash, type VoucherCopy } from '../drivers';
 import { step } from './support/define';
 import { formatFen, VoucherCopy as CopyName } from './support/parse';
 import type { PoscertWorld } from './support/world';
@@ -20,17 +20,6 @@ async function everyCopy(w: PoscertWorld): Promise<VoucherCopy[]> {
   const list = await copies(w, 1);
   expect(list.length, 'the terminal printed no voucher').to.be.greaterThan(0);
   return list;
-}
-
-/** Voucher text with layout spacing removed, for finding values wherever the layout puts them. */
-function squash(c: VoucherCopy): string {
-  return c.lines.join('\n').replace(/[ \t\u3000]+/g, '');
-}
-
-function amountPattern(fen: number): RegExp {
-  const [yuan, cents] = formatFen(fen).split('.');
-  const grouped = yuan.replace(/\B(?=(\d{3})+(?!\d))/g, ',?');
-  return new RegExp(`(^|[^0-9.,])${grouped}\\.${cents}(?![0-9])`, 'm');
 }
 
 /** A copy for an error message: its lines, with any full PAN or PIN it printed masked. */

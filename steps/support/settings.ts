@@ -1,6 +1,6 @@
 // Run settings of a cucumber worker, from the environment `poscert certify` sets and from the
 // profile's worldParameters (cucumber.js). Pure: unit-tested without cucumber.
-import { PoscertError } from '../../errors';
+import { PoscertError } from '../../drivers';
 
 export class RunSettingsError extends PoscertError {
   constructor(message: string, context: Record<string, unknown> = {}) {

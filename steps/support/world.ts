@@ -139,6 +139,18 @@ export class PoscertWorld extends World<WorldParameters> {
     return list[list.length - 1];
   }
 
+  /**
+   * Waits until the host has received a request of the kind (a step that acts while the terminal is
+   * still online). The host journal has no events: it is read every 10 ms, for one screen timeout.
+   */
+  async waitForRequest(kind: TransactionKind): Promise<void> {
+    const deadline = Date.now() + this.lab.settings.screenTimeoutMs;
+    while ((await this.requests(kind)).length === 0) {
+      expect(Date.now() < deadline, `the host received no ${kind} request within ${this.lab.settings.screenTimeoutMs} ms`).to.equal(true);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   async replyTo(request: HostMessage): Promise<HostMessage | undefined> {
     return replyTo(await this.messages(), request);
   }
@@ -186,6 +198,30 @@ export class PoscertWorld extends World<WorldParameters> {
   action(): void {
     this.collectScreens();
     this.lastActionAt = Date.now();
+  }
+
+  /** "it" of a host step: the request in focus, else the last request of the scenario other than reversals and uploads. */
+  async focus(): Promise<HostMessage> {
+    if (this.current) return this.current;
+    const msgs = (await this.messages()).filter((m) => m.direction === 'in' && !['reversal', 'batch-upload', 'batch-upload-end'].includes(m.kind));
+    expect(msgs.length, `the host received no request from terminal ${this.lab.terminalId} in this scenario`).to.be.greaterThan(0);
+    return msgs[msgs.length - 1];
+  }
+
+  /** The host's reply to a request, which must exist. */
+  async replyOf(request: HostMessage): Promise<HostMessage> {
+    const reply = await this.replyTo(request);
+    expect(reply, `the host sent no reply to the ${request.kind} request (STAN ${request.stan})`).to.not.equal(undefined);
+    return reply!;
+  }
+
+  /** The last request of the kind, which the host must have approved (a set-up transaction); it becomes "it". */
+  async expectApproved(kind: TransactionKind, what: string): Promise<{ request: HostMessage; reply: HostMessage }> {
+    const request = await this.lastRequest(kind);
+    const reply = await this.replyTo(request);
+    expect(reply?.responseCode, `${what}: the host answered ${reply?.responseCode ?? 'nothing'}`).to.equal('00');
+    this.current = request;
+    return { request, reply: reply! };
   }
 
   /** The message "it" / "its" refers to. */
