@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import type { TransactionKind } from '../protocol/iso8583';
 import { TerminalStateError } from './errors';
 
 const hex = z.string().regex(/^[0-9A-Fa-f]*$/, 'hex digits');
@@ -20,12 +21,17 @@ const digits = (n: number) => z.string().regex(new RegExp(`^\\d{${n}}$`), `${n} 
 const storedField = z.union([z.object({ s: z.string() }), z.object({ b: hex })]);
 export type StoredField = z.infer<typeof storedField>;
 
-/** Kinds of the stored records, in the transaction catalogue's vocabulary (a void of a completion is stored as `void`). */
-export const TRANSACTION_KINDS = ['sale', 'bill-payment', 'void', 'refund', 'preauth', 'preauth-void', 'preauth-completion'] as const;
-export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
+/**
+ * Kinds of the stored records: the catalogue's TransactionKinds a terminal keeps in its batch or
+ * among its open pre-authorizations (a void of a completion is stored as `void`, the 撤销 it was).
+ */
+export const STORED_KINDS = [
+  'sale', 'bill-payment', 'void', 'refund', 'preauth', 'preauth-void', 'preauth-completion',
+] as const satisfies readonly TransactionKind[];
+export type StoredKind = (typeof STORED_KINDS)[number];
 
 /** Kind names written by earlier versions of the emulator, read as today's. */
-const OLD_KIND_NAMES: Readonly<Record<string, TransactionKind>> = {
+const OLD_KIND_NAMES: Readonly<Record<string, StoredKind>> = {
   'pre-auth': 'preauth', 'pre-auth-void': 'preauth-void', completion: 'preauth-completion',
 };
 
@@ -43,7 +49,7 @@ function upgradeKindNames(json: unknown): void {
 }
 
 const storedTransaction = z.object({
-  kind: z.enum(TRANSACTION_KINDS),
+  kind: z.enum(STORED_KINDS),
   trace: digits(6),
   batch: digits(6),
   amount: z.number().int().nonnegative(),

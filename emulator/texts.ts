@@ -1,13 +1,24 @@
 /**
  * Everything the terminal says on its screen, in 简体中文 (the default a merchant sees) and in
  * English. Response-code texts follow the recommended terminal display of Q/CUP 006.6 (cup8583.md §7).
+ * The names of transactions (menu entries and flow titles) come from the transaction catalogue.
  */
+import { TransactionKind, transactionSpec } from '../protocol/iso8583';
+
 export type Language = 'zh-CN' | 'en';
 
 export interface Bilingual { readonly zh: string; readonly en: string }
 
 export function pick(text: Bilingual, language: Language): string {
   return language === 'en' ? text.en : text.zh;
+}
+
+/** A kind's menu label from the transaction catalogue (the last step of its menu path: 预授权/预授权完成 → 预授权完成). */
+export function kindLabel(kind: TransactionKind): Bilingual {
+  const menu = transactionSpec(kind).menu;
+  if (!menu) throw new TypeError(`transaction kind ${kind} has no menu label in the catalogue`);
+  const last = (path: string) => path.split('/').pop()!;
+  return { zh: last(menu.zh), en: last(menu.en) };
 }
 
 /** Screen texts, keyed by what they mean. */
@@ -21,27 +32,14 @@ export const T = {
   selfTestNoTmk: { zh: '未下载主密钥', en: 'NO MASTER KEY LOADED' },
   selfTestNoIds: { zh: '未设置商户号/终端号', en: 'MERCHANT/TERMINAL ID NOT SET' },
   mainMenu: { zh: '主菜单', en: 'MAIN MENU' },
-  sale: { zh: '消费', en: 'SALE' },
-  billPayment: { zh: '缴费', en: 'BILL PAYMENT' },
-  void: { zh: '撤销', en: 'VOID' },
-  refund: { zh: '退货', en: 'REFUND' },
-  balance: { zh: '余额查询', en: 'BALANCE' },
   preAuthMenu: { zh: '预授权', en: 'PRE-AUTH' },
-  preAuth: { zh: '预授权', en: 'PRE-AUTH' },
-  completion: { zh: '预授权完成', en: 'AUTH COMPLETE' },
-  preAuthVoid: { zh: '预授权撤销', en: 'AUTH CANCEL' },
-  settle: { zh: '结算', en: 'SETTLEMENT' },
   reprint: { zh: '重打印', en: 'REPRINT' },
   manage: { zh: '管理', en: 'MANAGEMENT' },
-  signOn: { zh: '签到', en: 'SIGN ON' },
   summary: { zh: '交易汇总', en: 'BATCH TOTALS' },
-  paramDownload: { zh: '参数下载', en: 'PARAMETER DOWNLOAD' },
   downloading: { zh: '下载中...', en: 'DOWNLOADING...' },
   paramOk: { zh: '参数下载成功', en: 'PARAMETERS LOADED' },
   paramFailed: { zh: '参数下载失败', en: 'PARAMETER DOWNLOAD FAILED' },
-  echoTest: { zh: '回响测试', en: 'ECHO TEST' },
   echoOk: { zh: '通讯正常', en: 'COMMUNICATION OK' },
-  signOff: { zh: '签退', en: 'SIGN OFF' },
   signingOff: { zh: '签退中...', en: 'SIGNING OFF...' },
   signOffOk: { zh: '签退成功', en: 'SIGN OFF OK' },
   signOffFailed: { zh: '签退失败', en: 'SIGN OFF FAILED' },

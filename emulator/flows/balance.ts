@@ -3,16 +3,16 @@
  * shown, nothing is printed or stored.
  */
 import { parseBalance } from '../../protocol/iso8583';
-import { T, formatAmount } from '../texts';
+import { T, formatAmount, kindLabel } from '../texts';
 import { Flow, ONLINE_DEFECTS, PIN_DEFECTS } from './types';
 
 export const balance: Flow = {
   name: 'balance',
-  menu: { key: '5', label: T.balance },
+  menu: { key: '5', label: kindLabel('balance') },
   ecr: { request: 'balance' },
   defects: [...ONLINE_DEFECTS, ...PIN_DEFECTS, 'expired-card-accepted'],
   async run({ ui, cards, requests, online, transactions }) {
-    const title = T.balance;
+    const title = kindLabel('balance');
     const notReady = await transactions.readyToTransact(title);
     if (notReady) return notReady;
     const read = await cards.read(title, undefined);

@@ -3,16 +3,16 @@
  * confirmation screen, card, PIN; 0200 F3 500000 60.1 22 with the payee in F62.
  */
 import { encodeBillPayee } from '../../protocol/iso8583';
-import { T, formatAmount } from '../texts';
+import { T, formatAmount, kindLabel } from '../texts';
 import { Flow, ONLINE_DEFECTS, PIN_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS } from './types';
 
 export const billPayment: Flow = {
   name: 'bill-payment',
-  menu: { key: '2', label: T.billPayment },
+  menu: { key: '2', label: kindLabel('bill-payment') },
   ecr: { request: 'bill-payment' },
   defects: [...ONLINE_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted', 'payee-not-shown'],
   async run({ core, ui, cards, requests, online, transactions }, ecr) {
-    const title = T.billPayment;
+    const title = kindLabel('bill-payment');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
     if (notReady) return notReady;
     const amount = transactions.ecrAmount(ecr) ?? await ui.enterAmount(title);

@@ -3,12 +3,12 @@
  * (0820 60.3 301), 6.签退 (0820 60.3 002). Each leaves its own result screen (no ECR reply), so
  * `run` returns undefined. The host exchanges are in services/management.ts.
  */
-import { T, responseText } from '../texts';
+import { T, kindLabel, responseText } from '../texts';
 import { Flow } from './types';
 
 export const signOn: Flow = {
   name: 'sign-on',
-  menu: { key: '1', label: T.signOn, under: 'manage' },
+  menu: { key: '1', label: kindLabel('sign-on'), under: 'manage' },
   defects: ['kcv-not-checked', 'tamper-ignored'],
   async run({ core, ui, management }) {
     core.state.signedOn = false;
@@ -41,7 +41,7 @@ export const language: Flow = {
 
 export const parameterDownload: Flow = {
   name: 'parameter-download',
-  menu: { key: '4', label: T.paramDownload, under: 'manage' },
+  menu: { key: '4', label: kindLabel('parameter-download'), under: 'manage' },
   defects: [],
   async run({ management }) {
     if (await management.ensureSignedOn()) await management.downloadParameters(true);
@@ -51,13 +51,13 @@ export const parameterDownload: Flow = {
 
 export const echoTest: Flow = {
   name: 'echo',
-  menu: { key: '5', label: T.echoTest, under: 'manage' },
+  menu: { key: '5', label: kindLabel('echo'), under: 'manage' },
   defects: [],
   async run({ ui, management }) {
-    ui.show('echo-test', 'x-echo-test', [ui.t(T.echoTest), ui.t(T.connecting)]);
+    ui.show('echo-test', 'x-echo-test', [ui.t(kindLabel('echo')), ui.t(T.connecting)]);
     const got = await management.networkNotice('echo');
     const ok = 'responseCode' in got && got.responseCode === '00';
-    const lines = [ui.t(T.echoTest), ok ? ui.t(T.echoOk) : ui.t(T.commError)];
+    const lines = [ui.t(kindLabel('echo')), ok ? ui.t(T.echoOk) : ui.t(T.commError)];
     if (!ok) lines.push('why' in got ? ui.t(got.why) : `${ui.t(responseText(got.responseCode))} [${got.responseCode}]`);
     ui.show(ok ? 'echo-ok' : 'echo-failed', 'result', lines);
     ui.beep(ok ? 'ok' : 'error');
@@ -73,14 +73,14 @@ export const echoTest: Flow = {
  */
 export const signOff: Flow = {
   name: 'sign-off',
-  menu: { key: '6', label: T.signOff, under: 'manage' },
+  menu: { key: '6', label: kindLabel('sign-off'), under: 'manage' },
   defects: [],
   async run({ core, ui, management }) {
     if (!core.state.signedOn) {
       ui.show('sign-off-failed', 'result', [ui.t(T.signOffFailed), ui.t(T.notSignedOn)]);
       ui.beep('error');
     } else {
-      ui.show('sign-off', 'x-signing-off', [ui.t(T.signOff), ui.t(T.signingOff)]);
+      ui.show('sign-off', 'x-signing-off', [ui.t(kindLabel('sign-off')), ui.t(T.signingOff)]);
       const got = await management.networkNotice('sign-off');
       if ('responseCode' in got && got.responseCode === '00') {
         core.state.signedOn = false;

@@ -3,16 +3,16 @@
  * 0220 F3 200000 60.1 25, F37 = the original RRN, F61 = zeros + MMDD, F63 `CUP`. Not reversible.
  */
 import { formatField61 } from '../../protocol/iso8583';
-import { T } from '../texts';
+import { T, kindLabel } from '../texts';
 import { Flow, ONLINE_DEFECTS, RESULT_DEFECTS, VOUCHER_DEFECTS } from './types';
 
 export const refund: Flow = {
   name: 'refund',
-  menu: { key: '4', label: T.refund },
+  menu: { key: '4', label: kindLabel('refund') },
   ecr: { request: 'refund' },
   defects: [...ONLINE_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
   async run({ ui, cards, requests, online, transactions }, ecr) {
-    const title = T.refund;
+    const title = kindLabel('refund');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
     if (notReady) return notReady;
     const read = await cards.read(title, undefined);

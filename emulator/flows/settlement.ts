@@ -4,9 +4,9 @@
  * the host says balanced, or every record 8 per 0320 (60.3 201) + end 202 when not; the slip; the
  * batch emptied and its number advanced.
  */
-import { decodeSettlementTotals, encodeSettlementTotals } from '../../protocol/iso8583';
+import { decodeSettlementTotals, encodeSettlementTotals, responseMtiOf } from '../../protocol/iso8583';
 import type { HostLine } from '../host-link';
-import { Bilingual, T, responseText } from '../texts';
+import { Bilingual, T, kindLabel, responseText } from '../texts';
 import { pad12 } from '../services/requests';
 import { SettlementTotalsView, renderSettlementSlip } from '../voucher';
 import { Flow, FlowContext, FlowResult } from './types';
@@ -30,7 +30,7 @@ async function batchUpload({ core, requests, online }: FlowContext, line: HostLi
     msg.set(48, String(chunk.length).padStart(2, '0') + items.join(''));
     core.persist();
     const got = await online.exchange(line, msg, false);
-    if ('error' in got || got.reply.mti !== '0330') return undefined;
+    if ('error' in got || got.reply.mti !== responseMtiOf(msg.mti)) return undefined;
     sent += chunk.length;
   }
   const end = requests.request('batch-upload-end', { networkCode: balanced ? '207' : '202' });
@@ -38,18 +38,18 @@ async function batchUpload({ core, requests, online }: FlowContext, line: HostLi
   end.set(48, String(sent).padStart(4, '0'));
   core.persist();
   const got = await online.exchange(line, end, false);
-  if ('error' in got || got.reply.mti !== '0330') return undefined;
+  if ('error' in got || got.reply.mti !== responseMtiOf(end.mti)) return undefined;
   return sent;
 }
 
 export const settlement: Flow = {
   name: 'settlement',
-  menu: { key: '7', label: T.settle },
+  menu: { key: '7', label: kindLabel('settlement') },
   ecr: { request: 'settle' },
   defects: ['tamper-ignored', 'settlement-totals-off-by-one', 'batch-not-cleared', 'settlement-before-reversal', 'reversal-sent-twice'],
   async run(s, ecr) {
     const { core, ui, requests, online, transactions } = s;
-    const title = T.settle;
+    const title = kindLabel('settlement');
     const notReady = await transactions.readyToTransact(title);
     if (notReady) return notReady;
     const totals = transactions.totals();
@@ -79,7 +79,7 @@ export const settlement: Flow = {
       const got = await online.exchange(line, msg, false);
       if ('error' in got) return fail(online.linkFailure(got.error));
       const code = got.reply.getString(39);
-      if (got.reply.mti !== '0510' || (code !== undefined && code !== '00')) {
+      if (got.reply.mti !== responseMtiOf(msg.mti) || (code !== undefined && code !== '00')) {
         return fail(code ? { zh: responseText(code).zh, en: responseText(code).en } : T.responseMismatch, code);
       }
       try {

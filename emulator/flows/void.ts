@@ -1,20 +1,21 @@
 /**
  * 撤销 (void): the original voucher number, the confirmation screen (none for an ECR request), no
- * card, no PIN; 0200 F3 200000 60.1 23 (21 for a completion, F25 06) with F37/F38 of the original
- * and F61 = its batch + trace. The original is marked voided once approved.
+ * card, no PIN; the request is the original kind's void kind in the catalogue (`void`: 0200 F3
+ * 200000 60.1 23; `preauth-completion-void`: 60.1 21, F25 06) with F37/F38 of the original and
+ * F61 = its batch + trace. The original is marked voided once approved.
  */
 import { maskPan } from '../../crypto';
-import { formatField61 } from '../../protocol/iso8583';
-import { Bilingual, T, formatAmount } from '../texts';
+import { formatField61, transactionSpec } from '../../protocol/iso8583';
+import { Bilingual, T, formatAmount, kindLabel } from '../texts';
 import { Flow, FlowResult, ONLINE_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS } from './types';
 
 export const voidFlow: Flow = {
   name: 'void',
-  menu: { key: '3', label: T.void },
+  menu: { key: '3', label: kindLabel('void') },
   ecr: { request: 'void' },
   defects: [...ONLINE_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
   async run({ core, ui, requests, online, transactions }, ecr) {
-    const title = T.void;
+    const title = kindLabel('void');
     const notReady = await transactions.readyToTransact(title);
     if (notReady) return notReady;
     const trace = ecr?.originalTrace ?? await ui.enterDigits(title, T.enterVoucherNo, 'void-trace', { min: 1, max: 6 });
@@ -25,20 +26,20 @@ export const voidFlow: Flow = {
     };
     if (!original) return refuse(T.voucherNotFound);
     if (original.voided) return refuse(T.alreadyVoided);
-    if (!['sale', 'bill-payment', 'preauth-completion'].includes(original.kind)) return refuse(T.cannotVoid);
+    const voidKind = transactionSpec(original.kind).voidKind;
+    if (voidKind !== 'void' && voidKind !== 'preauth-completion-void') return refuse(T.cannotVoid);
     if (!ecr) {
       await ui.confirm('void-confirm', [
         ui.t(T.confirmVoid), `${ui.t(T.originalVoucher)}${original.trace}`,
         maskPan(original.pan), `${ui.t(T.amount)}${formatAmount(original.amount)}`,
       ]);
     }
-    const kind = original.kind === 'preauth-completion' ? 'preauth-completion-void' : 'void';
-    const msg = requests.request(kind, { amount: original.amount, read: 'manual' });
+    const msg = requests.request(voidKind, { amount: original.amount, read: 'manual' });
     requests.addCard(msg, undefined, original.pan, '');
     msg.set(37, original.rrn || '000000000000');
     if (original.authCode) msg.set(38, original.authCode.padEnd(6, ' '));
     msg.set(61, formatField61({ originalBatch: original.batch, originalTrace: original.trace }));
-    const outcome = await online.authorize(kind, msg, undefined, title);
+    const outcome = await online.authorize(voidKind, msg, undefined, title);
     const result = await transactions.conclude('void', title, outcome, msg, undefined, original.pan, original.amount, {
       original: { trace: original.trace, rrn: original.rrn, authCode: original.authCode },
       ...(original.payee ? { payee: original.payee } : {}),

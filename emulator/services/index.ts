@@ -35,4 +35,3 @@ export type { SessionHost, Timeouts } from './core';
 export type { CardRead } from './card-reader';
 export type { FlowResult, BatchTotals } from './transactions';
 export type { OnlineOutcome } from './online';
-export type { RequestKind } from './requests';

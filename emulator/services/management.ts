@@ -8,8 +8,8 @@ import * as iconv from 'iconv-lite';
 import {
   KeyCheckValueError, WorkingKeyLayout, WorkingKeys, desEcbDecrypt, sm4EcbDecrypt, unwrapWorkingKeys,
 } from '../../crypto';
-import { parseField60 } from '../../protocol/iso8583';
-import { Bilingual, T, responseText } from '../texts';
+import { parseField60, responseMtiOf } from '../../protocol/iso8583';
+import { Bilingual, T, kindLabel, responseText } from '../texts';
 import type { SessionCore } from './core';
 import type { Online } from './online';
 import type { Requests } from './requests';
@@ -75,7 +75,7 @@ export class Management {
   async signOn(interactive: boolean): Promise<boolean> {
     const { core, ui } = this;
     if (core.tampered) return false;
-    ui.show('sign-on', 'signing-on', [ui.t(T.signOn), ui.t(T.signingOn)]);
+    ui.show('sign-on', 'signing-on', [ui.t(kindLabel('sign-on')), ui.t(T.signingOn)]);
     const fail = async (why: Bilingual, extra?: string, keepKeys = false) => {
       if (!keepKeys) {
         core.state.signedOn = false;
@@ -97,7 +97,7 @@ export class Management {
     if ('error' in got) return fail(this.online.linkFailure(got.error));
     const reply = got.reply;
     const code = reply.getString(39) ?? '';
-    if (reply.mti !== '0810' || code !== '00') {
+    if (reply.mti !== responseMtiOf(msg.mti) || code !== '00') {
       const rt = responseText(code);
       return fail({ zh: rt.zh, en: rt.en }, code ? `[${code}]` : undefined);
     }
@@ -154,7 +154,7 @@ export class Management {
   async downloadParameters(interactive: boolean): Promise<boolean> {
     const { core, ui } = this;
     core.needParameters = false;
-    ui.show('param-download', 'x-parameter-download', [ui.t(T.paramDownload), ui.t(T.downloading)]);
+    ui.show('param-download', 'x-parameter-download', [ui.t(kindLabel('parameter-download')), ui.t(T.downloading)]);
     const done = async (ok: boolean, why?: Bilingual): Promise<boolean> => {
       const lines = [ui.t(ok ? T.paramOk : T.paramFailed), ...(why ? [ui.t(why)] : [])];
       ui.show(ok ? 'param-ok' : 'param-failed', interactive ? 'result' : 'x-parameter-download', lines);
@@ -169,7 +169,7 @@ export class Management {
     if ('error' in got) return done(false, this.online.linkFailure(got.error));
     const code = got.reply.getString(39);
     const f62 = got.reply.getBuffer(62);
-    if (got.reply.mti !== '0810' || code !== '00' || !f62) return done(false, code ? { zh: responseText(code).zh, en: responseText(code).en } : T.responseMismatch);
+    if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00' || !f62) return done(false, code ? { zh: responseText(code).zh, en: responseText(code).en } : T.responseMismatch);
     const params = parseParameterBlock(f62);
     if (!params) return done(false, T.responseMismatch);
     core.state.parameters = params;
@@ -183,11 +183,12 @@ export class Management {
    * code (301 echo test, 002 sign-off); no MAC. Returns F39, or the reason nothing usable came back.
    */
   async networkNotice(kind: 'echo' | 'sign-off'): Promise<{ responseCode: string } | { why: Bilingual }> {
-    const got = await this.online.exchangeAlone(this.requests.request(kind));
+    const msg = this.requests.request(kind);
+    const got = await this.online.exchangeAlone(msg);
     if (!got) return { why: T.commError };
     if ('error' in got) return { why: this.online.linkFailure(got.error) };
     const rc = got.reply.getString(39);
-    if (got.reply.mti !== '0830' || rc === undefined) return { why: T.responseMismatch };
+    if (got.reply.mti !== responseMtiOf(msg.mti) || rc === undefined) return { why: T.responseMismatch };
     return { responseCode: rc };
   }
 }

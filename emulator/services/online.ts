@@ -8,7 +8,7 @@
  */
 import { maskPan } from '../../crypto';
 import {
-  CupFrame, CupHeader, IsoMessage, applyMac, computeMessageMac, verifyMac,
+  CupFrame, CupHeader, IsoMessage, TransactionKind, applyMac, computeMessageMac, responseMtiOf, transactionSpec, verifyMac,
 } from '../../protocol/iso8583';
 import { HostLinkError } from '../errors';
 import { HostAddress, HostLine, HostSession, parseHostUrl } from '../host-link';
@@ -19,7 +19,7 @@ import { Bilingual, T, formatAmount } from '../texts';
 import { renderFaultSlip } from '../voucher';
 import type { CardRead } from './card-reader';
 import type { SessionCore } from './core';
-import type { RequestKind, Requests } from './requests';
+import type { Requests } from './requests';
 import type { Ui } from './ui';
 
 export interface OnlineOutcome {
@@ -33,9 +33,6 @@ export interface OnlineOutcome {
 
 export type Exchanged = { reply: IsoMessage; header: CupHeader } | { error: HostLinkError };
 
-const REVERSIBLE: ReadonlySet<RequestKind> = new Set<RequestKind>([
-  'sale', 'bill-payment', 'void', 'preauth', 'preauth-void', 'preauth-completion', 'preauth-completion-void',
-]);
 const SUCCESS_CODES: ReadonlySet<string> = new Set(['00', '10', '11', 'A2', 'A4', 'A5', 'A6']);
 
 function toStored(msg: IsoMessage): Record<string, StoredField> {
@@ -154,7 +151,7 @@ export class Online {
     if (r === '1' || r === '6') this.core.needParameters = true;
   }
 
-  private makeReversal(kind: RequestKind, request: IsoMessage): PendingReversal {
+  private makeReversal(kind: TransactionKind, request: IsoMessage): PendingReversal {
     const copy = request.clone();
     for (const n of [35, 36, 52, 26, 53, 37, 64]) copy.unset(n);
     const f55 = request.getBuffer(55);
@@ -178,7 +175,7 @@ export class Online {
       msg.set(39, pending.reason);
       this.applyRequestMac(msg);
       const got = await this.exchange(line, msg, msg.has(55));
-      if ('reply' in got && got.reply.mti === '0410') {
+      if ('reply' in got && got.reply.mti === responseMtiOf(msg.mti)) {
         for (let extra = 1; extra < times; extra++) await this.exchange(line, msg, msg.has(55));
         core.state.pendingReversal = null;
         core.persist();
@@ -223,7 +220,7 @@ export class Online {
   }
 
   /** The online step shared by every financial transaction. */
-  async authorize(kind: RequestKind, request: IsoMessage, read: CardRead | undefined, title: Bilingual): Promise<OnlineOutcome> {
+  async authorize(kind: TransactionKind, request: IsoMessage, read: CardRead | undefined, title: Bilingual): Promise<OnlineOutcome> {
     const { core, ui } = this;
     ui.show('online', 'online', [ui.t(title), ui.t(T.connecting)], { transaction: kind });
     const line = await this.open();
@@ -237,7 +234,7 @@ export class Online {
       // The STAN is taken only now, after any reversal, so the request carries the newest one.
       request.set(11, this.requests.nextStan(true));
       this.applyRequestMac(request);
-      const reversible = REVERSIBLE.has(kind);
+      const reversible = transactionSpec(kind).reversible;
       if (reversible) core.state.pendingReversal = this.makeReversal(kind, request);
       core.persist(); // reversal record (and STAN) on disk BEFORE the request leaves
       await ui.pause(1200);
@@ -252,8 +249,7 @@ export class Online {
       const reply = got.reply;
       this.noteRequirement(got.header);
       const code = reply.getString(39) ?? '';
-      const expectedMti = request.mti.slice(0, 2) + String(Number(request.mti[2]) + 1) + request.mti[3];
-      const mismatch = reply.mti !== expectedMti
+      const mismatch = reply.mti !== responseMtiOf(request.mti)
         || (request.has(3) && reply.getString(3) !== request.getString(3))
         || reply.getString(11) !== request.getString(11)
         || reply.getString(41) !== request.getString(41)

@@ -1,44 +1,20 @@
 /**
  * Building the terminal's ISO 8583 requests (cup8583.md §3): a request of a transaction kind
- * starts from the kind's row of the transaction catalogue (MTI, F3, F25, 60.1, 60.3) and gets
+ * starts from the catalogue's template of the kind (protocol/iso8583 requestTemplate: MTI, F3,
+ * F25, 60.1, 60.3) and gets
  * this terminal's ids, batch number and read capability; the card, PIN and chip fields are added
  * from what the card reader and the PIN pad produced. Two firmware defects live here:
  * `entry-mode-always-swipe` (F22) and `pin-block-format-1` (F52).
  */
 import * as nodeCrypto from 'node:crypto';
 import { buildPinBlockFormat0, buildPinBlockFormat1, encryptPinBlock } from '../../crypto';
-import { IsoMessage, formatField60, formatSecurityControl } from '../../protocol/iso8583';
+import {
+  IsoMessage, TransactionKind, formatField60, formatSecurityControl, parseField60, requestTemplate, transactionSpec,
+} from '../../protocol/iso8583';
 import type { TtpCardImage, TtpCardMethod } from '../../protocol/ttp';
 import type { SoftwareIcc } from '../icc';
 import type { CardRead } from './card-reader';
 import type { SessionCore } from './core';
-
-/** Every kind of message the emulated terminal sends (the catalogue's vocabulary). */
-export type RequestKind =
-  | 'sale' | 'bill-payment' | 'void' | 'refund' | 'balance' | 'preauth' | 'preauth-void' | 'preauth-completion'
-  | 'preauth-completion-void' | 'sign-on' | 'sign-off' | 'echo' | 'parameter-download' | 'settlement' | 'batch-upload'
-  | 'batch-upload-end';
-
-interface RequestSpec { mti: string; processingCode?: string; conditionCode?: string; transactionType: string; networkCode: string }
-
-const SPECS: Record<RequestKind, RequestSpec> = {
-  sale: { mti: '0200', processingCode: '000000', conditionCode: '00', transactionType: '22', networkCode: '000' },
-  'bill-payment': { mti: '0200', processingCode: '500000', conditionCode: '00', transactionType: '22', networkCode: '000' },
-  void: { mti: '0200', processingCode: '200000', conditionCode: '00', transactionType: '23', networkCode: '000' },
-  refund: { mti: '0220', processingCode: '200000', conditionCode: '00', transactionType: '25', networkCode: '000' },
-  balance: { mti: '0200', processingCode: '310000', conditionCode: '00', transactionType: '01', networkCode: '000' },
-  preauth: { mti: '0100', processingCode: '030000', conditionCode: '06', transactionType: '10', networkCode: '000' },
-  'preauth-void': { mti: '0100', processingCode: '200000', conditionCode: '06', transactionType: '11', networkCode: '000' },
-  'preauth-completion': { mti: '0200', processingCode: '000000', conditionCode: '06', transactionType: '20', networkCode: '000' },
-  'preauth-completion-void': { mti: '0200', processingCode: '200000', conditionCode: '06', transactionType: '21', networkCode: '000' },
-  'sign-on': { mti: '0800', transactionType: '00', networkCode: '004' },
-  'sign-off': { mti: '0820', transactionType: '00', networkCode: '002' },
-  echo: { mti: '0820', transactionType: '00', networkCode: '301' },
-  'parameter-download': { mti: '0800', transactionType: '00', networkCode: '360' },
-  settlement: { mti: '0500', transactionType: '00', networkCode: '201' },
-  'batch-upload': { mti: '0320', transactionType: '00', networkCode: '201' },
-  'batch-upload-end': { mti: '0320', transactionType: '00', networkCode: '202' },
-};
 
 function pad12(n: number): string {
   return String(n).padStart(12, '0');
@@ -48,23 +24,21 @@ export class Requests {
   constructor(private readonly core: SessionCore) {}
 
   /**
-   * A request of `kind` from its catalogue row, with F41, F42, F60 (60.2 = the open batch; for
-   * financial kinds 60.4 = 6 for a tap, else 5) and, given an amount, F4 + F49.
+   * A request of `kind` from its catalogue template, with F41, F42, F60.2 = the open batch (60.3
+   * overridden by `networkCode`; for financial kinds 60.4 = 6 for a tap, else 5, and 60.5 = 0),
+   * F49 when the kind must carry it, and F4 given an amount.
    */
-  request(kind: RequestKind, opts: { amount?: number; read?: TtpCardMethod | 'manual'; networkCode?: string } = {}): IsoMessage {
-    const spec = SPECS[kind];
-    const msg = new IsoMessage(spec.mti);
-    if (spec.processingCode) msg.set(3, spec.processingCode);
+  request(kind: TransactionKind, opts: { amount?: number; read?: TtpCardMethod | 'manual'; networkCode?: string } = {}): IsoMessage {
+    const spec = transactionSpec(kind);
+    const msg = requestTemplate(kind, this.core.state.counters.batchNumber);
     if (opts.amount !== undefined) msg.set(4, pad12(opts.amount));
-    if (spec.conditionCode) msg.set(25, spec.conditionCode);
     msg.set(41, this.core.state.config.terminalId!);
     msg.set(42, this.core.state.config.merchantId!);
-    if (opts.amount !== undefined || spec.networkCode === '000' || kind === 'settlement') msg.set(49, '156');
-    const batchNumber = this.core.state.counters.batchNumber;
-    const networkCode = opts.networkCode ?? spec.networkCode;
-    msg.set(60, spec.networkCode === '000'
-      ? formatField60({ transactionType: spec.transactionType, batchNumber, networkCode, readCapability: opts.read === 'tap' ? '6' : '5', icCondition: '0' })
-      : formatField60({ transactionType: spec.transactionType, batchNumber, networkCode }));
+    if (spec.fields.must.includes(49)) msg.set(49, '156');
+    const f60 = parseField60(msg.getString(60)!);
+    if (opts.networkCode) f60.networkCode = opts.networkCode;
+    if (spec.financial) Object.assign(f60, { readCapability: opts.read === 'tap' ? '6' : '5', icCondition: '0' });
+    msg.set(60, formatField60(f60));
     return msg;
   }
 

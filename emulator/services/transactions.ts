@@ -4,10 +4,10 @@
  * settlement totals of the open batch. Defects that bite here: response-51-shown-as-success,
  * lost-card-no-contact-bank (result screens); the voucher defects are applied by voucher.ts.
  */
-import { IsoMessage, parseField63Response } from '../../protocol/iso8583';
+import { IsoMessage, parseField63Response, transactionSpec } from '../../protocol/iso8583';
 import type { TtpEcrCommand } from '../../protocol/ttp';
 import { FlowAbort } from '../inputs';
-import type { StoredTransaction, TransactionKind } from '../state-store';
+import type { StoredKind, StoredTransaction } from '../state-store';
 import { Bilingual, T, formatAmount, responseText } from '../texts';
 import { SettlementTotalsView, renderVoucher, voucherCopies } from '../voucher';
 import type { CardRead } from './card-reader';
@@ -35,12 +35,8 @@ export interface BatchTotals {
   byKind: Record<'sale' | 'billPayment' | 'completion' | 'void' | 'refund', [number, number]>;
 }
 
-/** Which side of the settlement totals a stored kind counts on (cup8583.md §3.9); pre-authorizations count nowhere. */
-const SETTLEMENT_SIDE: Record<TransactionKind, 'debit' | 'credit' | 'none'> = {
-  sale: 'debit', 'bill-payment': 'debit', 'preauth-completion': 'debit', void: 'credit', refund: 'credit',
-  preauth: 'none', 'preauth-void': 'none',
-};
-const BY_KIND: Partial<Record<TransactionKind, keyof BatchTotals['byKind']>> = {
+/** The settlement slip's rows by kind (the debit / credit sides come from the catalogue). */
+const BY_KIND: Partial<Record<StoredKind, keyof BatchTotals['byKind']>> = {
   sale: 'sale', 'bill-payment': 'billPayment', 'preauth-completion': 'completion', void: 'void', refund: 'refund',
 };
 
@@ -84,7 +80,7 @@ export class Transactions {
   }
 
   /** Builds the stored record from an approved reply. */
-  private record(kind: TransactionKind, request: IsoMessage, reply: IsoMessage, read: CardRead | undefined, pan: string, amount: number, extra: Partial<StoredTransaction>): StoredTransaction {
+  private record(kind: StoredKind, request: IsoMessage, reply: IsoMessage, read: CardRead | undefined, pan: string, amount: number, extra: Partial<StoredTransaction>): StoredTransaction {
     const { date, time } = this.core.stamp();
     let org = 'CUP';
     try { org = parseField63Response(reply.getString(63) ?? 'CUP').cardOrganisation; } catch { /* keep CUP */ }
@@ -129,7 +125,7 @@ export class Transactions {
 
   /** The end of every authorization: result screen, voucher, batch. */
   async conclude(
-    kind: TransactionKind, title: Bilingual, outcome: OnlineOutcome, request: IsoMessage, read: CardRead | undefined,
+    kind: StoredKind, title: Bilingual, outcome: OnlineOutcome, request: IsoMessage, read: CardRead | undefined,
     pan: string, amount: number, extra: Partial<StoredTransaction>, arqc?: Arqc,
   ): Promise<FlowResult> {
     const { core, ui } = this;
@@ -185,7 +181,7 @@ export class Transactions {
       const s = tx.cardOrganisation === 'CUP' ? domestic : foreign;
       const k = BY_KIND[tx.kind];
       if (k) { byKind[k][0]++; byKind[k][1] += tx.amount; }
-      const sideOf = SETTLEMENT_SIDE[tx.kind];
+      const sideOf = transactionSpec(tx.kind).settlement;
       if (sideOf === 'debit') { s.debitCount++; s.debitAmount += tx.amount; }
       else if (sideOf === 'credit') { s.creditCount++; s.creditAmount += tx.amount; }
     }
