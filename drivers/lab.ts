@@ -9,8 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HostConfig, ReferenceHost, ReferenceHostOptions, TerminalConfig, loadHostConfig } from '../host';
 import { RunningEmulator, startEmulator, StartEmulatorOptions } from '../emulator';
-import { LabFileError } from './errors';
-import { LabTerminal, driverOptionsForLabTerminal } from './labfile';
+import { TtpRemoteError, TtpTerminalConfig } from '../protocol/ttp';
+import { LabFileError, TerminalHostError } from './errors';
+import { LabTerminal, driverOptionsForLabTerminal, parseHostAndPort } from './labfile';
 import { TerminalDriver, TerminalDriverOptions } from './terminal';
 
 export interface EmulatedLabOptions {
@@ -185,4 +186,112 @@ export async function openLabTerminal(entry: LabTerminal, opts: { driver?: Termi
   }
   const driver = await TerminalDriver.connect(entry.link, driverOptions);
   return { entry, driver, stop: () => driver.close() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where a real terminal finds poscert's reference host
+
+/** Where the reference host listens for a real terminal during a run, and what the terminal dials. */
+export interface HostPlacement {
+  /** Address the host binds. */
+  bind: string;
+  /** Port the host binds; 0 = a free one per run (only for terminals that accept TTP config of host). */
+  port: number;
+  /**
+   * 'HOST:PORT' the terminal must dial; for port 0 known once the host is up (hostAddressFor).
+   * Undefined when the host listens on a wildcard address and no address was given: then the
+   * terminal keeps the address the lab configured.
+   */
+  address?: string;
+  /** True when the address is fixed (lab entry `host`, or --host-listen): the terminal may have it configured once. */
+  fixed: boolean;
+  /** What decided it, for messages: '--host-listen', 'lab entry NAME', or 'a free port per run'. */
+  source: string;
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * The host placement for a run: --host-listen (POSCERT_HOST_LISTEN) wins over the lab entry's
+ * `host.listen`; without either, a free port on POSCERT_HOST_BIND (default loopback).
+ * POSCERT_HOST_ADDRESS / `host.address` name the address the terminal dials when it differs.
+ */
+export function hostPlacement(o: { listen?: string; address?: string; bind?: string; entry?: LabTerminal }): HostPlacement {
+  const listen = o.listen ? { text: o.listen, source: '--host-listen' } : o.entry?.host ? { text: o.entry.host.listen, source: `lab entry ${o.entry.name}` } : undefined;
+  const addressText = o.address ?? o.entry?.host?.address;
+  const address = addressText ? parseHostAndPort(addressText, 'host address') : undefined;
+  if (!listen) {
+    const bind = o.bind || '127.0.0.1';
+    return { bind, port: 0, fixed: false, source: 'a free port per run', ...(address ? { address: `${address.host}:${address.port}` } : {}) };
+  }
+  const l = parseHostAndPort(listen.text, listen.source === '--host-listen' ? '--host-listen' : `${listen.source} host.listen`);
+  const dial = address ? `${address.host}:${address.port}` : WILDCARDS.has(l.host) ? undefined : `${l.host}:${l.port}`;
+  return { bind: l.host, port: l.port, fixed: true, source: listen.source, ...(dial ? { address: dial } : {}) };
+}
+
+/** The address the terminal dials once the host is up on `boundPort` (a free port per run). */
+export function hostAddressFor(placement: HostPlacement, boundAddress: string, boundPort: number): string | undefined {
+  if (placement.address) return placement.port === 0 && !/:\d+$/.test(placement.address) ? `${placement.address}:${boundPort}` : placement.address;
+  if (placement.fixed) return undefined;
+  return `${WILDCARDS.has(boundAddress) ? '127.0.0.1' : boundAddress}:${boundPort}`;
+}
+
+/**
+ * Points a real terminal at the reference host over TTP `config` (host address, terminal id, host
+ * timeout), member by member where the terminal refuses some (`not-supported` / `bad-request`
+ * with detail.field): a terminal whose host address is set in its own menu only is fine when the
+ * address is fixed, and a TerminalHostError (with what to do) when the host moves every run.
+ * Returns notes for the transcript and the log.
+ */
+export async function pointTerminalAtHost(driver: TerminalDriver, o: { placement: HostPlacement; address?: string; terminalId?: string; hostResponseMs?: number }): Promise<string[]> {
+  const notes: string[] = [];
+  const set: TtpTerminalConfig & Record<string, unknown> = {
+    ...(o.address ? { host: o.address } : {}),
+    ...(o.terminalId ? { terminalId: o.terminalId } : {}),
+    ...(o.hostResponseMs ? { timeouts: { hostResponseMs: o.hostResponseMs } } : {}),
+  };
+  let hostRefused: TtpRemoteError | undefined;
+  for (let attempt = 0; Object.keys(set).length > 0 && attempt < 4; attempt++) {
+    try {
+      await driver.configure(set);
+      break;
+    } catch (err) {
+      const field = err instanceof TtpRemoteError && ['not-supported', 'bad-request'].includes(err.ttpCode) ? String(err.detail?.field ?? '').split('.')[0] : '';
+      if (!field || !(field in set)) throw err;
+      if (field === 'host') hostRefused = err as TtpRemoteError;
+      else notes.push(`the terminal keeps its own ${field} (TTP config: ${(err as TtpRemoteError).ttpCode})`);
+      delete set[field];
+    }
+  }
+  if (hostRefused) {
+    if (!o.placement.fixed) {
+      throw new TerminalHostError(`Terminal ${driver.name} does not let the harness set its host address (TTP config host: ${hostRefused.ttpCode}), ` +
+        `and the reference host listens on ${o.address ?? 'a free port'} (${o.placement.source}), which the terminal cannot know. ` +
+        'Give the lab entry "host: {listen: HOST:PORT}" with the address the terminal is configured to dial, or run with --host-listen HOST:PORT.',
+      { terminal: driver.name, ttpCode: hostRefused.ttpCode, address: o.address });
+    }
+    notes.push(`the terminal's host address is set in the terminal itself (TTP config host: ${hostRefused.ttpCode}); the reference host listens on ${o.placement.bind}:${o.placement.port} (${o.placement.source})`);
+  } else if (o.address) {
+    notes.push(`terminal pointed at the reference host ${o.address} (${o.placement.source})`);
+  }
+  return notes;
+}
+
+/**
+ * A real terminal outlives the runs, and its batch with it, while each run's reference host starts
+ * with an empty ledger: transactions left in the batch by an earlier run (or by anyone) would make
+ * this run's settlements disagree with the host. Settle once before the first case (a cash-register
+ * settlement: the terminal uploads what the host does not know and closes the batch), so the run
+ * judges only the batch it made. Returns a note for the log.
+ */
+export async function closeLeftoverBatch(driver: TerminalDriver, opts: { timeoutMs?: number } = {}): Promise<string> {
+  await driver.ensureSignedOnIdle();
+  try {
+    const r = await driver.ecr({ request: 'settle' }, { timeoutMs: opts.timeoutMs });
+    return `leftover batch settled before the run (${r.approved ? 'closed' : `not approved: ${r.responseCode ?? r.message ?? '?'}`}${r.batch ? `, batch ${r.batch}` : ''})`;
+  } catch (err) {
+    // A terminal with nothing to settle may refuse; the run's own settlements judge the rest.
+    if (err instanceof TtpRemoteError) return `no leftover batch settled: ${err.message}`;
+    throw err;
+  }
 }

@@ -14,6 +14,33 @@ import type { TerminalDriverOptions } from './terminal';
 
 export const DEFAULT_LAB_FILE = path.join(__dirname, '..', 'scenarios', 'lab.yaml');
 
+/** The lab file a run uses: POSCERT_LAB_FILE (set by `certify --lab`), else scenarios/lab.yaml. */
+export function labFilePath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.POSCERT_LAB_FILE ? path.resolve(env.POSCERT_LAB_FILE) : DEFAULT_LAB_FILE;
+}
+
+export interface HostAndPort {
+  host: string;
+  port: number;
+}
+
+/**
+ * 'HOST:PORT' (IPv4, a name, or [IPv6]) with a fixed port 1..65535; `what` names the option or
+ * field in the error. Throws LabFileError.
+ */
+export function parseHostAndPort(text: string, what: string): HostAndPort {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(String(text).trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new LabFileError(`${what}: ${JSON.stringify(text)} is not HOST:PORT with a fixed port 1..65535 (e.g. 0.0.0.0:8583 or 192.168.10.5:8583)`, { value: text });
+  }
+  return { host: m[1] ?? m[2], port };
+}
+
+const hostAndPort = z.string().refine((v) => {
+  try { parseHostAndPort(v, 'host'); return true; } catch { return false; }
+}, 'HOST:PORT with a fixed port 1..65535, e.g. 0.0.0.0:8583');
+
 const capabilityName = z.enum(TTP_CAPABILITIES);
 const binding = z.union([z.literal('ttp'), z.literal('operator'), z.object({ device: z.string().min(1) }).strict()]);
 
@@ -32,6 +59,16 @@ const terminalEntry = z.object({
   pin: z.union([z.literal('ttp'), z.literal('operator')]).default('ttp'),
   /** Terminal id (F41) this lab terminal uses at the host; parallel workers need distinct ids. */
   terminalId: z.string().regex(/^[0-9A-Za-z]{8}$/, 'an 8-character terminal id').optional(),
+  /**
+   * Where poscert's reference host listens while this terminal is certified, and the address the
+   * terminal dials (default: the listen address). A terminal configured once with the host's
+   * address (as a lab does) finds the host there on every run; without it the host takes a free
+   * port per run and the terminal must accept TTP `config` of `host`.
+   */
+  host: z.object({
+    listen: hostAndPort,
+    address: hostAndPort.optional(),
+  }).strict().optional(),
   /** emu: entries only — emulator options for `lab check` and certify. */
   emulator: z.object({
     defects: z.array(z.string()).default([]),
@@ -111,6 +148,24 @@ export function findLabTerminal(lab: LabFile, name: string): LabTerminal {
     throw new LabFileError(`${lab.file} has no terminal "${name}"; it lists: ${lab.terminals.map((x) => x.name).join(', ')}`, { file: lab.file, terminal: name });
   }
   return t;
+}
+
+/** The entry names of a `lab:NAME` or `lab:NAME,NAME…` terminal option (one terminal per parallel worker). */
+export function labNames(spec: string): string[] {
+  const names = spec.replace(/^lab:/, '').split(',').map((n) => n.trim()).filter(Boolean);
+  if (names.length === 0) throw new LabFileError(`${spec}: name a lab file entry, e.g. lab:counter-1 (or lab:a,b for two workers)`, { terminal: spec });
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (twice.length) throw new LabFileError(`${spec}: ${twice.join(', ')} listed twice; one terminal cannot serve two workers`, { terminal: spec });
+  return names;
+}
+
+/** The entry that cucumber worker `workerIndex` (0-based) drives for `lab:NAME,NAME…`: the n-th name. */
+export function labEntryForWorker(lab: LabFile, spec: string, workerIndex: number): LabTerminal {
+  const names = labNames(spec);
+  if (workerIndex >= names.length) {
+    throw new LabFileError(`${spec} names ${names.length} terminal(s) but worker ${workerIndex + 1} needs one; name one terminal per --parallel worker`, { terminal: spec, worker: workerIndex });
+  }
+  return findLabTerminal(lab, names[workerIndex]);
 }
 
 /** Capabilities the entry expects that the terminal did not declare. */

@@ -57,6 +57,11 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** TTP ACK timeout in ms (default from the protocol). */
   ttpAckTimeoutMs?: number;
+  /**
+   * The host address is set in the terminal's own menu only, as on many production-like test
+   * firmwares: TTP `config` of `host` is answered not-supported (detail.field 'host'). Default false.
+   */
+  hostLocked?: boolean;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
@@ -267,6 +272,10 @@ export class EmulatedTerminal {
       case 'config': {
         if (r.set !== undefined && this.session?.isBusy) {
           this.fail(req, 'invalid-state', 'a transaction is running; set parameters from the idle screen');
+          return;
+        }
+        if (r.set !== undefined && this.opts.hostLocked && typeof r.set === 'object' && r.set !== null && 'host' in r.set) {
+          this.fail(req, 'not-supported', 'the host address is set in the terminal\'s own menu (管理), not over TTP; nothing was changed', { field: 'host' });
           return;
         }
         if (r.set !== undefined) {

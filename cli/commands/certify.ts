@@ -4,9 +4,11 @@
  * for bad options, a missing plan, an unknown defect or an unreachable terminal: the harness could
  * not judge the terminal).
  *
- *   poscert certify [--terminal emulator|serial:…|tcp://…|rfc2217://…|lab:NAME] [--plan unionpay-pos]
+ *   poscert certify [--terminal emulator|serial:…|tcp://…|rfc2217://…|lab:NAME[,NAME…]] [--plan unionpay-pos]
  *                   [--tags EXPR] [--lang en|zh-CN] [--parallel N] [--defect NAME…] [--out DIR]
- *                   [--shard i/n] [--no-report]
+ *                   [--shard i/n] [--no-report] [--bail] [--lab FILE] [--host-listen HOST:PORT]
+ * A real terminal finds the reference host where the lab configured it: --host-listen for the
+ * run, or the lab entry's host.listen; `--parallel N` drives N lab terminals (lab:A,B).
  */
 import { Command, CommanderError, Option } from 'commander';
 import * as path from 'node:path';
@@ -18,7 +20,7 @@ import type { TerminalIdentity } from '../../certification/results';
 import { describeFinding } from '../../certification/sensitive-scan';
 
 const ROOT = path.join(__dirname, '..', '..');
-const TERMINAL_FORMS = /^(emulator|serial:.+|tcp:\/\/.+|rfc2217:\/\/.+|lab:[A-Za-z0-9._-]+|emu:.*)$/;
+const TERMINAL_FORMS = /^(emulator|serial:.+|tcp:\/\/.+|rfc2217:\/\/.+|lab:[A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*|emu:.*)$/;
 /**
  * Waits for the built-in emulator, which adds no artificial delays: a screen that has not appeared
  * after 3 s will not appear, and the terminal's host timeout (what the reversal cases wait for) can
@@ -49,7 +51,13 @@ export interface CertifyCliOptions {
   out: string;
   shard?: string;
   report: boolean;
+  /** Stop at the first failed mandatory case (with --no-report: the lean mode of mutation runs). */
+  bail: boolean;
   helloTimeoutMs: number;
+  /** Lab file for lab:NAME (default scenarios/lab.yaml). */
+  labFile?: string;
+  /** HOST:PORT the reference host listens on for the real terminal (overrides the lab entry's host.listen). */
+  hostListen?: string;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -71,29 +79,43 @@ export function parseCertifyArgs(args: string[], io: Io): CertifyCliOptions | nu
     .option('--defect <names...>', 'switch on emulator firmware defects (see poscert emulator --list-defects); repeat or comma-separate')
     .option('--out <dir>', 'output folder', 'reports')
     .option('--shard <i/n>', 'run part i of n of the plan (cucumber sharding); combine the parts with poscert merge')
-    .option('--no-report', 'do not generate the Allure HTML report (results, certificate and scan still happen)')
-    .option('--hello-timeout <ms>', 'how long to wait for the terminal to answer hello before the run', '5000');
+    .option('--no-report', 'lean mode: do not generate the Allure HTML report (results, certificate and scan still happen)')
+    .option('--bail', 'stop at the first failed mandatory case (verdict NOT CERTIFIED); the cases not run are listed as not run')
+    .option('--hello-timeout <ms>', 'how long to wait for the terminal to answer hello before the run', '5000')
+    .option('--lab <file>', 'lab file for --terminal lab:NAME (default scenarios/lab.yaml)')
+    .option('--host-listen <host:port>', 'real terminal: the reference host listens here for the whole run (the address the terminal is configured to dial; default: the lab entry\'s host.listen, else a free loopback port set in the terminal over TTP config)');
   try {
     program.parse(args, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     throw e;
   }
-  const o = program.opts<{ terminal: string; plan: string; tags?: string; lang: 'en' | 'zh-CN'; parallel: string; defect?: string[]; out: string; shard?: string; report: boolean; helloTimeout: string }>();
+  const o = program.opts<{ terminal: string; plan: string; tags?: string; lang: 'en' | 'zh-CN'; parallel: string; defect?: string[]; out: string; shard?: string; report: boolean; bail?: boolean; helloTimeout: string; lab?: string; hostListen?: string }>();
   if (program.args.length) throw new CertifyOptionError(`unexpected argument${program.args.length > 1 ? 's' : ''} ${program.args.join(' ')}; options start with --`, { args: program.args });
   const parallel = Number(o.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new CertifyOptionError(`--parallel ${o.parallel}: expected a whole number ≥ 1`, { parallel: o.parallel });
   if (!TERMINAL_FORMS.test(o.terminal)) {
-    throw new CertifyOptionError(`--terminal ${o.terminal}: expected emulator, serial:/dev/…, tcp://host:port, rfc2217://host:port or lab:NAME`, { terminal: o.terminal });
+    throw new CertifyOptionError(`--terminal ${o.terminal}: expected emulator, serial:/dev/…, tcp://host:port, rfc2217://host:port or lab:NAME (lab:A,B for --parallel 2)`, { terminal: o.terminal });
+  }
+  const labCount = o.terminal.startsWith('lab:') ? o.terminal.slice(4).split(',').length : 1;
+  if (labCount > 1 && labCount !== parallel) {
+    throw new CertifyOptionError(`--terminal ${o.terminal} names ${labCount} lab terminals: run them with --parallel ${labCount} (one worker per terminal)`, { terminal: o.terminal, parallel });
   }
   const emulated = o.terminal === 'emulator';
   if (emulated && parallel > MAX_EMULATOR_WORKERS) {
     throw new CertifyOptionError(`--parallel ${parallel}: the reference host has emulator terminals for ${MAX_EMULATOR_WORKERS} workers; use at most --parallel ${MAX_EMULATOR_WORKERS}`, { parallel });
   }
-  if (!emulated && parallel > 1) {
+  if (!emulated && parallel > 1 && labCount !== parallel) {
     throw new CertifyOptionError(`--parallel ${parallel} with --terminal ${o.terminal}: one physical terminal cannot serve several workers at once; ` +
-      'run with --parallel 1, or split the plan across terminals with --shard i/n (one terminal per shard) and poscert merge', { parallel, terminal: o.terminal });
+      `name one lab terminal per worker (--terminal lab:A,B with --parallel 2), run with --parallel 1, or split the plan across terminals with --shard i/n and poscert merge`, { parallel, terminal: o.terminal });
   }
+  if (o.hostListen !== undefined) {
+    if (emulated || o.terminal.startsWith('emu:')) throw new CertifyOptionError('--host-listen is for a real terminal; the built-in emulator finds its in-process host by itself', { hostListen: o.hostListen });
+    if (parallel > 1) throw new CertifyOptionError(`--host-listen ${o.hostListen} with --parallel ${parallel}: each worker's host needs an address of its own; give each lab entry its host.listen instead`, { hostListen: o.hostListen });
+    const m = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(o.hostListen);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) throw new CertifyOptionError(`--host-listen ${o.hostListen}: expected HOST:PORT with a fixed port, e.g. 0.0.0.0:8583`, { hostListen: o.hostListen });
+  }
+  if (o.lab !== undefined && !o.terminal.startsWith('lab:')) throw new CertifyOptionError(`--lab ${o.lab} is for --terminal lab:NAME`, { lab: o.lab });
   const defects = (o.defect ?? []).flatMap((d) => d.split(',')).map((d) => d.trim()).filter(Boolean);
   if (defects.length && !emulated) {
     throw new CertifyOptionError(`--defect switches on defects of the built-in emulator; it cannot be used with --terminal ${o.terminal}`, { terminal: o.terminal, defects });
@@ -109,7 +131,10 @@ export function parseCertifyArgs(args: string[], io: Io): CertifyCliOptions | nu
   }
   const helloTimeoutMs = Number(o.helloTimeout);
   if (!Number.isInteger(helloTimeoutMs) || helloTimeoutMs <= 0) throw new CertifyOptionError(`--hello-timeout ${o.helloTimeout}: expected milliseconds > 0`, {});
-  return { terminal: o.terminal, plan: o.plan, tags: o.tags, lang: o.lang, parallel, defects, out: o.out, shard: o.shard, report: o.report, helloTimeoutMs };
+  return {
+    terminal: o.terminal, plan: o.plan, tags: o.tags, lang: o.lang, parallel, defects, out: o.out, shard: o.shard, report: o.report, bail: o.bail === true, helloTimeoutMs,
+    ...(o.lab ? { labFile: path.resolve(o.lab) } : {}), ...(o.hostListen ? { hostListen: o.hostListen } : {}),
+  };
 }
 
 /** Checks defect names against the emulator's catalogue; the message lists what exists. */
@@ -140,7 +165,7 @@ function toIdentity(id: DriverIdentity, link: string, terminalId?: string): Term
  * decide which cases apply, and an unreachable terminal stops here with a clear message instead of
  * failing every scenario.
  */
-export async function identifyTerminal(terminal: string, timeoutMs: number): Promise<TerminalIdentity> {
+export async function identifyTerminal(terminal: string, timeoutMs: number, labFile?: string): Promise<TerminalIdentity> {
   try {
     if (terminal === 'emulator') {
       const { startEmulatedLab } = require('../../drivers/lab') as typeof import('../../drivers/lab');
@@ -153,15 +178,22 @@ export async function identifyTerminal(terminal: string, timeoutMs: number): Pro
     }
     if (terminal.startsWith('lab:')) {
       // The lab file entry as the run will open it (bindings, timeouts; emu: entries in-process).
-      const { findLabTerminal, loadLabFile } = require('../../drivers/labfile') as typeof import('../../drivers/labfile');
+      const { findLabTerminal, labNames, loadLabFile } = require('../../drivers/labfile') as typeof import('../../drivers/labfile');
       const { openLabTerminal } = require('../../drivers/lab') as typeof import('../../drivers/lab');
-      const entry = findLabTerminal(loadLabFile(), terminal.slice(4));
-      const opened = await openLabTerminal(entry, { driver: { responseTimeoutMs: timeoutMs, linkOptions: { connectTimeoutMs: timeoutMs, negotiationTimeoutMs: timeoutMs } as never } });
-      try {
-        return toIdentity(await opened.driver.hello() as unknown as DriverIdentity, entry.link, entry.terminalId);
-      } finally {
-        await opened.stop().catch(() => undefined);
+      const lab = loadLabFile(labFile);
+      // One terminal per worker (lab:A,B): each must answer; the plan applies what all of them declare.
+      const identities: TerminalIdentity[] = [];
+      for (const name of labNames(terminal)) {
+        const entry = findLabTerminal(lab, name);
+        const opened = await openLabTerminal(entry, { driver: { responseTimeoutMs: timeoutMs, linkOptions: { connectTimeoutMs: timeoutMs, negotiationTimeoutMs: timeoutMs } as never } });
+        try {
+          identities.push(toIdentity(await opened.driver.hello() as unknown as DriverIdentity, entry.link, entry.terminalId));
+        } finally {
+          await opened.stop().catch(() => undefined);
+        }
       }
+      const common = (identities[0].capabilities ?? []).filter((c) => identities.every((i) => i.capabilities?.includes(c)));
+      return { ...identities[0], capabilities: common };
     }
     const { TerminalDriver } = require('../../drivers/terminal') as typeof import('../../drivers/terminal');
     const driver = await TerminalDriver.connect(terminal, {
@@ -236,14 +268,17 @@ export async function runCertify(args: string[], io: Io, root = ROOT): Promise<n
     if (o.terminal === 'emulator') {
       io.out('terminal: built-in emulator, one per worker (identity from its hello in the run)\n');
     } else {
-      identity = await identifyTerminal(o.terminal, o.helloTimeoutMs);
+      identity = await identifyTerminal(o.terminal, o.helloTimeoutMs, o.labFile);
       io.out(`terminal: ${identity.vendor} ${identity.model} s/n ${identity.serialNumber} firmware ${identity.firmware}; ` +
         `capabilities ${identity.capabilities?.join(', ') || 'none'}\n`);
     }
     const result = await certify({
       root, outDir: o.out, plan: plan.source, terminal: o.terminal, identity,
-      env: o.terminal === 'emulator' ? emulatorTimeoutEnv() : undefined,
-      tags: o.tags, lang: o.lang, parallel: o.parallel, defects: o.defects, shard: o.shard, skipReport: !o.report,
+      env: o.terminal === 'emulator' ? emulatorTimeoutEnv() : {
+        ...(o.labFile ? { POSCERT_LAB_FILE: o.labFile } : {}),
+        ...(o.hostListen ? { POSCERT_HOST_LISTEN: o.hostListen } : {}),
+      },
+      tags: o.tags, lang: o.lang, parallel: o.parallel, defects: o.defects, shard: o.shard, skipReport: !o.report, bail: o.bail,
       log: (line) => io.out(`${line}\n`),
       onCucumberOutput: (t) => io.err(t),
     });

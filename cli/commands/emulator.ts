@@ -84,6 +84,7 @@ export async function run(args: string[]): Promise<number> {
     .option('--pin-timeout <ms>', 'PIN entry timeout', positiveInt)
     .option('--idle-timeout <ms>', 'menu / input / result screen timeout', positiveInt)
     .option('--realistic-timing', 'add the pauses of a real terminal (self test, dialling, printing)')
+    .option('--host-locked', 'the host address is set here only: TTP config of host is refused (not-supported), as on terminals configured in their own menu')
     .option('--quiet', 'no log lines')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
@@ -96,7 +97,7 @@ export async function run(args: string[]): Promise<number> {
   const o = program.opts<{
     link?: string; host?: string; state?: string; defect: string[]; listDefects?: boolean; terminalId?: string;
     merchantId?: string; merchantName?: string; tmk?: string; keyScheme: string; tpdu?: string; language?: string; hostConfig?: string[];
-    hostTimeout?: number; cardTimeout?: number; pinTimeout?: number; idleTimeout?: number; realisticTiming?: boolean; quiet?: boolean;
+    hostTimeout?: number; cardTimeout?: number; pinTimeout?: number; idleTimeout?: number; realisticTiming?: boolean; quiet?: boolean; hostLocked?: boolean;
   }>();
   if (o.listDefects) {
     console.log(formatDefectList());
@@ -146,6 +147,7 @@ export async function run(args: string[]): Promise<number> {
       ...(o.language ? { language: o.language as 'zh-CN' | 'en' } : {}),
       timeouts: { hostResponseMs: o.hostTimeout, cardMs: o.cardTimeout, pinMs: o.pinTimeout, idleMs: o.idleTimeout },
       realisticTiming: Boolean(o.realisticTiming),
+      hostLocked: Boolean(o.hostLocked),
       ...(log ? { log } : {}),
     });
   } catch (e) {

@@ -3,12 +3,14 @@
 //
 //   POSCERT_TERMINAL unset or 'emulator' → startEmulatedLab: the reference host and one emulated
 //     terminal in-process, terminal id per worker (CUCUMBER_WORKER_ID), POSCERT_DEFECTS switched on.
-//   'lab:NAME' (scenarios/lab.yaml) or a link URL → the reference host in-process on loopback and
-//     the real terminal over its link, configured (TTP config) to use this host and terminal id.
+//   'lab:NAME' (POSCERT_LAB_FILE, default scenarios/lab.yaml; 'lab:A,B' = one entry per worker) or a
+//     link URL → the reference host in-process where the terminal finds it (drivers/lab
+//     hostPlacement: --host-listen, the entry's host.listen, or a free loopback port) and the real
+//     terminal over its link, pointed (TTP config, where it accepts it) at this host and terminal id.
 import { AfterAll } from '@cucumber/cucumber';
 import { TerminalDriver, TerminalDriverOptions } from '../../drivers/terminal';
-import { findLabTerminal, loadLabFile } from '../../drivers/labfile';
-import { startEmulatedLab } from '../../drivers/lab';
+import { LabTerminal, labEntryForWorker, labFilePath, loadLabFile } from '../../drivers/labfile';
+import { closeLeftoverBatch, hostAddressFor, hostPlacement, pointTerminalAtHost, startEmulatedLab } from '../../drivers/lab';
 import * as host from '../../host';
 import type { TerminalIdentity } from '../../drivers/terminal';
 import type { HostConfig, HostControl } from '../../host';
@@ -41,7 +43,7 @@ async function startWorkerLab(params: WorldParameters): Promise<WorkerLab> {
   }
   if (settings.terminal.startsWith('lab:')) {
     // A lab entry whose link is emu: is the built-in emulator, with the entry's defects.
-    const entry = findLabTerminal(loadLabFile(), settings.terminal.slice(4));
+    const entry = workerEntry(settings.terminal);
     if (entry.link.startsWith('emu:')) {
       return startEmulated({ ...settings, defects: [...new Set([...(entry.emulator?.defects ?? []), ...settings.defects])] }, config);
     }
@@ -83,12 +85,14 @@ async function startExternal(settings: RunSettings, config: HostConfig): Promise
   let url = settings.terminal;
   let name = url;
   let driverOptions: Record<string, unknown> = {};
-  let terminalId = settings.terminalId;
+  let entry: LabTerminal | undefined;
+  // An explicit terminal id (environment, lab entry) wins; else the one the terminal is provisioned with.
+  let terminalId: string | undefined = process.env.POSCERT_TERMINAL_ID || undefined;
   if (url.startsWith('lab:')) {
-    const entry = findLabTerminal(loadLabFile(), url.slice(4));
+    entry = workerEntry(url);
     url = entry.link;
     name = entry.name;
-    terminalId = process.env.POSCERT_TERMINAL_ID || entry.terminalId || terminalId;
+    terminalId ??= entry.terminalId;
     driverOptions = {
       card: entry.card, pin: entry.pin,
       ...(entry.timeouts?.responseMs ? { responseTimeoutMs: entry.timeouts.responseMs } : {}),
@@ -96,16 +100,25 @@ async function startExternal(settings: RunSettings, config: HostConfig): Promise
       ...(entry.timeouts?.ecrMs ? { ecrTimeoutMs: entry.timeouts.ecrMs } : {}),
     };
   }
-  // The terminal reaches the host over the lab network: bind where POSCERT_HOST_BIND says (default loopback).
-  const reference = await host.ReferenceHost.start({ config, port: 0, bind: process.env.POSCERT_HOST_BIND || '127.0.0.1' });
+  // The terminal reaches the host over the lab network, where the lab said (or a free loopback port).
+  const env = process.env;
+  const placement = hostPlacement({ listen: env.POSCERT_HOST_LISTEN, address: env.POSCERT_HOST_ADDRESS, bind: env.POSCERT_HOST_BIND, entry });
+  const reference = await host.ReferenceHost.start({ config, port: placement.port, bind: placement.bind });
   let driver: TerminalDriver | undefined;
   try {
     driver = await TerminalDriver.connect(url, {
       name, screenTimeoutMs: settings.screenTimeoutMs, responseTimeoutMs: settings.responseTimeoutMs, ...driverOptions,
     } as TerminalDriverOptions);
     const identity = await driver.hello();
-    const advertised = process.env.POSCERT_HOST_ADDRESS || reference.bind;
-    await driver.configure({ host: `${advertised}:${reference.port}`, terminalId, timeouts: { hostResponseMs: settings.hostResponseTimeoutMs } });
+    if (!terminalId) {
+      // A terminal provisioned with a terminal id the host knows keeps it (its TMK belongs to it).
+      const own = (await driver.readConfiguration().catch(() => undefined))?.terminalId;
+      terminalId = own && config.terminals.some((t) => t.terminalId === own) ? own : settings.terminalId;
+    }
+    for (const note of await pointTerminalAtHost(driver, {
+      placement, address: hostAddressFor(placement, reference.bind, reference.port), terminalId, hostResponseMs: settings.hostResponseTimeoutMs,
+    })) driver.note(note);
+    driver.note(await closeLeftoverBatch(driver));
     const d = driver;
     return {
       settings, driver: d, host: reference.control, config, terminalId, identity,
@@ -119,6 +132,11 @@ async function startExternal(settings: RunSettings, config: HostConfig): Promise
     await reference.stop().catch(() => undefined);
     throw err;
   }
+}
+
+/** The lab file entry of this worker: lab:NAME, or the n-th of lab:A,B for cucumber worker n. */
+function workerEntry(spec: string): LabTerminal {
+  return labEntryForWorker(loadLabFile(labFilePath()), spec, Number(process.env.CUCUMBER_WORKER_ID || 0));
 }
 
 AfterAll(async function () {
