@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
-import { RecoveryControl, TerminalStrategy } from '../../drivers/strategy';
+import { RecoveryControl, RestControl, RestScreen, TerminalStrategy } from '../../drivers/strategy';
 import { TerminalBrokenError, TerminalExpectationError, classifyError } from '../../drivers/errors';
 import { OperatorConsole, OperatorTimeoutError } from '../../drivers/operator';
 
@@ -82,6 +82,73 @@ describe('TerminalStrategy', () => {
     hung = false;
     await s.ensureSignedOnIdle();
     expect(s.broken).to.equal(undefined);
+  });
+});
+
+/** A scripted terminal for the `idle` target: screens by state, what each key does, a card slot. */
+function resting(initial: { state: string; screen?: string; lines?: string[] }, keys: Partial<Record<'ENTER' | 'CANCEL', (s: string) => { state: string; screen?: string }>>, opts: { card?: boolean } = {}) {
+  let at = 1;
+  let screen: RestScreen = { lines: initial.lines ?? [`<${initial.state}>`], state: initial.state, screen: initial.screen, at };
+  let slot = opts.card ?? false;
+  const actions: string[] = [];
+  const control: RestControl = {
+    lastScreen: () => ({ ...screen }),
+    waitForQuiet: async () => undefined,
+    waitForState: async (states, timeoutMs) => {
+      if (states.includes(screen.state ?? '')) return { ...screen };
+      throw new TerminalExpectationError(`not ${states.join('|')} in ${timeoutMs} ms`);
+    },
+    waitForPromptChange: async () => undefined,
+    pressKeys: async (k) => {
+      actions.push(k.join(','));
+      const next = keys[k[0] as 'ENTER' | 'CANCEL']?.(screen.state ?? '');
+      if (next) screen = { lines: [`<${next.state}>`], state: next.state, screen: next.screen, at: ++at };
+    },
+    cardInSlot: () => slot,
+    removeCard: async () => { actions.push('remove card'); slot = false; },
+    mask: (t) => t,
+    timeoutMs: () => 5,
+  };
+  return { control, actions };
+}
+
+const noRecovery = scripted('idle', {}).control;
+
+describe('TerminalStrategy: the idle target', () => {
+  test('a result is acknowledged with ENTER and the inserted card taken out; nothing changed since: no action', async () => {
+    const t = resting({ state: 'result' }, { ENTER: () => ({ state: 'idle', screen: 'idle' }) }, { card: true });
+    const s = new TerminalStrategy(noRecovery, fast, t.control);
+    await s.transition('idle');
+    expect(t.actions).to.deep.equal(['ENTER', 'remove card']);
+    await s.transition('idle');
+    expect(t.actions).to.have.length(2);
+  });
+
+  test('a prompt left over from an aborted step is cancelled', async () => {
+    const t = resting({ state: 'pin-entry' }, { CANCEL: () => ({ state: 'idle' }) });
+    await new TerminalStrategy(noRecovery, fast, t.control).transition('idle');
+    expect(t.actions).to.deep.equal(['CANCEL']);
+  });
+
+  test('a result drawn in state idle (签到成功 with its own screen id) still takes a key, once', async () => {
+    const t = resting({ state: 'idle', screen: 'sign-on-ok', lines: ['签到成功'] }, { ENTER: () => ({ state: 'idle', screen: 'sign-on-ok' }) });
+    await new TerminalStrategy(noRecovery, fast, t.control).transition('idle');
+    expect(t.actions).to.deep.equal(['ENTER']);
+  });
+
+  test('a terminal that does not come back to rest failed the case (no escalation)', async () => {
+    const t = resting({ state: 'result', lines: ['交易成功'] }, {});
+    const err = await new TerminalStrategy(noRecovery, fast, t.control).transition('idle').then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(TerminalExpectationError);
+    expect(classifyError(err)).to.equal('failed');
+    expect((err as Error).message).to.match(/did not return to idle within 10 ms; it shows \(result\):\n  交易成功/);
+    expect(t.actions.every((a) => a === 'ENTER')).to.equal(true);
+  });
+
+  test('the signed-on idle target is the recovery ladder', async () => {
+    const t = scripted('menu', { CANCEL: () => 'idle' });
+    await new TerminalStrategy(t.control, fast).transition('signed-on idle');
+    expect(t.actions).to.deep.equal(['CANCEL']);
   });
 });
 
