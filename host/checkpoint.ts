@@ -1,0 +1,165 @@
+/**
+ * WAL checkpoints off the host's event loop, with a bound on the WAL.
+ *
+ * Why: SQLite's automatic checkpoint runs inside the commit that crosses 1,000 pages, i.e. on the
+ * event loop, and was the tail of the host's latency. A worker thread that only runs PASSIVE
+ * checkpoints never catches up under steady writes: the WAL is restarted from its beginning only when
+ * a writer finds it completely backfilled, which a concurrent PASSIVE pass almost never leaves it
+ * (a lab run saw the WAL grow to 700 MB). So the worker here, on its own connection:
+ *
+ *  1. copies the bulk with PASSIVE passes (no lock the host's writer needs);
+ *  2. once the pass has caught up to within a few frames and the WAL file is over `softLimitBytes`,
+ *     tries TRUNCATE without waiting (busy_timeout 0): it gets the write lock only between two of the
+ *     host's commits, copies the few frames left and truncates the file to 0 bytes; when the writer
+ *     is busy it degrades to a PASSIVE pass and is tried again on the next tick;
+ *  3. over `hardLimitBytes` (the writer outran the worker) it runs TRUNCATE waiting up to
+ *     `backPressureTimeoutMs` for the write lock: a pending TRUNCATE blocks new writers, so the host
+ *     stalls for the copy (back-pressure) and the WAL is bounded by hardLimitBytes plus what is
+ *     written in one tick.
+ *
+ * Durability is unchanged: the WAL holds every commit (synchronous = NORMAL survives a killed
+ * process); a checkpoint only moves committed pages into the database file. Should the worker die,
+ * the host's connection goes back to SQLite's automatic checkpoints (the WAL stays bounded, the tail
+ * comes back) and the statistics say so.
+ */
+import { Worker } from 'node:worker_threads';
+
+export interface CheckpointOptions {
+  /** Tick of the worker (default 25 ms). */
+  intervalMs?: number;
+  /** WAL file size below which the worker leaves the WAL alone (default 1 MB): small passes cost an fsync each. */
+  startBytes?: number;
+  /** WAL file size from which the worker truncates the WAL when it can do so without waiting (default 16 MB). */
+  softLimitBytes?: number;
+  /** WAL file size from which the worker blocks new writes until it has truncated the WAL (default 128 MB). */
+  hardLimitBytes?: number;
+  /** How long a back-pressure TRUNCATE waits for the write lock (default 5,000 ms). */
+  backPressureTimeoutMs?: number;
+}
+
+/** What the worker has done so far. Sizes in bytes. */
+export interface CheckpointStats {
+  /** WAL file size at the worker's last tick. */
+  walBytes: number;
+  /** Largest WAL file size the worker has seen. */
+  maxWalBytes: number;
+  passive: number;
+  /** TRUNCATE checkpoints that reset the WAL without waiting. */
+  truncated: number;
+  /** TRUNCATE attempts that found the writer busy (they ran as PASSIVE). */
+  truncateBusy: number;
+  /** Back-pressure checkpoints (the WAL had passed the hard limit; writers were held). */
+  backPressure: number;
+  /** Longest back-pressure checkpoint, ms. */
+  maxBackPressureMs: number;
+  /** False when the worker died and SQLite's automatic checkpoints are back on the host's connection. */
+  workerAlive: boolean;
+  /** Why the worker stopped, when it did. */
+  workerError?: string;
+}
+
+const SLOTS = ['walBytes', 'maxWalBytes', 'passive', 'truncated', 'truncateBusy', 'backPressure', 'maxBackPressureMs'] as const;
+
+// Plain JavaScript (the worker must run whether the host runs under ts-node or transpiled): it is
+// handed the resolved path of better-sqlite3 so that it loads the very module the host uses.
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const Database = require(workerData.sqliteModule);
+const o = workerData.options;
+const stats = new Float64Array(workerData.stats);
+const SLOT = Object.fromEntries(workerData.slots.map((s, i) => [s, i]));
+const db = new Database(workerData.dbPath);
+db.pragma('wal_autocheckpoint = 0');
+const walPath = workerData.dbPath + '-wal';
+let stopped = false;
+parentPort.on('message', (m) => { if (m === 'stop') { stopped = true; } });
+const walSize = () => { try { return fs.statSync(walPath).size; } catch { return 0; } };
+const checkpoint = (mode, timeoutMs) => {
+  db.pragma('busy_timeout = ' + timeoutMs);
+  const r = db.pragma('wal_checkpoint(' + mode + ')')[0];
+  return { busy: r.busy, log: r.log, done: r.checkpointed };
+};
+function tick() {
+  if (stopped) { db.close(); process.exit(0); }
+  let size = walSize();
+  if (size >= o.startBytes) {
+    if (size >= o.hardLimitBytes) {
+      const t0 = Date.now();
+      const r = checkpoint('TRUNCATE', o.backPressureTimeoutMs);
+      const ms = Date.now() - t0;
+      stats[SLOT.backPressure]++;
+      if (ms > stats[SLOT.maxBackPressureMs]) stats[SLOT.maxBackPressureMs] = ms;
+      if (r.busy) stats[SLOT.truncateBusy]++;
+    } else {
+      const r = checkpoint('PASSIVE', 0);
+      stats[SLOT.passive]++;
+      if (size >= o.softLimitBytes && r.log - r.done <= 64) {
+        const t = checkpoint('TRUNCATE', 0);
+        if (t.busy) stats[SLOT.truncateBusy]++; else stats[SLOT.truncated]++;
+      }
+    }
+    const after = walSize();
+    if (size > stats[SLOT.maxWalBytes]) stats[SLOT.maxWalBytes] = size;
+    size = after;
+  }
+  stats[SLOT.walBytes] = size;
+  setTimeout(tick, o.intervalMs);
+}
+tick();
+`;
+
+/** The checkpoint worker of one database file. */
+export class WalCheckpointer {
+  private readonly worker: Worker;
+  private readonly shared = new SharedArrayBuffer(SLOTS.length * 8);
+  private readonly view = new Float64Array(this.shared);
+  private alive = true;
+  private error?: string;
+  private stopping = false;
+
+  /**
+   * @param onWorkerDeath called once if the worker dies while the host runs: the host's connection
+   *   must then take the checkpoints back (wal_autocheckpoint).
+   */
+  constructor(dbPath: string, options: CheckpointOptions, onWorkerDeath: (why: string) => void) {
+    const opts: Required<CheckpointOptions> = {
+      intervalMs: options.intervalMs ?? 25,
+      startBytes: options.startBytes ?? 1024 * 1024,
+      softLimitBytes: options.softLimitBytes ?? 16 * 1024 * 1024,
+      hardLimitBytes: options.hardLimitBytes ?? 128 * 1024 * 1024,
+      backPressureTimeoutMs: options.backPressureTimeoutMs ?? 5000,
+    };
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { dbPath, options: opts, stats: this.shared, slots: SLOTS, sqliteModule: require.resolve('better-sqlite3') },
+    });
+    // The worker must never keep a host process alive on its own.
+    this.worker.unref();
+    const died = (why: string) => {
+      if (!this.alive) return;
+      this.alive = false;
+      this.error = why;
+      if (!this.stopping) onWorkerDeath(why);
+    };
+    this.worker.on('error', (err) => died(err.message));
+    this.worker.on('exit', (code) => died(`checkpoint worker exited with code ${code}`));
+  }
+
+  stats(): CheckpointStats {
+    const s = Object.fromEntries(SLOTS.map((k, i) => [k, this.view[i]])) as Record<(typeof SLOTS)[number], number>;
+    return { ...s, workerAlive: this.alive, workerError: this.error };
+  }
+
+  /** Stops the worker after its current checkpoint (it closes its connection); resolves when it has exited. */
+  stop(): Promise<void> {
+    if (!this.alive) return Promise.resolve();
+    this.stopping = true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { void this.worker.terminate().then(() => resolve()); }, 10_000);
+      timer.unref();
+      this.worker.once('exit', () => { clearTimeout(timer); resolve(); });
+      this.worker.postMessage('stop');
+    });
+  }
+}
