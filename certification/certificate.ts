@@ -25,7 +25,7 @@ export interface CertificateDocument {
   scope: RunScope & { partial: boolean };
   plan: { name: string; version: string; title?: string; source: string };
   terminal: TerminalIdentity & { units: TerminalIdentity[] };
-  options: { parallel?: number; tags?: string; defects: string[]; lang?: string; shard?: string; terminal?: string };
+  options: { parallel?: number; tags?: string; defects: string[]; lang?: string; shard?: string; terminal?: string; bail?: boolean };
   software: { poscert: string; node: string; cucumber?: string };
   counts: Counts;
   mandatoryCounts: Counts;

@@ -18,7 +18,7 @@ import { CertifyOptionError, RunDirectoryError } from './errors';
 import { renderJUnitXml } from './junit';
 import { KNOWN_CAPABILITIES, loadPlan, missingCapabilities, planTagExpression, type CertificationPlan } from './plan';
 import { collectResults, maskSensitiveText, OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE, type RunResults, type ScenarioResult, type TerminalIdentity } from './results';
-import { runCucumber, type CucumberRunOutcome } from './runner';
+import { BAIL_SKIP_REASON, runCucumber, type CucumberRunOutcome } from './runner';
 import { loadSecrets, scanDirectory, type ScanReport } from './sensitive-scan';
 import { judge, type RunScope } from './verdict';
 
@@ -87,8 +87,13 @@ export interface CertifyOptions {
   paths?: string[];
   /** Files with the run's card and key data (default scenarios/cards.yaml and merchants.yaml). */
   secretFiles?: string[];
-  /** Skip Allure HTML generation (the results, the certificate and the scan still happen). */
+  /** Skip Allure HTML generation (the results, the certificate and the scan still happen): the lean mode. */
   skipReport?: boolean;
+  /**
+   * Stop at the first failed mandatory applicable case: the verdict is then NOT CERTIFIED and the
+   * scenarios that did not run are listed as not run (broken for mandatory cases), never as passed.
+   */
+  bail?: boolean;
   /** Extra environment for cucumber. */
   env?: Record<string, string | undefined>;
   log?: (line: string) => void;
@@ -350,6 +355,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
   let identity: TerminalIdentity = o.identity ?? { link: o.terminal };
   const options: CertificateDocument['options'] = {
     parallel: o.parallel ?? 1, tags: o.tags, defects: o.defects ?? [], lang: o.lang, shard: o.shard, terminal: o.terminal,
+    ...(o.bail ? { bail: true } : {}),
   };
   const manifest: RunManifest = {
     runId, plan: { name: plan.name, version: plan.version, source: plan.source }, terminal: identity, options, scope,
@@ -377,6 +383,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
       tags,
       shard: o.shard,
       timeoutMs: o.timeoutMs,
+      ...(o.bail ? { stopFile: path.join(p.dir, '.bail-stop.json'), stopWhen: stopsTheRun(plan, applicable), stopCases: mandatoryApplicable(plan, applicable) } : {}),
       env: {
         POSCERT_TERMINAL: o.terminal === 'emulator' ? undefined : o.terminal,
         POSCERT_DEFECTS: (o.defects ?? []).join(','),
@@ -391,6 +398,10 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
     });
     results = collectResults([{ text: fs.readFileSync(p.messages, 'utf8'), source: path.basename(p.messages) }]);
     if (cucumber.timedOut) results.runErrors.push(`the cucumber run was stopped after ${o.timeoutMs} ms`);
+    if (cucumber.stoppedBy) {
+      const notRun = markNotRunAfterBail(results, plan);
+      log(`--bail: stopped at the first failed mandatory case ${cucumber.stoppedBy.caseId}; ${notRun} scenario${notRun === 1 ? '' : 's'} not run`);
+    }
     if (results.scenarios.length === 0 && results.notStarted.length === 0 && cucumber.exitCode !== 0) {
       results.runErrors.push(`cucumber exited with code ${cucumber.exitCode ?? cucumber.signal} before running any scenario: ${lastLines(cucumber.stderrTail)}`);
     }
@@ -419,6 +430,41 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
       reportingMs: Date.now() - reportingStarted, allureMs: finished.allureMs, scanMs: finished.scanMs, totalMs: Date.now() - started,
     },
   };
+}
+
+function mandatoryApplicable(plan: CertificationPlan, applicable: readonly string[]): string[] {
+  return plan.cases.filter((c) => c.mandatory && applicable.includes(c.id)).map((c) => c.id);
+}
+
+/** --bail: a failed (not broken) scenario of a mandatory applicable case stops the run. */
+export function stopsTheRun(plan: CertificationPlan, applicable: readonly string[]): (r: ScenarioResult) => boolean {
+  const mandatory = new Set(mandatoryApplicable(plan, applicable));
+  return (r) => r.status === 'failed' && r.caseId !== undefined && mandatory.has(r.caseId);
+}
+
+/**
+ * After --bail stopped the run: the scenarios the bail hook skipped, and any that never started,
+ * are not run. For a mandatory case that is broken ('(not run)', like a case left out of a subset
+ * run), so a case nobody ran can never count as passed; optional ones stay skipped. Returns how many.
+ */
+export function markNotRunAfterBail(results: RunResults, plan: CertificationPlan): number {
+  const mandatory = new Set(plan.cases.filter((c) => c.mandatory).map((c) => c.id));
+  let n = 0;
+  for (const s of [...results.scenarios, ...results.notStarted]) {
+    const skippedByBail = s.status === 'skipped' && (s.reason ?? '').startsWith(BAIL_SKIP_REASON);
+    const neverStarted = results.notStarted.includes(s);
+    if (!skippedByBail && !neverStarted) continue;
+    n++;
+    const reason = skippedByBail ? s.reason! : BAIL_SKIP_REASON;
+    s.reason = reason;
+    if (s.caseId && mandatory.has(s.caseId)) {
+      s.status = 'broken';
+      s.firstFailure = { step: '(not run)', message: reason, brokenKind: 'run-aborted' };
+    } else {
+      s.status = 'skipped';
+    }
+  }
+  return n;
 }
 
 function lastLines(text: string, n = 6): string {

@@ -39,7 +39,26 @@ export interface CucumberRunOptions {
   onStdout?: (text: string) => void;
   /** Hard limit for the whole run; the child is killed after it. */
   timeoutMs?: number;
+  /**
+   * --bail: the first scenario result for which this holds stops the run. The runner writes
+   * `stopFile`; the bail hook of the workers (steps/support/bail.ts) then skips every scenario not yet
+   * started, so the run still ends normally (AfterAll stops each worker's lab, the stream is complete).
+   */
+  stopWhen?: (result: ScenarioResult) => boolean;
+  stopFile?: string;
+  /** The case ids whose failure stops the run, for the workers' own check (see steps/support/bail.ts). */
+  stopCases?: readonly string[];
 }
+
+/** Environment variable naming the stop file for the workers' bail hook. */
+export const STOP_FILE_ENV = 'POSCERT_STOP_FILE';
+/** Environment variable listing (comma-separated) the case ids whose failure stops the run. */
+export const BAIL_CASES_ENV = 'POSCERT_BAIL_CASES';
+/** Reason the bail hook gives for each scenario it skips (certify lists them as not run). */
+export const BAIL_SKIP_REASON = 'not run: --bail stopped the run at the first failed mandatory case';
+
+/** What the stop file holds: the scenario that stopped the run. */
+export interface StopNote { caseId?: string; title: string }
 
 export interface CucumberRunOutcome {
   exitCode: number | null;
@@ -50,6 +69,8 @@ export interface CucumberRunOutcome {
   timedOut: boolean;
   stderrTail: string;
   messagesFile: string;
+  /** The scenario that stopped the run (stopWhen held), if one did. */
+  stoppedBy?: ScenarioResult;
 }
 
 export function cucumberBinary(): string {
@@ -80,6 +101,8 @@ export function runCucumber(o: CucumberRunOptions): Promise<CucumberRunOutcome> 
   const collector = new ResultCollector(path.basename(o.messagesFile));
   let done = 0;
   let startupMs: number | undefined;
+  let stoppedBy: ScenarioResult | undefined;
+  if (o.stopFile) fs.rmSync(o.stopFile, { force: true });
   let stderrTail = '';
   let offset = 0;
   let pending = '';
@@ -99,6 +122,11 @@ export function runCucumber(o: CucumberRunOptions): Promise<CucumberRunOutcome> 
     if (result) {
       done++;
       o.onScenario?.(result, done, collector.plannedCount);
+      if (!stoppedBy && o.stopFile && o.stopWhen?.(result)) {
+        stoppedBy = result;
+        const note: StopNote = { caseId: result.caseId, title: result.title };
+        fs.writeFileSync(o.stopFile, JSON.stringify(note));
+      }
     }
   };
   // Tails the message file: reads what was appended since the last look, hands on whole lines.
@@ -126,7 +154,7 @@ export function runCucumber(o: CucumberRunOptions): Promise<CucumberRunOutcome> 
     // stdin is inherited: operator mode asks a person at the console to present a card or type a PIN.
     const child = spawn(process.execPath, cucumberArgs(o), {
       cwd: o.cwd,
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', FORCE_COLOR: '0', ...o.env },
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', FORCE_COLOR: '0', ...o.env, ...(o.stopFile ? { [STOP_FILE_ENV]: o.stopFile, [BAIL_CASES_ENV]: (o.stopCases ?? []).join(',') } : {}) },
       stdio: ['inherit', 'pipe', 'pipe'],
     });
     let timedOut = false;
@@ -149,7 +177,8 @@ export function runCucumber(o: CucumberRunOptions): Promise<CucumberRunOutcome> 
       clearInterval(poll);
       drain();
       if (pending.trim()) handleLine(pending);
-      resolve({ exitCode: code, signal, durationMs: Date.now() - started, startupMs, timedOut, stderrTail, messagesFile: o.messagesFile });
+      if (o.stopFile) fs.rmSync(o.stopFile, { force: true });
+      resolve({ exitCode: code, signal, durationMs: Date.now() - started, startupMs, timedOut, stderrTail, messagesFile: o.messagesFile, ...(stoppedBy ? { stoppedBy } : {}) });
     });
   });
 }
