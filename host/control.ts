@@ -5,6 +5,7 @@
  * Nothing returned carries a clear PAN, track, PIN or key.
  */
 import { keyCheckValue, maskPan } from '../crypto';
+import { isTransactionKind, TRANSACTION_KINDS } from '../protocol/iso8583';
 import { cardByAlias } from './cards';
 import type { CardConfig, HostConfig } from './config';
 import type { HostEngine } from './engine';
@@ -240,7 +241,14 @@ export class HostControl {
     if (query.terminalId !== undefined) { where.push('terminal_id = ?'); args.push(query.terminalId); }
     if (query.batch !== undefined) { where.push('batch = ?'); args.push(query.batch); }
     if (query.stan !== undefined) { where.push('stan = ?'); args.push(query.stan); }
-    if (query.kind !== undefined) { where.push('kind = ?'); args.push(query.kind); }
+    if (query.kind !== undefined) {
+      // A misspelt or pre-catalogue kind ('completion') would silently match nothing.
+      if (!isTransactionKind(query.kind)) {
+        throw new HostControlError(`unknown transaction kind ${JSON.stringify(query.kind)}; use one of ${TRANSACTION_KINDS.join(', ')}`, { kind: query.kind });
+      }
+      where.push('kind = ?');
+      args.push(query.kind);
+    }
     if (query.card !== undefined) { where.push('card_alias = ?'); args.push(this.card(query.card).alias); }
     const rows = this.store.db.prepare(`SELECT * FROM transactions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...args) as TransactionRow[];
     return rows.map((r) => ({

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { desEcbEncrypt, keyCheckValue, maskPan } from '../../crypto';
 import { decodeBillPayee, decodeSettlementTotals, formatField60, formatSecurityControl, parseBalance, type SettlementTotals } from '../../protocol/iso8583';
-import { type ReferenceHost } from '../../host';
+import { HostControlError, type ReferenceHost } from '../../host';
 import { PAYEE, card, identity, signedOn, startHost } from './helpers';
 import { REQUEST_HEADER, TestTerminal } from './terminal-client';
 
@@ -244,6 +244,8 @@ describe('reference host: messages over TCP', () => {
     const b = host.control.balance('UP-DEBIT-IC');
     expect(b).to.include({ balance: IC.card.openingBalance - 2100, holds: 0 });
     expect(host.control.transactions({ kind: 'preauth-completion-advice' })).to.have.length(1);
+    expect(() => host.control.transactions({ kind: 'completion-advice' as never }), 'a pre-catalogue kind name')
+      .to.throw(HostControlError, /unknown transaction kind "completion-advice"; use one of sale, /);
   });
 
   test('reversal (0400): undoes exactly once however often resent; unknown original 25; declined original 00 without effect', async () => {
