@@ -14,7 +14,8 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import type { CertificateDocument } from './certificate';
-import { maskSensitiveText, type RunResults, type ScenarioResult } from './results';
+import { maskSensitiveText } from '../crypto/masking';
+import { type RunResults, type ScenarioResult } from './results';
 import type { CaseOutcome } from './verdict';
 
 /** Label that ties an Allure result to the cucumber pickle it came from (set by steps/support/allure-labels.ts). */

@@ -11,6 +11,7 @@
  * (errors.ts classifyOutcome); without a marker only an assertion error is recognisable by its name.
  */
 import { classifyOutcome, classifySerialisedError, type BrokenKind } from '../errors';
+import { maskSensitiveText } from '../crypto/masking';
 import { MessageStreamError } from './errors';
 
 export type { BrokenKind } from '../errors';
@@ -145,27 +146,6 @@ function toMs(ts: Timestamp): number {
 }
 function durationMs(d?: Duration): number {
   return d ? d.seconds * 1000 + d.nanos / 1e6 : 0;
-}
-
-function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
-/**
- * Masks what a failure message may quote from a defective terminal (a voucher line with the full
- * PAN, a track 2 equivalent) before it goes into the certificate, JUnit or the console:
- * PAN-like digit runs that pass the Luhn check become first 6 + last 4.
- */
-export function maskSensitiveText(text: string): string {
-  return text
-    .replace(/(?<![0-9])[0-9]{12,19}[=D][0-9]{4,}/g, '[track data removed]')
-    .replace(/(?<![0-9])[0-9]{13,19}(?![0-9])/g, (run) => (luhnValid(run) ? `${run.slice(0, 6)}${'*'.repeat(run.length - 10)}${run.slice(-4)}` : run));
 }
 
 /** First lines of an error message, without colour codes, bounded in size, PANs masked. */

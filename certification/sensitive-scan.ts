@@ -7,11 +7,15 @@
  * attachments). A finding names the file and the byte offset, never the value.
  *
  * Secrets come from the data the run used (scenarios/cards.yaml and scenarios/merchants.yaml),
- * read generically by field name so the scan keeps working when those files grow new fields.
+ * read generically by field name so the scan keeps working when those files grow new fields; with
+ * them every key the run knows: terminal master keys, issuer master keys, and the ICC master key
+ * the harness derives from them for each chip card (it travels in the TTP card image). The masker
+ * (crypto/masking.ts) hides keys by field; this scan is what notices when a key escapes it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { deriveIccMasterKeyOptionA } from '../crypto/emv';
 import { SecretSourceError } from './errors';
 
 export type SecretKind = 'pan' | 'track2' | 'pin' | 'pin-block' | 'key';
@@ -99,6 +103,32 @@ export function extractSecrets(data: unknown, sourceName: string): Secret[] {
     }
   };
   walk(data, '');
+  out.push(...derivedCardKeys(data, sourceName));
+  return out;
+}
+
+/**
+ * The ICC master key of each chip card of a card book (`issuerKeys: [{id, imk}]`, cards with
+ * `emv.issuerKey`, `pan`, `psn`): EMV option A, as the harness derives it for the TTP card image.
+ */
+function derivedCardKeys(data: unknown, sourceName: string): Secret[] {
+  if (!data || typeof data !== 'object') return [];
+  const book = data as { issuerKeys?: unknown; cards?: unknown };
+  if (!Array.isArray(book.issuerKeys) || !Array.isArray(book.cards)) return [];
+  const imkById = new Map<string, string>();
+  for (const k of book.issuerKeys as Array<Record<string, unknown>>) {
+    if (k && typeof k.id === 'string' && typeof k.imk === 'string' && /^[0-9A-Fa-f]{32}$/.test(k.imk)) imkById.set(k.id, k.imk);
+  }
+  const out: Secret[] = [];
+  for (const c of book.cards as Array<Record<string, unknown>>) {
+    const emv = c?.emv as { issuerKey?: unknown } | undefined;
+    const imk = typeof emv?.issuerKey === 'string' ? imkById.get(emv.issuerKey) : undefined;
+    const pan = String(c?.pan ?? '');
+    const psn = String(c?.psn ?? '00');
+    if (!imk || !/^[0-9]{12,19}$/.test(pan) || !/^[0-9]{2}$/.test(psn)) continue;
+    const mk = deriveIccMasterKeyOptionA(Buffer.from(imk, 'hex'), pan, psn).toString('hex').toUpperCase();
+    out.push({ kind: 'key', label: `${sourceName} ${String(c.alias ?? pan.slice(-4))} ICC master key (derived)`, value: mk });
+  }
   return out;
 }
 

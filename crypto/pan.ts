@@ -1,3 +1,7 @@
+/**
+ * Card numbers: the one Luhn implementation of poscert (check digit and validity) and PAN masking
+ * (first 6 + last 4). Everything that checks or masks a PAN uses these.
+ */
 import { CryptoInputError } from './errors';
 
 /** Injected randomness (crypto/ never draws its own): returns n random bytes. */

@@ -50,8 +50,8 @@ interface QuietWaiter {
 export interface ScreenTrackerOptions {
   /** Screens kept for error messages and evidence. Default 50. */
   historySize?: number;
-  /** Masks PAN / PIN digits in the texts put into error messages. */
-  maskForReport?: (text: string) => string;
+  /** Masks PAN / PIN digits in the texts put into error messages (a screen's state says PIN entry). */
+  maskForReport?: (text: string, state?: string) => string;
   now?: () => number;
 }
 
@@ -62,7 +62,7 @@ export class ScreenTracker {
   private readonly waiters = new Set<Waiter>();
   private readonly quietWaiters = new Set<QuietWaiter>();
   private readonly historySize: number;
-  private readonly mask: (t: string) => string;
+  private readonly mask: (t: string, state?: string) => string;
   private readonly now: () => number;
   private changeCount = 0;
 
@@ -198,7 +198,7 @@ export class ScreenTracker {
     return recent
       .map((s, i) => {
         const head = `  [${i + 1}] ${new Date(s.at).toISOString().slice(11, 23)}${s.state ? ` state=${s.state}` : ''}${s.screen ? ` screen=${s.screen}` : ''}`;
-        const body = s.lines.map((l) => `      | ${this.mask(l)}`).join('\n');
+        const body = s.lines.map((l) => `      | ${this.mask(l, s.state)}`).join('\n');
         return `${head}\n${body || '      | (blank)'}`;
       })
       .join('\n');
@@ -207,7 +207,7 @@ export class ScreenTracker {
   private expectationError(what: string, timeoutMs: number): TerminalExpectationError {
     return new TerminalExpectationError(
       `The terminal did not show ${what} within ${timeoutMs} ms. Recent screens (oldest first):\n${this.describeRecent()}`,
-      { expected: what, timeoutMs, state: this.state, recentScreens: this.recentScreens().map((s) => ({ ...s, lines: s.lines.map(this.mask) })) },
+      { expected: what, timeoutMs, state: this.state, recentScreens: this.recentScreens().map((s) => ({ ...s, lines: s.lines.map((l) => this.mask(l, s.state)) })) },
     );
   }
 

@@ -183,9 +183,8 @@ export class TerminalDriver {
     this.endpoint = endpoint;
     this.log = opts.log ?? (() => undefined);
     this.transcriptLog = new Transcript(this.masker);
-    const mask = (t: string) => this.masker.maskText(t);
-    this.screens = new ScreenTracker({ maskForReport: mask });
-    this.vouchers = new VoucherCollector(mask);
+    this.screens = new ScreenTracker({ maskForReport: (t, state) => this.masker.maskScreenLine(t, state) });
+    this.vouchers = new VoucherCollector((t) => this.masker.maskText(t));
     this.attach(endpoint);
     this.strategy = new TerminalStrategy({
       screen: async () => {

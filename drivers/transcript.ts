@@ -2,10 +2,11 @@
  * The TTP transcript: every frame, ACK and NAK that crossed the link, in both directions, with
  * timestamps, masked (drivers/masking.ts). It is the evidence attached to each scenario, so it is
  * recorded from the bytes on the wire (a tap on the link), not from what the driver meant to send:
- * retransmissions, NAKs and garbage show up as they happened.
+ * retransmissions, NAKs and garbage show up as they happened. It follows the terminal's state from
+ * the frames it records, so digits are masked exactly while the terminal takes a PIN.
  */
 import type { TtpTraceEntry } from '../protocol/ttp';
-import { EvidenceMasker, maskDigits } from './masking';
+import { EvidenceMasker, PIN_ENTRY_STATE } from './masking';
 
 export type TranscriptDirection = 'tx' | 'rx';
 export type TranscriptKind = 'frame' | 'ack' | 'nak' | 'error' | 'note';
@@ -43,8 +44,10 @@ export class Transcript {
   private readonly maxEntries: number;
   private readonly now: () => number;
   private readonly mono: () => number;
-  /** While true, digits in key presses and screens are masked (PIN entry). */
+  /** Set by the driver around a PIN it types (operator mode, a terminal that reports no state). */
   private pinEntry = false;
+  /** The terminal's state as its frames report it (`state` events, `display` and `screen` states). */
+  private terminalState: string | undefined;
 
   constructor(readonly masker: EvidenceMasker = new EvidenceMasker(), opts: TranscriptOptions = {}) {
     this.maxEntries = opts.maxEntries ?? 20_000;
@@ -53,9 +56,17 @@ export class Transcript {
     this.startMono = this.mono();
   }
 
-  /** Marks the span in which PIN digits travel (key presses) or may be shown (a defective echo). */
+  /**
+   * Marks a span in which PIN digits travel (key presses) or may be shown (a defective echo), in
+   * addition to the spans in which the terminal reports the PIN entry state itself.
+   */
   setPinEntry(active: boolean): void {
     this.pinEntry = active;
+  }
+
+  /** True while digits are masked: the terminal is in PIN entry, or the driver said so. */
+  get maskingPinEntry(): boolean {
+    return this.pinEntry || this.terminalState === PIN_ENTRY_STATE;
   }
 
   /** One entry of TtpChannel's 'trace' listener. */
@@ -63,7 +74,8 @@ export class Transcript {
     switch (entry.kind) {
       case 'frame': {
         const notes = [entry.attempt ? `retransmission ${entry.attempt}` : '', entry.duplicate ? 'duplicate, dropped' : ''].filter(Boolean).join(', ');
-        this.push({ dir: entry.dir, kind: 'frame', message: this.maskPayload(entry.dir, entry.message), ...(notes ? { note: notes } : {}) });
+        if (entry.dir === 'rx') this.followState(entry.message);
+        this.push({ dir: entry.dir, kind: 'frame', message: this.masker.maskTtpPayload(entry.dir, entry.message, this.maskingPinEntry), ...(notes ? { note: notes } : {}) });
         break;
       }
       case 'ack':
@@ -114,23 +126,12 @@ export class Transcript {
     return { dropped: this.dropped, entries: this.list(true) };
   }
 
-  private maskPayload(dir: TranscriptDirection, payload: unknown): unknown {
-    // Our masker, not protocol/ttp's redactTtpMessage: that one masks every 13..19-digit run, which
-    // also hides merchant numbers and AIDs the evidence needs; PANs are caught by field name, by
-    // the PANs the driver presented, and by the Luhn check.
-    const masked = this.masker.maskMessage(payload) as Record<string, unknown> | unknown;
-    if (!this.pinEntry || !masked || typeof masked !== 'object') return masked;
-    const m = masked as Record<string, unknown>;
-    if (dir === 'tx' && m.cmd === 'key' && Array.isArray(m.keys)) {
-      return { ...m, keys: m.keys.map((k) => (typeof k === 'string' ? maskDigits(k) : k)) };
-    }
-    if (dir === 'rx' && (m.evt === 'display' || (m.ok === true && m.result && typeof m.result === 'object' && Array.isArray((m.result as { lines?: unknown }).lines)))) {
-      const maskLines = (lines: unknown) => (Array.isArray(lines) ? lines.map((l) => (typeof l === 'string' ? maskDigits(l) : l)) : lines);
-      if (m.evt === 'display') return { ...m, lines: maskLines(m.lines), note: 'digits masked during PIN entry' };
-      const r = m.result as Record<string, unknown>;
-      return { ...m, result: { ...r, lines: maskLines(r.lines) }, note: 'digits masked during PIN entry' };
-    }
-    return masked;
+  /** The state a frame from the terminal reports, if any (a display before its state keeps the last). */
+  private followState(message: unknown): void {
+    if (!message || typeof message !== 'object') return;
+    const m = message as { evt?: unknown; state?: unknown; ok?: unknown; result?: { state?: unknown } };
+    const state = m.evt === 'state' || m.evt === 'display' ? m.state : m.ok === true && m.result && typeof m.result === 'object' ? m.result.state : undefined;
+    if (typeof state === 'string') this.terminalState = state;
   }
 
   private push(e: Omit<TranscriptEntry, 'seq' | 'at' | 'tMs'>): void {

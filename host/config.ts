@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { LineCounter, parseDocument, isNode } from 'yaml';
+import { isLuhnValid } from '../crypto/pan';
 import { HostConfigError, HostConfigProblem } from './errors';
 import { SecretBytes } from './secret';
 
@@ -523,19 +524,9 @@ function buildHostConfig(sources: SourceDoc[], problems: HostConfigProblem[]): H
   };
 }
 
-function luhnValid(pan: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < pan.length; i++) {
-    let d = pan.charCodeAt(pan.length - 1 - i) - 48;
-    if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
 function finishCard(rc: z.output<typeof cardSchema>, w: { file: string; line?: number; entry: string }, problems: HostConfigProblem[]): CardConfig {
   const problem = (field: string, message: string) => problems.push({ file: w.file, line: w.line, entry: w.entry, field, message });
-  if (!rc.allowBadLuhn && !luhnValid(rc.pan)) problem('pan', 'fails the Luhn check (set allowBadLuhn: true for a deliberately invalid number)');
+  if (!rc.allowBadLuhn && !isLuhnValid(rc.pan)) problem('pan', 'fails the Luhn check (set allowBadLuhn: true for a deliberately invalid number)');
   const track2 = rc.track2 ?? `${rc.pan}=${rc.expiry}${rc.serviceCode}${'0'.repeat(Math.max(0, 37 - rc.pan.length - 8))}`.slice(0, 37);
   if (rc.track2 && !rc.track2.startsWith(`${rc.pan}=${rc.expiry}${rc.serviceCode}`)) {
     problem('track2', `must start with PAN=YYMM+service code (${rc.pan.slice(0, 6)}…=${rc.expiry}${rc.serviceCode})`);

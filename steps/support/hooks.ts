@@ -47,7 +47,7 @@ After(async function (this: PoscertWorld, { result }) {
     attach('host-journal.txt', `journal unavailable: ${(err as Error).message}`);
   }
   const screens = this.driver.recentScreens(50).filter((s) => s.at >= this.scenarioStartedAt);
-  attach('screens.txt', screens.map((s) => `${new Date(s.at).toISOString()} [${s.state ?? '?'}${s.screen ? ` ${s.screen}` : ''}]\n  ${s.lines.join('\n  ')}`).join('\n'));
+  attach('screens.txt', screens.map((s) => `${new Date(s.at).toISOString()} [${s.state ?? '?'}${s.screen ? ` ${s.screen}` : ''}]\n  ${this.redactScreen(s.lines, s.state).join('\n  ')}`).join('\n'));
   const vouchers = this.driver.receipts();
   if (vouchers.length) {
     attach('vouchers.txt', vouchers.map((v) => `=== ${v.copy}${v.reprint ? ' (reprint)' : ''}${v.trace ? ` trace ${v.trace}` : ''}\n${v.lines.join('\n')}`).join('\n\n'));

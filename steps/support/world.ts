@@ -5,7 +5,7 @@
 import { IWorldOptions, World, setWorldConstructor } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import {
-  cardByAlias, maskPan, replyTo, requestsOf, terminalCardImage, toHostMessage,
+  EvidenceMasker, cardByAlias, replyTo, requestsOf, terminalCardImage, toHostMessage,
   type CardConfig, type DriverAnswers, type HostControl, type HostMessage, type PromptKind, type ScreenSnapshot,
   type TerminalDriver, type TerminalIdentity, type TransactionKind, type TtpCardImage, type VoucherCopy,
 } from '../../drivers';
@@ -156,19 +156,27 @@ export class PoscertWorld extends World<WorldParameters> {
   }
 
   /**
-   * Text safe for evidence and error messages: full card numbers of the card book masked (first 6
-   * + last 4), PINs typed in this scenario hidden. A defective terminal may print or show them; the
-   * report says so without repeating them.
+   * Text safe for evidence and error messages, masked by meaning (drivers/masking.ts): card numbers
+   * of the card book as first 6 + last 4, track data, the lab's terminal master keys. A PIN is masked
+   * where it was typed (the transcript, PIN entry screens: redactScreen), never by searching text
+   * for its digits, which would also hide a payee account or a key that contains them.
    */
   redact(text: string): string {
-    let out = text;
-    for (const c of this.lab.config.cards) {
-      if (c.pan.length > 10 && out.includes(c.pan)) out = out.split(c.pan).join(maskPan(c.pan));
-    }
-    for (const pin of [...this.pinsTyped].sort((a, b) => b.length - a.length)) {
-      if (pin.length >= 4) out = out.split(pin).join('[PIN]');
-    }
-    return out;
+    return this.evidenceMasker().maskText(text);
+  }
+
+  /** A screen's lines as evidence: redact(), and every digit masked on a PIN entry screen. */
+  redactScreen(lines: readonly string[], state: string | undefined): string[] {
+    return this.evidenceMasker().maskScreenLines(lines, state);
+  }
+
+  private masker: EvidenceMasker | undefined;
+  private evidenceMasker(): EvidenceMasker {
+    this.masker ??= new EvidenceMasker({
+      pans: this.lab.config.cards.map((c) => c.pan),
+      keys: this.lab.config.terminals.map((t) => t.tmk.reveal().toString('hex')),
+    });
+    return this.masker;
   }
 
   /** Collects the screens the driver saw since the last call (called after every step). */

@@ -8,7 +8,8 @@ import {
   clearPinBlockFormat0, describeFinding, extractSecrets, loadSecrets, scanBuffer, scanDirectory, type Secret,
 } from '../../certification/sensitive-scan';
 import { SecretSourceError } from '../../certification/errors';
-import { buildPinBlockFormat0 } from '../../crypto';
+import { buildPinBlockFormat0, deriveIccMasterKeyOptionA } from '../../crypto';
+import { defaultSecretFiles } from '../../certification/certify';
 
 const PAN = '6222021234567891234';
 const PIN = '246810';
@@ -129,5 +130,35 @@ describe('certification/sensitive-scan: the run fails on full PAN, clear PIN, tr
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('a TMK of the run planted in any artifact is found: the transcript as text, the message stream as base64', () => {
+    const root = path.join(__dirname, '..', '..');
+    const known = loadSecrets(defaultSecretFiles(root));
+    const merchants = parseYaml(fs.readFileSync(path.join(root, 'scenarios', 'merchants.yaml'), 'utf8')) as { terminals: Array<{ terminalId: string; tmk: string }> };
+    const worker2 = merchants.terminals.find((t) => t.terminalId === '10000002')!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-scan-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'allure-results'));
+      const line = `12:00:00.001 tx frame {"id":9,"cmd":"config","set":{"terminalId":"10000002","x-tmk":"${worker2.tmk}","x-keyScheme":"tdes"}}`;
+      fs.writeFileSync(path.join(dir, 'allure-results', 'x-attachment.txt'), line);
+      fs.writeFileSync(path.join(dir, 'messages.ndjson'), JSON.stringify({ attachment: { body: Buffer.from(line).toString('base64'), contentEncoding: 'BASE64' } }));
+      fs.writeFileSync(path.join(dir, 'masked.txt'), line.replace(worker2.tmk, '[key removed]'));
+      const r = scanDirectory(dir, known);
+      const keys = r.findings.filter((f) => f.kind === 'key');
+      expect(keys.map((f) => [f.file, f.encoding])).to.deep.include.members([['allure-results/x-attachment.txt', 'hex'], ['messages.ndjson', 'base64']]);
+      expect(keys.every((f) => f.label.includes('merchants.yaml 10000002 tmk'))).to.equal(true);
+      expect(r.findings.filter((f) => f.file === 'masked.txt')).to.deep.equal([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the ICC master key derived for each chip card is a key of the run too', () => {
+    const book = { issuerKeys: [{ id: 'IMK-1', imk: TMK }], cards: [{ alias: 'CHIP', pan: PAN, psn: '01', emv: { issuerKey: 'IMK-1' } }] };
+    const found = extractSecrets(book, 'cards.yaml').filter((s) => s.label.includes('ICC master key'));
+    const mk = deriveIccMasterKeyOptionA(Buffer.from(TMK, 'hex'), PAN, '01').toString('hex').toUpperCase();
+    expect(found).to.deep.equal([{ kind: 'key', label: 'cards.yaml CHIP ICC master key (derived)', value: mk }]);
+    expect(scanBuffer(Buffer.from(`{"card":{"emv":{"iccMasterKey":"${mk}"}}}`), found)[0]).to.include({ kind: 'key', encoding: 'hex' });
   });
 });
