@@ -17,7 +17,8 @@ import { applyScanFindings, buildCertificate, certificateJson, renderCertificate
 import { CertifyOptionError, RunDirectoryError } from './errors';
 import { renderJUnitXml } from './junit';
 import { KNOWN_CAPABILITIES, loadPlan, missingCapabilities, planTagExpression, type CertificationPlan } from './plan';
-import { collectResults, maskSensitiveText, OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE, type RunResults, type ScenarioResult, type TerminalIdentity } from './results';
+import { maskSensitiveText } from '../crypto/masking';
+import { collectResults, OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE, type RunResults, type ScenarioResult, type TerminalIdentity } from './results';
 import { BAIL_SKIP_REASON, runCucumber, type CucumberRunOutcome } from './runner';
 import { loadSecrets, scanDirectory, type ScanReport } from './sensitive-scan';
 import { judge, type RunScope } from './verdict';
