@@ -1,8 +1,10 @@
 /**
  * `poscert lab check [NAME...]`: opens each terminal of the lab file, says hello and prints what
- * it is (identity, firmware, capabilities, round-trip time) — or the exact error and what to do.
- * Exit code 0 when every checked terminal answered and declared what the lab file expects,
- * 1 when one did not, 2 for a usage or lab-file error.
+ * it is (identity, firmware, capabilities, round-trip time) — or the exact error and what to do —
+ * and whether the terminal can reach poscert's reference host where a run will put it (the entry's
+ * host.listen or --host-listen: the address it dials, or TTP config of host).
+ * Exit code 0 when every checked terminal answered, declared what the lab file expects and can
+ * reach the host, 1 when one did not, 2 for a usage or lab-file error.
  */
 import { Command, CommanderError } from 'commander';
 import * as path from 'node:path';
@@ -14,6 +16,7 @@ import { PoscertError } from '../../errors';
 import { LabFileError, TerminalCommandError } from '../../drivers/errors';
 import { DEFAULT_LAB_FILE, LabTerminal, driverOptionsForLabTerminal, findLabTerminal, loadLabFile, missingCapabilities } from '../../drivers/labfile';
 import { TerminalDriver, TerminalIdentity } from '../../drivers/terminal';
+import { HostPlacement, hostPlacement } from '../../drivers/lab';
 
 export interface LabCheckResult {
   name: string;
@@ -24,6 +27,19 @@ export interface LabCheckResult {
   missingCapabilities?: string[];
   mismatches?: string[];
   error?: { code: string; message: string; advice: string };
+  /** Can the terminal reach the reference host where a run puts it? */
+  host?: HostReach;
+}
+
+export interface HostReach {
+  ok: boolean;
+  /** Where the run's host listens ('HOST:PORT', or 'a free port per run'). */
+  listen: string;
+  /** The address the terminal dials, as it reports it (TTP config), if it does. */
+  dials?: string;
+  /** Whether the terminal accepts TTP config of host (probed by setting the value it has). */
+  settable?: boolean;
+  message: string;
 }
 
 export interface LabCheckOptions {
@@ -31,6 +47,8 @@ export interface LabCheckOptions {
   names: string[];
   timeoutMs: number;
   pings: number;
+  /** As certify --host-listen: where the run's host will listen (overrides the entries' host.listen). */
+  hostListen?: string;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -53,7 +71,8 @@ export async function runLab(args: string[], out: NodeJS.WritableStream, err: No
     .option('--timeout <ms>', 'wait this long for a TTP reply', '3000')
     .option('--pings <n>', 'screen requests timed for the round trip', '5')
     .option('--json', 'print the results as JSON')
-    .action(async (names: string[], o: { lab: string; timeout: string; pings: string; json?: boolean }) => {
+    .option('--host-listen <host:port>', 'check against this host address (as certify --host-listen) instead of the entries\' host.listen')
+    .action(async (names: string[], o: { lab: string; timeout: string; pings: string; json?: boolean; hostListen?: string }) => {
       const timeoutMs = Number(o.timeout);
       const pings = Number(o.pings);
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || !Number.isInteger(pings) || pings < 1) {
@@ -63,7 +82,7 @@ export async function runLab(args: string[], out: NodeJS.WritableStream, err: No
       }
       let results: LabCheckResult[];
       try {
-        results = await labCheck({ labFile: path.resolve(o.lab), names, timeoutMs, pings }, o.json ? undefined : (r) => printResult(r, write));
+        results = await labCheck({ labFile: path.resolve(o.lab), names, timeoutMs, pings, ...(o.hostListen ? { hostListen: o.hostListen } : {}) }, o.json ? undefined : (r) => printResult(r, write));
       } catch (e) {
         if (e instanceof LabFileError) {
           err.write(`poscert lab check: ${e.message}\n`);
@@ -133,7 +152,8 @@ async function checkOne(entry: LabTerminal, opts: LabCheckOptions): Promise<LabC
     result.mismatches = [];
     if (entry.model && entry.model !== identity.model) result.mismatches.push(`model is "${identity.model}", the lab file says "${entry.model}"`);
     if (entry.vendor && entry.vendor !== identity.vendor) result.mismatches.push(`vendor is "${identity.vendor}", the lab file says "${entry.vendor}"`);
-    result.ok = result.missingCapabilities.length === 0 && result.mismatches.length === 0;
+    if (!entry.link.startsWith('emu:')) result.host = await checkHostReach(driver, hostPlacement({ listen: opts.hostListen, entry }));
+    result.ok = result.missingCapabilities.length === 0 && result.mismatches.length === 0 && result.host?.ok !== false;
   } catch (e) {
     result.error = { code: (e as PoscertError).code ?? 'error', message: (e as Error).message, advice: advise(e, entry) };
   } finally {
@@ -141,6 +161,53 @@ async function checkOne(entry: LabTerminal, opts: LabCheckOptions): Promise<LabC
     await stopEmulator?.().catch(() => undefined);
   }
   return result;
+}
+
+/**
+ * Whether the terminal can reach the host a run starts for it: the host must be able to listen
+ * there, and the terminal must dial that address or accept it over TTP config (probed by setting
+ * the host address it already has, which changes nothing).
+ */
+export async function checkHostReach(driver: TerminalDriver, placement: HostPlacement): Promise<HostReach> {
+  const listen = placement.fixed ? `${placement.bind}:${placement.port}` : 'a free port per run';
+  if (placement.fixed) {
+    const bindError = await tryListen(placement.bind, placement.port);
+    if (bindError) return { ok: false, listen, message: `the reference host cannot listen on ${listen} (${placement.source}): ${bindError}` };
+  }
+  let dials: string | undefined;
+  try {
+    dials = (await driver.readConfiguration()).host;
+  } catch (e) {
+    return { ok: true, listen, message: `cannot read the terminal's host address (TTP config: ${(e as Error).message}); make sure it dials ${placement.address ?? listen}` };
+  }
+  let settable: boolean | undefined;
+  if (dials !== undefined) {
+    try {
+      await driver.configure({ host: dials });
+      settable = true;
+    } catch (e) {
+      if (!(e instanceof TtpRemoteError)) throw e;
+      settable = false;
+    }
+  }
+  const base = { listen, ...(dials !== undefined ? { dials } : {}), ...(settable !== undefined ? { settable } : {}) };
+  const target = placement.address;
+  if (target && dials === target) return { ok: true, ...base, message: `the terminal dials ${target}, where the run's host listens (${placement.source})` };
+  if (settable) return { ok: true, ...base, message: `the terminal dials ${dials}; the run points it at ${target ?? `its host on ${listen}`} over TTP config` };
+  if (!placement.fixed) {
+    return { ok: false, ...base, message: `the terminal does not accept TTP config of host${dials ? ` (it dials ${dials})` : ''} and the lab entry gives no host.listen: the run's host would listen on a free port the terminal cannot know. Give the entry "host: {listen: ${dials ?? 'HOST:PORT'}}"` };
+  }
+  if (!target) return { ok: true, ...base, message: `the host listens on ${listen}; the terminal dials ${dials ?? '(unknown)'}: check it is an address of this machine` };
+  return { ok: false, ...base, message: `the terminal cannot reach the host: it dials ${dials ?? '(unknown)'} but the run's host listens on ${target} (${placement.source}), and it does not accept TTP config of host. Set ${target} in the terminal's own menu, or give the entry host.listen ${dials ?? ''}`.trim() };
+}
+
+async function tryListen(host: string, port: number): Promise<string | undefined> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE' ? `port ${port} is in use (another host or program listens there)` : e.code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine` : e.message));
+    server.listen(port, host, () => server.close(() => resolve(undefined)));
+  });
 }
 
 /** What to do about an error, in one or two sentences. */
@@ -178,6 +245,7 @@ function printResult(r: LabCheckResult, write: (s?: string) => void): void {
     if (r.roundTripMs) write(`        round trip (TTP screen): median ${r.roundTripMs.median} ms, min ${r.roundTripMs.min} ms, max ${r.roundTripMs.max} ms over ${r.roundTripMs.samples}`);
     if (r.missingCapabilities?.length) write(`        MISSING capabilities the lab file expects: ${r.missingCapabilities.join(' ')} (cases needing them will be skipped or fail)`);
     for (const m of r.mismatches ?? []) write(`        MISMATCH: ${m}`);
+    if (r.host) write(`        host: ${r.host.ok ? '' : 'CANNOT REACH THE HOST: '}${r.host.message}`);
     if (r.roundTripMs && r.roundTripMs.median > 30 && /^(tcp|rfc2217|telnet):/.test(r.link)) {
       write('        hint: round trips near 40 ms over ser2net are Nagle + delayed ACK; give the accepter nodelay,');
       write('              e.g. "accepter: tcp(nodelay=true),3003" or "telnet(rfc2217),tcp(nodelay=true),4004" (measured: 48 ms -> 1 ms)');
