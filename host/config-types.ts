@@ -1,0 +1,140 @@
+/**
+ * The host configuration's data model: merchants, terminals, cards and issuer keys, issuer rules,
+ * terminal parameters, as config.ts builds them from the validated YAML / JSON files. Kept apart from
+ * the loader so readers of the model need not read the schemas.
+ */
+import type { SecretBytes } from './secret';
+
+export type TerminalKeyScheme = '3DES' | 'SM4';
+export type TerminalStatus = 'active' | 'suspended' | 'unregistered';
+export type CardStatus = 'normal' | 'lost' | 'stolen' | 'expired' | 'restricted';
+export type AccountType = 'debit' | 'credit';
+export type CardInterface = 'swipe' | 'insert' | 'tap';
+
+export interface SettlementAccount {
+  bank: string;
+  accountNumber: string;
+  accountName: string;
+}
+
+export interface MerchantConfig {
+  /** 15 digits: acquirer code (3) + area (4) + MCC (4) + serial (4). */
+  merchantId: string;
+  name: string;
+  nameEn?: string;
+  mcc: string;
+  status: 'active' | 'suspended';
+  settlementAccount: SettlementAccount;
+}
+
+export interface TerminalConfig {
+  /** 8 characters (F41). */
+  terminalId: string;
+  merchantId: string;
+  keyScheme: TerminalKeyScheme;
+  /** Terminal master key (test key), 16 bytes. */
+  tmk: SecretBytes;
+  status: TerminalStatus;
+  description?: string;
+}
+
+export interface IssuerKeyConfig {
+  id: string;
+  /** Issuer master key for application cryptograms (MK-AC), 16 bytes. */
+  imk: SecretBytes;
+  algorithm: 'tdes' | 'sm4';
+}
+
+export interface CardEmvConfig {
+  issuerKeyId: string;
+  /** The issuer master key (resolved from issuerKeys); only the host and terminalCardImage use it. */
+  imk: SecretBytes;
+  algorithm: 'tdes' | 'sm4';
+  aid: string;
+  appLabel: string;
+  preferredName?: string;
+  /** ATC (9F36) of the card image before its first transaction. */
+  atcStart: number;
+  aip: string;
+  /** Issuer application data (9F10) template. */
+  iad: string;
+}
+
+export interface CardLimits {
+  /** Largest single debit, fen. */
+  perTransaction?: number;
+}
+
+export interface CardConfig {
+  alias: string;
+  pan: string;
+  /** YYMM. */
+  expiry: string;
+  serviceCode: string;
+  /** Track 2 equivalent with '=' as separator. */
+  track2: string;
+  psn: string;
+  pin?: string;
+  account: AccountType;
+  status: CardStatus;
+  /** Opening balance (debit) or available credit (credit), fen. */
+  openingBalance: number;
+  limits: CardLimits;
+  requirePin: boolean;
+  /** false: the card exists only as an image for the terminal; the host answers 14. */
+  onFile: boolean;
+  interfaces: CardInterface[];
+  cardholderName?: string;
+  /** F44.1 issuer institution code (11 chars). */
+  issuerInstitution: string;
+  emv?: CardEmvConfig;
+  description?: string;
+}
+
+export interface HostIdentity {
+  /** F32 acquiring institution id. */
+  acquirerId: string;
+  /** F44.2 acquirer institution code. */
+  acquirerInstitution: string;
+  /** F63 centre text (GBK, at most 20 bytes). */
+  centreText: string;
+}
+
+export interface IssuerRules {
+  /** Wrong PINs in a row after which the card answers 75. */
+  pinTryLimit: number;
+  /** Contactless (qPBOC) transactions up to this amount (fen) need no PIN. */
+  contactlessNoPinLimit: number;
+  /** A completion may exceed its pre-authorization by this many percent. */
+  completionTolerancePercent: number;
+  /** Largest amount any transaction may carry (fen); above it the host answers 13. */
+  maxTransactionAmount: number;
+  /** Verify the ARQC of IC transactions whose card has issuer keys (59 on failure). */
+  verifyArqc: boolean;
+}
+
+export interface TerminalParameters {
+  /** Bumped when parameters change: terminals that downloaded an older version are asked to download again. */
+  version: number;
+  timeoutSeconds: number;
+  retries: number;
+  resendTimes: number;
+  tipSupported: boolean;
+  tipPercent: number;
+  manualEntry: boolean;
+  autoSignOff: boolean;
+  keyIndex: number;
+  phones: string[];
+}
+
+export interface HostConfig {
+  /** The files this configuration was read from (empty when built in code). */
+  sources: string[];
+  host: HostIdentity;
+  rules: IssuerRules;
+  parameters: TerminalParameters;
+  merchants: MerchantConfig[];
+  terminals: TerminalConfig[];
+  cards: CardConfig[];
+  issuerKeys: IssuerKeyConfig[];
+}
