@@ -11,9 +11,8 @@ import { AfterAll } from '@cucumber/cucumber';
 import { TerminalDriver, TerminalDriverOptions } from '../../drivers/terminal';
 import { LabTerminal, labEntryForWorker, labFilePath, loadLabFile } from '../../drivers/labfile';
 import { closeLeftoverBatch, hostAddressFor, hostPlacement, pointTerminalAtHost, startEmulatedLab } from '../../drivers/lab';
-import * as host from '../../host';
 import type { TerminalIdentity } from '../../drivers/terminal';
-import type { HostConfig, HostControl } from '../../host';
+import { ReferenceHost, loadHostConfig, type HostConfig, type HostControl } from '../../drivers';
 import { readRunSettings, RunSettings, RunSettingsError, WorldParameters } from './settings';
 
 export interface WorkerLab {
@@ -37,7 +36,7 @@ export function workerLab(params: WorldParameters): Promise<WorkerLab> {
 
 async function startWorkerLab(params: WorldParameters): Promise<WorkerLab> {
   const settings = readRunSettings(process.env, params);
-  const config = host.loadHostConfig();
+  const config = loadHostConfig();
   if (settings.terminal === 'emulator' || settings.terminal.startsWith('emu:')) {
     return startEmulated(settings, config);
   }
@@ -103,7 +102,7 @@ async function startExternal(settings: RunSettings, config: HostConfig): Promise
   // The terminal reaches the host over the lab network, where the lab said (or a free loopback port).
   const env = process.env;
   const placement = hostPlacement({ listen: env.POSCERT_HOST_LISTEN, address: env.POSCERT_HOST_ADDRESS, bind: env.POSCERT_HOST_BIND, entry });
-  const reference = await host.ReferenceHost.start({ config, port: placement.port, bind: placement.bind });
+  const reference = await ReferenceHost.start({ config, port: placement.port, bind: placement.bind });
   let driver: TerminalDriver | undefined;
   try {
     driver = await TerminalDriver.connect(url, {
