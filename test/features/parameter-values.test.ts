@@ -50,6 +50,11 @@ describe('step parameter values', () => {
     expect(parseTxnKind('bill payment')).to.equal('bill-payment');
     expect(parseTxnKind('pre-authorization completion')).to.equal('preauth-completion');
     expect(parseTxnKind('预授权完成')).to.equal('preauth-completion');
+    // The catalogue's kinds: a pre-authorization void (and the void of a completion) can be named.
+    expect(parseTxnKind('预授权撤销')).to.equal('preauth-void');
+    expect(parseTxnKind('pre-authorization void')).to.equal('preauth-void');
+    expect(parseTxnKind('pre-authorization completion void')).to.equal('preauth-completion-void');
+    expect(TXN_PATTERN.exec('预授权完成撤销')?.[0]).to.equal('预授权完成撤销');
     // the longest name wins, so "预授权完成" is not read as "预授权" + "完成"
     expect(TXN_PATTERN.exec('预授权完成')?.[0]).to.equal('预授权完成');
     expect(parseVoucherCopy('持卡人存根')).to.equal('cardholder');
