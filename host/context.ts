@@ -10,7 +10,7 @@ import {
   unwrapWorkingKeys, type KeyScheme, type MacScheme, type PinCipher, type WorkingKeyLayout,
 } from '../crypto';
 import {
-  formatField63Response, IsoMessage, parseField60, responseCodeInfo, responseMtiOf, verifyMac,
+  formatField63Response, IsoMessage, parseField60, responseCodeInfo, responseMtiOf, TRANSACTION_CATALOGUE, verifyMac,
   type CupFrame, type Field60, type TransactionKind,
 } from '../protocol/iso8583';
 import type { CardConfig, HostConfig, MerchantConfig, TerminalConfig } from './config';
@@ -71,8 +71,8 @@ export function formatFen(fen: number): string {
   return `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 }
 
-/** Request MTIs that carry F2 .. F49 of a financial reply. */
-const FINANCIAL_MTIS = new Set(['0100', '0200', '0220', '0400']);
+/** Request MTIs of the catalogue's financial kinds (0100, 0200, 0220, 0400): their replies echo card and amount fields. */
+export const FINANCIAL_MTIS: ReadonlySet<string> = new Set(TRANSACTION_CATALOGUE.filter((s) => s.financial).map((s) => s.mti));
 
 export class HostContext {
   private readonly terminals = new Map<string, TerminalRuntime>();

@@ -14,7 +14,7 @@ import {
   type CupFrame, type CupHeader,
 } from '../protocol/iso8583';
 import type { HostConfig } from './config';
-import { Decline, formatFen, HostContext, type EngineOptions, type Request, type TerminalRuntime } from './context';
+import { Decline, FINANCIAL_MTIS, formatFen, HostContext, type EngineOptions, type Request, type TerminalRuntime } from './context';
 import { FAULT_FILTERS, type FrameOutcome } from './filters';
 import { handlerTable, REQUEST_MTIS, type MessageHandler } from './handlers';
 import { maskedFields, maskedFrameHex } from './redact';
@@ -24,8 +24,8 @@ export { SILENT_LOGGER, formatFen } from './context';
 export type { EngineOptions, HostLogger } from './context';
 export type { FrameOutcome } from './filters';
 
-/** Responses that carry a MAC when the request had one (cup8583.md §3.1 MAC column). */
-const MAC_RESPONSE_MTIS = new Set(['0110', '0210', '0230', '0410']);
+/** Replies MACed when the request was (cup8583.md §3.1 MAC column): those of the financial kinds. */
+const MAC_RESPONSE_MTIS: ReadonlySet<string> = new Set([...FINANCIAL_MTIS].map(responseMtiOf));
 
 /** TPDU, header and MTI of a frame when they are readable (the MTI must be 4 BCD digits). */
 export function readFrameHead(frame: Buffer): { tpdu: string; header: CupHeader; mti: string } | undefined {

@@ -14,6 +14,7 @@ import {
 } from '../../protocol/iso8583';
 import { FAULT_ACTIONS } from '../../host';
 import { HostEngine, SILENT_LOGGER } from '../../host/engine';
+import { FINANCIAL_MTIS } from '../../host/context';
 import { FAULT_FILTERS } from '../../host/filters';
 import { FaultSet, type ActiveFault } from '../../host/faults';
 import { handlerTable, HANDLERS, REQUEST_MTIS, type MessageHandler } from '../../host/handlers';
@@ -183,5 +184,11 @@ describe('host store: schema 2 kind names', () => {
     } finally {
       reopened.close();
     }
+  });
+});
+
+describe('host: financial MTIs come from the catalogue', () => {
+  test('replies of 0100 / 0200 / 0220 / 0400 echo card fields and carry the MAC', () => {
+    expect([...FINANCIAL_MTIS].sort()).to.deep.equal(['0100', '0200', '0220', '0400']);
   });
 });
