@@ -198,7 +198,9 @@ export class TerminalSession {
     const flows = subMenu(group);
     const key = await this.services.ui.menu(group.screen, group.title, flows.map((f) => f.menu), group.what);
     const flow = flows.find((f) => f.menu.key === key);
-    return flow ? flow.run(this.services) : undefined;
+    if (!flow) return undefined;
+    this.core.runningFlow = flow;
+    return flow.run(this.services);
   }
 
   /** Runs a flow (or a sub-menu and its flow) with its result screen; reports ECR outcomes. */
@@ -215,6 +217,7 @@ export class TerminalSession {
         return;
       }
       if (!target) throw new FlowAbort('cancelled', `unknown flow ${name}`);
+      if ('run' in target) this.core.runningFlow = target;
       result = 'run' in target ? await target.run(this.services, ecr) : await this.openGroup(target);
     } catch (e) {
       if (e instanceof FlowAbort) {
@@ -232,6 +235,7 @@ export class TerminalSession {
       return;
     } finally {
       this.busy = false;
+      this.core.runningFlow = undefined;
     }
     if (result === undefined) return; // a flow that left its own screen (menus cancelled, 管理)
     if (ecr) this.finishEcr(ecr, result);

@@ -46,7 +46,8 @@ export const settlement: Flow = {
   name: 'settlement',
   menu: { key: '7', label: kindLabel('settlement') },
   ecr: { request: 'settle' },
-  defects: ['tamper-ignored', 'settlement-totals-off-by-one', 'batch-not-cleared', 'settlement-before-reversal', 'reversal-sent-twice'],
+  // A pending reversal goes out first: its MAC and its repetition are this flow's too.
+  defects: ['tamper-ignored', 'wrong-mac', 'reversal-sent-twice', 'settlement-totals-off-by-one', 'batch-not-cleared', 'settlement-before-reversal'],
   async run(s, ecr) {
     const { core, ui, requests, online, transactions } = s;
     const title = kindLabel('settlement');

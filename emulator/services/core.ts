@@ -50,6 +50,8 @@ export class SessionCore {
   needSignOn = false;
   needParameters = false;
   currentState: TtpTerminalState = 'booting';
+  /** The flow running now (none at boot and between flows), for the defect declaration check. */
+  runningFlow?: { readonly name: string; readonly defects: readonly DefectName[] };
   readonly sockets = new Set<net.Socket>();
 
   constructor(
@@ -59,9 +61,17 @@ export class SessionCore {
     readonly inputs: InputQueue,
   ) {}
 
-  /** Is this catalogued firmware defect switched on? Every defect branch of the emulator asks here. */
+  /**
+   * Is this catalogued firmware defect switched on? Every defect branch of the emulator asks here.
+   * A defect that bites inside a flow which does not declare it is logged: the flow's `defects`
+   * list is wrong (what `coverage:defects` checks statically).
+   */
   defect(name: DefectName): boolean {
-    return this.host.defects.has(name);
+    const on = this.host.defects.has(name);
+    if (on && this.runningFlow && !this.runningFlow.defects.includes(name)) {
+      this.host.log(`defect ${name} bit in flow ${this.runningFlow.name}, which does not declare it (emulator/flows)`);
+    }
+    return on;
   }
 
   get language(): Language {

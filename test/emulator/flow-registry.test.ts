@@ -1,6 +1,7 @@
 // The emulator's flow registry: the main menu, sub-menus and ECR dispatch it yields, and the static
 // cross-check that every catalogued defect is declared by a flow and every defect branch of the
-// emulator's source names a defect some flow declares.
+// emulator's source names a defect some flow declares, and the run-time log of a defect biting in a
+// flow that does not declare it.
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
@@ -9,6 +10,9 @@ import { TTP_ECR_REQUESTS, TtpEcrCommand } from '../../protocol/ttp';
 import { DEFECT_NAMES } from '../../emulator/defects';
 import { FLOWS, MAIN_MENU, MENU_GROUPS, flowForEcr, subMenu, undeclaredDefects } from '../../emulator/flows';
 import { pick } from '../../emulator/texts';
+import { SessionCore, SessionHost } from '../../emulator/services';
+import { InputQueue } from '../../emulator/inputs';
+import { TerminalStateStore, initialState } from '../../emulator/state-store';
 
 const EMULATOR_DIR = path.join(__dirname, '..', '..', 'emulator');
 
@@ -63,5 +67,19 @@ describe('emulator flow registry', () => {
       expect(DEFECT_NAMES as readonly string[], name).to.include(name);
       expect(declared.has(name as never), `${name} is tested in the source but declared by no flow`).to.equal(true);
     }
+  });
+
+  test('a defect that bites in a running flow which does not declare it is logged', () => {
+    const logged: string[] = [];
+    const host = { defects: new Set(['wrong-mac']), log: (line: string) => logged.push(line) } as unknown as SessionHost;
+    const core = new SessionCore(host, new TerminalStateStore('unused-state.json'), initialState(), new InputQueue(() => undefined));
+    expect(core.defect('wrong-mac')).to.equal(true); // at boot: no flow to blame
+    core.runningFlow = FLOWS.find((f) => f.name === 'sale');
+    expect(core.defect('wrong-mac')).to.equal(true);
+    expect(core.defect('payee-not-shown')).to.equal(false); // off: nothing to say
+    expect(logged).to.deep.equal([]);
+    core.runningFlow = FLOWS.find((f) => f.name === 'summary');
+    core.defect('wrong-mac');
+    expect(logged).to.deep.equal(['defect wrong-mac bit in flow summary, which does not declare it (emulator/flows)']);
   });
 });
