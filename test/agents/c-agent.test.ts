@@ -5,39 +5,11 @@
  */
 import { test, describe, before, after } from 'node:test';
 import { expect } from 'chai';
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { TerminalDriver } from '../../drivers/terminal';
-import { PtyPair, startPtyPair, stopProcess, waitFor } from '../../links/testbeds';
-import { missingBinaries } from '../drivers/support/lab-processes';
-
-const root = path.join(__dirname, '..', '..');
-export const AGENT_DIR = path.join(root, 'agents', 'c');
-export const AGENT_BUILD = path.join(AGENT_DIR, 'build');
-
-/** make -C agents/c into agents/c/build (git-ignored); throws with the compiler's output on failure. */
-export function buildAgent(): void {
-  const r = spawnSync('make', ['-s', '-C', AGENT_DIR, `BUILD=${AGENT_BUILD}`], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`make -C agents/c failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-}
-
-/** Starts a demo firmware binary on `tty`; resolves once it serves TTP. */
-export async function startDemo(binary: string, tty: string): Promise<{ proc: ChildProcess; stop(): Promise<void> }> {
-  const proc = spawn(path.join(AGENT_BUILD, binary), [tty], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  proc.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-  const stop = () => stopProcess(proc);
-  try {
-    await waitFor(() => out.includes('serving TTP'), 5000, binary, proc, () => out);
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  return { proc, stop };
-}
-
-export const agentSkip = missingBinaries(['cc', 'make', 'socat']);
+import { PtyPair, startPtyPair, waitFor } from '../../links/testbeds';
+import { AGENT_BUILD, agentSkip, buildAgent, startDemo } from './support/c-agent';
 
 const TEST_CARD = { name: 'DEMO-MAG', pan: '6222020000000000015', expiry: '3012', serviceCode: '101' };
 
