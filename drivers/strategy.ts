@@ -14,6 +14,7 @@
  * dead terminal costs one broken scenario's worth of time instead of a timeout in every scenario.
  */
 import { TerminalBrokenError, TerminalExpectationError } from './errors';
+import { findMenuEntry } from './menu';
 import { ASKING_STATES, AT_REST_STATES, promptKey } from './prompts';
 
 export type StrategyTarget = 'idle' | 'signed-on idle';
@@ -73,6 +74,56 @@ export interface RestControl {
   mask(text: string): string;
   /** The screen wait of one step (ms). */
   timeoutMs(): number;
+}
+
+/** What the menu sign-on needs from the driver. */
+export interface SignOnControl {
+  /** Asks the terminal for its screen. */
+  screen(): Promise<ObservedScreen>;
+  /** The screen as last seen, without asking. */
+  lastScreen(): ObservedScreen;
+  pressKeys(keys: string[]): Promise<void>;
+  /** Presses the keys, then resolves at the first screen after them that satisfies the predicate; rejects (TerminalExpectationError) on timeout. */
+  pressKeysAndWait(keys: string[], predicate: (s: ObservedScreen) => boolean, timeoutMs: number, what: string): Promise<ObservedScreen>;
+  /** Resolves at the first screen (the current one or a later one) that satisfies the predicate. */
+  waitForScreen(predicate: (s: ObservedScreen) => boolean, timeoutMs: number, what: string): Promise<ObservedScreen>;
+  selectMenu(label: string, timeoutMs: number): Promise<void>;
+  /** Recent screens for an error message, masked. */
+  describeRecent(): string;
+  timeoutMs(): number;
+}
+
+/**
+ * The sign-on (签到) through the terminal's menu, from the sign-on-required screen or from idle (an
+ * operator signing on again): the entry is on the screen, in the main menu, or under the menu that
+ * holds it (`path`: the catalogue's 管理/签到), in Chinese or English. Returns once the attempt ended;
+ * a 签到成功 result screen is acknowledged. The recovery ladder and the operator's sign-on both use it.
+ */
+export async function signOnFromMenu(c: SignOnControl, path: { zh: string; en: string }): Promise<void> {
+  const s = await c.screen();
+  if (s.state !== SIGN_ON_REQUIRED_STATE && s.state !== IDLE_STATE) return;
+  const signOnLabels = [path.zh, path.en].map((p) => p.split('/').pop()!);
+  const holderLabels = [path.zh, path.en].map((p) => p.split('/')[0]);
+  const timeoutMs = c.timeoutMs();
+  const visible = (labels: string[], lines = c.lastScreen().lines) => labels.find((l) => findMenuEntry(lines, l));
+  const timedOut = (e: unknown) => {
+    // A wait that merely timed out leaves the current screen to judge; a link or driver error propagates.
+    if (e instanceof TerminalExpectationError) return c.lastScreen();
+    throw e;
+  };
+  if (!visible(signOnLabels) && !visible(holderLabels)) {
+    await c.pressKeysAndWait(['ENTER'], (x) => (visible(signOnLabels, x.lines) ?? visible(holderLabels, x.lines)) !== undefined, timeoutMs, `a menu with ${signOnLabels[0]} or ${holderLabels[0]}`).catch(timedOut);
+  }
+  const holder = visible(signOnLabels) ? undefined : visible(holderLabels);
+  if (holder) await c.selectMenu(holder, timeoutMs);
+  const signOn = visible(signOnLabels);
+  if (!signOn) {
+    throw new TerminalExpectationError(`Found no ${signOnLabels[0]} (sign-on) entry on the terminal. Recent screens (oldest first):\n${c.describeRecent()}`, { state: c.lastScreen().state });
+  }
+  await c.selectMenu(signOn, timeoutMs);
+  const end = await c.waitForScreen((x) => x.state !== undefined && !['signing-on', 'online', 'menu'].includes(x.state), timeoutMs, 'the end of the sign-on');
+  // 签到成功 stays until a key is pressed.
+  if (end.state === 'result') await c.pressKeys(['ENTER']);
 }
 
 export const IDLE_STATE = 'idle';

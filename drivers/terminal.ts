@@ -24,7 +24,7 @@ import {
 } from './presenters';
 import { findMenuEntry } from './menu';
 import { ScreenMatcher, ScreenSnapshot, ScreenTracker, describeMatcher, screenMatches } from './screens';
-import { IDLE_STATE, RecoveryOptions, SIGN_ON_REQUIRED_STATE, StrategyTarget, TerminalStrategy } from './strategy';
+import { RecoveryOptions, SIGN_ON_REQUIRED_STATE, SignOnControl, StrategyTarget, TerminalStrategy, signOnFromMenu } from './strategy';
 import { DriverAnswers, TransactionRunOptions, answerPrompts, startEcr } from './interaction';
 import { promptKey } from './prompts';
 import { transactionSpec, type TransactionKind } from '../protocol/iso8583';
@@ -33,10 +33,8 @@ import { VoucherCollector, VoucherCopy } from './vouchers';
 
 /** Commands that make the terminal act; screens after them belong to the step that sent them. */
 const ACTION_COMMANDS: ReadonlySet<string> = new Set(['key', 'card', 'power', 'ecr', 'reset']);
-// The sign-on entry and the menu that holds it, in both languages, from the catalogue's menu path (管理/签到).
+// The sign-on entry and the menu that holds it, in both languages: the catalogue's menu path (管理/签到).
 const SIGN_ON_PATH = transactionSpec('sign-on').menu ?? { zh: '管理/签到', en: 'MANAGEMENT/SIGN ON' };
-const SIGN_ON_LABELS = [SIGN_ON_PATH.zh, SIGN_ON_PATH.en].map((p) => p.split('/').pop()!);
-const MANAGE_LABELS = [SIGN_ON_PATH.zh, SIGN_ON_PATH.en].map((p) => p.split('/')[0]);
 
 const POSCERT_VERSION: string = (() => {
   try {
@@ -200,7 +198,7 @@ export class TerminalDriver {
         const s = await this.screens.waitForState(states, timeoutMs);
         return { lines: s.lines, state: s.state };
       },
-      signOn: () => this.startSignOn(),
+      signOn: () => signOnFromMenu(this.signOnControl(), SIGN_ON_PATH),
     }, { ...opts.recovery, log: (l) => { this.transcriptLog.note(`recovery: ${l}`); this.log(l); } }, {
       lastScreen: () => this.screens.currentScreen(),
       waitForQuiet: async () => { await this.waitUntilQuiet(); },
@@ -488,7 +486,7 @@ export class TerminalDriver {
    */
   async signOn(): Promise<void> {
     await this.toIdle().catch(() => undefined);
-    await this.startSignOn();
+    await signOnFromMenu(this.signOnControl(), SIGN_ON_PATH);
     await this.toIdle();
   }
 
@@ -761,33 +759,21 @@ export class TerminalDriver {
     );
   }
 
-  /**
-   * Starts the sign-on (签到) from the sign-on-required screen: the entry is on the screen, or in
-   * the main menu, or under 管理 (management), in Chinese or English. Returns once the attempt
-   * ended; a 签到成功 result screen is acknowledged so the terminal returns to idle.
-   */
-  private async startSignOn(): Promise<void> {
-    let s = await this.refreshScreen();
-    if (s.state !== SIGN_ON_REQUIRED_STATE && s.state !== IDLE_STATE) return;
-    const timeoutMs = this.screenTimeout();
-    const visible = (labels: string[]) => labels.find((l) => findMenuEntry(this.screens.currentScreen().lines, l));
-    if (!visible(SIGN_ON_LABELS) && !visible(MANAGE_LABELS)) {
-      const before = this.screens.changes;
-      await this.pressKeys('ENTER');
-      s = await this.screens.waitFor(() => this.screens.changes > before && (visible(SIGN_ON_LABELS) ?? visible(MANAGE_LABELS)) !== undefined, timeoutMs, 'a menu with 签到 or 管理').catch((e: unknown) => this.currentUnlessBroken(e));
-    }
-    const manage = visible(SIGN_ON_LABELS) ? undefined : visible(MANAGE_LABELS);
-    if (manage) await this.selectMenu(manage, { timeoutMs });
-    const signOn = visible(SIGN_ON_LABELS);
-    if (!signOn) {
-      throw new TerminalExpectationError(`Found no 签到 (sign-on) entry on the terminal. Recent screens (oldest first):\n${this.screens.describeRecent()}`, { state: this.screens.currentState() });
-    }
-    await this.selectMenu(signOn, { timeoutMs });
-    s = await this.screens.waitFor((x) => x.state !== undefined && !['signing-on', 'online', 'menu'].includes(x.state), timeoutMs, 'the end of the sign-on');
-    if (s.state === 'result') {
-      // 签到成功 stays until a key is pressed.
-      await this.pressKeys('ENTER');
-    }
+  private signOnControl(): SignOnControl {
+    return {
+      screen: () => this.refreshScreen(),
+      lastScreen: () => this.screens.currentScreen(),
+      pressKeys: (keys) => this.pressKeys(...keys),
+      pressKeysAndWait: async (keys, predicate, timeoutMs, what) => {
+        const before = this.screens.changes;
+        await this.pressKeys(...keys);
+        return this.screens.waitFor((x) => this.screens.changes > before && predicate(x), timeoutMs, what);
+      },
+      waitForScreen: (predicate, timeoutMs, what) => this.screens.waitFor(predicate, timeoutMs, what),
+      selectMenu: (label, timeoutMs) => this.selectMenu(label, { timeoutMs }),
+      describeRecent: () => this.screens.describeRecent(),
+      timeoutMs: () => this.screenTimeout(),
+    };
   }
 
   /** A wait that merely timed out yields the current screen; a link or driver error propagates. */
