@@ -9,7 +9,8 @@
 import * as nodeCrypto from 'node:crypto';
 import { buildPinBlockFormat0, buildPinBlockFormat1, encryptPinBlock } from '../../crypto';
 import {
-  IsoMessage, TransactionKind, formatField60, formatSecurityControl, parseField60, requestTemplate, transactionSpec,
+  IsoMessage, TransactionKind, encodeSm4PinBlockF59, formatField60, formatSecurityControl, parseField60, requestTemplate,
+  transactionSpec,
 } from '../../protocol/iso8583';
 import type { TtpCardImage, TtpCardMethod } from '../../protocol/ttp';
 import type { SoftwareIcc } from '../icc';
@@ -72,7 +73,7 @@ export class Requests {
         : buildPinBlockFormat0(pin, pan, sm4 ? 16 : 8);
       const block = encryptPinBlock(this.core.keys!.pik, clear, sm4 ? 'sm4' : 'tdes');
       // F52 holds 8 bytes; the 16-byte SM4 block travels in F59 tag A1 (the host's convention).
-      if (sm4) msg.set(59, `A1032${block.toString('hex').toUpperCase()}`);
+      if (sm4) msg.set(59, encodeSm4PinBlockF59(block));
       else msg.set(52, block);
     }
     if (pin.length > 0 || read) {
