@@ -6,9 +6,10 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  formatField60, identify, IsoMessage, isTransactionKind, requestTemplate, responseMtiOf, reversedKind,
+  decodeFrame, decodeFrameBody, unpackMessage, formatField60, identify, IsoMessage, isTransactionKind, requestTemplate, responseMtiOf, reversedKind,
   TRANSACTION_CATALOGUE, TRANSACTION_KINDS, transactionKinds, transactionSpec, type TransactionKind,
 } from '../../../protocol/iso8583';
+import { loadSamples } from './samples';
 
 describe('transaction catalogue', () => {
   test('one row per kind, and every kind has a row', () => {
@@ -154,4 +155,24 @@ describe('transaction catalogue', () => {
     expect(identify(msg)).to.equal('sale');
     expect(identify(new IsoMessage('0200'))).to.equal(undefined);
   });
+});
+
+describe('transaction catalogue against the real samples (test/fixtures/samples)', () => {
+  const expected: Record<string, TransactionKind> = {
+    sale_0200_req_ic_qps_easy8583: 'sale', sale_0200_req_ic_scandemo: 'sale', sale_0210_resp_ic_scandemo: 'sale',
+    settle_0500_req_bare: 'settlement', signon_0800_req_ajsgn: 'sign-on', signon_0810_resp_ajsgn: 'sign-on',
+    signon_0810_resp_go_host_testkeys: 'sign-on',
+  };
+  for (const s of loadSamples()) {
+    test(`${s.name} is a ${expected[s.name]}, and a request carries what its row says`, () => {
+      const msg = s.framing === 'length' ? decodeFrame(s.bytes).message : s.framing === 'tpdu' ? decodeFrameBody(s.bytes).message : unpackMessage(s.bytes);
+      expect(expected[s.name], 'a new sample needs its expected kind here').to.not.equal(undefined);
+      expect(identify(msg)).to.equal(expected[s.name]);
+      if (Number(msg.mti[2]) % 2 === 0) {
+        const { must, mustNot } = transactionSpec(expected[s.name]).fields;
+        expect(must.filter((n) => !msg.has(n)), 'must fields missing').to.deep.equal([]);
+        expect(mustNot.filter((n) => msg.has(n)), 'must-not fields present').to.deep.equal([]);
+      }
+    });
+  }
 });
