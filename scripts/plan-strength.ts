@@ -1,0 +1,376 @@
+// npm run plan:strength — how many realistic firmware bugs the certification plan catches, measured
+// with a real mutation engine (StrykerJS 9.4, commandRunner): each mutant of the reference terminal's
+// behaviour (emulator flows, services, vouchers, texts, card reading, online logic, state store; not
+// its TTP plumbing) is switched on and a lean certification runs against the emulator
+// (`poscert certify --bail --no-report`): NOT CERTIFIED (or INCONCLUSIVE) kills it, CERTIFIED lets it
+// survive. Writes Stryker's HTML and JSON report under reports/plan-strength/ and docs/plan-strength.md
+// (score overall and per area, survivors grouped by file and flow, timing).
+//
+// `--sample N` (seeded by `--seed S`, default 14) runs N mutants drawn from the full list: a first
+// Stryker pass lists every mutant (its command does nothing), a second runs the plan for the sampled
+// ids only (the command lets the others through unrun) and the report marks the rest Ignored. Without
+// --sample every mutant runs (the nightly run: hours).
+//
+// Usage: node -r ts-node/register/transpile-only scripts/plan-strength.ts [--sample N] [--seed S] [--concurrency C]
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { seededRandom } from '../links/faults';
+
+export const ROOT = path.join(__dirname, '..');
+const OUT = path.join(ROOT, 'reports', 'plan-strength');
+export const STRENGTH_MD = path.join(ROOT, 'docs', 'plan-strength.md');
+
+/**
+ * What is mutated: the emulator's behaviour. Globs, not file names, so the split of session.ts into
+ * emulator/flows/ and emulator/services/ changes nothing here. Left out: the TTP server and power
+ * (terminal.ts), the input queue and the host TCP framing (plumbing), wiring (index.ts, start.ts),
+ * error classes, flow typing and the defect catalogue (defects are off in a certification run).
+ */
+export const MUTATE = [
+  'emulator/**/*.ts',
+  '!emulator/terminal.ts', '!emulator/start.ts', '!emulator/**/index.ts', '!emulator/errors.ts',
+  '!emulator/defects.ts', '!emulator/inputs.ts', '!emulator/host-link.ts', '!emulator/flows/types.ts',
+];
+
+/** The lean certification each mutant is judged by. */
+export const CERTIFY_ARGS = ['certify', '--bail', '--no-report', '--out', 'reports/plan-strength-run'];
+
+export const AREAS = ['onboarding', 'payment', 'pin', 'voucher', 'risk', 'settlement', 'shared'] as const;
+export type Area = (typeof AREAS)[number];
+
+/**
+ * The area of a mutant, from the function it sits in (names say what they do) and else its file.
+ * A heuristic for the report's table, not a judgement: 'shared' is code every area runs through.
+ */
+export function areaOf(file: string, fn: string | undefined): Area {
+  const f = fn ?? '';
+  if (/pin/i.test(f) && !/print/i.test(f)) return 'pin';
+  if (/settle|batch|totals/i.test(f)) return 'settlement';
+  if (/sign(On|Off)|workingKey|keys|param|echo|management|selfTest/i.test(f)) return 'onboarding';
+  if (/voucher|print|slip|reprint/i.test(f)) return 'voucher';
+  if (/revers|decline|responseText|tamper|expir|checkReply|verifyMac/i.test(f)) return 'risk';
+  const base = file.replace(/\\/g, '/');
+  if (/flows\/settlement|settle/.test(base)) return 'settlement';
+  if (/flows\/management|services\/management/.test(base)) return 'onboarding';
+  if (/voucher|flows\/reprint/.test(base)) return 'voucher';
+  if (/services\/online/.test(base)) return 'risk';
+  if (/flows\/|services\/(card-reader|requests|transactions)|icc\.ts/.test(base)) return 'payment';
+  return 'shared';
+}
+
+/**
+ * The function a line belongs to: the nearest declaration above it (method, function, or an
+ * arrow function bound to a name) — good enough to group survivors by flow.
+ */
+export function enclosingFunction(source: string, line: number): string | undefined {
+  const lines = source.split('\n');
+  const decl = /^\s*(?:export\s+)?(?:(?:private|public|protected|static|async|readonly|const|let|var)\s+)*(?:function\*?\s+)?([A-Za-z_$][\w$]*)\s*(?:=\s*(?:async\s*)?\(|\(|:\s*\([^)]*\)\s*=>)/;
+  const keyword = /^(if|for|while|switch|catch|return|await|new|else|do|try)$/;
+  for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
+    const m = decl.exec(lines[i]);
+    if (m && !keyword.test(m[1]) && /[{>]\s*$|=>\s*\{?\s*$|\{\s*$/.test(lines[i].replace(/\/\/.*$/, '').trimEnd()) ) return m[1];
+  }
+  return undefined;
+}
+
+/** N distinct items drawn with a seeded PRNG (Fisher–Yates on a copy), in their original order. */
+export function sampleIds(ids: readonly string[], n: number, seed: number): string[] {
+  const rnd = seededRandom(seed);
+  const a = [...ids];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  const chosen = new Set(a.slice(0, Math.min(n, a.length)));
+  return ids.filter((id) => chosen.has(id));
+}
+
+// ---- the Stryker report (mutation-testing-report-schema, the parts read here)
+
+export interface ReportMutant {
+  id: string;
+  mutatorName: string;
+  replacement?: string;
+  location: { start: { line: number; column: number }; end: { line: number; column: number } };
+  status: 'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'CompileError' | 'RuntimeError' | 'Ignored' | 'Pending';
+  statusReason?: string;
+}
+export interface MutationReport {
+  schemaVersion: string;
+  thresholds: { high: number; low: number };
+  files: Record<string, { language: string; source: string; mutants: ReportMutant[] }>;
+  [k: string]: unknown;
+}
+
+/** One judged mutant as docs/plan-strength.md lists it. */
+export interface JudgedMutant {
+  id: string; file: string; line: number; fn?: string; area: Area; mutator: string; replacement?: string;
+  status: ReportMutant['status'];
+  /** For killed mutants: the verdict and the first failing case of the lean run. */
+  verdict?: string; killedBy?: string;
+  durationMs?: number;
+}
+
+/** Reads the verdict and the first failing case out of the lean run's summary (the command's output). */
+export function parseKill(output: string | undefined): { verdict?: string; killedBy?: string } {
+  if (!output) return {};
+  const verdict = /^(NOT CERTIFIED|INCONCLUSIVE|CERTIFIED)\b/m.exec(output)?.[1];
+  const killedBy = /^\s*[✘!] (CUP-[A-Z]{3}-\d{3})/m.exec(output)?.[1];
+  return { ...(verdict ? { verdict } : {}), ...(killedBy ? { killedBy } : {}) };
+}
+
+export function judgedMutants(report: MutationReport, durations: ReadonlyMap<string, number> = new Map()): JudgedMutant[] {
+  const out: JudgedMutant[] = [];
+  for (const [file, f] of Object.entries(report.files)) {
+    for (const m of f.mutants) {
+      if (m.status === 'Ignored') continue;
+      const fn = enclosingFunction(f.source, m.location.start.line);
+      out.push({
+        id: m.id, file, line: m.location.start.line, fn, area: areaOf(file, fn), mutator: m.mutatorName, replacement: m.replacement,
+        status: m.status, ...(m.status === 'Killed' ? parseKill(m.statusReason) : {}),
+        ...(durations.has(m.id) ? { durationMs: durations.get(m.id) } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+const KILLED = new Set(['Killed', 'Timeout']);
+const pct = (k: number, n: number) => (n ? `${((100 * k) / n).toFixed(1)} %` : '–');
+
+export interface StrengthRun {
+  command: string; generated: string; seed?: number; sample?: number; totalMutants: number;
+  tree: string; baselineMs?: number; wallMs: number; mutants: JudgedMutant[];
+}
+
+/** docs/plan-strength.md */
+export function renderStrength(r: StrengthRun): string {
+  const m = r.mutants;
+  const killed = m.filter((x) => KILLED.has(x.status));
+  const survived = m.filter((x) => x.status === 'Survived');
+  const other = m.filter((x) => !KILLED.has(x.status) && x.status !== 'Survived');
+  const lines: string[] = [];
+  lines.push('# Plan strength: mutants of the reference terminal caught by the certification plan', '');
+  lines.push(`Generated by \`${r.command}\` (scripts/plan-strength.ts) on ${r.generated}, emulator tree ${r.tree}.`);
+  lines.push('Each mutant (StrykerJS 9.4, commandRunner) is one change to the emulator\'s behaviour files; the plan runs against it as');
+  lines.push('`poscert certify --bail --no-report`. NOT CERTIFIED kills it (INCONCLUSIVE too, listed apart: the harness could not');
+  lines.push('judge a terminal that behaves so), CERTIFIED lets it survive. Stryker\'s HTML report: reports/plan-strength/mutation.html.', '');
+  lines.push(r.sample !== undefined
+    ? `Sample: ${m.length} of ${r.totalMutants} mutants, drawn with seed ${r.seed}. Survivors are not yet classified as equivalent or not, so the score counts all of them.`
+    : `All ${r.totalMutants} mutants. Survivors are not yet classified as equivalent or not, so the score counts all of them.`);
+  lines.push('');
+  const inconclusive = killed.filter((x) => x.verdict === 'INCONCLUSIVE').length;
+  lines.push('| | mutants |', '|---|---|');
+  lines.push(`| run | ${m.length} |`);
+  lines.push(`| killed (NOT CERTIFIED) | ${killed.length - inconclusive - killed.filter((x) => x.status === 'Timeout').length} |`);
+  lines.push(`| killed (INCONCLUSIVE) | ${inconclusive} |`);
+  lines.push(`| timed out (counted as killed, as Stryker does) | ${killed.filter((x) => x.status === 'Timeout').length} |`);
+  lines.push(`| survived | ${survived.length} |`);
+  if (other.length) lines.push(`| other (${[...new Set(other.map((x) => x.status))].join(', ')}) | ${other.length} |`);
+  lines.push(`| **score** (killed / (killed + survived)) | **${pct(killed.length, killed.length + survived.length)}** |`, '');
+
+  lines.push('## Per area', '', 'Area of a mutant: from the function it sits in, else its file (scripts/plan-strength.ts areaOf; "shared" is code every area runs through).', '');
+  lines.push('| area | mutants | killed | survived | score |', '|---|---|---|---|---|');
+  for (const a of AREAS) {
+    const inArea = m.filter((x) => x.area === a);
+    if (!inArea.length) continue;
+    const k = inArea.filter((x) => KILLED.has(x.status)).length;
+    const s = inArea.filter((x) => x.status === 'Survived').length;
+    lines.push(`| ${a} | ${inArea.length} | ${k} | ${s} | ${pct(k, k + s)} |`);
+  }
+  lines.push('');
+
+  lines.push('## Survivors by file and flow', '');
+  if (!survived.length) lines.push('None.', '');
+  const byFile = new Map<string, JudgedMutant[]>();
+  for (const s of survived) byFile.set(s.file, [...(byFile.get(s.file) ?? []), s]);
+  for (const [file, list] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`### ${file}`, '', '| line | function | area | mutator | replacement | accounted for |', '|---|---|---|---|---|---|');
+    for (const s of list.sort((a, b) => a.line - b.line)) {
+      const rep = (s.replacement ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+      lines.push(`| ${s.line} | ${s.fn ?? '?'} | ${s.area} | ${s.mutator} | \`${rep.length > 60 ? `${rep.slice(0, 59)}…` : rep}\` | not yet |`);
+    }
+    lines.push('');
+  }
+
+  lines.push('## Killed: first failing case', '');
+  const byKiller = new Map<string, number>();
+  for (const k of killed) byKiller.set(k.killedBy ?? (k.status === 'Timeout' ? '(timeout)' : '(none named)'), (byKiller.get(k.killedBy ?? (k.status === 'Timeout' ? '(timeout)' : '(none named)')) ?? 0) + 1);
+  lines.push('| case | mutants killed first |', '|---|---|');
+  for (const [c, n] of [...byKiller].sort((a, b) => b[1] - a[1])) lines.push(`| ${c} | ${n} |`);
+  lines.push('');
+
+  lines.push('## Timing', '');
+  const secs = (ms?: number) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
+  const median = (xs: number[]) => { if (!xs.length) return undefined; const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  const d = (list: JudgedMutant[]) => list.map((x) => x.durationMs).filter((x): x is number => x !== undefined);
+  lines.push('| | |', '|---|---|');
+  lines.push(`| clean lean certification (Stryker's initial run) | ${secs(r.baselineMs)} |`);
+  lines.push(`| per killed mutant, median | ${secs(median(d(killed)))} |`);
+  lines.push(`| per surviving mutant, median | ${secs(median(d(survived)))} |`);
+  lines.push(`| whole run (listing, sandbox, all mutants) | ${secs(r.wallMs)} |`, '');
+  lines.push('Times are wall-clock on a shared 2-core machine; other work on it changes them.', '');
+  return `${lines.join('\n')}`;
+}
+
+// ---- running Stryker
+
+interface Args { sample?: number; seed: number; concurrency: number }
+
+export function parseArgs(argv: string[]): Args {
+  const a: Args = { seed: 14, concurrency: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i + 1];
+    const num = (name: string, min: number) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min) throw new Error(`${name} ${v ?? ''}: expected a whole number ≥ ${min}`);
+      i++;
+      return n;
+    };
+    if (argv[i] === '--sample') a.sample = num('--sample', 1);
+    else if (argv[i] === '--seed') a.seed = num('--seed', 0);
+    else if (argv[i] === '--concurrency') a.concurrency = num('--concurrency', 1);
+    else throw new Error(`unknown argument ${argv[i]}; usage: plan-strength [--sample N] [--seed S] [--concurrency C]`);
+  }
+  return a;
+}
+
+function strykerConfig(command: string, jsonFile: string, html: string | undefined, concurrency: number): Record<string, unknown> {
+  return {
+    testRunner: 'command',
+    commandRunner: { command },
+    coverageAnalysis: 'off',
+    mutate: MUTATE,
+    reporters: html ? ['json', 'html', 'progress-append-only'] : ['json'],
+    jsonReporter: { fileName: path.relative(ROOT, jsonFile) },
+    ...(html ? { htmlReporter: { fileName: path.relative(ROOT, html) } } : {}),
+    tempDirName: 'reports/plan-strength/stryker-tmp',
+    cleanTempDir: true,
+    concurrency,
+    // A surviving mutant costs a whole plan run; under load that can be twice the clean run's time.
+    timeoutFactor: 2.5,
+    timeoutMS: 60_000,
+    // The sandbox is a copy of the project: leave out what is output or not needed to run the plan.
+    ignorePatterns: ['reports', 'docs', 'bench', 'agents', 'test', '.ci'],
+    logLevel: 'info',
+  };
+}
+
+function runStryker(configFile: string): void {
+  const bin = path.join(path.dirname(require.resolve('@stryker-mutator/core/package.json')), 'bin', 'stryker.js');
+  const r = spawnSync(process.execPath, [bin, 'run', configFile], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`stryker run ${path.relative(ROOT, configFile)} exited with ${r.status ?? r.signal}`);
+}
+
+/** The per-mutant command: lets a mutant outside the sample through unrun; times and summarises the others. */
+export function gateCommand(sampleFile: string | undefined, runsFile: string): string {
+  const certify = `node bin/poscert.js ${CERTIFY_ARGS.join(' ')}`;
+  const gate = sampleFile ? `if [ -n "$M" ] && ! grep -qx "$M" '${sampleFile}'; then exit 0; fi; ` : '';
+  return `M="$__STRYKER_ACTIVE_MUTANT__"; ${gate}mkdir -p reports; t0=$(date +%s%N); ${certify} > reports/plan-strength-run.log 2>&1; rc=$?; ` +
+    `t1=$(date +%s%N); printf '%s\\t%s\\t%s\\n' "\${M:-initial}" "$rc" "$(( (t1 - t0) / 1000000 ))" >> '${runsFile}'; ` +
+    `grep -E '^(CERTIFIED|NOT CERTIFIED|INCONCLUSIVE)|^    [✘!] ' reports/plan-strength-run.log; exit $rc`;
+}
+
+function readReport(file: string): MutationReport {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as MutationReport;
+}
+
+function allMutants(report: MutationReport): Array<{ id: string; key: string }> {
+  return Object.entries(report.files).flatMap(([file, f]) => f.mutants.map((m) => ({
+    id: m.id, key: `${file}:${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement ?? ''}`,
+  })));
+}
+
+/** The report of a sampled run: the mutants outside the sample become Ignored (they never ran). */
+export function restrictToSample(report: MutationReport, sample: ReadonlySet<string>, why: string): MutationReport {
+  const files = Object.fromEntries(Object.entries(report.files).map(([file, f]) => [file, {
+    ...f, mutants: f.mutants.map((m) => (sample.has(m.id) ? m : { ...m, status: 'Ignored' as const, statusReason: why })),
+  }]));
+  return { ...report, files };
+}
+
+/** Stryker's own HTML page (mutation-testing-elements), for a report rewritten here. */
+function writeHtml(report: MutationReport, file: string): void {
+  const core = path.dirname(require.resolve('@stryker-mutator/core/package.json'));
+  const elements = require.resolve('mutation-testing-elements/dist/mutation-test-elements.js', { paths: [core] });
+  const json = JSON.stringify(report).replace(/</g, '\\u003c');
+  fs.writeFileSync(file, `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Plan strength</title><script>${fs.readFileSync(elements, 'utf8')}</script></head>\n` +
+    `<body><mutation-test-report-app titlePostfix="poscert plan strength"></mutation-test-report-app>\n` +
+    `<script>document.querySelector('mutation-test-report-app').report = ${json};</script></body></html>\n`);
+}
+
+function treeState(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'emulator'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  return `${head || 'unknown'}${dirty ? ' (with uncommitted changes under emulator/)' : ''}`;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  fs.mkdirSync(OUT, { recursive: true });
+  const runsFile = path.join(OUT, 'runs.tsv');
+  fs.writeFileSync(runsFile, '');
+  const jsonFile = path.join(OUT, 'mutation.json');
+  const htmlFile = path.join(OUT, 'mutation.html');
+  let sampleSet: Set<string> | undefined;
+  let total: number;
+  let listingKeys = new Map<string, string>();
+  if (args.sample !== undefined) {
+    // Pass 1: list every mutant (the command does nothing, every mutant "survives" at once).
+    const listJson = path.join(OUT, 'listing.json');
+    const listConfig = path.join(OUT, 'stryker.listing.json');
+    fs.writeFileSync(listConfig, JSON.stringify(strykerConfig('true', listJson, undefined, 1), null, 2));
+    console.log(`plan:strength: listing the mutants (${MUTATE[0]} less the plumbing)…`);
+    runStryker(listConfig);
+    const listed = allMutants(readReport(listJson));
+    total = listed.length;
+    listingKeys = new Map(listed.map((x) => [x.id, x.key]));
+    const ids = sampleIds(listed.map((x) => x.id), args.sample, args.seed);
+    sampleSet = new Set(ids);
+    fs.writeFileSync(path.join(OUT, 'sample.txt'), `${ids.join('\n')}\n`);
+    console.log(`plan:strength: ${ids.length} of ${total} mutants sampled with seed ${args.seed}: ${ids.join(', ')}`);
+  }
+  const config = path.join(OUT, 'stryker.conf.json');
+  const rawJson = sampleSet ? path.join(OUT, 'mutation.raw.json') : jsonFile;
+  fs.writeFileSync(config, JSON.stringify(strykerConfig(gateCommand(sampleSet ? path.join(OUT, 'sample.txt') : undefined, runsFile), rawJson, htmlFile, args.concurrency), null, 2));
+  runStryker(config);
+  let report = readReport(rawJson);
+  if (sampleSet) {
+    // The second pass must have instrumented the same code: same ids at the same places.
+    const moved = allMutants(report).filter((x) => sampleSet!.has(x.id) && listingKeys.get(x.id) !== x.key);
+    if (moved.length) throw new Error(`the emulator changed between the listing and the run (mutant ${moved[0].id} is now ${moved[0].key}); run again`);
+    report = restrictToSample(report, sampleSet, `not in the seeded sample (--sample ${args.sample} --seed ${args.seed})`);
+    fs.writeFileSync(jsonFile, JSON.stringify(report));
+    writeHtml(report, htmlFile);
+  } else {
+    total = allMutants(report).length;
+  }
+  const durations = new Map<string, number>();
+  let baselineMs: number | undefined;
+  for (const row of fs.readFileSync(runsFile, 'utf8').split('\n').filter(Boolean)) {
+    const [id, , ms] = row.split('\t');
+    if (id === 'initial') baselineMs = Number(ms);
+    else durations.set(id, Number(ms));
+  }
+  const mutants = judgedMutants(report, durations);
+  const command = `npm run plan:strength${args.sample !== undefined ? ` -- --sample ${args.sample}${args.seed !== 14 ? ` --seed ${args.seed}` : ''}` : ''}`;
+  const md = renderStrength({
+    command, generated: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', seed: sampleSet ? args.seed : undefined,
+    sample: args.sample, totalMutants: total!, tree: treeState(), baselineMs, wallMs: Date.now() - started, mutants,
+  });
+  fs.writeFileSync(STRENGTH_MD, md);
+  const killed = mutants.filter((x) => KILLED.has(x.status)).length;
+  const survived = mutants.filter((x) => x.status === 'Survived').length;
+  console.log(`plan:strength: ${killed} killed, ${survived} survived of ${mutants.length} run: score ${pct(killed, killed + survived)}; ` +
+    `${path.relative(ROOT, STRENGTH_MD)}, ${path.relative(ROOT, htmlFile)}`);
+  return 0;
+}
+
+if (require.main === module) {
+  main().then((code) => process.exit(code), (err: Error) => {
+    console.error(`plan:strength: ${err.message}`);
+    process.exit(2);
+  });
+}

@@ -1,0 +1,85 @@
+// The pure parts of npm run plan:strength: the seeded sample, where a mutant sits (function, area),
+// reading a kill from the lean run's summary, restricting a report to the sample, and the page.
+import { describe, test } from 'node:test';
+import { expect } from 'chai';
+import {
+  areaOf, enclosingFunction, gateCommand, judgedMutants, parseArgs, parseKill, renderStrength, restrictToSample, sampleIds,
+  type MutationReport,
+} from '../../scripts/plan-strength';
+
+describe('plan:strength', () => {
+  test('the sample is seeded: same seed, same ids, in listing order; another seed differs; never more than exist', () => {
+    const ids = Array.from({ length: 200 }, (_, i) => String(i));
+    const a = sampleIds(ids, 10, 14);
+    expect(a).to.have.length(10);
+    expect(sampleIds(ids, 10, 14)).to.deep.equal(a);
+    expect(a).to.deep.equal([...a].sort((x, y) => Number(x) - Number(y)));
+    expect(sampleIds(ids, 10, 15)).to.not.deep.equal(a);
+    expect(sampleIds(['1', '2'], 5, 1)).to.deep.equal(['1', '2']);
+  });
+
+  test('a mutant belongs to the function declared above it, and an area from that name or its file', () => {
+    const src = [
+      'export class S {', '  private totals(): number {', '    let n = 0;', '    if (x) n++;', '    return n;', '  }',
+      '  async signOn(interactive: boolean): Promise<void> {', '    await this.send();', '  }', '}',
+      'export const renderVoucher = (v: V): string[] => {', '  return [v.amount];', '};',
+    ].join('\n');
+    expect(enclosingFunction(src, 4)).to.equal('totals');
+    expect(enclosingFunction(src, 8)).to.equal('signOn');
+    expect(enclosingFunction(src, 12)).to.equal('renderVoucher');
+    expect(areaOf('emulator/session.ts', 'totals')).to.equal('settlement');
+    expect(areaOf('emulator/session.ts', 'signOn')).to.equal('onboarding');
+    expect(areaOf('emulator/session.ts', 'enterPin')).to.equal('pin');
+    expect(areaOf('emulator/session.ts', 'printCopies')).to.equal('voucher');
+    expect(areaOf('emulator/flows/sale.ts', 'run')).to.equal('payment');
+    expect(areaOf('emulator/flows/settlement.ts', 'run')).to.equal('settlement');
+    expect(areaOf('emulator/services/online.ts', 'exchange')).to.equal('risk');
+    expect(areaOf('emulator/texts.ts', undefined)).to.equal('shared');
+  });
+
+  test('a kill names the verdict and the first failing case of the lean run', () => {
+    expect(parseKill('NOT CERTIFIED — 1 mandatory case failed: CUP-PAY-010\n    ✘ CUP-PAY-010 failed: Then the screen shows "x"\n'))
+      .to.deep.equal({ verdict: 'NOT CERTIFIED', killedBy: 'CUP-PAY-010' });
+    expect(parseKill('INCONCLUSIVE — no mandatory case failed\n    ! CUP-ONB-001 broken: When …\n')).to.deep.equal({ verdict: 'INCONCLUSIVE', killedBy: 'CUP-ONB-001' });
+    expect(parseKill(undefined)).to.deep.equal({});
+  });
+
+  test('a sampled report keeps the sampled mutants; the page counts them, lists survivors by file and the first killers', () => {
+    const report: MutationReport = {
+      schemaVersion: '2', thresholds: { high: 80, low: 60 },
+      files: {
+        'emulator/session.ts': {
+          language: 'typescript', source: 'class S {\n  private totals(): void {\n    a();\n    b();\n  }\n}\n',
+          mutants: [
+            { id: '1', mutatorName: 'BlockStatement', replacement: '{}', location: { start: { line: 3, column: 5 }, end: { line: 3, column: 8 } }, status: 'Killed',
+              statusReason: 'NOT CERTIFIED — 1 mandatory case failed: CUP-STL-001\n    ✘ CUP-STL-001 failed: Given x\n' },
+            { id: '2', mutatorName: 'ConditionalExpression', replacement: 'true', location: { start: { line: 4, column: 5 }, end: { line: 4, column: 8 } }, status: 'Survived' },
+            { id: '3', mutatorName: 'StringLiteral', replacement: '""', location: { start: { line: 4, column: 5 }, end: { line: 4, column: 8 } }, status: 'Survived' },
+          ],
+        },
+      },
+    };
+    const sampled = restrictToSample(report, new Set(['1', '2']), 'not in the sample');
+    expect(sampled.files['emulator/session.ts'].mutants.map((m) => m.status)).to.deep.equal(['Killed', 'Survived', 'Ignored']);
+    const mutants = judgedMutants(sampled, new Map([['1', 4200], ['2', 51000]]));
+    expect(mutants.map((m) => [m.id, m.fn, m.area, m.killedBy])).to.deep.equal([['1', 'totals', 'settlement', 'CUP-STL-001'], ['2', 'totals', 'settlement', undefined]]);
+    const md = renderStrength({ command: 'npm run plan:strength -- --sample 2', generated: 'now', seed: 14, sample: 2, totalMutants: 3, tree: 'abc', baselineMs: 60000, wallMs: 120000, mutants });
+    expect(md).to.include('Sample: 2 of 3 mutants, drawn with seed 14');
+    expect(md).to.include('| **score** (killed / (killed + survived)) | **50.0 %** |');
+    expect(md).to.include('| settlement | 2 | 1 | 1 | 50.0 % |');
+    expect(md).to.include('### emulator/session.ts');
+    expect(md).to.include('| 4 | totals | settlement | ConditionalExpression | `true` | not yet |');
+    expect(md).to.include('| CUP-STL-001 | 1 |');
+    expect(md).to.include('| per killed mutant, median | 4.2 s |');
+  });
+
+  test('options and the per-mutant command', () => {
+    expect(parseArgs(['--sample', '10', '--seed', '3'])).to.deep.equal({ sample: 10, seed: 3, concurrency: 1 });
+    expect(() => parseArgs(['--sample', '0'])).to.throw('--sample 0: expected a whole number ≥ 1');
+    expect(() => parseArgs(['--bogus'])).to.throw('unknown argument --bogus');
+    const cmd = gateCommand('/x/sample.txt', '/x/runs.tsv');
+    expect(cmd).to.include(`grep -qx "$M" '/x/sample.txt'`);
+    expect(cmd).to.include('node bin/poscert.js certify --bail --no-report');
+    expect(gateCommand(undefined, '/x/runs.tsv')).to.not.include('grep -qx');
+  });
+});
