@@ -3,7 +3,8 @@
  * Bytes are delivered asynchronously (setImmediate) so that neither side re-enters the other.
  */
 import { EventEmitter } from 'node:events';
-import { LinkBusyError, LinkDownError, LinkNotFoundError } from './errors';
+import { LinkBusyError, LinkDownError, LinkNotFoundError, LinkUrlError } from './errors';
+import type { LinkAddress, LinkKind } from './registry';
 import { BaseLink, ByteLink, LinkListener } from './types';
 
 export class EmuLink extends BaseLink {
@@ -111,3 +112,22 @@ export class EmuClientLink extends BaseLink {
     await this.inner?.close();
   }
 }
+
+export interface EmuAddress extends LinkAddress { kind: 'emu'; name: string }
+
+/** emu: or emu:NAME — both sides in this process: the emulator listens, the harness opens. */
+const emuKind: LinkKind<EmuAddress> = {
+  name: 'emu',
+  listOrder: 80,
+  schemes: ['emu'],
+  forms: ['emu: or emu:NAME (in-process emulator)'],
+  parse(url, rest) {
+    const name = rest.replace(/^\/\//, '') || 'default';
+    if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new LinkUrlError(url, `emu: endpoint name may use letters, digits, '.', '_' and '-' (got '${name}')`);
+    return { kind: 'emu', url, name };
+  },
+  open: (a) => new EmuClientLink(a.url, a.name),
+  listen: async (a) => listenEmu(a.url, a.name),
+};
+
+export const emuLinkKinds: readonly LinkKind[] = [emuKind];

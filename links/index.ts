@@ -1,6 +1,8 @@
+/** links/: byte links chosen by URL through the link registry (one file per link kind). */
 export * from './errors';
 export * from './types';
 export * from './url';
+export * from './registry';
 export * from './emu';
 export * from './tcp';
 export * from './rfc2217';

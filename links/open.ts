@@ -1,12 +1,11 @@
-/** Link factory: one URL, the right link. */
-import { EmuClientLink, listenEmu } from './emu';
+/**
+ * Link factory: one URL, the right link, found through the registry (links/registry.ts): the
+ * harness opens the link a URL names, the terminal side listens on one.
+ */
 import { LinkUrlError } from './errors';
 import { ReconnectPolicy, openWithRetry } from './reconnect';
-import { Rfc2217Link } from './rfc2217';
-import { SerialLink, SerialLinkListener } from './serial';
-import { TcpLink, TcpLinkListener } from './tcp';
-import { ByteLink, LinkListener } from './types';
-import { parseLinkUrl } from './url';
+import { type ListeningLink, linkKindOf, linkUrlForms, parseLinkUrl } from './registry';
+import { ByteLink } from './types';
 
 export interface OpenLinkOptions {
   /** Retry transient open failures; default: no retry. */
@@ -30,36 +29,23 @@ export async function openLink(url: string, options: OpenLinkOptions = {}): Prom
 
 /** Create without opening. */
 export function createLink(url: string, options: OpenLinkOptions = {}): ByteLink {
-  const a = parseLinkUrl(url);
-  switch (a.kind) {
-    case 'serial': return new SerialLink(a.url, a.path, a.settings);
-    case 'tcp': return new TcpLink(a.url, a.host, a.port, { connectTimeoutMs: options.connectTimeoutMs });
-    case 'rfc2217': return new Rfc2217Link(a.url, a.host, a.port, a.settings, { connectTimeoutMs: options.connectTimeoutMs, negotiationTimeoutMs: options.negotiationTimeoutMs });
-    case 'emu': return new EmuClientLink(a.url, a.name);
-    case 'tcp-listen': throw new LinkUrlError(url, 'tcp-listen: is for the terminal side (listenLink); the harness connects with tcp://HOST:PORT');
+  const address = parseLinkUrl(url);
+  const kind = linkKindOf(address.url)!;
+  if (!kind.open) {
+    throw new LinkUrlError(url, `${kind.schemes[0]}: is for the terminal side (listenLink); the harness connects with one of: ${linkUrlForms('open').join('; ')}`);
   }
+  return kind.open(address, { connectTimeoutMs: options.connectTimeoutMs, negotiationTimeoutMs: options.negotiationTimeoutMs });
 }
 
 /**
- * Terminal side: listen for the harness on `tcp-listen:[HOST:]PORT`, `serial:/dev/...` or
- * `emu:NAME`. Resolves once listening (the serial device open, the port bound).
+ * Terminal side: listen for the harness on a URL whose kind listens (tcp-listen:[HOST:]PORT,
+ * serial:/dev/..., emu:NAME). Resolves once listening (the serial device open, the port bound).
  */
-export async function listenLink(url: string): Promise<LinkListener & { readonly boundPort?: number }> {
-  const a = parseLinkUrl(url);
-  switch (a.kind) {
-    case 'tcp-listen': {
-      const l = new TcpLinkListener(a.url, a.host, a.port);
-      await l.listen();
-      return l;
-    }
-    case 'serial': {
-      const l = new SerialLinkListener(a.url, a.path, a.settings);
-      await l.listen();
-      return l;
-    }
-    case 'emu':
-      return listenEmu(a.url, a.name);
-    default:
-      throw new LinkUrlError(url, `the terminal side listens on tcp-listen:PORT, serial:/dev/... or emu:NAME, not ${a.kind}`);
+export async function listenLink(url: string): Promise<ListeningLink> {
+  const address = parseLinkUrl(url);
+  const kind = linkKindOf(address.url)!;
+  if (!kind.listen) {
+    throw new LinkUrlError(url, `the terminal side listens on one of: ${linkUrlForms('listen').join('; ')}; not ${kind.name}`);
   }
+  return kind.listen(address);
 }

@@ -5,8 +5,9 @@
  * and waits for the server to confirm each before open() resolves.
  */
 import { LinkError, LinkTimeoutError } from './errors';
+import type { LinkAddress, LinkKind } from './registry';
 import { SocketLink, TcpLinkOptions, connectSocket } from './tcp';
-import { SerialSettings } from './url';
+import { SerialSettings, parseHostPort, parseSerialQuery, splitQuery, stripSlashes } from './url';
 
 export const TELNET = {
   IAC: 255, DONT: 254, DO: 253, WONT: 252, WILL: 251, SB: 250, GA: 249, NOP: 241, SE: 240,
@@ -242,3 +243,21 @@ export class Rfc2217Link extends SocketLink {
     await this.writeSocket(telnetEscape(bytes));
   }
 }
+
+export interface Rfc2217Address extends LinkAddress { kind: 'rfc2217'; host: string; port: number; settings: SerialSettings }
+
+/** rfc2217://HOST:PORT?baud=… (telnet:// too) — the harness connects and sets the serial line. */
+const rfc2217Kind: LinkKind<Rfc2217Address> = {
+  name: 'rfc2217',
+  listOrder: 30,
+  schemes: ['rfc2217', 'telnet'],
+  forms: ['rfc2217://HOST:PORT?baud=115200&parity=none&databits=8&stopbits=1 (telnet / RFC 2217)'],
+  parse(url, rest) {
+    const [hostPort, query] = splitQuery(stripSlashes(url, rest));
+    const { host, port } = parseHostPort(url, hostPort, true);
+    return { kind: 'rfc2217', url, host, port, settings: parseSerialQuery(url, query, ['baud', 'parity', 'databits', 'stopbits', 'rtscts']) };
+  },
+  open: (a, options) => new Rfc2217Link(a.url, a.host, a.port, a.settings, { connectTimeoutMs: options.connectTimeoutMs, negotiationTimeoutMs: options.negotiationTimeoutMs }),
+};
+
+export const rfc2217LinkKinds: readonly LinkKind[] = [rfc2217Kind];

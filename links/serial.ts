@@ -7,9 +7,10 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SerialPort } from 'serialport';
-import { LinkBusyError, LinkDownError, LinkError, LinkNotFoundError, LinkPermissionError } from './errors';
+import { LinkBusyError, LinkDownError, LinkError, LinkNotFoundError, LinkPermissionError, LinkUrlError } from './errors';
 import { BaseLink, ByteLink, LinkListener } from './types';
-import { SerialSettings } from './url';
+import type { LinkAddress, LinkKind } from './registry';
+import { SerialSettings, parseSerialQuery, splitQuery } from './url';
 
 /** Serial devices a user may have meant: /dev/serial/by-id/* (with targets), /dev/tty{USB,ACM,S}*. */
 export function listSerialCandidates(devDir = '/dev'): string[] {
@@ -204,3 +205,26 @@ export class SerialLinkListener extends EventEmitter implements LinkListener {
     this.link = undefined;
   }
 }
+
+export interface SerialAddress extends LinkAddress { kind: 'serial'; path: string; settings: SerialSettings }
+
+/** serial:/dev/... — the harness opens the device; on the terminal side the emulator listens on it. */
+const serialKind: LinkKind<SerialAddress> = {
+  name: 'serial',
+  listOrder: 10,
+  schemes: ['serial'],
+  forms: ['serial:/dev/ttyUSB0?baud=115200&parity=none&databits=8&stopbits=1&rtscts=false'],
+  parse(url, rest) {
+    const [device, query] = splitQuery(rest);
+    if (!device.startsWith('/')) throw new LinkUrlError(url, `serial device path must be absolute, e.g. serial:/dev/ttyUSB0 (got '${device}')`);
+    return { kind: 'serial', url, path: device, settings: parseSerialQuery(url, query, ['baud', 'parity', 'databits', 'stopbits', 'rtscts']) };
+  },
+  open: (a) => new SerialLink(a.url, a.path, a.settings),
+  async listen(a) {
+    const l = new SerialLinkListener(a.url, a.path, a.settings);
+    await l.listen();
+    return l;
+  },
+};
+
+export const serialLinkKinds: readonly LinkKind[] = [serialKind];

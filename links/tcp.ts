@@ -4,8 +4,10 @@
  */
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
-import { LinkBusyError, LinkDownError, LinkError, LinkNotFoundError, LinkPermissionError, LinkRefusedError, LinkTimeoutError } from './errors';
+import { LinkBusyError, LinkDownError, LinkError, LinkNotFoundError, LinkPermissionError, LinkRefusedError, LinkTimeoutError, LinkUrlError } from './errors';
+import type { LinkAddress, LinkKind } from './registry';
 import { BaseLink, ByteLink, LinkListener } from './types';
+import { parseHostPort, parsePort, splitQuery, stripSlashes } from './url';
 
 export interface TcpLinkOptions {
   /** Give up connecting after this long (default 5000 ms). */
@@ -172,3 +174,42 @@ export class TcpLinkListener extends EventEmitter implements LinkListener {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
+
+export interface TcpAddress extends LinkAddress { kind: 'tcp'; host: string; port: number }
+export interface TcpListenAddress extends LinkAddress { kind: 'tcp-listen'; host: string; port: number }
+
+/** tcp://HOST:PORT — the harness connects to a ser2net raw accepter or a lab adapter. */
+const tcpKind: LinkKind<TcpAddress> = {
+  name: 'tcp',
+  listOrder: 20,
+  schemes: ['tcp'],
+  forms: ['tcp://HOST:PORT (ser2net raw)'],
+  parse(url, rest) {
+    const [hostPort, query] = splitQuery(stripSlashes(url, rest));
+    if (query) throw new LinkUrlError(url, 'tcp:// takes no parameters (serial settings are configured in ser2net for raw ports; use rfc2217:// to set them from here)');
+    const { host, port } = parseHostPort(url, hostPort, true);
+    return { kind: 'tcp', url, host, port };
+  },
+  open: (a, options) => new TcpLink(a.url, a.host, a.port, { connectTimeoutMs: options.connectTimeoutMs }),
+};
+
+/** tcp-listen:[HOST:]PORT — the terminal side (the emulator) serves TTP on a TCP port (0: any free one). */
+const tcpListenKind: LinkKind<TcpListenAddress> = {
+  name: 'tcp-listen',
+  listOrder: 90,
+  schemes: ['tcp-listen'],
+  forms: ['tcp-listen:PORT or tcp-listen:HOST:PORT (terminal side)'],
+  parse(url, rest) {
+    const spec = rest.replace(/^\/\//, '');
+    if (/^\d+$/.test(spec)) return { kind: 'tcp-listen', url, host: '127.0.0.1', port: parsePort(url, spec, true) };
+    const { host, port } = parseHostPort(url, spec, false);
+    return { kind: 'tcp-listen', url, host, port };
+  },
+  async listen(a) {
+    const l = new TcpLinkListener(a.url, a.host, a.port);
+    await l.listen();
+    return l;
+  },
+};
+
+export const tcpLinkKinds: readonly LinkKind[] = [tcpKind, tcpListenKind];

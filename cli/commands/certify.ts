@@ -20,7 +20,15 @@ import type { TerminalIdentity } from '../../certification/results';
 import { describeFinding } from '../../certification/sensitive-scan';
 
 const ROOT = path.join(__dirname, '..', '..');
-const TERMINAL_FORMS = /^(emulator|serial:.+|tcp:\/\/.+|rfc2217:\/\/.+|lab:[A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*|emu:.*)$/;
+const LAB_TERMINALS = /^lab:[A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*$/;
+
+/** --terminal: the built-in emulator, lab entries, or a URL of any link kind the harness can open (the link registry decides). */
+function checkTerminalSpec(spec: string): void {
+  if (spec === 'emulator' || LAB_TERMINALS.test(spec)) return;
+  const { isHarnessLinkUrl, linkUrlForms } = require('../../links/registry') as typeof import('../../links/registry');
+  if (isHarnessLinkUrl(spec)) return;
+  throw new CertifyOptionError(`--terminal ${spec}: expected emulator, ${linkUrlForms('open').join(', ')} or lab:NAME (lab:A,B for --parallel 2)`, { terminal: spec });
+}
 /**
  * Waits for the built-in emulator, which adds no artificial delays: a screen that has not appeared
  * after 3 s will not appear, and the terminal's host timeout (what the reversal cases wait for) can
@@ -94,9 +102,7 @@ export function parseCertifyArgs(args: string[], io: Io): CertifyCliOptions | nu
   if (program.args.length) throw new CertifyOptionError(`unexpected argument${program.args.length > 1 ? 's' : ''} ${program.args.join(' ')}; options start with --`, { args: program.args });
   const parallel = Number(o.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new CertifyOptionError(`--parallel ${o.parallel}: expected a whole number ≥ 1`, { parallel: o.parallel });
-  if (!TERMINAL_FORMS.test(o.terminal)) {
-    throw new CertifyOptionError(`--terminal ${o.terminal}: expected emulator, serial:/dev/…, tcp://host:port, rfc2217://host:port or lab:NAME (lab:A,B for --parallel 2)`, { terminal: o.terminal });
-  }
+  checkTerminalSpec(o.terminal);
   const labCount = o.terminal.startsWith('lab:') ? o.terminal.slice(4).split(',').length : 1;
   if (labCount > 1 && labCount !== parallel) {
     throw new CertifyOptionError(`--terminal ${o.terminal} names ${labCount} lab terminals: run them with --parallel ${labCount} (one worker per terminal)`, { terminal: o.terminal, parallel });

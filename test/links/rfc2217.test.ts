@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import * as net from 'node:net';
 import { expect } from 'chai';
 import {
-  COM_PORT, LinkNegotiationError, LinkTimeoutError, Rfc2217Link, TELNET, TelnetItem, TelnetParser,
+  COM_PORT, type Rfc2217Address, LinkNegotiationError, LinkTimeoutError, Rfc2217Link, TELNET, TelnetItem, TelnetParser,
   comPortSubnegotiation, openLink, parseLinkUrl, telnetEscape,
 } from '../../links';
 
@@ -114,7 +114,7 @@ describe('Rfc2217Link against a scripted telnet server', () => {
 
   test('URL settings reach the link', () => {
     const a = parseLinkUrl('rfc2217://h:1?baud=2400');
-    expect(a.kind === 'rfc2217' && a.settings.baudRate).to.equal(2400);
+    expect(a.kind === 'rfc2217' && (a as Rfc2217Address).settings.baudRate).to.equal(2400);
     void SB; void SE;
   });
 });

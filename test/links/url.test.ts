@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
-import { LinkUrlError, openLink, parseLinkUrl } from '../../links';
+import { LinkUrlError, openLink, parseLinkUrl, type SerialAddress } from '../../links';
 
 describe('parseLinkUrl', () => {
   test('serial with every parameter', () => {
@@ -13,7 +13,7 @@ describe('parseLinkUrl', () => {
   test('serial defaults to 115200 8N1 without flow control; by-id paths work', () => {
     const a = parseLinkUrl('serial:/dev/serial/by-id/usb-FTDI_FT232R_A1B2-if00-port0');
     expect(a).to.deep.include({ kind: 'serial', path: '/dev/serial/by-id/usb-FTDI_FT232R_A1B2-if00-port0' });
-    expect((a as { settings: unknown }).settings).to.deep.equal({ baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1, rtscts: false });
+    expect((a as SerialAddress).settings).to.deep.equal({ baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1, rtscts: false });
   });
 
   test('tcp, rfc2217 (and telnet alias), emu, tcp-listen', () => {
