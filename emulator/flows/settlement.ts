@@ -11,8 +11,6 @@ import { pad12 } from '../services/requests';
 import { SettlementTotalsView, renderSettlementSlip } from '../voucher';
 import { Flow, FlowContext, FlowResult } from './types';
 
-const BATCH_LABEL: Bilingual = { zh: '批次号:', en: 'BATCH:' };
-
 /**
  * 批上送. Unbalanced (LY "ALLLOG" pass, simplified): every financial record of the batch as
  * 40-digit items, 8 per 0320 (60.3 = 201), then the end message 202 with the count. Balanced:
@@ -116,8 +114,8 @@ export const settlement: Flow = {
     ui.show('printing', 'printing', [ui.t(title), ui.t(T.printing)]);
     core.host.print('settlement', slip, false);
     const balancedText = domesticResult === '1' ? T.balanced : domesticResult === '2' ? T.unbalanced : T.reconcileError;
-    ui.show('settled', 'result', [ui.t(title), ui.t(T.settleOk), `${ui.t({ zh: '内卡:', en: 'DOMESTIC:' })}${ui.t(balancedText)}`,
-      `${ui.t(BATCH_LABEL)}${settledBatch}`], { transaction: 'settle', batch: settledBatch, uploaded });
+    ui.show('settled', 'result', [ui.t(title), ui.t(T.settleOk), `${ui.t(T.domestic)}${ui.t(balancedText)}`,
+      `${ui.t(T.batchNo)}${settledBatch}`], { transaction: 'settle', batch: settledBatch, uploaded });
     ui.beep('ok');
     return { approved: true, responseCode: '00', message: ui.t(T.settleOk) };
   },

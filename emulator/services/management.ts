@@ -37,8 +37,6 @@ export function parseParameterBlock(block: Buffer): Record<string, string> | und
   return out;
 }
 
-const BATCH_LABEL: Bilingual = { zh: '批次号:', en: 'BATCH:' };
-
 export class Management {
   constructor(
     private readonly core: SessionCore, private readonly ui: Ui, private readonly requests: Requests, private readonly online: Online,
@@ -123,7 +121,7 @@ export class Management {
     } catch { /* keep ours */ }
     core.persist();
     // Interactive (管理 → 签到): a result screen left by a key; at boot: a passing screen on the way to idle.
-    ui.show('sign-on-ok', interactive ? 'result' : 'signing-on', [ui.t(T.signOnOk), `${ui.t(BATCH_LABEL)}${core.state.counters.batchNumber}`]);
+    ui.show('sign-on-ok', interactive ? 'result' : 'signing-on', [ui.t(T.signOnOk), `${ui.t(T.batchNo)}${core.state.counters.batchNumber}`]);
     ui.beep('ok');
     await ui.pause(800);
     return true;

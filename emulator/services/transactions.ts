@@ -192,9 +192,9 @@ export class Transactions {
   totalsLines(t: BatchTotals): string[] {
     const ui = this.ui;
     return [
-      `${ui.t({ zh: '批次号:', en: 'BATCH:' })}${this.core.state.counters.batchNumber}`,
-      `${ui.t({ zh: '借记', en: 'DEBIT' })} ${t.domestic.debitCount + t.foreign.debitCount} ${formatAmount(t.domestic.debitAmount + t.foreign.debitAmount)}`,
-      `${ui.t({ zh: '贷记', en: 'CREDIT' })} ${t.domestic.creditCount + t.foreign.creditCount} ${formatAmount(t.domestic.creditAmount + t.foreign.creditAmount)}`,
+      `${ui.t(T.batchNo)}${this.core.state.counters.batchNumber}`,
+      `${ui.t(T.debit)} ${t.domestic.debitCount + t.foreign.debitCount} ${formatAmount(t.domestic.debitAmount + t.foreign.debitAmount)}`,
+      `${ui.t(T.credit)} ${t.domestic.creditCount + t.foreign.creditCount} ${formatAmount(t.domestic.creditAmount + t.foreign.creditAmount)}`,
     ];
   }
 }
