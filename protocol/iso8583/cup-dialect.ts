@@ -1,6 +1,6 @@
 /**
  * The UnionPay (CUP) POS ↔ acquirer dialect: fields 2–64, primary bitmap only.
- * Source: /work/shared/reference/cup8583.md §2.2 (LY st8583.c, PAX cup8583.xml, CLJ iso.c agree).
+ * Source: reference/cup8583.md §2.2 (LY st8583.c, PAX cup8583.xml, CLJ iso.c agree).
  * Fields not listed here are undefined in the dialect: a bitmap bit for one of them is a decode error.
  */
 import type { Dialect, FieldSpec } from './types';
