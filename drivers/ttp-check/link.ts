@@ -106,17 +106,25 @@ export async function checkLink(ctx: CheckContext): Promise<void> {
       `the same screen request twice: ${a1?.kind ?? 'no answer'} / ${a2?.kind ?? 'no answer'}, ${replies.length === 0 ? 'no reply' : replies.length > 1 ? `executed ${replies.length} times (${replies.length} replies)` : 'executed once'}`);
   }
 
-  // LINK-SESSION: a reconnecting TTP 1.0 harness sends the same hello bytes again.
+  // LINK-SESSION (§3.2 items 3 and 4): a retransmitted hello with a session is answered once; a
+  // hello without session (a first-edition harness reconnecting with the same bytes) always.
   {
-    const id = p.allocateId();
-    const f = p.frameOf({ id, cmd: 'hello', ttp: '1.0', client: 'poscert ttp check' });
-    const from = p.mark;
-    await p.write(f);
-    await p.waitFor((it) => it.kind === 'frame' && isReply(it.message) && it.message.id === id, 2000, from);
-    const mid = p.mark;
-    await p.write(f);
-    const second = await p.waitFor((it) => it.kind === 'frame' && isReply(it.message) && it.message.id === id, 2000, mid);
-    ctx.expect('LINK-SESSION', second !== undefined, second ? 'a byte-identical hello (no session) was executed again' : 'a byte-identical hello (no session) was taken for a duplicate and never answered');
+    const replies = async (f: Buffer, id: number): Promise<number> => {
+      const from = p.mark;
+      await p.write(f);
+      await p.waitFor((it) => it.kind === 'ack' || it.kind === 'nak', ackTimeout, from);
+      const mid = p.mark;
+      await p.write(f);
+      await p.waitFor((it) => it.kind === 'ack' || it.kind === 'nak', ackTimeout, mid);
+      await delay(500);
+      return framesFrom(ctx, from).filter((it) => isReply(it.message) && it.message.id === id).length;
+    };
+    const sid = p.allocateId();
+    const withSession = await replies(p.frameOf({ cmd: 'hello', ttp: '1.0', session: 1 + Math.floor(Math.random() * 0x7ffffffe), id: sid }), sid);
+    const lid = p.allocateId();
+    const legacy = await replies(p.frameOf({ id: lid, cmd: 'hello', ttp: '1.0', client: 'poscert ttp check' }), lid);
+    ctx.expect('LINK-SESSION', withSession === 1 && legacy === 2,
+      `hello with session sent twice: answered ${withSession} time(s) (once expected); hello without session sent twice: answered ${legacy} time(s) (twice expected)`);
   }
   await settle(ctx);
 }

@@ -40,7 +40,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
   R('LINK-STOP-AND-WAIT', '§3 item 1', 'MUST', 'link', 'no new frame while the previous one is unacknowledged'),
   R('LINK-RESUME', '§3 item 4', 'SHOULD', 'link', 'after declaring the link broken the terminal serves the next intact frame'),
   R('LINK-DUPLICATE', '§3.1', 'MUST', 'link', 'a retransmitted request (byte-identical) is ACKed again and not executed twice'),
-  R('LINK-SESSION', '§3.2', 'MUST', 'link', 'a hello is never lost as a duplicate of a previous connection\'s: a byte-identical hello without session is executed again'),
+  R('LINK-SESSION', '§3.2 items 3-4', 'MUST', 'link', 'a retransmitted hello with session is answered once; a byte-identical hello without session is always executed'),
   // commands
   R('CMD-HELLO', '§6.1', 'MUST', 'commands', 'hello answers ttp, vendor, model, serialNumber, firmwareVersion and every capability of §10 as a boolean'),
   R('CMD-HELLO-VERSION', '§6.1', 'MUST', 'commands', 'hello with another major version is answered unsupported-version with detail.supported'),

@@ -331,21 +331,20 @@ void ttp_link_poll(ttp_agent_t *a)
 
 void ttp_agent_link_reset(ttp_agent_t *a)
 {
-    /* A new link: nothing of the old one may be retransmitted or credited (section 3.2). */
-    size_t r = 0, w = 0;
+    /* A new link: the last accepted frame, the frame being retransmitted and the queued frames
+     * belong to the old one (section 3.2 item 5). A reply still owed (a running ecr) goes out on
+     * the new link when it is ready; a harness ignores replies it cannot place. */
+    size_t r = 0;
+    while (r < a->txq_len) {
+        if (a->txq[r] & TXF_POWER) ttp_agent_power_reply_gone(a);
+        r += rec_len(a->txq + r);
+    }
+    a->txq_len = 0;
+    a->tx_active = 0;
     a->rx_len = 0;
     a->replaying = 0;
     a->nskip = 0;
     a->have_last = 0;
     a->drain_remaining = 0;
     a->link_broken = 0;
-    if (a->tx_active) { a->tx_active = 0; }
-    while (r < a->txq_len) { /* events of the old link are dropped; replies are still owed */
-        size_t n = rec_len(a->txq + r);
-        if (a->txq[r] & TXF_POWER) { a->txq[r] &= (uint8_t)~TXF_POWER; ttp_agent_power_reply_gone(a); }
-        if (a->txq[r] & TXF_REPLY) { memmove(a->txq + w, a->txq + r, n); w += n; }
-        r += n;
-    }
-    a->txq_len = w;
-    ttp_tx_pump(a);
 }

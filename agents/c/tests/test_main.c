@@ -356,9 +356,36 @@ static void test_hello_sessions(void)
     CHECK_EQ(agent.session, 78);
 }
 
+static void test_session_worked_example(void)
+{
+    /* Section 3.2: run 2's first hello, its frame, and a retransmitted copy answered once. */
+    static const uint8_t expect[] = {
+        0x02, 0x00, 0x3a, 0x7b, 0x22, 0x63, 0x6d, 0x64, 0x22, 0x3a, 0x22, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
+        0x22, 0x2c, 0x22, 0x74, 0x74, 0x70, 0x22, 0x3a, 0x22, 0x31, 0x2e, 0x30, 0x22, 0x2c, 0x22, 0x73,
+        0x65, 0x73, 0x73, 0x69, 0x6f, 0x6e, 0x22, 0x3a, 0x39, 0x38, 0x37, 0x36, 0x35, 0x34, 0x33, 0x32,
+        0x31, 0x2c, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x35, 0x32, 0x31, 0x31, 0x33, 0x7d, 0x03, 0x32 };
+    uint8_t f[128];
+    setup();
+    CHECK_EQ(frame_of("{\"cmd\":\"hello\",\"ttp\":\"1.0\",\"session\":987654321,\"id\":52113}", f), sizeof expect);
+    CHECK(memcmp(f, expect, sizeof expect) == 0);
+    feed(expect, sizeof expect);
+    clock_ms += TTP_ACK_TIMEOUT_MS;
+    feed(expect, sizeof expect);
+    CHECK_EQ(settle(), 2);
+    CHECK_EQ(count_got("\"id\":52113,\"ok\":true"), 1);
+    CHECK_EQ(agent.session, 987654321);
+}
+
 static void test_link_reset_forgets_last_frame(void)
 {
+    const char *l[1] = { "old link" };
     setup();
+    ttp_agent_display(&agent, l, 1, NULL);
+    CHECK_EQ(next_item(NULL, 0), 'F'); /* outstanding on the old link */
+    ttp_agent_link_reset(&agent);
+    CHECK_EQ(agent.tx_active, 0);
+    CHECK_EQ(agent.txq_len, 0);
+    ngot = 0;
     send_json("{\"id\":12,\"cmd\":\"key\",\"keys\":[\"3\"]}");
     settle();
     ttp_agent_link_reset(&agent);
@@ -626,7 +653,8 @@ int main(void)
         { "duplicate: ACKed, executed once", test_duplicate_acked_not_executed },
         { "identical frame after the retransmission window: executed", test_identical_frame_after_window_is_new },
         { "hello: sessions reset duplicate detection", test_hello_sessions },
-        { "link reset forgets the last accepted frame", test_link_reset_forgets_last_frame },
+        { "sessions: worked example of section 3.2, retransmitted hello answered once", test_session_worked_example },
+        { "link reset: last accepted frame, outstanding and queued frames forgotten", test_link_reset_forgets_last_frame },
         { "stop-and-wait: one frame outstanding", test_stop_and_wait },
         { "NAK: identical retransmission", test_retransmit_on_nak_identical },
         { "ACK timeout: 3 retransmissions, link broken, replies kept", test_retransmit_after_timeout_then_link_broken },
