@@ -37,8 +37,8 @@ export interface InteractionControl {
   enterPin(pin: string): Promise<void>;
   presentCard(card: TtpCardImage, method: TtpCardMethod): Promise<void>;
   ecr(req: Omit<TtpEcrCommand, 'id' | 'cmd'>): Promise<TtpEcrResult>;
-  /** Masks card numbers in text for an error message. */
-  maskText(text: string): string;
+  /** A screen's lines for an error message, masked by meaning (card numbers; every digit on a PIN entry screen). */
+  maskScreen(lines: readonly string[], state: string | undefined): string[];
   screenTimeoutMs(): number;
 }
 
@@ -49,12 +49,8 @@ export interface InteractionControl {
 export async function answerPrompts(d: InteractionControl, a: DriverAnswers, opts: TransactionRunOptions = {}): Promise<ScreenSnapshot> {
   const timeoutMs = d.screenTimeoutMs();
   const deadline = Date.now() + 4 * timeoutMs;
-  // PINs typed here never reach an error message, even from a terminal that echoes them.
-  const mask = (t: string) => {
-    let out = d.maskText(t);
-    if (a.pin && a.pin !== 'none' && a.pin.length >= 4) out = out.split(a.pin).join('[PIN]');
-    return out;
-  };
+  // A PIN never reaches an error message, even from a terminal that echoes it: masked where it is typed.
+  const shown = (x: ScreenSnapshot) => d.maskScreen(x.lines, x.state);
   for (;;) {
     let s = await d.waitForState([...ASKING_STATES, ...END_STATES], { timeoutMs });
     if (phaseOf(s.state) === 'ended') {
@@ -65,7 +61,7 @@ export async function answerPrompts(d: InteractionControl, a: DriverAnswers, opt
       if (phaseOf(s.state) === 'ended') return s;
       continue;
     }
-    if (Date.now() > deadline) throw new TerminalExpectationError('The transaction did not end', { lastScreen: s.lines.map(mask) });
+    if (Date.now() > deadline) throw new TerminalExpectationError('The transaction did not end', { lastScreen: shown(s) });
     // The state event may come before the screen it belongs to: read the prompt once it is drawn.
     await d.waitUntilQuiet();
     s = d.lastScreen();
@@ -74,9 +70,9 @@ export async function answerPrompts(d: InteractionControl, a: DriverAnswers, opt
     const answer = answerFor(s, a);
     if (!answer) {
       if (s.state === 'card-wait') {
-        throw new TerminalExpectationError(mask(`The terminal asks for a card, but this step presents none: ${s.lines.join('\n')}`), { state: s.state });
+        throw new TerminalExpectationError(`The terminal asks for a card, but this step presents none: ${shown(s).join('\n')}`, { state: s.state });
       }
-      throw new TerminalExpectationError(mask(`The terminal asks for something this step cannot answer (state ${s.state}):\n  ${s.lines.join('\n  ')}`), { state: s.state });
+      throw new TerminalExpectationError(`The terminal asks for something this step cannot answer (state ${s.state}):\n  ${shown(s).join('\n  ')}`, { state: s.state });
     }
     opts.onAnswer?.(answer.prompt);
     const act = answer.action;
@@ -89,8 +85,8 @@ export async function answerPrompts(d: InteractionControl, a: DriverAnswers, opt
     }
     await d.waitForPromptChange(key, timeoutMs).catch((err: unknown) => {
       if (!(err instanceof TerminalExpectationError)) throw err;
-      throw new TerminalExpectationError(mask(`The terminal stayed on the same screen for ${timeoutMs} ms after it was answered. Recent screens:\n` +
-        d.recentScreens(6).map((x) => `  [${x.state ?? '?'}] ${x.lines.join(' | ')}`).join('\n')), { prompt: key });
+      throw new TerminalExpectationError(`The terminal stayed on the same screen for ${timeoutMs} ms after it was answered. Recent screens:\n` +
+        d.recentScreens(6).map((x) => `  [${x.state ?? '?'}] ${shown(x).join(' | ')}`).join('\n'), { prompt: key });
     });
   }
 }

@@ -70,8 +70,8 @@ export interface RestControl {
   /** An inserted card stays in the slot until taken out. */
   cardInSlot(): boolean;
   removeCard(): Promise<void>;
-  /** Screen lines for an error message, masked. */
-  mask(text: string): string;
+  /** A screen's lines for an error message, masked by meaning (card numbers; digits on a PIN entry screen). */
+  maskScreen(lines: readonly string[], state: string | undefined): string[];
   /** The screen wait of one step (ms). */
   timeoutMs(): number;
 }
@@ -298,7 +298,7 @@ export class TerminalStrategy {
       const transient = (s.state === IDLE_STATE || s.state === SIGN_ON_REQUIRED_STATE) && s.screen !== undefined && s.screen !== 'idle' && !acknowledged;
       if ((AT_REST_STATES.includes(s.state ?? '') && !transient) || s.state === 'off') break;
       if (Date.now() > deadline) {
-        throw new TerminalExpectationError(c.mask(`The terminal did not return to idle within ${2 * timeoutMs} ms; it shows (${s.state}):\n  ${s.lines.join('\n  ')}`), { state: s.state });
+        throw new TerminalExpectationError(`The terminal did not return to idle within ${2 * timeoutMs} ms; it shows (${s.state}):\n  ${c.maskScreen(s.lines, s.state).join('\n  ')}`, { state: s.state });
       }
       const before = c.lastScreen();
       if (transient) acknowledged = true;

@@ -207,7 +207,7 @@ export class TerminalDriver {
       pressKeys: (keys) => this.pressKeys(...keys),
       cardInSlot: () => this.slotHoldsCard,
       removeCard: () => this.removeCard(),
-      mask: (t) => this.masker.maskText(t),
+      maskScreen: (lines, state) => this.masker.maskScreenLines(lines, state),
       timeoutMs: () => this.screenTimeout(),
     });
 
@@ -515,7 +515,7 @@ export class TerminalDriver {
       enterPin: (pin: string) => this.enterPin(pin),
       presentCard: (card: TtpCardImage, method: TtpCardMethod) => this.presentCard(card, method),
       ecr: (req: Omit<TtpEcrCommand, 'id' | 'cmd'>) => this.ecr(req),
-      maskText: (t: string) => this.masker.maskText(t),
+      maskScreen: (lines: readonly string[], state: string | undefined) => this.masker.maskScreenLines(lines, state),
       screenTimeoutMs: () => this.screenTimeout(),
     };
   }

@@ -37,7 +37,7 @@ function scripted(flow: Step[], opts: { stuck?: boolean } = {}) {
     enterPin: async (pin) => advance(`pin ${pin}`),
     presentCard: async (card, method) => advance(`card ${card.pan} ${method}`),
     ecr: async () => ({ approved: true } as never),
-    maskText: (t) => t,
+    maskScreen: (lines, state) => lines.map((l) => (state === 'pin-entry' ? l.replace(/[0-9]/g, '*') : l)),
     screenTimeoutMs: () => 50,
   };
   return { control, actions };

@@ -106,7 +106,7 @@ function resting(initial: { state: string; screen?: string; lines?: string[] }, 
     },
     cardInSlot: () => slot,
     removeCard: async () => { actions.push('remove card'); slot = false; },
-    mask: (t) => t,
+    maskScreen: (lines) => [...lines],
     timeoutMs: () => 5,
   };
   return { control, actions };
