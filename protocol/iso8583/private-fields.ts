@@ -86,6 +86,28 @@ function gbkPadded(text: string, n: number): Buffer {
   return Buffer.concat(parts);
 }
 
+/** Value lengths of the parameter ids (§3.4 table); 22 (merchant name) is 40 bytes of GBK, 26 a 4-byte bitmap. */
+export const PARAMETER_BLOCK_LENGTHS: Readonly<Record<string, number>> = {
+  '11': 2, '12': 2, '13': 1, '14': 14, '15': 14, '16': 14, '17': 14, '18': 1, '19': 2, '20': 1, '21': 1,
+  '22': 40, '23': 1, '24': 1, '25': 1, '26': 4, '27': 2,
+};
+
+/** id → value (trimmed text, 22 decoded from GBK); undefined when the block does not follow the table. */
+export function decodeParameterBlock(block: Buffer): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  let off = 0;
+  while (off < block.length) {
+    if (off + 2 > block.length) return undefined;
+    const id = block.toString('latin1', off, off + 2);
+    const len = PARAMETER_BLOCK_LENGTHS[id];
+    if (len === undefined || off + 2 + len > block.length) return undefined;
+    const raw = block.subarray(off + 2, off + 2 + len);
+    out[id] = (id === '22' ? iconv.decode(raw, 'gbk') : raw.toString('latin1')).trim();
+    off += 2 + len;
+  }
+  return out;
+}
+
 /** Ids 12..21, 22 (merchant name, ANS40 GBK), 23 and 25, in that order (LY UpdateParameters reads them so). */
 export function encodeParameterBlock(p: ParameterDownload, merchantName: string): Buffer {
   const n = (v: number, w: number) => String(v).padStart(w, '0').slice(-w);
