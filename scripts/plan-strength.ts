@@ -6,10 +6,13 @@
 // survive. Writes Stryker's HTML and JSON report under reports/plan-strength/ and docs/plan-strength.md
 // (score overall and per area, survivors grouped by file and flow, timing).
 //
-// `--sample N` (seeded by `--seed S`, default 14) runs N mutants drawn from the full list: a first
-// Stryker pass lists every mutant (its command does nothing), a second runs the plan for the sampled
-// ids only (the command lets the others through unrun) and the report marks the rest Ignored. Without
-// --sample every mutant runs (the nightly run: hours).
+// Stryker runs on a snapshot of the committed tree (git archive HEAD into reports/plan-strength/tree),
+// so the figure belongs to one commit and edits in progress in the checkout cannot shift it.
+//
+// `--sample N` (seeded by `--seed S`, default 14) runs N mutants drawn from all of them: Stryker's
+// initial run (no mutant active) counts the mutant ids it instrumented into its sandbox and draws the
+// sample; the command then lets every other mutant through unrun and the report marks them Ignored.
+// Without --sample every mutant runs (the nightly run: hours).
 //
 // Usage: node -r ts-node/register/transpile-only scripts/plan-strength.ts [--sample N] [--seed S] [--concurrency C]
 import * as fs from 'node:fs';
@@ -236,16 +239,16 @@ export function parseArgs(argv: string[]): Args {
   return a;
 }
 
-function strykerConfig(command: string, jsonFile: string, html: string | undefined, concurrency: number): Record<string, unknown> {
+function strykerConfig(command: string, jsonFile: string, html: string, concurrency: number): Record<string, unknown> {
   return {
     testRunner: 'command',
     commandRunner: { command },
     coverageAnalysis: 'off',
     mutate: MUTATE,
-    reporters: html ? ['json', 'html', 'progress-append-only'] : ['json'],
-    jsonReporter: { fileName: path.relative(ROOT, jsonFile) },
-    ...(html ? { htmlReporter: { fileName: path.relative(ROOT, html) } } : {}),
-    tempDirName: 'reports/plan-strength/stryker-tmp',
+    reporters: ['json', 'html', 'progress-append-only'],
+    jsonReporter: { fileName: jsonFile },
+    htmlReporter: { fileName: html },
+    tempDirName: '.stryker-tmp',
     cleanTempDir: true,
     concurrency,
     // A surviving mutant costs a whole plan run; under load that can be twice the clean run's time.
@@ -257,16 +260,35 @@ function strykerConfig(command: string, jsonFile: string, html: string | undefin
   };
 }
 
-function runStryker(configFile: string): void {
+function runStryker(configFile: string, cwd: string): void {
   const bin = path.join(path.dirname(require.resolve('@stryker-mutator/core/package.json')), 'bin', 'stryker.js');
-  const r = spawnSync(process.execPath, [bin, 'run', configFile], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`stryker run ${path.relative(ROOT, configFile)} exited with ${r.status ?? r.signal}`);
+  const r = spawnSync(process.execPath, [bin, 'run', configFile], { cwd, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`stryker run ${configFile} exited with ${r.status ?? r.signal}`);
 }
 
-/** The per-mutant command: lets a mutant outside the sample through unrun; times and summarises the others. */
-export function gateCommand(sampleFile: string | undefined, runsFile: string): string {
+/** The mutant ids Stryker instrumented into the emulator files of its sandbox (cwd), in number order. */
+export function instrumentedIds(sandbox: string): string[] {
+  const ids = new Set<string>();
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) for (const m of fs.readFileSync(p, 'utf8').matchAll(/stryMutAct_9fa48\("(\d+)"\)/g)) ids.add(m[1]);
+    }
+  };
+  walk(path.join(sandbox, 'emulator'));
+  return [...ids].sort((a, b) => Number(a) - Number(b));
+}
+
+/**
+ * The per-mutant command (run by Stryker in its sandbox). With a sample: the initial run (no mutant
+ * active) draws it from the instrumented ids; a mutant outside it passes unrun. Every run it does
+ * is timed into the runs file and prints the lean certification's verdict and failing cases.
+ */
+export function gateCommand(sample: { file: string; n: number; seed: number } | undefined, runsFile: string): string {
   const certify = `node bin/poscert.js ${CERTIFY_ARGS.join(' ')}`;
-  const gate = sampleFile ? `if [ -n "$M" ] && ! grep -qx "$M" '${sampleFile}'; then exit 0; fi; ` : '';
+  const draw = `node -r ts-node/register/transpile-only scripts/plan-strength.ts --draw-sample '${sample?.file}' ${sample?.n} ${sample?.seed}`;
+  const gate = sample ? `if [ -z "$M" ]; then ${draw} || exit 3; elif ! grep -qx "$M" '${sample.file}'; then exit 0; fi; ` : '';
   return `M="$__STRYKER_ACTIVE_MUTANT__"; ${gate}mkdir -p reports; t0=$(date +%s%N); ${certify} > reports/plan-strength-run.log 2>&1; rc=$?; ` +
     `t1=$(date +%s%N); printf '%s\\t%s\\t%s\\n' "\${M:-initial}" "$rc" "$(( (t1 - t0) / 1000000 ))" >> '${runsFile}'; ` +
     `grep -E '^(CERTIFIED|NOT CERTIFIED|INCONCLUSIVE)|^    [✘!] ' reports/plan-strength-run.log; exit $rc`;
@@ -300,52 +322,53 @@ function writeHtml(report: MutationReport, file: string): void {
     `<script>document.querySelector('mutation-test-report-app').report = ${json};</script></body></html>\n`);
 }
 
-function treeState(): string {
-  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'emulator'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
-  return `${head || 'unknown'}${dirty ? ' (with uncommitted changes under emulator/)' : ''}`;
+/** A snapshot of the committed tree to run Stryker in (node_modules linked, not copied). */
+function snapshot(dir: string): string {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const r = spawnSync('sh', ['-c', `git archive HEAD | tar -x -C '${dir}'`], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git archive HEAD failed: ${r.stderr}`);
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
 }
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--draw-sample') {
+    // Called by the gate command in Stryker's sandbox (cwd) during the initial run.
+    const [file, n, seed] = argv.slice(1);
+    const ids = instrumentedIds(process.cwd());
+    if (!ids.length) throw new Error(`no instrumented mutant ids under ${path.join(process.cwd(), 'emulator')}`);
+    const chosen = sampleIds(ids, Number(n), Number(seed));
+    fs.writeFileSync(file, `${chosen.join('\n')}\n`);
+    fs.writeFileSync(`${file}.total`, String(ids.length));
+    console.log(`sample of ${chosen.length} of ${ids.length} mutants (seed ${seed}): ${chosen.join(', ')}`);
+    return 0;
+  }
+  const args = parseArgs(argv);
   const started = Date.now();
   fs.mkdirSync(OUT, { recursive: true });
+  const tree = path.join(OUT, 'tree');
+  const commit = snapshot(tree);
+  console.log(`plan:strength: Stryker runs on a snapshot of ${commit} (${path.relative(ROOT, tree)})`);
   const runsFile = path.join(OUT, 'runs.tsv');
   fs.writeFileSync(runsFile, '');
+  const sampleFile = path.join(OUT, 'sample.txt');
+  fs.rmSync(sampleFile, { force: true });
   const jsonFile = path.join(OUT, 'mutation.json');
   const htmlFile = path.join(OUT, 'mutation.html');
-  let sampleSet: Set<string> | undefined;
-  let total: number;
-  let listingKeys = new Map<string, string>();
-  if (args.sample !== undefined) {
-    // Pass 1: list every mutant (the command does nothing, every mutant "survives" at once).
-    const listJson = path.join(OUT, 'listing.json');
-    const listConfig = path.join(OUT, 'stryker.listing.json');
-    fs.writeFileSync(listConfig, JSON.stringify(strykerConfig('true', listJson, undefined, 1), null, 2));
-    console.log(`plan:strength: listing the mutants (${MUTATE[0]} less the plumbing)…`);
-    runStryker(listConfig);
-    const listed = allMutants(readReport(listJson));
-    total = listed.length;
-    listingKeys = new Map(listed.map((x) => [x.id, x.key]));
-    const ids = sampleIds(listed.map((x) => x.id), args.sample, args.seed);
-    sampleSet = new Set(ids);
-    fs.writeFileSync(path.join(OUT, 'sample.txt'), `${ids.join('\n')}\n`);
-    console.log(`plan:strength: ${ids.length} of ${total} mutants sampled with seed ${args.seed}: ${ids.join(', ')}`);
-  }
+  const rawJson = args.sample !== undefined ? path.join(OUT, 'mutation.raw.json') : jsonFile;
   const config = path.join(OUT, 'stryker.conf.json');
-  const rawJson = sampleSet ? path.join(OUT, 'mutation.raw.json') : jsonFile;
-  fs.writeFileSync(config, JSON.stringify(strykerConfig(gateCommand(sampleSet ? path.join(OUT, 'sample.txt') : undefined, runsFile), rawJson, htmlFile, args.concurrency), null, 2));
-  runStryker(config);
+  const sample = args.sample !== undefined ? { file: sampleFile, n: args.sample, seed: args.seed } : undefined;
+  fs.writeFileSync(config, JSON.stringify(strykerConfig(gateCommand(sample, runsFile), rawJson, htmlFile, args.concurrency), null, 2));
+  runStryker(config, tree);
   let report = readReport(rawJson);
-  if (sampleSet) {
-    // The second pass must have instrumented the same code: same ids at the same places.
-    const moved = allMutants(report).filter((x) => sampleSet!.has(x.id) && listingKeys.get(x.id) !== x.key);
-    if (moved.length) throw new Error(`the emulator changed between the listing and the run (mutant ${moved[0].id} is now ${moved[0].key}); run again`);
-    report = restrictToSample(report, sampleSet, `not in the seeded sample (--sample ${args.sample} --seed ${args.seed})`);
+  let total = allMutants(report).length;
+  if (sample) {
+    const ids = new Set(fs.readFileSync(sampleFile, 'utf8').split('\n').filter(Boolean));
+    total = Number(fs.readFileSync(`${sampleFile}.total`, 'utf8'));
+    report = restrictToSample(report, ids, `not in the seeded sample (--sample ${args.sample} --seed ${args.seed})`);
     fs.writeFileSync(jsonFile, JSON.stringify(report));
     writeHtml(report, htmlFile);
-  } else {
-    total = allMutants(report).length;
   }
   const durations = new Map<string, number>();
   let baselineMs: number | undefined;
@@ -355,10 +378,10 @@ async function main(): Promise<number> {
     else durations.set(id, Number(ms));
   }
   const mutants = judgedMutants(report, durations);
-  const command = `npm run plan:strength${args.sample !== undefined ? ` -- --sample ${args.sample}${args.seed !== 14 ? ` --seed ${args.seed}` : ''}` : ''}`;
+  const command = `npm run plan:strength${sample ? ` -- --sample ${args.sample}${args.seed !== 14 ? ` --seed ${args.seed}` : ''}` : ''}`;
   const md = renderStrength({
-    command, generated: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', seed: sampleSet ? args.seed : undefined,
-    sample: args.sample, totalMutants: total!, tree: treeState(), baselineMs, wallMs: Date.now() - started, mutants,
+    command, generated: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`, seed: sample ? args.seed : undefined,
+    sample: args.sample, totalMutants: total, tree: `commit ${commit}`, baselineMs, wallMs: Date.now() - started, mutants,
   });
   fs.writeFileSync(STRENGTH_MD, md);
   const killed = mutants.filter((x) => KILLED.has(x.status)).length;
@@ -369,7 +392,7 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then((code) => process.exit(code), (err: Error) => {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (err: Error) => {
     console.error(`plan:strength: ${err.message}`);
     process.exit(2);
   });

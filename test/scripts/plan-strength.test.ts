@@ -2,8 +2,11 @@
 // reading a kill from the lean run's summary, restricting a report to the sample, and the page.
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
-  areaOf, enclosingFunction, gateCommand, judgedMutants, parseArgs, parseKill, renderStrength, restrictToSample, sampleIds,
+  areaOf, enclosingFunction, gateCommand, instrumentedIds, judgedMutants, parseArgs, parseKill, renderStrength, restrictToSample, sampleIds,
   type MutationReport,
 } from '../../scripts/plan-strength';
 
@@ -73,12 +76,25 @@ describe('plan:strength', () => {
     expect(md).to.include('| per killed mutant, median | 4.2 s |');
   });
 
+  test('the ids Stryker instrumented into a sandbox are read back in number order', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-strength-'));
+    fs.mkdirSync(path.join(dir, 'emulator', 'flows'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'emulator', 'a.ts'), 'if (stryMutAct_9fa48("10")) {} else if (stryMutAct_9fa48("2")) {}');
+    fs.writeFileSync(path.join(dir, 'emulator', 'flows', 'b.ts'), 'stryMutAct_9fa48("3") ? x : (stryCov_9fa48("3"), y)');
+    try {
+      expect(instrumentedIds(dir)).to.deep.equal(['2', '3', '10']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('options and the per-mutant command', () => {
     expect(parseArgs(['--sample', '10', '--seed', '3'])).to.deep.equal({ sample: 10, seed: 3, concurrency: 1 });
     expect(() => parseArgs(['--sample', '0'])).to.throw('--sample 0: expected a whole number ≥ 1');
     expect(() => parseArgs(['--bogus'])).to.throw('unknown argument --bogus');
-    const cmd = gateCommand('/x/sample.txt', '/x/runs.tsv');
+    const cmd = gateCommand({ file: '/x/sample.txt', n: 10, seed: 14 }, '/x/runs.tsv');
     expect(cmd).to.include(`grep -qx "$M" '/x/sample.txt'`);
+    expect(cmd).to.include("scripts/plan-strength.ts --draw-sample '/x/sample.txt' 10 14");
     expect(cmd).to.include('node bin/poscert.js certify --bail --no-report');
     expect(gateCommand(undefined, '/x/runs.tsv')).to.not.include('grep -qx');
   });
