@@ -151,6 +151,42 @@ describe('host engine pipeline', () => {
   });
 });
 
+describe('force-response-code in every family, after the family\'s checks', () => {
+  const stores: HostStore[] = [];
+  after(() => { for (const s of stores) s.close(); });
+  const frame = (msg: IsoMessage) => encodeFrame({ tpdu: REQUEST_TPDU, header: REQUEST_HEADER, message: msg });
+  function forced(code: string) {
+    const faults = new FaultSet();
+    faults.add({ action: 'force-response-code', responseCode: code });
+    const store = new HostStore(':memory:');
+    stores.push(store);
+    const engine = new HostEngine(CONFIG, store, {
+      clock: () => new Date('2026-12-01T04:00:00Z'), random: (n) => Buffer.alloc(n, 0x11), logger: SILENT_LOGGER, faults,
+    });
+    return { engine, store, faults };
+  }
+
+  test('sign-on: the code with an RRN, no working keys issued', () => {
+    const { engine, store } = forced('96');
+    const msg = requestTemplate('sign-on', '000001').set(11, '000001').set(41, TID).set(42, MID.padEnd(15, ' ')).set(63, '01 ');
+    const reply = decodeFrame(engine.handleFrame(frame(msg), 'test').reply!).message;
+    expect(reply.getString(39)).to.equal('96');
+    expect(reply.getString(37)).to.match(/^\d{12}$/);
+    expect(reply.has(62)).to.equal(false);
+    expect(store.terminal(TID)?.signed_on ?? 0).to.equal(0);
+  });
+
+  test('settlement: the code, no settlement recorded; a check that fails first still answers its own code', () => {
+    const { engine, store, faults } = forced('96');
+    const msg = requestTemplate('settlement', '000001').set(11, '000002').set(41, TID).set(42, MID.padEnd(15, ' ')).set(48, '0'.repeat(62)).set(49, '156');
+    expect(decodeFrame(engine.handleFrame(frame(msg), 'test').reply!).message.getString(39)).to.equal('96');
+    expect(store.db.prepare('SELECT COUNT(*) FROM settlements').pluck().get()).to.equal(0);
+    faults.add({ action: 'force-response-code', responseCode: '96' });
+    const stranger = requestTemplate('settlement', '000001').set(11, '000003').set(41, 'NOSUCH01').set(42, MID.padEnd(15, ' ')).set(48, '0'.repeat(62));
+    expect(decodeFrame(engine.handleFrame(frame(stranger), 'test').reply!).message.getString(39), 'unknown terminal').to.equal('97');
+  });
+});
+
 describe('host store: schema 2 kind names', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-store-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
