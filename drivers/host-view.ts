@@ -76,6 +76,31 @@ export function approvedOfBatch(messages: readonly HostMessage[], batch: string 
     .filter((m) => !messages.some((r) => r.direction === 'in' && r.kind === 'reversal' && r.stan === m.stan));
 }
 
+/**
+ * Whether the trace numbers (F11) of the terminal's requests only move forward, in journal order:
+ * each one higher than the one before, or wrapped (999999 → 000001). Reversals repeat the
+ * original's trace and are left out.
+ */
+export function tracesAdvance(messages: readonly HostMessage[]): { ok: boolean; traces: number[] } {
+  const traces = messages.filter((m) => m.direction === 'in' && m.kind !== 'reversal' && m.stan).map((m) => Number(m.stan));
+  const ok = traces.every((t, i) => i === 0 || t > traces[i - 1] || (traces[i - 1] > 999000 && t < 1000));
+  return { ok, traces };
+}
+
+/** The last request of one of the kinds before `request` (the original a void, refund or completion refers to). */
+export function originalBefore(messages: readonly HostMessage[], request: HostMessage, kinds: readonly TransactionKind[]): HostMessage | undefined {
+  return messages.filter((m) => m.id < request.id && m.direction === 'in' && kinds.includes(m.kind as TransactionKind)).pop();
+}
+
+/**
+ * The first request of `kind` after the transaction a reversal undoes (the original: the request
+ * with the reversal's trace before it), whichever came first.
+ */
+export function nextAfterReversed(messages: readonly HostMessage[], reversal: HostMessage, kind: TransactionKind): HostMessage | undefined {
+  const original = messages.find((m) => m.direction === 'in' && m.kind !== 'reversal' && m.stan === reversal.stan && m.id < reversal.id);
+  return messages.find((m) => m.direction === 'in' && m.kind === kind && m.id > (original?.id ?? 0) && m !== original);
+}
+
 /** The host's reply to a request: the next outgoing message of the same terminal and STAN with MTI + 10. */
 export function replyTo(messages: readonly HostMessage[], request: HostMessage): HostMessage | undefined {
   const replyMti = responseMtiOf(request.mti);

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { step } from './support/define';
 import {
-  FINANCIAL_KINDS, batchOf, reversalsOf, clearPinBlocks as clearPinBlocksOf, entryMode, faultMatchFor, iccTagsOf, payeeOf, requestsOf, securityControl,
+  FINANCIAL_KINDS, batchOf, nextAfterReversed, originalBefore, reversalsOf, tracesAdvance, clearPinBlocks as clearPinBlocksOf, entryMode, faultMatchFor, iccTagsOf, payeeOf, requestsOf, securityControl,
   type FaultAction, type FaultSpec, type HostMessage, type TransactionKind,
 } from '../drivers';
 import type { EntryMode } from './support/parse';
@@ -184,11 +184,9 @@ step(['it identifies this terminal and its merchant', '该请求带有本终端�
 
 async function originalOf(w: PoscertWorld, kinds: TransactionKind[]): Promise<{ request: HostMessage; reply: HostMessage }> {
   const req = await w.focus();
-  const msgs = await w.messages();
-  const originals = msgs.filter((m) => m.id < req.id && m.direction === 'in' && kinds.includes(m.kind as TransactionKind));
-  expect(originals.length, `no original ${kinds.join(' / ')} before the ${req.kind}`).to.be.greaterThan(0);
-  const request = originals[originals.length - 1];
-  return { request, reply: await w.replyOf(request) };
+  const request = originalBefore(await w.messages(), req, kinds);
+  expect(request, `no original ${kinds.join(' / ')} before the ${req.kind}`).to.not.equal(undefined);
+  return { request: request!, reply: await w.replyOf(request!) };
 }
 
 step(['it refers to the original transaction', '该请求指向原交易'], async function () {
@@ -217,11 +215,8 @@ step(['each {txn} request carries a new trace number', '每笔{txn}请求的流�
   const stans = (await this.requests(kind)).map((r) => r.stan);
   expect(new Set(stans).size, `trace numbers (F11) of the ${kind} requests: ${stans.join(', ')}`).to.equal(stans.length);
   // The trace number only moves forward (wrapping 999999 → 000001), across power cycles too.
-  const all = (await this.messages()).filter((m) => m.direction === 'in' && m.kind !== 'reversal' && m.stan).map((m) => Number(m.stan));
-  for (let i = 1; i < all.length; i++) {
-    const forward = all[i] > all[i - 1] || (all[i - 1] > 999000 && all[i] < 1000);
-    expect(forward, `F11 must advance with every message (${all.join(', ')})`).to.equal(true);
-  }
+  const { ok, traces } = tracesAdvance(await this.messages());
+  expect(ok, `F11 must advance with every message (${traces.join(', ')})`).to.equal(true);
 });
 
 step(['its batch number is one more than the settled batch', '该请求的批次号比已结算批次大一'], async function () {
@@ -281,9 +276,7 @@ step(['the reversal reached the host before the next {txn} request', 'the revers
   async function (kind: TransactionKind) {
     const rev = this.it();
     expect(rev.kind, 'the message in focus is not a reversal').to.equal('reversal');
-    const msgs = await this.messages();
-    const original = msgs.find((m) => m.direction === 'in' && m.kind !== 'reversal' && m.stan === rev.stan && m.id < rev.id);
-    const next = msgs.find((m) => m.direction === 'in' && m.kind === kind && m.id > (original?.id ?? 0) && m !== original);
+    const next = nextAfterReversed(await this.messages(), rev, kind);
     expect(next, `no ${kind} request after the reversed transaction`).to.not.equal(undefined);
     expect(rev.id, `the reversal (journal #${rev.id}) arrived after the next ${kind} (#${next!.id})`).to.be.lessThan(next!.id);
   });

@@ -3,7 +3,7 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import {
-  FINANCIAL_KINDS, clearPinBlocks, faultMatchFor, iccTagsOf, journalText, payeeOf, replyTo, toHostMessage, HostMessage,
+  FINANCIAL_KINDS, approvedOfBatch, clearPinBlocks, faultMatchFor, nextAfterReversed, originalBefore, reversalsOf, tracesAdvance, iccTagsOf, journalText, payeeOf, replyTo, toHostMessage, HostMessage,
 } from '../../drivers/host-view';
 import { encodeBillPayee } from '../../protocol/iso8583';
 
@@ -70,5 +70,28 @@ describe('host journal view', () => {
     expect(clearPinBlocks(['1234'], ['4111111111111111'])).to.deep.equal(['041225EEEEEEEEEE']);
     const text = journalText([msg(7, 'in', '0200', { 3: '000000', 11: '000001', 25: '00', 60: '22000001000' })]);
     expect(text).to.include('#7').and.include('terminal → host 0200 sale STAN 000001').and.include('F03');
+  });
+
+  test('trace numbers advance (wrapping), reversals left out', () => {
+    const sale = (id: number, stan: string) => msg(id, 'in', '0200', { 3: '000000', 11: stan, 25: '00', 60: '22000001000' });
+    const rev = (id: number, stan: string) => msg(id, 'in', '0400', { 3: '000000', 11: stan, 60: '22000001000' });
+    expect(tracesAdvance([sale(1, '000001'), rev(2, '000001'), sale(3, '000002')]).ok).to.equal(true);
+    expect(tracesAdvance([sale(1, '999999'), sale(2, '000001')]).ok).to.equal(true);
+    expect(tracesAdvance([sale(1, '000005'), sale(2, '000005')])).to.deep.equal({ ok: false, traces: [5, 5] });
+  });
+
+  test('originals, reversals and what followed them; the approved, unreversed requests of a batch', () => {
+    const list = [
+      msg(1, 'in', '0200', { 3: '000000', 11: '000001', 25: '00', 60: '22000001000' }),
+      msg(2, 'out', '0210', { 3: '000000', 11: '000001', 39: '00' }),
+      msg(3, 'in', '0200', { 3: '000000', 11: '000002', 25: '00', 60: '22000001000' }),
+      msg(4, 'in', '0400', { 3: '000000', 11: '000002', 60: '22000001000' }),
+      msg(5, 'in', '0200', { 3: '200000', 11: '000003', 25: '00', 60: '23000001000' }),
+      msg(6, 'out', '0210', { 3: '200000', 11: '000003', 39: '00' }),
+    ];
+    expect(originalBefore(list, list[4], ['sale'])?.id).to.equal(3);
+    expect(reversalsOf(list, list[2]).map((m) => m.id)).to.deep.equal([4]);
+    expect(nextAfterReversed(list, list[3], 'void')?.id).to.equal(5);
+    expect(approvedOfBatch(list, '000001', ['sale', 'void']).map((m) => m.id)).to.deep.equal([1, 5]);
   });
 });

@@ -1,5 +1,7 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { RunSettingsError, readRunSettings, workerTerminalId } from '../../steps/support/settings';
 
 describe('run settings', () => {
@@ -22,5 +24,42 @@ describe('run settings', () => {
     expect(() => readRunSettings({ POSCERT_SCREEN_TIMEOUT_MS: '-5' })).to.throw(RunSettingsError, /positive number/);
     expect(() => workerTerminalId('8')).to.throw(RunSettingsError, /--parallel 8/);
     expect(workerTerminalId('7')).to.equal('10000008');
+  });
+});
+
+/**
+ * Steps stay a few lines (issue 11): code lines of steps/*.steps.ts (not blank, not comments, not
+ * imports) per step definition (each `step([...], …)`), its phrase line, closing line and the
+ * file's helpers included.
+ */
+function stepSize(dir: string): { definitions: number; codeLines: number; bodyLines: number } {
+  let definitions = 0;
+  let codeLines = 0;
+  let bodyLines = 0;
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.steps.ts'))) {
+    const lines = fs.readFileSync(path.join(dir, f), 'utf8').split('\n');
+    let inImport = false;
+    let inBody = false;
+    for (const l of lines) {
+      const t = l.trim();
+      if (/^step\(/.test(t)) { definitions++; inBody = true; }
+      else if (inBody && /^\}\);$/.test(l)) inBody = false;
+      if (/^import\b/.test(t)) inImport = !/from '.*';$|^import '.*';$/.test(t);
+      else if (inImport) { if (/from '.*';$/.test(t)) inImport = false; continue; }
+      if (!t || t.startsWith('//') || t.startsWith('*') || t.startsWith('/**') || /^import\b/.test(t)) continue;
+      codeLines++;
+      if (inBody) bodyLines++;
+    }
+  }
+  return { definitions, codeLines, bodyLines };
+}
+
+describe('step definitions', () => {
+  test('stay at most 6 code lines each on average, helpers included', () => {
+    const { definitions, codeLines, bodyLines } = stepSize(path.join(__dirname, '..', '..', 'steps'));
+    const average = codeLines / definitions;
+    console.log(`steps: ${definitions} definitions, ${codeLines} code lines (${bodyLines} in step bodies): ${average.toFixed(2)} lines per step`);
+    expect(definitions).to.be.greaterThan(100);
+    expect(average).to.be.at.most(6);
   });
 });
