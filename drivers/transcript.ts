@@ -6,6 +6,7 @@
  * the frames it records, so digits are masked exactly while the terminal takes a PIN.
  */
 import type { TtpTraceEntry } from '../protocol/ttp';
+import { maskPinEntry } from '../crypto/masking';
 import { EvidenceMasker, PIN_ENTRY_STATE } from './masking';
 
 export type TranscriptDirection = 'tx' | 'rx';
@@ -91,8 +92,10 @@ export class Transcript {
     }
   }
 
+  /** A driver note (step boundary, recovery step): masked, and its digits too while a PIN is entered. */
   note(text: string): void {
-    this.push({ dir: 'tx', kind: 'note', note: this.masker.maskText(text) });
+    const masked = this.masker.maskText(text);
+    this.push({ dir: 'tx', kind: 'note', note: this.maskingPinEntry ? maskPinEntry(masked) : masked });
   }
 
   /** Starts a new evidence window (one scenario): list() and toText() show entries after it. */

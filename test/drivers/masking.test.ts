@@ -49,6 +49,7 @@ describe('Transcript: a PIN is masked where it was typed (the terminal state say
     frame('tx', { id: 3, cmd: 'key', keys: [...PIN.split(''), 'ENTER'] });
     frame('rx', { evt: 'display', lines: ['请输入密码:', PIN] }); // a defective echo
     frame('rx', { id: 4, ok: true, result: { lines: ['请输入密码:', PIN], state: 'pin-entry' } });
+    t.note('recovery: cancel from pin-entry, screen 请输入密码: 123456');
     frame('rx', { evt: 'state', state: 'online', from: 'pin-entry' });
     frame('rx', { evt: 'print', copy: 'merchant', lines: [`收款账号:${PAYEE_ACCOUNT}`] });
     const msgs = t.list().map((e) => e.message as Record<string, unknown>);
@@ -58,7 +59,8 @@ describe('Transcript: a PIN is masked where it was typed (the terminal state say
     expect(msgs[4].keys).to.deep.equal(['*', '*', '*', '*', '*', '*', 'ENTER']);
     expect(msgs[5].lines).to.deep.equal(['请输入密码:', '******']);
     expect((msgs[6].result as { lines: string[] }).lines).to.deep.equal(['请输入密码:', '******']);
-    expect(msgs[8].lines).to.deep.equal([`收款账号:${PAYEE_ACCOUNT}`]);
+    expect(t.list()[7].note).to.equal('recovery: cancel from pin-entry, screen 请输入密码: ******');
+    expect(msgs[9].lines).to.deep.equal([`收款账号:${PAYEE_ACCOUNT}`]);
     expect(t.toText()).not.to.include('[PIN]');
   });
 });
