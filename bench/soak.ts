@@ -24,6 +24,7 @@ import Database from 'better-sqlite3';
 import { createEmuLinkPair, openLink, seededRandom, type ByteLink } from '../links';
 import { EmulatedTerminal } from '../emulator';
 import type { TtpCommand } from '../protocol/ttp';
+import { transactionKinds } from '../protocol/iso8583';
 import { ReferenceHost } from '../host';
 import { MERCHANT_ID, PtyPair, TEST_TMK, TtpTestClient, card, testHostConfig } from '../test/emulator/harness';
 
@@ -263,8 +264,10 @@ async function main(): Promise<void> {
   try {
     for (const a of db.prepare('SELECT * FROM accounts').all() as { card_alias: string; opening_balance: number; balance: number; holds: number }[]) {
       const ledger = db.prepare('SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE card_alias = ?').pluck().get(a.card_alias) as number;
-      const recomputed = db.prepare(`SELECT COALESCE(SUM(CASE WHEN kind IN ('sale','bill-payment','completion','completion-advice') THEN -amount
-          WHEN kind IN ('void','refund','completion-void') THEN amount END), 0) FROM transactions WHERE card_alias = ? AND approved = 1 AND reversed = 0`).pluck().get(a.card_alias) as number;
+      // Debits and credits as the catalogue's settlement sides name them (the host stores catalogue kinds).
+      const side = (s: 'debit' | 'credit') => transactionKinds((k) => k.settlement === s).map((k) => `'${k}'`).join(',');
+      const recomputed = db.prepare(`SELECT COALESCE(SUM(CASE WHEN kind IN (${side('debit')}) THEN -amount
+          WHEN kind IN (${side('credit')}) THEN amount END), 0) FROM transactions WHERE card_alias = ? AND approved = 1 AND reversed = 0`).pluck().get(a.card_alias) as number;
       if (a.balance !== a.opening_balance + ledger) problems.push(`${a.card_alias}: balance ${a.balance} ≠ opening ${a.opening_balance} + ledger ${ledger}`);
       if (a.balance !== a.opening_balance + recomputed) problems.push(`${a.card_alias}: balance ${a.balance} ≠ opening + transactions ${recomputed}`);
     }
