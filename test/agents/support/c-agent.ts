@@ -3,6 +3,7 @@
  * of its demo firmware binaries on a PTY end, stopping it by pid afterwards.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stopProcess, waitFor } from '../../../links/testbeds';
 import { missingBinaries } from '../../drivers/support/lab-processes';
@@ -11,12 +12,18 @@ const root = path.join(__dirname, '..', '..', '..');
 export const AGENT_DIR = path.join(root, 'agents', 'c');
 export const AGENT_BUILD = path.join(AGENT_DIR, 'build');
 
-/** Why the C agent cannot be built and run here (undefined when it can). .ci/run installs all three. */
-export const agentSkip = missingBinaries(['cc', 'make', 'socat']);
+/** Why the C agent cannot be built and run here (undefined when it can). .ci/run installs cc and make; flock is util-linux (always on Debian). */
+export const agentSkip = missingBinaries(['cc', 'make', 'flock', 'socat']);
 
-/** make -C agents/c into agents/c/build; throws with the compiler's output on failure. */
+/**
+ * make -C agents/c into agents/c/build; throws with the compiler's output on failure. The test
+ * files run in parallel and both build: flock(1) makes the second wait for the first, whose
+ * build it then finds up to date.
+ */
 export function buildAgent(): void {
-  const r = spawnSync('make', ['-s', '-C', AGENT_DIR, `BUILD=${AGENT_BUILD}`], { encoding: 'utf8' });
+  fs.mkdirSync(AGENT_BUILD, { recursive: true });
+  const r = spawnSync('flock', [path.join(AGENT_BUILD, '.build-lock'), 'make', '-s', '-j2', '-C', AGENT_DIR, `BUILD=${AGENT_BUILD}`], { encoding: 'utf8' });
+  if (r.error) throw new Error(`cannot run make (via flock) for agents/c: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`make -C agents/c failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
 
