@@ -139,9 +139,9 @@ describe('reference host: ledger invariant over 1,200 random operations with the
       const mine = sent.filter((x) => x.terminal === tid && x.status === 'approved' && !x.reversed && !x.used);
       const roll = rnd();
       if (roll < 0.30) { const o = t.sale(c, amount); return { ...base, kind: 'sale', stan: o.stan, msg: o.msg, amount, delta: -amount }; }
-      if (roll < 0.38) { const o = t.billPayment(c, amount, PAYEE); return { ...base, kind: 'bill', stan: o.stan, msg: o.msg, amount, delta: -amount }; }
+      if (roll < 0.38) { const o = t.billPayment(c, amount, PAYEE); return { ...base, kind: 'bill-payment', stan: o.stan, msg: o.msg, amount, delta: -amount }; }
       if (roll < 0.46) {
-        const target = pick(mine.filter((x) => x.kind === 'sale' || x.kind === 'bill'));
+        const target = pick(mine.filter((x) => x.kind === 'sale' || x.kind === 'bill-payment'));
         if (!target) return undefined;
         const cp = CARDS.find((x) => x.card.alias === target.card)!;
         const o = t.void(cp, target.amount, { batch: t.batch, stan: target.stan, rrn: target.rrn });
@@ -170,15 +170,15 @@ describe('reference host: ledger invariant over 1,200 random operations with the
         }
         const amt = Math.max(1, Math.floor(target.amount * (0.5 + rnd() * 0.6)));
         const o = t.completion(cp, amt, { batch: t.batch, stan: target.stan, auth: target.auth! });
-        return { ...base, card: target.card, kind: 'completion', stan: o.stan, msg: o.msg, amount: amt, delta: -amt, target };
+        return { ...base, card: target.card, kind: 'preauth-completion', stan: o.stan, msg: o.msg, amount: amt, delta: -amt, target };
       }
       if (roll < 0.72) {
-        const target = pick(mine.filter((x) => x.kind === 'completion' && x.auth));
+        const target = pick(mine.filter((x) => x.kind === 'preauth-completion' && x.auth));
         if (!target) return undefined;
         const cp = CARDS.find((x) => x.card.alias === target.card)!;
         target.used = true;
         const o = t.completionVoid(cp, target.amount, { batch: t.batch, stan: target.stan, auth: target.auth! });
-        return { ...base, card: target.card, kind: 'completion-void', stan: o.stan, msg: o.msg, amount: target.amount, delta: target.amount, target };
+        return { ...base, card: target.card, kind: 'preauth-completion-void', stan: o.stan, msg: o.msg, amount: target.amount, delta: target.amount, target };
       }
       if (roll < 0.86) {
         // Reversal of any earlier 0100/0200 of this terminal: approved, declined, already reversed, voided...
@@ -289,7 +289,7 @@ describe('reference host: ledger invariant over 1,200 random operations with the
       }
       // Enough of everything happened for the test to mean something.
       const count = (prefix: string) => [...codes.entries()].filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
-      for (const k of ['sale:00', 'bill:00', 'void:00', 'refund:00', 'preauth:00', 'completion:00', 'reversal:00', 'reversal:25', 'resend-sale:94']) {
+      for (const k of ['sale:00', 'bill-payment:00', 'void:00', 'refund:00', 'preauth:00', 'preauth-completion:00', 'reversal:00', 'reversal:25', 'resend-sale:94']) {
         expect(count(k), `${k} (${JSON.stringify(Object.fromEntries(codes))})`).to.be.above(0);
       }
       expect(lostReplies, 'replies lost to the kills').to.be.above(0);
