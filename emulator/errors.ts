@@ -1,3 +1,4 @@
+/** Errors of the emulated terminal (its state file, options, host link and card images). */
 import { PoscertError, broken, type DeclaredOutcome } from '../errors';
 
 /** The terminal's state file cannot be read or written (the emulated terminal's non-volatile memory). */

@@ -1,3 +1,7 @@
+/**
+ * Errors of the byte links. A link that fails under a scenario is *broken* (kind link): the
+ * harness lost the terminal; a wrong link URL or a link used before open() is a harness problem.
+ */
 import { PoscertError, broken, type DeclaredOutcome } from '../errors';
 
 /** Base of every link error. `url` names the link as the user wrote it. */

@@ -1,3 +1,4 @@
+/** The byte link and listener interfaces every link kind implements, and their shared bookkeeping. */
 import { EventEmitter } from 'node:events';
 import { LinkDownError, LinkNotOpenError } from './errors';
 

@@ -1,3 +1,7 @@
+/**
+ * Errors of the TTP layer. None blames the terminal: no reply in time is *broken* (terminal-timeout,
+ * "terminal did not answer"), a broken link *broken* (link), the rest a harness problem.
+ */
 import { PoscertError, broken, type DeclaredOutcome } from '../../errors';
 
 /** Base of every error the TTP layer throws: the harness could not use the channel. */

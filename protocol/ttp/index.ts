@@ -1,3 +1,4 @@
+/** protocol/ttp: the Terminal Test Protocol — messages, framing, the reliable channel, errors. */
 export * from './messages';
 export * from './frame';
 export * from './channel';

@@ -1,3 +1,4 @@
+// certification/allure: environment, executor, categories, and results aligned with the certificate.
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import * as fs from 'node:fs';

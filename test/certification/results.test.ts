@@ -1,3 +1,5 @@
+// certification/results: scenario outcomes from cucumber's message stream, with the step wrapper's
+// outcome markers built from the real error classes.
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import { collectResults, outcomeMarker, parseMessageStream, summariseMessage } from '../../certification/results';

@@ -1,3 +1,4 @@
+// certification/sensitive-scan: every secret of the run, in every encoding, in every file written.
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
