@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { deriveIccMasterKeyOptionA } from '../crypto/emv';
+import { sensitiveField } from '../crypto/masking';
 import { SecretSourceError } from './errors';
 
 export type SecretKind = 'pan' | 'track2' | 'pin' | 'pin-block' | 'key';
@@ -49,12 +50,6 @@ export interface ScanReport {
 // ---------------------------------------------------------------------------------------------
 // Secrets from the card and key files
 
-const PAN_KEY = /^(pan|cardNumber|card_number|primaryAccountNumber|accountNumber)$/i;
-const TRACK2_KEY = /^(track2|track_2|track2Equivalent|track2Data)$/i;
-const PIN_KEY = /^(pin|correctPin|clearPin)$/i;
-const KEY_KEY = /(^|_)(tmk|tpk|tak|pik|mak|tdk|kek|bdk|ipek|imk|zmk|zpk|key|masterKey|iccMasterKey)$|Key$|^(imk|mk)[A-Z_]/i;
-const NOT_SECRET_KEY = /(kcv|checkValue|check_value|scheme|algorithm|layout|index|id|name|type|label)$/i;
-
 const HEX_KEY_VALUE = /^(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{32}|[0-9A-Fa-f]{48})$/;
 
 function identify(node: Record<string, unknown>, fallback: string): string {
@@ -80,7 +75,7 @@ export function extractSecrets(data: unknown, sourceName: string): Secret[] {
     const obj = node as Record<string, unknown>;
     let pan: string | undefined;
     for (const [k, v] of Object.entries(obj)) {
-      if ((typeof v === 'string' || typeof v === 'number') && PAN_KEY.test(k) && /^[0-9]{12,19}$/.test(String(v))) pan = String(v);
+      if ((typeof v === 'string' || typeof v === 'number') && sensitiveField(k) === 'pan' && /^[0-9]{12,19}$/.test(String(v))) pan = String(v);
     }
     for (const [k, v] of Object.entries(obj)) {
       const label = `${sourceName} ${where} ${k}`.replace(/\s+/g, ' ').trim();
@@ -90,10 +85,12 @@ export function extractSecrets(data: unknown, sourceName: string): Secret[] {
       }
       if (typeof v !== 'string' && typeof v !== 'number') continue;
       const s = String(v);
-      if (PAN_KEY.test(k) && /^[0-9]{12,19}$/.test(s)) out.push({ kind: 'pan', label, value: s });
-      else if (TRACK2_KEY.test(k) && /^[0-9]{12,19}[=Dd][0-9]*[Ff]?$/.test(s)) out.push({ kind: 'track2', label, value: s.replace(/d/, 'D') });
-      else if (PIN_KEY.test(k) && /^[0-9]{4,12}$/.test(s)) out.push({ kind: 'pin', label, value: s, pan });
-      else if (!NOT_SECRET_KEY.test(k) && KEY_KEY.test(k) && HEX_KEY_VALUE.test(s)) out.push({ kind: 'key', label, value: s.toUpperCase() });
+      // Which fields hold what: the masker's rules (crypto/masking.ts sensitiveField), one set for both.
+      const field = sensitiveField(k);
+      if (field === 'pan' && /^[0-9]{12,19}$/.test(s)) out.push({ kind: 'pan', label, value: s });
+      else if (field === 'track' && /^[0-9]{12,19}[=Dd][0-9]*[Ff]?$/.test(s)) out.push({ kind: 'track2', label, value: s.replace(/d/, 'D') });
+      else if (field === 'pin' && /^[0-9]{4,12}$/.test(s)) out.push({ kind: 'pin', label, value: s, pan });
+      else if (field === 'key' && HEX_KEY_VALUE.test(s)) out.push({ kind: 'key', label, value: s.toUpperCase() });
     }
     // A card given as PAN + expiry + service code: its track 2 equivalent starts PAN=YYMMSSS.
     const expiry = obj.expiry ?? obj.expiryDate;

@@ -23,23 +23,29 @@ export const PIN_REMOVED = '[PIN removed]';
 
 export type SensitiveField = 'pan' | 'track' | 'pin' | 'key';
 
-// Field names, compared without a vendor prefix ('x-tmk' is 'tmk') and without case.
+// Field names, compared without a vendor prefix ('x-tmk' is 'tmk'), case or '_' ('track_2' is
+// 'track2'). The sensitive-data scan reads the run's card and key files with the same rules.
 const PAN_FIELDS = new Set(['pan', 'cardnumber', 'primaryaccountnumber']);
-const TRACK_FIELDS = new Set(['track1', 'track2', 'track3', 'track2equivalent']);
-const PIN_FIELDS = new Set(['pin', 'newpin', 'oldpin', 'clearpin']);
+const TRACK_FIELDS = new Set(['track1', 'track2', 'track3', 'track2equivalent', 'track2data']);
+const PIN_FIELDS = new Set(['pin', 'newpin', 'oldpin', 'clearpin', 'correctpin']);
 // Key names of payment key management (TMK, working keys PIK/MAK/TDK, their ZMK/TPK/TAK aliases,
-// KEK, DUKPT BDK/IPEK, issuer and ICC master keys), a bare `key`, and any camelCase `...Key`.
+// KEK, DUKPT BDK/IPEK, issuer and ICC master keys), a bare `key`, any camelCase `...Key`, and
+// issuer master-key variants such as `mkAC` / `imkSMI`.
 const KEY_NAMES = new Set(['tmk', 'tpk', 'tak', 'pik', 'mak', 'tdk', 'kek', 'bdk', 'ipek', 'imk', 'zmk', 'zpk', 'key', 'masterkey', 'iccmasterkey', 'workingkey']);
 const CAMEL_KEY = /[a-z0-9]Key$/;
+const MASTER_KEY_VARIANT = /^(imk|mk)[A-Z_]/;
+// Names that end like a key but carry facts about one (check value, scheme, index, its id).
+const ABOUT_A_KEY = /(kcv|checkvalue|scheme|algorithm|layout|index|id|name|type|label|loaded)$/;
 
 /** What a field of this name carries, if it is sensitive. `keys` (keypad presses) is not a key. */
 export function sensitiveField(name: string): SensitiveField | undefined {
   const bare = name.replace(/^x-/i, '');
-  const n = bare.toLowerCase();
+  const n = bare.toLowerCase().replace(/_/g, '');
   if (PAN_FIELDS.has(n)) return 'pan';
   if (TRACK_FIELDS.has(n)) return 'track';
   if (PIN_FIELDS.has(n)) return 'pin';
-  if (KEY_NAMES.has(n) || CAMEL_KEY.test(bare)) return 'key';
+  if (ABOUT_A_KEY.test(n)) return undefined;
+  if (KEY_NAMES.has(n) || CAMEL_KEY.test(bare) || MASTER_KEY_VARIANT.test(bare)) return 'key';
   return undefined;
 }
 
