@@ -278,20 +278,27 @@ export async function pointTerminalAtHost(driver: TerminalDriver, o: { placement
 }
 
 /**
- * A real terminal outlives the runs, and its batch with it, while each run's reference host starts
- * with an empty ledger: transactions left in the batch by an earlier run (or by anyone) would make
- * this run's settlements disagree with the host. Settle once before the first case (a cash-register
- * settlement: the terminal uploads what the host does not know and closes the batch), so the run
- * judges only the batch it made. Returns a note for the log.
+ * A real terminal outlives the runs, while each run's reference host starts from nothing:
+ *  - no working keys for the terminal: a terminal still signed on from an earlier run MACs with
+ *    keys this host never issued (A0, MAC error), so it signs on here first (管理/签到), as a
+ *    terminal does with a new acquirer host;
+ *  - an empty ledger: transactions an earlier run left in the terminal's batch would make this
+ *    run's settlements disagree with the host, so the batch is settled once (a cash-register
+ *    settlement: the terminal uploads what the host does not know and closes the batch).
+ * The run then judges only what it made. Returns notes for the log.
  */
-export async function closeLeftoverBatch(driver: TerminalDriver, opts: { timeoutMs?: number } = {}): Promise<string> {
+export async function prepareTerminalForRun(driver: TerminalDriver, opts: { timeoutMs?: number } = {}): Promise<string[]> {
   await driver.ensureSignedOnIdle();
+  await driver.signOn();
+  const notes = ['signed on at this run\'s reference host'];
   try {
     const r = await driver.ecr({ request: 'settle' }, { timeoutMs: opts.timeoutMs });
-    return `leftover batch settled before the run (${r.approved ? 'closed' : `not approved: ${r.responseCode ?? r.message ?? '?'}`}${r.batch ? `, batch ${r.batch}` : ''})`;
+    notes.push(`leftover batch settled before the run (${r.approved ? 'closed' : `not approved: ${r.responseCode ?? r.message ?? '?'}`}${r.batch ? `, batch ${r.batch}` : ''})`);
   } catch (err) {
     // A terminal with nothing to settle may refuse; the run's own settlements judge the rest.
-    if (err instanceof TtpRemoteError) return `no leftover batch settled: ${err.message}`;
-    throw err;
+    if (!(err instanceof TtpRemoteError)) throw err;
+    notes.push(`no leftover batch settled: ${err.message}`);
   }
+  await driver.ensureSignedOnIdle();
+  return notes;
 }

@@ -10,7 +10,7 @@
 import { AfterAll } from '@cucumber/cucumber';
 import { TerminalDriver, TerminalDriverOptions } from '../../drivers/terminal';
 import { LabTerminal, labEntryForWorker, labFilePath, loadLabFile } from '../../drivers/labfile';
-import { closeLeftoverBatch, hostAddressFor, hostPlacement, pointTerminalAtHost, startEmulatedLab } from '../../drivers/lab';
+import { hostAddressFor, prepareTerminalForRun, hostPlacement, pointTerminalAtHost, startEmulatedLab } from '../../drivers/lab';
 import type { TerminalIdentity } from '../../drivers/terminal';
 import { ReferenceHost, loadHostConfig, type HostConfig, type HostControl } from '../../drivers';
 import { readRunSettings, RunSettings, RunSettingsError, WorldParameters } from './settings';
@@ -117,7 +117,7 @@ async function startExternal(settings: RunSettings, config: HostConfig): Promise
     for (const note of await pointTerminalAtHost(driver, {
       placement, address: hostAddressFor(placement, reference.bind, reference.port), terminalId, hostResponseMs: settings.hostResponseTimeoutMs,
     })) driver.note(note);
-    driver.note(await closeLeftoverBatch(driver));
+    for (const note of await prepareTerminalForRun(driver)) driver.note(note);
     const d = driver;
     return {
       settings, driver: d, host: reference.control, config, terminalId, identity,

@@ -1,0 +1,215 @@
+// The real path end to end, as a lab runs it: standalone `poscert emulator` PROCESSES (stand-ins for
+// real terminals, each with its --state file) that outlive every harness connection, behind socat
+// PTY pairs and ser2net (raw and RFC 2217), certified by `poscert certify` processes twice in a row
+// without restarting them: serial: with the full plan, tcp://, rfc2217:// and lab:NAME with a subset,
+// --parallel 2 over two lab terminals, a catalogued defect in the standalone process (NOT CERTIFIED),
+// a terminal whose host address is set in its own menu (host.listen from the lab file), and lab check
+// reporting a terminal that cannot reach the host. Issue 10: before TTP sessions, the second
+// connection to such a terminal got ACK and silence.
+//
+// Lean on purpose (npm test budget): --no-report, short timeouts (the emulator adds no delays), the
+// full plan twice on the PTY only; terminal A's chain and terminals B/C/D's chain run side by side.
+import { after, before, describe, test } from 'node:test';
+import { expect } from 'chai';
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PtyPair, Ser2netInstance, freeTcpPort, startPtyPair, startSer2net, stopProcess, waitFor } from '../../links/testbeds';
+
+const root = path.join(__dirname, '..', '..');
+const bin = path.join(root, 'bin', 'poscert.js');
+/** As certify uses for the built-in emulator: it adds no delays, so a screen missing after 3 s will not come. */
+const SHORT_TIMEOUTS = { POSCERT_SCREEN_TIMEOUT_MS: '3000', POSCERT_HOST_TIMEOUT_MS: '1500', POSCERT_TTP_TIMEOUT_MS: '3000' };
+const SUBSET = '@CUP-PAY-001 or @CUP-VOU-001';
+const DEFECT = { name: 'voucher-amount-mismatch', tags: '@CUP-VOU-001' };
+
+interface Run { code: number | null; out: string; ms: number }
+interface Certificate {
+  verdict: string;
+  exitCode: number;
+  counts: { total: number; passed: number; failed: number; broken: number; skipped: number };
+  cases: Array<{ id: string; result: string; firstFailure?: { step?: string; message?: string } }>;
+  terminal: { serialNumber?: string; units: Array<{ serialNumber?: string; terminalId?: string }> };
+}
+
+let work: string;
+const processes: ChildProcess[] = [];
+const pairs: PtyPair[] = [];
+const ser2nets: Ser2netInstance[] = [];
+const figures: string[] = [];
+
+/** Runs `poscert ARGS` as a user would; never rejects (the exit code is the result). */
+function poscert(args: string[], timeoutMs = 240_000): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...SHORT_TIMEOUTS }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    const timer = setTimeout(() => { out += `\n(test: killed after ${timeoutMs} ms)`; child.kill('SIGKILL'); }, timeoutMs);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out, ms: Date.now() - started }); });
+  });
+}
+
+/** A standalone terminal: `poscert emulator` on one end of a fresh socat pair; the harness opens `harnessEnd`. */
+async function startTerminal(name: string, o: { terminalId: string; hostPort: number; extra?: string[] }): Promise<{ harnessEnd: string; proc: ChildProcess; log: () => string }> {
+  const pair = await startPtyPair();
+  pairs.push(pair);
+  const proc = spawn(process.execPath, [bin, 'emulator', '--link', `serial:${pair.a}`, '--host', `tcp://127.0.0.1:${o.hostPort}`,
+    '--state', path.join(work, `${name}.json`), '--terminal-id', o.terminalId, '--host-timeout', '1500', ...(o.extra ?? [])],
+  { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  processes.push(proc);
+  let log = '';
+  proc.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
+  proc.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
+  await waitFor(() => /serving TTP on/.test(log), 30_000, `poscert emulator ${name}`, proc, () => log);
+  return { harnessEnd: pair.b, proc, log: () => log };
+}
+
+function certificate(out: string): Certificate {
+  return JSON.parse(fs.readFileSync(path.join(out, 'certificate.json'), 'utf8')) as Certificate;
+}
+
+async function certify(label: string, terminal: string, extra: string[] = []): Promise<{ run: Run; cert: Certificate }> {
+  const out = path.join(work, `out-${label}`);
+  const run = await poscert(['certify', '--terminal', terminal, '--no-report', '--out', out, ...extra]);
+  figures.push(`${label}: exit ${run.code} in ${(run.ms / 1000).toFixed(1)} s`);
+  expect(fs.existsSync(path.join(out, 'certificate.json')), `no certificate (${label}):\n${run.out.slice(-3000)}`).to.equal(true);
+  return { run, cert: certificate(out) };
+}
+
+function expectCertified(label: string, r: { run: Run; cert: Certificate }): void {
+  const problems = r.cert.cases.filter((c) => c.result !== 'passed' && c.result !== 'skipped').map((c) => `${c.id} ${c.result}: ${c.firstFailure?.step ?? ''} ${c.firstFailure?.message?.split('\n')[0] ?? ''}`);
+  expect(problems, `${label}: cases that did not pass:\n${problems.slice(0, 5).join('\n')}\n--- output:\n${r.run.out.slice(-1500)}`).to.deep.equal([]);
+  expect(r.cert.verdict, label).to.equal('CERTIFIED');
+  expect(r.run.code, `${label} exit code`).to.equal(0);
+}
+
+/** A --tags subset cannot certify (the plan's other cases were not run), but every case it ran passed. */
+function expectSubsetPassed(label: string, r: { run: Run; cert: Certificate }, ran: string[]): void {
+  const judged = r.cert.cases.filter((c) => c.firstFailure?.step !== '(not run)' && c.result !== 'skipped')
+    .map((c) => `${c.id} ${c.result}${c.firstFailure ? `: ${c.firstFailure.step} ${c.firstFailure.message?.split('\n')[0]}` : ''}`);
+  expect(judged, `${label}: cases run:\n${judged.join('\n')}\n--- output:\n${r.run.out.slice(-1500)}`).to.have.members(ran.map((id) => `${id} passed`));
+  expect(r.cert.counts.failed, label).to.equal(0);
+  expect(r.cert.verdict, `${label} (a subset is never CERTIFIED)`).to.equal('INCONCLUSIVE');
+}
+
+describe('certify standalone terminal processes over PTY, ser2net and a lab file (issue 10)', { concurrency: 2 }, () => {
+  let hostA: number;
+  let a: { harnessEnd: string; log: () => string };
+  let raw: Ser2netInstance;
+  let rfc2217: Ser2netInstance;
+  let labFile: string;
+  let b: { harnessEnd: string };
+  let c: { harnessEnd: string };
+  let d: { harnessEnd: string };
+  let hostB: number;
+  let hostD: number;
+
+  before(async () => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-real-path-'));
+    [hostA, hostB, hostD] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
+    // A: a lab terminal configured once with the host's address (the run listens there or sets it).
+    a = await startTerminal('a', { terminalId: '10000001', hostPort: hostA });
+    // ser2net opens the device per TCP client, so both accepters front A's cable in turn.
+    raw = await startSer2net(a.harnessEnd, 'raw');
+    ser2nets.push(raw);
+    rfc2217 = await startSer2net(a.harnessEnd, 'rfc2217');
+    ser2nets.push(rfc2217);
+    // B: its host address is set in its own menu only (TTP config of host refused).
+    b = await startTerminal('b', { terminalId: '10000002', hostPort: hostB, extra: ['--host-locked'] });
+    // C: firmware with a catalogued defect.
+    c = await startTerminal('c', { terminalId: '10000003', hostPort: await freeTcpPort(), extra: ['--defect', DEFECT.name] });
+    // D: a second clean terminal for the parallel runs, behind ser2net.
+    d = await startTerminal('d', { terminalId: '10000004', hostPort: hostD });
+    const dRaw = await startSer2net(d.harnessEnd, 'raw');
+    ser2nets.push(dRaw);
+    labFile = path.join(work, 'lab.yaml');
+    fs.writeFileSync(labFile, [
+      'version: 1',
+      'terminals:',
+      '  pos-a:',
+      `    link: serial:${a.harnessEnd}`,
+      "    terminalId: '10000001'",
+      `    host: {listen: '127.0.0.1:${hostA}'}`,
+      '  pos-b:',
+      `    link: serial:${b.harnessEnd}`,
+      "    terminalId: '10000002'",
+      `    host: {listen: '127.0.0.1:${hostB}'}`,
+      '  pos-b-wrong-host:',
+      `    link: serial:${b.harnessEnd}`,
+      "    terminalId: '10000002'",
+      `    host: {listen: '127.0.0.1:${await freeTcpPort()}'}`,
+      '  pos-d:',
+      `    link: tcp://127.0.0.1:${dRaw.port}`,
+      "    terminalId: '10000004'",
+      `    host: {listen: '127.0.0.1:${hostD}'}`,
+      '',
+    ].join('\n'));
+  });
+
+  after(async () => {
+    // Everything this file started, also when a test failed: emulators, ser2net, socat; then the files.
+    for (const p of processes) await stopProcess(p).catch(() => undefined);
+    for (const s of ser2nets) await s.stop().catch(() => undefined);
+    for (const p of pairs) await p.stop().catch(() => undefined);
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+    if (figures.length) console.log(`real-path certify runs:\n  ${figures.join('\n  ')}`);
+  });
+
+  describe('terminal A, one process through every link kind', { concurrency: 1 }, () => {
+    test('serial: (socat PTY) — the full plan, CERTIFIED twice in a row against the same running terminal', { timeout: 420_000 }, async () => {
+      for (const n of [1, 2]) expectCertified(`serial full run ${n}`, await certify(`serial-full-${n}`, `serial:${a.harnessEnd}`));
+      // Every run was a new TTP session on the same link.
+      expect(a.log().match(/new harness session/g)?.length ?? 0).to.be.at.least(4);
+    });
+
+    test('tcp:// (ser2net raw) — a subset passes twice in a row', { timeout: 120_000 }, async () => {
+      for (const n of [1, 2]) expectSubsetPassed(`tcp run ${n}`, await certify(`tcp-${n}`, `tcp://127.0.0.1:${raw.port}`, ['--tags', SUBSET]), ['CUP-PAY-001', 'CUP-VOU-001']);
+    });
+
+    test('rfc2217:// (ser2net telnet RFC 2217) — a subset passes twice in a row', { timeout: 120_000 }, async () => {
+      for (const n of [1, 2]) expectSubsetPassed(`rfc2217 run ${n}`, await certify(`rfc2217-${n}`, `rfc2217://127.0.0.1:${rfc2217.port}?baud=115200`, ['--tags', SUBSET]), ['CUP-PAY-001', 'CUP-VOU-001']);
+    });
+
+    test('lab:pos-a (the host on the fixed address of the lab entry) — a subset passes twice in a row', { timeout: 120_000 }, async () => {
+      for (const n of [1, 2]) expectSubsetPassed(`lab run ${n}`, await certify(`lab-${n}`, 'lab:pos-a', ['--lab', labFile, '--tags', SUBSET]), ['CUP-PAY-001', 'CUP-VOU-001']);
+    });
+  });
+
+  describe('terminals B, C and D', { concurrency: 1 }, () => {
+    test('a terminal whose host address is set in its own menu, with no fixed host address: INCONCLUSIVE, saying what to do', { timeout: 120_000 }, async () => {
+      const r = await certify('host-locked', `serial:${b.harnessEnd}`, ['--tags', DEFECT.tags]);
+      expect(r.run.code).to.equal(2);
+      expect(r.cert.counts.failed).to.equal(0);
+      expect(r.run.out).to.include('does not let the harness set its host address');
+      expect(r.run.out).to.include('--host-listen');
+    });
+
+    test('lab check: reports the terminal that cannot reach the host, passes the one that can', { timeout: 120_000 }, async () => {
+      const bad = await poscert(['lab', 'check', '--lab', labFile, '--pings', '1', 'pos-b-wrong-host']);
+      figures.push(`lab check pos-b-wrong-host: exit ${bad.code} in ${(bad.ms / 1000).toFixed(1)} s`);
+      expect(bad.code, bad.out).to.equal(1);
+      expect(bad.out, bad.out).to.include('CANNOT REACH THE HOST').and.include(`it dials 127.0.0.1:${hostB}`);
+      const good = await poscert(['lab', 'check', '--lab', labFile, '--pings', '1', 'pos-b', 'pos-d']);
+      expect(good.code, good.out).to.equal(0);
+      expect(good.out).to.include(`the terminal dials 127.0.0.1:${hostB}, where the run's host listens`);
+    });
+
+    test(`a catalogued defect (${DEFECT.name}) in the standalone process: NOT CERTIFIED, exit 1`, { timeout: 120_000 }, async () => {
+      const r = await certify('defect', `serial:${c.harnessEnd}`, ['--tags', DEFECT.tags]);
+      expect(r.cert.verdict).to.equal('NOT CERTIFIED');
+      expect(r.run.code).to.equal(1);
+      expect(r.cert.cases.find((x) => x.id === 'CUP-VOU-001')?.result).to.equal('failed');
+    });
+
+    test('--parallel 2 over lab:pos-b,pos-d (serial and ser2net, each host on its lab address) — a subset passes twice in a row on both terminals', { timeout: 180_000 }, async () => {
+      for (const n of [1, 2]) {
+        const r = await certify(`parallel-${n}`, 'lab:pos-b,pos-d', ['--lab', labFile, '--parallel', '2', '--tags', `${SUBSET} or @CUP-PAY-002`]);
+        expectSubsetPassed(`parallel run ${n}`, r, ['CUP-PAY-001', 'CUP-PAY-002', 'CUP-VOU-001']);
+        expect(r.cert.terminal.units.map((u) => u.terminalId).sort(), `parallel run ${n}: terminals used`).to.deep.equal(['10000002', '10000004']);
+      }
+    });
+  });
+});
