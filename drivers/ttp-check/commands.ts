@@ -245,13 +245,44 @@ export async function checkCommands(ctx: CheckContext): Promise<void> {
     await toRest(ctx);
   }
 
-  // A voucher to look at (EVT-PRINT): reprint the last transaction, when the terminal has one.
+  // Vouchers to look at (EVT-PRINT): one ECR sale of 0.01 with a test card, then a reprint.
   if (ctx.capability('printer')) {
+    await saleForVouchers(ctx);
     const r = await ctx.request({ cmd: 'ecr', request: 'reprint' }, { timeoutMs: 15_000, timed: false });
     ctx.notes.push(`ecr reprint (to observe a print event): ${describeReply(r)}`);
     await toRest(ctx);
   }
   void p;
+}
+
+function stateEvent(ctx: CheckContext, from: number, states: string[], timeoutMs: number): Promise<ProbeItem | undefined> {
+  return ctx.probe.waitFor((it) => it.kind === 'frame' && isEvent(it.message) && it.message.evt === 'state' && states.includes(String((it.message as { state?: unknown }).state)), timeoutMs, from);
+}
+
+/**
+ * An ECR sale of 0.01 with a test card through the first declared reader, PIN 123456 when the
+ * terminal takes injected PIN keys. Approved or not, it is only there to make the terminal print;
+ * the outcome goes into the notes. Abandoned with `reset` when it does not end within 10 s.
+ */
+async function saleForVouchers(ctx: CheckContext): Promise<void> {
+  if ((await toRest(ctx)) !== 'idle') { ctx.notes.push('no sale to observe print events: the terminal is not idle (signed on)'); return; }
+  const reader = ctx.capability('magstripe') ? { method: 'swipe', card: MAG_CARD } : ctx.capability('contact') ? { method: 'insert', card: CHIP_CARD } : ctx.capability('contactless') ? { method: 'tap', card: CHIP_CARD } : undefined;
+  if (!reader) return;
+  const p = ctx.probe;
+  const from = p.mark;
+  const sale = ctx.request({ cmd: 'ecr', request: 'sale', amount: '1', ecrReference: 'poscert-check' }, { timeoutMs: 10_000, timed: false });
+  if (await stateEvent(ctx, from, ['card-wait'], 3000)) {
+    await ctx.request({ cmd: 'card', action: 'present', ...reader }, { timed: false });
+    if (ctx.capability('pinpad') && await stateEvent(ctx, from, ['pin-entry'], 3000)) {
+      await ctx.request({ cmd: 'key', keys: ['1', '2', '3', '4', '5', '6', 'ENTER'] }, { timed: false });
+    }
+  }
+  const r = await sale;
+  if (!r.reply) await ctx.request({ cmd: 'reset' }, { timeoutMs: 10_000, timed: false });
+  const res = resultOf(r);
+  ctx.notes.push(`ecr sale of 0.01 with a test card (to observe print events): ${r.reply ? (res ? `approved ${String(res.approved)}${res.responseCode ? `, response code ${String(res.responseCode)}` : ''}` : describeReply(r)) : 'did not end within 10 s (reset)'}`);
+  if (reader.method === 'insert') { await toRest(ctx); await ctx.request({ cmd: 'card', action: 'remove' }, { timed: false }); }
+  await toRest(ctx);
 }
 
 export async function checkPower(ctx: CheckContext): Promise<void> {

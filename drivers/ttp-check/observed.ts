@@ -100,7 +100,7 @@ export function judgeObserved(ctx: CheckContext): void {
     const bad = prints.filter((e) => !(TTP_PRINT_COPIES as readonly string[]).includes(String(ev(e).copy)) || !Array.isArray(ev(e).lines)
       || !(ev(e).lines as unknown[]).every((l) => typeof l === 'string') || typeof ev(e).reprint !== 'boolean');
     if (!ctx.capability('printer') && prints.length > 0) ctx.fail('EVT-PRINT', `${prints.length} print event(s) from a terminal that declares printer: false`);
-    else if (prints.length === 0) ctx.record('EVT-PRINT', ctx.capability('printer') ? 'not-observed' : 'not-applicable', ctx.capability('printer') ? 'no voucher was printed during the check (ecr reprint had nothing to reprint; run a sale first to have one checked)' : 'printer: false, and no print event came');
+    else if (prints.length === 0) ctx.record('EVT-PRINT', ctx.capability('printer') ? 'not-observed' : 'not-applicable', ctx.capability('printer') ? 'no voucher was printed during the check: the test sale was not approved and the reprint printed nothing (see the notes); run one sale with a card the acquirer approves, then check again' : 'printer: false, and no print event came');
     else ctx.expect('EVT-PRINT', bad.length === 0, bad.length ? `malformed print event: ${JSON.stringify({ ...ev(bad[0]), lines: '…' })}` : `${prints.length} print event(s) well-formed (copies: ${prints.map((p) => String(ev(p).copy)).join(', ')})`);
   }
 
