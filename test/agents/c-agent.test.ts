@@ -25,6 +25,13 @@ describe('reference TTP agent in C', { skip: agentSkip }, () => {
     expect(r.status).to.equal(0);
   });
 
+  test('C unit tests pass under AddressSanitizer and UBSan (make test-asan)', () => {
+    const r = spawnSync(path.join(AGENT_BUILD, 'ttp-unit-tests-asan'), { encoding: 'utf8' });
+    expect(r.stdout + r.stderr, 'sanitizer report').to.not.match(/ERROR: AddressSanitizer|runtime error:/);
+    expect(r.stdout).to.match(/^\d+ passed, 0 failed$/m);
+    expect(r.status).to.equal(0);
+  });
+
   describe('demo firmware on a PTY, driven by TerminalDriver over serialport', () => {
     let pty: PtyPair;
     let demo: { stop(): Promise<void> } | undefined;

@@ -633,6 +633,56 @@ static void test_print_and_clock(void)
     CHECK_EQ(count_got("\"id\":53,\"ok\":true,\"result\":{\"now\":\"2026-12-03T23:59:00\"}"), 1);
 }
 
+/* A small deterministic PRNG (xorshift32): the same bytes on every run. */
+static uint32_t rng_state = 0x12345678u;
+static uint32_t rng(void) { rng_state ^= rng_state << 13; rng_state ^= rng_state >> 17; rng_state ^= rng_state << 5; return rng_state; }
+
+static void test_random_line_damage(void)
+{
+    /* Noise, truncated and bit-flipped frames, stray ACK/NAK, time jumps; after each round a
+     * clean frame must still be answered. Run under -fsanitize=address,undefined by `make test-asan`. */
+    unsigned round_, answered = 0;
+    setup();
+    for (round_ = 0; round_ < 400; round_++) {
+        uint8_t buf[600], f[256];
+        size_t n = 0, k, m;
+        char json[96];
+        unsigned parts = 1 + rng() % 4, i;
+        for (i = 0; i < parts; i++) {
+            switch (rng() % 5) {
+            case 0: for (k = rng() % 40; k > 0; k--) buf[n++] = (uint8_t)rng(); break;
+            case 1:
+                sprintf(json, "{\"id\":%u,\"cmd\":\"key\",\"keys\":[\"%u\"]}", 1000u + round_, rng() % 10u);
+                m = frame_of(json, f);
+                f[rng() % m] ^= (uint8_t)(1u << (rng() % 8));
+                memcpy(buf + n, f, m); n += m; break;
+            case 2:
+                m = frame_of("{\"id\":5,\"cmd\":\"screen\"}", f);
+                k = rng() % m;
+                memcpy(buf + n, f, k); n += k; break;
+            case 3: buf[n++] = (rng() & 1) ? TTP_ACK : TTP_NAK; break;
+            default: buf[n++] = TTP_STX; buf[n++] = (uint8_t)rng(); buf[n++] = (uint8_t)rng(); break;
+            }
+        }
+        feed(buf, n);
+        clock_ms += 1 + rng() % 700;
+        ttp_agent_poll(&agent);
+        clock_ms += TTP_FRAME_TIMEOUT_MS;
+        ttp_agent_poll(&agent);
+        settle();
+        clock_ms += 2u * 4u * TTP_ACK_TIMEOUT_MS + 1u; /* past the duplicate window */
+        ttp_agent_poll(&agent);
+        settle();
+        ngot = 0;
+        sprintf(json, "{\"id\":%u,\"cmd\":\"screen\"}", 100000u + round_);
+        send_json(json);
+        settle();
+        sprintf(json, "\"id\":%u,\"ok\":true", 100000u + round_);
+        if (count_got(json) == 1) answered++;
+    }
+    CHECK_EQ(answered, 400);
+}
+
 int main(void)
 {
     static const runner_test_t tests[] = {
@@ -667,6 +717,7 @@ int main(void)
         { "power: off rules", test_power_off_rules },
         { "ecr: busy, bad-request, result", test_ecr_busy_and_result },
         { "print event and clock", test_print_and_clock },
+        { "random line damage: never stuck, next clean frame answered (400 rounds)", test_random_line_damage },
     };
     printf("sizeof(ttp_agent_t) = %lu bytes (TTP_MAX_PAYLOAD %d, TTP_TXQ_BYTES %d)\n", (unsigned long)sizeof(ttp_agent_t), TTP_MAX_PAYLOAD, TTP_TXQ_BYTES);
     return runner_main(tests, sizeof tests / sizeof tests[0]);
