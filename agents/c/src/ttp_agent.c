@@ -187,8 +187,9 @@ int ttp_agent_display(ttp_agent_t *a, const char *const *lines, unsigned n, cons
 {
     ttp_jw_t w;
     unsigned i;
-    int same = n == a->nlines && strcmp(screen_id ? screen_id : "", a->screen_id) == 0;
-    if (n > TTP_SCREEN_LINES) n = TTP_SCREEN_LINES;
+    int same;
+    if (n > TTP_SCREEN_LINES) n = TTP_SCREEN_LINES; /* lines beyond the copy are not reported */
+    same = n == a->nlines && strcmp(screen_id ? screen_id : "", a->screen_id) == 0;
     for (i = 0; same && i < n; i++) {
         char tmp[TTP_LINE_BYTES];
         copy_str(tmp, sizeof tmp, lines[i]);
