@@ -45,16 +45,36 @@ async function checkDemo(binary: string, dir: string): Promise<CliRun> {
   }
 }
 
+const VARIANTS: Array<[string, string[]]> = [
+  ['ttp-demo-broken-lrc', ['FRAME-LRC']],
+  ['ttp-demo-no-retransmit', ['LINK-RETRANSMIT-NAK', 'LINK-RETRANSMIT-TIMEOUT']],
+  ['ttp-demo-wrong-state-names', ['EVT-STATE']],
+  ['ttp-demo-no-dup-suppress', ['LINK-DUPLICATE', 'LINK-SESSION']],
+];
+
 describe('poscert ttp check', { skip: agentSkip }, () => {
   let dir: string;
+  // The checks mostly wait on the terminals' timers, so they all run side by side, each on its own
+  // link; the tests below judge their reports.
+  let demoRun: Promise<CliRun>;
+  let emulatorRun: Promise<CliRun>;
+  let variantRuns: Promise<CliRun[]>;
   before(() => {
     buildAgent();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-ttpcheck-'));
+    demoRun = checkDemo('ttp-demo', dir);
+    emulatorRun = ttpCheck('emu:', dir);
+    variantRuns = Promise.all(VARIANTS.map(([binary]) => checkDemo(binary, dir)));
+    // Unobserved until a test awaits them; a rejection is reported there.
+    for (const p of [demoRun, emulatorRun, variantRuns]) p.catch(() => undefined);
   });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    await Promise.allSettled([demoRun, emulatorRun, variantRuns]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   test('the C agent demo conforms: every MUST requirement passes, exit 0, a table row per requirement with its section, JSON written', async () => {
-    const r = await checkDemo('ttp-demo', dir);
+    const r = await demoRun;
     expect(failed(r), r.out).to.deep.equal([]);
     expect(r.code, r.out).to.equal(0);
     expect(r.out).to.match(/FRAME-LRC\s+§2, §2\.2\s+MUST\s+PASS/);
@@ -69,7 +89,7 @@ describe('poscert ttp check', { skip: agentSkip }, () => {
   });
 
   test('the emulator (emu:, in process with the reference host): every MUST requirement passes but two known deviations of the emulator from the document', async () => {
-    const r = await ttpCheck('emu:', dir);
+    const r = await emulatorRun;
     // The reference emulator answers `card remove` with no card in ok (§6.5: invalid-state) and
     // starts a keypad amount entry for an ECR sale without amount (§6.9: amount is required).
     // Reported; when the emulator is fixed these move to passed and this list shrinks.
@@ -82,15 +102,8 @@ describe('poscert ttp check', { skip: agentSkip }, () => {
   });
 
   test('each broken agent is named by the requirement it violates (exit 1)', async () => {
-    const variants: Array<[string, string[]]> = [
-      ['ttp-demo-broken-lrc', ['FRAME-LRC']],
-      ['ttp-demo-no-retransmit', ['LINK-RETRANSMIT-NAK', 'LINK-RETRANSMIT-TIMEOUT']],
-      ['ttp-demo-wrong-state-names', ['EVT-STATE']],
-      ['ttp-demo-no-dup-suppress', ['LINK-DUPLICATE', 'LINK-SESSION']],
-    ];
-    // Side by side, each on its own PTY pair: the checks mostly wait on timers.
-    const runs = await Promise.all(variants.map(([binary]) => checkDemo(binary, dir)));
-    variants.forEach(([binary, named], i) => {
+    const runs = await variantRuns;
+    VARIANTS.forEach(([binary, named], i) => {
       const r = runs[i];
       expect(r.code, `${binary}\n${r.out}`).to.equal(1);
       expect(failed(r), binary).to.include.members(named);
