@@ -6,7 +6,8 @@
  * transaction, see server.ts) and its reply is written to the socket only after the commit, so a
  * host killed at any instant has either booked a request and maybe not answered it (the terminal
  * reverses), or not booked it at all (the reversal finds nothing: 25). WAL with synchronous=NORMAL
- * survives a killed process (not a power cut), which is what a lab host needs.
+ * survives a killed process (not a power cut), which is what a lab host needs. Checkpoints run in a
+ * worker thread off the event loop, with a bound on the WAL (checkpoint.ts).
  *
  * Nothing sensitive is stored: cards are keyed by alias with the PAN masked, working keys are kept
  * only wrapped under the terminal's TMK (as they travelled in F62), journal hex is masked.
