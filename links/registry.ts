@@ -64,8 +64,11 @@ function discover(): void {
  */
 export function loadLinkKindsFrom(dir: string): LinkKind[] {
   const found: LinkKind[] = [];
-  const files = fs.readdirSync(dir)
-    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') && !(dir === __dirname && NOT_KINDS.has(f.replace(/\.(ts|js)$/, ''))))
+  const names = fs.readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'));
+  // One module per base name (a .ts source wins over a .js build of it beside it).
+  const files = names
+    .filter((f) => !(f.endsWith('.js') && names.includes(f.replace(/\.js$/, '.ts'))))
+    .filter((f) => !(dir === __dirname && NOT_KINDS.has(f.replace(/\.(ts|js)$/, ''))))
     .sort();
   for (const file of files) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
