@@ -27,8 +27,9 @@ export async function runTtp(args: string[], out: NodeJS.WritableStream, err: No
     .requiredOption('--terminal <url>', 'serial:/dev/ttyUSB0?baud=115200 | tcp://HOST:PORT | rfc2217://HOST:PORT | emu: (the built-in emulator)')
     .option('--json <file>', 'also write the report as JSON to this file')
     .option('--ack-timeout <ms>', 'the ACK timeout the terminal uses (TTP default 500)', '500')
+    .option('--reopen-visible', 'the terminal itself sees the link close (it listens on TCP, USB CDC-ACM): check that a reopened link starts afresh')
     .option('--quiet', 'no progress lines on stderr')
-    .action(async (o: { terminal: string; json?: string; ackTimeout: string; quiet?: boolean }) => {
+    .action(async (o: { terminal: string; json?: string; ackTimeout: string; reopenVisible?: boolean; quiet?: boolean }) => {
       const ackTimeoutMs = Number(o.ackTimeout);
       if (!Number.isInteger(ackTimeoutMs) || ackTimeoutMs < 50) {
         err.write('poscert ttp check: --ack-timeout takes a whole number of milliseconds >= 50\n');
@@ -43,7 +44,7 @@ export async function runTtp(args: string[], out: NodeJS.WritableStream, err: No
           return;
         }
       }
-      const report = await runTtpCheck({ terminal: o.terminal, ackTimeoutMs, log: o.quiet ? undefined : (l) => err.write(`ttp check: ${l}\n`) });
+      const report = await runTtpCheck({ terminal: o.terminal, ackTimeoutMs, reopenVisible: Boolean(o.reopenVisible), log: o.quiet ? undefined : (l) => err.write(`ttp check: ${l}\n`) });
       out.write(formatTtpCheckReport(report) + '\n');
       if (o.json) {
         fs.writeFileSync(o.json, JSON.stringify(report, null, 2) + '\n');

@@ -30,6 +30,12 @@ export interface CheckOptions {
   ackTimeoutMs: number;
   /** Default wait for a reply. */
   replyTimeoutMs: number;
+  /**
+   * Close the link and open it again, when the terminal itself sees that (its own TCP listener,
+   * USB CDC-ACM, the in-process emulator); undefined when a reopen is invisible to it (a serial
+   * line, ser2net in front of one).
+   */
+  reopen?: () => Promise<void>;
 }
 
 export class CheckContext {

@@ -28,6 +28,11 @@ export interface TtpCheckOptions {
   ackTimeoutMs?: number;
   /** Wait for a reply (default 3000 ms). */
   replyTimeoutMs?: number;
+  /**
+   * The terminal sees the link close and reopen (it listens on TCP itself, USB CDC-ACM): judge
+   * LINK-REOPEN. Always on for emu: links (the in-process emulator accepts each connection).
+   */
+  reopenVisible?: boolean;
   /** Progress lines (one per group). */
   log?: (line: string) => void;
 }
@@ -66,7 +71,17 @@ export async function runTtpCheck(opts: TtpCheckOptions): Promise<TtpCheckReport
       return couldNotRun(base, started, `cannot open ${opts.terminal}: ${(e as Error).message}`);
     }
     probe = new RawProbe(link, 1 + Math.floor(Math.random() * 0x3fffffff));
-    const ctx = new CheckContext(probe, { ackTimeoutMs: opts.ackTimeoutMs ?? 500, replyTimeoutMs: opts.replyTimeoutMs ?? 3000 });
+    const theProbe = probe;
+    const reopen = async (): Promise<void> => {
+      await link?.close().catch(() => undefined);
+      link = await openLink(url, { connectTimeoutMs: 5000 });
+      theProbe.swapLink(link);
+    };
+    const ctx = new CheckContext(probe, {
+      ackTimeoutMs: opts.ackTimeoutMs ?? 500,
+      replyTimeoutMs: opts.replyTimeoutMs ?? 3000,
+      ...(opts.reopenVisible || url.startsWith('emu:') ? { reopen } : {}),
+    });
     const session = 1 + Math.floor(Math.random() * 0x7ffffffe);
     log('hello');
     const helloOk = await checkHello(ctx, session);

@@ -127,6 +127,25 @@ export async function checkLink(ctx: CheckContext): Promise<void> {
       `hello with session sent twice: answered ${withSession} time(s) (once expected); hello without session sent twice: answered ${legacy} time(s) (twice expected)`);
   }
   await settle(ctx);
+
+  // LINK-REOPEN (§3.2 item 5): the old link's last accepted frame, first on the new link.
+  if (!ctx.opts.reopen) {
+    ctx.record('LINK-REOPEN', 'not-applicable', 'the terminal cannot see this link close (a serial line, or ser2net in front of one); give --reopen-visible when it listens itself (TCP, USB CDC-ACM)');
+  } else {
+    const id = p.allocateId();
+    const f = p.frameOf({ id, cmd: 'screen' });
+    const from = p.mark;
+    await p.write(f);
+    const first = await p.waitFor((it) => it.kind === 'frame' && isReply(it.message) && it.message.id === id, 2000, from);
+    await ctx.opts.reopen();
+    await delay(100);
+    const mid = p.mark;
+    await p.write(f);
+    const again = await p.waitFor((it) => it.kind === 'frame' && isReply(it.message) && it.message.id === id, 2000, mid);
+    ctx.expect('LINK-REOPEN', first !== undefined && again !== undefined,
+      !first ? 'the request before the reopen was not answered' : again ? 'after close and reopen the same request bytes were executed again' : 'after close and reopen the same request bytes were taken for a duplicate of the old link\'s frame (ACK, no reply)');
+    await ctx.request({ cmd: 'hello', ttp: '1.0', client: 'poscert ttp check', session: 1 + Math.floor(Math.random() * 0x7ffffffe) });
+  }
 }
 
 /** Let frames in flight arrive and be acknowledged. */

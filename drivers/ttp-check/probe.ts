@@ -48,8 +48,16 @@ export class RawProbe {
   /** Bytes the terminal sent in total (for "did it answer at all"). */
   bytesReceived = 0;
 
-  constructor(readonly link: ByteLink, firstId: number) {
+  constructor(public link: ByteLink, firstId: number) {
     this.nextId = firstId;
+    link.on('data', this.onData);
+  }
+
+  /** Continue on a new link (the old one was closed and the port reopened); the decoder starts afresh. */
+  swapLink(link: ByteLink): void {
+    this.link.off('data', this.onData);
+    this.decoder.reset();
+    this.link = link;
     link.on('data', this.onData);
   }
 

@@ -41,6 +41,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
   R('LINK-RESUME', '§3 item 4', 'SHOULD', 'link', 'after declaring the link broken the terminal serves the next intact frame'),
   R('LINK-DUPLICATE', '§3.1', 'MUST', 'link', 'a retransmitted request (byte-identical) is ACKed again and not executed twice'),
   R('LINK-SESSION', '§3.2 items 3-4', 'MUST', 'link', 'a retransmitted hello with session is answered once; a byte-identical hello without session is always executed'),
+  R('LINK-REOPEN', '§3.2 item 5', 'MUST', 'link', 'a closed and reopened link starts with fresh TTP state: the last frame of the old link, sent again, is executed'),
   // commands
   R('CMD-HELLO', '§6.1', 'MUST', 'commands', 'hello answers ttp, vendor, model, serialNumber, firmwareVersion and every capability of §10 as a boolean'),
   R('CMD-HELLO-VERSION', '§6.1', 'MUST', 'commands', 'hello with another major version is answered unsupported-version with detail.supported'),
