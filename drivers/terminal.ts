@@ -17,6 +17,7 @@ import {
   TtpResultByCommand, TtpScreenResult, TtpTerminalConfig, TtpTraceEntry, isTtpKey, TTP_KEYS,
 } from '../protocol/ttp';
 import { DriverUsageError, TerminalCommandError, TerminalExpectationError } from './errors';
+import { sensitiveField } from '../crypto/masking';
 import { EvidenceMasker } from './masking';
 import { OperatorConsole, OperatorConsoleOptions } from './operator';
 import {
@@ -620,6 +621,11 @@ export class TerminalDriver {
 
   /** Sets terminal parameters (test firmware); resolves with the whole configuration after the change. */
   async configure(settings: TtpTerminalConfig): Promise<TtpTerminalConfig> {
+    // A key set here (x-tmk) is masked by field in the transcript; remembered, it is masked too
+    // wherever the terminal repeats it (a screen, an error message).
+    for (const [field, value] of Object.entries(settings)) {
+      if (typeof value === 'string' && sensitiveField(field) === 'key') this.masker.rememberKey(value);
+    }
     return this.call({ cmd: 'config', set: settings });
   }
 

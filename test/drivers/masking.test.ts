@@ -102,6 +102,9 @@ describe('driver evidence from a real emulated terminal and host (emu:)', () => 
     expect(text).to.include('"x-tmk":"[key removed]"');
     expect(text).not.to.include(tmk);
     expect(text).not.to.include(card.pan);
+    // The key the driver set is known to its masker: repeated in any text, it is masked there too.
+    driver.note(`terminal said: key ${tmk} loaded`);
+    expect(driver.transcriptText()).to.include('terminal said: key [key removed] loaded');
     const pinKeys = driver.transcript({ all: true }).filter((e) => e.kind === 'frame' && (e.message as { cmd?: string }).cmd === 'key')
       .map((e) => (e.message as { keys: string[] }).keys.join(','));
     expect(pinKeys).to.include('*,*,*,*,*,*,ENTER');
