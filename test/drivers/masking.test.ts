@@ -98,6 +98,7 @@ describe('driver evidence from a real emulated terminal and host (emu:)', () => 
 
     const text = driver.transcriptText({ all: true });
     expect(text).to.include(`"account":"${PAYEE_ACCOUNT}"`);
+    expect(text).to.include(`收款账号:${PAYEE_ACCOUNT}`); // the confirmation screen
     expect(text).not.to.include('[PIN]');
     expect(text).to.include('"x-tmk":"[key removed]"');
     expect(text).not.to.include(tmk);
