@@ -305,7 +305,7 @@ int ttp_agent_display(ttp_agent_t *a, const char *const *lines, unsigned n, cons
 int ttp_agent_print(ttp_agent_t *a, ttp_print_copy_t copy, const char *const *lines, unsigned n, int reprint, const char *trace);
 int ttp_agent_beep(ttp_agent_t *a, const char *kind, int duration_ms);
 
-/* Completion of TTP_PENDING commands. */
+/* Completion of TTP_PENDING commands: call them after the callback returned (a later main-loop step), never from inside it. */
 void ttp_agent_reset_done(ttp_agent_t *a);
 void ttp_agent_ecr_done(ttp_agent_t *a, const ttp_ecr_request_t *req, const ttp_ecr_result_t *result);
 void ttp_agent_ecr_failed(ttp_agent_t *a, ttp_status_t code, const char *message);
