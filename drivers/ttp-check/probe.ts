@@ -4,7 +4,7 @@
  * refuse ACKs, and see every byte the terminal sends with its arrival time, so that framing,
  * retransmission and timing can be judged rather than assumed.
  */
-import { PoscertError } from '../../errors';
+import { DeclaredOutcome, PoscertError, broken } from '../../errors';
 import { ByteLink } from '../../links';
 import {
   TTP_ACK, TTP_NAK, TtpDecodeErrorReason, TtpFrameDecoder, TtpMessage, encodeTtpFrameBytes,
@@ -18,6 +18,7 @@ export type ProbeItem =
 
 /** The terminal never answered at all: the check cannot run (exit code 2). */
 export class TtpCheckLinkError extends PoscertError {
+  static override readonly outcome: DeclaredOutcome = broken('link');
   constructor(message: string, context: Record<string, unknown> = {}) {
     super('ttp-check-link', message, context);
   }
