@@ -12,16 +12,20 @@
  *     tries TRUNCATE without waiting (busy_timeout 0): it gets the write lock only between two of the
  *     host's commits, copies the few frames left and truncates the file to 0 bytes; when the writer
  *     is busy it degrades to a PASSIVE pass and is tried again on the next tick;
- *  3. over `hardLimitBytes` (the writer outran the worker) it runs TRUNCATE waiting up to
- *     `backPressureTimeoutMs` for the write lock: a pending TRUNCATE blocks new writers, so the host
- *     stalls for the copy (back-pressure) and the WAL is bounded by hardLimitBytes plus what is
- *     written in one tick.
+ *  3. over `hardLimitBytes` (the writer outran the worker: its commits leave too short a gap for
+ *     the lock, or the worker got no CPU) the host's connection, which looks at the WAL file after
+ *     every group commit, runs the TRUNCATE itself, synchronously (`relieve()`): the event loop stalls for the copy of what the
+ *     worker's PASSIVE passes left (back-pressure) and the WAL is bounded by hardLimitBytes plus
+ *     what one tick and one group commit write. A checkpointer cannot do this from outside: SQLite
+ *     gives the write lock to whoever asks when it is free, and a busy writer leaves it free only
+ *     for microseconds between commits.
  *
  * Durability is unchanged: the WAL holds every commit (synchronous = NORMAL survives a killed
  * process); a checkpoint only moves committed pages into the database file. Should the worker die,
  * the host's connection goes back to SQLite's automatic checkpoints (the WAL stays bounded, the tail
  * comes back) and the statistics say so.
  */
+import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 export interface CheckpointOptions {
@@ -31,10 +35,8 @@ export interface CheckpointOptions {
   startBytes?: number;
   /** WAL file size from which the worker truncates the WAL when it can do so without waiting (default 16 MB). */
   softLimitBytes?: number;
-  /** WAL file size from which the worker blocks new writes until it has truncated the WAL (default 128 MB). */
+  /** WAL file size from which the host's own connection truncates the WAL after its next commit (default 128 MB). */
   hardLimitBytes?: number;
-  /** How long a back-pressure TRUNCATE waits for the write lock (default 5,000 ms). */
-  backPressureTimeoutMs?: number;
 }
 
 /** What the worker has done so far. Sizes in bytes. */
@@ -48,9 +50,9 @@ export interface CheckpointStats {
   truncated: number;
   /** TRUNCATE attempts that found the writer busy (they ran as PASSIVE). */
   truncateBusy: number;
-  /** Back-pressure checkpoints (the WAL had passed the hard limit; writers were held). */
+  /** Back-pressure checkpoints (the WAL had passed the hard limit; the host's connection truncated it). */
   backPressure: number;
-  /** Longest back-pressure checkpoint, ms. */
+  /** Longest back-pressure checkpoint (the event loop stalled this long), ms. */
   maxBackPressureMs: number;
   /** False when the worker died and SQLite's automatic checkpoints are back on the host's connection. */
   workerAlive: boolean;
@@ -58,7 +60,7 @@ export interface CheckpointStats {
   workerError?: string;
 }
 
-const SLOTS = ['walBytes', 'maxWalBytes', 'passive', 'truncated', 'truncateBusy', 'backPressure', 'maxBackPressureMs'] as const;
+const SLOTS = ['walBytes', 'maxWalBytes', 'passive', 'truncated', 'truncateBusy', 'backPressure', 'maxBackPressureMs', 'overHardLimit'] as const;
 
 // Plain JavaScript (the worker must run whether the host runs under ts-node or transpiled): it is
 // handed the resolved path of better-sqlite3 so that it loads the very module the host uses.
@@ -84,21 +86,14 @@ function tick() {
   if (stopped) { db.close(); process.exit(0); }
   let size = walSize();
   if (size >= o.startBytes) {
-    if (size >= o.hardLimitBytes) {
-      const t0 = Date.now();
-      const r = checkpoint('TRUNCATE', o.backPressureTimeoutMs);
-      const ms = Date.now() - t0;
-      stats[SLOT.backPressure]++;
-      if (ms > stats[SLOT.maxBackPressureMs]) stats[SLOT.maxBackPressureMs] = ms;
-      if (r.busy) stats[SLOT.truncateBusy]++;
-    } else {
-      const r = checkpoint('PASSIVE', 0);
-      stats[SLOT.passive]++;
-      if (size >= o.softLimitBytes && r.log - r.done <= 64) {
-        const t = checkpoint('TRUNCATE', 0);
-        if (t.busy) stats[SLOT.truncateBusy]++; else stats[SLOT.truncated]++;
-      }
+    const r = checkpoint('PASSIVE', 0);
+    stats[SLOT.passive]++;
+    if (size >= o.softLimitBytes && r.log - r.done <= 64) {
+      const t = checkpoint('TRUNCATE', 0);
+      if (t.busy) stats[SLOT.truncateBusy]++; else stats[SLOT.truncated]++;
     }
+    // Over the hard limit: the host's connection truncates after its next commit (relieve()).
+    if (walSize() >= o.hardLimitBytes) stats[SLOT.overHardLimit] = 1;
     const after = walSize();
     if (size > stats[SLOT.maxWalBytes]) stats[SLOT.maxWalBytes] = size;
     size = after;
@@ -117,6 +112,8 @@ export class WalCheckpointer {
   private alive = true;
   private error?: string;
   private stopping = false;
+  private readonly walPath: string;
+  private readonly hardLimitBytes: number;
 
   /**
    * @param onWorkerDeath called once if the worker dies while the host runs: the host's connection
@@ -128,8 +125,9 @@ export class WalCheckpointer {
       startBytes: options.startBytes ?? 1024 * 1024,
       softLimitBytes: options.softLimitBytes ?? 16 * 1024 * 1024,
       hardLimitBytes: options.hardLimitBytes ?? 128 * 1024 * 1024,
-      backPressureTimeoutMs: options.backPressureTimeoutMs ?? 5000,
     };
+    this.walPath = `${dbPath}-wal`;
+    this.hardLimitBytes = opts.hardLimitBytes;
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { dbPath, options: opts, stats: this.shared, slots: SLOTS, sqliteModule: require.resolve('better-sqlite3') },
@@ -148,7 +146,30 @@ export class WalCheckpointer {
 
   stats(): CheckpointStats {
     const s = Object.fromEntries(SLOTS.map((k, i) => [k, this.view[i]])) as Record<(typeof SLOTS)[number], number>;
-    return { ...s, workerAlive: this.alive, workerError: this.error };
+    const { overHardLimit: _flag, ...rest } = s;
+    return { ...rest, workerAlive: this.alive, workerError: this.error };
+  }
+
+  /**
+   * Back-pressure, on the host's connection after a commit: when the worker found the WAL over the
+   * hard limit, truncate it now (blocking; the worker's passes have copied most of it already).
+   */
+  relieve(db: { pragma(source: string): unknown }): void {
+    const flag = SLOTS.indexOf('overHardLimit');
+    // The worker's flag, or the file itself: a starved worker (a loaded machine) must not unbound the
+    // WAL. A stat costs microseconds, once per group commit.
+    if (this.view[flag] !== 1) {
+      let size = 0;
+      try { size = fs.statSync(this.walPath).size; } catch { /* no WAL file */ }
+      if (size < this.hardLimitBytes) return;
+    }
+    const t0 = Date.now();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const ms = Date.now() - t0;
+    this.view[flag] = 0;
+    this.view[SLOTS.indexOf('backPressure')]++;
+    const max = SLOTS.indexOf('maxBackPressureMs');
+    if (ms > this.view[max]) this.view[max] = ms;
   }
 
   /** Stops the worker after its current checkpoint (it closes its connection); resolves when it has exited. */

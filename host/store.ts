@@ -357,7 +357,11 @@ export class HostStore {
    * deferred transaction that read first would get SQLITE_BUSY at once when upgrading to write.
    */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    const outermost = !this.db.inTransaction;
+    const result = this.db.transaction(fn).immediate();
+    // Back-pressure: a WAL over the hard limit is truncated here, after the commit (checkpoint.ts).
+    if (outermost) this.checkpointer?.relieve(this.db);
+    return result;
   }
 
   // ---- sequences
