@@ -119,7 +119,9 @@ export interface JudgedMutant {
 export function parseKill(output: string | undefined): { verdict?: string; killedBy?: string } {
   if (!output) return {};
   const verdict = /^(NOT CERTIFIED|INCONCLUSIVE|CERTIFIED)\b/m.exec(output)?.[1];
-  const killedBy = /^\s*[✘!] (CUP-[A-Z]{3}-\d{3})/m.exec(output)?.[1];
+  // The verdict sentence names the mandatory cases that decided it; else the first failure listed.
+  const killedBy = /mandatory cases? (?:failed|could not be judged): (CUP-[A-Z]{3}-\d{3})/.exec(output)?.[1]
+    ?? /^\s*[✘!] (CUP-[A-Z]{3}-\d{3})/m.exec(output)?.[1];
   return { ...(verdict ? { verdict } : {}), ...(killedBy ? { killedBy } : {}) };
 }
 
@@ -212,7 +214,7 @@ export function renderStrength(r: StrengthRun): string {
   lines.push(`| clean lean certification (Stryker's initial run) | ${secs(r.baselineMs)} |`);
   lines.push(`| per killed mutant, median | ${secs(median(d(killed)))} |`);
   lines.push(`| per surviving mutant, median | ${secs(median(d(survived)))} |`);
-  lines.push(`| whole run (listing, sandbox, all mutants) | ${secs(r.wallMs)} |`, '');
+  lines.push(`| whole run (snapshot, instrumentation, every mutant: unsampled ones pass unrun) | ${secs(r.wallMs)} |`, '');
   lines.push('Times are wall-clock on a shared 2-core machine; other work on it changes them.', '');
   return `${lines.join('\n')}`;
 }

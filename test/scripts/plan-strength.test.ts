@@ -44,6 +44,8 @@ describe('plan:strength', () => {
     expect(parseKill('NOT CERTIFIED — 1 mandatory case failed: CUP-PAY-010\n    ✘ CUP-PAY-010 failed: Then the screen shows "x"\n'))
       .to.deep.equal({ verdict: 'NOT CERTIFIED', killedBy: 'CUP-PAY-010' });
     expect(parseKill('INCONCLUSIVE — no mandatory case failed\n    ! CUP-ONB-001 broken: When …\n')).to.deep.equal({ verdict: 'INCONCLUSIVE', killedBy: 'CUP-ONB-001' });
+    expect(parseKill('NOT CERTIFIED — 1 mandatory case failed: CUP-PAY-032\n    ✘ CUP-PAY-014 failed (optional): Then x\n    ✘ CUP-PAY-032 failed: When y\n'))
+      .to.deep.equal({ verdict: 'NOT CERTIFIED', killedBy: 'CUP-PAY-032' });
     expect(parseKill(undefined)).to.deep.equal({});
   });
 
