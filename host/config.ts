@@ -193,7 +193,14 @@ function readSource(file: string, problems: HostConfigProblem[]): SourceDoc | un
     }
     return undefined;
   }
-  const data = (doc.toJS() ?? {}) as Raw;
+  let data: Raw;
+  try {
+    data = (doc.toJS() ?? {}) as Raw;
+  } catch (err) {
+    // Well-formed YAML that cannot become data: an alias without its anchor (*a), too many aliases.
+    problems.push({ file, entry: '', message: `YAML: ${(err as Error).message.split('\n')[0]} (define each &anchor before its *alias, or write the value out)` });
+    return undefined;
+  }
   return {
     file,
     data,
