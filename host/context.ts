@@ -10,7 +10,7 @@ import {
   unwrapWorkingKeys, type KeyScheme, type MacScheme, type PinCipher, type WorkingKeyLayout,
 } from '../crypto';
 import {
-  formatField63Response, IsoMessage, parseField60, responseCodeInfo, responseMtiOf, TRANSACTION_CATALOGUE, verifyMac,
+  formatField63Response, IsoMessage, parseField60Extended, responseCodeInfo, responseMtiOf, TRANSACTION_CATALOGUE, verifyMac,
   type CupFrame, type Field60, type TransactionKind,
 } from '../protocol/iso8583';
 import type { CardConfig, HostConfig, MerchantConfig, TerminalConfig } from './config';
@@ -32,6 +32,15 @@ export interface EngineOptions {
   faults: FaultSet;
   /** Minutes east of UTC for F12 / F13 / F15 and expiry checks (China: 480). */
   utcOffsetMinutes?: number;
+}
+
+/** The only currency this acquirer takes (F49, cup8583.md §2.2): CNY. */
+export const CNY = '156';
+
+/** 13 when F49 names another currency than CNY (§7 has no currency code for a POS acquirer; A1 is for transfers). */
+export function checkCurrency(msg: IsoMessage): void {
+  const currency = msg.getString(49);
+  if (currency !== undefined && currency !== CNY) throw new Decline('13', `currency ${currency} (F49): this acquirer takes CNY (${CNY}) only`);
 }
 
 /** A decline or a format problem found while reading a request: its F39 and why (for the journal). */
@@ -60,11 +69,11 @@ export interface Request {
   terminal?: TerminalRuntime;
   /** The catalogue kind, once a handler has identified it. */
   kind?: TransactionKind;
-  /** Processing-requirement digit for the reply header. */
-  requirement: string;
   /** MAK to MAC the reply with (MAC-bearing responses only). */
   replyMak?: { key: Buffer; scheme: MacScheme };
   note?: string;
+  /** Accepted, but worth a line in the journal and the log (an F60 longer than the dialect defines). */
+  warnings: string[];
 }
 
 export function formatFen(fen: number): string {
@@ -165,14 +174,33 @@ export class HostContext {
     return out;
   }
 
+  /** F60 of the request; 30 when missing or malformed. Up to 19 digits (PAX) are accepted with a warning. */
   field60(req: Request): Field60 {
     const v = req.msg.getString(60);
     if (v === undefined) throw new Decline('30', 'F60 missing');
     try {
-      return parseField60(v);
+      const { field60, beyond } = parseField60Extended(v);
+      if (beyond) req.warnings.push(`warning: F60 has ${v.length} digits (the dialect defines 17); digits ${beyond} after 60.7 ignored`);
+      return field60;
     } catch (err) {
       throw new Decline('30', (err as Error).message);
     }
+  }
+
+  /**
+   * The processing-requirement digit (header digit 6, cup8583.md §1.1) of every reply, one policy:
+   * 3 (sign on again) on an A0, to a terminal that is not signed on (but for the reply to its own
+   * sign-off) and after control.requestSignOn until it signs on; 1 (download parameters) to a
+   * signed-on terminal that has not downloaded the current parameters.version; else 0.
+   */
+  replyRequirement(req: Request, responseCode: string | undefined): string {
+    if (responseCode === 'A0') return '3';
+    const rt = req.terminal;
+    if (!rt) return '0';
+    if (this.signOnRequested.has(rt.config.terminalId)) return '3';
+    if (!rt.row.signed_on) return req.kind === 'sign-off' ? '0' : '3';
+    if (rt.row.param_version < this.config.parameters.version) return '1';
+    return '0';
   }
 
   // ---- terminals and keys
@@ -235,18 +263,30 @@ export class HostContext {
    * digit 3: sign on again) when the terminal has no keys or the MAC does not verify.
    */
   checkMac(req: Request, rt: TerminalRuntime, out: IsoMessage): IsoMessage | undefined {
-    if (!rt.row.signed_on || !rt.keys) {
-      req.requirement = '3';
-      req.note = 'terminal has not signed on: no MAK to check the MAC';
-      return this.finishFinancial(out, 'A0');
-    }
+    const why = this.macProblem(req, rt);
+    if (!why) return undefined;
+    req.note = why;
+    return this.finishFinancial(out, 'A0');
+  }
+
+  /**
+   * An advice or upload that carries a MAC although its kind need not (0620, 0320): the MAC is
+   * verified all the same, A0 when it fails (no MAC: nothing to verify).
+   */
+  checkOptionalMac(req: Request, rt: TerminalRuntime, out: IsoMessage): IsoMessage | undefined {
+    if (!req.msg.has(64)) return undefined;
+    const why = this.macProblem(req, rt);
+    if (!why) return undefined;
+    req.note = why;
+    return out.set(39, 'A0');
+  }
+
+  /** Why the request's MAC cannot be accepted (sets the reply's MAK when the terminal has one). */
+  private macProblem(req: Request, rt: TerminalRuntime): string | undefined {
+    if (!rt.row.signed_on || !rt.keys) return 'terminal has not signed on: no MAK to check the MAC';
     const mak = { key: rt.keys.mak, scheme: this.macScheme(rt.config) };
     req.replyMak = mak;
-    if (!verifyMac(req.msg, mak.key, mak.scheme)) {
-      req.requirement = '3';
-      req.note = req.msg.has(64) ? 'MAC does not verify under the current MAK' : 'F64 (MAC) missing';
-      return this.finishFinancial(out, 'A0');
-    }
+    if (!verifyMac(req.msg, mak.key, mak.scheme)) return req.msg.has(64) ? 'MAC does not verify under the current MAK' : 'F64 (MAC) missing';
     return undefined;
   }
 

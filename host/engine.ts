@@ -18,6 +18,7 @@ import { Decline, FINANCIAL_MTIS, formatFen, HostContext, type EngineOptions, ty
 import { FAULT_FILTERS, type FrameOutcome } from './filters';
 import { handlerTable, REQUEST_MTIS, type MessageHandler } from './handlers';
 import { maskedFields, maskedFrameHex } from './redact';
+import { salvageEchoFields } from './salvage';
 import type { HostStore } from './store';
 
 export { SILENT_LOGGER, formatFen } from './context';
@@ -71,7 +72,7 @@ export class HostEngine {
     const terminalId = msg.getString(41)?.trimEnd();
     const fault = this.opts.faults.take(msg.mti, msg.getString(3), terminalId);
     const filter = fault ? FAULT_FILTERS[fault.action] : undefined;
-    const req: Request = { frame: decoded, msg, remote, now, fault, requirement: '0' };
+    const req: Request = { frame: decoded, msg, remote, now, fault, warnings: [] };
     const inHex = maskedFrameHex(frame, msg);
     const inFields = maskedFields(msg);
     this.opts.logger.info(this.logLine(now, 'in ', terminalId, msg.mti, msg.getString(3), msg.getString(11), msg.getString(4), '--'));
@@ -96,21 +97,21 @@ export class HostEngine {
       applyMac(response, req.replyMak.key, req.replyMak.scheme);
       if (fault) filter?.afterMac?.(fault, response);
     }
-    if (req.terminal && this.ctx.signOnRequested.has(req.terminal.config.terminalId)) req.requirement = '3';
+    const rc = response.getString(39);
     const bytes = encodeFrame({
       tpdu: swapTpdu(decoded.tpdu),
-      header: { ...decoded.header, processingRequirement: req.requirement },
+      header: { ...decoded.header, processingRequirement: this.ctx.replyRequirement(req, rc) },
       message: response,
     });
-    const rc = response.getString(39);
+    const why = [req.note, ...req.warnings].filter(Boolean).join('; ') || undefined;
     this.journal(now, remote, {
       terminalId, mti: msg.mti, processingCode: msg.getString(3), stan: msg.getString(11), amount: msg.getString(4),
       inHex, inFields, outMti: response.mti, responseCode: rc, outHex: maskedFrameHex(bytes, response), outFields: maskedFields(response),
-      note: [fault ? `fault ${fault.action} #${fault.id}` : undefined, req.note, fault ? filter?.note?.(fault) : undefined]
+      note: [fault ? `fault ${fault.action} #${fault.id}` : undefined, why, fault ? filter?.note?.(fault) : undefined]
         .filter(Boolean).join('; ') || undefined,
     });
     this.opts.logger.info(this.logLine(now, 'out', terminalId, response.mti, response.getString(3), response.getString(11), response.getString(4), rc ?? '--')
-      + (req.note ? ` ${req.note}` : '') + (fault ? ` [fault ${fault.action}]` : ''));
+      + (why ? ` ${why}` : '') + (fault ? ` [fault ${fault.action}]` : ''));
     return (fault && filter?.deliver?.(fault, bytes)) || { reply: bytes, close: false, delayMs: 0 };
   }
 
@@ -124,14 +125,24 @@ export class HostEngine {
       this.journal(now, remote, { mti: head.mti, inHex: headHex, note: `undecodable, not a request: ${why}` });
       return { close: true, delayMs: 0, reason: 'undecodable frame, not a request MTI' };
     }
-    const reply = new IsoMessage(responseMtiOf(head.mti)).set(39, '30');
-    const bytes = encodeFrame({ tpdu: swapTpdu(head.tpdu), header: { ...head.header, processingRequirement: '0' }, message: reply });
+    // Whatever the terminal matches a reply on (F3, F4, F11, F41, F42) is echoed when it can be read.
+    const echo = salvageEchoFields(frame.subarray(13));
+    const reply = new IsoMessage(responseMtiOf(head.mti));
+    for (const [n, v] of echo) reply.set(n, v);
+    reply.set(39, '30');
+    const terminalId = echo.get(41)?.trimEnd();
+    const rt = terminalId ? this.ctx.terminalRuntime(terminalId) : undefined;
+    const requirement = this.ctx.replyRequirement({ frame: { tpdu: head.tpdu, header: head.header, message: reply }, msg: reply, remote, now,
+      warnings: [], ...(rt && rt.config.merchantId === echo.get(42)?.trimEnd() ? { terminal: rt } : {}) }, '30');
+    const bytes = encodeFrame({ tpdu: swapTpdu(head.tpdu), header: { ...head.header, processingRequirement: requirement }, message: reply });
+    const read = echo.size ? ` (read from the raw bytes: ${[...echo.keys()].map((n) => `F${n}`).join(', ')})` : ' (F11 / F41 unreadable: the terminal cannot match this reply)';
     this.journal(now, remote, {
-      mti: head.mti, inHex: headHex, outMti: reply.mti, responseCode: '30', outHex: bytes.toString('hex').toUpperCase(),
-      outFields: maskedFields(reply), note: `format error: ${why}`,
+      terminalId, mti: head.mti, processingCode: echo.get(3), stan: echo.get(11), amount: echo.get(4),
+      inHex: headHex, outMti: reply.mti, responseCode: '30', outHex: bytes.toString('hex').toUpperCase(),
+      outFields: maskedFields(reply), note: `format error: ${why}${read}`,
     });
-    this.opts.logger.info(this.logLine(now, 'in ', undefined, head.mti, undefined, undefined, undefined, '--') + ` format error: ${why}`);
-    this.opts.logger.info(this.logLine(now, 'out', undefined, reply.mti, undefined, undefined, undefined, '30'));
+    this.opts.logger.info(this.logLine(now, 'in ', terminalId, head.mti, echo.get(3), echo.get(11), echo.get(4), '--') + ` format error: ${why}`);
+    this.opts.logger.info(this.logLine(now, 'out', terminalId, reply.mti, echo.get(3), echo.get(11), echo.get(4), '30') + read);
     return { reply: bytes, close: false, delayMs: 0 };
   }
 

@@ -17,6 +17,9 @@ export const batchUploadHandler: MessageHandler = {
     const f60 = ctx.field60(req);
     const out = ctx.baseResponse(req);
     req.kind = identify(req.msg);
+    // Uploads carry no MAC (§3.1); one that does has it verified like any other (A0).
+    const macFailure = ctx.checkOptionalMac(req, rt, out);
+    if (macFailure) return macFailure;
     return prepared(out, () => {
       const store = ctx.store;
       const tid = rt.config.terminalId;

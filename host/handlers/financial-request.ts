@@ -13,7 +13,7 @@ import {
 import { decodeTlv, encodeTlv, TlvDecodeError, type TlvNode } from '../../protocol/tlv';
 import { ARQC_CDOL1_TAGS } from '../cards';
 import type { CardConfig, HostConfig } from '../config';
-import { Decline, formatFen, type HostContext, type Request, type TerminalRuntime } from '../context';
+import { checkCurrency, Decline, formatFen, type HostContext, type Request, type TerminalRuntime } from '../context';
 import type { AccountRow, HostStore, TransactionRow } from '../store';
 
 /** What a refund may refund: the settlement debits (sales, bill payments, completions). */
@@ -63,6 +63,14 @@ export class FinancialRequest {
     const rules = this.config.rules;
     const f4raw = this.msg.getString(4);
     if (f4raw !== undefined && /^\d+$/.test(f4raw)) this.amount = Number(f4raw);
+
+    // A batch the host closed (0500 settled it, or 0320 ended its upload) takes no new transactions.
+    const batch = this.f60.batchNumber;
+    const closed = this.store.batchState(this.rt.config.terminalId, batch);
+    if (closed) {
+      throw new Decline('12', `batch ${batch} is already ${closed.state} (0500/0510): it takes no new transactions; the terminal must settle and start its next batch`);
+    }
+    checkCurrency(this.msg);
 
     if (this.kind !== 'balance') {
       const f4 = this.msg.getString(4);
@@ -268,11 +276,17 @@ export class FinancialRequest {
     }
   }
 
+  /** The original of a void or a completion void: approved, same card, and in a batch that is still open. */
   private findOriginal(kinds: TransactionKind[]): TransactionRow {
     const ref = this.originalRef();
     const o = this.store.transactionByStan(this.rt.config.terminalId, ref.batch, ref.trace);
     if (!o || !kinds.includes(o.kind) || !o.approved || o.reversed || o.card_alias !== this.card!.alias) {
       throw new Decline('25', `no approved ${kinds.join('/')} with batch ${ref.batch} trace ${ref.trace} for this card`);
+    }
+    // A void undoes a transaction of the open batch only; once settled the way back is a refund (退货).
+    const settled = this.store.batchState(this.rt.config.terminalId, o.batch);
+    if (settled) {
+      throw new Decline('22', `${o.kind} ${o.id} belongs to batch ${o.batch}, already ${settled.state}: a ${this.kind} is possible only within the open batch (refund it instead)`);
     }
     this.original = o;
     return o;

@@ -39,7 +39,6 @@ export const financialHandler: MessageHandler = {
       throw new Decline('40', `no transaction is MTI/F3/F25/60.1/60.3 = ${key} (cup8583.md §3.1)`);
     }
     req.kind = kind;
-    if (rt.row.param_version < ctx.config.parameters.version) req.requirement = '1';
 
     // Duplicate STAN in the batch (94); an advice (0220) sent again is answered as the first time.
     const existing = ctx.store.stanUse(rt.config.terminalId, f60.batchNumber, stan);

@@ -1,20 +1,28 @@
 /**
  * Network management 0800 / 0820 (cup8583.md §3.2–3.4): sign-on with working keys in F62, sign-off,
  * echo test, status upload and the 360 parameter download; and the IC script-result notice 0620.
- * None of these carries a MAC.
+ * Only the 0620 may carry a MAC (cup8583.md §3.1); when it does, it is verified.
  */
 import { adjustKeyParity, wrapWorkingKeys, type WorkingKeyLayout } from '../../crypto';
 import { encodeParameterBlock, identify, type Field60, type IsoMessage } from '../../protocol/iso8583';
 import { Decline, type HostContext, type Request, type TerminalRuntime, type WorkingKeySet } from '../context';
 import { prepared, type MessageHandler, type PreparedRequest } from './types';
 
-/** Key layouts this host issues (60.3 of the sign-on, cup8583.md §3.2 F62 table). */
-const SIGN_ON_LAYOUTS: ReadonlySet<string> = new Set(['001', '003', '004']);
+/**
+ * 60.3 of a sign-on → the F62 key layout this host issues (cup8583.md §3.2). 005 / 006 are the 国密
+ * sign-on codes (whty sample, BP host) for SM4 terminals only; their F62 is poscert's SM4 layout
+ * (docs/crypto.md) without / with a TDK, a choice where no public source gives one.
+ */
+const SIGN_ON_LAYOUTS: Readonly<Record<string, { layout: WorkingKeyLayout; sm4Only?: true }>> = {
+  '001': { layout: '001' }, '003': { layout: '003' }, '004': { layout: '004' },
+  '005': { layout: '003', sm4Only: true }, '006': { layout: '004', sm4Only: true },
+};
 
 function signOn(req: Request, ctx: HostContext, rt: TerminalRuntime, f60: Field60, out: IsoMessage): PreparedRequest {
-  const layout = f60.networkCode as WorkingKeyLayout;
+  const { layout, sm4Only } = SIGN_ON_LAYOUTS[f60.networkCode];
   const scheme = ctx.keyScheme(rt.config);
-  if (scheme === 'sm4' && layout === '001') throw new Decline('30', 'SM4 terminals sign on with 60.3 = 003 or 004 (001 means single-DES keys)');
+  if (scheme === 'sm4' && layout === '001') throw new Decline('30', 'SM4 terminals sign on with 60.3 = 003, 004, 005 or 006 (001 means single-DES keys)');
+  if (sm4Only && scheme !== 'sm4') throw new Decline('30', `60.3 = ${f60.networkCode} is an SM4 (国密) sign-on; terminal ${rt.config.terminalId} is configured for 3DES keys`);
   return {
     decline: (code) => out.set(39, code).set(37, ctx.nextRrn()),
     apply: () => {
@@ -37,8 +45,7 @@ function signOn(req: Request, ctx: HostContext, rt: TerminalRuntime, f60: Field6
       ctx.signOnRequested.delete(rt.config.terminalId);
       out.unset(4).unset(3);
       out.set(32, ctx.config.host.acquirerId).set(37, ctx.nextRrn()).set(39, '00');
-      out.set(60, '00' + batch + layout).set(62, f62);
-      if (rt.row.param_version < ctx.config.parameters.version) req.requirement = '1';
+      out.set(60, '00' + batch + f60.networkCode).set(62, f62);
       return out;
     },
   };
@@ -53,7 +60,7 @@ export const networkManagementHandler: MessageHandler = {
     const out = ctx.baseResponse(req);
     const kind = identify(req.msg);
     req.kind = kind;
-    if (kind === 'sign-on' && SIGN_ON_LAYOUTS.has(f60.networkCode)) return signOn(req, ctx, rt, f60, out);
+    if (kind === 'sign-on' && f60.networkCode in SIGN_ON_LAYOUTS) return signOn(req, ctx, rt, f60, out);
     switch (kind) {
       case 'sign-off':
         return prepared(out, () => {
@@ -78,14 +85,16 @@ export const networkManagementHandler: MessageHandler = {
   },
 };
 
-/** 0620 IC script-result notice (60.3 951): acknowledged. */
+/** 0620 IC script-result notice (60.3 951): its MAC verified when it carries one (A0), then acknowledged. */
 export const scriptResultHandler: MessageHandler = {
   name: 'script result',
   mtis: ['0620'],
   prepare(req, ctx) {
-    ctx.checkTerminal(req);
+    const rt = ctx.checkTerminal(req);
     req.kind = 'script-result';
     const out = ctx.baseResponse(req);
+    const macFailure = ctx.checkOptionalMac(req, rt, out);
+    if (macFailure) return macFailure;
     return prepared(out, () => out.set(39, '00'));
   },
 };

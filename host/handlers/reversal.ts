@@ -1,10 +1,13 @@
 /**
  * Reversal 0400 / 0410 (cup8583.md §3.8): undoes the original with the same terminal, batch and STAN
  * when nothing later depends on it; a reversal sent again, or of a declined original, is approved
- * with nothing to undo; no reversible original is 25.
+ * with nothing to undo; no reversible original is 25. Strict like an acquirer: the reversal must
+ * give its reason (F39 98 / A0 / 06), carry no track or PIN data, and agree with its original
+ * (amount 64; card, entry mode, F25 and 60.1: 25).
  */
-import { IsoMessage, transactionSpec } from '../../protocol/iso8583';
-import { formatFen, type HostContext } from '../context';
+import { maskPan } from '../../crypto';
+import { IsoMessage, reversedKind, transactionSpec } from '../../protocol/iso8583';
+import { checkCurrency, Decline, formatFen, type HostContext } from '../context';
 import type { TransactionRow } from '../store';
 import { readFinancialHead } from './financial';
 import type { MessageHandler } from './types';
@@ -74,6 +77,45 @@ function undo(ctx: HostContext, orig: TransactionRow, at: string): void {
   }
 }
 
+/** Reversal reasons a terminal may give in F39 (cup8583.md §3.8): no reply, reply MAC wrong, other. */
+export const REVERSAL_REASONS: Readonly<Record<string, string>> = { '98': 'no response', 'A0': 'response MAC wrong', '06': 'other' };
+
+/** What the reversal itself must be (30 otherwise): F39 a reason of §3.8, none of the fields a reversal drops. */
+function checkReversalForm(msg: IsoMessage): void {
+  const reason = msg.getString(39);
+  if (reason === undefined) throw new Decline('30', 'reversal without F39 (the reason: 98, A0 or 06, cup8583.md §3.8)');
+  if (!(reason in REVERSAL_REASONS)) throw new Decline('30', `reversal reason F39 = ${reason} is not 98, A0 or 06 (cup8583.md §3.8)`);
+  const forbidden = transactionSpec('reversal').fields.mustNot.filter((n) => msg.has(n));
+  if (forbidden.length) {
+    const what = forbidden.map((n) => `F${n}${n === 35 || n === 36 ? ' (track data)' : n === 52 ? ' (PIN block)' : ''}`).join(', ');
+    throw new Decline('30', `reversal carries ${what}: a reversal drops track, PIN data and F37 (cup8583.md §3.8)`);
+  }
+}
+
+/** Where the reversal disagrees with its original (amount 64; card, entry mode, F25 / 60.1: 25), or undefined. */
+function mismatch(ctx: HostContext, msg: IsoMessage, orig: TransactionRow): { code: string; why: string } | undefined {
+  const kind = reversedKind(msg);
+  if (kind !== orig.kind) {
+    return { code: '25', why: `reversal F3/F25/60.1 = ${msg.getString(3)}/${msg.getString(25) ?? '00'}/${(msg.getString(60) ?? "").slice(0, 2)} names ${kind ?? 'no reversible kind'}, the original with this STAN is a ${orig.kind}` };
+  }
+  const f4 = msg.getString(4);
+  if (f4 !== undefined && Number(f4) !== orig.amount) {
+    return { code: '64', why: `reversal amount ${/^\d+$/.test(f4) ? formatFen(Number(f4)) : f4} differs from the original ${formatFen(orig.amount)}` };
+  }
+  const pan = msg.getString(2);
+  if (pan !== undefined) {
+    const card = orig.card_alias ? ctx.config.cards.find((c) => c.alias === orig.card_alias) : undefined;
+    if (card ? card.pan !== pan : maskPan(pan) !== orig.pan_masked) {
+      return { code: '25', why: `reversal PAN ${maskPan(pan)} is not the card of the original (${orig.pan_masked ?? 'none'})` };
+    }
+  }
+  const entry = msg.getString(22);
+  if (entry !== undefined && orig.entry_mode !== null && entry !== orig.entry_mode) {
+    return { code: '25', why: `reversal entry mode F22 = ${entry} differs from the original's ${orig.entry_mode}` };
+  }
+  return undefined;
+}
+
 export const reversalHandler: MessageHandler = {
   name: 'reversal',
   mtis: ['0400'],
@@ -82,6 +124,8 @@ export const reversalHandler: MessageHandler = {
     if (head instanceof IsoMessage) return head;
     const { rt, out, f60, stan } = head;
     req.kind = 'reversal';
+    checkReversalForm(req.msg);
+    checkCurrency(req.msg);
     return {
       decline: (code, why) => {
         req.note = `${why}: nothing reversed`;
@@ -92,6 +136,11 @@ export const reversalHandler: MessageHandler = {
         if (!orig || !transactionSpec(orig.kind).reversible || orig.processing_code !== req.msg.getString(3)) {
           req.note = `no reversible original with STAN ${stan} in batch ${f60.batchNumber}${orig ? ` (found ${orig.kind} ${orig.mti}/${orig.processing_code})` : ''}`;
           return ctx.finishFinancial(out, '25');
+        }
+        const differs = mismatch(ctx, req.msg, orig);
+        if (differs) {
+          req.note = `${differs.why}: nothing reversed`;
+          return ctx.finishFinancial(out, differs.code);
         }
         const card = orig.card_alias ? ctx.config.cards.find((c) => c.alias === orig.card_alias) : undefined;
         if (orig.rrn) out.set(37, orig.rrn);

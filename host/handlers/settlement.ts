@@ -6,7 +6,7 @@
 import {
   decodeSettlementTotals, encodeSettlementTotals, type SettlementSide, type SettlementTotals,
 } from '../../protocol/iso8583';
-import { Decline } from '../context';
+import { checkCurrency, Decline } from '../context';
 import { prepared, type MessageHandler } from './types';
 
 type Totals = Omit<SettlementSide, 'result'>;
@@ -22,6 +22,7 @@ export const settlementHandler: MessageHandler = {
     const f60 = ctx.field60(req);
     const out = ctx.baseResponse(req);
     req.kind = 'settlement';
+    checkCurrency(req.msg);
     return prepared(out, () => {
       const f48 = req.msg.getString(48);
       if (!f48) throw new Decline('30', 'F48 (settlement totals) missing');

@@ -7,7 +7,7 @@
  * transaction by its TransactionKind and read its rules here, as jPOS keeps a dialect in a packager
  * table. Adding a kind is one row (plus its handler / flow); the functions below never change.
  */
-import { formatField60, parseField60 } from './fields';
+import { formatField60, parseField60Extended } from './fields';
 import { IsoMessage } from './message';
 
 export const TRANSACTION_KINDS = [
@@ -55,6 +55,8 @@ export interface TransactionSpec {
    * the kind: a conformant terminal does not send it, but the reference does not forbid it.
    */
   readonly fields: { readonly must: readonly number[]; readonly may: readonly number[]; readonly mustNot: readonly number[] };
+  /** Kinds of the original transaction this kind's F61 names (61.1 batch + 61.2 trace, cup8583.md §2.5). */
+  readonly references?: readonly TransactionKind[];
 }
 
 // Card data by entry mode (F2/F14 manual or IC, F35/F36 magstripe, F23/F55 IC), PIN data when a
@@ -85,6 +87,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     reversible: true, pin: 'optional', settlement: 'credit', voidable: false, financial: true,
     menu: { zh: '撤销', en: 'VOID' },
     fields: { must: [3, 4, 11, 22, 25, 37, 41, 42, 49, 60, 61, 64], may: [...CARD, ...PIN, 38], mustNot: [] },
+    references: ['sale', 'bill-payment'],
   },
   // §3.7 退货: 0220 advice, not reversed (P31, LY); F37 original RRN, F61 batch + trace + date, F63 card organisation.
   {
@@ -92,6 +95,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     reversible: false, pin: 'optional', settlement: 'credit', voidable: false, financial: true,
     menu: { zh: '退货', en: 'REFUND' },
     fields: { must: [3, 4, 11, 22, 25, 37, 41, 42, 49, 60, 61, 63, 64], may: [...CARD, ...PIN, 38], mustNot: [] },
+    references: ['sale', 'bill-payment'],
   },
   // §3.7 余额查询: no amount; the balance comes back in F54. Not reversed.
   {
@@ -113,6 +117,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     reversible: true, pin: 'optional', settlement: 'none', voidable: false, financial: true,
     menu: { zh: '预授权/预授权撤销', en: 'PRE-AUTH/AUTH CANCEL' },
     fields: { must: [3, 4, 11, 22, 25, 38, 41, 42, 49, 60, 61, 64], may: [...CARD, ...PIN, 37], mustNot: [] },
+    references: ['preauth'],
   },
   // §3.7 预授权完成(请求), online: F38 + F61.
   {
@@ -120,6 +125,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     reversible: true, pin: 'optional', settlement: 'debit', voidable: true, voidKind: 'preauth-completion-void', financial: true,
     menu: { zh: '预授权/预授权完成', en: 'PRE-AUTH/AUTH COMPLETE' },
     fields: { must: [3, 4, 11, 22, 25, 38, 41, 42, 49, 60, 61, 64], may: [...CARD, ...PIN, 37], mustNot: [] },
+    references: ['preauth'],
   },
   // §3.7 预授权完成撤销: F37, F38, F61 (+ date). Terminals offer it under 撤销 (the void menu finds the original).
   {
@@ -127,12 +133,14 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     reversible: true, pin: 'optional', settlement: 'credit', voidable: false, financial: true,
     menu: { zh: '撤销', en: 'VOID' },
     fields: { must: [3, 4, 11, 22, 25, 37, 38, 41, 42, 49, 60, 61, 64], may: [...CARD, ...PIN], mustNot: [] },
+    references: ['preauth-completion', 'preauth-completion-advice'],
   },
   // §3.7 预授权完成通知, offline advice 0220: no PIN, not reversed; counted as debit (§3.9).
   {
     kind: 'preauth-completion-advice', mti: '0220', processingCode: '000000', conditionCode: '06', transactionType: '24', networkCode: '000',
     reversible: false, pin: 'none', settlement: 'debit', voidable: true, voidKind: 'preauth-completion-void', financial: true,
     fields: { must: [3, 4, 11, 22, 25, 38, 41, 42, 49, 60, 61, 64], may: [...CARD, 37], mustNot: [26, 52] },
+    references: ['preauth'],
   },
   // §3.8 冲正: a copy of the original request (same F3, F4, F11, F25, F60) with F39 = reason; track data,
   // PIN data and F37 removed (LY MakeReversalPack). F53 is removed by LY, kept by PAX and CLJ: may.
@@ -241,7 +249,7 @@ function field60Of(msg: IdentifiableMessage): { transactionType?: string; networ
   const v = fieldOf(msg, 60);
   if (v === undefined) return {};
   try {
-    return parseField60(v);
+    return parseField60Extended(v).field60;
   } catch {
     return {};
   }

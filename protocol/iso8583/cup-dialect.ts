@@ -40,7 +40,8 @@ const ROWS: Row[] = [
   [55, 'ICC system related data', 'IC卡数据域', 'b', 'LLLVAR', 255],
   [58, 'PBOC electronic purse data', 'PBOC电子钱包标准的交易信息', 'ans', 'LLLVAR', 100],
   [59, 'Private: device information', '自定义域', 'ans', 'LLLVAR', 999],
-  [60, 'Private: type, batch, network code', '自定义域', 'n', 'LLLVAR', 17],
+  // n...017 in the spec; PAX sends up to 19 (cup8583.md §2.2): decoded, the host warns (parseField60Extended).
+  [60, 'Private: type, batch, network code', '自定义域', 'n', 'LLLVAR', 19],
   [61, 'Original message data', '原始信息域', 'n', 'LLLVAR', 29],
   [62, 'Private: keys, parameters, payee', '自定义域', 'b', 'LLLVAR', 512],
   [63, 'Private: card organisation, texts', '自定义域', 'ans', 'LLLVAR', 163, { charset: 'gbk' }],

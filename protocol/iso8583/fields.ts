@@ -49,6 +49,20 @@ export function parseField60(value: string): Field60 {
   return parseSubFields(FIELD60_LAYOUT, value) as Field60;
 }
 
+/** Digits of F60 the dialect defines (60.1–60.7). PAX sends up to 19 (cup8583.md §2.2); no source says what the last two mean. */
+export const FIELD60_DEFINED_DIGITS = 17;
+
+/**
+ * F60 as far as the dialect defines it, and the digits after 60.7 (PAX's F60 of up to 19 digits);
+ * every other content error is a FieldContentError, as parseField60's.
+ */
+export function parseField60Extended(value: string): { field60: Field60; beyond: string } {
+  if (typeof value === 'string' && value.length > FIELD60_DEFINED_DIGITS && value.length <= FIELD60_DEFINED_DIGITS + 2 && DIGITS_RE.test(value)) {
+    return { field60: parseField60(value.slice(0, FIELD60_DEFINED_DIGITS)), beyond: value.slice(FIELD60_DEFINED_DIGITS) };
+  }
+  return { field60: parseField60(value), beyond: '' };
+}
+
 export function formatField60(f: Field60): string {
   return formatSubFields(FIELD60_LAYOUT, f);
 }

@@ -29,31 +29,50 @@ export function decodeF59Tags(f59: string): Map<string, string> {
   return out;
 }
 
-/** The SM4 PIN block of F59 tag A1; undefined when F59 is absent or has no A1. */
+/**
+ * The SM4 PIN block of F59 tag A1; undefined when F59 is absent or has no A1. Two forms are read:
+ * poscert's text form `A1` + `032` + 32 hex characters, and the 国密 terminals' binary form `A1` +
+ * one binary length byte (16) + the 16 bytes of the block (those terminals send F52 = 8 zero
+ * bytes beside it). An element whose 3 characters after the tag are digits has a text length;
+ * otherwise its length is the one byte after the tag.
+ */
 export function sm4PinBlockFromF59(f59: string | undefined): Buffer | undefined {
   if (!f59) return undefined;
   // Scans up to A1 only, as terminals may append tags this host does not parse after it.
   let off = 0;
-  while (off + 5 <= f59.length) {
+  while (off + 3 <= f59.length) {
     const tag = f59.slice(off, off + 2);
     const lenText = f59.slice(off + 2, off + 5);
-    const len = Number(lenText);
-    if (!/^\d{3}$/.test(lenText) || off + 5 + len > f59.length) {
-      throw new FieldContentError('59', `F59 is not a list of tag(2) + length(3) + value at position ${off}`, { position: off });
+    const textLength = /^\d{3}$/.test(lenText);
+    const head = textLength ? 5 : 3;
+    const len = textLength ? Number(lenText) : f59.charCodeAt(off + 2);
+    if (len > 0xff || off + head + len > f59.length) {
+      throw new FieldContentError('59', `F59 is not a list of tag(2) + length(3 digits or 1 byte) + value at position ${off}`, { position: off });
     }
-    const value = f59.slice(off + 5, off + 5 + len);
+    const value = f59.slice(off + head, off + head + len);
     if (tag === F59_SM4_PIN_BLOCK_TAG) {
+      if (!textLength) {
+        if (len !== 16) throw new FieldContentError('59', `F59 tag A1 (SM4 PIN block, binary form) must be 16 bytes, got ${len}`);
+        return Buffer.from(value, 'latin1');
+      }
       if (!/^[0-9A-Fa-f]{32}$/.test(value)) throw new FieldContentError('59', 'F59 tag A1 (SM4 PIN block) must be 32 hex characters');
       return Buffer.from(value, 'hex');
     }
-    off += 5 + len;
+    off += head + len;
   }
   return undefined;
 }
 
+/** poscert's text form of F59 tag A1: `A1` + `032` + the block as 32 hex characters. */
 export function encodeSm4PinBlockF59(block: Buffer): string {
   if (block.length !== 16) throw new FieldContentError('59', `the SM4 PIN block is 16 bytes, got ${block.length}`);
   return `${F59_SM4_PIN_BLOCK_TAG}032${block.toString('hex').toUpperCase()}`;
+}
+
+/** The 国密 binary form of F59 tag A1: `A1` + length byte 0x10 + the 16 bytes (as the field's latin1 text); F52 then carries 8 zero bytes. */
+export function encodeSm4PinBlockF59Binary(block: Buffer): string {
+  if (block.length !== 16) throw new FieldContentError('59', `the SM4 PIN block is 16 bytes, got ${block.length}`);
+  return F59_SM4_PIN_BLOCK_TAG + String.fromCharCode(block.length) + block.toString('latin1');
 }
 
 // ---------------------------------------------------------------------------------------------------
