@@ -123,6 +123,8 @@ export class EmulatedTerminal {
   private optionsApplied = false;
   private cardLeftInSlot?: TtpCardImage;
   private stopped = false;
+  /** A card was inserted over TTP and not removed: it is physically in the slot (survives power and a read error). */
+  private slotOccupied = false;
 
   constructor(private readonly opts: EmulatorOptions) {
     validateOptions(opts);
@@ -327,6 +329,9 @@ export class EmulatedTerminal {
       }
       case 'card': {
         if (r.action === 'remove') {
+          // TTP §6.5: nothing to take out is invalid-state (the harness's "remove any leftover card" expects it).
+          if (!this.slotOccupied && !session.cardInSlot) { this.fail(req, 'invalid-state', 'no card is in the reader', { state: this.currentState }); return; }
+          this.slotOccupied = false;
           session.cardInserted(undefined);
           session.inputs.push({ kind: 'card-removed' });
           await session.inputs.whenSettled(KEY_SETTLE_MS);
@@ -340,15 +345,15 @@ export class EmulatedTerminal {
           return;
         }
         const capability = method === 'swipe' ? 'magstripe' : method === 'insert' ? 'contact' : 'contactless';
-        if (!this.capabilities[capability]) { this.fail(req, 'not-supported', `this terminal has no ${capability} reader`); return; }
+        if (!this.capabilities[capability]) { this.fail(req, 'not-supported', `this terminal has no ${capability} reader`, { method }); return; }
         const problem = cardImageProblem(r.card);
         if (problem) { this.fail(req, 'bad-request', `card image: ${problem}`, { field: 'card' }); return; }
         const card = r.card as TtpCardImage;
         if (card.interfaces && !card.interfaces.includes(method as never)) {
-          this.fail(req, 'not-supported', `card ${card.name ?? ''} cannot be read by ${method} (its interfaces: ${card.interfaces.join(', ')})`);
+          this.fail(req, 'not-supported', `card ${card.name ?? ''} cannot be read by ${method} (its interfaces: ${card.interfaces.join(', ')})`, { method });
           return;
         }
-        if (method === 'insert') session.cardInserted(card);
+        if (method === 'insert') { session.cardInserted(card); this.slotOccupied = true; }
         session.inputs.push({ kind: 'card', method: method as 'swipe' | 'insert' | 'tap', card });
         await session.inputs.whenSettled(KEY_SETTLE_MS);
         this.reply(req, {});
@@ -360,6 +365,9 @@ export class EmulatedTerminal {
           this.fail(req, 'bad-request', `ecr request must be one of ${TTP_ECR_REQUESTS.join(', ')}`, { field: 'request' });
           return;
         }
+        // TTP §6.9: amount is required for sale, bill-payment and refund (the cash register knows it; no keypad entry).
+        const missing = ecrMissingField(ecr);
+        if (missing) { this.fail(req, 'bad-request', `ecr ${ecr.request} needs ${missing}`, { field: missing }); return; }
         if (ecr.amount !== undefined && !/^\d{1,12}$/.test(ecr.amount)) { this.fail(req, 'bad-request', 'amount must be 1..12 digits (fen)', { field: 'amount' }); return; }
         if (ecr.request === 'bill-payment' && (!ecr.payee?.name || !/^\d{1,32}$/.test(ecr.payee?.account ?? ''))) {
           this.fail(req, 'bad-request', 'bill-payment needs payee.name and payee.account (digits)', { field: 'payee' });
@@ -662,5 +670,15 @@ export function cardImageProblem(card: unknown): string | undefined {
     if (e.imk === undefined && e.iccMasterKey === undefined) return 'emv needs imk or iccMasterKey';
     if (typeof e.applicationLabel !== 'string') return 'emv.applicationLabel must be a string';
   }
+  return undefined;
+}
+
+/** The parameter an `ecr` request lacks (TTP §6.9), if any. */
+function ecrMissingField(ecr: TtpEcrCommand): string | undefined {
+  const needsAmount = ecr.request === 'sale' || ecr.request === 'bill-payment' || ecr.request === 'refund';
+  if (needsAmount && ecr.amount === undefined) return 'amount';
+  if (ecr.request === 'void' && ecr.originalTrace === undefined) return 'originalTrace';
+  if (ecr.request === 'refund' && ecr.originalRrn === undefined) return 'originalRrn';
+  if (ecr.request === 'refund' && ecr.originalDate === undefined) return 'originalDate';
   return undefined;
 }
