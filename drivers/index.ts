@@ -43,3 +43,5 @@ export type { TtpCardImage, TtpCardMethod } from '../protocol/ttp';
 export { maskPan } from '../crypto';
 export { cardByAlias, terminalCardImage, loadHostConfig, ReferenceHost } from '../host';
 export type { CardConfig, HostConfig, HostControl, FaultAction, FaultSpec } from '../host';
+export { judgeTraffic, declaredKeyScheme } from './message-conformance';
+export type { ConformanceReport, TerminalTraffic } from './message-conformance';

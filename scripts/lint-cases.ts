@@ -16,9 +16,9 @@ import { IdGenerator } from '@cucumber/messages';
 import type * as messages from '@cucumber/messages';
 import { parsePlan, type CertificationPlan } from '../certification/plan';
 
-export const CASE_ID_TAG = /^@CUP-(ONB|PAY|PIN|VOU|RSK|STL)-\d{3}$/;
+export const CASE_ID_TAG = /^@CUP-(ONB|PAY|PIN|VOU|RSK|STL|MSG)-\d{3}$/;
 export const AREA_BY_PREFIX: Record<string, string> = {
-  ONB: 'onboarding', PAY: 'payment', PIN: 'pin', VOU: 'voucher', RSK: 'risk', STL: 'settlement',
+  ONB: 'onboarding', PAY: 'payment', PIN: 'pin', VOU: 'voucher', RSK: 'risk', STL: 'settlement', MSG: 'messages',
 };
 export const SEVERITIES = ['blocker', 'critical', 'normal', 'minor', 'trivial'] as const;
 export const CAPABILITIES = ['magstripe', 'contact', 'contactless', 'printer', 'pinpad', 'sm4'] as const;
@@ -144,7 +144,7 @@ export function indexCases(root: string, errors: Finding[], warnings: Finding[])
         if (seenDeclNodes.has(key)) continue;
         seenDeclNodes.add(key);
         if (!CASE_ID_TAG.test(tag.name)) {
-          errors.push({ file, line: tag.location.line, message: `malformed case id ${tag.name}: expected @CUP-{ONB|PAY|PIN|VOU|RSK|STL}-NNN` });
+          errors.push({ file, line: tag.location.line, message: `malformed case id ${tag.name}: expected @CUP-{ONB|PAY|PIN|VOU|RSK|STL|MSG}-NNN` });
           continue;
         }
         const id = tag.name.slice(1);

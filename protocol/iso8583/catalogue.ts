@@ -142,12 +142,13 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     fields: { must: [3, 4, 11, 22, 25, 38, 41, 42, 49, 60, 61, 64], may: [...CARD, 37], mustNot: [26, 52] },
     references: ['preauth'],
   },
-  // §3.8 冲正: a copy of the original request (same F3, F4, F11, F25, F60) with F39 = reason; track data,
-  // PIN data and F37 removed (LY MakeReversalPack). F53 is removed by LY, kept by PAX and CLJ: may.
+  // §3.8 冲正: a copy of the original request (same F3, F4, F11, F22, F25, F60) with F39 = reason; track data,
+  // PIN data and F37 removed (LY MakeReversalPack). F4, F22 and F49 are in every reversible original and
+  // in the PAX and CLJ reversal sets: must. F53 is removed by LY, kept by PAX and CLJ: may.
   {
     kind: 'reversal', mti: '0400', networkCodes: [],
     reversible: false, pin: 'none', settlement: 'none', voidable: false, financial: true,
-    fields: { must: [3, 11, 25, 39, 41, 42, 60, 64], may: [2, 4, 14, 22, 23, 38, 49, 53, 55, 61], mustNot: [26, 35, 36, 37, 52] },
+    fields: { must: [3, 4, 11, 22, 25, 39, 41, 42, 49, 60, 64], may: [2, 14, 23, 38, 53, 55, 61], mustNot: [26, 35, 36, 37, 52] },
   },
   // §3.2 签到: 60.3 001 single-length keys, 003 double-length, 004 double-length with TDK; 005 / 006 are
   // SM4 variants seen in samples (whty, BP host), identified here though the reference host serves 001/003/004.
@@ -194,10 +195,10 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     kind: 'batch-upload-end', mti: '0320', transactionType: '00', networkCode: '207', networkCodes: ['202', '207'], ...MANAGEMENT,
     fields: { must: [11, 41, 42, 48, 60], may: [], mustNot: [3, 64] },
   },
-  // §3.1 IC卡脚本结果通知 0620 (951): the original's F3 / F25, F55 script results; MAC (LY HaveMacData).
+  // §3.1 IC卡脚本结果通知 0620 (951): the original's F3 / F25, F55 script results; MAC (§3.1 MAC column: yes, LY HaveMacData).
   {
     kind: 'script-result', mti: '0620', networkCode: '951', ...MANAGEMENT,
-    fields: { must: [11, 41, 42, 55, 60], may: [2, 3, 4, 14, 22, 23, 25, 32, 37, 38, 49, 61, 64], mustNot: [] },
+    fields: { must: [11, 41, 42, 55, 60, 64], may: [2, 3, 4, 14, 22, 23, 25, 32, 37, 38, 49, 61], mustNot: [] },
   },
 ] satisfies TransactionSpec[]);
 

@@ -12,4 +12,5 @@ export * from './response-codes';
 export * from './bill-payment';
 export * from './private-fields';
 export * from './catalogue';
+export * from './conformance';
 export * from './dump';

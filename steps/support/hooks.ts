@@ -1,7 +1,7 @@
 // Before: the worker's terminal at signed-on idle, host faults cleared, a fresh evidence window.
 // After: the evidence a lab reviews, attached to the scenario (and so to the Allure result):
-// the TTP transcript, the host journal of the scenario decoded, the screens, the voucher copies
-// and the ledger effect on the cards used. Then whatever the scenario changed is put back.
+// the TTP transcript, the host journal of the scenario decoded, the message conformance findings of
+// its requests, the screens, the voucher copies and the ledger effect on the cards used. Then whatever the scenario changed is put back.
 import { After, Before, Status, setDefaultTimeout } from '@cucumber/cucumber';
 import { journalText } from '../../drivers';
 import { workerLab } from './lab';
@@ -45,6 +45,13 @@ After(async function (this: PoscertWorld, { result }) {
     attach('host-journal.txt', journalText(await this.messages()) || '(the host saw no message from this terminal)');
   } catch (err) {
     attach('host-journal.txt', `journal unavailable: ${(err as Error).message}`);
+  }
+  try {
+    // Findings are evidence here and fail only CUP-MSG-001 (docs/writing-cases.md, "Message conformance").
+    const report = this.conformance();
+    if (report.judged.length) attach('message-conformance.txt', report.text);
+  } catch (err) {
+    attach('message-conformance.txt', `conformance not judged: ${(err as Error).message}`);
   }
   const screens = this.driver.recentScreens(50).filter((s) => s.at >= this.scenarioStartedAt);
   attach('screens.txt', screens.map((s) => `${new Date(s.at).toISOString()} [${s.state ?? '?'}${s.screen ? ` ${s.screen}` : ''}]\n  ${this.redactScreen(s.lines, s.state).join('\n  ')}`).join('\n'));

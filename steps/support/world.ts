@@ -5,13 +5,16 @@
 import { IWorldOptions, World, setWorldConstructor } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import {
-  EvidenceMasker, cardByAlias, replyTo, requestsOf, terminalCardImage, toHostMessage,
-  type CardConfig, type DriverAnswers, type HostControl, type HostMessage, type PromptKind, type ScreenSnapshot,
+  EvidenceMasker, cardByAlias, declaredKeyScheme, judgeTraffic, replyTo, requestsOf, terminalCardImage, toHostMessage,
+  type CardConfig, type ConformanceReport, type DriverAnswers, type HostControl, type HostMessage, type PromptKind, type ScreenSnapshot,
   type TerminalDriver, type TerminalIdentity, type TransactionKind, type TtpCardImage, type VoucherCopy,
 } from '../../drivers';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
 import type { WorldParameters } from './settings';
+
+/** When this worker started: the traffic of this run is what the host journal holds from then on. */
+const WORKER_STARTED_AT = Date.now();
 
 /** What a step answers the terminal with, in the scenario's words: card by alias, PIN by meaning. */
 export interface StepAnswers {
@@ -127,6 +130,20 @@ export class PoscertWorld extends World<WorldParameters> {
     const ids = new Set([this.lab.terminalId, ...this.terminalIdsUsed]);
     const rows = [...ids].flatMap((terminalId) => this.host.journal({ terminalId }));
     return rows.filter((r) => r.id > this.journalCursor).map(toHostMessage).sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Message conformance (drivers/message-conformance.ts) of the requests of this scenario (the
+   * default) or of the whole run on this worker's terminal ids, each judged with all before it.
+   */
+  conformance(scope: 'scenario' | 'run' = 'scenario'): ConformanceReport {
+    const ids = [...new Set([this.lab.terminalId, ...(scope === 'scenario' ? this.terminalIdsUsed : [])])];
+    const since = new Date(WORKER_STARTED_AT).toISOString();
+    return judgeTraffic(ids.map((terminalId) => ({
+      terminalId,
+      messages: this.host.journal({ terminalId, since }).map(toHostMessage),
+      keyScheme: declaredKeyScheme(this.lab.config.terminals.find((t) => t.terminalId === terminalId)?.keyScheme),
+    })), scope === 'scenario' ? this.journalCursor : 0);
   }
 
   async requests(kind: TransactionKind): Promise<HostMessage[]> {

@@ -1,0 +1,237 @@
+// Message conformance (protocol/iso8583/conformance.ts): the real samples of test/fixtures/samples
+// conform, and a hand-broken message trips each rule with its id, field, severity and section.
+import { test, describe } from 'node:test';
+import { expect } from 'chai';
+import {
+  CONFORMANCE_RULES, CONFORMANCE_RULE_IDS, carriesPinBlock, checkMessage, checkTraffic, decodeFrame, decodeFrameBody, encodeSm4PinBlockF59,
+  formatFindings, keySchemeOfSignOn, unpackMessage, wireMessageOf,
+  type ConformanceFinding, type ConformanceRuleId, type MessageContext, type TrafficMessage, type WireMessage,
+} from '../../../protocol/iso8583';
+import { loadSamples } from './samples';
+
+const samples = new Map(loadSamples().map((s) => {
+  const body = s.framing === 'length' ? decodeFrame(s.bytes) : s.framing === 'tpdu' ? decodeFrameBody(s.bytes) : undefined;
+  return [s.name, wireMessageOf(body ? body.message : unpackMessage(s.bytes))];
+}));
+const sample = (name: string): WireMessage => {
+  const m = samples.get(name);
+  if (!m) throw new Error(`no sample ${name}`);
+  return m;
+};
+
+/** A copy of a message with fields changed (undefined removes one). */
+function edit(m: WireMessage, change: Record<number, string | undefined>, mti = m.mti): WireMessage {
+  const fields: Record<number, string | undefined> = { ...m.fields };
+  for (const [k, v] of Object.entries(change)) {
+    if (v === undefined) delete fields[Number(k)];
+    else fields[Number(k)] = v;
+  }
+  return { mti, fields };
+}
+
+const rules = (fs: ConformanceFinding[]) => fs.map((f) => `${f.severity} ${f.rule} ${f.field ?? ''}`.trim());
+function expectOnly(m: WireMessage, expected: string[], ctx: MessageContext = {}): ConformanceFinding[] {
+  const found = checkMessage(m, ctx);
+  expect(rules(found), formatFindings([{ index: 0, message: { ...m, direction: 'in' }, kind: undefined, findings: found }])).to.have.members(expected);
+  return found;
+}
+
+// The scandemo IC sale with PIN (051, F26 06, F52, F53 26…, F55) and the easy8583 contactless sale without PIN (072, F35, F55).
+const icSale = () => sample('sale_0200_req_ic_scandemo');
+const tapSale = () => sample('sale_0200_req_ic_qps_easy8583');
+
+describe('message conformance: real samples', () => {
+  test('every request of the samples conforms, with the key scheme their F53 / sign-on name', () => {
+    for (const name of ['sale_0200_req_ic_scandemo', 'sale_0200_req_ic_qps_easy8583', 'settle_0500_req_bare', 'signon_0800_req_ajsgn']) {
+      expect(rules(checkMessage(sample(name), { keyScheme: 'tdes' })), name).to.deep.equal([]);
+    }
+  });
+
+  test('responses are the host\'s business: no findings', () => {
+    for (const name of ['sale_0210_resp_ic_scandemo', 'signon_0810_resp_ajsgn', 'signon_0810_resp_go_host_testkeys']) {
+      expect(checkMessage(sample(name)), name).to.deep.equal([]);
+    }
+  });
+
+  test('every rule has a title and a cup8583.md section, and findings cite it', () => {
+    for (const id of CONFORMANCE_RULE_IDS) expect(CONFORMANCE_RULES[id].section, id).to.match(/^§\d/);
+    const [f] = checkMessage(edit(icSale(), { 49: '840' }));
+    expect(f).to.deep.include({ severity: 'error', rule: 'MSG-F49', field: 'F49', section: 'cup8583.md §2.2' });
+    expect(f.message).to.contain('840');
+  });
+});
+
+describe('message conformance: hand-broken messages, one rule each', () => {
+  test('MSG-KIND: a combination §3.1 does not define, and bytes that are no message', () => {
+    expectOnly(edit(icSale(), { 60: '2200000020160' }), ['error MSG-KIND MTI']);
+    expectOnly({ mti: '', fields: {} }, ['error MSG-KIND MTI']);
+  });
+
+  test('MSG-F3-601: 60.1 says void, F3 says sale', () => {
+    expectOnly(edit(icSale(), { 60: '2300000000060' }), ['error MSG-F3-601 F3', 'error MSG-KIND MTI']);
+    expectOnly(edit(icSale(), { 60: '7700000000060' }), ['error MSG-F3-601 60.1', 'error MSG-KIND MTI']);
+  });
+
+  test('MSG-MUST and MSG-MUST-NOT: a sale without F25 or F41, a sale with F37 / F61', () => {
+    expectOnly(edit(icSale(), { 25: undefined, 41: undefined }), ['error MSG-MUST F25', 'error MSG-MUST F41']);
+    expectOnly(edit(icSale(), { 37: '000000000000' }), ['error MSG-MUST-NOT F37']);
+    expectOnly(edit(sample('settle_0500_req_bare'), { 3: '000000' }), ['error MSG-MUST-NOT F3']);
+  });
+
+  test('MSG-UNUSED: a field the kind does not use is a warning', () => {
+    expectOnly(edit(icSale(), { 48: '0012' }), ['warning MSG-UNUSED F48']);
+  });
+
+  test('MSG-MAC: a sale without F64, a sign-on or settlement with one', () => {
+    expectOnly(edit(icSale(), { 64: undefined }), ['error MSG-MAC F64']);
+    expectOnly(edit(sample('signon_0800_req_ajsgn'), { 64: '3132333435363738' }), ['error MSG-MAC F64']);
+    expectOnly(edit(sample('settle_0500_req_bare'), { 64: '3132333435363738' }), ['error MSG-MAC F64']);
+  });
+
+  test('MSG-F60: undecodable, 60.3 of a reversal, 60.4 missing on a sale, 60.4 on a sign-on', () => {
+    expectOnly(edit(icSale(), { 60: '22AB' }), ['error MSG-KIND MTI'], {});
+    expectOnly(edit(icSale(), { 60: '22000000000' }), ['warning MSG-F60 60.4']);
+    expectOnly(edit(sample('signon_0800_req_ajsgn'), { 60: '000001720035' }), ['warning MSG-F60 60.4']);
+    const reversal = edit(icSale(), { 39: '98', 26: undefined, 52: undefined, 53: undefined, 59: undefined, 60: '2200000020160' }, '0400');
+    expectOnly(reversal, ['error MSG-F60 60.3']);
+    expectOnly(edit(reversal, { 60: '22AB' }), ['error MSG-F60 F60']);
+  });
+
+  test('MSG-F49: currency other than 156', () => {
+    expectOnly(edit(icSale(), { 49: '840' }), ['error MSG-F49 F49']);
+    expectOnly(edit(sample('settle_0500_req_bare'), { 49: '344' }), ['error MSG-F49 F49']);
+  });
+
+  test('MSG-CARD: swipe without track 2, keyed entry without PAN, chip read without PAN or track', () => {
+    const swiped = edit(icSale(), { 22: '021', 55: undefined, 23: undefined, 2: undefined });
+    expectOnly(swiped, ['error MSG-CARD F35']);
+    expectOnly(edit(swiped, { 22: '011' }), ['error MSG-CARD F2']);
+    expectOnly(edit(tapSale(), { 2: undefined, 35: undefined }), ['error MSG-CARD F2']);
+  });
+
+  test('MSG-F22-F55: chip read without F55 (error on a sale, warning on a void); swipe or fallback with F55', () => {
+    expectOnly(edit(icSale(), { 55: undefined }), ['error MSG-F22-F55 F55']);
+    expectOnly(edit(icSale(), { 22: '021', 35: '621797*********5090=2312**************' }), ['error MSG-F22-F55 F22']);
+    expectOnly(edit(icSale(), { 22: '801', 35: '621797*********5090=2312**************' }), ['error MSG-F22-F55 F22']);
+    const voidIc = edit(icSale(), { 3: '200000', 37: '000000000000', 61: '000000000022', 60: '2300000000060', 55: undefined });
+    expectOnly(voidIc, ['warning MSG-F22-F55 F55']);
+  });
+
+  test('MSG-F22-PIN: F22 says PIN entered without a PIN block, or no PIN with one', () => {
+    expectOnly(edit(icSale(), { 22: '052' }), ['error MSG-F22-PIN F22']);
+    expectOnly(edit(tapSale(), { 22: '071' }), ['error MSG-F22-PIN F22']);
+  });
+
+  test('MSG-F26-PIN: PIN block without F26, F26 without a PIN block, F26 out of 04–12', () => {
+    expectOnly(edit(icSale(), { 26: undefined }), ['error MSG-F26-PIN F26']);
+    expectOnly(edit(tapSale(), { 26: '12' }), ['error MSG-F26-PIN F26']);
+    expectOnly(edit(icSale(), { 26: '20' }), ['warning MSG-F26-PIN F26']);
+  });
+
+  test('MSG-F53-PIN: PIN block without F53, 53.1 = 0 with a PIN block, 53.1 = 2 without one, not n16', () => {
+    expectOnly(edit(icSale(), { 53: undefined }), ['error MSG-F53-PIN F53']);
+    expectOnly(edit(icSale(), { 53: '0600000000000000' }), ['error MSG-F53-PIN 53.1']);
+    expectOnly(edit(tapSale(), { 53: '2600000000000000' }), ['error MSG-F53-PIN 53.1']);
+    expectOnly(edit(icSale(), { 53: '26' }), ['error MSG-F53-PIN F53']);
+    expectOnly(edit(icSale(), { 53: '2600000000000007' }), ['warning MSG-F53-PIN 53.4']);
+  });
+
+  test('MSG-F53-SCHEME: 53.2 against the terminal\'s key scheme', () => {
+    expectOnly(icSale(), ['error MSG-F53-SCHEME 53.2'], { keyScheme: 'sm4' });
+    expectOnly(icSale(), ['error MSG-F53-SCHEME 53.2'], { keyScheme: 'des' });
+    expectOnly(edit(icSale(), { 53: '2900000000000000' }), ['error MSG-F53-SCHEME 53.2']);
+    expectOnly(edit(icSale(), { 53: '2300000000000000' }), [], { keyScheme: 'sm4' });
+  });
+
+  test('the 国密 PIN form: F52 zeros (or absent) and the block in F59 tag A1 is a PIN block', () => {
+    const sm4 = edit(icSale(), { 52: '0000000000000000', 53: '2300000000000000', 59: encodeSm4PinBlockF59(Buffer.alloc(16, 0xab)) });
+    expect(carriesPinBlock(sm4)).to.equal(true);
+    expectOnly(sm4, [], { keyScheme: 'sm4' });
+    expect(carriesPinBlock(edit(sm4, { 59: undefined }))).to.equal(false);
+    expectOnly(edit(sm4, { 59: undefined }), ['error MSG-F22-PIN F22', 'error MSG-F26-PIN F26', 'error MSG-F53-PIN 53.1'], { keyScheme: 'sm4' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------- traffic
+
+const base = { 41: '10000001', 42: '123456789012345', 49: '156', 64: '3132333435363738' };
+const inMsg = (id: number, mti: string, fields: Record<number, string>): TrafficMessage => ({ id, direction: 'in', mti, fields: { ...base, ...fields } });
+const outMsg = (id: number, mti: string, fields: Record<number, string>): TrafficMessage => ({ id, direction: 'out', mti, fields: { ...base, ...fields } });
+const card = { 2: '621081*********4940', 14: '2706', 22: '051', 23: '001', 25: '00', 26: '12', 52: 'AABBCCDDEEFF0011', 53: '2600000000000000', 55: '9F2608ED1D6BA78357FB25' };
+const signOn = inMsg(1, '0800', { 11: '000001', 60: '00000001004', 63: '01 ', 49: undefined as never, 64: undefined as never });
+const sale = inMsg(3, '0200', { ...card, 3: '000000', 4: '000000001200', 11: '000002', 60: '2200000100050' });
+const saleReply = outMsg(4, '0210', { 3: '000000', 4: '000000001200', 11: '000002', 13: '1204', 37: '120400000007', 38: '654321', 39: '00' });
+const voidOf = (f: Record<number, string>) => inMsg(5, '0200', {
+  ...card, 3: '200000', 4: '000000001200', 11: '000003', 37: '120400000007', 60: '2300000100050', 61: '000001000002', ...f,
+});
+const judge = (traffic: TrafficMessage[], keyScheme?: 'tdes' | 'sm4') => {
+  const clean = traffic.map((m) => ({ ...m, fields: Object.fromEntries(Object.entries(m.fields).filter(([, v]) => v !== undefined)) }));
+  return checkTraffic(clean, { keyScheme });
+};
+const last = (traffic: TrafficMessage[], keyScheme?: 'tdes' | 'sm4') => rules(judge(traffic, keyScheme).pop()!.findings);
+
+describe('message conformance over a terminal\'s traffic', () => {
+  test('a clean sign-on, sale and void of the sale conform', () => {
+    const judged = judge([signOn, outMsg(2, '0810', { 11: '000001', 39: '00' }), sale, saleReply, voidOf({})], 'tdes');
+    expect(judged.map((j) => j.kind)).to.deep.equal(['sign-on', 'sale', 'void']);
+    expect(judged.flatMap((j) => rules(j.findings))).to.deep.equal([]);
+  });
+
+  test('MSG-F61: a void whose amount, RRN or batch differ from the sale F61 names', () => {
+    const t = [signOn, sale, saleReply];
+    expect(last([...t, voidOf({ 4: '000000001300' })])).to.deep.equal(['error MSG-F61 F4']);
+    expect(last([...t, voidOf({ 37: '999999999999' })])).to.deep.equal(['error MSG-F61 F37']);
+    expect(last([...t, voidOf({ 37: '000000000000' })]), 'zeros = RRN unknown').to.deep.equal([]);
+    expect(last([...t, voidOf({ 61: '000009000002' })])).to.deep.equal(['error MSG-F61 61.1']);
+    expect(last([...t, voidOf({ 61: '000001000077' })])).to.deep.equal(['warning MSG-F61 61.2']);
+    expect(last([...t, voidOf({ 61: '0000010' })])).to.deep.equal(['error MSG-F61 F61']);
+    expect(last([...t, voidOf({ 38: '111111' })])).to.deep.equal(['error MSG-F61 F38']);
+  });
+
+  test('MSG-F61: a refund without 61.3; 61.3 not the original date is a warning', () => {
+    const refund = (f61: string) => inMsg(5, '0220', { ...card, 3: '200000', 4: '000000000500', 11: '000003', 37: '120400000007', 60: '2500000100050', 61: f61, 63: 'CUP' });
+    expect(last([signOn, sale, saleReply, refund('000001000002')])).to.deep.equal(['error MSG-F61 61.3']);
+    expect(last([signOn, sale, saleReply, refund('0000010000021204')])).to.deep.equal([]);
+    expect(last([signOn, sale, saleReply, refund('0000010000020000')])).to.deep.equal([]);
+    expect(last([signOn, sale, saleReply, refund('0000010000021130')])).to.deep.equal(['warning MSG-F61 61.3']);
+    // Keyed by RRN and date only (batch and trace unknown: zeros): the original is found by its RRN.
+    expect(last([signOn, sale, saleReply, refund('0000000000001204')])).to.deep.equal([]);
+    expect(last([signOn, sale, saleReply, refund('0000000000001130')])).to.deep.equal(['warning MSG-F61 61.3']);
+    expect(last([signOn, refund('0000000000001204')])).to.deep.equal(['warning MSG-F61 61.2']);
+  });
+
+  test('MSG-REVERSAL: the reversal of a sale copies it, with reason 98 / A0 / 06', () => {
+    const rev = (f: Record<number, string>) => inMsg(5, '0400', {
+      2: card[2], 14: card[14], 22: '051', 23: '001', 25: '00', 3: '000000', 4: '000000001200', 11: '000002', 39: '98', 60: '2200000100050', 55: '9F3602000195050000000000', ...f,
+    });
+    expect(last([signOn, sale, rev({})])).to.deep.equal([]);
+    expect(last([signOn, sale, rev({ 39: '00' })])).to.deep.equal(['error MSG-REVERSAL F39']);
+    expect(last([signOn, sale, rev({ 4: '000000001300' })])).to.deep.equal(['error MSG-REVERSAL F4']);
+    expect(last([signOn, sale, rev({ 60: '2200000200050' })])).to.deep.equal(['error MSG-REVERSAL 60.2']);
+    expect(last([signOn, rev({})])).to.deep.equal(['warning MSG-REVERSAL F11']);
+    expect(last([signOn, sale, rev({ 52: 'AABBCCDDEEFF0011', 35: '621081*********4940=2706**************' })]))
+      .to.have.members(['error MSG-MUST-NOT F52', 'error MSG-MUST-NOT F35', 'error MSG-REVERSAL F52']);
+    expect(last([signOn, sale, rev({ 59: encodeSm4PinBlockF59(Buffer.alloc(16, 1)) })]), 'the 国密 PIN block').to.deep.equal(['error MSG-REVERSAL F59', 'warning MSG-UNUSED F59'].reverse());
+    expect(last([signOn, sale, rev({ 22: '021' })])).to.deep.equal(['error MSG-REVERSAL F22']);
+    const balance = inMsg(3, '0200', { ...card, 3: '310000', 11: '000002', 60: '0100000100050', 4: undefined as never });
+    expect(last([signOn, balance, rev({ 3: '310000', 60: '0100000100050', 4: undefined as never })]))
+      .to.have.members(['error MSG-MUST F4', 'error MSG-REVERSAL F3', 'error MSG-REVERSAL F11']);
+  });
+
+  test('the key scheme: declared, single DES after a 001 sign-on, SM4 after 005 / 006, else from the sign-on', () => {
+    expect(keySchemeOfSignOn('001')).to.equal('des');
+    expect(keySchemeOfSignOn('006')).to.equal('sm4');
+    const des = inMsg(1, '0800', { 11: '000001', 60: '00000001001', 49: undefined as never, 64: undefined as never });
+    expect(last([des, sale], 'tdes')).to.deep.equal(['error MSG-F53-SCHEME 53.2']);
+    expect(last([signOn, sale], 'sm4'), 'an SM4 terminal asking 004').to.deep.equal(['error MSG-F53-SCHEME 53.2']);
+    expect(last([signOn, sale]), 'no declaration: 004 = 3DES').to.deep.equal([]);
+  });
+
+  test('formatFindings lists the messages with findings, errors first, with rule, field and section', () => {
+    const text = formatFindings(judge([signOn, sale, saleReply, voidOf({ 4: '000000001300', 48: '01' })]));
+    expect(text).to.match(/^#5 0200 void STAN 000003\n {2}ERROR +MSG-F61 +F4 .*cup8583\.md §2\.5, §3\.7\)\n {2}WARNING +MSG-UNUSED +F48/);
+  });
+});
+
+const _typecheck: ConformanceRuleId = 'MSG-KIND';
+void _typecheck;
