@@ -11,7 +11,7 @@ describe('dumpMessage / messageToJson', () => {
     const text = dumpMessage(msg);
     expect(text).to.match(/^MTI 0200 {2}bitmap 7024068020C08211/);
     expect(text).to.match(/\n22 +服务点输入方式码 .* n3 +072 +\[contactless, PIN not-entered\]/);
-    expect(text).to.match(/\n60 .*n\.\.\.17 LLLVAR +2200075700060 .*60\.3=000/);
+    expect(text).to.match(/\n60 .*n\.\.\.19 LLLVAR +2200075700060 .*60\.3=000/);
     expect(text).to.match(/9F26 \(8\) ED1D6BA78357FB25/);
     expect(text).to.match(/\n41 .*"73782214"/);
   });

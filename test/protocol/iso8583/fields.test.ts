@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  parseField60, formatField60, parseField61, formatField61, parseField63Response, formatField63Response,
+  parseField60, parseField60Extended, formatField60, parseField61, formatField61, parseField63Response, formatField63Response,
   parsePosEntryMode, formatPosEntryMode, parseSecurityControl, formatSecurityControl, parseBalance, formatBalance,
   encodeSettlementTotals, decodeSettlementTotals, networkCodeMeaning, conditionCodeMeaning, responseCodeInfo,
   encodeBillPayee, decodeBillPayee, FieldContentError, IsoMessage, packMessage, unpackMessage, RESPONSE_CODES,
@@ -23,6 +23,17 @@ describe('field 60', () => {
     expect(() => parseField60('220000010005010')).to.throw(FieldContentError, /accountType/);
     expect(() => formatField60({ transactionType: '22', batchNumber: '1', networkCode: '000' })).to.throw(FieldContentError, /batchNumber/);
     expect(() => formatField60({ transactionType: '22', batchNumber: '000001', networkCode: '000', icCondition: '0' })).to.throw(FieldContentError, /readCapability/);
+  });
+  test("PAX's F60 of up to 19 digits: 60.1-60.7 from the first 17, the rest returned; otherwise as strict as parseField60", () => {
+    expect(parseField60Extended('2200000100050104812')).to.deep.equal({
+      field60: { transactionType: '22', batchNumber: '000001', networkCode: '000', readCapability: '5', icCondition: '0', partialApproval: '1', accountType: '048' },
+      beyond: '12',
+    });
+    expect(parseField60Extended('2200075700060')).to.deep.equal({ field60: parseField60('2200075700060'), beyond: '' });
+    expect(() => parseField60Extended('22000001000501048123')).to.throw(FieldContentError);
+    expect(() => parseField60Extended('22000001000501A4812')).to.throw(FieldContentError);
+    const m = new IsoMessage('0200').set(60, '2200000100050104812');
+    expect(unpackMessage(packMessage(m)).getString(60)).to.equal('2200000100050104812');
   });
   test('60.3 meanings', () => {
     expect(networkCodeMeaning('003')).to.match(/sign-on, double-length/);

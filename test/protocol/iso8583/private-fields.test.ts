@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import { desEcbEncrypt } from '../../../crypto';
 import {
-  decodeF59Tags, decodeParameterBlock, decryptTrackData, encodeParameterBlock, encodeSm4PinBlockF59, FieldContentError,
+  decodeF59Tags, decodeParameterBlock, decryptTrackData, encodeParameterBlock, encodeSm4PinBlockF59, encodeSm4PinBlockF59Binary, FieldContentError,
   sm4PinBlockFromF59, trackDataBlockOffset,
 } from '../../../protocol/iso8583';
 
@@ -22,7 +22,12 @@ describe('F59 tag A1: the 16-byte SM4 PIN block', () => {
     expect(decodeF59Tags(`B2003xyz${f59}`).get('B2')).to.equal('xyz');
   });
   test('malformed lists and blocks are FieldContentError', () => {
-    expect(() => sm4PinBlockFromF59('A1099ABC')).to.throw(FieldContentError, /tag\(2\) \+ length\(3\) \+ value at position 0/);
+    expect(() => sm4PinBlockFromF59('A1099ABC')).to.throw(FieldContentError, /tag\(2\) \+ length\(3 digits or 1 byte\) \+ value at position 0/);
+    expect(() => sm4PinBlockFromF59('A1\x05ABC')).to.throw(FieldContentError, /position 0/);
+    expect(() => sm4PinBlockFromF59(`A1\x08${'x'.repeat(8)}`)).to.throw(FieldContentError, /binary form\) must be 16 bytes, got 8/);
+    const block = Buffer.from('00112233445566778899AABBCCDDEEFF', 'hex');
+    expect(sm4PinBlockFromF59(encodeSm4PinBlockF59Binary(block))).to.deep.equal(block);
+    expect(sm4PinBlockFromF59(`B2003xyz${encodeSm4PinBlockF59Binary(block)}`)).to.deep.equal(block);
     expect(() => sm4PinBlockFromF59('A1004ZZZZ')).to.throw(FieldContentError, /32 hex characters/);
     expect(() => decodeF59Tags('A1')).to.throw(FieldContentError, /position 0/);
     expect(() => encodeSm4PinBlockF59(Buffer.alloc(8))).to.throw(FieldContentError, /16 bytes/);
