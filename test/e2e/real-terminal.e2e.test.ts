@@ -8,7 +8,8 @@
 // connection to such a terminal got ACK and silence.
 //
 // Lean on purpose (npm test budget): --no-report, short timeouts (the emulator adds no delays), the
-// full plan twice on the PTY only; terminal A's chain and terminals B/C/D's chain run side by side.
+// full plan twice on the PTY only; terminal A's chain (serial full plan, tcp://) and terminals
+// B/C/D's chain (host-locked, lab check, defect, --parallel 2, lab:NAME, rfc2217://) run side by side.
 import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -99,11 +100,12 @@ describe('certify standalone terminal processes over PTY, ser2net and a lab file
   let hostA: number;
   let a: { harnessEnd: string; log: () => string };
   let raw: Ser2netInstance;
-  let rfc2217: Ser2netInstance;
+  let dRaw: Ser2netInstance;
+  let dRfc2217: Ser2netInstance;
   let labFile: string;
   let b: { harnessEnd: string };
   let c: { harnessEnd: string };
-  let d: { harnessEnd: string };
+  let d: { harnessEnd: string; log: () => string };
   let hostB: number;
   let hostD: number;
 
@@ -112,27 +114,23 @@ describe('certify standalone terminal processes over PTY, ser2net and a lab file
     [hostA, hostB, hostD] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
     // A: a lab terminal configured once with the host's address (the run listens there or sets it).
     a = await startTerminal('a', { terminalId: '10000001', hostPort: hostA });
-    // ser2net opens the device per TCP client, so both accepters front A's cable in turn.
+    // ser2net opens the device per TCP client, so it fronts A's cable between the serial runs.
     raw = await startSer2net(a.harnessEnd, 'raw');
     ser2nets.push(raw);
-    rfc2217 = await startSer2net(a.harnessEnd, 'rfc2217');
-    ser2nets.push(rfc2217);
     // B: its host address is set in its own menu only (TTP config of host refused).
     b = await startTerminal('b', { terminalId: '10000002', hostPort: hostB, extra: ['--host-locked'] });
     // C: firmware with a catalogued defect.
     c = await startTerminal('c', { terminalId: '10000003', hostPort: await freeTcpPort(), extra: ['--defect', DEFECT.name] });
-    // D: a second clean terminal for the parallel runs, behind ser2net.
+    // D: a second clean terminal behind ser2net, raw and RFC 2217 (both accepters front its cable in turn).
     d = await startTerminal('d', { terminalId: '10000004', hostPort: hostD });
-    const dRaw = await startSer2net(d.harnessEnd, 'raw');
+    dRaw = await startSer2net(d.harnessEnd, 'raw');
     ser2nets.push(dRaw);
+    dRfc2217 = await startSer2net(d.harnessEnd, 'rfc2217');
+    ser2nets.push(dRfc2217);
     labFile = path.join(work, 'lab.yaml');
     fs.writeFileSync(labFile, [
       'version: 1',
       'terminals:',
-      '  pos-a:',
-      `    link: serial:${a.harnessEnd}`,
-      "    terminalId: '10000001'",
-      `    host: {listen: '127.0.0.1:${hostA}'}`,
       '  pos-b:',
       `    link: serial:${b.harnessEnd}`,
       "    terminalId: '10000002'",
@@ -158,7 +156,7 @@ describe('certify standalone terminal processes over PTY, ser2net and a lab file
     if (figures.length) console.log(`real-path certify runs:\n  ${figures.join('\n  ')}`);
   });
 
-  describe('terminal A, one process through every link kind', { concurrency: 1 }, () => {
+  describe('terminal A: the full plan over its serial cable, then ser2net', { concurrency: 1 }, () => {
     test('serial: (socat PTY) — the full plan, CERTIFIED twice in a row against the same running terminal', { timeout: 420_000 }, async () => {
       for (const n of [1, 2]) expectCertified(`serial full run ${n}`, await certify(`serial-full-${n}`, `serial:${a.harnessEnd}`));
       // Every run was a new TTP session on the same link.
@@ -169,13 +167,6 @@ describe('certify standalone terminal processes over PTY, ser2net and a lab file
       for (const n of [1, 2]) expectSubsetPassed(`tcp run ${n}`, await certify(`tcp-${n}`, `tcp://127.0.0.1:${raw.port}`, ['--tags', SUBSET]), ['CUP-PAY-001', 'CUP-VOU-001']);
     });
 
-    test('rfc2217:// (ser2net telnet RFC 2217) — a subset passes twice in a row', { timeout: 120_000 }, async () => {
-      for (const n of [1, 2]) expectSubsetPassed(`rfc2217 run ${n}`, await certify(`rfc2217-${n}`, `rfc2217://127.0.0.1:${rfc2217.port}?baud=115200`, ['--tags', SUBSET]), ['CUP-PAY-001', 'CUP-VOU-001']);
-    });
-
-    test('lab:pos-a (the host on the fixed address of the lab entry) — a subset passes twice in a row', { timeout: 120_000 }, async () => {
-      for (const n of [1, 2]) expectSubsetPassed(`lab run ${n}`, await certify(`lab-${n}`, 'lab:pos-a', ['--lab', labFile, '--tags', SUBSET]), ['CUP-PAY-001', 'CUP-VOU-001']);
-    });
   });
 
   describe('terminals B, C and D', { concurrency: 1 }, () => {
@@ -210,6 +201,14 @@ describe('certify standalone terminal processes over PTY, ser2net and a lab file
         expectSubsetPassed(`parallel run ${n}`, r, ['CUP-PAY-001', 'CUP-PAY-002', 'CUP-VOU-001']);
         expect(r.cert.terminal.units.map((u) => u.terminalId).sort(), `parallel run ${n}: terminals used`).to.deep.equal(['10000002', '10000004']);
       }
+    });
+
+    test('lab:pos-d (ser2net raw; the host on the fixed address of the lab entry) — a subset passes twice in a row', { timeout: 120_000 }, async () => {
+      for (const n of [1, 2]) expectSubsetPassed(`lab run ${n}`, await certify(`lab-${n}`, 'lab:pos-d', ['--lab', labFile, '--tags', SUBSET]), ['CUP-PAY-001', 'CUP-VOU-001']);
+    });
+
+    test('rfc2217:// (ser2net telnet RFC 2217, the same terminal D) — a subset passes twice in a row', { timeout: 120_000 }, async () => {
+      for (const n of [1, 2]) expectSubsetPassed(`rfc2217 run ${n}`, await certify(`rfc2217-${n}`, `rfc2217://127.0.0.1:${dRfc2217.port}?baud=115200`, ['--tags', SUBSET]), ['CUP-PAY-001', 'CUP-VOU-001']);
     });
   });
 });
