@@ -3,23 +3,13 @@
  * echo test, status upload and the 360 parameter download; and the IC script-result notice 0620.
  * Only the 0620 may carry a MAC (cup8583.md §3.1); when it does, it is verified.
  */
-import { adjustKeyParity, wrapWorkingKeys, type WorkingKeyLayout } from '../../crypto';
-import { encodeParameterBlock, identify, type Field60, type IsoMessage } from '../../protocol/iso8583';
+import { adjustKeyParity, wrapWorkingKeys } from '../../crypto';
+import { encodeParameterBlock, identify, SIGN_ON_KEY_LAYOUTS, type Field60, type IsoMessage } from '../../protocol/iso8583';
 import { Decline, type HostContext, type Request, type TerminalRuntime, type WorkingKeySet } from '../context';
 import { prepared, type MessageHandler, type PreparedRequest } from './types';
 
-/**
- * 60.3 of a sign-on → the F62 key layout this host issues (cup8583.md §3.2). 005 / 006 are the 国密
- * sign-on codes (whty sample, BP host) for SM4 terminals only; their F62 is poscert's SM4 layout
- * (docs/crypto.md) without / with a TDK, a choice where no public source gives one.
- */
-const SIGN_ON_LAYOUTS: Readonly<Record<string, { layout: WorkingKeyLayout; sm4Only?: true }>> = {
-  '001': { layout: '001' }, '003': { layout: '003' }, '004': { layout: '004' },
-  '005': { layout: '003', sm4Only: true }, '006': { layout: '004', sm4Only: true },
-};
-
 function signOn(req: Request, ctx: HostContext, rt: TerminalRuntime, f60: Field60, out: IsoMessage): PreparedRequest {
-  const { layout, sm4Only } = SIGN_ON_LAYOUTS[f60.networkCode];
+  const { layout, sm4Only } = SIGN_ON_KEY_LAYOUTS[f60.networkCode];
   const scheme = ctx.keyScheme(rt.config);
   if (scheme === 'sm4' && layout === '001') throw new Decline('30', 'SM4 terminals sign on with 60.3 = 003, 004, 005 or 006 (001 means single-DES keys)');
   if (sm4Only && scheme !== 'sm4') throw new Decline('30', `60.3 = ${f60.networkCode} is an SM4 (国密) sign-on; terminal ${rt.config.terminalId} is configured for 3DES keys`);
@@ -60,7 +50,7 @@ export const networkManagementHandler: MessageHandler = {
     const out = ctx.baseResponse(req);
     const kind = identify(req.msg);
     req.kind = kind;
-    if (kind === 'sign-on' && f60.networkCode in SIGN_ON_LAYOUTS) return signOn(req, ctx, rt, f60, out);
+    if (kind === 'sign-on' && f60.networkCode in SIGN_ON_KEY_LAYOUTS) return signOn(req, ctx, rt, f60, out);
     switch (kind) {
       case 'sign-off':
         return prepared(out, () => {

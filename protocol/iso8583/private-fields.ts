@@ -1,10 +1,10 @@
 /**
  * Codecs of the CUP POS private fields that carry structured content: the SM4 PIN block in F59
- * (tag A1), the parameter list of a 360 download in F62 (cup8583.md §3.4) and the track-data block
+ * (tag A1), the key layout of a sign-on's F62 per 60.3, the parameter list of a 360 download in F62 (cup8583.md §3.4) and the track-data block
  * encrypted under the TDK (§5.6). Pure: the cipher itself comes from crypto/.
  */
 import * as iconv from 'iconv-lite';
-import { desEcbDecrypt } from '../../crypto';
+import { desEcbDecrypt, type WorkingKeyLayout } from '../../crypto';
 import { FieldContentError } from './errors';
 
 // ---------------------------------------------------------------------------------------------------
@@ -74,6 +74,20 @@ export function encodeSm4PinBlockF59Binary(block: Buffer): string {
   if (block.length !== 16) throw new FieldContentError('59', `the SM4 PIN block is 16 bytes, got ${block.length}`);
   return F59_SM4_PIN_BLOCK_TAG + String.fromCharCode(block.length) + block.toString('latin1');
 }
+
+// ---------------------------------------------------------------------------------------------------
+// F62 of the 0810 answering a sign-on: which key layout (crypto's wrap / unwrapWorkingKeys) each 60.3 gets
+
+/**
+ * 60.3 of a sign-on → the F62 key layout (cup8583.md §3.2). 005 / 006 are the 国密 sign-on codes
+ * (whty sample, BP host) of SM4 terminals only; no public source gives their F62, so poscert uses
+ * its SM4 layouts of 003 / 004 (docs/crypto.md) for them: without / with a TDK. Host and terminal
+ * read this one table.
+ */
+export const SIGN_ON_KEY_LAYOUTS: Readonly<Record<string, { readonly layout: WorkingKeyLayout; readonly sm4Only?: true }>> = Object.freeze({
+  '001': { layout: '001' }, '003': { layout: '003' }, '004': { layout: '004' },
+  '005': { layout: '003', sm4Only: true }, '006': { layout: '004', sm4Only: true },
+});
 
 // ---------------------------------------------------------------------------------------------------
 // F62 of the 0810 answering a 360 parameter download: ASCII list of 2-digit id + fixed-length value (§3.4)
