@@ -153,7 +153,8 @@ export class Online {
 
   private makeReversal(kind: TransactionKind, request: IsoMessage): PendingReversal {
     const copy = request.clone();
-    for (const n of [35, 36, 52, 26, 53, 37, 64]) copy.unset(n);
+    // F59 goes too: under SM4 it carries the PIN block (tag A1), and no source's reversal keeps F59 (§3.8).
+    for (const n of [35, 36, 52, 26, 53, 37, 59, 64]) copy.unset(n);
     const f55 = request.getBuffer(55);
     if (f55) copy.set(55, reversalField55(f55));
     const pan = request.getString(2) ?? request.getString(35)?.split('=')[0];

@@ -258,6 +258,24 @@ describe('emulated terminal: declines and the other flows', () => {
     } finally { await bench.dispose(t); }
   });
 
+  test('an SM4 terminal\'s reversal leaves its PIN block (F59 tag A1) out, like F52 (cup8583.md §3.8)', async () => {
+    const t = await bench.terminal({ terminalId: 'EMUSM401', keyScheme: 'sm4', tmk: SM4_TMK });
+    try {
+      const { client, terminalId } = t;
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
+      let m = await runSale(client, { amountKeys: ['3', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易超时', m);
+      m = client.mark();
+      await client.cmd({ cmd: 'power', action: 'cycle' });
+      await client.waitState('idle', m, 10000);
+      const [sale] = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
+      const [reversal] = bench.host.control.journal({ terminalId, mti: '0400', direction: 'in' });
+      expect(sale.fields).to.have.property('59');
+      expect(reversal.fields).to.not.have.property('59');
+      expect(reversal.fields).to.not.have.property('52');
+    } finally { await bench.dispose(t); }
+  });
+
   test('an unanswered reversal is retried on a fresh connection; after 3 tries a fault slip is printed and the record dropped', async () => {
     const t = await bench.terminal();
     try {
