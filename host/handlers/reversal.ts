@@ -84,7 +84,7 @@ export const REVERSAL_REASONS: Readonly<Record<string, string>> = { '98': 'no re
 function checkReversalForm(msg: IsoMessage): void {
   const reason = msg.getString(39);
   if (reason === undefined) throw new Decline('30', 'reversal without F39 (the reason: 98, A0 or 06, cup8583.md §3.8)');
-  if (!(reason in REVERSAL_REASONS)) throw new Decline('30', `reversal reason F39 = ${reason} is not 98, A0 or 06 (cup8583.md §3.8)`);
+  if (!Object.keys(REVERSAL_REASONS).includes(reason)) throw new Decline('30', `reversal reason F39 = ${reason} is not 98, A0 or 06 (cup8583.md §3.8)`);
   const forbidden = transactionSpec('reversal').fields.mustNot.filter((n) => msg.has(n));
   if (forbidden.length) {
     const what = forbidden.map((n) => `F${n}${n === 35 || n === 36 ? ' (track data)' : n === 52 ? ' (PIN block)' : ''}`).join(', ');
@@ -96,7 +96,7 @@ function checkReversalForm(msg: IsoMessage): void {
 function mismatch(ctx: HostContext, msg: IsoMessage, orig: TransactionRow): { code: string; why: string } | undefined {
   const kind = reversedKind(msg);
   if (kind !== orig.kind) {
-    return { code: '25', why: `reversal F3/F25/60.1 = ${msg.getString(3)}/${msg.getString(25) ?? '00'}/${(msg.getString(60) ?? "").slice(0, 2)} names ${kind ?? 'no reversible kind'}, the original with this STAN is a ${orig.kind}` };
+    return { code: '25', why: `reversal F3/F25/60.1 = ${msg.getString(3)}/${msg.getString(25) ?? '00'}/${(msg.getString(60) ?? '').slice(0, 2)} names ${kind ?? 'no reversible kind'}, the original with this STAN is a ${orig.kind}` };
   }
   const f4 = msg.getString(4);
   if (f4 !== undefined && Number(f4) !== orig.amount) {
