@@ -212,6 +212,13 @@ function judgeCase(pc: PlanCase, scenarios: ScenarioResult[], declared: readonly
   // The worst scenario decides: failed > broken > skipped > passed.
   const worst = scenarios.reduce((w, s) => (RANK[s.status] > RANK[w.status] ? s : w), scenarios[0]);
   outcome.result = worst.status;
+  if (worst.status === 'skipped' && scenarios.every((s) => s.status === 'skipped' && /^not applicable/.test(s.reason ?? ''))) {
+    // Declared not applicable at run time (an operator terminal: steps that cannot be done by hand).
+    outcome.result = 'skipped';
+    outcome.applicable = false;
+    outcome.reason = worst.reason!;
+    return outcome;
+  }
   if (worst.status === 'skipped' && pc.mandatory) {
     // A mandatory applicable case skipped at run time was not judged.
     outcome.result = 'broken';

@@ -25,6 +25,11 @@ const LAB_TERMINALS = /^lab:[A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*$/;
 /** --terminal: the built-in emulator, lab entries, or a URL of any link kind the harness can open (the link registry decides). */
 function checkTerminalSpec(spec: string): void {
   if (spec === 'emulator' || LAB_TERMINALS.test(spec)) return;
+  if (spec.startsWith('operator:')) {
+    // A terminal without TTP, run by the person at it (steps/support/by-hand.ts): a bad spec stops here.
+    (require('../../drivers/operator') as typeof import('../../drivers/operator')).parseOperatorTerminal(spec);
+    return;
+  }
   const { isHarnessLinkUrl, linkUrlForms } = require('../../links/registry') as typeof import('../../links/registry');
   if (isHarnessLinkUrl(spec)) return;
   throw new CertifyOptionError(`--terminal ${spec}: expected emulator, ${linkUrlForms('open').join(', ')} or lab:NAME (lab:A,B for --parallel 2)`, { terminal: spec });
@@ -172,6 +177,12 @@ function toIdentity(id: DriverIdentity, link: string, terminalId?: string): Term
  * failing every scenario.
  */
 export async function identifyTerminal(terminal: string, timeoutMs: number, labFile?: string): Promise<TerminalIdentity> {
+  if (terminal.startsWith('operator:')) {
+    // No TTP to say hello: the identity and capabilities are what the operator declared in the spec.
+    const spec = (require('../../drivers/operator') as typeof import('../../drivers/operator')).parseOperatorTerminal(terminal);
+    const identity: TerminalIdentity = { vendor: spec.vendor, model: spec.model, serialNumber: spec.serialNumber, firmware: spec.firmware, ttp: 'none (operator)', capabilities: spec.capabilities, link: terminal, terminalId: spec.terminalId };
+    return identity;
+  }
   try {
     if (terminal === 'emulator') {
       const { startEmulatedLab } = require('../../drivers/lab') as typeof import('../../drivers/lab');

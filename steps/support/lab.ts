@@ -13,6 +13,9 @@ import { LabTerminal, labEntryForWorker, labFilePath, loadLabFile } from '../../
 import { hostAddressFor, prepareTerminalForRun, hostPlacement, pointTerminalAtHost, startEmulatedLab } from '../../drivers/lab';
 import type { TerminalIdentity } from '../../drivers/terminal';
 import { ReferenceHost, loadHostConfig, type HostConfig, type HostControl } from '../../drivers';
+import { resolveProfile } from '../../drivers/conformance';
+import type { OperatorAnswer, PersonConsole } from '../../drivers/operator';
+import { isOperatorTerminal, startOperatorLab } from './by-hand';
 import { readRunSettings, RunSettings, RunSettingsError, WorldParameters } from './settings';
 
 export interface WorkerLab {
@@ -24,6 +27,10 @@ export interface WorkerLab {
   identity: TerminalIdentity;
   /** The in-process emulator when there is one (test-firmware controls such as tamper). */
   emulator?: unknown;
+  /** Operator terminal (no TTP): the person's console, where the host listens, what they answered (by-hand.ts). */
+  person?: PersonConsole;
+  hostAddress?: string;
+  operatorAnswers?: OperatorAnswer[];
   stop(): Promise<void>;
 }
 
@@ -37,6 +44,7 @@ export function workerLab(params: WorldParameters): Promise<WorkerLab> {
 async function startWorkerLab(params: WorldParameters): Promise<WorkerLab> {
   const settings = readRunSettings(process.env, params);
   const config = loadHostConfig();
+  if (isOperatorTerminal(settings.terminal)) return startOperatorLab(settings, config);
   if (settings.terminal === 'emulator' || settings.terminal.startsWith('emu:')) {
     return startEmulated(settings, config);
   }
@@ -44,15 +52,18 @@ async function startWorkerLab(params: WorldParameters): Promise<WorkerLab> {
     // A lab entry whose link is emu: is the built-in emulator, with the entry's defects.
     const entry = workerEntry(settings.terminal);
     if (entry.link.startsWith('emu:')) {
-      return startEmulated({ ...settings, defects: [...new Set([...(entry.emulator?.defects ?? []), ...settings.defects])] }, config);
+      return startEmulated({ ...settings, defects: [...new Set([...(entry.emulator?.defects ?? []), ...settings.defects])] }, config, entry.emulator?.profile);
     }
   }
   return startExternal(settings, config);
 }
 
 /** One emulated terminal and the reference host, in-process (drivers/lab startEmulatedLab). */
-async function startEmulated(settings: RunSettings, config: HostConfig): Promise<WorkerLab> {
+async function startEmulated(settings: RunSettings, config: HostConfig, profile?: string): Promise<WorkerLab> {
+  // emu:NAME names one of the emulator's conformant profiles (emulator/profiles.ts).
+  const name = profile ?? (settings.terminal.startsWith('emu:') ? settings.terminal.slice('emu:'.length) || undefined : undefined);
   const lab = await startEmulatedLab({
+    ...(name ? { emulator: { profile: name } } : {}),
     terminals: 1,
     terminalIds: [settings.terminalId],
     hostConfig: config,
@@ -109,6 +120,10 @@ async function startExternal(settings: RunSettings, config: HostConfig): Promise
       name, screenTimeoutMs: settings.screenTimeoutMs, responseTimeoutMs: settings.responseTimeoutMs, ...driverOptions,
     } as TerminalDriverOptions);
     const identity = await driver.hello();
+    // The profile the cases judge by: the terminal's hello, else the lab file entry, else the run's.
+    if (!driver.profile) {
+      driver.useProfile(resolveProfile({ labEntry: entry && { file: labFilePath(), name: entry.name, profile: entry.profile }, env: env.POSCERT_PROFILE }).profile);
+    }
     if (!terminalId) {
       // A terminal provisioned with a terminal id the host knows keeps it (its TMK belongs to it).
       const own = (await driver.readConfiguration().catch(() => undefined))?.terminalId;
