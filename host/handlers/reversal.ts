@@ -6,7 +6,7 @@
  * (amount 64; card, entry mode, F25 and 60.1: 25).
  */
 import { maskPan } from '../../crypto';
-import { IsoMessage, reversedKind, transactionSpec } from '../../protocol/iso8583';
+import { IsoMessage, reversedKind, sm4PinBlockFromF59, transactionSpec } from '../../protocol/iso8583';
 import { checkCurrency, Decline, formatFen, type HostContext } from '../context';
 import type { TransactionRow } from '../store';
 import { readFinancialHead } from './financial';
@@ -90,6 +90,13 @@ function checkReversalForm(msg: IsoMessage): void {
     const what = forbidden.map((n) => `F${n}${n === 35 || n === 36 ? ' (track data)' : n === 52 ? ' (PIN block)' : ''}`).join(', ');
     throw new Decline('30', `reversal carries ${what}: a reversal drops track, PIN data and F37 (cup8583.md §3.8)`);
   }
+  let sm4PinBlock = false;
+  try {
+    sm4PinBlock = sm4PinBlockFromF59(msg.getString(59)) !== undefined;
+  } catch {
+    // an F59 that is no tag list carries no PIN block this host could read
+  }
+  if (sm4PinBlock) throw new Decline('30', 'reversal carries F59 tag A1 (SM4 PIN block): a reversal drops PIN data (cup8583.md §3.8)');
 }
 
 /** Where the reversal disagrees with its original (amount 64; card, entry mode, F25 / 60.1: 25), or undefined. */

@@ -73,7 +73,7 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     expect(host.control.balance('UP-DEBIT-IC').balance).to.equal(IC.card.openingBalance);
   });
 
-  test('reversal form: 30 without F39, with F39 outside {98, A0, 06}, with track data or a PIN block', async () => {
+  test('reversal form: 30 without F39, with F39 outside {98, A0, 06}, with track data or a PIN block (F52, F59 A1)', async () => {
     const t = await term('10000002');
     const s = t.sale(MAG, 700);
     await t.send(s.msg);
@@ -83,6 +83,7 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
       ['track 2', (m) => m.set(35, MAG.card.track2), /reversal carries F35 \(track data\)/],
       ['track 3', (m) => m.set(36, '99' + MAG.card.pan), /reversal carries F36 \(track data\)/],
       ['PIN block', (m) => m.set(52, Buffer.alloc(8, 0x11)), /reversal carries F52 \(PIN block\)/],
+      ['SM4 PIN block', (m) => m.set(59, `A1032${'0'.repeat(32)}`), /reversal carries F59 tag A1 \(SM4 PIN block\)/],
     ];
     for (const [what, edit, reason] of cases) {
       const r = t.reversal(s.msg);
