@@ -21,6 +21,8 @@ export interface ConformanceReport {
   judged: JudgedMessage[];
   errors: ConformanceFinding[];
   warnings: ConformanceFinding[];
+  /** One line per error-level finding, naming the message (what a failing check lists). */
+  errorLines: string[];
   /** Evidence text: a summary line, then one block per message with findings. */
   text: string;
 }
@@ -48,5 +50,7 @@ export function judgeTraffic(terminals: readonly TerminalTraffic[], since = 0): 
   const summary = `${judged.length} request(s) of terminal ${terminals.map((t) => t.terminalId).join(', ')} judged against cup8583.md: `
     + `${errors.length} error(s), ${warnings.length} warning(s)`;
   const body = formatFindings(judged);
-  return { judged, errors, warnings, text: body ? `${summary}\n\n${body}` : summary };
+  const errorLines = judged.flatMap((j) => j.findings.filter((f) => f.severity === 'error')
+    .map((f) => `#${j.message.id} ${j.message.mti} ${j.kind ?? 'unknown'} STAN ${j.message.fields[11] ?? '-'}: ${f.rule} ${f.field ?? ''} ${f.message} (${f.section})`));
+  return { judged, errors, warnings, errorLines, text: body ? `${summary}\n\n${body}` : summary };
 }

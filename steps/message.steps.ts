@@ -7,7 +7,5 @@ step(['every message the terminal sent conforms to the CUP POS dialect', '终端
   const report = this.conformance('run');
   await this.attach(this.redact(report.text), { mediaType: 'text/plain', fileName: 'message-conformance-run.txt' });
   expect(report.judged.length, `the host journal holds no request of terminal ${this.lab.terminalId}`).to.be.greaterThan(0);
-  const errors = report.judged.flatMap((j) => j.findings.filter((f) => f.severity === 'error')
-    .map((f) => `#${j.message.id} ${j.message.mti} ${j.kind ?? 'unknown'} STAN ${j.message.fields[11] ?? '-'}: ${f.rule} ${f.field ?? ''} ${f.message} (${f.section})`));
-  expect(errors, `error-level findings in ${report.judged.length} request(s) (warnings: ${report.warnings.length})`).to.deep.equal([]);
+  expect(report.errorLines, `error-level findings in ${report.judged.length} request(s) (warnings: ${report.warnings.length})`).to.deep.equal([]);
 });

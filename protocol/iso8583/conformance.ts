@@ -11,7 +11,7 @@
  */
 import { decodeF59Tags } from './private-fields';
 import { parseField60, parseField61, type Field60 } from './fields';
-import { identify, reversedKind, transactionSpec, TRANSACTION_CATALOGUE, type TransactionKind, type TransactionSpec } from './catalogue';
+import { identify, responseMtiOf, reversedKind, transactionSpec, TRANSACTION_CATALOGUE, type TransactionKind, type TransactionSpec } from './catalogue';
 import { messageToJson } from './dump';
 import type { IsoMessage } from './message';
 
@@ -250,7 +250,7 @@ function findOriginal(earlier: readonly TrafficMessage[], kinds: readonly Transa
 
 function replyOf(earlier: readonly TrafficMessage[], request: TrafficMessage): TrafficMessage | undefined {
   const i = earlier.indexOf(request);
-  const mti = request.mti.slice(0, 2) + String(Number(request.mti[2]) + 1) + request.mti[3];
+  const mti = responseMtiOf(request.mti);
   return earlier.slice(i + 1).find((e) => e.direction === 'out' && e.mti === mti && e.fields[11] === request.fields[11]);
 }
 
