@@ -67,12 +67,12 @@ const MANAGEMENT = { reversible: false, pin: 'none', settlement: 'none', voidabl
 
 /** The rows. Sources: cup8583.md §3.1 (identification, reversal, MAC), §3.2–3.12 (fields), §3.9 (settlement sides). */
 export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
-  // §3.6 消费 sale.
+  // §3.6 消费 sale; F12 / F13 (local time and date) sent by some terminals (the whty sample).
   {
     kind: 'sale', mti: '0200', processingCode: '000000', conditionCode: '00', transactionType: '22', networkCode: '000',
     reversible: true, pin: 'required', settlement: 'debit', voidable: true, voidKind: 'void', financial: true,
     menu: { zh: '消费', en: 'SALE' },
-    fields: { must: [3, 4, 11, 22, 25, 41, 42, 49, 60, 64], may: [...CARD, ...PIN], mustNot: [37, 38, 61] },
+    fields: { must: [3, 4, 11, 22, 25, 41, 42, 49, 60, 64], may: [...CARD, ...PIN, 12, 13], mustNot: [37, 38, 61] },
   },
   // §3.12 缴费: no public CUP POS source; poscert's layout (bill-payment.ts): a sale with F3 500000 and the payee in F62.
   {

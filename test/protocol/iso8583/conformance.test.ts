@@ -47,6 +47,10 @@ describe('message conformance: real samples', () => {
     }
   });
 
+  test('a sale with the terminal\'s local time and date (F12 / F13, as the whty sample sends) conforms', () => {
+    expect(checkMessage(edit(icSale(), { 12: '165419', 13: '1115' }))).to.deep.equal([]);
+  });
+
   test('responses are the host\'s business: no findings', () => {
     for (const name of ['sale_0210_resp_ic_scandemo', 'signon_0810_resp_ajsgn', 'signon_0810_resp_go_host_testkeys']) {
       expect(checkMessage(sample(name)), name).to.deep.equal([]);
