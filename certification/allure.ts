@@ -68,6 +68,10 @@ export function environmentEntries(doc: CertificateDocument): Record<string, str
     'poscert version': doc.software.poscert,
     'Node.js': doc.software.node,
     'cucumber-js': doc.software.cucumber,
+    ...(doc.profile ? {
+      'Profile': `${doc.profile.name} (${doc.profile.source})`,
+      ...Object.fromEntries(doc.profile.values.map((v) => [`Profile ${v.key}`, v.acquirer ? `${v.value} (acquirer profile ${doc.profile!.acquirer})` : v.value])),
+    } : {}),
   };
 }
 

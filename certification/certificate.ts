@@ -4,6 +4,7 @@
  * one self-contained page (inline CSS, no script, no external resource) that can be mailed,
  * archived or printed.
  */
+import type { ProfileOnCertificate } from './profile';
 import type { Counts, CaseOutcome, Judgement, RunScope, Verdict } from './verdict';
 import type { TerminalIdentity } from './results';
 import type { ScanFinding } from './sensitive-scan';
@@ -26,6 +27,8 @@ export interface CertificateDocument {
   plan: { name: string; version: string; title?: string; source: string };
   terminal: TerminalIdentity & { units: TerminalIdentity[] };
   options: { parallel?: number; tags?: string; defects: string[]; lang?: string; shard?: string; terminal?: string; bail?: boolean };
+  /** Every terminal-profile value the run judged by, and where it came from (absent in older documents). */
+  profile?: ProfileOnCertificate;
   software: { poscert: string; node: string; cucumber?: string };
   counts: Counts;
   mandatoryCounts: Counts;
@@ -48,6 +51,7 @@ export interface CertificateInput {
   software: CertificateDocument['software'];
   run: CertificateDocument['run'];
   runErrors: string[];
+  profile?: ProfileOnCertificate;
   issuedAt?: Date;
 }
 
@@ -75,6 +79,7 @@ export function buildCertificate(input: CertificateInput): CertificateDocument {
     plan: input.plan,
     terminal: { ...input.terminal, units: input.units },
     options: input.options,
+    ...(input.profile ? { profile: input.profile } : {}),
     software: input.software,
     counts: j.counts,
     mandatoryCounts: j.mandatoryCounts,
@@ -131,6 +136,18 @@ function countsLine(c: Counts): string {
 function params(p?: Record<string, string>): string {
   if (!p || Object.keys(p).length === 0) return '';
   return ` <span class="params">[${escapeHtml(Object.entries(p).map(([k, v]) => `${k}=${v}`).join(', '))}]</span>`;
+}
+
+/** The profile the run judged by: every value, acquirer-profile values marked as such. */
+function profileSection(doc: CertificateDocument): string {
+  const p = doc.profile;
+  if (!p) return '';
+  const rows = p.values.map((v) => `<tr><th>${escapeHtml(v.key)}</th><td>${escapeHtml(v.value)}${v.acquirer ? ` <em>(acquirer profile ${escapeHtml(p.acquirer)})</em>` : ''}</td></tr>`).join('\n');
+  return `<section id="profile"><h2>Terminal profile <span class="zh">终端配置声明</span></h2>
+<p>Judged against profile <strong>${escapeHtml(p.name)}</strong> (from ${escapeHtml(p.source)}) and acquirer profile <strong>${escapeHtml(p.acquirer)}</strong>${p.note ? `: ${escapeHtml(p.note)}` : ''}. Cases on 缴费 depend on the acquirer profile (cup8583.md §3.12: no single rule).</p>
+<table class="meta">
+${rows}
+</table></section>`;
 }
 
 export function renderCertificateHtml(doc: CertificateDocument): string {
@@ -230,6 +247,7 @@ ${doc.failures.map((f) => `    <li class="r-${f.result}"><strong>${escapeHtml(f.
 <section id="terminal"><h2>Terminal <span class="zh">终端</span></h2><table class="meta">
 ${identity}
 </table></section>
+${profileSection(doc)}
 <section id="run"><h2>Run <span class="zh">运行</span></h2><table class="meta">
 ${run}
 </table></section>

@@ -22,6 +22,8 @@ import { collectResults, OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE, type RunResult
 import { BAIL_SKIP_REASON, runCucumber, type CucumberRunOutcome } from './runner';
 import { loadSecrets, scanDirectory, type ScanReport } from './sensitive-scan';
 import { judge, type RunScope } from './verdict';
+import { profileOnCertificate, type RunProfile } from './profile';
+import { REFERENCE_PROFILE } from '../protocol/ttp/profile';
 
 export const RUN_MANIFEST = 'run.json';
 export const MESSAGES_FILE = 'cucumber-messages.ndjson';
@@ -58,6 +60,8 @@ export interface RunManifest {
   plan: { name: string; version: string; source: string };
   terminal: TerminalIdentity;
   options: CertificateDocument['options'];
+  /** The terminal profile the run judged by (absent in runs before profiles). */
+  profile?: RunProfile;
   scope: RunScope;
   applicableCases: string[];
   startedAt: string;
@@ -77,6 +81,8 @@ export interface CertifyOptions {
    * saves starting a second emulator and host just to ask who it is.
    */
   identity?: TerminalIdentity;
+  /** The terminal profile the cases judge by (default: the reference profile, assumed). */
+  profile?: RunProfile;
   tags?: string;
   lang?: 'en' | 'zh-CN';
   parallel?: number;
@@ -251,6 +257,7 @@ interface FinishInput {
   paths: OutputPaths;
   plan: CertificationPlan;
   identity: TerminalIdentity;
+  profile?: RunProfile;
   scope: RunScope;
   results: RunResults;
   options: CertificateDocument['options'];
@@ -281,6 +288,7 @@ async function finishRun(input: FinishInput): Promise<Omit<CertifyOutcome, 'timi
       startedAt: results.startedAt, finishedAt: results.finishedAt,
       durationMs: results.startedAt && results.finishedAt ? Date.parse(results.finishedAt) - Date.parse(results.startedAt) : undefined,
     },
+    ...(input.profile ? { profile: profileOnCertificate(input.profile) } : {}),
     runErrors: [...results.runErrors, ...judgement.untagged.map((s) => `scenario "${s.title}" (${s.uri}) has no case id tag; it does not count`)],
   });
   const caseById = new Map(judgement.cases.map((c) => [c.id, c]));
@@ -358,8 +366,9 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
     parallel: o.parallel ?? 1, tags: o.tags, defects: o.defects ?? [], lang: o.lang, shard: o.shard, terminal: o.terminal,
     ...(o.bail ? { bail: true } : {}),
   };
+  const profile: RunProfile = o.profile ?? { profile: REFERENCE_PROFILE, source: o.terminal === 'emulator' ? 'emulator' : 'assumed' };
   const manifest: RunManifest = {
-    runId, plan: { name: plan.name, version: plan.version, source: plan.source }, terminal: identity, options, scope,
+    runId, plan: { name: plan.name, version: plan.version, source: plan.source }, terminal: identity, options, profile, scope,
     applicableCases: applicable, startedAt: new Date().toISOString(),
   };
   fs.writeFileSync(p.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -416,7 +425,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
   }
   const reportingStarted = Date.now();
   const finished = await finishRun({
-    runId, root: o.root, paths: p, plan, identity, scope, results, options, startedAt: started,
+    runId, root: o.root, paths: p, plan, identity, profile, scope, results, options, startedAt: started,
     secretFiles: o.secretFiles ?? defaultSecretFiles(o.root), skipReport: o.skipReport, log,
     align: [{ dir: p.allureResults, prefix: '' }],
   });
@@ -566,7 +575,7 @@ export async function mergeRuns(o: MergeOptions): Promise<Omit<CertifyOutcome, '
   // (a scenario's outcome depends on its own steps only), so the copies need no re-alignment.
   const runId = newRunId();
   const merged = await finishRun({
-    runId, root: o.root, paths: out, plan, identity: { ...first.terminal }, scope: { kind: 'full' }, startedAt: mergeStarted,
+    runId, root: o.root, paths: out, plan, identity: { ...first.terminal }, profile: first.profile, scope: { kind: 'full' }, startedAt: mergeStarted,
     results,
     options: { ...first.options, shard: undefined, parallel: first.options.parallel },
     secretFiles: o.secretFiles ?? defaultSecretFiles(o.root), skipReport: o.skipReport, log,

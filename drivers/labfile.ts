@@ -3,6 +3,7 @@
  * it is, and what it must declare. `poscert lab check`, `poscert certify --terminal lab:NAME` and
  * the parallel workers read it. Validation errors name the file, the entry and what is wrong.
  */
+import { parseTerminalProfile, type TerminalProfile, type TerminalProfileError } from '../protocol/ttp/profile';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from 'yaml';
@@ -73,7 +74,14 @@ const terminalEntry = z.object({
   emulator: z.object({
     defects: z.array(z.string()).default([]),
     state: z.string().optional(),
+    /** Named conformant profile of the emulator (poscert emulator --list-profiles). */
+    profile: z.string().min(1).optional(),
   }).strict().optional(),
+  /**
+   * The terminal's profile (protocol/ttp/profile.ts): what it does where conformant terminals
+   * differ. Used when the terminal does not report one in TTP hello.
+   */
+  profile: z.unknown().optional(),
   timeouts: z.object({
     responseMs: z.number().int().positive().optional(),
     screenMs: z.number().int().positive().optional(),
@@ -86,7 +94,7 @@ const labFileSchema = z.object({
   terminals: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, 'names use letters, digits, ".", "_" and "-"'), terminalEntry),
 }).strict();
 
-export type LabTerminal = z.infer<typeof terminalEntry> & { name: string; capabilities: TtpCapabilityName[] };
+export type LabTerminal = Omit<z.infer<typeof terminalEntry>, 'profile'> & { name: string; capabilities: TtpCapabilityName[]; profile?: TerminalProfile };
 export interface LabFile {
   file: string;
   terminals: LabTerminal[];
@@ -135,7 +143,15 @@ export function parseLabFile(text: string, file = '<lab file>'): LabFile {
     if (entry.emulator && !entry.link.startsWith('emu:')) {
       throw new LabFileError(`${file}: terminal "${name}": emulator options are for emu: links only (link is ${entry.link})`, { file, terminal: name });
     }
-    terminals.push({ ...entry, name } as LabTerminal);
+    let profile: TerminalProfile | undefined;
+    if (entry.profile !== undefined) {
+      try {
+        profile = parseTerminalProfile(entry.profile, `${file}: terminal "${name}" field profile`);
+      } catch (err) {
+        throw new LabFileError((err as Error).message, { file, terminal: name, problems: (err as TerminalProfileError).problems });
+      }
+    }
+    terminals.push({ ...entry, name, ...(profile ? { profile } : {}) } as LabTerminal);
   }
   if (terminals.length === 0) throw new LabFileError(`${file}: no terminals listed under "terminals:"`, { file });
   return { file, terminals };

@@ -25,7 +25,7 @@ export const AT_REST_STATES: readonly string[] = ['idle', 'sign-on-required', 't
 /** What a prompt asks for. */
 export type PromptKind =
   | 'pin' | 'card' | 'confirm' | 'amount' | 'payee-name' | 'payee-account'
-  | 'original-trace' | 'original-rrn' | 'original-date' | 'original-auth-code';
+  | 'original-trace' | 'original-rrn' | 'original-date' | 'original-auth-code' | 'supervisor-password';
 
 export interface PromptRow {
   kind: PromptKind;
@@ -49,6 +49,7 @@ export const PROMPT_TABLE: readonly PromptRow[] = [
   { kind: 'original-rrn', state: 'input', shows: /原参考号|REF NO/i },
   { kind: 'original-date', state: 'input', shows: /原交易日期|ORIGINAL DATE/i },
   { kind: 'original-auth-code', state: 'input', shows: /原授权码|AUTH CODE/i },
+  { kind: 'supervisor-password', state: 'input', shows: /主管密码|SUPERVISOR/i },
 ];
 
 /** Every prompt kind the screen matches, in table order (a terminal's wording may fit two rows). */
@@ -85,6 +86,8 @@ export interface TransactionAnswers<Card = unknown> {
   originalRrn?: string;
   originalDate?: string;
   originalAuthCode?: string;
+  /** The supervisor (主管) password the terminal's profile declares, for voids and refunds. */
+  supervisorPassword?: string;
   /** The card to present when asked, and how. */
   card?: Card;
   /** The PIN to type when asked; 'none' confirms without one. */
@@ -126,6 +129,7 @@ function actionFor<Card>(prompt: PromptKind, a: TransactionAnswers<Card>): Promp
     case 'original-rrn': return text(a.originalRrn);
     case 'original-date': return text(a.originalDate);
     case 'original-auth-code': return text(a.originalAuthCode);
+    case 'supervisor-password': return text(a.supervisorPassword);
     default: return undefined;
   }
 }

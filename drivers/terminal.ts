@@ -9,6 +9,7 @@
  *  - the terminal did not show / print what was expected → TerminalExpectationError → failed;
  *  - after repeated failed recoveries every call throws TerminalBrokenError at once.
  */
+import { parseTerminalProfile, type TerminalProfile } from '../protocol/ttp/profile';
 import { randomInt } from 'node:crypto';
 import * as links from '../links';
 import {
@@ -55,6 +56,8 @@ export interface TerminalIdentity {
   capabilities: TtpCapabilities;
   maxPayload?: number;
   languages?: Array<'zh' | 'en'>;
+  /** The profile the terminal declared in hello (validated), if it declares one. */
+  profile?: TerminalProfile;
 }
 
 export type CardBinding = 'ttp' | 'operator' | { device: string } | CardPresenter;
@@ -260,8 +263,21 @@ export class TerminalDriver {
     this.identity = {
       vendor: r.vendor, model: r.model, serialNumber: r.serialNumber, firmwareVersion: r.firmwareVersion,
       ttp: r.ttp, capabilities: r.capabilities, maxPayload: r.maxPayload, languages: r.languages,
+      ...(r.profile !== undefined ? { profile: parseTerminalProfile(r.profile, `hello of terminal ${this.name}`) } : {}),
     };
+    this.profile ??= this.identity.profile;
     return { ...this.identity };
+  }
+
+  /**
+   * The profile the harness judges this terminal by: declared in hello, else set by the lab
+   * (useProfile, from the lab file entry or POSCERT_PROFILE). Its supervisor password answers 主管密码.
+   */
+  profile: TerminalProfile | undefined;
+
+  /** The lab's declaration of the profile, for a terminal whose hello does not carry one. */
+  useProfile(profile: TerminalProfile): void {
+    this.profile = profile;
   }
 
   /** Identity from the last hello(), if any. */
@@ -473,7 +489,8 @@ export class TerminalDriver {
 
   /** Answers the terminal's prompts (prompts.ts) until the transaction ends; returns the end screen. */
   answerPrompts(answers: DriverAnswers, opts: TransactionRunOptions = {}): Promise<ScreenSnapshot> {
-    return answerPrompts(this.interaction(), answers, opts);
+    const password = this.profile?.supervisor.password;
+    return answerPrompts(this.interaction(), password ? { supervisorPassword: password, ...answers } : answers, opts);
   }
 
   /** A cash-register request, once the terminal has taken it up; `result` settles when the transaction ends. */

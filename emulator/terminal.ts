@@ -11,6 +11,8 @@ import {
 } from '../protocol/ttp';
 import { DefectName, parseDefects } from './defects';
 import { EmulatorConfigError } from './errors';
+import { EmulatorProfile, emulatorProfile } from './profiles';
+import type { TerminalProfile } from '../protocol/ttp/profile';
 import { parseHostUrl } from './host-link';
 import { TerminalInput } from './inputs';
 import { SessionHost, TerminalSession, Timeouts } from './session';
@@ -45,6 +47,8 @@ export interface EmulatorOptions {
   realisticTiming?: boolean;
   /** Voucher copies per transaction: 1 merchant, 2 + cardholder (default), 3 + bank. */
   voucherCopies?: 1 | 2 | 3;
+  /** Named conformant profile (emulator/profiles.ts; default 'reference'): how this terminal behaves where conformant terminals differ. */
+  profile?: string;
   /** Operator number printed on vouchers and sent in F63 of sign-on / settlement. */
   operator?: string;
   /** Sign on automatically after power-on when not signed on (default true). */
@@ -104,6 +108,7 @@ export class EmulatedTerminal {
   readonly defects: ReadonlySet<DefectName>;
   readonly identity: EmulatorIdentity;
   readonly capabilities: TtpCapabilities;
+  readonly profile: EmulatorProfile;
   private readonly store: TerminalStateStore;
   private readonly timeouts: Timeouts;
   private link?: ByteLink;
@@ -129,6 +134,7 @@ export class EmulatedTerminal {
   constructor(private readonly opts: EmulatorOptions) {
     validateOptions(opts);
     this.defects = parseDefects(opts.defects as string[] | undefined);
+    this.profile = emulatorProfile(opts.profile);
     this.store = new TerminalStateStore(opts.statePath);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...stripUndefined(opts.timeouts ?? {}) };
     this.identity = {
@@ -221,6 +227,20 @@ export class EmulatedTerminal {
     return this.session !== undefined;
   }
 
+  /** The profile as hello reports it: the named one, with the copies and key scheme now configured. */
+  private declaredProfile(): TerminalProfile {
+    const p = this.profile.profile;
+    let state: TerminalState | undefined;
+    try { state = this.store.load() ?? undefined; } catch { state = undefined; }
+    const copies = state?.config.voucherCopies ?? this.opts.voucherCopies ?? p.vouchers.copies;
+    const scheme = state?.ped.keyScheme ?? this.opts.keyScheme ?? p.keys.scheme;
+    return {
+      ...p,
+      vouchers: { copies, signatureOn: p.vouchers.signatureOn },
+      keys: { scheme, signOnCode: '004' },
+    };
+  }
+
   private async dispatch(req: TtpRequest): Promise<void> {
     const r = req as TtpRequest & Record<string, unknown>;
     switch (req.cmd) {
@@ -232,6 +252,7 @@ export class EmulatedTerminal {
         }
         const result: TtpHelloResult = {
           ttp: TTP_VERSION, ...this.identity, capabilities: this.capabilities, languages: ['zh', 'en'],
+          profile: this.declaredProfile(),
         };
         this.reply(req, result);
         return;
@@ -501,7 +522,8 @@ export class EmulatedTerminal {
     if (o.keyScheme !== undefined) s.ped.keyScheme = o.keyScheme;
     if (o.tpdu !== undefined) s.config.tpdu = o.tpdu.toUpperCase();
     if (o.language !== undefined) s.config.language = o.language;
-    if (o.voucherCopies !== undefined) s.config.voucherCopies = o.voucherCopies;
+    const copies = o.voucherCopies ?? (o.profile !== undefined ? this.profile.profile.vouchers.copies : undefined);
+    if (copies !== undefined) s.config.voucherCopies = copies;
     if (o.tampered !== undefined) s.tampered = o.tampered;
     if (JSON.stringify([s.config.terminalId, s.config.merchantId, s.ped.tmk, s.ped.keyScheme]) !== before) {
       s.signedOn = false;
@@ -569,6 +591,7 @@ export class EmulatedTerminal {
       operator: this.opts.operator ?? '01',
       autoSignOn: this.opts.autoSignOn ?? true,
       reversalRetries: this.opts.reversalRetries ?? 3,
+      profile: this.profile,
       serialNumber: this.identity.serialNumber,
       capabilities: this.capabilities,
       cardCounters: this.cardCounters,

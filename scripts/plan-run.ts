@@ -44,6 +44,8 @@ export interface PlanRunOptions {
   failFast?: boolean;
   /** cucumber profile (default 'test': short timeouts, no delays). */
   profile?: string;
+  /** The emulator's conformant profile (emulator/profiles.ts; default the reference terminal). */
+  emulatorProfile?: string;
   lang?: 'en' | 'zh-CN';
   /** Extra cucumber arguments (e.g. feature paths). */
   args?: string[];
@@ -147,7 +149,7 @@ export async function runPlan(opts: PlanRunOptions = {}): Promise<PlanRun> {
   args.push(...(opts.args ?? []));
   const env = {
     ...process.env,
-    POSCERT_TERMINAL: 'emulator',
+    POSCERT_TERMINAL: opts.emulatorProfile ? `emu:${opts.emulatorProfile}` : 'emulator',
     POSCERT_DEFECTS: (opts.defects ?? []).join(','),
     POSCERT_LANG: opts.lang ?? 'en',
     TS_NODE_TRANSPILE_ONLY: 'true',

@@ -68,6 +68,11 @@ step(['the operator voids the last transaction with card {card} by {entry}'], as
   await voidLast(this, alias, entry);
 });
 
+// Every prompt answered (a supervisor password where the terminal's profile asks one), no card.
+step(['the operator voids voucher number {text}', '操作员撤销原凭证号{text}的交易'], async function (trace: string) {
+  await this.transact('void', { originalTrace: trace });
+});
+
 step(['the last transaction was voided with card {card} by {entry}'], async function (alias: string, entry: EntryMode) {
   await voidLast(this, alias, entry);
   await this.expectApproved('void', 'set-up void');

@@ -17,6 +17,7 @@ import { certify, parseShard, type CertifyOutcome } from '../../certification/ce
 import { CertifyOptionError, TerminalUnreachableError } from '../../certification/errors';
 import { loadPlan } from '../../certification/plan';
 import type { TerminalIdentity } from '../../certification/results';
+import type { RunProfile } from '../../certification/profile';
 import { describeFinding } from '../../certification/sensitive-scan';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -112,7 +113,8 @@ export function parseCertifyArgs(args: string[], io: Io): CertifyCliOptions | nu
   if (labCount > 1 && labCount !== parallel) {
     throw new CertifyOptionError(`--terminal ${o.terminal} names ${labCount} lab terminals: run them with --parallel ${labCount} (one worker per terminal)`, { terminal: o.terminal, parallel });
   }
-  const emulated = o.terminal === 'emulator';
+  const emulated = isEmulated(o.terminal);
+  if (emulated) emulatorProfileOf(o.terminal); // an unknown emu:NAME stops here, listing the profiles
   if (emulated && parallel > MAX_EMULATOR_WORKERS) {
     throw new CertifyOptionError(`--parallel ${parallel}: the reference host has emulator terminals for ${MAX_EMULATOR_WORKERS} workers; use at most --parallel ${MAX_EMULATOR_WORKERS}`, { parallel });
   }
@@ -148,6 +150,22 @@ export function parseCertifyArgs(args: string[], io: Io): CertifyCliOptions | nu
   };
 }
 
+/** The built-in emulator: `emulator` (reference profile) or `emu:NAME` (its conformant profile NAME). */
+export function isEmulated(terminal: string): boolean {
+  return terminal === 'emulator' || terminal.startsWith('emu:');
+}
+
+/** The emulator profile `emu:NAME` names (`emulator`: the reference); an unknown name lists the known ones. */
+export function emulatorProfileOf(terminal: string): import('../../emulator/profiles').EmulatorProfile {
+  const { emulatorProfile } = require('../../emulator/profiles') as typeof import('../../emulator/profiles');
+  const name = terminal.startsWith('emu:') ? terminal.slice('emu:'.length) || undefined : undefined;
+  try {
+    return emulatorProfile(name);
+  } catch (e) {
+    throw new CertifyOptionError(`--terminal ${terminal}: ${(e as Error).message}`, { terminal });
+  }
+}
+
 /** Checks defect names against the emulator's catalogue; the message lists what exists. */
 export function checkDefects(defects: string[]): void {
   if (defects.length === 0) return;
@@ -176,19 +194,22 @@ function toIdentity(id: DriverIdentity, link: string, terminalId?: string): Term
  * decide which cases apply, and an unreachable terminal stops here with a clear message instead of
  * failing every scenario.
  */
-export async function identifyTerminal(terminal: string, timeoutMs: number, labFile?: string): Promise<TerminalIdentity> {
+export async function identifyTerminal(terminal: string, timeoutMs: number, labFile?: string): Promise<{ identity: TerminalIdentity; profile: RunProfile }> {
+  const { resolveProfile } = require('../../drivers/conformance') as typeof import('../../drivers/conformance');
   if (terminal.startsWith('operator:')) {
     // No TTP to say hello: the identity and capabilities are what the operator declared in the spec.
     const spec = (require('../../drivers/operator') as typeof import('../../drivers/operator')).parseOperatorTerminal(terminal);
     const identity: TerminalIdentity = { vendor: spec.vendor, model: spec.model, serialNumber: spec.serialNumber, firmware: spec.firmware, ttp: 'none (operator)', capabilities: spec.capabilities, link: terminal, terminalId: spec.terminalId };
-    return identity;
+    return { identity, profile: resolveProfile({ env: process.env.POSCERT_PROFILE }) };
   }
   try {
-    if (terminal === 'emulator') {
+    if (isEmulated(terminal)) {
       const { startEmulatedLab } = require('../../drivers/lab') as typeof import('../../drivers/lab');
-      const lab = await startEmulatedLab({ terminals: 1 });
+      const named = emulatorProfileOf(terminal);
+      const lab = await startEmulatedLab({ terminals: 1, emulator: { profile: named.name } });
       try {
-        return toIdentity(await lab.terminals[0].driver.hello() as unknown as DriverIdentity, 'emulator (in-process)');
+        const hello = await lab.terminals[0].driver.hello();
+        return { identity: toIdentity(hello as unknown as DriverIdentity, 'emulator (in-process)'), profile: { profile: hello.profile ?? named.profile, source: 'hello' } };
       } finally {
         await lab.stop();
       }
@@ -200,17 +221,20 @@ export async function identifyTerminal(terminal: string, timeoutMs: number, labF
       const lab = loadLabFile(labFile);
       // One terminal per worker (lab:A,B): each must answer; the plan applies what all of them declare.
       const identities: TerminalIdentity[] = [];
+      let profile: RunProfile | undefined;
       for (const name of labNames(terminal)) {
         const entry = findLabTerminal(lab, name);
         const opened = await openLabTerminal(entry, { driver: { responseTimeoutMs: timeoutMs, linkOptions: { connectTimeoutMs: timeoutMs, negotiationTimeoutMs: timeoutMs } as never } });
         try {
-          identities.push(toIdentity(await opened.driver.hello() as unknown as DriverIdentity, entry.link, entry.terminalId));
+          const hello = await opened.driver.hello();
+          identities.push(toIdentity(hello as unknown as DriverIdentity, entry.link, entry.terminalId));
+          profile ??= resolveProfile({ hello: hello.profile, labEntry: { file: lab.file, name: entry.name, profile: entry.profile }, env: process.env.POSCERT_PROFILE });
         } finally {
           await opened.stop().catch(() => undefined);
         }
       }
       const common = (identities[0].capabilities ?? []).filter((c) => identities.every((i) => i.capabilities?.includes(c)));
-      return { ...identities[0], capabilities: common };
+      return { identity: { ...identities[0], capabilities: common }, profile: profile! };
     }
     const { TerminalDriver } = require('../../drivers/terminal') as typeof import('../../drivers/terminal');
     const driver = await TerminalDriver.connect(terminal, {
@@ -218,13 +242,14 @@ export async function identifyTerminal(terminal: string, timeoutMs: number, labF
       linkOptions: { connectTimeoutMs: timeoutMs, negotiationTimeoutMs: timeoutMs } as never,
     });
     try {
-      return toIdentity(await driver.hello() as unknown as DriverIdentity, terminal);
+      const hello = await driver.hello();
+      return { identity: toIdentity(hello as unknown as DriverIdentity, terminal), profile: resolveProfile({ hello: hello.profile, env: process.env.POSCERT_PROFILE }) };
     } finally {
       await driver.close().catch(() => undefined);
     }
   } catch (e) {
-    // A bad lab file or an unknown entry name is a configuration error: its own message says what to fix.
-    if (e instanceof TerminalUnreachableError || (e as PoscertError).code === 'LAB_FILE_INVALID') throw e;
+    // A bad lab file, an unknown entry name or an invalid declared profile is a configuration error: its own message says what to fix.
+    if (e instanceof TerminalUnreachableError || ['LAB_FILE_INVALID', 'TERMINAL_PROFILE_INVALID', 'EMULATOR_CONFIG'].includes((e as PoscertError).code)) throw e;
     const code = (e as PoscertError).code ? ` [${(e as PoscertError).code}]` : '';
     throw new TerminalUnreachableError(`terminal ${terminal} did not answer hello: ${(e as Error).message}${code}. ` +
       'Check the cable or ser2net, the port in the URL, and that the terminal runs its test firmware; `poscert lab check` diagnoses a lab terminal.',
@@ -282,18 +307,25 @@ export async function runCertify(args: string[], io: Io, root = ROOT): Promise<n
     // The built-in emulator answers hello in every worker during the run; a real terminal is asked
     // first, so an unreachable one stops here and its capabilities choose the applicable cases.
     let identity: TerminalIdentity | undefined;
-    if (o.terminal === 'emulator') {
-      io.out('terminal: built-in emulator, one per worker (identity from its hello in the run)\n');
+    let profile: RunProfile;
+    if (isEmulated(o.terminal)) {
+      const named = emulatorProfileOf(o.terminal);
+      profile = { profile: named.profile, source: 'emulator' };
+      io.out(`terminal: built-in emulator, profile ${named.name}, one per worker (identity from its hello in the run)\n`);
     } else {
-      identity = await identifyTerminal(o.terminal, o.helloTimeoutMs, o.labFile);
+      const said = await identifyTerminal(o.terminal, o.helloTimeoutMs, o.labFile);
+      identity = said.identity;
+      profile = said.profile;
       io.out(`terminal: ${identity.vendor} ${identity.model} s/n ${identity.serialNumber} firmware ${identity.firmware}; ` +
-        `capabilities ${identity.capabilities?.join(', ') || 'none'}\n`);
+        `capabilities ${identity.capabilities?.join(', ') || 'none'}; profile ${profile.profile.name} (${profile.source})\n`);
     }
     const result = await certify({
-      root, outDir: o.out, plan: plan.source, terminal: o.terminal, identity,
-      env: o.terminal === 'emulator' ? emulatorTimeoutEnv() : {
+      root, outDir: o.out, plan: plan.source, terminal: o.terminal, identity, profile,
+      env: isEmulated(o.terminal) ? emulatorTimeoutEnv() : {
         ...(o.labFile ? { POSCERT_LAB_FILE: o.labFile } : {}),
         ...(o.hostListen ? { POSCERT_HOST_LISTEN: o.hostListen } : {}),
+        // Workers judge by the same profile (a terminal whose hello declares one reports it again).
+        POSCERT_PROFILE: JSON.stringify(profile.profile),
       },
       tags: o.tags, lang: o.lang, parallel: o.parallel, defects: o.defects, shard: o.shard, skipReport: !o.report, bail: o.bail,
       log: (line) => io.out(`${line}\n`),

@@ -1,6 +1,6 @@
 /**
  * poscert emulator --link serial:/dev/pts/N | tcp-listen:PORT | emu:NAME --host tcp://127.0.0.1:PORT
- *                  [--state FILE] [--defect NAME ...] [--list-defects] [ids, keys, timeouts ...]
+ *                  [--state FILE] [--defect NAME ...] [--list-defects] [--profile NAME] [--list-profiles] [ids, keys, timeouts ...]
  * Runs the emulated UnionPay terminal until SIGINT / SIGTERM: the stand-in for a real terminal in a
  * lab. Like a real one it is provisioned once (terminal id, merchant id, TMK): from the options, or,
  * without --tmk, as its terminal id is provisioned in the reference host's configuration.
@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { PoscertError } from '../../errors';
 import { DEFECT_NAMES, formatDefectList, isDefectName } from '../../emulator/defects';
 import { startEmulator } from '../../emulator/start';
+import { EMULATOR_PROFILES, emulatorProfileNames } from '../../emulator/profiles';
 import { TerminalStateStore } from '../../emulator/state-store';
 
 /** Terminal the emulator is provisioned as when nothing says otherwise (the host's first emulator terminal). */
@@ -71,6 +72,11 @@ export async function run(args: string[]): Promise<number> {
     .option('--state <file>', 'terminal state file (keys, counters, batch, pending reversal)')
     .option('--defect <name>', 'inject a firmware defect (repeatable)', collectDefect, [] as string[])
     .option('--list-defects', 'print the defect catalogue and exit')
+    .option('--profile <name>', 'conformant profile the terminal behaves by (--list-profiles)', (v: string) => {
+      if (!emulatorProfileNames().includes(v)) throw new InvalidArgumentError(`unknown profile "${v}"; known: ${emulatorProfileNames().join(', ')}`);
+      return v;
+    })
+    .option('--list-profiles', 'print the conformant profiles, one per line (name first), and exit')
     .option('--terminal-id <id>', 'terminal id (F41), 8 characters')
     .option('--merchant-id <id>', 'merchant id (F42), 15 characters')
     .option('--merchant-name <name>', 'merchant name printed on vouchers')
@@ -95,12 +101,17 @@ export async function run(args: string[]): Promise<number> {
     return code === 0 ? 0 : 2;
   }
   const o = program.opts<{
-    link?: string; host?: string; state?: string; defect: string[]; listDefects?: boolean; terminalId?: string;
+    link?: string; host?: string; state?: string; defect: string[]; listDefects?: boolean; profile?: string; listProfiles?: boolean; terminalId?: string;
     merchantId?: string; merchantName?: string; tmk?: string; keyScheme: string; tpdu?: string; language?: string; hostConfig?: string[];
     hostTimeout?: number; cardTimeout?: number; pinTimeout?: number; idleTimeout?: number; realisticTiming?: boolean; quiet?: boolean; hostLocked?: boolean;
   }>();
   if (o.listDefects) {
     console.log(formatDefectList());
+    return 0;
+  }
+  if (o.listProfiles) {
+    const width = Math.max(...EMULATOR_PROFILES.map((p) => p.name.length));
+    for (const p of EMULATOR_PROFILES) console.log(`${p.name.padEnd(width)}  ${p.description}`);
     return 0;
   }
   const missing = [!o.link && '--link', !o.host && '--host'].filter(Boolean);
@@ -136,6 +147,7 @@ export async function run(args: string[]): Promise<number> {
       hostUrl: o.host!,
       statePath,
       defects: o.defect,
+      ...(o.profile ? { profile: o.profile } : {}),
       ...(provisioned ? { terminalId: provisioned.terminalId, merchantId: provisioned.merchantId, tmk: provisioned.tmk, keyScheme: provisioned.keyScheme } : {}),
       ...(provisioned?.merchantName ? { merchantName: provisioned.merchantName } : {}),
       ...(o.terminalId ? { terminalId: o.terminalId } : {}),

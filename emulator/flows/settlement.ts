@@ -1,7 +1,7 @@
 /**
  * 结算 (settlement, cup8583.md §3.9–3.10): the totals confirmation (none for an ECR request), any
  * pending reversal first, 0500 with F48 debit/credit totals, then 批上送: the end message 207 when
- * the host says balanced, or every record 8 per 0320 (60.3 201) + end 202 when not; the slip; the
+ * the host says balanced (after the IC TC records, 60.3 203, when the profile uploads them), or every record 8 per 0320 (60.3 201) + end 202 when not; the slip; the
  * batch emptied and its number advanced.
  */
 import { decodeSettlementTotals, encodeSettlementTotals, responseMtiOf } from '../../protocol/iso8583';
@@ -20,6 +20,24 @@ import { Flow, FlowContext, FlowResult } from './types';
 async function batchUpload({ core, requests, online }: FlowContext, line: HostLine, balanced: boolean): Promise<number | undefined> {
   const records = balanced ? [] : core.state.batch;
   let sent = 0;
+  // A profile with TC upload (LY "EMVLOG" pass): after a balanced settlement every approved IC
+  // online record goes up on its own (60.3 203: F2, F4, F22, F23, F55 as stored), then 207.
+  const tcRecords = balanced && core.host.profile.profile.balancedUpload === 'tc'
+    ? core.state.batch.filter((tx) => tx.icc && ['sale', 'preauth-completion', 'bill-payment'].includes(tx.kind))
+    : [];
+  for (const tx of tcRecords) {
+    const msg = requests.request('batch-upload', { networkCode: '203' });
+    msg.set(2, tx.pan);
+    msg.set(4, pad12(tx.amount));
+    msg.set(11, requests.nextStan(false));
+    msg.set(22, tx.entryMode);
+    if (tx.psn) msg.set(23, tx.psn.padStart(3, '0'));
+    msg.set(55, Buffer.from(tx.icc!, 'hex'));
+    core.persist();
+    const got = await online.exchange(line, msg, false);
+    if ('error' in got || got.reply.mti !== responseMtiOf(msg.mti)) return undefined;
+    sent += 1;
+  }
   for (let i = 0; i < records.length; i += 8) {
     const chunk = records.slice(i, i + 8);
     const items = chunk.map((tx) => (tx.cardOrganisation === 'CUP' ? '00' : '01') + tx.trace + tx.pan.padStart(20, '0') + pad12(tx.amount));

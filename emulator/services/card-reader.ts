@@ -32,6 +32,9 @@ export class CardReader {
   /** The expired-card refusal screen (nothing goes to the host), or undefined when the card may be used. */
   refuseExpired(title: Bilingual, read: CardRead): { approved: false; message: string; pan: string } | undefined {
     if (!this.isExpired(read.card) || this.core.defect('expired-card-accepted')) return undefined;
+    // A profile with an online magstripe expiry check leaves a swiped card to the issuer (54); chip
+    // reads are refused by the kernel either way.
+    if (read.method === 'swipe' && this.core.host.profile.profile.magstripeExpiry === 'online') return undefined;
     this.ui.refuse([this.ui.t(title), this.ui.t(T.failed), this.ui.t(T.cardExpired)], { reason: 'card-expired' });
     return { approved: false, message: this.ui.t(T.cardExpired), pan: read.card.pan };
   }

@@ -9,6 +9,7 @@ import type * as net from 'node:net';
 import type { WorkingKeys } from '../../crypto';
 import type { TtpCardImage, TtpEcrResult, TtpPrintCopy, TtpTerminalState } from '../../protocol/ttp';
 import type { DefectName } from '../defects';
+import type { EmulatorProfile } from '../profiles';
 import { InputQueue, PowerLost } from '../inputs';
 import type { TerminalState, TerminalStateStore } from '../state-store';
 import { Bilingual, Language, pick } from '../texts';
@@ -29,6 +30,8 @@ export interface SessionHost {
   readonly operator: string;
   readonly autoSignOn: boolean;
   readonly reversalRetries: number;
+  /** The conformant profile this terminal runs (copies, texts, supervisor, expiry, upload style). */
+  readonly profile: EmulatorProfile;
   readonly serialNumber: string;
   readonly capabilities: { magstripe: boolean; contact: boolean; contactless: boolean; printer: boolean };
   readonly cardCounters: Map<string, number>;

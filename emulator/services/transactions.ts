@@ -2,7 +2,7 @@
  * The terminal's batch and the end of every authorization: may this terminal transact now
  * (signed on, batch not full), the result screen, the stored record, the vouchers, and the
  * settlement totals of the open batch. Defects that bite here: response-51-shown-as-success,
- * lost-card-no-contact-bank (result screens); the voucher defects are applied by voucher.ts.
+ * lost-card-shown-as-plain-failure (result screens); the voucher defects are applied by voucher.ts.
  */
 import { IsoMessage, parseField63Response, transactionSpec } from '../../protocol/iso8583';
 import type { TtpEcrCommand } from '../../protocol/ttp';
@@ -115,11 +115,29 @@ export class Transactions {
     return tx;
   }
 
+  /**
+   * 主管密码 before a void or refund when the profile has a supervisor password: undefined when
+   * given right, else the refusal (密码错误) as the flow's result.
+   */
+  async supervisor(title: Bilingual): Promise<FlowResult | undefined> {
+    const password = this.core.host.profile.profile.supervisor.password;
+    if (!password) return undefined;
+    const typed = await this.ui.enterDigits(title, T.supervisorPassword, 'supervisor-password', { min: 4, max: 8, mask: true });
+    if (typed === password) return undefined;
+    this.ui.refuse([this.ui.t(title), this.ui.t(T.failed), this.ui.t(T.supervisorWrong)], { reason: 'supervisor-password' });
+    return { approved: false, message: this.ui.t(T.supervisorWrong) };
+  }
+
   /** The declined screen of a reply (§7 text + code, 请联系银行 where the code asks for it). */
   declineLines(title: Bilingual, code: string): string[] {
     const rt = responseText(code);
-    const lines = [this.ui.t(title), this.ui.t(T.failed), `${this.ui.t(rt)} [${code}]`];
-    if (rt.contactBank && !this.core.defect('lost-card-no-contact-bank')) lines.push(this.ui.t(T.contactBank));
+    const profile = this.core.host.profile;
+    // The profile's own wording (a vendor's §7 variant) in Chinese; English stays the reference's.
+    const own = this.core.language === 'zh-CN' ? profile.responseTexts?.[code] : undefined;
+    // The defect hides what a lost / stolen card is: a bare failure with the code only.
+    const hidden = (code === '41' || code === '43') && this.core.defect('lost-card-shown-as-plain-failure');
+    const lines = [this.ui.t(title), this.ui.t(T.failed), hidden ? `[${code}]` : `${own ?? this.ui.t(rt)} [${code}]`];
+    if (rt.contactBank && profile.contactBankLine && !hidden) lines.push(this.ui.t(T.contactBank));
     return lines;
   }
 

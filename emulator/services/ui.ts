@@ -86,10 +86,10 @@ export class Ui {
     }
   }
 
-  async enterDigits(title: Bilingual, prompt: Bilingual, screen: string, opts: { min: number; max: number }): Promise<string> {
+  async enterDigits(title: Bilingual, prompt: Bilingual, screen: string, opts: { min: number; max: number; mask?: boolean }): Promise<string> {
     let value = '';
     for (;;) {
-      this.show(screen, 'input', [this.t(title), this.t(prompt), value]);
+      this.show(screen, 'input', [this.t(title), this.t(prompt), opts.mask ? '*'.repeat(value.length) : value]);
       const input = await this.core.inputs.next((i) => (i.kind === 'key' && TEXT_KEY.test(i.key)) || i.kind === 'text', this.idleMs, screen);
       if (input.kind === 'text') {
         const digits = input.text.replace(/\D/g, '');

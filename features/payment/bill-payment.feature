@@ -23,7 +23,7 @@ Feature: Payment — bill payment (缴费)
     And it carries an encrypted PIN block
     And the host approved it
     And the card UP-DEBIT-IC is debited 128.50
-    And 2 voucher copies are printed
+    And the declared voucher copies are printed
     And every copy shows "国网上海市电力公司"
     And every copy shows "310000123456"
     And every copy shows the amount 128.50

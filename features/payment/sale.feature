@@ -19,7 +19,7 @@ Feature: Payment — sale (消费) by swipe, insert and tap
     And it <ic> IC data
     And the host approved it
     And the card <card> is debited 88.00
-    And 2 voucher copies are printed
+    And the declared voucher copies are printed
 
     @CUP-PAY-001 @severity:critical @mandatory @magstripe @printer
     Examples: magnetic stripe
@@ -48,7 +48,7 @@ Feature: Payment — sale (消费) by swipe, insert and tap
     And it carries an encrypted PIN block
     And it carries IC data
     And the card UP-DEBIT-CTLS is debited 1,500.00
-    And 2 voucher copies are printed
+    And the declared voucher copies are printed
 
   @CUP-PAY-004 @severity:critical @mandatory @contact @printer
   Scenario Outline: Sale amount <amount> reaches the host and the ledger unchanged

@@ -31,7 +31,6 @@ Feature: Payment — void (撤销) and refund (退货)
 
   @CUP-PAY-022 @severity:normal @mandatory @printer
   Scenario: Void of a voucher number the terminal does not have is refused locally
-    When the operator selects "撤销"
-    And the operator enters the voucher number "999999"
+    When the operator voids voucher number "999999"
     Then the screen shows "无此交易"
     And the host received no financial request

@@ -1,15 +1,16 @@
 @risk
 Feature: Risk — declined cards and issuer answers
   A declined transaction must look declined: the message the UnionPay rules recommend for the
-  response code, no voucher, no money moved. A card the issuer reports lost or stolen must send the
-  merchant to the bank, not to a retry.
+  response code (cup8583.md §7, or a wording the terminal declares as its synonym), no voucher, no
+  money moved. A card the issuer reports lost or stolen must be shown as such (§7: 挂失卡 / 被窃卡,
+  action 没收), never as approved.
 
   Scenario Outline: <case> card is declined with <code> and the right message
     When the operator selects "消费"
     And the operator enters the amount <amount>
     And the cardholder swipes card <card>
     And the cardholder enters the correct PIN
-    Then the screen shows "<message>"
+    Then the screen shows the message for response code "<code>"
     And no screen showed "交易成功"
     And the host answered it with "<code>"
     And the balance of card <card> is unchanged
@@ -31,20 +32,20 @@ Feature: Risk — declined cards and issuer answers
       | Low-balance | 50.00  | UP-LOW-BALANCE | 51   | 可用余额不足 |
 
   @CUP-RSK-003 @severity:critical @mandatory @magstripe @printer
-  Scenario: Expired card is refused by the terminal itself, never sent online
-    When the operator selects "消费"
-    And the operator enters the amount 10.00
-    And the cardholder swipes card UP-EXPIRED
-    Then the screen shows "该卡已过期"
+  # A terminal may refuse an expired swiped card itself or send it for the issuer's 54 (该卡已过期):
+  # both are conformant; it must do what its profile declares (magstripeExpiry) and never approve it.
+  Scenario: Expired swiped card is refused locally or by the issuer, never approved
+    When a sale of 10.00 is made with card UP-EXPIRED by swiping
+    Then the expired card is refused as the terminal declares
     And no screen showed "交易成功"
-    And the host received no financial request
     And the balance of card UP-EXPIRED is unchanged
     And no voucher is printed
 
   @CUP-RSK-005 @severity:critical @mandatory @magstripe
-  Scenario Outline: Lost and stolen cards tell the merchant to contact the bank (<code>)
+  Scenario Outline: Lost and stolen cards are shown as lost / stolen, never approved (<code>)
     When a sale of 10.00 is made with card <card> by swiping
-    Then the screen shows "请联系银行"
+    Then the screen shows the message for response code "<code>"
+    And no screen showed "交易成功"
     And the host answered it with "<code>"
 
     Examples:
@@ -56,7 +57,7 @@ Feature: Risk — declined cards and issuer answers
   Scenario Outline: Issuer answer <code> is shown as a failure with its message
     Given the host will answer the next sale request with response code "<code>"
     When a sale of 16.00 is made with card UP-DEBIT-IC by inserting
-    Then the screen shows "<message>"
+    Then the screen shows the message for response code "<code>"
     And no screen showed "交易成功"
     And the balance of card UP-DEBIT-IC is unchanged
     And no voucher is printed
@@ -73,6 +74,6 @@ Feature: Risk — declined cards and issuer answers
   @CUP-RSK-007 @severity:critical @mandatory @contact
   Scenario: Over the card's per-transaction limit is declined with 61
     When a sale of 25,000.00 is made with card UP-CREDIT-IC by inserting
-    Then the screen shows "交易金额超限"
+    Then the screen shows the message for response code "61"
     And the host answered it with "61"
     And the balance of card UP-CREDIT-IC is unchanged

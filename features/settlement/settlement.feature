@@ -20,7 +20,7 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     And the settlement totals the terminal sent equal the host's totals
     And the settlement totals show 2 debits totalling 150.00
     And the host answered the settlement as balanced
-    And the host received no batch upload
+    And any batch upload after the balanced settlement is one the profile allows
 
   @CUP-STL-002 @severity:critical @mandatory @contact
   # The acquirer refuses the reversal of the 20.00 sale (96) and keeps it booked, while the

@@ -19,7 +19,7 @@
     而且 该请求<IC>IC卡数据
     而且 主机批准了该请求
     而且 卡 <卡> 被借记 88.00 元
-    而且 打印了 2 联签购单
+    而且 打印了终端声明联数的签购单
 
     @CUP-PAY-001 @severity:critical @mandatory @magstripe @printer
     例子: 磁条

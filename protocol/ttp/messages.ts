@@ -5,6 +5,7 @@
  * command the harness may send, every reply shape, every unsolicited event the terminal may emit,
  * the error codes, and the card image the harness hands to the terminal. Pure data and types.
  */
+import type { TerminalProfileInput } from './profile';
 
 /** Protocol version carried in `hello` (request and result). Major changes break compatibility. */
 export const TTP_VERSION = '1.0';
@@ -290,6 +291,11 @@ export interface TtpHelloResult {
   maxPayload?: number;
   /** Display languages supported. */
   languages?: Array<'zh' | 'en'>;
+  /**
+   * Optional: the terminal's declared profile (protocol/ttp/profile.ts, docs/terminal-test-protocol.md
+   * "Terminal profile"). Validated by the harness; absent, the lab file entry declares it.
+   */
+  profile?: TerminalProfileInput;
 }
 
 export interface TtpScreenResult {

@@ -127,10 +127,10 @@ describe('emulator defect catalogue: each defect is observable', () => {
     expect(bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' })[0].responseCode).to.equal('51');
   }));
 
-  test('lost-card-no-contact-bank: 41 is shown without 请联系银行', () => withDefect('lost-card-no-contact-bank', async ({ client }) => {
+  test('lost-card-shown-as-plain-failure: 41 is shown as a bare [41], without 挂失卡', () => withDefect('lost-card-shown-as-plain-failure', async ({ client }) => {
     const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('LOST') });
-    const screen = await client.waitScreen('挂失卡', m);
-    expect(text(screen.lines)).to.not.include('请联系银行');
+    const screen = await client.waitScreen('[41]', m);
+    expect(text(screen.lines)).to.not.include('挂失卡');
   }));
 
   test('expired-card-accepted: an expired card is sent online', () => withDefect('expired-card-accepted', async ({ client, terminalId }) => {

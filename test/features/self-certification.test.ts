@@ -2,7 +2,10 @@
 // runs (child processes, the `test` profile: short timeouts, an in-process host and emulator per run).
 //   - the whole plan passes against the clean emulator;
 //   - the 简体中文 translations run on the same step definitions and pass;
-//   - every defect of the emulator's catalogue makes at least one case fail on a terminal check.
+//   - every defect of the emulator's catalogue makes at least one case fail on a terminal check;
+//   - every other conformant profile of the emulator (emulator/profiles.ts) passes the cases its
+//     variation touches (a tag subset per profile, to keep npm test short; `npm run certify --
+//     --terminal emu:NAME` runs the whole plan against one).
 // For speed a defect run first tries the cases docs/defect-coverage.json lists as catching it
 // (stopping at the first failure); only if none of them fails does it run the whole plan.
 import { describe, test } from 'node:test';
@@ -10,10 +13,20 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFECT_CATALOGUE } from '../../emulator/defects';
+import { DEFAULT_EMULATOR_PROFILE, EMULATOR_PROFILES } from '../../emulator/profiles';
 import { ROOT, catchingCases, planCaseIds, runPlan } from '../../scripts/plan-run';
 import { readCoverage } from '../../scripts/defect-coverage';
 
 const RUN_TIMEOUT_MS = 8 * 60_000;
+
+/** Per conformant variant: the cases that read the profile value it changes (and would fail a terminal copied from the reference). */
+const VARIANT_CASES: Readonly<Record<string, string[]>> = {
+  'three-copies': ['CUP-VOU-001', 'CUP-VOU-003', 'CUP-VOU-006', 'CUP-PAY-010'],
+  'expiry-online': ['CUP-RSK-003', 'CUP-RSK-001'],
+  'confiscate-texts': ['CUP-RSK-001', 'CUP-RSK-002', 'CUP-RSK-005', 'CUP-RSK-006'],
+  'supervisor': ['CUP-PAY-020', 'CUP-PAY-021', 'CUP-PAY-022', 'CUP-STL-005'],
+  'tc-upload': ['CUP-STL-001', 'CUP-STL-002', 'CUP-STL-003'],
+};
 const summary = (cases: Iterable<{ caseId: string; outcome: string; step?: string; error?: string }>) =>
   [...cases].filter((c) => c.outcome !== 'passed').map((c) => `${c.caseId} ${c.outcome} at "${c.step ?? ''}": ${(c.error ?? '').slice(0, 200)}`);
 
@@ -46,6 +59,18 @@ describe('self-certification against the emulator', { concurrency: 2 }, () => {
     }
     expect(summary(run.cases.values()), 'zh-CN cases that did not pass').to.deep.equal([]);
   });
+
+  for (const variant of EMULATOR_PROFILES.filter((p) => p.name !== DEFAULT_EMULATOR_PROFILE)) {
+    test(`conformant profile ${variant.name} passes the cases its variation touches`, { timeout: RUN_TIMEOUT_MS }, async () => {
+      const ids = VARIANT_CASES[variant.name];
+      expect(ids, `VARIANT_CASES has no cases for profile ${variant.name}: name the cases that read what it changes`).to.be.an('array').that.is.not.empty;
+      const inPlan = new Set(planCaseIds());
+      expect(ids.filter((id) => !inPlan.has(id)), 'variant cases missing from the plan').to.deep.equal([]);
+      const run = await runPlan({ emulatorProfile: variant.name, caseIds: ids, timeoutMs: RUN_TIMEOUT_MS - 10_000 });
+      expect([...run.cases.keys()].sort(), `cases that ran (stderr: ${run.stderr.slice(-500)})`).to.deep.equal([...ids].sort());
+      expect(summary(run.cases.values()), `cases that did not pass under profile ${variant.name} (${variant.description})`).to.deep.equal([]);
+    });
+  }
 
   const coverage = readCoverage();
   for (const defect of DEFECT_CATALOGUE) {
