@@ -10,8 +10,12 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PlanInvalidError, PlanNotFoundError } from './errors';
 
-/** Capabilities a terminal declares in its TTP `hello` (DESIGN.md, TTP commands). */
-export const KNOWN_CAPABILITIES = ['magstripe', 'contact', 'contactless', 'printer', 'pinpad', 'sm4'] as const;
+/**
+ * Capabilities a terminal declares in its TTP `hello` (DESIGN.md, TTP commands), with the TTP 1.1
+ * flags (pinInjection, textEntry, keyLoading, tamperSimulation; docs/terminal-test-protocol.md §10):
+ * a case that requires one the terminal lacks is skipped as not applicable.
+ */
+export const KNOWN_CAPABILITIES = ['magstripe', 'contact', 'contactless', 'printer', 'pinpad', 'sm4', 'pinInjection', 'textEntry', 'keyLoading', 'tamperSimulation'] as const;
 
 export interface PlanCase {
   /** Stable case id, the scenario's tag without `@` (e.g. `CUP-PAY-001`). */

@@ -26,6 +26,18 @@ export class TerminalCommandError extends PoscertError {
 }
 
 /**
+ * A case asked for something behind a TTP capability the terminal does not declare (TTP 1.1 §10:
+ * text entry, key loading, tamper simulation, PIN injection). The case is not applicable to this
+ * terminal; the plan skips it by requiring the capability. Run anyway, the harness could not judge. → broken
+ */
+export class TerminalCapabilityMissingError extends PoscertError {
+  static override readonly outcome: DeclaredOutcome = broken('harness');
+  constructor(message: string, context: Record<string, unknown> = {}) {
+    super('TERMINAL_CAPABILITY_MISSING', message, context);
+  }
+}
+
+/**
  * The recovery strategy gave up on this terminal after repeated failed attempts to bring it to
  * signed-on idle. Every later call fails fast with this error instead of cascading failures.
  */

@@ -16,8 +16,9 @@ import {
   TTP_VERSION, TtpCapabilities, TtpCardImage, TtpCardMethod, TtpChannel, TtpCommand, TtpCommandName,
   TtpEcrCommand, TtpEcrResult, TtpEvent, TtpHelloResult, TtpLinkBrokenError, TtpPowerAction, TtpRemoteError,
   TtpResultByCommand, TtpScreenResult, TtpTerminalConfig, TtpTraceEntry, isTtpKey, TTP_KEYS,
+  effectiveCapabilities, speaksTtp11, type TtpCapabilityName, type TtpCapabilityName11, type TtpPowerProfile,
 } from '../protocol/ttp';
-import { DriverUsageError, TerminalCommandError, TerminalExpectationError } from './errors';
+import { DriverUsageError, TerminalCapabilityMissingError, TerminalCommandError, TerminalExpectationError } from './errors';
 import { sensitiveField } from '../crypto/masking';
 import { EvidenceMasker } from './masking';
 import { OperatorConsole, OperatorConsoleOptions } from './operator';
@@ -53,9 +54,14 @@ export interface TerminalIdentity {
   firmwareVersion: string;
   /** TTP version the terminal speaks. */
   ttp: string;
-  capabilities: TtpCapabilities;
+  /** Every capability, TTP 1.1 flags included (for a 1.0 terminal as the 1.1 compatibility notes say). */
+  capabilities: TtpCapabilities & Record<TtpCapabilityName11, boolean>;
   maxPayload?: number;
   languages?: Array<'zh' | 'en'>;
+  /** TTP 1.1: the terminal runs in test mode (§11). */
+  testMode?: boolean;
+  /** TTP 1.1: how `power` is implemented (§6.3). */
+  powerProfile?: TtpPowerProfile;
   /** The profile the terminal declared in hello (validated), if it declares one. */
   profile?: TerminalProfile;
 }
@@ -260,9 +266,14 @@ export class TerminalDriver {
         { terminal: this.name, terminalTtp: r.ttp, ttp: TTP_VERSION },
       );
     }
+    // TTP 1.1 §2.3: nothing larger than the terminal's declared receive limit is sent to it.
+    if (Number.isInteger(r.maxPayload)) this.endpoint.channel.limitSendPayload(r.maxPayload!);
     this.identity = {
       vendor: r.vendor, model: r.model, serialNumber: r.serialNumber, firmwareVersion: r.firmwareVersion,
-      ttp: r.ttp, capabilities: r.capabilities, maxPayload: r.maxPayload, languages: r.languages,
+      // Every capability, 1.1 flags included (a 1.0 terminal's follow the 1.0 rules: TTP 1.1 compatibility notes).
+      ttp: r.ttp, capabilities: effectiveCapabilities(r), maxPayload: r.maxPayload, languages: r.languages,
+      ...(r.testMode !== undefined ? { testMode: r.testMode } : {}),
+      ...(r.powerProfile !== undefined ? { powerProfile: r.powerProfile } : {}),
       ...(r.profile !== undefined ? { profile: parseTerminalProfile(r.profile, `hello of terminal ${this.name}`) } : {}),
     };
     this.profile ??= this.identity.profile;
@@ -278,6 +289,29 @@ export class TerminalDriver {
   /** The lab's declaration of the profile, for a terminal whose hello does not carry one. */
   useProfile(profile: TerminalProfile): void {
     this.profile = profile;
+  }
+
+  /**
+   * Whether the terminal declared a capability (TTP §10, 1.1 flags included). Before hello nothing
+   * is known and the harness tries (true). A case needing an undeclared one is not applicable.
+   */
+  supports(capability: TtpCapabilityName | TtpCapabilityName11): boolean {
+    return this.identity ? this.identity.capabilities[capability] === true : true;
+  }
+
+  /** Refuses to use a member behind a capability the terminal does not declare (TTP 1.1 §10). */
+  private requireCapability(capability: TtpCapabilityName | TtpCapabilityName11, what: string): void {
+    if (!this.supports(capability)) {
+      throw new TerminalCapabilityMissingError(
+        `Terminal ${this.name} does not declare the TTP capability ${capability}, needed for ${what}: a case that needs it is not applicable to this terminal (its plan entry should require ${capability}).`,
+        { terminal: this.name, capability },
+      );
+    }
+  }
+
+  /** 1.1 terminals take the standard member names, 1.0 terminals their x- spellings. */
+  private get speaks11(): boolean {
+    return speaksTtp11(this.identity?.ttp);
   }
 
   /** Identity from the last hello(), if any. */
@@ -423,8 +457,11 @@ export class TerminalDriver {
       await this.pressKeys(...chars, ...(opts.confirm === false ? [] : ['ENTER']));
       return;
     }
+    this.requireCapability('textEntry', 'free text entry');
     try {
-      await this.call({ cmd: 'key', keys: [], 'x-text': text } as unknown as Extract<TtpCommand, { cmd: 'key' }>);
+      // TTP 1.1 §6.4: `text`; a 1.0 terminal knows it as the x-text extension.
+      const command = this.speaks11 ? { cmd: 'key', text } : { cmd: 'key', keys: [], 'x-text': text };
+      await this.call(command as unknown as Extract<TtpCommand, { cmd: 'key' }>);
     } catch (err) {
       if (err instanceof TtpRemoteError) {
         throw new TerminalCommandError(
@@ -643,7 +680,22 @@ export class TerminalDriver {
     for (const [field, value] of Object.entries(settings)) {
       if (typeof value === 'string' && sensitiveField(field) === 'key') this.masker.rememberKey(value);
     }
-    return this.call({ cmd: 'config', set: settings });
+    return this.call({ cmd: 'config', set: this.configSpelling(settings) });
+  }
+
+  /**
+   * The 1.1 standard members tmk / keyScheme / tampered (1.0: x-tmk / x-keyScheme / x-tampered),
+   * spelled as this terminal's TTP version knows them, and only when it declares the capability.
+   */
+  private configSpelling(settings: TtpTerminalConfig): TtpTerminalConfig {
+    const out: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(settings)) {
+      const std = CONFIG_STANDARD_NAMES[field] ?? (Object.values(CONFIG_STANDARD_NAMES).includes(field) ? field : undefined);
+      if (std === undefined) { out[field] = value; continue; }
+      this.requireCapability(std === 'tampered' ? 'tamperSimulation' : 'keyLoading', `config ${std}`);
+      out[this.speaks11 ? std : `x-${std}`] = value;
+    }
+    return out as TtpTerminalConfig;
   }
 
   async readConfiguration(): Promise<TtpTerminalConfig> {
@@ -826,3 +878,6 @@ export class TerminalDriver {
     return request(this.endpoint.channel, command, opts);
   }
 }
+
+/** TTP 1.0 vendor spellings of the config members TTP 1.1 made standard (§6.7). */
+const CONFIG_STANDARD_NAMES: Record<string, string> = { 'x-tmk': 'tmk', 'x-keyScheme': 'keyScheme', 'x-tampered': 'tampered' };

@@ -8,7 +8,9 @@ import type { ByteLink } from '../links';
 import {
   TTP_CARD_METHODS, TTP_ECR_REQUESTS, TTP_KEYS, TTP_VERSION, TtpCapabilities, TtpCardImage, TtpChannel, TtpEcrCommand,
   TtpErrorBody, TtpEvent, TtpHelloResult, TtpPrintCopy, TtpRequest, TtpTerminalConfig, TtpTerminalState, isTtpKey,
+  type TtpEcrResult, type TtpOutcome,
 } from '../protocol/ttp';
+import { T, type Bilingual } from './texts';
 import { DefectName, parseDefects } from './defects';
 import { EmulatorConfigError } from './errors';
 import { EmulatorProfile, emulatorProfile } from './profiles';
@@ -130,6 +132,8 @@ export class EmulatedTerminal {
   private stopped = false;
   /** A card was inserted over TTP and not removed: it is physically in the slot (survives power and a read error). */
   private slotOccupied = false;
+  /** The outcome of the final screen now shown (TTP 1.1 §7.6), if the screen is one. */
+  private screenOutcome?: TtpOutcome;
 
   constructor(private readonly opts: EmulatorOptions) {
     validateOptions(opts);
@@ -146,6 +150,8 @@ export class EmulatedTerminal {
     this.capabilities = {
       magstripe: true, contact: true, contactless: true, printer: true, pinpad: true,
       sm4: opts.keyScheme === 'sm4',
+      // TTP 1.1 flags: the emulator takes injected PIN digits, free text, key loading and the tamper switch.
+      pinInjection: true, textEntry: true, keyLoading: true, tamperSimulation: true,
       ...stripUndefined(opts.capabilities ?? {}),
     };
   }
@@ -252,13 +258,14 @@ export class EmulatedTerminal {
         }
         const result: TtpHelloResult = {
           ttp: TTP_VERSION, ...this.identity, capabilities: this.capabilities, languages: ['zh', 'en'],
+          testMode: true, powerProfile: 'simulated',
           profile: this.declaredProfile(),
         };
         this.reply(req, result);
         return;
       }
       case 'screen':
-        this.reply(req, { lines: this.screenLines, state: this.currentState, screen: this.screenId });
+        this.reply(req, { lines: this.screenLines, state: this.currentState, screen: this.screenId, ...(this.screenOutcome ? { outcome: this.screenOutcome } : {}) });
         return;
       case 'power': {
         // The reply goes out BEFORE the terminal acts: a cut stops everything at once.
@@ -438,6 +445,10 @@ export class EmulatedTerminal {
       language: s.config.language === 'en' ? 'en' : 'zh',
       voucherCopies: s.config.voucherCopies,
       timeouts: { ...this.timeouts },
+      // TTP 1.1 standard members (§6.7), and the 1.0 x- spellings beside them.
+      keyScheme: s.ped.keyScheme,
+      tmkLoaded: Boolean(s.ped.tmk),
+      tampered: s.tampered,
       'x-keyScheme': s.ped.keyScheme,
       'x-tmkLoaded': Boolean(s.ped.tmk),
       'x-signedOn': s.signedOn,
@@ -598,18 +609,23 @@ export class EmulatedTerminal {
       display(lines, screen, st, detail) {
         if (self.session !== session) return;
         const from = self.currentState;
-        const same = from === st && screen === self.screenId && lines.length === self.screenLines.length
-          && lines.every((l, i) => l === self.screenLines[i]);
+        // TTP 1.1 §11: the idle screen of a terminal in test mode says so; §7.6: final screens carry outcome.
+        const shown = (screen === 'idle' || st === 'sign-on-required') && st !== 'result' ? [...lines, TEST_MARK_SCREEN] : lines;
+        const same = from === st && screen === self.screenId && shown.length === self.screenLines.length
+          && shown.every((l, i) => l === self.screenLines[i]);
         if (same) return; // one display per distinct screen (TTP 7.1)
-        self.screenLines = lines;
+        const outcome = st === 'result' ? finalScreenOutcome(screen, lines, detail) : undefined;
+        self.screenLines = shown;
         self.screenId = screen;
         self.currentState = st;
+        self.screenOutcome = outcome;
         if (from !== st) self.emit({ evt: 'state', state: st, from, ...(detail ? { detail } : {}) });
-        self.emit({ evt: 'display', lines, screen });
+        self.emit({ evt: 'display', lines: shown, screen, ...(outcome ? { outcome } : {}) });
       },
       print(copy: TtpPrintCopy, lines, reprint, trace) {
         if (self.session !== session) return;
-        self.emit({ evt: 'print', copy, lines, reprint, ...(trace ? { trace } : {}) });
+        // TTP 1.1 §11: every voucher printed in test mode carries the TEST line.
+        self.emit({ evt: 'print', copy, lines: [...lines, TEST_MARK_VOUCHER], reprint, ...(trace ? { trace } : {}) });
       },
       beep(kind) {
         if (self.session !== session) return;
@@ -621,7 +637,7 @@ export class EmulatedTerminal {
         if (!req) return;
         self.pendingEcr.delete(id);
         if (outcome.error) self.fail(req, outcome.error.code, outcome.error.message);
-        else self.reply(req, outcome.result);
+        else self.reply(req, outcome.result ? { ...outcome.result, outcome: ecrOutcome(outcome.result, self.screenOutcome) } : outcome.result);
       },
     };
     const session = new TerminalSession(host, this.store, state, skipBoot);
@@ -704,4 +720,41 @@ function ecrMissingField(ecr: TtpEcrCommand): string | undefined {
   if (ecr.request === 'refund' && ecr.originalRrn === undefined) return 'originalRrn';
   if (ecr.request === 'refund' && ecr.originalDate === undefined) return 'originalDate';
   return undefined;
+}
+
+/** TTP 1.1 §11: the marker line a terminal in test mode adds to its idle screen, and to every voucher copy. */
+export const TEST_MARK_SCREEN = 'TEST 测试';
+export const TEST_MARK_VOUCHER = '**测试 TEST**';
+
+/** Failure texts of a final screen (both languages) and the §7.6 outcome they stand for. */
+const FAILURE_OUTCOMES: Array<[Bilingual, TtpOutcome['result']]> = [
+  [T.hostTimeout, 'comm-error'], [T.commError, 'comm-error'], [T.macMismatch, 'mac-error'],
+  [T.responseMismatch, 'reply-mismatch'], [T.arpcFailed, 'issuer-auth-failed'], [T.cardExpired, 'expired-card'],
+  [T.signOnFailed, 'not-signed-on'], [T.timeout, 'timeout'], [T.cancelled, 'cancelled'],
+];
+
+/**
+ * The outcome of a final screen (state result), from what the flow showed: the screen id and the
+ * detail the flow gave (transaction, response code), else the failure line it shows.
+ */
+export function finalScreenOutcome(screen: string | undefined, lines: readonly string[], detail?: Record<string, unknown>): TtpOutcome {
+  const transaction = typeof detail?.transaction === 'string' ? detail.transaction : undefined;
+  const responseCode = typeof detail?.responseCode === 'string' && detail.responseCode ? detail.responseCode : undefined;
+  const base = { ...(responseCode ? { responseCode } : {}), ...(transaction ? { transaction } : {}) };
+  if (screen === 'approved') return { result: 'approved', ...base };
+  if (screen === 'aborted') return { result: lines.some((l) => l === T.timeout.zh || l === T.timeout.en) ? 'timeout' : 'cancelled', ...base };
+  if (screen === 'declined') {
+    if (detail?.reason === 'card-expired') return { result: 'expired-card', ...base };
+    for (const [text, result] of FAILURE_OUTCOMES) if (lines.some((l) => l === text.zh || l === text.en)) return { result, ...base, ...(lines.some((l) => l === T.willReverse.zh || l === T.willReverse.en) ? { reversal: true } : {}) };
+    return { result: responseCode ? 'declined' : 'failed', ...base };
+  }
+  if (screen !== undefined && /-(failed)$|^fault$/.test(screen)) return { result: 'failed', ...base };
+  return { result: 'done', ...base };
+}
+
+/** The outcome of an ecr result: the final screen's when there is one, else from the result itself. */
+function ecrOutcome(result: TtpEcrResult, shown: TtpOutcome | undefined): TtpOutcome {
+  if (shown && (shown.result !== 'done' || result.approved)) return shown;
+  if (result.approved) return { result: 'approved', ...(result.responseCode ? { responseCode: result.responseCode } : {}) };
+  return { result: result.responseCode ? 'declined' : 'failed', ...(result.responseCode ? { responseCode: result.responseCode } : {}) };
 }

@@ -188,8 +188,13 @@ step(['the harness asks the terminal who it is', '测试工具询问终端身份
   this.identity = await this.driver.hello();
 });
 
+// A minor version only adds (TTP §9): a terminal speaking 1.1 conforms to a case written for 1.0.
 step(['it declares the test protocol version {text}', '终端声明测试协议版本{text}'], function (version: string) {
-  expect(this.identity?.ttp).to.equal(version);
+  const [major, minor] = version.split('.').map(Number);
+  const m = /^(\d+)\.(\d+)$/.exec(String(this.identity?.ttp));
+  expect(m, `hello declares TTP version ${String(this.identity?.ttp)}, not MAJOR.MINOR`).to.not.equal(null);
+  expect(Number(m![1]), `TTP major version`).to.equal(major);
+  expect(Number(m![2]), `TTP ${String(this.identity?.ttp)} is older than ${version}`).to.be.at.least(minor ?? 0);
 });
 
 step(['it declares its vendor, model, serial number and firmware version', '终端声明厂商、型号、序列号和固件版本'], function () {

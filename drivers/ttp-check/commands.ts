@@ -3,7 +3,7 @@
  * and invalid parameters, judged on the reply's shape and error codes, not on screen wording
  * (which legitimately differs between terminals).
  */
-import { TTP_CAPABILITIES, TTP_STATES } from '../../protocol/ttp';
+import { TTP_CAPABILITIES, TTP_CAPABILITIES_1_1, TTP_STATES, speaksTtp11 } from '../../protocol/ttp';
 import { CheckContext, describeReply, errorOf, resultOf } from './context';
 import { round } from './framing';
 import { ProbeItem, delay, isEvent, isReply } from './probe';
@@ -40,6 +40,17 @@ export async function checkHello(ctx: CheckContext, session: number): Promise<bo
   else for (const c of TTP_CAPABILITIES) if (typeof caps[c] !== 'boolean') problems.push(`capabilities.${c} is not a boolean`);
   if (res.maxPayload !== undefined && !(Number.isInteger(res.maxPayload) && (res.maxPayload as number) >= 2048)) problems.push(`maxPayload ${String(res.maxPayload)} is not an integer >= 2048`);
   if (res.languages !== undefined && !Array.isArray(res.languages)) problems.push('languages is not an array');
+  // TTP 1.1: test mode, the power profile and the 1.1 capability flags are declared (a 1.0 terminal has none of them).
+  if (!speaksTtp11(res.ttp)) {
+    ctx.record('CMD-HELLO-11', 'not-applicable', `the terminal speaks TTP ${String(res.ttp)}; the harness applies the 1.0 compatibility rules`);
+  } else {
+    const p11: string[] = [];
+    if (res.testMode !== true) p11.push(`testMode is ${JSON.stringify(res.testMode)}, not true`);
+    if (res.powerProfile !== 'simulated' && res.powerProfile !== 'switched') p11.push(`powerProfile is ${JSON.stringify(res.powerProfile)}`);
+    if (caps && typeof caps === 'object') for (const c of TTP_CAPABILITIES_1_1) if (typeof caps[c] !== 'boolean') p11.push(`capabilities.${c} is not a boolean`);
+    ctx.expect('CMD-HELLO-11', p11.length === 0, p11.length ? p11.join('; ')
+      : `testMode true, powerProfile ${String(res.powerProfile)}, ${TTP_CAPABILITIES_1_1.map((c) => `${c} ${String(caps![c])}`).join(', ')}`);
+  }
   ctx.expect('CMD-HELLO', problems.length === 0, problems.length ? problems.join('; ') : `${String(res.vendor)} ${String(res.model)} ${String(res.serialNumber)}, firmware ${String(res.firmwareVersion)}, TTP ${String(res.ttp)}`);
   return true;
 }

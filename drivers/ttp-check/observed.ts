@@ -3,7 +3,7 @@
  * one exchange: frame format, LRC and payloads (§2), event shapes and numbering (§5.3, §7), and
  * the timing figures gathered on the way (§8).
  */
-import { TTP_PRINT_COPIES } from '../../protocol/ttp';
+import { TTP_PRINT_COPIES, isTtpOutcome, speaksTtp11 } from '../../protocol/ttp';
 import { CheckContext } from './context';
 import { isStateName } from './commands';
 import { round } from './framing';
@@ -61,6 +61,32 @@ export function judgeObserved(ctx: CheckContext): void {
     }
     if (events.length === 0) ctx.record('EVT-SEQ', 'not-observed', 'no events received');
     else ctx.expect('EVT-SEQ', problems.length === 0, problems.length ? problems.slice(0, 3).join('; ') : `${events.length} events numbered consecutively`);
+  }
+
+  // EVT-OUTCOME (TTP 1.1 §7.6): final screens and ecr results carry a machine-readable outcome.
+  if (!speaksTtp11(ctx.hello?.ttp)) {
+    ctx.record('EVT-OUTCOME', 'not-applicable', `the terminal speaks TTP ${String(ctx.hello?.ttp ?? 'unknown')}; outcome is new in 1.1`);
+  } else {
+    const problems: string[] = [];
+    let finals = 0;
+    let results = 0;
+    let state: unknown;
+    for (const e of events) {
+      const m = ev(e);
+      if (m.evt === 'state') state = m.state;
+      if (m.evt === 'display' && state === 'result') {
+        finals += 1;
+        if (!isTtpOutcome(m.outcome)) problems.push(`final screen ${JSON.stringify(m.lines)}: outcome ${JSON.stringify(m.outcome)}`);
+      }
+    }
+    for (const f of frames) {
+      const r = f.message as unknown as { ok?: unknown; result?: Record<string, unknown> };
+      if (!isReply(f.message) || r.ok !== true || !r.result || typeof r.result.request !== 'string' || typeof r.result.approved !== 'boolean') continue;
+      results += 1;
+      if (!isTtpOutcome(r.result.outcome)) problems.push(`ecr ${String(r.result.request)} result: outcome ${JSON.stringify(r.result.outcome)}`);
+    }
+    if (finals + results === 0) ctx.record('EVT-OUTCOME', 'not-observed', 'no final screen and no ecr result was seen during the check');
+    else ctx.expect('EVT-OUTCOME', problems.length === 0, problems.length ? problems.slice(0, 3).join('; ') : `${finals} final screen(s) and ${results} ecr result(s) carry a valid outcome`);
   }
 
   // EVT-DISPLAY

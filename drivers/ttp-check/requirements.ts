@@ -44,6 +44,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
   R('LINK-REOPEN', '§3.2 item 5', 'MUST', 'link', 'a closed and reopened link starts with fresh TTP state: the last frame of the old link, sent again, is executed'),
   // commands
   R('CMD-HELLO', '§6.1', 'MUST', 'commands', 'hello answers ttp, vendor, model, serialNumber, firmwareVersion and every capability of §10 as a boolean'),
+  R('CMD-HELLO-11', '§6.1, §10, §11', 'MUST', 'commands', 'a terminal speaking TTP 1.1 declares testMode true, powerProfile (simulated or switched) and every 1.1 capability flag as a boolean'),
   R('CMD-HELLO-VERSION', '§6.1', 'MUST', 'commands', 'hello with another major version is answered unsupported-version with detail.supported'),
   R('CMD-UNKNOWN', '§5.2, §9', 'MUST', 'commands', 'unknown commands (also x- vendor commands) are answered unknown-command, never with silence'),
   R('CMD-BAD-REQUEST', '§5.4', 'MUST', 'commands', 'a known command with a missing parameter is answered bad-request with detail.field'),
@@ -64,6 +65,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
   R('EVT-DISPLAY', '§7.1', 'MUST', 'events', 'display events carry lines, an array of strings'),
   R('EVT-STATE', '§7.3', 'MUST', 'events', 'states (state events and screen results) are the names of §7.3 or x- vendor names'),
   R('EVT-PRINT', '§7.2', 'MUST', 'events', 'print events carry copy, lines and reprint; none from a terminal without printer'),
+  R('EVT-OUTCOME', '§7.6, §6.9', 'MUST', 'events', 'a TTP 1.1 terminal puts a valid outcome on every final screen (state result) and in every ecr result'),
   R('EVT-BEEP', '§7.4', 'MUST', 'events', 'beep events carry kind key/ok/error/alert and durationMs as integer when present'),
   // extensions the terminal claims
   R('EXT-CAPABILITIES', '§10, §6.5', 'MUST', 'extensions', 'declared card readers accept their method; undeclared ones answer not-supported with detail.method'),

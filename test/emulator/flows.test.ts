@@ -20,7 +20,7 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
     const t = await bench.terminal();
     try {
       const hello = await t.client.cmd<{ capabilities: Record<string, boolean>; ttp: string }>({ cmd: 'hello', ttp: '1.0' });
-      expect(hello.ttp).to.equal('1.0');
+      expect(hello.ttp).to.equal('1.1');
       expect(hello.capabilities.contactless).to.equal(true);
       const screen = await t.client.cmd<{ lines: string[]; state: string }>({ cmd: 'screen' });
       expect(screen.state).to.equal('idle');

@@ -38,7 +38,7 @@ describe('emulated terminal: one TTP session per harness connection', () => {
     second.close();
     // And a harness with a session nonce.
     const third = new TtpTestClient(pair.harnessLink!);
-    expect((await third.cmd<{ ttp: string }>({ ...hello, session: 123456789 }, 2000)).ttp).to.equal('1.0');
+    expect((await third.cmd<{ ttp: string }>({ ...hello, session: 123456789 }, 2000)).ttp).to.equal('1.1');
     third.close();
   });
 
