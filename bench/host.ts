@@ -137,7 +137,7 @@ async function run(port: number, configDir: string, clients: number, firstTermin
   // Requests are built before the clock starts (STAN, PIN block, MAC: the load generator's work, not
   // the host's); replies are decoded and their MACs verified after it stops.
   const perClient = Math.ceil(PREBUILT / clients);
-  const terminals: { term: TestTerminal; frames: Buffer[]; raw: RawClient }[] = [];
+  const terminals: { term: TestTerminal; frames: Buffer[]; raw: RawClient; exhausted?: boolean }[] = [];
   for (let i = 0; i < clients; i++) {
     const t = config.terminals[firstTerminal + i];
     const term = await TestTerminal.connect(port, { terminalId: t.terminalId, merchantId: t.merchantId, tmk: t.tmk.reveal().toString('hex'), scheme: '3DES' }, 10_000);
@@ -157,7 +157,7 @@ async function run(port: number, configDir: string, clients: number, firstTermin
     while (running) {
       const frame = next < c.frames.length ? c.frames[next++]
         : encodeFrame({ tpdu: REQUEST_TPDU, header: REQUEST_HEADER, message: c.term.sale({ card, pin: '123456' }, 1).msg });
-      if (next === c.frames.length) exhausted++;
+      if (next === c.frames.length && !c.exhausted) { c.exhausted = true; exhausted++; }
       const start = process.hrtime.bigint();
       const reply = await c.raw.exchange(frame);
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
