@@ -8,14 +8,10 @@ import { byHand, observedByHarness } from './support/by-hand';
 import { formatFen, type EntryMode, type VoucherCopy as CopyName } from './support/parse';
 import type { PoscertWorld } from './support/world';
 
-function person(w: PoscertWorld) {
-  return w.lab.person!;
-}
+const person = (w: PoscertWorld) => w.lab.person!;
 
 /** A test card as the person knows it: its label (alias) and its number masked (first 6 + last 4). */
-function cardLabel(w: PoscertWorld, alias: string): string {
-  return `${alias} (card number ${w.redact(w.card(alias).pan)})`;
-}
+const cardLabel = (w: PoscertWorld, alias: string) => `${alias} (card number ${w.redact(w.card(alias).pan)})`;
 
 const READER: Record<EntryMode, string> = {
   swipe: 'Swipe test card {card} through the magnetic stripe reader',
@@ -90,13 +86,6 @@ byHand('收银机发起缴费 {amount}，收款方{text}，账号{text}', async 
   await ecrBillPayment(this, fen, name, account);
 });
 
-byHand('the cash register requests a sale of {amount}', async function (fen: number) {
-  this.action();
-  this.lastAmountFen = fen;
-  this.ecrPending = Promise.resolve('operator');
-  await person(this).instruct(`On the cash register connected to the terminal, start a sale (消费) of ${formatFen(fen)}.`);
-});
-
 byHand('the cash register receives an approval', async function () {
   expect(this.ecrPending, 'no cash-register request was made').to.not.equal(undefined);
   this.ecrPending = undefined;
@@ -109,22 +98,24 @@ byHand('the screen shows {text}', async function (text: string) {
   await sees(this, `Does the terminal's screen show “${text}”? (wait for it if the terminal is still working)`, `the screen did not show "${text}"`);
 });
 
+async function copiesCounted(w: PoscertWorld, want: number, declared = ''): Promise<void> {
+  const printed = await person(w).count('When the terminal has finished printing: how many voucher copies (签购单) did it print for this transaction? (0 if none)');
+  expect(printed, `voucher copies printed (as counted by the person at the terminal${declared})`).to.equal(want);
+}
+
 byHand('{int} voucher copies are printed', async function (n: number) {
-  const printed = await person(this).count('When the terminal has finished printing: how many voucher copies (签购单) did it print for this transaction?');
-  expect(printed, 'voucher copies printed (as counted by the person at the terminal)').to.equal(n);
+  await copiesCounted(this, n);
 });
 
 // The number of copies is the terminal's declared value; an operator terminal declares it in its spec (copies=N).
 byHand('the declared voucher copies are printed', async function () {
   const { parseOperatorTerminal } = require('../drivers/operator') as typeof import('../drivers/operator');
   const declared = parseOperatorTerminal(this.lab.settings.terminal).copies;
-  const printed = await person(this).count('When the terminal has finished printing: how many voucher copies (签购单) did it print for this transaction?');
-  expect(printed, `voucher copies printed (as counted by the person at the terminal; the terminal declares ${declared})`).to.equal(declared);
+  await copiesCounted(this, declared, `; the terminal declares ${declared}`);
 });
 
 byHand('no voucher is printed', async function () {
-  const printed = await person(this).count('How many voucher copies (签购单) did the terminal print for this transaction? (0 if none)');
-  expect(printed, 'voucher copies printed (as counted by the person at the terminal)').to.equal(0);
+  await copiesCounted(this, 0);
 });
 
 byHand('every copy shows {text}', async function (text: string) {
@@ -150,10 +141,9 @@ byHand('the {copy} copy has no signature line', async function (copy: CopyName) 
 // ------------------------------------------------------------------ what the harness sees itself
 
 observedByHarness(
-  'the host received a(n) {txn} request', 'the host received {int} {txn} requests', 'the host received no {txn}',
-  'the host received no financial request', 'the host approved it', 'the host answered it with {text}',
-  'its amount is {amount}', 'its entry mode is {text}', 'its card was read by {entry}', 'its MAC is present and valid',
-  'it carries an encrypted PIN block', 'it carries no PIN block', 'it carries IC data', 'it carries no IC data',
+  'the host received a(n) {txn} request', 'the host received {int} {txn} requests', 'the host received no {txn}', 'the host received no financial request',
+  'the host approved it', 'the host answered it with {text}', 'its amount is {amount}', 'its entry mode is {text}', 'its card was read by {entry}',
+  'its MAC is present and valid', 'it carries an encrypted PIN block', 'it carries no PIN block', 'it carries IC data', 'it carries no IC data',
   'it names the payee {text} with account {text}', 'it identifies this terminal and its merchant',
   'the card {card} is debited {amount}', 'the card {card} is credited {amount}', 'the balance of card {card} is unchanged',
 );

@@ -42,7 +42,7 @@ function stepSize(dir: string): { definitions: number; codeLines: number; bodyLi
     let inBody = false;
     for (const l of lines) {
       const t = l.trim();
-      if (/^step\(/.test(t)) { definitions++; inBody = true; }
+      if (/^(step|byHand)\(/.test(t)) { definitions++; inBody = true; }
       else if (inBody && /^\}\);$/.test(l)) inBody = false;
       if (/^import\b/.test(t)) inImport = !/from '.*';$|^import '.*';$/.test(t);
       else if (inImport) { if (/from '.*';$/.test(t)) inImport = false; continue; }
