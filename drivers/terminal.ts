@@ -580,6 +580,8 @@ export class TerminalDriver {
     if (!/^[0-9]{0,12}$/.test(pin)) {
       throw new DriverUsageError('A PIN is 0 to 12 digits', { length: pin.length });
     }
+    // TTP 1.1 §6.4: PIN digits go over TTP only to a PED that accepts injection; else bind the PIN to an operator.
+    if (this.pinEntry.kind === 'ttp' && pin.length > 0) this.requireCapability('pinInjection', 'typing the PIN over TTP (bind the PIN to an operator instead)');
     await this.pinEntry.enterPin(pin);
   }
 
