@@ -151,6 +151,7 @@ export async function startLabEmulator(entry: LabTerminal): Promise<() => Promis
     emuNames: [name],
     terminalIds: entry.terminalId ? [entry.terminalId] : undefined,
     defects: entry.emulator?.defects ?? [],
+    ...(entry.emulator?.profile ? { emulator: { profile: entry.emulator.profile } } : {}),
     connect: false,
   });
   return lab.stop;
@@ -180,6 +181,7 @@ export async function openLabTerminal(entry: LabTerminal, opts: { driver?: Termi
       emuNames: [name],
       terminalIds: entry.terminalId ? [entry.terminalId] : opts.lab?.terminalIds,
       defects: [...(entry.emulator?.defects ?? []), ...(opts.lab?.defects ?? [])],
+      ...(entry.emulator?.profile ? { emulator: { ...opts.lab?.emulator, profile: entry.emulator.profile } } : {}),
       driver: driverOptions,
     });
     return { entry, driver: lab.terminals[0].driver, lab, stop: lab.stop };
