@@ -63,11 +63,24 @@ step(['the expired card is refused as the terminal declares', '过期卡按终�
     responseCodes: msgs.filter((m) => m.direction === 'out').map((m) => m.responseCode ?? ''),
     screenShowsExpired: this.screens(this.lastActionAt).some((s) => screenShowsOutcome(s.lines, '54', profile).found !== undefined),
   }, profile);
-  expect(problem, `expired swiped card (profile: magstripeExpiry ${profile.magstripeExpiry})`).to.equal(undefined);
+  if (problem) expect.fail(`expired swiped card (profile: magstripeExpiry ${profile.magstripeExpiry}): ${problem}`);
 });
 
 step(['any batch upload after the balanced settlement is one the profile allows', '对账平后的批上送符合终端声明'], async function () {
   const uploads = (await this.messages()).filter((m) => m.direction === 'in' && m.kind === 'batch-upload');
   const problems = judgeBalancedUpload(uploads.map((m) => (m.fields[60] ?? '').slice(8, 11)), profileOf(this));
-  expect(problems, 'batch upload after a balanced settlement (cup8583.md §3.10)').to.deep.equal([]);
+  if (problems.length) expect.fail(`batch upload after a balanced settlement (cup8583.md §3.10): ${problems.join('; ')}`);
+});
+
+// The reference prescribes no wording for the settlement result: judge the outcome. The terminal has
+// ended the settlement (a result or idle screen, no error state) and the acquirer closed the batch
+// the terminal settled (after the upload end, when there was one).
+step(['the terminal completed the settlement', '终端完成了结算'], async function () {
+  const end = await this.driver.waitForState(['result', 'idle'], { timeoutMs: this.lab.settings.screenTimeoutMs });
+  await this.driver.waitUntilQuiet();
+  const settlements = (await this.messages()).filter((m) => m.direction === 'in' && m.kind === 'settlement');
+  expect(settlements.length, 'the host received no settlement request (0500)').to.be.greaterThan(0);
+  const batch = (settlements[settlements.length - 1].fields[60] ?? '').slice(2, 8);
+  const state = this.host.settlementTotals(this.lab.terminalId, batch).state;
+  expect(state, `host state of the settled batch ${batch} (terminal ended on: ${this.redact(end.lines.join(' | '))})`).to.equal('closed');
 });

@@ -15,7 +15,7 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     Given a sale of 100.00 was approved for card UP-DEBIT-IC by inserting
     And a sale of 50.00 was approved for card UP-CREDIT-IC by inserting
     When the operator settles the batch
-    Then the screen shows "结算成功"
+    Then the terminal completed the settlement
     And the host received a settlement request
     And the settlement totals the terminal sent equal the host's totals
     And the settlement totals show 2 debits totalling 150.00
@@ -35,13 +35,13 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     And the terminal uploaded every transaction of its batch
     And the host received a batch upload end
     And the acquirer closed the settled batch with every uploaded record
-    And the screen shows "结算成功"
+    And the terminal completed the settlement
 
   @CUP-STL-003 @severity:critical @mandatory @contact
   Scenario: After settlement the batch number advances and the batch is empty
     Given a sale of 30.00 was approved for card UP-DEBIT-IC by inserting
     When the operator settles the batch
-    Then the screen shows "结算成功"
+    Then the terminal completed the settlement
     And the host answered the settlement as balanced
     When a sale of 31.00 is made with card UP-DEBIT-IC by inserting
     Then the host received a sale request
