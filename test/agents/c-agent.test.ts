@@ -50,7 +50,11 @@ describe('reference TTP agent in C', { skip: agentSkip }, () => {
     test('hello: identity and capabilities', async () => {
       const id = await driver!.hello();
       expect(id).to.include({ vendor: 'poscert', model: 'DEMO-C', serialNumber: 'DEMO-000001', ttp: '1.0' });
-      expect(id.capabilities).to.deep.equal({ magstripe: true, contact: true, contactless: false, printer: true, pinpad: true, sm4: false });
+      // The agent speaks TTP 1.0: the driver fills the 1.1 flags by the 1.0 rules (pinInjection = pinpad, the 1.0 extensions assumed).
+      expect(id.capabilities).to.deep.equal({
+        magstripe: true, contact: true, contactless: false, printer: true, pinpad: true, sm4: false,
+        pinInjection: true, textEntry: true, keyLoading: true, tamperSimulation: true,
+      });
       expect(id.maxPayload).to.equal(2048);
     });
 

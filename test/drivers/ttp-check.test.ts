@@ -33,6 +33,11 @@ function failed(r: CliRun): string[] {
   return (r.report?.results ?? []).filter((x) => x.status === 'failed').map((x) => x.id);
 }
 
+/** A SHOULD timing row (ACK delay on a loaded machine) is a measured figure, not a verdict these tests judge. */
+function measuredOnly(r: CliRun, id: string): boolean {
+  return (r.report?.results ?? []).some((x) => x.id === id && x.group === 'timing' && x.level === 'SHOULD');
+}
+
 /** Runs the check against a demo binary on its own PTY pair. */
 async function checkDemo(binary: string, dir: string): Promise<CliRun> {
   const pty: PtyPair = await startPtyPair();
@@ -75,7 +80,7 @@ describe('poscert ttp check', { skip: agentSkip }, () => {
 
   test('the C agent demo conforms: every MUST requirement passes, exit 0, a table row per requirement with its section, JSON written', async () => {
     const r = await demoRun;
-    expect(failed(r), r.out).to.deep.equal([]);
+    expect(failed(r).filter((id) => !measuredOnly(r, id)), r.out).to.deep.equal([]);
     expect(r.code, r.out).to.equal(0);
     expect(r.out).to.match(/FRAME-LRC\s+§2, §2\.2\s+MUST\s+PASS/);
     expect(r.out).to.match(/LINK-RETRANSMIT-LIMIT\s+§3 item 4\s+MUST\s+PASS\s+.*\n\s+sent 4 times/);
@@ -96,8 +101,7 @@ describe('poscert ttp check', { skip: agentSkip }, () => {
     // The reference terminal has no tolerated deviations: `card remove` with no card is
     // invalid-state (§6.5) and an ECR sale without amount is bad-request naming it (§6.9). Only the
     // SHOULD timing figures (ACK delay under a loaded machine) are measurements, not judged here.
-    const measuredOnly = (id: string) => r.report!.results.some((x) => x.id === id && x.group === 'timing' && x.level === 'SHOULD');
-    expect(failed(r).filter((id) => !measuredOnly(id)), r.out).to.deep.equal([]);
+    expect(failed(r).filter((id) => !measuredOnly(r, id)), r.out).to.deep.equal([]);
     expect(r.code, r.out).to.equal(0);
     expect(r.report!.verdict).to.equal('conformant');
     expect(r.report!.identity).to.include({ vendor: 'poscert' });
@@ -117,8 +121,9 @@ describe('poscert ttp check', { skip: agentSkip }, () => {
     });
     // The defects that leave the rest of the protocol intact are named alone (a retransmitted
     // hello with session is a duplicate too: §3.2 item 3).
-    expect(failed(runs[3])).to.deep.equal(['LINK-DUPLICATE', 'LINK-SESSION']);
-    expect(failed(runs[1])).to.deep.equal(['LINK-RETRANSMIT-NAK', 'LINK-RETRANSMIT-TIMEOUT']);
+    const judged = (r: CliRun) => failed(r).filter((id) => !measuredOnly(r, id));
+    expect(judged(runs[3])).to.deep.equal(['LINK-DUPLICATE', 'LINK-SESSION']);
+    expect(judged(runs[1])).to.deep.equal(['LINK-RETRANSMIT-NAK', 'LINK-RETRANSMIT-TIMEOUT']);
   });
 
   test('nothing behind the link, or no such port: the check could not run (exit 2)', async () => {
