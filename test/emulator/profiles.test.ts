@@ -7,6 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
 import { EmulatorBench, runSale, toIdle, waitForHost } from './harness';
 import type { TtpHelloResult } from '../../protocol/ttp';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { EMULATOR_PROFILES } from '../../emulator/profiles';
+import { emulatorProfileOf } from '../../cli/commands/certify';
 
 const bench = new EmulatorBench(1);
 
@@ -18,6 +22,21 @@ async function withProfile(profile: string, body: (t: Awaited<ReturnType<Emulato
     await bench.dispose(t);
   }
 }
+
+describe('emulator profiles on the command line', () => {
+  test('poscert emulator --list-profiles prints one profile per line, name first', () => {
+    const r = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'poscert.js'), 'emulator', '--list-profiles'], { encoding: 'utf8' });
+    expect(r.status).to.equal(0);
+    const names = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
+    expect(names).to.deep.equal(EMULATOR_PROFILES.map((p) => p.name));
+  });
+
+  test('certify --terminal emu:NAME names a profile; an unknown one lists the known names', () => {
+    expect(emulatorProfileOf('emu:tc-upload').name).to.equal('tc-upload');
+    expect(emulatorProfileOf('emulator').name).to.equal('reference');
+    expect(() => emulatorProfileOf('emu:nosuch')).to.throw(/unknown emulator profile "nosuch"; known: reference, three-copies/);
+  });
+});
 
 describe('emulator conformant profiles', () => {
   before(async () => { await bench.start(); });
