@@ -164,6 +164,26 @@ export function clearPinBlocks(pins: Iterable<string>, pans: Iterable<string>): 
   return out;
 }
 
+/**
+ * Where a typed PIN shows in the host journal: as a field's value, as ASCII in the raw bytes, or as
+ * a clear format-0 PIN block for one of the cards used. Empty when the PIN travelled only encrypted.
+ */
+export function pinLeaks(messages: readonly HostMessage[], pins: Iterable<string>, pans: Iterable<string>): string[] {
+  const pinList = [...pins];
+  const blocks = clearPinBlocks(pinList, pans);
+  const found: string[] = [];
+  for (const m of messages) {
+    const where = `journal #${m.id} (${m.kind} ${m.mti})`;
+    const hex = m.hex.toUpperCase();
+    for (const pin of pinList) {
+      if (Object.values(m.fields).some((v) => v.includes(pin) && v.length <= pin.length + 2)) found.push(`${where}: a field holds the PIN`);
+      if (hex.includes(Buffer.from(pin, 'ascii').toString('hex').toUpperCase())) found.push(`${where}: the PIN in ASCII`);
+    }
+    if (blocks.some((b) => hex.includes(b))) found.push(`${where}: a clear PIN block`);
+  }
+  return found;
+}
+
 /** The host's decoded (and masked) field table of each message, with the dialect's field names (evidence). */
 export function journalText(messages: readonly HostMessage[]): string {
   return messages.map((m) => {

@@ -31,7 +31,7 @@ export { startEmulatedLab, startLabEmulator, openLabTerminal } from './lab';
 export type { EmulatedLab, EmulatedLabOptions, EmulatedLabTerminal, OpenedLabTerminal } from './lab';
 export {
   toHostMessage, requestsOf, replyTo, entryMode, securityControl, batchOf, settlementTotalsOf, iccTagsOf, payeeOf,
-  faultMatchFor, clearPinBlocks, journalText, reversalsOf, approvedOfBatch, tracesAdvance, originalBefore, nextAfterReversed, FINANCIAL_KINDS,
+  faultMatchFor, clearPinBlocks, pinLeaks, journalText, reversalsOf, approvedOfBatch, tracesAdvance, originalBefore, nextAfterReversed, FINANCIAL_KINDS,
 } from './host-view';
 export type { HostMessage, JournalRowLike } from './host-view';
 

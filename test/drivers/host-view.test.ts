@@ -3,7 +3,7 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import {
-  FINANCIAL_KINDS, approvedOfBatch, clearPinBlocks, faultMatchFor, nextAfterReversed, originalBefore, reversalsOf, tracesAdvance, iccTagsOf, journalText, payeeOf, replyTo, toHostMessage, HostMessage,
+  FINANCIAL_KINDS, approvedOfBatch, clearPinBlocks, pinLeaks, faultMatchFor, nextAfterReversed, originalBefore, reversalsOf, tracesAdvance, iccTagsOf, journalText, payeeOf, replyTo, toHostMessage, HostMessage,
 } from '../../drivers/host-view';
 import { encodeBillPayee } from '../../protocol/iso8583';
 
@@ -70,6 +70,15 @@ describe('host journal view', () => {
     expect(clearPinBlocks(['1234'], ['4111111111111111'])).to.deep.equal(['041225EEEEEEEEEE']);
     const text = journalText([msg(7, 'in', '0200', { 3: '000000', 11: '000001', 25: '00', 60: '22000001000' })]);
     expect(text).to.include('#7').and.include('terminal → host 0200 sale STAN 000001').and.include('F03');
+  });
+
+  test('a typed PIN found in the journal: as a field, as ASCII in the bytes, as a clear PIN block', () => {
+    const withHex = (m: HostMessage, hex: string): HostMessage => ({ ...m, hex });
+    const base = msg(3, 'in', '0200', { 3: '000000', 11: '000001', 25: '00', 60: '22000001000', 52: '8F1A2B3C4D5E6F70' });
+    expect(pinLeaks([withHex(base, '02000000')], ['1234'], ['4111111111111111'])).to.deep.equal([]);
+    expect(pinLeaks([msg(4, 'in', '0200', { 3: '000000', 52: '1234' })], ['1234'], [])).to.deep.equal(['journal #4 (unknown 0200): a field holds the PIN']);
+    expect(pinLeaks([withHex(base, '0200' + Buffer.from('1234').toString('hex'))], ['1234'], [])).to.deep.equal(['journal #3 (sale 0200): the PIN in ASCII']);
+    expect(pinLeaks([withHex(base, '0200041225eeeeeeeeee')], ['1234'], ['4111111111111111'])).to.deep.equal(['journal #3 (sale 0200): a clear PIN block']);
   });
 
   test('trace numbers advance (wrapping), reversals left out', () => {
