@@ -12,91 +12,25 @@
  * Correlation: request() assigns an id (from `firstId`, which the harness draws at random per
  * connection) and resolves with the reply carrying the same id.
  *
+ * The sending half (queue, retransmission, ACK bookkeeping) is TtpSender (sender.ts); the public
+ * shapes (options, scheduler, trace, stats) are in channel-types.ts, re-exported here.
  * Pure: bytes go out through the injected `write`, time comes from the injected scheduler.
  */
 import {
   TtpChannelClosedError, TtpLinkBrokenError, TtpRemoteError, TtpResponseTimeoutError,
 } from './errors';
-import { TTP_ACK_BYTE, TTP_NAK_BYTE, TtpDecodeErrorReason, TtpFrameDecoder, encodeTtpFrame } from './frame';
+import { TTP_ACK_BYTE, TTP_NAK_BYTE, TtpFrameDecoder, encodeTtpFrame } from './frame';
 import {
   TTP_DEFAULT_ACK_TIMEOUT_MS, TTP_DEFAULT_FRAME_TIMEOUT_MS, TTP_DEFAULT_RESPONSE_TIMEOUT_MS,
   TTP_MAX_PAYLOAD, TTP_MAX_RETRANSMISSIONS, TtpCommand, TtpCommandName, TtpErrorBody, TtpEvent,
   TtpMessage, TtpRequest, TtpResponse, TtpResultByCommand,
   isTtpEvent, isTtpRequest, isTtpResponse,
 } from './messages';
+import type { TtpChannelOptions, TtpChannelStats, TtpProtocolError, TtpTraceEntry } from './channel-types';
+import { TtpSender } from './sender';
 
-export interface TtpScheduler {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  /** Milliseconds, for transcript timestamps only. */
-  now(): number;
-}
-
-export interface TtpChannelOptions {
-  /** Sends bytes to the peer, in order. A rejected promise breaks the channel. */
-  write: (bytes: Buffer) => void | Promise<void>;
-  scheduler: TtpScheduler;
-  ackTimeoutMs?: number;
-  maxRetransmissions?: number;
-  /**
-   * A started frame that gets no more bytes for this long is abandoned (NAK, resync). Default
-   * 300 ms, or 60 % of ackTimeoutMs when that is shorter.
-   */
-  frameTimeoutMs?: number;
-  /** Default wait for the reply to request(); per call override in request options. */
-  responseTimeoutMs?: number;
-  maxPayload?: number;
-  /** Names the channel in error messages, e.g. the link URL. */
-  name?: string;
-  /**
-   * Id of the first request. The harness draws it at random per connection (TTP §3.2), so that a
-   * new connection's frames differ from the last one's even where the peer outlives connections.
-   * Default 1. Injected, as the channel uses no randomness of its own.
-   */
-  firstId?: number;
-  /**
-   * A frame identical to the last accepted one is a duplicate only when it arrives within this
-   * many ms of it (TTP §3.1): retransmissions come within (maxRetransmissions + 1) × the peer's
-   * ACK timeout. Default twice that, with this side's ACK timeout.
-   */
-  duplicateWindowMs?: number;
-  /**
-   * Terminal side: after the retransmission limit, fail what was pending (and report
-   * 'link-broken') but keep serving, so a harness that comes back is answered. Default false:
-   * the harness side stays broken until the owner builds a new channel.
-   */
-  resumeAfterBreak?: boolean;
-}
-
-/** One line of the transcript: every byte-level happening, in order. Payloads are NOT masked here. */
-export type TtpTraceEntry =
-  | { at: number; dir: 'tx' | 'rx'; kind: 'frame'; message: TtpMessage; attempt?: number; duplicate?: boolean }
-  | { at: number; dir: 'tx' | 'rx'; kind: 'ack' | 'nak' }
-  | { at: number; dir: 'rx'; kind: 'error'; reason: TtpDecodeErrorReason; detail: string }
-  | { at: number; dir: 'tx'; kind: 'timeout'; attempt: number }
-  | { at: number; dir: 'rx'; kind: 'session'; session?: number };
-
-export interface TtpChannelStats {
-  framesSent: number;
-  framesReceived: number;
-  retransmissions: number;
-  naksSent: number;
-  naksReceived: number;
-  ackTimeouts: number;
-  duplicatesDropped: number;
-  garbageBytes: number;
-  decodeErrors: number;
-  unexpectedAcks: number;
-  /** Late answers to extra copies of an already acknowledged frame, absorbed (not credited to the next frame). */
-  strayAcks: number;
-  /** Harness sessions opened by a `hello` (terminal side). */
-  sessions: number;
-}
-
-export interface TtpProtocolError {
-  reason: TtpDecodeErrorReason | 'unexpected-response';
-  detail: string;
-}
+// The channel's public shapes live in channel-types.ts (issue 11); re-exported so imports of this module keep working.
+export type { TtpChannelOptions, TtpChannelStats, TtpProtocolError, TtpScheduler, TtpTraceEntry } from './channel-types';
 
 interface Listeners {
   request: (req: TtpRequest) => void;
@@ -106,13 +40,6 @@ interface Listeners {
   'link-broken': (err: TtpLinkBrokenError) => void;
   /** A `hello` opened a new harness session (duplicate detection was reset); `session` as sent. */
   session: (info: { session?: number }) => void;
-}
-
-interface Outgoing {
-  bytes: Buffer;
-  message: TtpMessage;
-  resolve: () => void;
-  reject: (e: Error) => void;
 }
 
 interface PendingRequest {
@@ -135,14 +62,7 @@ export class TtpChannel {
   private readonly listeners: { [K in keyof Listeners]: Array<Listeners[K]> } = {
     request: [], event: [], trace: [], 'protocol-error': [], 'link-broken': [], session: [],
   };
-  private readonly queue: Outgoing[] = [];
-  private inFlight?: Outgoing;
-  private attempt = 0;
-  /** ACK/NAK received for the frame in flight (one per copy that reached the peer). */
-  private responses = 0;
-  /** After an ACK, answers still owed for other copies of the same frame. */
-  private drain?: { remaining: number; timer: unknown };
-  private ackTimer?: unknown;
+  private readonly sender: TtpSender;
   private frameTimer?: unknown;
   private readonly pending = new Map<number, PendingRequest>();
   private nextId = 1;
@@ -181,6 +101,16 @@ export class TtpChannel {
       this.opts.frameTimeoutMs = Math.max(1, Math.min(TTP_DEFAULT_FRAME_TIMEOUT_MS, Math.floor(this.opts.ackTimeoutMs * 0.6)));
     }
     this.decoder = new TtpFrameDecoder({ maxPayload: this.opts.maxPayload });
+    this.sender = new TtpSender({
+      scheduler: this.opts.scheduler,
+      ackTimeoutMs: this.opts.ackTimeoutMs,
+      maxRetransmissions: this.opts.maxRetransmissions,
+      stats: this.stats,
+      isFailed: () => this.failure !== undefined,
+      trace: (entry) => this.trace(entry),
+      writeRaw: (bytes) => this.writeRaw(bytes),
+      giveUp: (message, transmissions, why) => this.giveUp(message, transmissions, why),
+    });
   }
 
   on<K extends keyof Listeners>(event: K, listener: Listeners[K]): this {
@@ -324,10 +254,7 @@ export class TtpChannel {
     } catch (e) {
       return Promise.reject(e);
     }
-    const sent = new Promise<void>((resolve, reject) => {
-      this.queue.push({ bytes, message, resolve, reject });
-      this.pump();
-    });
+    const sent = this.sender.enqueue(bytes, message);
     // Replies and events are often sent fire-and-forget; a link failure is reported through
     // 'link-broken', so an unobserved rejection here must not crash the process.
     sent.catch(() => undefined);
@@ -384,65 +311,13 @@ export class TtpChannel {
     }
   }
 
-  private startDrain(remaining: number): void {
-    const timer = this.opts.scheduler.setTimeout(() => this.endDrain(), this.opts.ackTimeoutMs);
-    this.drain = { remaining, timer };
-  }
-
-  private endDrain(): void {
-    const d = this.drain;
-    if (!d) return;
-    this.drain = undefined;
-    this.opts.scheduler.clearTimeout(d.timer);
-    this.pump();
-  }
-
-  private pump(): void {
-    if (this.inFlight || this.drain || this.failure) return;
-    const next = this.queue.shift();
-    if (!next) return;
-    this.inFlight = next;
-    this.attempt = 0;
-    this.responses = 0;
-    this.transmit();
-  }
-
-  private transmit(): void {
-    const out = this.inFlight;
-    if (!out) return;
-    this.stats.framesSent++;
-    if (this.attempt > 0) this.stats.retransmissions++;
-    this.trace({ at: this.opts.scheduler.now(), dir: 'tx', kind: 'frame', message: out.message, attempt: this.attempt });
-    this.clearAckTimer();
-    this.ackTimer = this.opts.scheduler.setTimeout(() => {
-      this.ackTimer = undefined;
-      this.stats.ackTimeouts++;
-      this.trace({ at: this.opts.scheduler.now(), dir: 'tx', kind: 'timeout', attempt: this.attempt });
-      this.retransmitOrBreak('no ACK within ' + this.opts.ackTimeoutMs + ' ms');
-    }, this.opts.ackTimeoutMs);
-    this.writeRaw(out.bytes);
-  }
-
-  private retransmitOrBreak(why: string): void {
-    const out = this.inFlight;
-    if (!out || this.failure) return;
-    if (this.attempt >= this.opts.maxRetransmissions) {
-      const what = 'cmd' in out.message ? `command '${out.message.cmd}'` : 'evt' in out.message ? `event '${out.message.evt}'` : 'reply';
-      this.fail(new TtpLinkBrokenError(
-        `${this.opts.name}: ${what} not acknowledged after ${this.attempt + 1} transmissions (last: ${why}); the terminal is not answering TTP: check cable, baud rate and that test mode is on`,
-        { channel: this.opts.name, transmissions: this.attempt + 1, lastFailure: why }), true);
-      if (this.opts.resumeAfterBreak) this.failure = undefined;
-      return;
-    }
-    this.attempt++;
-    this.transmit();
-  }
-
-  private clearAckTimer(): void {
-    if (this.ackTimer !== undefined) {
-      this.opts.scheduler.clearTimeout(this.ackTimer);
-      this.ackTimer = undefined;
-    }
+  /** The frame in flight was not acknowledged after the last retransmission: the link is broken. */
+  private giveUp(message: TtpMessage, transmissions: number, why: string): void {
+    const what = 'cmd' in message ? `command '${message.cmd}'` : 'evt' in message ? `event '${message.evt}'` : 'reply';
+    this.fail(new TtpLinkBrokenError(
+      `${this.opts.name}: ${what} not acknowledged after ${transmissions} transmissions (last: ${why}); the terminal is not answering TTP: check cable, baud rate and that test mode is on`,
+      { channel: this.opts.name, transmissions, lastFailure: why }), true);
+    if (this.opts.resumeAfterBreak) this.failure = undefined;
   }
 
   private armFrameTimer(): void {
@@ -468,25 +343,7 @@ export class TtpChannel {
         case 'nak': {
           this.trace({ at, dir: 'rx', kind: ev.kind });
           if (ev.kind === 'nak') this.stats.naksReceived++;
-          if (this.drain) {
-            // The answer to another copy of a frame already acknowledged: not about the next frame.
-            this.stats.strayAcks++;
-            if (--this.drain.remaining <= 0) this.endDrain();
-            break;
-          }
-          const out = this.inFlight;
-          if (!out) { this.stats.unexpectedAcks++; break; }
-          this.responses++;
-          this.clearAckTimer();
-          if (ev.kind === 'nak') { this.retransmitOrBreak('NAK'); break; }
-          this.inFlight = undefined;
-          out.resolve();
-          // ACK/NAK carry no sequence number: when the frame went out more often than it was
-          // answered, the missing answers may still come, and must not be taken for the next
-          // frame's. Wait for them, or for one ACK timeout, before sending the next frame.
-          const copies = this.attempt + 1;
-          if (this.responses < copies) this.startDrain(copies - this.responses);
-          else this.pump();
+          this.sender.onAnswer(ev.kind);
           break;
         }
         case 'error': {
@@ -564,19 +421,11 @@ export class TtpChannel {
 
   private fail(err: Error, notify: boolean): void {
     this.failure = err;
-    this.clearAckTimer();
-    if (this.drain) {
-      this.opts.scheduler.clearTimeout(this.drain.timer);
-      this.drain = undefined;
-    }
+    this.sender.failAll(err);
     if (this.frameTimer !== undefined) {
       this.opts.scheduler.clearTimeout(this.frameTimer);
       this.frameTimer = undefined;
     }
-    const out = this.inFlight;
-    this.inFlight = undefined;
-    out?.reject(err);
-    for (const q of this.queue.splice(0)) q.reject(err);
     for (const [, p] of this.pending) {
       if (p.timer !== undefined) this.opts.scheduler.clearTimeout(p.timer);
       p.reject(err);
