@@ -6,105 +6,30 @@
  */
 import type { ByteLink } from '../links';
 import {
-  TTP_CARD_METHODS, TTP_ECR_REQUESTS, TTP_KEYS, TTP_VERSION, TtpCapabilities, TtpCardImage, TtpChannel, TtpEcrCommand,
-  TtpErrorBody, TtpEvent, TtpHelloResult, TtpPrintCopy, TtpRequest, TtpTerminalConfig, TtpTerminalState, isTtpKey,
-  type TtpEcrResult, type TtpOutcome,
+  TTP_VERSION, TtpCapabilities, TtpCardImage, TtpChannel,
+  TtpErrorBody, TtpEvent, TtpHelloResult, TtpPrintCopy, TtpRequest, TtpTerminalConfig, TtpTerminalState,
+  type TtpOutcome,
 } from '../protocol/ttp';
-import { T, type Bilingual } from './texts';
 import { DefectName, parseDefects } from './defects';
-import { EmulatorConfigError } from './errors';
 import { EmulatorProfile, emulatorProfile } from './profiles';
 import type { TerminalProfile } from '../protocol/ttp/profile';
-import { parseHostUrl } from './host-link';
-import { TerminalInput } from './inputs';
 import { SessionHost, TerminalSession, Timeouts } from './session';
-import { TerminalState, TerminalStateStore, initialState, switchBatchIdentity } from './state-store';
+import { TerminalState, TerminalStateStore, initialState } from './state-store';
+import { handleCardCommand, handleKeyCommand } from './ttp/card-keys';
+import { applyConfigSet, applyOptions, configView } from './ttp/config';
+import { KEY_SETTLE_MS, type TtpCommandContext } from './ttp/context';
+import { handleEcrCommand } from './ttp/ecr';
+import { DEFAULT_TIMEOUTS, type EmulatorIdentity, type EmulatorOptions, validateOptions } from './ttp/options';
+import { TEST_MARK_SCREEN, TEST_MARK_VOUCHER, ecrOutcome, finalScreenOutcome } from './ttp/outcome';
 
-export interface EmulatorIdentity {
-  vendor: string;
-  model: string;
-  serialNumber: string;
-  firmwareVersion: string;
-}
-
-export interface EmulatorOptions {
-  /** The reference bank host, 'tcp://127.0.0.1:PORT'. */
-  hostUrl: string;
-  /** One JSON file per terminal (keys, counters, batch, pending reversal), written atomically. */
-  statePath: string;
-  identity?: Partial<EmulatorIdentity>;
-  capabilities?: Partial<TtpCapabilities>;
-  terminalId?: string;
-  merchantId?: string;
-  merchantName?: string;
-  /** Terminal master key, hex (32 digits for tdes / sm4). */
-  tmk?: string;
-  keyScheme?: 'tdes' | 'sm4';
-  /** 10 hex digits, default 6000030000. */
-  tpdu?: string;
-  defects?: readonly (DefectName | string)[];
-  timeouts?: Partial<Timeouts>;
-  language?: 'zh-CN' | 'en';
-  /** Adds the pauses of a real terminal (self test, printing, dialling). Off by default. */
-  realisticTiming?: boolean;
-  /** Voucher copies per transaction: 1 merchant, 2 + cardholder (default), 3 + bank. */
-  voucherCopies?: 1 | 2 | 3;
-  /** Named conformant profile (emulator/profiles.ts; default 'reference'): how this terminal behaves where conformant terminals differ. */
-  profile?: string;
-  /** Operator number printed on vouchers and sent in F63 of sign-on / settlement. */
-  operator?: string;
-  /** Sign on automatically after power-on when not signed on (default true). */
-  autoSignOn?: boolean;
-  /** How many times a pending reversal is tried before a fault slip is printed (default 3). */
-  reversalRetries?: number;
-  /** Mark the terminal tampered (persisted), as a tamper switch would. */
-  tampered?: boolean;
-  /** One line per notable happening (no PAN, no keys). */
-  log?: (line: string) => void;
-  /** TTP ACK timeout in ms (default from the protocol). */
-  ttpAckTimeoutMs?: number;
-  /**
-   * The host address is set in the terminal's own menu only, as on many production-like test
-   * firmwares: TTP `config` of `host` is answered not-supported (detail.field 'host'). Default false.
-   */
-  hostLocked?: boolean;
-}
-
-export const DEFAULT_TIMEOUTS: Timeouts = {
-  hostResponseMs: 30000,
-  hostConnectMs: 5000,
-  cardMs: 60000,
-  pinMs: 60000,
-  idleMs: 60000,
-};
-
-/** A key or card reply waits at most this long for the screen it causes (TTP: reply within 2 s). */
-const KEY_SETTLE_MS = 1500;
+// Moved by concern into ttp/ (issue 11); re-exported so every import of this module keeps working.
+export { DEFAULT_TIMEOUTS, type EmulatorIdentity, type EmulatorOptions } from './ttp/options';
+export { cardImageProblem } from './ttp/card-keys';
+export { TEST_MARK_SCREEN, TEST_MARK_VOUCHER, finalScreenOutcome } from './ttp/outcome';
 
 const PACKAGE_VERSION: string = (() => {
   try { return (require('../package.json') as { version: string }).version; } catch { return '0.0.0'; }
 })();
-
-function requireMatch(option: string, value: string | undefined, re: RegExp, what: string): void {
-  if (value !== undefined && !re.test(value)) throw new EmulatorConfigError(option, `${JSON.stringify(value)} is not ${what}`);
-}
-
-/** Checks option values once, so that a typo fails at start-up, not in the middle of a test. */
-function validateOptions(o: EmulatorOptions): void {
-  if (!o || typeof o !== 'object') throw new EmulatorConfigError('options', 'missing');
-  parseHostUrl(o.hostUrl ?? '');
-  if (!o.statePath) throw new EmulatorConfigError('statePath', 'is required (one state file per terminal)');
-  requireMatch('terminalId', o.terminalId, /^[\x20-\x7e]{8}$/, '8 characters');
-  requireMatch('merchantId', o.merchantId, /^[\x20-\x7e]{15}$/, '15 characters');
-  requireMatch('tmk', o.tmk, /^([0-9A-Fa-f]{16}|[0-9A-Fa-f]{32}|[0-9A-Fa-f]{48})$/, '16, 32 or 48 hex digits');
-  requireMatch('tpdu', o.tpdu, /^[0-9A-Fa-f]{10}$/, '10 hex digits');
-  requireMatch('operator', o.operator, /^\d{2}$/, '2 digits');
-  if (o.keyScheme && o.keyScheme !== 'tdes' && o.keyScheme !== 'sm4') throw new EmulatorConfigError('keyScheme', `${o.keyScheme} is not tdes or sm4`);
-  if (o.keyScheme === 'sm4' && o.tmk && o.tmk.length !== 32) throw new EmulatorConfigError('tmk', 'an SM4 TMK is 32 hex digits');
-  for (const [k, v] of Object.entries(o.timeouts ?? {})) {
-    if (v !== undefined && (!Number.isInteger(v) || v <= 0)) throw new EmulatorConfigError(`timeouts.${k}`, `${v} is not a positive number of ms`);
-  }
-}
 
 export class EmulatedTerminal {
   readonly defects: ReadonlySet<DefectName>;
@@ -332,87 +257,36 @@ export class EmulatedTerminal {
     }
     const session = this.session!;
     switch (req.cmd) {
-      case 'key': {
-        // `text` / `x-text` types a whole string in the keypad's alpha mode (payee names in Chinese).
-        const keys = r.keys === undefined ? [] : r.keys;
-        const text = r['x-text'] ?? r.text;
-        if (!Array.isArray(keys)) { this.fail(req, 'bad-request', 'keys must be an array of key names', { field: 'keys' }); return; }
-        const bad = keys.filter((k) => !isTtpKey(k));
-        if (bad.length > 0) { this.fail(req, 'bad-request', `unknown key(s) ${JSON.stringify(bad)}; known: ${TTP_KEYS.join(' ')}`, { field: 'keys' }); return; }
-        if (text !== undefined && typeof text !== 'string') { this.fail(req, 'bad-request', 'x-text must be a string', { field: 'x-text' }); return; }
-        if (keys.length === 0 && !text) { this.fail(req, 'bad-request', 'give keys (array of key names) or x-text', { field: 'keys' }); return; }
-        const interval = typeof r.intervalMs === 'number' && r.intervalMs > 0 ? Math.min(r.intervalMs, 1000) : 0;
-        if (text) {
-          session.inputs.push({ kind: 'text', text });
-          await session.inputs.whenSettled(KEY_SETTLE_MS);
-        }
-        for (const key of keys as string[]) {
-          if (interval > 0) await new Promise((res) => setTimeout(res, interval));
-          this.emit({ evt: 'beep', kind: 'key' });
-          session.inputs.push({ kind: 'key', key });
-          await session.inputs.whenSettled(KEY_SETTLE_MS);
-        }
-        this.reply(req, {});
+      case 'key':
+        await handleKeyCommand(this.commandContext(session), req);
         return;
-      }
-      case 'card': {
-        if (r.action === 'remove') {
-          // TTP §6.5: nothing to take out is invalid-state (the harness's "remove any leftover card" expects it).
-          if (!this.slotOccupied && !session.cardInSlot) { this.fail(req, 'invalid-state', 'no card is in the reader', { state: this.currentState }); return; }
-          this.slotOccupied = false;
-          session.cardInserted(undefined);
-          session.inputs.push({ kind: 'card-removed' });
-          await session.inputs.whenSettled(KEY_SETTLE_MS);
-          this.reply(req, {});
-          return;
-        }
-        if (r.action !== 'present') { this.fail(req, 'bad-request', `card action must be present or remove, got ${JSON.stringify(r.action)}`); return; }
-        const method = r.method as string;
-        if (!(TTP_CARD_METHODS as readonly string[]).includes(method)) {
-          this.fail(req, 'bad-request', `card method must be swipe, insert or tap, got ${JSON.stringify(method)}`, { field: 'method' });
-          return;
-        }
-        const capability = method === 'swipe' ? 'magstripe' : method === 'insert' ? 'contact' : 'contactless';
-        if (!this.capabilities[capability]) { this.fail(req, 'not-supported', `this terminal has no ${capability} reader`, { method }); return; }
-        const problem = cardImageProblem(r.card);
-        if (problem) { this.fail(req, 'bad-request', `card image: ${problem}`, { field: 'card' }); return; }
-        const card = r.card as TtpCardImage;
-        if (card.interfaces && !card.interfaces.includes(method as never)) {
-          this.fail(req, 'not-supported', `card ${card.name ?? ''} cannot be read by ${method} (its interfaces: ${card.interfaces.join(', ')})`, { method });
-          return;
-        }
-        if (method === 'insert') { session.cardInserted(card); this.slotOccupied = true; }
-        session.inputs.push({ kind: 'card', method: method as 'swipe' | 'insert' | 'tap', card });
-        await session.inputs.whenSettled(KEY_SETTLE_MS);
-        this.reply(req, {});
+      case 'card':
+        await handleCardCommand(this.commandContext(session), req);
         return;
-      }
-      case 'ecr': {
-        const ecr = req as TtpEcrCommand;
-        if (!(TTP_ECR_REQUESTS as readonly string[]).includes(ecr.request)) {
-          this.fail(req, 'bad-request', `ecr request must be one of ${TTP_ECR_REQUESTS.join(', ')}`, { field: 'request' });
-          return;
-        }
-        // TTP §6.9: amount is required for sale, bill-payment and refund (the cash register knows it; no keypad entry).
-        const missing = ecrMissingField(ecr);
-        if (missing) { this.fail(req, 'bad-request', `ecr ${ecr.request} needs ${missing}`, { field: missing }); return; }
-        if (ecr.amount !== undefined && !/^\d{1,12}$/.test(ecr.amount)) { this.fail(req, 'bad-request', 'amount must be 1..12 digits (fen)', { field: 'amount' }); return; }
-        if (ecr.request === 'bill-payment' && (!ecr.payee?.name || !/^\d{1,32}$/.test(ecr.payee?.account ?? ''))) {
-          this.fail(req, 'bad-request', 'bill-payment needs payee.name and payee.account (digits)', { field: 'payee' });
-          return;
-        }
-        if (session.isBusy || this.pendingEcr.size > 0) { this.fail(req, 'busy', 'a transaction is in progress'); return; }
-        if (this.readState().tampered && !this.defects.has('tamper-ignored')) {
-          this.fail(req, 'tampered', 'tamper detected: the terminal refuses to transact');
-          return;
-        }
-        this.pendingEcr.set(req.id, req);
-        session.inputs.push({ kind: 'ecr', request: ecr } as TerminalInput);
+      case 'ecr':
+        handleEcrCommand(this.commandContext(session), req);
         return;
-      }
       default:
         this.fail(req, 'unknown-command', `unknown command ${JSON.stringify((req as { cmd: string }).cmd)}; this terminal speaks ${['hello', 'reset', 'power', 'key', 'card', 'screen', 'config', 'clock', 'ecr'].join(', ')}`);
     }
+  }
+
+  /** What the command handlers of ttp/ may touch of this terminal (read live, not copied). */
+  private commandContext(session: TerminalSession): TtpCommandContext {
+    const self = this;
+    return {
+      session,
+      capabilities: this.capabilities,
+      defects: this.defects,
+      pendingEcr: this.pendingEcr,
+      get currentState() { return self.currentState; },
+      get slotOccupied() { return self.slotOccupied; },
+      set slotOccupied(v: boolean) { self.slotOccupied = v; },
+      readState: () => this.readState(),
+      reply: (r, result) => this.reply(r, result),
+      fail: (r, code, message, detail) => this.fail(r, code, message, detail),
+      emit: (event) => this.emit(event),
+    };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -434,88 +308,12 @@ export class EmulatedTerminal {
   }
 
   private configView(): TtpTerminalConfig & Record<string, unknown> {
-    const s = this.readState();
-    const host = s.config.hostUrl ? parseHostUrl(s.config.hostUrl) : undefined;
-    return {
-      ...(host ? { host: `${host.host}:${host.port}` } : {}),
-      tpdu: s.config.tpdu,
-      ...(s.config.merchantId ? { merchantId: s.config.merchantId } : {}),
-      ...(s.config.terminalId ? { terminalId: s.config.terminalId } : {}),
-      ...(s.config.merchantName ? { merchantName: s.config.merchantName } : {}),
-      language: s.config.language === 'en' ? 'en' : 'zh',
-      voucherCopies: s.config.voucherCopies,
-      timeouts: { ...this.timeouts },
-      // TTP 1.1 standard members (§6.7), and the 1.0 x- spellings beside them.
-      keyScheme: s.ped.keyScheme,
-      tmkLoaded: Boolean(s.ped.tmk),
-      tampered: s.tampered,
-      'x-keyScheme': s.ped.keyScheme,
-      'x-tmkLoaded': Boolean(s.ped.tmk),
-      'x-signedOn': s.signedOn,
-      'x-batchNumber': s.counters.batchNumber,
-      'x-stan': String(s.counters.stan).padStart(6, '0'),
-      'x-batchCount': s.batch.length,
-      'x-pendingReversal': s.pendingReversal ? { trace: s.pendingReversal.trace, reason: s.pendingReversal.reason } : null,
-      'x-tampered': s.tampered,
-      'x-defects': [...this.defects],
-    };
+    return configView(this.readState(), this.timeouts, this.defects);
   }
 
   /** TTP config set (test firmware): ids, host, TPDU, language, copies, timeouts, and x-tmk / x-keyScheme / x-tampered. */
   private applyConfig(set: TtpTerminalConfig & Record<string, unknown>): void {
-    const str = (k: string): string | undefined => {
-      const v = set[k];
-      if (v === undefined) return undefined;
-      if (typeof v !== 'string') throw new EmulatorConfigError(k, 'must be a string');
-      return v;
-    };
-    const host = str('host');
-    const tpdu = str('tpdu');
-    const merchantId = str('merchantId');
-    const terminalId = str('terminalId');
-    const merchantName = str('merchantName');
-    const tmk = str('x-tmk') ?? str('tmk');
-    const keyScheme = str('x-keyScheme') ?? str('keyScheme');
-    requireMatch('tpdu', tpdu, /^[0-9A-Fa-f]{10}$/, '10 hex digits');
-    requireMatch('merchantId', merchantId, /^[\x20-\x7e]{15}$/, '15 characters');
-    requireMatch('terminalId', terminalId, /^[\x20-\x7e]{8}$/, '8 characters');
-    requireMatch('x-tmk', tmk, /^([0-9A-Fa-f]{16}|[0-9A-Fa-f]{32}|[0-9A-Fa-f]{48})$/, '16, 32 or 48 hex digits');
-    if (host !== undefined) parseHostUrl(host);
-    if (keyScheme !== undefined && keyScheme !== 'tdes' && keyScheme !== 'sm4') throw new EmulatorConfigError('x-keyScheme', 'must be tdes or sm4');
-    if (set.language !== undefined && set.language !== 'zh' && set.language !== 'en') throw new EmulatorConfigError('language', 'must be zh or en');
-    if (set.voucherCopies !== undefined && ![1, 2, 3].includes(set.voucherCopies as number)) throw new EmulatorConfigError('voucherCopies', 'must be 1, 2 or 3');
-    const tampered = set['x-tampered'] ?? set.tampered;
-    if (tampered !== undefined && typeof tampered !== 'boolean') throw new EmulatorConfigError('x-tampered', 'must be true or false');
-    if (set.timeouts !== undefined) {
-      for (const [k, v] of Object.entries(set.timeouts)) {
-        if (!(k in this.timeouts)) throw new EmulatorConfigError(`timeouts.${k}`, `unknown timeout (known: ${Object.keys(this.timeouts).join(', ')})`);
-        if (!Number.isInteger(v) || (v as number) <= 0) throw new EmulatorConfigError(`timeouts.${k}`, 'must be a positive number of ms');
-      }
-    }
-    this.mutateState((s) => {
-      const identityChanged = (terminalId !== undefined && terminalId !== s.config.terminalId)
-        || (merchantId !== undefined && merchantId !== s.config.merchantId)
-        || (tmk !== undefined && tmk.toUpperCase() !== s.ped.tmk)
-        || (keyScheme !== undefined && keyScheme !== s.ped.keyScheme);
-      const ids = { terminalId: s.config.terminalId, merchantId: s.config.merchantId };
-      if (host !== undefined) s.config.hostUrl = `tcp://${host.replace(/^tcp:\/\//, '')}`;
-      if (tpdu !== undefined) s.config.tpdu = tpdu.toUpperCase();
-      if (merchantId !== undefined) s.config.merchantId = merchantId;
-      if (terminalId !== undefined) s.config.terminalId = terminalId;
-      switchBatchIdentity(s, ids);
-      if (merchantName !== undefined) s.config.merchantName = merchantName;
-      if (set.language !== undefined) s.config.language = set.language === 'en' ? 'en' : 'zh-CN';
-      if (set.voucherCopies !== undefined) s.config.voucherCopies = set.voucherCopies;
-      if (tmk !== undefined) s.ped.tmk = tmk.toUpperCase();
-      if (keyScheme !== undefined) s.ped.keyScheme = keyScheme as 'tdes' | 'sm4';
-      if (tampered !== undefined) s.tampered = tampered as boolean;
-      if (identityChanged) {
-        // New identity or master key: the old working keys are useless, sign on again.
-        s.signedOn = false;
-        delete s.ped.workingKeys;
-      }
-    });
-    if (set.timeouts) Object.assign(this.timeouts, set.timeouts);
+    applyConfigSet(set, this.timeouts, (change) => this.mutateState(change));
   }
 
   /**
@@ -523,23 +321,7 @@ export class EmulatedTerminal {
    * what this terminal is); TTP config changes made afterwards persist across power cycles.
    */
   private applyOptions(s: TerminalState): void {
-    const o = this.opts;
-    const before = JSON.stringify([s.config.terminalId, s.config.merchantId, s.ped.tmk, s.ped.keyScheme]);
-    s.config.hostUrl = o.hostUrl;
-    if (o.terminalId !== undefined) s.config.terminalId = o.terminalId;
-    if (o.merchantId !== undefined) s.config.merchantId = o.merchantId;
-    if (o.merchantName !== undefined) s.config.merchantName = o.merchantName;
-    if (o.tmk !== undefined) s.ped.tmk = o.tmk.toUpperCase();
-    if (o.keyScheme !== undefined) s.ped.keyScheme = o.keyScheme;
-    if (o.tpdu !== undefined) s.config.tpdu = o.tpdu.toUpperCase();
-    if (o.language !== undefined) s.config.language = o.language;
-    const copies = o.voucherCopies ?? (o.profile !== undefined ? this.profile.profile.vouchers.copies : undefined);
-    if (copies !== undefined) s.config.voucherCopies = copies;
-    if (o.tampered !== undefined) s.tampered = o.tampered;
-    if (JSON.stringify([s.config.terminalId, s.config.merchantId, s.ped.tmk, s.ped.keyScheme]) !== before) {
-      s.signedOn = false;
-      delete s.ped.workingKeys;
-    }
+    applyOptions(s, this.opts, this.profile);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -690,71 +472,4 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
-}
-
-/** Why a TTP card image cannot be read, or undefined when it is fine. */
-export function cardImageProblem(card: unknown): string | undefined {
-  if (typeof card !== 'object' || card === null) return 'missing (give the card image object)';
-  const c = card as Record<string, unknown>;
-  if (typeof c.pan !== 'string' || !/^\d{12,19}$/.test(c.pan)) return 'pan must be 12 to 19 digits';
-  if (typeof c.expiry !== 'string' || !/^\d{2}(0[1-9]|1[0-2])$/.test(c.expiry)) return 'expiry must be YYMM';
-  if (typeof c.serviceCode !== 'string' || !/^\d{3}$/.test(c.serviceCode)) return 'serviceCode must be 3 digits';
-  if (c.track2 !== undefined && (typeof c.track2 !== 'string' || !/^\d{12,19}=\d{4,20}$/.test(c.track2))) return 'track2 must be PAN=digits';
-  if (c.psn !== undefined && (typeof c.psn !== 'string' || !/^\d{1,3}$/.test(c.psn))) return 'psn must be digits';
-  if (c.emv !== undefined) {
-    const e = c.emv as Record<string, unknown>;
-    if (typeof e !== 'object' || e === null) return 'emv must be an object';
-    if (typeof e.aid !== 'string' || !/^([0-9A-Fa-f]{2}){5,16}$/.test(e.aid)) return 'emv.aid must be 10..32 hex digits';
-    if (typeof e.atc !== 'number' || !Number.isInteger(e.atc)) return 'emv.atc must be an integer';
-    if (e.imk === undefined && e.iccMasterKey === undefined) return 'emv needs imk or iccMasterKey';
-    if (typeof e.applicationLabel !== 'string') return 'emv.applicationLabel must be a string';
-  }
-  return undefined;
-}
-
-/** The parameter an `ecr` request lacks (TTP §6.9), if any. */
-function ecrMissingField(ecr: TtpEcrCommand): string | undefined {
-  const needsAmount = ecr.request === 'sale' || ecr.request === 'bill-payment' || ecr.request === 'refund';
-  if (needsAmount && ecr.amount === undefined) return 'amount';
-  if (ecr.request === 'void' && ecr.originalTrace === undefined) return 'originalTrace';
-  if (ecr.request === 'refund' && ecr.originalRrn === undefined) return 'originalRrn';
-  if (ecr.request === 'refund' && ecr.originalDate === undefined) return 'originalDate';
-  return undefined;
-}
-
-/** TTP 1.1 §11: the marker line a terminal in test mode adds to its idle screen, and to every voucher copy. */
-export const TEST_MARK_SCREEN = 'TEST 测试';
-export const TEST_MARK_VOUCHER = '**测试 TEST**';
-
-/** Failure texts of a final screen (both languages) and the §7.6 outcome they stand for. */
-const FAILURE_OUTCOMES: Array<[Bilingual, TtpOutcome['result']]> = [
-  [T.hostTimeout, 'comm-error'], [T.commError, 'comm-error'], [T.macMismatch, 'mac-error'],
-  [T.responseMismatch, 'reply-mismatch'], [T.arpcFailed, 'issuer-auth-failed'], [T.cardExpired, 'expired-card'],
-  [T.signOnFailed, 'not-signed-on'], [T.timeout, 'timeout'], [T.cancelled, 'cancelled'],
-];
-
-/**
- * The outcome of a final screen (state result), from what the flow showed: the screen id and the
- * detail the flow gave (transaction, response code), else the failure line it shows.
- */
-export function finalScreenOutcome(screen: string | undefined, lines: readonly string[], detail?: Record<string, unknown>): TtpOutcome {
-  const transaction = typeof detail?.transaction === 'string' ? detail.transaction : undefined;
-  const responseCode = typeof detail?.responseCode === 'string' && detail.responseCode ? detail.responseCode : undefined;
-  const base = { ...(responseCode ? { responseCode } : {}), ...(transaction ? { transaction } : {}) };
-  if (screen === 'approved') return { result: 'approved', ...base };
-  if (screen === 'aborted') return { result: lines.some((l) => l === T.timeout.zh || l === T.timeout.en) ? 'timeout' : 'cancelled', ...base };
-  if (screen === 'declined') {
-    if (detail?.reason === 'card-expired') return { result: 'expired-card', ...base };
-    for (const [text, result] of FAILURE_OUTCOMES) if (lines.some((l) => l === text.zh || l === text.en)) return { result, ...base, ...(lines.some((l) => l === T.willReverse.zh || l === T.willReverse.en) ? { reversal: true } : {}) };
-    return { result: responseCode ? 'declined' : 'failed', ...base };
-  }
-  if (screen !== undefined && /-(failed)$|^fault$/.test(screen)) return { result: 'failed', ...base };
-  return { result: 'done', ...base };
-}
-
-/** The outcome of an ecr result: the final screen's when there is one, else from the result itself. */
-function ecrOutcome(result: TtpEcrResult, shown: TtpOutcome | undefined): TtpOutcome {
-  if (shown && (shown.result !== 'done' || result.approved)) return shown;
-  if (result.approved) return { result: 'approved', ...(result.responseCode ? { responseCode: result.responseCode } : {}) };
-  return { result: result.responseCode ? 'declined' : 'failed', ...(result.responseCode ? { responseCode: result.responseCode } : {}) };
 }
