@@ -51,3 +51,25 @@ export function judgeCardLeftInReader(seen: CardLeftObservation): CardRemovalVer
   if (rest) problems.push(`the terminal returned to ${rest.state} with the card still in the reader: "${rest.lines.join(' / ')}"`);
   return { ok: problems.length === 0, problems, ...(wording ? { wording } : {}) };
 }
+
+/** The TTP frames the driver recorded (drivers/transcript.ts entries), as far as this judgement reads them. */
+export interface RecordedFrame {
+  seq: number;
+  dir: 'tx' | 'rx';
+  message?: unknown;
+}
+
+/** What the terminal showed and how often it beeped (key echoes left out) in the frames after `afterSeq`. */
+export function observeCardLeft(frames: readonly RecordedFrame[], afterSeq: number): CardLeftObservation {
+  const screens: Array<{ state?: string; lines: readonly string[] }> = [];
+  let beeps = 0;
+  for (const f of frames) {
+    if (f.seq <= afterSeq || f.dir !== 'rx' || !f.message || typeof f.message !== 'object') continue;
+    const m = f.message as { evt?: unknown; kind?: unknown; state?: unknown; lines?: unknown };
+    const state = typeof m.state === 'string' ? m.state : undefined;
+    if (m.evt === 'beep' && m.kind !== 'key') beeps++;
+    else if (m.evt === 'display' && Array.isArray(m.lines)) screens.push({ ...(state ? { state } : {}), lines: m.lines.map(String) });
+    else if (m.evt === 'state' && state) screens.push({ state, lines: [] });
+  }
+  return { screens, beeps };
+}

@@ -15,6 +15,7 @@
  */
 import { TerminalBrokenError, TerminalExpectationError } from './errors';
 import { findMenuEntry } from './menu';
+import { removalWordingOn } from './card-removal';
 import { ASKING_STATES, AT_REST_STATES, promptKey } from './prompts';
 
 export type StrategyTarget = 'idle' | 'signed-on idle';
@@ -280,7 +281,7 @@ export class TerminalStrategy {
 
   /**
    * The `idle` target: wait for printing to end, acknowledge the result (ENTER), CANCEL a prompt or
-   * menu left over, then take an inserted card out of the slot.
+   * menu left over, then take an inserted card out of the slot (at once when the terminal asks for it).
    */
   private async toIdle(): Promise<void> {
     const c = this.rest;
@@ -299,6 +300,11 @@ export class TerminalStrategy {
       if ((AT_REST_STATES.includes(s.state ?? '') && !transient) || s.state === 'off') break;
       if (Date.now() > deadline) {
         throw new TerminalExpectationError(`The terminal did not return to idle within ${2 * timeoutMs} ms; it shows (${s.state}):\n  ${c.maskScreen(s.lines, s.state).join('\n  ')}`, { state: s.state });
+      }
+      // A conformant terminal keeps asking for an inserted card back (请拔卡 …) before idle: take it.
+      if (c.cardInSlot() && removalWordingOn(s.lines)) {
+        await c.removeCard();
+        continue;
       }
       const before = c.lastScreen();
       if (transient) acknowledged = true;

@@ -33,6 +33,8 @@ export const DEFECT_NAMES = [
   'settlement-before-reversal',
   'entry-mode-always-swipe',
   'kcv-not-checked',
+  'no-remove-card-reminder',
+  'stale-card-reused',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -92,6 +94,10 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     description: 'field 22 always says magstripe (02x) whatever the card was inserted, tapped or swiped' },
   { name: 'kcv-not-checked', area: 'onboarding',
     description: 'sign-on installs working keys without checking their check values and reports 签到成功' },
+  { name: 'no-remove-card-reminder', area: 'risk',
+    description: 'after a chip transaction the terminal returns to idle silently with the card still in the reader: no 请拔卡 / 请取卡 and no beeps, so the card is left behind' },
+  { name: 'stale-card-reused', area: 'risk',
+    description: 'a card left in the reader after a transaction is read again by the next one without being presented (no 请拔卡, the next sale charges the card still in the slot)' },
 ] satisfies DefectInfo[]);
 
 export class UnknownDefectError extends PoscertError {

@@ -79,6 +79,7 @@ export class TerminalSession {
   /** Inserted card state survives flows (the card stays in the slot until removed). */
   cardInserted(card: TtpCardImage | undefined): void {
     this.core.insertedCard = card;
+    this.core.insertedCardRead = false;
   }
 
   get cardInSlot(): TtpCardImage | undefined {
@@ -203,8 +204,17 @@ export class TerminalSession {
     return flow.run(this.services);
   }
 
-  /** Runs a flow (or a sub-menu and its flow) with its result screen; reports ECR outcomes. */
+  /**
+   * Runs a flow with its result screen, then asks back a card left in the slot (请拔卡 until it is
+   * removed): the terminal never returns to idle with a card in, so no next flow reads it unpresented.
+   */
   private async runFlow(target: Flow | MenuGroup | undefined, ecr: TtpEcrCommand | undefined): Promise<void> {
+    await this.runFlowToResult(target, ecr);
+    await this.services.cards.awaitRemoval();
+  }
+
+  /** Runs a flow (or a sub-menu and its flow) with its result screen; reports ECR outcomes. */
+  private async runFlowToResult(target: Flow | MenuGroup | undefined, ecr: TtpEcrCommand | undefined): Promise<void> {
     const ui = this.services.ui;
     const name = ecr ? ecr.request : target?.name;
     this.busy = true;
@@ -239,7 +249,8 @@ export class TerminalSession {
     }
     if (result === undefined) return; // a flow that left its own screen (menus cancelled, 管理)
     if (ecr) this.finishEcr(ecr, result);
-    await ui.waitAnyKey();
+    // A card in the slot: the result stays with 请拔卡 under it until the card is out, then idle.
+    if (!(await this.services.cards.awaitRemoval())) await ui.waitAnyKey();
     await this.services.management.actOnRequirements();
   }
 

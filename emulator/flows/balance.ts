@@ -4,13 +4,13 @@
  */
 import { parseBalance } from '../../protocol/iso8583';
 import { T, formatAmount, kindLabel } from '../texts';
-import { Flow, ONLINE_DEFECTS, PIN_DEFECTS } from './types';
+import { Flow, CARD_DEFECTS, ONLINE_DEFECTS, PIN_DEFECTS } from './types';
 
 export const balance: Flow = {
   name: 'balance',
   menu: { key: '5', label: kindLabel('balance') },
   ecr: { request: 'balance' },
-  defects: [...ONLINE_DEFECTS, ...PIN_DEFECTS, 'expired-card-accepted'],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...PIN_DEFECTS, 'expired-card-accepted'],
   async run({ ui, cards, requests, online, transactions }) {
     const title = kindLabel('balance');
     const notReady = await transactions.readyToTransact(title);

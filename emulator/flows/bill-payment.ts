@@ -4,13 +4,13 @@
  */
 import { encodeBillPayee } from '../../protocol/iso8583';
 import { T, formatAmount, kindLabel } from '../texts';
-import { Flow, ONLINE_DEFECTS, PIN_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS } from './types';
+import { Flow, CARD_DEFECTS, ONLINE_DEFECTS, PIN_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS } from './types';
 
 export const billPayment: Flow = {
   name: 'bill-payment',
   menu: { key: '2', label: kindLabel('bill-payment') },
   ecr: { request: 'bill-payment' },
-  defects: [...ONLINE_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted', 'payee-not-shown'],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted', 'payee-not-shown'],
   async run({ core, ui, cards, requests, online, transactions }, ecr) {
     const title = kindLabel('bill-payment');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);

@@ -7,7 +7,7 @@
 import { formatField61 } from '../../protocol/iso8583';
 import type { StoredTransaction } from '../state-store';
 import { T, kindLabel } from '../texts';
-import { Flow, ONLINE_DEFECTS, PIN_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS } from './types';
+import { Flow, CARD_DEFECTS, ONLINE_DEFECTS, PIN_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS } from './types';
 
 /** F61 pointing at the pre-authorization (zeros when it is not on this terminal). */
 function originalOf(preAuth: StoredTransaction | undefined): string {
@@ -20,7 +20,7 @@ function originalOf(preAuth: StoredTransaction | undefined): string {
 export const preAuth: Flow = {
   name: 'preauth',
   menu: { key: '1', label: kindLabel('preauth'), under: 'pre-auth' },
-  defects: [...ONLINE_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted'],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted'],
   async run({ ui, cards, requests, online, transactions }) {
     const title = kindLabel('preauth');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
@@ -41,7 +41,7 @@ export const preAuth: Flow = {
 export const preAuthCompletion: Flow = {
   name: 'preauth-completion',
   menu: { key: '2', label: kindLabel('preauth-completion'), under: 'pre-auth' },
-  defects: [...ONLINE_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted'],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted'],
   async run({ core, ui, cards, requests, online, transactions }) {
     const title = kindLabel('preauth-completion');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
@@ -72,7 +72,7 @@ export const preAuthCompletion: Flow = {
 export const preAuthVoid: Flow = {
   name: 'preauth-void',
   menu: { key: '3', label: kindLabel('preauth-void'), under: 'pre-auth' },
-  defects: [...ONLINE_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
   async run({ core, ui, cards, requests, online, transactions }) {
     const title = kindLabel('preauth-void');
     const notReady = await transactions.readyToTransact(title);

@@ -5,13 +5,13 @@
  */
 import { formatField61 } from '../../protocol/iso8583';
 import { T, kindLabel } from '../texts';
-import { Flow, ONLINE_DEFECTS, RESULT_DEFECTS, VOUCHER_DEFECTS } from './types';
+import { Flow, CARD_DEFECTS, ONLINE_DEFECTS, RESULT_DEFECTS, VOUCHER_DEFECTS } from './types';
 
 export const refund: Flow = {
   name: 'refund',
   menu: { key: '4', label: kindLabel('refund') },
   ecr: { request: 'refund' },
-  defects: [...ONLINE_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
   async run({ core, ui, cards, requests, online, transactions }, ecr) {
     const title = kindLabel('refund');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title) ?? await transactions.supervisor(title);

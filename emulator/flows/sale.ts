@@ -2,13 +2,13 @@
  * 消费 (sale): amount, card, PIN, 0200 F3 000000 60.1 22, voucher (cup8583.md §3.5).
  */
 import { T, kindLabel } from '../texts';
-import { Flow, ONLINE_DEFECTS, PIN_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS } from './types';
+import { Flow, CARD_DEFECTS, ONLINE_DEFECTS, PIN_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS } from './types';
 
 export const sale: Flow = {
   name: 'sale',
   menu: { key: '1', label: kindLabel('sale') },
   ecr: { request: 'sale' },
-  defects: [...ONLINE_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted'],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted'],
   async run({ ui, cards, requests, online, transactions }, ecr) {
     const title = kindLabel('sale');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);

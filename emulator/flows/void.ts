@@ -7,13 +7,13 @@
 import { maskPan } from '../../crypto';
 import { formatField61, transactionSpec } from '../../protocol/iso8583';
 import { Bilingual, T, formatAmount, kindLabel } from '../texts';
-import { Flow, FlowResult, ONLINE_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS } from './types';
+import { Flow, FlowResult, CARD_DEFECTS, ONLINE_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS } from './types';
 
 export const voidFlow: Flow = {
   name: 'void',
   menu: { key: '3', label: kindLabel('void') },
   ecr: { request: 'void' },
-  defects: [...ONLINE_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
   async run({ core, ui, cards, requests, online, transactions }, ecr) {
     const title = kindLabel('void');
     const notReady = (await transactions.readyToTransact(title)) ?? await transactions.supervisor(title);

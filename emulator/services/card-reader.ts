@@ -2,7 +2,8 @@
  * The card reader: 请刷卡/插卡/挥卡 takes a swipe, an insert or a tap (or the card already in the
  * slot), sends a swiped chip card to its chip, refuses a chip interface without a chip, and opens
  * the software ICC for chip reads. Expiry is checked here too (the terminal's own check, before
- * anything goes online).
+ * anything goes online). At the end of a flow a card left in the slot is asked back (请拔卡, with a
+ * beep every second) and the terminal does not go idle until it is taken out.
  */
 import type { TtpCardImage, TtpCardMethod } from '../../protocol/ttp';
 import { SoftwareIcc } from '../icc';
@@ -39,6 +40,34 @@ export class CardReader {
     return { approved: false, message: this.ui.t(T.cardExpired), pan: read.card.pan };
   }
 
+  /**
+   * The end of a flow with a card in the slot: 请拔卡 and a beep every second until it is removed
+   * (keys are ignored meanwhile), so a card is never left behind nor read again unpresented.
+   * Defects: no-remove-card-reminder and stale-card-reused go back to idle silently instead.
+   */
+  async awaitRemoval(): Promise<boolean> {
+    if (!this.core.insertedCard) return false;
+    if (this.core.defect('no-remove-card-reminder') || this.core.defect('stale-card-reused')) return false;
+    await this.untilRemoved(this.ui.lastLines);
+    return true;
+  }
+
+  /** 请拔卡 under the lines shown (the result stays readable), a beep a second, until the card is out. */
+  private async untilRemoved(above: readonly string[]): Promise<void> {
+    const ui = this.ui;
+    const reminder = ui.t(T.removeCard);
+    ui.show('remove-card', 'result', [...above.filter((l) => l !== reminder), reminder]);
+    ui.beep('alert');
+    while (this.core.insertedCard) {
+      try {
+        await this.core.inputs.next((i) => i.kind === 'card-removed', 1000, 'remove card');
+      } catch (e) {
+        if (!(e instanceof FlowAbort)) throw e;
+        if (this.core.insertedCard) ui.beep('alert');
+      }
+    }
+  }
+
   /** 请刷卡/插卡/挥卡 until a usable read, CANCEL or the card timeout. */
   async read(title: Bilingual, amount: number | undefined, opts: { allowTap?: boolean } = {}): Promise<CardRead> {
     const ui = this.ui;
@@ -50,6 +79,11 @@ export class CardReader {
       ui.show('card', 'card-wait', lines);
       let method: TtpCardMethod;
       let card: TtpCardImage;
+      if (this.core.insertedCard && this.core.insertedCardRead && !this.core.defect('stale-card-reused')) {
+        // A card an earlier flow already read is not this transaction's: take it out, present again.
+        await this.untilRemoved([ui.t(title)]);
+        continue;
+      }
       if (this.core.insertedCard && prompt !== T.useChip) {
         method = 'insert';
         card = this.core.insertedCard;
@@ -60,7 +94,7 @@ export class CardReader {
         const c = input as { method: TtpCardMethod; card: TtpCardImage };
         method = c.method;
         card = c.card;
-        if (method === 'insert') this.core.insertedCard = card;
+        if (method === 'insert') { this.core.insertedCard = card; this.core.insertedCardRead = false; }
       }
       ui.show('card-read', 'card-read', [ui.t(title), ui.t(T.processing)]);
       await ui.pause(300);
@@ -85,6 +119,7 @@ export class CardReader {
       }
       const read: CardRead = { method, card };
       if (method !== 'swipe') read.icc = new SoftwareIcc(card, this.core.host.cardCounters);
+      if (method === 'insert') this.core.insertedCardRead = true;
       return read;
     }
   }

@@ -49,6 +49,8 @@ export class SessionCore {
   keys?: WorkingKeys;
   /** The card stays in the slot across flows until removed. */
   insertedCard?: TtpCardImage;
+  /** The card in the slot was read by a flow already: the next transaction needs it presented again. */
+  insertedCardRead = false;
   /** Set by a reply header (cup8583.md §1.1): sign on again / download parameters after the transaction. */
   needSignOn = false;
   needParameters = false;

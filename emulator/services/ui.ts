@@ -19,8 +19,12 @@ export class Ui {
     return this.core.t(text);
   }
 
+  /** The lines on the display now (a 请拔卡 reminder is added under them). */
+  lastLines: readonly string[] = [];
+
   show(screen: string, state: TtpTerminalState, lines: string[], detail?: Record<string, unknown>): void {
     this.core.alive();
+    this.lastLines = lines;
     this.core.currentState = state;
     this.core.host.display(lines, screen, state, detail);
   }

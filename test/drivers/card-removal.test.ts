@@ -2,7 +2,7 @@
 // accepted, a silent return to idle with the card in is not, and each missing part is named.
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
-import { judgeCardLeftInReader, removalWordingOn } from '../../drivers/card-removal';
+import { judgeCardLeftInReader, observeCardLeft, removalWordingOn } from '../../drivers/card-removal';
 
 describe('card removal reminder', () => {
   test('each wording terminals use means "remove the card", whatever the spacing or case', () => {
@@ -31,5 +31,22 @@ describe('card removal reminder', () => {
     const v = judgeCardLeftInReader({ screens: [{ state: 'result', lines: ['请拔卡'] }], beeps: 0 });
     expect(v.ok).to.equal(false);
     expect(v.problems).to.deep.equal(['no beep while the card stayed in the reader']);
+  });
+});
+
+describe('observing a card left in the reader from the transcript', () => {
+  test('screens and non-key beeps after the mark are collected; earlier frames, key echoes and sent frames are not', () => {
+    const frames = [
+      { seq: 1, dir: 'rx' as const, message: { evt: 'beep', kind: 'alert' } },
+      { seq: 2, dir: 'rx' as const, message: { evt: 'display', state: 'result', lines: ['交易成功', '请拔卡'] } },
+      { seq: 3, dir: 'rx' as const, message: { evt: 'beep', kind: 'alert' } },
+      { seq: 4, dir: 'rx' as const, message: { evt: 'beep', kind: 'key' } },
+      { seq: 5, dir: 'tx' as const, message: { cmd: 'screen' } },
+      { seq: 6, dir: 'rx' as const, message: { evt: 'state', state: 'idle' } },
+    ];
+    const seen = observeCardLeft(frames, 1);
+    expect(seen.beeps).to.equal(1);
+    expect(seen.screens).to.deep.equal([{ state: 'result', lines: ['交易成功', '请拔卡'] }, { state: 'idle', lines: [] }]);
+    expect(judgeCardLeftInReader(seen).problems).to.have.length(1);
   });
 });

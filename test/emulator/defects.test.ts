@@ -260,6 +260,32 @@ describe('emulator defect catalogue: each defect is observable', () => {
     expect(bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' })[0].responseCode).to.equal('A0');
   }, { tmk: '22222222222222222222222222222222' }));
 
+  test('no-remove-card-reminder: after an inserted sale the terminal goes idle with the card in, no 请拔卡', () => withDefect('no-remove-card-reminder', async ({ client }) => {
+    const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'insert', card: bench.card('IC') });
+    await client.waitScreen('交易成功', m);
+    await client.keys('ENTER');
+    await client.waitState('idle', m);
+    expect(client.displays(m).filter((d) => d.lines.includes('请拔卡'))).to.deep.equal([]);
+    await client.cmd({ cmd: 'card', action: 'remove' });
+  }));
+
+  test('stale-card-reused: the next sale reads the card left in the slot without it being presented', () => withDefect('stale-card-reused', async ({ client, terminalId }) => {
+    let m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'insert', card: bench.card('IC') });
+    await client.waitScreen('交易成功', m);
+    await client.keys('ENTER');
+    await client.waitState('idle', m);
+    m = client.mark();
+    await client.keys('1');
+    await client.waitScreen('请输入金额', m);
+    await client.keys('2', '0', '0', 'ENTER');
+    await client.waitScreen('请输入密码', m);
+    await client.keys(...'123456'.split(''), 'ENTER');
+    await waitForHost(bench.host, terminalId, '0200', 2);
+    await client.waitScreen('交易成功', m);
+    await client.keys('ENTER');
+    await client.cmd({ cmd: 'card', action: 'remove' });
+  }));
+
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);
     expect([...covered].sort()).to.deep.equal(DEFECT_CATALOGUE.map((d) => d.name).sort());

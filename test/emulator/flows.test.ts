@@ -75,6 +75,24 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
     } finally { await bench.dispose(t); }
   });
 
+  test('after an inserted sale the result stays with 请拔卡 and alert beeps, keys do not leave it, and only the card\'s removal brings idle', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client } = t;
+      let m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'insert', card: bench.card('IC') });
+      const reminder = await client.waitScreen('请拔卡', m);
+      expect(reminder.lines).to.include('交易成功');
+      m = client.mark();
+      await client.keys('ENTER');
+      await new Promise((r) => setTimeout(r, 1300));
+      expect(client.events.slice(m).filter((e) => e.evt === 'beep' && e.kind === 'alert').length).to.be.at.least(1);
+      expect(client.events.slice(m).filter((e) => e.evt === 'state' && e.state === 'idle')).to.deep.equal([]);
+      m = client.mark();
+      await client.cmd({ cmd: 'card', action: 'remove' });
+      await client.waitState('idle', m);
+    } finally { await bench.dispose(t); }
+  });
+
   test('swipe and tap map to F22 02x / 07x and 60.4 5 / 6; a swiped chip card is asked to be inserted', async () => {
     const t = await bench.terminal();
     try {

@@ -261,9 +261,17 @@ export async function waitForHost(host: ReferenceHost, terminalId: string, mti: 
   }
 }
 
-/** CANCEL back to the idle screen (from a result screen or a prompt). */
+/** CANCEL back to the idle screen (from a result screen or a prompt), taking back a card the terminal asks for (请拔卡). */
 export async function toIdle(client: TtpTestClient): Promise<void> {
   const m = client.mark();
   await client.keys('CANCEL');
-  await client.waitState('idle', m);
+  const asked = (x: TtpEvent) => x.evt === 'display' && x.lines.includes('请拔卡');
+  const last = client.displays().at(-1);
+  const lastState = [...client.events].reverse().find((x) => x.evt === 'state');
+  if (lastState && (lastState as { state?: string }).state === 'idle') return;
+  const e = last && asked(last) ? last : await client.waitFor((x) => (x.evt === 'state' && x.state === 'idle') || asked(x), m, 5000, 'idle or 请拔卡');
+  if (asked(e)) {
+    await client.cmd({ cmd: 'card', action: 'remove' });
+    await client.waitState('idle', m);
+  }
 }
