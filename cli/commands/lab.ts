@@ -6,7 +6,8 @@
  * Exit code 0 when every checked terminal answered, declared what the lab file expects and can
  * reach the host, 1 when one did not, 2 for a usage or lab-file error.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { runSubcommands } from '../subcommands';
 import * as path from 'node:path';
 import {
   LinkBusyError, LinkDownError, LinkError, LinkNotFoundError, LinkPermissionError, LinkRefusedError, LinkTimeoutError, LinkUrlError,
@@ -98,17 +99,7 @@ export async function runLab(args: string[], out: NodeJS.WritableStream, err: No
       }
       result = results.every((r) => r.ok) ? 0 : 1;
     });
-  try {
-    if (args.length === 0) {
-      out.write(program.helpInformation());
-      return 2;
-    }
-    await program.parseAsync(args, { from: 'user' });
-    return result;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    throw e;
-  }
+  return runSubcommands(program, args, out, () => result);
 }
 
 /** Checks the named entries (all when none named); `onResult` sees each result as it comes. */

@@ -5,7 +5,8 @@
  * Exit code 0 when every MUST requirement passed, 1 when one failed, 2 when the check could not
  * run (link down, nothing answered, usage error).
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { runSubcommands } from '../subcommands';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatTtpCheckReport, runTtpCheck } from '../../drivers/ttp-check';
@@ -52,15 +53,5 @@ export async function runTtp(args: string[], out: NodeJS.WritableStream, err: No
       }
       result = report.exitCode;
     });
-  try {
-    if (args.length === 0) {
-      out.write(program.helpInformation());
-      return 2;
-    }
-    await program.parseAsync(args, { from: 'user' });
-    return result;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    throw e;
-  }
+  return runSubcommands(program, args, out, () => result);
 }
