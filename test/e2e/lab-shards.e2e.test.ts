@@ -6,53 +6,25 @@
 // the same cases on one terminal.
 import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { PtyPair, Ser2netInstance, findExecutable, freeTcpPort, startPtyPair, startSer2net, stopProcess, waitFor } from '../../links/testbeds';
+import { findExecutable, freeTcpPort } from '../../links/testbeds';
+import { Run, StandaloneBench } from './support/standalone';
 
-const root = path.join(__dirname, '..', '..');
-const bin = path.join(root, 'bin', 'poscert.js');
-const SHORT_TIMEOUTS = { POSCERT_SCREEN_TIMEOUT_MS: '3000', POSCERT_HOST_TIMEOUT_MS: '1500', POSCERT_TTP_TIMEOUT_MS: '3000' };
 const TAGS = '@CUP-PAY-001 or @CUP-PAY-002 or @CUP-PAY-010 or @CUP-PAY-011 or @CUP-VOU-001';
 const haveTools = ['socat', 'ser2net'].every((b) => findExecutable(b) !== undefined);
 
-interface Run { code: number | null; out: string; ms: number }
 interface Certificate { verdict: string; exitCode: number; cases: Array<{ id: string; result: string }> }
 
+let bench: StandaloneBench;
 let work: string;
-const processes: ChildProcess[] = [];
-const pairs: PtyPair[] = [];
-const ser2nets: Ser2netInstance[] = [];
 
-function poscert(args: string[], timeoutMs = 120_000): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...SHORT_TIMEOUTS }, stdio: ['ignore', 'pipe', 'pipe'] });
-    processes.push(child);
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-    const timer = setTimeout(() => { out += `\n(test: killed after ${timeoutMs} ms)`; child.kill('SIGKILL'); }, timeoutMs);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out, ms: Date.now() - started }); });
-  });
-}
+const poscert = (args: string[], timeoutMs = 120_000): Promise<Run> => bench.poscert(args, timeoutMs);
 
 /** One farm terminal: emulator on a PTY pair, ser2net (raw, nodelay) on the other end. */
 async function farmTerminal(name: string, terminalId: string, hostPort: number): Promise<number> {
-  const pair = await startPtyPair();
-  pairs.push(pair);
-  const proc = spawn(process.execPath, [bin, 'emulator', '--link', `serial:${pair.a}`, '--host', `tcp://127.0.0.1:${hostPort}`,
-    '--state', path.join(work, `${name}.json`), '--terminal-id', terminalId, '--host-timeout', '1500'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  processes.push(proc);
-  let log = '';
-  proc.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
-  proc.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
-  await waitFor(() => /serving TTP on/.test(log), 30_000, `poscert emulator ${name}`, proc, () => log);
-  const s = await startSer2net(pair.b, 'raw');
-  ser2nets.push(s);
-  return s.port;
+  const t = await bench.startTerminal(name, { terminalId, hostPort });
+  return (await bench.ser2net(t.harnessEnd, 'raw')).port;
 }
 
 function judged(cert: Certificate): string[] {
@@ -63,7 +35,8 @@ describe('a terminal farm behind ser2net: sharded CI runs merged equal one run',
   let labFile: string;
 
   before(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-farm-'));
+    bench = new StandaloneBench('poscert-farm-');
+    work = bench.work;
     const [hostA, hostB] = [await freeTcpPort(), await freeTcpPort()];
     const [portA, portB] = await Promise.all([farmTerminal('a', '10000002', hostA), farmTerminal('b', '10000003', hostB)]);
     labFile = path.join(work, 'lab.yaml');
@@ -83,10 +56,7 @@ describe('a terminal farm behind ser2net: sharded CI runs merged equal one run',
   });
 
   after(async () => {
-    for (const p of processes) await stopProcess(p).catch(() => undefined);
-    for (const s of ser2nets) await s.stop().catch(() => undefined);
-    for (const p of pairs) await p.stop().catch(() => undefined);
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    await bench?.stop();
   });
 
   test('shard 1/2 on farm-a and 2/2 on farm-b, merged, judge as one run', { timeout: 240_000 }, async () => {

@@ -12,20 +12,14 @@
 // B/C/D's chain (host-locked, lab check, defect, --parallel 2, lab:NAME, rfc2217://) run side by side.
 import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { PtyPair, Ser2netInstance, freeTcpPort, startPtyPair, startSer2net, stopProcess, waitFor } from '../../links/testbeds';
+import { Ser2netInstance, freeTcpPort } from '../../links/testbeds';
+import { Run, StandaloneBench, StandaloneTerminal } from './support/standalone';
 
-const root = path.join(__dirname, '..', '..');
-const bin = path.join(root, 'bin', 'poscert.js');
-/** As certify uses for the built-in emulator: it adds no delays, so a screen missing after 3 s will not come. */
-const SHORT_TIMEOUTS = { POSCERT_SCREEN_TIMEOUT_MS: '3000', POSCERT_HOST_TIMEOUT_MS: '1500', POSCERT_TTP_TIMEOUT_MS: '3000' };
 const SUBSET = '@CUP-PAY-001 or @CUP-VOU-001';
 const DEFECT = { name: 'voucher-amount-mismatch', tags: '@CUP-VOU-001' };
 
-interface Run { code: number | null; out: string; ms: number }
 interface Certificate {
   verdict: string;
   exitCode: number;
@@ -34,39 +28,12 @@ interface Certificate {
   terminal: { serialNumber?: string; units: Array<{ serialNumber?: string; terminalId?: string }> };
 }
 
+let bench: StandaloneBench;
 let work: string;
-const processes: ChildProcess[] = [];
-const pairs: PtyPair[] = [];
-const ser2nets: Ser2netInstance[] = [];
 const figures: string[] = [];
 
-/** Runs `poscert ARGS` as a user would; never rejects (the exit code is the result). */
-function poscert(args: string[], timeoutMs = 240_000): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...SHORT_TIMEOUTS }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-    const timer = setTimeout(() => { out += `\n(test: killed after ${timeoutMs} ms)`; child.kill('SIGKILL'); }, timeoutMs);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out, ms: Date.now() - started }); });
-  });
-}
-
-/** A standalone terminal: `poscert emulator` on one end of a fresh socat pair; the harness opens `harnessEnd`. */
-async function startTerminal(name: string, o: { terminalId: string; hostPort: number; extra?: string[] }): Promise<{ harnessEnd: string; proc: ChildProcess; log: () => string }> {
-  const pair = await startPtyPair();
-  pairs.push(pair);
-  const proc = spawn(process.execPath, [bin, 'emulator', '--link', `serial:${pair.a}`, '--host', `tcp://127.0.0.1:${o.hostPort}`,
-    '--state', path.join(work, `${name}.json`), '--terminal-id', o.terminalId, '--host-timeout', '1500', ...(o.extra ?? [])],
-  { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  processes.push(proc);
-  let log = '';
-  proc.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
-  proc.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
-  await waitFor(() => /serving TTP on/.test(log), 30_000, `poscert emulator ${name}`, proc, () => log);
-  return { harnessEnd: pair.b, proc, log: () => log };
-}
+const poscert = (args: string[], timeoutMs = 240_000): Promise<Run> => bench.poscert(args, timeoutMs);
+const startTerminal = (name: string, o: { terminalId: string; hostPort: number; extra?: string[] }) => bench.startTerminal(name, o);
 
 function certificate(out: string): Certificate {
   return JSON.parse(fs.readFileSync(path.join(out, 'certificate.json'), 'utf8')) as Certificate;
@@ -98,7 +65,7 @@ function expectSubsetPassed(label: string, r: { run: Run; cert: Certificate }, r
 
 describe('certify standalone terminal processes over PTY, ser2net and a lab file (issue 10)', { concurrency: 2 }, () => {
   let hostA: number;
-  let a: { harnessEnd: string; log: () => string };
+  let a: StandaloneTerminal;
   let raw: Ser2netInstance;
   let dRaw: Ser2netInstance;
   let dRfc2217: Ser2netInstance;
@@ -110,23 +77,21 @@ describe('certify standalone terminal processes over PTY, ser2net and a lab file
   let hostD: number;
 
   before(async () => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-real-path-'));
+    bench = new StandaloneBench('poscert-real-path-');
+    work = bench.work;
     [hostA, hostB, hostD] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()];
     // A: a lab terminal configured once with the host's address (the run listens there or sets it).
     a = await startTerminal('a', { terminalId: '10000001', hostPort: hostA });
     // ser2net opens the device per TCP client, so it fronts A's cable between the serial runs.
-    raw = await startSer2net(a.harnessEnd, 'raw');
-    ser2nets.push(raw);
+    raw = await bench.ser2net(a.harnessEnd, 'raw');
     // B: its host address is set in its own menu only (TTP config of host refused).
     b = await startTerminal('b', { terminalId: '10000002', hostPort: hostB, extra: ['--host-locked'] });
     // C: firmware with a catalogued defect.
     c = await startTerminal('c', { terminalId: '10000003', hostPort: await freeTcpPort(), extra: ['--defect', DEFECT.name] });
     // D: a second clean terminal behind ser2net, raw and RFC 2217 (both accepters front its cable in turn).
     d = await startTerminal('d', { terminalId: '10000004', hostPort: hostD });
-    dRaw = await startSer2net(d.harnessEnd, 'raw');
-    ser2nets.push(dRaw);
-    dRfc2217 = await startSer2net(d.harnessEnd, 'rfc2217');
-    ser2nets.push(dRfc2217);
+    dRaw = await bench.ser2net(d.harnessEnd, 'raw');
+    dRfc2217 = await bench.ser2net(d.harnessEnd, 'rfc2217');
     labFile = path.join(work, 'lab.yaml');
     fs.writeFileSync(labFile, [
       'version: 1',
@@ -149,10 +114,7 @@ describe('certify standalone terminal processes over PTY, ser2net and a lab file
 
   after(async () => {
     // Everything this file started, also when a test failed: emulators, ser2net, socat; then the files.
-    for (const p of processes) await stopProcess(p).catch(() => undefined);
-    for (const s of ser2nets) await s.stop().catch(() => undefined);
-    for (const p of pairs) await p.stop().catch(() => undefined);
-    if (work) fs.rmSync(work, { recursive: true, force: true });
+    await bench?.stop();
     if (figures.length) console.log(`real-path certify runs:\n  ${figures.join('\n  ')}`);
   });
 
