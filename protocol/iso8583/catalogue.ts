@@ -15,6 +15,7 @@ export const TRANSACTION_KINDS = [
   'preauth', 'preauth-void', 'preauth-completion', 'preauth-completion-void', 'preauth-completion-advice',
   'reversal', 'sign-on', 'sign-off', 'echo', 'parameter-download', 'status-upload',
   'settlement', 'batch-upload', 'batch-upload-end', 'script-result',
+  'capk-query', 'capk-download', 'capk-download-end', 'ic-parameter-query', 'ic-parameter-download', 'ic-parameter-download-end',
 ] as const;
 
 export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
@@ -199,6 +200,32 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
   {
     kind: 'script-result', mti: '0620', networkCode: '951', ...MANAGEMENT,
     fields: { must: [11, 41, 42, 55, 60, 64], may: [2, 3, 4, 14, 22, 23, 25, 32, 37, 38, 49, 61], mustNot: [] },
+  },
+  // §3.5 IC卡公钥 / IC卡参数: query 0820 (F62 = '1' + count received), download 0800 of one item (F62 = its
+  // 9F06 / 9F22), end 0800; no MAC (§3.1 MAC column: no). F62 layouts: ic-parameters.ts.
+  {
+    kind: 'capk-query', mti: '0820', transactionType: '00', networkCode: '372', ...MANAGEMENT,
+    fields: { must: [11, 41, 42, 60, 62], may: [], mustNot: [64] },
+  },
+  {
+    kind: 'capk-download', mti: '0800', transactionType: '00', networkCode: '370', ...MANAGEMENT,
+    fields: { must: [11, 41, 42, 60, 62], may: [], mustNot: [64] },
+  },
+  {
+    kind: 'capk-download-end', mti: '0800', transactionType: '00', networkCode: '371', ...MANAGEMENT,
+    fields: { must: [11, 41, 42, 60], may: [], mustNot: [64] },
+  },
+  {
+    kind: 'ic-parameter-query', mti: '0820', transactionType: '00', networkCode: '382', ...MANAGEMENT,
+    fields: { must: [11, 41, 42, 60, 62], may: [], mustNot: [64] },
+  },
+  {
+    kind: 'ic-parameter-download', mti: '0800', transactionType: '00', networkCode: '380', ...MANAGEMENT,
+    fields: { must: [11, 41, 42, 60, 62], may: [], mustNot: [64] },
+  },
+  {
+    kind: 'ic-parameter-download-end', mti: '0800', transactionType: '00', networkCode: '381', ...MANAGEMENT,
+    fields: { must: [11, 41, 42, 60], may: [], mustNot: [64] },
   },
 ] satisfies TransactionSpec[]);
 

@@ -12,5 +12,6 @@ export * from './response-codes';
 export * from './bill-payment';
 export * from './private-fields';
 export * from './catalogue';
+export * from './ic-parameters';
 export * from './conformance';
 export * from './dump';
