@@ -127,12 +127,41 @@ export interface TerminalParameters {
   phones: string[];
 }
 
+/** One AID of the IC parameter list (cup8583.md §3.5): its terminal parameters as tag → hex value. */
+export interface IcAidConfig {
+  aid: string;
+  label?: string;
+  params: Readonly<Record<string, string>>;
+}
+
+/** One IC public key (CAPK); checksum (DF03) computed from RID, index, modulus and exponent at load. */
+export interface IcCapkConfig {
+  rid: string;
+  index: string;
+  label?: string;
+  /** YYYYMMDD. */
+  expiry: string;
+  exponent: string;
+  modulus: string;
+  checksum: string;
+}
+
+/** The AID and CAPK lists a terminal downloads; each version is a digest of the list (a change asks terminals again). */
+export interface IcParameterLists {
+  aids: IcAidConfig[];
+  capks: IcCapkConfig[];
+  aidVersion: string;
+  capkVersion: string;
+}
+
 export interface HostConfig {
   /** The files this configuration was read from (empty when built in code). */
   sources: string[];
   host: HostIdentity;
   rules: IssuerRules;
   parameters: TerminalParameters;
+  /** IC parameters and public keys (scenarios/ic-parameters.yaml); empty lists when not configured. */
+  icParameters: IcParameterLists;
   merchants: MerchantConfig[];
   terminals: TerminalConfig[];
   cards: CardConfig[];

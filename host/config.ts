@@ -4,22 +4,26 @@
  * with zod; every problem names the file, the line, the entry and what is wrong, and all problems
  * of all files are reported at once (HostConfigError) so a lab fixes them in one go.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { isLuhnValid } from '../crypto/pan';
+import { capkChecksum } from '../protocol/iso8583/ic-parameters';
 import { HostConfigError, HostConfigProblem } from './errors';
 import { SecretBytes } from './secret';
 
 import type {
   TerminalKeyScheme, TerminalStatus, CardStatus, AccountType, CardInterface, SettlementAccount, MerchantConfig, TerminalConfig,
   IssuerKeyConfig, CardEmvConfig, CardLimits, CardConfig, HostIdentity, IssuerRules, TerminalParameters, HostConfig,
+  IcAidConfig, IcCapkConfig, IcParameterLists,
 } from './config-types';
 
 export type {
   TerminalKeyScheme, TerminalStatus, CardStatus, AccountType, CardInterface, SettlementAccount, MerchantConfig, TerminalConfig,
   IssuerKeyConfig, CardEmvConfig, CardLimits, CardConfig, HostIdentity, IssuerRules, TerminalParameters, HostConfig,
+  IcAidConfig, IcCapkConfig, IcParameterLists,
 } from './config-types';
 
 // ---------------------------------------------------------------------------------------------
@@ -147,10 +151,40 @@ const parametersSchema = z.object({
   phones: z.array(z.string().regex(/^\d{1,14}$/, 'phone numbers are up to 14 digits')).max(4).default([]),
 }).strict();
 
+const icHex = (what: string, min: number, max: number) => z.unknown().superRefine((v, ctx) => {
+  if (typeof v !== 'string') ctx.addIssue({ code: 'custom', message: `${what} must be a quoted string of hex digits` });
+}).transform((v) => String(v).replace(/\s+/g, '').toUpperCase())
+  .refine((v) => /^(?:[0-9A-F]{2})*$/.test(v) && v.length >= min * 2 && v.length <= max * 2, { message: `${what} must be ${min}..${max} bytes of hex` });
+
+// cup8583.md §3.5: AIDs with their parameters (tag → hex), CAPKs by RID + index.
+const icParametersSchema = z.object({
+  aids: z.array(z.object({
+    aid: icHex('aid', 5, 16),
+    label: z.string().optional(),
+    params: z.record(z.string().regex(/^(?:[0-9A-F]{2}){1,2}$/, { message: 'params keys are EMV tags such as DF01 or 9F09' }), icHex('a parameter value', 0, 127)).default({}),
+  }).strict()).default([]),
+  capks: z.array(z.object({
+    rid: icHex('rid', 5, 5),
+    index: icHex('index', 1, 1),
+    label: z.string().optional(),
+    expiry: z.union([z.string(), z.number()]).transform((v) => String(v)).refine((v) => /^20\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(v), { message: 'expiry must be YYYYMMDD' }),
+    exponent: icHex('exponent', 1, 3),
+    modulus: icHex('modulus', 64, 248),
+  }).strict()).default([]),
+}).strict();
+
+function icParameterLists(raw: z.output<typeof icParametersSchema>): IcParameterLists {
+  const capks: IcCapkConfig[] = raw.capks.map((k) => ({ ...k, checksum: capkChecksum(k.rid, k.index, k.modulus, k.exponent) }));
+  const aids: IcAidConfig[] = raw.aids.map((a) => ({ ...a }));
+  const digest = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 8).toUpperCase();
+  return { aids, capks, aidVersion: aids.length ? digest(aids) : '', capkVersion: capks.length ? digest(capks) : '' };
+}
+
 const fileSchema = z.object({
   host: z.unknown().optional(),
   rules: z.unknown().optional(),
   parameters: z.unknown().optional(),
+  icParameters: z.unknown().optional(),
   merchants: z.array(z.unknown()).optional(),
   terminals: z.array(z.unknown()).optional(),
   cards: z.array(z.unknown()).optional(),
@@ -236,7 +270,7 @@ function issuesToProblems(src: SourceDoc, base: (string | number)[], entry: stri
   }
 }
 
-const CONFIG_BASENAMES = ['merchants', 'cards', 'issuer-rules'];
+const CONFIG_BASENAMES = ['merchants', 'cards', 'issuer-rules', 'ic-parameters'];
 const CONFIG_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
 /** The repo's scenarios/ folder. */
@@ -305,6 +339,7 @@ function buildHostConfig(sources: SourceDoc[], problems: HostConfigProblem[]): H
   let host: HostIdentity | undefined;
   let rules: IssuerRules | undefined;
   let parameters: TerminalParameters | undefined;
+  let icParameters: z.output<typeof icParametersSchema> | undefined;
   const where = new Map<object, { file: string; line?: number; entry: string }>();
 
   for (const src of sources) {
@@ -317,7 +352,7 @@ function buildHostConfig(sources: SourceDoc[], problems: HostConfigProblem[]): H
       issuesToProblems(src, [], '', top.error, problems);
       continue;
     }
-    const single = <T>(key: 'host' | 'rules' | 'parameters', schema: z.ZodType<T>, current: T | undefined): T | undefined => {
+    const single = <T>(key: 'host' | 'rules' | 'parameters' | 'icParameters', schema: z.ZodType<T>, current: T | undefined): T | undefined => {
       if (src.data[key] === undefined) return current;
       if (current !== undefined) {
         problems.push({ file: src.file, entry: key, line: src.lineOf([key]), message: `${key} is given in more than one file; keep one` });
@@ -330,6 +365,7 @@ function buildHostConfig(sources: SourceDoc[], problems: HostConfigProblem[]): H
     host = single('host', hostSchema as z.ZodType<HostIdentity>, host);
     rules = single('rules', rulesSchema as z.ZodType<IssuerRules>, rules);
     parameters = single('parameters', parametersSchema as z.ZodType<TerminalParameters>, parameters);
+    icParameters = single('icParameters', icParametersSchema as z.ZodType<z.output<typeof icParametersSchema>>, icParameters);
 
     const list = <S extends z.ZodType>(key: 'merchants' | 'terminals' | 'cards' | 'issuerKeys', schema: S, out: z.output<S>[]) => {
       const arr = (src.data[key] ?? []) as unknown[];
@@ -400,6 +436,7 @@ function buildHostConfig(sources: SourceDoc[], problems: HostConfigProblem[]): H
     host: host ?? hostSchema.parse({}),
     rules: rules ?? (rulesSchema.parse({}) as IssuerRules),
     parameters: parameters ?? (parametersSchema.parse({}) as TerminalParameters),
+    icParameters: icParameterLists(icParameters ?? icParametersSchema.parse({})),
     merchants,
     terminals,
     cards,

@@ -10,8 +10,8 @@ import {
   unwrapWorkingKeys, type KeyScheme, type MacScheme, type PinCipher, type WorkingKeyLayout,
 } from '../crypto';
 import {
-  formatField63Response, IsoMessage, parseField60Extended, responseCodeInfo, responseMtiOf, TRANSACTION_CATALOGUE, verifyMac,
-  type CupFrame, type Field60, type TransactionKind,
+  formatField63Response, IC_LIST_KINDS, IC_REQUIREMENT_DIGITS, IsoMessage, parseField60Extended, responseCodeInfo, responseMtiOf,
+  TRANSACTION_CATALOGUE, verifyMac, type CupFrame, type Field60, type IcListKind, type TransactionKind,
 } from '../protocol/iso8583';
 import type { CardConfig, HostConfig, MerchantConfig, TerminalConfig } from './config';
 import type { ActiveFault, FaultSet } from './faults';
@@ -76,6 +76,12 @@ export interface Request {
   warnings: string[];
 }
 
+/** A terminal's download of one IC list since its query from 0 (host/handlers/ic-parameters.ts). */
+export interface IcDownloadProgress {
+  version: string;
+  fetched: Set<string>;
+}
+
 export function formatFen(fen: number): string {
   return `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 }
@@ -87,6 +93,10 @@ export class HostContext {
   private readonly terminals = new Map<string, TerminalRuntime>();
   /** Terminals the control API asked to sign on again (header digit 3 until they do). */
   readonly signOnRequested = new Set<string>();
+  /** Per terminal, the IC list versions it completed (cup8583.md §3.5); in memory: a restarted host asks again. */
+  private readonly icLoadedVersions = new Map<string, Partial<Record<IcListKind, string>>>();
+  /** Per terminal and list, the download under way (version queried, items fetched since). */
+  private readonly icDownloads = new Map<string, Partial<Record<IcListKind, IcDownloadProgress>>>();
   private rrnSeq: number;
   private authSeq: number;
   private savedRrn: number;
@@ -191,7 +201,10 @@ export class HostContext {
    * The processing-requirement digit (header digit 6, cup8583.md §1.1) of every reply, one policy:
    * 3 (sign on again) on an A0, to a terminal that is not signed on (but for the reply to its own
    * sign-off) and after control.requestSignOn until it signs on; 1 (download parameters) to a
-   * signed-on terminal that has not downloaded the current parameters.version; else 0.
+   * signed-on terminal that has not downloaded the current parameters.version; 4 (update the IC
+   * public keys) then 5 (download the IC parameters) to a signed-on terminal that has not completed
+   * the current version of that list (§3.5; a new list in the configuration asks every terminal
+   * again, as does control.requestIcDownload); else 0.
    */
   replyRequirement(req: Request, responseCode: string | undefined): string {
     if (responseCode === 'A0') return '3';
@@ -200,7 +213,31 @@ export class HostContext {
     if (this.signOnRequested.has(rt.config.terminalId)) return '3';
     if (!rt.row.signed_on) return req.kind === 'sign-off' ? '0' : '3';
     if (rt.row.param_version < this.config.parameters.version) return '1';
+    for (const list of IC_LIST_KINDS) {
+      const current = list === 'aid' ? this.config.icParameters.aidVersion : this.config.icParameters.capkVersion;
+      if (current && this.icLoadedVersions.get(rt.config.terminalId)?.[list] !== current) return IC_REQUIREMENT_DIGITS[list];
+    }
     return '0';
+  }
+
+  /** The IC list version a terminal completed (undefined: none since the host started or since it was asked again). */
+  icLoadedVersion(terminalId: string, list: IcListKind): string | undefined {
+    return this.icLoadedVersions.get(terminalId)?.[list];
+  }
+
+  /** Records a completed list download; with version undefined, forgets it (the terminal is asked again). */
+  icLoaded(terminalId: string, list: IcListKind, version: string | undefined): void {
+    const v = { ...(this.icLoadedVersions.get(terminalId) ?? {}) };
+    if (version === undefined) delete v[list];
+    else v[list] = version;
+    this.icLoadedVersions.set(terminalId, v);
+  }
+
+  /** The download of a list under way for a terminal; with `start`, a new one begins. */
+  icProgress(terminalId: string, list: IcListKind, start?: IcDownloadProgress): IcDownloadProgress | undefined {
+    const p = this.icDownloads.get(terminalId) ?? {};
+    if (start) this.icDownloads.set(terminalId, { ...p, [list]: start });
+    return start ?? p[list];
   }
 
   // ---- terminals and keys

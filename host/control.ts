@@ -5,7 +5,7 @@
  * Nothing returned carries a clear PAN, track, PIN or key.
  */
 import { keyCheckValue, maskPan } from '../crypto';
-import { isTransactionKind, TRANSACTION_KINDS } from '../protocol/iso8583';
+import { isTransactionKind, TRANSACTION_KINDS, type IcListKind } from '../protocol/iso8583';
 import { cardByAlias } from './cards';
 import type { CardConfig, HostConfig } from './config';
 import type { HostEngine } from './engine';
@@ -144,6 +144,8 @@ export interface TerminalStateView {
   /** Key check values of the current working keys (never the keys). */
   keyCheckValues: { pik?: string; mak?: string; tdk?: string };
   parameterVersion: number;
+  /** IC lists (cup8583.md §3.5): the version the terminal completed and the host's current one, per list. */
+  icParameters: Record<IcListKind, { loaded: string | null; current: string }>;
   /** Cards with wrong-PIN counts above zero (issuer-side counters), alias → tries. */
   pinTries: Record<string, number>;
 }
@@ -288,7 +290,20 @@ export class HostControl {
       signedOnAt: rt.row.signed_on_at, keyLayout: rt.row.key_layout,
       keyCheckValues: rt.keys ? { pik: kcv(rt.keys.pik), mak: kcv(rt.keys.mak), ...(rt.keys.tdk ? { tdk: kcv(rt.keys.tdk) } : {}) } : {},
       parameterVersion: rt.row.param_version, pinTries,
+      icParameters: {
+        capk: { loaded: this.engine.icLoadedVersion(terminalId, 'capk') ?? null, current: this.config.icParameters.capkVersion },
+        aid: { loaded: this.engine.icLoadedVersion(terminalId, 'aid') ?? null, current: this.config.icParameters.aidVersion },
+      },
     };
+  }
+
+  /**
+   * Ask a terminal to download IC lists again (default both): replies carry header digit 4 (public
+   * keys) or 5 (IC parameters) until it has completed each download (cup8583.md §1.1, §3.5).
+   */
+  requestIcDownload(terminalId: string, lists: readonly IcListKind[] = ['capk', 'aid']): void {
+    for (const l of lists) if (l !== 'capk' && l !== 'aid') throw new HostControlError(`IC list must be capk or aid, got ${JSON.stringify(l)}`, { list: l });
+    if (!this.engine.requestIcDownload(terminalId, lists)) throw new HostControlError(`terminal ${terminalId} is not in the host configuration`, { terminalId });
   }
 
   /** Ask a terminal to sign on again: replies carry header digit 3 (重新签到) until it does. */

@@ -11,7 +11,7 @@
 import { maskPan } from '../crypto';
 import {
   applyMac, decodeFrame, encodeFrame, IsoMessage, parseHeader, responseMtiOf, swapTpdu,
-  type CupFrame, type CupHeader,
+  type CupFrame, type CupHeader, type IcListKind,
 } from '../protocol/iso8583';
 import type { HostConfig } from './config';
 import { Decline, FINANCIAL_MTIS, formatFen, HostContext, type EngineOptions, type Request, type TerminalRuntime } from './context';
@@ -174,6 +174,17 @@ export class HostEngine {
     if (!rt) return false;
     this.ctx.signOnRequested.add(terminalId);
     return true;
+  }
+
+  /** Ask the terminal to download IC lists again (header digit 4 / 5 on its replies until it has). */
+  requestIcDownload(terminalId: string, lists: readonly IcListKind[]): boolean {
+    if (!this.ctx.terminalRuntime(terminalId)) return false;
+    for (const l of lists) this.ctx.icLoaded(terminalId, l, undefined);
+    return true;
+  }
+
+  icLoadedVersion(terminalId: string, list: IcListKind): string | undefined {
+    return this.ctx.icLoadedVersion(terminalId, list);
   }
 
   /** Forget cached terminal state; it is read again from the database (after a rolled-back transaction). */

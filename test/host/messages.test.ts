@@ -116,6 +116,9 @@ describe('reference host: messages over TCP', () => {
     const f62 = (p.msg.get(62) as Buffer).toString('latin1');
     expect(f62.startsWith('1260133')).to.equal(true);
     expect(f62).to.include('140215000000');
+    // The IC lists next (digits 4 / 5, ic-parameters.test.ts), so that nothing is left to ask.
+    expect(p.frame.header.processingRequirement).to.equal('4');
+    await t.downloadIcLists();
     const again = await t.signOn('003');
     expect(again.frame.header.processingRequirement).to.equal('0');
     const sale = await t.send(t.sale(MAG, 100).msg);

@@ -219,7 +219,9 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     };
     expect(await digits()).to.deep.equal(['1', '1', '1', '1']);
     const dl = await t.network('0800', '360');
-    expect([dl.rc, dl.frame.header.processingRequirement]).to.deep.equal(['00', '0']);
+    // Next the IC lists (digit 4, public keys first); once they are in, nothing is asked.
+    expect([dl.rc, dl.frame.header.processingRequirement]).to.deep.equal(['00', '4']);
+    await t.downloadIcLists();
     expect(await digits()).to.deep.equal(['0', '0', '0', '0']);
     host.control.requestSignOn('10000008');
     expect(await digits()).to.deep.equal(['3', '3', '3', '3']);

@@ -12,7 +12,7 @@ import {
 import {
   applyMac, decodeFrame, encodeBillPayee, encodeFrame, encodeSettlementTotals, formatField60, formatField61,
   formatSecurityControl, IsoMessage, LengthPrefixedReader, verifyMac, type BillPayee, type CupFrame, type CupHeader,
-  type SettlementTotals,
+  type SettlementTotals, encodeItemRequest, encodeListQuery, IC_NETWORK_CODES, parseListPage, type IcListEntry, type IcListKind,
 } from '../../protocol/iso8583';
 import { decodeTlv, encodeTlv } from '../../protocol/tlv';
 import { ARQC_CDOL1_TAGS, encodeSm4PinBlockF59, type CardConfig, terminalCardImage } from '../../host';
@@ -164,6 +164,35 @@ export class TestTerminal {
 
   network(mti: '0800' | '0820', networkCode: string): Promise<Reply> {
     return this.send(this.base(mti).set(60, formatField60({ transactionType: '00', batchNumber: this.batch, networkCode })));
+  }
+
+  /**
+   * The §3.5 downloads of both IC lists (public keys, then IC parameters): query pages, every item,
+   * end. Returns the replies in order.
+   */
+  async downloadIcLists(lists: readonly IcListKind[] = ['capk', 'aid']): Promise<Reply[]> {
+    const replies: Reply[] = [];
+    const send = async (mti: '0800' | '0820', code: string, f62?: Buffer) => {
+      const m = this.base(mti).set(60, formatField60({ transactionType: '00', batchNumber: this.batch, networkCode: code }));
+      if (f62) m.set(62, f62);
+      const r = await this.send(m);
+      replies.push(r);
+      return r;
+    };
+    for (const list of lists) {
+      const codes = IC_NETWORK_CODES[list];
+      const entries: IcListEntry[] = [];
+      for (;;) {
+        const q = await send('0820', codes.query, encodeListQuery(entries.length));
+        if (q.rc !== '00') throw new Error(`IC ${list} query answered ${q.rc}`);
+        const page = parseListPage(list, q.msg.get(62) as Buffer);
+        entries.push(...page.entries);
+        if (!page.more) break;
+      }
+      for (const e of entries) await send('0800', codes.download, encodeItemRequest(e));
+      await send('0800', codes.end);
+    }
+    return replies;
   }
 
   mac(msg: IsoMessage): IsoMessage {
