@@ -4,8 +4,8 @@
  */
 import { HostControlError } from './errors';
 
-export type FaultAction = 'delay' | 'no-response' | 'close' | 'force-response-code' | 'corrupt-mac';
-export const FAULT_ACTIONS: readonly FaultAction[] = ['delay', 'no-response', 'close', 'force-response-code', 'corrupt-mac'];
+export type FaultAction = 'delay' | 'no-response' | 'close' | 'force-response-code' | 'corrupt-mac' | 'corrupt-arpc';
+export const FAULT_ACTIONS: readonly FaultAction[] = ['delay', 'no-response', 'close', 'force-response-code', 'corrupt-mac', 'corrupt-arpc'];
 
 export interface FaultMatch {
   /** Request MTI, e.g. '0200'. */

@@ -5,6 +5,7 @@
  * deliver (what the server does with the encoded reply).
  */
 import type { IsoMessage } from '../protocol/iso8583';
+import { decodeTlv, encodeTlv } from '../protocol/tlv';
 import type { ActiveFault, FaultAction } from './faults';
 import type { PreparedRequest } from './handlers/types';
 
@@ -45,6 +46,27 @@ export const FAULT_FILTERS: Readonly<Record<FaultAction, FaultFilter>> = {
       wrong[0] = wrong[0] === 0x30 ? 0x31 : 0x30; // still an ASCII hex digit, but the wrong one
       reply.set(64, wrong);
     },
+  },
+  // The issuer authentication data (F55 tag 91 = ARPC ‖ ARC) altered before the MAC is computed: a
+  // well-formed, MAC-valid approval that the chip card must refuse at its second GENERATE AC.
+  'corrupt-arpc': {
+    action: 'corrupt-arpc',
+    decide: (_fault, work) => {
+      const reply = work.apply();
+      const f55 = reply.get(55);
+      if (!Buffer.isBuffer(f55)) return reply; // no IC data in the reply: nothing to corrupt
+      try {
+        const tags = decodeTlv(f55).map((t) => {
+          if (t.tag !== '91' || t.value.length === 0) return { tag: t.tag, value: t.value };
+          const wrong = Buffer.from(t.value);
+          wrong[0] ^= 0xff;
+          return { tag: t.tag, value: wrong };
+        });
+        reply.set(55, encodeTlv(tags));
+      } catch { /* undecodable F55 is left as it is */ }
+      return reply;
+    },
+    note: () => 'issuer authentication data (F55 tag 91) corrupted',
   },
   'no-response': {
     action: 'no-response',

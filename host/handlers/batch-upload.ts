@@ -1,11 +1,14 @@
 /**
  * Batch upload 0320 / 0330 and its end (cup8583.md §3.10): magstripe lists (60.3 201, up to 8 items
- * of 40 digits in F48, matched against the host's transactions), one-record uploads (IC 203-206,
- * offline / refund / advice 000), and the end message (202 / 207) that closes the batch and moves
- * the terminal to the next one.
+ * of 40 digits in F48, matched against the host's transactions), IC records (TC 203 / 205, failed IC
+ * 204 / 206: parsed, matched to their original, a duplicate tolerated but not counted again, one that
+ * matches nothing refused with 25; batch-records.ts), one-record uploads (offline / refund / advice
+ * 000), and the end message (202 / 207) whose count is checked against what the host took, which
+ * closes the batch and moves the terminal to the next one.
  */
 import { maskPan } from '../../crypto';
 import { identify } from '../../protocol/iso8583';
+import { IC_RECORD_CODES, matchIcRecord, parseIcRecord, type IcRecordDetail } from '../batch-records';
 import { Decline } from '../context';
 import { prepared, type MessageHandler } from './types';
 
@@ -36,11 +39,16 @@ export const batchUploadHandler: MessageHandler = {
         const f48 = req.msg.getString(48);
         if (!f48 || !/^\d{4}$/.test(f48)) throw new Decline('30', 'F48 of the batch-upload end must be the 4-digit count of uploaded records');
         const uploaded = prev?.uploaded ?? 0;
+        const told = Number(f48);
+        const duplicates = store.db.prepare("SELECT COUNT(*) FROM batch_uploads WHERE terminal_id = ? AND batch = ? AND items = 0 AND network_code IN ('203','204','205','206')").pluck().get(tid, batch) as number;
         saveBatch('closed', 0, true);
         // The terminal starts its next batch: the host's batch for this terminal follows.
         const next = String((Number(batch) % 999999) + 1).padStart(6, '0');
         ctx.saveTerminal(rt, { ...rt.row, batch: next }, rt.keys);
-        req.note = `batch ${batch} closed (${code}); terminal says ${Number(f48)} records, host received ${uploaded}`;
+        // The terminal's count is checked against the records the host took (each original once).
+        req.note = `batch ${batch} closed (${code}); terminal says ${told} records, host received ${uploaded}`
+          + (duplicates ? ` (+ ${duplicates} duplicate(s) tolerated, not counted)` : '')
+          + (told === uploaded ? ': counts agree' : `: COUNT MISMATCH (${told > uploaded ? 'the terminal counts records the host never took' : 'the host took records the terminal does not count'})`);
         return out.set(39, '00');
       }
       if (code === '201') {
@@ -67,7 +75,30 @@ export const batchUploadHandler: MessageHandler = {
         req.note = `batch upload of ${count} magstripe records, ${matched} match the host`;
         return out.set(39, '00');
       }
-      // IC records (203-206) and one-record uploads (offline / refund / advice, 60.3 = 000).
+      if (IC_RECORD_CODES.includes(code)) {
+        // One IC record (TC 203 / 205, failed IC 204 / 206): parsed, matched to its original, counted once.
+        const rec = parseIcRecord(req.msg, code);
+        const match = matchIcRecord(store, tid, batch, stan, rec);
+        if (match.kind === 'unmatched') throw new Decline('25', match.why);
+        const o = match.original;
+        const detail: IcRecordDetail = { originalId: o.id, originalStan: o.stan, pan: rec.panMasked, amount: rec.amount, atc: rec.atc };
+        const expected = prev?.settle_result === '11' ? (rec.failed ? '204' : '203') : prev?.settle_result ? (rec.failed ? '206' : '205') : undefined;
+        if (expected && expected !== code) req.warnings.push(`60.3 ${code} after a${prev?.settle_result === '11' ? ' balanced' : 'n unbalanced'} settlement; §3.10 says ${expected}`);
+        const original = `${o.kind} STAN ${o.stan} batch ${o.batch} (${rec.panMasked}, ${(rec.amount / 100).toFixed(2)}, ATC ${rec.atc}${o.reversed ? ', reversed' : ''})`;
+        const label = rec.failed ? `failed-IC record (${rec.failure === 'card-declined' ? 'card declined, AAC' : 'other failure'})` : 'TC record';
+        if (match.kind === 'duplicate') {
+          store.insertUpload(tid, batch, stan, code, 0, 1, JSON.stringify({ ...detail, duplicateOf: match.earlier.stan }), at);
+          saveBatch('uploading', 0, false);
+          req.note = `duplicate ${label} (60.3 ${code}) for ${original}: already received as STAN ${match.earlier.stan} at ${match.earlier.at}; tolerated, not counted again`;
+        } else {
+          store.insertUpload(tid, batch, stan, code, 1, 1, JSON.stringify(detail), at);
+          saveBatch('uploading', 1, false);
+          req.note = `${label} (60.3 ${code}) matched to ${original}`;
+        }
+        out.unset(48);
+        return out.set(39, '00');
+      }
+      // One-record uploads (offline / refund / advice, 60.3 = 000).
       const pan = req.msg.getString(2);
       const amount = Number(req.msg.getString(4) ?? '0');
       store.insertUpload(tid, batch, stan, code, 1, 0, JSON.stringify([{ pan: pan ? maskPan(pan) : null, amount }]), at);

@@ -306,11 +306,13 @@ describe('reference host: messages over TCP', () => {
     expect(end.rc).to.equal('00');
     expect(host.control.settlementTotals('10000008', batch)).to.include({ state: 'closed', uploadedRecords: 2 });
     expect(host.control.terminalState('10000008').batch).to.equal(String(Number(batch) + 1).padStart(6, '0'));
-    // An IC TC record (60.3 = 203) is acknowledged and counted.
-    const ic = t.base('0320').set(2, IC.card.pan).set(4, '000000001000').set(55, Buffer.from('9F2608AABBCCDDEEFF0011', 'hex'))
+    // An IC TC record that matches nothing in the new batch is refused (25); the end still closes it.
+    // (Matching, duplicates and counting: batch-records.test.ts.)
+    const ic = t.base('0320').set(2, IC.card.pan).set(4, '000000001000').set(55, Buffer.from('9F2608AABBCCDDEEFF00119F2701409F36020001', 'hex'))
+      .set(62, Buffer.from('610000000000001000156', 'ascii'))
       .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '203', readCapability: '5', icCondition: '0' }));
-    expect((await t.send(ic)).rc).to.equal('00');
-    const end207 = await t.send(t.batchEnd(1, '207'));
+    expect((await t.send(ic)).rc).to.equal('25');
+    const end207 = await t.send(t.batchEnd(0, '207'));
     expect(end207.rc).to.equal('00');
   });
 

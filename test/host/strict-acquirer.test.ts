@@ -174,8 +174,9 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     expect(why('10000006', s1.getString(11)!, '0630').note).to.equal('MAC does not verify under the current MAK');
     expect((await t.send(t.mac(script()))).rc).to.equal('00');
     expect((await t.send(script())).rc).to.equal('00');
+    // A one-record upload (60.3 000: offline / refund / advice records) carries no MAC; one that does is verified.
     const upload = () => t.base('0320').set(2, IC.card.pan).set(4, '000000001000').set(55, Buffer.from('9F2608AABBCCDDEEFF0011', 'hex'))
-      .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '203', readCapability: '5', icCondition: '0' }));
+      .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '000', readCapability: '5', icCondition: '0' }));
     const u1 = bad(upload());
     expect((await t.send(u1)).rc).to.equal('A0');
     expect(why('10000006', u1.getString(11)!, '0330').note).to.equal('MAC does not verify under the current MAK');
