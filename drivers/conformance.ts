@@ -9,6 +9,9 @@ import {
   REFERENCE_DISPLAY, REFERENCE_PROFILE, parseTerminalProfile, profileCopies,
   type TerminalProfile, type VoucherCopyKind,
 } from '../protocol/ttp/profile';
+import type { TransactionKind } from '../protocol/iso8583';
+import { FINANCIAL_KINDS, type HostMessage } from './host-view';
+import { describeCopy, hasSignatureLine, isLabelledAs, type VoucherCopy } from './vouchers';
 
 /** Where the profile the run judges by came from. */
 export type ProfileSource = 'hello' | 'lab-file' | 'environment' | 'assumed';
@@ -93,4 +96,28 @@ export function judgeBalancedUpload(networkCodes: readonly string[], profile: Te
   if (wrong.length) problems.push(`after a balanced settlement only IC TC / failed-IC records (60.3 203 / 204) may be uploaded; the host received 60.3 ${[...new Set(wrong)].join(', ')}`);
   if (networkCodes.length && profile.balancedUpload === 'none') problems.push(`the profile declares no upload after a balanced settlement (balancedUpload none), but the terminal uploaded ${networkCodes.length} record(s)`);
   return problems;
+}
+
+/**
+ * Each transaction copy labelled as what it is (商户存根 …) and carrying the signature line exactly
+ * when the profile says that copy needs one. Returns the problems, each with the copy's lines.
+ */
+export function judgeCopyMarks(copies: readonly VoucherCopy[], profile: TerminalProfile): string[] {
+  return copies.flatMap((c) => {
+    const kind = c.copy as VoucherCopyKind;
+    const problems = isLabelledAs(c, kind) ? [] : [`is not labelled as the ${kind} copy`];
+    const needs = copyNeedsSignature(kind, profile);
+    if (hasSignatureLine(c) !== needs) problems.push(needs ? 'has no signature line' : 'asks for a signature');
+    return problems.map((p) => `${describeCopy(c)}\n${p}`);
+  });
+}
+
+/** What judgeExpiredSwipe needs, from the scenario's host traffic and the screens since the card was swiped. */
+export function observeExpiredSwipe(messages: readonly HostMessage[], screens: ReadonlyArray<{ lines: readonly string[] }>, profile: TerminalProfile) {
+  const financial = messages.filter((m) => FINANCIAL_KINDS.includes(m.kind as TransactionKind));
+  return {
+    financialRequests: financial.filter((m) => m.direction === 'in').length,
+    responseCodes: financial.filter((m) => m.direction === 'out').map((m) => m.responseCode ?? ''),
+    screenShowsExpired: screens.some((s) => screenShowsOutcome(s.lines, '54', profile).found !== undefined),
+  };
 }

@@ -195,3 +195,29 @@ export function journalText(messages: readonly HostMessage[]): string {
       `${m.stan ? ` STAN ${m.stan}` : ''}${m.responseCode ? ` F39 ${m.responseCode}` : ''}${m.note ? ` (${m.note})` : ''}\n${table}\n  hex ${m.hex}`;
   }).join('\n\n');
 }
+
+/** Requests (direction in) that move or may move money, after journal id `afterId`, oldest first. */
+export function financialRequests(messages: readonly HostMessage[], afterId = 0): HostMessage[] {
+  return messages.filter((m) => m.id > afterId && m.direction === 'in' && FINANCIAL_KINDS.includes(m.kind as TransactionKind));
+}
+
+/** Messages as a failure message lists them: kind, MTI and trace number. */
+export function describeMessages(messages: readonly HostMessage[]): string[] {
+  return messages.map((m) => `${m.kind} ${m.mti} STAN ${m.stan}`);
+}
+
+/** Network management codes (60.3) of the batch upload records (0320) the terminal sent. */
+export function uploadNetworkCodes(messages: readonly HostMessage[]): string[] {
+  return requestsOf(messages, 'batch-upload').map((m) => (m.fields[60] ?? '').slice(8, 11));
+}
+
+/** The batch the last settlement request (0500) closes (60.2), or undefined without one. */
+export function settledBatchOf(messages: readonly HostMessage[]): string | undefined {
+  const last = requestsOf(messages, 'settlement').pop();
+  return last && (last.fields[60] ?? '').slice(2, 8);
+}
+
+/** The counts and amounts of one settlement side, to compare the terminal's F48 with the host ledger (the result code left out). */
+export function settlementCounts(side: { debitCount: number; debitAmount: number; creditCount: number; creditAmount: number }) {
+  return { debitCount: side.debitCount, debitAmount: side.debitAmount, creditCount: side.creditCount, creditAmount: side.creditAmount };
+}

@@ -12,7 +12,10 @@ export type { PromptKind, PromptRow, PromptScreen, TransactionAnswers, PromptAct
 export type { PresentedCard, DriverAnswers, TransactionRunOptions } from './interaction';
 export { ScreenTracker, screenMatches, screenText } from './screens';
 export type { ScreenSnapshot, ScreenMatcher } from './screens';
-export { VoucherCollector, voucherText, amountPattern } from './vouchers';
+export {
+  VoucherCollector, voucherText, amountPattern, TRANSACTION_COPIES, COPY_LABELS, transactionCopies, describeCopy, showsText, showsAmount,
+  hasSignatureLine, isLabelledAs, maskedPanShape, showsMaskedPan, showsMerchantName, showsDateTime, copiesFailing,
+} from './vouchers';
 export type { VoucherCopy } from './vouchers';
 export { Transcript } from './transcript';
 export type { TranscriptEntry } from './transcript';
@@ -32,16 +35,19 @@ export type { EmulatedLab, EmulatedLabOptions, EmulatedLabTerminal, OpenedLabTer
 export {
   toHostMessage, requestsOf, replyTo, entryMode, securityControl, batchOf, settlementTotalsOf, iccTagsOf, payeeOf,
   faultMatchFor, clearPinBlocks, pinLeaks, journalText, reversalsOf, approvedOfBatch, tracesAdvance, originalBefore, nextAfterReversed, FINANCIAL_KINDS,
+  financialRequests, describeMessages, uploadNetworkCodes, settledBatchOf, settlementCounts,
 } from './host-view';
 export type { HostMessage, JournalRowLike } from './host-view';
 
 export { PoscertError } from '../errors';
 // What steps need of the layers below, routed through drivers/ (steps import only drivers/ and certification/).
 export { TRANSACTION_KINDS, identify, isTransactionKind, transactionSpec } from '../protocol/iso8583';
-export type { TransactionKind, TransactionSpec } from '../protocol/iso8583';
+export type { TransactionKind, TransactionSpec, SettlementTotals } from '../protocol/iso8583';
 export type { TtpCardImage, TtpCardMethod } from '../protocol/ttp';
 export { maskPan } from '../crypto';
 export { cardByAlias, terminalCardImage, loadHostConfig, ReferenceHost } from '../host';
-export type { CardConfig, HostConfig, HostControl, FaultAction, FaultSpec } from '../host';
+export type { CardConfig, HostConfig, HostControl, FaultAction, FaultSpec, TerminalConfig, MerchantConfig } from '../host';
+export { REFERENCE_PROFILE } from '../protocol/ttp/profile';
+export type { TerminalProfile } from '../protocol/ttp/profile';
 export { judgeTraffic, declaredKeyScheme } from './message-conformance';
 export type { ConformanceReport, TerminalTraffic } from './message-conformance';

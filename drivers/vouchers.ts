@@ -104,3 +104,70 @@ export function amountPattern(fen: number): RegExp {
   const grouped = yuan.replace(/\B(?=(\d{3})+(?!\d))/g, ',?');
   return new RegExp(`(^|[^0-9.,])${grouped}\\.${cents}(?![0-9])`, 'm');
 }
+
+// ------------------------------------------------------------------ what a copy shows (steps judge copies with these)
+
+/** The copies of a transaction voucher (a settlement slip or a fault print is not one). */
+export const TRANSACTION_COPIES: readonly string[] = ['merchant', 'cardholder', 'bank'];
+
+/** How each transaction copy names itself, in Chinese or English. */
+export const COPY_LABELS: Readonly<Record<string, RegExp>> = {
+  merchant: /商户存根|MERCHANT COPY/i,
+  bank: /银行存根|BANK COPY/i,
+  cardholder: /持卡人存根|CARDHOLDER COPY/i,
+};
+
+const SIGNATURE_LINE = /持卡人签名|CARDHOLDER SIGNATURE|CARD HOLDER SIGNATURE/i;
+
+/** The transaction copies among the printed ones, in print order. */
+export function transactionCopies(printed: readonly VoucherCopy[]): VoucherCopy[] {
+  return printed.filter((c) => TRANSACTION_COPIES.includes(c.copy));
+}
+
+/** A copy as a failure message shows it (its lines; the caller masks card numbers). */
+export function describeCopy(c: Pick<VoucherCopy, 'copy' | 'lines'>): string {
+  return `${c.copy} copy:\n    ${c.lines.join('\n    ')}`;
+}
+
+/** Does the copy print the text, wherever the layout puts spaces? */
+export function showsText(c: Pick<VoucherCopy, 'lines'>, text: string): boolean {
+  return voucherText(c).includes(text.replace(/\s+/g, ''));
+}
+
+export function showsAmount(c: Pick<VoucherCopy, 'lines'>, fen: number): boolean {
+  return amountPattern(fen).test(c.lines.join('\n'));
+}
+
+export function hasSignatureLine(c: Pick<VoucherCopy, 'lines'>): boolean {
+  return c.lines.some((l) => SIGNATURE_LINE.test(l));
+}
+
+/** Is the copy labelled as the copy it claims to be (商户存根 for the merchant copy …)? */
+export function isLabelledAs(c: Pick<VoucherCopy, 'lines'>, copy: string): boolean {
+  const label = COPY_LABELS[copy];
+  return label !== undefined && c.lines.some((l) => label.test(l));
+}
+
+/** A card number as a voucher must print it: first 6, the middle as asterisks, last 4. */
+export function maskedPanShape(pan: string): string {
+  return `${pan.slice(0, 6)}${'*'.repeat(pan.length - 10)}${pan.slice(-4)}`;
+}
+
+export function showsMaskedPan(c: Pick<VoucherCopy, 'lines'>, pan: string): boolean {
+  return voucherText(c).includes(maskedPanShape(pan));
+}
+
+/** The merchant's name, in Chinese or (where the merchant has one) in English. */
+export function showsMerchantName(c: Pick<VoucherCopy, 'lines'>, merchant: { name: string; nameEn?: string }): boolean {
+  return showsText(c, merchant.name) || (merchant.nameEn !== undefined && showsText(c, merchant.nameEn));
+}
+
+/** A transaction date and time (2024-05-01 12:30[:45], slashes or dashes). */
+export function showsDateTime(c: Pick<VoucherCopy, 'lines'>): boolean {
+  return /\d{4}[/-]\d{2}[/-]\d{2}\s*\d{2}:\d{2}(:\d{2})?/.test(c.lines.join('\n'));
+}
+
+/** Each copy that fails the check, described with what is wrong (empty when every copy passes). */
+export function copiesFailing(copies: readonly VoucherCopy[], ok: (c: VoucherCopy) => boolean, problem: string): string[] {
+  return copies.filter((c) => !ok(c)).map((c) => `${describeCopy(c)}\n${problem}`);
+}

@@ -1,162 +1,113 @@
 // The voucher copies (签购单) and the settlement slip the terminal printed, read as a lab reads
 // them: the numbers must be the acquirer's, the amount the one authorized, the card masked.
 import { expect } from 'chai';
-import { amountPattern, batchOf, voucherText as squash, type VoucherCopy } from '../drivers';
+import {
+  batchOf, describeCopy, hasSignatureLine, isLabelledAs, maskedPanShape, showsAmount, showsDateTime, showsMaskedPan, showsMerchantName, showsText,
+  transactionCopies, type TransactionKind, type VoucherCopy,
+} from '../drivers';
 import { step } from './support/define';
 import { formatFen, VoucherCopy as CopyName } from './support/parse';
-import type { PoscertWorld } from './support/world';
 
-const TRANSACTION_COPIES = ['merchant', 'cardholder', 'bank'];
-const SIGNATURE = /持卡人签名|CARDHOLDER SIGNATURE|CARD HOLDER SIGNATURE/i;
-
-/** The transaction copies of the current window, once the terminal has finished printing. */
-async function copies(w: PoscertWorld, atLeast = 0): Promise<VoucherCopy[]> {
-  if (atLeast > 0) await w.driver.waitForReceipts(atLeast, { timeoutMs: w.lab.settings.screenTimeoutMs });
-  await w.driver.toIdle();
-  return w.driver.receipts().filter((c) => TRANSACTION_COPIES.includes(c.copy));
-}
-
-async function everyCopy(w: PoscertWorld): Promise<VoucherCopy[]> {
-  const list = await copies(w, 1);
-  expect(list.length, 'the terminal printed no voucher').to.be.greaterThan(0);
-  return list;
-}
-
-/** A copy for an error message: its lines, with any full PAN or PIN it printed masked. */
-function describe(w: PoscertWorld, c: VoucherCopy): string {
-  return w.redact(`${c.copy} copy:\n    ${c.lines.join('\n    ')}`);
-}
+/** What a transaction voucher's numbers refer to: the last approved transaction of these kinds. */
+const PRINTING: TransactionKind[] = ['sale', 'bill-payment', 'void', 'refund', 'preauth', 'preauth-completion'];
 
 step(['{int} voucher copies are printed', '打印了 {int} 联签购单'], async function (n: number) {
-  const list = await copies(this, n);
-  expect(list.map((c) => c.copy), 'voucher copies printed').to.have.length(n);
+  expect((await this.copies(n)).map((c) => c.copy), 'voucher copies printed').to.have.length(n);
 });
 
 step(['no voucher is printed', '没有打印签购单'], async function () {
-  const list = await copies(this);
-  expect(list.map((c) => c.copy), 'voucher copies printed').to.deep.equal([]);
+  expect((await this.copies()).map((c) => c.copy), 'voucher copies printed').to.deep.equal([]);
 });
 
 step(['every copy shows {text}', '每联都显示{text}'], async function (text: string) {
-  for (const c of await everyCopy(this)) {
-    expect(squash(c).includes(text.replace(/\s+/g, '')), `${describe(this, c)}\ndoes not show "${text}"`).to.equal(true);
-  }
+  expect(await this.copiesFailing((c) => showsText(c, text), `does not show "${text}"`)).to.deep.equal([]);
 });
 
 step(['the {copy} copy shows {text}', '{copy}显示{text}'], async function (copy: CopyName, text: string) {
-  const c = (await everyCopy(this)).find((x) => x.copy === copy);
-  expect(c, `no ${copy} copy was printed`).to.not.equal(undefined);
-  expect(squash(c!).includes(text.replace(/\s+/g, '')), `${describe(this, c!)}\ndoes not show "${text}"`).to.equal(true);
+  const c = await this.copyOf(copy);
+  expect(showsText(c, text), `${this.redact(describeCopy(c))}\ndoes not show "${text}"`).to.equal(true);
 });
 
 step(['every copy shows the amount {amount}', '每联都显示金额 {amount}'], async function (fen: number) {
-  for (const c of await everyCopy(this)) {
-    expect(amountPattern(fen).test(c.lines.join('\n')), `${describe(this, c)}\ndoes not show the amount ${formatFen(fen)}`).to.equal(true);
-  }
+  expect(await this.copiesFailing((c) => showsAmount(c, fen), `does not show the amount ${formatFen(fen)}`)).to.deep.equal([]);
 });
 
 step(['the {copy} copy has a signature line', '{copy}有持卡人签名栏'], async function (copy: CopyName) {
-  const c = (await everyCopy(this)).find((x) => x.copy === copy);
-  expect(c, `no ${copy} copy was printed`).to.not.equal(undefined);
-  expect(c!.lines.some((l) => SIGNATURE.test(l)), `${describe(this, c!)}\nhas no signature line`).to.equal(true);
+  const c = await this.copyOf(copy);
+  expect(hasSignatureLine(c), `${this.redact(describeCopy(c))}\nhas no signature line`).to.equal(true);
 });
 
 step(['the {copy} copy has no signature line', '{copy}没有持卡人签名栏'], async function (copy: CopyName) {
-  const c = (await everyCopy(this)).find((x) => x.copy === copy);
-  expect(c, `no ${copy} copy was printed`).to.not.equal(undefined);
-  expect(c!.lines.some((l) => SIGNATURE.test(l)), `${describe(this, c!)}\nasks for a signature`).to.equal(false);
+  const c = await this.copyOf(copy);
+  expect(hasSignatureLine(c), `${this.redact(describeCopy(c))}\nasks for a signature`).to.equal(false);
 });
 
 step(['the copies are the merchant copy then the cardholder copy', '先打印商户存根再打印持卡人存根'], async function () {
-  const list = await copies(this, 2);
+  const list = await this.copies(2);
   expect(list.map((c) => c.copy)).to.deep.equal(['merchant', 'cardholder']);
-  expect(list[0].lines.some((l) => /商户存根|MERCHANT COPY/i.test(l)), `${describe(this, list[0])}\nis not labelled 商户存根`).to.equal(true);
-  expect(list[1].lines.some((l) => /持卡人存根|CARDHOLDER COPY/i.test(l)), `${describe(this, list[1])}\nis not labelled 持卡人存根`).to.equal(true);
+  expect(await this.copiesFailing((c) => isLabelledAs(c, c.copy), 'is not labelled as that copy (商户存根 / 持卡人存根)', list)).to.deep.equal([]);
 });
 
-function panOfCardInHand(w: PoscertWorld): string {
-  expect(w.lastCard, 'no card was presented in this scenario').to.be.a('string');
-  return w.card(w.lastCard!).pan;
-}
-
 step(['every copy shows the card number masked', '每联卡号都已屏蔽'], async function () {
-  const pan = panOfCardInHand(this);
-  const masked = new RegExp(`${pan.slice(0, 6)}\\*{${pan.length - 10}}${pan.slice(-4)}`);
-  for (const c of await everyCopy(this)) {
-    expect(masked.test(squash(c)), `${describe(this, c)}\ndoes not show the card number as ${pan.slice(0, 6)}${'*'.repeat(pan.length - 10)}${pan.slice(-4)}`).to.equal(true);
-  }
+  const pan = this.card(this.cardInHand()).pan;
+  expect(await this.copiesFailing((c) => showsMaskedPan(c, pan), `does not show the card number as ${maskedPanShape(pan)}`)).to.deep.equal([]);
 });
 
 step(['no copy shows the full card number', '任何一联都不显示完整卡号'], async function () {
-  const pan = panOfCardInHand(this);
-  for (const c of await everyCopy(this)) {
-    expect(squash(c).includes(pan), `the ${c.copy} copy prints the full card number`).to.equal(false);
-  }
+  const pan = this.card(this.cardInHand()).pan;
+  const printing = (await this.everyCopy()).filter((c) => showsText(c, pan));
+  expect(printing.map((c) => c.copy), 'copies printing the full card number').to.deep.equal([]);
 });
 
 step(['the PIN appears on no voucher', '任何签购单都不显示PIN'], async function () {
-  const all = [...this.earlierVouchers, ...(await copies(this))];
-  for (const pin of this.pinsTyped) {
-    expect(all.filter((c) => squash(c).includes(pin)).map((c) => c.copy), 'copies printing the PIN').to.deep.equal([]);
-  }
+  const all = [...this.earlierVouchers, ...(await this.copies())];
+  const printing = all.filter((c) => [...this.pinsTyped].some((pin) => showsText(c, pin)));
+  expect(printing.map((c) => c.copy), 'copies printing the PIN').to.deep.equal([]);
 });
 
 step(['every copy shows the merchant name and number', '每联都显示商户名称和商户编号'], async function () {
-  const terminal = this.lab.config.terminals.find((t) => t.terminalId === this.lab.terminalId)!;
-  const merchant = this.lab.config.merchants.find((m) => m.merchantId === terminal.merchantId)!;
-  for (const c of await everyCopy(this)) {
-    expect(squash(c), `${describe(this, c)}\nmerchant number`).to.include(merchant.merchantId);
-    expect(squash(c).includes(merchant.name.replace(/\s+/g, '')) || (merchant.nameEn !== undefined && squash(c).includes(merchant.nameEn.replace(/\s+/g, ''))),
-      `${describe(this, c)}\ndoes not show the merchant name ${merchant.name}`).to.equal(true);
-  }
+  const merchant = this.terminalConfig().merchant!;
+  const shows = (c: VoucherCopy) => showsText(c, merchant.merchantId) && showsMerchantName(c, merchant);
+  expect(await this.copiesFailing(shows, `does not show the merchant number ${merchant.merchantId} and name ${merchant.name}`)).to.deep.equal([]);
 });
 
 step(['every copy shows the terminal number', '每联都显示终端编号'], async function () {
-  for (const c of await everyCopy(this)) expect(squash(c), `${describe(this, c)}\nterminal number`).to.include(this.lab.terminalId);
+  expect(await this.copiesFailing((c) => showsText(c, this.lab.terminalId), 'terminal number')).to.deep.equal([]);
 });
 
-async function lastApproved(w: PoscertWorld) {
-  return w.lastApproved(['sale', 'bill-payment', 'void', 'refund', 'preauth', 'preauth-completion']);
-}
-
 step(['every copy shows the batch number and voucher number the host received', '每联都显示主机收到的批次号和凭证号'], async function () {
-  const { request } = await lastApproved(this);
-  for (const c of await everyCopy(this)) {
-    expect(squash(c), `${describe(this, c)}\nbatch number (60.2)`).to.include(batchOf(request));
-    expect(squash(c), `${describe(this, c)}\nvoucher number (F11)`).to.include(request.stan);
-  }
+  const { request } = await this.lastApproved(PRINTING);
+  const shows = (c: VoucherCopy) => showsText(c, String(batchOf(request))) && showsText(c, String(request.stan));
+  expect(await this.copiesFailing(shows, `batch number ${batchOf(request)} (60.2), voucher number ${request.stan} (F11)`)).to.deep.equal([]);
 });
 
 step(["every copy shows the host's authorization code", '每联都显示主机的授权码'], async function () {
-  const { reply } = await lastApproved(this);
+  const { reply } = await this.lastApproved(PRINTING);
   expect(reply.fields[38], 'the host sent no authorization code (F38)').to.be.a('string');
-  for (const c of await everyCopy(this)) expect(squash(c), `${describe(this, c)}\nauthorization code (F38)`).to.include(reply.fields[38].trim());
+  expect(await this.copiesFailing((c) => showsText(c, reply.fields[38]), 'authorization code (F38)')).to.deep.equal([]);
 });
 
 step(["every copy shows the host's reference number", '每联都显示主机的参考号'], async function () {
-  const { reply } = await lastApproved(this);
+  const { reply } = await this.lastApproved(PRINTING);
   expect(reply.fields[37], 'the host sent no reference number (F37)').to.be.a('string');
-  for (const c of await everyCopy(this)) expect(squash(c), `${describe(this, c)}\nreference number (F37)`).to.include(reply.fields[37].trim());
+  expect(await this.copiesFailing((c) => showsText(c, reply.fields[37]), 'reference number (F37)')).to.deep.equal([]);
 });
 
 step(['every copy shows the transaction date and time', '每联都显示交易日期和时间'], async function () {
-  for (const c of await everyCopy(this)) {
-    expect(/\d{4}[/-]\d{2}[/-]\d{2}\s*\d{2}:\d{2}(:\d{2})?/.test(c.lines.join('\n')), `${describe(this, c)}\nhas no date and time`).to.equal(true);
-  }
+  expect(await this.copiesFailing(showsDateTime, 'has no date and time')).to.deep.equal([]);
 });
 
 step(['every copy shows the original voucher number', '每联都显示原凭证号'], async function () {
-  const sales = await this.requests('sale');
-  const original = sales[0];
+  const [original] = await this.requests('sale');
   expect(original, 'no original sale in this scenario').to.not.equal(undefined);
-  for (const c of await everyCopy(this)) expect(squash(c), `${describe(this, c)}\noriginal voucher number`).to.include(original.stan);
+  expect(await this.copiesFailing((c) => showsText(c, String(original.stan)), 'original voucher number')).to.deep.equal([]);
 });
 
 step(['every copy shows the original reference number', '每联都显示原参考号'], async function () {
-  const sales = await this.requests('sale');
-  const reply = sales.length ? await this.replyTo(sales[0]) : undefined;
-  expect(reply?.fields[37], 'no original sale with a reference number in this scenario').to.be.a('string');
-  for (const c of await everyCopy(this)) expect(squash(c), `${describe(this, c)}\noriginal reference number`).to.include(reply!.fields[37].trim());
+  const [original] = await this.requests('sale');
+  const rrn = original ? (await this.replyTo(original))?.fields[37] : undefined;
+  expect(rrn, 'no original sale with a reference number in this scenario').to.be.a('string');
+  expect(await this.copiesFailing((c) => showsText(c, rrn!), 'original reference number')).to.deep.equal([]);
 });
 
 // ------------------------------------------------------------------ reprint
@@ -169,44 +120,32 @@ step(['the operator reprints the last voucher', '操作员重打印最后一笔'
 });
 
 step(['a reprinted copy is printed', '打印了重打印的签购单'], async function () {
-  const list = await copies(this, 1);
-  expect(list.length, 'no copy was reprinted').to.be.greaterThan(0);
+  expect((await this.copies(1)).length, 'no copy was reprinted').to.be.greaterThan(0);
 });
 
 step(['every reprinted copy is marked {text}', '每张重打印的签购单都标有{text}'], async function (mark: string) {
-  for (const c of await everyCopy(this)) expect(squash(c), `${describe(this, c)}\nis not marked as a reprint`).to.include(mark);
+  expect(await this.copiesFailing((c) => showsText(c, mark), 'is not marked as a reprint')).to.deep.equal([]);
 });
 
 step(['every reprinted copy shows the same voucher number and amount as the original', '重打印的签购单凭证号和金额与原单相同'], async function () {
-  const original = this.earlierVouchers.filter((c) => TRANSACTION_COPIES.includes(c.copy));
-  expect(original.length, 'the original vouchers were not collected').to.be.greaterThan(0);
+  expect(transactionCopies(this.earlierVouchers).length, 'the original vouchers were not collected').to.be.greaterThan(0);
   const { request } = await this.lastApproved(['sale']);
-  for (const c of await everyCopy(this)) {
-    expect(squash(c), `${describe(this, c)}\nvoucher number`).to.include(request.stan);
-    expect(amountPattern(Number(request.fields[4])).test(c.lines.join('\n')), `${describe(this, c)}\namount`).to.equal(true);
-  }
+  const same = (c: VoucherCopy) => showsText(c, String(request.stan)) && showsAmount(c, Number(request.fields[4]));
+  expect(await this.copiesFailing(same, `voucher number ${request.stan}, amount ${formatFen(Number(request.fields[4]))}`)).to.deep.equal([]);
 });
 
 // ------------------------------------------------------------------ settlement slip
 
-async function slip(w: PoscertWorld): Promise<VoucherCopy> {
-  await w.driver.waitForReceipts(1, { timeoutMs: w.lab.settings.screenTimeoutMs });
-  await w.driver.toIdle();
-  const s = w.driver.receipts().filter((c) => c.copy === 'settlement');
-  expect(s.length, 'no settlement slip was printed').to.be.greaterThan(0);
-  return s[s.length - 1];
-}
-
 step(['a settlement slip is printed', '打印了结算单'], async function () {
-  await slip(this);
+  await this.slip();
 });
 
 step(['the slip shows {text}', '结算单显示{text}'], async function (text: string) {
-  const s = await slip(this);
-  expect(squash(s), describe(this, s)).to.include(text.replace(/\s+/g, ''));
+  const s = await this.slip();
+  expect(showsText(s, text), `${this.redact(describeCopy(s))}\ndoes not show "${text}"`).to.equal(true);
 });
 
 step(['the slip shows the amount {amount}', '结算单显示金额 {amount}'], async function (fen: number) {
-  const s = await slip(this);
-  expect(amountPattern(fen).test(s.lines.join('\n')), `${describe(this, s)}\ndoes not show ${formatFen(fen)}`).to.equal(true);
+  const s = await this.slip();
+  expect(showsAmount(s, fen), `${this.redact(describeCopy(s))}\ndoes not show ${formatFen(fen)}`).to.equal(true);
 });

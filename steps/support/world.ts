@@ -5,13 +5,15 @@
 import { IWorldOptions, World, setWorldConstructor } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import {
-  EvidenceMasker, cardByAlias, declaredKeyScheme, judgeTraffic, replyTo, requestsOf, terminalCardImage, toHostMessage,
-  type CardConfig, type ConformanceReport, type DriverAnswers, type HostControl, type HostMessage, type PromptKind, type ScreenSnapshot,
+  EvidenceMasker, REFERENCE_PROFILE, batchOf, cardByAlias, settlementCounts, settlementTotalsOf, copiesFailing, declaredKeyScheme, judgeTraffic, originalBefore, replyTo, requestsOf,
+  terminalCardImage, toHostMessage, transactionCopies,
+  type CardConfig, type SettlementTotals, type TerminalProfile, type TerminalConfig, type MerchantConfig, type ConformanceReport, type DriverAnswers, type HostControl, type HostMessage, type PromptKind, type ScreenSnapshot,
   type TerminalDriver, type TerminalIdentity, type TransactionKind, type TtpCardImage, type VoucherCopy,
 } from '../../drivers';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
 import type { WorldParameters } from './settings';
+import { ScenarioSetupError } from './errors';
 
 /** When this worker started: the traffic of this run is what the host journal holds from then on. */
 const WORKER_STARTED_AT = Date.now();
@@ -350,6 +352,140 @@ export class PoscertWorld extends World<WorldParameters> {
 
   waitForState(states: string[]): Promise<ScreenSnapshot> {
     return this.driver.waitForState(states, { timeoutMs: this.lab.settings.screenTimeoutMs });
+  }
+
+  /** Waits for the end of the transaction in progress (a result or idle screen) and for the terminal to go quiet. */
+  async transactionEnd(): Promise<ScreenSnapshot> {
+    const end = await this.waitForState(['result', 'idle']);
+    await this.driver.waitUntilQuiet();
+    return end;
+  }
+
+  /** Waits for the end of the transaction in progress if it comes within a screen timeout, then for the terminal to go quiet. */
+  async afterTransaction(): Promise<void> {
+    await this.waitForState(['result', 'idle']).catch(() => undefined);
+    await this.driver.waitUntilQuiet();
+  }
+
+  /** Screens as a failure message lists them: one line each, masked. */
+  describeScreens(screens: ReadonlyArray<{ lines: readonly string[] }>): string[] {
+    return screens.map((s) => this.redact(s.lines.join(' | ')));
+  }
+
+  // ------------------------------------------------------------------ what the scenario is about
+
+  /** The card the cardholder presented last (whose PIN "the correct PIN" is). */
+  cardInHand(): string {
+    expect(this.lastCard, 'no card was presented in this scenario yet').to.be.a('string');
+    return this.lastCard!;
+  }
+
+  /** This worker's terminal and its merchant as the host configuration has them. */
+  terminalConfig(): { terminal: TerminalConfig; merchant: MerchantConfig | undefined } {
+    const terminal = this.lab.config.terminals.find((t) => t.terminalId === this.lab.terminalId);
+    if (!terminal) throw new ScenarioSetupError(`terminal ${this.lab.terminalId} is not in the host configuration`);
+    return { terminal, merchant: this.lab.config.merchants.find((m) => m.merchantId === terminal.merchantId) };
+  }
+
+  /** Remembers how to put a terminal setting back after the scenario (first value wins). */
+  restoreLater(settings: Record<string, unknown>): void {
+    this.restoreConfig = { ...settings, ...(this.restoreConfig ?? {}) };
+  }
+
+  /** The original (of one of the kinds) the request in focus refers to, and the host's reply to it. */
+  async originalOf(kinds: TransactionKind[]): Promise<{ request: HostMessage; reply: HostMessage }> {
+    const req = await this.focus();
+    const request = originalBefore(await this.messages(), req, kinds);
+    expect(request, `no original ${kinds.join(' / ')} before the ${req.kind}`).to.not.equal(undefined);
+    return { request: request!, reply: await this.replyOf(request!) };
+  }
+
+  // ------------------------------------------------------------------ settlement
+
+  /** The operator settles the batch from idle; the batch the host received becomes settledBatch. */
+  async settle(): Promise<void> {
+    this.action();
+    await this.driver.toIdle();
+    this.newVoucherWindow();
+    await this.driver.runTransaction('settlement', {});
+    await this.driver.toIdle().catch(() => undefined);
+    const settlements = await this.requests('settlement');
+    if (settlements.length) this.settledBatch = batchOf(settlements[settlements.length - 1]);
+  }
+
+  /** The last settlement request (0500), its batch (60.2) and the totals it carries (F48, which must be there). */
+  async lastSettlement(): Promise<{ req: HostMessage; batch: string | undefined; totals: SettlementTotals }> {
+    const req = await this.lastRequest('settlement');
+    const totals = settlementTotalsOf(req);
+    expect(totals, 'the 0500 carries no totals (F48)').to.not.equal(undefined);
+    return { req, batch: batchOf(req), totals: totals! };
+  }
+
+  /** The domestic result the host answered the last settlement with (0510 F48: 1 = 对账平, 2 = 对账不平). */
+  async settlementResult(): Promise<string> {
+    const { req } = await this.lastSettlement();
+    const reply = await this.replyTo(req);
+    expect(reply, 'the host did not answer the settlement').to.not.equal(undefined);
+    const totals = settlementTotalsOf(reply!);
+    expect(totals, 'the 0510 carries no F48').to.not.equal(undefined);
+    return totals!.domestic.result;
+  }
+
+  /** The domestic counts and amounts of the last 0500 and of the host ledger for its batch. */
+  async settlementCountsVsHost(): Promise<{ terminal: ReturnType<typeof settlementCounts>; host: ReturnType<typeof settlementCounts> }> {
+    const { batch, totals } = await this.lastSettlement();
+    expect(batch, '0500 F60 carries no batch number (60.2)').to.be.a('string');
+    const host = this.host.settlementTotals(this.lab.terminalId, batch!).domestic;
+    return { terminal: settlementCounts(totals.domestic), host: settlementCounts(host) };
+  }
+
+  /** Sets the traffic and vouchers so far aside: the steps after this judge only what comes next. */
+  async setTrafficAside(): Promise<void> {
+    const msgs = await this.messages();
+    if (msgs.length) this.journalCursor = msgs[msgs.length - 1].id;
+    this.newVoucherWindow();
+  }
+
+  // ------------------------------------------------------------------ what the terminal printed
+
+  /** The profile the terminal is judged by (declared in hello or the lab file), else the reference profile. */
+  get profile(): TerminalProfile {
+    return this.driver.profile ?? REFERENCE_PROFILE;
+  }
+
+  /** The transaction copies of the current voucher window, once the terminal has finished printing. */
+  async copies(atLeast = 0): Promise<VoucherCopy[]> {
+    if (atLeast > 0) await this.driver.waitForReceipts(atLeast, { timeoutMs: this.lab.settings.screenTimeoutMs });
+    await this.driver.toIdle();
+    return transactionCopies(this.driver.receipts());
+  }
+
+  /** The transaction copies of the current window, of which there must be at least one. */
+  async everyCopy(): Promise<VoucherCopy[]> {
+    const list = await this.copies(1);
+    expect(list.length, 'the terminal printed no voucher').to.be.greaterThan(0);
+    return list;
+  }
+
+  /** The printed copy of that name (merchant, cardholder, bank), which must exist. */
+  async copyOf(copy: string): Promise<VoucherCopy> {
+    const c = (await this.everyCopy()).find((x) => x.copy === copy);
+    expect(c, `no ${copy} copy was printed`).to.not.equal(undefined);
+    return c!;
+  }
+
+  /** Each copy (of `list`, else every copy) failing the check, described and masked for the failure message. */
+  async copiesFailing(ok: (c: VoucherCopy) => boolean, problem: string, list?: VoucherCopy[]): Promise<string[]> {
+    return copiesFailing(list ?? (await this.everyCopy()), ok, problem).map((t) => this.redact(t));
+  }
+
+  /** The last settlement slip printed, which must exist. */
+  async slip(): Promise<VoucherCopy> {
+    await this.driver.waitForReceipts(1, { timeoutMs: this.lab.settings.screenTimeoutMs });
+    await this.driver.toIdle();
+    const slips = this.driver.receipts().filter((c) => c.copy === 'settlement');
+    expect(slips.length, 'no settlement slip was printed').to.be.greaterThan(0);
+    return slips[slips.length - 1];
   }
 }
 

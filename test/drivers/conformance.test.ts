@@ -4,8 +4,9 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import {
-  copyNeedsSignature, expectedCopies, judgeBalancedUpload, judgeExpiredSwipe, resolveProfile, screenShowsOutcome,
+  copyNeedsSignature, expectedCopies, judgeBalancedUpload, judgeCopyMarks, judgeExpiredSwipe, observeExpiredSwipe, resolveProfile, screenShowsOutcome,
 } from '../../drivers/conformance';
+import { toHostMessage } from '../../drivers/host-view';
 import { REFERENCE_PROFILE, TerminalProfileError, parseTerminalProfile, profileEntries, type TerminalProfile } from '../../protocol/ttp/profile';
 import { EMULATOR_PROFILES, emulatorProfile } from '../../emulator/profiles';
 import { answerFor } from '../../drivers/prompts';
@@ -104,5 +105,35 @@ describe('conformance judgements', () => {
     const s = { state: 'input', lines: ['撤销', '请输入主管密码:', ''] };
     expect(answerFor(s, { supervisorPassword: '123456' })).to.deep.equal({ prompt: 'supervisor-password', action: { kind: 'text', text: '123456' } });
     expect(answerFor(s, {})).to.equal(undefined);
+  });
+});
+
+describe('copies and the expired swipe, as the conformance steps observe them', () => {
+  const copy = (name: string, lines: string[]) => ({ copy: name, lines, reprint: false, at: 0 });
+
+  test('each copy labelled as itself, with a signature line exactly where the profile needs one', () => {
+    const merchant = copy('merchant', ['商户存根', '持卡人签名']);
+    const cardholder = copy('cardholder', ['持卡人存根']);
+    expect(judgeCopyMarks([merchant, cardholder], REFERENCE_PROFILE)).to.deep.equal([]);
+    const problems = judgeCopyMarks([copy('merchant', ['持卡人存根']), copy('cardholder', ['持卡人存根', 'CARDHOLDER SIGNATURE'])], REFERENCE_PROFILE);
+    expect(problems).to.have.length(3);
+    expect(problems[0]).to.match(/^merchant copy:\n {4}持卡人存根\nis not labelled as the merchant copy$/);
+    expect(problems[1]).to.match(/has no signature line$/);
+    expect(problems[2]).to.match(/^cardholder copy:[\s\S]*asks for a signature$/);
+  });
+
+  test('the expired swipe: financial requests and answers from the journal, the 54 wording from the screens', () => {
+    const row = (id: number, direction: 'in' | 'out', mti: string, fields: Record<string, string>) => toHostMessage({
+      id, direction, time: '2026-12-04T00:00:00Z', terminalId: '10000001', mti, stan: fields['11'] ?? null,
+      responseCode: fields['39'] ?? null, hex: '', fields, note: null,
+    });
+    const traffic = [
+      row(1, 'in', '0800', { 11: '000001', 60: '00000001004' }),
+      row(2, 'in', '0200', { 3: '000000', 11: '000002', 25: '00', 60: '22000001000' }),
+      row(3, 'out', '0210', { 3: '000000', 11: '000002', 25: '00', 39: '54', 60: '22000001000' }),
+    ];
+    const screens = [{ lines: ['交易失败', '该卡已过期'] }];
+    expect(observeExpiredSwipe(traffic, screens, REFERENCE_PROFILE)).to.deep.equal({ financialRequests: 1, responseCodes: ['54'], screenShowsExpired: true });
+    expect(observeExpiredSwipe([], [{ lines: ['请刷卡'] }], REFERENCE_PROFILE)).to.deep.equal({ financialRequests: 0, responseCodes: [], screenShowsExpired: false });
   });
 });

@@ -3,7 +3,7 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import {
-  FINANCIAL_KINDS, approvedOfBatch, clearPinBlocks, pinLeaks, faultMatchFor, nextAfterReversed, originalBefore, reversalsOf, tracesAdvance, iccTagsOf, journalText, payeeOf, replyTo, toHostMessage, HostMessage,
+  FINANCIAL_KINDS, approvedOfBatch, clearPinBlocks, describeMessages, financialRequests, settledBatchOf, settlementCounts, uploadNetworkCodes, pinLeaks, faultMatchFor, nextAfterReversed, originalBefore, reversalsOf, tracesAdvance, iccTagsOf, journalText, payeeOf, replyTo, toHostMessage, HostMessage,
 } from '../../drivers/host-view';
 import { encodeBillPayee } from '../../protocol/iso8583';
 
@@ -102,5 +102,25 @@ describe('host journal view', () => {
     expect(reversalsOf(list, list[2]).map((m) => m.id)).to.deep.equal([4]);
     expect(nextAfterReversed(list, list[3], 'void')?.id).to.equal(5);
     expect(approvedOfBatch(list, '000001', ['sale', 'void']).map((m) => m.id)).to.deep.equal([1, 5]);
+  });
+
+  test('what steps read of a scenario: financial requests, upload records, the settled batch, settlement counts', () => {
+    const list = [
+      msg(1, 'in', '0800', { 11: '000001', 60: '00000001004' }),
+      msg(2, 'in', '0200', { 3: '000000', 11: '000002', 25: '00', 60: '22000001000' }),
+      msg(3, 'out', '0210', { 3: '000000', 11: '000002', 39: '00' }),
+      msg(4, 'in', '0500', { 11: '000003', 60: '00000001201' }),
+      msg(5, 'in', '0320', { 11: '000004', 60: '00000001203' }),
+      msg(6, 'in', '0320', { 11: '000005', 60: '00000001202' }),
+      msg(7, 'in', '0400', { 3: '000000', 11: '000002', 60: '22000001000' }),
+    ];
+    expect(financialRequests(list).map((m) => m.id)).to.deep.equal([2, 7]);
+    expect(financialRequests(list, 2).map((m) => m.id)).to.deep.equal([7]);
+    expect(describeMessages([list[1]])).to.deep.equal(['sale 0200 STAN 000002']);
+    expect(uploadNetworkCodes(list)).to.deep.equal(['203']);
+    expect(settledBatchOf(list)).to.equal('000001');
+    expect(settledBatchOf(list.slice(0, 3))).to.equal(undefined);
+    const side = { debitCount: 2, debitAmount: 300, creditCount: 1, creditAmount: 50, result: '1' };
+    expect(settlementCounts(side)).to.deep.equal({ debitCount: 2, debitAmount: 300, creditCount: 1, creditAmount: 50 });
   });
 });

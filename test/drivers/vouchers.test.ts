@@ -1,0 +1,61 @@
+// What a voucher copy shows (drivers/vouchers.ts), as the voucher and conformance steps judge it:
+// text wherever the layout puts spaces, amounts grouped or not, labels, signature line, masked card
+// number, merchant name in either language, date and time; failing copies described for the message.
+import { test, describe } from 'node:test';
+import { expect } from 'chai';
+import {
+  copiesFailing, hasSignatureLine, isLabelledAs, maskedPanShape, showsAmount, showsDateTime, showsMaskedPan, showsMerchantName, showsText,
+  transactionCopies, type VoucherCopy,
+} from '../../drivers/vouchers';
+
+const copy = (name: string, lines: string[]): VoucherCopy => ({ copy: name, lines, reprint: false, at: 0 });
+
+const merchant = copy('merchant', [
+  '银联POS 签购单', '商户存根 MERCHANT COPY', '商户名称: 测试 商户', '商户编号: 898310048990001', '终端编号: 10000001',
+  '卡号: 622202******1234', '日期时间: 2026/12/04 10:30:05', '金额: RMB 1,234.50', '持卡人签名 CARDHOLDER SIGNATURE',
+]);
+const cardholder = copy('cardholder', ['持卡人存根 CARDHOLDER COPY', 'AMOUNT 1234.50']);
+
+describe('voucher copies', () => {
+  test('transaction copies are the merchant, cardholder and bank copies', () => {
+    const slip = copy('settlement', ['结算单']);
+    expect(transactionCopies([merchant, slip, cardholder]).map((c) => c.copy)).to.deep.equal(['merchant', 'cardholder']);
+  });
+
+  test('text is found wherever the layout puts spaces; amounts grouped or not, never a longer number', () => {
+    expect(showsText(merchant, '测试商户')).to.equal(true);
+    expect(showsText(merchant, '898310048990001')).to.equal(true);
+    expect(showsText(merchant, '10000002')).to.equal(false);
+    expect(showsAmount(merchant, 123450)).to.equal(true);
+    expect(showsAmount(cardholder, 123450)).to.equal(true);
+    expect(showsAmount(cardholder, 23450)).to.equal(false);
+  });
+
+  test('labels and the signature line', () => {
+    expect(isLabelledAs(merchant, 'merchant')).to.equal(true);
+    expect(isLabelledAs(cardholder, 'merchant')).to.equal(false);
+    expect(isLabelledAs(merchant, 'fault')).to.equal(false);
+    expect(hasSignatureLine(merchant)).to.equal(true);
+    expect(hasSignatureLine(cardholder)).to.equal(false);
+  });
+
+  test('the card number masked as first 6 + asterisks + last 4, of the right length', () => {
+    expect(maskedPanShape('6222020000001234')).to.equal('622202******1234');
+    expect(showsMaskedPan(merchant, '6222020000001234')).to.equal(true);
+    expect(showsMaskedPan(merchant, '6222020000000001234')).to.equal(false);
+  });
+
+  test('the merchant name in Chinese or English; a date and time', () => {
+    expect(showsMerchantName(merchant, { name: '测试商户' })).to.equal(true);
+    expect(showsMerchantName(cardholder, { name: '测试商户', nameEn: 'CARDHOLDER COPY' })).to.equal(true);
+    expect(showsMerchantName(cardholder, { name: '测试商户' })).to.equal(false);
+    expect(showsDateTime(merchant)).to.equal(true);
+    expect(showsDateTime(copy('merchant', ['2026/12/04']))).to.equal(false);
+  });
+
+  test('failing copies are described with their lines and the problem; none when all pass', () => {
+    expect(copiesFailing([merchant, cardholder], hasSignatureLine, 'has no signature line'))
+      .to.deep.equal(['cardholder copy:\n    持卡人存根 CARDHOLDER COPY\n    AMOUNT 1234.50\nhas no signature line']);
+    expect(copiesFailing([merchant], hasSignatureLine, 'x')).to.deep.equal([]);
+  });
+});
