@@ -104,6 +104,9 @@ function tick() {
 tick();
 `;
 
+/** Longest the host's connection waits, blocking, for the worker's pass to free the checkpoint lock. */
+const RELIEVE_WAIT_MS = 2000;
+
 /** The checkpoint worker of one database file. */
 export class WalCheckpointer {
   private readonly worker: Worker;
@@ -114,6 +117,8 @@ export class WalCheckpointer {
   private stopping = false;
   private readonly walPath: string;
   private readonly hardLimitBytes: number;
+  /** For a 1 ms blocking sleep between back-pressure attempts (Atomics.wait on a value that never changes). */
+  private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
 
   /**
    * @param onWorkerDeath called once if the worker dies while the host runs: the host's connection
@@ -164,7 +169,16 @@ export class WalCheckpointer {
       if (size < this.hardLimitBytes) return;
     }
     const t0 = Date.now();
-    db.pragma('wal_checkpoint(TRUNCATE)');
+    // A TRUNCATE that finds the worker's PASSIVE pass holding the checkpoint lock answers busy at
+    // once (no busy wait for that lock). On a loaded machine the worker can hold it for a long time
+    // (it is starved mid-pass) while the host keeps committing: the WAL then grew to 50 MB over a
+    // 1 MB hard limit. So wait here, blocking (this is the back-pressure), for the pass to end: the
+    // worker gets the CPU the event loop leaves. Bounded, so that a stuck worker cannot stop the host.
+    for (;;) {
+      const r = (db.pragma('wal_checkpoint(TRUNCATE)') as { busy?: number }[] | undefined)?.[0];
+      if (!r?.busy || Date.now() - t0 > RELIEVE_WAIT_MS) break;
+      Atomics.wait(this.sleeper, 0, 0, 1);
+    }
     const ms = Date.now() - t0;
     this.view[flag] = 0;
     this.view[SLOTS.indexOf('backPressure')]++;

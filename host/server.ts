@@ -39,6 +39,8 @@ export interface ReferenceHostOptions {
   random?: (n: number) => Buffer;
   /** Minutes east of UTC for the host's local time (F12 / F13 / F15, expiry); default 480 (China). */
   utcOffsetMinutes?: number;
+  /** SQLite page cache in MB (default 64); see HostStoreOptions.cacheMb. */
+  sqliteCacheMb?: number;
 }
 
 interface Connection {
@@ -80,7 +82,7 @@ export class ReferenceHost {
 
   static async start(opts: ReferenceHostOptions): Promise<ReferenceHost> {
     const logger = opts.logger ?? SILENT_LOGGER;
-    const store = new HostStore(opts.dbPath ?? ':memory:');
+    const store = new HostStore(opts.dbPath ?? ':memory:', { cacheMb: opts.sqliteCacheMb });
     const faults = new FaultSet();
     let engine: HostEngine;
     try {

@@ -241,6 +241,8 @@ export interface HostStoreOptions {
    * POSCERT_WAL_CHECKPOINT=sqlite chooses the latter for a standalone host.
    */
   checkpoint?: CheckpointOptions | 'sqlite';
+  /** SQLite page cache of the host's connection, in MB (default 64): the bound of the memory it takes beside the V8 heap. */
+  cacheMb?: number;
 }
 
 /** Prepared statements over one database file. All methods are synchronous. */
@@ -258,7 +260,7 @@ export class HostStore {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 5000');
       // A lab host's working set is small: keep it in memory so statements never wait for page spills.
-      this.db.pragma('cache_size = -65536');
+      this.db.pragma(`cache_size = -${Math.round((options.cacheMb ?? 64) * 1024)}`);
       this.db.pragma('temp_store = MEMORY');
       this.db.exec(SCHEMA);
     } catch (err) {
