@@ -138,6 +138,15 @@ function params(p?: Record<string, string>): string {
   return ` <span class="params">[${escapeHtml(Object.entries(p).map(([k, v]) => `${k}=${v}`).join(', '))}]</span>`;
 }
 
+/** Which profile values a case's verdict rests on, and "against acquirer profile X" where it rests on one. */
+export function dependenceNote(c: Pick<CaseOutcome, 'dependsOn' | 'acquirerProfile'>): string {
+  const terminal = (c.dependsOn ?? []).filter((d) => !d.key.startsWith('acquirer.'));
+  const parts: string[] = [];
+  if (terminal.length) parts.push(`depends on profile ${terminal.map((d) => `${escapeHtml(d.key)} = ${escapeHtml(d.value)}`).join(', ')}`);
+  if (c.acquirerProfile) parts.push(`against acquirer profile <strong>${escapeHtml(c.acquirerProfile)}</strong> (poscert's convention where the reference has no single rule)`);
+  return parts.length ? `<div class="depends">${parts.join('; ')}</div>` : '';
+}
+
 /** The profile the run judged by: every value, acquirer-profile values marked as such. */
 function profileSection(doc: CertificateDocument): string {
   const p = doc.profile;
@@ -191,7 +200,7 @@ ${doc.failures.map((f) => `    <li class="r-${f.result}"><strong>${escapeHtml(f.
       <td><code>${escapeHtml(c.id)}</code></td><td>${escapeHtml(c.title)}</td>
       <td>${c.inPlan ? (c.mandatory ? 'mandatory' : 'optional') : 'not in plan'}</td>
       <td class="result">${escapeHtml(c.result)} <span class="zh">${RESULT_ZH[c.result] ?? ''}</span></td>
-      <td>${escapeHtml(c.reason)}${c.firstFailure && c.result !== 'skipped' && c.firstFailure.step !== '(not run)' ? `<div class="check">${escapeHtml(c.firstFailure.step)}</div>` : ''}</td>
+      <td>${escapeHtml(c.reason)}${c.firstFailure && c.result !== 'skipped' && c.firstFailure.step !== '(not run)' ? `<div class="check">${escapeHtml(c.firstFailure.step)}</div>` : ''}${dependenceNote(c)}</td>
     </tr>`).join('\n');
 
   const dp = doc.dataProtection;

@@ -18,6 +18,21 @@ export type { BrokenKind } from '../errors';
 
 /** Attachment media type carrying `{outcome, brokenKind?, errorName?, code?, reason?}` from the step wrapper. */
 export const OUTCOME_MEDIA_TYPE = 'application/vnd.poscert.outcome+json';
+/**
+ * Attachment media type carrying the terminal-profile values a scenario depended on
+ * (ScenarioDependence: what its steps and the driver read, plus the acquirer profile for a case
+ * tagged ACQUIRER_PROFILE_TAG), attached by steps/support/profile-reads.ts.
+ */
+export const PROFILE_MEDIA_TYPE = 'application/vnd.poscert.profile-dependence+json';
+/** Tag of a case whose judgement rests on the acquirer profile (the 缴费 wire format: no single rule, cup8583.md §3.12). */
+export const ACQUIRER_PROFILE_TAG = '@acquirer-profile';
+
+/** The profile values a scenario depended on; `acquirer` names the acquirer profile when one of them is its. */
+export interface ScenarioDependence {
+  dependsOn: Array<{ key: string; value: string }>;
+  acquirer?: string;
+}
+
 /** Attachment media type carrying the identity of the terminal that ran a scenario (TerminalIdentity). */
 export const TERMINAL_MEDIA_TYPE = 'application/vnd.poscert.terminal+json';
 
@@ -64,6 +79,8 @@ export interface ScenarioResult {
   workerId?: string;
   startedAt?: string;
   terminal?: TerminalIdentity;
+  /** The terminal-profile values the scenario depended on (absent when it read none). */
+  profile?: ScenarioDependence;
 }
 
 export interface RunResults {
@@ -201,6 +218,7 @@ export class ResultCollector {
   private readonly stepResults = new Map<string, Array<{ testStepId: string; result: StepResult }>>();
   private readonly markers = new Map<string, Array<{ testStepId?: string; marker: MarkerOutcome }>>();
   private readonly terminals = new Map<string, TerminalIdentity>();
+  private readonly dependences = new Map<string, ScenarioDependence>();
   private readonly finalByPickle = new Map<string, ScenarioResult>();
   private readonly attemptsByPickle = new Map<string, number>();
   private sawFinished = false;
@@ -250,6 +268,8 @@ export class ResultCollector {
         } catch { /* an unreadable marker falls back to the exception rule */ }
       } else if (a.mediaType === TERMINAL_MEDIA_TYPE) {
         try { this.terminals.set(a.testCaseStartedId, JSON.parse(decodeBody(a)) as TerminalIdentity); } catch { /* optional */ }
+      } else if (a.mediaType === PROFILE_MEDIA_TYPE) {
+        try { this.dependences.set(a.testCaseStartedId, JSON.parse(decodeBody(a)) as ScenarioDependence); } catch { /* optional */ }
       }
     } else if (env.testCaseFinished) {
       return this.finishTestCase(env.testCaseFinished);
@@ -285,6 +305,8 @@ export class ResultCollector {
     result.startedAt = toIso(s.at);
     result.workerId = s.workerId;
     result.terminal = this.terminals.get(f.testCaseStartedId);
+    const dependence = this.dependences.get(f.testCaseStartedId);
+    if (dependence && (dependence.dependsOn?.length || dependence.acquirer)) result.profile = dependence;
     result.attempts = attempts;
     this.finalByPickle.set(pickle.id, result);
     return result;

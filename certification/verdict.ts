@@ -59,6 +59,10 @@ export interface CaseOutcome {
   /** Every scenario (outline rows separately) that carried the case id. */
   scenarios: ScenarioOutcome[];
   durationMs: number;
+  /** Terminal-profile values the case's scenarios depended on (what they read; union of the scenarios). */
+  dependsOn?: Array<{ key: string; value: string }>;
+  /** The acquirer profile the case was judged against, when it depends on one (the 缴费 wire format). */
+  acquirerProfile?: string;
 }
 
 export interface Counts { total: number; passed: number; failed: number; broken: number; skipped: number }
@@ -168,6 +172,20 @@ export function judge(plan: CertificationPlan, results: RunResults, declaredCapa
   };
 }
 
+/** The union of the profile values the scenarios of a case depended on, and the acquirer profile if any. */
+function dependenceOf(scenarios: readonly ScenarioResult[]): Pick<CaseOutcome, 'dependsOn' | 'acquirerProfile'> {
+  const values = new Map<string, string>();
+  let acquirer: string | undefined;
+  for (const s of scenarios) {
+    for (const d of s.profile?.dependsOn ?? []) values.set(d.key, d.value);
+    acquirer ??= s.profile?.acquirer;
+  }
+  return {
+    ...(values.size ? { dependsOn: [...values].sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ key, value })) } : {}),
+    ...(acquirer ? { acquirerProfile: acquirer } : {}),
+  };
+}
+
 function judgeCase(pc: PlanCase, scenarios: ScenarioResult[], declared: readonly string[], scope: RunScope): CaseOutcome {
   const missing = missingCapabilities(pc, declared);
   const first = scenarios[0];
@@ -184,6 +202,7 @@ function judgeCase(pc: PlanCase, scenarios: ScenarioResult[], declared: readonly
     reason: '',
     scenarios: scenarios.map(outcomeOf),
     durationMs: scenarios.reduce((a, s) => a + s.durationMs, 0),
+    ...dependenceOf(scenarios),
   };
 
   if (missing.length > 0) {

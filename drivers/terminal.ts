@@ -198,8 +198,13 @@ export class TerminalDriver extends TerminalKeypad {
 
   /** Answers the terminal's prompts (prompts.ts) until the transaction ends; returns the end screen. */
   answerPrompts(answers: DriverAnswers, opts: TransactionRunOptions = {}): Promise<ScreenSnapshot> {
-    const password = this.profile?.supervisor.password;
-    return answerPrompts(this.interaction(), password ? { supervisorPassword: password, ...answers } : answers, opts);
+    // Read only when the terminal asks 主管密码, so a case depends on the declared password only if
+    // it met the prompt (steps/support/profile-reads.ts records what a case read of the profile).
+    const withPassword: DriverAnswers = { ...answers };
+    if (answers.supervisorPassword === undefined) {
+      Object.defineProperty(withPassword, 'supervisorPassword', { enumerable: true, get: () => this.profile?.supervisor.password });
+    }
+    return answerPrompts(this.interaction(), withPassword, opts);
   }
 
   /** A cash-register request, once the terminal has taken it up; `result` settles when the transaction ends. */

@@ -24,8 +24,11 @@ export const SEVERITIES = ['blocker', 'critical', 'normal', 'minor', 'trivial'] 
 export const CAPABILITIES = ['magstripe', 'contact', 'contactless', 'printer', 'pinpad', 'sm4'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 const AREA_TAGS = Object.values(AREA_BY_PREFIX).map((a) => `@${a}`);
-/** Tags a lab may add freely: requirement links, issue links, work-in-progress markers. */
-const FREE_TAG = /^@(req|issue|tms|jira|wip|manual|flaky)(:.+)?$/;
+/**
+ * Tags a lab may add freely: requirement links, issue links, work-in-progress markers; and
+ * @acquirer-profile, a case judged against the acquirer profile (the 缴费 wire format; steps/support/profile-reads.ts).
+ */
+const FREE_TAG = /^@(req|issue|tms|jira|wip|manual|flaky)(:.+)?$|^@acquirer-profile$/;
 /** Language tag of a translation feature: the profiles select translations by it (cucumber.js). */
 const LANGUAGE_TAG = /^@[a-z]{2}-[A-Z]{2}$/;
 

@@ -5,7 +5,7 @@ Feature: Payment — bill payment (缴费)
   two-copy voucher that names the payee. The payee usually comes from the billing system through
   the cash register (ECR); a terminal with an alpha keypad also lets the operator type it.
 
-  @CUP-PAY-010 @severity:critical @mandatory @printer @contact
+  @CUP-PAY-010 @severity:critical @mandatory @printer @contact @acquirer-profile
   Scenario: 缴费 with the payee confirmed on screen, a two-copy voucher and the debit booked
     When the cash register requests a bill payment of 128.50 to "国网上海市电力公司" account "310000123456"
     Then the screen shows "国网上海市电力公司"
@@ -38,7 +38,7 @@ Feature: Payment — bill payment (缴费)
     And the balance of card UP-DEBIT-IC is unchanged
     And no voucher is printed
 
-  @CUP-PAY-012 @severity:normal @optional @contactless
+  @CUP-PAY-012 @severity:normal @optional @contactless @acquirer-profile
   Scenario: 缴费 by tap, started by the cash register
     When a bill payment of 45.00 to "上海燃气" account "2100998877" is made with card UP-DEBIT-CTLS by tapping
     Then the screen shows "交易成功"
@@ -46,7 +46,7 @@ Feature: Payment — bill payment (缴费)
     And its card was read by tapping
     And the card UP-DEBIT-CTLS is debited 45.00
 
-  @CUP-PAY-013 @severity:normal @optional @contact
+  @CUP-PAY-013 @severity:normal @optional @contact @acquirer-profile
   Scenario: Void of a 缴费
     Given a bill payment of 60.00 to "上海自来水" account "3300112233" was approved for card UP-DEBIT-IC
     When the operator voids the last transaction with card UP-DEBIT-IC by inserting
@@ -57,7 +57,7 @@ Feature: Payment — bill payment (缴费)
 
   # The payee name is typed as free text (TTP `key` with the `x-text` vendor extension): a terminal
   # whose firmware takes no free text over TTP fails this case with a harness error saying so.
-  @CUP-PAY-014 @severity:normal @optional @contact @printer
+  @CUP-PAY-014 @severity:normal @optional @contact @printer @acquirer-profile
   Scenario: 缴费 with the payee typed on the terminal's keypad
     When the operator selects "缴费"
     And the operator enters the amount 66.00

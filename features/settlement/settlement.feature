@@ -85,7 +85,7 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     And the slip shows the amount 12.34
     And the host answered the settlement as balanced
 
-  @CUP-STL-008 @severity:normal @mandatory @contact
+  @CUP-STL-008 @severity:normal @mandatory @contact @acquirer-profile
   Scenario: Bill payments are counted in the settlement totals
     Given a bill payment of 75.00 to "国网上海市电力公司" account "310000123456" was approved for card UP-DEBIT-IC
     And a sale of 25.00 was approved for card UP-DEBIT-IC by inserting

@@ -4,7 +4,7 @@
   持卡人向第三方（电力、燃气、通信）缴费。终端必须在读卡前显示收款方和金额供确认，把收款方送到收单机构，
   并打印两联注明收款方的签购单。
 
-  @CUP-PAY-010 @severity:critical @mandatory @printer @contact
+  @CUP-PAY-010 @severity:critical @mandatory @printer @contact @acquirer-profile
   场景: 缴费：屏幕确认收款方，两联签购单，借记入账
     当 收银机发起缴费 128.50 元，收款方“国网上海市电力公司”，账号“310000123456”
     那么 屏幕显示“国网上海市电力公司”

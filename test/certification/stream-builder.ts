@@ -1,6 +1,6 @@
 // Builds synthetic cucumber message streams (the envelopes cucumber-js 12 writes with
 // --format message) for the certification layer's unit tests.
-import { OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE } from '../../certification/results';
+import { OUTCOME_MEDIA_TYPE, PROFILE_MEDIA_TYPE, TERMINAL_MEDIA_TYPE } from '../../certification/results';
 
 type Status = 'PASSED' | 'FAILED' | 'SKIPPED' | 'UNDEFINED' | 'AMBIGUOUS' | 'PENDING';
 
@@ -23,6 +23,8 @@ export interface ScenarioSpec {
   retries?: number;
   beforeHook?: { status: Status; error?: { type: string; message: string } };
   terminal?: Record<string, unknown>;
+  /** Profile dependence attached by steps/support/profile-reads.ts. */
+  profile?: { dependsOn: Array<{ key: string; value: string }>; acquirer?: string };
   /** Planned but never started/finished (an aborted run). */
   notFinished?: boolean;
   uri?: string;
@@ -77,6 +79,7 @@ export function buildStream(scenarios: ScenarioSpec[], opts: { finished?: boolea
       const startedId = id('tcs');
       out.push({ testCaseStarted: { id: startedId, testCaseId: p.testCaseId, attempt, workerId: '0', timestamp: ts(clock) } });
       if (p.spec.terminal) out.push({ attachment: { testCaseStartedId: startedId, testStepId: p.hookStepId, body: JSON.stringify(p.spec.terminal), mediaType: TERMINAL_MEDIA_TYPE, contentEncoding: 'IDENTITY' } });
+      if (p.spec.profile) out.push({ attachment: { testCaseStartedId: startedId, testStepId: p.hookStepId, body: JSON.stringify(p.spec.profile), mediaType: PROFILE_MEDIA_TYPE, contentEncoding: 'IDENTITY' } });
       const hook = p.spec.beforeHook ?? { status: 'PASSED' as Status };
       out.push({ testStepFinished: { testCaseStartedId: startedId, testStepId: p.hookStepId, testStepResult: { status: hook.status, duration: ts(1), ...(hook.error ? { message: hook.error.message, exception: hook.error } : {}) } } });
       p.spec.steps.forEach((s, i) => {
