@@ -221,3 +221,12 @@ export function settledBatchOf(messages: readonly HostMessage[]): string | undef
 export function settlementCounts(side: { debitCount: number; debitAmount: number; creditCount: number; creditAmount: number }) {
   return { debitCount: side.debitCount, debitAmount: side.debitAmount, creditCount: side.creditCount, creditAmount: side.creditAmount };
 }
+
+/** EMV tags every F55 of an online chip request carries (cup8583.md: the ARQC and what it covers). */
+export const REQUIRED_ICC_TAGS: readonly string[] = ['9F26', '9F27', '9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A', '82'];
+
+/** The required tags a request's F55 lacks, in table order (empty when it has them all). */
+export function missingIccTags(m: HostMessage): string[] {
+  const tags = iccTagsOf(m);
+  return REQUIRED_ICC_TAGS.filter((t) => !tags.includes(t));
+}

@@ -10,7 +10,8 @@ export type { RecoveryOptions, RecoveryControl, RestControl, StrategyTarget } fr
 export { PROMPT_TABLE, promptsOf, answerFor, phaseOf, promptKey, ASKING_STATES, END_STATES, AT_REST_STATES } from './prompts';
 export type { PromptKind, PromptRow, PromptScreen, TransactionAnswers, PromptAction } from './prompts';
 export type { PresentedCard, DriverAnswers, TransactionRunOptions } from './interaction';
-export { ScreenTracker, screenMatches, screenText } from './screens';
+export { ScreenTracker, screenMatches, screenText, screenContains, screenShowsAmount, amountOnScreen } from './screens';
+export { keyHex, identitySettings, flippedKey } from './terminal-settings';
 export type { ScreenSnapshot, ScreenMatcher } from './screens';
 export {
   VoucherCollector, voucherText, amountPattern, TRANSACTION_COPIES, COPY_LABELS, transactionCopies, describeCopy, showsText, showsAmount,
@@ -35,7 +36,7 @@ export type { EmulatedLab, EmulatedLabOptions, EmulatedLabTerminal, OpenedLabTer
 export {
   toHostMessage, requestsOf, replyTo, entryMode, securityControl, batchOf, settlementTotalsOf, iccTagsOf, payeeOf,
   faultMatchFor, clearPinBlocks, pinLeaks, journalText, reversalsOf, approvedOfBatch, tracesAdvance, originalBefore, nextAfterReversed, FINANCIAL_KINDS,
-  financialRequests, describeMessages, uploadNetworkCodes, settledBatchOf, settlementCounts,
+  financialRequests, describeMessages, uploadNetworkCodes, settledBatchOf, settlementCounts, REQUIRED_ICC_TAGS, missingIccTags,
 } from './host-view';
 export type { HostMessage, JournalRowLike } from './host-view';
 

@@ -227,3 +227,18 @@ export class ScreenTracker {
 export function describeMatcher(m: ScreenMatcher): string {
   return typeof m === 'string' ? `"${m}"` : String(m);
 }
+
+/** Does a line of the screen hold the text once its spaces are removed (a PIN, its asterisks, an amount)? */
+export function screenContains(s: Pick<ScreenSnapshot, 'lines'>, text: string): boolean {
+  return s.lines.some((l) => l.replace(/\s/g, '').includes(text));
+}
+
+/** Does the screen show the amount (元 text such as 1234.50), thousands separators ignored? */
+export function screenShowsAmount(s: Pick<ScreenSnapshot, 'lines'>, yuan: string): boolean {
+  return s.lines.some((l) => l.replace(/[,\s]/g, '').includes(yuan));
+}
+
+/** The amount as a screen pattern: not part of a longer number. */
+export function amountOnScreen(yuan: string): RegExp {
+  return new RegExp(`(^|[^0-9.])${yuan.replace('.', '\\.')}($|[^0-9])`, 'm');
+}

@@ -3,12 +3,11 @@
 import { expect } from 'chai';
 import { step } from './support/define';
 import {
-  FINANCIAL_KINDS, batchOf, nextAfterReversed, originalBefore, reversalsOf, tracesAdvance, pinLeaks, clearPinBlocks, entryMode, faultMatchFor, iccTagsOf, payeeOf, requestsOf, securityControl,
-  type FaultAction, type FaultSpec, type HostMessage, type TransactionKind,
+  batchOf, clearPinBlocks, describeMessages, entryMode, financialRequests, missingIccTags, nextAfterReversed, payeeOf, pinLeaks, requestsOf,
+  securityControl, tracesAdvance, type HostMessage, type TransactionKind,
 } from '../drivers';
 import type { EntryMode } from './support/parse';
 import { ScenarioSetupError } from './support/errors';
-import type { PoscertWorld } from './support/world';
 
 // ------------------------------------------------------------------ what arrived
 
@@ -25,18 +24,17 @@ step(['the host received a(n) {txn}', '主机收到{txn}'], async function (kind
 });
 
 step(['the host received no {txn}', '主机未收到{txn}'], async function (kind: TransactionKind) {
-  expect((await this.requests(kind)).map((m) => `STAN ${m.stan}`), `the host received ${kind} messages`).to.deep.equal([]);
+  const received = (await this.requests(kind)).map((m) => `STAN ${m.stan}`);
+  expect(received, `the host received ${kind} messages`).to.deep.equal([]);
 });
 
 step(['the host received no financial request', '主机未收到任何金融交易请求'], async function () {
-  const fin = (await this.messages()).filter((m) => m.direction === 'in' && FINANCIAL_KINDS.includes(m.kind as TransactionKind));
-  expect(fin.map((m) => `${m.kind} ${m.mti} STAN ${m.stan}`), 'financial requests the host received').to.deep.equal([]);
+  expect(describeMessages(financialRequests(await this.messages())), 'financial requests the host received').to.deep.equal([]);
 });
 
 step(['the host received no financial request since the sale', '消费之后主机未收到任何金融交易请求'], async function () {
   const { reply } = await this.lastApproved(['sale']);
-  const fin = (await this.messages()).filter((m) => m.id > reply.id && m.direction === 'in' && FINANCIAL_KINDS.includes(m.kind as TransactionKind));
-  expect(fin.map((m) => `${m.kind} ${m.mti} STAN ${m.stan}`), 'financial requests after the sale').to.deep.equal([]);
+  expect(describeMessages(financialRequests(await this.messages(), reply.id)), 'financial requests after the sale').to.deep.equal([]);
 });
 
 step(['the host has received the {txn} request', '主机已收到{txn}请求'], async function (kind: TransactionKind) {
@@ -62,7 +60,8 @@ step(['the host approved the last {txn} request', '主机批准了最后一笔{t
 });
 
 step(['the host approved every {txn} request', '主机批准了每笔{txn}请求'], async function (kind: TransactionKind) {
-  const codes = await Promise.all((await this.requests(kind)).map(async (r) => `${r.stan}:${(await this.replyTo(r))?.responseCode ?? 'none'}`));
+  const answered = async (r: HostMessage) => `${r.stan}:${(await this.replyTo(r))?.responseCode ?? 'none'}`;
+  const codes = await Promise.all((await this.requests(kind)).map(answered));
   expect(codes.filter((c) => !c.endsWith(':00')), `${kind} requests not approved (STAN:F39)`).to.deep.equal([]);
 });
 
@@ -110,16 +109,14 @@ step(['it carries no MAC', '该请求不带MAC'], async function () {
 
 step(['the PIN appears nowhere in the host journal', '主机日志中没有PIN'], async function () {
   expect(this.pinsTyped.size, 'no PIN was typed in this scenario').to.be.greaterThan(0);
-  const pans = [...this.openingBalances.keys()].map((alias) => this.card(alias).pan);
-  expect(pinLeaks(await this.messages(), this.pinsTyped, pans), 'the PIN in clear in the host journal').to.deep.equal([]);
+  expect(pinLeaks(await this.messages(), this.pinsTyped, this.pansUsed()), 'the PIN in clear in the host journal').to.deep.equal([]);
 });
 
 step(['it carries an encrypted PIN block', '该请求带有加密的PIN块'], async function () {
   const req = await this.focus();
   const block = req.fields[52];
   expect(block, `the ${req.kind} carries no PIN block (F52)`).to.match(/^[0-9A-F]{16}([0-9A-F]{16})?$/);
-  const pans = [...this.openingBalances.keys()].map((alias) => this.card(alias).pan);
-  expect(clearPinBlocks(this.pinsTyped, pans), 'F52 is the PIN block in clear').to.not.include(block);
+  expect(clearPinBlocks(this.pinsTyped, this.pansUsed()), 'F52 is the PIN block in clear').to.not.include(block);
   expect(req.fields[53], 'F53 (security control) must accompany a PIN block').to.not.equal(undefined);
   expect(req.fields[22]?.[2], 'F22 third digit must say a PIN was entered').to.equal('1');
 });
@@ -132,10 +129,7 @@ step(['it carries no PIN block', '该请求不带PIN块'], async function () {
 step(['it carries IC data', '该请求带有IC卡数据'], async function () {
   const req = await this.focus();
   expect(req.fields[55], `the ${req.kind} carries no IC data (F55)`).to.not.equal(undefined);
-  const tags = iccTagsOf(req);
-  for (const tag of ['9F26', '9F27', '9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A', '82']) {
-    expect(tags, `F55 lacks tag ${tag}`).to.include(tag);
-  }
+  expect(missingIccTags(req), 'tags F55 lacks').to.deep.equal([]);
 });
 
 step(['it carries no IC data', '该请求不带IC卡数据'], async function () {
@@ -163,23 +157,15 @@ step(['it names the payee {text} with account {text}', '该请求的收款方为
 
 step(['it identifies this terminal and its merchant', '该请求带有本终端和商户的标识'], async function () {
   const req = await this.focus();
-  const terminal = this.lab.config.terminals.find((t) => t.terminalId === this.lab.terminalId);
   expect(req.fields[41], 'F41').to.equal(this.lab.terminalId);
-  expect(req.fields[42], 'F42').to.equal(terminal?.merchantId);
+  expect(req.fields[42], 'F42').to.equal(this.terminalConfig().terminal.merchantId);
 });
 
 // ------------------------------------------------------------------ references to the original
 
-async function originalOf(w: PoscertWorld, kinds: TransactionKind[]): Promise<{ request: HostMessage; reply: HostMessage }> {
-  const req = await w.focus();
-  const request = originalBefore(await w.messages(), req, kinds);
-  expect(request, `no original ${kinds.join(' / ')} before the ${req.kind}`).to.not.equal(undefined);
-  return { request: request!, reply: await w.replyOf(request!) };
-}
-
 step(['it refers to the original transaction', '该请求指向原交易'], async function () {
   const req = await this.focus();
-  const { request } = await originalOf(this, ['sale', 'bill-payment']);
+  const { request } = await this.originalOf(['sale', 'bill-payment']);
   expect(req.fields[61]?.slice(0, 12), `F61 (original batch + trace) of the ${req.kind}`).to.equal(`${batchOf(request)}${request.stan}`);
 });
 
@@ -187,14 +173,14 @@ step(['it refers to the original transaction', '该请求指向原交易'], asyn
 // original from another terminal or day are unknown to the terminal (61.1 / 61.2 may be zeros).
 step(['it refers to the original reference number', '该请求指向原参考号'], async function () {
   const req = await this.focus();
-  const { reply } = await originalOf(this, ['sale']);
+  const { reply } = await this.originalOf(['sale']);
   expect(req.fields[37], `F37 of the ${req.kind}`).to.equal(reply.fields[37]);
   expect(req.fields[61]?.slice(12, 16), `61.3 (original date MMDD) of the ${req.kind}`).to.equal(reply.fields[13]);
 });
 
 step(['it refers to the original authorization', '该请求指向原授权'], async function () {
   const req = await this.focus();
-  const { request, reply } = await originalOf(this, ['preauth']);
+  const { request, reply } = await this.originalOf(['preauth']);
   expect(req.fields[38], `F38 (original authorization code) of the ${req.kind}`).to.equal(reply.fields[38]);
   expect(req.fields[61]?.slice(0, 12), `F61 of the ${req.kind}`).to.equal(`${batchOf(request)}${request.stan}`);
 });
@@ -219,7 +205,8 @@ step(["the host's reply carried working keys with check values", '主机应答�
   const req = await this.focus();
   const reply = await this.replyOf(req);
   const bytes = (reply.fields[62] ?? '').length / 2;
-  expect(bytes, `F62 of the 0810 (${bytes} bytes): 24 (single DES), 40 (double) or 60 (double + TDK) with 4-byte check values`).to.be.oneOf([24, 40, 56, 60, 84]);
+  const sizes = '24 (single DES), 40 (double) or 60 (double + TDK) with 4-byte check values';
+  expect(bytes, `F62 of the 0810 (${bytes} bytes): ${sizes}`).to.be.oneOf([24, 40, 56, 60, 84]);
 });
 
 step(['the two sign-on replies carried different working keys', '两次签到应答的工作密钥不同'], async function () {
@@ -231,28 +218,14 @@ step(['the two sign-on replies carried different working keys', '两次签到应
 
 // ------------------------------------------------------------------ reversals
 
-async function originalFor(w: PoscertWorld, which: 'first' | 'last', kind: TransactionKind): Promise<HostMessage> {
-  const list = await w.requests(kind);
-  expect(list.length, `no ${kind} request in this scenario`).to.be.greaterThan(0);
-  return which === 'first' ? list[0] : list[list.length - 1];
-}
-
-async function expectReversal(w: PoscertWorld, original: HostMessage, reason: string): Promise<void> {
-  const revs = reversalsOf(await w.messages(), original);
-  expect(revs.length, `no reversal (0400 with STAN ${original.stan}) of the ${original.kind} reached the host`).to.be.greaterThan(0);
-  expect(revs[0].responseCode ?? revs[0].fields[39], 'F39 (reversal reason) of the 0400').to.equal(reason);
-  expect(revs[0].fields[4], 'F4 of the reversal must be the original amount').to.equal(original.fields[4]);
-  w.current = revs[0];
-}
-
 step(['the host received a reversal of the first {txn} with reason {text}', '主机收到第一笔{txn}的冲正，原因码{text}'], async function (kind: TransactionKind, reason: string) {
-  await expectReversal(this, await originalFor(this, 'first', kind), reason);
+  await this.expectReversal('first', kind, reason);
 });
 step(['the host received a reversal of the last {txn} with reason {text}', '主机收到最后一笔{txn}的冲正，原因码{text}'], async function (kind: TransactionKind, reason: string) {
-  await expectReversal(this, await originalFor(this, 'last', kind), reason);
+  await this.expectReversal('last', kind, reason);
 });
 step(['the host received a reversal of the {txn} with reason {text}', '主机收到{txn}的冲正，原因码{text}'], async function (kind: TransactionKind, reason: string) {
-  await expectReversal(this, await originalFor(this, 'last', kind), reason);
+  await this.expectReversal('last', kind, reason);
 });
 
 step(['the host received exactly {int} reversal(s)', '主机恰好收到 {int} 笔冲正'], async function (n: number) {
@@ -271,34 +244,26 @@ step(['the reversal reached the host before the next {txn} request', 'the revers
 
 // ------------------------------------------------------------------ faults the host commits
 
-/**
- * Tells the host to misbehave on the next matching request of this terminal. Actions outside the
- * host's FAULT_ACTIONS are refused by the host with a HostControlError (the case is then broken).
- */
-async function fault(w: PoscertWorld, kind: TransactionKind, spec: { action: FaultAction | 'settlement-unbalanced' | 'corrupt-kcv'; responseCode?: string }): Promise<void> {
-  w.host.injectFault({ match: { ...faultMatchFor(kind), terminalId: w.lab.terminalId }, count: 1, ...spec } as FaultSpec);
-}
-
 step(['the host will not answer the next {txn} request', '主机将不应答下一笔{txn}请求'], async function (kind: TransactionKind) {
-  await fault(this, kind, { action: 'no-response' });
+  this.hostFault(kind, { action: 'no-response' });
 });
 step(['the host will close the connection on the next {txn} request', '主机将在下一笔{txn}请求时断开连接'], async function (kind: TransactionKind) {
-  await fault(this, kind, { action: 'close' });
+  this.hostFault(kind, { action: 'close' });
 });
 step(['the host will corrupt the MAC of its reply to the next {txn} request', '主机将破坏下一笔{txn}应答的MAC'], async function (kind: TransactionKind) {
-  await fault(this, kind, { action: 'corrupt-mac' });
+  this.hostFault(kind, { action: 'corrupt-mac' });
 });
 step(['the host will answer the next {txn} request with response code {text}'], async function (kind: TransactionKind, code: string) {
-  await fault(this, kind, { action: 'force-response-code', responseCode: code });
+  this.hostFault(kind, { action: 'force-response-code', responseCode: code });
 });
 step(['主机将以应答码{text}拒绝下一笔{txn}请求'], async function (code: string, kind: TransactionKind) {
-  await fault(this, kind, { action: 'force-response-code', responseCode: code });
+  this.hostFault(kind, { action: 'force-response-code', responseCode: code });
 });
 step(['the host will report the next settlement as unbalanced', '主机将把下一次结算应答为对账不平'], async function () {
-  await fault(this, 'settlement', { action: 'settlement-unbalanced' });
+  this.hostFault('settlement', { action: 'settlement-unbalanced' });
 });
 step(['the host will send wrong key check values in its next sign-on reply', '主机将在下一次签到应答中发送错误的密钥校验值'], async function () {
-  await fault(this, 'sign-on', { action: 'corrupt-kcv' });
+  this.hostFault('sign-on', { action: 'corrupt-kcv' });
 });
 
 step(['the card {card} has all its PIN tries left', '卡 {card} 的密码尝试次数已重置'], async function (alias: string) {

@@ -1,29 +1,14 @@
 // What the operator and the cardholder do at the terminal, and what its screen shows.
 import { expect } from 'chai';
-import { AfterStep } from '@cucumber/cucumber';
-import { findMenuEntry, screenMatches } from '../drivers';
+import { amountOnScreen, flippedKey, identitySettings, keyHex, screenContains, screenMatches, screenShowsAmount } from '../drivers';
 import { step } from './support/define';
-import type { EntryMode } from './support/parse';
-import { formatFen } from './support/parse';
-import type { PoscertWorld } from './support/world';
+import { formatFen, type EntryMode } from './support/parse';
 import { ScenarioSetupError } from './support/errors';
-
-AfterStep(function (this: PoscertWorld) {
-  if (this.lab) this.collectScreens();
-});
 
 // ------------------------------------------------------------------ operator
 
 step(['the operator selects {text}', '操作员选择{text}'], async function (label: string) {
-  this.action();
-  this.newVoucherWindow();
-  this.lastMenu = label;
-  await this.driver.toIdle();
-  await this.driver.selectMenu(label);
-  // 预授权 opens a submenu whose first entry is 预授权 again: choosing "预授权" means that one.
-  await this.driver.waitUntilQuiet();
-  const s = this.driver.lastScreen();
-  if (s.state === 'menu' && findMenuEntry(s.lines, label)) await this.driver.selectMenu(label);
+  await this.chooseMenu(label);
 });
 
 step(['the operator enters the amount {amount}', '操作员输入金额 {amount}'], async function (fen: number) {
@@ -72,12 +57,12 @@ step(['the cardholder {entry} card {card}', '持卡人{entry} {card}'], async fu
 
 step(['the cardholder enters the correct PIN', '持卡人输入正确的密码'], async function () {
   this.action();
-  await this.enterPin(this.pinOf(cardInHand(this)));
+  await this.enterPin(this.pinOf(this.cardInHand()));
 });
 
 step(['the cardholder enters a wrong PIN', '持卡人输入错误的密码'], async function () {
   this.action();
-  await this.enterPin(this.wrongPinOf(cardInHand(this)));
+  await this.enterPin(this.wrongPinOf(this.cardInHand()));
 });
 
 // QuickPass under the no-PIN limit: a terminal may skip the PIN prompt or offer "无密码请按[确认]".
@@ -93,74 +78,48 @@ step(['the cardholder cancels the PIN entry', '持卡人取消输密'], async fu
   await this.driver.pressKeys('CANCEL');
 });
 
-/**
- * After a 55 a terminal either asks for the PIN again at once, or ends the transaction; then the
- * cardholder starts it again with the same card and amount, as at a real counter.
- */
-async function retry(w: PoscertWorld, pin: 'correct' | 'wrong'): Promise<void> {
-  const alias = cardInHand(w);
-  const s = await w.waitForState(['pin-entry', 'result', 'idle', 'printing', 'error']);
-  if (s.state === 'pin-entry') {
-    await w.enterPin(pin === 'correct' ? w.pinOf(alias) : w.wrongPinOf(alias));
-    return;
-  }
-  const kind = w.txns.length ? w.txns[w.txns.length - 1].kind : 'sale';
-  await w.transact(kind === 'sale' || kind === 'bill-payment' ? kind : 'sale',
-    { amountFen: w.lastAmountFen, card: alias, entry: w.lastEntry ?? 'insert', pin });
-}
-
 step(['the cardholder retries with the correct PIN', '持卡人重新输入正确的密码'], async function () {
   this.action();
-  await retry(this, 'correct');
+  await this.retryPin('correct');
 });
 
 step(['the cardholder enters a wrong PIN as many times as the issuer allows', '持卡人连续输错密码直到发卡行上限'], async function () {
   this.action();
   const limit = this.lab.config.rules.pinTryLimit;
-  await this.enterPin(this.wrongPinOf(cardInHand(this)));
+  await this.enterPin(this.wrongPinOf(this.cardInHand()));
   // The issuer counts wrong PINs; one more than its limit must end in 75 (or already has).
   for (let attempt = 1; attempt <= limit; attempt++) {
     await this.waitForState(['result', 'idle', 'printing', 'error', 'pin-entry']);
     const sales = await this.requests('sale');
     const reply = sales.length ? await this.replyTo(sales[sales.length - 1]) : undefined;
     if (reply?.responseCode === '75') return;
-    await retry(this, 'wrong');
+    await this.retryPin('wrong');
   }
 });
 
-function cardInHand(w: PoscertWorld): string {
-  expect(w.lastCard, 'no card was presented in this scenario yet').to.be.a('string');
-  return w.lastCard!;
-}
-
 // ------------------------------------------------------------------ screens
 
-/** Waits for a screen showing the text, counting screens since the last action. */
-async function expectScreen(w: PoscertWorld, text: string): Promise<void> {
-  if (w.screens(w.lastActionAt).some((s) => screenMatches(s, text))) return;
-  await w.driver.waitForScreen(text, { timeoutMs: w.lab.settings.screenTimeoutMs });
-}
-
 step(['the screen shows {text}', '屏幕显示{text}'], async function (text: string) {
-  await expectScreen(this, text);
+  // Counting the screens since the last action, else the next one to come.
+  if (this.screens(this.lastActionAt).some((s) => screenMatches(s, text))) return;
+  await this.driver.waitForScreen(text, { timeoutMs: this.lab.settings.screenTimeoutMs });
 });
 
 step(['no screen showed {text}', '屏幕从未显示{text}'], async function (text: string) {
   // Since the last action: a set-up transaction earlier in the scenario may rightly have shown it.
   const shown = this.screens(this.lastActionAt).filter((s) => screenMatches(s, text));
-  expect(shown.map((s) => this.redact(s.lines.join(' | '))), `the terminal showed "${text}"`).to.deep.equal([]);
+  expect(this.describeScreens(shown), `the terminal showed "${text}"`).to.deep.equal([]);
 });
 
 step(['no screen asked for a card', '屏幕从未提示读卡'], async function () {
   const asked = this.screens(this.lastActionAt).filter((s) => s.state === 'card-wait');
-  expect(asked.map((s) => this.redact(s.lines.join(' | '))), 'the terminal asked for a card').to.deep.equal([]);
+  expect(this.describeScreens(asked), 'the terminal asked for a card').to.deep.equal([]);
 });
 
 step(['the screen shows the balance of card {card}', '屏幕显示卡 {card} 的余额'], async function (alias: string) {
   const balance = formatFen(this.host.balance(alias).available);
-  const shows = (s: { lines: string[] }) => s.lines.some((l) => l.replace(/[,\s]/g, '').includes(balance));
-  if (this.screens(this.lastActionAt).some(shows)) return;
-  await this.driver.waitForScreen(new RegExp(`(^|[^0-9.])${balance.replace('.', '\\.')}($|[^0-9])`, 'm'), { timeoutMs: this.lab.settings.screenTimeoutMs });
+  if (this.screens(this.lastActionAt).some((s) => screenShowsAmount(s, balance))) return;
+  await this.driver.waitForScreen(amountOnScreen(balance), { timeoutMs: this.lab.settings.screenTimeoutMs });
 });
 
 step(['the PIN was shown only as asterisks', 'PIN只以星号显示'], async function () {
@@ -169,15 +128,14 @@ step(['the PIN was shown only as asterisks', 'PIN只以星号显示'], async fun
   expect(pinScreens.length, 'the terminal never showed a PIN entry screen').to.be.greaterThan(0);
   for (const pin of this.pinsTyped) {
     const stars = '*'.repeat(pin.length);
-    expect(pinScreens.some((s) => s.lines.some((l) => l.replace(/\s/g, '').includes(stars))),
-      `no PIN entry screen showed ${stars} for a ${pin.length}-digit PIN`).to.equal(true);
+    expect(pinScreens.some((s) => screenContains(s, stars)), `no PIN entry screen showed ${stars} for a ${pin.length}-digit PIN`).to.equal(true);
   }
 });
 
 step(['the PIN appears on no screen', '任何屏幕都不显示PIN'], async function () {
   expect(this.pinsTyped.size, 'no PIN was typed in this scenario').to.be.greaterThan(0);
   for (const pin of this.pinsTyped) {
-    const leaks = this.screens().filter((s) => s.lines.some((l) => l.replace(/\s/g, '').includes(pin)));
+    const leaks = this.screens().filter((s) => screenContains(s, pin));
     expect(leaks.length, `the PIN appeared on ${leaks.length} screen(s) (state ${leaks.map((s) => s.state).join(', ')})`).to.equal(0);
   }
 });
@@ -199,9 +157,8 @@ step(['it declares the test protocol version {text}', '终端声明测试协议�
 
 step(['it declares its vendor, model, serial number and firmware version', '终端声明厂商、型号、序列号和固件版本'], function () {
   const id = this.identity!;
-  for (const [what, v] of [['vendor', id.vendor], ['model', id.model], ['serial number', id.serialNumber], ['firmware version', id.firmwareVersion]]) {
-    expect(v, `hello declares no ${what}`).to.be.a('string').and.not.equal('');
-  }
+  const declared = { vendor: id.vendor, model: id.model, 'serial number': id.serialNumber, 'firmware version': id.firmwareVersion };
+  for (const [what, v] of Object.entries(declared)) expect(v, `hello declares no ${what}`).to.be.a('string').and.not.equal('');
 });
 
 step(['it declares its capabilities', '终端声明其能力'], function () {
@@ -231,41 +188,31 @@ step(['the power comes back', '终端恢复供电'], async function () {
 step(['the terminal is configured with an unregistered terminal id', '终端被设置为未登记的终端号'], async function () {
   const unregistered = this.lab.config.terminals.find((t) => t.status === 'unregistered');
   expect(unregistered, 'the host configuration has no terminal with status unregistered').to.not.equal(undefined);
-  restoreLater(this, { terminalId: this.lab.terminalId });
+  this.restoreLater({ terminalId: this.lab.terminalId });
   this.terminalIdsUsed.add(unregistered!.terminalId);
   await this.driver.configure({ terminalId: unregistered!.terminalId });
 });
 
-/** Remembers how to put a terminal setting back after the scenario (first value wins). */
-function restoreLater(w: PoscertWorld, settings: Record<string, unknown>): void {
-  w.restoreConfig = { ...settings, ...(w.restoreConfig ?? {}) };
-}
-
 step(["the terminal's tamper sensor has tripped", '终端的防拆开关已触发'], async function () {
   // Test firmware exposes the tamper switch as the vendor setting x-tampered (docs/terminal-test-protocol.md).
-  restoreLater(this, { 'x-tampered': false });
+  this.restoreLater({ 'x-tampered': false });
   await this.driver.configure({ 'x-tampered': true });
 });
 
 step(['the terminal holds a master key the acquirer does not know', '终端的主密钥与收单机构的不同'], async function () {
-  const mine = this.lab.config.terminals.find((t) => t.terminalId === this.lab.terminalId);
-  if (!mine) throw new ScenarioSetupError(`terminal ${this.lab.terminalId} is not in the host configuration`);
-  const tmk = mine.tmk.reveal();
+  const tmk = this.terminalConfig().terminal.tmk.reveal();
+  this.restoreLater({ 'x-tmk': keyHex(tmk) });
   // A wrong key injection: every bit of the acquirer's TMK flipped.
-  const wrong = Buffer.from(tmk.map((b) => b ^ 0xff));
-  restoreLater(this, { 'x-tmk': tmk.toString('hex').toUpperCase() });
-  await this.driver.configure({ 'x-tmk': wrong.toString('hex').toUpperCase() });
+  await this.driver.configure({ 'x-tmk': keyHex(flippedKey(tmk)) });
 });
 
 step(['the terminal uses SM4 keys', '终端使用SM4密钥'], async function () {
   const sm4 = this.lab.config.terminals.find((t) => t.keyScheme === 'SM4' && t.status === 'active');
   if (!sm4) throw new ScenarioSetupError('the host configuration has no active SM4 terminal (scenarios/merchants.yaml)');
-  const mine = this.lab.config.terminals.find((t) => t.terminalId === this.lab.terminalId);
-  if (!mine) throw new ScenarioSetupError(`terminal ${this.lab.terminalId} is not in the host configuration`);
   // Test keys from the lab's configuration: the TMK is injected as a key-loading device would.
-  restoreLater(this, { terminalId: mine.terminalId, merchantId: mine.merchantId, 'x-tmk': mine.tmk.reveal().toString('hex').toUpperCase(), 'x-keyScheme': 'tdes' });
+  this.restoreLater(identitySettings(this.terminalConfig().terminal, 'tdes'));
   this.terminalIdsUsed.add(sm4.terminalId);
-  await this.driver.configure({ terminalId: sm4.terminalId, merchantId: sm4.merchantId, 'x-tmk': sm4.tmk.reveal().toString('hex').toUpperCase(), 'x-keyScheme': 'sm4' });
+  await this.driver.configure(identitySettings(sm4, 'sm4'));
   // New keys: the terminal signs on under the SM4 TMK before its first transaction.
   await this.driver.signOn();
 });

@@ -2,7 +2,7 @@
 // After: the evidence a lab reviews, attached to the scenario (and so to the Allure result):
 // the TTP transcript, the host journal of the scenario decoded, the message conformance findings of
 // its requests, the screens, the voucher copies and the ledger effect on the cards used. Then whatever the scenario changed is put back.
-import { After, Before, Status, setDefaultTimeout } from '@cucumber/cucumber';
+import { After, AfterStep, Before, Status, setDefaultTimeout } from '@cucumber/cucumber';
 import { journalText } from '../../drivers';
 import { workerLab } from './lab';
 import { CARD_ALIAS_PATTERN } from './parse';
@@ -29,6 +29,11 @@ Before(async function (this: PoscertWorld, { pickle }) {
   }
   this.scenarioStartedAt = Date.now();
   this.driver.note(`--- ${this.caseId} ${pickle.name}`);
+});
+
+// After every step: the screens the driver saw, before its bounded history drops them.
+AfterStep(function (this: PoscertWorld) {
+  if (this.lab) this.collectScreens();
 });
 
 After(async function (this: PoscertWorld, { result }) {

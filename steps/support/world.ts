@@ -5,10 +5,11 @@
 import { IWorldOptions, World, setWorldConstructor } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import {
-  EvidenceMasker, REFERENCE_PROFILE, batchOf, cardByAlias, settlementCounts, settlementTotalsOf, copiesFailing, declaredKeyScheme, judgeTraffic, originalBefore, replyTo, requestsOf,
-  terminalCardImage, toHostMessage, transactionCopies,
-  type CardConfig, type SettlementTotals, type TerminalProfile, type TerminalConfig, type MerchantConfig, type ConformanceReport, type DriverAnswers, type HostControl, type HostMessage, type PromptKind, type ScreenSnapshot,
-  type TerminalDriver, type TerminalIdentity, type TransactionKind, type TtpCardImage, type VoucherCopy,
+  batchOf, cardByAlias, copiesFailing, declaredKeyScheme, EvidenceMasker, faultMatchFor, findMenuEntry, judgeTraffic, originalBefore,
+  REFERENCE_PROFILE, replyTo, requestsOf, reversalsOf, settlementCounts, settlementTotalsOf, terminalCardImage, toHostMessage,
+  transactionCopies, type CardConfig, type ConformanceReport, type DriverAnswers, type FaultAction, type FaultSpec, type HostControl,
+  type HostMessage, type MerchantConfig, type PromptKind, type ScreenSnapshot, type SettlementTotals, type TerminalConfig,
+  type TerminalDriver, type TerminalIdentity, type TerminalProfile, type TransactionKind, type TtpCardImage, type VoucherCopy,
 } from '../../drivers';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
@@ -372,6 +373,35 @@ export class PoscertWorld extends World<WorldParameters> {
     return screens.map((s) => this.redact(s.lines.join(' | ')));
   }
 
+  /** The operator chooses a menu entry from idle: a new transaction, a new voucher window. */
+  async chooseMenu(label: string): Promise<void> {
+    this.action();
+    this.newVoucherWindow();
+    this.lastMenu = label;
+    await this.driver.toIdle();
+    await this.driver.selectMenu(label);
+    // 预授权 opens a submenu whose first entry is 预授权 again: choosing "预授权" means that one.
+    await this.driver.waitUntilQuiet();
+    const s = this.driver.lastScreen();
+    if (s.state === 'menu' && findMenuEntry(s.lines, label)) await this.driver.selectMenu(label);
+  }
+
+  /**
+   * After a 55 a terminal either asks for the PIN again at once, or ends the transaction; then the
+   * cardholder starts it again with the same card and amount, as at a real counter.
+   */
+  async retryPin(pin: 'correct' | 'wrong'): Promise<void> {
+    const alias = this.cardInHand();
+    const s = await this.waitForState(['pin-entry', 'result', 'idle', 'printing', 'error']);
+    if (s.state === 'pin-entry') {
+      await this.enterPin(pin === 'correct' ? this.pinOf(alias) : this.wrongPinOf(alias));
+      return;
+    }
+    const kind = this.txns.length ? this.txns[this.txns.length - 1].kind : 'sale';
+    const again = kind === 'sale' || kind === 'bill-payment' ? kind : 'sale';
+    await this.transact(again, { amountFen: this.lastAmountFen, card: alias, entry: this.lastEntry ?? 'insert', pin });
+  }
+
   // ------------------------------------------------------------------ what the scenario is about
 
   /** The card the cardholder presented last (whose PIN "the correct PIN" is). */
@@ -398,6 +428,34 @@ export class PoscertWorld extends World<WorldParameters> {
     const request = originalBefore(await this.messages(), req, kinds);
     expect(request, `no original ${kinds.join(' / ')} before the ${req.kind}`).to.not.equal(undefined);
     return { request: request!, reply: await this.replyOf(request!) };
+  }
+
+  /** Card numbers of the cards this scenario used (to look for a clear PIN block made with them). */
+  pansUsed(): string[] {
+    return [...this.openingBalances.keys()].map((alias) => this.card(alias).pan);
+  }
+
+  /**
+   * The host received a reversal (0400) of the first or last request of the kind, with the reason
+   * (F39) and the original amount (F4); the reversal becomes "it".
+   */
+  async expectReversal(which: 'first' | 'last', kind: TransactionKind, reason: string): Promise<void> {
+    const list = await this.requests(kind);
+    expect(list.length, `no ${kind} request in this scenario`).to.be.greaterThan(0);
+    const original = which === 'first' ? list[0] : list[list.length - 1];
+    const revs = reversalsOf(await this.messages(), original);
+    expect(revs.length, `no reversal (0400 with STAN ${original.stan}) of the ${original.kind} reached the host`).to.be.greaterThan(0);
+    expect(revs[0].responseCode ?? revs[0].fields[39], 'F39 (reversal reason) of the 0400').to.equal(reason);
+    expect(revs[0].fields[4], 'F4 of the reversal must be the original amount').to.equal(original.fields[4]);
+    this.current = revs[0];
+  }
+
+  /**
+   * Tells the host to misbehave on the next matching request of this terminal. Actions outside the
+   * host's FAULT_ACTIONS are refused by the host with a HostControlError (the case is then broken).
+   */
+  hostFault(kind: TransactionKind, spec: { action: FaultAction | 'settlement-unbalanced' | 'corrupt-kcv'; responseCode?: string }): void {
+    this.host.injectFault({ match: { ...faultMatchFor(kind), terminalId: this.lab.terminalId }, count: 1, ...spec } as FaultSpec);
   }
 
   // ------------------------------------------------------------------ settlement

@@ -3,7 +3,7 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import {
-  FINANCIAL_KINDS, approvedOfBatch, clearPinBlocks, describeMessages, financialRequests, settledBatchOf, settlementCounts, uploadNetworkCodes, pinLeaks, faultMatchFor, nextAfterReversed, originalBefore, reversalsOf, tracesAdvance, iccTagsOf, journalText, payeeOf, replyTo, toHostMessage, HostMessage,
+  FINANCIAL_KINDS, approvedOfBatch, clearPinBlocks, describeMessages, financialRequests, missingIccTags, settledBatchOf, settlementCounts, uploadNetworkCodes, pinLeaks, faultMatchFor, nextAfterReversed, originalBefore, reversalsOf, tracesAdvance, iccTagsOf, journalText, payeeOf, replyTo, toHostMessage, HostMessage,
 } from '../../drivers/host-view';
 import { encodeBillPayee } from '../../protocol/iso8583';
 
@@ -122,5 +122,12 @@ describe('host journal view', () => {
     expect(settledBatchOf(list.slice(0, 3))).to.equal(undefined);
     const side = { debitCount: 2, debitAmount: 300, creditCount: 1, creditAmount: 50, result: '1' };
     expect(settlementCounts(side)).to.deep.equal({ debitCount: 2, debitAmount: 300, creditCount: 1, creditAmount: 50 });
+  });
+
+  test('the EMV tags an online chip request must carry in F55', () => {
+    const all = '9F26=1 9F27=80 9F10=07 9F37=AB 9F36=01 95=00 9A=261204 9C=00 9F02=000000000100 5F2A=0156 82=7C00';
+    expect(missingIccTags(msg(1, 'in', '0200', { 55: all }))).to.deep.equal([]);
+    expect(missingIccTags(msg(1, 'in', '0200', { 55: '9F26=1 9F27=80 82=7C00' }))).to.deep.equal(['9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A']);
+    expect(missingIccTags(msg(1, 'in', '0200', {}))).to.have.length(11);
   });
 });
