@@ -1,8 +1,9 @@
 /**
  * A software ICC built from a card image: the part of a PBOC / UICS debit-credit application the
  * POS sees. It answers GENERATE AC with an ARQC over the CDOL1 data (crypto/ EMV functions,
- * session key from the ICC master key and the ATC), and checks the issuer's ARPC (tag 91) in the
- * second GENERATE AC. The card image may carry the issuer master key (the ICC master key is then
+ * session key from the ICC master key and the ATC), checks the issuer's ARPC (tag 91) in the
+ * second GENERATE AC and returns its final cryptogram there (TC accepted, AAC declined) for the
+ * batch upload's IC records. The card image may carry the issuer master key (the ICC master key is then
  * derived, option A or B) or the ICC master key itself. Test keys only.
  */
 import {
@@ -78,6 +79,7 @@ export class SoftwareIcc {
   private atc: number;
   private lastSessionKey?: Buffer;
   private lastArqc?: Buffer;
+  private lastCdol1?: Buffer;
 
   constructor(readonly image: TtpCardImage, private readonly counters: Map<string, number>) {
     if (!image.emv) throw new CardImageError('the card has no chip application (emv); swipe it instead', { name: image.name });
@@ -121,6 +123,7 @@ export class SoftwareIcc {
     const arqc = generateArqc(sessionKey, arqcInputFromTags(tags));
     this.lastSessionKey = sessionKey;
     this.lastArqc = arqc;
+    this.lastCdol1 = arqcInputFromTags(tags);
     const aid = hexOf(emv.aid, 'emv.aid');
     const field55 = encodeTlv([
       { tag: '9F26', value: arqc },
@@ -159,6 +162,40 @@ export class SoftwareIcc {
     const expected = generateArpcMethod1(this.lastSessionKey, this.lastArqc, arc);
     return expected.equals(arpc) ? 'ok' : 'failed';
   }
+
+  /** Second GENERATE AC after the host's answer: TC when `accept`, else AAC; ARC = the response code's two ASCII bytes. */
+  secondGenerateAc(accept: boolean, responseCode: string): FinalCryptogram | undefined {
+    if (!this.lastSessionKey || !this.lastCdol1) return undefined;
+    const arc = Buffer.from(responseCode.padEnd(2, '0').slice(0, 2), 'ascii');
+    const cid = accept ? 0x40 : 0x00;
+    return { cryptogram: generateArqc(this.lastSessionKey, Buffer.concat([this.lastCdol1, arc, Buffer.from([cid])])), cid };
+  }
+}
+
+/**
+ * F55 of a batch-upload record (§3.10): the request's F55 as stored, with 9F26 overwritten by the
+ * card's final cryptogram and 9F27 by its type (40 TC, 00 AAC).
+ */
+export function withFinalCryptogram(requestField55: Buffer, final: FinalCryptogram): Buffer {
+  const tags = decodeTlv(requestField55).map((t): TlvNode => {
+    if (t.tag === '9F26') return { tag: t.tag, value: final.cryptogram };
+    if (t.tag === '9F27') return { tag: t.tag, value: Buffer.from([final.cid]) };
+    return { tag: t.tag, value: t.value };
+  });
+  return encodeTlv(tags);
+}
+
+/**
+ * The card's final cryptogram at the second GENERATE AC: a TC (9F27 40) when it accepts the
+ * transaction, an AAC (9F27 00) when it declines. The MAC is over the CDOL1 data plus the ARC
+ * (CDOL2 as this software card defines it); nobody verifies a TC online, it travels in the batch
+ * upload (cup8583.md §3.10) as the record of what the card signed.
+ */
+export interface FinalCryptogram {
+  /** 9F26 value, 8 bytes. */
+  cryptogram: Buffer;
+  /** 9F27: 0x40 TC, 0x00 AAC. */
+  cid: number;
 }
 
 /** The tags of a request's field 55 that a reversal carries. */

@@ -73,6 +73,8 @@ const storedTransaction = z.object({
   original: z.object({ trace: z.string().optional(), rrn: z.string().optional(), date: z.string().optional(), authCode: z.string().optional() }).optional(),
   emv: z.object({
     arqc: z.string(), tvr: z.string(), aid: z.string(), atc: z.string(), applicationLabel: z.string(), tsi: z.string(),
+    /** The card's final cryptogram (second GENERATE AC, TC), hex; the IC batch-upload record carries it. */
+    tc: z.string().optional(),
   }).optional(),
   /** F55 of the request as sent (for IC batch upload), hex. */
   icc: hex.optional(),
@@ -95,6 +97,43 @@ const pendingReversal = z.object({
   createdAt: z.string(),
 });
 export type PendingReversal = z.infer<typeof pendingReversal>;
+
+/**
+ * A failed IC transaction (cup8583.md §3.10 失败IC记录): the host approved it but the card declined
+ * at the second GENERATE AC (AAC, e.g. issuer authentication failed); the approval was reversed
+ * and the record goes up in the batch upload (60.3 204 / 206) so the acquirer knows why.
+ */
+const failedIcRecord = z.object({
+  kind: z.enum(STORED_KINDS),
+  trace: digits(6),
+  batch: digits(6),
+  amount: z.number().int().nonnegative(),
+  pan: z.string().regex(/^\d{12,19}$/),
+  entryMode: digits(3),
+  psn: z.string().optional(),
+  cardOrganisation: z.string(),
+  /** 'card-declined': AAC (F62 71 0011 … 10); 'other': any other failure (F62 71 0005 … 22). */
+  failure: z.enum(['card-declined', 'other']),
+  /** F55 as the record carries it (9F26 the final cryptogram, 9F27 its type), hex. */
+  icc: hex,
+});
+export type FailedIcRecord = z.infer<typeof failedIcRecord>;
+
+/**
+ * 批上送 in progress (LY's ucBatchSendFlag per record): the settlement's answer and the records the
+ * host has acknowledged, on disk after each one, so that after a power cut the upload resumes with
+ * the rest instead of starting over.
+ */
+const batchUploadProgress = z.object({
+  batch: digits(6),
+  domesticResult: z.string(),
+  foreignResult: z.string(),
+  /** Keys of the records (and 8-item lists) the host acknowledged. */
+  sent: z.array(z.string()),
+  /** Records counted so far (what the end message's F48 adds up). */
+  count: z.number().int().nonnegative(),
+});
+export type BatchUploadProgress = z.infer<typeof batchUploadProgress>;
 
 const lastSettlement = z.object({
   batch: digits(6),
@@ -133,11 +172,20 @@ export const stateSchema = z.object({
   /** Pre-authorizations still open (not in the settlement totals). */
   preAuths: z.array(storedTransaction),
   pendingReversal: pendingReversal.nullable(),
+  /** Failed IC records of the open batch (uploaded at settlement). */
+  failedIc: z.array(failedIcRecord).optional(),
+  /** A settlement answered by the host whose batch upload has not finished (resumed at the next settlement). */
+  batchUpload: batchUploadProgress.optional(),
   tampered: z.boolean(),
   /** Terminal clock = host clock + offset (set by the TTP clock command). */
   clockOffsetMs: z.number(),
   /** Parameters of the last 360 download (cup8583.md §3.4), by 2-digit id; text as downloaded. */
   parameters: z.record(z.string(), z.string()).optional(),
+  /** IC lists of the last complete downloads (cup8583.md §3.5): a list is absent until its download completed. */
+  icParameters: z.object({
+    aids: z.array(z.object({ aid: hex, tlv: hex })).optional(),
+    capks: z.array(z.object({ rid: hex, index: hex, expiry: z.string(), checksum: hex })).optional(),
+  }).optional(),
   /** Open batches of the other terminal identities (F41/F42) this device transacted as (see switchBatchIdentity). */
   otherBatches: z.record(z.string(), z.object({ batchNumber: digits(6), batch: z.array(storedTransaction), lastTrace: z.string().optional() })).optional(),
 });

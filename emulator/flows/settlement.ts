@@ -1,61 +1,124 @@
 /**
  * 结算 (settlement, cup8583.md §3.9–3.10): the totals confirmation (none for an ECR request), any
- * pending reversal first, 0500 with F48 debit/credit totals, then 批上送: the end message 207 when
- * the host says balanced (after the IC TC records, 60.3 203, when the profile uploads them), or every record 8 per 0320 (60.3 201) + end 202 when not; the slip; the
- * batch emptied and its number advanced.
+ * pending reversal first, 0500 with F48 debit/credit totals, then 批上送: balanced, the IC TC and
+ * failed-IC records (203 / 204) when the profile uploads them, then the end 207; unbalanced, the
+ * magstripe and voided records 8 per 0320 (201), the TC records (205) and failed-IC records (206),
+ * then the end 202. The upload's progress is saved record by record and resumed after a power cut.
+ * Then the slip; the batch emptied and its number advanced.
  */
-import { decodeSettlementTotals, encodeSettlementTotals, responseMtiOf } from '../../protocol/iso8583';
+import { IsoMessage, decodeSettlementTotals, encodeSettlementTotals, formatField60, responseMtiOf } from '../../protocol/iso8583';
 import type { HostLine } from '../host-link';
+import { withFinalCryptogram } from '../icc';
+import { IC_RECORD_KINDS } from '../services/online';
+import type { BatchUploadProgress, FailedIcRecord, StoredTransaction } from '../state-store';
 import { Bilingual, T, kindLabel, responseText } from '../texts';
 import { pad12 } from '../services/requests';
 import { SettlementTotalsView, renderSettlementSlip } from '../voucher';
 import { Flow, FlowContext, FlowResult } from './types';
 
+/** One 0320 of the batch upload: its progress key, how many records it counts, and the message. */
+interface UploadItem {
+  key: string;
+  records: number;
+  build(): IsoMessage;
+}
+
+/** F62 of an IC record (§3.10, LY): `61` TC / `71` failed, card-organisation digits, amount n12, 156, failure code. */
+function icRecordF62(kind: 'tc' | 'failed', org: string, amount: number, failure?: FailedIcRecord['failure']): Buffer {
+  const foreign = org !== 'CUP';
+  const text = kind === 'tc'
+    ? `61${foreign ? '01' : '00'}00${pad12(amount)}156`
+    : failure === 'card-declined' ? `71${foreign ? '01' : '00'}11${pad12(amount)}15610` : `71${foreign ? '01' : '00'}05${pad12(amount)}15622`;
+  return Buffer.from(text, 'ascii');
+}
+
 /**
- * 批上送. Unbalanced (LY "ALLLOG" pass, simplified): every financial record of the batch as
- * 40-digit items, 8 per 0320 (60.3 = 201), then the end message 202 with the count. Balanced:
- * only the end message 207 ("二代平台对账平也需要批结束报文"); it closes the batch at the host.
- * Returns the count uploaded, or undefined when the host stopped answering.
+ * The 0320 messages a settlement's 批上送 sends (LY PosBatchUp, cup8583.md §3.10), in LY's order:
+ * unbalanced (ALLLOG): the magstripe and voided records as 40-digit items 8 per 0320 (201), each
+ * inserted chip record as a TC record (205), each failed IC record (206); balanced (EMVLOG) with a
+ * profile that uploads TCs: the TC records (203) and failed IC records (204) only; balanced otherwise:
+ * none. The end message (207 balanced, 202 not) follows.
  */
-async function batchUpload({ core, requests, online }: FlowContext, line: HostLine, balanced: boolean): Promise<number | undefined> {
-  const records = balanced ? [] : core.state.batch;
-  let sent = 0;
-  // A profile with TC upload (LY "EMVLOG" pass): after a balanced settlement every approved IC
-  // online record goes up on its own (60.3 203: F2, F4, F22, F23, F55 as stored), then 207.
-  const tcRecords = balanced && core.host.profile.profile.balancedUpload === 'tc'
-    ? core.state.batch.filter((tx) => tx.icc && ['sale', 'preauth-completion', 'bill-payment'].includes(tx.kind))
-    : [];
-  for (const tx of tcRecords) {
-    const msg = requests.request('batch-upload', { networkCode: '203' });
-    msg.set(2, tx.pan);
-    msg.set(4, pad12(tx.amount));
+function uploadItems({ core, requests }: FlowContext, balanced: boolean): UploadItem[] {
+  const tcUpload = !balanced || core.host.profile.profile.balancedUpload === 'tc';
+  const isTc = (tx: StoredTransaction) => tx.entry === 'insert' && !!tx.icc && !!tx.emv?.tc && !tx.voided
+    && (IC_RECORD_KINDS as readonly string[]).includes(tx.kind);
+  const tcs = tcUpload ? core.state.batch.filter(isTc) : [];
+  const listed = balanced ? [] : core.state.batch.filter((tx) => !isTc(tx));
+  const failed = tcUpload ? (core.state.failedIc ?? []).filter((r) => r.batch === core.state.counters.batchNumber) : [];
+  const items: UploadItem[] = [];
+  const icMessage = (networkCode: string, r: { pan: string; amount: number; entryMode: string; psn?: string }, f55: Buffer, f62: Buffer) => {
+    const msg = requests.request('batch-upload', { networkCode });
+    msg.set(60, formatField60({ transactionType: '00', batchNumber: core.state.counters.batchNumber, networkCode, readCapability: '5', icCondition: '0' }));
+    msg.set(2, r.pan);
+    msg.set(4, pad12(r.amount));
     msg.set(11, requests.nextStan(false));
-    msg.set(22, tx.entryMode);
-    if (tx.psn) msg.set(23, tx.psn.padStart(3, '0'));
-    msg.set(55, Buffer.from(tx.icc!, 'hex'));
-    core.persist();
-    const got = await online.exchange(line, msg, false);
-    if ('error' in got || got.reply.mti !== responseMtiOf(msg.mti)) return undefined;
-    sent += 1;
+    msg.set(22, r.entryMode);
+    if (r.psn) msg.set(23, r.psn.padStart(3, '0'));
+    msg.set(55, f55);
+    msg.set(62, f62);
+    return msg;
+  };
+  for (let i = 0; i < listed.length; i += 8) {
+    const chunk = listed.slice(i, i + 8);
+    items.push({
+      key: `list:${chunk.map((tx) => tx.trace).join(',')}`, records: chunk.length,
+      build: () => {
+        const msg = requests.request('batch-upload');
+        msg.set(11, requests.nextStan(false));
+        const lines = chunk.map((tx) => (tx.cardOrganisation === 'CUP' ? '00' : '01') + tx.trace + tx.pan.padStart(20, '0') + pad12(tx.amount));
+        msg.set(48, String(chunk.length).padStart(2, '0') + lines.join(''));
+        return msg;
+      },
+    });
   }
-  for (let i = 0; i < records.length; i += 8) {
-    const chunk = records.slice(i, i + 8);
-    const items = chunk.map((tx) => (tx.cardOrganisation === 'CUP' ? '00' : '01') + tx.trace + tx.pan.padStart(20, '0') + pad12(tx.amount));
-    const msg = requests.request('batch-upload');
-    msg.set(11, requests.nextStan(false));
-    msg.set(48, String(chunk.length).padStart(2, '0') + items.join(''));
+  for (const tx of tcs) {
+    items.push({
+      key: `tc:${tx.trace}`, records: 1,
+      build: () => {
+        const stored = Buffer.from(tx.icc!, 'hex');
+        // The record carries what the card finally signed (TC, 9F27 40), not the ARQC of the request.
+        const f55 = core.defect('tc-upload-wrong-cryptogram-type') ? stored
+          : withFinalCryptogram(stored, { cryptogram: Buffer.from(tx.emv!.tc!, 'hex'), cid: 0x40 });
+        return icMessage(balanced ? '203' : '205', tx, f55, icRecordF62('tc', tx.cardOrganisation, tx.amount));
+      },
+    });
+  }
+  for (const r of failed) {
+    items.push({
+      key: `failed:${r.trace}`, records: 1,
+      build: () => icMessage(balanced ? '204' : '206', r, Buffer.from(r.icc, 'hex'), icRecordF62('failed', r.cardOrganisation, r.amount, r.failure)),
+    });
+  }
+  return items;
+}
+
+/**
+ * 批上送, resumable: each 0320 the host acknowledges is marked in the saved progress before the next
+ * leaves (LY ucBatchSendFlag), so after a power cut the upload goes on with the rest and the end
+ * message's F48 still counts every record. Returns the count uploaded, or undefined when the host
+ * stopped answering (the progress stays for the next attempt).
+ */
+async function batchUpload(s: FlowContext, line: HostLine, progress: BatchUploadProgress): Promise<number | undefined> {
+  const { core, requests, online } = s;
+  const balanced = progress.domesticResult === '1' && progress.foreignResult === '1';
+  for (const item of uploadItems(s, balanced)) {
+    if (progress.sent.includes(item.key)) continue;
+    const msg = item.build();
     core.persist();
     const got = await online.exchange(line, msg, false);
     if ('error' in got || got.reply.mti !== responseMtiOf(msg.mti)) return undefined;
-    sent += chunk.length;
+    progress.sent.push(item.key);
+    progress.count += item.records;
+    core.persist();
   }
   const end = requests.request('batch-upload-end', { networkCode: balanced ? '207' : '202' });
   end.set(11, requests.nextStan(false));
-  end.set(48, String(sent).padStart(4, '0'));
+  end.set(48, String(progress.count).padStart(4, '0'));
   core.persist();
   const got = await online.exchange(line, end, false);
   if ('error' in got || got.reply.mti !== responseMtiOf(end.mti)) return undefined;
-  return sent;
+  return progress.count;
 }
 
 export const settlement: Flow = {
@@ -63,7 +126,8 @@ export const settlement: Flow = {
   menu: { key: '7', label: kindLabel('settlement') },
   ecr: { request: 'settle' },
   // A pending reversal goes out first: its MAC and its repetition are this flow's too.
-  defects: ['tamper-ignored', 'wrong-mac', 'reversal-sent-twice', 'settlement-totals-off-by-one', 'batch-not-cleared', 'settlement-before-reversal'],
+  defects: ['tamper-ignored', 'wrong-mac', 'reversal-sent-twice', 'settlement-totals-off-by-one', 'batch-not-cleared', 'settlement-before-reversal',
+    'tc-upload-wrong-cryptogram-type', 'tc-upload-duplicated-after-restart'],
   async run(s, ecr) {
     const { core, ui, requests, online, transactions } = s;
     const title = kindLabel('settlement');
@@ -83,33 +147,43 @@ export const settlement: Flow = {
     let domesticResult = '0';
     let foreignResult = '0';
     try {
-      const reversalFirst = !core.defect('settlement-before-reversal');
-      if (reversalFirst && core.state.pendingReversal && !(await online.sendPendingReversal(line))) return fail(T.reversalFailed);
-      const f48Side = (v: SettlementTotalsView) => ({ ...v, result: '0' as const });
-      const domestic = f48Side(totals.domestic);
-      if (core.defect('settlement-totals-off-by-one')) domestic.debitCount += 1;
-      const msg = requests.request('settlement');
-      msg.set(11, requests.nextStan(false));
-      msg.set(48, encodeSettlementTotals({ domestic, foreign: f48Side(totals.foreign) }));
-      msg.set(63, `${core.host.operator} `);
+      // A settlement whose batch upload a power cut (or the line) interrupted: the host has settled
+      // this batch already, so the upload resumes where it stopped (no second 0500).
+      let progress = core.state.batchUpload?.batch === core.state.counters.batchNumber ? core.state.batchUpload : undefined;
+      if (progress && core.defect('tc-upload-duplicated-after-restart')) progress = { ...progress, sent: [], count: 0 };
+      if (!progress) {
+        const reversalFirst = !core.defect('settlement-before-reversal');
+        if (reversalFirst && core.state.pendingReversal && !(await online.sendPendingReversal(line))) return fail(T.reversalFailed);
+        const f48Side = (v: SettlementTotalsView) => ({ ...v, result: '0' as const });
+        const domestic = f48Side(totals.domestic);
+        if (core.defect('settlement-totals-off-by-one')) domestic.debitCount += 1;
+        const msg = requests.request('settlement');
+        msg.set(11, requests.nextStan(false));
+        msg.set(48, encodeSettlementTotals({ domestic, foreign: f48Side(totals.foreign) }));
+        msg.set(63, `${core.host.operator} `);
+        core.persist();
+        const got = await online.exchange(line, msg, false);
+        if ('error' in got) return fail(online.linkFailure(got.error));
+        const code = got.reply.getString(39);
+        if (got.reply.mti !== responseMtiOf(msg.mti) || (code !== undefined && code !== '00')) {
+          return fail(code ? { zh: responseText(code).zh, en: responseText(code).en } : T.responseMismatch, code);
+        }
+        let r: ReturnType<typeof decodeSettlementTotals>;
+        try {
+          r = decodeSettlementTotals(got.reply.getString(48) ?? '');
+        } catch {
+          return fail(T.responseMismatch);
+        }
+        if (!reversalFirst && core.state.pendingReversal) await online.sendPendingReversal(line);
+        progress = { batch: core.state.counters.batchNumber, domesticResult: r.domestic.result, foreignResult: r.foreign.result, sent: [], count: 0 };
+      }
+      core.state.batchUpload = progress;
       core.persist();
-      const got = await online.exchange(line, msg, false);
-      if ('error' in got) return fail(online.linkFailure(got.error));
-      const code = got.reply.getString(39);
-      if (got.reply.mti !== responseMtiOf(msg.mti) || (code !== undefined && code !== '00')) {
-        return fail(code ? { zh: responseText(code).zh, en: responseText(code).en } : T.responseMismatch, code);
-      }
-      try {
-        const r = decodeSettlementTotals(got.reply.getString(48) ?? '');
-        domesticResult = r.domestic.result;
-        foreignResult = r.foreign.result;
-      } catch {
-        return fail(T.responseMismatch);
-      }
-      if (!reversalFirst && core.state.pendingReversal) await online.sendPendingReversal(line);
+      domesticResult = progress.domesticResult;
+      foreignResult = progress.foreignResult;
       const balanced = domesticResult === '1' && foreignResult === '1';
       if (!balanced) ui.show('batch-upload', 'settling', [ui.t(title), ui.t(T.batchUploading)]);
-      const up = await batchUpload(s, line, balanced);
+      const up = await batchUpload(s, line, progress);
       if (up === undefined) return fail(T.commError);
       uploaded = up;
     } finally {
@@ -122,8 +196,10 @@ export const settlement: Flow = {
     });
     const settledBatch = core.state.counters.batchNumber;
     core.state.lastSettlement = { batch: settledBatch, lines: slip };
+    core.state.batchUpload = undefined;
     if (!core.defect('batch-not-cleared')) {
       core.state.batch = [];
+      core.state.failedIc = undefined;
       core.state.lastTrace = undefined;
       const next = Number(settledBatch) >= 999999 ? 1 : Number(settledBatch) + 1;
       core.state.counters.batchNumber = String(next).padStart(6, '0');

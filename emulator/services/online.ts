@@ -12,7 +12,7 @@ import {
 } from '../../protocol/iso8583';
 import { HostLinkError } from '../errors';
 import { HostAddress, HostLine, HostSession, parseHostUrl } from '../host-link';
-import { reversalField55 } from '../icc';
+import { FinalCryptogram, reversalField55, withFinalCryptogram } from '../icc';
 import { PowerLost } from '../inputs';
 import type { PendingReversal, StoredField } from '../state-store';
 import { Bilingual, T, formatAmount } from '../texts';
@@ -29,7 +29,12 @@ export interface OnlineOutcome {
   failure?: Bilingual;
   approved: boolean;
   responseCode?: string;
+  /** The card's TC from the second GENERATE AC (an inserted chip card the host approved). */
+  tc?: FinalCryptogram;
 }
+
+/** Kinds whose chip records go up in the batch upload (TC / failed IC, cup8583.md §3.10). */
+export const IC_RECORD_KINDS = ['sale', 'preauth-completion', 'bill-payment'] as const;
 
 export type Exchanged = { reply: IsoMessage; header: CupHeader } | { error: HostLinkError };
 
@@ -144,11 +149,13 @@ export class Online {
     }
   }
 
-  /** Header digit 6 of a reply (cup8583.md §1.1): 3 = sign on again, 1 / 6 = download parameters. */
+  /** Header digit 6 of a reply (cup8583.md §1.1): 3 = sign on again, 1 / 6 = download parameters, 4 / 5 = IC public keys / parameters. */
   noteRequirement(header: CupHeader): void {
     const r = header.processingRequirement;
     if (r === '3') this.core.needSignOn = true;
     if (r === '1' || r === '6') this.core.needParameters = true;
+    if (r === '4') this.core.needIcLists.add('capk');
+    if (r === '5') this.core.needIcLists.add('aid');
   }
 
   private makeReversal(kind: TransactionKind, request: IsoMessage): PendingReversal {
@@ -220,6 +227,26 @@ export class Online {
     this.core.persist();
   }
 
+  /**
+   * A failed IC transaction (the card's AAC after the host's approval) kept for the batch upload
+   * (cup8583.md §3.10, 60.3 204 / 206): what the card signed, so the acquirer learns why the
+   * approval was reversed. Only the kinds whose IC records are uploaded.
+   */
+  private keepFailedIc(kind: TransactionKind, request: IsoMessage, reply: IsoMessage, read: CardRead, aac: FinalCryptogram | undefined): void {
+    const f55 = request.getBuffer(55);
+    const pan = request.getString(2) ?? read.card.pan;
+    if (!aac || !f55 || !(IC_RECORD_KINDS as readonly string[]).includes(kind)) return;
+    const org = reply.getString(63)?.slice(0, 3) || 'CUP';
+    const list = this.core.state.failedIc ?? (this.core.state.failedIc = []);
+    list.push({
+      kind: kind as (typeof IC_RECORD_KINDS)[number], trace: request.getString(11)!, batch: this.core.state.counters.batchNumber,
+      amount: Number(request.getString(4) ?? '0'), pan, entryMode: request.getString(22) ?? '051',
+      ...(read.card.psn ? { psn: read.card.psn } : {}), cardOrganisation: org, failure: 'card-declined',
+      icc: withFinalCryptogram(f55, aac).toString('hex').toUpperCase(),
+    });
+    this.core.persist();
+  }
+
   /** The online step shared by every financial transaction. */
   async authorize(kind: TransactionKind, request: IsoMessage, read: CardRead | undefined, title: Bilingual): Promise<OnlineOutcome> {
     const { core, ui } = this;
@@ -268,18 +295,21 @@ export class Online {
         }
       }
       const approved = SUCCESS_CODES.has(code);
+      let tc: FinalCryptogram | undefined;
       if (approved && read?.icc && read.method === 'insert') {
         // Second GENERATE AC: the card declines (AAC) a failed ARPC; the approval must be reversed (reason 06).
         if (read.icc.verifyIssuerAuthentication(reply.getBuffer(55)) === 'failed') {
           if (reversible) this.reverseFor('06', reply);
+          this.keepFailedIc(kind, request, reply, read, read.icc.secondGenerateAc(false, code));
           return { approved: false, failure: T.arpcFailed, responseCode: code };
         }
+        tc = read.icc.secondGenerateAc(true, code);
       }
       if (reversible) {
         core.state.pendingReversal = null;
         core.persist();
       }
-      return { approved, reply, header: got.header, responseCode: code };
+      return { approved, reply, header: got.header, responseCode: code, ...(tc ? { tc } : {}) };
     } finally {
       line.close();
     }

@@ -166,6 +166,7 @@ export class Transactions {
       tx.emv = {
         arqc: arqc.arqc.toString('hex').toUpperCase(), tvr: arqc.tvr.toString('hex').toUpperCase(), aid: arqc.aid,
         atc: arqc.atc.toString('hex').toUpperCase(), applicationLabel: arqc.applicationLabel, tsi: 'E800',
+        ...(outcome.tc ? { tc: outcome.tc.cryptogram.toString('hex').toUpperCase() } : {}),
       };
     }
     if (!fakeSuccess) {

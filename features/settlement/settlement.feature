@@ -92,3 +92,49 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     When the operator settles the batch
     Then the settlement totals show 2 debits totalling 100.00
     And the host answered the settlement as balanced
+
+  # The card declines the 33.00 sale the acquirer approved (its issuer authentication data is
+  # corrupted): the terminal reverses it, the acquirer refuses the reversal and keeps the sale, so
+  # the totals differ and every chip record goes up (cup8583.md §3.10): the TC of the 88.00 sale
+  # (205) and the failed-IC record of the 33.00 one (206), each matched by the acquirer.
+  @CUP-STL-009 @severity:critical @mandatory @contact
+  Scenario: After an unbalanced settlement the chip sales go up as TC and failed-IC records the acquirer matches
+    Given a sale of 88.00 was approved for card UP-DEBIT-IC by inserting
+    And the host will corrupt the issuer authentication data of its reply to the next sale request
+    And a sale of 33.00 is made with card UP-DEBIT-IC by inserting
+    And the host will answer the next reversal request with response code "96"
+    When the operator settles the batch
+    Then the host answered the settlement as unbalanced
+    And the chip sales of the settled batch reached the host as TC records matched to their originals
+    And the sale the card declined reached the host as a failed-IC record matched to its original
+    And the acquirer closed the settled batch with every uploaded record
+    And the terminal completed the settlement
+
+  # After a balanced settlement a terminal uploads its TC records (203) or nothing, as its profile
+  # declares (balancedUpload); either way the batch is closed with the records the acquirer took.
+  @CUP-STL-010 @severity:normal @mandatory @contact
+  Scenario: After a balanced settlement the chip sales go up as TC records when the terminal declares it
+    Given a sale of 45.00 was approved for card UP-DEBIT-IC by inserting
+    When the operator settles the batch
+    Then the host answered the settlement as balanced
+    And the chip sales of the settled batch reached the host as TC records matched to their originals
+    And the acquirer closed the settled batch with every uploaded record
+
+  # The acquirer answers the first upload message and not the second; the power goes while the
+  # terminal waits. After the restart the terminal finishes the upload: it may send the message in
+  # flight again (the acquirer tolerates that duplicate), never one the acquirer had acknowledged.
+  @CUP-STL-011 @severity:critical @mandatory @contact
+  Scenario: A batch upload cut by a power failure resumes without resending what the acquirer acknowledged
+    Given a sale of 21.00 was approved for card UP-DEBIT-IC by inserting
+    And a sale of 22.00 was approved for card UP-DEBIT-IC by inserting
+    And the host will corrupt the MAC of its reply to the next sale request
+    And a sale of 23.00 is made with card UP-DEBIT-IC by inserting
+    And the host will answer the next reversal request with response code "96"
+    And the host will answer the first batch upload message and not the second
+    When the power is cut during the settlement once the host has received 2 batch upload messages
+    And the power comes back
+    And the operator settles the batch
+    Then the host answered the settlement as unbalanced
+    And after the restart the terminal resumed the upload without resending acknowledged records
+    And the chip sales of the settled batch reached the host as TC records matched to their originals
+    And the acquirer closed the settled batch with every uploaded record

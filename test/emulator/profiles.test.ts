@@ -113,5 +113,8 @@ describe('emulator conformant profiles', () => {
     const uploads = bench.host.control.journal({ terminalId, mti: '0320', direction: 'in' });
     expect(uploads.map((u) => String(u.fields['60']).slice(8, 11))).to.deep.equal(['203', '207']);
     expect(uploads[1].fields['48']).to.equal('0001');
+    // The record carries the card's TC (9F27 40), not the request's ARQC, and the host matched it.
+    expect(String(uploads[0].fields['55'])).to.match(/(^| )9F27=40( |$)/);
+    expect(uploads[0].note).to.match(/^TC record \(60\.3 203\) matched to sale/);
   }));
 });
