@@ -35,6 +35,7 @@ export const DEFECT_NAMES = [
   'kcv-not-checked',
   'no-remove-card-reminder',
   'stale-card-reused',
+  'chip-read-without-ic-params',
   'tc-upload-wrong-cryptogram-type',
   'tc-upload-duplicated-after-restart',
 ] as const;
@@ -100,6 +101,8 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     description: 'after a chip transaction the terminal returns to idle silently with the card still in the reader: no 请拔卡 / 请取卡 and no beeps, so the card is left behind' },
   { name: 'stale-card-reused', area: 'risk',
     description: 'a card left in the reader after a transaction is read again by the next one without being presented (no 请拔卡, the next sale charges the card still in the slot)' },
+  { name: 'chip-read-without-ic-params', area: 'onboarding',
+    description: 'chip cards are read and sent online although the terminal holds no IC parameters and public keys (never downloaded, or superseded by the host\'s digit 4 / 5 and not downloaded again): no IC卡参数未下载 refusal' },
   { name: 'tc-upload-wrong-cryptogram-type', area: 'settlement',
     description: 'the IC TC records of the batch upload (0320 60.3 203 / 205) carry the ARQC of the request (9F27 80) instead of the card\'s final TC (9F27 40)' },
   { name: 'tc-upload-duplicated-after-restart', area: 'settlement',

@@ -12,6 +12,7 @@ import type { TtpCardImage, TtpEcrCommand, TtpTerminalState } from '../protocol/
 import { Flow, FlowResult, MAIN_MENU, MenuGroup, flowForEcr, subMenu } from './flows';
 import { FlowAbort, InputQueue, PowerLost } from './inputs';
 import { SessionCore, SessionHost, TerminalServices } from './services';
+import { ChipReadRefused } from './services/card-reader';
 import type { TerminalState, TerminalStateStore } from './state-store';
 import { Language, T } from './texts';
 
@@ -123,6 +124,7 @@ export class TerminalSession {
       if (!state.ped.tmk || !state.config.terminalId || !state.config.merchantId) return;
       if (!state.signedOn && this.host.autoSignOn) await management.signOn(false);
       if (state.signedOn && core.needParameters) await management.downloadParameters(false);
+      if (state.signedOn && management.ic.wanted().length > 0) await management.downloadIcLists();
       if (state.signedOn && state.pendingReversal) await online.reverseAtBoot();
     } finally {
       if (!core.dead) this.markBooted();
@@ -230,19 +232,23 @@ export class TerminalSession {
       if ('run' in target) this.core.runningFlow = target;
       result = 'run' in target ? await target.run(this.services, ecr) : await this.openGroup(target);
     } catch (e) {
-      if (e instanceof FlowAbort) {
+      if (e instanceof ChipReadRefused) {
+        // Refused at the card reader (its screen is shown): a result like any decline, then what the host asked.
+        result = e.result;
+      } else if (e instanceof FlowAbort) {
         if (ecr) this.finishEcr(ecr, undefined, { code: e.reason, message: e.message });
         ui.show('aborted', 'result', [ui.t(e.reason === 'timeout' ? T.timeout : T.cancelled)]);
         ui.beep('error');
         await ui.pause(1000);
         return;
+      } else {
+        if (e instanceof PowerLost) throw e;
+        if (ecr) this.finishEcr(ecr, undefined, { code: 'internal', message: (e as Error).message });
+        this.host.log(`flow ${name} failed: ${(e as Error).message}`);
+        ui.show('fault', 'result', [ui.t(T.failed), (e as Error).message.slice(0, 60)]);
+        await ui.waitAnyKey();
+        return;
       }
-      if (e instanceof PowerLost) throw e;
-      if (ecr) this.finishEcr(ecr, undefined, { code: 'internal', message: (e as Error).message });
-      this.host.log(`flow ${name} failed: ${(e as Error).message}`);
-      ui.show('fault', 'result', [ui.t(T.failed), (e as Error).message.slice(0, 60)]);
-      await ui.waitAnyKey();
-      return;
     } finally {
       this.busy = false;
       this.core.runningFlow = undefined;

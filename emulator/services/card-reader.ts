@@ -10,7 +10,16 @@ import { SoftwareIcc } from '../icc';
 import { FlowAbort } from '../inputs';
 import { Bilingual, T, formatAmount } from '../texts';
 import type { SessionCore } from './core';
+import { icListsReady } from './ic-parameters';
+import type { FlowResult } from './transactions';
 import type { Ui } from './ui';
+
+/** A chip read the terminal refused before any message (no IC parameters): the flow ends with this result. */
+export class ChipReadRefused extends Error {
+  constructor(readonly result: FlowResult) {
+    super(result.message);
+  }
+}
 
 export interface CardRead {
   method: TtpCardMethod;
@@ -116,6 +125,13 @@ export class CardReader {
         prompt = T.presentCard;
         ui.beep('error');
         continue;
+      }
+      if (method !== 'swipe' && !icListsReady(this.core) && !this.core.defect('chip-read-without-ic-params')) {
+        // No AID list to select from and no public keys (never loaded, or superseded by a reply's digit
+        // 4 / 5 and not loaded again, cup8583.md §3.5): the chip is not read, and no swipe is offered instead.
+        if (method === 'insert') this.core.insertedCardRead = true;
+        ui.refuse([ui.t(title), ui.t(T.failed), ui.t(T.icParamsMissing), ui.t(T.icParamsHint)], { reason: 'no-ic-parameters' });
+        throw new ChipReadRefused({ approved: false, message: ui.t(T.icParamsMissing), ...(amount !== undefined ? { amount } : {}) });
       }
       const read: CardRead = { method, card };
       if (method !== 'swipe') read.icc = new SoftwareIcc(card, this.core.host.cardCounters);

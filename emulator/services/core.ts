@@ -7,6 +7,7 @@
  */
 import type * as net from 'node:net';
 import type { WorkingKeys } from '../../crypto';
+import type { IcListKind } from '../../protocol/iso8583';
 import type { TtpCardImage, TtpEcrResult, TtpPrintCopy, TtpTerminalState } from '../../protocol/ttp';
 import type { DefectName } from '../defects';
 import type { EmulatorProfile } from '../profiles';
@@ -54,6 +55,8 @@ export class SessionCore {
   /** Set by a reply header (cup8583.md §1.1): sign on again / download parameters after the transaction. */
   needSignOn = false;
   needParameters = false;
+  /** IC lists a reply asked for (digit 4 public keys, 5 IC parameters, cup8583.md §1.1): not used until downloaded again. */
+  readonly needIcLists = new Set<IcListKind>();
   currentState: TtpTerminalState = 'booting';
   /** The flow running now (none at boot and between flows), for the defect declaration check. */
   runningFlow?: { readonly name: string; readonly defects: readonly DefectName[] };

@@ -2,7 +2,7 @@
  * Terminal management with the host (cup8583.md §3.2–3.4): 签到 (working keys under the TMK,
  * checked against their check values), 参数下载 (the 360 parameter block), the 0820 notices
  * (echo test, sign-off), and what a reply header asks for after a transaction (sign on again,
- * download parameters). Boot and the 管理 flows both use these. Defect: kcv-not-checked.
+ * download parameters, the IC lists of services/ic-parameters.ts). Boot and the 管理 flows both use these. Defect: kcv-not-checked.
  */
 import * as iconv from 'iconv-lite';
 import {
@@ -11,6 +11,7 @@ import {
 import { parseField60, responseMtiOf } from '../../protocol/iso8583';
 import { Bilingual, T, kindLabel, responseText } from '../texts';
 import type { SessionCore } from './core';
+import { IcParameters } from './ic-parameters';
 import type { Online } from './online';
 import type { Requests } from './requests';
 import type { Ui } from './ui';
@@ -38,9 +39,14 @@ export function parseParameterBlock(block: Buffer): Record<string, string> | und
 }
 
 export class Management {
+  /** IC parameter and public-key lists (cup8583.md §3.5). */
+  readonly ic: IcParameters;
+
   constructor(
     private readonly core: SessionCore, private readonly ui: Ui, private readonly requests: Requests, private readonly online: Online,
-  ) {}
+  ) {
+    this.ic = new IcParameters(core, ui, requests, online);
+  }
 
   /** Working keys from a sign-on's field 62 under the TMK; throws KeyCheckValueError unless kcv-not-checked. */
   unwrapKeys(layout: WorkingKeyLayout, f62: Buffer): WorkingKeys | undefined {
@@ -120,8 +126,12 @@ export class Management {
       if (core.state.batch.length === 0 && /^\d{6}$/.test(batch) && batch !== '000000') core.state.counters.batchNumber = batch;
     } catch { /* keep ours */ }
     core.persist();
+    // Then the IC lists when not loaded or asked for (LY: after 签到成功, before the terminal is used).
+    const icLoaded = this.ic.wanted().length === 0 || await this.ic.download();
     // Interactive (管理 → 签到): a result screen left by a key; at boot: a passing screen on the way to idle.
-    ui.show('sign-on-ok', interactive ? 'result' : 'signing-on', [ui.t(T.signOnOk), `${ui.t(T.batchNo)}${core.state.counters.batchNumber}`]);
+    ui.show('sign-on-ok', interactive ? 'result' : 'signing-on', [
+      ui.t(T.signOnOk), `${ui.t(T.batchNo)}${core.state.counters.batchNumber}`, ...(icLoaded ? [] : [ui.t(T.icDownloadFailed)]),
+    ]);
     ui.beep('ok');
     await ui.pause(800);
     return true;
@@ -142,6 +152,18 @@ export class Management {
       if (core.host.autoSignOn) await this.signOn(false);
     }
     if (core.needParameters && core.state.signedOn) await this.downloadParameters(false);
+    if (core.state.signedOn && this.ic.wanted().length > 0) await this.downloadIcLists();
+  }
+
+  /** The IC lists on their own (after a transaction whose reply asked, or when not loaded): a passing screen on failure. */
+  async downloadIcLists(): Promise<boolean> {
+    const ok = await this.ic.download();
+    if (!ok) {
+      this.ui.show('ic-download-failed', 'online', [this.ui.t(T.icDownloadFailed)]);
+      this.ui.beep('error');
+      await this.ui.pause(800);
+    }
+    return ok;
   }
 
   /**

@@ -354,7 +354,8 @@ describe('emulated terminal: declines and the other flows', () => {
       await client.waitScreen('通讯正常', m);
       await client.keys('ENTER');
       await client.waitState('idle', m);
-      const echo = bench.host.control.journal({ terminalId, mti: '0820', direction: 'in' });
+      // The IC list queries at sign-on (0820 372 / 382, ic-parameters.test.ts) are not this flow's.
+      const echo = bench.host.control.journal({ terminalId, mti: '0820', direction: 'in' }).filter((j) => !['372', '382'].includes(j.fields['60'].slice(-3)));
       expect(echo).to.have.length(1);
       expect(echo[0].fields['60'].slice(-3)).to.equal('301');
       expect(echo[0].fields).to.not.have.property('64');
@@ -381,7 +382,7 @@ describe('emulated terminal: declines and the other flows', () => {
       await client.waitScreen('签退成功', m);
       await client.keys('ENTER');
       await client.waitState('sign-on-required', m);
-      const off = bench.host.control.journal({ terminalId, mti: '0820', direction: 'in' });
+      const off = bench.host.control.journal({ terminalId, mti: '0820', direction: 'in' }).filter((j) => !['372', '382'].includes(j.fields['60'].slice(-3)));
       expect(off).to.have.length(1);
       expect(off[0].fields['60'].slice(-3)).to.equal('002');
       expect(bench.host.control.terminalState(terminalId).signedOn).to.equal(false);

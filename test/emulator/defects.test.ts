@@ -286,6 +286,23 @@ describe('emulator defect catalogue: each defect is observable', () => {
     await client.cmd({ cmd: 'card', action: 'remove' });
   }));
 
+  test('chip-read-without-ic-params: with both IC list downloads refused at power-on, an inserted card is still read and sent online', async () => {
+    // The fresh terminal's downloads (at sign-on, then at boot) are refused: it comes up without IC parameters.
+    bench.host.control.injectFault({ match: { mti: '0820' }, action: 'force-response-code', responseCode: '96', count: 2 });
+    try {
+      await withDefect('chip-read-without-ic-params', async ({ client, terminalId }) => {
+        const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'insert', card: bench.card('IC') });
+        await waitForHost(bench.host, terminalId, '0200', 1);
+        await client.waitScreen('交易成功', m);
+        expect(client.displays(m).some((d) => d.lines.includes('IC卡参数未下载'))).to.equal(false);
+        await client.keys('ENTER');
+        await client.cmd({ cmd: 'card', action: 'remove' });
+      });
+    } finally {
+      bench.host.control.clearFaults();
+    }
+  });
+
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);
     expect([...covered].sort()).to.deep.equal(DEFECT_CATALOGUE.map((d) => d.name).sort());
