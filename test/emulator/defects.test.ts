@@ -303,6 +303,49 @@ describe('emulator defect catalogue: each defect is observable', () => {
     }
   });
 
+  /** Menu 7 (结算), confirmed; returns the mark taken before. */
+  async function settle(client: TtpTestClient): Promise<number> {
+    const m = client.mark();
+    await client.keys('7');
+    await client.waitScreen('确认结算', m);
+    await client.keys('ENTER');
+    return m;
+  }
+  const icSale = async (client: TtpTestClient, amountKeys: string[]) => {
+    const m = await runSale(client, { amountKeys, method: 'insert', card: bench.card('IC') });
+    await client.waitScreen('交易成功', m);
+    await toIdle(client);
+  };
+  const atcOf = (f55: unknown) => String(f55).split(/\s+/).find((p) => p.startsWith('9F36='));
+
+  test('tc-upload-wrong-cryptogram-type: the TC record carries the ARQC (9F27 80); the host refuses it (30)', () => withDefect('tc-upload-wrong-cryptogram-type', async ({ client, terminalId }) => {
+    await icSale(client, ['1', '0', '0']);
+    const m = await settle(client);
+    await client.waitScreen('结算成功', m);
+    await waitForHost(bench.host, terminalId, '0320', 2);
+    const [record] = bench.host.control.journal({ terminalId, mti: '0320', direction: 'in' });
+    expect(String(record.fields['55'])).to.match(/(^| )9F27=80( |$)/);
+    expect(bench.host.control.journal({ terminalId, mti: '0330', direction: 'out' })[0].responseCode).to.equal('30');
+  }, { profile: 'tc-upload' }));
+
+  test('tc-upload-duplicated-after-restart: after a power cut mid-upload the acknowledged record goes up again', () => withDefect('tc-upload-duplicated-after-restart', async ({ client, terminalId }) => {
+    await icSale(client, ['2', '1', '0', '0']);
+    await icSale(client, ['2', '2', '0', '0']);
+    bench.host.control.injectFault({ match: { terminalId, mti: '0320' }, action: 'delay', delayMs: 0, count: 1 });
+    bench.host.control.injectFault({ match: { terminalId, mti: '0320' }, action: 'no-response', count: 1 });
+    await settle(client);
+    await waitForHost(bench.host, terminalId, '0320', 2);
+    await client.cmd({ cmd: 'power', action: 'cut' });
+    const on = client.mark();
+    await client.cmd({ cmd: 'power', action: 'on' });
+    await client.waitState('idle', on);
+    await client.waitScreen('结算成功', await settle(client));
+    await waitForHost(bench.host, terminalId, '0320', 5);
+    const uploads = bench.host.control.journal({ terminalId, mti: '0320', direction: 'in' });
+    expect(atcOf(uploads[2].fields['55']), 'the first record after the restart is the one acknowledged before the cut').to.equal(atcOf(uploads[0].fields['55']));
+    expect(uploads[2].note).to.match(/^duplicate TC record/);
+  }, { profile: 'tc-upload' }));
+
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);
     expect([...covered].sort()).to.deep.equal(DEFECT_CATALOGUE.map((d) => d.name).sort());
