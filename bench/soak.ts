@@ -20,6 +20,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import Database from 'better-sqlite3';
 import { createEmuLinkPair, openLink, seededRandom, type ByteLink } from '../links';
 import { EmulatedTerminal } from '../emulator';
@@ -43,6 +44,8 @@ const MINUTES = arg('minutes', 1);
 const TERMINALS = Math.min(60, arg('terminals', 50));
 const PTYS = Math.min(TERMINALS, arg('pty', 5));
 const SEED = arg('seed', 15);
+/** The host's SQLite page cache (MB): its memory beside the V8 heap, filled as the database grows; default the host's. */
+const CACHE_MB = process.argv.includes('--sqlite-cache-mb') ? arg('sqlite-cache-mb', 16) : undefined;
 
 interface Sample {
   minute: number;
@@ -69,6 +72,17 @@ function fdCount(): number {
     return fs.readdirSync('/proc/self/fd').length;
   } catch {
     return NaN;
+  }
+}
+
+/** Resident memory by kind, from /proc/self/status (Linux): anonymous (heaps: V8, malloc, SQLite's cache) and file/shared mappings (code, the WAL index). */
+function residentKinds(): { anon: number; fileShm: number } {
+  try {
+    const status = fs.readFileSync('/proc/self/status', 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { anon: kb('RssAnon'), fileShm: kb('RssFile') + kb('RssShmem') };
+  } catch {
+    return { anon: NaN, fileShm: NaN };
   }
 }
 
@@ -165,11 +179,11 @@ function nextKind(): string {
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-soak-'));
   const dbPath = path.join(dir, 'host.sqlite');
-  const host = await ReferenceHost.start({ config, port: 0, dbPath, idleTimeoutMs: 10_000 });
+  const host = await ReferenceHost.start({ config, port: 0, dbPath, idleTimeoutMs: 10_000, sqliteCacheMb: CACHE_MB });
   const ptys: PtyPair[] = [];
   const lanes: Lane[] = [];
   console.log(`soak: ${TERMINALS} emulated terminals (${PTYS} over socat PTYs, the rest over emu: links), host on 127.0.0.1:${host.port}, `
-    + `SQLite WAL ${dbPath}; ${MINUTES} min; seed ${SEED}; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    + `SQLite WAL ${dbPath} (page cache ${CACHE_MB ?? 'the host default of 16'} MB; MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 'unset'}); ${MINUTES} min; seed ${SEED}; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   for (let i = 0; i < TERMINALS; i++) {
     const terminalId = `EMU${String(i + 1).padStart(5, '0')}`;
     let harnessLink: ByteLink; let terminalLink: ByteLink;
@@ -198,7 +212,10 @@ async function main(): Promise<void> {
   const start = Date.now();
   const end = start + MINUTES * 60_000;
   const rows: string[] = [];
-  const header = 'min   ops  fail   RSS MB  heap MB  handles  fds   WAL MB   DB MB  p50 ms  p99 ms  load';
+  // RSS split: anon = anonymous resident memory (V8 heap, Buffers, malloc, SQLite's page cache);
+  // native = anon − V8 heap reserved − external (Buffers): what malloc holds, SQLite's cache first.
+  const header = 'min   ops  fail   RSS MB  heap MB  handles  fds   WAL MB   DB MB  p50 ms  p99 ms  load   anon MB  file+shm MB  heapTotal MB  external MB  native MB  v8 malloc MB';
+  const memRows: { rss: number; heapUsed: number; native: number; db: number }[] = [];
   const report = () => {
     const s = current;
     samples.push(s);
@@ -207,9 +224,14 @@ async function main(): Promise<void> {
     const row = `${String(s.minute).padStart(3)} ${String(s.ok).padStart(5)} ${String(s.failed).padStart(5)} ${(mem.rss / 1e6).toFixed(1).padStart(8)} `
       + `${(mem.heapUsed / 1e6).toFixed(1).padStart(8)} ${String(process.getActiveResourcesInfo().length).padStart(8)} ${String(fdCount()).padStart(4)} `
       + `${(size(`${dbPath}-wal`) / 1e6).toFixed(1).padStart(8)} ${(size(dbPath) / 1e6).toFixed(1).padStart(7)} ${pct(lat, 0.5).toFixed(0).padStart(7)} `
-      + `${pct(lat, 0.99).toFixed(0).padStart(7)}  ${os.loadavg()[0].toFixed(1)}`;
+      + `${pct(lat, 0.99).toFixed(0).padStart(7)}  ${os.loadavg()[0].toFixed(1).padStart(4)}`;
+    const kinds = residentKinds();
+    const native = kinds.anon - mem.heapTotal - mem.external;
+    memRows.push({ rss: mem.rss, heapUsed: mem.heapUsed, native, db: size(dbPath) });
     rows.push(row);
-    console.log(row);
+    const fullRow = `${row} ${(kinds.anon / 1e6).toFixed(1).padStart(9)} ${(kinds.fileShm / 1e6).toFixed(1).padStart(12)} ${(mem.heapTotal / 1e6).toFixed(1).padStart(13)} `
+      + `${(mem.external / 1e6).toFixed(1).padStart(12)} ${(native / 1e6).toFixed(1).padStart(10)} ${(v8.getHeapStatistics().malloced_memory / 1e6).toFixed(1).padStart(12)}`;
+    console.log(fullRow);
     current = { minute: s.minute + 1, ok: 0, failed: 0, byKind: new Map(), latencies: [] };
   };
   console.log(header);
@@ -288,6 +310,15 @@ async function main(): Promise<void> {
   for (const s of samples) for (const [k, v] of s.byKind) kinds.set(k, (kinds.get(k) ?? 0) + v);
   console.log(`soak: ${total} operations ok (${[...kinds].map(([k, v]) => `${k} ${v}`).join(', ')}), ${failed} failed in ${((Date.now() - start) / 60_000).toFixed(1)} min`);
   for (const f of failures) console.log(`soak: failed: ${f}`);
+  if (memRows.length >= 3) {
+    // Flat or not: growth over the run, and the slope of the last half (a bounded warm-up levels off).
+    const first = memRows[0]; const last = memRows.at(-1)!;
+    const half = memRows.slice(Math.floor(memRows.length / 2));
+    const slope = (key: 'rss' | 'heapUsed' | 'native') => (half.at(-1)![key] - half[0][key]) / 1e6 / Math.max(1, half.length - 1);
+    console.log(`soak: memory minute 1 → ${memRows.length}: RSS ${(first.rss / 1e6).toFixed(1)} → ${(last.rss / 1e6).toFixed(1)} MB, V8 heap used ${(first.heapUsed / 1e6).toFixed(1)} → ${(last.heapUsed / 1e6).toFixed(1)} MB, `
+      + `native (malloc: SQLite page cache ≤ ${CACHE_MB ?? 16} MB, the other threads' arenas, ...) ${(first.native / 1e6).toFixed(1)} → ${(last.native / 1e6).toFixed(1)} MB, database ${(first.db / 1e6).toFixed(1)} → ${(last.db / 1e6).toFixed(1)} MB; `
+      + `slope over the last ${half.length} minutes: RSS ${slope('rss').toFixed(2)} MB/min, heap ${slope('heapUsed').toFixed(2)} MB/min, native ${slope('native').toFixed(2)} MB/min`);
+  }
   console.log(`soak: ledger invariant ${problems.length === 0 ? 'intact' : `BROKEN:\n  ${problems.join('\n  ')}`}`);
   console.log(`soak: load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   fs.rmSync(dir, { recursive: true, force: true });

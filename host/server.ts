@@ -39,7 +39,7 @@ export interface ReferenceHostOptions {
   random?: (n: number) => Buffer;
   /** Minutes east of UTC for the host's local time (F12 / F13 / F15, expiry); default 480 (China). */
   utcOffsetMinutes?: number;
-  /** SQLite page cache in MB (default 64); see HostStoreOptions.cacheMb. */
+  /** SQLite page cache in MB (default 16); see HostStoreOptions.cacheMb. */
   sqliteCacheMb?: number;
 }
 
