@@ -50,6 +50,15 @@ export function observedByHarness(...phrases: string[]): void {
   for (const p of phrases) BY_HAND.set(p, 'harness');
 }
 
+// Steps that look only at what the harness sees itself run unchanged on an operator terminal.
+observedByHarness(
+  'the host received a(n) {txn} request', 'the host received {int} {txn} requests', 'the host received no {txn}', 'the host received no financial request',
+  'the host approved it', 'the host answered it with {text}', 'its amount is {amount}', 'its entry mode is {text}', 'its card was read by {entry}',
+  'its MAC is present and valid', 'it carries an encrypted PIN block', 'it carries no PIN block', 'it carries IC data', 'it carries no IC data',
+  'it names the payee {text} with account {text}', 'it identifies this terminal and its merchant',
+  'the card {card} is debited {amount}', 'the card {card} is credited {amount}', 'the balance of card {card} is unchanged',
+);
+
 let registry: ParameterTypeRegistry | undefined;
 let expressions: Array<{ expr: CucumberExpression; key: string }> | undefined;
 

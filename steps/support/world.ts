@@ -6,7 +6,7 @@ import { IWorldOptions, World, setWorldConstructor } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import {
   batchOf, cardByAlias, copiesFailing, declaredKeyScheme, EvidenceMasker, faultMatchFor, findMenuEntry, judgeTraffic, originalBefore,
-  REFERENCE_PROFILE, replyTo, requestsOf, reversalsOf, settlementCounts, settlementTotalsOf, terminalCardImage, toHostMessage,
+  REFERENCE_PROFILE, replyTo, TerminalExpectationError, requestsOf, reversalsOf, settlementCounts, settlementTotalsOf, terminalCardImage, toHostMessage,
   transactionCopies, type CardConfig, type ConformanceReport, type DriverAnswers, type FaultAction, type FaultSpec, type HostControl,
   type HostMessage, type MerchantConfig, type PromptKind, type ScreenSnapshot, type SettlementTotals, type TerminalConfig,
   type TerminalDriver, type TerminalIdentity, type TerminalProfile, type TransactionKind, type TtpCardImage, type VoucherCopy,
@@ -300,6 +300,39 @@ export class PoscertWorld extends World<WorldParameters> {
     const end = await this.driver.runTransaction(kind, answers, { onAnswer });
     this.txns.push({ kind, card: a.card ?? '', amountFen: a.amountFen });
     return end;
+  }
+
+  /**
+   * A sale from the menu. `approved`: a set-up sale the host must have approved. `mayBeRefused`: an
+   * attempt the terminal may refuse before it starts (tamper): a menu it does not offer ends it.
+   */
+  async sale(fen: number, alias: string, entry: EntryMode, o: { approved?: boolean; mayBeRefused?: boolean } = {}): Promise<void> {
+    try {
+      await this.transact('sale', { amountFen: fen, card: alias, entry });
+    } catch (err) {
+      if (!o.mayBeRefused || !(err instanceof TerminalExpectationError) || !/No menu entry/.test(err.message)) throw err;
+      return;
+    }
+    if (o.approved) await this.expectApproved('sale', `set-up sale of card ${alias}`);
+  }
+
+  /** Voids the last approved sale or bill payment, the card presented as asked. */
+  async voidLast(alias: string, entry: EntryMode): Promise<void> {
+    const { request } = await this.lastApproved(['sale', 'bill-payment']);
+    await this.transact('void', { originalTrace: request.stan, card: alias, entry });
+  }
+
+  /** Refunds part or all of the last approved sale, naming it by reference number and date (61.3). */
+  async refundLast(fen: number, alias: string, entry: EntryMode): Promise<void> {
+    const { reply } = await this.lastApproved(['sale']);
+    await this.transact('refund', { amountFen: fen, card: alias, entry, originalRrn: reply.fields[37], originalDate: reply.fields[13] });
+  }
+
+  /** Completes the last approved pre-authorization, naming it by authorization code and date. */
+  async completePreauth(fen: number, alias: string, entry: EntryMode): Promise<void> {
+    const { reply } = await this.lastApproved(['preauth']);
+    const original = { originalAuthCode: reply.fields[38], originalDate: reply.fields[13] };
+    await this.transact('preauth-completion', { amountFen: fen, card: alias, entry, ...original });
   }
 
   /** A management entry (管理: parameter download, echo test, sign-off): a transaction with nothing to answer. */
