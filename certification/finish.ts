@@ -15,7 +15,7 @@ import type { CertificationPlan } from './plan';
 import { profileOnCertificate, type RunProfile } from './profile';
 import type { RunResults, TerminalIdentity } from './results';
 import type { OutputPaths } from './run-output';
-import { loadSecrets, scanDirectory } from './sensitive-scan';
+import { loadSecrets, scanDirectory, type ScanReport } from './sensitive-scan';
 import { judge, type RunScope } from './verdict';
 
 function poscertVersion(root: string): string {
@@ -111,19 +111,45 @@ export async function finishRun(input: FinishInput): Promise<Omit<CertifyOutcome
     if (g.generated) doc.reports.allureReport = path.relative(input.root, p.allureReport) || p.allureReport;
     else doc.reports.allureNote = g.note;
   };
+  // The scan covers everything written, the report included. Allure's generation is a Java child
+  // process, so the scan of what is already written (all but the report) runs while it generates;
+  // then what was written since it started (the report, the rewritten documents) is scanned.
+  // Findings change the verdict, so the documents are rewritten and the report generated again to
+  // show it (the rare, failing path).
+  let scanMs = 0;
+  let scan: ScanReport;
+  const timedScan = (opts: { since?: number; skip?: string }) => {
+    const t0 = Date.now();
+    const r = scanDirectory(p.dir, secrets, opts);
+    scanMs += Date.now() - t0;
+    return r;
+  };
   if (!input.skipReport) {
     carryHistory(p.allureReport, p.allureResults);
-    await generate();
+    const generationStarted = Date.now();
+    const generating = generate();
+    const before = timedScan({ since: input.startedAt, skip: p.allureReport });
+    await generating;
     writeDocs();
+    const after = timedScan({ since: Math.max(input.startedAt, generationStarted) });
+    scan = mergeScans(before, after);
+  } else {
+    scan = timedScan({ since: input.startedAt });
   }
-  // One scan over everything written, the report included. Findings change the verdict, so the
-  // documents are rewritten and the report generated again to show it (the rare, failing path).
-  const scanStarted = Date.now();
-  const scan = scanDirectory(p.dir, secrets, { since: input.startedAt });
-  const scanMs = Date.now() - scanStarted;
   applyScanFindings(doc, scan);
   writeDocs();
   if (scan.findings.length && reportGenerated) await generate();
 
   return { certificate: doc, paths: p, exitCode: doc.exitCode, reportGenerated, reportNote, scan, allureMs, scanMs };
+}
+
+/** Two scans of one folder as one report: a finding in a file scanned twice (rewritten meanwhile) counts once. */
+function mergeScans(first: ScanReport, second: ScanReport): ScanReport {
+  const key = (f: ScanReport['findings'][number]) => `${f.file}\u0000${f.offset}\u0000${f.kind}`;
+  const seen = new Set(second.findings.map(key));
+  return {
+    filesScanned: first.filesScanned + second.filesScanned,
+    bytesScanned: first.bytesScanned + second.bytesScanned,
+    findings: [...first.findings.filter((f) => !seen.has(key(f))), ...second.findings],
+  };
 }

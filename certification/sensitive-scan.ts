@@ -341,9 +341,12 @@ function dedupe(findings: ScanFinding[]): ScanFinding[] {
  * Scans every file under `dir` (recursively). With `since` (ms since the epoch), only files written
  * at or after that time: the outputs of this run, not those of earlier runs kept in subfolders.
  */
-export function scanDirectory(dir: string, secrets: readonly Secret[], opts: { since?: number } = {}): ScanReport {
+export function scanDirectory(dir: string, secrets: readonly Secret[], opts: { since?: number; skip?: string } = {}): ScanReport {
   const report: ScanReport = { filesScanned: 0, bytesScanned: 0, findings: [] };
+  // `skip`: a folder another process is still writing (the Allure report), scanned on its own later.
+  const skip = opts.skip ? path.resolve(opts.skip) + path.sep : undefined;
   for (const file of listFiles(dir)) {
+    if (skip && path.resolve(file).startsWith(skip)) continue;
     // mtime has at best millisecond resolution on some file systems: allow for rounding down.
     if (opts.since !== undefined && fs.statSync(file).mtimeMs < opts.since - 1000) continue;
     const bytes = fs.readFileSync(file);

@@ -144,6 +144,18 @@ describe('certification end to end on the fixture suite', () => {
     expect(JSON.stringify(leaky.certificate)).not.to.include('6222021234567891234');
   });
 
+  test('with the Allure report generated, the scan that runs while Allure generates still covers everything, the report included', async () => {
+    const leaky = await certify(options('leaky-report', { plan: `${fixtures}/plans/passing.yaml`, env: { POSCERT_FIXTURE_LEAK: '1' }, skipReport: false }));
+    expect(leaky.certificate.verdict).to.equal('INCONCLUSIVE');
+    const files = new Set(leaky.scan.findings.map((f) => f.file.split('/')[0]));
+    expect(files).to.include('allure-results');
+    expect(files).to.include('cucumber-messages.ndjson');
+    // Allure copies the leaking attachment into the report: found there too, when Java is present.
+    if (leaky.reportGenerated) expect(files).to.include(path.relative(leaky.paths.dir, leaky.paths.allureReport).split(path.sep)[0]);
+    const keys = leaky.scan.findings.map((f) => `${f.file}:${f.offset}:${f.kind}`);
+    expect(new Set(keys).size, 'each finding once').to.equal(keys.length);
+  });
+
   test('a merge refuses folders that are not certify runs, and runs of different plans', async () => {
     const io = { out: (_: string) => undefined, err: (s: string) => errs.push(s) };
     const errs: string[] = [];
