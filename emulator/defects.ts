@@ -36,6 +36,7 @@ export const DEFECT_NAMES = [
   'no-remove-card-reminder',
   'stale-card-reused',
   'chip-read-without-ic-params',
+  'ic-params-not-downloaded-on-flag',
   'tc-upload-wrong-cryptogram-type',
   'tc-upload-duplicated-after-restart',
 ] as const;
@@ -103,6 +104,8 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     description: 'a card left in the reader after a transaction is read again by the next one without being presented (no 请拔卡, the next sale charges the card still in the slot)' },
   { name: 'chip-read-without-ic-params', area: 'onboarding',
     description: 'chip cards are read and sent online although the terminal holds no IC parameters and public keys (never downloaded, or superseded by the host\'s digit 4 / 5 and not downloaded again): no IC卡参数未下载 refusal' },
+  { name: 'ic-params-not-downloaded-on-flag', area: 'onboarding',
+    description: 'header digit 4 / 5 (update the IC public keys / download the IC parameters) in a reply is ignored: the terminal keeps reading chips with the lists the acquirer superseded and never downloads the new ones' },
   { name: 'tc-upload-wrong-cryptogram-type', area: 'settlement',
     description: 'the IC TC records of the batch upload (0320 60.3 203 / 205) carry the ARQC of the request (9F27 80) instead of the card\'s final TC (9F27 40)' },
   { name: 'tc-upload-duplicated-after-restart', area: 'settlement',

@@ -9,7 +9,7 @@ import { Flow } from './types';
 export const signOn: Flow = {
   name: 'sign-on',
   menu: { key: '1', label: kindLabel('sign-on'), under: 'manage' },
-  defects: ['kcv-not-checked', 'tamper-ignored'],
+  defects: ['kcv-not-checked', 'tamper-ignored', 'ic-params-not-downloaded-on-flag'],
   async run({ core, ui, management }) {
     core.state.signedOn = false;
     if (await management.signOn(true)) await ui.waitAnyKey();

@@ -38,7 +38,7 @@ export interface Flow {
 /** Defects every flow that goes online for a card shares: the tamper gate, request building, the online step (a pending reversal goes first). */
 export const ONLINE_DEFECTS: readonly DefectName[] = [
   'tamper-ignored', 'wrong-mac', 'stan-not-incremented', 'entry-mode-always-swipe', 'reversal-sent-twice',
-  'response-mac-not-verified', 'lost-card-shown-as-plain-failure',
+  'response-mac-not-verified', 'lost-card-shown-as-plain-failure', 'ic-params-not-downloaded-on-flag',
 ];
 /** Defects of the reversal record, in flows whose request is reversible. */
 export const REVERSAL_DEFECTS: readonly DefectName[] = ['no-reversal-after-timeout', 'reversal-lost-on-power-cut'];

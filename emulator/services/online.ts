@@ -154,6 +154,8 @@ export class Online {
     const r = header.processingRequirement;
     if (r === '3') this.core.needSignOn = true;
     if (r === '1' || r === '6') this.core.needParameters = true;
+    // Defect ic-params-not-downloaded-on-flag: the request for new IC lists is ignored.
+    if ((r === '4' || r === '5') && this.core.defect('ic-params-not-downloaded-on-flag')) return;
     if (r === '4') this.core.needIcLists.add('capk');
     if (r === '5') this.core.needIcLists.add('aid');
   }

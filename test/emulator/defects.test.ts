@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import { DEFECT_CATALOGUE, DefectName } from '../../emulator';
-import { EmulatorBench, TtpTestClient, runSale, waitForHost, toIdle } from './harness';
+import { loadHostConfig } from '../../host';
+import { EmulatorBench, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle } from './harness';
 
 const bench = new EmulatorBench(1);
 const covered = new Set<DefectName>();
@@ -345,6 +346,32 @@ describe('emulator defect catalogue: each defect is observable', () => {
     expect(atcOf(uploads[2].fields['55']), 'the first record after the restart is the one acknowledged before the cut').to.equal(atcOf(uploads[0].fields['55']));
     expect(uploads[2].note).to.match(/^duplicate TC record/);
   }, { profile: 'tc-upload' }));
+
+  test('ic-params-not-downloaded-on-flag: a reply asking for new IC lists (digit 4) is ignored, no download follows', async () => {
+    // A host with IC lists (the shared bench has none, so it never asks).
+    class IcBench extends EmulatorBench {
+      override readonly config = { ...testHostConfig(), icParameters: loadHostConfig().icParameters };
+    }
+    const icBench = new IcBench(50);
+    await icBench.start();
+    covered.add('ic-params-not-downloaded-on-flag');
+    const t = await icBench.terminal({ defects: ['ic-params-not-downloaded-on-flag'] });
+    try {
+      const { client, terminalId } = t;
+      icBench.host.control.requestIcDownload(terminalId);
+      const queries = () => icBench.host.control.journal({ terminalId, mti: '0820', direction: 'in' }).length;
+      const before = queries();
+      const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: icBench.card('MAG') });
+      await client.waitScreen('交易成功', m);
+      await client.keys('ENTER');
+      await client.waitState('idle', m);
+      expect(queries()).to.equal(before);
+      expect(icBench.host.control.terminalState(terminalId).icParameters.capk.loaded).to.equal(null);
+    } finally {
+      await icBench.dispose(t);
+      await icBench.close();
+    }
+  });
 
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);
