@@ -216,7 +216,7 @@ async function main(): Promise<void> {
   // native = anon − V8 heap reserved − external (Buffers): what malloc holds, SQLite's cache first.
   const header = 'min   ops  fail   RSS MB  heap MB  handles  fds   WAL MB   DB MB  p50 ms  p99 ms  load   anon MB  file+shm MB  heapTotal MB  external MB  native MB  v8 malloc MB';
   const memRows: { rss: number; heapUsed: number; native: number; db: number }[] = [];
-  const report = () => {
+  const report = (partial = false) => {
     const s = current;
     samples.push(s);
     const lat = [...s.latencies].sort((a, b) => a - b);
@@ -227,7 +227,8 @@ async function main(): Promise<void> {
       + `${pct(lat, 0.99).toFixed(0).padStart(7)}  ${os.loadavg()[0].toFixed(1).padStart(4)}`;
     const kinds = residentKinds();
     const native = kinds.anon - mem.heapTotal - mem.external;
-    memRows.push({ rss: mem.rss, heapUsed: mem.heapUsed, native, db: size(dbPath) });
+    // The last, partial minute (the lanes have stopped) is shown but kept out of the slope.
+    if (!partial) memRows.push({ rss: mem.rss, heapUsed: mem.heapUsed, native, db: size(dbPath) });
     rows.push(row);
     const fullRow = `${row} ${(kinds.anon / 1e6).toFixed(1).padStart(9)} ${(kinds.fileShm / 1e6).toFixed(1).padStart(12)} ${(mem.heapTotal / 1e6).toFixed(1).padStart(13)} `
       + `${(mem.external / 1e6).toFixed(1).padStart(12)} ${(native / 1e6).toFixed(1).padStart(10)} ${(v8.getHeapStatistics().malloced_memory / 1e6).toFixed(1).padStart(12)}`;
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
     current = { minute: s.minute + 1, ok: 0, failed: 0, byKind: new Map(), latencies: [] };
   };
   console.log(header);
-  const ticker = setInterval(report, 60_000);
+  const ticker = setInterval(() => report(), 60_000);
 
   const runLane = async (lane: Lane) => {
     while (Date.now() < end) {
@@ -271,7 +272,7 @@ async function main(): Promise<void> {
   };
   await Promise.all(lanes.map(runLane));
   clearInterval(ticker);
-  if (current.ok + current.failed > 0) report();
+  if (current.ok + current.failed > 0) report(true);
 
   for (const lane of lanes) {
     await lane.terminal.shutdown();
