@@ -206,6 +206,11 @@ export function describeMessages(messages: readonly HostMessage[]): string[] {
   return messages.map((m) => `${m.kind} ${m.mti} STAN ${m.stan}`);
 }
 
+/** Messages by trace number only ("STAN 000123"), for a failure message. */
+export function stansOf(messages: readonly HostMessage[]): string[] {
+  return messages.map((m) => `STAN ${m.stan}`);
+}
+
 /** Network management codes (60.3) of the batch upload records (0320) the terminal sent. */
 export function uploadNetworkCodes(messages: readonly HostMessage[]): string[] {
   return requestsOf(messages, 'batch-upload').map((m) => (m.fields[60] ?? '').slice(8, 11));

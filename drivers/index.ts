@@ -15,7 +15,7 @@ export { keyHex, identitySettings, flippedKey } from './terminal-settings';
 export type { ScreenSnapshot, ScreenMatcher } from './screens';
 export {
   VoucherCollector, voucherText, amountPattern, TRANSACTION_COPIES, COPY_LABELS, transactionCopies, describeCopy, showsText, showsAmount,
-  hasSignatureLine, isLabelledAs, maskedPanShape, showsMaskedPan, showsMerchantName, showsDateTime, copiesFailing,
+  hasSignatureLine, isLabelledAs, maskedPanShape, showsMaskedPan, showsMerchantName, showsDateTime, copiesFailing, copyNames,
 } from './vouchers';
 export type { VoucherCopy } from './vouchers';
 export { Transcript } from './transcript';
@@ -36,7 +36,7 @@ export type { EmulatedLab, EmulatedLabOptions, EmulatedLabTerminal, OpenedLabTer
 export {
   toHostMessage, requestsOf, replyTo, entryMode, securityControl, batchOf, settlementTotalsOf, iccTagsOf, payeeOf,
   faultMatchFor, clearPinBlocks, pinLeaks, journalText, reversalsOf, approvedOfBatch, tracesAdvance, originalBefore, nextAfterReversed, FINANCIAL_KINDS,
-  financialRequests, describeMessages, uploadNetworkCodes, settledBatchOf, settlementCounts, REQUIRED_ICC_TAGS, missingIccTags,
+  financialRequests, describeMessages, stansOf, uploadNetworkCodes, settledBatchOf, settlementCounts, REQUIRED_ICC_TAGS, missingIccTags,
 } from './host-view';
 export type { HostMessage, JournalRowLike } from './host-view';
 

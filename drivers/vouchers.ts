@@ -167,6 +167,11 @@ export function showsDateTime(c: Pick<VoucherCopy, 'lines'>): boolean {
   return /\d{4}[/-]\d{2}[/-]\d{2}\s*\d{2}:\d{2}(:\d{2})?/.test(c.lines.join('\n'));
 }
 
+/** Which copies these are (merchant, cardholder …), in print order. */
+export function copyNames(copies: readonly Pick<VoucherCopy, 'copy'>[]): string[] {
+  return copies.map((c) => c.copy);
+}
+
 /** Each copy that fails the check, described with what is wrong (empty when every copy passes). */
 export function copiesFailing(copies: readonly VoucherCopy[], ok: (c: VoucherCopy) => boolean, problem: string): string[] {
   return copies.filter((c) => !ok(c)).map((c) => `${describeCopy(c)}\n${problem}`);

@@ -4,17 +4,18 @@
 import { expect } from 'chai';
 import { step } from './support/define';
 import { expectedCopies, judgeBalancedUpload, judgeCopyMarks, judgeExpiredSwipe, observeExpiredSwipe, screenShowsOutcome, wordingsFor } from '../drivers/conformance';
-import { settledBatchOf, uploadNetworkCodes, type ScreenSnapshot } from '../drivers';
+import { copyNames, settledBatchOf, uploadNetworkCodes, type ScreenSnapshot } from '../drivers';
 
 step(['the declared voucher copies are printed', '打印了终端声明联数的签购单'], async function () {
   const want = expectedCopies(this.profile);
   const list = await this.copies(want.length);
-  expect(list.map((c) => c.copy), `voucher copies printed (the profile declares ${want.length}: ${want.join(', ')})`).to.deep.equal(want);
+  expect(copyNames(list), `voucher copies printed (the profile declares ${want.length}: ${want.join(', ')})`).to.deep.equal(want);
 });
 
 step(['every copy is labelled and signed as the profile declares', '每联的存根名称和签名栏符合终端声明'], async function () {
   const list = await this.copies(expectedCopies(this.profile).length);
-  expect(judgeCopyMarks(list, this.profile).map((p) => this.redact(p))).to.deep.equal([]);
+  const problems = judgeCopyMarks(list, this.profile);
+  if (problems.length) expect.fail(this.redact(problems.join('\n\n')));
 });
 
 step(['the screen shows the message for response code {string}', '屏幕显示应答码{string}对应的提示'], async function (code: string) {

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { step } from './support/define';
 import {
   batchOf, clearPinBlocks, describeMessages, entryMode, financialRequests, missingIccTags, nextAfterReversed, payeeOf, pinLeaks, requestsOf,
-  securityControl, tracesAdvance, type HostMessage, type TransactionKind,
+  securityControl, stansOf, tracesAdvance, type HostMessage, type TransactionKind,
 } from '../drivers';
 import type { EntryMode } from './support/parse';
 import { ScenarioSetupError } from './support/errors';
@@ -24,8 +24,7 @@ step(['the host received a(n) {txn}', '主机收到{txn}'], async function (kind
 });
 
 step(['the host received no {txn}', '主机未收到{txn}'], async function (kind: TransactionKind) {
-  const received = (await this.requests(kind)).map((m) => `STAN ${m.stan}`);
-  expect(received, `the host received ${kind} messages`).to.deep.equal([]);
+  expect(stansOf(await this.requests(kind)), `the host received ${kind} messages`).to.deep.equal([]);
 });
 
 step(['the host received no financial request', '主机未收到任何金融交易请求'], async function () {
@@ -62,7 +61,8 @@ step(['the host approved the last {txn} request', '主机批准了最后一笔{t
 step(['the host approved every {txn} request', '主机批准了每笔{txn}请求'], async function (kind: TransactionKind) {
   const answered = async (r: HostMessage) => `${r.stan}:${(await this.replyTo(r))?.responseCode ?? 'none'}`;
   const codes = await Promise.all((await this.requests(kind)).map(answered));
-  expect(codes.filter((c) => !c.endsWith(':00')), `${kind} requests not approved (STAN:F39)`).to.deep.equal([]);
+  const refused = codes.filter((c) => !c.endsWith(':00'));
+  expect(refused, `${kind} requests not approved (STAN:F39)`).to.deep.equal([]);
 });
 
 step(['the acquirer verified the PIN', '收单机构验证了PIN'], async function () {
@@ -129,7 +129,8 @@ step(['it carries no PIN block', '该请求不带PIN块'], async function () {
 step(['it carries IC data', '该请求带有IC卡数据'], async function () {
   const req = await this.focus();
   expect(req.fields[55], `the ${req.kind} carries no IC data (F55)`).to.not.equal(undefined);
-  expect(missingIccTags(req), 'tags F55 lacks').to.deep.equal([]);
+  const missing = missingIccTags(req);
+  expect(missing, `F55 lacks tag(s) ${missing.join(', ')}`).to.deep.equal([]);
 });
 
 step(['it carries no IC data', '该请求不带IC卡数据'], async function () {
@@ -230,7 +231,7 @@ step(['the host received a reversal of the {txn} with reason {text}', '主机收
 
 step(['the host received exactly {int} reversal(s)', '主机恰好收到 {int} 笔冲正'], async function (n: number) {
   const revs = requestsOf(await this.messages(), 'reversal');
-  expect(revs.map((r) => `STAN ${r.stan}`), 'reversals (0400) received').to.have.length(n);
+  expect(stansOf(revs), 'reversals (0400) received').to.have.length(n);
 });
 
 step(['the reversal reached the host before the next {txn} request', 'the reversal reached the host before the {txn} request', '冲正在下一笔{txn}请求之前到达主机', '冲正在{txn}请求之前到达主机'],

@@ -128,7 +128,8 @@ step(['the PIN was shown only as asterisks', 'PIN只以星号显示'], async fun
   expect(pinScreens.length, 'the terminal never showed a PIN entry screen').to.be.greaterThan(0);
   for (const pin of this.pinsTyped) {
     const stars = '*'.repeat(pin.length);
-    expect(pinScreens.some((s) => screenContains(s, stars)), `no PIN entry screen showed ${stars} for a ${pin.length}-digit PIN`).to.equal(true);
+    const shown = pinScreens.some((s) => screenContains(s, stars));
+    expect(shown, `no PIN entry screen showed ${stars} for a ${pin.length}-digit PIN`).to.equal(true);
   }
 });
 

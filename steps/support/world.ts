@@ -565,9 +565,10 @@ export class PoscertWorld extends World<WorldParameters> {
     return c!;
   }
 
-  /** Each copy (of `list`, else every copy) failing the check, described and masked for the failure message. */
-  async copiesFailing(ok: (c: VoucherCopy) => boolean, problem: string, list?: VoucherCopy[]): Promise<string[]> {
-    return copiesFailing(list ?? (await this.everyCopy()), ok, problem).map((t) => this.redact(t));
+  /** Every copy (of `list`, else of the current window) passes the check; else the failure shows each failing copy, masked, and the problem. */
+  async expectEveryCopy(ok: (c: VoucherCopy) => boolean, problem: string, list?: VoucherCopy[]): Promise<void> {
+    const failing = copiesFailing(list ?? (await this.everyCopy()), ok, problem);
+    if (failing.length) expect.fail(this.redact(failing.join('\n\n')));
   }
 
   /** The last settlement slip printed, which must exist. */

@@ -3,7 +3,7 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import {
-  FINANCIAL_KINDS, approvedOfBatch, clearPinBlocks, describeMessages, financialRequests, missingIccTags, settledBatchOf, settlementCounts, uploadNetworkCodes, pinLeaks, faultMatchFor, nextAfterReversed, originalBefore, reversalsOf, tracesAdvance, iccTagsOf, journalText, payeeOf, replyTo, toHostMessage, HostMessage,
+  FINANCIAL_KINDS, approvedOfBatch, clearPinBlocks, describeMessages, financialRequests, missingIccTags, stansOf, settledBatchOf, settlementCounts, uploadNetworkCodes, pinLeaks, faultMatchFor, nextAfterReversed, originalBefore, reversalsOf, tracesAdvance, iccTagsOf, journalText, payeeOf, replyTo, toHostMessage, HostMessage,
 } from '../../drivers/host-view';
 import { encodeBillPayee } from '../../protocol/iso8583';
 
@@ -117,6 +117,7 @@ describe('host journal view', () => {
     expect(financialRequests(list).map((m) => m.id)).to.deep.equal([2, 7]);
     expect(financialRequests(list, 2).map((m) => m.id)).to.deep.equal([7]);
     expect(describeMessages([list[1]])).to.deep.equal(['sale 0200 STAN 000002']);
+    expect(stansOf(list.slice(0, 2))).to.deep.equal(['STAN 000001', 'STAN 000002']);
     expect(uploadNetworkCodes(list)).to.deep.equal(['203']);
     expect(settledBatchOf(list)).to.equal('000001');
     expect(settledBatchOf(list.slice(0, 3))).to.equal(undefined);

@@ -4,7 +4,7 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import {
-  copiesFailing, hasSignatureLine, isLabelledAs, maskedPanShape, showsAmount, showsDateTime, showsMaskedPan, showsMerchantName, showsText,
+  copiesFailing, copyNames, hasSignatureLine, isLabelledAs, maskedPanShape, showsAmount, showsDateTime, showsMaskedPan, showsMerchantName, showsText,
   transactionCopies, type VoucherCopy,
 } from '../../drivers/vouchers';
 
@@ -19,7 +19,8 @@ const cardholder = copy('cardholder', ['持卡人存根 CARDHOLDER COPY', 'AMOUN
 describe('voucher copies', () => {
   test('transaction copies are the merchant, cardholder and bank copies', () => {
     const slip = copy('settlement', ['结算单']);
-    expect(transactionCopies([merchant, slip, cardholder]).map((c) => c.copy)).to.deep.equal(['merchant', 'cardholder']);
+    expect(copyNames(transactionCopies([merchant, slip, cardholder]))).to.deep.equal(['merchant', 'cardholder']);
+    expect(copyNames([slip])).to.deep.equal(['settlement']);
   });
 
   test('text is found wherever the layout puts spaces; amounts grouped or not, never a longer number', () => {
