@@ -39,6 +39,8 @@ export const DEFECT_NAMES = [
   'ic-params-not-downloaded-on-flag',
   'tc-upload-wrong-cryptogram-type',
   'tc-upload-duplicated-after-restart',
+  'fallback-without-chip-failure',
+  'fallback-not-marked',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -110,6 +112,10 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     description: 'the IC TC records of the batch upload (0320 60.3 203 / 205) carry the ARQC of the request (9F27 80) instead of the card\'s final TC (9F27 40)' },
   { name: 'tc-upload-duplicated-after-restart', area: 'settlement',
     description: 'after a power cut during the batch upload the terminal starts the upload over, sending again the records the acquirer had already acknowledged' },
+  { name: 'fallback-without-chip-failure', area: 'payment',
+    description: 'a chip card (service code 2xx / 6xx) swiped without a failed chip read first is accepted as a magstripe fallback instead of being refused with 请插卡' },
+  { name: 'fallback-not-marked', area: 'payment',
+    description: 'a swipe after a failed chip read (磁条降级) goes online as a plain swipe: F22 02x and 60.5 = 0 instead of the fallback entry mode (F22 80x or 02x with 60.5 = 2), so the issuer cannot apply its fallback policy' },
 ] satisfies DefectInfo[]);
 
 export class UnknownDefectError extends PoscertError {

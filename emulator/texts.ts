@@ -62,6 +62,8 @@ export const T = {
   enterConfirmCancel: { zh: '[确认]继续 [取消]退出', en: 'ENTER=OK CANCEL=QUIT' },
   presentCard: { zh: '请刷卡/插卡/挥卡', en: 'SWIPE/INSERT/TAP CARD' },
   useChip: { zh: '请插入IC卡', en: 'PLEASE INSERT CHIP' },
+  chipReadFailed: { zh: 'IC卡读卡失败', en: 'CHIP READ ERROR' },
+  fallbackSwipe: { zh: '降级交易 请刷卡', en: 'FALLBACK: PLEASE SWIPE' },
   enterPin: { zh: '请输入密码:', en: 'ENTER PIN:' },
   pinHint: { zh: '无密码请按[确认]', en: 'NO PIN: PRESS ENTER' },
   processing: { zh: '处理中...', en: 'PROCESSING...' },

@@ -10,6 +10,8 @@ export type TerminalStatus = 'active' | 'suspended' | 'unregistered';
 export type CardStatus = 'normal' | 'lost' | 'stolen' | 'expired' | 'restricted';
 export type AccountType = 'debit' | 'credit';
 export type CardInterface = 'swipe' | 'insert' | 'tap';
+/** The issuer's answer to a magstripe fallback of a chip card (磁条降级): take it, or decline 45 (请使用芯片). */
+export type FallbackPolicy = 'allow' | 'decline';
 
 export interface SettlementAccount {
   bank: string;
@@ -84,6 +86,8 @@ export interface CardConfig {
   /** false: the card exists only as an image for the terminal; the host answers 14. */
   onFile: boolean;
   interfaces: CardInterface[];
+  /** Chip cards: what a fallback swipe (F22 80x, or 02x with 60.5 = 2) gets; absent = allow. */
+  fallback?: FallbackPolicy;
   cardholderName?: string;
   /** F44.1 issuer institution code (11 chars). */
   issuerInstitution: string;

@@ -109,6 +109,7 @@ const cardSchema = z.object({
   requirePin: z.boolean().optional(),
   onFile: z.boolean().default(true),
   interfaces: z.array(z.enum(['swipe', 'insert', 'tap'])).min(1).optional(),
+  fallback: z.enum(['allow', 'decline'], { message: 'fallback must be allow or decline (the answer to a magstripe fallback of this chip card)' }).optional(),
   cardholderName: z.string().optional(),
   issuerInstitution: z.string().max(11).default('03080000'),
   allowBadLuhn: z.boolean().default(false),
@@ -455,6 +456,7 @@ function finishCard(rc: z.output<typeof cardSchema>, w: { file: string; line?: n
   const interfaces = rc.interfaces ?? (rc.emv ? ['swipe', 'insert', 'tap'] : ['swipe']);
   if (rc.emv && !chip) problem('serviceCode', `a chip card (with emv) needs a service code starting with 2 or 6, got ${rc.serviceCode}`);
   if (!rc.emv && (interfaces.includes('insert') || interfaces.includes('tap'))) problem('interfaces', 'insert / tap need an emv section');
+  if (rc.fallback !== undefined && !chip) problem('fallback', `a fallback policy is for chip cards (service code 2xx / 6xx), got ${rc.serviceCode}`);
   const requirePin = rc.requirePin ?? rc.account === 'debit';
   if (requirePin && rc.pin === undefined && rc.onFile) problem('pin', 'requirePin is true (the default for debit cards) but no pin is given');
   return {
@@ -472,6 +474,7 @@ function finishCard(rc: z.output<typeof cardSchema>, w: { file: string; line?: n
     requirePin,
     onFile: rc.onFile,
     interfaces,
+    ...(rc.fallback ? { fallback: rc.fallback } : {}),
     cardholderName: rc.cardholderName,
     issuerInstitution: rc.issuerInstitution,
     emv: rc.emv && {

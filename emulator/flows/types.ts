@@ -49,6 +49,8 @@ export const VOUCHER_DEFECTS: readonly DefectName[] = [
   'full-pan-on-voucher', 'cardholder-copy-missing', 'signature-line-missing', 'voucher-amount-mismatch', 'voucher-rrn-not-host',
 ];
 /** Defects of PIN entry and the PIN block. */
-/** The card reader (services/card-reader.ts): the card left in the slot at the end of a chip flow; a chip read without IC parameters. */
-export const CARD_DEFECTS: readonly DefectName[] = ['no-remove-card-reminder', 'stale-card-reused', 'chip-read-without-ic-params'];
+/** The card reader (services/card-reader.ts): the card left in the slot at the end of a chip flow; a chip read without IC parameters; the magstripe fallback (and its F22 / 60.5, services/requests.ts). */
+export const CARD_DEFECTS: readonly DefectName[] = [
+  'no-remove-card-reminder', 'stale-card-reused', 'chip-read-without-ic-params', 'fallback-without-chip-failure', 'fallback-not-marked',
+];
 export const PIN_DEFECTS: readonly DefectName[] = ['pin-echoed-on-screen', 'pin-block-format-1'];

@@ -1,7 +1,9 @@
 /**
  * The card reader: 请刷卡/插卡/挥卡 takes a swipe, an insert or a tap (or the card already in the
- * slot), sends a swiped chip card to its chip, refuses a chip interface without a chip, and opens
- * the software ICC for chip reads. Expiry is checked here too (the terminal's own check, before
+ * slot), sends a swiped chip card to its chip (请插入IC卡), refuses a chip interface without a chip, and opens
+ * the software ICC for chip reads. A chip that does not answer (card image `chipFault: mute`) makes
+ * the prompt 降级交易 请刷卡: that card's swipe is then a fallback (磁条降级, cup8583.md §2.3 / §2.4).
+ * Expiry is checked here too (the terminal's own check, before
  * anything goes online). At the end of a flow a card left in the slot is asked back (请拔卡, with a
  * beep every second) and the terminal does not go idle until it is taken out.
  */
@@ -25,6 +27,8 @@ export interface CardRead {
   method: TtpCardMethod;
   card: TtpCardImage;
   icc?: SoftwareIcc;
+  /** A chip card swiped after its chip read failed at this prompt (磁条降级): F22 80x and 60.5 = 2. */
+  fallback?: boolean;
 }
 
 export class CardReader {
@@ -81,9 +85,12 @@ export class CardReader {
   async read(title: Bilingual, amount: number | undefined, opts: { allowTap?: boolean } = {}): Promise<CardRead> {
     const ui = this.ui;
     let prompt: Bilingual = T.presentCard;
+    /** The card whose chip did not answer at this prompt: only its swipe is a fallback. */
+    let chipFailedPan: string | undefined;
     for (;;) {
       const lines = [ui.t(title)];
       if (amount !== undefined) lines.push(`${ui.t(T.amount)}${formatAmount(amount)}`);
+      if (prompt === T.fallbackSwipe) lines.push(ui.t(T.chipReadFailed));
       lines.push(ui.t(prompt));
       ui.show('card', 'card-wait', lines);
       let method: TtpCardMethod;
@@ -93,7 +100,7 @@ export class CardReader {
         await this.untilRemoved([ui.t(title)]);
         continue;
       }
-      if (this.core.insertedCard && prompt !== T.useChip) {
+      if (this.core.insertedCard && prompt !== T.useChip && prompt !== T.fallbackSwipe) {
         method = 'insert';
         card = this.core.insertedCard;
       } else {
@@ -107,11 +114,16 @@ export class CardReader {
       }
       ui.show('card-read', 'card-read', [ui.t(title), ui.t(T.processing)]);
       await ui.pause(300);
+      let fallback = false;
       if (method === 'swipe' && this.isChipCard(card) && card.emv) {
-        // A chip card must be read by its chip (fallback is not modelled).
-        prompt = T.useChip;
-        ui.beep('error');
-        continue;
+        // A chip card must be read by its chip; its magstripe only after its chip failed here (fallback).
+        // Defect fallback-without-chip-failure takes the swipe as a fallback without trying the chip.
+        fallback = chipFailedPan === card.pan || this.core.defect('fallback-without-chip-failure');
+        if (!fallback) {
+          prompt = T.useChip;
+          ui.beep('error');
+          continue;
+        }
       }
       if ((method === 'insert' || method === 'tap') && !card.emv) {
         ui.show('card-error', 'card-wait', [ui.t(title), ui.t(T.cardUnreadable)]);
@@ -119,6 +131,14 @@ export class CardReader {
         prompt = T.presentCard;
         if (method === 'insert') this.core.insertedCard = undefined;
         await ui.pause(800);
+        continue;
+      }
+      if ((method === 'insert' || method === 'tap') && card.chipFault === 'mute') {
+        // No answer to reset: after a failed contact read the card's magstripe may be swiped (the
+        // card may stay in the slot meanwhile); a failed tap asks for the contact interface first.
+        ui.beep('error');
+        if (method === 'insert') chipFailedPan = card.pan;
+        prompt = method === 'insert' ? T.fallbackSwipe : T.useChip;
         continue;
       }
       if (method === 'tap' && opts.allowTap === false) {
@@ -133,7 +153,7 @@ export class CardReader {
         ui.refuse([ui.t(title), ui.t(T.failed), ui.t(T.icParamsMissing), ui.t(T.icParamsHint)], { reason: 'no-ic-parameters' });
         throw new ChipReadRefused({ approved: false, message: ui.t(T.icParamsMissing), ...(amount !== undefined ? { amount } : {}) });
       }
-      const read: CardRead = { method, card };
+      const read: CardRead = { method, card, ...(fallback ? { fallback } : {}) };
       if (method !== 'swipe') read.icc = new SoftwareIcc(card, this.core.host.cardCounters);
       if (method === 'insert') this.core.insertedCardRead = true;
       return read;

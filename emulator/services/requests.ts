@@ -3,8 +3,9 @@
  * starts from the catalogue's template of the kind (protocol/iso8583 requestTemplate: MTI, F3,
  * F25, 60.1, 60.3) and gets
  * this terminal's ids, batch number and read capability; the card, PIN and chip fields are added
- * from what the card reader and the PIN pad produced. Two firmware defects live here:
- * `entry-mode-always-swipe` (F22) and `pin-block-format-1` (F52).
+ * from what the card reader and the PIN pad produced. A fallback swipe (磁条降级) says so with F22 80x
+ * and 60.5 = 2 (cup8583.md §2.3, §2.4). Three firmware defects live here: `entry-mode-always-swipe`
+ * (F22), `fallback-not-marked` (F22 02x and 60.5 = 0 on a fallback) and `pin-block-format-1` (F52).
  */
 import * as nodeCrypto from 'node:crypto';
 import { buildPinBlockFormat0, buildPinBlockFormat1, encryptPinBlock } from '../../crypto';
@@ -43,10 +44,10 @@ export class Requests {
     return msg;
   }
 
-  /** F22: PAN entry mode (02 swipe, 05 chip, 07 contactless, 01 manual) + PIN capability (1 PIN, 2 none). */
-  entryMode(method: TtpCardMethod | 'manual', pinEntered: boolean): string {
+  /** F22: PAN entry mode (02 swipe, 80 fallback swipe, 05 chip, 07 contactless, 01 manual) + PIN capability (1 PIN, 2 none). */
+  entryMode(method: TtpCardMethod | 'manual', pinEntered: boolean, fallback = false): string {
     const pan = this.core.defect('entry-mode-always-swipe') ? '02'
-      : method === 'swipe' ? '02' : method === 'insert' ? '05' : method === 'tap' ? '07' : '01';
+      : fallback ? '80' : method === 'swipe' ? '02' : method === 'insert' ? '05' : method === 'tap' ? '07' : '01';
     return pan + (pinEntered ? '1' : '2');
   }
 
@@ -59,7 +60,12 @@ export class Requests {
     const method = read?.method ?? 'manual';
     if (method !== 'swipe') msg.set(2, pan);
     if (read && method !== 'swipe') msg.set(14, read.card.expiry);
-    msg.set(22, this.entryMode(method, pin.length > 0));
+    const fallback = !!read?.fallback && !this.core.defect('fallback-not-marked');
+    msg.set(22, this.entryMode(method, pin.length > 0, fallback));
+    if (fallback && msg.has(60)) {
+      const f60 = parseField60(msg.getString(60)!);
+      if (f60.icCondition !== undefined) msg.set(60, formatField60({ ...f60, icCondition: '2' }));
+    }
     if (read?.icc) msg.set(23, (read.card.psn ?? '00').padStart(3, '0'));
     if (read) {
       msg.set(35, this.track2Of(read.card));

@@ -76,6 +76,7 @@ export function cardImageProblem(card: unknown): string | undefined {
   if (typeof c.serviceCode !== 'string' || !/^\d{3}$/.test(c.serviceCode)) return 'serviceCode must be 3 digits';
   if (c.track2 !== undefined && (typeof c.track2 !== 'string' || !/^\d{12,19}=\d{4,20}$/.test(c.track2))) return 'track2 must be PAN=digits';
   if (c.psn !== undefined && (typeof c.psn !== 'string' || !/^\d{1,3}$/.test(c.psn))) return 'psn must be digits';
+  if (c.chipFault !== undefined && c.chipFault !== 'mute') return 'chipFault must be "mute" (a chip that does not answer) or absent';
   if (c.emv !== undefined) {
     const e = c.emv as Record<string, unknown>;
     if (typeof e !== 'object' || e === null) return 'emv must be an object';

@@ -12,6 +12,7 @@ import {
 } from '../../protocol/iso8583';
 import { decodeTlv, encodeTlv, TlvDecodeError, type TlvNode } from '../../protocol/tlv';
 import { ARQC_CDOL1_TAGS } from '../cards';
+import { fallbackRefusal } from '../fallback-policy';
 import type { CardConfig, HostConfig } from '../config';
 import { checkCurrency, Decline, formatFen, type HostContext, type Request, type TerminalRuntime } from '../context';
 import type { AccountRow, HostStore, TransactionRow } from '../store';
@@ -96,6 +97,8 @@ export class FinancialRequest {
     if (card.status === 'stolen') throw new Decline('43', 'card reported stolen');
     if (card.status === 'expired' || card.expiry < this.ctx.yymm(this.now)) throw new Decline('54', `card expired (${card.expiry})`);
     if (card.status === 'restricted') throw new Decline('62', 'restricted card');
+    const fallback = fallbackRefusal(card, this.msg.getString(22), this.f60);
+    if (fallback) throw fallback;
 
     const acct = this.store.account(card.alias)!;
     this.checkPin(card, acct);

@@ -62,4 +62,9 @@ export interface TtpCardImage {
   interfaces?: TtpCardMethod[];
   /** The chip application; absent for magstripe-only cards. */
   emv?: TtpEmvApplication;
+  /**
+   * 'mute': the chip does not answer (a dead chip, TTP 1.1 §6.5.1): an insert or a tap fails as a
+   * chip read error, after which a terminal may take a fallback swipe (cup8583.md §2.3, 60.5 = 2).
+   */
+  chipFault?: 'mute';
 }

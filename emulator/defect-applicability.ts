@@ -1,0 +1,38 @@
+/**
+ * Where a catalogued defect means nothing: under some terminal profiles the behaviour a defect
+ * injects is what that terminal legitimately declares (protocol/ttp/profile.ts), so no case may
+ * fail on it and the defect matrix (scripts/defect-coverage.ts) shows the cell as "n/a: reason"
+ * instead of silently skipping it. The matrix checks every such claim: it runs the cases that
+ * catch the defect under the reference terminal against the profile with the defect on, and
+ * reports the claim as false if one of them fails.
+ *
+ * Declared on profile *values*, not profile names, so a lab's own profile gets the same answer.
+ * Kept beside the catalogue (emulator/defects.ts) rather than in it so defects can be added there
+ * without touching this table; a defect absent here applies under every profile.
+ */
+import type { TerminalProfile } from '../protocol/ttp/profile';
+import type { DefectName } from './defects';
+
+type Applicability = (profile: TerminalProfile) => string | undefined;
+
+const NOT_APPLICABLE: Partial<Record<DefectName, Applicability>> = {
+  // The defect sends an expired swiped card online instead of refusing it locally; a terminal that
+  // declares magstripeExpiry online does exactly that, conformantly (§7 54 from the issuer).
+  'expired-card-accepted': (p) => (p.magstripeExpiry === 'online'
+    ? 'the profile declares magstripeExpiry online: sending an expired swiped card to the issuer is conformant there (chip expiry is refused by the kernel either way)'
+    : undefined),
+  // A one-copy terminal prints the merchant copy only: there is no cardholder copy to leave out.
+  'cardholder-copy-missing': (p) => (p.vouchers.copies === 1
+    ? 'the profile declares 1 voucher copy (merchant only): there is no cardholder copy to miss'
+    : undefined),
+};
+
+/** Why `defect` means nothing under `profile`, or undefined when it applies (every defect by default). */
+export function notApplicableUnder(defect: string, profile: TerminalProfile): string | undefined {
+  return NOT_APPLICABLE[defect as DefectName]?.(profile);
+}
+
+/** The defects that declare a profile under which they do not apply (for the tests of this table). */
+export function defectsWithApplicability(): DefectName[] {
+  return Object.keys(NOT_APPLICABLE) as DefectName[];
+}
