@@ -3,13 +3,16 @@
  * POS sees. It answers GENERATE AC with an ARQC over the CDOL1 data (crypto/ EMV functions,
  * session key from the ICC master key and the ATC), checks the issuer's ARPC (tag 91) in the
  * second GENERATE AC and returns its final cryptogram there (TC accepted, AAC declined) for the
- * batch upload's IC records. The card image may carry the issuer master key (the ICC master key is then
+ * batch upload's IC records. It also runs the issuer scripts of the reply (71 before the second
+ * GENERATE AC, 72 after it, cup8583.md §3.11) command by command and reports them as DF31 results.
+ * The card image may carry the issuer master key (the ICC master key is then
  * derived, option A or B) or the ICC master key itself. Test keys only.
  */
 import {
   deriveCommonSessionKey, deriveIccMasterKeyOptionA, deriveIccMasterKeyOptionB, generateArpcMethod1, generateArqc,
 } from '../crypto';
 import { TlvNode, decodeTlv, encodeTlv, findTag } from '../protocol/tlv';
+import type { IssuerScript, IssuerScriptTemplate, ScriptResult } from '../protocol/iso8583/issuer-script';
 import type { TtpCardImage, TtpCardMethod } from '../protocol/ttp';
 import { CardImageError } from './errors';
 
@@ -39,7 +42,7 @@ export interface GeneratedArqc {
   iad: Buffer;
 }
 
-/** Tags of the reversal's field 55 (cup8583.md §3.8; DF31 only after scripts, which we never run). */
+/** Tags of the reversal's field 55 (cup8583.md §3.8; DF31, the script results, is added when the card ran issuer scripts). */
 export const REVERSAL_TAGS = ['95', '9F1E', '9F10', '9F36'] as const;
 
 /** Same order as host/cards.ts ARQC_CDOL1_TAGS (kept here so the emulator does not import host/). */
@@ -163,6 +166,32 @@ export class SoftwareIcc {
     return expected.equals(arpc) ? 'ok' : 'failed';
   }
 
+  /** What the card answered to each issuer script command it was given, in order (for logs and tests). */
+  readonly scriptLog: IssuerScriptCommandResult[] = [];
+
+  /**
+   * Runs the issuer scripts of one template (71 before the second GENERATE AC, 72 after it): each
+   * command in order until one fails (the rest of that script is not run), as EMV Book 3 §10.10.
+   * A command the card takes is a secure-messaging (CLA 84 / 04) APPLICATION BLOCK / UNBLOCK, CARD
+   * BLOCK, PIN CHANGE / UNBLOCK, PUT DATA or UPDATE RECORD with a consistent Lc; anything else gets
+   * 6D00 / 6E00 / 6700. The secure-messaging MAC is not verified (test scripts carry zeros).
+   */
+  runIssuerScripts(scripts: readonly IssuerScript[], template: IssuerScriptTemplate): ScriptResult[] {
+    const out: ScriptResult[] = [];
+    for (const script of scripts.filter((s) => s.template === template)) {
+      const scriptId = script.id ?? '00000000';
+      let failedAt = 0;
+      script.commands.forEach((apdu, i) => {
+        if (failedAt) return;
+        const sw = commandStatus(apdu);
+        this.scriptLog.push({ scriptId, sequence: i + 1, apdu, sw });
+        if (sw !== '9000') failedAt = i + 1;
+      });
+      out.push(failedAt ? { status: 'failed', failedCommand: Math.min(failedAt, 15), scriptId } : { status: 'performed', scriptId });
+    }
+    return out;
+  }
+
   /** Second GENERATE AC after the host's answer: TC when `accept`, else AAC; ARC = the response code's two ASCII bytes. */
   secondGenerateAc(accept: boolean, responseCode: string): FinalCryptogram | undefined {
     if (!this.lastSessionKey || !this.lastCdol1) return undefined;
@@ -207,4 +236,31 @@ export function reversalField55(requestField55: Buffer): Buffer {
     if (node) kept.push({ tag: node.tag, value: node.value });
   }
   return encodeTlv(kept);
+}
+
+/** One issuer script command as the card ran it. */
+export interface IssuerScriptCommandResult {
+  scriptId: string;
+  /** 1-based position in its script. */
+  sequence: number;
+  apdu: string;
+  /** Status word, e.g. 9000. */
+  sw: string;
+}
+
+/** INS of the post-issuance commands a PBOC debit / credit application accepts in a script. */
+const SCRIPT_INS = new Set(['16', '18', '1E', '24', 'DA', 'DC']);
+
+/** The card's status word for one script command (APDU hex). */
+function commandStatus(apdu: string): string {
+  if (!/^([0-9A-F]{2}){4,}$/.test(apdu)) return '6700';
+  const cla = apdu.slice(0, 2);
+  const ins = apdu.slice(2, 4);
+  if (cla !== '84' && cla !== '04') return '6E00';
+  if (!SCRIPT_INS.has(ins)) return '6D00';
+  const body = apdu.slice(8);
+  if (body.length === 0) return '9000';
+  const lc = parseInt(body.slice(0, 2), 16);
+  const data = body.length / 2 - 1;
+  return data === lc || data === lc + 1 ? '9000' : '6700'; // data, or data + Le
 }

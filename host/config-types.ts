@@ -60,6 +60,18 @@ export interface CardEmvConfig {
   aip: string;
   /** Issuer application data (9F10) template. */
   iad: string;
+  /** Issuer script returned in F55 of an approved chip reply (cup8583.md §3.11); test data. */
+  issuerScript?: IssuerScriptConfig;
+}
+
+export interface IssuerScriptConfig {
+  /** 71: run before the second GENERATE AC; 72: after it. */
+  template: '71' | '72';
+  /** Script identifier 9F18, 8 hex digits (the terminal echoes it in DF31). */
+  id: string;
+  /** Issuer script commands (86), APDUs in hex. */
+  commands: string[];
+  label?: string;
 }
 
 export interface CardLimits {

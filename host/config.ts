@@ -121,6 +121,13 @@ const cardSchema = z.object({
     atcStart: z.number().int().min(0).max(65534).default(1),
     aip: hexString('emv.aip').refine((v) => v.length === 4, { message: 'emv.aip must be 2 bytes (4 hex digits)' }).default('7C00'),
     iad: hexString('emv.iad').default('07010103A00000'),
+    // Issuer script the host returns in the F55 of an approved chip reply (cup8583.md §3.11; test data).
+    issuerScript: z.object({
+      template: z.enum(['71', '72'], { message: 'emv.issuerScript.template must be 71 (before the second GENERATE AC) or 72 (after it)' }).default('72'),
+      id: hexString('emv.issuerScript.id').refine((v) => v.length === 8, { message: 'emv.issuerScript.id (9F18) must be 4 bytes (8 hex digits)' }),
+      commands: z.array(hexString('emv.issuerScript.commands[]').refine((v) => v.length >= 8, { message: 'an issuer script command (86) is an APDU of at least 4 bytes (CLA INS P1 P2)' })).min(1),
+      label: z.string().optional(),
+    }).strict().optional(),
   }).strict().optional(),
   description: z.string().optional(),
 }).strict();
@@ -487,6 +494,7 @@ function finishCard(rc: z.output<typeof cardSchema>, w: { file: string; line?: n
       atcStart: rc.emv.atcStart,
       aip: rc.emv.aip,
       iad: rc.emv.iad,
+      ...(rc.emv.issuerScript ? { issuerScript: rc.emv.issuerScript } : {}),
     },
     description: rc.description,
   };

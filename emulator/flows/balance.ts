@@ -10,7 +10,7 @@ export const balance: Flow = {
   name: 'balance',
   menu: { key: '5', label: kindLabel('balance') },
   ecr: { request: 'balance' },
-  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...PIN_DEFECTS, 'expired-card-accepted'],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...PIN_DEFECTS, 'expired-card-accepted', 'script-result-not-sent'],
   async run({ ui, cards, requests, online, transactions }) {
     const title = kindLabel('balance');
     const notReady = await transactions.readyToTransact(title);

@@ -10,7 +10,7 @@ export const billPayment: Flow = {
   name: 'bill-payment',
   menu: { key: '2', label: kindLabel('bill-payment') },
   ecr: { request: 'bill-payment' },
-  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted', 'payee-not-shown'],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted', 'payee-not-shown', 'script-result-not-sent'],
   async run({ core, ui, cards, requests, online, transactions }, ecr) {
     const title = kindLabel('bill-payment');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);

@@ -20,7 +20,7 @@ function originalOf(preAuth: StoredTransaction | undefined): string {
 export const preAuth: Flow = {
   name: 'preauth',
   menu: { key: '1', label: kindLabel('preauth'), under: 'pre-auth' },
-  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted'],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted', 'script-result-not-sent'],
   async run({ ui, cards, requests, online, transactions }) {
     const title = kindLabel('preauth');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);

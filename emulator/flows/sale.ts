@@ -8,7 +8,7 @@ export const sale: Flow = {
   name: 'sale',
   menu: { key: '1', label: kindLabel('sale') },
   ecr: { request: 'sale' },
-  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted'],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted', 'script-result-not-sent'],
   async run({ ui, cards, requests, online, transactions }, ecr) {
     const title = kindLabel('sale');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);

@@ -3,13 +3,18 @@
  * request MAC, the reversal record and its sending (cup8583.md §3.8), and `authorize`, the online
  * step every financial flow shares: pending reversal first, STAN, MAC, reversal record on disk
  * before the request leaves, then the reply checks (MTI, F3, F11, F41, F42, F4, MAC, ARPC).
+ * After an approved chip reply carrying issuer scripts (71 / 72) the card runs them and the terminal
+ * reports the results (DF31) in a 0620 notice (60.3 951) on the same line; when the transaction is
+ * reversed instead, DF31 goes in the reversal's F55 (cup8583.md §3.8, §3.11).
  * Defects that bite here: wrong-mac, no-reversal-after-timeout, reversal-sent-twice,
- * response-mac-not-verified (and reversal-lost-on-power-cut, in SessionCore.persist).
+ * response-mac-not-verified, script-result-not-sent (and reversal-lost-on-power-cut, in SessionCore.persist).
  */
 import { maskPan } from '../../crypto';
 import {
-  CupFrame, CupHeader, IsoMessage, TransactionKind, applyMac, computeMessageMac, responseMtiOf, transactionSpec, verifyMac,
+  CupFrame, CupHeader, IsoMessage, TransactionKind, applyMac, computeMessageMac, formatField60, formatField61, requestTemplate,
+  responseMtiOf, transactionSpec, verifyMac,
 } from '../../protocol/iso8583';
+import { issuerScriptsOf, scriptResultField55, withScriptResults, type IssuerScript, type ScriptResult } from '../../protocol/iso8583/issuer-script';
 import { HostLinkError } from '../errors';
 import { HostAddress, HostLine, HostSession, parseHostUrl } from '../host-link';
 import { FinalCryptogram, reversalField55, withFinalCryptogram } from '../icc';
@@ -219,14 +224,63 @@ export class Online {
     }
   }
 
-  /** A pending reversal on record gets the reason the reply deserved (and the auth code it carried). */
-  private reverseFor(reason: '06' | 'A0', reply?: IsoMessage): void {
+  /** A pending reversal on record gets the reason the reply deserved (and the auth code it carried, and DF31 when the card ran scripts). */
+  private reverseFor(reason: '06' | 'A0', reply?: IsoMessage, scriptResults: readonly ScriptResult[] = []): void {
     const pending = this.core.state.pendingReversal;
     if (!pending) return;
     pending.reason = reason;
     const auth = reply?.getString(38);
     if (auth) pending.fields['38'] = { s: auth };
+    const f55 = pending.fields['55'];
+    if (scriptResults.length && f55 && 'b' in f55) {
+      pending.fields['55'] = { b: withScriptResults(Buffer.from(f55.b, 'hex'), scriptResults).toString('hex').toUpperCase() };
+    }
     this.core.persist();
+  }
+
+  /** The issuer scripts of a reply's F55; none (logged) when F55 does not decode (the ARPC check judges that). */
+  private scriptsOf(reply: IsoMessage): IssuerScript[] {
+    try {
+      return issuerScriptsOf(reply.getBuffer(55));
+    } catch (e) {
+      this.core.host.log(`issuer scripts not run: ${(e as Error).message}`);
+      return [];
+    }
+  }
+
+  /**
+   * The 0620 IC script-result notice (cup8583.md §3.1: 60.3 951, the original's F3 / F25, MAC; §3.11
+   * F55 tags with DF31), naming the original by F61 (batch + trace + date) and F37 / F38 of its reply.
+   */
+  scriptResultNotice(request: IsoMessage, reply: IsoMessage, results: readonly ScriptResult[]): IsoMessage {
+    const f60 = request.getString(60) ?? '';
+    const batch = f60.slice(2, 8);
+    const msg = requestTemplate('script-result', batch);
+    for (const n of [2, 3, 4, 14, 22, 23, 25, 41, 42, 49]) {
+      const v = request.get(n);
+      if (v !== undefined) msg.set(n, v);
+    }
+    msg.set(60, formatField60({ transactionType: '00', batchNumber: batch, networkCode: '951' }));
+    const rrn = reply.getString(37);
+    if (rrn) msg.set(37, rrn);
+    const auth = reply.getString(38);
+    if (auth) msg.set(38, auth);
+    msg.set(55, scriptResultField55(request.getBuffer(55) ?? Buffer.alloc(0), results));
+    msg.set(61, formatField61({ originalBatch: batch, originalTrace: request.getString(11)!, originalDate: reply.getString(13) ?? '0000' }));
+    return msg;
+  }
+
+  /** Sends the script-result notice on the line of the transaction; the answer is logged (the notice is not reversed). */
+  private async sendScriptResult(line: HostLine, request: IsoMessage, reply: IsoMessage, results: readonly ScriptResult[]): Promise<void> {
+    // Defect script-result-not-sent: the card ran the issuer's script but the acquirer is never told.
+    if (this.core.defect('script-result-not-sent')) return;
+    const msg = this.scriptResultNotice(request, reply, results);
+    msg.set(11, this.requests.nextStan(false));
+    this.applyRequestMac(msg);
+    this.core.persist();
+    const got = await this.exchange(line, msg, true);
+    if ('error' in got) this.core.host.log(`script-result notice (0620) not answered: ${got.error.message}`);
+    else if (got.reply.getString(39) !== '00') this.core.host.log(`script-result notice (0620) refused with ${got.reply.getString(39) ?? '-'}`);
   }
 
   /**
@@ -298,19 +352,27 @@ export class Online {
       }
       const approved = SUCCESS_CODES.has(code);
       let tc: FinalCryptogram | undefined;
+      let scriptResults: ScriptResult[] = [];
       if (approved && read?.icc && read.method === 'insert') {
+        // Issuer scripts (§3.11): 71 before the second GENERATE AC, 72 after it.
+        const scripts = this.scriptsOf(reply);
+        scriptResults = read.icc.runIssuerScripts(scripts, '71');
         // Second GENERATE AC: the card declines (AAC) a failed ARPC; the approval must be reversed (reason 06).
         if (read.icc.verifyIssuerAuthentication(reply.getBuffer(55)) === 'failed') {
-          if (reversible) this.reverseFor('06', reply);
-          this.keepFailedIc(kind, request, reply, read, read.icc.secondGenerateAc(false, code));
+          const aac = read.icc.secondGenerateAc(false, code);
+          scriptResults = [...scriptResults, ...read.icc.runIssuerScripts(scripts, '72')];
+          if (reversible) this.reverseFor('06', reply, scriptResults);
+          this.keepFailedIc(kind, request, reply, read, aac);
           return { approved: false, failure: T.arpcFailed, responseCode: code };
         }
         tc = read.icc.secondGenerateAc(true, code);
+        scriptResults = [...scriptResults, ...read.icc.runIssuerScripts(scripts, '72')];
       }
       if (reversible) {
         core.state.pendingReversal = null;
         core.persist();
       }
+      if (scriptResults.length) await this.sendScriptResult(line, request, reply, scriptResults);
       return { approved, reply, header: got.header, responseCode: code, ...(tc ? { tc } : {}) };
     } finally {
       line.close();

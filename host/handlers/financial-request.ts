@@ -11,6 +11,7 @@ import {
   sm4PinBlockFromF59, transactionKinds, transactionSpec, type BillPayee, type Field60, type TransactionKind,
 } from '../../protocol/iso8583';
 import { decodeTlv, encodeTlv, TlvDecodeError, type TlvNode } from '../../protocol/tlv';
+import { issuerScriptTlv } from '../../protocol/iso8583/issuer-script';
 import { ARQC_CDOL1_TAGS } from '../cards';
 import { fallbackRefusal } from '../fallback-policy';
 import type { CardConfig, HostConfig } from '../config';
@@ -263,7 +264,14 @@ export class FinancialRequest {
     this.store.setLastAtc(card.alias, atc.readUInt16BE(0));
     this.arpc = (code: string) => {
       const arc = Buffer.from(code.padEnd(2, '0').slice(0, 2), 'ascii');
-      return encodeTlv([{ tag: '91', value: Buffer.concat([generateArpcMethod1(sk, arqc, arc), arc]) }]);
+      const reply: TlvNode[] = [{ tag: '91', value: Buffer.concat([generateArpcMethod1(sk, arqc, arc), arc]) }];
+      // The card's issuer script (scenarios/cards.yaml emv.issuerScript) rides on an approval (§3.11).
+      const script = card.emv!.issuerScript;
+      if (script && code === '00') {
+        reply.push(issuerScriptTlv(script));
+        this.req.note ??= `issuer script ${script.template} id ${script.id} (${script.commands.length} command(s)${script.label ? `, ${script.label}` : ''}) returned in F55`;
+      }
+      return encodeTlv(reply);
     };
     if (!expected.equals(arqc)) throw new Decline('59', 'ARQC does not verify (wrong card keys, PSN, ATC or CDOL1 data)');
   }

@@ -4,8 +4,9 @@
  */
 import { batchUploadHandler } from './batch-upload';
 import { financialHandler } from './financial';
-import { networkManagementHandler, scriptResultHandler } from './network-management';
+import { networkManagementHandler } from './network-management';
 import { reversalHandler } from './reversal';
+import { scriptResultHandler } from './script-result';
 import { settlementHandler } from './settlement';
 import type { MessageHandler } from './types';
 

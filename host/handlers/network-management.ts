@@ -1,8 +1,8 @@
 /**
  * Network management 0800 / 0820 (cup8583.md §3.2–3.4): sign-on with working keys in F62, sign-off,
  * echo test, status upload and the 360 parameter download (the §3.5 IC parameter / CAPK downloads
- * are handed to ic-parameters.ts); and the IC script-result notice 0620.
- * Only the 0620 may carry a MAC (cup8583.md §3.1); when it does, it is verified.
+ * are handed to ic-parameters.ts). None carries a MAC (cup8583.md §3.1); the IC script-result
+ * notice 0620, which does, is script-result.ts.
  */
 import { adjustKeyParity, wrapWorkingKeys } from '../../crypto';
 import { encodeParameterBlock, identify, SIGN_ON_KEY_LAYOUTS, type Field60, type IsoMessage } from '../../protocol/iso8583';
@@ -75,19 +75,5 @@ export const networkManagementHandler: MessageHandler = {
           return out.set(39, '40');
         });
     }
-  },
-};
-
-/** 0620 IC script-result notice (60.3 951): its MAC verified when it carries one (A0), then acknowledged. */
-export const scriptResultHandler: MessageHandler = {
-  name: 'script result',
-  mtis: ['0620'],
-  prepare(req, ctx) {
-    const rt = ctx.checkTerminal(req);
-    req.kind = 'script-result';
-    const out = ctx.baseResponse(req);
-    const macFailure = ctx.checkOptionalMac(req, rt, out);
-    if (macFailure) return macFailure;
-    return prepared(out, () => out.set(39, '00'));
   },
 };

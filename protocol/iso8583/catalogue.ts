@@ -196,10 +196,13 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     kind: 'batch-upload-end', mti: '0320', transactionType: '00', networkCode: '207', networkCodes: ['202', '207'], ...MANAGEMENT,
     fields: { must: [11, 41, 42, 48, 60], may: [], mustNot: [3, 64] },
   },
-  // §3.1 IC卡脚本结果通知 0620 (951): the original's F3 / F25, F55 script results; MAC (§3.1 MAC column: yes, LY HaveMacData).
+  // §3.1 IC卡脚本结果通知 0620 (951): the original's F3 / F25 (60.1 not used to identify), F55 with the
+  // §3.11 script-result tags and DF31; MAC (§3.1 MAC column: yes, LY HaveMacData). F61 names the chip
+  // transaction whose reply carried the scripts (§3.11: online sale / balance / pre-auth) so the host links it.
   {
     kind: 'script-result', mti: '0620', networkCode: '951', ...MANAGEMENT,
-    fields: { must: [11, 41, 42, 55, 60, 64], may: [2, 3, 4, 14, 22, 23, 25, 32, 37, 38, 49, 61], mustNot: [] },
+    fields: { must: [3, 11, 25, 41, 42, 55, 60, 64], may: [2, 4, 14, 22, 23, 32, 37, 38, 49, 61], mustNot: [] },
+    references: ['sale', 'bill-payment', 'balance', 'preauth'],
   },
   // §3.5 IC卡公钥 / IC卡参数: query 0820 (F62 = '1' + count received), download 0800 of one item (F62 = its
   // 9F06 / 9F22), end 0800; no MAC (§3.1 MAC column: no). F62 layouts: ic-parameters.ts.

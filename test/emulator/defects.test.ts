@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import { DEFECT_CATALOGUE, DefectName } from '../../emulator';
-import { loadHostConfig } from '../../host';
+import { cardByAlias, loadHostConfig } from '../../host';
 import { EmulatorBench, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle } from './harness';
 
 const bench = new EmulatorBench(1);
@@ -370,6 +370,30 @@ describe('emulator defect catalogue: each defect is observable', () => {
     } finally {
       await icBench.dispose(t);
       await icBench.close();
+    }
+  });
+
+  test('script-result-not-sent: the card runs the issuer script of an approved chip sale, but no 0620 follows', async () => {
+    // A host whose card book has a card with an issuer script (the shared bench has none).
+    class ScriptBench extends EmulatorBench {
+      override readonly config = { ...testHostConfig(), cards: [...testHostConfig().cards, cardByAlias(loadHostConfig(), 'UP-DEBIT-IC-SCRIPT')] };
+    }
+    const scriptBench = new ScriptBench(55);
+    await scriptBench.start();
+    covered.add('script-result-not-sent');
+    const t = await scriptBench.terminal({ defects: ['script-result-not-sent'] });
+    try {
+      const { client, terminalId } = t;
+      const m = await runSale(client, { amountKeys: ['1', '2', '0', '0'], method: 'insert', card: scriptBench.card('UP-DEBIT-IC-SCRIPT') });
+      await client.waitScreen('交易成功', m);
+      expect(scriptBench.host.control.journal({ terminalId, mti: '0210' })[0].fields['55']).to.match(/(^| )9F18=11223344 /);
+      await client.keys('ENTER');
+      await client.cmd({ cmd: 'card', action: 'remove' });
+      await toIdle(client);
+      expect(scriptBench.host.control.journal({ terminalId, mti: '0620' })).to.have.length(0);
+    } finally {
+      await scriptBench.dispose(t);
+      await scriptBench.close();
     }
   });
 

@@ -153,7 +153,7 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     expect(host.control.balance('UP-DEBIT-MAG').balance).to.equal(MAG.card.openingBalance - 100);
   });
 
-  test('every MACed advice verified: 0620 / 0320 / 0220 with a bad MAC are A0 (header digit 3); without a MAC 0620 / 0320 pass', async () => {
+  test('every MACed advice verified: 0620 / 0320 / 0220 with a bad MAC are A0 (header digit 3); a 0620 without a MAC is A0, a 0320 passes', async () => {
     const t = await term('10000006');
     const bad = (m: IsoMessage) => {
       const mac = Buffer.from(t.mac(m).get(64) as Buffer);
@@ -165,15 +165,20 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     const refund = t.refund(MAG, 800, { stan: sale.stan, rrn: sr.msg.getString(37)! });
     expect((await t.send(bad(refund.msg.unset(64)))).rc).to.equal('A0');
     expect(host.control.balance('UP-DEBIT-MAG').balance).to.equal(MAG.card.openingBalance - 800);
-    const script = () => t.base('0620').set(3, '000000').set(25, '00').set(55, Buffer.from('9F3303E0E1C8950500000000009F3602000A', 'hex'))
-      .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '951' }));
+    const script = () => t.base('0620').set(3, '000000').set(25, '00').set(55, Buffer.from('9F3303E0E1C8950500000000009F3602000ADF31052011223344', 'hex'))
+      .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '951' })).set(61, `${t.batch}${sale.stan}0000`);
     const s1 = bad(script());
     const r1 = await t.send(s1);
     expect(r1.rc).to.equal('A0');
     expect(r1.frame.header.processingRequirement).to.equal('3');
     expect(why('10000006', s1.getString(11)!, '0630').note).to.equal('MAC does not verify under the current MAK');
-    expect((await t.send(t.mac(script()))).rc).to.equal('00');
-    expect((await t.send(script())).rc).to.equal('00');
+    // MAC right, but F61 names a magstripe sale: no issuer script answers it (25).
+    const s2 = t.mac(script());
+    expect((await t.send(s2)).rc).to.equal('25');
+    expect(why('10000006', s2.getString(11)!, '0630').note).to.match(/was not a chip transaction \(F22 02/);
+    const s3 = script();
+    expect((await t.send(s3)).rc).to.equal('A0');
+    expect(why('10000006', s3.getString(11)!, '0630').note).to.match(/^F64 \(MAC\) missing/);
     // A one-record upload (60.3 000: offline / refund / advice records) carries no MAC; one that does is verified.
     const upload = () => t.base('0320').set(2, IC.card.pan).set(4, '000000001000').set(55, Buffer.from('9F2608AABBCCDDEEFF0011', 'hex'))
       .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '000', readCapability: '5', icCondition: '0' }));
@@ -181,6 +186,37 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     expect((await t.send(u1)).rc).to.equal('A0');
     expect(why('10000006', u1.getString(11)!, '0330').note).to.equal('MAC does not verify under the current MAK');
     expect((await t.send(upload())).rc).to.equal('00');
+  });
+
+  test('issuer script (§3.11): an approved chip sale of a card with a script carries it; the 0620 is linked by F61 or F37, else 25 / 30 with the reason', async () => {
+    const t = await term('10000009');
+    const SCRIPT = { card: card('UP-DEBIT-IC-SCRIPT'), pin: '123456', entry: 'insert' as const };
+    const sale = t.sale(SCRIPT, 1200);
+    const sr = await t.send(sale.msg);
+    expect(sr.rc).to.equal('00');
+    expect(sr.msg.getBuffer(55)!.toString('hex').toUpperCase()).to.include('721D9F18041122334486098418000004000000008609842400000400000000');
+    expect(why('10000009', sale.stan, '0210').note).to.match(/^issuer script 72 id 11223344 \(2 command\(s\)/);
+    const notice = (set: (m: IsoMessage) => void, df31 = 'DF31052011223344') => {
+      const m = t.base('0620').set(3, '000000').set(25, '00').set(55, Buffer.from(`9F3602000A${df31}`, 'hex'))
+        .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '951' }));
+      set(m);
+      return t.mac(m);
+    };
+    const byF61 = notice((m) => m.set(61, `${t.batch}${sale.stan}0000`));
+    expect((await t.send(byF61)).rc).to.equal('00');
+    expect(why('10000009', byF61.getString(11)!, '0630').note).to.match(new RegExp(`^script result linked to sale \\d+ \\(batch ${t.batch} trace ${sale.stan}, RRN ${sr.msg.getString(37)}\\): script 11223344 performed; MAC verified$`));
+    const byRrn = notice((m) => m.set(37, sr.msg.getString(37)!), 'DF31051211223344');
+    expect((await t.send(byRrn)).rc).to.equal('00');
+    expect(why('10000009', byRrn.getString(11)!, '0630').note).to.match(/script 11223344 failed at command 2; MAC verified$/);
+    const unknown = notice((m) => m.set(61, `${t.batch}9999990000`));
+    expect((await t.send(unknown)).rc).to.equal('25');
+    expect(why('10000009', unknown.getString(11)!, '0630').note).to.equal(`no transaction of terminal 10000009 with batch ${t.batch} trace 999999: the script result cannot be linked`);
+    const noDf31 = notice((m) => m.set(61, `${t.batch}${sale.stan}0000`), '');
+    expect((await t.send(noDf31)).rc).to.equal('30');
+    expect(why('10000009', noDf31.getString(11)!, '0630').note).to.match(/lacks DF31/);
+    const noOriginal = notice(() => undefined);
+    expect((await t.send(noOriginal)).rc).to.equal('30');
+    expect(why('10000009', noOriginal.getString(11)!, '0630').note).to.match(/names no original/);
   });
 
   test('undecodable body: the 30 reply echoes F3 / F4 / F11 / F41 / F42 read from the raw bytes', async () => {
