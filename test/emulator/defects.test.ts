@@ -397,6 +397,42 @@ describe('emulator defect catalogue: each defect is observable', () => {
     }
   });
 
+  /** A sale whose card's chip does not answer (TTP chipFault mute): insert, 降级交易 请刷卡, take it out, swipe, PIN. */
+  async function fallbackSale(client: TtpTestClient, amountKeys: string[]): Promise<number> {
+    let m = client.mark();
+    await client.keys('1');
+    await client.waitScreen('请输入金额', m);
+    await client.keys(...amountKeys, 'ENTER');
+    await client.waitScreen('请刷卡/插卡/挥卡', m);
+    m = client.mark();
+    await client.present('insert', { ...bench.card('IC'), chipFault: 'mute' });
+    await client.waitScreen('降级交易 请刷卡', m);
+    await client.cmd({ cmd: 'card', action: 'remove' });
+    await client.present('swipe', bench.card('IC'));
+    await client.waitScreen('请输入密码', m);
+    await client.keys(...'123456'.split(''), 'ENTER');
+    return m;
+  }
+
+  test('fallback-without-chip-failure: a chip card swiped first is taken as a fallback, no 请插入IC卡', () => withDefect('fallback-without-chip-failure', async ({ client, terminalId }) => {
+    const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('IC') });
+    await waitForHost(bench.host, terminalId, '0200', 1);
+    await client.waitScreen('交易成功', m);
+    expect(client.displays(m).some((d) => d.lines.includes('请插入IC卡'))).to.equal(false);
+    expect(bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })[0].fields['22']).to.equal('801');
+    await toIdle(client);
+  }));
+
+  test('fallback-not-marked: the swipe after a chip that does not answer goes as a plain swipe (F22 021, 60.5 = 0)', () => withDefect('fallback-not-marked', async ({ client, terminalId }) => {
+    const m = await fallbackSale(client, ['1', '0', '0']);
+    await waitForHost(bench.host, terminalId, '0200', 1);
+    await client.waitScreen('交易成功', m);
+    const [request] = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
+    expect(request.fields['22']).to.equal('021');
+    expect(String(request.fields['60']).slice(12, 13), '60.5').to.equal('0');
+    await toIdle(client);
+  }));
+
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);
     expect([...covered].sort()).to.deep.equal(DEFECT_CATALOGUE.map((d) => d.name).sort());
