@@ -43,7 +43,7 @@ function stepSize(dir: string): { definitions: number; codeLines: number; bodyLi
     for (const l of lines) {
       const t = l.trim();
       if (/^(step|byHand)\(/.test(t)) { definitions++; inBody = true; }
-      else if (inBody && /^\}\);$/.test(l)) inBody = false;
+      else if (inBody && /^\}?\);$/.test(l)) inBody = false; // '});', or '},' then ');' when prettier breaks the call
       if (/^import\b/.test(t)) inImport = !/from '.*';$|^import '.*';$/.test(t);
       else if (inImport) { if (/from '.*';$/.test(t)) inImport = false; continue; }
       if (!t || t.startsWith('//') || t.startsWith('*') || t.startsWith('/**') || /^import\b/.test(t)) continue;
