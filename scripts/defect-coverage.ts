@@ -19,9 +19,10 @@
 // some flow of the emulator (emulator/flows, `defects: [...]`); `--static` does only that check.
 //
 // Usage: node -r ts-node/register/transpile-only scripts/defect-coverage.ts
-//          [--static] [--render] [--jobs N] [--profile NAME ...] [DEFECT ...]
+//          [--static] [--render] [--reuse-clean] [--jobs N] [--profile NAME ...] [DEFECT ...]
 //   --profile NAME  run only these profile columns (repeatable); other cells keep their recorded result
 //   --render        only re-render docs/defect-coverage.md from docs/defect-coverage.json
+//   --reuse-clean   (with DEFECT names or --profile) take the recorded clean runs instead of re-running them
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFECT_CATALOGUE, type DefectInfo } from '../emulator/defects';
@@ -170,7 +171,8 @@ export function renderMarkdown(c: DefectCoverage): string {
     'fails again), so a timing flake never fills a cell. "n/a" cells are declared in emulator/defect-applicability.ts (the defect\'s',
     'behaviour is conformant under that profile) and checked: the reference\'s catching cases all pass there.',
     '`npm test` re-runs the reference column for every defect and a rotating sample of the other cells',
-    '(test/features/self-certification.test.ts).',
+    '(test/features/self-certification.test.ts). A new defect gets its row with',
+    '`npm run coverage:defects -- --jobs 2 --reuse-clean NAME` (the recorded clean runs, a few minutes).',
     '',
   ];
   if (c.matrixRun) {
@@ -286,6 +288,7 @@ async function main(): Promise<number> {
   let jobs = 2;
   let staticOnly = false;
   let renderOnly = false;
+  let reuseClean = false;
   const names: string[] = [];
   const profileNames: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -293,6 +296,7 @@ async function main(): Promise<number> {
     else if (argv[i] === '--static') staticOnly = true;
     else if (argv[i] === '--render') renderOnly = true;
     else if (argv[i] === '--profile') profileNames.push(argv[++i] ?? '');
+    else if (argv[i] === '--reuse-clean') reuseClean = true;
     else names.push(argv[i]);
   }
   if (renderOnly) {
@@ -337,18 +341,32 @@ async function main(): Promise<number> {
   const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 
   // 1. Each profile clean: the whole plan (a case that fails clean proves nothing about a defect).
-  console.log(`clean runs: ${profiles.length} profile(s) × ${caseIds.length} cases …`);
-  const cleanRuns = await pool(profiles, jobs, async (p) => {
-    const run = await judgedRun({
-      caseIds, emulatorProfile: p.name, timeoutMs: 15 * 60_000,
-      keepMessagesOnProblem: path.join(ROOT, 'reports', 'defect-coverage', `clean-${p.name}.ndjson`),
-    }, `clean ${p.name}`);
-    const probs = problems(run);
-    console.log(`  ${p.name}: ${run.cases.size - probs.length}/${run.cases.size} passed (${(run.durationMs / 1000).toFixed(0)} s)`);
-    for (const x of probs) console.log(`    ${x.caseId} ${x.outcome}: ${x.step ?? ''} ${x.error ?? ''}`.slice(0, 300));
-    return { profile: p, run, problems: probs };
-  });
-  const cleanPassed = new Map(cleanRuns.map((r) => [r.profile.name, new Set([...r.run.cases.values()].filter((c) => c.outcome === 'passed').map((c) => c.caseId))]));
+  // --reuse-clean (a partial run) takes the recorded clean results instead: every case of the plan
+  // passed clean but those recorded as problems. Catches are still confirmed by a second run.
+  type CleanRun = { profile: EmulatorProfile; passed: Set<string>; problems: Problem[] };
+  let cleanRuns: CleanRun[];
+  const recordedClean = (p: EmulatorProfile) => previous?.profiles?.find((x) => x.name === p.name)?.cleanRunProblems;
+  if (reuseClean && !full && profiles.every((p) => recordedClean(p))) {
+    console.log(`clean runs: reusing the recorded results of ${profiles.length} profile(s) (--reuse-clean)`);
+    cleanRuns = profiles.map((p) => {
+      const probs = recordedClean(p)!;
+      return { profile: p, problems: probs, passed: new Set(caseIds.filter((id) => !probs.some((x) => x.caseId === id))) };
+    });
+  } else {
+    if (reuseClean) console.log('--reuse-clean: no recorded clean result for every profile (or a full run): running them');
+    console.log(`clean runs: ${profiles.length} profile(s) × ${caseIds.length} cases …`);
+    cleanRuns = await pool(profiles, jobs, async (p) => {
+      const run = await judgedRun({
+        caseIds, emulatorProfile: p.name, timeoutMs: 15 * 60_000,
+        keepMessagesOnProblem: path.join(ROOT, 'reports', 'defect-coverage', `clean-${p.name}.ndjson`),
+      }, `clean ${p.name}`);
+      const probs = problems(run);
+      console.log(`  ${p.name}: ${run.cases.size - probs.length}/${run.cases.size} passed (${(run.durationMs / 1000).toFixed(0)} s)`);
+      for (const x of probs) console.log(`    ${x.caseId} ${x.outcome}: ${x.step ?? ''} ${x.error ?? ''}`.slice(0, 300));
+      return { profile: p, problems: probs, passed: new Set([...run.cases.values()].filter((c) => c.outcome === 'passed').map((c) => c.caseId)) };
+    });
+  }
+  const cleanPassed = new Map(cleanRuns.map((r) => [r.profile.name, r.passed]));
 
   // 2. The reference column: the whole plan per defect.
   const referenceCaught = new Map<string, string[]>();
