@@ -1,24 +1,16 @@
 // The card left in the reader after a chip transaction (issue 13 item 9): the harness leaves it in,
 // watches what the terminal shows and how it beeps meanwhile, and judges by drivers/card-removal.
 import { expect } from 'chai';
-import { judgeCardLeftInReader, observeCardLeft, type CardLeftObservation } from '../drivers/card-removal';
+import { judgeCardLeftInReader } from '../drivers/card-removal';
 import { step } from './support/define';
-import type { PoscertWorld } from './support/world';
-
-/** What was seen while the card stayed, per scenario. */
-const leftInReader = new WeakMap<PoscertWorld, CardLeftObservation>();
 
 step(['the card is left in the reader for {int} seconds', '卡片留在读卡器中 {int} 秒'], async function (seconds: number) {
   expect(this.driver.cardInSlot, 'a card inserted by the transaction is still in the reader').to.equal(true);
-  const from = Math.max(0, ...this.driver.transcript({ all: true }).map((e) => e.seq));
-  const now = this.driver.recentScreens(1);
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  const seen = observeCardLeft(this.driver.transcript({ all: true }), from);
-  leftInReader.set(this, { beeps: seen.beeps, screens: [...now.map((s) => ({ ...(s.state ? { state: s.state } : {}), lines: s.lines })), ...seen.screens] });
+  this.cardLeftInReader = await this.watchCardLeftInReader(seconds * 1000);
 });
 
 step(['the terminal asked for the card back with beeps and did not return to idle', '终端提示取回卡片并鸣响且未回到待机'], function () {
-  const seen = leftInReader.get(this);
+  const seen = this.cardLeftInReader;
   if (!seen) throw new Error('no card was left in the reader earlier in this scenario');
   const { problems } = judgeCardLeftInReader(seen);
   expect(problems, `the end of the chip transaction with the card left in: ${problems.join('; ')}`).to.deep.equal([]);

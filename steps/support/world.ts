@@ -11,6 +11,7 @@ import {
   type HostMessage, type MerchantConfig, type PromptKind, type ScreenSnapshot, type SettlementTotals, type TerminalConfig,
   type TerminalDriver, type TerminalIdentity, type TerminalProfile, type TransactionKind, type TtpCardImage, type VoucherCopy,
 } from '../../drivers';
+import { observeCardLeft, type CardLeftObservation } from '../../drivers/card-removal';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
 import type { WorldParameters } from './settings';
@@ -84,6 +85,8 @@ export class PoscertWorld extends World<WorldParameters> {
   readonly earlierVouchers: VoucherCopy[] = [];
   /** Terminal identity from "the harness asks the terminal who it is". */
   identity: TerminalIdentity | undefined;
+  /** What the terminal showed and how it beeped while the card was left in the reader. */
+  cardLeftInReader: CardLeftObservation | undefined;
 
   constructor(options: IWorldOptions<WorldParameters>) {
     super(options);
@@ -433,6 +436,15 @@ export class PoscertWorld extends World<WorldParameters> {
     const kind = this.txns.length ? this.txns[this.txns.length - 1].kind : 'sale';
     const again = kind === 'sale' || kind === 'bill-payment' ? kind : 'sale';
     await this.transact(again, { amountFen: this.lastAmountFen, card: alias, entry: this.lastEntry ?? 'insert', pin });
+  }
+
+  /** Leaves the card in the reader for `ms` and returns what the terminal showed (the screen on display first) and how it beeped. */
+  async watchCardLeftInReader(ms: number): Promise<CardLeftObservation> {
+    const from = Math.max(0, ...this.driver.transcript({ all: true }).map((e) => e.seq));
+    const now = this.driver.recentScreens(1).map((s) => ({ ...(s.state ? { state: s.state } : {}), lines: s.lines }));
+    await new Promise((r) => setTimeout(r, ms));
+    const seen = observeCardLeft(this.driver.transcript({ all: true }), from);
+    return { beeps: seen.beeps, screens: [...now, ...seen.screens] };
   }
 
   // ------------------------------------------------------------------ what the scenario is about
