@@ -328,10 +328,10 @@ async function main(): Promise<void> {
 }
 
 // glibc gives threads their own malloc arenas and keeps what is freed in them: with its default
-// (8 per core) the process's native memory grew ≈ 2 MB a minute in 30 minutes with the V8 heap,
-// handles and the SQLite cache flat; with MALLOC_ARENA_MAX=2 the same run is flat (docs/host.md,
-// Soak). glibc reads the variable at start-up only, so the soak runs itself again with it set, as
-// docs/host.md advises for a host left running; --glibc-default-arenas measures the default.
+// (8 per core) the process's native memory grew for ≈ 16 minutes and levelled off ≈ 35 MB higher
+// than with MALLOC_ARENA_MAX=2 (docs/host.md, Soak). glibc reads the variable at start-up only, so
+// the soak runs itself again with it set, as docs/host.md advises for a host left running;
+// --glibc-default-arenas measures the default.
 if (process.env.MALLOC_ARENA_MAX === undefined && !process.argv.includes('--glibc-default-arenas')) {
   const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, MALLOC_ARENA_MAX: '2' } });
   process.exit(child.status ?? 2);
