@@ -7,7 +7,6 @@ import {
   securityControl, stansOf, tracesAdvance, type HostMessage, type TransactionKind,
 } from '../drivers';
 import type { EntryMode } from './support/parse';
-import { ScenarioSetupError } from './support/errors';
 
 // ------------------------------------------------------------------ what arrived
 
@@ -268,9 +267,5 @@ step(['the host will send wrong key check values in its next sign-on reply', '�
 });
 
 step(['the card {card} has all its PIN tries left', '卡 {card} 的密码尝试次数已重置'], async function (alias: string) {
-  const tries = this.host.balance(alias).pinTries;
-  if (tries > 0) {
-    throw new ScenarioSetupError(`card ${alias} already has ${tries} wrong PIN(s) counted at the host (an earlier run on this host); ` +
-      'the host control offers no per-card reset, so restart the host or use a fresh database', { alias, tries });
-  }
+  this.expectAllPinTriesLeft(alias);
 });

@@ -85,16 +85,7 @@ step(['the cardholder retries with the correct PIN', '持卡人重新输入正�
 
 step(['the cardholder enters a wrong PIN as many times as the issuer allows', '持卡人连续输错密码直到发卡行上限'], async function () {
   this.action();
-  const limit = this.lab.config.rules.pinTryLimit;
-  await this.enterPin(this.wrongPinOf(this.cardInHand()));
-  // The issuer counts wrong PINs; one more than its limit must end in 75 (or already has).
-  for (let attempt = 1; attempt <= limit; attempt++) {
-    await this.waitForState(['result', 'idle', 'printing', 'error', 'pin-entry']);
-    const sales = await this.requests('sale');
-    const reply = sales.length ? await this.replyTo(sales[sales.length - 1]) : undefined;
-    if (reply?.responseCode === '75') return;
-    await this.retryPin('wrong');
-  }
+  await this.enterWrongPinsUntilRefused();
 });
 
 // ------------------------------------------------------------------ screens

@@ -447,6 +447,31 @@ export class PoscertWorld extends World<WorldParameters> {
     return { beeps: seen.beeps, screens: [...now, ...seen.screens] };
   }
 
+  /**
+   * The cardholder types wrong PINs until the issuer refuses the card: the issuer counts wrong PINs,
+   * and one more than its limit must end in 75 (or already has).
+   */
+  async enterWrongPinsUntilRefused(): Promise<void> {
+    const limit = this.lab.config.rules.pinTryLimit;
+    await this.enterPin(this.wrongPinOf(this.cardInHand()));
+    for (let attempt = 1; attempt <= limit; attempt++) {
+      await this.waitForState(['result', 'idle', 'printing', 'error', 'pin-entry']);
+      const sales = await this.requests('sale');
+      const reply = sales.length ? await this.replyTo(sales[sales.length - 1]) : undefined;
+      if (reply?.responseCode === '75') return;
+      await this.retryPin('wrong');
+    }
+  }
+
+  /** A set-up guard: the host has counted no wrong PIN for the card (it offers no per-card reset). */
+  expectAllPinTriesLeft(alias: string): void {
+    const tries = this.host.balance(alias).pinTries;
+    if (tries > 0) {
+      throw new ScenarioSetupError(`card ${alias} already has ${tries} wrong PIN(s) counted at the host (an earlier run on this host); ` +
+        'the host control offers no per-card reset, so restart the host or use a fresh database', { alias, tries });
+    }
+  }
+
   // ------------------------------------------------------------------ what the scenario is about
 
   /** The card the cardholder presented last (whose PIN "the correct PIN" is). */
@@ -540,6 +565,13 @@ export class PoscertWorld extends World<WorldParameters> {
     expect(batch, '0500 F60 carries no batch number (60.2)').to.be.a('string');
     const host = this.host.settlementTotals(this.lab.terminalId, batch!).domestic;
     return { terminal: settlementCounts(totals.domestic), host: settlementCounts(host) };
+  }
+
+  /** The record count the terminal declared in its last batch upload end (0320, F48), which it must have sent. */
+  async uploadEndCount(): Promise<number> {
+    const end = requestsOf(await this.messages(), 'batch-upload-end').pop();
+    expect(end, 'no batch upload end (0320 with 60.3 = 202 / 207)').to.not.equal(undefined);
+    return Number(end!.fields[48]);
   }
 
   /** Sets the traffic and vouchers so far aside: the steps after this judge only what comes next. */
