@@ -34,7 +34,7 @@ export const CONFORMANCE_RULES: Readonly<Record<ConformanceRuleId, { title: stri
   'MSG-F60': { title: 'F60 decodes; 60.3 is the kind\'s; 60.4 + 60.5 on financial messages only', section: '§2.4' },
   'MSG-F49': { title: 'F49 is 156 (CNY)', section: '§2.2' },
   'MSG-CARD': { title: 'the card data the entry mode implies is present (F35 magstripe, F2 manual, F2 or F35 chip)', section: '§2.2, §2.3, §3.6' },
-  'MSG-F22-F55': { title: 'F55 present for a chip read (sale, balance, pre-auth), absent for magstripe, fallback and manual', section: '§2.3, §3.11' },
+  'MSG-F22-F55': { title: 'F55 present for a chip read (sale, balance, pre-auth), absent for magstripe, fallback and manual; 60.5 = 2 (fallback) only with a swipe entry mode', section: '§2.3, §2.4, §3.11' },
   'MSG-F22-PIN': { title: 'F22 third digit 1 exactly when a PIN block travels (F52 or F59 A1)', section: '§2.3' },
   'MSG-F26-PIN': { title: 'F26 present exactly when a PIN block travels', section: '§2.2 (F26), §3.6' },
   'MSG-F53-PIN': { title: 'F53 with a PIN block, 53.1 = 0 exactly when no PIN travels', section: '§5.4' },
@@ -200,6 +200,9 @@ function cardAndPin(spec: TransactionSpec, m: WireMessage, f60: Field60 | undefi
     if (IC_ENTRIES.has(entry) && !present(m, 55)) {
       const severity = ARQC_KINDS.has(spec.kind) ? 'error' : 'warning';
       out.push(finding(severity, 'MSG-F22-F55', `F22 ${f22} says the chip was read, but a ${spec.kind} without F55 carries no chip data`, 'F55'));
+    }
+    if (f60?.icCondition === '2' && !MAGSTRIPE_ENTRIES.has(entry)) {
+      out.push(finding('error', 'MSG-F22-F55', `60.5 = 2 says a fallback swipe, but F22 ${f22} says ${IC_ENTRIES.has(entry) ? 'the chip was read' : 'the card was not swiped'}`, '60.5'));
     }
     if ((MAGSTRIPE_ENTRIES.has(entry) || entry === '01') && present(m, 55)) {
       out.push(finding('error', 'MSG-F22-F55', `F22 ${f22} says ${fallback ? 'fallback swipe' : entry === '01' ? 'keyed entry' : 'swipe'}, but F55 carries chip data`, 'F22'));

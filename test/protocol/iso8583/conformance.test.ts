@@ -117,6 +117,11 @@ describe('message conformance: hand-broken messages, one rule each', () => {
     expectOnly(edit(icSale(), { 55: undefined }), ['error MSG-F22-F55 F55']);
     expectOnly(edit(icSale(), { 22: '021', 35: '621797*********5090=2312**************' }), ['error MSG-F22-F55 F22']);
     expectOnly(edit(icSale(), { 22: '801', 35: '621797*********5090=2312**************' }), ['error MSG-F22-F55 F22']);
+    const fallback = edit(icSale(), { 22: '801', 55: undefined, 23: undefined, 2: undefined, 14: undefined, 35: '621797*********5090=2312**************' });
+    expect(rules(checkMessage(fallback)).filter((r) => r.includes('MSG-F22-F55'))).to.deep.equal([]);
+    const f60 = String(icSale().fields[60]);
+    expect(rules(checkMessage(edit(fallback, { 22: '021', 60: `${f60.slice(0, 12)}2${f60.slice(13)}` }))).filter((r) => r.includes('MSG-F22-F55'))).to.deep.equal([]);
+    expectOnly(edit(icSale(), { 60: `${f60.slice(0, 12)}2${f60.slice(13)}` }), ['error MSG-F22-F55 60.5']);
     const voidIc = edit(icSale(), { 3: '200000', 37: '000000000000', 61: '000000000022', 60: '2300000000060', 55: undefined });
     expectOnly(voidIc, ['warning MSG-F22-F55 F55']);
   });
