@@ -15,9 +15,8 @@
  * At the end: the ledger invariant (every balance = opening + ledger = opening + the approved,
  * unreversed transactions; nothing booked twice) and the growth of each figure.
  *
- *   npm run soak -- --minutes 30 [--terminals 50] [--pty 5] [--sqlite-cache-mb N] [--glibc-default-arenas]
+ *   npm run soak -- --minutes 30 [--terminals 50] [--pty 5] [--sqlite-cache-mb N]   (MALLOC_ARENA_MAX=2 in the environment: see docs/host.md)
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -327,17 +326,7 @@ async function main(): Promise<void> {
   if (problems.length) process.exitCode = 1;
 }
 
-// glibc gives threads their own malloc arenas and keeps what is freed in them: with its default
-// (8 per core) the process's native memory grew for ≈ 16 minutes and levelled off ≈ 35 MB higher
-// than with MALLOC_ARENA_MAX=2 (docs/host.md, Soak). glibc reads the variable at start-up only, so
-// the soak runs itself again with it set, as docs/host.md advises for a host left running;
-// --glibc-default-arenas measures the default.
-if (process.env.MALLOC_ARENA_MAX === undefined && !process.argv.includes('--glibc-default-arenas')) {
-  const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, MALLOC_ARENA_MAX: '2' } });
-  process.exit(child.status ?? 2);
-} else {
-  main().catch((err) => {
-    console.error(`soak: ${err instanceof Error ? err.stack : err}`);
-    process.exitCode = 2;
-  });
-}
+main().catch((err) => {
+  console.error(`soak: ${err instanceof Error ? err.stack : err}`);
+  process.exitCode = 2;
+});
