@@ -86,7 +86,9 @@ export class OperatorCardPresenter implements CardPresenter {
   async present(card: TtpCardImage, method: TtpCardMethod): Promise<void> {
     const name = card.name ?? `ending ${card.pan.slice(-4)}`;
     const where = method === 'insert' ? ' into the chip reader' : method === 'tap' ? ' on the contactless reader' : ' through the magnetic stripe reader';
-    await this.console.ask({ instruction: `${METHOD_WORDS[method]} ${name}${where}.`, terminalReaction: this.reaction(this.reactionTimeoutMs) });
+    // A card image with a mute chip is, on a bench, the dead-chip test copy of that card (磁条降级 cases).
+    const copy = card.chipFault === 'mute' && method !== 'swipe' ? ' (its dead-chip test copy: a card whose chip does not answer)' : '';
+    await this.console.ask({ instruction: `${METHOD_WORDS[method]} ${name}${copy}${where}.`, terminalReaction: this.reaction(this.reactionTimeoutMs) });
   }
   async remove(): Promise<void> {
     await this.console.ask({ instruction: 'Remove the card from the terminal.', terminalReaction: this.reaction(this.reactionTimeoutMs) });

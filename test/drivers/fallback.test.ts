@@ -91,3 +91,17 @@ describe('waiting for the reaction to the card', () => {
     expect(silent.problems[0]).to.match(/no screen sent the cardholder to the chip/);
   });
 });
+
+describe('a person presenting the card (operator binding)', () => {
+  test('a mute chip is asked for as the dead-chip test copy of the card; its swipe is an ordinary swipe', async () => {
+    const { OperatorCardPresenter } = await import('../../drivers/presenters');
+    const asked: string[] = [];
+    const console = { ask: async (r: { instruction: string }) => { asked.push(r.instruction); return 'operator'; } };
+    const presenter = new OperatorCardPresenter(console as never, async () => undefined);
+    const image = withDeadChip({ name: 'UP-DEBIT-IC', pan: '6200000000000047', expiry: '3112', serviceCode: '220' });
+    await presenter.present(image, 'insert');
+    await presenter.present(image, 'swipe');
+    expect(asked[0]).to.equal('Insert card UP-DEBIT-IC (its dead-chip test copy: a card whose chip does not answer) into the chip reader.');
+    expect(asked[1]).to.equal('Swipe card UP-DEBIT-IC through the magnetic stripe reader.');
+  });
+});
