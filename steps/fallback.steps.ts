@@ -1,8 +1,10 @@
 // Magstripe fallback (磁条降级, issue 13 item 5): a card presented with a chip that does not answer,
 // the terminal's invitation to swipe it, its refusal of a chip card swiped first (请插卡), and the
-// fallback markers of the request; judged by drivers/fallback.
+// fallback markers of the request; judged by drivers/fallback. On an operator terminal (no TTP) the
+// person presents the card's dead-chip test copy and says what the screen asked.
 import { expect } from 'chai';
 import { awaitSwipeInvitation, awaitUseChipRefusal, fallbackMarkerProblems, withDeadChip } from '../drivers/fallback';
+import { byHand, observedByHarness } from './support/by-hand';
 import { step } from './support/define';
 import type { PoscertWorld } from './support/world';
 
@@ -35,4 +37,26 @@ step(['it is marked as a fallback', '该请求标明为降级交易'], async fun
   const req = await this.focus();
   const problems = fallbackMarkerProblems(req.fields);
   expect(problems, `the fallback markers of the ${req.kind} (STAN ${req.stan}): ${problems.join('; ')}`).to.deep.equal([]);
+});
+
+// ------------------------------------------------------------------ by hand (operator terminals, steps/support/by-hand.ts)
+
+observedByHarness('it is marked as a fallback');
+
+byHand('the cardholder inserts card {card} whose chip does not answer', async function (alias: string) {
+  this.action();
+  this.lastCard = alias;
+  this.lastEntry = 'insert';
+  await this.rememberBalance(alias);
+  await this.lab.person!.instruct(`Insert the dead-chip test copy of card ${alias} (card number ${this.redact(this.card(alias).pan)}; its chip does not answer) into the chip reader.`);
+});
+
+byHand('the terminal asks for the card to be swiped instead', async function () {
+  const q = 'Did the terminal say the chip could not be read and ask for the card to be swiped (请刷卡 / 降级交易)? If so, take the card out of the chip reader.';
+  expect(await this.lab.person!.confirm(q), `no invitation to swipe after the failed chip read (the person at the terminal answered no to: ${q})`).to.equal(true);
+});
+
+byHand('the terminal refuses the swipe and asks for the chip', async function () {
+  const q = 'Did the terminal refuse the swipe and ask for the card to be inserted (请插卡 / 请使用芯片), without asking for a PIN?';
+  expect(await this.lab.person!.confirm(q), `the swiped chip card was not refused (the person at the terminal answered no to: ${q})`).to.equal(true);
 });
