@@ -113,12 +113,12 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     description: 'the IC TC records of the batch upload (0320 60.3 203 / 205) carry the ARQC of the request (9F27 80) instead of the card\'s final TC (9F27 40)' },
   { name: 'tc-upload-duplicated-after-restart', area: 'settlement',
     description: 'after a power cut during the batch upload the terminal starts the upload over, sending again the records the acquirer had already acknowledged' },
-  { name: 'script-result-not-sent', area: 'risk',
-    description: 'the card runs the issuer script of an approved chip reply (F55 tag 71 / 72) but the terminal never sends the 0620 script-result notice (60.3 951, DF31): the issuer never learns whether its script ran' },
   { name: 'fallback-without-chip-failure', area: 'payment',
     description: 'a chip card (service code 2xx / 6xx) swiped without a failed chip read first is accepted as a magstripe fallback instead of being refused with 请插卡' },
   { name: 'fallback-not-marked', area: 'payment',
     description: 'a swipe after a failed chip read (磁条降级) goes online as a plain swipe: F22 02x and 60.5 = 0 instead of the fallback entry mode (F22 80x or 02x with 60.5 = 2), so the issuer cannot apply its fallback policy' },
+  { name: 'script-result-not-sent', area: 'risk',
+    description: 'the card runs the issuer script of an approved chip reply (F55 tag 71 / 72) but the terminal never sends the 0620 script-result notice (60.3 951, DF31): the issuer never learns whether its script ran' },
 ] satisfies DefectInfo[]);
 
 export class UnknownDefectError extends PoscertError {
