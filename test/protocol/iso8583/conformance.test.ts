@@ -197,6 +197,21 @@ describe('message conformance over a terminal\'s traffic', () => {
     expect(last([...t, voidOf({ 38: '111111' })])).to.deep.equal(['error MSG-F61 F38']);
   });
 
+  test('the 0620 script-result notice (§3.1, §3.11): MACed, 60.3 951, F61 / F37 / F38 agreeing with the chip sale it names', () => {
+    const notice = (f: Record<number, string | undefined>) => inMsg(5, '0620', {
+      2: card[2], 3: '000000', 4: '000000001200', 11: '000003', 22: '051', 25: '00', 37: '120400000007', 38: '654321',
+      55: '9F3602000ADF31052011223344', 60: '00000001951', 61: '0000010000021204', ...f,
+    } as Record<number, string>);
+    const t = [signOn, sale, saleReply];
+    expect(judge([...t, notice({})]).pop()!.kind).to.equal('script-result');
+    expect(last([...t, notice({})])).to.deep.equal([]);
+    expect(last([...t, notice({ 64: undefined })])).to.deep.equal(['error MSG-MAC F64']);
+    expect(last([...t, notice({ 55: undefined, 3: undefined })])).to.have.members(['error MSG-MUST F55', 'error MSG-MUST F3']);
+    expect(last([...t, notice({ 37: '999999999999' })])).to.deep.equal(['error MSG-F61 F37']);
+    expect(last([...t, notice({ 61: '000001000002' })]), 'the original date (61.3) is carried').to.deep.equal(['error MSG-F61 61.3']);
+    expect(last([...t, notice({ 61: '0000010000771204' })])).to.deep.equal(['warning MSG-F61 61.2']);
+  });
+
   test('MSG-F61: a refund without 61.3; 61.3 not the original date is a warning', () => {
     const refund = (f61: string) => inMsg(5, '0220', { ...card, 3: '200000', 4: '000000000500', 11: '000003', 37: '120400000007', 60: '2500000100050', 61: f61, 63: 'CUP' });
     expect(last([signOn, sale, saleReply, refund('000001000002')])).to.deep.equal(['error MSG-F61 61.3']);
