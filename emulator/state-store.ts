@@ -174,6 +174,8 @@ export const stateSchema = z.object({
   pendingReversal: pendingReversal.nullable(),
   /** Failed IC records of the open batch (uploaded at settlement). */
   failedIc: z.array(failedIcRecord).optional(),
+  /** 0620 script-result notices not yet answered by the host (cup8583.md §3.1), sent again before the next online transaction. */
+  pendingScriptResults: z.array(z.object({ fields: z.record(z.string(), storedField), attempts: z.number().int().nonnegative() })).optional(),
   /** A settlement answered by the host whose batch upload has not finished (resumed at the next settlement). */
   batchUpload: batchUploadProgress.optional(),
   tampered: z.boolean(),

@@ -270,17 +270,43 @@ export class Online {
     return msg;
   }
 
-  /** Sends the script-result notice on the line of the transaction; the answer is logged (the notice is not reversed). */
+  /**
+   * Sends the script-result notice on the line of the transaction. It is kept on disk until the host
+   * answers it (any 0630: a refusal is logged, not repeated); unanswered, it goes again before the next
+   * online transaction, up to the reversal retry count.
+   */
   private async sendScriptResult(line: HostLine, request: IsoMessage, reply: IsoMessage, results: readonly ScriptResult[]): Promise<void> {
     // Defect script-result-not-sent: the card ran the issuer's script but the acquirer is never told.
     if (this.core.defect('script-result-not-sent')) return;
     const msg = this.scriptResultNotice(request, reply, results);
     msg.set(11, this.requests.nextStan(false));
-    this.applyRequestMac(msg);
+    const pending = this.core.state.pendingScriptResults ?? (this.core.state.pendingScriptResults = []);
+    pending.push({ fields: toStored(msg), attempts: 0 });
     this.core.persist();
-    const got = await this.exchange(line, msg, true);
-    if ('error' in got) this.core.host.log(`script-result notice (0620) not answered: ${got.error.message}`);
-    else if (got.reply.getString(39) !== '00') this.core.host.log(`script-result notice (0620) refused with ${got.reply.getString(39) ?? '-'}`);
+    await this.sendPendingScriptResults(line);
+  }
+
+  /** The notices on record, oldest first; false when one stays unanswered (the rest wait with it). */
+  private async sendPendingScriptResults(line: HostLine): Promise<boolean> {
+    const { core } = this;
+    const pending = core.state.pendingScriptResults ?? [];
+    while (pending.length) {
+      const entry = pending[0];
+      const msg = fromStored('0620', entry.fields);
+      this.applyRequestMac(msg);
+      const got = await this.exchange(line, msg, true);
+      entry.attempts += 1;
+      if ('error' in got && entry.attempts < core.host.reversalRetries) {
+        core.host.log(`script-result notice (0620) STAN ${msg.getString(11)} not answered (${got.error.message}): kept for the next online transaction`);
+        core.persist();
+        return false;
+      }
+      if ('error' in got) core.host.log(`script-result notice (0620) STAN ${msg.getString(11)} dropped after ${entry.attempts} unanswered attempts`);
+      else if (got.reply.getString(39) !== '00') core.host.log(`script-result notice (0620) STAN ${msg.getString(11)} refused with ${got.reply.getString(39) ?? '-'}`);
+      pending.shift();
+      core.persist();
+    }
+    return true;
   }
 
   /**
@@ -315,6 +341,8 @@ export class Online {
         if (!ok) return { approved: false, failure: T.reversalFailed };
         ui.show('online', 'online', [ui.t(title), ui.t(T.connecting)], { transaction: kind });
       }
+      // Script-result notices the host has not answered yet go before the new request (they are not reversed).
+      if (core.state.pendingScriptResults?.length) await this.sendPendingScriptResults(line);
       // The STAN is taken only now, after any reversal, so the request carries the newest one.
       request.set(11, this.requests.nextStan(true));
       this.applyRequestMac(request);

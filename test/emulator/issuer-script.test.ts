@@ -85,4 +85,24 @@ describe('issuer scripts: the 0620 script-result notice and DF31 in a reversal',
       await bench.dispose(t);
     }
   });
+  test('a notice the host does not answer is kept and sent again, same STAN, before the next online transaction', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId } = t;
+      bench.host.control.injectFault({ match: { terminalId, mti: '0620' }, action: 'no-response', count: 1 });
+      const m = await scriptSale(client, ['1', '5', '0', '0']);
+      await client.waitScreen('交易成功', m);
+      await takeCard(client);
+      const next = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易成功', next);
+      const notices = bench.host.control.journal({ terminalId, mti: '0620', direction: 'in' });
+      expect(notices).to.have.length(2);
+      expect(notices[1].stan).to.equal(notices[0].stan);
+      expect(notices[1].note).to.match(/^script result linked to sale /);
+      const requests = bench.host.control.journal({ terminalId, direction: 'in' }).map((e) => e.mti);
+      expect(requests.slice(-2), 'the kept notice goes before the next request').to.deep.equal(['0620', '0200']);
+    } finally {
+      await bench.dispose(t);
+    }
+  });
 });
