@@ -314,9 +314,10 @@ async function run(port: number, configDir: string, clients: number, firstTermin
       [`GC pauses inside the slowest 1 % of the host's group commits`, sf.gcMs],
       [`the host's work in those commits (${sf.frames.toFixed(0)} frames × ${perFrameUs.toFixed(0)} µs on average)`, work],
       [`the host off the CPU inside those commits (the machine's load, average ${os.loadavg()[0].toFixed(1)})`, offCpu],
-      // A pause anywhere stalls the loop for whatever arrives meanwhile: when pauses take over 1 % of
-      // the window, the p99 request likely waited out one of them.
-      [`GC pauses (${probe.gc.count} taking ${(probe.gc.totalMs / 10 / probe.seconds).toFixed(1)} % of the window, longest ${probe.gc.maxMs.toFixed(1)} ms)`, probe.gc.totalMs / 1000 / probe.seconds > 0.01 ? probe.gc.maxMs : 0],
+      // A pause stalls every request in flight (at most K): when pauses can have held over 1 % of the
+      // requests, the p99 request likely waited out one of them.
+      [`GC pauses (${probe.gc.count} taking ${(probe.gc.totalMs / 10 / probe.seconds).toFixed(1)} % of the window, longest ${probe.gc.maxMs.toFixed(1)} ms)`,
+        (probe.gc.count * clients) / Math.max(1, measuredCount) > 0.01 ? probe.gc.maxMs : 0],
       [`back-pressure checkpoints (max ${cp?.maxBackPressureMs.toFixed(1) ?? 0} ms)`, cp?.backPressure ? cp.maxBackPressureMs : 0],
       [`the load generator's event loop (p99 delay)`, benchDelay.p99],
     ];
