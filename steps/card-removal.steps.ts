@@ -3,10 +3,11 @@
 import { expect } from 'chai';
 import { judgeCardLeftInReader } from '../drivers/card-removal';
 import { step } from './support/define';
+import { watchCardLeftInReader } from './support/at-terminal';
 
 step(['the card is left in the reader for {int} seconds', '卡片留在读卡器中 {int} 秒'], async function (seconds: number) {
   expect(this.driver.cardInSlot, 'a card inserted by the transaction is still in the reader').to.equal(true);
-  this.cardLeftInReader = await this.watchCardLeftInReader(seconds * 1000);
+  this.cardLeftInReader = await watchCardLeftInReader(this, seconds * 1000);
 });
 
 step(['the terminal asked for the card back with beeps and did not return to idle', '终端提示取回卡片并鸣响且未回到待机'], function () {

@@ -3,17 +3,18 @@
 // refused locally or sent for 54, uploads after a balanced settlement). Thin: parse, judge, assert.
 import { expect } from 'chai';
 import { step } from './support/define';
+import { copies } from './support/printed';
 import { expectedCopies, judgeBalancedUpload, judgeCopyMarks, judgeExpiredSwipe, observeExpiredSwipe, screenShowsOutcome, wordingsFor } from '../drivers/conformance';
 import { copyNames, settledBatchOf, uploadNetworkCodes, type ScreenSnapshot } from '../drivers';
 
 step(['the declared voucher copies are printed', '打印了终端声明联数的签购单'], async function () {
   const want = expectedCopies(this.profile);
-  const list = await this.copies(want.length);
+  const list = await copies(this, want.length);
   expect(copyNames(list), `voucher copies printed (the profile declares ${want.length}: ${want.join(', ')})`).to.deep.equal(want);
 });
 
 step(['every copy is labelled and signed as the profile declares', '每联的存根名称和签名栏符合终端声明'], async function () {
-  const list = await this.copies(expectedCopies(this.profile).length);
+  const list = await copies(this, expectedCopies(this.profile).length);
   const problems = judgeCopyMarks(list, this.profile);
   if (problems.length) expect.fail(this.redact(problems.join('\n\n')));
 });

@@ -2,6 +2,7 @@
 // host is told to commit. "it" / "its" / 该请求 is the request the last "the host received …" step found.
 import { expect } from 'chai';
 import { step } from './support/define';
+import { expectAllPinTriesLeft, expectReversal, hostFault, originalOf, pansUsed } from './support/host-journal';
 import {
   batchOf, clearPinBlocks, describeMessages, entryMode, financialRequests, missingIccTags, nextAfterReversed, payeeOf, pinLeaks, requestsOf,
   securityControl, stansOf, tracesAdvance, type HostMessage, type TransactionKind,
@@ -108,14 +109,14 @@ step(['it carries no MAC', '该请求不带MAC'], async function () {
 
 step(['the PIN appears nowhere in the host journal', '主机日志中没有PIN'], async function () {
   expect(this.pinsTyped.size, 'no PIN was typed in this scenario').to.be.greaterThan(0);
-  expect(pinLeaks(await this.messages(), this.pinsTyped, this.pansUsed()), 'the PIN in clear in the host journal').to.deep.equal([]);
+  expect(pinLeaks(await this.messages(), this.pinsTyped, pansUsed(this)), 'the PIN in clear in the host journal').to.deep.equal([]);
 });
 
 step(['it carries an encrypted PIN block', '该请求带有加密的PIN块'], async function () {
   const req = await this.focus();
   const block = req.fields[52];
   expect(block, `the ${req.kind} carries no PIN block (F52)`).to.match(/^[0-9A-F]{16}([0-9A-F]{16})?$/);
-  expect(clearPinBlocks(this.pinsTyped, this.pansUsed()), 'F52 is the PIN block in clear').to.not.include(block);
+  expect(clearPinBlocks(this.pinsTyped, pansUsed(this)), 'F52 is the PIN block in clear').to.not.include(block);
   expect(req.fields[53], 'F53 (security control) must accompany a PIN block').to.not.equal(undefined);
   expect(req.fields[22]?.[2], 'F22 third digit must say a PIN was entered').to.equal('1');
 });
@@ -165,7 +166,7 @@ step(['it identifies this terminal and its merchant', '该请求带有本终端�
 
 step(['it refers to the original transaction', '该请求指向原交易'], async function () {
   const req = await this.focus();
-  const { request } = await this.originalOf(['sale', 'bill-payment']);
+  const { request } = await originalOf(this, ['sale', 'bill-payment']);
   expect(req.fields[61]?.slice(0, 12), `F61 (original batch + trace) of the ${req.kind}`).to.equal(`${batchOf(request)}${request.stan}`);
 });
 
@@ -173,14 +174,14 @@ step(['it refers to the original transaction', '该请求指向原交易'], asyn
 // original from another terminal or day are unknown to the terminal (61.1 / 61.2 may be zeros).
 step(['it refers to the original reference number', '该请求指向原参考号'], async function () {
   const req = await this.focus();
-  const { reply } = await this.originalOf(['sale']);
+  const { reply } = await originalOf(this, ['sale']);
   expect(req.fields[37], `F37 of the ${req.kind}`).to.equal(reply.fields[37]);
   expect(req.fields[61]?.slice(12, 16), `61.3 (original date MMDD) of the ${req.kind}`).to.equal(reply.fields[13]);
 });
 
 step(['it refers to the original authorization', '该请求指向原授权'], async function () {
   const req = await this.focus();
-  const { request, reply } = await this.originalOf(['preauth']);
+  const { request, reply } = await originalOf(this, ['preauth']);
   expect(req.fields[38], `F38 (original authorization code) of the ${req.kind}`).to.equal(reply.fields[38]);
   expect(req.fields[61]?.slice(0, 12), `F61 of the ${req.kind}`).to.equal(`${batchOf(request)}${request.stan}`);
 });
@@ -219,13 +220,13 @@ step(['the two sign-on replies carried different working keys', '两次签到应
 // ------------------------------------------------------------------ reversals
 
 step(['the host received a reversal of the first {txn} with reason {text}', '主机收到第一笔{txn}的冲正，原因码{text}'], async function (kind: TransactionKind, reason: string) {
-  await this.expectReversal('first', kind, reason);
+  await expectReversal(this, 'first', kind, reason);
 });
 step(['the host received a reversal of the last {txn} with reason {text}', '主机收到最后一笔{txn}的冲正，原因码{text}'], async function (kind: TransactionKind, reason: string) {
-  await this.expectReversal('last', kind, reason);
+  await expectReversal(this, 'last', kind, reason);
 });
 step(['the host received a reversal of the {txn} with reason {text}', '主机收到{txn}的冲正，原因码{text}'], async function (kind: TransactionKind, reason: string) {
-  await this.expectReversal('last', kind, reason);
+  await expectReversal(this, 'last', kind, reason);
 });
 
 step(['the host received exactly {int} reversal(s)', '主机恰好收到 {int} 笔冲正'], async function (n: number) {
@@ -245,27 +246,27 @@ step(['the reversal reached the host before the next {txn} request', 'the revers
 // ------------------------------------------------------------------ faults the host commits
 
 step(['the host will not answer the next {txn} request', '主机将不应答下一笔{txn}请求'], async function (kind: TransactionKind) {
-  this.hostFault(kind, { action: 'no-response' });
+  hostFault(this, kind, { action: 'no-response' });
 });
 step(['the host will close the connection on the next {txn} request', '主机将在下一笔{txn}请求时断开连接'], async function (kind: TransactionKind) {
-  this.hostFault(kind, { action: 'close' });
+  hostFault(this, kind, { action: 'close' });
 });
 step(['the host will corrupt the MAC of its reply to the next {txn} request', '主机将破坏下一笔{txn}应答的MAC'], async function (kind: TransactionKind) {
-  this.hostFault(kind, { action: 'corrupt-mac' });
+  hostFault(this, kind, { action: 'corrupt-mac' });
 });
 step(['the host will answer the next {txn} request with response code {text}'], async function (kind: TransactionKind, code: string) {
-  this.hostFault(kind, { action: 'force-response-code', responseCode: code });
+  hostFault(this, kind, { action: 'force-response-code', responseCode: code });
 });
 step(['主机将以应答码{text}拒绝下一笔{txn}请求'], async function (code: string, kind: TransactionKind) {
-  this.hostFault(kind, { action: 'force-response-code', responseCode: code });
+  hostFault(this, kind, { action: 'force-response-code', responseCode: code });
 });
 step(['the host will report the next settlement as unbalanced', '主机将把下一次结算应答为对账不平'], async function () {
-  this.hostFault('settlement', { action: 'settlement-unbalanced' });
+  hostFault(this, 'settlement', { action: 'settlement-unbalanced' });
 });
 step(['the host will send wrong key check values in its next sign-on reply', '主机将在下一次签到应答中发送错误的密钥校验值'], async function () {
-  this.hostFault('sign-on', { action: 'corrupt-kcv' });
+  hostFault(this, 'sign-on', { action: 'corrupt-kcv' });
 });
 
 step(['the card {card} has all its PIN tries left', '卡 {card} 的密码尝试次数已重置'], async function (alias: string) {
-  this.expectAllPinTriesLeft(alias);
+  expectAllPinTriesLeft(this, alias);
 });

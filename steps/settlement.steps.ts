@@ -2,55 +2,56 @@
 // batch upload that follows a mismatch, and the batch afterwards.
 import { expect } from 'chai';
 import { step } from './support/define';
+import { lastSettlement, settle, settlementCountsVsHost, settlementResult, setTrafficAside, uploadEndCount } from './support/host-journal';
 import { approvedOfBatch } from '../drivers';
 import { formatFen } from './support/parse';
 
 step(['the operator settles the batch', '操作员结算'], async function () {
-  await this.settle();
+  await settle(this);
 });
 
 step(["the terminal's batch has been settled", '终端批次已结算'], async function () {
-  await this.settle();
+  await settle(this);
   // This settlement closes whatever earlier cases left in the batch; a clean terminal settles it
   // balanced like any other (cup8583.md §3.9), so it is judged before its traffic is set aside.
-  const { terminal, host } = await this.settlementCountsVsHost();
+  const { terminal, host } = await settlementCountsVsHost(this);
   expect(terminal, 'domestic totals of the terminal (0500 F48) vs the host ledger of the batch').to.deep.equal(host);
-  expect(await this.settlementResult(), 'preparatory settlement: 0510 F48 domestic result (1 = 对账平)').to.equal('1');
+  expect(await settlementResult(this), 'preparatory settlement: 0510 F48 domestic result (1 = 对账平)').to.equal('1');
   // The cases that follow judge their own batch: forget the traffic of this preparation.
-  await this.setTrafficAside();
+  await setTrafficAside(this);
 });
 
 step(["the settlement totals the terminal sent equal the host's totals", '终端上送的结算总额与主机一致'], async function () {
-  const { terminal, host } = await this.settlementCountsVsHost();
+  const { terminal, host } = await settlementCountsVsHost(this);
   expect(terminal, 'domestic totals of the terminal (0500 F48) vs the host ledger of the batch').to.deep.equal(host);
 });
 
 step(['the settlement totals show {int} debit(s) totalling {amount}', '结算总额为借记 {int} 笔共 {amount}'], async function (count: number, fen: number) {
-  const { domestic } = (await this.lastSettlement()).totals;
+  const { domestic } = (await lastSettlement(this)).totals;
   expect({ count: domestic.debitCount, amount: formatFen(domestic.debitAmount) }, 'domestic debits in 0500 F48').to.deep.equal({ count, amount: formatFen(fen) });
 });
 
 step(['the host answered the settlement as balanced', '主机应答对账平'], async function () {
-  expect(await this.settlementResult(), '0510 F48 domestic result (1 = 对账平)').to.equal('1');
+  expect(await settlementResult(this), '0510 F48 domestic result (1 = 对账平)').to.equal('1');
 });
 
 step(['the host answered the settlement as unbalanced', '主机应答对账不平'], async function () {
-  expect(await this.settlementResult(), '0510 F48 domestic result (2 = 对账不平)').to.equal('2');
+  expect(await settlementResult(this), '0510 F48 domestic result (2 = 对账不平)').to.equal('2');
 });
 
 step(['the acquirer closed the settled batch with every uploaded record', '收单机构收齐上送记录并关闭了已结算批次'], async function () {
-  const { batch } = await this.lastSettlement();
+  const { batch } = await lastSettlement(this);
   const view = this.host.settlementTotals(this.lab.terminalId, batch!);
   expect(view.state, `host state of batch ${batch}`).to.equal('closed');
-  const declared = await this.uploadEndCount();
+  const declared = await uploadEndCount(this);
   expect(view.uploadedRecords, `records the host received vs the count in the batch upload end (F48 ${declared})`).to.equal(declared);
 });
 
 step(['the terminal uploaded every transaction of its batch', '终端批上送了本批次的全部交易'], async function () {
   const msgs = await this.messages();
-  const { batch } = await this.lastSettlement();
+  const { batch } = await lastSettlement(this);
   // Approved financial transactions of the settled batch, as the host journal shows them.
   const approved = approvedOfBatch(msgs, batch, ['sale', 'bill-payment', 'void', 'refund', 'preauth-completion']);
-  const declared = await this.uploadEndCount();
+  const declared = await uploadEndCount(this);
   expect(declared, `count in the batch upload end (F48) vs the ${approved.length} approved transaction(s) of batch ${batch}`).to.equal(approved.length);
 });

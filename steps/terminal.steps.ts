@@ -2,13 +2,14 @@
 import { expect } from 'chai';
 import { amountOnScreen, flippedKey, identitySettings, keyHex, screenContains, screenMatches, screenShowsAmount } from '../drivers';
 import { step } from './support/define';
+import { chooseMenu, enterWrongPinsUntilRefused, retryPin } from './support/at-terminal';
 import { formatFen, type EntryMode } from './support/parse';
 import { ScenarioSetupError } from './support/errors';
 
 // ------------------------------------------------------------------ operator
 
 step(['the operator selects {text}', '操作员选择{text}'], async function (label: string) {
-  await this.chooseMenu(label);
+  await chooseMenu(this, label);
 });
 
 step(['the operator enters the amount {amount}', '操作员输入金额 {amount}'], async function (fen: number) {
@@ -80,12 +81,12 @@ step(['the cardholder cancels the PIN entry', '持卡人取消输密'], async fu
 
 step(['the cardholder retries with the correct PIN', '持卡人重新输入正确的密码'], async function () {
   this.action();
-  await this.retryPin('correct');
+  await retryPin(this, 'correct');
 });
 
 step(['the cardholder enters a wrong PIN as many times as the issuer allows', '持卡人连续输错密码直到发卡行上限'], async function () {
   this.action();
-  await this.enterWrongPinsUntilRefused();
+  await enterWrongPinsUntilRefused(this);
 });
 
 // ------------------------------------------------------------------ screens

@@ -6,61 +6,62 @@ import {
   transactionCopies, type TransactionKind, type VoucherCopy,
 } from '../drivers';
 import { step } from './support/define';
+import { copies, copyOf, everyCopy, expectEveryCopy, slip } from './support/printed';
 import { formatFen, VoucherCopy as CopyName } from './support/parse';
 
 /** What a transaction voucher's numbers refer to: the last approved transaction of these kinds. */
 const PRINTING: TransactionKind[] = ['sale', 'bill-payment', 'void', 'refund', 'preauth', 'preauth-completion'];
 
 step(['{int} voucher copies are printed', '打印了 {int} 联签购单'], async function (n: number) {
-  expect(copyNames(await this.copies(n)), 'voucher copies printed').to.have.length(n);
+  expect(copyNames(await copies(this, n)), 'voucher copies printed').to.have.length(n);
 });
 
 step(['no voucher is printed', '没有打印签购单'], async function () {
-  expect(copyNames(await this.copies()), 'voucher copies printed').to.deep.equal([]);
+  expect(copyNames(await copies(this)), 'voucher copies printed').to.deep.equal([]);
 });
 
 step(['every copy shows {text}', '每联都显示{text}'], async function (text: string) {
-  await this.expectEveryCopy((c) => showsText(c, text), `does not show "${text}"`);
+  await expectEveryCopy(this, (c) => showsText(c, text), `does not show "${text}"`);
 });
 
 step(['the {copy} copy shows {text}', '{copy}显示{text}'], async function (copy: CopyName, text: string) {
-  const c = await this.copyOf(copy);
+  const c = await copyOf(this, copy);
   expect(showsText(c, text), `${this.redact(describeCopy(c))}\ndoes not show "${text}"`).to.equal(true);
 });
 
 step(['every copy shows the amount {amount}', '每联都显示金额 {amount}'], async function (fen: number) {
-  await this.expectEveryCopy((c) => showsAmount(c, fen), `does not show the amount ${formatFen(fen)}`);
+  await expectEveryCopy(this, (c) => showsAmount(c, fen), `does not show the amount ${formatFen(fen)}`);
 });
 
 step(['the {copy} copy has a signature line', '{copy}有持卡人签名栏'], async function (copy: CopyName) {
-  const c = await this.copyOf(copy);
+  const c = await copyOf(this, copy);
   expect(hasSignatureLine(c), `${this.redact(describeCopy(c))}\nhas no signature line`).to.equal(true);
 });
 
 step(['the {copy} copy has no signature line', '{copy}没有持卡人签名栏'], async function (copy: CopyName) {
-  const c = await this.copyOf(copy);
+  const c = await copyOf(this, copy);
   expect(hasSignatureLine(c), `${this.redact(describeCopy(c))}\nasks for a signature`).to.equal(false);
 });
 
 step(['the copies are the merchant copy then the cardholder copy', '先打印商户存根再打印持卡人存根'], async function () {
-  const list = await this.copies(2);
+  const list = await copies(this, 2);
   expect(copyNames(list)).to.deep.equal(['merchant', 'cardholder']);
-  await this.expectEveryCopy((c) => isLabelledAs(c, c.copy), 'is not labelled as that copy (商户存根 / 持卡人存根)', list);
+  await expectEveryCopy(this, (c) => isLabelledAs(c, c.copy), 'is not labelled as that copy (商户存根 / 持卡人存根)', list);
 });
 
 step(['every copy shows the card number masked', '每联卡号都已屏蔽'], async function () {
   const pan = this.card(this.cardInHand()).pan;
-  await this.expectEveryCopy((c) => showsMaskedPan(c, pan), `does not show the card number as ${maskedPanShape(pan)}`);
+  await expectEveryCopy(this, (c) => showsMaskedPan(c, pan), `does not show the card number as ${maskedPanShape(pan)}`);
 });
 
 step(['no copy shows the full card number', '任何一联都不显示完整卡号'], async function () {
   const pan = this.card(this.cardInHand()).pan;
-  const printing = (await this.everyCopy()).filter((c) => showsText(c, pan));
+  const printing = (await everyCopy(this)).filter((c) => showsText(c, pan));
   expect(copyNames(printing), 'copies printing the full card number').to.deep.equal([]);
 });
 
 step(['the PIN appears on no voucher', '任何签购单都不显示PIN'], async function () {
-  const all = [...this.earlierVouchers, ...(await this.copies())];
+  const all = [...this.earlierVouchers, ...(await copies(this))];
   const printing = all.filter((c) => [...this.pinsTyped].some((pin) => showsText(c, pin)));
   expect(copyNames(printing), 'copies printing the PIN').to.deep.equal([]);
 });
@@ -68,46 +69,46 @@ step(['the PIN appears on no voucher', '任何签购单都不显示PIN'], async 
 step(['every copy shows the merchant name and number', '每联都显示商户名称和商户编号'], async function () {
   const merchant = this.terminalConfig().merchant!;
   const shows = (c: VoucherCopy) => showsText(c, merchant.merchantId) && showsMerchantName(c, merchant);
-  await this.expectEveryCopy(shows, `does not show the merchant number ${merchant.merchantId} and name ${merchant.name}`);
+  await expectEveryCopy(this, shows, `does not show the merchant number ${merchant.merchantId} and name ${merchant.name}`);
 });
 
 step(['every copy shows the terminal number', '每联都显示终端编号'], async function () {
-  await this.expectEveryCopy((c) => showsText(c, this.lab.terminalId), `does not show the terminal number ${this.lab.terminalId}`);
+  await expectEveryCopy(this, (c) => showsText(c, this.lab.terminalId), `does not show the terminal number ${this.lab.terminalId}`);
 });
 
 step(['every copy shows the batch number and voucher number the host received', '每联都显示主机收到的批次号和凭证号'], async function () {
   const { request } = await this.lastApproved(PRINTING);
   const shows = (c: VoucherCopy) => showsText(c, String(batchOf(request))) && showsText(c, String(request.stan));
-  await this.expectEveryCopy(shows, `does not show batch number ${batchOf(request)} (60.2) and voucher number ${request.stan} (F11)`);
+  await expectEveryCopy(this, shows, `does not show batch number ${batchOf(request)} (60.2) and voucher number ${request.stan} (F11)`);
 });
 
 step(["every copy shows the host's authorization code", '每联都显示主机的授权码'], async function () {
   const { reply } = await this.lastApproved(PRINTING);
   expect(reply.fields[38], 'the host sent no authorization code (F38)').to.be.a('string');
-  await this.expectEveryCopy((c) => showsText(c, reply.fields[38]), `does not show the authorization code ${reply.fields[38]} (F38)`);
+  await expectEveryCopy(this, (c) => showsText(c, reply.fields[38]), `does not show the authorization code ${reply.fields[38]} (F38)`);
 });
 
 step(["every copy shows the host's reference number", '每联都显示主机的参考号'], async function () {
   const { reply } = await this.lastApproved(PRINTING);
   expect(reply.fields[37], 'the host sent no reference number (F37)').to.be.a('string');
-  await this.expectEveryCopy((c) => showsText(c, reply.fields[37]), `does not show the reference number ${reply.fields[37]} (F37)`);
+  await expectEveryCopy(this, (c) => showsText(c, reply.fields[37]), `does not show the reference number ${reply.fields[37]} (F37)`);
 });
 
 step(['every copy shows the transaction date and time', '每联都显示交易日期和时间'], async function () {
-  await this.expectEveryCopy(showsDateTime, 'has no date and time');
+  await expectEveryCopy(this, showsDateTime, 'has no date and time');
 });
 
 step(['every copy shows the original voucher number', '每联都显示原凭证号'], async function () {
   const [original] = await this.requests('sale');
   expect(original, 'no original sale in this scenario').to.not.equal(undefined);
-  await this.expectEveryCopy((c) => showsText(c, String(original.stan)), `does not show the original voucher number ${original.stan}`);
+  await expectEveryCopy(this, (c) => showsText(c, String(original.stan)), `does not show the original voucher number ${original.stan}`);
 });
 
 step(['every copy shows the original reference number', '每联都显示原参考号'], async function () {
   const [original] = await this.requests('sale');
   const rrn = original ? (await this.replyTo(original))?.fields[37] : undefined;
   expect(rrn, 'no original sale with a reference number in this scenario').to.be.a('string');
-  await this.expectEveryCopy((c) => showsText(c, rrn!), `does not show the original reference number ${rrn}`);
+  await expectEveryCopy(this, (c) => showsText(c, rrn!), `does not show the original reference number ${rrn}`);
 });
 
 // ------------------------------------------------------------------ reprint
@@ -120,32 +121,32 @@ step(['the operator reprints the last voucher', '操作员重打印最后一笔'
 });
 
 step(['a reprinted copy is printed', '打印了重打印的签购单'], async function () {
-  expect((await this.copies(1)).length, 'no copy was reprinted').to.be.greaterThan(0);
+  expect((await copies(this, 1)).length, 'no copy was reprinted').to.be.greaterThan(0);
 });
 
 step(['every reprinted copy is marked {text}', '每张重打印的签购单都标有{text}'], async function (mark: string) {
-  await this.expectEveryCopy((c) => showsText(c, mark), 'is not marked as a reprint');
+  await expectEveryCopy(this, (c) => showsText(c, mark), 'is not marked as a reprint');
 });
 
 step(['every reprinted copy shows the same voucher number and amount as the original', '重打印的签购单凭证号和金额与原单相同'], async function () {
   expect(transactionCopies(this.earlierVouchers).length, 'the original vouchers were not collected').to.be.greaterThan(0);
   const { request } = await this.lastApproved(['sale']);
   const same = (c: VoucherCopy) => showsText(c, String(request.stan)) && showsAmount(c, Number(request.fields[4]));
-  await this.expectEveryCopy(same, `does not show the original's voucher number ${request.stan} and amount ${formatFen(Number(request.fields[4]))}`);
+  await expectEveryCopy(this, same, `does not show the original's voucher number ${request.stan} and amount ${formatFen(Number(request.fields[4]))}`);
 });
 
 // ------------------------------------------------------------------ settlement slip
 
 step(['a settlement slip is printed', '打印了结算单'], async function () {
-  await this.slip();
+  await slip(this);
 });
 
 step(['the slip shows {text}', '结算单显示{text}'], async function (text: string) {
-  const s = await this.slip();
+  const s = await slip(this);
   expect(showsText(s, text), `${this.redact(describeCopy(s))}\ndoes not show "${text}"`).to.equal(true);
 });
 
 step(['the slip shows the amount {amount}', '结算单显示金额 {amount}'], async function (fen: number) {
-  const s = await this.slip();
+  const s = await slip(this);
   expect(showsAmount(s, fen), `${this.redact(describeCopy(s))}\ndoes not show ${formatFen(fen)}`).to.equal(true);
 });

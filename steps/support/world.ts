@@ -5,13 +5,12 @@
 import { IWorldOptions, World, setWorldConstructor } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import {
-  batchOf, cardByAlias, copiesFailing, declaredKeyScheme, EvidenceMasker, faultMatchFor, findMenuEntry, judgeTraffic, originalBefore,
-  REFERENCE_PROFILE, replyTo, TerminalExpectationError, requestsOf, reversalsOf, settlementCounts, settlementTotalsOf, terminalCardImage, toHostMessage,
-  transactionCopies, type CardConfig, type ConformanceReport, type DriverAnswers, type FaultAction, type FaultSpec, type HostControl,
-  type HostMessage, type MerchantConfig, type PromptKind, type ScreenSnapshot, type SettlementTotals, type TerminalConfig,
-  type TerminalDriver, type TerminalIdentity, type TerminalProfile, type TransactionKind, type TtpCardImage, type VoucherCopy,
+  cardByAlias, declaredKeyScheme, EvidenceMasker, judgeTraffic, REFERENCE_PROFILE, replyTo, requestsOf, terminalCardImage,
+  TerminalExpectationError, toHostMessage, type CardConfig, type ConformanceReport, type DriverAnswers, type HostControl, type HostMessage,
+  type MerchantConfig, type PromptKind, type ScreenSnapshot, type TerminalConfig, type TerminalDriver, type TerminalIdentity, type TerminalProfile,
+  type TransactionKind, type TtpCardImage, type VoucherCopy,
 } from '../../drivers';
-import { observeCardLeft, type CardLeftObservation } from '../../drivers/card-removal';
+import type { CardLeftObservation } from '../../drivers/card-removal';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
 import type { WorldParameters } from './settings';
@@ -409,69 +408,6 @@ export class PoscertWorld extends World<WorldParameters> {
     return screens.map((s) => this.redact(s.lines.join(' | ')));
   }
 
-  /** The operator chooses a menu entry from idle: a new transaction, a new voucher window. */
-  async chooseMenu(label: string): Promise<void> {
-    this.action();
-    this.newVoucherWindow();
-    this.lastMenu = label;
-    await this.driver.toIdle();
-    await this.driver.selectMenu(label);
-    // 预授权 opens a submenu whose first entry is 预授权 again: choosing "预授权" means that one.
-    await this.driver.waitUntilQuiet();
-    const s = this.driver.lastScreen();
-    if (s.state === 'menu' && findMenuEntry(s.lines, label)) await this.driver.selectMenu(label);
-  }
-
-  /**
-   * After a 55 a terminal either asks for the PIN again at once, or ends the transaction; then the
-   * cardholder starts it again with the same card and amount, as at a real counter.
-   */
-  async retryPin(pin: 'correct' | 'wrong'): Promise<void> {
-    const alias = this.cardInHand();
-    const s = await this.waitForState(['pin-entry', 'result', 'idle', 'printing', 'error']);
-    if (s.state === 'pin-entry') {
-      await this.enterPin(pin === 'correct' ? this.pinOf(alias) : this.wrongPinOf(alias));
-      return;
-    }
-    const kind = this.txns.length ? this.txns[this.txns.length - 1].kind : 'sale';
-    const again = kind === 'sale' || kind === 'bill-payment' ? kind : 'sale';
-    await this.transact(again, { amountFen: this.lastAmountFen, card: alias, entry: this.lastEntry ?? 'insert', pin });
-  }
-
-  /** Leaves the card in the reader for `ms` and returns what the terminal showed (the screen on display first) and how it beeped. */
-  async watchCardLeftInReader(ms: number): Promise<CardLeftObservation> {
-    const from = Math.max(0, ...this.driver.transcript({ all: true }).map((e) => e.seq));
-    const now = this.driver.recentScreens(1).map((s) => ({ ...(s.state ? { state: s.state } : {}), lines: s.lines }));
-    await new Promise((r) => setTimeout(r, ms));
-    const seen = observeCardLeft(this.driver.transcript({ all: true }), from);
-    return { beeps: seen.beeps, screens: [...now, ...seen.screens] };
-  }
-
-  /**
-   * The cardholder types wrong PINs until the issuer refuses the card: the issuer counts wrong PINs,
-   * and one more than its limit must end in 75 (or already has).
-   */
-  async enterWrongPinsUntilRefused(): Promise<void> {
-    const limit = this.lab.config.rules.pinTryLimit;
-    await this.enterPin(this.wrongPinOf(this.cardInHand()));
-    for (let attempt = 1; attempt <= limit; attempt++) {
-      await this.waitForState(['result', 'idle', 'printing', 'error', 'pin-entry']);
-      const sales = await this.requests('sale');
-      const reply = sales.length ? await this.replyTo(sales[sales.length - 1]) : undefined;
-      if (reply?.responseCode === '75') return;
-      await this.retryPin('wrong');
-    }
-  }
-
-  /** A set-up guard: the host has counted no wrong PIN for the card (it offers no per-card reset). */
-  expectAllPinTriesLeft(alias: string): void {
-    const tries = this.host.balance(alias).pinTries;
-    if (tries > 0) {
-      throw new ScenarioSetupError(`card ${alias} already has ${tries} wrong PIN(s) counted at the host (an earlier run on this host); ` +
-        'the host control offers no per-card reset, so restart the host or use a fresh database', { alias, tries });
-    }
-  }
-
   // ------------------------------------------------------------------ what the scenario is about
 
   /** The card the cardholder presented last (whose PIN "the correct PIN" is). */
@@ -492,136 +428,11 @@ export class PoscertWorld extends World<WorldParameters> {
     this.restoreConfig = { ...settings, ...(this.restoreConfig ?? {}) };
   }
 
-  /** The original (of one of the kinds) the request in focus refers to, and the host's reply to it. */
-  async originalOf(kinds: TransactionKind[]): Promise<{ request: HostMessage; reply: HostMessage }> {
-    const req = await this.focus();
-    const request = originalBefore(await this.messages(), req, kinds);
-    expect(request, `no original ${kinds.join(' / ')} before the ${req.kind}`).to.not.equal(undefined);
-    return { request: request!, reply: await this.replyOf(request!) };
-  }
-
-  /** Card numbers of the cards this scenario used (to look for a clear PIN block made with them). */
-  pansUsed(): string[] {
-    return [...this.openingBalances.keys()].map((alias) => this.card(alias).pan);
-  }
-
-  /**
-   * The host received a reversal (0400) of the first or last request of the kind, with the reason
-   * (F39) and the original amount (F4); the reversal becomes "it".
-   */
-  async expectReversal(which: 'first' | 'last', kind: TransactionKind, reason: string): Promise<void> {
-    const list = await this.requests(kind);
-    expect(list.length, `no ${kind} request in this scenario`).to.be.greaterThan(0);
-    const original = which === 'first' ? list[0] : list[list.length - 1];
-    const revs = reversalsOf(await this.messages(), original);
-    expect(revs.length, `no reversal (0400 with STAN ${original.stan}) of the ${original.kind} reached the host`).to.be.greaterThan(0);
-    expect(revs[0].responseCode ?? revs[0].fields[39], 'F39 (reversal reason) of the 0400').to.equal(reason);
-    expect(revs[0].fields[4], 'F4 of the reversal must be the original amount').to.equal(original.fields[4]);
-    this.current = revs[0];
-  }
-
-  /**
-   * Tells the host to misbehave on the next matching request of this terminal. Actions outside the
-   * host's FAULT_ACTIONS are refused by the host with a HostControlError (the case is then broken).
-   */
-  hostFault(kind: TransactionKind, spec: { action: FaultAction | 'settlement-unbalanced' | 'corrupt-kcv'; responseCode?: string }): void {
-    this.host.injectFault({ match: { ...faultMatchFor(kind), terminalId: this.lab.terminalId }, count: 1, ...spec } as FaultSpec);
-  }
-
-  // ------------------------------------------------------------------ settlement
-
-  /** The operator settles the batch from idle; the batch the host received becomes settledBatch. */
-  async settle(): Promise<void> {
-    this.action();
-    await this.driver.toIdle();
-    this.newVoucherWindow();
-    await this.driver.runTransaction('settlement', {});
-    await this.driver.toIdle().catch(() => undefined);
-    const settlements = await this.requests('settlement');
-    if (settlements.length) this.settledBatch = batchOf(settlements[settlements.length - 1]);
-  }
-
-  /** The last settlement request (0500), its batch (60.2) and the totals it carries (F48, which must be there). */
-  async lastSettlement(): Promise<{ req: HostMessage; batch: string | undefined; totals: SettlementTotals }> {
-    const req = await this.lastRequest('settlement');
-    const totals = settlementTotalsOf(req);
-    expect(totals, 'the 0500 carries no totals (F48)').to.not.equal(undefined);
-    return { req, batch: batchOf(req), totals: totals! };
-  }
-
-  /** The domestic result the host answered the last settlement with (0510 F48: 1 = 对账平, 2 = 对账不平). */
-  async settlementResult(): Promise<string> {
-    const { req } = await this.lastSettlement();
-    const reply = await this.replyTo(req);
-    expect(reply, 'the host did not answer the settlement').to.not.equal(undefined);
-    const totals = settlementTotalsOf(reply!);
-    expect(totals, 'the 0510 carries no F48').to.not.equal(undefined);
-    return totals!.domestic.result;
-  }
-
-  /** The domestic counts and amounts of the last 0500 and of the host ledger for its batch. */
-  async settlementCountsVsHost(): Promise<{ terminal: ReturnType<typeof settlementCounts>; host: ReturnType<typeof settlementCounts> }> {
-    const { batch, totals } = await this.lastSettlement();
-    expect(batch, '0500 F60 carries no batch number (60.2)').to.be.a('string');
-    const host = this.host.settlementTotals(this.lab.terminalId, batch!).domestic;
-    return { terminal: settlementCounts(totals.domestic), host: settlementCounts(host) };
-  }
-
-  /** The record count the terminal declared in its last batch upload end (0320, F48), which it must have sent. */
-  async uploadEndCount(): Promise<number> {
-    const end = requestsOf(await this.messages(), 'batch-upload-end').pop();
-    expect(end, 'no batch upload end (0320 with 60.3 = 202 / 207)').to.not.equal(undefined);
-    return Number(end!.fields[48]);
-  }
-
-  /** Sets the traffic and vouchers so far aside: the steps after this judge only what comes next. */
-  async setTrafficAside(): Promise<void> {
-    const msgs = await this.messages();
-    if (msgs.length) this.journalCursor = msgs[msgs.length - 1].id;
-    this.newVoucherWindow();
-  }
-
-  // ------------------------------------------------------------------ what the terminal printed
+  // ------------------------------------------------------------------ how the terminal is judged
 
   /** The profile the terminal is judged by (declared in hello or the lab file), else the reference profile. */
   get profile(): TerminalProfile {
     return this.driver.profile ?? REFERENCE_PROFILE;
-  }
-
-  /** The transaction copies of the current voucher window, once the terminal has finished printing. */
-  async copies(atLeast = 0): Promise<VoucherCopy[]> {
-    if (atLeast > 0) await this.driver.waitForReceipts(atLeast, { timeoutMs: this.lab.settings.screenTimeoutMs });
-    await this.driver.toIdle();
-    return transactionCopies(this.driver.receipts());
-  }
-
-  /** The transaction copies of the current window, of which there must be at least one. */
-  async everyCopy(): Promise<VoucherCopy[]> {
-    const list = await this.copies(1);
-    expect(list.length, 'the terminal printed no voucher').to.be.greaterThan(0);
-    return list;
-  }
-
-  /** The printed copy of that name (merchant, cardholder, bank), which must exist. */
-  async copyOf(copy: string): Promise<VoucherCopy> {
-    const c = (await this.everyCopy()).find((x) => x.copy === copy);
-    expect(c, `no ${copy} copy was printed`).to.not.equal(undefined);
-    return c!;
-  }
-
-  /** Every copy (of `list`, else of the current window) passes the check; else the failure shows each failing copy, masked, and the problem. */
-  async expectEveryCopy(ok: (c: VoucherCopy) => boolean, problem: string, list?: VoucherCopy[]): Promise<void> {
-    const failing = copiesFailing(list ?? (await this.everyCopy()), ok, problem);
-    if (failing.length) expect.fail(this.redact(failing.join('\n\n')));
-  }
-
-  /** The last settlement slip printed, which must exist. */
-  async slip(): Promise<VoucherCopy> {
-    await this.driver.waitForReceipts(1, { timeoutMs: this.lab.settings.screenTimeoutMs });
-    await this.driver.toIdle();
-    const slips = this.driver.receipts().filter((c) => c.copy === 'settlement');
-    expect(slips.length, 'no settlement slip was printed').to.be.greaterThan(0);
-    return slips[slips.length - 1];
   }
 }
 
