@@ -30,8 +30,23 @@ function wordingOn(lines: readonly string[], wordings: readonly string[]): strin
   return wordings.find((w) => screen.includes(normalise(w)));
 }
 
-export const swipeWordingOn = (lines: readonly string[]): string | undefined => wordingOn(lines, SWIPE_WORDINGS);
-export const useChipWordingOn = (lines: readonly string[]): string | undefined => wordingOn(lines, USE_CHIP_WORDINGS);
+/** Words of the other readers and of a failed read: the generic prompt (请刷卡/插卡/挥卡) names several readers. */
+const OTHER_READER_WORDINGS: readonly string[] = ['插卡', '挥卡', 'INSERT', 'TAP'];
+const FAILED_READ_WORDINGS: readonly string[] = ['降级', '失败', '错误', 'FALLBACK', 'ERROR', 'FAIL'];
+
+/**
+ * The swipe invitation on a screen. The generic card prompt (请刷卡/插卡/挥卡, still on screen when
+ * the step starts looking) is no invitation unless the screen also says the read failed.
+ */
+export function swipeWordingOn(lines: readonly string[]): string | undefined {
+  const generic = wordingOn(lines, OTHER_READER_WORDINGS) !== undefined && wordingOn(lines, FAILED_READ_WORDINGS) === undefined;
+  return generic ? undefined : wordingOn(lines, SWIPE_WORDINGS);
+}
+
+/** The request to use the chip on a screen; a screen that also offers the swipe (the generic prompt) is none. */
+export function useChipWordingOn(lines: readonly string[]): string | undefined {
+  return wordingOn(lines, SWIPE_WORDINGS) !== undefined ? undefined : wordingOn(lines, USE_CHIP_WORDINGS);
+}
 
 /** A screen seen since the cardholder's action. */
 export interface SeenScreen { state?: string; lines: readonly string[] }

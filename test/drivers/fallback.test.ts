@@ -40,6 +40,14 @@ describe('wordings and the dead-chip card image', () => {
     expect(useChipWordingOn(['交易成功'])).to.equal(undefined);
   });
 
+  test('the generic card prompt is neither a swipe invitation nor a refusal, unless it says the read failed', () => {
+    expect(swipeWordingOn(['消费', '金额:66.00', '请刷卡/插卡/挥卡'])).to.equal(undefined);
+    expect(useChipWordingOn(['消费', '金额:66.00', '请刷卡/插卡/挥卡'])).to.equal(undefined);
+    expect(swipeWordingOn(['SWIPE/INSERT/TAP CARD'])).to.equal(undefined);
+    expect(swipeWordingOn(['读卡失败', '请刷卡/插卡/挥卡'])).to.equal('请刷卡');
+    expect(useChipWordingOn(['降级交易 请刷卡'])).to.equal(undefined);
+  });
+
   test('withDeadChip marks the image mute and keeps the rest', () => {
     const image = { pan: '6200000000000047', expiry: '3112', serviceCode: '220' };
     expect(withDeadChip(image)).to.deep.equal({ ...image, chipFault: 'mute' });
