@@ -1,7 +1,8 @@
 /**
  * The TCP side of the reference host: 2-byte-length framing, many terminals at once, both
- * connection styles (one message per connection, or kept open), an idle timeout and a maximum
- * frame size per connection.
+ * connection styles (one message per connection, or kept open), an idle timeout, a maximum
+ * frame size, a deadline for finishing a frame once begun (a slow-loris sender that trickles a byte
+ * now and then never trips the idle timeout) and a cap on open connections.
  *
  * Group commit: frames that arrive in the same turn of the event loop are processed in one SQLite
  * transaction, and their replies are written only after the commit (should one message hit a host
@@ -31,6 +32,10 @@ export interface ReferenceHostOptions {
   idleTimeoutMs?: number;
   /** Largest frame accepted, excluding the 2-byte length (default 4096). Larger: the connection is closed. */
   maxFrameBytes?: number;
+  /** A frame begun must be complete within this long (default 10 000 ms), else the connection is closed. */
+  frameDeadlineMs?: number;
+  /** Open terminal connections at most (default 1024); one more is closed at once, with a warning. */
+  maxConnections?: number;
   logger?: HostLogger;
   /** Also serve the control API as HTTP JSON on 127.0.0.1:adminPort (0 = ephemeral). */
   adminPort?: number;
@@ -47,6 +52,8 @@ interface Connection {
   socket: net.Socket;
   remote: string;
   reader: LengthPrefixedReader;
+  /** Runs while the reader holds part of a frame: the rest must come before it fires. */
+  frameTimer?: NodeJS.Timeout;
 }
 
 export class ReferenceHost {
@@ -68,7 +75,7 @@ export class ReferenceHost {
     private readonly engine: HostEngine,
     private readonly faults: FaultSet,
     private readonly logger: HostLogger,
-    private readonly options: Required<Pick<ReferenceHostOptions, 'idleTimeoutMs' | 'maxFrameBytes'>>,
+    private readonly options: Required<Pick<ReferenceHostOptions, 'idleTimeoutMs' | 'maxFrameBytes' | 'frameDeadlineMs' | 'maxConnections'>>,
     control: HostControl,
     private readonly admin?: AdminServer,
   ) {
@@ -129,6 +136,8 @@ export class ReferenceHost {
     const host = new ReferenceHost(server, store, engine, faults, logger, {
       idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
       maxFrameBytes: opts.maxFrameBytes ?? 4096,
+      frameDeadlineMs: opts.frameDeadlineMs ?? 10_000,
+      maxConnections: opts.maxConnections ?? 1024,
     }, control, admin);
     server.on('connection', (socket) => host.accept(socket));
     server.on('error', (err) => logger.error(`host listener error: ${err.message}`));
@@ -140,11 +149,13 @@ export class ReferenceHost {
       socket.destroy();
       return;
     }
-    const conn: Connection = {
-      socket,
-      remote: `${socket.remoteAddress}:${socket.remotePort}`,
-      reader: new LengthPrefixedReader({ maxFrameSize: this.options.maxFrameBytes }),
-    };
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (this.connections.size >= this.options.maxConnections) {
+      this.logger.warn(`${new Date().toISOString()} ${remote} refused: ${this.connections.size} connections open, the limit (maxConnections / --max-connections)`);
+      socket.destroy();
+      return;
+    }
+    const conn: Connection = { socket, remote, reader: new LengthPrefixedReader({ maxFrameSize: this.options.maxFrameBytes }) };
     this.connections.add(conn);
     socket.setNoDelay(true);
     socket.setTimeout(this.options.idleTimeoutMs, () => {
@@ -162,13 +173,30 @@ export class ReferenceHost {
         return;
       }
       for (const frame of frames) this.enqueue(conn, frame);
+      this.watchPartialFrame(conn);
     });
     socket.on('error', (err) => {
       this.logger.warn(`${new Date().toISOString()} ${conn.remote} socket error: ${err.message}`);
     });
     socket.on('close', () => {
+      if (conn.frameTimer) clearTimeout(conn.frameTimer);
       this.connections.delete(conn);
     });
+  }
+
+  /** Starts the frame deadline when part of a frame is held, stops it when none is. */
+  private watchPartialFrame(conn: Connection): void {
+    if (conn.reader.bufferedBytes === 0) {
+      if (conn.frameTimer) clearTimeout(conn.frameTimer);
+      conn.frameTimer = undefined;
+      return;
+    }
+    if (conn.frameTimer) return;
+    conn.frameTimer = setTimeout(() => {
+      const held = conn.reader.bufferedBytes;
+      this.logger.warn(`${new Date().toISOString()} ${conn.remote} a frame begun ${this.options.frameDeadlineMs} ms ago is still incomplete (${held} bytes held): closing the connection`);
+      conn.socket.destroy();
+    }, this.options.frameDeadlineMs);
   }
 
   private enqueue(conn: Connection, frame: Buffer): void {

@@ -24,13 +24,15 @@ export async function run(args: string[]): Promise<number> {
     .option('--admin-port <n>', 'serve the control API as HTTP JSON on 127.0.0.1:<n> (0 = a free one)')
     .option('--idle-timeout <ms>', 'close a terminal connection idle this long', '60000')
     .option('--max-frame <bytes>', 'largest frame accepted (excluding the 2-byte length)', '4096')
+    .option('--frame-deadline <ms>', 'close a connection whose frame, once begun, is not complete this long after', '10000')
+    .option('--max-connections <n>', 'open terminal connections at most; more are closed at once', '1024')
     .option('--quiet', 'no per-message log lines')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s.replace(/^error: /, 'poscert host: ')),
     });
-  let opts: { config?: string[]; port: string; bind: string; db: string; adminPort?: string; idleTimeout: string; maxFrame: string; quiet?: boolean };
+  let opts: { config?: string[]; port: string; bind: string; db: string; adminPort?: string; idleTimeout: string; maxFrame: string; frameDeadline: string; maxConnections: string; quiet?: boolean };
   try {
     program.parse(args, { from: 'user' });
     opts = program.opts();
@@ -44,11 +46,14 @@ export async function run(args: string[]): Promise<number> {
   }
 
   let port: number; let adminPort: number | undefined; let idleTimeoutMs: number; let maxFrameBytes: number;
+  let frameDeadlineMs: number; let maxConnections: number;
   try {
     port = intOption('--port', opts.port, 0, 65535);
     adminPort = opts.adminPort === undefined ? undefined : intOption('--admin-port', opts.adminPort, 0, 65535);
     idleTimeoutMs = intOption('--idle-timeout', opts.idleTimeout, 100, 86_400_000);
     maxFrameBytes = intOption('--max-frame', opts.maxFrame, 64, 65535);
+    frameDeadlineMs = intOption('--frame-deadline', opts.frameDeadline, 100, 3_600_000);
+    maxConnections = intOption('--max-connections', opts.maxConnections, 1, 1_000_000);
   } catch (err) {
     console.error((err as Error).message);
     return 2;
@@ -72,7 +77,7 @@ export async function run(args: string[]): Promise<number> {
   };
   let host: ReferenceHost;
   try {
-    host = await ReferenceHost.start({ config, port, bind: opts.bind, dbPath: opts.db, adminPort, idleTimeoutMs, maxFrameBytes, logger });
+    host = await ReferenceHost.start({ config, port, bind: opts.bind, dbPath: opts.db, adminPort, idleTimeoutMs, maxFrameBytes, frameDeadlineMs, maxConnections, logger });
   } catch (err) {
     if (err instanceof PoscertError) {
       console.error(`poscert host: ${err.message}`);

@@ -174,6 +174,61 @@ describe('reference host: bad input', () => {
     }
   });
 
+  test('a slow-loris sender (a byte now and then, never idle) is closed at the frame deadline while a good terminal goes on', async () => {
+    const warned: string[] = [];
+    const quick = await startHost({ idleTimeoutMs: 5000, frameDeadlineMs: 300, logger: { info() {}, warn: (l) => warned.push(l), error: (l) => warned.push(l) } });
+    const loris = net.connect(quick.port, '127.0.0.1');
+    let drip: NodeJS.Timeout | undefined;
+    try {
+      const closed = new Promise<number>((resolve) => { setTimeout(() => resolve(-1), 4000).unref(); loris.on('close', () => resolve(Date.now())); });
+      loris.on('error', () => {});
+      await new Promise((r) => loris.once('connect', r));
+      const began = Date.now();
+      loris.write(Buffer.from([0x00, 0x40]));
+      drip = setInterval(() => { if (!loris.destroyed) loris.write(Buffer.from([0x60])); }, 50);
+      const good = await signedOn(quick, '10000001');
+      expect((await good.send(good.sale(MAG, 100).msg)).rc).to.equal('00');
+      good.close();
+      const closedAt = await closed;
+      expect(closedAt, 'the host kept the slow sender open').to.not.equal(-1);
+      expect(closedAt - began).to.be.greaterThanOrEqual(250);
+      expect(warned.some((w) => /still incomplete/.test(w) && /closing the connection/.test(w)), warned.join('\n')).to.equal(true);
+    } finally {
+      if (drip) clearInterval(drip);
+      loris.destroy();
+      await quick.stop();
+    }
+  });
+
+  test('connections beyond maxConnections are closed at once, with a warning, and the open ones keep working', async () => {
+    const warned: string[] = [];
+    const quick = await startHost({ maxConnections: 2, logger: { info() {}, warn: (l) => warned.push(l), error: (l) => warned.push(l) } });
+    const sockets: net.Socket[] = [];
+    try {
+      const first = await signedOn(quick, '10000001');
+      for (let i = 0; i < 1; i++) {
+        const s = net.connect(quick.port, '127.0.0.1');
+        s.on('error', () => {});
+        sockets.push(s);
+        await new Promise((r) => s.once('connect', r));
+      }
+      const extra = net.connect(quick.port, '127.0.0.1');
+      extra.on('error', () => {});
+      sockets.push(extra);
+      const closed = await new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), 2000);
+        extra.on('close', () => { clearTimeout(t); resolve(true); });
+      });
+      expect(closed).to.equal(true);
+      expect(warned.some((w) => /refused: 2 connections open/.test(w)), warned.join('\n')).to.equal(true);
+      expect((await first.send(first.sale(MAG, 100).msg)).rc).to.equal('00');
+      first.close();
+    } finally {
+      for (const s of sockets) s.destroy();
+      await quick.stop();
+    }
+  });
+
   test('an idle connection is closed after idleTimeoutMs', async () => {
     const quick = await startHost({ idleTimeoutMs: 150 });
     try {
