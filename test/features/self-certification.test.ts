@@ -8,6 +8,10 @@
 //     --terminal emu:NAME` runs the whole plan against one).
 // For speed a defect run first tries the cases docs/defect-coverage.json lists as catching it
 // (stopping at the first failure); only if none of them fails does it run the whole plan.
+//   - a rotating sample of the defect × profile matrix (3 cells outside the reference column,
+//     chosen by a seed that changes daily and is printed in the test name; POSCERT_MATRIX_SEED=N
+//     repeats a sample) re-runs each cell's recorded catching cases and requires a failure; the
+//     recorded matrix itself must cover every catalogued defect under every profile.
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
@@ -15,18 +19,13 @@ import * as path from 'node:path';
 import { DEFECT_CATALOGUE } from '../../emulator/defects';
 import { DEFAULT_EMULATOR_PROFILE, EMULATOR_PROFILES } from '../../emulator/profiles';
 import { ROOT, catchingCases, planCaseIds, runPlan } from '../../scripts/plan-run';
-import { readCoverage } from '../../scripts/defect-coverage';
+import { VARIANT_CASES, daySeed, matrixFigures, readCoverage, sampleCells } from '../../scripts/defect-coverage';
+import { notApplicableUnder } from '../../emulator/defect-applicability';
 
 const RUN_TIMEOUT_MS = 8 * 60_000;
+/** Matrix cells re-run per npm test (each a few seconds: its recorded catching cases, with bail). */
+const MATRIX_SAMPLE = 3;
 
-/** Per conformant variant: the cases that read the profile value it changes (and would fail a terminal copied from the reference). */
-const VARIANT_CASES: Readonly<Record<string, string[]>> = {
-  'three-copies': ['CUP-VOU-001', 'CUP-VOU-003', 'CUP-VOU-006', 'CUP-PAY-010'],
-  'expiry-online': ['CUP-RSK-003', 'CUP-RSK-001'],
-  'confiscate-texts': ['CUP-RSK-001', 'CUP-RSK-002', 'CUP-RSK-005', 'CUP-RSK-006'],
-  'supervisor': ['CUP-PAY-020', 'CUP-PAY-021', 'CUP-PAY-022', 'CUP-STL-005'],
-  'tc-upload': ['CUP-STL-001', 'CUP-STL-002', 'CUP-STL-003'],
-};
 const summary = (cases: Iterable<{ caseId: string; outcome: string; step?: string; error?: string }>) =>
   [...cases].filter((c) => c.outcome !== 'passed').map((c) => `${c.caseId} ${c.outcome} at "${c.step ?? ''}": ${(c.error ?? '').slice(0, 200)}`);
 
@@ -62,7 +61,7 @@ describe('self-certification against the emulator', { concurrency: 2 }, () => {
 
   for (const variant of EMULATOR_PROFILES.filter((p) => p.name !== DEFAULT_EMULATOR_PROFILE)) {
     test(`conformant profile ${variant.name} passes the cases its variation touches`, { timeout: RUN_TIMEOUT_MS }, async () => {
-      const ids = VARIANT_CASES[variant.name];
+      const ids = [...(VARIANT_CASES[variant.name] ?? [])];
       expect(ids, `VARIANT_CASES has no cases for profile ${variant.name}: name the cases that read what it changes`).to.be.an('array').that.is.not.empty;
       const inPlan = new Set(planCaseIds());
       expect(ids.filter((id) => !inPlan.has(id)), 'variant cases missing from the plan').to.deep.equal([]);
@@ -87,6 +86,39 @@ describe('self-certification against the emulator', { concurrency: 2 }, () => {
         caught = catchingCases(run);
       }
       expect(caught, `no case of the plan failed with ${defect.name} switched on (${defect.description})`).to.not.deep.equal([]);
+    });
+  }
+
+  test('the recorded defect matrix covers every catalogued defect under every profile, each caught or checked n/a', () => {
+    expect(coverage, 'docs/defect-coverage.json is missing: run npm run coverage:defects').to.not.equal(undefined);
+    const profiles = (coverage!.profiles ?? []).map((p) => p.name);
+    expect(profiles, 'profile columns of docs/defect-coverage.json (re-run npm run coverage:defects)').to.deep.equal(EMULATOR_PROFILES.map((p) => p.name));
+    const problems: string[] = [];
+    for (const defect of DEFECT_CATALOGUE) {
+      const row = coverage!.defects.find((d) => d.name === defect.name);
+      for (const p of EMULATOR_PROFILES) {
+        const cell = row?.cells?.[p.name];
+        const declared = notApplicableUnder(defect.name, p.profile);
+        if (!cell) problems.push(`${defect.name} × ${p.name}: not in the recorded matrix`);
+        else if (cell.status === 'n/a' ? cell.reason !== declared : declared !== undefined) problems.push(`${defect.name} × ${p.name}: recorded ${cell.status}, declared ${declared ? `n/a (${declared})` : 'applicable'}`);
+        else if (cell.status !== 'caught' && cell.status !== 'n/a') problems.push(`${defect.name} × ${p.name}: ${cell.status}`);
+      }
+    }
+    const rerun = [...new Set(problems.map((p) => p.split(' × ')[0]))];
+    expect(problems, `cells to fix or re-run (npm run coverage:defects -- --jobs 2 --reuse-clean ${rerun.join(' ')}; figures ${JSON.stringify(matrixFigures(coverage!))})`).to.deep.equal([]);
+  });
+
+  const seed = process.env.POSCERT_MATRIX_SEED ? Number(process.env.POSCERT_MATRIX_SEED) : daySeed();
+  // Only cells of defects and profiles that still exist (the recorded matrix may be older than the catalogue).
+  const current = coverage && {
+    ...coverage,
+    defects: coverage.defects.filter((d) => DEFECT_CATALOGUE.some((x) => x.name === d.name)),
+    profiles: (coverage.profiles ?? []).filter((p) => EMULATOR_PROFILES.some((x) => x.name === p.name)),
+  };
+  for (const cell of current ? sampleCells(current, seed, MATRIX_SAMPLE) : []) {
+    test(`matrix sample (seed ${seed}; POSCERT_MATRIX_SEED=${seed} repeats it): ${cell.defect} is caught under profile ${cell.profile}`, { timeout: RUN_TIMEOUT_MS }, async () => {
+      const run = await runPlan({ defects: [cell.defect], emulatorProfile: cell.profile, caseIds: cell.caughtBy, failFast: true, timeoutMs: RUN_TIMEOUT_MS / 2 });
+      expect(catchingCases(run), `none of the recorded catching cases (${cell.caughtBy.join(', ')}) failed with ${cell.defect} under ${cell.profile}: ${summary(run.cases.values()).join('; ') || 'all passed'}`).to.not.deep.equal([]);
     });
   }
 });
