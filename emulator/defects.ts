@@ -66,7 +66,7 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
   { name: 'pin-block-format-1', area: 'pin',
     description: 'the PIN block is built in ISO format 1 (no PAN) instead of format 0 while field 53 still says format 0' },
   { name: 'cardholder-copy-missing', area: 'voucher',
-    description: 'only the merchant copy of the voucher is printed' },
+    description: 'the cardholder copy of the voucher is not printed (the other copies are)' },
   { name: 'signature-line-missing', area: 'voucher',
     description: 'the merchant copy has no cardholder signature line' },
   { name: 'voucher-amount-mismatch', area: 'voucher',
