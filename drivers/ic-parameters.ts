@@ -4,12 +4,16 @@
  * order) and the host's lists. A conformant download of a list is a query (0820 372 / 382), a
  * download of every entry of the host's list (0800 370 / 380, F62 naming it), then the end (0800
  * 371 / 381), each with or without a MAC as the catalogue says. Terminals word the refusal
- * differently, so it is judged by meaning: any of the known wordings.
+ * differently, so it is judged by meaning: any of the known wordings. A chip sale made while the
+ * acquirer's new lists cannot be downloaded is judged by what the terminal declares it does with the
+ * superseded ones (profile supersededIcLists): the reference allows not using them and using them
+ * until replaced, never a silent magstripe fallback.
  */
 import {
   parseItemRequest, transactionSpec, type IcListKind, type TransactionKind,
 } from '../protocol/iso8583';
-import type { HostMessage } from './host-view';
+import type { TerminalProfile } from '../protocol/ttp/profile';
+import { entryMode, financialRequests, type HostMessage } from './host-view';
 
 /** What a host's list holds, as the download requests name the entries. */
 export interface IcListsExpected {
@@ -21,6 +25,8 @@ const KINDS: Readonly<Record<IcListKind, { query: TransactionKind; download: Tra
   capk: { query: 'capk-query', download: 'capk-download', end: 'capk-download-end', name: 'IC public key (CAPK)' },
   aid: { query: 'ic-parameter-query', download: 'ic-parameter-download', end: 'ic-parameter-download-end', name: 'IC parameter (AID)' },
 };
+
+const IC_NETWORK_QUERY_CODES = Object.values(KINDS).map((k) => transactionSpec(k.query).networkCode).join(' / ');
 
 /** Every request kind of the two downloads. */
 export const IC_DOWNLOAD_REQUEST_KINDS: readonly TransactionKind[] = Object.values(KINDS).flatMap((k) => [k.query, k.download, k.end]);
@@ -101,4 +107,66 @@ function normalise(text: string): string {
 export function noIcParameterWordingOn(lines: readonly string[]): string | undefined {
   const screen = normalise(lines.join(''));
   return NO_IC_PARAMETER_WORDINGS.find((w) => screen.includes(normalise(w)));
+}
+
+/** What a case observed of a chip sale made while the host refused the new IC lists' download. */
+export interface SaleOnSupersededIcLists {
+  /** The scenario's host messages, oldest first. */
+  messages: readonly HostMessage[];
+  /** When the sale began (ms epoch): requests the host received from then on belong to it. */
+  saleStartedAt: number;
+  /** Lines of every screen shown since the sale began. */
+  screens: ReadonlyArray<readonly string[]>;
+}
+
+const APPROVED_WORDINGS = ['交易成功', 'APPROVED'];
+const IC_QUERY_KINDS: readonly TransactionKind[] = [KINDS.capk.query, KINDS.aid.query];
+
+function panEntryOf(m: HostMessage): string {
+  try {
+    return entryMode(m)?.panEntry ?? '(no F22)';
+  } catch {
+    return `F22 ${m.fields[22]}`;
+  }
+}
+
+/**
+ * Problems with a chip sale made while the acquirer's new IC lists cannot be downloaded, judged by
+ * the declared `supersededIcLists`. 'not-used': the chip read is refused, saying the IC parameters
+ * are missing, nothing financial goes to the host and nothing is approved. 'used-until-replaced':
+ * the download was tried again (an IC list query reached the host) after the sale began and before
+ * its request, and the sale went to the host as a chip sale (F22 05x with F55). Either way no
+ * financial request of the sale was made by magstripe or as a fallback.
+ */
+export function judgeSaleOnSupersededIcLists(declared: TerminalProfile['supersededIcLists'], o: SaleOnSupersededIcLists): string[] {
+  const problems: string[] = [];
+  const since = o.messages.filter((m) => m.direction === 'in' && Date.parse(m.at) >= o.saleStartedAt);
+  const financial = financialRequests(since);
+  for (const m of financial) {
+    const entry = panEntryOf(m);
+    if (entry === 'magstripe' || entry === 'fallback') problems.push(`the ${m.kind} (STAN ${m.stan ?? '?'}) went by ${entry} (F22 ${m.fields[22]}): a chip card the terminal would not read on its IC lists fell back to the magnetic stripe`);
+  }
+  if (declared === 'not-used') {
+    if (!o.screens.some((lines) => noIcParameterWordingOn(lines) !== undefined)) {
+      problems.push(`no screen said the IC parameters are missing (one of: ${NO_IC_PARAMETER_WORDINGS.join(' / ')})`);
+    }
+    if (financial.length) problems.push(`the host received ${financial.map((m) => `${m.kind} (STAN ${m.stan ?? '?'})`).join(', ')}: a terminal that does not use superseded IC lists sends nothing until the new ones are in`);
+    if (o.screens.some((lines) => APPROVED_WORDINGS.some((w) => normalise(lines.join('')).includes(normalise(w))))) {
+      problems.push('a screen showed the sale approved: the chip was read without current IC lists');
+    }
+    return problems;
+  }
+  const sale = financial.find((m) => m.kind === 'sale');
+  if (!sale) {
+    problems.push('the host received no sale: a terminal that uses its previous IC lists until they are replaced reads the chip and sends the sale');
+    return problems;
+  }
+  if (!since.some((m) => IC_QUERY_KINDS.includes(m.kind as TransactionKind) && m.id < sale.id)) {
+    problems.push(`no IC list query (0820 60.3 ${IC_NETWORK_QUERY_CODES}) reached the host between the start of the sale and its request (STAN ${sale.stan ?? '?'}): the chip was read on superseded lists without trying the new ones again`);
+  }
+  const entry = panEntryOf(sale);
+  if (entry !== 'contact' || sale.fields[55] === undefined) {
+    problems.push(`the sale (STAN ${sale.stan ?? '?'}) is not a chip sale: entry ${entry}${sale.fields[55] === undefined ? ', no F55' : ''}`);
+  }
+  return problems;
 }

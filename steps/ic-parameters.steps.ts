@@ -1,10 +1,11 @@
 // IC parameters and public keys (cup8583.md §3.5, issue 13 item 1): the host announces new lists or
 // refuses their download (host-side, so the cases run on a real terminal too); the download and the
-// refused chip read are judged by drivers/ic-parameters. A scenario that refused downloads signs the
+// chip sale made while the download is refused are judged by drivers/ic-parameters (the latter by the
+// profile's supersededIcLists). A scenario that refused downloads signs the
 // terminal on again afterwards, so that the next scenario finds it holding its lists.
 import { After } from '@cucumber/cucumber';
 import { expect } from 'chai';
-import { judgeIcDownload, noIcParameterWordingOn, NO_IC_PARAMETER_WORDINGS, type IcListsExpected } from '../drivers/ic-parameters';
+import { judgeIcDownload, judgeSaleOnSupersededIcLists, type IcListsExpected } from '../drivers/ic-parameters';
 import type { TransactionKind } from '../protocol/iso8583';
 import { step } from './support/define';
 import type { PoscertWorld } from './support/world';
@@ -40,10 +41,12 @@ step(['the terminal downloaded them before its last {txn} request', '终端在�
   expect(lastEndId! < last.id, `the IC lists were downloaded only after the last ${kind} request (STAN ${last.stan}): the chip was read on superseded lists`).to.equal(true);
 });
 
-step(['the chip read is refused for want of IC parameters', '终端因缺少IC卡参数拒绝读卡'], function () {
-  const screens = this.screens(this.lastActionAt);
-  const wording = screens.map((s) => noIcParameterWordingOn(s.lines)).find((w) => w !== undefined);
-  expect(wording, `no screen said the IC parameters are missing (one of: ${NO_IC_PARAMETER_WORDINGS.join(' / ')}); screens: ${this.describeScreens(screens)}`).to.not.equal(undefined);
+step(['the chip sale is handled as the terminal declares for superseded IC lists', '终端按其声明处理被取代IC卡参数下的芯片消费'], async function () {
+  const declared = this.profile.supersededIcLists;
+  const problems = judgeSaleOnSupersededIcLists(declared, {
+    messages: await this.messages(), saleStartedAt: this.lastActionAt, screens: this.screens(this.lastActionAt).map((s) => s.lines),
+  });
+  expect(problems, `chip sale while the new IC lists are refused (profile: supersededIcLists ${declared}): ${problems.join('; ')}; screens: ${this.describeScreens(this.screens(this.lastActionAt))}`).to.deep.equal([]);
 });
 
 After(async function (this: PoscertWorld) {

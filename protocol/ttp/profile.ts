@@ -1,7 +1,7 @@
 /**
  * The terminal profile: what legitimately varies between conformant UnionPay terminals (voucher
  * copies, supervisor password, tap limits, magstripe expiry check, display wording, key scheme,
- * batch upload) and what the acquirer chose where the reference prescribes nothing (the 缴费 wire
+ * batch upload, IC lists the acquirer superseded) and what the acquirer chose where the reference prescribes nothing (the 缴费 wire
  * format, cup8583.md §3.12). Cases read these values instead of assuming one terminal's choice.
  *
  * It lives in protocol/ because three sides read the same model without cycles: the terminal
@@ -73,6 +73,13 @@ export const TerminalProfileSchema = z.object({
   }).strict(),
   /** 0320 after a balanced settlement: 'tc' uploads IC TC records (203/204) then 207; 'none' sends none. */
   balancedUpload: z.enum(['none', 'tc']),
+  /**
+   * IC lists (AIDs, CAPKs) a reply announced new versions of (header digit 4 / 5, cup8583.md §1.1,
+   * §3.5) while the new ones are not in: 'not-used' (no chip read until they are), or
+   * 'used-until-replaced' (the previous lists serve until the new ones are complete; the download is
+   * tried again before each chip read). The reference allows both; absent, 'not-used'.
+   */
+  supersededIcLists: z.enum(['not-used', 'used-until-replaced']).default('not-used'),
   /** The acquirer's choices where the reference has no single rule (an acquirer-profile value). */
   acquirer: z.object({
     name: z.string().min(1),
@@ -107,6 +114,7 @@ export const REFERENCE_PROFILE: TerminalProfile = {
   displaySynonyms: {},
   keys: { scheme: 'tdes', signOnCode: '004' },
   balancedUpload: 'none',
+  supersededIcLists: 'not-used',
   acquirer: POSCERT_ACQUIRER,
 };
 
