@@ -21,6 +21,11 @@ const NOT_APPLICABLE: Partial<Record<DefectName, Applicability>> = {
   'expired-card-accepted': (p) => (p.magstripeExpiry === 'online'
     ? 'the profile declares magstripeExpiry online: sending an expired swiped card to the issuer is conformant there (chip expiry is refused by the kernel either way)'
     : undefined),
+  // The defect reads a chip although the acquirer's new IC lists are not in; a terminal that declares
+  // supersededIcLists used-until-replaced reads it on its previous lists, conformantly (§1.1, §3.5).
+  'chip-read-without-ic-params': (p) => (p.supersededIcLists === 'used-until-replaced'
+    ? 'the profile declares supersededIcLists used-until-replaced: reading a chip on the previous IC lists while the new ones cannot be downloaded is conformant there'
+    : undefined),
   // A one-copy terminal prints the merchant copy only: there is no cardholder copy to leave out.
   'cardholder-copy-missing': (p) => (p.vouchers.copies === 1
     ? 'the profile declares 1 voucher copy (merchant only): there is no cardholder copy to miss'

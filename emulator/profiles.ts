@@ -39,8 +39,9 @@ export const EMULATOR_PROFILES: readonly EmulatorProfile[] = Object.freeze([
   variant('supervisor', 'supervisor password 2580 (not a card PIN, so the PIN scan stays quiet) before void and refund; both read the card and ask the PIN', {
     supervisor: { password: '2580', void: { readsCard: true, asksPin: true }, refund: { readsCard: true, asksPin: true } },
   }),
-  variant('tc-upload', 'uploads its IC TC records (0320 60.3 203) after every settlement, balanced ones too, then 207', {
+  variant('tc-upload', 'uploads its IC TC records (0320 60.3 203) after every settlement, balanced ones too, then 207; reads chips on its previous IC lists until new ones announced are in, trying their download again before each chip read', {
     balancedUpload: 'tc',
+    supersededIcLists: 'used-until-replaced',
   }),
 ]);
 

@@ -12,7 +12,7 @@ import { SoftwareIcc } from '../icc';
 import { FlowAbort } from '../inputs';
 import { Bilingual, T, formatAmount } from '../texts';
 import type { SessionCore } from './core';
-import { icListsReady } from './ic-parameters';
+import { icListsReady, usesSupersededIcLists } from './ic-parameters';
 import type { FlowResult } from './transactions';
 import type { Ui } from './ui';
 
@@ -32,7 +32,8 @@ export interface CardRead {
 }
 
 export class CardReader {
-  constructor(private readonly core: SessionCore, private readonly ui: Ui) {}
+  /** `retryIcDownload`: the IC list download, tried again before a chip read on superseded lists. */
+  constructor(private readonly core: SessionCore, private readonly ui: Ui, private readonly retryIcDownload?: () => Promise<boolean>) {}
 
   isChipCard(card: TtpCardImage): boolean {
     return card.serviceCode.startsWith('2') || card.serviceCode.startsWith('6');
@@ -145,6 +146,10 @@ export class CardReader {
         prompt = T.presentCard;
         ui.beep('error');
         continue;
+      }
+      if (method !== 'swipe' && this.core.needIcLists.size > 0 && usesSupersededIcLists(this.core) && this.core.state.signedOn && this.retryIcDownload) {
+        // The profile reads chips on its previous lists while new ones are due: it tries them again first.
+        await this.retryIcDownload();
       }
       if (method !== 'swipe' && !icListsReady(this.core) && !this.core.defect('chip-read-without-ic-params')) {
         // No AID list to select from and no public keys (never loaded, or superseded by a reply's digit

@@ -3,8 +3,11 @@
  * it: after sign-on when a list is not loaded, and whenever a reply asks (header digit 4 / 5, §1.1).
  * Per list: query (0820 372 / 382) until the control byte says the last page, download every entry
  * (0800 370 / 380; a CAPK's checksum is checked), end (0800 371 / 381), all on one connection.
- * A list asked for is dropped first and stored only once complete, so a chip read never runs on a
- * superseded or half-loaded list (services/card-reader.ts refuses it: IC卡参数未下载).
+ * What a superseded list is good for follows the profile (supersededIcLists): 'not-used' drops a list
+ * asked for first and stores the new one only once complete, so a chip read never runs on a
+ * superseded or half-loaded list (services/card-reader.ts refuses it: IC卡参数未下载);
+ * 'used-until-replaced' keeps the previous list until the new one is complete, and the card reader
+ * tries the download again before each chip read meanwhile.
  */
 import {
   IC_LIST_KINDS, IC_NETWORK_CODES, capkFromNodes, encodeItemRequest, encodeListQuery, parseItemReply, parseListPage, responseMtiOf,
@@ -21,10 +24,15 @@ import type { Ui } from './ui';
 
 export type IcLists = NonNullable<TerminalState['icParameters']>;
 
-/** Both lists complete and none asked for again by a reply: what a chip read needs. */
+/** Whether the profile keeps using lists a reply superseded until their replacement is complete. */
+export function usesSupersededIcLists(core: SessionCore): boolean {
+  return core.host.profile.profile.supersededIcLists === 'used-until-replaced';
+}
+
+/** Both lists complete and, unless the profile uses superseded lists, none asked for again by a reply: what a chip read needs. */
 export function icListsReady(core: SessionCore): boolean {
   const lists = core.state.icParameters;
-  return !!lists?.aids && !!lists.capks && core.needIcLists.size === 0;
+  return !!lists?.aids && !!lists.capks && (core.needIcLists.size === 0 || usesSupersededIcLists(core));
 }
 
 /** Why a list's download stopped, for the log. */
@@ -92,12 +100,15 @@ export class IcParameters {
       ? { query: 'ic-parameter-query', download: 'ic-parameter-download', end: 'ic-parameter-download-end' } as const
       : { query: 'capk-query', download: 'capk-download', end: 'capk-download-end' } as const;
     ui.show(`${list}-download`, 'online', [ui.t(list === 'aid' ? T.icDownloading : T.capkDownloading), ui.t(T.downloading)]);
-    // The superseded list goes first: it is not used again, whatever happens to this download.
-    const lists: IcLists = { ...(core.state.icParameters ?? {}) };
-    delete lists[list === 'aid' ? 'aids' : 'capks'];
-    core.state.icParameters = lists;
-    core.needIcLists.delete(list);
-    core.persist();
+    const keepsSuperseded = usesSupersededIcLists(core);
+    if (!keepsSuperseded) {
+      // The superseded list goes first: it is not used again, whatever happens to this download.
+      const lists: IcLists = { ...(core.state.icParameters ?? {}) };
+      delete lists[list === 'aid' ? 'aids' : 'capks'];
+      core.state.icParameters = lists;
+      core.needIcLists.delete(list);
+      core.persist();
+    }
 
     const entries: IcListEntry[] = [];
     for (let page = 0; ; page++) {
@@ -130,7 +141,15 @@ export class IcParameters {
         throw new IcDownloadFailed(`download ${codes.download}: ${(e as Error).message}`);
       }
     }
-    await this.send(line, this.requests.request(kinds.end), `end ${codes.end}`);
+    // Kept superseded: the list stays asked for until its replacement is complete (cleared before the
+    // end, whose reply may ask for it again; back if the end fails).
+    if (keepsSuperseded) core.needIcLists.delete(list);
+    try {
+      await this.send(line, this.requests.request(kinds.end), `end ${codes.end}`);
+    } catch (e) {
+      if (keepsSuperseded) core.needIcLists.add(list);
+      throw e;
+    }
     core.state.icParameters = { ...(core.state.icParameters ?? {}), ...(list === 'aid' ? { aids } : { capks }) };
     core.persist();
   }

@@ -22,7 +22,7 @@ export class TerminalServices {
 
   constructor(readonly core: SessionCore) {
     this.ui = new Ui(core);
-    this.cards = new CardReader(core, this.ui);
+    this.cards = new CardReader(core, this.ui, () => this.management.downloadIcLists());
     this.requests = new Requests(core);
     this.online = new Online(core, this.ui, this.requests);
     this.management = new Management(core, this.ui, this.requests, this.online);

@@ -29,6 +29,15 @@ describe('defect applicability', () => {
     expect(notApplicableUnder('expired-card-accepted', emulatorProfile('expiry-online').profile)).to.be.a('string');
   });
 
+  test('chip-read-without-ic-params is n/a exactly where the profile declares supersededIcLists used-until-replaced', () => {
+    for (const p of EMULATOR_PROFILES) {
+      const reason = notApplicableUnder('chip-read-without-ic-params', p.profile);
+      expect(reason !== undefined, p.name).to.equal(p.profile.supersededIcLists === 'used-until-replaced');
+      if (reason) expect(reason).to.include('supersededIcLists used-until-replaced');
+    }
+    expect(notApplicableUnder('chip-read-without-ic-params', emulatorProfile('tc-upload').profile)).to.be.a('string');
+  });
+
   test('cardholder-copy-missing is n/a on a one-copy terminal, where the defect changes nothing it prints', () => {
     const one = parseTerminalProfile({ ...REFERENCE_PROFILE, vouchers: { copies: 1, signatureOn: ['merchant'] } }, 'test');
     expect(notApplicableUnder('cardholder-copy-missing', one)).to.include('1 voucher copy');

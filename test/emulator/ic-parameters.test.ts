@@ -3,7 +3,9 @@
  * reference host with the scenarios' lists: a fresh terminal signs on, loads every AID and CAPK
  * (query, items, end, no MAC) and only then reads chips; a reply's digit 4 / 5 supersedes the lists,
  * and when the download is refused a chip read is refused (IC卡参数未下载, nothing sent) until the
- * lists are in again; the defect chip-read-without-ic-params reads the chip anyway.
+ * lists are in again; the defect chip-read-without-ic-params reads the chip anyway. A profile that
+ * uses superseded lists until replaced (tc-upload) reads the chip on its previous lists, after trying
+ * the download again.
  */
 import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
@@ -90,6 +92,34 @@ describe('emulated terminal: IC parameter and public-key download (§3.5)', () =
       await toIdle(client);
       expect(bench.host.control.terminalState(terminalId).icParameters.aid.loaded).to.equal(IC_LISTS.aidVersion);
     } finally { await bench.dispose(t); }
+  });
+
+  test('supersededIcLists used-until-replaced (profile tc-upload): the download is tried again before the chip read, then the sale goes online on the previous lists', async () => {
+    const t = await bench.terminal({ profile: 'tc-upload' });
+    try {
+      const { client, terminalId } = t;
+      bench.host.control.requestIcDownload(terminalId);
+      bench.host.control.injectFault({ match: { mti: '0820', terminalId }, action: 'force-response-code', responseCode: '96', count: 20 });
+      await swipeSale(bench, client);
+      await waitForHost(bench.host, terminalId, '0820', 3);
+      const queriesBefore = bench.host.control.journal({ terminalId, mti: '0820', direction: 'in' }).length;
+      const m = await runSale(client, { amountKeys: ['6', '0', '0'], method: 'insert', card: bench.card('IC') });
+      await client.waitScreen('交易成功', m);
+      await toIdle(client);
+      const rows = bench.host.control.journal({ terminalId, direction: 'in' });
+      const sale = rows.filter((j) => j.mti === '0200').pop()!;
+      expect(sale.fields['22']?.slice(0, 2), 'a chip sale').to.equal('05');
+      expect(rows.filter((j) => j.mti === '0820' && j.id < sale.id).length, 'a query tried again before the chip sale').to.be.greaterThan(queriesBefore);
+      // The previous lists stay stored while the new ones are refused.
+      const saved = JSON.parse(fs.readFileSync(t.statePath, 'utf8'));
+      expect(saved.icParameters.aids.map((a: { aid: string }) => a.aid)).to.deep.equal(IC_LISTS.aids.map((a) => a.aid));
+      bench.host.control.clearFaults();
+      await swipeSale(bench, client);
+      expect(bench.host.control.terminalState(terminalId).icParameters.aid.loaded).to.equal(IC_LISTS.aidVersion);
+    } finally {
+      bench.host.control.clearFaults();
+      await bench.dispose(t);
+    }
   });
 
   test('defect chip-read-without-ic-params: the chip is read and sent online without the lists', async () => {
