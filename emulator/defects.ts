@@ -42,6 +42,8 @@ export const DEFECT_NAMES = [
   'fallback-without-chip-failure',
   'fallback-not-marked',
   'script-result-not-sent',
+  'qps-limit-ignored',
+  'qps-9f34-wrong',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -119,6 +121,10 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     description: 'a swipe after a failed chip read (磁条降级) goes online as a plain swipe: F22 02x and 60.5 = 0 instead of the fallback entry mode (F22 80x or 02x with 60.5 = 2), so the issuer cannot apply its fallback policy' },
   { name: 'script-result-not-sent', area: 'risk',
     description: 'the card runs the issuer script of an approved chip reply (F55 tag 71 / 72) but the terminal never sends the 0620 script-result notice (60.3 951, DF31): the issuer never learns whether its script ran' },
+  { name: 'qps-limit-ignored', area: 'payment',
+    description: 'a tap at or under the declared QuickPass no-PIN / no-signature limits still asks for the PIN and prints a signature block, with no 免密 / 免签 mark' },
+  { name: 'qps-9f34-wrong', area: 'payment',
+    description: 'F55 tag 9F34 (CVM results) says online PIN even when the sale went without a PIN (a QuickPass tap under the limit)' },
 ] satisfies DefectInfo[]);
 
 export class UnknownDefectError extends PoscertError {

@@ -29,6 +29,8 @@ export interface ArqcRequestData {
   tvr: Buffer;
   /** 9F1E interface device serial number (8 ASCII characters). */
   ifdSerial: string;
+  /** 9F34 CVM results (3 bytes), the CVM the terminal actually did; absent, online PIN (42 03 00). */
+  cvmResults?: Buffer;
 }
 
 export interface GeneratedArqc {
@@ -133,7 +135,7 @@ export class SoftwareIcc {
       { tag: '9F27', value: Buffer.from([0x80]) },
       ...tags,
       { tag: '9F33', value: Buffer.from('E0E1C8', 'hex') },
-      { tag: '9F34', value: Buffer.from('420300', 'hex') },
+      { tag: '9F34', value: data.cvmResults ?? Buffer.from('420300', 'hex') },
       { tag: '9F35', value: Buffer.from([0x22]) },
       { tag: '9F1E', value: Buffer.from(data.ifdSerial.padEnd(8, ' ').slice(0, 8), 'ascii') },
       { tag: '84', value: aid },

@@ -5,6 +5,7 @@
  */
 import { maskPan } from '../crypto';
 import type { DefectName } from './defects';
+import { quickPassMark, tapWithoutSignature, type QuickPassLimits } from './quickpass';
 import type { StoredTransaction } from './state-store';
 import { formatAmount } from './texts';
 
@@ -19,6 +20,8 @@ export interface VoucherContext {
   defects: ReadonlySet<DefectName>;
   /** Reference number the terminal would print under the voucher-rrn-not-host defect. */
   terminalMadeRrn?: string;
+  /** The profile's QuickPass limits: a tapped sale under them prints no signature block and says 免密 / 免签. */
+  quickPass?: QuickPassLimits;
 }
 
 const RULE = '-'.repeat(32);
@@ -97,7 +100,13 @@ export function renderVoucher(tx: StoredTransaction, copy: VoucherCopy, ctx: Vou
     lines.push(`APPLAB:${tx.emv.applicationLabel}`);
   }
   if (ctx.reprint && !d.has('reprint-not-marked')) lines.push(REPRINT_MARK);
-  if (copy !== 'cardholder' && !d.has('signature-line-missing')) {
+  // 小额免密免签: a tapped sale that went without a PIN (F22 …2) / under the no-signature limit says so.
+  const purchase = tx.kind === 'sale' || tx.kind === 'bill-payment';
+  const noPin = purchase && tx.entry === 'tap' && tx.entryMode.endsWith('2');
+  const noSignature = purchase && !!ctx.quickPass && tapWithoutSignature(tx.entry, tx.amount, ctx.quickPass, d);
+  const mark = d.has('qps-limit-ignored') ? undefined : quickPassMark(noPin, noSignature);
+  if (mark) lines.push(mark);
+  if (copy !== 'cardholder' && !noSignature && !d.has('signature-line-missing')) {
     lines.push(SIGNATURE_LINE, '', '');
   }
   lines.push(RULE);

@@ -15,6 +15,7 @@ import {
 } from '../../protocol/iso8583';
 import type { TtpCardImage, TtpCardMethod } from '../../protocol/ttp';
 import type { SoftwareIcc } from '../icc';
+import { cvmResults, tapWithoutSignature } from '../quickpass';
 import type { CardRead } from './card-reader';
 import type { SessionCore } from './core';
 
@@ -93,9 +94,13 @@ export class Requests {
   addIcc(msg: IsoMessage, read: CardRead | undefined, amount: number, type9c: string): Arqc | undefined {
     if (!read?.icc) return undefined;
     const { yymmdd } = this.core.stamp();
+    // 9F34 says the CVM actually done: the PIN block went with the request (F52, or F59 under SM4), or not.
+    const pinTaken = msg.has(52) || msg.has(59);
+    const signatureFree = type9c === '00' && tapWithoutSignature(read.method, amount, this.core.host.profile.profile.contactless, this.core.host.defects);
     const arqc = read.icc.generateArqc({
       amount, date: yymmdd, transactionType: type9c, unpredictableNumber: nodeCrypto.randomBytes(4),
       tvr: Buffer.alloc(5), ifdSerial: this.core.host.serialNumber,
+      cvmResults: cvmResults(pinTaken, signatureFree, this.core.host.defects),
     }, read.method);
     msg.set(55, arqc.field55);
     return arqc;

@@ -74,7 +74,7 @@ export class Transactions {
     for (const copy of voucherCopies(this.core.state.config.voucherCopies, host.defects)) {
       host.print(copy, renderVoucher(tx, copy, {
         ...this.core.voucherIds(), operator: host.operator, reprint, defects: host.defects,
-        terminalMadeRrn: `${tx.date.replace(/-/g, '').slice(2)}${tx.trace}`,
+        terminalMadeRrn: `${tx.date.replace(/-/g, '').slice(2)}${tx.trace}`, quickPass: host.profile.profile.contactless,
       }), reprint, tx.trace);
     }
   }

@@ -37,18 +37,35 @@ Feature: Payment — sale (消费) by swipe, insert and tap
       | tap  | taps  | UP-DEBIT-CTLS | confirms without a PIN | 072  | carries no | carries |
 
   @CUP-PAY-009 @severity:critical @mandatory @contactless @printer
-  Scenario: Contactless above the no-PIN limit asks for the PIN
+  Scenario: Contactless above the no-PIN limit asks for the PIN and the signature
     When the operator selects "消费"
-    And the operator enters the amount 1,500.00
+    And the operator enters an amount just over the terminal's QuickPass limits
     And the cardholder taps card UP-DEBIT-CTLS
     And the cardholder enters the correct PIN
     Then the screen shows "交易成功"
     And the host received a sale request
+    And its amount is the amount entered
     And its entry mode is "071"
     And it carries an encrypted PIN block
     And it carries IC data
-    And the card UP-DEBIT-CTLS is debited 1,500.00
+    And its CVM results (9F34) say online PIN
     And the declared voucher copies are printed
+    And every copy is labelled and signed as the profile declares
+
+  # 小额免密免签: the limits are the terminal's declared ones (profile contactless.noPinLimitFen /
+  # noSignatureLimitFen), so every conformant terminal is judged at its own limits.
+  @CUP-PAY-015 @severity:critical @mandatory @contactless @printer
+  Scenario: A tap at the QuickPass limits goes without PIN and signature (小额免密免签)
+    When the operator selects "消费"
+    And the operator enters an amount at the terminal's QuickPass limits
+    And the cardholder taps card UP-DEBIT-CTLS
+    Then the terminal goes on without asking for a PIN
+    And the screen shows "交易成功"
+    And the host received a sale request
+    And its amount is the amount entered
+    And it carries no PIN block
+    And its CVM results (9F34) say no PIN and no signature
+    And the voucher asks for no signature and is marked 免密免签
 
   @CUP-PAY-004 @severity:critical @mandatory @contact @printer
   Scenario Outline: Sale amount <amount> reaches the host and the ledger unchanged

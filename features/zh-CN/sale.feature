@@ -36,6 +36,20 @@
       | 方式 | 读卡 | 卡            | 密码         | 输入方式 | PIN块     | IC   |
       | 挥卡 | 挥卡 | UP-DEBIT-CTLS | 无密码确认   | 072      | 不带PIN块 | 带有 |
 
+  # 小额免密免签：限额取终端声明的值（profile contactless.noPinLimitFen / noSignatureLimitFen）。
+  @CUP-PAY-015 @severity:critical @mandatory @contactless @printer
+  场景: 在终端声明的免密免签限额内挥卡，不输密码也不签名
+    当 操作员选择“消费”
+    而且 操作员输入终端声明的免密免签限额金额
+    而且 持卡人挥卡 UP-DEBIT-CTLS
+    那么 终端不提示输入密码直接继续
+    而且 屏幕显示“交易成功”
+    而且 主机收到消费请求
+    而且 该请求金额为输入的金额
+    而且 该请求不带PIN块
+    而且 该请求的9F34表明无需持卡人验证
+    而且 签购单无签名栏并标明免密免签
+
   @CUP-PAY-004 @severity:critical @mandatory @contact @printer
   场景大纲: 消费金额 <金额> 原样到达主机和账务
     当 用卡 UP-CREDIT-IC 插卡消费 <金额> 元

@@ -433,6 +433,48 @@ describe('emulator defect catalogue: each defect is observable', () => {
     await toIdle(client);
   }));
 
+  /** A tap of 10.00 (under the reference no-PIN / no-signature limits of 1,000.00): what the host and the printer got. */
+  async function smallTap(client: TtpTestClient, terminalId: string, answerPin: boolean) {
+    let m = client.mark();
+    await client.keys('1');
+    await client.waitScreen('请输入金额', m);
+    await client.keys('1', '0', '0', '0', 'ENTER');
+    await client.waitScreen('请刷卡/插卡/挥卡', m);
+    m = client.mark();
+    await client.present('tap', bench.card('IC'));
+    if (answerPin) {
+      await client.waitScreen('请输入密码', m);
+      await client.keys('ENTER');
+    }
+    await waitForHost(bench.host, terminalId, '0200', 1);
+    await client.waitScreen('交易成功', m);
+    const [request] = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
+    const merchant = text(client.prints(m)[0].lines);
+    await toIdle(client);
+    return { request, merchant };
+  }
+
+  test('qps-limit-ignored: a tap under the limits asks for the PIN, prints a signature block and no 免密免签', () => withDefect('qps-limit-ignored', async ({ client, terminalId }) => {
+    const { merchant } = await smallTap(client, terminalId, true);
+    expect(merchant).to.include('持卡人签名').and.not.include('免密');
+  }));
+
+  test('qps-9f34-wrong: a tap under the limits goes without PIN but 9F34 says online PIN', () => withDefect('qps-9f34-wrong', async ({ client, terminalId }) => {
+    const { request, merchant } = await smallTap(client, terminalId, false);
+    expect(request.fields['52']).to.equal(undefined);
+    expect(String(request.fields['55'])).to.match(/9F34=420300/);
+    expect(merchant).to.include('免密免签').and.not.include('持卡人签名');
+  }));
+
+  test('supervisor-password-not-checked: under a profile with a supervisor password, a wrong one lets the void go on', () => withDefect('supervisor-password-not-checked', async ({ client }) => {
+    const m = client.mark();
+    await client.keys('3');
+    await client.waitScreen('请输入主管密码', m);
+    await client.keys('0', '0', '0', '0', 'ENTER');
+    await client.waitScreen('请输入原凭证号', m);
+    expect(client.displays(m).map((s) => text(s.lines)).join('\n')).to.not.include('主管密码错误');
+  }, { profile: 'supervisor' }));
+
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);
     expect([...covered].sort()).to.deep.equal(DEFECT_CATALOGUE.map((d) => d.name).sort());

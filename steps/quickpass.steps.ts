@@ -1,0 +1,47 @@
+// 小额免密免签 (QuickPass no-PIN / no-signature): amounts taken from the terminal's declared limits,
+// the PIN prompt that must not come, 9F34 and the voucher, judged by drivers/quickpass.
+import { expect } from 'chai';
+import { step } from './support/define';
+import { copies } from './support/printed';
+import { expectedCopies } from '../drivers/conformance';
+import { judgeCvmResults, judgeSignatureFreeVoucher, quickPassAmounts } from '../drivers/quickpass';
+
+step(['the operator enters an amount at the terminal\'s QuickPass limits', '操作员输入终端声明的免密免签限额金额'], async function () {
+  this.action();
+  await this.waitForState(['input']);
+  this.lastAmountFen = quickPassAmounts(this.profile).atLimitFen;
+  await this.driver.enterAmount(this.lastAmountFen);
+});
+
+step(['the operator enters an amount just over the terminal\'s QuickPass limits', '操作员输入刚超过终端免密免签限额的金额'], async function () {
+  this.action();
+  await this.waitForState(['input']);
+  this.lastAmountFen = quickPassAmounts(this.profile).overLimitFen;
+  await this.driver.enterAmount(this.lastAmountFen);
+});
+
+step(['the terminal goes on without asking for a PIN', '终端不提示输入密码直接继续'], async function () {
+  const s = await this.waitForState(['pin-entry', 'online', 'result', 'printing', 'idle', 'error']);
+  const asked = s.state === 'pin-entry' ? [s] : this.screens(this.lastActionAt).filter((x) => x.state === 'pin-entry');
+  if (asked.length) expect.fail(`the terminal asked for a PIN at ${this.lastAmountFen} fen, within the declared no-PIN limit (${this.profile.contactless.noPinLimitFen} fen):\n  ${this.describeScreens(asked).join('\n  ')}`);
+});
+
+step(['its amount is the amount entered', '该请求金额为输入的金额'], async function () {
+  const req = await this.focus();
+  expect(Number(req.fields[4]), 'F4 (amount, fen)').to.equal(this.lastAmountFen);
+});
+
+step(['its CVM results \\(9F34) say no PIN and no signature', '该请求的9F34表明无需持卡人验证'], async function () {
+  const problem = judgeCvmResults(await this.focus(), 'no-cvm');
+  if (problem) expect.fail(problem);
+});
+
+step(['its CVM results \\(9F34) say online PIN', '该请求的9F34表明联机密码验证'], async function () {
+  const problem = judgeCvmResults(await this.focus(), 'online-pin');
+  if (problem) expect.fail(problem);
+});
+
+step(['the voucher asks for no signature and is marked 免密免签', '签购单无签名栏并标明免密免签'], async function () {
+  const problems = judgeSignatureFreeVoucher(await copies(this, expectedCopies(this.profile).length));
+  if (problems.length) expect.fail(this.redact(problems.join('\n\n')));
+});
