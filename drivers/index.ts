@@ -51,4 +51,6 @@ export type { CardConfig, HostConfig, HostControl, FaultAction, FaultSpec, Termi
 export { REFERENCE_PROFILE } from '../protocol/ttp/profile';
 export type { TerminalProfile } from '../protocol/ttp/profile';
 export { judgeTraffic, declaredKeyScheme } from './message-conformance';
+export { approvedRequests, judgeWrongSupervisorPassword, showsPasswordRefused, supervisorPasswordToGive, wrongSupervisorPassword } from './supervisor';
+export type { SupervisorAnswer, SupervisorGuarded, WrongSupervisorAttempt } from './supervisor';
 export type { ConformanceReport, TerminalTraffic } from './message-conformance';

@@ -88,6 +88,11 @@ export interface TransactionAnswers<Card = unknown> {
   originalAuthCode?: string;
   /** The supervisor (主管) password the terminal's profile declares, for voids and refunds. */
   supervisorPassword?: string;
+  /**
+   * Which supervisor password the driver resolves when supervisorPassword is not given: the
+   * declared one (default) or a wrong one (drivers/supervisor.ts), for one transaction.
+   */
+  supervisor?: 'declared' | 'wrong';
   /** The card to present when asked, and how. */
   card?: Card;
   /** The PIN to type when asked; 'none' confirms without one. */

@@ -29,6 +29,7 @@ import { transactionSpec, type TransactionKind } from '../protocol/iso8583';
 import { TerminalKeypad } from './terminal-keypad';
 import type { TerminalDriverOptions } from './terminal-options';
 import { TtpEndpoint } from './ttp-endpoint';
+import { supervisorPasswordToGive } from './supervisor';
 
 export type { TerminalIdentity, CardBinding, PinBinding, TerminalDriverOptions } from './terminal-options';
 
@@ -202,7 +203,9 @@ export class TerminalDriver extends TerminalKeypad {
     // it met the prompt (steps/support/profile-reads.ts records what a case read of the profile).
     const withPassword: DriverAnswers = { ...answers };
     if (answers.supervisorPassword === undefined) {
-      Object.defineProperty(withPassword, 'supervisorPassword', { enumerable: true, get: () => this.profile?.supervisor.password });
+      Object.defineProperty(withPassword, 'supervisorPassword', {
+        enumerable: true, get: () => supervisorPasswordToGive(this.profile?.supervisor.password, answers.supervisor),
+      });
     }
     return answerPrompts(this.interaction(), withPassword, opts);
   }

@@ -26,6 +26,11 @@ const NOT_APPLICABLE: Partial<Record<DefectName, Applicability>> = {
   'chip-read-without-ic-params': (p) => (p.supersededIcLists === 'used-until-replaced'
     ? 'the profile declares supersededIcLists used-until-replaced: reading a chip on the previous IC lists while the new ones cannot be downloaded is conformant there'
     : undefined),
+  // The defect takes any supervisor password; a terminal that declares none asks none (conformantly),
+  // so there is no password to check.
+  'supervisor-password-not-checked': (p) => (p.supervisor.password === undefined
+    ? 'the profile declares no supervisor password (supervisor.password absent): the terminal asks none before a void or refund, so there is none to check'
+    : undefined),
   // A one-copy terminal prints the merchant copy only: there is no cardholder copy to leave out.
   'cardholder-copy-missing': (p) => (p.vouchers.copies === 1
     ? 'the profile declares 1 voucher copy (merchant only): there is no cardholder copy to miss'

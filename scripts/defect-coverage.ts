@@ -44,7 +44,7 @@ export const VARIANT_CASES: Readonly<Record<string, readonly string[]>> = {
   'three-copies': ['CUP-VOU-001', 'CUP-VOU-003', 'CUP-VOU-006', 'CUP-PAY-010'],
   'expiry-online': ['CUP-RSK-003', 'CUP-RSK-001'],
   'confiscate-texts': ['CUP-RSK-001', 'CUP-RSK-002', 'CUP-RSK-005', 'CUP-RSK-006'],
-  'supervisor': ['CUP-PAY-020', 'CUP-PAY-021', 'CUP-PAY-022', 'CUP-STL-005'],
+  'supervisor': ['CUP-PAY-020', 'CUP-PAY-021', 'CUP-PAY-022', 'CUP-PAY-023', 'CUP-PAY-024', 'CUP-STL-005'],
   'tc-upload': ['CUP-STL-001', 'CUP-STL-002', 'CUP-STL-003', 'CUP-ONB-015'],
 };
 
@@ -169,7 +169,8 @@ export function renderMarkdown(c: DefectCoverage): string {
     'cases plus the profile\'s variant cases with bail ("(bail)": the first catching case found), and the whole plan',
     'only when none of those caught it. A catch counts only when it repeats (the case run again alone with the defect',
     'fails again), so a timing flake never fills a cell. "n/a" cells are declared in emulator/defect-applicability.ts (the defect\'s',
-    'behaviour is conformant under that profile) and checked: the reference\'s catching cases all pass there.',
+    'behaviour is conformant under that profile) and checked: the reference\'s catching cases all pass there (for a defect',
+    'n/a under the reference itself, the cases that catch it under the profiles where it applies).',
     '`npm test` re-runs the reference column for every defect and a rotating sample of the other cells',
     '(test/features/self-certification.test.ts). A new defect gets its row with',
     '`npm run coverage:defects -- --jobs 2 --reuse-clean NAME` (the recorded clean runs, a few minutes).',
@@ -231,7 +232,12 @@ export function sampleCells(c: DefectCoverage, seed: number, count: number): Sam
   return out;
 }
 
-interface CellInput { defect: DefectInfo; profile: EmulatorProfile; referenceCaughtBy: string[]; cleanPassed: Set<string>; allCases: string[] }
+interface CellInput {
+  defect: DefectInfo; profile: EmulatorProfile;
+  /** Cases that catch the defect under the reference; for an n/a check, those that catch it under any profile where it applies. */
+  referenceCaughtBy: string[];
+  cleanPassed: Set<string>; allCases: string[];
+}
 
 /** One non-reference cell: candidates with bail, then the whole plan if none catches; or the n/a check. */
 export async function judgeCell(i: CellInput): Promise<MatrixCell> {
@@ -240,7 +246,8 @@ export async function judgeCell(i: CellInput): Promise<MatrixCell> {
   const usable = (ids: Iterable<string>) => [...new Set(ids)].filter((id) => i.cleanPassed.has(id)).sort();
   if (reason) {
     // The claim: the defect's behaviour is conformant here, so none of the cases that catch it
-    // under the reference may fail. Run them all (no bail: one failure disputes the claim).
+    // under the reference (or, for a defect n/a there, under the profiles where it applies) may
+    // fail. Run them all (no bail: one failure disputes the claim).
     const candidates = usable(i.referenceCaughtBy);
     if (!candidates.length) return { status: 'n/a-disputed', reason: `${reason} (cannot be checked: no reference catching case passes clean under this profile)`, caughtBy: [], method: 'n/a-check', candidates, brokenCases: [], durationMs: Date.now() - started };
     const run = await judgedRun({ defects: [i.defect.name], caseIds: candidates, emulatorProfile: i.profile.name, timeoutMs: 10 * 60_000 }, `${i.defect.name} × ${i.profile.name} (n/a check)`);
@@ -381,7 +388,10 @@ async function main(): Promise<number> {
   for (const r of rows.values()) referenceCaught.set(r.name, r.caughtBy);
   if (profiles.some((p) => p.name === DEFAULT_EMULATOR_PROFILE)) {
     const clean = cleanPassed.get(DEFAULT_EMULATOR_PROFILE)!;
-    await pool(defects, jobs, async (d) => {
+    // A defect n/a under the reference (it needs a profile value the reference does not declare, e.g.
+    // a supervisor password) is judged below with the other n/a cells.
+    const referenceProfile = profiles.find((p) => p.name === DEFAULT_EMULATOR_PROFILE)!.profile;
+    await pool(defects.filter((d) => !notApplicableUnder(d.name, referenceProfile)), jobs, async (d) => {
       const started = Date.now();
       const run = await judgedRun({ defects: [d.name], caseIds, timeoutMs: 15 * 60_000 }, `${d.name} × reference`);
       let caughtBy = catchingCases(run).filter((id) => clean.has(id));
@@ -407,14 +417,24 @@ async function main(): Promise<number> {
   }
 
   // 3. Every other cell: the reference's catching cases + the variant's, with bail; the whole plan if none catches.
+  // Cells declared n/a come last: a defect n/a under the reference is checked with the cases that
+  // caught it where it applies (this run's cells, else the recorded ones).
   const others = profiles.filter((p) => p.name !== DEFAULT_EMULATOR_PROFILE);
-  const cells = defects.flatMap((d) => others.map((p) => ({ d, p })));
-  await pool(cells, jobs, async ({ d, p }) => {
-    const cell = await judgeCell({ defect: d, profile: p, referenceCaughtBy: referenceCaught.get(d.name) ?? [], cleanPassed: cleanPassed.get(p.name)!, allCases: caseIds });
+  const applicable = defects.flatMap((d) => others.filter((p) => !notApplicableUnder(d.name, p.profile)).map((p) => ({ d, p })));
+  const notApplicable = defects.flatMap((d) => profiles.filter((p) => notApplicableUnder(d.name, p.profile)).map((p) => ({ d, p })));
+  const caughtElsewhere = (d: DefectInfo) => [...new Set([
+    ...(referenceCaught.get(d.name) ?? []),
+    ...Object.values(rows.get(d.name)!.cells).filter((c) => c.status === 'caught').flatMap((c) => c.caughtBy),
+  ])];
+  const judgeOne = async ({ d, p }: { d: DefectInfo; p: EmulatorProfile }) => {
+    const catching = notApplicableUnder(d.name, p.profile) ? caughtElsewhere(d) : referenceCaught.get(d.name) ?? [];
+    const cell = await judgeCell({ defect: d, profile: p, referenceCaughtBy: catching, cleanPassed: cleanPassed.get(p.name)!, allCases: caseIds });
     rows.get(d.name)!.cells[p.name] = cell;
     const what = cell.status === 'caught' ? `caught by ${cell.caughtBy.join(' ')}` : cell.status === 'n/a' ? `n/a (checked): ${cell.reason}` : cell.status === 'n/a-disputed' ? `n/a DISPUTED: ${cell.reason}; caught by ${cell.caughtBy.join(' ')}` : 'NOT CAUGHT';
     console.log(`[${elapsed()}] ${d.name} × ${p.name}: ${what} [${cell.method}] (${(cell.durationMs / 1000).toFixed(0)} s)`);
-  });
+  };
+  await pool(applicable, jobs, judgeOne);
+  await pool(notApplicable, jobs, judgeOne);
 
   // Merge with the recorded matrix: a partial run updates only what it ran.
   const cleanByName = new Map(cleanRuns.map((r) => [r.profile.name, r.problems]));

@@ -11,7 +11,7 @@ export const refund: Flow = {
   name: 'refund',
   menu: { key: '4', label: kindLabel('refund') },
   ecr: { request: 'refund' },
-  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS, 'supervisor-password-not-checked'],
   async run({ core, ui, cards, requests, online, transactions }, ecr) {
     const title = kindLabel('refund');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title) ?? await transactions.supervisor(title);

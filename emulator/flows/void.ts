@@ -13,7 +13,7 @@ export const voidFlow: Flow = {
   name: 'void',
   menu: { key: '3', label: kindLabel('void') },
   ecr: { request: 'void' },
-  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS, 'supervisor-password-not-checked'],
   async run({ core, ui, cards, requests, online, transactions }, ecr) {
     const title = kindLabel('void');
     const notReady = (await transactions.readyToTransact(title)) ?? await transactions.supervisor(title);

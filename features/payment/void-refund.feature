@@ -34,3 +34,26 @@ Feature: Payment — void (撤销) and refund (退货)
     When the operator voids voucher number "999999"
     Then the screen shows "无此交易"
     And the host received no financial request
+
+  # The supervisor password (主管密码) is what the terminal's profile declares (supervisor.password):
+  # a terminal that declares one asks it before a void or refund and refuses a wrong one without
+  # sending anything; one that declares none asks nothing. The same steps judge both.
+  @CUP-PAY-023 @severity:critical @mandatory @contact
+  Scenario: A void asks the supervisor password the terminal declares and refuses a wrong one
+    Given a sale of 150.00 was approved for card UP-DEBIT-IC by inserting
+    When the operator voids the last transaction with card UP-DEBIT-IC by inserting, giving a wrong supervisor password
+    Then the supervisor password was asked and checked as the terminal declares
+    When the operator voids it again with card UP-DEBIT-IC by inserting unless the host approved its void
+    Then the host approved exactly one void
+    And it refers to the original transaction
+    And the balance of card UP-DEBIT-IC is unchanged
+
+  @CUP-PAY-024 @severity:critical @mandatory @contact
+  Scenario: A refund asks the supervisor password the terminal declares and refuses a wrong one
+    Given a sale of 200.00 was approved for card UP-DEBIT-IC by inserting
+    When the operator refunds 80.00 of the last transaction with card UP-DEBIT-IC by inserting, giving a wrong supervisor password
+    Then the supervisor password was asked and checked as the terminal declares
+    When the operator refunds 80.00 of it again with card UP-DEBIT-IC by inserting unless the host approved its refund
+    Then the host approved exactly one refund
+    And it refers to the original reference number
+    And the card UP-DEBIT-IC is debited 120.00

@@ -31,6 +31,8 @@ export interface StepAnswers {
   entry?: EntryMode;
   /** 'correct' (default) types the card's PIN when asked; 'wrong' a wrong one; 'none' confirms without. */
   pin?: 'correct' | 'wrong' | 'none';
+  /** 'declared' (default) gives the profile's supervisor password when 主管密码 is asked; 'wrong' a wrong one. */
+  supervisor?: 'declared' | 'wrong';
 }
 
 /** A transaction this scenario made through the terminal (for voids, refunds, reprints). */
@@ -84,6 +86,8 @@ export class PoscertWorld extends World<WorldParameters> {
   readonly earlierVouchers: VoucherCopy[] = [];
   /** Terminal identity from "the harness asks the terminal who it is". */
   identity: TerminalIdentity | undefined;
+  /** The prompts the driver answered in the last transaction this scenario made (in order). */
+  lastPrompts: PromptKind[] = [];
   /** What the terminal showed and how it beeped while the card was left in the reader. */
   cardLeftInReader: CardLeftObservation | undefined;
 
@@ -283,6 +287,7 @@ export class PoscertWorld extends World<WorldParameters> {
     }
     const answers: DriverAnswers = { ...rest, pin, card: card && entry ? { image: this.cardImage(card), method: entry } : undefined };
     const onAnswer = (p: PromptKind) => {
+      this.lastPrompts.push(p);
       if (p === 'pin' && pin && pin !== 'none') this.pinsTyped.add(pin);
       if (p === 'card') { this.lastCard = card; this.lastEntry = entry; }
     };
@@ -299,6 +304,7 @@ export class PoscertWorld extends World<WorldParameters> {
     this.action();
     this.newVoucherWindow();
     const { answers, onAnswer } = this.answers(a);
+    this.lastPrompts = [];
     const end = await this.driver.runTransaction(kind, answers, { onAnswer });
     this.txns.push({ kind, card: a.card ?? '', amountFen: a.amountFen });
     return end;
@@ -319,15 +325,15 @@ export class PoscertWorld extends World<WorldParameters> {
   }
 
   /** Voids the last approved sale or bill payment, the card presented as asked. */
-  async voidLast(alias: string, entry: EntryMode): Promise<void> {
+  async voidLast(alias: string, entry: EntryMode, o: Pick<StepAnswers, 'supervisor'> = {}): Promise<void> {
     const { request } = await this.lastApproved(['sale', 'bill-payment']);
-    await this.transact('void', { originalTrace: request.stan, card: alias, entry });
+    await this.transact('void', { originalTrace: request.stan, card: alias, entry, ...o });
   }
 
   /** Refunds part or all of the last approved sale, naming it by reference number and date (61.3). */
-  async refundLast(fen: number, alias: string, entry: EntryMode): Promise<void> {
+  async refundLast(fen: number, alias: string, entry: EntryMode, o: Pick<StepAnswers, 'supervisor'> = {}): Promise<void> {
     const { reply } = await this.lastApproved(['sale']);
-    await this.transact('refund', { amountFen: fen, card: alias, entry, originalRrn: reply.fields[37], originalDate: reply.fields[13] });
+    await this.transact('refund', { amountFen: fen, card: alias, entry, originalRrn: reply.fields[37], originalDate: reply.fields[13], ...o });
   }
 
   /** Completes the last approved pre-authorization, naming it by authorization code and date. */

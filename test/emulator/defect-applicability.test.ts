@@ -11,8 +11,25 @@ import { voucherCopies } from '../../emulator/voucher';
 import { REFERENCE_PROFILE, parseTerminalProfile } from '../../protocol/ttp/profile';
 
 describe('defect applicability', () => {
-  test('every catalogued defect applies to the reference terminal', () => {
-    for (const d of DEFECT_CATALOGUE) expect(notApplicableUnder(d.name, REFERENCE_PROFILE), d.name).to.equal(undefined);
+  // Except a defect of a behaviour the reference terminal does not have (a supervisor password):
+  // it applies under an emulator profile that declares it, and the matrix checks the reference's n/a.
+  const UNDER_REFERENCE_NA = ['supervisor-password-not-checked'];
+
+  test('every catalogued defect applies to the reference terminal, or to an emulator profile when the reference lacks the behaviour', () => {
+    for (const d of DEFECT_CATALOGUE) {
+      const reason = notApplicableUnder(d.name, REFERENCE_PROFILE);
+      expect(reason === undefined, `${d.name}: ${reason ?? 'applies'}`).to.equal(!UNDER_REFERENCE_NA.includes(d.name));
+      expect(EMULATOR_PROFILES.some((p) => notApplicableUnder(d.name, p.profile) === undefined), `${d.name} applies under no emulator profile`).to.equal(true);
+    }
+  });
+
+  test('supervisor-password-not-checked is n/a exactly where the profile declares no supervisor password', () => {
+    for (const p of EMULATOR_PROFILES) {
+      const reason = notApplicableUnder('supervisor-password-not-checked', p.profile);
+      expect(reason !== undefined, p.name).to.equal(p.profile.supervisor.password === undefined);
+      if (reason) expect(reason).to.include('supervisor.password absent');
+    }
+    expect(notApplicableUnder('supervisor-password-not-checked', emulatorProfile('supervisor').profile)).to.equal(undefined);
   });
 
   test('only catalogued defects declare applicability', () => {
