@@ -28,8 +28,9 @@ export function tapWithoutSignature(method: Method, amount: number, limits: Quic
  * (a tap under the no-signature limit); 1E 03 00 signature otherwise. qps-9f34-wrong always
  * reports the online PIN.
  */
-export function cvmResults(pinTaken: boolean, signatureFree: boolean, defects: ReadonlySet<DefectName>): Buffer {
-  if (pinTaken || defects.has('qps-9f34-wrong')) return Buffer.from('420300', 'hex');
+export function cvmResults(pinTaken: boolean, signatureFree: boolean, defect: (name: 'qps-9f34-wrong') => boolean): Buffer {
+  // The defect is asked only when no PIN was taken: where it bites (the flow must declare it).
+  if (pinTaken || defect('qps-9f34-wrong')) return Buffer.from('420300', 'hex');
   return Buffer.from(signatureFree ? '1F0002' : '1E0300', 'hex');
 }
 

@@ -100,7 +100,7 @@ export class Requests {
     const arqc = read.icc.generateArqc({
       amount, date: yymmdd, transactionType: type9c, unpredictableNumber: nodeCrypto.randomBytes(4),
       tvr: Buffer.alloc(5), ifdSerial: this.core.host.serialNumber,
-      cvmResults: cvmResults(pinTaken, signatureFree, this.core.host.defects),
+      cvmResults: cvmResults(pinTaken, signatureFree, (d) => this.core.defect(d)),
     }, read.method);
     msg.set(55, arqc.field55);
     return arqc;
