@@ -193,7 +193,10 @@ export function renderMarkdown(c: DefectCoverage): string {
   lines.push('', '## Reference column in detail', '', '| Defect | Area | What a lab observes | Caught by | First failing check |', '|---|---|---|---|---|');
   for (const d of c.defects) {
     const first = d.firstFailure ? `${d.firstFailure.caseId}: "${esc(d.firstFailure.step ?? '')}"` : '—';
-    lines.push(`| \`${d.name}\` | ${d.area} | ${esc(d.description)} | ${d.caughtBy.length ? d.caughtBy.join(', ') : '**NOT CAUGHT**'} | ${first} |`);
+    // A defect n/a under the reference: its reference cell's reason, not a missing catch.
+    const ref = d.cells?.[DEFAULT_EMULATOR_PROFILE];
+    const caught = d.caughtBy.length ? d.caughtBy.join(', ') : ref?.status === 'n/a' ? `n/a: ${esc(ref.reason ?? '')}` : '**NOT CAUGHT**';
+    lines.push(`| \`${d.name}\` | ${d.area} | ${esc(d.description)} | ${caught} | ${first} |`);
   }
   const weak = c.defects.flatMap((d) => profiles.filter((p) => ['not-caught', 'n/a-disputed'].includes(d.cells?.[p.name]?.status ?? '')).map((p) => `${d.name} under ${p.name}`));
   lines.push('', weak.length ? `**${weak.length} cell(s) need work:** ${weak.join(', ')}` : `Every defect is caught (or declared and checked n/a) under every profile.`, '');
