@@ -77,6 +77,8 @@ export interface IssuerScriptConfig {
 export interface CardLimits {
   /** Largest single debit, fen. */
   perTransaction?: number;
+  /** The card product's QuickPass no-PIN limit, fen (a tap without PIN up to it); absent: rules.contactlessNoPinLimit. */
+  contactlessNoPin?: number;
 }
 
 export interface CardConfig {

@@ -105,7 +105,11 @@ const cardSchema = z.object({
   account: z.enum(['debit', 'credit'], { message: 'account must be debit or credit' }),
   status: z.enum(['normal', 'lost', 'stolen', 'expired', 'restricted'], { message: 'status must be normal, lost, stolen, expired or restricted' }).default('normal'),
   openingBalance: amount('openingBalance'),
-  limits: z.object({ perTransaction: amount('limits.perTransaction').optional() }).strict().default({}),
+  limits: z.object({
+    perTransaction: amount('limits.perTransaction').optional(),
+    // The card product's own QuickPass no-PIN limit (小额免密), instead of rules.contactlessNoPinLimit.
+    contactlessNoPin: amount('limits.contactlessNoPin').optional(),
+  }).strict().default({}),
   requirePin: z.boolean().optional(),
   onFile: z.boolean().default(true),
   interfaces: z.array(z.enum(['swipe', 'insert', 'tap'])).min(1).optional(),

@@ -215,7 +215,9 @@ export class FinancialRequest {
     }
     const rules = this.config.rules;
     if (!block) {
-      const noPinOk = contactless && this.kind !== 'balance' && this.amount <= rules.contactlessNoPinLimit;
+      // 小额免密: the card product's own limit, else the issuer rule.
+      const noPinLimit = card.limits.contactlessNoPin ?? rules.contactlessNoPinLimit;
+      const noPinOk = contactless && this.kind !== 'balance' && this.amount <= noPinLimit;
       if (card.requirePin && transactionSpec(this.kind).pin === 'required' && !noPinOk) throw new Decline('55', 'PIN required but no PIN block sent');
       return;
     }
