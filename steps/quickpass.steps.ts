@@ -1,7 +1,11 @@
 // 小额免密免签 (QuickPass no-PIN / no-signature): amounts taken from the terminal's declared limits,
-// the PIN prompt that must not come, 9F34 and the voucher, judged by drivers/quickpass.
+// the PIN prompt that must not come, 9F34 and the voucher, judged by drivers/quickpass. On an
+// operator terminal the person keys the amount and is asked what the terminal and voucher did.
 import { expect } from 'chai';
+import { tell } from '../drivers/operator-script';
+import { byHand, observedByHarness } from './support/by-hand';
 import { step } from './support/define';
+import { formatFen } from './support/parse';
 import { copies } from './support/printed';
 import { expectedCopies } from '../drivers/conformance';
 import { judgeCvmResults, judgeSignatureFreeVoucher, quickPassAmounts } from '../drivers/quickpass';
@@ -44,4 +48,26 @@ step(['its CVM results \\(9F34) say online PIN', '该请求的9F34表明联机�
 step(['the voucher asks for no signature and is marked 免密免签', '签购单无签名栏并标明免密免签'], async function () {
   const problems = judgeSignatureFreeVoucher(await copies(this, expectedCopies(this.profile).length));
   if (problems.length) expect.fail(this.redact(problems.join('\n\n')));
+});
+
+// ------------------------------------------------------------------ by hand (operator terminals)
+
+observedByHarness('its amount is the amount entered', 'its CVM results \\(9F34) say no PIN and no signature', 'its CVM results \\(9F34) say online PIN');
+
+for (const [phrase, which] of [['the operator enters an amount at the terminal\'s QuickPass limits', 'atLimitFen'], ['the operator enters an amount just over the terminal\'s QuickPass limits', 'overLimitFen']] as const) {
+  byHand(phrase, async function () {
+    this.action();
+    this.lastAmountFen = quickPassAmounts(this.profile)[which];
+    await this.lab.person!.instruct(tell.amount(formatFen(this.lastAmountFen)));
+  });
+}
+
+byHand('the terminal goes on without asking for a PIN', async function () {
+  const question = 'Did the terminal go on (online, 交易成功) without asking for a PIN (请输入密码)?';
+  expect(await this.lab.person!.confirm(question), `the terminal asked for a PIN under the no-PIN limit (the person at the terminal answered no to: ${question})`).to.equal(true);
+});
+
+byHand('the voucher asks for no signature and is marked 免密免签', async function () {
+  const question = 'Is the merchant copy free of any line for the cardholder\'s signature (持卡人签名) and marked 免密 / 免签 (NO PIN / NO SIGNATURE)?';
+  expect(await this.lab.person!.confirm(question), `the voucher asks for a signature or is not marked 免密免签 (the person at the terminal answered no to: ${question})`).to.equal(true);
 });

@@ -50,7 +50,7 @@ Feature: Payment — sale (消费) by swipe, insert and tap
     And it carries IC data
     And its CVM results (9F34) say online PIN
     And the declared voucher copies are printed
-    And every copy is labelled and signed as the profile declares
+    And the merchant copy has a signature line
 
   # 小额免密免签: the limits are the terminal's declared ones (profile contactless.noPinLimitFen /
   # noSignatureLimitFen), so every conformant terminal is judged at its own limits.
