@@ -12,9 +12,7 @@
 /** Why the harness could not judge a scenario; each kind is one Allure category. */
 export type BrokenKind = 'link' | 'terminal-timeout' | 'harness' | 'undefined-step' | 'missing' | 'run-aborted';
 
-export type DeclaredOutcome =
-  | { readonly outcome: 'failed' }
-  | { readonly outcome: 'broken'; readonly brokenKind: BrokenKind };
+export type DeclaredOutcome = { readonly outcome: 'failed' } | { readonly outcome: 'broken'; readonly brokenKind: BrokenKind };
 
 /** The terminal violated a requirement of the case. */
 export const FAILED: DeclaredOutcome = Object.freeze({ outcome: 'failed' });

@@ -12,22 +12,40 @@
 import { IsoMessage, packMessage, unpackMessage, applyMac, verifyMac, type FieldValue } from '../protocol/iso8583';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const PeerIso = require('iso_8583') as new (data?: Record<string, string>, formats?: Record<string, unknown>) => {
+const PeerIso = require('iso_8583') as new (
+  data?: Record<string, string>,
+  formats?: Record<string, unknown>,
+) => {
   validateMessage(): true | { error: string };
   getRawMessage(): Buffer | { error: string };
   getIsoJSON(buf: Buffer, config: { lenHeader: boolean }): Record<string, string> | { error: string };
 };
 
-const F55 = '9F2608ED1D6BA78357FB259F2701809F101307010103A00000010A0100000000003B1637329F3704591D37169F360201C09505000000' +
+const F55 =
+  '9F2608ED1D6BA78357FB259F2701809F101307010103A00000010A0100000000003B1637329F3704591D37169F360201C09505000000' +
   '00009A031807119C01009F02060000000000015F2A02015682027C009F1A0201569F03060000000000009F3303E0E1C89F34030200009F35' +
   '01229F1E0830303030303030308408A0000003330101019F0902008C9F4104000000209F631030313035303030300000000000000000';
 const MAK = Buffer.from('313215FDA2C4AB4C', 'hex');
 
 /** The sale of samples/sale_0200_req_ic_qps_easy8583 plus a PIN (F26, F52, F53), as IsoMessage values. */
 const FIELDS: Record<number, FieldValue> = {
-  2: '6210810840003424940', 3: '000000', 4: '000000012345', 11: '000020', 14: '2706', 22: '071', 23: '001', 25: '00', 26: '12',
-  35: '6210810840003424940=27062207001000100', 41: '73782214', 42: '898411341310014', 49: '156',
-  52: Buffer.from('086BDB118D7AC25E', 'hex'), 53: '2600000000000000', 55: Buffer.from(F55, 'hex'), 60: '2200075700050',
+  2: '6210810840003424940',
+  3: '000000',
+  4: '000000012345',
+  11: '000020',
+  14: '2706',
+  22: '071',
+  23: '001',
+  25: '00',
+  26: '12',
+  35: '6210810840003424940=27062207001000100',
+  41: '73782214',
+  42: '898411341310014',
+  49: '156',
+  52: Buffer.from('086BDB118D7AC25E', 'hex'),
+  53: '2600000000000000',
+  55: Buffer.from(F55, 'hex'),
+  60: '2200075700050',
   64: Buffer.from('0000000000000000', 'hex'),
 };
 
@@ -73,8 +91,10 @@ function main(): void {
     throw new Error(`iso_8583 round trip failed: ${JSON.stringify(peerBack).slice(0, 200)}`);
   }
 
-  console.log(`CUP 0200 sale with F55 (${(FIELDS[55] as Buffer).length} B) and MAC: ${Object.keys(FIELDS).length} fields, ` +
-    `${bytes.length} bytes (iso_8583: ${peerRaw.length} bytes ASCII); node ${process.version}; ${seconds}s per figure`);
+  console.log(
+    `CUP 0200 sale with F55 (${(FIELDS[55] as Buffer).length} B) and MAC: ${Object.keys(FIELDS).length} fields, ` +
+      `${bytes.length} bytes (iso_8583: ${peerRaw.length} bytes ASCII); node ${process.version}; ${seconds}s per figure`,
+  );
   console.log('poscert protocol/iso8583');
   const pack = measure('pack (new IsoMessage + pack)', seconds, () => packMessage(new IsoMessage('0200', FIELDS)));
   const unpack = measure('unpack', seconds, () => unpackMessage(bytes));

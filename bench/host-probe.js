@@ -80,8 +80,13 @@ if (out) {
   Module._load = function probedLoad(request, parent, isMain) {
     const exported = load.apply(this, arguments);
     if (exported && typeof exported === 'object') {
-      for (const [name, patchIt] of [['ReferenceHost', patchHost], ['HostStore', patchStore]]) {
-        const cls = Object.getOwnPropertyDescriptor(exported, name)?.value ?? (Object.prototype.hasOwnProperty.call(exported, name) ? exported[name] : undefined);
+      for (const [name, patchIt] of [
+        ['ReferenceHost', patchHost],
+        ['HostStore', patchStore],
+      ]) {
+        const cls =
+          Object.getOwnPropertyDescriptor(exported, name)?.value ??
+          (Object.prototype.hasOwnProperty.call(exported, name) ? exported[name] : undefined);
         if (typeof cls === 'function' && !patched.has(cls)) {
           patched.add(cls);
           patchIt(cls);
@@ -112,8 +117,11 @@ if (out) {
         count: flushMs.length,
         totalMs: flushMs.reduce((a, b) => a + b, 0),
         cpuMs: fl.reduce((a, f) => a + f.cpu, 0),
-        p50Ms: pct(flushMs, 0.5), p99Ms: threshold, maxMs: flushMs.at(-1) ?? 0,
-        framesMean: mean(frames), framesMax: frames.at(-1) ?? 0,
+        p50Ms: pct(flushMs, 0.5),
+        p99Ms: threshold,
+        maxMs: flushMs.at(-1) ?? 0,
+        framesMean: mean(frames),
+        framesMax: frames.at(-1) ?? 0,
       },
       slowFlush: {
         count: slow.length,

@@ -59,19 +59,44 @@ function benchConfig(dir: string): string {
     keyScheme: '3DES',
     tmk: ((i * 0x1f + 0x11) & 0xff).toString(16).padStart(2, '0').repeat(16).toUpperCase(), // test keys only
   }));
-  fs.writeFileSync(path.join(dir, 'merchants.yaml'), '# bench/host.ts: generated, test keys only\n' + stringify({
-    merchants: [{ merchantId, name: '基准测试商户', settlementAccount: { bank: '测试银行', accountNumber: '6200009999000001', accountName: '基准测试商户' } }],
-    terminals,
-  }));
+  fs.writeFileSync(
+    path.join(dir, 'merchants.yaml'),
+    '# bench/host.ts: generated, test keys only\n' +
+      stringify({
+        merchants: [
+          {
+            merchantId,
+            name: '基准测试商户',
+            settlementAccount: { bank: '测试银行', accountNumber: '6200009999000001', accountName: '基准测试商户' },
+          },
+        ],
+        terminals,
+      }),
+  );
   return dir;
 }
 
 function startHost(configDir: string, db: string, probeFile: string): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
     // bench/host-probe.js measures inside the host (event-loop delay, GC, group commits, journal, checkpoints).
-    const child = spawn(process.execPath, [...(process.env.BENCH_HOST_NODE_OPTIONS ?? '').split(' ').filter(Boolean), '--require', path.join(__dirname, 'host-probe.js'),
-      path.join(ROOT, 'bin', 'poscert.js'), 'host', '--config', configDir, '--port', '0', '--db', db, '--quiet'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, POSCERT_PROBE_FILE: probeFile } });
+    const child = spawn(
+      process.execPath,
+      [
+        ...(process.env.BENCH_HOST_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
+        '--require',
+        path.join(__dirname, 'host-probe.js'),
+        path.join(ROOT, 'bin', 'poscert.js'),
+        'host',
+        '--config',
+        configDir,
+        '--port',
+        '0',
+        '--db',
+        db,
+        '--quiet',
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, POSCERT_PROBE_FILE: probeFile } },
+    );
     let out = '';
     child.stdout!.on('data', (d) => {
       out += String(d);
@@ -172,24 +197,43 @@ async function readProbe(pid: number, file: string, lastSeq: number): Promise<Ho
   return undefined;
 }
 
-interface RunResult { clients: number; rate: number; p50: number; p99: number; cause?: string }
+interface RunResult {
+  clients: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  cause?: string;
+}
 
-async function run(port: number, configDir: string, clients: number, firstTerminal: number, hostPid: number, db: string, probeFile: string): Promise<RunResult> {
+async function run(
+  port: number,
+  configDir: string,
+  clients: number,
+  firstTerminal: number,
+  hostPid: number,
+  db: string,
+  probeFile: string,
+): Promise<RunResult> {
   const config = loadHostConfig(configDir);
   const card = cardByAlias(config, 'UP-BENCH');
   // Requests are built before the clock starts (STAN, PIN block, MAC: the load generator's work, not
   // the host's); replies are decoded and their MACs verified after it stops.
-  const perClient = Math.ceil(MAX_RATE * (WARMUP_SECONDS + SECONDS) / clients);
+  const perClient = Math.ceil((MAX_RATE * (WARMUP_SECONDS + SECONDS)) / clients);
   const terminals: { term: TestTerminal; frames: Buffer[]; raw: RawClient }[] = [];
   const built0 = process.hrtime.bigint();
   for (let i = 0; i < clients; i++) {
     const t = config.terminals[firstTerminal + i];
-    const term = await TestTerminal.connect(port, { terminalId: t.terminalId, merchantId: t.merchantId, tmk: t.tmk.reveal().toString('hex'), scheme: '3DES' }, 10_000);
+    const term = await TestTerminal.connect(
+      port,
+      { terminalId: t.terminalId, merchantId: t.merchantId, tmk: t.tmk.reveal().toString('hex'), scheme: '3DES' },
+      10_000,
+    );
     const r = await term.signOn('003');
     if (r.rc !== '00') throw new Error(`sign-on of ${t.terminalId} answered ${r.rc}`);
     term.close();
     const frames: Buffer[] = [];
-    for (let n = 0; n < perClient; n++) frames.push(encodeFrame({ tpdu: REQUEST_TPDU, header: REQUEST_HEADER, message: term.sale({ card, pin: '123456' }, 1).msg }));
+    for (let n = 0; n < perClient; n++)
+      frames.push(encodeFrame({ tpdu: REQUEST_TPDU, header: REQUEST_HEADER, message: term.sale({ card, pin: '123456' }, 1).msg }));
     terminals.push({ term, frames, raw: await RawClient.connect(port) });
   }
   const buildSeconds = Number(process.hrtime.bigint() - built0) / 1e9;
@@ -206,13 +250,18 @@ async function run(port: number, configDir: string, clients: number, firstTermin
       latencies.push(m.ms);
     } else {
       failed++;
-      if (failed <= 3) console.error(`bench:host: ${m.term.id.terminalId} STAN ${msg.getString(11)}: F39 ${rc}${rc === '00' ? ' but the reply MAC does not verify' : ''}`);
+      if (failed <= 3)
+        console.error(
+          `bench:host: ${m.term.id.terminalId} STAN ${msg.getString(11)}: F39 ${rc}${rc === '00' ? ' but the reply MAC does not verify' : ''}`,
+        );
     }
   };
   let measuring = false;
   let running = true;
   let ranOut: (() => void) | undefined;
-  const exhausted = new Promise<void>((r) => { ranOut = r; });
+  const exhausted = new Promise<void>((r) => {
+    ranOut = r;
+  });
   let exhaustedAt: number | undefined;
   const loop = async (c: (typeof terminals)[number]) => {
     let next = 0;
@@ -237,7 +286,8 @@ async function run(port: number, configDir: string, clients: number, firstTermin
       if (measuring) {
         measuredCount++;
         // A long run checks each reply at once (keeping them all would take gigabytes).
-        if (BUILD_ON_THE_FLY) judgeReply({ reply, ms, term: c.term }); else measured.push({ reply, ms, term: c.term });
+        if (BUILD_ON_THE_FLY) judgeReply({ reply, ms, term: c.term });
+        else measured.push({ reply, ms, term: c.term });
       }
     }
   };
@@ -269,14 +319,18 @@ async function run(port: number, configDir: string, clients: number, firstTermin
   latencies.sort((a, b) => a - b);
   const rate = approved / elapsed;
   const p99 = percentile(latencies, 0.99);
-  console.log(`K=${String(clients).padStart(3)}  ${rate.toFixed(0).padStart(6)} authorisations/s   p50 ${percentile(latencies, 0.5).toFixed(2)} ms   p99 ${p99.toFixed(2)} ms   `
-    + `max ${latencies.at(-1)?.toFixed(2)} ms   (${approved} approved, ${failed} failed in ${elapsed.toFixed(1)} s; ${perClient * clients} requests pre-built in ${buildSeconds.toFixed(1)} s`
-    + `${!exhaustedAt ? ', none ran out' : BUILD_ON_THE_FLY ? '; then built on the fly: latencies include building (BENCH_BUILD_ON_THE_FLY)' : `; WINDOW CUT SHORT: a terminal used all its ${perClient} pre-built requests, raise BENCH_MAX_RATE`})`);
+  console.log(
+    `K=${String(clients).padStart(3)}  ${rate.toFixed(0).padStart(6)} authorisations/s   p50 ${percentile(latencies, 0.5).toFixed(2)} ms   p99 ${p99.toFixed(2)} ms   ` +
+      `max ${latencies.at(-1)?.toFixed(2)} ms   (${approved} approved, ${failed} failed in ${elapsed.toFixed(1)} s; ${perClient * clients} requests pre-built in ${buildSeconds.toFixed(1)} s` +
+      `${!exhaustedAt ? ', none ran out' : BUILD_ON_THE_FLY ? '; then built on the fly: latencies include building (BENCH_BUILD_ON_THE_FLY)' : `; WINDOW CUT SHORT: a terminal used all its ${perClient} pre-built requests, raise BENCH_MAX_RATE`})`,
+  );
   if (cpu0 !== undefined && cpu1 !== undefined && main0 !== undefined && main1 !== undefined && measuredCount > 0) {
     const perMessage = (main1 - main0) / measuredCount;
-    const others = (cpu1 - cpu0) - (main1 - main0);
-    console.log(`       host main thread CPU ${(perMessage * 1e6).toFixed(0)} µs per authorisation (${((main1 - main0) / elapsed * 100).toFixed(0)} % of one core): `
-      + `about ${(1 / perMessage).toFixed(0)} authorisations/s if it had a core to itself; other threads (checkpoint worker, libuv) ${(others / elapsed * 100).toFixed(0)} % of a core`);
+    const others = cpu1 - cpu0 - (main1 - main0);
+    console.log(
+      `       host main thread CPU ${(perMessage * 1e6).toFixed(0)} µs per authorisation (${(((main1 - main0) / elapsed) * 100).toFixed(0)} % of one core): ` +
+        `about ${(1 / perMessage).toFixed(0)} authorisations/s if it had a core to itself; other threads (checkpoint worker, libuv) ${((others / elapsed) * 100).toFixed(0)} % of a core`,
+    );
   }
   if (walSamples.length > 0) {
     const every = Math.max(1, Math.ceil(walSamples.length / 20));
@@ -288,18 +342,22 @@ async function run(port: number, configDir: string, clients: number, firstTermin
   if (probe && probe.flush.count > 0) {
     const f = probe.flush;
     const frames = Math.max(1, f.framesMean * f.count);
-    const perFrameUs = f.totalMs / frames * 1000;
+    const perFrameUs = (f.totalMs / frames) * 1000;
     const journalShare = probe.journal.totalMs / f.totalMs;
     const commitShare = probe.commitMs / f.totalMs;
     const cp = probe.checkpoint;
-    console.log(`       inside the host: ${f.count} group commits of ${f.framesMean.toFixed(1)} frames on average (max ${f.framesMax}), each blocking the event loop `
-      + `p50 ${f.p50Ms.toFixed(2)} / p99 ${f.p99Ms.toFixed(2)} / max ${f.maxMs.toFixed(2)} ms (${perFrameUs.toFixed(0)} µs per authorisation: journal inserts ${(journalShare * 100).toFixed(0)} %, `
-      + `BEGIN + COMMIT ${(commitShare * 100).toFixed(0)} %, handlers (decode, MAC, PIN, other statements, encode) ${((1 - journalShare - commitShare) * 100).toFixed(0)} %); `
-      + `${(f.totalMs / 1000 / probe.seconds * 100).toFixed(0)} % of the window in group commits, on a CPU ${(Math.min(1, f.cpuMs / f.totalMs) * 100).toFixed(0)} % of that (process CPU time)`);
-    console.log(`       host event-loop delay p50 ${probe.loopDelayMs.p50.toFixed(2)} / p99 ${probe.loopDelayMs.p99.toFixed(2)} / max ${probe.loopDelayMs.max.toFixed(2)} ms; `
-      + `GC ${probe.gc.count} pauses, ${probe.gc.totalMs.toFixed(0)} ms in all, p99 ${probe.gc.p99Ms.toFixed(2)} / max ${probe.gc.maxMs.toFixed(2)} ms; `
-      + `checkpoints ${cp ? `${cp.passive} passive + ${cp.truncated} truncate by the worker, ${cp.backPressure} back-pressure on the event loop (max ${cp.maxBackPressureMs.toFixed(1)} ms)` : 'by SQLite inside commits'}; `
-      + `load generator's event-loop delay p99 ${benchDelay.p99.toFixed(2)} / max ${benchDelay.max.toFixed(2)} ms`);
+    console.log(
+      `       inside the host: ${f.count} group commits of ${f.framesMean.toFixed(1)} frames on average (max ${f.framesMax}), each blocking the event loop ` +
+        `p50 ${f.p50Ms.toFixed(2)} / p99 ${f.p99Ms.toFixed(2)} / max ${f.maxMs.toFixed(2)} ms (${perFrameUs.toFixed(0)} µs per authorisation: journal inserts ${(journalShare * 100).toFixed(0)} %, ` +
+        `BEGIN + COMMIT ${(commitShare * 100).toFixed(0)} %, handlers (decode, MAC, PIN, other statements, encode) ${((1 - journalShare - commitShare) * 100).toFixed(0)} %); ` +
+        `${((f.totalMs / 1000 / probe.seconds) * 100).toFixed(0)} % of the window in group commits, on a CPU ${(Math.min(1, f.cpuMs / f.totalMs) * 100).toFixed(0)} % of that (process CPU time)`,
+    );
+    console.log(
+      `       host event-loop delay p50 ${probe.loopDelayMs.p50.toFixed(2)} / p99 ${probe.loopDelayMs.p99.toFixed(2)} / max ${probe.loopDelayMs.max.toFixed(2)} ms; ` +
+        `GC ${probe.gc.count} pauses, ${probe.gc.totalMs.toFixed(0)} ms in all, p99 ${probe.gc.p99Ms.toFixed(2)} / max ${probe.gc.maxMs.toFixed(2)} ms; ` +
+        `checkpoints ${cp ? `${cp.passive} passive + ${cp.truncated} truncate by the worker, ${cp.backPressure} back-pressure on the event loop (max ${cp.maxBackPressureMs.toFixed(1)} ms)` : 'by SQLite inside commits'}; ` +
+        `load generator's event-loop delay p99 ${benchDelay.p99.toFixed(2)} / max ${benchDelay.max.toFixed(2)} ms`,
+    );
     // Where a slow reply's time goes, as measured: in a closed loop a request that arrives while a
     // group commit runs waits for it and then for its own, so the tail follows the slowest commits.
     // Those are taken apart: GC pauses inside them, the host's work (CPU time less GC), and the time
@@ -308,21 +366,28 @@ async function run(port: number, configDir: string, clients: number, firstTermin
     const sf = probe.slowFlush;
     const work = Math.max(0, sf.cpuMs - sf.gcMs);
     const offCpu = Math.max(0, sf.wallMs - sf.cpuMs);
-    console.log(`       the slowest 1 % of group commits (${sf.count}, ≥ ${f.p99Ms.toFixed(2)} ms): mean ${sf.wallMs.toFixed(2)} ms for ${sf.frames.toFixed(0)} frames = `
-      + `GC ${sf.gcMs.toFixed(2)} ms + host work ${work.toFixed(2)} ms + off the CPU ${offCpu.toFixed(2)} ms`);
+    console.log(
+      `       the slowest 1 % of group commits (${sf.count}, ≥ ${f.p99Ms.toFixed(2)} ms): mean ${sf.wallMs.toFixed(2)} ms for ${sf.frames.toFixed(0)} frames = ` +
+        `GC ${sf.gcMs.toFixed(2)} ms + host work ${work.toFixed(2)} ms + off the CPU ${offCpu.toFixed(2)} ms`,
+    );
     const parts: [string, number][] = [
       [`GC pauses inside the slowest 1 % of the host's group commits`, sf.gcMs],
       [`the host's work in those commits (${sf.frames.toFixed(0)} frames × ${perFrameUs.toFixed(0)} µs on average)`, work],
       [`the host off the CPU inside those commits (the machine's load, average ${os.loadavg()[0].toFixed(1)})`, offCpu],
       // A pause stalls every request in flight (at most K): when pauses can have held over 1 % of the
       // requests, the p99 request likely waited out one of them.
-      [`GC pauses (${probe.gc.count} taking ${(probe.gc.totalMs / 10 / probe.seconds).toFixed(1)} % of the window, longest ${probe.gc.maxMs.toFixed(1)} ms)`,
-        (probe.gc.count * clients) / Math.max(1, measuredCount) > 0.01 ? probe.gc.maxMs : 0],
+      [
+        `GC pauses (${probe.gc.count} taking ${(probe.gc.totalMs / 10 / probe.seconds).toFixed(1)} % of the window, longest ${probe.gc.maxMs.toFixed(1)} ms)`,
+        (probe.gc.count * clients) / Math.max(1, measuredCount) > 0.01 ? probe.gc.maxMs : 0,
+      ],
       [`back-pressure checkpoints (max ${cp?.maxBackPressureMs.toFixed(1) ?? 0} ms)`, cp?.backPressure ? cp.maxBackPressureMs : 0],
       [`the load generator's event loop (p99 delay)`, benchDelay.p99],
     ];
     parts.sort((a, b) => b[1] - a[1]);
-    cause = parts.filter(([, v]) => v >= 0.5 && v >= parts[0][1] * 0.2).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ');
+    cause = parts
+      .filter(([, v]) => v >= 0.5 && v >= parts[0][1] * 0.2)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} ms`)
+      .join(', ');
     console.log(`       p99 ${p99.toFixed(2)} ms, measured parts: ${cause}`);
   }
   if (failed > 0) process.exitCode = 1;
@@ -335,11 +400,17 @@ function judge(results: RunResult[]): void {
   if (!r) return;
   const rateOk = r.rate >= 5000;
   const p99Ok = r.p99 < 10;
-  console.log(`bench:host: goal ≥ 5,000 authorisations/s at K = 50: ${rateOk ? 'met' : `MISSED by ${(5000 - r.rate).toFixed(0)}/s (${((1 - r.rate / 5000) * 100).toFixed(0)} % short)`} (${r.rate.toFixed(0)}/s)`);
-  console.log(`bench:host: goal p99 < 10 ms at K = 50: ${p99Ok ? 'met' : `MISSED by ${(r.p99 - 10).toFixed(2)} ms`} (p99 ${r.p99.toFixed(2)} ms)${!p99Ok && r.cause ? `; measured cause: ${r.cause}` : ''}`);
+  console.log(
+    `bench:host: goal ≥ 5,000 authorisations/s at K = 50: ${rateOk ? 'met' : `MISSED by ${(5000 - r.rate).toFixed(0)}/s (${((1 - r.rate / 5000) * 100).toFixed(0)} % short)`} (${r.rate.toFixed(0)}/s)`,
+  );
+  console.log(
+    `bench:host: goal p99 < 10 ms at K = 50: ${p99Ok ? 'met' : `MISSED by ${(r.p99 - 10).toFixed(2)} ms`} (p99 ${r.p99.toFixed(2)} ms)${!p99Ok && r.cause ? `; measured cause: ${r.cause}` : ''}`,
+  );
   // Little's law for a closed loop: mean latency = K / throughput, so at K = 50 the mean alone is
   // 10 ms at exactly 5,000/s; a p99 under 10 ms needs the host well above 5,000/s.
-  console.log(`bench:host: closed loop, K / throughput = ${(50 / r.rate * 1000).toFixed(2)} ms mean latency by Little's law; p99 < 10 ms needs more than 50 / 10 ms = 5,000/s plus the spread`);
+  console.log(
+    `bench:host: closed loop, K / throughput = ${((50 / r.rate) * 1000).toFixed(2)} ms mean latency by Little's law; p99 < 10 ms needs more than 50 / 10 ms = 5,000/s plus the spread`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -351,7 +422,12 @@ async function main(): Promise<void> {
   // A crashed bench must not leave its host running (it holds the terminal's stderr open).
   process.once('exit', () => host.child.kill('SIGKILL'));
   console.log(`bench:host: poscert host (pid ${host.child.pid}) on 127.0.0.1:${host.port}, journal + ledger in SQLite WAL ${db}`);
-  console.log(`bench:host: closed-loop 0200 sales (MAC + 3DES PIN block), ${WARMUP_SECONDS} s warm-up then ${SECONDS} s measured per K; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `bench:host: closed-loop 0200 sales (MAC + 3DES PIN block), ${WARMUP_SECONDS} s warm-up then ${SECONDS} s measured per K; ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   try {
     let first = 0;
     const results: RunResult[] = [];
@@ -359,9 +435,16 @@ async function main(): Promise<void> {
       results.push(await run(host.port, configDir, k, first, host.child.pid!, db, probeFile));
       first += k;
     }
-    console.log(`bench:host: database ${mb(fileSize(db))} + WAL ${mb(fileSize(`${db}-wal`))} after the run (journal of every message in and out); `
-      + `checkpoints ${process.env.POSCERT_WAL_CHECKPOINT === 'sqlite' ? "by SQLite's autocheckpoint inside commits (POSCERT_WAL_CHECKPOINT=sqlite)" : 'by the host\'s worker thread'}`);
-    console.log(`bench:host: load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (the machine is shared: read the figures beside it)`);
+    console.log(
+      `bench:host: database ${mb(fileSize(db))} + WAL ${mb(fileSize(`${db}-wal`))} after the run (journal of every message in and out); ` +
+        `checkpoints ${process.env.POSCERT_WAL_CHECKPOINT === 'sqlite' ? "by SQLite's autocheckpoint inside commits (POSCERT_WAL_CHECKPOINT=sqlite)" : "by the host's worker thread"}`,
+    );
+    console.log(
+      `bench:host: load average at the end ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (the machine is shared: read the figures beside it)`,
+    );
     judge(results);
   } finally {
     host.child.removeAllListeners('exit');

@@ -28,28 +28,49 @@ interface KindSetup {
 }
 
 const KINDS: Array<{ name: string; needs: string[]; setup(dir: string): Promise<KindSetup> }> = [
-  { name: 'emu: (in-process)', needs: [], setup: async () => ({ terminalLink: 'emu:bench-link', harnessUrl: 'emu:bench-link', stop: async () => undefined }) },
   {
-    name: 'serial: (socat PTY)', needs: ['socat'],
+    name: 'emu: (in-process)',
+    needs: [],
+    setup: async () => ({ terminalLink: 'emu:bench-link', harnessUrl: 'emu:bench-link', stop: async () => undefined }),
+  },
+  {
+    name: 'serial: (socat PTY)',
+    needs: ['socat'],
     async setup(dir) {
       const pty = await startSocatPty(dir);
       return { terminalLink: `serial:${pty.b}`, harnessUrl: `serial:${pty.a}`, stop: () => pty.stop() };
     },
   },
   {
-    name: 'tcp:// (ser2net raw)', needs: ['socat', 'ser2net'],
+    name: 'tcp:// (ser2net raw)',
+    needs: ['socat', 'ser2net'],
     async setup(dir) {
       const pty = await startSocatPty(dir);
       const s = await startSer2net(dir, pty.b);
-      return { terminalLink: `serial:${pty.a}`, harnessUrl: `tcp://127.0.0.1:${s.rawPort}`, stop: async () => { await s.stop(); await pty.stop(); } };
+      return {
+        terminalLink: `serial:${pty.a}`,
+        harnessUrl: `tcp://127.0.0.1:${s.rawPort}`,
+        stop: async () => {
+          await s.stop();
+          await pty.stop();
+        },
+      };
     },
   },
   {
-    name: 'rfc2217:// (ser2net telnet)', needs: ['socat', 'ser2net'],
+    name: 'rfc2217:// (ser2net telnet)',
+    needs: ['socat', 'ser2net'],
     async setup(dir) {
       const pty = await startSocatPty(dir);
       const s = await startSer2net(dir, pty.b);
-      return { terminalLink: `serial:${pty.a}`, harnessUrl: `rfc2217://127.0.0.1:${s.telnetPort}?baud=115200`, stop: async () => { await s.stop(); await pty.stop(); } };
+      return {
+        terminalLink: `serial:${pty.a}`,
+        harnessUrl: `rfc2217://127.0.0.1:${s.telnetPort}?baud=115200`,
+        stop: async () => {
+          await s.stop();
+          await pty.stop();
+        },
+      };
     },
   },
 ];
@@ -127,7 +148,7 @@ async function benchKind(kind: (typeof KINDS)[number]): Promise<string[]> {
     const f = (x: number) => x.toFixed(3);
     return [
       `${kind.name.padEnd(30)} ${String(Math.round(ROUNDS / elapsed)).padStart(6)} round trips/s   screen latency p50 ${f(percentile(samples, 50))} ms  p99 ${f(percentile(samples, 99))} ms  max ${f(samples[samples.length - 1])} ms`,
-      `${''.padEnd(30)} harness overhead per screen request: p50 ${f(percentile(overheads, 50))} ms  p99 ${f(percentile(overheads, 99))} ms  (${(100 * percentile(overheads, 50) / percentile(samples, 50)).toFixed(0)}% of p50)`,
+      `${''.padEnd(30)} harness overhead per screen request: p50 ${f(percentile(overheads, 50))} ms  p99 ${f(percentile(overheads, 99))} ms  (${((100 * percentile(overheads, 50)) / percentile(samples, 50)).toFixed(0)}% of p50)`,
       `${''.padEnd(30)} step "menu 消费, wait amount screen, CANCEL, wait idle": p50 ${f(percentile(stepTotals, 50))} ms, harness overhead p50 ${f(percentile(stepOverheads, 50))} ms  p99 ${f(percentile(stepOverheads, 99))} ms`,
       `${''.padEnd(30)} retransmissions ${stats.retransmissions}, NAKs received ${stats.naksReceived}, ACK timeouts ${stats.ackTimeouts}`,
     ];
@@ -139,7 +160,9 @@ async function benchKind(kind: (typeof KINDS)[number]): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
-  console.log(`bench:link — TTP 'screen' request through TerminalDriver to the emulator; ${ROUNDS} sequential round trips per link kind (after ${WARMUP} warm-up)`);
+  console.log(
+    `bench:link — TTP 'screen' request through TerminalDriver to the emulator; ${ROUNDS} sequential round trips per link kind (after ${WARMUP} warm-up)`,
+  );
   console.log(`node ${process.version}, ${require('node:os').cpus().length} CPUs`);
   for (const kind of KINDS) {
     for (const line of await benchKind(kind)) console.log(line);
@@ -147,6 +170,11 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => { process.exitCode = 0; },
-  (err) => { console.error(`bench:link failed: ${err && err.stack ? err.stack : err}`); process.exitCode = 1; },
+  () => {
+    process.exitCode = 0;
+  },
+  (err) => {
+    console.error(`bench:link failed: ${err && err.stack ? err.stack : err}`);
+    process.exitCode = 1;
+  },
 );

@@ -167,7 +167,14 @@ async function operate(lane: Lane, host: ReferenceHost, kind: string): Promise<v
   }
 }
 
-const MIX: [string, number][] = [['sale-swipe', 0.4], ['sale-chip', 0.2], ['decline', 0.1], ['void', 0.12], ['timeout-reversal', 0.08], ['settle', 0.1]];
+const MIX: [string, number][] = [
+  ['sale-swipe', 0.4],
+  ['sale-chip', 0.2],
+  ['decline', 0.1],
+  ['void', 0.12],
+  ['timeout-reversal', 0.08],
+  ['settle', 0.1],
+];
 function nextKind(): string {
   let r = rnd();
   for (const [k, p] of MIX) {
@@ -182,11 +189,17 @@ async function main(): Promise<void> {
   const host = await ReferenceHost.start({ config, port: 0, dbPath, idleTimeoutMs: 10_000, sqliteCacheMb: CACHE_MB });
   const ptys: PtyPair[] = [];
   const lanes: Lane[] = [];
-  console.log(`soak: ${TERMINALS} emulated terminals (${PTYS} over socat PTYs, the rest over emu: links), host on 127.0.0.1:${host.port}, `
-    + `SQLite WAL ${dbPath} (page cache ${CACHE_MB ?? 'the host default of 16'} MB; MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 'unset'}); ${MINUTES} min; seed ${SEED}; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `soak: ${TERMINALS} emulated terminals (${PTYS} over socat PTYs, the rest over emu: links), host on 127.0.0.1:${host.port}, ` +
+      `SQLite WAL ${dbPath} (page cache ${CACHE_MB ?? 'the host default of 16'} MB; MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 'unset'}); ${MINUTES} min; seed ${SEED}; ${os.cpus().length} CPUs, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+  );
   for (let i = 0; i < TERMINALS; i++) {
     const terminalId = `EMU${String(i + 1).padStart(5, '0')}`;
-    let harnessLink: ByteLink; let terminalLink: ByteLink;
+    let harnessLink: ByteLink;
+    let terminalLink: ByteLink;
     if (i < PTYS) {
       const pty = await PtyPair.start();
       ptys.push(pty);
@@ -196,8 +209,13 @@ async function main(): Promise<void> {
       [harnessLink, terminalLink] = createEmuLinkPair(`emu:soak-${terminalId}`);
     }
     const terminal = new EmulatedTerminal({
-      hostUrl: `tcp://127.0.0.1:${host.port}`, statePath: path.join(dir, `${terminalId}.json`), terminalId, merchantId: MERCHANT_ID,
-      merchantName: '上海测试便利店', tmk: TEST_TMK, voucherCopies: 1,
+      hostUrl: `tcp://127.0.0.1:${host.port}`,
+      statePath: path.join(dir, `${terminalId}.json`),
+      terminalId,
+      merchantId: MERCHANT_ID,
+      merchantName: '上海测试便利店',
+      tmk: TEST_TMK,
+      voucherCopies: 1,
       timeouts: { hostResponseMs: 5000, hostConnectMs: 3000, cardMs: 20_000, pinMs: 20_000, idleMs: 60_000 },
     });
     terminal.attach(terminalLink);
@@ -214,24 +232,27 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   // RSS split: anon = anonymous resident memory (V8 heap, Buffers, malloc, SQLite's page cache);
   // native = anon − V8 heap reserved − external (Buffers): what malloc holds, SQLite's cache first.
-  const header = 'min   ops  fail   RSS MB  heap MB  handles  fds   WAL MB   DB MB  p50 ms  p99 ms  load   anon MB  file+shm MB  heapTotal MB  external MB  native MB  v8 malloc MB';
+  const header =
+    'min   ops  fail   RSS MB  heap MB  handles  fds   WAL MB   DB MB  p50 ms  p99 ms  load   anon MB  file+shm MB  heapTotal MB  external MB  native MB  v8 malloc MB';
   const memRows: { rss: number; heapUsed: number; native: number; db: number }[] = [];
   const report = (partial = false) => {
     const s = current;
     samples.push(s);
     const lat = [...s.latencies].sort((a, b) => a - b);
     const mem = process.memoryUsage();
-    const row = `${String(s.minute).padStart(3)} ${String(s.ok).padStart(5)} ${String(s.failed).padStart(5)} ${(mem.rss / 1e6).toFixed(1).padStart(8)} `
-      + `${(mem.heapUsed / 1e6).toFixed(1).padStart(8)} ${String(process.getActiveResourcesInfo().length).padStart(8)} ${String(fdCount()).padStart(4)} `
-      + `${(size(`${dbPath}-wal`) / 1e6).toFixed(1).padStart(8)} ${(size(dbPath) / 1e6).toFixed(1).padStart(7)} ${pct(lat, 0.5).toFixed(0).padStart(7)} `
-      + `${pct(lat, 0.99).toFixed(0).padStart(7)}  ${os.loadavg()[0].toFixed(1).padStart(4)}`;
+    const row =
+      `${String(s.minute).padStart(3)} ${String(s.ok).padStart(5)} ${String(s.failed).padStart(5)} ${(mem.rss / 1e6).toFixed(1).padStart(8)} ` +
+      `${(mem.heapUsed / 1e6).toFixed(1).padStart(8)} ${String(process.getActiveResourcesInfo().length).padStart(8)} ${String(fdCount()).padStart(4)} ` +
+      `${(size(`${dbPath}-wal`) / 1e6).toFixed(1).padStart(8)} ${(size(dbPath) / 1e6).toFixed(1).padStart(7)} ${pct(lat, 0.5).toFixed(0).padStart(7)} ` +
+      `${pct(lat, 0.99).toFixed(0).padStart(7)}  ${os.loadavg()[0].toFixed(1).padStart(4)}`;
     const kinds = residentKinds();
     const native = kinds.anon - mem.heapTotal - mem.external;
     // The last, partial minute (the lanes have stopped) is shown but kept out of the slope.
     if (!partial) memRows.push({ rss: mem.rss, heapUsed: mem.heapUsed, native, db: size(dbPath) });
     rows.push(row);
-    const fullRow = `${row} ${(kinds.anon / 1e6).toFixed(1).padStart(9)} ${(kinds.fileShm / 1e6).toFixed(1).padStart(12)} ${(mem.heapTotal / 1e6).toFixed(1).padStart(13)} `
-      + `${(mem.external / 1e6).toFixed(1).padStart(12)} ${(native / 1e6).toFixed(1).padStart(10)} ${(v8.getHeapStatistics().malloced_memory / 1e6).toFixed(1).padStart(12)}`;
+    const fullRow =
+      `${row} ${(kinds.anon / 1e6).toFixed(1).padStart(9)} ${(kinds.fileShm / 1e6).toFixed(1).padStart(12)} ${(mem.heapTotal / 1e6).toFixed(1).padStart(13)} ` +
+      `${(mem.external / 1e6).toFixed(1).padStart(12)} ${(native / 1e6).toFixed(1).padStart(10)} ${(v8.getHeapStatistics().malloced_memory / 1e6).toFixed(1).padStart(12)}`;
     console.log(fullRow);
     current = { minute: s.minute + 1, ok: 0, failed: 0, byKind: new Map(), latencies: [] };
   };
@@ -251,7 +272,10 @@ async function main(): Promise<void> {
         current.failed++;
         if (process.env.SOAK_VERBOSE) console.log(`${lane.terminalId} ${kind}: ${(err as Error).message.split('\n')[0]}`);
         if (failures.length < 20) {
-          const last = lane.client.events.slice(-8).map((e) => (e.evt === 'display' ? e.lines.join('/') : e.evt === 'state' ? `state ${e.state}` : e.evt)).join(' | ');
+          const last = lane.client.events
+            .slice(-8)
+            .map((e) => (e.evt === 'display' ? e.lines.join('/') : e.evt === 'state' ? `state ${e.state}` : e.evt))
+            .join(' | ');
           failures.push(`${lane.terminalId} ${kind}: ${(err as Error).message.split('\n')[0]} [last events: ${last}]`);
         }
       }
@@ -289,19 +313,35 @@ async function main(): Promise<void> {
     for (const a of db.prepare('SELECT * FROM accounts').all() as { card_alias: string; opening_balance: number; balance: number; holds: number }[]) {
       const ledger = db.prepare('SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE card_alias = ?').pluck().get(a.card_alias) as number;
       // Debits and credits as the catalogue's settlement sides name them (the host stores catalogue kinds).
-      const side = (s: 'debit' | 'credit') => transactionKinds((k) => k.settlement === s).map((k) => `'${k}'`).join(',');
-      const recomputed = db.prepare(`SELECT COALESCE(SUM(CASE WHEN kind IN (${side('debit')}) THEN -amount
-          WHEN kind IN (${side('credit')}) THEN amount END), 0) FROM transactions WHERE card_alias = ? AND approved = 1 AND reversed = 0`).pluck().get(a.card_alias) as number;
-      if (a.balance !== a.opening_balance + ledger) problems.push(`${a.card_alias}: balance ${a.balance} ≠ opening ${a.opening_balance} + ledger ${ledger}`);
+      const side = (s: 'debit' | 'credit') =>
+        transactionKinds((k) => k.settlement === s)
+          .map((k) => `'${k}'`)
+          .join(',');
+      const recomputed = db
+        .prepare(
+          `SELECT COALESCE(SUM(CASE WHEN kind IN (${side('debit')}) THEN -amount
+          WHEN kind IN (${side('credit')}) THEN amount END), 0) FROM transactions WHERE card_alias = ? AND approved = 1 AND reversed = 0`,
+        )
+        .pluck()
+        .get(a.card_alias) as number;
+      if (a.balance !== a.opening_balance + ledger)
+        problems.push(`${a.card_alias}: balance ${a.balance} ≠ opening ${a.opening_balance} + ledger ${ledger}`);
       if (a.balance !== a.opening_balance + recomputed) problems.push(`${a.card_alias}: balance ${a.balance} ≠ opening + transactions ${recomputed}`);
     }
-    const doubled = db.prepare('SELECT COUNT(*) FROM (SELECT txn_id, effect FROM ledger GROUP BY txn_id, effect HAVING COUNT(*) > 1)').pluck().get() as number;
+    const doubled = db
+      .prepare('SELECT COUNT(*) FROM (SELECT txn_id, effect FROM ledger GROUP BY txn_id, effect HAVING COUNT(*) > 1)')
+      .pluck()
+      .get() as number;
     if (doubled) problems.push(`${doubled} transaction(s) booked or undone twice`);
-    const counts = db.prepare(`SELECT kind, approved, reversed, COUNT(*) n FROM transactions GROUP BY kind, approved, reversed ORDER BY kind`).all() as { kind: string; approved: number; reversed: number; n: number }[];
+    const counts = db
+      .prepare(`SELECT kind, approved, reversed, COUNT(*) n FROM transactions GROUP BY kind, approved, reversed ORDER BY kind`)
+      .all() as { kind: string; approved: number; reversed: number; n: number }[];
     const settlements = db.prepare('SELECT COUNT(*) FROM settlements').pluck().get() as number;
     const journal = db.prepare('SELECT COUNT(*) FROM journal').pluck().get() as number;
-    console.log(`soak: host booked ${counts.map((c) => `${c.kind}${c.approved ? '' : ' declined'}${c.reversed ? ' reversed' : ''} ${c.n}`).join(', ')}; `
-      + `${settlements} settlements; ${journal} journal rows`);
+    console.log(
+      `soak: host booked ${counts.map((c) => `${c.kind}${c.approved ? '' : ' declined'}${c.reversed ? ' reversed' : ''} ${c.n}`).join(', ')}; ` +
+        `${settlements} settlements; ${journal} journal rows`,
+    );
   } finally {
     db.close();
   }
@@ -309,19 +349,29 @@ async function main(): Promise<void> {
   const failed = samples.reduce((n, s) => n + s.failed, 0);
   const kinds = new Map<string, number>();
   for (const s of samples) for (const [k, v] of s.byKind) kinds.set(k, (kinds.get(k) ?? 0) + v);
-  console.log(`soak: ${total} operations ok (${[...kinds].map(([k, v]) => `${k} ${v}`).join(', ')}), ${failed} failed in ${((Date.now() - start) / 60_000).toFixed(1)} min`);
+  console.log(
+    `soak: ${total} operations ok (${[...kinds].map(([k, v]) => `${k} ${v}`).join(', ')}), ${failed} failed in ${((Date.now() - start) / 60_000).toFixed(1)} min`,
+  );
   for (const f of failures) console.log(`soak: failed: ${f}`);
   if (memRows.length >= 3) {
     // Flat or not: growth over the run, and the slope of the last half (a bounded warm-up levels off).
-    const first = memRows[0]; const last = memRows.at(-1)!;
+    const first = memRows[0];
+    const last = memRows.at(-1)!;
     const half = memRows.slice(Math.floor(memRows.length / 2));
     const slope = (key: 'rss' | 'heapUsed' | 'native') => (half.at(-1)![key] - half[0][key]) / 1e6 / Math.max(1, half.length - 1);
-    console.log(`soak: memory minute 1 → ${memRows.length}: RSS ${(first.rss / 1e6).toFixed(1)} → ${(last.rss / 1e6).toFixed(1)} MB, V8 heap used ${(first.heapUsed / 1e6).toFixed(1)} → ${(last.heapUsed / 1e6).toFixed(1)} MB, `
-      + `native (malloc: SQLite page cache ≤ ${CACHE_MB ?? 16} MB, the other threads' arenas, ...) ${(first.native / 1e6).toFixed(1)} → ${(last.native / 1e6).toFixed(1)} MB, database ${(first.db / 1e6).toFixed(1)} → ${(last.db / 1e6).toFixed(1)} MB; `
-      + `slope over the last ${half.length} minutes: RSS ${slope('rss').toFixed(2)} MB/min, heap ${slope('heapUsed').toFixed(2)} MB/min, native ${slope('native').toFixed(2)} MB/min`);
+    console.log(
+      `soak: memory minute 1 → ${memRows.length}: RSS ${(first.rss / 1e6).toFixed(1)} → ${(last.rss / 1e6).toFixed(1)} MB, V8 heap used ${(first.heapUsed / 1e6).toFixed(1)} → ${(last.heapUsed / 1e6).toFixed(1)} MB, ` +
+        `native (malloc: SQLite page cache ≤ ${CACHE_MB ?? 16} MB, the other threads' arenas, ...) ${(first.native / 1e6).toFixed(1)} → ${(last.native / 1e6).toFixed(1)} MB, database ${(first.db / 1e6).toFixed(1)} → ${(last.db / 1e6).toFixed(1)} MB; ` +
+        `slope over the last ${half.length} minutes: RSS ${slope('rss').toFixed(2)} MB/min, heap ${slope('heapUsed').toFixed(2)} MB/min, native ${slope('native').toFixed(2)} MB/min`,
+    );
   }
   console.log(`soak: ledger invariant ${problems.length === 0 ? 'intact' : `BROKEN:\n  ${problems.join('\n  ')}`}`);
-  console.log(`soak: load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `soak: load average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   fs.rmSync(dir, { recursive: true, force: true });
   if (problems.length) process.exitCode = 1;
 }

@@ -9,7 +9,12 @@ import * as path from 'node:path';
 import { maskSensitiveText } from '../crypto/masking';
 import { OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE } from './results';
 
-interface AllureNode { name?: string; attachments?: Array<{ name?: string; type?: string; source?: string }>; steps?: AllureNode[]; statusDetails?: { message?: string; trace?: string } }
+interface AllureNode {
+  name?: string;
+  attachments?: Array<{ name?: string; type?: string; source?: string }>;
+  steps?: AllureNode[];
+  statusDetails?: { message?: string; trace?: string };
+}
 
 /**
  * Tidies allure-cucumberjs output for readers of the report:
@@ -22,13 +27,17 @@ interface AllureNode { name?: string; attachments?: Array<{ name?: string; type?
 export function tidyAllureResults(resultsDir: string): void {
   if (!fs.existsSync(resultsDir)) return;
   const markerTypes = new Set([OUTCOME_MEDIA_TYPE, TERMINAL_MEDIA_TYPE]);
-  const isWrapper = (s: AllureNode) => (s.steps?.length ?? 0) === 0 && (s.attachments?.length ?? 0) > 0 && s.attachments!.every((a) => a.name === s.name);
+  const isWrapper = (s: AllureNode) =>
+    (s.steps?.length ?? 0) === 0 && (s.attachments?.length ?? 0) > 0 && s.attachments!.every((a) => a.name === s.name);
   const dropMarkers = (node: AllureNode): boolean => {
     let changed = false;
     // Step messages quote the same failures as the test's (masked in alignResults).
     for (const k of ['message', 'trace'] as const) {
       const v = node.statusDetails?.[k];
-      if (v && maskSensitiveText(v) !== v) { node.statusDetails![k] = maskSensitiveText(v); changed = true; }
+      if (v && maskSensitiveText(v) !== v) {
+        node.statusDetails![k] = maskSensitiveText(v);
+        changed = true;
+      }
     }
     if (node.attachments) {
       const keep = node.attachments.filter((a) => {
@@ -53,12 +62,14 @@ export function tidyAllureResults(resultsDir: string): void {
     const taken = [...(node.attachments ?? [])];
     node.attachments = [];
     for (const s of node.steps ?? []) taken.push(...takeAttachments(s));
-    node.steps = (node.steps ?? []).filter((s) => !(isWrapper(s) || ((s.steps?.length ?? 0) === 0 && (s.attachments?.length ?? 0) === 0 && taken.some((a) => a.name === s.name))));
+    node.steps = (node.steps ?? []).filter(
+      (s) => !(isWrapper(s) || ((s.steps?.length ?? 0) === 0 && (s.attachments?.length ?? 0) === 0 && taken.some((a) => a.name === s.name))),
+    );
     return taken;
   };
 
   const files = fs.readdirSync(resultsDir);
-  const results = new Map<string, { file: string; data: AllureNode & { uuid: string } ; changed: boolean }>();
+  const results = new Map<string, { file: string; data: AllureNode & { uuid: string }; changed: boolean }>();
   for (const f of files.filter((x) => x.endsWith('-result.json'))) {
     const file = path.join(resultsDir, f);
     const data = JSON.parse(fs.readFileSync(file, 'utf8')) as AllureNode & { uuid: string };

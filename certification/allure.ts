@@ -43,35 +43,41 @@ function propertiesEscape(s: string, isKey: boolean): string {
 }
 
 export function renderEnvironmentProperties(entries: Record<string, string | undefined>): string {
-  return Object.entries(entries)
-    .filter(([, v]) => v !== undefined && v !== '')
-    .map(([k, v]) => `${propertiesEscape(k, true)}=${propertiesEscape(v!, false)}`)
-    .join('\n') + '\n';
+  return (
+    Object.entries(entries)
+      .filter(([, v]) => v !== undefined && v !== '')
+      .map(([k, v]) => `${propertiesEscape(k, true)}=${propertiesEscape(v!, false)}`)
+      .join('\n') + '\n'
+  );
 }
 
 export function environmentEntries(doc: CertificateDocument): Record<string, string | undefined> {
   const t = doc.terminal;
   return {
-    'Verdict': doc.verdict,
+    Verdict: doc.verdict,
     'Terminal vendor': t.vendor,
     'Terminal model': t.model,
     'Terminal serial number': t.units.length > 1 ? t.units.map((u) => u.serialNumber ?? '?').join(', ') : t.serialNumber,
     'Terminal firmware': t.firmware,
     'Terminal capabilities': (t.capabilities ?? []).join(', '),
     'TTP version': t.ttp,
-    'Link': t.link ?? doc.options.terminal,
-    'Plan': `${doc.plan.name} ${doc.plan.version}`,
+    Link: t.link ?? doc.options.terminal,
+    Plan: `${doc.plan.name} ${doc.plan.version}`,
     'Run id': doc.runId,
-    'Scope': doc.scope.partial ? `shard ${doc.scope.shard}` : (doc.scope.tags ? `--tags ${doc.scope.tags}` : 'full plan'),
+    Scope: doc.scope.partial ? `shard ${doc.scope.shard}` : doc.scope.tags ? `--tags ${doc.scope.tags}` : 'full plan',
     'Defects injected': doc.options.defects.join(', ') || 'none',
     'Parallel workers': doc.options.parallel !== undefined ? String(doc.options.parallel) : undefined,
     'poscert version': doc.software.poscert,
     'Node.js': doc.software.node,
     'cucumber-js': doc.software.cucumber,
-    ...(doc.profile ? {
-      'Profile': `${doc.profile.name} (${doc.profile.source})`,
-      ...Object.fromEntries(doc.profile.values.map((v) => [`Profile ${v.key}`, v.acquirer ? `${v.value} (acquirer profile ${doc.profile!.acquirer})` : v.value])),
-    } : {}),
+    ...(doc.profile
+      ? {
+          Profile: `${doc.profile.name} (${doc.profile.source})`,
+          ...Object.fromEntries(
+            doc.profile.values.map((v) => [`Profile ${v.key}`, v.acquirer ? `${v.value} (acquirer profile ${doc.profile!.acquirer})` : v.value]),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -95,28 +101,46 @@ export function detectExecutor(env: NodeJS.ProcessEnv, runId: string, reportName
     const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
     const repo = env.GITHUB_REPOSITORY ? `${server}/${env.GITHUB_REPOSITORY}` : undefined;
     return {
-      name: 'GitHub Actions', type: 'github', url: repo, buildOrder: num(env.GITHUB_RUN_NUMBER),
+      name: 'GitHub Actions',
+      type: 'github',
+      url: repo,
+      buildOrder: num(env.GITHUB_RUN_NUMBER),
       buildName: `${env.GITHUB_WORKFLOW ?? 'workflow'} #${env.GITHUB_RUN_NUMBER ?? '?'}${env.GITHUB_JOB ? ` (${env.GITHUB_JOB})` : ''}`,
-      buildUrl: repo && env.GITHUB_RUN_ID ? `${repo}/actions/runs/${env.GITHUB_RUN_ID}` : undefined, reportName,
+      buildUrl: repo && env.GITHUB_RUN_ID ? `${repo}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+      reportName,
     };
   }
   if (env.GITLAB_CI) {
     return {
-      name: 'GitLab CI', type: 'gitlab', url: env.CI_PROJECT_URL, buildOrder: num(env.CI_PIPELINE_IID ?? env.CI_PIPELINE_ID),
+      name: 'GitLab CI',
+      type: 'gitlab',
+      url: env.CI_PROJECT_URL,
+      buildOrder: num(env.CI_PIPELINE_IID ?? env.CI_PIPELINE_ID),
       buildName: `${env.CI_PROJECT_PATH ?? 'pipeline'} #${env.CI_PIPELINE_IID ?? env.CI_PIPELINE_ID ?? '?'} ${env.CI_JOB_NAME ?? ''}`.trim(),
-      buildUrl: env.CI_JOB_URL ?? env.CI_PIPELINE_URL, reportName,
+      buildUrl: env.CI_JOB_URL ?? env.CI_PIPELINE_URL,
+      reportName,
     };
   }
   if (env.JENKINS_URL) {
     return {
-      name: 'Jenkins', type: 'jenkins', url: env.JENKINS_URL, buildOrder: num(env.BUILD_NUMBER),
-      buildName: `${env.JOB_NAME ?? 'job'} #${env.BUILD_NUMBER ?? '?'}`, buildUrl: env.BUILD_URL, reportName,
+      name: 'Jenkins',
+      type: 'jenkins',
+      url: env.JENKINS_URL,
+      buildOrder: num(env.BUILD_NUMBER),
+      buildName: `${env.JOB_NAME ?? 'job'} #${env.BUILD_NUMBER ?? '?'}`,
+      buildUrl: env.BUILD_URL,
+      reportName,
     };
   }
   if (env.BUILDKITE) {
     return {
-      name: 'Buildkite', type: 'buildkite', url: env.BUILDKITE_REPO, buildOrder: num(env.BUILDKITE_BUILD_NUMBER),
-      buildName: `${env.BUILDKITE_PIPELINE_SLUG ?? 'pipeline'} #${env.BUILDKITE_BUILD_NUMBER ?? '?'}`, buildUrl: env.BUILDKITE_BUILD_URL, reportName,
+      name: 'Buildkite',
+      type: 'buildkite',
+      url: env.BUILDKITE_REPO,
+      buildOrder: num(env.BUILDKITE_BUILD_NUMBER),
+      buildName: `${env.BUILDKITE_PIPELINE_SLUG ?? 'pipeline'} #${env.BUILDKITE_BUILD_NUMBER ?? '?'}`,
+      buildUrl: env.BUILDKITE_BUILD_URL,
+      reportName,
     };
   }
   if (env.CI) {
@@ -130,13 +154,24 @@ export function detectExecutor(env: NodeJS.ProcessEnv, runId: string, reportName
 
 export const AREAS = ['onboarding', 'payment', 'pin', 'voucher', 'risk', 'settlement', 'other'] as const;
 
-export interface Category { name: string; description?: string; matchedStatuses?: string[]; messageRegex?: string; traceRegex?: string; flaky?: boolean }
+export interface Category {
+  name: string;
+  description?: string;
+  matchedStatuses?: string[];
+  messageRegex?: string;
+  traceRegex?: string;
+  flaky?: boolean;
+}
 
 export function categoriesDefinition(): Category[] {
   const areaTitle: Record<string, string> = {
-    onboarding: 'onboarding (TMK, sign-on, parameters)', payment: 'payment (sale, 缴费, void, refund, inquiry, pre-auth)',
-    pin: 'PIN entry and PIN block', voucher: 'vouchers', risk: 'risk handling (declines, reversals, tamper)',
-    settlement: 'settlement and batch', other: 'other areas',
+    onboarding: 'onboarding (TMK, sign-on, parameters)',
+    payment: 'payment (sale, 缴费, void, refund, inquiry, pre-auth)',
+    pin: 'PIN entry and PIN block',
+    voucher: 'vouchers',
+    risk: 'risk handling (declines, reversals, tamper)',
+    settlement: 'settlement and batch',
+    other: 'other areas',
   };
   const cats: Category[] = AREAS.map((a) => ({
     name: `Terminal defects: ${areaTitle[a]}`,
@@ -145,13 +180,21 @@ export function categoriesDefinition(): Category[] {
     messageRegex: `(?s)\\[${a}\\].*`,
   }));
   cats.push(
-    { name: 'Link errors (broken: the harness could not judge)', matchedStatuses: ['broken'], messageRegex: '(?s)\\[link\\].*',
-      description: 'The byte link or the TTP channel failed. Never blamed on the terminal.' },
+    {
+      name: 'Link errors (broken: the harness could not judge)',
+      matchedStatuses: ['broken'],
+      messageRegex: '(?s)\\[link\\].*',
+      description: 'The byte link or the TTP channel failed. Never blamed on the terminal.',
+    },
     { name: 'Terminal did not answer the harness (broken)', matchedStatuses: ['broken'], messageRegex: '(?s)\\[terminal-timeout\\].*' },
     { name: 'Mandatory cases not run (broken)', matchedStatuses: ['broken'], messageRegex: '(?s)\\[(missing|run-aborted)\\].*' },
     { name: 'Undefined or ambiguous steps (broken)', matchedStatuses: ['broken'], messageRegex: '(?s)\\[undefined-step\\].*' },
-    { name: 'Harness errors (broken)', matchedStatuses: ['broken'], messageRegex: '(?s)\\[harness\\].*',
-      description: 'poscert itself, the reference host or the configuration failed.' },
+    {
+      name: 'Harness errors (broken)',
+      matchedStatuses: ['broken'],
+      messageRegex: '(?s)\\[harness\\].*',
+      description: 'poscert itself, the reference host or the configuration failed.',
+    },
     { name: 'Not applicable to this terminal (skipped)', matchedStatuses: ['skipped'], messageRegex: '(?s)not applicable.*' },
   );
   return cats;
@@ -180,7 +223,10 @@ interface AllureResultFile {
 
 function resultFiles(resultsDir: string): string[] {
   if (!fs.existsSync(resultsDir)) return [];
-  return fs.readdirSync(resultsDir).filter((f) => f.endsWith('-result.json')).map((f) => path.join(resultsDir, f));
+  return fs
+    .readdirSync(resultsDir)
+    .filter((f) => f.endsWith('-result.json'))
+    .map((f) => path.join(resultsDir, f));
 }
 
 function categoryTag(s: ScenarioResult | { status: string; firstFailure?: { brokenKind?: string } }, area: string): string | undefined {
@@ -193,7 +239,12 @@ function categoryTag(s: ScenarioResult | { status: string; firstFailure?: { brok
  * Rewrites each result's status and message from the scenario results (matched by the pickle id
  * label), so that Allure, the certificate and JUnit agree. Returns the pickle ids that had a result.
  */
-export function alignResults(resultsDir: string, results: RunResults, caseOf: (caseId: string | undefined) => CaseOutcome | undefined, pickleIdPrefix = ''): Set<string> {
+export function alignResults(
+  resultsDir: string,
+  results: RunResults,
+  caseOf: (caseId: string | undefined) => CaseOutcome | undefined,
+  pickleIdPrefix = '',
+): Set<string> {
   const byPickle = new Map<string, ScenarioResult>();
   for (const s of [...results.scenarios, ...results.notStarted]) byPickle.set(s.pickleId, s);
   const seen = new Set<string>();
@@ -216,14 +267,21 @@ export function alignResults(resultsDir: string, results: RunResults, caseOf: (c
     }
     // A mandatory case skipped at run time is broken for the certificate.
     const status = c && c.result === 'broken' && s.status === 'skipped' ? 'broken' : s.status;
-    const tag = categoryTag({ status, firstFailure: status === 'broken' && s.status === 'skipped' ? { brokenKind: 'harness' } : s.firstFailure }, area);
+    const tag = categoryTag(
+      { status, firstFailure: status === 'broken' && s.status === 'skipped' ? { brokenKind: 'harness' } : s.firstFailure },
+      area,
+    );
     const original = maskSensitiveText(r.statusDetails?.message ?? s.firstFailure?.message ?? s.reason ?? '');
     if (r.statusDetails?.trace) r.statusDetails.trace = maskSensitiveText(r.statusDetails.trace);
     const stripped = original.replace(/^\[[a-z-]+\] /, '');
     r.status = status;
     r.statusDetails = {
       ...r.statusDetails,
-      message: tag ? `[${tag}] ${status === 'broken' && s.status === 'skipped' ? c!.reason : stripped}` : (status === 'skipped' ? (s.reason ?? stripped) : stripped || undefined),
+      message: tag
+        ? `[${tag}] ${status === 'broken' && s.status === 'skipped' ? c!.reason : stripped}`
+        : status === 'skipped'
+          ? (s.reason ?? stripped)
+          : stripped || undefined,
     };
     if (!r.statusDetails.message) delete r.statusDetails.message;
     fs.writeFileSync(file, JSON.stringify(r));
@@ -259,8 +317,12 @@ export function writeResultsForCasesNotRun(resultsDir: string, cases: CaseOutcom
         ...(c.severity ? [{ name: 'severity', value: c.severity }] : []),
         { name: 'suite', value: 'Plan cases not run' },
       ],
-      links: [], parameters: [], steps: [], attachments: [],
-      start: when, stop: when,
+      links: [],
+      parameters: [],
+      steps: [],
+      attachments: [],
+      start: when,
+      stop: when,
     };
     fs.writeFileSync(path.join(resultsDir, `${uuid}-result.json`), JSON.stringify(result));
     written++;
@@ -290,7 +352,11 @@ export function carryHistory(reportDir: string, resultsDir: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Report generation
 
-export interface GenerateOutcome { generated: boolean; note?: string; durationMs: number }
+export interface GenerateOutcome {
+  generated: boolean;
+  note?: string;
+  durationMs: number;
+}
 
 /** Whether a Java runtime is available for Allure 2 (JAVA_HOME or `java` on PATH). */
 export function javaAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -309,20 +375,31 @@ export async function generateReport(resultsDir: string, reportDir: string, env:
   const started = Date.now();
   if (!javaAvailable(env)) {
     return {
-      generated: false, durationMs: Date.now() - started,
-      note: 'Java is not installed, so the Allure HTML report was not generated (allure-commandline needs a Java 8+ runtime: ' +
+      generated: false,
+      durationMs: Date.now() - started,
+      note:
+        'Java is not installed, so the Allure HTML report was not generated (allure-commandline needs a Java 8+ runtime: ' +
         '`apt-get install default-jre-headless`); the allure-results and the certificate were written',
     };
   }
   return new Promise((resolve) => {
     const child = spawn(allureBinary(), ['generate', resultsDir, '-o', reportDir, '--clean'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     child.on('error', (err) => resolve({ generated: false, durationMs: Date.now() - started, note: `allure could not be started: ${err.message}` }));
     child.on('close', (code) => {
       if (code === 0 && fs.existsSync(path.join(reportDir, 'index.html'))) resolve({ generated: true, durationMs: Date.now() - started });
-      else resolve({ generated: false, durationMs: Date.now() - started, note: `allure generate exited with ${code}: ${output.trim().split('\n').slice(-5).join(' | ')}` });
+      else
+        resolve({
+          generated: false,
+          durationMs: Date.now() - started,
+          note: `allure generate exited with ${code}: ${output.trim().split('\n').slice(-5).join(' | ')}`,
+        });
     });
   });
 }

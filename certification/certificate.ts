@@ -34,7 +34,14 @@ export interface CertificateDocument {
   mandatoryCounts: Counts;
   cases: CaseOutcome[];
   /** Every failed or broken case with its first failing check. */
-  failures: Array<{ id: string; mandatory: boolean; result: 'failed' | 'broken'; step: string; message: string; parameters?: Record<string, string> }>;
+  failures: Array<{
+    id: string;
+    mandatory: boolean;
+    result: 'failed' | 'broken';
+    step: string;
+    message: string;
+    parameters?: Record<string, string>;
+  }>;
   runErrors: string[];
   dataProtection: { scanned: boolean; filesScanned: number; bytesScanned: number; findings: ScanFinding[] };
   reports: { allureReport?: string; allureResults?: string; junit?: string; messages?: string; allureNote?: string };
@@ -61,8 +68,11 @@ export function buildCertificate(input: CertificateInput): CertificateDocument {
   for (const c of j.cases) {
     if (c.result !== 'failed' && c.result !== 'broken') continue;
     failures.push({
-      id: c.id, mandatory: c.mandatory && c.inPlan, result: c.result,
-      step: c.firstFailure?.step ?? '(unknown)', message: c.firstFailure?.message ?? c.reason,
+      id: c.id,
+      mandatory: c.mandatory && c.inPlan,
+      result: c.result,
+      step: c.firstFailure?.step ?? '(unknown)',
+      message: c.firstFailure?.message ?? c.reason,
       parameters: c.firstFailure?.parameters,
     });
   }
@@ -99,8 +109,12 @@ export function buildCertificate(input: CertificateInput): CertificateDocument {
 export function applyScanFindings(doc: CertificateDocument, scan: { filesScanned: number; bytesScanned: number; findings: ScanFinding[] }): void {
   doc.dataProtection = { scanned: true, filesScanned: scan.filesScanned, bytesScanned: scan.bytesScanned, findings: scan.findings };
   if (scan.findings.length === 0) return;
-  const where = scan.findings.slice(0, 3).map((f) => `${f.file} @${f.offset} (${f.kind})`).join(', ');
-  const note = `sensitive data found in ${scan.findings.length} place${scan.findings.length > 1 ? 's' : ''} of the run's outputs: ${where}` +
+  const where = scan.findings
+    .slice(0, 3)
+    .map((f) => `${f.file} @${f.offset} (${f.kind})`)
+    .join(', ');
+  const note =
+    `sensitive data found in ${scan.findings.length} place${scan.findings.length > 1 ? 's' : ''} of the run's outputs: ${where}` +
     `${scan.findings.length > 3 ? ', …' : ''}`;
   doc.runErrors.push(note);
   if (doc.verdict !== 'NOT CERTIFIED') {
@@ -118,10 +132,10 @@ export function certificateJson(doc: CertificateDocument): string {
 // HTML
 
 export function escapeHtml(s: unknown): string {
-  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!));
+  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-const VERDICT_ZH: Record<Verdict, string> = { 'CERTIFIED': '认证通过', 'NOT CERTIFIED': '认证未通过', 'INCONCLUSIVE': '无法判定' };
+const VERDICT_ZH: Record<Verdict, string> = { CERTIFIED: '认证通过', 'NOT CERTIFIED': '认证未通过', INCONCLUSIVE: '无法判定' };
 const RESULT_ZH: Record<string, string> = { passed: '通过', failed: '失败', broken: '无法判定', skipped: '跳过' };
 
 function row(label: string, zh: string, value: string): string {
@@ -129,13 +143,19 @@ function row(label: string, zh: string, value: string): string {
 }
 
 function countsLine(c: Counts): string {
-  return `${c.total} total · <span class="r-passed">${c.passed} passed</span> · <span class="r-failed">${c.failed} failed</span> · ` +
-    `<span class="r-broken">${c.broken} broken</span> · <span class="r-skipped">${c.skipped} skipped</span>`;
+  return (
+    `${c.total} total · <span class="r-passed">${c.passed} passed</span> · <span class="r-failed">${c.failed} failed</span> · ` +
+    `<span class="r-broken">${c.broken} broken</span> · <span class="r-skipped">${c.skipped} skipped</span>`
+  );
 }
 
 function params(p?: Record<string, string>): string {
   if (!p || Object.keys(p).length === 0) return '';
-  return ` <span class="params">[${escapeHtml(Object.entries(p).map(([k, v]) => `${k}=${v}`).join(', '))}]</span>`;
+  return ` <span class="params">[${escapeHtml(
+    Object.entries(p)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', '),
+  )}]</span>`;
 }
 
 /** Which profile values a case's verdict rests on, and "against acquirer profile X" where it rests on one. */
@@ -143,7 +163,10 @@ export function dependenceNote(c: Pick<CaseOutcome, 'dependsOn' | 'acquirerProfi
   const terminal = (c.dependsOn ?? []).filter((d) => !d.key.startsWith('acquirer.'));
   const parts: string[] = [];
   if (terminal.length) parts.push(`depends on profile ${terminal.map((d) => `${escapeHtml(d.key)} = ${escapeHtml(d.value)}`).join(', ')}`);
-  if (c.acquirerProfile) parts.push(`against acquirer profile <strong>${escapeHtml(c.acquirerProfile)}</strong> (poscert's convention where the reference has no single rule)`);
+  if (c.acquirerProfile)
+    parts.push(
+      `against acquirer profile <strong>${escapeHtml(c.acquirerProfile)}</strong> (poscert's convention where the reference has no single rule)`,
+    );
   return parts.length ? `<div class="depends">${parts.join('; ')}</div>` : '';
 }
 
@@ -151,7 +174,12 @@ export function dependenceNote(c: Pick<CaseOutcome, 'dependsOn' | 'acquirerProfi
 function profileSection(doc: CertificateDocument): string {
   const p = doc.profile;
   if (!p) return '';
-  const rows = p.values.map((v) => `<tr><th>${escapeHtml(v.key)}</th><td>${escapeHtml(v.value)}${v.acquirer ? ` <em>(acquirer profile ${escapeHtml(p.acquirer)})</em>` : ''}</td></tr>`).join('\n');
+  const rows = p.values
+    .map(
+      (v) =>
+        `<tr><th>${escapeHtml(v.key)}</th><td>${escapeHtml(v.value)}${v.acquirer ? ` <em>(acquirer profile ${escapeHtml(p.acquirer)})</em>` : ''}</td></tr>`,
+    )
+    .join('\n');
   return `<section id="profile"><h2>Terminal profile <span class="zh">终端配置声明</span></h2>
 <p>Judged against profile <strong>${escapeHtml(p.name)}</strong> (from ${escapeHtml(p.source)}) and acquirer profile <strong>${escapeHtml(p.acquirer)}</strong>${p.note ? `: ${escapeHtml(p.note)}` : ''}. Cases on 缴费 depend on the acquirer profile (cup8583.md §3.12: no single rule).</p>
 <table class="meta">
@@ -162,9 +190,10 @@ ${rows}
 export function renderCertificateHtml(doc: CertificateDocument): string {
   const t = doc.terminal;
   const verdictClass = doc.verdict === 'CERTIFIED' ? 'ok' : doc.verdict === 'NOT CERTIFIED' ? 'bad' : 'unknown';
-  const units = t.units.length > 1
-    ? `<div class="units">${t.units.length} units: ${t.units.map((u) => escapeHtml(`${u.serialNumber ?? '?'}${u.terminalId ? ` (terminal id ${u.terminalId})` : ''}`)).join(', ')}</div>`
-    : '';
+  const units =
+    t.units.length > 1
+      ? `<div class="units">${t.units.length} units: ${t.units.map((u) => escapeHtml(`${u.serialNumber ?? '?'}${u.terminalId ? ` (terminal id ${u.terminalId})` : ''}`)).join(', ')}</div>`
+      : '';
   const identity = [
     row('Vendor', '厂商', escapeHtml(t.vendor ?? 'unknown')),
     row('Model', '型号', escapeHtml(t.model ?? 'unknown')),
@@ -175,33 +204,60 @@ export function renderCertificateHtml(doc: CertificateDocument): string {
     row('TTP version', '测试协议版本', escapeHtml(t.ttp ?? 'unknown')),
   ].join('\n');
   const run = [
-    row('Plan', '认证方案', `${escapeHtml(doc.plan.name)} version ${escapeHtml(doc.plan.version)}${doc.plan.title ? ` — ${escapeHtml(doc.plan.title)}` : ''}`),
+    row(
+      'Plan',
+      '认证方案',
+      `${escapeHtml(doc.plan.name)} version ${escapeHtml(doc.plan.version)}${doc.plan.title ? ` — ${escapeHtml(doc.plan.title)}` : ''}`,
+    ),
     row('Date', '日期', escapeHtml(doc.issuedAt)),
     row('Run id', '运行编号', `<code id="run-id">${escapeHtml(doc.runId)}</code>`),
-    row('Scope', '范围', doc.scope.partial
-      ? `<strong>partial: shard ${escapeHtml(doc.scope.shard ?? '?')}</strong> — not a certificate on its own; merge all shards with <code>poscert merge</code>`
-      : `full plan${doc.scope.tags ? `, filtered by --tags <code>${escapeHtml(doc.scope.tags)}</code>` : ''}`),
+    row(
+      'Scope',
+      '范围',
+      doc.scope.partial
+        ? `<strong>partial: shard ${escapeHtml(doc.scope.shard ?? '?')}</strong> — not a certificate on its own; merge all shards with <code>poscert merge</code>`
+        : `full plan${doc.scope.tags ? `, filtered by --tags <code>${escapeHtml(doc.scope.tags)}</code>` : ''}`,
+    ),
     row('Defects injected', '注入缺陷', doc.options.defects.length ? escapeHtml(doc.options.defects.join(', ')) : 'none'),
     row('Cases', '用例', countsLine(doc.counts)),
     row('Mandatory applicable', '必选且适用', countsLine(doc.mandatoryCounts)),
-    row('Software', '软件', escapeHtml(`poscert ${doc.software.poscert}, Node ${doc.software.node}${doc.software.cucumber ? `, cucumber-js ${doc.software.cucumber}` : ''}`)),
+    row(
+      'Software',
+      '软件',
+      escapeHtml(
+        `poscert ${doc.software.poscert}, Node ${doc.software.node}${doc.software.cucumber ? `, cucumber-js ${doc.software.cucumber}` : ''}`,
+      ),
+    ),
   ].join('\n');
 
-  const failures = doc.failures.length === 0 ? '' : `
+  const failures =
+    doc.failures.length === 0
+      ? ''
+      : `
 <section id="failures">
   <h2>First failing check of each failure <span class="zh">失败项</span></h2>
   <ol>
-${doc.failures.map((f) => `    <li class="r-${f.result}"><strong>${escapeHtml(f.id)}</strong> ${f.mandatory ? '(mandatory)' : '(optional)'} — ${escapeHtml(f.result)}${params(f.parameters)}<br>
-      <span class="step">${escapeHtml(f.step)}</span><pre>${escapeHtml(f.message)}</pre></li>`).join('\n')}
+${doc.failures
+  .map(
+    (
+      f,
+    ) => `    <li class="r-${f.result}"><strong>${escapeHtml(f.id)}</strong> ${f.mandatory ? '(mandatory)' : '(optional)'} — ${escapeHtml(f.result)}${params(f.parameters)}<br>
+      <span class="step">${escapeHtml(f.step)}</span><pre>${escapeHtml(f.message)}</pre></li>`,
+  )
+  .join('\n')}
   </ol>
 </section>`;
 
-  const caseRows = doc.cases.map((c) => `    <tr class="r-${c.result}" data-case="${escapeHtml(c.id)}">
+  const caseRows = doc.cases
+    .map(
+      (c) => `    <tr class="r-${c.result}" data-case="${escapeHtml(c.id)}">
       <td><code>${escapeHtml(c.id)}</code></td><td>${escapeHtml(c.title)}</td>
       <td>${c.inPlan ? (c.mandatory ? 'mandatory' : 'optional') : 'not in plan'}</td>
       <td class="result">${escapeHtml(c.result)} <span class="zh">${RESULT_ZH[c.result] ?? ''}</span></td>
       <td>${escapeHtml(c.reason)}${c.firstFailure && c.result !== 'skipped' && c.firstFailure.step !== '(not run)' ? `<div class="check">${escapeHtml(c.firstFailure.step)}</div>` : ''}${dependenceNote(c)}</td>
-    </tr>`).join('\n');
+    </tr>`,
+    )
+    .join('\n');
 
   const dp = doc.dataProtection;
   const dataProtection = !dp.scanned
@@ -210,7 +266,10 @@ ${doc.failures.map((f) => `    <li class="r-${f.result}"><strong>${escapeHtml(f.
       ? `<p class="r-passed">No full PAN, clear PIN, track 2 data or clear key found in ${dp.filesScanned} files (${dp.bytesScanned} bytes) of this run's outputs.</p>`
       : `<p class="r-failed">Sensitive data found in this run's outputs:</p><ul>${dp.findings.map((f) => `<li><code>${escapeHtml(f.file)}</code> at byte ${f.offset}: ${escapeHtml(f.kind)} (${escapeHtml(f.label)}, ${escapeHtml(f.encoding)})</li>`).join('')}</ul>`;
 
-  const runErrors = doc.runErrors.length === 0 ? '' : `
+  const runErrors =
+    doc.runErrors.length === 0
+      ? ''
+      : `
 <section id="run-errors"><h2>Run problems <span class="zh">运行问题</span></h2><ul>${doc.runErrors.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul></section>`;
 
   return `<!DOCTYPE html>

@@ -28,13 +28,17 @@ import { finishRun } from './finish';
 import { mandatoryApplicable, markNotRunAfterBail, stopsTheRun } from './bail';
 import { lastLines, progressLine } from './progress';
 import {
-  checkOutputFolder, clearPreviousRun, defaultSecretFiles, newRunId, outputPaths, parseShard,
-  type OutputPaths, type RunManifest,
+  checkOutputFolder,
+  clearPreviousRun,
+  defaultSecretFiles,
+  newRunId,
+  outputPaths,
+  parseShard,
+  type OutputPaths,
+  type RunManifest,
 } from './run-output';
 
-export {
-  RUN_MANIFEST, MESSAGES_FILE, outputPaths, newRunId, defaultSecretFiles, checkOutputFolder, parseShard,
-} from './run-output';
+export { RUN_MANIFEST, MESSAGES_FILE, outputPaths, newRunId, defaultSecretFiles, checkOutputFolder, parseShard } from './run-output';
 export type { OutputPaths, RunManifest } from './run-output';
 export { tidyAllureResults } from './allure-tidy';
 export { stopsTheRun, markNotRunAfterBail } from './bail';
@@ -115,13 +119,24 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
   const applicable = plan.cases.filter((c) => missingCapabilities(c, declared).length === 0).map((c) => c.id);
   let identity: TerminalIdentity = o.identity ?? { link: o.terminal };
   const options: CertificateDocument['options'] = {
-    parallel: o.parallel ?? 1, tags: o.tags, defects: o.defects ?? [], lang: o.lang, shard: o.shard, terminal: o.terminal,
+    parallel: o.parallel ?? 1,
+    tags: o.tags,
+    defects: o.defects ?? [],
+    lang: o.lang,
+    shard: o.shard,
+    terminal: o.terminal,
     ...(o.bail ? { bail: true } : {}),
   };
   const profile: RunProfile = o.profile ?? { profile: REFERENCE_PROFILE, source: o.terminal === 'emulator' ? 'emulator' : 'assumed' };
   const manifest: RunManifest = {
-    runId, plan: { name: plan.name, version: plan.version, source: plan.source }, terminal: identity, options, profile, scope,
-    applicableCases: applicable, startedAt: new Date().toISOString(),
+    runId,
+    plan: { name: plan.name, version: plan.version, source: plan.source },
+    terminal: identity,
+    options,
+    profile,
+    scope,
+    applicableCases: applicable,
+    startedAt: new Date().toISOString(),
   };
   fs.writeFileSync(p.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
 
@@ -145,7 +160,9 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
       tags,
       shard: o.shard,
       timeoutMs: o.timeoutMs,
-      ...(o.bail ? { stopFile: path.join(p.dir, '.bail-stop.json'), stopWhen: stopsTheRun(plan, applicable), stopCases: mandatoryApplicable(plan, applicable) } : {}),
+      ...(o.bail
+        ? { stopFile: path.join(p.dir, '.bail-stop.json'), stopWhen: stopsTheRun(plan, applicable), stopCases: mandatoryApplicable(plan, applicable) }
+        : {}),
       env: {
         POSCERT_TERMINAL: o.terminal === 'emulator' ? undefined : o.terminal,
         POSCERT_DEFECTS: (o.defects ?? []).join(','),
@@ -165,20 +182,33 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
       log(`--bail: stopped at the first failed mandatory case ${cucumber.stoppedBy.caseId}; ${notRun} scenario${notRun === 1 ? '' : 's'} not run`);
     }
     if (results.scenarios.length === 0 && results.notStarted.length === 0 && cucumber.exitCode !== 0) {
-      results.runErrors.push(`cucumber exited with code ${cucumber.exitCode ?? cucumber.signal} before running any scenario: ${lastLines(cucumber.stderrTail)}`);
+      results.runErrors.push(
+        `cucumber exited with code ${cucumber.exitCode ?? cucumber.signal} before running any scenario: ${lastLines(cucumber.stderrTail)}`,
+      );
     }
   }
   if (!o.identity) {
     // The identity the terminal reported to the suite's own hello during the run.
     const reported = results.scenarios.find((s) => s.terminal)?.terminal;
     identity = reported ? { ...reported, link: reported.link ?? o.terminal } : { link: o.terminal, capabilities: declared };
-    if (!reported) results.runErrors.push('no scenario reported the terminal\'s identity (hello); the certificate cannot name the terminal');
+    if (!reported) results.runErrors.push("no scenario reported the terminal's identity (hello); the certificate cannot name the terminal");
     manifest.terminal = identity;
   }
   const reportingStarted = Date.now();
   const finished = await finishRun({
-    runId, root: o.root, paths: p, plan, identity, profile, scope, results, options, startedAt: started,
-    secretFiles: o.secretFiles ?? defaultSecretFiles(o.root), skipReport: o.skipReport, log,
+    runId,
+    root: o.root,
+    paths: p,
+    plan,
+    identity,
+    profile,
+    scope,
+    results,
+    options,
+    startedAt: started,
+    secretFiles: o.secretFiles ?? defaultSecretFiles(o.root),
+    skipReport: o.skipReport,
+    log,
     align: [{ dir: p.allureResults, prefix: '' }],
   });
   manifest.finishedAt = new Date().toISOString();
@@ -188,8 +218,13 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
     ...finished,
     cucumber,
     timings: {
-      cucumberMs: cucumber?.durationMs ?? 0, startupMs: cucumber?.startupMs, scenariosMs,
-      reportingMs: Date.now() - reportingStarted, allureMs: finished.allureMs, scanMs: finished.scanMs, totalMs: Date.now() - started,
+      cucumberMs: cucumber?.durationMs ?? 0,
+      startupMs: cucumber?.startupMs,
+      scenariosMs,
+      reportingMs: Date.now() - reportingStarted,
+      allureMs: finished.allureMs,
+      scanMs: finished.scanMs,
+      totalMs: Date.now() - started,
     },
   };
 }

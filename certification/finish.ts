@@ -71,7 +71,8 @@ export async function finishRun(input: FinishInput): Promise<Omit<CertifyOutcome
     options: input.options,
     software: { poscert: poscertVersion(input.root), node: process.versions.node, cucumber: results.cucumberVersion },
     run: {
-      startedAt: results.startedAt, finishedAt: results.finishedAt,
+      startedAt: results.startedAt,
+      finishedAt: results.finishedAt,
       durationMs: results.startedAt && results.finishedAt ? Date.parse(results.finishedAt) - Date.parse(results.startedAt) : undefined,
     },
     ...(input.profile ? { profile: profileOnCertificate(input.profile) } : {}),

@@ -11,19 +11,32 @@ function xml(s: unknown): string {
   // XML 1.0 forbids most control characters even when escaped.
   return String(s ?? '')
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
-    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }[c]!));
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
-interface Entry { name: string; classname: string; seconds: number; status: string; message: string; detail: string }
+interface Entry {
+  name: string;
+  classname: string;
+  seconds: number;
+  status: string;
+  message: string;
+  detail: string;
+}
 
 function entriesOf(c: CaseOutcome): Entry[] {
   const classname = `poscert.${c.area}`;
   const label = `${c.id} ${c.title}${c.mandatory ? '' : ' (optional)'}`;
   if (c.scenarios.length === 0 || (c.result === 'skipped' && !c.applicable)) {
-    return [{
-      name: label, classname, seconds: 0, status: c.result,
-      message: c.reason, detail: c.firstFailure ? `${c.firstFailure.step}\n${c.firstFailure.message}` : c.reason,
-    }];
+    return [
+      {
+        name: label,
+        classname,
+        seconds: 0,
+        status: c.result,
+        message: c.reason,
+        detail: c.firstFailure ? `${c.firstFailure.step}\n${c.firstFailure.message}` : c.reason,
+      },
+    ];
   }
   return c.scenarios.map((s) => {
     const p = Object.entries(s.parameters);
@@ -48,28 +61,44 @@ export function renderJUnitXml(doc: CertificateDocument): string {
     byArea.set(c.area, list);
   }
   const props = [
-    ['verdict', doc.verdict], ['exitCode', String(doc.exitCode)], ['runId', doc.runId],
-    ['plan', `${doc.plan.name} ${doc.plan.version}`], ['terminal', `${doc.terminal.vendor ?? '?'} ${doc.terminal.model ?? '?'} ${doc.terminal.firmware ?? '?'}`],
-  ].map(([k, v]) => `      <property name="${xml(k)}" value="${xml(v)}"/>`).join('\n');
+    ['verdict', doc.verdict],
+    ['exitCode', String(doc.exitCode)],
+    ['runId', doc.runId],
+    ['plan', `${doc.plan.name} ${doc.plan.version}`],
+    ['terminal', `${doc.terminal.vendor ?? '?'} ${doc.terminal.model ?? '?'} ${doc.terminal.firmware ?? '?'}`],
+  ]
+    .map(([k, v]) => `      <property name="${xml(k)}" value="${xml(v)}"/>`)
+    .join('\n');
   const suites: string[] = [];
-  let tests = 0, failures = 0, errors = 0, skipped = 0, time = 0;
+  let tests = 0,
+    failures = 0,
+    errors = 0,
+    skipped = 0,
+    time = 0;
   for (const [area, entries] of byArea) {
     const f = entries.filter((e) => e.status === 'failed').length;
     const e = entries.filter((x) => x.status === 'broken').length;
     const s = entries.filter((x) => x.status === 'skipped').length;
     const t = entries.reduce((a, x) => a + x.seconds, 0);
-    tests += entries.length; failures += f; errors += e; skipped += s; time += t;
+    tests += entries.length;
+    failures += f;
+    errors += e;
+    skipped += s;
+    time += t;
     const cases = entries.map((x) => {
       const open = `    <testcase name="${xml(x.name)}" classname="${xml(x.classname)}" time="${x.seconds.toFixed(3)}"`;
       if (x.status === 'passed') return `${open}/>`;
-      const body = x.status === 'failed'
-        ? `<failure message="${xml(x.message.split('\n')[0])}" type="terminal-defect">${xml(x.detail)}</failure>`
-        : x.status === 'broken'
-          ? `<error message="${xml(x.message.split('\n')[0])}" type="broken">${xml(x.detail)}</error>`
-          : `<skipped message="${xml(x.message)}"/>`;
+      const body =
+        x.status === 'failed'
+          ? `<failure message="${xml(x.message.split('\n')[0])}" type="terminal-defect">${xml(x.detail)}</failure>`
+          : x.status === 'broken'
+            ? `<error message="${xml(x.message.split('\n')[0])}" type="broken">${xml(x.detail)}</error>`
+            : `<skipped message="${xml(x.message)}"/>`;
       return `${open}>\n      ${body}\n    </testcase>`;
     });
-    suites.push(`  <testsuite name="${xml(`${doc.plan.name} ${area}`)}" tests="${entries.length}" failures="${f}" errors="${e}" skipped="${s}" time="${t.toFixed(3)}" timestamp="${xml(doc.run.startedAt ?? doc.issuedAt)}">\n    <properties>\n${props}\n    </properties>\n${cases.join('\n')}\n  </testsuite>`);
+    suites.push(
+      `  <testsuite name="${xml(`${doc.plan.name} ${area}`)}" tests="${entries.length}" failures="${f}" errors="${e}" skipped="${s}" time="${t.toFixed(3)}" timestamp="${xml(doc.run.startedAt ?? doc.issuedAt)}">\n    <properties>\n${props}\n    </properties>\n${cases.join('\n')}\n  </testsuite>`,
+    );
   }
 
   return `<?xml version="1.0" encoding="UTF-8"?>

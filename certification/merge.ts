@@ -32,7 +32,10 @@ export async function mergeRuns(o: MergeOptions): Promise<Omit<CertifyOutcome, '
     const rp = outputPaths(dir);
     for (const need of [rp.manifest, rp.messages, rp.allureResults]) {
       if (!fs.existsSync(need)) {
-        throw new RunDirectoryError(`${d} is not the output folder of a poscert certify run: ${path.basename(need)} is missing`, { dir: d, missing: need });
+        throw new RunDirectoryError(`${d} is not the output folder of a poscert certify run: ${path.basename(need)} is missing`, {
+          dir: d,
+          missing: need,
+        });
       }
     }
     let manifest: RunManifest;
@@ -46,19 +49,28 @@ export async function mergeRuns(o: MergeOptions): Promise<Omit<CertifyOutcome, '
   const first = runs[0].manifest;
   for (const r of runs.slice(1)) {
     if (r.manifest.plan.name !== first.plan.name || r.manifest.plan.version !== first.plan.version) {
-      throw new RunDirectoryError(`runs of different plans cannot be merged: ${runs[0].dir} ran ${first.plan.name} ${first.plan.version}, ` +
-        `${r.dir} ran ${r.manifest.plan.name} ${r.manifest.plan.version}`, { dirs: o.dirs });
+      throw new RunDirectoryError(
+        `runs of different plans cannot be merged: ${runs[0].dir} ran ${first.plan.name} ${first.plan.version}, ` +
+          `${r.dir} ran ${r.manifest.plan.name} ${r.manifest.plan.version}`,
+        { dirs: o.dirs },
+      );
     }
     const a = (first.terminal.capabilities ?? []).slice().sort().join(',');
     const b = (r.manifest.terminal.capabilities ?? []).slice().sort().join(',');
     if (a !== b || first.terminal.model !== r.manifest.terminal.model || first.terminal.firmware !== r.manifest.terminal.firmware) {
-      throw new RunDirectoryError(`runs of different terminals cannot be merged into one certificate: ${runs[0].dir} ran ` +
-        `${first.terminal.model} ${first.terminal.firmware} [${a}], ${r.dir} ran ${r.manifest.terminal.model} ${r.manifest.terminal.firmware} [${b}]`, { dirs: o.dirs });
+      throw new RunDirectoryError(
+        `runs of different terminals cannot be merged into one certificate: ${runs[0].dir} ran ` +
+          `${first.terminal.model} ${first.terminal.firmware} [${a}], ${r.dir} ran ${r.manifest.terminal.model} ${r.manifest.terminal.firmware} [${b}]`,
+        { dirs: o.dirs },
+      );
     }
   }
   const plan = loadPlan(o.plan ?? first.plan.source ?? first.plan.name, o.root);
   if (plan.version !== first.plan.version) {
-    throw new RunDirectoryError(`the runs used plan ${first.plan.name} version ${first.plan.version}, but ${plan.source} is version ${plan.version}`, { dirs: o.dirs });
+    throw new RunDirectoryError(
+      `the runs used plan ${first.plan.name} version ${first.plan.version}, but ${plan.source} is version ${plan.version}`,
+      { dirs: o.dirs },
+    );
   }
 
   const out = outputPaths(path.resolve(o.root, o.outDir));
@@ -70,9 +82,13 @@ export async function mergeRuns(o: MergeOptions): Promise<Omit<CertifyOutcome, '
   fs.mkdirSync(out.allureResults, { recursive: true });
 
   // One message stream per run; the merged stream file keeps them for the record.
-  const streams = runs.map((r, i) => ({ text: fs.readFileSync(r.paths.messages, 'utf8'), source: `${path.relative(o.root, r.dir) || r.dir}/${MESSAGES_FILE}`, index: i }));
+  const streams = runs.map((r, i) => ({
+    text: fs.readFileSync(r.paths.messages, 'utf8'),
+    source: `${path.relative(o.root, r.dir) || r.dir}/${MESSAGES_FILE}`,
+    index: i,
+  }));
   const results = collectResults(streams.map((s) => ({ text: s.text, source: s.source })));
-  fs.writeFileSync(out.messages, streams.map((s) => s.text.endsWith('\n') || s.text === '' ? s.text : `${s.text}\n`).join(''));
+  fs.writeFileSync(out.messages, streams.map((s) => (s.text.endsWith('\n') || s.text === '' ? s.text : `${s.text}\n`)).join(''));
 
   // Copy each run's allure results (test results, containers, attachments); metadata is rewritten.
   const skip = new Set(['environment.properties', 'executor.json', 'categories.json', 'history']);
@@ -88,18 +104,34 @@ export async function mergeRuns(o: MergeOptions): Promise<Omit<CertifyOutcome, '
   // (a scenario's outcome depends on its own steps only), so the copies need no re-alignment.
   const runId = newRunId();
   const merged = await finishRun({
-    runId, root: o.root, paths: out, plan, identity: { ...first.terminal }, profile: first.profile, scope: { kind: 'full' }, startedAt: mergeStarted,
+    runId,
+    root: o.root,
+    paths: out,
+    plan,
+    identity: { ...first.terminal },
+    profile: first.profile,
+    scope: { kind: 'full' },
+    startedAt: mergeStarted,
     results,
     options: { ...first.options, shard: undefined, parallel: first.options.parallel },
-    secretFiles: o.secretFiles ?? defaultSecretFiles(o.root), skipReport: o.skipReport, log,
+    secretFiles: o.secretFiles ?? defaultSecretFiles(o.root),
+    skipReport: o.skipReport,
+    log,
     align: [],
   });
   const manifest: RunManifest = {
-    runId, plan: { name: plan.name, version: plan.version, source: plan.source }, terminal: first.terminal,
-    options: merged.certificate.options, scope: { kind: 'full' },
+    runId,
+    plan: { name: plan.name, version: plan.version, source: plan.source },
+    terminal: first.terminal,
+    options: merged.certificate.options,
+    scope: { kind: 'full' },
     applicableCases: [...new Set(runs.flatMap((r) => r.manifest.applicableCases))],
-    startedAt: results.startedAt ?? new Date().toISOString(), finishedAt: new Date().toISOString(),
+    startedAt: results.startedAt ?? new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
   };
-  fs.writeFileSync(out.manifest, `${JSON.stringify({ ...manifest, mergedFrom: runs.map((r) => ({ dir: path.relative(o.root, r.dir) || r.dir, runId: r.manifest.runId, shard: r.manifest.scope.shard })) }, null, 2)}\n`);
+  fs.writeFileSync(
+    out.manifest,
+    `${JSON.stringify({ ...manifest, mergedFrom: runs.map((r) => ({ dir: path.relative(o.root, r.dir) || r.dir, runId: r.manifest.runId, shard: r.manifest.scope.shard })) }, null, 2)}\n`,
+  );
   return merged;
 }

@@ -15,7 +15,18 @@ import { PlanInvalidError, PlanNotFoundError } from './errors';
  * flags (pinInjection, textEntry, keyLoading, tamperSimulation; docs/terminal-test-protocol.md §10):
  * a case that requires one the terminal lacks is skipped as not applicable.
  */
-export const KNOWN_CAPABILITIES = ['magstripe', 'contact', 'contactless', 'printer', 'pinpad', 'sm4', 'pinInjection', 'textEntry', 'keyLoading', 'tamperSimulation'] as const;
+export const KNOWN_CAPABILITIES = [
+  'magstripe',
+  'contact',
+  'contactless',
+  'printer',
+  'pinpad',
+  'sm4',
+  'pinInjection',
+  'textEntry',
+  'keyLoading',
+  'tamperSimulation',
+] as const;
 
 export interface PlanCase {
   /** Stable case id, the scenario's tag without `@` (e.g. `CUP-PAY-001`). */
@@ -37,20 +48,24 @@ export interface CertificationPlan {
   readonly warnings: readonly string[];
 }
 
-const caseSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'a case id is letters, digits, "-", "_", "." or ":" (the scenario tag without @)'),
-  mandatory: z.boolean(),
-  requires: z.array(z.string().min(1)).optional(),
-  title: z.string().optional(),
-}).passthrough();
+const caseSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'a case id is letters, digits, "-", "_", "." or ":" (the scenario tag without @)'),
+    mandatory: z.boolean(),
+    requires: z.array(z.string().min(1)).optional(),
+    title: z.string().optional(),
+  })
+  .passthrough();
 
-const planSchema = z.object({
-  name: z.string().min(1),
-  version: z.union([z.string().min(1), z.number()]),
-  title: z.string().optional(),
-  description: z.string().optional(),
-  cases: z.array(caseSchema).min(1, 'a plan needs at least one case'),
-}).passthrough();
+const planSchema = z
+  .object({
+    name: z.string().min(1),
+    version: z.union([z.string().min(1), z.number()]),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    cases: z.array(caseSchema).min(1, 'a plan needs at least one case'),
+  })
+  .passthrough();
 
 /** The plans folder of a project root. */
 export function plansDirectory(root: string): string {
@@ -61,7 +76,8 @@ export function plansDirectory(root: string): string {
 export function listPlans(root: string): string[] {
   const dir = plansDirectory(root);
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir)
+  return fs
+    .readdirSync(dir)
     .filter((f) => /\.ya?ml$/.test(f))
     .map((f) => f.replace(/\.ya?ml$/, ''))
     .sort();
@@ -78,8 +94,9 @@ export function resolvePlanPath(nameOrPath: string, root: string): string {
     const available = listPlans(root);
     throw new PlanNotFoundError(
       `certification plan "${nameOrPath}" not found (looked for ${candidates.map((c) => path.relative(root, c) || c).join(', ')}); ` +
-      (available.length ? `available plans: ${available.join(', ')}` : `no plans in ${path.relative(root, plansDirectory(root))}/`),
-      { plan: nameOrPath, candidates, available });
+        (available.length ? `available plans: ${available.join(', ')}` : `no plans in ${path.relative(root, plansDirectory(root))}/`),
+      { plan: nameOrPath, candidates, available },
+    );
   }
   return found;
 }
@@ -96,9 +113,10 @@ export function parsePlan(text: string, source: string): CertificationPlan {
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => {
       const where = i.path.length ? i.path.join('.') : '(top level)';
-      const entry = i.path[0] === 'cases' && typeof i.path[1] === 'number'
-        ? ` (case ${JSON.stringify((raw as { cases?: Array<{ id?: unknown }> }).cases?.[i.path[1] as number]?.id ?? `#${i.path[1]}`)})`
-        : '';
+      const entry =
+        i.path[0] === 'cases' && typeof i.path[1] === 'number'
+          ? ` (case ${JSON.stringify((raw as { cases?: Array<{ id?: unknown }> }).cases?.[i.path[1] as number]?.id ?? `#${i.path[1]}`)})`
+          : '';
       return `${where}${entry}: ${i.message}`;
     });
     throw new PlanInvalidError(`plan ${source} is invalid: ${issues.join('; ')}`, { source, issues });
@@ -109,14 +127,18 @@ export function parsePlan(text: string, source: string): CertificationPlan {
   p.cases.forEach((c, i) => {
     const first = seen.get(c.id);
     if (first !== undefined) {
-      throw new PlanInvalidError(`plan ${source} lists case ${c.id} twice (cases #${first + 1} and #${i + 1}); each case id may appear once`,
-        { source, caseId: c.id });
+      throw new PlanInvalidError(`plan ${source} lists case ${c.id} twice (cases #${first + 1} and #${i + 1}); each case id may appear once`, {
+        source,
+        caseId: c.id,
+      });
     }
     seen.set(c.id, i);
     for (const cap of c.requires ?? []) {
       if (!(KNOWN_CAPABILITIES as readonly string[]).includes(cap)) {
-        warnings.push(`case ${c.id} requires capability "${cap}", which is not one a terminal declares in TTP hello ` +
-          `(${KNOWN_CAPABILITIES.join(', ')}); the case will be skipped unless the terminal declares it`);
+        warnings.push(
+          `case ${c.id} requires capability "${cap}", which is not one a terminal declares in TTP hello ` +
+            `(${KNOWN_CAPABILITIES.join(', ')}); the case will be skipped unless the terminal declares it`,
+        );
       }
     }
   });

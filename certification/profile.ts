@@ -27,7 +27,9 @@ export function profileOnCertificate(rp: RunProfile): ProfileOnCertificate {
   return {
     name: rp.profile.name,
     source: rp.source,
-    values: profileEntries(rp.profile).filter(([k]) => k !== 'name').map(([key, value]) => ({ key, value, acquirer: key.startsWith('acquirer.') })),
+    values: profileEntries(rp.profile)
+      .filter(([k]) => k !== 'name')
+      .map(([key, value]) => ({ key, value, acquirer: key.startsWith('acquirer.') })),
     acquirer: rp.profile.acquirer.name,
     ...(rp.source === 'assumed' ? { note: 'the terminal declared no profile (TTP hello or lab file): the reference profile was assumed' } : {}),
   };
@@ -35,7 +37,7 @@ export function profileOnCertificate(rp: RunProfile): ProfileOnCertificate {
 
 /** Allure environment lines: `profile.<key>` = value. */
 export function profileEnvironment(rp: RunProfile): Record<string, string> {
-  const out: Record<string, string> = { 'profile': `${rp.profile.name} (${rp.source})` };
+  const out: Record<string, string> = { profile: `${rp.profile.name} (${rp.source})` };
   for (const [k, v] of profileEntries(rp.profile)) if (k !== 'name') out[`profile.${k}`] = v;
   return out;
 }

@@ -98,19 +98,74 @@ export interface RunResults {
 }
 
 // Loose shapes of the cucumber messages we read (cucumber 12 / messages 27+).
-interface Tag { name: string }
-interface Timestamp { seconds: number; nanos: number }
-interface Duration { seconds: number; nanos: number }
-interface StepResult { status: string; message?: string; exception?: { type: string; message?: string; stackTrace?: string }; duration?: Duration }
-interface GherkinStep { id: string; keyword: string; text: string }
-interface ExamplesNode { tableHeader?: { cells: Array<{ value: string }> }; tableBody: Array<{ id: string; cells: Array<{ value: string }> }> }
-interface ScenarioNode { id: string; name: string; steps: GherkinStep[]; examples?: ExamplesNode[]; location?: { line: number } }
-interface FeatureChild { scenario?: ScenarioNode; background?: { steps: GherkinStep[] }; rule?: { children?: FeatureChild[] } }
-interface GherkinDocument { uri?: string; feature?: { name: string; tags?: Tag[]; children: FeatureChild[] } }
-interface Pickle { id: string; uri: string; name: string; tags: Tag[]; astNodeIds: string[]; steps: Array<{ id: string; text: string; astNodeIds: string[] }> }
-interface TestCase { id: string; pickleId: string; testSteps: Array<{ id: string; pickleStepId?: string; hookId?: string }> }
-interface Hook { id: string; name?: string; tagExpression?: string; type?: string }
-interface Attachment { testCaseStartedId?: string; testStepId?: string; body: string; mediaType: string; contentEncoding?: string }
+interface Tag {
+  name: string;
+}
+interface Timestamp {
+  seconds: number;
+  nanos: number;
+}
+interface Duration {
+  seconds: number;
+  nanos: number;
+}
+interface StepResult {
+  status: string;
+  message?: string;
+  exception?: { type: string; message?: string; stackTrace?: string };
+  duration?: Duration;
+}
+interface GherkinStep {
+  id: string;
+  keyword: string;
+  text: string;
+}
+interface ExamplesNode {
+  tableHeader?: { cells: Array<{ value: string }> };
+  tableBody: Array<{ id: string; cells: Array<{ value: string }> }>;
+}
+interface ScenarioNode {
+  id: string;
+  name: string;
+  steps: GherkinStep[];
+  examples?: ExamplesNode[];
+  location?: { line: number };
+}
+interface FeatureChild {
+  scenario?: ScenarioNode;
+  background?: { steps: GherkinStep[] };
+  rule?: { children?: FeatureChild[] };
+}
+interface GherkinDocument {
+  uri?: string;
+  feature?: { name: string; tags?: Tag[]; children: FeatureChild[] };
+}
+interface Pickle {
+  id: string;
+  uri: string;
+  name: string;
+  tags: Tag[];
+  astNodeIds: string[];
+  steps: Array<{ id: string; text: string; astNodeIds: string[] }>;
+}
+interface TestCase {
+  id: string;
+  pickleId: string;
+  testSteps: Array<{ id: string; pickleStepId?: string; hookId?: string }>;
+}
+interface Hook {
+  id: string;
+  name?: string;
+  tagExpression?: string;
+  type?: string;
+}
+interface Attachment {
+  testCaseStartedId?: string;
+  testStepId?: string;
+  body: string;
+  mediaType: string;
+  contentEncoding?: string;
+}
 export interface Envelope {
   meta?: { implementation?: { name: string; version?: string } };
   gherkinDocument?: GherkinDocument;
@@ -147,8 +202,7 @@ export function parseMessageStream(text: string, source = 'message stream'): { e
         truncated = true;
         continue;
       }
-      throw new MessageStreamError(`${source}: line ${i + 1} is not a JSON message (${(err as Error).message})`,
-        { source, line: i + 1 });
+      throw new MessageStreamError(`${source}: line ${i + 1} is not a JSON message (${(err as Error).message})`, { source, line: i + 1 });
     }
   }
   return { envelopes, truncated };
@@ -197,7 +251,13 @@ export function outcomeMarker(err: unknown): MarkerOutcome {
   };
 }
 
-export interface MarkerOutcome { outcome: ScenarioStatus; brokenKind?: BrokenKind; errorName?: string; code?: string; reason?: string }
+export interface MarkerOutcome {
+  outcome: ScenarioStatus;
+  brokenKind?: BrokenKind;
+  errorName?: string;
+  code?: string;
+  reason?: string;
+}
 
 function decodeBody(att: Attachment): string {
   return att.contentEncoding === 'BASE64' ? Buffer.from(att.body, 'base64').toString('utf8') : att.body;
@@ -227,7 +287,10 @@ export class ResultCollector {
   cucumberVersion?: string;
   readonly runErrors: string[] = [];
 
-  constructor(private readonly source: string, private readonly prefix = '') {}
+  constructor(
+    private readonly source: string,
+    private readonly prefix = '',
+  ) {}
 
   /** Number of test cases cucumber planned (known once every testCase message has arrived). */
   get plannedCount(): number {
@@ -265,11 +328,21 @@ export class ResultCollector {
           const list = this.markers.get(a.testCaseStartedId) ?? [];
           list.push({ testStepId: a.testStepId, marker });
           this.markers.set(a.testCaseStartedId, list);
-        } catch { /* an unreadable marker falls back to the exception rule */ }
+        } catch {
+          /* an unreadable marker falls back to the exception rule */
+        }
       } else if (a.mediaType === TERMINAL_MEDIA_TYPE) {
-        try { this.terminals.set(a.testCaseStartedId, JSON.parse(decodeBody(a)) as TerminalIdentity); } catch { /* optional */ }
+        try {
+          this.terminals.set(a.testCaseStartedId, JSON.parse(decodeBody(a)) as TerminalIdentity);
+        } catch {
+          /* optional */
+        }
       } else if (a.mediaType === PROFILE_MEDIA_TYPE) {
-        try { this.dependences.set(a.testCaseStartedId, JSON.parse(decodeBody(a)) as ScenarioDependence); } catch { /* optional */ }
+        try {
+          this.dependences.set(a.testCaseStartedId, JSON.parse(decodeBody(a)) as ScenarioDependence);
+        } catch {
+          /* optional */
+        }
       }
     } else if (env.testCaseFinished) {
       return this.finishTestCase(env.testCaseFinished);
@@ -295,10 +368,14 @@ export class ResultCollector {
     this.attemptsByPickle.set(pickle.id, attempts);
     if (f.willBeRetried) return undefined;
     const result = judgeTestCase({
-      pickle, tc,
+      pickle,
+      tc,
       steps: this.stepResults.get(f.testCaseStartedId) ?? [],
       markers: this.markers.get(f.testCaseStartedId) ?? [],
-      hooks: this.hooks, gherkinSteps: this.gherkinSteps, scenarios: this.scenarios, rows: this.rows,
+      hooks: this.hooks,
+      gherkinSteps: this.gherkinSteps,
+      scenarios: this.scenarios,
+      rows: this.rows,
     });
     result.pickleId = this.prefix + pickle.id;
     result.durationMs = Math.max(0, toMs(f.timestamp) - toMs(s.at));
@@ -342,7 +419,11 @@ export class ResultCollector {
       if (!pickle) continue;
       const base = describePickle(pickle, this.scenarios, this.rows);
       notStarted.push({
-        ...base, pickleId: this.prefix + pickle.id, status: 'broken', durationMs: 0, attempts: this.attemptsByPickle.get(pickle.id) ?? 0,
+        ...base,
+        pickleId: this.prefix + pickle.id,
+        status: 'broken',
+        durationMs: 0,
+        attempts: this.attemptsByPickle.get(pickle.id) ?? 0,
         reason: 'the run ended before this scenario finished',
         firstFailure: { step: '(not run)', message: 'the cucumber run ended before this scenario finished', brokenKind: 'run-aborted' },
       });
@@ -388,7 +469,10 @@ function describePickle(
   const parameters: Record<string, string> = {};
   for (const astId of pickle.astNodeIds.slice(1)) {
     const row = rows.get(astId);
-    if (row) row.cells.forEach((v, i) => { parameters[row.header[i] ?? `arg${i}`] = v; });
+    if (row)
+      row.cells.forEach((v, i) => {
+        parameters[row.header[i] ?? `arg${i}`] = v;
+      });
   }
   return {
     caseId: caseIds[0],
@@ -402,7 +486,8 @@ function describePickle(
 }
 
 function judgeTestCase(args: {
-  pickle: Pickle; tc: TestCase;
+  pickle: Pickle;
+  tc: TestCase;
   steps: Array<{ testStepId: string; result: StepResult }>;
   markers: Array<{ testStepId?: string; marker: MarkerOutcome }>;
   hooks: Map<string, Hook>;
@@ -428,13 +513,17 @@ function judgeTestCase(args: {
     return `${keyword}${ps.text}`.trim();
   };
 
-  const ordered = tc.testSteps.map((ts) => steps.find((s) => s.testStepId === ts.id)).filter((s): s is { testStepId: string; result: StepResult } => !!s);
+  const ordered = tc.testSteps
+    .map((ts) => steps.find((s) => s.testStepId === ts.id))
+    .filter((s): s is { testStepId: string; result: StepResult } => !!s);
   const firstBad = ordered.find((s) => ['FAILED', 'UNDEFINED', 'AMBIGUOUS', 'PENDING', 'UNKNOWN'].includes(s.result.status));
   if (firstBad) {
     const step = describeStep(firstBad.testStepId);
     const r = firstBad.result;
     if (r.status === 'FAILED') {
-      const marker = markers.find((m) => m.testStepId === firstBad.testStepId && (m.marker.outcome === 'failed' || m.marker.outcome === 'broken'))?.marker;
+      const marker = markers.find(
+        (m) => m.testStepId === firstBad.testStepId && (m.marker.outcome === 'failed' || m.marker.outcome === 'broken'),
+      )?.marker;
       const errorType = marker?.errorName ?? r.exception?.type;
       const message = summariseMessage(r.exception?.message ?? r.message);
       const declared = marker
@@ -449,9 +538,14 @@ function judgeTestCase(args: {
         result.reason = message.split('\n')[0];
       }
     } else {
-      const what = r.status === 'UNDEFINED' ? 'no step definition matches'
-        : r.status === 'AMBIGUOUS' ? 'several step definitions match'
-          : r.status === 'PENDING' ? 'the step is pending (not implemented)' : 'the step ended with an unknown status';
+      const what =
+        r.status === 'UNDEFINED'
+          ? 'no step definition matches'
+          : r.status === 'AMBIGUOUS'
+            ? 'several step definitions match'
+            : r.status === 'PENDING'
+              ? 'the step is pending (not implemented)'
+              : 'the step ended with an unknown status';
       result.status = 'broken';
       result.firstFailure = { step, message: summariseMessage(r.message) || what, brokenKind: 'undefined-step' };
       result.reason = `harness could not judge: ${what}: "${step}"`;

@@ -57,7 +57,10 @@ export interface RunManifest {
 }
 
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${crypto.randomBytes(3).toString('hex')}`;
 }
 
@@ -78,7 +81,10 @@ export function clearPreviousRun(p: OutputPaths): void {
 export function checkOutputFolder(dir: string, root: string): void {
   const rel = path.relative(dir, path.resolve(root));
   if (rel === '' || !rel.startsWith('..')) {
-    throw new CertifyOptionError(`--out ${dir}: the output folder must not be the project folder or contain it (it is cleared and scanned for card data); use e.g. --out reports`, { out: dir });
+    throw new CertifyOptionError(
+      `--out ${dir}: the output folder must not be the project folder or contain it (it is cleared and scanned for card data); use e.g. --out reports`,
+      { out: dir },
+    );
   }
 }
 

@@ -58,7 +58,10 @@ export const BAIL_CASES_ENV = 'POSCERT_BAIL_CASES';
 export const BAIL_SKIP_REASON = 'not run: --bail stopped the run at the first failed mandatory case';
 
 /** What the stop file holds: the scenario that stopped the run. */
-export interface StopNote { caseId?: string; title: string }
+export interface StopNote {
+  caseId?: string;
+  title: string;
+}
 
 export interface CucumberRunOutcome {
   exitCode: number | null;
@@ -132,7 +135,11 @@ export function runCucumber(o: CucumberRunOptions): Promise<CucumberRunOutcome> 
   // Tails the message file: reads what was appended since the last look, hands on whole lines.
   const drain = () => {
     let fd: number;
-    try { fd = fs.openSync(o.messagesFile, 'r'); } catch { return; }
+    try {
+      fd = fs.openSync(o.messagesFile, 'r');
+    } catch {
+      return;
+    }
     try {
       const size = fs.fstatSync(fd).size;
       if (size <= offset) return;
@@ -154,11 +161,22 @@ export function runCucumber(o: CucumberRunOptions): Promise<CucumberRunOutcome> 
     // stdin is inherited: operator mode asks a person at the console to present a card or type a PIN.
     const child = spawn(process.execPath, cucumberArgs(o), {
       cwd: o.cwd,
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', FORCE_COLOR: '0', ...o.env, ...(o.stopFile ? { [STOP_FILE_ENV]: o.stopFile, [BAIL_CASES_ENV]: (o.stopCases ?? []).join(',') } : {}) },
+      env: {
+        ...process.env,
+        TS_NODE_TRANSPILE_ONLY: 'true',
+        FORCE_COLOR: '0',
+        ...o.env,
+        ...(o.stopFile ? { [STOP_FILE_ENV]: o.stopFile, [BAIL_CASES_ENV]: (o.stopCases ?? []).join(',') } : {}),
+      },
       stdio: ['inherit', 'pipe', 'pipe'],
     });
     let timedOut = false;
-    const timer = o.timeoutMs ? setTimeout(() => { timedOut = true; child.kill('SIGTERM'); }, o.timeoutMs) : undefined;
+    const timer = o.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGTERM');
+        }, o.timeoutMs)
+      : undefined;
     const poll = setInterval(drain, 100);
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => onStdout(chunk));
@@ -178,7 +196,16 @@ export function runCucumber(o: CucumberRunOptions): Promise<CucumberRunOutcome> 
       drain();
       if (pending.trim()) handleLine(pending);
       if (o.stopFile) fs.rmSync(o.stopFile, { force: true });
-      resolve({ exitCode: code, signal, durationMs: Date.now() - started, startupMs, timedOut, stderrTail, messagesFile: o.messagesFile, ...(stoppedBy ? { stoppedBy } : {}) });
+      resolve({
+        exitCode: code,
+        signal,
+        durationMs: Date.now() - started,
+        startupMs,
+        timedOut,
+        stderrTail,
+        messagesFile: o.messagesFile,
+        ...(stoppedBy ? { stoppedBy } : {}),
+      });
     });
   });
 }

@@ -68,7 +68,9 @@ export function extractSecrets(data: unknown, sourceName: string): Secret[] {
   const out: Secret[] = [];
   const walk = (node: unknown, where: string): void => {
     if (Array.isArray(node)) {
-      node.forEach((child, i) => walk(child, child && typeof child === 'object' ? identify(child as Record<string, unknown>, `${where}[${i}]`) : `${where}[${i}]`));
+      node.forEach((child, i) =>
+        walk(child, child && typeof child === 'object' ? identify(child as Record<string, unknown>, `${where}[${i}]`) : `${where}[${i}]`),
+      );
       return;
     }
     if (!node || typeof node !== 'object') return;
@@ -80,7 +82,7 @@ export function extractSecrets(data: unknown, sourceName: string): Secret[] {
     for (const [k, v] of Object.entries(obj)) {
       const label = `${sourceName} ${where} ${k}`.replace(/\s+/g, ' ').trim();
       if (v && typeof v === 'object') {
-        walk(v, Array.isArray(obj) ? where : (where ? `${where}.${k}` : k));
+        walk(v, Array.isArray(obj) ? where : where ? `${where}.${k}` : k);
         continue;
       }
       if (typeof v !== 'string' && typeof v !== 'number') continue;
@@ -96,7 +98,11 @@ export function extractSecrets(data: unknown, sourceName: string): Secret[] {
     const expiry = obj.expiry ?? obj.expiryDate;
     const serviceCode = obj.serviceCode ?? obj.service_code;
     if (pan && /^[0-9]{4}$/.test(String(expiry ?? '')) && /^[0-9]{3}$/.test(String(serviceCode ?? ''))) {
-      out.push({ kind: 'track2', label: `${sourceName} ${where} track 2 equivalent`.replace(/\s+/g, ' ').trim(), value: `${pan}D${expiry}${serviceCode}` });
+      out.push({
+        kind: 'track2',
+        label: `${sourceName} ${where} track 2 equivalent`.replace(/\s+/g, ' ').trim(),
+        value: `${pan}D${expiry}${serviceCode}`,
+      });
     }
   };
   walk(data, '');
@@ -155,7 +161,12 @@ export function loadSecrets(files: readonly string[]): Secret[] {
 // ---------------------------------------------------------------------------------------------
 // Needles: every byte sequence that would reveal a secret
 
-interface Needle { kind: SecretKind; label: string; encoding: string; text: string /* latin1: one char per byte */ }
+interface Needle {
+  kind: SecretKind;
+  label: string;
+  encoding: string;
+  text: string; /* latin1: one char per byte */
+}
 
 const latin1 = (b: Buffer): string => b.toString('latin1');
 
@@ -245,7 +256,12 @@ function needlesFor(secret: Secret): Needle[] {
         const block = clearPinBlockFormat0(secret.value, secret.pan);
         n.push({ kind: 'pin-block', label: `${secret.label} (clear format 0 PIN block)`, encoding: 'hex', text: block });
         n.push({ kind: 'pin-block', label: `${secret.label} (clear format 0 PIN block)`, encoding: 'hex', text: block.toLowerCase() });
-        n.push({ kind: 'pin-block', label: `${secret.label} (clear format 0 PIN block)`, encoding: 'binary', text: latin1(Buffer.from(block, 'hex')) });
+        n.push({
+          kind: 'pin-block',
+          label: `${secret.label} (clear format 0 PIN block)`,
+          encoding: 'binary',
+          text: latin1(Buffer.from(block, 'hex')),
+        });
       }
       break;
     }

@@ -16,11 +16,16 @@ import type { FailingCheck, RunResults, ScenarioResult, ScenarioStatus, Terminal
 
 export type Verdict = 'CERTIFIED' | 'NOT CERTIFIED' | 'INCONCLUSIVE';
 
-export const EXIT_CODES: Readonly<Record<Verdict, number>> = { 'CERTIFIED': 0, 'NOT CERTIFIED': 1, 'INCONCLUSIVE': 2 };
+export const EXIT_CODES: Readonly<Record<Verdict, number>> = { CERTIFIED: 0, 'NOT CERTIFIED': 1, INCONCLUSIVE: 2 };
 
 /** Area of a case, from the middle segment of its id (`CUP-PAY-001` → payment). */
 const AREA_BY_CODE: Record<string, string> = {
-  ONB: 'onboarding', PAY: 'payment', PIN: 'pin', VOU: 'voucher', RSK: 'risk', STL: 'settlement',
+  ONB: 'onboarding',
+  PAY: 'payment',
+  PIN: 'pin',
+  VOU: 'voucher',
+  RSK: 'risk',
+  STL: 'settlement',
 };
 
 export function areaOf(caseId: string | undefined, uri?: string): string {
@@ -39,8 +44,10 @@ export function severityOf(tags: readonly string[]): string | undefined {
 }
 
 /** One scenario (outline rows separately) as the certificate lists it: a view of the run's ScenarioResult. */
-export type ScenarioOutcome = Pick<ScenarioResult,
-  'title' | 'uri' | 'line' | 'parameters' | 'status' | 'reason' | 'firstFailure' | 'durationMs' | 'attempts' | 'terminal'>;
+export type ScenarioOutcome = Pick<
+  ScenarioResult,
+  'title' | 'uri' | 'line' | 'parameters' | 'status' | 'reason' | 'firstFailure' | 'durationMs' | 'attempts' | 'terminal'
+>;
 
 export interface CaseOutcome {
   id: string;
@@ -65,7 +72,13 @@ export interface CaseOutcome {
   acquirerProfile?: string;
 }
 
-export interface Counts { total: number; passed: number; failed: number; broken: number; skipped: number }
+export interface Counts {
+  total: number;
+  passed: number;
+  failed: number;
+  broken: number;
+  skipped: number;
+}
 
 /** How much of the plan the run was meant to cover. */
 export interface RunScope {
@@ -98,8 +111,16 @@ function count(cases: CaseOutcome[]): Counts {
 
 function outcomeOf(s: ScenarioResult): ScenarioOutcome {
   return {
-    title: s.title, uri: s.uri, line: s.line, parameters: s.parameters, status: s.status, reason: s.reason,
-    firstFailure: s.firstFailure, durationMs: s.durationMs, attempts: s.attempts, terminal: s.terminal,
+    title: s.title,
+    uri: s.uri,
+    line: s.line,
+    parameters: s.parameters,
+    status: s.status,
+    reason: s.reason,
+    firstFailure: s.firstFailure,
+    durationMs: s.durationMs,
+    attempts: s.attempts,
+    terminal: s.terminal,
   };
 }
 
@@ -112,7 +133,10 @@ export function judge(plan: CertificationPlan, results: RunResults, declaredCapa
   const byCase = new Map<string, ScenarioResult[]>();
   const untagged: ScenarioResult[] = [];
   for (const s of [...results.scenarios, ...results.notStarted]) {
-    if (!s.caseId) { untagged.push(s); continue; }
+    if (!s.caseId) {
+      untagged.push(s);
+      continue;
+    }
     const list = byCase.get(s.caseId) ?? [];
     list.push(s);
     byCase.set(s.caseId, list);
@@ -138,7 +162,13 @@ export function judge(plan: CertificationPlan, results: RunResults, declaredCapa
   const runProblems = results.runErrors.length > 0 || !results.complete;
 
   // Long id lists (a subset run leaves dozens out) stay readable: the certificate lists every case.
-  const ids = (list: CaseOutcome[]) => (list.length > 10 ? `${list.slice(0, 10).map((c) => c.id).join(', ')}, … (${list.length - 10} more)` : list.map((c) => c.id).join(', '));
+  const ids = (list: CaseOutcome[]) =>
+    list.length > 10
+      ? `${list
+          .slice(0, 10)
+          .map((c) => c.id)
+          .join(', ')}, … (${list.length - 10} more)`
+      : list.map((c) => c.id).join(', ');
   let verdict: Verdict;
   let because: string;
   if (failed.length > 0) {
@@ -155,7 +185,7 @@ export function judge(plan: CertificationPlan, results: RunResults, declaredCapa
     because = 'no mandatory case of the plan applies to this terminal or was run';
   } else {
     verdict = 'CERTIFIED';
-    because = `all ${mandatory.length} mandatory applicable case${mandatory.length > 1 ? "s" : ""} passed`;
+    because = `all ${mandatory.length} mandatory applicable case${mandatory.length > 1 ? 's' : ''} passed`;
   }
   if (scope.kind === 'shard' && verdict === 'CERTIFIED') {
     because = `${because} in shard ${scope.shard}; merge all shards for the certificate`;
@@ -207,8 +237,8 @@ function judgeCase(pc: PlanCase, scenarios: ScenarioResult[], declared: readonly
 
   if (missing.length > 0) {
     outcome.result = 'skipped';
-    outcome.reason = `not applicable: the terminal does not declare ${missing.join(', ')}` +
-      ` (declares: ${declared.length ? declared.join(', ') : 'nothing'})`;
+    outcome.reason =
+      `not applicable: the terminal does not declare ${missing.join(', ')}` + ` (declares: ${declared.length ? declared.join(', ') : 'nothing'})`;
     return outcome;
   }
   if (scenarios.length === 0) {
@@ -250,7 +280,9 @@ function judgeCase(pc: PlanCase, scenarios: ScenarioResult[], declared: readonly
     return outcome;
   }
   const rowNote = Object.keys(worst.parameters).length
-    ? ` [${Object.entries(worst.parameters).map(([k, v]) => `${k}=${v}`).join(', ')}]`
+    ? ` [${Object.entries(worst.parameters)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}]`
     : '';
   outcome.reason = `${worst.reason ?? worst.status}${rowNote}`;
   if (worst.firstFailure) {

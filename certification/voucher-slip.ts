@@ -12,18 +12,25 @@ export interface SlipCopy {
 }
 
 const COPY_NAMES: Record<string, string> = {
-  merchant: '商户存根 merchant copy', cardholder: '持卡人存根 cardholder copy', bank: '银行存根 bank copy', settlement: '结算单 settlement slip',
+  merchant: '商户存根 merchant copy',
+  cardholder: '持卡人存根 cardholder copy',
+  bank: '银行存根 bank copy',
+  settlement: '结算单 settlement slip',
 };
 
 function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!));
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export function renderVoucherSlips(copies: readonly SlipCopy[], title = 'Vouchers 签购单'): string {
-  const slips = copies.map((c) => `<figure class="slip${c.reprint ? ' reprint' : ''}">
+  const slips = copies
+    .map(
+      (c) => `<figure class="slip${c.reprint ? ' reprint' : ''}">
   <figcaption>${esc(COPY_NAMES[c.copy] ?? c.copy)}${c.reprint ? ' · reprint' : ''}${c.trace ? ` · trace ${esc(c.trace)}` : ''}</figcaption>
   <pre>${c.lines.map(esc).join('\n')}</pre>
-</figure>`).join('\n<div class="tear" aria-hidden="true"></div>\n');
+</figure>`,
+    )
+    .join('\n<div class="tear" aria-hidden="true"></div>\n');
   return `<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>

@@ -12,7 +12,7 @@ const COMMANDS: Record<string, string> = {
   host: 'run the reference bank host standalone',
   emulator: 'run the emulated UnionPay terminal on a serial device, a TCP port or in-process',
   lab: 'check the terminals of the lab file (scenarios/lab.yaml)',
-  ttp: 'check a terminal\'s Terminal Test Protocol implementation (ttp check --terminal URL)',
+  ttp: "check a terminal's Terminal Test Protocol implementation (ttp check --terminal URL)",
   certify: 'run a certification plan and write the Allure report and the certificate',
   merge: 'merge allure-results of several shards into one report and one certificate',
 };

@@ -14,10 +14,14 @@ export const SM4_BLOCK = 16;
 
 function desAlgorithm(key: Buffer, mode: 'ecb' | 'cbc', what: string): { name: string; key: Buffer } {
   switch (key.length) {
-    case 8: return { name: mode === 'ecb' ? 'des-ede-ecb' : 'des-ede-cbc', key: Buffer.concat([key, key]) };
-    case 16: return { name: mode === 'ecb' ? 'des-ede-ecb' : 'des-ede-cbc', key };
-    case 24: return { name: mode === 'ecb' ? 'des-ede3-ecb' : 'des-ede3-cbc', key };
-    default: throw new KeyLengthError(what, key.length, [8, 16, 24]);
+    case 8:
+      return { name: mode === 'ecb' ? 'des-ede-ecb' : 'des-ede-cbc', key: Buffer.concat([key, key]) };
+    case 16:
+      return { name: mode === 'ecb' ? 'des-ede-ecb' : 'des-ede-cbc', key };
+    case 24:
+      return { name: mode === 'ecb' ? 'des-ede3-ecb' : 'des-ede3-cbc', key };
+    default:
+      throw new KeyLengthError(what, key.length, [8, 16, 24]);
   }
 }
 

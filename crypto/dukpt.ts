@@ -22,7 +22,10 @@ export const DUKPT_VARIANTS = {
 
 function requireKsn(ksn: Buffer): void {
   if (!Buffer.isBuffer(ksn) || ksn.length !== 10) {
-    throw new CryptoInputError('KSN', `must be 10 bytes (20 hex digits), got ${Buffer.isBuffer(ksn) ? ksn.length : typeof ksn}; left-pad an 8-byte KSN with FFFF`);
+    throw new CryptoInputError(
+      'KSN',
+      `must be 10 bytes (20 hex digits), got ${Buffer.isBuffer(ksn) ? ksn.length : typeof ksn}; left-pad an 8-byte KSN with FFFF`,
+    );
   }
 }
 
@@ -63,7 +66,9 @@ export function dukptTransactionKey(ipek: Buffer, ksn: Buffer): Buffer {
   requireKsn(ksn);
   const counter = dukptCounter(ksn);
   const register = Buffer.from(ksn.subarray(2, 10));
-  register[5] &= 0xe0; register[6] = 0; register[7] = 0;
+  register[5] &= 0xe0;
+  register[6] = 0;
+  register[7] = 0;
   let key: Buffer = Buffer.from(ipek);
   for (let bit = 1 << 20; bit > 0; bit >>>= 1) {
     if ((counter & bit) === 0) continue;

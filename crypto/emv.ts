@@ -21,7 +21,10 @@ function requireDigits(what: string, value: string, min: number, max: number): v
 
 function requireBytes(what: string, value: Buffer, length: number): void {
   if (!Buffer.isBuffer(value) || value.length !== length) {
-    throw new CryptoInputError(what, `must be ${length} bytes (${length * 2} hex digits), got ${Buffer.isBuffer(value) ? value.length : typeof value}`);
+    throw new CryptoInputError(
+      what,
+      `must be ${length} bytes (${length * 2} hex digits), got ${Buffer.isBuffer(value) ? value.length : typeof value}`,
+    );
   }
 }
 
@@ -87,8 +90,10 @@ export function deriveCommonSessionKey(mk: Buffer, atcOrR: Buffer): Buffer {
     throw new CryptoInputError('session key diversification', 'give the 2-byte ATC or the 8-byte R');
   }
   const r = atcOrR.length === 2 ? Buffer.concat([atcOrR, Buffer.alloc(6)]) : Buffer.from(atcOrR);
-  const left = Buffer.from(r); left[2] = 0xf0;
-  const right = Buffer.from(r); right[2] = 0x0f;
+  const left = Buffer.from(r);
+  left[2] = 0xf0;
+  const right = Buffer.from(r);
+  right[2] = 0x0f;
   return adjustKeyParity(Buffer.concat([desEcbEncrypt(mk, left), desEcbEncrypt(mk, right)]));
 }
 
@@ -97,8 +102,10 @@ export function deriveVisaSecureMessagingSessionKey(mk: Buffer, atc: Buffer): Bu
   requireKey16('ICC master key', mk);
   requireBytes('ATC', atc, 2);
   const sk = Buffer.from(mk);
-  sk[6] ^= atc[0]; sk[7] ^= atc[1];
-  sk[14] ^= ~atc[0] & 0xff; sk[15] ^= ~atc[1] & 0xff;
+  sk[6] ^= atc[0];
+  sk[7] ^= atc[1];
+  sk[14] ^= ~atc[0] & 0xff;
+  sk[15] ^= ~atc[1] & 0xff;
   return adjustKeyParity(sk);
 }
 

@@ -9,9 +9,11 @@ import { PoscertError, broken, type DeclaredOutcome } from '../errors';
 export class KeyLengthError extends PoscertError {
   static override readonly outcome: DeclaredOutcome = broken('harness');
   constructor(what: string, actual: number, allowed: readonly number[]) {
-    super('CRYPTO_KEY_LENGTH',
+    super(
+      'CRYPTO_KEY_LENGTH',
       `${what}: key is ${actual} bytes, expected ${allowed.join(' or ')} bytes (${allowed.map((n) => n * 2).join(' or ')} hex digits)`,
-      { what, actual, allowed: [...allowed] });
+      { what, actual, allowed: [...allowed] },
+    );
   }
 }
 
@@ -19,9 +21,11 @@ export class KeyLengthError extends PoscertError {
 export class BlockLengthError extends PoscertError {
   static override readonly outcome: DeclaredOutcome = broken('harness');
   constructor(what: string, actual: number, blockSize: number) {
-    super('CRYPTO_BLOCK_LENGTH',
+    super(
+      'CRYPTO_BLOCK_LENGTH',
       `${what}: data is ${actual} bytes, not a multiple of the ${blockSize}-byte block; pad it first (e.g. ISO 9797-1 method 1 or 2)`,
-      { what, actual, blockSize });
+      { what, actual, blockSize },
+    );
   }
 }
 
@@ -41,10 +45,12 @@ export class KeyCheckValueError extends PoscertError {
   static override readonly outcome: DeclaredOutcome = broken('harness');
   readonly keyName: string;
   constructor(keyName: string, expected: string, actual: string, context: Record<string, unknown> = {}) {
-    super('CRYPTO_KCV_MISMATCH',
+    super(
+      'CRYPTO_KCV_MISMATCH',
       `${keyName}: check value mismatch (field 62 says ${expected}, the decrypted key gives ${actual}); ` +
-      'the terminal master key (TMK) is probably not the one the host used: re-inject the TMK and sign on again',
-      { keyName, expected, actual, ...context });
+        'the terminal master key (TMK) is probably not the one the host used: re-inject the TMK and sign on again',
+      { keyName, expected, actual, ...context },
+    );
     this.keyName = keyName;
   }
 }

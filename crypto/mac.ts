@@ -36,13 +36,19 @@ export function cupEcbMac(key: Buffer, data: Buffer, cipher?: CupMacCipher): Buf
   switch (chosen) {
     case 'des':
       if (key.length !== 8) throw new KeyLengthError('CUP ECB MAC (des)', key.length, [8]);
-      encrypt = (b) => desEcbEncrypt(key, b); blockSize = 8; break;
+      encrypt = (b) => desEcbEncrypt(key, b);
+      blockSize = 8;
+      break;
     case 'tdes':
       if (key.length !== 16 && key.length !== 24) throw new KeyLengthError('CUP ECB MAC (tdes)', key.length, [16, 24]);
-      encrypt = (b) => desEcbEncrypt(key, b); blockSize = 8; break;
+      encrypt = (b) => desEcbEncrypt(key, b);
+      blockSize = 8;
+      break;
     case 'sm4':
       if (key.length !== 16) throw new KeyLengthError('CUP ECB MAC (sm4)', key.length, [16]);
-      encrypt = (b) => sm4EcbEncrypt(key, b); blockSize = 16; break;
+      encrypt = (b) => sm4EcbEncrypt(key, b);
+      blockSize = 16;
+      break;
     default:
       throw new CryptoInputError('CUP ECB MAC', `unknown cipher "${String(cipher)}" (use des, tdes or sm4)`);
   }
@@ -96,10 +102,14 @@ export function iso9797Alg3Mac(key: Buffer, data: Buffer, padding: Iso9797Paddin
  */
 export function computeMac(scheme: MacScheme, key: Buffer, data: Buffer): Buffer {
   switch (scheme) {
-    case 'cup-ecb': return cupEcbMac(key, data);
-    case 'sm4-ecb': return cupEcbMac(key, data, 'sm4');
-    case 'x9.9': return iso9797Alg1Mac(key, data, 1);
-    case 'x9.19': return iso9797Alg3Mac(key, data, 1);
+    case 'cup-ecb':
+      return cupEcbMac(key, data);
+    case 'sm4-ecb':
+      return cupEcbMac(key, data, 'sm4');
+    case 'x9.9':
+      return iso9797Alg1Mac(key, data, 1);
+    case 'x9.19':
+      return iso9797Alg3Mac(key, data, 1);
     default:
       throw new CryptoInputError('MAC', `unknown scheme "${String(scheme)}" (use ${MAC_SCHEMES.join(', ')})`);
   }

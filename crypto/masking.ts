@@ -31,7 +31,24 @@ const PIN_FIELDS = new Set(['pin', 'newpin', 'oldpin', 'clearpin', 'correctpin']
 // Key names of payment key management (TMK, working keys PIK/MAK/TDK, their ZMK/TPK/TAK aliases,
 // KEK, DUKPT BDK/IPEK, issuer and ICC master keys), a bare `key`, any camelCase `...Key`, and
 // issuer master-key variants such as `mkAC` / `imkSMI`.
-const KEY_NAMES = new Set(['tmk', 'tpk', 'tak', 'pik', 'mak', 'tdk', 'kek', 'bdk', 'ipek', 'imk', 'zmk', 'zpk', 'key', 'masterkey', 'iccmasterkey', 'workingkey']);
+const KEY_NAMES = new Set([
+  'tmk',
+  'tpk',
+  'tak',
+  'pik',
+  'mak',
+  'tdk',
+  'kek',
+  'bdk',
+  'ipek',
+  'imk',
+  'zmk',
+  'zpk',
+  'key',
+  'masterkey',
+  'iccmasterkey',
+  'workingkey',
+]);
 const CAMEL_KEY = /[a-z0-9]Key$/;
 const MASTER_KEY_VARIANT = /^(imk|mk)[A-Z_]/;
 // Names that end like a key but carry facts about one (check value, scheme, index, its id).

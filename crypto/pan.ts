@@ -9,7 +9,10 @@ export type RandomSource = (n: number) => Buffer;
 
 function requireDigits(what: string, value: string): void {
   if (typeof value !== 'string' || !/^[0-9]+$/.test(value)) {
-    throw new CryptoInputError(what, `expected decimal digits, got ${typeof value === 'string' ? `${value.length} characters with non-digits` : typeof value}`);
+    throw new CryptoInputError(
+      what,
+      `expected decimal digits, got ${typeof value === 'string' ? `${value.length} characters with non-digits` : typeof value}`,
+    );
   }
 }
 
@@ -20,7 +23,10 @@ export function luhnCheckDigit(digits: string): string {
   // The digit next to the (future) check digit is doubled.
   for (let i = digits.length - 1, double = true; i >= 0; i--, double = !double) {
     let d = digits.charCodeAt(i) - 48;
-    if (double) { d *= 2; if (d > 9) d -= 9; }
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
     sum += d;
   }
   return String((10 - (sum % 10)) % 10);

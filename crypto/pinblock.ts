@@ -13,8 +13,11 @@ export type PinCipher = 'des' | 'tdes' | 'sm4';
 
 function checkPin(pin: string): void {
   if (typeof pin !== 'string' || !/^[0-9]{4,12}$/.test(pin)) {
-    throw new CryptoInputError('PIN', `must be 4 to 12 decimal digits, got ${typeof pin === 'string' ? `${pin.length} characters` : typeof pin}` +
-      (typeof pin === 'string' && /[^0-9]/.test(pin) ? ' including non-digits' : ''));
+    throw new CryptoInputError(
+      'PIN',
+      `must be 4 to 12 decimal digits, got ${typeof pin === 'string' ? `${pin.length} characters` : typeof pin}` +
+        (typeof pin === 'string' && /[^0-9]/.test(pin) ? ' including non-digits' : ''),
+    );
   }
 }
 
@@ -24,7 +27,10 @@ function checkPin(pin: string): void {
  */
 export function panField(pan: string, blockSize: 8 | 16 = 8): Buffer {
   if (typeof pan !== 'string' || !/^[0-9]{13,19}$/.test(pan)) {
-    throw new CryptoInputError('PAN for PIN block', `must be 13 to 19 decimal digits (12 account digits + check digit), got ${typeof pan === 'string' ? pan.length : typeof pan} characters`);
+    throw new CryptoInputError(
+      'PAN for PIN block',
+      `must be 13 to 19 decimal digits (12 account digits + check digit), got ${typeof pan === 'string' ? pan.length : typeof pan} characters`,
+    );
   }
   return Buffer.from(pan.slice(-13, -1).padStart(blockSize * 2, '0'), 'hex');
 }
@@ -54,12 +60,19 @@ function randomNibbles(random: RandomSource, what: string, map: (byte: number) =
  */
 export function buildPinBlockFormat0(pin: string, pan: string, blockSize: 8 | 16 = 8): Buffer {
   if (blockSize !== 8 && blockSize !== 16) throw new CryptoInputError('PIN block format 0', `block size must be 8 or 16, got ${String(blockSize)}`);
-  return xorBuffers(pinField(0, pin, () => 0xf, blockSize), panField(pan, blockSize));
+  return xorBuffers(
+    pinField(0, pin, () => 0xf, blockSize),
+    panField(pan, blockSize),
+  );
 }
 
 /** Format 1: PIN with a random (or transaction-unique) fill, no PAN. */
 export function buildPinBlockFormat1(pin: string, random: RandomSource): Buffer {
-  return pinField(1, pin, randomNibbles(random, 'PIN block format 1', (b) => b & 0x0f));
+  return pinField(
+    1,
+    pin,
+    randomNibbles(random, 'PIN block format 1', (b) => b & 0x0f),
+  );
 }
 
 /** Format 2 (IC card offline PIN): F fill, no PAN. */
@@ -69,7 +82,14 @@ export function buildPinBlockFormat2(pin: string): Buffer {
 
 /** Format 3: like format 0 but the fill digits are random A..F. */
 export function buildPinBlockFormat3(pin: string, pan: string, random: RandomSource): Buffer {
-  return xorBuffers(pinField(3, pin, randomNibbles(random, 'PIN block format 3', (b) => 0xa + (b % 6))), panField(pan));
+  return xorBuffers(
+    pinField(
+      3,
+      pin,
+      randomNibbles(random, 'PIN block format 3', (b) => 0xa + (b % 6)),
+    ),
+    panField(pan),
+  );
 }
 
 /**
@@ -82,7 +102,10 @@ export function recoverPin(clearBlock: Buffer, pan?: string, format: PinBlockFor
   if (![0, 1, 2, 3].includes(format)) throw new PinBlockError(`format ${String(format)} is not supported (0, 1, 2, 3)`, { format });
   const sizeOk = Buffer.isBuffer(clearBlock) && (clearBlock.length === 8 || (clearBlock.length === 16 && format === 0));
   if (!sizeOk) {
-    throw new PinBlockError(`clear block must be 8 bytes${format === 0 ? ' (16 for the SM4 form)' : ''}, got ${Buffer.isBuffer(clearBlock) ? clearBlock.length : typeof clearBlock}`, { format });
+    throw new PinBlockError(
+      `clear block must be 8 bytes${format === 0 ? ' (16 for the SM4 form)' : ''}, got ${Buffer.isBuffer(clearBlock) ? clearBlock.length : typeof clearBlock}`,
+      { format },
+    );
   }
   let field = clearBlock;
   if (format === 0 || format === 3) {
@@ -131,8 +154,10 @@ function pinBlockCipher(pik: Buffer, block: Buffer, cipher: PinCipher, encrypt: 
     }
     case 'sm4':
       if (block.length !== 16) {
-        throw new PinBlockError(`${what}: block must be 16 bytes, got ${block.length}` +
-          (encrypt && block.length === 8 ? '; build it with buildPinBlockFormat0(pin, pan, 16)' : ''));
+        throw new PinBlockError(
+          `${what}: block must be 16 bytes, got ${block.length}` +
+            (encrypt && block.length === 8 ? '; build it with buildPinBlockFormat0(pin, pan, 16)' : ''),
+        );
       }
       return encrypt ? sm4EcbEncrypt(pik, block) : sm4EcbDecrypt(pik, block);
     default:
@@ -152,7 +177,8 @@ function aesEcb(key: Buffer, data: Buffer, encrypt: boolean): Buffer {
 
 /** Format 4 PAN field: length nibble (len - 12, 0 for shorter PANs), PAN left-padded to 12 digits, 0 fill. */
 export function panFieldFormat4(pan: string): Buffer {
-  if (typeof pan !== 'string' || !/^[0-9]{1,19}$/.test(pan)) throw new CryptoInputError('PAN for PIN block format 4', 'must be 1 to 19 decimal digits');
+  if (typeof pan !== 'string' || !/^[0-9]{1,19}$/.test(pan))
+    throw new CryptoInputError('PAN for PIN block format 4', 'must be 1 to 19 decimal digits');
   const m = Math.max(0, pan.length - 12);
   return Buffer.from((m.toString(16) + pan.padStart(12, '0')).padEnd(32, '0'), 'hex');
 }
@@ -175,6 +201,7 @@ export function decipherPinBlockFormat4(key: Buffer, block: Buffer, pan: string)
   const length = parseInt(hex[1], 16);
   if (length < 4 || length > 12) throw new PinBlockError(`PIN length nibble ${hex[1]} is outside 4..12`, { format: 4 });
   const pin = hex.slice(2, 2 + length);
-  if (!/^[0-9]+$/.test(pin) || !/^A*$/.test(hex.slice(2 + length, 16))) throw new PinBlockError('PIN field is malformed (wrong PAN or wrong key?)', { format: 4 });
+  if (!/^[0-9]+$/.test(pin) || !/^A*$/.test(hex.slice(2 + length, 16)))
+    throw new PinBlockError('PIN field is malformed (wrong PAN or wrong key?)', { format: 4 });
   return pin;
 }

@@ -32,14 +32,32 @@ export interface WorkingKeys {
 
 export const WORKING_KEY_LAYOUT_LENGTH: Readonly<Record<WorkingKeyLayout, number>> = { '001': 24, '003': 40, '004': 60 };
 
-interface Slot { name: 'PIK' | 'MAK' | 'TDK'; offset: number; size: number }
+interface Slot {
+  name: 'PIK' | 'MAK' | 'TDK';
+  offset: number;
+  size: number;
+}
 
 function slots(layout: WorkingKeyLayout): Slot[] {
   switch (layout) {
-    case '001': return [{ name: 'PIK', offset: 0, size: 8 }, { name: 'MAK', offset: 12, size: 8 }];
-    case '003': return [{ name: 'PIK', offset: 0, size: 16 }, { name: 'MAK', offset: 20, size: 16 }];
-    case '004': return [{ name: 'PIK', offset: 0, size: 16 }, { name: 'MAK', offset: 20, size: 16 }, { name: 'TDK', offset: 40, size: 16 }];
-    default: throw new CryptoInputError('field 62 layout', `unknown layout "${String(layout)}" (use 001, 003 or 004; it is 60.3 of the sign-on)`);
+    case '001':
+      return [
+        { name: 'PIK', offset: 0, size: 8 },
+        { name: 'MAK', offset: 12, size: 8 },
+      ];
+    case '003':
+      return [
+        { name: 'PIK', offset: 0, size: 16 },
+        { name: 'MAK', offset: 20, size: 16 },
+      ];
+    case '004':
+      return [
+        { name: 'PIK', offset: 0, size: 16 },
+        { name: 'MAK', offset: 20, size: 16 },
+        { name: 'TDK', offset: 40, size: 16 },
+      ];
+    default:
+      throw new CryptoInputError('field 62 layout', `unknown layout "${String(layout)}" (use 001, 003 or 004; it is 60.3 of the sign-on)`);
   }
 }
 
@@ -94,8 +112,11 @@ export function unwrapWorkingKeys(tmk: Buffer, f62: Buffer, layout: WorkingKeyLa
   if (!Buffer.isBuffer(f62)) throw new CryptoInputError('field 62', 'must be a Buffer');
   const expected = WORKING_KEY_LAYOUT_LENGTH[layout];
   if (f62.length !== expected) {
-    throw new CryptoInputError('field 62', `is ${f62.length} bytes but layout ${layout} (60.3) needs ${expected}; check 60.3 of the sign-on request`,
-      { layout, length: f62.length, expected });
+    throw new CryptoInputError(
+      'field 62',
+      `is ${f62.length} bytes but layout ${layout} (60.3) needs ${expected}; check 60.3 of the sign-on request`,
+      { layout, length: f62.length, expected },
+    );
   }
   const result: Partial<WorkingKeys> = {};
   for (const slot of slots(layout)) {
@@ -107,8 +128,11 @@ export function unwrapWorkingKeys(tmk: Buffer, f62: Buffer, layout: WorkingKeyLa
     const cv = f62.subarray(slot.offset + slot.size, slot.offset + slot.size + 4);
     const actual = kcvOf(key, scheme);
     if (!actual.equals(cv)) {
-      throw new KeyCheckValueError(slot.name, cv.toString('hex').toUpperCase(), actual.toString('hex').toUpperCase(),
-        { layout, scheme, offset: slot.offset });
+      throw new KeyCheckValueError(slot.name, cv.toString('hex').toUpperCase(), actual.toString('hex').toUpperCase(), {
+        layout,
+        scheme,
+        offset: slot.offset,
+      });
     }
     if (slot.name === 'PIK') result.pik = key;
     else if (slot.name === 'MAK') result.mak = key;

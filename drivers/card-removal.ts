@@ -7,8 +7,18 @@
 
 /** Wordings that ask the cardholder to take the card out of the reader (Chinese and English screens). */
 export const REMOVE_CARD_WORDINGS: readonly string[] = [
-  '请拔卡', '请取卡', '请取走卡片', '请取出卡片', '请拔出卡片', '请取回卡片', '请拔出银行卡', '请取走银行卡',
-  'REMOVE CARD', 'TAKE CARD', 'PLEASE REMOVE CARD', 'TAKE YOUR CARD',
+  '请拔卡',
+  '请取卡',
+  '请取走卡片',
+  '请取出卡片',
+  '请拔出卡片',
+  '请取回卡片',
+  '请拔出银行卡',
+  '请取走银行卡',
+  'REMOVE CARD',
+  'TAKE CARD',
+  'PLEASE REMOVE CARD',
+  'TAKE YOUR CARD',
 ];
 
 function normalise(text: string): string {

@@ -6,8 +6,12 @@
  * choice. Pure: every judgement is unit-tested (test/drivers/conformance.test.ts).
  */
 import {
-  REFERENCE_DISPLAY, REFERENCE_PROFILE, parseTerminalProfile, profileCopies,
-  type TerminalProfile, type VoucherCopyKind,
+  REFERENCE_DISPLAY,
+  REFERENCE_PROFILE,
+  parseTerminalProfile,
+  profileCopies,
+  type TerminalProfile,
+  type VoucherCopyKind,
 } from '../protocol/ttp/profile';
 import type { TransactionKind } from '../protocol/iso8583';
 import { FINANCIAL_KINDS, type HostMessage } from './host-view';
@@ -26,14 +30,22 @@ export interface ResolvedProfile {
  * `profile:`, then POSCERT_PROFILE (JSON, set by certify for its workers); with none, the reference
  * profile is assumed and the certificate says so.
  */
-export function resolveProfile(d: { hello?: TerminalProfile; labEntry?: { file: string; name: string; profile?: unknown }; env?: string }): ResolvedProfile {
+export function resolveProfile(d: {
+  hello?: TerminalProfile;
+  labEntry?: { file: string; name: string; profile?: unknown };
+  env?: string;
+}): ResolvedProfile {
   if (d.hello) return { profile: d.hello, source: 'hello' };
   if (d.labEntry?.profile !== undefined) {
     return { profile: parseTerminalProfile(d.labEntry.profile, `${d.labEntry.file}: terminal "${d.labEntry.name}": profile`), source: 'lab-file' };
   }
   if (d.env) {
     let value: unknown;
-    try { value = JSON.parse(d.env); } catch (e) { value = `(not JSON: ${(e as Error).message})`; }
+    try {
+      value = JSON.parse(d.env);
+    } catch (e) {
+      value = `(not JSON: ${(e as Error).message})`;
+    }
     return { profile: parseTerminalProfile(value, 'POSCERT_PROFILE'), source: 'environment' };
   }
   return { profile: REFERENCE_PROFILE, source: 'assumed' };
@@ -74,10 +86,14 @@ export function copyNeedsSignature(copy: VoucherCopyKind, profile: TerminalProfi
  * online and the issuer's 54 shown — whichever the profile declares. Returns the problem, or
  * undefined when the terminal did what it declared.
  */
-export function judgeExpiredSwipe(seen: { financialRequests: number; responseCodes: string[]; screenShowsExpired: boolean }, profile: TerminalProfile): string | undefined {
+export function judgeExpiredSwipe(
+  seen: { financialRequests: number; responseCodes: string[]; screenShowsExpired: boolean },
+  profile: TerminalProfile,
+): string | undefined {
   if (!seen.screenShowsExpired) return `the screen never said the card is expired (${wordingsFor('54', profile).join(' / ')})`;
   if (profile.magstripeExpiry === 'local') {
-    return seen.financialRequests === 0 ? undefined
+    return seen.financialRequests === 0
+      ? undefined
       : `the profile declares a local expiry check on magstripe (magstripeExpiry local), but the terminal sent ${seen.financialRequests} financial request(s) to the host`;
   }
   if (seen.financialRequests === 0) return undefined; // refusing locally is conformant too
@@ -93,8 +109,14 @@ export function judgeExpiredSwipe(seen: { financialRequests: number; responseCod
 export function judgeBalancedUpload(networkCodes: readonly string[], profile: TerminalProfile): string[] {
   const problems: string[] = [];
   const wrong = networkCodes.filter((c) => !['203', '204'].includes(c));
-  if (wrong.length) problems.push(`after a balanced settlement only IC TC / failed-IC records (60.3 203 / 204) may be uploaded; the host received 60.3 ${[...new Set(wrong)].join(', ')}`);
-  if (networkCodes.length && profile.balancedUpload === 'none') problems.push(`the profile declares no upload after a balanced settlement (balancedUpload none), but the terminal uploaded ${networkCodes.length} record(s)`);
+  if (wrong.length)
+    problems.push(
+      `after a balanced settlement only IC TC / failed-IC records (60.3 203 / 204) may be uploaded; the host received 60.3 ${[...new Set(wrong)].join(', ')}`,
+    );
+  if (networkCodes.length && profile.balancedUpload === 'none')
+    problems.push(
+      `the profile declares no upload after a balanced settlement (balancedUpload none), but the terminal uploaded ${networkCodes.length} record(s)`,
+    );
   return problems;
 }
 
@@ -113,7 +135,11 @@ export function judgeCopyMarks(copies: readonly VoucherCopy[], profile: Terminal
 }
 
 /** What judgeExpiredSwipe needs, from the scenario's host traffic and the screens since the card was swiped. */
-export function observeExpiredSwipe(messages: readonly HostMessage[], screens: ReadonlyArray<{ lines: readonly string[] }>, profile: TerminalProfile) {
+export function observeExpiredSwipe(
+  messages: readonly HostMessage[],
+  screens: ReadonlyArray<{ lines: readonly string[] }>,
+  profile: TerminalProfile,
+) {
   const financial = messages.filter((m) => FINANCIAL_KINDS.includes(m.kind as TransactionKind));
   return {
     financialRequests: financial.filter((m) => m.direction === 'in').length,

@@ -18,7 +18,15 @@ export function withDeadChip(image: TtpCardImage): TtpCardImage {
 export const SWIPE_WORDINGS: readonly string[] = ['请刷卡', '刷卡', '降级', 'SWIPE', 'FALLBACK'];
 /** Wordings that send the cardholder to the chip (a chip card swiped first). */
 export const USE_CHIP_WORDINGS: readonly string[] = [
-  '请插卡', '请插入IC卡', '请插入芯片卡', '请使用芯片', '请使用IC卡', '插卡', 'INSERT CARD', 'INSERT CHIP', 'USE CHIP',
+  '请插卡',
+  '请插入IC卡',
+  '请插入芯片卡',
+  '请使用芯片',
+  '请使用IC卡',
+  '插卡',
+  'INSERT CARD',
+  'INSERT CHIP',
+  'USE CHIP',
 ];
 
 function normalise(text: string): string {
@@ -49,7 +57,10 @@ export function useChipWordingOn(lines: readonly string[]): string | undefined {
 }
 
 /** A screen seen since the cardholder's action. */
-export interface SeenScreen { state?: string; lines: readonly string[] }
+export interface SeenScreen {
+  state?: string;
+  lines: readonly string[];
+}
 
 /** What the harness reads and does while it waits for the terminal's reaction to a card. */
 export interface CardReactionView {
@@ -95,10 +106,13 @@ export async function awaitSwipeInvitation(view: CardReactionView, timeoutMs: nu
       return { wording, problems: [] };
     }
     const movedOn = screens.find((s) => MOVED_ON.includes(s.state ?? ''));
-    if (movedOn) return { problems: [`after the chip read failed the terminal went to ${movedOn.state} without inviting a swipe: ${describe(screens)}`] };
+    if (movedOn)
+      return { problems: [`after the chip read failed the terminal went to ${movedOn.state} without inviting a swipe: ${describe(screens)}`] };
     if (view.cardInSlot && screens.some((s) => removalWordingOn(s.lines))) await view.removeCard();
     if (Date.now() >= end) {
-      return { problems: [`no screen invited a swipe after the chip read failed (one of: ${SWIPE_WORDINGS.join(' / ')}); screens: ${describe(screens)}`] };
+      return {
+        problems: [`no screen invited a swipe after the chip read failed (one of: ${SWIPE_WORDINGS.join(' / ')}); screens: ${describe(screens)}`],
+      };
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -111,10 +125,15 @@ export async function awaitUseChipRefusal(view: Pick<CardReactionView, 'screens'
     const wording = screens.map((s) => useChipWordingOn(s.lines)).find((w) => w !== undefined);
     if (wording) return { wording, problems: [] };
     const movedOn = screens.find((s) => MOVED_ON.includes(s.state ?? ''));
-    if (movedOn) return { problems: [`the swiped chip card was taken (the terminal went to ${movedOn.state}) instead of 请插卡: ${describe(screens)}`] };
+    if (movedOn)
+      return { problems: [`the swiped chip card was taken (the terminal went to ${movedOn.state}) instead of 请插卡: ${describe(screens)}`] };
     return undefined;
   }, timeoutMs);
-  return outcome ?? { problems: [`no screen sent the cardholder to the chip (one of: ${USE_CHIP_WORDINGS.join(' / ')}); screens: ${describe(view.screens())}`] };
+  return (
+    outcome ?? {
+      problems: [`no screen sent the cardholder to the chip (one of: ${USE_CHIP_WORDINGS.join(' / ')}); screens: ${describe(view.screens())}`],
+    }
+  );
 }
 
 /**
@@ -132,7 +151,9 @@ export function fallbackMarkerProblems(fields: Readonly<Record<number, string>>)
     problems.push(`F60 ${JSON.stringify(fields[60])} does not decode, so 60.5 cannot say fallback`);
   }
   if (entry !== '80' && !(entry === '02' && icCondition === '2')) {
-    problems.push(`F22 ${f22 ?? 'absent'} with 60.5 ${icCondition ?? 'absent'} does not say fallback (F22 80x, or 02x with 60.5 = 2, cup8583.md §2.3 / §2.4)`);
+    problems.push(
+      `F22 ${f22 ?? 'absent'} with 60.5 ${icCondition ?? 'absent'} does not say fallback (F22 80x, or 02x with 60.5 = 2, cup8583.md §2.3 / §2.4)`,
+    );
   }
   if (fields[35] === undefined) problems.push('a fallback swipe carries track 2 (F35), which is absent');
   if (fields[55] !== undefined) problems.push('a fallback swipe carries no chip data, but F55 is present');

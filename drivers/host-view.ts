@@ -5,16 +5,32 @@
  * and the journal as evidence text. Pure functions over journal rows: no I/O.
  */
 import {
-  CUP_POS_DIALECT, decodeBillPayee, decodeSettlementTotals, fieldSpec, identify, parseField60, parsePosEntryMode,
-  parseSecurityControl, responseMtiOf, transactionKinds, transactionSpec,
-  type BillPayee, type PosEntryMode, type SecurityControl, type SettlementTotals, type TransactionKind,
+  CUP_POS_DIALECT,
+  decodeBillPayee,
+  decodeSettlementTotals,
+  fieldSpec,
+  identify,
+  parseField60,
+  parsePosEntryMode,
+  parseSecurityControl,
+  responseMtiOf,
+  transactionKinds,
+  transactionSpec,
+  type BillPayee,
+  type PosEntryMode,
+  type SecurityControl,
+  type SettlementTotals,
+  type TransactionKind,
 } from '../protocol/iso8583';
 import { decodeTlv } from '../protocol/tlv';
 import { buildPinBlockFormat0 } from '../crypto';
 import type { JournalEntry } from '../host';
 
 /** A journal entry as the host control API returns it (host/control.ts JournalEntry). */
-export type JournalRowLike = Pick<JournalEntry, 'id' | 'direction' | 'time' | 'terminalId' | 'mti' | 'stan' | 'responseCode' | 'hex' | 'fields' | 'note'>;
+export type JournalRowLike = Pick<
+  JournalEntry,
+  'id' | 'direction' | 'time' | 'terminalId' | 'mti' | 'stan' | 'responseCode' | 'hex' | 'fields' | 'note'
+>;
 
 export interface HostMessage {
   id: number;
@@ -44,11 +60,17 @@ export function toHostMessage(row: JournalRowLike): HostMessage {
   const fields = fieldsOf(row);
   const mti = row.mti ?? '';
   return {
-    id: row.id, at: row.time, direction: row.direction,
+    id: row.id,
+    at: row.time,
+    direction: row.direction,
     terminalId: row.terminalId ?? fields[41] ?? undefined,
-    mti, stan: row.stan ?? fields[11] ?? undefined, kind: identify({ mti, fields }) ?? 'unknown', fields,
+    mti,
+    stan: row.stan ?? fields[11] ?? undefined,
+    kind: identify({ mti, fields }) ?? 'unknown',
+    fields,
     responseCode: row.responseCode ?? fields[39] ?? undefined,
-    hex: row.hex, note: row.note ?? undefined,
+    hex: row.hex,
+    note: row.note ?? undefined,
   };
 }
 
@@ -62,8 +84,10 @@ export const FINANCIAL_KINDS: readonly TransactionKind[] = transactionKinds((s) 
 
 /** Reversals (0400) of an original request: same STAN and, when the reversal carries one, the same F3. */
 export function reversalsOf(messages: readonly HostMessage[], original: HostMessage): HostMessage[] {
-  return messages.filter((m) => m.direction === 'in' && m.kind === 'reversal' && m.stan === original.stan
-    && (m.fields[3] === undefined || m.fields[3] === original.fields[3]));
+  return messages.filter(
+    (m) =>
+      m.direction === 'in' && m.kind === 'reversal' && m.stan === original.stan && (m.fields[3] === undefined || m.fields[3] === original.fields[3]),
+  );
 }
 
 /**
@@ -71,7 +95,8 @@ export function reversalsOf(messages: readonly HostMessage[], original: HostMess
  * cover), of the kinds that enter the settlement.
  */
 export function approvedOfBatch(messages: readonly HostMessage[], batch: string | undefined, kinds: readonly TransactionKind[]): HostMessage[] {
-  return messages.filter((m) => m.direction === 'in' && kinds.includes(m.kind as TransactionKind) && batchOf(m) === batch)
+  return messages
+    .filter((m) => m.direction === 'in' && kinds.includes(m.kind as TransactionKind) && batchOf(m) === batch)
     .filter((m) => messages.some((r) => r.direction === 'out' && r.stan === m.stan && r.mti === responseMtiOf(m.mti) && r.responseCode === '00'))
     .filter((m) => !messages.some((r) => r.direction === 'in' && r.kind === 'reversal' && r.stan === m.stan));
 }
@@ -104,8 +129,14 @@ export function nextAfterReversed(messages: readonly HostMessage[], reversal: Ho
 /** The host's reply to a request: the next outgoing message of the same terminal and STAN with MTI + 10. */
 export function replyTo(messages: readonly HostMessage[], request: HostMessage): HostMessage | undefined {
   const replyMti = responseMtiOf(request.mti);
-  return messages.find((m) => m.id > request.id && m.direction === 'out' && m.mti === replyMti && m.stan === request.stan
-    && (m.terminalId === undefined || request.terminalId === undefined || m.terminalId === request.terminalId));
+  return messages.find(
+    (m) =>
+      m.id > request.id &&
+      m.direction === 'out' &&
+      m.mti === replyMti &&
+      m.stan === request.stan &&
+      (m.terminalId === undefined || request.terminalId === undefined || m.terminalId === request.terminalId),
+  );
 }
 
 export function entryMode(m: HostMessage): PosEntryMode | undefined {
@@ -117,7 +148,11 @@ export function securityControl(m: HostMessage): SecurityControl | undefined {
 }
 
 export function batchOf(m: HostMessage): string | undefined {
-  try { return m.fields[60] ? parseField60(m.fields[60]).batchNumber : undefined; } catch { return undefined; }
+  try {
+    return m.fields[60] ? parseField60(m.fields[60]).batchNumber : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function settlementTotalsOf(m: HostMessage): SettlementTotals | undefined {
@@ -132,7 +167,10 @@ export function iccTagsOf(m: HostMessage): string[] {
   const v = m.fields[55];
   if (!v) return [];
   if (/^([0-9A-F]{2})+$/.test(v)) return decodeTlv(Buffer.from(v, 'hex')).map((t) => t.tag);
-  return v.split(/\s+/).filter(Boolean).map((p) => p.split('=')[0].toUpperCase());
+  return v
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((p) => p.split('=')[0].toUpperCase());
 }
 
 /** Payee of a 缴费 (F62 TLV; the journal shows binary fields as hex, text fields as text). */
@@ -158,7 +196,11 @@ export function clearPinBlocks(pins: Iterable<string>, pans: Iterable<string>): 
   const panList = [...pans];
   for (const pin of pins) {
     for (const pan of panList) {
-      try { out.push(buildPinBlockFormat0(pin, pan).toString('hex').toUpperCase()); } catch { /* PIN of another length */ }
+      try {
+        out.push(buildPinBlockFormat0(pin, pan).toString('hex').toUpperCase());
+      } catch {
+        /* PIN of another length */
+      }
     }
   }
   return out;
@@ -186,14 +228,20 @@ export function pinLeaks(messages: readonly HostMessage[], pins: Iterable<string
 
 /** The host's decoded (and masked) field table of each message, with the dialect's field names (evidence). */
 export function journalText(messages: readonly HostMessage[]): string {
-  return messages.map((m) => {
-    const table = Object.entries(m.fields).map(([n, v]) => {
-      const spec = fieldSpec(CUP_POS_DIALECT, Number(n));
-      return `  F${n.padStart(2, '0')} ${spec ? `${spec.nameZh} ${spec.name}`.padEnd(36) : ''.padEnd(36)} ${v}`;
-    }).join('\n');
-    return `#${m.id} ${m.at} ${m.direction === 'in' ? 'terminal → host' : 'host → terminal'} ${m.mti} ${m.kind}` +
-      `${m.stan ? ` STAN ${m.stan}` : ''}${m.responseCode ? ` F39 ${m.responseCode}` : ''}${m.note ? ` (${m.note})` : ''}\n${table}\n  hex ${m.hex}`;
-  }).join('\n\n');
+  return messages
+    .map((m) => {
+      const table = Object.entries(m.fields)
+        .map(([n, v]) => {
+          const spec = fieldSpec(CUP_POS_DIALECT, Number(n));
+          return `  F${n.padStart(2, '0')} ${spec ? `${spec.nameZh} ${spec.name}`.padEnd(36) : ''.padEnd(36)} ${v}`;
+        })
+        .join('\n');
+      return (
+        `#${m.id} ${m.at} ${m.direction === 'in' ? 'terminal → host' : 'host → terminal'} ${m.mti} ${m.kind}` +
+        `${m.stan ? ` STAN ${m.stan}` : ''}${m.responseCode ? ` F39 ${m.responseCode}` : ''}${m.note ? ` (${m.note})` : ''}\n${table}\n  hex ${m.hex}`
+      );
+    })
+    .join('\n\n');
 }
 
 /** Requests (direction in) that move or may move money, after journal id `afterId`, oldest first. */

@@ -9,9 +9,7 @@
  * superseded ones (profile supersededIcLists): the reference allows not using them and using them
  * until replaced, never a silent magstripe fallback.
  */
-import {
-  parseItemRequest, transactionSpec, type IcListKind, type TransactionKind,
-} from '../protocol/iso8583';
+import { parseItemRequest, transactionSpec, type IcListKind, type TransactionKind } from '../protocol/iso8583';
 import type { TerminalProfile } from '../protocol/ttp/profile';
 import { entryMode, financialRequests, type HostMessage } from './host-view';
 
@@ -26,7 +24,9 @@ const KINDS: Readonly<Record<IcListKind, { query: TransactionKind; download: Tra
   aid: { query: 'ic-parameter-query', download: 'ic-parameter-download', end: 'ic-parameter-download-end', name: 'IC parameter (AID)' },
 };
 
-const IC_NETWORK_QUERY_CODES = Object.values(KINDS).map((k) => transactionSpec(k.query).networkCode).join(' / ');
+const IC_NETWORK_QUERY_CODES = Object.values(KINDS)
+  .map((k) => transactionSpec(k.query).networkCode)
+  .join(' / ');
 
 /** Every request kind of the two downloads. */
 export const IC_DOWNLOAD_REQUEST_KINDS: readonly TransactionKind[] = Object.values(KINDS).flatMap((k) => [k.query, k.download, k.end]);
@@ -62,7 +62,11 @@ function macProblem(m: HostMessage): string | undefined {
  * Did the terminal download the given lists completely (the last download of each: query, every
  * entry, end after them), with MACs as the dialect requires?
  */
-export function judgeIcDownload(messages: readonly HostMessage[], expected: IcListsExpected, lists: readonly IcListKind[] = ['capk', 'aid']): IcDownloadVerdict {
+export function judgeIcDownload(
+  messages: readonly HostMessage[],
+  expected: IcListsExpected,
+  lists: readonly IcListKind[] = ['capk', 'aid'],
+): IcDownloadVerdict {
   const problems: string[] = [];
   const requests = messages.filter((m) => m.direction === 'in');
   let lastEndId: number | undefined;
@@ -75,12 +79,14 @@ export function judgeIcDownload(messages: readonly HostMessage[], expected: IcLi
       continue;
     }
     // The last download: from the last query from 0 (F62 "100") on.
-    const start = [...queries].reverse().find((q) => q.fields[62] === Buffer.from('100').toString('hex').toUpperCase()) ?? queries[queries.length - 1];
+    const start =
+      [...queries].reverse().find((q) => q.fields[62] === Buffer.from('100').toString('hex').toUpperCase()) ?? queries[queries.length - 1];
     const after = requests.filter((m) => m.id >= start.id);
     const fetched = after.filter((m) => m.kind === k.download);
     const got = new Set(fetched.map((m) => entryKey(list, m.fields[62])).filter((x): x is string => x !== undefined));
     const missing = want.filter((w) => !got.has(w));
-    if (missing.length) problems.push(`the ${k.name} download fetched ${got.size} of the host's ${want.length} entries; not fetched: ${missing.join(', ')}`);
+    if (missing.length)
+      problems.push(`the ${k.name} download fetched ${got.size} of the host's ${want.length} entries; not fetched: ${missing.join(', ')}`);
     const end = after.find((m) => m.kind === k.end && m.id > Math.max(start.id, ...fetched.map((f) => f.id)));
     if (!end) problems.push(`no ${k.name} end (${transactionSpec(k.end).mti} 60.3 ${transactionSpec(k.end).networkCode}) after its downloads`);
     else lastEndId = Math.max(lastEndId ?? 0, end.id);
@@ -94,9 +100,26 @@ export function judgeIcDownload(messages: readonly HostMessage[], expected: IcLi
 
 /** Wordings that say the terminal holds no IC parameters / public keys (Chinese and English screens). */
 export const NO_IC_PARAMETER_WORDINGS: readonly string[] = [
-  'IC卡参数未下载', 'IC参数未下载', '请先下载IC卡参数', '请下载IC卡参数', '请先下载IC参数', '无IC卡参数', '缺少IC卡参数', 'IC卡参数不存在',
-  '未下载IC卡参数', '公钥未下载', '请下载公钥', '无AID', 'AID未下载',
-  'NO IC PARAMETERS', 'NO IC PARAMETER', 'IC PARAMETERS NOT LOADED', 'NO EMV PARAMETERS', 'EMV PARAMETERS NOT LOADED', 'NO AID', 'NO CAPK',
+  'IC卡参数未下载',
+  'IC参数未下载',
+  '请先下载IC卡参数',
+  '请下载IC卡参数',
+  '请先下载IC参数',
+  '无IC卡参数',
+  '缺少IC卡参数',
+  'IC卡参数不存在',
+  '未下载IC卡参数',
+  '公钥未下载',
+  '请下载公钥',
+  '无AID',
+  'AID未下载',
+  'NO IC PARAMETERS',
+  'NO IC PARAMETER',
+  'IC PARAMETERS NOT LOADED',
+  'NO EMV PARAMETERS',
+  'EMV PARAMETERS NOT LOADED',
+  'NO AID',
+  'NO CAPK',
 ];
 
 function normalise(text: string): string {
@@ -144,13 +167,19 @@ export function judgeSaleOnSupersededIcLists(declared: TerminalProfile['supersed
   const financial = financialRequests(since);
   for (const m of financial) {
     const entry = panEntryOf(m);
-    if (entry === 'magstripe' || entry === 'fallback') problems.push(`the ${m.kind} (STAN ${m.stan ?? '?'}) went by ${entry} (F22 ${m.fields[22]}): a chip card the terminal would not read on its IC lists fell back to the magnetic stripe`);
+    if (entry === 'magstripe' || entry === 'fallback')
+      problems.push(
+        `the ${m.kind} (STAN ${m.stan ?? '?'}) went by ${entry} (F22 ${m.fields[22]}): a chip card the terminal would not read on its IC lists fell back to the magnetic stripe`,
+      );
   }
   if (declared === 'not-used') {
     if (!o.screens.some((lines) => noIcParameterWordingOn(lines) !== undefined)) {
       problems.push(`no screen said the IC parameters are missing (one of: ${NO_IC_PARAMETER_WORDINGS.join(' / ')})`);
     }
-    if (financial.length) problems.push(`the host received ${financial.map((m) => `${m.kind} (STAN ${m.stan ?? '?'})`).join(', ')}: a terminal that does not use superseded IC lists sends nothing until the new ones are in`);
+    if (financial.length)
+      problems.push(
+        `the host received ${financial.map((m) => `${m.kind} (STAN ${m.stan ?? '?'})`).join(', ')}: a terminal that does not use superseded IC lists sends nothing until the new ones are in`,
+      );
     if (o.screens.some((lines) => APPROVED_WORDINGS.some((w) => normalise(lines.join('')).includes(normalise(w))))) {
       problems.push('a screen showed the sale approved: the chip was read without current IC lists');
     }
@@ -162,7 +191,9 @@ export function judgeSaleOnSupersededIcLists(declared: TerminalProfile['supersed
     return problems;
   }
   if (!since.some((m) => IC_QUERY_KINDS.includes(m.kind as TransactionKind) && m.id < sale.id)) {
-    problems.push(`no IC list query (0820 60.3 ${IC_NETWORK_QUERY_CODES}) reached the host between the start of the sale and its request (STAN ${sale.stan ?? '?'}): the chip was read on superseded lists without trying the new ones again`);
+    problems.push(
+      `no IC list query (0820 60.3 ${IC_NETWORK_QUERY_CODES}) reached the host between the start of the sale and its request (STAN ${sale.stan ?? '?'}): the chip was read on superseded lists without trying the new ones again`,
+    );
   }
   const entry = panEntryOf(sale);
   if (entry !== 'contact' || sale.fields[55] === undefined) {

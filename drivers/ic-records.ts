@@ -12,7 +12,10 @@ import { approvedOfBatch, batchOf, replyTo, type HostMessage } from './host-view
 const RECORD_KINDS = ['sale', 'bill-payment', 'preauth-completion'] as const;
 
 const tagOf = (m: HostMessage, tag: string): string | undefined =>
-  (m.fields[55] ?? '').split(/\s+/).find((p) => p.startsWith(`${tag}=`))?.slice(tag.length + 1);
+  (m.fields[55] ?? '')
+    .split(/\s+/)
+    .find((p) => p.startsWith(`${tag}=`))
+    ?.slice(tag.length + 1);
 const networkCode = (m: HostMessage) => (m.fields[60] ?? '').slice(8, 11);
 const isChip = (m: HostMessage) => /^0[57]/.test(m.fields[22] ?? '') && m.fields[55] !== undefined;
 /** F62 as text (the journal shows binary fields as hex). */
@@ -22,13 +25,17 @@ const f62Text = (m: HostMessage) => {
 };
 const describe = (m: HostMessage) => `${m.kind} STAN ${m.stan} (${m.fields[2] ?? '?'}, ${m.fields[4] ?? '?'})`;
 /** The same card, amount and transaction counter: a record and its original. */
-const sameTransaction = (record: HostMessage, original: HostMessage) => record.fields[2] === original.fields[2]
-  && record.fields[4] === original.fields[4] && tagOf(record, '9F36') !== undefined && tagOf(record, '9F36') === tagOf(original, '9F36');
+const sameTransaction = (record: HostMessage, original: HostMessage) =>
+  record.fields[2] === original.fields[2] &&
+  record.fields[4] === original.fields[4] &&
+  tagOf(record, '9F36') !== undefined &&
+  tagOf(record, '9F36') === tagOf(original, '9F36');
 
 /** IC records (60.3 203-206) of a batch, in journal order. */
 export function icRecordsOf(messages: readonly HostMessage[], batch: string | undefined): HostMessage[] {
-  return messages.filter((m) => m.direction === 'in' && m.kind === 'batch-upload' && batchOf(m) === batch
-    && ['203', '204', '205', '206'].includes(networkCode(m)));
+  return messages.filter(
+    (m) => m.direction === 'in' && m.kind === 'batch-upload' && batchOf(m) === batch && ['203', '204', '205', '206'].includes(networkCode(m)),
+  );
 }
 
 /** Whether the host took a record: its reply 00 and its note naming the original it matched (or a tolerated duplicate). */
@@ -36,7 +43,8 @@ function hostMatched(messages: readonly HostMessage[], record: HostMessage): str
   const reply = replyTo(messages, record);
   if (!reply) return 'the host did not answer it';
   if (reply.responseCode !== '00') return `the host refused it with ${reply.responseCode}${record.note ? ` (${record.note})` : ''}`;
-  if (!/matched to|^duplicate /.test(record.note ?? '')) return `the host's journal does not say it matched an original (${record.note ?? 'no note'})`;
+  if (!/matched to|^duplicate /.test(record.note ?? ''))
+    return `the host's journal does not say it matched an original (${record.note ?? 'no note'})`;
   return undefined;
 }
 
@@ -49,22 +57,34 @@ function hostMatched(messages: readonly HostMessage[], record: HostMessage): str
 export function judgeTcRecords(messages: readonly HostMessage[], batch: string, balanced: boolean, profile: TerminalProfile): string[] {
   const records = icRecordsOf(messages, batch).filter((m) => ['203', '205'].includes(networkCode(m)));
   if (balanced && profile.balancedUpload === 'none') {
-    return records.length ? [`the profile declares no upload after a balanced settlement (balancedUpload none), but ${records.length} TC record(s) went up`] : [];
+    return records.length
+      ? [`the profile declares no upload after a balanced settlement (balancedUpload none), but ${records.length} TC record(s) went up`]
+      : [];
   }
-  const voided = new Set(messages.filter((m) => m.direction === 'in' && m.kind === 'void' && replyTo(messages, m)?.responseCode === '00')
-    .map((m) => (m.fields[61] ?? '').slice(6, 12)));
-  const originals = approvedOfBatch(messages, batch, RECORD_KINDS).filter((m) => isChip(m) && /^05/.test(m.fields[22] ?? '') && !voided.has(m.stan ?? ''));
+  const voided = new Set(
+    messages
+      .filter((m) => m.direction === 'in' && m.kind === 'void' && replyTo(messages, m)?.responseCode === '00')
+      .map((m) => (m.fields[61] ?? '').slice(6, 12)),
+  );
+  const originals = approvedOfBatch(messages, batch, RECORD_KINDS).filter(
+    (m) => isChip(m) && /^05/.test(m.fields[22] ?? '') && !voided.has(m.stan ?? ''),
+  );
   const code = balanced ? '203' : '205';
   const problems: string[] = [];
   for (const o of originals) {
     const mine = records.filter((r) => sameTransaction(r, o));
-    if (!mine.length) { problems.push(`${describe(o)}: no TC record (0320 60.3 ${code}) reached the host`); continue; }
+    if (!mine.length) {
+      problems.push(`${describe(o)}: no TC record (0320 60.3 ${code}) reached the host`);
+      continue;
+    }
     const r = mine[0];
     const where = `TC record STAN ${r.stan} for ${describe(o)}`;
-    if (networkCode(r) !== code) problems.push(`${where}: 60.3 is ${networkCode(r)}, after a${balanced ? ' balanced' : 'n unbalanced'} settlement it is ${code}`);
+    if (networkCode(r) !== code)
+      problems.push(`${where}: 60.3 is ${networkCode(r)}, after a${balanced ? ' balanced' : 'n unbalanced'} settlement it is ${code}`);
     if (tagOf(r, '9F27') !== '40') problems.push(`${where}: 9F27 is ${tagOf(r, '9F27') ?? 'absent'}, a TC record carries the card's TC (9F27 40)`);
     if (tagOf(r, '9F26') === tagOf(o, '9F26')) problems.push(`${where}: 9F26 is the ARQC of the request, not the card's final cryptogram (TC)`);
-    if (!new RegExp(`^61(00|01)00${o.fields[4]}156$`).test(f62Text(r))) problems.push(`${where}: F62 ${JSON.stringify(f62Text(r))} is not 61 + 00/01 + 00 + amount + 156`);
+    if (!new RegExp(`^61(00|01)00${o.fields[4]}156$`).test(f62Text(r)))
+      problems.push(`${where}: F62 ${JSON.stringify(f62Text(r))} is not 61 + 00/01 + 00 + amount + 156`);
     const host = hostMatched(messages, r);
     if (host) problems.push(`${where}: ${host}`);
   }
@@ -82,24 +102,38 @@ export function judgeTcRecords(messages: readonly HostMessage[], batch: string, 
 export function judgeFailedIcRecords(messages: readonly HostMessage[], batch: string, balanced: boolean, profile: TerminalProfile): string[] {
   const records = icRecordsOf(messages, batch).filter((m) => ['204', '206'].includes(networkCode(m)));
   if (balanced && profile.balancedUpload === 'none') {
-    return records.length ? [`the profile declares no upload after a balanced settlement (balancedUpload none), but ${records.length} failed-IC record(s) went up`] : [];
+    return records.length
+      ? [`the profile declares no upload after a balanced settlement (balancedUpload none), but ${records.length} failed-IC record(s) went up`]
+      : [];
   }
-  const declinedByCard = messages.filter((m) => m.direction === 'in' && (RECORD_KINDS as readonly string[]).includes(m.kind) && batchOf(m) === batch
-    && isChip(m) && replyTo(messages, m)?.responseCode === '00'
-    && messages.some((r) => r.direction === 'in' && r.kind === 'reversal' && r.stan === m.stan && r.fields[39] === '06'));
+  const declinedByCard = messages.filter(
+    (m) =>
+      m.direction === 'in' &&
+      (RECORD_KINDS as readonly string[]).includes(m.kind) &&
+      batchOf(m) === batch &&
+      isChip(m) &&
+      replyTo(messages, m)?.responseCode === '00' &&
+      messages.some((r) => r.direction === 'in' && r.kind === 'reversal' && r.stan === m.stan && r.fields[39] === '06'),
+  );
   const code = balanced ? '204' : '206';
   const problems: string[] = [];
-  if (!declinedByCard.length) problems.push(`no chip sale of batch ${batch} was approved by the host and then reversed with reason 06 (the card's decline)`);
+  if (!declinedByCard.length)
+    problems.push(`no chip sale of batch ${batch} was approved by the host and then reversed with reason 06 (the card's decline)`);
   for (const o of declinedByCard) {
     const r = records.find((x) => sameTransaction(x, o));
-    if (!r) { problems.push(`${describe(o)}: the card declined it after the host's approval, but no failed-IC record (0320 60.3 ${code}) reached the host`); continue; }
+    if (!r) {
+      problems.push(`${describe(o)}: the card declined it after the host's approval, but no failed-IC record (0320 60.3 ${code}) reached the host`);
+      continue;
+    }
     const where = `failed-IC record STAN ${r.stan} for ${describe(o)}`;
-    if (networkCode(r) !== code) problems.push(`${where}: 60.3 is ${networkCode(r)}, after a${balanced ? ' balanced' : 'n unbalanced'} settlement it is ${code}`);
+    if (networkCode(r) !== code)
+      problems.push(`${where}: 60.3 is ${networkCode(r)}, after a${balanced ? ' balanced' : 'n unbalanced'} settlement it is ${code}`);
     const f62 = f62Text(r);
     if (!new RegExp(`^71(00|01)(11${o.fields[4]}15610|05${o.fields[4]}15622)$`).test(f62)) {
       problems.push(`${where}: F62 ${JSON.stringify(f62)} is not 71 + 0011 + amount + 156 + 10 (card declined) or 71 + 0005 + amount + 156 + 22`);
     }
-    if (f62.slice(4, 6) === '11' && tagOf(r, '9F27') !== '00') problems.push(`${where}: F62 says the card declined but 9F27 is ${tagOf(r, '9F27') ?? 'absent'}, not 00 (AAC)`);
+    if (f62.slice(4, 6) === '11' && tagOf(r, '9F27') !== '00')
+      problems.push(`${where}: F62 says the card declined but 9F27 is ${tagOf(r, '9F27') ?? 'absent'}, not 00 (AAC)`);
     const host = hostMatched(messages, r);
     if (host) problems.push(`${where}: ${host}`);
   }
@@ -128,7 +162,8 @@ export function judgeResumedUpload(messages: readonly HostMessage[], batch: stri
   const inFlight = before.length ? uploadIdentity(before[before.length - 1]) : undefined;
   const acknowledged = new Set(before.slice(0, -1).map(uploadIdentity));
   for (const m of after) {
-    if (acknowledged.has(uploadIdentity(m))) problems.push(`0320 STAN ${m.stan} (60.3 ${networkCode(m)}) repeats a record the host had acknowledged before the power cut`);
+    if (acknowledged.has(uploadIdentity(m)))
+      problems.push(`0320 STAN ${m.stan} (60.3 ${networkCode(m)}) repeats a record the host had acknowledged before the power cut`);
   }
   const repeatsInFlight = after.filter((m) => uploadIdentity(m) === inFlight).length;
   if (repeatsInFlight > 1) problems.push(`the record in flight at the power cut was sent ${repeatsInFlight} times after the restart`);

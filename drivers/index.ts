@@ -1,9 +1,7 @@
 /** drivers/: the harness side — what steps, the certification run and the CLI use to drive terminals. */
 export { TerminalDriver } from './terminal';
 export type { TerminalIdentity, TerminalDriverOptions, CardBinding, PinBinding } from './terminal';
-export {
-  classifyError, TerminalExpectationError, TerminalCommandError, TerminalBrokenError, DriverUsageError, LabFileError,
-} from './errors';
+export { classifyError, TerminalExpectationError, TerminalCommandError, TerminalBrokenError, DriverUsageError, LabFileError } from './errors';
 export type { Outcome } from './errors';
 export { TerminalStrategy } from './strategy';
 export type { RecoveryOptions, RecoveryControl, RestControl, StrategyTarget } from './strategy';
@@ -14,8 +12,23 @@ export { ScreenTracker, screenMatches, screenText, screenContains, screenShowsAm
 export { keyHex, identitySettings, flippedKey } from './terminal-settings';
 export type { ScreenSnapshot, ScreenMatcher } from './screens';
 export {
-  VoucherCollector, voucherText, amountPattern, TRANSACTION_COPIES, COPY_LABELS, transactionCopies, describeCopy, showsText, showsAmount,
-  hasSignatureLine, isLabelledAs, maskedPanShape, showsMaskedPan, showsMerchantName, showsDateTime, copiesFailing, copyNames,
+  VoucherCollector,
+  voucherText,
+  amountPattern,
+  TRANSACTION_COPIES,
+  COPY_LABELS,
+  transactionCopies,
+  describeCopy,
+  showsText,
+  showsAmount,
+  hasSignatureLine,
+  isLabelledAs,
+  maskedPanShape,
+  showsMaskedPan,
+  showsMerchantName,
+  showsDateTime,
+  copiesFailing,
+  copyNames,
 } from './vouchers';
 export type { VoucherCopy } from './vouchers';
 export { Transcript } from './transcript';
@@ -23,9 +36,7 @@ export type { TranscriptEntry } from './transcript';
 export { EvidenceMasker } from './masking';
 export { findMenuEntry, menuEntries } from './menu';
 export type { MenuEntry } from './menu';
-export {
-  TtpCardPresenter, DeviceCardPresenter, OperatorCardPresenter, TtpPinEntry, OperatorPinEntry,
-} from './presenters';
+export { TtpCardPresenter, DeviceCardPresenter, OperatorCardPresenter, TtpPinEntry, OperatorPinEntry } from './presenters';
 export type { CardPresenter, PinEntry, PresenterKind } from './presenters';
 export { OperatorConsole, OperatorTimeoutError } from './operator';
 export type { OperatorConsoleOptions } from './operator';
@@ -34,9 +45,33 @@ export type { LabFile, LabTerminal } from './labfile';
 export { startEmulatedLab, startLabEmulator, openLabTerminal } from './lab';
 export type { EmulatedLab, EmulatedLabOptions, EmulatedLabTerminal, OpenedLabTerminal } from './lab';
 export {
-  toHostMessage, requestsOf, replyTo, entryMode, securityControl, batchOf, settlementTotalsOf, iccTagsOf, payeeOf,
-  faultMatchFor, clearPinBlocks, pinLeaks, journalText, reversalsOf, approvedOfBatch, tracesAdvance, originalBefore, nextAfterReversed, FINANCIAL_KINDS,
-  financialRequests, describeMessages, stansOf, uploadNetworkCodes, settledBatchOf, settlementCounts, REQUIRED_ICC_TAGS, missingIccTags,
+  toHostMessage,
+  requestsOf,
+  replyTo,
+  entryMode,
+  securityControl,
+  batchOf,
+  settlementTotalsOf,
+  iccTagsOf,
+  payeeOf,
+  faultMatchFor,
+  clearPinBlocks,
+  pinLeaks,
+  journalText,
+  reversalsOf,
+  approvedOfBatch,
+  tracesAdvance,
+  originalBefore,
+  nextAfterReversed,
+  FINANCIAL_KINDS,
+  financialRequests,
+  describeMessages,
+  stansOf,
+  uploadNetworkCodes,
+  settledBatchOf,
+  settlementCounts,
+  REQUIRED_ICC_TAGS,
+  missingIccTags,
 } from './host-view';
 export type { HostMessage, JournalRowLike } from './host-view';
 
@@ -51,6 +86,12 @@ export type { CardConfig, HostConfig, HostControl, FaultAction, FaultSpec, Termi
 export { REFERENCE_PROFILE } from '../protocol/ttp/profile';
 export type { TerminalProfile } from '../protocol/ttp/profile';
 export { judgeTraffic, declaredKeyScheme } from './message-conformance';
-export { approvedRequests, judgeWrongSupervisorPassword, showsPasswordRefused, supervisorPasswordToGive, wrongSupervisorPassword } from './supervisor';
+export {
+  approvedRequests,
+  judgeWrongSupervisorPassword,
+  showsPasswordRefused,
+  supervisorPasswordToGive,
+  wrongSupervisorPassword,
+} from './supervisor';
 export type { SupervisorAnswer, SupervisorGuarded, WrongSupervisorAttempt } from './supervisor';
 export type { ConformanceReport, TerminalTraffic } from './message-conformance';

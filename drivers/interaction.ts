@@ -72,21 +72,39 @@ export async function answerPrompts(d: InteractionControl, a: DriverAnswers, opt
       if (s.state === 'card-wait') {
         throw new TerminalExpectationError(`The terminal asks for a card, but this step presents none: ${shown(s).join('\n')}`, { state: s.state });
       }
-      throw new TerminalExpectationError(`The terminal asks for something this step cannot answer (state ${s.state}):\n  ${shown(s).join('\n  ')}`, { state: s.state });
+      throw new TerminalExpectationError(`The terminal asks for something this step cannot answer (state ${s.state}):\n  ${shown(s).join('\n  ')}`, {
+        state: s.state,
+      });
     }
     opts.onAnswer?.(answer.prompt);
     const act = answer.action;
     switch (act.kind) {
-      case 'pin': await d.enterPin(act.pin); break;
-      case 'keys': await d.pressKeys(...act.keys); break;
-      case 'card': await d.presentCard(act.card.image, act.card.method); break;
-      case 'amount': await d.enterAmount(act.fen); break;
-      case 'text': await d.enterText(act.text); break;
+      case 'pin':
+        await d.enterPin(act.pin);
+        break;
+      case 'keys':
+        await d.pressKeys(...act.keys);
+        break;
+      case 'card':
+        await d.presentCard(act.card.image, act.card.method);
+        break;
+      case 'amount':
+        await d.enterAmount(act.fen);
+        break;
+      case 'text':
+        await d.enterText(act.text);
+        break;
     }
     await d.waitForPromptChange(key, timeoutMs).catch((err: unknown) => {
       if (!(err instanceof TerminalExpectationError)) throw err;
-      throw new TerminalExpectationError(`The terminal stayed on the same screen for ${timeoutMs} ms after it was answered. Recent screens:\n` +
-        d.recentScreens(6).map((x) => `  [${x.state ?? '?'}] ${shown(x).join(' | ')}`).join('\n'), { prompt: key });
+      throw new TerminalExpectationError(
+        `The terminal stayed on the same screen for ${timeoutMs} ms after it was answered. Recent screens:\n` +
+          d
+            .recentScreens(6)
+            .map((x) => `  [${x.state ?? '?'}] ${shown(x).join(' | ')}`)
+            .join('\n'),
+        { prompt: key },
+      );
     });
   }
 }
@@ -99,9 +117,22 @@ export async function answerPrompts(d: InteractionControl, a: DriverAnswers, opt
 export async function startEcr(d: InteractionControl, req: Omit<TtpEcrCommand, 'id' | 'cmd'>): Promise<{ result: Promise<TtpEcrResult> }> {
   const pending = d.ecr(req);
   let refused: unknown;
-  pending.catch((err: unknown) => { refused = err; });
-  const asking = d.waitForState([...ASKING_STATES], { timeoutMs: d.screenTimeoutMs() }).then(() => undefined, (err: unknown) => { refused ??= err; });
-  await Promise.race([asking, pending.then(() => undefined, () => undefined)]);
+  pending.catch((err: unknown) => {
+    refused = err;
+  });
+  const asking = d.waitForState([...ASKING_STATES], { timeoutMs: d.screenTimeoutMs() }).then(
+    () => undefined,
+    (err: unknown) => {
+      refused ??= err;
+    },
+  );
+  await Promise.race([
+    asking,
+    pending.then(
+      () => undefined,
+      () => undefined,
+    ),
+  ]);
   if (refused) throw refused;
   // Wrapped: an async function returning the promise itself would wait for the whole transaction.
   return { result: pending };

@@ -10,7 +10,10 @@ import { batchOf, replyTo, requestsOf, reversalsOf, type HostMessage } from './h
 
 /** The values of one tag in a journal F55 (`TAG=VALUE …`, templates flattened), in order. */
 function tagValues(m: HostMessage | undefined, tag: string): string[] {
-  return (m?.fields[55] ?? '').split(/\s+/).filter((p) => p.startsWith(`${tag}=`)).map((p) => p.slice(tag.length + 1));
+  return (m?.fields[55] ?? '')
+    .split(/\s+/)
+    .filter((p) => p.startsWith(`${tag}=`))
+    .map((p) => p.slice(tag.length + 1));
 }
 
 /** The script ids (9F18) the host's reply to `original` carried; [] when it carried no script. */
@@ -22,8 +25,9 @@ export function scriptIdsSent(messages: readonly HostMessage[], original: HostMe
 export function noticesFor(messages: readonly HostMessage[], original: HostMessage): HostMessage[] {
   const ref = `${batchOf(original) ?? ''}${original.stan ?? ''}`;
   const rrn = replyTo(messages, original)?.fields[37];
-  return requestsOf(messages, 'script-result').filter((n) => n.id > original.id
-    && ((n.fields[61] ?? '').startsWith(ref) || (rrn !== undefined && n.fields[37] === rrn)));
+  return requestsOf(messages, 'script-result').filter(
+    (n) => n.id > original.id && ((n.fields[61] ?? '').startsWith(ref) || (rrn !== undefined && n.fields[37] === rrn)),
+  );
 }
 
 /** Why a DF31 value does not report the scripts `ids` (each once, as performed, failed or not performed). */
@@ -51,7 +55,9 @@ export function judgeScriptResultNotice(messages: readonly HostMessage[], origin
   if (!ids.length) return [`the host's reply to the ${what} carried no issuer script (9F18 in a 71 / 72 template): nothing to report`];
   const notices = noticesFor(messages, original);
   if (!notices.length) {
-    return [`no 0620 script-result notice (60.3 951) naming the ${what} (F61 batch + trace or F37 RRN) reached the host after its reply carried script ${ids.join(', ')}`];
+    return [
+      `no 0620 script-result notice (60.3 951) naming the ${what} (F61 batch + trace or F37 RRN) reached the host after its reply carried script ${ids.join(', ')}`,
+    ];
   }
   const problems: string[] = [];
   for (const n of notices) {
@@ -63,7 +69,8 @@ export function judgeScriptResultNotice(messages: readonly HostMessage[], origin
     const reply = replyTo(messages, n);
     if (!reply) problems.push(`${where}: the host did not answer it`);
     else if (reply.responseCode !== '00') problems.push(`${where}: the host refused it with ${reply.responseCode} (${n.note ?? 'no reason noted'})`);
-    else if (!/^script result linked to /.test(n.note ?? '')) problems.push(`${where}: the host's journal does not link it to the original (${n.note ?? 'no note'})`);
+    else if (!/^script result linked to /.test(n.note ?? ''))
+      problems.push(`${where}: the host's journal does not link it to the original (${n.note ?? 'no note'})`);
   }
   return problems;
 }

@@ -74,21 +74,29 @@ function usableTerminals(config: HostConfig): TerminalConfig[] {
 
 export async function startEmulatedLab(opts: EmulatedLabOptions = {}): Promise<EmulatedLab> {
   const count = opts.terminals ?? 1;
-  if (!Number.isInteger(count) || count < 1) throw new LabFileError(`startEmulatedLab: terminals must be a whole number >= 1 (got ${count})`, { terminals: count });
+  if (!Number.isInteger(count) || count < 1)
+    throw new LabFileError(`startEmulatedLab: terminals must be a whole number >= 1 (got ${count})`, { terminals: count });
   const hostConfig = opts.hostConfig ?? loadHostConfig();
   const candidates = usableTerminals(hostConfig);
   const chosen: TerminalConfig[] = [];
   if (opts.terminalIds) {
     for (const id of opts.terminalIds.slice(0, count)) {
       const t = hostConfig.terminals.find((x) => x.terminalId === id);
-      if (!t) throw new LabFileError(`Terminal id ${id} is not in the host configuration (${hostConfig.sources.join(', ') || 'in-memory'}); known: ${hostConfig.terminals.map((x) => x.terminalId).join(', ')}`, { terminalId: id });
+      if (!t)
+        throw new LabFileError(
+          `Terminal id ${id} is not in the host configuration (${hostConfig.sources.join(', ') || 'in-memory'}); known: ${hostConfig.terminals.map((x) => x.terminalId).join(', ')}`,
+          { terminalId: id },
+        );
       chosen.push(t);
     }
   } else {
     chosen.push(...candidates.slice(0, count));
   }
   if (chosen.length < count) {
-    throw new LabFileError(`The host configuration has ${chosen.length} usable terminal(s), ${count} requested; add terminals to merchants.yaml`, { requested: count, available: chosen.length });
+    throw new LabFileError(`The host configuration has ${chosen.length} usable terminal(s), ${count} requested; add terminals to merchants.yaml`, {
+      requested: count,
+      available: chosen.length,
+    });
   }
 
   const lab = ++labCounter;
@@ -112,7 +120,11 @@ export async function startEmulatedLab(opts: EmulatedLabOptions = {}): Promise<E
       const name = opts.emuNames?.[i] ?? `lab${process.pid}-${lab}-${i + 1}`;
       const terminalLink = opts.terminalLinks?.[i] ?? `emu:${name}`;
       const url = opts.harnessUrls?.[i] ?? (terminalLink.startsWith('emu:') ? terminalLink : undefined);
-      if (!url) throw new LabFileError(`startEmulatedLab: terminal ${i + 1} serves on ${terminalLink}; give harnessUrls[${i}] (the link a driver opens to reach it)`, { terminalLink });
+      if (!url)
+        throw new LabFileError(
+          `startEmulatedLab: terminal ${i + 1} serves on ${terminalLink}; give harnessUrls[${i}] (the link a driver opens to reach it)`,
+          { terminalLink },
+        );
       const statePath = path.join(stateDir, `terminal-${t.terminalId}.json`);
       const emulator = await startEmulator({
         ...opts.emulator,
@@ -128,9 +140,10 @@ export async function startEmulatedLab(opts: EmulatedLabOptions = {}): Promise<E
         timeouts: opts.emulatorTimeouts ?? opts.emulator?.timeouts,
       });
       emulators.push(emulator);
-      const driver = opts.connect === false
-        ? (undefined as unknown as TerminalDriver)
-        : await TerminalDriver.connect(url, { name: `emulator ${t.terminalId}`, ...opts.driver });
+      const driver =
+        opts.connect === false
+          ? (undefined as unknown as TerminalDriver)
+          : await TerminalDriver.connect(url, { name: `emulator ${t.terminalId}`, ...opts.driver });
       terminals.push({ url, driver, terminalId: t.terminalId, merchantId: t.merchantId, emulator, statePath });
     }
   } catch (err) {
@@ -171,7 +184,10 @@ export interface OpenedLabTerminal {
  * connected with the entry's bindings and timeouts; an emu: entry gets the built-in emulator and
  * reference host started in this process first (with the entry's terminal id and defects).
  */
-export async function openLabTerminal(entry: LabTerminal, opts: { driver?: TerminalDriverOptions; lab?: EmulatedLabOptions } = {}): Promise<OpenedLabTerminal> {
+export async function openLabTerminal(
+  entry: LabTerminal,
+  opts: { driver?: TerminalDriverOptions; lab?: EmulatedLabOptions } = {},
+): Promise<OpenedLabTerminal> {
   const driverOptions = driverOptionsForLabTerminal(entry, opts.driver);
   if (entry.link.startsWith('emu:')) {
     const name = entry.link.slice('emu:'.length).replace(/^\/\//, '') || 'default';
@@ -219,7 +235,11 @@ const WILDCARDS = new Set(['0.0.0.0', '::', '']);
  * POSCERT_HOST_ADDRESS / `host.address` name the address the terminal dials when it differs.
  */
 export function hostPlacement(o: { listen?: string; address?: string; bind?: string; entry?: LabTerminal }): HostPlacement {
-  const listen = o.listen ? { text: o.listen, source: '--host-listen' } : o.entry?.host ? { text: o.entry.host.listen, source: `lab entry ${o.entry.name}` } : undefined;
+  const listen = o.listen
+    ? { text: o.listen, source: '--host-listen' }
+    : o.entry?.host
+      ? { text: o.entry.host.listen, source: `lab entry ${o.entry.name}` }
+      : undefined;
   const addressText = o.address ?? o.entry?.host?.address;
   const address = addressText ? parseHostAndPort(addressText, 'host address') : undefined;
   if (!listen) {
@@ -245,7 +265,10 @@ export function hostAddressFor(placement: HostPlacement, boundAddress: string, b
  * address is fixed, and a TerminalHostError (with what to do) when the host moves every run.
  * Returns notes for the transcript and the log.
  */
-export async function pointTerminalAtHost(driver: TerminalDriver, o: { placement: HostPlacement; address?: string; terminalId?: string; hostResponseMs?: number }): Promise<string[]> {
+export async function pointTerminalAtHost(
+  driver: TerminalDriver,
+  o: { placement: HostPlacement; address?: string; terminalId?: string; hostResponseMs?: number },
+): Promise<string[]> {
   const notes: string[] = [];
   const set: TtpTerminalConfig & Record<string, unknown> = {
     ...(o.address ? { host: o.address } : {}),
@@ -258,7 +281,8 @@ export async function pointTerminalAtHost(driver: TerminalDriver, o: { placement
       await driver.configure(set);
       break;
     } catch (err) {
-      const field = err instanceof TtpRemoteError && ['not-supported', 'bad-request'].includes(err.ttpCode) ? String(err.detail?.field ?? '').split('.')[0] : '';
+      const field =
+        err instanceof TtpRemoteError && ['not-supported', 'bad-request'].includes(err.ttpCode) ? String(err.detail?.field ?? '').split('.')[0] : '';
       if (!field || !(field in set)) throw err;
       if (field === 'host') hostRefused = err as TtpRemoteError;
       else notes.push(`the terminal keeps its own ${field} (TTP config: ${(err as TtpRemoteError).ttpCode})`);
@@ -267,12 +291,16 @@ export async function pointTerminalAtHost(driver: TerminalDriver, o: { placement
   }
   if (hostRefused) {
     if (!o.placement.fixed) {
-      throw new TerminalHostError(`Terminal ${driver.name} does not let the harness set its host address (TTP config host: ${hostRefused.ttpCode}), ` +
-        `and the reference host listens on ${o.address ?? 'a free port'} (${o.placement.source}), which the terminal cannot know. ` +
-        'Give the lab entry "host: {listen: HOST:PORT}" with the address the terminal is configured to dial, or run with --host-listen HOST:PORT.',
-      { terminal: driver.name, ttpCode: hostRefused.ttpCode, address: o.address });
+      throw new TerminalHostError(
+        `Terminal ${driver.name} does not let the harness set its host address (TTP config host: ${hostRefused.ttpCode}), ` +
+          `and the reference host listens on ${o.address ?? 'a free port'} (${o.placement.source}), which the terminal cannot know. ` +
+          'Give the lab entry "host: {listen: HOST:PORT}" with the address the terminal is configured to dial, or run with --host-listen HOST:PORT.',
+        { terminal: driver.name, ttpCode: hostRefused.ttpCode, address: o.address },
+      );
     }
-    notes.push(`the terminal's host address is set in the terminal itself (TTP config host: ${hostRefused.ttpCode}); the reference host listens on ${o.placement.bind}:${o.placement.port} (${o.placement.source})`);
+    notes.push(
+      `the terminal's host address is set in the terminal itself (TTP config host: ${hostRefused.ttpCode}); the reference host listens on ${o.placement.bind}:${o.placement.port} (${o.placement.source})`,
+    );
   } else if (o.address) {
     notes.push(`terminal pointed at the reference host ${o.address} (${o.placement.source})`);
   }
@@ -292,10 +320,12 @@ export async function pointTerminalAtHost(driver: TerminalDriver, o: { placement
 export async function prepareTerminalForRun(driver: TerminalDriver, opts: { timeoutMs?: number } = {}): Promise<string[]> {
   await driver.ensureSignedOnIdle();
   await driver.signOn();
-  const notes = ['signed on at this run\'s reference host'];
+  const notes = ["signed on at this run's reference host"];
   try {
     const r = await driver.ecr({ request: 'settle' }, { timeoutMs: opts.timeoutMs });
-    notes.push(`leftover batch settled before the run (${r.approved ? 'closed' : `not approved: ${r.responseCode ?? r.message ?? '?'}`}${r.batch ? `, batch ${r.batch}` : ''})`);
+    notes.push(
+      `leftover batch settled before the run (${r.approved ? 'closed' : `not approved: ${r.responseCode ?? r.message ?? '?'}`}${r.batch ? `, batch ${r.batch}` : ''})`,
+    );
   } catch (err) {
     // A terminal with nothing to settle may refuse; the run's own settlements judge the rest.
     if (!(err instanceof TtpRemoteError)) throw err;

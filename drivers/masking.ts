@@ -36,7 +36,12 @@ export class EvidenceMasker extends SensitiveDataMasker {
     const m = masked as Record<string, unknown>;
     const digitsOut = (v: unknown): unknown => (typeof v === 'string' ? maskPinEntry(v) : Array.isArray(v) ? v.map(digitsOut) : v);
     if (dir === 'tx' && m.cmd === 'key') {
-      return { ...m, ...(m.keys !== undefined ? { keys: digitsOut(m.keys) } : {}), ...(m['x-text'] !== undefined ? { 'x-text': digitsOut(m['x-text']) } : {}), ...(m.text !== undefined ? { text: digitsOut(m.text) } : {}) };
+      return {
+        ...m,
+        ...(m.keys !== undefined ? { keys: digitsOut(m.keys) } : {}),
+        ...(m['x-text'] !== undefined ? { 'x-text': digitsOut(m['x-text']) } : {}),
+        ...(m.text !== undefined ? { text: digitsOut(m.text) } : {}),
+      };
     }
     if (dir === 'rx' && m.evt === 'display') return { ...m, lines: digitsOut(m.lines), note: 'digits masked during PIN entry' };
     if (dir === 'rx' && m.ok === true && m.result && typeof m.result === 'object' && Array.isArray((m.result as { lines?: unknown }).lines)) {

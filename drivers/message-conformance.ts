@@ -40,17 +40,23 @@ export function declaredKeyScheme(configured: string | undefined): ConformanceKe
 export function judgeTraffic(terminals: readonly TerminalTraffic[], since = 0): ConformanceReport {
   const judged: JudgedMessage[] = [];
   for (const t of terminals) {
-    const traffic = [...t.messages].sort((a, b) => a.id - b.id)
-      .map((m) => ({ id: m.id, direction: m.direction, mti: m.mti, fields: m.fields }));
+    const traffic = [...t.messages].sort((a, b) => a.id - b.id).map((m) => ({ id: m.id, direction: m.direction, mti: m.mti, fields: m.fields }));
     judged.push(...checkTraffic(traffic, { keyScheme: t.keyScheme }).filter((j) => (j.message.id ?? 0) > since));
   }
   const all = judged.flatMap((j) => j.findings);
   const errors = all.filter((f) => f.severity === 'error');
   const warnings = all.filter((f) => f.severity === 'warning');
-  const summary = `${judged.length} request(s) of terminal ${terminals.map((t) => t.terminalId).join(', ')} judged against cup8583.md: `
-    + `${errors.length} error(s), ${warnings.length} warning(s)`;
+  const summary =
+    `${judged.length} request(s) of terminal ${terminals.map((t) => t.terminalId).join(', ')} judged against cup8583.md: ` +
+    `${errors.length} error(s), ${warnings.length} warning(s)`;
   const body = formatFindings(judged);
-  const errorLines = judged.flatMap((j) => j.findings.filter((f) => f.severity === 'error')
-    .map((f) => `#${j.message.id} ${j.message.mti} ${j.kind ?? 'unknown'} STAN ${j.message.fields[11] ?? '-'}: ${f.rule} ${f.field ?? ''} ${f.message} (${f.section})`));
+  const errorLines = judged.flatMap((j) =>
+    j.findings
+      .filter((f) => f.severity === 'error')
+      .map(
+        (f) =>
+          `#${j.message.id} ${j.message.mti} ${j.kind ?? 'unknown'} STAN ${j.message.fields[11] ?? '-'}: ${f.rule} ${f.field ?? ''} ${f.message} (${f.section})`,
+      ),
+  );
   return { judged, errors, warnings, errorLines, text: body ? `${summary}\n\n${body}` : summary };
 }

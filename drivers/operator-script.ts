@@ -40,7 +40,8 @@ export const tell = {
 };
 
 /** How many voucher copies the person counted (a number, not a yes/no). */
-export const COUNT_COPIES = 'When the terminal has finished printing: how many voucher copies (签购单) did it print for this transaction? (0 if none)';
+export const COUNT_COPIES =
+  'When the terminal has finished printing: how many voucher copies (签购单) did it print for this transaction? (0 if none)';
 
 /** What the person is asked. */
 export const ask = {

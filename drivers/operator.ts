@@ -63,14 +63,27 @@ export class OperatorConsole {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        req.terminalReaction.then(() => 'terminal' as const, () => new Promise<never>(() => undefined)),
+        req.terminalReaction.then(
+          () => 'terminal' as const,
+          () => new Promise<never>(() => undefined),
+        ),
         new Promise<'operator'>((resolve) => rl.once('line', () => resolve('operator'))),
-        new Promise<never>((_, reject) => rl.once('close', () => reject(new OperatorTimeoutError('The operator console closed before the action was confirmed.', { instruction: req.instruction })))),
+        new Promise<never>((_, reject) =>
+          rl.once('close', () =>
+            reject(new OperatorTimeoutError('The operator console closed before the action was confirmed.', { instruction: req.instruction })),
+          ),
+        ),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new OperatorTimeoutError(
-            `Nobody performed "${req.instruction}" within ${Math.round(this.timeoutMs / 1000)} s and the terminal did not react.`,
-            { instruction: req.instruction, timeoutMs: this.timeoutMs },
-          )), this.timeoutMs);
+          timer = setTimeout(
+            () =>
+              reject(
+                new OperatorTimeoutError(
+                  `Nobody performed "${req.instruction}" within ${Math.round(this.timeoutMs / 1000)} s and the terminal did not react.`,
+                  { instruction: req.instruction, timeoutMs: this.timeoutMs },
+                ),
+              ),
+            this.timeoutMs,
+          );
         }),
       ]);
     } finally {
@@ -133,23 +146,41 @@ export function parseOperatorTerminal(spec: string): OperatorTerminalSpec {
   const known = new Set(['terminalId', 'capabilities', 'vendor', 'model', 'serial', 'firmware', 'copies']);
   const unknown = [...q.keys()].filter((k) => !known.has(k));
   if (unknown.length) {
-    throw new OperatorAnswerError(`operator terminal ${spec}: unknown parameter ${unknown.join(', ')}; known: ${[...known].join(', ')}`, { spec, unknown });
+    throw new OperatorAnswerError(`operator terminal ${spec}: unknown parameter ${unknown.join(', ')}; known: ${[...known].join(', ')}`, {
+      spec,
+      unknown,
+    });
   }
-  const capabilities = (q.get('capabilities') ?? 'contact,printer,pinpad').split(',').map((s) => s.trim()).filter(Boolean);
+  const capabilities = (q.get('capabilities') ?? 'contact,printer,pinpad')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = capabilities.filter((c) => !OPERATOR_CAPABILITIES.includes(c));
   if (bad.length) {
-    throw new OperatorAnswerError(`operator terminal ${spec}: unknown capability ${bad.join(', ')}; known: ${OPERATOR_CAPABILITIES.join(', ')}`, { spec, bad });
+    throw new OperatorAnswerError(`operator terminal ${spec}: unknown capability ${bad.join(', ')}; known: ${OPERATOR_CAPABILITIES.join(', ')}`, {
+      spec,
+      bad,
+    });
   }
   const terminalId = q.get('terminalId') ?? undefined;
   if (terminalId !== undefined && !/^[0-9A-Za-z]{8}$/.test(terminalId)) {
-    throw new OperatorAnswerError(`operator terminal ${spec}: terminalId must be the 8-character id the terminal is provisioned with`, { spec, terminalId });
+    throw new OperatorAnswerError(`operator terminal ${spec}: terminalId must be the 8-character id the terminal is provisioned with`, {
+      spec,
+      terminalId,
+    });
   }
   const copies = Number(q.get('copies') ?? '2');
-  if (!Number.isInteger(copies) || copies < 1 || copies > 3) throw new OperatorAnswerError(`operator terminal ${spec}: copies must be 1, 2 or 3`, { spec });
+  if (!Number.isInteger(copies) || copies < 1 || copies > 3)
+    throw new OperatorAnswerError(`operator terminal ${spec}: copies must be 1, 2 or 3`, { spec });
   return {
-    name: name || 'operator', terminalId, copies, capabilities: capabilities.sort(),
-    vendor: q.get('vendor') ?? '(declared by the operator)', model: q.get('model') ?? '(declared by the operator)',
-    serialNumber: q.get('serial') ?? '(declared by the operator)', firmware: q.get('firmware') ?? '(declared by the operator)',
+    name: name || 'operator',
+    terminalId,
+    copies,
+    capabilities: capabilities.sort(),
+    vendor: q.get('vendor') ?? '(declared by the operator)',
+    model: q.get('model') ?? '(declared by the operator)',
+    serialNumber: q.get('serial') ?? '(declared by the operator)',
+    firmware: q.get('firmware') ?? '(declared by the operator)',
   };
 }
 
@@ -187,7 +218,10 @@ export class PersonConsole {
     this.rl = readline.createInterface({ input: this.input, terminal: false });
     this.rl.on('line', (line) => {
       const w = this.waiting;
-      if (w) { this.waiting = undefined; w(line); } else this.lines.push(line);
+      if (w) {
+        this.waiting = undefined;
+        w(line);
+      } else this.lines.push(line);
     });
     this.rl.on('close', () => {
       this.closed = true;
@@ -206,7 +240,10 @@ export class PersonConsole {
     try {
       fd = fs.openSync('/dev/tty', 'r+');
     } catch (err) {
-      throw new OperatorTimeoutError(`operator mode needs the console of a person: run poscert certify from a terminal (${(err as Error).message})`, {});
+      throw new OperatorTimeoutError(
+        `operator mode needs the console of a person: run poscert certify from a terminal (${(err as Error).message})`,
+        {},
+      );
     }
     return new PersonConsole({ ...opts, input: new tty.ReadStream(fd), output: new tty.WriteStream(fd), owned: true });
   }
@@ -239,7 +276,9 @@ export class PersonConsole {
 
   /** A count the person reads off the terminal (voucher copies). */
   async count(question: string): Promise<number> {
-    return Number(await this.prompt('ask', question, question, 'a number', (line) => (/^\s*\d{1,3}\s*$/.test(line) ? String(Number(line)) : undefined)));
+    return Number(
+      await this.prompt('ask', question, question, 'a number', (line) => (/^\s*\d{1,3}\s*$/.test(line) ? String(Number(line)) : undefined)),
+    );
   }
 
   async close(): Promise<void> {
@@ -250,7 +289,13 @@ export class PersonConsole {
     }
   }
 
-  private async prompt(kind: OperatorAnswer['kind'], logged: string, shown: string, expects: string, accept: (line: string) => string | undefined): Promise<string> {
+  private async prompt(
+    kind: OperatorAnswer['kind'],
+    logged: string,
+    shown: string,
+    expects: string,
+    accept: (line: string) => string | undefined,
+  ): Promise<string> {
     const n = ++this.seq;
     if (this.heading) {
       this.output.write(`\n=== poscert operator: ${this.heading}\n`);
@@ -276,7 +321,12 @@ export class PersonConsole {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting = undefined;
-        reject(new OperatorTimeoutError(`nobody answered "${what}" within ${Math.round(this.timeoutMs / 1000)} s`, { prompt: what, timeoutMs: this.timeoutMs }));
+        reject(
+          new OperatorTimeoutError(`nobody answered "${what}" within ${Math.round(this.timeoutMs / 1000)} s`, {
+            prompt: what,
+            timeoutMs: this.timeoutMs,
+          }),
+        );
       }, this.timeoutMs);
       this.waiting = (line) => {
         clearTimeout(timer);

@@ -54,7 +54,10 @@ export class TtpCardPresenter implements CardPresenter {
  */
 export class DeviceCardPresenter implements CardPresenter {
   readonly kind = 'device' as const;
-  constructor(private readonly device: CardCommandTarget & { close(): Promise<void> }, readonly url: string) {}
+  constructor(
+    private readonly device: CardCommandTarget & { close(): Promise<void> },
+    readonly url: string,
+  ) {}
   present(card: TtpCardImage, method: TtpCardMethod): Promise<void> {
     return this.device.card('present', method, card);
   }
@@ -82,13 +85,21 @@ const METHOD_WORDS: Record<TtpCardMethod, string> = {
 
 export class OperatorCardPresenter implements CardPresenter {
   readonly kind = 'operator' as const;
-  constructor(private readonly console: OperatorConsole, private readonly reaction: ReactionWatcher, private readonly reactionTimeoutMs = 120_000) {}
+  constructor(
+    private readonly console: OperatorConsole,
+    private readonly reaction: ReactionWatcher,
+    private readonly reactionTimeoutMs = 120_000,
+  ) {}
   async present(card: TtpCardImage, method: TtpCardMethod): Promise<void> {
     const name = card.name ?? `ending ${card.pan.slice(-4)}`;
-    const where = method === 'insert' ? ' into the chip reader' : method === 'tap' ? ' on the contactless reader' : ' through the magnetic stripe reader';
+    const where =
+      method === 'insert' ? ' into the chip reader' : method === 'tap' ? ' on the contactless reader' : ' through the magnetic stripe reader';
     // A card image with a mute chip is, on a bench, the dead-chip test copy of that card (磁条降级 cases).
     const copy = card.chipFault === 'mute' && method !== 'swipe' ? ' (its dead-chip test copy: a card whose chip does not answer)' : '';
-    await this.console.ask({ instruction: `${METHOD_WORDS[method]} ${name}${copy}${where}.`, terminalReaction: this.reaction(this.reactionTimeoutMs) });
+    await this.console.ask({
+      instruction: `${METHOD_WORDS[method]} ${name}${copy}${where}.`,
+      terminalReaction: this.reaction(this.reactionTimeoutMs),
+    });
   }
   async remove(): Promise<void> {
     await this.console.ask({ instruction: 'Remove the card from the terminal.', terminalReaction: this.reaction(this.reactionTimeoutMs) });
@@ -97,7 +108,11 @@ export class OperatorCardPresenter implements CardPresenter {
 
 export class OperatorPinEntry implements PinEntry {
   readonly kind = 'operator' as const;
-  constructor(private readonly console: OperatorConsole, private readonly reaction: ReactionWatcher, private readonly reactionTimeoutMs = 120_000) {}
+  constructor(
+    private readonly console: OperatorConsole,
+    private readonly reaction: ReactionWatcher,
+    private readonly reactionTimeoutMs = 120_000,
+  ) {}
   async enterPin(pin: string): Promise<void> {
     await this.console.ask({
       instruction: pin === '' ? 'Press ENTER (确认) on the PIN pad without a PIN.' : 'Type the PIN on the PIN pad, then press ENTER (确认).',

@@ -24,8 +24,17 @@ export const AT_REST_STATES: readonly string[] = ['idle', 'sign-on-required', 't
 
 /** What a prompt asks for. */
 export type PromptKind =
-  | 'pin' | 'card' | 'confirm' | 'amount' | 'payee-name' | 'payee-account'
-  | 'original-trace' | 'original-rrn' | 'original-date' | 'original-auth-code' | 'supervisor-password';
+  | 'pin'
+  | 'card'
+  | 'confirm'
+  | 'amount'
+  | 'payee-name'
+  | 'payee-account'
+  | 'original-trace'
+  | 'original-rrn'
+  | 'original-date'
+  | 'original-auth-code'
+  | 'supervisor-password';
 
 export interface PromptRow {
   kind: PromptKind;
@@ -125,16 +134,27 @@ function actionFor<Card>(prompt: PromptKind, a: TransactionAnswers<Card>): Promp
     case 'pin':
       if (a.pin === undefined) return undefined;
       return a.pin === 'none' ? { kind: 'keys', keys: ['ENTER'] } : { kind: 'pin', pin: a.pin };
-    case 'card': return a.card !== undefined ? { kind: 'card', card: a.card } : undefined;
-    case 'confirm': return { kind: 'keys', keys: ['ENTER'] };
-    case 'amount': return a.amountFen !== undefined ? { kind: 'amount', fen: a.amountFen } : undefined;
-    case 'payee-name': return text(a.payee?.name);
-    case 'payee-account': return text(a.payee?.account);
-    case 'original-trace': return text(a.originalTrace);
-    case 'original-rrn': return text(a.originalRrn);
-    case 'original-date': return text(a.originalDate);
-    case 'original-auth-code': return text(a.originalAuthCode);
-    case 'supervisor-password': return text(a.supervisorPassword);
-    default: return undefined;
+    case 'card':
+      return a.card !== undefined ? { kind: 'card', card: a.card } : undefined;
+    case 'confirm':
+      return { kind: 'keys', keys: ['ENTER'] };
+    case 'amount':
+      return a.amountFen !== undefined ? { kind: 'amount', fen: a.amountFen } : undefined;
+    case 'payee-name':
+      return text(a.payee?.name);
+    case 'payee-account':
+      return text(a.payee?.account);
+    case 'original-trace':
+      return text(a.originalTrace);
+    case 'original-rrn':
+      return text(a.originalRrn);
+    case 'original-date':
+      return text(a.originalDate);
+    case 'original-auth-code':
+      return text(a.originalAuthCode);
+    case 'supervisor-password':
+      return text(a.supervisorPassword);
+    default:
+      return undefined;
   }
 }

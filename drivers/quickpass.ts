@@ -14,7 +14,9 @@ export function quickPassAmounts(profile: Pick<TerminalProfile, 'contactless'>):
   const { noPinLimitFen, noSignatureLimitFen } = profile.contactless;
   const atLimitFen = Math.min(noPinLimitFen, noSignatureLimitFen);
   if (atLimitFen < 1) {
-    throw new Error(`the profile declares a QuickPass limit of 0 (contactless.noPinLimitFen ${noPinLimitFen}, noSignatureLimitFen ${noSignatureLimitFen}): no tap goes without PIN and signature, so this case cannot apply; declare the terminal's real limits in its profile`);
+    throw new Error(
+      `the profile declares a QuickPass limit of 0 (contactless.noPinLimitFen ${noPinLimitFen}, noSignatureLimitFen ${noSignatureLimitFen}): no tap goes without PIN and signature, so this case cannot apply; declare the terminal's real limits in its profile`,
+    );
   }
   return { atLimitFen, overLimitFen: Math.max(noPinLimitFen, noSignatureLimitFen) + 1 };
 }
@@ -47,9 +49,9 @@ export function judgeCvmResults(m: Pick<HostMessage, 'fields'>, want: 'no-cvm' |
   const results = cvmResultsOf(m);
   if (!results || !/^[0-9A-F]{6}$/.test(results)) return `F55 carries no valid 9F34 (CVM results): ${results ?? 'absent'}`;
   const done = cvmOfCode(parseInt(results.slice(0, 2), 16));
-  if (want === 'online-pin') return done === 'online-pin' ? undefined : `9F34 ${results} says ${done}, but the cardholder entered the PIN online (CVM code 02)`;
-  return done === 'no-cvm' ? undefined
-    : `9F34 ${results} says ${done}, but the tap went without PIN and signature (expected no CVM: code 1F or 3F)`;
+  if (want === 'online-pin')
+    return done === 'online-pin' ? undefined : `9F34 ${results} says ${done}, but the cardholder entered the PIN online (CVM code 02)`;
+  return done === 'no-cvm' ? undefined : `9F34 ${results} says ${done}, but the tap went without PIN and signature (expected no CVM: code 1F or 3F)`;
 }
 
 const QUICKPASS_MARK = /免密|免签|NO\s*PIN|NO\s*SIGNATURE|NO\s*CVM/i;

@@ -185,10 +185,13 @@ export class ScreenTracker {
   private armQuiet(q: QuietWaiter): void {
     clearTimeout(q.timer);
     const left = q.deadline - Date.now();
-    q.timer = setTimeout(() => {
-      this.quietWaiters.delete(q);
-      q.resolve(this.currentScreen());
-    }, Math.max(0, Math.min(q.quietMs, left)));
+    q.timer = setTimeout(
+      () => {
+        this.quietWaiters.delete(q);
+        q.resolve(this.currentScreen());
+      },
+      Math.max(0, Math.min(q.quietMs, left)),
+    );
   }
 
   /** The recent screens as text for an error message or evidence, masked. */
@@ -207,7 +210,12 @@ export class ScreenTracker {
   private expectationError(what: string, timeoutMs: number): TerminalExpectationError {
     return new TerminalExpectationError(
       `The terminal did not show ${what} within ${timeoutMs} ms. Recent screens (oldest first):\n${this.describeRecent()}`,
-      { expected: what, timeoutMs, state: this.state, recentScreens: this.recentScreens().map((s) => ({ ...s, lines: s.lines.map((l) => this.mask(l, s.state)) })) },
+      {
+        expected: what,
+        timeoutMs,
+        state: this.state,
+        recentScreens: this.recentScreens().map((s) => ({ ...s, lines: s.lines.map((l) => this.mask(l, s.state)) })),
+      },
     );
   }
 

@@ -113,16 +113,30 @@ export async function signOnFromMenu(c: SignOnControl, path: { zh: string; en: s
     throw e;
   };
   if (!visible(signOnLabels) && !visible(holderLabels)) {
-    await c.pressKeysAndWait(['ENTER'], (x) => (visible(signOnLabels, x.lines) ?? visible(holderLabels, x.lines)) !== undefined, timeoutMs, `a menu with ${signOnLabels[0]} or ${holderLabels[0]}`).catch(timedOut);
+    await c
+      .pressKeysAndWait(
+        ['ENTER'],
+        (x) => (visible(signOnLabels, x.lines) ?? visible(holderLabels, x.lines)) !== undefined,
+        timeoutMs,
+        `a menu with ${signOnLabels[0]} or ${holderLabels[0]}`,
+      )
+      .catch(timedOut);
   }
   const holder = visible(signOnLabels) ? undefined : visible(holderLabels);
   if (holder) await c.selectMenu(holder, timeoutMs);
   const signOn = visible(signOnLabels);
   if (!signOn) {
-    throw new TerminalExpectationError(`Found no ${signOnLabels[0]} (sign-on) entry on the terminal. Recent screens (oldest first):\n${c.describeRecent()}`, { state: c.lastScreen().state });
+    throw new TerminalExpectationError(
+      `Found no ${signOnLabels[0]} (sign-on) entry on the terminal. Recent screens (oldest first):\n${c.describeRecent()}`,
+      { state: c.lastScreen().state },
+    );
   }
   await c.selectMenu(signOn, timeoutMs);
-  const end = await c.waitForScreen((x) => x.state !== undefined && !['signing-on', 'online', 'menu'].includes(x.state), timeoutMs, 'the end of the sign-on');
+  const end = await c.waitForScreen(
+    (x) => x.state !== undefined && !['signing-on', 'online', 'menu'].includes(x.state),
+    timeoutMs,
+    'the end of the sign-on',
+  );
   // 签到成功 stays until a key is pressed.
   if (end.state === 'result') await c.pressKeys(['ENTER']);
 }
@@ -150,7 +164,11 @@ export class TerminalStrategy {
   private readonly signOnMs: number;
   private readonly log: (line: string) => void;
 
-  constructor(private readonly control: RecoveryControl, opts: RecoveryOptions = {}, private readonly rest?: RestControl) {
+  constructor(
+    private readonly control: RecoveryControl,
+    opts: RecoveryOptions = {},
+    private readonly rest?: RestControl,
+  ) {
     this.maxRecoveries = opts.maxRecoveries ?? 2;
     this.cancelPresses = opts.cancelPresses ?? 3;
     this.settleMs = opts.settleMs ?? 1500;
@@ -214,9 +232,7 @@ export class TerminalStrategy {
       this.consecutiveFailures++;
       this.log(`recovery ${this.consecutiveFailures}/${this.maxRecoveries} did not reach signed-on idle`);
     }
-    const summary = history
-      .map((a, i) => `  recovery ${i + 1}: ${a.map((x) => `${x.step} → ${x.outcome}`).join('; ')}`)
-      .join('\n');
+    const summary = history.map((a, i) => `  recovery ${i + 1}: ${a.map((x) => `${x.step} → ${x.outcome}`).join('; ')}`).join('\n');
     throw this.markBroken(
       `${this.maxRecoveries} recoveries in a row did not bring it to signed-on idle (cancel, reset, power cycle, sign-on)\n${summary}`,
       { recoveries: history },
@@ -296,10 +312,14 @@ export class TerminalStrategy {
       const s = await c.waitForState([...AT_REST_STATES, 'result', ...ASKING_STATES, 'error', 'off'], timeoutMs);
       // A result shown with state idle (a 签到成功 screen) still waits for a key: a terminal that
       // names its screens says so by a screen id other than its idle screen's.
-      const transient = (s.state === IDLE_STATE || s.state === SIGN_ON_REQUIRED_STATE) && s.screen !== undefined && s.screen !== 'idle' && !acknowledged;
+      const transient =
+        (s.state === IDLE_STATE || s.state === SIGN_ON_REQUIRED_STATE) && s.screen !== undefined && s.screen !== 'idle' && !acknowledged;
       if ((AT_REST_STATES.includes(s.state ?? '') && !transient) || s.state === 'off') break;
       if (Date.now() > deadline) {
-        throw new TerminalExpectationError(`The terminal did not return to idle within ${2 * timeoutMs} ms; it shows (${s.state}):\n  ${c.maskScreen(s.lines, s.state).join('\n  ')}`, { state: s.state });
+        throw new TerminalExpectationError(
+          `The terminal did not return to idle within ${2 * timeoutMs} ms; it shows (${s.state}):\n  ${c.maskScreen(s.lines, s.state).join('\n  ')}`,
+          { state: s.state },
+        );
       }
       // A conformant terminal keeps asking for an inserted card back (请拔卡 …) before idle: take it.
       if (c.cardInSlot() && removalWordingOn(s.lines)) {

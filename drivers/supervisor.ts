@@ -21,7 +21,10 @@ export type SupervisorAnswer = 'declared' | 'wrong';
  */
 export function wrongSupervisorPassword(declared: string | undefined): string {
   if (!declared) return '0000';
-  return declared.split('').map((d) => String((Number(d) + 1) % 10)).join('');
+  return declared
+    .split('')
+    .map((d) => String((Number(d) + 1) % 10))
+    .join('');
 }
 
 /** The password to type: the declared one, or a wrong one for a case that proves it is checked. */
@@ -57,12 +60,16 @@ export function judgeWrongSupervisorPassword(attempt: WrongSupervisorAttempt, pr
   const declared = profile.supervisor.password !== undefined;
   const what = attempt.kind === 'void' ? 'void (撤销)' : 'refund (退货)';
   if (!declared) {
-    return attempt.asked ? [`the terminal asked a supervisor password (主管密码) before the ${what}, but its profile declares none (supervisor.password absent)`] : [];
+    return attempt.asked
+      ? [`the terminal asked a supervisor password (主管密码) before the ${what}, but its profile declares none (supervisor.password absent)`]
+      : [];
   }
   if (!attempt.asked) return [`the profile declares a supervisor password, but the terminal did not ask it (主管密码) before the ${what}`];
   const problems: string[] = [];
-  if (attempt.requestsSent > 0) problems.push(`after a wrong supervisor password the terminal sent ${attempt.requestsSent} ${attempt.kind} request(s) to the host`);
-  if (!attempt.screens.some((s) => showsPasswordRefused(s.lines))) problems.push('no screen said the supervisor password was wrong (主管密码错误 / 密码错 / WRONG PASSWORD)');
+  if (attempt.requestsSent > 0)
+    problems.push(`after a wrong supervisor password the terminal sent ${attempt.requestsSent} ${attempt.kind} request(s) to the host`);
+  if (!attempt.screens.some((s) => showsPasswordRefused(s.lines)))
+    problems.push('no screen said the supervisor password was wrong (主管密码错误 / 密码错 / WRONG PASSWORD)');
   return problems;
 }
 

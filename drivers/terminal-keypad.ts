@@ -33,7 +33,10 @@ export abstract class TerminalKeypad extends TerminalSession {
     // A bilingual path (the catalogue's menu): each step is found in whichever language the terminal shows.
     const paths = typeof label === 'string' ? [split(label)] : [split(label.zh), split(label.en)];
     for (let i = 0; i < paths[0].length; i++) {
-      await this.selectOne(paths.map((p) => p[i]).filter((x): x is string => x !== undefined), timeoutMs);
+      await this.selectOne(
+        paths.map((p) => p[i]).filter((x): x is string => x !== undefined),
+        timeoutMs,
+      );
     }
   }
 
@@ -44,13 +47,21 @@ export abstract class TerminalKeypad extends TerminalSession {
     if (!find(screen.lines) && (screen.state === 'idle' || screen.state === SIGN_ON_REQUIRED_STATE)) {
       const before = this.screens.changes;
       await this.pressKeys('ENTER');
-      screen = await this.screens.waitFor(() => this.screens.changes > before && find(this.screens.currentScreen().lines) !== undefined, timeoutMs, `a menu with the entry "${label}"`).catch((e: unknown) => this.currentUnlessBroken(e));
+      screen = await this.screens
+        .waitFor(
+          () => this.screens.changes > before && find(this.screens.currentScreen().lines) !== undefined,
+          timeoutMs,
+          `a menu with the entry "${label}"`,
+        )
+        .catch((e: unknown) => this.currentUnlessBroken(e));
     }
     // Long menus scroll: page down a few times looking for the entry.
     for (let page = 0; !find(screen.lines) && page < 4 && /menu/.test(screen.state ?? ''); page++) {
       const before = this.screens.changes;
       await this.pressKeys('DOWN');
-      screen = await this.screens.waitFor(() => this.screens.changes > before, Math.min(timeoutMs, 1000), 'the next menu page').catch((e: unknown) => this.currentUnlessBroken(e));
+      screen = await this.screens
+        .waitFor(() => this.screens.changes > before, Math.min(timeoutMs, 1000), 'the next menu page')
+        .catch((e: unknown) => this.currentUnlessBroken(e));
     }
     const entry = find(screen.lines);
     if (!entry) {

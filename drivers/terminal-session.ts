@@ -12,8 +12,18 @@
 import { parseTerminalProfile, type TerminalProfile } from '../protocol/ttp/profile';
 import * as links from '../links';
 import {
-  TTP_VERSION, TtpCommand, TtpCommandName, TtpEvent, TtpHelloResult, TtpResultByCommand, TtpScreenResult,
-  TtpTraceEntry, effectiveCapabilities, speaksTtp11, type TtpCapabilityName, type TtpCapabilityName11,
+  TTP_VERSION,
+  TtpCommand,
+  TtpCommandName,
+  TtpEvent,
+  TtpHelloResult,
+  TtpResultByCommand,
+  TtpScreenResult,
+  TtpTraceEntry,
+  effectiveCapabilities,
+  speaksTtp11,
+  type TtpCapabilityName,
+  type TtpCapabilityName11,
 } from '../protocol/ttp';
 import { DriverUsageError, TerminalCapabilityMissingError, TerminalCommandError, TerminalExpectationError } from './errors';
 import { EvidenceMasker } from './masking';
@@ -71,7 +81,12 @@ export abstract class TerminalSession {
 
   /** TTP hello: identity, firmware, protocol version and capabilities. */
   async hello(): Promise<TerminalIdentity> {
-    const r: TtpHelloResult = await this.call({ cmd: 'hello', ttp: TTP_VERSION, client: `poscert ${POSCERT_VERSION}`, session: this.endpoint.session });
+    const r: TtpHelloResult = await this.call({
+      cmd: 'hello',
+      ttp: TTP_VERSION,
+      client: `poscert ${POSCERT_VERSION}`,
+      session: this.endpoint.session,
+    });
     const major = (v: string) => String(v).split('.')[0];
     if (typeof r.ttp !== 'string' || major(r.ttp) !== major(TTP_VERSION)) {
       throw new TerminalCommandError(
@@ -82,9 +97,15 @@ export abstract class TerminalSession {
     // TTP 1.1 §2.3: nothing larger than the terminal's declared receive limit is sent to it.
     if (Number.isInteger(r.maxPayload)) this.endpoint.channel.limitSendPayload(r.maxPayload!);
     this.identity = {
-      vendor: r.vendor, model: r.model, serialNumber: r.serialNumber, firmwareVersion: r.firmwareVersion,
+      vendor: r.vendor,
+      model: r.model,
+      serialNumber: r.serialNumber,
+      firmwareVersion: r.firmwareVersion,
       // Every capability, 1.1 flags included (a 1.0 terminal's follow the 1.0 rules: TTP 1.1 compatibility notes).
-      ttp: r.ttp, capabilities: effectiveCapabilities(r), maxPayload: r.maxPayload, languages: r.languages,
+      ttp: r.ttp,
+      capabilities: effectiveCapabilities(r),
+      maxPayload: r.maxPayload,
+      languages: r.languages,
       ...(r.testMode !== undefined ? { testMode: r.testMode } : {}),
       ...(r.powerProfile !== undefined ? { powerProfile: r.powerProfile } : {}),
       ...(r.profile !== undefined ? { profile: parseTerminalProfile(r.profile, `hello of terminal ${this.name}`) } : {}),
@@ -137,12 +158,20 @@ export abstract class TerminalSession {
     this.transcriptLog.note(`reconnecting ${this.url}`);
     await this.endpoint.close().catch(() => undefined);
     if (this.opts.link) {
-      throw new DriverUsageError(`The link of ${this.name} was handed in by the caller and is gone; it cannot be reopened by the driver.`, { terminal: this.name });
+      throw new DriverUsageError(`The link of ${this.name} was handed in by the caller and is gone; it cannot be reopened by the driver.`, {
+        terminal: this.name,
+      });
     }
     // A link that dropped may come back (USB adapter re-enumerating, ser2net restarting): retry with backoff.
     const linkOptions = { ...this.opts.linkOptions, reconnect: this.opts.linkOptions?.reconnect ?? links.DEFAULT_RECONNECT_POLICY };
     this.linkFailure = undefined;
-    this.endpoint = await TtpEndpoint.open(this.url, { linkOptions, wrapLink: this.opts.wrapLink, ackTimeoutMs: this.opts.ackTimeoutMs, responseTimeoutMs: this.opts.responseTimeoutMs, name: this.name });
+    this.endpoint = await TtpEndpoint.open(this.url, {
+      linkOptions,
+      wrapLink: this.opts.wrapLink,
+      ackTimeoutMs: this.opts.ackTimeoutMs,
+      responseTimeoutMs: this.opts.responseTimeoutMs,
+      name: this.name,
+    });
     this.attach(this.endpoint);
     // A reopened link is a new session (TTP §3.2): say hello first. A terminal that does not answer
     // is for the recovery strategy to judge; a link that fails again surfaces here.
@@ -170,7 +199,11 @@ export abstract class TerminalSession {
       if (seen) return seen;
     } else {
       const start = this.screens.changes;
-      return this.screens.waitFor((s) => this.screens.changes > start && screenMatches(s, matcher), opts.timeoutMs ?? this.screenTimeout(), `a new screen showing ${describeMatcher(matcher)}`);
+      return this.screens.waitFor(
+        (s) => this.screens.changes > start && screenMatches(s, matcher),
+        opts.timeoutMs ?? this.screenTimeout(),
+        `a new screen showing ${describeMatcher(matcher)}`,
+      );
     }
     return this.screens.waitForScreen(matcher, opts.timeoutMs ?? this.screenTimeout());
   }
@@ -339,7 +372,10 @@ export abstract class TerminalSession {
     if (this.linkFailure) throw this.linkFailure;
   }
 
-  protected async call<K extends TtpCommandName>(command: Extract<TtpCommand, { cmd: K }>, opts: { timeoutMs?: number } = {}): Promise<TtpResultByCommand[K]> {
+  protected async call<K extends TtpCommandName>(
+    command: Extract<TtpCommand, { cmd: K }>,
+    opts: { timeoutMs?: number } = {},
+  ): Promise<TtpResultByCommand[K]> {
     this.assertUsable();
     if (ACTION_COMMANDS.has(command.cmd)) this.actionMark = this.screens.changes;
     return request(this.endpoint.channel, command, opts);

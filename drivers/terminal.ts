@@ -19,9 +19,7 @@ import { TtpCardImage, TtpCardMethod, TtpEcrCommand, TtpEcrResult, TtpPowerActio
 import { DriverUsageError } from './errors';
 import { sensitiveField } from '../crypto/masking';
 import { OperatorConsole } from './operator';
-import {
-  CardPresenter, DeviceCardPresenter, OperatorCardPresenter, OperatorPinEntry, PinEntry, TtpCardPresenter, TtpPinEntry,
-} from './presenters';
+import { CardPresenter, DeviceCardPresenter, OperatorCardPresenter, OperatorPinEntry, PinEntry, TtpCardPresenter, TtpPinEntry } from './presenters';
 import { ScreenSnapshot } from './screens';
 import { SignOnControl, StrategyTarget, TerminalStrategy, signOnFromMenu } from './strategy';
 import { DriverAnswers, TransactionRunOptions, answerPrompts, startEcr } from './interaction';
@@ -46,44 +44,64 @@ export class TerminalDriver extends TerminalKeypad {
 
   private constructor(url: string, endpoint: TtpEndpoint, opts: TerminalDriverOptions, presenters: { card: CardPresenter | undefined }) {
     super(url, endpoint, opts);
-    this.strategy = new TerminalStrategy({
-      screen: async () => {
-        const s = await this.refreshScreen();
-        return { lines: s.lines, state: s.state };
+    this.strategy = new TerminalStrategy(
+      {
+        screen: async () => {
+          const s = await this.refreshScreen();
+          return { lines: s.lines, state: s.state };
+        },
+        pressKeys: (keys) => this.pressKeys(...keys),
+        reset: async () => {
+          await this.call({ cmd: 'reset' });
+        },
+        powerCycle: () => this.powerCycle(),
+        waitForState: async (states, timeoutMs) => {
+          const s = await this.screens.waitForState(states, timeoutMs);
+          return { lines: s.lines, state: s.state };
+        },
+        signOn: () => signOnFromMenu(this.signOnControl(), SIGN_ON_PATH),
       },
-      pressKeys: (keys) => this.pressKeys(...keys),
-      reset: async () => {
-        await this.call({ cmd: 'reset' });
+      {
+        ...opts.recovery,
+        log: (l) => {
+          this.transcriptLog.note(`recovery: ${l}`);
+          this.log(l);
+        },
       },
-      powerCycle: () => this.powerCycle(),
-      waitForState: async (states, timeoutMs) => {
-        const s = await this.screens.waitForState(states, timeoutMs);
-        return { lines: s.lines, state: s.state };
+      {
+        lastScreen: () => this.screens.currentScreen(),
+        waitForQuiet: async () => {
+          await this.waitUntilQuiet();
+        },
+        waitForState: (states, timeoutMs) => this.waitForState(states, { timeoutMs }),
+        waitForPromptChange: async (key, timeoutMs) => {
+          await this.waitForPromptChange(key, timeoutMs);
+        },
+        pressKeys: (keys) => this.pressKeys(...keys),
+        cardInSlot: () => this.slotHoldsCard,
+        removeCard: () => this.removeCard(),
+        maskScreen: (lines, state) => this.masker.maskScreenLines(lines, state),
+        timeoutMs: () => this.screenTimeout(),
       },
-      signOn: () => signOnFromMenu(this.signOnControl(), SIGN_ON_PATH),
-    }, { ...opts.recovery, log: (l) => { this.transcriptLog.note(`recovery: ${l}`); this.log(l); } }, {
-      lastScreen: () => this.screens.currentScreen(),
-      waitForQuiet: async () => { await this.waitUntilQuiet(); },
-      waitForState: (states, timeoutMs) => this.waitForState(states, { timeoutMs }),
-      waitForPromptChange: async (key, timeoutMs) => { await this.waitForPromptChange(key, timeoutMs); },
-      pressKeys: (keys) => this.pressKeys(...keys),
-      cardInSlot: () => this.slotHoldsCard,
-      removeCard: () => this.removeCard(),
-      maskScreen: (lines, state) => this.masker.maskScreenLines(lines, state),
-      timeoutMs: () => this.screenTimeout(),
-    });
+    );
 
     const operatorConsole = new OperatorConsole(opts.operator);
     const reaction = (timeoutMs: number) => this.waitForReaction(timeoutMs);
     const card = opts.card ?? 'ttp';
-    this.cardPresenter = presenters.card
-      ?? (card === 'ttp' ? new TtpCardPresenter({ card: (a, m, c) => this.endpointCard(a, m, c) })
-        : card === 'operator' ? new OperatorCardPresenter(operatorConsole, reaction)
+    this.cardPresenter =
+      presenters.card ??
+      (card === 'ttp'
+        ? new TtpCardPresenter({ card: (a, m, c) => this.endpointCard(a, m, c) })
+        : card === 'operator'
+          ? new OperatorCardPresenter(operatorConsole, reaction)
           : (card as CardPresenter));
     const pin = opts.pin ?? 'ttp';
-    this.pinEntry = pin === 'ttp' ? new TtpPinEntry({ pressPinKeys: (keys) => this.pressPinKeys(keys) })
-      : pin === 'operator' ? new OperatorPinEntry(operatorConsole, reaction)
-        : pin;
+    this.pinEntry =
+      pin === 'ttp'
+        ? new TtpPinEntry({ pressPinKeys: (keys) => this.pressPinKeys(keys) })
+        : pin === 'operator'
+          ? new OperatorPinEntry(operatorConsole, reaction)
+          : pin;
   }
 
   /**
@@ -92,11 +110,23 @@ export class TerminalDriver extends TerminalKeypad {
    */
   static async connect(url: string, opts: TerminalDriverOptions = {}): Promise<TerminalDriver> {
     const name = opts.name ?? url;
-    const endpoint = await TtpEndpoint.open(url, { link: opts.link, wrapLink: opts.wrapLink, linkOptions: opts.linkOptions, ackTimeoutMs: opts.ackTimeoutMs, responseTimeoutMs: opts.responseTimeoutMs, name });
+    const endpoint = await TtpEndpoint.open(url, {
+      link: opts.link,
+      wrapLink: opts.wrapLink,
+      linkOptions: opts.linkOptions,
+      ackTimeoutMs: opts.ackTimeoutMs,
+      responseTimeoutMs: opts.responseTimeoutMs,
+      name,
+    });
     let card: CardPresenter | undefined;
     if (opts.card && typeof opts.card === 'object' && 'device' in opts.card) {
       try {
-        const device = await TtpEndpoint.open(opts.card.device, { linkOptions: opts.linkOptions, ackTimeoutMs: opts.ackTimeoutMs, responseTimeoutMs: opts.responseTimeoutMs, name: `${name} card simulator` });
+        const device = await TtpEndpoint.open(opts.card.device, {
+          linkOptions: opts.linkOptions,
+          ackTimeoutMs: opts.ackTimeoutMs,
+          responseTimeoutMs: opts.responseTimeoutMs,
+          name: `${name} card simulator`,
+        });
         card = new DeviceCardPresenter(device, opts.card.device);
       } catch (err) {
         await endpoint.close();
@@ -204,7 +234,8 @@ export class TerminalDriver extends TerminalKeypad {
     const withPassword: DriverAnswers = { ...answers };
     if (answers.supervisorPassword === undefined) {
       Object.defineProperty(withPassword, 'supervisorPassword', {
-        enumerable: true, get: () => supervisorPasswordToGive(this.profile?.supervisor.password, answers.supervisor),
+        enumerable: true,
+        get: () => supervisorPasswordToGive(this.profile?.supervisor.password, answers.supervisor),
       });
     }
     return answerPrompts(this.interaction(), withPassword, opts);
@@ -248,7 +279,8 @@ export class TerminalDriver extends TerminalKeypad {
       throw new DriverUsageError('A PIN is 0 to 12 digits', { length: pin.length });
     }
     // TTP 1.1 §6.4: PIN digits go over TTP only to a PED that accepts injection; else bind the PIN to an operator.
-    if (this.pinEntry.kind === 'ttp' && pin.length > 0) this.requireCapability('pinInjection', 'typing the PIN over TTP (bind the PIN to an operator instead)');
+    if (this.pinEntry.kind === 'ttp' && pin.length > 0)
+      this.requireCapability('pinInjection', 'typing the PIN over TTP (bind the PIN to an operator instead)');
     await this.pinEntry.enterPin(pin);
   }
 
@@ -302,7 +334,10 @@ export class TerminalDriver extends TerminalKeypad {
     const out: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(settings)) {
       const std = CONFIG_STANDARD_NAMES[field] ?? (Object.values(CONFIG_STANDARD_NAMES).includes(field) ? field : undefined);
-      if (std === undefined) { out[field] = value; continue; }
+      if (std === undefined) {
+        out[field] = value;
+        continue;
+      }
       this.requireCapability(std === 'tampered' ? 'tamperSimulation' : 'keyLoading', `config ${std}`);
       out[this.speaks11 ? std : `x-${std}`] = value;
     }

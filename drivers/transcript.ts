@@ -28,7 +28,6 @@ export interface TranscriptEntry {
   note?: string;
 }
 
-
 export interface TranscriptOptions {
   /** Keep at most this many entries (oldest dropped, a note says so). Default 20,000. */
   maxEntries?: number;
@@ -50,7 +49,10 @@ export class Transcript {
   /** The terminal's state as its frames report it (`state` events, `display` and `screen` states). */
   private terminalState: string | undefined;
 
-  constructor(readonly masker: EvidenceMasker = new EvidenceMasker(), opts: TranscriptOptions = {}) {
+  constructor(
+    readonly masker: EvidenceMasker = new EvidenceMasker(),
+    opts: TranscriptOptions = {},
+  ) {
     this.maxEntries = opts.maxEntries ?? 20_000;
     this.now = opts.now ?? Date.now;
     this.mono = opts.monotonicNow ?? (() => performance.now());
@@ -74,9 +76,16 @@ export class Transcript {
   record(entry: TtpTraceEntry): void {
     switch (entry.kind) {
       case 'frame': {
-        const notes = [entry.attempt ? `retransmission ${entry.attempt}` : '', entry.duplicate ? 'duplicate, dropped' : ''].filter(Boolean).join(', ');
+        const notes = [entry.attempt ? `retransmission ${entry.attempt}` : '', entry.duplicate ? 'duplicate, dropped' : '']
+          .filter(Boolean)
+          .join(', ');
         if (entry.dir === 'rx') this.followState(entry.message);
-        this.push({ dir: entry.dir, kind: 'frame', message: this.masker.maskTtpPayload(entry.dir, entry.message, this.maskingPinEntry), ...(notes ? { note: notes } : {}) });
+        this.push({
+          dir: entry.dir,
+          kind: 'frame',
+          message: this.masker.maskTtpPayload(entry.dir, entry.message, this.maskingPinEntry),
+          ...(notes ? { note: notes } : {}),
+        });
         break;
       }
       case 'ack':
@@ -119,7 +128,14 @@ export class Transcript {
     for (const e of this.list(all)) {
       const arrow = e.dir === 'tx' ? 'H→T' : 'T→H';
       const t = `+${e.tMs.toFixed(1).padStart(9)} ms`;
-      const body = e.kind === 'frame' ? JSON.stringify(e.message) + (e.note ? `  (${e.note})` : '') : e.kind === 'ack' ? 'ACK' : e.kind === 'nak' ? 'NAK' : `[${e.kind}] ${e.note ?? ''}`;
+      const body =
+        e.kind === 'frame'
+          ? JSON.stringify(e.message) + (e.note ? `  (${e.note})` : '')
+          : e.kind === 'ack'
+            ? 'ACK'
+            : e.kind === 'nak'
+              ? 'NAK'
+              : `[${e.kind}] ${e.note ?? ''}`;
       lines.push(`${String(e.seq).padStart(5)} ${e.at} ${t} ${arrow} ${body}`);
     }
     return lines.join('\n') + '\n';
@@ -133,7 +149,8 @@ export class Transcript {
   private followState(message: unknown): void {
     if (!message || typeof message !== 'object') return;
     const m = message as { evt?: unknown; state?: unknown; ok?: unknown; result?: { state?: unknown } };
-    const state = m.evt === 'state' || m.evt === 'display' ? m.state : m.ok === true && m.result && typeof m.result === 'object' ? m.result.state : undefined;
+    const state =
+      m.evt === 'state' || m.evt === 'display' ? m.state : m.ok === true && m.result && typeof m.result === 'object' ? m.result.state : undefined;
     if (typeof state === 'string') this.terminalState = state;
   }
 

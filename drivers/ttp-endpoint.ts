@@ -6,9 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import * as links from '../links';
-import {
-  TtpCardImage, TtpCardMethod, TtpChannel, TtpCommand, TtpCommandName, TtpLinkBrokenError, TtpResultByCommand,
-} from '../protocol/ttp';
+import { TtpCardImage, TtpCardMethod, TtpChannel, TtpCommand, TtpCommandName, TtpLinkBrokenError, TtpResultByCommand } from '../protocol/ttp';
 
 /** Largest TTP id / session value (TTP numbers are integers within ±2^31). */
 const TTP_MAX_INT = 0x7fffffff;
@@ -20,9 +18,24 @@ const TTP_MAX_INT = 0x7fffffff;
  * connection's frames for retransmissions of the previous one's, nor a stale reply for a new one.
  */
 export class TtpEndpoint {
-  private constructor(readonly link: links.ByteLink, readonly channel: TtpChannel, readonly session: number, private readonly detach: () => void) {}
+  private constructor(
+    readonly link: links.ByteLink,
+    readonly channel: TtpChannel,
+    readonly session: number,
+    private readonly detach: () => void,
+  ) {}
 
-  static async open(url: string, opts: { link?: links.ByteLink; wrapLink?: (l: links.ByteLink) => links.ByteLink; linkOptions?: links.OpenLinkOptions; ackTimeoutMs?: number; responseTimeoutMs?: number; name: string }): Promise<TtpEndpoint> {
+  static async open(
+    url: string,
+    opts: {
+      link?: links.ByteLink;
+      wrapLink?: (l: links.ByteLink) => links.ByteLink;
+      linkOptions?: links.OpenLinkOptions;
+      ackTimeoutMs?: number;
+      responseTimeoutMs?: number;
+      name: string;
+    },
+  ): Promise<TtpEndpoint> {
     const raw = opts.link ?? (await links.openLink(url, opts.linkOptions));
     const link = opts.wrapLink ? opts.wrapLink(raw) : raw;
     if (!link.isOpen) await link.open();
@@ -61,7 +74,11 @@ export class TtpEndpoint {
 }
 
 /** Sends a request; a link that went down surfaces as the link's own LinkDownError. */
-export async function request<K extends TtpCommandName>(channel: TtpChannel, command: Extract<TtpCommand, { cmd: K }>, opts: { timeoutMs?: number } = {}): Promise<TtpResultByCommand[K]> {
+export async function request<K extends TtpCommandName>(
+  channel: TtpChannel,
+  command: Extract<TtpCommand, { cmd: K }>,
+  opts: { timeoutMs?: number } = {},
+): Promise<TtpResultByCommand[K]> {
   try {
     return await channel.request(command, opts);
   } catch (err) {

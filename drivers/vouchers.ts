@@ -27,7 +27,10 @@ export class VoucherCollector {
   /** Copies before this index belong to earlier steps (see mark()). */
   private base = 0;
 
-  constructor(private readonly mask: (t: string) => string = (t) => t, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly mask: (t: string) => string = (t) => t,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   onPrint(evt: { copy?: unknown; lines?: unknown; reprint?: unknown; trace?: unknown }): void {
     const copy: VoucherCopy = {
@@ -72,11 +75,17 @@ export class VoucherCollector {
         timer: setTimeout(() => {
           this.waiters.delete(w);
           const got = this.since();
-          reject(new TerminalExpectationError(
-            `The terminal printed ${got.length} voucher cop${got.length === 1 ? 'y' : 'ies'} within ${timeoutMs} ms, expected ${count}` +
-              (got.length ? `: ${got.map((c) => c.copy + (c.reprint ? ' (reprint)' : '')).join(', ')}` : ''),
-            { expected: count, printed: got.map((c) => ({ copy: c.copy, reprint: c.reprint, trace: c.trace, lines: c.lines.map(this.mask) })), timeoutMs },
-          ));
+          reject(
+            new TerminalExpectationError(
+              `The terminal printed ${got.length} voucher cop${got.length === 1 ? 'y' : 'ies'} within ${timeoutMs} ms, expected ${count}` +
+                (got.length ? `: ${got.map((c) => c.copy + (c.reprint ? ' (reprint)' : '')).join(', ')}` : ''),
+              {
+                expected: count,
+                printed: got.map((c) => ({ copy: c.copy, reprint: c.reprint, trace: c.trace, lines: c.lines.map(this.mask) })),
+                timeoutMs,
+              },
+            ),
+          );
         }, timeoutMs),
       };
       this.waiters.add(w);

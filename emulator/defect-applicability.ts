@@ -18,23 +18,25 @@ type Applicability = (profile: TerminalProfile) => string | undefined;
 const NOT_APPLICABLE: Partial<Record<DefectName, Applicability>> = {
   // The defect sends an expired swiped card online instead of refusing it locally; a terminal that
   // declares magstripeExpiry online does exactly that, conformantly (§7 54 from the issuer).
-  'expired-card-accepted': (p) => (p.magstripeExpiry === 'online'
-    ? 'the profile declares magstripeExpiry online: sending an expired swiped card to the issuer is conformant there (chip expiry is refused by the kernel either way)'
-    : undefined),
+  'expired-card-accepted': (p) =>
+    p.magstripeExpiry === 'online'
+      ? 'the profile declares magstripeExpiry online: sending an expired swiped card to the issuer is conformant there (chip expiry is refused by the kernel either way)'
+      : undefined,
   // The defect reads a chip although the acquirer's new IC lists are not in; a terminal that declares
   // supersededIcLists used-until-replaced reads it on its previous lists, conformantly (§1.1, §3.5).
-  'chip-read-without-ic-params': (p) => (p.supersededIcLists === 'used-until-replaced'
-    ? 'the profile declares supersededIcLists used-until-replaced: reading a chip on the previous IC lists while the new ones cannot be downloaded is conformant there'
-    : undefined),
+  'chip-read-without-ic-params': (p) =>
+    p.supersededIcLists === 'used-until-replaced'
+      ? 'the profile declares supersededIcLists used-until-replaced: reading a chip on the previous IC lists while the new ones cannot be downloaded is conformant there'
+      : undefined,
   // The defect takes any supervisor password; a terminal that declares none asks none (conformantly),
   // so there is no password to check.
-  'supervisor-password-not-checked': (p) => (p.supervisor.password === undefined
-    ? 'the profile declares no supervisor password (supervisor.password absent): the terminal asks none before a void or refund, so there is none to check'
-    : undefined),
+  'supervisor-password-not-checked': (p) =>
+    p.supervisor.password === undefined
+      ? 'the profile declares no supervisor password (supervisor.password absent): the terminal asks none before a void or refund, so there is none to check'
+      : undefined,
   // A one-copy terminal prints the merchant copy only: there is no cardholder copy to leave out.
-  'cardholder-copy-missing': (p) => (p.vouchers.copies === 1
-    ? 'the profile declares 1 voucher copy (merchant only): there is no cardholder copy to miss'
-    : undefined),
+  'cardholder-copy-missing': (p) =>
+    p.vouchers.copies === 1 ? 'the profile declares 1 voucher copy (merchant only): there is no cardholder copy to miss' : undefined,
 };
 
 /** Why `defect` means nothing under `profile`, or undefined when it applies (every defect by default). */

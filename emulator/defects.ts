@@ -56,85 +56,155 @@ export interface DefectInfo {
 }
 
 export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
-  { name: 'full-pan-on-voucher', area: 'voucher',
-    description: 'vouchers print the full card number instead of first 6 + last 4' },
-  { name: 'pin-echoed-on-screen', area: 'pin',
-    description: 'the PIN entry screen shows the PIN digits instead of *' },
-  { name: 'no-reversal-after-timeout', area: 'payment',
-    description: 'after a host timeout no reversal (0400) is ever sent, so the cardholder stays charged' },
-  { name: 'reversal-sent-twice', area: 'payment',
-    description: 'a pending reversal is sent twice (two 0400 with the same STAN) before the next transaction' },
-  { name: 'wrong-mac', area: 'payment',
-    description: 'request MACs are computed over the wrong bytes, so the host answers A0' },
-  { name: 'pin-block-format-1', area: 'pin',
-    description: 'the PIN block is built in ISO format 1 (no PAN) instead of format 0 while field 53 still says format 0' },
-  { name: 'cardholder-copy-missing', area: 'voucher',
-    description: 'the cardholder copy of the voucher is not printed (the other copies are)' },
-  { name: 'signature-line-missing', area: 'voucher',
-    description: 'the merchant copy has no cardholder signature line' },
-  { name: 'voucher-amount-mismatch', area: 'voucher',
-    description: 'the voucher amount is 1 fen more than the amount the host authorized' },
-  { name: 'voucher-rrn-not-host', area: 'voucher',
-    description: 'the voucher reference number is made up by the terminal, not the host\'s field 37' },
-  { name: 'response-51-shown-as-success', area: 'risk',
-    description: 'a decline with response code 51 (insufficient funds) is shown as 交易成功 and a voucher is printed' },
-  { name: 'lost-card-shown-as-plain-failure', area: 'risk',
-    description: 'a lost card (41) or stolen card (43) decline is shown as a bare failure code, without the §7 wording (挂失卡 / 被窃卡, or a synonym the terminal declares), so the merchant does not know to retain the card' },
-  { name: 'expired-card-accepted', area: 'risk',
-    description: 'the terminal declares a local expiry check on magstripe (profile magstripeExpiry local) but does not check the expiry date and sends expired cards online (sending them online is conformant only for a terminal that declares it)' },
-  { name: 'settlement-totals-off-by-one', area: 'settlement',
-    description: 'settlement (0500 field 48) reports one debit transaction more than the batch holds' },
-  { name: 'batch-not-cleared', area: 'settlement',
-    description: 'after settlement the batch is not emptied and the batch number does not advance' },
-  { name: 'stan-not-incremented', area: 'payment',
-    description: 'the STAN (field 11) is not incremented between financial transactions' },
-  { name: 'payee-not-shown', area: 'payment',
-    description: 'the 缴费 confirmation screen shows the amount but not the payee name and account' },
-  { name: 'tamper-ignored', area: 'risk',
-    description: 'a terminal marked tampered keeps transacting without a warning' },
-  { name: 'response-mac-not-verified', area: 'payment',
-    description: 'the MAC of an approved response is not checked; a corrupted reply is accepted and not reversed' },
-  { name: 'reprint-not-marked', area: 'voucher',
-    description: 'reprinted vouchers are not marked 重打印/DUPLICATED' },
-  { name: 'reversal-lost-on-power-cut', area: 'payment',
-    description: 'the pending reversal is kept in volatile memory only, so a power cut mid-transaction loses it' },
-  { name: 'settlement-before-reversal', area: 'settlement',
-    description: 'settlement is sent before the pending reversal' },
-  { name: 'entry-mode-always-swipe', area: 'payment',
-    description: 'field 22 always says magstripe (02x) whatever the card was inserted, tapped or swiped' },
-  { name: 'kcv-not-checked', area: 'onboarding',
-    description: 'sign-on installs working keys without checking their check values and reports 签到成功' },
-  { name: 'no-remove-card-reminder', area: 'risk',
-    description: 'after a chip transaction the terminal returns to idle silently with the card still in the reader: no 请拔卡 / 请取卡 and no beeps, so the card is left behind' },
-  { name: 'stale-card-reused', area: 'risk',
-    description: 'a card left in the reader after a transaction is read again by the next one without being presented (no 请拔卡, the next sale charges the card still in the slot)' },
-  { name: 'supervisor-password-not-checked', area: 'payment',
-    description: 'the supervisor password (主管密码) asked before a void or refund is not checked: any password is taken and the void or refund goes to the host' },
-  { name: 'chip-read-without-ic-params', area: 'onboarding',
-    description: 'chip cards are read and sent online although the terminal holds no IC parameters and public keys (never downloaded, or superseded by the host\'s digit 4 / 5 and not downloaded again): no IC卡参数未下载 refusal' },
-  { name: 'ic-params-not-downloaded-on-flag', area: 'onboarding',
-    description: 'header digit 4 / 5 (update the IC public keys / download the IC parameters) in a reply is ignored: the terminal keeps reading chips with the lists the acquirer superseded and never downloads the new ones' },
-  { name: 'tc-upload-wrong-cryptogram-type', area: 'settlement',
-    description: 'the IC TC records of the batch upload (0320 60.3 203 / 205) carry the ARQC of the request (9F27 80) instead of the card\'s final TC (9F27 40)' },
-  { name: 'tc-upload-duplicated-after-restart', area: 'settlement',
-    description: 'after a power cut during the batch upload the terminal starts the upload over, sending again the records the acquirer had already acknowledged' },
-  { name: 'fallback-without-chip-failure', area: 'payment',
-    description: 'a chip card (service code 2xx / 6xx) swiped without a failed chip read first is accepted as a magstripe fallback instead of being refused with 请插卡' },
-  { name: 'fallback-not-marked', area: 'payment',
-    description: 'a swipe after a failed chip read (磁条降级) goes online as a plain swipe: F22 02x and 60.5 = 0 instead of the fallback entry mode (F22 80x or 02x with 60.5 = 2), so the issuer cannot apply its fallback policy' },
-  { name: 'script-result-not-sent', area: 'risk',
-    description: 'the card runs the issuer script of an approved chip reply (F55 tag 71 / 72) but the terminal never sends the 0620 script-result notice (60.3 951, DF31): the issuer never learns whether its script ran' },
-  { name: 'qps-limit-ignored', area: 'payment',
-    description: 'a tap at or under the declared QuickPass no-PIN / no-signature limits still asks for the PIN and prints a signature block, with no 免密 / 免签 mark' },
-  { name: 'qps-9f34-wrong', area: 'payment',
-    description: 'F55 tag 9F34 (CVM results) says online PIN even when the sale went without a PIN (a QuickPass tap under the limit)' },
+  { name: 'full-pan-on-voucher', area: 'voucher', description: 'vouchers print the full card number instead of first 6 + last 4' },
+  { name: 'pin-echoed-on-screen', area: 'pin', description: 'the PIN entry screen shows the PIN digits instead of *' },
+  {
+    name: 'no-reversal-after-timeout',
+    area: 'payment',
+    description: 'after a host timeout no reversal (0400) is ever sent, so the cardholder stays charged',
+  },
+  {
+    name: 'reversal-sent-twice',
+    area: 'payment',
+    description: 'a pending reversal is sent twice (two 0400 with the same STAN) before the next transaction',
+  },
+  { name: 'wrong-mac', area: 'payment', description: 'request MACs are computed over the wrong bytes, so the host answers A0' },
+  {
+    name: 'pin-block-format-1',
+    area: 'pin',
+    description: 'the PIN block is built in ISO format 1 (no PAN) instead of format 0 while field 53 still says format 0',
+  },
+  { name: 'cardholder-copy-missing', area: 'voucher', description: 'the cardholder copy of the voucher is not printed (the other copies are)' },
+  { name: 'signature-line-missing', area: 'voucher', description: 'the merchant copy has no cardholder signature line' },
+  { name: 'voucher-amount-mismatch', area: 'voucher', description: 'the voucher amount is 1 fen more than the amount the host authorized' },
+  { name: 'voucher-rrn-not-host', area: 'voucher', description: "the voucher reference number is made up by the terminal, not the host's field 37" },
+  {
+    name: 'response-51-shown-as-success',
+    area: 'risk',
+    description: 'a decline with response code 51 (insufficient funds) is shown as 交易成功 and a voucher is printed',
+  },
+  {
+    name: 'lost-card-shown-as-plain-failure',
+    area: 'risk',
+    description:
+      'a lost card (41) or stolen card (43) decline is shown as a bare failure code, without the §7 wording (挂失卡 / 被窃卡, or a synonym the terminal declares), so the merchant does not know to retain the card',
+  },
+  {
+    name: 'expired-card-accepted',
+    area: 'risk',
+    description:
+      'the terminal declares a local expiry check on magstripe (profile magstripeExpiry local) but does not check the expiry date and sends expired cards online (sending them online is conformant only for a terminal that declares it)',
+  },
+  {
+    name: 'settlement-totals-off-by-one',
+    area: 'settlement',
+    description: 'settlement (0500 field 48) reports one debit transaction more than the batch holds',
+  },
+  { name: 'batch-not-cleared', area: 'settlement', description: 'after settlement the batch is not emptied and the batch number does not advance' },
+  { name: 'stan-not-incremented', area: 'payment', description: 'the STAN (field 11) is not incremented between financial transactions' },
+  { name: 'payee-not-shown', area: 'payment', description: 'the 缴费 confirmation screen shows the amount but not the payee name and account' },
+  { name: 'tamper-ignored', area: 'risk', description: 'a terminal marked tampered keeps transacting without a warning' },
+  {
+    name: 'response-mac-not-verified',
+    area: 'payment',
+    description: 'the MAC of an approved response is not checked; a corrupted reply is accepted and not reversed',
+  },
+  { name: 'reprint-not-marked', area: 'voucher', description: 'reprinted vouchers are not marked 重打印/DUPLICATED' },
+  {
+    name: 'reversal-lost-on-power-cut',
+    area: 'payment',
+    description: 'the pending reversal is kept in volatile memory only, so a power cut mid-transaction loses it',
+  },
+  { name: 'settlement-before-reversal', area: 'settlement', description: 'settlement is sent before the pending reversal' },
+  {
+    name: 'entry-mode-always-swipe',
+    area: 'payment',
+    description: 'field 22 always says magstripe (02x) whatever the card was inserted, tapped or swiped',
+  },
+  {
+    name: 'kcv-not-checked',
+    area: 'onboarding',
+    description: 'sign-on installs working keys without checking their check values and reports 签到成功',
+  },
+  {
+    name: 'no-remove-card-reminder',
+    area: 'risk',
+    description:
+      'after a chip transaction the terminal returns to idle silently with the card still in the reader: no 请拔卡 / 请取卡 and no beeps, so the card is left behind',
+  },
+  {
+    name: 'stale-card-reused',
+    area: 'risk',
+    description:
+      'a card left in the reader after a transaction is read again by the next one without being presented (no 请拔卡, the next sale charges the card still in the slot)',
+  },
+  {
+    name: 'supervisor-password-not-checked',
+    area: 'payment',
+    description:
+      'the supervisor password (主管密码) asked before a void or refund is not checked: any password is taken and the void or refund goes to the host',
+  },
+  {
+    name: 'chip-read-without-ic-params',
+    area: 'onboarding',
+    description:
+      "chip cards are read and sent online although the terminal holds no IC parameters and public keys (never downloaded, or superseded by the host's digit 4 / 5 and not downloaded again): no IC卡参数未下载 refusal",
+  },
+  {
+    name: 'ic-params-not-downloaded-on-flag',
+    area: 'onboarding',
+    description:
+      'header digit 4 / 5 (update the IC public keys / download the IC parameters) in a reply is ignored: the terminal keeps reading chips with the lists the acquirer superseded and never downloads the new ones',
+  },
+  {
+    name: 'tc-upload-wrong-cryptogram-type',
+    area: 'settlement',
+    description:
+      "the IC TC records of the batch upload (0320 60.3 203 / 205) carry the ARQC of the request (9F27 80) instead of the card's final TC (9F27 40)",
+  },
+  {
+    name: 'tc-upload-duplicated-after-restart',
+    area: 'settlement',
+    description:
+      'after a power cut during the batch upload the terminal starts the upload over, sending again the records the acquirer had already acknowledged',
+  },
+  {
+    name: 'fallback-without-chip-failure',
+    area: 'payment',
+    description:
+      'a chip card (service code 2xx / 6xx) swiped without a failed chip read first is accepted as a magstripe fallback instead of being refused with 请插卡',
+  },
+  {
+    name: 'fallback-not-marked',
+    area: 'payment',
+    description:
+      'a swipe after a failed chip read (磁条降级) goes online as a plain swipe: F22 02x and 60.5 = 0 instead of the fallback entry mode (F22 80x or 02x with 60.5 = 2), so the issuer cannot apply its fallback policy',
+  },
+  {
+    name: 'script-result-not-sent',
+    area: 'risk',
+    description:
+      'the card runs the issuer script of an approved chip reply (F55 tag 71 / 72) but the terminal never sends the 0620 script-result notice (60.3 951, DF31): the issuer never learns whether its script ran',
+  },
+  {
+    name: 'qps-limit-ignored',
+    area: 'payment',
+    description:
+      'a tap at or under the declared QuickPass no-PIN / no-signature limits still asks for the PIN and prints a signature block, with no 免密 / 免签 mark',
+  },
+  {
+    name: 'qps-9f34-wrong',
+    area: 'payment',
+    description: 'F55 tag 9F34 (CVM results) says online PIN even when the sale went without a PIN (a QuickPass tap under the limit)',
+  },
 ] satisfies DefectInfo[]);
 
 export class UnknownDefectError extends PoscertError {
   constructor(name: string) {
-    super('EMULATOR_UNKNOWN_DEFECT',
-      `unknown defect "${name}"; run "poscert emulator --list-defects" for the ${DEFECT_NAMES.length} names`,
-      { name, known: [...DEFECT_NAMES] });
+    super('EMULATOR_UNKNOWN_DEFECT', `unknown defect "${name}"; run "poscert emulator --list-defects" for the ${DEFECT_NAMES.length} names`, {
+      name,
+      known: [...DEFECT_NAMES],
+    });
   }
 }
 

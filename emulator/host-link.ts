@@ -7,7 +7,10 @@ import * as net from 'node:net';
 import { CupFrame, LengthPrefixedReader, decodeFrame, encodeFrame } from '../protocol/iso8583';
 import { EmulatorConfigError, HostLinkError } from './errors';
 
-export interface HostAddress { host: string; port: number }
+export interface HostAddress {
+  host: string;
+  port: number;
+}
 
 /** 'tcp://127.0.0.1:5000' or '127.0.0.1:5000'. */
 export function parseHostUrl(url: string): HostAddress {
@@ -25,7 +28,10 @@ export class HostSession {
   private waiter?: { resolve: (b: Buffer) => void; reject: (e: Error) => void };
   private failure?: HostLinkError;
 
-  private constructor(socket: net.Socket, private readonly address: HostAddress) {
+  private constructor(
+    socket: net.Socket,
+    private readonly address: HostAddress,
+  ) {
     this.socket = socket;
     socket.on('data', (chunk) => {
       let got: Buffer[];
@@ -40,7 +46,9 @@ export class HostSession {
       this.deliver();
     });
     socket.on('close', () => this.fail(new HostLinkError('closed', `host ${this.where()} closed the connection before replying`)));
-    socket.on('error', (e) => this.fail(new HostLinkError('closed', `host ${this.where()}: ${e.message}`, { errno: (e as NodeJS.ErrnoException).code })));
+    socket.on('error', (e) =>
+      this.fail(new HostLinkError('closed', `host ${this.where()}: ${e.message}`, { errno: (e as NodeJS.ErrnoException).code })),
+    );
   }
 
   static connect(address: HostAddress, timeoutMs: number, track: (s: net.Socket) => () => void): Promise<HostSession> {
@@ -61,8 +69,12 @@ export class HostSession {
       socket.once('error', (e) => {
         clearTimeout(timer);
         socket.destroy();
-        reject(new HostLinkError('connect', `cannot connect to the host ${address.host}:${address.port}: ${e.message}; is the host running?`,
-          { ...address, errno: (e as NodeJS.ErrnoException).code }));
+        reject(
+          new HostLinkError('connect', `cannot connect to the host ${address.host}:${address.port}: ${e.message}; is the host running?`, {
+            ...address,
+            errno: (e as NodeJS.ErrnoException).code,
+          }),
+        );
       });
     });
   }
@@ -109,8 +121,14 @@ export class HostSession {
         reject(err);
       }, timeoutMs);
       this.waiter = {
-        resolve: (b) => { clearTimeout(timer); resolve(b); },
-        reject: (e) => { clearTimeout(timer); reject(e); },
+        resolve: (b) => {
+          clearTimeout(timer);
+          resolve(b);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       };
       this.socket.write(bytes, (err) => {
         if (err) this.fail(new HostLinkError('closed', `cannot send to the host ${this.where()}: ${err.message}`));

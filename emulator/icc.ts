@@ -8,9 +8,7 @@
  * The card image may carry the issuer master key (the ICC master key is then
  * derived, option A or B) or the ICC master key itself. Test keys only.
  */
-import {
-  deriveCommonSessionKey, deriveIccMasterKeyOptionA, deriveIccMasterKeyOptionB, generateArpcMethod1, generateArqc,
-} from '../crypto';
+import { deriveCommonSessionKey, deriveIccMasterKeyOptionA, deriveIccMasterKeyOptionB, generateArpcMethod1, generateArqc } from '../crypto';
 import { TlvNode, decodeTlv, encodeTlv, findTag } from '../protocol/tlv';
 import type { IssuerScript, IssuerScriptTemplate, ScriptResult } from '../protocol/iso8583/issuer-script';
 import type { TtpCardImage, TtpCardMethod } from '../protocol/ttp';
@@ -86,7 +84,10 @@ export class SoftwareIcc {
   private lastArqc?: Buffer;
   private lastCdol1?: Buffer;
 
-  constructor(readonly image: TtpCardImage, private readonly counters: Map<string, number>) {
+  constructor(
+    readonly image: TtpCardImage,
+    private readonly counters: Map<string, number>,
+  ) {
     if (!image.emv) throw new CardImageError('the card has no chip application (emv); swipe it instead', { name: image.name });
     const known = counters.get(image.pan);
     this.atc = Math.max(image.emv.atc, known ?? -1);

@@ -15,7 +15,10 @@ export type TerminalInput =
 
 /** Why a flow stopped before its end. */
 export class FlowAbort extends Error {
-  constructor(readonly reason: 'cancelled' | 'timeout', message: string) {
+  constructor(
+    readonly reason: 'cancelled' | 'timeout',
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -18,31 +18,51 @@ export interface EmulatorProfile {
 }
 
 const variant = (name: string, description: string, change: Partial<TerminalProfile>, extra: Partial<EmulatorProfile> = {}): EmulatorProfile => ({
-  name, description, contactBankLine: true, ...extra,
+  name,
+  description,
+  contactBankLine: true,
+  ...extra,
   profile: parseTerminalProfile({ ...REFERENCE_PROFILE, ...change, name }, `emulator profile ${name}`),
 });
 
 export const EMULATOR_PROFILES: readonly EmulatorProfile[] = Object.freeze([
-  variant('reference', 'the reference terminal: 2 copies, expired swipe refused locally, §7 texts + 请联系银行, no supervisor password, no TC upload when balanced', {}),
+  variant(
+    'reference',
+    'the reference terminal: 2 copies, expired swipe refused locally, §7 texts + 请联系银行, no supervisor password, no TC upload when balanced',
+    {},
+  ),
   variant('three-copies', '3 voucher copies (merchant, bank, cardholder), signature block on merchant and bank copies', {
     vouchers: { copies: 3, signatureOn: ['merchant', 'bank'] },
   }),
-  variant('expiry-online', 'an expired swiped card is sent online and the issuer\'s 54 (该卡已过期) shown; chip expiry still refused by the kernel', {
+  variant('expiry-online', "an expired swiped card is sent online and the issuer's 54 (该卡已过期) shown; chip expiry still refused by the kernel", {
     magstripeExpiry: 'online',
   }),
-  variant('confiscate-texts', 'LY-style decline texts with 没收 (挂失卡 请没收, 被窃卡,请没收, 此卡被没收), no 请联系银行 line', {
-    displaySynonyms: { '04': ['此卡被没收'] },
-  }, {
-    responseTexts: { '04': '此卡被没收', '34': '作弊卡,吞卡', '41': '挂失卡 请没收', '43': '被窃卡,请没收' },
-    contactBankLine: false,
-  }),
-  variant('supervisor', 'supervisor password 2580 (not a card PIN, so the PIN scan stays quiet) before void and refund; both read the card and ask the PIN', {
-    supervisor: { password: '2580', void: { readsCard: true, asksPin: true }, refund: { readsCard: true, asksPin: true } },
-  }),
-  variant('tc-upload', 'uploads its IC TC records (0320 60.3 203) after every settlement, balanced ones too, then 207; reads chips on its previous IC lists until new ones announced are in, trying their download again before each chip read', {
-    balancedUpload: 'tc',
-    supersededIcLists: 'used-until-replaced',
-  }),
+  variant(
+    'confiscate-texts',
+    'LY-style decline texts with 没收 (挂失卡 请没收, 被窃卡,请没收, 此卡被没收), no 请联系银行 line',
+    {
+      displaySynonyms: { '04': ['此卡被没收'] },
+    },
+    {
+      responseTexts: { '04': '此卡被没收', '34': '作弊卡,吞卡', '41': '挂失卡 请没收', '43': '被窃卡,请没收' },
+      contactBankLine: false,
+    },
+  ),
+  variant(
+    'supervisor',
+    'supervisor password 2580 (not a card PIN, so the PIN scan stays quiet) before void and refund; both read the card and ask the PIN',
+    {
+      supervisor: { password: '2580', void: { readsCard: true, asksPin: true }, refund: { readsCard: true, asksPin: true } },
+    },
+  ),
+  variant(
+    'tc-upload',
+    'uploads its IC TC records (0320 60.3 203) after every settlement, balanced ones too, then 207; reads chips on its previous IC lists until new ones announced are in, trying their download again before each chip read',
+    {
+      balancedUpload: 'tc',
+      supersededIcLists: 'used-until-replaced',
+    },
+  ),
 ]);
 
 export const DEFAULT_EMULATOR_PROFILE = 'reference';
@@ -54,6 +74,10 @@ export function emulatorProfileNames(): string[] {
 /** The named profile, or a clear error listing the names. */
 export function emulatorProfile(name: string = DEFAULT_EMULATOR_PROFILE): EmulatorProfile {
   const p = EMULATOR_PROFILES.find((x) => x.name === name);
-  if (!p) throw new EmulatorConfigError('profile', `unknown emulator profile ${JSON.stringify(name)}; known: ${emulatorProfileNames().join(', ')} (poscert emulator --list-profiles)`);
+  if (!p)
+    throw new EmulatorConfigError(
+      'profile',
+      `unknown emulator profile ${JSON.stringify(name)}; known: ${emulatorProfileNames().join(', ')} (poscert emulator --list-profiles)`,
+    );
   return p;
 }

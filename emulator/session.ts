@@ -28,7 +28,9 @@ export class TerminalSession {
   private ecr?: TtpEcrCommand;
   private markBooted: () => void = () => undefined;
   /** Resolves once boot is over (idle, sign-on required, tampered or failed). */
-  readonly booted: Promise<void> = new Promise((resolve) => { this.markBooted = resolve; });
+  readonly booted: Promise<void> = new Promise((resolve) => {
+    this.markBooted = resolve;
+  });
 
   constructor(
     private readonly host: SessionHost,
@@ -106,7 +108,9 @@ export class TerminalSession {
       this.host.log(`terminal fault: ${(e as Error).message}`);
       try {
         this.services.ui.show('fault', 'error', [this.core.t(T.failed), (e as Error).message.slice(0, 60)]);
-      } catch { /* powered off meanwhile */ }
+      } catch {
+        /* powered off meanwhile */
+      }
     }
   }
 
@@ -190,7 +194,10 @@ export class TerminalSession {
       if (e instanceof FlowAbort) return;
       throw e;
     }
-    if (picked.kind === 'ecr') { this.inputs.push(picked); return; }
+    if (picked.kind === 'ecr') {
+      this.inputs.push(picked);
+      return;
+    }
     const key = (picked as { key: string }).key;
     const entry = MAIN_MENU.find((m) => m.key === key);
     if (entry) await this.runFlow('flow' in entry ? entry.flow : entry.group, undefined);
@@ -199,7 +206,12 @@ export class TerminalSession {
   /** A group's sub-menu, then the flow picked (CANCEL: back to idle, no result screen). */
   private async openGroup(group: MenuGroup): Promise<FlowResult | undefined> {
     const flows = subMenu(group);
-    const key = await this.services.ui.menu(group.screen, group.title, flows.map((f) => f.menu), group.what);
+    const key = await this.services.ui.menu(
+      group.screen,
+      group.title,
+      flows.map((f) => f.menu),
+      group.what,
+    );
     const flow = flows.find((f) => f.menu.key === key);
     if (!flow) return undefined;
     this.core.runningFlow = flow;

@@ -26,13 +26,21 @@ export type StoredField = z.infer<typeof storedField>;
  * among its open pre-authorizations (a void of a completion is stored as `void`, the 撤销 it was).
  */
 export const STORED_KINDS = [
-  'sale', 'bill-payment', 'void', 'refund', 'preauth', 'preauth-void', 'preauth-completion',
+  'sale',
+  'bill-payment',
+  'void',
+  'refund',
+  'preauth',
+  'preauth-void',
+  'preauth-completion',
 ] as const satisfies readonly TransactionKind[];
 export type StoredKind = (typeof STORED_KINDS)[number];
 
 /** Kind names written by earlier versions of the emulator, read as today's. */
 const OLD_KIND_NAMES: Readonly<Record<string, StoredKind>> = {
-  'pre-auth': 'preauth', 'pre-auth-void': 'preauth-void', completion: 'preauth-completion',
+  'pre-auth': 'preauth',
+  'pre-auth-void': 'preauth-void',
+  completion: 'preauth-completion',
 };
 
 /** Renames the old kind strings of a parsed-but-unvalidated state file in place (records and the pending reversal). */
@@ -70,12 +78,21 @@ const storedTransaction = z.object({
   acquirerId: z.string().optional(),
   voided: z.boolean(),
   payee: z.object({ name: z.string(), account: z.string(), reference: z.string().optional() }).optional(),
-  original: z.object({ trace: z.string().optional(), rrn: z.string().optional(), date: z.string().optional(), authCode: z.string().optional() }).optional(),
-  emv: z.object({
-    arqc: z.string(), tvr: z.string(), aid: z.string(), atc: z.string(), applicationLabel: z.string(), tsi: z.string(),
-    /** The card's final cryptogram (second GENERATE AC, TC), hex; the IC batch-upload record carries it. */
-    tc: z.string().optional(),
-  }).optional(),
+  original: z
+    .object({ trace: z.string().optional(), rrn: z.string().optional(), date: z.string().optional(), authCode: z.string().optional() })
+    .optional(),
+  emv: z
+    .object({
+      arqc: z.string(),
+      tvr: z.string(),
+      aid: z.string(),
+      atc: z.string(),
+      applicationLabel: z.string(),
+      tsi: z.string(),
+      /** The card's final cryptogram (second GENERATE AC, TC), hex; the IC batch-upload record carries it. */
+      tc: z.string().optional(),
+    })
+    .optional(),
   /** F55 of the request as sent (for IC batch upload), hex. */
   icc: hex.optional(),
   pinEntered: z.boolean(),
@@ -184,12 +201,16 @@ export const stateSchema = z.object({
   /** Parameters of the last 360 download (cup8583.md §3.4), by 2-digit id; text as downloaded. */
   parameters: z.record(z.string(), z.string()).optional(),
   /** IC lists of the last complete downloads (cup8583.md §3.5): a list is absent until its download completed. */
-  icParameters: z.object({
-    aids: z.array(z.object({ aid: hex, tlv: hex })).optional(),
-    capks: z.array(z.object({ rid: hex, index: hex, expiry: z.string(), checksum: hex })).optional(),
-  }).optional(),
+  icParameters: z
+    .object({
+      aids: z.array(z.object({ aid: hex, tlv: hex })).optional(),
+      capks: z.array(z.object({ rid: hex, index: hex, expiry: z.string(), checksum: hex })).optional(),
+    })
+    .optional(),
   /** Open batches of the other terminal identities (F41/F42) this device transacted as (see switchBatchIdentity). */
-  otherBatches: z.record(z.string(), z.object({ batchNumber: digits(6), batch: z.array(storedTransaction), lastTrace: z.string().optional() })).optional(),
+  otherBatches: z
+    .record(z.string(), z.object({ batchNumber: digits(6), batch: z.array(storedTransaction), lastTrace: z.string().optional() }))
+    .optional(),
 });
 export type TerminalState = z.infer<typeof stateSchema>;
 
@@ -245,22 +266,30 @@ export class TerminalStateStore {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOENT') return initialState();
-      throw new TerminalStateError(this.path, `cannot be read (${err.code ?? err.message})`,
-        'check the path and its permissions', { errno: err.code });
+      throw new TerminalStateError(this.path, `cannot be read (${err.code ?? err.message})`, 'check the path and its permissions', {
+        errno: err.code,
+      });
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (e) {
-      throw new TerminalStateError(this.path, `is not valid JSON (${(e as Error).message})`,
-        'the file was damaged outside poscert; move it away to start the terminal factory-fresh (its batch and pending reversal are then lost)');
+      throw new TerminalStateError(
+        this.path,
+        `is not valid JSON (${(e as Error).message})`,
+        'the file was damaged outside poscert; move it away to start the terminal factory-fresh (its batch and pending reversal are then lost)',
+      );
     }
     upgradeKindNames(json);
     const parsed = stateSchema.safeParse(json);
     if (!parsed.success) {
       const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      throw new TerminalStateError(this.path, `does not hold a poscert terminal state (${problems.join('; ')})`,
-        'point --state at a terminal state file, or move this one away to start factory-fresh', { problems });
+      throw new TerminalStateError(
+        this.path,
+        `does not hold a poscert terminal state (${problems.join('; ')})`,
+        'point --state at a terminal state file, or move this one away to start factory-fresh',
+        { problems },
+      );
     }
     return parsed.data;
   }
@@ -281,14 +310,30 @@ export class TerminalStateStore {
       fs.renameSync(tmp, this.path);
       try {
         const dfd = fs.openSync(dir, 'r');
-        try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
-      } catch { /* directories cannot be fsynced on some filesystems; the rename is still atomic */ }
+        try {
+          fs.fsyncSync(dfd);
+        } finally {
+          fs.closeSync(dfd);
+        }
+      } catch {
+        /* directories cannot be fsynced on some filesystems; the rename is still atomic */
+      }
     } catch (e) {
-      if (fd !== undefined) try { fs.closeSync(fd); } catch { /* already failing */ }
-      try { fs.unlinkSync(tmp); } catch { /* nothing to clean */ }
+      if (fd !== undefined)
+        try {
+          fs.closeSync(fd);
+        } catch {
+          /* already failing */
+        }
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        /* nothing to clean */
+      }
       const err = e as NodeJS.ErrnoException;
-      throw new TerminalStateError(this.path, `cannot be written (${err.code ?? err.message})`,
-        'check free space and permissions of its directory', { errno: err.code });
+      throw new TerminalStateError(this.path, `cannot be written (${err.code ?? err.message})`, 'check free space and permissions of its directory', {
+        errno: err.code,
+      });
     }
   }
 }

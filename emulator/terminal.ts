@@ -6,8 +6,17 @@
  */
 import type { ByteLink } from '../links';
 import {
-  TTP_VERSION, TtpCapabilities, TtpCardImage, TtpChannel,
-  TtpErrorBody, TtpEvent, TtpHelloResult, TtpPrintCopy, TtpRequest, TtpTerminalConfig, TtpTerminalState,
+  TTP_VERSION,
+  TtpCapabilities,
+  TtpCardImage,
+  TtpChannel,
+  TtpErrorBody,
+  TtpEvent,
+  TtpHelloResult,
+  TtpPrintCopy,
+  TtpRequest,
+  TtpTerminalConfig,
+  TtpTerminalState,
   type TtpOutcome,
 } from '../protocol/ttp';
 import { DefectName, parseDefects } from './defects';
@@ -28,7 +37,11 @@ export { cardImageProblem } from './ttp/card-keys';
 export { TEST_MARK_SCREEN, TEST_MARK_VOUCHER, finalScreenOutcome } from './ttp/outcome';
 
 const PACKAGE_VERSION: string = (() => {
-  try { return (require('../package.json') as { version: string }).version; } catch { return '0.0.0'; }
+  try {
+    return (require('../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
 })();
 
 export class EmulatedTerminal {
@@ -42,7 +55,9 @@ export class EmulatedTerminal {
   private channel?: TtpChannel;
   private readonly linkListeners: { data: (b: Buffer) => void; close: () => void } = {
     data: (b) => this.channel?.receive(b),
-    close: () => { this.channel?.linkDown(); },
+    close: () => {
+      this.channel?.linkDown();
+    },
   };
   private session?: TerminalSession;
   private sessionRun?: Promise<void>;
@@ -73,10 +88,17 @@ export class EmulatedTerminal {
       firmwareVersion: opts.identity?.firmwareVersion ?? `${PACKAGE_VERSION}-emu`,
     };
     this.capabilities = {
-      magstripe: true, contact: true, contactless: true, printer: true, pinpad: true,
+      magstripe: true,
+      contact: true,
+      contactless: true,
+      printer: true,
+      pinpad: true,
       sm4: opts.keyScheme === 'sm4',
       // TTP 1.1 flags: the emulator takes injected PIN digits, free text, key loading and the tamper switch.
-      pinInjection: true, textEntry: true, keyLoading: true, tamperSimulation: true,
+      pinInjection: true,
+      textEntry: true,
+      keyLoading: true,
+      tamperSimulation: true,
       ...stripUndefined(opts.capabilities ?? {}),
     };
   }
@@ -112,17 +134,25 @@ export class EmulatedTerminal {
     const channel = new TtpChannel({
       write: (bytes) => link.write(bytes),
       scheduler: {
-        setTimeout: (fn, ms) => { const t = setTimeout(fn, ms); t.unref?.(); return t; },
+        setTimeout: (fn, ms) => {
+          const t = setTimeout(fn, ms);
+          t.unref?.();
+          return t;
+        },
         clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
         now: () => Date.now(),
       },
       name: `terminal@${link.url}`,
       ...(this.opts.ttpAckTimeoutMs ? { ackTimeoutMs: this.opts.ttpAckTimeoutMs } : {}),
     });
-    channel.on('request', (req) => { void this.handleRequest(req); });
+    channel.on('request', (req) => {
+      void this.handleRequest(req);
+    });
     // TTP §3.2: the channel resets its duplicate detection on every new hello; the link outlives
     // harness connections (serial line, ser2net), so this is where a new harness is recognised.
-    channel.on('session', ({ session }) => this.log(`TTP: new harness session${session !== undefined ? ` ${session}` : ' (hello without session)'} on ${link.url}`));
+    channel.on('session', ({ session }) =>
+      this.log(`TTP: new harness session${session !== undefined ? ` ${session}` : ' (hello without session)'} on ${link.url}`),
+    );
     channel.on('link-broken', () => {
       // The harness went away (or the line is too noisy): keep serving on a fresh channel.
       if (this.channel === channel && this.link === link && link.isOpen && !this.stopped) this.newChannel();
@@ -162,7 +192,11 @@ export class EmulatedTerminal {
   private declaredProfile(): TerminalProfile {
     const p = this.profile.profile;
     let state: TerminalState | undefined;
-    try { state = this.store.load() ?? undefined; } catch { state = undefined; }
+    try {
+      state = this.store.load() ?? undefined;
+    } catch {
+      state = undefined;
+    }
     const copies = state?.config.voucherCopies ?? this.opts.voucherCopies ?? p.vouchers.copies;
     const scheme = state?.ped.keyScheme ?? this.opts.keyScheme ?? p.keys.scheme;
     return {
@@ -182,15 +216,24 @@ export class EmulatedTerminal {
           return;
         }
         const result: TtpHelloResult = {
-          ttp: TTP_VERSION, ...this.identity, capabilities: this.capabilities, languages: ['zh', 'en'],
-          testMode: true, powerProfile: 'simulated',
+          ttp: TTP_VERSION,
+          ...this.identity,
+          capabilities: this.capabilities,
+          languages: ['zh', 'en'],
+          testMode: true,
+          powerProfile: 'simulated',
           profile: this.declaredProfile(),
         };
         this.reply(req, result);
         return;
       }
       case 'screen':
-        this.reply(req, { lines: this.screenLines, state: this.currentState, screen: this.screenId, ...(this.screenOutcome ? { outcome: this.screenOutcome } : {}) });
+        this.reply(req, {
+          lines: this.screenLines,
+          state: this.currentState,
+          screen: this.screenId,
+          ...(this.screenOutcome ? { outcome: this.screenOutcome } : {}),
+        });
         return;
       case 'power': {
         // The reply goes out BEFORE the terminal acts: a cut stops everything at once.
@@ -199,16 +242,28 @@ export class EmulatedTerminal {
           this.fail(req, 'bad-request', `power action must be cut, on or cycle, got ${JSON.stringify(action)}`, { field: 'action' });
           return;
         }
-        if (action === 'cut' && !this.powered) { this.fail(req, 'invalid-state', 'the terminal is already off'); return; }
-        if (action === 'on' && this.powered) { this.fail(req, 'invalid-state', 'the terminal is already on; use cycle to restart it'); return; }
+        if (action === 'cut' && !this.powered) {
+          this.fail(req, 'invalid-state', 'the terminal is already off');
+          return;
+        }
+        if (action === 'on' && this.powered) {
+          this.fail(req, 'invalid-state', 'the terminal is already on; use cycle to restart it');
+          return;
+        }
         this.reply(req, { state: action === 'cut' ? 'off' : 'booting' });
         if (action === 'cut' || action === 'cycle') await this.powerCut();
         if (action === 'on' || action === 'cycle') await this.powerOn();
         return;
       }
       case 'reset': {
-        if (!this.powered) { this.fail(req, 'powered-off', 'the terminal is off; send power on first'); return; }
-        if (r.factory !== undefined && typeof r.factory !== 'boolean') { this.fail(req, 'bad-request', 'factory must be a boolean', { field: 'factory' }); return; }
+        if (!this.powered) {
+          this.fail(req, 'powered-off', 'the terminal is off; send power on first');
+          return;
+        }
+        if (r.factory !== undefined && typeof r.factory !== 'boolean') {
+          this.fail(req, 'bad-request', 'factory must be a boolean', { field: 'factory' });
+          return;
+        }
         await this.softReset(r.factory === true);
         this.reply(req, {});
         return;
@@ -216,9 +271,14 @@ export class EmulatedTerminal {
       case 'clock': {
         if (r.set !== undefined) {
           const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(String(r.set));
-          if (!m) { this.fail(req, 'bad-request', `clock set must be YYYY-MM-DDTHH:mm:ss, got ${JSON.stringify(r.set)}`); return; }
+          if (!m) {
+            this.fail(req, 'bad-request', `clock set must be YYYY-MM-DDTHH:mm:ss, got ${JSON.stringify(r.set)}`);
+            return;
+          }
           const wanted = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-          this.mutateState((s) => { s.clockOffsetMs = wanted - Date.now(); });
+          this.mutateState((s) => {
+            s.clockOffsetMs = wanted - Date.now();
+          });
         }
         const offset = this.readState().clockOffsetMs;
         this.reply(req, { now: new Date(Date.now() + offset).toISOString().slice(0, 19) });
@@ -230,7 +290,9 @@ export class EmulatedTerminal {
           return;
         }
         if (r.set !== undefined && this.opts.hostLocked && typeof r.set === 'object' && r.set !== null && 'host' in r.set) {
-          this.fail(req, 'not-supported', 'the host address is set in the terminal\'s own menu (管理), not over TTP; nothing was changed', { field: 'host' });
+          this.fail(req, 'not-supported', "the host address is set in the terminal's own menu (管理), not over TTP; nothing was changed", {
+            field: 'host',
+          });
           return;
         }
         if (r.set !== undefined) {
@@ -267,7 +329,11 @@ export class EmulatedTerminal {
         handleEcrCommand(this.commandContext(session), req);
         return;
       default:
-        this.fail(req, 'unknown-command', `unknown command ${JSON.stringify((req as { cmd: string }).cmd)}; this terminal speaks ${['hello', 'reset', 'power', 'key', 'card', 'screen', 'config', 'clock', 'ecr'].join(', ')}`);
+        this.fail(
+          req,
+          'unknown-command',
+          `unknown command ${JSON.stringify((req as { cmd: string }).cmd)}; this terminal speaks ${['hello', 'reset', 'power', 'key', 'card', 'screen', 'config', 'clock', 'ecr'].join(', ')}`,
+        );
     }
   }
 
@@ -279,9 +345,15 @@ export class EmulatedTerminal {
       capabilities: this.capabilities,
       defects: this.defects,
       pendingEcr: this.pendingEcr,
-      get currentState() { return self.currentState; },
-      get slotOccupied() { return self.slotOccupied; },
-      set slotOccupied(v: boolean) { self.slotOccupied = v; },
+      get currentState() {
+        return self.currentState;
+      },
+      get slotOccupied() {
+        return self.slotOccupied;
+      },
+      set slotOccupied(v: boolean) {
+        self.slotOccupied = v;
+      },
       readState: () => this.readState(),
       reply: (r, result) => this.reply(r, result),
       fail: (r, code, message, detail) => this.fail(r, code, message, detail),
@@ -393,8 +465,8 @@ export class EmulatedTerminal {
         const from = self.currentState;
         // TTP 1.1 §11: the idle screen of a terminal in test mode says so; §7.6: final screens carry outcome.
         const shown = (screen === 'idle' || st === 'sign-on-required') && st !== 'result' ? [...lines, TEST_MARK_SCREEN] : lines;
-        const same = from === st && screen === self.screenId && shown.length === self.screenLines.length
-          && shown.every((l, i) => l === self.screenLines[i]);
+        const same =
+          from === st && screen === self.screenId && shown.length === self.screenLines.length && shown.every((l, i) => l === self.screenLines[i]);
         if (same) return; // one display per distinct screen (TTP 7.1)
         const outcome = st === 'result' ? finalScreenOutcome(screen, lines, detail) : undefined;
         self.screenLines = shown;

@@ -7,7 +7,10 @@ import { TransactionKind, transactionSpec } from '../protocol/iso8583';
 
 export type Language = 'zh-CN' | 'en';
 
-export interface Bilingual { readonly zh: string; readonly en: string }
+export interface Bilingual {
+  readonly zh: string;
+  readonly en: string;
+}
 
 export function pick(text: Bilingual, language: Language): string {
   return language === 'en' ? text.en : text.zh;
@@ -180,14 +183,14 @@ export const RESPONSE_TEXTS: Readonly<Record<string, ResponseText>> = {
   '97': { zh: '终端号未登记', en: 'TERMINAL NOT REGISTERED', success: false },
   '98': { zh: '发卡方超时', en: 'ISSUER TIMEOUT', success: false },
   '99': { zh: 'PIN格式错,请重新签到', en: 'PIN FORMAT ERROR, SIGN ON AGAIN', success: false },
-  'A0': { zh: 'MAC校验错,请重新签到', en: 'MAC ERROR, SIGN ON AGAIN', success: false },
-  'A1': { zh: '转账货币不一致', en: 'CURRENCY MISMATCH', success: false },
-  'A2': { zh: '交易成功,请向发卡行确认', en: 'APPROVED, CONFIRM WITH ISSUER', success: true },
-  'A3': { zh: '资金到账行账号不正确', en: 'BENEFICIARY ACCOUNT INCORRECT', success: false },
-  'A4': { zh: '交易成功,请向发卡行确认', en: 'APPROVED, CONFIRM WITH ISSUER', success: true },
-  'A5': { zh: '交易成功,请向发卡行确认', en: 'APPROVED, CONFIRM WITH ISSUER', success: true },
-  'A6': { zh: '交易成功,请向发卡行确认', en: 'APPROVED, CONFIRM WITH ISSUER', success: true },
-  'A7': { zh: '安全处理失败', en: 'SECURITY FAILURE', success: false },
+  A0: { zh: 'MAC校验错,请重新签到', en: 'MAC ERROR, SIGN ON AGAIN', success: false },
+  A1: { zh: '转账货币不一致', en: 'CURRENCY MISMATCH', success: false },
+  A2: { zh: '交易成功,请向发卡行确认', en: 'APPROVED, CONFIRM WITH ISSUER', success: true },
+  A3: { zh: '资金到账行账号不正确', en: 'BENEFICIARY ACCOUNT INCORRECT', success: false },
+  A4: { zh: '交易成功,请向发卡行确认', en: 'APPROVED, CONFIRM WITH ISSUER', success: true },
+  A5: { zh: '交易成功,请向发卡行确认', en: 'APPROVED, CONFIRM WITH ISSUER', success: true },
+  A6: { zh: '交易成功,请向发卡行确认', en: 'APPROVED, CONFIRM WITH ISSUER', success: true },
+  A7: { zh: '安全处理失败', en: 'SECURITY FAILURE', success: false },
 };
 
 /** Unknown codes: "交易失败 错误码:[xx]" as LY shows them. */

@@ -52,10 +52,18 @@ export async function route(control: HostControl, method: string, url: URL, body
     case 'GET /health':
       return [200, { ok: true }];
     case 'GET /journal':
-      return [200, control.journal({
-        terminalId: get('terminalId'), stan: get('stan'), mti: get('mti'), since: get('since'), until: get('until'),
-        direction: get('direction') as 'in' | 'out' | undefined, limit: optionalNumber(q.get('limit')),
-      })];
+      return [
+        200,
+        control.journal({
+          terminalId: get('terminalId'),
+          stan: get('stan'),
+          mti: get('mti'),
+          since: get('since'),
+          until: get('until'),
+          direction: get('direction') as 'in' | 'out' | undefined,
+          limit: optionalNumber(q.get('limit')),
+        }),
+      ];
     case 'GET /balance':
       if (!parts[1]) return [400, { error: { code: 'HOST_CONTROL', message: 'GET /balance/<alias or PAN>' } }];
       return [200, control.balance(parts[1])];
@@ -64,7 +72,16 @@ export async function route(control: HostControl, method: string, url: URL, body
     case 'GET /ledger':
       return [200, control.ledger({ card: get('card'), terminalId: get('terminalId'), since: get('since') })];
     case 'GET /transactions':
-      return [200, control.transactions({ terminalId: get('terminalId'), batch: get('batch'), stan: get('stan'), card: get('card'), kind: get('kind') as never })];
+      return [
+        200,
+        control.transactions({
+          terminalId: get('terminalId'),
+          batch: get('batch'),
+          stan: get('stan'),
+          card: get('card'),
+          kind: get('kind') as never,
+        }),
+      ];
     case 'GET /settlement':
       if (!parts[1] || !parts[2]) return [400, { error: { code: 'HOST_CONTROL', message: 'GET /settlement/<terminalId>/<batch>' } }];
       return [200, control.settlementTotals(parts[1], parts[2])];
@@ -77,13 +94,17 @@ export async function route(control: HostControl, method: string, url: URL, body
         control.requestIcDownload(parts[1], lists);
         return [200, { ok: true }];
       }
-      if (!parts[1] || parts[2] !== 'sign-on-request') return [400, { error: { code: 'HOST_CONTROL', message: 'POST /terminals/<terminalId>/sign-on-request or /ic-download-request[?lists=capk,aid]' } }];
+      if (!parts[1] || parts[2] !== 'sign-on-request')
+        return [
+          400,
+          { error: { code: 'HOST_CONTROL', message: 'POST /terminals/<terminalId>/sign-on-request or /ic-download-request[?lists=capk,aid]' } },
+        ];
       control.requestSignOn(parts[1]);
       return [200, { ok: true }];
     case 'GET /faults':
       return [200, control.faults()];
     case 'POST /faults':
-      return [201, control.injectFault(await body() as never)];
+      return [201, control.injectFault((await body()) as never)];
     case 'DELETE /faults':
       control.clearFaults();
       return [200, { ok: true }];
@@ -106,20 +127,29 @@ export async function startAdminServer(control: HostControl, port: number, logge
           logger.error(`admin API error on ${req.method} ${req.url}: ${(err as Error).stack ?? err}`);
           send(res, 500, { error: { code: 'INTERNAL', message: (err as Error).message } });
         }
-      });
+      },
+    );
   });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new HostStartError(
-      err.code === 'EADDRINUSE' ? `admin port ${port} is already in use: give another --admin-port` : `cannot start the admin API on port ${port}: ${err.message}`,
-      { adminPort: port })));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new HostStartError(
+          err.code === 'EADDRINUSE'
+            ? `admin port ${port} is already in use: give another --admin-port`
+            : `cannot start the admin API on port ${port}: ${err.message}`,
+          { adminPort: port },
+        ),
+      ),
+    );
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -64,7 +64,8 @@ export function parseIcRecord(msg: IsoMessage, networkCode: string): IcRecord {
   if (!cryptogram || cryptogram.length !== 16) throw new Decline('30', `${what}: F55 lacks 9F26 (8-byte application cryptogram)`);
   if (!cid) throw new Decline('30', `${what}: F55 lacks 9F27 (cryptogram information data)`);
   if (!atc) throw new Decline('30', `${what}: F55 lacks 9F36 (ATC), which ties the record to its original`);
-  if (!failed && cid !== '40') throw new Decline('30', `${what}: 9F27 is ${cid}, a TC record carries the card's TC (9F27 40), not the request's ARQC (80)`);
+  if (!failed && cid !== '40')
+    throw new Decline('30', `${what}: 9F27 is ${cid}, a TC record carries the card's TC (9F27 40), not the request's ARQC (80)`);
   const f62 = msg.getBuffer(62)?.toString('latin1') ?? msg.getString(62);
   if (!f62) throw new Decline('30', `${what}: F62 missing (61… for a TC record, 71… for a failed one)`);
   const amount = Number(f4);
@@ -76,11 +77,15 @@ export function parseIcRecord(msg: IsoMessage, networkCode: string): IcRecord {
   }
   const m = /^71(00|01)(11|05)(\d{12})156(10|22)$/.exec(f62);
   if (!m || (m[2] === '11') !== (m[4] === '10')) {
-    throw new Decline('30', `${what}: F62 ${JSON.stringify(f62)} is not 71 + 0011 + amount n12 + 156 + 10 (card declined) or 71 + 0005 + amount + 156 + 22 (other failure)`);
+    throw new Decline(
+      '30',
+      `${what}: F62 ${JSON.stringify(f62)} is not 71 + 0011 + amount n12 + 156 + 10 (card declined) or 71 + 0005 + amount + 156 + 22 (other failure)`,
+    );
   }
   if (Number(m[3]) !== amount) throw new Decline('30', `${what}: F62 amount ${m[3]} differs from F4 ${f4}`);
-  const failure = m[2] === '11' ? 'card-declined' as const : 'other' as const;
-  if (failure === 'card-declined' && cid !== '00') throw new Decline('30', `${what}: F62 says the card declined (…10) but 9F27 is ${cid}, not 00 (AAC)`);
+  const failure = m[2] === '11' ? ('card-declined' as const) : ('other' as const);
+  if (failure === 'card-declined' && cid !== '00')
+    throw new Decline('30', `${what}: F62 says the card declined (…10) but 9F27 is ${cid}, not 00 (AAC)`);
   return { networkCode, failed, panMasked: maskPan(pan), amount, atc, cid, f62, foreign: m[1] === '01', failure };
 }
 
@@ -100,9 +105,14 @@ export interface IcRecordDetail {
   duplicateOf?: string;
 }
 
-const statements = new WeakMap<Database.Database, {
-  candidates: Database.Statement; journalF55: Database.Statement; uploads: Database.Statement;
-}>();
+const statements = new WeakMap<
+  Database.Database,
+  {
+    candidates: Database.Statement;
+    journalF55: Database.Statement;
+    uploads: Database.Statement;
+  }
+>();
 
 function prepared(db: Database.Database) {
   let s = statements.get(db);
@@ -111,7 +121,9 @@ function prepared(db: Database.Database) {
       candidates: db.prepare(`SELECT * FROM transactions WHERE terminal_id = ? AND batch = ? AND pan_masked = ? AND amount = ?
         AND kind IN (${RECORD_KINDS.map((k) => `'${k}'`).join(',')}) ORDER BY id`),
       journalF55: db.prepare(`SELECT in_fields FROM journal WHERE terminal_id = ? AND stan = ? AND mti = ? ORDER BY id DESC LIMIT 1`),
-      uploads: db.prepare(`SELECT stan, at, detail FROM batch_uploads WHERE terminal_id = ? AND batch = ? AND network_code IN ('203','204','205','206') ORDER BY id`),
+      uploads: db.prepare(
+        `SELECT stan, at, detail FROM batch_uploads WHERE terminal_id = ? AND batch = ? AND network_code IN ('203','204','205','206') ORDER BY id`,
+      ),
     };
     statements.set(db, s);
   }
@@ -124,7 +136,10 @@ function originalAtc(db: Database.Database, t: TransactionRow): string | undefin
   if (!row?.in_fields) return undefined;
   try {
     const f55 = (JSON.parse(row.in_fields) as Record<string, string>)['55'];
-    return f55?.split(/\s+/).find((p) => p.startsWith('9F36='))?.slice(5);
+    return f55
+      ?.split(/\s+/)
+      .find((p) => p.startsWith('9F36='))
+      ?.slice(5);
   } catch {
     return undefined;
   }
@@ -142,8 +157,10 @@ export function matchIcRecord(store: HostStore, terminalId: string, batch: strin
   });
   const what = `${rec.failed ? 'failed-IC' : 'TC'} record (60.3 ${rec.networkCode}) ${rec.panMasked} ${(rec.amount / 100).toFixed(2)} ATC ${rec.atc}`;
   if (!sameCard.length) {
-    const why = !all.length ? `no chip transaction of batch ${batch} has this card and amount`
-      : !eligible.length ? `the transaction(s) of batch ${batch} with this card and amount were not approved or were reversed (a TC record stands for an approval that stood)`
+    const why = !all.length
+      ? `no chip transaction of batch ${batch} has this card and amount`
+      : !eligible.length
+        ? `the transaction(s) of batch ${batch} with this card and amount were not approved or were reversed (a TC record stands for an approval that stood)`
         : `no transaction of batch ${batch} with this card and amount has ATC ${rec.atc}`;
     return { kind: 'unmatched', why: `${what} matches no original: ${why}` };
   }
@@ -152,7 +169,9 @@ export function matchIcRecord(store: HostStore, terminalId: string, batch: strin
     try {
       const d = JSON.parse(u.detail ?? '{}') as Partial<IcRecordDetail>;
       if (typeof d.originalId === 'number' && !covered.has(d.originalId)) covered.set(d.originalId, { stan: u.stan, at: u.at });
-    } catch { /* an older detail format: not an IC record of this module */ }
+    } catch {
+      /* an older detail format: not an IC record of this module */
+    }
   }
   const ordered = [...sameCard.filter((t) => t.stan === recordStan), ...sameCard.filter((t) => t.stan !== recordStan)];
   const fresh = ordered.find((t) => !covered.has(t.id));

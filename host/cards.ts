@@ -13,8 +13,10 @@ import { HostControlError } from './errors';
 export function cardByAlias(config: HostConfig, alias: string): CardConfig {
   const card = config.cards.find((c) => c.alias === alias);
   if (!card) {
-    throw new HostControlError(`no card with alias "${alias}" in the card book (${config.sources.join(', ') || 'in-memory config'}); known: ${config.cards.map((c) => c.alias).join(', ')}`,
-      { alias });
+    throw new HostControlError(
+      `no card with alias "${alias}" in the card book (${config.sources.join(', ') || 'in-memory config'}); known: ${config.cards.map((c) => c.alias).join(', ')}`,
+      { alias },
+    );
   }
   return card;
 }

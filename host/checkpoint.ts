@@ -168,7 +168,11 @@ export class WalCheckpointer {
     // WAL. A stat costs microseconds, once per group commit.
     if (this.view[flag] !== 1) {
       let size = 0;
-      try { size = fs.statSync(this.walPath).size; } catch { /* no WAL file */ }
+      try {
+        size = fs.statSync(this.walPath).size;
+      } catch {
+        /* no WAL file */
+      }
       if (size < this.hardLimitBytes) return;
     }
     const t0 = Date.now();
@@ -194,9 +198,14 @@ export class WalCheckpointer {
     if (!this.alive) return Promise.resolve();
     this.stopping = true;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { void this.worker.terminate().then(() => resolve()); }, 10_000);
+      const timer = setTimeout(() => {
+        void this.worker.terminate().then(() => resolve());
+      }, 10_000);
       timer.unref();
-      this.worker.once('exit', () => { clearTimeout(timer); resolve(); });
+      this.worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.worker.postMessage('stop');
     });
   }

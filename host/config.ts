@@ -15,15 +15,47 @@ import { HostConfigError, HostConfigProblem } from './errors';
 import { SecretBytes } from './secret';
 
 import type {
-  TerminalKeyScheme, TerminalStatus, CardStatus, AccountType, CardInterface, SettlementAccount, MerchantConfig, TerminalConfig,
-  IssuerKeyConfig, CardEmvConfig, CardLimits, CardConfig, HostIdentity, IssuerRules, TerminalParameters, HostConfig,
-  IcAidConfig, IcCapkConfig, IcParameterLists,
+  TerminalKeyScheme,
+  TerminalStatus,
+  CardStatus,
+  AccountType,
+  CardInterface,
+  SettlementAccount,
+  MerchantConfig,
+  TerminalConfig,
+  IssuerKeyConfig,
+  CardEmvConfig,
+  CardLimits,
+  CardConfig,
+  HostIdentity,
+  IssuerRules,
+  TerminalParameters,
+  HostConfig,
+  IcAidConfig,
+  IcCapkConfig,
+  IcParameterLists,
 } from './config-types';
 
 export type {
-  TerminalKeyScheme, TerminalStatus, CardStatus, AccountType, CardInterface, SettlementAccount, MerchantConfig, TerminalConfig,
-  IssuerKeyConfig, CardEmvConfig, CardLimits, CardConfig, HostIdentity, IssuerRules, TerminalParameters, HostConfig,
-  IcAidConfig, IcCapkConfig, IcParameterLists,
+  TerminalKeyScheme,
+  TerminalStatus,
+  CardStatus,
+  AccountType,
+  CardInterface,
+  SettlementAccount,
+  MerchantConfig,
+  TerminalConfig,
+  IssuerKeyConfig,
+  CardEmvConfig,
+  CardLimits,
+  CardConfig,
+  HostIdentity,
+  IssuerRules,
+  TerminalParameters,
+  HostConfig,
+  IcAidConfig,
+  IcCapkConfig,
+  IcParameterLists,
 } from './config-types';
 
 // ---------------------------------------------------------------------------------------------
@@ -31,19 +63,30 @@ export type {
 // ---------------------------------------------------------------------------------------------
 
 const digits = (n: number, what: string) =>
-  z.union([z.string(), z.number()]).transform((v) => String(v))
+  z
+    .union([z.string(), z.number()])
+    .transform((v) => String(v))
     .refine((v) => new RegExp(`^\\d{${n}}$`).test(v), { message: `${what} must be exactly ${n} digits` });
 const hexKey = (bytes: number[], what: string) =>
-  z.unknown().superRefine((v, ctx) => {
-    if (typeof v !== 'string') {
-      ctx.addIssue({ code: 'custom', message: `${what} must be a quoted string of hex digits (YAML reads unquoted all-digit hex as a number and loses digits)` });
-    }
-  }).transform((v) => String(v).replace(/\s+/g, ''))
-    .refine((v) => /^[0-9A-Fa-f]*$/.test(v) && bytes.includes(v.length / 2),
-      { message: `${what} must be ${bytes.map((b) => b * 2).join(' or ')} hex digits` })
+  z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (typeof v !== 'string') {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${what} must be a quoted string of hex digits (YAML reads unquoted all-digit hex as a number and loses digits)`,
+        });
+      }
+    })
+    .transform((v) => String(v).replace(/\s+/g, ''))
+    .refine((v) => /^[0-9A-Fa-f]*$/.test(v) && bytes.includes(v.length / 2), {
+      message: `${what} must be ${bytes.map((b) => b * 2).join(' or ')} hex digits`,
+    })
     .transform((v) => new SecretBytes(Buffer.from(v, 'hex')));
 const hexString = (what: string) =>
-  z.string().refine((v) => /^([0-9A-Fa-f]{2})*$/.test(v), { message: `${what} must be hex (an even number of 0-9 A-F)` })
+  z
+    .string()
+    .refine((v) => /^([0-9A-Fa-f]{2})*$/.test(v), { message: `${what} must be hex (an even number of 0-9 A-F)` })
     .transform((v) => v.toUpperCase());
 
 /** CNY amount as a number or a string with at most 2 decimals ("1234.50") → fen. */
@@ -57,133 +100,234 @@ const amount = (what: string) =>
   z.union([z.string(), z.number()]).transform((v, ctx) => {
     const fen = parseAmountToFen(v);
     if (fen === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${what} must be a CNY amount like 1234.56 (at most 2 decimals, not negative), got ${JSON.stringify(v)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} must be a CNY amount like 1234.56 (at most 2 decimals, not negative), got ${JSON.stringify(v)}`,
+      });
       return z.NEVER;
     }
     return fen;
   });
 
-const merchantSchema = z.object({
-  merchantId: digits(15, 'merchantId'),
-  name: z.string().min(1, 'name must not be empty'),
-  nameEn: z.string().optional(),
-  mcc: digits(4, 'mcc').optional(),
-  status: z.enum(['active', 'suspended']).default('active'),
-  settlementAccount: z.object({
-    bank: z.string().min(1),
-    accountNumber: z.union([z.string(), z.number()]).transform(String)
-      .refine((v) => /^\d{8,32}$/.test(v), { message: 'accountNumber must be 8 to 32 digits' }),
-    accountName: z.string().min(1),
-  }, { message: 'settlementAccount (bank, accountNumber, accountName) is required' }),
-}).strict();
+const merchantSchema = z
+  .object({
+    merchantId: digits(15, 'merchantId'),
+    name: z.string().min(1, 'name must not be empty'),
+    nameEn: z.string().optional(),
+    mcc: digits(4, 'mcc').optional(),
+    status: z.enum(['active', 'suspended']).default('active'),
+    settlementAccount: z.object(
+      {
+        bank: z.string().min(1),
+        accountNumber: z
+          .union([z.string(), z.number()])
+          .transform(String)
+          .refine((v) => /^\d{8,32}$/.test(v), { message: 'accountNumber must be 8 to 32 digits' }),
+        accountName: z.string().min(1),
+      },
+      { message: 'settlementAccount (bank, accountNumber, accountName) is required' },
+    ),
+  })
+  .strict();
 
-const terminalSchema = z.object({
-  terminalId: z.union([z.string(), z.number()]).transform(String)
-    .refine((v) => /^[0-9A-Za-z]{8}$/.test(v), { message: 'terminalId must be 8 characters (F41 ans8), e.g. 10000001' }),
-  merchantId: digits(15, 'merchantId'),
-  keyScheme: z.enum(['3DES', 'SM4'], { message: 'keyScheme must be 3DES or SM4' }),
-  tmk: hexKey([16], 'tmk'),
-  status: z.enum(['active', 'suspended', 'unregistered'], { message: 'status must be active, suspended or unregistered' }).default('active'),
-  description: z.string().optional(),
-}).strict();
+const terminalSchema = z
+  .object({
+    terminalId: z
+      .union([z.string(), z.number()])
+      .transform(String)
+      .refine((v) => /^[0-9A-Za-z]{8}$/.test(v), { message: 'terminalId must be 8 characters (F41 ans8), e.g. 10000001' }),
+    merchantId: digits(15, 'merchantId'),
+    keyScheme: z.enum(['3DES', 'SM4'], { message: 'keyScheme must be 3DES or SM4' }),
+    tmk: hexKey([16], 'tmk'),
+    status: z.enum(['active', 'suspended', 'unregistered'], { message: 'status must be active, suspended or unregistered' }).default('active'),
+    description: z.string().optional(),
+  })
+  .strict();
 
-const issuerKeySchema = z.object({
-  id: z.string().min(1),
-  imk: hexKey([16], 'imk'),
-  algorithm: z.enum(['tdes', 'sm4']).default('tdes'),
-}).strict();
+const issuerKeySchema = z
+  .object({
+    id: z.string().min(1),
+    imk: hexKey([16], 'imk'),
+    algorithm: z.enum(['tdes', 'sm4']).default('tdes'),
+  })
+  .strict();
 
-const cardSchema = z.object({
-  alias: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'alias must be letters, digits, - or _ (e.g. UP-DEBIT-IC)'),
-  pan: z.union([z.string(), z.number()]).transform(String)
-    .refine((v) => /^\d{13,19}$/.test(v), { message: 'pan must be 13 to 19 digits' }),
-  expiry: digits(4, 'expiry (YYMM)').refine((v) => Number(v.slice(2)) >= 1 && Number(v.slice(2)) <= 12, { message: 'expiry month must be 01..12 (format YYMM)' }),
-  serviceCode: digits(3, 'serviceCode'),
-  track2: z.string().regex(/^\d{13,19}=\d{7,20}$/, 'track2 must be PAN=YYMM+service code+discretionary digits').optional(),
-  psn: digits(2, 'psn').default('00'),
-  pin: digits(6, 'pin').optional().or(z.string().regex(/^\d{4,12}$/, 'pin must be 4 to 12 digits').optional()),
-  account: z.enum(['debit', 'credit'], { message: 'account must be debit or credit' }),
-  status: z.enum(['normal', 'lost', 'stolen', 'expired', 'restricted'], { message: 'status must be normal, lost, stolen, expired or restricted' }).default('normal'),
-  openingBalance: amount('openingBalance'),
-  limits: z.object({
-    perTransaction: amount('limits.perTransaction').optional(),
-    // The card product's own QuickPass no-PIN limit (小额免密), instead of rules.contactlessNoPinLimit.
-    contactlessNoPin: amount('limits.contactlessNoPin').optional(),
-  }).strict().default({}),
-  requirePin: z.boolean().optional(),
-  onFile: z.boolean().default(true),
-  interfaces: z.array(z.enum(['swipe', 'insert', 'tap'])).min(1).optional(),
-  fallback: z.enum(['allow', 'decline'], { message: 'fallback must be allow or decline (the answer to a magstripe fallback of this chip card)' }).optional(),
-  cardholderName: z.string().optional(),
-  issuerInstitution: z.string().max(11).default('03080000'),
-  allowBadLuhn: z.boolean().default(false),
-  emv: z.object({
-    issuerKey: z.string().min(1, 'emv.issuerKey must name an entry of issuerKeys'),
-    aid: hexString('emv.aid').refine((v) => v.length >= 10 && v.length <= 32, { message: 'emv.aid must be 5 to 16 bytes' }),
-    appLabel: z.string().min(1).max(16),
-    preferredName: z.string().optional(),
-    atcStart: z.number().int().min(0).max(65534).default(1),
-    aip: hexString('emv.aip').refine((v) => v.length === 4, { message: 'emv.aip must be 2 bytes (4 hex digits)' }).default('7C00'),
-    iad: hexString('emv.iad').default('07010103A00000'),
-    // Issuer script the host returns in the F55 of an approved chip reply (cup8583.md §3.11; test data).
-    issuerScript: z.object({
-      template: z.enum(['71', '72'], { message: 'emv.issuerScript.template must be 71 (before the second GENERATE AC) or 72 (after it)' }).default('72'),
-      id: hexString('emv.issuerScript.id').refine((v) => v.length === 8, { message: 'emv.issuerScript.id (9F18) must be 4 bytes (8 hex digits)' }),
-      commands: z.array(hexString('emv.issuerScript.commands[]').refine((v) => v.length >= 8, { message: 'an issuer script command (86) is an APDU of at least 4 bytes (CLA INS P1 P2)' })).min(1),
-      label: z.string().optional(),
-    }).strict().optional(),
-  }).strict().optional(),
-  description: z.string().optional(),
-}).strict();
+const cardSchema = z
+  .object({
+    alias: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'alias must be letters, digits, - or _ (e.g. UP-DEBIT-IC)'),
+    pan: z
+      .union([z.string(), z.number()])
+      .transform(String)
+      .refine((v) => /^\d{13,19}$/.test(v), { message: 'pan must be 13 to 19 digits' }),
+    expiry: digits(4, 'expiry (YYMM)').refine((v) => Number(v.slice(2)) >= 1 && Number(v.slice(2)) <= 12, {
+      message: 'expiry month must be 01..12 (format YYMM)',
+    }),
+    serviceCode: digits(3, 'serviceCode'),
+    track2: z
+      .string()
+      .regex(/^\d{13,19}=\d{7,20}$/, 'track2 must be PAN=YYMM+service code+discretionary digits')
+      .optional(),
+    psn: digits(2, 'psn').default('00'),
+    pin: digits(6, 'pin')
+      .optional()
+      .or(
+        z
+          .string()
+          .regex(/^\d{4,12}$/, 'pin must be 4 to 12 digits')
+          .optional(),
+      ),
+    account: z.enum(['debit', 'credit'], { message: 'account must be debit or credit' }),
+    status: z
+      .enum(['normal', 'lost', 'stolen', 'expired', 'restricted'], { message: 'status must be normal, lost, stolen, expired or restricted' })
+      .default('normal'),
+    openingBalance: amount('openingBalance'),
+    limits: z
+      .object({
+        perTransaction: amount('limits.perTransaction').optional(),
+        // The card product's own QuickPass no-PIN limit (小额免密), instead of rules.contactlessNoPinLimit.
+        contactlessNoPin: amount('limits.contactlessNoPin').optional(),
+      })
+      .strict()
+      .default({}),
+    requirePin: z.boolean().optional(),
+    onFile: z.boolean().default(true),
+    interfaces: z
+      .array(z.enum(['swipe', 'insert', 'tap']))
+      .min(1)
+      .optional(),
+    fallback: z
+      .enum(['allow', 'decline'], { message: 'fallback must be allow or decline (the answer to a magstripe fallback of this chip card)' })
+      .optional(),
+    cardholderName: z.string().optional(),
+    issuerInstitution: z.string().max(11).default('03080000'),
+    allowBadLuhn: z.boolean().default(false),
+    emv: z
+      .object({
+        issuerKey: z.string().min(1, 'emv.issuerKey must name an entry of issuerKeys'),
+        aid: hexString('emv.aid').refine((v) => v.length >= 10 && v.length <= 32, { message: 'emv.aid must be 5 to 16 bytes' }),
+        appLabel: z.string().min(1).max(16),
+        preferredName: z.string().optional(),
+        atcStart: z.number().int().min(0).max(65534).default(1),
+        aip: hexString('emv.aip')
+          .refine((v) => v.length === 4, { message: 'emv.aip must be 2 bytes (4 hex digits)' })
+          .default('7C00'),
+        iad: hexString('emv.iad').default('07010103A00000'),
+        // Issuer script the host returns in the F55 of an approved chip reply (cup8583.md §3.11; test data).
+        issuerScript: z
+          .object({
+            template: z
+              .enum(['71', '72'], { message: 'emv.issuerScript.template must be 71 (before the second GENERATE AC) or 72 (after it)' })
+              .default('72'),
+            id: hexString('emv.issuerScript.id').refine((v) => v.length === 8, {
+              message: 'emv.issuerScript.id (9F18) must be 4 bytes (8 hex digits)',
+            }),
+            commands: z
+              .array(
+                hexString('emv.issuerScript.commands[]').refine((v) => v.length >= 8, {
+                  message: 'an issuer script command (86) is an APDU of at least 4 bytes (CLA INS P1 P2)',
+                }),
+              )
+              .min(1),
+            label: z.string().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    description: z.string().optional(),
+  })
+  .strict();
 
-const hostSchema = z.object({
-  acquirerId: z.union([z.string(), z.number()]).transform(String).refine((v) => /^\d{1,11}$/.test(v), { message: 'acquirerId must be 1 to 11 digits' }).default('48020000'),
-  acquirerInstitution: z.string().max(11).default('48020000'),
-  centreText: z.string().default(''),
-}).strict();
+const hostSchema = z
+  .object({
+    acquirerId: z
+      .union([z.string(), z.number()])
+      .transform(String)
+      .refine((v) => /^\d{1,11}$/.test(v), { message: 'acquirerId must be 1 to 11 digits' })
+      .default('48020000'),
+    acquirerInstitution: z.string().max(11).default('48020000'),
+    centreText: z.string().default(''),
+  })
+  .strict();
 
-const rulesSchema = z.object({
-  pinTryLimit: z.number().int().min(1).max(99).default(3),
-  contactlessNoPinLimit: amount('contactlessNoPinLimit').default(100000),
-  completionTolerancePercent: z.number().min(0).max(100).default(15),
-  maxTransactionAmount: amount('maxTransactionAmount').default(99999999),
-  verifyArqc: z.boolean().default(true),
-}).strict();
+const rulesSchema = z
+  .object({
+    pinTryLimit: z.number().int().min(1).max(99).default(3),
+    contactlessNoPinLimit: amount('contactlessNoPinLimit').default(100000),
+    completionTolerancePercent: z.number().min(0).max(100).default(15),
+    maxTransactionAmount: amount('maxTransactionAmount').default(99999999),
+    verifyArqc: z.boolean().default(true),
+  })
+  .strict();
 
-const parametersSchema = z.object({
-  version: z.number().int().min(1).default(1),
-  timeoutSeconds: z.number().int().min(1).max(99).default(60),
-  retries: z.number().int().min(0).max(9).default(3),
-  resendTimes: z.number().int().min(0).max(9).default(3),
-  tipSupported: z.boolean().default(false),
-  tipPercent: z.number().int().min(0).max(99).default(0),
-  manualEntry: z.boolean().default(false),
-  autoSignOff: z.boolean().default(false),
-  keyIndex: z.number().int().min(0).max(9).default(1),
-  phones: z.array(z.string().regex(/^\d{1,14}$/, 'phone numbers are up to 14 digits')).max(4).default([]),
-}).strict();
+const parametersSchema = z
+  .object({
+    version: z.number().int().min(1).default(1),
+    timeoutSeconds: z.number().int().min(1).max(99).default(60),
+    retries: z.number().int().min(0).max(9).default(3),
+    resendTimes: z.number().int().min(0).max(9).default(3),
+    tipSupported: z.boolean().default(false),
+    tipPercent: z.number().int().min(0).max(99).default(0),
+    manualEntry: z.boolean().default(false),
+    autoSignOff: z.boolean().default(false),
+    keyIndex: z.number().int().min(0).max(9).default(1),
+    phones: z
+      .array(z.string().regex(/^\d{1,14}$/, 'phone numbers are up to 14 digits'))
+      .max(4)
+      .default([]),
+  })
+  .strict();
 
-const icHex = (what: string, min: number, max: number) => z.unknown().superRefine((v, ctx) => {
-  if (typeof v !== 'string') ctx.addIssue({ code: 'custom', message: `${what} must be a quoted string of hex digits` });
-}).transform((v) => String(v).replace(/\s+/g, '').toUpperCase())
-  .refine((v) => /^(?:[0-9A-F]{2})*$/.test(v) && v.length >= min * 2 && v.length <= max * 2, { message: `${what} must be ${min}..${max} bytes of hex` });
+const icHex = (what: string, min: number, max: number) =>
+  z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (typeof v !== 'string') ctx.addIssue({ code: 'custom', message: `${what} must be a quoted string of hex digits` });
+    })
+    .transform((v) => String(v).replace(/\s+/g, '').toUpperCase())
+    .refine((v) => /^(?:[0-9A-F]{2})*$/.test(v) && v.length >= min * 2 && v.length <= max * 2, {
+      message: `${what} must be ${min}..${max} bytes of hex`,
+    });
 
 // cup8583.md §3.5: AIDs with their parameters (tag → hex), CAPKs by RID + index.
-const icParametersSchema = z.object({
-  aids: z.array(z.object({
-    aid: icHex('aid', 5, 16),
-    label: z.string().optional(),
-    params: z.record(z.string().regex(/^(?:[0-9A-F]{2}){1,2}$/, { message: 'params keys are EMV tags such as DF01 or 9F09' }), icHex('a parameter value', 0, 127)).default({}),
-  }).strict()).default([]),
-  capks: z.array(z.object({
-    rid: icHex('rid', 5, 5),
-    index: icHex('index', 1, 1),
-    label: z.string().optional(),
-    expiry: z.union([z.string(), z.number()]).transform((v) => String(v)).refine((v) => /^20\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(v), { message: 'expiry must be YYYYMMDD' }),
-    exponent: icHex('exponent', 1, 3),
-    modulus: icHex('modulus', 64, 248),
-  }).strict()).default([]),
-}).strict();
+const icParametersSchema = z
+  .object({
+    aids: z
+      .array(
+        z
+          .object({
+            aid: icHex('aid', 5, 16),
+            label: z.string().optional(),
+            params: z
+              .record(
+                z.string().regex(/^(?:[0-9A-F]{2}){1,2}$/, { message: 'params keys are EMV tags such as DF01 or 9F09' }),
+                icHex('a parameter value', 0, 127),
+              )
+              .default({}),
+          })
+          .strict(),
+      )
+      .default([]),
+    capks: z
+      .array(
+        z
+          .object({
+            rid: icHex('rid', 5, 5),
+            index: icHex('index', 1, 1),
+            label: z.string().optional(),
+            expiry: z
+              .union([z.string(), z.number()])
+              .transform((v) => String(v))
+              .refine((v) => /^20\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/.test(v), { message: 'expiry must be YYYYMMDD' }),
+            exponent: icHex('exponent', 1, 3),
+            modulus: icHex('modulus', 64, 248),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict();
 
 function icParameterLists(raw: z.output<typeof icParametersSchema>): IcParameterLists {
   const capks: IcCapkConfig[] = raw.capks.map((k) => ({ ...k, checksum: capkChecksum(k.rid, k.index, k.modulus, k.exponent) }));
@@ -192,16 +336,18 @@ function icParameterLists(raw: z.output<typeof icParametersSchema>): IcParameter
   return { aids, capks, aidVersion: aids.length ? digest(aids) : '', capkVersion: capks.length ? digest(capks) : '' };
 }
 
-const fileSchema = z.object({
-  host: z.unknown().optional(),
-  rules: z.unknown().optional(),
-  parameters: z.unknown().optional(),
-  icParameters: z.unknown().optional(),
-  merchants: z.array(z.unknown()).optional(),
-  terminals: z.array(z.unknown()).optional(),
-  cards: z.array(z.unknown()).optional(),
-  issuerKeys: z.array(z.unknown()).optional(),
-}).strict();
+const fileSchema = z
+  .object({
+    host: z.unknown().optional(),
+    rules: z.unknown().optional(),
+    parameters: z.unknown().optional(),
+    icParameters: z.unknown().optional(),
+    merchants: z.array(z.unknown()).optional(),
+    terminals: z.array(z.unknown()).optional(),
+    cards: z.array(z.unknown()).optional(),
+    issuerKeys: z.array(z.unknown()).optional(),
+  })
+  .strict();
 
 type Raw = Record<string, unknown>;
 
@@ -244,7 +390,11 @@ function readSource(file: string, problems: HostConfigProblem[]): SourceDoc | un
     data = (doc.toJS() ?? {}) as Raw;
   } catch (err) {
     // Well-formed YAML that cannot become data: an alias without its anchor (*a), too many aliases.
-    problems.push({ file, entry: '', message: `YAML: ${(err as Error).message.split('\n')[0]} (define each &anchor before its *alias, or write the value out)` });
+    problems.push({
+      file,
+      entry: '',
+      message: `YAML: ${(err as Error).message.split('\n')[0]} (define each &anchor before its *alias, or write the value out)`,
+    });
     return undefined;
   }
   return {
@@ -299,7 +449,11 @@ function resolveFiles(dirOrFiles: string | string[] | undefined, problems: HostC
     try {
       stat = fs.statSync(abs);
     } catch {
-      problems.push({ file: abs, entry: '', message: 'does not exist (give a configuration file or a folder holding merchants.yaml and cards.yaml)' });
+      problems.push({
+        file: abs,
+        entry: '',
+        message: 'does not exist (give a configuration file or a folder holding merchants.yaml and cards.yaml)',
+      });
       continue;
     }
     if (stat.isDirectory()) {
@@ -307,7 +461,10 @@ function resolveFiles(dirOrFiles: string | string[] | undefined, problems: HostC
       for (const base of CONFIG_BASENAMES) {
         for (const ext of CONFIG_EXTENSIONS) {
           const f = path.join(abs, base + ext);
-          if (fs.existsSync(f)) { files.push(f); found++; }
+          if (fs.existsSync(f)) {
+            files.push(f);
+            found++;
+          }
         }
       }
       if (found === 0) {
@@ -371,7 +528,10 @@ function buildHostConfig(sources: SourceDoc[], problems: HostConfigProblem[]): H
         return current;
       }
       const r = schema.safeParse(src.data[key] ?? {});
-      if (!r.success) { issuesToProblems(src, [key], key, r.error, problems); return current; }
+      if (!r.success) {
+        issuesToProblems(src, [key], key, r.error, problems);
+        return current;
+      }
       return r.data;
     };
     host = single('host', hostSchema as z.ZodType<HostIdentity>, host);
@@ -384,7 +544,10 @@ function buildHostConfig(sources: SourceDoc[], problems: HostConfigProblem[]): H
       arr.forEach((raw, i) => {
         const entry = entryName(key, i, raw);
         const r = schema.safeParse(raw);
-        if (!r.success) { issuesToProblems(src, [key, i], entry, r.error, problems); return; }
+        if (!r.success) {
+          issuesToProblems(src, [key, i], entry, r.error, problems);
+          return;
+        }
         out.push(r.data);
         where.set(r.data as object, { file: src.file, line: src.lineOf([key, i]), entry });
       });
@@ -423,7 +586,11 @@ function buildHostConfig(sources: SourceDoc[], problems: HostConfigProblem[]): H
   dup(terminals, (t) => t.terminalId, 'terminalId');
   dup(issuerKeys, (k) => k.id, 'issuer key id');
   dup(cards, (c) => c.alias, 'card alias');
-  dup(cards.filter((c) => c.onFile), (c) => c.pan, 'PAN (two cards on file with one PAN)');
+  dup(
+    cards.filter((c) => c.onFile),
+    (c) => c.pan,
+    'PAN (two cards on file with one PAN)',
+  );
   const merchantIds = new Set(merchants.map((m) => m.merchantId));
   for (const t of terminals) {
     if (!merchantIds.has(t.merchantId)) problemAt(t, `merchant ${t.merchantId} is not in merchants`, 'merchantId');

@@ -6,12 +6,21 @@
  * One HostContext lives as long as its HostEngine; the engine runs the frame pipeline, the handlers
  * in handlers/ decide, and both reach the rest of the host only through this object.
  */
+import { unwrapWorkingKeys, type KeyScheme, type MacScheme, type PinCipher, type WorkingKeyLayout } from '../crypto';
 import {
-  unwrapWorkingKeys, type KeyScheme, type MacScheme, type PinCipher, type WorkingKeyLayout,
-} from '../crypto';
-import {
-  formatField63Response, IC_LIST_KINDS, IC_REQUIREMENT_DIGITS, IsoMessage, parseField60Extended, responseCodeInfo, responseMtiOf,
-  TRANSACTION_CATALOGUE, verifyMac, type CupFrame, type Field60, type IcListKind, type TransactionKind,
+  formatField63Response,
+  IC_LIST_KINDS,
+  IC_REQUIREMENT_DIGITS,
+  IsoMessage,
+  parseField60Extended,
+  responseCodeInfo,
+  responseMtiOf,
+  TRANSACTION_CATALOGUE,
+  verifyMac,
+  type CupFrame,
+  type Field60,
+  type IcListKind,
+  type TransactionKind,
 } from '../protocol/iso8583';
 import type { CardConfig, HostConfig, MerchantConfig, TerminalConfig } from './config';
 import type { ActiveFault, FaultSet } from './faults';
@@ -45,12 +54,19 @@ export function checkCurrency(msg: IsoMessage): void {
 
 /** A decline or a format problem found while reading a request: its F39 and why (for the journal). */
 export class Decline extends Error {
-  constructor(readonly code: string, readonly why: string) {
+  constructor(
+    readonly code: string,
+    readonly why: string,
+  ) {
     super(why);
   }
 }
 
-export interface WorkingKeySet { pik: Buffer; mak: Buffer; tdk?: Buffer }
+export interface WorkingKeySet {
+  pik: Buffer;
+  mak: Buffer;
+  tdk?: Buffer;
+}
 
 export interface TerminalRuntime {
   config: TerminalConfig;
@@ -103,7 +119,11 @@ export class HostContext {
   private savedAuth: number;
   private readonly offsetMs: number;
 
-  constructor(readonly config: HostConfig, readonly store: HostStore, readonly opts: EngineOptions) {
+  constructor(
+    readonly config: HostConfig,
+    readonly store: HostStore,
+    readonly opts: EngineOptions,
+  ) {
     this.offsetMs = (opts.utcOffsetMinutes ?? 480) * 60_000;
     this.rrnSeq = this.savedRrn = store.getSequence('rrn');
     this.authSeq = this.savedAuth = store.getSequence('auth');
@@ -145,8 +165,14 @@ export class HostContext {
 
   /** Writes the RRN / auth-code counters (once per group transaction, before its commit). */
   persistSequences(): void {
-    if (this.rrnSeq !== this.savedRrn) { this.store.setSequence('rrn', this.rrnSeq); this.savedRrn = this.rrnSeq; }
-    if (this.authSeq !== this.savedAuth) { this.store.setSequence('auth', this.authSeq); this.savedAuth = this.authSeq; }
+    if (this.rrnSeq !== this.savedRrn) {
+      this.store.setSequence('rrn', this.rrnSeq);
+      this.savedRrn = this.rrnSeq;
+    }
+    if (this.authSeq !== this.savedAuth) {
+      this.store.setSequence('auth', this.authSeq);
+      this.savedAuth = this.authSeq;
+    }
   }
 
   // ---- replies
@@ -176,11 +202,14 @@ export class HostContext {
     if (!out.has(37)) out.set(37, this.nextRrn());
     out.set(44, (card?.issuerInstitution ?? '').padEnd(11, ' ') + this.config.host.acquirerInstitution.padEnd(11, ' '));
     const info = responseCodeInfo(code);
-    out.set(63, formatField63Response({
-      cardOrganisation: 'CUP',
-      issuerText: code === '00' ? '' : info.display,
-      centreText: this.config.host.centreText,
-    }).trimEnd());
+    out.set(
+      63,
+      formatField63Response({
+        cardOrganisation: 'CUP',
+        issuerText: code === '00' ? '' : info.display,
+        centreText: this.config.host.centreText,
+      }).trimEnd(),
+    );
     return out;
   }
 
@@ -249,7 +278,14 @@ export class HostContext {
     if (!config) return undefined;
     const merchant = this.config.merchants.find((m) => m.merchantId === config.merchantId)!;
     const row = this.store.terminal(terminalId) ?? {
-      terminal_id: terminalId, signed_on: 0, batch: '000001', key_layout: null, keys_wrapped: null, signed_on_at: null, sign_on_count: 0, param_version: 0,
+      terminal_id: terminalId,
+      signed_on: 0,
+      batch: '000001',
+      key_layout: null,
+      keys_wrapped: null,
+      signed_on_at: null,
+      sign_on_count: 0,
+      param_version: 0,
     };
     const rt: TerminalRuntime = { config, merchant, row };
     if (row.signed_on && row.keys_wrapped && row.key_layout) {
@@ -257,7 +293,9 @@ export class HostContext {
         rt.keys = unwrapWorkingKeys(config.tmk.reveal(), row.keys_wrapped, row.key_layout as WorkingKeyLayout, this.keyScheme(config));
       } catch (err) {
         // The TMK changed in the configuration since the keys were issued: the terminal must sign on again.
-        this.logger.warn(`terminal ${terminalId}: stored working keys do not unwrap under the configured TMK (${(err as Error).message}); it must sign on again`);
+        this.logger.warn(
+          `terminal ${terminalId}: stored working keys do not unwrap under the configured TMK (${(err as Error).message}); it must sign on again`,
+        );
         rt.row = { ...row, signed_on: 0, keys_wrapped: null, key_layout: null };
       }
     }

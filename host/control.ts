@@ -158,49 +158,92 @@ function isoTime(v: string | Date | undefined, what: string): string | undefined
 }
 
 export class HostControl {
-  constructor(private readonly config: HostConfig, private readonly store: HostStore, private readonly engine: HostEngine,
-    private readonly faultSet: FaultSet) {}
+  constructor(
+    private readonly config: HostConfig,
+    private readonly store: HostStore,
+    private readonly engine: HostEngine,
+    private readonly faultSet: FaultSet,
+  ) {}
 
   journal(query: JournalQuery = {}): JournalEntry[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (query.terminalId !== undefined) { where.push('terminal_id = ?'); args.push(query.terminalId); }
-    if (query.stan !== undefined) { where.push('stan = ?'); args.push(query.stan); }
-    if (query.mti !== undefined) { where.push('(mti = ? OR out_mti = ?)'); args.push(query.mti, query.mti); }
+    if (query.terminalId !== undefined) {
+      where.push('terminal_id = ?');
+      args.push(query.terminalId);
+    }
+    if (query.stan !== undefined) {
+      where.push('stan = ?');
+      args.push(query.stan);
+    }
+    if (query.mti !== undefined) {
+      where.push('(mti = ? OR out_mti = ?)');
+      args.push(query.mti, query.mti);
+    }
     const since = isoTime(query.since, 'since');
     const until = isoTime(query.until, 'until');
-    if (since) { where.push('at >= ?'); args.push(since); }
-    if (until) { where.push('at <= ?'); args.push(until); }
+    if (since) {
+      where.push('at >= ?');
+      args.push(since);
+    }
+    if (until) {
+      where.push('at <= ?');
+      args.push(until);
+    }
     if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 1)) {
       throw new HostControlError(`limit must be a positive integer, got ${JSON.stringify(query.limit)}`);
     }
-    const rows = this.store.db.prepare(`SELECT * FROM journal${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...args) as JournalRow[];
+    const rows = this.store.db
+      .prepare(`SELECT * FROM journal${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`)
+      .all(...args) as JournalRow[];
     const entries: JournalEntry[] = [];
     for (const r of rows) {
-      const inFields = r.in_fields ? JSON.parse(r.in_fields) as Record<string, string> : {};
+      const inFields = r.in_fields ? (JSON.parse(r.in_fields) as Record<string, string>) : {};
       entries.push({
-        id: r.id * 2, direction: 'in', time: r.at, remote: r.remote, terminalId: r.terminal_id, mti: r.mti,
-        processingCode: r.processing_code, stan: r.stan, amount: r.amount, responseCode: null, hex: r.in_hex, fields: inFields, note: r.note,
+        id: r.id * 2,
+        direction: 'in',
+        time: r.at,
+        remote: r.remote,
+        terminalId: r.terminal_id,
+        mti: r.mti,
+        processingCode: r.processing_code,
+        stan: r.stan,
+        amount: r.amount,
+        responseCode: null,
+        hex: r.in_hex,
+        fields: inFields,
+        note: r.note,
       });
       if (r.out_hex !== null) {
-        const outFields = r.out_fields ? JSON.parse(r.out_fields) as Record<string, string> : {};
+        const outFields = r.out_fields ? (JSON.parse(r.out_fields) as Record<string, string>) : {};
         entries.push({
-          id: r.id * 2 + 1, direction: 'out', time: r.at, remote: r.remote, terminalId: r.terminal_id, mti: r.out_mti,
-          processingCode: outFields['3'] ?? null, stan: outFields['11'] ?? r.stan,
+          id: r.id * 2 + 1,
+          direction: 'out',
+          time: r.at,
+          remote: r.remote,
+          terminalId: r.terminal_id,
+          mti: r.out_mti,
+          processingCode: outFields['3'] ?? null,
+          stan: outFields['11'] ?? r.stan,
           amount: outFields['4'] !== undefined && /^\d+$/.test(outFields['4']) ? Number(outFields['4']) : null,
-          responseCode: r.response_code, hex: r.out_hex, fields: outFields, note: r.note,
+          responseCode: r.response_code,
+          hex: r.out_hex,
+          fields: outFields,
+          note: r.note,
         });
       }
     }
-    const filtered = entries.filter((e) => (query.direction === undefined || e.direction === query.direction)
-      && (query.mti === undefined || e.mti === query.mti));
+    const filtered = entries.filter(
+      (e) => (query.direction === undefined || e.direction === query.direction) && (query.mti === undefined || e.mti === query.mti),
+    );
     return query.limit !== undefined ? filtered.slice(-query.limit) : filtered;
   }
 
   private card(panOrAlias: string): CardConfig {
     const byPan = this.config.cards.find((c) => c.pan === panOrAlias);
     const card = byPan ?? cardByAlias(this.config, panOrAlias);
-    if (!card.onFile) throw new HostControlError(`card ${card.alias} is not on file at the host (onFile: false): it has no account`, { alias: card.alias });
+    if (!card.onFile)
+      throw new HostControlError(`card ${card.alias} is not on file at the host (onFile: false): it has no account`, { alias: card.alias });
     return card;
   }
 
@@ -209,70 +252,151 @@ export class HostControl {
     const a = this.store.account(card.alias);
     if (!a) throw new HostControlError(`no account for card ${card.alias}`, { alias: card.alias });
     return {
-      alias: a.card_alias, panMasked: a.pan_masked, account: a.account_type, openingBalance: a.opening_balance,
-      balance: a.balance, holds: a.holds, available: a.balance - a.holds, pinTries: a.pin_tries,
+      alias: a.card_alias,
+      panMasked: a.pan_masked,
+      account: a.account_type,
+      openingBalance: a.opening_balance,
+      balance: a.balance,
+      holds: a.holds,
+      available: a.balance - a.holds,
+      pinTries: a.pin_tries,
     };
   }
 
   /** Every account (for invariant checks and reports). */
   balances(): BalanceView[] {
     return this.store.accounts().map((a) => ({
-      alias: a.card_alias, panMasked: a.pan_masked, account: a.account_type, openingBalance: a.opening_balance,
-      balance: a.balance, holds: a.holds, available: a.balance - a.holds, pinTries: a.pin_tries,
+      alias: a.card_alias,
+      panMasked: a.pan_masked,
+      account: a.account_type,
+      openingBalance: a.opening_balance,
+      balance: a.balance,
+      holds: a.holds,
+      available: a.balance - a.holds,
+      pinTries: a.pin_tries,
     }));
   }
 
   ledger(query: LedgerQuery = {}): LedgerEntry[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (query.card !== undefined) { where.push('l.card_alias = ?'); args.push(this.card(query.card).alias); }
-    if (query.terminalId !== undefined) { where.push('t.terminal_id = ?'); args.push(query.terminalId); }
+    if (query.card !== undefined) {
+      where.push('l.card_alias = ?');
+      args.push(this.card(query.card).alias);
+    }
+    if (query.terminalId !== undefined) {
+      where.push('t.terminal_id = ?');
+      args.push(query.terminalId);
+    }
     const since = isoTime(query.since, 'since');
-    if (since) { where.push('l.at >= ?'); args.push(since); }
-    const rows = this.store.db.prepare(`SELECT l.*, t.kind, t.terminal_id, t.batch, t.stan, t.rrn FROM ledger l JOIN transactions t ON t.id = l.txn_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY l.id`).all(...args) as (LedgerRow & { kind: TransactionKind; terminal_id: string; batch: string; stan: string; rrn: string | null })[];
+    if (since) {
+      where.push('l.at >= ?');
+      args.push(since);
+    }
+    const rows = this.store.db
+      .prepare(
+        `SELECT l.*, t.kind, t.terminal_id, t.batch, t.stan, t.rrn FROM ledger l JOIN transactions t ON t.id = l.txn_id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY l.id`,
+      )
+      .all(...args) as (LedgerRow & { kind: TransactionKind; terminal_id: string; batch: string; stan: string; rrn: string | null })[];
     return rows.map((r) => ({
-      id: r.id, txnId: r.txn_id, card: r.card_alias, amount: r.amount, effect: r.effect, at: r.at, kind: r.kind,
-      terminalId: r.terminal_id, batch: r.batch, stan: r.stan, rrn: r.rrn,
+      id: r.id,
+      txnId: r.txn_id,
+      card: r.card_alias,
+      amount: r.amount,
+      effect: r.effect,
+      at: r.at,
+      kind: r.kind,
+      terminalId: r.terminal_id,
+      batch: r.batch,
+      stan: r.stan,
+      rrn: r.rrn,
     }));
   }
 
   transactions(query: TransactionQuery = {}): TransactionView[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (query.terminalId !== undefined) { where.push('terminal_id = ?'); args.push(query.terminalId); }
-    if (query.batch !== undefined) { where.push('batch = ?'); args.push(query.batch); }
-    if (query.stan !== undefined) { where.push('stan = ?'); args.push(query.stan); }
+    if (query.terminalId !== undefined) {
+      where.push('terminal_id = ?');
+      args.push(query.terminalId);
+    }
+    if (query.batch !== undefined) {
+      where.push('batch = ?');
+      args.push(query.batch);
+    }
+    if (query.stan !== undefined) {
+      where.push('stan = ?');
+      args.push(query.stan);
+    }
     if (query.kind !== undefined) {
       // A misspelt or pre-catalogue kind ('completion') would silently match nothing.
       if (!isTransactionKind(query.kind)) {
-        throw new HostControlError(`unknown transaction kind ${JSON.stringify(query.kind)}; use one of ${TRANSACTION_KINDS.join(', ')}`, { kind: query.kind });
+        throw new HostControlError(`unknown transaction kind ${JSON.stringify(query.kind)}; use one of ${TRANSACTION_KINDS.join(', ')}`, {
+          kind: query.kind,
+        });
       }
       where.push('kind = ?');
       args.push(query.kind);
     }
-    if (query.card !== undefined) { where.push('card_alias = ?'); args.push(this.card(query.card).alias); }
-    const rows = this.store.db.prepare(`SELECT * FROM transactions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...args) as TransactionRow[];
+    if (query.card !== undefined) {
+      where.push('card_alias = ?');
+      args.push(this.card(query.card).alias);
+    }
+    const rows = this.store.db
+      .prepare(`SELECT * FROM transactions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`)
+      .all(...args) as TransactionRow[];
     return rows.map((r) => ({
-      id: r.id, terminalId: r.terminal_id, merchantId: r.merchant_id, batch: r.batch, stan: r.stan, mti: r.mti,
-      processingCode: r.processing_code, kind: r.kind, card: r.card_alias, panMasked: r.pan_masked, amount: r.amount,
-      responseCode: r.response_code, authCode: r.auth_code, rrn: r.rrn, at: r.at, approved: r.approved === 1,
-      reversed: r.reversed === 1, originalId: r.original_id, voidedBy: r.voided_by, refunded: r.refunded, hold: r.hold,
-      ...(r.payee_name !== null ? { payee: { name: r.payee_name, account: r.payee_account ?? '', ...(r.payee_reference ? { reference: r.payee_reference } : {}) } } : {}),
+      id: r.id,
+      terminalId: r.terminal_id,
+      merchantId: r.merchant_id,
+      batch: r.batch,
+      stan: r.stan,
+      mti: r.mti,
+      processingCode: r.processing_code,
+      kind: r.kind,
+      card: r.card_alias,
+      panMasked: r.pan_masked,
+      amount: r.amount,
+      responseCode: r.response_code,
+      authCode: r.auth_code,
+      rrn: r.rrn,
+      at: r.at,
+      approved: r.approved === 1,
+      reversed: r.reversed === 1,
+      originalId: r.original_id,
+      voidedBy: r.voided_by,
+      refunded: r.refunded,
+      hold: r.hold,
+      ...(r.payee_name !== null
+        ? { payee: { name: r.payee_name, account: r.payee_account ?? '', ...(r.payee_reference ? { reference: r.payee_reference } : {}) } }
+        : {}),
     }));
   }
 
   settlementTotals(terminalId: string, batch: string): SettlementView {
     if (!/^\d{6}$/.test(batch)) throw new HostControlError(`batch must be 6 digits, got ${JSON.stringify(batch)}`);
     const t = this.store.batchTotals(terminalId, batch, 'CUP');
-    const settlements = this.store.db.prepare('SELECT * FROM settlements WHERE terminal_id = ? AND batch = ? ORDER BY id').all(terminalId, batch) as
-      { at: string; terminal_totals: string; host_totals: string; domestic_result: string; foreign_result: string }[];
+    const settlements = this.store.db.prepare('SELECT * FROM settlements WHERE terminal_id = ? AND batch = ? ORDER BY id').all(terminalId, batch) as {
+      at: string;
+      terminal_totals: string;
+      host_totals: string;
+      domestic_result: string;
+      foreign_result: string;
+    }[];
     const state = this.store.batchState(terminalId, batch);
     return {
-      terminalId, batch,
+      terminalId,
+      batch,
       domestic: { debitAmount: t.debit_amount, debitCount: t.debit_count, creditAmount: t.credit_amount, creditCount: t.credit_count },
       foreign: { debitAmount: 0, debitCount: 0, creditAmount: 0, creditCount: 0 },
-      settlements: settlements.map((s) => ({ at: s.at, terminalF48: s.terminal_totals, hostF48: s.host_totals, domesticResult: s.domestic_result, foreignResult: s.foreign_result })),
+      settlements: settlements.map((s) => ({
+        at: s.at,
+        terminalF48: s.terminal_totals,
+        hostF48: s.host_totals,
+        domesticResult: s.domestic_result,
+        foreignResult: s.foreign_result,
+      })),
       state: state?.state ?? null,
       uploadedRecords: state?.uploaded ?? 0,
     };
@@ -281,15 +405,27 @@ export class HostControl {
   terminalState(terminalId: string): TerminalStateView {
     const rt = this.engine.terminalRuntimeFor(terminalId);
     if (!rt) throw new HostControlError(`terminal ${terminalId} is not in the host configuration`, { terminalId });
-    const kcv = (k: Buffer | undefined) => k ? keyCheckValue(k, { algorithm: rt.config.keyScheme === 'SM4' ? 'sm4' : 'tdes', length: 4 }).toString('hex').toUpperCase() : undefined;
+    const kcv = (k: Buffer | undefined) =>
+      k
+        ? keyCheckValue(k, { algorithm: rt.config.keyScheme === 'SM4' ? 'sm4' : 'tdes', length: 4 })
+            .toString('hex')
+            .toUpperCase()
+        : undefined;
     const pinTries: Record<string, number> = {};
     for (const a of this.store.accounts()) if (a.pin_tries > 0) pinTries[a.card_alias] = a.pin_tries;
     return {
-      terminalId, merchantId: rt.config.merchantId, status: rt.config.status, keyScheme: rt.config.keyScheme,
-      signedOn: rt.row.signed_on === 1 && !!rt.keys, batch: rt.row.batch, signOnCount: rt.row.sign_on_count,
-      signedOnAt: rt.row.signed_on_at, keyLayout: rt.row.key_layout,
+      terminalId,
+      merchantId: rt.config.merchantId,
+      status: rt.config.status,
+      keyScheme: rt.config.keyScheme,
+      signedOn: rt.row.signed_on === 1 && !!rt.keys,
+      batch: rt.row.batch,
+      signOnCount: rt.row.sign_on_count,
+      signedOnAt: rt.row.signed_on_at,
+      keyLayout: rt.row.key_layout,
       keyCheckValues: rt.keys ? { pik: kcv(rt.keys.pik), mak: kcv(rt.keys.mak), ...(rt.keys.tdk ? { tdk: kcv(rt.keys.tdk) } : {}) } : {},
-      parameterVersion: rt.row.param_version, pinTries,
+      parameterVersion: rt.row.param_version,
+      pinTries,
       icParameters: {
         capk: { loaded: this.engine.icLoadedVersion(terminalId, 'capk') ?? null, current: this.config.icParameters.capkVersion },
         aid: { loaded: this.engine.icLoadedVersion(terminalId, 'aid') ?? null, current: this.config.icParameters.aidVersion },
@@ -302,8 +438,10 @@ export class HostControl {
    * keys) or 5 (IC parameters) until it has completed each download (cup8583.md §1.1, §3.5).
    */
   requestIcDownload(terminalId: string, lists: readonly IcListKind[] = ['capk', 'aid']): void {
-    for (const l of lists) if (l !== 'capk' && l !== 'aid') throw new HostControlError(`IC list must be capk or aid, got ${JSON.stringify(l)}`, { list: l });
-    if (!this.engine.requestIcDownload(terminalId, lists)) throw new HostControlError(`terminal ${terminalId} is not in the host configuration`, { terminalId });
+    for (const l of lists)
+      if (l !== 'capk' && l !== 'aid') throw new HostControlError(`IC list must be capk or aid, got ${JSON.stringify(l)}`, { list: l });
+    if (!this.engine.requestIcDownload(terminalId, lists))
+      throw new HostControlError(`terminal ${terminalId} is not in the host configuration`, { terminalId });
   }
 
   /** Ask a terminal to sign on again: replies carry header digit 3 (重新签到) until it does. */

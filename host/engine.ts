@@ -10,8 +10,16 @@
  */
 import { maskPan } from '../crypto';
 import {
-  applyMac, decodeFrame, encodeFrame, IsoMessage, parseHeader, responseMtiOf, swapTpdu,
-  type CupFrame, type CupHeader, type IcListKind,
+  applyMac,
+  decodeFrame,
+  encodeFrame,
+  IsoMessage,
+  parseHeader,
+  responseMtiOf,
+  swapTpdu,
+  type CupFrame,
+  type CupHeader,
+  type IcListKind,
 } from '../protocol/iso8583';
 import type { HostConfig } from './config';
 import { Decline, FINANCIAL_MTIS, formatFen, HostContext, type EngineOptions, type Request, type TerminalRuntime } from './context';
@@ -37,17 +45,30 @@ export function readFrameHead(frame: Buffer): { tpdu: string; header: CupHeader;
 }
 
 interface JournalEntry {
-  terminalId?: string; mti?: string; processingCode?: string; stan?: string; amount?: string;
-  inHex: string; inFields?: Record<string, string>; outMti?: string; responseCode?: string; outHex?: string;
-  outFields?: Record<string, string>; note?: string;
+  terminalId?: string;
+  mti?: string;
+  processingCode?: string;
+  stan?: string;
+  amount?: string;
+  inHex: string;
+  inFields?: Record<string, string>;
+  outMti?: string;
+  responseCode?: string;
+  outHex?: string;
+  outFields?: Record<string, string>;
+  note?: string;
 }
 
 export class HostEngine {
   private readonly ctx: HostContext;
   private readonly handlers: ReadonlyMap<string, MessageHandler>;
 
-  constructor(config: HostConfig, private readonly store: HostStore, private readonly opts: EngineOptions,
-    handlers: readonly MessageHandler[] | undefined = undefined) {
+  constructor(
+    config: HostConfig,
+    private readonly store: HostStore,
+    private readonly opts: EngineOptions,
+    handlers: readonly MessageHandler[] | undefined = undefined,
+  ) {
     this.ctx = new HostContext(config, store, opts);
     this.handlers = handlerTable(handlers);
     store.ensureAccounts(config, maskPan);
@@ -57,7 +78,9 @@ export class HostEngine {
     const now = this.opts.clock();
     const head = readFrameHead(frame);
     if (!head) {
-      this.opts.logger.warn(`${now.toISOString()} ${remote} unreadable frame of ${frame.length} bytes (no TPDU + header + BCD MTI): closing the connection`);
+      this.opts.logger.warn(
+        `${now.toISOString()} ${remote} unreadable frame of ${frame.length} bytes (no TPDU + header + BCD MTI): closing the connection`,
+      );
       this.journal(now, remote, { inHex: `<${frame.length} bytes, header or MTI unreadable: not kept>`, note: 'unreadable: connection closed' });
       return { close: true, delayMs: 0, reason: 'unreadable header or MTI' };
     }
@@ -105,13 +128,26 @@ export class HostEngine {
     });
     const why = [req.note, ...req.warnings].filter(Boolean).join('; ') || undefined;
     this.journal(now, remote, {
-      terminalId, mti: msg.mti, processingCode: msg.getString(3), stan: msg.getString(11), amount: msg.getString(4),
-      inHex, inFields, outMti: response.mti, responseCode: rc, outHex: maskedFrameHex(bytes, response), outFields: maskedFields(response),
-      note: [fault ? `fault ${fault.action} #${fault.id}` : undefined, why, fault ? filter?.note?.(fault) : undefined]
-        .filter(Boolean).join('; ') || undefined,
+      terminalId,
+      mti: msg.mti,
+      processingCode: msg.getString(3),
+      stan: msg.getString(11),
+      amount: msg.getString(4),
+      inHex,
+      inFields,
+      outMti: response.mti,
+      responseCode: rc,
+      outHex: maskedFrameHex(bytes, response),
+      outFields: maskedFields(response),
+      note:
+        [fault ? `fault ${fault.action} #${fault.id}` : undefined, why, fault ? filter?.note?.(fault) : undefined].filter(Boolean).join('; ') ||
+        undefined,
     });
-    this.opts.logger.info(this.logLine(now, 'out', terminalId, response.mti, response.getString(3), response.getString(11), response.getString(4), rc ?? '--')
-      + (why ? ` ${why}` : '') + (fault ? ` [fault ${fault.action}]` : ''));
+    this.opts.logger.info(
+      this.logLine(now, 'out', terminalId, response.mti, response.getString(3), response.getString(11), response.getString(4), rc ?? '--') +
+        (why ? ` ${why}` : '') +
+        (fault ? ` [fault ${fault.action}]` : ''),
+    );
     return (fault && filter?.deliver?.(fault, bytes)) || { reply: bytes, close: false, delayMs: 0 };
   }
 
@@ -121,7 +157,9 @@ export class HostEngine {
     // The body is not kept (it may hold card data): only length prefix, TPDU, header and MTI.
     const headHex = frame.toString('hex', 0, 15).toUpperCase() + '…';
     if (!REQUEST_MTIS.has(head.mti)) {
-      this.opts.logger.warn(`${now.toISOString()} ${remote} undecodable frame with MTI ${head.mti} (not a request this host serves): closing. ${why}`);
+      this.opts.logger.warn(
+        `${now.toISOString()} ${remote} undecodable frame with MTI ${head.mti} (not a request this host serves): closing. ${why}`,
+      );
       this.journal(now, remote, { mti: head.mti, inHex: headHex, note: `undecodable, not a request: ${why}` });
       return { close: true, delayMs: 0, reason: 'undecodable frame, not a request MTI' };
     }
@@ -132,22 +170,49 @@ export class HostEngine {
     reply.set(39, '30');
     const terminalId = echo.get(41)?.trimEnd();
     const rt = terminalId ? this.ctx.terminalRuntime(terminalId) : undefined;
-    const requirement = this.ctx.replyRequirement({ frame: { tpdu: head.tpdu, header: head.header, message: reply }, msg: reply, remote, now,
-      warnings: [], ...(rt && rt.config.merchantId === echo.get(42)?.trimEnd() ? { terminal: rt } : {}) }, '30');
+    const requirement = this.ctx.replyRequirement(
+      {
+        frame: { tpdu: head.tpdu, header: head.header, message: reply },
+        msg: reply,
+        remote,
+        now,
+        warnings: [],
+        ...(rt && rt.config.merchantId === echo.get(42)?.trimEnd() ? { terminal: rt } : {}),
+      },
+      '30',
+    );
     const bytes = encodeFrame({ tpdu: swapTpdu(head.tpdu), header: { ...head.header, processingRequirement: requirement }, message: reply });
-    const read = echo.size ? ` (read from the raw bytes: ${[...echo.keys()].map((n) => `F${n}`).join(', ')})` : ' (F11 / F41 unreadable: the terminal cannot match this reply)';
+    const read = echo.size
+      ? ` (read from the raw bytes: ${[...echo.keys()].map((n) => `F${n}`).join(', ')})`
+      : ' (F11 / F41 unreadable: the terminal cannot match this reply)';
     this.journal(now, remote, {
-      terminalId, mti: head.mti, processingCode: echo.get(3), stan: echo.get(11), amount: echo.get(4),
-      inHex: headHex, outMti: reply.mti, responseCode: '30', outHex: bytes.toString('hex').toUpperCase(),
-      outFields: maskedFields(reply), note: `format error: ${why}${read}`,
+      terminalId,
+      mti: head.mti,
+      processingCode: echo.get(3),
+      stan: echo.get(11),
+      amount: echo.get(4),
+      inHex: headHex,
+      outMti: reply.mti,
+      responseCode: '30',
+      outHex: bytes.toString('hex').toUpperCase(),
+      outFields: maskedFields(reply),
+      note: `format error: ${why}${read}`,
     });
     this.opts.logger.info(this.logLine(now, 'in ', terminalId, head.mti, echo.get(3), echo.get(11), echo.get(4), '--') + ` format error: ${why}`);
     this.opts.logger.info(this.logLine(now, 'out', terminalId, reply.mti, echo.get(3), echo.get(11), echo.get(4), '30') + read);
     return { reply: bytes, close: false, delayMs: 0 };
   }
 
-  private logLine(now: Date, dir: string, terminalId: string | undefined, mti: string, pcode: string | undefined, stan: string | undefined,
-    amount: string | undefined, rc: string): string {
+  private logLine(
+    now: Date,
+    dir: string,
+    terminalId: string | undefined,
+    mti: string,
+    pcode: string | undefined,
+    stan: string | undefined,
+    amount: string | undefined,
+    rc: string,
+  ): string {
     const amt = amount && /^\d+$/.test(amount) ? formatFen(Number(amount)) : '-';
     return `${now.toISOString()} ${dir} ${(terminalId ?? '--------').padEnd(8)} ${mti} ${(pcode ?? '------').padEnd(6)} ${(stan ?? '------').padEnd(6)} ${amt.padStart(12)} ${rc}`;
   }
@@ -155,10 +220,19 @@ export class HostEngine {
   /** One journal row per exchange: the request and the reply (if any). */
   private journal(now: Date, remote: string, e: JournalEntry): void {
     this.store.insertJournal({
-      at: now.toISOString(), remote, terminal_id: e.terminalId ?? null, stan: e.stan ?? null, mti: e.mti ?? null,
-      processing_code: e.processingCode ?? null, amount: e.amount && /^\d+$/.test(e.amount) ? Number(e.amount) : null,
-      in_hex: e.inHex, in_fields: e.inFields ? JSON.stringify(e.inFields) : null, out_mti: e.outMti ?? null,
-      response_code: e.responseCode ?? null, out_hex: e.outHex ?? null, out_fields: e.outFields ? JSON.stringify(e.outFields) : null,
+      at: now.toISOString(),
+      remote,
+      terminal_id: e.terminalId ?? null,
+      stan: e.stan ?? null,
+      mti: e.mti ?? null,
+      processing_code: e.processingCode ?? null,
+      amount: e.amount && /^\d+$/.test(e.amount) ? Number(e.amount) : null,
+      in_hex: e.inHex,
+      in_fields: e.inFields ? JSON.stringify(e.inFields) : null,
+      out_mti: e.outMti ?? null,
+      response_code: e.responseCode ?? null,
+      out_hex: e.outHex ?? null,
+      out_fields: e.outFields ? JSON.stringify(e.outFields) : null,
       note: e.note ?? null,
     });
   }

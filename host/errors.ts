@@ -27,9 +27,11 @@ export class HostConfigError extends PoscertError {
       const what = [p.entry, p.field].filter(Boolean).join(' ');
       return `  ${where}: ${what ? `${what}: ` : ''}${p.message}`;
     });
-    super('HOST_CONFIG',
+    super(
+      'HOST_CONFIG',
       `host configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}); fix the file(s) and start again:\n${lines.join('\n')}`,
-      { problems });
+      { problems },
+    );
     this.problems = problems;
   }
 }

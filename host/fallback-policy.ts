@@ -16,5 +16,8 @@ export function isFallbackSwipe(f22: string | undefined, f60: Pick<Field60, 'icC
 /** The 45 decline a fallback of this card gets, or undefined when the request is no fallback or the card allows it. */
 export function fallbackRefusal(card: CardConfig, f22: string | undefined, f60: Pick<Field60, 'icCondition'>): Decline | undefined {
   if (!isFallbackSwipe(f22, f60) || (card.fallback ?? 'allow') === 'allow') return undefined;
-  return new Decline('45', `magstripe fallback (F22 ${f22}, 60.5 ${f60.icCondition ?? '-'}) of chip card ${card.alias}, whose issuer declines fallback (cards: fallback decline)`);
+  return new Decline(
+    '45',
+    `magstripe fallback (F22 ${f22}, 60.5 ${f60.icCondition ?? '-'}) of chip card ${card.alias}, whose issuer declines fallback (cards: fallback decline)`,
+  );
 }

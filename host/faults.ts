@@ -38,25 +38,31 @@ export interface ActiveFault {
 export function validateFault(spec: FaultSpec): ActiveFault {
   if (!spec || typeof spec !== 'object') throw new HostControlError('injectFault needs an object {match, action, count?, delayMs?, responseCode?}');
   if (!FAULT_ACTIONS.includes(spec.action)) {
-    throw new HostControlError(`unknown fault action ${JSON.stringify(spec.action)}; use one of ${FAULT_ACTIONS.join(', ')}`, { action: spec.action });
+    throw new HostControlError(`unknown fault action ${JSON.stringify(spec.action)}; use one of ${FAULT_ACTIONS.join(', ')}`, {
+      action: spec.action,
+    });
   }
   const match = spec.match ?? {};
   if (typeof match !== 'object') throw new HostControlError('fault match must be an object {mti?, processingCode?, terminalId?}');
   const unknownKeys = Object.keys(match).filter((k) => !['mti', 'processingCode', 'terminalId'].includes(k));
-  if (unknownKeys.length) throw new HostControlError(`fault match has unknown key(s) ${unknownKeys.join(', ')} (use mti, processingCode, terminalId)`);
-  if (match.mti !== undefined && !/^\d{4}$/.test(match.mti)) throw new HostControlError(`fault match.mti must be 4 digits, got ${JSON.stringify(match.mti)}`);
+  if (unknownKeys.length)
+    throw new HostControlError(`fault match has unknown key(s) ${unknownKeys.join(', ')} (use mti, processingCode, terminalId)`);
+  if (match.mti !== undefined && !/^\d{4}$/.test(match.mti))
+    throw new HostControlError(`fault match.mti must be 4 digits, got ${JSON.stringify(match.mti)}`);
   if (match.processingCode !== undefined && !/^\d{6}$/.test(match.processingCode)) {
     throw new HostControlError(`fault match.processingCode must be 6 digits, got ${JSON.stringify(match.processingCode)}`);
   }
   const count = spec.count ?? 1;
   if (!Number.isInteger(count) || count < 1) throw new HostControlError(`fault count must be a positive integer, got ${JSON.stringify(spec.count)}`);
   const delayMs = spec.delayMs ?? 1000;
-  if (!Number.isFinite(delayMs) || delayMs < 0 || delayMs > 600_000) throw new HostControlError(`fault delayMs must be 0..600000, got ${JSON.stringify(spec.delayMs)}`);
+  if (!Number.isFinite(delayMs) || delayMs < 0 || delayMs > 600_000)
+    throw new HostControlError(`fault delayMs must be 0..600000, got ${JSON.stringify(spec.delayMs)}`);
   if (spec.action === 'force-response-code') {
     if (typeof spec.responseCode !== 'string' || !/^[0-9A-Z]{2}$/.test(spec.responseCode)) {
       throw new HostControlError(`force-response-code needs responseCode, two characters such as 51 or A0; got ${JSON.stringify(spec.responseCode)}`);
     }
-    if (spec.responseCode === '00') throw new HostControlError('force-response-code cannot force 00: an approval must be earned (remove the fault instead)');
+    if (spec.responseCode === '00')
+      throw new HostControlError('force-response-code cannot force 00: an approval must be earned (remove the fault instead)');
   }
   return { id: 0, match: { ...match }, action: spec.action, remaining: count, delayMs, responseCode: spec.responseCode };
 }
@@ -91,9 +97,12 @@ export class FaultSet {
 
   /** The first fault matching this request, its count taken down by one (removed at zero). */
   take(mti: string, processingCode: string | undefined, terminalId: string | undefined): ActiveFault | undefined {
-    const i = this.faults.findIndex((f) => (f.match.mti === undefined || f.match.mti === mti)
-      && (f.match.processingCode === undefined || f.match.processingCode === processingCode)
-      && (f.match.terminalId === undefined || f.match.terminalId === terminalId));
+    const i = this.faults.findIndex(
+      (f) =>
+        (f.match.mti === undefined || f.match.mti === mti) &&
+        (f.match.processingCode === undefined || f.match.processingCode === processingCode) &&
+        (f.match.terminalId === undefined || f.match.terminalId === terminalId),
+    );
     if (i < 0) return undefined;
     const f = this.faults[i];
     f.remaining--;

@@ -63,7 +63,9 @@ export const FAULT_FILTERS: Readonly<Record<FaultAction, FaultFilter>> = {
           return { tag: t.tag, value: wrong };
         });
         reply.set(55, encodeTlv(tags));
-      } catch { /* undecodable F55 is left as it is */ }
+      } catch {
+        /* undecodable F55 is left as it is */
+      }
       return reply;
     },
     note: () => 'issuer authentication data (F55 tag 91) corrupted',

@@ -1,16 +1,37 @@
 /** host/: the reference bank host (a UnionPay POS acquirer over TCP). Public API for the emulator, drivers and steps. */
 export { loadHostConfig, hostConfigFromObject, defaultScenariosDir, parseAmountToFen } from './config';
 export type {
-  HostConfig, MerchantConfig, TerminalConfig, CardConfig, CardEmvConfig, IssuerKeyConfig, IssuerRules, HostIdentity,
-  TerminalParameters, TerminalKeyScheme, TerminalStatus, CardStatus, AccountType, CardInterface, SettlementAccount,
+  HostConfig,
+  MerchantConfig,
+  TerminalConfig,
+  CardConfig,
+  CardEmvConfig,
+  IssuerKeyConfig,
+  IssuerRules,
+  HostIdentity,
+  TerminalParameters,
+  TerminalKeyScheme,
+  TerminalStatus,
+  CardStatus,
+  AccountType,
+  CardInterface,
+  SettlementAccount,
 } from './config';
 export { cardByAlias, cardByPan, terminalCardImage, ARQC_CDOL1_TAGS } from './cards';
 export { ReferenceHost } from './server';
 export type { ReferenceHostOptions } from './server';
 export { HostControl } from './control';
 export type {
-  JournalQuery, JournalEntry, BalanceView, LedgerQuery, LedgerEntry, TransactionQuery, TransactionView, SettlementView,
-  SettlementSideTotals, TerminalStateView,
+  JournalQuery,
+  JournalEntry,
+  BalanceView,
+  LedgerQuery,
+  LedgerEntry,
+  TransactionQuery,
+  TransactionView,
+  SettlementView,
+  SettlementSideTotals,
+  TerminalStateView,
 } from './control';
 export type { FaultSpec, FaultAction, FaultMatch, ActiveFault } from './faults';
 export { FAULT_ACTIONS } from './faults';

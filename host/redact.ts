@@ -60,7 +60,10 @@ function maskF55(hex: string): string {
     const parts: string[] = [];
     const walk = (list: TlvNode[]) => {
       for (const n of list) {
-        if (n.children) { walk(n.children); continue; }
+        if (n.children) {
+          walk(n.children);
+          continue;
+        }
         const v = n.value.toString('hex').toUpperCase();
         parts.push(`${n.tag}=${EMV_CARD_DATA_TAGS.has(n.tag) ? maskDigitsHex(v) : v}`);
       }

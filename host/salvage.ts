@@ -19,7 +19,7 @@ function bcdPrefix(bytes: Buffer, off: number, n: number): number | undefined {
   let v = 0;
   for (let i = 0; i < n; i++) {
     const b = bytes[off + i];
-    if ((b >> 4) > 9 || (b & 15) > 9) return undefined;
+    if (b >> 4 > 9 || (b & 15) > 9) return undefined;
     v = v * 100 + (b >> 4) * 10 + (b & 15);
   }
   return v;
@@ -42,7 +42,7 @@ function span(bytes: Buffer, off: number, spec: FieldSpec): { start: number; end
  */
 export function salvageEchoFields(body: Buffer): Map<number, string> {
   const out = new Map<number, string>();
-  if (body.length < 10 || (body[2] & 0x80)) return out;
+  if (body.length < 10 || body[2] & 0x80) return out;
   let off = 10;
   for (let n = 2; n <= 64; n++) {
     if (!(body[2 + ((n - 1) >> 3)] & (0x80 >> ((n - 1) & 7)))) continue;

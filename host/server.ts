@@ -119,9 +119,11 @@ export class ReferenceHost {
       store.close();
       const e = err as NodeJS.ErrnoException;
       throw new HostStartError(
-        e.code === 'EADDRINUSE' ? `port ${opts.port} on ${bind} is already in use: stop the other host or give another --port (0 picks a free one)`
+        e.code === 'EADDRINUSE'
+          ? `port ${opts.port} on ${bind} is already in use: stop the other host or give another --port (0 picks a free one)`
           : `cannot listen on ${bind}:${opts.port ?? 0}: ${e.message}`,
-        { port: opts.port, bind, errno: e.code });
+        { port: opts.port, bind, errno: e.code },
+      );
     }
     let admin: AdminServer | undefined;
     if (opts.adminPort !== undefined) {
@@ -133,12 +135,21 @@ export class ReferenceHost {
         throw err;
       }
     }
-    const host = new ReferenceHost(server, store, engine, faults, logger, {
-      idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
-      maxFrameBytes: opts.maxFrameBytes ?? 4096,
-      frameDeadlineMs: opts.frameDeadlineMs ?? 10_000,
-      maxConnections: opts.maxConnections ?? 1024,
-    }, control, admin);
+    const host = new ReferenceHost(
+      server,
+      store,
+      engine,
+      faults,
+      logger,
+      {
+        idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
+        maxFrameBytes: opts.maxFrameBytes ?? 4096,
+        frameDeadlineMs: opts.frameDeadlineMs ?? 10_000,
+        maxConnections: opts.maxConnections ?? 1024,
+      },
+      control,
+      admin,
+    );
     server.on('connection', (socket) => host.accept(socket));
     server.on('error', (err) => logger.error(`host listener error: ${err.message}`));
     return host;
@@ -151,7 +162,9 @@ export class ReferenceHost {
     }
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     if (this.connections.size >= this.options.maxConnections) {
-      this.logger.warn(`${new Date().toISOString()} ${remote} refused: ${this.connections.size} connections open, the limit (maxConnections / --max-connections)`);
+      this.logger.warn(
+        `${new Date().toISOString()} ${remote} refused: ${this.connections.size} connections open, the limit (maxConnections / --max-connections)`,
+      );
       socket.destroy();
       return;
     }
@@ -194,7 +207,9 @@ export class ReferenceHost {
     if (conn.frameTimer) return;
     conn.frameTimer = setTimeout(() => {
       const held = conn.reader.bufferedBytes;
-      this.logger.warn(`${new Date().toISOString()} ${conn.remote} a frame begun ${this.options.frameDeadlineMs} ms ago is still incomplete (${held} bytes held): closing the connection`);
+      this.logger.warn(
+        `${new Date().toISOString()} ${conn.remote} a frame begun ${this.options.frameDeadlineMs} ms ago is still incomplete (${held} bytes held): closing the connection`,
+      );
       conn.socket.destroy();
     }, this.options.frameDeadlineMs);
   }
@@ -255,7 +270,9 @@ export class ReferenceHost {
 
   /** The commit itself failed (disk full, database locked): nothing was booked, tell no one anything. */
   private commitFailed(batch: { conn: Connection }[], err: unknown): void {
-    this.logger.error(`${new Date().toISOString()} host database commit failed, ${batch.length} request(s) dropped unanswered: ${(err as Error).message}`);
+    this.logger.error(
+      `${new Date().toISOString()} host database commit failed, ${batch.length} request(s) dropped unanswered: ${(err as Error).message}`,
+    );
     for (const { conn } of batch) conn.socket.destroy();
   }
 
@@ -264,7 +281,11 @@ export class ReferenceHost {
     if (!head) return { close: true, delayMs: 0 };
     try {
       const reply = new IsoMessage(responseMtiOf(head.mti)).set(39, '96');
-      return { reply: encodeFrame({ tpdu: swapTpdu(head.tpdu), header: { ...head.header, processingRequirement: '0' }, message: reply }), close: false, delayMs: 0 };
+      return {
+        reply: encodeFrame({ tpdu: swapTpdu(head.tpdu), header: { ...head.header, processingRequirement: '0' }, message: reply }),
+        close: false,
+        delayMs: 0,
+      };
     } catch {
       return { close: true, delayMs: 0 };
     }

@@ -22,11 +22,16 @@ export const SCHEMA_VERSION = 3;
 
 /** Schema 3 names transactions by the catalogue's kinds; schema 2 files are renamed in place on open. */
 const KIND_RENAMES_FROM_V2: Readonly<Record<string, TransactionKind>> = {
-  completion: 'preauth-completion', 'completion-void': 'preauth-completion-void', 'completion-advice': 'preauth-completion-advice',
+  completion: 'preauth-completion',
+  'completion-void': 'preauth-completion-void',
+  'completion-advice': 'preauth-completion-advice',
 };
 
 /** Settlement sides of the booked kinds (cup8583.md §3.9), as SQL lists for the batch totals. */
-const sqlKinds = (side: 'debit' | 'credit') => transactionKinds((k) => k.settlement === side).map((k) => `'${k}'`).join(',');
+const sqlKinds = (side: 'debit' | 'credit') =>
+  transactionKinds((k) => k.settlement === side)
+    .map((k) => `'${k}'`)
+    .join(',');
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -269,8 +274,10 @@ export class HostStore {
       this.db.pragma('temp_store = MEMORY');
       this.db.exec(SCHEMA);
     } catch (err) {
-      throw new HostDatabaseError(`cannot open the host database ${dbPath}: ${(err as Error).message}; give another --db file or delete the corrupt one`,
-        { dbPath });
+      throw new HostDatabaseError(
+        `cannot open the host database ${dbPath}: ${(err as Error).message}; give another --db file or delete the corrupt one`,
+        { dbPath },
+      );
     }
     const version = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema_version') as string | undefined;
     if (version === undefined) {
@@ -283,8 +290,10 @@ export class HostStore {
       })();
     } else if (Number(version) !== SCHEMA_VERSION) {
       this.db.close();
-      throw new HostDatabaseError(`host database ${dbPath} has schema version ${version}, this host writes ${SCHEMA_VERSION}; use a new --db file`,
-        { dbPath, version });
+      throw new HostDatabaseError(`host database ${dbPath} has schema version ${version}, this host writes ${SCHEMA_VERSION}; use a new --db file`, {
+        dbPath,
+        version,
+      });
     }
     this.s = this.prepare();
     const checkpoint = options.checkpoint ?? (process.env.POSCERT_WAL_CHECKPOINT === 'sqlite' ? 'sqlite' : {});
@@ -317,7 +326,8 @@ export class HostStore {
       accountAtc: db.prepare('UPDATE accounts SET last_atc = ? WHERE card_alias = ?'),
       accountsReset: db.prepare('UPDATE accounts SET balance = opening_balance, holds = 0, pin_tries = 0, last_atc = NULL'),
       terminalGet: db.prepare('SELECT * FROM terminals WHERE terminal_id = ?'),
-      terminalUpsert: db.prepare(`INSERT INTO terminals (terminal_id, signed_on, batch, key_layout, keys_wrapped, signed_on_at, sign_on_count, param_version)
+      terminalUpsert:
+        db.prepare(`INSERT INTO terminals (terminal_id, signed_on, batch, key_layout, keys_wrapped, signed_on_at, sign_on_count, param_version)
         VALUES (@terminal_id, @signed_on, @batch, @key_layout, @keys_wrapped, @signed_on_at, @sign_on_count, @param_version)
         ON CONFLICT (terminal_id) DO UPDATE SET signed_on = excluded.signed_on, batch = excluded.batch, key_layout = excluded.key_layout,
           keys_wrapped = excluded.keys_wrapped, signed_on_at = excluded.signed_on_at, sign_on_count = excluded.sign_on_count,
@@ -328,7 +338,9 @@ export class HostStore {
           @amount, @response_code, @auth_code, @rrn, @at, @approved, @original_id, @hold, @payee_name, @payee_account, @payee_reference, @entry_mode, @card_org)`),
       txnById: db.prepare('SELECT * FROM transactions WHERE id = ?'),
       txnByStan: db.prepare('SELECT * FROM transactions WHERE terminal_id = ? AND batch = ? AND stan = ?'),
-      txnStanUse: db.prepare('SELECT id, mti, kind, amount, response_code, rrn, auth_code FROM transactions WHERE terminal_id = ? AND batch = ? AND stan = ?'),
+      txnStanUse: db.prepare(
+        'SELECT id, mti, kind, amount, response_code, rrn, auth_code FROM transactions WHERE terminal_id = ? AND batch = ? AND stan = ?',
+      ),
       txnByRrn: db.prepare('SELECT * FROM transactions WHERE rrn = ? ORDER BY id DESC LIMIT 1'),
       txnByAuth: db.prepare(`SELECT * FROM transactions WHERE terminal_id = ? AND auth_code = ? AND kind = ? ORDER BY id DESC LIMIT 1`),
       txnSetReversed: db.prepare('UPDATE transactions SET reversed = 1, reversed_at = ? WHERE id = ? AND reversed = 0'),
@@ -343,11 +355,14 @@ export class HostStore {
           COUNT(CASE WHEN kind IN (${sqlKinds('credit')}) THEN 1 END) AS credit_count
         FROM transactions WHERE terminal_id = ? AND batch = ? AND approved = 1 AND reversed = 0 AND card_org = ?`),
       ledgerInsert: db.prepare('INSERT INTO ledger (txn_id, card_alias, amount, effect, at) VALUES (?, ?, ?, ?, ?)'),
-      journalInsert: db.prepare(`INSERT INTO journal (at, remote, terminal_id, stan, mti, processing_code, amount, in_hex, in_fields, out_mti, response_code, out_hex, out_fields, note)
+      journalInsert:
+        db.prepare(`INSERT INTO journal (at, remote, terminal_id, stan, mti, processing_code, amount, in_hex, in_fields, out_mti, response_code, out_hex, out_fields, note)
         VALUES (@at, @remote, @terminal_id, @stan, @mti, @processing_code, @amount, @in_hex, @in_fields, @out_mti, @response_code, @out_hex, @out_fields, @note)`),
       settlementInsert: db.prepare(`INSERT INTO settlements (terminal_id, batch, at, terminal_totals, host_totals, domestic_result, foreign_result)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      uploadInsert: db.prepare(`INSERT INTO batch_uploads (terminal_id, batch, stan, network_code, items, matched, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      uploadInsert: db.prepare(
+        `INSERT INTO batch_uploads (terminal_id, batch, stan, network_code, items, matched, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       uploadCount: db.prepare('SELECT COALESCE(SUM(items), 0) FROM batch_uploads WHERE terminal_id = ? AND batch = ?').pluck(),
       batchUpsert: db.prepare(`INSERT INTO batches (terminal_id, batch, state, settled_at, settle_result, closed_at, uploaded)
         VALUES (@terminal_id, @batch, @state, @settled_at, @settle_result, @closed_at, @uploaded)
@@ -427,8 +442,13 @@ export class HostStore {
     return this.s.txnByStan.get(terminalId, batch, stan) as TransactionRow | undefined;
   }
   /** The few columns the duplicate-STAN check needs (cheaper than the whole row on every request). */
-  stanUse(terminalId: string, batch: string, stan: string): Pick<TransactionRow, 'id' | 'mti' | 'kind' | 'amount' | 'response_code' | 'rrn' | 'auth_code'> | undefined {
-    return this.s.txnStanUse.get(terminalId, batch, stan) as Pick<TransactionRow, 'id' | 'mti' | 'kind' | 'amount' | 'response_code' | 'rrn' | 'auth_code'> | undefined;
+  stanUse(
+    terminalId: string,
+    batch: string,
+    stan: string,
+  ): Pick<TransactionRow, 'id' | 'mti' | 'kind' | 'amount' | 'response_code' | 'rrn' | 'auth_code'> | undefined {
+    return this.s.txnStanUse.get(terminalId, batch, stan) as
+      Pick<TransactionRow, 'id' | 'mti' | 'kind' | 'amount' | 'response_code' | 'rrn' | 'auth_code'> | undefined;
   }
   transactionByRrn(rrn: string): TransactionRow | undefined {
     return this.s.txnByRrn.get(rrn) as TransactionRow | undefined;
@@ -460,8 +480,17 @@ export class HostStore {
     this.s.ledgerInsert.run(txnId, alias, amount, effect, at);
     this.s.accountAddBalance.run(amount, alias);
   }
-  batchTotals(terminalId: string, batch: string, cardOrg: string): { debit_amount: number; debit_count: number; credit_amount: number; credit_count: number } {
-    return this.s.txnBatchTotals.get(terminalId, batch, cardOrg) as { debit_amount: number; debit_count: number; credit_amount: number; credit_count: number };
+  batchTotals(
+    terminalId: string,
+    batch: string,
+    cardOrg: string,
+  ): { debit_amount: number; debit_count: number; credit_amount: number; credit_count: number } {
+    return this.s.txnBatchTotals.get(terminalId, batch, cardOrg) as {
+      debit_amount: number;
+      debit_count: number;
+      credit_amount: number;
+      credit_count: number;
+    };
   }
 
   // ---- journal
@@ -470,10 +499,27 @@ export class HostStore {
   }
 
   // ---- settlement and batches
-  insertSettlement(terminalId: string, batch: string, at: string, terminalTotals: string, hostTotals: string, domestic: string, foreign: string): void {
+  insertSettlement(
+    terminalId: string,
+    batch: string,
+    at: string,
+    terminalTotals: string,
+    hostTotals: string,
+    domestic: string,
+    foreign: string,
+  ): void {
     this.s.settlementInsert.run(terminalId, batch, at, terminalTotals, hostTotals, domestic, foreign);
   }
-  insertUpload(terminalId: string, batch: string, stan: string, networkCode: string, items: number, matched: number, detail: string, at: string): void {
+  insertUpload(
+    terminalId: string,
+    batch: string,
+    stan: string,
+    networkCode: string,
+    items: number,
+    matched: number,
+    detail: string,
+    at: string,
+  ): void {
     this.s.uploadInsert.run(terminalId, batch, stan, networkCode, items, matched, detail, at);
   }
   uploadedCount(terminalId: string, batch: string): number {
@@ -482,7 +528,15 @@ export class HostStore {
   batchState(terminalId: string, batch: string): { state: string; settle_result: string | null; uploaded: number } | undefined {
     return this.s.batchGet.get(terminalId, batch) as { state: string; settle_result: string | null; uploaded: number } | undefined;
   }
-  saveBatch(row: { terminal_id: string; batch: string; state: string; settled_at: string | null; settle_result: string | null; closed_at: string | null; uploaded: number }): void {
+  saveBatch(row: {
+    terminal_id: string;
+    batch: string;
+    state: string;
+    settled_at: string | null;
+    settle_result: string | null;
+    closed_at: string | null;
+    uploaded: number;
+  }): void {
     this.s.batchUpsert.run(row);
   }
 

@@ -62,7 +62,10 @@ export function createEmuLinkPair(url = 'emu:'): [ByteLink, ByteLink] {
 }
 
 class EmuListener extends EventEmitter implements LinkListener {
-  constructor(readonly url: string, readonly name: string) {
+  constructor(
+    readonly url: string,
+    readonly name: string,
+  ) {
     super();
   }
   async close(): Promise<void> {
@@ -74,7 +77,8 @@ const emuEndpoints = new Map<string, EmuListener>();
 
 /** Terminal side of emu:NAME. One listener per name in a process. */
 export function listenEmu(url: string, name: string): LinkListener {
-  if (emuEndpoints.has(name)) throw new LinkBusyError(url, `in-process endpoint emu:${name} already has an emulator listening; give each emulator its own name (emu:NAME)`);
+  if (emuEndpoints.has(name))
+    throw new LinkBusyError(url, `in-process endpoint emu:${name} already has an emulator listening; give each emulator its own name (emu:NAME)`);
   const l = new EmuListener(url, name);
   emuEndpoints.set(name, l);
   return l;
@@ -83,7 +87,10 @@ export function listenEmu(url: string, name: string): LinkListener {
 /** Harness side of emu:NAME: a link whose open() connects to the listening emulator. */
 export class EmuClientLink extends BaseLink {
   private inner?: EmuLink;
-  constructor(url: string, private readonly name: string) {
+  constructor(
+    url: string,
+    private readonly name: string,
+  ) {
     super(url);
   }
 
@@ -91,7 +98,11 @@ export class EmuClientLink extends BaseLink {
     if (this.isOpen) return;
     const listener = emuEndpoints.get(this.name);
     if (!listener) {
-      throw new LinkNotFoundError(this.url, `no in-process emulator listens on emu:${this.name}; start one in this process (listenLink('emu:${this.name}')) or use a serial:/tcp:// link`, [...emuEndpoints.keys()].map((n) => `emu:${n}`));
+      throw new LinkNotFoundError(
+        this.url,
+        `no in-process emulator listens on emu:${this.name}; start one in this process (listenLink('emu:${this.name}')) or use a serial:/tcp:// link`,
+        [...emuEndpoints.keys()].map((n) => `emu:${n}`),
+      );
     }
     const [mine, theirs] = EmuLink.connectedPair(this.url);
     mine.on('data', (b) => this.deliver(b));
@@ -113,7 +124,10 @@ export class EmuClientLink extends BaseLink {
   }
 }
 
-export interface EmuAddress extends LinkAddress { kind: 'emu'; name: string }
+export interface EmuAddress extends LinkAddress {
+  kind: 'emu';
+  name: string;
+}
 
 /** emu: or emu:NAME — both sides in this process: the emulator listens, the harness opens. */
 const emuKind: LinkKind<EmuAddress> = {

@@ -46,7 +46,10 @@ class FaultyLink extends EventEmitter implements ByteLink {
   private down = false;
   private closedEmitted = false;
 
-  constructor(private readonly inner: ByteLink, private readonly faults: FaultOptions) {
+  constructor(
+    private readonly inner: ByteLink,
+    private readonly faults: FaultOptions,
+  ) {
     super();
     this.random = faults.random ?? seededRandom(1);
     inner.on('data', (b) => this.onInnerData(b));
@@ -106,9 +109,15 @@ class FaultyLink extends EventEmitter implements ByteLink {
   /** Apply disconnectAfterBytes: the part that still gets through, and whether the link dies now. */
   private limit(bytes: Buffer): { out: Buffer; cut: boolean } {
     const max = this.faults.disconnectAfterBytes;
-    if (max === undefined) { this.stats.bytesPassed += bytes.length; return { out: bytes, cut: false }; }
+    if (max === undefined) {
+      this.stats.bytesPassed += bytes.length;
+      return { out: bytes, cut: false };
+    }
     const room = max - this.stats.bytesPassed;
-    if (bytes.length < room) { this.stats.bytesPassed += bytes.length; return { out: bytes, cut: false }; }
+    if (bytes.length < room) {
+      this.stats.bytesPassed += bytes.length;
+      return { out: bytes, cut: false };
+    }
     const out = bytes.subarray(0, Math.max(0, room));
     this.stats.bytesPassed += out.length;
     return { out, cut: true };
@@ -120,10 +129,16 @@ class FaultyLink extends EventEmitter implements ByteLink {
     if (ber <= 0 && drop <= 0) return bytes;
     const out: number[] = [];
     for (let b of bytes) {
-      if (drop > 0 && this.random() < drop) { this.stats.bytesDropped++; continue; }
+      if (drop > 0 && this.random() < drop) {
+        this.stats.bytesDropped++;
+        continue;
+      }
       if (ber > 0) {
         for (let bit = 0; bit < 8; bit++) {
-          if (this.random() < ber) { b ^= 1 << bit; this.stats.bitsFlipped++; }
+          if (this.random() < ber) {
+            b ^= 1 << bit;
+            this.stats.bitsFlipped++;
+          }
         }
       }
       out.push(b);
@@ -135,7 +150,9 @@ class FaultyLink extends EventEmitter implements ByteLink {
     if (this.down) return;
     this.down = true;
     this.stats.disconnected = true;
-    this.emitClose(new LinkDownError(this.url, `fault injection: disconnected after ${this.faults.disconnectAfterBytes} bytes`, { faultInjected: true }));
+    this.emitClose(
+      new LinkDownError(this.url, `fault injection: disconnected after ${this.faults.disconnectAfterBytes} bytes`, { faultInjected: true }),
+    );
     void this.inner.close().catch(() => undefined);
   }
 

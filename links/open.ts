@@ -32,7 +32,10 @@ export function createLink(url: string, options: OpenLinkOptions = {}): ByteLink
   const address = parseLinkUrl(url);
   const kind = linkKindOf(address.url)!;
   if (!kind.open) {
-    throw new LinkUrlError(url, `${kind.schemes[0]}: is for the terminal side (listenLink); the harness connects with one of: ${linkUrlForms('open').join('; ')}`);
+    throw new LinkUrlError(
+      url,
+      `${kind.schemes[0]}: is for the terminal side (listenLink); the harness connects with one of: ${linkUrlForms('open').join('; ')}`,
+    );
   }
   return kind.open(address, { connectTimeoutMs: options.connectTimeoutMs, negotiationTimeoutMs: options.negotiationTimeoutMs });
 }

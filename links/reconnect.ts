@@ -41,8 +41,11 @@ export function isTransientLinkError(err: unknown, policy: ReconnectPolicy): boo
  * Open `link`, retrying transient failures per `policy`. The final error is the last one, with
  * the number of attempts in its context; `onRetry` sees each failure (for logs).
  */
-export async function openWithRetry(link: ByteLink, policy: ReconnectPolicy = DEFAULT_RECONNECT_POLICY,
-  onRetry?: (attempt: number, err: unknown, delayMs: number) => void): Promise<void> {
+export async function openWithRetry(
+  link: ByteLink,
+  policy: ReconnectPolicy = DEFAULT_RECONNECT_POLICY,
+  onRetry?: (attempt: number, err: unknown, delayMs: number) => void,
+): Promise<void> {
   const delays = backoffDelays(policy);
   for (let attempt = 1; ; attempt++) {
     try {

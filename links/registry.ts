@@ -103,7 +103,9 @@ export function linkKindList(): readonly LinkKind[] {
 
 /** URL forms of every kind (optionally only those that open, or listen), for messages and help. */
 export function linkUrlForms(side?: 'open' | 'listen'): string[] {
-  return linkKindList().filter((k) => !side || k[side]).flatMap((k) => k.forms);
+  return linkKindList()
+    .filter((k) => !side || k[side])
+    .flatMap((k) => k.forms);
 }
 
 /** The scheme of a URL ('' when it has none), lower case. */

@@ -4,7 +4,16 @@
  */
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
-import { LinkBusyError, LinkDownError, LinkError, LinkNotFoundError, LinkPermissionError, LinkRefusedError, LinkTimeoutError, LinkUrlError } from './errors';
+import {
+  LinkBusyError,
+  LinkDownError,
+  LinkError,
+  LinkNotFoundError,
+  LinkPermissionError,
+  LinkRefusedError,
+  LinkTimeoutError,
+  LinkUrlError,
+} from './errors';
 import type { LinkAddress, LinkKind } from './registry';
 import { BaseLink, ByteLink, LinkListener } from './types';
 import { parseHostPort, parsePort, splitQuery, stripSlashes } from './url';
@@ -19,15 +28,31 @@ export function classifyConnectError(url: string, host: string, port: number, er
   const where = `${host}:${port}`;
   switch (err.code) {
     case 'ECONNREFUSED':
-      return new LinkRefusedError(url, `connection to ${where} refused: nothing listens there. Is ser2net (or the lab adapter) running, and is ${port} the port of this terminal's accepter?`, { host, port, errno: err.code });
+      return new LinkRefusedError(
+        url,
+        `connection to ${where} refused: nothing listens there. Is ser2net (or the lab adapter) running, and is ${port} the port of this terminal's accepter?`,
+        { host, port, errno: err.code },
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new LinkNotFoundError(url, `host '${host}' not found (DNS ${err.code}); check the host name in the link URL or lab file`, [], { host, port, errno: err.code });
+      return new LinkNotFoundError(url, `host '${host}' not found (DNS ${err.code}); check the host name in the link URL or lab file`, [], {
+        host,
+        port,
+        errno: err.code,
+      });
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new LinkRefusedError(url, `${where} unreachable (${err.code}); check network, VPN and firewall to the rack host`, { host, port, errno: err.code });
+      return new LinkRefusedError(url, `${where} unreachable (${err.code}); check network, VPN and firewall to the rack host`, {
+        host,
+        port,
+        errno: err.code,
+      });
     case 'ETIMEDOUT':
-      return new LinkTimeoutError(url, `connecting to ${where} timed out; the host is up but does not answer on that port (firewall?)`, { host, port, errno: err.code });
+      return new LinkTimeoutError(url, `connecting to ${where} timed out; the host is up but does not answer on that port (firewall?)`, {
+        host,
+        port,
+        errno: err.code,
+      });
     default:
       return new LinkRefusedError(url, `cannot connect to ${where}: ${err.message}`, { host, port, errno: err.code });
   }
@@ -39,7 +64,13 @@ export function connectSocket(url: string, host: string, port: number, timeoutMs
     const socket = net.connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new LinkTimeoutError(url, `connecting to ${host}:${port} took longer than ${timeoutMs} ms; the host does not answer (firewall, wrong address?)`, { host, port, timeoutMs }));
+      reject(
+        new LinkTimeoutError(
+          url,
+          `connecting to ${host}:${port} took longer than ${timeoutMs} ms; the host does not answer (firewall, wrong address?)`,
+          { host, port, timeoutMs },
+        ),
+      );
     }, timeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
@@ -75,11 +106,19 @@ export class SocketLink extends BaseLink {
     socket.setNoDelay(true);
     socket.on('data', (b: Buffer) => this.onSocketData(b));
     let lastError: Error | undefined;
-    socket.on('error', (err) => { lastError = err; });
+    socket.on('error', (err) => {
+      lastError = err;
+    });
     socket.on('close', () => {
-      if (this.closing) { this.markClosed(); return; }
-      this.markClosed(new LinkDownError(this.url, lastError ? `socket error: ${lastError.message}` : 'the peer closed the connection',
-        { errno: (lastError as NodeJS.ErrnoException | undefined)?.code }));
+      if (this.closing) {
+        this.markClosed();
+        return;
+      }
+      this.markClosed(
+        new LinkDownError(this.url, lastError ? `socket error: ${lastError.message}` : 'the peer closed the connection', {
+          errno: (lastError as NodeJS.ErrnoException | undefined)?.code,
+        }),
+      );
     });
     this.markOpen();
   }
@@ -118,7 +157,12 @@ export class SocketLink extends BaseLink {
 
 /** tcp://host:port — raw bytes, e.g. a ser2net `tcp` accepter. */
 export class TcpLink extends SocketLink {
-  constructor(url: string, readonly host: string, readonly port: number, private readonly options: TcpLinkOptions = {}) {
+  constructor(
+    url: string,
+    readonly host: string,
+    readonly port: number,
+    private readonly options: TcpLinkOptions = {},
+  ) {
     super(url);
   }
 
@@ -134,7 +178,11 @@ export class TcpLinkListener extends EventEmitter implements LinkListener {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
 
-  constructor(readonly url: string, private readonly host: string, private readonly port: number) {
+  constructor(
+    readonly url: string,
+    private readonly host: string,
+    private readonly port: number,
+  ) {
     super();
   }
 
@@ -153,8 +201,22 @@ export class TcpLinkListener extends EventEmitter implements LinkListener {
         this.emit('connection', link as ByteLink);
       });
       server.once('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EADDRINUSE') reject(new LinkBusyError(this.url, `port ${this.port} on ${this.host} is already in use; stop the other process or choose another port`, { host: this.host, port: this.port }));
-        else if (err.code === 'EACCES') reject(new LinkPermissionError(this.url, `not allowed to listen on port ${this.port} (ports below 1024 need privileges); choose a port above 1024`, undefined, { port: this.port }));
+        if (err.code === 'EADDRINUSE')
+          reject(
+            new LinkBusyError(this.url, `port ${this.port} on ${this.host} is already in use; stop the other process or choose another port`, {
+              host: this.host,
+              port: this.port,
+            }),
+          );
+        else if (err.code === 'EACCES')
+          reject(
+            new LinkPermissionError(
+              this.url,
+              `not allowed to listen on port ${this.port} (ports below 1024 need privileges); choose a port above 1024`,
+              undefined,
+              { port: this.port },
+            ),
+          );
         else reject(new LinkRefusedError(this.url, `cannot listen on ${this.host}:${this.port}: ${err.message}`, { errno: err.code }));
       });
       server.listen(this.port, this.host, () => {
@@ -175,8 +237,16 @@ export class TcpLinkListener extends EventEmitter implements LinkListener {
   }
 }
 
-export interface TcpAddress extends LinkAddress { kind: 'tcp'; host: string; port: number }
-export interface TcpListenAddress extends LinkAddress { kind: 'tcp-listen'; host: string; port: number }
+export interface TcpAddress extends LinkAddress {
+  kind: 'tcp';
+  host: string;
+  port: number;
+}
+export interface TcpListenAddress extends LinkAddress {
+  kind: 'tcp-listen';
+  host: string;
+  port: number;
+}
 
 /** tcp://HOST:PORT — the harness connects to a ser2net raw accepter or a lab adapter. */
 const tcpKind: LinkKind<TcpAddress> = {
@@ -186,7 +256,11 @@ const tcpKind: LinkKind<TcpAddress> = {
   forms: ['tcp://HOST:PORT (ser2net raw)'],
   parse(url, rest) {
     const [hostPort, query] = splitQuery(stripSlashes(url, rest));
-    if (query) throw new LinkUrlError(url, 'tcp:// takes no parameters (serial settings are configured in ser2net for raw ports; use rfc2217:// to set them from here)');
+    if (query)
+      throw new LinkUrlError(
+        url,
+        'tcp:// takes no parameters (serial settings are configured in ser2net for raw ports; use rfc2217:// to set them from here)',
+      );
     const { host, port } = parseHostPort(url, hostPort, true);
     return { kind: 'tcp', url, host, port };
   },

@@ -16,7 +16,12 @@ export function findExecutable(name: string): string | undefined {
   for (const d of dirs) {
     if (!d) continue;
     const p = path.join(d, name);
-    try { fs.accessSync(p, fs.constants.X_OK); return p; } catch { /* next */ }
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
   }
   return undefined;
 }
@@ -24,7 +29,8 @@ export function findExecutable(name: string): string | undefined {
 export async function waitFor(cond: () => boolean, timeoutMs: number, what: string, proc?: ChildProcess, stderr?: () => string): Promise<void> {
   const start = Date.now();
   while (!cond()) {
-    if (proc && proc.exitCode !== null) throw new TestbedError('testbed-exited', `${what}: process exited with ${proc.exitCode}: ${stderr?.() ?? ''}`);
+    if (proc && proc.exitCode !== null)
+      throw new TestbedError('testbed-exited', `${what}: process exited with ${proc.exitCode}: ${stderr?.() ?? ''}`);
     if (Date.now() - start > timeoutMs) throw new TestbedError('testbed-timeout', `${what} not ready within ${timeoutMs} ms: ${stderr?.() ?? ''}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -35,7 +41,9 @@ export async function stopProcess(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   proc.kill('SIGTERM');
-  const timer = setTimeout(() => { if (proc.exitCode === null) proc.kill('SIGKILL'); }, 1000);
+  const timer = setTimeout(() => {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }, 1000);
   await exited;
   clearTimeout(timer);
 }
@@ -63,14 +71,22 @@ export async function startPtyPair(options: { timeoutMs?: number } = {}): Promis
   for (const p of [a, b]) fs.rmSync(p, { force: true });
   const proc = spawn(socat, ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  proc.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const stop = async (): Promise<void> => {
     await stopProcess(proc);
     for (const p of [a, b]) fs.rmSync(p, { force: true });
   };
   try {
     // socat logs "starting data transfer loop" once both PTYs exist.
-    await waitFor(() => fs.existsSync(a) && fs.existsSync(b) && /starting data transfer loop/.test(err), options.timeoutMs ?? 5000, 'socat PTY pair', proc, () => err);
+    await waitFor(
+      () => fs.existsSync(a) && fs.existsSync(b) && /starting data transfer loop/.test(err),
+      options.timeoutMs ?? 5000,
+      'socat PTY pair',
+      proc,
+      () => err,
+    );
   } catch (e) {
     await stop();
     throw e;
@@ -89,28 +105,39 @@ export interface Ser2netInstance {
  * ser2net 4.x in front of `device`: `mode` 'raw' (tcp accepter) or 'rfc2217' (telnet(rfc2217)).
  * Writes a YAML config to a temp dir and runs `ser2net -n -d -u -c FILE -P PIDFILE`.
  */
-export async function startSer2net(device: string, mode: 'raw' | 'rfc2217', options: { port?: number; timeoutMs?: number } = {}): Promise<Ser2netInstance> {
+export async function startSer2net(
+  device: string,
+  mode: 'raw' | 'rfc2217',
+  options: { port?: number; timeoutMs?: number } = {},
+): Promise<Ser2netInstance> {
   const bin = findExecutable('ser2net');
   if (!bin) throw new TestbedError('testbed-missing', 'ser2net is not installed (apt-get install ser2net)');
-  const port = options.port ?? await freeTcpPort();
+  const port = options.port ?? (await freeTcpPort());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-ser2net-'));
   const configFile = path.join(dir, 'ser2net.yaml');
   const accepter = mode === 'raw' ? `tcp(nodelay),127.0.0.1,${port}` : `telnet(rfc2217),tcp(nodelay),127.0.0.1,${port}`;
-  fs.writeFileSync(configFile, [
-    '%YAML 1.1',
-    '---',
-    'connection: &poscert',
-    `  accepter: ${accepter}`,
-    `  connector: serialdev,${device},115200n81,local`,
-    '  enable: on',
-    '  options:',
-    '    kickolduser: true',
-    '',
-  ].join('\n'));
+  fs.writeFileSync(
+    configFile,
+    [
+      '%YAML 1.1',
+      '---',
+      'connection: &poscert',
+      `  accepter: ${accepter}`,
+      `  connector: serialdev,${device},115200n81,local`,
+      '  enable: on',
+      '  options:',
+      '    kickolduser: true',
+      '',
+    ].join('\n'),
+  );
   const proc = spawn(bin, ['-n', '-d', '-u', '-c', configFile, '-P', path.join(dir, 'ser2net.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  proc.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  proc.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   const stop = async (): Promise<void> => {
     await stopProcess(proc);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -134,7 +161,10 @@ async function canConnect(port: number): Promise<boolean> {
   const net = await import('node:net');
   return new Promise<boolean>((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }

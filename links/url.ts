@@ -16,7 +16,11 @@ export interface SerialSettings {
 }
 
 export const DEFAULT_SERIAL_SETTINGS: SerialSettings = {
-  baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1, rtscts: false,
+  baudRate: 115200,
+  dataBits: 8,
+  parity: 'none',
+  stopBits: 1,
+  rtscts: false,
 };
 
 /** The part after 'scheme://' (the '//' is required), without a trailing '/'. */
@@ -61,7 +65,8 @@ export function parseSerialQuery(url: string, query: string, allowed: string[]):
         break;
       }
       case 'parity':
-        if (!['none', 'even', 'odd', 'mark', 'space'].includes(value)) throw new LinkUrlError(url, `parity must be none, even, odd, mark or space (got '${value}')`);
+        if (!['none', 'even', 'odd', 'mark', 'space'].includes(value))
+          throw new LinkUrlError(url, `parity must be none, even, odd, mark or space (got '${value}')`);
         settings.parity = value as SerialParity;
         break;
       case 'databits':

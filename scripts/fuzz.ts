@@ -39,7 +39,11 @@ const SECONDS = numberOption('seconds', QUICK ? 5 : 600);
 const HOST_FRAMES = numberOption('host-frames', QUICK ? 3000 : 1_000_000);
 const ONLY = option('only')?.split(',');
 
-interface Target { name: string; run: (b: FuzzBudget) => FuzzReport | Promise<FuzzReport>; count?: number }
+interface Target {
+  name: string;
+  run: (b: FuzzBudget) => FuzzReport | Promise<FuzzReport>;
+  count?: number;
+}
 
 const TARGETS: Target[] = [
   { name: 'cup8583-decode', run: fuzzIso8583Decode },
@@ -59,10 +63,17 @@ async function main(): Promise<void> {
     console.error(`fuzz: UNHANDLED REJECTION: ${reason instanceof Error ? reason.stack : String(reason)}`);
   });
   let peakRss = 0;
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 250);
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 250);
   sampler.unref();
-  console.log(`fuzz: seed ${SEED}, up to ${COUNT} inputs per codec target and ${HOST_FRAMES} host frames, ${SECONDS} s per target; `
-    + `${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `fuzz: seed ${SEED}, up to ${COUNT} inputs per codec target and ${HOST_FRAMES} host frames, ${SECONDS} s per target; ` +
+      `${os.cpus().length} CPUs, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+  );
   const reports: FuzzReport[] = [];
   for (const t of TARGETS) {
     if (ONLY && !ONLY.some((o) => t.name.startsWith(o))) continue;
@@ -77,8 +88,13 @@ async function main(): Promise<void> {
   const inputs = reports.reduce((n, r) => n + r.inputs, 0);
   const crashes = reports.reduce((n, r) => n + r.crashes, 0);
   const hangs = reports.reduce((n, r) => n + r.hangs, 0);
-  console.log(`fuzz: ${inputs} inputs in all, ${crashes} crashes, ${hangs} hangs, ${unhandled} unhandled rejections; `
-    + `peak RSS of this process ${(peakRss / 1e6).toFixed(0)} MB; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `fuzz: ${inputs} inputs in all, ${crashes} crashes, ${hangs} hangs, ${unhandled} unhandled rejections; ` +
+      `peak RSS of this process ${(peakRss / 1e6).toFixed(0)} MB; load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+  );
   process.exitCode = crashes + hangs + unhandled > 0 ? 1 : 0;
 }
 

@@ -18,7 +18,13 @@ import { parsePlan, type CertificationPlan } from '../certification/plan';
 
 export const CASE_ID_TAG = /^@CUP-(ONB|PAY|PIN|VOU|RSK|STL|MSG)-\d{3}$/;
 export const AREA_BY_PREFIX: Record<string, string> = {
-  ONB: 'onboarding', PAY: 'payment', PIN: 'pin', VOU: 'voucher', RSK: 'risk', STL: 'settlement', MSG: 'messages',
+  ONB: 'onboarding',
+  PAY: 'payment',
+  PIN: 'pin',
+  VOU: 'voucher',
+  RSK: 'risk',
+  STL: 'settlement',
+  MSG: 'messages',
 };
 export const SEVERITIES = ['blocker', 'critical', 'normal', 'minor', 'trivial'] as const;
 export const CAPABILITIES = ['magstripe', 'contact', 'contactless', 'printer', 'pinpad', 'sm4'] as const;
@@ -42,20 +48,25 @@ const CAPABILITY_EVIDENCE: Record<Capability, RegExp | null> = {
   sm4: /\bSM4\b|"sm4"|国密/i,
 };
 
-export interface Finding { file: string; line?: number; caseId?: string; message: string }
+export interface Finding {
+  file: string;
+  line?: number;
+  caseId?: string;
+  message: string;
+}
 
 export interface CaseDeclaration {
-  id: string;               // CUP-PAY-001 (without @)
-  language: string;         // 'en' or 'zh-CN'
-  file: string;             // relative to the repo root
-  line: number;             // of the scenario or the Examples block that declares the id
+  id: string; // CUP-PAY-001 (without @)
+  language: string; // 'en' or 'zh-CN'
+  file: string; // relative to the repo root
+  line: number; // of the scenario or the Examples block that declares the id
   title: string;
-  area: string;             // from the id prefix
+  area: string; // from the id prefix
   level: 'mandatory' | 'optional';
   severity: string;
   capabilities: Capability[];
-  pickles: number;          // executable scenarios (outline rows count one each)
-  wip: boolean;             // tagged @wip: written, not yet in a plan
+  pickles: number; // executable scenarios (outline rows count one each)
+  wip: boolean; // tagged @wip: written, not yet in a plan
 }
 
 export interface CaseIndex {
@@ -76,7 +87,12 @@ function walk(dir: string, out: string[] = []): string[] {
   return out.sort();
 }
 
-interface ParsedFeature { file: string; language: string; doc: messages.GherkinDocument; pickles: readonly messages.Pickle[] }
+interface ParsedFeature {
+  file: string;
+  language: string;
+  doc: messages.GherkinDocument;
+  pickles: readonly messages.Pickle[];
+}
 
 function parseFeature(root: string, absFile: string, errors: Finding[]): ParsedFeature | undefined {
   const file = path.relative(root, absFile);
@@ -93,7 +109,13 @@ function parseFeature(root: string, absFile: string, errors: Finding[]): ParsedF
 }
 
 /** Node ids of scenarios and Examples blocks, with their own tags and location. */
-interface Declarer { nodeId: string; kind: 'scenario' | 'examples'; tags: readonly messages.Tag[]; line: number; title: string }
+interface Declarer {
+  nodeId: string;
+  kind: 'scenario' | 'examples';
+  tags: readonly messages.Tag[];
+  line: number;
+  title: string;
+}
 
 function declarers(doc: messages.GherkinDocument): Map<string, Declarer> {
   const out = new Map<string, Declarer>();
@@ -154,14 +176,20 @@ export function indexCases(root: string, errors: Finding[], warnings: Finding[])
         const dupKey = `${language}:${id}`;
         const prev = declaredAt.get(dupKey);
         if (prev) {
-          errors.push({ file, line: tag.location.line, caseId: id, message: `case id ${id} used twice (${language}): also at ${prev.file}:${prev.line}` });
+          errors.push({
+            file,
+            line: tag.location.line,
+            caseId: id,
+            message: `case id ${id} used twice (${language}): also at ${prev.file}:${prev.line}`,
+          });
         } else {
           declaredAt.set(dupKey, { file, line: tag.location.line });
         }
       }
     }
     for (const tag of doc.feature?.tags ?? []) {
-      if (tag.name.startsWith('@CUP-')) errors.push({ file, line: tag.location.line, message: `case id ${tag.name} on a Feature: put ids on scenarios or Examples blocks` });
+      if (tag.name.startsWith('@CUP-'))
+        errors.push({ file, line: tag.location.line, message: `case id ${tag.name} on a Feature: put ids on scenarios or Examples blocks` });
     }
 
     for (const pickle of pickles) {
@@ -170,8 +198,14 @@ export function indexCases(root: string, errors: Finding[], warnings: Finding[])
       const line = nodes.get(pickle.astNodeIds[pickle.astNodeIds.length - 1])?.line ?? nodes.get(pickle.astNodeIds[0])?.line;
       const where = { file, line };
       const ids = tags.filter((t) => CASE_ID_TAG.test(t));
-      if (ids.length === 0) { errors.push({ ...where, message: `scenario "${pickle.name}" has no case id tag (@CUP-XXX-NNN)` }); continue; }
-      if (ids.length > 1) { errors.push({ ...where, message: `scenario "${pickle.name}" has ${ids.length} case ids (${ids.join(' ')}): exactly one` }); continue; }
+      if (ids.length === 0) {
+        errors.push({ ...where, message: `scenario "${pickle.name}" has no case id tag (@CUP-XXX-NNN)` });
+        continue;
+      }
+      if (ids.length > 1) {
+        errors.push({ ...where, message: `scenario "${pickle.name}" has ${ids.length} case ids (${ids.join(' ')}): exactly one` });
+        continue;
+      }
       const id = ids[0].slice(1);
       const prefix = id.slice(4, 7);
       const area = AREA_BY_PREFIX[prefix];
@@ -180,7 +214,11 @@ export function indexCases(root: string, errors: Finding[], warnings: Finding[])
       }
       const severities = tags.filter((t) => t.startsWith('@severity:'));
       if (severities.length !== 1 || !SEVERITIES.includes(severities[0].slice(10) as (typeof SEVERITIES)[number])) {
-        errors.push({ ...where, caseId: id, message: `case ${id} needs exactly one severity tag of @severity:{${SEVERITIES.join('|')}} (has ${severities.join(' ') || 'none'})` });
+        errors.push({
+          ...where,
+          caseId: id,
+          message: `case ${id} needs exactly one severity tag of @severity:{${SEVERITIES.join('|')}} (has ${severities.join(' ') || 'none'})`,
+        });
       }
       const levels = tags.filter((t) => t === '@mandatory' || t === '@optional');
       if (levels.length !== 1) {
@@ -188,8 +226,15 @@ export function indexCases(root: string, errors: Finding[], warnings: Finding[])
       }
       const capabilities = CAPABILITIES.filter((c) => tags.includes(`@${c}`));
       for (const t of tags) {
-        const known = CASE_ID_TAG.test(t) || t.startsWith('@severity:') || t === '@mandatory' || t === '@optional'
-          || CAPABILITIES.includes(t.slice(1) as Capability) || AREA_TAGS.includes(t) || FREE_TAG.test(t) || LANGUAGE_TAG.test(t);
+        const known =
+          CASE_ID_TAG.test(t) ||
+          t.startsWith('@severity:') ||
+          t === '@mandatory' ||
+          t === '@optional' ||
+          CAPABILITIES.includes(t.slice(1) as Capability) ||
+          AREA_TAGS.includes(t) ||
+          FREE_TAG.test(t) ||
+          LANGUAGE_TAG.test(t);
         if (!known) warnings.push({ ...where, caseId: id, message: `unknown tag ${t} on case ${id}` });
       }
       const text = pickle.steps.map((s) => s.text).join('\n');
@@ -200,19 +245,24 @@ export function indexCases(root: string, errors: Finding[], warnings: Finding[])
         }
       }
       const decl: CaseDeclaration = {
-        id, language, file, line: line ?? 0, title: pickle.name, area,
+        id,
+        language,
+        file,
+        line: line ?? 0,
+        title: pickle.name,
+        area,
         level: levels[0] === '@optional' ? 'optional' : 'mandatory',
-        severity: severities[0]?.slice(10) ?? 'normal', capabilities, pickles: 1, wip: tags.includes('@wip'),
+        severity: severities[0]?.slice(10) ?? 'normal',
+        capabilities,
+        pickles: 1,
+        wip: tags.includes('@wip'),
       };
-      const target = isTranslation
-        ? (translations.get(language) ?? translations.set(language, new Map()).get(language)!)
-        : cases;
+      const target = isTranslation ? (translations.get(language) ?? translations.set(language, new Map()).get(language)!) : cases;
       const existing = target.get(id);
       if (existing) {
         existing.pickles++;
         // Rows of one outline share an id; their tags must agree or the plan cannot describe them.
-        if (existing.level !== decl.level || existing.severity !== decl.severity
-          || existing.capabilities.join() !== decl.capabilities.join()) {
+        if (existing.level !== decl.level || existing.severity !== decl.severity || existing.capabilities.join() !== decl.capabilities.join()) {
           errors.push({ ...where, caseId: id, message: `rows of case ${id} disagree on level, severity or capabilities` });
         }
       } else {
@@ -225,13 +275,23 @@ export function indexCases(root: string, errors: Finding[], warnings: Finding[])
     for (const t of byId.values()) {
       const en = cases.get(t.id);
       if (!en) {
-        errors.push({ file: t.file, line: t.line, caseId: t.id, message: `${language} case ${t.id} translates no English case: add it in English first` });
+        errors.push({
+          file: t.file,
+          line: t.line,
+          caseId: t.id,
+          message: `${language} case ${t.id} translates no English case: add it in English first`,
+        });
         continue;
       }
       if (en.level !== t.level || en.severity !== t.severity || en.capabilities.join() !== t.capabilities.join()) {
-        errors.push({ file: t.file, line: t.line, caseId: t.id,
-          message: `${language} case ${t.id} must carry the same level, severity and capability tags as ${en.file}:${en.line} ` +
-            `(${en.level} ${en.severity} [${en.capabilities.join(',')}] vs ${t.level} ${t.severity} [${t.capabilities.join(',')}])` });
+        errors.push({
+          file: t.file,
+          line: t.line,
+          caseId: t.id,
+          message:
+            `${language} case ${t.id} must carry the same level, severity and capability tags as ${en.file}:${en.line} ` +
+            `(${en.level} ${en.severity} [${en.capabilities.join(',')}] vs ${t.level} ${t.severity} [${t.capabilities.join(',')}])`,
+        });
       }
     }
   }
@@ -254,7 +314,10 @@ export function lintPlan(root: string, planFile: string, index: CaseIndex, error
   for (const entry of plan.cases) {
     const id = entry.id;
     const c = index.cases.get(id);
-    if (!c) { errors.push({ file, caseId: id, message: `plan ${plan.name} names ${id}, but no scenario has that id` }); continue; }
+    if (!c) {
+      errors.push({ file, caseId: id, message: `plan ${plan.name} names ${id}, but no scenario has that id` });
+      continue;
+    }
     const level = entry.mandatory ? 'mandatory' : 'optional';
     if (c.level !== level) {
       errors.push({ file, caseId: id, message: `plan says ${id} is ${level}, the scenario (${c.file}:${c.line}) says @${c.level}` });
@@ -262,19 +325,29 @@ export function lintPlan(root: string, planFile: string, index: CaseIndex, error
     const requires = [...entry.requires].sort().join(',');
     const tagged = [...c.capabilities].sort().join(',');
     if (requires !== tagged) {
-      errors.push({ file, caseId: id, message: `plan applicability of ${id} [${requires}] differs from the scenario's capability tags [${tagged}] (${c.file}:${c.line})` });
+      errors.push({
+        file,
+        caseId: id,
+        message: `plan applicability of ${id} [${requires}] differs from the scenario's capability tags [${tagged}] (${c.file}:${c.line})`,
+      });
     }
   }
   const listed = new Set(plan.cases.map((c) => c.id));
   for (const [id, c] of index.cases) {
     // @wip cases are written but not yet planned (say why in the feature); others should be planned.
-    if (c.wip && listed.has(id)) errors.push({ file, caseId: id, message: `case ${id} is @wip (${c.file}:${c.line}) but plan ${plan.name} lists it` });
+    if (c.wip && listed.has(id))
+      errors.push({ file, caseId: id, message: `case ${id} is @wip (${c.file}:${c.line}) but plan ${plan.name} lists it` });
     if (!c.wip && !listed.has(id)) warnings.push({ file, caseId: id, message: `case ${id} is in no entry of plan ${plan.name}` });
   }
   return plan;
 }
 
-export interface LintResult { errors: Finding[]; warnings: Finding[]; index: CaseIndex; plans: CertificationPlan[] }
+export interface LintResult {
+  errors: Finding[];
+  warnings: Finding[];
+  index: CaseIndex;
+  plans: CertificationPlan[];
+}
 
 export function lintCases(root = path.join(__dirname, '..')): LintResult {
   const errors: Finding[] = [];
@@ -282,7 +355,12 @@ export function lintCases(root = path.join(__dirname, '..')): LintResult {
   const index = indexCases(root, errors, warnings);
   const plansDir = path.join(root, 'scenarios', 'plans');
   const plans: CertificationPlan[] = [];
-  const planFiles = fs.existsSync(plansDir) ? fs.readdirSync(plansDir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+  const planFiles = fs.existsSync(plansDir)
+    ? fs
+        .readdirSync(plansDir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+    : [];
   if (planFiles.length === 0) errors.push({ file: 'scenarios/plans', message: 'no plan found (expected scenarios/plans/<id>.yaml)' });
   for (const f of planFiles) {
     const plan = lintPlan(root, path.join(plansDir, f), index, errors, warnings);
@@ -300,7 +378,9 @@ if (require.main === module) {
   for (const w of warnings) console.warn(`warning: ${formatFinding(w)}`);
   for (const e of errors) console.error(`error: ${formatFinding(e)}`);
   const langs = [...index.translations.entries()].map(([l, m]) => `${m.size} ${l}`).join(', ');
-  console.log(`lint-cases: ${index.cases.size} cases (${index.pickleCount} executable scenarios incl. translations${langs ? `; translated: ${langs}` : ''}), ` +
-    `${plans.length} plan(s), ${errors.length} error(s), ${warnings.length} warning(s)`);
+  console.log(
+    `lint-cases: ${index.cases.size} cases (${index.pickleCount} executable scenarios incl. translations${langs ? `; translated: ${langs}` : ''}), ` +
+      `${plans.length} plan(s), ${errors.length} error(s), ${warnings.length} warning(s)`,
+  );
   process.exit(errors.length ? 1 : 0);
 }

@@ -67,7 +67,11 @@ interface Envelope {
   pickle?: { id: string; name: string; tags: { name: string }[] };
   testCase?: { id: string; pickleId: string; testSteps: { id: string; pickleStepId?: string }[] };
   testCaseStarted?: { id: string; testCaseId: string };
-  testStepFinished?: { testCaseStartedId: string; testStepId: string; testStepResult: { status: string; message?: string; exception?: { type: string; message?: string } } };
+  testStepFinished?: {
+    testCaseStartedId: string;
+    testStepId: string;
+    testStepResult: { status: string; message?: string; exception?: { type: string; message?: string } };
+  };
   attachment?: { testCaseStartedId?: string; testStepId?: string; mediaType: string; body: string; contentEncoding?: string };
 }
 
@@ -84,12 +88,16 @@ export function readMessages(ndjson: string): Map<string, CaseResult> {
     if (!line.trim()) continue;
     const m = JSON.parse(line) as Envelope & { pickle?: { steps?: { id: string; text: string }[] } };
     if (m.pickle) {
-      const caseId = m.pickle.tags.map((t) => t.name).find((t) => /^@CUP-/.test(t))?.slice(1) ?? '(no case id)';
+      const caseId =
+        m.pickle.tags
+          .map((t) => t.name)
+          .find((t) => /^@CUP-/.test(t))
+          ?.slice(1) ?? '(no case id)';
       for (const s of m.pickle.steps ?? []) pickleSteps.set(s.id, s.text);
       pickles.set(m.pickle.id, { name: m.pickle.name, caseId, steps: new Map() });
     } else if (m.testCase) {
       const stepText = new Map<string, string>();
-      for (const s of m.testCase.testSteps) stepText.set(s.id, s.pickleStepId ? pickleSteps.get(s.pickleStepId) ?? '' : '(hook)');
+      for (const s of m.testCase.testSteps) stepText.set(s.id, s.pickleStepId ? (pickleSteps.get(s.pickleStepId) ?? '') : '(hook)');
       testCases.set(m.testCase.id, { pickleId: m.testCase.pickleId, stepText });
     } else if (m.testCaseStarted) {
       started.set(m.testCaseStarted.id, m.testCaseStarted.testCaseId);
@@ -109,7 +117,8 @@ export function readMessages(ndjson: string): Map<string, CaseResult> {
         const type = f.testStepResult.exception?.type ?? '';
         const outcome = markers.get(`${f.testCaseStartedId}|${f.testStepId}`) ?? classifySerialisedError(type).outcome;
         outcomeOfStarted.set(f.testCaseStartedId, {
-          outcome, step: tc.stepText.get(f.testStepId),
+          outcome,
+          step: tc.stepText.get(f.testStepId),
           error: `${type}: ${(f.testStepResult.exception?.message ?? f.testStepResult.message ?? '').split('\n').slice(0, 8).join(' | ')}`,
         });
       } else if (status === 'UNDEFINED' || status === 'AMBIGUOUS') {
@@ -162,7 +171,9 @@ export async function runPlan(opts: PlanRunOptions = {}): Promise<PlanRun> {
       const child = spawn(process.execPath, [CUCUMBER, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';
       child.stdout.on('data', () => undefined);
-      child.stderr.on('data', (b: Buffer) => { err = (err + b.toString()).slice(-20_000); });
+      child.stderr.on('data', (b: Buffer) => {
+        err = (err + b.toString()).slice(-20_000);
+      });
       const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
       child.on('error', reject);
       child.on('close', (c) => {
@@ -184,19 +195,24 @@ export async function runPlan(opts: PlanRunOptions = {}): Promise<PlanRun> {
 
 /** Case ids whose outcome is a terminal-check failure: what a defect run "caught". */
 export function catchingCases(run: PlanRun): string[] {
-  return [...run.cases.values()].filter((c) => c.outcome === 'failed').map((c) => c.caseId).sort();
+  return [...run.cases.values()]
+    .filter((c) => c.outcome === 'failed')
+    .map((c) => c.caseId)
+    .sort();
 }
 
 /** Runs `jobs` with at most `width` at a time (the machine has two cores). */
 export async function pool<T, R>(items: readonly T[], width: number, job: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await job(items[i]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await job(items[i]);
+      }
+    }),
+  );
   return out;
 }
 
@@ -208,12 +224,20 @@ if (require.main === module) {
   const run$: Promise<PlanRun> = fromFile
     ? Promise.resolve({ exitCode: 0, cases: readMessages(fs.readFileSync(args[0], 'utf8')), durationMs: 0, stderr: '' })
     : runPlan({ defects: args });
-  run$.then((run) => {
-    for (const c of [...run.cases.values()].sort((a, b) => a.caseId.localeCompare(b.caseId))) {
-      console.log(`${c.caseId.padEnd(12)} ${c.outcome.padEnd(8)}${c.step ? ` at "${c.step}": ${c.error ?? ''}` : ''}`.slice(0, 400));
-    }
-    const count = (o: CaseOutcome) => [...run.cases.values()].filter((c) => c.outcome === o).length;
-    console.log(`${run.cases.size} cases: ${count('passed')} passed, ${count('failed')} failed, ${count('broken')} broken, ${count('undefined')} undefined; exit ${run.exitCode}; ${(run.durationMs / 1000).toFixed(1)} s`);
-    if (run.cases.size === 0) console.log(run.stderr);
-  }, (err) => { console.error(err); process.exit(2); });
+  run$.then(
+    (run) => {
+      for (const c of [...run.cases.values()].sort((a, b) => a.caseId.localeCompare(b.caseId))) {
+        console.log(`${c.caseId.padEnd(12)} ${c.outcome.padEnd(8)}${c.step ? ` at "${c.step}": ${c.error ?? ''}` : ''}`.slice(0, 400));
+      }
+      const count = (o: CaseOutcome) => [...run.cases.values()].filter((c) => c.outcome === o).length;
+      console.log(
+        `${run.cases.size} cases: ${count('passed')} passed, ${count('failed')} failed, ${count('broken')} broken, ${count('undefined')} undefined; exit ${run.exitCode}; ${(run.durationMs / 1000).toFixed(1)} s`,
+      );
+      if (run.cases.size === 0) console.log(run.stderr);
+    },
+    (err) => {
+      console.error(err);
+      process.exit(2);
+    },
+  );
 }

@@ -30,7 +30,9 @@ if (files.length === 0) {
 // its own ports, PTYs and temporary folders, so files do not share state. POSCERT_TEST_CONCURRENCY=1
 // runs them one by one again (to tell a timing problem from a real one).
 const concurrency = process.env.POSCERT_TEST_CONCURRENCY || '2';
-const result = spawnSync(process.execPath,
+const result = spawnSync(
+  process.execPath,
   ['--require', 'ts-node/register/transpile-only', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } });
+  { cwd: root, stdio: 'inherit', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } },
+);
 process.exit(result.status === null ? 1 : result.status);

@@ -4,7 +4,15 @@
 import { expect } from 'chai';
 import { step } from './support/define';
 import { copies } from './support/printed';
-import { expectedCopies, judgeBalancedUpload, judgeCopyMarks, judgeExpiredSwipe, observeExpiredSwipe, screenShowsOutcome, wordingsFor } from '../drivers/conformance';
+import {
+  expectedCopies,
+  judgeBalancedUpload,
+  judgeCopyMarks,
+  judgeExpiredSwipe,
+  observeExpiredSwipe,
+  screenShowsOutcome,
+  wordingsFor,
+} from '../drivers/conformance';
 import { copyNames, settledBatchOf, uploadNetworkCodes, type ScreenSnapshot } from '../drivers';
 
 step(['the declared voucher copies are printed', '打印了终端声明联数的签购单'], async function () {

@@ -10,7 +10,9 @@ import type { PoscertWorld } from './support/world';
 
 const view = (w: PoscertWorld) => ({
   screens: () => w.screens(w.lastActionAt),
-  get cardInSlot() { return w.driver.cardInSlot; },
+  get cardInSlot() {
+    return w.driver.cardInSlot;
+  },
   removeCard: () => w.driver.removeCard(),
 });
 
@@ -48,12 +50,18 @@ byHand('the cardholder inserts card {card} whose chip does not answer', async fu
   this.lastCard = alias;
   this.lastEntry = 'insert';
   await this.rememberBalance(alias);
-  await this.lab.person!.instruct(`Insert the dead-chip test copy of card ${alias} (card number ${this.redact(this.card(alias).pan)}; its chip does not answer) into the chip reader.`);
+  await this.lab.person!.instruct(
+    `Insert the dead-chip test copy of card ${alias} (card number ${this.redact(this.card(alias).pan)}; its chip does not answer) into the chip reader.`,
+  );
 });
 
 byHand('the terminal asks for the card to be swiped instead', async function () {
-  const q = 'Did the terminal say the chip could not be read and ask for the card to be swiped (请刷卡 / 降级交易)? If so, take the card out of the chip reader.';
-  expect(await this.lab.person!.confirm(q), `no invitation to swipe after the failed chip read (the person at the terminal answered no to: ${q})`).to.equal(true);
+  const q =
+    'Did the terminal say the chip could not be read and ask for the card to be swiped (请刷卡 / 降级交易)? If so, take the card out of the chip reader.';
+  expect(
+    await this.lab.person!.confirm(q),
+    `no invitation to swipe after the failed chip read (the person at the terminal answered no to: ${q})`,
+  ).to.equal(true);
 });
 
 byHand('the terminal refuses the swipe and asks for the chip', async function () {

@@ -4,8 +4,21 @@ import { expect } from 'chai';
 import { step } from './support/define';
 import { expectAllPinTriesLeft, expectReversal, hostFault, originalOf, pansUsed } from './support/host-journal';
 import {
-  batchOf, clearPinBlocks, describeMessages, entryMode, financialRequests, missingIccTags, nextAfterReversed, payeeOf, pinLeaks, requestsOf,
-  securityControl, stansOf, tracesAdvance, type HostMessage, type TransactionKind,
+  batchOf,
+  clearPinBlocks,
+  describeMessages,
+  entryMode,
+  financialRequests,
+  missingIccTags,
+  nextAfterReversed,
+  payeeOf,
+  pinLeaks,
+  requestsOf,
+  securityControl,
+  stansOf,
+  tracesAdvance,
+  type HostMessage,
+  type TransactionKind,
 } from '../drivers';
 import type { EntryMode } from './support/parse';
 
@@ -219,29 +232,45 @@ step(['the two sign-on replies carried different working keys', '两次签到应
 
 // ------------------------------------------------------------------ reversals
 
-step(['the host received a reversal of the first {txn} with reason {text}', '主机收到第一笔{txn}的冲正，原因码{text}'], async function (kind: TransactionKind, reason: string) {
-  await expectReversal(this, 'first', kind, reason);
-});
-step(['the host received a reversal of the last {txn} with reason {text}', '主机收到最后一笔{txn}的冲正，原因码{text}'], async function (kind: TransactionKind, reason: string) {
-  await expectReversal(this, 'last', kind, reason);
-});
-step(['the host received a reversal of the {txn} with reason {text}', '主机收到{txn}的冲正，原因码{text}'], async function (kind: TransactionKind, reason: string) {
-  await expectReversal(this, 'last', kind, reason);
-});
+step(
+  ['the host received a reversal of the first {txn} with reason {text}', '主机收到第一笔{txn}的冲正，原因码{text}'],
+  async function (kind: TransactionKind, reason: string) {
+    await expectReversal(this, 'first', kind, reason);
+  },
+);
+step(
+  ['the host received a reversal of the last {txn} with reason {text}', '主机收到最后一笔{txn}的冲正，原因码{text}'],
+  async function (kind: TransactionKind, reason: string) {
+    await expectReversal(this, 'last', kind, reason);
+  },
+);
+step(
+  ['the host received a reversal of the {txn} with reason {text}', '主机收到{txn}的冲正，原因码{text}'],
+  async function (kind: TransactionKind, reason: string) {
+    await expectReversal(this, 'last', kind, reason);
+  },
+);
 
 step(['the host received exactly {int} reversal(s)', '主机恰好收到 {int} 笔冲正'], async function (n: number) {
   const revs = requestsOf(await this.messages(), 'reversal');
   expect(stansOf(revs), 'reversals (0400) received').to.have.length(n);
 });
 
-step(['the reversal reached the host before the next {txn} request', 'the reversal reached the host before the {txn} request', '冲正在下一笔{txn}请求之前到达主机', '冲正在{txn}请求之前到达主机'],
+step(
+  [
+    'the reversal reached the host before the next {txn} request',
+    'the reversal reached the host before the {txn} request',
+    '冲正在下一笔{txn}请求之前到达主机',
+    '冲正在{txn}请求之前到达主机',
+  ],
   async function (kind: TransactionKind) {
     const rev = this.it();
     expect(rev.kind, 'the message in focus is not a reversal').to.equal('reversal');
     const next = nextAfterReversed(await this.messages(), rev, kind);
     expect(next, `no ${kind} request after the reversed transaction`).to.not.equal(undefined);
     expect(rev.id, `the reversal (journal #${rev.id}) arrived after the next ${kind} (#${next!.id})`).to.be.lessThan(next!.id);
-  });
+  },
+);
 
 // ------------------------------------------------------------------ faults the host commits
 
@@ -251,9 +280,12 @@ step(['the host will not answer the next {txn} request', '主机将不应答下�
 step(['the host will close the connection on the next {txn} request', '主机将在下一笔{txn}请求时断开连接'], async function (kind: TransactionKind) {
   hostFault(this, kind, { action: 'close' });
 });
-step(['the host will corrupt the MAC of its reply to the next {txn} request', '主机将破坏下一笔{txn}应答的MAC'], async function (kind: TransactionKind) {
-  hostFault(this, kind, { action: 'corrupt-mac' });
-});
+step(
+  ['the host will corrupt the MAC of its reply to the next {txn} request', '主机将破坏下一笔{txn}应答的MAC'],
+  async function (kind: TransactionKind) {
+    hostFault(this, kind, { action: 'corrupt-mac' });
+  },
+);
 step(['the host will answer the next {txn} request with response code {text}'], async function (kind: TransactionKind, code: string) {
   hostFault(this, kind, { action: 'force-response-code', responseCode: code });
 });

@@ -19,7 +19,10 @@ function expectedLists(w: PoscertWorld): IcListsExpected {
 }
 
 step(['the host has new IC parameters and public keys for the terminal', '主机为终端更新了IC卡参数和公钥'], function () {
-  expect(this.lab.config.icParameters.capks.length + this.lab.config.icParameters.aids.length, 'IC lists in the host configuration (scenarios/ic-parameters.yaml)').to.be.greaterThan(0);
+  expect(
+    this.lab.config.icParameters.capks.length + this.lab.config.icParameters.aids.length,
+    'IC lists in the host configuration (scenarios/ic-parameters.yaml)',
+  ).to.be.greaterThan(0);
   this.host.requestIcDownload(this.lab.terminalId);
 });
 
@@ -38,15 +41,23 @@ step(['the terminal downloaded them before its last {txn} request', '终端在�
   const { lastEndId } = judgeIcDownload(await this.messages(), expectedLists(this));
   const last = await this.lastRequest(kind);
   expect(lastEndId, 'an IC list download that ended').to.not.equal(undefined);
-  expect(lastEndId! < last.id, `the IC lists were downloaded only after the last ${kind} request (STAN ${last.stan}): the chip was read on superseded lists`).to.equal(true);
+  expect(
+    lastEndId! < last.id,
+    `the IC lists were downloaded only after the last ${kind} request (STAN ${last.stan}): the chip was read on superseded lists`,
+  ).to.equal(true);
 });
 
 step(['the chip sale is handled as the terminal declares for superseded IC lists', '终端按其声明处理被取代IC卡参数下的芯片消费'], async function () {
   const declared = this.profile.supersededIcLists;
   const problems = judgeSaleOnSupersededIcLists(declared, {
-    messages: await this.messages(), saleStartedAt: this.lastActionAt, screens: this.screens(this.lastActionAt).map((s) => s.lines),
+    messages: await this.messages(),
+    saleStartedAt: this.lastActionAt,
+    screens: this.screens(this.lastActionAt).map((s) => s.lines),
   });
-  expect(problems, `chip sale while the new IC lists are refused (profile: supersededIcLists ${declared}): ${problems.join('; ')}; screens: ${this.describeScreens(this.screens(this.lastActionAt))}`).to.deep.equal([]);
+  expect(
+    problems,
+    `chip sale while the new IC lists are refused (profile: supersededIcLists ${declared}): ${problems.join('; ')}; screens: ${this.describeScreens(this.screens(this.lastActionAt))}`,
+  ).to.deep.equal([]);
 });
 
 After(async function (this: PoscertWorld) {

@@ -20,11 +20,14 @@ async function lastOf(w: PoscertWorld, kind: TransactionKind): Promise<{ msgs: H
   }
 }
 
-step(['the terminal reported the issuer script result of the {txn} to the host', '终端向主机上送了{txn}的发卡行脚本结果'], async function (kind: TransactionKind) {
-  const { msgs, original } = await lastOf(this, kind);
-  const problems = judgeScriptResultNotice(msgs, original);
-  if (problems.length) expect.fail(`script-result notice (0620, cup8583.md §3.1, §3.11): ${problems.join('; ')}`);
-});
+step(
+  ['the terminal reported the issuer script result of the {txn} to the host', '终端向主机上送了{txn}的发卡行脚本结果'],
+  async function (kind: TransactionKind) {
+    const { msgs, original } = await lastOf(this, kind);
+    const problems = judgeScriptResultNotice(msgs, original);
+    if (problems.length) expect.fail(`script-result notice (0620, cup8583.md §3.1, §3.11): ${problems.join('; ')}`);
+  },
+);
 
 step(['the reversal of the {txn} reported the issuer script result', '{txn}的冲正上送了发卡行脚本结果'], async function (kind: TransactionKind) {
   const msgs = await this.messages();

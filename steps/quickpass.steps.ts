@@ -10,14 +10,14 @@ import { copies } from './support/printed';
 import { expectedCopies } from '../drivers/conformance';
 import { judgeCvmResults, judgeSignatureFreeVoucher, quickPassAmounts } from '../drivers/quickpass';
 
-step(['the operator enters an amount at the terminal\'s QuickPass limits', '操作员输入终端声明的免密免签限额金额'], async function () {
+step(["the operator enters an amount at the terminal's QuickPass limits", '操作员输入终端声明的免密免签限额金额'], async function () {
   this.action();
   await this.waitForState(['input']);
   this.lastAmountFen = quickPassAmounts(this.profile).atLimitFen;
   await this.driver.enterAmount(this.lastAmountFen);
 });
 
-step(['the operator enters an amount just over the terminal\'s QuickPass limits', '操作员输入刚超过终端免密免签限额的金额'], async function () {
+step(["the operator enters an amount just over the terminal's QuickPass limits", '操作员输入刚超过终端免密免签限额的金额'], async function () {
   this.action();
   await this.waitForState(['input']);
   this.lastAmountFen = quickPassAmounts(this.profile).overLimitFen;
@@ -27,7 +27,10 @@ step(['the operator enters an amount just over the terminal\'s QuickPass limits'
 step(['the terminal goes on without asking for a PIN', '终端不提示输入密码直接继续'], async function () {
   const s = await this.waitForState(['pin-entry', 'online', 'result', 'printing', 'idle', 'error']);
   const asked = s.state === 'pin-entry' ? [s] : this.screens(this.lastActionAt).filter((x) => x.state === 'pin-entry');
-  if (asked.length) expect.fail(`the terminal asked for a PIN at ${this.lastAmountFen} fen, within the declared no-PIN limit (${this.profile.contactless.noPinLimitFen} fen):\n  ${this.describeScreens(asked).join('\n  ')}`);
+  if (asked.length)
+    expect.fail(
+      `the terminal asked for a PIN at ${this.lastAmountFen} fen, within the declared no-PIN limit (${this.profile.contactless.noPinLimitFen} fen):\n  ${this.describeScreens(asked).join('\n  ')}`,
+    );
 });
 
 step(['its amount is the amount entered', '该请求金额为输入的金额'], async function () {
@@ -52,9 +55,16 @@ step(['the voucher asks for no signature and is marked 免密免签', '签购单
 
 // ------------------------------------------------------------------ by hand (operator terminals)
 
-observedByHarness('its amount is the amount entered', 'its CVM results \\(9F34) say no PIN and no signature', 'its CVM results \\(9F34) say online PIN');
+observedByHarness(
+  'its amount is the amount entered',
+  'its CVM results \\(9F34) say no PIN and no signature',
+  'its CVM results \\(9F34) say online PIN',
+);
 
-for (const [phrase, which] of [['the operator enters an amount at the terminal\'s QuickPass limits', 'atLimitFen'], ['the operator enters an amount just over the terminal\'s QuickPass limits', 'overLimitFen']] as const) {
+for (const [phrase, which] of [
+  ["the operator enters an amount at the terminal's QuickPass limits", 'atLimitFen'],
+  ["the operator enters an amount just over the terminal's QuickPass limits", 'overLimitFen'],
+] as const) {
   byHand(phrase, async function () {
     this.action();
     this.lastAmountFen = quickPassAmounts(this.profile)[which];
@@ -64,10 +74,17 @@ for (const [phrase, which] of [['the operator enters an amount at the terminal\'
 
 byHand('the terminal goes on without asking for a PIN', async function () {
   const question = 'Did the terminal go on (online, 交易成功) without asking for a PIN (请输入密码)?';
-  expect(await this.lab.person!.confirm(question), `the terminal asked for a PIN under the no-PIN limit (the person at the terminal answered no to: ${question})`).to.equal(true);
+  expect(
+    await this.lab.person!.confirm(question),
+    `the terminal asked for a PIN under the no-PIN limit (the person at the terminal answered no to: ${question})`,
+  ).to.equal(true);
 });
 
 byHand('the voucher asks for no signature and is marked 免密免签', async function () {
-  const question = 'Is the merchant copy free of any line for the cardholder\'s signature (持卡人签名) and marked 免密 / 免签 (NO PIN / NO SIGNATURE)?';
-  expect(await this.lab.person!.confirm(question), `the voucher asks for a signature or is not marked 免密免签 (the person at the terminal answered no to: ${question})`).to.equal(true);
+  const question =
+    "Is the merchant copy free of any line for the cardholder's signature (持卡人签名) and marked 免密 / 免签 (NO PIN / NO SIGNATURE)?";
+  expect(
+    await this.lab.person!.confirm(question),
+    `the voucher asks for a signature or is not marked 免密免签 (the person at the terminal answered no to: ${question})`,
+  ).to.equal(true);
 });

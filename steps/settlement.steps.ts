@@ -26,10 +26,16 @@ step(["the settlement totals the terminal sent equal the host's totals", '终端
   expect(terminal, 'domestic totals of the terminal (0500 F48) vs the host ledger of the batch').to.deep.equal(host);
 });
 
-step(['the settlement totals show {int} debit(s) totalling {amount}', '结算总额为借记 {int} 笔共 {amount}'], async function (count: number, fen: number) {
-  const { domestic } = (await lastSettlement(this)).totals;
-  expect({ count: domestic.debitCount, amount: formatFen(domestic.debitAmount) }, 'domestic debits in 0500 F48').to.deep.equal({ count, amount: formatFen(fen) });
-});
+step(
+  ['the settlement totals show {int} debit(s) totalling {amount}', '结算总额为借记 {int} 笔共 {amount}'],
+  async function (count: number, fen: number) {
+    const { domestic } = (await lastSettlement(this)).totals;
+    expect({ count: domestic.debitCount, amount: formatFen(domestic.debitAmount) }, 'domestic debits in 0500 F48').to.deep.equal({
+      count,
+      amount: formatFen(fen),
+    });
+  },
+);
 
 step(['the host answered the settlement as balanced', '主机应答对账平'], async function () {
   expect(await settlementResult(this), '0510 F48 domestic result (1 = 对账平)').to.equal('1');
@@ -53,5 +59,7 @@ step(['the terminal uploaded every transaction of its batch', '终端批上送�
   // Approved financial transactions of the settled batch, as the host journal shows them.
   const approved = approvedOfBatch(msgs, batch, ['sale', 'bill-payment', 'void', 'refund', 'preauth-completion']);
   const declared = await uploadEndCount(this);
-  expect(declared, `count in the batch upload end (F48) vs the ${approved.length} approved transaction(s) of batch ${batch}`).to.equal(approved.length);
+  expect(declared, `count in the batch upload end (F48) vs the ${approved.length} approved transaction(s) of batch ${batch}`).to.equal(
+    approved.length,
+  );
 });

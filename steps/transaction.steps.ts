@@ -32,16 +32,20 @@ step(['操作员尝试用卡 {card} {entry}消费 {amount}'], async function (al
 
 // ------------------------------------------------------------------ bill payment (缴费)
 
-step(['a bill payment of {amount} to {text} account {text} is made with card {card} by {entry}'],
+step(
+  ['a bill payment of {amount} to {text} account {text} is made with card {card} by {entry}'],
   async function (fen: number, name: string, account: string, alias: string, entry: EntryMode) {
     await this.billPaymentFromEcr({ amountFen: fen, payee: { name, account }, card: alias, entry });
-  });
+  },
+);
 
-step(['a bill payment of {amount} to {text} account {text} was approved for card {card}'],
+step(
+  ['a bill payment of {amount} to {text} account {text} was approved for card {card}'],
   async function (fen: number, name: string, account: string, alias: string) {
     await this.billPaymentFromEcr({ amountFen: fen, payee: { name, account }, card: alias, entry: 'insert' });
     await this.expectApproved('bill-payment', `set-up bill payment of card ${alias}`);
-  });
+  },
+);
 
 // ------------------------------------------------------------------ void, refund
 
@@ -59,9 +63,12 @@ step(['the last transaction was voided with card {card} by {entry}'], async func
   await this.expectApproved('void', 'set-up void');
 });
 
-step(['the operator refunds {amount} of the last transaction with card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {
-  await this.refundLast(fen, alias, entry);
-});
+step(
+  ['the operator refunds {amount} of the last transaction with card {card} by {entry}'],
+  async function (fen: number, alias: string, entry: EntryMode) {
+    await this.refundLast(fen, alias, entry);
+  },
+);
 
 // ------------------------------------------------------------------ pre-authorization
 
@@ -70,9 +77,12 @@ step(['a pre-authorization of {amount} was approved for card {card}'], async fun
   await this.expectApproved('preauth', `set-up pre-authorization of card ${alias}`);
 });
 
-step(['the operator completes the pre-authorization with {amount} with card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {
-  await this.completePreauth(fen, alias, entry);
-});
+step(
+  ['the operator completes the pre-authorization with {amount} with card {card} by {entry}'],
+  async function (fen: number, alias: string, entry: EntryMode) {
+    await this.completePreauth(fen, alias, entry);
+  },
+);
 
 // ------------------------------------------------------------------ cash register (ECR)
 

@@ -2,8 +2,20 @@
 // them: the numbers must be the acquirer's, the amount the one authorized, the card masked.
 import { expect } from 'chai';
 import {
-  batchOf, copyNames, describeCopy, hasSignatureLine, isLabelledAs, maskedPanShape, showsAmount, showsDateTime, showsMaskedPan, showsMerchantName, showsText,
-  transactionCopies, type TransactionKind, type VoucherCopy,
+  batchOf,
+  copyNames,
+  describeCopy,
+  hasSignatureLine,
+  isLabelledAs,
+  maskedPanShape,
+  showsAmount,
+  showsDateTime,
+  showsMaskedPan,
+  showsMerchantName,
+  showsText,
+  transactionCopies,
+  type TransactionKind,
+  type VoucherCopy,
 } from '../drivers';
 import { step } from './support/define';
 import { copies, copyOf, everyCopy, expectEveryCopy, slip } from './support/printed';

@@ -10,12 +10,39 @@ import { Command, CommanderError, Option } from 'commander';
 import * as fs from 'node:fs';
 import { PoscertError } from '../../errors';
 import {
-  MacScheme, KcvAlgorithm, PinBlockFormat, PinCipher, Iso9797Padding,
-  keyCheckValue, desEcbEncrypt, desEcbDecrypt, desCbcEncrypt, desCbcDecrypt, sm4EcbEncrypt, sm4EcbDecrypt,
-  sm4CbcEncrypt, sm4CbcDecrypt, cupEcbMac, iso9797Alg1Mac, iso9797Alg3Mac, buildPinBlockFormat0, encryptPinBlock,
-  decryptPinBlock, recoverPin, generateArqc, generateArpcMethod1, generateArpcMethod2, deriveIccMasterKeyOptionA,
-  deriveIccMasterKeyOptionB, deriveCommonSessionKey, dukptIpek, dukptTransactionKey, dukptPinKey, dukptMacKey,
-  dukptDataKey, KeyLengthError,
+  MacScheme,
+  KcvAlgorithm,
+  PinBlockFormat,
+  PinCipher,
+  Iso9797Padding,
+  keyCheckValue,
+  desEcbEncrypt,
+  desEcbDecrypt,
+  desCbcEncrypt,
+  desCbcDecrypt,
+  sm4EcbEncrypt,
+  sm4EcbDecrypt,
+  sm4CbcEncrypt,
+  sm4CbcDecrypt,
+  cupEcbMac,
+  iso9797Alg1Mac,
+  iso9797Alg3Mac,
+  buildPinBlockFormat0,
+  encryptPinBlock,
+  decryptPinBlock,
+  recoverPin,
+  generateArqc,
+  generateArpcMethod1,
+  generateArpcMethod2,
+  deriveIccMasterKeyOptionA,
+  deriveIccMasterKeyOptionB,
+  deriveCommonSessionKey,
+  dukptIpek,
+  dukptTransactionKey,
+  dukptPinKey,
+  dukptMacKey,
+  dukptDataKey,
+  KeyLengthError,
 } from '../../crypto';
 
 /** Input the user must fix: printed as "poscert calc <sub>: <message>", exit code 2. */
@@ -59,10 +86,15 @@ function requireKeyLength(what: string, key: Buffer, allowed: number[]): void {
 
 function kcvCommand(out: Out): Command {
   return new Command('kcv')
-    .description('key check value: first N bytes of the key\'s encryption of a zero block (cup8583.md §5.2); ' +
-      'repeat --key for several keys, one check value per line')
-    .requiredOption('--key <hex>', 'the clear key (8/16/24 bytes for des/3des, 16 for sm4); repeatable',
-      (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    .description(
+      "key check value: first N bytes of the key's encryption of a zero block (cup8583.md §5.2); " +
+        'repeat --key for several keys, one check value per line',
+    )
+    .requiredOption(
+      '--key <hex>',
+      'the clear key (8/16/24 bytes for des/3des, 16 for sm4); repeatable',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .addOption(new Option('--alg <alg>', 'cipher of the key').choices(['des', '3des', 'tdes', 'sm4']).default('3des'))
     .option('--length <n>', 'check value length in bytes', '4')
     .action((o: { key: string[]; alg: string; length: string }) => {
@@ -99,11 +131,23 @@ function cipherCommand(name: 'encrypt' | 'decrypt', out: Out): Command {
       const enc = name === 'encrypt';
       let result: Buffer;
       if (o.alg === 'sm4') {
-        result = o.mode === 'ecb' ? (enc ? sm4EcbEncrypt(key, data) : sm4EcbDecrypt(key, data))
-          : (enc ? sm4CbcEncrypt(key, iv, data) : sm4CbcDecrypt(key, iv, data));
+        result =
+          o.mode === 'ecb'
+            ? enc
+              ? sm4EcbEncrypt(key, data)
+              : sm4EcbDecrypt(key, data)
+            : enc
+              ? sm4CbcEncrypt(key, iv, data)
+              : sm4CbcDecrypt(key, iv, data);
       } else {
-        result = o.mode === 'ecb' ? (enc ? desEcbEncrypt(key, data) : desEcbDecrypt(key, data))
-          : (enc ? desCbcEncrypt(key, iv, data) : desCbcDecrypt(key, iv, data));
+        result =
+          o.mode === 'ecb'
+            ? enc
+              ? desEcbEncrypt(key, data)
+              : desEcbDecrypt(key, data)
+            : enc
+              ? desCbcEncrypt(key, iv, data)
+              : desCbcDecrypt(key, iv, data);
       }
       out(hexOut(result));
     });
@@ -128,8 +172,12 @@ function macCommand(out: Out): Command {
           out(o.wire ? hexOut(mac) : mac.toString('ascii'));
           break;
         }
-        case 'x9.9': out(hexOut(iso9797Alg1Mac(key, data, padding))); break;
-        case 'x9.19': out(hexOut(iso9797Alg3Mac(key, data, padding))); break;
+        case 'x9.9':
+          out(hexOut(iso9797Alg1Mac(key, data, padding)));
+          break;
+        case 'x9.19':
+          out(hexOut(iso9797Alg3Mac(key, data, padding)));
+          break;
       }
     });
 }
@@ -160,7 +208,8 @@ function pinblockCommand(out: Out): Command {
         if (o.pin !== undefined) throw new CalcUsageError('--pin is not used with --decrypt (give --block)');
         const block = parseHex('block', o.block);
         const clear = key ? decryptPinBlock(key, block, cipher) : block;
-        if ((format === 0 || format === 3) && pan === undefined) throw new CalcUsageError(`--pan is required to recover a format ${format} PIN block`);
+        if ((format === 0 || format === 3) && pan === undefined)
+          throw new CalcUsageError(`--pan is required to recover a format ${format} PIN block`);
         out(recoverPin(clear, pan, format));
         return;
       }
@@ -176,8 +225,10 @@ function pinblockCommand(out: Out): Command {
 
 function arqcCommand(out: Out): Command {
   return new Command('arqc')
-    .description('EMV ARQC (ISO 9797-1 MAC alg 3 over the CDOL1 data) and, with --arc or --csu, the ARPC. ' +
-      'Key from --session-key, or --mk with --atc, or --imk with --pan/--psn/--atc. Prints ARQC, then ARPC.')
+    .description(
+      'EMV ARQC (ISO 9797-1 MAC alg 3 over the CDOL1 data) and, with --arc or --csu, the ARPC. ' +
+        'Key from --session-key, or --mk with --atc, or --imk with --pan/--psn/--atc. Prints ARQC, then ARPC.',
+    )
     .requiredOption('--data <hex>', 'CDOL1 data the terminal sent in GENERATE AC; "-" reads stdin')
     .option('--session-key <hex>', 'AC session key (16 bytes)')
     .option('--mk <hex>', 'ICC master key (16 bytes); the session key is derived with --atc')
@@ -190,7 +241,9 @@ function arqcCommand(out: Out): Command {
     .option('--arc <hex>', 'authorisation response code (2 bytes, e.g. 3030 for "00"): ARPC method 1')
     .option('--csu <hex>', 'card status update (4 bytes): ARPC method 2')
     .option('--proprietary <hex>', 'proprietary authentication data for ARPC method 2 (0-8 bytes)')
-    .addOption(new Option('--arpc-key <which>', 'key of ARPC method 1: the session key or the ICC master key').choices(['session', 'mk']).default('session'))
+    .addOption(
+      new Option('--arpc-key <which>', 'key of ARPC method 1: the session key or the ICC master key').choices(['session', 'mk']).default('session'),
+    )
     .action((o: Record<string, string | undefined>) => {
       const data = parseHex('data', o.data);
       const given = ['sessionKey', 'mk', 'imk'].filter((k) => o[k] !== undefined);
@@ -228,12 +281,23 @@ function arqcCommand(out: Out): Command {
 
 function dukptCommand(out: Out): Command {
   return new Command('dukpt')
-    .description('ANSI X9.24-1 TDES DUKPT keys for a KSN. Prints, one per line: IPEK, transaction key, PIN key, ' +
-      'MAC request key, MAC response key, data request key, data response key (or only --key ...)')
+    .description(
+      'ANSI X9.24-1 TDES DUKPT keys for a KSN. Prints, one per line: IPEK, transaction key, PIN key, ' +
+        'MAC request key, MAC response key, data request key, data response key (or only --key ...)',
+    )
     .requiredOption('--bdk <hex>', 'base derivation key (16 bytes)')
     .requiredOption('--ksn <hex>', 'key serial number (10 bytes; an 8-byte KSN is left-padded with FFFF)')
-    .addOption(new Option('--key <which>', 'print only this key')
-      .choices(['ipek', 'transaction', 'pin', 'mac-request', 'mac-response', 'data-request', 'data-response']))
+    .addOption(
+      new Option('--key <which>', 'print only this key').choices([
+        'ipek',
+        'transaction',
+        'pin',
+        'mac-request',
+        'mac-response',
+        'data-request',
+        'data-response',
+      ]),
+    )
     .action((o: { bdk: string; ksn: string; key?: string }) => {
       const bdk = parseHex('bdk', o.bdk);
       requireKeyLength('--bdk', bdk, [16]);
@@ -242,9 +306,13 @@ function dukptCommand(out: Out): Command {
       const ipek = dukptIpek(bdk, ksn);
       const tk = dukptTransactionKey(ipek, ksn);
       const all: Record<string, Buffer> = {
-        ipek, transaction: tk, pin: dukptPinKey(tk),
-        'mac-request': dukptMacKey(tk, 'request'), 'mac-response': dukptMacKey(tk, 'response'),
-        'data-request': dukptDataKey(tk, 'request'), 'data-response': dukptDataKey(tk, 'response'),
+        ipek,
+        transaction: tk,
+        pin: dukptPinKey(tk),
+        'mac-request': dukptMacKey(tk, 'request'),
+        'mac-response': dukptMacKey(tk, 'response'),
+        'data-request': dukptDataKey(tk, 'request'),
+        'data-response': dukptDataKey(tk, 'response'),
       };
       if (o.key) out(hexOut(all[o.key]));
       else for (const v of Object.values(all)) out(hexOut(v));
@@ -267,8 +335,15 @@ export async function run(args: string[], io: CalcIo = { out: (l) => console.log
       writeErr: (s) => io.err(s.replace(/\n$/, '').replace(/^error: /, 'poscert calc: ')),
     })
     .showHelpAfterError(false);
-  for (const sub of [kcvCommand(io.out), cipherCommand('encrypt', io.out), cipherCommand('decrypt', io.out),
-    macCommand(io.out), pinblockCommand(io.out), arqcCommand(io.out), dukptCommand(io.out)]) {
+  for (const sub of [
+    kcvCommand(io.out),
+    cipherCommand('encrypt', io.out),
+    cipherCommand('decrypt', io.out),
+    macCommand(io.out),
+    pinblockCommand(io.out),
+    arqcCommand(io.out),
+    dukptCommand(io.out),
+  ]) {
     sub.exitOverride().configureOutput({
       writeOut: (s) => io.out(s.replace(/\n$/, '')),
       // Commander's own messages ("error: required option ...") get the command name in front.

@@ -33,7 +33,9 @@ function checkTerminalSpec(spec: string): void {
   }
   const { isHarnessLinkUrl, linkUrlForms } = require('../../links/registry') as typeof import('../../links/registry');
   if (isHarnessLinkUrl(spec)) return;
-  throw new CertifyOptionError(`--terminal ${spec}: expected emulator, ${linkUrlForms('open').join(', ')} or lab:NAME (lab:A,B for --parallel 2)`, { terminal: spec });
+  throw new CertifyOptionError(`--terminal ${spec}: expected emulator, ${linkUrlForms('open').join(', ')} or lab:NAME (lab:A,B for --parallel 2)`, {
+    terminal: spec,
+  });
 }
 /**
  * Waits for the built-in emulator, which adds no artificial delays: a screen that has not appeared
@@ -78,17 +80,24 @@ export async function run(args: string[]): Promise<number> {
   return runCertify(args, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
 }
 
-interface Io { out: (s: string) => void; err: (s: string) => void }
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
 
 export function parseCertifyArgs(args: string[], io: Io): CertifyCliOptions | number {
   const program = new Command('poscert certify')
     .description('run a certification plan against a terminal; write the Allure report, certificate.json/.html and junit.xml')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .option('--terminal <spec>', 'emulator (built in), serial:/dev/…, tcp://host:port (ser2net raw), rfc2217://host:port, or lab:NAME (scenarios/lab.yaml)', 'emulator')
+    .option(
+      '--terminal <spec>',
+      'emulator (built in), serial:/dev/…, tcp://host:port (ser2net raw), rfc2217://host:port, or lab:NAME (scenarios/lab.yaml)',
+      'emulator',
+    )
     .option('--plan <name>', 'plan name (scenarios/plans/NAME.yaml) or path to a plan file', 'unionpay-pos')
     .option('--tags <expr>', 'cucumber tag expression to run a subset (a subset cannot certify: mandatory cases left out are reported as not run)')
-    .addOption(new Option('--lang <lang>', 'language of the cases and the terminal\'s texts').choices(['en', 'zh-CN']).default('en'))
+    .addOption(new Option('--lang <lang>', "language of the cases and the terminal's texts").choices(['en', 'zh-CN']).default('en'))
     .option('--parallel <n>', 'cucumber workers, each with its own emulator (or lab terminal) and terminal id', '1')
     .option('--defect <names...>', 'switch on emulator firmware defects (see poscert emulator --list-defects); repeat or comma-separate')
     .option('--out <dir>', 'output folder', 'reports')
@@ -97,41 +106,88 @@ export function parseCertifyArgs(args: string[], io: Io): CertifyCliOptions | nu
     .option('--bail', 'stop at the first failed mandatory case (verdict NOT CERTIFIED); the cases not run are listed as not run')
     .option('--hello-timeout <ms>', 'how long to wait for the terminal to answer hello before the run', '5000')
     .option('--lab <file>', 'lab file for --terminal lab:NAME (default scenarios/lab.yaml)')
-    .option('--host-listen <host:port>', 'real terminal: the reference host listens here for the whole run (the address the terminal is configured to dial; default: the lab entry\'s host.listen, else a free loopback port set in the terminal over TTP config)');
+    .option(
+      '--host-listen <host:port>',
+      "real terminal: the reference host listens here for the whole run (the address the terminal is configured to dial; default: the lab entry's host.listen, else a free loopback port set in the terminal over TTP config)",
+    );
   try {
     program.parse(args, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     throw e;
   }
-  const o = program.opts<{ terminal: string; plan: string; tags?: string; lang: 'en' | 'zh-CN'; parallel: string; defect?: string[]; out: string; shard?: string; report: boolean; bail?: boolean; helloTimeout: string; lab?: string; hostListen?: string }>();
-  if (program.args.length) throw new CertifyOptionError(`unexpected argument${program.args.length > 1 ? 's' : ''} ${program.args.join(' ')}; options start with --`, { args: program.args });
+  const o = program.opts<{
+    terminal: string;
+    plan: string;
+    tags?: string;
+    lang: 'en' | 'zh-CN';
+    parallel: string;
+    defect?: string[];
+    out: string;
+    shard?: string;
+    report: boolean;
+    bail?: boolean;
+    helloTimeout: string;
+    lab?: string;
+    hostListen?: string;
+  }>();
+  if (program.args.length)
+    throw new CertifyOptionError(`unexpected argument${program.args.length > 1 ? 's' : ''} ${program.args.join(' ')}; options start with --`, {
+      args: program.args,
+    });
   const parallel = Number(o.parallel);
-  if (!Number.isInteger(parallel) || parallel < 1) throw new CertifyOptionError(`--parallel ${o.parallel}: expected a whole number ≥ 1`, { parallel: o.parallel });
+  if (!Number.isInteger(parallel) || parallel < 1)
+    throw new CertifyOptionError(`--parallel ${o.parallel}: expected a whole number ≥ 1`, { parallel: o.parallel });
   checkTerminalSpec(o.terminal);
   const labCount = o.terminal.startsWith('lab:') ? o.terminal.slice(4).split(',').length : 1;
   if (labCount > 1 && labCount !== parallel) {
-    throw new CertifyOptionError(`--terminal ${o.terminal} names ${labCount} lab terminals: run them with --parallel ${labCount} (one worker per terminal)`, { terminal: o.terminal, parallel });
+    throw new CertifyOptionError(
+      `--terminal ${o.terminal} names ${labCount} lab terminals: run them with --parallel ${labCount} (one worker per terminal)`,
+      { terminal: o.terminal, parallel },
+    );
   }
   const emulated = isEmulated(o.terminal);
   if (emulated) emulatorProfileOf(o.terminal); // an unknown emu:NAME stops here, listing the profiles
   if (emulated && parallel > MAX_EMULATOR_WORKERS) {
-    throw new CertifyOptionError(`--parallel ${parallel}: the reference host has emulator terminals for ${MAX_EMULATOR_WORKERS} workers; use at most --parallel ${MAX_EMULATOR_WORKERS}`, { parallel });
+    throw new CertifyOptionError(
+      `--parallel ${parallel}: the reference host has emulator terminals for ${MAX_EMULATOR_WORKERS} workers; use at most --parallel ${MAX_EMULATOR_WORKERS}`,
+      { parallel },
+    );
   }
   if (!emulated && parallel > 1 && labCount !== parallel) {
-    throw new CertifyOptionError(`--parallel ${parallel} with --terminal ${o.terminal}: one physical terminal cannot serve several workers at once; ` +
-      `name one lab terminal per worker (--terminal lab:A,B with --parallel 2), run with --parallel 1, or split the plan across terminals with --shard i/n and poscert merge`, { parallel, terminal: o.terminal });
+    throw new CertifyOptionError(
+      `--parallel ${parallel} with --terminal ${o.terminal}: one physical terminal cannot serve several workers at once; ` +
+        `name one lab terminal per worker (--terminal lab:A,B with --parallel 2), run with --parallel 1, or split the plan across terminals with --shard i/n and poscert merge`,
+      { parallel, terminal: o.terminal },
+    );
   }
   if (o.hostListen !== undefined) {
-    if (emulated || o.terminal.startsWith('emu:')) throw new CertifyOptionError('--host-listen is for a real terminal; the built-in emulator finds its in-process host by itself', { hostListen: o.hostListen });
-    if (parallel > 1) throw new CertifyOptionError(`--host-listen ${o.hostListen} with --parallel ${parallel}: each worker's host needs an address of its own; give each lab entry its host.listen instead`, { hostListen: o.hostListen });
+    if (emulated || o.terminal.startsWith('emu:'))
+      throw new CertifyOptionError('--host-listen is for a real terminal; the built-in emulator finds its in-process host by itself', {
+        hostListen: o.hostListen,
+      });
+    if (parallel > 1)
+      throw new CertifyOptionError(
+        `--host-listen ${o.hostListen} with --parallel ${parallel}: each worker's host needs an address of its own; give each lab entry its host.listen instead`,
+        { hostListen: o.hostListen },
+      );
     const m = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(o.hostListen);
-    if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) throw new CertifyOptionError(`--host-listen ${o.hostListen}: expected HOST:PORT with a fixed port, e.g. 0.0.0.0:8583`, { hostListen: o.hostListen });
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535)
+      throw new CertifyOptionError(`--host-listen ${o.hostListen}: expected HOST:PORT with a fixed port, e.g. 0.0.0.0:8583`, {
+        hostListen: o.hostListen,
+      });
   }
-  if (o.lab !== undefined && !o.terminal.startsWith('lab:')) throw new CertifyOptionError(`--lab ${o.lab} is for --terminal lab:NAME`, { lab: o.lab });
-  const defects = (o.defect ?? []).flatMap((d) => d.split(',')).map((d) => d.trim()).filter(Boolean);
+  if (o.lab !== undefined && !o.terminal.startsWith('lab:'))
+    throw new CertifyOptionError(`--lab ${o.lab} is for --terminal lab:NAME`, { lab: o.lab });
+  const defects = (o.defect ?? [])
+    .flatMap((d) => d.split(','))
+    .map((d) => d.trim())
+    .filter(Boolean);
   if (defects.length && !emulated) {
-    throw new CertifyOptionError(`--defect switches on defects of the built-in emulator; it cannot be used with --terminal ${o.terminal}`, { terminal: o.terminal, defects });
+    throw new CertifyOptionError(`--defect switches on defects of the built-in emulator; it cannot be used with --terminal ${o.terminal}`, {
+      terminal: o.terminal,
+      defects,
+    });
   }
   if (o.shard) parseShard(o.shard);
   if (o.tags !== undefined) {
@@ -143,10 +199,22 @@ export function parseCertifyArgs(args: string[], io: Io): CertifyCliOptions | nu
     }
   }
   const helloTimeoutMs = Number(o.helloTimeout);
-  if (!Number.isInteger(helloTimeoutMs) || helloTimeoutMs <= 0) throw new CertifyOptionError(`--hello-timeout ${o.helloTimeout}: expected milliseconds > 0`, {});
+  if (!Number.isInteger(helloTimeoutMs) || helloTimeoutMs <= 0)
+    throw new CertifyOptionError(`--hello-timeout ${o.helloTimeout}: expected milliseconds > 0`, {});
   return {
-    terminal: o.terminal, plan: o.plan, tags: o.tags, lang: o.lang, parallel, defects, out: o.out, shard: o.shard, report: o.report, bail: o.bail === true, helloTimeoutMs,
-    ...(o.lab ? { labFile: path.resolve(o.lab) } : {}), ...(o.hostListen ? { hostListen: o.hostListen } : {}),
+    terminal: o.terminal,
+    plan: o.plan,
+    tags: o.tags,
+    lang: o.lang,
+    parallel,
+    defects,
+    out: o.out,
+    shard: o.shard,
+    report: o.report,
+    bail: o.bail === true,
+    helloTimeoutMs,
+    ...(o.lab ? { labFile: path.resolve(o.lab) } : {}),
+    ...(o.hostListen ? { hostListen: o.hostListen } : {}),
   };
 }
 
@@ -174,19 +242,39 @@ export function checkDefects(defects: string[]): void {
   const known = new Set(DEFECT_CATALOGUE.map((d) => d.name as string));
   const unknown = defects.filter((d) => !known.has(d));
   if (unknown.length) {
-    throw new CertifyOptionError(`unknown defect${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the emulator's catalogue has: ${[...known].join(', ')} ` +
-      '(poscert emulator --list-defects describes each)', { unknown });
+    throw new CertifyOptionError(
+      `unknown defect${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the emulator's catalogue has: ${[...known].join(', ')} ` +
+        '(poscert emulator --list-defects describes each)',
+      { unknown },
+    );
   }
 }
 
 interface DriverIdentity {
-  vendor: string; model: string; serialNumber: string; firmwareVersion: string; ttp: string;
+  vendor: string;
+  model: string;
+  serialNumber: string;
+  firmwareVersion: string;
+  ttp: string;
   capabilities: Record<string, boolean> | string[];
 }
 
 function toIdentity(id: DriverIdentity, link: string, terminalId?: string): TerminalIdentity {
-  const caps = Array.isArray(id.capabilities) ? id.capabilities : Object.entries(id.capabilities).filter(([, v]) => v).map(([k]) => k);
-  return { vendor: id.vendor, model: id.model, serialNumber: id.serialNumber, firmware: id.firmwareVersion, ttp: id.ttp, capabilities: caps.sort(), link, terminalId };
+  const caps = Array.isArray(id.capabilities)
+    ? id.capabilities
+    : Object.entries(id.capabilities)
+        .filter(([, v]) => v)
+        .map(([k]) => k);
+  return {
+    vendor: id.vendor,
+    model: id.model,
+    serialNumber: id.serialNumber,
+    firmware: id.firmwareVersion,
+    ttp: id.ttp,
+    capabilities: caps.sort(),
+    link,
+    terminalId,
+  };
 }
 
 /**
@@ -194,12 +282,25 @@ function toIdentity(id: DriverIdentity, link: string, terminalId?: string): Term
  * decide which cases apply, and an unreachable terminal stops here with a clear message instead of
  * failing every scenario.
  */
-export async function identifyTerminal(terminal: string, timeoutMs: number, labFile?: string): Promise<{ identity: TerminalIdentity; profile: RunProfile }> {
+export async function identifyTerminal(
+  terminal: string,
+  timeoutMs: number,
+  labFile?: string,
+): Promise<{ identity: TerminalIdentity; profile: RunProfile }> {
   const { resolveProfile } = require('../../drivers/conformance') as typeof import('../../drivers/conformance');
   if (terminal.startsWith('operator:')) {
     // No TTP to say hello: the identity and capabilities are what the operator declared in the spec.
     const spec = (require('../../drivers/operator') as typeof import('../../drivers/operator')).parseOperatorTerminal(terminal);
-    const identity: TerminalIdentity = { vendor: spec.vendor, model: spec.model, serialNumber: spec.serialNumber, firmware: spec.firmware, ttp: 'none (operator)', capabilities: spec.capabilities, link: terminal, terminalId: spec.terminalId };
+    const identity: TerminalIdentity = {
+      vendor: spec.vendor,
+      model: spec.model,
+      serialNumber: spec.serialNumber,
+      firmware: spec.firmware,
+      ttp: 'none (operator)',
+      capabilities: spec.capabilities,
+      link: terminal,
+      terminalId: spec.terminalId,
+    };
     return { identity, profile: resolveProfile({ env: process.env.POSCERT_PROFILE }) };
   }
   try {
@@ -209,7 +310,10 @@ export async function identifyTerminal(terminal: string, timeoutMs: number, labF
       const lab = await startEmulatedLab({ terminals: 1, emulator: { profile: named.name } });
       try {
         const hello = await lab.terminals[0].driver.hello();
-        return { identity: toIdentity(hello as unknown as DriverIdentity, 'emulator (in-process)'), profile: { profile: hello.profile ?? named.profile, source: 'hello' } };
+        return {
+          identity: toIdentity(hello as unknown as DriverIdentity, 'emulator (in-process)'),
+          profile: { profile: hello.profile ?? named.profile, source: 'hello' },
+        };
       } finally {
         await lab.stop();
       }
@@ -224,11 +328,17 @@ export async function identifyTerminal(terminal: string, timeoutMs: number, labF
       let profile: RunProfile | undefined;
       for (const name of labNames(terminal)) {
         const entry = findLabTerminal(lab, name);
-        const opened = await openLabTerminal(entry, { driver: { responseTimeoutMs: timeoutMs, linkOptions: { connectTimeoutMs: timeoutMs, negotiationTimeoutMs: timeoutMs } as never } });
+        const opened = await openLabTerminal(entry, {
+          driver: { responseTimeoutMs: timeoutMs, linkOptions: { connectTimeoutMs: timeoutMs, negotiationTimeoutMs: timeoutMs } as never },
+        });
         try {
           const hello = await opened.driver.hello();
           identities.push(toIdentity(hello as unknown as DriverIdentity, entry.link, entry.terminalId));
-          profile ??= resolveProfile({ hello: hello.profile, labEntry: { file: lab.file, name: entry.name, profile: entry.profile }, env: process.env.POSCERT_PROFILE });
+          profile ??= resolveProfile({
+            hello: hello.profile,
+            labEntry: { file: lab.file, name: entry.name, profile: entry.profile },
+            env: process.env.POSCERT_PROFILE,
+          });
         } finally {
           await opened.stop().catch(() => undefined);
         }
@@ -238,22 +348,33 @@ export async function identifyTerminal(terminal: string, timeoutMs: number, labF
     }
     const { TerminalDriver } = require('../../drivers/terminal') as typeof import('../../drivers/terminal');
     const driver = await TerminalDriver.connect(terminal, {
-      name: terminal, responseTimeoutMs: timeoutMs, card: 'ttp',
+      name: terminal,
+      responseTimeoutMs: timeoutMs,
+      card: 'ttp',
       linkOptions: { connectTimeoutMs: timeoutMs, negotiationTimeoutMs: timeoutMs } as never,
     });
     try {
       const hello = await driver.hello();
-      return { identity: toIdentity(hello as unknown as DriverIdentity, terminal), profile: resolveProfile({ hello: hello.profile, env: process.env.POSCERT_PROFILE }) };
+      return {
+        identity: toIdentity(hello as unknown as DriverIdentity, terminal),
+        profile: resolveProfile({ hello: hello.profile, env: process.env.POSCERT_PROFILE }),
+      };
     } finally {
       await driver.close().catch(() => undefined);
     }
   } catch (e) {
     // A bad lab file, an unknown entry name or an invalid declared profile is a configuration error: its own message says what to fix.
-    if (e instanceof TerminalUnreachableError || ['LAB_FILE_INVALID', 'TERMINAL_PROFILE_INVALID', 'EMULATOR_CONFIG'].includes((e as PoscertError).code)) throw e;
+    if (
+      e instanceof TerminalUnreachableError ||
+      ['LAB_FILE_INVALID', 'TERMINAL_PROFILE_INVALID', 'EMULATOR_CONFIG'].includes((e as PoscertError).code)
+    )
+      throw e;
     const code = (e as PoscertError).code ? ` [${(e as PoscertError).code}]` : '';
-    throw new TerminalUnreachableError(`terminal ${terminal} did not answer hello: ${(e as Error).message}${code}. ` +
-      'Check the cable or ser2net, the port in the URL, and that the terminal runs its test firmware; `poscert lab check` diagnoses a lab terminal.',
-    { terminal, cause: (e as PoscertError).code });
+    throw new TerminalUnreachableError(
+      `terminal ${terminal} did not answer hello: ${(e as Error).message}${code}. ` +
+        'Check the cable or ser2net, the port in the URL, and that the terminal runs its test firmware; `poscert lab check` diagnoses a lab terminal.',
+      { terminal, cause: (e as PoscertError).code },
+    );
   }
 }
 
@@ -266,8 +387,10 @@ export function summary(r: CertifyOutcome, root: string): string {
   lines.push(`  terminal  ${d.terminal.vendor ?? '?'} ${d.terminal.model ?? '?'} s/n ${serials} firmware ${d.terminal.firmware ?? '?'}`);
   lines.push(`  plan      ${d.plan.name} ${d.plan.version}   run ${d.runId}`);
   const c = d.counts;
-  lines.push(`  cases     ${c.total}: ${c.passed} passed, ${c.failed} failed, ${c.broken} broken, ${c.skipped} skipped` +
-    `   (mandatory applicable ${d.mandatoryCounts.total}: ${d.mandatoryCounts.passed} passed, ${d.mandatoryCounts.failed} failed, ${d.mandatoryCounts.broken} broken)`);
+  lines.push(
+    `  cases     ${c.total}: ${c.passed} passed, ${c.failed} failed, ${c.broken} broken, ${c.skipped} skipped` +
+      `   (mandatory applicable ${d.mandatoryCounts.total}: ${d.mandatoryCounts.passed} passed, ${d.mandatoryCounts.failed} failed, ${d.mandatoryCounts.broken} broken)`,
+  );
   // Cases left out of a subset run are listed once, not one line each.
   const notRun = d.failures.filter((f) => f.step === '(not run)');
   const judged = d.failures.filter((f) => f.step !== '(not run)');
@@ -289,8 +412,11 @@ export function summary(r: CertifyOutcome, root: string): string {
   for (const e of d.runErrors.filter((x) => !x.startsWith('sensitive data'))) lines.push(`  run problem  ${e}`);
   lines.push(`  certificate  ${rel(r.paths.certificateJson)}  ${rel(r.paths.certificateHtml)}`);
   lines.push(`  junit        ${rel(r.paths.junit)}`);
-  lines.push(r.reportGenerated ? `  report       ${rel(path.join(r.paths.allureReport, 'index.html'))} (serve it over http, e.g. npx allure open ${rel(r.paths.allureReport)})`
-    : `  report       not generated${r.reportNote ? `: ${r.reportNote}` : ''}; allure-results in ${rel(r.paths.allureResults)}`);
+  lines.push(
+    r.reportGenerated
+      ? `  report       ${rel(path.join(r.paths.allureReport, 'index.html'))} (serve it over http, e.g. npx allure open ${rel(r.paths.allureReport)})`
+      : `  report       not generated${r.reportNote ? `: ${r.reportNote}` : ''}; allure-results in ${rel(r.paths.allureResults)}`,
+  );
   lines.push(`  exit code ${d.exitCode}`);
   return lines.join('\n');
 }
@@ -302,8 +428,10 @@ export async function runCertify(args: string[], io: Io, root = ROOT): Promise<n
     const o = parsed;
     checkDefects(o.defects);
     const plan = loadPlan(o.plan, root); // fail fast on a missing or invalid plan, before the terminal
-    io.out(`poscert certify: plan ${plan.name} ${plan.version} (${plan.cases.length} cases), terminal ${o.terminal}` +
-      `${o.defects.length ? `, defects ${o.defects.join(', ')}` : ''}${o.parallel > 1 ? `, ${o.parallel} workers` : ''}${o.shard ? `, shard ${o.shard}` : ''}\n`);
+    io.out(
+      `poscert certify: plan ${plan.name} ${plan.version} (${plan.cases.length} cases), terminal ${o.terminal}` +
+        `${o.defects.length ? `, defects ${o.defects.join(', ')}` : ''}${o.parallel > 1 ? `, ${o.parallel} workers` : ''}${o.shard ? `, shard ${o.shard}` : ''}\n`,
+    );
     // The built-in emulator answers hello in every worker during the run; a real terminal is asked
     // first, so an unreachable one stops here and its capabilities choose the applicable cases.
     let identity: TerminalIdentity | undefined;
@@ -316,18 +444,33 @@ export async function runCertify(args: string[], io: Io, root = ROOT): Promise<n
       const said = await identifyTerminal(o.terminal, o.helloTimeoutMs, o.labFile);
       identity = said.identity;
       profile = said.profile;
-      io.out(`terminal: ${identity.vendor} ${identity.model} s/n ${identity.serialNumber} firmware ${identity.firmware}; ` +
-        `capabilities ${identity.capabilities?.join(', ') || 'none'}; profile ${profile.profile.name} (${profile.source})\n`);
+      io.out(
+        `terminal: ${identity.vendor} ${identity.model} s/n ${identity.serialNumber} firmware ${identity.firmware}; ` +
+          `capabilities ${identity.capabilities?.join(', ') || 'none'}; profile ${profile.profile.name} (${profile.source})\n`,
+      );
     }
     const result = await certify({
-      root, outDir: o.out, plan: plan.source, terminal: o.terminal, identity, profile,
-      env: isEmulated(o.terminal) ? emulatorTimeoutEnv() : {
-        ...(o.labFile ? { POSCERT_LAB_FILE: o.labFile } : {}),
-        ...(o.hostListen ? { POSCERT_HOST_LISTEN: o.hostListen } : {}),
-        // Workers judge by the same profile (a terminal whose hello declares one reports it again).
-        POSCERT_PROFILE: JSON.stringify(profile.profile),
-      },
-      tags: o.tags, lang: o.lang, parallel: o.parallel, defects: o.defects, shard: o.shard, skipReport: !o.report, bail: o.bail,
+      root,
+      outDir: o.out,
+      plan: plan.source,
+      terminal: o.terminal,
+      identity,
+      profile,
+      env: isEmulated(o.terminal)
+        ? emulatorTimeoutEnv()
+        : {
+            ...(o.labFile ? { POSCERT_LAB_FILE: o.labFile } : {}),
+            ...(o.hostListen ? { POSCERT_HOST_LISTEN: o.hostListen } : {}),
+            // Workers judge by the same profile (a terminal whose hello declares one reports it again).
+            POSCERT_PROFILE: JSON.stringify(profile.profile),
+          },
+      tags: o.tags,
+      lang: o.lang,
+      parallel: o.parallel,
+      defects: o.defects,
+      shard: o.shard,
+      skipReport: !o.report,
+      bail: o.bail,
       log: (line) => io.out(`${line}\n`),
       onCucumberOutput: (t) => io.err(t),
     });

@@ -5,8 +5,14 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import {
-  decodeFrameBody, unpackMessage, dumpMessage, messageToJson, formatHeader,
-  Iso8583DecodeError, type CupFrame, type IsoMessage,
+  decodeFrameBody,
+  unpackMessage,
+  dumpMessage,
+  messageToJson,
+  formatHeader,
+  Iso8583DecodeError,
+  type CupFrame,
+  type IsoMessage,
 } from '../../protocol/iso8583';
 
 export type Framing = 'length' | 'tpdu' | 'bare';
@@ -48,7 +54,9 @@ function decodeAs(bytes: Buffer, framing: Framing): DecodedInput {
   if (bytes.length < 2) throw new Iso8583DecodeError('truncated', 0, `length prefix needs 2 bytes, got ${bytes.length}`);
   const announced = bytes.readUInt16BE(0);
   if (announced !== bytes.length - 2) {
-    warnings.push(`length prefix ${bytes.subarray(0, 2).toString('hex').toUpperCase()} says ${announced} bytes follow, ${bytes.length - 2} do; decoded the bytes present`);
+    warnings.push(
+      `length prefix ${bytes.subarray(0, 2).toString('hex').toUpperCase()} says ${announced} bytes follow, ${bytes.length - 2} do; decoded the bytes present`,
+    );
   }
   return withTpdu(bytes, 2, framing, warnings);
 }
@@ -77,14 +85,18 @@ export function decodeInput(bytes: Buffer, framing: Framing | 'auto'): DecodedIn
   }
   // Report the reading that got furthest into the bytes; on a tie prefer a framed reading over bare.
   const rank: Record<Framing, number> = { length: 2, tpdu: 1, bare: 0 };
-  const best = failures.reduce((a, b) => (b.error.offset > a.error.offset
-    || (b.error.offset === a.error.offset && rank[b.framing] > rank[a.framing]) ? b : a));
+  const best = failures.reduce((a, b) =>
+    b.error.offset > a.error.offset || (b.error.offset === a.error.offset && rank[b.framing] > rank[a.framing]) ? b : a,
+  );
   throw new FramingDecodeError(best.framing, best.error);
 }
 
 /** An undecodable input, with the framing that was tried. */
 export class FramingDecodeError extends Error {
-  constructor(readonly framing: Framing, readonly decodeError: Iso8583DecodeError) {
+  constructor(
+    readonly framing: Framing,
+    readonly decodeError: Iso8583DecodeError,
+  ) {
     super(`as ${describeFraming(framing)}: ${decodeError.message}`);
   }
 }
@@ -114,7 +126,14 @@ export async function run(args: string[], io: CommandIo = { stdin: process.stdin
     .option('--json', 'print {"framing","tpdu","header","mti","bitmap","fields","warnings"}')
     .option('--unmask', 'show PAN and track data in clear (local debugging only)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => { io.stderr.write(s); }, writeOut: (s) => { io.stdout.write(s); } });
+    .configureOutput({
+      writeErr: (s) => {
+        io.stderr.write(s);
+      },
+      writeOut: (s) => {
+        io.stdout.write(s);
+      },
+    });
   try {
     program.parse(args, { from: 'user' });
   } catch (err) {
@@ -131,10 +150,21 @@ export async function run(args: string[], io: CommandIo = { stdin: process.stdin
     const decoded = decodeInput(bytes, opts.framing);
     if (opts.json) {
       const m = messageToJson(decoded.message, { unmask: opts.unmask });
-      io.stdout.write(JSON.stringify({
-        framing: decoded.framing, tpdu: decoded.tpdu, header: decoded.header ? formatHeader(decoded.header) : null,
-        mti: m.mti, bitmap: m.bitmap, fields: m.fields, warnings: decoded.warnings,
-      }, null, 2) + '\n');
+      io.stdout.write(
+        JSON.stringify(
+          {
+            framing: decoded.framing,
+            tpdu: decoded.tpdu,
+            header: decoded.header ? formatHeader(decoded.header) : null,
+            mti: m.mti,
+            bitmap: m.bitmap,
+            fields: m.fields,
+            warnings: decoded.warnings,
+          },
+          null,
+          2,
+        ) + '\n',
+      );
     } else {
       const how = opts.framing === 'auto' ? 'detected' : 'as requested';
       const lines = [`framing: ${decoded.framing} (${describeFraming(decoded.framing)}, ${how})`];
@@ -144,8 +174,10 @@ export async function run(args: string[], io: CommandIo = { stdin: process.stdin
       }
       if (decoded.header) {
         const h = decoded.header;
-        lines.push(`header: ${formatHeader(h)} (application class ${h.applicationClass}, spec version ${h.specVersion}, ` +
-          `terminal status ${h.terminalStatus}, processing requirement ${h.processingRequirement}, software version ${h.softwareVersion})`);
+        lines.push(
+          `header: ${formatHeader(h)} (application class ${h.applicationClass}, spec version ${h.specVersion}, ` +
+            `terminal status ${h.terminalStatus}, processing requirement ${h.processingRequirement}, software version ${h.softwareVersion})`,
+        );
       }
       for (const w of decoded.warnings) lines.push(`warning: ${w}`);
       lines.push(dumpMessage(decoded.message, { unmask: opts.unmask }));
@@ -158,8 +190,10 @@ export async function run(args: string[], io: CommandIo = { stdin: process.stdin
       return 2;
     }
     if (err instanceof Iso8583DecodeError || err instanceof FramingDecodeError) {
-      io.stderr.write(`poscert decode: ${err.message}\n` +
-        '  (offsets count bytes from the start of the input; try --framing length|tpdu|bare if the detection guessed wrong)\n');
+      io.stderr.write(
+        `poscert decode: ${err.message}\n` +
+          '  (offsets count bytes from the start of the input; try --framing length|tpdu|bare if the detection guessed wrong)\n',
+      );
       return 2;
     }
     throw err;

@@ -33,8 +33,10 @@ export function provisioningFromHostConfig(terminalId: string, hostConfig?: stri
   const config = loadHostConfig(hostConfig);
   const t = config.terminals.find((x) => x.terminalId === terminalId);
   if (!t) {
-    throw new EmulatorProvisioningError(`terminal id ${terminalId} is not in the host configuration (${config.sources.join(', ')}); ` +
-      `give one of ${config.terminals.map((x) => x.terminalId).join(', ')}, or --merchant-id and --tmk`);
+    throw new EmulatorProvisioningError(
+      `terminal id ${terminalId} is not in the host configuration (${config.sources.join(', ')}); ` +
+        `give one of ${config.terminals.map((x) => x.terminalId).join(', ')}, or --merchant-id and --tmk`,
+    );
   }
   return {
     terminalId: t.terminalId,
@@ -80,8 +82,11 @@ export async function run(args: string[]): Promise<number> {
     .option('--terminal-id <id>', 'terminal id (F41), 8 characters')
     .option('--merchant-id <id>', 'merchant id (F42), 15 characters')
     .option('--merchant-name <name>', 'merchant name printed on vouchers')
-    .option('--tmk <hex>', 'terminal master key (test key), 32 hex digits; without it, the terminal id\'s ids and TMK come from the host configuration')
-    .option('--host-config <file-or-dir...>', 'host configuration to provision the terminal from (default the repo\'s scenarios/)')
+    .option(
+      '--tmk <hex>',
+      "terminal master key (test key), 32 hex digits; without it, the terminal id's ids and TMK come from the host configuration",
+    )
+    .option('--host-config <file-or-dir...>', "host configuration to provision the terminal from (default the repo's scenarios/)")
     .option('--key-scheme <scheme>', 'tdes or sm4', 'tdes')
     .option('--tpdu <hex>', 'TPDU, 10 hex digits')
     .option('--language <lang>', 'zh-CN or en')
@@ -90,7 +95,10 @@ export async function run(args: string[]): Promise<number> {
     .option('--pin-timeout <ms>', 'PIN entry timeout', positiveInt)
     .option('--idle-timeout <ms>', 'menu / input / result screen timeout', positiveInt)
     .option('--realistic-timing', 'add the pauses of a real terminal (self test, dialling, printing)')
-    .option('--host-locked', 'the host address is set here only: TTP config of host is refused (not-supported), as on terminals configured in their own menu')
+    .option(
+      '--host-locked',
+      'the host address is set here only: TTP config of host is refused (not-supported), as on terminals configured in their own menu',
+    )
     .option('--quiet', 'no log lines')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
@@ -101,9 +109,28 @@ export async function run(args: string[]): Promise<number> {
     return code === 0 ? 0 : 2;
   }
   const o = program.opts<{
-    link?: string; host?: string; state?: string; defect: string[]; listDefects?: boolean; profile?: string; listProfiles?: boolean; terminalId?: string;
-    merchantId?: string; merchantName?: string; tmk?: string; keyScheme: string; tpdu?: string; language?: string; hostConfig?: string[];
-    hostTimeout?: number; cardTimeout?: number; pinTimeout?: number; idleTimeout?: number; realisticTiming?: boolean; quiet?: boolean; hostLocked?: boolean;
+    link?: string;
+    host?: string;
+    state?: string;
+    defect: string[];
+    listDefects?: boolean;
+    profile?: string;
+    listProfiles?: boolean;
+    terminalId?: string;
+    merchantId?: string;
+    merchantName?: string;
+    tmk?: string;
+    keyScheme: string;
+    tpdu?: string;
+    language?: string;
+    hostConfig?: string[];
+    hostTimeout?: number;
+    cardTimeout?: number;
+    pinTimeout?: number;
+    idleTimeout?: number;
+    realisticTiming?: boolean;
+    quiet?: boolean;
+    hostLocked?: boolean;
   }>();
   if (o.listDefects) {
     console.log(formatDefectList());
@@ -138,7 +165,9 @@ export async function run(args: string[]): Promise<number> {
     if (!o.tmk && !(stored.ped.tmk && stored.config.merchantId && stored.config.terminalId && !o.terminalId)) {
       provisioned = provisioningFromHostConfig(o.terminalId ?? stored.config.terminalId ?? DEFAULT_EMULATOR_TERMINAL_ID, o.hostConfig);
       if (o.merchantId && o.merchantId !== provisioned.merchantId) {
-        throw new EmulatorProvisioningError(`--merchant-id ${o.merchantId}: terminal ${provisioned.terminalId} belongs to merchant ${provisioned.merchantId} at the host; give --tmk too to provision it otherwise`);
+        throw new EmulatorProvisioningError(
+          `--merchant-id ${o.merchantId}: terminal ${provisioned.terminalId} belongs to merchant ${provisioned.merchantId} at the host; give --tmk too to provision it otherwise`,
+        );
       }
     }
     const keySchemeGiven = program.getOptionValueSource('keyScheme') === 'cli';
@@ -148,7 +177,9 @@ export async function run(args: string[]): Promise<number> {
       statePath,
       defects: o.defect,
       ...(o.profile ? { profile: o.profile } : {}),
-      ...(provisioned ? { terminalId: provisioned.terminalId, merchantId: provisioned.merchantId, tmk: provisioned.tmk, keyScheme: provisioned.keyScheme } : {}),
+      ...(provisioned
+        ? { terminalId: provisioned.terminalId, merchantId: provisioned.merchantId, tmk: provisioned.tmk, keyScheme: provisioned.keyScheme }
+        : {}),
       ...(provisioned?.merchantName ? { merchantName: provisioned.merchantName } : {}),
       ...(o.terminalId ? { terminalId: o.terminalId } : {}),
       ...(o.merchantId ? { merchantId: o.merchantId } : {}),
@@ -170,12 +201,18 @@ export async function run(args: string[]): Promise<number> {
     throw e;
   }
   const where = running.boundPort !== undefined ? `tcp-listen:${running.boundPort}` : running.url;
-  console.log(`poscert emulator: serving TTP on ${where}, host ${o.host}, state ${statePath}` +
-    (provisioned ? `, terminal ${provisioned.terminalId} merchant ${provisioned.merchantId} (from the host configuration)` : '') +
-    (o.defect.length ? `, defects: ${o.defect.join(', ')}` : ''));
+  console.log(
+    `poscert emulator: serving TTP on ${where}, host ${o.host}, state ${statePath}` +
+      (provisioned ? `, terminal ${provisioned.terminalId} merchant ${provisioned.merchantId} (from the host configuration)` : '') +
+      (o.defect.length ? `, defects: ${o.defect.join(', ')}` : ''),
+  );
   const r = running;
   await new Promise<void>((resolve) => {
-    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });

@@ -10,14 +10,18 @@ import { HostConfigError, loadHostConfig, ReferenceHost, type HostLogger } from 
 
 function intOption(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CommanderError(2, 'poscert.host.option', `poscert host: ${name} must be an integer ${min}..${max}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new CommanderError(2, 'poscert.host.option', `poscert host: ${name} must be an integer ${min}..${max}, got ${JSON.stringify(value)}`);
   return n;
 }
 
 export async function run(args: string[]): Promise<number> {
   const program = new Command('poscert host')
     .description('run the reference bank host (UnionPay POS acquirer over TCP) standalone')
-    .option('--config <file-or-dir...>', 'configuration file(s) or folder (merchants.yaml, cards.yaml, issuer-rules.yaml); default the repo\'s scenarios/')
+    .option(
+      '--config <file-or-dir...>',
+      "configuration file(s) or folder (merchants.yaml, cards.yaml, issuer-rules.yaml); default the repo's scenarios/",
+    )
     .option('--port <n>', 'TCP port (0 = a free one, printed at start)', '5000')
     .option('--bind <address>', 'address to listen on', '127.0.0.1')
     .option('--db <file>', 'SQLite journal and ledger file (WAL); survives restarts', 'poscert-host.sqlite')
@@ -32,7 +36,18 @@ export async function run(args: string[]): Promise<number> {
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s.replace(/^error: /, 'poscert host: ')),
     });
-  let opts: { config?: string[]; port: string; bind: string; db: string; adminPort?: string; idleTimeout: string; maxFrame: string; frameDeadline: string; maxConnections: string; quiet?: boolean };
+  let opts: {
+    config?: string[];
+    port: string;
+    bind: string;
+    db: string;
+    adminPort?: string;
+    idleTimeout: string;
+    maxFrame: string;
+    frameDeadline: string;
+    maxConnections: string;
+    quiet?: boolean;
+  };
   try {
     program.parse(args, { from: 'user' });
     opts = program.opts();
@@ -45,8 +60,12 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
 
-  let port: number; let adminPort: number | undefined; let idleTimeoutMs: number; let maxFrameBytes: number;
-  let frameDeadlineMs: number; let maxConnections: number;
+  let port: number;
+  let adminPort: number | undefined;
+  let idleTimeoutMs: number;
+  let maxFrameBytes: number;
+  let frameDeadlineMs: number;
+  let maxConnections: number;
   try {
     port = intOption('--port', opts.port, 0, 65535);
     adminPort = opts.adminPort === undefined ? undefined : intOption('--admin-port', opts.adminPort, 0, 65535);
@@ -77,7 +96,18 @@ export async function run(args: string[]): Promise<number> {
   };
   let host: ReferenceHost;
   try {
-    host = await ReferenceHost.start({ config, port, bind: opts.bind, dbPath: opts.db, adminPort, idleTimeoutMs, maxFrameBytes, frameDeadlineMs, maxConnections, logger });
+    host = await ReferenceHost.start({
+      config,
+      port,
+      bind: opts.bind,
+      dbPath: opts.db,
+      adminPort,
+      idleTimeoutMs,
+      maxFrameBytes,
+      frameDeadlineMs,
+      maxConnections,
+      logger,
+    });
   } catch (err) {
     if (err instanceof PoscertError) {
       console.error(`poscert host: ${err.message}`);
@@ -85,8 +115,10 @@ export async function run(args: string[]): Promise<number> {
     }
     throw err;
   }
-  process.stdout.write(`poscert host: listening on ${host.bind}:${host.port} (database ${host.dbPath}${host.adminPort !== undefined ? `, admin API http://127.0.0.1:${host.adminPort}` : ''}); `
-    + `${config.terminals.length} terminals, ${config.cards.length} cards from ${config.sources.join(', ')}\n`);
+  process.stdout.write(
+    `poscert host: listening on ${host.bind}:${host.port} (database ${host.dbPath}${host.adminPort !== undefined ? `, admin API http://127.0.0.1:${host.adminPort}` : ''}); ` +
+      `${config.terminals.length} terminals, ${config.cards.length} cards from ${config.sources.join(', ')}\n`,
+  );
   process.stdout.write(`ready port=${host.port}${host.adminPort !== undefined ? ` admin=${host.adminPort}` : ''}\n`);
 
   return new Promise<number>((resolve) => {
@@ -94,10 +126,13 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(`poscert host: ${signal}, stopping\n`);
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
-      host.stop().then(() => resolve(0), (err) => {
-        console.error(`poscert host: error while stopping: ${(err as Error).message}`);
-        resolve(3);
-      });
+      host.stop().then(
+        () => resolve(0),
+        (err) => {
+          console.error(`poscert host: error while stopping: ${(err as Error).message}`);
+          resolve(3);
+        },
+      );
     };
     const onInt = () => stop('SIGINT');
     const onTerm = () => stop('SIGTERM');

@@ -10,7 +10,14 @@ import { Command } from 'commander';
 import { runSubcommands } from '../subcommands';
 import * as path from 'node:path';
 import {
-  LinkBusyError, LinkDownError, LinkError, LinkNotFoundError, LinkPermissionError, LinkRefusedError, LinkTimeoutError, LinkUrlError,
+  LinkBusyError,
+  LinkDownError,
+  LinkError,
+  LinkNotFoundError,
+  LinkPermissionError,
+  LinkRefusedError,
+  LinkTimeoutError,
+  LinkUrlError,
 } from '../../links';
 import { TtpLinkBrokenError, TtpRemoteError, TtpResponseTimeoutError } from '../../protocol/ttp';
 import { PoscertError } from '../../errors';
@@ -72,7 +79,7 @@ export async function runLab(args: string[], out: NodeJS.WritableStream, err: No
     .option('--timeout <ms>', 'wait this long for a TTP reply', '3000')
     .option('--pings <n>', 'screen requests timed for the round trip', '5')
     .option('--json', 'print the results as JSON')
-    .option('--host-listen <host:port>', 'check against this host address (as certify --host-listen) instead of the entries\' host.listen')
+    .option('--host-listen <host:port>', "check against this host address (as certify --host-listen) instead of the entries' host.listen")
     .action(async (names: string[], o: { lab: string; timeout: string; pings: string; json?: boolean; hostListen?: string }) => {
       const timeoutMs = Number(o.timeout);
       const pings = Number(o.pings);
@@ -83,7 +90,10 @@ export async function runLab(args: string[], out: NodeJS.WritableStream, err: No
       }
       let results: LabCheckResult[];
       try {
-        results = await labCheck({ labFile: path.resolve(o.lab), names, timeoutMs, pings, ...(o.hostListen ? { hostListen: o.hostListen } : {}) }, o.json ? undefined : (r) => printResult(r, write));
+        results = await labCheck(
+          { labFile: path.resolve(o.lab), names, timeoutMs, pings, ...(o.hostListen ? { hostListen: o.hostListen } : {}) },
+          o.json ? undefined : (r) => printResult(r, write),
+        );
       } catch (e) {
         if (e instanceof LabFileError) {
           err.write(`poscert lab check: ${e.message}\n`);
@@ -138,11 +148,17 @@ async function checkOne(entry: LabTerminal, opts: LabCheckOptions): Promise<LabC
     for (let i = 0; i < opts.pings; i++) samples.push(await driver.ping());
     samples.sort((a, b) => a - b);
     const round = (x: number) => Math.round(x * 100) / 100;
-    result.roundTripMs = { min: round(samples[0]), median: round(samples[Math.floor(samples.length / 2)]), max: round(samples[samples.length - 1]), samples: samples.length };
+    result.roundTripMs = {
+      min: round(samples[0]),
+      median: round(samples[Math.floor(samples.length / 2)]),
+      max: round(samples[samples.length - 1]),
+      samples: samples.length,
+    };
     result.missingCapabilities = missingCapabilities(entry, identity.capabilities as unknown as Record<string, boolean>);
     result.mismatches = [];
     if (entry.model && entry.model !== identity.model) result.mismatches.push(`model is "${identity.model}", the lab file says "${entry.model}"`);
-    if (entry.vendor && entry.vendor !== identity.vendor) result.mismatches.push(`vendor is "${identity.vendor}", the lab file says "${entry.vendor}"`);
+    if (entry.vendor && entry.vendor !== identity.vendor)
+      result.mismatches.push(`vendor is "${identity.vendor}", the lab file says "${entry.vendor}"`);
     if (!entry.link.startsWith('emu:')) result.host = await checkHostReach(driver, hostPlacement({ listen: opts.hostListen, entry }));
     result.ok = result.missingCapabilities.length === 0 && result.mismatches.length === 0 && result.host?.ok !== false;
   } catch (e) {
@@ -169,7 +185,11 @@ export async function checkHostReach(driver: TerminalDriver, placement: HostPlac
   try {
     dials = (await driver.readConfiguration()).host;
   } catch (e) {
-    return { ok: true, listen, message: `cannot read the terminal's host address (TTP config: ${(e as Error).message}); make sure it dials ${placement.address ?? listen}` };
+    return {
+      ok: true,
+      listen,
+      message: `cannot read the terminal's host address (TTP config: ${(e as Error).message}); make sure it dials ${placement.address ?? listen}`,
+    };
   }
   let settable: boolean | undefined;
   if (dials !== undefined) {
@@ -183,20 +203,44 @@ export async function checkHostReach(driver: TerminalDriver, placement: HostPlac
   }
   const base = { listen, ...(dials !== undefined ? { dials } : {}), ...(settable !== undefined ? { settable } : {}) };
   const target = placement.address;
-  if (target && dials === target) return { ok: true, ...base, message: `the terminal dials ${target}, where the run's host listens (${placement.source})` };
-  if (settable) return { ok: true, ...base, message: `the terminal dials ${dials}; the run points it at ${target ?? `its host on ${listen}`} over TTP config` };
+  if (target && dials === target)
+    return { ok: true, ...base, message: `the terminal dials ${target}, where the run's host listens (${placement.source})` };
+  if (settable)
+    return { ok: true, ...base, message: `the terminal dials ${dials}; the run points it at ${target ?? `its host on ${listen}`} over TTP config` };
   if (!placement.fixed) {
-    return { ok: false, ...base, message: `the terminal does not accept TTP config of host${dials ? ` (it dials ${dials})` : ''} and the lab entry gives no host.listen: the run's host would listen on a free port the terminal cannot know. Give the entry "host: {listen: ${dials ?? 'HOST:PORT'}}"` };
+    return {
+      ok: false,
+      ...base,
+      message: `the terminal does not accept TTP config of host${dials ? ` (it dials ${dials})` : ''} and the lab entry gives no host.listen: the run's host would listen on a free port the terminal cannot know. Give the entry "host: {listen: ${dials ?? 'HOST:PORT'}}"`,
+    };
   }
-  if (!target) return { ok: true, ...base, message: `the host listens on ${listen}; the terminal dials ${dials ?? '(unknown)'}: check it is an address of this machine` };
-  return { ok: false, ...base, message: `the terminal cannot reach the host: it dials ${dials ?? '(unknown)'} but the run's host listens on ${target} (${placement.source}), and it does not accept TTP config of host. Set ${target} in the terminal's own menu, or give the entry host.listen ${dials ?? ''}`.trim() };
+  if (!target)
+    return {
+      ok: true,
+      ...base,
+      message: `the host listens on ${listen}; the terminal dials ${dials ?? '(unknown)'}: check it is an address of this machine`,
+    };
+  return {
+    ok: false,
+    ...base,
+    message:
+      `the terminal cannot reach the host: it dials ${dials ?? '(unknown)'} but the run's host listens on ${target} (${placement.source}), and it does not accept TTP config of host. Set ${target} in the terminal's own menu, or give the entry host.listen ${dials ?? ''}`.trim(),
+  };
 }
 
 async function tryListen(host: string, port: number): Promise<string | undefined> {
   const net = await import('node:net');
   return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE' ? `port ${port} is in use (another host or program listens there)` : e.code === 'EADDRNOTAVAIL' ? `${host} is not an address of this machine` : e.message));
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      resolve(
+        e.code === 'EADDRINUSE'
+          ? `port ${port} is in use (another host or program listens there)`
+          : e.code === 'EADDRNOTAVAIL'
+            ? `${host} is not an address of this machine`
+            : e.message,
+      ),
+    );
     server.listen(port, host, () => server.close(() => resolve(undefined)));
   });
 }
@@ -208,18 +252,26 @@ export function advise(e: unknown, entry: LabTerminal): string {
     if (/^(tcp|rfc2217|telnet):/.test(entry.link)) return 'Check the host name in "link:" (typo? DNS? is the rack host in /etc/hosts?).';
     return e.candidates.length
       ? `Plug the adapter in, or point "link:" of "${entry.name}" at one of the devices present (prefer /dev/serial/by-id/ paths: they survive reboots).`
-      : entry.link.startsWith('emu:') ? 'Start the emulator in this process, or use a serial:/tcp:// link.' : 'Plug the USB-serial adapter in and check `dmesg` for the device it got.';
+      : entry.link.startsWith('emu:')
+        ? 'Start the emulator in this process, or use a serial:/tcp:// link.'
+        : 'Plug the USB-serial adapter in and check `dmesg` for the device it got.';
   }
-  if (e instanceof LinkBusyError) return 'Close the program named above (a terminal emulator like minicom/screen, another poscert run, or a ser2net holding the port), then check again.';
-  if (e instanceof LinkPermissionError) return e.group ? `Add your user to group '${e.group}' (sudo usermod -aG ${e.group} $USER), log out and back in.` : 'Give your user read/write access to the device.';
-  if (e instanceof LinkRefusedError) return 'Nothing listens there: check that ser2net runs on that host, that its config has an accepter on this port, and that no firewall blocks it.';
+  if (e instanceof LinkBusyError)
+    return 'Close the program named above (a terminal emulator like minicom/screen, another poscert run, or a ser2net holding the port), then check again.';
+  if (e instanceof LinkPermissionError)
+    return e.group
+      ? `Add your user to group '${e.group}' (sudo usermod -aG ${e.group} $USER), log out and back in.`
+      : 'Give your user read/write access to the device.';
+  if (e instanceof LinkRefusedError)
+    return 'Nothing listens there: check that ser2net runs on that host, that its config has an accepter on this port, and that no firewall blocks it.';
   if (e instanceof LinkTimeoutError) return 'The host did not answer in time: check the host name, the network path and firewalls.';
   if (e instanceof LinkDownError) return 'The link dropped while checking: check the cable / network and run the check again.';
   if (e instanceof LinkError) return 'Check the link settings in the lab file.';
   if (e instanceof TtpLinkBrokenError) {
     return 'The port opened but nothing answered in TTP: is the terminal powered on and in test mode, is the baud rate right (serial: ?baud=, ser2net: its config), and is it the right cable (null-modem for DB9)?';
   }
-  if (e instanceof TtpResponseTimeoutError) return 'The terminal acknowledged the hello frame but never answered it: its test firmware may be busy or faulty; power-cycle it and check again.';
+  if (e instanceof TtpResponseTimeoutError)
+    return 'The terminal acknowledged the hello frame but never answered it: its test firmware may be busy or faulty; power-cycle it and check again.';
   if (e instanceof TtpRemoteError) return 'The terminal refused the hello request: update its test firmware to TTP 1.x.';
   if (e instanceof TerminalCommandError) return 'Use test firmware and a poscert release that speak the same TTP major version.';
   return 'Unexpected error: run again with the same lab file and report this message.';
@@ -229,12 +281,18 @@ function printResult(r: LabCheckResult, write: (s?: string) => void): void {
   write(`${r.name}  ${r.link}`);
   if (r.identity) {
     const id = r.identity;
-    const caps = Object.entries(id.capabilities ?? {}).filter(([, v]) => v).map(([k]) => k);
+    const caps = Object.entries(id.capabilities ?? {})
+      .filter(([, v]) => v)
+      .map(([k]) => k);
     write(`  ${r.ok ? 'OK  ' : 'WARN'}  ${id.vendor} ${id.model}, serial number ${id.serialNumber}`);
     write(`        firmware ${id.firmwareVersion}, TTP ${id.ttp}`);
     write(`        capabilities: ${caps.join(' ') || '(none declared)'}`);
-    if (r.roundTripMs) write(`        round trip (TTP screen): median ${r.roundTripMs.median} ms, min ${r.roundTripMs.min} ms, max ${r.roundTripMs.max} ms over ${r.roundTripMs.samples}`);
-    if (r.missingCapabilities?.length) write(`        MISSING capabilities the lab file expects: ${r.missingCapabilities.join(' ')} (cases needing them will be skipped or fail)`);
+    if (r.roundTripMs)
+      write(
+        `        round trip (TTP screen): median ${r.roundTripMs.median} ms, min ${r.roundTripMs.min} ms, max ${r.roundTripMs.max} ms over ${r.roundTripMs.samples}`,
+      );
+    if (r.missingCapabilities?.length)
+      write(`        MISSING capabilities the lab file expects: ${r.missingCapabilities.join(' ')} (cases needing them will be skipped or fail)`);
     for (const m of r.mismatches ?? []) write(`        MISMATCH: ${m}`);
     if (r.host) write(`        host: ${r.host.ok ? '' : 'CANNOT REACH THE HOST: '}${r.host.message}`);
     if (r.roundTripMs && r.roundTripMs.median > 30 && /^(tcp|rfc2217|telnet):/.test(r.link)) {

@@ -34,7 +34,12 @@ export async function runMerge(args: string[], io: { out: (s: string) => void; e
   const o = program.opts<{ out: string; plan?: string; report: boolean }>();
   try {
     const result = await mergeRuns({
-      root, dirs: program.args, outDir: o.out, plan: o.plan, skipReport: !o.report, log: (l) => io.out(`${l}\n`),
+      root,
+      dirs: program.args,
+      outDir: o.out,
+      plan: o.plan,
+      skipReport: !o.report,
+      log: (l) => io.out(`${l}\n`),
     });
     io.out(`merged ${program.args.length} run${program.args.length > 1 ? 's' : ''}: ${program.args.join(', ')}\n`);
     io.out(`${summary({ ...result, timings: { cucumberMs: 0, scenariosMs: 0, reportingMs: 0, allureMs: 0, scanMs: 0, totalMs: 0 } }, root)}\n`);

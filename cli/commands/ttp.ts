@@ -24,7 +24,7 @@ export async function runTtp(args: string[], out: NodeJS.WritableStream, err: No
   let result = 2;
   program
     .command('check')
-    .description('check a terminal\'s TTP implementation against docs/terminal-test-protocol.md, one result per requirement')
+    .description("check a terminal's TTP implementation against docs/terminal-test-protocol.md, one result per requirement")
     .requiredOption('--terminal <url>', 'serial:/dev/ttyUSB0?baud=115200 | tcp://HOST:PORT | rfc2217://HOST:PORT | emu: (the built-in emulator)')
     .option('--json <file>', 'also write the report as JSON to this file')
     .option('--ack-timeout <ms>', 'the ACK timeout the terminal uses (TTP default 500)', '500')
@@ -45,7 +45,12 @@ export async function runTtp(args: string[], out: NodeJS.WritableStream, err: No
           return;
         }
       }
-      const report = await runTtpCheck({ terminal: o.terminal, ackTimeoutMs, reopenVisible: Boolean(o.reopenVisible), log: o.quiet ? undefined : (l) => err.write(`ttp check: ${l}\n`) });
+      const report = await runTtpCheck({
+        terminal: o.terminal,
+        ackTimeoutMs,
+        reopenVisible: Boolean(o.reopenVisible),
+        log: o.quiet ? undefined : (l) => err.write(`ttp check: ${l}\n`),
+      });
       out.write(formatTtpCheckReport(report) + '\n');
       if (o.json) {
         fs.writeFileSync(o.json, JSON.stringify(report, null, 2) + '\n');

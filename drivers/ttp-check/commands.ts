@@ -13,7 +13,11 @@ const AT_REST = ['idle', 'sign-on-required'];
 /** Test card images: test data only (a test PAN, a published test key). */
 const MAG_CARD = { name: 'POSCERT-CHECK-MAG', pan: '6222020000000000015', expiry: '3012', serviceCode: '101' };
 const CHIP_CARD = {
-  name: 'POSCERT-CHECK-IC', pan: '6222020000000000023', expiry: '3012', serviceCode: '201', psn: '01',
+  name: 'POSCERT-CHECK-IC',
+  pan: '6222020000000000023',
+  expiry: '3012',
+  serviceCode: '201',
+  psn: '01',
   emv: { aid: 'A000000333010101', applicationLabel: 'UnionPay Debit', imk: '0123456789ABCDEFFEDCBA9876543210', atc: 1 },
 };
 
@@ -38,7 +42,8 @@ export async function checkHello(ctx: CheckContext, session: number): Promise<bo
   const caps = res.capabilities as Record<string, unknown> | undefined;
   if (!caps || typeof caps !== 'object') problems.push('capabilities missing');
   else for (const c of TTP_CAPABILITIES) if (typeof caps[c] !== 'boolean') problems.push(`capabilities.${c} is not a boolean`);
-  if (res.maxPayload !== undefined && !(Number.isInteger(res.maxPayload) && (res.maxPayload as number) >= 2048)) problems.push(`maxPayload ${String(res.maxPayload)} is not an integer >= 2048`);
+  if (res.maxPayload !== undefined && !(Number.isInteger(res.maxPayload) && (res.maxPayload as number) >= 2048))
+    problems.push(`maxPayload ${String(res.maxPayload)} is not an integer >= 2048`);
   if (res.languages !== undefined && !Array.isArray(res.languages)) problems.push('languages is not an array');
   // TTP 1.1: test mode, the power profile and the 1.1 capability flags are declared (a 1.0 terminal has none of them).
   if (!speaksTtp11(res.ttp)) {
@@ -47,11 +52,23 @@ export async function checkHello(ctx: CheckContext, session: number): Promise<bo
     const p11: string[] = [];
     if (res.testMode !== true) p11.push(`testMode is ${JSON.stringify(res.testMode)}, not true`);
     if (res.powerProfile !== 'simulated' && res.powerProfile !== 'switched') p11.push(`powerProfile is ${JSON.stringify(res.powerProfile)}`);
-    if (caps && typeof caps === 'object') for (const c of TTP_CAPABILITIES_1_1) if (typeof caps[c] !== 'boolean') p11.push(`capabilities.${c} is not a boolean`);
-    ctx.expect('CMD-HELLO-11', p11.length === 0, p11.length ? p11.join('; ')
-      : `testMode true, powerProfile ${String(res.powerProfile)}, ${TTP_CAPABILITIES_1_1.map((c) => `${c} ${String(caps![c])}`).join(', ')}`);
+    if (caps && typeof caps === 'object')
+      for (const c of TTP_CAPABILITIES_1_1) if (typeof caps[c] !== 'boolean') p11.push(`capabilities.${c} is not a boolean`);
+    ctx.expect(
+      'CMD-HELLO-11',
+      p11.length === 0,
+      p11.length
+        ? p11.join('; ')
+        : `testMode true, powerProfile ${String(res.powerProfile)}, ${TTP_CAPABILITIES_1_1.map((c) => `${c} ${String(caps![c])}`).join(', ')}`,
+    );
   }
-  ctx.expect('CMD-HELLO', problems.length === 0, problems.length ? problems.join('; ') : `${String(res.vendor)} ${String(res.model)} ${String(res.serialNumber)}, firmware ${String(res.firmwareVersion)}, TTP ${String(res.ttp)}`);
+  ctx.expect(
+    'CMD-HELLO',
+    problems.length === 0,
+    problems.length
+      ? problems.join('; ')
+      : `${String(res.vendor)} ${String(res.model)} ${String(res.serialNumber)}, firmware ${String(res.firmwareVersion)}, TTP ${String(res.ttp)}`,
+  );
   return true;
 }
 
@@ -93,7 +110,11 @@ export async function checkCommands(ctx: CheckContext): Promise<void> {
   {
     const r = await ctx.request({ cmd: 'hello', ttp: '9.0', client: 'poscert ttp check' });
     const e = errorOf(r);
-    ctx.expect('CMD-HELLO-VERSION', e.code === 'unsupported-version' && Array.isArray(e.detail?.supported), `hello with ttp 9.0: ${describeReply(r)}`);
+    ctx.expect(
+      'CMD-HELLO-VERSION',
+      e.code === 'unsupported-version' && Array.isArray(e.detail?.supported),
+      `hello with ttp 9.0: ${describeReply(r)}`,
+    );
     // A hello resets the session; say hello properly again.
     await ctx.request({ cmd: 'hello', ttp: '1.0', client: 'poscert ttp check', session: 1 + Math.floor(Math.random() * 0x7ffffffe) });
   }
@@ -102,7 +123,11 @@ export async function checkCommands(ctx: CheckContext): Promise<void> {
   {
     const a = await ctx.request({ cmd: 'poscert-no-such-command' });
     const b = await ctx.request({ cmd: 'x-poscert-check' });
-    ctx.expect('CMD-UNKNOWN', errorOf(a).code === 'unknown-command' && errorOf(b).code === 'unknown-command', `poscert-no-such-command: ${describeReply(a)}; x-poscert-check: ${describeReply(b)}`);
+    ctx.expect(
+      'CMD-UNKNOWN',
+      errorOf(a).code === 'unknown-command' && errorOf(b).code === 'unknown-command',
+      `poscert-no-such-command: ${describeReply(a)}; x-poscert-check: ${describeReply(b)}`,
+    );
   }
 
   // CMD-SCREEN
@@ -118,8 +143,12 @@ export async function checkCommands(ctx: CheckContext): Promise<void> {
     const r = await ctx.request({ cmd: 'reset' }, { timeoutMs: 10_000, timed: false });
     const ms = performance.now() - t0;
     const s = r.reply?.ok ? await screen(ctx) : undefined;
-    ctx.expect('CMD-RESET', r.reply?.ok === true && AT_REST.includes(String(s?.state)),
-      `reset: ${describeReply(r)} after ${round(ms)} ms${s ? `, then state ${String(s.state)}` : ''}`, { replyMs: round(ms) });
+    ctx.expect(
+      'CMD-RESET',
+      r.reply?.ok === true && AT_REST.includes(String(s?.state)),
+      `reset: ${describeReply(r)} after ${round(ms)} ms${s ? `, then state ${String(s.state)}` : ''}`,
+      { replyMs: round(ms) },
+    );
   }
 
   // CMD-BAD-REQUEST
@@ -127,17 +156,29 @@ export async function checkCommands(ctx: CheckContext): Promise<void> {
     const k = await ctx.request({ cmd: 'key' });
     const pw = await ctx.request({ cmd: 'power' });
     const c = await ctx.request({ cmd: 'card', action: 'present' });
-    const ok = errorOf(k).code === 'bad-request' && errorOf(k).detail?.field === 'keys'
-      && errorOf(pw).code === 'bad-request' && errorOf(pw).detail?.field === 'action'
-      && errorOf(c).code === 'bad-request' && ['method', 'card'].includes(String(errorOf(c).detail?.field));
-    ctx.expect('CMD-BAD-REQUEST', ok, `key without keys: ${describeReply(k)}; power without action: ${describeReply(pw)}; card present without method: ${describeReply(c)}`);
+    const ok =
+      errorOf(k).code === 'bad-request' &&
+      errorOf(k).detail?.field === 'keys' &&
+      errorOf(pw).code === 'bad-request' &&
+      errorOf(pw).detail?.field === 'action' &&
+      errorOf(c).code === 'bad-request' &&
+      ['method', 'card'].includes(String(errorOf(c).detail?.field));
+    ctx.expect(
+      'CMD-BAD-REQUEST',
+      ok,
+      `key without keys: ${describeReply(k)}; power without action: ${describeReply(pw)}; card present without method: ${describeReply(c)}`,
+    );
   }
 
   // CMD-KEY
   {
     const bad = await ctx.request({ cmd: 'key', keys: ['NOT-A-KEY'] });
     const good = await ctx.request({ cmd: 'key', keys: ['CANCEL'] });
-    ctx.expect('CMD-KEY', errorOf(bad).code === 'bad-request' && good.reply?.ok === true, `key NOT-A-KEY: ${describeReply(bad)}; key CANCEL: ${describeReply(good)}`);
+    ctx.expect(
+      'CMD-KEY',
+      errorOf(bad).code === 'bad-request' && good.reply?.ok === true,
+      `key NOT-A-KEY: ${describeReply(bad)}; key CANCEL: ${describeReply(good)}`,
+    );
   }
 
   // CMD-KEY-DISPLAY: a key that changes the screen.
@@ -149,8 +190,18 @@ export async function checkCommands(ctx: CheckContext): Promise<void> {
       const r = await ctx.request({ cmd: 'key', keys: [key] });
       const after = await screen(ctx);
       if (!r.reply?.ok || !before || !after || JSON.stringify(before.lines) === JSON.stringify(after.lines)) continue;
-      const shown = r.events.some((e) => (e.message as { evt: string }).evt === 'display' && JSON.stringify((e.message as { lines?: unknown }).lines) === JSON.stringify(after.lines));
-      ctx.expect('CMD-KEY-DISPLAY', shown, shown ? `${key} changed the screen; its display event came before the reply` : `${key} changed the screen to ${JSON.stringify(after.lines)} but no display event with it came before the reply`);
+      const shown = r.events.some(
+        (e) =>
+          (e.message as { evt: string }).evt === 'display' &&
+          JSON.stringify((e.message as { lines?: unknown }).lines) === JSON.stringify(after.lines),
+      );
+      ctx.expect(
+        'CMD-KEY-DISPLAY',
+        shown,
+        shown
+          ? `${key} changed the screen; its display event came before the reply`
+          : `${key} changed the screen to ${JSON.stringify(after.lines)} but no display event with it came before the reply`,
+      );
       judged = true;
       break;
     }
@@ -166,7 +217,11 @@ export async function checkCommands(ctx: CheckContext): Promise<void> {
     const capLines: string[] = [];
     let capOk = true;
     let presentedOk = false;
-    for (const [cap, method] of [['magstripe', 'swipe'], ['contact', 'insert'], ['contactless', 'tap']] as const) {
+    for (const [cap, method] of [
+      ['magstripe', 'swipe'],
+      ['contact', 'insert'],
+      ['contactless', 'tap'],
+    ] as const) {
       await toRest(ctx);
       const card = method === 'swipe' ? MAG_CARD : CHIP_CARD;
       const r = await ctx.request({ cmd: 'card', action: 'present', method, card });
@@ -181,11 +236,15 @@ export async function checkCommands(ctx: CheckContext): Promise<void> {
         capOk &&= ok;
         capLines.push(`${method} (not declared): ${describeReply(r)}`);
       }
-      if (method === 'insert' && r.reply?.ok) { await toRest(ctx); await ctx.request({ cmd: 'card', action: 'remove' }); }
+      if (method === 'insert' && r.reply?.ok) {
+        await toRest(ctx);
+        await ctx.request({ cmd: 'card', action: 'remove' });
+      }
     }
     await toRest(ctx);
     ctx.expect('CMD-CARD-STATE', rmOk, `remove with no card: ${describeReply(rm)}`);
-    if (!TTP_CAPABILITIES.slice(0, 3).some((c) => ctx.capability(c))) ctx.record('CMD-CARD', 'not-applicable', 'the terminal declares no card reader');
+    if (!TTP_CAPABILITIES.slice(0, 3).some((c) => ctx.capability(c)))
+      ctx.record('CMD-CARD', 'not-applicable', 'the terminal declares no card reader');
     else ctx.expect('CMD-CARD', presentedOk, presentedOk ? 'a declared reader accepted a card' : 'no declared reader accepted a card');
     ctx.expect('EXT-CAPABILITIES', capOk, capLines.join('; '));
   }
@@ -202,8 +261,11 @@ export async function checkCommands(ctx: CheckContext): Promise<void> {
     // ignored: either is conformant as long as nothing changed.
     const refused = e.code === 'not-supported' && e.detail?.field === 'x-poscert-check-unknown';
     const ignored = set.reply?.ok === true && !('x-poscert-check-unknown' in (resultOf(set) ?? {}));
-    ctx.expect('CMD-CONFIG', !!c1 && (refused || ignored) && unchanged,
-      `read: ${describeReply(r1)}; set x-poscert-check-unknown: ${describeReply(set)}${ignored ? ' (ignored)' : ''}; configuration ${unchanged ? 'unchanged' : 'CHANGED'}`);
+    ctx.expect(
+      'CMD-CONFIG',
+      !!c1 && (refused || ignored) && unchanged,
+      `read: ${describeReply(r1)}; set x-poscert-check-unknown: ${describeReply(set)}${ignored ? ' (ignored)' : ''}; configuration ${unchanged ? 'unchanged' : 'CHANGED'}`,
+    );
   }
 
   // CMD-CLOCK
@@ -220,16 +282,28 @@ export async function checkCommands(ctx: CheckContext): Promise<void> {
       const back = new Date(Date.parse(`${before}Z`) + (Date.now() - t0)).toISOString().slice(0, 19);
       restored = (await ctx.request({ cmd: 'clock', set: back })).reply?.ok === true;
     }
-    const ok = typeof before === 'string' && pattern.test(before) && typeof set === 'string' && set.startsWith('2031-02-03T04:05:0') && errorOf(bad).code === 'bad-request';
-    ctx.expect('CMD-CLOCK', ok, `read ${String(before)}; set 2031-02-03T04:05:06 → ${String(set)}; set "tomorrow": ${describeReply(bad)}${restored ? '' : '; could not restore the clock'}`);
+    const ok =
+      typeof before === 'string' &&
+      pattern.test(before) &&
+      typeof set === 'string' &&
+      set.startsWith('2031-02-03T04:05:0') &&
+      errorOf(bad).code === 'bad-request';
+    ctx.expect(
+      'CMD-CLOCK',
+      ok,
+      `read ${String(before)}; set 2031-02-03T04:05:06 → ${String(set)}; set "tomorrow": ${describeReply(bad)}${restored ? '' : '; could not restore the clock'}`,
+    );
   }
 
   // CMD-ECR
   {
     const noRequest = await ctx.request({ cmd: 'ecr' });
     const noAmount = await ctx.request({ cmd: 'ecr', request: 'sale' }, { timeoutMs: 2500 });
-    const validated = errorOf(noRequest).code === 'bad-request' && errorOf(noRequest).detail?.field === 'request'
-      && errorOf(noAmount).code === 'bad-request' && errorOf(noAmount).detail?.field === 'amount';
+    const validated =
+      errorOf(noRequest).code === 'bad-request' &&
+      errorOf(noRequest).detail?.field === 'request' &&
+      errorOf(noAmount).code === 'bad-request' &&
+      errorOf(noAmount).detail?.field === 'amount';
     const state = await toRest(ctx);
     let busyText: string;
     let busyOk = true;
@@ -267,7 +341,12 @@ export async function checkCommands(ctx: CheckContext): Promise<void> {
 }
 
 function stateEvent(ctx: CheckContext, from: number, states: string[], timeoutMs: number): Promise<ProbeItem | undefined> {
-  return ctx.probe.waitFor((it) => it.kind === 'frame' && isEvent(it.message) && it.message.evt === 'state' && states.includes(String((it.message as { state?: unknown }).state)), timeoutMs, from);
+  return ctx.probe.waitFor(
+    (it) =>
+      it.kind === 'frame' && isEvent(it.message) && it.message.evt === 'state' && states.includes(String((it.message as { state?: unknown }).state)),
+    timeoutMs,
+    from,
+  );
 }
 
 /**
@@ -276,23 +355,37 @@ function stateEvent(ctx: CheckContext, from: number, states: string[], timeoutMs
  * the outcome goes into the notes. Abandoned with `reset` when it does not end within 10 s.
  */
 async function saleForVouchers(ctx: CheckContext): Promise<void> {
-  if ((await toRest(ctx)) !== 'idle') { ctx.notes.push('no sale to observe print events: the terminal is not idle (signed on)'); return; }
-  const reader = ctx.capability('magstripe') ? { method: 'swipe', card: MAG_CARD } : ctx.capability('contact') ? { method: 'insert', card: CHIP_CARD } : ctx.capability('contactless') ? { method: 'tap', card: CHIP_CARD } : undefined;
+  if ((await toRest(ctx)) !== 'idle') {
+    ctx.notes.push('no sale to observe print events: the terminal is not idle (signed on)');
+    return;
+  }
+  const reader = ctx.capability('magstripe')
+    ? { method: 'swipe', card: MAG_CARD }
+    : ctx.capability('contact')
+      ? { method: 'insert', card: CHIP_CARD }
+      : ctx.capability('contactless')
+        ? { method: 'tap', card: CHIP_CARD }
+        : undefined;
   if (!reader) return;
   const p = ctx.probe;
   const from = p.mark;
   const sale = ctx.request({ cmd: 'ecr', request: 'sale', amount: '1', ecrReference: 'poscert-check' }, { timeoutMs: 10_000, timed: false });
   if (await stateEvent(ctx, from, ['card-wait'], 3000)) {
     await ctx.request({ cmd: 'card', action: 'present', ...reader }, { timed: false });
-    if (ctx.capability('pinpad') && await stateEvent(ctx, from, ['pin-entry'], 3000)) {
+    if (ctx.capability('pinpad') && (await stateEvent(ctx, from, ['pin-entry'], 3000))) {
       await ctx.request({ cmd: 'key', keys: ['1', '2', '3', '4', '5', '6', 'ENTER'] }, { timed: false });
     }
   }
   const r = await sale;
   if (!r.reply) await ctx.request({ cmd: 'reset' }, { timeoutMs: 10_000, timed: false });
   const res = resultOf(r);
-  ctx.notes.push(`ecr sale of 0.01 with a test card (to observe print events): ${r.reply ? (res ? `approved ${String(res.approved)}${res.responseCode ? `, response code ${String(res.responseCode)}` : ''}` : describeReply(r)) : 'did not end within 10 s (reset)'}`);
-  if (reader.method === 'insert') { await toRest(ctx); await ctx.request({ cmd: 'card', action: 'remove' }, { timed: false }); }
+  ctx.notes.push(
+    `ecr sale of 0.01 with a test card (to observe print events): ${r.reply ? (res ? `approved ${String(res.approved)}${res.responseCode ? `, response code ${String(res.responseCode)}` : ''}` : describeReply(r)) : 'did not end within 10 s (reset)'}`,
+  );
+  if (reader.method === 'insert') {
+    await toRest(ctx);
+    await ctx.request({ cmd: 'card', action: 'remove' }, { timed: false });
+  }
   await toRest(ctx);
 }
 
@@ -303,20 +396,31 @@ export async function checkPower(ctx: CheckContext): Promise<void> {
   {
     const from = p.mark;
     const r = await ctx.request({ cmd: 'power', action: 'cycle' }, { timed: false });
-    const replyAt = p.items.findIndex((it, i) => i >= from && it.kind === 'frame' && isReply(it.message) && r.reply !== undefined && it.message.id === r.reply.id);
+    const replyAt = p.items.findIndex(
+      (it, i) => i >= from && it.kind === 'frame' && isReply(it.message) && r.reply !== undefined && it.message.id === r.reply.id,
+    );
     const rest = await waitForRest(ctx, from, 15_000);
-    const states = p.items.slice(from).filter((it): it is Extract<ProbeItem, { kind: 'frame' }> => it.kind === 'frame' && isEvent(it.message) && it.message.evt === 'state');
+    const states = p.items
+      .slice(from)
+      .filter((it): it is Extract<ProbeItem, { kind: 'frame' }> => it.kind === 'frame' && isEvent(it.message) && it.message.evt === 'state');
     const firstStateAt = states.length ? p.items.indexOf(states[0]) : -1;
     const booting = states.find((s) => (s.message as { state?: unknown }).state === 'booting');
     const problems: string[] = [];
     if (resultOf(r)?.state !== 'booting') problems.push(`reply ${describeReply(r)} ${JSON.stringify(resultOf(r) ?? {})}, expected {state: booting}`);
-    if (replyAt < 0 || (firstStateAt >= 0 && firstStateAt < replyAt)) problems.push('a state event came before the reply (the terminal acted before replying)');
+    if (replyAt < 0 || (firstStateAt >= 0 && firstStateAt < replyAt))
+      problems.push('a state event came before the reply (the terminal acted before replying)');
     if (!booting) problems.push('no state event booting');
-    else if ((booting.message as { seq?: unknown }).seq !== 1) problems.push(`the booting event has seq ${String((booting.message as { seq?: unknown }).seq)}, not 1`);
+    else if ((booting.message as { seq?: unknown }).seq !== 1)
+      problems.push(`the booting event has seq ${String((booting.message as { seq?: unknown }).seq)}, not 1`);
     if (!rest) problems.push('idle / sign-on-required not reached within 15 s');
     const bootMs = rest && replyAt >= 0 ? rest.at - p.items[replyAt].at : undefined;
-    ctx.expect('CMD-POWER-CYCLE', problems.length === 0, problems.length ? problems.join('; ') : `states: ${states.map((s) => String((s.message as { state?: unknown }).state)).join(' → ')}`);
-    if (bootMs !== undefined) ctx.expect('TIME-BOOT', bootMs <= 10_000, `at rest ${round(bootMs)} ms after the power cycle reply`, { bootMs: round(bootMs) });
+    ctx.expect(
+      'CMD-POWER-CYCLE',
+      problems.length === 0,
+      problems.length ? problems.join('; ') : `states: ${states.map((s) => String((s.message as { state?: unknown }).state)).join(' → ')}`,
+    );
+    if (bootMs !== undefined)
+      ctx.expect('TIME-BOOT', bootMs <= 10_000, `at rest ${round(bootMs)} ms after the power cycle reply`, { bootMs: round(bootMs) });
     else ctx.record('TIME-BOOT', 'not-judged', 'the terminal did not come back to rest');
   }
   // CMD-POWER-OFF
@@ -332,10 +436,22 @@ export async function checkPower(ctx: CheckContext): Promise<void> {
     const on = await ctx.request({ cmd: 'power', action: 'on' }, { timed: false });
     const rest = await waitForRest(ctx, from, 15_000);
     const on2 = await ctx.request({ cmd: 'power', action: 'on' }, { timed: false });
-    const ok = resultOf(cut)?.state === 'off' && Array.isArray(s?.lines) && (s!.lines as unknown[]).length === 0 && s?.state === 'off'
-      && errorOf(key).code === 'powered-off' && hello.reply?.ok === true && errorOf(cut2).code === 'invalid-state'
-      && resultOf(on)?.state === 'booting' && rest !== undefined && errorOf(on2).code === 'invalid-state';
-    ctx.expect('CMD-POWER-OFF', ok, `cut: ${describeReply(cut)} ${JSON.stringify(resultOf(cut) ?? {})}; screen while off: ${JSON.stringify(s)}; key while off: ${describeReply(key)}; hello while off: ${describeReply(hello)}; cut while off: ${describeReply(cut2)}; on: ${describeReply(on)}${rest ? ', back at rest' : ', never back at rest'}; on while on: ${describeReply(on2)}`);
+    const ok =
+      resultOf(cut)?.state === 'off' &&
+      Array.isArray(s?.lines) &&
+      (s!.lines as unknown[]).length === 0 &&
+      s?.state === 'off' &&
+      errorOf(key).code === 'powered-off' &&
+      hello.reply?.ok === true &&
+      errorOf(cut2).code === 'invalid-state' &&
+      resultOf(on)?.state === 'booting' &&
+      rest !== undefined &&
+      errorOf(on2).code === 'invalid-state';
+    ctx.expect(
+      'CMD-POWER-OFF',
+      ok,
+      `cut: ${describeReply(cut)} ${JSON.stringify(resultOf(cut) ?? {})}; screen while off: ${JSON.stringify(s)}; key while off: ${describeReply(key)}; hello while off: ${describeReply(hello)}; cut while off: ${describeReply(cut2)}; on: ${describeReply(on)}${rest ? ', back at rest' : ', never back at rest'}; on while on: ${describeReply(on2)}`,
+    );
   }
   await toRest(ctx);
 }

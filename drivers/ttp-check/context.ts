@@ -49,7 +49,10 @@ export class CheckContext {
   readonly seqGapsAllowedAt: number[] = [];
   readonly notes: string[] = [];
 
-  constructor(readonly probe: RawProbe, readonly opts: CheckOptions) {}
+  constructor(
+    readonly probe: RawProbe,
+    readonly opts: CheckOptions,
+  ) {}
 
   record(id: string, status: RequirementStatus, detail: string, measured?: Record<string, number | string>): void {
     const prev = this.results.get(id);
@@ -59,8 +62,12 @@ export class CheckContext {
     this.results.set(id, { ...requirement(id), status, detail, ...(measured ? { measured } : {}) });
   }
 
-  pass(id: string, detail: string, measured?: Record<string, number | string>): void { this.record(id, 'passed', detail, measured); }
-  fail(id: string, detail: string, measured?: Record<string, number | string>): void { this.record(id, 'failed', detail, measured); }
+  pass(id: string, detail: string, measured?: Record<string, number | string>): void {
+    this.record(id, 'passed', detail, measured);
+  }
+  fail(id: string, detail: string, measured?: Record<string, number | string>): void {
+    this.record(id, 'failed', detail, measured);
+  }
 
   /** Judge `ok`, with the detail saying what was seen either way. */
   expect(id: string, ok: boolean, detail: string, measured?: Record<string, number | string>): boolean {
@@ -87,7 +94,9 @@ export class CheckContext {
 
   /** Every requirement, judged or not (those never reached: not-judged). */
   finalResults(): RequirementResult[] {
-    return REQUIREMENTS.map((r) => this.results.get(r.id) ?? { ...r, status: 'not-judged' as const, detail: 'not reached: an earlier step could not be carried out' });
+    return REQUIREMENTS.map(
+      (r) => this.results.get(r.id) ?? { ...r, status: 'not-judged' as const, detail: 'not reached: an earlier step could not be carried out' },
+    );
   }
 }
 
@@ -103,11 +112,14 @@ export function describeReply(r: ProbeRequestResult): string {
 export function errorOf(r: ProbeRequestResult): { code?: string; detail?: Record<string, unknown> } {
   if (!r.reply || r.reply.ok) return {};
   const e = r.reply.error as { code?: unknown; detail?: unknown } | undefined;
-  return { code: typeof e?.code === 'string' ? e.code : undefined, detail: (e?.detail && typeof e.detail === 'object') ? e.detail as Record<string, unknown> : undefined };
+  return {
+    code: typeof e?.code === 'string' ? e.code : undefined,
+    detail: e?.detail && typeof e.detail === 'object' ? (e.detail as Record<string, unknown>) : undefined,
+  };
 }
 
 export function resultOf(r: ProbeRequestResult): Record<string, unknown> | undefined {
   if (!r.reply?.ok) return undefined;
   const res = (r.reply as { result?: unknown }).result;
-  return res && typeof res === 'object' ? res as Record<string, unknown> : {};
+  return res && typeof res === 'object' ? (res as Record<string, unknown>) : {};
 }

@@ -39,7 +39,15 @@ export interface TtpCheckOptions {
 
 export interface TtpCheckReport {
   terminal: string;
-  identity?: { vendor?: unknown; model?: unknown; serialNumber?: unknown; firmwareVersion?: unknown; ttp?: unknown; capabilities?: unknown; maxPayload?: unknown };
+  identity?: {
+    vendor?: unknown;
+    model?: unknown;
+    serialNumber?: unknown;
+    firmwareVersion?: unknown;
+    ttp?: unknown;
+    capabilities?: unknown;
+    maxPayload?: unknown;
+  };
   startedAt: string;
   durationMs: number;
   verdict: 'conformant' | 'not conformant' | 'could not run';
@@ -86,7 +94,9 @@ export async function runTtpCheck(opts: TtpCheckOptions): Promise<TtpCheckReport
     log('hello');
     const helloOk = await checkHello(ctx, session);
     if (!helloOk && probe.bytesReceived === 0) {
-      throw new TtpCheckLinkError(`nothing answered on ${opts.terminal}: is the terminal on, in test mode, and is it the right port and baud rate?`, { terminal: opts.terminal });
+      throw new TtpCheckLinkError(`nothing answered on ${opts.terminal}: is the terminal on, in test mode, and is it the right port and baud rate?`, {
+        terminal: opts.terminal,
+      });
     }
     log('framing: ACK, NAK, frame timeout');
     await checkNaks(ctx);
@@ -158,13 +168,21 @@ export function formatTtpCheckReport(report: TtpCheckReport): string {
   out.push(`TTP conformance check of ${report.terminal}`);
   if (report.identity) {
     const id = report.identity;
-    out.push(`terminal: ${String(id.vendor)} ${String(id.model)}, serial number ${String(id.serialNumber)}, firmware ${String(id.firmwareVersion)}, TTP ${String(id.ttp)}`);
+    out.push(
+      `terminal: ${String(id.vendor)} ${String(id.model)}, serial number ${String(id.serialNumber)}, firmware ${String(id.firmwareVersion)}, TTP ${String(id.ttp)}`,
+    );
   }
   if (report.error) {
     out.push(`COULD NOT RUN: ${report.error}`);
     return out.join('\n');
   }
-  const mark: Record<string, string> = { passed: 'PASS', failed: 'FAIL', 'not-applicable': 'N/A', 'not-observed': 'NOT SEEN', 'not-judged': 'NOT JUDGED' };
+  const mark: Record<string, string> = {
+    passed: 'PASS',
+    failed: 'FAIL',
+    'not-applicable': 'N/A',
+    'not-observed': 'NOT SEEN',
+    'not-judged': 'NOT JUDGED',
+  };
   const groups = [...new Set(report.results.map((r) => r.group))];
   const w = { id: Math.max(...report.results.map((r) => r.id.length)), sec: Math.max(...report.results.map((r) => r.section.length)) };
   for (const g of groups) {
@@ -176,9 +194,16 @@ export function formatTtpCheckReport(report: TtpCheckReport): string {
     }
   }
   const s = report.summary;
-  out.push('', `${s.passed} passed, ${s.failed} failed (${s.mandatoryFailed} MUST), ${s.notApplicable} not applicable, ${s.notObserved} not observed, ${s.notJudged} not judged in ${(report.durationMs / 1000).toFixed(1)} s`);
+  out.push(
+    '',
+    `${s.passed} passed, ${s.failed} failed (${s.mandatoryFailed} MUST), ${s.notApplicable} not applicable, ${s.notObserved} not observed, ${s.notJudged} not judged in ${(report.durationMs / 1000).toFixed(1)} s`,
+  );
   const failedMust = report.results.filter((r) => r.status === 'failed' && r.level === 'MUST').map((r) => r.id);
-  out.push(report.exitCode === 0 ? 'verdict: CONFORMANT (every MUST requirement that could be judged passed)' : `verdict: NOT CONFORMANT: ${failedMust.join(', ')}`);
+  out.push(
+    report.exitCode === 0
+      ? 'verdict: CONFORMANT (every MUST requirement that could be judged passed)'
+      : `verdict: NOT CONFORMANT: ${failedMust.join(', ')}`,
+  );
   for (const n of report.notes) out.push(`note: ${n}`);
   return out.join('\n');
 }

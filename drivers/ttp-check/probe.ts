@@ -6,9 +6,7 @@
  */
 import { DeclaredOutcome, PoscertError, broken } from '../../errors';
 import { ByteLink } from '../../links';
-import {
-  TTP_ACK, TTP_NAK, TtpDecodeErrorReason, TtpFrameDecoder, TtpMessage, encodeTtpFrameBytes,
-} from '../../protocol/ttp';
+import { TTP_ACK, TTP_NAK, TtpDecodeErrorReason, TtpFrameDecoder, TtpMessage, encodeTtpFrameBytes } from '../../protocol/ttp';
 
 /** What the terminal sent, in order. `at` in ms (performance.now()). */
 export type ProbeItem =
@@ -49,7 +47,10 @@ export class RawProbe {
   /** Bytes the terminal sent in total (for "did it answer at all"). */
   bytesReceived = 0;
 
-  constructor(public link: ByteLink, firstId: number) {
+  constructor(
+    public link: ByteLink,
+    firstId: number,
+  ) {
     this.nextId = firstId;
     link.on('data', this.onData);
   }
@@ -95,7 +96,10 @@ export class RawProbe {
       let i = from;
       const check = (): boolean => {
         for (; i < this.items.length; i++) {
-          if (pred(this.items[i])) { done(this.items[i]); return true; }
+          if (pred(this.items[i])) {
+            done(this.items[i]);
+            return true;
+          }
         }
         return false;
       };
@@ -104,7 +108,9 @@ export class RawProbe {
         this.waiters.delete(wake);
         resolve(item);
       };
-      const wake = (): void => { check(); };
+      const wake = (): void => {
+        check();
+      };
       const timer = setTimeout(() => done(undefined), timeoutMs);
       this.waiters.add(wake);
       check();
@@ -121,7 +127,10 @@ export class RawProbe {
    * Send a request as a harness would (retransmitting on NAK or ACK timeout, at most 3 times) and
    * wait for its reply. Never throws for the terminal's behaviour: what happened is in the result.
    */
-  async request(command: Record<string, unknown>, opts: { timeoutMs?: number; ackTimeoutMs?: number; id?: number } = {}): Promise<ProbeRequestResult> {
+  async request(
+    command: Record<string, unknown>,
+    opts: { timeoutMs?: number; ackTimeoutMs?: number; id?: number } = {},
+  ): Promise<ProbeRequestResult> {
     const id = opts.id ?? this.allocateId();
     const frame = this.frameOf({ ...command, id });
     return this.requestFrame(frame, id, opts);
@@ -137,15 +146,22 @@ export class RawProbe {
       sentAt = await this.write(frame);
       result.transmissions = attempt + 1;
       const answer = await this.waitFor((it) => it.kind === 'ack' || it.kind === 'nak', ackTimeoutMs, before);
-      if (answer?.kind === 'ack') { result.ackDelayMs = answer.at - sentAt; break; }
-      if (attempt === 3) { result.transmissions = 0; return result; }
+      if (answer?.kind === 'ack') {
+        result.ackDelayMs = answer.at - sentAt;
+        break;
+      }
+      if (attempt === 3) {
+        result.transmissions = 0;
+        return result;
+      }
     }
     const reply = await this.waitFor((it) => it.kind === 'frame' && isReply(it.message) && it.message.id === id, opts.timeoutMs ?? 5000, from);
     if (reply && reply.kind === 'frame') {
       result.reply = reply.message as ProbeRequestResult['reply'];
       result.replyMs = reply.at - sentAt;
     }
-    result.events = this.items.slice(from, reply ? this.items.indexOf(reply) : undefined)
+    result.events = this.items
+      .slice(from, reply ? this.items.indexOf(reply) : undefined)
       .filter((it): it is Extract<ProbeItem, { kind: 'frame' }> => it.kind === 'frame' && 'evt' in it.message);
     return result;
   }
@@ -155,7 +171,10 @@ export class RawProbe {
     this.handle(this.decoder.push(bytes));
     if (this.frameTimer) clearTimeout(this.frameTimer);
     if (this.decoder.inFrame) {
-      this.frameTimer = setTimeout(() => { this.frameTimer = undefined; this.handle(this.decoder.expire()); }, 300);
+      this.frameTimer = setTimeout(() => {
+        this.frameTimer = undefined;
+        this.handle(this.decoder.expire());
+      }, 300);
     }
   }
 

@@ -32,9 +32,13 @@ export const balance: Flow = {
     let balanceText = '';
     try {
       balanceText = formatAmount(parseBalance(outcome.reply!.getString(54) ?? '').amount);
-    } catch { balanceText = '--'; }
-    ui.show('balance', 'result', [ui.t(title), ui.t(T.balanceOk), ui.t(T.availableBalance), balanceText],
-      { transaction: 'balance', responseCode: outcome.responseCode });
+    } catch {
+      balanceText = '--';
+    }
+    ui.show('balance', 'result', [ui.t(title), ui.t(T.balanceOk), ui.t(T.availableBalance), balanceText], {
+      transaction: 'balance',
+      responseCode: outcome.responseCode,
+    });
     ui.beep('ok');
     return { approved: true, responseCode: outcome.responseCode, message: `${ui.t(T.availableBalance)}${balanceText}`, pan: read.card.pan };
   },

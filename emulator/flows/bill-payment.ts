@@ -10,14 +10,24 @@ export const billPayment: Flow = {
   name: 'bill-payment',
   menu: { key: '2', label: kindLabel('bill-payment') },
   ecr: { request: 'bill-payment' },
-  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted', 'payee-not-shown', 'script-result-not-sent'],
+  defects: [
+    ...ONLINE_DEFECTS,
+    ...CARD_DEFECTS,
+    ...REVERSAL_DEFECTS,
+    ...RESULT_DEFECTS,
+    ...PIN_DEFECTS,
+    ...VOUCHER_DEFECTS,
+    'expired-card-accepted',
+    'payee-not-shown',
+    'script-result-not-sent',
+  ],
   async run({ core, ui, cards, requests, online, transactions }, ecr) {
     const title = kindLabel('bill-payment');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
     if (notReady) return notReady;
-    const amount = transactions.ecrAmount(ecr) ?? await ui.enterAmount(title);
-    const name = ecr?.payee?.name ?? await ui.enterText(title, T.enterPayeeName, 'payee-name', 40);
-    const account = ecr?.payee?.account ?? await ui.enterDigits(title, T.enterPayeeAccount, 'payee-account', { min: 1, max: 32 });
+    const amount = transactions.ecrAmount(ecr) ?? (await ui.enterAmount(title));
+    const name = ecr?.payee?.name ?? (await ui.enterText(title, T.enterPayeeName, 'payee-name', 40));
+    const account = ecr?.payee?.account ?? (await ui.enterDigits(title, T.enterPayeeAccount, 'payee-account', { min: 1, max: 32 }));
     const reference = ecr?.payee?.reference;
     const payee = { name, account, ...(reference ? { reference } : {}) };
     const payeeBytes = encodeBillPayee(payee); // validates before anything is shown

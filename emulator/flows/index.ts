@@ -21,11 +21,24 @@ import { voidFlow } from './void';
 export type { Flow, FlowContext, FlowResult, MenuGroup } from './types';
 
 export const FLOWS: readonly Flow[] = [
-  sale, billPayment, voidFlow, refund, balance,
-  preAuth, preAuthCompletion, preAuthVoid,
+  sale,
+  billPayment,
+  voidFlow,
+  refund,
+  balance,
+  preAuth,
+  preAuthCompletion,
+  preAuthVoid,
   settlement,
-  reprintLast, reprintAny, reprintSettlement,
-  signOn, batchSummary, language, parameterDownload, echoTest, signOff,
+  reprintLast,
+  reprintAny,
+  reprintSettlement,
+  signOn,
+  batchSummary,
+  language,
+  parameterDownload,
+  echoTest,
+  signOff,
 ];
 
 export const MENU_GROUPS: readonly MenuGroup[] = [

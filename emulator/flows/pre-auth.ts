@@ -12,7 +12,8 @@ import { Flow, CARD_DEFECTS, ONLINE_DEFECTS, PIN_DEFECTS, RESULT_DEFECTS, REVERS
 /** F61 pointing at the pre-authorization (zeros when it is not on this terminal). */
 function originalOf(preAuth: StoredTransaction | undefined): string {
   return formatField61({
-    originalBatch: preAuth?.batch ?? '000000', originalTrace: preAuth?.trace ?? '000000',
+    originalBatch: preAuth?.batch ?? '000000',
+    originalTrace: preAuth?.trace ?? '000000',
     originalDate: preAuth ? preAuth.date.slice(5, 7) + preAuth.date.slice(8, 10) : '0000',
   });
 }
@@ -20,7 +21,16 @@ function originalOf(preAuth: StoredTransaction | undefined): string {
 export const preAuth: Flow = {
   name: 'preauth',
   menu: { key: '1', label: kindLabel('preauth'), under: 'pre-auth' },
-  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted', 'script-result-not-sent'],
+  defects: [
+    ...ONLINE_DEFECTS,
+    ...CARD_DEFECTS,
+    ...REVERSAL_DEFECTS,
+    ...RESULT_DEFECTS,
+    ...PIN_DEFECTS,
+    ...VOUCHER_DEFECTS,
+    'expired-card-accepted',
+    'script-result-not-sent',
+  ],
   async run({ ui, cards, requests, online, transactions }) {
     const title = kindLabel('preauth');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
@@ -80,7 +90,7 @@ export const preAuthVoid: Flow = {
     const read = await cards.read(title, undefined);
     const authCode = await ui.enterText(title, T.enterAuthCode, 'pre-auth-void-auth', 6);
     const preAuth = core.state.preAuths.find((p) => p.authCode === authCode && p.pan === read.card.pan);
-    const amount = preAuth?.amount ?? await ui.enterAmount(title);
+    const amount = preAuth?.amount ?? (await ui.enterAmount(title));
     const msg = requests.request('preauth-void', { amount, read: read.method });
     msg.set(38, authCode.padEnd(6, ' '));
     msg.set(61, originalOf(preAuth));

@@ -14,12 +14,12 @@ export const refund: Flow = {
   defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS, 'supervisor-password-not-checked'],
   async run({ core, ui, cards, requests, online, transactions }, ecr) {
     const title = kindLabel('refund');
-    const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title) ?? await transactions.supervisor(title);
+    const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title) ?? (await transactions.supervisor(title));
     if (notReady) return notReady;
     const read = await cards.read(title, undefined);
-    const rrn = ecr?.originalRrn ?? await ui.enterDigits(title, T.enterOrigRrn, 'refund-rrn', { min: 12, max: 12 });
-    const date = ecr?.originalDate ?? await ui.enterDigits(title, T.enterOrigDate, 'refund-date', { min: 4, max: 4 });
-    const amount = transactions.ecrAmount(ecr) ?? await ui.enterAmount(title);
+    const rrn = ecr?.originalRrn ?? (await ui.enterDigits(title, T.enterOrigRrn, 'refund-rrn', { min: 12, max: 12 }));
+    const date = ecr?.originalDate ?? (await ui.enterDigits(title, T.enterOrigDate, 'refund-date', { min: 4, max: 4 }));
+    const amount = transactions.ecrAmount(ecr) ?? (await ui.enterAmount(title));
     const pin = core.host.profile.profile.supervisor.refund.asksPin ? await ui.enterPin(title, amount) : '';
     const msg = requests.request('refund', { amount, read: read.method });
     msg.set(37, rrn);

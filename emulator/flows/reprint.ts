@@ -39,7 +39,7 @@ export const reprintAny: Flow = {
   ecr: { request: 'reprint', when: (r) => Boolean(r.originalTrace) },
   defects: ['reprint-not-marked', ...VOUCHER_DEFECTS],
   async run(s, ecr) {
-    const trace = ecr?.originalTrace ?? await s.ui.enterDigits(T.reprint, T.enterVoucherNo, 'reprint-trace', { min: 1, max: 6 });
+    const trace = ecr?.originalTrace ?? (await s.ui.enterDigits(T.reprint, T.enterVoucherNo, 'reprint-trace', { min: 1, max: 6 }));
     return reprintVoucher(s, trace.padStart(6, '0'));
   },
 };

@@ -10,12 +10,23 @@ export const sale: Flow = {
   name: 'sale',
   menu: { key: '1', label: kindLabel('sale') },
   ecr: { request: 'sale' },
-  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted', 'script-result-not-sent', 'qps-limit-ignored', 'qps-9f34-wrong'],
+  defects: [
+    ...ONLINE_DEFECTS,
+    ...CARD_DEFECTS,
+    ...REVERSAL_DEFECTS,
+    ...RESULT_DEFECTS,
+    ...PIN_DEFECTS,
+    ...VOUCHER_DEFECTS,
+    'expired-card-accepted',
+    'script-result-not-sent',
+    'qps-limit-ignored',
+    'qps-9f34-wrong',
+  ],
   async run({ ui, cards, requests, online, transactions, core }, ecr) {
     const title = kindLabel('sale');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
     if (notReady) return notReady;
-    const amount = transactions.ecrAmount(ecr) ?? await ui.enterAmount(title);
+    const amount = transactions.ecrAmount(ecr) ?? (await ui.enterAmount(title));
     const read = await cards.read(title, amount);
     const expired = cards.refuseExpired(title, read);
     if (expired) return expired;

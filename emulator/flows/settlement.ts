@@ -26,9 +26,12 @@ interface UploadItem {
 /** F62 of an IC record (§3.10, LY): `61` TC / `71` failed, card-organisation digits, amount n12, 156, failure code. */
 function icRecordF62(kind: 'tc' | 'failed', org: string, amount: number, failure?: FailedIcRecord['failure']): Buffer {
   const foreign = org !== 'CUP';
-  const text = kind === 'tc'
-    ? `61${foreign ? '01' : '00'}00${pad12(amount)}156`
-    : failure === 'card-declined' ? `71${foreign ? '01' : '00'}11${pad12(amount)}15610` : `71${foreign ? '01' : '00'}05${pad12(amount)}15622`;
+  const text =
+    kind === 'tc'
+      ? `61${foreign ? '01' : '00'}00${pad12(amount)}156`
+      : failure === 'card-declined'
+        ? `71${foreign ? '01' : '00'}11${pad12(amount)}15610`
+        : `71${foreign ? '01' : '00'}05${pad12(amount)}15622`;
   return Buffer.from(text, 'ascii');
 }
 
@@ -41,15 +44,18 @@ function icRecordF62(kind: 'tc' | 'failed', org: string, amount: number, failure
  */
 function uploadItems({ core, requests }: FlowContext, balanced: boolean): UploadItem[] {
   const tcUpload = !balanced || core.host.profile.profile.balancedUpload === 'tc';
-  const isTc = (tx: StoredTransaction) => tx.entry === 'insert' && !!tx.icc && !!tx.emv?.tc && !tx.voided
-    && (IC_RECORD_KINDS as readonly string[]).includes(tx.kind);
+  const isTc = (tx: StoredTransaction) =>
+    tx.entry === 'insert' && !!tx.icc && !!tx.emv?.tc && !tx.voided && (IC_RECORD_KINDS as readonly string[]).includes(tx.kind);
   const tcs = tcUpload ? core.state.batch.filter(isTc) : [];
   const listed = balanced ? [] : core.state.batch.filter((tx) => !isTc(tx));
   const failed = tcUpload ? (core.state.failedIc ?? []).filter((r) => r.batch === core.state.counters.batchNumber) : [];
   const items: UploadItem[] = [];
   const icMessage = (networkCode: string, r: { pan: string; amount: number; entryMode: string; psn?: string }, f55: Buffer, f62: Buffer) => {
     const msg = requests.request('batch-upload', { networkCode });
-    msg.set(60, formatField60({ transactionType: '00', batchNumber: core.state.counters.batchNumber, networkCode, readCapability: '5', icCondition: '0' }));
+    msg.set(
+      60,
+      formatField60({ transactionType: '00', batchNumber: core.state.counters.batchNumber, networkCode, readCapability: '5', icCondition: '0' }),
+    );
     msg.set(2, r.pan);
     msg.set(4, pad12(r.amount));
     msg.set(11, requests.nextStan(false));
@@ -62,7 +68,8 @@ function uploadItems({ core, requests }: FlowContext, balanced: boolean): Upload
   for (let i = 0; i < listed.length; i += 8) {
     const chunk = listed.slice(i, i + 8);
     items.push({
-      key: `list:${chunk.map((tx) => tx.trace).join(',')}`, records: chunk.length,
+      key: `list:${chunk.map((tx) => tx.trace).join(',')}`,
+      records: chunk.length,
       build: () => {
         const msg = requests.request('batch-upload');
         msg.set(11, requests.nextStan(false));
@@ -74,11 +81,13 @@ function uploadItems({ core, requests }: FlowContext, balanced: boolean): Upload
   }
   for (const tx of tcs) {
     items.push({
-      key: `tc:${tx.trace}`, records: 1,
+      key: `tc:${tx.trace}`,
+      records: 1,
       build: () => {
         const stored = Buffer.from(tx.icc!, 'hex');
         // The record carries what the card finally signed (TC, 9F27 40), not the ARQC of the request.
-        const f55 = core.defect('tc-upload-wrong-cryptogram-type') ? stored
+        const f55 = core.defect('tc-upload-wrong-cryptogram-type')
+          ? stored
           : withFinalCryptogram(stored, { cryptogram: Buffer.from(tx.emv!.tc!, 'hex'), cid: 0x40 });
         return icMessage(balanced ? '203' : '205', tx, f55, icRecordF62('tc', tx.cardOrganisation, tx.amount));
       },
@@ -86,7 +95,8 @@ function uploadItems({ core, requests }: FlowContext, balanced: boolean): Upload
   }
   for (const r of failed) {
     items.push({
-      key: `failed:${r.trace}`, records: 1,
+      key: `failed:${r.trace}`,
+      records: 1,
       build: () => icMessage(balanced ? '204' : '206', r, Buffer.from(r.icc, 'hex'), icRecordF62('failed', r.cardOrganisation, r.amount, r.failure)),
     });
   }
@@ -126,8 +136,16 @@ export const settlement: Flow = {
   menu: { key: '7', label: kindLabel('settlement') },
   ecr: { request: 'settle' },
   // A pending reversal goes out first: its MAC and its repetition are this flow's too.
-  defects: ['tamper-ignored', 'wrong-mac', 'reversal-sent-twice', 'settlement-totals-off-by-one', 'batch-not-cleared', 'settlement-before-reversal',
-    'tc-upload-wrong-cryptogram-type', 'tc-upload-duplicated-after-restart'],
+  defects: [
+    'tamper-ignored',
+    'wrong-mac',
+    'reversal-sent-twice',
+    'settlement-totals-off-by-one',
+    'batch-not-cleared',
+    'settlement-before-reversal',
+    'tc-upload-wrong-cryptogram-type',
+    'tc-upload-duplicated-after-restart',
+  ],
   async run(s, ecr) {
     const { core, ui, requests, online, transactions } = s;
     const title = kindLabel('settlement');
@@ -191,8 +209,16 @@ export const settlement: Flow = {
     }
     const { date, time } = core.stamp();
     const slip = renderSettlementSlip({
-      ...core.voucherIds(), operator: core.host.operator, batch: core.state.counters.batchNumber, dateTime: `${date} ${time}`,
-      domesticResult, foreignResult, domestic: totals.domestic, foreign: totals.foreign, byKind: totals.byKind, batchUploaded: uploaded,
+      ...core.voucherIds(),
+      operator: core.host.operator,
+      batch: core.state.counters.batchNumber,
+      dateTime: `${date} ${time}`,
+      domesticResult,
+      foreignResult,
+      domestic: totals.domestic,
+      foreign: totals.foreign,
+      byKind: totals.byKind,
+      batchUploaded: uploaded,
     });
     const settledBatch = core.state.counters.batchNumber;
     core.state.lastSettlement = { batch: settledBatch, lines: slip };
@@ -208,8 +234,11 @@ export const settlement: Flow = {
     ui.show('printing', 'printing', [ui.t(title), ui.t(T.printing)]);
     core.host.print('settlement', slip, false);
     const balancedText = domesticResult === '1' ? T.balanced : domesticResult === '2' ? T.unbalanced : T.reconcileError;
-    ui.show('settled', 'result', [ui.t(title), ui.t(T.settleOk), `${ui.t(T.domestic)}${ui.t(balancedText)}`,
-      `${ui.t(T.batchNo)}${settledBatch}`], { transaction: 'settle', batch: settledBatch, uploaded });
+    ui.show('settled', 'result', [ui.t(title), ui.t(T.settleOk), `${ui.t(T.domestic)}${ui.t(balancedText)}`, `${ui.t(T.batchNo)}${settledBatch}`], {
+      transaction: 'settle',
+      batch: settledBatch,
+      uploaded,
+    });
     ui.beep('ok');
     return { approved: true, responseCode: '00', message: ui.t(T.settleOk) };
   },

@@ -37,8 +37,14 @@ export interface Flow {
 
 /** Defects every flow that goes online for a card shares: the tamper gate, request building, the online step (a pending reversal goes first). */
 export const ONLINE_DEFECTS: readonly DefectName[] = [
-  'tamper-ignored', 'wrong-mac', 'stan-not-incremented', 'entry-mode-always-swipe', 'reversal-sent-twice',
-  'response-mac-not-verified', 'lost-card-shown-as-plain-failure', 'ic-params-not-downloaded-on-flag',
+  'tamper-ignored',
+  'wrong-mac',
+  'stan-not-incremented',
+  'entry-mode-always-swipe',
+  'reversal-sent-twice',
+  'response-mac-not-verified',
+  'lost-card-shown-as-plain-failure',
+  'ic-params-not-downloaded-on-flag',
 ];
 /** Defects of the reversal record, in flows whose request is reversible. */
 export const REVERSAL_DEFECTS: readonly DefectName[] = ['no-reversal-after-timeout', 'reversal-lost-on-power-cut'];
@@ -46,11 +52,19 @@ export const REVERSAL_DEFECTS: readonly DefectName[] = ['no-reversal-after-timeo
 export const RESULT_DEFECTS: readonly DefectName[] = ['response-51-shown-as-success'];
 /** Defects of the voucher (voucher.ts), in every flow that prints one. */
 export const VOUCHER_DEFECTS: readonly DefectName[] = [
-  'full-pan-on-voucher', 'cardholder-copy-missing', 'signature-line-missing', 'voucher-amount-mismatch', 'voucher-rrn-not-host',
+  'full-pan-on-voucher',
+  'cardholder-copy-missing',
+  'signature-line-missing',
+  'voucher-amount-mismatch',
+  'voucher-rrn-not-host',
 ];
 /** Defects of PIN entry and the PIN block. */
 /** The card reader (services/card-reader.ts): the card left in the slot at the end of a chip flow; a chip read without IC parameters; the magstripe fallback (and its F22 / 60.5, services/requests.ts). */
 export const CARD_DEFECTS: readonly DefectName[] = [
-  'no-remove-card-reminder', 'stale-card-reused', 'chip-read-without-ic-params', 'fallback-without-chip-failure', 'fallback-not-marked',
+  'no-remove-card-reminder',
+  'stale-card-reused',
+  'chip-read-without-ic-params',
+  'fallback-without-chip-failure',
+  'fallback-not-marked',
 ];
 export const PIN_DEFECTS: readonly DefectName[] = ['pin-echoed-on-screen', 'pin-block-format-1'];

@@ -16,9 +16,9 @@ export const voidFlow: Flow = {
   defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS, 'supervisor-password-not-checked'],
   async run({ core, ui, cards, requests, online, transactions }, ecr) {
     const title = kindLabel('void');
-    const notReady = (await transactions.readyToTransact(title)) ?? await transactions.supervisor(title);
+    const notReady = (await transactions.readyToTransact(title)) ?? (await transactions.supervisor(title));
     if (notReady) return notReady;
-    const trace = ecr?.originalTrace ?? await ui.enterDigits(title, T.enterVoucherNo, 'void-trace', { min: 1, max: 6 });
+    const trace = ecr?.originalTrace ?? (await ui.enterDigits(title, T.enterVoucherNo, 'void-trace', { min: 1, max: 6 }));
     const original = transactions.findInBatch(trace.padStart(6, '0'));
     const refuse = (text: Bilingual): FlowResult => {
       ui.refuse([ui.t(title), ui.t(text)]);
@@ -30,8 +30,10 @@ export const voidFlow: Flow = {
     if (voidKind !== 'void' && voidKind !== 'preauth-completion-void') return refuse(T.cannotVoid);
     if (!ecr) {
       await ui.confirm('void-confirm', [
-        ui.t(T.confirmVoid), `${ui.t(T.originalVoucher)}${original.trace}`,
-        maskPan(original.pan), `${ui.t(T.amount)}${formatAmount(original.amount)}`,
+        ui.t(T.confirmVoid),
+        `${ui.t(T.originalVoucher)}${original.trace}`,
+        maskPan(original.pan),
+        `${ui.t(T.amount)}${formatAmount(original.amount)}`,
       ]);
     }
     // The profile may have the card read again (it must be the original's) and the PIN asked.

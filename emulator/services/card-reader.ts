@@ -33,7 +33,11 @@ export interface CardRead {
 
 export class CardReader {
   /** `retryIcDownload`: the IC list download, tried again before a chip read on superseded lists. */
-  constructor(private readonly core: SessionCore, private readonly ui: Ui, private readonly retryIcDownload?: () => Promise<boolean>) {}
+  constructor(
+    private readonly core: SessionCore,
+    private readonly ui: Ui,
+    private readonly retryIcDownload?: () => Promise<boolean>,
+  ) {}
 
   isChipCard(card: TtpCardImage): boolean {
     return card.serviceCode.startsWith('2') || card.serviceCode.startsWith('6');
@@ -105,13 +109,19 @@ export class CardReader {
         method = 'insert';
         card = this.core.insertedCard;
       } else {
-        const input = await this.core.inputs.next((i) => i.kind === 'card' || (i.kind === 'key' && i.key === 'CANCEL'),
-          this.core.host.timeouts.cardMs, 'card prompt');
+        const input = await this.core.inputs.next(
+          (i) => i.kind === 'card' || (i.kind === 'key' && i.key === 'CANCEL'),
+          this.core.host.timeouts.cardMs,
+          'card prompt',
+        );
         if (input.kind === 'key') throw new FlowAbort('cancelled', 'card prompt cancelled');
         const c = input as { method: TtpCardMethod; card: TtpCardImage };
         method = c.method;
         card = c.card;
-        if (method === 'insert') { this.core.insertedCard = card; this.core.insertedCardRead = false; }
+        if (method === 'insert') {
+          this.core.insertedCard = card;
+          this.core.insertedCardRead = false;
+        }
       }
       ui.show('card-read', 'card-read', [ui.t(title), ui.t(T.processing)]);
       await ui.pause(300);
@@ -147,7 +157,13 @@ export class CardReader {
         ui.beep('error');
         continue;
       }
-      if (method !== 'swipe' && this.core.needIcLists.size > 0 && usesSupersededIcLists(this.core) && this.core.state.signedOn && this.retryIcDownload) {
+      if (
+        method !== 'swipe' &&
+        this.core.needIcLists.size > 0 &&
+        usesSupersededIcLists(this.core) &&
+        this.core.state.signedOn &&
+        this.retryIcDownload
+      ) {
         // The profile reads chips on its previous lists while new ones are due: it tries them again first.
         await this.retryIcDownload();
       }

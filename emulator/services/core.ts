@@ -41,7 +41,10 @@ export interface SessionHost {
   beep(kind: 'key' | 'ok' | 'error' | 'alert'): void;
   log(line: string): void;
   /** The ECR request being served finished (or was refused). */
-  ecrDone(id: number, outcome: { result?: TtpEcrResult; error?: { code: 'cancelled' | 'timeout' | 'tampered' | 'bad-request' | 'internal'; message: string } }): void;
+  ecrDone(
+    id: number,
+    outcome: { result?: TtpEcrResult; error?: { code: 'cancelled' | 'timeout' | 'tampered' | 'bad-request' | 'internal'; message: string } },
+  ): void;
 }
 
 export class SessionCore {

@@ -10,8 +10,17 @@
  * tries the download again before each chip read meanwhile.
  */
 import {
-  IC_LIST_KINDS, IC_NETWORK_CODES, capkFromNodes, encodeItemRequest, encodeListQuery, parseItemReply, parseListPage, responseMtiOf,
-  type IcListEntry, type IcListKind, type IsoMessage,
+  IC_LIST_KINDS,
+  IC_NETWORK_CODES,
+  capkFromNodes,
+  encodeItemRequest,
+  encodeListQuery,
+  parseItemReply,
+  parseListPage,
+  responseMtiOf,
+  type IcListEntry,
+  type IcListKind,
+  type IsoMessage,
 } from '../../protocol/iso8583';
 import { encodeTlv, findTag } from '../../protocol/tlv';
 import type { HostLine } from '../host-link';
@@ -39,7 +48,12 @@ export function icListsReady(core: SessionCore): boolean {
 class IcDownloadFailed extends Error {}
 
 export class IcParameters {
-  constructor(private readonly core: SessionCore, private readonly ui: Ui, private readonly requests: Requests, private readonly online: Online) {}
+  constructor(
+    private readonly core: SessionCore,
+    private readonly ui: Ui,
+    private readonly requests: Requests,
+    private readonly online: Online,
+  ) {}
 
   ready(): boolean {
     return icListsReady(this.core);
@@ -85,7 +99,8 @@ export class IcParameters {
     const got: Exchanged = await this.online.exchange(line, msg, false);
     if ('error' in got) throw new IcDownloadFailed(`${what}: ${got.error.message}`);
     const code = got.reply.getString(39);
-    if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00') throw new IcDownloadFailed(`${what} answered ${got.reply.mti} F39 ${code ?? '(none)'}`);
+    if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00')
+      throw new IcDownloadFailed(`${what} answered ${got.reply.mti} F39 ${code ?? '(none)'}`);
     // An end reply may ask for the other list (digit 4 / 5); other digits wait for the transaction's end.
     const digit = got.header.processingRequirement;
     if (digit === '4') this.core.needIcLists.add('capk');
@@ -96,9 +111,10 @@ export class IcParameters {
   private async downloadList(line: HostLine, list: IcListKind): Promise<void> {
     const { core, ui } = this;
     const codes = IC_NETWORK_CODES[list];
-    const kinds = list === 'aid'
-      ? { query: 'ic-parameter-query', download: 'ic-parameter-download', end: 'ic-parameter-download-end' } as const
-      : { query: 'capk-query', download: 'capk-download', end: 'capk-download-end' } as const;
+    const kinds =
+      list === 'aid'
+        ? ({ query: 'ic-parameter-query', download: 'ic-parameter-download', end: 'ic-parameter-download-end' } as const)
+        : ({ query: 'capk-query', download: 'capk-download', end: 'capk-download-end' } as const);
     ui.show(`${list}-download`, 'online', [ui.t(list === 'aid' ? T.icDownloading : T.capkDownloading), ui.t(T.downloading)]);
     const keepsSuperseded = usesSupersededIcLists(core);
     if (!keepsSuperseded) {

@@ -5,9 +5,7 @@
  * download parameters, the IC lists of services/ic-parameters.ts). Boot and the 管理 flows both use these. Defect: kcv-not-checked.
  */
 import * as iconv from 'iconv-lite';
-import {
-  KeyCheckValueError, WorkingKeyLayout, WorkingKeys, desEcbDecrypt, sm4EcbDecrypt, unwrapWorkingKeys,
-} from '../../crypto';
+import { KeyCheckValueError, WorkingKeyLayout, WorkingKeys, desEcbDecrypt, sm4EcbDecrypt, unwrapWorkingKeys } from '../../crypto';
 import { parseField60, responseMtiOf } from '../../protocol/iso8583';
 import { Bilingual, T, kindLabel, responseText } from '../texts';
 import type { SessionCore } from './core';
@@ -18,8 +16,23 @@ import type { Ui } from './ui';
 
 /** Lengths of the 360 parameters (cup8583.md §3.4); 22 (merchant name) is 40 bytes of GBK. */
 const PARAMETER_LENGTHS: Readonly<Record<string, number>> = {
-  '11': 2, '12': 2, '13': 1, '14': 14, '15': 14, '16': 14, '17': 14, '18': 1, '19': 2, '20': 1, '21': 1,
-  '22': 40, '23': 1, '24': 1, '25': 1, '26': 4, '27': 2,
+  '11': 2,
+  '12': 2,
+  '13': 1,
+  '14': 14,
+  '15': 14,
+  '16': 14,
+  '17': 14,
+  '18': 1,
+  '19': 2,
+  '20': 1,
+  '21': 1,
+  '22': 40,
+  '23': 1,
+  '24': 1,
+  '25': 1,
+  '26': 4,
+  '27': 2,
 };
 
 /** id → value (trimmed text); undefined when the block does not follow the table. */
@@ -43,7 +56,10 @@ export class Management {
   readonly ic: IcParameters;
 
   constructor(
-    private readonly core: SessionCore, private readonly ui: Ui, private readonly requests: Requests, private readonly online: Online,
+    private readonly core: SessionCore,
+    private readonly ui: Ui,
+    private readonly requests: Requests,
+    private readonly online: Online,
   ) {
     this.ic = new IcParameters(core, ui, requests, online);
   }
@@ -106,7 +122,13 @@ export class Management {
       return fail({ zh: rt.zh, en: rt.en }, code ? `[${code}]` : undefined);
     }
     const f62 = reply.getBuffer(62);
-    const replyLayout = (() => { try { return parseField60(reply.getString(60) ?? '').networkCode; } catch { return layout; } })();
+    const replyLayout = (() => {
+      try {
+        return parseField60(reply.getString(60) ?? '').networkCode;
+      } catch {
+        return layout;
+      }
+    })();
     const useLayout = (['001', '003', '004'].includes(replyLayout) ? replyLayout : layout) as WorkingKeyLayout;
     if (!f62) return fail(T.kcvMismatch);
     let keys: WorkingKeys | undefined;
@@ -124,13 +146,17 @@ export class Management {
     try {
       const batch = parseField60(reply.getString(60) ?? '').batchNumber;
       if (core.state.batch.length === 0 && /^\d{6}$/.test(batch) && batch !== '000000') core.state.counters.batchNumber = batch;
-    } catch { /* keep ours */ }
+    } catch {
+      /* keep ours */
+    }
     core.persist();
     // Then the IC lists when not loaded or asked for (LY: after 签到成功, before the terminal is used).
-    const icLoaded = this.ic.wanted().length === 0 || await this.ic.download();
+    const icLoaded = this.ic.wanted().length === 0 || (await this.ic.download());
     // Interactive (管理 → 签到): a result screen left by a key; at boot: a passing screen on the way to idle.
     ui.show('sign-on-ok', interactive ? 'result' : 'signing-on', [
-      ui.t(T.signOnOk), `${ui.t(T.batchNo)}${core.state.counters.batchNumber}`, ...(icLoaded ? [] : [ui.t(T.icDownloadFailed)]),
+      ui.t(T.signOnOk),
+      `${ui.t(T.batchNo)}${core.state.counters.batchNumber}`,
+      ...(icLoaded ? [] : [ui.t(T.icDownloadFailed)]),
     ]);
     ui.beep('ok');
     await ui.pause(800);
@@ -189,7 +215,8 @@ export class Management {
     if ('error' in got) return done(false, this.online.linkFailure(got.error));
     const code = got.reply.getString(39);
     const f62 = got.reply.getBuffer(62);
-    if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00' || !f62) return done(false, code ? { zh: responseText(code).zh, en: responseText(code).en } : T.responseMismatch);
+    if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00' || !f62)
+      return done(false, code ? { zh: responseText(code).zh, en: responseText(code).en } : T.responseMismatch);
     const params = parseParameterBlock(f62);
     if (!params) return done(false, T.responseMismatch);
     core.state.parameters = params;

@@ -11,8 +11,18 @@
  */
 import { maskPan } from '../../crypto';
 import {
-  CupFrame, CupHeader, IsoMessage, TransactionKind, applyMac, computeMessageMac, formatField60, formatField61, requestTemplate,
-  responseMtiOf, transactionSpec, verifyMac,
+  CupFrame,
+  CupHeader,
+  IsoMessage,
+  TransactionKind,
+  applyMac,
+  computeMessageMac,
+  formatField60,
+  formatField61,
+  requestTemplate,
+  responseMtiOf,
+  transactionSpec,
+  verifyMac,
 } from '../../protocol/iso8583';
 import { issuerScriptsOf, scriptResultField55, withScriptResults, type IssuerScript, type ScriptResult } from '../../protocol/iso8583/issuer-script';
 import { HostLinkError } from '../errors';
@@ -61,10 +71,15 @@ function fromStored(mti: string, fields: Record<string, StoredField>): IsoMessag
 }
 
 export class Online {
-  constructor(private readonly core: SessionCore, private readonly ui: Ui, private readonly requests: Requests) {}
+  constructor(
+    private readonly core: SessionCore,
+    private readonly ui: Ui,
+    private readonly requests: Requests,
+  ) {}
 
   private hostAddress(): HostAddress {
-    if (!this.core.state.config.hostUrl) throw new HostLinkError('connect', 'no host address configured (EmulatorOptions.hostUrl or TTP config host)');
+    if (!this.core.state.config.hostUrl)
+      throw new HostLinkError('connect', 'no host address configured (EmulatorOptions.hostUrl or TTP config host)');
     return parseHostUrl(this.core.state.config.hostUrl);
   }
 
@@ -93,13 +108,22 @@ export class Online {
   }
 
   private frame(msg: IsoMessage, icc: boolean): CupFrame {
-    const header: CupHeader = { applicationClass: icc ? '61' : '60', specVersion: '31', terminalStatus: '0', processingRequirement: '0', softwareVersion: '310000' };
+    const header: CupHeader = {
+      applicationClass: icc ? '61' : '60',
+      specVersion: '31',
+      terminalStatus: '0',
+      processingRequirement: '0',
+      softwareVersion: '310000',
+    };
     return { tpdu: this.core.state.config.tpdu.toUpperCase(), header, message: msg };
   }
 
   private logMessage(dir: '->' | '<-', msg: IsoMessage): void {
     const parts = [dir, msg.mti];
-    for (const n of [3, 4, 11, 39]) { const v = msg.getString(n); if (v !== undefined) parts.push(`F${n}=${v}`); }
+    for (const n of [3, 4, 11, 39]) {
+      const v = msg.getString(n);
+      if (v !== undefined) parts.push(`F${n}=${v}`);
+    }
     this.core.host.log(parts.join(' '));
   }
 
@@ -173,8 +197,14 @@ export class Online {
     if (f55) copy.set(55, reversalField55(f55));
     const pan = request.getString(2) ?? request.getString(35)?.split('=')[0];
     return {
-      originalMti: request.mti, fields: toStored(copy), reason: '98', trace: request.getString(11)!, kind, attempts: 0,
-      createdAt: new Date().toISOString(), ...(pan ? { maskedPan: maskPan(pan) } : {}),
+      originalMti: request.mti,
+      fields: toStored(copy),
+      reason: '98',
+      trace: request.getString(11)!,
+      kind,
+      attempts: 0,
+      createdAt: new Date().toISOString(),
+      ...(pan ? { maskedPan: maskPan(pan) } : {}),
     };
   }
 
@@ -203,12 +233,22 @@ export class Online {
     }
     // Every retry failed: print a fault slip for manual handling and drop the record (LY).
     const { date, time } = core.stamp();
-    core.host.print('fault', renderFaultSlip({
-      kind: pending.kind, trace: pending.trace, batch: core.state.counters.batchNumber,
-      ...(pending.maskedPan ? { maskedPan: pending.maskedPan } : {}),
-      amount: formatAmount(Number('s' in (pending.fields['4'] ?? {}) ? (pending.fields['4'] as { s: string }).s : '0')),
-      dateTime: `${date} ${time}`,
-    }, core.voucherIds()), false, pending.trace);
+    core.host.print(
+      'fault',
+      renderFaultSlip(
+        {
+          kind: pending.kind,
+          trace: pending.trace,
+          batch: core.state.counters.batchNumber,
+          ...(pending.maskedPan ? { maskedPan: pending.maskedPan } : {}),
+          amount: formatAmount(Number('s' in (pending.fields['4'] ?? {}) ? (pending.fields['4'] as { s: string }).s : '0')),
+          dateTime: `${date} ${time}`,
+        },
+        core.voucherIds(),
+      ),
+      false,
+      pending.trace,
+    );
     core.state.pendingReversal = null;
     core.persist();
     ui.show('reversal-failed', 'result', [ui.t(T.reversalFailed), ui.t(T.contactSupport)]);
@@ -220,7 +260,11 @@ export class Online {
   async reverseAtBoot(): Promise<void> {
     const line = await this.open();
     if (line) {
-      try { await this.sendPendingReversal(line); } finally { line.close(); }
+      try {
+        await this.sendPendingReversal(line);
+      } finally {
+        line.close();
+      }
     }
   }
 
@@ -297,12 +341,15 @@ export class Online {
       const got = await this.exchange(line, msg, true);
       entry.attempts += 1;
       if ('error' in got && entry.attempts < core.host.reversalRetries) {
-        core.host.log(`script-result notice (0620) STAN ${msg.getString(11)} not answered (${got.error.message}): kept for the next online transaction`);
+        core.host.log(
+          `script-result notice (0620) STAN ${msg.getString(11)} not answered (${got.error.message}): kept for the next online transaction`,
+        );
         core.persist();
         return false;
       }
       if ('error' in got) core.host.log(`script-result notice (0620) STAN ${msg.getString(11)} dropped after ${entry.attempts} unanswered attempts`);
-      else if (got.reply.getString(39) !== '00') core.host.log(`script-result notice (0620) STAN ${msg.getString(11)} refused with ${got.reply.getString(39) ?? '-'}`);
+      else if (got.reply.getString(39) !== '00')
+        core.host.log(`script-result notice (0620) STAN ${msg.getString(11)} refused with ${got.reply.getString(39) ?? '-'}`);
       pending.shift();
       core.persist();
     }
@@ -321,9 +368,15 @@ export class Online {
     const org = reply.getString(63)?.slice(0, 3) || 'CUP';
     const list = this.core.state.failedIc ?? (this.core.state.failedIc = []);
     list.push({
-      kind: kind as (typeof IC_RECORD_KINDS)[number], trace: request.getString(11)!, batch: this.core.state.counters.batchNumber,
-      amount: Number(request.getString(4) ?? '0'), pan, entryMode: request.getString(22) ?? '051',
-      ...(read.card.psn ? { psn: read.card.psn } : {}), cardOrganisation: org, failure: 'card-declined',
+      kind: kind as (typeof IC_RECORD_KINDS)[number],
+      trace: request.getString(11)!,
+      batch: this.core.state.counters.batchNumber,
+      amount: Number(request.getString(4) ?? '0'),
+      pan,
+      entryMode: request.getString(22) ?? '051',
+      ...(read.card.psn ? { psn: read.card.psn } : {}),
+      cardOrganisation: org,
+      failure: 'card-declined',
       icc: withFinalCryptogram(f55, aac).toString('hex').toUpperCase(),
     });
     this.core.persist();
@@ -361,12 +414,13 @@ export class Online {
       const reply = got.reply;
       this.noteRequirement(got.header);
       const code = reply.getString(39) ?? '';
-      const mismatch = reply.mti !== responseMtiOf(request.mti)
-        || (request.has(3) && reply.getString(3) !== request.getString(3))
-        || reply.getString(11) !== request.getString(11)
-        || reply.getString(41) !== request.getString(41)
-        || (code === '00' && reply.getString(42) !== request.getString(42))
-        || (request.has(4) && code !== '10' && kind !== 'balance' && reply.has(4) && reply.getString(4) !== request.getString(4));
+      const mismatch =
+        reply.mti !== responseMtiOf(request.mti) ||
+        (request.has(3) && reply.getString(3) !== request.getString(3)) ||
+        reply.getString(11) !== request.getString(11) ||
+        reply.getString(41) !== request.getString(41) ||
+        (code === '00' && reply.getString(42) !== request.getString(42)) ||
+        (request.has(4) && code !== '10' && kind !== 'balance' && reply.has(4) && reply.getString(4) !== request.getString(4));
       if (mismatch) {
         if (reversible) this.reverseFor('06');
         return { approved: false, failure: T.responseMismatch, responseCode: code };

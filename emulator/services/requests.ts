@@ -10,7 +10,13 @@
 import * as nodeCrypto from 'node:crypto';
 import { buildPinBlockFormat0, buildPinBlockFormat1, encryptPinBlock } from '../../crypto';
 import {
-  IsoMessage, TransactionKind, encodeSm4PinBlockF59, formatField60, formatSecurityControl, parseField60, requestTemplate,
+  IsoMessage,
+  TransactionKind,
+  encodeSm4PinBlockF59,
+  formatField60,
+  formatSecurityControl,
+  parseField60,
+  requestTemplate,
   transactionSpec,
 } from '../../protocol/iso8583';
 import type { TtpCardImage, TtpCardMethod } from '../../protocol/ttp';
@@ -47,8 +53,17 @@ export class Requests {
 
   /** F22: PAN entry mode (02 swipe, 80 fallback swipe, 05 chip, 07 contactless, 01 manual) + PIN capability (1 PIN, 2 none). */
   entryMode(method: TtpCardMethod | 'manual', pinEntered: boolean, fallback = false): string {
-    const pan = this.core.defect('entry-mode-always-swipe') ? '02'
-      : fallback ? '80' : method === 'swipe' ? '02' : method === 'insert' ? '05' : method === 'tap' ? '07' : '01';
+    const pan = this.core.defect('entry-mode-always-swipe')
+      ? '02'
+      : fallback
+        ? '80'
+        : method === 'swipe'
+          ? '02'
+          : method === 'insert'
+            ? '05'
+            : method === 'tap'
+              ? '07'
+              : '01';
     return pan + (pinEntered ? '1' : '2');
   }
 
@@ -84,9 +99,14 @@ export class Requests {
       else msg.set(52, block);
     }
     if (pin.length > 0 || read) {
-      msg.set(53, formatSecurityControl({
-        pinFormat: pin.length > 0 ? 'x98-with-pan' : 'none', encryption: sm4 ? 'sm4' : 'tdes', trackEncrypted: false,
-      }));
+      msg.set(
+        53,
+        formatSecurityControl({
+          pinFormat: pin.length > 0 ? 'x98-with-pan' : 'none',
+          encryption: sm4 ? 'sm4' : 'tdes',
+          trackEncrypted: false,
+        }),
+      );
     }
   }
 
@@ -96,12 +116,20 @@ export class Requests {
     const { yymmdd } = this.core.stamp();
     // 9F34 says the CVM actually done: the PIN block went with the request (F52, or F59 under SM4), or not.
     const pinTaken = msg.has(52) || msg.has(59);
-    const signatureFree = type9c === '00' && tapWithoutSignature(read.method, amount, this.core.host.profile.profile.contactless, this.core.host.defects);
-    const arqc = read.icc.generateArqc({
-      amount, date: yymmdd, transactionType: type9c, unpredictableNumber: nodeCrypto.randomBytes(4),
-      tvr: Buffer.alloc(5), ifdSerial: this.core.host.serialNumber,
-      cvmResults: cvmResults(pinTaken, signatureFree, (d) => this.core.defect(d)),
-    }, read.method);
+    const signatureFree =
+      type9c === '00' && tapWithoutSignature(read.method, amount, this.core.host.profile.profile.contactless, this.core.host.defects);
+    const arqc = read.icc.generateArqc(
+      {
+        amount,
+        date: yymmdd,
+        transactionType: type9c,
+        unpredictableNumber: nodeCrypto.randomBytes(4),
+        tvr: Buffer.alloc(5),
+        ifdSerial: this.core.host.serialNumber,
+        cvmResults: cvmResults(pinTaken, signatureFree, (d) => this.core.defect(d)),
+      },
+      read.method,
+    );
     msg.set(55, arqc.field55);
     return arqc;
   }

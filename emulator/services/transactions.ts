@@ -37,11 +37,19 @@ export interface BatchTotals {
 
 /** The settlement slip's rows by kind (the debit / credit sides come from the catalogue). */
 const BY_KIND: Partial<Record<StoredKind, keyof BatchTotals['byKind']>> = {
-  sale: 'sale', 'bill-payment': 'billPayment', 'preauth-completion': 'completion', void: 'void', refund: 'refund',
+  sale: 'sale',
+  'bill-payment': 'billPayment',
+  'preauth-completion': 'completion',
+  void: 'void',
+  refund: 'refund',
 };
 
 export class Transactions {
-  constructor(private readonly core: SessionCore, private readonly ui: Ui, private readonly management: Management) {}
+  constructor(
+    private readonly core: SessionCore,
+    private readonly ui: Ui,
+    private readonly management: Management,
+  ) {}
 
   /** Signed on (signing on now if needed), or the refusal. */
   async readyToTransact(title: Bilingual): Promise<FlowResult | undefined> {
@@ -60,7 +68,8 @@ export class Transactions {
   /** The amount an ECR request brought, checked (fen, 1..12 digits, not zero). */
   ecrAmount(ecr: TtpEcrCommand | undefined): number | undefined {
     if (!ecr?.amount) return undefined;
-    if (!/^\d{1,12}$/.test(ecr.amount) || Number(ecr.amount) === 0) throw new FlowAbort('cancelled', `ecr amount ${ecr.amount} is not 1..12 digits of fen`);
+    if (!/^\d{1,12}$/.test(ecr.amount) || Number(ecr.amount) === 0)
+      throw new FlowAbort('cancelled', `ecr amount ${ecr.amount} is not 1..12 digits of fen`);
     return Number(ecr.amount);
   }
 
@@ -72,18 +81,39 @@ export class Transactions {
   printVouchers(tx: StoredTransaction, reprint: boolean): void {
     const { host } = this.core;
     for (const copy of voucherCopies(this.core.state.config.voucherCopies, host.defects)) {
-      host.print(copy, renderVoucher(tx, copy, {
-        ...this.core.voucherIds(), operator: host.operator, reprint, defects: host.defects,
-        terminalMadeRrn: `${tx.date.replace(/-/g, '').slice(2)}${tx.trace}`, quickPass: host.profile.profile.contactless,
-      }), reprint, tx.trace);
+      host.print(
+        copy,
+        renderVoucher(tx, copy, {
+          ...this.core.voucherIds(),
+          operator: host.operator,
+          reprint,
+          defects: host.defects,
+          terminalMadeRrn: `${tx.date.replace(/-/g, '').slice(2)}${tx.trace}`,
+          quickPass: host.profile.profile.contactless,
+        }),
+        reprint,
+        tx.trace,
+      );
     }
   }
 
   /** Builds the stored record from an approved reply. */
-  private record(kind: StoredKind, request: IsoMessage, reply: IsoMessage, read: CardRead | undefined, pan: string, amount: number, extra: Partial<StoredTransaction>): StoredTransaction {
+  private record(
+    kind: StoredKind,
+    request: IsoMessage,
+    reply: IsoMessage,
+    read: CardRead | undefined,
+    pan: string,
+    amount: number,
+    extra: Partial<StoredTransaction>,
+  ): StoredTransaction {
     const { date, time } = this.core.stamp();
     let org = 'CUP';
-    try { org = parseField63Response(reply.getString(63) ?? 'CUP').cardOrganisation; } catch { /* keep CUP */ }
+    try {
+      org = parseField63Response(reply.getString(63) ?? 'CUP').cardOrganisation;
+    } catch {
+      /* keep CUP */
+    }
     const f44 = reply.getString(44);
     const hostTime = reply.getString(12);
     const hostDate = reply.getString(13);
@@ -143,8 +173,15 @@ export class Transactions {
 
   /** The end of every authorization: result screen, voucher, batch. */
   async conclude(
-    kind: StoredKind, title: Bilingual, outcome: OnlineOutcome, request: IsoMessage, read: CardRead | undefined,
-    pan: string, amount: number, extra: Partial<StoredTransaction>, arqc?: Arqc,
+    kind: StoredKind,
+    title: Bilingual,
+    outcome: OnlineOutcome,
+    request: IsoMessage,
+    read: CardRead | undefined,
+    pan: string,
+    amount: number,
+    extra: Partial<StoredTransaction>,
+    arqc?: Arqc,
   ): Promise<FlowResult> {
     const { core, ui } = this;
     const trace = request.getString(11);
@@ -164,8 +201,12 @@ export class Transactions {
     const tx = this.record(kind, request, reply, read, pan, amount, extra);
     if (arqc) {
       tx.emv = {
-        arqc: arqc.arqc.toString('hex').toUpperCase(), tvr: arqc.tvr.toString('hex').toUpperCase(), aid: arqc.aid,
-        atc: arqc.atc.toString('hex').toUpperCase(), applicationLabel: arqc.applicationLabel, tsi: 'E800',
+        arqc: arqc.arqc.toString('hex').toUpperCase(),
+        tvr: arqc.tvr.toString('hex').toUpperCase(),
+        aid: arqc.aid,
+        atc: arqc.atc.toString('hex').toUpperCase(),
+        applicationLabel: arqc.applicationLabel,
+        tsi: 'E800',
         ...(outcome.tc ? { tc: outcome.tc.cryptogram.toString('hex').toUpperCase() } : {}),
       };
     }
@@ -185,8 +226,14 @@ export class Transactions {
     ui.show('approved', 'result', lines, { transaction: kind, responseCode: fakeSuccess ? '00' : code, trace: tx.trace });
     ui.beep('ok');
     return {
-      approved: true, responseCode: fakeSuccess ? '00' : code, message: ui.t(T.success), amount,
-      trace: tx.trace, rrn: tx.rrn, authCode: tx.authCode, pan,
+      approved: true,
+      responseCode: fakeSuccess ? '00' : code,
+      message: ui.t(T.success),
+      amount,
+      trace: tx.trace,
+      rrn: tx.rrn,
+      authCode: tx.authCode,
+      pan,
     };
   }
 
@@ -199,10 +246,18 @@ export class Transactions {
     for (const tx of this.core.state.batch) {
       const s = tx.cardOrganisation === 'CUP' ? domestic : foreign;
       const k = BY_KIND[tx.kind];
-      if (k) { byKind[k][0]++; byKind[k][1] += tx.amount; }
+      if (k) {
+        byKind[k][0]++;
+        byKind[k][1] += tx.amount;
+      }
       const sideOf = transactionSpec(tx.kind).settlement;
-      if (sideOf === 'debit') { s.debitCount++; s.debitAmount += tx.amount; }
-      else if (sideOf === 'credit') { s.creditCount++; s.creditAmount += tx.amount; }
+      if (sideOf === 'debit') {
+        s.debitCount++;
+        s.debitAmount += tx.amount;
+      } else if (sideOf === 'credit') {
+        s.creditCount++;
+        s.creditAmount += tx.amount;
+      }
     }
     return { domestic, foreign, byKind };
   }

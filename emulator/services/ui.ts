@@ -79,13 +79,19 @@ export class Ui {
       this.show('amount', 'input', [this.t(title), this.t(T.enterAmount), formatAmount(amount)]);
       const key = await this.waitKey(AMOUNT_KEYS, this.idleMs, 'amount entry');
       if (key === 'CANCEL') throw new FlowAbort('cancelled', 'amount entry cancelled');
-      if (key === 'CLEAR') { digits = digits.slice(0, -1); continue; }
+      if (key === 'CLEAR') {
+        digits = digits.slice(0, -1);
+        continue;
+      }
       if (key === 'ENTER') {
         if (amount > 0) return amount;
         this.beep('error');
         continue;
       }
-      if (digits.length + key.length > 10) { this.beep('error'); continue; }
+      if (digits.length + key.length > 10) {
+        this.beep('error');
+        continue;
+      }
       digits = (digits + key).replace(/^0+/, '');
     }
   }
@@ -102,13 +108,19 @@ export class Ui {
       }
       const key = (input as { key: string }).key;
       if (key === 'CANCEL') throw new FlowAbort('cancelled', `${screen} cancelled`);
-      if (key === 'CLEAR') { value = value.slice(0, -1); continue; }
+      if (key === 'CLEAR') {
+        value = value.slice(0, -1);
+        continue;
+      }
       if (key === 'ENTER') {
         if (value.length >= opts.min && value.length <= opts.max) return value;
         this.beep('error');
         continue;
       }
-      if (value.length + key.length > opts.max) { this.beep('error'); continue; }
+      if (value.length + key.length > opts.max) {
+        this.beep('error');
+        continue;
+      }
       value += key;
     }
   }
@@ -119,10 +131,16 @@ export class Ui {
     for (;;) {
       this.show(screen, 'input', [this.t(title), this.t(prompt), value]);
       const input = await this.core.inputs.next((i) => (i.kind === 'key' && TEXT_KEY.test(i.key)) || i.kind === 'text', this.idleMs, screen);
-      if (input.kind === 'text') { value = (value + input.text).slice(0, max); continue; }
+      if (input.kind === 'text') {
+        value = (value + input.text).slice(0, max);
+        continue;
+      }
       const key = (input as { key: string }).key;
       if (key === 'CANCEL') throw new FlowAbort('cancelled', `${screen} cancelled`);
-      if (key === 'CLEAR') { value = [...value].slice(0, -1).join(''); continue; }
+      if (key === 'CLEAR') {
+        value = [...value].slice(0, -1).join('');
+        continue;
+      }
       if (key === 'ENTER') {
         if (value.trim().length > 0) return value.trim();
         this.beep('error');
@@ -149,7 +167,10 @@ export class Ui {
       this.show('pin', 'pin-entry', lines);
       const key = await this.waitKey(PIN_KEYS, this.core.host.timeouts.pinMs, 'PIN entry');
       if (key === 'CANCEL') throw new FlowAbort('cancelled', 'PIN entry cancelled');
-      if (key === 'CLEAR') { pin = pin.slice(0, -1); continue; }
+      if (key === 'CLEAR') {
+        pin = pin.slice(0, -1);
+        continue;
+      }
       if (key === 'ENTER') {
         if (pin.length === 0 || (pin.length >= 4 && pin.length <= 12)) return pin;
         this.beep('error');

@@ -13,11 +13,23 @@ export async function handleKeyCommand(ctx: TtpCommandContext, req: TtpRequest):
   // `text` / `x-text` types a whole string in the keypad's alpha mode (payee names in Chinese).
   const keys = r.keys === undefined ? [] : r.keys;
   const text = r['x-text'] ?? r.text;
-  if (!Array.isArray(keys)) { ctx.fail(req, 'bad-request', 'keys must be an array of key names', { field: 'keys' }); return; }
+  if (!Array.isArray(keys)) {
+    ctx.fail(req, 'bad-request', 'keys must be an array of key names', { field: 'keys' });
+    return;
+  }
   const bad = keys.filter((k) => !isTtpKey(k));
-  if (bad.length > 0) { ctx.fail(req, 'bad-request', `unknown key(s) ${JSON.stringify(bad)}; known: ${TTP_KEYS.join(' ')}`, { field: 'keys' }); return; }
-  if (text !== undefined && typeof text !== 'string') { ctx.fail(req, 'bad-request', 'x-text must be a string', { field: 'x-text' }); return; }
-  if (keys.length === 0 && !text) { ctx.fail(req, 'bad-request', 'give keys (array of key names) or x-text', { field: 'keys' }); return; }
+  if (bad.length > 0) {
+    ctx.fail(req, 'bad-request', `unknown key(s) ${JSON.stringify(bad)}; known: ${TTP_KEYS.join(' ')}`, { field: 'keys' });
+    return;
+  }
+  if (text !== undefined && typeof text !== 'string') {
+    ctx.fail(req, 'bad-request', 'x-text must be a string', { field: 'x-text' });
+    return;
+  }
+  if (keys.length === 0 && !text) {
+    ctx.fail(req, 'bad-request', 'give keys (array of key names) or x-text', { field: 'keys' });
+    return;
+  }
   const interval = typeof r.intervalMs === 'number' && r.intervalMs > 0 ? Math.min(r.intervalMs, 1000) : 0;
   if (text) {
     session.inputs.push({ kind: 'text', text });
@@ -38,7 +50,10 @@ export async function handleCardCommand(ctx: TtpCommandContext, req: TtpRequest)
   const session = ctx.session;
   if (r.action === 'remove') {
     // TTP §6.5: nothing to take out is invalid-state (the harness's "remove any leftover card" expects it).
-    if (!ctx.slotOccupied && !session.cardInSlot) { ctx.fail(req, 'invalid-state', 'no card is in the reader', { state: ctx.currentState }); return; }
+    if (!ctx.slotOccupied && !session.cardInSlot) {
+      ctx.fail(req, 'invalid-state', 'no card is in the reader', { state: ctx.currentState });
+      return;
+    }
     ctx.slotOccupied = false;
     session.cardInserted(undefined);
     session.inputs.push({ kind: 'card-removed' });
@@ -46,22 +61,34 @@ export async function handleCardCommand(ctx: TtpCommandContext, req: TtpRequest)
     ctx.reply(req, {});
     return;
   }
-  if (r.action !== 'present') { ctx.fail(req, 'bad-request', `card action must be present or remove, got ${JSON.stringify(r.action)}`); return; }
+  if (r.action !== 'present') {
+    ctx.fail(req, 'bad-request', `card action must be present or remove, got ${JSON.stringify(r.action)}`);
+    return;
+  }
   const method = r.method as string;
   if (!(TTP_CARD_METHODS as readonly string[]).includes(method)) {
     ctx.fail(req, 'bad-request', `card method must be swipe, insert or tap, got ${JSON.stringify(method)}`, { field: 'method' });
     return;
   }
   const capability = method === 'swipe' ? 'magstripe' : method === 'insert' ? 'contact' : 'contactless';
-  if (!ctx.capabilities[capability]) { ctx.fail(req, 'not-supported', `this terminal has no ${capability} reader`, { method }); return; }
+  if (!ctx.capabilities[capability]) {
+    ctx.fail(req, 'not-supported', `this terminal has no ${capability} reader`, { method });
+    return;
+  }
   const problem = cardImageProblem(r.card);
-  if (problem) { ctx.fail(req, 'bad-request', `card image: ${problem}`, { field: 'card' }); return; }
+  if (problem) {
+    ctx.fail(req, 'bad-request', `card image: ${problem}`, { field: 'card' });
+    return;
+  }
   const card = r.card as TtpCardImage;
   if (card.interfaces && !card.interfaces.includes(method as never)) {
     ctx.fail(req, 'not-supported', `card ${card.name ?? ''} cannot be read by ${method} (its interfaces: ${card.interfaces.join(', ')})`, { method });
     return;
   }
-  if (method === 'insert') { session.cardInserted(card); ctx.slotOccupied = true; }
+  if (method === 'insert') {
+    session.cardInserted(card);
+    ctx.slotOccupied = true;
+  }
   session.inputs.push({ kind: 'card', method: method as 'swipe' | 'insert' | 'tap', card });
   await session.inputs.whenSettled(KEY_SETTLE_MS);
   ctx.reply(req, {});

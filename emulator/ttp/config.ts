@@ -42,7 +42,9 @@ export function configView(s: TerminalState, timeouts: Timeouts, defects: Readon
 
 /** TTP config set (test firmware): ids, host, TPDU, language, copies, timeouts, and x-tmk / x-keyScheme / x-tampered. */
 export function applyConfigSet(
-  set: TtpTerminalConfig & Record<string, unknown>, timeouts: Timeouts, mutateState: (change: (s: TerminalState) => void) => void,
+  set: TtpTerminalConfig & Record<string, unknown>,
+  timeouts: Timeouts,
+  mutateState: (change: (s: TerminalState) => void) => void,
 ): void {
   const str = (k: string): string | undefined => {
     const v = set[k];
@@ -64,7 +66,8 @@ export function applyConfigSet(
   if (host !== undefined) parseHostUrl(host);
   if (keyScheme !== undefined && keyScheme !== 'tdes' && keyScheme !== 'sm4') throw new EmulatorConfigError('x-keyScheme', 'must be tdes or sm4');
   if (set.language !== undefined && set.language !== 'zh' && set.language !== 'en') throw new EmulatorConfigError('language', 'must be zh or en');
-  if (set.voucherCopies !== undefined && ![1, 2, 3].includes(set.voucherCopies as number)) throw new EmulatorConfigError('voucherCopies', 'must be 1, 2 or 3');
+  if (set.voucherCopies !== undefined && ![1, 2, 3].includes(set.voucherCopies as number))
+    throw new EmulatorConfigError('voucherCopies', 'must be 1, 2 or 3');
   const tampered = set['x-tampered'] ?? set.tampered;
   if (tampered !== undefined && typeof tampered !== 'boolean') throw new EmulatorConfigError('x-tampered', 'must be true or false');
   if (set.timeouts !== undefined) {
@@ -74,10 +77,11 @@ export function applyConfigSet(
     }
   }
   mutateState((s) => {
-    const identityChanged = (terminalId !== undefined && terminalId !== s.config.terminalId)
-      || (merchantId !== undefined && merchantId !== s.config.merchantId)
-      || (tmk !== undefined && tmk.toUpperCase() !== s.ped.tmk)
-      || (keyScheme !== undefined && keyScheme !== s.ped.keyScheme);
+    const identityChanged =
+      (terminalId !== undefined && terminalId !== s.config.terminalId) ||
+      (merchantId !== undefined && merchantId !== s.config.merchantId) ||
+      (tmk !== undefined && tmk.toUpperCase() !== s.ped.tmk) ||
+      (keyScheme !== undefined && keyScheme !== s.ped.keyScheme);
     const ids = { terminalId: s.config.terminalId, merchantId: s.config.merchantId };
     if (host !== undefined) s.config.hostUrl = `tcp://${host.replace(/^tcp:\/\//, '')}`;
     if (tpdu !== undefined) s.config.tpdu = tpdu.toUpperCase();

@@ -17,13 +17,22 @@ export function handleEcrCommand(ctx: TtpCommandContext, req: TtpRequest): void 
   }
   // TTP §6.9: amount is required for sale, bill-payment and refund (the cash register knows it; no keypad entry).
   const missing = ecrMissingField(ecr);
-  if (missing) { ctx.fail(req, 'bad-request', `ecr ${ecr.request} needs ${missing}`, { field: missing }); return; }
-  if (ecr.amount !== undefined && !/^\d{1,12}$/.test(ecr.amount)) { ctx.fail(req, 'bad-request', 'amount must be 1..12 digits (fen)', { field: 'amount' }); return; }
+  if (missing) {
+    ctx.fail(req, 'bad-request', `ecr ${ecr.request} needs ${missing}`, { field: missing });
+    return;
+  }
+  if (ecr.amount !== undefined && !/^\d{1,12}$/.test(ecr.amount)) {
+    ctx.fail(req, 'bad-request', 'amount must be 1..12 digits (fen)', { field: 'amount' });
+    return;
+  }
   if (ecr.request === 'bill-payment' && (!ecr.payee?.name || !/^\d{1,32}$/.test(ecr.payee?.account ?? ''))) {
     ctx.fail(req, 'bad-request', 'bill-payment needs payee.name and payee.account (digits)', { field: 'payee' });
     return;
   }
-  if (session.isBusy || ctx.pendingEcr.size > 0) { ctx.fail(req, 'busy', 'a transaction is in progress'); return; }
+  if (session.isBusy || ctx.pendingEcr.size > 0) {
+    ctx.fail(req, 'busy', 'a transaction is in progress');
+    return;
+  }
   if (ctx.readState().tampered && !ctx.defects.has('tamper-ignored')) {
     ctx.fail(req, 'tampered', 'tamper detected: the terminal refuses to transact');
     return;

@@ -12,9 +12,15 @@ export const TEST_MARK_VOUCHER = '**测试 TEST**';
 
 /** Failure texts of a final screen (both languages) and the §7.6 outcome they stand for. */
 const FAILURE_OUTCOMES: Array<[Bilingual, TtpOutcome['result']]> = [
-  [T.hostTimeout, 'comm-error'], [T.commError, 'comm-error'], [T.macMismatch, 'mac-error'],
-  [T.responseMismatch, 'reply-mismatch'], [T.arpcFailed, 'issuer-auth-failed'], [T.cardExpired, 'expired-card'],
-  [T.signOnFailed, 'not-signed-on'], [T.timeout, 'timeout'], [T.cancelled, 'cancelled'],
+  [T.hostTimeout, 'comm-error'],
+  [T.commError, 'comm-error'],
+  [T.macMismatch, 'mac-error'],
+  [T.responseMismatch, 'reply-mismatch'],
+  [T.arpcFailed, 'issuer-auth-failed'],
+  [T.cardExpired, 'expired-card'],
+  [T.signOnFailed, 'not-signed-on'],
+  [T.timeout, 'timeout'],
+  [T.cancelled, 'cancelled'],
 ];
 
 /**
@@ -29,7 +35,9 @@ export function finalScreenOutcome(screen: string | undefined, lines: readonly s
   if (screen === 'aborted') return { result: lines.some((l) => l === T.timeout.zh || l === T.timeout.en) ? 'timeout' : 'cancelled', ...base };
   if (screen === 'declined') {
     if (detail?.reason === 'card-expired') return { result: 'expired-card', ...base };
-    for (const [text, result] of FAILURE_OUTCOMES) if (lines.some((l) => l === text.zh || l === text.en)) return { result, ...base, ...(lines.some((l) => l === T.willReverse.zh || l === T.willReverse.en) ? { reversal: true } : {}) };
+    for (const [text, result] of FAILURE_OUTCOMES)
+      if (lines.some((l) => l === text.zh || l === text.en))
+        return { result, ...base, ...(lines.some((l) => l === T.willReverse.zh || l === T.willReverse.en) ? { reversal: true } : {}) };
     return { result: responseCode ? 'declined' : 'failed', ...base };
   }
   if (screen !== undefined && /-(failed)$|^fault$/.test(screen)) return { result: 'failed', ...base };

@@ -31,24 +31,38 @@ export const batchUploadHandler: MessageHandler = {
       const code = f60.networkCode;
       const at = req.now.toISOString();
       const prev = store.batchState(tid, batch);
-      const saveBatch = (state: string, uploadedDelta: number, closed: boolean) => store.saveBatch({
-        terminal_id: tid, batch, state, settled_at: null, settle_result: null, closed_at: closed ? at : null,
-        uploaded: (prev?.uploaded ?? 0) + uploadedDelta,
-      });
+      const saveBatch = (state: string, uploadedDelta: number, closed: boolean) =>
+        store.saveBatch({
+          terminal_id: tid,
+          batch,
+          state,
+          settled_at: null,
+          settle_result: null,
+          closed_at: closed ? at : null,
+          uploaded: (prev?.uploaded ?? 0) + uploadedDelta,
+        });
       if (req.kind === 'batch-upload-end') {
         const f48 = req.msg.getString(48);
         if (!f48 || !/^\d{4}$/.test(f48)) throw new Decline('30', 'F48 of the batch-upload end must be the 4-digit count of uploaded records');
         const uploaded = prev?.uploaded ?? 0;
         const told = Number(f48);
-        const duplicates = store.db.prepare("SELECT COUNT(*) FROM batch_uploads WHERE terminal_id = ? AND batch = ? AND items = 0 AND network_code IN ('203','204','205','206')").pluck().get(tid, batch) as number;
+        const duplicates = store.db
+          .prepare(
+            "SELECT COUNT(*) FROM batch_uploads WHERE terminal_id = ? AND batch = ? AND items = 0 AND network_code IN ('203','204','205','206')",
+          )
+          .pluck()
+          .get(tid, batch) as number;
         saveBatch('closed', 0, true);
         // The terminal starts its next batch: the host's batch for this terminal follows.
         const next = String((Number(batch) % 999999) + 1).padStart(6, '0');
         ctx.saveTerminal(rt, { ...rt.row, batch: next }, rt.keys);
         // The terminal's count is checked against the records the host took (each original once).
-        req.note = `batch ${batch} closed (${code}); terminal says ${told} records, host received ${uploaded}`
-          + (duplicates ? ` (+ ${duplicates} duplicate(s) tolerated, not counted)` : '')
-          + (told === uploaded ? ': counts agree' : `: COUNT MISMATCH (${told > uploaded ? 'the terminal counts records the host never took' : 'the host took records the terminal does not count'})`);
+        req.note =
+          `batch ${batch} closed (${code}); terminal says ${told} records, host received ${uploaded}` +
+          (duplicates ? ` (+ ${duplicates} duplicate(s) tolerated, not counted)` : '') +
+          (told === uploaded
+            ? ': counts agree'
+            : `: COUNT MISMATCH (${told > uploaded ? 'the terminal counts records the host never took' : 'the host took records the terminal does not count'})`);
         return out.set(39, '00');
       }
       if (code === '201') {
@@ -83,7 +97,8 @@ export const batchUploadHandler: MessageHandler = {
         const o = match.original;
         const detail: IcRecordDetail = { originalId: o.id, originalStan: o.stan, pan: rec.panMasked, amount: rec.amount, atc: rec.atc };
         const expected = prev?.settle_result === '11' ? (rec.failed ? '204' : '203') : prev?.settle_result ? (rec.failed ? '206' : '205') : undefined;
-        if (expected && expected !== code) req.warnings.push(`60.3 ${code} after a${prev?.settle_result === '11' ? ' balanced' : 'n unbalanced'} settlement; §3.10 says ${expected}`);
+        if (expected && expected !== code)
+          req.warnings.push(`60.3 ${code} after a${prev?.settle_result === '11' ? ' balanced' : 'n unbalanced'} settlement; §3.10 says ${expected}`);
         const original = `${o.kind} STAN ${o.stan} batch ${o.batch} (${rec.panMasked}, ${(rec.amount / 100).toFixed(2)}, ATC ${rec.atc}${o.reversed ? ', reversed' : ''})`;
         const label = rec.failed ? `failed-IC record (${rec.failure === 'card-declined' ? 'card declined, AAC' : 'other failure'})` : 'TC record';
         if (match.kind === 'duplicate') {

@@ -4,11 +4,28 @@
  * its effect on the ledger. The handler in financial.ts builds the reply around it.
  */
 import {
-  decryptPinBlock, deriveCommonSessionKey, deriveIccMasterKeyOptionA, generateArpcMethod1, generateArqc, maskPan, recoverPin,
+  decryptPinBlock,
+  deriveCommonSessionKey,
+  deriveIccMasterKeyOptionA,
+  generateArpcMethod1,
+  generateArqc,
+  maskPan,
+  recoverPin,
 } from '../../crypto';
 import {
-  decodeBillPayee, decryptTrackData, FieldContentError, IsoMessage, parseField61, parsePosEntryMode, parseSecurityControl,
-  sm4PinBlockFromF59, transactionKinds, transactionSpec, type BillPayee, type Field60, type TransactionKind,
+  decodeBillPayee,
+  decryptTrackData,
+  FieldContentError,
+  IsoMessage,
+  parseField61,
+  parsePosEntryMode,
+  parseSecurityControl,
+  sm4PinBlockFromF59,
+  transactionKinds,
+  transactionSpec,
+  type BillPayee,
+  type Field60,
+  type TransactionKind,
 } from '../../protocol/iso8583';
 import { decodeTlv, encodeTlv, TlvDecodeError, type TlvNode } from '../../protocol/tlv';
 import { issuerScriptTlv } from '../../protocol/iso8583/issuer-script';
@@ -43,21 +60,33 @@ export class FinancialRequest {
   private readonly config: HostConfig;
   private readonly now: Date;
 
-  constructor(private readonly ctx: HostContext, private readonly req: Request, private readonly rt: TerminalRuntime,
-    private readonly f60: Field60, private readonly stan: string, private readonly kind: TransactionKind) {
+  constructor(
+    private readonly ctx: HostContext,
+    private readonly req: Request,
+    private readonly rt: TerminalRuntime,
+    private readonly f60: Field60,
+    private readonly stan: string,
+    private readonly kind: TransactionKind,
+  ) {
     this.store = ctx.store;
     this.config = ctx.config;
     this.now = req.now;
     this.rrn = ctx.nextRrn();
   }
 
-  private get msg(): IsoMessage { return this.req.msg; }
+  private get msg(): IsoMessage {
+    return this.req.msg;
+  }
 
   /** What a decline decided elsewhere (a fault) still records: the amount and the card, when readable. */
   readForDecline(): void {
     const f4raw = this.msg.getString(4);
     if (f4raw !== undefined && /^\d+$/.test(f4raw)) this.amount = Number(f4raw);
-    try { this.readCard(); } catch { /* the given code wins */ }
+    try {
+      this.readCard();
+    } catch {
+      /* the given code wins */
+    }
   }
 
   /** The decision: '00', or a Decline with the F39 and why. */
@@ -70,7 +99,10 @@ export class FinancialRequest {
     const batch = this.f60.batchNumber;
     const closed = this.store.batchState(this.rt.config.terminalId, batch);
     if (closed) {
-      throw new Decline('12', `batch ${batch} is already ${closed.state} (0500/0510): it takes no new transactions; the terminal must settle and start its next batch`);
+      throw new Decline(
+        '12',
+        `batch ${batch} is already ${closed.state} (0500/0510): it takes no new transactions; the terminal must settle and start its next batch`,
+      );
     }
     checkCurrency(this.msg);
 
@@ -120,7 +152,8 @@ export class FinancialRequest {
         const o = this.findOriginal(['sale', 'bill-payment']);
         if (o.voided_by !== null && this.active(o.voided_by)) throw new Decline('12', `transaction ${o.id} is already voided`);
         if (o.refunded > 0) throw new Decline('12', `transaction ${o.id} has been refunded`);
-        if (o.amount !== this.amount) throw new Decline('64', `void amount ${formatFen(this.amount)} differs from the original ${formatFen(o.amount)}`);
+        if (o.amount !== this.amount)
+          throw new Decline('64', `void amount ${formatFen(this.amount)} differs from the original ${formatFen(o.amount)}`);
         break;
       }
       case 'refund': {
@@ -133,14 +166,19 @@ export class FinancialRequest {
       }
       case 'preauth-void': {
         const o = this.findPreauth();
-        if (o.amount !== this.amount) throw new Decline('64', `pre-authorisation void amount ${formatFen(this.amount)} differs from ${formatFen(o.amount)}`);
+        if (o.amount !== this.amount)
+          throw new Decline('64', `pre-authorisation void amount ${formatFen(this.amount)} differs from ${formatFen(o.amount)}`);
         break;
       }
       case 'preauth-completion':
       case 'preauth-completion-advice': {
         const o = this.findPreauth();
-        const max = Math.floor(o.amount * (100 + rules.completionTolerancePercent) / 100);
-        if (this.amount > max) throw new Decline('61', `completion ${formatFen(this.amount)} exceeds the pre-authorisation ${formatFen(o.amount)} + ${rules.completionTolerancePercent}%`);
+        const max = Math.floor((o.amount * (100 + rules.completionTolerancePercent)) / 100);
+        if (this.amount > max)
+          throw new Decline(
+            '61',
+            `completion ${formatFen(this.amount)} exceeds the pre-authorisation ${formatFen(o.amount)} + ${rules.completionTolerancePercent}%`,
+          );
         if (this.kind === 'preauth-completion' && this.amount > available + o.hold) throw new Decline('51', 'insufficient funds for the completion');
         break;
       }
@@ -198,8 +236,7 @@ export class FinancialRequest {
       } catch (err) {
         throw new Decline('30', (err as FieldContentError).message);
       }
-    }
-    else {
+    } else {
       const f52 = this.msg.get(52);
       block = Buffer.isBuffer(f52) ? f52 : undefined;
     }
@@ -299,7 +336,10 @@ export class FinancialRequest {
     // A void undoes a transaction of the open batch only; once settled the way back is a refund (退货).
     const settled = this.store.batchState(this.rt.config.terminalId, o.batch);
     if (settled) {
-      throw new Decline('22', `${o.kind} ${o.id} belongs to batch ${o.batch}, already ${settled.state}: a ${this.kind} is possible only within the open batch (refund it instead)`);
+      throw new Decline(
+        '22',
+        `${o.kind} ${o.id} belongs to batch ${o.batch}, already ${settled.state}: a ${this.kind} is possible only within the open batch (refund it instead)`,
+      );
     }
     this.original = o;
     return o;
@@ -329,7 +369,8 @@ export class FinancialRequest {
     }
     const auth = this.msg.getString(38);
     if (!o && auth) o = this.store.transactionByAuthCode(this.rt.config.terminalId, auth, 'preauth');
-    if (!o || !o.approved || o.reversed || o.card_alias !== this.card!.alias) throw new Decline('25', 'no approved pre-authorisation found (F61 / F38) for this card');
+    if (!o || !o.approved || o.reversed || o.card_alias !== this.card!.alias)
+      throw new Decline('25', 'no approved pre-authorisation found (F61 / F38) for this card');
     if (o.voided_by !== null && this.active(o.voided_by)) throw new Decline('12', `pre-authorisation ${o.id} was voided`);
     if (o.completed_by !== null && this.active(o.completed_by)) throw new Decline('12', `pre-authorisation ${o.id} is already completed`);
     this.original = o;
@@ -350,7 +391,7 @@ export class FinancialRequest {
       pan_masked: this.pan ? maskPan(this.pan) : null,
       amount: this.amount,
       response_code: code,
-      auth_code: code === '00' ? this.authCode ?? null : null,
+      auth_code: code === '00' ? (this.authCode ?? null) : null,
       rrn: this.rrn,
       at: this.now.toISOString(),
       approved: code === '00' ? 1 : 0,

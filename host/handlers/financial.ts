@@ -4,14 +4,17 @@
  * decision and the booking are FinancialRequest's; this file checks the MAC and the STAN and builds
  * the reply (F38, F54 balance, F55 ARPC, F37).
  */
-import {
-  formatBalance, identify, IsoMessage, transactionSpec, type Field60,
-} from '../../protocol/iso8583';
+import { formatBalance, identify, IsoMessage, transactionSpec, type Field60 } from '../../protocol/iso8583';
 import { Decline, type HostContext, type Request, type TerminalRuntime } from '../context';
 import { FinancialRequest } from './financial-request';
 import type { MessageHandler } from './types';
 
-export interface FinancialHead { rt: TerminalRuntime; out: IsoMessage; f60: Field60; stan: string }
+export interface FinancialHead {
+  rt: TerminalRuntime;
+  out: IsoMessage;
+  f60: Field60;
+  stan: string;
+}
 
 /** Terminal, MAC (A0 when it fails), F60 and F11: what every MAC-bearing financial message must pass. */
 export function readFinancialHead(req: Request, ctx: HostContext): FinancialHead | IsoMessage {
@@ -43,7 +46,12 @@ export const financialHandler: MessageHandler = {
     // Duplicate STAN in the batch (94); an advice (0220) sent again is answered as the first time.
     const existing = ctx.store.stanUse(rt.config.terminalId, f60.batchNumber, stan);
     if (existing) {
-      if (m.mti === '0220' && existing.mti === '0220' && existing.kind === kind && String(existing.amount) === String(Number(m.getString(4) ?? '0'))) {
+      if (
+        m.mti === '0220' &&
+        existing.mti === '0220' &&
+        existing.kind === kind &&
+        String(existing.amount) === String(Number(m.getString(4) ?? '0'))
+      ) {
         req.note = `advice resent: answered as the first time (transaction ${existing.id})`;
         out.set(37, existing.rrn ?? ctx.nextRrn());
         if (existing.auth_code) out.set(38, existing.auth_code);
@@ -60,7 +68,15 @@ export const financialHandler: MessageHandler = {
       if (txn.authCode) out.set(38, txn.authCode);
       if (kind === 'balance' && code === '00' && txn.card) {
         const acct = ctx.store.account(txn.card.alias)!;
-        out.set(54, formatBalance({ accountType: txn.card.account === 'credit' ? '30' : '10', amountType: '02', currency: '156', amount: acct.balance - acct.holds }));
+        out.set(
+          54,
+          formatBalance({
+            accountType: txn.card.account === 'credit' ? '30' : '10',
+            amountType: '02',
+            currency: '156',
+            amount: acct.balance - acct.holds,
+          }),
+        );
         out.unset(4);
       }
       if (kind === 'bill-payment' && m.has(62)) out.set(62, m.get(62)!);

@@ -8,8 +8,16 @@
  * management, so network-management.ts hands them here by their catalogue kind.
  */
 import {
-  IC_NETWORK_CODES, capkNodes, encodeItemReply, encodeListPage, parseItemRequest, parseListQuery,
-  type IcListEntry, type IcListKind, type IsoMessage, type TransactionKind,
+  IC_NETWORK_CODES,
+  capkNodes,
+  encodeItemReply,
+  encodeListPage,
+  parseItemRequest,
+  parseListQuery,
+  type IcListEntry,
+  type IcListKind,
+  type IsoMessage,
+  type TransactionKind,
 } from '../../protocol/iso8583';
 import type { TlvNode } from '../../protocol/tlv';
 import type { IcParameterLists } from '../config-types';
@@ -20,9 +28,11 @@ type Step = 'query' | 'download' | 'end';
 
 /** Catalogue kind → which list and which step of its download. */
 export const IC_DOWNLOAD_KINDS: ReadonlyMap<TransactionKind, { list: IcListKind; step: Step }> = new Map([
-  ['capk-query', { list: 'capk', step: 'query' }], ['capk-download', { list: 'capk', step: 'download' }],
+  ['capk-query', { list: 'capk', step: 'query' }],
+  ['capk-download', { list: 'capk', step: 'download' }],
   ['capk-download-end', { list: 'capk', step: 'end' }],
-  ['ic-parameter-query', { list: 'aid', step: 'query' }], ['ic-parameter-download', { list: 'aid', step: 'download' }],
+  ['ic-parameter-query', { list: 'aid', step: 'query' }],
+  ['ic-parameter-download', { list: 'aid', step: 'download' }],
   ['ic-parameter-download-end', { list: 'aid', step: 'end' }],
 ] as const);
 
@@ -44,7 +54,10 @@ function itemParameters(lists: IcParameterLists, entry: IcListEntry): TlvNode[] 
   if (entry.kind === 'aid') {
     const a = lists.aids.find((x) => x.aid === entry.aid);
     if (!a) return undefined;
-    return [{ tag: '9F06', value: Buffer.from(a.aid, 'hex') }, ...Object.entries(a.params).map(([tag, v]) => ({ tag, value: Buffer.from(v, 'hex') }))];
+    return [
+      { tag: '9F06', value: Buffer.from(a.aid, 'hex') },
+      ...Object.entries(a.params).map(([tag, v]) => ({ tag, value: Buffer.from(v, 'hex') })),
+    ];
   }
   const k = lists.capks.find((x) => x.rid === entry.rid && x.index === entry.index);
   return k ? capkNodes(k) : undefined;
@@ -62,11 +75,17 @@ export function prepareIcDownload(kind: TransactionKind, req: Request, ctx: Host
   if (!rt.row.signed_on) throw new Decline('Z1', `${name} download (60.3 ${code}) from terminal ${id}, which is not signed on`);
   const entries = icListEntries(lists, list);
   const version = icListVersion(lists, list);
-  const badF62 = (err: unknown): never => { throw new Decline('30', (err as Error).message); };
+  const badF62 = (err: unknown): never => {
+    throw new Decline('30', (err as Error).message);
+  };
   switch (step) {
     case 'query': {
       let received = 0;
-      try { received = parseListQuery(req.msg.getBuffer(62)); } catch (err) { badF62(err); }
+      try {
+        received = parseListQuery(req.msg.getBuffer(62));
+      } catch (err) {
+        badF62(err);
+      }
       if (received > entries.length) throw new Decline('30', `${name} query says ${received} entries received; the list has ${entries.length}`);
       return prepared(out, () => {
         // A query from 0 starts a new download of the list: what counts is what is fetched from here on.
@@ -77,7 +96,11 @@ export function prepareIcDownload(kind: TransactionKind, req: Request, ctx: Host
     }
     case 'download': {
       let entry: IcListEntry | undefined;
-      try { entry = parseItemRequest(list, req.msg.getBuffer(62)); } catch (err) { badF62(err); }
+      try {
+        entry = parseItemRequest(list, req.msg.getBuffer(62));
+      } catch (err) {
+        badF62(err);
+      }
       const params = itemParameters(lists, entry!);
       if (!params) throw new Decline('25', `${name} ${keyOf(entry!)} is not in the host's list`);
       return prepared(out, () => {

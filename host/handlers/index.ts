@@ -13,7 +13,12 @@ import type { MessageHandler } from './types';
 export type { MessageHandler, PreparedRequest } from './types';
 
 export const HANDLERS: readonly MessageHandler[] = [
-  networkManagementHandler, financialHandler, reversalHandler, settlementHandler, batchUploadHandler, scriptResultHandler,
+  networkManagementHandler,
+  financialHandler,
+  reversalHandler,
+  settlementHandler,
+  batchUploadHandler,
+  scriptResultHandler,
 ];
 
 /** Request MTI → handler; two handlers claiming one MTI is a programming error caught at load. */

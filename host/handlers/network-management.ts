@@ -13,8 +13,10 @@ import { prepared, type MessageHandler, type PreparedRequest } from './types';
 function signOn(req: Request, ctx: HostContext, rt: TerminalRuntime, f60: Field60, out: IsoMessage): PreparedRequest {
   const { layout, sm4Only } = SIGN_ON_KEY_LAYOUTS[f60.networkCode];
   const scheme = ctx.keyScheme(rt.config);
-  if (scheme === 'sm4' && layout === '001') throw new Decline('30', 'SM4 terminals sign on with 60.3 = 003, 004, 005 or 006 (001 means single-DES keys)');
-  if (sm4Only && scheme !== 'sm4') throw new Decline('30', `60.3 = ${f60.networkCode} is an SM4 (国密) sign-on; terminal ${rt.config.terminalId} is configured for 3DES keys`);
+  if (scheme === 'sm4' && layout === '001')
+    throw new Decline('30', 'SM4 terminals sign on with 60.3 = 003, 004, 005 or 006 (001 means single-DES keys)');
+  if (sm4Only && scheme !== 'sm4')
+    throw new Decline('30', `60.3 = ${f60.networkCode} is an SM4 (国密) sign-on; terminal ${rt.config.terminalId} is configured for 3DES keys`);
   return {
     decline: (code) => out.set(39, code).set(37, ctx.nextRrn()),
     apply: () => {
@@ -29,11 +31,20 @@ function signOn(req: Request, ctx: HostContext, rt: TerminalRuntime, f60: Field6
       };
       const f62 = wrapWorkingKeys(rt.config.tmk.reveal(), keys, layout, scheme);
       const requested = f60.batchNumber;
-      const batch = rt.row.sign_on_count > 0 ? rt.row.batch : (requested !== '000000' ? requested : '000001');
-      ctx.saveTerminal(rt, {
-        ...rt.row, signed_on: 1, batch, key_layout: layout, keys_wrapped: f62, signed_on_at: req.now.toISOString(),
-        sign_on_count: rt.row.sign_on_count + 1,
-      }, keys);
+      const batch = rt.row.sign_on_count > 0 ? rt.row.batch : requested !== '000000' ? requested : '000001';
+      ctx.saveTerminal(
+        rt,
+        {
+          ...rt.row,
+          signed_on: 1,
+          batch,
+          key_layout: layout,
+          keys_wrapped: f62,
+          signed_on_at: req.now.toISOString(),
+          sign_on_count: rt.row.sign_on_count + 1,
+        },
+        keys,
+      );
       ctx.signOnRequested.delete(rt.config.terminalId);
       out.unset(4).unset(3);
       out.set(32, ctx.config.host.acquirerId).set(37, ctx.nextRrn()).set(39, '00');

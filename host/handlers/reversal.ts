@@ -78,13 +78,14 @@ function undo(ctx: HostContext, orig: TransactionRow, at: string): void {
 }
 
 /** Reversal reasons a terminal may give in F39 (cup8583.md §3.8): no reply, reply MAC wrong, other. */
-export const REVERSAL_REASONS: Readonly<Record<string, string>> = { '98': 'no response', 'A0': 'response MAC wrong', '06': 'other' };
+export const REVERSAL_REASONS: Readonly<Record<string, string>> = { '98': 'no response', A0: 'response MAC wrong', '06': 'other' };
 
 /** What the reversal itself must be (30 otherwise): F39 a reason of §3.8, none of the fields a reversal drops. */
 function checkReversalForm(msg: IsoMessage): void {
   const reason = msg.getString(39);
   if (reason === undefined) throw new Decline('30', 'reversal without F39 (the reason: 98, A0 or 06, cup8583.md §3.8)');
-  if (!Object.keys(REVERSAL_REASONS).includes(reason)) throw new Decline('30', `reversal reason F39 = ${reason} is not 98, A0 or 06 (cup8583.md §3.8)`);
+  if (!Object.keys(REVERSAL_REASONS).includes(reason))
+    throw new Decline('30', `reversal reason F39 = ${reason} is not 98, A0 or 06 (cup8583.md §3.8)`);
   const forbidden = transactionSpec('reversal').fields.mustNot.filter((n) => msg.has(n));
   if (forbidden.length) {
     const what = forbidden.map((n) => `F${n}${n === 35 || n === 36 ? ' (track data)' : n === 52 ? ' (PIN block)' : ''}`).join(', ');
@@ -103,11 +104,17 @@ function checkReversalForm(msg: IsoMessage): void {
 function mismatch(ctx: HostContext, msg: IsoMessage, orig: TransactionRow): { code: string; why: string } | undefined {
   const kind = reversedKind(msg);
   if (kind !== orig.kind) {
-    return { code: '25', why: `reversal F3/F25/60.1 = ${msg.getString(3)}/${msg.getString(25) ?? '00'}/${(msg.getString(60) ?? '').slice(0, 2)} names ${kind ?? 'no reversible kind'}, the original with this STAN is a ${orig.kind}` };
+    return {
+      code: '25',
+      why: `reversal F3/F25/60.1 = ${msg.getString(3)}/${msg.getString(25) ?? '00'}/${(msg.getString(60) ?? '').slice(0, 2)} names ${kind ?? 'no reversible kind'}, the original with this STAN is a ${orig.kind}`,
+    };
   }
   const f4 = msg.getString(4);
   if (f4 !== undefined && Number(f4) !== orig.amount) {
-    return { code: '64', why: `reversal amount ${/^\d+$/.test(f4) ? formatFen(Number(f4)) : f4} differs from the original ${formatFen(orig.amount)}` };
+    return {
+      code: '64',
+      why: `reversal amount ${/^\d+$/.test(f4) ? formatFen(Number(f4)) : f4} differs from the original ${formatFen(orig.amount)}`,
+    };
   }
   const pan = msg.getString(2);
   if (pan !== undefined) {

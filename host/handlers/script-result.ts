@@ -59,9 +59,12 @@ export function originalOfScriptResult(msg: IsoMessage, ctx: HostContext, rt: Te
   }
   const kinds = transactionSpec('script-result').references ?? [];
   if (!original) throw new Decline('25', `no transaction of terminal ${terminalId} with ${by}: the script result cannot be linked`);
-  if (!kinds.includes(original.kind)) throw new Decline('25', `${by} is a ${original.kind}, not a chip ${kinds.join(' / ')} an issuer script answers`);
-  if (!CHIP_ENTRY.test(original.entry_mode ?? '')) throw new Decline('25', `${original.kind} ${original.id} (${by}) was not a chip transaction (F22 ${original.entry_mode ?? '-'})`);
-  if (!original.approved) throw new Decline('25', `${original.kind} ${original.id} (${by}) was declined (${original.response_code}): no issuer script was returned for it`);
+  if (!kinds.includes(original.kind))
+    throw new Decline('25', `${by} is a ${original.kind}, not a chip ${kinds.join(' / ')} an issuer script answers`);
+  if (!CHIP_ENTRY.test(original.entry_mode ?? ''))
+    throw new Decline('25', `${original.kind} ${original.id} (${by}) was not a chip transaction (F22 ${original.entry_mode ?? '-'})`);
+  if (!original.approved)
+    throw new Decline('25', `${original.kind} ${original.id} (${by}) was declined (${original.response_code}): no issuer script was returned for it`);
   const pan = msg.getString(2);
   if (pan && original.pan_masked && maskPan(pan) !== original.pan_masked) {
     throw new Decline('25', `F2 ${maskPan(pan)} is not the card of ${original.kind} ${original.id} (${original.pan_masked})`);

@@ -3,9 +3,7 @@
  * the batch, side by side; a balanced side returns the terminal's totals with 1, an unbalanced one the
  * host's own totals with 2 (BP host style). The batch is marked settled either way.
  */
-import {
-  decodeSettlementTotals, encodeSettlementTotals, type SettlementSide, type SettlementTotals,
-} from '../../protocol/iso8583';
+import { decodeSettlementTotals, encodeSettlementTotals, type SettlementSide, type SettlementTotals } from '../../protocol/iso8583';
 import { checkCurrency, Decline } from '../context';
 import { prepared, type MessageHandler } from './types';
 
@@ -35,7 +33,12 @@ export const settlementHandler: MessageHandler = {
       const tid = rt.config.terminalId;
       const batch = f60.batchNumber;
       const t = ctx.store.batchTotals(tid, batch, 'CUP');
-      const hostDomestic: Totals = { debitAmount: t.debit_amount, debitCount: t.debit_count, creditAmount: t.credit_amount, creditCount: t.credit_count };
+      const hostDomestic: Totals = {
+        debitAmount: t.debit_amount,
+        debitCount: t.debit_count,
+        creditAmount: t.credit_amount,
+        creditCount: t.credit_count,
+      };
       // This host books CUP cards only: its foreign side is always zero.
       const hostForeign: Totals = { debitAmount: 0, debitCount: 0, creditAmount: 0, creditCount: 0 };
       const domesticOk = same(hostDomestic, terminalTotals.domestic);
@@ -49,8 +52,13 @@ export const settlementHandler: MessageHandler = {
       ctx.store.insertSettlement(tid, batch, at, f48, replyF48, reply.domestic.result, reply.foreign.result);
       const prev = ctx.store.batchState(tid, batch);
       ctx.store.saveBatch({
-        terminal_id: tid, batch, state: 'settled', settled_at: at,
-        settle_result: reply.domestic.result + reply.foreign.result, closed_at: null, uploaded: prev?.uploaded ?? 0,
+        terminal_id: tid,
+        batch,
+        state: 'settled',
+        settled_at: at,
+        settle_result: reply.domestic.result + reply.foreign.result,
+        closed_at: null,
+        uploaded: prev?.uploaded ?? 0,
       });
       req.note = `settlement batch ${batch}: domestic ${domesticOk ? 'balanced' : 'NOT balanced'}, foreign ${foreignOk ? 'balanced' : 'NOT balanced'}`;
       return out.set(48, replyF48).set(39, '00');

@@ -7,7 +7,11 @@
 import * as iconv from 'iconv-lite';
 import { FieldContentError } from './errors';
 
-export interface BillPayee { name: string; account: string; reference?: string }
+export interface BillPayee {
+  name: string;
+  account: string;
+  reference?: string;
+}
 
 export const BILL_PAYMENT_PROCESSING_CODE = '500000';
 export const BILL_PAYMENT_TRANSACTION_TYPE = '22';
@@ -41,13 +45,15 @@ export function decodeBillPayee(buf: Buffer): BillPayee {
   while (off < buf.length) {
     if (off + 5 > buf.length) throw new FieldContentError('62', `payee item header at byte ${off} is truncated`, { offset: off });
     const head = buf.toString('latin1', off, off + 5);
-    if (!/^[0-9]{5}$/.test(head)) throw new FieldContentError('62', `payee item header at byte ${off} is not 5 ASCII digits: ${JSON.stringify(head)}`, { offset: off });
+    if (!/^[0-9]{5}$/.test(head))
+      throw new FieldContentError('62', `payee item header at byte ${off} is not 5 ASCII digits: ${JSON.stringify(head)}`, { offset: off });
     const tag = head.slice(0, 2);
     const len = Number(head.slice(2));
     if (off + 5 + len > buf.length) {
       throw new FieldContentError('62', `payee tag ${tag} at byte ${off} announces ${len} bytes, ${buf.length - off - 5} remain`, { offset: off });
     }
-    if (!['01', '02', '03'].includes(tag)) throw new FieldContentError('62', `unknown payee tag ${tag} at byte ${off} (01 name, 02 account, 03 reference)`, { offset: off });
+    if (!['01', '02', '03'].includes(tag))
+      throw new FieldContentError('62', `unknown payee tag ${tag} at byte ${off} (01 name, 02 account, 03 reference)`, { offset: off });
     if (seen.has(tag)) throw new FieldContentError('62', `payee tag ${tag} appears twice (byte ${off})`, { offset: off });
     seen.set(tag, buf.subarray(off + 5, off + 5 + len));
     off += 5 + len;

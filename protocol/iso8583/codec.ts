@@ -9,8 +9,17 @@ import { IsoMessage } from './message';
 import { Iso8583DecodeError, Iso8583EncodeError } from './errors';
 import { CUP_POS_DIALECT } from './cup-dialect';
 
-const enum Kind { Numeric, Track, Text, Binary }
-const enum Prefix { None = 0, LL = 1, LLL = 2 }
+const enum Kind {
+  Numeric,
+  Track,
+  Text,
+  Binary,
+}
+const enum Prefix {
+  None = 0,
+  LL = 1,
+  LLL = 2,
+}
 
 interface CompiledSpec {
   readonly spec: FieldSpec;
@@ -53,13 +62,18 @@ function compile(dialect: Dialect): CompiledDialect {
       throw new Iso8583EncodeError(`dialect ${dialect.name} defines field ${spec.id}, outside 2..128`);
     }
     if (spec.id > 64) hasSecondary = true;
-    const kind = spec.format === 'n' ? Kind.Numeric : spec.format === 'z' ? Kind.Track
-      : spec.format === 'b' ? Kind.Binary : Kind.Text;
+    const kind = spec.format === 'n' ? Kind.Numeric : spec.format === 'z' ? Kind.Track : spec.format === 'b' ? Kind.Binary : Kind.Text;
     const prefix = spec.lengthType === 'fixed' ? Prefix.None : spec.lengthType === 'LLVAR' ? Prefix.LL : Prefix.LLL;
     const leftAligned = spec.align ? spec.align === 'left' : prefix !== Prefix.None;
     specs[spec.id] = {
-      spec, id: spec.id, kind, prefix, max: spec.maxLength, leftAligned,
-      pad: spec.padNibble ?? 0, gbk: spec.charset === 'gbk',
+      spec,
+      id: spec.id,
+      kind,
+      prefix,
+      max: spec.maxLength,
+      leftAligned,
+      pad: spec.padNibble ?? 0,
+      gbk: spec.charset === 'gbk',
     };
     const bodyBytes = kind === Kind.Numeric || kind === Kind.Track ? (spec.maxLength + 1) >> 1 : spec.maxLength;
     maxBytes += prefix + bodyBytes;
@@ -76,7 +90,14 @@ function compile(dialect: Dialect): CompiledDialect {
 const TRACK_NIBBLE = new Int8Array(128).fill(-1);
 for (let c = 0; c < 10; c++) TRACK_NIBBLE[48 + c] = c;
 TRACK_NIBBLE[61] = 0xd; // '='
-for (const [ch, v] of [['A', 10], ['B', 11], ['C', 12], ['D', 13], ['E', 14], ['F', 15]] as const) {
+for (const [ch, v] of [
+  ['A', 10],
+  ['B', 11],
+  ['C', 12],
+  ['D', 13],
+  ['E', 14],
+  ['F', 15],
+] as const) {
   TRACK_NIBBLE[ch.charCodeAt(0)] = v;
   TRACK_NIBBLE[ch.toLowerCase().charCodeAt(0)] = v;
 }
@@ -114,7 +135,9 @@ function nibble(s: string, i: number, nibbleOf: Int8Array, field: number): numbe
   const v = c < 128 ? nibbleOf[c] : -1;
   if (v < 0) {
     throw new Iso8583EncodeError(
-      `character ${JSON.stringify(s[i])} at position ${i} is not allowed (${nibbleOf === DIGIT_NIBBLE ? 'digits only' : 'digits and = only'})`, field);
+      `character ${JSON.stringify(s[i])} at position ${i} is not allowed (${nibbleOf === DIGIT_NIBBLE ? 'digits only' : 'digits and = only'})`,
+      field,
+    );
   }
   return v;
 }
@@ -151,7 +174,10 @@ function writeField(buf: Buffer, off: number, c: CompiledSpec, value: FieldValue
       const n = value.length;
       for (let i = 0; i < n; i++) {
         if (value.charCodeAt(i) > 0xff) {
-          throw new Iso8583EncodeError(`character ${JSON.stringify(value[i])} at position ${i} is not a single-byte character (the field is not GBK)`, id);
+          throw new Iso8583EncodeError(
+            `character ${JSON.stringify(value[i])} at position ${i} is not a single-byte character (the field is not GBK)`,
+            id,
+          );
         }
       }
       if (c.prefix === Prefix.None) {
@@ -248,7 +274,7 @@ const TRACK_CHAR = '0123456789ABC=EF';
 for (let b = 0; b < 256; b++) {
   BYTE_DIGITS[b] = HEX[b >> 4] + HEX[b & 15];
   BYTE_TRACK[b] = TRACK_CHAR[b >> 4] + TRACK_CHAR[b & 15];
-  BYTE_IS_BCD[b] = (b >> 4) < 10 && (b & 15) < 10 ? 1 : 0;
+  BYTE_IS_BCD[b] = b >> 4 < 10 && (b & 15) < 10 ? 1 : 0;
 }
 
 function truncated(field: number | undefined, off: number, need: number, have: number, what: string): Iso8583DecodeError {
@@ -256,8 +282,7 @@ function truncated(field: number | undefined, off: number, need: number, have: n
 }
 
 function badNibble(field: number | undefined, off: number, byte: number, what: string): Iso8583DecodeError {
-  return new Iso8583DecodeError('bad-bcd-nibble', off,
-    `${what}: byte ${byte.toString(16).toUpperCase().padStart(2, '0')} is not packed BCD`, field);
+  return new Iso8583DecodeError('bad-bcd-nibble', off, `${what}: byte ${byte.toString(16).toUpperCase().padStart(2, '0')} is not packed BCD`, field);
 }
 
 function readLengthPrefix(bytes: Buffer, off: number, c: CompiledSpec): number {
@@ -313,7 +338,7 @@ function readBcd(bytes: Buffer, off: number, digits: number, c: CompiledSpec, ms
   } else {
     for (; i < last; i++) s += BYTE_TRACK[bytes[i]];
   }
-  if ((digits & 1) && c.leftAligned) {
+  if (digits & 1 && c.leftAligned) {
     const b = bytes[last];
     const hi = b >> 4;
     const lo = b & 15;
@@ -351,7 +376,11 @@ function readField(bytes: Buffer, off: number, c: CompiledSpec, msg: IsoMessage)
 /** GBK text; bytes that are not valid GBK are an error rather than a silent replacement character. */
 function decodeGbk(bytes: Buffer, off: number, end: number, field: number): string {
   let ascii = true;
-  for (let i = off; i < end; i++) if (bytes[i] > 0x7f) { ascii = false; break; }
+  for (let i = off; i < end; i++)
+    if (bytes[i] > 0x7f) {
+      ascii = false;
+      break;
+    }
   if (ascii) return bytes.toString('latin1', off, end);
   const raw = bytes.subarray(off, end);
   const text = iconv.decode(raw, 'gbk');
@@ -383,8 +412,11 @@ export function unpackMessage(input: Buffer | Uint8Array, dialect: Dialect = CUP
   let bitmapBytes = 8;
   if (bytes[2] & 0x80) {
     if (!compiled.hasSecondary) {
-      throw new Iso8583DecodeError('secondary-bitmap', 2,
-        `bit 1 is set (secondary bitmap) but the ${dialect.name} dialect has a primary bitmap only`);
+      throw new Iso8583DecodeError(
+        'secondary-bitmap',
+        2,
+        `bit 1 is set (secondary bitmap) but the ${dialect.name} dialect has a primary bitmap only`,
+      );
     }
     if (total < 18) throw truncated(undefined, 10, 8, total - 10, 'secondary bitmap');
     bitmapBytes = 16;
@@ -399,8 +431,12 @@ export function unpackMessage(input: Buffer | Uint8Array, dialect: Dialect = CUP
       if (n === 1) continue;
       const c = specs[n];
       if (!c) {
-        throw new Iso8583DecodeError('undefined-field', 2 + i,
-          `bitmap bit ${n} is set but the ${dialect.name} dialect does not define field ${n}`, n);
+        throw new Iso8583DecodeError(
+          'undefined-field',
+          2 + i,
+          `bitmap bit ${n} is set but the ${dialect.name} dialect does not define field ${n}`,
+          n,
+        );
       }
       off = readField(bytes, off, c, msg);
     }

@@ -11,15 +11,37 @@
  */
 import { decodeF59Tags } from './private-fields';
 import { parseField60, parseField61, type Field60 } from './fields';
-import { identify, responseMtiOf, reversedKind, transactionSpec, TRANSACTION_CATALOGUE, type TransactionKind, type TransactionSpec } from './catalogue';
+import {
+  identify,
+  responseMtiOf,
+  reversedKind,
+  transactionSpec,
+  TRANSACTION_CATALOGUE,
+  type TransactionKind,
+  type TransactionSpec,
+} from './catalogue';
 import { messageToJson } from './dump';
 import type { IsoMessage } from './message';
 
 export type FindingSeverity = 'error' | 'warning';
 
 export const CONFORMANCE_RULE_IDS = [
-  'MSG-KIND', 'MSG-MUST', 'MSG-MUST-NOT', 'MSG-UNUSED', 'MSG-MAC', 'MSG-F3-601', 'MSG-F60', 'MSG-F49',
-  'MSG-CARD', 'MSG-F22-F55', 'MSG-F22-PIN', 'MSG-F26-PIN', 'MSG-F53-PIN', 'MSG-F53-SCHEME', 'MSG-F61', 'MSG-REVERSAL',
+  'MSG-KIND',
+  'MSG-MUST',
+  'MSG-MUST-NOT',
+  'MSG-UNUSED',
+  'MSG-MAC',
+  'MSG-F3-601',
+  'MSG-F60',
+  'MSG-F49',
+  'MSG-CARD',
+  'MSG-F22-F55',
+  'MSG-F22-PIN',
+  'MSG-F26-PIN',
+  'MSG-F53-PIN',
+  'MSG-F53-SCHEME',
+  'MSG-F61',
+  'MSG-REVERSAL',
 ] as const;
 export type ConformanceRuleId = (typeof CONFORMANCE_RULE_IDS)[number];
 
@@ -31,14 +53,18 @@ export const CONFORMANCE_RULES: Readonly<Record<ConformanceRuleId, { title: stri
   'MSG-UNUSED': { title: 'no field the kind does not use (warning)', section: '§3.2–3.10' },
   'MSG-MAC': { title: 'F64 present exactly on the kinds that carry a MAC', section: '§3.1 (MAC column), §5.3' },
   'MSG-F3-601': { title: '60.1 agrees with F3', section: '§3.1, §2.4' },
-  'MSG-F60': { title: 'F60 decodes; 60.3 is the kind\'s; 60.4 + 60.5 on financial messages only', section: '§2.4' },
+  'MSG-F60': { title: "F60 decodes; 60.3 is the kind's; 60.4 + 60.5 on financial messages only", section: '§2.4' },
   'MSG-F49': { title: 'F49 is 156 (CNY)', section: '§2.2' },
   'MSG-CARD': { title: 'the card data the entry mode implies is present (F35 magstripe, F2 manual, F2 or F35 chip)', section: '§2.2, §2.3, §3.6' },
-  'MSG-F22-F55': { title: 'F55 present for a chip read (sale, balance, pre-auth), absent for magstripe, fallback and manual; 60.5 = 2 (fallback) only with a swipe entry mode', section: '§2.3, §2.4, §3.11' },
+  'MSG-F22-F55': {
+    title:
+      'F55 present for a chip read (sale, balance, pre-auth), absent for magstripe, fallback and manual; 60.5 = 2 (fallback) only with a swipe entry mode',
+    section: '§2.3, §2.4, §3.11',
+  },
   'MSG-F22-PIN': { title: 'F22 third digit 1 exactly when a PIN block travels (F52 or F59 A1)', section: '§2.3' },
   'MSG-F26-PIN': { title: 'F26 present exactly when a PIN block travels', section: '§2.2 (F26), §3.6' },
   'MSG-F53-PIN': { title: 'F53 with a PIN block, 53.1 = 0 exactly when no PIN travels', section: '§5.4' },
-  'MSG-F53-SCHEME': { title: '53.2 names the terminal\'s key scheme (0 DES, 6 3DES, 3 SM4)', section: '§5.4, §3.2' },
+  'MSG-F53-SCHEME': { title: "53.2 names the terminal's key scheme (0 DES, 6 3DES, 3 SM4)", section: '§5.4, §3.2' },
   'MSG-F61': { title: 'F61 names an original of the right kind; F4, F37, F38 and 61.3 agree with it', section: '§2.5, §3.7' },
   'MSG-REVERSAL': { title: 'a reversal copies its original (F3, F4, F22, F25, 60.1, 60.2) with reason 98, A0 or 06', section: '§3.8' },
 };
@@ -115,7 +141,11 @@ function present(m: WireMessage, n: number): boolean {
 }
 
 function f60Of(m: WireMessage): Field60 | undefined {
-  try { return m.fields[60] !== undefined ? parseField60(m.fields[60]!) : undefined; } catch { return undefined; }
+  try {
+    return m.fields[60] !== undefined ? parseField60(m.fields[60]!) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether an encrypted PIN block travels: F52 other than all zeros (国密 terminals send zeros there), or F59 tag A1. */
@@ -124,7 +154,11 @@ export function carriesPinBlock(m: WireMessage): boolean {
   if (f52 !== undefined && !/^0+$/.test(f52)) return true;
   const f59 = m.fields[59];
   if (f59 === undefined) return false;
-  try { return decodeF59Tags(f59).has('A1'); } catch { return f59.startsWith('A1'); }
+  try {
+    return decodeF59Tags(f59).has('A1');
+  } catch {
+    return f59.startsWith('A1');
+  }
 }
 
 function finding(severity: FindingSeverity, rule: ConformanceRuleId, message: string, field?: string): ConformanceFinding {
@@ -170,7 +204,7 @@ function field60(spec: TransactionSpec, m: WireMessage, f60: Field60 | undefined
     out.push(finding('error', 'MSG-F60', `F60 ${JSON.stringify(m.fields[60])} is not 60.1 n2 + 60.2 n6 + 60.3 n3 [+ 60.4 … 60.7]`, 'F60'));
     return;
   }
-  const codes = spec.kind === 'reversal' ? ['000'] : spec.networkCodes ?? (spec.networkCode ? [spec.networkCode] : []);
+  const codes = spec.kind === 'reversal' ? ['000'] : (spec.networkCodes ?? (spec.networkCode ? [spec.networkCode] : []));
   if (codes.length && !codes.includes(f60.networkCode)) {
     out.push(finding('error', 'MSG-F60', `60.3 of a ${spec.kind} is ${codes.join(' / ')}, not ${f60.networkCode}`, '60.3'));
   }
@@ -202,13 +236,28 @@ function cardAndPin(spec: TransactionSpec, m: WireMessage, f60: Field60 | undefi
       out.push(finding(severity, 'MSG-F22-F55', `F22 ${f22} says the chip was read, but a ${spec.kind} without F55 carries no chip data`, 'F55'));
     }
     if (f60?.icCondition === '2' && !MAGSTRIPE_ENTRIES.has(entry)) {
-      out.push(finding('error', 'MSG-F22-F55', `60.5 = 2 says a fallback swipe, but F22 ${f22} says ${IC_ENTRIES.has(entry) ? 'the chip was read' : 'the card was not swiped'}`, '60.5'));
+      out.push(
+        finding(
+          'error',
+          'MSG-F22-F55',
+          `60.5 = 2 says a fallback swipe, but F22 ${f22} says ${IC_ENTRIES.has(entry) ? 'the chip was read' : 'the card was not swiped'}`,
+          '60.5',
+        ),
+      );
     }
     if ((MAGSTRIPE_ENTRIES.has(entry) || entry === '01') && present(m, 55)) {
-      out.push(finding('error', 'MSG-F22-F55', `F22 ${f22} says ${fallback ? 'fallback swipe' : entry === '01' ? 'keyed entry' : 'swipe'}, but F55 carries chip data`, 'F22'));
+      out.push(
+        finding(
+          'error',
+          'MSG-F22-F55',
+          `F22 ${f22} says ${fallback ? 'fallback swipe' : entry === '01' ? 'keyed entry' : 'swipe'}, but F55 carries chip data`,
+          'F22',
+        ),
+      );
     }
     if (spec.pin !== 'none') {
-      if (f22![2] === '1' && !pin) out.push(finding('error', 'MSG-F22-PIN', `F22 ${f22} says a PIN was entered, but no PIN block travels (F52 / F59 A1)`, 'F22'));
+      if (f22![2] === '1' && !pin)
+        out.push(finding('error', 'MSG-F22-PIN', `F22 ${f22} says a PIN was entered, but no PIN block travels (F52 / F59 A1)`, 'F22'));
       if (f22![2] !== '1' && pin) out.push(finding('error', 'MSG-F22-PIN', `a PIN block travels, but F22 ${f22} says no PIN was entered`, 'F22'));
     }
   }
@@ -222,7 +271,8 @@ function cardAndPin(spec: TransactionSpec, m: WireMessage, f60: Field60 | undefi
   const f53 = m.fields[53];
   if (pin && f53 === undefined) out.push(finding('error', 'MSG-F53-PIN', 'a PIN block travels without F53 (its format and cipher)', 'F53'));
   if (f53 === undefined) {
-    if (f22?.slice(0, 2) === '02' && present(m, 35)) out.push(finding('warning', 'MSG-F53-PIN', 'track data travels without F53 (whether it is encrypted)', 'F53'));
+    if (f22?.slice(0, 2) === '02' && present(m, 35))
+      out.push(finding('warning', 'MSG-F53-PIN', 'track data travels without F53 (whether it is encrypted)', 'F53'));
     return;
   }
   if (!/^\d{16}$/.test(f53)) {
@@ -241,14 +291,33 @@ function cardAndPin(spec: TransactionSpec, m: WireMessage, f60: Field60 | undefi
   if (!cipher) {
     out.push(finding('error', 'MSG-F53-SCHEME', `53.2 = ${f53[1]} is no cipher (0 DES, 6 3DES, 3 SM4)`, '53.2'));
   } else if (ctx.keyScheme && cipher !== ctx.keyScheme) {
-    out.push(finding('error', 'MSG-F53-SCHEME', `53.2 = ${f53[1]} (${cipher}) but the terminal works under ${ctx.keyScheme} keys (53.2 = ${expected[ctx.keyScheme]})`, '53.2'));
+    out.push(
+      finding(
+        'error',
+        'MSG-F53-SCHEME',
+        `53.2 = ${f53[1]} (${cipher}) but the terminal works under ${ctx.keyScheme} keys (53.2 = ${expected[ctx.keyScheme]})`,
+        '53.2',
+      ),
+    );
   }
 }
 
 /** The last earlier request of one of the kinds with trace `trace` in batch `batch` (when given). */
-function findOriginal(earlier: readonly TrafficMessage[], kinds: readonly TransactionKind[], trace: string, batch?: string): TrafficMessage | undefined {
-  return earlier.filter((e) => e.direction === 'in' && e.fields[11] === trace
-    && kinds.includes(identify(e) as TransactionKind) && (batch === undefined || f60Of(e)?.batchNumber === batch)).pop();
+function findOriginal(
+  earlier: readonly TrafficMessage[],
+  kinds: readonly TransactionKind[],
+  trace: string,
+  batch?: string,
+): TrafficMessage | undefined {
+  return earlier
+    .filter(
+      (e) =>
+        e.direction === 'in' &&
+        e.fields[11] === trace &&
+        kinds.includes(identify(e) as TransactionKind) &&
+        (batch === undefined || f60Of(e)?.batchNumber === batch),
+    )
+    .pop();
 }
 
 function replyOf(earlier: readonly TrafficMessage[], request: TrafficMessage): TrafficMessage | undefined {
@@ -273,15 +342,32 @@ function field61(spec: TransactionSpec, m: WireMessage, ctx: MessageContext, out
   }
   if (!ctx.earlier) return;
   // A refund keyed by the original RRN and date (LY RefundTran) knows no batch or trace: 61.1 and 61.2 are zeros.
-  const byRrn = /^0{12}$/.test(f61.originalBatch + f61.originalTrace) && m.fields[37] !== undefined && !/^0{12}$/.test(m.fields[37]!)
-    ? ctx.earlier.filter((e) => e.direction === 'in' && refs.includes(identify(e) as TransactionKind) && replyOf(ctx.earlier!, e)?.fields[37] === m.fields[37]).pop()
-    : undefined;
+  const byRrn =
+    /^0{12}$/.test(f61.originalBatch + f61.originalTrace) && m.fields[37] !== undefined && !/^0{12}$/.test(m.fields[37]!)
+      ? ctx.earlier
+          .filter(
+            (e) => e.direction === 'in' && refs.includes(identify(e) as TransactionKind) && replyOf(ctx.earlier!, e)?.fields[37] === m.fields[37],
+          )
+          .pop()
+      : undefined;
   const original = byRrn ?? findOriginal(ctx.earlier, refs, f61.originalTrace, f61.originalBatch);
   if (!original) {
     const elsewhere = findOriginal(ctx.earlier, refs, f61.originalTrace);
-    out.push(elsewhere
-      ? finding('error', 'MSG-F61', `61.1 names batch ${f61.originalBatch}, but the ${identify(elsewhere)} with trace ${f61.originalTrace} was in batch ${f60Of(elsewhere)?.batchNumber}`, '61.1')
-      : finding('warning', 'MSG-F61', `no ${refs.join(' / ')} with batch ${f61.originalBatch} and trace ${f61.originalTrace}${m.fields[37] ? ` or RRN ${m.fields[37]}` : ''} in the traffic judged: the original could not be compared`, '61.2'));
+    out.push(
+      elsewhere
+        ? finding(
+            'error',
+            'MSG-F61',
+            `61.1 names batch ${f61.originalBatch}, but the ${identify(elsewhere)} with trace ${f61.originalTrace} was in batch ${f60Of(elsewhere)?.batchNumber}`,
+            '61.1',
+          )
+        : finding(
+            'warning',
+            'MSG-F61',
+            `no ${refs.join(' / ')} with batch ${f61.originalBatch} and trace ${f61.originalTrace}${m.fields[37] ? ` or RRN ${m.fields[37]}` : ''} in the traffic judged: the original could not be compared`,
+            '61.2',
+          ),
+    );
     return;
   }
   const reply = replyOf(ctx.earlier, original);
@@ -289,9 +375,20 @@ function field61(spec: TransactionSpec, m: WireMessage, ctx: MessageContext, out
   if (reply && reply.fields[39] !== '00') {
     out.push(finding('warning', 'MSG-F61', `the ${kind} F61 names was not approved (F39 ${reply.fields[39] ?? 'none'})`, '61.2'));
   }
-  if (['void', 'preauth-void', 'preauth-completion-void'].includes(spec.kind) && m.fields[4] !== undefined && original.fields[4] !== undefined
-    && m.fields[4] !== original.fields[4]) {
-    out.push(finding('error', 'MSG-F61', `F4 ${m.fields[4]} differs from the original ${kind}'s ${original.fields[4]} (a void takes the original amount)`, 'F4'));
+  if (
+    ['void', 'preauth-void', 'preauth-completion-void'].includes(spec.kind) &&
+    m.fields[4] !== undefined &&
+    original.fields[4] !== undefined &&
+    m.fields[4] !== original.fields[4]
+  ) {
+    out.push(
+      finding(
+        'error',
+        'MSG-F61',
+        `F4 ${m.fields[4]} differs from the original ${kind}'s ${original.fields[4]} (a void takes the original amount)`,
+        'F4',
+      ),
+    );
   }
   const rrn = m.fields[37];
   if (rrn !== undefined && reply?.fields[37] !== undefined && rrn !== reply.fields[37] && !/^0{12}$/.test(rrn)) {
@@ -312,21 +409,37 @@ function reversal(m: WireMessage, f60: Field60 | undefined, ctx: MessageContext,
   if (reason !== undefined && !REVERSAL_REASONS.has(reason)) {
     out.push(finding('error', 'MSG-REVERSAL', `F39 ${reason} is no reversal reason (98 no reply, A0 reply MAC wrong, 06 other)`, 'F39'));
   }
-  if (carriesPinBlock(m)) out.push(finding('error', 'MSG-REVERSAL', 'a reversal carries no PIN data, but a PIN block travels (F52 / F59 A1)', present(m, 52) ? 'F52' : 'F59'));
+  if (carriesPinBlock(m))
+    out.push(
+      finding('error', 'MSG-REVERSAL', 'a reversal carries no PIN data, but a PIN block travels (F52 / F59 A1)', present(m, 52) ? 'F52' : 'F59'),
+    );
   if (m.fields[3] !== undefined && f60?.networkCode === '000' && !reversedKind(m)) {
     out.push(finding('error', 'MSG-REVERSAL', `F3 ${m.fields[3]} with 60.1 ${f60.transactionType} is no reversible transaction`, 'F3'));
   }
   if (!ctx.earlier) return;
-  const original = ctx.earlier.filter((e) => e.direction === 'in' && e.fields[11] === m.fields[11] && identify(e) !== 'reversal'
-    && (e.fields[41] === undefined || e.fields[41] === m.fields[41])).pop();
+  const original = ctx.earlier
+    .filter(
+      (e) =>
+        e.direction === 'in' &&
+        e.fields[11] === m.fields[11] &&
+        identify(e) !== 'reversal' &&
+        (e.fields[41] === undefined || e.fields[41] === m.fields[41]),
+    )
+    .pop();
   if (!original) {
-    out.push(finding('warning', 'MSG-REVERSAL', `no request with trace ${m.fields[11]} in the traffic judged: the original could not be compared`, 'F11'));
+    out.push(
+      finding('warning', 'MSG-REVERSAL', `no request with trace ${m.fields[11]} in the traffic judged: the original could not be compared`, 'F11'),
+    );
     return;
   }
   const o60 = f60Of(original);
   const pairs: [string, string | undefined, string | undefined][] = [
-    ['F3', m.fields[3], original.fields[3]], ['F4', m.fields[4], original.fields[4]], ['F22', m.fields[22], original.fields[22]],
-    ['F25', m.fields[25] ?? '00', original.fields[25] ?? '00'], ['60.1', f60?.transactionType, o60?.transactionType], ['60.2', f60?.batchNumber, o60?.batchNumber],
+    ['F3', m.fields[3], original.fields[3]],
+    ['F4', m.fields[4], original.fields[4]],
+    ['F22', m.fields[22], original.fields[22]],
+    ['F25', m.fields[25] ?? '00', original.fields[25] ?? '00'],
+    ['60.1', f60?.transactionType, o60?.transactionType],
+    ['60.2', f60?.batchNumber, o60?.batchNumber],
   ];
   for (const [name, mine, theirs] of pairs) {
     if (mine !== undefined && theirs !== undefined && mine !== theirs) {
@@ -334,7 +447,9 @@ function reversal(m: WireMessage, f60: Field60 | undefined, ctx: MessageContext,
     }
   }
   if (!transactionSpec(identify(original) ?? 'reversal').reversible) {
-    out.push(finding('error', 'MSG-REVERSAL', `a ${identify(original) ?? 'unknown request'} is not reversed (§3.1), but a 0400 was sent for it`, 'F11'));
+    out.push(
+      finding('error', 'MSG-REVERSAL', `a ${identify(original) ?? 'unknown request'} is not reversed (§3.1), but a 0400 was sent for it`, 'F11'),
+    );
   }
 }
 
@@ -343,7 +458,8 @@ function reversal(m: WireMessage, f60: Field60 | undefined, ctx: MessageContext,
  * business and gets none.
  */
 export function checkMessage(m: WireMessage, ctx: MessageContext = {}): ConformanceFinding[] {
-  if (!/^\d{4}$/.test(m.mti)) return [finding('error', 'MSG-KIND', `no ISO 8583 message could be read from it (MTI ${JSON.stringify(m.mti)})`, 'MTI')];
+  if (!/^\d{4}$/.test(m.mti))
+    return [finding('error', 'MSG-KIND', `no ISO 8583 message could be read from it (MTI ${JSON.stringify(m.mti)})`, 'MTI')];
   if (Number(m.mti[2]) % 2 === 1) return [];
   const out: ConformanceFinding[] = [];
   const f60 = f60Of(m);
@@ -396,7 +512,7 @@ export function checkTraffic(traffic: readonly TrafficMessage[], opts: { keySche
     if (kind === 'sign-on') {
       // 003 / 004 say double length, which an SM4 terminal of ours also asks for: the declared scheme stands.
       const signed = keySchemeOfSignOn(f60Of(message)?.networkCode);
-      keyScheme = signed === 'tdes' ? opts.keyScheme ?? 'tdes' : signed ?? keyScheme;
+      keyScheme = signed === 'tdes' ? (opts.keyScheme ?? 'tdes') : (signed ?? keyScheme);
     }
     out.push({ index, message, kind, findings: checkMessage(message, { keyScheme, earlier: traffic.slice(0, index) }) });
   });

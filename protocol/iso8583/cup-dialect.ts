@@ -5,8 +5,15 @@
  */
 import type { Dialect, FieldSpec } from './types';
 
-type Row = [id: number, name: string, nameZh: string, format: FieldSpec['format'], lengthType: FieldSpec['lengthType'],
-  maxLength: number, extra?: Partial<Pick<FieldSpec, 'align' | 'padNibble' | 'charset' | 'sensitive'>>];
+type Row = [
+  id: number,
+  name: string,
+  nameZh: string,
+  format: FieldSpec['format'],
+  lengthType: FieldSpec['lengthType'],
+  maxLength: number,
+  extra?: Partial<Pick<FieldSpec, 'align' | 'padNibble' | 'charset' | 'sensitive'>>,
+];
 
 // maxLength: digits for n/z, bytes for an/ans/b.
 const ROWS: Row[] = [

@@ -10,8 +10,17 @@ import { fieldSpec } from './codec';
 import { CUP_POS_DIALECT } from './cup-dialect';
 import { decodeTlv, type TlvNode } from '../tlv';
 import {
-  conditionCodeMeaning, networkCodeMeaning, parseField60, parseField61, parsePosEntryMode, parseSecurityControl, parseBalance,
-  transactionTypeMeaning, decodeSettlementTotals, settlementResultMeaning, type SettlementSide,
+  conditionCodeMeaning,
+  networkCodeMeaning,
+  parseField60,
+  parseField61,
+  parsePosEntryMode,
+  parseSecurityControl,
+  parseBalance,
+  transactionTypeMeaning,
+  decodeSettlementTotals,
+  settlementResultMeaning,
+  type SettlementSide,
 } from './fields';
 import { decodeBillPayee, BILL_PAYMENT_PROCESSING_CODE } from './bill-payment';
 import { responseCodeInfo } from './response-codes';
@@ -58,7 +67,10 @@ export function maskIccDataHex(f55: Buffer): string {
   let out = hex;
   const walk = (list: TlvNode[]) => {
     for (const node of list) {
-      if (node.children) { walk(node.children); continue; }
+      if (node.children) {
+        walk(node.children);
+        continue;
+      }
       if (!EMV_CARD_DATA_TAGS.has(node.tag) || node.value.length === 0) continue;
       const v = node.value.toString('hex').toUpperCase();
       const masked = maskCardDataHex(v).padEnd(v.length, '*').slice(0, v.length);
@@ -119,31 +131,56 @@ function annotate(msg: IsoMessage, n: number, value: FieldValue): string | undef
     }
     if (typeof value !== 'string') return undefined;
     switch (n) {
-      case 22: { const m = parsePosEntryMode(value); return `${m.panEntry}, PIN ${m.pin}`; }
-      case 25: return conditionCodeMeaning(value);
-      case 39: { const r = responseCodeInfo(value); return `${r.success ? 'approved' : 'declined'}: ${r.meaning} / ${r.display}`; }
+      case 22: {
+        const m = parsePosEntryMode(value);
+        return `${m.panEntry}, PIN ${m.pin}`;
+      }
+      case 25:
+        return conditionCodeMeaning(value);
+      case 39: {
+        const r = responseCodeInfo(value);
+        return `${r.success ? 'approved' : 'declined'}: ${r.meaning} / ${r.display}`;
+      }
       case 48: {
         if (!/^05[0-9]0$/.test(msg.mti) || value.length !== 62) return undefined;
         const t = decodeSettlementTotals(value);
-        const side = (s: SettlementSide) => `debit ${s.debitCount} / ${s.debitAmount} fen, credit ${s.creditCount} / ${s.creditAmount} fen, ` +
+        const side = (s: SettlementSide) =>
+          `debit ${s.debitCount} / ${s.debitAmount} fen, credit ${s.creditCount} / ${s.creditAmount} fen, ` +
           `result ${s.result} ${settlementResultMeaning(s.result)}`;
         return `domestic: ${side(t.domestic)}; foreign: ${side(t.foreign)}`;
       }
-      case 53: { const s = parseSecurityControl(value); return `PIN ${s.pinFormat}, ${s.encryption}, tracks ${s.trackEncrypted ? 'encrypted' : 'clear'}`; }
-      case 54: { const b = parseBalance(value); return `balance ${b.amount} fen, currency ${b.currency}, account type ${b.accountType}`; }
+      case 53: {
+        const s = parseSecurityControl(value);
+        return `PIN ${s.pinFormat}, ${s.encryption}, tracks ${s.trackEncrypted ? 'encrypted' : 'clear'}`;
+      }
+      case 54: {
+        const b = parseBalance(value);
+        return `balance ${b.amount} fen, currency ${b.currency}, account type ${b.accountType}`;
+      }
       case 60: {
         const f = parseField60(value);
-        const extra = [f.readCapability && `60.4=${f.readCapability}`, f.icCondition && `60.5=${f.icCondition}`,
-          f.partialApproval && `60.6=${f.partialApproval}`, f.accountType && `60.7=${f.accountType}`].filter(Boolean).join(' ');
-        return `60.1=${f.transactionType} ${transactionTypeMeaning(f.transactionType)}; 60.2 batch=${f.batchNumber}; ` +
-          `60.3=${f.networkCode} ${networkCodeMeaning(f.networkCode)}${extra ? '; ' + extra : ''}`;
+        const extra = [
+          f.readCapability && `60.4=${f.readCapability}`,
+          f.icCondition && `60.5=${f.icCondition}`,
+          f.partialApproval && `60.6=${f.partialApproval}`,
+          f.accountType && `60.7=${f.accountType}`,
+        ]
+          .filter(Boolean)
+          .join(' ');
+        return (
+          `60.1=${f.transactionType} ${transactionTypeMeaning(f.transactionType)}; 60.2 batch=${f.batchNumber}; ` +
+          `60.3=${f.networkCode} ${networkCodeMeaning(f.networkCode)}${extra ? '; ' + extra : ''}`
+        );
       }
       case 61: {
         const f = parseField61(value);
-        return `original batch ${f.originalBatch}, trace ${f.originalTrace}${f.originalDate ? `, date ${f.originalDate}` : ''}` +
-          `${f.authMethod ? `, auth method ${f.authMethod}` : ''}${f.authInstitution ? `, auth institution ${f.authInstitution}` : ''}`;
+        return (
+          `original batch ${f.originalBatch}, trace ${f.originalTrace}${f.originalDate ? `, date ${f.originalDate}` : ''}` +
+          `${f.authMethod ? `, auth method ${f.authMethod}` : ''}${f.authInstitution ? `, auth institution ${f.authInstitution}` : ''}`
+        );
       }
-      default: return undefined;
+      default:
+        return undefined;
     }
   } catch {
     return 'does not match the sub-field layout';
@@ -162,14 +199,26 @@ export function dumpMessage(msg: IsoMessage, options: DumpOptions = {}): string 
     let shown = displayValue(spec, value, options.unmask);
     if (spec && spec.format !== 'n' && spec.format !== 'z' && spec.format !== 'b') shown = JSON.stringify(shown);
     const note = annotate(msg, n, value);
-    rows.push([String(n).padStart(2, '0'), spec ? `${spec.nameZh} ${spec.name}` : '(undefined field)',
-      spec ? `${formatLabel(spec)}${spec.lengthType === 'fixed' ? '' : ' ' + spec.lengthType}` : '?', shown + (note ? `  [${note}]` : '')]);
+    rows.push([
+      String(n).padStart(2, '0'),
+      spec ? `${spec.nameZh} ${spec.name}` : '(undefined field)',
+      spec ? `${formatLabel(spec)}${spec.lengthType === 'fixed' ? '' : ' ' + spec.lengthType}` : '?',
+      shown + (note ? `  [${note}]` : ''),
+    ]);
     if (n === 55 && Buffer.isBuffer(value)) {
       try {
-        const list = (nodes: TlvNode[]): string[] => nodes.flatMap((t) => t.children
-          ? [`${t.tag} (${t.value.length}) constructed`, ...list(t.children).map((s) => '  ' + s)]
-          : [`${t.tag} (${t.value.length}) ${!options.unmask && EMV_CARD_DATA_TAGS.has(t.tag)
-            ? maskCardDataHex(t.value.toString('hex').toUpperCase()) : t.value.toString('hex').toUpperCase()}`]);
+        const list = (nodes: TlvNode[]): string[] =>
+          nodes.flatMap((t) =>
+            t.children
+              ? [`${t.tag} (${t.value.length}) constructed`, ...list(t.children).map((s) => '  ' + s)]
+              : [
+                  `${t.tag} (${t.value.length}) ${
+                    !options.unmask && EMV_CARD_DATA_TAGS.has(t.tag)
+                      ? maskCardDataHex(t.value.toString('hex').toUpperCase())
+                      : t.value.toString('hex').toUpperCase()
+                  }`,
+                ],
+          );
         extra.set(n, list(decodeTlv(value)));
       } catch (err) {
         extra.set(n, [`not valid BER-TLV: ${(err as Error).message}`]);

@@ -2,14 +2,7 @@ import { PoscertError } from '../../errors';
 
 /** Why a byte string is not a message of the dialect. Stable strings, used by tests and reports. */
 export type Iso8583DecodeReason =
-  | 'truncated'
-  | 'bad-bcd-nibble'
-  | 'length-over-max'
-  | 'undefined-field'
-  | 'trailing-bytes'
-  | 'secondary-bitmap'
-  | 'bad-length-prefix'
-  | 'bad-text';
+  'truncated' | 'bad-bcd-nibble' | 'length-over-max' | 'undefined-field' | 'trailing-bytes' | 'secondary-bitmap' | 'bad-length-prefix' | 'bad-text';
 
 /**
  * The bytes are not a valid message. `field` is absent for MTI/bitmap/framing problems; `offset` is the
@@ -23,8 +16,11 @@ export class Iso8583DecodeError extends PoscertError {
   readonly detail: string;
   constructor(reason: Iso8583DecodeReason, offset: number, detail: string, field?: number) {
     const where = field === undefined ? `at byte ${offset}` : `in field ${field} at byte ${offset}`;
-    super('ISO8583_DECODE', `cannot decode ISO 8583 message: ${reason} ${where}: ${detail}`,
-      { reason, offset, ...(field === undefined ? {} : { field }) });
+    super('ISO8583_DECODE', `cannot decode ISO 8583 message: ${reason} ${where}: ${detail}`, {
+      reason,
+      offset,
+      ...(field === undefined ? {} : { field }),
+    });
     this.reason = reason;
     this.offset = offset;
     this.detail = detail;
@@ -36,9 +32,11 @@ export class Iso8583DecodeError extends PoscertError {
 export class Iso8583EncodeError extends PoscertError {
   readonly field?: number;
   constructor(detail: string, field?: number) {
-    super('ISO8583_ENCODE',
+    super(
+      'ISO8583_ENCODE',
       field === undefined ? `cannot pack ISO 8583 message: ${detail}` : `cannot pack field ${field}: ${detail}`,
-      field === undefined ? {} : { field });
+      field === undefined ? {} : { field },
+    );
     if (field !== undefined) this.field = field;
   }
 }
@@ -48,10 +46,12 @@ export class FrameTooLargeError extends PoscertError {
   readonly announced: number;
   readonly maxFrameSize: number;
   constructor(announced: number, maxFrameSize: number) {
-    super('ISO8583_FRAME_TOO_LARGE',
+    super(
+      'ISO8583_FRAME_TOO_LARGE',
       `length prefix announces ${announced} bytes, more than the maximum of ${maxFrameSize}; ` +
-      'the peer is not sending 2-byte-length CUP frames or the stream is out of sync; close the connection',
-      { announced, maxFrameSize });
+        'the peer is not sending 2-byte-length CUP frames or the stream is out of sync; close the connection',
+      { announced, maxFrameSize },
+    );
     this.announced = announced;
     this.maxFrameSize = maxFrameSize;
   }

@@ -7,7 +7,13 @@
 import * as iconv from 'iconv-lite';
 import { FieldContentError } from './errors';
 import {
-  FIELD48_SETTLEMENT_SIDE_LAYOUT, FIELD53_LAYOUT, FIELD54_LAYOUT, FIELD60_LAYOUT, FIELD61_LAYOUT, formatSubFields, parseSubFields,
+  FIELD48_SETTLEMENT_SIDE_LAYOUT,
+  FIELD53_LAYOUT,
+  FIELD54_LAYOUT,
+  FIELD60_LAYOUT,
+  FIELD61_LAYOUT,
+  formatSubFields,
+  parseSubFields,
 } from './subfields';
 
 const DIGITS_RE = /^[0-9]*$/;
@@ -206,17 +212,32 @@ export function formatField63Response(f: Field63Response): string {
 // ---------------------------------------------------------------------------------------------------
 // Field 22 (服务点输入方式码): 2 digits PAN entry + 1 digit PIN capability
 
-export type PanEntryMode = 'unspecified' | 'manual' | 'magstripe' | 'qr' | 'contact' | 'contactless' | 'fallback'
-  | 'reservation' | 'mobile' | 'contactless-pboc';
+export type PanEntryMode =
+  'unspecified' | 'manual' | 'magstripe' | 'qr' | 'contact' | 'contactless' | 'fallback' | 'reservation' | 'mobile' | 'contactless-pboc';
 export type PinEntry = 'unspecified' | 'entered' | 'not-entered';
 
-export interface PosEntryMode { panEntry: PanEntryMode; pin: PinEntry }
+export interface PosEntryMode {
+  panEntry: PanEntryMode;
+  pin: PinEntry;
+}
 
 const PAN_ENTRY: [string, PanEntryMode][] = [
-  ['00', 'unspecified'], ['01', 'manual'], ['02', 'magstripe'], ['03', 'qr'], ['05', 'contact'], ['07', 'contactless'],
-  ['80', 'fallback'], ['92', 'reservation'], ['96', 'mobile'], ['98', 'contactless-pboc'],
+  ['00', 'unspecified'],
+  ['01', 'manual'],
+  ['02', 'magstripe'],
+  ['03', 'qr'],
+  ['05', 'contact'],
+  ['07', 'contactless'],
+  ['80', 'fallback'],
+  ['92', 'reservation'],
+  ['96', 'mobile'],
+  ['98', 'contactless-pboc'],
 ];
-const PIN_ENTRY: [string, PinEntry][] = [['0', 'unspecified'], ['1', 'entered'], ['2', 'not-entered']];
+const PIN_ENTRY: [string, PinEntry][] = [
+  ['0', 'unspecified'],
+  ['1', 'entered'],
+  ['2', 'not-entered'],
+];
 
 export function parsePosEntryMode(value: string): PosEntryMode {
   digits('22', 'entry mode', value, 3);
@@ -258,10 +279,22 @@ export function conditionCodeMeaning(code: string): string {
 // Field 53 (安全控制信息) n16: 53.1 PIN format, 53.2 encryption, 53.3 track encryption, 13 zeros
 
 export type F53PinFormat = 'none' | 'x98-with-pan' | 'x98-without-pan';
-export interface SecurityControl { pinFormat: F53PinFormat; encryption: 'des' | 'tdes' | 'sm4'; trackEncrypted: boolean }
+export interface SecurityControl {
+  pinFormat: F53PinFormat;
+  encryption: 'des' | 'tdes' | 'sm4';
+  trackEncrypted: boolean;
+}
 
-const PIN_FORMATS: [string, F53PinFormat][] = [['0', 'none'], ['1', 'x98-without-pan'], ['2', 'x98-with-pan']];
-const ENCRYPTIONS: [string, SecurityControl['encryption']][] = [['0', 'des'], ['6', 'tdes'], ['3', 'sm4']];
+const PIN_FORMATS: [string, F53PinFormat][] = [
+  ['0', 'none'],
+  ['1', 'x98-without-pan'],
+  ['2', 'x98-with-pan'],
+];
+const ENCRYPTIONS: [string, SecurityControl['encryption']][] = [
+  ['0', 'des'],
+  ['6', 'tdes'],
+  ['3', 'sm4'],
+];
 
 export function parseSecurityControl(value: string): SecurityControl {
   const p = parseSubFields(FIELD53_LAYOUT, value);
@@ -277,7 +310,12 @@ export function formatSecurityControl(s: SecurityControl): string {
   const enc = ENCRYPTIONS.find(([, v]) => v === s.encryption);
   if (!pin) throw new FieldContentError('53', `unknown pinFormat ${JSON.stringify(s.pinFormat)}`);
   if (!enc) throw new FieldContentError('53', `unknown encryption ${JSON.stringify(s.encryption)}`);
-  return formatSubFields(FIELD53_LAYOUT, { pinFormat: pin[0], encryption: enc[0], trackEncrypted: s.trackEncrypted ? '1' : '0', reserved: '0'.repeat(13) });
+  return formatSubFields(FIELD53_LAYOUT, {
+    pinFormat: pin[0],
+    encryption: enc[0],
+    trackEncrypted: s.trackEncrypted ? '1' : '0',
+    reserved: '0'.repeat(13),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -294,7 +332,9 @@ export interface Balance {
 export function parseBalance(value: string): Balance {
   const p = parseSubFields(FIELD54_LAYOUT, value);
   return {
-    accountType: p.accountType!, amountType: p.amountType!, currency: p.currency!,
+    accountType: p.accountType!,
+    amountType: p.amountType!,
+    currency: p.currency!,
     amount: (p.sign === 'D' ? -1 : 1) * Number(p.amount),
   };
 }
@@ -304,8 +344,11 @@ export function formatBalance(b: Balance): string {
     throw new FieldContentError('54', `amount must be an integer of at most 12 digits (fen), got ${b.amount}`);
   }
   return formatSubFields(FIELD54_LAYOUT, {
-    accountType: b.accountType, amountType: b.amountType, currency: b.currency,
-    sign: b.amount < 0 ? 'D' : 'C', amount: String(Math.abs(b.amount)).padStart(12, '0'),
+    accountType: b.accountType,
+    amountType: b.amountType,
+    currency: b.currency,
+    sign: b.amount < 0 ? 'D' : 'C',
+    amount: String(Math.abs(b.amount)).padStart(12, '0'),
   });
 }
 
@@ -323,11 +366,22 @@ export interface SettlementSide {
   result: SettlementResult;
 }
 
-export interface SettlementTotals { domestic: SettlementSide; foreign: SettlementSide }
+export interface SettlementTotals {
+  domestic: SettlementSide;
+  foreign: SettlementSide;
+}
 
 export function settlementResultMeaning(result: string): string {
-  return ({ '0': 'not reconciled yet (终端上送)', '1': 'balanced (对账平)', '2': 'unbalanced (对账不平)', '3': 'reconciliation error (对账出错)' } as Record<string, string>)[result]
-    ?? `unknown settlement result ${result}`;
+  return (
+    (
+      {
+        '0': 'not reconciled yet (终端上送)',
+        '1': 'balanced (对账平)',
+        '2': 'unbalanced (对账不平)',
+        '3': 'reconciliation error (对账出错)',
+      } as Record<string, string>
+    )[result] ?? `unknown settlement result ${result}`
+  );
 }
 
 function decodeSide(v: string, side: string): SettlementSide {
@@ -339,8 +393,10 @@ function decodeSide(v: string, side: string): SettlementSide {
     throw err;
   }
   return {
-    debitAmount: Number(p.debitAmount), debitCount: Number(p.debitCount),
-    creditAmount: Number(p.creditAmount), creditCount: Number(p.creditCount),
+    debitAmount: Number(p.debitAmount),
+    debitCount: Number(p.debitCount),
+    creditAmount: Number(p.creditAmount),
+    creditCount: Number(p.creditCount),
     result: p.result as SettlementResult,
   };
 }
@@ -360,8 +416,11 @@ function encodeSide(s: SettlementSide, side: string): string {
   };
   if (!['0', '1', '2', '3'].includes(s.result)) throw new FieldContentError('48', `${side} result must be 0-3, got ${JSON.stringify(s.result)}`);
   return formatSubFields(FIELD48_SETTLEMENT_SIDE_LAYOUT, {
-    debitAmount: num('debitAmount', s.debitAmount, 12), debitCount: num('debitCount', s.debitCount, 3),
-    creditAmount: num('creditAmount', s.creditAmount, 12), creditCount: num('creditCount', s.creditCount, 3), result: s.result,
+    debitAmount: num('debitAmount', s.debitAmount, 12),
+    debitCount: num('debitCount', s.debitCount, 3),
+    creditAmount: num('creditAmount', s.creditAmount, 12),
+    creditCount: num('creditCount', s.creditCount, 3),
+    result: s.result,
   });
 }
 

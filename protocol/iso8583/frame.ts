@@ -46,16 +46,21 @@ function hexToBytes(hex: string, bytes: number, what: string): Buffer {
 
 export function formatHeader(header: CupHeader): string {
   const parts: [string, number][] = [
-    [header.applicationClass, 2], [header.specVersion, 2], [header.terminalStatus, 1],
-    [header.processingRequirement, 1], [header.softwareVersion, 6],
+    [header.applicationClass, 2],
+    [header.specVersion, 2],
+    [header.terminalStatus, 1],
+    [header.processingRequirement, 1],
+    [header.softwareVersion, 6],
   ];
   const names = ['applicationClass', 'specVersion', 'terminalStatus', 'processingRequirement', 'softwareVersion'];
-  return parts.map(([v, n], i) => {
-    if (typeof v !== 'string' || v.length !== n || !HEX_RE.test(v)) {
-      throw new Iso8583EncodeError(`header.${names[i]} must be ${n} digit(s), got ${JSON.stringify(v)}`);
-    }
-    return v.toUpperCase();
-  }).join('');
+  return parts
+    .map(([v, n], i) => {
+      if (typeof v !== 'string' || v.length !== n || !HEX_RE.test(v)) {
+        throw new Iso8583EncodeError(`header.${names[i]} must be ${n} digit(s), got ${JSON.stringify(v)}`);
+      }
+      return v.toUpperCase();
+    })
+    .join('');
 }
 
 export function parseHeader(bytes: Buffer): CupHeader {
@@ -64,8 +69,11 @@ export function parseHeader(bytes: Buffer): CupHeader {
   }
   const h = bytes.toString('hex').toUpperCase();
   return {
-    applicationClass: h.slice(0, 2), specVersion: h.slice(2, 4), terminalStatus: h.slice(4, 5),
-    processingRequirement: h.slice(5, 6), softwareVersion: h.slice(6, 12),
+    applicationClass: h.slice(0, 2),
+    specVersion: h.slice(2, 4),
+    terminalStatus: h.slice(4, 5),
+    processingRequirement: h.slice(5, 6),
+    softwareVersion: h.slice(6, 12),
   };
 }
 
@@ -114,8 +122,11 @@ export function decodeFrame(bytes: Buffer, dialect: Dialect = CUP_POS_DIALECT): 
   if (bytes.length < 2) throw new Iso8583DecodeError('truncated', 0, `length prefix needs 2 bytes, got ${bytes.length}`);
   const announced = bytes.readUInt16BE(0);
   if (announced !== bytes.length - 2) {
-    throw new Iso8583DecodeError(announced > bytes.length - 2 ? 'truncated' : 'trailing-bytes', 0,
-      `length prefix says ${announced} bytes follow, ${bytes.length - 2} do`);
+    throw new Iso8583DecodeError(
+      announced > bytes.length - 2 ? 'truncated' : 'trailing-bytes',
+      0,
+      `length prefix says ${announced} bytes follow, ${bytes.length - 2} do`,
+    );
   }
   return decodeFrameBody(bytes.subarray(2), dialect, 2);
 }

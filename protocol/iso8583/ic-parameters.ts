@@ -23,8 +23,7 @@ export const IC_REQUIREMENT_DIGITS: Readonly<Record<IcListKind, string>> = { cap
 
 /** One entry of a list: an AID, or a CAPK by RID + index (+ expiry YYYYMMDD). */
 export type IcListEntry =
-  | { readonly kind: 'aid'; readonly aid: string }
-  | { readonly kind: 'capk'; readonly rid: string; readonly index: string; readonly expiry?: string };
+  { readonly kind: 'aid'; readonly aid: string } | { readonly kind: 'capk'; readonly rid: string; readonly index: string; readonly expiry?: string };
 
 /** Control byte of a query reply: '2' = more entries follow (query again), '1' = the last page. */
 export const MORE_FOLLOWS = '2';
@@ -57,7 +56,10 @@ export function parseListQuery(f62: Buffer | undefined): number {
 
 function entryNodes(e: IcListEntry): TlvNode[] {
   if (e.kind === 'aid') return [{ tag: '9F06', value: Buffer.from(e.aid, 'hex') }];
-  const nodes: TlvNode[] = [{ tag: '9F06', value: Buffer.from(e.rid, 'hex') }, { tag: '9F22', value: Buffer.from(e.index, 'hex') }];
+  const nodes: TlvNode[] = [
+    { tag: '9F06', value: Buffer.from(e.rid, 'hex') },
+    { tag: '9F22', value: Buffer.from(e.index, 'hex') },
+  ];
   if (e.expiry) nodes.push({ tag: 'DF05', value: Buffer.from(e.expiry, 'latin1') });
   return nodes;
 }
@@ -95,7 +97,8 @@ export function encodeListPage(list: readonly IcListEntry[], received: number): 
 export function parseListPage(kind: IcListKind, f62: Buffer | undefined): { more: boolean; entries: IcListEntry[] } {
   if (!f62 || f62.length === 0) throw f62Error('a query reply carries a control byte and a TLV list, F62 is empty');
   const control = f62.toString('latin1', 0, 1);
-  if (control !== MORE_FOLLOWS && control !== LAST_PAGE) throw f62Error(`a query reply starts with "1" (last page) or "2" (more follow), got ${JSON.stringify(control)}`);
+  if (control !== MORE_FOLLOWS && control !== LAST_PAGE)
+    throw f62Error(`a query reply starts with "1" (last page) or "2" (more follow), got ${JSON.stringify(control)}`);
   const nodes = decodeTlv(f62.subarray(1), 1);
   const entries: IcListEntry[] = [];
   for (let i = 0; i < nodes.length; i++) {
@@ -106,7 +109,8 @@ export function parseListPage(kind: IcListKind, f62: Buffer | undefined): { more
       continue;
     }
     const index = nodes[i + 1];
-    if (index?.tag !== '9F22') throw f62Error(`a CAPK entry is 9F06 RID + 9F22 index, found ${index?.tag ?? 'nothing'} after the RID`, { entry: entries.length });
+    if (index?.tag !== '9F22')
+      throw f62Error(`a CAPK entry is 9F06 RID + 9F22 index, found ${index?.tag ?? 'nothing'} after the RID`, { entry: entries.length });
     const expiry = nodes[i + 2]?.tag === 'DF05' ? nodes[i + 2].value.toString('latin1') : undefined;
     const entry: IcListEntry = { kind: 'capk', rid: hex(n.value), index: hex(index.value), ...(expiry ? { expiry } : {}) };
     checkEntry(entry);
@@ -124,7 +128,8 @@ export function encodeItemRequest(entry: IcListEntry): Buffer {
 
 /** The entry a download request names. */
 export function parseItemRequest(kind: IcListKind, f62: Buffer | undefined): IcListEntry {
-  if (!f62 || f62.length === 0) throw f62Error(`a download request names its ${kind === 'aid' ? 'AID (9F06)' : 'CAPK (9F06 RID + 9F22 index)'}, F62 is empty`);
+  if (!f62 || f62.length === 0)
+    throw f62Error(`a download request names its ${kind === 'aid' ? 'AID (9F06)' : 'CAPK (9F06 RID + 9F22 index)'}, F62 is empty`);
   const nodes = decodeTlv(f62);
   const rid = findTag(nodes, '9F06');
   if (!rid) throw f62Error('a download request carries 9F06');
@@ -147,7 +152,8 @@ export function encodeItemReply(params: readonly TlvNode[]): Buffer {
 
 /** The parameter TLVs of a download reply. */
 export function parseItemReply(f62: Buffer | undefined): TlvNode[] {
-  if (!f62 || f62.length === 0 || f62[0] !== 0x31) throw f62Error(`a download reply starts with "1" + the parameter TLVs, got ${f62 ? JSON.stringify(f62.toString('latin1', 0, 1)) : 'no F62'}`);
+  if (!f62 || f62.length === 0 || f62[0] !== 0x31)
+    throw f62Error(`a download reply starts with "1" + the parameter TLVs, got ${f62 ? JSON.stringify(f62.toString('latin1', 0, 1)) : 'no F62'}`);
   return decodeTlv(f62.subarray(1), 1);
 }
 
@@ -165,15 +171,22 @@ export interface CapkParameters {
 
 /** SHA-1 of RID ‖ index ‖ modulus ‖ exponent (EMV Book 2 §11.2.2): what DF03 carries and a terminal checks. */
 export function capkChecksum(rid: string, index: string, modulus: string, exponent: string): string {
-  return createHash('sha1').update(Buffer.from(rid + index + modulus + exponent, 'hex')).digest('hex').toUpperCase();
+  return createHash('sha1')
+    .update(Buffer.from(rid + index + modulus + exponent, 'hex'))
+    .digest('hex')
+    .toUpperCase();
 }
 
 /** The TLVs of a CAPK download reply: 9F06, 9F22, DF05, DF06 (01 SHA-1), DF07 (01 RSA), DF02, DF04, DF03. */
 export function capkNodes(k: CapkParameters): TlvNode[] {
   return [
-    { tag: '9F06', value: Buffer.from(k.rid, 'hex') }, { tag: '9F22', value: Buffer.from(k.index, 'hex') },
-    { tag: 'DF05', value: Buffer.from(k.expiry, 'latin1') }, { tag: 'DF06', value: Buffer.from([1]) }, { tag: 'DF07', value: Buffer.from([1]) },
-    { tag: 'DF02', value: Buffer.from(k.modulus, 'hex') }, { tag: 'DF04', value: Buffer.from(k.exponent, 'hex') },
+    { tag: '9F06', value: Buffer.from(k.rid, 'hex') },
+    { tag: '9F22', value: Buffer.from(k.index, 'hex') },
+    { tag: 'DF05', value: Buffer.from(k.expiry, 'latin1') },
+    { tag: 'DF06', value: Buffer.from([1]) },
+    { tag: 'DF07', value: Buffer.from([1]) },
+    { tag: 'DF02', value: Buffer.from(k.modulus, 'hex') },
+    { tag: 'DF04', value: Buffer.from(k.exponent, 'hex') },
     { tag: 'DF03', value: Buffer.from(k.checksum, 'hex') },
   ];
 }
@@ -186,10 +199,18 @@ export function capkFromNodes(nodes: readonly TlvNode[]): CapkParameters {
     return n.value;
   };
   const k: CapkParameters = {
-    rid: hex(get('9F06', 'RID')), index: hex(get('9F22', 'index')), expiry: get('DF05', 'expiry').toString('latin1'),
-    modulus: hex(get('DF02', 'modulus')), exponent: hex(get('DF04', 'exponent')), checksum: hex(get('DF03', 'checksum')),
+    rid: hex(get('9F06', 'RID')),
+    index: hex(get('9F22', 'index')),
+    expiry: get('DF05', 'expiry').toString('latin1'),
+    modulus: hex(get('DF02', 'modulus')),
+    exponent: hex(get('DF04', 'exponent')),
+    checksum: hex(get('DF03', 'checksum')),
   };
   const want = capkChecksum(k.rid, k.index, k.modulus, k.exponent);
-  if (want !== k.checksum) throw f62Error(`CAPK ${k.rid}/${k.index}: checksum DF03 ${k.checksum} does not match SHA-1 of RID + index + modulus + exponent (${want})`, { rid: k.rid, index: k.index });
+  if (want !== k.checksum)
+    throw f62Error(`CAPK ${k.rid}/${k.index}: checksum DF03 ${k.checksum} does not match SHA-1 of RID + index + modulus + exponent (${want})`, {
+      rid: k.rid,
+      index: k.index,
+    });
   return k;
 }

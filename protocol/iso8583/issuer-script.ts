@@ -65,11 +65,14 @@ export function issuerScriptsOf(field55: Buffer | undefined): IssuerScript[] {
 
 /** DF31 value: 5 bytes per script result. */
 export function encodeScriptResults(results: readonly ScriptResult[]): Buffer {
-  return Buffer.concat(results.map((r) => {
-    const low = r.status === 'failed' ? Math.min(15, Math.max(0, r.failedCommand ?? 0)) : 0;
-    if (!/^[0-9A-Fa-f]{8}$/.test(r.scriptId)) throw new FieldContentError('55.DF31', `script id must be 8 hex digits, got ${JSON.stringify(r.scriptId)}`);
-    return Buffer.concat([Buffer.from([(STATUS_NIBBLE[r.status] << 4) | low]), Buffer.from(r.scriptId, 'hex')]);
-  }));
+  return Buffer.concat(
+    results.map((r) => {
+      const low = r.status === 'failed' ? Math.min(15, Math.max(0, r.failedCommand ?? 0)) : 0;
+      if (!/^[0-9A-Fa-f]{8}$/.test(r.scriptId))
+        throw new FieldContentError('55.DF31', `script id must be 8 hex digits, got ${JSON.stringify(r.scriptId)}`);
+      return Buffer.concat([Buffer.from([(STATUS_NIBBLE[r.status] << 4) | low]), Buffer.from(r.scriptId, 'hex')]);
+    }),
+  );
 }
 
 /** DF31 value (bytes or hex) → the script results; a clear error when it is not 5 bytes per script. */
@@ -81,10 +84,21 @@ export function decodeScriptResults(value: Buffer | string): ScriptResult[] {
   const out: ScriptResult[] = [];
   for (let i = 0; i < bytes.length; i += 5) {
     const high = bytes[i] >> 4;
-    const status = (Object.entries(STATUS_NIBBLE).find(([, v]) => v === high)?.[0]) as ScriptStatus | undefined;
-    if (!status) throw new FieldContentError('55.DF31', `result byte ${bytes[i].toString(16).padStart(2, '0').toUpperCase()} of script ${i / 5 + 1} is not 0x (not performed), 1x (failed) or 2x (performed)`);
+    const status = Object.entries(STATUS_NIBBLE).find(([, v]) => v === high)?.[0] as ScriptStatus | undefined;
+    if (!status)
+      throw new FieldContentError(
+        '55.DF31',
+        `result byte ${bytes[i].toString(16).padStart(2, '0').toUpperCase()} of script ${i / 5 + 1} is not 0x (not performed), 1x (failed) or 2x (performed)`,
+      );
     const low = bytes[i] & 0x0f;
-    out.push({ status, ...(status === 'failed' && low > 0 ? { failedCommand: low } : {}), scriptId: bytes.subarray(i + 1, i + 5).toString('hex').toUpperCase() });
+    out.push({
+      status,
+      ...(status === 'failed' && low > 0 ? { failedCommand: low } : {}),
+      scriptId: bytes
+        .subarray(i + 1, i + 5)
+        .toString('hex')
+        .toUpperCase(),
+    });
   }
   return out;
 }
@@ -106,6 +120,8 @@ export function scriptResultField55(requestField55: Buffer, results: readonly Sc
 
 /** A F55 with DF31 (the script results) added or replaced, as a reversal carries it (§3.8). */
 export function withScriptResults(field55: Buffer, results: readonly ScriptResult[]): Buffer {
-  const tags = decodeTlv(field55).filter((t) => t.tag !== 'DF31').map((t) => ({ tag: t.tag, value: t.value }));
+  const tags = decodeTlv(field55)
+    .filter((t) => t.tag !== 'DF31')
+    .map((t) => ({ tag: t.tag, value: t.value }));
   return encodeTlv([...tags, { tag: 'DF31', value: encodeScriptResults(results) }]);
 }

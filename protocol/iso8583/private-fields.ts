@@ -85,8 +85,11 @@ export function encodeSm4PinBlockF59Binary(block: Buffer): string {
  * read this one table.
  */
 export const SIGN_ON_KEY_LAYOUTS: Readonly<Record<string, { readonly layout: WorkingKeyLayout; readonly sm4Only?: true }>> = Object.freeze({
-  '001': { layout: '001' }, '003': { layout: '003' }, '004': { layout: '004' },
-  '005': { layout: '003', sm4Only: true }, '006': { layout: '004', sm4Only: true },
+  '001': { layout: '001' },
+  '003': { layout: '003' },
+  '004': { layout: '004' },
+  '005': { layout: '003', sm4Only: true },
+  '006': { layout: '004', sm4Only: true },
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -121,8 +124,23 @@ function gbkPadded(text: string, n: number): Buffer {
 
 /** Value lengths of the parameter ids (§3.4 table); 22 (merchant name) is 40 bytes of GBK, 26 a 4-byte bitmap. */
 export const PARAMETER_BLOCK_LENGTHS: Readonly<Record<string, number>> = {
-  '11': 2, '12': 2, '13': 1, '14': 14, '15': 14, '16': 14, '17': 14, '18': 1, '19': 2, '20': 1, '21': 1,
-  '22': 40, '23': 1, '24': 1, '25': 1, '26': 4, '27': 2,
+  '11': 2,
+  '12': 2,
+  '13': 1,
+  '14': 14,
+  '15': 14,
+  '16': 14,
+  '17': 14,
+  '18': 1,
+  '19': 2,
+  '20': 1,
+  '21': 1,
+  '22': 40,
+  '23': 1,
+  '24': 1,
+  '25': 1,
+  '26': 4,
+  '27': 2,
 };
 
 /** id → value (trimmed text, 22 decoded from GBK); undefined when the block does not follow the table. */
@@ -146,8 +164,11 @@ export function encodeParameterBlock(p: ParameterDownload, merchantName: string)
   const n = (v: number, w: number) => String(v).padStart(w, '0').slice(-w);
   const phone = (i: number) => (p.phones[i] ?? '').padEnd(14, ' ');
   return Buffer.concat([
-    Buffer.from(`12${n(p.timeoutSeconds, 2)}13${n(p.retries, 1)}14${phone(0)}15${phone(1)}16${phone(2)}17${phone(3)}`
-      + `18${p.tipSupported ? 1 : 0}19${n(p.tipPercent, 2)}20${p.manualEntry ? 1 : 0}21${p.autoSignOff ? 1 : 0}22`, 'ascii'),
+    Buffer.from(
+      `12${n(p.timeoutSeconds, 2)}13${n(p.retries, 1)}14${phone(0)}15${phone(1)}16${phone(2)}17${phone(3)}` +
+        `18${p.tipSupported ? 1 : 0}19${n(p.tipPercent, 2)}20${p.manualEntry ? 1 : 0}21${p.autoSignOff ? 1 : 0}22`,
+      'ascii',
+    ),
     gbkPadded(merchantName, 40),
     Buffer.from(`23${n(p.resendTimes, 1)}25${n(p.keyIndex, 1)}`, 'ascii'),
   ]);
@@ -167,6 +188,8 @@ export function decryptTrackData(tdk: Buffer, track: string): string {
   const nibbles = track.replace(/=/g, 'D').toUpperCase();
   const start = trackDataBlockOffset(nibbles.length);
   if (start === undefined) return track;
-  const clear = desEcbDecrypt(tdk, Buffer.from(nibbles.slice(start, start + 16), 'hex')).toString('hex').toUpperCase();
+  const clear = desEcbDecrypt(tdk, Buffer.from(nibbles.slice(start, start + 16), 'hex'))
+    .toString('hex')
+    .toUpperCase();
   return (nibbles.slice(0, start) + clear + nibbles.slice(start + 16)).replace(/D/g, '=');
 }

@@ -70,8 +70,9 @@ const ROWS: Row[] = [
   ['B1', '无欠费（收据未打）', '无欠费', 'decline'],
 ];
 
-export const RESPONSE_CODES: ReadonlyMap<string, ResponseCodeInfo> = new Map(ROWS.map(([code, meaning, display, action]) =>
-  [code, Object.freeze({ code, meaning, display, action, success: action === 'approve' })]));
+export const RESPONSE_CODES: ReadonlyMap<string, ResponseCodeInfo> = new Map(
+  ROWS.map(([code, meaning, display, action]) => [code, Object.freeze({ code, meaning, display, action, success: action === 'approve' })]),
+);
 
 /** Info for an F39 code; unknown codes are declines shown as LY does ("交易失败 错误码:[xx]"). */
 export function responseCodeInfo(code: string): ResponseCodeInfo {

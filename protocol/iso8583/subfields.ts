@@ -97,9 +97,14 @@ export function formatSubFields<K extends string>(layout: SubFieldLayout<K>, val
   let missing: SubFieldSpec<K> | undefined;
   for (const spec of layout.subfields) {
     const v = values[spec.key];
-    if (spec.optional && v === undefined) { missing ??= spec; continue; }
+    if (spec.optional && v === undefined) {
+      missing ??= spec;
+      continue;
+    }
     if (missing) {
-      throw new FieldContentError(layout.field, `${label(spec)} is set but ${label(missing)} before it is not (sub-fields are positional)`, { part: label(spec) });
+      throw new FieldContentError(layout.field, `${label(spec)} is set but ${label(missing)} before it is not (sub-fields are positional)`, {
+        part: label(spec),
+      });
     }
     s += checkPart(layout, spec, v);
   }
@@ -111,7 +116,9 @@ export function formatSubFields<K extends string>(layout: SubFieldLayout<K>, val
 
 /** §2.4 F60 自定义域: 60.1 n2 + 60.2 n6 + 60.3 n3 [+ 60.4 n1 + 60.5 n1 + 60.6 n1 + 60.7 n3]. */
 export const FIELD60_LAYOUT = {
-  field: '60', name: 'F60', digitsOnly: true,
+  field: '60',
+  name: 'F60',
+  digitsOnly: true,
   subfields: [
     { id: '60.1', key: 'transactionType', length: 2, format: 'n' },
     { id: '60.2', key: 'batchNumber', length: 6, format: 'n' },
@@ -125,7 +132,9 @@ export const FIELD60_LAYOUT = {
 
 /** §2.5 F61 原始信息域: 61.1 n6 + 61.2 n6 [+ 61.3 n4 + 61.4 n2 + 61.5 n11]. */
 export const FIELD61_LAYOUT = {
-  field: '61', name: 'F61', digitsOnly: true,
+  field: '61',
+  name: 'F61',
+  digitsOnly: true,
   subfields: [
     { id: '61.1', key: 'originalBatch', length: 6, format: 'n' },
     { id: '61.2', key: 'originalTrace', length: 6, format: 'n' },
@@ -137,7 +146,9 @@ export const FIELD61_LAYOUT = {
 
 /** §5.4 F53 安全控制信息 n16: 53.1 PIN format, 53.2 encryption, 53.3 track encryption flag, 13 reserved digits. */
 export const FIELD53_LAYOUT = {
-  field: '53', name: 'security control', digitsOnly: true,
+  field: '53',
+  name: 'security control',
+  digitsOnly: true,
   subfields: [
     { id: '53.1', key: 'pinFormat', length: 1, format: 'n' },
     { id: '53.2', key: 'encryption', length: 1, format: 'n' },
@@ -148,7 +159,8 @@ export const FIELD53_LAYOUT = {
 
 /** §2.2 F54 余额: 账户类型 n2 + 余额类型 n2 + 货币代码 n3 + 符号 C/D + 余额 n12. */
 export const FIELD54_LAYOUT = {
-  field: '54', name: 'balance',
+  field: '54',
+  name: 'balance',
   subfields: [
     { id: '54.1', key: 'accountType', length: 2, format: 'n' },
     { id: '54.2', key: 'amountType', length: 2, format: 'n' },
@@ -160,7 +172,9 @@ export const FIELD54_LAYOUT = {
 
 /** §3.9 one side (domestic, then foreign) of the 62-digit F48 of 0500 / 0510; the reference does not number these. */
 export const FIELD48_SETTLEMENT_SIDE_LAYOUT = {
-  field: '48', name: 'settlement side', digitsOnly: true,
+  field: '48',
+  name: 'settlement side',
+  digitsOnly: true,
   subfields: [
     { id: 'debitAmount', key: 'debitAmount', length: 12, format: 'n' },
     { id: 'debitCount', key: 'debitCount', length: 3, format: 'n' },

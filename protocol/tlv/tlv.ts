@@ -19,8 +19,11 @@ export class TlvDecodeError extends PoscertError {
   readonly offset: number;
   readonly reason: TlvDecodeReason;
   constructor(reason: TlvDecodeReason, offset: number, detail: string, tag?: string) {
-    super('TLV_DECODE', `cannot decode BER-TLV: ${reason} at byte ${offset}${tag ? ` (tag ${tag})` : ''}: ${detail}`,
-      { reason, offset, ...(tag ? { tag } : {}) });
+    super('TLV_DECODE', `cannot decode BER-TLV: ${reason} at byte ${offset}${tag ? ` (tag ${tag})` : ''}: ${detail}`, {
+      reason,
+      offset,
+      ...(tag ? { tag } : {}),
+    });
     this.offset = offset;
     this.reason = reason;
   }
@@ -47,7 +50,10 @@ export function decodeTlv(bytes: Buffer, baseOffset = 0): TlvNode[] {
   const end = bytes.length;
   while (off < end) {
     const first = bytes[off];
-    if (first === 0x00 || first === 0xff) { off++; continue; }
+    if (first === 0x00 || first === 0xff) {
+      off++;
+      continue;
+    }
     const tagStart = off;
     off++;
     if ((first & 0x1f) === 0x1f) {

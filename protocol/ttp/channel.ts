@@ -16,15 +16,25 @@
  * shapes (options, scheduler, trace, stats) are in channel-types.ts, re-exported here.
  * Pure: bytes go out through the injected `write`, time comes from the injected scheduler.
  */
-import {
-  TtpChannelClosedError, TtpLinkBrokenError, TtpRemoteError, TtpResponseTimeoutError,
-} from './errors';
+import { TtpChannelClosedError, TtpLinkBrokenError, TtpRemoteError, TtpResponseTimeoutError } from './errors';
 import { TTP_ACK_BYTE, TTP_NAK_BYTE, TtpFrameDecoder, encodeTtpFrame } from './frame';
 import {
-  TTP_DEFAULT_ACK_TIMEOUT_MS, TTP_DEFAULT_FRAME_TIMEOUT_MS, TTP_DEFAULT_RESPONSE_TIMEOUT_MS,
-  TTP_MAX_PAYLOAD, TTP_MAX_RETRANSMISSIONS, TtpCommand, TtpCommandName, TtpErrorBody, TtpEvent,
-  TtpMessage, TtpRequest, TtpResponse, TtpResultByCommand,
-  isTtpEvent, isTtpRequest, isTtpResponse,
+  TTP_DEFAULT_ACK_TIMEOUT_MS,
+  TTP_DEFAULT_FRAME_TIMEOUT_MS,
+  TTP_DEFAULT_RESPONSE_TIMEOUT_MS,
+  TTP_MAX_PAYLOAD,
+  TTP_MAX_RETRANSMISSIONS,
+  TtpCommand,
+  TtpCommandName,
+  TtpErrorBody,
+  TtpEvent,
+  TtpMessage,
+  TtpRequest,
+  TtpResponse,
+  TtpResultByCommand,
+  isTtpEvent,
+  isTtpRequest,
+  isTtpResponse,
 } from './messages';
 import type { TtpChannelOptions, TtpChannelStats, TtpProtocolError, TtpTraceEntry } from './channel-types';
 import { TtpSender } from './sender';
@@ -53,14 +63,29 @@ const MAX_ID = 0x7fffffff;
 
 export class TtpChannel {
   readonly stats: TtpChannelStats = {
-    framesSent: 0, framesReceived: 0, retransmissions: 0, naksSent: 0, naksReceived: 0,
-    ackTimeouts: 0, duplicatesDropped: 0, garbageBytes: 0, decodeErrors: 0, unexpectedAcks: 0, strayAcks: 0, sessions: 0,
+    framesSent: 0,
+    framesReceived: 0,
+    retransmissions: 0,
+    naksSent: 0,
+    naksReceived: 0,
+    ackTimeouts: 0,
+    duplicatesDropped: 0,
+    garbageBytes: 0,
+    decodeErrors: 0,
+    unexpectedAcks: 0,
+    strayAcks: 0,
+    sessions: 0,
   };
 
   private readonly opts: Required<Omit<TtpChannelOptions, 'name' | 'firstId' | 'duplicateWindowMs'>> & { name: string; duplicateWindowMs: number };
   private readonly decoder: TtpFrameDecoder;
   private readonly listeners: { [K in keyof Listeners]: Array<Listeners[K]> } = {
-    request: [], event: [], trace: [], 'protocol-error': [], 'link-broken': [], session: [],
+    request: [],
+    event: [],
+    trace: [],
+    'protocol-error': [],
+    'link-broken': [],
+    session: [],
   };
   private readonly sender: TtpSender;
   private frameTimer?: unknown;
@@ -273,9 +298,11 @@ export class TtpChannel {
    */
   linkDown(cause?: Error): void {
     if (this.failure) return;
-    const err = new TtpLinkBrokenError(
-      `${this.opts.name}: byte link went down${cause ? `: ${cause.message}` : ''}`,
-      { channel: this.opts.name, cause: cause?.message, causeCode: (cause as { code?: string } | undefined)?.code });
+    const err = new TtpLinkBrokenError(`${this.opts.name}: byte link went down${cause ? `: ${cause.message}` : ''}`, {
+      channel: this.opts.name,
+      cause: cause?.message,
+      causeCode: (cause as { code?: string } | undefined)?.code,
+    });
     (err as { cause?: unknown }).cause = cause;
     this.fail(err, true);
   }
@@ -314,9 +341,13 @@ export class TtpChannel {
   /** The frame in flight was not acknowledged after the last retransmission: the link is broken. */
   private giveUp(message: TtpMessage, transmissions: number, why: string): void {
     const what = 'cmd' in message ? `command '${message.cmd}'` : 'evt' in message ? `event '${message.evt}'` : 'reply';
-    this.fail(new TtpLinkBrokenError(
-      `${this.opts.name}: ${what} not acknowledged after ${transmissions} transmissions (last: ${why}); the terminal is not answering TTP: check cable, baud rate and that test mode is on`,
-      { channel: this.opts.name, transmissions, lastFailure: why }), true);
+    this.fail(
+      new TtpLinkBrokenError(
+        `${this.opts.name}: ${what} not acknowledged after ${transmissions} transmissions (last: ${why}); the terminal is not answering TTP: check cable, baud rate and that test mode is on`,
+        { channel: this.opts.name, transmissions, lastFailure: why },
+      ),
+      true,
+    );
     if (this.opts.resumeAfterBreak) this.failure = undefined;
   }
 
@@ -365,8 +396,8 @@ export class TtpChannel {
         }
         case 'frame': {
           this.writeRaw(TTP_ACK_BYTE);
-          const identical = this.lastAccepted !== undefined && this.lastAccepted.equals(ev.raw)
-            && at - this.lastAcceptedAt <= this.opts.duplicateWindowMs;
+          const identical =
+            this.lastAccepted !== undefined && this.lastAccepted.equals(ev.raw) && at - this.lastAcceptedAt <= this.opts.duplicateWindowMs;
           const hello = isTtpRequest(ev.payload) && ev.payload.cmd === 'hello' ? ev.payload : undefined;
           // A hello without a session (TTP 1.0 harness) cannot be told from a new connection's: always executed.
           const duplicate = identical && !(hello && typeof hello.session !== 'number');
@@ -398,7 +429,10 @@ export class TtpChannel {
     if (isTtpResponse(message)) {
       const entry = this.pending.get(message.id);
       if (!entry) {
-        this.emitProtocolError({ reason: 'unexpected-response', detail: `reply with id ${message.id} matches no outstanding request (late reply after a timeout?)` });
+        this.emitProtocolError({
+          reason: 'unexpected-response',
+          detail: `reply with id ${message.id} matches no outstanding request (late reply after a timeout?)`,
+        });
         return;
       }
       this.pending.delete(message.id);

@@ -13,9 +13,11 @@ export class TtpError extends PoscertError {
 export class TtpPayloadTooLargeError extends TtpError {
   static override readonly outcome: DeclaredOutcome = broken('harness');
   constructor(size: number, max: number, context: Record<string, unknown> = {}) {
-    super('ttp-payload-too-large',
+    super(
+      'ttp-payload-too-large',
       `TTP payload of ${size} bytes exceeds the maximum of ${max} bytes; shorten the message (e.g. fewer voucher lines per print event)`,
-      { size, max, ...context });
+      { size, max, ...context },
+    );
   }
 }
 
@@ -34,9 +36,11 @@ export class TtpLinkBrokenError extends TtpError {
 export class TtpResponseTimeoutError extends TtpError {
   static override readonly outcome: DeclaredOutcome = broken('terminal-timeout');
   constructor(cmd: string, id: number, timeoutMs: number) {
-    super('ttp-response-timeout',
+    super(
+      'ttp-response-timeout',
       `terminal acknowledged TTP command '${cmd}' (id ${id}) but sent no reply within ${timeoutMs} ms; check that the test firmware answers every command, or raise the timeout`,
-      { cmd, id, timeoutMs });
+      { cmd, id, timeoutMs },
+    );
   }
 }
 
@@ -46,8 +50,7 @@ export class TtpRemoteError extends TtpError {
   readonly ttpCode: string;
   readonly detail?: Record<string, unknown>;
   constructor(cmd: string, id: number, ttpCode: string, remoteMessage: string, detail?: Record<string, unknown>) {
-    super('ttp-remote-error', `terminal rejected TTP command '${cmd}' (id ${id}): ${ttpCode}: ${remoteMessage}`,
-      { cmd, id, ttpCode, detail });
+    super('ttp-remote-error', `terminal rejected TTP command '${cmd}' (id ${id}): ${ttpCode}: ${remoteMessage}`, { cmd, id, ttpCode, detail });
     this.ttpCode = ttpCode;
     this.detail = detail;
   }

@@ -4,10 +4,7 @@
  * whatever the link delivered, in any split, and it returns what it found.
  */
 import { TtpPayloadTooLargeError } from './errors';
-import {
-  TTP_ACK, TTP_ETX, TTP_MAX_PAYLOAD, TTP_NAK, TTP_STX, TtpMessage,
-  isTtpEvent, isTtpRequest, isTtpResponse,
-} from './messages';
+import { TTP_ACK, TTP_ETX, TTP_MAX_PAYLOAD, TTP_NAK, TTP_STX, TtpMessage, isTtpEvent, isTtpRequest, isTtpResponse } from './messages';
 
 /** XOR of every byte of `bytes` (pass LEN..ETX). */
 export function computeLrc(bytes: Uint8Array): number {
@@ -52,23 +49,22 @@ export const TTP_NAK_BYTE: Buffer = Buffer.from([TTP_NAK]);
  *   a buggy sender ends with a broken link and this reason in the receiver's report)
  */
 export type TtpDecodeErrorReason =
-  | 'garbage' | 'oversized' | 'control-byte-in-payload' | 'bad-etx' | 'bad-lrc' | 'truncated'
-  | 'bad-utf8' | 'bad-json' | 'bad-message';
+  'garbage' | 'oversized' | 'control-byte-in-payload' | 'bad-etx' | 'bad-lrc' | 'truncated' | 'bad-utf8' | 'bad-json' | 'bad-message';
 
 export type TtpDecodeEvent =
   | { kind: 'frame'; payload: TtpMessage; raw: Buffer }
   | { kind: 'ack' }
   | { kind: 'nak' }
   | {
-    kind: 'error';
-    reason: TtpDecodeErrorReason;
-    /** Human-readable explanation with offsets and sizes. */
-    detail: string;
-    /** Bytes discarded (garbage) or the frame's claimed payload length. */
-    bytes: number;
-    /** True when the envelope (LEN, ETX, LRC) checked out and only the payload is invalid. */
-    intact: boolean;
-  };
+      kind: 'error';
+      reason: TtpDecodeErrorReason;
+      /** Human-readable explanation with offsets and sizes. */
+      detail: string;
+      /** Bytes discarded (garbage) or the frame's claimed payload length. */
+      bytes: number;
+      /** True when the envelope (LEN, ETX, LRC) checked out and only the payload is invalid. */
+      intact: boolean;
+    };
 
 export interface TtpFrameDecoderOptions {
   maxPayload?: number;
@@ -129,7 +125,13 @@ export class TtpFrameDecoder {
     let partialChecked = 0;
     const flushGarbage = (): void => {
       if (garbage > 0) {
-        out.push({ kind: 'error', reason: 'garbage', detail: `skipped ${garbage} byte(s) outside any frame before offset ${this.consumed + pos}`, bytes: garbage, intact: false });
+        out.push({
+          kind: 'error',
+          reason: 'garbage',
+          detail: `skipped ${garbage} byte(s) outside any frame before offset ${this.consumed + pos}`,
+          bytes: garbage,
+          intact: false,
+        });
         garbage = 0;
       }
     };
@@ -160,13 +162,25 @@ export class TtpFrameDecoder {
       const at = this.consumed + pos;
       const available = buf.length - pos;
       if (available < 3) {
-        if (expire) { expire = false; out.push(truncated(at, available)); damaged(pos); pos++; continue; }
+        if (expire) {
+          expire = false;
+          out.push(truncated(at, available));
+          damaged(pos);
+          pos++;
+          continue;
+        }
         break;
       }
       const len = buf.readUInt16BE(pos + 1);
       if (len > this.maxPayload) {
         damaged(pos);
-        out.push({ kind: 'error', reason: 'oversized', detail: `frame at offset ${at} claims ${len} payload bytes, maximum is ${this.maxPayload}`, bytes: len, intact: false });
+        out.push({
+          kind: 'error',
+          reason: 'oversized',
+          detail: `frame at offset ${at} claims ${len} payload bytes, maximum is ${this.maxPayload}`,
+          bytes: len,
+          intact: false,
+        });
         pos++; // resynchronise on the next STX after this one
         continue;
       }
@@ -177,30 +191,57 @@ export class TtpFrameDecoder {
       const scanFrom = pos + 3 + (pos === 0 ? this.checked : 0);
       let bad = -1;
       for (let i = scanFrom; i < payloadEnd; i++) {
-        if (IMPOSSIBLE_IN_PAYLOAD[buf[i]]) { bad = i; break; }
+        if (IMPOSSIBLE_IN_PAYLOAD[buf[i]]) {
+          bad = i;
+          break;
+        }
       }
       if (bad >= 0) {
         damaged(pos);
-        out.push({ kind: 'error', reason: 'control-byte-in-payload', detail: `frame at offset ${at} (LEN ${len}): byte 0x${hex(buf[bad])} at offset ${this.consumed + bad} cannot occur in a JSON payload`, bytes: len, intact: false });
+        out.push({
+          kind: 'error',
+          reason: 'control-byte-in-payload',
+          detail: `frame at offset ${at} (LEN ${len}): byte 0x${hex(buf[bad])} at offset ${this.consumed + bad} cannot occur in a JSON payload`,
+          bytes: len,
+          intact: false,
+        });
         pos++;
         continue;
       }
       if (available < len + 5) {
-        if (expire) { expire = false; out.push(truncated(at, available)); damaged(pos); pos++; continue; }
+        if (expire) {
+          expire = false;
+          out.push(truncated(at, available));
+          damaged(pos);
+          pos++;
+          continue;
+        }
         partialChecked = payloadEnd - pos - 3;
         break;
       }
       const etxAt = pos + 3 + len;
       if (buf[etxAt] !== TTP_ETX) {
         damaged(pos);
-        out.push({ kind: 'error', reason: 'bad-etx', detail: `frame at offset ${at} (LEN ${len}): expected ETX at offset ${this.consumed + etxAt}, found 0x${hex(buf[etxAt])}`, bytes: len, intact: false });
+        out.push({
+          kind: 'error',
+          reason: 'bad-etx',
+          detail: `frame at offset ${at} (LEN ${len}): expected ETX at offset ${this.consumed + etxAt}, found 0x${hex(buf[etxAt])}`,
+          bytes: len,
+          intact: false,
+        });
         pos++;
         continue;
       }
       const lrc = computeLrc(buf.subarray(pos + 1, etxAt + 1));
       if (lrc !== buf[etxAt + 1]) {
         damaged(pos, etxAt + 1);
-        out.push({ kind: 'error', reason: 'bad-lrc', detail: `frame at offset ${at} (LEN ${len}): LRC 0x${hex(buf[etxAt + 1])}, computed 0x${hex(lrc)}`, bytes: len, intact: false });
+        out.push({
+          kind: 'error',
+          reason: 'bad-lrc',
+          detail: `frame at offset ${at} (LEN ${len}): LRC 0x${hex(buf[etxAt + 1])}, computed 0x${hex(lrc)}`,
+          bytes: len,
+          intact: false,
+        });
         pos++;
         continue;
       }
@@ -231,10 +272,22 @@ function parsePayload(raw: Buffer, at: number): TtpDecodeEvent {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { kind: 'error', reason: 'bad-json', detail: `frame at offset ${at}: payload is not JSON (${(e as Error).message})`, bytes: raw.length, intact: true };
+    return {
+      kind: 'error',
+      reason: 'bad-json',
+      detail: `frame at offset ${at}: payload is not JSON (${(e as Error).message})`,
+      bytes: raw.length,
+      intact: true,
+    };
   }
   if (!isTtpRequest(value) && !isTtpResponse(value) && !isTtpEvent(value)) {
-    return { kind: 'error', reason: 'bad-message', detail: `frame at offset ${at}: JSON is neither a request ({id, cmd}), a response ({id, ok}) nor an event ({evt})`, bytes: raw.length, intact: true };
+    return {
+      kind: 'error',
+      reason: 'bad-message',
+      detail: `frame at offset ${at}: JSON is neither a request ({id, cmd}), a response ({id, ok}) nor an event ({evt})`,
+      bytes: raw.length,
+      intact: true,
+    };
   }
   return { kind: 'frame', payload: value, raw };
 }

@@ -22,20 +22,21 @@ const IGNORED = new Set(['toJSON', 'then', 'constructor', 'valueOf', 'toString',
  * an object whose keys are listed (Object.keys, spread, JSON) by its own path.
  */
 export function watchProfile(profile: TerminalProfile, onRead: (key: string) => void): TerminalProfile {
-  const wrap = (target: object, prefix: string): object => new Proxy(target, {
-    get(t, prop, receiver) {
-      const value = Reflect.get(t, prop, receiver);
-      if (typeof prop !== 'string' || IGNORED.has(prop) || (typeof value === 'function')) return value;
-      const key = prefix ? `${prefix}.${prop}` : prop;
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) return wrap(value as object, key);
-      onRead(key);
-      return value;
-    },
-    ownKeys(t) {
-      if (prefix) onRead(prefix);
-      return Reflect.ownKeys(t);
-    },
-  });
+  const wrap = (target: object, prefix: string): object =>
+    new Proxy(target, {
+      get(t, prop, receiver) {
+        const value = Reflect.get(t, prop, receiver);
+        if (typeof prop !== 'string' || IGNORED.has(prop) || typeof value === 'function') return value;
+        const key = prefix ? `${prefix}.${prop}` : prop;
+        if (value !== null && typeof value === 'object' && !Array.isArray(value)) return wrap(value as object, key);
+        onRead(key);
+        return value;
+      },
+      ownKeys(t) {
+        if (prefix) onRead(prefix);
+        return Reflect.ownKeys(t);
+      },
+    });
   return wrap(structuredClone(profile), '') as TerminalProfile;
 }
 

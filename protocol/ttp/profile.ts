@@ -21,79 +21,128 @@ export type VoucherCopyKind = (typeof VOUCHER_COPY_KINDS)[number];
  * conformant terminal may show these; a vendor's other wordings are declared as synonyms.
  */
 export const REFERENCE_DISPLAY: Readonly<Record<string, string>> = {
-  '01': '请持卡人与发卡银行联系', '03': '无效商户', '04': '此卡为无效卡', '05': '持卡人认证失败', '12': '无效交易',
-  '13': '无效金额', '14': '无效卡号', '15': '此卡无对应发卡方', '25': '没有原始交易', '30': '请重试', '34': '作弊卡',
-  '38': '密码错误次数超限', '40': '发卡方不支持的交易', '41': '挂失卡', '43': '被窃卡', '45': '请使用芯片', '51': '可用余额不足',
-  '54': '该卡已过期', '55': '密码错', '57': '不允许此卡交易', '58': '发卡方不允许该卡在本终端进行此交易',
-  '59': '卡片校验错', '61': '交易金额超限', '62': '受限制的卡', '64': '交易金额与原交易不匹配', '65': '超出',
-  '68': '交易超时', '75': '密码错误次数超限', '90': '系统日切', '91': '发卡方状态不正常', '92': '发卡方线路异常',
-  '94': '重复交易', '96': '交换中心异常', '97': '终端号未登记', '98': '发卡方超时', '99': 'PIN格式错', 'A0': 'MAC校验错',
+  '01': '请持卡人与发卡银行联系',
+  '03': '无效商户',
+  '04': '此卡为无效卡',
+  '05': '持卡人认证失败',
+  '12': '无效交易',
+  '13': '无效金额',
+  '14': '无效卡号',
+  '15': '此卡无对应发卡方',
+  '25': '没有原始交易',
+  '30': '请重试',
+  '34': '作弊卡',
+  '38': '密码错误次数超限',
+  '40': '发卡方不支持的交易',
+  '41': '挂失卡',
+  '43': '被窃卡',
+  '45': '请使用芯片',
+  '51': '可用余额不足',
+  '54': '该卡已过期',
+  '55': '密码错',
+  '57': '不允许此卡交易',
+  '58': '发卡方不允许该卡在本终端进行此交易',
+  '59': '卡片校验错',
+  '61': '交易金额超限',
+  '62': '受限制的卡',
+  '64': '交易金额与原交易不匹配',
+  '65': '超出',
+  '68': '交易超时',
+  '75': '密码错误次数超限',
+  '90': '系统日切',
+  '91': '发卡方状态不正常',
+  '92': '发卡方线路异常',
+  '94': '重复交易',
+  '96': '交换中心异常',
+  '97': '终端号未登记',
+  '98': '发卡方超时',
+  '99': 'PIN格式错',
+  A0: 'MAC校验错',
 };
 
-const digits = (n: number | [number, number], what: string) => z.string().regex(
-  typeof n === 'number' ? new RegExp(`^[0-9]{${n}}$`) : new RegExp(`^[0-9]{${n[0]},${n[1]}}$`),
-  { message: `${what}: ${typeof n === 'number' ? n : `${n[0]} to ${n[1]}`} digits` });
+const digits = (n: number | [number, number], what: string) =>
+  z.string().regex(typeof n === 'number' ? new RegExp(`^[0-9]{${n}}$`) : new RegExp(`^[0-9]{${n[0]},${n[1]}}$`), {
+    message: `${what}: ${typeof n === 'number' ? n : `${n[0]} to ${n[1]}`} digits`,
+  });
 
-const cardOnRequest = z.object({
-  /** The terminal asks for the card (swipe / insert / tap) before going online. */
-  readsCard: z.boolean(),
-  /** The terminal asks the cardholder's PIN (only where it reads the card). */
-  asksPin: z.boolean(),
-}).strict();
+const cardOnRequest = z
+  .object({
+    /** The terminal asks for the card (swipe / insert / tap) before going online. */
+    readsCard: z.boolean(),
+    /** The terminal asks the cardholder's PIN (only where it reads the card). */
+    asksPin: z.boolean(),
+  })
+  .strict();
 
-export const TerminalProfileSchema = z.object({
-  /** A name for the profile (the emulator's named profiles, or the lab's). */
-  name: z.string().min(1).default('declared'),
-  vouchers: z.object({
-    /** Copies per transaction, in print order: 1 (merchant), 2 (+ cardholder), 3 (+ bank, between). */
-    copies: z.union([z.literal(1), z.literal(2), z.literal(3)]),
-    /** Copies carrying the cardholder signature block (§6: merchant and bank, never the cardholder's). */
-    signatureOn: z.array(z.enum(VOUCHER_COPY_KINDS)).min(1),
-  }).strict(),
-  supervisor: z.object({
-    /** Supervisor (主管) password asked before a void or refund; absent when none is asked. */
-    password: digits([4, 8], 'supervisor.password').optional(),
-    void: cardOnRequest,
-    refund: cardOnRequest,
-  }).strict(),
-  contactless: z.object({
-    /** Taps at or below this amount (fen) go without PIN (免密). */
-    noPinLimitFen: z.number().int().nonnegative(),
-    /** Taps at or below this amount (fen) need no signature (免签). */
-    noSignatureLimitFen: z.number().int().nonnegative(),
-  }).strict(),
-  /** An expired magstripe card: refused by the terminal ('local') or sent for the issuer's 54 ('online'). */
-  magstripeExpiry: z.enum(['local', 'online']),
-  /** Extra wordings the vendor declares per response code (F39), beside §7's (REFERENCE_DISPLAY). */
-  displaySynonyms: z.record(z.string().regex(/^[0-9A-Z]{2}$/, { message: 'keys are response codes (2 characters, e.g. "41")' }), z.array(z.string().min(1)).min(1)).default({}),
-  keys: z.object({
-    scheme: z.enum(['tdes', 'sm4']),
-    /** 60.3 of the sign-on 0800: 003 single, 004 double-length 3DES, 005/006 SM4 variants (§3.2). */
-    signOnCode: z.enum(['001', '003', '004', '005', '006']),
-  }).strict(),
-  /** 0320 after a balanced settlement: 'tc' uploads IC TC records (203/204) then 207; 'none' sends none. */
-  balancedUpload: z.enum(['none', 'tc']),
-  /**
-   * IC lists (AIDs, CAPKs) a reply announced new versions of (header digit 4 / 5, cup8583.md §1.1,
-   * §3.5) while the new ones are not in: 'not-used' (no chip read until they are), or
-   * 'used-until-replaced' (the previous lists serve until the new ones are complete; the download is
-   * tried again before each chip read). The reference allows both; absent, 'not-used'.
-   */
-  supersededIcLists: z.enum(['not-used', 'used-until-replaced']).default('not-used'),
-  /** The acquirer's choices where the reference has no single rule (an acquirer-profile value). */
-  acquirer: z.object({
-    name: z.string().min(1),
-    billPayment: z.object({
-      processingCode: digits(6, 'acquirer.billPayment.processingCode'),
-      /** 60.1 transaction type code. */
-      conditionCode: digits(2, 'acquirer.billPayment.conditionCode'),
-      /** Where the payee travels: 'F62-TLV' (poscert's encodeBillPayee), 'F48', 'F63'. */
-      payeeField: z.enum(['F62-TLV', 'F48', 'F63']),
-      /** Fields the acquirer's reply echoes back. */
-      replyEchoes: z.array(z.string().regex(/^F[0-9]{1,3}$/)),
-    }).strict(),
-  }).strict(),
-}).strict();
+export const TerminalProfileSchema = z
+  .object({
+    /** A name for the profile (the emulator's named profiles, or the lab's). */
+    name: z.string().min(1).default('declared'),
+    vouchers: z
+      .object({
+        /** Copies per transaction, in print order: 1 (merchant), 2 (+ cardholder), 3 (+ bank, between). */
+        copies: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+        /** Copies carrying the cardholder signature block (§6: merchant and bank, never the cardholder's). */
+        signatureOn: z.array(z.enum(VOUCHER_COPY_KINDS)).min(1),
+      })
+      .strict(),
+    supervisor: z
+      .object({
+        /** Supervisor (主管) password asked before a void or refund; absent when none is asked. */
+        password: digits([4, 8], 'supervisor.password').optional(),
+        void: cardOnRequest,
+        refund: cardOnRequest,
+      })
+      .strict(),
+    contactless: z
+      .object({
+        /** Taps at or below this amount (fen) go without PIN (免密). */
+        noPinLimitFen: z.number().int().nonnegative(),
+        /** Taps at or below this amount (fen) need no signature (免签). */
+        noSignatureLimitFen: z.number().int().nonnegative(),
+      })
+      .strict(),
+    /** An expired magstripe card: refused by the terminal ('local') or sent for the issuer's 54 ('online'). */
+    magstripeExpiry: z.enum(['local', 'online']),
+    /** Extra wordings the vendor declares per response code (F39), beside §7's (REFERENCE_DISPLAY). */
+    displaySynonyms: z
+      .record(z.string().regex(/^[0-9A-Z]{2}$/, { message: 'keys are response codes (2 characters, e.g. "41")' }), z.array(z.string().min(1)).min(1))
+      .default({}),
+    keys: z
+      .object({
+        scheme: z.enum(['tdes', 'sm4']),
+        /** 60.3 of the sign-on 0800: 003 single, 004 double-length 3DES, 005/006 SM4 variants (§3.2). */
+        signOnCode: z.enum(['001', '003', '004', '005', '006']),
+      })
+      .strict(),
+    /** 0320 after a balanced settlement: 'tc' uploads IC TC records (203/204) then 207; 'none' sends none. */
+    balancedUpload: z.enum(['none', 'tc']),
+    /**
+     * IC lists (AIDs, CAPKs) a reply announced new versions of (header digit 4 / 5, cup8583.md §1.1,
+     * §3.5) while the new ones are not in: 'not-used' (no chip read until they are), or
+     * 'used-until-replaced' (the previous lists serve until the new ones are complete; the download is
+     * tried again before each chip read). The reference allows both; absent, 'not-used'.
+     */
+    supersededIcLists: z.enum(['not-used', 'used-until-replaced']).default('not-used'),
+    /** The acquirer's choices where the reference has no single rule (an acquirer-profile value). */
+    acquirer: z
+      .object({
+        name: z.string().min(1),
+        billPayment: z
+          .object({
+            processingCode: digits(6, 'acquirer.billPayment.processingCode'),
+            /** 60.1 transaction type code. */
+            conditionCode: digits(2, 'acquirer.billPayment.conditionCode'),
+            /** Where the payee travels: 'F62-TLV' (poscert's encodeBillPayee), 'F48', 'F63'. */
+            payeeField: z.enum(['F62-TLV', 'F48', 'F63']),
+            /** Fields the acquirer's reply echoes back. */
+            replyEchoes: z.array(z.string().regex(/^F[0-9]{1,3}$/)),
+          })
+          .strict(),
+      })
+      .strict(),
+  })
+  .strict();
 
 export type TerminalProfile = z.infer<typeof TerminalProfileSchema>;
 export type TerminalProfileInput = z.input<typeof TerminalProfileSchema>;
@@ -121,9 +170,16 @@ export const REFERENCE_PROFILE: TerminalProfile = {
 /** A profile that failed validation: where it came from and each field's problem. */
 export class TerminalProfileError extends PoscertError {
   static override readonly outcome: DeclaredOutcome = broken('harness');
-  constructor(readonly source: string, readonly problems: string[]) {
-    super('TERMINAL_PROFILE_INVALID', `${source}: terminal profile invalid:\n  ${problems.join('\n  ')}\n` +
-      'Declare it in the lab file entry (profile:) or have the terminal report it in TTP hello (docs/terminal-test-protocol.md, profile).', { source, problems });
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(
+      'TERMINAL_PROFILE_INVALID',
+      `${source}: terminal profile invalid:\n  ${problems.join('\n  ')}\n` +
+        'Declare it in the lab file entry (profile:) or have the terminal report it in TTP hello (docs/terminal-test-protocol.md, profile).',
+      { source, problems },
+    );
   }
 }
 
@@ -134,18 +190,26 @@ export class TerminalProfileError extends PoscertError {
 export function parseTerminalProfile(value: unknown, source: string): TerminalProfile {
   const r = TerminalProfileSchema.safeParse(value);
   if (!r.success) {
-    throw new TerminalProfileError(source, r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(profile)'}: ${i.message}`));
+    throw new TerminalProfileError(
+      source,
+      r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(profile)'}: ${i.message}`),
+    );
   }
   const p = r.data;
   const problems: string[] = [];
-  if (p.vouchers.signatureOn.includes('cardholder')) problems.push('vouchers.signatureOn: the cardholder copy carries no signature block (cup8583.md §6)');
-  if (p.vouchers.copies < 3 && p.vouchers.signatureOn.every((c) => c === 'bank')) problems.push('vouchers.signatureOn: without a bank copy the merchant copy must carry the signature block');
+  if (p.vouchers.signatureOn.includes('cardholder'))
+    problems.push('vouchers.signatureOn: the cardholder copy carries no signature block (cup8583.md §6)');
+  if (p.vouchers.copies < 3 && p.vouchers.signatureOn.every((c) => c === 'bank'))
+    problems.push('vouchers.signatureOn: without a bank copy the merchant copy must carry the signature block');
   for (const k of ['void', 'refund'] as const) {
-    if (p.supervisor[k].asksPin && !p.supervisor[k].readsCard) problems.push(`supervisor.${k}.asksPin: a PIN is asked only where the card is read (readsCard true)`);
+    if (p.supervisor[k].asksPin && !p.supervisor[k].readsCard)
+      problems.push(`supervisor.${k}.asksPin: a PIN is asked only where the card is read (readsCard true)`);
   }
   const fits = p.keys.scheme === 'sm4' ? ['004', '005', '006'] : ['001', '003', '004'];
   if (!fits.includes(p.keys.signOnCode)) {
-    problems.push(`keys.signOnCode ${p.keys.signOnCode} does not fit key scheme ${p.keys.scheme} (3DES: 001/003/004; SM4: 004 poscert form, 005/006)`);
+    problems.push(
+      `keys.signOnCode ${p.keys.signOnCode} does not fit key scheme ${p.keys.scheme} (3DES: 001/003/004; SM4: 004 poscert form, 005/006)`,
+    );
   }
   if (problems.length) throw new TerminalProfileError(source, problems);
   return p;

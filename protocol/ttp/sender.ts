@@ -60,10 +60,16 @@ export class TtpSender {
       return;
     }
     const out = this.inFlight;
-    if (!out) { this.host.stats.unexpectedAcks++; return; }
+    if (!out) {
+      this.host.stats.unexpectedAcks++;
+      return;
+    }
     this.responses++;
     this.clearAckTimer();
-    if (kind === 'nak') { this.retransmitOrBreak('NAK'); return; }
+    if (kind === 'nak') {
+      this.retransmitOrBreak('NAK');
+      return;
+    }
     this.inFlight = undefined;
     out.resolve();
     // ACK/NAK carry no sequence number: when the frame went out more often than it was

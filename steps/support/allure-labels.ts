@@ -58,37 +58,61 @@ Before({ name: 'ALLURE_FIXTURE_IGNORE' }, async function ({ pickle, gherkinDocum
  * Which terminal ran the scenario (parallel workers each have their own): read by the certificate
  * (units), removed from the Allure results. Defined first, so it runs after the suite's After hooks.
  */
-After({ name: 'ALLURE_FIXTURE_IGNORE' }, function (this: { lab?: { identity?: Record<string, unknown>; terminalId?: string }; attach?: (d: string, m: string) => unknown }) {
-  const identity = this.lab?.identity;
-  if (!identity || typeof this.attach !== 'function') return;
-  const caps = identity.capabilities;
-  this.attach(JSON.stringify({
-    vendor: identity.vendor, model: identity.model, serialNumber: identity.serialNumber, firmware: identity.firmwareVersion, ttp: identity.ttp,
-    capabilities: Array.isArray(caps) ? caps : Object.entries((caps ?? {}) as Record<string, boolean>).filter(([, v]) => v).map(([k]) => k).sort(),
-    terminalId: this.lab?.terminalId,
-  }), TERMINAL_MEDIA_TYPE);
-});
+After(
+  { name: 'ALLURE_FIXTURE_IGNORE' },
+  function (this: { lab?: { identity?: Record<string, unknown>; terminalId?: string }; attach?: (d: string, m: string) => unknown }) {
+    const identity = this.lab?.identity;
+    if (!identity || typeof this.attach !== 'function') return;
+    const caps = identity.capabilities;
+    this.attach(
+      JSON.stringify({
+        vendor: identity.vendor,
+        model: identity.model,
+        serialNumber: identity.serialNumber,
+        firmware: identity.firmwareVersion,
+        ttp: identity.ttp,
+        capabilities: Array.isArray(caps)
+          ? caps
+          : Object.entries((caps ?? {}) as Record<string, boolean>)
+              .filter(([, v]) => v)
+              .map(([k]) => k)
+              .sort(),
+        terminalId: this.lab?.terminalId,
+      }),
+      TERMINAL_MEDIA_TYPE,
+    );
+  },
+);
 
 /** The voucher copies of the scenario also as the printed slip looks, masked (the text copies come from the suite's hook). */
-After({ name: 'ALLURE_FIXTURE_IGNORE' }, function (this: { driver?: { receipts?: () => SlipCopy[] }; earlierVouchers?: SlipCopy[]; attach?: (d: string, o: { mediaType: string; fileName: string }) => unknown }) {
-  let copies: SlipCopy[] = [];
-  try {
-    copies = [...(this.earlierVouchers ?? []), ...(this.driver?.receipts?.() ?? [])];
-  } catch {
-    return; // no driver (the lab did not start): nothing was printed
-  }
-  if (copies.length && typeof this.attach === 'function') {
-    // A defective terminal may print the full PAN or track data: evidence shows it masked (the
-    // voucher case reports the defect; the report itself must not carry the number).
-    const masker = new EvidenceMasker();
-    const masked = copies.map((c) => ({ ...c, lines: c.lines.map((l) => masker.maskText(l)) }));
-    this.attach(renderVoucherSlips(masked), { mediaType: 'text/html', fileName: 'vouchers (as printed).html' });
-  }
-});
+After(
+  { name: 'ALLURE_FIXTURE_IGNORE' },
+  function (this: {
+    driver?: { receipts?: () => SlipCopy[] };
+    earlierVouchers?: SlipCopy[];
+    attach?: (d: string, o: { mediaType: string; fileName: string }) => unknown;
+  }) {
+    let copies: SlipCopy[] = [];
+    try {
+      copies = [...(this.earlierVouchers ?? []), ...(this.driver?.receipts?.() ?? [])];
+    } catch {
+      return; // no driver (the lab did not start): nothing was printed
+    }
+    if (copies.length && typeof this.attach === 'function') {
+      // A defective terminal may print the full PAN or track data: evidence shows it masked (the
+      // voucher case reports the defect; the report itself must not carry the number).
+      const masker = new EvidenceMasker();
+      const masked = copies.map((c) => ({ ...c, lines: c.lines.map((l) => masker.maskText(l)) }));
+      this.attach(renderVoucherSlips(masked), { mediaType: 'text/html', fileName: 'vouchers (as printed).html' });
+    }
+  },
+);
 
 type AnyFn = (...args: unknown[]) => unknown;
 
-interface Attachable { attach?: (data: string, mediaType: string) => unknown }
+interface Attachable {
+  attach?: (data: string, mediaType: string) => unknown;
+}
 
 function mark(world: unknown, err: unknown): void {
   const target = world as Attachable | undefined;

@@ -16,7 +16,10 @@ import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../../certification/resu
 const CASE_ID = /^@(CUP-[A-Z]{3}-\d{3})$/;
 
 /** The World as this file sees it: cucumber's attach, and the outcome the step wrapper declared. */
-interface BailWorld { attach?: (data: unknown, mediaType?: unknown) => unknown; [DECLARED]?: MarkerOutcome['outcome'] }
+interface BailWorld {
+  attach?: (data: unknown, mediaType?: unknown) => unknown;
+  [DECLARED]?: MarkerOutcome['outcome'];
+}
 const DECLARED = Symbol('poscert declared outcome');
 
 Before({ name: 'bail: skip once a mandatory case has failed' }, function (this: BailWorld) {
@@ -28,7 +31,11 @@ Before({ name: 'bail: skip once a mandatory case has failed' }, function (this: 
   if (typeof attach === 'function') {
     this.attach = (data: unknown, mediaType?: unknown) => {
       if (mediaType === OUTCOME_MEDIA_TYPE && typeof data === 'string') {
-        try { this[DECLARED] ??= (JSON.parse(data) as MarkerOutcome).outcome; } catch { /* not a marker */ }
+        try {
+          this[DECLARED] ??= (JSON.parse(data) as MarkerOutcome).outcome;
+        } catch {
+          /* not a marker */
+        }
       }
       return attach.call(this, data, mediaType);
     };
@@ -38,7 +45,9 @@ Before({ name: 'bail: skip once a mandatory case has failed' }, function (this: 
   try {
     const note = JSON.parse(fs.readFileSync(file, 'utf8')) as StopNote;
     after = note.caseId ? ` (${note.caseId} failed)` : '';
-  } catch { /* being written: the reason goes without the case id */ }
+  } catch {
+    /* being written: the reason goes without the case id */
+  }
   const marker: MarkerOutcome = { outcome: 'skipped', reason: `${BAIL_SKIP_REASON}${after}` };
   this.attach?.(JSON.stringify(marker), OUTCOME_MEDIA_TYPE);
   return 'skipped';

@@ -52,11 +52,25 @@ export function observedByHarness(...phrases: string[]): void {
 
 // Steps that look only at what the harness sees itself run unchanged on an operator terminal.
 observedByHarness(
-  'the host received a(n) {txn} request', 'the host received {int} {txn} requests', 'the host received no {txn}', 'the host received no financial request',
-  'the host approved it', 'the host answered it with {text}', 'its amount is {amount}', 'its entry mode is {text}', 'its card was read by {entry}',
-  'its MAC is present and valid', 'it carries an encrypted PIN block', 'it carries no PIN block', 'it carries IC data', 'it carries no IC data',
-  'it names the payee {text} with account {text}', 'it identifies this terminal and its merchant',
-  'the card {card} is debited {amount}', 'the card {card} is credited {amount}', 'the balance of card {card} is unchanged',
+  'the host received a(n) {txn} request',
+  'the host received {int} {txn} requests',
+  'the host received no {txn}',
+  'the host received no financial request',
+  'the host approved it',
+  'the host answered it with {text}',
+  'its amount is {amount}',
+  'its entry mode is {text}',
+  'its card was read by {entry}',
+  'its MAC is present and valid',
+  'it carries an encrypted PIN block',
+  'it carries no PIN block',
+  'it carries IC data',
+  'it carries no IC data',
+  'it names the payee {text} with account {text}',
+  'it identifies this terminal and its merchant',
+  'the card {card} is debited {amount}',
+  'the card {card} is credited {amount}',
+  'the balance of card {card} is unchanged',
 );
 
 let registry: ParameterTypeRegistry | undefined;
@@ -67,7 +81,12 @@ function keyOf(text: string): string | undefined {
   if (!registry) {
     registry = new ParameterTypeRegistry();
     const types: Array<[string, RegExp | RegExp[]]> = [
-      ['amount', AMOUNT_PATTERN], ['card', CARD_ALIAS_PATTERN], ['text', QUOTED_PATTERNS], ['entry', ENTRY_PATTERN], ['txn', TXN_PATTERN], ['copy', COPY_PATTERN],
+      ['amount', AMOUNT_PATTERN],
+      ['card', CARD_ALIAS_PATTERN],
+      ['text', QUOTED_PATTERNS],
+      ['entry', ENTRY_PATTERN],
+      ['txn', TXN_PATTERN],
+      ['copy', COPY_PATTERN],
     ];
     for (const [name, re] of types) registry.defineParameterType(new ParameterType(name, re, null, (s: string | null) => s, false, false));
   }
@@ -94,13 +113,28 @@ export function notByHand(stepTexts: readonly string[]): string | undefined {
  */
 class PersonTerminal {
   private readonly notes: Array<{ at: string; text: string }> = [];
-  constructor(private readonly identity: TerminalIdentity, readonly answers: OperatorAnswer[]) {}
-  hello(): Promise<TerminalIdentity> { return Promise.resolve(this.identity); }
-  removeCard(): Promise<void> { return Promise.resolve(); }
-  ensureSignedOnIdle(): Promise<void> { return Promise.resolve(); }
-  toIdle(): Promise<void> { return Promise.resolve(); }
-  waitUntilQuiet(): Promise<void> { return Promise.resolve(); }
-  note(text: string): void { this.notes.push({ at: new Date().toISOString(), text }); }
+  constructor(
+    private readonly identity: TerminalIdentity,
+    readonly answers: OperatorAnswer[],
+  ) {}
+  hello(): Promise<TerminalIdentity> {
+    return Promise.resolve(this.identity);
+  }
+  removeCard(): Promise<void> {
+    return Promise.resolve();
+  }
+  ensureSignedOnIdle(): Promise<void> {
+    return Promise.resolve();
+  }
+  toIdle(): Promise<void> {
+    return Promise.resolve();
+  }
+  waitUntilQuiet(): Promise<void> {
+    return Promise.resolve();
+  }
+  note(text: string): void {
+    this.notes.push({ at: new Date().toISOString(), text });
+  }
   transcript(): Array<Record<string, unknown>> {
     const rows = [
       ...this.notes.map((n) => ({ at: n.at, note: n.text })),
@@ -108,11 +142,21 @@ class PersonTerminal {
     ].sort((a, b) => a.at.localeCompare(b.at));
     return rows.map((r, i) => ({ seq: i + 1, at: r.at, tMs: 0, dir: '--', kind: 'note', note: r.note }));
   }
-  recentScreens(): [] { return []; }
-  receipts(): [] { return []; }
-  markReceipts(): void { /* the person reads the vouchers */ }
-  configure(): Promise<void> { return Promise.reject(new Error('an operator terminal takes no configuration from the harness')); }
-  close(): Promise<void> { return Promise.resolve(); }
+  recentScreens(): [] {
+    return [];
+  }
+  receipts(): [] {
+    return [];
+  }
+  markReceipts(): void {
+    /* the person reads the vouchers */
+  }
+  configure(): Promise<void> {
+    return Promise.reject(new Error('an operator terminal takes no configuration from the harness'));
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 export async function startOperatorLab(settings: RunSettings, config: HostConfig): Promise<WorkerLab> {
@@ -122,7 +166,12 @@ export async function startOperatorLab(settings: RunSettings, config: HostConfig
   const reference = await ReferenceHost.start({ config, port: placement.port, bind: placement.bind });
   const caps = Object.fromEntries(['magstripe', 'contact', 'contactless', 'printer', 'pinpad', 'sm4'].map((c) => [c, spec.capabilities.includes(c)]));
   const identity = {
-    vendor: spec.vendor, model: spec.model, serialNumber: spec.serialNumber, firmwareVersion: spec.firmware, ttp: 'none (operator)', capabilities: caps,
+    vendor: spec.vendor,
+    model: spec.model,
+    serialNumber: spec.serialNumber,
+    firmwareVersion: spec.firmware,
+    ttp: 'none (operator)',
+    capabilities: caps,
   } as unknown as TerminalIdentity;
   let person: PersonConsole;
   try {
@@ -135,7 +184,13 @@ export async function startOperatorLab(settings: RunSettings, config: HostConfig
   const terminal = new PersonTerminal(identity, answers);
   const terminalId = spec.terminalId ?? settings.terminalId;
   return {
-    settings, driver: terminal as unknown as TerminalDriver, host: reference.control, config, terminalId, identity, person,
+    settings,
+    driver: terminal as unknown as TerminalDriver,
+    host: reference.control,
+    config,
+    terminalId,
+    identity,
+    person,
     hostAddress: `${placement.address ?? `127.0.0.1:${reference.port}`}`,
     operatorAnswers: answers,
     stop: async () => {
@@ -159,20 +214,28 @@ Before({ name: 'operator terminal: only what makes sense by hand' }, async funct
   }
   const { workerLab } = require('./lab') as typeof import('./lab');
   this.lab = await workerLab(this.parameters);
-  const caseId = pickle.tags.map((t) => t.name).find((t) => /^@CUP-/.test(t))?.slice(1) ?? '';
+  const caseId =
+    pickle.tags
+      .map((t) => t.name)
+      .find((t) => /^@CUP-/.test(t))
+      ?.slice(1) ?? '';
   const person = this.lab.person!;
   person.begin(`${caseId} ${pickle.name}`);
-  await person.instruct(`Bring terminal ${this.lab.terminalId} to its idle screen, signed on (签到), no card in any reader; its host is ${this.lab.hostAddress}.`);
+  await person.instruct(
+    `Bring terminal ${this.lab.terminalId} to its idle screen, signed on (签到), no card in any reader; its host is ${this.lab.hostAddress}.`,
+  );
   return undefined;
 });
 
-After({ name: 'operator terminal: the person\'s answers as evidence' }, function (this: PoscertWorld) {
+After({ name: "operator terminal: the person's answers as evidence" }, function (this: PoscertWorld) {
   const person = this.lab?.person;
   if (!person) return;
   const said = person.take();
   this.lab.operatorAnswers?.push(...said);
   if (said.length) {
-    this.attach(this.redact(said.map((a) => `${a.at} ${a.kind === 'do' ? 'DO ' : 'ASK'} ${a.text}\n    → ${a.answer}`).join('\n')),
-      { mediaType: 'text/plain', fileName: 'operator-answers.txt' });
+    this.attach(this.redact(said.map((a) => `${a.at} ${a.kind === 'do' ? 'DO ' : 'ASK'} ${a.text}\n    → ${a.answer}`).join('\n')), {
+      mediaType: 'text/plain',
+      fileName: 'operator-answers.txt',
+    });
   }
 });

@@ -13,7 +13,11 @@ setDefaultTimeout(Number(process.env.POSCERT_STEP_TIMEOUT_MS) || 60_000);
 
 Before(async function (this: PoscertWorld, { pickle }) {
   this.lab = await workerLab(this.parameters);
-  this.caseId = pickle.tags.map((t) => t.name).find((t) => /^@CUP-/.test(t))?.slice(1) ?? '';
+  this.caseId =
+    pickle.tags
+      .map((t) => t.name)
+      .find((t) => /^@CUP-/.test(t))
+      ?.slice(1) ?? '';
   this.host.clearFaults();
   // A card left in the slot by an earlier scenario would be read instead of this scenario's card.
   await this.driver.removeCard().catch(() => undefined);
@@ -42,7 +46,10 @@ After(async function (this: PoscertWorld, { result }) {
   const attach = (name: string, body: string, mediaType = 'text/plain') => this.attach(this.redact(body), { mediaType, fileName: name });
   try {
     const transcript = this.driver.transcript().slice(this.transcriptCursor);
-    attach('ttp-transcript.txt', transcript.map((e) => `${e.at} ${e.dir} ${e.kind} ${e.message !== undefined ? JSON.stringify(e.message) : e.note ?? ''}`).join('\n'));
+    attach(
+      'ttp-transcript.txt',
+      transcript.map((e) => `${e.at} ${e.dir} ${e.kind} ${e.message !== undefined ? JSON.stringify(e.message) : (e.note ?? '')}`).join('\n'),
+    );
   } catch (err) {
     attach('ttp-transcript.txt', `transcript unavailable: ${(err as Error).message}`);
   }
@@ -59,10 +66,21 @@ After(async function (this: PoscertWorld, { result }) {
     attach('message-conformance.txt', `conformance not judged: ${(err as Error).message}`);
   }
   const screens = this.driver.recentScreens(50).filter((s) => s.at >= this.scenarioStartedAt);
-  attach('screens.txt', screens.map((s) => `${new Date(s.at).toISOString()} [${s.state ?? '?'}${s.screen ? ` ${s.screen}` : ''}]\n  ${this.redactScreen(s.lines, s.state).join('\n  ')}`).join('\n'));
+  attach(
+    'screens.txt',
+    screens
+      .map(
+        (s) =>
+          `${new Date(s.at).toISOString()} [${s.state ?? '?'}${s.screen ? ` ${s.screen}` : ''}]\n  ${this.redactScreen(s.lines, s.state).join('\n  ')}`,
+      )
+      .join('\n'),
+  );
   const vouchers = this.driver.receipts();
   if (vouchers.length) {
-    attach('vouchers.txt', vouchers.map((v) => `=== ${v.copy}${v.reprint ? ' (reprint)' : ''}${v.trace ? ` trace ${v.trace}` : ''}\n${v.lines.join('\n')}`).join('\n\n'));
+    attach(
+      'vouchers.txt',
+      vouchers.map((v) => `=== ${v.copy}${v.reprint ? ' (reprint)' : ''}${v.trace ? ` trace ${v.trace}` : ''}\n${v.lines.join('\n')}`).join('\n\n'),
+    );
   }
   const ledger: string[] = [];
   for (const [alias, before] of this.openingBalances) {
@@ -70,7 +88,9 @@ After(async function (this: PoscertWorld, { result }) {
       const now = this.host.balance(alias).balance;
       ledger.push(`${alias}: before ${(before / 100).toFixed(2)}  after ${(now / 100).toFixed(2)}  change ${((now - before) / 100).toFixed(2)} 元`);
       for (const row of this.host.ledger({ card: alias, since: new Date(this.scenarioStartedAt) })) {
-        ledger.push(`  #${row.id} ${row.at} ${row.kind} ${row.effect} ${(row.amount / 100).toFixed(2)} terminal ${row.terminalId} batch ${row.batch} STAN ${row.stan}${row.rrn ? ` RRN ${row.rrn}` : ''}`);
+        ledger.push(
+          `  #${row.id} ${row.at} ${row.kind} ${row.effect} ${(row.amount / 100).toFixed(2)} terminal ${row.terminalId} batch ${row.batch} STAN ${row.stan}${row.rrn ? ` RRN ${row.rrn}` : ''}`,
+        );
       }
     } catch (err) {
       ledger.push(`${alias}: ${(err as Error).message}`);

@@ -4,8 +4,18 @@
 // cursor and terminal), split from world.ts so it stays one concern; the pure readings are drivers/host-view.
 import { expect } from 'chai';
 import {
-  batchOf, faultMatchFor, originalBefore, requestsOf, reversalsOf, settlementCounts, settlementTotalsOf,
-  type FaultAction, type FaultSpec, type HostMessage, type SettlementTotals, type TransactionKind,
+  batchOf,
+  faultMatchFor,
+  originalBefore,
+  requestsOf,
+  reversalsOf,
+  settlementCounts,
+  settlementTotalsOf,
+  type FaultAction,
+  type FaultSpec,
+  type HostMessage,
+  type SettlementTotals,
+  type TransactionKind,
 } from '../../drivers';
 import { ScenarioSetupError } from './errors';
 import type { PoscertWorld } from './world';
@@ -14,8 +24,11 @@ import type { PoscertWorld } from './world';
 export function expectAllPinTriesLeft(w: PoscertWorld, alias: string): void {
   const tries = w.host.balance(alias).pinTries;
   if (tries > 0) {
-    throw new ScenarioSetupError(`card ${alias} already has ${tries} wrong PIN(s) counted at the host (an earlier run on this host); ` +
-      'the host control offers no per-card reset, so restart the host or use a fresh database', { alias, tries });
+    throw new ScenarioSetupError(
+      `card ${alias} already has ${tries} wrong PIN(s) counted at the host (an earlier run on this host); ` +
+        'the host control offers no per-card reset, so restart the host or use a fresh database',
+      { alias, tries },
+    );
   }
 }
 
@@ -51,7 +64,11 @@ export async function expectReversal(w: PoscertWorld, which: 'first' | 'last', k
  * Tells the host to misbehave on the next matching request of this terminal. Actions outside the
  * host's FAULT_ACTIONS are refused by the host with a HostControlError (the case is then broken).
  */
-export function hostFault(w: PoscertWorld, kind: TransactionKind, spec: { action: FaultAction | 'settlement-unbalanced' | 'corrupt-kcv'; responseCode?: string }): void {
+export function hostFault(
+  w: PoscertWorld,
+  kind: TransactionKind,
+  spec: { action: FaultAction | 'settlement-unbalanced' | 'corrupt-kcv'; responseCode?: string },
+): void {
   w.host.injectFault({ match: { ...faultMatchFor(kind), terminalId: w.lab.terminalId }, count: 1, ...spec } as FaultSpec);
 }
 
@@ -87,7 +104,9 @@ export async function settlementResult(w: PoscertWorld): Promise<string> {
 }
 
 /** The domestic counts and amounts of the last 0500 and of the host ledger for its batch. */
-export async function settlementCountsVsHost(w: PoscertWorld): Promise<{ terminal: ReturnType<typeof settlementCounts>; host: ReturnType<typeof settlementCounts> }> {
+export async function settlementCountsVsHost(
+  w: PoscertWorld,
+): Promise<{ terminal: ReturnType<typeof settlementCounts>; host: ReturnType<typeof settlementCounts> }> {
   const { batch, totals } = await lastSettlement(w);
   expect(batch, '0500 F60 carries no batch number (60.2)').to.be.a('string');
   const host = w.host.settlementTotals(w.lab.terminalId, batch!).domestic;

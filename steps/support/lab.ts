@@ -52,7 +52,11 @@ async function startWorkerLab(params: WorldParameters): Promise<WorkerLab> {
     // A lab entry whose link is emu: is the built-in emulator, with the entry's defects.
     const entry = workerEntry(settings.terminal);
     if (entry.link.startsWith('emu:')) {
-      return startEmulated({ ...settings, defects: [...new Set([...(entry.emulator?.defects ?? []), ...settings.defects])] }, config, entry.emulator?.profile);
+      return startEmulated(
+        { ...settings, defects: [...new Set([...(entry.emulator?.defects ?? []), ...settings.defects])] },
+        config,
+        entry.emulator?.profile,
+      );
     }
   }
   return startExternal(settings, config);
@@ -70,7 +74,8 @@ async function startEmulated(settings: RunSettings, config: HostConfig, profile?
     defects: settings.defects,
     emulatorTimeouts: { hostResponseMs: settings.hostResponseTimeoutMs },
     driver: {
-      screenTimeoutMs: settings.screenTimeoutMs, responseTimeoutMs: settings.responseTimeoutMs,
+      screenTimeoutMs: settings.screenTimeoutMs,
+      responseTimeoutMs: settings.responseTimeoutMs,
       recovery: { settleMs: Math.min(1500, settings.screenTimeoutMs), bootMs: settings.screenTimeoutMs, signOnMs: settings.screenTimeoutMs },
     },
   });
@@ -78,8 +83,14 @@ async function startEmulated(settings: RunSettings, config: HostConfig, profile?
     const t = lab.terminals[0];
     const identity = await t.driver.hello();
     return {
-      settings, driver: t.driver, host: lab.host.control, config, terminalId: t.terminalId, identity,
-      emulator: t.emulator.terminal, stop: () => lab.stop(),
+      settings,
+      driver: t.driver,
+      host: lab.host.control,
+      config,
+      terminalId: t.terminalId,
+      identity,
+      emulator: t.emulator.terminal,
+      stop: () => lab.stop(),
     };
   } catch (err) {
     await lab.stop();
@@ -89,8 +100,10 @@ async function startEmulated(settings: RunSettings, config: HostConfig, profile?
 
 async function startExternal(settings: RunSettings, config: HostConfig): Promise<WorkerLab> {
   if (settings.defects.length) {
-    throw new RunSettingsError(`POSCERT_DEFECTS (${settings.defects.join(',')}) switch on emulator defects, but ${settings.terminal} is not the emulator`,
-      { terminal: settings.terminal, defects: settings.defects });
+    throw new RunSettingsError(
+      `POSCERT_DEFECTS (${settings.defects.join(',')}) switch on emulator defects, but ${settings.terminal} is not the emulator`,
+      { terminal: settings.terminal, defects: settings.defects },
+    );
   }
   let url = settings.terminal;
   let name = url;
@@ -104,7 +117,8 @@ async function startExternal(settings: RunSettings, config: HostConfig): Promise
     name = entry.name;
     terminalId ??= entry.terminalId;
     driverOptions = {
-      card: entry.card, pin: entry.pin,
+      card: entry.card,
+      pin: entry.pin,
       ...(entry.timeouts?.responseMs ? { responseTimeoutMs: entry.timeouts.responseMs } : {}),
       ...(entry.timeouts?.screenMs ? { screenTimeoutMs: entry.timeouts.screenMs } : {}),
       ...(entry.timeouts?.ecrMs ? { ecrTimeoutMs: entry.timeouts.ecrMs } : {}),
@@ -117,12 +131,17 @@ async function startExternal(settings: RunSettings, config: HostConfig): Promise
   let driver: TerminalDriver | undefined;
   try {
     driver = await TerminalDriver.connect(url, {
-      name, screenTimeoutMs: settings.screenTimeoutMs, responseTimeoutMs: settings.responseTimeoutMs, ...driverOptions,
+      name,
+      screenTimeoutMs: settings.screenTimeoutMs,
+      responseTimeoutMs: settings.responseTimeoutMs,
+      ...driverOptions,
     } as TerminalDriverOptions);
     const identity = await driver.hello();
     // The profile the cases judge by: the terminal's hello, else the lab file entry, else the run's.
     if (!driver.profile) {
-      driver.useProfile(resolveProfile({ labEntry: entry && { file: labFilePath(), name: entry.name, profile: entry.profile }, env: env.POSCERT_PROFILE }).profile);
+      driver.useProfile(
+        resolveProfile({ labEntry: entry && { file: labFilePath(), name: entry.name, profile: entry.profile }, env: env.POSCERT_PROFILE }).profile,
+      );
     }
     if (!terminalId) {
       // A terminal provisioned with a terminal id the host knows keeps it (its TMK belongs to it).
@@ -130,12 +149,21 @@ async function startExternal(settings: RunSettings, config: HostConfig): Promise
       terminalId = own && config.terminals.some((t) => t.terminalId === own) ? own : settings.terminalId;
     }
     for (const note of await pointTerminalAtHost(driver, {
-      placement, address: hostAddressFor(placement, reference.bind, reference.port), terminalId, hostResponseMs: settings.hostResponseTimeoutMs,
-    })) driver.note(note);
+      placement,
+      address: hostAddressFor(placement, reference.bind, reference.port),
+      terminalId,
+      hostResponseMs: settings.hostResponseTimeoutMs,
+    }))
+      driver.note(note);
     for (const note of await prepareTerminalForRun(driver)) driver.note(note);
     const d = driver;
     return {
-      settings, driver: d, host: reference.control, config, terminalId, identity,
+      settings,
+      driver: d,
+      host: reference.control,
+      config,
+      terminalId,
+      identity,
       stop: async () => {
         await d.close();
         await reference.stop();

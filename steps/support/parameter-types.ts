@@ -1,8 +1,17 @@
 // Cucumber parameter types shared by the English and the 简体中文 phrasings.
 import { defineParameterType } from '@cucumber/cucumber';
 import {
-  AMOUNT_PATTERN, CARD_ALIAS_PATTERN, COPY_PATTERN, ENTRY_PATTERN, QUOTED_PATTERNS, TXN_PATTERN,
-  parseAmountFen, parseEntryMode, parseTxnKind, parseVoucherCopy, unquote,
+  AMOUNT_PATTERN,
+  CARD_ALIAS_PATTERN,
+  COPY_PATTERN,
+  ENTRY_PATTERN,
+  QUOTED_PATTERNS,
+  TXN_PATTERN,
+  parseAmountFen,
+  parseEntryMode,
+  parseTxnKind,
+  parseVoucherCopy,
+  unquote,
 } from './parse';
 
 /** {amount}: 元 with two decimals (1.00, 1,000.00, 128.50 元) → integer 分. */

@@ -47,11 +47,24 @@ export function unquote(...groups: (string | undefined | null)[]): string {
 
 export type EntryMode = 'swipe' | 'insert' | 'tap';
 const ENTRY_WORDS: Record<string, EntryMode> = {
-  swipe: 'swipe', swipes: 'swipe', swiping: 'swipe', 刷卡: 'swipe',
-  insert: 'insert', inserts: 'insert', inserting: 'insert', 插卡: 'insert',
-  tap: 'tap', taps: 'tap', tapping: 'tap', 挥卡: 'tap',
+  swipe: 'swipe',
+  swipes: 'swipe',
+  swiping: 'swipe',
+  刷卡: 'swipe',
+  insert: 'insert',
+  inserts: 'insert',
+  inserting: 'insert',
+  插卡: 'insert',
+  tap: 'tap',
+  taps: 'tap',
+  tapping: 'tap',
+  挥卡: 'tap',
 };
-export const ENTRY_PATTERN = new RegExp(Object.keys(ENTRY_WORDS).sort((a, b) => b.length - a.length).join('|'));
+export const ENTRY_PATTERN = new RegExp(
+  Object.keys(ENTRY_WORDS)
+    .sort((a, b) => b.length - a.length)
+    .join('|'),
+);
 export function parseEntryMode(text: string): EntryMode {
   const mode = ENTRY_WORDS[text];
   if (!mode) throw new StepValueError('card entry', text, Object.keys(ENTRY_WORDS).join(', '));
@@ -60,17 +73,46 @@ export function parseEntryMode(text: string): EntryMode {
 
 /** The English and Chinese names step sentences give the catalogue's transaction kinds. */
 const TXN_WORDS: Record<string, TransactionKind> = {
-  'sign-on': 'sign-on', 'sign-off': 'sign-off', 'echo test': 'echo', 'parameter download': 'parameter-download',
-  sale: 'sale', 'bill payment': 'bill-payment', void: 'void', refund: 'refund', 'balance inquiry': 'balance',
-  'pre-authorization completion void': 'preauth-completion-void', 'pre-authorization completion': 'preauth-completion',
-  'pre-authorization void': 'preauth-void', 'pre-authorization': 'preauth',
-  reversal: 'reversal', settlement: 'settlement', 'batch upload end': 'batch-upload-end', 'batch upload': 'batch-upload',
-  签到: 'sign-on', 签退: 'sign-off', 回响测试: 'echo', 参数下载: 'parameter-download',
-  消费: 'sale', 缴费: 'bill-payment', 撤销: 'void', 退货: 'refund', 余额查询: 'balance',
-  预授权完成撤销: 'preauth-completion-void', 预授权完成: 'preauth-completion', 预授权撤销: 'preauth-void', 预授权: 'preauth',
-  冲正: 'reversal', 结算: 'settlement', 批上送结束: 'batch-upload-end', 批上送: 'batch-upload',
+  'sign-on': 'sign-on',
+  'sign-off': 'sign-off',
+  'echo test': 'echo',
+  'parameter download': 'parameter-download',
+  sale: 'sale',
+  'bill payment': 'bill-payment',
+  void: 'void',
+  refund: 'refund',
+  'balance inquiry': 'balance',
+  'pre-authorization completion void': 'preauth-completion-void',
+  'pre-authorization completion': 'preauth-completion',
+  'pre-authorization void': 'preauth-void',
+  'pre-authorization': 'preauth',
+  reversal: 'reversal',
+  settlement: 'settlement',
+  'batch upload end': 'batch-upload-end',
+  'batch upload': 'batch-upload',
+  签到: 'sign-on',
+  签退: 'sign-off',
+  回响测试: 'echo',
+  参数下载: 'parameter-download',
+  消费: 'sale',
+  缴费: 'bill-payment',
+  撤销: 'void',
+  退货: 'refund',
+  余额查询: 'balance',
+  预授权完成撤销: 'preauth-completion-void',
+  预授权完成: 'preauth-completion',
+  预授权撤销: 'preauth-void',
+  预授权: 'preauth',
+  冲正: 'reversal',
+  结算: 'settlement',
+  批上送结束: 'batch-upload-end',
+  批上送: 'batch-upload',
 };
-export const TXN_PATTERN = new RegExp(Object.keys(TXN_WORDS).sort((a, b) => b.length - a.length).join('|'));
+export const TXN_PATTERN = new RegExp(
+  Object.keys(TXN_WORDS)
+    .sort((a, b) => b.length - a.length)
+    .join('|'),
+);
 export function parseTxnKind(text: string): TransactionKind {
   const kind = TXN_WORDS[text];
   if (!kind) throw new StepValueError('transaction kind', text, Object.keys(TXN_WORDS).join(', '));
@@ -79,7 +121,12 @@ export function parseTxnKind(text: string): TransactionKind {
 
 export type VoucherCopy = 'merchant' | 'cardholder' | 'bank';
 const COPY_WORDS: Record<string, VoucherCopy> = {
-  merchant: 'merchant', cardholder: 'cardholder', bank: 'bank', 商户存根: 'merchant', 持卡人存根: 'cardholder', 银行存根: 'bank',
+  merchant: 'merchant',
+  cardholder: 'cardholder',
+  bank: 'bank',
+  商户存根: 'merchant',
+  持卡人存根: 'cardholder',
+  银行存根: 'bank',
 };
 export const COPY_PATTERN = new RegExp(Object.keys(COPY_WORDS).join('|'));
 export function parseVoucherCopy(text: string): VoucherCopy {

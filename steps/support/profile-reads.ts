@@ -13,7 +13,11 @@ import type { TerminalProfile } from '../../protocol/ttp/profile';
 import type { PoscertWorld } from './world';
 
 const WATCH = Symbol('profile watch');
-interface Watch { driver: { profile: TerminalProfile | undefined }; original: TerminalProfile; reads: Set<string> }
+interface Watch {
+  driver: { profile: TerminalProfile | undefined };
+  original: TerminalProfile;
+  reads: Set<string>;
+}
 type Watched = PoscertWorld & { [WATCH]?: Watch };
 
 // BeforeStep, not Before: it runs after every Before hook, once the worker's lab and its profile exist.

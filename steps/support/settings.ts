@@ -37,8 +37,10 @@ export interface WorldParameters {
 export function workerTerminalId(workerId: string | undefined): string {
   const n = workerId === undefined || workerId === '' ? 0 : Number(workerId);
   if (!Number.isInteger(n) || n < 0 || n > 7) {
-    throw new RunSettingsError(`CUCUMBER_WORKER_ID ${JSON.stringify(workerId)}: the host has emulator terminals for workers 0..7 (10000001..10000008); run at most --parallel 8`,
-      { workerId });
+    throw new RunSettingsError(
+      `CUCUMBER_WORKER_ID ${JSON.stringify(workerId)}: the host has emulator terminals for workers 0..7 (10000001..10000008); run at most --parallel 8`,
+      { workerId },
+    );
   }
   return String(10000001 + n);
 }
@@ -46,7 +48,8 @@ export function workerTerminalId(workerId: string | undefined): string {
 function positive(name: string, value: unknown, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new RunSettingsError(`${name} must be a positive number of milliseconds, got ${JSON.stringify(value)}`, { name, value });
+  if (!Number.isFinite(n) || n <= 0)
+    throw new RunSettingsError(`${name} must be a positive number of milliseconds, got ${JSON.stringify(value)}`, { name, value });
   return n;
 }
 
@@ -54,9 +57,15 @@ export function readRunSettings(env: NodeJS.ProcessEnv, params: WorldParameters 
   const lang = env.POSCERT_LANG || 'en';
   if (lang !== 'en' && lang !== 'zh-CN') throw new RunSettingsError(`POSCERT_LANG must be en or zh-CN, got ${JSON.stringify(lang)}`, { lang });
   const terminal = env.POSCERT_TERMINAL || 'emulator';
-  const defects = (env.POSCERT_DEFECTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const defects = (env.POSCERT_DEFECTS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (defects.length && terminal !== 'emulator' && !terminal.startsWith('emu:') && !terminal.startsWith('lab:')) {
-    throw new RunSettingsError(`POSCERT_DEFECTS (${defects.join(',')}) switch on emulator defects, but POSCERT_TERMINAL is ${terminal}`, { terminal, defects });
+    throw new RunSettingsError(`POSCERT_DEFECTS (${defects.join(',')}) switch on emulator defects, but POSCERT_TERMINAL is ${terminal}`, {
+      terminal,
+      defects,
+    });
   }
   return {
     terminal,

@@ -5,10 +5,31 @@
 import { IWorldOptions, World, setWorldConstructor } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import {
-  cardByAlias, declaredKeyScheme, EvidenceMasker, judgeTraffic, REFERENCE_PROFILE, replyTo, requestsOf, terminalCardImage,
-  TerminalExpectationError, toHostMessage, type CardConfig, type ConformanceReport, type DriverAnswers, type HostControl, type HostMessage,
-  type MerchantConfig, type PromptKind, type ScreenSnapshot, type TerminalConfig, type TerminalDriver, type TerminalIdentity, type TerminalProfile,
-  type TransactionKind, type TtpCardImage, type VoucherCopy,
+  cardByAlias,
+  declaredKeyScheme,
+  EvidenceMasker,
+  judgeTraffic,
+  REFERENCE_PROFILE,
+  replyTo,
+  requestsOf,
+  terminalCardImage,
+  TerminalExpectationError,
+  toHostMessage,
+  type CardConfig,
+  type ConformanceReport,
+  type DriverAnswers,
+  type HostControl,
+  type HostMessage,
+  type MerchantConfig,
+  type PromptKind,
+  type ScreenSnapshot,
+  type TerminalConfig,
+  type TerminalDriver,
+  type TerminalIdentity,
+  type TerminalProfile,
+  type TransactionKind,
+  type TtpCardImage,
+  type VoucherCopy,
 } from '../../drivers';
 import type { CardLeftObservation } from '../../drivers/card-removal';
 import type { EntryMode } from './parse';
@@ -120,7 +141,10 @@ export class PoscertWorld extends World<WorldParameters> {
   wrongPinOf(alias: string): string {
     const pin = this.pinOf(alias);
     // Same length, every digit different: wrong whatever the issuer compares.
-    return pin.split('').map((d) => String((Number(d) + 1) % 10)).join('');
+    return pin
+      .split('')
+      .map((d) => String((Number(d) + 1) % 10))
+      .join('');
   }
 
   /** Reads a card's balance before the scenario first touches it. */
@@ -138,7 +162,10 @@ export class PoscertWorld extends World<WorldParameters> {
   async messages(): Promise<HostMessage[]> {
     const ids = new Set([this.lab.terminalId, ...this.terminalIdsUsed]);
     const rows = [...ids].flatMap((terminalId) => this.host.journal({ terminalId }));
-    return rows.filter((r) => r.id > this.journalCursor).map(toHostMessage).sort((a, b) => a.id - b.id);
+    return rows
+      .filter((r) => r.id > this.journalCursor)
+      .map(toHostMessage)
+      .sort((a, b) => a.id - b.id);
   }
 
   /**
@@ -148,11 +175,14 @@ export class PoscertWorld extends World<WorldParameters> {
   conformance(scope: 'scenario' | 'run' = 'scenario'): ConformanceReport {
     const ids = [...new Set([this.lab.terminalId, ...(scope === 'scenario' ? this.terminalIdsUsed : [])])];
     const since = new Date(WORKER_STARTED_AT).toISOString();
-    return judgeTraffic(ids.map((terminalId) => ({
-      terminalId,
-      messages: this.host.journal({ terminalId, since }).map(toHostMessage),
-      keyScheme: declaredKeyScheme(this.lab.config.terminals.find((t) => t.terminalId === terminalId)?.keyScheme),
-    })), scope === 'scenario' ? this.journalCursor : 0);
+    return judgeTraffic(
+      ids.map((terminalId) => ({
+        terminalId,
+        messages: this.host.journal({ terminalId, since }).map(toHostMessage),
+        keyScheme: declaredKeyScheme(this.lab.config.terminals.find((t) => t.terminalId === terminalId)?.keyScheme),
+      })),
+      scope === 'scenario' ? this.journalCursor : 0,
+    );
   }
 
   async requests(kind: TransactionKind): Promise<HostMessage[]> {
@@ -267,7 +297,8 @@ export class PoscertWorld extends World<WorldParameters> {
   /** The last transaction of the scenario the host approved (what void / refund / reprint refer to). */
   async lastApproved(kinds: TransactionKind[] = ['sale', 'bill-payment']): Promise<{ request: HostMessage; reply: HostMessage }> {
     const msgs = await this.messages();
-    const approved = msgs.filter((m) => m.direction === 'in' && kinds.includes(m.kind as TransactionKind))
+    const approved = msgs
+      .filter((m) => m.direction === 'in' && kinds.includes(m.kind as TransactionKind))
       .map((request) => ({ request, reply: replyTo(msgs, request) }))
       .filter((p): p is { request: HostMessage; reply: HostMessage } => p.reply?.responseCode === '00');
     expect(approved.length, `no approved ${kinds.join(' / ')} in this scenario`).to.be.greaterThan(0);
@@ -289,7 +320,10 @@ export class PoscertWorld extends World<WorldParameters> {
     const onAnswer = (p: PromptKind) => {
       this.lastPrompts.push(p);
       if (p === 'pin' && pin && pin !== 'none') this.pinsTyped.add(pin);
-      if (p === 'card') { this.lastCard = card; this.lastEntry = entry; }
+      if (p === 'card') {
+        this.lastCard = card;
+        this.lastEntry = entry;
+      }
     };
     return { answers, onAnswer };
   }

@@ -52,8 +52,16 @@ describe('reference TTP agent in C', { skip: agentSkip }, () => {
       expect(id).to.include({ vendor: 'poscert', model: 'DEMO-C', serialNumber: 'DEMO-000001', ttp: '1.0' });
       // The agent speaks TTP 1.0: the driver fills the 1.1 flags by the 1.0 rules (pinInjection = pinpad, the 1.0 extensions assumed).
       expect(id.capabilities).to.deep.equal({
-        magstripe: true, contact: true, contactless: false, printer: true, pinpad: true, sm4: false,
-        pinInjection: true, textEntry: true, keyLoading: true, tamperSimulation: true,
+        magstripe: true,
+        contact: true,
+        contactless: false,
+        printer: true,
+        pinpad: true,
+        sm4: false,
+        pinInjection: true,
+        textEntry: true,
+        keyLoading: true,
+        tamperSimulation: true,
       });
       expect(id.maxPayload).to.equal(2048);
     });
@@ -101,7 +109,9 @@ describe('reference TTP agent in C', { skip: agentSkip }, () => {
       await d.pressKeys('ENTER');
       await d.waitForState('idle');
       const states: string[] = [];
-      const off = d.onTrace((e) => { if (e.kind === 'frame' && e.dir === 'rx' && 'evt' in e.message && e.message.evt === 'state') states.push(e.message.state); });
+      const off = d.onTrace((e) => {
+        if (e.kind === 'frame' && e.dir === 'rx' && 'evt' in e.message && e.message.evt === 'state') states.push(e.message.state);
+      });
       try {
         await d.powerCycle();
         // The reply precedes the power cycle: wait for the boot to end in idle.

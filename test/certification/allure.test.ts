@@ -5,7 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  alignResults, carryHistory, categoriesDefinition, detectExecutor, renderEnvironmentProperties, writeResultsForCasesNotRun, PICKLE_LABEL,
+  alignResults,
+  carryHistory,
+  categoriesDefinition,
+  detectExecutor,
+  renderEnvironmentProperties,
+  writeResultsForCasesNotRun,
+  PICKLE_LABEL,
 } from '../../certification/allure';
 import { collectResults, outcomeMarker } from '../../certification/results';
 import { TerminalExpectationError } from '../../drivers/errors';
@@ -24,12 +30,41 @@ describe('certification/allure', () => {
   });
 
   test('executor.json describes the CI system when there is one, a local run otherwise', () => {
-    const gh = detectExecutor({ GITHUB_ACTIONS: 'true', GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'lab/fw', GITHUB_RUN_ID: '99', GITHUB_RUN_NUMBER: '7', GITHUB_WORKFLOW: 'certify' }, 'r1', 'n');
-    expect(gh).to.deep.include({ name: 'GitHub Actions', type: 'github', buildOrder: 7, buildUrl: 'https://github.com/lab/fw/actions/runs/99', buildName: 'certify #7' });
-    const gl = detectExecutor({ GITLAB_CI: 'true', CI_PIPELINE_IID: '12', CI_JOB_URL: 'https://gl/j/1', CI_PROJECT_PATH: 'lab/fw', CI_JOB_NAME: 'certify' }, 'r1', 'n');
+    const gh = detectExecutor(
+      {
+        GITHUB_ACTIONS: 'true',
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_REPOSITORY: 'lab/fw',
+        GITHUB_RUN_ID: '99',
+        GITHUB_RUN_NUMBER: '7',
+        GITHUB_WORKFLOW: 'certify',
+      },
+      'r1',
+      'n',
+    );
+    expect(gh).to.deep.include({
+      name: 'GitHub Actions',
+      type: 'github',
+      buildOrder: 7,
+      buildUrl: 'https://github.com/lab/fw/actions/runs/99',
+      buildName: 'certify #7',
+    });
+    const gl = detectExecutor(
+      { GITLAB_CI: 'true', CI_PIPELINE_IID: '12', CI_JOB_URL: 'https://gl/j/1', CI_PROJECT_PATH: 'lab/fw', CI_JOB_NAME: 'certify' },
+      'r1',
+      'n',
+    );
     expect(gl).to.deep.include({ type: 'gitlab', buildOrder: 12, buildUrl: 'https://gl/j/1' });
-    expect(detectExecutor({ JENKINS_URL: 'http://j/', BUILD_NUMBER: '3', JOB_NAME: 'fw', BUILD_URL: 'http://j/3' }, 'r1', 'n')).to.deep.include({ type: 'jenkins', buildName: 'fw #3' });
-    expect(detectExecutor({}, 'r1', 'poscert p — CERTIFIED')).to.deep.equal({ name: 'poscert (local run)', type: 'local', buildName: 'r1', reportName: 'poscert p — CERTIFIED' });
+    expect(detectExecutor({ JENKINS_URL: 'http://j/', BUILD_NUMBER: '3', JOB_NAME: 'fw', BUILD_URL: 'http://j/3' }, 'r1', 'n')).to.deep.include({
+      type: 'jenkins',
+      buildName: 'fw #3',
+    });
+    expect(detectExecutor({}, 'r1', 'poscert p — CERTIFIED')).to.deep.equal({
+      name: 'poscert (local run)',
+      type: 'local',
+      buildName: 'r1',
+      reportName: 'poscert p — CERTIFIED',
+    });
   });
 
   test('categories: terminal defects by area (failed) apart from link, harness and missing (broken)', () => {
@@ -48,16 +83,43 @@ describe('certification/allure', () => {
   test('results are aligned with the certificate: status and category prefix from the scenario outcome', () => {
     const dir = tmp();
     try {
-      const results = collectResults([{ source: 's', text: buildStream([
-        { name: 'a', tags: ['@CUP-PAY-001'], steps: [{ text: 'x', status: 'FAILED', error: { type: 'TerminalExpectationError', message: 'no 交易成功' }, marker: outcomeMarker(new TerminalExpectationError('no 交易成功')) }] },
-        { name: 'b', tags: ['@CUP-STL-001'], steps: [{ text: 'x', status: 'UNDEFINED' }] },
-      ]) }]);
-      const plan = parsePlan('name: p\nversion: 1\ncases:\n  - { id: CUP-PAY-001, mandatory: true }\n  - { id: CUP-STL-001, mandatory: true }\n  - { id: CUP-RSK-001, mandatory: true }\n', 'p');
+      const results = collectResults([
+        {
+          source: 's',
+          text: buildStream([
+            {
+              name: 'a',
+              tags: ['@CUP-PAY-001'],
+              steps: [
+                {
+                  text: 'x',
+                  status: 'FAILED',
+                  error: { type: 'TerminalExpectationError', message: 'no 交易成功' },
+                  marker: outcomeMarker(new TerminalExpectationError('no 交易成功')),
+                },
+              ],
+            },
+            { name: 'b', tags: ['@CUP-STL-001'], steps: [{ text: 'x', status: 'UNDEFINED' }] },
+          ]),
+        },
+      ]);
+      const plan = parsePlan(
+        'name: p\nversion: 1\ncases:\n  - { id: CUP-PAY-001, mandatory: true }\n  - { id: CUP-STL-001, mandatory: true }\n  - { id: CUP-RSK-001, mandatory: true }\n',
+        'p',
+      );
       const j = judge(plan, results, [], { kind: 'full' });
-      results.scenarios.forEach((s, i) => fs.writeFileSync(path.join(dir, `${i}-result.json`), JSON.stringify({
-        uuid: String(i), name: s.title, status: i === 0 ? 'broken' : 'passed', statusDetails: { message: 'TerminalExpectationError: no 交易成功' },
-        labels: [{ name: PICKLE_LABEL, value: s.pickleId }],
-      })));
+      results.scenarios.forEach((s, i) =>
+        fs.writeFileSync(
+          path.join(dir, `${i}-result.json`),
+          JSON.stringify({
+            uuid: String(i),
+            name: s.title,
+            status: i === 0 ? 'broken' : 'passed',
+            statusDetails: { message: 'TerminalExpectationError: no 交易成功' },
+            labels: [{ name: PICKLE_LABEL, value: s.pickleId }],
+          }),
+        ),
+      );
       const seen = alignResults(dir, results, (id) => j.cases.find((c) => c.id === id));
       expect(seen.size).to.equal(2);
       const r0 = JSON.parse(fs.readFileSync(path.join(dir, '0-result.json'), 'utf8'));
@@ -67,7 +129,10 @@ describe('certification/allure', () => {
       expect(r1.status).to.equal('broken');
       expect(r1.statusDetails.message).to.match(/^\[undefined-step\]/);
       expect(writeResultsForCasesNotRun(dir, j.cases, 'p', 0)).to.equal(1);
-      const synthetic = fs.readdirSync(dir).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))).find((r) => r.testCaseId === 'CUP-RSK-001');
+      const synthetic = fs
+        .readdirSync(dir)
+        .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')))
+        .find((r) => r.testCaseId === 'CUP-RSK-001');
       expect(synthetic).to.deep.include({ status: 'broken', historyId: 'CUP-RSK-001:not-run' });
       expect(synthetic.statusDetails.message).to.equal('[missing] mandatory case not run: no scenario carries this case id');
     } finally {

@@ -17,8 +17,12 @@ describe('certify --bail --no-report --defect payee-not-shown (real suite, emula
   let cert: CertificateDocument;
   before(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-bail-e2e-'));
-    exitCode = await runCertify(['--defect', 'payee-not-shown', '--bail', '--no-report', '--out', path.join(work, 'out')],
-      { out: (s) => { out += s; }, err: () => undefined });
+    exitCode = await runCertify(['--defect', 'payee-not-shown', '--bail', '--no-report', '--out', path.join(work, 'out')], {
+      out: (s) => {
+        out += s;
+      },
+      err: () => undefined,
+    });
     cert = JSON.parse(fs.readFileSync(path.join(work, 'out', 'certificate.json'), 'utf8')) as CertificateDocument;
   });
   after(() => fs.rmSync(work, { recursive: true, force: true }));

@@ -13,9 +13,13 @@ import { BAIL_SKIP_REASON } from '../../certification/runner';
 import { parseCertifyArgs, summary } from '../../cli/commands/certify';
 
 const plan = {
-  name: 'p', version: '1', cases: [
-    { id: 'CUP-PAY-001', mandatory: true, requires: [] }, { id: 'CUP-PAY-002', mandatory: true, requires: [] },
-    { id: 'CUP-STL-001', mandatory: false, requires: [] }, { id: 'CUP-RSK-002', mandatory: true, requires: ['contactless'] },
+  name: 'p',
+  version: '1',
+  cases: [
+    { id: 'CUP-PAY-001', mandatory: true, requires: [] },
+    { id: 'CUP-PAY-002', mandatory: true, requires: [] },
+    { id: 'CUP-STL-001', mandatory: false, requires: [] },
+    { id: 'CUP-RSK-002', mandatory: true, requires: ['contactless'] },
   ],
 } as unknown as CertificationPlan;
 
@@ -36,10 +40,15 @@ describe('--bail: which result stops the run, and how the rest is listed', () =>
   test('scenarios the bail hook skipped, or that never started, are not run: broken if mandatory, skipped if optional', () => {
     const reason = `${BAIL_SKIP_REASON} (CUP-PAY-001 failed)`;
     const results: RunResults = {
-      scenarios: [scenario('CUP-PAY-001', 'failed'), scenario('CUP-PAY-002', 'skipped', reason), scenario('CUP-STL-001', 'skipped', reason),
-        scenario('CUP-RSK-002', 'skipped', 'not applicable: contactless')],
+      scenarios: [
+        scenario('CUP-PAY-001', 'failed'),
+        scenario('CUP-PAY-002', 'skipped', reason),
+        scenario('CUP-STL-001', 'skipped', reason),
+        scenario('CUP-RSK-002', 'skipped', 'not applicable: contactless'),
+      ],
       notStarted: [scenario('CUP-PAY-002', 'broken', 'the run ended before this scenario finished')],
-      complete: true, runErrors: [],
+      complete: true,
+      runErrors: [],
     };
     expect(markNotRunAfterBail(results, plan)).to.equal(3);
     const [failed, pay2, stl1, rsk2] = results.scenarios;
@@ -66,9 +75,17 @@ describe('--bail on the fixture suite', () => {
   before(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-bail-'));
     run = await certify({
-      root, outDir: path.join(work, 'out'), plan: `${fixtures}/plans/mini.yaml`, terminal: 'emulator',
-      cucumberConfig: `${fixtures}/cucumber.js`, secretFiles: [`${fixtures}/cards.yaml`], skipReport: true, bail: true,
-      log: (l) => progress.push(l), onCucumberOutput: () => undefined, timeoutMs: 120_000,
+      root,
+      outDir: path.join(work, 'out'),
+      plan: `${fixtures}/plans/mini.yaml`,
+      terminal: 'emulator',
+      cucumberConfig: `${fixtures}/cucumber.js`,
+      secretFiles: [`${fixtures}/cards.yaml`],
+      skipReport: true,
+      bail: true,
+      log: (l) => progress.push(l),
+      onCucumberOutput: () => undefined,
+      timeoutMs: 120_000,
     });
   });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -90,7 +107,9 @@ describe('--bail on the fixture suite', () => {
     expect(byCase['CUP-STL-001'].result, 'optional').to.not.equal('passed');
     expect(run.certificate.counts.passed).to.equal(0);
     expect(progress.join('\n')).to.include('--bail: stopped at the first failed mandatory case CUP-VOU-001');
-    expect(summary(run, root)).to.match(/not run {3}\d+ cases \(not run: --bail stopped the run at the first failed mandatory case \(CUP-VOU-001 failed\)\)/);
+    expect(summary(run, root)).to.match(
+      /not run {3}\d+ cases \(not run: --bail stopped the run at the first failed mandatory case \(CUP-VOU-001 failed\)\)/,
+    );
     expect(fs.existsSync(path.join(work, 'out', '.bail-stop.json')), 'the stop file is removed after the run').to.equal(false);
   });
 });

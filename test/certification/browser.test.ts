@@ -21,9 +21,18 @@ const out = path.join(root, 'reports', 'browser-check');
 const fixtures = 'test/certification/fixtures';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
-  '.txt': 'text/plain; charset=utf-8', '.csv': 'text/csv; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml',
-  '.ico': 'image/x-icon', '.woff': 'font/woff', '.woff2': 'font/woff2', '.ttf': 'font/ttf',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.csv': 'text/csv; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
 };
 
 /** A static file server on 127.0.0.1 for one folder (no directory listing, no path escape). */
@@ -43,7 +52,11 @@ function serve(dir: string): Promise<{ url: string; close: () => Promise<void> }
       const { port } = server.address() as AddressInfo;
       resolve({
         url: `http://127.0.0.1:${port}`,
-        close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+        close: () =>
+          new Promise<void>((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
       });
     });
   });
@@ -51,14 +64,24 @@ function serve(dir: string): Promise<{ url: string; close: () => Promise<void> }
 
 const skipReason = !fs.existsSync(CHROMIUM)
   ? `${CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)`
-  : !javaAvailable() ? 'Java is missing, so no Allure report can be generated (apt-get install default-jre-headless)' : undefined;
+  : !javaAvailable()
+    ? 'Java is missing, so no Allure report can be generated (apt-get install default-jre-headless)'
+    : undefined;
 if (skipReason) console.log(`# browser test skipped: ${skipReason}`);
 
 /** Opens one Allure test result by its case id and returns the page. */
 async function openTestResult(page: Page, base: string, reportDir: string, caseId: string): Promise<void> {
   const dir = path.join(reportDir, 'data', 'test-cases');
-  const uid = fs.readdirSync(dir)
-    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { uid: string; testCaseId?: string; labels?: Array<{ name: string; value: string }> })
+  const uid = fs
+    .readdirSync(dir)
+    .map(
+      (f) =>
+        JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as {
+          uid: string;
+          testCaseId?: string;
+          labels?: Array<{ name: string; value: string }>;
+        },
+    )
     .find((t) => t.testCaseId === caseId || t.labels?.some((l) => l.name === 'AS_ID' && l.value === caseId))?.uid;
   expect(uid, `an Allure test case for ${caseId}`).to.be.a('string');
   await page.goto(`${base}/index.html#testresult/${uid}`);
@@ -72,10 +95,22 @@ describe('report and certificate in headless chromium', { skip: skipReason }, ()
 
   before(async () => {
     run = await certify({
-      root, outDir: out, plan: `${fixtures}/plans/mini.yaml`, terminal: 'emulator',
-      identity: { vendor: 'poscert', model: 'EMU-FIXTURE', serialNumber: 'FX-1', firmware: '0.0.1', capabilities: ['contact', 'magstripe', 'printer'] },
-      cucumberConfig: `${fixtures}/cucumber.js`, secretFiles: [`${fixtures}/cards.yaml`],
-      log: () => undefined, onCucumberOutput: () => undefined, timeoutMs: 120_000,
+      root,
+      outDir: out,
+      plan: `${fixtures}/plans/mini.yaml`,
+      terminal: 'emulator',
+      identity: {
+        vendor: 'poscert',
+        model: 'EMU-FIXTURE',
+        serialNumber: 'FX-1',
+        firmware: '0.0.1',
+        capabilities: ['contact', 'magstripe', 'printer'],
+      },
+      cucumberConfig: `${fixtures}/cucumber.js`,
+      secretFiles: [`${fixtures}/cards.yaml`],
+      log: () => undefined,
+      onCucumberOutput: () => undefined,
+      timeoutMs: 120_000,
     });
     expect(run.reportGenerated, run.reportNote).to.equal(true);
     server = await serve(path.join(root, 'reports'));
@@ -84,8 +119,15 @@ describe('report and certificate in headless chromium', { skip: skipReason }, ()
     browser = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
 

@@ -8,17 +8,42 @@ import { renderJUnitXml } from '../../certification/junit';
 import { buildStream } from './stream-builder';
 
 function certificate(verdictOf: 'pass' | 'fail'): CertificateDocument {
-  const plan = parsePlan('name: p\nversion: "1"\ncases:\n  - { id: CUP-PAY-001, mandatory: true }\n  - { id: CUP-VOU-001, mandatory: true }\n  - { id: CUP-PAY-009, mandatory: false, requires: [contactless] }\n', 'p.yaml');
-  const results = collectResults([{ source: 's', text: buildStream([
-    { name: 'Sale <script>alert(1)</script>', tags: ['@CUP-PAY-001', '@severity:critical'], steps: [{ text: 'x', status: 'PASSED' }] },
-    { name: 'Voucher & 签购单', tags: ['@CUP-VOU-001'], steps: [{ text: 'the voucher shows "RMB 5.00"', keyword: 'Then ', status: verdictOf === 'pass' ? 'PASSED' : 'FAILED', error: { type: 'AssertionError', message: 'expected <5.01> to equal <5.00>' } }] },
-  ]) }]);
+  const plan = parsePlan(
+    'name: p\nversion: "1"\ncases:\n  - { id: CUP-PAY-001, mandatory: true }\n  - { id: CUP-VOU-001, mandatory: true }\n  - { id: CUP-PAY-009, mandatory: false, requires: [contactless] }\n',
+    'p.yaml',
+  );
+  const results = collectResults([
+    {
+      source: 's',
+      text: buildStream([
+        { name: 'Sale <script>alert(1)</script>', tags: ['@CUP-PAY-001', '@severity:critical'], steps: [{ text: 'x', status: 'PASSED' }] },
+        {
+          name: 'Voucher & 签购单',
+          tags: ['@CUP-VOU-001'],
+          steps: [
+            {
+              text: 'the voucher shows "RMB 5.00"',
+              keyword: 'Then ',
+              status: verdictOf === 'pass' ? 'PASSED' : 'FAILED',
+              error: { type: 'AssertionError', message: 'expected <5.01> to equal <5.00>' },
+            },
+          ],
+        },
+      ]),
+    },
+  ]);
   const j = judge(plan, results, ['contact'], { kind: 'full' });
   return buildCertificate({
-    runId: '20261126T000000Z-abcdef', judgement: j, scope: { kind: 'full' },
+    runId: '20261126T000000Z-abcdef',
+    judgement: j,
+    scope: { kind: 'full' },
     plan: { name: plan.name, version: plan.version, source: plan.source },
-    terminal: { vendor: 'poscert', model: 'EMU-1', serialNumber: 'SN-1', firmware: '1.0.0', capabilities: ['contact'] }, units: [],
-    options: { defects: [], parallel: 1, terminal: 'emulator' }, software: { poscert: '0.1.0', node: '20' }, run: {}, runErrors: [],
+    terminal: { vendor: 'poscert', model: 'EMU-1', serialNumber: 'SN-1', firmware: '1.0.0', capabilities: ['contact'] },
+    units: [],
+    options: { defects: [], parallel: 1, terminal: 'emulator' },
+    software: { poscert: '0.1.0', node: '20' },
+    run: {},
+    runErrors: [],
     issuedAt: new Date('2026-11-26T00:00:00Z'),
   });
 }
@@ -27,8 +52,21 @@ describe('certification/certificate and JUnit', () => {
   test('the document lists every case with id, title, mandatory, result, reason, and each failure with its first failing check', () => {
     const d = certificate('fail');
     expect(d).to.include({ verdict: 'NOT CERTIFIED', exitCode: 1, runId: '20261126T000000Z-abcdef', issuedAt: '2026-11-26T00:00:00.000Z' });
-    expect(d.cases.map((c) => [c.id, c.mandatory, c.result])).to.deep.equal([['CUP-PAY-001', true, 'passed'], ['CUP-VOU-001', true, 'failed'], ['CUP-PAY-009', false, 'skipped']]);
-    expect(d.failures).to.deep.equal([{ id: 'CUP-VOU-001', mandatory: true, result: 'failed', step: 'Then the voucher shows "RMB 5.00"', message: 'expected <5.01> to equal <5.00>', parameters: undefined }]);
+    expect(d.cases.map((c) => [c.id, c.mandatory, c.result])).to.deep.equal([
+      ['CUP-PAY-001', true, 'passed'],
+      ['CUP-VOU-001', true, 'failed'],
+      ['CUP-PAY-009', false, 'skipped'],
+    ]);
+    expect(d.failures).to.deep.equal([
+      {
+        id: 'CUP-VOU-001',
+        mandatory: true,
+        result: 'failed',
+        step: 'Then the voucher shows "RMB 5.00"',
+        message: 'expected <5.01> to equal <5.00>',
+        parameters: undefined,
+      },
+    ]);
   });
 
   test('the HTML is self-contained, escapes everything and shows verdict, identity, plan, date, run id and the case table', () => {
@@ -37,7 +75,16 @@ describe('certification/certificate and JUnit', () => {
     expect(html).not.to.match(/<script|src=|href=|@import|url\(/i);
     expect(html).to.include('Sale &lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).to.include('Voucher &amp; 签购单');
-    for (const s of ['EMU-1', 'SN-1', '1.0.0', 'p</strong>', '20261126T000000Z-abcdef', '2026-11-26T00:00:00.000Z', 'data-case="CUP-PAY-009"', 'not applicable: the terminal does not declare contactless']) {
+    for (const s of [
+      'EMU-1',
+      'SN-1',
+      '1.0.0',
+      'p</strong>',
+      '20261126T000000Z-abcdef',
+      '2026-11-26T00:00:00.000Z',
+      'data-case="CUP-PAY-009"',
+      'not applicable: the terminal does not declare contactless',
+    ]) {
       expect(html).to.include(s.replace('p</strong>', 'p version 1'));
     }
     expect(html).to.include('expected &lt;5.01&gt; to equal &lt;5.00&gt;');

@@ -16,17 +16,29 @@ let work: string;
 
 function options(out: string, extra: Partial<CertifyOptions> = {}): CertifyOptions {
   return {
-    root, outDir: path.join(work, out), plan: `${fixtures}/plans/mini.yaml`, terminal: 'emulator',
-    cucumberConfig: `${fixtures}/cucumber.js`, secretFiles: [`${fixtures}/cards.yaml`], skipReport: true,
-    log: () => undefined, onCucumberOutput: () => undefined, timeoutMs: 120_000,
+    root,
+    outDir: path.join(work, out),
+    plan: `${fixtures}/plans/mini.yaml`,
+    terminal: 'emulator',
+    cucumberConfig: `${fixtures}/cucumber.js`,
+    secretFiles: [`${fixtures}/cards.yaml`],
+    skipReport: true,
+    log: () => undefined,
+    onCucumberOutput: () => undefined,
+    timeoutMs: 120_000,
     ...extra,
   };
 }
 
 const byCase = (r: CertifyOutcome) => Object.fromEntries(r.certificate.cases.map((c) => [c.id, c.result]));
 const EXPECTED = {
-  'CUP-PAY-001': 'passed', 'CUP-PAY-002': 'passed', 'CUP-VOU-001': 'failed', 'CUP-RSK-001': 'broken',
-  'CUP-RSK-002': 'skipped', 'CUP-STL-001': 'broken', 'CUP-STL-002': 'broken',
+  'CUP-PAY-001': 'passed',
+  'CUP-PAY-002': 'passed',
+  'CUP-VOU-001': 'failed',
+  'CUP-RSK-001': 'broken',
+  'CUP-RSK-002': 'skipped',
+  'CUP-STL-001': 'broken',
+  'CUP-STL-002': 'broken',
 };
 
 describe('certification end to end on the fixture suite', () => {
@@ -58,15 +70,30 @@ describe('certification end to end on the fixture suite', () => {
     const p = serial.paths;
     for (const f of [p.certificateJson, p.certificateHtml, p.junit, p.messages, p.manifest]) expect(fs.existsSync(f), f).to.equal(true);
     expect(JSON.parse(fs.readFileSync(p.certificateJson, 'utf8')).verdict).to.equal('NOT CERTIFIED');
-    const results = fs.readdirSync(p.allureResults).filter((f) => f.endsWith('-result.json')).map((f) => JSON.parse(fs.readFileSync(path.join(p.allureResults, f), 'utf8')));
+    const results = fs
+      .readdirSync(p.allureResults)
+      .filter((f) => f.endsWith('-result.json'))
+      .map((f) => JSON.parse(fs.readFileSync(path.join(p.allureResults, f), 'utf8')));
     const status = Object.fromEntries(results.map((r) => [`${r.testCaseId}${r.parameters?.length ? `/${r.parameters[0].value}` : ''}`, r.status]));
     expect(status).to.deep.equal({
-      'CUP-PAY-001': 'passed', 'CUP-PAY-002/swipe': 'passed', 'CUP-PAY-002/insert': 'passed', 'CUP-VOU-001': 'failed',
-      'CUP-RSK-001': 'broken', 'CUP-STL-001': 'broken', 'CUP-RSK-002': 'skipped', 'CUP-STL-002': 'broken',
+      'CUP-PAY-001': 'passed',
+      'CUP-PAY-002/swipe': 'passed',
+      'CUP-PAY-002/insert': 'passed',
+      'CUP-VOU-001': 'failed',
+      'CUP-RSK-001': 'broken',
+      'CUP-STL-001': 'broken',
+      'CUP-RSK-002': 'skipped',
+      'CUP-STL-002': 'broken',
     });
     const payment = results.find((r) => r.testCaseId === 'CUP-PAY-001');
     const labels = Object.fromEntries(payment.labels.map((l: { name: string; value: string }) => [l.name, l.value]));
-    expect(labels).to.include({ epic: 'payment', severity: 'critical', AS_ID: 'CUP-PAY-001', feature: 'Mini certification fixture', story: 'CUP-PAY-001 A sale that passes' });
+    expect(labels).to.include({
+      epic: 'payment',
+      severity: 'critical',
+      AS_ID: 'CUP-PAY-001',
+      feature: 'Mini certification fixture',
+      story: 'CUP-PAY-001 A sale that passes',
+    });
     expect(payment.historyId).to.match(/^CUP-PAY-001:/);
     expect(payment.links).to.deep.equal([{ url: 'requirement:CUP-8583-6.2', name: 'req CUP-8583-6.2', type: 'requirement' }]);
     // Evidence attached by the After hook is listed on the case itself; the harness's markers are gone.
@@ -74,7 +101,8 @@ describe('certification end to end on the fixture suite', () => {
     const json = JSON.stringify(results);
     expect(json).to.include('text/plain');
     expect(json).not.to.include('application/vnd.poscert');
-    for (const f of ['environment.properties', 'executor.json', 'categories.json']) expect(fs.existsSync(path.join(p.allureResults, f)), f).to.equal(true);
+    for (const f of ['environment.properties', 'executor.json', 'categories.json'])
+      expect(fs.existsSync(path.join(p.allureResults, f)), f).to.equal(true);
     expect(fs.readFileSync(path.join(p.allureResults, 'environment.properties'), 'utf8')).to.include('Terminal\\ model=EMU-FIXTURE');
     expect(serial.certificate.dataProtection).to.deep.include({ scanned: true, findings: [] });
   });
@@ -93,7 +121,13 @@ describe('certification end to end on the fixture suite', () => {
   });
 
   test('the certificate names the terminal from its own hello in the run', () => {
-    expect(serial.certificate.terminal).to.deep.include({ vendor: 'poscert', model: 'EMU-FIXTURE', serialNumber: 'FX-1', firmware: '0.0.1', terminalId: '99000001' });
+    expect(serial.certificate.terminal).to.deep.include({
+      vendor: 'poscert',
+      model: 'EMU-FIXTURE',
+      serialNumber: 'FX-1',
+      firmware: '0.0.1',
+      terminalId: '99000001',
+    });
     expect(serial.certificate.terminal.capabilities).to.deep.equal(['contact', 'magstripe', 'printer']);
   });
 
@@ -106,10 +140,12 @@ describe('certification end to end on the fixture suite', () => {
   });
 
   test('a terminal asked before the run decides applicability by its declared capabilities', async () => {
-    const r = await certify(options('declared', {
-      identity: { vendor: 'lab', model: 'X', serialNumber: 'L-1', firmware: '9', capabilities: ['contact', 'magstripe', 'printer', 'contactless'] },
-      tags: '@CUP-PAY-001 or @CUP-RSK-002',
-    }));
+    const r = await certify(
+      options('declared', {
+        identity: { vendor: 'lab', model: 'X', serialNumber: 'L-1', firmware: '9', capabilities: ['contact', 'magstripe', 'printer', 'contactless'] },
+        tags: '@CUP-PAY-001 or @CUP-RSK-002',
+      }),
+    );
     expect(byCase(r)['CUP-RSK-002']).to.equal('passed');
     expect(r.certificate.terminal.serialNumber).to.equal('L-1');
   });
@@ -120,7 +156,14 @@ describe('certification end to end on the fixture suite', () => {
     expect(s1.certificate.scope.partial).to.equal(true);
     const ran = (r: CertifyOutcome) => r.certificate.cases.filter((c) => c.scenarios.length > 0).map((c) => c.id);
     expect(ran(s1).length + ran(s2).length).to.be.greaterThan(0);
-    const merged = await mergeRuns({ root, dirs: [s1.paths.dir, s2.paths.dir], outDir: path.join(work, 'merged'), secretFiles: [`${fixtures}/cards.yaml`], skipReport: true, log: () => undefined });
+    const merged = await mergeRuns({
+      root,
+      dirs: [s1.paths.dir, s2.paths.dir],
+      outDir: path.join(work, 'merged'),
+      secretFiles: [`${fixtures}/cards.yaml`],
+      skipReport: true,
+      log: () => undefined,
+    });
     expect(merged.certificate.verdict).to.equal(serial.certificate.verdict);
     expect(merged.exitCode).to.equal(serial.exitCode);
     expect(Object.fromEntries(merged.certificate.cases.map((c) => [c.id, c.result]))).to.deep.equal(EXPECTED);
@@ -140,12 +183,19 @@ describe('certification end to end on the fixture suite', () => {
     expect(files).to.include('cucumber-messages.ndjson');
     const attachment = leaky.scan.findings.find((f) => f.file.startsWith('allure-results/') && f.file.endsWith('.txt'))!;
     expect(attachment).to.include({ kind: 'pan', offset: Buffer.byteLength('screen: 卡号 ') });
-    expect(fs.readFileSync(path.join(leaky.paths.dir, attachment.file)).subarray(attachment.offset, attachment.offset + 6).toString()).to.equal('622202');
+    expect(
+      fs
+        .readFileSync(path.join(leaky.paths.dir, attachment.file))
+        .subarray(attachment.offset, attachment.offset + 6)
+        .toString(),
+    ).to.equal('622202');
     expect(JSON.stringify(leaky.certificate)).not.to.include('6222021234567891234');
   });
 
   test('with the Allure report generated, the scan that runs while Allure generates still covers everything, the report included', async () => {
-    const leaky = await certify(options('leaky-report', { plan: `${fixtures}/plans/passing.yaml`, env: { POSCERT_FIXTURE_LEAK: '1' }, skipReport: false }));
+    const leaky = await certify(
+      options('leaky-report', { plan: `${fixtures}/plans/passing.yaml`, env: { POSCERT_FIXTURE_LEAK: '1' }, skipReport: false }),
+    );
     expect(leaky.certificate.verdict).to.equal('INCONCLUSIVE');
     const files = new Set(leaky.scan.findings.map((f) => f.file.split('/')[0]));
     expect(files).to.include('allure-results');
@@ -190,7 +240,9 @@ describe('poscert certify: bad options, plan, defects → clear message, exit 2'
     expect(r.err).to.match(/unknown defect no-such-defect; the emulator's catalogue has: .*full-pan-on-voucher/);
   });
   test('a defect with a real terminal is refused', async () => {
-    expect((await run(['--terminal', 'serial:/dev/ttyUSB0', '--defect', 'wrong-mac'])).err).to.match(/--defect switches on defects of the built-in emulator/);
+    expect((await run(['--terminal', 'serial:/dev/ttyUSB0', '--defect', 'wrong-mac'])).err).to.match(
+      /--defect switches on defects of the built-in emulator/,
+    );
   });
   test('bad --tags expression and an output folder that holds the project', async () => {
     expect((await run(['--tags', '@a and ('])).err).to.match(/--tags: Tag expression "@a and \(" could not be parsed/);

@@ -8,7 +8,10 @@ const root = path.join(__dirname, '..', '..');
 
 describe('certification/plan', () => {
   test('parses name, version, cases with mandatory and requires', () => {
-    const p = parsePlan('name: x\nversion: 1.2\ncases:\n  - { id: CUP-PAY-001, mandatory: true, requires: [contact] }\n  - { id: CUP-PAY-002, mandatory: false }\n', 'x.yaml');
+    const p = parsePlan(
+      'name: x\nversion: 1.2\ncases:\n  - { id: CUP-PAY-001, mandatory: true, requires: [contact] }\n  - { id: CUP-PAY-002, mandatory: false }\n',
+      'x.yaml',
+    );
     expect(p).to.deep.include({ name: 'x', version: '1.2', source: 'x.yaml' });
     expect(p.cases).to.deep.equal([
       { id: 'CUP-PAY-001', mandatory: true, requires: ['contact'], title: undefined },
@@ -29,11 +32,16 @@ describe('certification/plan', () => {
   });
 
   test('invalid plans name the file, the entry and the problem', () => {
-    expect(() => parsePlan('name: x\nversion: 1\ncases:\n  - { id: CUP-PAY-001 }\n', 'p.yaml')).to.throw(PlanInvalidError, /plan p\.yaml is invalid: cases\.0\.mandatory \(case "CUP-PAY-001"\)/);
+    expect(() => parsePlan('name: x\nversion: 1\ncases:\n  - { id: CUP-PAY-001 }\n', 'p.yaml')).to.throw(
+      PlanInvalidError,
+      /plan p\.yaml is invalid: cases\.0\.mandatory \(case "CUP-PAY-001"\)/,
+    );
     expect(() => parsePlan('name: x\ncases: []\n', 'p.yaml')).to.throw(PlanInvalidError, /version/);
     expect(() => parsePlan('name: [x\n', 'p.yaml')).to.throw(PlanInvalidError, /not valid YAML/);
-    expect(() => parsePlan('name: x\nversion: 1\ncases:\n  - { id: A-1, mandatory: true }\n  - { id: A-1, mandatory: false }\n', 'p.yaml'))
-      .to.throw(PlanInvalidError, /lists case A-1 twice \(cases #1 and #2\)/);
+    expect(() => parsePlan('name: x\nversion: 1\ncases:\n  - { id: A-1, mandatory: true }\n  - { id: A-1, mandatory: false }\n', 'p.yaml')).to.throw(
+      PlanInvalidError,
+      /lists case A-1 twice \(cases #1 and #2\)/,
+    );
   });
 
   test('a capability no terminal can declare is a warning (the case would always be skipped)', () => {

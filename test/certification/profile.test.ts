@@ -15,11 +15,21 @@ import { buildStream } from './stream-builder';
 
 function doc(profile = profileOnCertificate({ profile: emulatorProfile('supervisor').profile, source: 'hello' })) {
   const plan = parsePlan('name: p\nversion: "1"\ncases:\n  - { id: CUP-PAY-001, mandatory: true }\n', 'p.yaml');
-  const results = collectResults([{ source: 's', text: buildStream([{ name: 'Sale', tags: ['@CUP-PAY-001'], steps: [{ text: 'x', status: 'PASSED' }] }]) }]);
+  const results = collectResults([
+    { source: 's', text: buildStream([{ name: 'Sale', tags: ['@CUP-PAY-001'], steps: [{ text: 'x', status: 'PASSED' }] }]) },
+  ]);
   return buildCertificate({
-    runId: 'r', judgement: judge(plan, results, ['contact'], { kind: 'full' }), scope: { kind: 'full' },
-    plan: { name: plan.name, version: plan.version, source: plan.source }, terminal: { vendor: 'v', model: 'm' }, units: [],
-    options: { defects: [] }, software: { poscert: '0', node: '20' }, run: {}, runErrors: [], profile,
+    runId: 'r',
+    judgement: judge(plan, results, ['contact'], { kind: 'full' }),
+    scope: { kind: 'full' },
+    plan: { name: plan.name, version: plan.version, source: plan.source },
+    terminal: { vendor: 'v', model: 'm' },
+    units: [],
+    options: { defects: [] },
+    software: { poscert: '0', node: '20' },
+    run: {},
+    runErrors: [],
+    profile,
   });
 }
 
@@ -30,7 +40,11 @@ describe('terminal profile on the certificate', () => {
     const byKey = new Map(p.values.map((v) => [v.key, v]));
     expect(byKey.get('supervisor.password')?.value).to.equal('(declared)');
     expect(JSON.stringify(p)).to.not.include('2580');
-    expect(byKey.get('acquirer.billPayment.processingCode')).to.deep.equal({ key: 'acquirer.billPayment.processingCode', value: '500000', acquirer: true });
+    expect(byKey.get('acquirer.billPayment.processingCode')).to.deep.equal({
+      key: 'acquirer.billPayment.processingCode',
+      value: '500000',
+      acquirer: true,
+    });
     expect(byKey.get('magstripeExpiry')?.acquirer).to.equal(false);
     expect(profileOnCertificate({ profile: REFERENCE_PROFILE, source: 'assumed' }).note).to.match(/assumed/);
   });

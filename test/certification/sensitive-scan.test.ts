@@ -6,7 +6,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
-  clearPinBlockFormat0, describeFinding, extractSecrets, loadSecrets, scanBuffer, scanDirectory, type Secret,
+  clearPinBlockFormat0,
+  describeFinding,
+  extractSecrets,
+  loadSecrets,
+  scanBuffer,
+  scanDirectory,
+  type Secret,
 } from '../../certification/sensitive-scan';
 import { SecretSourceError } from '../../certification/errors';
 import { buildPinBlockFormat0, deriveIccMasterKeyOptionA } from '../../crypto';
@@ -40,14 +46,19 @@ describe('certification/sensitive-scan: the run fails on full PAN, clear PIN, tr
   });
 
   test('a full PAN is found as digits, grouped by four, spaced BCD, hex of ASCII, packed BCD and base64 — with the byte offset', () => {
-    expect(at(`voucher: card ${PAN} ok`)).to.deep.equal([{ file: 'f', offset: 14, kind: 'pan', label: 'cards.yaml FX-DEBIT pan', encoding: 'ascii' }]);
+    expect(at(`voucher: card ${PAN} ok`)).to.deep.equal([
+      { file: 'f', offset: 14, kind: 'pan', label: 'cards.yaml FX-DEBIT pan', encoding: 'ascii' },
+    ]);
     expect(at(`card 6222 0212 3456 7891 234`)[0]).to.include({ kind: 'pan', encoding: 'grouped', offset: 5 });
     expect(at(`F2 ${Buffer.from(PAN).toString('hex').toUpperCase()}`)[0]).to.include({ encoding: 'hex-of-ascii', offset: 3 });
     const bcd = Buffer.concat([Buffer.from([0x02, 0x00, 0x19]), Buffer.from(`${PAN}F`, 'hex')]);
     expect(at(bcd)[0]).to.include({ encoding: 'bcd', offset: 3 });
     for (let lead = 0; lead < 3; lead++) {
       const b64 = Buffer.concat([Buffer.alloc(lead, 0x41), Buffer.from(`pan=${PAN}&x`)]).toString('base64');
-      expect(at(`{"body":"${b64}"}`).some((f) => f.kind === 'pan' && f.encoding === 'base64'), `alignment ${lead}`).to.equal(true);
+      expect(
+        at(`{"body":"${b64}"}`).some((f) => f.kind === 'pan' && f.encoding === 'base64'),
+        `alignment ${lead}`,
+      ).to.equal(true);
     }
   });
 
@@ -55,7 +66,7 @@ describe('certification/sensitive-scan: the run fails on full PAN, clear PIN, tr
     expect(at(`F002: 19${PAN}F`)[0]).to.include({ kind: 'pan', offset: 8 });
   });
 
-  test('a masked PAN, another card number and the PAN\'s last 4 are not findings', () => {
+  test("a masked PAN, another card number and the PAN's last 4 are not findings", () => {
     expect(at('622202*********1234 6222021234567890000 ****1234')).to.deep.equal([]);
   });
 
@@ -82,8 +93,13 @@ describe('certification/sensitive-scan: the run fails on full PAN, clear PIN, tr
   });
 
   test('one place matching several cards that share a PIN is one finding naming them all', () => {
-    const shared: Secret[] = [{ kind: 'pin', label: 'A pin', value: '111111' }, { kind: 'pin', label: 'B pin', value: '111111' }];
-    expect(scanBuffer(Buffer.from('PIN: 111111'), shared)).to.deep.equal([{ file: '(buffer)', offset: 5, kind: 'pin', label: 'A pin, B pin', encoding: 'pin-context' }]);
+    const shared: Secret[] = [
+      { kind: 'pin', label: 'A pin', value: '111111' },
+      { kind: 'pin', label: 'B pin', value: '111111' },
+    ];
+    expect(scanBuffer(Buffer.from('PIN: 111111'), shared)).to.deep.equal([
+      { file: '(buffer)', offset: 5, kind: 'pin', label: 'A pin, B pin', encoding: 'pin-context' },
+    ]);
   });
 
   test('an amount or STAN equal to the PIN digits is not a finding', () => {
@@ -136,18 +152,26 @@ describe('certification/sensitive-scan: the run fails on full PAN, clear PIN, tr
   test('a TMK of the run planted in any artifact is found: the transcript as text, the message stream as base64', () => {
     const root = path.join(__dirname, '..', '..');
     const known = loadSecrets(defaultSecretFiles(root));
-    const merchants = parseYaml(fs.readFileSync(path.join(root, 'scenarios', 'merchants.yaml'), 'utf8')) as { terminals: Array<{ terminalId: string; tmk: string }> };
+    const merchants = parseYaml(fs.readFileSync(path.join(root, 'scenarios', 'merchants.yaml'), 'utf8')) as {
+      terminals: Array<{ terminalId: string; tmk: string }>;
+    };
     const worker2 = merchants.terminals.find((t) => t.terminalId === '10000002')!;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-scan-'));
     try {
       fs.mkdirSync(path.join(dir, 'allure-results'));
       const line = `12:00:00.001 tx frame {"id":9,"cmd":"config","set":{"terminalId":"10000002","x-tmk":"${worker2.tmk}","x-keyScheme":"tdes"}}`;
       fs.writeFileSync(path.join(dir, 'allure-results', 'x-attachment.txt'), line);
-      fs.writeFileSync(path.join(dir, 'messages.ndjson'), JSON.stringify({ attachment: { body: Buffer.from(line).toString('base64'), contentEncoding: 'BASE64' } }));
+      fs.writeFileSync(
+        path.join(dir, 'messages.ndjson'),
+        JSON.stringify({ attachment: { body: Buffer.from(line).toString('base64'), contentEncoding: 'BASE64' } }),
+      );
       fs.writeFileSync(path.join(dir, 'masked.txt'), line.replace(worker2.tmk, '[key removed]'));
       const r = scanDirectory(dir, known);
       const keys = r.findings.filter((f) => f.kind === 'key');
-      expect(keys.map((f) => [f.file, f.encoding])).to.deep.include.members([['allure-results/x-attachment.txt', 'hex'], ['messages.ndjson', 'base64']]);
+      expect(keys.map((f) => [f.file, f.encoding])).to.deep.include.members([
+        ['allure-results/x-attachment.txt', 'hex'],
+        ['messages.ndjson', 'base64'],
+      ]);
       expect(keys.every((f) => f.label.includes('merchants.yaml 10000002 tmk'))).to.equal(true);
       expect(r.findings.filter((f) => f.file === 'masked.txt')).to.deep.equal([]);
     } finally {

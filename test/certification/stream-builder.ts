@@ -51,23 +51,51 @@ export function buildStream(scenarios: ScenarioSpec[], opts: { finished?: boolea
       gherkinDocument: {
         uri,
         feature: {
-          name: 'Sale', tags: [],
-          children: [{
-            scenario: {
-              id: scenarioId, name: spec.name, steps: gherkinSteps, location: { line: 7 },
-              examples: spec.row ? [{ tableHeader: { cells: header.map((h) => ({ value: h })) }, tableBody: [{ id: rowId, cells: header.map((h) => ({ value: spec.row![h] })) }] }] : [],
+          name: 'Sale',
+          tags: [],
+          children: [
+            {
+              scenario: {
+                id: scenarioId,
+                name: spec.name,
+                steps: gherkinSteps,
+                location: { line: 7 },
+                examples: spec.row
+                  ? [
+                      {
+                        tableHeader: { cells: header.map((h) => ({ value: h })) },
+                        tableBody: [{ id: rowId, cells: header.map((h) => ({ value: spec.row![h] })) }],
+                      },
+                    ]
+                  : [],
+              },
             },
-          }],
+          ],
         },
       },
     });
     const pickleId = id('pickle');
     const pickleSteps = gherkinSteps.map((g) => ({ id: id('pstep'), text: g.text, astNodeIds: [g.id] }));
-    out.push({ pickle: { id: pickleId, uri, name: spec.name, tags: spec.tags.map((name) => ({ name })), astNodeIds: spec.row ? [scenarioId, rowId] : [scenarioId], steps: pickleSteps } });
+    out.push({
+      pickle: {
+        id: pickleId,
+        uri,
+        name: spec.name,
+        tags: spec.tags.map((name) => ({ name })),
+        astNodeIds: spec.row ? [scenarioId, rowId] : [scenarioId],
+        steps: pickleSteps,
+      },
+    });
     const testCaseId = id('tc');
     const hookStepId = id('ts');
     const stepIds = pickleSteps.map(() => id('ts'));
-    out.push({ testCase: { id: testCaseId, pickleId, testSteps: [{ id: hookStepId, hookId }, ...pickleSteps.map((p, i) => ({ id: stepIds[i], pickleStepId: p.id }))] } });
+    out.push({
+      testCase: {
+        id: testCaseId,
+        pickleId,
+        testSteps: [{ id: hookStepId, hookId }, ...pickleSteps.map((p, i) => ({ id: stepIds[i], pickleStepId: p.id }))],
+      },
+    });
     plans.push({ spec, pickleId, testCaseId, stepIds, hookStepId });
   }
   out.push({ testRunStarted: { timestamp: ts(clock) } });
@@ -78,18 +106,65 @@ export function buildStream(scenarios: ScenarioSpec[], opts: { finished?: boolea
       const final = attempt === attempts - 1;
       const startedId = id('tcs');
       out.push({ testCaseStarted: { id: startedId, testCaseId: p.testCaseId, attempt, workerId: '0', timestamp: ts(clock) } });
-      if (p.spec.terminal) out.push({ attachment: { testCaseStartedId: startedId, testStepId: p.hookStepId, body: JSON.stringify(p.spec.terminal), mediaType: TERMINAL_MEDIA_TYPE, contentEncoding: 'IDENTITY' } });
-      if (p.spec.profile) out.push({ attachment: { testCaseStartedId: startedId, testStepId: p.hookStepId, body: JSON.stringify(p.spec.profile), mediaType: PROFILE_MEDIA_TYPE, contentEncoding: 'IDENTITY' } });
+      if (p.spec.terminal)
+        out.push({
+          attachment: {
+            testCaseStartedId: startedId,
+            testStepId: p.hookStepId,
+            body: JSON.stringify(p.spec.terminal),
+            mediaType: TERMINAL_MEDIA_TYPE,
+            contentEncoding: 'IDENTITY',
+          },
+        });
+      if (p.spec.profile)
+        out.push({
+          attachment: {
+            testCaseStartedId: startedId,
+            testStepId: p.hookStepId,
+            body: JSON.stringify(p.spec.profile),
+            mediaType: PROFILE_MEDIA_TYPE,
+            contentEncoding: 'IDENTITY',
+          },
+        });
       const hook = p.spec.beforeHook ?? { status: 'PASSED' as Status };
-      out.push({ testStepFinished: { testCaseStartedId: startedId, testStepId: p.hookStepId, testStepResult: { status: hook.status, duration: ts(1), ...(hook.error ? { message: hook.error.message, exception: hook.error } : {}) } } });
+      out.push({
+        testStepFinished: {
+          testCaseStartedId: startedId,
+          testStepId: p.hookStepId,
+          testStepResult: { status: hook.status, duration: ts(1), ...(hook.error ? { message: hook.error.message, exception: hook.error } : {}) },
+        },
+      });
       p.spec.steps.forEach((s, i) => {
         clock += 10;
-        const status: Status = final ? s.status : (s.status === 'PASSED' ? 'PASSED' : 'FAILED');
+        const status: Status = final ? s.status : s.status === 'PASSED' ? 'PASSED' : 'FAILED';
         if (s.marker && final) {
-          out.push({ attachment: { testCaseStartedId: startedId, testStepId: p.stepIds[i], body: Buffer.from(JSON.stringify(s.marker)).toString('base64'), mediaType: OUTCOME_MEDIA_TYPE, contentEncoding: 'BASE64' } });
+          out.push({
+            attachment: {
+              testCaseStartedId: startedId,
+              testStepId: p.stepIds[i],
+              body: Buffer.from(JSON.stringify(s.marker)).toString('base64'),
+              mediaType: OUTCOME_MEDIA_TYPE,
+              contentEncoding: 'BASE64',
+            },
+          });
         }
-        const err = final ? s.error : (s.status === 'PASSED' ? undefined : { type: 'AssertionError', message: 'flaky' });
-        out.push({ testStepFinished: { testCaseStartedId: startedId, testStepId: p.stepIds[i], testStepResult: { status, duration: ts(10), ...(err ? { message: `${err.type}: ${err.message}\n    at Object.<anonymous> (steps/x.ts:1:1)`, exception: { type: err.type, message: err.message } } : {}) } } });
+        const err = final ? s.error : s.status === 'PASSED' ? undefined : { type: 'AssertionError', message: 'flaky' };
+        out.push({
+          testStepFinished: {
+            testCaseStartedId: startedId,
+            testStepId: p.stepIds[i],
+            testStepResult: {
+              status,
+              duration: ts(10),
+              ...(err
+                ? {
+                    message: `${err.type}: ${err.message}\n    at Object.<anonymous> (steps/x.ts:1:1)`,
+                    exception: { type: err.type, message: err.message },
+                  }
+                : {}),
+            },
+          },
+        });
       });
       clock += 5;
       out.push({ testCaseFinished: { testCaseStartedId: startedId, willBeRetried: !final, timestamp: ts(clock) } });

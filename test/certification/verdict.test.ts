@@ -5,7 +5,8 @@ import { collectResults } from '../../certification/results';
 import { areaOf, judge } from '../../certification/verdict';
 import { buildStream, type ScenarioSpec } from './stream-builder';
 
-const plan = parsePlan(`
+const plan = parsePlan(
+  `
 name: t
 version: "2"
 cases:
@@ -13,11 +14,26 @@ cases:
   - { id: CUP-PAY-002, mandatory: true }
   - { id: CUP-PAY-003, mandatory: true, requires: [contactless] }
   - { id: CUP-VOU-001, mandatory: false }
-`, 'plans/t.yaml');
+`,
+  'plans/t.yaml',
+);
 
-const ok = (id: string, extra: Partial<ScenarioSpec> = {}): ScenarioSpec => ({ name: `case ${id}`, tags: [`@${id}`], steps: [{ text: 'x', status: 'PASSED' }], ...extra });
-const fail = (id: string): ScenarioSpec => ({ name: `case ${id}`, tags: [`@${id}`], steps: [{ text: 'the voucher shows it', keyword: 'Then ', status: 'FAILED', error: { type: 'AssertionError', message: 'nope' } }] });
-const broke = (id: string): ScenarioSpec => ({ name: `case ${id}`, tags: [`@${id}`], steps: [{ text: 'x', status: 'FAILED', error: { type: 'LinkDownError', message: 'gone' } }] });
+const ok = (id: string, extra: Partial<ScenarioSpec> = {}): ScenarioSpec => ({
+  name: `case ${id}`,
+  tags: [`@${id}`],
+  steps: [{ text: 'x', status: 'PASSED' }],
+  ...extra,
+});
+const fail = (id: string): ScenarioSpec => ({
+  name: `case ${id}`,
+  tags: [`@${id}`],
+  steps: [{ text: 'the voucher shows it', keyword: 'Then ', status: 'FAILED', error: { type: 'AssertionError', message: 'nope' } }],
+});
+const broke = (id: string): ScenarioSpec => ({
+  name: `case ${id}`,
+  tags: [`@${id}`],
+  steps: [{ text: 'x', status: 'FAILED', error: { type: 'LinkDownError', message: 'gone' } }],
+});
 const results = (specs: ScenarioSpec[]) => collectResults([{ text: buildStream(specs), source: 's' }]);
 const full = { kind: 'full' as const };
 const caps = ['contact', 'magstripe', 'contactless'];
@@ -85,18 +101,33 @@ describe('certification/verdict: DESIGN.md outcomes and verdicts', () => {
   });
 
   test('a mandatory applicable case skipped at run time was not judged: broken', () => {
-    const j = judge(plan, results([ok('CUP-PAY-001'), ok('CUP-PAY-002', { beforeHook: { status: 'SKIPPED' }, steps: [{ text: 'x', status: 'SKIPPED' }] }), ok('CUP-PAY-003')]), caps, full);
+    const j = judge(
+      plan,
+      results([
+        ok('CUP-PAY-001'),
+        ok('CUP-PAY-002', { beforeHook: { status: 'SKIPPED' }, steps: [{ text: 'x', status: 'SKIPPED' }] }),
+        ok('CUP-PAY-003'),
+      ]),
+      caps,
+      full,
+    );
     const c = j.cases.find((x) => x.id === 'CUP-PAY-002')!;
     expect(c.result).to.equal('broken');
     expect(c.reason).to.match(/^mandatory applicable case was skipped at run time/);
   });
 
   test('the worst outline row decides the case, and the reason names the row', () => {
-    const j = judge(plan, results([
-      ok('CUP-PAY-001', { row: { entry: 'swipe' } }),
-      { ...fail('CUP-PAY-001'), row: { entry: 'tap' } },
-      ok('CUP-PAY-002'), ok('CUP-PAY-003'),
-    ]), caps, full);
+    const j = judge(
+      plan,
+      results([
+        ok('CUP-PAY-001', { row: { entry: 'swipe' } }),
+        { ...fail('CUP-PAY-001'), row: { entry: 'tap' } },
+        ok('CUP-PAY-002'),
+        ok('CUP-PAY-003'),
+      ]),
+      caps,
+      full,
+    );
     const c = j.cases.find((x) => x.id === 'CUP-PAY-001')!;
     expect(c.result).to.equal('failed');
     expect(c.scenarios).to.have.length(2);
@@ -105,7 +136,18 @@ describe('certification/verdict: DESIGN.md outcomes and verdicts', () => {
   });
 
   test('scenarios outside the plan are listed but never counted; scenarios without a case id are reported', () => {
-    const j = judge(plan, results([ok('CUP-PAY-001'), ok('CUP-PAY-002'), ok('CUP-PAY-003'), fail('CUP-XTR-001'), { name: 'no id', tags: ['@wip'], steps: [{ text: 'x', status: 'PASSED' }] }]), caps, full);
+    const j = judge(
+      plan,
+      results([
+        ok('CUP-PAY-001'),
+        ok('CUP-PAY-002'),
+        ok('CUP-PAY-003'),
+        fail('CUP-XTR-001'),
+        { name: 'no id', tags: ['@wip'], steps: [{ text: 'x', status: 'PASSED' }] },
+      ]),
+      caps,
+      full,
+    );
     const extra = j.cases.find((c) => c.id === 'CUP-XTR-001')!;
     expect(extra.inPlan).to.equal(false);
     expect(extra.reason).to.match(/^not in plan t/);

@@ -6,7 +6,7 @@ import { DEFAULT_EMULATOR_TERMINAL_ID, EmulatorProvisioningError, provisioningFr
 import { loadHostConfig } from '../../host';
 
 describe('poscert emulator provisioning from the host configuration', () => {
-  test('the terminal id\'s merchant, name, TMK and key scheme, as scenarios/merchants.yaml has them', () => {
+  test("the terminal id's merchant, name, TMK and key scheme, as scenarios/merchants.yaml has them", () => {
     const config = loadHostConfig();
     for (const id of [DEFAULT_EMULATOR_TERMINAL_ID, '10000002']) {
       const t = config.terminals.find((x) => x.terminalId === id)!;
@@ -19,6 +19,9 @@ describe('poscert emulator provisioning from the host configuration', () => {
   });
 
   test('an unknown terminal id says which ones exist, or to give --merchant-id and --tmk', () => {
-    expect(() => provisioningFromHostConfig('99999999')).to.throw(EmulatorProvisioningError, /not in the host configuration.*10000001.*--merchant-id and --tmk/s);
+    expect(() => provisioningFromHostConfig('99999999')).to.throw(
+      EmulatorProvisioningError,
+      /not in the host configuration.*10000001.*--merchant-id and --tmk/s,
+    );
   });
 });

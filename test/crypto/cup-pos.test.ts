@@ -8,9 +8,28 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  cupEcbMac, computeMac, iso9797Alg1Mac, iso9797Alg3Mac, desEcbEncrypt, sm4EcbEncrypt, sm4EcbDecrypt, sm4CbcEncrypt,
-  sm4CbcDecrypt, desCbcEncrypt, desCbcDecrypt, keyCheckValue, wrapWorkingKeys, unwrapWorkingKeys, KeyCheckValueError,
-  CryptoInputError, buildPinBlockFormat0, recoverPin, encryptPinBlock, decryptPinBlock, PinBlockError, xorBuffers,
+  cupEcbMac,
+  computeMac,
+  iso9797Alg1Mac,
+  iso9797Alg3Mac,
+  desEcbEncrypt,
+  sm4EcbEncrypt,
+  sm4EcbDecrypt,
+  sm4CbcEncrypt,
+  sm4CbcDecrypt,
+  desCbcEncrypt,
+  desCbcDecrypt,
+  keyCheckValue,
+  wrapWorkingKeys,
+  unwrapWorkingKeys,
+  KeyCheckValueError,
+  CryptoInputError,
+  buildPinBlockFormat0,
+  recoverPin,
+  encryptPinBlock,
+  decryptPinBlock,
+  PinBlockError,
+  xorBuffers,
 } from '../../crypto';
 
 const h = (hex: string): Buffer => Buffer.from(hex.replace(/\s+/g, ''), 'hex');
@@ -62,7 +81,9 @@ describe('CUP ECB MAC (cup8583.md §5.3)', () => {
     expect(cupEcbMac(Buffer.concat([mak, mak]), macInput).toString('ascii')).to.equal('B7133B57');
     expect(cupEcbMac(Buffer.concat([mak, mak]), macInput, 'tdes').toString('ascii')).to.equal('B7133B57');
     const tdesMac = cupEcbMac(h('313215FDA2C4AB4C0123456789ABCDEF'), macInput);
-    expect(tdesMac.toString('ascii')).to.match(/^[0-9A-F]{8}$/).and.not.equal('B7133B57');
+    expect(tdesMac.toString('ascii'))
+      .to.match(/^[0-9A-F]{8}$/)
+      .and.not.equal('B7133B57');
   });
 
   test('X9.9 and X9.19 over the same input give 69BF007E4AF3D071 (§5.3, K_L = K_R)', () => {
@@ -166,8 +187,14 @@ describe('field 62 working keys (cup8583.md §3.2)', () => {
   test('layout 004 with the GOH test keys is byte-identical to the sample F62', () => {
     const f62 = wrapWorkingKeys(tmk, keys, '004', 'tdes');
     expect(H(f62)).to.equal(
-      '950973182317F80B950973182317F80B' + '00962B60' + 'F679786E2411E3DE' + '0000000000000000' + 'ADC67D84' +
-      'A0C45C59F1E549BBA0C45C59F1E549BB' + 'E2F24340');
+      '950973182317F80B950973182317F80B' +
+        '00962B60' +
+        'F679786E2411E3DE' +
+        '0000000000000000' +
+        'ADC67D84' +
+        'A0C45C59F1E549BBA0C45C59F1E549BB' +
+        'E2F24340',
+    );
     expect(H(f62)).to.equal(H(sampleF62));
     const back = unwrapWorkingKeys(tmk, sampleF62, '004', 'tdes');
     expect(H(back.pik)).to.equal(H(keys.pik));
@@ -194,7 +221,11 @@ describe('field 62 working keys (cup8583.md §3.2)', () => {
     expect(H(unwrapWorkingKeys(tmk, f, '003', 'tdes').mak)).to.equal(H(mak16));
   });
 
-  for (const [name, offset] of [['PIK', 16], ['MAK', 36], ['TDK', 56]] as const) {
+  for (const [name, offset] of [
+    ['PIK', 16],
+    ['MAK', 36],
+    ['TDK', 56],
+  ] as const) {
     test(`a wrong ${name} check value throws KeyCheckValueError naming ${name}, without the clear key`, () => {
       const bad = Buffer.from(sampleF62);
       bad[offset] ^= 0x01;
@@ -228,7 +259,11 @@ describe('field 62 working keys (cup8583.md §3.2)', () => {
 
   test('SM4 key set: 16-byte keys under SM4-ECB with 4-byte SM4 check values, layouts 003 (40 B) and 004 (60 B)', () => {
     const smTmk = h('1234567890ABCDEFABCDEF0987654321');
-    const smKeys = { pik: h('F351D490994603795C6EBEE8FAEBB481'), mak: h('00112233445566778899AABBCCDDEEFF'), tdk: h('0F1E2D3C4B5A69788796A5B4C3D2E1F0') };
+    const smKeys = {
+      pik: h('F351D490994603795C6EBEE8FAEBB481'),
+      mak: h('00112233445566778899AABBCCDDEEFF'),
+      tdk: h('0F1E2D3C4B5A69788796A5B4C3D2E1F0'),
+    };
     const f = wrapWorkingKeys(smTmk, smKeys, '004', 'sm4');
     expect(f.length).to.equal(60);
     expect(H(f.subarray(0, 16))).to.equal('3D66234C49E4296FF9C78D8BACBD6A76'); // the published ciphertext
@@ -238,7 +273,8 @@ describe('field 62 working keys (cup8583.md §3.2)', () => {
     expect([H(back.pik), H(back.mak), H(back.tdk!)]).to.deep.equal([H(smKeys.pik), H(smKeys.mak), H(smKeys.tdk)]);
     const f003 = wrapWorkingKeys(smTmk, { pik: smKeys.pik, mak: smKeys.mak }, '003', 'sm4');
     expect(H(f003)).to.equal(H(f.subarray(0, 40)));
-    const bad = Buffer.from(f); bad[39] ^= 0xff;
+    const bad = Buffer.from(f);
+    bad[39] ^= 0xff;
     expect(() => unwrapWorkingKeys(smTmk, bad, '004', 'sm4')).to.throw(KeyCheckValueError, /MAK/);
     expect(() => wrapWorkingKeys(smTmk, { pik: smKeys.pik, mak: h('33'.repeat(8)) }, '003', 'sm4')).to.throw(/MAK.*8 bytes, expected 16/);
   });

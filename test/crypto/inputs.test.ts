@@ -7,17 +7,46 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PoscertError } from '../../errors';
 import {
-  desEcbEncrypt, desEcbDecrypt, desCbcEncrypt, sm4EcbEncrypt, sm4CbcEncrypt, KeyLengthError, BlockLengthError,
-  CryptoInputError, PinBlockError, buildPinBlockFormat0, recoverPin, computeMac, iso9797Alg3Mac, iso9797Alg1Mac,
-  padIso9797, luhnCheckDigit, isLuhnValid, maskPan, dukptIpek, dukptTransactionKey, dukptCounter, generateArpcMethod1,
-  generateArpcMethod2, deriveCommonSessionKey, deriveIccMasterKeyOptionA, encryptPinBlock, MacScheme,
+  desEcbEncrypt,
+  desEcbDecrypt,
+  desCbcEncrypt,
+  sm4EcbEncrypt,
+  sm4CbcEncrypt,
+  KeyLengthError,
+  BlockLengthError,
+  CryptoInputError,
+  PinBlockError,
+  buildPinBlockFormat0,
+  recoverPin,
+  computeMac,
+  iso9797Alg3Mac,
+  iso9797Alg1Mac,
+  padIso9797,
+  luhnCheckDigit,
+  isLuhnValid,
+  maskPan,
+  dukptIpek,
+  dukptTransactionKey,
+  dukptCounter,
+  generateArpcMethod1,
+  generateArpcMethod2,
+  deriveCommonSessionKey,
+  deriveIccMasterKeyOptionA,
+  encryptPinBlock,
+  MacScheme,
 } from '../../crypto';
 
 const h = (hex: string): Buffer => Buffer.from(hex, 'hex');
 
 describe('crypto/ input errors', () => {
   test('key lengths', () => {
-    const err = (() => { try { desEcbEncrypt(h('00'.repeat(12)), Buffer.alloc(8)); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        desEcbEncrypt(h('00'.repeat(12)), Buffer.alloc(8));
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).to.be.instanceOf(KeyLengthError).and.instanceOf(PoscertError);
     expect((err as KeyLengthError).code).to.equal('CRYPTO_KEY_LENGTH');
     expect((err as Error).message).to.match(/12 bytes, expected 8 or 16 or 24 bytes/);
@@ -54,7 +83,10 @@ describe('crypto/ input errors', () => {
   });
 
   test('PIN errors never echo the PIN', () => {
-    try { recoverPin(h('241234FFFFFFFF0F'), undefined, 2); expect.fail('bad fill accepted'); } catch (e) {
+    try {
+      recoverPin(h('241234FFFFFFFF0F'), undefined, 2);
+      expect.fail('bad fill accepted');
+    } catch (e) {
       expect(e).to.be.instanceOf(PinBlockError);
       expect((e as Error).message).to.not.contain('1234');
       expect(JSON.stringify((e as PoscertError).context)).to.not.contain('1234');

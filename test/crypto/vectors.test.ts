@@ -9,12 +9,40 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  desEcbEncrypt, desEcbDecrypt, keyCheckValue, buildPinBlockFormat0, buildPinBlockFormat1, buildPinBlockFormat2,
-  buildPinBlockFormat3, recoverPin, encryptPinBlock, decryptPinBlock, encipherPinBlockFormat4, decipherPinBlockFormat4,
-  panFieldFormat4, padIso9797, iso9797Alg1Mac, iso9797Alg3Mac, deriveIccMasterKeyOptionA, deriveIccMasterKeyOptionB,
-  deriveCommonSessionKey, deriveVisaSecureMessagingSessionKey, generateArqc, generateArpcMethod1, generateArpcMethod2,
-  luhnCheckDigit, isLuhnValid, maskPan, dukptIpek, dukptTransactionKey, dukptPinKey, dukptMacKey, dukptDataKey,
-  desCbcEncrypt, desCbcDecrypt, Iso9797Padding,
+  desEcbEncrypt,
+  desEcbDecrypt,
+  keyCheckValue,
+  buildPinBlockFormat0,
+  buildPinBlockFormat1,
+  buildPinBlockFormat2,
+  buildPinBlockFormat3,
+  recoverPin,
+  encryptPinBlock,
+  decryptPinBlock,
+  encipherPinBlockFormat4,
+  decipherPinBlockFormat4,
+  panFieldFormat4,
+  padIso9797,
+  iso9797Alg1Mac,
+  iso9797Alg3Mac,
+  deriveIccMasterKeyOptionA,
+  deriveIccMasterKeyOptionB,
+  deriveCommonSessionKey,
+  deriveVisaSecureMessagingSessionKey,
+  generateArqc,
+  generateArpcMethod1,
+  generateArpcMethod2,
+  luhnCheckDigit,
+  isLuhnValid,
+  maskPan,
+  dukptIpek,
+  dukptTransactionKey,
+  dukptPinKey,
+  dukptMacKey,
+  dukptDataKey,
+  desCbcEncrypt,
+  desCbcDecrypt,
+  Iso9797Padding,
 } from '../../crypto';
 
 type Entry = Record<string, any>;
@@ -54,7 +82,10 @@ function checkEcbPair(key: Buffer, e: Entry, msg: string): void {
   }
 }
 
-const fixedRandom = (byte: number) => (n: number): Buffer => Buffer.alloc(n, byte);
+const fixedRandom =
+  (byte: number) =>
+  (n: number): Buffer =>
+    Buffer.alloc(n, byte);
 
 const checkers: Record<string, (e: Entry, msg: string) => void> = {
   des_ecb(e, msg) {
@@ -196,13 +227,17 @@ const checkers: Record<string, (e: Entry, msg: string) => void> = {
   emv_key_derivation(e, msg) {
     switch (e.function) {
       case 'ICC MK option A':
-        expect(H(deriveIccMasterKeyOptionA(h(e.issuer_mk), e.pan, e.psn)), msg).to.equal(e.expected); break;
+        expect(H(deriveIccMasterKeyOptionA(h(e.issuer_mk), e.pan, e.psn)), msg).to.equal(e.expected);
+        break;
       case 'ICC MK option B':
-        expect(H(deriveIccMasterKeyOptionB(h(e.issuer_mk), e.pan, e.psn)), msg).to.equal(e.expected); break;
+        expect(H(deriveIccMasterKeyOptionB(h(e.issuer_mk), e.pan, e.psn)), msg).to.equal(e.expected);
+        break;
       case 'EMV common session key derivation':
-        expect(H(deriveCommonSessionKey(h(e.icc_mk), h(e.r))), msg).to.equal(e.expected); break;
+        expect(H(deriveCommonSessionKey(h(e.icc_mk), h(e.r))), msg).to.equal(e.expected);
+        break;
       case 'Visa secure-messaging session key (XOR ATC, parity adjusted)':
-        expect(H(deriveVisaSecureMessagingSessionKey(h(e.icc_mk), h(e.atc))), msg).to.equal(e.expected); break;
+        expect(H(deriveVisaSecureMessagingSessionKey(h(e.icc_mk), h(e.atc))), msg).to.equal(e.expected);
+        break;
       default:
         throw new Error(`${msg}: no checker for derivation function "${e.function}"`);
     }
@@ -218,9 +253,10 @@ const checkers: Record<string, (e: Entry, msg: string) => void> = {
     }
   },
   emv_arpc(e, msg) {
-    const arpc = e.method === 1
-      ? generateArpcMethod1(h(e.key), h(e.arqc), h(e.arc))
-      : generateArpcMethod2(h(e.key), h(e.arqc), h(e.csu), e.proprietary_auth_data ? h(e.proprietary_auth_data) : undefined);
+    const arpc =
+      e.method === 1
+        ? generateArpcMethod1(h(e.key), h(e.arqc), h(e.arc))
+        : generateArpcMethod2(h(e.key), h(e.arqc), h(e.csu), e.proprietary_auth_data ? h(e.proprietary_auth_data) : undefined);
     expect(H(arpc), msg).to.equal(e.expected);
   },
   luhn(e, msg) {

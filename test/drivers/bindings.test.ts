@@ -11,12 +11,20 @@ import { TtpChannel, TtpRequest } from '../../protocol/ttp';
 import { EmulatedLab, startEmulatedLab } from '../../drivers/lab';
 import { TerminalDriver } from '../../drivers/terminal';
 
-const scheduler = { setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout), now: () => Date.now() };
+const scheduler = {
+  setTimeout: (f: () => void, ms: number) => setTimeout(f, ms),
+  clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
+  now: () => Date.now(),
+};
 
 describe('card and PIN bindings', () => {
   let lab: EmulatedLab;
   before(async () => {
-    lab = await startEmulatedLab({ terminals: 1, connect: false, emulatorTimeouts: { hostResponseMs: 2000, cardMs: 5000, pinMs: 5000, idleMs: 10000 } });
+    lab = await startEmulatedLab({
+      terminals: 1,
+      connect: false,
+      emulatorTimeouts: { hostResponseMs: 2000, cardMs: 5000, pinMs: 5000, idleMs: 10000 },
+    });
   });
   after(async () => {
     await lab?.stop();
@@ -43,7 +51,8 @@ describe('card and PIN bindings', () => {
       await driver.presentCard(card, 'tap');
       await driver.removeCard();
       expect(seen.map((r) => [r.cmd, (r as { action?: string }).action, (r as { method?: string }).method])).to.deep.equal([
-        ['card', 'present', 'tap'], ['card', 'remove', undefined],
+        ['card', 'present', 'tap'],
+        ['card', 'remove', undefined],
       ]);
       expect((seen[0] as { card?: { pan: string } }).card?.pan).to.equal(card.pan);
       const toTerminal = driver.transcript().filter((e) => e.kind === 'frame' && (e.message as { cmd?: string }).cmd === 'card');
@@ -65,7 +74,11 @@ describe('card and PIN bindings', () => {
       if (String(d).includes('press Enter here')) setTimeout(() => input.write('\n'), 5);
     });
     const driver = await TerminalDriver.connect(lab.terminals[0].url, {
-      card: 'operator', pin: 'operator', operator: { input, output, timeoutMs: 2000 }, responseTimeoutMs: 2000, screenTimeoutMs: 2000,
+      card: 'operator',
+      pin: 'operator',
+      operator: { input, output, timeoutMs: 2000 },
+      responseTimeoutMs: 2000,
+      screenTimeoutMs: 2000,
     });
     try {
       expect([driver.cardBinding, driver.pinBinding]).to.deep.equal(['operator', 'operator']);
@@ -79,9 +92,21 @@ describe('card and PIN bindings', () => {
       await driver.enterPin(c.pin!);
       expect(shown).to.include('OPERATOR: Type the PIN on the PIN pad, then press ENTER (确认).');
       expect(shown).to.include(`PIN to type: ${c.pin}`);
-      const frames = driver.transcript().filter((e) => e.kind === 'frame' && e.dir === 'tx').map((e) => e.message as { cmd: string; keys?: string[] });
-      expect(frames.some((m) => m.cmd === 'card'), 'no card command').to.equal(false);
-      expect(frames.filter((m) => m.cmd === 'key').flatMap((m) => m.keys ?? []).join(''), 'no PIN keys injected').not.to.include(c.pin!);
+      const frames = driver
+        .transcript()
+        .filter((e) => e.kind === 'frame' && e.dir === 'tx')
+        .map((e) => e.message as { cmd: string; keys?: string[] });
+      expect(
+        frames.some((m) => m.cmd === 'card'),
+        'no card command',
+      ).to.equal(false);
+      expect(
+        frames
+          .filter((m) => m.cmd === 'key')
+          .flatMap((m) => m.keys ?? [])
+          .join(''),
+        'no PIN keys injected',
+      ).not.to.include(c.pin!);
       await driver.pressKeys('CANCEL');
     } finally {
       await driver.close();

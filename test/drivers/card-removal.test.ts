@@ -14,12 +14,24 @@ describe('card removal reminder', () => {
   });
 
   test('a reminder with beeps and no idle while the card stays is conformant', () => {
-    const v = judgeCardLeftInReader({ screens: [{ state: 'result', lines: ['交易成功'] }, { state: 'result', lines: ['请取卡'] }], beeps: 3 });
+    const v = judgeCardLeftInReader({
+      screens: [
+        { state: 'result', lines: ['交易成功'] },
+        { state: 'result', lines: ['请取卡'] },
+      ],
+      beeps: 3,
+    });
     expect(v).to.deep.equal({ ok: true, problems: [], wording: '请取卡' });
   });
 
   test('a silent return to idle with the card in names all three failures', () => {
-    const v = judgeCardLeftInReader({ screens: [{ state: 'result', lines: ['交易成功'] }, { state: 'idle', lines: ['欢迎使用'] }], beeps: 0 });
+    const v = judgeCardLeftInReader({
+      screens: [
+        { state: 'result', lines: ['交易成功'] },
+        { state: 'idle', lines: ['欢迎使用'] },
+      ],
+      beeps: 0,
+    });
     expect(v.ok).to.equal(false);
     expect(v.problems).to.have.length(3);
     expect(v.problems[0]).to.match(/no screen asked to remove the card/);
@@ -46,7 +58,10 @@ describe('observing a card left in the reader from the transcript', () => {
     ];
     const seen = observeCardLeft(frames, 1);
     expect(seen.beeps).to.equal(1);
-    expect(seen.screens).to.deep.equal([{ state: 'result', lines: ['交易成功', '请拔卡'] }, { state: 'idle', lines: [] }]);
+    expect(seen.screens).to.deep.equal([
+      { state: 'result', lines: ['交易成功', '请拔卡'] },
+      { state: 'idle', lines: [] },
+    ]);
     expect(judgeCardLeftInReader(seen).problems).to.have.length(1);
   });
 });

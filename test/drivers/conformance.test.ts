@@ -4,7 +4,14 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import {
-  copyNeedsSignature, expectedCopies, judgeBalancedUpload, judgeCopyMarks, judgeExpiredSwipe, observeExpiredSwipe, resolveProfile, screenShowsOutcome,
+  copyNeedsSignature,
+  expectedCopies,
+  judgeBalancedUpload,
+  judgeCopyMarks,
+  judgeExpiredSwipe,
+  observeExpiredSwipe,
+  resolveProfile,
+  screenShowsOutcome,
 } from '../../drivers/conformance';
 import { toHostMessage } from '../../drivers/host-view';
 import { REFERENCE_PROFILE, TerminalProfileError, parseTerminalProfile, profileEntries, type TerminalProfile } from '../../protocol/ttp/profile';
@@ -23,7 +30,11 @@ describe('terminal profile model', () => {
   test('a bad declaration names its source and every field', () => {
     const bad = { ...REFERENCE_PROFILE, vouchers: { copies: 4, signatureOn: ['merchant'] }, magstripeExpiry: 'never' };
     let err: unknown;
-    try { parseTerminalProfile(bad, 'lab.yaml: terminal "counter-1" field profile'); } catch (e) { err = e; }
+    try {
+      parseTerminalProfile(bad, 'lab.yaml: terminal "counter-1" field profile');
+    } catch (e) {
+      err = e;
+    }
     expect(err).to.be.instanceOf(TerminalProfileError);
     const msg = (err as Error).message;
     expect(msg).to.contain('lab.yaml: terminal "counter-1" field profile');
@@ -33,9 +44,12 @@ describe('terminal profile model', () => {
   });
 
   test('the reference is enforced where it is a rule: no signature on the cardholder copy, PIN only with the card, sign-on code fits the scheme', () => {
-    expect(() => parseTerminalProfile(with_({ vouchers: { copies: 2, signatureOn: ['merchant', 'cardholder'] } }), 't')).to.throw(/cardholder copy carries no signature/);
-    expect(() => parseTerminalProfile(with_({ supervisor: { void: { readsCard: false, asksPin: true }, refund: { readsCard: true, asksPin: false } } }), 't'))
-      .to.throw(/supervisor.void.asksPin/);
+    expect(() => parseTerminalProfile(with_({ vouchers: { copies: 2, signatureOn: ['merchant', 'cardholder'] } }), 't')).to.throw(
+      /cardholder copy carries no signature/,
+    );
+    expect(() =>
+      parseTerminalProfile(with_({ supervisor: { void: { readsCard: false, asksPin: true }, refund: { readsCard: true, asksPin: false } } }), 't'),
+    ).to.throw(/supervisor.void.asksPin/);
     expect(() => parseTerminalProfile(with_({ keys: { scheme: 'tdes', signOnCode: '005' } }), 't')).to.throw(/signOnCode 005/);
     expect(parseTerminalProfile(with_({ keys: { scheme: 'sm4', signOnCode: '005' } }), 't').keys.signOnCode).to.equal('005');
   });
@@ -55,7 +69,9 @@ describe('terminal profile model', () => {
     expect(resolveProfile({ env: JSON.stringify(three) })).to.deep.include({ source: 'environment' });
     expect(resolveProfile({})).to.deep.equal({ profile: REFERENCE_PROFILE, source: 'assumed' });
     expect(() => resolveProfile({ env: '{not json' })).to.throw(/POSCERT_PROFILE/);
-    expect(() => resolveProfile({ labEntry: { file: 'lab.yaml', name: 'c1', profile: { vouchers: {} } } })).to.throw(/lab.yaml: terminal "c1": profile/);
+    expect(() => resolveProfile({ labEntry: { file: 'lab.yaml', name: 'c1', profile: { vouchers: {} } } })).to.throw(
+      /lab.yaml: terminal "c1": profile/,
+    );
   });
 });
 
@@ -76,11 +92,13 @@ describe('conformance judgements', () => {
     expect(screenShowsOutcome(['消费', '交易失败', '挂失卡 请没收 [41]'], '41', p).found).to.equal('挂失卡');
     expect(screenShowsOutcome(['消费', '交易失败', '[41]'], '41', p).found).to.equal(undefined);
     expect(screenShowsOutcome(['消费', '交易失败', '此卡被没收 [04]'], '04', p).found).to.equal(undefined);
-    expect(screenShowsOutcome(['消费', '交易失败', '此卡被没收 [04]'], '04', emulatorProfile('confiscate-texts').profile).found).to.equal('此卡被没收');
+    expect(screenShowsOutcome(['消费', '交易失败', '此卡被没收 [04]'], '04', emulatorProfile('confiscate-texts').profile).found).to.equal(
+      '此卡被没收',
+    );
     expect(screenShowsOutcome(['拒绝，交换中心异常，请稍后重试'], '96', p).found).to.equal('交换中心异常');
   });
 
-  test('expired swipe: local refusal or the issuer\'s 54, as declared; never approved', () => {
+  test("expired swipe: local refusal or the issuer's 54, as declared; never approved", () => {
     const local = REFERENCE_PROFILE;
     const online = emulatorProfile('expiry-online').profile;
     const refusedHere = { financialRequests: 0, responseCodes: [], screenShowsExpired: true };
@@ -115,7 +133,10 @@ describe('copies and the expired swipe, as the conformance steps observe them', 
     const merchant = copy('merchant', ['商户存根', '持卡人签名']);
     const cardholder = copy('cardholder', ['持卡人存根']);
     expect(judgeCopyMarks([merchant, cardholder], REFERENCE_PROFILE)).to.deep.equal([]);
-    const problems = judgeCopyMarks([copy('merchant', ['持卡人存根']), copy('cardholder', ['持卡人存根', 'CARDHOLDER SIGNATURE'])], REFERENCE_PROFILE);
+    const problems = judgeCopyMarks(
+      [copy('merchant', ['持卡人存根']), copy('cardholder', ['持卡人存根', 'CARDHOLDER SIGNATURE'])],
+      REFERENCE_PROFILE,
+    );
     expect(problems).to.have.length(3);
     expect(problems[0]).to.match(/^merchant copy:\n {4}持卡人存根\nis not labelled as the merchant copy$/);
     expect(problems[1]).to.match(/has no signature line$/);
@@ -123,17 +144,34 @@ describe('copies and the expired swipe, as the conformance steps observe them', 
   });
 
   test('the expired swipe: financial requests and answers from the journal, the 54 wording from the screens', () => {
-    const row = (id: number, direction: 'in' | 'out', mti: string, fields: Record<string, string>) => toHostMessage({
-      id, direction, time: '2026-12-04T00:00:00Z', terminalId: '10000001', mti, stan: fields['11'] ?? null,
-      responseCode: fields['39'] ?? null, hex: '', fields, note: null,
-    });
+    const row = (id: number, direction: 'in' | 'out', mti: string, fields: Record<string, string>) =>
+      toHostMessage({
+        id,
+        direction,
+        time: '2026-12-04T00:00:00Z',
+        terminalId: '10000001',
+        mti,
+        stan: fields['11'] ?? null,
+        responseCode: fields['39'] ?? null,
+        hex: '',
+        fields,
+        note: null,
+      });
     const traffic = [
       row(1, 'in', '0800', { 11: '000001', 60: '00000001004' }),
       row(2, 'in', '0200', { 3: '000000', 11: '000002', 25: '00', 60: '22000001000' }),
       row(3, 'out', '0210', { 3: '000000', 11: '000002', 25: '00', 39: '54', 60: '22000001000' }),
     ];
     const screens = [{ lines: ['交易失败', '该卡已过期'] }];
-    expect(observeExpiredSwipe(traffic, screens, REFERENCE_PROFILE)).to.deep.equal({ financialRequests: 1, responseCodes: ['54'], screenShowsExpired: true });
-    expect(observeExpiredSwipe([], [{ lines: ['请刷卡'] }], REFERENCE_PROFILE)).to.deep.equal({ financialRequests: 0, responseCodes: [], screenShowsExpired: false });
+    expect(observeExpiredSwipe(traffic, screens, REFERENCE_PROFILE)).to.deep.equal({
+      financialRequests: 1,
+      responseCodes: ['54'],
+      screenShowsExpired: true,
+    });
+    expect(observeExpiredSwipe([], [{ lines: ['请刷卡'] }], REFERENCE_PROFILE)).to.deep.equal({
+      financialRequests: 0,
+      responseCodes: [],
+      screenShowsExpired: false,
+    });
   });
 });

@@ -40,7 +40,13 @@ const KINDS: LinkKind[] = [
     needs: ['socat'],
     async setup(dir) {
       const pty = await startSocatPty(dir);
-      return { terminalLink: `serial:${pty.b}`, harnessUrl: `serial:${pty.a}?baud=115200`, stop: () => pty.stop(), cut: () => pty.stop(), what: 'socat (the PTY pair)' };
+      return {
+        terminalLink: `serial:${pty.b}`,
+        harnessUrl: `serial:${pty.a}?baud=115200`,
+        stop: () => pty.stop(),
+        cut: () => pty.stop(),
+        what: 'socat (the PTY pair)',
+      };
     },
   },
   {
@@ -55,7 +61,16 @@ const KINDS: LinkKind[] = [
         await pty.stop();
         throw e;
       }
-      return { terminalLink: `serial:${pty.a}`, harnessUrl: `tcp://127.0.0.1:${s2n.rawPort}`, stop: async () => { await s2n.stop(); await pty.stop(); }, cut: () => s2n.stop(), what: 'ser2net' };
+      return {
+        terminalLink: `serial:${pty.a}`,
+        harnessUrl: `tcp://127.0.0.1:${s2n.rawPort}`,
+        stop: async () => {
+          await s2n.stop();
+          await pty.stop();
+        },
+        cut: () => s2n.stop(),
+        what: 'ser2net',
+      };
     },
   },
   {
@@ -70,7 +85,16 @@ const KINDS: LinkKind[] = [
         await pty.stop();
         throw e;
       }
-      return { terminalLink: `serial:${pty.a}`, harnessUrl: `rfc2217://127.0.0.1:${s2n.telnetPort}?baud=115200&parity=none&databits=8&stopbits=1`, stop: async () => { await s2n.stop(); await pty.stop(); }, cut: () => s2n.stop(), what: 'ser2net' };
+      return {
+        terminalLink: `serial:${pty.a}`,
+        harnessUrl: `rfc2217://127.0.0.1:${s2n.telnetPort}?baud=115200&parity=none&databits=8&stopbits=1`,
+        stop: async () => {
+          await s2n.stop();
+          await pty.stop();
+        },
+        cut: () => s2n.stop(),
+        what: 'ser2net',
+      };
     },
   },
 ];
@@ -108,8 +132,12 @@ for (const kind of KINDS) {
       cut = l.cut;
       what = l.what ?? '';
       lab = await startEmulatedLab({
-        terminals: 1, terminalLinks: [l.terminalLink], harnessUrls: [l.harnessUrl], stateDir: dir,
-        emulatorTimeouts: EMULATOR_TIMEOUTS, driver: DRIVER,
+        terminals: 1,
+        terminalLinks: [l.terminalLink],
+        harnessUrls: [l.harnessUrl],
+        stateDir: dir,
+        emulatorTimeouts: EMULATOR_TIMEOUTS,
+        driver: DRIVER,
       });
       driver = lab.terminals[0].driver;
     });
@@ -191,7 +219,7 @@ for (const kind of KINDS) {
       expect(text).not.to.include(card.pan);
       expect(text).not.to.include(card.track2!.split(/[=D]/)[0] + '=');
       const keyFrames = entries.filter((e) => e.kind === 'frame' && (e.message as { cmd?: string }).cmd === 'key');
-      const pinFrame = keyFrames.find((e) => ((e.message as { keys: string[] }).keys).includes('*'));
+      const pinFrame = keyFrames.find((e) => (e.message as { keys: string[] }).keys.includes('*'));
       expect(pinFrame, 'the PIN key presses are in the transcript, masked').to.exist;
       expect((pinFrame!.message as { keys: string[] }).keys.join('')).to.equal('*'.repeat(card.pin!.length) + 'ENTER');
     });
@@ -208,7 +236,10 @@ for (const kind of KINDS) {
     test('a screen that never appears is a failed expectation listing the recent screens', async () => {
       await driver.ensureSignedOnIdle();
       await driver.selectMenu('消费');
-      const err = await driver.waitForScreen('交易成功', { timeoutMs: 150 }).then(() => undefined, (e: unknown) => e);
+      const err = await driver.waitForScreen('交易成功', { timeoutMs: 150 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).to.be.instanceOf(TerminalExpectationError);
       expect(classifyError(err)).to.equal('failed');
       expect((err as Error).message).to.include('请输入金额');
@@ -240,17 +271,26 @@ for (const kind of KINDS) {
       test('the link process dying mid-run (socat / ser2net killed) is a LinkDownError (broken), never a failed expectation', async () => {
         await driver.ensureSignedOnIdle();
         await driver.selectMenu('消费');
-        const waiting = driver.waitForScreen('交易成功', { timeoutMs: 5000 }).then(() => undefined, (e: unknown) => e);
+        const waiting = driver.waitForScreen('交易成功', { timeoutMs: 5000 }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         await cut!();
         const err = await waiting;
         expect(err, `after ${what} died`).to.be.instanceOf(LinkDownError);
         expect(classifyError(err)).to.equal('broken');
-        const next = await driver.pressKeys('1').then(() => undefined, (e: unknown) => e);
+        const next = await driver.pressKeys('1').then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(next).to.be.instanceOf(LinkDownError);
         expect(classifyError(next)).to.equal('broken');
         // A wait started after the link died fails at once with the link error, not after its timeout.
         const started = Date.now();
-        const late = await driver.waitForScreen('交易成功', { timeoutMs: 3000 }).then(() => undefined, (e: unknown) => e);
+        const late = await driver.waitForScreen('交易成功', { timeoutMs: 3000 }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(late).to.be.instanceOf(LinkDownError);
         expect(Date.now() - started).to.be.lessThan(500);
       });

@@ -14,7 +14,11 @@ const PAN = '6222021234567890123'; // Luhn-valid? not needed: known PANs are mas
 describe('EvidenceMasker', () => {
   test('masks PAN fields, track data, keys and PINs by field name', () => {
     const m = new EvidenceMasker();
-    const out = m.maskMessage({ cmd: 'card', card: { pan: PAN, track2: `${PAN}=30122010000000000`, emv: { imk: '0123456789ABCDEF0123456789ABCDEF' } }, pin: '123456' }) as any;
+    const out = m.maskMessage({
+      cmd: 'card',
+      card: { pan: PAN, track2: `${PAN}=30122010000000000`, emv: { imk: '0123456789ABCDEF0123456789ABCDEF' } },
+      pin: '123456',
+    }) as any;
     expect(out.card.pan).to.equal('622202*********0123');
     expect(out.card.track2).to.equal('[track data removed]');
     expect(out.card.emv.imk).to.equal('[key removed]');
@@ -36,7 +40,13 @@ describe('Transcript', () => {
   test('records frames both ways with timestamps, masked, and masks digits during PIN entry', () => {
     let now = 1_700_000_000_000;
     const t = new Transcript(new EvidenceMasker(), { now: () => now, monotonicNow: () => now });
-    t.record({ at: now, dir: 'tx', kind: 'frame', message: { id: 1, cmd: 'card', action: 'present', method: 'insert', card: { pan: PAN, expiry: '3012', serviceCode: '220' } } as any, attempt: 0 });
+    t.record({
+      at: now,
+      dir: 'tx',
+      kind: 'frame',
+      message: { id: 1, cmd: 'card', action: 'present', method: 'insert', card: { pan: PAN, expiry: '3012', serviceCode: '220' } } as any,
+      attempt: 0,
+    });
     now += 3;
     t.record({ at: now, dir: 'rx', kind: 'ack' });
     t.setPinEntry(true);
@@ -80,7 +90,10 @@ describe('ScreenTracker', () => {
     const s = new ScreenTracker({ maskForReport: (t) => t.replace(/\d{16}/g, '[PAN]') });
     s.onDisplay(['请刷卡/插卡/挥卡'], undefined, 'card-wait');
     s.onDisplay(['卡号 6212345678901234'], undefined, 'card-read');
-    const err = await s.waitForScreen('交易成功', 30).then(() => undefined, (e) => e);
+    const err = await s.waitForScreen('交易成功', 30).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(TerminalExpectationError);
     expect(err.message).to.include('"交易成功" within 30 ms');
     expect(err.message).to.include('请刷卡/插卡/挥卡');
@@ -108,7 +121,10 @@ describe('ScreenTracker', () => {
     expect((await p).state).to.equal('idle');
     const q = s.waitForScreen('x', 500);
     s.failAll(new TerminalBrokenError('gone'));
-    const err = await q.then(() => undefined, (e) => e);
+    const err = await q.then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(TerminalBrokenError);
   });
 });
@@ -130,7 +146,10 @@ describe('VoucherCollector', () => {
   test('too few copies is a failed expectation naming what was printed', async () => {
     const v = new VoucherCollector();
     v.onPrint({ copy: 'merchant', lines: ['商户存根'], reprint: false });
-    const err = await v.waitFor(2, 20).then(() => undefined, (e) => e);
+    const err = await v.waitFor(2, 20).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(TerminalExpectationError);
     expect(err.message).to.include('printed 1 voucher copy within 20 ms, expected 2: merchant');
   });

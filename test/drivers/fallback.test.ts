@@ -4,7 +4,13 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  awaitSwipeInvitation, awaitUseChipRefusal, fallbackMarkerProblems, swipeWordingOn, useChipWordingOn, withDeadChip, type SeenScreen,
+  awaitSwipeInvitation,
+  awaitUseChipRefusal,
+  fallbackMarkerProblems,
+  swipeWordingOn,
+  useChipWordingOn,
+  withDeadChip,
+  type SeenScreen,
 } from '../../drivers/fallback';
 
 const TRACK2 = '6200000000000047=31122200000000000000';
@@ -23,7 +29,9 @@ describe('fallback markers of a request (cup8583.md §2.3, §2.4)', () => {
 
   test('chip data or a missing track 2 is wrong for a fallback swipe', () => {
     const problems = fallbackMarkerProblems({ 22: '801', 55: '9F2608…', 60: '2200000100052' });
-    expect(problems.join('; ')).to.match(/track 2 \(F35\)/).and.to.match(/F55 is present/);
+    expect(problems.join('; '))
+      .to.match(/track 2 \(F35\)/)
+      .and.to.match(/F55 is present/);
   });
 
   test('an undecodable F60 is named', () => {
@@ -57,13 +65,24 @@ describe('wordings and the dead-chip card image', () => {
 
 /** A terminal seen through a list of screens that grows, with a card slot. */
 function fakeTerminal(screens: SeenScreen[], inSlot = true) {
-  const view = { cardInSlot: inSlot, removed: 0, screens: () => screens, removeCard: async () => { view.cardInSlot = false; view.removed++; } };
+  const view = {
+    cardInSlot: inSlot,
+    removed: 0,
+    screens: () => screens,
+    removeCard: async () => {
+      view.cardInSlot = false;
+      view.removed++;
+    },
+  };
   return view;
 }
 
 describe('waiting for the reaction to the card', () => {
   test('a swipe invitation with the card still in: the card is taken out to swipe', async () => {
-    const t = fakeTerminal([{ state: 'card-read', lines: ['处理中'] }, { state: 'card-wait', lines: ['消费', '降级交易 请刷卡'] }]);
+    const t = fakeTerminal([
+      { state: 'card-read', lines: ['处理中'] },
+      { state: 'card-wait', lines: ['消费', '降级交易 请刷卡'] },
+    ]);
     const v = await awaitSwipeInvitation(t, 1000);
     expect(v).to.deep.equal({ wording: '请刷卡', problems: [] });
     expect(t.removed).to.equal(1);
@@ -92,7 +111,10 @@ describe('waiting for the reaction to the card', () => {
   });
 
   test('a chip card swiped first: 请插卡 passes, going on to the PIN fails', async () => {
-    expect(await awaitUseChipRefusal(fakeTerminal([{ state: 'card-wait', lines: ['消费', '请插入IC卡'] }]), 500)).to.deep.equal({ wording: '请插入IC卡', problems: [] });
+    expect(await awaitUseChipRefusal(fakeTerminal([{ state: 'card-wait', lines: ['消费', '请插入IC卡'] }]), 500)).to.deep.equal({
+      wording: '请插入IC卡',
+      problems: [],
+    });
     const v = await awaitUseChipRefusal(fakeTerminal([{ state: 'pin-entry', lines: ['请输入密码'] }]), 500);
     expect(v.problems[0]).to.match(/the swiped chip card was taken \(the terminal went to pin-entry\)/);
     const silent = await awaitUseChipRefusal(fakeTerminal([]), 150);
@@ -104,7 +126,12 @@ describe('a person presenting the card (operator binding)', () => {
   test('a mute chip is asked for as the dead-chip test copy of the card; its swipe is an ordinary swipe', async () => {
     const { OperatorCardPresenter } = await import('../../drivers/presenters');
     const asked: string[] = [];
-    const console = { ask: async (r: { instruction: string }) => { asked.push(r.instruction); return 'operator'; } };
+    const console = {
+      ask: async (r: { instruction: string }) => {
+        asked.push(r.instruction);
+        return 'operator';
+      },
+    };
     const presenter = new OperatorCardPresenter(console as never, async () => undefined);
     const image = withDeadChip({ name: 'UP-DEBIT-IC', pan: '6200000000000047', expiry: '3112', serviceCode: '220' });
     await presenter.present(image, 'insert');

@@ -15,7 +15,9 @@ import { TerminalExpectationError, classifyError } from '../../drivers/errors';
 
 const ACK_MS = 60;
 const DRIVER: TerminalDriverOptions = {
-  ackTimeoutMs: ACK_MS, responseTimeoutMs: 3000, screenTimeoutMs: 4000,
+  ackTimeoutMs: ACK_MS,
+  responseTimeoutMs: 3000,
+  screenTimeoutMs: 4000,
   recovery: { settleMs: 500, bootMs: 3000, signOnMs: 3000 },
 };
 
@@ -25,7 +27,8 @@ describe('driver on a faulty link', () => {
 
   before(async () => {
     lab = await startEmulatedLab({
-      terminals: 1, connect: false,
+      terminals: 1,
+      connect: false,
       emulatorTimeouts: { hostResponseMs: 2000, hostConnectMs: 1000, cardMs: 8000, pinMs: 8000, idleMs: 15000 },
       emulator: { ttpAckTimeoutMs: ACK_MS },
     });
@@ -96,11 +99,17 @@ describe('driver on a faulty link', () => {
   test('noise too heavy to recover from: a clean broken report, later calls fail fast', async () => {
     const { driver } = await connect({ bitErrorRate: 0.02, random: seededRandom(7) });
     const started = Date.now();
-    const err = await driver.hello().then(() => undefined, (e: unknown) => e);
+    const err = await driver.hello().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(TtpLinkBrokenError);
     expect(classifyError(err)).to.equal('broken');
     expect((err as Error).message).to.match(/not acknowledged after 4 transmissions/);
-    const again = await driver.currentScreen().then(() => undefined, (e: unknown) => e);
+    const again = await driver.currentScreen().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(again).to.equal(err);
     expect(Date.now() - started).to.be.lessThan(3000);
     await driver.close();
@@ -113,22 +122,33 @@ describe('driver on a faulty link', () => {
     const balanceBefore = lab.host.control.balance('UP-DEBIT-IC').balance;
     const salesBefore = sales().length;
     const pin = await saleUntilPin(driver, 777);
-    const waiting = driver.waitForScreen('交易成功', { timeoutMs: 5000 }).then(() => undefined, (e: unknown) => e);
+    const waiting = driver.waitForScreen('交易成功', { timeoutMs: 5000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     faults.disconnectAfterBytes = stats().bytesPassed + 20; // inside the PIN key frame
-    const err = await driver.enterPin(pin).then(() => undefined, (e: unknown) => e);
+    const err = await driver.enterPin(pin).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err, 'the step in progress').to.be.instanceOf(LinkDownError);
     expect(classifyError(err)).to.equal('broken');
     const waitErr = await waiting;
     expect(waitErr, 'a pending wait ends with the link error, not a screen timeout').to.be.instanceOf(LinkDownError);
     expect(waitErr).not.to.be.instanceOf(TerminalExpectationError);
-    const next = await driver.pressKeys('CANCEL').then(() => undefined, (e: unknown) => e);
+    const next = await driver.pressKeys('CANCEL').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(next).to.be.instanceOf(LinkDownError);
 
     // The cable is back: the next scenario's Before hook reconnects and recovers.
     delete faults.disconnectAfterBytes;
     await driver.ensureSignedOnIdle();
     expect((await driver.currentScreen()).state).to.equal('idle');
-    const booked = sales().slice(salesBefore).filter((s) => s.approved && !s.reversed);
+    const booked = sales()
+      .slice(salesBefore)
+      .filter((s) => s.approved && !s.reversed);
     expect(booked.length, 'at most one charge').to.be.at.most(1);
     expect(lab.host.control.balance('UP-DEBIT-IC').balance).to.equal(balanceBefore - 777 * booked.length);
   });
@@ -139,19 +159,41 @@ describe('driver on a faulty link', () => {
   // `key` reply). Found by these tests; fixed in protocol/ttp (86a471d). They stay as regressions.
   test('a late ACK is not credited to the next frame (stray-ACK regression)', async () => {
     // Two TtpChannels wired back to back: T (terminal) sends events to H (harness).
-    const scheduler = { setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout), now: () => Date.now() };
+    const scheduler = {
+      setTimeout: (f: () => void, ms: number) => setTimeout(f, ms),
+      clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
+      now: () => Date.now(),
+    };
     let heldAck: Buffer | undefined;
     let holdNextAck = true;
     let droppedE2 = false;
     const received: string[] = [];
-    const h: TtpChannel = new TtpChannel({ name: 'H', scheduler, ackTimeoutMs: 30, write: (b) => {
-      if (holdNextAck && b.length === 1) { holdNextAck = false; heldAck = Buffer.from(b); setTimeout(() => t.receive(heldAck!), 45); return; }
-      setImmediate(() => t.receive(b));
-    } });
-    const t: TtpChannel = new TtpChannel({ name: 'T', scheduler, ackTimeoutMs: 30, write: (b) => {
-      if (!droppedE2 && b.includes(Buffer.from('"E2"'))) { droppedE2 = true; return; } // E2's first copy is lost on the line
-      setImmediate(() => h.receive(b));
-    } });
+    const h: TtpChannel = new TtpChannel({
+      name: 'H',
+      scheduler,
+      ackTimeoutMs: 30,
+      write: (b) => {
+        if (holdNextAck && b.length === 1) {
+          holdNextAck = false;
+          heldAck = Buffer.from(b);
+          setTimeout(() => t.receive(heldAck!), 45);
+          return;
+        }
+        setImmediate(() => t.receive(b));
+      },
+    });
+    const t: TtpChannel = new TtpChannel({
+      name: 'T',
+      scheduler,
+      ackTimeoutMs: 30,
+      write: (b) => {
+        if (!droppedE2 && b.includes(Buffer.from('"E2"'))) {
+          droppedE2 = true;
+          return;
+        } // E2's first copy is lost on the line
+        setImmediate(() => h.receive(b));
+      },
+    });
     h.on('event', (e) => received.push((e as { lines: string[] }).lines[0]));
     // E1's ACK is late (after T's ACK timeout): T retransmits E1, H ACKs the duplicate, T sends E2,
     // E2 is lost, and then E1's late ACK arrives while E2 is in flight.

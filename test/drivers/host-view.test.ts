@@ -3,13 +3,44 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import {
-  FINANCIAL_KINDS, approvedOfBatch, clearPinBlocks, describeMessages, financialRequests, missingIccTags, stansOf, settledBatchOf, settlementCounts, uploadNetworkCodes, pinLeaks, faultMatchFor, nextAfterReversed, originalBefore, reversalsOf, tracesAdvance, iccTagsOf, journalText, payeeOf, replyTo, toHostMessage, HostMessage,
+  FINANCIAL_KINDS,
+  approvedOfBatch,
+  clearPinBlocks,
+  describeMessages,
+  financialRequests,
+  missingIccTags,
+  stansOf,
+  settledBatchOf,
+  settlementCounts,
+  uploadNetworkCodes,
+  pinLeaks,
+  faultMatchFor,
+  nextAfterReversed,
+  originalBefore,
+  reversalsOf,
+  tracesAdvance,
+  iccTagsOf,
+  journalText,
+  payeeOf,
+  replyTo,
+  toHostMessage,
+  HostMessage,
 } from '../../drivers/host-view';
 import { encodeBillPayee } from '../../protocol/iso8583';
 
 function msg(id: number, direction: 'in' | 'out', mti: string, fields: Record<string, string>): HostMessage {
-  return toHostMessage({ id, direction, time: '2026-11-26T00:00:00Z', terminalId: '10000001', mti, stan: fields['11'] ?? null,
-    responseCode: fields['39'] ?? null, hex: '', fields, note: null });
+  return toHostMessage({
+    id,
+    direction,
+    time: '2026-11-26T00:00:00Z',
+    terminalId: '10000001',
+    mti,
+    stan: fields['11'] ?? null,
+    responseCode: fields['39'] ?? null,
+    hex: '',
+    fields,
+    note: null,
+  });
 }
 
 describe('host journal view', () => {
@@ -76,9 +107,15 @@ describe('host journal view', () => {
     const withHex = (m: HostMessage, hex: string): HostMessage => ({ ...m, hex });
     const base = msg(3, 'in', '0200', { 3: '000000', 11: '000001', 25: '00', 60: '22000001000', 52: '8F1A2B3C4D5E6F70' });
     expect(pinLeaks([withHex(base, '02000000')], ['1234'], ['4111111111111111'])).to.deep.equal([]);
-    expect(pinLeaks([msg(4, 'in', '0200', { 3: '000000', 52: '1234' })], ['1234'], [])).to.deep.equal(['journal #4 (unknown 0200): a field holds the PIN']);
-    expect(pinLeaks([withHex(base, '0200' + Buffer.from('1234').toString('hex'))], ['1234'], [])).to.deep.equal(['journal #3 (sale 0200): the PIN in ASCII']);
-    expect(pinLeaks([withHex(base, '0200041225eeeeeeeeee')], ['1234'], ['4111111111111111'])).to.deep.equal(['journal #3 (sale 0200): a clear PIN block']);
+    expect(pinLeaks([msg(4, 'in', '0200', { 3: '000000', 52: '1234' })], ['1234'], [])).to.deep.equal([
+      'journal #4 (unknown 0200): a field holds the PIN',
+    ]);
+    expect(pinLeaks([withHex(base, '0200' + Buffer.from('1234').toString('hex'))], ['1234'], [])).to.deep.equal([
+      'journal #3 (sale 0200): the PIN in ASCII',
+    ]);
+    expect(pinLeaks([withHex(base, '0200041225eeeeeeeeee')], ['1234'], ['4111111111111111'])).to.deep.equal([
+      'journal #3 (sale 0200): a clear PIN block',
+    ]);
   });
 
   test('trace numbers advance (wrapping), reversals left out', () => {
@@ -128,7 +165,16 @@ describe('host journal view', () => {
   test('the EMV tags an online chip request must carry in F55', () => {
     const all = '9F26=1 9F27=80 9F10=07 9F37=AB 9F36=01 95=00 9A=261204 9C=00 9F02=000000000100 5F2A=0156 82=7C00';
     expect(missingIccTags(msg(1, 'in', '0200', { 55: all }))).to.deep.equal([]);
-    expect(missingIccTags(msg(1, 'in', '0200', { 55: '9F26=1 9F27=80 82=7C00' }))).to.deep.equal(['9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A']);
+    expect(missingIccTags(msg(1, 'in', '0200', { 55: '9F26=1 9F27=80 82=7C00' }))).to.deep.equal([
+      '9F10',
+      '9F37',
+      '9F36',
+      '95',
+      '9A',
+      '9C',
+      '9F02',
+      '5F2A',
+    ]);
     expect(missingIccTags(msg(1, 'in', '0200', {}))).to.have.length(11);
   });
 });

@@ -7,8 +7,26 @@ import type { HostMessage } from '../../drivers/host-view';
 import { REFERENCE_PROFILE } from '../../protocol/ttp/profile';
 
 let id = 0;
-const msg = (direction: 'in' | 'out', mti: string, kind: HostMessage['kind'], stan: string, fields: Record<number, string>, extra: Partial<HostMessage> = {}): HostMessage => ({
-  id: ++id, at: '', direction, terminalId: 'T1', mti, stan, kind, fields: { 11: stan, ...fields }, responseCode: fields[39], hex: '', note: undefined, ...extra,
+const msg = (
+  direction: 'in' | 'out',
+  mti: string,
+  kind: HostMessage['kind'],
+  stan: string,
+  fields: Record<number, string>,
+  extra: Partial<HostMessage> = {},
+): HostMessage => ({
+  id: ++id,
+  at: '',
+  direction,
+  terminalId: 'T1',
+  mti,
+  stan,
+  kind,
+  fields: { 11: stan, ...fields },
+  responseCode: fields[39],
+  hex: '',
+  note: undefined,
+  ...extra,
 });
 const hex = (s: string) => Buffer.from(s, 'ascii').toString('hex').toUpperCase();
 const PAN = '620000******0047';
@@ -16,14 +34,29 @@ const PAN = '620000******0047';
 function batch(recordCid: string, code: string, settleF48Flag: '1' | '2') {
   id = 0;
   const sale = msg('in', '0200', 'sale', '000010', { 2: PAN, 4: '000000008800', 22: '051', 55: '9F26=AAAA 9F27=80 9F36=0005', 60: '22000003000' });
-  const record = msg('in', '0320', 'batch-upload', '000012', {
-    2: PAN, 4: '000000008800', 22: '051', 55: `9F26=BBBB 9F27=${recordCid} 9F36=0005`, 60: `00000003${code}50`, 62: hex('610000000000008800156'),
-  }, { note: 'TC record (60.3 205) matched to sale STAN 000010' });
+  const record = msg(
+    'in',
+    '0320',
+    'batch-upload',
+    '000012',
+    {
+      2: PAN,
+      4: '000000008800',
+      22: '051',
+      55: `9F26=BBBB 9F27=${recordCid} 9F36=0005`,
+      60: `00000003${code}50`,
+      62: hex('610000000000008800156'),
+    },
+    { note: 'TC record (60.3 205) matched to sale STAN 000010' },
+  );
   const f48 = `${'0'.repeat(30)}${settleF48Flag}${'0'.repeat(30)}${settleF48Flag}`;
   return [
-    sale, msg('out', '0210', 'sale', '000010', { 39: '00' }),
-    msg('in', '0500', 'settlement', '000011', { 60: '00000003201' }), msg('out', '0510', 'settlement', '000011', { 48: f48, 39: '00' }),
-    record, msg('out', '0330', 'batch-upload', '000012', { 39: '00' }),
+    sale,
+    msg('out', '0210', 'sale', '000010', { 39: '00' }),
+    msg('in', '0500', 'settlement', '000011', { 60: '00000003201' }),
+    msg('out', '0510', 'settlement', '000011', { 48: f48, 39: '00' }),
+    record,
+    msg('out', '0330', 'batch-upload', '000012', { 39: '00' }),
   ];
 }
 
@@ -33,7 +66,9 @@ describe('drivers/ic-records', () => {
     expect(settlementBalanced(ok, '000003')).to.equal(false);
     expect(judgeTcRecords(ok, '000003', false, REFERENCE_PROFILE)).to.deep.equal([]);
     expect(judgeTcRecords(batch('80', '205', '2'), '000003', false, REFERENCE_PROFILE).join()).to.match(/9F27 is 80/);
-    expect(judgeTcRecords(batch('40', '203', '2'), '000003', false, REFERENCE_PROFILE).join()).to.match(/60\.3 is 203, after an unbalanced settlement it is 205/);
+    expect(judgeTcRecords(batch('40', '203', '2'), '000003', false, REFERENCE_PROFILE).join()).to.match(
+      /60\.3 is 203, after an unbalanced settlement it is 205/,
+    );
     const missing = batch('40', '205', '2').slice(0, 4);
     expect(judgeTcRecords(missing, '000003', false, REFERENCE_PROFILE).join()).to.match(/no TC record \(0320 60\.3 205\)/);
   });
@@ -47,13 +82,16 @@ describe('drivers/ic-records', () => {
 
   test('a resumed upload may repeat the record in flight, never an acknowledged one', () => {
     id = 0;
-    const rec = (stan: string, atc: string) => msg('in', '0320', 'batch-upload', stan, { 2: PAN, 4: '000000002100', 55: `9F27=40 9F36=${atc}`, 60: '00000003205' });
+    const rec = (stan: string, atc: string) =>
+      msg('in', '0320', 'batch-upload', stan, { 2: PAN, 4: '000000002100', 55: `9F27=40 9F36=${atc}`, 60: '00000003205' });
     const end = () => msg('in', '0320', 'batch-upload-end', '000099', { 48: '0002', 60: '00000003202' });
     const a = rec('000020', '0001');
     const b = rec('000021', '0002');
     const cut = b.id;
     expect(judgeResumedUpload([a, b, rec('000022', '0002'), end()], '000003', cut)).to.deep.equal([]);
-    expect(judgeResumedUpload([a, b, rec('000022', '0001'), rec('000023', '0002'), end()], '000003', cut).join()).to.match(/repeats a record the host had acknowledged/);
+    expect(judgeResumedUpload([a, b, rec('000022', '0001'), rec('000023', '0002'), end()], '000003', cut).join()).to.match(
+      /repeats a record the host had acknowledged/,
+    );
     expect(judgeResumedUpload([a, b, rec('000022', '0002')], '000003', cut).join()).to.match(/no batch upload end/);
   });
 });

@@ -17,7 +17,10 @@ function scripted(flow: Step[], opts: { stuck?: boolean } = {}) {
   const screen = (): ScreenSnapshot => ({ ...flow[i], at });
   const advance = (what: string) => {
     actions.push(what);
-    if (!opts.stuck && i < flow.length - 1) { i++; at++; }
+    if (!opts.stuck && i < flow.length - 1) {
+      i++;
+      at++;
+    }
   };
   const control: InteractionControl = {
     lastScreen: screen,
@@ -36,7 +39,7 @@ function scripted(flow: Step[], opts: { stuck?: boolean } = {}) {
     enterText: async (text) => advance(`text ${text}`),
     enterPin: async (pin) => advance(`pin ${pin}`),
     presentCard: async (card, method) => advance(`card ${card.pan} ${method}`),
-    ecr: async () => ({ approved: true } as never),
+    ecr: async () => ({ approved: true }) as never,
     maskScreen: (lines, state) => lines.map((l) => (state === 'pin-entry' ? l.replace(/[0-9]/g, '*') : l)),
     screenTimeoutMs: () => 50,
   };
@@ -58,16 +61,29 @@ describe('answerPrompts', () => {
     ]);
     const ctl = t.control;
     const prompts: string[] = [];
-    const end = await answerPrompts(ctl, { amountFen: 10000, payee: { name: '国网上海市电力公司', account: '310000123456' }, card, pin: '123456' },
-      { onAnswer: (p) => prompts.push(p) });
+    const end = await answerPrompts(
+      ctl,
+      { amountFen: 10000, payee: { name: '国网上海市电力公司', account: '310000123456' }, card, pin: '123456' },
+      { onAnswer: (p) => prompts.push(p) },
+    );
     expect(end.state).to.equal('result');
     expect(prompts).to.deep.equal(['payee-name', 'payee-account', 'amount', 'confirm', 'card', 'pin']);
-    expect(t.actions).to.deep.equal(['text 国网上海市电力公司', 'text 310000123456', 'amount 10000', 'ENTER', 'card 6222000000000047 insert', 'pin 123456']);
+    expect(t.actions).to.deep.equal([
+      'text 国网上海市电力公司',
+      'text 310000123456',
+      'amount 10000',
+      'ENTER',
+      'card 6222000000000047 insert',
+      'pin 123456',
+    ]);
   });
 
   test('a card prompt the step has no card for fails with the screen', async () => {
     const t = scripted([{ state: 'card-wait', lines: ['消费', '请刷卡/插卡/挥卡'] }]);
-    const err = await answerPrompts(t.control, { amountFen: 100 }).then(() => undefined, (e: unknown) => e);
+    const err = await answerPrompts(t.control, { amountFen: 100 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(TerminalExpectationError);
     expect(classifyError(err)).to.equal('failed');
     expect((err as Error).message).to.include('asks for a card, but this step presents none');
@@ -75,8 +91,13 @@ describe('answerPrompts', () => {
 
   test('a terminal that stays on an answered prompt fails, without repeating the PIN typed', async () => {
     const t = scripted([{ state: 'pin-entry', lines: ['消费', '请输入密码:', '123456'] }], { stuck: true });
-    const err = await answerPrompts(t.control, { card, pin: '123456' }).then(() => undefined, (e: unknown) => e);
-    expect((err as Error).message).to.include('stayed on the same screen').and.not.include('123456');
+    const err = await answerPrompts(t.control, { card, pin: '123456' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as Error).message)
+      .to.include('stayed on the same screen')
+      .and.not.include('123456');
   });
 });
 
@@ -89,8 +110,13 @@ describe('startEcr', () => {
 
   test('a refusal surfaces at once', async () => {
     const t = scripted([{ state: 'idle', lines: ['银联POS'] }]);
-    t.control.ecr = async () => { throw new Error('terminal is busy'); };
-    const err = await startEcr(t.control, { request: 'sale', amount: '100' } as never).then(() => undefined, (e: unknown) => e);
+    t.control.ecr = async () => {
+      throw new Error('terminal is busy');
+    };
+    const err = await startEcr(t.control, { request: 'sale', amount: '100' } as never).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as Error).message).to.equal('terminal is busy');
   });
 });

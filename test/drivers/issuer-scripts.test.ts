@@ -6,8 +6,25 @@ import { judgeReversalScriptResult, judgeScriptResultNotice, lastReversedOf, not
 import type { HostMessage } from '../../drivers/host-view';
 
 let id = 0;
-const msg = (direction: 'in' | 'out', mti: string, kind: HostMessage['kind'], stan: string, fields: Record<number, string>, note?: string): HostMessage => ({
-  id: ++id, at: '', direction, terminalId: 'T1', mti, stan, kind, fields: { 11: stan, ...fields }, responseCode: fields[39], hex: '', note,
+const msg = (
+  direction: 'in' | 'out',
+  mti: string,
+  kind: HostMessage['kind'],
+  stan: string,
+  fields: Record<number, string>,
+  note?: string,
+): HostMessage => ({
+  id: ++id,
+  at: '',
+  direction,
+  terminalId: 'T1',
+  mti,
+  stan,
+  kind,
+  fields: { 11: stan, ...fields },
+  responseCode: fields[39],
+  hex: '',
+  note,
 });
 const LINKED = 'script result linked to sale 1 (batch 000003 trace 000010, RRN 000000000123): script 11223344 performed; MAC verified';
 
@@ -35,7 +52,9 @@ describe('drivers/issuer-scripts: the script result as the acquirer saw it', () 
 
   test('no notice, or one naming another transaction: the problem says what was expected', () => {
     const none = traffic(undefined);
-    expect(judgeScriptResultNotice(none, none[0])).to.deep.equal(['no 0620 script-result notice (60.3 951) naming the sale STAN 000010 (F61 batch + trace or F37 RRN) reached the host after its reply carried script 11223344']);
+    expect(judgeScriptResultNotice(none, none[0])).to.deep.equal([
+      'no 0620 script-result notice (60.3 951) naming the sale STAN 000010 (F61 batch + trace or F37 RRN) reached the host after its reply carried script 11223344',
+    ]);
     const other = traffic({ ...GOOD, 61: '0000030000991204' });
     expect(judgeScriptResultNotice(other, other[0])[0]).to.match(/^no 0620 script-result notice/);
   });
@@ -45,15 +64,21 @@ describe('drivers/issuer-scripts: the script result as the acquirer saw it', () 
     delete noMac[2].fields[64];
     expect(judgeScriptResultNotice(noMac, noMac[0])).to.deep.equal(['0620 STAN 000011 carries no MAC (F64); the notice is MACed (§3.1)']);
     const wrongId = traffic({ ...GOOD, 55: 'DF31=2099999999' });
-    expect(judgeScriptResultNotice(wrongId, wrongId[0])).to.deep.equal(['0620 STAN 000011: DF31 reports script(s) 99999999, not 11223344 the host sent']);
+    expect(judgeScriptResultNotice(wrongId, wrongId[0])).to.deep.equal([
+      '0620 STAN 000011: DF31 reports script(s) 99999999, not 11223344 the host sent',
+    ]);
     const short = traffic({ ...GOOD, 55: 'DF31=2011' });
     expect(judgeScriptResultNotice(short, short[0])[0]).to.match(/DF31 2011 .*5 bytes per script/);
     const noDf31 = traffic({ ...GOOD, 55: '9F36=0005' });
     expect(judgeScriptResultNotice(noDf31, noDf31[0])).to.deep.equal(['0620 STAN 000011 carries no DF31 (the issuer script results, §3.11)']);
     const refused = traffic(GOOD, 'A0', 'MAC does not verify under the current MAK');
-    expect(judgeScriptResultNotice(refused, refused[0])).to.deep.equal(['0620 STAN 000011: the host refused it with A0 (MAC does not verify under the current MAK)']);
+    expect(judgeScriptResultNotice(refused, refused[0])).to.deep.equal([
+      '0620 STAN 000011: the host refused it with A0 (MAC does not verify under the current MAK)',
+    ]);
     const unlinked = traffic(GOOD, '00', 'acknowledged');
-    expect(judgeScriptResultNotice(unlinked, unlinked[0])).to.deep.equal(['0620 STAN 000011: the host\'s journal does not link it to the original (acknowledged)']);
+    expect(judgeScriptResultNotice(unlinked, unlinked[0])).to.deep.equal([
+      "0620 STAN 000011: the host's journal does not link it to the original (acknowledged)",
+    ]);
   });
 
   test('a sale whose reply carried no script cannot be judged on its script result', () => {

@@ -21,8 +21,12 @@ async function labCheck(labText: string, dir: string, ...names: string[]): Promi
   const err = new PassThrough();
   let o = '';
   let e = '';
-  out.on('data', (d) => { o += d; });
-  err.on('data', (d) => { e += d; });
+  out.on('data', (d) => {
+    o += d;
+  });
+  err.on('data', (d) => {
+    e += d;
+  });
   const code = await runLab(['check', '--lab', file, '--timeout', '1500', ...names], out, err);
   return { code, out: o, err: e };
 }
@@ -36,7 +40,11 @@ function plainNodeEnv(): NodeJS.ProcessEnv {
 
 /** Another program holding the port (like minicom would): a child node process with the port open and locked. */
 async function holdPort(device: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-e', `
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `
     const { SerialPort } = require('serialport');
     const p = new SerialPort({ path: ${JSON.stringify(device)}, baudRate: 115200, lock: true }, (err) => {
       if (err) { console.log('error ' + err.message); process.exit(1); }
@@ -44,7 +52,10 @@ async function holdPort(device: string): Promise<ChildProcess> {
     });
     const keepAlive = setInterval(() => undefined, 1000); // an open port alone does not keep node running
     process.on('SIGTERM', () => { clearInterval(keepAlive); p.close(() => process.exit(0)); });
-  `], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: plainNodeEnv() });
+  `,
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: plainNodeEnv() },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d) => (String(d).includes('HOLDING') ? resolve() : reject(new Error(String(d)))));
     child.once('exit', (c) => reject(new Error(`holder exited ${c}`)));
@@ -70,7 +81,10 @@ describe('poscert lab check', { skip }, () => {
     let lab: EmulatedLab | undefined;
     try {
       lab = await startEmulatedLab({ terminals: 1, terminalLinks: [`serial:${pty.b}`], harnessUrls: [`serial:${pty.a}`], connect: false });
-      const r = await labCheck(`terminals:\n  counter-1:\n    link: serial:${pty.a}?baud=115200\n    vendor: poscert\n    capabilities: [contact, contactless, printer]\n`, dir);
+      const r = await labCheck(
+        `terminals:\n  counter-1:\n    link: serial:${pty.a}?baud=115200\n    vendor: poscert\n    capabilities: [contact, contactless, printer]\n`,
+        dir,
+      );
       expect(r.code, r.out).to.equal(0);
       expect(r.out).to.match(/OK\s+poscert EMU-\S+, serial number \S+/);
       expect(r.out).to.match(/firmware \S+, TTP 1\.\d/);
@@ -85,7 +99,13 @@ describe('poscert lab check', { skip }, () => {
   test('capabilities the lab file expects but the terminal lacks: reported, exit 1', async () => {
     let lab: EmulatedLab | undefined;
     try {
-      lab = await startEmulatedLab({ terminals: 1, terminalLinks: [`serial:${pty.b}`], harnessUrls: [`serial:${pty.a}`], connect: false, emulator: { capabilities: { contactless: false } } });
+      lab = await startEmulatedLab({
+        terminals: 1,
+        terminalLinks: [`serial:${pty.b}`],
+        harnessUrls: [`serial:${pty.a}`],
+        connect: false,
+        emulator: { capabilities: { contactless: false } },
+      });
       const r = await labCheck(`terminals:\n  counter-1:\n    link: serial:${pty.a}\n    capabilities: [contactless]\n    model: X-900\n`, dir);
       expect(r.code).to.equal(1);
       expect(r.out).to.include('MISSING capabilities the lab file expects: contactless');
@@ -98,7 +118,9 @@ describe('poscert lab check', { skip }, () => {
   test('the shipped emulator entry works (the emulator is started in-process)', async () => {
     const out = new PassThrough();
     let o = '';
-    out.on('data', (d) => { o += d; });
+    out.on('data', (d) => {
+      o += d;
+    });
     const code = await runLab(['check', 'emulator'], out, new PassThrough());
     expect(code, o).to.equal(0);
     expect(o).to.match(/^emulator {2}emu:lab-emulator/);

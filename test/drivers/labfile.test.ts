@@ -33,8 +33,9 @@ describe('lab file', () => {
   });
 
   test('errors name the file, the entry and the field', () => {
-    expect(problem('terminals:\n  t1:\n    link: tcp://h:1\n    capabilities: [nfc]\n').message)
-      .to.match(/lab\.yaml: .*terminal "t1" field capabilities\.0/s);
+    expect(problem('terminals:\n  t1:\n    link: tcp://h:1\n    capabilities: [nfc]\n').message).to.match(
+      /lab\.yaml: .*terminal "t1" field capabilities\.0/s,
+    );
     expect(problem('terminals:\n  t1:\n    link: tcp://h:1\n    colour: red\n').message).to.match(/terminal "t1".*colour/s);
     expect(problem('terminals:\n  t1:\n    link: ftp://h:1\n').message).to.match(/terminal "t1" field link: .*ftp/);
     expect(problem('terminals:\n  t1:\n    link: tcp://h:1\n    emulator: {defects: []}\n').message).to.include('emu: links only');
@@ -43,7 +44,14 @@ describe('lab file', () => {
   });
 
   test('a missing file says so and what to do', () => {
-    const err = (() => { try { loadLabFile('/nonexistent/lab.yaml'); } catch (e) { return e as Error; } return undefined; })();
+    const err = (() => {
+      try {
+        loadLabFile('/nonexistent/lab.yaml');
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
     expect(err).to.be.instanceOf(LabFileError);
     expect(err!.message).to.include('/nonexistent/lab.yaml does not exist');
   });
@@ -60,8 +68,17 @@ describe('lab file', () => {
   });
 
   test('entry bindings and timeouts become driver options', () => {
-    const lab = parseLabFile('terminals:\n  ped:\n    link: rfc2217://h:4004\n    card: operator\n    pin: operator\n    timeouts: {responseMs: 7000, screenMs: 30000}\n', 'lab.yaml');
-    expect(driverOptionsForLabTerminal(lab.terminals[0])).to.deep.include({ name: 'ped', card: 'operator', pin: 'operator', responseTimeoutMs: 7000, screenTimeoutMs: 30000 });
+    const lab = parseLabFile(
+      'terminals:\n  ped:\n    link: rfc2217://h:4004\n    card: operator\n    pin: operator\n    timeouts: {responseMs: 7000, screenMs: 30000}\n',
+      'lab.yaml',
+    );
+    expect(driverOptionsForLabTerminal(lab.terminals[0])).to.deep.include({
+      name: 'ped',
+      card: 'operator',
+      pin: 'operator',
+      responseTimeoutMs: 7000,
+      screenTimeoutMs: 30000,
+    });
   });
 
   test('openLabTerminal starts the built-in emulator for the shipped emu: entry', async () => {

@@ -15,10 +15,26 @@ const PAYEE_ACCOUNT = '310000123456'; // contains the PIN's digits: must survive
 
 describe('crypto/masking: one set of rules, by meaning', () => {
   test('fields: PAN, track, PIN and key names (vendor x- prefix included); keypad `keys` is not a key', () => {
-    expect(['pan', 'track2', 'pin', 'tmk', 'x-tmk', 'X-PIK', 'iccMasterKey', 'mak', 'key'].map(sensitiveField))
-      .to.deep.equal(['pan', 'track', 'pin', 'key', 'key', 'key', 'key', 'key', 'key']);
-    expect(['keys', 'x-keyScheme', 'keyIndex', 'x-tmkLoaded', 'account', 'payee', 'issuerKeyId'].map(sensitiveField))
-      .to.deep.equal([undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect(['pan', 'track2', 'pin', 'tmk', 'x-tmk', 'X-PIK', 'iccMasterKey', 'mak', 'key'].map(sensitiveField)).to.deep.equal([
+      'pan',
+      'track',
+      'pin',
+      'key',
+      'key',
+      'key',
+      'key',
+      'key',
+      'key',
+    ]);
+    expect(['keys', 'x-keyScheme', 'keyIndex', 'x-tmkLoaded', 'account', 'payee', 'issuerKeyId'].map(sensitiveField)).to.deep.equal([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   test('text: known PANs, Luhn-valid PAN runs, track 2 and known keys; accounts, amounts and lookalikes stay', () => {
@@ -68,7 +84,10 @@ describe('Transcript: a PIN is masked where it was typed (the terminal state say
 describe('driver evidence from a real emulated terminal and host (emu:)', () => {
   let lab: EmulatedLab;
   before(async () => {
-    lab = await startEmulatedLab({ terminals: 1, emulatorTimeouts: { hostResponseMs: 2000, hostConnectMs: 1000, cardMs: 5000, pinMs: 5000, idleMs: 10000 } });
+    lab = await startEmulatedLab({
+      terminals: 1,
+      emulatorTimeouts: { hostResponseMs: 2000, hostConnectMs: 1000, cardMs: 5000, pinMs: 5000, idleMs: 10000 },
+    });
   });
   after(async () => {
     await lab?.stop();
@@ -78,12 +97,19 @@ describe('driver evidence from a real emulated terminal and host (emu:)', () => 
     const t = lab.terminals[0];
     const driver = t.driver;
     await driver.ensureSignedOnIdle();
-    const tmk = lab.hostConfig.terminals.find((x) => x.terminalId === t.terminalId)!.tmk.reveal().toString('hex').toUpperCase();
+    const tmk = lab.hostConfig.terminals
+      .find((x) => x.terminalId === t.terminalId)!
+      .tmk.reveal()
+      .toString('hex')
+      .toUpperCase();
     await driver.configure({ 'x-tmk': tmk } as never);
     await driver.ensureSignedOnIdle();
     const card = cardByAlias(lab.hostConfig, 'UP-DEBIT-IC');
     expect(card.pin).to.equal(PIN);
-    const pending = driver.ecr({ request: 'bill-payment', amount: '8800', payee: { name: '上海市电力公司', account: PAYEE_ACCOUNT } }, { timeoutMs: 15_000 });
+    const pending = driver.ecr(
+      { request: 'bill-payment', amount: '8800', payee: { name: '上海市电力公司', account: PAYEE_ACCOUNT } },
+      { timeoutMs: 15_000 },
+    );
     pending.catch(() => undefined); // awaited below; a failing step before must not leave it unhandled
     await driver.waitForScreen('请确认缴费信息');
     await driver.pressKeys('ENTER');
@@ -106,10 +132,15 @@ describe('driver evidence from a real emulated terminal and host (emu:)', () => 
     // The key the driver set is known to its masker: repeated in any text, it is masked there too.
     driver.note(`terminal said: key ${tmk} loaded`);
     expect(driver.transcriptText()).to.include('terminal said: key [key removed] loaded');
-    const pinKeys = driver.transcript({ all: true }).filter((e) => e.kind === 'frame' && (e.message as { cmd?: string }).cmd === 'key')
+    const pinKeys = driver
+      .transcript({ all: true })
+      .filter((e) => e.kind === 'frame' && (e.message as { cmd?: string }).cmd === 'key')
       .map((e) => (e.message as { keys: string[] }).keys.join(','));
     expect(pinKeys).to.include('*,*,*,*,*,*,ENTER');
     expect(pinKeys.some((k) => /[0-9]/.test(k) && k.includes('ENTER') && k.replace(/[^0-9]/g, '') === PIN)).to.equal(false);
-    expect(copies.some((c) => c.lines.join('\n').includes(PAYEE_ACCOUNT)), 'the voucher shows the payee account').to.equal(true);
+    expect(
+      copies.some((c) => c.lines.join('\n').includes(PAYEE_ACCOUNT)),
+      'the voucher shows the payee account',
+    ).to.equal(true);
   });
 });

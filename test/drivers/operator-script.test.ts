@@ -6,12 +6,15 @@ import { COUNT_COPIES, ask, tell } from '../../drivers/operator-script';
 
 describe('operator script', () => {
   test('instructions name the card by its label, the amount in 元, the ECR payee', () => {
-    expect(tell.presentCard('insert', 'UP-DEBIT-IC (card number 622202******1234)'))
-      .to.equal('Insert test card UP-DEBIT-IC (card number 622202******1234) into the chip reader (leave it in until the terminal says to remove it).');
+    expect(tell.presentCard('insert', 'UP-DEBIT-IC (card number 622202******1234)')).to.equal(
+      'Insert test card UP-DEBIT-IC (card number 622202******1234) into the chip reader (leave it in until the terminal says to remove it).',
+    );
     expect(tell.presentCard('tap', 'X')).to.equal('Tap test card X on the contactless reader.');
     expect(tell.amount('100.00')).to.equal('Key the amount 100.00 and press ENTER (确认).');
-    expect(tell.ecrBillPayment('88.00', '电费', '310000123456')).to.match(/^On the cash register .* start 缴费 \(bill payment\) of 88\.00 to payee “电费”, account “310000123456”\.$/);
-    expect(tell.selectMenu('消费')).to.equal('On the terminal\'s main menu, choose “消费”.');
+    expect(tell.ecrBillPayment('88.00', '电费', '310000123456')).to.match(
+      /^On the cash register .* start 缴费 \(bill payment\) of 88\.00 to payee “电费”, account “310000123456”\.$/,
+    );
+    expect(tell.selectMenu('消费')).to.equal("On the terminal's main menu, choose “消费”.");
   });
 
   test('questions name the copy in both languages and say what a "no" means', () => {

@@ -10,7 +10,9 @@ function console2(timeoutMs = 2000) {
   const input = new PassThrough();
   const output = new PassThrough();
   let shown = '';
-  output.on('data', (d: Buffer) => { shown += d.toString(); });
+  output.on('data', (d: Buffer) => {
+    shown += d.toString();
+  });
   return { person: new PersonConsole({ input, output, timeoutMs }), type: (s: string) => input.write(`${s}\n`), shown: () => shown, input };
 }
 
@@ -28,8 +30,13 @@ describe('PersonConsole', () => {
     const c = person.count('How many copies?');
     type('2');
     expect(await c).to.equal(2);
-    expect(shown()).to.include('=== poscert operator: CUP-PAY-010 缴费').and.include('[#1] DO').and.include('PIN to type: 123456')
-      .and.include('[#2] ASK').and.include('[#2] please answer y/n').and.include('[#3] (a number) >');
+    expect(shown())
+      .to.include('=== poscert operator: CUP-PAY-010 缴费')
+      .and.include('[#1] DO')
+      .and.include('PIN to type: 123456')
+      .and.include('[#2] ASK')
+      .and.include('[#2] please answer y/n')
+      .and.include('[#3] (a number) >');
     const log = person.take();
     expect(log.map((a) => `${a.kind} ${a.answer}`)).to.deep.equal(['do done', 'ask yes', 'ask 2']);
     expect(JSON.stringify(log)).to.not.include('123456');

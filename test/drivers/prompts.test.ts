@@ -53,7 +53,16 @@ describe('answers', () => {
   const card = { alias: 'UP-DEBIT-IC' };
 
   test('each prompt takes its answer', () => {
-    const a = { amountFen: 1234, payee: { name: '国网上海市电力公司', account: '310000123456' }, originalTrace: '000012', originalRrn: '123456789012', originalDate: '1126', originalAuthCode: 'A1B2C3', card, pin: '123456' };
+    const a = {
+      amountFen: 1234,
+      payee: { name: '国网上海市电力公司', account: '310000123456' },
+      originalTrace: '000012',
+      originalRrn: '123456789012',
+      originalDate: '1126',
+      originalAuthCode: 'A1B2C3',
+      card,
+      pin: '123456',
+    };
     expect(answerFor(screen('input', '消费', '请输入金额:', '0.00'), a)?.action).to.deep.equal({ kind: 'amount', fen: 1234 });
     expect(answerFor(screen('input', '缴费', '请输入收款方名称:'), a)?.action).to.deep.equal({ kind: 'text', text: '国网上海市电力公司' });
     expect(answerFor(screen('input', '缴费', '请输入收款方账号:'), a)?.action).to.deep.equal({ kind: 'text', text: '310000123456' });
@@ -67,7 +76,10 @@ describe('answers', () => {
   });
 
   test('"no PIN" confirms the PIN prompt without digits', () => {
-    expect(answerFor(screen('pin-entry', '请输入密码:', '', '无密码请按[确认]'), { pin: 'none' })?.action).to.deep.equal({ kind: 'keys', keys: ['ENTER'] });
+    expect(answerFor(screen('pin-entry', '请输入密码:', '', '无密码请按[确认]'), { pin: 'none' })?.action).to.deep.equal({
+      kind: 'keys',
+      keys: ['ENTER'],
+    });
   });
 
   test('a prompt the answers do not cover has no answer (the caller reports the screen)', () => {

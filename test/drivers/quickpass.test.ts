@@ -11,7 +11,10 @@ const copy = (name: string, lines: string[]) => ({ copy: name, lines, reprint: f
 describe('QuickPass judgement (drivers/quickpass)', () => {
   test('amounts: at the lower of both limits, and one fen over the higher', () => {
     expect(quickPassAmounts(REFERENCE_PROFILE)).to.deep.equal({ atLimitFen: 100000, overLimitFen: 100001 });
-    expect(quickPassAmounts({ contactless: { noPinLimitFen: 30000, noSignatureLimitFen: 50000 } })).to.deep.equal({ atLimitFen: 30000, overLimitFen: 50001 });
+    expect(quickPassAmounts({ contactless: { noPinLimitFen: 30000, noSignatureLimitFen: 50000 } })).to.deep.equal({
+      atLimitFen: 30000,
+      overLimitFen: 50001,
+    });
     expect(() => quickPassAmounts({ contactless: { noPinLimitFen: 0, noSignatureLimitFen: 50000 } })).to.throw(/limit of 0/);
   });
 
@@ -23,7 +26,15 @@ describe('QuickPass judgement (drivers/quickpass)', () => {
   });
 
   test('CVM codes: 02 online PIN, 1E signature, 1F / 3F no CVM (bit 7 ignored)', () => {
-    expect([0x42, 0x02, 0x1e, 0x5e, 0x1f, 0x3f, 0x01].map(cvmOfCode)).to.deep.equal(['online-pin', 'online-pin', 'signature', 'signature', 'no-cvm', 'no-cvm', 'other']);
+    expect([0x42, 0x02, 0x1e, 0x5e, 0x1f, 0x3f, 0x01].map(cvmOfCode)).to.deep.equal([
+      'online-pin',
+      'online-pin',
+      'signature',
+      'signature',
+      'no-cvm',
+      'no-cvm',
+      'other',
+    ]);
   });
 
   test('judged against what the case expects', () => {

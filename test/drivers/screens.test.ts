@@ -32,7 +32,10 @@ describe('terminal settings', () => {
 
   test('identity and TMK as config members, the key in upper-case hex', () => {
     expect(identitySettings(terminal as never, 'sm4')).to.deep.equal({
-      terminalId: '10000009', merchantId: '898310048990009', 'x-tmk': '0123456789ABCDEFFEDCBA9876543210', 'x-keyScheme': 'sm4',
+      terminalId: '10000009',
+      merchantId: '898310048990009',
+      'x-tmk': '0123456789ABCDEFFEDCBA9876543210',
+      'x-keyScheme': 'sm4',
     });
     expect(keyHex(Buffer.from([0x0a, 0xff]))).to.equal('0AFF');
   });

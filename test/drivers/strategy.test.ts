@@ -11,16 +11,34 @@ function scripted(initial: string, react: Partial<Record<'CANCEL' | 'reset' | 'p
   const actions: string[] = [];
   const control: RecoveryControl = {
     screen: async () => ({ lines: [`<${state}>`], state }),
-    pressKeys: async (keys) => { actions.push(keys.join(',')); state = react.CANCEL?.(state) ?? state; },
-    reset: async () => { actions.push('reset'); state = react.reset?.(state) ?? state; },
-    powerCycle: async () => { actions.push('power'); state = react.power?.(state) ?? state; },
-    signOn: async () => { actions.push('signOn'); state = react.signOn?.(state) ?? state; },
+    pressKeys: async (keys) => {
+      actions.push(keys.join(','));
+      state = react.CANCEL?.(state) ?? state;
+    },
+    reset: async () => {
+      actions.push('reset');
+      state = react.reset?.(state) ?? state;
+    },
+    powerCycle: async () => {
+      actions.push('power');
+      state = react.power?.(state) ?? state;
+    },
+    signOn: async () => {
+      actions.push('signOn');
+      state = react.signOn?.(state) ?? state;
+    },
     waitForState: async (states, timeoutMs) => {
       if (states.includes(state)) return { lines: [], state };
       throw new TerminalExpectationError(`not ${states.join('|')} in ${timeoutMs} ms`);
     },
   };
-  return { control, actions, get state() { return state; } };
+  return {
+    control,
+    actions,
+    get state() {
+      return state;
+    },
+  };
 }
 
 const fast = { settleMs: 5, bootMs: 5, signOnMs: 5 };
@@ -53,14 +71,20 @@ describe('TerminalStrategy', () => {
   test('gives up after maxRecoveries and later calls fail fast', async () => {
     const t = scripted('x-hung', {});
     const s = new TerminalStrategy(t.control, { ...fast, cancelPresses: 1, maxRecoveries: 2 });
-    const err = await s.ensureSignedOnIdle().then(() => undefined, (e) => e);
+    const err = await s.ensureSignedOnIdle().then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(TerminalBrokenError);
     expect(classifyError(err)).to.equal('broken');
     expect(err.message).to.include('2 recoveries in a row');
     expect(err.message).to.include('recovery 2:');
     expect(t.actions).to.deep.equal(['CANCEL', 'reset', 'power', 'CANCEL', 'reset', 'power']);
     const before = t.actions.length;
-    const again = await s.ensureSignedOnIdle().then(() => undefined, (e) => e);
+    const again = await s.ensureSignedOnIdle().then(
+      () => undefined,
+      (e) => e,
+    );
     expect(again).to.equal(err);
     expect(t.actions.length).to.equal(before);
     expect(() => s.assertUsable()).to.throw(TerminalBrokenError);
@@ -69,7 +93,10 @@ describe('TerminalStrategy', () => {
   test('a tampered terminal is marked broken after one recovery, with the reason', async () => {
     const t = scripted('tampered', {});
     const s = new TerminalStrategy(t.control, { ...fast, cancelPresses: 1, maxRecoveries: 3 });
-    const err = await s.ensureSignedOnIdle().then(() => undefined, (e) => e);
+    const err = await s.ensureSignedOnIdle().then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(TerminalBrokenError);
     expect(err.message).to.include('tamper');
     expect(t.actions).to.deep.equal(['CANCEL', 'reset', 'power']);
@@ -86,7 +113,11 @@ describe('TerminalStrategy', () => {
 });
 
 /** A scripted terminal for the `idle` target: screens by state, what each key does, a card slot. */
-function resting(initial: { state: string; screen?: string; lines?: string[] }, keys: Partial<Record<'ENTER' | 'CANCEL', (s: string) => { state: string; screen?: string }>>, opts: { card?: boolean } = {}) {
+function resting(
+  initial: { state: string; screen?: string; lines?: string[] },
+  keys: Partial<Record<'ENTER' | 'CANCEL', (s: string) => { state: string; screen?: string }>>,
+  opts: { card?: boolean } = {},
+) {
   let at = 1;
   let screen: RestScreen = { lines: initial.lines ?? [`<${initial.state}>`], state: initial.state, screen: initial.screen, at };
   let slot = opts.card ?? false;
@@ -105,7 +136,10 @@ function resting(initial: { state: string; screen?: string; lines?: string[] }, 
       if (next) screen = { lines: [`<${next.state}>`], state: next.state, screen: next.screen, at: ++at };
     },
     cardInSlot: () => slot,
-    removeCard: async () => { actions.push('remove card'); slot = false; },
+    removeCard: async () => {
+      actions.push('remove card');
+      slot = false;
+    },
     maskScreen: (lines) => [...lines],
     timeoutMs: () => 5,
   };
@@ -138,7 +172,10 @@ describe('TerminalStrategy: the idle target', () => {
 
   test('a terminal that does not come back to rest failed the case (no escalation)', async () => {
     const t = resting({ state: 'result', lines: ['交易成功'] }, {});
-    const err = await new TerminalStrategy(noRecovery, fast, t.control).transition('idle').then(() => undefined, (e: unknown) => e);
+    const err = await new TerminalStrategy(noRecovery, fast, t.control).transition('idle').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(TerminalExpectationError);
     expect(classifyError(err)).to.equal('failed');
     expect((err as Error).message).to.match(/did not return to idle within 10 ms; it shows \(result\):\n  交易成功/);
@@ -157,7 +194,9 @@ describe('OperatorConsole', () => {
     const input = new PassThrough();
     const output = Object.assign(new PassThrough(), { isTTY: true });
     let text = '';
-    output.on('data', (d) => { text += d; });
+    output.on('data', (d) => {
+      text += d;
+    });
     const c = new OperatorConsole({ input, output, timeoutMs: 1000 });
     const how = await c.ask({ instruction: 'Type the PIN', secret: '123456', terminalReaction: new Promise((r) => setTimeout(r, 10)) });
     expect(how).to.equal('terminal');
@@ -165,7 +204,10 @@ describe('OperatorConsole', () => {
     expect(text).to.include('123456');
 
     const nonTty = new OperatorConsole({ input, output: new PassThrough(), timeoutMs: 1000 });
-    const err = await nonTty.ask({ instruction: 'Type the PIN', secret: '123456', terminalReaction: new Promise(() => undefined) }).then(() => undefined, (e) => e);
+    const err = await nonTty.ask({ instruction: 'Type the PIN', secret: '123456', terminalReaction: new Promise(() => undefined) }).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(OperatorTimeoutError);
     expect(err.message).to.include('interactive console');
   });
@@ -176,7 +218,10 @@ describe('OperatorConsole', () => {
     const pending = c.ask({ instruction: 'Insert card', terminalReaction: new Promise(() => undefined) });
     input.write('\n');
     expect(await pending).to.equal('operator');
-    const err = await c.ask({ instruction: 'Insert card', terminalReaction: Promise.reject(new Error('x')) }).then(() => undefined, (e) => e);
+    const err = await c.ask({ instruction: 'Insert card', terminalReaction: Promise.reject(new Error('x')) }).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(OperatorTimeoutError);
     expect(classifyError(err)).to.equal('broken');
   });

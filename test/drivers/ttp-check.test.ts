@@ -14,7 +14,12 @@ import { TtpCheckReport } from '../../drivers/ttp-check';
 import { PtyPair, startPtyPair } from '../../links/testbeds';
 import { agentSkip, buildAgent, startDemo } from '../agents/support/c-agent';
 
-interface CliRun { code: number; out: string; err: string; report?: TtpCheckReport }
+interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+  report?: TtpCheckReport;
+}
 
 async function ttpCheck(terminal: string, dir: string): Promise<CliRun> {
   const json = path.join(dir, `report-${Math.random().toString(36).slice(2)}.json`);
@@ -22,10 +27,14 @@ async function ttpCheck(terminal: string, dir: string): Promise<CliRun> {
   const err = new PassThrough();
   let o = '';
   let e = '';
-  out.on('data', (d) => { o += d; });
-  err.on('data', (d) => { e += d; });
+  out.on('data', (d) => {
+    o += d;
+  });
+  err.on('data', (d) => {
+    e += d;
+  });
   const code = await runTtp(['check', '--terminal', terminal, '--json', json, '--quiet'], out, err);
-  const report = fs.existsSync(json) ? JSON.parse(fs.readFileSync(json, 'utf8')) as TtpCheckReport : undefined;
+  const report = fs.existsSync(json) ? (JSON.parse(fs.readFileSync(json, 'utf8')) as TtpCheckReport) : undefined;
   return { code, out: o, err: e, report };
 }
 
@@ -41,7 +50,10 @@ function measuredOnly(r: CliRun, id: string): boolean {
 /** Runs the check against a demo binary on its own PTY pair. */
 async function checkDemo(binary: string, dir: string): Promise<CliRun> {
   const pty: PtyPair = await startPtyPair();
-  const demo = await startDemo(binary, pty.b).catch(async (e) => { await pty.stop(); throw e; });
+  const demo = await startDemo(binary, pty.b).catch(async (e) => {
+    await pty.stop();
+    throw e;
+  });
   try {
     return await ttpCheck(`serial:${pty.a}?baud=115200`, dir);
   } finally {
@@ -80,7 +92,10 @@ describe('poscert ttp check', { skip: agentSkip }, () => {
 
   test('the C agent demo conforms: every MUST requirement passes, exit 0, a table row per requirement with its section, JSON written', async () => {
     const r = await demoRun;
-    expect(failed(r).filter((id) => !measuredOnly(r, id)), r.out).to.deep.equal([]);
+    expect(
+      failed(r).filter((id) => !measuredOnly(r, id)),
+      r.out,
+    ).to.deep.equal([]);
     expect(r.code, r.out).to.equal(0);
     expect(r.out).to.match(/FRAME-LRC\s+§2, §2\.2\s+MUST\s+PASS/);
     expect(r.out).to.match(/LINK-RETRANSMIT-LIMIT\s+§3 item 4\s+MUST\s+PASS\s+.*\n\s+sent 4 times/);
@@ -101,7 +116,10 @@ describe('poscert ttp check', { skip: agentSkip }, () => {
     // The reference terminal has no tolerated deviations: `card remove` with no card is
     // invalid-state (§6.5) and an ECR sale without amount is bad-request naming it (§6.9). Only the
     // SHOULD timing figures (ACK delay under a loaded machine) are measurements, not judged here.
-    expect(failed(r).filter((id) => !measuredOnly(r, id)), r.out).to.deep.equal([]);
+    expect(
+      failed(r).filter((id) => !measuredOnly(r, id)),
+      r.out,
+    ).to.deep.equal([]);
     expect(r.code, r.out).to.equal(0);
     expect(r.report!.verdict).to.equal('conformant');
     expect(r.report!.identity).to.include({ vendor: 'poscert' });

@@ -4,15 +4,32 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import {
-  copiesFailing, copyNames, hasSignatureLine, isLabelledAs, maskedPanShape, showsAmount, showsDateTime, showsMaskedPan, showsMerchantName, showsText,
-  transactionCopies, type VoucherCopy,
+  copiesFailing,
+  copyNames,
+  hasSignatureLine,
+  isLabelledAs,
+  maskedPanShape,
+  showsAmount,
+  showsDateTime,
+  showsMaskedPan,
+  showsMerchantName,
+  showsText,
+  transactionCopies,
+  type VoucherCopy,
 } from '../../drivers/vouchers';
 
 const copy = (name: string, lines: string[]): VoucherCopy => ({ copy: name, lines, reprint: false, at: 0 });
 
 const merchant = copy('merchant', [
-  '银联POS 签购单', '商户存根 MERCHANT COPY', '商户名称: 测试 商户', '商户编号: 898310048990001', '终端编号: 10000001',
-  '卡号: 622202******1234', '日期时间: 2026/12/04 10:30:05', '金额: RMB 1,234.50', '持卡人签名 CARDHOLDER SIGNATURE',
+  '银联POS 签购单',
+  '商户存根 MERCHANT COPY',
+  '商户名称: 测试 商户',
+  '商户编号: 898310048990001',
+  '终端编号: 10000001',
+  '卡号: 622202******1234',
+  '日期时间: 2026/12/04 10:30:05',
+  '金额: RMB 1,234.50',
+  '持卡人签名 CARDHOLDER SIGNATURE',
 ]);
 const cardholder = copy('cardholder', ['持卡人存根 CARDHOLDER COPY', 'AMOUNT 1234.50']);
 
@@ -55,8 +72,9 @@ describe('voucher copies', () => {
   });
 
   test('failing copies are described with their lines and the problem; none when all pass', () => {
-    expect(copiesFailing([merchant, cardholder], hasSignatureLine, 'has no signature line'))
-      .to.deep.equal(['cardholder copy:\n    持卡人存根 CARDHOLDER COPY\n    AMOUNT 1234.50\nhas no signature line']);
+    expect(copiesFailing([merchant, cardholder], hasSignatureLine, 'has no signature line')).to.deep.equal([
+      'cardholder copy:\n    持卡人存根 CARDHOLDER COPY\n    AMOUNT 1234.50\nhas no signature line',
+    ]);
     expect(copiesFailing([merchant], hasSignatureLine, 'x')).to.deep.equal([]);
   });
 });

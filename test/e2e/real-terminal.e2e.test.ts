@@ -48,17 +48,24 @@ async function certify(label: string, terminal: string, extra: string[] = []): P
 }
 
 function expectCertified(label: string, r: { run: Run; cert: Certificate }): void {
-  const problems = r.cert.cases.filter((c) => c.result !== 'passed' && c.result !== 'skipped').map((c) => `${c.id} ${c.result}: ${c.firstFailure?.step ?? ''} ${c.firstFailure?.message?.split('\n')[0] ?? ''}`);
-  expect(problems, `${label}: cases that did not pass:\n${problems.slice(0, 5).join('\n')}\n--- output:\n${r.run.out.slice(-1500)}`).to.deep.equal([]);
+  const problems = r.cert.cases
+    .filter((c) => c.result !== 'passed' && c.result !== 'skipped')
+    .map((c) => `${c.id} ${c.result}: ${c.firstFailure?.step ?? ''} ${c.firstFailure?.message?.split('\n')[0] ?? ''}`);
+  expect(problems, `${label}: cases that did not pass:\n${problems.slice(0, 5).join('\n')}\n--- output:\n${r.run.out.slice(-1500)}`).to.deep.equal(
+    [],
+  );
   expect(r.cert.verdict, label).to.equal('CERTIFIED');
   expect(r.run.code, `${label} exit code`).to.equal(0);
 }
 
 /** A --tags subset cannot certify (the plan's other cases were not run), but every case it ran passed. */
 function expectSubsetPassed(label: string, r: { run: Run; cert: Certificate }, ran: string[]): void {
-  const judged = r.cert.cases.filter((c) => c.firstFailure?.step !== '(not run)' && c.result !== 'skipped')
+  const judged = r.cert.cases
+    .filter((c) => c.firstFailure?.step !== '(not run)' && c.result !== 'skipped')
     .map((c) => `${c.id} ${c.result}${c.firstFailure ? `: ${c.firstFailure.step} ${c.firstFailure.message?.split('\n')[0]}` : ''}`);
-  expect(judged, `${label}: cases run:\n${judged.join('\n')}\n--- output:\n${r.run.out.slice(-1500)}`).to.have.members(ran.map((id) => `${id} passed`));
+  expect(judged, `${label}: cases run:\n${judged.join('\n')}\n--- output:\n${r.run.out.slice(-1500)}`).to.have.members(
+    ran.map((id) => `${id} passed`),
+  );
   expect(r.cert.counts.failed, label).to.equal(0);
   expect(r.cert.verdict, `${label} (a subset is never CERTIFIED)`).to.equal('INCONCLUSIVE');
 }
@@ -93,23 +100,26 @@ describe('certify standalone terminal processes over PTY, ser2net and a lab file
     dRaw = await bench.ser2net(d.harnessEnd, 'raw');
     dRfc2217 = await bench.ser2net(d.harnessEnd, 'rfc2217');
     labFile = path.join(work, 'lab.yaml');
-    fs.writeFileSync(labFile, [
-      'version: 1',
-      'terminals:',
-      '  pos-b:',
-      `    link: serial:${b.harnessEnd}`,
-      "    terminalId: '10000002'",
-      `    host: {listen: '127.0.0.1:${hostB}'}`,
-      '  pos-b-wrong-host:',
-      `    link: serial:${b.harnessEnd}`,
-      "    terminalId: '10000002'",
-      `    host: {listen: '127.0.0.1:${await freeTcpPort()}'}`,
-      '  pos-d:',
-      `    link: tcp://127.0.0.1:${dRaw.port}`,
-      "    terminalId: '10000004'",
-      `    host: {listen: '127.0.0.1:${hostD}'}`,
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      labFile,
+      [
+        'version: 1',
+        'terminals:',
+        '  pos-b:',
+        `    link: serial:${b.harnessEnd}`,
+        "    terminalId: '10000002'",
+        `    host: {listen: '127.0.0.1:${hostB}'}`,
+        '  pos-b-wrong-host:',
+        `    link: serial:${b.harnessEnd}`,
+        "    terminalId: '10000002'",
+        `    host: {listen: '127.0.0.1:${await freeTcpPort()}'}`,
+        '  pos-d:',
+        `    link: tcp://127.0.0.1:${dRaw.port}`,
+        "    terminalId: '10000004'",
+        `    host: {listen: '127.0.0.1:${hostD}'}`,
+        '',
+      ].join('\n'),
+    );
   });
 
   after(async () => {
@@ -126,19 +136,26 @@ describe('certify standalone terminal processes over PTY, ser2net and a lab file
     });
 
     test('tcp:// (ser2net raw) — a subset passes twice in a row', { timeout: 120_000 }, async () => {
-      for (const n of [1, 2]) expectSubsetPassed(`tcp run ${n}`, await certify(`tcp-${n}`, `tcp://127.0.0.1:${raw.port}`, ['--tags', SUBSET]), ['CUP-PAY-001', 'CUP-VOU-001']);
+      for (const n of [1, 2])
+        expectSubsetPassed(`tcp run ${n}`, await certify(`tcp-${n}`, `tcp://127.0.0.1:${raw.port}`, ['--tags', SUBSET]), [
+          'CUP-PAY-001',
+          'CUP-VOU-001',
+        ]);
     });
-
   });
 
   describe('terminals B, C and D', { concurrency: 1 }, () => {
-    test('a terminal whose host address is set in its own menu, with no fixed host address: INCONCLUSIVE, saying what to do', { timeout: 120_000 }, async () => {
-      const r = await certify('host-locked', `serial:${b.harnessEnd}`, ['--tags', DEFECT.tags]);
-      expect(r.run.code).to.equal(2);
-      expect(r.cert.counts.failed).to.equal(0);
-      expect(r.run.out).to.include('does not let the harness set its host address');
-      expect(r.run.out).to.include('--host-listen');
-    });
+    test(
+      'a terminal whose host address is set in its own menu, with no fixed host address: INCONCLUSIVE, saying what to do',
+      { timeout: 120_000 },
+      async () => {
+        const r = await certify('host-locked', `serial:${b.harnessEnd}`, ['--tags', DEFECT.tags]);
+        expect(r.run.code).to.equal(2);
+        expect(r.cert.counts.failed).to.equal(0);
+        expect(r.run.out).to.include('does not let the harness set its host address');
+        expect(r.run.out).to.include('--host-listen');
+      },
+    );
 
     test('lab check: reports the terminal that cannot reach the host, passes the one that can', { timeout: 120_000 }, async () => {
       const bad = await poscert(['lab', 'check', '--lab', labFile, '--pings', '1', 'pos-b-wrong-host']);
@@ -157,20 +174,37 @@ describe('certify standalone terminal processes over PTY, ser2net and a lab file
       expect(r.cert.cases.find((x) => x.id === 'CUP-VOU-001')?.result).to.equal('failed');
     });
 
-    test('--parallel 2 over lab:pos-b,pos-d (serial and ser2net, each host on its lab address) — a subset passes twice in a row on both terminals', { timeout: 180_000 }, async () => {
-      for (const n of [1, 2]) {
-        const r = await certify(`parallel-${n}`, 'lab:pos-b,pos-d', ['--lab', labFile, '--parallel', '2', '--tags', `${SUBSET} or @CUP-PAY-002`]);
-        expectSubsetPassed(`parallel run ${n}`, r, ['CUP-PAY-001', 'CUP-PAY-002', 'CUP-VOU-001']);
-        expect(r.cert.terminal.units.map((u) => u.terminalId).sort(), `parallel run ${n}: terminals used`).to.deep.equal(['10000002', '10000004']);
-      }
-    });
+    test(
+      '--parallel 2 over lab:pos-b,pos-d (serial and ser2net, each host on its lab address) — a subset passes twice in a row on both terminals',
+      { timeout: 180_000 },
+      async () => {
+        for (const n of [1, 2]) {
+          const r = await certify(`parallel-${n}`, 'lab:pos-b,pos-d', ['--lab', labFile, '--parallel', '2', '--tags', `${SUBSET} or @CUP-PAY-002`]);
+          expectSubsetPassed(`parallel run ${n}`, r, ['CUP-PAY-001', 'CUP-PAY-002', 'CUP-VOU-001']);
+          expect(r.cert.terminal.units.map((u) => u.terminalId).sort(), `parallel run ${n}: terminals used`).to.deep.equal(['10000002', '10000004']);
+        }
+      },
+    );
 
-    test('lab:pos-d (ser2net raw; the host on the fixed address of the lab entry) — a subset passes twice in a row', { timeout: 120_000 }, async () => {
-      for (const n of [1, 2]) expectSubsetPassed(`lab run ${n}`, await certify(`lab-${n}`, 'lab:pos-d', ['--lab', labFile, '--tags', SUBSET]), ['CUP-PAY-001', 'CUP-VOU-001']);
-    });
+    test(
+      'lab:pos-d (ser2net raw; the host on the fixed address of the lab entry) — a subset passes twice in a row',
+      { timeout: 120_000 },
+      async () => {
+        for (const n of [1, 2])
+          expectSubsetPassed(`lab run ${n}`, await certify(`lab-${n}`, 'lab:pos-d', ['--lab', labFile, '--tags', SUBSET]), [
+            'CUP-PAY-001',
+            'CUP-VOU-001',
+          ]);
+      },
+    );
 
     test('rfc2217:// (ser2net telnet RFC 2217, the same terminal D) — a subset passes twice in a row', { timeout: 120_000 }, async () => {
-      for (const n of [1, 2]) expectSubsetPassed(`rfc2217 run ${n}`, await certify(`rfc2217-${n}`, `rfc2217://127.0.0.1:${dRfc2217.port}?baud=115200`, ['--tags', SUBSET]), ['CUP-PAY-001', 'CUP-VOU-001']);
+      for (const n of [1, 2])
+        expectSubsetPassed(
+          `rfc2217 run ${n}`,
+          await certify(`rfc2217-${n}`, `rfc2217://127.0.0.1:${dRfc2217.port}?baud=115200`, ['--tags', SUBSET]),
+          ['CUP-PAY-001', 'CUP-VOU-001'],
+        );
     });
   });
 });

@@ -9,8 +9,21 @@ import { TerminalStateStore, initialState, switchBatchIdentity, type StoredTrans
 
 function sale(trace: string, amount: number): StoredTransaction {
   return {
-    kind: 'sale', trace, batch: '000001', amount, pan: '6200000000000047', entry: 'insert', entryMode: '051', rrn: '000000000001',
-    authCode: '123456', date: '2026-12-04', time: '00:00:00', responseCode: '00', cardOrganisation: 'CUP', voided: false, pinEntered: true,
+    kind: 'sale',
+    trace,
+    batch: '000001',
+    amount,
+    pan: '6200000000000047',
+    entry: 'insert',
+    entryMode: '051',
+    rrn: '000000000001',
+    authCode: '123456',
+    date: '2026-12-04',
+    time: '00:00:00',
+    responseCode: '00',
+    cardOrganisation: 'CUP',
+    voided: false,
+    pinEntered: true,
   };
 }
 

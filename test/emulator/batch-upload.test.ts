@@ -14,7 +14,11 @@ import type { TtpTestClient } from './harness';
 const bench = new EmulatorBench(1);
 
 const netCode = (f60: unknown) => String(f60).slice(8, 11);
-const tag = (f55: unknown, t: string) => String(f55).split(/\s+/).find((p) => p.startsWith(`${t}=`))?.slice(t.length + 1);
+const tag = (f55: unknown, t: string) =>
+  String(f55)
+    .split(/\s+/)
+    .find((p) => p.startsWith(`${t}=`))
+    ?.slice(t.length + 1);
 
 async function approvedSale(client: TtpTestClient, keys: string[]): Promise<void> {
   const m = await runSale(client, { amountKeys: keys, method: 'insert', card: bench.card('IC') });
@@ -39,8 +43,12 @@ async function startSettlement(client: TtpTestClient): Promise<number> {
 }
 
 describe('emulator: IC records of the batch upload', () => {
-  before(async () => { await bench.start(); });
-  after(async () => { await bench.close(); });
+  before(async () => {
+    await bench.start();
+  });
+  after(async () => {
+    await bench.close();
+  });
 
   test('unbalanced: TC record 205 and failed-IC record 206, both matched by the host, end 202 with the count', async () => {
     const t = await bench.terminal();
@@ -60,18 +68,30 @@ describe('emulator: IC records of the batch upload', () => {
       expect(uploads.map((u) => netCode(u.fields['60']))).to.deep.equal(['205', '206', '202']);
       const [tc, failed, end] = uploads;
       expect(tag(tc.fields['55'], '9F27')).to.equal('40');
-      expect(tc.fields['62']).to.equal(Buffer.from('6100' + '00' + '000000008800' + '156', 'ascii').toString('hex').toUpperCase());
+      expect(tc.fields['62']).to.equal(
+        Buffer.from('6100' + '00' + '000000008800' + '156', 'ascii')
+          .toString('hex')
+          .toUpperCase(),
+      );
       expect(tc.note).to.match(/TC record \(60\.3 205\) matched to sale/);
       expect(tag(failed.fields['55'], '9F27')).to.equal('00');
-      expect(failed.note).to.match(/failed-IC record \(card declined, AAC\) \(60\.3 206\) matched to sale STAN \d{6} batch \d{6} \(\S+, 33\.00, ATC \w+\)/);
-      expect(failed.fields['62']).to.equal(Buffer.from('7100' + '11' + '000000003300' + '156' + '10', 'ascii').toString('hex').toUpperCase());
+      expect(failed.note).to.match(
+        /failed-IC record \(card declined, AAC\) \(60\.3 206\) matched to sale STAN \d{6} batch \d{6} \(\S+, 33\.00, ATC \w+\)/,
+      );
+      expect(failed.fields['62']).to.equal(
+        Buffer.from('7100' + '11' + '000000003300' + '156' + '10', 'ascii')
+          .toString('hex')
+          .toUpperCase(),
+      );
       expect(end.fields['48']).to.equal('0002');
       expect(end.note).to.match(/counts agree/);
       const sale = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })[0];
       expect(tag(tc.fields['55'], '9F26'), 'the TC is not the ARQC of the request').to.not.equal(tag(sale.fields['55'], '9F26'));
       expect(tag(tc.fields['55'], '9F36')).to.equal(tag(sale.fields['55'], '9F36'));
       expect(JSON.parse(fs.readFileSync(t.statePath, 'utf8')).batchUpload).to.equal(undefined);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('power cut during the upload: the next settlement resumes with the record in flight, no 0500 again, no acknowledged record resent', async () => {
@@ -103,6 +123,8 @@ describe('emulator: IC records of the batch upload', () => {
       expect(uploads[2].note).to.match(/^duplicate TC record/);
       expect(uploads[4].fields['48']).to.equal('0003');
       expect(uploads[4].note).to.match(/host received 3 \(\+ 1 duplicate\(s\) tolerated, not counted\): counts agree/);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 });

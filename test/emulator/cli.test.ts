@@ -17,8 +17,13 @@ const bin = path.join(root, 'bin', 'poscert.js');
 describe('poscert emulator (CLI)', () => {
   let host: ReferenceHost;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-emu-cli-'));
-  before(async () => { host = await ReferenceHost.start({ config: testHostConfig(), port: 0 }); });
-  after(async () => { await host.stop(); fs.rmSync(tmp, { recursive: true, force: true }); });
+  before(async () => {
+    host = await ReferenceHost.start({ config: testHostConfig(), port: 0 });
+  });
+  after(async () => {
+    await host.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
 
   /** Runs the sub-command in this process (spawning ts-node per case is slow), capturing its output. */
   async function runInProcess(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -28,9 +33,16 @@ describe('poscert emulator (CLI)', () => {
     const log = console.log;
     const error = console.error;
     const write = process.stderr.write.bind(process.stderr);
-    console.log = (...a: unknown[]) => { out += a.join(' ') + '\n'; };
-    console.error = (...a: unknown[]) => { err += a.join(' ') + '\n'; };
-    (process.stderr as { write: unknown }).write = (chunk: string | Uint8Array) => { err += chunk.toString(); return true; };
+    console.log = (...a: unknown[]) => {
+      out += a.join(' ') + '\n';
+    };
+    console.error = (...a: unknown[]) => {
+      err += a.join(' ') + '\n';
+    };
+    (process.stderr as { write: unknown }).write = (chunk: string | Uint8Array) => {
+      err += chunk.toString();
+      return true;
+    };
     try {
       const code = await run(args);
       return { code, out, err };
@@ -81,9 +93,29 @@ describe('poscert emulator (CLI)', () => {
   });
 
   test('serves TTP on tcp-listen:0, signs on at the host, stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [bin, 'emulator', '--link', 'tcp-listen:0', '--host', `tcp://127.0.0.1:${host.port}`,
-      '--state', path.join(tmp, 'cli.json'), '--terminal-id', 'EMU00060', '--merchant-id', MERCHANT_ID, '--tmk', TEST_TMK,
-      '--defect', 'wrong-mac', '--quiet'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'emulator',
+        '--link',
+        'tcp-listen:0',
+        '--host',
+        `tcp://127.0.0.1:${host.port}`,
+        '--state',
+        path.join(tmp, 'cli.json'),
+        '--terminal-id',
+        'EMU00060',
+        '--merchant-id',
+        MERCHANT_ID,
+        '--tmk',
+        TEST_TMK,
+        '--defect',
+        'wrong-mac',
+        '--quiet',
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       let out = '';
       const port = await new Promise<number>((resolve, reject) => {
@@ -91,9 +123,15 @@ describe('poscert emulator (CLI)', () => {
         child.stdout!.on('data', (b: Buffer) => {
           out += b.toString();
           const m = /serving TTP on tcp-listen:(\d+)/.exec(out);
-          if (m) { clearTimeout(t); resolve(Number(m[1])); }
+          if (m) {
+            clearTimeout(t);
+            resolve(Number(m[1]));
+          }
         });
-        child.once('exit', (code) => { clearTimeout(t); reject(new Error(`emulator exited with ${code}: ${out}`)); });
+        child.once('exit', (code) => {
+          clearTimeout(t);
+          reject(new Error(`emulator exited with ${code}: ${out}`));
+        });
       });
       expect(out).to.include('defects: wrong-mac');
       const link = await openLink(`tcp://127.0.0.1:${port}`);

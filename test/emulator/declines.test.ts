@@ -11,8 +11,12 @@ import { EmulatorBench, SM4_TMK, TtpTestClient, runSale, toIdle } from './harnes
 const bench = new EmulatorBench(1);
 
 describe('emulated terminal: declines and the other flows', () => {
-  before(async () => { await bench.start(); });
-  after(async () => { await bench.close(); });
+  before(async () => {
+    await bench.start();
+  });
+  after(async () => {
+    await bench.close();
+  });
 
   test('51 shows 可用余额不足 without a voucher; 41 shows 挂失卡 and 请联系银行', async () => {
     const t = await bench.terminal();
@@ -27,7 +31,9 @@ describe('emulated terminal: declines and the other flows', () => {
       const lost = await client.waitScreen('挂失卡', m);
       expect(lost.lines).to.include('请联系银行');
       expect(JSON.parse(fs.readFileSync(t.statePath, 'utf8')).batch).to.have.length(0);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('an expired card is refused at the terminal: 该卡已过期, nothing sent to the host (also after a clock change)', async () => {
@@ -54,7 +60,9 @@ describe('emulated terminal: declines and the other flows', () => {
       await client.present('swipe', bench.card('EXPIRED'));
       await client.waitScreen('该卡已过期', m);
       expect(bench.host.control.journal({ terminalId: t.terminalId, mti: '0200' })).to.have.length(0);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('sign-on with a wrong TMK: 签到失败 / 解包密钥验证不符, and no transaction is possible', async () => {
@@ -68,7 +76,9 @@ describe('emulated terminal: declines and the other flows', () => {
       await client.keys('1');
       await client.waitScreen('签到失败', m);
       expect(bench.host.control.journal({ terminalId: t.terminalId, mti: '0200' })).to.have.length(0);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('STAN increments, reprints are marked 重打印/DUPLICATED, a pending reversal goes before settlement', async () => {
@@ -80,7 +90,10 @@ describe('emulated terminal: declines and the other flows', () => {
       await toIdle(client);
       m = await runSale(client, { amountKeys: ['2', '0', '0'], method: 'swipe', card: bench.card('MAG') });
       await client.waitScreen('交易成功', m);
-      const stans = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' }).map((e) => Number(e.stan)).sort((a, b) => a - b);
+      const stans = bench.host.control
+        .journal({ terminalId, mti: '0200', direction: 'in' })
+        .map((e) => Number(e.stan))
+        .sort((a, b) => a - b);
       expect(stans[1]).to.equal(stans[0] + 1);
       await toIdle(client);
       m = client.mark();
@@ -104,10 +117,15 @@ describe('emulated terminal: declines and the other flows', () => {
       await client.waitScreen('确认结算', m);
       await client.keys('ENTER');
       await client.waitScreen('结算成功', m);
-      const order = bench.host.control.journal({ terminalId, direction: 'in' }).sort((a, b) => a.id - b.id).map((e) => e.mti)
+      const order = bench.host.control
+        .journal({ terminalId, direction: 'in' })
+        .sort((a, b) => a.id - b.id)
+        .map((e) => e.mti)
         .filter((x) => x === '0400' || x === '0500' || x === '0320');
       expect(order).to.deep.equal(['0400', '0500', '0320']);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('balance inquiry shows 可用余额 from F54; refund (0220) by original reference number', async () => {
@@ -148,7 +166,9 @@ describe('emulated terminal: declines and the other flows', () => {
       expect(refund).to.have.length(1);
       expect(refund[0].fields['37']).to.equal(original.rrn);
       expect(refund[0].fields['3']).to.equal('200000');
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('pre-authorization (0100, F25 06), its completion (0200, F25 06, F38) and a pre-auth void (0100 200000, 60.1 11)', async () => {
@@ -219,7 +239,9 @@ describe('emulated terminal: declines and the other flows', () => {
       const cancel = bench.host.control.journal({ terminalId, mti: '0100', direction: 'in' }).find((e) => e.fields['3'] === '200000')!;
       expect(cancel.fields['60'].slice(0, 2)).to.equal('11');
       expect(cancel.fields['4']).to.equal('000000005000');
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('reset abandons the flow back to idle without power loss; a pending reversal stays pending', async () => {
@@ -240,7 +262,9 @@ describe('emulated terminal: declines and the other flows', () => {
       expect(bench.host.control.journal({ terminalId, mti: '0400' })).to.have.length(0);
       const on = await client.raw({ cmd: 'power', action: 'on' });
       expect(!on.ok && on.error.code).to.equal('invalid-state');
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('an SM4 (国密) terminal signs on (SM4 keys and check values), MACs with SM4 and sends its PIN block in F59', async () => {
@@ -255,10 +279,12 @@ describe('emulated terminal: declines and the other flows', () => {
       expect(req.fields['53']).to.match(/^23/);
       const hello = await client.cmd<{ capabilities: { sm4: boolean } }>({ cmd: 'hello', ttp: '1.0' });
       expect(hello.capabilities.sm4).to.equal(true);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
-  test('an SM4 terminal\'s reversal leaves its PIN block (F59 tag A1) out, like F52 (cup8583.md §3.8)', async () => {
+  test("an SM4 terminal's reversal leaves its PIN block (F59 tag A1) out, like F52 (cup8583.md §3.8)", async () => {
     const t = await bench.terminal({ terminalId: 'EMUSM401', keyScheme: 'sm4', tmk: SM4_TMK });
     try {
       const { client, terminalId } = t;
@@ -273,7 +299,9 @@ describe('emulated terminal: declines and the other flows', () => {
       expect(sale.fields).to.have.property('59');
       expect(reversal.fields).to.not.have.property('59');
       expect(reversal.fields).to.not.have.property('52');
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('an unanswered reversal is retried on a fresh connection; after 3 tries a fault slip is printed and the record dropped', async () => {
@@ -299,11 +327,15 @@ describe('emulated terminal: declines and the other flows', () => {
       await client.cmd({ cmd: 'power', action: 'cycle' });
       const slip = await client.waitFor((e) => e.evt === 'print' && e.copy === 'fault', m, 15000, 'fault slip');
       expect((slip as { lines: string[] }).lines).to.include('冲正不成功,请人工处理');
-      expect((slip as { lines: string[] }).lines.join('\n')).to.include('621234******1265').and.not.include('6212345678901265');
+      expect((slip as { lines: string[] }).lines.join('\n'))
+        .to.include('621234******1265')
+        .and.not.include('6212345678901265');
       await client.waitState('idle', m, 10000);
       expect(bench.host.control.journal({ terminalId, mti: '0400', direction: 'in' })).to.have.length(5);
       expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('管理 → 签到 signs on again: new keys at the host, 签到成功 as a result screen, ENTER back to idle', async () => {
@@ -320,7 +352,9 @@ describe('emulated terminal: declines and the other flows', () => {
       await client.keys('ENTER');
       await client.waitState('idle', m);
       expect(bench.host.control.terminalState(terminalId).signOnCount).to.equal(before + 1);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('parameter download (0800 360): at boot when the host asks (header digit 6 = 1), and from 管理 → 4', async () => {
@@ -340,7 +374,9 @@ describe('emulated terminal: declines and the other flows', () => {
       await client.waitState('idle', m);
       const downloads = bench.host.control.journal({ terminalId, mti: '0800', direction: 'in' }).filter((e) => e.fields['60'].endsWith('360'));
       expect(downloads).to.have.length(2);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('管理 → 5 回响测试 (0820 301, no MAC): 通讯正常 from the host; 通讯失败 when the host does not answer', async () => {
@@ -355,7 +391,9 @@ describe('emulated terminal: declines and the other flows', () => {
       await client.keys('ENTER');
       await client.waitState('idle', m);
       // The IC list queries at sign-on (0820 372 / 382, ic-parameters.test.ts) are not this flow's.
-      const echo = bench.host.control.journal({ terminalId, mti: '0820', direction: 'in' }).filter((j) => !['372', '382'].includes(j.fields['60'].slice(-3)));
+      const echo = bench.host.control
+        .journal({ terminalId, mti: '0820', direction: 'in' })
+        .filter((j) => !['372', '382'].includes(j.fields['60'].slice(-3)));
       expect(echo).to.have.length(1);
       expect(echo[0].fields['60'].slice(-3)).to.equal('301');
       expect(echo[0].fields).to.not.have.property('64');
@@ -368,7 +406,9 @@ describe('emulated terminal: declines and the other flows', () => {
       await client.keys('5');
       const failed = await client.waitScreen('交易超时', m);
       expect(failed.lines).to.include('通讯失败').and.not.include('通讯正常');
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('管理 → 6 签退 (0820 002): the host drops the keys, the terminal needs 签到 again and signs on before its next sale', async () => {
@@ -382,7 +422,9 @@ describe('emulated terminal: declines and the other flows', () => {
       await client.waitScreen('签退成功', m);
       await client.keys('ENTER');
       await client.waitState('sign-on-required', m);
-      const off = bench.host.control.journal({ terminalId, mti: '0820', direction: 'in' }).filter((j) => !['372', '382'].includes(j.fields['60'].slice(-3)));
+      const off = bench.host.control
+        .journal({ terminalId, mti: '0820', direction: 'in' })
+        .filter((j) => !['372', '382'].includes(j.fields['60'].slice(-3)));
       expect(off).to.have.length(1);
       expect(off[0].fields['60'].slice(-3)).to.equal('002');
       expect(bench.host.control.terminalState(terminalId).signedOn).to.equal(false);
@@ -394,7 +436,9 @@ describe('emulated terminal: declines and the other flows', () => {
       m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('MAG') });
       await client.waitScreen('交易成功', m);
       expect(bench.host.control.terminalState(terminalId).signOnCount).to.equal(signOns + 1);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('English screens when the language is en', async () => {
@@ -416,7 +460,9 @@ describe('emulated terminal: declines and the other flows', () => {
       await client.cmd({ cmd: 'power', action: 'cycle' });
       await client.waitScreen('欢迎使用', c);
       expect(await client.cmd({ cmd: 'config' })).to.include({ language: 'zh', merchantName: '测试二店' });
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('TTP errors: keys while off, unknown keys, bad card images, unknown commands', async () => {
@@ -437,6 +483,8 @@ describe('emulated terminal: declines and the other flows', () => {
       const config = await client.cmd<Record<string, unknown>>({ cmd: 'config' });
       expect(config).to.include({ terminalId: t.terminalId, 'x-tmkLoaded': true });
       expect(JSON.stringify(config)).to.not.include('1111111111111111');
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 });

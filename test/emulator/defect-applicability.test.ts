@@ -19,7 +19,10 @@ describe('defect applicability', () => {
     for (const d of DEFECT_CATALOGUE) {
       const reason = notApplicableUnder(d.name, REFERENCE_PROFILE);
       expect(reason === undefined, `${d.name}: ${reason ?? 'applies'}`).to.equal(!UNDER_REFERENCE_NA.includes(d.name));
-      expect(EMULATOR_PROFILES.some((p) => notApplicableUnder(d.name, p.profile) === undefined), `${d.name} applies under no emulator profile`).to.equal(true);
+      expect(
+        EMULATOR_PROFILES.some((p) => notApplicableUnder(d.name, p.profile) === undefined),
+        `${d.name} applies under no emulator profile`,
+      ).to.equal(true);
     }
   });
 

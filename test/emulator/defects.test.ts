@@ -34,258 +34,299 @@ async function approvedSale(client: TtpTestClient, amountKeys = ['1', '2', '3', 
 }
 
 describe('emulator defect catalogue: each defect is observable', () => {
-  before(async () => { await bench.start(); });
-  after(async () => { await bench.close(); });
+  before(async () => {
+    await bench.start();
+  });
+  after(async () => {
+    await bench.close();
+  });
 
-  test('full-pan-on-voucher: the voucher carries the full PAN', () => withDefect('full-pan-on-voucher', async ({ client }) => {
-    const m = await approvedSale(client);
-    expect(text(client.prints(m)[0].lines)).to.include('6212345678901265');
-  }));
+  test('full-pan-on-voucher: the voucher carries the full PAN', () =>
+    withDefect('full-pan-on-voucher', async ({ client }) => {
+      const m = await approvedSale(client);
+      expect(text(client.prints(m)[0].lines)).to.include('6212345678901265');
+    }));
 
-  test('pin-echoed-on-screen: PIN digits appear on the PIN screen', () => withDefect('pin-echoed-on-screen', async ({ client }) => {
-    let m = client.mark();
-    await client.keys('1');
-    await client.waitScreen('请输入金额', m);
-    await client.keys('1', '0', '0', 'ENTER');
-    await client.waitScreen('请刷卡', m);
-    m = client.mark();
-    await client.present('swipe', bench.card('MAG'));
-    await client.waitScreen('请输入密码', m);
-    await client.keys('1', '2', '3');
-    await client.waitScreen(/^123$/m, m);
-  }));
+  test('pin-echoed-on-screen: PIN digits appear on the PIN screen', () =>
+    withDefect('pin-echoed-on-screen', async ({ client }) => {
+      let m = client.mark();
+      await client.keys('1');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('1', '0', '0', 'ENTER');
+      await client.waitScreen('请刷卡', m);
+      m = client.mark();
+      await client.present('swipe', bench.card('MAG'));
+      await client.waitScreen('请输入密码', m);
+      await client.keys('1', '2', '3');
+      await client.waitScreen(/^123$/m, m);
+    }));
 
-  test('no-reversal-after-timeout: a timed-out sale is never reversed', () => withDefect('no-reversal-after-timeout', async ({ client, terminalId, statePath }) => {
-    bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
-    const m = await runSale(client, { amountKeys: ['3', '0', '0'], method: 'swipe', card: bench.card('MAG') });
-    await client.waitScreen('交易超时', m);
-    expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
-    await toIdle(client);
-    await approvedSale(client);
-    const booted = client.mark();
-    await client.cmd({ cmd: 'power', action: 'cycle' });
-    await client.waitState('idle', booted);
-    expect(bench.host.control.journal({ terminalId, mti: '0400' })).to.have.length(0);
-  }));
+  test('no-reversal-after-timeout: a timed-out sale is never reversed', () =>
+    withDefect('no-reversal-after-timeout', async ({ client, terminalId, statePath }) => {
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
+      const m = await runSale(client, { amountKeys: ['3', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易超时', m);
+      expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
+      await toIdle(client);
+      await approvedSale(client);
+      const booted = client.mark();
+      await client.cmd({ cmd: 'power', action: 'cycle' });
+      await client.waitState('idle', booted);
+      expect(bench.host.control.journal({ terminalId, mti: '0400' })).to.have.length(0);
+    }));
 
-  test('reversal-sent-twice: two 0400 with the same STAN', () => withDefect('reversal-sent-twice', async ({ client, terminalId }) => {
-    bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
-    const m = await runSale(client, { amountKeys: ['3', '0', '0'], method: 'swipe', card: bench.card('MAG') });
-    await client.waitScreen('交易超时', m);
-    // The power reply comes before the terminal acts: wait until it has booted and sent its reversals.
-    const booted = client.mark();
-    await client.cmd({ cmd: 'power', action: 'cycle' });
-    await client.waitState('idle', booted);
-    await waitForHost(bench.host, terminalId, '0400', 2);
-    const reversals = bench.host.control.journal({ terminalId, mti: '0400', direction: 'in' });
-    expect(reversals).to.have.length(2);
-    expect(reversals[0].stan).to.equal(reversals[1].stan);
-  }));
+  test('reversal-sent-twice: two 0400 with the same STAN', () =>
+    withDefect('reversal-sent-twice', async ({ client, terminalId }) => {
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
+      const m = await runSale(client, { amountKeys: ['3', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易超时', m);
+      // The power reply comes before the terminal acts: wait until it has booted and sent its reversals.
+      const booted = client.mark();
+      await client.cmd({ cmd: 'power', action: 'cycle' });
+      await client.waitState('idle', booted);
+      await waitForHost(bench.host, terminalId, '0400', 2);
+      const reversals = bench.host.control.journal({ terminalId, mti: '0400', direction: 'in' });
+      expect(reversals).to.have.length(2);
+      expect(reversals[0].stan).to.equal(reversals[1].stan);
+    }));
 
-  test('wrong-mac: the host answers A0 and the terminal shows the MAC error', () => withDefect('wrong-mac', async ({ client, terminalId }) => {
-    const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('MAG') });
-    await client.waitScreen('MAC校验错', m);
-    const replies = bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' });
-    expect(replies[0].responseCode).to.equal('A0');
-  }));
+  test('wrong-mac: the host answers A0 and the terminal shows the MAC error', () =>
+    withDefect('wrong-mac', async ({ client, terminalId }) => {
+      const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('MAC校验错', m);
+      const replies = bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' });
+      expect(replies[0].responseCode).to.equal('A0');
+    }));
 
-  test('pin-block-format-1: the PIN block is not format 0 and the host declines the PIN', () => withDefect('pin-block-format-1', async ({ client, terminalId }) => {
-    const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('MAG') });
-    await client.waitScreen('交易失败', m);
-    const replies = bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' });
-    expect(replies[0].responseCode).to.be.oneOf(['55', '99']);
-    expect(bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })[0].fields['53']).to.match(/^2/);
-  }));
+  test('pin-block-format-1: the PIN block is not format 0 and the host declines the PIN', () =>
+    withDefect('pin-block-format-1', async ({ client, terminalId }) => {
+      const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易失败', m);
+      const replies = bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' });
+      expect(replies[0].responseCode).to.be.oneOf(['55', '99']);
+      expect(bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })[0].fields['53']).to.match(/^2/);
+    }));
 
-  test('cardholder-copy-missing: only the merchant copy is printed', () => withDefect('cardholder-copy-missing', async ({ client }) => {
-    const m = await approvedSale(client);
-    expect(client.prints(m).map((p) => p.copy)).to.deep.equal(['merchant']);
-  }));
+  test('cardholder-copy-missing: only the merchant copy is printed', () =>
+    withDefect('cardholder-copy-missing', async ({ client }) => {
+      const m = await approvedSale(client);
+      expect(client.prints(m).map((p) => p.copy)).to.deep.equal(['merchant']);
+    }));
 
-  test('signature-line-missing: the merchant copy has no signature line', () => withDefect('signature-line-missing', async ({ client }) => {
-    const m = await approvedSale(client);
-    const merchant = client.prints(m).find((p) => p.copy === 'merchant')!;
-    expect(text(merchant.lines)).to.not.include('持卡人签名');
-  }));
+  test('signature-line-missing: the merchant copy has no signature line', () =>
+    withDefect('signature-line-missing', async ({ client }) => {
+      const m = await approvedSale(client);
+      const merchant = client.prints(m).find((p) => p.copy === 'merchant')!;
+      expect(text(merchant.lines)).to.not.include('持卡人签名');
+    }));
 
-  test('voucher-amount-mismatch: the voucher amount differs from the authorized amount', () => withDefect('voucher-amount-mismatch', async ({ client, terminalId }) => {
-    const m = await approvedSale(client);
-    expect(text(client.prints(m)[0].lines)).to.include('RMB:12.35');
-    expect(bench.host.control.transactions({ terminalId })[0].amount).to.equal(1234);
-  }));
+  test('voucher-amount-mismatch: the voucher amount differs from the authorized amount', () =>
+    withDefect('voucher-amount-mismatch', async ({ client, terminalId }) => {
+      const m = await approvedSale(client);
+      expect(text(client.prints(m)[0].lines)).to.include('RMB:12.35');
+      expect(bench.host.control.transactions({ terminalId })[0].amount).to.equal(1234);
+    }));
 
-  test('voucher-rrn-not-host: the voucher reference number is not the host F37', () => withDefect('voucher-rrn-not-host', async ({ client, terminalId }) => {
-    const m = await approvedSale(client);
-    const rrn = bench.host.control.transactions({ terminalId })[0].rrn!;
-    const line = client.prints(m)[0].lines.find((l) => l.startsWith('交易参考号'))!;
-    expect(line).to.not.include(rrn);
-  }));
+  test('voucher-rrn-not-host: the voucher reference number is not the host F37', () =>
+    withDefect('voucher-rrn-not-host', async ({ client, terminalId }) => {
+      const m = await approvedSale(client);
+      const rrn = bench.host.control.transactions({ terminalId })[0].rrn!;
+      const line = client.prints(m)[0].lines.find((l) => l.startsWith('交易参考号'))!;
+      expect(line).to.not.include(rrn);
+    }));
 
-  test('response-51-shown-as-success: insufficient funds shown as 交易成功 with a voucher', () => withDefect('response-51-shown-as-success', async ({ client, terminalId }) => {
-    const m = await runSale(client, { amountKeys: ['5', '0', '0'], method: 'swipe', card: bench.card('LOW') });
-    await client.waitScreen('交易成功', m);
-    expect(client.prints(m)).to.have.length.above(0);
-    expect(bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' })[0].responseCode).to.equal('51');
-  }));
+  test('response-51-shown-as-success: insufficient funds shown as 交易成功 with a voucher', () =>
+    withDefect('response-51-shown-as-success', async ({ client, terminalId }) => {
+      const m = await runSale(client, { amountKeys: ['5', '0', '0'], method: 'swipe', card: bench.card('LOW') });
+      await client.waitScreen('交易成功', m);
+      expect(client.prints(m)).to.have.length.above(0);
+      expect(bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' })[0].responseCode).to.equal('51');
+    }));
 
-  test('lost-card-shown-as-plain-failure: 41 is shown as a bare [41], without 挂失卡', () => withDefect('lost-card-shown-as-plain-failure', async ({ client }) => {
-    const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('LOST') });
-    const screen = await client.waitScreen('[41]', m);
-    expect(text(screen.lines)).to.not.include('挂失卡');
-  }));
+  test('lost-card-shown-as-plain-failure: 41 is shown as a bare [41], without 挂失卡', () =>
+    withDefect('lost-card-shown-as-plain-failure', async ({ client }) => {
+      const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('LOST') });
+      const screen = await client.waitScreen('[41]', m);
+      expect(text(screen.lines)).to.not.include('挂失卡');
+    }));
 
-  test('expired-card-accepted: an expired card is sent online', () => withDefect('expired-card-accepted', async ({ client, terminalId }) => {
-    const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('EXPIRED') });
-    await client.waitScreen('交易失败', m);
-    expect(bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })).to.have.length(1);
-  }));
+  test('expired-card-accepted: an expired card is sent online', () =>
+    withDefect('expired-card-accepted', async ({ client, terminalId }) => {
+      const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('EXPIRED') });
+      await client.waitScreen('交易失败', m);
+      expect(bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })).to.have.length(1);
+    }));
 
-  test('settlement-totals-off-by-one: the host finds the totals unbalanced and a batch upload follows', () => withDefect('settlement-totals-off-by-one', async ({ client, terminalId }) => {
-    await approvedSale(client);
-    await toIdle(client);
-    const m = client.mark();
-    await client.keys('7');
-    await client.waitScreen('确认结算', m);
-    await client.keys('ENTER');
-    await client.waitScreen('结算成功', m);
-    const slip = client.prints(m).find((p) => p.copy === 'settlement')!;
-    expect(text(slip.lines)).to.include('对帐不平');
-    const sent = bench.host.control.journal({ terminalId, mti: '0500', direction: 'in' })[0];
-    expect(sent.fields['48'].slice(12, 15)).to.equal('002');
-    expect(bench.host.control.journal({ terminalId, mti: '0320', direction: 'in' }).length).to.be.above(0);
-  }));
+  test('settlement-totals-off-by-one: the host finds the totals unbalanced and a batch upload follows', () =>
+    withDefect('settlement-totals-off-by-one', async ({ client, terminalId }) => {
+      await approvedSale(client);
+      await toIdle(client);
+      const m = client.mark();
+      await client.keys('7');
+      await client.waitScreen('确认结算', m);
+      await client.keys('ENTER');
+      await client.waitScreen('结算成功', m);
+      const slip = client.prints(m).find((p) => p.copy === 'settlement')!;
+      expect(text(slip.lines)).to.include('对帐不平');
+      const sent = bench.host.control.journal({ terminalId, mti: '0500', direction: 'in' })[0];
+      expect(sent.fields['48'].slice(12, 15)).to.equal('002');
+      expect(bench.host.control.journal({ terminalId, mti: '0320', direction: 'in' }).length).to.be.above(0);
+    }));
 
-  test('batch-not-cleared: after settlement the batch keeps its transactions and number', () => withDefect('batch-not-cleared', async ({ client, statePath }) => {
-    await approvedSale(client);
-    await toIdle(client);
-    const before = JSON.parse(fs.readFileSync(statePath, 'utf8'));
-    const m = client.mark();
-    await client.keys('7');
-    await client.waitScreen('确认结算', m);
-    await client.keys('ENTER');
-    await client.waitScreen('结算成功', m);
-    const after = JSON.parse(fs.readFileSync(statePath, 'utf8'));
-    expect(after.batch).to.have.length(1);
-    expect(after.counters.batchNumber).to.equal(before.counters.batchNumber);
-  }));
+  test('batch-not-cleared: after settlement the batch keeps its transactions and number', () =>
+    withDefect('batch-not-cleared', async ({ client, statePath }) => {
+      await approvedSale(client);
+      await toIdle(client);
+      const before = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+      const m = client.mark();
+      await client.keys('7');
+      await client.waitScreen('确认结算', m);
+      await client.keys('ENTER');
+      await client.waitScreen('结算成功', m);
+      const after = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+      expect(after.batch).to.have.length(1);
+      expect(after.counters.batchNumber).to.equal(before.counters.batchNumber);
+    }));
 
-  test('stan-not-incremented: two sales share a STAN and the host answers 94', () => withDefect('stan-not-incremented', async ({ client, terminalId }) => {
-    await approvedSale(client);
-    await toIdle(client);
-    const m = await runSale(client, { amountKeys: ['2', '0', '0'], method: 'swipe', card: bench.card('MAG') });
-    await client.waitScreen('交易失败', m);
-    const reqs = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
-    expect(reqs).to.have.length(2);
-    expect(reqs[0].stan).to.equal(reqs[1].stan);
-    expect(bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' }).map((r) => r.responseCode)).to.include('94');
-  }));
+  test('stan-not-incremented: two sales share a STAN and the host answers 94', () =>
+    withDefect('stan-not-incremented', async ({ client, terminalId }) => {
+      await approvedSale(client);
+      await toIdle(client);
+      const m = await runSale(client, { amountKeys: ['2', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易失败', m);
+      const reqs = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
+      expect(reqs).to.have.length(2);
+      expect(reqs[0].stan).to.equal(reqs[1].stan);
+      expect(bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' }).map((r) => r.responseCode)).to.include('94');
+    }));
 
-  test('payee-not-shown: the 缴费 confirmation lacks the payee', () => withDefect('payee-not-shown', async ({ client }) => {
-    const m = client.mark();
-    await client.keys('2');
-    await client.waitScreen('请输入金额', m);
-    await client.keys('1', '0', '0', 'ENTER');
-    await client.waitScreen('请输入收款方名称', m);
-    await client.text('自来水公司');
-    await client.keys('ENTER');
-    await client.waitScreen('请输入收款方账号', m);
-    await client.keys('1', '2', '3', '4', 'ENTER');
-    const confirm = await client.waitScreen('请确认缴费信息', m);
-    expect(text(confirm.lines)).to.include('金额:1.00');
-    expect(text(confirm.lines)).to.not.include('自来水公司');
-    expect(text(confirm.lines)).to.not.include('收款方');
-  }));
+  test('payee-not-shown: the 缴费 confirmation lacks the payee', () =>
+    withDefect('payee-not-shown', async ({ client }) => {
+      const m = client.mark();
+      await client.keys('2');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('1', '0', '0', 'ENTER');
+      await client.waitScreen('请输入收款方名称', m);
+      await client.text('自来水公司');
+      await client.keys('ENTER');
+      await client.waitScreen('请输入收款方账号', m);
+      await client.keys('1', '2', '3', '4', 'ENTER');
+      const confirm = await client.waitScreen('请确认缴费信息', m);
+      expect(text(confirm.lines)).to.include('金额:1.00');
+      expect(text(confirm.lines)).to.not.include('自来水公司');
+      expect(text(confirm.lines)).to.not.include('收款方');
+    }));
 
-  test('tamper-ignored: a tampered terminal still transacts', () => withDefect('tamper-ignored', async ({ client }) => {
-    const screen = await client.cmd<{ state: string }>({ cmd: 'screen' });
-    expect(screen.state).to.equal('idle');
-    await approvedSale(client);
-  }, { tampered: true }));
+  test('tamper-ignored: a tampered terminal still transacts', () =>
+    withDefect(
+      'tamper-ignored',
+      async ({ client }) => {
+        const screen = await client.cmd<{ state: string }>({ cmd: 'screen' });
+        expect(screen.state).to.equal('idle');
+        await approvedSale(client);
+      },
+      { tampered: true },
+    ));
 
-  test('response-mac-not-verified: a reply with a corrupted MAC is accepted and not reversed', () => withDefect('response-mac-not-verified', async ({ client, terminalId, statePath }) => {
-    bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'corrupt-mac' });
-    await approvedSale(client);
-    expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
-  }));
+  test('response-mac-not-verified: a reply with a corrupted MAC is accepted and not reversed', () =>
+    withDefect('response-mac-not-verified', async ({ client, terminalId, statePath }) => {
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'corrupt-mac' });
+      await approvedSale(client);
+      expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
+    }));
 
-  test('reprint-not-marked: the reprint carries no 重打印 mark', () => withDefect('reprint-not-marked', async ({ client }) => {
-    await approvedSale(client);
-    await toIdle(client);
-    const m = client.mark();
-    await client.keys('8');
-    await client.waitScreen('重打印最后一笔', m);
-    await client.keys('1');
-    await client.waitFor((e) => e.evt === 'print' && e.reprint, m, 3000, 'reprint');
-    const reprint = client.prints(m).filter((p) => p.reprint);
-    expect(reprint.length).to.be.above(0);
-    for (const p of reprint) expect(text(p.lines)).to.not.include('重打印');
-  }));
+  test('reprint-not-marked: the reprint carries no 重打印 mark', () =>
+    withDefect('reprint-not-marked', async ({ client }) => {
+      await approvedSale(client);
+      await toIdle(client);
+      const m = client.mark();
+      await client.keys('8');
+      await client.waitScreen('重打印最后一笔', m);
+      await client.keys('1');
+      await client.waitFor((e) => e.evt === 'print' && e.reprint, m, 3000, 'reprint');
+      const reprint = client.prints(m).filter((p) => p.reprint);
+      expect(reprint.length).to.be.above(0);
+      for (const p of reprint) expect(text(p.lines)).to.not.include('重打印');
+    }));
 
-  test('reversal-lost-on-power-cut: a power cut mid-online loses the reversal', () => withDefect('reversal-lost-on-power-cut', async ({ client, terminalId, statePath }) => {
-    bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
-    await runSale(client, { amountKeys: ['3', '0', '0'], method: 'swipe', card: bench.card('MAG') });
-    await waitForHost(bench.host, terminalId, '0200');
-    await client.cmd({ cmd: 'power', action: 'cut' });
-    expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
-    await client.cmd({ cmd: 'power', action: 'on' });
-    expect(bench.host.control.journal({ terminalId, mti: '0400' })).to.have.length(0);
-  }));
+  test('reversal-lost-on-power-cut: a power cut mid-online loses the reversal', () =>
+    withDefect('reversal-lost-on-power-cut', async ({ client, terminalId, statePath }) => {
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
+      await runSale(client, { amountKeys: ['3', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await waitForHost(bench.host, terminalId, '0200');
+      await client.cmd({ cmd: 'power', action: 'cut' });
+      expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
+      await client.cmd({ cmd: 'power', action: 'on' });
+      expect(bench.host.control.journal({ terminalId, mti: '0400' })).to.have.length(0);
+    }));
 
-  test('settlement-before-reversal: the 0500 goes out before the pending 0400', () => withDefect('settlement-before-reversal', async ({ client, terminalId }) => {
-    bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
-    const s = await runSale(client, { amountKeys: ['3', '0', '0'], method: 'swipe', card: bench.card('MAG') });
-    await client.waitScreen('交易超时', s);
-    await toIdle(client);
-    const m = client.mark();
-    await client.keys('7');
-    await client.waitScreen('确认结算', m);
-    await client.keys('ENTER');
-    await client.waitScreen(/结算/, m);
-    await waitForHost(bench.host, terminalId, '0400');
-    const order = bench.host.control.journal({ terminalId, direction: 'in' }).sort((a, b) => a.id - b.id).map((e) => e.mti)
-      .filter((mti) => mti === '0400' || mti === '0500');
-    expect(order).to.deep.equal(['0500', '0400']);
-  }));
+  test('settlement-before-reversal: the 0500 goes out before the pending 0400', () =>
+    withDefect('settlement-before-reversal', async ({ client, terminalId }) => {
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
+      const s = await runSale(client, { amountKeys: ['3', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易超时', s);
+      await toIdle(client);
+      const m = client.mark();
+      await client.keys('7');
+      await client.waitScreen('确认结算', m);
+      await client.keys('ENTER');
+      await client.waitScreen(/结算/, m);
+      await waitForHost(bench.host, terminalId, '0400');
+      const order = bench.host.control
+        .journal({ terminalId, direction: 'in' })
+        .sort((a, b) => a.id - b.id)
+        .map((e) => e.mti)
+        .filter((mti) => mti === '0400' || mti === '0500');
+      expect(order).to.deep.equal(['0500', '0400']);
+    }));
 
-  test('entry-mode-always-swipe: an inserted chip card is sent with F22 02x', () => withDefect('entry-mode-always-swipe', async ({ client, terminalId }) => {
-    const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'insert', card: bench.card('IC') });
-    await client.waitScreen(/交易/, m);
-    expect(bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })[0].fields['22']).to.match(/^02/);
-  }));
+  test('entry-mode-always-swipe: an inserted chip card is sent with F22 02x', () =>
+    withDefect('entry-mode-always-swipe', async ({ client, terminalId }) => {
+      const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'insert', card: bench.card('IC') });
+      await client.waitScreen(/交易/, m);
+      expect(bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })[0].fields['22']).to.match(/^02/);
+    }));
 
-  test('kcv-not-checked: keys under a wrong TMK are accepted (签到成功), then every MAC fails', () => withDefect('kcv-not-checked', async ({ client, terminalId }) => {
-    expect(bench.host.control.terminalState(terminalId).signedOn).to.equal(true);
-    await client.waitScreen('签到成功', 0);
-    const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('MAG') });
-    await client.waitScreen('交易失败', m);
-    expect(bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' })[0].responseCode).to.equal('A0');
-  }, { tmk: '22222222222222222222222222222222' }));
+  test('kcv-not-checked: keys under a wrong TMK are accepted (签到成功), then every MAC fails', () =>
+    withDefect(
+      'kcv-not-checked',
+      async ({ client, terminalId }) => {
+        expect(bench.host.control.terminalState(terminalId).signedOn).to.equal(true);
+        await client.waitScreen('签到成功', 0);
+        const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+        await client.waitScreen('交易失败', m);
+        expect(bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' })[0].responseCode).to.equal('A0');
+      },
+      { tmk: '22222222222222222222222222222222' },
+    ));
 
-  test('no-remove-card-reminder: after an inserted sale the terminal goes idle with the card in, no 请拔卡', () => withDefect('no-remove-card-reminder', async ({ client }) => {
-    const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'insert', card: bench.card('IC') });
-    await client.waitScreen('交易成功', m);
-    await client.keys('ENTER');
-    await client.waitState('idle', m);
-    expect(client.displays(m).filter((d) => d.lines.includes('请拔卡'))).to.deep.equal([]);
-    await client.cmd({ cmd: 'card', action: 'remove' });
-  }));
+  test('no-remove-card-reminder: after an inserted sale the terminal goes idle with the card in, no 请拔卡', () =>
+    withDefect('no-remove-card-reminder', async ({ client }) => {
+      const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'insert', card: bench.card('IC') });
+      await client.waitScreen('交易成功', m);
+      await client.keys('ENTER');
+      await client.waitState('idle', m);
+      expect(client.displays(m).filter((d) => d.lines.includes('请拔卡'))).to.deep.equal([]);
+      await client.cmd({ cmd: 'card', action: 'remove' });
+    }));
 
-  test('stale-card-reused: the next sale reads the card left in the slot without it being presented', () => withDefect('stale-card-reused', async ({ client, terminalId }) => {
-    let m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'insert', card: bench.card('IC') });
-    await client.waitScreen('交易成功', m);
-    await client.keys('ENTER');
-    await client.waitState('idle', m);
-    m = client.mark();
-    await client.keys('1');
-    await client.waitScreen('请输入金额', m);
-    await client.keys('2', '0', '0', 'ENTER');
-    await client.waitScreen('请输入密码', m);
-    await client.keys(...'123456'.split(''), 'ENTER');
-    await waitForHost(bench.host, terminalId, '0200', 2);
-    await client.waitScreen('交易成功', m);
-    await client.keys('ENTER');
-    await client.cmd({ cmd: 'card', action: 'remove' });
-  }));
+  test('stale-card-reused: the next sale reads the card left in the slot without it being presented', () =>
+    withDefect('stale-card-reused', async ({ client, terminalId }) => {
+      let m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'insert', card: bench.card('IC') });
+      await client.waitScreen('交易成功', m);
+      await client.keys('ENTER');
+      await client.waitState('idle', m);
+      m = client.mark();
+      await client.keys('1');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('2', '0', '0', 'ENTER');
+      await client.waitScreen('请输入密码', m);
+      await client.keys(...'123456'.split(''), 'ENTER');
+      await waitForHost(bench.host, terminalId, '0200', 2);
+      await client.waitScreen('交易成功', m);
+      await client.keys('ENTER');
+      await client.cmd({ cmd: 'card', action: 'remove' });
+    }));
 
   test('chip-read-without-ic-params: with both IC list downloads refused at power-on, an inserted card is still read and sent online', async () => {
     // The fresh terminal's downloads (at sign-on, then at boot) are refused: it comes up without IC parameters.
@@ -317,35 +358,50 @@ describe('emulator defect catalogue: each defect is observable', () => {
     await client.waitScreen('交易成功', m);
     await toIdle(client);
   };
-  const atcOf = (f55: unknown) => String(f55).split(/\s+/).find((p) => p.startsWith('9F36='));
+  const atcOf = (f55: unknown) =>
+    String(f55)
+      .split(/\s+/)
+      .find((p) => p.startsWith('9F36='));
 
-  test('tc-upload-wrong-cryptogram-type: the TC record carries the ARQC (9F27 80); the host refuses it (30)', () => withDefect('tc-upload-wrong-cryptogram-type', async ({ client, terminalId }) => {
-    await icSale(client, ['1', '0', '0']);
-    const m = await settle(client);
-    await client.waitScreen('结算成功', m);
-    await waitForHost(bench.host, terminalId, '0320', 2);
-    const [record] = bench.host.control.journal({ terminalId, mti: '0320', direction: 'in' });
-    expect(String(record.fields['55'])).to.match(/(^| )9F27=80( |$)/);
-    expect(bench.host.control.journal({ terminalId, mti: '0330', direction: 'out' })[0].responseCode).to.equal('30');
-  }, { profile: 'tc-upload' }));
+  test('tc-upload-wrong-cryptogram-type: the TC record carries the ARQC (9F27 80); the host refuses it (30)', () =>
+    withDefect(
+      'tc-upload-wrong-cryptogram-type',
+      async ({ client, terminalId }) => {
+        await icSale(client, ['1', '0', '0']);
+        const m = await settle(client);
+        await client.waitScreen('结算成功', m);
+        await waitForHost(bench.host, terminalId, '0320', 2);
+        const [record] = bench.host.control.journal({ terminalId, mti: '0320', direction: 'in' });
+        expect(String(record.fields['55'])).to.match(/(^| )9F27=80( |$)/);
+        expect(bench.host.control.journal({ terminalId, mti: '0330', direction: 'out' })[0].responseCode).to.equal('30');
+      },
+      { profile: 'tc-upload' },
+    ));
 
-  test('tc-upload-duplicated-after-restart: after a power cut mid-upload the acknowledged record goes up again', () => withDefect('tc-upload-duplicated-after-restart', async ({ client, terminalId }) => {
-    await icSale(client, ['2', '1', '0', '0']);
-    await icSale(client, ['2', '2', '0', '0']);
-    bench.host.control.injectFault({ match: { terminalId, mti: '0320' }, action: 'delay', delayMs: 0, count: 1 });
-    bench.host.control.injectFault({ match: { terminalId, mti: '0320' }, action: 'no-response', count: 1 });
-    await settle(client);
-    await waitForHost(bench.host, terminalId, '0320', 2);
-    await client.cmd({ cmd: 'power', action: 'cut' });
-    const on = client.mark();
-    await client.cmd({ cmd: 'power', action: 'on' });
-    await client.waitState('idle', on);
-    await client.waitScreen('结算成功', await settle(client));
-    await waitForHost(bench.host, terminalId, '0320', 5);
-    const uploads = bench.host.control.journal({ terminalId, mti: '0320', direction: 'in' });
-    expect(atcOf(uploads[2].fields['55']), 'the first record after the restart is the one acknowledged before the cut').to.equal(atcOf(uploads[0].fields['55']));
-    expect(uploads[2].note).to.match(/^duplicate TC record/);
-  }, { profile: 'tc-upload' }));
+  test('tc-upload-duplicated-after-restart: after a power cut mid-upload the acknowledged record goes up again', () =>
+    withDefect(
+      'tc-upload-duplicated-after-restart',
+      async ({ client, terminalId }) => {
+        await icSale(client, ['2', '1', '0', '0']);
+        await icSale(client, ['2', '2', '0', '0']);
+        bench.host.control.injectFault({ match: { terminalId, mti: '0320' }, action: 'delay', delayMs: 0, count: 1 });
+        bench.host.control.injectFault({ match: { terminalId, mti: '0320' }, action: 'no-response', count: 1 });
+        await settle(client);
+        await waitForHost(bench.host, terminalId, '0320', 2);
+        await client.cmd({ cmd: 'power', action: 'cut' });
+        const on = client.mark();
+        await client.cmd({ cmd: 'power', action: 'on' });
+        await client.waitState('idle', on);
+        await client.waitScreen('结算成功', await settle(client));
+        await waitForHost(bench.host, terminalId, '0320', 5);
+        const uploads = bench.host.control.journal({ terminalId, mti: '0320', direction: 'in' });
+        expect(atcOf(uploads[2].fields['55']), 'the first record after the restart is the one acknowledged before the cut').to.equal(
+          atcOf(uploads[0].fields['55']),
+        );
+        expect(uploads[2].note).to.match(/^duplicate TC record/);
+      },
+      { profile: 'tc-upload' },
+    ));
 
   test('ic-params-not-downloaded-on-flag: a reply asking for new IC lists (digit 4) is ignored, no download follows', async () => {
     // A host with IC lists (the shared bench has none, so it never asks).
@@ -414,24 +470,26 @@ describe('emulator defect catalogue: each defect is observable', () => {
     return m;
   }
 
-  test('fallback-without-chip-failure: a chip card swiped first is taken as a fallback, no 请插入IC卡', () => withDefect('fallback-without-chip-failure', async ({ client, terminalId }) => {
-    const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('IC') });
-    await waitForHost(bench.host, terminalId, '0200', 1);
-    await client.waitScreen('交易成功', m);
-    expect(client.displays(m).some((d) => d.lines.includes('请插入IC卡'))).to.equal(false);
-    expect(bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })[0].fields['22']).to.equal('801');
-    await toIdle(client);
-  }));
+  test('fallback-without-chip-failure: a chip card swiped first is taken as a fallback, no 请插入IC卡', () =>
+    withDefect('fallback-without-chip-failure', async ({ client, terminalId }) => {
+      const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('IC') });
+      await waitForHost(bench.host, terminalId, '0200', 1);
+      await client.waitScreen('交易成功', m);
+      expect(client.displays(m).some((d) => d.lines.includes('请插入IC卡'))).to.equal(false);
+      expect(bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })[0].fields['22']).to.equal('801');
+      await toIdle(client);
+    }));
 
-  test('fallback-not-marked: the swipe after a chip that does not answer goes as a plain swipe (F22 021, 60.5 = 0)', () => withDefect('fallback-not-marked', async ({ client, terminalId }) => {
-    const m = await fallbackSale(client, ['1', '0', '0']);
-    await waitForHost(bench.host, terminalId, '0200', 1);
-    await client.waitScreen('交易成功', m);
-    const [request] = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
-    expect(request.fields['22']).to.equal('021');
-    expect(String(request.fields['60']).slice(12, 13), '60.5').to.equal('0');
-    await toIdle(client);
-  }));
+  test('fallback-not-marked: the swipe after a chip that does not answer goes as a plain swipe (F22 021, 60.5 = 0)', () =>
+    withDefect('fallback-not-marked', async ({ client, terminalId }) => {
+      const m = await fallbackSale(client, ['1', '0', '0']);
+      await waitForHost(bench.host, terminalId, '0200', 1);
+      await client.waitScreen('交易成功', m);
+      const [request] = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
+      expect(request.fields['22']).to.equal('021');
+      expect(String(request.fields['60']).slice(12, 13), '60.5').to.equal('0');
+      await toIdle(client);
+    }));
 
   /** A tap of 10.00 (under the reference no-PIN / no-signature limits of 1,000.00): what the host and the printer got. */
   async function smallTap(client: TtpTestClient, terminalId: string, answerPin: boolean) {
@@ -454,26 +512,38 @@ describe('emulator defect catalogue: each defect is observable', () => {
     return { request, merchant };
   }
 
-  test('qps-limit-ignored: a tap under the limits asks for the PIN, prints a signature block and no 免密免签', () => withDefect('qps-limit-ignored', async ({ client, terminalId }) => {
-    const { merchant } = await smallTap(client, terminalId, true);
-    expect(merchant).to.include('持卡人签名').and.not.include('免密');
-  }));
+  test('qps-limit-ignored: a tap under the limits asks for the PIN, prints a signature block and no 免密免签', () =>
+    withDefect('qps-limit-ignored', async ({ client, terminalId }) => {
+      const { merchant } = await smallTap(client, terminalId, true);
+      expect(merchant).to.include('持卡人签名').and.not.include('免密');
+    }));
 
-  test('qps-9f34-wrong: a tap under the limits goes without PIN but 9F34 says online PIN', () => withDefect('qps-9f34-wrong', async ({ client, terminalId }) => {
-    const { request, merchant } = await smallTap(client, terminalId, false);
-    expect(request.fields['52']).to.equal(undefined);
-    expect(String(request.fields['55'])).to.match(/9F34=420300/);
-    expect(merchant).to.include('免密免签').and.not.include('持卡人签名');
-  }));
+  test('qps-9f34-wrong: a tap under the limits goes without PIN but 9F34 says online PIN', () =>
+    withDefect('qps-9f34-wrong', async ({ client, terminalId }) => {
+      const { request, merchant } = await smallTap(client, terminalId, false);
+      expect(request.fields['52']).to.equal(undefined);
+      expect(String(request.fields['55'])).to.match(/9F34=420300/);
+      expect(merchant).to.include('免密免签').and.not.include('持卡人签名');
+    }));
 
-  test('supervisor-password-not-checked: under a profile with a supervisor password, a wrong one lets the void go on', () => withDefect('supervisor-password-not-checked', async ({ client }) => {
-    const m = client.mark();
-    await client.keys('3');
-    await client.waitScreen('请输入主管密码', m);
-    await client.keys('0', '0', '0', '0', 'ENTER');
-    await client.waitScreen('请输入原凭证号', m);
-    expect(client.displays(m).map((s) => text(s.lines)).join('\n')).to.not.include('主管密码错误');
-  }, { profile: 'supervisor' }));
+  test('supervisor-password-not-checked: under a profile with a supervisor password, a wrong one lets the void go on', () =>
+    withDefect(
+      'supervisor-password-not-checked',
+      async ({ client }) => {
+        const m = client.mark();
+        await client.keys('3');
+        await client.waitScreen('请输入主管密码', m);
+        await client.keys('0', '0', '0', '0', 'ENTER');
+        await client.waitScreen('请输入原凭证号', m);
+        expect(
+          client
+            .displays(m)
+            .map((s) => text(s.lines))
+            .join('\n'),
+        ).to.not.include('主管密码错误');
+      },
+      { profile: 'supervisor' },
+    ));
 
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);

@@ -39,8 +39,12 @@ async function fallbackSale(client: TtpTestClient, amountKeys: string[]): Promis
 const requests = (terminalId: string) => bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
 
 describe('emulated terminal: magstripe fallback (磁条降级)', () => {
-  before(async () => { await bench.start(); });
-  after(async () => { await bench.close(); });
+  before(async () => {
+    await bench.start();
+  });
+  after(async () => {
+    await bench.close();
+  });
 
   test('a chip that does not answer: 降级交易 请刷卡, and the swipe goes online as a fallback (F22 801, 60.5 = 2, no F55)', async () => {
     const t = await bench.terminal();
@@ -55,7 +59,9 @@ describe('emulated terminal: magstripe fallback (磁条降级)', () => {
       expect(request.fields['55']).to.equal(undefined);
       expect(bench.host.control.journal({ terminalId: t.terminalId, mti: '0210', direction: 'out' })[0].responseCode).to.equal('00');
       await toIdle(t.client);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('a chip card swiped first is sent to the chip (请插入IC卡), nothing is sent; inserted, it is read by its chip', async () => {
@@ -72,7 +78,9 @@ describe('emulated terminal: magstripe fallback (磁条降级)', () => {
       expect(requests(t.terminalId)[0].fields['22']).to.equal('051');
       await t.client.waitScreen('交易成功', m);
       await toIdle(t.client);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('a failed tap is no ground for fallback: it asks for the chip, and a swipe after it is refused', async () => {
@@ -87,7 +95,9 @@ describe('emulated terminal: magstripe fallback (磁条降级)', () => {
       expect(t.client.displays(m).some((d) => d.lines.includes('降级交易 请刷卡'))).to.equal(false);
       expect(requests(t.terminalId)).to.have.length(0);
       await toIdle(t.client);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('an issuer that declines fallback answers 45; the terminal shows 请使用芯片 and prints nothing', async () => {

@@ -29,7 +29,15 @@ const ecr = (request: TtpEcrCommand['request'], extra: Partial<TtpEcrCommand> = 
 describe('emulator flow registry', () => {
   test('the main menu is 1.消费 … 9.管理, from the registry', () => {
     expect(MAIN_MENU.map((m) => `${m.key}.${pick(m.label, 'zh-CN')}`)).to.deep.equal([
-      '1.消费', '2.缴费', '3.撤销', '4.退货', '5.余额查询', '6.预授权', '7.结算', '8.重打印', '9.管理',
+      '1.消费',
+      '2.缴费',
+      '3.撤销',
+      '4.退货',
+      '5.余额查询',
+      '6.预授权',
+      '7.结算',
+      '8.重打印',
+      '9.管理',
     ]);
   });
 

@@ -13,8 +13,12 @@ const bench = new EmulatorBench(1);
 const sale = runSale;
 
 describe('emulated terminal: flows against the reference host over a serial PTY', () => {
-  before(async () => { await bench.start(); });
-  after(async () => { await bench.close(); });
+  before(async () => {
+    await bench.start();
+  });
+  after(async () => {
+    await bench.close();
+  });
 
   test('power-on signs on (keys checked) and shows the idle screen', async () => {
     const t = await bench.terminal();
@@ -32,7 +36,9 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
       // What is stored is the sign-on field 62 as received: keys under the TMK plus their check values.
       expect(saved.ped.workingKeys.layout).to.equal('004');
       expect(saved.ped.workingKeys.f62).to.include(state.keyCheckValues.pik!.toUpperCase());
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('sale by insert: amount as typed, PIN as *, ARQC in F55, two vouchers, 交易成功, booked once', async () => {
@@ -72,10 +78,12 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
       expect(req.fields).to.have.property('52');
       expect(req.fields['53']).to.match(/^26/);
       expect(req.fields['60']).to.match(/^22\d{6}00050$/);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
-  test('after an inserted sale the result stays with 请拔卡 and alert beeps, keys do not leave it, and only the card\'s removal brings idle', async () => {
+  test("after an inserted sale the result stays with 请拔卡 and alert beeps, keys do not leave it, and only the card's removal brings idle", async () => {
     const t = await bench.terminal();
     try {
       const { client } = t;
@@ -90,7 +98,9 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
       m = client.mark();
       await client.cmd({ cmd: 'card', action: 'remove' });
       await client.waitState('idle', m);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('swipe and tap map to F22 02x / 07x and 60.4 5 / 6; a swiped chip card is asked to be inserted', async () => {
@@ -114,12 +124,13 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
       await client.present('tap', bench.card('IC'));
       await client.waitScreen('交易成功', m); // no PIN prompt: a tap under the profile's no-PIN limit (小额免密)
       expect(client.displays(m).some((d) => d.lines.includes('请输入密码'))).to.equal(false);
-      const reqs = bench.host.control.journal({ terminalId: t.terminalId, mti: '0200', direction: 'in' })
-        .sort((a, b) => a.id - b.id);
+      const reqs = bench.host.control.journal({ terminalId: t.terminalId, mti: '0200', direction: 'in' }).sort((a, b) => a.id - b.id);
       expect(reqs.map((r) => r.fields['22'])).to.deep.equal(['021', '072']);
       expect(reqs[0].fields['60'].slice(11, 12)).to.equal('5');
       expect(reqs[1].fields['60'].slice(11, 12)).to.equal('6');
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('缴费: amount, payee name (Chinese) and account, confirmation with payee and amount, card, PIN, two-copy voucher with payee, 交易成功', async () => {
@@ -149,14 +160,19 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
       expect(prints.map((p) => p.copy)).to.deep.equal(['merchant', 'cardholder']);
       expect(client.events.indexOf(prints[1])).to.be.below(client.events.indexOf(done));
       for (const p of prints) {
-        expect(p.lines.join('\n')).to.include('收款方(PAYEE):广州供电局').and.include('收款账号(PAYEE ACCOUNT):44010203').and.include('缴费(BILL PAYMENT)');
+        expect(p.lines.join('\n'))
+          .to.include('收款方(PAYEE):广州供电局')
+          .and.include('收款账号(PAYEE ACCOUNT):44010203')
+          .and.include('缴费(BILL PAYMENT)');
       }
       expect(prints[0].lines.join('\n')).to.include('持卡人签名');
       const txns = bench.host.control.transactions({ terminalId: t.terminalId });
       expect(txns[0]).to.include({ kind: 'bill-payment', amount: 8800, approved: true });
       expect(txns[0].payee).to.deep.include({ name: '广州供电局', account: '44010203' });
       expect(bench.host.control.balance('IC').balance).to.be.below(bench.host.control.balance('IC').openingBalance);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('void by voucher number, then settlement: 0500 balanced, 207 end, slip printed, batch number advances and batch empties', async () => {
@@ -201,7 +217,9 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
       expect(after.batch).to.deep.equal([]);
       expect(Number(after.counters.batchNumber)).to.equal(Number(before.counters.batchNumber) + 1);
       expect(bench.host.control.terminalState(t.terminalId).batch).to.equal(after.counters.batchNumber);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('power cut while waiting for the host: the reversal persisted before the request goes out after power-up', async () => {
@@ -230,9 +248,16 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
       expect(reversals[0].fields).to.not.have.property('52');
       expect(JSON.parse(fs.readFileSync(t.statePath, 'utf8')).pendingReversal).to.equal(null);
       const bal = bench.host.control.balance('MAG');
-      expect(bal.balance).to.equal(bal.openingBalance - bench.host.control.transactions({ card: 'MAG' })
-        .filter((x) => x.approved && !x.reversed && x.kind === 'sale' && !x.voidedBy).reduce((s, x) => s + x.amount, 0));
-    } finally { await bench.dispose(t); }
+      expect(bal.balance).to.equal(
+        bal.openingBalance -
+          bench.host.control
+            .transactions({ card: 'MAG' })
+            .filter((x) => x.approved && !x.reversed && x.kind === 'sale' && !x.voidedBy)
+            .reduce((s, x) => s + x.amount, 0),
+      );
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('host timeout: reversal (98) goes out before the next transaction', async () => {
@@ -248,12 +273,16 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
       await client.waitState('idle', m);
       await sale(client, { amountKeys: ['4', '1', '0'], method: 'swipe', card: bench.card('MAG') });
       await client.waitScreen('交易成功', m);
-      const inbound = bench.host.control.journal({ terminalId: t.terminalId, direction: 'in' }).sort((a, b) => a.id - b.id)
+      const inbound = bench.host.control
+        .journal({ terminalId: t.terminalId, direction: 'in' })
+        .sort((a, b) => a.id - b.id)
         .filter((e) => e.mti === '0200' || e.mti === '0400');
       expect(inbound.map((e) => e.mti)).to.deep.equal(['0200', '0400', '0200']);
       expect(inbound[1].stan).to.equal(inbound[0].stan);
       expect(inbound[1].fields['39']).to.equal('98');
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('a reply whose MAC fails is reversed with reason A0', async () => {
@@ -270,7 +299,9 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
       const rev = bench.host.control.journal({ terminalId: t.terminalId, mti: '0400', direction: 'in' });
       expect(rev).to.have.length(1);
       expect(rev[0].fields['39']).to.equal('A0');
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('a tampered terminal shows a warning and refuses to transact (keys and ECR)', async () => {
@@ -291,7 +322,9 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
       expect(r.ok).to.equal(false);
       expect(!r.ok && r.error.code).to.equal('tampered');
       expect(bench.host.control.journal({ terminalId: t.terminalId, mti: '0200' })).to.have.length(0);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('ECR sale: the reply carries the result once the transaction is done', async () => {
@@ -300,7 +333,9 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
       const { client } = t;
       const m = client.mark();
       const pending = client.cmd<{ approved: boolean; responseCode: string; rrn: string; maskedPan: string; amount: string }>(
-        { cmd: 'ecr', request: 'sale', amount: '2500', ecrReference: 'POS-1' }, 10000);
+        { cmd: 'ecr', request: 'sale', amount: '2500', ecrReference: 'POS-1' },
+        10000,
+      );
       await client.waitScreen('请刷卡', m);
       await client.present('insert', bench.card('IC'));
       await client.waitScreen('请输入密码', m);
@@ -308,6 +343,8 @@ describe('emulated terminal: flows against the reference host over a serial PTY'
       const result = await pending;
       expect(result).to.include({ approved: true, responseCode: '00', amount: '2500', maskedPan: '620000******0047' });
       expect(result.rrn).to.match(/^\w{12}$/);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 });

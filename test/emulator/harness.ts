@@ -9,9 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ByteLink, openLink } from '../../links';
-import {
-  TtpChannel, TtpCommand, TtpDisplayEvent, TtpEvent, TtpPrintEvent, TtpResponse, TtpCardImage,
-} from '../../protocol/ttp';
+import { TtpChannel, TtpCommand, TtpDisplayEvent, TtpEvent, TtpPrintEvent, TtpResponse, TtpCardImage } from '../../protocol/ttp';
 import { EmulatedTerminal, EmulatorOptions } from '../../emulator';
 import { HostConfig, ReferenceHost, cardByAlias, hostConfigFromObject, terminalCardImage } from '../../host';
 
@@ -27,25 +25,57 @@ export function testHostConfig(): HostConfig {
     terminals.push({ terminalId: `EMU${String(i).padStart(5, '0')}`, merchantId: MERCHANT_ID, keyScheme: '3DES', tmk: TEST_TMK });
   }
   terminals.push({ terminalId: 'EMUSM401', merchantId: MERCHANT_ID, keyScheme: 'SM4', tmk: SM4_TMK });
-  return hostConfigFromObject({
-    merchants: [{
-      merchantId: MERCHANT_ID, name: '上海测试便利店', mcc: '5411',
-      settlementAccount: { bank: '中国工商银行', accountNumber: '1001200309000012345', accountName: '上海测试便利店有限公司' },
-    }],
-    terminals,
-    issuerKeys: [{ id: 'IMK1', imk: IMK, algorithm: 'tdes' }],
-    cards: [
-      { alias: 'MAG', pan: '6212345678901265', expiry: '3012', serviceCode: '101', pin: '123456', account: 'debit', openingBalance: '10000.00' },
-      {
-        alias: 'IC', pan: '6200000000000047', expiry: '3112', serviceCode: '220', psn: '01', pin: '123456', account: 'debit',
-        openingBalance: '10000.00', interfaces: ['insert', 'tap', 'swipe'],
-        emv: { issuerKey: 'IMK1', aid: 'A000000333010101', appLabel: 'UnionPay Debit', atcStart: 1 },
-      },
-      { alias: 'LOST', pan: '6212345678901232', expiry: '3012', serviceCode: '101', pin: '123456', account: 'debit', status: 'lost', openingBalance: '1000.00' },
-      { alias: 'LOW', pan: '6212345678901240', expiry: '3012', serviceCode: '101', pin: '123456', account: 'debit', openingBalance: '1.00' },
-      { alias: 'EXPIRED', pan: '6212345678901257', expiry: '2001', serviceCode: '101', pin: '123456', account: 'debit', status: 'expired', openingBalance: '1000.00' },
-    ],
-  }, 'test/emulator/harness.ts');
+  return hostConfigFromObject(
+    {
+      merchants: [
+        {
+          merchantId: MERCHANT_ID,
+          name: '上海测试便利店',
+          mcc: '5411',
+          settlementAccount: { bank: '中国工商银行', accountNumber: '1001200309000012345', accountName: '上海测试便利店有限公司' },
+        },
+      ],
+      terminals,
+      issuerKeys: [{ id: 'IMK1', imk: IMK, algorithm: 'tdes' }],
+      cards: [
+        { alias: 'MAG', pan: '6212345678901265', expiry: '3012', serviceCode: '101', pin: '123456', account: 'debit', openingBalance: '10000.00' },
+        {
+          alias: 'IC',
+          pan: '6200000000000047',
+          expiry: '3112',
+          serviceCode: '220',
+          psn: '01',
+          pin: '123456',
+          account: 'debit',
+          openingBalance: '10000.00',
+          interfaces: ['insert', 'tap', 'swipe'],
+          emv: { issuerKey: 'IMK1', aid: 'A000000333010101', appLabel: 'UnionPay Debit', atcStart: 1 },
+        },
+        {
+          alias: 'LOST',
+          pan: '6212345678901232',
+          expiry: '3012',
+          serviceCode: '101',
+          pin: '123456',
+          account: 'debit',
+          status: 'lost',
+          openingBalance: '1000.00',
+        },
+        { alias: 'LOW', pan: '6212345678901240', expiry: '3012', serviceCode: '101', pin: '123456', account: 'debit', openingBalance: '1.00' },
+        {
+          alias: 'EXPIRED',
+          pan: '6212345678901257',
+          expiry: '2001',
+          serviceCode: '101',
+          pin: '123456',
+          account: 'debit',
+          status: 'expired',
+          openingBalance: '1000.00',
+        },
+      ],
+    },
+    'test/emulator/harness.ts',
+  );
 }
 
 export function card(config: HostConfig, alias: string): TtpCardImage {
@@ -54,7 +84,12 @@ export function card(config: HostConfig, alias: string): TtpCardImage {
 
 /** socat PTY pair; the link names live in a fresh temp dir. */
 export class PtyPair {
-  private constructor(readonly dir: string, readonly a: string, readonly b: string, private readonly proc: ChildProcess) {}
+  private constructor(
+    readonly dir: string,
+    readonly a: string,
+    readonly b: string,
+    private readonly proc: ChildProcess,
+  ) {}
 
   static async start(): Promise<PtyPair> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-emu-pty-'));
@@ -65,7 +100,10 @@ export class PtyPair {
     const deadline = Date.now() + 5000;
     while (!(fs.existsSync(a) && fs.existsSync(b))) {
       if (proc.exitCode !== null) throw new Error(`socat exited with ${proc.exitCode}; is socat installed (apt-get install socat)?`);
-      if (Date.now() > deadline) { proc.kill('SIGTERM'); throw new Error('socat did not create the PTY links within 5 s'); }
+      if (Date.now() > deadline) {
+        proc.kill('SIGTERM');
+        throw new Error('socat did not create the PTY links within 5 s');
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
     return new PtyPair(dir, a, b, proc);
@@ -92,7 +130,11 @@ export class TtpTestClient {
     this.channel = new TtpChannel({
       write: (bytes) => link.write(bytes),
       scheduler: {
-        setTimeout: (fn, ms) => { const t = setTimeout(fn, ms); t.unref(); return t; },
+        setTimeout: (fn, ms) => {
+          const t = setTimeout(fn, ms);
+          t.unref();
+          return t;
+        },
         clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
         now: () => Date.now(),
       },
@@ -161,7 +203,10 @@ export class TtpTestClient {
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
-        this.wakeups.push(() => { clearTimeout(t); resolve(); });
+        this.wakeups.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
       });
     }
   }
@@ -169,7 +214,7 @@ export class TtpTestClient {
   /** Waits for a screen containing `text` (substring of any line, or a RegExp on the joined lines). */
   async waitScreen(text: string | RegExp, since: number, timeoutMs = 5000): Promise<TtpDisplayEvent> {
     const match = (lines: string[]) => (typeof text === 'string' ? lines.some((l) => l.includes(text)) : text.test(lines.join('\n')));
-    return await this.waitFor((e) => e.evt === 'display' && match(e.lines), since, timeoutMs, `screen ${String(text)}`) as TtpDisplayEvent;
+    return (await this.waitFor((e) => e.evt === 'display' && match(e.lines), since, timeoutMs, `screen ${String(text)}`)) as TtpDisplayEvent;
   }
 
   async waitState(state: string, since: number, timeoutMs = 5000): Promise<void> {
@@ -211,7 +256,9 @@ export class EmulatorBench {
   }
 
   /** A new terminal (next free id) on the serial link, powered on and signed on. */
-  async terminal(extra: Partial<EmulatorOptions> = {}): Promise<{ terminal: EmulatedTerminal; client: TtpTestClient; terminalId: string; statePath: string }> {
+  async terminal(
+    extra: Partial<EmulatorOptions> = {},
+  ): Promise<{ terminal: EmulatedTerminal; client: TtpTestClient; terminalId: string; statePath: string }> {
     const terminalId = extra.terminalId ?? `EMU${String(this.nextTerminal++).padStart(5, '0')}`;
     const statePath = path.join(this.tmp, `${terminalId}.json`);
     const terminal = new EmulatedTerminal({
@@ -239,7 +286,10 @@ export class EmulatorBench {
 }
 
 /** Menu 1 (消费): amount, card, PIN, ENTER. Returns the event mark taken before the card was presented. */
-export async function runSale(client: TtpTestClient, opts: { amountKeys: string[]; method: 'insert' | 'swipe' | 'tap'; card: TtpCardImage; pin?: string }): Promise<number> {
+export async function runSale(
+  client: TtpTestClient,
+  opts: { amountKeys: string[]; method: 'insert' | 'swipe' | 'tap'; card: TtpCardImage; pin?: string },
+): Promise<number> {
   let m = client.mark();
   await client.keys('1');
   await client.waitScreen('请输入金额', m);
@@ -269,7 +319,8 @@ export async function toIdle(client: TtpTestClient): Promise<void> {
   const last = client.displays().at(-1);
   const lastState = [...client.events].reverse().find((x) => x.evt === 'state');
   if (lastState && (lastState as { state?: string }).state === 'idle') return;
-  const e = last && asked(last) ? last : await client.waitFor((x) => (x.evt === 'state' && x.state === 'idle') || asked(x), m, 5000, 'idle or 请拔卡');
+  const e =
+    last && asked(last) ? last : await client.waitFor((x) => (x.evt === 'state' && x.state === 'idle') || asked(x), m, 5000, 'idle or 请拔卡');
   if (asked(e)) {
     await client.cmd({ cmd: 'card', action: 'remove' });
     await client.waitState('idle', m);

@@ -21,8 +21,10 @@ const IC_LISTS = loadHostConfig().icParameters;
 
 /** 60.3 of the terminal's network-management requests, in order. */
 function managementCodes(bench: EmulatorBench, terminalId: string): string[] {
-  return bench.host.control.journal({ terminalId, direction: 'in' })
-    .filter((j) => j.mti === '0800' || j.mti === '0820').map((j) => `${j.mti}/${j.fields['60']?.slice(-3)}`);
+  return bench.host.control
+    .journal({ terminalId, direction: 'in' })
+    .filter((j) => j.mti === '0800' || j.mti === '0820')
+    .map((j) => `${j.mti}/${j.fields['60']?.slice(-3)}`);
 }
 
 async function swipeSale(bench: EmulatorBench, client: TtpTestClient): Promise<void> {
@@ -33,8 +35,12 @@ async function swipeSale(bench: EmulatorBench, client: TtpTestClient): Promise<v
 
 describe('emulated terminal: IC parameter and public-key download (§3.5)', () => {
   const bench = new IcBench(40);
-  before(async () => { await bench.start(); });
-  after(async () => { await bench.close(); });
+  before(async () => {
+    await bench.start();
+  });
+  after(async () => {
+    await bench.close();
+  });
 
   test('a fresh terminal signs on, then loads every CAPK and AID (query, items, end; no MAC), then reads chips', async () => {
     const t = await bench.terminal();
@@ -43,7 +49,13 @@ describe('emulated terminal: IC parameter and public-key download (§3.5)', () =
       const capks = IC_LISTS.capks.length;
       const aids = IC_LISTS.aids.length;
       expect(codes).to.deep.equal([
-        '0800/004', '0820/372', ...Array(capks).fill('0800/370'), '0800/371', '0820/382', ...Array(aids).fill('0800/380'), '0800/381',
+        '0800/004',
+        '0820/372',
+        ...Array(capks).fill('0800/370'),
+        '0800/371',
+        '0820/382',
+        ...Array(aids).fill('0800/380'),
+        '0800/381',
         '0800/360', // the 360 parameters the sign-on reply asked for (digit 1), at boot after the sign-on
       ]);
       const requests = bench.host.control.journal({ terminalId: t.terminalId, direction: 'in' });
@@ -59,7 +71,9 @@ describe('emulated terminal: IC parameter and public-key download (§3.5)', () =
       const m = await runSale(t.client, { amountKeys: ['2', '0', '0'], method: 'insert', card: bench.card('IC') });
       await t.client.waitScreen('交易成功', m);
       await toIdle(t.client);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('digit 4 / 5 supersedes the lists: a refused download leaves chip reads refused until the lists are in again', async () => {
@@ -91,7 +105,9 @@ describe('emulated terminal: IC parameter and public-key download (§3.5)', () =
       await client.waitScreen('交易成功', m);
       await toIdle(client);
       expect(bench.host.control.terminalState(terminalId).icParameters.aid.loaded).to.equal(IC_LISTS.aidVersion);
-    } finally { await bench.dispose(t); }
+    } finally {
+      await bench.dispose(t);
+    }
   });
 
   test('supersededIcLists used-until-replaced (profile tc-upload): the download is tried again before the chip read, then the sale goes online on the previous lists', async () => {
@@ -109,7 +125,9 @@ describe('emulated terminal: IC parameter and public-key download (§3.5)', () =
       const rows = bench.host.control.journal({ terminalId, direction: 'in' });
       const sale = rows.filter((j) => j.mti === '0200').pop()!;
       expect(sale.fields['22']?.slice(0, 2), 'a chip sale').to.equal('05');
-      expect(rows.filter((j) => j.mti === '0820' && j.id < sale.id).length, 'a query tried again before the chip sale').to.be.greaterThan(queriesBefore);
+      expect(rows.filter((j) => j.mti === '0820' && j.id < sale.id).length, 'a query tried again before the chip sale').to.be.greaterThan(
+        queriesBefore,
+      );
       // The previous lists stay stored while the new ones are refused.
       const saved = JSON.parse(fs.readFileSync(t.statePath, 'utf8'));
       expect(saved.icParameters.aids.map((a: { aid: string }) => a.aid)).to.deep.equal(IC_LISTS.aids.map((a) => a.aid));

@@ -8,10 +8,20 @@ import type { TtpCardImage } from '../../protocol/ttp';
 
 const IMK = Buffer.from('0123456789ABCDEFFEDCBA9876543210', 'hex');
 const image: TtpCardImage = {
-  pan: '6200000000000047', expiry: '3112', serviceCode: '220', psn: '01',
+  pan: '6200000000000047',
+  expiry: '3112',
+  serviceCode: '220',
+  psn: '01',
   emv: { aid: 'A000000333010101', applicationLabel: 'UnionPay Debit', imk: IMK.toString('hex'), atc: 5 },
 };
-const request = { amount: 1234, date: '260101', transactionType: '00', unpredictableNumber: Buffer.from('11223344', 'hex'), tvr: Buffer.alloc(5), ifdSerial: 'EMU00001' };
+const request = {
+  amount: 1234,
+  date: '260101',
+  transactionType: '00',
+  unpredictableNumber: Buffer.from('11223344', 'hex'),
+  tvr: Buffer.alloc(5),
+  ifdSerial: 'EMU00001',
+};
 
 describe('software ICC', () => {
   test('uses the host CDOL1 order', () => {
@@ -40,7 +50,8 @@ describe('software ICC', () => {
     const arc = Buffer.from('00', 'ascii');
     const arpc = generateArpcMethod1(sk, out.arqc, arc);
     expect(icc.verifyIssuerAuthentication(encodeTlv([{ tag: '91', value: Buffer.concat([arpc, arc]) }]))).to.equal('ok');
-    const bad = Buffer.from(arpc); bad[0] ^= 1;
+    const bad = Buffer.from(arpc);
+    bad[0] ^= 1;
     expect(icc.verifyIssuerAuthentication(encodeTlv([{ tag: '91', value: Buffer.concat([bad, arc]) }]))).to.equal('failed');
     expect(icc.verifyIssuerAuthentication(undefined)).to.equal('absent');
   });

@@ -29,8 +29,12 @@ async function takeCard(client: TtpTestClient): Promise<void> {
 }
 
 describe('issuer scripts: the 0620 script-result notice and DF31 in a reversal', () => {
-  before(async () => { await bench.start(); });
-  after(async () => { await bench.close(); });
+  before(async () => {
+    await bench.start();
+  });
+  after(async () => {
+    await bench.close();
+  });
 
   test('an approved chip sale carrying a 72 script: the card runs it, the 0620 (951, DF31, MAC) is linked to the sale', async () => {
     const t = await bench.terminal();
@@ -50,13 +54,19 @@ describe('issuer scripts: the 0620 script-result notice and DF31 in a reversal',
       expect(notice.fields['64']).to.be.a('string');
       const [answer] = bench.host.control.journal({ terminalId, mti: '0630', direction: 'out' });
       expect(answer.responseCode).to.equal('00');
-      expect(notice.note).to.match(new RegExp(`^script result linked to sale \\d+ \\(batch \\d{6} trace ${sale.stan}, .*script 11223344 performed; MAC verified$`));
+      expect(notice.note).to.match(
+        new RegExp(`^script result linked to sale \\d+ \\(batch \\d{6} trace ${sale.stan}, .*script 11223344 performed; MAC verified$`),
+      );
       // The message conformance checker accepts the notice as the catalogue describes it.
-      const traffic: TrafficMessage[] = bench.host.control.journal({ terminalId })
+      const traffic: TrafficMessage[] = bench.host.control
+        .journal({ terminalId })
         .map((e) => ({ id: e.id, direction: e.direction, mti: e.mti ?? '', fields: e.fields }));
       const judged = checkTraffic(traffic).find((j) => j.kind === 'script-result');
       expect(judged, 'the 0620 was judged').to.not.equal(undefined);
-      expect(judged!.findings.filter((f) => f.severity === 'error'), JSON.stringify(judged!.findings)).to.deep.equal([]);
+      expect(
+        judged!.findings.filter((f) => f.severity === 'error'),
+        JSON.stringify(judged!.findings),
+      ).to.deep.equal([]);
       await takeCard(client);
     } finally {
       await bench.dispose(t);

@@ -10,13 +10,31 @@ import { SIGNATURE_LINE, renderVoucher } from '../../emulator/voucher';
 const LIMITS = { noPinLimitFen: 100000, noSignatureLimitFen: 100000 };
 const none = new Set<DefectName>();
 const tap = (amount: number, entryMode: string): StoredTransaction => ({
-  kind: 'sale', trace: '000123', batch: '000007', amount, pan: '6221261111117766', expiry: '3006',
-  entry: 'tap', entryMode, rrn: '260101123456', authCode: 'A1B2C3', date: '2026-01-01', time: '10:11:12',
-  responseCode: '00', cardOrganisation: 'CUP', voided: false, pinEntered: entryMode.endsWith('1'),
+  kind: 'sale',
+  trace: '000123',
+  batch: '000007',
+  amount,
+  pan: '6221261111117766',
+  expiry: '3006',
+  entry: 'tap',
+  entryMode,
+  rrn: '260101123456',
+  authCode: 'A1B2C3',
+  date: '2026-01-01',
+  time: '10:11:12',
+  responseCode: '00',
+  cardOrganisation: 'CUP',
+  voided: false,
+  pinEntered: entryMode.endsWith('1'),
 });
 const ctx = (defects: DefectName[] = []) => ({
-  merchantName: '上海测试便利店', merchantId: '898310054110001', terminalId: 'EMU00001', operator: '01', reprint: false,
-  defects: new Set(defects), quickPass: LIMITS,
+  merchantName: '上海测试便利店',
+  merchantId: '898310054110001',
+  terminalId: 'EMU00001',
+  operator: '01',
+  reprint: false,
+  defects: new Set(defects),
+  quickPass: LIMITS,
 });
 
 describe('QuickPass 小额免密免签 (emulator)', () => {

@@ -21,7 +21,15 @@ describe('terminal state file', () => {
     const store = new TerminalStateStore(file);
     const s = initialState();
     s.counters.stan = 42;
-    s.pendingReversal = { originalMti: '0200', fields: { '3': { s: '000000' }, '55': { b: '9F3602000A' } }, reason: 'A0', trace: '000042', kind: 'sale', attempts: 1, createdAt: '2026-01-01T00:00:00Z' };
+    s.pendingReversal = {
+      originalMti: '0200',
+      fields: { '3': { s: '000000' }, '55': { b: '9F3602000A' } },
+      reason: 'A0',
+      trace: '000042',
+      kind: 'sale',
+      attempts: 1,
+      createdAt: '2026-01-01T00:00:00Z',
+    };
     store.save(s);
     expect(store.load()).to.deep.equal(s);
     expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
@@ -39,19 +47,44 @@ describe('terminal state file', () => {
     } catch (e) {
       expect(e).to.be.instanceOf(TerminalStateError);
       expect((e as TerminalStateError).code).to.equal('EMULATOR_STATE');
-      expect((e as Error).message).to.include(file).and.include('format');
+      expect((e as Error).message)
+        .to.include(file)
+        .and.include('format');
     }
   });
 
-  test('kind names written by earlier versions (pre-auth, pre-auth-void, completion) load as the catalogue\'s', () => {
+  test("kind names written by earlier versions (pre-auth, pre-auth-void, completion) load as the catalogue's", () => {
     const file = tmpFile();
     const record = (kind: string, trace: string) => ({
-      kind, trace, batch: '000001', amount: 100, pan: '6212345678901265', entry: 'swipe', entryMode: '021', rrn: '', authCode: 'A1',
-      date: '2026-01-01', time: '10:00:00', responseCode: '00', cardOrganisation: 'CUP', voided: false, pinEntered: true,
+      kind,
+      trace,
+      batch: '000001',
+      amount: 100,
+      pan: '6212345678901265',
+      entry: 'swipe',
+      entryMode: '021',
+      rrn: '',
+      authCode: 'A1',
+      date: '2026-01-01',
+      time: '10:00:00',
+      responseCode: '00',
+      cardOrganisation: 'CUP',
+      voided: false,
+      pinEntered: true,
     });
     const old = {
-      ...initialState(), batch: [record('completion', '000002'), record('sale', '000003')], preAuths: [record('pre-auth', '000001')],
-      pendingReversal: { originalMti: '0100', fields: {}, reason: '98', trace: '000004', kind: 'pre-auth-void', attempts: 0, createdAt: '2026-01-01T00:00:00Z' },
+      ...initialState(),
+      batch: [record('completion', '000002'), record('sale', '000003')],
+      preAuths: [record('pre-auth', '000001')],
+      pendingReversal: {
+        originalMti: '0100',
+        fields: {},
+        reason: '98',
+        trace: '000004',
+        kind: 'pre-auth-void',
+        attempts: 0,
+        createdAt: '2026-01-01T00:00:00Z',
+      },
     };
     fs.writeFileSync(file, JSON.stringify(old));
     const s = new TerminalStateStore(file).load();

@@ -7,14 +7,32 @@ import { responseText } from '../../emulator/texts';
 import { REPRINT_MARK, SIGNATURE_LINE, renderVoucher, voucherCopies } from '../../emulator/voucher';
 
 const tx: StoredTransaction = {
-  kind: 'bill-payment', trace: '000123', batch: '000007', amount: 880000, pan: '6200000000000047', expiry: '3112',
-  entry: 'insert', entryMode: '051', rrn: '260101123456', authCode: 'A1B2C3', date: '2026-01-01', time: '10:11:12',
-  responseCode: '00', cardOrganisation: 'CUP', voided: false, pinEntered: true,
+  kind: 'bill-payment',
+  trace: '000123',
+  batch: '000007',
+  amount: 880000,
+  pan: '6200000000000047',
+  expiry: '3112',
+  entry: 'insert',
+  entryMode: '051',
+  rrn: '260101123456',
+  authCode: 'A1B2C3',
+  date: '2026-01-01',
+  time: '10:11:12',
+  responseCode: '00',
+  cardOrganisation: 'CUP',
+  voided: false,
+  pinEntered: true,
   payee: { name: '广州供电局', account: '44010203' },
 };
 const ctx = (defects: DefectName[] = [], reprint = false) => ({
-  merchantName: '上海测试便利店', merchantId: '898310054110001', terminalId: 'EMU00001', operator: '01', reprint,
-  defects: new Set(defects), terminalMadeRrn: '260101000123',
+  merchantName: '上海测试便利店',
+  merchantId: '898310054110001',
+  terminalId: 'EMU00001',
+  operator: '01',
+  reprint,
+  defects: new Set(defects),
+  terminalMadeRrn: '260101000123',
 });
 
 describe('vouchers (cup8583.md §6)', () => {

@@ -1,8 +1,18 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import {
-  parseAmountFen, formatFen, AMOUNT_PATTERN, unquote, QUOTED_PATTERNS, parseEntryMode, ENTRY_PATTERN,
-  parseTxnKind, TXN_PATTERN, parseVoucherCopy, StepValueError, CARD_ALIAS_PATTERN,
+  parseAmountFen,
+  formatFen,
+  AMOUNT_PATTERN,
+  unquote,
+  QUOTED_PATTERNS,
+  parseEntryMode,
+  ENTRY_PATTERN,
+  parseTxnKind,
+  TXN_PATTERN,
+  parseVoucherCopy,
+  StepValueError,
+  CARD_ALIAS_PATTERN,
 } from '../../steps/support/parse';
 
 const whole = (re: RegExp, s: string) => new RegExp(`^(?:${re.source})$`).test(s);
@@ -24,7 +34,11 @@ describe('step parameter values', () => {
     for (const bad of ['1', '1.0', '1.000', '1,00.00', '1000,000.00', '01.00', '10000000000.00']) {
       expect(() => parseAmountFen(bad), bad).to.throw(StepValueError, /cannot read amount/);
     }
-    try { parseAmountFen('1,00.00'); } catch (e) { expect((e as StepValueError).code).to.equal('STEP_VALUE'); }
+    try {
+      parseAmountFen('1,00.00');
+    } catch (e) {
+      expect((e as StepValueError).code).to.equal('STEP_VALUE');
+    }
   });
 
   test('fen are formatted back with two decimals and no separators', () => {

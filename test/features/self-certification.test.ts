@@ -41,7 +41,11 @@ function translatedIds(lang: string): string[] {
 describe('self-certification against the emulator', { concurrency: 2 }, () => {
   test('the whole plan passes against the clean emulator', { timeout: RUN_TIMEOUT_MS }, async () => {
     const ids = planCaseIds();
-    const run = await runPlan({ caseIds: ids, timeoutMs: RUN_TIMEOUT_MS - 10_000, keepMessagesOnProblem: path.join(ROOT, 'reports', 'self-certification', 'clean-run.ndjson') });
+    const run = await runPlan({
+      caseIds: ids,
+      timeoutMs: RUN_TIMEOUT_MS - 10_000,
+      keepMessagesOnProblem: path.join(ROOT, 'reports', 'self-certification', 'clean-run.ndjson'),
+    });
     expect(run.cases.size, `cases that ran (stderr: ${run.stderr.slice(-500)})`).to.equal(ids.length);
     expect(summary(run.cases.values()), 'cases that did not pass').to.deep.equal([]);
     expect(run.exitCode).to.equal(0);
@@ -54,7 +58,10 @@ describe('self-certification against the emulator', { concurrency: 2 }, () => {
     expect([...run.cases.keys()].sort()).to.deep.equal(ids);
     // Each ran from its Chinese scenario, not the English one of the same id.
     for (const c of run.cases.values()) {
-      expect(c.scenarios.every((name) => /[\u4e00-\u9fff]/.test(name)), `${c.caseId} ran as ${c.scenarios.join(', ')}`).to.equal(true);
+      expect(
+        c.scenarios.every((name) => /[\u4e00-\u9fff]/.test(name)),
+        `${c.caseId} ran as ${c.scenarios.join(', ')}`,
+      ).to.equal(true);
     }
     expect(summary(run.cases.values()), 'zh-CN cases that did not pass').to.deep.equal([]);
   });
@@ -62,9 +69,13 @@ describe('self-certification against the emulator', { concurrency: 2 }, () => {
   for (const variant of EMULATOR_PROFILES.filter((p) => p.name !== DEFAULT_EMULATOR_PROFILE)) {
     test(`conformant profile ${variant.name} passes the cases its variation touches`, { timeout: RUN_TIMEOUT_MS }, async () => {
       const ids = [...(VARIANT_CASES[variant.name] ?? [])];
-      expect(ids, `VARIANT_CASES has no cases for profile ${variant.name}: name the cases that read what it changes`).to.be.an('array').that.is.not.empty;
+      expect(ids, `VARIANT_CASES has no cases for profile ${variant.name}: name the cases that read what it changes`).to.be.an('array').that.is.not
+        .empty;
       const inPlan = new Set(planCaseIds());
-      expect(ids.filter((id) => !inPlan.has(id)), 'variant cases missing from the plan').to.deep.equal([]);
+      expect(
+        ids.filter((id) => !inPlan.has(id)),
+        'variant cases missing from the plan',
+      ).to.deep.equal([]);
       const run = await runPlan({ emulatorProfile: variant.name, caseIds: ids, timeoutMs: RUN_TIMEOUT_MS - 10_000 });
       expect([...run.cases.keys()].sort(), `cases that ran (stderr: ${run.stderr.slice(-500)})`).to.deep.equal([...ids].sort());
       expect(summary(run.cases.values()), `cases that did not pass under profile ${variant.name} (${variant.description})`).to.deep.equal([]);
@@ -75,8 +86,9 @@ describe('self-certification against the emulator', { concurrency: 2 }, () => {
   for (const defect of DEFECT_CATALOGUE) {
     // Under the reference terminal, or, for a defect n/a there (a behaviour the reference lacks, e.g. a
     // supervisor password), under the first emulator profile where it applies.
-    const profile = EMULATOR_PROFILES.find((p) => p.name === DEFAULT_EMULATOR_PROFILE && !notApplicableUnder(defect.name, p.profile))
-      ?? EMULATOR_PROFILES.find((p) => !notApplicableUnder(defect.name, p.profile));
+    const profile =
+      EMULATOR_PROFILES.find((p) => p.name === DEFAULT_EMULATOR_PROFILE && !notApplicableUnder(defect.name, p.profile)) ??
+      EMULATOR_PROFILES.find((p) => !notApplicableUnder(defect.name, p.profile));
     const under = profile && profile.name !== DEFAULT_EMULATOR_PROFILE ? profile.name : undefined;
     test(`defect ${defect.name} is caught by a case${under ? ` (profile ${under})` : ''}`, { timeout: RUN_TIMEOUT_MS }, async () => {
       expect(profile, `${defect.name} is declared n/a under every emulator profile (emulator/defect-applicability.ts)`).to.not.equal(undefined);
@@ -93,14 +105,19 @@ describe('self-certification against the emulator', { concurrency: 2 }, () => {
         const run = await runPlan({ ...opts, caseIds: planCaseIds() });
         caught = catchingCases(run);
       }
-      expect(caught, `no case of the plan failed with ${defect.name} switched on${under ? ` under profile ${under}` : ''} (${defect.description})`).to.not.deep.equal([]);
+      expect(
+        caught,
+        `no case of the plan failed with ${defect.name} switched on${under ? ` under profile ${under}` : ''} (${defect.description})`,
+      ).to.not.deep.equal([]);
     });
   }
 
   test('the recorded defect matrix covers every catalogued defect under every profile, each caught or checked n/a', () => {
     expect(coverage, 'docs/defect-coverage.json is missing: run npm run coverage:defects').to.not.equal(undefined);
     const profiles = (coverage!.profiles ?? []).map((p) => p.name);
-    expect(profiles, 'profile columns of docs/defect-coverage.json (re-run npm run coverage:defects)').to.deep.equal(EMULATOR_PROFILES.map((p) => p.name));
+    expect(profiles, 'profile columns of docs/defect-coverage.json (re-run npm run coverage:defects)').to.deep.equal(
+      EMULATOR_PROFILES.map((p) => p.name),
+    );
     const problems: string[] = [];
     for (const defect of DEFECT_CATALOGUE) {
       const row = coverage!.defects.find((d) => d.name === defect.name);
@@ -108,12 +125,16 @@ describe('self-certification against the emulator', { concurrency: 2 }, () => {
         const cell = row?.cells?.[p.name];
         const declared = notApplicableUnder(defect.name, p.profile);
         if (!cell) problems.push(`${defect.name} × ${p.name}: not in the recorded matrix`);
-        else if (cell.status === 'n/a' ? cell.reason !== declared : declared !== undefined) problems.push(`${defect.name} × ${p.name}: recorded ${cell.status}, declared ${declared ? `n/a (${declared})` : 'applicable'}`);
+        else if (cell.status === 'n/a' ? cell.reason !== declared : declared !== undefined)
+          problems.push(`${defect.name} × ${p.name}: recorded ${cell.status}, declared ${declared ? `n/a (${declared})` : 'applicable'}`);
         else if (cell.status !== 'caught' && cell.status !== 'n/a') problems.push(`${defect.name} × ${p.name}: ${cell.status}`);
       }
     }
     const rerun = [...new Set(problems.map((p) => p.split(' × ')[0]))];
-    expect(problems, `cells to fix or re-run (npm run coverage:defects -- --jobs 2 --reuse-clean ${rerun.join(' ')}; figures ${JSON.stringify(matrixFigures(coverage!))})`).to.deep.equal([]);
+    expect(
+      problems,
+      `cells to fix or re-run (npm run coverage:defects -- --jobs 2 --reuse-clean ${rerun.join(' ')}; figures ${JSON.stringify(matrixFigures(coverage!))})`,
+    ).to.deep.equal([]);
   });
 
   const seed = process.env.POSCERT_MATRIX_SEED ? Number(process.env.POSCERT_MATRIX_SEED) : daySeed();
@@ -124,9 +145,22 @@ describe('self-certification against the emulator', { concurrency: 2 }, () => {
     profiles: (coverage.profiles ?? []).filter((p) => EMULATOR_PROFILES.some((x) => x.name === p.name)),
   };
   for (const cell of current ? sampleCells(current, seed, MATRIX_SAMPLE) : []) {
-    test(`matrix sample (seed ${seed}; POSCERT_MATRIX_SEED=${seed} repeats it): ${cell.defect} is caught under profile ${cell.profile}`, { timeout: RUN_TIMEOUT_MS }, async () => {
-      const run = await runPlan({ defects: [cell.defect], emulatorProfile: cell.profile, caseIds: cell.caughtBy, failFast: true, timeoutMs: RUN_TIMEOUT_MS / 2 });
-      expect(catchingCases(run), `none of the recorded catching cases (${cell.caughtBy.join(', ')}) failed with ${cell.defect} under ${cell.profile}: ${summary(run.cases.values()).join('; ') || 'all passed'}`).to.not.deep.equal([]);
-    });
+    test(
+      `matrix sample (seed ${seed}; POSCERT_MATRIX_SEED=${seed} repeats it): ${cell.defect} is caught under profile ${cell.profile}`,
+      { timeout: RUN_TIMEOUT_MS },
+      async () => {
+        const run = await runPlan({
+          defects: [cell.defect],
+          emulatorProfile: cell.profile,
+          caseIds: cell.caughtBy,
+          failFast: true,
+          timeoutMs: RUN_TIMEOUT_MS / 2,
+        });
+        expect(
+          catchingCases(run),
+          `none of the recorded catching cases (${cell.caughtBy.join(', ')}) failed with ${cell.defect} under ${cell.profile}: ${summary(run.cases.values()).join('; ') || 'all passed'}`,
+        ).to.not.deep.equal([]);
+      },
+    );
   }
 });

@@ -11,16 +11,21 @@ describe('run settings', () => {
     expect(s.defects).to.deep.equal([]);
   });
 
-  test('certify\'s environment: terminal, defects, language, plan; profile parameters for timeouts', () => {
-    const s = readRunSettings({ POSCERT_DEFECTS: 'wrong-mac, stan-not-incremented', POSCERT_LANG: 'zh-CN', POSCERT_PLAN: 'p', CUCUMBER_WORKER_ID: '1' },
-      { screenTimeoutMs: 3000, hostResponseTimeoutMs: 600 });
+  test("certify's environment: terminal, defects, language, plan; profile parameters for timeouts", () => {
+    const s = readRunSettings(
+      { POSCERT_DEFECTS: 'wrong-mac, stan-not-incremented', POSCERT_LANG: 'zh-CN', POSCERT_PLAN: 'p', CUCUMBER_WORKER_ID: '1' },
+      { screenTimeoutMs: 3000, hostResponseTimeoutMs: 600 },
+    );
     expect(s).to.include({ lang: 'zh-CN', plan: 'p', terminalId: '10000002', screenTimeoutMs: 3000, hostResponseTimeoutMs: 600 });
     expect(s.defects).to.deep.equal(['wrong-mac', 'stan-not-incremented']);
   });
 
   test('bad settings are refused with what to do', () => {
     expect(() => readRunSettings({ POSCERT_LANG: 'fr' })).to.throw(RunSettingsError, /POSCERT_LANG must be en or zh-CN/);
-    expect(() => readRunSettings({ POSCERT_TERMINAL: 'serial:/dev/ttyUSB0', POSCERT_DEFECTS: 'wrong-mac' })).to.throw(RunSettingsError, /emulator defects/);
+    expect(() => readRunSettings({ POSCERT_TERMINAL: 'serial:/dev/ttyUSB0', POSCERT_DEFECTS: 'wrong-mac' })).to.throw(
+      RunSettingsError,
+      /emulator defects/,
+    );
     expect(() => readRunSettings({ POSCERT_SCREEN_TIMEOUT_MS: '-5' })).to.throw(RunSettingsError, /positive number/);
     expect(() => workerTerminalId('8')).to.throw(RunSettingsError, /--parallel 8/);
     expect(workerTerminalId('7')).to.equal('10000008');
@@ -42,10 +47,15 @@ function stepSize(dir: string): { definitions: number; codeLines: number; bodyLi
     let inBody = false;
     for (const l of lines) {
       const t = l.trim();
-      if (/^(step|byHand)\(/.test(t)) { definitions++; inBody = true; }
-      else if (inBody && /^\}?\);$/.test(l)) inBody = false; // '});', or '},' then ');' when prettier breaks the call
+      if (/^(step|byHand)\(/.test(t)) {
+        definitions++;
+        inBody = true;
+      } else if (inBody && /^\}?\);$/.test(l)) inBody = false; // '});', or '},' then ');' when prettier breaks the call
       if (/^import\b/.test(t)) inImport = !/from '.*';$|^import '.*';$/.test(t);
-      else if (inImport) { if (/from '.*';$/.test(t)) inImport = false; continue; }
+      else if (inImport) {
+        if (/from '.*';$/.test(t)) inImport = false;
+        continue;
+      }
       if (!t || t.startsWith('//') || t.startsWith('*') || t.startsWith('/**') || /^import\b/.test(t)) continue;
       codeLines++;
       if (inBody) bodyLines++;

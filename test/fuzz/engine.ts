@@ -37,7 +37,19 @@ export interface FuzzReport {
 }
 
 export function newReport(target: string): FuzzReport {
-  return { target, inputs: 0, accepted: 0, typedErrors: 0, crashes: 0, hangs: 0, ms: 0, outcomes: new Map(), samples: [], notes: [], stoppedByTime: false };
+  return {
+    target,
+    inputs: 0,
+    accepted: 0,
+    typedErrors: 0,
+    crashes: 0,
+    hangs: 0,
+    ms: 0,
+    outcomes: new Map(),
+    samples: [],
+    notes: [],
+    stoppedByTime: false,
+  };
 }
 
 export function count(r: FuzzReport, key: string, n = 1): void {
@@ -72,10 +84,13 @@ export function classify(r: FuzzReport, input: () => string, fn: () => string | 
 /** Drives a fast-check arbitrary through `fn` within the budget (never stops at a failure: counts it). */
 export function runProperty<T>(r: FuzzReport, arb: fc.Arbitrary<T>, budget: FuzzBudget, fn: (value: T) => void): void {
   const t0 = Date.now();
-  fc.check(fc.property(arb, (v) => {
-    fn(v);
-    return true;
-  }), { seed: budget.seed, numRuns: budget.count, interruptAfterTimeLimit: budget.timeMs, markInterruptAsFailure: false, endOnFailure: true });
+  fc.check(
+    fc.property(arb, (v) => {
+      fn(v);
+      return true;
+    }),
+    { seed: budget.seed, numRuns: budget.count, interruptAfterTimeLimit: budget.timeMs, markInterruptAsFailure: false, endOnFailure: true },
+  );
   r.ms += Date.now() - t0;
   if (r.inputs < budget.count) r.stoppedByTime = true;
 }
@@ -91,7 +106,14 @@ export type Mutation =
 
 export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.nat(7) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(0x00, 0xff, 0x7f, 0x80, 0x30, 0x39, 0x3d, 0x02, 0x03), fc.nat(255)) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('set' as const),
+      at: fc.nat(),
+      value: fc.oneof(fc.constantFrom(0x00, 0xff, 0x7f, 0x80, 0x30, 0x39, 0x3d, 0x02, 0x03), fc.nat(255)),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 16 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }) },
@@ -105,12 +127,24 @@ export function mutate(seed: Buffer, mutations: readonly Mutation[], keepPrefix 
     if (span <= 0) break;
     const at = keepPrefix + (m.at % span);
     switch (m.op) {
-      case 'flip': b[at] ^= 1 << m.bit; break;
-      case 'set': b[at] = m.value; break;
-      case 'insert': b = Buffer.concat([b.subarray(0, at), Buffer.from(m.bytes), b.subarray(at)]); break;
-      case 'delete': b = Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + m.n))]); break;
-      case 'truncate': b = b.subarray(0, at); break;
-      case 'duplicate': b = Buffer.concat([b.subarray(0, at), b.subarray(at, at + m.n), b.subarray(at)]); break;
+      case 'flip':
+        b[at] ^= 1 << m.bit;
+        break;
+      case 'set':
+        b[at] = m.value;
+        break;
+      case 'insert':
+        b = Buffer.concat([b.subarray(0, at), Buffer.from(m.bytes), b.subarray(at)]);
+        break;
+      case 'delete':
+        b = Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + m.n))]);
+        break;
+      case 'truncate':
+        b = b.subarray(0, at);
+        break;
+      case 'duplicate':
+        b = Buffer.concat([b.subarray(0, at), b.subarray(at, at + m.n), b.subarray(at)]);
+        break;
     }
   }
   return b;
@@ -118,16 +152,21 @@ export function mutate(seed: Buffer, mutations: readonly Mutation[], keepPrefix 
 
 /** Mutated copies of one of the seeds. */
 export function mutatedArb(seeds: readonly Buffer[], maxMutations = 6, keepPrefix = 0): fc.Arbitrary<Buffer> {
-  return fc.tuple(fc.nat(seeds.length - 1), fc.array(mutationArb, { minLength: 1, maxLength: maxMutations }))
+  return fc
+    .tuple(fc.nat(seeds.length - 1), fc.array(mutationArb, { minLength: 1, maxLength: maxMutations }))
     .map(([i, ms]) => mutate(seeds[i], ms, keepPrefix));
 }
 
 export function formatReport(r: FuzzReport): string {
   const rate = r.ms > 0 ? Math.round(r.inputs / (r.ms / 1000)) : 0;
-  const outcomes = [...r.outcomes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k} ${v}`).join(', ');
+  const outcomes = [...r.outcomes.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const lines = [
-    `${r.target.padEnd(22)} ${String(r.inputs).padStart(9)} inputs  ${String(rate).padStart(7)}/s  accepted ${r.accepted}  typed errors ${r.typedErrors}  `
-      + `crashes ${r.crashes}  hangs ${r.hangs}${r.stoppedByTime ? '  (stopped by the time limit)' : ''}`,
+    `${r.target.padEnd(22)} ${String(r.inputs).padStart(9)} inputs  ${String(rate).padStart(7)}/s  accepted ${r.accepted}  typed errors ${r.typedErrors}  ` +
+      `crashes ${r.crashes}  hangs ${r.hangs}${r.stoppedByTime ? '  (stopped by the time limit)' : ''}`,
   ];
   if (outcomes) lines.push(`${' '.repeat(23)}outcomes: ${outcomes}`);
   for (const n of r.notes) lines.push(`${' '.repeat(23)}${n}`);

@@ -22,7 +22,9 @@ function clean(r: FuzzReport): void {
 
 describe('fuzzing, short run (npm run fuzz runs the same targets at scale)', () => {
   let unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => { unhandled.push(reason); };
+  const onUnhandled = (reason: unknown) => {
+    unhandled.push(reason);
+  };
   process.on('unhandledRejection', onUnhandled);
 
   test('CUP 8583: mutated real frames decode or fail with a typed error; decoded messages survive re-encoding', () => {
@@ -55,7 +57,9 @@ describe('fuzzing, short run (npm run fuzz runs the same targets at scale)', () 
   test('host over TCP: mutated requests, random lengths, slow-loris and half-open sockets; the good terminal keeps selling; ledger intact', async () => {
     const r = await fuzzHostTcp(budget(1500, 4000));
     clean(r);
-    expect(r.notes.join('\n')).to.match(/good terminal: [1-9]\d* sales approved/).and.include('ledger invariant intact');
+    expect(r.notes.join('\n'))
+      .to.match(/good terminal: [1-9]\d* sales approved/)
+      .and.include('ledger invariant intact');
   });
 
   test('emulator over TTP: mutated commands and host replies; it keeps answering', async () => {

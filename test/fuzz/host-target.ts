@@ -26,7 +26,30 @@ import { count, crash, mutate, mutationArb, newReport, type FuzzBudget, type Fuz
 
 const ROOT = path.join(__dirname, '..', '..');
 /** Response codes docs/host.md lists (Decisions); 96 is listed too but means a host bug: a crash here. */
-const DOCUMENTED = new Set(['00', '30', '97', '03', 'A0', '40', '94', '13', '14', '41', '43', '54', '62', '75', '55', '99', '59', '61', '51', '25', '64', '12']);
+const DOCUMENTED = new Set([
+  '00',
+  '30',
+  '97',
+  '03',
+  'A0',
+  '40',
+  '94',
+  '13',
+  '14',
+  '41',
+  '43',
+  '54',
+  '62',
+  '75',
+  '55',
+  '99',
+  '59',
+  '61',
+  '51',
+  '25',
+  '64',
+  '12',
+]);
 const WINDOW = 64;
 const PIPELINES = 4;
 
@@ -60,7 +83,15 @@ async function seedFrames(port: number, terminalId: string, n: number): Promise<
       if (i % 5 === 0) frames.push(enc(t.reversal(sale.msg)));
       if (i % 7 === 0) frames.push(enc(t.mac(t.balance({ card: bench, pin: '123456' }).msg)));
       if (i % 11 === 0) frames.push(enc(t.void({ card: bench }, 1 + (i % 50), { stan: sale.stan }).msg));
-      if (i % 97 === 0) frames.push(enc(t.settlement({ domestic: { debitAmount: 0, debitCount: 0, creditAmount: 0, creditCount: 0, result: '0' }, foreign: { debitAmount: 0, debitCount: 0, creditAmount: 0, creditCount: 0, result: '0' } })));
+      if (i % 97 === 0)
+        frames.push(
+          enc(
+            t.settlement({
+              domestic: { debitAmount: 0, debitCount: 0, creditAmount: 0, creditCount: 0, result: '0' },
+              foreign: { debitAmount: 0, debitCount: 0, creditAmount: 0, creditCount: 0, result: '0' },
+            }),
+          ),
+        );
     }
     return frames;
   } finally {
@@ -68,7 +99,13 @@ async function seedFrames(port: number, terminalId: string, n: number): Promise<
   }
 }
 
-interface Pipeline { socket: net.Socket; reader: LengthPrefixedReader; replies: Buffer[]; closed: boolean; wake?: () => void }
+interface Pipeline {
+  socket: net.Socket;
+  reader: LengthPrefixedReader;
+  replies: Buffer[];
+  closed: boolean;
+  wake?: () => void;
+}
 
 function openPipeline(port: number): Promise<Pipeline> {
   return new Promise((resolve, reject) => {
@@ -86,7 +123,10 @@ function openPipeline(port: number): Promise<Pipeline> {
       }
       p.wake?.();
     });
-    socket.on('close', () => { p.closed = true; p.wake?.(); });
+    socket.on('close', () => {
+      p.closed = true;
+      p.wake?.();
+    });
   });
 }
 
@@ -104,23 +144,38 @@ export async function fuzzHostTcp(budget: FuzzBudget): Promise<FuzzReport> {
     host = await startHostProcess(['--port', '0', '--db', dbPath, '--quiet', '--idle-timeout', '3000', '--config', path.join(ROOT, 'scenarios')]);
     const hostPid = host.child.pid!;
     let hostDied: string | undefined;
-    host.child.once('exit', (code, signal) => { if (!stopping) hostDied = `the host process exited (${code ?? signal})`; });
+    host.child.once('exit', (code, signal) => {
+      if (!stopping) hostDied = `the host process exited (${code ?? signal})`;
+    });
     const port = host.port;
     const fds0 = fdCount(hostPid);
-    const seeds = (await Promise.all(['10000002', '10000003', '10000004'].map((id) => seedFrames(port, id, Math.max(20, Math.min(400, Math.floor(budget.count / 100))))))).flat();
-    const mutations = fc.sample(fc.tuple(fc.nat(seeds.length - 1), fc.array(mutationArb, { minLength: 0, maxLength: 4 }), fc.nat(99)),
-      { seed: budget.seed, numRuns: Math.min(budget.count, 200_000) });
+    const seeds = (
+      await Promise.all(
+        ['10000002', '10000003', '10000004'].map((id) => seedFrames(port, id, Math.max(20, Math.min(400, Math.floor(budget.count / 100))))),
+      )
+    ).flat();
+    const mutations = fc.sample(fc.tuple(fc.nat(seeds.length - 1), fc.array(mutationArb, { minLength: 0, maxLength: 4 }), fc.nat(99)), {
+      seed: budget.seed,
+      numRuns: Math.min(budget.count, 200_000),
+    });
     // The time budget counts from here: start-up and seed building are not fuzzing.
     const fuzzStart = Date.now();
     const deadline = fuzzStart + budget.timeMs;
     const monitor = setInterval(() => {
       peakRss = Math.max(peakRss, rssOf(hostPid));
-      try { maxWal = Math.max(maxWal, fs.statSync(`${dbPath}-wal`).size); } catch { /* no WAL yet */ }
+      try {
+        maxWal = Math.max(maxWal, fs.statSync(`${dbPath}-wal`).size);
+      } catch {
+        /* no WAL yet */
+      }
     }, 500);
 
     // The good terminal: sells 1 fen at a time on its own card and checks every reply.
     const goodCard = card('UP-DEBIT-MAG');
-    let goodApproved = 0; let goodFen = 0; let goodFailed = 0; let goodMaxMs = 0;
+    let goodApproved = 0;
+    let goodFen = 0;
+    let goodFailed = 0;
+    let goodMaxMs = 0;
     let fuzzing = true;
     const good = (async () => {
       let t = await TestTerminal.connect(port, identity('10000001'), 20_000);
@@ -132,7 +187,10 @@ export async function fuzzHostTcp(budget: FuzzBudget): Promise<FuzzReport> {
         try {
           const reply = await t.send(sale.msg);
           goodMaxMs = Math.max(goodMaxMs, Date.now() - s0);
-          if (reply.rc === '00' && t.verifyReplyMac(reply.msg)) { goodApproved++; goodFen += amount; } else {
+          if (reply.rc === '00' && t.verifyReplyMac(reply.msg)) {
+            goodApproved++;
+            goodFen += amount;
+          } else {
             goodFailed++;
             crash(r, `the good terminal's sale was answered ${reply.rc}`, `STAN ${sale.stan}`);
           }
@@ -152,8 +210,15 @@ export async function fuzzHostTcp(budget: FuzzBudget): Promise<FuzzReport> {
     })();
 
     // Chaos beside the pipelines: random lengths, slow-loris, half-open sockets.
-    let chaosConnections = 0; let slowLorisClosedByHost = 0;
-    const rnd = (() => { let s = budget.seed >>> 0; return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; }; })();
+    let chaosConnections = 0;
+    let slowLorisClosedByHost = 0;
+    const rnd = (() => {
+      let s = budget.seed >>> 0;
+      return () => {
+        s = (s * 1664525 + 1013904223) >>> 0;
+        return s / 2 ** 32;
+      };
+    })();
     const chaosLoop = (async () => {
       while (fuzzing) {
         const kind = rnd();
@@ -171,7 +236,8 @@ export async function fuzzHostTcp(budget: FuzzBudget): Promise<FuzzReport> {
           // Half-open: part of a valid frame, then FIN (or a reset) without the rest.
           s.once('connect', () => {
             s.write(seed.subarray(0, 1 + Math.floor(rnd() * (seed.length - 1))));
-            if (rnd() < 0.5) s.end(); else s.destroy();
+            if (rnd() < 0.5) s.end();
+            else s.destroy();
           });
           r.inputs++;
         } else if (chaos.length < 40) {
@@ -179,9 +245,16 @@ export async function fuzzHostTcp(budget: FuzzBudget): Promise<FuzzReport> {
           chaos.push(s);
           let i = 0;
           const drip = setInterval(() => {
-            if (s.destroyed || !fuzzing) { clearInterval(drip); if (s.destroyed && fuzzing) slowLorisClosedByHost++; return; }
+            if (s.destroyed || !fuzzing) {
+              clearInterval(drip);
+              if (s.destroyed && fuzzing) slowLorisClosedByHost++;
+              return;
+            }
             s.write(seed.subarray(i, i + 1));
-            if (++i >= seed.length) { i = 0; r.inputs++; }
+            if (++i >= seed.length) {
+              i = 0;
+              r.inputs++;
+            }
           }, 400);
         }
         await new Promise((res) => setTimeout(res, 20));
@@ -192,7 +265,8 @@ export async function fuzzHostTcp(budget: FuzzBudget): Promise<FuzzReport> {
     // closes the connection (a frame whose header or MTI it cannot read: documented), the frame after
     // the last reply is the one it refused and the rest of the window goes again on a new connection.
     let next = 0;
-    let replied = 0; let closedByHost = 0;
+    let replied = 0;
+    let closedByHost = 0;
     const classifyReply = (raw: Buffer) => {
       replied++;
       try {
@@ -224,15 +298,25 @@ export async function fuzzHostTcp(budget: FuzzBudget): Promise<FuzzReport> {
           const w0 = Date.now();
           let hung = false;
           while (p.replies.length < pending.length && !p.closed && !hostDied) {
-            if (Date.now() - w0 > 20_000) { hung = true; break; }
-            await new Promise<void>((res) => { p.wake = res; setTimeout(res, 100); });
+            if (Date.now() - w0 > 20_000) {
+              hung = true;
+              break;
+            }
+            await new Promise<void>((res) => {
+              p.wake = res;
+              setTimeout(res, 100);
+            });
           }
           const got = p.replies.splice(0);
           for (const raw of got) classifyReply(raw);
           if (got.length >= pending.length) break;
           if (hung) {
             r.hangs++;
-            crash(r, `no reply and no close for ${pending.length - got.length} of ${pending.length} frames within 20 s`, pending[got.length].toString('hex'));
+            crash(
+              r,
+              `no reply and no close for ${pending.length - got.length} of ${pending.length} frames within 20 s`,
+              pending[got.length].toString('hex'),
+            );
           } else {
             closedByHost++;
             count(r, 'connection closed by the host');
@@ -260,10 +344,16 @@ export async function fuzzHostTcp(budget: FuzzBudget): Promise<FuzzReport> {
     await stopProcess(host, 'SIGTERM');
     const problems = ledgerProblems(dbPath, goodFen);
     for (const p of problems) crash(r, `ledger: ${p}`, '');
-    r.notes.push(`${replied} replies; ${closedByHost} frames refused by closing the connection; `
-      + `${chaosConnections} chaos connections (random lengths, half-open, ${chaos.length} slow-loris of which ${slowLorisClosedByHost} closed by the host)`);
-    r.notes.push(`good terminal: ${goodApproved} sales approved and MAC-verified, ${goodFailed} failed, slowest ${goodMaxMs} ms; ledger invariant ${problems.length ? 'BROKEN' : 'intact'}`);
-    r.notes.push(`host: peak RSS ${(peakRss / 1e6).toFixed(0)} MB, WAL at most ${(maxWal / 1e6).toFixed(1)} MB, open fds ${fds0} at start, ${fds1} after the fuzzing`);
+    r.notes.push(
+      `${replied} replies; ${closedByHost} frames refused by closing the connection; ` +
+        `${chaosConnections} chaos connections (random lengths, half-open, ${chaos.length} slow-loris of which ${slowLorisClosedByHost} closed by the host)`,
+    );
+    r.notes.push(
+      `good terminal: ${goodApproved} sales approved and MAC-verified, ${goodFailed} failed, slowest ${goodMaxMs} ms; ledger invariant ${problems.length ? 'BROKEN' : 'intact'}`,
+    );
+    r.notes.push(
+      `host: peak RSS ${(peakRss / 1e6).toFixed(0)} MB, WAL at most ${(maxWal / 1e6).toFixed(1)} MB, open fds ${fds0} at start, ${fds1} after the fuzzing`,
+    );
   } finally {
     fuzzingStop(chaos);
     stopping = true;
@@ -285,14 +375,27 @@ export function ledgerProblems(dbPath: string, goodFen: number): string[] {
     for (const a of db.prepare('SELECT * FROM accounts').all() as { card_alias: string; opening_balance: number; balance: number }[]) {
       const ledger = db.prepare('SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE card_alias = ?').pluck().get(a.card_alias) as number;
       // Debits and credits as the catalogue's settlement sides name them (the host stores catalogue kinds).
-      const side = (s: 'debit' | 'credit') => transactionKinds((k) => k.settlement === s).map((k) => `'${k}'`).join(',');
-      const recomputed = db.prepare(`SELECT COALESCE(SUM(CASE WHEN kind IN (${side('debit')}) THEN -amount
-          WHEN kind IN (${side('credit')}) THEN amount END), 0) FROM transactions WHERE card_alias = ? AND approved = 1 AND reversed = 0`).pluck().get(a.card_alias) as number;
-      if (a.balance !== a.opening_balance + ledger) problems.push(`${a.card_alias}: balance ${a.balance} ≠ opening ${a.opening_balance} + ledger ${ledger}`);
+      const side = (s: 'debit' | 'credit') =>
+        transactionKinds((k) => k.settlement === s)
+          .map((k) => `'${k}'`)
+          .join(',');
+      const recomputed = db
+        .prepare(
+          `SELECT COALESCE(SUM(CASE WHEN kind IN (${side('debit')}) THEN -amount
+          WHEN kind IN (${side('credit')}) THEN amount END), 0) FROM transactions WHERE card_alias = ? AND approved = 1 AND reversed = 0`,
+        )
+        .pluck()
+        .get(a.card_alias) as number;
+      if (a.balance !== a.opening_balance + ledger)
+        problems.push(`${a.card_alias}: balance ${a.balance} ≠ opening ${a.opening_balance} + ledger ${ledger}`);
       if (a.balance !== a.opening_balance + recomputed) problems.push(`${a.card_alias}: balance ${a.balance} ≠ opening + transactions ${recomputed}`);
-      if (a.card_alias === 'UP-DEBIT-MAG' && a.balance !== a.opening_balance - goodFen) problems.push(`UP-DEBIT-MAG: balance ${a.balance}, the good terminal was told opening − ${goodFen}`);
+      if (a.card_alias === 'UP-DEBIT-MAG' && a.balance !== a.opening_balance - goodFen)
+        problems.push(`UP-DEBIT-MAG: balance ${a.balance}, the good terminal was told opening − ${goodFen}`);
     }
-    const doubled = db.prepare('SELECT COUNT(*) FROM (SELECT txn_id, effect FROM ledger GROUP BY txn_id, effect HAVING COUNT(*) > 1)').pluck().get() as number;
+    const doubled = db
+      .prepare('SELECT COUNT(*) FROM (SELECT txn_id, effect FROM ledger GROUP BY txn_id, effect HAVING COUNT(*) > 1)')
+      .pluck()
+      .get() as number;
     if (doubled) problems.push(`${doubled} transaction(s) booked or undone twice`);
   } finally {
     db.close();

@@ -9,7 +9,6 @@ import { seededRandom as prng } from '../../links/faults';
 
 const MAG = { card: card('UP-DEBIT-MAG'), pin: '123456' };
 
-
 function randomBytes(rnd: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i++) b[i] = Math.floor(rnd() * 256);
@@ -38,11 +37,18 @@ function rawExchange(port: number, chunks: Buffer[], waitMs = 300, expectReplies
       resolve({ replies, closedByHost });
     };
     socket.on('data', (d) => {
-      try { replies.push(...reader.push(d)); } catch { /* ignore */ }
+      try {
+        replies.push(...reader.push(d));
+      } catch {
+        /* ignore */
+      }
       if (replies.length >= expectReplies) finish();
     });
     socket.on('error', () => {});
-    socket.on('close', () => { closedByHost = !done; finish(); });
+    socket.on('close', () => {
+      closedByHost = !done;
+      finish();
+    });
     const timer = setTimeout(finish, waitMs);
   });
 }
@@ -58,13 +64,21 @@ describe('reference host: bad input', () => {
   let host: ReferenceHost;
   const warnings: string[] = [];
   const logger: HostLogger = { info() {}, warn: (l) => warnings.push(l), error: (l) => warnings.push(`ERROR ${l}`) };
-  before(async () => { host = await startHost({ logger, maxFrameBytes: 2048 }); });
-  after(async () => { await host.stop(); });
+  before(async () => {
+    host = await startHost({ logger, maxFrameBytes: 2048 });
+  });
+  after(async () => {
+    await host.stop();
+  });
 
   test('readable header and MTI with an undecodable body: 30 with the TPDU swapped; the connection stays usable', async () => {
     const bitmapForF2 = Buffer.from('4000000000000000', 'hex');
     const truncatedPan = Buffer.concat([bitmapForF2, Buffer.from([0x16, 0x62, 0x12])]);
-    const echo = encodeFrame({ tpdu: REQUEST_TPDU, header: REQUEST_HEADER, message: new IsoMessage('0820').set(11, '000001').set(41, '10000001').set(42, '898310054110001').set(60, '00000001301') });
+    const echo = encodeFrame({
+      tpdu: REQUEST_TPDU,
+      header: REQUEST_HEADER,
+      message: new IsoMessage('0820').set(11, '000001').set(41, '10000001').set(42, '898310054110001').set(60, '00000001301'),
+    });
     const { replies, closedByHost } = await rawExchange(host.port, [frameWithBody('0200', truncatedPan), echo]);
     expect(closedByHost).to.equal(false);
     expect(replies).to.have.length(2);
@@ -94,7 +108,11 @@ describe('reference host: bad input', () => {
     const t = await TestTerminal.connect(host.port, identity('10000008'));
     await t.signOn();
     t.close();
-    const frame = encodeFrame({ tpdu: REQUEST_TPDU, header: REQUEST_HEADER, message: new IsoMessage('0820').set(11, '000009').set(41, '10000008').set(42, '898584070110004').set(60, '00000001301') });
+    const frame = encodeFrame({
+      tpdu: REQUEST_TPDU,
+      header: REQUEST_HEADER,
+      message: new IsoMessage('0820').set(11, '000009').set(41, '10000008').set(42, '898584070110004').set(60, '00000001301'),
+    });
     for (let cut = 1; cut < frame.length; cut++) {
       const { replies } = await rawExchange(host.port, [frame.subarray(0, cut), frame.subarray(cut)], 1000, 1);
       expect(replies, `cut at ${cut}`).to.have.length(1);
@@ -115,10 +133,13 @@ describe('reference host: bad input', () => {
         const kind = Math.floor(rnd() * 5);
         let bad: Buffer;
         if (kind === 0) bad = randomBytes(rnd, 1 + Math.floor(rnd() * 300));
-        else if (kind === 1) bad = valid.subarray(0, 2 + Math.floor(rnd() * (valid.length - 2))); // truncated
+        else if (kind === 1)
+          bad = valid.subarray(0, 2 + Math.floor(rnd() * (valid.length - 2))); // truncated
         else if (kind === 2) bad = frameWithBody('0200', randomBytes(rnd, 8 + Math.floor(rnd() * 200)));
-        else if (kind === 3) { bad = Buffer.from(valid); bad[15 + Math.floor(rnd() * (bad.length - 15))] ^= 0xff; }
-        else bad = frameWithBody('0800', randomBytes(rnd, Math.floor(rnd() * 40)));
+        else if (kind === 3) {
+          bad = Buffer.from(valid);
+          bad[15 + Math.floor(rnd() * (bad.length - 15))] ^= 0xff;
+        } else bad = frameWithBody('0800', randomBytes(rnd, Math.floor(rnd() * 40)));
         const r = await rawExchange(host.port, [bad], 80, 1);
         if (r.replies.some((f) => f.length > 15 && decodeFrame(f).message.getString(39) === '30')) outcomes.replied30++;
         else if (r.closedByHost) outcomes.closed++;
@@ -140,7 +161,10 @@ describe('reference host: bad input', () => {
     expect(outcomes.replied30, JSON.stringify(outcomes)).to.be.above(10);
     expect(outcomes.closed, JSON.stringify(outcomes)).to.be.above(10);
     expect(host.control.balance('UP-DEBIT-MAG').balance).to.equal(before - 610);
-    expect(warnings.some((w) => w.startsWith('ERROR')), warnings.filter((w) => w.startsWith('ERROR')).join('\n')).to.equal(false);
+    expect(
+      warnings.some((w) => w.startsWith('ERROR')),
+      warnings.filter((w) => w.startsWith('ERROR')).join('\n'),
+    ).to.equal(false);
     good.close();
     after.close();
   });
@@ -176,23 +200,35 @@ describe('reference host: bad input', () => {
 
   test('a slow-loris sender (a byte now and then, never idle) is closed at the frame deadline while a good terminal goes on', async () => {
     const warned: string[] = [];
-    const quick = await startHost({ idleTimeoutMs: 5000, frameDeadlineMs: 300, logger: { info() {}, warn: (l) => warned.push(l), error: (l) => warned.push(l) } });
+    const quick = await startHost({
+      idleTimeoutMs: 5000,
+      frameDeadlineMs: 300,
+      logger: { info() {}, warn: (l) => warned.push(l), error: (l) => warned.push(l) },
+    });
     const loris = net.connect(quick.port, '127.0.0.1');
     let drip: NodeJS.Timeout | undefined;
     try {
-      const closed = new Promise<number>((resolve) => { setTimeout(() => resolve(-1), 4000).unref(); loris.on('close', () => resolve(Date.now())); });
+      const closed = new Promise<number>((resolve) => {
+        setTimeout(() => resolve(-1), 4000).unref();
+        loris.on('close', () => resolve(Date.now()));
+      });
       loris.on('error', () => {});
       await new Promise((r) => loris.once('connect', r));
       const began = Date.now();
       loris.write(Buffer.from([0x00, 0x40]));
-      drip = setInterval(() => { if (!loris.destroyed) loris.write(Buffer.from([0x60])); }, 50);
+      drip = setInterval(() => {
+        if (!loris.destroyed) loris.write(Buffer.from([0x60]));
+      }, 50);
       const good = await signedOn(quick, '10000001');
       expect((await good.send(good.sale(MAG, 100).msg)).rc).to.equal('00');
       good.close();
       const closedAt = await closed;
       expect(closedAt, 'the host kept the slow sender open').to.not.equal(-1);
       expect(closedAt - began).to.be.greaterThanOrEqual(250);
-      expect(warned.some((w) => /still incomplete/.test(w) && /closing the connection/.test(w)), warned.join('\n')).to.equal(true);
+      expect(
+        warned.some((w) => /still incomplete/.test(w) && /closing the connection/.test(w)),
+        warned.join('\n'),
+      ).to.equal(true);
     } finally {
       if (drip) clearInterval(drip);
       loris.destroy();
@@ -217,10 +253,16 @@ describe('reference host: bad input', () => {
       sockets.push(extra);
       const closed = await new Promise<boolean>((resolve) => {
         const t = setTimeout(() => resolve(false), 2000);
-        extra.on('close', () => { clearTimeout(t); resolve(true); });
+        extra.on('close', () => {
+          clearTimeout(t);
+          resolve(true);
+        });
       });
       expect(closed).to.equal(true);
-      expect(warned.some((w) => /refused: 2 connections open/.test(w)), warned.join('\n')).to.equal(true);
+      expect(
+        warned.some((w) => /refused: 2 connections open/.test(w)),
+        warned.join('\n'),
+      ).to.equal(true);
       expect((await first.send(first.sale(MAG, 100).msg)).rc).to.equal('00');
       first.close();
     } finally {

@@ -14,24 +14,34 @@ const IC = { card: card('UP-DEBIT-IC'), entry: 'insert' as const, pin: '123456' 
 
 /** The sale's F55 with 9F26 replaced by a "final cryptogram" and 9F27 by `cid`. */
 function finalF55(sale: IsoMessage, cid: number): Buffer {
-  return encodeTlv(decodeTlv(sale.getBuffer(55)!).map((t) => ({
-    tag: t.tag, value: t.tag === '9F26' ? Buffer.from('1122334455667788', 'hex') : t.tag === '9F27' ? Buffer.from([cid]) : t.value,
-  })));
+  return encodeTlv(
+    decodeTlv(sale.getBuffer(55)!).map((t) => ({
+      tag: t.tag,
+      value: t.tag === '9F26' ? Buffer.from('1122334455667788', 'hex') : t.tag === '9F27' ? Buffer.from([cid]) : t.value,
+    })),
+  );
 }
 
 function icRecord(t: TestTerminal, sale: IsoMessage, networkCode: string, opts: { cid?: number; f62?: string } = {}): IsoMessage {
   const amount = sale.getString(4)!;
   const failed = networkCode === '204' || networkCode === '206';
   const f62 = opts.f62 ?? (failed ? `710011${amount}15610` : `610000${amount}156`);
-  return t.base('0320').set(2, sale.getString(2)!).set(4, amount).set(22, sale.getString(22)!)
-    .set(55, finalF55(sale, opts.cid ?? (failed ? 0x00 : 0x40))).set(62, Buffer.from(f62, 'ascii'))
+  return t
+    .base('0320')
+    .set(2, sale.getString(2)!)
+    .set(4, amount)
+    .set(22, sale.getString(22)!)
+    .set(55, finalF55(sale, opts.cid ?? (failed ? 0x00 : 0x40)))
+    .set(62, Buffer.from(f62, 'ascii'))
     .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode, readCapability: '5', icCondition: '0' }));
 }
 
 describe('reference host: IC records of the batch upload', () => {
   let host: ReferenceHost;
   const open: TestTerminal[] = [];
-  before(async () => { host = await startHost(); });
+  before(async () => {
+    host = await startHost();
+  });
   after(async () => {
     for (const t of open) t.close();
     await host.stop();
@@ -55,7 +65,9 @@ describe('reference host: IC records of the batch upload', () => {
     // The same record again (a terminal resuming after a power cut): acknowledged, not counted again.
     const again = icRecord(t, s1.msg, '205');
     expect((await t.send(again)).rc).to.equal('00');
-    expect(noteOf('10000008', again.getString(11)!)).to.match(new RegExp(`duplicate TC record .* already received as STAN ${r1.getString(11)}.*not counted again`));
+    expect(noteOf('10000008', again.getString(11)!)).to.match(
+      new RegExp(`duplicate TC record .* already received as STAN ${r1.getString(11)}.*not counted again`),
+    );
     // 9F27 80 is the request's ARQC, not the card's TC.
     const arqc = icRecord(t, s2.msg, '205', { cid: 0x80 });
     const ra = await t.send(arqc);
@@ -69,7 +81,9 @@ describe('reference host: IC records of the batch upload', () => {
 
     const end = t.batchEnd(2, '202');
     expect((await t.send(end)).rc).to.equal('00');
-    expect(noteOf('10000008', end.getString(11)!)).to.match(/terminal says 2 records, host received 2 \(\+ 1 duplicate\(s\) tolerated, not counted\): counts agree/);
+    expect(noteOf('10000008', end.getString(11)!)).to.match(
+      /terminal says 2 records, host received 2 \(\+ 1 duplicate\(s\) tolerated, not counted\): counts agree/,
+    );
     expect(host.control.settlementTotals('10000008', batch)).to.include({ state: 'closed', uploadedRecords: 2 });
   });
 
@@ -86,7 +100,9 @@ describe('reference host: IC records of the batch upload', () => {
     expect((await t.send(bad)).rc).to.equal('30');
     const failed = icRecord(t, s.msg, '206');
     expect((await t.send(failed)).rc).to.equal('00');
-    expect(noteOf('10000002', failed.getString(11)!)).to.match(new RegExp(`failed-IC record \\(card declined, AAC\\) \\(60\\.3 206\\) matched to sale STAN ${s.stan} .*reversed`));
+    expect(noteOf('10000002', failed.getString(11)!)).to.match(
+      new RegExp(`failed-IC record \\(card declined, AAC\\) \\(60\\.3 206\\) matched to sale STAN ${s.stan} .*reversed`),
+    );
     const end = t.batchEnd(3, '202');
     expect((await t.send(end)).rc).to.equal('00');
     expect(noteOf('10000002', end.getString(11)!)).to.match(/terminal says 3 records, host received 1: COUNT MISMATCH/);

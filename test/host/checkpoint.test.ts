@@ -34,13 +34,31 @@ describe('host store: WAL checkpoints by the worker', () => {
           // Read, then write: the pattern of every handler (terminal lookup, then journal and ledger).
           store.getSequence('rrn');
           for (let i = 0; i < 20; i++) {
-            store.insertJournal({ at: new Date().toISOString(), remote: 'test', terminal_id: '10000001', stan: String(i).padStart(6, '0'), mti: '0200', processing_code: '000000', amount: 1,
-              in_hex: 'AB'.repeat(200), in_fields: '{}', out_mti: '0210', response_code: '00', out_hex: 'CD'.repeat(200), out_fields: '{}', note: null });
+            store.insertJournal({
+              at: new Date().toISOString(),
+              remote: 'test',
+              terminal_id: '10000001',
+              stan: String(i).padStart(6, '0'),
+              mti: '0200',
+              processing_code: '000000',
+              amount: 1,
+              in_hex: 'AB'.repeat(200),
+              in_fields: '{}',
+              out_mti: '0210',
+              response_code: '00',
+              out_hex: 'CD'.repeat(200),
+              out_fields: '{}',
+              note: null,
+            });
           }
           store.setSequence('rrn', store.getSequence('rrn') + 1);
         });
         commits++;
-        try { maxWal = Math.max(maxWal, fs.statSync(`${dbPath}-wal`).size); } catch { /* truncated away */ }
+        try {
+          maxWal = Math.max(maxWal, fs.statSync(`${dbPath}-wal`).size);
+        } catch {
+          /* truncated away */
+        }
         await new Promise((r) => setImmediate(r));
       }
       const stats = store.checkpointStats()!;

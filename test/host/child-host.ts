@@ -39,7 +39,10 @@ export function compiledHostEntry(): string {
     // config.ts defaults the config folder relative to itself: point it at the checkout's scenarios/.
     fs.symlinkSync(path.join(ROOT, 'scenarios'), path.join(dir, 'scenarios'));
     const entry = path.join(dir, 'host-main.js');
-    fs.writeFileSync(entry, "require('./cli/commands/host').run(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e) => { console.error(e); process.exitCode = 3; });\n");
+    fs.writeFileSync(
+      entry,
+      "require('./cli/commands/host').run(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e) => { console.error(e); process.exitCode = 3; });\n",
+    );
     compiled = dir;
     process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   }
@@ -66,7 +69,10 @@ export function startHostProcess(args: string[], options: { viaCli?: boolean; ti
     const stdout: string[] = [];
     const stderr: string[] = [];
     let out = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`host did not start in time: ${stderr.join('')}`)); }, options.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`host did not start in time: ${stderr.join('')}`));
+    }, options.timeoutMs ?? 30_000);
     child.stderr!.on('data', (d) => stderr.push(String(d)));
     child.stdout!.on('data', (d) => {
       stdout.push(String(d));
@@ -78,7 +84,10 @@ export function startHostProcess(args: string[], options: { viaCli?: boolean; ti
         out = '';
       }
     });
-    child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`host exited (${code ?? signal}) before it was ready: ${stderr.join('')}`)); });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`host exited (${code ?? signal}) before it was ready: ${stderr.join('')}`));
+    });
   });
 }
 

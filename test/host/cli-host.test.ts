@@ -43,7 +43,10 @@ describe('poscert host (standalone)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-cli-host-'));
     const bad = path.join(dir, 'merchants.yaml');
     fs.writeFileSync(bad, 'merchants:\n  - merchantId: "1234"\n    name: x\n');
-    const r = spawnSync(process.execPath, [compiledHostEntry(), '--config', bad, '--port', '0'], { encoding: 'utf8', env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') } });
+    const r = spawnSync(process.execPath, [compiledHostEntry(), '--config', bad, '--port', '0'], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
+    });
     expect(r.status).to.equal(2);
     expect(r.stderr).to.include(`${bad}:2: merchants[0] (1234) merchantId: merchantId must be exactly 15 digits`);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,9 @@ const MAG = { card: card('UP-DEBIT-MAG'), pin: '123456' };
 describe('reference host: fault injection', () => {
   let host: ReferenceHost;
   const terms: TestTerminal[] = [];
-  before(async () => { host = await startHost(); });
+  before(async () => {
+    host = await startHost();
+  });
   after(async () => {
     for (const t of terms) t.close();
     await host.stop();
@@ -38,7 +40,11 @@ describe('reference host: fault injection', () => {
     t.timeoutMs = 300;
     const s = t.sale(MAG, 5000);
     let error: Error | undefined;
-    try { await t.send(s.msg); } catch (err) { error = err as Error; }
+    try {
+      await t.send(s.msg);
+    } catch (err) {
+      error = err as Error;
+    }
     expect(error?.message).to.match(/no reply/);
     t.timeoutMs = 3000;
     expect(host.control.balance('UP-DEBIT-MAG').balance).to.equal(MAG.card.openingBalance - 5000);
@@ -51,7 +57,11 @@ describe('reference host: fault injection', () => {
     const t = await term('10000003');
     host.control.injectFault({ match: { processingCode: '000000', terminalId: '10000003' }, action: 'close' });
     let error: Error | undefined;
-    try { await t.send(t.sale(MAG, 100).msg); } catch (err) { error = err as Error; }
+    try {
+      await t.send(t.sale(MAG, 100).msg);
+    } catch (err) {
+      error = err as Error;
+    }
     expect(error?.message).to.match(/closed/);
     expect(await t.waitClosed()).to.equal(true);
   });
@@ -98,7 +108,7 @@ describe('reference host: HTTP admin API', () => {
 
   const call = async (method: string, p: string, body?: unknown) => {
     const res = await fetch(base + p, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { connection: 'close' } });
-    return { status: res.status, json: await res.json() as any };
+    return { status: res.status, json: (await res.json()) as any };
   };
 
   test('journal, balance, ledger, transactions, settlement, terminal state, faults, reset', async () => {

@@ -57,7 +57,14 @@ describe('reference host: decisions (cup8583.md §7 codes)', () => {
     expect(await rc(t.sale({ ...MAG, pin: '654321' }, 100))).to.equal('55');
     expect(await rc(t.sale({ card: MAG.card }, 100))).to.equal('55');
     const s = t.sale(MAG, 100).msg;
-    s.set(52, encryptPinBlock(t.keys!.pik, buildPinBlockFormat1('123456', () => Buffer.alloc(16, 7)), 'tdes'));
+    s.set(
+      52,
+      encryptPinBlock(
+        t.keys!.pik,
+        buildPinBlockFormat1('123456', () => Buffer.alloc(16, 7)),
+        'tdes',
+      ),
+    );
     expect((await t.send(t.mac(s))).rc).to.equal('99');
     expect(host.control.balance('UP-DEBIT-MAG').pinTries).to.equal(1);
   });
@@ -116,7 +123,9 @@ describe('reference host: decisions (cup8583.md §7 codes)', () => {
   test('25 original not found (void, refund, reversal, completion); 64 void amount differs; 12 already voided', async () => {
     expect(await rc(t.void(MAG, 100, { stan: '123456' }))).to.equal('25');
     expect(await rc(t.refund(MAG, 100, { stan: '123456', rrn: '000000999999' }))).to.equal('25');
-    expect(await rc(t.completion({ card: card('UP-DEBIT-IC'), entry: 'insert', pin: '123456' }, 100, { stan: '123456', auth: '000000' }))).to.equal('25');
+    expect(await rc(t.completion({ card: card('UP-DEBIT-IC'), entry: 'insert', pin: '123456' }, 100, { stan: '123456', auth: '000000' }))).to.equal(
+      '25',
+    );
     const lost = t.sale(MAG, 100).msg.set(11, '654321');
     expect((await t.send(t.reversal(t.mac(lost)))).rc).to.equal('25');
     const s = t.sale(MAG, 500);

@@ -19,7 +19,12 @@ export function startHost(opts: Partial<ReferenceHostOptions> = {}): Promise<Ref
 }
 
 /** A connected, signed-on terminal. */
-export async function signedOn(host: ReferenceHost, terminalId: string, layout: '001' | '003' | '004' = '003', config: HostConfig = CONFIG): Promise<TestTerminal> {
+export async function signedOn(
+  host: ReferenceHost,
+  terminalId: string,
+  layout: '001' | '003' | '004' = '003',
+  config: HostConfig = CONFIG,
+): Promise<TestTerminal> {
   const t = await TestTerminal.connect(host.port, identity(terminalId, config));
   const r = await t.signOn(layout);
   if (r.rc !== '00') throw new Error(`sign-on of ${terminalId} answered ${r.rc}`);

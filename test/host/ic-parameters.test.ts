@@ -7,7 +7,13 @@
 import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  capkFromNodes, encodeItemRequest, encodeListQuery, formatField60, IC_NETWORK_CODES, parseItemReply, parseListPage,
+  capkFromNodes,
+  encodeItemRequest,
+  encodeListQuery,
+  formatField60,
+  IC_NETWORK_CODES,
+  parseItemReply,
+  parseListPage,
 } from '../../protocol/iso8583';
 import { findTag } from '../../protocol/tlv';
 import type { HostConfig, ReferenceHost } from '../../host';
@@ -25,7 +31,9 @@ describe('reference host: IC parameter and CAPK download (§3.5)', () => {
     await t.network('0800', '360');
     return t;
   };
-  before(async () => { host = await startHost(); });
+  before(async () => {
+    host = await startHost();
+  });
   after(async () => {
     for (const t of open) t.close();
     await host.stop();
@@ -80,9 +88,14 @@ describe('reference host: IC parameter and CAPK download (§3.5)', () => {
 
   test('bad F62 answers 30, an unknown item 25, a terminal not signed on Z1', async () => {
     const t = await term('10000003');
-    const q = t.base('0820').set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '382' })).set(62, Buffer.from('X'));
+    const q = t
+      .base('0820')
+      .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '382' }))
+      .set(62, Buffer.from('X'));
     expect((await t.send(q)).rc).to.equal('30');
-    const d = t.base('0800').set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '380' }))
+    const d = t
+      .base('0800')
+      .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '380' }))
       .set(62, encodeItemRequest({ kind: 'aid', aid: 'A000009999' }));
     const r = await t.send(d);
     expect(r.rc).to.equal('25');
@@ -91,7 +104,10 @@ describe('reference host: IC parameter and CAPK download (§3.5)', () => {
   });
 
   test('a changed list in the configuration is a new version: terminals that had the old one are asked again', async () => {
-    const changed: HostConfig = { ...CONFIG, icParameters: { ...CONFIG.icParameters, aids: CONFIG.icParameters.aids.slice(0, 2), aidVersion: 'NEW1' } };
+    const changed: HostConfig = {
+      ...CONFIG,
+      icParameters: { ...CONFIG.icParameters, aids: CONFIG.icParameters.aids.slice(0, 2), aidVersion: 'NEW1' },
+    };
     const h2 = await startHost({ config: changed });
     try {
       const t = await signedOn(h2, '10000004', '003', changed);

@@ -35,7 +35,6 @@ const CARDS: CardPresentation[] = [
   { card: card('UP-CREDIT-IC'), entry: 'insert' },
 ];
 
-
 type Status = 'approved' | 'declined' | 'unknown';
 interface Sent {
   terminal: string;
@@ -85,7 +84,11 @@ describe('reference host: ledger invariant over 1,200 random operations with the
     };
 
     const apply = (s: Sent, r: Reply | undefined) => {
-      if (!r) { s.status = 'unknown'; lostReplies++; return; }
+      if (!r) {
+        s.status = 'unknown';
+        lostReplies++;
+        return;
+      }
       codes.set(`${s.kind}:${r.rc}`, (codes.get(`${s.kind}:${r.rc}`) ?? 0) + 1);
       if (s.kind === 'reversal') {
         const orig = s.target!;
@@ -108,7 +111,11 @@ describe('reference host: ledger invariant over 1,200 random operations with the
     const send = async (s: Sent): Promise<void> => {
       const t = terms.get(s.terminal)!;
       let r: Reply | undefined;
-      try { r = await t.send(s.msg); } catch { r = undefined; }
+      try {
+        r = await t.send(s.msg);
+      } catch {
+        r = undefined;
+      }
       apply(s, r);
     };
 
@@ -138,8 +145,14 @@ describe('reference host: ledger invariant over 1,200 random operations with the
       const base = { terminal: tid, card: c.card.alias, status: 'unknown' as Status, reversed: false };
       const mine = sent.filter((x) => x.terminal === tid && x.status === 'approved' && !x.reversed && !x.used);
       const roll = rnd();
-      if (roll < 0.30) { const o = t.sale(c, amount); return { ...base, kind: 'sale', stan: o.stan, msg: o.msg, amount, delta: -amount }; }
-      if (roll < 0.38) { const o = t.billPayment(c, amount, PAYEE); return { ...base, kind: 'bill-payment', stan: o.stan, msg: o.msg, amount, delta: -amount }; }
+      if (roll < 0.3) {
+        const o = t.sale(c, amount);
+        return { ...base, kind: 'sale', stan: o.stan, msg: o.msg, amount, delta: -amount };
+      }
+      if (roll < 0.38) {
+        const o = t.billPayment(c, amount, PAYEE);
+        return { ...base, kind: 'bill-payment', stan: o.stan, msg: o.msg, amount, delta: -amount };
+      }
       if (roll < 0.46) {
         const target = pick(mine.filter((x) => x.kind === 'sale' || x.kind === 'bill-payment'));
         if (!target) return undefined;
@@ -157,8 +170,14 @@ describe('reference host: ledger invariant over 1,200 random operations with the
         target.used = true;
         return { ...base, card: target.card, kind: 'refund', stan: o.stan, msg: o.msg, amount: part, delta: part, target };
       }
-      if (roll < 0.56) { const o = t.balance(c); return { ...base, kind: 'balance', stan: o.stan, msg: o.msg, amount: 0, delta: 0 }; }
-      if (roll < 0.63) { const o = t.preauth(c, amount); return { ...base, kind: 'preauth', stan: o.stan, msg: o.msg, amount, delta: 0 }; }
+      if (roll < 0.56) {
+        const o = t.balance(c);
+        return { ...base, kind: 'balance', stan: o.stan, msg: o.msg, amount: 0, delta: 0 };
+      }
+      if (roll < 0.63) {
+        const o = t.preauth(c, amount);
+        return { ...base, kind: 'preauth', stan: o.stan, msg: o.msg, amount, delta: 0 };
+      }
       if (roll < 0.69) {
         const target = pick(mine.filter((x) => x.kind === 'preauth' && x.auth));
         if (!target) return undefined;
@@ -178,14 +197,32 @@ describe('reference host: ledger invariant over 1,200 random operations with the
         const cp = CARDS.find((x) => x.card.alias === target.card)!;
         target.used = true;
         const o = t.completionVoid(cp, target.amount, { batch: t.batch, stan: target.stan, auth: target.auth! });
-        return { ...base, card: target.card, kind: 'preauth-completion-void', stan: o.stan, msg: o.msg, amount: target.amount, delta: target.amount, target };
+        return {
+          ...base,
+          card: target.card,
+          kind: 'preauth-completion-void',
+          stan: o.stan,
+          msg: o.msg,
+          amount: target.amount,
+          delta: target.amount,
+          target,
+        };
       }
       if (roll < 0.86) {
         // Reversal of any earlier 0100/0200 of this terminal: approved, declined, already reversed, voided...
         const candidates = sent.filter((x) => x.terminal === tid && (x.msg.mti === '0200' || x.msg.mti === '0100') && x.kind !== 'reversal');
         const target = pick(candidates);
         if (!target) return undefined;
-        return { ...base, card: target.card, kind: 'reversal', stan: target.stan, msg: t.reversal(target.msg), amount: target.amount, delta: 0, target };
+        return {
+          ...base,
+          card: target.card,
+          kind: 'reversal',
+          stan: target.stan,
+          msg: t.reversal(target.msg),
+          amount: target.amount,
+          delta: 0,
+          target,
+        };
       }
       if (roll < 0.89) {
         // Reversal of a transaction the host never saw: 25.
@@ -197,7 +234,14 @@ describe('reference host: ledger invariant over 1,200 random operations with the
       const earlier = sent.filter((x) => x.terminal === tid && x.replied);
       const again = pick(earlier);
       if (!again) return undefined;
-      return { ...again, kind: again.kind === 'reversal' ? 'reversal' : `resend-${again.kind}`, delta: 0, status: 'unknown', reversed: false, used: true };
+      return {
+        ...again,
+        kind: again.kind === 'reversal' ? 'reversal' : `resend-${again.kind}`,
+        delta: 0,
+        status: 'unknown',
+        reversed: false,
+        used: true,
+      };
     };
 
     try {
@@ -247,16 +291,29 @@ describe('reference host: ledger invariant over 1,200 random operations with the
       // Read the database the killed host left behind.
       const db = new Database(dbPath, { readonly: true });
       try {
-        const accounts = db.prepare('SELECT * FROM accounts').all() as { card_alias: string; opening_balance: number; balance: number; holds: number }[];
+        const accounts = db.prepare('SELECT * FROM accounts').all() as {
+          card_alias: string;
+          opening_balance: number;
+          balance: number;
+          holds: number;
+        }[];
         for (const c of CARDS) {
           const alias = c.card.alias;
           const a = accounts.find((x) => x.card_alias === alias)!;
-          const ledgerSum = (db.prepare('SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE card_alias = ?').pluck().get(alias) as number);
-          const recomputed = db.prepare(`SELECT
+          const ledgerSum = db.prepare('SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE card_alias = ?').pluck().get(alias) as number;
+          const recomputed = db
+            .prepare(
+              `SELECT
               COALESCE(SUM(CASE WHEN kind IN ('sale','bill-payment','preauth-completion','preauth-completion-advice') THEN -amount
                                 WHEN kind IN ('void','refund','preauth-completion-void') THEN amount END), 0)
-              FROM transactions WHERE card_alias = ? AND approved = 1 AND reversed = 0`).pluck().get(alias) as number;
-          const openHolds = db.prepare(`SELECT COALESCE(SUM(hold), 0) FROM transactions WHERE card_alias = ? AND kind = 'preauth'`).pluck().get(alias) as number;
+              FROM transactions WHERE card_alias = ? AND approved = 1 AND reversed = 0`,
+            )
+            .pluck()
+            .get(alias) as number;
+          const openHolds = db
+            .prepare(`SELECT COALESCE(SUM(hold), 0) FROM transactions WHERE card_alias = ? AND kind = 'preauth'`)
+            .pluck()
+            .get(alias) as number;
           expect(a.balance, `${alias}: balance vs the terminals' view`).to.equal(expected.get(alias));
           expect(a.balance, `${alias}: balance vs opening + ledger`).to.equal(a.opening_balance + ledgerSum);
           expect(a.balance, `${alias}: balance vs approved, unreversed transactions`).to.equal(a.opening_balance + recomputed);
@@ -265,10 +322,16 @@ describe('reference host: ledger invariant over 1,200 random operations with the
         }
         const doubled = db.prepare('SELECT txn_id, effect, COUNT(*) n FROM ledger GROUP BY txn_id, effect HAVING n > 1').all();
         expect(doubled, 'a transaction booked or undone twice').to.have.length(0);
-        const orphanReverse = db.prepare(`SELECT l.id FROM ledger l JOIN transactions t ON t.id = l.txn_id WHERE l.effect = 'reverse' AND t.reversed = 0`).all();
+        const orphanReverse = db
+          .prepare(`SELECT l.id FROM ledger l JOIN transactions t ON t.id = l.txn_id WHERE l.effect = 'reverse' AND t.reversed = 0`)
+          .all();
         expect(orphanReverse).to.have.length(0);
-        const missingBook = db.prepare(`SELECT t.id FROM transactions t WHERE t.approved = 1 AND t.kind IN ('sale','bill-payment','void','refund','preauth-completion','preauth-completion-void')
-          AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.txn_id = t.id AND l.effect = 'book')`).all();
+        const missingBook = db
+          .prepare(
+            `SELECT t.id FROM transactions t WHERE t.approved = 1 AND t.kind IN ('sale','bill-payment','void','refund','preauth-completion','preauth-completion-void')
+          AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.txn_id = t.id AND l.effect = 'book')`,
+          )
+          .all();
         expect(missingBook).to.have.length(0);
         const rrns = db.prepare('SELECT rrn, COUNT(*) n FROM transactions WHERE rrn IS NOT NULL GROUP BY rrn HAVING n > 1').all();
         expect(rrns, 'RRNs unique across restarts').to.have.length(0);
@@ -289,7 +352,17 @@ describe('reference host: ledger invariant over 1,200 random operations with the
       }
       // Enough of everything happened for the test to mean something.
       const count = (prefix: string) => [...codes.entries()].filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
-      for (const k of ['sale:00', 'bill-payment:00', 'void:00', 'refund:00', 'preauth:00', 'preauth-completion:00', 'reversal:00', 'reversal:25', 'resend-sale:94']) {
+      for (const k of [
+        'sale:00',
+        'bill-payment:00',
+        'void:00',
+        'refund:00',
+        'preauth:00',
+        'preauth-completion:00',
+        'reversal:00',
+        'reversal:25',
+        'resend-sale:94',
+      ]) {
         expect(count(k), `${k} (${JSON.stringify(Object.fromEntries(codes))})`).to.be.above(0);
       }
       expect(lostReplies, 'replies lost to the kills').to.be.above(0);

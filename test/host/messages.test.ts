@@ -4,7 +4,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { desEcbEncrypt, keyCheckValue, maskPan } from '../../crypto';
-import { decodeBillPayee, decodeSettlementTotals, formatField60, formatSecurityControl, parseBalance, type SettlementTotals } from '../../protocol/iso8583';
+import {
+  decodeBillPayee,
+  decodeSettlementTotals,
+  formatField60,
+  formatSecurityControl,
+  parseBalance,
+  type SettlementTotals,
+} from '../../protocol/iso8583';
 import { HostControlError, type ReferenceHost } from '../../host';
 import { PAYEE, card, identity, signedOn, startHost } from './helpers';
 import { REQUEST_HEADER, TestTerminal } from './terminal-client';
@@ -21,7 +28,9 @@ describe('reference host: messages over TCP', () => {
     return t;
   };
 
-  before(async () => { host = await startHost(); });
+  before(async () => {
+    host = await startHost();
+  });
   after(async () => {
     for (const t of open) t.close();
     await host.stop();
@@ -59,7 +68,9 @@ describe('reference host: messages over TCP', () => {
     const s = t4.sale(MAG, 200).msg;
     const nibbles = MAG.card.track2.replace('=', 'D');
     const start = nibbles.length % 2 ? nibbles.length - 17 : nibbles.length - 18;
-    const enc = desEcbEncrypt(t4.keys!.tdk!, Buffer.from(nibbles.slice(start, start + 16), 'hex')).toString('hex').toUpperCase();
+    const enc = desEcbEncrypt(t4.keys!.tdk!, Buffer.from(nibbles.slice(start, start + 16), 'hex'))
+      .toString('hex')
+      .toUpperCase();
     s.set(35, (nibbles.slice(0, start) + enc + nibbles.slice(start + 16)).replace(/D/g, '='));
     s.set(53, formatSecurityControl({ pinFormat: 'x98-with-pan', encryption: 'tdes', trackEncrypted: true }));
     const r = await t4.send(t4.mac(s));
@@ -237,7 +248,12 @@ describe('reference host: messages over TCP', () => {
     const p = t.preauth(IC, 2000);
     const pr = await t.send(p.msg);
     expect(pr.rc).to.equal('00');
-    const advice = t.mac(t.completion(IC, 2100, { stan: p.stan, auth: pr.msg.getString(38)! }).msg.set(25, '06').set(60, `24${t.batch}000`));
+    const advice = t.mac(
+      t
+        .completion(IC, 2100, { stan: p.stan, auth: pr.msg.getString(38)! })
+        .msg.set(25, '06')
+        .set(60, `24${t.batch}000`),
+    );
     advice.mti = '0220';
     const a1 = await t.send(t.mac(advice));
     expect([a1.msg.mti, a1.rc]).to.deep.equal(['0230', '00']);
@@ -247,8 +263,10 @@ describe('reference host: messages over TCP', () => {
     const b = host.control.balance('UP-DEBIT-IC');
     expect(b).to.include({ balance: IC.card.openingBalance - 2100, holds: 0 });
     expect(host.control.transactions({ kind: 'preauth-completion-advice' })).to.have.length(1);
-    expect(() => host.control.transactions({ kind: 'completion-advice' as never }), 'a pre-catalogue kind name')
-      .to.throw(HostControlError, /unknown transaction kind "completion-advice"; use one of sale, /);
+    expect(() => host.control.transactions({ kind: 'completion-advice' as never }), 'a pre-catalogue kind name').to.throw(
+      HostControlError,
+      /unknown transaction kind "completion-advice"; use one of sale, /,
+    );
   });
 
   test('reversal (0400): undoes exactly once however often resent; unknown original 25; declined original 00 without effect', async () => {
@@ -285,7 +303,13 @@ describe('reference host: messages over TCP', () => {
     const s2 = t.sale(MAG, 2000);
     await t.send(s2.msg);
     await t.send(t.void(MAG, 2000, { stan: s2.stan }).msg);
-    const side = (debitAmount: number, debitCount: number, creditAmount: number, creditCount: number) => ({ debitAmount, debitCount, creditAmount, creditCount, result: '0' as const });
+    const side = (debitAmount: number, debitCount: number, creditAmount: number, creditCount: number) => ({
+      debitAmount,
+      debitCount,
+      creditAmount,
+      creditCount,
+      result: '0' as const,
+    });
     const zero = side(0, 0, 0, 0);
     const good: SettlementTotals = { domestic: side(12000, 2, 2000, 1), foreign: zero };
     const ok = await t.send(t.settlement(good));
@@ -299,7 +323,12 @@ describe('reference host: messages over TCP', () => {
     expect(view.domestic).to.deep.equal({ debitAmount: 12000, debitCount: 2, creditAmount: 2000, creditCount: 1 });
     expect(view.settlements.map((x) => x.domesticResult)).to.deep.equal(['1', '2']);
 
-    const up = await t.send(t.batchUpload([{ stan: s1.stan, pan: MAG.card.pan, amount: 10000 }, { stan: s2.stan, pan: MAG.card.pan, amount: 2000 }]));
+    const up = await t.send(
+      t.batchUpload([
+        { stan: s1.stan, pan: MAG.card.pan, amount: 10000 },
+        { stan: s2.stan, pan: MAG.card.pan, amount: 2000 },
+      ]),
+    );
     expect([up.msg.mti, up.rc]).to.deep.equal(['0330', '00']);
     const batch = t.batch;
     const end = await t.send(t.batchEnd(2, '202'));
@@ -308,7 +337,11 @@ describe('reference host: messages over TCP', () => {
     expect(host.control.terminalState('10000008').batch).to.equal(String(Number(batch) + 1).padStart(6, '0'));
     // An IC TC record that matches nothing in the new batch is refused (25); the end still closes it.
     // (Matching, duplicates and counting: batch-records.test.ts.)
-    const ic = t.base('0320').set(2, IC.card.pan).set(4, '000000001000').set(55, Buffer.from('9F2608AABBCCDDEEFF00119F2701409F36020001', 'hex'))
+    const ic = t
+      .base('0320')
+      .set(2, IC.card.pan)
+      .set(4, '000000001000')
+      .set(55, Buffer.from('9F2608AABBCCDDEEFF00119F2701409F36020001', 'hex'))
       .set(62, Buffer.from('610000000000001000156', 'ascii'))
       .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '203', readCapability: '5', icCondition: '0' }));
     expect((await t.send(ic)).rc).to.equal('25');

@@ -9,9 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import {
-  decodeFrame, encodeFrame, formatField60, IsoMessage, requestTemplate, TRANSACTION_CATALOGUE,
-} from '../../protocol/iso8583';
+import { decodeFrame, encodeFrame, formatField60, IsoMessage, requestTemplate, TRANSACTION_CATALOGUE } from '../../protocol/iso8583';
 import { FAULT_ACTIONS } from '../../host';
 import { HostEngine, SILENT_LOGGER } from '../../host/engine';
 import { FINANCIAL_MTIS } from '../../host/context';
@@ -62,8 +60,14 @@ describe('host fault filters', () => {
   test('force-response-code declines with the code and never runs the decision', () => {
     const calls: string[] = [];
     const out = FAULT_FILTERS['force-response-code'].decide!(fault('force-response-code', { responseCode: '51' }), {
-      apply: () => { calls.push('apply'); return new IsoMessage('0210'); },
-      decline: (code, why) => { calls.push(`decline ${code} ${why}`); return new IsoMessage('0210').set(39, code); },
+      apply: () => {
+        calls.push('apply');
+        return new IsoMessage('0210');
+      },
+      decline: (code, why) => {
+        calls.push(`decline ${code} ${why}`);
+        return new IsoMessage('0210').set(39, code);
+      },
     });
     expect(calls).to.deep.equal(['decline 51 forced by fault']);
     expect(out.getString(39)).to.equal('51');
@@ -80,7 +84,11 @@ describe('host fault filters', () => {
 
   test('no-response, close and delay decide what becomes of the encoded reply', () => {
     const bytes = Buffer.from('reply');
-    expect(FAULT_FILTERS['no-response'].deliver!(fault('no-response'), bytes)).to.deep.equal({ close: false, delayMs: 0, reason: 'fault no-response' });
+    expect(FAULT_FILTERS['no-response'].deliver!(fault('no-response'), bytes)).to.deep.equal({
+      close: false,
+      delayMs: 0,
+      reason: 'fault no-response',
+    });
     expect(FAULT_FILTERS.close.deliver!(fault('close'), bytes)).to.deep.equal({ close: true, delayMs: 0, reason: 'fault close' });
     expect(FAULT_FILTERS.delay.deliver!(fault('delay'), bytes)).to.deep.equal({ reply: bytes, close: false, delayMs: 250 });
     expect(FAULT_FILTERS.delay.note!(fault('delay'))).to.equal('reply delayed 250 ms (fault)');
@@ -89,20 +97,31 @@ describe('host fault filters', () => {
 
 describe('host engine pipeline', () => {
   const stores: HostStore[] = [];
-  after(() => { for (const s of stores) s.close(); });
+  after(() => {
+    for (const s of stores) s.close();
+  });
 
   function engineWith(handlers: readonly MessageHandler[] | undefined, faults = new FaultSet()) {
     const store = new HostStore(':memory:');
     stores.push(store);
-    const engine = new HostEngine(CONFIG, store, {
-      clock: () => new Date('2026-12-01T04:00:00Z'), random: (n) => Buffer.alloc(n, 0x11), logger: SILENT_LOGGER, faults,
-    }, handlers);
+    const engine = new HostEngine(
+      CONFIG,
+      store,
+      {
+        clock: () => new Date('2026-12-01T04:00:00Z'),
+        random: (n) => Buffer.alloc(n, 0x11),
+        logger: SILENT_LOGGER,
+        faults,
+      },
+      handlers,
+    );
     return { engine, store, faults };
   }
 
   /** A 0820 handler that says which of its two ways ran. */
   const probe: MessageHandler = {
-    name: 'probe', mtis: ['0820'],
+    name: 'probe',
+    mtis: ['0820'],
     prepare: (req, ctx) => {
       const out = ctx.baseResponse(req);
       return { apply: () => out.set(39, '00').set(48, '1111'), decline: (code) => out.set(39, code).set(48, '2222') };
@@ -119,7 +138,7 @@ describe('host engine pipeline', () => {
     expect(store.db.prepare('SELECT COUNT(*) FROM journal').pluck().get()).to.equal(1);
   });
 
-  test('a force-response-code fault runs the handler\'s decline instead, and the journal says so', () => {
+  test("a force-response-code fault runs the handler's decline instead, and the journal says so", () => {
     const faults = new FaultSet();
     faults.add({ action: 'force-response-code', responseCode: '96' });
     const { engine, store } = engineWith([probe], faults);
@@ -131,8 +150,12 @@ describe('host engine pipeline', () => {
 
   test('an MTI without a handler is answered 30', () => {
     const { engine } = engineWith([probe]);
-    const msg = requestTemplate('settlement', '000001').set(11, '000002').set(41, TID).set(42, MID.padEnd(15, ' '))
-      .set(48, '0'.repeat(62)).set(49, '156');
+    const msg = requestTemplate('settlement', '000001')
+      .set(11, '000002')
+      .set(41, TID)
+      .set(42, MID.padEnd(15, ' '))
+      .set(48, '0'.repeat(62))
+      .set(49, '156');
     const reply = decodeFrame(engine.handleFrame(encodeFrame({ tpdu: REQUEST_TPDU, header: REQUEST_HEADER, message: msg }), 'test').reply!).message;
     expect(reply.mti).to.equal('0510');
     expect(reply.getString(39)).to.equal('30');
@@ -142,7 +165,10 @@ describe('host engine pipeline', () => {
     const faults = new FaultSet();
     const { engine } = engineWith(undefined, faults);
     expect(decodeFrame(engine.handleFrame(echoFrame(), 'test').reply!).message.getString(39)).to.equal('00');
-    const odd = requestTemplate('echo', '000001').set(11, '000003').set(41, TID).set(42, MID.padEnd(15, ' '))
+    const odd = requestTemplate('echo', '000001')
+      .set(11, '000003')
+      .set(41, TID)
+      .set(42, MID.padEnd(15, ' '))
       .set(60, formatField60({ transactionType: '00', batchNumber: '000001', networkCode: '999' }));
     const frame = encodeFrame({ tpdu: REQUEST_TPDU, header: REQUEST_HEADER, message: odd });
     expect(decodeFrame(engine.handleFrame(frame, 'test').reply!).message.getString(39)).to.equal('40');
@@ -151,9 +177,11 @@ describe('host engine pipeline', () => {
   });
 });
 
-describe('force-response-code in every family, after the family\'s checks', () => {
+describe("force-response-code in every family, after the family's checks", () => {
   const stores: HostStore[] = [];
-  after(() => { for (const s of stores) s.close(); });
+  after(() => {
+    for (const s of stores) s.close();
+  });
   const frame = (msg: IsoMessage) => encodeFrame({ tpdu: REQUEST_TPDU, header: REQUEST_HEADER, message: msg });
   function forced(code: string) {
     const faults = new FaultSet();
@@ -161,7 +189,10 @@ describe('force-response-code in every family, after the family\'s checks', () =
     const store = new HostStore(':memory:');
     stores.push(store);
     const engine = new HostEngine(CONFIG, store, {
-      clock: () => new Date('2026-12-01T04:00:00Z'), random: (n) => Buffer.alloc(n, 0x11), logger: SILENT_LOGGER, faults,
+      clock: () => new Date('2026-12-01T04:00:00Z'),
+      random: (n) => Buffer.alloc(n, 0x11),
+      logger: SILENT_LOGGER,
+      faults,
     });
     return { engine, store, faults };
   }
@@ -178,11 +209,20 @@ describe('force-response-code in every family, after the family\'s checks', () =
 
   test('settlement: the code, no settlement recorded; a check that fails first still answers its own code', () => {
     const { engine, store, faults } = forced('96');
-    const msg = requestTemplate('settlement', '000001').set(11, '000002').set(41, TID).set(42, MID.padEnd(15, ' ')).set(48, '0'.repeat(62)).set(49, '156');
+    const msg = requestTemplate('settlement', '000001')
+      .set(11, '000002')
+      .set(41, TID)
+      .set(42, MID.padEnd(15, ' '))
+      .set(48, '0'.repeat(62))
+      .set(49, '156');
     expect(decodeFrame(engine.handleFrame(frame(msg), 'test').reply!).message.getString(39)).to.equal('96');
     expect(store.db.prepare('SELECT COUNT(*) FROM settlements').pluck().get()).to.equal(0);
     faults.add({ action: 'force-response-code', responseCode: '96' });
-    const stranger = requestTemplate('settlement', '000001').set(11, '000003').set(41, 'NOSUCH01').set(42, MID.padEnd(15, ' ')).set(48, '0'.repeat(62));
+    const stranger = requestTemplate('settlement', '000001')
+      .set(11, '000003')
+      .set(41, 'NOSUCH01')
+      .set(42, MID.padEnd(15, ' '))
+      .set(48, '0'.repeat(62));
     expect(decodeFrame(engine.handleFrame(frame(stranger), 'test').reply!).message.getString(39), 'unknown terminal').to.equal('97');
   });
 });
@@ -191,13 +231,30 @@ describe('host store: schema 2 kind names', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-store-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('a schema-2 database is opened with its kinds renamed to the catalogue\'s', () => {
+  test("a schema-2 database is opened with its kinds renamed to the catalogue's", () => {
     const file = path.join(dir, 'v2.db');
     const first = new HostStore(file);
     const row = {
-      terminal_id: TID, merchant_id: MID, batch: '000001', mti: '0200', processing_code: '000000', card_alias: null, pan_masked: null,
-      amount: 100, response_code: '00', auth_code: null, rrn: null, at: '2026-12-01T00:00:00Z', approved: 1, original_id: null, hold: 0,
-      payee_name: null, payee_account: null, payee_reference: null, entry_mode: null, card_org: 'CUP',
+      terminal_id: TID,
+      merchant_id: MID,
+      batch: '000001',
+      mti: '0200',
+      processing_code: '000000',
+      card_alias: null,
+      pan_masked: null,
+      amount: 100,
+      response_code: '00',
+      auth_code: null,
+      rrn: null,
+      at: '2026-12-01T00:00:00Z',
+      approved: 1,
+      original_id: null,
+      hold: 0,
+      payee_name: null,
+      payee_account: null,
+      payee_reference: null,
+      entry_mode: null,
+      card_org: 'CUP',
     };
     first.insertTransaction({ ...row, stan: '000001', kind: 'sale' });
     first.insertTransaction({ ...row, stan: '000002', kind: 'preauth-completion' });
@@ -207,13 +264,22 @@ describe('host store: schema 2 kind names', () => {
     const raw = new Database(file);
     raw.prepare("UPDATE transactions SET kind = substr(kind, 9) WHERE kind LIKE 'preauth-completion%'").run();
     raw.prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run();
-    expect(raw.prepare('SELECT kind FROM transactions ORDER BY stan').pluck().all()).to.deep.equal(['sale', 'completion', 'completion-void', 'completion-advice']);
+    expect(raw.prepare('SELECT kind FROM transactions ORDER BY stan').pluck().all()).to.deep.equal([
+      'sale',
+      'completion',
+      'completion-void',
+      'completion-advice',
+    ]);
     raw.close();
 
     const reopened = new HostStore(file);
     try {
-      expect(reopened.db.prepare('SELECT kind FROM transactions ORDER BY stan').pluck().all())
-        .to.deep.equal(['sale', 'preauth-completion', 'preauth-completion-void', 'preauth-completion-advice']);
+      expect(reopened.db.prepare('SELECT kind FROM transactions ORDER BY stan').pluck().all()).to.deep.equal([
+        'sale',
+        'preauth-completion',
+        'preauth-completion-void',
+        'preauth-completion-advice',
+      ]);
       expect(reopened.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).to.equal(String(SCHEMA_VERSION));
       // Settlement sides: sale and both completions are debits, the completion void a credit.
       expect(reopened.batchTotals(TID, '000001', 'CUP')).to.deep.equal({ debit_amount: 300, debit_count: 3, credit_amount: 100, credit_count: 1 });

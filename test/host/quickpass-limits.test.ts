@@ -5,7 +5,11 @@ import { expect } from 'chai';
 import type { HostConfig, ReferenceHost } from '../../host';
 import { hostConfigFromObject } from '../../host';
 
-const MERCHANT = { merchantId: '898310054110001', name: '测试商户', settlementAccount: { bank: '测试银行', accountNumber: '6200009999000001', accountName: '测试' } };
+const MERCHANT = {
+  merchantId: '898310054110001',
+  name: '测试商户',
+  settlementAccount: { bank: '测试银行', accountNumber: '6200009999000001', accountName: '测试' },
+};
 import { CONFIG, card, signedOn, startHost } from './helpers';
 import type { TestTerminal } from './terminal-client';
 
@@ -37,11 +41,25 @@ describe('reference host: QuickPass no-PIN limit per card product', () => {
   });
 
   test('the card book reads limits.contactlessNoPin as an amount in yuan', () => {
-    const c = hostConfigFromObject({
-      merchants: [MERCHANT],
-      terminals: [{ terminalId: '10000001', merchantId: MERCHANT.merchantId, keyScheme: '3DES', tmk: '11111111111111111111111111111111' }],
-      cards: [{ alias: 'X', pan: '6212345678901265', expiry: '3012', serviceCode: '101', pin: '123456', account: 'debit', openingBalance: '1.00', limits: { contactlessNoPin: '300.00' } }],
-    }, 'inline');
+    const c = hostConfigFromObject(
+      {
+        merchants: [MERCHANT],
+        terminals: [{ terminalId: '10000001', merchantId: MERCHANT.merchantId, keyScheme: '3DES', tmk: '11111111111111111111111111111111' }],
+        cards: [
+          {
+            alias: 'X',
+            pan: '6212345678901265',
+            expiry: '3012',
+            serviceCode: '101',
+            pin: '123456',
+            account: 'debit',
+            openingBalance: '1.00',
+            limits: { contactlessNoPin: '300.00' },
+          },
+        ],
+      },
+      'inline',
+    );
     expect(c.cards[0].limits.contactlessNoPin).to.equal(30000);
   });
 });

@@ -5,9 +5,17 @@ import fc from 'fast-check';
 import { IsoMessage, packMessage } from '../../protocol/iso8583';
 import { salvageEchoFields } from '../../host/salvage';
 
-const sale = () => new IsoMessage('0200').set(3, '000000').set(4, '000000004200').set(11, '000123').set(22, '021')
-  .set(35, '6222021234567890123=30121010000000000').set(41, '10000001').set(42, '898440153110001').set(49, '156')
-  .set(60, '2200000100060');
+const sale = () =>
+  new IsoMessage('0200')
+    .set(3, '000000')
+    .set(4, '000000004200')
+    .set(11, '000123')
+    .set(22, '021')
+    .set(35, '6222021234567890123=30121010000000000')
+    .set(41, '10000001')
+    .set(42, '898440153110001')
+    .set(49, '156')
+    .set(60, '2200000100060');
 
 describe('salvageEchoFields', () => {
   test('a whole body: F3, F4, F11, F41, F42', () => {
@@ -29,8 +37,11 @@ describe('salvageEchoFields', () => {
     expect(got.get(41)).to.equal('10000001');
   });
   test('never throws, whatever the bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-      salvageEchoFields(Buffer.from(bytes));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        salvageEchoFields(Buffer.from(bytes));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -6,17 +6,20 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { expect } from 'chai';
 import { buildPinBlockFormat0, encryptPinBlock, unwrapWorkingKeys } from '../../crypto';
-import {
-  encodeFrame, encodeSm4PinBlockF59Binary, formatField60, IsoMessage, parseField60,
-} from '../../protocol/iso8583';
+import { encodeFrame, encodeSm4PinBlockF59Binary, formatField60, IsoMessage, parseField60 } from '../../protocol/iso8583';
 import type { ReferenceHost } from '../../host';
 import { card, identity, signedOn, startHost } from './helpers';
 import { REQUEST_HEADER, REQUEST_TPDU, TestTerminal } from './terminal-client';
 
 const MAG = { card: card('UP-DEBIT-MAG'), pin: '123456' };
 const IC = { card: card('UP-DEBIT-IC'), pin: '123456', entry: 'insert' as const };
-const side = (debitAmount: number, debitCount: number, creditAmount: number, creditCount: number) =>
-  ({ debitAmount, debitCount, creditAmount, creditCount, result: '0' as const });
+const side = (debitAmount: number, debitCount: number, creditAmount: number, creditCount: number) => ({
+  debitAmount,
+  debitCount,
+  creditAmount,
+  creditCount,
+  result: '0' as const,
+});
 const ZERO = side(0, 0, 0, 0);
 
 describe('reference host: a strict acquirer (refusals with code and reason)', () => {
@@ -30,7 +33,10 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
   };
   /** The journal note of the reply to (terminal, STAN, MTI) and the log line of that reply. */
   const why = (tid: string, stan: string, outMti: string) => {
-    const out = host.control.journal({ terminalId: tid, stan }).filter((e) => e.direction === 'out' && e.mti === outMti).at(-1);
+    const out = host.control
+      .journal({ terminalId: tid, stan })
+      .filter((e) => e.direction === 'out' && e.mti === outMti)
+      .at(-1);
     const line = log.filter((l) => l.includes(` out ${tid.padEnd(8)} ${outMti} `) && l.includes(` ${stan} `)).at(-1);
     return { note: out?.note ?? '', log: line ?? '' };
   };
@@ -59,13 +65,20 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
       ['PAN', (m) => m.set(2, card('UP-CREDIT-IC').pan), '25', /reversal PAN \d{6}\*+\d{4} is not the card of the original/],
       ['entry mode', (m) => m.set(22, '021'), '25', /entry mode F22 = 021 differs from the original's 051/],
       ['condition code', (m) => m.set(25, '06'), '25', /names no reversible kind, the original with this STAN is a sale/],
-      ['60.1', (m) => m.set(60, formatField60({ ...parseField60(m.getString(60)!), transactionType: '23' })), '25', /F3\/F25\/60\.1 = 000000\/00\/23 names no reversible kind, the original with this STAN is a sale/],
+      [
+        '60.1',
+        (m) => m.set(60, formatField60({ ...parseField60(m.getString(60)!), transactionType: '23' })),
+        '25',
+        /F3\/F25\/60\.1 = 000000\/00\/23 names no reversible kind, the original with this STAN is a sale/,
+      ],
     ];
     for (const [what, edit, code, reason] of cases) {
       const r = await t.send(variant(edit));
       expect(r.rc, what).to.equal(code);
       const w = why('10000001', s.stan, '0410');
-      expect(w.note, what).to.match(reason).and.to.match(/nothing reversed/);
+      expect(w.note, what)
+        .to.match(reason)
+        .and.to.match(/nothing reversed/);
       expect(w.log, what).to.match(reason);
     }
     expect(host.control.balance('UP-DEBIT-IC').balance).to.equal(after);
@@ -104,7 +117,9 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     expect(settled.rc).to.equal('00');
     const late = t.sale(MAG, 100);
     expect((await t.send(late.msg)).rc).to.equal('12');
-    expect(why('10000003', late.stan, '0210').note).to.match(new RegExp(`batch ${t.batch} is already settled \\(0500/0510\\): it takes no new transactions`));
+    expect(why('10000003', late.stan, '0210').note).to.match(
+      new RegExp(`batch ${t.batch} is already settled \\(0500/0510\\): it takes no new transactions`),
+    );
     expect(why('10000003', late.stan, '0210').log).to.match(/it takes no new transactions/);
     // The terminal ends the batch (0320 207) and moves on; the void of the sale from the closed batch is refused.
     const oldBatch = t.batch;
@@ -113,7 +128,9 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     expect(t.batch).to.not.equal(oldBatch);
     const v = t.void(MAG, 2500, { batch: oldBatch, stan: s.stan });
     expect((await t.send(v.msg)).rc).to.equal('22');
-    expect(why('10000003', v.stan, '0210').note).to.match(new RegExp(`belongs to batch ${oldBatch}, already closed: a void is possible only within the open batch`));
+    expect(why('10000003', v.stan, '0210').note).to.match(
+      new RegExp(`belongs to batch ${oldBatch}, already closed: a void is possible only within the open batch`),
+    );
     // The new batch is open: a sale there is approved, and its void too.
     const fresh = t.sale(MAG, 300);
     expect((await t.send(fresh.msg)).rc).to.equal('00');
@@ -165,8 +182,14 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     const refund = t.refund(MAG, 800, { stan: sale.stan, rrn: sr.msg.getString(37)! });
     expect((await t.send(bad(refund.msg.unset(64)))).rc).to.equal('A0');
     expect(host.control.balance('UP-DEBIT-MAG').balance).to.equal(MAG.card.openingBalance - 800);
-    const script = () => t.base('0620').set(3, '000000').set(25, '00').set(55, Buffer.from('9F3303E0E1C8950500000000009F3602000ADF31052011223344', 'hex'))
-      .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '951' })).set(61, `${t.batch}${sale.stan}0000`);
+    const script = () =>
+      t
+        .base('0620')
+        .set(3, '000000')
+        .set(25, '00')
+        .set(55, Buffer.from('9F3303E0E1C8950500000000009F3602000ADF31052011223344', 'hex'))
+        .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '951' }))
+        .set(61, `${t.batch}${sale.stan}0000`);
     const s1 = bad(script());
     const r1 = await t.send(s1);
     expect(r1.rc).to.equal('A0');
@@ -180,8 +203,13 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     expect((await t.send(s3)).rc).to.equal('A0');
     expect(why('10000006', s3.getString(11)!, '0630').note).to.match(/^F64 \(MAC\) missing/);
     // A one-record upload (60.3 000: offline / refund / advice records) carries no MAC; one that does is verified.
-    const upload = () => t.base('0320').set(2, IC.card.pan).set(4, '000000001000').set(55, Buffer.from('9F2608AABBCCDDEEFF0011', 'hex'))
-      .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '000', readCapability: '5', icCondition: '0' }));
+    const upload = () =>
+      t
+        .base('0320')
+        .set(2, IC.card.pan)
+        .set(4, '000000001000')
+        .set(55, Buffer.from('9F2608AABBCCDDEEFF0011', 'hex'))
+        .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '000', readCapability: '5', icCondition: '0' }));
     const u1 = bad(upload());
     expect((await t.send(u1)).rc).to.equal('A0');
     expect(why('10000006', u1.getString(11)!, '0330').note).to.equal('MAC does not verify under the current MAK');
@@ -197,20 +225,30 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     expect(sr.msg.getBuffer(55)!.toString('hex').toUpperCase()).to.include('721D9F18041122334486098418000004000000008609842400000400000000');
     expect(why('10000009', sale.stan, '0210').note).to.match(/^issuer script 72 id 11223344 \(2 command\(s\)/);
     const notice = (set: (m: IsoMessage) => void, df31 = 'DF31052011223344') => {
-      const m = t.base('0620').set(3, '000000').set(25, '00').set(55, Buffer.from(`9F3602000A${df31}`, 'hex'))
+      const m = t
+        .base('0620')
+        .set(3, '000000')
+        .set(25, '00')
+        .set(55, Buffer.from(`9F3602000A${df31}`, 'hex'))
         .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '951' }));
       set(m);
       return t.mac(m);
     };
     const byF61 = notice((m) => m.set(61, `${t.batch}${sale.stan}0000`));
     expect((await t.send(byF61)).rc).to.equal('00');
-    expect(why('10000009', byF61.getString(11)!, '0630').note).to.match(new RegExp(`^script result linked to sale \\d+ \\(batch ${t.batch} trace ${sale.stan}, RRN ${sr.msg.getString(37)}\\): script 11223344 performed; MAC verified$`));
+    expect(why('10000009', byF61.getString(11)!, '0630').note).to.match(
+      new RegExp(
+        `^script result linked to sale \\d+ \\(batch ${t.batch} trace ${sale.stan}, RRN ${sr.msg.getString(37)}\\): script 11223344 performed; MAC verified$`,
+      ),
+    );
     const byRrn = notice((m) => m.set(37, sr.msg.getString(37)!), 'DF31051211223344');
     expect((await t.send(byRrn)).rc).to.equal('00');
     expect(why('10000009', byRrn.getString(11)!, '0630').note).to.match(/script 11223344 failed at command 2; MAC verified$/);
     const unknown = notice((m) => m.set(61, `${t.batch}9999990000`));
     expect((await t.send(unknown)).rc).to.equal('25');
-    expect(why('10000009', unknown.getString(11)!, '0630').note).to.equal(`no transaction of terminal 10000009 with batch ${t.batch} trace 999999: the script result cannot be linked`);
+    expect(why('10000009', unknown.getString(11)!, '0630').note).to.equal(
+      `no transaction of terminal 10000009 with batch ${t.batch} trace 999999: the script result cannot be linked`,
+    );
     const noDf31 = notice((m) => m.set(61, `${t.batch}${sale.stan}0000`), '');
     expect((await t.send(noDf31)).rc).to.equal('30');
     expect(why('10000009', noDf31.getString(11)!, '0630').note).to.match(/lacks DF31/);
@@ -291,7 +329,12 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     const t = await TestTerminal.connect(host.port, id);
     open.push(t);
     const signOn = async (code: '005' | '006', layout: '003' | '004') => {
-      const r = await t.send(t.base('0800').set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: code })).set(63, '01 '));
+      const r = await t.send(
+        t
+          .base('0800')
+          .set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: code }))
+          .set(63, '01 '),
+      );
       expect(r.rc, code).to.equal('00');
       expect(r.msg.getString(60)!.slice(8)).to.equal(code);
       t.batch = r.msg.getString(60)!.slice(2, 8);
@@ -316,6 +359,8 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     open.push(tdes);
     const m = tdes.base('0800').set(60, formatField60({ transactionType: '00', batchNumber: tdes.batch, networkCode: '005' }));
     expect((await tdes.send(m)).rc).to.equal('30');
-    expect(host.control.journal({ terminalId: '10000002', stan: m.getString(11)! }).at(-1)!.note).to.match(/60\.3 = 005 is an SM4 \(国密\) sign-on; terminal 10000002 is configured for 3DES keys/);
+    expect(host.control.journal({ terminalId: '10000002', stan: m.getString(11)! }).at(-1)!.note).to.match(
+      /60\.3 = 005 is an SM4 \(国密\) sign-on; terminal 10000002 is configured for 3DES keys/,
+    );
   });
 });

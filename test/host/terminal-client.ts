@@ -6,18 +6,48 @@
  */
 import * as net from 'node:net';
 import {
-  buildPinBlockFormat0, deriveCommonSessionKey, encryptPinBlock, generateArqc, generateArpcMethod1, unwrapWorkingKeys,
-  type KeyScheme, type WorkingKeys,
+  buildPinBlockFormat0,
+  deriveCommonSessionKey,
+  encryptPinBlock,
+  generateArqc,
+  generateArpcMethod1,
+  unwrapWorkingKeys,
+  type KeyScheme,
+  type WorkingKeys,
 } from '../../crypto';
 import {
-  applyMac, decodeFrame, encodeBillPayee, encodeFrame, encodeSettlementTotals, formatField60, formatField61,
-  formatSecurityControl, IsoMessage, LengthPrefixedReader, verifyMac, type BillPayee, type CupFrame, type CupHeader,
-  type SettlementTotals, encodeItemRequest, encodeListQuery, IC_NETWORK_CODES, parseListPage, type IcListEntry, type IcListKind,
+  applyMac,
+  decodeFrame,
+  encodeBillPayee,
+  encodeFrame,
+  encodeSettlementTotals,
+  formatField60,
+  formatField61,
+  formatSecurityControl,
+  IsoMessage,
+  LengthPrefixedReader,
+  verifyMac,
+  type BillPayee,
+  type CupFrame,
+  type CupHeader,
+  type SettlementTotals,
+  encodeItemRequest,
+  encodeListQuery,
+  IC_NETWORK_CODES,
+  parseListPage,
+  type IcListEntry,
+  type IcListKind,
 } from '../../protocol/iso8583';
 import { decodeTlv, encodeTlv } from '../../protocol/tlv';
 import { ARQC_CDOL1_TAGS, encodeSm4PinBlockF59, type CardConfig, terminalCardImage } from '../../host';
 
-export const REQUEST_HEADER: CupHeader = { applicationClass: '60', specVersion: '31', terminalStatus: '0', processingRequirement: '0', softwareVersion: '310730' };
+export const REQUEST_HEADER: CupHeader = {
+  applicationClass: '60',
+  specVersion: '31',
+  terminalStatus: '0',
+  processingRequirement: '0',
+  softwareVersion: '310730',
+};
 export const REQUEST_TPDU = '6000030000';
 
 export interface Reply {
@@ -55,7 +85,11 @@ export class TestTerminal {
   private closedError?: Error;
   private atc = new Map<string, number>();
 
-  private constructor(readonly socket: net.Socket, readonly id: TerminalIdentity, public timeoutMs: number) {
+  private constructor(
+    readonly socket: net.Socket,
+    readonly id: TerminalIdentity,
+    public timeoutMs: number,
+  ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk) => {
       for (const raw of this.reader.push(chunk)) {
@@ -136,7 +170,10 @@ export class TestTerminal {
     if (this.closedError || this.socket.destroyed) return Promise.resolve(true);
     return new Promise((resolve) => {
       const t = setTimeout(() => resolve(false), timeoutMs);
-      this.socket.once('close', () => { clearTimeout(t); resolve(true); });
+      this.socket.once('close', () => {
+        clearTimeout(t);
+        resolve(true);
+      });
     });
   }
 
@@ -153,7 +190,9 @@ export class TestTerminal {
   }
 
   async signOn(layout: '001' | '003' | '004' = '003'): Promise<Reply> {
-    const m = this.base('0800').set(60, formatField60({ transactionType: '00', batchNumber: this.batch, networkCode: layout })).set(63, '01 ');
+    const m = this.base('0800')
+      .set(60, formatField60({ transactionType: '00', batchNumber: this.batch, networkCode: layout }))
+      .set(63, '01 ');
     const r = await this.send(m);
     if (r.rc === '00') {
       this.keys = unwrapWorkingKeys(Buffer.from(this.id.tmk, 'hex'), r.msg.get(62) as Buffer, layout, this.keyScheme);
@@ -226,7 +265,14 @@ export class TestTerminal {
       if (cipher === 'sm4') m.set(59, encodeSm4PinBlockF59(block));
       else m.set(52, block);
       m.set(26, '12');
-      m.set(53, formatSecurityControl({ pinFormat: 'x98-with-pan', encryption: cipher === 'sm4' ? 'sm4' : cipher === 'des' ? 'des' : 'tdes', trackEncrypted: false }));
+      m.set(
+        53,
+        formatSecurityControl({
+          pinFormat: 'x98-with-pan',
+          encryption: cipher === 'sm4' ? 'sm4' : cipher === 'des' ? 'des' : 'tdes',
+          trackEncrypted: false,
+        }),
+      );
     }
     return m;
   }
@@ -258,7 +304,8 @@ export class TestTerminal {
     this.lastSessionKey = sk;
     this.lastArqc = arqc;
     return encodeTlv([
-      { tag: '9F26', value: arqc }, { tag: '9F27', value: Buffer.from([0x80]) },
+      { tag: '9F26', value: arqc },
+      { tag: '9F27', value: Buffer.from([0x80]) },
       ...ARQC_CDOL1_TAGS.map((t) => ({ tag: t, value: values[t] })),
       { tag: '9F33', value: Buffer.from('E0E1C8', 'hex') },
     ]);
@@ -273,12 +320,20 @@ export class TestTerminal {
     const t91 = decodeTlv(f55).find((n) => n.tag === '91');
     if (!t91 || t91.value.length !== 10) return false;
     const arc = t91.value.subarray(8);
-    return arc.toString('ascii') === reply.getString(39)
-      && generateArpcMethod1(this.lastSessionKey, this.lastArqc, arc).equals(t91.value.subarray(0, 8));
+    return (
+      arc.toString('ascii') === reply.getString(39) && generateArpcMethod1(this.lastSessionKey, this.lastArqc, arc).equals(t91.value.subarray(0, 8))
+    );
   }
 
-  private financial(mti: string, pcode: string, f25: string, type: string, amount: number | undefined, p: CardPresentation | undefined,
-    extra?: (m: IsoMessage) => void): { msg: IsoMessage; stan: string } {
+  private financial(
+    mti: string,
+    pcode: string,
+    f25: string,
+    type: string,
+    amount: number | undefined,
+    p: CardPresentation | undefined,
+    extra?: (m: IsoMessage) => void,
+  ): { msg: IsoMessage; stan: string } {
     const m = this.base(mti).set(3, pcode).set(25, f25).set(49, '156');
     if (amount !== undefined) m.set(4, String(amount).padStart(12, '0'));
     m.set(60, formatField60({ transactionType: type, batchNumber: this.batch, networkCode: '000', readCapability: '6', icCondition: '0' }));
@@ -296,7 +351,12 @@ export class TestTerminal {
   balance(p: CardPresentation) {
     return this.financial('0200', '310000', '00', '01', undefined, p);
   }
-  void(p: CardPresentation, amount: number, orig: { batch?: string; stan: string; rrn?: string; auth?: string }, pcodeType: { f25?: string; type?: string } = {}) {
+  void(
+    p: CardPresentation,
+    amount: number,
+    orig: { batch?: string; stan: string; rrn?: string; auth?: string },
+    pcodeType: { f25?: string; type?: string } = {},
+  ) {
     return this.financial('0200', '200000', pcodeType.f25 ?? '00', pcodeType.type ?? '23', amount, p, (m) => {
       m.set(61, formatField61({ originalBatch: orig.batch ?? this.batch, originalTrace: orig.stan }));
       m.set(37, orig.rrn ?? '000000000000');
@@ -305,7 +365,9 @@ export class TestTerminal {
   }
   refund(p: CardPresentation, amount: number, orig: { batch?: string; stan: string; rrn: string }) {
     return this.financial('0220', '200000', '00', '25', amount, p, (m) => {
-      m.set(37, orig.rrn).set(61, formatField61({ originalBatch: orig.batch ?? this.batch, originalTrace: orig.stan, originalDate: '0000' })).set(63, 'CUP');
+      m.set(37, orig.rrn)
+        .set(61, formatField61({ originalBatch: orig.batch ?? this.batch, originalTrace: orig.stan, originalDate: '0000' }))
+        .set(63, 'CUP');
     });
   }
   preauth(p: CardPresentation, amount: number) {
@@ -323,7 +385,8 @@ export class TestTerminal {
   }
   completionVoid(p: CardPresentation, amount: number, orig: { batch?: string; stan: string; auth: string; rrn?: string }) {
     return this.financial('0200', '200000', '06', '21', amount, p, (m) => {
-      m.set(38, orig.auth).set(37, orig.rrn ?? '000000000000')
+      m.set(38, orig.auth)
+        .set(37, orig.rrn ?? '000000000000')
         .set(61, formatField61({ originalBatch: orig.batch ?? this.batch, originalTrace: orig.stan, originalDate: '0000' }));
     });
   }
@@ -340,16 +403,24 @@ export class TestTerminal {
   }
 
   settlement(totals: SettlementTotals): IsoMessage {
-    return this.base('0500').set(48, encodeSettlementTotals(totals)).set(49, '156')
-      .set(60, formatField60({ transactionType: '00', batchNumber: this.batch, networkCode: '201' })).set(63, '01 ');
+    return this.base('0500')
+      .set(48, encodeSettlementTotals(totals))
+      .set(49, '156')
+      .set(60, formatField60({ transactionType: '00', batchNumber: this.batch, networkCode: '201' }))
+      .set(63, '01 ');
   }
 
   batchUpload(items: { stan: string; pan: string; amount: number }[]): IsoMessage {
-    const f48 = String(items.length).padStart(2, '0') + items.map((i) => '00' + i.stan + i.pan.padStart(20, '0') + String(i.amount).padStart(12, '0')).join('');
-    return this.base('0320').set(48, f48).set(60, formatField60({ transactionType: '00', batchNumber: this.batch, networkCode: '201' }));
+    const f48 =
+      String(items.length).padStart(2, '0') + items.map((i) => '00' + i.stan + i.pan.padStart(20, '0') + String(i.amount).padStart(12, '0')).join('');
+    return this.base('0320')
+      .set(48, f48)
+      .set(60, formatField60({ transactionType: '00', batchNumber: this.batch, networkCode: '201' }));
   }
 
   batchEnd(count: number, networkCode: '202' | '207'): IsoMessage {
-    return this.base('0320').set(48, String(count).padStart(4, '0')).set(60, formatField60({ transactionType: '00', batchNumber: this.batch, networkCode }));
+    return this.base('0320')
+      .set(48, String(count).padStart(4, '0'))
+      .set(60, formatField60({ transactionType: '00', batchNumber: this.batch, networkCode }));
   }
 }

@@ -2,8 +2,19 @@ import { describe, test } from 'node:test';
 import * as net from 'node:net';
 import { expect } from 'chai';
 import {
-  ByteLink, DEFAULT_RECONNECT_POLICY, LinkDownError, LinkPermissionError, LinkRefusedError, LinkUrlError,
-  backoffDelays, createEmuLinkPair, createLink, freeTcpPort, openWithRetry, seededRandom, withFaults,
+  ByteLink,
+  DEFAULT_RECONNECT_POLICY,
+  LinkDownError,
+  LinkPermissionError,
+  LinkRefusedError,
+  LinkUrlError,
+  backoffDelays,
+  createEmuLinkPair,
+  createLink,
+  freeTcpPort,
+  openWithRetry,
+  seededRandom,
+  withFaults,
 } from '../../links';
 
 /**
@@ -13,7 +24,10 @@ import {
 async function pump(from: ByteLink, to: ByteLink, bytes: Buffer, expected: () => number = () => bytes.length): Promise<Buffer> {
   const got: Buffer[] = [];
   let len = 0;
-  const on = (b: Buffer) => { got.push(b); len += b.length; };
+  const on = (b: Buffer) => {
+    got.push(b);
+    len += b.length;
+  };
   to.on('data', on);
   await from.write(bytes);
   const deadline = Date.now() + 2000;
@@ -40,7 +54,13 @@ describe('withFaults', () => {
     // 160000 bits at 1e-3: about 160 flips.
     expect(r1.stats.bitsFlipped).to.be.within(100, 230);
     let diffBits = 0;
-    for (let i = 0; i < data.length; i++) { let x = data[i] ^ r1.out[i]; while (x) { diffBits += x & 1; x >>= 1; } }
+    for (let i = 0; i < data.length; i++) {
+      let x = data[i] ^ r1.out[i];
+      while (x) {
+        diffBits += x & 1;
+        x >>= 1;
+      }
+    }
     expect(diffBits).to.equal(r1.stats.bitsFlipped);
   });
 
@@ -67,7 +87,9 @@ describe('withFaults', () => {
     const got: number[] = [];
     f.on('data', (x) => got.push(...x));
     const t0 = Date.now();
-    await a.write(Buffer.from([1])); await a.write(Buffer.from([2])); await a.write(Buffer.from([3]));
+    await a.write(Buffer.from([1]));
+    await a.write(Buffer.from([2]));
+    await a.write(Buffer.from([3]));
     await new Promise((r) => setTimeout(r, 60));
     expect(got).to.deep.equal([1, 2, 3]);
     expect(Date.now() - t0).to.be.greaterThan(15);
@@ -80,7 +102,10 @@ describe('withFaults', () => {
     const closed = new Promise<LinkDownError | undefined>((r) => f.on('close', r));
     const got: Buffer[] = [];
     b.on('data', (x) => got.push(x));
-    const err = await f.write(Buffer.alloc(25, 7)).then(() => null, (e) => e);
+    const err = await f.write(Buffer.alloc(25, 7)).then(
+      () => null,
+      (e) => e,
+    );
     await new Promise((r) => setImmediate(r));
     expect(err).to.be.instanceOf(LinkDownError);
     expect(Buffer.concat(got).length).to.equal(10);
@@ -109,7 +134,10 @@ describe('reconnect policy', () => {
     const retries: number[] = [];
     const opened = openWithRetry(link, { attempts: 6, initialDelayMs: 30, factor: 1.5, maxDelayMs: 100 }, (n) => {
       retries.push(n);
-      if (n === 2) { server = net.createServer((s) => s.on('data', () => undefined)); server.listen(port, '127.0.0.1'); }
+      if (n === 2) {
+        server = net.createServer((s) => s.on('data', () => undefined));
+        server.listen(port, '127.0.0.1');
+      }
     });
     await opened;
     expect(link.isOpen).to.equal(true);
@@ -120,15 +148,28 @@ describe('reconnect policy', () => {
 
   test('gives up after the attempts with the last error, attempts in its context', async () => {
     const port = await freeTcpPort();
-    const err = await openWithRetry(createLink(`tcp://127.0.0.1:${port}`), { attempts: 3, initialDelayMs: 5, factor: 1, maxDelayMs: 5 }).then(() => null, (e) => e);
+    const err = await openWithRetry(createLink(`tcp://127.0.0.1:${port}`), { attempts: 3, initialDelayMs: 5, factor: 1, maxDelayMs: 5 }).then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(LinkRefusedError);
     expect(err.context.attempts).to.equal(3);
   });
 
   test('permission problems are not retried', async () => {
     let calls = 0;
-    const link = { url: 'serial:/dev/x', isOpen: false, open: async () => { calls++; throw new LinkPermissionError('serial:/dev/x', 'denied', 'dialout'); } } as unknown as ByteLink;
-    const err = await openWithRetry(link, { attempts: 5, initialDelayMs: 1, factor: 1, maxDelayMs: 1 }).then(() => null, (e) => e);
+    const link = {
+      url: 'serial:/dev/x',
+      isOpen: false,
+      open: async () => {
+        calls++;
+        throw new LinkPermissionError('serial:/dev/x', 'denied', 'dialout');
+      },
+    } as unknown as ByteLink;
+    const err = await openWithRetry(link, { attempts: 5, initialDelayMs: 1, factor: 1, maxDelayMs: 1 }).then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(LinkPermissionError);
     expect(calls).to.equal(1);
   });

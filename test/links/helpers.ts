@@ -2,8 +2,11 @@
 import { ByteLink, findExecutable, systemScheduler } from '../../links';
 import { TtpChannel, TtpRequest, attachTtpChannel } from '../../protocol/ttp';
 
-export const SOCAT_SKIP: string | false = findExecutable('socat') ? false : 'socat is not installed here (apt-get install socat; .ci/run installs it)';
-export const SER2NET_SKIP: string | false = SOCAT_SKIP || (findExecutable('ser2net') ? false : 'ser2net is not installed here (apt-get install ser2net; .ci/run installs it)');
+export const SOCAT_SKIP: string | false = findExecutable('socat')
+  ? false
+  : 'socat is not installed here (apt-get install socat; .ci/run installs it)';
+export const SER2NET_SKIP: string | false =
+  SOCAT_SKIP || (findExecutable('ser2net') ? false : 'ser2net is not installed here (apt-get install ser2net; .ci/run installs it)');
 
 /** Short timeouts: tests must be fast, and a lost frame must show up quickly. */
 export const FAST = { ackTimeoutMs: 60, frameTimeoutMs: 30, responseTimeoutMs: 3000 };

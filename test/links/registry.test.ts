@@ -7,7 +7,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  LinkUrlError, isHarnessLinkUrl, linkKindList, linkUrlForms, listenLink, loadLinkKindsFrom, openLink, parseLinkUrl, registerLinkKind,
+  LinkUrlError,
+  isHarnessLinkUrl,
+  linkKindList,
+  linkUrlForms,
+  listenLink,
+  loadLinkKindsFrom,
+  openLink,
+  parseLinkUrl,
+  registerLinkKind,
 } from '../../links';
 import { parseCertifyArgs } from '../../cli/commands/certify';
 import { CertifyOptionError } from '../../certification/errors';
@@ -52,8 +60,9 @@ describe('links/registry', () => {
   });
 
   test('a scheme belongs to one kind only', () => {
-    expect(() => registerLinkKind({ name: 'other-serial', schemes: ['serial'], forms: [], parse: (url) => ({ kind: 'other-serial', url }) }))
-      .to.throw(LinkUrlError, /already registered by link kind 'serial'/);
+    expect(() =>
+      registerLinkKind({ name: 'other-serial', schemes: ['serial'], forms: [], parse: (url) => ({ kind: 'other-serial', url }) }),
+    ).to.throw(LinkUrlError, /already registered by link kind 'serial'/);
   });
 
   test('a new link kind is one file: loaded, it parses, opens, and certify --terminal accepts it', async () => {
@@ -72,7 +81,10 @@ describe('links/registry', () => {
     await link.close();
     expect(parseCertifyArgs(['--terminal', 'loop:x'], io)).to.deep.include({ terminal: 'loop:x' });
     // It declares no terminal side.
-    const err = await listenLink('loop:x').then(() => null, (e: unknown) => e);
+    const err = await listenLink('loop:x').then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(LinkUrlError);
     expect((err as Error).message).to.match(/terminal side listens on one of: .*tcp-listen/);
   });

@@ -2,8 +2,18 @@ import { describe, test } from 'node:test';
 import * as net from 'node:net';
 import { expect } from 'chai';
 import {
-  COM_PORT, type Rfc2217Address, LinkNegotiationError, LinkTimeoutError, Rfc2217Link, TELNET, TelnetItem, TelnetParser,
-  comPortSubnegotiation, openLink, parseLinkUrl, telnetEscape,
+  COM_PORT,
+  type Rfc2217Address,
+  LinkNegotiationError,
+  LinkTimeoutError,
+  Rfc2217Link,
+  TELNET,
+  TelnetItem,
+  TelnetParser,
+  comPortSubnegotiation,
+  openLink,
+  parseLinkUrl,
+  telnetEscape,
 } from '../../links';
 
 const { IAC, SB, SE, WILL, DO, DONT, OPT_COM_PORT, OPT_BINARY } = TELNET;
@@ -54,7 +64,10 @@ function fakeServer(behaviour: 'confirm' | 'refuse' | 'silent' | 'other-baud') {
         }
         if (item.kind === 'subnegotiation' && (behaviour === 'confirm' || behaviour === 'other-baud')) {
           let value = item.payload.subarray(1);
-          if (behaviour === 'other-baud' && item.payload[0] === COM_PORT.SET_BAUDRATE) { value = Buffer.alloc(4); value.writeUInt32BE(9600); }
+          if (behaviour === 'other-baud' && item.payload[0] === COM_PORT.SET_BAUDRATE) {
+            value = Buffer.alloc(4);
+            value.writeUInt32BE(9600);
+          }
           s.write(comPortSubnegotiation(item.payload[0] + 100, value));
         }
         if (item.kind === 'data') s.write(telnetEscape(item.bytes)); // echo
@@ -64,7 +77,14 @@ function fakeServer(behaviour: 'confirm' | 'refuse' | 'silent' | 'other-baud') {
   return new Promise<{ port: number; received: Buffer[]; close: () => Promise<void> }>((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const port = (server.address() as net.AddressInfo).port;
-      resolve({ port, received, close: () => new Promise<void>((r) => { server.close(() => r()); }) });
+      resolve({
+        port,
+        received,
+        close: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+          }),
+      });
     });
   });
 }
@@ -72,7 +92,7 @@ function fakeServer(behaviour: 'confirm' | 'refuse' | 'silent' | 'other-baud') {
 describe('Rfc2217Link against a scripted telnet server', () => {
   test('sends WILL COM-PORT-OPTION and the five settings; echo of 0xFF bytes round-trips', async () => {
     const srv = await fakeServer('confirm');
-    const link = await openLink(`rfc2217://127.0.0.1:${srv.port}?baud=57600&parity=even&databits=7&stopbits=2&rtscts=true`) as Rfc2217Link;
+    const link = (await openLink(`rfc2217://127.0.0.1:${srv.port}?baud=57600&parity=even&databits=7&stopbits=2&rtscts=true`)) as Rfc2217Link;
     const all = Buffer.concat(srv.received);
     const subs = new TelnetParser().push(all).filter((i) => i.kind === 'subnegotiation') as Array<{ payload: Buffer }>;
     const byCmd = new Map(subs.map((s) => [s.payload[0], [...s.payload.subarray(1)]]));
@@ -90,7 +110,10 @@ describe('Rfc2217Link against a scripted telnet server', () => {
 
   test('a server that refuses COM-PORT-OPTION: LinkNegotiationError pointing to tcp:// or telnet(rfc2217)', async () => {
     const srv = await fakeServer('refuse');
-    const err = await openLink(`rfc2217://127.0.0.1:${srv.port}`).then(() => null, (e) => e);
+    const err = await openLink(`rfc2217://127.0.0.1:${srv.port}`).then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(LinkNegotiationError);
     expect(err.message).to.match(/telnet\(rfc2217\)|tcp:\/\//);
     await srv.close();
@@ -98,7 +121,10 @@ describe('Rfc2217Link against a scripted telnet server', () => {
 
   test('a raw port (no telnet at all): LinkTimeoutError suggesting tcp://', async () => {
     const srv = await fakeServer('silent');
-    const err = await openLink(`rfc2217://127.0.0.1:${srv.port}`, { negotiationTimeoutMs: 150 }).then(() => null, (e) => e);
+    const err = await openLink(`rfc2217://127.0.0.1:${srv.port}`, { negotiationTimeoutMs: 150 }).then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(LinkTimeoutError);
     expect(err.message).to.match(/use tcp:\/\//);
     await srv.close();
@@ -106,7 +132,10 @@ describe('Rfc2217Link against a scripted telnet server', () => {
 
   test('a server that sets another baud rate: LinkNegotiationError with both rates', async () => {
     const srv = await fakeServer('other-baud');
-    const err = await openLink(`rfc2217://127.0.0.1:${srv.port}?baud=115200`).then(() => null, (e) => e);
+    const err = await openLink(`rfc2217://127.0.0.1:${srv.port}?baud=115200`).then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(LinkNegotiationError);
     expect(err.context).to.deep.include({ setting: 'baud rate', requested: 115200, got: 9600 });
     await srv.close();
@@ -115,6 +144,7 @@ describe('Rfc2217Link against a scripted telnet server', () => {
   test('URL settings reach the link', () => {
     const a = parseLinkUrl('rfc2217://h:1?baud=2400');
     expect(a.kind === 'rfc2217' && (a as Rfc2217Address).settings.baudRate).to.equal(2400);
-    void SB; void SE;
+    void SB;
+    void SE;
   });
 });

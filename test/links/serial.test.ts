@@ -4,15 +4,31 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import {
-  ByteLink, LinkBusyError, LinkDownError, LinkNotFoundError, LinkPermissionError, PtyPair,
-  diagnoseSerialOpenError, listSerialCandidates, openLink, startPtyPair,
+  ByteLink,
+  LinkBusyError,
+  LinkDownError,
+  LinkNotFoundError,
+  LinkPermissionError,
+  PtyPair,
+  diagnoseSerialOpenError,
+  listSerialCandidates,
+  openLink,
+  startPtyPair,
 } from '../../links';
 import { SOCAT_SKIP } from './helpers';
 
 function readN(link: ByteLink, n: number): Promise<Buffer> {
   return new Promise((resolve) => {
-    const parts: Buffer[] = []; let len = 0;
-    const on = (b: Buffer) => { parts.push(b); len += b.length; if (len >= n) { link.off('data', on); resolve(Buffer.concat(parts)); } };
+    const parts: Buffer[] = [];
+    let len = 0;
+    const on = (b: Buffer) => {
+      parts.push(b);
+      len += b.length;
+      if (len >= n) {
+        link.off('data', on);
+        resolve(Buffer.concat(parts));
+      }
+    };
     link.on('data', on);
   });
 }
@@ -26,7 +42,11 @@ describe('serial diagnostics (no SerialPort.list(), no udevadm)', () => {
       fs.symlinkSync(path.join(dev, 'ttyUSB2'), path.join(dev, 'serial', 'by-id', 'usb-FTDI_FT232R_A1-if00-port0'));
       expect(listSerialCandidates(dev)).to.deep.equal([
         `${dev}/serial/by-id/usb-FTDI_FT232R_A1-if00-port0 -> ${dev}/ttyUSB2`,
-        `${dev}/ttyACM0`, `${dev}/ttyS0`, `${dev}/ttyS1`, `${dev}/ttyUSB2`, `${dev}/ttyUSB10`,
+        `${dev}/ttyACM0`,
+        `${dev}/ttyS0`,
+        `${dev}/ttyS1`,
+        `${dev}/ttyUSB2`,
+        `${dev}/ttyUSB10`,
       ]);
     } finally {
       fs.rmSync(dev, { recursive: true, force: true });
@@ -34,7 +54,10 @@ describe('serial diagnostics (no SerialPort.list(), no udevadm)', () => {
   });
 
   test('a missing device: LinkNotFoundError listing the candidates', async () => {
-    const err = await openLink('serial:/dev/ttyUSB97').then(() => null, (e) => e);
+    const err = await openLink('serial:/dev/ttyUSB97').then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(LinkNotFoundError);
     expect(err.code).to.equal('link-not-found');
     expect(err.message).to.include('/dev/ttyUSB97 does not exist');
@@ -47,10 +70,15 @@ describe('serial diagnostics (no SerialPort.list(), no udevadm)', () => {
     fs.rmSync(p, { force: true });
     fs.symlinkSync('/dev/pts/9999', p);
     try {
-      const err = await openLink(`serial:${p}`).then(() => null, (e) => e);
+      const err = await openLink(`serial:${p}`).then(
+        () => null,
+        (e) => e,
+      );
       expect(err).to.be.instanceOf(LinkNotFoundError);
       expect(err.message).to.match(/symbolic link whose target is gone/);
-    } finally { fs.rmSync(p, { force: true }); }
+    } finally {
+      fs.rmSync(p, { force: true });
+    }
   });
 
   test('permission denied names the owning group and the command to join it', () => {
@@ -58,7 +86,11 @@ describe('serial diagnostics (no SerialPort.list(), no udevadm)', () => {
     // serialport reports, against a real device node's ownership.
     const device = ['/dev/ttyS0', '/dev/tty', '/dev/null'].find((d) => fs.existsSync(d))!;
     const st = fs.statSync(device);
-    const err = diagnoseSerialOpenError(`serial:${device}`, device, Object.assign(new Error(`Error: Permission denied, cannot open ${device}`), { code: 'EACCES' }));
+    const err = diagnoseSerialOpenError(
+      `serial:${device}`,
+      device,
+      Object.assign(new Error(`Error: Permission denied, cannot open ${device}`), { code: 'EACCES' }),
+    );
     expect(err).to.be.instanceOf(LinkPermissionError);
     const group = (err as LinkPermissionError).group;
     expect(err.context).to.deep.include({ gid: st.gid });
@@ -68,8 +100,12 @@ describe('serial diagnostics (no SerialPort.list(), no udevadm)', () => {
 
 describe('serial links on a socat PTY pair', { skip: SOCAT_SKIP }, () => {
   let pty: PtyPair;
-  before(async () => { pty = await startPtyPair(); });
-  after(async () => { await pty?.stop(); });
+  before(async () => {
+    pty = await startPtyPair();
+  });
+  after(async () => {
+    await pty?.stop();
+  });
 
   test('binary bytes both ways, unaltered', async () => {
     const a = await openLink(`serial:${pty.a}`);
@@ -81,18 +117,24 @@ describe('serial links on a socat PTY pair', { skip: SOCAT_SKIP }, () => {
     const atA = readN(a, 3);
     await b.write(Buffer.from([0x0d, 0x0a, 0x11]));
     expect([...(await atA)]).to.deep.equal([0x0d, 0x0a, 0x11]);
-    await a.close(); await b.close();
+    await a.close();
+    await b.close();
     expect(a.isOpen).to.equal(false);
   });
 
   test('a second open of the same end: LinkBusyError (lock held)', async () => {
     const a = await openLink(`serial:${pty.a}`);
     try {
-      const err = await openLink(`serial:${pty.a}`).then(() => null, (e) => e);
+      const err = await openLink(`serial:${pty.a}`).then(
+        () => null,
+        (e) => e,
+      );
       expect(err).to.be.instanceOf(LinkBusyError);
       expect(err.code).to.equal('link-busy');
       expect(err.message).to.match(/is in use/);
-    } finally { await a.close(); }
+    } finally {
+      await a.close();
+    }
   });
 
   test('close() then open again works (a scenario reopens the same terminal)', async () => {
@@ -108,7 +150,10 @@ describe('serial links on a socat PTY pair', { skip: SOCAT_SKIP }, () => {
     const closed = new Promise<unknown>((r) => a.on('close', r));
     await a.close();
     expect(await closed).to.equal(undefined);
-    const err = await a.write(Buffer.from([1])).then(() => null, (e) => e);
+    const err = await a.write(Buffer.from([1])).then(
+      () => null,
+      (e) => e,
+    );
     expect(err.code).to.equal('link-not-open');
   });
 });

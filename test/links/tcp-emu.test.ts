@@ -2,8 +2,15 @@ import { describe, test } from 'node:test';
 import * as net from 'node:net';
 import { expect } from 'chai';
 import {
-  ByteLink, LinkBusyError, LinkDownError, LinkNotFoundError, LinkRefusedError,
-  createEmuLinkPair, freeTcpPort, listenLink, openLink,
+  ByteLink,
+  LinkBusyError,
+  LinkDownError,
+  LinkNotFoundError,
+  LinkRefusedError,
+  createEmuLinkPair,
+  freeTcpPort,
+  listenLink,
+  openLink,
 } from '../../links';
 
 function nextData(link: ByteLink): Promise<Buffer> {
@@ -16,14 +23,20 @@ function nextClose(link: ByteLink): Promise<LinkDownError | undefined> {
 describe('tcp:// links', () => {
   test('connection refused: LinkRefusedError that mentions ser2net and the port', async () => {
     const port = await freeTcpPort();
-    const err = await openLink(`tcp://127.0.0.1:${port}`).then(() => null, (e) => e);
+    const err = await openLink(`tcp://127.0.0.1:${port}`).then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(LinkRefusedError);
     expect(err.code).to.equal('link-refused');
     expect(err.message).to.include(`127.0.0.1:${port}`).and.include('ser2net');
   });
 
   test('unknown host: LinkNotFoundError', async () => {
-    const err = await openLink('tcp://no-such-host.invalid:3001').then(() => null, (e) => e);
+    const err = await openLink('tcp://no-such-host.invalid:3001').then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(LinkNotFoundError);
   });
 
@@ -35,13 +48,20 @@ describe('tcp:// links', () => {
     const err = await nextClose(link);
     expect(err).to.be.instanceOf(LinkDownError);
     expect(err!.code).to.equal('link-down');
-    const w = await link.write(Buffer.from([1])).then(() => null, (e) => e);
+    const w = await link.write(Buffer.from([1])).then(
+      () => null,
+      (e) => e,
+    );
     expect(w.code).to.equal('link-not-open');
     await new Promise<void>((r) => server.close(() => r()));
   });
 
   test('deliberate close: close event without error, the listener sees LinkDownError', async () => {
-    const listener = await listenLink('tcp-listen:0') as unknown as { boundPort: number; on: (e: 'connection', l: (l: ByteLink) => void) => void; close: () => Promise<void> };
+    const listener = (await listenLink('tcp-listen:0')) as unknown as {
+      boundPort: number;
+      on: (e: 'connection', l: (l: ByteLink) => void) => void;
+      close: () => Promise<void>;
+    };
     const accepted = new Promise<ByteLink>((r) => listener.on('connection', r));
     const link = await openLink(`tcp://127.0.0.1:${listener.boundPort}`);
     const server = await accepted;
@@ -57,8 +77,11 @@ describe('tcp:// links', () => {
   });
 
   test('tcp-listen on a port in use: LinkBusyError', async () => {
-    const first = await listenLink('tcp-listen:0') as unknown as { boundPort: number; close: () => Promise<void> };
-    const err = await listenLink(`tcp-listen:${first.boundPort}`).then(() => null, (e) => e);
+    const first = (await listenLink('tcp-listen:0')) as unknown as { boundPort: number; close: () => Promise<void> };
+    const err = await listenLink(`tcp-listen:${first.boundPort}`).then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(LinkBusyError);
     expect(err.message).to.match(/already in use/);
     await first.close();
@@ -83,15 +106,24 @@ describe('emu: links', () => {
     const down = nextClose(b);
     await a.close();
     expect(await down).to.be.instanceOf(LinkDownError);
-    const err = await b.write(Buffer.from([1])).then(() => null, (e) => e);
+    const err = await b.write(Buffer.from([1])).then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(Error);
   });
 
   test('emu:NAME without an emulator: LinkNotFoundError; two emulators on one name: LinkBusyError', async () => {
-    const err = await openLink('emu:nobody-here').then(() => null, (e) => e);
+    const err = await openLink('emu:nobody-here').then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(LinkNotFoundError);
     const l = await listenLink('emu:taken');
-    const err2 = await listenLink('emu:taken').then(() => null, (e) => e);
+    const err2 = await listenLink('emu:taken').then(
+      () => null,
+      (e) => e,
+    );
     expect(err2).to.be.instanceOf(LinkBusyError);
     await l.close();
     const l2 = await listenLink('emu:taken');

@@ -7,8 +7,19 @@ import { after, before, describe, test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
 import {
-  ByteLink, LinkDownError, LinkListener, PtyPair, Rfc2217Link, Ser2netInstance, createEmuLinkPair, listenLink, openLink,
-  seededRandom, startPtyPair, startSer2net, withFaults,
+  ByteLink,
+  LinkDownError,
+  LinkListener,
+  PtyPair,
+  Rfc2217Link,
+  Ser2netInstance,
+  createEmuLinkPair,
+  listenLink,
+  openLink,
+  seededRandom,
+  startPtyPair,
+  startSer2net,
+  withFaults,
 } from '../../links';
 import { TtpLinkBrokenError } from '../../protocol/ttp';
 import { SER2NET_SKIP, SOCAT_SKIP, echoResponder, harnessChannel } from './helpers';
@@ -17,13 +28,15 @@ async function roundTrips(harness: ByteLink, terminal: ByteLink, n: number) {
   const responder = echoResponder(terminal);
   const channel = harnessChannel(harness);
   const displays: string[][] = [];
-  channel.on('event', (e) => { if (e.evt === 'display') displays.push(e.lines); });
+  channel.on('event', (e) => {
+    if (e.evt === 'display') displays.push(e.lines);
+  });
   for (let i = 0; i < n; i++) {
-    const r = await channel.request({ cmd: 'key', keys: ['1', '2', 'ENTER'] }) as unknown as { echo: { id: number; keys: string[] } };
+    const r = (await channel.request({ cmd: 'key', keys: ['1', '2', 'ENTER'] })) as unknown as { echo: { id: number; keys: string[] } };
     expect(r.echo.keys).to.deep.equal(['1', '2', 'ENTER']);
   }
   // Binary-unfriendly content: 0xFF can't occur in UTF-8, but high code points and LRCs can be anything.
-  const hello = await channel.request({ cmd: 'hello', ttp: '1.0', client: '测试 ÿ \u00ff' }) as unknown as { echo: { client: string } };
+  const hello = (await channel.request({ cmd: 'hello', ttp: '1.0', client: '测试 ÿ \u00ff' })) as unknown as { echo: { client: string } };
   expect(hello.echo.client).to.equal('测试 ÿ \u00ff');
   expect(displays).to.have.length(n);
   expect([...responder.deliveries.values()].every((c) => c === 1)).to.equal(true);
@@ -51,7 +64,7 @@ describe('TTP over emu:', () => {
 
 describe('TTP over tcp-listen: and tcp://', () => {
   test('request/response over a real TCP socket', async () => {
-    const listener = await listenLink('tcp-listen:0') as LinkListener & { boundPort: number };
+    const listener = (await listenLink('tcp-listen:0')) as LinkListener & { boundPort: number };
     const accepted = new Promise<ByteLink>((r) => listener.on('connection', r));
     const h = await openLink(`tcp://127.0.0.1:${listener.boundPort}`);
     const t = await accepted;
@@ -63,8 +76,12 @@ describe('TTP over tcp-listen: and tcp://', () => {
 
 describe('TTP over a socat PTY pair (serialport)', { skip: SOCAT_SKIP }, () => {
   let pty: PtyPair;
-  before(async () => { pty = await startPtyPair(); });
-  after(async () => { await pty?.stop(); });
+  before(async () => {
+    pty = await startPtyPair();
+  });
+  after(async () => {
+    await pty?.stop();
+  });
 
   test('request/response with serial:/path?baud=...', async () => {
     const t = await openLink(`serial:${pty.b}?baud=115200&parity=none&databits=8&stopbits=1&rtscts=false`);
@@ -99,7 +116,8 @@ for (const mode of ['raw', 'rfc2217'] as const) {
 
     test(`request/response via ${mode === 'raw' ? 'tcp://' : 'rfc2217://'}`, async () => {
       const t = await openLink(`serial:${pty.b}`);
-      const url = mode === 'raw' ? `tcp://127.0.0.1:${ser2net.port}` : `rfc2217://127.0.0.1:${ser2net.port}?baud=115200&parity=none&databits=8&stopbits=1`;
+      const url =
+        mode === 'raw' ? `tcp://127.0.0.1:${ser2net.port}` : `rfc2217://127.0.0.1:${ser2net.port}?baud=115200&parity=none&databits=8&stopbits=1`;
       const h = await openLink(url);
       await roundTrips(h, t, 20);
       await h.close();
@@ -108,7 +126,7 @@ for (const mode of ['raw', 'rfc2217'] as const) {
 
     if (mode === 'rfc2217') {
       test('the serial settings of the URL reach the device (stty) and ser2net confirms each', async () => {
-        const h = await openLink(`rfc2217://127.0.0.1:${ser2net.port}?baud=9600&parity=even&databits=7&stopbits=2`) as Rfc2217Link;
+        const h = (await openLink(`rfc2217://127.0.0.1:${ser2net.port}?baud=9600&parity=even&databits=7&stopbits=2`)) as Rfc2217Link;
         const confirmed = Object.fromEntries([...h.confirmed].map(([k, v]) => [k, [...v]]));
         expect(confirmed).to.deep.include({ 101: [0, 0, 0x25, 0x80], 102: [7], 103: [3], 104: [2], 105: [1] });
         // A Linux PTY keeps speed and stop bits but forces CS8 without parity, so only those two
@@ -130,16 +148,26 @@ for (const mode of ['raw', 'rfc2217'] as const) {
       // socat: let the line go quiet before comparing byte for byte.
       const stale: Buffer[] = [];
       const onStale = (b: Buffer) => stale.push(b);
-      t.on('data', onStale); h.on('data', onStale);
+      t.on('data', onStale);
+      h.on('data', onStale);
       await new Promise((r) => setTimeout(r, 100));
-      t.off('data', onStale); h.off('data', onStale);
+      t.off('data', onStale);
+      h.off('data', onStale);
       const all = Buffer.from(Array.from({ length: 512 }, (_, i) => i & 0xff));
-      const collect = (link: ByteLink, n: number) => new Promise<Buffer>((resolve) => {
-        const parts: Buffer[] = [];
-        let len = 0;
-        const on = (b: Buffer) => { parts.push(b); len += b.length; if (len >= n) { link.off('data', on); resolve(Buffer.concat(parts)); } };
-        link.on('data', on);
-      });
+      const collect = (link: ByteLink, n: number) =>
+        new Promise<Buffer>((resolve) => {
+          const parts: Buffer[] = [];
+          let len = 0;
+          const on = (b: Buffer) => {
+            parts.push(b);
+            len += b.length;
+            if (len >= n) {
+              link.off('data', on);
+              resolve(Buffer.concat(parts));
+            }
+          };
+          link.on('data', on);
+        });
       const atTerminal = collect(t, all.length);
       await h.write(all);
       const there = await atTerminal;
@@ -147,7 +175,7 @@ for (const mode of ['raw', 'rfc2217'] as const) {
       const atHarness = collect(h, all.length);
       await t.write(all);
       const back = await atHarness;
-      expect(back.toString("hex"), `${back.length} bytes`).to.equal(all.toString("hex"));
+      expect(back.toString('hex'), `${back.length} bytes`).to.equal(all.toString('hex'));
       await h.close();
       await t.close();
     });
@@ -167,7 +195,7 @@ describe('noise: withFaults between harness and terminal', () => {
     const n = 150;
     const charged: number[] = [];
     for (let i = 1; i <= n; i++) {
-      const r = await channel.request({ cmd: 'ecr', request: 'sale', amount: String(i) }) as unknown as { echo: { amount: string } };
+      const r = (await channel.request({ cmd: 'ecr', request: 'sale', amount: String(i) })) as unknown as { echo: { amount: string } };
       charged.push(Number(r.echo.amount));
     }
     expect(charged).to.deep.equal(Array.from({ length: n }, (_, i) => i + 1));
@@ -175,7 +203,10 @@ describe('noise: withFaults between harness and terminal', () => {
     expect(sales.map((r) => (r as { amount?: string }).amount)).to.deep.equal(charged.map(String));
     expect([...responder.deliveries.values()].every((c) => c === 1)).to.equal(true);
     const recovered = channel.stats.retransmissions + responder.channel.stats.retransmissions;
-    expect(noisy.stats.bitsFlipped + noisy.stats.bytesDropped + noisyBack.stats.bitsFlipped + noisyBack.stats.bytesDropped, 'faults were injected').to.be.greaterThan(3);
+    expect(
+      noisy.stats.bitsFlipped + noisy.stats.bytesDropped + noisyBack.stats.bitsFlipped + noisyBack.stats.bytesDropped,
+      'faults were injected',
+    ).to.be.greaterThan(3);
     expect(recovered, 'and recovered by retransmission').to.be.greaterThan(0);
     channel.close();
     responder.channel.close();
@@ -193,8 +224,10 @@ describe('noise: withFaults between harness and terminal', () => {
       expect(responder.requests).to.have.length(100);
       expect([...responder.deliveries.values()].every((c) => c === 1)).to.equal(true);
       expect(h.stats.bitsFlipped).to.be.greaterThan(0);
-      channel.close(); responder.channel.close();
-      await h.close(); await t.close();
+      channel.close();
+      responder.channel.close();
+      await h.close();
+      await t.close();
     } finally {
       await pty.stop();
     }
@@ -205,7 +238,10 @@ describe('noise: withFaults between harness and terminal', () => {
     const noisy = withFaults(h, { bitErrorRate: 0.05, random: seededRandom(3), direction: 'tx' });
     const responder = echoResponder(t);
     const channel = harnessChannel(noisy);
-    const err = await channel.request({ cmd: 'screen' }).then(() => null, (e) => e);
+    const err = await channel.request({ cmd: 'screen' }).then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(TtpLinkBrokenError);
     expect(err.code).to.equal('ttp-link-broken');
     expect(responder.requests).to.have.length(0);
@@ -220,7 +256,11 @@ describe('noise: withFaults between harness and terminal', () => {
     echoResponder(t);
     const channel = harnessChannel(cut);
     let err: unknown;
-    for (let i = 0; i < 50 && !err; i++) err = await channel.request({ cmd: 'screen' }).then(() => null, (e) => e);
+    for (let i = 0; i < 50 && !err; i++)
+      err = await channel.request({ cmd: 'screen' }).then(
+        () => null,
+        (e) => e,
+      );
     expect(err).to.be.instanceOf(TtpLinkBrokenError);
     expect((err as { cause?: unknown }).cause).to.be.instanceOf(LinkDownError);
     expect(await closed).to.be.instanceOf(LinkDownError);
@@ -235,7 +275,10 @@ describe('noise: withFaults between harness and terminal', () => {
     echoResponder(t, { silent: true });
     const channel = harnessChannel(h, { responseTimeoutMs: 10000 });
     const closed = new Promise<LinkDownError | undefined>((r) => h.on('close', r));
-    const pending = channel.request({ cmd: 'screen' }).then(() => null, (e) => e);
+    const pending = channel.request({ cmd: 'screen' }).then(
+      () => null,
+      (e) => e,
+    );
     await new Promise((r) => setTimeout(r, 50));
     await pty.stop();
     const down = await closed;

@@ -5,7 +5,9 @@ import { LinkUrlError, openLink, parseLinkUrl, type SerialAddress } from '../../
 describe('parseLinkUrl', () => {
   test('serial with every parameter', () => {
     expect(parseLinkUrl('serial:/dev/ttyUSB0?baud=9600&parity=even&databits=7&stopbits=2&rtscts=true')).to.deep.equal({
-      kind: 'serial', url: 'serial:/dev/ttyUSB0?baud=9600&parity=even&databits=7&stopbits=2&rtscts=true', path: '/dev/ttyUSB0',
+      kind: 'serial',
+      url: 'serial:/dev/ttyUSB0?baud=9600&parity=even&databits=7&stopbits=2&rtscts=true',
+      path: '/dev/ttyUSB0',
       settings: { baudRate: 9600, parity: 'even', dataBits: 7, stopBits: 2, rtscts: true },
     });
   });
@@ -46,12 +48,19 @@ describe('parseLinkUrl', () => {
   for (const [url, why] of bad) {
     test(`rejects '${url}' with a LinkUrlError that says why`, () => {
       expect(() => parseLinkUrl(url)).to.throw(LinkUrlError, why);
-      try { parseLinkUrl(url); } catch (e) { expect((e as LinkUrlError).code).to.equal('link-url-invalid'); }
+      try {
+        parseLinkUrl(url);
+      } catch (e) {
+        expect((e as LinkUrlError).code).to.equal('link-url-invalid');
+      }
     });
   }
 
   test('openLink refuses tcp-listen (terminal side only)', async () => {
-    const err = await openLink('tcp-listen:7000').then(() => null, (e) => e);
+    const err = await openLink('tcp-listen:7000').then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(LinkUrlError);
     expect(err.message).to.match(/terminal side/);
   });

@@ -3,26 +3,77 @@
 // outside the reference column, only caught cells with recorded cases).
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
-import { daySeed, matrixFigures, renderMarkdown, sampleCells, VARIANT_CASES, type DefectCoverage, type MatrixCell } from '../../scripts/defect-coverage';
+import {
+  daySeed,
+  matrixFigures,
+  renderMarkdown,
+  sampleCells,
+  VARIANT_CASES,
+  type DefectCoverage,
+  type MatrixCell,
+} from '../../scripts/defect-coverage';
 import { EMULATOR_PROFILES } from '../../emulator/profiles';
 
-const caught = (ids: string[], method: MatrixCell['method'] = 'catching-cases'): MatrixCell => ({ status: 'caught', caughtBy: ids, method, brokenCases: [], durationMs: 1 });
+const caught = (ids: string[], method: MatrixCell['method'] = 'catching-cases'): MatrixCell => ({
+  status: 'caught',
+  caughtBy: ids,
+  method,
+  brokenCases: [],
+  durationMs: 1,
+});
 
 function coverage(): DefectCoverage {
-  const profiles = ['reference', 'three-copies', 'expiry-online'].map((name) => ({ name, description: `${name} terminal`, cleanRunProblems: [], variantCases: [] }));
+  const profiles = ['reference', 'three-copies', 'expiry-online'].map((name) => ({
+    name,
+    description: `${name} terminal`,
+    cleanRunProblems: [],
+    variantCases: [],
+  }));
   return {
-    plan: 'unionpay-pos', generated: '2026-12-04', cleanRunProblems: [], profiles,
+    plan: 'unionpay-pos',
+    generated: '2026-12-04',
+    cleanRunProblems: [],
+    profiles,
     matrixRun: { command: 'npm run coverage:defects -- --jobs 2', jobs: 2, wallSeconds: 1500, finished: '2026-12-04T03:10Z' },
     defects: [
-      { name: 'full-pan-on-voucher', area: 'voucher', description: 'full PAN | printed', caughtBy: ['CUP-VOU-002'], brokenCases: [],
-        cells: { 'reference': caught(['CUP-VOU-002'], 'full-plan'), 'three-copies': caught(['CUP-VOU-002']), 'expiry-online': caught(['CUP-VOU-002']) } },
-      { name: 'expired-card-accepted', area: 'risk', description: 'expired sent online', caughtBy: ['CUP-RSK-003'], brokenCases: [],
+      {
+        name: 'full-pan-on-voucher',
+        area: 'voucher',
+        description: 'full PAN | printed',
+        caughtBy: ['CUP-VOU-002'],
+        brokenCases: [],
+        cells: { reference: caught(['CUP-VOU-002'], 'full-plan'), 'three-copies': caught(['CUP-VOU-002']), 'expiry-online': caught(['CUP-VOU-002']) },
+      },
+      {
+        name: 'expired-card-accepted',
+        area: 'risk',
+        description: 'expired sent online',
+        caughtBy: ['CUP-RSK-003'],
+        brokenCases: [],
         cells: {
-          'reference': caught(['CUP-RSK-003'], 'full-plan'), 'three-copies': caught(['CUP-RSK-003']),
-          'expiry-online': { status: 'n/a', reason: 'the profile declares magstripeExpiry online', caughtBy: [], method: 'n/a-check', brokenCases: [], durationMs: 1 },
-        } },
-      { name: 'kcv-not-checked', area: 'onboarding', description: 'no KCV check', caughtBy: ['CUP-ONB-007'], brokenCases: [],
-        cells: { 'reference': caught(['CUP-ONB-007'], 'full-plan'), 'three-copies': { status: 'not-caught', caughtBy: [], method: 'full-plan', brokenCases: [], durationMs: 1 } } },
+          reference: caught(['CUP-RSK-003'], 'full-plan'),
+          'three-copies': caught(['CUP-RSK-003']),
+          'expiry-online': {
+            status: 'n/a',
+            reason: 'the profile declares magstripeExpiry online',
+            caughtBy: [],
+            method: 'n/a-check',
+            brokenCases: [],
+            durationMs: 1,
+          },
+        },
+      },
+      {
+        name: 'kcv-not-checked',
+        area: 'onboarding',
+        description: 'no KCV check',
+        caughtBy: ['CUP-ONB-007'],
+        brokenCases: [],
+        cells: {
+          reference: caught(['CUP-ONB-007'], 'full-plan'),
+          'three-copies': { status: 'not-caught', caughtBy: [], method: 'full-plan', brokenCases: [], durationMs: 1 },
+        },
+      },
     ],
   };
 }
@@ -63,6 +114,7 @@ describe('coverage:defects matrix', () => {
   });
 
   test('every emulator profile but the reference names its variant cases', () => {
-    for (const p of EMULATOR_PROFILES.filter((x) => x.name !== 'reference')) expect(VARIANT_CASES[p.name], p.name).to.be.an('array').that.is.not.empty;
+    for (const p of EMULATOR_PROFILES.filter((x) => x.name !== 'reference'))
+      expect(VARIANT_CASES[p.name], p.name).to.be.an('array').that.is.not.empty;
   });
 });

@@ -6,7 +6,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  areaOf, enclosingFunction, gateCommand, instrumentedIds, judgedMutants, parseArgs, parseKill, renderStrength, restrictToSample, sampleIds,
+  areaOf,
+  enclosingFunction,
+  gateCommand,
+  instrumentedIds,
+  judgedMutants,
+  parseArgs,
+  parseKill,
+  renderStrength,
+  restrictToSample,
+  sampleIds,
   type MutationReport,
 } from '../../scripts/plan-strength';
 
@@ -23,9 +32,19 @@ describe('plan:strength', () => {
 
   test('a mutant belongs to the function declared above it, and an area from that name or its file', () => {
     const src = [
-      'export class S {', '  private totals(): number {', '    let n = 0;', '    if (x) n++;', '    return n;', '  }',
-      '  async signOn(interactive: boolean): Promise<void> {', '    await this.send();', '  }', '}',
-      'export const renderVoucher = (v: V): string[] => {', '  return [v.amount];', '};',
+      'export class S {',
+      '  private totals(): number {',
+      '    let n = 0;',
+      '    if (x) n++;',
+      '    return n;',
+      '  }',
+      '  async signOn(interactive: boolean): Promise<void> {',
+      '    await this.send();',
+      '  }',
+      '}',
+      'export const renderVoucher = (v: V): string[] => {',
+      '  return [v.amount];',
+      '};',
     ].join('\n');
     expect(enclosingFunction(src, 4)).to.equal('totals');
     expect(enclosingFunction(src, 8)).to.equal('signOn');
@@ -41,34 +60,81 @@ describe('plan:strength', () => {
   });
 
   test('a kill names the verdict and the first failing case of the lean run', () => {
-    expect(parseKill('NOT CERTIFIED — 1 mandatory case failed: CUP-PAY-010\n    ✘ CUP-PAY-010 failed: Then the screen shows "x"\n'))
-      .to.deep.equal({ verdict: 'NOT CERTIFIED', killedBy: 'CUP-PAY-010' });
-    expect(parseKill('INCONCLUSIVE — no mandatory case failed\n    ! CUP-ONB-001 broken: When …\n')).to.deep.equal({ verdict: 'INCONCLUSIVE', killedBy: 'CUP-ONB-001' });
-    expect(parseKill('NOT CERTIFIED — 1 mandatory case failed: CUP-PAY-032\n    ✘ CUP-PAY-014 failed (optional): Then x\n    ✘ CUP-PAY-032 failed: When y\n'))
-      .to.deep.equal({ verdict: 'NOT CERTIFIED', killedBy: 'CUP-PAY-032' });
+    expect(parseKill('NOT CERTIFIED — 1 mandatory case failed: CUP-PAY-010\n    ✘ CUP-PAY-010 failed: Then the screen shows "x"\n')).to.deep.equal({
+      verdict: 'NOT CERTIFIED',
+      killedBy: 'CUP-PAY-010',
+    });
+    expect(parseKill('INCONCLUSIVE — no mandatory case failed\n    ! CUP-ONB-001 broken: When …\n')).to.deep.equal({
+      verdict: 'INCONCLUSIVE',
+      killedBy: 'CUP-ONB-001',
+    });
+    expect(
+      parseKill(
+        'NOT CERTIFIED — 1 mandatory case failed: CUP-PAY-032\n    ✘ CUP-PAY-014 failed (optional): Then x\n    ✘ CUP-PAY-032 failed: When y\n',
+      ),
+    ).to.deep.equal({ verdict: 'NOT CERTIFIED', killedBy: 'CUP-PAY-032' });
     expect(parseKill(undefined)).to.deep.equal({});
   });
 
   test('a sampled report keeps the sampled mutants; the page counts them, lists survivors by file and the first killers', () => {
     const report: MutationReport = {
-      schemaVersion: '2', thresholds: { high: 80, low: 60 },
+      schemaVersion: '2',
+      thresholds: { high: 80, low: 60 },
       files: {
         'emulator/session.ts': {
-          language: 'typescript', source: 'class S {\n  private totals(): void {\n    a();\n    b();\n  }\n}\n',
+          language: 'typescript',
+          source: 'class S {\n  private totals(): void {\n    a();\n    b();\n  }\n}\n',
           mutants: [
-            { id: '1', mutatorName: 'BlockStatement', replacement: '{}', location: { start: { line: 3, column: 5 }, end: { line: 3, column: 8 } }, status: 'Killed',
-              statusReason: 'NOT CERTIFIED — 1 mandatory case failed: CUP-STL-001\n    ✘ CUP-STL-001 failed: Given x\n' },
-            { id: '2', mutatorName: 'ConditionalExpression', replacement: 'true', location: { start: { line: 4, column: 5 }, end: { line: 4, column: 8 } }, status: 'Survived' },
-            { id: '3', mutatorName: 'StringLiteral', replacement: '""', location: { start: { line: 4, column: 5 }, end: { line: 4, column: 8 } }, status: 'Survived' },
+            {
+              id: '1',
+              mutatorName: 'BlockStatement',
+              replacement: '{}',
+              location: { start: { line: 3, column: 5 }, end: { line: 3, column: 8 } },
+              status: 'Killed',
+              statusReason: 'NOT CERTIFIED — 1 mandatory case failed: CUP-STL-001\n    ✘ CUP-STL-001 failed: Given x\n',
+            },
+            {
+              id: '2',
+              mutatorName: 'ConditionalExpression',
+              replacement: 'true',
+              location: { start: { line: 4, column: 5 }, end: { line: 4, column: 8 } },
+              status: 'Survived',
+            },
+            {
+              id: '3',
+              mutatorName: 'StringLiteral',
+              replacement: '""',
+              location: { start: { line: 4, column: 5 }, end: { line: 4, column: 8 } },
+              status: 'Survived',
+            },
           ],
         },
       },
     };
     const sampled = restrictToSample(report, new Set(['1', '2']), 'not in the sample');
     expect(sampled.files['emulator/session.ts'].mutants.map((m) => m.status)).to.deep.equal(['Killed', 'Survived', 'Ignored']);
-    const mutants = judgedMutants(sampled, new Map([['1', 4200], ['2', 51000]]));
-    expect(mutants.map((m) => [m.id, m.fn, m.area, m.killedBy])).to.deep.equal([['1', 'totals', 'settlement', 'CUP-STL-001'], ['2', 'totals', 'settlement', undefined]]);
-    const md = renderStrength({ command: 'npm run plan:strength -- --sample 2', generated: 'now', seed: 14, sample: 2, totalMutants: 3, tree: 'abc', baselineMs: 60000, wallMs: 120000, mutants });
+    const mutants = judgedMutants(
+      sampled,
+      new Map([
+        ['1', 4200],
+        ['2', 51000],
+      ]),
+    );
+    expect(mutants.map((m) => [m.id, m.fn, m.area, m.killedBy])).to.deep.equal([
+      ['1', 'totals', 'settlement', 'CUP-STL-001'],
+      ['2', 'totals', 'settlement', undefined],
+    ]);
+    const md = renderStrength({
+      command: 'npm run plan:strength -- --sample 2',
+      generated: 'now',
+      seed: 14,
+      sample: 2,
+      totalMutants: 3,
+      tree: 'abc',
+      baselineMs: 60000,
+      wallMs: 120000,
+      mutants,
+    });
     expect(md).to.include('Sample: 2 of 3 mutants, drawn with seed 14');
     expect(md).to.include('| **score** (killed / (killed + survived)) | **50.0 %** |');
     expect(md).to.include('| settlement | 2 | 1 | 1 | 50.0 % |');

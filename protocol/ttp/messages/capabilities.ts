@@ -7,8 +7,32 @@
 
 /** Keypad keys. CLEAR deletes the last entered character (退格); CANCEL is 取消; ENTER is 确认. */
 export const TTP_KEYS = [
-  '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '00', '.', '*', '#',
-  'ENTER', 'CANCEL', 'CLEAR', 'MENU', 'FUNC', 'UP', 'DOWN', 'F1', 'F2', 'F3', 'F4', 'FEED',
+  '0',
+  '1',
+  '2',
+  '3',
+  '4',
+  '5',
+  '6',
+  '7',
+  '8',
+  '9',
+  '00',
+  '.',
+  '*',
+  '#',
+  'ENTER',
+  'CANCEL',
+  'CLEAR',
+  'MENU',
+  'FUNC',
+  'UP',
+  'DOWN',
+  'F1',
+  'F2',
+  'F3',
+  'F4',
+  'FEED',
 ] as const;
 export type TtpKey = (typeof TTP_KEYS)[number];
 
@@ -43,7 +67,10 @@ export function speaksTtp11(ttp: unknown): boolean {
  * pinInjection follows pinpad and the 1.0 extensions (x-text, x-tmk, x-keyScheme, x-tampered)
  * are assumed, as a 1.0 harness did.
  */
-export function effectiveCapabilities(hello: { ttp: string; capabilities: Partial<Record<string, unknown>> }): Record<TtpCapabilityName | TtpCapabilityName11, boolean> {
+export function effectiveCapabilities(hello: {
+  ttp: string;
+  capabilities: Partial<Record<string, unknown>>;
+}): Record<TtpCapabilityName | TtpCapabilityName11, boolean> {
   const c = hello.capabilities ?? {};
   const flag = (name: string) => c[name] === true;
   const base = Object.fromEntries(TTP_CAPABILITIES.map((n) => [n, flag(n)])) as Record<TtpCapabilityName, boolean>;
@@ -65,9 +92,25 @@ export type TtpPowerProfile = 'simulated' | 'switched';
  * extra states prefixed `x-`; a harness treats unknown states as "busy, not idle".
  */
 export const TTP_STATES = [
-  'off', 'booting', 'self-test', 'sign-on-required', 'signing-on', 'idle', 'menu', 'input',
-  'confirm', 'card-wait', 'card-read', 'pin-entry', 'online', 'printing', 'result', 'settling',
-  'reversal', 'tampered', 'error',
+  'off',
+  'booting',
+  'self-test',
+  'sign-on-required',
+  'signing-on',
+  'idle',
+  'menu',
+  'input',
+  'confirm',
+  'card-wait',
+  'card-read',
+  'pin-entry',
+  'online',
+  'printing',
+  'result',
+  'settling',
+  'reversal',
+  'tampered',
+  'error',
 ] as const;
 export type TtpTerminalState = (typeof TTP_STATES)[number] | `x-${string}`;
 

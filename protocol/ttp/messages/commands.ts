@@ -147,9 +147,7 @@ export type TtpRequest =
   | TtpEcrCommand;
 
 export type TtpCommandName = TtpRequest['cmd'];
-export const TTP_COMMANDS: readonly TtpCommandName[] = [
-  'hello', 'reset', 'power', 'key', 'card', 'screen', 'config', 'clock', 'ecr',
-];
+export const TTP_COMMANDS: readonly TtpCommandName[] = ['hello', 'reset', 'power', 'key', 'card', 'screen', 'config', 'clock', 'ecr'];
 
 /** A request without its id: what callers hand to TtpChannel.request(). */
 export type TtpCommand = TtpRequest extends infer R ? (R extends TtpRequest ? Omit<R, 'id'> : never) : never;

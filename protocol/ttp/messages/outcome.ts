@@ -6,8 +6,20 @@
 
 /** `outcome.result` values of §7.6 (vendors may add x-…). */
 export const TTP_OUTCOME_RESULTS = [
-  'approved', 'declined', 'cancelled', 'timeout', 'comm-error', 'mac-error', 'reply-mismatch',
-  'issuer-auth-failed', 'expired-card', 'card-error', 'tampered', 'not-signed-on', 'done', 'failed',
+  'approved',
+  'declined',
+  'cancelled',
+  'timeout',
+  'comm-error',
+  'mac-error',
+  'reply-mismatch',
+  'issuer-auth-failed',
+  'expired-card',
+  'card-error',
+  'tampered',
+  'not-signed-on',
+  'done',
+  'failed',
 ] as const;
 export type TtpOutcomeResult = (typeof TTP_OUTCOME_RESULTS)[number] | `x-${string}`;
 
@@ -24,8 +36,11 @@ export interface TtpOutcome {
 export function isTtpOutcome(value: unknown): value is TtpOutcome {
   if (!value || typeof value !== 'object') return false;
   const o = value as Record<string, unknown>;
-  return typeof o.result === 'string' && ((TTP_OUTCOME_RESULTS as readonly string[]).includes(o.result) || /^x-[a-z0-9-]+$/i.test(o.result))
-    && (o.responseCode === undefined || typeof o.responseCode === 'string')
-    && (o.transaction === undefined || typeof o.transaction === 'string')
-    && (o.reversal === undefined || typeof o.reversal === 'boolean');
+  return (
+    typeof o.result === 'string' &&
+    ((TTP_OUTCOME_RESULTS as readonly string[]).includes(o.result) || /^x-[a-z0-9-]+$/i.test(o.result)) &&
+    (o.responseCode === undefined || typeof o.responseCode === 'string') &&
+    (o.transaction === undefined || typeof o.transaction === 'string') &&
+    (o.reversal === undefined || typeof o.reversal === 'boolean')
+  );
 }

@@ -4,18 +4,18 @@
  */
 
 export const TTP_ERROR_CODES = [
-  'unknown-command',     // cmd not known to this terminal
-  'bad-request',         // a field is missing, of the wrong type or out of range
+  'unknown-command', // cmd not known to this terminal
+  'bad-request', // a field is missing, of the wrong type or out of range
   'unsupported-version', // hello with a major version the terminal does not speak
-  'not-supported',       // the terminal lacks the capability (e.g. tap without contactless)
-  'invalid-state',       // command not possible now (e.g. card present while powered off)
-  'busy',                // a command of this kind is still in progress (e.g. a second ecr)
-  'powered-off',         // terminal is off; only `power on|cycle`, `hello` and `screen` work
-  'tampered',            // tamper detected; terminal refuses to transact
-  'timeout',             // the terminal gave up waiting (e.g. ecr: no card in time)
-  'cancelled',           // operator or CANCEL/reset ended the operation
-  'payload-too-large',   // the frame carried more than the terminal's max payload
-  'internal',            // firmware fault; message says what
+  'not-supported', // the terminal lacks the capability (e.g. tap without contactless)
+  'invalid-state', // command not possible now (e.g. card present while powered off)
+  'busy', // a command of this kind is still in progress (e.g. a second ecr)
+  'powered-off', // terminal is off; only `power on|cycle`, `hello` and `screen` work
+  'tampered', // tamper detected; terminal refuses to transact
+  'timeout', // the terminal gave up waiting (e.g. ecr: no card in time)
+  'cancelled', // operator or CANCEL/reset ended the operation
+  'payload-too-large', // the frame carried more than the terminal's max payload
+  'internal', // firmware fault; message says what
 ] as const;
 export type TtpErrorCode = (typeof TTP_ERROR_CODES)[number];
 

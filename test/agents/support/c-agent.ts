@@ -22,7 +22,9 @@ export const agentSkip = missingBinaries(['cc', 'make', 'flock', 'socat']);
  */
 export function buildAgent(): void {
   fs.mkdirSync(AGENT_BUILD, { recursive: true });
-  const r = spawnSync('flock', [path.join(AGENT_BUILD, '.build-lock'), 'make', '-s', '-j2', '-C', AGENT_DIR, `BUILD=${AGENT_BUILD}`], { encoding: 'utf8' });
+  const r = spawnSync('flock', [path.join(AGENT_BUILD, '.build-lock'), 'make', '-s', '-j2', '-C', AGENT_DIR, `BUILD=${AGENT_BUILD}`], {
+    encoding: 'utf8',
+  });
   if (r.error) throw new Error(`cannot run make (via flock) for agents/c: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`make -C agents/c failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
@@ -37,11 +39,21 @@ export interface RunningDemo {
 export async function startDemo(binary: string, tty: string): Promise<RunningDemo> {
   const proc = spawn(path.join(AGENT_BUILD, binary), [tty], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  proc.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  proc.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   const stop = () => stopProcess(proc);
   try {
-    await waitFor(() => out.includes('serving TTP'), 5000, binary, proc, () => out);
+    await waitFor(
+      () => out.includes('serving TTP'),
+      5000,
+      binary,
+      proc,
+      () => out,
+    );
   } catch (e) {
     await stop();
     throw e;

@@ -9,7 +9,11 @@ import { run, type CommandIo } from '../../../cli/commands/decode';
 const ROOT = path.join(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'poscert.js');
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function poscert(args: string[], stdin?: string): Promise<Result> {
   return new Promise((resolve, reject) => {
@@ -29,8 +33,16 @@ async function runInProcess(args: string[]): Promise<Result> {
   let stderr = '';
   const code = await run(args, {
     stdin: Readable.from([]) as CommandIo['stdin'],
-    stdout: { write: (s: string) => { stdout += s; } },
-    stderr: { write: (s: string) => { stderr += s; } },
+    stdout: {
+      write: (s: string) => {
+        stdout += s;
+      },
+    },
+    stderr: {
+      write: (s: string) => {
+        stderr += s;
+      },
+    },
   });
   return { code, stdout, stderr };
 }
@@ -85,10 +97,16 @@ describe('poscert decode (spawned)', () => {
   });
 
   test('bad input: exit 2 with a clear message', async () => {
-    const truncated = samples.find((x) => x.name === 'settle_0500_req_bare')!.bytes.subarray(0, 40).toString('hex');
+    const truncated = samples
+      .find((x) => x.name === 'settle_0500_req_bare')!
+      .bytes.subarray(0, 40)
+      .toString('hex');
     const [badHex, odd, empty, undecodable, badOption] = await Promise.all([
-      poscert(['decode', '0200zz']), runInProcess(['020']), poscert(['decode'], '  \n'),
-      runInProcess(['--framing', 'bare', truncated]), runInProcess(['--framing', 'serial', '00']),
+      poscert(['decode', '0200zz']),
+      runInProcess(['020']),
+      poscert(['decode'], '  \n'),
+      runInProcess(['--framing', 'bare', truncated]),
+      runInProcess(['--framing', 'serial', '00']),
     ]);
     expect(badHex.code).to.equal(2);
     expect(badHex.stderr).to.match(/not hex: character "z" at position 4/);
@@ -110,9 +128,10 @@ describe('decodeInput fuzz', () => {
     const random = seededRandom(8583);
     for (let i = 0; i < 3000; i++) {
       const base = samples[i % samples.length].bytes;
-      const bytes = i % 3 === 0
-        ? Buffer.from(Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 256)))
-        : Buffer.from(base.subarray(0, Math.floor(random() * (base.length + 1))));
+      const bytes =
+        i % 3 === 0
+          ? Buffer.from(Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 256)))
+          : Buffer.from(base.subarray(0, Math.floor(random() * (base.length + 1))));
       if (i % 3 === 2 && bytes.length) bytes[Math.floor(random() * bytes.length)] ^= 1 << Math.floor(random() * 8);
       for (const framing of ['auto', 'length', 'tpdu', 'bare'] as const) {
         try {

@@ -34,7 +34,11 @@ export function isListening(port: number): boolean {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
-    try { text = fs.readFileSync(file, 'utf8'); } catch { continue; }
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
       if (cols.length > 3 && cols[1].endsWith(`:${hex}`) && cols[3] === '0A') return true;
@@ -67,30 +71,41 @@ export async function startSer2net(dir: string, device: string, opts: { baud?: n
   while (telnetPort === rawPort) telnetPort = await freeTcpPort();
   const baud = opts.baud ?? 115200;
   const configFile = path.join(dir, 'ser2net.yaml');
-  fs.writeFileSync(configFile, [
-    '%YAML 1.1',
-    '---',
-    '# written by poscert tests; one device, two accepters',
-    'define: &dev serialdev,' + device + `,${baud}n81,local`,
-    '',
-    'connection: &raw',
-    `  accepter: tcp(nodelay=true),127.0.0.1,${rawPort}`,
-    '  connector: *dev',
-    '  options:',
-    '    kickolduser: true',
-    '    chardelay: false',
-    '',
-    'connection: &rfc2217',
-    `  accepter: telnet(rfc2217),tcp(nodelay=true),127.0.0.1,${telnetPort}`,
-    '  connector: *dev',
-    '  options:',
-    '    kickolduser: true',
-    '    chardelay: false',
-    '',
-  ].join('\n'));
+  fs.writeFileSync(
+    configFile,
+    [
+      '%YAML 1.1',
+      '---',
+      '# written by poscert tests; one device, two accepters',
+      'define: &dev serialdev,' + device + `,${baud}n81,local`,
+      '',
+      'connection: &raw',
+      `  accepter: tcp(nodelay=true),127.0.0.1,${rawPort}`,
+      '  connector: *dev',
+      '  options:',
+      '    kickolduser: true',
+      '    chardelay: false',
+      '',
+      'connection: &rfc2217',
+      `  accepter: telnet(rfc2217),tcp(nodelay=true),127.0.0.1,${telnetPort}`,
+      '  connector: *dev',
+      '  options:',
+      '    kickolduser: true',
+      '    chardelay: false',
+      '',
+    ].join('\n'),
+  );
   const proc = spawn(ser2net, ['-n', '-d', '-c', configFile, '-P', path.join(dir, 'ser2net.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  proc.stderr!.on('data', (d) => { stderr += d; });
-  await waitFor(() => isListening(rawPort) && isListening(telnetPort), 5000, 'ser2net', proc, () => stderr);
+  proc.stderr!.on('data', (d) => {
+    stderr += d;
+  });
+  await waitFor(
+    () => isListening(rawPort) && isListening(telnetPort),
+    5000,
+    'ser2net',
+    proc,
+    () => stderr,
+  );
   return { rawPort, telnetPort, configFile, pid: proc.pid!, stop: () => stopProcess(proc) };
 }

@@ -13,8 +13,16 @@ const BIN = path.join(ROOT, 'bin', 'poscert.js');
 /** As certify uses for the built-in emulator: it adds no delays, so a screen missing after 3 s will not come. */
 export const SHORT_TIMEOUTS = { POSCERT_SCREEN_TIMEOUT_MS: '3000', POSCERT_HOST_TIMEOUT_MS: '1500', POSCERT_TTP_TIMEOUT_MS: '3000' };
 
-export interface Run { code: number | null; out: string; ms: number }
-export interface StandaloneTerminal { harnessEnd: string; proc: ChildProcess; log: () => string }
+export interface Run {
+  code: number | null;
+  out: string;
+  ms: number;
+}
+export interface StandaloneTerminal {
+  harnessEnd: string;
+  proc: ChildProcess;
+  log: () => string;
+}
 
 export class StandaloneBench {
   readonly work: string;
@@ -30,13 +38,27 @@ export class StandaloneBench {
   poscert(args: string[], timeoutMs: number): Promise<Run> {
     const started = Date.now();
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...SHORT_TIMEOUTS }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...SHORT_TIMEOUTS },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       this.processes.push(child);
       let out = '';
-      child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-      child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-      const timer = setTimeout(() => { out += `\n(test: killed after ${timeoutMs} ms)`; child.kill('SIGKILL'); }, timeoutMs);
-      child.on('close', (code) => { clearTimeout(timer); resolve({ code, out, ms: Date.now() - started }); });
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      child.stderr!.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      const timer = setTimeout(() => {
+        out += `\n(test: killed after ${timeoutMs} ms)`;
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, out, ms: Date.now() - started });
+      });
     });
   }
 
@@ -44,14 +66,40 @@ export class StandaloneBench {
   async startTerminal(name: string, o: { terminalId: string; hostPort: number; extra?: string[] }): Promise<StandaloneTerminal> {
     const pair = await startPtyPair();
     this.pairs.push(pair);
-    const proc = spawn(process.execPath, [BIN, 'emulator', '--link', `serial:${pair.a}`, '--host', `tcp://127.0.0.1:${o.hostPort}`,
-      '--state', path.join(this.work, `${name}.json`), '--terminal-id', o.terminalId, '--host-timeout', '1500', ...(o.extra ?? [])],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(
+      process.execPath,
+      [
+        BIN,
+        'emulator',
+        '--link',
+        `serial:${pair.a}`,
+        '--host',
+        `tcp://127.0.0.1:${o.hostPort}`,
+        '--state',
+        path.join(this.work, `${name}.json`),
+        '--terminal-id',
+        o.terminalId,
+        '--host-timeout',
+        '1500',
+        ...(o.extra ?? []),
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.processes.push(proc);
     let log = '';
-    proc.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
-    proc.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
-    await waitFor(() => /serving TTP on/.test(log), 30_000, `poscert emulator ${name}`, proc, () => log);
+    proc.stdout!.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
+    proc.stderr!.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
+    await waitFor(
+      () => /serving TTP on/.test(log),
+      30_000,
+      `poscert emulator ${name}`,
+      proc,
+      () => log,
+    );
     return { harnessEnd: pair.b, proc, log: () => log };
   }
 

@@ -6,8 +6,21 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  decodeFrame, decodeFrameBody, unpackMessage, formatField60, identify, IsoMessage, isTransactionKind, requestTemplate, responseMtiOf, reversedKind,
-  TRANSACTION_CATALOGUE, TRANSACTION_KINDS, transactionKinds, transactionSpec, type TransactionKind,
+  decodeFrame,
+  decodeFrameBody,
+  unpackMessage,
+  formatField60,
+  identify,
+  IsoMessage,
+  isTransactionKind,
+  requestTemplate,
+  responseMtiOf,
+  reversedKind,
+  TRANSACTION_CATALOGUE,
+  TRANSACTION_KINDS,
+  transactionKinds,
+  transactionSpec,
+  type TransactionKind,
 } from '../../../protocol/iso8583';
 import { loadSamples } from './samples';
 
@@ -119,11 +132,22 @@ describe('transaction catalogue', () => {
   });
 
   test('rules: reversibility, PIN, settlement sides and voids (cup8583.md §3.1, §3.9)', () => {
-    expect(transactionKinds((s) => s.reversible)).to.deep.equal(
-      ['sale', 'bill-payment', 'void', 'preauth', 'preauth-void', 'preauth-completion', 'preauth-completion-void']);
+    expect(transactionKinds((s) => s.reversible)).to.deep.equal([
+      'sale',
+      'bill-payment',
+      'void',
+      'preauth',
+      'preauth-void',
+      'preauth-completion',
+      'preauth-completion-void',
+    ]);
     expect(transactionKinds((s) => s.pin === 'required')).to.deep.equal(['sale', 'bill-payment', 'balance', 'preauth']);
-    expect(transactionKinds((s) => s.settlement === 'debit')).to.deep.equal(
-      ['sale', 'bill-payment', 'preauth-completion', 'preauth-completion-advice']);
+    expect(transactionKinds((s) => s.settlement === 'debit')).to.deep.equal([
+      'sale',
+      'bill-payment',
+      'preauth-completion',
+      'preauth-completion-advice',
+    ]);
     expect(transactionKinds((s) => s.settlement === 'credit')).to.deep.equal(['void', 'refund', 'preauth-completion-void']);
     for (const spec of TRANSACTION_CATALOGUE) {
       expect(spec.voidable, spec.kind).to.equal(spec.voidKind !== undefined);
@@ -159,19 +183,30 @@ describe('transaction catalogue', () => {
 
 describe('transaction catalogue against the real samples (test/fixtures/samples)', () => {
   const expected: Record<string, TransactionKind> = {
-    sale_0200_req_ic_qps_easy8583: 'sale', sale_0200_req_ic_scandemo: 'sale', sale_0210_resp_ic_scandemo: 'sale',
-    settle_0500_req_bare: 'settlement', signon_0800_req_ajsgn: 'sign-on', signon_0810_resp_ajsgn: 'sign-on',
+    sale_0200_req_ic_qps_easy8583: 'sale',
+    sale_0200_req_ic_scandemo: 'sale',
+    sale_0210_resp_ic_scandemo: 'sale',
+    settle_0500_req_bare: 'settlement',
+    signon_0800_req_ajsgn: 'sign-on',
+    signon_0810_resp_ajsgn: 'sign-on',
     signon_0810_resp_go_host_testkeys: 'sign-on',
   };
   for (const s of loadSamples()) {
     test(`${s.name} is a ${expected[s.name]}, and a request carries what its row says`, () => {
-      const msg = s.framing === 'length' ? decodeFrame(s.bytes).message : s.framing === 'tpdu' ? decodeFrameBody(s.bytes).message : unpackMessage(s.bytes);
+      const msg =
+        s.framing === 'length' ? decodeFrame(s.bytes).message : s.framing === 'tpdu' ? decodeFrameBody(s.bytes).message : unpackMessage(s.bytes);
       expect(expected[s.name], 'a new sample needs its expected kind here').to.not.equal(undefined);
       expect(identify(msg)).to.equal(expected[s.name]);
       if (Number(msg.mti[2]) % 2 === 0) {
         const { must, mustNot } = transactionSpec(expected[s.name]).fields;
-        expect(must.filter((n) => !msg.has(n)), 'must fields missing').to.deep.equal([]);
-        expect(mustNot.filter((n) => msg.has(n)), 'must-not fields present').to.deep.equal([]);
+        expect(
+          must.filter((n) => !msg.has(n)),
+          'must fields missing',
+        ).to.deep.equal([]);
+        expect(
+          mustNot.filter((n) => msg.has(n)),
+          'must-not fields present',
+        ).to.deep.equal([]);
       }
     });
   }

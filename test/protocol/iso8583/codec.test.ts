@@ -1,8 +1,17 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  IsoMessage, packMessage, unpackMessage, decodeFrame, decodeFrameBody, encodeFrame, CUP_POS_DIALECT,
-  Iso8583DecodeError, Iso8583EncodeError, type Dialect, type FieldSpec,
+  IsoMessage,
+  packMessage,
+  unpackMessage,
+  decodeFrame,
+  decodeFrameBody,
+  encodeFrame,
+  CUP_POS_DIALECT,
+  Iso8583DecodeError,
+  Iso8583EncodeError,
+  type Dialect,
+  type FieldSpec,
 } from '../../../protocol/iso8583';
 import { loadSamples, seededRandom, type Sample } from './samples';
 
@@ -15,7 +24,11 @@ function messageBytes(s: Sample): { body: Buffer; offset: number } {
 
 function expectDecodeError(fn: () => unknown, reason: string, offset: number, field?: number): Iso8583DecodeError {
   let caught: unknown;
-  try { fn(); } catch (err) { caught = err; }
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
   expect(caught, 'expected an Iso8583DecodeError').to.be.instanceOf(Iso8583DecodeError);
   const e = caught as Iso8583DecodeError;
   expect(e.reason).to.equal(reason);
@@ -132,7 +145,11 @@ describe('CUP encoding rules (cup8583.md §2.1)', () => {
     const fields = new Map(CUP_POS_DIALECT.fields as ReadonlyMap<number, FieldSpec>);
     fields.set(2, { ...fields.get(2)!, padNibble: 0xf });
     const dialect: Dialect = { name: 'CUP with F pad on F2', fields };
-    expect(packMessage(new IsoMessage('0200', { 2: '123' }), dialect).subarray(10).toString('hex')).to.equal('03123f');
+    expect(
+      packMessage(new IsoMessage('0200', { 2: '123' }), dialect)
+        .subarray(10)
+        .toString('hex'),
+    ).to.equal('03123f');
   });
 });
 
@@ -150,7 +167,11 @@ describe('encode errors', () => {
   for (const [what, fields, field, re] of cases) {
     test(what, () => {
       let caught: unknown;
-      try { packMessage(new IsoMessage('0200', fields)); } catch (err) { caught = err; }
+      try {
+        packMessage(new IsoMessage('0200', fields));
+      } catch (err) {
+        caught = err;
+      }
       expect(caught).to.be.instanceOf(Iso8583EncodeError);
       expect((caught as Iso8583EncodeError).field).to.equal(field);
       expect((caught as Error).message).to.match(re);

@@ -3,16 +3,32 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import {
-  CONFORMANCE_RULES, CONFORMANCE_RULE_IDS, carriesPinBlock, checkMessage, checkTraffic, decodeFrame, decodeFrameBody, encodeSm4PinBlockF59,
-  formatFindings, keySchemeOfSignOn, unpackMessage, wireMessageOf,
-  type ConformanceFinding, type ConformanceRuleId, type MessageContext, type TrafficMessage, type WireMessage,
+  CONFORMANCE_RULES,
+  CONFORMANCE_RULE_IDS,
+  carriesPinBlock,
+  checkMessage,
+  checkTraffic,
+  decodeFrame,
+  decodeFrameBody,
+  encodeSm4PinBlockF59,
+  formatFindings,
+  keySchemeOfSignOn,
+  unpackMessage,
+  wireMessageOf,
+  type ConformanceFinding,
+  type ConformanceRuleId,
+  type MessageContext,
+  type TrafficMessage,
+  type WireMessage,
 } from '../../../protocol/iso8583';
 import { loadSamples } from './samples';
 
-const samples = new Map(loadSamples().map((s) => {
-  const body = s.framing === 'length' ? decodeFrame(s.bytes) : s.framing === 'tpdu' ? decodeFrameBody(s.bytes) : undefined;
-  return [s.name, wireMessageOf(body ? body.message : unpackMessage(s.bytes))];
-}));
+const samples = new Map(
+  loadSamples().map((s) => {
+    const body = s.framing === 'length' ? decodeFrame(s.bytes) : s.framing === 'tpdu' ? decodeFrameBody(s.bytes) : undefined;
+    return [s.name, wireMessageOf(body ? body.message : unpackMessage(s.bytes))];
+  }),
+);
 const sample = (name: string): WireMessage => {
   const m = samples.get(name);
   if (!m) throw new Error(`no sample ${name}`);
@@ -32,7 +48,9 @@ function edit(m: WireMessage, change: Record<number, string | undefined>, mti = 
 const rules = (fs: ConformanceFinding[]) => fs.map((f) => `${f.severity} ${f.rule} ${f.field ?? ''}`.trim());
 function expectOnly(m: WireMessage, expected: string[], ctx: MessageContext = {}): ConformanceFinding[] {
   const found = checkMessage(m, ctx);
-  expect(rules(found), formatFindings([{ index: 0, message: { ...m, direction: 'in' }, kind: undefined, findings: found }])).to.have.members(expected);
+  expect(rules(found), formatFindings([{ index: 0, message: { ...m, direction: 'in' }, kind: undefined, findings: found }])).to.have.members(
+    expected,
+  );
   return found;
 }
 
@@ -47,11 +65,11 @@ describe('message conformance: real samples', () => {
     }
   });
 
-  test('a sale with the terminal\'s local time and date (F12 / F13, as the whty sample sends) conforms', () => {
+  test("a sale with the terminal's local time and date (F12 / F13, as the whty sample sends) conforms", () => {
     expect(checkMessage(edit(icSale(), { 12: '165419', 13: '1115' }))).to.deep.equal([]);
   });
 
-  test('responses are the host\'s business: no findings', () => {
+  test("responses are the host's business: no findings", () => {
     for (const name of ['sale_0210_resp_ic_scandemo', 'signon_0810_resp_ajsgn', 'signon_0810_resp_go_host_testkeys']) {
       expect(checkMessage(sample(name)), name).to.deep.equal([]);
     }
@@ -117,10 +135,19 @@ describe('message conformance: hand-broken messages, one rule each', () => {
     expectOnly(edit(icSale(), { 55: undefined }), ['error MSG-F22-F55 F55']);
     expectOnly(edit(icSale(), { 22: '021', 35: '621797*********5090=2312**************' }), ['error MSG-F22-F55 F22']);
     expectOnly(edit(icSale(), { 22: '801', 35: '621797*********5090=2312**************' }), ['error MSG-F22-F55 F22']);
-    const fallback = edit(icSale(), { 22: '801', 55: undefined, 23: undefined, 2: undefined, 14: undefined, 35: '621797*********5090=2312**************' });
+    const fallback = edit(icSale(), {
+      22: '801',
+      55: undefined,
+      23: undefined,
+      2: undefined,
+      14: undefined,
+      35: '621797*********5090=2312**************',
+    });
     expect(rules(checkMessage(fallback)).filter((r) => r.includes('MSG-F22-F55'))).to.deep.equal([]);
     const f60 = String(icSale().fields[60]);
-    expect(rules(checkMessage(edit(fallback, { 22: '021', 60: `${f60.slice(0, 12)}2${f60.slice(13)}` }))).filter((r) => r.includes('MSG-F22-F55'))).to.deep.equal([]);
+    expect(
+      rules(checkMessage(edit(fallback, { 22: '021', 60: `${f60.slice(0, 12)}2${f60.slice(13)}` }))).filter((r) => r.includes('MSG-F22-F55')),
+    ).to.deep.equal([]);
     expectOnly(edit(icSale(), { 60: `${f60.slice(0, 12)}2${f60.slice(13)}` }), ['error MSG-F22-F55 60.5']);
     const voidIc = edit(icSale(), { 3: '200000', 37: '000000000000', 61: '000000000022', 60: '2300000000060', 55: undefined });
     expectOnly(voidIc, ['warning MSG-F22-F55 F55']);
@@ -145,7 +172,7 @@ describe('message conformance: hand-broken messages, one rule each', () => {
     expectOnly(edit(icSale(), { 53: '2600000000000007' }), ['warning MSG-F53-PIN 53.4']);
   });
 
-  test('MSG-F53-SCHEME: 53.2 against the terminal\'s key scheme', () => {
+  test("MSG-F53-SCHEME: 53.2 against the terminal's key scheme", () => {
     expectOnly(icSale(), ['error MSG-F53-SCHEME 53.2'], { keyScheme: 'sm4' });
     expectOnly(icSale(), ['error MSG-F53-SCHEME 53.2'], { keyScheme: 'des' });
     expectOnly(edit(icSale(), { 53: '2900000000000000' }), ['error MSG-F53-SCHEME 53.2']);
@@ -164,22 +191,50 @@ describe('message conformance: hand-broken messages, one rule each', () => {
 // ---------------------------------------------------------------------------------------------- traffic
 
 const base = { 41: '10000001', 42: '123456789012345', 49: '156', 64: '3132333435363738' };
-const inMsg = (id: number, mti: string, fields: Record<number, string>): TrafficMessage => ({ id, direction: 'in', mti, fields: { ...base, ...fields } });
-const outMsg = (id: number, mti: string, fields: Record<number, string>): TrafficMessage => ({ id, direction: 'out', mti, fields: { ...base, ...fields } });
-const card = { 2: '621081*********4940', 14: '2706', 22: '051', 23: '001', 25: '00', 26: '12', 52: 'AABBCCDDEEFF0011', 53: '2600000000000000', 55: '9F2608ED1D6BA78357FB25' };
+const inMsg = (id: number, mti: string, fields: Record<number, string>): TrafficMessage => ({
+  id,
+  direction: 'in',
+  mti,
+  fields: { ...base, ...fields },
+});
+const outMsg = (id: number, mti: string, fields: Record<number, string>): TrafficMessage => ({
+  id,
+  direction: 'out',
+  mti,
+  fields: { ...base, ...fields },
+});
+const card = {
+  2: '621081*********4940',
+  14: '2706',
+  22: '051',
+  23: '001',
+  25: '00',
+  26: '12',
+  52: 'AABBCCDDEEFF0011',
+  53: '2600000000000000',
+  55: '9F2608ED1D6BA78357FB25',
+};
 const signOn = inMsg(1, '0800', { 11: '000001', 60: '00000001004', 63: '01 ', 49: undefined as never, 64: undefined as never });
 const sale = inMsg(3, '0200', { ...card, 3: '000000', 4: '000000001200', 11: '000002', 60: '2200000100050' });
 const saleReply = outMsg(4, '0210', { 3: '000000', 4: '000000001200', 11: '000002', 13: '1204', 37: '120400000007', 38: '654321', 39: '00' });
-const voidOf = (f: Record<number, string>) => inMsg(5, '0200', {
-  ...card, 3: '200000', 4: '000000001200', 11: '000003', 37: '120400000007', 60: '2300000100050', 61: '000001000002', ...f,
-});
+const voidOf = (f: Record<number, string>) =>
+  inMsg(5, '0200', {
+    ...card,
+    3: '200000',
+    4: '000000001200',
+    11: '000003',
+    37: '120400000007',
+    60: '2300000100050',
+    61: '000001000002',
+    ...f,
+  });
 const judge = (traffic: TrafficMessage[], keyScheme?: 'tdes' | 'sm4') => {
   const clean = traffic.map((m) => ({ ...m, fields: Object.fromEntries(Object.entries(m.fields).filter(([, v]) => v !== undefined)) }));
   return checkTraffic(clean, { keyScheme });
 };
 const last = (traffic: TrafficMessage[], keyScheme?: 'tdes' | 'sm4') => rules(judge(traffic, keyScheme).pop()!.findings);
 
-describe('message conformance over a terminal\'s traffic', () => {
+describe("message conformance over a terminal's traffic", () => {
   test('a clean sign-on, sale and void of the sale conform', () => {
     const judged = judge([signOn, outMsg(2, '0810', { 11: '000001', 39: '00' }), sale, saleReply, voidOf({})], 'tdes');
     expect(judged.map((j) => j.kind)).to.deep.equal(['sign-on', 'sale', 'void']);
@@ -198,10 +253,21 @@ describe('message conformance over a terminal\'s traffic', () => {
   });
 
   test('the 0620 script-result notice (§3.1, §3.11): MACed, 60.3 951, F61 / F37 / F38 agreeing with the chip sale it names', () => {
-    const notice = (f: Record<number, string | undefined>) => inMsg(5, '0620', {
-      2: card[2], 3: '000000', 4: '000000001200', 11: '000003', 22: '051', 25: '00', 37: '120400000007', 38: '654321',
-      55: '9F3602000ADF31052011223344', 60: '00000001951', 61: '0000010000021204', ...f,
-    } as Record<number, string>);
+    const notice = (f: Record<number, string | undefined>) =>
+      inMsg(5, '0620', {
+        2: card[2],
+        3: '000000',
+        4: '000000001200',
+        11: '000003',
+        22: '051',
+        25: '00',
+        37: '120400000007',
+        38: '654321',
+        55: '9F3602000ADF31052011223344',
+        60: '00000001951',
+        61: '0000010000021204',
+        ...f,
+      } as Record<number, string>);
     const t = [signOn, sale, saleReply];
     expect(judge([...t, notice({})]).pop()!.kind).to.equal('script-result');
     expect(last([...t, notice({})])).to.deep.equal([]);
@@ -213,7 +279,8 @@ describe('message conformance over a terminal\'s traffic', () => {
   });
 
   test('MSG-F61: a refund without 61.3; 61.3 not the original date is a warning', () => {
-    const refund = (f61: string) => inMsg(5, '0220', { ...card, 3: '200000', 4: '000000000500', 11: '000003', 37: '120400000007', 60: '2500000100050', 61: f61, 63: 'CUP' });
+    const refund = (f61: string) =>
+      inMsg(5, '0220', { ...card, 3: '200000', 4: '000000000500', 11: '000003', 37: '120400000007', 60: '2500000100050', 61: f61, 63: 'CUP' });
     expect(last([signOn, sale, saleReply, refund('000001000002')])).to.deep.equal(['error MSG-F61 61.3']);
     expect(last([signOn, sale, saleReply, refund('0000010000021204')])).to.deep.equal([]);
     expect(last([signOn, sale, saleReply, refund('0000010000020000')])).to.deep.equal([]);
@@ -225,21 +292,41 @@ describe('message conformance over a terminal\'s traffic', () => {
   });
 
   test('MSG-REVERSAL: the reversal of a sale copies it, with reason 98 / A0 / 06', () => {
-    const rev = (f: Record<number, string>) => inMsg(5, '0400', {
-      2: card[2], 14: card[14], 22: '051', 23: '001', 25: '00', 3: '000000', 4: '000000001200', 11: '000002', 39: '98', 60: '2200000100050', 55: '9F3602000195050000000000', ...f,
-    });
+    const rev = (f: Record<number, string>) =>
+      inMsg(5, '0400', {
+        2: card[2],
+        14: card[14],
+        22: '051',
+        23: '001',
+        25: '00',
+        3: '000000',
+        4: '000000001200',
+        11: '000002',
+        39: '98',
+        60: '2200000100050',
+        55: '9F3602000195050000000000',
+        ...f,
+      });
     expect(last([signOn, sale, rev({})])).to.deep.equal([]);
     expect(last([signOn, sale, rev({ 39: '00' })])).to.deep.equal(['error MSG-REVERSAL F39']);
     expect(last([signOn, sale, rev({ 4: '000000001300' })])).to.deep.equal(['error MSG-REVERSAL F4']);
     expect(last([signOn, sale, rev({ 60: '2200000200050' })])).to.deep.equal(['error MSG-REVERSAL 60.2']);
     expect(last([signOn, rev({})])).to.deep.equal(['warning MSG-REVERSAL F11']);
-    expect(last([signOn, sale, rev({ 52: 'AABBCCDDEEFF0011', 35: '621081*********4940=2706**************' })]))
-      .to.have.members(['error MSG-MUST-NOT F52', 'error MSG-MUST-NOT F35', 'error MSG-REVERSAL F52']);
-    expect(last([signOn, sale, rev({ 59: encodeSm4PinBlockF59(Buffer.alloc(16, 1)) })]), 'the 国密 PIN block').to.deep.equal(['error MSG-REVERSAL F59', 'warning MSG-UNUSED F59'].reverse());
+    expect(last([signOn, sale, rev({ 52: 'AABBCCDDEEFF0011', 35: '621081*********4940=2706**************' })])).to.have.members([
+      'error MSG-MUST-NOT F52',
+      'error MSG-MUST-NOT F35',
+      'error MSG-REVERSAL F52',
+    ]);
+    expect(last([signOn, sale, rev({ 59: encodeSm4PinBlockF59(Buffer.alloc(16, 1)) })]), 'the 国密 PIN block').to.deep.equal(
+      ['error MSG-REVERSAL F59', 'warning MSG-UNUSED F59'].reverse(),
+    );
     expect(last([signOn, sale, rev({ 22: '021' })])).to.deep.equal(['error MSG-REVERSAL F22']);
     const balance = inMsg(3, '0200', { ...card, 3: '310000', 11: '000002', 60: '0100000100050', 4: undefined as never });
-    expect(last([signOn, balance, rev({ 3: '310000', 60: '0100000100050', 4: undefined as never })]))
-      .to.have.members(['error MSG-MUST F4', 'error MSG-REVERSAL F3', 'error MSG-REVERSAL F11']);
+    expect(last([signOn, balance, rev({ 3: '310000', 60: '0100000100050', 4: undefined as never })])).to.have.members([
+      'error MSG-MUST F4',
+      'error MSG-REVERSAL F3',
+      'error MSG-REVERSAL F11',
+    ]);
   });
 
   test('the key scheme: declared, single DES after a 001 sign-on, SM4 after 005 / 006, else from the sign-on', () => {

@@ -54,8 +54,12 @@ describe('dump annotations', () => {
     const { IsoMessage, encodeBillPayee } = await import('../../../protocol/iso8583');
     const settle = unpackMessage(loadSamples().find((s) => s.name === 'settle_0500_req_bare')!.bytes);
     expect(dumpMessage(settle)).to.match(/domestic: debit 7 \/ 7 fen, credit 0 \/ 0 fen, result 0/);
-    const bill = new IsoMessage('0200', { 3: '500000', 54: '1002156C000000624712', 61: '000001000023',
-      62: encodeBillPayee({ name: '国网电力', account: '1234567890' }) });
+    const bill = new IsoMessage('0200', {
+      3: '500000',
+      54: '1002156C000000624712',
+      61: '000001000023',
+      62: encodeBillPayee({ name: '国网电力', account: '1234567890' }),
+    });
     const text = dumpMessage(bill);
     expect(text).to.match(/payee "国网电力", account 1234567890/);
     expect(text).to.match(/balance 624712 fen/);
@@ -66,8 +70,7 @@ describe('dump annotations', () => {
 describe('field 55 card data in dumps', () => {
   // A chip-card F55 that carries the PAN (5A) and the track 2 equivalent (57) besides the cryptogram.
   const pan = '6212345678901234567';
-  const icc = Buffer.from('9F2608ED1D6BA78357FB25' + '5A0A' + pan + 'F' + '5711' + '6212345678901234567D2512201123456F' +
-    '9F360201A5', 'hex');
+  const icc = Buffer.from('9F2608ED1D6BA78357FB25' + '5A0A' + pan + 'F' + '5711' + '6212345678901234567D2512201123456F' + '9F360201A5', 'hex');
   const withF55 = (f55: Buffer) => unpackMessage(packMessage(new IsoMessage('0200').set(3, '000000').set(55, f55)));
 
   test('5A and 57 are masked in messageToJson and in the dump, other tags stay readable, unmask shows all', () => {

@@ -1,20 +1,55 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  parseField60, parseField60Extended, formatField60, parseField61, formatField61, parseField63Response, formatField63Response,
-  parsePosEntryMode, formatPosEntryMode, parseSecurityControl, formatSecurityControl, parseBalance, formatBalance,
-  encodeSettlementTotals, decodeSettlementTotals, networkCodeMeaning, conditionCodeMeaning, responseCodeInfo,
-  encodeBillPayee, decodeBillPayee, FieldContentError, IsoMessage, packMessage, unpackMessage, RESPONSE_CODES,
+  parseField60,
+  parseField60Extended,
+  formatField60,
+  parseField61,
+  formatField61,
+  parseField63Response,
+  formatField63Response,
+  parsePosEntryMode,
+  formatPosEntryMode,
+  parseSecurityControl,
+  formatSecurityControl,
+  parseBalance,
+  formatBalance,
+  encodeSettlementTotals,
+  decodeSettlementTotals,
+  networkCodeMeaning,
+  conditionCodeMeaning,
+  responseCodeInfo,
+  encodeBillPayee,
+  decodeBillPayee,
+  FieldContentError,
+  IsoMessage,
+  packMessage,
+  unpackMessage,
+  RESPONSE_CODES,
 } from '../../../protocol/iso8583';
 
 describe('field 60', () => {
   test('financial and management layouts of the samples', () => {
-    expect(parseField60('2200075700060')).to.deep.equal({ transactionType: '22', batchNumber: '000757', networkCode: '000', readCapability: '6', icCondition: '0' });
+    expect(parseField60('2200075700060')).to.deep.equal({
+      transactionType: '22',
+      batchNumber: '000757',
+      networkCode: '000',
+      readCapability: '6',
+      icCondition: '0',
+    });
     expect(parseField60('00000003201')).to.deep.equal({ transactionType: '00', batchNumber: '000003', networkCode: '201' });
     expect(parseField60('22000015000501')).to.include({ partialApproval: '1' });
   });
   test('round trip with all sub-fields', () => {
-    const f = { transactionType: '22', batchNumber: '000001', networkCode: '000', readCapability: '5', icCondition: '0', partialApproval: '1', accountType: '048' };
+    const f = {
+      transactionType: '22',
+      batchNumber: '000001',
+      networkCode: '000',
+      readCapability: '5',
+      icCondition: '0',
+      partialApproval: '1',
+      accountType: '048',
+    };
     expect(formatField60(f)).to.equal('22000001000501048');
     expect(parseField60(formatField60(f))).to.deep.equal(f);
   });
@@ -22,11 +57,22 @@ describe('field 60', () => {
     expect(() => parseField60('2200')).to.throw(FieldContentError, /at least 11/);
     expect(() => parseField60('220000010005010')).to.throw(FieldContentError, /accountType/);
     expect(() => formatField60({ transactionType: '22', batchNumber: '1', networkCode: '000' })).to.throw(FieldContentError, /batchNumber/);
-    expect(() => formatField60({ transactionType: '22', batchNumber: '000001', networkCode: '000', icCondition: '0' })).to.throw(FieldContentError, /readCapability/);
+    expect(() => formatField60({ transactionType: '22', batchNumber: '000001', networkCode: '000', icCondition: '0' })).to.throw(
+      FieldContentError,
+      /readCapability/,
+    );
   });
   test("PAX's F60 of up to 19 digits: 60.1-60.7 from the first 17, the rest returned; otherwise as strict as parseField60", () => {
     expect(parseField60Extended('2200000100050104812')).to.deep.equal({
-      field60: { transactionType: '22', batchNumber: '000001', networkCode: '000', readCapability: '5', icCondition: '0', partialApproval: '1', accountType: '048' },
+      field60: {
+        transactionType: '22',
+        batchNumber: '000001',
+        networkCode: '000',
+        readCapability: '5',
+        icCondition: '0',
+        partialApproval: '1',
+        accountType: '048',
+      },
       beyond: '12',
     });
     expect(parseField60Extended('2200075700060')).to.deep.equal({ field60: parseField60('2200075700060'), beyond: '' });

@@ -1,15 +1,27 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  IsoMessage, encodeFrame, decodeFrame, swapTpdu, LengthPrefixedReader, FrameTooLargeError, Iso8583DecodeError,
-  Iso8583EncodeError, replyFrame, type CupFrame,
+  IsoMessage,
+  encodeFrame,
+  decodeFrame,
+  swapTpdu,
+  LengthPrefixedReader,
+  FrameTooLargeError,
+  Iso8583DecodeError,
+  Iso8583EncodeError,
+  replyFrame,
+  type CupFrame,
 } from '../../../protocol/iso8583';
 import { loadSamples } from './samples';
 
 const header = { applicationClass: '61', specVersion: '31', terminalStatus: '0', processingRequirement: '0', softwareVersion: '311108' };
 
 function sampleFrame(): CupFrame {
-  return { tpdu: '6005010000', header, message: new IsoMessage('0800', { 11: '000172', 41: '50080001', 42: '309310083985008', 60: '00000172003', 63: '01 ' }) };
+  return {
+    tpdu: '6005010000',
+    header,
+    message: new IsoMessage('0800', { 11: '000172', 41: '50080001', 42: '309310083985008', 60: '00000172003', 63: '01 ' }),
+  };
 }
 
 describe('CUP TCP frame (cup8583.md §1.1)', () => {
@@ -27,7 +39,13 @@ describe('CUP TCP frame (cup8583.md §1.1)', () => {
   test('header sub-fields of a real frame, including a non-BCD sub-version', () => {
     const s = loadSamples().find((x) => x.name === 'sale_0210_resp_ic_scandemo')!;
     const frame = decodeFrame(s.bytes);
-    expect(frame.header).to.deep.equal({ applicationClass: '60', specVersion: '31', terminalStatus: '0', processingRequirement: '0', softwareVersion: '31FFF1' });
+    expect(frame.header).to.deep.equal({
+      applicationClass: '60',
+      specVersion: '31',
+      terminalStatus: '0',
+      processingRequirement: '0',
+      softwareVersion: '31FFF1',
+    });
     expect(frame.tpdu).to.equal('6000030000');
   });
 
@@ -51,7 +69,12 @@ describe('CUP TCP frame (cup8583.md §1.1)', () => {
 });
 
 describe('LengthPrefixedReader', () => {
-  const frames = [encodeFrame(sampleFrame()), ...loadSamples().filter((s) => s.framing === 'length').map((s) => s.bytes)];
+  const frames = [
+    encodeFrame(sampleFrame()),
+    ...loadSamples()
+      .filter((s) => s.framing === 'length')
+      .map((s) => s.bytes),
+  ];
   const stream = Buffer.concat(frames);
 
   test('one chunk with several frames', () => {
@@ -80,7 +103,11 @@ describe('LengthPrefixedReader', () => {
   test('a length prefix over maxFrameSize throws FrameTooLargeError', () => {
     const reader = new LengthPrefixedReader({ maxFrameSize: 100 });
     let caught: unknown;
-    try { reader.push(Buffer.from([0x01, 0x18])); } catch (err) { caught = err; }
+    try {
+      reader.push(Buffer.from([0x01, 0x18]));
+    } catch (err) {
+      caught = err;
+    }
     expect(caught).to.be.instanceOf(FrameTooLargeError);
     expect((caught as FrameTooLargeError).announced).to.equal(280);
     expect((caught as FrameTooLargeError).code).to.equal('ISO8583_FRAME_TOO_LARGE');

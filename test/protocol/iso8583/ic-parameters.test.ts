@@ -6,8 +6,21 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  capkChecksum, capkFromNodes, capkNodes, encodeItemReply, encodeItemRequest, encodeListPage, encodeListQuery, FieldContentError,
-  identify, parseItemReply, parseItemRequest, parseListPage, parseListQuery, requestTemplate, type IcListEntry,
+  capkChecksum,
+  capkFromNodes,
+  capkNodes,
+  encodeItemReply,
+  encodeItemRequest,
+  encodeListPage,
+  encodeListQuery,
+  FieldContentError,
+  identify,
+  parseItemReply,
+  parseItemRequest,
+  parseListPage,
+  parseListQuery,
+  requestTemplate,
+  type IcListEntry,
 } from '../../../protocol/iso8583';
 
 const RID = 'A000000333';
@@ -71,7 +84,14 @@ describe('IC parameter download F62 (§3.5)', () => {
   });
 
   test('the catalogue identifies query, download and end of both lists', () => {
-    const kinds = ['capk-query', 'capk-download', 'capk-download-end', 'ic-parameter-query', 'ic-parameter-download', 'ic-parameter-download-end'] as const;
+    const kinds = [
+      'capk-query',
+      'capk-download',
+      'capk-download-end',
+      'ic-parameter-query',
+      'ic-parameter-download',
+      'ic-parameter-download-end',
+    ] as const;
     const codes = ['372', '370', '371', '382', '380', '381'];
     kinds.forEach((kind, i) => {
       const msg = requestTemplate(kind, '000001');

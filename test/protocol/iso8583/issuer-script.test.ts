@@ -3,7 +3,12 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  decodeScriptResults, encodeScriptResults, issuerScriptTlv, issuerScriptsOf, scriptResultField55, withScriptResults,
+  decodeScriptResults,
+  encodeScriptResults,
+  issuerScriptTlv,
+  issuerScriptsOf,
+  scriptResultField55,
+  withScriptResults,
 } from '../../../protocol/iso8583/issuer-script';
 import { FieldContentError } from '../../../protocol/iso8583';
 import { decodeTlv, encodeTlv } from '../../../protocol/tlv';
@@ -11,7 +16,11 @@ import { decodeTlv, encodeTlv } from '../../../protocol/tlv';
 describe('issuer scripts and DF31 script results (cup8583.md §3.11)', () => {
   test('a script TLV round-trips through a reply F55 beside the ARPC', () => {
     const script = { template: '72' as const, id: '11223344', commands: ['841800000400000000', '842400000400000000'] };
-    const f55 = encodeTlv([{ tag: '91', value: Buffer.from('0102030405060708', 'hex') }, issuerScriptTlv(script), issuerScriptTlv({ template: '71', commands: ['8418000000'] })]);
+    const f55 = encodeTlv([
+      { tag: '91', value: Buffer.from('0102030405060708', 'hex') },
+      issuerScriptTlv(script),
+      issuerScriptTlv({ template: '71', commands: ['8418000000'] }),
+    ]);
     expect(f55.toString('hex').toUpperCase()).to.include('721D9F180411223344860984180000040000000086098424');
     expect(issuerScriptsOf(f55)).to.deep.equal([script, { template: '71', commands: ['8418000000'] }]);
     expect(issuerScriptsOf(undefined)).to.deep.equal([]);
@@ -41,14 +50,25 @@ describe('issuer scripts and DF31 script results (cup8583.md §3.11)', () => {
 
   test('the 0620 F55 keeps the §3.11 tags of the request and adds DF31; a reversal F55 gains DF31 once', () => {
     const request = encodeTlv([
-      { tag: '9F26', value: Buffer.alloc(8, 1) }, { tag: '9F27', value: Buffer.from([0x80]) }, { tag: '9F02', value: Buffer.alloc(6) },
-      { tag: '95', value: Buffer.alloc(5) }, { tag: '9F36', value: Buffer.from('0002', 'hex') }, { tag: '9F33', value: Buffer.from('E0E1C8', 'hex') },
+      { tag: '9F26', value: Buffer.alloc(8, 1) },
+      { tag: '9F27', value: Buffer.from([0x80]) },
+      { tag: '9F02', value: Buffer.alloc(6) },
+      { tag: '95', value: Buffer.alloc(5) },
+      { tag: '9F36', value: Buffer.from('0002', 'hex') },
+      { tag: '9F33', value: Buffer.from('E0E1C8', 'hex') },
     ]);
     const performed = [{ status: 'performed' as const, scriptId: '11223344' }];
     expect(decodeTlv(scriptResultField55(request, performed)).map((t) => t.tag)).to.deep.equal(['9F33', '95', '9F26', '9F36', 'DF31']);
-    const reversal = encodeTlv([{ tag: '95', value: Buffer.alloc(5) }, { tag: '9F36', value: Buffer.from('0002', 'hex') }]);
+    const reversal = encodeTlv([
+      { tag: '95', value: Buffer.alloc(5) },
+      { tag: '9F36', value: Buffer.from('0002', 'hex') },
+    ]);
     const once = withScriptResults(reversal, performed);
     const twice = withScriptResults(once, [{ status: 'failed', failedCommand: 1, scriptId: '11223344' }]);
-    expect(decodeTlv(twice).map((t) => `${t.tag}=${t.value.toString('hex').toUpperCase()}`)).to.deep.equal(['95=0000000000', '9F36=0002', 'DF31=1111223344']);
+    expect(decodeTlv(twice).map((t) => `${t.tag}=${t.value.toString('hex').toUpperCase()}`)).to.deep.equal([
+      '95=0000000000',
+      '9F36=0002',
+      'DF31=1111223344',
+    ]);
   });
 });

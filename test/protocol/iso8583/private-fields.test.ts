@@ -6,8 +6,15 @@ import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import { desEcbEncrypt } from '../../../crypto';
 import {
-  decodeF59Tags, decodeParameterBlock, decryptTrackData, encodeParameterBlock, encodeSm4PinBlockF59, encodeSm4PinBlockF59Binary, FieldContentError,
-  sm4PinBlockFromF59, trackDataBlockOffset,
+  decodeF59Tags,
+  decodeParameterBlock,
+  decryptTrackData,
+  encodeParameterBlock,
+  encodeSm4PinBlockF59,
+  encodeSm4PinBlockF59Binary,
+  FieldContentError,
+  sm4PinBlockFromF59,
+  trackDataBlockOffset,
 } from '../../../protocol/iso8583';
 
 describe('F59 tag A1: the 16-byte SM4 PIN block', () => {
@@ -36,15 +43,33 @@ describe('F59 tag A1: the 16-byte SM4 PIN block', () => {
 
 describe('F62 of a 360 parameter download', () => {
   const params = {
-    timeoutSeconds: 60, retries: 3, phones: ['02088886666', '02088886667'], tipSupported: false, tipPercent: 0,
-    manualEntry: true, autoSignOff: false, resendTimes: 3, keyIndex: 1,
+    timeoutSeconds: 60,
+    retries: 3,
+    phones: ['02088886666', '02088886667'],
+    tipSupported: false,
+    tipPercent: 0,
+    manualEntry: true,
+    autoSignOff: false,
+    resendTimes: 3,
+    keyIndex: 1,
   };
   test('what the host encodes, a terminal decodes (merchant name in GBK, 40 bytes)', () => {
     const block = encodeParameterBlock(params, '广州测试商户');
     expect(block.length).to.equal(2 + 2 + 2 + 1 + 4 * 16 + 2 + 1 + 2 + 2 + 2 + 1 + 2 + 1 + 2 + 40 + 2 + 1 + 2 + 1);
     expect(decodeParameterBlock(block)).to.deep.equal({
-      '12': '60', '13': '3', '14': '02088886666', '15': '02088886667', '16': '', '17': '', '18': '0', '19': '00', '20': '1', '21': '0',
-      '22': '广州测试商户', '23': '3', '25': '1',
+      '12': '60',
+      '13': '3',
+      '14': '02088886666',
+      '15': '02088886667',
+      '16': '',
+      '17': '',
+      '18': '0',
+      '19': '00',
+      '20': '1',
+      '21': '0',
+      '22': '广州测试商户',
+      '23': '3',
+      '25': '1',
     });
   });
   test('a name longer than 40 GBK bytes is cut on a character boundary; an unknown id is undefined', () => {
@@ -64,7 +89,9 @@ describe('track data under the TDK (53.3 = 1)', () => {
     const clear = '6212345678901234=25122011234567890';
     const nibbles = clear.replace(/=/g, 'D');
     const start = trackDataBlockOffset(nibbles.length)!;
-    const enc = desEcbEncrypt(tdk, Buffer.from(nibbles.slice(start, start + 16), 'hex')).toString('hex').toUpperCase();
+    const enc = desEcbEncrypt(tdk, Buffer.from(nibbles.slice(start, start + 16), 'hex'))
+      .toString('hex')
+      .toUpperCase();
     const wire = nibbles.slice(0, start) + enc + nibbles.slice(start + 16);
     expect(decryptTrackData(tdk, wire)).to.equal(clear);
     expect(decryptTrackData(tdk, '6212345678=2512')).to.equal('6212345678=2512');

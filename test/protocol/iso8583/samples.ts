@@ -7,15 +7,22 @@ export const SAMPLES_DIR = path.join(__dirname, '..', '..', 'fixtures', 'samples
 
 export type Framing = 'length' | 'tpdu' | 'bare';
 
-export interface Sample { name: string; bytes: Buffer; framing: Framing }
-
-export function loadSamples(): Sample[] {
-  return fs.readdirSync(SAMPLES_DIR).filter((f) => f.endsWith('.hex')).sort().map((f) => {
-    const bytes = Buffer.from(fs.readFileSync(path.join(SAMPLES_DIR, f), 'utf8').replace(/\s+/g, ''), 'hex');
-    const md = fs.readFileSync(path.join(SAMPLES_DIR, f.replace(/\.hex$/, '.md')), 'utf8');
-    // The framing is stated in each sample's .md ("2-byte binary length prefix present", "no TPDU/header").
-    const framing: Framing = /length prefix present/.test(md) ? 'length' : /no TPDU\/header/.test(md) ? 'bare' : 'tpdu';
-    return { name: f.replace(/\.hex$/, ''), bytes, framing };
-  });
+export interface Sample {
+  name: string;
+  bytes: Buffer;
+  framing: Framing;
 }
 
+export function loadSamples(): Sample[] {
+  return fs
+    .readdirSync(SAMPLES_DIR)
+    .filter((f) => f.endsWith('.hex'))
+    .sort()
+    .map((f) => {
+      const bytes = Buffer.from(fs.readFileSync(path.join(SAMPLES_DIR, f), 'utf8').replace(/\s+/g, ''), 'hex');
+      const md = fs.readFileSync(path.join(SAMPLES_DIR, f.replace(/\.hex$/, '.md')), 'utf8');
+      // The framing is stated in each sample's .md ("2-byte binary length prefix present", "no TPDU/header").
+      const framing: Framing = /length prefix present/.test(md) ? 'length' : /no TPDU\/header/.test(md) ? 'bare' : 'tpdu';
+      return { name: f.replace(/\.hex$/, ''), bytes, framing };
+    });
+}

@@ -5,8 +5,17 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  FIELD48_SETTLEMENT_SIDE_LAYOUT, FIELD53_LAYOUT, FIELD54_LAYOUT, FIELD60_LAYOUT, FIELD61_LAYOUT, FieldContentError,
-  formatSubFields, parseSubFields, subFieldLengths, decodeSettlementTotals, parseSecurityControl,
+  FIELD48_SETTLEMENT_SIDE_LAYOUT,
+  FIELD53_LAYOUT,
+  FIELD54_LAYOUT,
+  FIELD60_LAYOUT,
+  FIELD61_LAYOUT,
+  FieldContentError,
+  formatSubFields,
+  parseSubFields,
+  subFieldLengths,
+  decodeSettlementTotals,
+  parseSecurityControl,
 } from '../../../protocol/iso8583';
 
 describe('positional sub-fields', () => {
@@ -27,15 +36,26 @@ describe('positional sub-fields', () => {
   });
 
   test('errors name the sub-field and the position', () => {
-    expect(() => parseSubFields(FIELD60_LAYOUT, '220007570006001')).to.throw(FieldContentError, /60.7 accountType needs 3 digits at position 14, the field ends/);
+    expect(() => parseSubFields(FIELD60_LAYOUT, '220007570006001')).to.throw(
+      FieldContentError,
+      /60.7 accountType needs 3 digits at position 14, the field ends/,
+    );
     expect(() => parseSubFields(FIELD60_LAYOUT, '2200a757000')).to.throw(FieldContentError, /digit string/);
     expect(() => parseSubFields(FIELD61_LAYOUT, '0'.repeat(30))).to.throw(FieldContentError, /1 digits after 61.5/);
     expect(() => parseSubFields(FIELD54_LAYOUT, '1002156X000000624712')).to.throw(FieldContentError, /54.4 sign at position 7 must be C or D/);
-    expect(() => parseSubFields(FIELD54_LAYOUT, '1002156C00000062471')).to.throw(FieldContentError, /balance must be 20 characters \(2\+2\+3\+1\+12\), got 19/);
+    expect(() => parseSubFields(FIELD54_LAYOUT, '1002156C00000062471')).to.throw(
+      FieldContentError,
+      /balance must be 20 characters \(2\+2\+3\+1\+12\), got 19/,
+    );
     expect(() => parseSecurityControl('2620000000000000')).to.throw(FieldContentError, /53.3 trackEncrypted at position 2 must be 0 or 1/);
-    expect(() => decodeSettlementTotals('0'.repeat(61) + '7')).to.throw(FieldContentError, /foreign side: result at position 30 must be 0 or 1 or 2 or 3/);
-    expect(() => formatSubFields(FIELD61_LAYOUT, { originalBatch: '000001', originalTrace: '000002', authMethod: '01' }))
-      .to.throw(FieldContentError, /61.4 authMethod is set but 61.3 originalDate before it is not/);
+    expect(() => decodeSettlementTotals('0'.repeat(61) + '7')).to.throw(
+      FieldContentError,
+      /foreign side: result at position 30 must be 0 or 1 or 2 or 3/,
+    );
+    expect(() => formatSubFields(FIELD61_LAYOUT, { originalBatch: '000001', originalTrace: '000002', authMethod: '01' })).to.throw(
+      FieldContentError,
+      /61.4 authMethod is set but 61.3 originalDate before it is not/,
+    );
     expect(() => formatSubFields(FIELD61_LAYOUT, { originalBatch: '000001' })).to.throw(FieldContentError, /61.2 originalTrace must be 6 digit/);
   });
 });

@@ -7,18 +7,23 @@ import { unpackMessage } from '../../../protocol/iso8583';
 import { loadSamples, seededRandom } from '../iso8583/samples';
 
 // Vectors: test/fixtures/vectors.json `tlv_ber` (pyemv tests/test_tlv.py, each entry keeps its source).
-const vectors = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'vectors.json'), 'utf8')).tlv_ber as Record<string, unknown>[];
+const vectors = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'vectors.json'), 'utf8')).tlv_ber as Record<
+  string,
+  unknown
+>[];
 
-interface Plain { [tag: string]: string | Plain }
+interface Plain {
+  [tag: string]: string | Plain;
+}
 function toPlain(nodes: TlvNode[]): Plain {
   const out: Plain = {};
   for (const n of nodes) out[n.tag] = n.children ? toPlain(n.children) : n.value.toString('hex').toUpperCase();
   return out;
 }
 function fromPlain(p: Plain): TlvNode[] {
-  return Object.entries(p).map(([tag, v]) => (typeof v === 'string'
-    ? { tag, value: Buffer.from(v, 'hex') }
-    : { tag, value: Buffer.alloc(0), children: fromPlain(v) }));
+  return Object.entries(p).map(([tag, v]) =>
+    typeof v === 'string' ? { tag, value: Buffer.from(v, 'hex') } : { tag, value: Buffer.alloc(0), children: fromPlain(v) },
+  );
 }
 
 describe('BER-TLV vectors (vectors.json tlv_ber)', () => {
@@ -35,7 +40,11 @@ describe('BER-TLV vectors (vectors.json tlv_ber)', () => {
       });
     } else {
       test(`encode #${i} ${String(v.expected_encoded).slice(0, 24)}`, () => {
-        expect(encodeTlv(fromPlain(v.encode_input as Plain)).toString('hex').toUpperCase()).to.equal(v.expected_encoded);
+        expect(
+          encodeTlv(fromPlain(v.encode_input as Plain))
+            .toString('hex')
+            .toUpperCase(),
+        ).to.equal(v.expected_encoded);
       });
     }
   }
@@ -46,8 +55,28 @@ describe('field 55 of the samples', () => {
     const s = loadSamples().find((x) => x.name === 'sale_0200_req_ic_scandemo')!;
     const f55 = unpackMessage(s.bytes.subarray(11)).getBuffer(55)!;
     const nodes = decodeTlv(f55);
-    expect(nodes.map((n) => n.tag)).to.deep.equal(['9F26', '9F27', '9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A', '82',
-      '9F1A', '9F03', '9F33', '9F34', '9F35', '9F1E', '84', '9F09', '9F41']);
+    expect(nodes.map((n) => n.tag)).to.deep.equal([
+      '9F26',
+      '9F27',
+      '9F10',
+      '9F37',
+      '9F36',
+      '95',
+      '9A',
+      '9C',
+      '9F02',
+      '5F2A',
+      '82',
+      '9F1A',
+      '9F03',
+      '9F33',
+      '9F34',
+      '9F35',
+      '9F1E',
+      '84',
+      '9F09',
+      '9F41',
+    ]);
     expect(findTag(nodes, '9f26')!.value.toString('hex').toUpperCase()).to.equal('DEAE676D1C473411');
     expect(encodeTlv(nodes).equals(f55)).to.equal(true);
   });
@@ -74,7 +103,11 @@ describe('TLV errors', () => {
   for (const [what, hex, reason, offset] of cases) {
     test(what, () => {
       let caught: unknown;
-      try { decodeTlv(Buffer.from(hex, 'hex')); } catch (err) { caught = err; }
+      try {
+        decodeTlv(Buffer.from(hex, 'hex'));
+      } catch (err) {
+        caught = err;
+      }
       expect(caught).to.be.instanceOf(TlvDecodeError);
       expect((caught as TlvDecodeError).reason).to.equal(reason);
       expect((caught as TlvDecodeError).offset).to.equal(offset);
@@ -92,7 +125,11 @@ describe('TLV errors', () => {
     for (let i = 0; i < 2000; i++) {
       const m = Buffer.from(f55.subarray(0, Math.floor(random() * (f55.length + 1))));
       for (let k = 0; k < 2; k++) if (m.length) m[Math.floor(random() * m.length)] ^= 1 << Math.floor(random() * 8);
-      try { decodeTlv(m); } catch (err) { if (!(err instanceof TlvDecodeError)) throw err; }
+      try {
+        decodeTlv(m);
+      } catch (err) {
+        if (!(err instanceof TlvDecodeError)) throw err;
+      }
     }
   });
 });

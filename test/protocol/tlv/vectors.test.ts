@@ -22,9 +22,9 @@ function toShape(nodes: TlvNode[]): Shape {
 }
 
 function fromShape(shape: Shape): TlvNode[] {
-  return Object.entries(shape).map(([tag, v]) => (typeof v === 'string'
-    ? { tag, value: Buffer.from(v, 'hex') }
-    : { tag, value: Buffer.alloc(0), children: fromShape(v) }));
+  return Object.entries(shape).map(([tag, v]) =>
+    typeof v === 'string' ? { tag, value: Buffer.from(v, 'hex') } : { tag, value: Buffer.alloc(0), children: fromShape(v) },
+  );
 }
 
 describe('TLV vectors (test/fixtures/vectors.json: tlv_ber)', () => {
@@ -40,7 +40,10 @@ describe('TLV vectors (test/fixtures/vectors.json: tlv_ber)', () => {
         const nodes = decodeTlv(Buffer.from(e.encoded, 'hex'));
         if (Array.isArray(e.expected)) {
           // Ordered [tag, value] list (a real field 55).
-          expect(nodes.map((n) => [n.tag, n.value.toString('hex').toUpperCase()]), msg).to.deep.equal(e.expected);
+          expect(
+            nodes.map((n) => [n.tag, n.value.toString('hex').toUpperCase()]),
+            msg,
+          ).to.deep.equal(e.expected);
         } else {
           expect(toShape(nodes), msg).to.deep.equal(e.expected);
           expect(toShape(nodes), msg).to.deep.equal(e.decoded);

@@ -1,8 +1,19 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  TTP_ACK, TtpChannel, TtpChannelClosedError, TtpEvent, TtpFrameDecoder, TtpLinkBrokenError, TtpRemoteError,
-  TtpRequest, TtpResponseTimeoutError, TtpScheduler, TtpTraceEntry, encodeTtpFrame, encodeTtpFrameBytes,
+  TTP_ACK,
+  TtpChannel,
+  TtpChannelClosedError,
+  TtpEvent,
+  TtpFrameDecoder,
+  TtpLinkBrokenError,
+  TtpRemoteError,
+  TtpRequest,
+  TtpResponseTimeoutError,
+  TtpScheduler,
+  TtpTraceEntry,
+  encodeTtpFrame,
+  encodeTtpFrameBytes,
 } from '../../../protocol/ttp';
 
 /** Deterministic clock: timers fire only when the test advances time. */
@@ -15,9 +26,15 @@ class ManualScheduler implements TtpScheduler {
     this.timers.set(id, { at: this.t + ms, fn });
     return id;
   }
-  clearTimeout(h: unknown): void { this.timers.delete(h as number); }
-  now(): number { return this.t; }
-  get pendingTimers(): number { return this.timers.size; }
+  clearTimeout(h: unknown): void {
+    this.timers.delete(h as number);
+  }
+  now(): number {
+    return this.t;
+  }
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
   advance(ms: number): void {
     const end = this.t + ms;
     for (;;) {
@@ -50,15 +67,37 @@ class Wire {
 function pair(opts: { ackTimeoutMs?: number; responseTimeoutMs?: number } = {}) {
   const sched = new ManualScheduler();
   const wire = new Wire();
-  const a = new TtpChannel({ write: (b) => { wire.queue.push({ to: 'b', bytes: Buffer.from(b) }); }, scheduler: sched, name: 'harness', ackTimeoutMs: 100, responseTimeoutMs: 1000, ...opts });
-  const b = new TtpChannel({ write: (x) => { wire.queue.push({ to: 'a', bytes: Buffer.from(x) }); }, scheduler: sched, name: 'terminal', ackTimeoutMs: 100, ...opts });
-  wire.a = a; wire.b = b;
+  const a = new TtpChannel({
+    write: (b) => {
+      wire.queue.push({ to: 'b', bytes: Buffer.from(b) });
+    },
+    scheduler: sched,
+    name: 'harness',
+    ackTimeoutMs: 100,
+    responseTimeoutMs: 1000,
+    ...opts,
+  });
+  const b = new TtpChannel({
+    write: (x) => {
+      wire.queue.push({ to: 'a', bytes: Buffer.from(x) });
+    },
+    scheduler: sched,
+    name: 'terminal',
+    ackTimeoutMs: 100,
+    ...opts,
+  });
+  wire.a = a;
+  wire.b = b;
   return { sched, wire, a, b };
 }
 
 /** Let promise callbacks run, flushing the wire in between. */
 async function settle(wire: Wire): Promise<void> {
-  for (let i = 0; i < 20; i++) { wire.flush(); await Promise.resolve(); await new Promise((r) => setImmediate(r)); }
+  for (let i = 0; i < 20; i++) {
+    wire.flush();
+    await Promise.resolve();
+    await new Promise((r) => setImmediate(r));
+  }
 }
 
 describe('TtpChannel correlation and events', () => {
@@ -70,7 +109,14 @@ describe('TtpChannel correlation and events', () => {
     const p2 = a.request({ cmd: 'hello', ttp: '1.0' });
     await settle(wire);
     expect(seen.map((r) => r.cmd)).to.deep.equal(['screen', 'hello']);
-    void b.reply(seen[1], { ttp: '1.0', vendor: 'v', model: 'm', serialNumber: 's', firmwareVersion: 'f', capabilities: { magstripe: true, contact: true, contactless: false, printer: true, pinpad: true, sm4: false } });
+    void b.reply(seen[1], {
+      ttp: '1.0',
+      vendor: 'v',
+      model: 'm',
+      serialNumber: 's',
+      firmwareVersion: 'f',
+      capabilities: { magstripe: true, contact: true, contactless: false, printer: true, pinpad: true, sm4: false },
+    });
     void b.reply(seen[0], { lines: ['READY'], state: 'idle' });
     await settle(wire);
     expect((await p2).vendor).to.equal('v');
@@ -81,7 +127,12 @@ describe('TtpChannel correlation and events', () => {
   test('ok:false becomes TtpRemoteError carrying the TTP code', async () => {
     const { wire, a, b } = pair();
     b.on('request', (r) => void b.replyError(r, { code: 'not-supported', message: 'no contactless reader' }));
-    const p = a.request({ cmd: 'card', action: 'present', method: 'tap', card: { pan: '6222021234567890123', expiry: '3012', serviceCode: '220' } }).then(() => null, (e) => e);
+    const p = a
+      .request({ cmd: 'card', action: 'present', method: 'tap', card: { pan: '6222021234567890123', expiry: '3012', serviceCode: '220' } })
+      .then(
+        () => null,
+        (e) => e,
+      );
     await settle(wire);
     const err = await p;
     expect(err).to.be.instanceOf(TtpRemoteError);
@@ -97,12 +148,19 @@ describe('TtpChannel correlation and events', () => {
     void b.emitEvent({ evt: 'beep', kind: 'key' });
     void b.emitEvent({ evt: 'print', copy: 'merchant', lines: ['商户存根'], reprint: false });
     await settle(wire);
-    expect(got.map((e) => [e.evt, e.seq])).to.deep.equal([['display', 1], ['beep', 2], ['print', 3]]);
+    expect(got.map((e) => [e.evt, e.seq])).to.deep.equal([
+      ['display', 1],
+      ['beep', 2],
+      ['print', 3],
+    ]);
   });
 
   test('a request to an end that serves no commands is answered unknown-command, never silence', async () => {
     const { wire, a, b } = pair();
-    const p = b.request({ cmd: 'screen' }).then(() => null, (e) => e);
+    const p = b.request({ cmd: 'screen' }).then(
+      () => null,
+      (e) => e,
+    );
     await settle(wire);
     const err = await p;
     expect(err).to.be.instanceOf(TtpRemoteError).with.property('ttpCode', 'unknown-command');
@@ -119,7 +177,10 @@ describe('TtpChannel correlation and events', () => {
     await settle(wire);
     sched.advance(299);
     sched.advance(1);
-    const err = await p.then(() => null, (e) => e);
+    const err = await p.then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(TtpResponseTimeoutError);
     void b.reply(reqs[0], { lines: [], state: 'idle' });
     await settle(wire);
@@ -131,10 +192,18 @@ describe('TtpChannel reliability', () => {
   test('a corrupted frame is NAKed, retransmitted and delivered exactly once', async () => {
     const { wire, a, b } = pair();
     const got: TtpRequest[] = [];
-    b.on('request', (r) => { got.push(r); void b.reply(r, { lines: [], state: 'idle' }); });
+    b.on('request', (r) => {
+      got.push(r);
+      void b.reply(r, { lines: [], state: 'idle' });
+    });
     let corrupted = 0;
     wire.tamper = (to, bytes) => {
-      if (to === 'b' && bytes.length > 1 && corrupted < 2) { corrupted++; const c = Buffer.from(bytes); c[5] ^= 0x01; return c; }
+      if (to === 'b' && bytes.length > 1 && corrupted < 2) {
+        corrupted++;
+        const c = Buffer.from(bytes);
+        c[5] ^= 0x01;
+        return c;
+      }
       return bytes;
     };
     const p = a.request({ cmd: 'screen' });
@@ -152,7 +221,10 @@ describe('TtpChannel reliability', () => {
     b.on('request', (r) => got.push(r));
     let dropped = false;
     wire.tamper = (to, bytes) => {
-      if (to === 'a' && bytes.length === 1 && bytes[0] === TTP_ACK && !dropped) { dropped = true; return null; }
+      if (to === 'a' && bytes.length === 1 && bytes[0] === TTP_ACK && !dropped) {
+        dropped = true;
+        return null;
+      }
       return bytes;
     };
     const p = a.request({ cmd: 'screen' });
@@ -175,20 +247,26 @@ describe('TtpChannel reliability', () => {
     let held: Buffer | undefined;
     let droppedE2 = false;
     wire.tamper = (to, bytes) => {
-      if (to === 'b' && bytes.length === 1 && !held) { held = bytes; return null; }
-      if (to === 'a' && !droppedE2 && bytes.includes(Buffer.from('"E2"'))) { droppedE2 = true; return null; }
+      if (to === 'b' && bytes.length === 1 && !held) {
+        held = bytes;
+        return null;
+      }
+      if (to === 'a' && !droppedE2 && bytes.includes(Buffer.from('"E2"'))) {
+        droppedE2 = true;
+        return null;
+      }
       return bytes;
     };
     const e1 = b.emitEvent({ evt: 'display', lines: ['E1'] });
     const e2 = b.emitEvent({ evt: 'display', lines: ['E2'] });
     await settle(wire);
-    sched.advance(100);                // ACK timeout: E1 again; a ACKs the duplicate at once
+    sched.advance(100); // ACK timeout: E1 again; a ACKs the duplicate at once
     await settle(wire);
     await e1;
     wire.queue.push({ to: 'b', bytes: held! }); // the late ACK of E1's first copy arrives now
     await settle(wire);
     expect(b.stats.strayAcks).to.equal(1);
-    sched.advance(100);                // drain over (or not needed); E2 goes out and is lost, then retransmitted
+    sched.advance(100); // drain over (or not needed); E2 goes out and is lost, then retransmitted
     await settle(wire);
     sched.advance(100);
     await settle(wire);
@@ -203,8 +281,20 @@ describe('TtpChannel reliability', () => {
     a.on('link-broken', (e) => broken.push(e));
     const p1 = a.request({ cmd: 'screen' });
     const p2 = a.request({ cmd: 'hello', ttp: '1.0' });
-    for (let i = 0; i < 4; i++) { await settle(wire); sched.advance(100); }
-    const [e1, e2] = await Promise.all([p1.then(() => null, (e) => e), p2.then(() => null, (e) => e)]);
+    for (let i = 0; i < 4; i++) {
+      await settle(wire);
+      sched.advance(100);
+    }
+    const [e1, e2] = await Promise.all([
+      p1.then(
+        () => null,
+        (e) => e,
+      ),
+      p2.then(
+        () => null,
+        (e) => e,
+      ),
+    ]);
     expect(e1).to.be.instanceOf(TtpLinkBrokenError);
     expect(e1.message).to.match(/not acknowledged after 4 transmissions/);
     expect(e2).to.be.instanceOf(TtpLinkBrokenError);
@@ -212,7 +302,10 @@ describe('TtpChannel reliability', () => {
     expect(a.stats.framesSent).to.equal(4);
     expect(sched.pendingTimers).to.equal(0);
     expect(a.isBroken).to.equal(true);
-    const later = await a.request({ cmd: 'screen' }).then(() => null, (e) => e);
+    const later = await a.request({ cmd: 'screen' }).then(
+      () => null,
+      (e) => e,
+    );
     expect(later).to.be.instanceOf(TtpLinkBrokenError);
   });
 
@@ -220,9 +313,18 @@ describe('TtpChannel reliability', () => {
     const { wire, a } = pair();
     wire.tamper = (to, bytes) => (to === 'b' ? Buffer.from([0x15]) : bytes);
     wire.b.on('request', () => undefined);
-    const p = a.request({ cmd: 'screen' }).then(() => null, (e) => e);
+    const p = a.request({ cmd: 'screen' }).then(
+      () => null,
+      (e) => e,
+    );
     // Each NAK the "terminal" gets is garbage to it; the harness sees NAK for each frame.
-    wire.tamper = (to, bytes) => { if (to === 'b') { wire.queue.push({ to: 'a', bytes: Buffer.from([0x15]) }); return null; } return bytes; };
+    wire.tamper = (to, bytes) => {
+      if (to === 'b') {
+        wire.queue.push({ to: 'a', bytes: Buffer.from([0x15]) });
+        return null;
+      }
+      return bytes;
+    };
     await settle(wire);
     const err = await p;
     expect(err).to.be.instanceOf(TtpLinkBrokenError);
@@ -232,15 +334,35 @@ describe('TtpChannel reliability', () => {
   test('resumeAfterBreak (terminal side): after a broken spell the channel serves the harness again', async () => {
     const sched = new ManualScheduler();
     const wire = new Wire();
-    const a = new TtpChannel({ write: (b) => { wire.queue.push({ to: 'b', bytes: Buffer.from(b) }); }, scheduler: sched, ackTimeoutMs: 100 });
-    const b = new TtpChannel({ write: (x) => { wire.queue.push({ to: 'a', bytes: Buffer.from(x) }); }, scheduler: sched, ackTimeoutMs: 100, resumeAfterBreak: true });
-    wire.a = a; wire.b = b;
+    const a = new TtpChannel({
+      write: (b) => {
+        wire.queue.push({ to: 'b', bytes: Buffer.from(b) });
+      },
+      scheduler: sched,
+      ackTimeoutMs: 100,
+    });
+    const b = new TtpChannel({
+      write: (x) => {
+        wire.queue.push({ to: 'a', bytes: Buffer.from(x) });
+      },
+      scheduler: sched,
+      ackTimeoutMs: 100,
+      resumeAfterBreak: true,
+    });
+    wire.a = a;
+    wire.b = b;
     b.on('request', (r) => void b.reply(r, { lines: [], state: 'idle' }));
     const broken: unknown[] = [];
     b.on('link-broken', (e) => broken.push(e));
     wire.tamper = () => null; // harness unplugged
-    const lost = b.emitEvent({ evt: 'beep' }).then(() => null, (e) => e);
-    for (let i = 0; i < 4; i++) { await settle(wire); sched.advance(100); }
+    const lost = b.emitEvent({ evt: 'beep' }).then(
+      () => null,
+      (e) => e,
+    );
+    for (let i = 0; i < 4; i++) {
+      await settle(wire);
+      sched.advance(100);
+    }
     expect(await lost).to.be.instanceOf(TtpLinkBrokenError);
     expect(broken).to.have.length(1);
     wire.tamper = undefined; // plugged back in
@@ -270,7 +392,10 @@ describe('TtpChannel reliability', () => {
   test('a double bit error the LRC cannot see, which breaks the JSON, is repaired by retransmission', async () => {
     const { wire, a, b } = pair();
     const got: TtpRequest[] = [];
-    b.on('request', (r) => { got.push(r); void b.reply(r, {}); });
+    b.on('request', (r) => {
+      got.push(r);
+      void b.reply(r, {});
+    });
     let done = false;
     wire.tamper = (to, bytes) => {
       if (to !== 'b' || bytes.length < 10 || done) return bytes;
@@ -302,7 +427,12 @@ describe('TtpChannel reliability', () => {
     const { sched, a } = pair();
     const p = a.request({ cmd: 'screen' });
     a.close();
-    expect(await p.then(() => null, (e) => e)).to.be.instanceOf(TtpChannelClosedError);
+    expect(
+      await p.then(
+        () => null,
+        (e) => e,
+      ),
+    ).to.be.instanceOf(TtpChannelClosedError);
     expect(sched.pendingTimers).to.equal(0);
   });
 
@@ -310,19 +440,27 @@ describe('TtpChannel reliability', () => {
     const { a } = pair();
     const p = a.request({ cmd: 'screen' });
     a.linkDown(Object.assign(new Error('serial device gone'), { code: 'link-down' }));
-    const err = await p.then(() => null, (e) => e);
+    const err = await p.then(
+      () => null,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(TtpLinkBrokenError);
     expect(err.message).to.include('serial device gone');
   });
 
   test('synchronous write functions (direct channel-to-channel) keep frames in order', async () => {
     const sched = new ManualScheduler();
-    let a!: TtpChannel; let b!: TtpChannel;
+    let a!: TtpChannel;
+    let b!: TtpChannel;
     a = new TtpChannel({ write: (x) => b.receive(x), scheduler: sched });
     b = new TtpChannel({ write: (x) => a.receive(x), scheduler: sched });
     const evts: number[] = [];
     a.on('event', (e) => evts.push(e.seq!));
-    b.on('request', (r) => { void b.emitEvent({ evt: 'beep' }); void b.emitEvent({ evt: 'beep' }); void b.reply(r, { lines: [], state: 'idle' }); });
+    b.on('request', (r) => {
+      void b.emitEvent({ evt: 'beep' });
+      void b.emitEvent({ evt: 'beep' });
+      void b.reply(r, { lines: [], state: 'idle' });
+    });
     const r = await a.request({ cmd: 'screen' });
     expect(r.state).to.equal('idle');
     expect(evts).to.deep.equal([1, 2]);

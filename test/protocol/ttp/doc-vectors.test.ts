@@ -9,15 +9,22 @@ import { TtpDecodeEvent, TtpFrameDecoder, TtpMessage, encodeTtpFrame } from '../
 
 const DOC = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'terminal-test-protocol.md'), 'utf8');
 
-interface Vector { name: string; expect: 'ACK' | 'NAK' | 'NAK-AT-ONCE'; bytes: Buffer }
+interface Vector {
+  name: string;
+  expect: 'ACK' | 'NAK' | 'NAK-AT-ONCE';
+  bytes: Buffer;
+}
 
 function vectors(): Vector[] {
   const block = /```ttp-vectors\n([\s\S]*?)\n```/.exec(DOC);
   if (!block) throw new Error('docs/terminal-test-protocol.md has no ```ttp-vectors block (Annex B)');
-  return block[1].split('\n').filter((l) => l.trim()).map((line) => {
-    const [name, expectation, ...hex] = line.trim().split(/\s+/);
-    return { name, expect: expectation as Vector['expect'], bytes: Buffer.from(hex.join(''), 'hex') };
-  });
+  return block[1]
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((line) => {
+      const [name, expectation, ...hex] = line.trim().split(/\s+/);
+      return { name, expect: expectation as Vector['expect'], bytes: Buffer.from(hex.join(''), 'hex') };
+    });
 }
 
 const damaged = (events: TtpDecodeEvent[]) => events.filter((e) => e.kind === 'error' && e.reason !== 'garbage');
@@ -51,7 +58,10 @@ describe('TTP 1.1 Annex B frame test vectors', () => {
     const outcome = /The final-screen event\s+`(\{[^`]+\})`\s+is (\d+) \(`0x([0-9a-f]+)`\) bytes with LRC `0x([0-9a-f]+)`/.exec(DOC)!;
     expect(text, 'free-text worked example').to.not.equal(null);
     expect(outcome, 'outcome worked example').to.not.equal(null);
-    for (const [m, name] of [[text, 'text-entry'], [outcome, 'outcome-display']] as const) {
+    for (const [m, name] of [
+      [text, 'text-entry'],
+      [outcome, 'outcome-display'],
+    ] as const) {
       const frame = encodeTtpFrame(JSON.parse(m[1]) as TtpMessage);
       expect(frame.toString('hex'), name).to.equal(byName.get(name)!.toString('hex'));
       expect(frame.readUInt16BE(1), name).to.equal(Number(m[2]));

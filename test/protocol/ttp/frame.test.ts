@@ -1,8 +1,16 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  TTP_ACK, TTP_MAX_PAYLOAD, TTP_NAK, TtpDecodeEvent, TtpFrameDecoder, TtpMessage, TtpPayloadTooLargeError,
-  computeLrc, encodeTtpFrame, encodeTtpFrameBytes,
+  TTP_ACK,
+  TTP_MAX_PAYLOAD,
+  TTP_NAK,
+  TtpDecodeEvent,
+  TtpFrameDecoder,
+  TtpMessage,
+  TtpPayloadTooLargeError,
+  computeLrc,
+  encodeTtpFrame,
+  encodeTtpFrameBytes,
 } from '../../../protocol/ttp';
 
 const screen: TtpMessage = { id: 1, cmd: 'screen' };
@@ -39,7 +47,8 @@ describe('TTP frame encoding', () => {
     expect(() => encodeTtpFrameBytes(Buffer.alloc(TTP_MAX_PAYLOAD + 1, 0x20))).to.throw(TtpPayloadTooLargeError);
     expect(encodeTtpFrameBytes(Buffer.alloc(TTP_MAX_PAYLOAD, 0x20)).length).to.equal(TTP_MAX_PAYLOAD + 5);
     expect(() => encodeTtpFrame({ evt: 'print', copy: 'merchant', reprint: false, lines: ['x'.repeat(TTP_MAX_PAYLOAD)] }))
-      .to.throw(TtpPayloadTooLargeError).with.property('code', 'ttp-payload-too-large');
+      .to.throw(TtpPayloadTooLargeError)
+      .with.property('code', 'ttp-payload-too-large');
   });
 
   test('payload never contains STX, ETX, ACK or NAK, even for control characters in strings', () => {
@@ -51,7 +60,11 @@ describe('TTP frame encoding', () => {
 
 describe('TtpFrameDecoder', () => {
   const stream = Buffer.concat([
-    encodeTtpFrame(screen), Buffer.from([TTP_ACK]), encodeTtpFrame(display), Buffer.from([TTP_NAK]), encodeTtpFrame(reply),
+    encodeTtpFrame(screen),
+    Buffer.from([TTP_ACK]),
+    encodeTtpFrame(display),
+    Buffer.from([TTP_NAK]),
+    encodeTtpFrame(reply),
   ]);
   const expected = ['frame', 'ack', 'frame', 'nak', 'frame'];
 
@@ -156,7 +169,9 @@ describe('TtpFrameDecoder', () => {
     // Fed byte by byte, the verdict comes with the ETX byte, and only once.
     const d2 = new TtpFrameDecoder();
     const seen: string[] = [];
-    bad.forEach((b, i) => { for (const e of d2.push(Buffer.from([b]))) seen.push(`${i}:${e.kind === 'error' ? e.reason : e.kind}`); });
+    bad.forEach((b, i) => {
+      for (const e of d2.push(Buffer.from([b]))) seen.push(`${i}:${e.kind === 'error' ? e.reason : e.kind}`);
+    });
     expect(seen[0]).to.equal(`${bad.length - 2}:control-byte-in-payload`);
   });
 
@@ -169,12 +184,14 @@ describe('TtpFrameDecoder', () => {
 
   test('intact envelope with bad UTF-8, bad JSON or a non-message is reported as intact', () => {
     const d = new TtpFrameDecoder();
-    const ev = d.push(Buffer.concat([
-      encodeTtpFrameBytes(Buffer.from([0xc3, 0x28])),
-      encodeTtpFrameBytes(Buffer.from('{"id":')),
-      encodeTtpFrameBytes(Buffer.from('[1,2]')),
-      encodeTtpFrameBytes(Buffer.from('')),
-    ]));
+    const ev = d.push(
+      Buffer.concat([
+        encodeTtpFrameBytes(Buffer.from([0xc3, 0x28])),
+        encodeTtpFrameBytes(Buffer.from('{"id":')),
+        encodeTtpFrameBytes(Buffer.from('[1,2]')),
+        encodeTtpFrameBytes(Buffer.from('')),
+      ]),
+    );
     expect(kinds(ev)).to.deep.equal(['error:bad-utf8', 'error:bad-json', 'error:bad-message', 'error:bad-json']);
     for (const e of ev) expect(e).to.include({ intact: true });
   });
@@ -188,7 +205,10 @@ describe('TtpFrameDecoder', () => {
       const d = new TtpFrameDecoder();
       const ev = [...d.push(Buffer.concat([bad, next])), ...d.expire()];
       const got = frames(ev);
-      expect(got.every((m) => JSON.stringify(m) === JSON.stringify(screen)), `bit ${bit}`).to.equal(true);
+      expect(
+        got.every((m) => JSON.stringify(m) === JSON.stringify(screen)),
+        `bit ${bit}`,
+      ).to.equal(true);
       expect(got, `bit ${bit}: the following frame is recovered`).to.have.length(1);
     }
   });

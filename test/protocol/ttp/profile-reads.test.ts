@@ -16,7 +16,12 @@ describe('profile reads', () => {
     expect(p.vouchers.signatureOn).to.deep.equal(['merchant', 'bank']);
     expect(p.displaySynonyms['41']).to.equal(undefined);
     expect(p.acquirer.billPayment.processingCode).to.equal('500000');
-    expect([...new Set(reads)]).to.deep.equal(['vouchers.copies', 'vouchers.signatureOn', 'displaySynonyms.41', 'acquirer.billPayment.processingCode']);
+    expect([...new Set(reads)]).to.deep.equal([
+      'vouchers.copies',
+      'vouchers.signatureOn',
+      'displaySynonyms.41',
+      'acquirer.billPayment.processingCode',
+    ]);
   });
 
   test('listing an object (keys, entries, spread) records the object', () => {

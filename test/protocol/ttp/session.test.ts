@@ -11,9 +11,17 @@ class ManualScheduler implements TtpScheduler {
   private t = 0;
   private seq = 0;
   private timers = new Map<number, { at: number; fn: () => void }>();
-  setTimeout(fn: () => void, ms: number): unknown { const id = ++this.seq; this.timers.set(id, { at: this.t + ms, fn }); return id; }
-  clearTimeout(h: unknown): void { this.timers.delete(h as number); }
-  now(): number { return this.t; }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.t + ms, fn });
+    return id;
+  }
+  clearTimeout(h: unknown): void {
+    this.timers.delete(h as number);
+  }
+  now(): number {
+    return this.t;
+  }
   advance(ms: number): void {
     const end = this.t + ms;
     for (;;) {
@@ -28,16 +36,34 @@ class ManualScheduler implements TtpScheduler {
   }
 }
 
-const HELLO_RESULT = { ttp: '1.0', vendor: 'v', model: 'm', serialNumber: 's', firmwareVersion: 'f', capabilities: { magstripe: true, contact: true, contactless: true, printer: true, pinpad: true, sm4: false } };
+const HELLO_RESULT = {
+  ttp: '1.0',
+  vendor: 'v',
+  model: 'm',
+  serialNumber: 's',
+  firmwareVersion: 'f',
+  capabilities: { magstripe: true, contact: true, contactless: true, printer: true, pinpad: true, sm4: false },
+};
 
 /** A terminal-side channel fed raw frames, as a serial line that stays up between harness runs delivers them. */
 function terminal(opts: { ackTimeoutMs?: number } = {}) {
   const sched = new ManualScheduler();
   const sent: Buffer[] = [];
-  const t = new TtpChannel({ write: (b) => { sent.push(Buffer.from(b)); }, scheduler: sched, name: 'terminal', ackTimeoutMs: opts.ackTimeoutMs ?? 100 });
+  const t = new TtpChannel({
+    write: (b) => {
+      sent.push(Buffer.from(b));
+    },
+    scheduler: sched,
+    name: 'terminal',
+    ackTimeoutMs: opts.ackTimeoutMs ?? 100,
+  });
   const requests: TtpRequest[] = [];
   const sessions: Array<number | undefined> = [];
-  t.on('request', (r) => { requests.push(r); if (r.cmd === 'hello') void t.reply(r, HELLO_RESULT); else void t.reply(r, {}); });
+  t.on('request', (r) => {
+    requests.push(r);
+    if (r.cmd === 'hello') void t.reply(r, HELLO_RESULT);
+    else void t.reply(r, {});
+  });
   t.on('session', ({ session }) => sessions.push(session));
   /** The harness side: deliver a frame, and ACK whatever the terminal sent back. */
   const deliver = (m: TtpMessage) => {
@@ -87,7 +113,13 @@ describe('TTP sessions (§3.2)', () => {
   test('harness channels start their ids where told (random per connection in the driver); bad values are refused', async () => {
     const sched = new ManualScheduler();
     const out: Buffer[] = [];
-    const h = new TtpChannel({ write: (b) => { out.push(Buffer.from(b)); }, scheduler: sched, firstId: 52113 });
+    const h = new TtpChannel({
+      write: (b) => {
+        out.push(Buffer.from(b));
+      },
+      scheduler: sched,
+      firstId: 52113,
+    });
     void h.request({ cmd: 'hello', ttp: '1.0', session: 987654321 }).catch(() => undefined);
     expect(out[0].equals(encodeTtpFrame({ cmd: 'hello', ttp: '1.0', session: 987654321, id: 52113 } as TtpMessage))).to.equal(true);
     h.close();
@@ -96,7 +128,7 @@ describe('TTP sessions (§3.2)', () => {
     }
   });
 
-  test('worked example of §3.2: the document\'s bytes are what the encoder produces', () => {
+  test("worked example of §3.2: the document's bytes are what the encoder produces", () => {
     const doc = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'terminal-test-protocol.md'), 'utf8');
     const section = doc.slice(doc.indexOf('### 3.2 Sessions'), doc.indexOf('## 4. Resynchronisation'));
     expect(section.length).to.be.greaterThan(0);

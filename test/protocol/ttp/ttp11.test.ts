@@ -4,14 +4,26 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
-  TTP_MAX_PAYLOAD, TtpChannel, TtpPayloadTooLargeError, effectiveCapabilities, encodeTtpFrame, isTtpOutcome, speaksTtp11,
+  TTP_MAX_PAYLOAD,
+  TtpChannel,
+  TtpPayloadTooLargeError,
+  effectiveCapabilities,
+  encodeTtpFrame,
+  isTtpOutcome,
+  speaksTtp11,
 } from '../../../protocol/ttp';
 
 const BASE = { magstripe: true, contact: true, contactless: false, printer: true, pinpad: true, sm4: false };
 
 describe('TTP 1.1 capabilities and outcome', () => {
   test('a 1.0 terminal: pinInjection follows pinpad and the 1.0 extensions are assumed', () => {
-    expect(effectiveCapabilities({ ttp: '1.0', capabilities: BASE })).to.include({ pinInjection: true, textEntry: true, keyLoading: true, tamperSimulation: true, contactless: false });
+    expect(effectiveCapabilities({ ttp: '1.0', capabilities: BASE })).to.include({
+      pinInjection: true,
+      textEntry: true,
+      keyLoading: true,
+      tamperSimulation: true,
+      contactless: false,
+    });
     expect(effectiveCapabilities({ ttp: '1.0', capabilities: { ...BASE, pinpad: false } }).pinInjection).to.equal(false);
   });
 
@@ -38,11 +50,19 @@ describe('TtpChannel send limit (maxPayload of the peer)', () => {
 
   test('after limitSendPayload a larger frame is refused before sending; the receive limit stays 16384', async () => {
     const sent: Buffer[] = [];
-    const ch = new TtpChannel({ write: (b) => { sent.push(Buffer.from(b)); }, scheduler });
+    const ch = new TtpChannel({
+      write: (b) => {
+        sent.push(Buffer.from(b));
+      },
+      scheduler,
+    });
     expect(ch.sendPayloadLimit).to.equal(TTP_MAX_PAYLOAD);
     ch.limitSendPayload(2048);
     expect(ch.sendPayloadLimit).to.equal(2048);
-    const err = await ch.send({ evt: 'display', lines: ['x'.repeat(3000)], seq: 1 }).then(() => null, (e: unknown) => e);
+    const err = await ch.send({ evt: 'display', lines: ['x'.repeat(3000)], seq: 1 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(TtpPayloadTooLargeError);
     expect(sent).to.have.length(0);
     // What the peer sends is still accepted up to the full maximum.
