@@ -4,52 +4,14 @@
  * (echo test, sign-off), and what a reply header asks for after a transaction (sign on again,
  * download parameters, the IC lists of services/ic-parameters.ts). Boot and the 管理 flows both use these. Defect: kcv-not-checked.
  */
-import * as iconv from 'iconv-lite';
 import { KeyCheckValueError, WorkingKeyLayout, WorkingKeys, desEcbDecrypt, sm4EcbDecrypt, unwrapWorkingKeys } from '../../crypto';
-import { parseField60, responseMtiOf } from '../../protocol/iso8583';
+import { decodeParameterBlock, parseField60, responseMtiOf } from '../../protocol/iso8583';
 import { Bilingual, T, kindLabel, responseText } from '../texts';
 import type { SessionCore } from './core';
 import { IcParameters } from './ic-parameters';
 import type { Online } from './online';
 import type { Requests } from './requests';
 import type { Ui } from './ui';
-
-/** Lengths of the 360 parameters (cup8583.md §3.4); 22 (merchant name) is 40 bytes of GBK. */
-const PARAMETER_LENGTHS: Readonly<Record<string, number>> = {
-  '11': 2,
-  '12': 2,
-  '13': 1,
-  '14': 14,
-  '15': 14,
-  '16': 14,
-  '17': 14,
-  '18': 1,
-  '19': 2,
-  '20': 1,
-  '21': 1,
-  '22': 40,
-  '23': 1,
-  '24': 1,
-  '25': 1,
-  '26': 4,
-  '27': 2,
-};
-
-/** id → value (trimmed text); undefined when the block does not follow the table. */
-export function parseParameterBlock(block: Buffer): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  let off = 0;
-  while (off < block.length) {
-    if (off + 2 > block.length) return undefined;
-    const id = block.toString('latin1', off, off + 2);
-    const len = PARAMETER_LENGTHS[id];
-    if (len === undefined || off + 2 + len > block.length) return undefined;
-    const raw = block.subarray(off + 2, off + 2 + len);
-    out[id] = (id === '22' ? iconv.decode(raw, 'gbk') : raw.toString('latin1')).trim();
-    off += 2 + len;
-  }
-  return out;
-}
 
 export class Management {
   /** IC parameter and public-key lists (cup8583.md §3.5). */
@@ -217,7 +179,7 @@ export class Management {
     const f62 = got.reply.getBuffer(62);
     if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00' || !f62)
       return done(false, code ? { zh: responseText(code).zh, en: responseText(code).en } : T.responseMismatch);
-    const params = parseParameterBlock(f62);
+    const params = decodeParameterBlock(f62);
     if (!params) return done(false, T.responseMismatch);
     core.state.parameters = params;
     if (params['22']) core.state.config.merchantName = params['22'];
