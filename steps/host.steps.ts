@@ -292,6 +292,13 @@ step(['the host will answer the next {txn} request with response code {text}'], 
 step(['主机将以应答码{text}拒绝下一笔{txn}请求'], async function (code: string, kind: TransactionKind) {
   hostFault(this, kind, { action: 'force-response-code', responseCode: code });
 });
+// Every one for the rest of the scenario: a terminal that retries a refused reversal meets the same refusal.
+step(['the host will refuse every {txn} request with response code {text}'], async function (kind: TransactionKind, code: string) {
+  hostFault(this, kind, { action: 'force-response-code', responseCode: code, count: 1000 });
+});
+step(['主机将以应答码{text}拒绝每一笔{txn}请求'], async function (code: string, kind: TransactionKind) {
+  hostFault(this, kind, { action: 'force-response-code', responseCode: code, count: 1000 });
+});
 step(['the host will report the next settlement as unbalanced', '主机将把下一次结算应答为对账不平'], async function () {
   hostFault(this, 'settlement', { action: 'settlement-unbalanced' });
 });

@@ -23,13 +23,15 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     And any batch upload after the balanced settlement is one the profile allows
 
   @CUP-STL-002 @severity:critical @mandatory @contact
-  # The acquirer refuses the reversal of the 20.00 sale (96) and keeps it booked, while the
-  # terminal has dropped it: the totals differ and the terminal must upload its batch.
+  # The acquirer refuses the reversal of the 20.00 sale (96), every time it comes, and keeps the
+  # sale booked, while the terminal has given the reversal up (on the reply, or after its retries;
+  # cup8583.md §3.8 leaves which replies end a reversal open): the totals differ and the terminal
+  # must upload its batch.
   Scenario: Unbalanced settlement leads to a batch upload and then a balanced batch
     Given a sale of 100.00 was approved for card UP-DEBIT-IC by inserting
     And the host will corrupt the MAC of its reply to the next sale request
     And a sale of 20.00 is made with card UP-DEBIT-IC by inserting
-    And the host will answer the next reversal request with response code "96"
+    And the host will refuse every reversal request with response code "96"
     When the operator settles the batch
     Then the host answered the settlement as unbalanced
     And the terminal uploaded every transaction of its batch
@@ -102,7 +104,7 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     Given a sale of 88.00 was approved for card UP-DEBIT-IC by inserting
     And the host will corrupt the issuer authentication data of its reply to the next sale request
     And a sale of 33.00 is made with card UP-DEBIT-IC by inserting
-    And the host will answer the next reversal request with response code "96"
+    And the host will refuse every reversal request with response code "96"
     When the operator settles the batch
     Then the host answered the settlement as unbalanced
     And the chip sales of the settled batch reached the host as TC records matched to their originals
@@ -129,7 +131,7 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     And a sale of 22.00 was approved for card UP-DEBIT-IC by inserting
     And the host will corrupt the MAC of its reply to the next sale request
     And a sale of 23.00 is made with card UP-DEBIT-IC by inserting
-    And the host will answer the next reversal request with response code "96"
+    And the host will refuse every reversal request with response code "96"
     And the host will answer the first batch upload message and not the second
     When the power is cut during the settlement once the host has received 2 batch upload messages
     And the power comes back

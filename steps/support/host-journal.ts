@@ -67,7 +67,7 @@ export async function expectReversal(w: PoscertWorld, which: 'first' | 'last', k
 export function hostFault(
   w: PoscertWorld,
   kind: TransactionKind,
-  spec: { action: FaultAction | 'settlement-unbalanced' | 'corrupt-kcv'; responseCode?: string },
+  spec: { action: FaultAction | 'settlement-unbalanced' | 'corrupt-kcv'; responseCode?: string; count?: number },
 ): void {
   w.host.injectFault({ match: { ...faultMatchFor(kind), terminalId: w.lab.terminalId }, count: 1, ...spec } as FaultSpec);
 }
