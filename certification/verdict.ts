@@ -187,6 +187,15 @@ export function judge(plan: CertificationPlan, results: RunResults, declaredCapa
     verdict = 'CERTIFIED';
     because = `all ${mandatory.length} mandatory applicable case${mandatory.length > 1 ? 's' : ''} passed`;
   }
+  // A CERTIFIED that covers fewer mandatory cases than the plan has says so in the same sentence
+  // (an operator terminal skips what cannot be done by hand; a terminal without a printer, the
+  // printer cases): whoever reads only the verdict line must not take it for the whole plan.
+  const notApplicable = counted.filter((c) => c.mandatory && !c.applicable);
+  if (verdict === 'CERTIFIED' && notApplicable.length > 0) {
+    because =
+      `${because}; ${notApplicable.length} of the plan's ${notApplicable.length + mandatory.length} mandatory cases ` +
+      `did not apply to this terminal and are not covered by this certificate: ${ids(notApplicable)}`;
+  }
   if (scope.kind === 'shard' && verdict === 'CERTIFIED') {
     because = `${because} in shard ${scope.shard}; merge all shards for the certificate`;
   }

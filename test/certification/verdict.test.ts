@@ -46,6 +46,16 @@ describe('certification/verdict: DESIGN.md outcomes and verdicts', () => {
     expect(j.mandatoryCounts).to.deep.equal({ total: 3, passed: 3, failed: 0, broken: 0, skipped: 0 });
   });
 
+  test('CERTIFIED says in the same sentence which mandatory cases did not apply and are not covered', () => {
+    const all = judge(plan, results([ok('CUP-PAY-001'), ok('CUP-PAY-002'), ok('CUP-PAY-003')]), caps, full);
+    expect(all.because).to.equal('all 3 mandatory applicable cases passed');
+    const j = judge(plan, results([ok('CUP-PAY-001'), ok('CUP-PAY-002')]), ['contact', 'magstripe'], full);
+    expect(j.verdict).to.equal('CERTIFIED');
+    expect(j.because).to.equal(
+      "all 2 mandatory applicable cases passed; 1 of the plan's 3 mandatory cases did not apply to this terminal and are not covered by this certificate: CUP-PAY-003",
+    );
+  });
+
   test('NOT CERTIFIED (exit 1) when a mandatory case failed, even if another is broken', () => {
     const j = judge(plan, results([fail('CUP-PAY-001'), broke('CUP-PAY-002'), ok('CUP-PAY-003')]), caps, full);
     expect(j.verdict).to.equal('NOT CERTIFIED');
