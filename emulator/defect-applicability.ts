@@ -34,6 +34,11 @@ const NOT_APPLICABLE: Partial<Record<DefectName, Applicability>> = {
     p.supervisor.password === undefined
       ? 'the profile declares no supervisor password (supervisor.password absent): the terminal asks none before a void or refund, so there is none to check'
       : undefined,
+  // Only a terminal that declares partial approval sends 60.6 = 1, so only it ever gets a 10 to print.
+  'partial-approval-requested-amount-printed': (p) =>
+    p.partialApproval
+      ? undefined
+      : 'the profile does not declare partialApproval: the terminal never asks for a partial approval (60.6 = 1), so no 10 reply comes to print',
   // A one-copy terminal prints the merchant copy only: there is no cardholder copy to leave out.
   'cardholder-copy-missing': (p) =>
     p.vouchers.copies === 1 ? 'the profile declares 1 voucher copy (merchant only): there is no cardholder copy to miss' : undefined,

@@ -45,6 +45,7 @@ export const DEFECT_NAMES = [
   'script-result-not-sent',
   'qps-limit-ignored',
   'qps-9f34-wrong',
+  'partial-approval-requested-amount-printed',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -196,6 +197,12 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     name: 'qps-9f34-wrong',
     area: 'payment',
     description: 'F55 tag 9F34 (CVM results) says online PIN even when the sale went without a PIN (a QuickPass tap under the limit)',
+  },
+  {
+    name: 'partial-approval-requested-amount-printed',
+    area: 'voucher',
+    description:
+      'on a partial approval (10 部分承兑) the voucher copies print the amount the cardholder asked for, not the one the issuer approved (F4 of the reply) and debited',
   },
 ] satisfies DefectInfo[]);
 

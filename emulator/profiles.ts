@@ -31,9 +31,14 @@ export const EMULATOR_PROFILES: readonly EmulatorProfile[] = Object.freeze([
     'the reference terminal: 2 copies, expired swipe refused locally, §7 texts + 请联系银行, no supervisor password, no TC upload when balanced',
     {},
   ),
-  variant('three-copies', '3 voucher copies (merchant, bank, cardholder), signature block on merchant and bank copies', {
-    vouchers: { copies: 3, signatureOn: ['merchant', 'bank'] },
-  }),
+  variant(
+    'three-copies',
+    '3 voucher copies (merchant, bank, cardholder), signature block on merchant and bank copies; takes partial approval (60.6 = 1 on sales, 部分承兑 shown, printed and booked at the approved amount)',
+    {
+      vouchers: { copies: 3, signatureOn: ['merchant', 'bank'] },
+      partialApproval: true,
+    },
+  ),
   variant('expiry-online', "an expired swiped card is sent online and the issuer's 54 (该卡已过期) shown; chip expiry still refused by the kernel", {
     magstripeExpiry: 'online',
   }),

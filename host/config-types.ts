@@ -102,6 +102,11 @@ export interface CardConfig {
   interfaces: CardInterface[];
   /** Chip cards: what a fallback swipe (F22 80x, or 02x with 60.5 = 2) gets; absent = allow. */
   fallback?: FallbackPolicy;
+  /**
+   * A sale over the available balance from a terminal that asks for partial approval (60.6 = 1) is
+   * approved for what is available (10 部分承兑, F4 = that amount); without 60.6 = 1 it is declined 51.
+   */
+  partialApproval?: boolean;
   cardholderName?: string;
   /** F44.1 issuer institution code (11 chars). */
   issuerInstitution: string;

@@ -198,6 +198,9 @@ const cardSchema = z
     fallback: z
       .enum(['allow', 'decline'], { message: 'fallback must be allow or decline (the answer to a magstripe fallback of this chip card)' })
       .optional(),
+    partialApproval: z
+      .boolean({ message: 'partialApproval must be true or false (the issuer approves what is available when the terminal asks 60.6 = 1)' })
+      .optional(),
     cardholderName: z.string().optional(),
     issuerInstitution: z.string().max(11).default('03080000'),
     allowBadLuhn: z.boolean().default(false),
@@ -653,6 +656,7 @@ function finishCard(rc: z.output<typeof cardSchema>, w: { file: string; line?: n
     onFile: rc.onFile,
     interfaces,
     ...(rc.fallback ? { fallback: rc.fallback } : {}),
+    ...(rc.partialApproval ? { partialApproval: true } : {}),
     cardholderName: rc.cardholderName,
     issuerInstitution: rc.issuerInstitution,
     emv: rc.emv && {

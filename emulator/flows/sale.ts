@@ -1,6 +1,7 @@
 /**
  * 消费 (sale): amount, card, PIN, 0200 F3 000000 60.1 22, voucher (cup8583.md §3.5). A tap at or
- * under the profile's no-PIN limit goes without the PIN prompt (小额免密, emulator/quickpass.ts).
+ * under the profile's no-PIN limit goes without the PIN prompt (小额免密, emulator/quickpass.ts). A
+ * profile with partialApproval sends 60.6 = 1 and concludes a 10 at the approved amount (transactions.ts).
  */
 import { T, kindLabel } from '../texts';
 import { tapWithoutPin } from '../quickpass';
@@ -21,6 +22,7 @@ export const sale: Flow = {
     'script-result-not-sent',
     'qps-limit-ignored',
     'qps-9f34-wrong',
+    'partial-approval-requested-amount-printed',
   ],
   async run({ ui, cards, requests, online, transactions, core }, ecr) {
     const title = kindLabel('sale');

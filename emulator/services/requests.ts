@@ -34,7 +34,8 @@ export class Requests {
 
   /**
    * A request of `kind` from its catalogue template, with F41, F42, F60.2 = the open batch (60.3
-   * overridden by `networkCode`; for financial kinds 60.4 = 6 for a tap, else 5, and 60.5 = 0),
+   * overridden by `networkCode`; for financial kinds 60.4 = 6 for a tap, else 5, and 60.5 = 0; 60.6 = 1 on a
+   * sale when the profile declares partialApproval),
    * F49 when the kind must carry it, and F4 given an amount.
    */
   request(kind: TransactionKind, opts: { amount?: number; read?: TtpCardMethod | 'manual'; networkCode?: string } = {}): IsoMessage {
@@ -47,6 +48,8 @@ export class Requests {
     const f60 = parseField60(msg.getString(60)!);
     if (opts.networkCode) f60.networkCode = opts.networkCode;
     if (spec.financial) Object.assign(f60, { readCapability: opts.read === 'tap' ? '6' : '5', icCondition: '0' });
+    // 60.6 = 1 (cup8583.md §2.4): a sale of a terminal that declares it takes a partial approval (10).
+    if (kind === 'sale' && this.core.host.profile.profile.partialApproval) f60.partialApproval = '1';
     msg.set(60, formatField60(f60));
     return msg;
   }

@@ -198,6 +198,10 @@ export class Transactions {
       ui.refuse(this.declineLines(title, code), { transaction: kind, responseCode: code });
       return { approved: false, responseCode: code, message: ui.t(responseText(code)), amount, trace, pan };
     }
+    // 10 部分承兑 (cup8583.md §7): the reply's F4 is what the issuer approved; it is what the terminal
+    // shows, prints and books (the defect prints the amount asked for).
+    const requested = amount;
+    if (code === '10' && /^\d{12}$/.test(reply.getString(4) ?? '')) amount = Number(reply.getString(4));
     const tx = this.record(kind, request, reply, read, pan, amount, extra);
     if (arqc) {
       tx.emv = {
@@ -218,7 +222,8 @@ export class Transactions {
       core.persist();
     }
     ui.show('printing', 'printing', [ui.t(title), ui.t(T.printing)]);
-    this.printVouchers(tx, false);
+    const printedWrong = amount !== requested && core.defect('partial-approval-requested-amount-printed');
+    this.printVouchers(printedWrong ? { ...tx, amount: requested } : tx, false);
     await ui.pause(1500);
     const lines = [ui.t(title), ui.t(T.success), `${ui.t(T.amount)}${formatAmount(amount)}`];
     if (code !== '00' && !fakeSuccess) lines.push(ui.t(responseText(code)));

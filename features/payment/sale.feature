@@ -67,6 +67,21 @@ Feature: Payment — sale (消费) by swipe, insert and tap
     And its CVM results (9F34) say no PIN and no signature
     And the voucher asks for no signature and is marked 免密免签
 
+  @CUP-PAY-016 @severity:normal @optional @magstripe @printer
+  # 部分承兑 (cup8583.md §2.4 60.6, §7 10): a terminal that takes partial approval shows, prints and books the
+  # amount the issuer approved, never the one asked for. A terminal that does not declare it is skipped.
+  Scenario: Partial approval (部分承兑) — the amount the issuer approved is shown, printed and debited
+    Given the terminal declares partial approval
+    When a sale of 50.00 is made with card UP-PARTIAL by swiping
+    Then the host received a sale request
+    And it asks for partial approval
+    And its amount is 50.00
+    And the host approved it in part, for 30.00
+    And the screen shows the amount 30.00 as partially approved
+    And every copy shows the amount 30.00
+    And no copy shows the amount 50.00
+    And the card UP-PARTIAL is debited 30.00
+
   @CUP-PAY-004 @severity:critical @mandatory @contact @printer
   Scenario Outline: Sale amount <amount> reaches the host and the ledger unchanged
     When a sale of <amount> is made with card UP-CREDIT-IC by inserting

@@ -38,6 +38,11 @@ import type { AccountRow, HostStore, TransactionRow } from '../store';
 /** What a refund may refund: the settlement debits (sales, bill payments, completions). */
 const REFUNDABLE_KINDS: readonly TransactionKind[] = transactionKinds((s) => s.settlement === 'debit');
 
+/** The answers that approve (and book): 00, and 10 部分承兑 at the amount approved. */
+export function approvedCode(code: string): boolean {
+  return code === '00' || code === '10';
+}
+
 function flattenTlv(nodes: TlvNode[], out = new Map<string, Buffer>()): Map<string, Buffer> {
   for (const n of nodes) {
     if (n.children) flattenTlv(n.children, out);
@@ -89,7 +94,7 @@ export class FinancialRequest {
     }
   }
 
-  /** The decision: '00', or a Decline with the F39 and why. */
+  /** The decision: '00', '10' (a sale partly approved: `amount` is what was), or a Decline with the F39 and why. */
   decide(): string {
     const rules = this.config.rules;
     const f4raw = this.msg.getString(4);
@@ -144,7 +149,15 @@ export class FinancialRequest {
       case 'bill-payment':
       case 'preauth':
         if (limit !== undefined && this.amount > limit) throw new Decline('61', `amount over the card's per-transaction limit ${formatFen(limit)}`);
-        if (this.amount > available) throw new Decline('51', 'insufficient funds');
+        if (this.amount > available) {
+          // 部分承兑 (cup8583.md §2.4 60.6, §7 10): only a sale, only when the terminal says it takes one.
+          if (this.kind === 'sale' && card.partialApproval && this.f60.partialApproval === '1' && available > 0) {
+            this.amount = available;
+            this.authCode = this.ctx.nextAuthCode();
+            return '10';
+          }
+          throw new Decline('51', 'insufficient funds');
+        }
         break;
       case 'balance':
         break;
@@ -391,10 +404,10 @@ export class FinancialRequest {
       pan_masked: this.pan ? maskPan(this.pan) : null,
       amount: this.amount,
       response_code: code,
-      auth_code: code === '00' ? (this.authCode ?? null) : null,
+      auth_code: approvedCode(code) ? (this.authCode ?? null) : null,
       rrn: this.rrn,
       at: this.now.toISOString(),
-      approved: code === '00' ? 1 : 0,
+      approved: approvedCode(code) ? 1 : 0,
       original_id: this.original?.id ?? null,
       hold: 0,
       payee_name: this.payee?.name ?? null,
@@ -403,7 +416,7 @@ export class FinancialRequest {
       entry_mode: entry ?? null,
       card_org: 'CUP',
     });
-    if (code !== '00') this.authCode = undefined;
+    if (!approvedCode(code)) this.authCode = undefined;
   }
 
   book(): void {

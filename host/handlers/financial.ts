@@ -6,7 +6,7 @@
  */
 import { formatBalance, identify, IsoMessage, transactionSpec, type Field60 } from '../../protocol/iso8583';
 import { Decline, type HostContext, type Request, type TerminalRuntime } from '../context';
-import { FinancialRequest } from './financial-request';
+import { approvedCode, FinancialRequest } from './financial-request';
 import type { MessageHandler } from './types';
 
 export interface FinancialHead {
@@ -64,7 +64,8 @@ export const financialHandler: MessageHandler = {
     const txn = new FinancialRequest(ctx, req, rt, f60, stan, kind);
     const conclude = (code: string): IsoMessage => {
       txn.record(code);
-      if (code === '00') txn.book();
+      if (approvedCode(code)) txn.book();
+      if (code === '10') out.set(4, String(txn.amount).padStart(12, '0'));
       if (txn.authCode) out.set(38, txn.authCode);
       if (kind === 'balance' && code === '00' && txn.card) {
         const acct = ctx.store.account(txn.card.alias)!;

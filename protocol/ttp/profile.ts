@@ -1,7 +1,7 @@
 /**
  * The terminal profile: what legitimately varies between conformant UnionPay terminals (voucher
  * copies, supervisor password, tap limits, magstripe expiry check, display wording, key scheme,
- * batch upload, IC lists the acquirer superseded) and what the acquirer chose where the reference prescribes nothing (the 缴费 wire
+ * batch upload, IC lists the acquirer superseded, partial approval) and what the acquirer chose where the reference prescribes nothing (the 缴费 wire
  * format, cup8583.md §3.12). Cases read these values instead of assuming one terminal's choice.
  *
  * It lives in protocol/ because three sides read the same model without cycles: the terminal
@@ -124,6 +124,12 @@ export const TerminalProfileSchema = z
      * tried again before each chip read). The reference allows both; absent, 'not-used'.
      */
     supersededIcLists: z.enum(['not-used', 'used-until-replaced']).default('not-used'),
+    /**
+     * Partial approval (部分承兑, cup8583.md §2.4 60.6 = 1, §7 response code 10): the terminal tells the
+     * issuer it takes a partial approval on sales and, on a 10, shows, prints and books the amount the
+     * reply's F4 approved. The reference leaves it to the terminal; absent, false (60.6 never 1).
+     */
+    partialApproval: z.boolean().default(false),
     /** The acquirer's choices where the reference has no single rule (an acquirer-profile value). */
     acquirer: z
       .object({
@@ -164,6 +170,7 @@ export const REFERENCE_PROFILE: TerminalProfile = {
   keys: { scheme: 'tdes', signOnCode: '004' },
   balancedUpload: 'none',
   supersededIcLists: 'not-used',
+  partialApproval: false,
   acquirer: POSCERT_ACQUIRER,
 };
 

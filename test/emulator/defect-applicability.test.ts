@@ -11,9 +11,9 @@ import { voucherCopies } from '../../emulator/voucher';
 import { REFERENCE_PROFILE, parseTerminalProfile } from '../../protocol/ttp/profile';
 
 describe('defect applicability', () => {
-  // Except a defect of a behaviour the reference terminal does not have (a supervisor password):
-  // it applies under an emulator profile that declares it, and the matrix checks the reference's n/a.
-  const UNDER_REFERENCE_NA = ['supervisor-password-not-checked'];
+  // Except a defect of a behaviour the reference terminal does not have (a supervisor password, partial
+  // approval): it applies under an emulator profile that declares it, and the matrix checks the reference's n/a.
+  const UNDER_REFERENCE_NA = ['supervisor-password-not-checked', 'partial-approval-requested-amount-printed'];
 
   test('every catalogued defect applies to the reference terminal, or to an emulator profile when the reference lacks the behaviour', () => {
     for (const d of DEFECT_CATALOGUE) {
@@ -33,6 +33,15 @@ describe('defect applicability', () => {
       if (reason) expect(reason).to.include('supervisor.password absent');
     }
     expect(notApplicableUnder('supervisor-password-not-checked', emulatorProfile('supervisor').profile)).to.equal(undefined);
+  });
+
+  test('partial-approval-requested-amount-printed is n/a exactly where the profile does not declare partialApproval', () => {
+    for (const p of EMULATOR_PROFILES) {
+      const reason = notApplicableUnder('partial-approval-requested-amount-printed', p.profile);
+      expect(reason !== undefined, p.name).to.equal(!p.profile.partialApproval);
+      if (reason) expect(reason).to.include('does not declare partialApproval');
+    }
+    expect(notApplicableUnder('partial-approval-requested-amount-printed', emulatorProfile('three-copies').profile)).to.equal(undefined);
   });
 
   test('only catalogued defects declare applicability', () => {

@@ -545,6 +545,21 @@ describe('emulator defect catalogue: each defect is observable', () => {
       { profile: 'supervisor' },
     ));
 
+  test('partial-approval-requested-amount-printed: a 10 for 30.00 of a 50.00 sale prints 50.00 on every copy', () =>
+    withDefect(
+      'partial-approval-requested-amount-printed',
+      async ({ client, terminalId }) => {
+        const m = await runSale(client, { amountKeys: ['5', '0', '0', '0'], method: 'swipe', card: bench.card('PARTIAL') });
+        await client.waitScreen('部分承兑', m);
+        const [reply] = bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' });
+        expect([reply.fields['39'], reply.fields['4']]).to.deep.equal(['10', '000000003000']);
+        const prints = client.prints(m);
+        expect(prints).to.have.length(3);
+        for (const p of prints) expect(text(p.lines)).to.include('50.00').and.not.include('30.00');
+      },
+      { profile: 'three-copies' },
+    ));
+
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);
     expect([...covered].sort()).to.deep.equal(DEFECT_CATALOGUE.map((d) => d.name).sort());

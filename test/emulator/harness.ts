@@ -63,6 +63,16 @@ export function testHostConfig(): HostConfig {
         },
         { alias: 'LOW', pan: '6212345678901240', expiry: '3012', serviceCode: '101', pin: '123456', account: 'debit', openingBalance: '1.00' },
         {
+          alias: 'PARTIAL',
+          pan: '6212345678901307',
+          expiry: '3012',
+          serviceCode: '101',
+          pin: '123456',
+          account: 'debit',
+          openingBalance: '30.00',
+          partialApproval: true,
+        },
+        {
           alias: 'EXPIRED',
           pan: '6212345678901257',
           expiry: '2001',
