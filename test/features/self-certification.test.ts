@@ -21,6 +21,7 @@ import { DEFAULT_EMULATOR_PROFILE, EMULATOR_PROFILES } from '../../emulator/prof
 import { ROOT, catchingCases, planCaseIds, runPlan } from '../../scripts/plan-run';
 import { VARIANT_CASES, daySeed, matrixFigures, readCoverage, sampleCells } from '../../scripts/defect-coverage';
 import { notApplicableUnder } from '../../emulator/defect-applicability';
+import { loadPlan } from '../../certification/plan';
 
 const RUN_TIMEOUT_MS = 8 * 60_000;
 /** Matrix cells re-run per npm test (each a few seconds: its recorded catching cases, with bail). */
@@ -47,7 +48,13 @@ describe('self-certification against the emulator', { concurrency: 2 }, () => {
       keepMessagesOnProblem: path.join(ROOT, 'reports', 'self-certification', 'clean-run.ndjson'),
     });
     expect(run.cases.size, `cases that ran (stderr: ${run.stderr.slice(-500)})`).to.equal(ids.length);
-    expect(summary(run.cases.values()), 'cases that did not pass').to.deep.equal([]);
+    // The reference may skip only an optional case that a variant profile declares what for and runs
+    // (its test below): e.g. partial approval, which the reference does not offer.
+    const plan = loadPlan('unionpay-pos', ROOT);
+    const variantRun = new Set(Object.values(VARIANT_CASES).flat());
+    const skippable = (id: string) => variantRun.has(id) && plan.cases.some((c) => c.id === id && !c.mandatory);
+    const problems = [...run.cases.values()].filter((c) => !(c.outcome === 'skipped' && skippable(c.caseId)));
+    expect(summary(problems), 'cases that did not pass').to.deep.equal([]);
     expect(run.exitCode).to.equal(0);
   });
 
