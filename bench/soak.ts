@@ -25,7 +25,7 @@ import Database from 'better-sqlite3';
 import { createEmuLinkPair, openLink, seededRandom, type ByteLink } from '../links';
 import { EmulatedTerminal } from '../emulator';
 import type { TtpCommand } from '../protocol/ttp';
-import { transactionKinds } from '../protocol/iso8583';
+import { ledgerAudit } from '../host/ledger-audit';
 import { ReferenceHost } from '../host';
 import { MERCHANT_ID, PtyPair, TEST_TMK, TtpTestClient, card, testHostConfig } from '../test/emulator/harness';
 
@@ -308,31 +308,9 @@ async function main(): Promise<void> {
 
   // The ledger invariant, on the database the host left behind.
   const db = new Database(dbPath, { readonly: true });
-  const problems: string[] = [];
+  let problems: string[];
   try {
-    for (const a of db.prepare('SELECT * FROM accounts').all() as { card_alias: string; opening_balance: number; balance: number; holds: number }[]) {
-      const ledger = db.prepare('SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE card_alias = ?').pluck().get(a.card_alias) as number;
-      // Debits and credits as the catalogue's settlement sides name them (the host stores catalogue kinds).
-      const side = (s: 'debit' | 'credit') =>
-        transactionKinds((k) => k.settlement === s)
-          .map((k) => `'${k}'`)
-          .join(',');
-      const recomputed = db
-        .prepare(
-          `SELECT COALESCE(SUM(CASE WHEN kind IN (${side('debit')}) THEN -amount
-          WHEN kind IN (${side('credit')}) THEN amount END), 0) FROM transactions WHERE card_alias = ? AND approved = 1 AND reversed = 0`,
-        )
-        .pluck()
-        .get(a.card_alias) as number;
-      if (a.balance !== a.opening_balance + ledger)
-        problems.push(`${a.card_alias}: balance ${a.balance} ≠ opening ${a.opening_balance} + ledger ${ledger}`);
-      if (a.balance !== a.opening_balance + recomputed) problems.push(`${a.card_alias}: balance ${a.balance} ≠ opening + transactions ${recomputed}`);
-    }
-    const doubled = db
-      .prepare('SELECT COUNT(*) FROM (SELECT txn_id, effect FROM ledger GROUP BY txn_id, effect HAVING COUNT(*) > 1)')
-      .pluck()
-      .get() as number;
-    if (doubled) problems.push(`${doubled} transaction(s) booked or undone twice`);
+    problems = ledgerAudit(db);
     const counts = db
       .prepare(`SELECT kind, approved, reversed, COUNT(*) n FROM transactions GROUP BY kind, approved, reversed ORDER BY kind`)
       .all() as { kind: string; approved: number; reversed: number; n: number }[];

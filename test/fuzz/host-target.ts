@@ -18,7 +18,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { LengthPrefixedReader, decodeFrame, encodeFrame, transactionKinds, type IsoMessage } from '../../protocol/iso8583';
+import { LengthPrefixedReader, decodeFrame, encodeFrame, type IsoMessage } from '../../protocol/iso8583';
+import { ledgerAudit } from '../../host/ledger-audit';
 import { REQUEST_HEADER, REQUEST_TPDU, TestTerminal } from '../host/terminal-client';
 import { card, identity } from '../host/helpers';
 import { startHostProcess, stopProcess, type HostProcess } from '../host/child-host';
@@ -370,35 +371,12 @@ function fuzzingStop(sockets: net.Socket[]): void {
 /** The ledger invariant on a host database (as test/host/invariant.test.ts checks it) and the good card's balance. */
 export function ledgerProblems(dbPath: string, goodFen: number): string[] {
   const db = new Database(dbPath, { readonly: true });
-  const problems: string[] = [];
   try {
-    for (const a of db.prepare('SELECT * FROM accounts').all() as { card_alias: string; opening_balance: number; balance: number }[]) {
-      const ledger = db.prepare('SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE card_alias = ?').pluck().get(a.card_alias) as number;
-      // Debits and credits as the catalogue's settlement sides name them (the host stores catalogue kinds).
-      const side = (s: 'debit' | 'credit') =>
-        transactionKinds((k) => k.settlement === s)
-          .map((k) => `'${k}'`)
-          .join(',');
-      const recomputed = db
-        .prepare(
-          `SELECT COALESCE(SUM(CASE WHEN kind IN (${side('debit')}) THEN -amount
-          WHEN kind IN (${side('credit')}) THEN amount END), 0) FROM transactions WHERE card_alias = ? AND approved = 1 AND reversed = 0`,
-        )
-        .pluck()
-        .get(a.card_alias) as number;
-      if (a.balance !== a.opening_balance + ledger)
-        problems.push(`${a.card_alias}: balance ${a.balance} ≠ opening ${a.opening_balance} + ledger ${ledger}`);
-      if (a.balance !== a.opening_balance + recomputed) problems.push(`${a.card_alias}: balance ${a.balance} ≠ opening + transactions ${recomputed}`);
+    return ledgerAudit(db, (a, problems) => {
       if (a.card_alias === 'UP-DEBIT-MAG' && a.balance !== a.opening_balance - goodFen)
         problems.push(`UP-DEBIT-MAG: balance ${a.balance}, the good terminal was told opening − ${goodFen}`);
-    }
-    const doubled = db
-      .prepare('SELECT COUNT(*) FROM (SELECT txn_id, effect FROM ledger GROUP BY txn_id, effect HAVING COUNT(*) > 1)')
-      .pluck()
-      .get() as number;
-    if (doubled) problems.push(`${doubled} transaction(s) booked or undone twice`);
+    });
   } finally {
     db.close();
   }
-  return problems;
 }
