@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import {
   areaOf,
   enclosingFunction,
+  decidingCases,
   gateCommand,
   instrumentedIds,
   judgedMutants,
@@ -163,7 +164,37 @@ describe('plan:strength', () => {
     const cmd = gateCommand({ file: '/x/sample.txt', n: 10, seed: 14 }, '/x/runs.tsv');
     expect(cmd).to.include(`grep -qx "$M" '/x/sample.txt'`);
     expect(cmd).to.include("scripts/plan-strength.ts --draw-sample '/x/sample.txt' 10 14");
-    expect(cmd).to.include('node bin/poscert.js certify --bail --no-report');
+    expect(cmd).to.include(`scripts/plan-strength.ts --judge '/x/runs.tsv' "\${M:-initial}"`);
     expect(gateCommand(undefined, '/x/runs.tsv')).to.not.include('grep -qx');
+  });
+
+  test('a kill is decided by failed mandatory applicable cases first, else by broken ones that ran (not the cases --bail left unrun)', () => {
+    const c = (id: string, result: string, extra: Partial<{ mandatory: boolean; applicable: boolean; reason: string }> = {}) => ({
+      id,
+      mandatory: true,
+      applicable: true,
+      result,
+      ...extra,
+    });
+    expect(
+      decidingCases({
+        verdict: 'NOT CERTIFIED',
+        cases: [
+          c('CUP-ONB-001', 'passed'),
+          c('CUP-RSK-001', 'broken', { reason: 'x' }),
+          c('CUP-PAY-010', 'failed'),
+          c('CUP-PAY-016', 'failed', { mandatory: false }),
+        ],
+      }),
+    ).to.deep.equal(['CUP-PAY-010']);
+    expect(
+      decidingCases({
+        verdict: 'INCONCLUSIVE',
+        cases: [c('CUP-ONB-001', 'broken', { reason: 'hello timed out' }), c('CUP-PAY-001', 'broken', { reason: 'not run: --bail stopped the run' })],
+      }),
+    ).to.deep.equal(['CUP-ONB-001']);
+    expect(decidingCases({ verdict: 'CERTIFIED', cases: [c('CUP-ONB-001', 'passed'), c('CUP-X', 'failed', { applicable: false })] })).to.deep.equal(
+      [],
+    );
   });
 });
