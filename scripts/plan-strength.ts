@@ -384,19 +384,22 @@ function leanCertify(args: string[], out: string, log: string): LeanOutcome {
  */
 export function judgeMutant(runsFile: string, mutant: string): number {
   const t0 = Date.now();
-  fs.mkdirSync('reports', { recursive: true });
-  const full = () => leanCertify(['--bail'], 'reports/plan-strength-run', 'reports/plan-strength-run.log');
+  // Stryker's runners share one sandbox: each mutant gets its own output folder (its logs stay for a look).
+  const dir = path.join('reports', 'plan-strength-mutants', mutant);
+  fs.mkdirSync(dir, { recursive: true });
+  const full = () => leanCertify(['--bail'], path.join(dir, 'run'), path.join(dir, 'run.log'));
   let outcome = full();
   let how = '';
   if (outcome.exitCode !== 0 && mutant !== 'initial') {
     const first = outcome.deciding[0];
-    const alone = first ? leanCertify(['--tags', `@${first}`], 'reports/plan-strength-confirm', 'reports/plan-strength-confirm.log') : undefined;
+    const alone = first ? leanCertify(['--tags', `@${first}`], path.join(dir, 'confirm'), path.join(dir, 'confirm.log')) : undefined;
     if (first && alone && alone.deciding.includes(first)) how = ` (confirmed: ${first} fails again alone)`;
     else {
       outcome = full();
       how = outcome.exitCode !== 0 ? ' (confirmed by a second whole-plan run)' : " (the first run's failure did not repeat: counted as surviving)";
     }
   }
+  for (const out of ['run', 'confirm']) fs.rmSync(path.join(dir, out), { recursive: true, force: true });
   const code = outcome.exitCode === 0 ? 0 : 1;
   fs.appendFileSync(runsFile, `${mutant}\t${outcome.exitCode}\t${Date.now() - t0}\n`);
   const judged = outcome.verdict === 'INCONCLUSIVE' ? 'could not be judged' : 'failed';
