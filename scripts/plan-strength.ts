@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { seededRandom } from '../links/faults';
+import { accountFor, ACCOUNTED, type AccountedSurvivor } from './plan-strength-survivors';
 
 export const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, 'reports', 'plan-strength');
@@ -124,6 +125,8 @@ export interface JudgedMutant {
   verdict?: string;
   killedBy?: string;
   durationMs?: number;
+  /** The mutated line's source, trimmed (what scripts/plan-strength-survivors.ts entries match). */
+  code?: string;
 }
 
 /** Reads the verdict and the first failing case out of the lean run's summary (the command's output). */
@@ -142,6 +145,7 @@ export function judgedMutants(report: MutationReport, durations: ReadonlyMap<str
     for (const m of f.mutants) {
       if (m.status === 'Ignored') continue;
       const fn = enclosingFunction(f.source, m.location.start.line);
+      const code = f.source.split('\n')[m.location.start.line - 1]?.trim();
       out.push({
         id: m.id,
         file,
@@ -150,6 +154,7 @@ export function judgedMutants(report: MutationReport, durations: ReadonlyMap<str
         area: areaOf(file, fn),
         mutator: m.mutatorName,
         replacement: m.replacement,
+        code,
         status: m.status,
         ...(m.status === 'Killed' ? parseKill(m.statusReason) : {}),
         ...(durations.has(m.id) ? { durationMs: durations.get(m.id) } : {}),
@@ -174,11 +179,15 @@ export interface StrengthRun {
   mutants: JudgedMutant[];
 }
 
-/** docs/plan-strength.md */
-export function renderStrength(r: StrengthRun): string {
+/** docs/plan-strength.md; `accounted` are the survivor entries (scripts/plan-strength-survivors.ts). */
+export function renderStrength(r: StrengthRun, accounted: readonly AccountedSurvivor[] = ACCOUNTED): string {
   const m = r.mutants;
   const killed = m.filter((x) => KILLED.has(x.status));
   const survived = m.filter((x) => x.status === 'Survived');
+  const entryOf = (x: JudgedMutant) => accountFor(x, accounted);
+  const equivalent = survived.filter((x) => entryOf(x)?.kind === 'equivalent');
+  const unobservable = survived.filter((x) => entryOf(x)?.kind === 'unobservable');
+  const open = survived.filter((x) => !entryOf(x));
   const other = m.filter((x) => !KILLED.has(x.status) && x.status !== 'Survived');
   const lines: string[] = [];
   lines.push('# Plan strength: mutants of the reference terminal caught by the certification plan', '');
@@ -189,9 +198,11 @@ export function renderStrength(r: StrengthRun): string {
   lines.push('case is run again alone and must fail again, else the whole lean plan runs once more and decides.');
   lines.push("Stryker's HTML report: reports/plan-strength/mutation.html.", '');
   lines.push(
-    r.sample !== undefined
-      ? `Sample: ${m.length} of ${r.totalMutants} mutants, drawn with seed ${r.seed}. Survivors are not yet classified as equivalent or not, so the score counts all of them.`
-      : `All ${r.totalMutants} mutants. Survivors are not yet classified as equivalent or not, so the score counts all of them.`,
+    r.sample !== undefined ? `Sample: ${m.length} of ${r.totalMutants} mutants, drawn with seed ${r.seed}.` : `All ${r.totalMutants} mutants.`,
+  );
+  lines.push(
+    'A survivor is accounted for by an entry in scripts/plan-strength-survivors.ts: equivalent (no behaviour of the terminal differs; it leaves',
+    'the score) or unobservable (it differs only where a certification cannot look; it stays in the score as a survivor).',
   );
   lines.push('');
   const inconclusive = killed.filter((x) => x.verdict === 'INCONCLUSIVE').length;
@@ -201,8 +212,15 @@ export function renderStrength(r: StrengthRun): string {
   lines.push(`| killed (INCONCLUSIVE) | ${inconclusive} |`);
   lines.push(`| timed out (counted as killed, as Stryker does) | ${killed.filter((x) => x.status === 'Timeout').length} |`);
   lines.push(`| survived | ${survived.length} |`);
+  lines.push(`| of which equivalent (accounted for) | ${equivalent.length} |`);
+  lines.push(`| of which unobservable by a certification (accounted for) | ${unobservable.length} |`);
+  lines.push(`| of which not yet accounted for | ${open.length} |`);
   if (other.length) lines.push(`| other (${[...new Set(other.map((x) => x.status))].join(', ')}) | ${other.length} |`);
-  lines.push(`| **score** (killed / (killed + survived)) | **${pct(killed.length, killed.length + survived.length)}** |`, '');
+  lines.push(`| score, every survivor counted (killed / (killed + survived)) | ${pct(killed.length, killed.length + survived.length)} |`);
+  lines.push(
+    `| **score of non-equivalent mutants** (killed / (killed + survived − equivalent)) | **${pct(killed.length, killed.length + survived.length - equivalent.length)}** |`,
+    '',
+  );
 
   lines.push(
     '## Per area',
@@ -210,13 +228,14 @@ export function renderStrength(r: StrengthRun): string {
     'Area of a mutant: from the function it sits in, else its file (scripts/plan-strength.ts areaOf; "shared" is code every area runs through).',
     '',
   );
-  lines.push('| area | mutants | killed | survived | score |', '|---|---|---|---|---|');
+  lines.push('| area | mutants | killed | survived | of which equivalent | score of non-equivalent |', '|---|---|---|---|---|---|');
   for (const a of AREAS) {
     const inArea = m.filter((x) => x.area === a);
     if (!inArea.length) continue;
     const k = inArea.filter((x) => KILLED.has(x.status)).length;
     const s = inArea.filter((x) => x.status === 'Survived').length;
-    lines.push(`| ${a} | ${inArea.length} | ${k} | ${s} | ${pct(k, k + s)} |`);
+    const e = inArea.filter((x) => equivalent.includes(x)).length;
+    lines.push(`| ${a} | ${inArea.length} | ${k} | ${s} | ${e} | ${pct(k, k + s - e)} |`);
   }
   lines.push('');
 
@@ -228,7 +247,9 @@ export function renderStrength(r: StrengthRun): string {
     lines.push(`### ${file}`, '', '| line | function | area | mutator | replacement | accounted for |', '|---|---|---|---|---|---|');
     for (const s of list.sort((a, b) => a.line - b.line)) {
       const rep = (s.replacement ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|');
-      lines.push(`| ${s.line} | ${s.fn ?? '?'} | ${s.area} | ${s.mutator} | \`${rep.length > 60 ? `${rep.slice(0, 59)}…` : rep}\` | not yet |`);
+      const entry = entryOf(s);
+      const why = entry ? `${entry.kind}: ${entry.why.replace(/\|/g, '\\|')}` : 'not yet';
+      lines.push(`| ${s.line} | ${s.fn ?? '?'} | ${s.area} | ${s.mutator} | \`${rep.length > 60 ? `${rep.slice(0, 59)}…` : rep}\` | ${why} |`);
     }
     lines.push('');
   }

@@ -125,7 +125,7 @@ describe('plan:strength', () => {
       ['1', 'totals', 'settlement', 'CUP-STL-001'],
       ['2', 'totals', 'settlement', undefined],
     ]);
-    const md = renderStrength({
+    const run = {
       command: 'npm run plan:strength -- --sample 2',
       generated: 'now',
       seed: 14,
@@ -135,12 +135,29 @@ describe('plan:strength', () => {
       baselineMs: 60000,
       wallMs: 120000,
       mutants,
-    });
+    };
+    const md = renderStrength(run, []);
     expect(md).to.include('Sample: 2 of 3 mutants, drawn with seed 14');
-    expect(md).to.include('| **score** (killed / (killed + survived)) | **50.0 %** |');
-    expect(md).to.include('| settlement | 2 | 1 | 1 | 50.0 % |');
+    expect(md).to.include('| score, every survivor counted (killed / (killed + survived)) | 50.0 % |');
+    expect(md).to.include('| **score of non-equivalent mutants** (killed / (killed + survived − equivalent)) | **50.0 %** |');
+    expect(md).to.include('| settlement | 2 | 1 | 1 | 0 | 50.0 % |');
     expect(md).to.include('### emulator/session.ts');
     expect(md).to.include('| 4 | totals | settlement | ConditionalExpression | `true` | not yet |');
+    // An entry accounting for the survivor as equivalent takes it out of the denominator, and the table says why.
+    const entry = {
+      file: 'emulator/session.ts',
+      mutator: 'ConditionalExpression',
+      replacement: 'true',
+      kind: 'equivalent' as const,
+      why: 'same bytes',
+    };
+    const sourceLine = report.files['emulator/session.ts'].source.split('\n')[3].trim();
+    const accounted = renderStrength(run, [{ ...entry, code: sourceLine.slice(0, 8) }]);
+    expect(accounted).to.include('| **score of non-equivalent mutants** (killed / (killed + survived − equivalent)) | **100.0 %** |');
+    expect(accounted).to.include('| 4 | totals | settlement | ConditionalExpression | `true` | equivalent: same bytes |');
+    expect(renderStrength(run, [{ ...entry, code: 'not on that line' }])).to.include(
+      '| **score of non-equivalent mutants** (killed / (killed + survived − equivalent)) | **50.0 %** |',
+    );
     expect(md).to.include('| CUP-STL-001 | 1 |');
     expect(md).to.include('| per killed mutant, median | 4.2 s |');
   });
