@@ -14,7 +14,13 @@
 // sample; the command then lets every other mutant through unrun and the report marks them Ignored.
 // Without --sample every mutant runs (the nightly run: hours).
 //
+// `--recheck` re-runs only the last run's survivors against the plan as it is now (refused if emulator/
+// changed since, as ids would then name other mutants), after checks were added to kill them; the
+// earlier kills stand. `--render` only writes docs/plan-strength.md again from the last run, after the
+// survivor entries (scripts/plan-strength-survivors.ts) changed.
+//
 // Usage: node -r ts-node/register/transpile-only scripts/plan-strength.ts [--sample N] [--seed S] [--concurrency C]
+//        … --recheck [--concurrency C]  |  … --render
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -288,6 +294,10 @@ interface Args {
   sample?: number;
   seed: number;
   concurrency: number;
+  /** Re-run only the last run's survivors, against the plan as it is now (same emulator). */
+  recheck?: boolean;
+  /** Only render docs/plan-strength.md again from the last run (after editing the survivor entries). */
+  render?: boolean;
 }
 
 export function parseArgs(argv: string[]): Args {
@@ -303,7 +313,12 @@ export function parseArgs(argv: string[]): Args {
     if (argv[i] === '--sample') a.sample = num('--sample', 1);
     else if (argv[i] === '--seed') a.seed = num('--seed', 0);
     else if (argv[i] === '--concurrency') a.concurrency = num('--concurrency', 1);
-    else throw new Error(`unknown argument ${argv[i]}; usage: plan-strength [--sample N] [--seed S] [--concurrency C]`);
+    else if (argv[i] === '--recheck') a.recheck = true;
+    else if (argv[i] === '--render') a.render = true;
+    else
+      throw new Error(
+        `unknown argument ${argv[i]}; usage: plan-strength [--sample N] [--seed S] [--concurrency C] | --recheck [--concurrency C] | --render`,
+      );
   }
   return a;
 }
@@ -354,10 +369,11 @@ export function instrumentedIds(sandbox: string): string[] {
  * active) draws it from the instrumented ids; a mutant outside it passes unrun. A sampled mutant is
  * judged by `--judge` (judgeMutant below), which times every run into the runs file.
  */
-export function gateCommand(sample: { file: string; n: number; seed: number } | undefined, runsFile: string): string {
+export function gateCommand(sample: { file: string; n?: number; seed?: number } | undefined, runsFile: string): string {
   const script = 'node -r ts-node/register/transpile-only scripts/plan-strength.ts';
-  const draw = `${script} --draw-sample '${sample?.file}' ${sample?.n} ${sample?.seed}`;
-  const gate = sample ? `if [ -z "$M" ]; then ${draw} || exit 3; elif ! grep -qx "$M" '${sample.file}'; then exit 0; fi; ` : '';
+  // No n: the sample file is given (a --recheck of the last run's survivors), nothing to draw.
+  const draw = sample?.n !== undefined ? `${script} --draw-sample '${sample.file}' ${sample.n} ${sample.seed} || exit 3` : ':';
+  const gate = sample ? `if [ -z "$M" ]; then ${draw}; elif ! grep -qx "$M" '${sample.file}'; then exit 0; fi; ` : '';
   return `M="$__STRYKER_ACTIVE_MUTANT__"; ${gate}${script} --judge '${runsFile}' "\${M:-initial}"`;
 }
 
@@ -493,31 +509,42 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const args = parseArgs(argv);
+  if (args.render) return render();
   const started = Date.now();
   fs.mkdirSync(OUT, { recursive: true });
+  const last = args.recheck ? lastRun() : undefined;
   const tree = path.join(OUT, 'tree');
   const commit = snapshot(tree);
+  if (last) {
+    // The same mutant ids mean the same mutants only while the emulator is the one the run mutated.
+    const same = spawnSync('git', ['diff', '--quiet', last.commit, 'HEAD', '--', 'emulator'], { cwd: ROOT });
+    if (same.status !== 0)
+      throw new Error(
+        `--recheck: emulator/ changed since the last run (${last.commit}); its mutant ids no longer name the same mutants: run a whole sample again`,
+      );
+  }
   console.log(`plan:strength: Stryker runs on a snapshot of ${commit} (${path.relative(ROOT, tree)})`);
-  const runsFile = path.join(OUT, 'runs.tsv');
+  const runsFile = path.join(OUT, last ? 'runs.recheck.tsv' : 'runs.tsv');
   fs.writeFileSync(runsFile, '');
-  const sampleFile = path.join(OUT, 'sample.txt');
+  const sampleFile = path.join(OUT, last ? 'recheck.txt' : 'sample.txt');
   fs.rmSync(sampleFile, { force: true });
   const jsonFile = path.join(OUT, 'mutation.json');
   const htmlFile = path.join(OUT, 'mutation.html');
-  const rawJson = args.sample !== undefined ? path.join(OUT, 'mutation.raw.json') : jsonFile;
+  const sampled = args.sample !== undefined || last !== undefined;
+  const rawJson = sampled ? path.join(OUT, 'mutation.raw.json') : jsonFile;
   const config = path.join(OUT, 'stryker.conf.json');
-  const sample = args.sample !== undefined ? { file: sampleFile, n: args.sample, seed: args.seed } : undefined;
+  let survivorsBefore: string[] = [];
+  if (last) {
+    const before = readReport(jsonFile);
+    survivorsBefore = Object.values(before.files).flatMap((f) => f.mutants.filter((m) => m.status === 'Survived').map((m) => m.id));
+    fs.writeFileSync(sampleFile, `${survivorsBefore.join('\n')}\n`);
+    console.log(`plan:strength: re-running the ${survivorsBefore.length} survivors of the run at ${last.commit}`);
+  }
+  const sample = last ? { file: sampleFile } : args.sample !== undefined ? { file: sampleFile, n: args.sample, seed: args.seed } : undefined;
   fs.writeFileSync(config, JSON.stringify(strykerConfig(gateCommand(sample, runsFile), rawJson, htmlFile, args.concurrency), null, 2));
   runStryker(config, tree);
   let report = readReport(rawJson);
   let total = allMutants(report).length;
-  if (sample) {
-    const ids = new Set(fs.readFileSync(sampleFile, 'utf8').split('\n').filter(Boolean));
-    total = Number(fs.readFileSync(`${sampleFile}.total`, 'utf8'));
-    report = restrictToSample(report, ids, `not in the seeded sample (--sample ${args.sample} --seed ${args.seed})`);
-    fs.writeFileSync(jsonFile, JSON.stringify(report));
-    writeHtml(report, htmlFile);
-  }
   const durations = new Map<string, number>();
   let baselineMs: number | undefined;
   for (const row of fs.readFileSync(runsFile, 'utf8').split('\n').filter(Boolean)) {
@@ -525,25 +552,105 @@ async function main(argv: string[]): Promise<number> {
     if (id === 'initial') baselineMs = Number(ms);
     else durations.set(id, Number(ms));
   }
-  const mutants = judgedMutants(report, durations);
-  const command = `npm run plan:strength${sample ? ` -- --sample ${args.sample}${args.seed !== 14 ? ` --seed ${args.seed}` : ''}` : ''}`;
+  let run: SavedRun;
+  if (last) {
+    report = mergeRecheck(readReport(jsonFile), report, new Set(survivorsBefore));
+    run = {
+      ...last,
+      recheckedAt: commit,
+      durations: { ...last.durations, ...Object.fromEntries(durations) },
+      wallMs: last.wallMs + (Date.now() - started),
+    };
+  } else {
+    if (args.sample !== undefined) {
+      const ids = new Set(fs.readFileSync(sampleFile, 'utf8').split('\n').filter(Boolean));
+      total = Number(fs.readFileSync(`${sampleFile}.total`, 'utf8'));
+      report = restrictToSample(report, ids, `not in the seeded sample (--sample ${args.sample} --seed ${args.seed})`);
+    }
+    run = {
+      command: `npm run plan:strength${args.sample !== undefined ? ` -- --sample ${args.sample}${args.seed !== 14 ? ` --seed ${args.seed}` : ''}` : ''}`,
+      generated: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+      ...(args.sample !== undefined ? { seed: args.seed, sample: args.sample } : {}),
+      totalMutants: total,
+      commit,
+      baselineMs,
+      wallMs: Date.now() - started,
+      durations: Object.fromEntries(durations),
+    };
+  }
+  fs.writeFileSync(jsonFile, JSON.stringify(report));
+  writeHtml(report, htmlFile);
+  fs.writeFileSync(RUN_JSON, JSON.stringify(run, null, 2));
+  return render();
+}
+
+/** What a run leaves beside Stryker's report, so the page can be rendered again (--render) and its survivors re-run (--recheck). */
+interface SavedRun {
+  command: string;
+  generated: string;
+  seed?: number;
+  sample?: number;
+  totalMutants: number;
+  /** The commit whose emulator was mutated. */
+  commit: string;
+  /** The commit whose plan re-ran the survivors (--recheck), if any. */
+  recheckedAt?: string;
+  baselineMs?: number;
+  wallMs: number;
+  durations: Record<string, number>;
+}
+
+const RUN_JSON = path.join(OUT, 'run.json');
+
+function lastRun(): SavedRun {
+  if (!fs.existsSync(RUN_JSON) || !fs.existsSync(path.join(OUT, 'mutation.json')))
+    throw new Error(`no earlier run to go on: ${path.relative(ROOT, RUN_JSON)} is missing; run npm run plan:strength -- --sample N first`);
+  return JSON.parse(fs.readFileSync(RUN_JSON, 'utf8')) as SavedRun;
+}
+
+/**
+ * The earlier report with the re-run survivors' new outcomes. A mutant the earlier run killed stays
+ * killed: the plan only gains checks between the two runs (the emulator is the same, --recheck checks).
+ */
+export function mergeRecheck(before: MutationReport, recheck: MutationReport, rerun: ReadonlySet<string>): MutationReport {
+  const after = new Map(Object.values(recheck.files).flatMap((f) => f.mutants.map((m) => [m.id, m] as const)));
+  const files = Object.fromEntries(
+    Object.entries(before.files).map(([file, f]) => [
+      file,
+      {
+        ...f,
+        mutants: f.mutants.map((m) => {
+          const again = rerun.has(m.id) ? after.get(m.id) : undefined;
+          return again ? { ...m, status: again.status, statusReason: again.statusReason } : m;
+        }),
+      },
+    ]),
+  );
+  return { ...before, files };
+}
+
+/** docs/plan-strength.md from the last run's report, with the survivor entries as they are now. */
+function render(): number {
+  const run = lastRun();
+  const report = readReport(path.join(OUT, 'mutation.json'));
+  const mutants = judgedMutants(report, new Map(Object.entries(run.durations)));
   const md = renderStrength({
-    command,
-    generated: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-    seed: sample ? args.seed : undefined,
-    sample: args.sample,
-    totalMutants: total,
-    tree: `commit ${commit}`,
-    baselineMs,
-    wallMs: Date.now() - started,
+    command: run.recheckedAt ? `${run.command}, then npm run plan:strength -- --recheck` : run.command,
+    generated: run.generated,
+    seed: run.seed,
+    sample: run.sample,
+    totalMutants: run.totalMutants,
+    tree: run.recheckedAt ? `commit ${run.commit} (its survivors re-run against the plan at commit ${run.recheckedAt})` : `commit ${run.commit}`,
+    baselineMs: run.baselineMs,
+    wallMs: run.wallMs,
     mutants,
   });
   fs.writeFileSync(STRENGTH_MD, md);
   const killed = mutants.filter((x) => KILLED.has(x.status)).length;
   const survived = mutants.filter((x) => x.status === 'Survived').length;
   console.log(
-    `plan:strength: ${killed} killed, ${survived} survived of ${mutants.length} run: score ${pct(killed, killed + survived)}; ` +
-      `${path.relative(ROOT, STRENGTH_MD)}, ${path.relative(ROOT, htmlFile)}`,
+    `plan:strength: ${killed} killed, ${survived} survived of ${mutants.length} run: score ${pct(killed, killed + survived)} before equivalents are set apart; ` +
+      `${path.relative(ROOT, STRENGTH_MD)}, ${path.relative(ROOT, path.join(OUT, 'mutation.html'))}`,
   );
   return 0;
 }

@@ -10,6 +10,7 @@ import {
   enclosingFunction,
   decidingCases,
   gateCommand,
+  mergeRecheck,
   instrumentedIds,
   judgedMutants,
   parseArgs,
@@ -183,6 +184,11 @@ describe('plan:strength', () => {
     expect(cmd).to.include("scripts/plan-strength.ts --draw-sample '/x/sample.txt' 10 14");
     expect(cmd).to.include(`scripts/plan-strength.ts --judge '/x/runs.tsv' "\${M:-initial}"`);
     expect(gateCommand(undefined, '/x/runs.tsv')).to.not.include('grep -qx');
+    const recheck = gateCommand({ file: '/x/recheck.txt' }, '/x/runs.tsv');
+    expect(recheck).to.include(`grep -qx "$M" '/x/recheck.txt'`);
+    expect(recheck).to.not.include('--draw-sample');
+    expect(parseArgs(['--recheck', '--concurrency', '4'])).to.deep.include({ recheck: true, concurrency: 4 });
+    expect(parseArgs(['--render'])).to.deep.include({ render: true });
   });
 
   test('a kill is decided by failed mandatory applicable cases first, else by broken ones that ran (not the cases --bail left unrun)', () => {
@@ -213,5 +219,34 @@ describe('plan:strength', () => {
     expect(decidingCases({ verdict: 'CERTIFIED', cases: [c('CUP-ONB-001', 'passed'), c('CUP-X', 'failed', { applicable: false })] })).to.deep.equal(
       [],
     );
+  });
+
+  test("a recheck takes the re-run survivors' new outcomes and keeps every earlier kill", () => {
+    const mutant = (id: string, status: 'Killed' | 'Survived' | 'Ignored', statusReason?: string) => ({
+      id,
+      mutatorName: 'StringLiteral',
+      location: { start: { line: 1, column: 1 }, end: { line: 1, column: 2 } },
+      status,
+      ...(statusReason ? { statusReason } : {}),
+    });
+    const report = (...mutants: ReturnType<typeof mutant>[]): MutationReport => ({
+      schemaVersion: '2',
+      thresholds: { high: 80, low: 60 },
+      files: { 'emulator/texts.ts': { language: 'typescript', source: 'x', mutants } },
+    });
+    const before = report(mutant('1', 'Killed', 'NOT CERTIFIED'), mutant('2', 'Survived'), mutant('3', 'Survived'), mutant('4', 'Ignored'));
+    const again = report(
+      mutant('1', 'Survived'),
+      mutant('2', 'Killed', 'NOT CERTIFIED: CUP-VOU-001'),
+      mutant('3', 'Survived'),
+      mutant('4', 'Survived'),
+    );
+    const merged = mergeRecheck(before, again, new Set(['2', '3']));
+    expect(merged.files['emulator/texts.ts'].mutants.map((m) => [m.id, m.status, m.statusReason])).to.deep.equal([
+      ['1', 'Killed', 'NOT CERTIFIED'],
+      ['2', 'Killed', 'NOT CERTIFIED: CUP-VOU-001'],
+      ['3', 'Survived', undefined],
+      ['4', 'Ignored', undefined],
+    ]);
   });
 });
