@@ -285,6 +285,19 @@ export function renderStrength(r: StrengthRun, accounted: readonly AccountedSurv
   lines.push(`| per surviving mutant, median | ${secs(median(d(survived)))} |`);
   lines.push(`| whole run (snapshot, instrumentation, every mutant: unsampled ones pass unrun) | ${secs(r.wallMs)} |`, '');
   lines.push('Times are wall-clock on a shared 2-core machine; other work on it changes them.', '');
+  lines.push(
+    '## Running it',
+    '',
+    '- Seeded sample (this page): `npm run plan:strength -- --sample 150 --concurrency 4`. A lean run is mostly waiting on the terminal',
+    '  (about 50 s wall for 11 s of CPU on a quiet machine), so four mutants at once fit two cores; every kill is confirmed (above).',
+    '- After adding checks for the survivors: `npm run plan:strength -- --recheck --concurrency 4` re-runs only them (same emulator commit).',
+    '- After editing scripts/plan-strength-survivors.ts: `npm run plan:strength -- --render`.',
+    '- Nightly, every mutant: `npm run plan:strength -- --concurrency 4` (thousands of mutants: many hours; a lab runs it on a machine of its own).',
+    '- Not in `npm test`: one mutant costs a whole lean certification (about a minute, two under load), and the suite already uses',
+    '  about 7 of its 10 minutes; even a handful of mutants would not fit. `npm test` checks the machinery instead',
+    '  (test/scripts/plan-strength.test.ts: sampling, judging, the page, the recheck merge).',
+    '',
+  );
   return `${lines.join('\n')}`;
 }
 
