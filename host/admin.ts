@@ -90,14 +90,19 @@ export async function route(control: HostControl, method: string, url: URL, body
       return [200, control.terminalState(parts[1])];
     case 'POST /terminals':
       if (parts[1] && parts[2] === 'ic-download-request') {
-        const lists = get('lists')?.split(',') as ('capk' | 'aid')[] | undefined;
+        const lists = get('lists')?.split(',') as Parameters<HostControl['requestIcDownload']>[1];
         control.requestIcDownload(parts[1], lists);
         return [200, { ok: true }];
       }
       if (!parts[1] || parts[2] !== 'sign-on-request')
         return [
           400,
-          { error: { code: 'HOST_CONTROL', message: 'POST /terminals/<terminalId>/sign-on-request or /ic-download-request[?lists=capk,aid]' } },
+          {
+            error: {
+              code: 'HOST_CONTROL',
+              message: 'POST /terminals/<terminalId>/sign-on-request or /ic-download-request[?lists=capk,aid,blacklist,contactless]',
+            },
+          },
         ];
       control.requestSignOn(parts[1]);
       return [200, { ok: true }];
