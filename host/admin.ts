@@ -106,6 +106,14 @@ export async function route(control: HostControl, method: string, url: URL, body
         ];
       control.requestSignOn(parts[1]);
       return [200, { ok: true }];
+    case 'GET /contactless-parameters':
+      return [200, control.contactlessParameters() ?? null];
+    case 'PUT /contactless-parameters':
+      control.setContactlessParameters((await body()) as never);
+      return [200, control.contactlessParameters() ?? null];
+    case 'DELETE /contactless-parameters':
+      control.setContactlessParameters(undefined);
+      return [200, control.contactlessParameters() ?? null];
     case 'GET /faults':
       return [200, control.faults()];
     case 'POST /faults':

@@ -479,9 +479,22 @@ export class HostControl {
   setContactlessParameters(params: ContactlessParameters | undefined): void {
     const lists = this.engine.terminalLists;
     const next = params ?? this.config.terminalLists.contactless;
+    if (params !== undefined) {
+      const p = params as unknown as Record<string, unknown>;
+      for (const k of ['noPinEnabled', 'noSignatureEnabled'])
+        if (typeof p?.[k] !== 'boolean')
+          throw new HostControlError(`contactless parameters: ${k} must be true or false, got ${JSON.stringify(p?.[k])}`, { [k]: p?.[k] });
+    }
     for (const [k, v] of Object.entries({ noPinLimitFen: next?.noPinLimitFen ?? 0, noSignatureLimitFen: next?.noSignatureLimitFen ?? 0 }))
       if (!Number.isInteger(v) || v < 0 || v > 999999999999) throw new HostControlError(`${k} must be 0..999999999999 fen, got ${v}`, { [k]: v });
-    this.engine.setTerminalLists(terminalLists(lists.blacklist, next));
+    // Only the four values (a JSON body may bring more): they make the version.
+    const clean = next && {
+      noPinEnabled: next.noPinEnabled,
+      noPinLimitFen: next.noPinLimitFen,
+      noSignatureEnabled: next.noSignatureEnabled,
+      noSignatureLimitFen: next.noSignatureLimitFen,
+    };
+    this.engine.setTerminalLists(terminalLists(lists.blacklist, clean));
   }
 
   /** Ask a terminal to sign on again: replies carry header digit 3 (重新签到) until it does. */

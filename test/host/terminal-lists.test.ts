@@ -77,6 +77,9 @@ describe('reference host: card blacklist and contactless parameter downloads (39
     expect(host.control.contactlessParameters()).to.deep.equal(CONFIG.terminalLists.contactless);
     expect(digit(await t.network('0820', '301'))).to.equal('9');
     expect(() => host.control.setContactlessParameters({ ...lowered, noPinLimitFen: -1 })).to.throw(/noPinLimitFen/);
+    expect(() => host.control.setContactlessParameters({ ...lowered, noPinEnabled: 'yes' as unknown as boolean })).to.throw(
+      /noPinEnabled must be true or false/,
+    );
   });
 
   test('an end without the download leaves it asked for; bad F62 answers 30; requestIcDownload asks for the blacklist again', async () => {
