@@ -129,6 +129,8 @@ export class TerminalSession {
       if (!state.signedOn && this.host.autoSignOn) await management.signOn(false);
       if (state.signedOn && core.needParameters) await management.downloadParameters(false);
       if (state.signedOn && management.ic.wanted().length > 0) await management.downloadIcLists();
+      // The blacklist and contactless parameters when a reply asked (digit 7 / 9; the 360 reply at the latest).
+      if (state.signedOn && management.lists.wanted().length > 0) await management.actOnRequirements();
       if (state.signedOn && state.pendingReversal) await online.reverseAtBoot();
     } finally {
       if (!core.dead) this.markBooted();

@@ -188,6 +188,8 @@ export class Management {
     const got = await this.online.exchangeAlone(msg);
     if (!got) return done(false, T.commError);
     if ('error' in got) return done(false, this.online.linkFailure(got.error));
+    // What its reply asks next (digit 4 / 5 / 7 / 9 once the parameters are in) is done after it.
+    this.online.noteRequirement(got.header);
     const code = got.reply.getString(39);
     const f62 = got.reply.getBuffer(62);
     if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00' || !f62)
