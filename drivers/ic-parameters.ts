@@ -49,7 +49,7 @@ function entryKey(list: IcListKind, f62hex: string | undefined): string | undefi
 }
 
 /** MAC as the dialect requires of the kind (§3.1 via the catalogue's must / mustNot). */
-function macProblem(m: HostMessage): string | undefined {
+export function macProblem(m: HostMessage): string | undefined {
   if (m.kind === 'unknown') return undefined;
   const { must, mustNot } = transactionSpec(m.kind).fields;
   const has = m.fields[64] !== undefined;

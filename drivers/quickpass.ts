@@ -1,21 +1,38 @@
 /**
- * 小额免密免签 (QuickPass no-PIN / no-signature) judged against the terminal's declared limits
- * (profile.contactless): the case-time amounts at and just over them, the CVM a request's 9F34
+ * 小额免密免签 (QuickPass no-PIN / no-signature) judged against the limits in force (the profile's
+ * contactless limits, replaced by the acquirer's downloaded 394 parameters when the host has some): the case-time amounts at and just over them, the CVM a request's 9F34
  * reports (cup8583.md §3.11), and whether the voucher went without a signature block and says so.
  * Pure, so every conformant terminal is judged by its own declared limits, not by one terminal's.
  */
 import { decodeTlv } from '../protocol/tlv';
+import type { ContactlessParameters } from '../protocol/iso8583';
 import type { TerminalProfile } from '../protocol/ttp/profile';
 import type { HostMessage } from './host-view';
 import { describeCopy, hasSignatureLine, type VoucherCopy } from './vouchers';
 
+/**
+ * The QuickPass limits a terminal applies: the profile declares the ones it ships with; the
+ * contactless parameters the acquirer downloads (60.3 394, which CUP-ONB-018 proves the terminal
+ * takes) replace them. A limit whose flag is off lets no tap through (0).
+ */
+export function quickPassLimitsInForce(
+  profile: Pick<TerminalProfile, 'contactless'>,
+  downloaded: ContactlessParameters | undefined,
+): TerminalProfile['contactless'] {
+  if (!downloaded) return profile.contactless;
+  return {
+    noPinLimitFen: downloaded.noPinEnabled ? downloaded.noPinLimitFen : 0,
+    noSignatureLimitFen: downloaded.noSignatureEnabled ? downloaded.noSignatureLimitFen : 0,
+  };
+}
+
 /** The amounts a case taps with: at both limits (no PIN, no signature), and just over both (PIN and signature). */
-export function quickPassAmounts(profile: Pick<TerminalProfile, 'contactless'>): { atLimitFen: number; overLimitFen: number } {
-  const { noPinLimitFen, noSignatureLimitFen } = profile.contactless;
+export function quickPassAmounts(limits: TerminalProfile['contactless']): { atLimitFen: number; overLimitFen: number } {
+  const { noPinLimitFen, noSignatureLimitFen } = limits;
   const atLimitFen = Math.min(noPinLimitFen, noSignatureLimitFen);
   if (atLimitFen < 1) {
     throw new Error(
-      `the profile declares a QuickPass limit of 0 (contactless.noPinLimitFen ${noPinLimitFen}, noSignatureLimitFen ${noSignatureLimitFen}): no tap goes without PIN and signature, so this case cannot apply; declare the terminal's real limits in its profile`,
+      `a QuickPass limit in force is 0 (no-PIN ${noPinLimitFen}, no-signature ${noSignatureLimitFen} fen: the acquirer's downloaded contactless parameters, else the profile's contactless limits): no tap goes without PIN and signature, so this case cannot apply; declare the terminal's real limits in its profile or configure the host's (scenarios/terminal-lists.yaml)`,
     );
   }
   return { atLimitFen, overLimitFen: Math.max(noPinLimitFen, noSignatureLimitFen) + 1 };

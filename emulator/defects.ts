@@ -46,6 +46,8 @@ export const DEFECT_NAMES = [
   'qps-limit-ignored',
   'qps-9f34-wrong',
   'partial-approval-requested-amount-printed',
+  'blacklist-not-checked',
+  'contactless-params-not-applied',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -203,6 +205,18 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     area: 'voucher',
     description:
       'on a partial approval (10 部分承兑) the voucher copies print the amount the cardholder asked for, not the one the issuer approved (F4 of the reply) and debited',
+  },
+  {
+    name: 'blacklist-not-checked',
+    area: 'onboarding',
+    description:
+      'the card blacklist (黑名单, 60.3 390) is downloaded but cards are not checked against it: a listed card is read and sent online like any other, no 受限制的卡 refusal',
+  },
+  {
+    name: 'contactless-params-not-applied',
+    area: 'onboarding',
+    description:
+      'the contactless parameters (非接参数, 60.3 394) are downloaded but the QuickPass limits the terminal shipped with stay in force: a tap over the limit the acquirer lowered still goes without PIN and signature',
   },
 ] satisfies DefectInfo[]);
 

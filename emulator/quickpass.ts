@@ -5,13 +5,38 @@
  */
 import type { DefectName } from './defects';
 
-/** The profile's contactless limits (fen): at or under them, no PIN / no signature. */
+/** Contactless limits (fen): at or under them, no PIN / no signature; -1 = never. */
 export interface QuickPassLimits {
   readonly noPinLimitFen: number;
   readonly noSignatureLimitFen: number;
 }
 
 type Method = 'swipe' | 'insert' | 'tap' | 'manual';
+
+/** The QuickPass parameters a terminal downloaded (60.3 394): a limit applies only while its flag is on. */
+export interface DownloadedQuickPass {
+  readonly noPinEnabled: boolean;
+  readonly noPinLimitFen: number;
+  readonly noSignatureEnabled: boolean;
+  readonly noSignatureLimitFen: number;
+}
+
+/**
+ * The limits in force: the profile's declare what the terminal ships with; once the acquirer's
+ * contactless parameters are downloaded they replace them (a flag off = no tap goes without PIN /
+ * signature). contactless-params-not-applied keeps the shipped ones.
+ */
+export function limitsInEffect(
+  shipped: QuickPassLimits,
+  downloaded: DownloadedQuickPass | undefined,
+  defect: (name: 'contactless-params-not-applied') => boolean,
+): QuickPassLimits {
+  if (!downloaded || defect('contactless-params-not-applied')) return shipped;
+  return {
+    noPinLimitFen: downloaded.noPinEnabled ? downloaded.noPinLimitFen : -1,
+    noSignatureLimitFen: downloaded.noSignatureEnabled ? downloaded.noSignatureLimitFen : -1,
+  };
+}
 
 /** Does a sale read this way, for this amount, go without the PIN prompt? (qps-limit-ignored: never.) */
 export function tapWithoutPin(method: Method, amount: number, limits: QuickPassLimits, defects: ReadonlySet<DefectName>): boolean {

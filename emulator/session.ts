@@ -12,7 +12,7 @@ import type { TtpCardImage, TtpEcrCommand, TtpTerminalState } from '../protocol/
 import { Flow, FlowResult, MAIN_MENU, MenuGroup, flowForEcr, subMenu } from './flows';
 import { FlowAbort, InputQueue, PowerLost } from './inputs';
 import { SessionCore, SessionHost, TerminalServices } from './services';
-import { ChipReadRefused } from './services/card-reader';
+import { CardReadRefused } from './services/card-reader';
 import type { TerminalState, TerminalStateStore } from './state-store';
 import { Language, T } from './texts';
 
@@ -129,6 +129,8 @@ export class TerminalSession {
       if (!state.signedOn && this.host.autoSignOn) await management.signOn(false);
       if (state.signedOn && core.needParameters) await management.downloadParameters(false);
       if (state.signedOn && management.ic.wanted().length > 0) await management.downloadIcLists();
+      // The blacklist and contactless parameters when a reply asked (digit 7 / 9; the 360 reply at the latest).
+      if (state.signedOn && management.lists.wanted().length > 0) await management.actOnRequirements();
       if (state.signedOn && state.pendingReversal) await online.reverseAtBoot();
     } finally {
       if (!core.dead) this.markBooted();
@@ -244,7 +246,7 @@ export class TerminalSession {
       if ('run' in target) this.core.runningFlow = target;
       result = 'run' in target ? await target.run(this.services, ecr) : await this.openGroup(target);
     } catch (e) {
-      if (e instanceof ChipReadRefused) {
+      if (e instanceof CardReadRefused) {
         // Refused at the card reader (its screen is shown): a result like any decline, then what the host asked.
         result = e.result;
       } else if (e instanceof FlowAbort) {

@@ -207,6 +207,24 @@ export const stateSchema = z.object({
       capks: z.array(z.object({ rid: hex, index: hex, expiry: z.string(), checksum: hex })).optional(),
     })
     .optional(),
+  /**
+   * The card blacklist (390) and contactless QuickPass parameters (394) of the last complete
+   * downloads. Blacklisted cards are kept as SHA-256 digests of the card number (what the check
+   * needs) with the masked number for the log: no clear card number in the state file.
+   */
+  terminalLists: z
+    .object({
+      blacklist: z.array(z.object({ digest: hex, masked: z.string() })).optional(),
+      contactless: z
+        .object({
+          noPinEnabled: z.boolean(),
+          noPinLimitFen: z.number().int().nonnegative(),
+          noSignatureEnabled: z.boolean(),
+          noSignatureLimitFen: z.number().int().nonnegative(),
+        })
+        .optional(),
+    })
+    .optional(),
   /** Open batches of the other terminal identities (F41/F42) this device transacted as (see switchBatchIdentity). */
   otherBatches: z
     .record(z.string(), z.object({ batchNumber: digits(6), batch: z.array(storedTransaction), lastTrace: z.string().optional() }))

@@ -47,6 +47,12 @@ export const T = {
   icDownloadFailed: { zh: 'IC卡参数下载失败', en: 'IC PARAMETER DOWNLOAD FAILED' },
   icParamsMissing: { zh: 'IC卡参数未下载', en: 'NO IC PARAMETERS' },
   icParamsHint: { zh: '请签到下载后重试', en: 'SIGN ON TO LOAD, RETRY' },
+  blacklistDownloading: { zh: '黑名单下载', en: 'BLACKLIST DOWNLOAD' },
+  listDownloadFailed: { zh: '黑名单/非接参数下载失败', en: 'BLACKLIST/CONTACTLESS DOWNLOAD FAILED' },
+  contactlessDownloading: { zh: '非接参数下载', en: 'CONTACTLESS PARAMETER DOWNLOAD' },
+  // A card on the downloaded blacklist: refused at the terminal, nothing sent (§7 62's recommended display).
+  cardBlacklisted: { zh: '受限制的卡', en: 'RESTRICTED CARD' },
+  cardBlacklistedHint: { zh: '此卡已列入黑名单', en: 'CARD IS ON THE BLACKLIST' },
   echoOk: { zh: '通讯正常', en: 'COMMUNICATION OK' },
   signingOff: { zh: '签退中...', en: 'SIGNING OFF...' },
   signOffOk: { zh: '签退成功', en: 'SIGN OFF OK' },

@@ -90,17 +90,30 @@ export async function route(control: HostControl, method: string, url: URL, body
       return [200, control.terminalState(parts[1])];
     case 'POST /terminals':
       if (parts[1] && parts[2] === 'ic-download-request') {
-        const lists = get('lists')?.split(',') as ('capk' | 'aid')[] | undefined;
+        const lists = get('lists')?.split(',') as Parameters<HostControl['requestIcDownload']>[1];
         control.requestIcDownload(parts[1], lists);
         return [200, { ok: true }];
       }
       if (!parts[1] || parts[2] !== 'sign-on-request')
         return [
           400,
-          { error: { code: 'HOST_CONTROL', message: 'POST /terminals/<terminalId>/sign-on-request or /ic-download-request[?lists=capk,aid]' } },
+          {
+            error: {
+              code: 'HOST_CONTROL',
+              message: 'POST /terminals/<terminalId>/sign-on-request or /ic-download-request[?lists=capk,aid,blacklist,contactless]',
+            },
+          },
         ];
       control.requestSignOn(parts[1]);
       return [200, { ok: true }];
+    case 'GET /contactless-parameters':
+      return [200, control.contactlessParameters() ?? null];
+    case 'PUT /contactless-parameters':
+      control.setContactlessParameters((await body()) as never);
+      return [200, control.contactlessParameters() ?? null];
+    case 'DELETE /contactless-parameters':
+      control.setContactlessParameters(undefined);
+      return [200, control.contactlessParameters() ?? null];
     case 'GET /faults':
       return [200, control.faults()];
     case 'POST /faults':

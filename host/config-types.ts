@@ -4,6 +4,7 @@
  * the loader so readers of the model need not read the schemas.
  */
 import type { SecretBytes } from './secret';
+import type { ContactlessParameters } from '../protocol/iso8583/terminal-lists';
 
 export type TerminalKeyScheme = '3DES' | 'SM4';
 export type TerminalStatus = 'active' | 'suspended' | 'unregistered';
@@ -177,6 +178,25 @@ export interface IcParameterLists {
   capkVersion: string;
 }
 
+/** One card number of the terminal blacklist (黑名单, 60.3 390); `card` names the cards.yaml entry it came from. */
+export interface BlacklistEntry {
+  pan: string;
+  card?: string;
+  reason?: string;
+}
+
+/**
+ * What terminals download besides the IC lists (scenarios/terminal-lists.yaml): the card blacklist
+ * (390 / 391, header digit 7) and the contactless QuickPass parameters (394 / 395, digit 9). Each
+ * version is a digest of its content ('' = nothing configured: nothing to download).
+ */
+export interface TerminalLists {
+  blacklist: BlacklistEntry[];
+  contactless?: ContactlessParameters;
+  blacklistVersion: string;
+  contactlessVersion: string;
+}
+
 export interface HostConfig {
   /** The files this configuration was read from (empty when built in code). */
   sources: string[];
@@ -185,6 +205,8 @@ export interface HostConfig {
   parameters: TerminalParameters;
   /** IC parameters and public keys (scenarios/ic-parameters.yaml); empty lists when not configured. */
   icParameters: IcParameterLists;
+  /** Card blacklist and contactless parameters (scenarios/terminal-lists.yaml); empty when not configured. */
+  terminalLists: TerminalLists;
   merchants: MerchantConfig[];
   terminals: TerminalConfig[];
   cards: CardConfig[];

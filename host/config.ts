@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { isLuhnValid } from '../crypto/pan';
 import { capkChecksum } from '../protocol/iso8583/ic-parameters';
+import type { ContactlessParameters } from '../protocol/iso8583/terminal-lists';
 import { HostConfigError, HostConfigProblem } from './errors';
 import { SecretBytes } from './secret';
 
@@ -34,6 +35,8 @@ import type {
   IcAidConfig,
   IcCapkConfig,
   IcParameterLists,
+  TerminalLists,
+  BlacklistEntry,
 } from './config-types';
 
 export type {
@@ -56,6 +59,8 @@ export type {
   IcAidConfig,
   IcCapkConfig,
   IcParameterLists,
+  TerminalLists,
+  BlacklistEntry,
 } from './config-types';
 
 // ---------------------------------------------------------------------------------------------
@@ -339,12 +344,58 @@ function icParameterLists(raw: z.output<typeof icParametersSchema>): IcParameter
   return { aids, capks, aidVersion: aids.length ? digest(aids) : '', capkVersion: capks.length ? digest(capks) : '' };
 }
 
+// The card blacklist (390) by cards.yaml alias or card number, and the contactless parameters (394).
+const terminalListsSchema = z
+  .object({
+    blacklist: z
+      .array(
+        z
+          .object({
+            card: z.string().min(1).optional(),
+            pan: z
+              .union([z.string(), z.number()])
+              .transform((v) => String(v))
+              .refine((v) => /^\d{12,19}$/.test(v) && isLuhnValid(v), { message: 'pan must be 12..19 digits with a valid Luhn check digit' })
+              .optional(),
+            reason: z.string().optional(),
+          })
+          .strict()
+          .refine((e) => (e.card === undefined) !== (e.pan === undefined), {
+            message: 'a blacklist entry names a card (alias) or a pan, one of the two',
+          }),
+      )
+      .default([]),
+    contactless: z
+      .object({
+        noPin: z.boolean().default(true),
+        noPinLimit: amount('noPinLimit'),
+        noSignature: z.boolean().default(true),
+        noSignatureLimit: amount('noSignatureLimit'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const listDigest = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 8).toUpperCase();
+
+/** The lists with their versions; a contactless block's version digests its values. */
+export function terminalLists(blacklist: BlacklistEntry[], contactless: ContactlessParameters | undefined): TerminalLists {
+  return {
+    blacklist,
+    ...(contactless ? { contactless } : {}),
+    blacklistVersion: blacklist.length ? listDigest(blacklist.map((e) => e.pan)) : '',
+    contactlessVersion: contactless ? listDigest(contactless) : '',
+  };
+}
+
 const fileSchema = z
   .object({
     host: z.unknown().optional(),
     rules: z.unknown().optional(),
     parameters: z.unknown().optional(),
     icParameters: z.unknown().optional(),
+    terminalLists: z.unknown().optional(),
     merchants: z.array(z.unknown()).optional(),
     terminals: z.array(z.unknown()).optional(),
     cards: z.array(z.unknown()).optional(),
@@ -435,7 +486,7 @@ function issuesToProblems(src: SourceDoc, base: (string | number)[], entry: stri
   }
 }
 
-const CONFIG_BASENAMES = ['merchants', 'cards', 'issuer-rules', 'ic-parameters'];
+const CONFIG_BASENAMES = ['merchants', 'cards', 'issuer-rules', 'ic-parameters', 'terminal-lists'];
 const CONFIG_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
 /** The repo's scenarios/ folder. */
@@ -512,6 +563,8 @@ function buildHostConfig(sources: SourceDoc[], problems: HostConfigProblem[]): H
   let rules: IssuerRules | undefined;
   let parameters: TerminalParameters | undefined;
   let icParameters: z.output<typeof icParametersSchema> | undefined;
+  let lists: z.output<typeof terminalListsSchema> | undefined;
+  let listsFile: SourceDoc | undefined;
   const where = new Map<object, { file: string; line?: number; entry: string }>();
 
   for (const src of sources) {
@@ -524,7 +577,11 @@ function buildHostConfig(sources: SourceDoc[], problems: HostConfigProblem[]): H
       issuesToProblems(src, [], '', top.error, problems);
       continue;
     }
-    const single = <T>(key: 'host' | 'rules' | 'parameters' | 'icParameters', schema: z.ZodType<T>, current: T | undefined): T | undefined => {
+    const single = <T>(
+      key: 'host' | 'rules' | 'parameters' | 'icParameters' | 'terminalLists',
+      schema: z.ZodType<T>,
+      current: T | undefined,
+    ): T | undefined => {
       if (src.data[key] === undefined) return current;
       if (current !== undefined) {
         problems.push({ file: src.file, entry: key, line: src.lineOf([key]), message: `${key} is given in more than one file; keep one` });
@@ -541,6 +598,8 @@ function buildHostConfig(sources: SourceDoc[], problems: HostConfigProblem[]): H
     rules = single('rules', rulesSchema as z.ZodType<IssuerRules>, rules);
     parameters = single('parameters', parametersSchema as z.ZodType<TerminalParameters>, parameters);
     icParameters = single('icParameters', icParametersSchema as z.ZodType<z.output<typeof icParametersSchema>>, icParameters);
+    if (src.data.terminalLists !== undefined && !lists) listsFile = src;
+    lists = single('terminalLists', terminalListsSchema as z.ZodType<z.output<typeof terminalListsSchema>>, lists);
 
     const list = <S extends z.ZodType>(key: 'merchants' | 'terminals' | 'cards' | 'issuerKeys', schema: S, out: z.output<S>[]) => {
       const arr = (src.data[key] ?? []) as unknown[];
@@ -611,14 +670,36 @@ function buildHostConfig(sources: SourceDoc[], problems: HostConfigProblem[]): H
       c.emv.algorithm = key.algorithm;
     }
   }
+  const blacklist: BlacklistEntry[] = [];
+  (lists?.blacklist ?? []).forEach((e, i) => {
+    const card = e.card === undefined ? undefined : cards.find((c) => c.alias === e.card);
+    if (e.card !== undefined && !card) {
+      problems.push({
+        file: listsFile?.file ?? '<config>',
+        line: listsFile?.lineOf(['terminalLists', 'blacklist', i]),
+        entry: `terminalLists.blacklist[${i}]`,
+        field: 'card',
+        message: `card ${e.card} is not in cards (known: ${cards.map((c) => c.alias).join(', ') || 'none'})`,
+      });
+      return;
+    }
+    blacklist.push({ pan: card ? card.pan : e.pan!, ...(e.card ? { card: e.card } : {}), ...(e.reason ? { reason: e.reason } : {}) });
+  });
   if (problems.length) throw new HostConfigError(problems);
 
+  const c = lists?.contactless;
   return {
     sources: sources.map((s) => s.file),
     host: host ?? hostSchema.parse({}),
     rules: rules ?? (rulesSchema.parse({}) as IssuerRules),
     parameters: parameters ?? (parametersSchema.parse({}) as TerminalParameters),
     icParameters: icParameterLists(icParameters ?? icParametersSchema.parse({})),
+    terminalLists: terminalLists(
+      blacklist,
+      c
+        ? { noPinEnabled: c.noPin, noPinLimitFen: c.noPinLimit, noSignatureEnabled: c.noSignature, noSignatureLimitFen: c.noSignatureLimit }
+        : undefined,
+    ),
     merchants,
     terminals,
     cards,

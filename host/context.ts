@@ -12,6 +12,8 @@ import {
   IC_LIST_KINDS,
   IC_REQUIREMENT_DIGITS,
   IsoMessage,
+  TERMINAL_LIST_KINDS,
+  TERMINAL_LIST_REQUIREMENT_DIGITS,
   parseField60Extended,
   responseCodeInfo,
   responseMtiOf,
@@ -20,9 +22,13 @@ import {
   type CupFrame,
   type Field60,
   type IcListKind,
+  type TerminalListKind,
   type TransactionKind,
 } from '../protocol/iso8583';
-import type { CardConfig, HostConfig, MerchantConfig, TerminalConfig } from './config';
+import type { CardConfig, HostConfig, MerchantConfig, TerminalConfig, TerminalLists } from './config';
+
+/** Everything a terminal downloads whose completion the host tracks: the IC lists (§3.5), the blacklist and the contactless parameters. */
+export type DownloadKind = IcListKind | TerminalListKind;
 import type { ActiveFault, FaultSet } from './faults';
 import type { HostStore, TerminalRow } from './store';
 
@@ -110,9 +116,11 @@ export class HostContext {
   /** Terminals the control API asked to sign on again (header digit 3 until they do). */
   readonly signOnRequested = new Set<string>();
   /** Per terminal, the IC list versions it completed (cup8583.md §3.5); in memory: a restarted host asks again. */
-  private readonly icLoadedVersions = new Map<string, Partial<Record<IcListKind, string>>>();
+  private readonly icLoadedVersions = new Map<string, Partial<Record<DownloadKind, string>>>();
   /** Per terminal and list, the download under way (version queried, items fetched since). */
-  private readonly icDownloads = new Map<string, Partial<Record<IcListKind, IcDownloadProgress>>>();
+  private readonly icDownloads = new Map<string, Partial<Record<DownloadKind, IcDownloadProgress>>>();
+  /** The blacklist and contactless parameters served now: the configuration's, until control.setContactlessParameters replaces them. */
+  terminalLists: TerminalLists;
   private rrnSeq: number;
   private authSeq: number;
   private savedRrn: number;
@@ -125,6 +133,7 @@ export class HostContext {
     readonly opts: EngineOptions,
   ) {
     this.offsetMs = (opts.utcOffsetMinutes ?? 480) * 60_000;
+    this.terminalLists = config.terminalLists;
     this.rrnSeq = this.savedRrn = store.getSequence('rrn');
     this.authSeq = this.savedAuth = store.getSequence('auth');
   }
@@ -233,7 +242,8 @@ export class HostContext {
    * signed-on terminal that has not downloaded the current parameters.version; 4 (update the IC
    * public keys) then 5 (download the IC parameters) to a signed-on terminal that has not completed
    * the current version of that list (§3.5; a new list in the configuration asks every terminal
-   * again, as does control.requestIcDownload); else 0.
+   * again, as does control.requestIcDownload); 7 (card blacklist) then 9 (contactless parameters)
+   * the same way for the 390 / 394 downloads (handlers/terminal-lists.ts); else 0.
    */
   replyRequirement(req: Request, responseCode: string | undefined): string {
     if (responseCode === 'A0') return '3';
@@ -246,16 +256,20 @@ export class HostContext {
       const current = list === 'aid' ? this.config.icParameters.aidVersion : this.config.icParameters.capkVersion;
       if (current && this.icLoadedVersions.get(rt.config.terminalId)?.[list] !== current) return IC_REQUIREMENT_DIGITS[list];
     }
+    for (const list of TERMINAL_LIST_KINDS) {
+      const current = list === 'blacklist' ? this.terminalLists.blacklistVersion : this.terminalLists.contactlessVersion;
+      if (current && this.icLoadedVersions.get(rt.config.terminalId)?.[list] !== current) return TERMINAL_LIST_REQUIREMENT_DIGITS[list];
+    }
     return '0';
   }
 
   /** The IC list version a terminal completed (undefined: none since the host started or since it was asked again). */
-  icLoadedVersion(terminalId: string, list: IcListKind): string | undefined {
+  icLoadedVersion(terminalId: string, list: DownloadKind): string | undefined {
     return this.icLoadedVersions.get(terminalId)?.[list];
   }
 
   /** Records a completed list download; with version undefined, forgets it (the terminal is asked again). */
-  icLoaded(terminalId: string, list: IcListKind, version: string | undefined): void {
+  icLoaded(terminalId: string, list: DownloadKind, version: string | undefined): void {
     const v = { ...(this.icLoadedVersions.get(terminalId) ?? {}) };
     if (version === undefined) delete v[list];
     else v[list] = version;
@@ -263,7 +277,7 @@ export class HostContext {
   }
 
   /** The download of a list under way for a terminal; with `start`, a new one begins. */
-  icProgress(terminalId: string, list: IcListKind, start?: IcDownloadProgress): IcDownloadProgress | undefined {
+  icProgress(terminalId: string, list: DownloadKind, start?: IcDownloadProgress): IcDownloadProgress | undefined {
     const p = this.icDownloads.get(terminalId) ?? {};
     if (start) this.icDownloads.set(terminalId, { ...p, [list]: start });
     return start ?? p[list];

@@ -5,10 +5,22 @@
  * Nothing returned carries a clear PAN, track, PIN or key.
  */
 import { keyCheckValue, maskPan } from '../crypto';
-import { isTransactionKind, TRANSACTION_KINDS, type IcListKind } from '../protocol/iso8583';
+import {
+  IC_LIST_KINDS,
+  isTransactionKind,
+  TERMINAL_LIST_KINDS,
+  TRANSACTION_KINDS,
+  type ContactlessParameters,
+  type IcListKind,
+  type TerminalListKind,
+} from '../protocol/iso8583';
 import { cardByAlias } from './cards';
 import type { CardConfig, HostConfig } from './config';
 import type { HostEngine } from './engine';
+import { terminalLists } from './config';
+import type { DownloadKind } from './context';
+
+const DOWNLOAD_KINDS: readonly DownloadKind[] = [...IC_LIST_KINDS, ...TERMINAL_LIST_KINDS];
 import { HostControlError } from './errors';
 import type { ActiveFault, FaultSet, FaultSpec } from './faults';
 import type { HostStore, JournalRow, LedgerRow, TransactionKind, TransactionRow } from './store';
@@ -146,6 +158,8 @@ export interface TerminalStateView {
   parameterVersion: number;
   /** IC lists (cup8583.md §3.5): the version the terminal completed and the host's current one, per list. */
   icParameters: Record<IcListKind, { loaded: string | null; current: string }>;
+  /** Card blacklist (390) and contactless parameters (394): the version the terminal completed and the host's current one. */
+  terminalLists: Record<TerminalListKind, { loaded: string | null; current: string }>;
   /** Cards with wrong-PIN counts above zero (issuer-side counters), alias → tries. */
   pinTries: Record<string, number>;
 }
@@ -430,6 +444,13 @@ export class HostControl {
         capk: { loaded: this.engine.icLoadedVersion(terminalId, 'capk') ?? null, current: this.config.icParameters.capkVersion },
         aid: { loaded: this.engine.icLoadedVersion(terminalId, 'aid') ?? null, current: this.config.icParameters.aidVersion },
       },
+      terminalLists: {
+        blacklist: { loaded: this.engine.icLoadedVersion(terminalId, 'blacklist') ?? null, current: this.engine.terminalLists.blacklistVersion },
+        contactless: {
+          loaded: this.engine.icLoadedVersion(terminalId, 'contactless') ?? null,
+          current: this.engine.terminalLists.contactlessVersion,
+        },
+      },
     };
   }
 
@@ -437,11 +458,43 @@ export class HostControl {
    * Ask a terminal to download IC lists again (default both): replies carry header digit 4 (public
    * keys) or 5 (IC parameters) until it has completed each download (cup8583.md §1.1, §3.5).
    */
-  requestIcDownload(terminalId: string, lists: readonly IcListKind[] = ['capk', 'aid']): void {
+  requestIcDownload(terminalId: string, lists: readonly DownloadKind[] = ['capk', 'aid']): void {
     for (const l of lists)
-      if (l !== 'capk' && l !== 'aid') throw new HostControlError(`IC list must be capk or aid, got ${JSON.stringify(l)}`, { list: l });
+      if (!DOWNLOAD_KINDS.includes(l))
+        throw new HostControlError(`list must be one of ${DOWNLOAD_KINDS.join(', ')}, got ${JSON.stringify(l)}`, { list: l });
     if (!this.engine.requestIcDownload(terminalId, lists))
       throw new HostControlError(`terminal ${terminalId} is not in the host configuration`, { terminalId });
+  }
+
+  /** The contactless QuickPass parameters the host serves now (394), or undefined when none are configured. */
+  contactlessParameters(): ContactlessParameters | undefined {
+    return this.engine.terminalLists.contactless;
+  }
+
+  /**
+   * Serve other contactless parameters from now on (a lab changing the QuickPass limits): the new
+   * version makes every terminal's replies carry header digit 9 until it downloads them (394 / 395).
+   * Undefined puts the configuration's back.
+   */
+  setContactlessParameters(params: ContactlessParameters | undefined): void {
+    const lists = this.engine.terminalLists;
+    const next = params ?? this.config.terminalLists.contactless;
+    if (params !== undefined) {
+      const p = params as unknown as Record<string, unknown>;
+      for (const k of ['noPinEnabled', 'noSignatureEnabled'])
+        if (typeof p?.[k] !== 'boolean')
+          throw new HostControlError(`contactless parameters: ${k} must be true or false, got ${JSON.stringify(p?.[k])}`, { [k]: p?.[k] });
+    }
+    for (const [k, v] of Object.entries({ noPinLimitFen: next?.noPinLimitFen ?? 0, noSignatureLimitFen: next?.noSignatureLimitFen ?? 0 }))
+      if (!Number.isInteger(v) || v < 0 || v > 999999999999) throw new HostControlError(`${k} must be 0..999999999999 fen, got ${v}`, { [k]: v });
+    // Only the four values (a JSON body may bring more): they make the version.
+    const clean = next && {
+      noPinEnabled: next.noPinEnabled,
+      noPinLimitFen: next.noPinLimitFen,
+      noSignatureEnabled: next.noSignatureEnabled,
+      noSignatureLimitFen: next.noSignatureLimitFen,
+    };
+    this.engine.setTerminalLists(terminalLists(lists.blacklist, clean));
   }
 
   /** Ask a terminal to sign on again: replies carry header digit 3 (重新签到) until it does. */

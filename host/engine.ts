@@ -21,8 +21,17 @@ import {
   type CupHeader,
   type IcListKind,
 } from '../protocol/iso8583';
-import type { HostConfig } from './config';
-import { Decline, FINANCIAL_MTIS, formatFen, HostContext, type EngineOptions, type Request, type TerminalRuntime } from './context';
+import type { HostConfig, TerminalLists } from './config';
+import {
+  Decline,
+  FINANCIAL_MTIS,
+  formatFen,
+  HostContext,
+  type DownloadKind,
+  type EngineOptions,
+  type Request,
+  type TerminalRuntime,
+} from './context';
 import { FAULT_FILTERS, type FrameOutcome } from './filters';
 import { handlerTable, REQUEST_MTIS, type MessageHandler } from './handlers';
 import { maskedFields, maskedFrameHex } from './redact';
@@ -251,14 +260,24 @@ export class HostEngine {
   }
 
   /** Ask the terminal to download IC lists again (header digit 4 / 5 on its replies until it has). */
-  requestIcDownload(terminalId: string, lists: readonly IcListKind[]): boolean {
+  requestIcDownload(terminalId: string, lists: readonly DownloadKind[]): boolean {
     if (!this.ctx.terminalRuntime(terminalId)) return false;
     for (const l of lists) this.ctx.icLoaded(terminalId, l, undefined);
     return true;
   }
 
-  icLoadedVersion(terminalId: string, list: IcListKind): string | undefined {
+  icLoadedVersion(terminalId: string, list: DownloadKind): string | undefined {
     return this.ctx.icLoadedVersion(terminalId, list);
+  }
+
+  /** The blacklist and contactless parameters served now (configuration, or as control replaced them). */
+  get terminalLists(): TerminalLists {
+    return this.ctx.terminalLists;
+  }
+
+  /** Serve other lists from now on: a changed version asks every terminal to download it again (digit 7 / 9). */
+  setTerminalLists(lists: TerminalLists): void {
+    this.ctx.terminalLists = lists;
   }
 
   /** Forget cached terminal state; it is read again from the database (after a rolled-back transaction). */

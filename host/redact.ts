@@ -1,11 +1,11 @@
 /**
  * What the journal keeps of a message: the frame hex with every PAN / track / cardholder-data value
  * masked in place, and the decoded field table from the codec's messageToJson (which masks F2, F35
- * and F36, and the EMV card-data tags of F55: 5A PAN, 57 track 2 equivalent, 5F20 name, 9F1F / 9F20 / 56 track data). PIN blocks and keys stay as the encrypted bytes
+ * and F36, the card numbers of a blacklist download reply's F62 (60.3 390), and the EMV card-data tags of F55: 5A PAN, 57 track 2 equivalent, 5F20 name, 9F1F / 9F20 / 56 track data). PIN blocks and keys stay as the encrypted bytes
  * that were on the wire.
  */
 import { maskPan } from '../crypto';
-import { IsoMessage, messageToJson, EMV_CARD_DATA_TAGS } from '../protocol/iso8583';
+import { IsoMessage, messageToJson, EMV_CARD_DATA_TAGS, parseBlacklistPage, parseField60, TERMINAL_LIST_NETWORK_CODES } from '../protocol/iso8583';
 import { decodeTlv, TlvNode } from '../protocol/tlv';
 
 function maskDigitsHex(hex: string): string {
@@ -22,9 +22,21 @@ function collectCardDataHex(nodes: TlvNode[], out: string[]): void {
   }
 }
 
+/** The card numbers of a blacklist download reply's F62 (60.3 390, BCD in the frame), or none. */
+function blacklistPans(msg: IsoMessage): string[] {
+  const f62 = msg.getBuffer(62);
+  if (!f62) return [];
+  try {
+    if (parseField60(msg.getString(60) ?? '').networkCode !== TERMINAL_LIST_NETWORK_CODES.blacklist.download) return [];
+    return parseBlacklistPage(f62).pans;
+  } catch {
+    return [];
+  }
+}
+
 /** Sensitive substrings (upper-case hex as they appear in the packed frame), longest first. */
 function sensitiveHexValues(msg: IsoMessage): string[] {
-  const values: string[] = [];
+  const values: string[] = [...blacklistPans(msg)];
   for (const n of [35, 36]) {
     const v = msg.getString(n);
     if (v) values.push(v.replace(/=/g, 'D').toUpperCase());
@@ -81,5 +93,7 @@ export function maskedFields(msg: IsoMessage): Record<string, string> {
   const json = messageToJson(msg, { unmask: true });
   const fields = messageToJson(msg).fields;
   if (json.fields['55'] !== undefined) fields['55'] = maskF55(json.fields['55']);
+  // A blacklist page (390 reply) carries card numbers in F62: each masked wherever it shows.
+  if (fields['62'] !== undefined) for (const pan of blacklistPans(msg)) fields['62'] = fields['62'].split(pan).join(maskPan(pan));
   return fields;
 }

@@ -1,4 +1,5 @@
-// 小额免密免签 (QuickPass no-PIN / no-signature): amounts taken from the terminal's declared limits,
+// 小额免密免签 (QuickPass no-PIN / no-signature): amounts taken from the limits in force (the host's
+// downloaded contactless parameters, else the terminal's declared limits),
 // the PIN prompt that must not come, 9F34 and the voucher, judged by drivers/quickpass. On an
 // operator terminal the person keys the amount and is asked what the terminal and voucher did.
 import { expect } from 'chai';
@@ -8,19 +9,23 @@ import { step } from './support/define';
 import { formatFen } from './support/parse';
 import { copies } from './support/printed';
 import { expectedCopies } from '../drivers/conformance';
-import { judgeCvmResults, judgeSignatureFreeVoucher, quickPassAmounts } from '../drivers/quickpass';
+import { judgeCvmResults, judgeSignatureFreeVoucher, quickPassAmounts, quickPassLimitsInForce } from '../drivers/quickpass';
+import type { PoscertWorld } from './support/world';
+
+/** The limits the terminal applies: the host's contactless parameters (downloaded at sign-on) over the profile's shipped ones. */
+const limitsInForce = (w: PoscertWorld) => quickPassLimitsInForce(w.profile, w.host.contactlessParameters());
 
 step(["the operator enters an amount at the terminal's QuickPass limits", '操作员输入终端声明的免密免签限额金额'], async function () {
   this.action();
   await this.waitForState(['input']);
-  this.lastAmountFen = quickPassAmounts(this.profile).atLimitFen;
+  this.lastAmountFen = quickPassAmounts(limitsInForce(this)).atLimitFen;
   await this.driver.enterAmount(this.lastAmountFen);
 });
 
 step(["the operator enters an amount just over the terminal's QuickPass limits", '操作员输入刚超过终端免密免签限额的金额'], async function () {
   this.action();
   await this.waitForState(['input']);
-  this.lastAmountFen = quickPassAmounts(this.profile).overLimitFen;
+  this.lastAmountFen = quickPassAmounts(limitsInForce(this)).overLimitFen;
   await this.driver.enterAmount(this.lastAmountFen);
 });
 
@@ -29,7 +34,7 @@ step(['the terminal goes on without asking for a PIN', '终端不提示输入密
   const asked = s.state === 'pin-entry' ? [s] : this.screens(this.lastActionAt).filter((x) => x.state === 'pin-entry');
   if (asked.length)
     expect.fail(
-      `the terminal asked for a PIN at ${this.lastAmountFen} fen, within the declared no-PIN limit (${this.profile.contactless.noPinLimitFen} fen):\n  ${this.describeScreens(asked).join('\n  ')}`,
+      `the terminal asked for a PIN at ${this.lastAmountFen} fen, within the no-PIN limit in force (${limitsInForce(this).noPinLimitFen} fen):\n  ${this.describeScreens(asked).join('\n  ')}`,
     );
 });
 
@@ -67,7 +72,7 @@ for (const [phrase, which] of [
 ] as const) {
   byHand(phrase, async function () {
     this.action();
-    this.lastAmountFen = quickPassAmounts(this.profile)[which];
+    this.lastAmountFen = quickPassAmounts(limitsInForce(this))[which];
     await this.lab.person!.instruct(tell.amount(formatFen(this.lastAmountFen)));
   });
 }

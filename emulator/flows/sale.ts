@@ -32,7 +32,7 @@ export const sale: Flow = {
     const read = await cards.read(title, amount);
     const expired = cards.refuseExpired(title, read);
     if (expired) return expired;
-    const noPin = tapWithoutPin(read.method, amount, core.host.profile.profile.contactless, core.host.defects);
+    const noPin = tapWithoutPin(read.method, amount, core.quickPassLimits(), core.host.defects);
     const pin = noPin ? '' : await ui.enterPin(title, amount);
     const msg = requests.request('sale', { amount, read: read.method });
     requests.addCard(msg, read, read.card.pan, pin);

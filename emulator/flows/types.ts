@@ -45,6 +45,7 @@ export const ONLINE_DEFECTS: readonly DefectName[] = [
   'response-mac-not-verified',
   'lost-card-shown-as-plain-failure',
   'ic-params-not-downloaded-on-flag',
+  'contactless-params-not-applied',
 ];
 /** Defects of the reversal record, in flows whose request is reversible. */
 export const REVERSAL_DEFECTS: readonly DefectName[] = ['no-reversal-after-timeout', 'reversal-lost-on-power-cut'];
@@ -59,11 +60,12 @@ export const VOUCHER_DEFECTS: readonly DefectName[] = [
   'voucher-rrn-not-host',
 ];
 /** Defects of PIN entry and the PIN block. */
-/** The card reader (services/card-reader.ts): the card left in the slot at the end of a chip flow; a chip read without IC parameters; the magstripe fallback (and its F22 / 60.5, services/requests.ts). */
+/** The card reader (services/card-reader.ts): the card left in the slot at the end of a chip flow; a chip read without IC parameters; a blacklisted card; the magstripe fallback (and its F22 / 60.5, services/requests.ts). */
 export const CARD_DEFECTS: readonly DefectName[] = [
   'no-remove-card-reminder',
   'stale-card-reused',
   'chip-read-without-ic-params',
+  'blacklist-not-checked',
   'fallback-without-chip-failure',
   'fallback-not-marked',
 ];

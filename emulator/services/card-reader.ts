@@ -3,7 +3,7 @@
  * slot), sends a swiped chip card to its chip (请插入IC卡), refuses a chip interface without a chip, and opens
  * the software ICC for chip reads. A chip that does not answer (card image `chipFault: mute`) makes
  * the prompt 降级交易 请刷卡: that card's swipe is then a fallback (磁条降级, cup8583.md §2.3 / §2.4).
- * Expiry is checked here too (the terminal's own check, before
+ * A card on the downloaded blacklist is refused here (受限制的卡, nothing sent). Expiry is checked here too (the terminal's own check, before
  * anything goes online). At the end of a flow a card left in the slot is asked back (请拔卡, with a
  * beep every second) and the terminal does not go idle until it is taken out.
  */
@@ -13,11 +13,12 @@ import { FlowAbort } from '../inputs';
 import { Bilingual, T, formatAmount } from '../texts';
 import type { SessionCore } from './core';
 import { icListsReady, usesSupersededIcLists } from './ic-parameters';
+import { isBlacklisted } from './terminal-lists';
 import type { FlowResult } from './transactions';
 import type { Ui } from './ui';
 
-/** A chip read the terminal refused before any message (no IC parameters): the flow ends with this result. */
-export class ChipReadRefused extends Error {
+/** A card read the terminal refused before any message (no IC parameters, a blacklisted card): the flow ends with this result. */
+export class CardReadRefused extends Error {
   constructor(readonly result: FlowResult) {
     super(result.message);
   }
@@ -172,7 +173,13 @@ export class CardReader {
         // 4 / 5 and not loaded again, cup8583.md §3.5): the chip is not read, and no swipe is offered instead.
         if (method === 'insert') this.core.insertedCardRead = true;
         ui.refuse([ui.t(title), ui.t(T.failed), ui.t(T.icParamsMissing), ui.t(T.icParamsHint)], { reason: 'no-ic-parameters' });
-        throw new ChipReadRefused({ approved: false, message: ui.t(T.icParamsMissing), ...(amount !== undefined ? { amount } : {}) });
+        throw new CardReadRefused({ approved: false, message: ui.t(T.icParamsMissing), ...(amount !== undefined ? { amount } : {}) });
+      }
+      if (isBlacklisted(this.core.state, card.pan) && !this.core.defect('blacklist-not-checked')) {
+        // On the acquirer's blacklist (黑名单, 60.3 390): refused here, nothing sent, whatever the interface.
+        if (method === 'insert') this.core.insertedCardRead = true;
+        ui.refuse([ui.t(title), ui.t(T.failed), ui.t(T.cardBlacklisted), ui.t(T.cardBlacklistedHint)], { reason: 'card-blacklisted' });
+        throw new CardReadRefused({ approved: false, message: ui.t(T.cardBlacklisted), pan: card.pan, ...(amount !== undefined ? { amount } : {}) });
       }
       const read: CardRead = { method, card, ...(fallback ? { fallback } : {}) };
       if (method !== 'swipe') read.icc = new SoftwareIcc(card, this.core.host.cardCounters);

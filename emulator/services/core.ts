@@ -7,11 +7,12 @@
  */
 import type * as net from 'node:net';
 import type { WorkingKeys } from '../../crypto';
-import type { IcListKind } from '../../protocol/iso8583';
+import type { IcListKind, TerminalListKind } from '../../protocol/iso8583';
 import type { TtpCardImage, TtpEcrResult, TtpPrintCopy, TtpTerminalState } from '../../protocol/ttp';
 import type { DefectName } from '../defects';
 import type { EmulatorProfile } from '../profiles';
 import { InputQueue, PowerLost } from '../inputs';
+import { limitsInEffect, type QuickPassLimits } from '../quickpass';
 import type { TerminalState, TerminalStateStore } from '../state-store';
 import { Bilingual, Language, pick } from '../texts';
 
@@ -60,6 +61,8 @@ export class SessionCore {
   needParameters = false;
   /** IC lists a reply asked for (digit 4 public keys, 5 IC parameters, cup8583.md §1.1): not used until downloaded again. */
   readonly needIcLists = new Set<IcListKind>();
+  /** The blacklist / contactless parameters a reply asked for (digit 7 / 9, cup8583.md §1.1): downloaded after the transaction. */
+  readonly needTerminalLists = new Set<TerminalListKind>();
   currentState: TtpTerminalState = 'booting';
   /** The flow running now (none at boot and between flows), for the defect declaration check. */
   runningFlow?: { readonly name: string; readonly defects: readonly DefectName[] };
@@ -83,6 +86,11 @@ export class SessionCore {
       this.host.log(`defect ${name} bit in flow ${this.runningFlow.name}, which does not declare it (emulator/flows)`);
     }
     return on;
+  }
+
+  /** The QuickPass limits in force: the profile's shipped ones until contactless parameters (394) are downloaded. */
+  quickPassLimits(): QuickPassLimits {
+    return limitsInEffect(this.host.profile.profile.contactless, this.state.terminalLists?.contactless, (n) => this.defect(n));
   }
 
   get language(): Language {

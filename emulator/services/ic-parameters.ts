@@ -101,10 +101,13 @@ export class IcParameters {
     const code = got.reply.getString(39);
     if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00')
       throw new IcDownloadFailed(`${what} answered ${got.reply.mti} F39 ${code ?? '(none)'}`);
-    // An end reply may ask for the other list (digit 4 / 5); other digits wait for the transaction's end.
+    // An end reply may ask for the other list (digit 4 / 5) or the blacklist / contactless parameters
+    // (7 / 9, services/terminal-lists.ts, downloaded next); other digits wait for the transaction's end.
     const digit = got.header.processingRequirement;
     if (digit === '4') this.core.needIcLists.add('capk');
     if (digit === '5') this.core.needIcLists.add('aid');
+    if (digit === '7') this.core.needTerminalLists.add('blacklist');
+    if (digit === '9') this.core.needTerminalLists.add('contactless');
     return got.reply;
   }
 

@@ -2,13 +2,15 @@
  * Terminal management with the host (cup8583.md §3.2–3.4): 签到 (working keys under the TMK,
  * checked against their check values), 参数下载 (the 360 parameter block), the 0820 notices
  * (echo test, sign-off), and what a reply header asks for after a transaction (sign on again,
- * download parameters, the IC lists of services/ic-parameters.ts). Boot and the 管理 flows both use these. Defect: kcv-not-checked.
+ * download parameters, the IC lists of services/ic-parameters.ts, the blacklist and contactless
+ * parameters of services/terminal-lists.ts). Boot and the 管理 flows both use these. Defect: kcv-not-checked.
  */
 import { KeyCheckValueError, WorkingKeyLayout, WorkingKeys, desEcbDecrypt, sm4EcbDecrypt, unwrapWorkingKeys } from '../../crypto';
 import { decodeParameterBlock, parseField60, responseMtiOf } from '../../protocol/iso8583';
 import { Bilingual, T, kindLabel, responseText } from '../texts';
 import type { SessionCore } from './core';
 import { IcParameters } from './ic-parameters';
+import { TerminalLists } from './terminal-lists';
 import type { Online } from './online';
 import type { Requests } from './requests';
 import type { Ui } from './ui';
@@ -16,6 +18,8 @@ import type { Ui } from './ui';
 export class Management {
   /** IC parameter and public-key lists (cup8583.md §3.5). */
   readonly ic: IcParameters;
+  /** Card blacklist (390) and contactless parameters (394). */
+  readonly lists: TerminalLists;
 
   constructor(
     private readonly core: SessionCore,
@@ -24,6 +28,7 @@ export class Management {
     private readonly online: Online,
   ) {
     this.ic = new IcParameters(core, ui, requests, online);
+    this.lists = new TerminalLists(core, ui, requests, online);
   }
 
   /** Working keys from a sign-on's field 62 under the TMK; throws KeyCheckValueError unless kcv-not-checked. */
@@ -114,11 +119,14 @@ export class Management {
     core.persist();
     // Then the IC lists when not loaded or asked for (LY: after 签到成功, before the terminal is used).
     const icLoaded = this.ic.wanted().length === 0 || (await this.ic.download());
+    // Then the blacklist and the contactless parameters, the same way (digit 7 / 9 or not held).
+    const listsLoaded = this.lists.wanted().length === 0 || (await this.lists.download());
     // Interactive (管理 → 签到): a result screen left by a key; at boot: a passing screen on the way to idle.
     ui.show('sign-on-ok', interactive ? 'result' : 'signing-on', [
       ui.t(T.signOnOk),
       `${ui.t(T.batchNo)}${core.state.counters.batchNumber}`,
       ...(icLoaded ? [] : [ui.t(T.icDownloadFailed)]),
+      ...(listsLoaded ? [] : [ui.t(T.listDownloadFailed)]),
     ]);
     ui.beep('ok');
     await ui.pause(800);
@@ -141,6 +149,11 @@ export class Management {
     }
     if (core.needParameters && core.state.signedOn) await this.downloadParameters(false);
     if (core.state.signedOn && this.ic.wanted().length > 0) await this.downloadIcLists();
+    if (core.state.signedOn && this.lists.wanted().length > 0 && !(await this.lists.download())) {
+      this.ui.show('list-download-failed', 'online', [this.ui.t(T.listDownloadFailed)]);
+      this.ui.beep('error');
+      await this.ui.pause(800);
+    }
   }
 
   /** The IC lists on their own (after a transaction whose reply asked, or when not loaded): a passing screen on failure. */
@@ -175,6 +188,8 @@ export class Management {
     const got = await this.online.exchangeAlone(msg);
     if (!got) return done(false, T.commError);
     if ('error' in got) return done(false, this.online.linkFailure(got.error));
+    // What its reply asks next (digit 4 / 5 / 7 / 9 once the parameters are in) is done after it.
+    this.online.noteRequirement(got.header);
     const code = got.reply.getString(39);
     const f62 = got.reply.getBuffer(62);
     if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00' || !f62)

@@ -178,7 +178,7 @@ export class Online {
     }
   }
 
-  /** Header digit 6 of a reply (cup8583.md §1.1): 3 = sign on again, 1 / 6 = download parameters, 4 / 5 = IC public keys / parameters. */
+  /** Header digit 6 of a reply (cup8583.md §1.1): 3 = sign on again, 1 / 6 = download parameters, 4 / 5 = IC public keys / parameters, 7 / 9 = card blacklist / contactless parameters. */
   noteRequirement(header: CupHeader): void {
     const r = header.processingRequirement;
     if (r === '3') this.core.needSignOn = true;
@@ -187,6 +187,8 @@ export class Online {
     if ((r === '4' || r === '5') && this.core.defect('ic-params-not-downloaded-on-flag')) return;
     if (r === '4') this.core.needIcLists.add('capk');
     if (r === '5') this.core.needIcLists.add('aid');
+    if (r === '7') this.core.needTerminalLists.add('blacklist');
+    if (r === '9') this.core.needTerminalLists.add('contactless');
   }
 
   private makeReversal(kind: TransactionKind, request: IsoMessage): PendingReversal {

@@ -119,8 +119,7 @@ export class Requests {
     const { yymmdd } = this.core.stamp();
     // 9F34 says the CVM actually done: the PIN block went with the request (F52, or F59 under SM4), or not.
     const pinTaken = msg.has(52) || msg.has(59);
-    const signatureFree =
-      type9c === '00' && tapWithoutSignature(read.method, amount, this.core.host.profile.profile.contactless, this.core.host.defects);
+    const signatureFree = type9c === '00' && tapWithoutSignature(read.method, amount, this.core.quickPassLimits(), this.core.host.defects);
     const arqc = read.icc.generateArqc(
       {
         amount,

@@ -89,7 +89,7 @@ export class Transactions {
           reprint,
           defects: host.defects,
           terminalMadeRrn: `${tx.date.replace(/-/g, '').slice(2)}${tx.trace}`,
-          quickPass: host.profile.profile.contactless,
+          quickPass: this.core.quickPassLimits(),
         }),
         reprint,
         tx.trace,

@@ -37,6 +37,10 @@ export const TRANSACTION_KINDS = [
   'ic-parameter-query',
   'ic-parameter-download',
   'ic-parameter-download-end',
+  'blacklist-download',
+  'blacklist-download-end',
+  'contactless-parameter-download',
+  'contactless-parameter-download-end',
 ] as const;
 
 export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
@@ -410,6 +414,41 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     mti: '0800',
     transactionType: '00',
     networkCode: '381',
+    ...MANAGEMENT,
+    fields: { must: [11, 41, 42, 60], may: [], mustNot: [64] },
+  },
+  // §2.4 / §3.1 黑名单下载 / 结束 (LY) 0800 390 / 391 and the contactless (QuickPass) parameters 394 / 395:
+  // network management like §3.5, no MAC. The reference gives no F62 layout; poscert's (a paged list
+  // like §3.5, a TLV reply) is in terminal-lists.ts.
+  {
+    kind: 'blacklist-download',
+    mti: '0800',
+    transactionType: '00',
+    networkCode: '390',
+    ...MANAGEMENT,
+    fields: { must: [11, 41, 42, 60, 62], may: [], mustNot: [64] },
+  },
+  {
+    kind: 'blacklist-download-end',
+    mti: '0800',
+    transactionType: '00',
+    networkCode: '391',
+    ...MANAGEMENT,
+    fields: { must: [11, 41, 42, 60], may: [], mustNot: [64] },
+  },
+  {
+    kind: 'contactless-parameter-download',
+    mti: '0800',
+    transactionType: '00',
+    networkCode: '394',
+    ...MANAGEMENT,
+    fields: { must: [11, 41, 42, 60], may: [62], mustNot: [64] },
+  },
+  {
+    kind: 'contactless-parameter-download-end',
+    mti: '0800',
+    transactionType: '00',
+    networkCode: '395',
     ...MANAGEMENT,
     fields: { must: [11, 41, 42, 60], may: [], mustNot: [64] },
   },

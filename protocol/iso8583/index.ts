@@ -13,5 +13,6 @@ export * from './bill-payment';
 export * from './private-fields';
 export * from './catalogue';
 export * from './ic-parameters';
+export * from './terminal-lists';
 export * from './conformance';
 export * from './dump';

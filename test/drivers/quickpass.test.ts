@@ -2,7 +2,15 @@
 // signature-free voucher judged on hand-made copies.
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
-import { cvmOfCode, cvmResultsOf, hasQuickPassMark, judgeCvmResults, judgeSignatureFreeVoucher, quickPassAmounts } from '../../drivers/quickpass';
+import {
+  cvmOfCode,
+  cvmResultsOf,
+  hasQuickPassMark,
+  judgeCvmResults,
+  judgeSignatureFreeVoucher,
+  quickPassAmounts,
+  quickPassLimitsInForce,
+} from '../../drivers/quickpass';
 import { REFERENCE_PROFILE } from '../../protocol/ttp/profile';
 
 const f55 = (v: string) => ({ fields: { 55: v } as Record<number, string> });
@@ -10,12 +18,18 @@ const copy = (name: string, lines: string[]) => ({ copy: name, lines, reprint: f
 
 describe('QuickPass judgement (drivers/quickpass)', () => {
   test('amounts: at the lower of both limits, and one fen over the higher', () => {
-    expect(quickPassAmounts(REFERENCE_PROFILE)).to.deep.equal({ atLimitFen: 100000, overLimitFen: 100001 });
-    expect(quickPassAmounts({ contactless: { noPinLimitFen: 30000, noSignatureLimitFen: 50000 } })).to.deep.equal({
+    expect(quickPassAmounts(REFERENCE_PROFILE.contactless)).to.deep.equal({ atLimitFen: 100000, overLimitFen: 100001 });
+    expect(quickPassAmounts({ noPinLimitFen: 30000, noSignatureLimitFen: 50000 })).to.deep.equal({
       atLimitFen: 30000,
       overLimitFen: 50001,
     });
-    expect(() => quickPassAmounts({ contactless: { noPinLimitFen: 0, noSignatureLimitFen: 50000 } })).to.throw(/limit of 0/);
+    expect(() => quickPassAmounts({ noPinLimitFen: 0, noSignatureLimitFen: 50000 })).to.throw(/limit in force is 0/);
+  });
+
+  test('limits in force: the downloaded contactless parameters replace the profile; a flag off is 0', () => {
+    expect(quickPassLimitsInForce(REFERENCE_PROFILE, undefined)).to.deep.equal(REFERENCE_PROFILE.contactless);
+    const downloaded = { noPinEnabled: true, noPinLimitFen: 30000, noSignatureEnabled: false, noSignatureLimitFen: 50000 };
+    expect(quickPassLimitsInForce(REFERENCE_PROFILE, downloaded)).to.deep.equal({ noPinLimitFen: 30000, noSignatureLimitFen: 0 });
   });
 
   test('9F34 read from BER-TLV hex and from TAG=VALUE words', () => {

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import { DEFECT_CATALOGUE, DefectName } from '../../emulator';
 import { cardByAlias, loadHostConfig } from '../../host';
+import { terminalLists } from '../../host/config';
 import { EmulatorBench, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle } from './harness';
 
 const bench = new EmulatorBench(1);
@@ -559,6 +560,43 @@ describe('emulator defect catalogue: each defect is observable', () => {
       },
       { profile: 'three-copies' },
     ));
+
+  test('blacklist-not-checked / contactless-params-not-applied: a listed card goes online; a tap over the downloaded limit goes without PIN', async () => {
+    // A host with a blacklist (card LOW) and QuickPass limits of 1.00 (the shared bench has none).
+    class ListsBench extends EmulatorBench {
+      override readonly config = (() => {
+        const c = testHostConfig();
+        const low = c.cards.find((x) => x.alias === 'LOW')!;
+        const limits = { noPinEnabled: true, noPinLimitFen: 100, noSignatureEnabled: true, noSignatureLimitFen: 100 };
+        return { ...c, terminalLists: terminalLists([{ pan: low.pan }], limits) };
+      })();
+    }
+    const listsBench = new ListsBench(58);
+    await listsBench.start();
+    covered.add('blacklist-not-checked');
+    covered.add('contactless-params-not-applied');
+    const t = await listsBench.terminal({ defects: ['blacklist-not-checked', 'contactless-params-not-applied'] });
+    try {
+      const { client, terminalId } = t;
+      let m = await runSale(client, { amountKeys: ['5', '0'], method: 'swipe', card: listsBench.card('LOW') });
+      await client.waitScreen('交易成功', m);
+      await toIdle(client);
+      expect(listsBench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })).to.have.length(1);
+      m = client.mark();
+      await client.keys('1');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('2', '0', '0', 'ENTER');
+      await client.waitScreen('请刷卡/插卡/挥卡', m);
+      m = client.mark();
+      await client.present('tap', listsBench.card('IC'));
+      await client.waitScreen('交易成功', m);
+      expect(client.displays(m).some((d) => d.lines.join('').includes('请输入密码'))).to.equal(false);
+      await toIdle(client);
+    } finally {
+      await listsBench.dispose(t);
+      await listsBench.close();
+    }
+  });
 
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);

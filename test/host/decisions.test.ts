@@ -157,7 +157,7 @@ describe('reference host: decisions (cup8583.md §7 codes)', () => {
   });
 
   test('network management for an unknown 60.3 answers 40; a settlement without F48 answers 30', async () => {
-    expect((await t.network('0800', '390')).rc).to.equal('40');
+    expect((await t.network('0800', '396')).rc).to.equal('40');
     const s = t.base('0500').set(60, formatField60({ transactionType: '00', batchNumber: t.batch, networkCode: '201' }));
     expect((await t.send(s)).rc).to.equal('30');
   });

@@ -34,6 +34,10 @@ import {
   encodeItemRequest,
   encodeListQuery,
   IC_NETWORK_CODES,
+  TERMINAL_LIST_NETWORK_CODES,
+  encodeBlacklistRequest,
+  parseBlacklistPage,
+  type TerminalListKind,
   parseListPage,
   type IcListEntry,
   type IcListKind,
@@ -207,9 +211,10 @@ export class TestTerminal {
 
   /**
    * The §3.5 downloads of both IC lists (public keys, then IC parameters): query pages, every item,
-   * end. Returns the replies in order.
+   * end; then the card blacklist (390 pages, 391) and the contactless parameters (394, 395), as the
+   * host's digits 4, 5, 7, 9 ask. Returns the replies in order.
    */
-  async downloadIcLists(lists: readonly IcListKind[] = ['capk', 'aid']): Promise<Reply[]> {
+  async downloadIcLists(lists: readonly (IcListKind | TerminalListKind)[] = ['capk', 'aid', 'blacklist', 'contactless']): Promise<Reply[]> {
     const replies: Reply[] = [];
     const send = async (mti: '0800' | '0820', code: string, f62?: Buffer) => {
       const m = this.base(mti).set(60, formatField60({ transactionType: '00', batchNumber: this.batch, networkCode: code }));
@@ -219,6 +224,20 @@ export class TestTerminal {
       return r;
     };
     for (const list of lists) {
+      if (list === 'blacklist' || list === 'contactless') {
+        // The 390 pages (or the 394 parameters), then the end (protocol/iso8583/terminal-lists.ts).
+        const codes = TERMINAL_LIST_NETWORK_CODES[list];
+        for (let received = 0; list === 'blacklist';) {
+          const page = await send('0800', codes.download, encodeBlacklistRequest(received));
+          if (page.rc !== '00') throw new Error(`blacklist download answered ${page.rc}`);
+          const p = parseBlacklistPage(page.msg.get(62) as Buffer);
+          received += p.pans.length;
+          if (!p.more) break;
+        }
+        if (list === 'contactless') await send('0800', codes.download);
+        await send('0800', codes.end);
+        continue;
+      }
       const codes = IC_NETWORK_CODES[list];
       const entries: IcListEntry[] = [];
       for (;;) {
