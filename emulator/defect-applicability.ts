@@ -39,6 +39,11 @@ const NOT_APPLICABLE: Partial<Record<DefectName, Applicability>> = {
     p.partialApproval
       ? undefined
       : 'the profile does not declare partialApproval: the terminal never asks for a partial approval (60.6 = 1), so no 10 reply comes to print',
+  // Only a terminal that offers 追加预授权 sends one whose F25 could be wrong.
+  'preauth-add-sent-as-preauth': (p) =>
+    p.additionalPreAuth
+      ? undefined
+      : 'the profile does not declare additionalPreAuth: the terminal offers no 追加预授权, so none goes out with a wrong F25',
   // A one-copy terminal prints the merchant copy only: there is no cardholder copy to leave out.
   'cardholder-copy-missing': (p) =>
     p.vouchers.copies === 1 ? 'the profile declares 1 voucher copy (merchant only): there is no cardholder copy to miss' : undefined,

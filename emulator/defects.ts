@@ -46,6 +46,7 @@ export const DEFECT_NAMES = [
   'qps-limit-ignored',
   'qps-9f34-wrong',
   'partial-approval-requested-amount-printed',
+  'preauth-add-sent-as-preauth',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -203,6 +204,12 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     area: 'voucher',
     description:
       'on a partial approval (10 部分承兑) the voucher copies print the amount the cardholder asked for, not the one the issuer approved (F4 of the reply) and debited',
+  },
+  {
+    name: 'preauth-add-sent-as-preauth',
+    area: 'payment',
+    description:
+      '追加预授权 goes out with F25 = 06 instead of 60 (cup8583.md §3.1): the acquirer sees a second, separate pre-authorization, the original hold is not raised and the completion up to the new total is refused',
   },
 ] satisfies DefectInfo[]);
 

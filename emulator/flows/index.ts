@@ -10,7 +10,7 @@ import { T } from '../texts';
 import { balance } from './balance';
 import { billPayment } from './bill-payment';
 import { batchSummary, echoTest, language, parameterDownload, signOff, signOn } from './management';
-import { preAuth, preAuthCompletion, preAuthVoid } from './pre-auth';
+import { preAuth, preAuthAdd, preAuthCompletion, preAuthVoid } from './pre-auth';
 import { refund } from './refund';
 import { reprintAny, reprintLast, reprintSettlement } from './reprint';
 import { sale } from './sale';
@@ -29,6 +29,7 @@ export const FLOWS: readonly Flow[] = [
   preAuth,
   preAuthCompletion,
   preAuthVoid,
+  preAuthAdd,
   settlement,
   reprintLast,
   reprintAny,
