@@ -5,6 +5,7 @@
  * catalogued defect is declared by some flow), run by `npm run coverage:defects` and a unit test.
  */
 import type { TtpEcrCommand } from '../../protocol/ttp';
+import type { TerminalProfile } from '../../protocol/ttp/profile';
 import { DEFECT_CATALOGUE, DefectName } from '../defects';
 import { T } from '../texts';
 import { balance } from './balance';
@@ -59,9 +60,9 @@ export const MAIN_MENU: readonly MenuEntry[] = [
   ...MENU_GROUPS.map((group) => ({ key: group.key, label: group.label, group })),
 ].sort(byKey);
 
-/** The flows of a group's sub-menu, in key order. */
-export function subMenu(group: MenuGroup): Flow[] {
-  return FLOWS.filter((f) => f.menu.under === group.name).sort((a, b) => byKey(a.menu, b.menu));
+/** The flows of a group's sub-menu, in key order; given a profile, only those the terminal offers under it. */
+export function subMenu(group: MenuGroup, profile?: TerminalProfile): Flow[] {
+  return FLOWS.filter((f) => f.menu.under === group.name && (!profile || (f.offered?.(profile) ?? true))).sort((a, b) => byKey(a.menu, b.menu));
 }
 
 /** The flow an ECR request starts, or undefined. */

@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import { DEFECT_CATALOGUE, DefectName } from '../../emulator';
 import { cardByAlias, loadHostConfig } from '../../host';
-import { EmulatorBench, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle } from './harness';
+import { EmulatorBench, preauthThenAdd, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle } from './harness';
+import { identify } from '../../protocol/iso8583';
 
 const bench = new EmulatorBench(1);
 const covered = new Set<DefectName>();
@@ -558,6 +559,25 @@ describe('emulator defect catalogue: each defect is observable', () => {
         for (const p of prints) expect(text(p.lines)).to.include('50.00').and.not.include('30.00');
       },
       { profile: 'three-copies' },
+    ));
+
+  test('preauth-add-sent-as-preauth: the 追加预授权 goes out with F25 06, a second pre-authorization to the host', () =>
+    withDefect(
+      'preauth-add-sent-as-preauth',
+      async ({ client, terminalId }) => {
+        const { mark } = await preauthThenAdd(client, bench.host, terminalId, {
+          amountKeys: ['1', '0', '0', '0', '0'],
+          add: ['5', '0', '0', '0'],
+          card: bench.card('MAG'),
+        });
+        await client.waitScreen('交易成功', mark);
+        const add = bench.host.control.journal({ terminalId, mti: '0100', direction: 'in' })[1];
+        expect(add.fields['25']).to.equal('06');
+        expect(identify({ mti: add.mti!, fields: add.fields })).to.equal('preauth');
+        expect(bench.host.control.balance('MAG').holds).to.equal(15000);
+        expect(bench.host.control.transactions({ terminalId }).map((x) => x.kind)).to.deep.equal(['preauth', 'preauth']);
+      },
+      { profile: 'confiscate-texts' },
     ));
 
   test('every catalogued defect has a test above', () => {
