@@ -56,9 +56,10 @@ export const EMULATOR_PROFILES: readonly EmulatorProfile[] = Object.freeze([
   ),
   variant(
     'supervisor',
-    'supervisor password 2580 (not a card PIN, so the PIN scan stays quiet) before void and refund; both read the card and ask the PIN',
+    'supervisor password 2580 (not a card PIN, so the PIN scan stays quiet) before void and refund; both read the card and ask the PIN; operator logon (操作员号 03, password 1357) before a sign-on from the menu',
     {
       supervisor: { password: '2580', void: { readsCard: true, asksPin: true }, refund: { readsCard: true, asksPin: true } },
+      operatorLogon: { operator: '03', password: '1357' },
     },
   ),
   variant(

@@ -191,6 +191,11 @@ export const stateSchema = z.object({
   lastSettlement: lastSettlement.optional(),
   /** Pre-authorizations still open (not in the settlement totals). */
   preAuths: z.array(storedTransaction),
+  /** The operator (操作员号) who logged on at the last sign-on from the menu, when the profile asks an operator logon. */
+  operator: z
+    .string()
+    .regex(/^\d{2}$/)
+    .optional(),
   pendingReversal: pendingReversal.nullable(),
   /** Failed IC records of the open batch (uploaded at settlement). */
   failedIc: z.array(failedIcRecord).optional(),

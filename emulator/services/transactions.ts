@@ -85,7 +85,7 @@ export class Transactions {
         copy,
         renderVoucher(tx, copy, {
           ...this.core.voucherIds(),
-          operator: host.operator,
+          operator: this.core.operator,
           reprint,
           defects: host.defects,
           terminalMadeRrn: `${tx.date.replace(/-/g, '').slice(2)}${tx.trace}`,

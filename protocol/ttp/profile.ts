@@ -136,6 +136,20 @@ export const TerminalProfileSchema = z
      * terminal's choice; absent, false (not offered).
      */
     additionalPreAuth: z.boolean().default(false),
+    /**
+     * Operator logon (操作员签到): before its sign-on from the menu (管理/签到) the terminal asks an operator
+     * number (操作员号, 2 digits) and that operator's password, refuses a wrong password without sending
+     * anything, and then sends the operator in F63 of the 0800 (63.1 = number + space, cup8583.md §2.6,
+     * §3.2) and prints it as 操作员号 (§6). The reference does not oblige a terminal to ask; absent, it asks
+     * none and signs on as its own default operator.
+     */
+    operatorLogon: z
+      .object({
+        operator: z.string().regex(/^\d{2}$/, '2 digits (操作员号)'),
+        password: z.string().regex(/^\d{4,8}$/, '4 to 8 digits'),
+      })
+      .strict()
+      .optional(),
     /** The acquirer's choices where the reference has no single rule (an acquirer-profile value). */
     acquirer: z
       .object({

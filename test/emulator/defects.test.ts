@@ -580,6 +580,25 @@ describe('emulator defect catalogue: each defect is observable', () => {
       { profile: 'confiscate-texts' },
     ));
 
+  test('operator-not-in-sign-on: after the operator 03 logged on, the 0800 still names the default operator 01', () =>
+    withDefect(
+      'operator-not-in-sign-on',
+      async ({ client, terminalId }) => {
+        const m = client.mark();
+        await client.keys('9');
+        await client.waitScreen('1.签到', m);
+        await client.keys('1');
+        await client.waitScreen('请输入操作员号', m);
+        await client.keys('0', '3', 'ENTER');
+        await client.waitScreen('请输入操作员密码', m);
+        await client.keys('1', '3', '5', '7', 'ENTER');
+        await client.waitScreen('签到成功', m);
+        const signOns = bench.host.control.journal({ terminalId, mti: '0800', direction: 'in' });
+        expect(signOns.at(-1)!.fields['63']).to.equal('01 ');
+      },
+      { profile: 'supervisor' },
+    ));
+
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);
     expect([...covered].sort()).to.deep.equal(DEFECT_CATALOGUE.map((d) => d.name).sort());
