@@ -34,7 +34,9 @@ export type PromptKind =
   | 'original-rrn'
   | 'original-date'
   | 'original-auth-code'
-  | 'supervisor-password';
+  | 'supervisor-password'
+  | 'operator-number'
+  | 'operator-password';
 
 export interface PromptRow {
   kind: PromptKind;
@@ -59,6 +61,9 @@ export const PROMPT_TABLE: readonly PromptRow[] = [
   { kind: 'original-date', state: 'input', shows: /原交易日期|ORIGINAL DATE/i },
   { kind: 'original-auth-code', state: 'input', shows: /原授权码|AUTH CODE/i },
   { kind: 'supervisor-password', state: 'input', shows: /主管密码|SUPERVISOR/i },
+  // 操作员签到 (operator logon) before a sign-on: answered by the menu sign-on (drivers/operator-logon.ts).
+  { kind: 'operator-password', state: 'input', shows: /操作员密码|OPERATOR PASSWORD/i },
+  { kind: 'operator-number', state: 'input', shows: /操作员号|OPERATOR NO/i },
 ];
 
 /** Every prompt kind the screen matches, in table order (a terminal's wording may fit two rows). */

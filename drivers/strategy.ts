@@ -17,6 +17,7 @@ import { TerminalBrokenError, TerminalExpectationError } from './errors';
 import { findMenuEntry } from './menu';
 import { removalWordingOn } from './card-removal';
 import { ASKING_STATES, AT_REST_STATES, promptKey } from './prompts';
+import { operatorLogonKeys, type OperatorLogon } from './operator-logon';
 
 export type StrategyTarget = 'idle' | 'signed-on idle';
 
@@ -92,6 +93,8 @@ export interface SignOnControl {
   /** Recent screens for an error message, masked. */
   describeRecent(): string;
   timeoutMs(): number;
+  /** The operator logon the terminal's profile declares (操作员号 + password asked before the sign-on), if any. */
+  operatorLogon?(): OperatorLogon | undefined;
 }
 
 /**
@@ -132,11 +135,13 @@ export async function signOnFromMenu(c: SignOnControl, path: { zh: string; en: s
     );
   }
   await c.selectMenu(signOn, timeoutMs);
-  const end = await c.waitForScreen(
-    (x) => x.state !== undefined && !['signing-on', 'online', 'menu'].includes(x.state),
-    timeoutMs,
-    'the end of the sign-on',
-  );
+  const settled = (x: ObservedScreen) => x.state !== undefined && !['signing-on', 'online', 'menu'].includes(x.state);
+  let end = await c.waitForScreen(settled, timeoutMs, 'the end of the sign-on');
+  // 操作员签到: the operator number and password the profile declares, each prompt answered once.
+  for (let keys = operatorLogonKeys(end, c.operatorLogon?.()); keys; keys = operatorLogonKeys(end, c.operatorLogon?.())) {
+    const asked = promptKey(end);
+    end = await c.pressKeysAndWait(keys, (x) => settled(x) && promptKey(x) !== asked, timeoutMs, 'the next sign-on screen');
+  }
   // 签到成功 stays until a key is pressed.
   if (end.state === 'result') await c.pressKeys(['ENTER']);
 }

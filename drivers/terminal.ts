@@ -399,6 +399,7 @@ export class TerminalDriver extends TerminalKeypad {
       selectMenu: (label, timeoutMs) => this.selectMenu(label, { timeoutMs }),
       describeRecent: () => this.screens.describeRecent(),
       timeoutMs: () => this.screenTimeout(),
+      operatorLogon: () => this.profile?.operatorLogon,
     };
   }
 }

@@ -39,6 +39,16 @@ const NOT_APPLICABLE: Partial<Record<DefectName, Applicability>> = {
     p.partialApproval
       ? undefined
       : 'the profile does not declare partialApproval: the terminal never asks for a partial approval (60.6 = 1), so no 10 reply comes to print',
+  // Only a terminal that offers 追加预授权 sends one whose F25 could be wrong.
+  'preauth-add-sent-as-preauth': (p) =>
+    p.additionalPreAuth
+      ? undefined
+      : 'the profile does not declare additionalPreAuth: the terminal offers no 追加预授权, so none goes out with a wrong F25',
+  // Only a terminal that asks an operator logon has an operator other than its default to send.
+  'operator-not-in-sign-on': (p) =>
+    p.operatorLogon
+      ? undefined
+      : 'the profile declares no operatorLogon: the terminal asks no operator logon and signs on as its default operator, which is what it sends',
   // A one-copy terminal prints the merchant copy only: there is no cardholder copy to leave out.
   'cardholder-copy-missing': (p) =>
     p.vouchers.copies === 1 ? 'the profile declares 1 voucher copy (merchant only): there is no cardholder copy to miss' : undefined,

@@ -48,6 +48,8 @@ export const DEFECT_NAMES = [
   'partial-approval-requested-amount-printed',
   'blacklist-not-checked',
   'contactless-params-not-applied',
+  'preauth-add-sent-as-preauth',
+  'operator-not-in-sign-on',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -217,6 +219,16 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     area: 'onboarding',
     description:
       'the contactless parameters (非接参数, 60.3 394) are downloaded but the QuickPass limits the terminal shipped with stay in force: a tap over the limit the acquirer lowered still goes without PIN and signature',
+    name: 'preauth-add-sent-as-preauth',
+    area: 'payment',
+    description:
+      '追加预授权 goes out with F25 = 06 instead of 60 (cup8583.md §3.1): the acquirer sees a second, separate pre-authorization, the original hold is not raised and the completion up to the new total is refused',
+  },
+  {
+    name: 'operator-not-in-sign-on',
+    area: 'onboarding',
+    description:
+      'after an operator logon the 0800 sign-on still carries the default operator in F63 (01), not the one who logged on (cup8583.md §2.6 63.1): the acquirer cannot tell who signed the terminal on',
   },
 ] satisfies DefectInfo[]);
 

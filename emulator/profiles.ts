@@ -44,9 +44,10 @@ export const EMULATOR_PROFILES: readonly EmulatorProfile[] = Object.freeze([
   }),
   variant(
     'confiscate-texts',
-    'LY-style decline texts with 没收 (挂失卡 请没收, 被窃卡,请没收, 此卡被没收), no 请联系银行 line',
+    'LY-style decline texts with 没收 (挂失卡 请没收, 被窃卡,请没收, 此卡被没收), no 请联系银行 line; offers 追加预授权 as LY does (F25 = 60)',
     {
       displaySynonyms: { '04': ['此卡被没收'] },
+      additionalPreAuth: true,
     },
     {
       responseTexts: { '04': '此卡被没收', '34': '作弊卡,吞卡', '41': '挂失卡 请没收', '43': '被窃卡,请没收' },
@@ -55,9 +56,10 @@ export const EMULATOR_PROFILES: readonly EmulatorProfile[] = Object.freeze([
   ),
   variant(
     'supervisor',
-    'supervisor password 2580 (not a card PIN, so the PIN scan stays quiet) before void and refund; both read the card and ask the PIN',
+    'supervisor password 2580 (not a card PIN, so the PIN scan stays quiet) before void and refund; both read the card and ask the PIN; operator logon (操作员号 03, password 1357) before a sign-on from the menu',
     {
       supervisor: { password: '2580', void: { readsCard: true, asksPin: true }, refund: { readsCard: true, asksPin: true } },
+      operatorLogon: { operator: '03', password: '1357' },
     },
   ),
   variant(

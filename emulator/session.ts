@@ -207,7 +207,7 @@ export class TerminalSession {
 
   /** A group's sub-menu, then the flow picked (CANCEL: back to idle, no result screen). */
   private async openGroup(group: MenuGroup): Promise<FlowResult | undefined> {
-    const flows = subMenu(group);
+    const flows = subMenu(group, this.core.host.profile.profile);
     const key = await this.services.ui.menu(
       group.screen,
       group.title,

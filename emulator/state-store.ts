@@ -31,6 +31,7 @@ export const STORED_KINDS = [
   'void',
   'refund',
   'preauth',
+  'preauth-add',
   'preauth-void',
   'preauth-completion',
 ] as const satisfies readonly TransactionKind[];
@@ -96,6 +97,8 @@ const storedTransaction = z.object({
   /** F55 of the request as sent (for IC batch upload), hex. */
   icc: hex.optional(),
   pinEntered: z.boolean(),
+  /** 追加预授权: what the pre-authorization authorises with this addition (its 累计金额, cup8583.md §6), when on this terminal. */
+  preAuthTotal: z.number().int().nonnegative().optional(),
 });
 export type StoredTransaction = z.infer<typeof storedTransaction>;
 
@@ -188,6 +191,11 @@ export const stateSchema = z.object({
   lastSettlement: lastSettlement.optional(),
   /** Pre-authorizations still open (not in the settlement totals). */
   preAuths: z.array(storedTransaction),
+  /** The operator (操作员号) who logged on at the last sign-on from the menu, when the profile asks an operator logon. */
+  operator: z
+    .string()
+    .regex(/^\d{2}$/)
+    .optional(),
   pendingReversal: pendingReversal.nullable(),
   /** Failed IC records of the open batch (uploaded at settlement). */
   failedIc: z.array(failedIcRecord).optional(),

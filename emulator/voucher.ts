@@ -38,6 +38,7 @@ const KIND_LABEL: Record<StoredTransaction['kind'], string> = {
   void: '消费撤销(VOID)',
   refund: '退货(REFUND)',
   preauth: '预授权(AUTH)',
+  'preauth-add': '追加预授权(ADD-AUTH)',
   'preauth-void': '预授权撤销(CANCEL)',
   'preauth-completion': '预授权完成请求(AUTH COMPLETE)',
 };
@@ -85,6 +86,7 @@ export function renderVoucher(tx: StoredTransaction, copy: VoucherCopy, ctx: Vou
   const printed = d.has('voucher-amount-mismatch') ? tx.amount + 1 : tx.amount;
   const sign = tx.kind === 'void' || tx.kind === 'refund' || tx.kind === 'preauth-void' ? '-' : '';
   lines.push('金额(AMOUNT):', `RMB:${sign}${formatAmount(printed)}`);
+  if (tx.kind === 'preauth-add' && tx.preAuthTotal !== undefined) lines.push('累计金额(TOTAL):', `RMB:${formatAmount(tx.preAuthTotal)}`);
   lines.push(RULE);
   lines.push('备注/REFERENCE');
   if (tx.kind === 'void' && tx.original?.trace) lines.push(`原凭证号(VOUCHER):${tx.original.trace}`);
@@ -93,6 +95,7 @@ export function renderVoucher(tx: StoredTransaction, copy: VoucherCopy, ctx: Vou
     if (tx.original?.date) lines.push(`原交易日期(DATE):${tx.original.date}`);
   }
   if (tx.kind === 'preauth-completion' && tx.original?.authCode) lines.push(`预授权码(AUTH NO):${tx.original.authCode}`);
+  if (tx.kind === 'preauth-add' && tx.original?.authCode) lines.push(`原预授权码(AUTH NO):${tx.original.authCode}`);
   if (tx.kind === 'preauth-void' && tx.original?.authCode) lines.push(`原预授权码(AUTH NO):${tx.original.authCode}`);
   if (tx.emv) {
     lines.push(`ARQC:${tx.emv.arqc}`, `TVR:${tx.emv.tvr}`, `AID:${tx.emv.aid}`);

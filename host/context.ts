@@ -30,7 +30,7 @@ import type { CardConfig, HostConfig, MerchantConfig, TerminalConfig, TerminalLi
 /** Everything a terminal downloads whose completion the host tracks: the IC lists (§3.5), the blacklist and the contactless parameters. */
 export type DownloadKind = IcListKind | TerminalListKind;
 import type { ActiveFault, FaultSet } from './faults';
-import type { HostStore, TerminalRow } from './store';
+import type { HostStore, TerminalRow, TransactionRow } from './store';
 
 export interface HostLogger {
   info(line: string): void;
@@ -387,13 +387,27 @@ export class HostContext {
 
   // ---- pre-authorisation holds (shared by the financial and reversal handlers)
 
-  /** The pre-authorisation holds its amount again (completion undone or its void undone). */
+  /** What a pre-authorisation authorises: its own amount plus every approved, unreversed 追加预授权 to it. */
+  authorisedTotal(preauth: TransactionRow): number {
+    return preauth.amount + this.store.amountAddedTo(preauth.id);
+  }
+
+  /** The pre-authorisation holds its authorised total again (completion undone or its void undone). */
   reopenPreauth(preauthId: number): void {
     const p = this.store.transactionById(preauthId);
     if (!p || p.reversed || p.hold > 0) return;
+    const total = this.authorisedTotal(p);
     this.store.setCompletedBy(p.id, null);
-    this.store.setHold(p.id, p.amount);
-    this.store.addHolds(p.card_alias!, p.amount);
+    this.store.setHold(p.id, total);
+    this.store.addHolds(p.card_alias!, total);
+  }
+
+  /** A 追加预授权 raises (or, reversed, lowers) the hold of its open pre-authorisation. */
+  changePreauthHold(preauthId: number, delta: number): void {
+    const p = this.store.transactionById(preauthId);
+    if (!p || p.hold <= 0) return;
+    this.store.setHold(p.id, p.hold + delta);
+    this.store.addHolds(p.card_alias!, delta);
   }
 
   /** The pre-authorisation's hold ends (completed or voided). */

@@ -343,6 +343,9 @@ export class HostStore {
       ),
       txnByRrn: db.prepare('SELECT * FROM transactions WHERE rrn = ? ORDER BY id DESC LIMIT 1'),
       txnByAuth: db.prepare(`SELECT * FROM transactions WHERE terminal_id = ? AND auth_code = ? AND kind = ? ORDER BY id DESC LIMIT 1`),
+      txnAddedTo: db
+        .prepare(`SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE original_id = ? AND kind = 'preauth-add' AND approved = 1 AND reversed = 0`)
+        .pluck(),
       txnSetReversed: db.prepare('UPDATE transactions SET reversed = 1, reversed_at = ? WHERE id = ? AND reversed = 0'),
       txnSetVoidedBy: db.prepare('UPDATE transactions SET voided_by = ? WHERE id = ?'),
       txnAddRefunded: db.prepare('UPDATE transactions SET refunded = refunded + ? WHERE id = ?'),
@@ -455,6 +458,10 @@ export class HostStore {
   }
   transactionByAuthCode(terminalId: string, authCode: string, kind: TransactionKind): TransactionRow | undefined {
     return this.s.txnByAuth.get(terminalId, authCode, kind) as TransactionRow | undefined;
+  }
+  /** What approved, unreversed 追加预授权 added to a pre-authorisation (fen). */
+  amountAddedTo(preauthId: number): number {
+    return this.s.txnAddedTo.get(preauthId) as number;
   }
   /** Marks reversed; false when it already was (the caller then books nothing). */
   markReversed(id: number, at: string): boolean {

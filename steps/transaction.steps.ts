@@ -73,8 +73,10 @@ step(
 // ------------------------------------------------------------------ pre-authorization
 
 step(['a pre-authorization of {amount} was approved for card {card}'], async function (fen: number, alias: string) {
-  await this.transact('preauth', { amountFen: fen, card: alias, entry: 'insert' });
-  await this.expectApproved('preauth', `set-up pre-authorization of card ${alias}`);
+  await this.approvedPreauth(fen, alias);
+});
+step(['卡 {card} 预授权 {amount} 已成功'], async function (alias: string, fen: number) {
+  await this.approvedPreauth(fen, alias);
 });
 
 step(
@@ -83,6 +85,9 @@ step(
     await this.completePreauth(fen, alias, entry);
   },
 );
+step(['操作员用卡 {card} {entry}完成预授权 {amount}'], async function (alias: string, entry: EntryMode, fen: number) {
+  await this.completePreauth(fen, alias, entry);
+});
 
 // ------------------------------------------------------------------ cash register (ECR)
 

@@ -22,7 +22,7 @@ import { copies, copyOf, everyCopy, expectEveryCopy, slip } from './support/prin
 import { formatFen, VoucherCopy as CopyName } from './support/parse';
 
 /** What a transaction voucher's numbers refer to: the last approved transaction of these kinds. */
-const PRINTING: TransactionKind[] = ['sale', 'bill-payment', 'void', 'refund', 'preauth', 'preauth-completion'];
+const PRINTING: TransactionKind[] = ['sale', 'bill-payment', 'void', 'refund', 'preauth', 'preauth-add', 'preauth-completion'];
 
 step(['{int} voucher copies are printed', '打印了 {int} 联签购单'], async function (n: number) {
   expect(copyNames(await copies(this, n)), 'voucher copies printed').to.have.length(n);

@@ -5,12 +5,13 @@
  * catalogued defect is declared by some flow), run by `npm run coverage:defects` and a unit test.
  */
 import type { TtpEcrCommand } from '../../protocol/ttp';
+import type { TerminalProfile } from '../../protocol/ttp/profile';
 import { DEFECT_CATALOGUE, DefectName } from '../defects';
 import { T } from '../texts';
 import { balance } from './balance';
 import { billPayment } from './bill-payment';
 import { batchSummary, echoTest, language, parameterDownload, signOff, signOn } from './management';
-import { preAuth, preAuthCompletion, preAuthVoid } from './pre-auth';
+import { preAuth, preAuthAdd, preAuthCompletion, preAuthVoid } from './pre-auth';
 import { refund } from './refund';
 import { reprintAny, reprintLast, reprintSettlement } from './reprint';
 import { sale } from './sale';
@@ -29,6 +30,7 @@ export const FLOWS: readonly Flow[] = [
   preAuth,
   preAuthCompletion,
   preAuthVoid,
+  preAuthAdd,
   settlement,
   reprintLast,
   reprintAny,
@@ -58,9 +60,9 @@ export const MAIN_MENU: readonly MenuEntry[] = [
   ...MENU_GROUPS.map((group) => ({ key: group.key, label: group.label, group })),
 ].sort(byKey);
 
-/** The flows of a group's sub-menu, in key order. */
-export function subMenu(group: MenuGroup): Flow[] {
-  return FLOWS.filter((f) => f.menu.under === group.name).sort((a, b) => byKey(a.menu, b.menu));
+/** The flows of a group's sub-menu, in key order; given a profile, only those the terminal offers under it. */
+export function subMenu(group: MenuGroup, profile?: TerminalProfile): Flow[] {
+  return FLOWS.filter((f) => f.menu.under === group.name && (!profile || (f.offered?.(profile) ?? true))).sort((a, b) => byKey(a.menu, b.menu));
 }
 
 /** The flow an ECR request starts, or undefined. */

@@ -2,7 +2,10 @@
  * 预授权 (pre-authorization family, sub-menu 6): 1.预授权 (amount, card, PIN; 0100 F3 030000 F25 06
  * 60.1 10; kept apart from the batch), 2.预授权完成 (card, auth code, amount, PIN; 0200 F3 000000
  * F25 06 60.1 20, F38, F61; a debit of the batch), 3.预授权撤销 (card, auth code, amount only when
- * the pre-authorization is not on this terminal; 0100 F3 200000 F25 06 60.1 11; no PIN).
+ * the pre-authorization is not on this terminal; 0100 F3 200000 F25 06 60.1 11; no PIN), 4.追加预授权
+ * where the profile offers it (additionalPreAuth; card, auth code, amount, PIN; 0100 F3 030000 F25 60
+ * 60.1 10, F38 = the original auth code, F61 = 16 zeros, cup8583.md §3.1 / §2.5; raises the kept
+ * pre-authorization's amount to the new total, so a later void names the total).
  */
 import { formatField61 } from '../../protocol/iso8583';
 import type { StoredTransaction } from '../state-store';
@@ -73,6 +76,62 @@ export const preAuthCompletion: Flow = {
     });
     if (outcome.approved && preAuth) {
       core.state.preAuths = core.state.preAuths.filter((p) => p !== preAuth);
+      core.persist();
+    }
+    return result;
+  },
+};
+
+/** F61 of a 追加预授权: 16 zeros (cup8583.md §2.5, LY); F38 names the original instead. */
+const ADD_F61 = formatField61({ originalBatch: '000000', originalTrace: '000000', originalDate: '0000' });
+
+export const preAuthAdd: Flow = {
+  name: 'preauth-add',
+  menu: { key: '4', label: kindLabel('preauth-add'), under: 'pre-auth' },
+  offered: (profile) => profile.additionalPreAuth,
+  defects: [
+    ...ONLINE_DEFECTS,
+    ...CARD_DEFECTS,
+    ...REVERSAL_DEFECTS,
+    ...RESULT_DEFECTS,
+    ...PIN_DEFECTS,
+    ...VOUCHER_DEFECTS,
+    'expired-card-accepted',
+    'preauth-add-sent-as-preauth',
+  ],
+  async run({ core, ui, cards, requests, online, transactions }) {
+    const title = kindLabel('preauth-add');
+    const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
+    if (notReady) return notReady;
+    const read = await cards.read(title, undefined);
+    const expired = cards.refuseExpired(title, read);
+    if (expired) return expired;
+    const authCode = await ui.enterText(title, T.enterAuthCode, 'preauth-add-auth', 6);
+    const amount = await ui.enterAmount(title);
+    const pin = await ui.enterPin(title, amount);
+    const preAuth = core.state.preAuths.find((p) => p.authCode === authCode && p.pan === read.card.pan);
+    const msg = requests.request('preauth-add', { amount, read: read.method });
+    // The defect keeps the pre-authorization's F25 (06): the acquirer then reads a second pre-authorization.
+    if (core.defect('preauth-add-sent-as-preauth')) msg.set(25, '06');
+    msg.set(38, authCode.padEnd(6, ' '));
+    msg.set(61, ADD_F61);
+    requests.addCard(msg, read, read.card.pan, pin);
+    const arqc = requests.addIcc(msg, read, amount, '03');
+    const outcome = await online.authorize('preauth-add', msg, read, title);
+    const total = preAuth ? preAuth.amount + amount : undefined;
+    const result = await transactions.conclude(
+      'preauth-add',
+      title,
+      outcome,
+      msg,
+      read,
+      read.card.pan,
+      amount,
+      { original: { authCode, ...(preAuth ? { trace: preAuth.trace } : {}) }, ...(total !== undefined ? { preAuthTotal: total } : {}) },
+      arqc,
+    );
+    if (outcome.approved && preAuth && total !== undefined) {
+      preAuth.amount = total;
       core.persist();
     }
     return result;

@@ -178,7 +178,7 @@ export const settlement: Flow = {
         const msg = requests.request('settlement');
         msg.set(11, requests.nextStan(false));
         msg.set(48, encodeSettlementTotals({ domestic, foreign: f48Side(totals.foreign) }));
-        msg.set(63, `${core.host.operator} `);
+        msg.set(63, `${core.operator} `);
         core.persist();
         const got = await online.exchange(line, msg, false);
         if ('error' in got) return fail(online.linkFailure(got.error));
@@ -210,7 +210,7 @@ export const settlement: Flow = {
     const { date, time } = core.stamp();
     const slip = renderSettlementSlip({
       ...core.voucherIds(),
-      operator: core.host.operator,
+      operator: core.operator,
       batch: core.state.counters.batchNumber,
       dateTime: `${date} ${time}`,
       domesticResult,

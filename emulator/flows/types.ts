@@ -6,6 +6,7 @@
  * coroutine over the terminal's services that reads like the reference's screen sequence.
  */
 import type { TtpEcrCommand, TtpEcrRequestKind } from '../../protocol/ttp';
+import type { TerminalProfile } from '../../protocol/ttp/profile';
 import type { DefectName } from '../defects';
 import type { FlowResult, TerminalServices } from '../services';
 import type { Bilingual } from '../texts';
@@ -31,6 +32,8 @@ export interface Flow {
   /** The ECR request that starts this flow (`when` picks among flows sharing a request). */
   readonly ecr?: { readonly request: TtpEcrRequestKind; readonly when?: (request: TtpEcrCommand) => boolean };
   readonly defects: readonly DefectName[];
+  /** Whether the terminal offers the flow under its profile (absent: always); a flow not offered is not on its menu. */
+  readonly offered?: (profile: TerminalProfile) => boolean;
   /** undefined = no result screen left to the session (menus cancelled, management screens). */
   run(s: FlowContext, ecr?: TtpEcrCommand): Promise<FlowResult | undefined>;
 }

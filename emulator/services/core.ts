@@ -75,6 +75,11 @@ export class SessionCore {
     readonly inputs: InputQueue,
   ) {}
 
+  /** The operator the terminal works as (F63 of sign-on and settlement, 操作员号 on vouchers): who logged on, else the default. */
+  get operator(): string {
+    return this.state.operator ?? this.host.operator;
+  }
+
   /**
    * Is this catalogued firmware defect switched on? Every defect branch of the emulator asks here.
    * A defect that bites inside a flow which does not declare it is logged: the flow's `defects`

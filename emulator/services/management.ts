@@ -58,6 +58,28 @@ export class Management {
     }
   }
 
+  /**
+   * 操作员签到 before a sign-on from the menu, when the profile declares an operator logon: 操作员号 and its
+   * password; a wrong password is refused on screen and nothing is sent (false), the terminal staying as it
+   * was. The operator is kept for the sign-on and settlement F63 and the vouchers.
+   */
+  async operatorLogon(): Promise<boolean> {
+    const { core, ui } = this;
+    const declared = core.host.profile.profile.operatorLogon;
+    if (!declared) return true;
+    const title = kindLabel('sign-on');
+    const operator = await ui.enterDigits(title, T.operatorNumber, 'operator-number', { min: 2, max: 2 });
+    const password = await ui.enterDigits(title, T.operatorPassword, 'operator-password', { min: 4, max: 8, mask: true });
+    if (operator !== declared.operator || password !== declared.password) {
+      ui.refuse([ui.t(title), ui.t(T.failed), ui.t(T.operatorWrong)], { reason: 'operator-password' });
+      await ui.waitAnyKey();
+      return false;
+    }
+    core.state.operator = operator;
+    core.persist();
+    return true;
+  }
+
   /** 签到 (0800/0810): new working keys under the TMK, checked against their check values. */
   async signOn(interactive: boolean): Promise<boolean> {
     const { core, ui } = this;
@@ -78,7 +100,8 @@ export class Management {
     };
     const layout: WorkingKeyLayout = '004';
     const msg = this.requests.request('sign-on', { networkCode: layout });
-    msg.set(63, `${core.host.operator} `);
+    // 63.1 = the operator + space (cup8583.md §2.6, §3.2); the defect keeps the default operator, not who logged on.
+    msg.set(63, `${core.defect('operator-not-in-sign-on') ? core.host.operator : core.operator} `);
     const got = await this.online.exchangeAlone(msg);
     if (!got) return fail(T.commError, undefined, true);
     if ('error' in got) return fail(this.online.linkFailure(got.error));
@@ -184,7 +207,7 @@ export class Management {
       return ok;
     };
     const msg = this.requests.request('parameter-download');
-    msg.set(63, `${core.host.operator} `);
+    msg.set(63, `${core.operator} `);
     const got = await this.online.exchangeAlone(msg);
     if (!got) return done(false, T.commError);
     if ('error' in got) return done(false, this.online.linkFailure(got.error));

@@ -85,7 +85,7 @@ export class Transactions {
         copy,
         renderVoucher(tx, copy, {
           ...this.core.voucherIds(),
-          operator: host.operator,
+          operator: this.core.operator,
           reprint,
           defects: host.defects,
           terminalMadeRrn: `${tx.date.replace(/-/g, '').slice(2)}${tx.trace}`,
@@ -215,9 +215,10 @@ export class Transactions {
       };
     }
     if (!fakeSuccess) {
-      // Pre-authorizations are kept apart (not in the settlement totals); their voids only close them.
+      // Pre-authorizations are kept apart (not in the settlement totals); their voids only close them and
+      // an addition (追加预授权) only raises them (the flow does).
       if (kind === 'preauth') core.state.preAuths.push(tx);
-      else if (kind !== 'preauth-void') core.state.batch.push(tx);
+      else if (kind !== 'preauth-void' && kind !== 'preauth-add') core.state.batch.push(tx);
       core.state.lastTrace = tx.trace;
       core.persist();
     }

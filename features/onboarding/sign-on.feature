@@ -49,6 +49,18 @@ Feature: Onboarding — terminal master key, sign-on and working keys
     Then the host received 2 sale requests
     And each sale request carries a new trace number
 
+  @CUP-ONB-008 @severity:normal @optional
+  # 操作员签到 (cup8583.md §2.6 63.1, §3.2, §6 操作员号): a terminal whose profile declares an operator logon asks
+  # the operator number and password before its sign-on and sends that operator in F63 of the 0800; the host's
+  # journal shows it. A terminal that declares none is skipped (the reference does not oblige a terminal to ask).
+  Scenario: Operator logon (操作员签到) — the sign-on names the operator who logged on
+    Given the terminal declares an operator logon
+    When the operator signs on
+    Then the host received a sign-on request
+    And the host approved it
+    And it names the declared operator
+    And the host journal shows the declared operator
+
   @CUP-ONB-007 @severity:blocker @mandatory
   Scenario: Working keys whose check values do not match are refused
     Given the terminal holds a master key the acquirer does not know

@@ -38,3 +38,23 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     And its amount is 420.00
     And the host approved it
     And the card UP-CREDIT-IC is debited 420.00
+
+  @CUP-PAY-033 @severity:normal @optional @contact @printer
+  # 追加预授权 (cup8583.md §3.1 F25 = 60, §2.5, §6 ADD-AUTH): a terminal that offers it sends an addition to the
+  # pre-authorization it names (F38), not a second pre-authorization; the hold grows by the amount added and
+  # the completion may reach the new total. A terminal whose profile does not declare additionalPreAuth is skipped.
+  Scenario: Additional pre-authorization (追加预授权) raises the hold and the completion may reach the new total
+    Given the terminal offers additional pre-authorization
+    And a pre-authorization of 300.00 was approved for card UP-CREDIT-IC
+    When the operator adds 200.00 to the pre-authorization with card UP-CREDIT-IC by inserting
+    Then the screen shows "交易成功"
+    And the host received an additional pre-authorization request
+    And it names the original authorization code
+    And its amount is 200.00
+    And its MAC is present and valid
+    And the host approved it
+    And every copy shows "追加预授权"
+    And the card UP-CREDIT-IC has 500.00 more on hold
+    When the operator completes the pre-authorization with 480.00 with card UP-CREDIT-IC by inserting
+    Then the host approved the last pre-authorization completion request
+    And the card UP-CREDIT-IC is debited 480.00

@@ -177,20 +177,31 @@ export class FinancialRequest {
         }
         break;
       }
+      case 'preauth-add': {
+        // 追加预授权 (cup8583.md §3.1 F25 = 60): only onto an open pre-authorisation of this card (25 / 12
+        // otherwise, findPreauth); the added amount must be available, as a pre-authorisation's is.
+        this.findPreauth();
+        if (limit !== undefined && this.amount > limit) throw new Decline('61', `amount over the card's per-transaction limit ${formatFen(limit)}`);
+        if (this.amount > available) throw new Decline('51', 'insufficient funds for the additional pre-authorisation');
+        break;
+      }
       case 'preauth-void': {
         const o = this.findPreauth();
-        if (o.amount !== this.amount)
-          throw new Decline('64', `pre-authorisation void amount ${formatFen(this.amount)} differs from ${formatFen(o.amount)}`);
+        const total = this.ctx.authorisedTotal(o);
+        if (total !== this.amount)
+          throw new Decline('64', `pre-authorisation void amount ${formatFen(this.amount)} differs from the authorised ${formatFen(total)}`);
         break;
       }
       case 'preauth-completion':
       case 'preauth-completion-advice': {
         const o = this.findPreauth();
-        const max = Math.floor((o.amount * (100 + rules.completionTolerancePercent)) / 100);
+        // Up to the authorised total (the pre-authorisation and its 追加预授权) + the tolerance.
+        const total = this.ctx.authorisedTotal(o);
+        const max = Math.floor((total * (100 + rules.completionTolerancePercent)) / 100);
         if (this.amount > max)
           throw new Decline(
             '61',
-            `completion ${formatFen(this.amount)} exceeds the pre-authorisation ${formatFen(o.amount)} + ${rules.completionTolerancePercent}%`,
+            `completion ${formatFen(this.amount)} exceeds the authorised ${formatFen(total)} + ${rules.completionTolerancePercent}%`,
           );
         if (this.kind === 'preauth-completion' && this.amount > available + o.hold) throw new Decline('51', 'insufficient funds for the completion');
         break;
@@ -440,6 +451,9 @@ export class FinancialRequest {
       case 'preauth':
         this.store.setHold(id, this.amount);
         this.store.addHolds(alias, this.amount);
+        break;
+      case 'preauth-add':
+        this.ctx.changePreauthHold(o!.id, this.amount);
         break;
       case 'preauth-void':
         this.ctx.closePreauth(o!.id, null);

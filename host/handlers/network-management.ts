@@ -47,6 +47,9 @@ function signOn(req: Request, ctx: HostContext, rt: TerminalRuntime, f60: Field6
         keys,
       );
       ctx.signOnRequested.delete(rt.config.terminalId);
+      // 63.1 操作员代码 (cup8583.md §2.6, §3.2): who signed the terminal on, in the journal.
+      const operator = req.msg.getString(63)?.slice(0, 3).trim();
+      if (operator) req.note ??= `operator ${operator} (F63)`;
       out.unset(4).unset(3);
       out.set(32, ctx.config.host.acquirerId).set(37, ctx.nextRrn()).set(39, '00');
       out.set(60, '00' + batch + f60.networkCode).set(62, f62);

@@ -22,6 +22,12 @@ function reversalBlocker(ctx: HostContext, orig: TransactionRow): string | undef
   const dep = active(orig.voided_by) ?? active(orig.completed_by);
   if (dep) return `transaction ${orig.id} has a later ${dep.kind} (${dep.id}); reverse that first`;
   if (orig.refunded > 0) return `transaction ${orig.id} has been refunded (${formatFen(orig.refunded)})`;
+  if (orig.kind === 'preauth-add' && orig.original_id !== null) {
+    // Undoing a 追加预授权 lowers the hold: only while its pre-authorisation is still open.
+    const preauth = ctx.store.transactionById(orig.original_id);
+    const used = preauth && (active(preauth.completed_by) ?? active(preauth.voided_by));
+    if (used) return `pre-authorisation ${preauth.id} has a later ${used.kind} (${used.id}); reverse that first`;
+  }
   if (orig.kind === 'preauth-completion-void' || orig.kind === 'preauth-void') {
     // Undoing these re-establishes the completion / the hold: only if the pre-auth was not used since.
     const target = orig.original_id !== null ? ctx.store.transactionById(orig.original_id) : undefined;
@@ -65,6 +71,9 @@ function undo(ctx: HostContext, orig: TransactionRow, at: string): void {
         store.addHolds(alias, -orig.hold);
         store.setHold(orig.id, 0);
       }
+      break;
+    case 'preauth-add':
+      if (orig.original_id !== null) ctx.changePreauthHold(orig.original_id, -orig.amount);
       break;
     case 'preauth-void':
       if (orig.original_id !== null) {

@@ -17,6 +17,7 @@ export const TRANSACTION_KINDS = [
   'refund',
   'balance',
   'preauth',
+  'preauth-add',
   'preauth-void',
   'preauth-completion',
   'preauth-completion-void',
@@ -193,6 +194,25 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     financial: true,
     menu: { zh: '预授权/预授权', en: 'PRE-AUTH/PRE-AUTH' },
     fields: { must: [3, 4, 11, 22, 25, 41, 42, 49, 60, 64], may: [...CARD, ...PIN], mustNot: [37, 61] },
+  },
+  // §3.1 追加预授权 (LY TrTable, LY only): the pre-authorization's MTI, F3 and 60.1 with F25 = 60; reversed
+  // when no reply comes, MAC (§3.1). Its F61 is 16 zeros (§2.5), so it names its original the way the
+  // pre-auth family does when F61 cannot: F38 = the original authorization code, with the card (poscert's
+  // reading, §2.2 F38). It raises the original's hold; not counted in settlement (§3.9, pre-auth family).
+  {
+    kind: 'preauth-add',
+    mti: '0100',
+    processingCode: '030000',
+    conditionCode: '60',
+    transactionType: '10',
+    networkCode: '000',
+    reversible: true,
+    pin: 'required',
+    settlement: 'none',
+    voidable: false,
+    financial: true,
+    menu: { zh: '预授权/追加预授权', en: 'PRE-AUTH/ADD-AUTH' },
+    fields: { must: [3, 4, 11, 22, 25, 38, 41, 42, 49, 60, 64], may: [...CARD, ...PIN, 61], mustNot: [37] },
   },
   // §3.7 预授权撤销: F38 original auth code, F61 batch + trace + date.
   {

@@ -1,7 +1,7 @@
 /**
  * The terminal profile: what legitimately varies between conformant UnionPay terminals (voucher
  * copies, supervisor password, tap limits, magstripe expiry check, display wording, key scheme,
- * batch upload, IC lists the acquirer superseded, partial approval) and what the acquirer chose where the reference prescribes nothing (the 缴费 wire
+ * batch upload, IC lists the acquirer superseded, partial approval, 追加预授权) and what the acquirer chose where the reference prescribes nothing (the 缴费 wire
  * format, cup8583.md §3.12). Cases read these values instead of assuming one terminal's choice.
  *
  * It lives in protocol/ because three sides read the same model without cycles: the terminal
@@ -130,6 +130,26 @@ export const TerminalProfileSchema = z
      * reply's F4 approved. The reference leaves it to the terminal; absent, false (60.6 never 1).
      */
     partialApproval: z.boolean().default(false),
+    /**
+     * 追加预授权 (additional pre-authorization, cup8583.md §3.1 F25 = 60, §6 ADD-AUTH): the terminal offers it
+     * in its pre-authorization menu. The reference lists it for one terminal family only (LY), so it is a
+     * terminal's choice; absent, false (not offered).
+     */
+    additionalPreAuth: z.boolean().default(false),
+    /**
+     * Operator logon (操作员签到): before its sign-on from the menu (管理/签到) the terminal asks an operator
+     * number (操作员号, 2 digits) and that operator's password, refuses a wrong password without sending
+     * anything, and then sends the operator in F63 of the 0800 (63.1 = number + space, cup8583.md §2.6,
+     * §3.2) and prints it as 操作员号 (§6). The reference does not oblige a terminal to ask; absent, it asks
+     * none and signs on as its own default operator.
+     */
+    operatorLogon: z
+      .object({
+        operator: z.string().regex(/^\d{2}$/, '2 digits (操作员号)'),
+        password: z.string().regex(/^\d{4,8}$/, '4 to 8 digits'),
+      })
+      .strict()
+      .optional(),
     /** The acquirer's choices where the reference has no single rule (an acquirer-profile value). */
     acquirer: z
       .object({
@@ -171,6 +191,7 @@ export const REFERENCE_PROFILE: TerminalProfile = {
   balancedUpload: 'none',
   supersededIcLists: 'not-used',
   partialApproval: false,
+  additionalPreAuth: false,
   acquirer: POSCERT_ACQUIRER,
 };
 

@@ -76,6 +76,8 @@ export class PoscertWorld extends World<WorldParameters> {
   caseId = '';
   /** Balances of the cards this scenario used, read before their first use. */
   readonly openingBalances = new Map<string, number>();
+  /** Pre-authorization holds (fen) on each card when the scenario first used it. */
+  readonly openingHolds = new Map<string, number>();
   /** The host message the last "the host received …" step found ("it", "its"). */
   current: HostMessage | undefined;
   readonly txns: ScenarioTxn[] = [];
@@ -149,7 +151,17 @@ export class PoscertWorld extends World<WorldParameters> {
 
   /** Reads a card's balance before the scenario first touches it. */
   async rememberBalance(alias: string): Promise<void> {
-    if (!this.openingBalances.has(alias)) this.openingBalances.set(alias, this.host.balance(alias).balance);
+    if (this.openingBalances.has(alias)) return;
+    const { balance, holds } = this.host.balance(alias);
+    this.openingBalances.set(alias, balance);
+    this.openingHolds.set(alias, holds);
+  }
+
+  /** How much more (fen) the host holds for pre-authorizations of the card than when the scenario first used it. */
+  holdChange(alias: string): number {
+    const before = this.openingHolds.get(alias);
+    expect(before, `the scenario never used card ${alias}, so its holds before are unknown`).to.not.equal(undefined);
+    return this.host.balance(alias).holds - before!;
   }
 
   async balanceChange(alias: string): Promise<number> {
@@ -375,6 +387,18 @@ export class PoscertWorld extends World<WorldParameters> {
     const { reply } = await this.lastApproved(['preauth']);
     const original = { originalAuthCode: reply.fields[38], originalDate: reply.fields[13] };
     await this.transact('preauth-completion', { amountFen: fen, card: alias, entry, ...original });
+  }
+
+  /** A set-up pre-authorization by inserting the card, which the host must have approved. */
+  async approvedPreauth(fen: number, alias: string): Promise<void> {
+    await this.transact('preauth', { amountFen: fen, card: alias, entry: 'insert' });
+    await this.expectApproved('preauth', `set-up pre-authorization of card ${alias}`);
+  }
+
+  /** 追加预授权 onto the last approved pre-authorization, naming it by its authorization code (F38). */
+  async addToPreauth(fen: number, alias: string, entry: EntryMode): Promise<void> {
+    const { reply } = await this.lastApproved(['preauth']);
+    await this.transact('preauth-add', { amountFen: fen, card: alias, entry, originalAuthCode: reply.fields[38] });
   }
 
   /** A management entry (管理: parameter download, echo test, sign-off): a transaction with nothing to answer. */

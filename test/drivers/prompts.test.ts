@@ -40,8 +40,15 @@ describe('prompt table', () => {
 
   test('a screen in another state, or an input the table does not know, asks for nothing it can name', () => {
     expect(promptsOf(screen('online', '消费', '联机中,请稍候'))).to.deep.equal([]);
-    expect(promptsOf(screen('input', '管理', '请输入操作员号:'))).to.deep.equal([]);
+    expect(promptsOf(screen('input', '管理', '请输入商户号:'))).to.deep.equal([]);
     expect(promptsOf(screen('result', '交易成功', '金额:12.34'))).to.deep.equal([]);
+  });
+
+  test('操作员签到: the operator number and the operator password, in Chinese and English', () => {
+    expect(promptsOf(screen('input', '签到', '请输入操作员号:'))).to.deep.equal(['operator-number']);
+    expect(promptsOf(screen('input', '签到', '请输入操作员密码:'))).to.deep.equal(['operator-password']);
+    expect(promptsOf(screen('input', 'SIGN ON', 'OPERATOR NO:'))).to.deep.equal(['operator-number']);
+    expect(promptsOf(screen('input', 'SIGN ON', 'OPERATOR PASSWORD:'))).to.deep.equal(['operator-password']);
   });
 
   test('every row names a distinct prompt', () => {

@@ -12,8 +12,13 @@ import { REFERENCE_PROFILE, parseTerminalProfile } from '../../protocol/ttp/prof
 
 describe('defect applicability', () => {
   // Except a defect of a behaviour the reference terminal does not have (a supervisor password, partial
-  // approval): it applies under an emulator profile that declares it, and the matrix checks the reference's n/a.
-  const UNDER_REFERENCE_NA = ['supervisor-password-not-checked', 'partial-approval-requested-amount-printed'];
+  // approval, 追加预授权): it applies under an emulator profile that declares it, and the matrix checks the reference's n/a.
+  const UNDER_REFERENCE_NA = [
+    'supervisor-password-not-checked',
+    'partial-approval-requested-amount-printed',
+    'preauth-add-sent-as-preauth',
+    'operator-not-in-sign-on',
+  ];
 
   test('every catalogued defect applies to the reference terminal, or to an emulator profile when the reference lacks the behaviour', () => {
     for (const d of DEFECT_CATALOGUE) {
@@ -42,6 +47,23 @@ describe('defect applicability', () => {
       if (reason) expect(reason).to.include('does not declare partialApproval');
     }
     expect(notApplicableUnder('partial-approval-requested-amount-printed', emulatorProfile('three-copies').profile)).to.equal(undefined);
+  });
+
+  test('preauth-add-sent-as-preauth is n/a exactly where the profile does not declare additionalPreAuth', () => {
+    for (const p of EMULATOR_PROFILES) {
+      const reason = notApplicableUnder('preauth-add-sent-as-preauth', p.profile);
+      expect(reason !== undefined, p.name).to.equal(!p.profile.additionalPreAuth);
+      if (reason) expect(reason).to.include('does not declare additionalPreAuth');
+    }
+    expect(notApplicableUnder('preauth-add-sent-as-preauth', emulatorProfile('confiscate-texts').profile)).to.equal(undefined);
+  });
+
+  test('operator-not-in-sign-on is n/a exactly where the profile declares no operatorLogon', () => {
+    for (const p of EMULATOR_PROFILES) {
+      const reason = notApplicableUnder('operator-not-in-sign-on', p.profile);
+      expect(reason !== undefined, p.name).to.equal(p.profile.operatorLogon === undefined);
+      if (reason) expect(reason).to.include('declares no operatorLogon');
+    }
   });
 
   test('only catalogued defects declare applicability', () => {

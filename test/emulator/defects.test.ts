@@ -10,6 +10,8 @@ import { DEFECT_CATALOGUE, DefectName } from '../../emulator';
 import { cardByAlias, loadHostConfig } from '../../host';
 import { terminalLists } from '../../host/config';
 import { EmulatorBench, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle } from './harness';
+import { EmulatorBench, preauthThenAdd, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle } from './harness';
+import { identify } from '../../protocol/iso8583';
 
 const bench = new EmulatorBench(1);
 const covered = new Set<DefectName>();
@@ -597,6 +599,43 @@ describe('emulator defect catalogue: each defect is observable', () => {
       await listsBench.close();
     }
   });
+  test('preauth-add-sent-as-preauth: the 追加预授权 goes out with F25 06, a second pre-authorization to the host', () =>
+    withDefect(
+      'preauth-add-sent-as-preauth',
+      async ({ client, terminalId }) => {
+        const { mark } = await preauthThenAdd(client, bench.host, terminalId, {
+          amountKeys: ['1', '0', '0', '0', '0'],
+          add: ['5', '0', '0', '0'],
+          card: bench.card('MAG'),
+        });
+        await client.waitScreen('交易成功', mark);
+        const add = bench.host.control.journal({ terminalId, mti: '0100', direction: 'in' })[1];
+        expect(add.fields['25']).to.equal('06');
+        expect(identify({ mti: add.mti!, fields: add.fields })).to.equal('preauth');
+        expect(bench.host.control.balance('MAG').holds).to.equal(15000);
+        expect(bench.host.control.transactions({ terminalId }).map((x) => x.kind)).to.deep.equal(['preauth', 'preauth']);
+      },
+      { profile: 'confiscate-texts' },
+    ));
+
+  test('operator-not-in-sign-on: after the operator 03 logged on, the 0800 still names the default operator 01', () =>
+    withDefect(
+      'operator-not-in-sign-on',
+      async ({ client, terminalId }) => {
+        const m = client.mark();
+        await client.keys('9');
+        await client.waitScreen('1.签到', m);
+        await client.keys('1');
+        await client.waitScreen('请输入操作员号', m);
+        await client.keys('0', '3', 'ENTER');
+        await client.waitScreen('请输入操作员密码', m);
+        await client.keys('1', '3', '5', '7', 'ENTER');
+        await client.waitScreen('签到成功', m);
+        const signOns = bench.host.control.journal({ terminalId, mti: '0800', direction: 'in' });
+        expect(signOns.at(-1)!.fields['63']).to.equal('01 ');
+      },
+      { profile: 'supervisor' },
+    ));
 
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);

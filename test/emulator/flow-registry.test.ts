@@ -10,6 +10,7 @@ import { TTP_ECR_REQUESTS, TtpEcrCommand } from '../../protocol/ttp';
 import { DEFECT_NAMES } from '../../emulator/defects';
 import { FLOWS, MAIN_MENU, MENU_GROUPS, flowForEcr, subMenu, undeclaredDefects } from '../../emulator/flows';
 import { pick } from '../../emulator/texts';
+import { emulatorProfile } from '../../emulator/profiles';
 import { SessionCore, SessionHost } from '../../emulator/services';
 import { InputQueue } from '../../emulator/inputs';
 import { TerminalStateStore, initialState } from '../../emulator/state-store';
@@ -43,7 +44,15 @@ describe('emulator flow registry', () => {
 
   test('sub-menus: pre-auth 1–3, reprint 1–3, management 1–6; keys unique on every menu', () => {
     const labels = (name: string) => subMenu(MENU_GROUPS.find((g) => g.name === name)!).map((f) => `${f.menu.key}.${pick(f.menu.label, 'zh-CN')}`);
-    expect(labels('pre-auth')).to.deep.equal(['1.预授权', '2.预授权完成', '3.预授权撤销']);
+    expect(labels('pre-auth')).to.deep.equal(['1.预授权', '2.预授权完成', '3.预授权撤销', '4.追加预授权']);
+    // 追加预授权 only where the profile offers it (additionalPreAuth): not on the reference terminal.
+    const offered = (profile: string) =>
+      subMenu(
+        MENU_GROUPS.find((g) => g.name === 'pre-auth')!,
+        emulatorProfile(profile).profile,
+      ).map((f) => f.name);
+    expect(offered('reference')).to.deep.equal(['preauth', 'preauth-completion', 'preauth-void']);
+    expect(offered('confiscate-texts')).to.deep.equal(['preauth', 'preauth-completion', 'preauth-void', 'preauth-add']);
     expect(labels('reprint')).to.deep.equal(['1.重打印最后一笔', '2.重打印任意一笔', '3.重打印结算单']);
     expect(labels('manage')).to.deep.equal(['1.签到', '2.交易汇总', '3.语言/LANGUAGE', '4.参数下载', '5.回响测试', '6.签退']);
     expect(new Set(FLOWS.map((f) => f.name)).size).to.equal(FLOWS.length);

@@ -312,6 +312,45 @@ export async function runSale(
   return m;
 }
 
+/**
+ * Menu 6 (预授权): 1.预授权 of `amountKeys` by swiping, then, when `add` is given, 4.追加预授权 of `add` onto it
+ * (card, 原授权码, amount, PIN). Returns the pre-authorization's auth code and the mark taken before the add.
+ */
+export async function preauthThenAdd(
+  client: TtpTestClient,
+  host: ReferenceHost,
+  terminalId: string,
+  opts: { amountKeys: string[]; add: string[]; card: TtpCardImage },
+): Promise<{ authCode: string; mark: number }> {
+  let m = client.mark();
+  await client.keys('6');
+  await client.waitScreen('1.预授权', m);
+  await client.keys('1');
+  await client.waitScreen('请输入金额', m);
+  await client.keys(...opts.amountKeys, 'ENTER');
+  await client.waitScreen('请刷卡', m);
+  await client.present('swipe', opts.card);
+  await client.waitScreen('请输入密码', m);
+  await client.keys('1', '2', '3', '4', '5', '6', 'ENTER');
+  await client.waitScreen('交易成功', m);
+  const authCode = host.control.transactions({ terminalId })[0].authCode!;
+  await toIdle(client);
+  m = client.mark();
+  await client.keys('6');
+  await client.waitScreen('4.追加预授权', m);
+  await client.keys('4');
+  await client.waitScreen('请刷卡', m);
+  await client.present('swipe', opts.card);
+  await client.waitScreen('请输入原授权码', m);
+  await client.text(authCode);
+  await client.keys('ENTER');
+  await client.waitScreen('请输入金额', m);
+  await client.keys(...opts.add, 'ENTER');
+  await client.waitScreen('请输入密码', m);
+  await client.keys('1', '2', '3', '4', '5', '6', 'ENTER');
+  return { authCode, mark: m };
+}
+
 /** Waits until the host has journalled `count` inbound messages of this MTI for the terminal. */
 export async function waitForHost(host: ReferenceHost, terminalId: string, mti: string, count = 1, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

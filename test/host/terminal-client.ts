@@ -392,6 +392,12 @@ export class TestTerminal {
   preauth(p: CardPresentation, amount: number) {
     return this.financial('0100', '030000', '06', '10', amount, p);
   }
+  /** 追加预授权: F25 = 60 (cup8583.md §3.1), F38 = the original authorization code, F61 = 16 zeros (§2.5). */
+  preauthAdd(p: CardPresentation, amount: number, orig: { auth: string }) {
+    return this.financial('0100', '030000', '60', '10', amount, p, (m) => {
+      m.set(38, orig.auth).set(61, formatField61({ originalBatch: '000000', originalTrace: '000000', originalDate: '0000' }));
+    });
+  }
   preauthVoid(p: CardPresentation, amount: number, orig: { batch?: string; stan: string; auth: string }) {
     return this.financial('0100', '200000', '06', '11', amount, p, (m) => {
       m.set(38, orig.auth).set(61, formatField61({ originalBatch: orig.batch ?? this.batch, originalTrace: orig.stan, originalDate: '0000' }));

@@ -126,6 +126,7 @@ describe('transaction catalogue', () => {
     expect(rev({ 3: '000000', 25: '00', 60: '22000001000' })).to.equal('sale');
     expect(rev({ 3: '200000', 25: '00', 60: '23000001000' })).to.equal('void');
     expect(rev({ 3: '030000', 25: '06', 60: '10000001000' })).to.equal('preauth');
+    expect(rev({ 3: '030000', 25: '60', 60: '10000001000' })).to.equal('preauth-add'); // 追加预授权: F25 alone tells it apart
     expect(rev({ 3: '200000', 25: '06', 60: '21000001000' })).to.equal('preauth-completion-void');
     expect(rev({ 3: '310000', 25: '00', 60: '01000001000' })).to.equal(undefined); // balance is not reversible
     expect(reversedKind({ mti: '0200', fields: { 3: '000000', 25: '00', 60: '22000001000' } })).to.equal(undefined);
@@ -137,11 +138,12 @@ describe('transaction catalogue', () => {
       'bill-payment',
       'void',
       'preauth',
+      'preauth-add',
       'preauth-void',
       'preauth-completion',
       'preauth-completion-void',
     ]);
-    expect(transactionKinds((s) => s.pin === 'required')).to.deep.equal(['sale', 'bill-payment', 'balance', 'preauth']);
+    expect(transactionKinds((s) => s.pin === 'required')).to.deep.equal(['sale', 'bill-payment', 'balance', 'preauth', 'preauth-add']);
     expect(transactionKinds((s) => s.settlement === 'debit')).to.deep.equal([
       'sale',
       'bill-payment',
