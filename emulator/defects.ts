@@ -219,6 +219,8 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     area: 'onboarding',
     description:
       'the contactless parameters (非接参数, 60.3 394) are downloaded but the QuickPass limits the terminal shipped with stay in force: a tap over the limit the acquirer lowered still goes without PIN and signature',
+  },
+  {
     name: 'preauth-add-sent-as-preauth',
     area: 'payment',
     description:

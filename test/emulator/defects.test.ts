@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import { DEFECT_CATALOGUE, DefectName } from '../../emulator';
 import { cardByAlias, loadHostConfig } from '../../host';
 import { terminalLists } from '../../host/config';
-import { EmulatorBench, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle } from './harness';
 import { EmulatorBench, preauthThenAdd, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle } from './harness';
 import { identify } from '../../protocol/iso8583';
 
