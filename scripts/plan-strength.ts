@@ -34,12 +34,16 @@ export const STRENGTH_MD = path.join(ROOT, 'docs', 'plan-strength.md');
 /**
  * What is mutated: the emulator's behaviour. Globs, not file names, so the split of session.ts into
  * emulator/flows/ and emulator/services/ changes nothing here. Left out: the TTP server and power
- * (terminal.ts), the input queue and the host TCP framing (plumbing), wiring (index.ts, start.ts),
- * error classes, flow typing and the defect catalogue (defects are off in a certification run).
+ * (terminal.ts) and the rest of the TTP plumbing (emulator/ttp/: command parsing, config and card
+ * keys — issue 14 leaves it out, it is the test port, not the terminal), the input queue and the host
+ * TCP framing (plumbing), wiring (index.ts, start.ts), error classes, flow typing and the defect
+ * catalogue with its applicability table (defects are off in a certification run).
  */
 export const MUTATE = [
   'emulator/**/*.ts',
   '!emulator/terminal.ts',
+  '!emulator/ttp/**',
+  '!emulator/defect-applicability.ts',
   '!emulator/start.ts',
   '!emulator/**/index.ts',
   '!emulator/errors.ts',
