@@ -17,7 +17,6 @@ import {
   encodeListQuery,
   parseItemReply,
   parseListPage,
-  responseMtiOf,
   type IcListEntry,
   type IcListKind,
   type IsoMessage,
@@ -27,7 +26,8 @@ import type { HostLine } from '../host-link';
 import type { TerminalState } from '../state-store';
 import { T } from '../texts';
 import type { SessionCore } from './core';
-import type { Exchanged, Online } from './online';
+import { ListDownloadFailed, ListDownloads } from './list-download';
+import type { Online } from './online';
 import type { Requests } from './requests';
 import type { Ui } from './ui';
 
@@ -44,16 +44,17 @@ export function icListsReady(core: SessionCore): boolean {
   return !!lists?.aids && !!lists.capks && (core.needIcLists.size === 0 || usesSupersededIcLists(core));
 }
 
-/** Why a list's download stopped, for the log. */
-class IcDownloadFailed extends Error {}
-
 export class IcParameters {
   constructor(
     private readonly core: SessionCore,
     private readonly ui: Ui,
     private readonly requests: Requests,
-    private readonly online: Online,
-  ) {}
+    online: Online,
+  ) {
+    this.downloads = new ListDownloads(core, requests, online);
+  }
+
+  private readonly downloads: ListDownloads;
 
   ready(): boolean {
     return icListsReady(this.core);
@@ -69,46 +70,13 @@ export class IcParameters {
    * Downloads the wanted lists (public keys first, as digit 4 comes before 5); an end reply asking
    * for the other list adds it. True when every list is loaded afterwards.
    */
-  async download(): Promise<boolean> {
-    const { core } = this;
-    const line = await this.online.open();
-    if (!line) return false;
-    try {
-      for (let rounds = 0; rounds < 4; rounds++) {
-        const todo = this.wanted();
-        if (todo.length === 0) break;
-        for (const list of todo) {
-          try {
-            await this.downloadList(line, list);
-          } catch (e) {
-            if (!(e instanceof IcDownloadFailed)) throw e;
-            core.host.log(`IC ${list} download: ${e.message}`);
-            return false;
-          }
-        }
-      }
-    } finally {
-      line.close();
-    }
-    return this.wanted().length === 0;
-  }
-
-  private async send(line: HostLine, msg: IsoMessage, what: string): Promise<IsoMessage> {
-    msg.set(11, this.requests.nextStan(false));
-    this.core.persist();
-    const got: Exchanged = await this.online.exchange(line, msg, false);
-    if ('error' in got) throw new IcDownloadFailed(`${what}: ${got.error.message}`);
-    const code = got.reply.getString(39);
-    if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00')
-      throw new IcDownloadFailed(`${what} answered ${got.reply.mti} F39 ${code ?? '(none)'}`);
-    // An end reply may ask for the other list (digit 4 / 5) or the blacklist / contactless parameters
-    // (7 / 9, services/terminal-lists.ts, downloaded next); other digits wait for the transaction's end.
-    const digit = got.header.processingRequirement;
-    if (digit === '4') this.core.needIcLists.add('capk');
-    if (digit === '5') this.core.needIcLists.add('aid');
-    if (digit === '7') this.core.needTerminalLists.add('blacklist');
-    if (digit === '9') this.core.needTerminalLists.add('contactless');
-    return got.reply;
+  download(): Promise<boolean> {
+    return this.downloads.run(
+      (list) => `IC ${list}`,
+      () => this.wanted(),
+      (line, list) => this.downloadList(line, list),
+      4,
+    );
   }
 
   private async downloadList(line: HostLine, list: IcListKind): Promise<void> {
@@ -131,20 +99,28 @@ export class IcParameters {
 
     const entries: IcListEntry[] = [];
     for (let page = 0; ; page++) {
-      if (page > 20) throw new IcDownloadFailed(`${codes.query}: more than 20 pages`);
-      const reply = await this.send(line, this.requests.request(kinds.query).set(62, encodeListQuery(entries.length)), `query ${codes.query}`);
+      if (page > 20) throw new ListDownloadFailed(`${codes.query}: more than 20 pages`);
+      const reply = await this.downloads.send(
+        line,
+        this.requests.request(kinds.query).set(62, encodeListQuery(entries.length)),
+        `query ${codes.query}`,
+      );
       try {
         const p = parseListPage(list, reply.getBuffer(62));
         entries.push(...p.entries);
         if (!p.more) break;
       } catch (e) {
-        throw new IcDownloadFailed(`query ${codes.query}: ${(e as Error).message}`);
+        throw new ListDownloadFailed(`query ${codes.query}: ${(e as Error).message}`);
       }
     }
     const aids: { aid: string; tlv: string }[] = [];
     const capks: { rid: string; index: string; expiry: string; checksum: string }[] = [];
     for (const entry of entries) {
-      const reply = await this.send(line, this.requests.request(kinds.download).set(62, encodeItemRequest(entry)), `download ${codes.download}`);
+      const reply = await this.downloads.send(
+        line,
+        this.requests.request(kinds.download).set(62, encodeItemRequest(entry)),
+        `download ${codes.download}`,
+      );
       try {
         const nodes = parseItemReply(reply.getBuffer(62));
         if (entry.kind === 'aid') {
@@ -157,14 +133,14 @@ export class IcParameters {
           capks.push({ rid: k.rid, index: k.index, expiry: k.expiry, checksum: k.checksum });
         }
       } catch (e) {
-        throw new IcDownloadFailed(`download ${codes.download}: ${(e as Error).message}`);
+        throw new ListDownloadFailed(`download ${codes.download}: ${(e as Error).message}`);
       }
     }
     // Kept superseded: the list stays asked for until its replacement is complete (cleared before the
     // end, whose reply may ask for it again; back if the end fails).
     if (keepsSuperseded) core.needIcLists.delete(list);
     try {
-      await this.send(line, this.requests.request(kinds.end), `end ${codes.end}`);
+      await this.downloads.send(line, this.requests.request(kinds.end), `end ${codes.end}`);
     } catch (e) {
       if (keepsSuperseded) core.needIcLists.add(list);
       throw e;

@@ -17,7 +17,6 @@ import {
   encodeBlacklistRequest,
   parseBlacklistPage,
   parseContactlessReply,
-  responseMtiOf,
   type IsoMessage,
   type TerminalListKind,
 } from '../../protocol/iso8583';
@@ -25,7 +24,8 @@ import type { HostLine } from '../host-link';
 import type { TerminalState } from '../state-store';
 import { T } from '../texts';
 import type { SessionCore } from './core';
-import type { Exchanged, Online } from './online';
+import { ListDownloadFailed, ListDownloads } from './list-download';
+import type { Online } from './online';
 import type { Requests } from './requests';
 import type { Ui } from './ui';
 
@@ -44,8 +44,6 @@ export function isBlacklisted(state: TerminalState, pan: string): boolean {
   return list.some((e) => e.digest === d);
 }
 
-class ListDownloadFailed extends Error {}
-
 const KINDS = {
   blacklist: { download: 'blacklist-download', end: 'blacklist-download-end', label: T.blacklistDownloading },
   contactless: { download: 'contactless-parameter-download', end: 'contactless-parameter-download-end', label: T.contactlessDownloading },
@@ -56,8 +54,12 @@ export class TerminalLists {
     private readonly core: SessionCore,
     private readonly ui: Ui,
     private readonly requests: Requests,
-    private readonly online: Online,
-  ) {}
+    online: Online,
+  ) {
+    this.downloads = new ListDownloads(core, requests, online);
+  }
+
+  private readonly downloads: ListDownloads;
 
   /**
    * Lists to download now: those a reply asked for. Unlike the IC lists (without which no chip is
@@ -69,40 +71,13 @@ export class TerminalLists {
   }
 
   /** Downloads the wanted lists; true when none is wanted afterwards. */
-  async download(): Promise<boolean> {
-    const line = await this.online.open();
-    if (!line) return false;
-    try {
-      for (let rounds = 0; rounds < 3; rounds++) {
-        const todo = this.wanted();
-        if (todo.length === 0) break;
-        for (const list of todo) {
-          try {
-            await this.downloadList(line, list);
-          } catch (e) {
-            if (!(e instanceof ListDownloadFailed)) throw e;
-            this.core.host.log(`${list} download: ${e.message}`);
-            return false;
-          }
-        }
-      }
-    } finally {
-      line.close();
-    }
-    return this.wanted().length === 0;
-  }
-
-  private async send(line: HostLine, msg: IsoMessage, what: string): Promise<IsoMessage> {
-    msg.set(11, this.requests.nextStan(false));
-    this.core.persist();
-    const got: Exchanged = await this.online.exchange(line, msg, false);
-    if ('error' in got) throw new ListDownloadFailed(`${what}: ${got.error.message}`);
-    const code = got.reply.getString(39);
-    if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00')
-      throw new ListDownloadFailed(`${what} answered ${got.reply.mti} F39 ${code ?? '(none)'}`);
-    // An end reply may ask for the other list (or the IC lists); they are taken in the same round.
-    this.online.noteRequirement(got.header);
-    return got.reply;
+  download(): Promise<boolean> {
+    return this.downloads.run(
+      (list) => list,
+      () => this.wanted(),
+      (line, list) => this.downloadList(line, list),
+      3,
+    );
   }
 
   private async downloadList(line: HostLine, list: TerminalListKind): Promise<void> {
@@ -115,7 +90,7 @@ export class TerminalLists {
       const pans: string[] = [];
       for (let page = 0; ; page++) {
         if (page > 50) throw new ListDownloadFailed(`${codes.download}: more than 50 pages`);
-        const reply = await this.send(
+        const reply = await this.downloads.send(
           line,
           this.requests.request(kinds.download).set(62, encodeBlacklistRequest(pans.length)),
           `download ${codes.download}`,
@@ -130,7 +105,7 @@ export class TerminalLists {
       }
       update = { blacklist: pans.map((pan) => ({ digest: cardDigest(pan), masked: maskPan(pan) })) };
     } else {
-      const reply = await this.send(line, this.requests.request(kinds.download), `download ${codes.download}`);
+      const reply = await this.downloads.send(line, this.requests.request(kinds.download), `download ${codes.download}`);
       try {
         update = { contactless: parseContactlessReply(reply.getBuffer(62)) };
       } catch (e) {
@@ -140,7 +115,7 @@ export class TerminalLists {
     // Cleared before the end, whose reply may ask for it again; back if the end fails.
     core.needTerminalLists.delete(list);
     try {
-      await this.send(line, this.requests.request(kinds.end), `end ${codes.end}`);
+      await this.downloads.send(line, this.requests.request(kinds.end), `end ${codes.end}`);
     } catch (e) {
       core.needTerminalLists.add(list);
       throw e;
