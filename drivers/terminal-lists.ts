@@ -5,7 +5,7 @@
  * blacklist download is a request from 0 (F62 "1000"), the pages until the last, then the end; the
  * contactless download a 394 then its 395; no MAC on any (cup8583.md §3.1, as the catalogue says).
  * A blacklisted card is refused at the terminal: no financial request carries it, a screen says it
- * is restricted / blacklisted (wordings differ, judged by meaning), nothing is approved.
+ * is refused (restricted, blacklisted or only refused: wordings differ, judged by meaning), nothing is approved.
  */
 import { maskPan } from '../crypto';
 import { transactionSpec, type TerminalListKind, type TransactionKind } from '../protocol/iso8583';
@@ -52,9 +52,22 @@ export function judgeListDownload(messages: readonly HostMessage[], list: Termin
   return problems;
 }
 
-/** Wordings that say the card is refused as blacklisted / restricted (Chinese and English screens). */
+/**
+ * Wordings that say the card is refused (Chinese and English screens). cup8583.md gives no display
+ * for a blacklisted card, so a conformant terminal may say it is restricted / blacklisted or only that
+ * the card is refused; what every terminal must do is refuse it at the terminal (nothing online, no
+ * approval shown) and say so.
+ */
 export const BLACKLISTED_CARD_WORDINGS: readonly string[] = [
   '受限制的卡',
+  '拒绝',
+  '不允许',
+  '不能使用',
+  '无效卡',
+  'DECLINED',
+  'REFUSED',
+  'NOT ALLOWED',
+  'INVALID CARD',
   '黑名单',
   '此卡已列入黑名单',
   '此卡为黑名单卡',
@@ -93,7 +106,7 @@ export function judgeBlacklistedCardRefused(o: BlacklistedCardAttempt): string[]
       `the host received ${sent.map((m) => `${m.kind} (STAN ${m.stan ?? '?'}, card ${m.fields[2] ?? 'in track 2'})`).join(', ')}: a card on the downloaded blacklist (${masked}) is refused at the terminal, nothing goes online`,
     );
   if (!o.screens.some((lines) => BLACKLISTED_CARD_WORDINGS.some((w) => normalise(lines.join('')).includes(normalise(w)))))
-    problems.push(`no screen said the card is restricted / blacklisted (one of: ${BLACKLISTED_CARD_WORDINGS.join(' / ')})`);
+    problems.push(`no screen said the card is refused (one of: ${BLACKLISTED_CARD_WORDINGS.join(' / ')})`);
   if (o.screens.some((lines) => APPROVED_WORDINGS.some((w) => normalise(lines.join('')).includes(normalise(w)))))
     problems.push(`a screen showed the transaction approved with the blacklisted card ${masked}`);
   return problems;
