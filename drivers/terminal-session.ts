@@ -17,6 +17,7 @@ import {
   TtpCommandName,
   TtpEvent,
   TtpHelloResult,
+  TtpResponseTimeoutError,
   TtpResultByCommand,
   TtpScreenResult,
   TtpTraceEntry,
@@ -79,14 +80,27 @@ export abstract class TerminalSession {
 
   // ------------------------------------------------------------------ identity and capabilities
 
-  /** TTP hello: identity, firmware, protocol version and capabilities. */
+  /**
+   * TTP hello: identity, firmware, protocol version and capabilities. A terminal still booting when
+   * the run starts may acknowledge the first hello and answer it too late; hello changes nothing on
+   * the terminal, so one unanswered hello is asked again before the run is given up as broken.
+   */
   async hello(): Promise<TerminalIdentity> {
-    const r: TtpHelloResult = await this.call({
-      cmd: 'hello',
-      ttp: TTP_VERSION,
-      client: `poscert ${POSCERT_VERSION}`,
-      session: this.endpoint.session,
-    });
+    const ask = () =>
+      this.call({
+        cmd: 'hello',
+        ttp: TTP_VERSION,
+        client: `poscert ${POSCERT_VERSION}`,
+        session: this.endpoint.session,
+      });
+    let r: TtpHelloResult;
+    try {
+      r = await ask();
+    } catch (err) {
+      if (!(err instanceof TtpResponseTimeoutError)) throw err;
+      this.log(`terminal ${this.name} did not answer hello in time (${err.message}); asking once more`);
+      r = await ask();
+    }
     const major = (v: string) => String(v).split('.')[0];
     if (typeof r.ttp !== 'string' || major(r.ttp) !== major(TTP_VERSION)) {
       throw new TerminalCommandError(
