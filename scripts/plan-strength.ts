@@ -37,7 +37,8 @@ export const STRENGTH_MD = path.join(ROOT, 'docs', 'plan-strength.md');
  * (terminal.ts) and the rest of the TTP plumbing (emulator/ttp/: command parsing, config and card
  * keys — issue 14 leaves it out, it is the test port, not the terminal), the input queue and the host
  * TCP framing (plumbing), wiring (index.ts, start.ts), error classes, flow typing and the defect
- * catalogue with its applicability table (defects are off in a certification run).
+ * catalogue with its applicability table (defects are off in a certification run). Inside the
+ * mutated files, scripts/plan-strength-ignorer.mjs leaves out the defect wiring and log lines.
  */
 export const MUTATE = [
   'emulator/**/*.ts',
@@ -206,6 +207,10 @@ export function renderStrength(r: StrengthRun, accounted: readonly AccountedSurv
   lines.push('`poscert certify --bail --no-report`. NOT CERTIFIED kills it (INCONCLUSIVE too, listed apart: the harness could not');
   lines.push('judge a terminal that behaves so), CERTIFIED lets it survive. A kill must repeat (several mutants run at once): the deciding');
   lines.push('case is run again alone and must fail again, else the whole lean plan runs once more and decides.');
+  lines.push(
+    'Not mutated: the TTP plumbing and the defect catalogue (MUTATE), and, by the Stryker ignorer scripts/plan-strength-ignorer.mjs, the defect',
+    "wiring inside the flows (defects are off in a certification run, so that code never runs) and the emulator's own log lines.",
+  );
   lines.push("Stryker's HTML report: reports/plan-strength/mutation.html.", '');
   lines.push(
     r.sample !== undefined ? `Sample: ${m.length} of ${r.totalMutants} mutants, drawn with seed ${r.seed}.` : `All ${r.totalMutants} mutants.`,
@@ -340,7 +345,7 @@ export function parseArgs(argv: string[]): Args {
   return a;
 }
 
-function strykerConfig(command: string, jsonFile: string, html: string, concurrency: number): Record<string, unknown> {
+export function strykerConfig(command: string, jsonFile: string, html: string, concurrency: number): Record<string, unknown> {
   return {
     testRunner: 'command',
     commandRunner: { command },
@@ -349,6 +354,9 @@ function strykerConfig(command: string, jsonFile: string, html: string, concurre
     reporters: ['json', 'html', 'progress-append-only'],
     jsonReporter: { fileName: jsonFile },
     htmlReporter: { fileName: html },
+    // Defect wiring and log lines are not terminal behaviour in a certification run (the ignorer says why).
+    plugins: ['@stryker-mutator/*', './scripts/plan-strength-ignorer.mjs'],
+    ignorers: ['plan-strength'],
     tempDirName: '.stryker-tmp',
     cleanTempDir: true,
     concurrency,

@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import {
   areaOf,
   enclosingFunction,
@@ -173,6 +174,59 @@ describe('plan:strength', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("Stryker's instrumenter with the plan-strength ignorer leaves out defect wiring and log lines, and nothing else", () => {
+    // The real instrumenter (ESM) in a child process, on a flow-shaped snippet.
+    const snippet = [
+      "const flow = { name: 'sale', defects: ['wrong-mac', 'payee-not-shown'] };",
+      'function run(core, n) {',
+      "  if (core.defect('payee-not-shown') && n > 1) { core.show('hidden'); }",
+      "  const shown = core.defect('wrong-mac') ? 'bad' : 'good';",
+      "  if (!core.defect('tamper-ignored')) core.show('checked');",
+      '  core.host.log(`amount ${n}`);',
+      "  return n > 1 ? 'many' : 'one';",
+      '}',
+    ].join('\n');
+    const script = [
+      "import { Instrumenter } from '@stryker-mutator/instrumenter';",
+      "import { ignorer } from './scripts/plan-strength-ignorer.mjs';",
+      'const quiet = () => false; const log = { isDebugEnabled: quiet, isTraceEnabled: quiet, isInfoEnabled: quiet, isWarnEnabled: quiet, isErrorEnabled: quiet, isFatalEnabled: quiet, debug() {}, trace() {}, info() {}, warn() {}, error() {}, fatal() {} };',
+      `const r = await new Instrumenter(log).instrument([{ name: 'flow.ts', content: ${JSON.stringify(snippet)}, mutate: true }], { plugins: null, excludedMutations: [], ignorers: [ignorer] });`,
+      "console.log(JSON.stringify(r.mutants.map((m) => [m.location.start.line, m.mutatorName, m.replacement, m.status === 'Ignored'])));",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    const mutants = JSON.parse(r.stdout) as [number, string, string, boolean][];
+    // The instrumenter counts lines from 0 here.
+    const pick = (line: number, ignoredToo: boolean) =>
+      mutants.filter(([l, , , i]) => l === line && i === ignoredToo).map(([, m, rep]) => `${m} ${rep}`);
+    const ignored = (line: number) => pick(line, true);
+    const kept = (line: number) => pick(line, false);
+    expect(ignored(0), 'the defects: list').to.deep.equal(['ArrayDeclaration []', 'StringLiteral ""', 'StringLiteral ""']);
+    expect(kept(0), 'the flow object and its name').to.deep.equal(['ObjectLiteral {}', 'StringLiteral ""']);
+    // `defect(…) && n > 1`: the name, the other operand and the branch are dead; the condition as a whole is not.
+    expect(ignored(2)).to.deep.equal([
+      'StringLiteral ""',
+      'ConditionalExpression true',
+      'EqualityOperator n >= 1',
+      'EqualityOperator n <= 1',
+      'BlockStatement {}',
+      'StringLiteral ""',
+    ]);
+    expect(kept(2)).to.deep.equal([
+      'ConditionalExpression true',
+      'ConditionalExpression false',
+      "LogicalOperator core.defect('payee-not-shown') || n > 1",
+    ]);
+    expect(ignored(3), "defect(…) ? 'bad' : …").to.deep.equal(['StringLiteral ""', 'StringLiteral ""']);
+    expect(kept(3), "'good' is what a certification run shows").to.deep.equal(['StringLiteral ""']);
+    expect(kept(4), 'the branch a defect switches off is live')
+      .to.include('StringLiteral ""')
+      .and.to.include("BooleanLiteral core.defect('tamper-ignored')");
+    expect(ignored(5), 'a log line').to.deep.equal(['StringLiteral ``']);
+    expect(ignored(6)).to.deep.equal([]);
+    expect(kept(6).length).to.equal(6);
   });
 
   test('options and the per-mutant command', () => {
