@@ -9,8 +9,19 @@
  */
 import { formatField61 } from '../../protocol/iso8583';
 import type { StoredTransaction } from '../state-store';
-import { T, kindLabel } from '../texts';
-import { Flow, CARD_DEFECTS, ONLINE_DEFECTS, PIN_DEFECTS, RESULT_DEFECTS, REVERSAL_DEFECTS, VOUCHER_DEFECTS } from './types';
+import type { CardRead } from '../services/card-reader';
+import { T, kindLabel, type Bilingual } from '../texts';
+import {
+  Flow,
+  type FlowContext,
+  type FlowResult,
+  CARD_DEFECTS,
+  ONLINE_DEFECTS,
+  PIN_DEFECTS,
+  RESULT_DEFECTS,
+  REVERSAL_DEFECTS,
+  VOUCHER_DEFECTS,
+} from './types';
 
 /** F61 pointing at the pre-authorization (zeros when it is not on this terminal). */
 function originalOf(preAuth: StoredTransaction | undefined): string {
@@ -19,6 +30,26 @@ function originalOf(preAuth: StoredTransaction | undefined): string {
     originalTrace: preAuth?.trace ?? '000000',
     originalDate: preAuth ? preAuth.date.slice(5, 7) + preAuth.date.slice(8, 10) : '0000',
   });
+}
+
+/**
+ * What a completion and a 追加预授权 both ask, in this order (cup8583.md §3.1): the card (an expired
+ * one refused), the original's authorization code, the amount and the PIN; with the kept
+ * pre-authorization they name, when it is on this terminal. A refusal comes back as the flow's result.
+ */
+async function referencedPreAuth(
+  { core, ui, cards }: FlowContext,
+  title: Bilingual,
+  authScreen: string,
+): Promise<{ refused: FlowResult } | { read: CardRead; authCode: string; amount: number; pin: string; preAuth: StoredTransaction | undefined }> {
+  const read = await cards.read(title, undefined);
+  const expired = cards.refuseExpired(title, read);
+  if (expired) return { refused: expired };
+  const authCode = await ui.enterText(title, T.enterAuthCode, authScreen, 6);
+  const amount = await ui.enterAmount(title);
+  const pin = await ui.enterPin(title, amount);
+  const preAuth = core.state.preAuths.find((p) => p.authCode === authCode && p.pan === read.card.pan);
+  return { read, authCode, amount, pin, preAuth };
 }
 
 export const preAuth: Flow = {
@@ -55,17 +86,14 @@ export const preAuthCompletion: Flow = {
   name: 'preauth-completion',
   menu: { key: '2', label: kindLabel('preauth-completion'), under: 'pre-auth' },
   defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted'],
-  async run({ core, ui, cards, requests, online, transactions }) {
+  async run(s) {
+    const { core, requests, online, transactions } = s;
     const title = kindLabel('preauth-completion');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
     if (notReady) return notReady;
-    const read = await cards.read(title, undefined);
-    const expired = cards.refuseExpired(title, read);
-    if (expired) return expired;
-    const authCode = await ui.enterText(title, T.enterAuthCode, 'completion-auth', 6);
-    const amount = await ui.enterAmount(title);
-    const pin = await ui.enterPin(title, amount);
-    const preAuth = core.state.preAuths.find((p) => p.authCode === authCode && p.pan === read.card.pan);
+    const asked = await referencedPreAuth(s, title, 'completion-auth');
+    if ('refused' in asked) return asked.refused;
+    const { read, authCode, amount, pin, preAuth } = asked;
     const msg = requests.request('preauth-completion', { amount, read: read.method });
     msg.set(38, authCode.padEnd(6, ' '));
     msg.set(61, originalOf(preAuth));
@@ -99,17 +127,14 @@ export const preAuthAdd: Flow = {
     'expired-card-accepted',
     'preauth-add-sent-as-preauth',
   ],
-  async run({ core, ui, cards, requests, online, transactions }) {
+  async run(s) {
+    const { core, requests, online, transactions } = s;
     const title = kindLabel('preauth-add');
     const notReady = (await transactions.readyToTransact(title)) ?? transactions.batchFull(title);
     if (notReady) return notReady;
-    const read = await cards.read(title, undefined);
-    const expired = cards.refuseExpired(title, read);
-    if (expired) return expired;
-    const authCode = await ui.enterText(title, T.enterAuthCode, 'preauth-add-auth', 6);
-    const amount = await ui.enterAmount(title);
-    const pin = await ui.enterPin(title, amount);
-    const preAuth = core.state.preAuths.find((p) => p.authCode === authCode && p.pan === read.card.pan);
+    const asked = await referencedPreAuth(s, title, 'preauth-add-auth');
+    if ('refused' in asked) return asked.refused;
+    const { read, authCode, amount, pin, preAuth } = asked;
     const msg = requests.request('preauth-add', { amount, read: read.method });
     // The defect keeps the pre-authorization's F25 (06): the acquirer then reads a second pre-authorization.
     if (core.defect('preauth-add-sent-as-preauth')) msg.set(25, '06');
