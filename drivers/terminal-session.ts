@@ -35,7 +35,7 @@ import { TtpEndpoint, request } from './ttp-endpoint';
 import { VoucherCollector, VoucherCopy } from './vouchers';
 
 /** Commands that make the terminal act; screens after them belong to the step that sent them. */
-const ACTION_COMMANDS: ReadonlySet<string> = new Set(['key', 'card', 'power', 'ecr', 'reset']);
+const ACTION_COMMANDS: ReadonlySet<string> = new Set(['key', 'card', 'power', 'ecr', 'reset', 'sign']);
 
 const POSCERT_VERSION: string = (() => {
   try {

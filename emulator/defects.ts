@@ -46,6 +46,7 @@ export const DEFECT_NAMES = [
   'qps-limit-ignored',
   'qps-9f34-wrong',
   'partial-approval-requested-amount-printed',
+  'e-signature-wrong-trace',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -203,6 +204,12 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     area: 'voucher',
     description:
       'on a partial approval (10 部分承兑) the voucher copies print the amount the cardholder asked for, not the one the issuer approved (F4 of the reply) and debited',
+  },
+  {
+    name: 'e-signature-wrong-trace',
+    area: 'payment',
+    description:
+      'the electronic signature (电签, 0820 60.3 800) is uploaded naming the trace before the signed sale in F61: the acquirer cannot link it to the sale the cardholder signed',
   },
 ] satisfies DefectInfo[]);
 

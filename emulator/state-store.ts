@@ -96,6 +96,8 @@ const storedTransaction = z.object({
   /** F55 of the request as sent (for IC batch upload), hex. */
   icc: hex.optional(),
   pinEntered: z.boolean(),
+  /** 电签: the cardholder's electronic signature (its SHA-256, upper-case hex), printed instead of a blank signature line. */
+  eSignature: z.object({ sha256: z.string().regex(/^[0-9A-F]{64}$/), bytes: z.number().int().positive() }).optional(),
 });
 export type StoredTransaction = z.infer<typeof storedTransaction>;
 
@@ -193,6 +195,8 @@ export const stateSchema = z.object({
   failedIc: z.array(failedIcRecord).optional(),
   /** 0620 script-result notices not yet answered by the host (cup8583.md §3.1), sent again before the next online transaction. */
   pendingScriptResults: z.array(z.object({ fields: z.record(z.string(), storedField), attempts: z.number().int().nonnegative() })).optional(),
+  /** 0820 e-signature uploads (60.3 800) not yet answered by the host, sent before the next online transaction or settlement. */
+  pendingSignatures: z.array(z.object({ fields: z.record(z.string(), storedField), attempts: z.number().int().nonnegative() })).optional(),
   /** A settlement answered by the host whose batch upload has not finished (resumed at the next settlement). */
   batchUpload: batchUploadProgress.optional(),
   tampered: z.boolean(),

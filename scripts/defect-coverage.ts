@@ -46,6 +46,7 @@ export const VARIANT_CASES: Readonly<Record<string, readonly string[]>> = {
   'confiscate-texts': ['CUP-RSK-001', 'CUP-RSK-002', 'CUP-RSK-005', 'CUP-RSK-006'],
   supervisor: ['CUP-PAY-020', 'CUP-PAY-021', 'CUP-PAY-022', 'CUP-PAY-023', 'CUP-PAY-024', 'CUP-STL-005'],
   'tc-upload': ['CUP-STL-001', 'CUP-STL-002', 'CUP-STL-003', 'CUP-ONB-015'],
+  'e-signature': ['CUP-PAY-017'],
 };
 
 type Problem = { caseId: string; outcome: string; step?: string; error?: string };

@@ -130,6 +130,13 @@ export const TerminalProfileSchema = z
      * reply's F4 approved. The reference leaves it to the terminal; absent, false (60.6 never 1).
      */
     partialApproval: z.boolean().default(false),
+    /**
+     * 电签 (electronic signature, cup8583.md §3.1 60.3 800): a paperless terminal whose cardholder signs
+     * on its screen (TTP state `signature`, command `sign`); it uploads the image to the acquirer (0820,
+     * 60.1 07, 60.3 800) before its next transaction and puts the electronic signature on the voucher.
+     * Absent, false: the voucher carries a signature line to sign on paper.
+     */
+    electronicSignature: z.boolean().default(false),
     /** The acquirer's choices where the reference has no single rule (an acquirer-profile value). */
     acquirer: z
       .object({
@@ -171,6 +178,7 @@ export const REFERENCE_PROFILE: TerminalProfile = {
   balancedUpload: 'none',
   supersededIcLists: 'not-used',
   partialApproval: false,
+  electronicSignature: false,
   acquirer: POSCERT_ACQUIRER,
 };
 
