@@ -37,8 +37,6 @@ export interface InteractionControl {
   enterPin(pin: string): Promise<void>;
   presentCard(card: TtpCardImage, method: TtpCardMethod): Promise<void>;
   ecr(req: Omit<TtpEcrCommand, 'id' | 'cmd'>): Promise<TtpEcrResult>;
-  /** 电签: the cardholder signs on the terminal's screen (TTP `sign`); without an image, the driver draws one. */
-  sign(image?: Buffer): Promise<void>;
   /** A screen's lines for an error message, masked by meaning (card numbers; every digit on a PIN entry screen). */
   maskScreen(lines: readonly string[], state: string | undefined): string[];
   screenTimeoutMs(): number;
@@ -95,9 +93,6 @@ export async function answerPrompts(d: InteractionControl, a: DriverAnswers, opt
         break;
       case 'text':
         await d.enterText(act.text);
-        break;
-      case 'signature':
-        await d.sign(act.image);
         break;
     }
     await d.waitForPromptChange(key, timeoutMs).catch((err: unknown) => {

@@ -18,7 +18,7 @@ export interface PromptScreen {
 /** States in which the terminal has finished a transaction (or cannot start one). */
 export const END_STATES: readonly string[] = ['result', 'idle', 'printing', 'sign-on-required', 'error', 'tampered', 'off'];
 /** States in which the terminal waits for the operator or the cardholder. */
-export const ASKING_STATES: readonly string[] = ['menu', 'input', 'confirm', 'card-wait', 'pin-entry', 'signature'];
+export const ASKING_STATES: readonly string[] = ['menu', 'input', 'confirm', 'card-wait', 'pin-entry'];
 /** States after which the terminal is back where a new transaction can start (or refuses to). */
 export const AT_REST_STATES: readonly string[] = ['idle', 'sign-on-required', 'tampered'];
 
@@ -34,8 +34,7 @@ export type PromptKind =
   | 'original-rrn'
   | 'original-date'
   | 'original-auth-code'
-  | 'supervisor-password'
-  | 'signature';
+  | 'supervisor-password';
 
 export interface PromptRow {
   kind: PromptKind;
@@ -50,7 +49,6 @@ export interface PromptRow {
 /** In order: the first row that matches names the prompt. */
 export const PROMPT_TABLE: readonly PromptRow[] = [
   { kind: 'pin', state: 'pin-entry' },
-  { kind: 'signature', state: 'signature' },
   { kind: 'card', state: 'card-wait' },
   { kind: 'confirm', state: 'confirm' },
   { kind: 'amount', state: 'input', shows: /金额|AMOUNT/i, unless: /原/ },
@@ -109,8 +107,10 @@ export interface TransactionAnswers<Card = unknown> {
   /** The PIN to type when asked; 'none' confirms without one. */
   pin?: string | 'none';
   /**
-   * 电签: the PNG the cardholder draws when the terminal shows its signature pad; 'none' declines
-   * (CANCEL). Absent: the driver draws the cardholder's signature (drivers/e-signature.ts).
+   * 电签: the PNG the cardholder draws when the terminal shows its signature pad (TTP state
+   * `signature`); 'none' declines (CANCEL). Absent: the driver draws the cardholder's signature. The
+   * pad is answered by the driver whenever it shows (TerminalDriver.onSignaturePad), not as a prompt
+   * of this table: the cardholder signs also in a case driven step by step or from the cash register.
    */
   signature?: Buffer | 'none';
 }
@@ -121,8 +121,7 @@ export type PromptAction<Card = unknown> =
   | { kind: 'keys'; keys: string[] }
   | { kind: 'card'; card: Card }
   | { kind: 'amount'; fen: number }
-  | { kind: 'text'; text: string }
-  | { kind: 'signature'; image?: Buffer };
+  | { kind: 'text'; text: string };
 
 /**
  * The action answering the screen's prompt with the given answers, or undefined when the screen
@@ -162,9 +161,6 @@ function actionFor<Card>(prompt: PromptKind, a: TransactionAnswers<Card>): Promp
       return text(a.originalAuthCode);
     case 'supervisor-password':
       return text(a.supervisorPassword);
-    case 'signature':
-      // image absent: the driver draws the cardholder's own (the person signs; the case need not say how).
-      return a.signature === 'none' ? { kind: 'keys', keys: ['CANCEL'] } : { kind: 'signature', image: a.signature };
     default:
       return undefined;
   }

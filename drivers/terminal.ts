@@ -45,6 +45,8 @@ export class TerminalDriver extends TerminalKeypad {
   private lastCardLabel = 'cardholder';
   /** 电签: the signatures the cardholder gave on the terminal's screen, oldest first (evidence for the report). */
   readonly signaturesGiven: { image: Buffer; sha256: string; at: number }[] = [];
+  /** 电签: what the cardholder does at the pad in the transaction being walked (answers.signature); absent: signs. */
+  private signaturePolicy: Buffer | 'none' | undefined;
   /** A card inserted (not swiped or tapped) stays in the slot until removeCard(). */
   private slotHoldsCard = false;
 
@@ -245,7 +247,21 @@ export class TerminalDriver extends TerminalKeypad {
         get: () => supervisorPasswordToGive(this.profile?.supervisor.password, answers.supervisor),
       });
     }
-    return answerPrompts(this.interaction(), withPassword, opts);
+    this.signaturePolicy = answers.signature;
+    return answerPrompts(this.interaction(), withPassword, opts).finally(() => {
+      this.signaturePolicy = undefined;
+    });
+  }
+
+  /**
+   * 电签: whenever the terminal shows its signature pad the cardholder signs, as a person at a
+   * paperless terminal does whatever the case is about (a case walked step by step, a cash-register
+   * sale); a transaction walked with answers.signature 'none' declines instead (CANCEL).
+   */
+  protected override onSignaturePad(): void {
+    const policy = this.signaturePolicy;
+    const act = policy === 'none' ? this.pressKeys('CANCEL') : this.sign(policy);
+    act.catch((err: unknown) => this.noteInTranscript(`the cardholder's signature could not be given: ${(err as Error).message}`));
   }
 
   /** A cash-register request, once the terminal has taken it up; `result` settles when the transaction ends. */
@@ -277,7 +293,6 @@ export class TerminalDriver extends TerminalKeypad {
       ecr: (req: Omit<TtpEcrCommand, 'id' | 'cmd'>) => this.ecr(req),
       maskScreen: (lines: readonly string[], state: string | undefined) => this.masker.maskScreenLines(lines, state),
       screenTimeoutMs: () => this.screenTimeout(),
-      sign: (image?: Buffer) => this.sign(image),
     };
   }
 

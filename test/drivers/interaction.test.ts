@@ -39,7 +39,6 @@ function scripted(flow: Step[], opts: { stuck?: boolean } = {}) {
     enterText: async (text) => advance(`text ${text}`),
     enterPin: async (pin) => advance(`pin ${pin}`),
     presentCard: async (card, method) => advance(`card ${card.pan} ${method}`),
-    sign: async (image) => advance(`sign ${image ? image.length : 'drawn'}`),
     ecr: async () => ({ approved: true }) as never,
     maskScreen: (lines, state) => lines.map((l) => (state === 'pin-entry' ? l.replace(/[0-9]/g, '*') : l)),
     screenTimeoutMs: () => 50,
