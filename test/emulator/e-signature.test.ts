@@ -8,6 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
+import * as fs from 'node:fs';
 import { parseField60, parseField61 } from '../../protocol/iso8583';
 import { signatureHash, type TtpCommand, type TtpResponse } from '../../protocol/ttp';
 import { cardholderSignature } from '../../drivers/e-signature';
@@ -62,6 +63,48 @@ describe('emulator and host: electronic signature (电签)', () => {
       const [merchant, cardholder] = t.client.prints(m);
       expect(merchant.lines.join('\n')).to.include(`电子签名(E-SIGNATURE):${signatureHash(image).slice(0, 16)}`);
       expect(cardholder.lines.join('\n')).to.not.include('电子签名');
+      await toIdle(t.client);
+    } finally {
+      await bench.dispose(t);
+    }
+  });
+
+  test('e-signature: an upload the host does not answer is kept and goes again, same STAN, before the next sale', async () => {
+    const t = await bench.terminal({ profile: 'e-signature' });
+    try {
+      bench.host.control.injectFault({ match: { terminalId: t.terminalId, mti: '0820' }, action: 'no-response', count: 1 });
+      let m = await runSale(t.client, { amountKeys: ['6', '6', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await t.client.waitState('signature', m);
+      await t.client.cmd(sign(image));
+      await t.client.waitScreen('交易成功', m, 8000);
+      const [first] = uploadsOf(t.terminalId);
+      const state = JSON.parse(fs.readFileSync(t.statePath, 'utf8')) as { pendingSignatures?: unknown[] };
+      expect(state.pendingSignatures).to.have.length(1);
+      await toIdle(t.client);
+      m = await runSale(t.client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await t.client.waitState('signature', m);
+      await t.client.cmd(sign(cardholderSignature('second')));
+      await t.client.waitScreen('交易成功', m);
+      const ins = bench.host.control.journal({ terminalId: t.terminalId, direction: 'in' }).filter((e) => ['0200', '0820'].includes(e.mti ?? ''));
+      const order = ins
+        .filter((e) => e.mti === '0200' || parseField60(e.fields['60']).networkCode === '800')
+        .map((e) => `${e.mti} ${e.fields['11']}`);
+      const sales = ins.filter((e) => e.mti === '0200').map((e) => e.fields['11']);
+      const uploads = uploadsOf(t.terminalId).map((e) => e.fields['11']);
+      // sale 1, its upload (unanswered), the same upload again before sale 2, then sale 2's own upload.
+      expect(order).to.deep.equal([
+        `0200 ${sales[0]}`,
+        `0820 ${first.fields['11']}`,
+        `0820 ${first.fields['11']}`,
+        `0200 ${sales[1]}`,
+        `0820 ${uploads[2]}`,
+      ]);
+      const answered = bench.host.control
+        .journal({ terminalId: t.terminalId, mti: '0830', direction: 'out' })
+        .filter((e) => e.fields['11'] === first.fields['11']);
+      // The first was journalled but never sent (fault no-response, its note says so); the repeat was answered.
+      expect(answered.at(-1)?.fields['39']).to.equal('00');
+      expect(answered[0].note).to.include('no-response');
       await toIdle(t.client);
     } finally {
       await bench.dispose(t);
