@@ -49,6 +49,11 @@ const NOT_APPLICABLE: Partial<Record<DefectName, Applicability>> = {
     p.operatorLogon
       ? undefined
       : 'the profile declares no operatorLogon: the terminal asks no operator logon and signs on as its default operator, which is what it sends',
+  // Only a paperless terminal that declares 电签 uploads a signature at all.
+  'e-signature-wrong-trace': (p) =>
+    p.electronicSignature
+      ? undefined
+      : 'the profile does not declare electronicSignature: the cardholder signs the paper voucher and no signature is uploaded',
   // A one-copy terminal prints the merchant copy only: there is no cardholder copy to leave out.
   'cardholder-copy-missing': (p) =>
     p.vouchers.copies === 1 ? 'the profile declares 1 voucher copy (merchant only): there is no cardholder copy to miss' : undefined,

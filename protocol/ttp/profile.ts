@@ -150,6 +150,13 @@ export const TerminalProfileSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * 电签 (electronic signature, cup8583.md §3.1 60.3 800): a paperless terminal whose cardholder signs
+     * on its screen (TTP state `signature`, command `sign`); it uploads the image to the acquirer (0820,
+     * 60.1 07, 60.3 800) before its next transaction and puts the electronic signature on the voucher.
+     * Absent, false: the voucher carries a signature line to sign on paper.
+     */
+    electronicSignature: z.boolean().default(false),
     /** The acquirer's choices where the reference has no single rule (an acquirer-profile value). */
     acquirer: z
       .object({
@@ -192,6 +199,7 @@ export const REFERENCE_PROFILE: TerminalProfile = {
   supersededIcLists: 'not-used',
   partialApproval: false,
   additionalPreAuth: false,
+  electronicSignature: false,
   acquirer: POSCERT_ACQUIRER,
 };
 

@@ -10,7 +10,8 @@ import { DEFECT_CATALOGUE, DefectName } from '../../emulator';
 import { cardByAlias, loadHostConfig } from '../../host';
 import { terminalLists } from '../../host/config';
 import { EmulatorBench, preauthThenAdd, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle } from './harness';
-import { identify } from '../../protocol/iso8583';
+import { cardholderSignature } from '../../drivers/e-signature';
+import { identify, parseField60, parseField61 } from '../../protocol/iso8583';
 
 const bench = new EmulatorBench(1);
 const covered = new Set<DefectName>();
@@ -634,6 +635,25 @@ describe('emulator defect catalogue: each defect is observable', () => {
         expect(signOns.at(-1)!.fields['63']).to.equal('01 ');
       },
       { profile: 'supervisor' },
+    ));
+
+  test('e-signature-wrong-trace: the upload of the signature names the trace before the signed sale, and the host cannot link it (25)', () =>
+    withDefect(
+      'e-signature-wrong-trace',
+      async ({ client, terminalId }) => {
+        const m = await runSale(client, { amountKeys: ['6', '6', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+        await client.waitState('signature', m);
+        await client.cmd({ cmd: 'sign', image: cardholderSignature('MAG').toString('base64') });
+        await client.waitScreen('交易成功', m);
+        const [sale] = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
+        const upload = bench.host.control
+          .journal({ terminalId, mti: '0820', direction: 'in' })
+          .find((e) => parseField60(e.fields['60']).networkCode === '800')!;
+        expect(parseField61(upload.fields['61']).originalTrace).to.equal(String(Number(sale.fields['11']) - 1).padStart(6, '0'));
+        const reply = bench.host.control.journal({ terminalId, mti: '0830', direction: 'out' }).find((e) => e.fields['11'] === upload.fields['11'])!;
+        expect(reply.fields['39']).to.equal('25');
+      },
+      { profile: 'e-signature' },
     ));
 
   test('every catalogued defect has a test above', () => {

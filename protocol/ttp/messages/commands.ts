@@ -135,6 +135,16 @@ export interface TtpEcrCommand extends TtpRequestBase {
   ecrReference?: string;
 }
 
+/**
+ * 1.1 addition (profile value electronicSignature): the cardholder's signature drawn on the terminal's
+ * screen while it is in state `signature` (电签, TTP §6.10). The image is a PNG, base64.
+ */
+export interface TtpSignCommand extends TtpRequestBase {
+  cmd: 'sign';
+  /** PNG image of the signature, base64 (at most TTP_SIGNATURE_MAX_BYTES decoded). */
+  image: string;
+}
+
 export type TtpRequest =
   | TtpHelloCommand
   | TtpResetCommand
@@ -144,10 +154,11 @@ export type TtpRequest =
   | TtpScreenCommand
   | TtpConfigCommand
   | TtpClockCommand
-  | TtpEcrCommand;
+  | TtpEcrCommand
+  | TtpSignCommand;
 
 export type TtpCommandName = TtpRequest['cmd'];
-export const TTP_COMMANDS: readonly TtpCommandName[] = ['hello', 'reset', 'power', 'key', 'card', 'screen', 'config', 'clock', 'ecr'];
+export const TTP_COMMANDS: readonly TtpCommandName[] = ['hello', 'reset', 'power', 'key', 'card', 'screen', 'config', 'clock', 'ecr', 'sign'];
 
 /** A request without its id: what callers hand to TtpChannel.request(). */
 export type TtpCommand = TtpRequest extends infer R ? (R extends TtpRequest ? Omit<R, 'id'> : never) : never;
@@ -222,4 +233,6 @@ export interface TtpResultByCommand {
   config: TtpTerminalConfig;
   clock: TtpClockResult;
   ecr: TtpEcrResult;
+  /** The image's identity as the terminal took it (it never echoes the image). */
+  sign: { sha256: string; bytes: number };
 }
