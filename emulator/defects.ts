@@ -46,6 +46,8 @@ export const DEFECT_NAMES = [
   'qps-limit-ignored',
   'qps-9f34-wrong',
   'partial-approval-requested-amount-printed',
+  'tls-verification-off',
+  'public-network-wrong-content-type',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -203,6 +205,18 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     area: 'voucher',
     description:
       'on a partial approval (10 部分承兑) the voucher copies print the amount the cardholder asked for, not the one the issuer approved (F4 of the reply) and debited',
+  },
+  {
+    name: 'tls-verification-off',
+    area: 'risk',
+    description:
+      'on the public-network link (HTTPS, 公网接入) the terminal takes any certificate the host presents: it sends its request to a host whose certificate does not chain to the CA it was given',
+  },
+  {
+    name: 'public-network-wrong-content-type',
+    area: 'risk',
+    description:
+      'on the public-network link (HTTPS, 公网接入) the terminal POSTs its frames as application/octet-stream instead of x-ISO-TPDU/x-auth (cup8583.md §1.2)',
   },
 ] satisfies DefectInfo[]);
 

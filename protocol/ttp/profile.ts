@@ -130,6 +130,12 @@ export const TerminalProfileSchema = z
      * reply's F4 approved. The reference leaves it to the terminal; absent, false (60.6 never 1).
      */
     partialApproval: z.boolean().default(false),
+    /**
+     * Public-network access (银联"公网接入", cup8583.md §1.2): 'https' — the terminal can reach the
+     * acquirer with its 8583 frames POSTed as x-ISO-TPDU/x-auth over TLS, verifying the host's
+     * certificate against a CA it is given (TTP config host https://…, hostCa). Absent, 'none'.
+     */
+    publicNetwork: z.enum(['none', 'https']).default('none'),
     /** The acquirer's choices where the reference has no single rule (an acquirer-profile value). */
     acquirer: z
       .object({
@@ -171,6 +177,7 @@ export const REFERENCE_PROFILE: TerminalProfile = {
   balancedUpload: 'none',
   supersededIcLists: 'not-used',
   partialApproval: false,
+  publicNetwork: 'none',
   acquirer: POSCERT_ACQUIRER,
 };
 
