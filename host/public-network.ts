@@ -152,6 +152,11 @@ export class PublicNetworkFront {
   /** Bytes that are not HTTP at all (or a broken request line): 400, a warning, the connection closed. */
   private badHttp(err: Error & { code?: string }, socket: net.Socket): void {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    // A client that hung up (reset, closed mid-way) sent nothing wrong: nothing to answer or record.
+    if (!(err.code ?? '').startsWith('HPE_') && err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') {
+      socket.destroy();
+      return;
+    }
     const reason = `not an HTTP request (${err.code ?? err.message})`;
     this.opts.logger.warn(`${new Date().toISOString()} ${remote} HTTPS: ${reason}: answered 400, connection closed`);
     this.record({ remote, outcome: 'refused', status: 400, reason });
