@@ -41,13 +41,13 @@ export interface PublicNetworkSwitch {
  */
 export async function putOnPublicNetwork(driver: TerminalDriver, host: HostControl): Promise<PublicNetworkSwitch> {
   if (!host.publicNetwork) throw new TerminalHostError('the host control has no public-network front (an in-process reference host is needed)', {});
-  const before = (await driver.readConfiguration()) as Record<string, unknown>;
-  const current = typeof before.host === 'string' ? before.host : '';
+  const before = await driver.readConfiguration();
+  const current = before.host ?? '';
   const hostName = /^https:\/\/(\[[^\]]+\]|[^:/]+)/.exec(current)?.[1] ?? /^(\[[^\]]+\]|[^:]+):\d+$/.exec(current)?.[1] ?? '127.0.0.1';
   const { port, path } = await host.publicNetwork.start(labPki().host);
   const url = `https://${hostName}:${port}${path}`;
-  await driver.configure({ host: url, hostCa: labPki().ca.certPem } as never);
-  return { url, restore: { host: current, hostCa: typeof before.hostCa === 'string' ? before.hostCa : '' } };
+  await driver.configure({ host: url, hostCa: labPki().ca.certPem });
+  return { url, restore: { host: current, hostCa: before.hostCa ?? '' } };
 }
 
 /** Problems with the arrivals of a scenario on the public-network link (empty: all in the §1.2 wrapper over TLS). */

@@ -22,8 +22,7 @@ const variant = (name: string, description: string, change: Partial<TerminalProf
   description,
   contactBankLine: true,
   ...extra,
-  // Every emulated terminal can take the public-network link (HTTPS, cup8583.md §1.2), so every profile declares it.
-  profile: parseTerminalProfile({ ...REFERENCE_PROFILE, publicNetwork: 'https', ...change, name }, `emulator profile ${name}`),
+  profile: parseTerminalProfile({ ...REFERENCE_PROFILE, ...change, name }, `emulator profile ${name}`),
 });
 
 export const EMULATOR_PROFILES: readonly EmulatorProfile[] = Object.freeze([

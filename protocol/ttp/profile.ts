@@ -177,7 +177,8 @@ export const REFERENCE_PROFILE: TerminalProfile = {
   balancedUpload: 'none',
   supersededIcLists: 'not-used',
   partialApproval: false,
-  publicNetwork: 'none',
+  // The reference terminal reaches the acquirer over the public network as well (cup8583.md §1.2).
+  publicNetwork: 'https',
   acquirer: POSCERT_ACQUIRER,
 };
 
