@@ -6,7 +6,7 @@
  * a certificate that does not chain to that CA. The judging is pure; putting the terminal on the
  * link is the one I/O function here.
  */
-import type { HostControl, PublicNetworkArrival } from '../host';
+import type { HostControl, PublicNetworkArrival, ReferenceHost } from '../host';
 import { PUBLIC_NETWORK_CONTENT_TYPE } from '../host';
 import { makeLabPki, type LabPki } from './test-pki';
 import type { TerminalDriver } from './terminal';
@@ -43,11 +43,28 @@ export async function putOnPublicNetwork(driver: TerminalDriver, host: HostContr
   if (!host.publicNetwork) throw new TerminalHostError('the host control has no public-network front (an in-process reference host is needed)', {});
   const before = await driver.readConfiguration();
   const current = before.host ?? '';
-  const hostName = /^https:\/\/(\[[^\]]+\]|[^:/]+)/.exec(current)?.[1] ?? /^(\[[^\]]+\]|[^:]+):\d+$/.exec(current)?.[1] ?? '127.0.0.1';
+  const hostName = hostNameOf(current);
   const { port, path } = await host.publicNetwork.start(labPki().host);
   const url = `https://${hostName}:${port}${path}`;
   await driver.configure({ host: url, hostCa: labPki().ca.certPem });
   return { url, restore: { host: current, hostCa: before.hostCa ?? '' } };
+}
+
+/** The host name or address of a TTP config `host` (HOST:PORT or https://HOST:PORT/PATH); loopback when unknown. */
+export function hostNameOf(configured: string): string {
+  return /^https:\/\/(\[[^\]]+\]|[^:/]+)/.exec(configured)?.[1] ?? /^(\[[^\]]+\]|[^:]+):\d+$/.exec(configured)?.[1] ?? '127.0.0.1';
+}
+
+/**
+ * The whole run over the public network (`certify --host-link https`): the host's own HTTPS front
+ * (its baseline, kept between cases) with the lab CA's certificate, and the terminal pointed at it.
+ */
+export async function runOverPublicNetwork(driver: TerminalDriver, host: ReferenceHost): Promise<string> {
+  const hostName = hostNameOf((await driver.readConfiguration()).host ?? '');
+  const front = await host.startPublicNetwork(labPki().host, { baseline: true });
+  const url = `https://${hostName}:${front.port}${front.path}`;
+  await driver.configure({ host: url, hostCa: labPki().ca.certPem });
+  return url;
 }
 
 /** Problems with the arrivals of a scenario on the public-network link (empty: all in the §1.2 wrapper over TLS). */
