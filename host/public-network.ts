@@ -64,6 +64,8 @@ export interface PublicNetworkFrontOptions {
   logger: HostLogger;
   /** Hands one frame (length prefix included) to the host's pipeline; resolves with what to answer. */
   submit: (frame: Buffer, remote: string) => Promise<FrameOutcome>;
+  /** Open HTTPS connections at most (default 1024); more are dropped at once, with a warning. */
+  maxConnections?: number;
   /** Arrivals kept, newest last (default 1000). */
   keepArrivals?: number;
 }
@@ -109,6 +111,12 @@ export class PublicNetworkFront {
       throw new HostStartError(`cannot listen for HTTPS on ${bind}:${opts.port ?? 0}: ${e.message}`, { port: opts.port, bind, errno: e.code });
     }
     const front = new PublicNetworkFront(server, opts);
+    server.maxConnections = opts.maxConnections ?? 1024;
+    server.on('drop', (d?: { remoteAddress?: string; remotePort?: number }) =>
+      opts.logger.warn(
+        `${new Date().toISOString()} ${d?.remoteAddress}:${d?.remotePort} HTTPS refused: ${server.maxConnections} connections open, the limit (maxConnections)`,
+      ),
+    );
     server.on('connection', (s: net.Socket) => {
       front.sockets.add(s);
       s.once('close', () => front.sockets.delete(s));

@@ -357,6 +357,7 @@ export class ReferenceHost {
         path: opts.path,
         logger: this.logger,
         maxBodyBytes: this.options.maxFrameBytes + 2,
+        maxConnections: this.options.maxConnections,
         submit: (frame, remote) =>
           new Promise<FrameOutcome>((resolve, reject) =>
             this.enqueueFrame({ remote, frame, deliver: resolve, drop: () => reject(new Error('the host database commit failed')) }),
