@@ -171,6 +171,8 @@ export const stateSchema = z.object({
     merchantName: z.string().optional(),
     tpdu: z.string().regex(/^[0-9A-Fa-f]{10}$/),
     hostUrl: z.string().optional(),
+    /** The CA (PEM) the public-network (HTTPS) host must chain to. */
+    hostCaPem: z.string().optional(),
     language: z.enum(['zh-CN', 'en']),
     voucherCopies: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   }),

@@ -12,6 +12,7 @@
  * response-mac-not-verified, script-result-not-sent, e-signature-wrong-trace (and reversal-lost-on-power-cut,
  * in SessionCore.persist).
  */
+import type * as net from 'node:net';
 import { maskPan } from '../../crypto';
 import {
   CupFrame,
@@ -29,7 +30,8 @@ import {
 } from '../../protocol/iso8583';
 import { issuerScriptsOf, scriptResultField55, withScriptResults, type IssuerScript, type ScriptResult } from '../../protocol/iso8583/issuer-script';
 import { HostLinkError } from '../errors';
-import { HostAddress, HostLine, HostSession, parseHostUrl } from '../host-link';
+import { HostAddress, HostChannel, HostLine, HostSession, parseHostUrl } from '../host-link';
+import { HttpsHostSession } from '../https-link';
 import { FinalCryptogram, reversalField55, withFinalCryptogram } from '../icc';
 import { PowerLost } from '../inputs';
 import type { PendingReversal, StoredField } from '../state-store';
@@ -86,15 +88,28 @@ export class Online {
     return parseHostUrl(this.core.state.config.hostUrl);
   }
 
-  private async openHost(): Promise<HostSession> {
+  private async openHost(): Promise<HostChannel> {
     const core = this.core;
     core.alive();
     core.inputs.markBlocked();
-    const session = await HostSession.connect(this.hostAddress(), core.host.timeouts.hostConnectMs, (s) => {
+    const track = (s: net.Socket) => {
       core.sockets.add(s);
       if (core.dead) s.destroy();
       return () => core.sockets.delete(s);
-    });
+    };
+    const address = this.hostAddress();
+    const session: HostChannel = address.https
+      ? await HttpsHostSession.connect(
+          address,
+          {
+            caPem: core.state.config.hostCaPem,
+            verify: !core.defect('tls-verification-off'),
+            ...(core.defect('public-network-wrong-content-type') ? { contentType: 'application/octet-stream' } : {}),
+          },
+          core.host.timeouts.hostConnectMs,
+          track,
+        )
+      : await HostSession.connect(address, core.host.timeouts.hostConnectMs, track);
     core.alive();
     return session;
   }

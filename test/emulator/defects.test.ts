@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { DEFECT_CATALOGUE, DefectName } from '../../emulator';
 import { cardByAlias, loadHostConfig } from '../../host';
 import { terminalLists } from '../../host/config';
+import { labPki } from '../../drivers/public-network';
 import { EmulatorBench, preauthThenAdd, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle } from './harness';
 import { cardholderSignature } from '../../drivers/e-signature';
 import { identify, parseField60, parseField61 } from '../../protocol/iso8583';
@@ -655,6 +656,38 @@ describe('emulator defect catalogue: each defect is observable', () => {
       },
       { profile: 'e-signature' },
     ));
+
+  test('tls-verification-off: on the public-network link a sale goes to a host presenting an impostor certificate', () =>
+    withDefect('tls-verification-off', async ({ client, terminalId }) => {
+      const pki = labPki();
+      const front = await bench.host.startPublicNetwork(pki.impostor);
+      try {
+        await client.cmd({ cmd: 'config', set: { host: `https://127.0.0.1:${front.port}${front.path}`, hostCa: pki.ca.certPem } });
+        const since = new Date().toISOString();
+        await approvedSale(client);
+        const served = front.arrivals(since).filter((a) => a.outcome === 'served' && a.mti === '0200');
+        expect(served.map((a) => a.certificate)).to.deep.equal([pki.impostor.label]);
+        expect(bench.host.control.journal({ terminalId, mti: '0200' })).to.have.length.greaterThan(0);
+      } finally {
+        await bench.host.restorePublicNetwork();
+      }
+    }));
+
+  test('public-network-wrong-content-type: frames are POSTed as application/octet-stream, so the host answers 415', () =>
+    withDefect('public-network-wrong-content-type', async ({ client }) => {
+      const pki = labPki();
+      const front = await bench.host.startPublicNetwork(pki.host);
+      try {
+        await client.cmd({ cmd: 'config', set: { host: `https://127.0.0.1:${front.port}${front.path}`, hostCa: pki.ca.certPem } });
+        const since = new Date().toISOString();
+        const m = await runSale(client, { amountKeys: ['1', '2', '3', '4'], method: 'swipe', card: bench.card('MAG') });
+        await client.waitScreen(/通讯失败|交易失败|失败/, m, 10_000);
+        const arrivals = front.arrivals(since);
+        expect(arrivals.map((a) => [a.status, a.contentType])).to.deep.include([415, 'application/octet-stream']);
+      } finally {
+        await bench.host.restorePublicNetwork();
+      }
+    }));
 
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);

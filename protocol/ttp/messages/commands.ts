@@ -65,8 +65,12 @@ export interface TtpScreenCommand extends TtpRequestBase {
 
 /** Terminal parameters the harness may read or set in test firmware. */
 export interface TtpTerminalConfig {
-  /** Host address, 'host:port'. */
+  /** Host address, 'host:port'; 1.1, profile publicNetwork https: 'https://host:port/path' (cup8583.md §1.2). */
   host?: string;
+  /** 1.1, profile publicNetwork https: the CA certificate (PEM) the HTTPS host must chain to; '' forgets it. */
+  hostCa?: string;
+  /** Read only: the link the terminal reaches the host over. */
+  hostLink?: 'tcp' | 'https';
   /** TPDU, 10 hex digits, e.g. '6000030000'. */
   tpdu?: string;
   /** Merchant id (F42), 15 characters. */
