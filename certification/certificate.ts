@@ -26,7 +26,17 @@ export interface CertificateDocument {
   scope: RunScope & { partial: boolean };
   plan: { name: string; version: string; title?: string; source: string };
   terminal: TerminalIdentity & { units: TerminalIdentity[] };
-  options: { parallel?: number; tags?: string; defects: string[]; lang?: string; shard?: string; terminal?: string; bail?: boolean };
+  options: {
+    parallel?: number;
+    tags?: string;
+    defects: string[];
+    lang?: string;
+    shard?: string;
+    terminal?: string;
+    bail?: boolean;
+    /** 'https': the run reached the host over the public-network wrapper (cup8583.md §1.2); absent: plain TCP. */
+    hostLink?: 'tcp' | 'https';
+  };
   /** Every terminal-profile value the run judged by, and where it came from (absent in older documents). */
   profile?: ProfileOnCertificate;
   software: { poscert: string; node: string; cucumber?: string };
@@ -201,6 +211,11 @@ export function renderCertificateHtml(doc: CertificateDocument): string {
     row('Firmware', '固件版本', escapeHtml(t.firmware ?? 'unknown')),
     row('Capabilities', '能力', escapeHtml((t.capabilities ?? []).join(', ') || 'none declared')),
     row('Link', '连接', escapeHtml(t.link ?? doc.options.terminal ?? 'emulator')),
+    row(
+      'Host link',
+      '主机连接',
+      doc.options.hostLink === 'https' ? 'HTTPS (公网接入, x-ISO-TPDU/x-auth over TLS, cup8583.md §1.2)' : 'TCP (2-byte length, cup8583.md §1.1)',
+    ),
     row('TTP version', '测试协议版本', escapeHtml(t.ttp ?? 'unknown')),
   ].join('\n');
   const run = [

@@ -79,6 +79,8 @@ export interface CertifyOptions {
    * scenarios that did not run are listed as not run (broken for mandatory cases), never as passed.
    */
   bail?: boolean;
+  /** The terminal's link to the reference host (default tcp); recorded on the certificate. */
+  hostLink?: 'tcp' | 'https';
   /** Extra environment for cucumber. */
   env?: Record<string, string | undefined>;
   log?: (line: string) => void;
@@ -126,6 +128,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
     shard: o.shard,
     terminal: o.terminal,
     ...(o.bail ? { bail: true } : {}),
+    ...(o.hostLink === 'https' ? { hostLink: 'https' as const } : {}),
   };
   const profile: RunProfile = o.profile ?? { profile: REFERENCE_PROFILE, source: o.terminal === 'emulator' ? 'emulator' : 'assumed' };
   const manifest: RunManifest = {
@@ -169,6 +172,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyOutcome> {
         POSCERT_LANG: o.lang ?? 'en',
         POSCERT_PLAN: plan.name,
         POSCERT_RUN_ID: runId,
+        POSCERT_HOST_LINK: o.hostLink ?? 'tcp',
         ...o.env,
       },
       onScenario: (r, done, planned) => log(progressLine(r, done, planned)),

@@ -4,8 +4,10 @@
  * vouchers, error messages — plus the one rule only the terminal's state can decide: a PIN is
  * masked where it was typed. While the terminal is in PIN entry (TTP state `pin-entry`), digits of
  * key presses and of the screens it shows are masked; nothing else is masked for looking like a PIN.
+ * A signature image (TTP `sign`) is recorded as its size and SHA-256, never as the image.
  */
 import { SensitiveDataMasker, maskPinEntry } from '../crypto/masking';
+import { describeSignatureImage } from '../protocol/ttp/signature';
 
 /** The TTP terminal state in which the terminal takes a PIN. */
 export const PIN_ENTRY_STATE = 'pin-entry';
@@ -32,6 +34,11 @@ export class EvidenceMasker extends SensitiveDataMasker {
    */
   maskTtpPayload(dir: 'tx' | 'rx', payload: unknown, pinEntry: boolean): unknown {
     const masked = this.maskFields(payload);
+    // 电签: the signature image never goes into a transcript; its size and hash name it.
+    if (dir === 'tx' && masked && typeof masked === 'object' && (masked as { cmd?: unknown }).cmd === 'sign') {
+      const m = masked as Record<string, unknown>;
+      if (typeof m.image === 'string') return { ...m, image: describeSignatureImage(Buffer.from(m.image, 'base64')) };
+    }
     if (!pinEntry || !masked || typeof masked !== 'object') return masked;
     const m = masked as Record<string, unknown>;
     const digitsOut = (v: unknown): unknown => (typeof v === 'string' ? maskPinEntry(v) : Array.isArray(v) ? v.map(digitsOut) : v);

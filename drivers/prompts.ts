@@ -111,6 +111,13 @@ export interface TransactionAnswers<Card = unknown> {
   card?: Card;
   /** The PIN to type when asked; 'none' confirms without one. */
   pin?: string | 'none';
+  /**
+   * 电签: the PNG the cardholder draws when the terminal shows its signature pad (TTP state
+   * `signature`); 'none' declines (CANCEL). Absent: the driver draws the cardholder's signature. The
+   * pad is answered by the driver whenever it shows (TerminalDriver.onSignaturePad), not as a prompt
+   * of this table: the cardholder signs also in a case driven step by step or from the cash register.
+   */
+  signature?: Buffer | 'none';
 }
 
 /** One action at the keypad or the reader that answers a prompt. */

@@ -36,7 +36,7 @@ import { TtpEndpoint, request } from './ttp-endpoint';
 import { VoucherCollector, VoucherCopy } from './vouchers';
 
 /** Commands that make the terminal act; screens after them belong to the step that sent them. */
-const ACTION_COMMANDS: ReadonlySet<string> = new Set(['key', 'card', 'power', 'ecr', 'reset']);
+const ACTION_COMMANDS: ReadonlySet<string> = new Set(['key', 'card', 'power', 'ecr', 'reset', 'sign']);
 
 const POSCERT_VERSION: string = (() => {
   try {
@@ -339,6 +339,7 @@ export abstract class TerminalSession {
       case 'state':
         this.screens.onState(e.state);
         if (e.state !== 'pin-entry') this.transcriptLog.setPinEntry(false);
+        if (e.state === 'signature') this.onSignaturePad();
         break;
       case 'print':
         this.vouchers.onPrint(e);
@@ -346,6 +347,14 @@ export abstract class TerminalSession {
       default:
         break;
     }
+  }
+
+  /** The terminal shows its signature pad (电签): the cardholder's turn; TerminalDriver signs. */
+  protected onSignaturePad(): void {}
+
+  /** A driver note in the transcript (what the harness did on its own, and why it failed). */
+  protected noteInTranscript(note: string): void {
+    this.transcriptLog.note(note);
   }
 
   protected async refreshScreen(): Promise<ScreenSnapshot> {

@@ -16,7 +16,7 @@
  */
 import * as links from '../links';
 import { TtpCardImage, TtpCardMethod, TtpEcrCommand, TtpEcrResult, TtpPowerAction, TtpTerminalConfig } from '../protocol/ttp';
-import { DriverUsageError } from './errors';
+import { DriverUsageError, TerminalCommandError } from './errors';
 import { sensitiveField } from '../crypto/masking';
 import { OperatorConsole } from './operator';
 import { CardPresenter, DeviceCardPresenter, OperatorCardPresenter, OperatorPinEntry, PinEntry, TtpCardPresenter, TtpPinEntry } from './presenters';
@@ -28,6 +28,8 @@ import { TerminalKeypad } from './terminal-keypad';
 import type { TerminalDriverOptions } from './terminal-options';
 import { TtpEndpoint } from './ttp-endpoint';
 import { supervisorPasswordToGive } from './supervisor';
+import { cardholderSignature } from './e-signature';
+import { signatureHash, TtpRemoteError } from '../protocol/ttp';
 
 export type { TerminalIdentity, CardBinding, PinBinding, TerminalDriverOptions } from './terminal-options';
 
@@ -39,6 +41,12 @@ export class TerminalDriver extends TerminalKeypad {
   private readonly cardPresenter: CardPresenter;
   private readonly pinEntry: PinEntry;
   private cardPresented = false;
+  /** The label of the last card presented: whose signature the driver draws when the case gives none. */
+  private lastCardLabel = 'cardholder';
+  /** 电签: the signatures the cardholder gave on the terminal's screen, oldest first (evidence for the report). */
+  readonly signaturesGiven: { image: Buffer; sha256: string; at: number }[] = [];
+  /** 电签: what the cardholder does at the pad in the transaction being walked (answers.signature); absent: signs. */
+  private signaturePolicy: Buffer | 'none' | undefined;
   /** A card inserted (not swiped or tapped) stays in the slot until removeCard(). */
   private slotHoldsCard = false;
 
@@ -182,6 +190,7 @@ export class TerminalDriver extends TerminalKeypad {
   async presentCard(card: TtpCardImage, method: TtpCardMethod): Promise<void> {
     this.masker.rememberPan(card.pan);
     this.cardPresented = true;
+    this.lastCardLabel = card.name ?? 'cardholder';
     if (method === 'insert') this.slotHoldsCard = true;
     await this.cardPresenter.present(card, method);
   }
@@ -238,7 +247,21 @@ export class TerminalDriver extends TerminalKeypad {
         get: () => supervisorPasswordToGive(this.profile?.supervisor.password, answers.supervisor),
       });
     }
-    return answerPrompts(this.interaction(), withPassword, opts);
+    this.signaturePolicy = answers.signature;
+    return answerPrompts(this.interaction(), withPassword, opts).finally(() => {
+      this.signaturePolicy = undefined;
+    });
+  }
+
+  /**
+   * 电签: whenever the terminal shows its signature pad the cardholder signs, as a person at a
+   * paperless terminal does whatever the case is about (a case walked step by step, a cash-register
+   * sale); a transaction walked with answers.signature 'none' declines instead (CANCEL).
+   */
+  protected override onSignaturePad(): void {
+    const policy = this.signaturePolicy;
+    const act = policy === 'none' ? this.pressKeys('CANCEL') : this.sign(policy);
+    act.catch((err: unknown) => this.noteInTranscript(`the cardholder's signature could not be given: ${(err as Error).message}`));
   }
 
   /** A cash-register request, once the terminal has taken it up; `result` settles when the transaction ends. */
@@ -271,6 +294,25 @@ export class TerminalDriver extends TerminalKeypad {
       maskScreen: (lines: readonly string[], state: string | undefined) => this.masker.maskScreenLines(lines, state),
       screenTimeoutMs: () => this.screenTimeout(),
     };
+  }
+
+  /**
+   * 电签: the cardholder signs on the terminal's signature pad (TTP `sign`, profile electronicSignature);
+   * without an image, the signature of the last card's holder is drawn. Remembered in signaturesGiven.
+   */
+  async sign(image: Buffer = cardholderSignature(this.lastCardLabel)): Promise<void> {
+    try {
+      await this.call({ cmd: 'sign', image: image.toString('base64') });
+    } catch (err) {
+      if (err instanceof TtpRemoteError) {
+        throw new TerminalCommandError(`Terminal ${this.name} did not take the cardholder's signature over TTP (sign): ${err.message}`, {
+          terminal: this.name,
+          ttpCode: err.ttpCode,
+        });
+      }
+      throw err;
+    }
+    this.signaturesGiven.push({ image, sha256: signatureHash(image), at: Date.now() });
   }
 
   /** Types the PIN on the PIN pad and confirms (digits are masked in the transcript). */

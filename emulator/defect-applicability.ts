@@ -15,6 +15,8 @@ import type { DefectName } from './defects';
 
 type Applicability = (profile: TerminalProfile) => string | undefined;
 
+const NO_PUBLIC_NETWORK = "the profile does not declare publicNetwork: 'https': the terminal is never put on the public-network (HTTPS) link";
+
 const NOT_APPLICABLE: Partial<Record<DefectName, Applicability>> = {
   // The defect sends an expired swiped card online instead of refusing it locally; a terminal that
   // declares magstripeExpiry online does exactly that, conformantly (§7 54 from the issuer).
@@ -49,6 +51,14 @@ const NOT_APPLICABLE: Partial<Record<DefectName, Applicability>> = {
     p.operatorLogon
       ? undefined
       : 'the profile declares no operatorLogon: the terminal asks no operator logon and signs on as its default operator, which is what it sends',
+  // Only a paperless terminal that declares 电签 uploads a signature at all.
+  'e-signature-wrong-trace': (p) =>
+    p.electronicSignature
+      ? undefined
+      : 'the profile does not declare electronicSignature: the cardholder signs the paper voucher and no signature is uploaded',
+  // Only a terminal that declares public-network access is ever put on the HTTPS link.
+  'tls-verification-off': (p) => (p.publicNetwork === 'https' ? undefined : NO_PUBLIC_NETWORK),
+  'public-network-wrong-content-type': (p) => (p.publicNetwork === 'https' ? undefined : NO_PUBLIC_NETWORK),
   // A one-copy terminal prints the merchant copy only: there is no cardholder copy to leave out.
   'cardholder-copy-missing': (p) =>
     p.vouchers.copies === 1 ? 'the profile declares 1 voucher copy (merchant only): there is no cardholder copy to miss' : undefined,

@@ -50,6 +50,9 @@ export const DEFECT_NAMES = [
   'contactless-params-not-applied',
   'preauth-add-sent-as-preauth',
   'operator-not-in-sign-on',
+  'e-signature-wrong-trace',
+  'tls-verification-off',
+  'public-network-wrong-content-type',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -231,6 +234,24 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     area: 'onboarding',
     description:
       'after an operator logon the 0800 sign-on still carries the default operator in F63 (01), not the one who logged on (cup8583.md §2.6 63.1): the acquirer cannot tell who signed the terminal on',
+  },
+  {
+    name: 'e-signature-wrong-trace',
+    area: 'payment',
+    description:
+      'the electronic signature (电签, 0820 60.3 800) is uploaded naming the trace before the signed sale in F61: the acquirer cannot link it to the sale the cardholder signed',
+  },
+  {
+    name: 'tls-verification-off',
+    area: 'risk',
+    description:
+      'on the public-network link (HTTPS, 公网接入) the terminal takes any certificate the host presents: it sends its request to a host whose certificate does not chain to the CA it was given',
+  },
+  {
+    name: 'public-network-wrong-content-type',
+    area: 'risk',
+    description:
+      'on the public-network link (HTTPS, 公网接入) the terminal POSTs its frames as application/octet-stream instead of x-ISO-TPDU/x-auth (cup8583.md §1.2)',
   },
 ] satisfies DefectInfo[]);
 

@@ -1,7 +1,8 @@
 /**
  * The terminal's link to the acquirer: TCP, 2-byte length framing (cup8583.md §1.1). One
  * connection per online session (a pending reversal and the transaction that follows it share it),
- * closed afterwards, as dial-up-era UnionPay terminals still behave.
+ * closed afterwards, as dial-up-era UnionPay terminals still behave. The public-network link (§1.2,
+ * HTTPS) is in https-link.ts; both are a HostChannel to the flows.
  */
 import * as net from 'node:net';
 import { CupFrame, LengthPrefixedReader, decodeFrame, encodeFrame } from '../protocol/iso8583';
@@ -10,18 +11,35 @@ import { EmulatorConfigError, HostLinkError } from './errors';
 export interface HostAddress {
   host: string;
   port: number;
+  /** The public-network link (HTTPS, §1.2): the path frames are POSTed to. Absent: plain TCP. */
+  https?: { path: string };
 }
 
-/** 'tcp://127.0.0.1:5000' or '127.0.0.1:5000'. */
+/** 'tcp://127.0.0.1:5000', '127.0.0.1:5000', or 'https://127.0.0.1:5443/unp/webtrans/WPOS' (public network, §1.2). */
 export function parseHostUrl(url: string): HostAddress {
-  const m = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^:/]+):(\d{1,5})\/?$/.exec(url.trim());
-  if (!m) throw new EmulatorConfigError('hostUrl', `"${url}" is not tcp://HOST:PORT`, { url });
+  const https = /^https:\/\/(\[[^\]]+\]|[^:/]+):(\d{1,5})(\/[\x21-\x7e]*)?$/.exec(url.trim());
+  const m = https ?? /^(?:tcp:\/\/)?(\[[^\]]+\]|[^:/]+):(\d{1,5})\/?$/.exec(url.trim());
+  if (!m) throw new EmulatorConfigError('hostUrl', `"${url}" is not tcp://HOST:PORT nor https://HOST:PORT/PATH`, { url });
   const port = Number(m[2]);
   if (port < 1 || port > 65535) throw new EmulatorConfigError('hostUrl', `port ${port} is outside 1..65535`, { url });
-  return { host: m[1].replace(/^\[|\]$/g, ''), port };
+  const host = m[1].replace(/^\[|\]$/g, '');
+  return https ? { host, port, https: { path: m[3] || '/' } } : { host, port };
 }
 
-export class HostSession {
+/** The URL form of an address (what parseHostUrl reads back). */
+export function formatHostUrl(a: HostAddress): string {
+  const host = a.host.includes(':') ? `[${a.host}]` : a.host;
+  return a.https ? `https://${host}:${a.port}${a.https.path}` : `tcp://${host}:${a.port}`;
+}
+
+/** One connection to the host, whatever carries it: what HostLine re-dials when it is spoilt. */
+export interface HostChannel {
+  exchange(frame: CupFrame, timeoutMs: number): Promise<{ reply: CupFrame; raw: Buffer }>;
+  readonly usable: boolean;
+  close(): void;
+}
+
+export class HostSession implements HostChannel {
   private readonly socket: net.Socket;
   private readonly reader = new LengthPrefixedReader({ maxFrameSize: 8192 });
   private readonly frames: Buffer[] = [];
@@ -154,12 +172,12 @@ export class HostSession {
  * disconnect spoilt the connection (a reversal retry, then the transaction, go on a fresh one).
  */
 export class HostLine {
-  private current?: HostSession;
+  private current?: HostChannel;
   private closed = false;
 
-  private constructor(private readonly dial: () => Promise<HostSession>) {}
+  private constructor(private readonly dial: () => Promise<HostChannel>) {}
 
-  static async open(dial: () => Promise<HostSession>): Promise<HostLine> {
+  static async open(dial: () => Promise<HostChannel>): Promise<HostLine> {
     const line = new HostLine(dial);
     line.current = await dial();
     return line;

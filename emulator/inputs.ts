@@ -1,6 +1,7 @@
 /**
  * What reaches the terminal from outside while it runs: key presses, text typed on the keypad's
- * alpha mode (payee names), cards presented or removed, and cash-register (ECR) requests.
+ * alpha mode (payee names), cards presented or removed, cash-register (ECR) requests, and the
+ * cardholder's signature drawn on the screen (电签, TTP `sign`).
  * Flows wait for the inputs they accept; others are dropped with an error beep, as a keypad
  * ignores keys a screen does not use.
  */
@@ -11,7 +12,8 @@ export type TerminalInput =
   | { kind: 'text'; text: string }
   | { kind: 'card'; method: TtpCardMethod; card: TtpCardImage }
   | { kind: 'card-removed' }
-  | { kind: 'ecr'; request: TtpEcrCommand };
+  | { kind: 'ecr'; request: TtpEcrCommand }
+  | { kind: 'signature'; image: Buffer };
 
 /** Why a flow stopped before its end. */
 export class FlowAbort extends Error {

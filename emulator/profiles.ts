@@ -70,6 +70,13 @@ export const EMULATOR_PROFILES: readonly EmulatorProfile[] = Object.freeze([
       supersededIcLists: 'used-until-replaced',
     },
   ),
+  variant(
+    'e-signature',
+    'paperless 电签 terminal: the cardholder signs purchases on the screen (TTP sign); the image is uploaded to the acquirer (0820, 60.1 07, 60.3 800) and the voucher carries the electronic signature instead of a line to sign',
+    {
+      electronicSignature: true,
+    },
+  ),
 ]);
 
 export const DEFAULT_EMULATOR_PROFILE = 'reference';

@@ -99,6 +99,8 @@ const storedTransaction = z.object({
   pinEntered: z.boolean(),
   /** 追加预授权: what the pre-authorization authorises with this addition (its 累计金额, cup8583.md §6), when on this terminal. */
   preAuthTotal: z.number().int().nonnegative().optional(),
+  /** 电签: the cardholder's electronic signature (its SHA-256, upper-case hex), printed instead of a blank signature line. */
+  eSignature: z.object({ sha256: z.string().regex(/^[0-9A-F]{64}$/), bytes: z.number().int().positive() }).optional(),
 });
 export type StoredTransaction = z.infer<typeof storedTransaction>;
 
@@ -169,6 +171,8 @@ export const stateSchema = z.object({
     merchantName: z.string().optional(),
     tpdu: z.string().regex(/^[0-9A-Fa-f]{10}$/),
     hostUrl: z.string().optional(),
+    /** The CA (PEM) the public-network (HTTPS) host must chain to. */
+    hostCaPem: z.string().optional(),
     language: z.enum(['zh-CN', 'en']),
     voucherCopies: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   }),
@@ -201,6 +205,8 @@ export const stateSchema = z.object({
   failedIc: z.array(failedIcRecord).optional(),
   /** 0620 script-result notices not yet answered by the host (cup8583.md §3.1), sent again before the next online transaction. */
   pendingScriptResults: z.array(z.object({ fields: z.record(z.string(), storedField), attempts: z.number().int().nonnegative() })).optional(),
+  /** 0820 e-signature uploads (60.3 800) not yet answered by the host, sent before the next online transaction or settlement. */
+  pendingSignatures: z.array(z.object({ fields: z.record(z.string(), storedField), attempts: z.number().int().nonnegative() })).optional(),
   /** A settlement answered by the host whose batch upload has not finished (resumed at the next settlement). */
   batchUpload: batchUploadProgress.optional(),
   tampered: z.boolean(),

@@ -6,6 +6,7 @@
  */
 import type { ByteLink } from '../links';
 import {
+  TTP_COMMANDS,
   TTP_VERSION,
   TtpCapabilities,
   TtpCardImage,
@@ -25,6 +26,7 @@ import type { TerminalProfile } from '../protocol/ttp/profile';
 import { SessionHost, TerminalSession, Timeouts } from './session';
 import { TerminalState, TerminalStateStore, initialState } from './state-store';
 import { handleCardCommand, handleKeyCommand } from './ttp/card-keys';
+import { handleSignCommand } from './ttp/sign';
 import { applyConfigSet, applyOptions, configView } from './ttp/config';
 import { KEY_SETTLE_MS, type TtpCommandContext } from './ttp/context';
 import { handleEcrCommand } from './ttp/ecr';
@@ -310,7 +312,7 @@ export class EmulatedTerminal {
         break;
     }
     if (!this.powered) {
-      if (['key', 'card', 'ecr'].includes(req.cmd)) {
+      if (['key', 'card', 'ecr', 'sign'].includes(req.cmd)) {
         this.fail(req, 'powered-off', 'the terminal is off; send power on (or cycle) first');
         return;
       }
@@ -328,11 +330,14 @@ export class EmulatedTerminal {
       case 'ecr':
         handleEcrCommand(this.commandContext(session), req);
         return;
+      case 'sign':
+        await handleSignCommand(this.commandContext(session), req, this.profile.profile.electronicSignature);
+        return;
       default:
         this.fail(
           req,
           'unknown-command',
-          `unknown command ${JSON.stringify((req as { cmd: string }).cmd)}; this terminal speaks ${['hello', 'reset', 'power', 'key', 'card', 'screen', 'config', 'clock', 'ecr'].join(', ')}`,
+          `unknown command ${JSON.stringify((req as { cmd: string }).cmd)}; this terminal speaks ${[...TTP_COMMANDS].join(', ')}`,
         );
     }
   }

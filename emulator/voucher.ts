@@ -47,6 +47,8 @@ const ENTRY_LETTER: Record<StoredTransaction['entry'], string> = { swipe: 'S', i
 
 export const REPRINT_MARK = '****重打印/DUPLICATED****';
 export const SIGNATURE_LINE = '持卡人签名(CARDHOLDER SIGNATURE):';
+/** The line under SIGNATURE_LINE of an electronically signed purchase, followed by the first 16 hex digits of the image's SHA-256. */
+export const E_SIGNATURE_MARK = '电子签名(E-SIGNATURE):';
 
 /** The copies a transaction prints, in order (ucTicketNum: 1 merchant, 2 + cardholder, 3 all). */
 export function voucherCopies(count: 1 | 2 | 3, defects: ReadonlySet<DefectName>): VoucherCopy[] {
@@ -110,7 +112,9 @@ export function renderVoucher(tx: StoredTransaction, copy: VoucherCopy, ctx: Vou
   const mark = d.has('qps-limit-ignored') ? undefined : quickPassMark(noPin, noSignature);
   if (mark) lines.push(mark);
   if (copy !== 'cardholder' && !noSignature && !d.has('signature-line-missing')) {
-    lines.push(SIGNATURE_LINE, '', '');
+    // 电签: the block holds the electronic signature (named by its hash) instead of space to sign.
+    if (tx.eSignature) lines.push(SIGNATURE_LINE, `${E_SIGNATURE_MARK}${tx.eSignature.sha256.slice(0, 16)}`);
+    else lines.push(SIGNATURE_LINE, '', '');
   }
   lines.push(RULE);
   lines.push('本人确认以上交易,同意将其计入本卡账户');

@@ -23,6 +23,7 @@ import type { DownloadKind } from './context';
 const DOWNLOAD_KINDS: readonly DownloadKind[] = [...IC_LIST_KINDS, ...TERMINAL_LIST_KINDS];
 import { HostControlError } from './errors';
 import type { ActiveFault, FaultSet, FaultSpec } from './faults';
+import type { PublicNetworkArrival, TlsIdentity } from './public-network';
 import type { HostStore, JournalRow, LedgerRow, TransactionKind, TransactionRow } from './store';
 
 export interface JournalQuery {
@@ -171,7 +172,20 @@ function isoTime(v: string | Date | undefined, what: string): string | undefined
   return d.toISOString();
 }
 
+/** The host's public-network front (HTTPS, cup8583.md §1.2) as the harness drives and reads it. */
+export interface PublicNetworkAccess {
+  /** Starts the front (or makes it present `identity` from now on); where terminals POST to. */
+  start(identity: TlsIdentity): Promise<{ host: string; port: number; path: string }>;
+  /** What reached the HTTPS port at or after `since` (ISO time), oldest first; none without a front. */
+  arrivals(since?: string): PublicNetworkArrival[];
+  /** Back to the lab's baseline (its own front and certificate, or none). */
+  restore(): Promise<void>;
+}
+
 export class HostControl {
+  /** The public-network front, wired by the in-process ReferenceHost (absent on other controls). */
+  publicNetwork?: PublicNetworkAccess;
+
   constructor(
     private readonly config: HostConfig,
     private readonly store: HostStore,

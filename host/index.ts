@@ -21,6 +21,9 @@ export { cardByAlias, cardByPan, terminalCardImage, ARQC_CDOL1_TAGS } from './ca
 export { ReferenceHost } from './server';
 export type { ReferenceHostOptions } from './server';
 export { HostControl } from './control';
+export type { PublicNetworkAccess } from './control';
+export { PublicNetworkFront, PUBLIC_NETWORK_CONTENT_TYPE, PUBLIC_NETWORK_DEFAULT_PATH } from './public-network';
+export type { PublicNetworkArrival, TlsIdentity } from './public-network';
 export type {
   JournalQuery,
   JournalEntry,

@@ -2,10 +2,20 @@
  * What the journal keeps of a message: the frame hex with every PAN / track / cardholder-data value
  * masked in place, and the decoded field table from the codec's messageToJson (which masks F2, F35
  * and F36, the card numbers of a blacklist download reply's F62 (60.3 390), and the EMV card-data tags of F55: 5A PAN, 57 track 2 equivalent, 5F20 name, 9F1F / 9F20 / 56 track data). PIN blocks and keys stay as the encrypted bytes
- * that were on the wire.
+ * that were on the wire. The image of an e-signature upload (0820 60.3 800, F62) is never kept: the
+ * frame shows it as '*' and the field table as its size and SHA-256 (protocol/ttp/signature.ts).
  */
 import { maskPan } from '../crypto';
-import { IsoMessage, messageToJson, EMV_CARD_DATA_TAGS, parseBlacklistPage, parseField60, TERMINAL_LIST_NETWORK_CODES } from '../protocol/iso8583';
+import {
+  IsoMessage,
+  identify,
+  messageToJson,
+  EMV_CARD_DATA_TAGS,
+  parseBlacklistPage,
+  parseField60,
+  TERMINAL_LIST_NETWORK_CODES,
+} from '../protocol/iso8583';
+import { describeSignatureImage } from '../protocol/ttp/signature';
 import { decodeTlv, TlvNode } from '../protocol/tlv';
 
 function maskDigitsHex(hex: string): string {
@@ -55,10 +65,17 @@ function sensitiveHexValues(msg: IsoMessage): string[] {
   return values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
 }
 
+/** The signature image of an e-signature upload (request F62), which no journal or log keeps. */
+function signatureImageOf(msg: IsoMessage): Buffer | undefined {
+  return identify(msg) === 'e-signature' && msg.mti === '0820' ? msg.getBuffer(62) : undefined;
+}
+
 /** Frame bytes as upper-case hex with card data masked in place ('*'); same length as the plain hex. */
 export function maskedFrameHex(frame: Buffer, msg: IsoMessage | undefined): string {
   let hex = frame.toString('hex').toUpperCase();
   if (!msg) return hex;
+  const image = signatureImageOf(msg);
+  if (image && image.length > 0) hex = hex.split(image.toString('hex').toUpperCase()).join('*'.repeat(image.length * 2));
   for (const v of sensitiveHexValues(msg)) {
     const masked = v.includes('D') || v.length > 19 ? maskDigitsHex(v) : maskPan(v);
     hex = hex.split(v).join(masked.padEnd(v.length, '*').slice(0, v.length));
@@ -95,5 +112,7 @@ export function maskedFields(msg: IsoMessage): Record<string, string> {
   if (json.fields['55'] !== undefined) fields['55'] = maskF55(json.fields['55']);
   // A blacklist page (390 reply) carries card numbers in F62: each masked wherever it shows.
   if (fields['62'] !== undefined) for (const pan of blacklistPans(msg)) fields['62'] = fields['62'].split(pan).join(maskPan(pan));
+  const image = signatureImageOf(msg);
+  if (image) fields['62'] = describeSignatureImage(image);
   return fields;
 }

@@ -19,6 +19,7 @@ import { HostStartError } from './errors';
 import { FaultSet } from './faults';
 import { HostStore } from './store';
 import { startAdminServer, type AdminServer } from './admin';
+import { PublicNetworkFront, type TlsIdentity } from './public-network';
 
 export interface ReferenceHostOptions {
   config: HostConfig;
@@ -48,6 +49,15 @@ export interface ReferenceHostOptions {
   sqliteCacheMb?: number;
 }
 
+/** One frame waiting for the group commit, and how its outcome reaches the terminal (TCP or HTTPS). */
+interface QueuedFrame {
+  remote: string;
+  frame: Buffer;
+  deliver: (outcome: FrameOutcome) => void;
+  /** The commit failed: drop the terminal's link without an answer. */
+  drop: () => void;
+}
+
 interface Connection {
   socket: net.Socket;
   remote: string;
@@ -65,7 +75,10 @@ export class ReferenceHost {
   readonly adminPort?: number;
   private readonly connections = new Set<Connection>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private queue: { conn: Connection; frame: Buffer }[] = [];
+  private queue: QueuedFrame[] = [];
+  private front?: PublicNetworkFront;
+  /** The certificate the lab started the front with (restorePublicNetwork goes back to it); none: the front is a case's own. */
+  private frontBaseline?: TlsIdentity;
   private flushScheduled = false;
   private stopped = false;
 
@@ -85,6 +98,14 @@ export class ReferenceHost {
     this.control = control;
     this.dbPath = store.path;
     this.adminPort = admin?.port;
+    control.publicNetwork = {
+      start: async (identity) => {
+        const front = await this.startPublicNetwork(identity);
+        return { host: this.bind, port: front.port, path: front.path };
+      },
+      arrivals: (since) => this.front?.arrivals(since) ?? [],
+      restore: () => this.restorePublicNetwork(),
+    };
   }
 
   static async start(opts: ReferenceHostOptions): Promise<ReferenceHost> {
@@ -215,7 +236,11 @@ export class ReferenceHost {
   }
 
   private enqueue(conn: Connection, frame: Buffer): void {
-    this.queue.push({ conn, frame });
+    this.enqueueFrame({ remote: conn.remote, frame, deliver: (o) => this.deliver(conn, o), drop: () => conn.socket.destroy() });
+  }
+
+  private enqueueFrame(item: QueuedFrame): void {
+    this.queue.push(item);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -234,7 +259,7 @@ export class ReferenceHost {
     const faults = this.faults.snapshot();
     try {
       outcomes = this.store.transaction(() => {
-        const out = batch.map(({ conn, frame }) => this.engine.handleFrame(frame, conn.remote));
+        const out = batch.map(({ remote, frame }) => this.engine.handleFrame(frame, remote));
         this.engine.persistSequences();
         return out;
       });
@@ -249,11 +274,11 @@ export class ReferenceHost {
       const replayed: FrameOutcome[] = [];
       try {
         this.store.transaction(() => {
-          for (const { conn, frame } of batch) {
+          for (const { remote, frame } of batch) {
             try {
-              replayed.push(this.store.transaction(() => this.engine.handleFrame(frame, conn.remote)));
+              replayed.push(this.store.transaction(() => this.engine.handleFrame(frame, remote)));
             } catch (err) {
-              this.logger.error(`${new Date().toISOString()} ${conn.remote} internal error, answered 96: ${(err as Error).stack ?? err}`);
+              this.logger.error(`${new Date().toISOString()} ${remote} internal error, answered 96: ${(err as Error).stack ?? err}`);
               this.engine.forgetTerminals();
               replayed.push(this.systemErrorReply(frame));
             }
@@ -265,15 +290,15 @@ export class ReferenceHost {
       }
       outcomes = replayed;
     }
-    for (let i = 0; i < batch.length; i++) this.deliver(batch[i].conn, outcomes[i]);
+    for (let i = 0; i < batch.length; i++) batch[i].deliver(outcomes[i]);
   }
 
   /** The commit itself failed (disk full, database locked): nothing was booked, tell no one anything. */
-  private commitFailed(batch: { conn: Connection }[], err: unknown): void {
+  private commitFailed(batch: QueuedFrame[], err: unknown): void {
     this.logger.error(
       `${new Date().toISOString()} host database commit failed, ${batch.length} request(s) dropped unanswered: ${(err as Error).message}`,
     );
-    for (const { conn } of batch) conn.socket.destroy();
+    for (const item of batch) item.drop();
   }
 
   private systemErrorReply(frame: Buffer): FrameOutcome {
@@ -311,6 +336,55 @@ export class ReferenceHost {
     }
   }
 
+  /**
+   * Starts the public-network front (HTTPS, cup8583.md §1.2) beside the TCP port, presenting
+   * `identity`; when it already runs, it presents `identity` from now on. `baseline`: the lab's own
+   * front (restorePublicNetwork() keeps it and goes back to this certificate); else a case's, which
+   * restorePublicNetwork() stops.
+   */
+  async startPublicNetwork(
+    identity: TlsIdentity,
+    opts: { port?: number; bind?: string; path?: string; baseline?: boolean } = {},
+  ): Promise<PublicNetworkFront> {
+    if (this.stopped) throw new HostStartError('the host is stopped: cannot start its HTTPS front', {});
+    if (this.front) {
+      this.front.useCertificate(identity);
+    } else {
+      this.front = await PublicNetworkFront.start({
+        identity,
+        port: opts.port,
+        bind: opts.bind ?? this.bind,
+        path: opts.path,
+        logger: this.logger,
+        maxBodyBytes: this.options.maxFrameBytes + 2,
+        maxConnections: this.options.maxConnections,
+        submit: (frame, remote) =>
+          new Promise<FrameOutcome>((resolve, reject) =>
+            this.enqueueFrame({ remote, frame, deliver: resolve, drop: () => reject(new Error('the host database commit failed')) }),
+          ),
+      });
+    }
+    if (opts.baseline) this.frontBaseline = identity;
+    return this.front;
+  }
+
+  /** The HTTPS front when one runs. */
+  get publicNetwork(): PublicNetworkFront | undefined {
+    return this.front;
+  }
+
+  /** Back to the lab's baseline: its own front with its own certificate, or no front at all. */
+  async restorePublicNetwork(): Promise<void> {
+    if (!this.front) return;
+    if (this.frontBaseline) {
+      if (this.front.certificate !== this.frontBaseline.label) this.front.useCertificate(this.frontBaseline);
+      return;
+    }
+    const front = this.front;
+    this.front = undefined;
+    await front.stop();
+  }
+
   /** Number of open terminal connections. */
   get connectionCount(): number {
     return this.connections.size;
@@ -326,6 +400,8 @@ export class ReferenceHost {
     for (const c of this.connections) c.socket.destroy();
     this.connections.clear();
     await closed;
+    if (this.front) await this.front.stop();
+    this.front = undefined;
     if (this.admin) await this.admin.close();
     this.store.close();
   }

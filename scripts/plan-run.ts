@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parsePlan } from '../certification/plan';
 import { OUTCOME_MEDIA_TYPE } from '../certification/results';
-import { classifySerialisedError } from '../errors';
+import { classifySerialisedError, PoscertError } from '../errors';
 
 export const ROOT = path.join(__dirname, '..');
 const CUCUMBER = path.join(ROOT, 'node_modules', '.bin', 'cucumber-js');
@@ -190,6 +190,102 @@ export async function runPlan(opts: PlanRunOptions = {}): Promise<PlanRun> {
     return { exitCode: code, cases, durationMs: Date.now() - started, stderr };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Several runs in one cucumber process (scripts/plan-batch.js), one after the other, each judged as
+ * runPlan judges one: the same environment, tags, fail-fast and message stream per job, the lab started
+ * and stopped per job. It saves the per-run process start-up (node, ts-node, the support code: about 3 s
+ * of CPU a run), which was most of what a one-case run cost. Every job must use the same language and
+ * cucumber profile (cucumber.js reads the language when it loads), and no extra arguments. A job the
+ * batch did not finish (the batch was killed at timeoutMs, or crashed) comes back with exit code -1 and
+ * no cases, as a killed runPlan does.
+ */
+export async function runPlans(jobs: readonly PlanRunOptions[], timeoutMs: number): Promise<PlanRun[]> {
+  if (jobs.length === 0) return [];
+  const lang = jobs[0].lang ?? 'en';
+  const profile = jobs[0].profile ?? 'test';
+  for (const j of jobs) {
+    if ((j.lang ?? 'en') !== lang || (j.profile ?? 'test') !== profile || j.args?.length || j.keepMessagesOnProblem)
+      throw new PlanBatchError('a batch of plan runs shares one language and cucumber profile and takes no extra arguments', {
+        lang,
+        profile,
+        job: { lang: j.lang, profile: j.profile, args: j.args },
+      });
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'poscert-plan-batch-'));
+  const spec = {
+    profile,
+    lang,
+    jobs: jobs.map((j, i) => ({
+      tags: `(${tagsFor(j.caseIds ?? planCaseIds())})`,
+      failFast: Boolean(j.failFast),
+      env: {
+        POSCERT_TERMINAL: j.emulatorProfile ? `emu:${j.emulatorProfile}` : 'emulator',
+        POSCERT_DEFECTS: (j.defects ?? []).join(','),
+      },
+      messages: path.join(dir, `${i}.ndjson`),
+    })),
+  };
+  const specFile = path.join(dir, 'jobs.json');
+  fs.writeFileSync(specFile, JSON.stringify(spec));
+  const env = {
+    ...process.env,
+    POSCERT_LANG: lang,
+    TS_NODE_TRANSPILE_ONLY: 'true',
+    POSCERT_STEP_TIMEOUT_MS: process.env.POSCERT_STEP_TIMEOUT_MS ?? '20000',
+  };
+  const finished = new Map<number, { success?: boolean; error?: string; durationMs: number }>();
+  try {
+    const { stderr } = await new Promise<{ stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'plan-batch.js'), specFile], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        let nl: number;
+        while ((nl = out.indexOf('\n')) >= 0) {
+          const line = out.slice(0, nl).trim();
+          out = out.slice(nl + 1);
+          if (!line.startsWith('{')) continue;
+          const r = JSON.parse(line) as { index: number; success?: boolean; error?: string; durationMs: number };
+          finished.set(r.index, r);
+        }
+      });
+      child.stderr.on('data', (b: Buffer) => {
+        err = (err + b.toString()).slice(-20_000);
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('error', reject);
+      child.on('close', () => {
+        clearTimeout(timer);
+        resolve({ stderr: err });
+      });
+    });
+    return spec.jobs.map((j, i) => {
+      const r = finished.get(i);
+      const text = r && fs.existsSync(j.messages) ? fs.readFileSync(j.messages, 'utf8') : '';
+      return {
+        exitCode: !r ? -1 : r.success ? 0 : 1,
+        cases: r ? readMessages(text) : new Map(),
+        durationMs: r?.durationMs ?? 0,
+        stderr: r?.error ?? (r ? '' : stderr),
+      };
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A batch of plan runs asked for what one process cannot do (two languages, extra arguments). */
+export class PlanBatchError extends PoscertError {
+  constructor(message: string, context: Record<string, unknown>) {
+    super('PLAN_BATCH_INVALID', message, context);
   }
 }
 

@@ -74,6 +74,8 @@ export interface CertifyCliOptions {
   labFile?: string;
   /** HOST:PORT the reference host listens on for the real terminal (overrides the lab entry's host.listen). */
   hostListen?: string;
+  /** The terminal's link to the reference host: plain TCP (§1.1), or the public-network HTTPS wrapper (§1.2). */
+  hostLink: 'tcp' | 'https';
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -106,6 +108,14 @@ export function parseCertifyArgs(args: string[], io: Io): CertifyCliOptions | nu
     .option('--bail', 'stop at the first failed mandatory case (verdict NOT CERTIFIED); the cases not run are listed as not run')
     .option('--hello-timeout <ms>', 'how long to wait for the terminal to answer hello before the run', '5000')
     .option('--lab <file>', 'lab file for --terminal lab:NAME (default scenarios/lab.yaml)')
+    .addOption(
+      new Option(
+        '--host-link <link>',
+        "the terminal's link to the reference host: tcp (§1.1), or https — the public-network wrapper (公网接入, cup8583.md §1.2): the host listens with TLS under a test CA made for the run, and the terminal is configured (TTP config host https://…, hostCa) to reach it and verify it",
+      )
+        .choices(['tcp', 'https'])
+        .default('tcp'),
+    )
     .option(
       '--host-listen <host:port>',
       "real terminal: the reference host listens here for the whole run (the address the terminal is configured to dial; default: the lab entry's host.listen, else a free loopback port set in the terminal over TTP config)",
@@ -130,6 +140,7 @@ export function parseCertifyArgs(args: string[], io: Io): CertifyCliOptions | nu
     helloTimeout: string;
     lab?: string;
     hostListen?: string;
+    hostLink: 'tcp' | 'https';
   }>();
   if (program.args.length)
     throw new CertifyOptionError(`unexpected argument${program.args.length > 1 ? 's' : ''} ${program.args.join(' ')}; options start with --`, {
@@ -215,6 +226,7 @@ export function parseCertifyArgs(args: string[], io: Io): CertifyCliOptions | nu
     helloTimeoutMs,
     ...(o.lab ? { labFile: path.resolve(o.lab) } : {}),
     ...(o.hostListen ? { hostListen: o.hostListen } : {}),
+    hostLink: o.hostLink,
   };
 }
 
@@ -456,6 +468,7 @@ export async function runCertify(args: string[], io: Io, root = ROOT): Promise<n
       terminal: o.terminal,
       identity,
       profile,
+      hostLink: o.hostLink,
       env: isEmulated(o.terminal)
         ? emulatorTimeoutEnv()
         : {

@@ -17,6 +17,7 @@ export const billPayment: Flow = {
     ...RESULT_DEFECTS,
     ...PIN_DEFECTS,
     ...VOUCHER_DEFECTS,
+    'e-signature-wrong-trace',
     'expired-card-accepted',
     'payee-not-shown',
     'script-result-not-sent',

@@ -23,6 +23,7 @@ export const sale: Flow = {
     'qps-limit-ignored',
     'qps-9f34-wrong',
     'partial-approval-requested-amount-printed',
+    'e-signature-wrong-trace',
   ],
   async run({ ui, cards, requests, online, transactions, core }, ecr) {
     const title = kindLabel('sale');

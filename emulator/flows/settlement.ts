@@ -172,6 +172,8 @@ export const settlement: Flow = {
       if (!progress) {
         const reversalFirst = !core.defect('settlement-before-reversal');
         if (reversalFirst && core.state.pendingReversal && !(await online.sendPendingReversal(line))) return fail(T.reversalFailed);
+        // 电签 uploads still unanswered go before the batch is closed (the acquirer holds every signature of it).
+        if (core.state.pendingSignatures?.length) await online.sendPendingSignatures(line);
         const f48Side = (v: SettlementTotalsView) => ({ ...v, result: '0' as const });
         const domestic = f48Side(totals.domestic);
         if (core.defect('settlement-totals-off-by-one')) domestic.debitCount += 1;

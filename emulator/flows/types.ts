@@ -49,6 +49,9 @@ export const ONLINE_DEFECTS: readonly DefectName[] = [
   'lost-card-shown-as-plain-failure',
   'ic-params-not-downloaded-on-flag',
   'contactless-params-not-applied',
+  // The public-network link (HTTPS, §1.2) carries every online exchange when the terminal is on it.
+  'tls-verification-off',
+  'public-network-wrong-content-type',
 ];
 /** Defects of the reversal record, in flows whose request is reversible. */
 export const REVERSAL_DEFECTS: readonly DefectName[] = ['no-reversal-after-timeout', 'reversal-lost-on-power-cut'];

@@ -26,7 +26,7 @@ export class TerminalServices {
     this.requests = new Requests(core);
     this.online = new Online(core, this.ui, this.requests);
     this.management = new Management(core, this.ui, this.requests, this.online);
-    this.transactions = new Transactions(core, this.ui, this.management);
+    this.transactions = new Transactions(core, this.ui, this.management, this.online);
   }
 }
 

@@ -5,10 +5,14 @@
  * before the request leaves, then the reply checks (MTI, F3, F11, F41, F42, F4, MAC, ARPC).
  * After an approved chip reply carrying issuer scripts (71 / 72) the card runs them and the terminal
  * reports the results (DF31) in a 0620 notice (60.3 951) on the same line; when the transaction is
- * reversed instead, DF31 goes in the reversal's F55 (cup8583.md §3.8, §3.11).
+ * reversed instead, DF31 goes in the reversal's F55 (cup8583.md §3.8, §3.11). A paperless terminal's
+ * e-signature upload (0820 60.3 800, 电签) is kept on disk until the host answers it and goes before
+ * the next online transaction or settlement (uploadSignature).
  * Defects that bite here: wrong-mac, no-reversal-after-timeout, reversal-sent-twice,
- * response-mac-not-verified, script-result-not-sent (and reversal-lost-on-power-cut, in SessionCore.persist).
+ * response-mac-not-verified, script-result-not-sent, e-signature-wrong-trace (and reversal-lost-on-power-cut,
+ * in SessionCore.persist).
  */
+import type * as net from 'node:net';
 import { maskPan } from '../../crypto';
 import {
   CupFrame,
@@ -26,7 +30,8 @@ import {
 } from '../../protocol/iso8583';
 import { issuerScriptsOf, scriptResultField55, withScriptResults, type IssuerScript, type ScriptResult } from '../../protocol/iso8583/issuer-script';
 import { HostLinkError } from '../errors';
-import { HostAddress, HostLine, HostSession, parseHostUrl } from '../host-link';
+import { HostAddress, HostChannel, HostLine, HostSession, parseHostUrl } from '../host-link';
+import { HttpsHostSession } from '../https-link';
 import { FinalCryptogram, reversalField55, withFinalCryptogram } from '../icc';
 import { PowerLost } from '../inputs';
 import type { PendingReversal, StoredField } from '../state-store';
@@ -83,15 +88,28 @@ export class Online {
     return parseHostUrl(this.core.state.config.hostUrl);
   }
 
-  private async openHost(): Promise<HostSession> {
+  private async openHost(): Promise<HostChannel> {
     const core = this.core;
     core.alive();
     core.inputs.markBlocked();
-    const session = await HostSession.connect(this.hostAddress(), core.host.timeouts.hostConnectMs, (s) => {
+    const track = (s: net.Socket) => {
       core.sockets.add(s);
       if (core.dead) s.destroy();
       return () => core.sockets.delete(s);
-    });
+    };
+    const address = this.hostAddress();
+    const session: HostChannel = address.https
+      ? await HttpsHostSession.connect(
+          address,
+          {
+            caPem: core.state.config.hostCaPem,
+            verify: !core.defect('tls-verification-off'),
+            ...(core.defect('public-network-wrong-content-type') ? { contentType: 'application/octet-stream' } : {}),
+          },
+          core.host.timeouts.hostConnectMs,
+          track,
+        )
+      : await HostSession.connect(address, core.host.timeouts.hostConnectMs, track);
     core.alive();
     return session;
   }
@@ -359,6 +377,69 @@ export class Online {
   }
 
   /**
+   * The 0820 e-signature upload (cup8583.md §3.1: F25 07, 60.1 07, 60.3 800) of an approved purchase:
+   * F62 = the PNG, F61 = its batch + trace (+ date), F37 its RRN, F4 its amount, MAC (docs/host.md).
+   * Defect e-signature-wrong-trace: F61 names the trace before the signed one.
+   */
+  signatureUpload(tx: { batch: string; trace: string; rrn: string; amount: number; date: string }, image: Buffer): IsoMessage {
+    const msg = requestTemplate('e-signature', tx.batch);
+    msg.set(4, String(tx.amount).padStart(12, '0'));
+    msg.set(41, this.core.state.config.terminalId!);
+    msg.set(42, this.core.state.config.merchantId!);
+    msg.set(37, tx.rrn);
+    const trace = this.core.defect('e-signature-wrong-trace') ? String((Number(tx.trace) + 999999) % 1000000 || 999999).padStart(6, '0') : tx.trace;
+    msg.set(61, formatField61({ originalBatch: tx.batch, originalTrace: trace, originalDate: tx.date.replace(/-/g, '').slice(4, 8) }));
+    msg.set(62, image);
+    return msg;
+  }
+
+  /**
+   * Uploads the signature on its own line (the transaction's line is closed by now). It is on disk
+   * first; unanswered, it goes again before the next online transaction or settlement, up to the
+   * reversal retry count. False when it stays pending.
+   */
+  async uploadSignature(msg: IsoMessage): Promise<boolean> {
+    msg.set(11, this.requests.nextStan(false));
+    const pending = this.core.state.pendingSignatures ?? (this.core.state.pendingSignatures = []);
+    pending.push({ fields: toStored(msg), attempts: 0 });
+    this.core.persist();
+    const line = await this.open();
+    if (!line) return false;
+    try {
+      return await this.sendPendingSignatures(line);
+    } finally {
+      line.close();
+    }
+  }
+
+  /** The uploads on record, oldest first; false when one stays unanswered (the rest wait with it). */
+  async sendPendingSignatures(line: HostLine): Promise<boolean> {
+    const { core } = this;
+    const pending = core.state.pendingSignatures ?? [];
+    while (pending.length) {
+      const entry = pending[0];
+      const msg = fromStored('0820', entry.fields);
+      this.applyRequestMac(msg);
+      const got = await this.exchange(line, msg, false);
+      entry.attempts += 1;
+      if ('error' in got && entry.attempts < core.host.reversalRetries) {
+        core.host.log(
+          `e-signature upload (0820 800) STAN ${msg.getString(11)} not answered (${got.error.message}): kept for the next online exchange`,
+        );
+        core.persist();
+        return false;
+      }
+      if ('error' in got)
+        core.host.log(`e-signature upload (0820 800) STAN ${msg.getString(11)} dropped after ${entry.attempts} unanswered attempts`);
+      else if (got.reply.getString(39) !== '00')
+        core.host.log(`e-signature upload (0820 800) STAN ${msg.getString(11)} refused with ${got.reply.getString(39) ?? '-'}`);
+      pending.shift();
+      core.persist();
+    }
+    return true;
+  }
+
+  /**
    * A failed IC transaction (the card's AAC after the host's approval) kept for the batch upload
    * (cup8583.md §3.10, 60.3 204 / 206): what the card signed, so the acquirer learns why the
    * approval was reversed. Only the kinds whose IC records are uploaded.
@@ -398,6 +479,8 @@ export class Online {
       }
       // Script-result notices the host has not answered yet go before the new request (they are not reversed).
       if (core.state.pendingScriptResults?.length) await this.sendPendingScriptResults(line);
+      // So do e-signatures not yet answered: the acquirer holds the signature before the next transaction.
+      if (core.state.pendingSignatures?.length) await this.sendPendingSignatures(line);
       // The STAN is taken only now, after any reversal, so the request carries the newest one.
       request.set(11, this.requests.nextStan(true));
       this.applyRequestMac(request);

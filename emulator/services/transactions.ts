@@ -3,6 +3,8 @@
  * (signed on, batch not full), the result screen, the stored record, the vouchers, and the
  * settlement totals of the open batch. Defects that bite here: response-51-shown-as-success,
  * lost-card-shown-as-plain-failure (result screens); the voucher defects are applied by voucher.ts.
+ * A paperless terminal (profile electronicSignature) takes the cardholder's signature on its screen
+ * after an approved purchase, uploads it (online.ts) and prints it on the voucher (电签).
  */
 import { IsoMessage, parseField63Response, transactionSpec } from '../../protocol/iso8583';
 import type { TtpEcrCommand } from '../../protocol/ttp';
@@ -13,7 +15,9 @@ import { SettlementTotalsView, renderVoucher, voucherCopies } from '../voucher';
 import type { CardRead } from './card-reader';
 import type { SessionCore } from './core';
 import type { Management } from './management';
-import type { OnlineOutcome } from './online';
+import { signatureHash } from '../../protocol/ttp/signature';
+import { tapWithoutSignature } from '../quickpass';
+import type { Online, OnlineOutcome } from './online';
 import type { Arqc } from './requests';
 import type { Ui } from './ui';
 
@@ -49,7 +53,26 @@ export class Transactions {
     private readonly core: SessionCore,
     private readonly ui: Ui,
     private readonly management: Management,
+    private readonly online: Online,
   ) {}
+
+  /**
+   * 电签: a purchase whose voucher asks for a signature (not a tap under the 免签 limit) is signed on
+   * the screen of a terminal that declares electronicSignature; the image is uploaded (0820 60.3 800)
+   * and its hash kept with the record for the voucher. A cardholder who does not sign leaves the
+   * paper signature line.
+   */
+  private async electronicSignature(kind: StoredKind, title: Bilingual, tx: StoredTransaction): Promise<void> {
+    const { host } = this.core;
+    if (!host.profile.profile.electronicSignature || (kind !== 'sale' && kind !== 'bill-payment')) return;
+    if (tapWithoutSignature(tx.entry, tx.amount, host.profile.profile.contactless, host.defects)) return;
+    const image = await this.ui.takeSignature(title, tx.amount);
+    if (!image) return;
+    tx.eSignature = { sha256: signatureHash(image), bytes: image.length };
+    this.core.persist();
+    this.ui.show('online', 'online', [this.ui.t(title), this.ui.t(T.signatureUploading)], { transaction: kind });
+    await this.online.uploadSignature(this.online.signatureUpload(tx, image));
+  }
 
   /** Signed on (signing on now if needed), or the refusal. */
   async readyToTransact(title: Bilingual): Promise<FlowResult | undefined> {
@@ -222,6 +245,7 @@ export class Transactions {
       core.state.lastTrace = tx.trace;
       core.persist();
     }
+    if (!fakeSuccess) await this.electronicSignature(kind, title, tx);
     ui.show('printing', 'printing', [ui.t(title), ui.t(T.printing)]);
     const printedWrong = amount !== requested && core.defect('partial-approval-requested-amount-printed');
     this.printVouchers(printedWrong ? { ...tx, amount: requested } : tx, false);

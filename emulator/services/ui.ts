@@ -125,6 +125,22 @@ export class Ui {
     }
   }
 
+  /**
+   * 电签: the signature pad (TTP state `signature`) until the cardholder's image arrives (TTP `sign`);
+   * undefined when the cardholder declines (CANCEL) or does not sign in time: the voucher then keeps
+   * its paper signature line.
+   */
+  async takeSignature(title: Bilingual, amount: number): Promise<Buffer | undefined> {
+    this.show('signature', 'signature', [this.t(title), `${this.t(T.amount)}${formatAmount(amount)}`, this.t(T.signHere), this.t(T.signOnScreen)]);
+    try {
+      const input = await this.core.inputs.next((i) => i.kind === 'signature' || (i.kind === 'key' && i.key === 'CANCEL'), this.idleMs, 'signature');
+      return input.kind === 'signature' ? input.image : undefined;
+    } catch (e) {
+      if (e instanceof FlowAbort) return undefined;
+      throw e;
+    }
+  }
+
   /** Free text (payee names, auth codes): TTP `key` with a `text` field types whole strings. */
   async enterText(title: Bilingual, prompt: Bilingual, screen: string, max: number): Promise<string> {
     let value = '';

@@ -6,7 +6,7 @@
 import type { TtpTerminalConfig } from '../../protocol/ttp';
 import type { DefectName } from '../defects';
 import { EmulatorConfigError } from '../errors';
-import { parseHostUrl } from '../host-link';
+import { formatHostUrl, parseHostUrl } from '../host-link';
 import type { EmulatorProfile } from '../profiles';
 import type { Timeouts } from '../session';
 import { type TerminalState, switchBatchIdentity } from '../state-store';
@@ -16,7 +16,9 @@ import { type EmulatorOptions, requireMatch } from './options';
 export function configView(s: TerminalState, timeouts: Timeouts, defects: ReadonlySet<DefectName>): TtpTerminalConfig & Record<string, unknown> {
   const host = s.config.hostUrl ? parseHostUrl(s.config.hostUrl) : undefined;
   return {
-    ...(host ? { host: `${host.host}:${host.port}` } : {}),
+    ...(host ? { host: host.https ? formatHostUrl(host) : `${host.host}:${host.port}` } : {}),
+    hostLink: host?.https ? 'https' : 'tcp',
+    ...(s.config.hostCaPem ? { hostCa: s.config.hostCaPem } : {}),
     tpdu: s.config.tpdu,
     ...(s.config.merchantId ? { merchantId: s.config.merchantId } : {}),
     ...(s.config.terminalId ? { terminalId: s.config.terminalId } : {}),
@@ -63,7 +65,13 @@ export function applyConfigSet(
   requireMatch('merchantId', merchantId, /^[\x20-\x7e]{15}$/, '15 characters');
   requireMatch('terminalId', terminalId, /^[\x20-\x7e]{8}$/, '8 characters');
   requireMatch('x-tmk', tmk, /^([0-9A-Fa-f]{16}|[0-9A-Fa-f]{32}|[0-9A-Fa-f]{48})$/, '16, 32 or 48 hex digits');
-  if (host !== undefined) parseHostUrl(host);
+  const hostAddress = host !== undefined ? parseHostUrl(host) : undefined;
+  const hostCa = str('hostCa');
+  if (hostCa !== undefined && hostCa !== '' && !/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/.test(hostCa.trim()))
+    throw new EmulatorConfigError(
+      'hostCa',
+      'must be PEM certificate text (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----), or "" to forget it',
+    );
   if (keyScheme !== undefined && keyScheme !== 'tdes' && keyScheme !== 'sm4') throw new EmulatorConfigError('x-keyScheme', 'must be tdes or sm4');
   if (set.language !== undefined && set.language !== 'zh' && set.language !== 'en') throw new EmulatorConfigError('language', 'must be zh or en');
   if (set.voucherCopies !== undefined && ![1, 2, 3].includes(set.voucherCopies as number))
@@ -83,7 +91,8 @@ export function applyConfigSet(
       (tmk !== undefined && tmk.toUpperCase() !== s.ped.tmk) ||
       (keyScheme !== undefined && keyScheme !== s.ped.keyScheme);
     const ids = { terminalId: s.config.terminalId, merchantId: s.config.merchantId };
-    if (host !== undefined) s.config.hostUrl = `tcp://${host.replace(/^tcp:\/\//, '')}`;
+    if (hostAddress !== undefined) s.config.hostUrl = formatHostUrl(hostAddress);
+    if (hostCa !== undefined) s.config.hostCaPem = hostCa === '' ? undefined : hostCa.trim();
     if (tpdu !== undefined) s.config.tpdu = tpdu.toUpperCase();
     if (merchantId !== undefined) s.config.merchantId = merchantId;
     if (terminalId !== undefined) s.config.terminalId = terminalId;
@@ -110,6 +119,7 @@ export function applyConfigSet(
 export function applyOptions(s: TerminalState, o: EmulatorOptions, profile: EmulatorProfile): void {
   const before = JSON.stringify([s.config.terminalId, s.config.merchantId, s.ped.tmk, s.ped.keyScheme]);
   s.config.hostUrl = o.hostUrl;
+  if (o.hostCaPem !== undefined) s.config.hostCaPem = o.hostCaPem;
   if (o.terminalId !== undefined) s.config.terminalId = o.terminalId;
   if (o.merchantId !== undefined) s.config.merchantId = o.merchantId;
   if (o.merchantName !== undefined) s.config.merchantName = o.merchantName;

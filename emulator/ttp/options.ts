@@ -19,6 +19,8 @@ export interface EmulatorIdentity {
 export interface EmulatorOptions {
   /** The reference bank host, 'tcp://127.0.0.1:PORT'. */
   hostUrl: string;
+  /** The CA (PEM) the host's certificate must chain to on the public-network link (hostUrl https://…). */
+  hostCaPem?: string;
   /** One JSON file per terminal (keys, counters, batch, pending reversal), written atomically. */
   statePath: string;
   identity?: Partial<EmulatorIdentity>;

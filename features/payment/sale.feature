@@ -82,6 +82,19 @@ Feature: Payment — sale (消费) by swipe, insert and tap
     And no copy shows the amount 50.00
     And the card UP-PARTIAL is debited 30.00
 
+  @CUP-PAY-017 @severity:normal @optional @magstripe @printer
+  # 电签 (cup8583.md §3.1: 0820, 60.1 07, 60.3 800): on a paperless terminal the cardholder signs on the screen and
+  # the terminal uploads the image; the acquirer must hold that image, linked to the approved sale it signs (same
+  # terminal, batch + trace, RRN, amount), before the terminal's next transaction. Skipped where not declared.
+  Scenario: Electronic signature (电签) — the signature drawn on the screen reaches the acquirer, linked to its sale
+    Given the terminal declares electronic signature
+    When a sale of 66.00 is made with card UP-DEBIT-MAG by swiping
+    Then the host received a sale request
+    And the host approved it
+    And the cardholder signed on the terminal's screen
+    And the host holds that signature, linked to the approved sale
+    And the signature is attached to the report
+
   @CUP-PAY-004 @severity:critical @mandatory @contact @printer
   Scenario Outline: Sale amount <amount> reaches the host and the ledger unchanged
     When a sale of <amount> is made with card UP-CREDIT-IC by inserting

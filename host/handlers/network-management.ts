@@ -1,12 +1,14 @@
 /**
  * Network management 0800 / 0820 (cup8583.md §3.2–3.4): sign-on with working keys in F62, sign-off,
  * echo test, status upload and the 360 parameter download (the §3.5 IC parameter / CAPK downloads
- * are handed to ic-parameters.ts, the 390 blacklist and 394 contactless downloads to terminal-lists.ts). None carries a MAC (cup8583.md §3.1); the IC script-result
- * notice 0620, which does, is script-result.ts.
+ * are handed to ic-parameters.ts, the 390 blacklist and 394 contactless downloads to terminal-lists.ts, the 60.3 800
+ * e-signature upload to e-signature.ts). None but the e-signature upload carries a MAC (cup8583.md §3.1);
+ * the IC script-result notice 0620, which does, is script-result.ts.
  */
 import { adjustKeyParity, wrapWorkingKeys } from '../../crypto';
 import { encodeParameterBlock, identify, SIGN_ON_KEY_LAYOUTS, type Field60, type IsoMessage } from '../../protocol/iso8583';
 import { Decline, type HostContext, type Request, type TerminalRuntime, type WorkingKeySet } from '../context';
+import { prepareSignatureUpload } from './e-signature';
 import { IC_DOWNLOAD_KINDS, prepareIcDownload } from './ic-parameters';
 import { TERMINAL_LIST_DOWNLOAD_KINDS, prepareTerminalListDownload } from './terminal-lists';
 import { prepared, type MessageHandler, type PreparedRequest } from './types';
@@ -70,6 +72,7 @@ export const networkManagementHandler: MessageHandler = {
     if (kind === 'sign-on' && f60.networkCode in SIGN_ON_KEY_LAYOUTS) return signOn(req, ctx, rt, f60, out);
     if (kind && IC_DOWNLOAD_KINDS.has(kind)) return prepareIcDownload(kind, req, ctx, rt, out);
     if (kind && TERMINAL_LIST_DOWNLOAD_KINDS.has(kind)) return prepareTerminalListDownload(kind, req, ctx, rt, out);
+    if (kind === 'e-signature') return prepareSignatureUpload(req, ctx, rt, out);
     switch (kind) {
       case 'sign-off':
         return prepared(out, () => {

@@ -42,6 +42,7 @@ export const TRANSACTION_KINDS = [
   'blacklist-download-end',
   'contactless-parameter-download',
   'contactless-parameter-download-end',
+  'e-signature',
 ] as const;
 
 export type TransactionKind = (typeof TRANSACTION_KINDS)[number];
@@ -471,6 +472,20 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     networkCode: '395',
     ...MANAGEMENT,
     fields: { must: [11, 41, 42, 60], may: [], mustNot: [64] },
+  },
+  // §3.1 电子签名上送 (PAX): 0820, F25 07, 60.1 07, 60.3 800. The reference gives only the
+  // identification; the rest is poscert's choice (docs/host.md, e-signature): F62 = the signature image
+  // (PNG, the field's 512 bytes at most), F61 (batch + trace) and F37 (RRN) name the approved purchase
+  // it signs, F4 its amount, and a MAC like every message that refers to a cardholder's transaction.
+  {
+    kind: 'e-signature',
+    mti: '0820',
+    conditionCode: '07',
+    transactionType: '07',
+    networkCode: '800',
+    ...MANAGEMENT,
+    fields: { must: [4, 11, 25, 37, 41, 42, 60, 61, 62, 64], may: [], mustNot: [2, 35, 36, 52, 55] },
+    references: ['sale', 'bill-payment'],
   },
 ] satisfies TransactionSpec[]);
 

@@ -4,3 +4,4 @@ export * from './frame';
 export * from './channel';
 export * from './errors';
 export * from './attach';
+export * from './signature';

@@ -150,6 +150,19 @@ export const TerminalProfileSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * 电签 (electronic signature, cup8583.md §3.1 60.3 800): a paperless terminal whose cardholder signs
+     * on its screen (TTP state `signature`, command `sign`); it uploads the image to the acquirer (0820,
+     * 60.1 07, 60.3 800) before its next transaction and puts the electronic signature on the voucher.
+     * Absent, false: the voucher carries a signature line to sign on paper.
+     */
+    electronicSignature: z.boolean().default(false),
+    /**
+     * Public-network access (银联"公网接入", cup8583.md §1.2): 'https' — the terminal can reach the
+     * acquirer with its 8583 frames POSTed as x-ISO-TPDU/x-auth over TLS, verifying the host's
+     * certificate against a CA it is given (TTP config host https://…, hostCa). Absent, 'none'.
+     */
+    publicNetwork: z.enum(['none', 'https']).default('none'),
     /** The acquirer's choices where the reference has no single rule (an acquirer-profile value). */
     acquirer: z
       .object({
@@ -192,6 +205,9 @@ export const REFERENCE_PROFILE: TerminalProfile = {
   supersededIcLists: 'not-used',
   partialApproval: false,
   additionalPreAuth: false,
+  electronicSignature: false,
+  // The reference terminal reaches the acquirer over the public network as well (cup8583.md §1.2).
+  publicNetwork: 'https',
   acquirer: POSCERT_ACQUIRER,
 };
 

@@ -4,6 +4,7 @@
 // its requests, the screens, the voucher copies and the ledger effect on the cards used. Then whatever the scenario changed is put back.
 import { After, AfterStep, Before, Status, setDefaultTimeout } from '@cucumber/cucumber';
 import { journalText } from '../../drivers';
+import { describeArrivals } from '../../drivers/public-network';
 import { workerLab } from './lab';
 import { CARD_ALIAS_PATTERN } from './parse';
 import type { PoscertWorld } from './world';
@@ -97,9 +98,13 @@ After(async function (this: PoscertWorld, { result }) {
     }
   }
   if (ledger.length) attach('ledger.txt', ledger.join('\n'));
+  const arrivals = this.publicNetworkArrivals();
+  if (arrivals.length) attach('public-network.txt', describeArrivals(arrivals));
 
   // Put back what the scenario changed, so the next scenario starts from the worker's baseline.
   await this.host.clearFaults();
+  // The host's HTTPS front back to the lab's baseline (a scenario's own front stopped, the lab certificate back).
+  await this.host.publicNetwork?.restore();
   // A cash-register request still open ends when the next Before cancels the terminal's flow (its promise is handled).
   this.ecrPending = undefined;
   if (this.restoreConfig) {

@@ -14,6 +14,7 @@ import { hostAddressFor, prepareTerminalForRun, hostPlacement, pointTerminalAtHo
 import type { TerminalIdentity } from '../../drivers/terminal';
 import { ReferenceHost, loadHostConfig, type HostConfig, type HostControl } from '../../drivers';
 import { resolveProfile } from '../../drivers/conformance';
+import { runOverPublicNetwork } from '../../drivers/public-network';
 import type { OperatorAnswer, PersonConsole } from '../../drivers/operator';
 import { isOperatorTerminal, startOperatorLab } from './by-hand';
 import { readRunSettings, RunSettings, RunSettingsError, WorldParameters } from './settings';
@@ -82,6 +83,7 @@ async function startEmulated(settings: RunSettings, config: HostConfig, profile?
   try {
     const t = lab.terminals[0];
     const identity = await t.driver.hello();
+    if (settings.hostLink === 'https') t.driver.note(`host link: public network, ${await runOverPublicNetwork(t.driver, lab.host)}`);
     return {
       settings,
       driver: t.driver,
@@ -155,6 +157,7 @@ async function startExternal(settings: RunSettings, config: HostConfig): Promise
       hostResponseMs: settings.hostResponseTimeoutMs,
     }))
       driver.note(note);
+    if (settings.hostLink === 'https') driver.note(`host link: public network, ${await runOverPublicNetwork(driver, reference)}`);
     for (const note of await prepareTerminalForRun(driver)) driver.note(note);
     const d = driver;
     return {

@@ -19,6 +19,8 @@ export interface RunSettings {
   plan: string;
   /** Terminal id at the host for this worker. */
   terminalId: string;
+  /** The terminal's link to the host (POSCERT_HOST_LINK): tcp, or https (public network, cup8583.md §1.2). */
+  hostLink: 'tcp' | 'https';
   /** Waits for a screen / voucher. */
   screenTimeoutMs: number;
   /** How long the terminal waits for the host before it declares a timeout (set over TTP config). */
@@ -67,9 +69,13 @@ export function readRunSettings(env: NodeJS.ProcessEnv, params: WorldParameters 
       defects,
     });
   }
+  const hostLink = env.POSCERT_HOST_LINK || 'tcp';
+  if (hostLink !== 'tcp' && hostLink !== 'https')
+    throw new RunSettingsError(`POSCERT_HOST_LINK must be tcp or https, got ${JSON.stringify(hostLink)}`, { hostLink });
   return {
     terminal,
     defects,
+    hostLink,
     lang,
     plan: env.POSCERT_PLAN || 'unionpay-pos',
     terminalId: env.POSCERT_TERMINAL_ID || workerTerminalId(env.CUCUMBER_WORKER_ID),

@@ -32,6 +32,7 @@ import {
   type VoucherCopy,
 } from '../../drivers';
 import type { CardLeftObservation } from '../../drivers/card-removal';
+import type { PublicNetworkArrival } from '../../host';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
 import type { WorldParameters } from './settings';
@@ -495,6 +496,11 @@ export class PoscertWorld extends World<WorldParameters> {
   // ------------------------------------------------------------------ how the terminal is judged
 
   /** The profile the terminal is judged by (declared in hello or the lab file), else the reference profile. */
+  /** What reached the host's HTTPS front (public network, §1.2) since the scenario started. */
+  publicNetworkArrivals(): PublicNetworkArrival[] {
+    return this.host.publicNetwork?.arrivals(new Date(this.scenarioStartedAt).toISOString()) ?? [];
+  }
+
   get profile(): TerminalProfile {
     return this.driver.profile ?? REFERENCE_PROFILE;
   }

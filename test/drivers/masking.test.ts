@@ -5,6 +5,8 @@ import { describe, test, before, after } from 'node:test';
 import { expect } from 'chai';
 import { SensitiveDataMasker, maskSensitiveText, sensitiveField } from '../../crypto/masking';
 import { EvidenceMasker } from '../../drivers/masking';
+import { cardholderSignature } from '../../drivers/e-signature';
+import { signatureHash } from '../../protocol/ttp/signature';
 import { Transcript } from '../../drivers/transcript';
 import { cardByAlias, terminalCardImage } from '../../host';
 import { EmulatedLab, startEmulatedLab } from '../../drivers/lab';
@@ -78,6 +80,15 @@ describe('Transcript: a PIN is masked where it was typed (the terminal state say
     expect(t.list()[7].note).to.equal('recovery: cancel from pin-entry, screen 请输入密码: ******');
     expect(msgs[9].lines).to.deep.equal([`收款账号:${PAYEE_ACCOUNT}`]);
     expect(t.toText()).not.to.include('[PIN]');
+  });
+
+  test('电签: a sign command is recorded as its size and SHA-256, never the image', () => {
+    const t = new Transcript(new EvidenceMasker());
+    const png = cardholderSignature('UP-DEBIT-MAG');
+    t.record({ at: 0, dir: 'tx', kind: 'frame', message: { id: 9, cmd: 'sign', image: png.toString('base64') } as never, attempt: 0 });
+    const [entry] = t.list();
+    expect((entry.message as { image: string }).image).to.equal(`<signature PNG 160x48, ${png.length} bytes, sha256 ${signatureHash(png)}>`);
+    expect(t.toText()).to.not.include(png.toString('base64').slice(0, 40));
   });
 });
 

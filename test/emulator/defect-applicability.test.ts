@@ -12,12 +12,13 @@ import { REFERENCE_PROFILE, parseTerminalProfile } from '../../protocol/ttp/prof
 
 describe('defect applicability', () => {
   // Except a defect of a behaviour the reference terminal does not have (a supervisor password, partial
-  // approval, 追加预授权): it applies under an emulator profile that declares it, and the matrix checks the reference's n/a.
+  // approval, 追加预授权, operator logon, 电签): it applies under an emulator profile that declares it, and the matrix checks the reference's n/a.
   const UNDER_REFERENCE_NA = [
     'supervisor-password-not-checked',
     'partial-approval-requested-amount-printed',
     'preauth-add-sent-as-preauth',
     'operator-not-in-sign-on',
+    'e-signature-wrong-trace',
   ];
 
   test('every catalogued defect applies to the reference terminal, or to an emulator profile when the reference lacks the behaviour', () => {
@@ -64,6 +65,15 @@ describe('defect applicability', () => {
       expect(reason !== undefined, p.name).to.equal(p.profile.operatorLogon === undefined);
       if (reason) expect(reason).to.include('declares no operatorLogon');
     }
+  });
+
+  test('e-signature-wrong-trace is n/a exactly where the profile does not declare electronicSignature', () => {
+    for (const p of EMULATOR_PROFILES) {
+      const reason = notApplicableUnder('e-signature-wrong-trace', p.profile);
+      expect(reason !== undefined, p.name).to.equal(!p.profile.electronicSignature);
+      if (reason) expect(reason).to.include('does not declare electronicSignature');
+    }
+    expect(notApplicableUnder('e-signature-wrong-trace', emulatorProfile('e-signature').profile)).to.equal(undefined);
   });
 
   test('only catalogued defects declare applicability', () => {

@@ -9,8 +9,10 @@ import * as fs from 'node:fs';
 import { DEFECT_CATALOGUE, DefectName } from '../../emulator';
 import { cardByAlias, loadHostConfig } from '../../host';
 import { terminalLists } from '../../host/config';
+import { labPki } from '../../drivers/public-network';
 import { EmulatorBench, preauthThenAdd, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle } from './harness';
-import { identify } from '../../protocol/iso8583';
+import { cardholderSignature } from '../../drivers/e-signature';
+import { identify, parseField60, parseField61 } from '../../protocol/iso8583';
 
 const bench = new EmulatorBench(1);
 const covered = new Set<DefectName>();
@@ -635,6 +637,57 @@ describe('emulator defect catalogue: each defect is observable', () => {
       },
       { profile: 'supervisor' },
     ));
+
+  test('e-signature-wrong-trace: the upload of the signature names the trace before the signed sale, and the host cannot link it (25)', () =>
+    withDefect(
+      'e-signature-wrong-trace',
+      async ({ client, terminalId }) => {
+        const m = await runSale(client, { amountKeys: ['6', '6', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+        await client.waitState('signature', m);
+        await client.cmd({ cmd: 'sign', image: cardholderSignature('MAG').toString('base64') });
+        await client.waitScreen('交易成功', m);
+        const [sale] = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
+        const upload = bench.host.control
+          .journal({ terminalId, mti: '0820', direction: 'in' })
+          .find((e) => parseField60(e.fields['60']).networkCode === '800')!;
+        expect(parseField61(upload.fields['61']).originalTrace).to.equal(String(Number(sale.fields['11']) - 1).padStart(6, '0'));
+        const reply = bench.host.control.journal({ terminalId, mti: '0830', direction: 'out' }).find((e) => e.fields['11'] === upload.fields['11'])!;
+        expect(reply.fields['39']).to.equal('25');
+      },
+      { profile: 'e-signature' },
+    ));
+
+  test('tls-verification-off: on the public-network link a sale goes to a host presenting an impostor certificate', () =>
+    withDefect('tls-verification-off', async ({ client, terminalId }) => {
+      const pki = labPki();
+      const front = await bench.host.startPublicNetwork(pki.impostor);
+      try {
+        await client.cmd({ cmd: 'config', set: { host: `https://127.0.0.1:${front.port}${front.path}`, hostCa: pki.ca.certPem } });
+        const since = new Date().toISOString();
+        await approvedSale(client);
+        const served = front.arrivals(since).filter((a) => a.outcome === 'served' && a.mti === '0200');
+        expect(served.map((a) => a.certificate)).to.deep.equal([pki.impostor.label]);
+        expect(bench.host.control.journal({ terminalId, mti: '0200' })).to.have.length.greaterThan(0);
+      } finally {
+        await bench.host.restorePublicNetwork();
+      }
+    }));
+
+  test('public-network-wrong-content-type: frames are POSTed as application/octet-stream, so the host answers 415', () =>
+    withDefect('public-network-wrong-content-type', async ({ client }) => {
+      const pki = labPki();
+      const front = await bench.host.startPublicNetwork(pki.host);
+      try {
+        await client.cmd({ cmd: 'config', set: { host: `https://127.0.0.1:${front.port}${front.path}`, hostCa: pki.ca.certPem } });
+        const since = new Date().toISOString();
+        const m = await runSale(client, { amountKeys: ['1', '2', '3', '4'], method: 'swipe', card: bench.card('MAG') });
+        await client.waitScreen(/通讯失败|交易失败|失败/, m, 10_000);
+        const arrivals = front.arrivals(since);
+        expect(arrivals.map((a) => [a.status, a.contentType])).to.deep.include([415, 'application/octet-stream']);
+      } finally {
+        await bench.host.restorePublicNetwork();
+      }
+    }));
 
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);

@@ -104,6 +104,7 @@ export const TTP_STATES = [
   'card-wait',
   'card-read',
   'pin-entry',
+  'signature',
   'online',
   'printing',
   'result',

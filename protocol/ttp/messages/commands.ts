@@ -65,8 +65,12 @@ export interface TtpScreenCommand extends TtpRequestBase {
 
 /** Terminal parameters the harness may read or set in test firmware. */
 export interface TtpTerminalConfig {
-  /** Host address, 'host:port'. */
+  /** Host address, 'host:port'; 1.1, profile publicNetwork https: 'https://host:port/path' (cup8583.md §1.2). */
   host?: string;
+  /** 1.1, profile publicNetwork https: the CA certificate (PEM) the HTTPS host must chain to; '' forgets it. */
+  hostCa?: string;
+  /** Read only: the link the terminal reaches the host over. */
+  hostLink?: 'tcp' | 'https';
   /** TPDU, 10 hex digits, e.g. '6000030000'. */
   tpdu?: string;
   /** Merchant id (F42), 15 characters. */
@@ -135,6 +139,16 @@ export interface TtpEcrCommand extends TtpRequestBase {
   ecrReference?: string;
 }
 
+/**
+ * 1.1 addition (profile value electronicSignature): the cardholder's signature drawn on the terminal's
+ * screen while it is in state `signature` (电签, TTP §6.10). The image is a PNG, base64.
+ */
+export interface TtpSignCommand extends TtpRequestBase {
+  cmd: 'sign';
+  /** PNG image of the signature, base64 (at most TTP_SIGNATURE_MAX_BYTES decoded). */
+  image: string;
+}
+
 export type TtpRequest =
   | TtpHelloCommand
   | TtpResetCommand
@@ -144,10 +158,11 @@ export type TtpRequest =
   | TtpScreenCommand
   | TtpConfigCommand
   | TtpClockCommand
-  | TtpEcrCommand;
+  | TtpEcrCommand
+  | TtpSignCommand;
 
 export type TtpCommandName = TtpRequest['cmd'];
-export const TTP_COMMANDS: readonly TtpCommandName[] = ['hello', 'reset', 'power', 'key', 'card', 'screen', 'config', 'clock', 'ecr'];
+export const TTP_COMMANDS: readonly TtpCommandName[] = ['hello', 'reset', 'power', 'key', 'card', 'screen', 'config', 'clock', 'ecr', 'sign'];
 
 /** A request without its id: what callers hand to TtpChannel.request(). */
 export type TtpCommand = TtpRequest extends infer R ? (R extends TtpRequest ? Omit<R, 'id'> : never) : never;
@@ -222,4 +237,6 @@ export interface TtpResultByCommand {
   config: TtpTerminalConfig;
   clock: TtpClockResult;
   ecr: TtpEcrResult;
+  /** The image's identity as the terminal took it (it never echoes the image). */
+  sign: { sha256: string; bytes: number };
 }

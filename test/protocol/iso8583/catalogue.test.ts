@@ -25,6 +25,19 @@ import {
 import { loadSamples } from './samples';
 
 describe('transaction catalogue', () => {
+  test("电签 upload (cup8583.md §3.1 PAX): 0820 + F25 07 + 60.1 07 + 60.3 800; CLJ's 301 stays the echo, F25 00 is no upload", () => {
+    const m = requestTemplate('e-signature', '000001');
+    expect([m.mti, m.getString(25), m.getString(60)]).to.deep.equal(['0820', '07', '07000001800']);
+    expect(identify(m)).to.equal('e-signature');
+    expect(identify(new IsoMessage('0830').set(25, '07').set(60, '07000001800'))).to.equal('e-signature');
+    expect(
+      identify(new IsoMessage('0820').set(25, '07').set(60, formatField60({ transactionType: '07', batchNumber: '000001', networkCode: '301' }))),
+    ).to.equal(undefined);
+    expect(identify(new IsoMessage('0820').set(60, '07000001800'))).to.equal(undefined);
+    expect(transactionSpec('e-signature').references).to.deep.equal(['sale', 'bill-payment']);
+    expect(transactionSpec('e-signature').fields.must).to.include.members([61, 62, 64]);
+  });
+
   test('one row per kind, and every kind has a row', () => {
     expect(TRANSACTION_CATALOGUE.map((s) => s.kind)).to.have.members([...TRANSACTION_KINDS]);
     expect(new Set(TRANSACTION_CATALOGUE.map((s) => s.kind)).size).to.equal(TRANSACTION_CATALOGUE.length);
