@@ -51,6 +51,7 @@ export const MUTATE = [
   '!emulator/defects.ts',
   '!emulator/inputs.ts',
   '!emulator/host-link.ts',
+  '!emulator/https-link.ts',
   '!emulator/flows/types.ts',
 ];
 
