@@ -29,6 +29,8 @@ export const REFERENCE_DISPLAY: Readonly<Record<string, string>> = {
   '13': '无效金额',
   '14': '无效卡号',
   '15': '此卡无对应发卡方',
+  '21': '未初始化',
+  '22': '操作有误',
   '25': '没有原始交易',
   '30': '请重试',
   '34': '作弊卡',
@@ -58,6 +60,7 @@ export const REFERENCE_DISPLAY: Readonly<Record<string, string>> = {
   '98': '发卡方超时',
   '99': 'PIN格式错',
   A0: 'MAC校验错',
+  A1: '转账货币不一致',
 };
 
 const digits = (n: number | [number, number], what: string) =>
