@@ -106,6 +106,24 @@ Feature: Risk — declined cards and issuer answers
       | A0   | MAC校验错                          |
       | A1   | 转账货币不一致                     |
 
+  # §7's other approvals: 11 (VIP) and the 有缺陷的成功 codes A2, A4–A6 complete the sale (voucher
+  # printed, card debited) and are shown with their recommended display, never as a failure.
+  @CUP-RSK-008 @severity:normal @mandatory @magstripe @printer
+  Scenario Outline: Issuer approval <code> completes the sale and is shown with its message
+    Given the host will approve the next sale request with response code "<code>"
+    When a sale of 17.00 is made with card UP-DEBIT-MAG by swiping
+    Then the screen shows the message for response code "<code>"
+    And the declared voucher copies are printed
+    And the card UP-DEBIT-MAG is debited 17.00
+
+    Examples:
+      | code | message                      |
+      | 11   | 此为VIP客户                  |
+      | A2   | 交易成功,请向资金转入行确认  |
+      | A4   | 交易成功,请向资金到账行确认  |
+      | A5   | 交易成功,请向资金到账行确认  |
+      | A6   | 交易成功,请向资金到账行确认  |
+
   @CUP-RSK-007 @severity:critical @mandatory @contact
   Scenario: Over the card's per-transaction limit is declined with 61
     When a sale of 25,000.00 is made with card UP-CREDIT-IC by inserting
