@@ -27,6 +27,7 @@ export {
   showsMaskedPan,
   showsMerchantName,
   showsDateTime,
+  showsExpiry,
   copiesFailing,
   copyNames,
 } from './vouchers';

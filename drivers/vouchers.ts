@@ -166,6 +166,17 @@ export function showsMaskedPan(c: Pick<VoucherCopy, 'lines'>, pan: string): bool
   return voucherText(c).includes(maskedPanShape(pan));
 }
 
+/**
+ * The card's expiry (YYMM) as §6 prints it, 卡有效期 YYYY/MM ("50".."99" → 19xx); MM/YY is accepted
+ * too. A bare YYYYMM is not: it cannot be told from other digits on the copy.
+ */
+export function showsExpiry(c: Pick<VoucherCopy, 'lines'>, yymm: string): boolean {
+  const yy = yymm.slice(0, 2);
+  const mm = yymm.slice(2, 4);
+  const yyyy = `${Number(yy) >= 50 ? '19' : '20'}${yy}`;
+  return new RegExp(`(^|\\D)(${yyyy}[/.-]${mm}|${mm}/${yy})(\\D|$)`, 'm').test(voucherText(c));
+}
+
 /** The merchant's name, in Chinese or (where the merchant has one) in English. */
 export function showsMerchantName(c: Pick<VoucherCopy, 'lines'>, merchant: { name: string; nameEn?: string }): boolean {
   return showsText(c, merchant.name) || (merchant.nameEn !== undefined && showsText(c, merchant.nameEn));

@@ -10,6 +10,7 @@ import {
   maskedPanShape,
   showsAmount,
   showsDateTime,
+  showsExpiry,
   showsMaskedPan,
   showsMerchantName,
   showsText,
@@ -76,6 +77,16 @@ step(['the PIN appears on no voucher', '任何签购单都不显示PIN'], async 
   const all = [...this.earlierVouchers, ...(await copies(this))];
   const printing = all.filter((c) => [...this.pinsTyped].some((pin) => showsText(c, pin)));
   expect(copyNames(printing), 'copies printing the PIN').to.deep.equal([]);
+});
+
+// §6: 卡有效期(EXP. DATE) when the card has one (every card of the book does).
+step(["every copy shows the card's expiry date", '每联都显示卡有效期'], async function () {
+  const { expiry } = this.card(this.cardInHand());
+  await expectEveryCopy(
+    this,
+    (c) => showsExpiry(c, expiry),
+    `does not show the card's expiry date ${expiry.slice(2)}/${expiry.slice(0, 2)} (YYMM ${expiry})`,
+  );
 });
 
 step(['every copy shows the merchant name and number', '每联都显示商户名称和商户编号'], async function () {

@@ -11,6 +11,7 @@ import {
   maskedPanShape,
   showsAmount,
   showsDateTime,
+  showsExpiry,
   showsMaskedPan,
   showsMerchantName,
   showsText,
@@ -69,6 +70,15 @@ describe('voucher copies', () => {
     expect(showsMerchantName(cardholder, { name: '测试商户' })).to.equal(false);
     expect(showsDateTime(merchant)).to.equal(true);
     expect(showsDateTime(copy('merchant', ['2026/12/04']))).to.equal(false);
+  });
+
+  test('the card expiry as YYYY/MM (or MM/YY), never taken from a bare digit run', () => {
+    expect(showsExpiry(copy('merchant', ['卡有效期(EXP. DATE): 2031/12']), '3112')).to.equal(true);
+    expect(showsExpiry(copy('merchant', ['EXP 12/31']), '3112')).to.equal(true);
+    expect(showsExpiry(copy('merchant', ['卡有效期(EXP. DATE): 1999/05']), '9905')).to.equal(true);
+    expect(showsExpiry(copy('merchant', ['卡有效期(EXP. DATE): 203112/12']), '3112')).to.equal(false);
+    expect(showsExpiry(copy('merchant', ['卡有效期(EXP. DATE): ']), '3112')).to.equal(false);
+    expect(showsExpiry(merchant, '3112')).to.equal(false);
   });
 
   test('failing copies are described with their lines and the problem; none when all pass', () => {
