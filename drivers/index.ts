@@ -28,6 +28,8 @@ export {
   showsMerchantName,
   showsDateTime,
   showsExpiry,
+  showsFigures,
+  SLIP_SALE_ROW,
   copiesFailing,
   copyNames,
 } from './vouchers';

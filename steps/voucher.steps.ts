@@ -11,6 +11,8 @@ import {
   showsAmount,
   showsDateTime,
   showsExpiry,
+  showsFigures,
+  SLIP_SALE_ROW,
   showsMaskedPan,
   showsMerchantName,
   showsText,
@@ -21,6 +23,7 @@ import {
 import { step } from './support/define';
 import { copies, copyOf, everyCopy, expectEveryCopy, slip } from './support/printed';
 import { formatFen, VoucherCopy as CopyName } from './support/parse';
+import { lastSettlement } from './support/host-journal';
 
 /** What a transaction voucher's numbers refer to: the last approved transaction of these kinds. */
 const PRINTING: TransactionKind[] = ['sale', 'bill-payment', 'void', 'refund', 'preauth', 'preauth-add', 'preauth-completion'];
@@ -172,4 +175,19 @@ step(['the slip shows {text}', '结算单显示{text}'], async function (text: s
 step(['the slip shows the amount {amount}', '结算单显示金额 {amount}'], async function (fen: number) {
   const s = await slip(this);
   expect(showsAmount(s, fen), `${this.redact(describeCopy(s))}\ndoes not show ${formatFen(fen)}`).to.equal(true);
+});
+
+// §6: the slip names the merchant, the terminal and the batch it settles.
+step(['the slip shows the merchant, terminal and batch numbers', '结算单显示商户编号、终端编号和批次号'], async function () {
+  const [s, { batch }] = [await slip(this), await lastSettlement(this)];
+  const missing = [this.terminalConfig().merchant!.merchantId, this.lab.terminalId, batch!].filter((t) => !showsText(s, t));
+  expect(missing, `${this.redact(describeCopy(s))}\ndoes not show (merchant, terminal, batch)`).to.deep.equal([]);
+});
+
+// A batch of sales only: its debit count and total (the host's own records) are the slip's 消费/SALE row (§6).
+step(['the slip shows the count and total of the sales the host recorded', '结算单显示主机记录的消费笔数和金额'], async function () {
+  const [s, { batch }] = [await slip(this), await lastSettlement(this)];
+  const { debitCount: n, debitAmount: fen } = this.host.settlementTotals(this.lab.terminalId, batch!).domestic;
+  const problem = `does not show the host's ${n} sale(s) totalling ${formatFen(fen)} on its 消费/SALE row`;
+  expect(showsFigures(s, SLIP_SALE_ROW, n, fen), `${this.redact(describeCopy(s))}\n${problem}`).to.equal(true);
 });
