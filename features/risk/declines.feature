@@ -54,8 +54,8 @@ Feature: Risk — declined cards and issuer answers
       | UP-STOLEN | 43   |
 
   # Every decline code of §7 with a recommended display: each must look declined, in §7's words or
-  # a wording the terminal declares for that code (a terminal that takes 45 or 92 for an approval, or
-  # shows a bare code, fails here).
+  # a wording the terminal declares for that code (a terminal that shows a bare code fails here).
+  # 55 is left to CUP-PIN-001: a terminal may ask the PIN again on it (§7, LY) instead of ending.
   @CUP-RSK-006 @severity:normal @mandatory @contact @printer
   Scenario Outline: Issuer answer <code> is shown as a failure with its message
     Given the host will answer the next sale request with response code "<code>"
@@ -85,7 +85,6 @@ Feature: Risk — declined cards and issuer answers
       | 45   | 请使用芯片                         |
       | 51   | 可用余额不足                       |
       | 54   | 该卡已过期                         |
-      | 55   | 密码错                             |
       | 57   | 不允许此卡交易                     |
       | 58   | 发卡方不允许该卡在本终端进行此交易 |
       | 59   | 卡片校验错                         |
