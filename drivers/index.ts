@@ -27,6 +27,9 @@ export {
   showsMaskedPan,
   showsMerchantName,
   showsDateTime,
+  showsExpiry,
+  showsFigures,
+  SLIP_SALE_ROW,
   copiesFailing,
   copyNames,
 } from './vouchers';

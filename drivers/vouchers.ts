@@ -147,6 +147,28 @@ export function showsAmount(c: Pick<VoucherCopy, 'lines'>, fen: number): boolean
   return amountPattern(fen).test(c.lines.join('\n'));
 }
 
+/**
+ * A figure row of a slip (§6: 类型 笔数 金额, e.g. 消费/SALE): the type label, the count and the
+ * amount on one line, or the label and count on the line just above the amount (a two-line layout).
+ */
+export function showsFigures(c: Pick<VoucherCopy, 'lines'>, label: RegExp, count: number, fen: number): boolean {
+  // Neither the count nor the amount may be negative: a row of -2 / -20.00 is not the host's 2 / 20.00.
+  const amount = new RegExp(amountPattern(fen).source.replace('(^|[^0-9.,])', '(^|[^0-9.,-])'), 'm');
+  const countOn = (line: string | undefined) => line !== undefined && new RegExp(`(^|[^0-9.,-])${count}(?![0-9.,])`).test(line.replace(amount, ' '));
+  const labelled = (line: string | undefined) => line !== undefined && label.test(line);
+  // Two lines: a label line with no figures of its own, then a line of figures with no label (no 汉字).
+  const labelLine = (line: string | undefined) => labelled(line) && !/\d\.\d{2}/.test(line!);
+  return c.lines.some(
+    (line, i) =>
+      amount.test(line) &&
+      ((labelled(line) && countOn(line)) ||
+        (labelLine(c.lines[i - 1]) && !/[\u4e00-\u9fff]/.test(line) && (countOn(line) || countOn(c.lines[i - 1])))),
+  );
+}
+
+/** §6's label of the sales row of a settlement slip (消费/SALE), not a void of a sale (消费撤销 / 撤销). */
+export const SLIP_SALE_ROW = /^(?!.*撤销)(?!.*VOID).*(消费|SALE)/i;
+
 export function hasSignatureLine(c: Pick<VoucherCopy, 'lines'>): boolean {
   return c.lines.some((l) => SIGNATURE_LINE.test(l));
 }
@@ -164,6 +186,17 @@ export function maskedPanShape(pan: string): string {
 
 export function showsMaskedPan(c: Pick<VoucherCopy, 'lines'>, pan: string): boolean {
   return voucherText(c).includes(maskedPanShape(pan));
+}
+
+/**
+ * The card's expiry (YYMM) as §6 prints it, 卡有效期 YYYY/MM ("50".."99" → 19xx); MM/YY is accepted
+ * too. A bare YYYYMM is not: it cannot be told from other digits on the copy.
+ */
+export function showsExpiry(c: Pick<VoucherCopy, 'lines'>, yymm: string): boolean {
+  const yy = yymm.slice(0, 2);
+  const mm = yymm.slice(2, 4);
+  const yyyy = `${Number(yy) >= 50 ? '19' : '20'}${yy}`;
+  return new RegExp(`(^|\\D)(${yyyy}[/.-]${mm}|${mm}/${yy})(\\D|$)`, 'm').test(voucherText(c));
 }
 
 /** The merchant's name, in Chinese or (where the merchant has one) in English. */

@@ -4,8 +4,19 @@
  */
 import { HostControlError } from './errors';
 
-export type FaultAction = 'delay' | 'no-response' | 'close' | 'force-response-code' | 'corrupt-mac' | 'corrupt-arpc';
-export const FAULT_ACTIONS: readonly FaultAction[] = ['delay', 'no-response', 'close', 'force-response-code', 'corrupt-mac', 'corrupt-arpc'];
+/** §7's approvals an approve-with-response-code fault may answer (10 changes F4: the card book's partial cards do that). */
+export const APPROVAL_CODES: readonly string[] = ['11', 'A2', 'A4', 'A5', 'A6'];
+
+export type FaultAction = 'delay' | 'no-response' | 'close' | 'force-response-code' | 'approve-with-response-code' | 'corrupt-mac' | 'corrupt-arpc';
+export const FAULT_ACTIONS: readonly FaultAction[] = [
+  'delay',
+  'no-response',
+  'close',
+  'force-response-code',
+  'approve-with-response-code',
+  'corrupt-mac',
+  'corrupt-arpc',
+];
 
 export interface FaultMatch {
   /** Request MTI, e.g. '0200'. */
@@ -22,7 +33,11 @@ export interface FaultSpec {
   count?: number;
   /** For delay: milliseconds before the reply is written (default 1000). */
   delayMs?: number;
-  /** For force-response-code: the F39 to answer (not 00; nothing is booked). */
+  /**
+   * For force-response-code: the F39 to answer (not 00; nothing is booked). For
+   * approve-with-response-code: one of §7's other approvals (10 excluded: it changes F4) put in
+   * place of the 00 of an approval the host books as usual.
+   */
   responseCode?: string;
 }
 
@@ -63,6 +78,11 @@ export function validateFault(spec: FaultSpec): ActiveFault {
     }
     if (spec.responseCode === '00')
       throw new HostControlError('force-response-code cannot force 00: an approval must be earned (remove the fault instead)');
+  }
+  if (spec.action === 'approve-with-response-code' && !APPROVAL_CODES.includes(spec.responseCode ?? '')) {
+    throw new HostControlError(
+      `approve-with-response-code needs responseCode, one of the approvals of cup8583.md §7 other than 00 and 10 (${APPROVAL_CODES.join(', ')}); got ${JSON.stringify(spec.responseCode)}`,
+    );
   }
   return { id: 0, match: { ...match }, action: spec.action, remaining: count, delayMs, responseCode: spec.responseCode };
 }

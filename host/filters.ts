@@ -37,6 +37,16 @@ export const FAULT_FILTERS: Readonly<Record<FaultAction, FaultFilter>> = {
     action: 'force-response-code',
     decide: (fault, work) => work.decline(fault.responseCode!, 'forced by fault'),
   },
+  // The host's own decision and booking; only an approval's 00 becomes the fault's code (a decline stays).
+  'approve-with-response-code': {
+    action: 'approve-with-response-code',
+    decide: (fault, work) => {
+      const reply = work.apply();
+      if (reply.getString(39) === '00') reply.set(39, fault.responseCode!);
+      return reply;
+    },
+    note: (f) => `approval answered with ${f.responseCode}`,
+  },
   'corrupt-mac': {
     action: 'corrupt-mac',
     afterMac: (_fault, reply) => {

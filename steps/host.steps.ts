@@ -292,6 +292,13 @@ step(['the host will answer the next {txn} request with response code {text}'], 
 step(['主机将以应答码{text}拒绝下一笔{txn}请求'], async function (code: string, kind: TransactionKind) {
   hostFault(this, kind, { action: 'force-response-code', responseCode: code });
 });
+// Booked as the host decides; an approval carries one of §7's other approval codes (11, A2, A4–A6) instead of 00.
+step(['the host will approve the next {txn} request with response code {text}'], async function (kind: TransactionKind, code: string) {
+  hostFault(this, kind, { action: 'approve-with-response-code', responseCode: code });
+});
+step(['主机将以应答码{text}批准下一笔{txn}请求'], async function (code: string, kind: TransactionKind) {
+  hostFault(this, kind, { action: 'approve-with-response-code', responseCode: code });
+});
 // Every one for the rest of the scenario: a terminal that retries a refused reversal meets the same refusal.
 step(['the host will refuse every {txn} request with response code {text}'], async function (kind: TransactionKind, code: string) {
   hostFault(this, kind, { action: 'force-response-code', responseCode: code, count: 1000 });

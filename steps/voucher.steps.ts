@@ -10,6 +10,9 @@ import {
   maskedPanShape,
   showsAmount,
   showsDateTime,
+  showsExpiry,
+  showsFigures,
+  SLIP_SALE_ROW,
   showsMaskedPan,
   showsMerchantName,
   showsText,
@@ -20,6 +23,7 @@ import {
 import { step } from './support/define';
 import { copies, copyOf, everyCopy, expectEveryCopy, slip } from './support/printed';
 import { formatFen, VoucherCopy as CopyName } from './support/parse';
+import { lastSettlement } from './support/host-journal';
 
 /** What a transaction voucher's numbers refer to: the last approved transaction of these kinds. */
 const PRINTING: TransactionKind[] = ['sale', 'bill-payment', 'void', 'refund', 'preauth', 'preauth-add', 'preauth-completion'];
@@ -76,6 +80,16 @@ step(['the PIN appears on no voucher', '任何签购单都不显示PIN'], async 
   const all = [...this.earlierVouchers, ...(await copies(this))];
   const printing = all.filter((c) => [...this.pinsTyped].some((pin) => showsText(c, pin)));
   expect(copyNames(printing), 'copies printing the PIN').to.deep.equal([]);
+});
+
+// §6: 卡有效期(EXP. DATE) when the card has one (every card of the book does).
+step(["every copy shows the card's expiry date", '每联都显示卡有效期'], async function () {
+  const { expiry } = this.card(this.cardInHand());
+  await expectEveryCopy(
+    this,
+    (c) => showsExpiry(c, expiry),
+    `does not show the card's expiry date ${expiry.slice(2)}/${expiry.slice(0, 2)} (YYMM ${expiry})`,
+  );
 });
 
 step(['every copy shows the merchant name and number', '每联都显示商户名称和商户编号'], async function () {
@@ -161,4 +175,19 @@ step(['the slip shows {text}', '结算单显示{text}'], async function (text: s
 step(['the slip shows the amount {amount}', '结算单显示金额 {amount}'], async function (fen: number) {
   const s = await slip(this);
   expect(showsAmount(s, fen), `${this.redact(describeCopy(s))}\ndoes not show ${formatFen(fen)}`).to.equal(true);
+});
+
+// §6: the slip names the merchant, the terminal and the batch it settles.
+step(['the slip shows the merchant, terminal and batch numbers', '结算单显示商户编号、终端编号和批次号'], async function () {
+  const [s, { batch }] = [await slip(this), await lastSettlement(this)];
+  const missing = [this.terminalConfig().merchant!.merchantId, this.lab.terminalId, batch!].filter((t) => !showsText(s, t));
+  expect(missing, `${this.redact(describeCopy(s))}\ndoes not show (merchant, terminal, batch)`).to.deep.equal([]);
+});
+
+// A batch of sales only: its debit count and total (the host's own records) are the slip's 消费/SALE row (§6).
+step(['the slip shows the count and total of the sales the host recorded', '结算单显示主机记录的消费笔数和金额'], async function () {
+  const [s, { batch }] = [await slip(this), await lastSettlement(this)];
+  const { debitCount: n, debitAmount: fen } = this.host.settlementTotals(this.lab.terminalId, batch!).domestic;
+  const problem = `does not show the host's ${n} sale(s) totalling ${formatFen(fen)} on its 消费/SALE row`;
+  expect(showsFigures(s, SLIP_SALE_ROW, n, fen), `${this.redact(describeCopy(s))}\n${problem}`).to.equal(true);
 });

@@ -53,6 +53,9 @@ Feature: Risk — declined cards and issuer answers
       | UP-LOST   | 41   |
       | UP-STOLEN | 43   |
 
+  # Every decline code of §7 with a recommended display: each must look declined, in §7's words or
+  # a wording the terminal declares for that code (a terminal that shows a bare code fails here).
+  # 55 is left to CUP-PIN-001: a terminal may ask the PIN again on it (§7, LY) instead of ending.
   @CUP-RSK-006 @severity:normal @mandatory @contact @printer
   Scenario Outline: Issuer answer <code> is shown as a failure with its message
     Given the host will answer the next sale request with response code "<code>"
@@ -63,13 +66,62 @@ Feature: Risk — declined cards and issuer answers
     And no voucher is printed
 
     Examples:
-      | code | message          |
-      | 05   | 持卡人认证失败   |
-      | 14   | 无效卡号         |
-      | 51   | 可用余额不足     |
-      | 61   | 交易金额超限     |
-      | 91   | 发卡方状态不正常 |
-      | 96   | 交换中心异常     |
+      | code | message                            |
+      | 01   | 请持卡人与发卡银行联系             |
+      | 03   | 无效商户                           |
+      | 04   | 此卡为无效卡                       |
+      | 05   | 持卡人认证失败                     |
+      | 12   | 无效交易                           |
+      | 13   | 无效金额                           |
+      | 14   | 无效卡号                           |
+      | 15   | 此卡无对应发卡方                   |
+      | 21   | 该卡未初始化或睡眠卡               |
+      | 22   | 操作有误                           |
+      | 25   | 没有原始交易                       |
+      | 30   | 请重试                             |
+      | 34   | 作弊卡                             |
+      | 38   | 密码错误次数超限                   |
+      | 40   | 发卡方不支持的交易                 |
+      | 45   | 请使用芯片                         |
+      | 51   | 可用余额不足                       |
+      | 54   | 该卡已过期                         |
+      | 57   | 不允许此卡交易                     |
+      | 58   | 发卡方不允许该卡在本终端进行此交易 |
+      | 59   | 卡片校验错                         |
+      | 61   | 交易金额超限                       |
+      | 62   | 受限制的卡                         |
+      | 64   | 交易金额与原交易不匹配             |
+      | 65   | 超出取款次数限制                   |
+      | 68   | 交易超时                           |
+      | 75   | 密码错误次数超限                   |
+      | 90   | 系统日切                           |
+      | 91   | 发卡方状态不正常                   |
+      | 92   | 发卡方线路异常                     |
+      | 94   | 重复交易                           |
+      | 96   | 交换中心异常                       |
+      | 97   | 终端号未登记                       |
+      | 98   | 发卡方超时                         |
+      | 99   | PIN格式错                          |
+      | A0   | MAC校验错                          |
+      | A1   | 转账货币不一致                     |
+
+  # §7's other approvals: 11 (VIP) and the 有缺陷的成功 codes A2, A4–A6 complete the sale (voucher
+  # printed, card debited) and are shown with their recommended display, never as a failure.
+  @CUP-RSK-008 @severity:normal @mandatory @magstripe @printer
+  Scenario Outline: Issuer approval <code> completes the sale and is shown with its message
+    Given the host will approve the next sale request with response code "<code>"
+    When a sale of 17.00 is made with card UP-DEBIT-MAG by swiping
+    Then the screen shows the message for response code "<code>"
+    And the declared voucher copies are printed
+    And the card UP-DEBIT-MAG is debited 17.00
+
+    Examples:
+      | code | message                      |
+      | 11   | 此为VIP客户                  |
+      | A2   | 交易成功,请向资金转入行确认  |
+      | A4   | 交易成功,请向资金到账行确认  |
+      | A5   | 交易成功,请向资金到账行确认  |
+      | A6   | 交易成功,请向资金到账行确认  |
 
   @CUP-RSK-007 @severity:critical @mandatory @contact
   Scenario: Over the card's per-transaction limit is declined with 61

@@ -81,10 +81,12 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
   @CUP-STL-007 @severity:normal @mandatory @printer @contact
   Scenario: The settlement slip shows the totals
     Given a sale of 12.34 was approved for card UP-DEBIT-IC by inserting
+    And a sale of 7.66 was approved for card UP-CREDIT-IC by inserting
     When the operator settles the batch
     Then a settlement slip is printed
     And the slip shows "结算"
-    And the slip shows the amount 12.34
+    And the slip shows the merchant, terminal and batch numbers
+    And the slip shows the count and total of the sales the host recorded
     And the host answered the settlement as balanced
 
   @CUP-STL-008 @severity:normal @mandatory @contact @acquirer-profile

@@ -17,6 +17,7 @@ Feature: Voucher (签购单) — content, copies and reprint
     And every copy shows the host's reference number
     And every copy shows the transaction date and time
     And every copy shows the amount 123.45
+    And every copy shows the card's expiry date
 
   @CUP-VOU-002 @severity:blocker @mandatory @magstripe @contact
   Scenario Outline: The card number is masked on every copy (<read>)

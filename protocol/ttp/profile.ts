@@ -25,10 +25,13 @@ export const REFERENCE_DISPLAY: Readonly<Record<string, string>> = {
   '03': '无效商户',
   '04': '此卡为无效卡',
   '05': '持卡人认证失败',
+  '11': 'VIP客户',
   '12': '无效交易',
   '13': '无效金额',
   '14': '无效卡号',
   '15': '此卡无对应发卡方',
+  '21': '未初始化',
+  '22': '操作有误',
   '25': '没有原始交易',
   '30': '请重试',
   '34': '作弊卡',
@@ -58,6 +61,12 @@ export const REFERENCE_DISPLAY: Readonly<Record<string, string>> = {
   '98': '发卡方超时',
   '99': 'PIN格式错',
   A0: 'MAC校验错',
+  A1: '转账货币不一致',
+  // 有缺陷的成功: QCUP says 请向资金转入行 / 资金到账行确认, TOPW and LY 请向发卡行确认; both begin so.
+  A2: '交易成功请向',
+  A4: '交易成功请向',
+  A5: '交易成功请向',
+  A6: '交易成功请向',
 };
 
 const digits = (n: number | [number, number], what: string) =>

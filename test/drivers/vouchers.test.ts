@@ -11,6 +11,9 @@ import {
   maskedPanShape,
   showsAmount,
   showsDateTime,
+  showsExpiry,
+  showsFigures,
+  SLIP_SALE_ROW,
   showsMaskedPan,
   showsMerchantName,
   showsText,
@@ -69,6 +72,28 @@ describe('voucher copies', () => {
     expect(showsMerchantName(cardholder, { name: '测试商户' })).to.equal(false);
     expect(showsDateTime(merchant)).to.equal(true);
     expect(showsDateTime(copy('merchant', ['2026/12/04']))).to.equal(false);
+  });
+
+  test('the card expiry as YYYY/MM (or MM/YY), never taken from a bare digit run', () => {
+    expect(showsExpiry(copy('merchant', ['卡有效期(EXP. DATE): 2031/12']), '3112')).to.equal(true);
+    expect(showsExpiry(copy('merchant', ['EXP 12/31']), '3112')).to.equal(true);
+    expect(showsExpiry(copy('merchant', ['卡有效期(EXP. DATE): 1999/05']), '9905')).to.equal(true);
+    expect(showsExpiry(copy('merchant', ['卡有效期(EXP. DATE): 203112/12']), '3112')).to.equal(false);
+    expect(showsExpiry(copy('merchant', ['卡有效期(EXP. DATE): ']), '3112')).to.equal(false);
+    expect(showsExpiry(merchant, '3112')).to.equal(false);
+  });
+
+  test("a slip's figure row: the label, the count and the amount on one line or label and count above the amount", () => {
+    const slip = (lines: string[]) => copy('settlement', lines);
+    const row = slip(['内卡: 对帐平', '消费/SALE        2         20.00', '撤销/VOID        1          7.66']);
+    expect(showsFigures(row, SLIP_SALE_ROW, 2, 2000)).to.equal(true);
+    expect(showsFigures(row, SLIP_SALE_ROW, 1, 2000)).to.equal(false);
+    expect(showsFigures(row, SLIP_SALE_ROW, 1, 766)).to.equal(false);
+    expect(showsFigures(slip(['消费/SALE 2', 'RMB 20.00']), SLIP_SALE_ROW, 2, 2000)).to.equal(true);
+    expect(showsFigures(slip(['消费/SALE  -2  20.00']), SLIP_SALE_ROW, 2, 2000)).to.equal(false);
+    expect(showsFigures(slip(['消费/SALE  2  -20.00']), SLIP_SALE_ROW, 2, 2000)).to.equal(false);
+    expect(showsFigures(slip(['              2         20.00']), SLIP_SALE_ROW, 2, 2000)).to.equal(false);
+    expect(showsFigures(slip(['消费撤销(VOID)  2  20.00']), SLIP_SALE_ROW, 2, 2000)).to.equal(false);
   });
 
   test('failing copies are described with their lines and the problem; none when all pass', () => {

@@ -15,6 +15,7 @@ import { HostEngine, SILENT_LOGGER } from '../../host/engine';
 import { FINANCIAL_MTIS } from '../../host/context';
 import { FAULT_FILTERS } from '../../host/filters';
 import { FaultSet, type ActiveFault } from '../../host/faults';
+import { HostControlError } from '../../host/errors';
 import { handlerTable, HANDLERS, REQUEST_MTIS, type MessageHandler } from '../../host/handlers';
 import { SCHEMA_VERSION, HostStore } from '../../host/store';
 import { CONFIG } from './helpers';
@@ -71,6 +72,32 @@ describe('host fault filters', () => {
     });
     expect(calls).to.deep.equal(['decline 51 forced by fault']);
     expect(out.getString(39)).to.equal('51');
+  });
+
+  test("approve-with-response-code keeps the host's decision and booking, and turns only an approval's 00 into the code", () => {
+    const calls: string[] = [];
+    const work = (f39: string) => ({
+      apply: () => {
+        calls.push('apply');
+        return new IsoMessage('0210').set(39, f39);
+      },
+      decline: (code: string) => {
+        calls.push(`decline ${code}`);
+        return new IsoMessage('0210').set(39, code);
+      },
+    });
+    const filter = FAULT_FILTERS['approve-with-response-code'];
+    expect(filter.decide!(fault('approve-with-response-code', { responseCode: '11' }), work('00')).getString(39)).to.equal('11');
+    expect(filter.decide!(fault('approve-with-response-code', { responseCode: 'A2' }), work('51')).getString(39)).to.equal('51');
+    expect(calls).to.deep.equal(['apply', 'apply']);
+  });
+
+  test('approve-with-response-code takes only the approvals of §7 other than 00 and 10', () => {
+    const faults = new FaultSet();
+    expect(() => faults.add({ action: 'approve-with-response-code', responseCode: '00' })).to.throw(HostControlError, /11, A2, A4, A5, A6/);
+    expect(() => faults.add({ action: 'approve-with-response-code', responseCode: '51' })).to.throw(HostControlError, /approvals/);
+    expect(() => faults.add({ action: 'approve-with-response-code' })).to.throw(HostControlError, /responseCode/);
+    expect(faults.add({ action: 'approve-with-response-code', responseCode: 'A6' }).responseCode).to.equal('A6');
   });
 
   test('corrupt-mac flips the first MAC byte to another hex digit; a reply without MAC is left alone', () => {
