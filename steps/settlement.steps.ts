@@ -2,7 +2,15 @@
 // batch upload that follows a mismatch, and the batch afterwards.
 import { expect } from 'chai';
 import { step } from './support/define';
-import { lastSettlement, settle, settlementCountsVsHost, settlementResult, setTrafficAside, uploadEndCount } from './support/host-journal';
+import {
+  lastSettlement,
+  refusedSettlementRepeated,
+  settle,
+  settlementCountsVsHost,
+  settlementResult,
+  setTrafficAside,
+  uploadEndCount,
+} from './support/host-journal';
 import { approvedOfBatch } from '../drivers';
 import { formatFen } from './support/parse';
 
@@ -62,4 +70,11 @@ step(['the terminal uploaded every transaction of its batch', '终端批上送�
   expect(declared, `count in the batch upload end (F48) vs the ${approved.length} approved transaction(s) of batch ${batch}`).to.equal(
     approved.length,
   );
+});
+
+// A refused 0510 (F39 not 00) settles nothing (cup8583.md §3.9, §7): the terminal keeps the batch and
+// settles it again, same batch number, same totals.
+step(['the terminal settled the refused batch again with the same totals', '终端以相同总额重新结算了被拒绝的批次'], async function () {
+  const { refused, again } = await refusedSettlementRepeated(this);
+  expect(again, `the settlement after the one the acquirer refused with ${refused.code}`).to.deep.equal(refused.sent);
 });
