@@ -12,6 +12,8 @@ import {
   uploadEndCount,
 } from './support/host-journal';
 import { approvedOfBatch } from '../drivers';
+import { judgeBatchLists } from '../drivers/batch-lists';
+import { settlementBalanced } from '../drivers/ic-records';
 import { formatFen } from './support/parse';
 
 step(['the operator settles the batch', '操作员结算'], async function () {
@@ -78,3 +80,12 @@ step(['the terminal settled the refused batch again with the same totals', '终�
   const { refused, again } = await refusedSettlementRepeated(this);
   expect(again, `the settlement after the one the acquirer refused with ${refused.code}`).to.deep.equal(refused.sent);
 });
+
+step(
+  ['every record the terminal listed in its batch upload matches a transaction of the batch', '终端批上送清单的每条记录与本批次交易一致'],
+  async function () {
+    const [msgs, { batch }] = [await this.messages(), await lastSettlement(this)];
+    const problems = judgeBatchLists(msgs, batch!, settlementBalanced(msgs, batch!) === true);
+    if (problems.length) expect.fail(`magstripe lists (0320 60.3 201) of batch ${batch}, cup8583.md §3.10: ${problems.join('; ')}`);
+  },
+);
