@@ -24,7 +24,166 @@ export interface AccountedSurvivor {
   why: string;
 }
 
-export const ACCOUNTED: readonly AccountedSurvivor[] = [];
+export const ACCOUNTED: readonly AccountedSurvivor[] = [
+  // ---- settlement (emulator/flows/settlement.ts)
+  {
+    file: 'emulator/flows/settlement.ts',
+    mutator: 'BooleanLiteral',
+    replacement: 'true',
+    code: 'msg.set(11, requests.nextStan(false))',
+    kind: 'equivalent',
+    why: "nextStan's argument only matters when the catalogued defect stan-not-incremented is on (services/requests.ts nextStan); defects are off in a certification, so every 0320 / 0500 carries the same STAN either way.",
+  },
+  {
+    file: 'emulator/flows/settlement.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "'tc-upload-wrong-cryptogram-type',",
+    kind: 'equivalent',
+    why: "an entry of the flow's declared defect list, read only by core.defect() to log a defect that bites undeclared and by coverage:defects; defects are off in a certification, so nothing on the wire, screen or slip changes.",
+  },
+  {
+    file: 'emulator/flows/settlement.ts',
+    mutator: 'LogicalOperator',
+    replacement: 'reversalFirst || core.state.pendingReversal',
+    code: 'if (reversalFirst && core.state.pendingReversal && !(await online.sendPendingReversal(line)))',
+    kind: 'equivalent',
+    why: 'reversalFirst is true whenever the defect settlement-before-reversal is off (always, in a certification), and sendPendingReversal returns true at once, sending and showing nothing, when no reversal is pending: the same messages and screens either way.',
+  },
+  {
+    file: 'emulator/flows/settlement.ts',
+    mutator: 'ObjectLiteral',
+    replacement: '{}',
+    code: "ui.show('settled', 'result',",
+    kind: 'unobservable',
+    why: "drops the detail of the settled screen: its TTP outcome loses the optional member transaction 'settle' (TTP 1.1 §7.6 marks it optional) and the state event its emulator-only batch / uploaded detail; the outcome result stays done and the lines, slip and messages are unchanged, so no case may require them.",
+  },
+  // ---- shared core (emulator/services/core.ts)
+  {
+    file: 'emulator/services/core.ts',
+    mutator: 'BooleanLiteral',
+    replacement: 'true',
+    code: 'needParameters = false;',
+    kind: 'unobservable',
+    why: 'the terminal downloads its parameters (0800, 60.3 360) once after power-on without the host asking (header digit 6): one more well-formed, host-approved 0800 in the journal. cup8583.md §1.1 / §3.4 say when the host may ask, not that a terminal must not download unasked (many do at power-on), so no conformant-terminal case can reject it.',
+  },
+  {
+    file: 'emulator/services/core.ts',
+    mutator: 'StringLiteral',
+    replacement: '``',
+    code: 'this.host.log(`defect ${name} bit in flow',
+    kind: 'equivalent',
+    why: "the emulator's own log line, written only when a defect is on inside a flow that does not declare it; defects are off in a certification and the log is not part of the terminal's behaviour.",
+  },
+  {
+    file: 'emulator/services/core.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: "if (this.defect('reversal-lost-on-power-cut') && this.state.pendingReversal) {",
+    kind: 'equivalent',
+    why: 'the defect branch of persist(); with defects off (a certification) the condition is false already and the state is saved whole either way.',
+  },
+  {
+    file: 'emulator/services/core.ts',
+    mutator: 'ArithmeticOperator',
+    replacement: 'mm - dd',
+    code: 'mmdd: mm + dd',
+    kind: 'equivalent',
+    why: "stamp().mmdd is read nowhere (the callers take date, time or yymmdd: F61 dates, expiry checks, slips); the terminal's messages, screens and slips are the same.",
+  },
+  // ---- online (emulator/services/online.ts)
+  {
+    file: 'emulator/services/online.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    code: 'if (reversible) this.reverseFor(',
+    kind: 'equivalent',
+    why: 'reverseFor returns at once when no reversal is pending, and at this point one is pending only for a reversible kind (authorize records it only then; an older one was sent, or the transaction stopped, before the request): for a non-reversible kind nothing changes.',
+  },
+  {
+    file: 'emulator/services/online.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "ui.show('reversal', 'reversal', [ui.t(T.sendingReversal)]);",
+    kind: 'unobservable',
+    why: "the passing 'sending reversal' screen gets an empty screen identifier (free-form and optional, TTP §6.6 / §7.1) or an empty state; its lines and the 0400 are unchanged and it is no final screen (no outcome). The plan does not validate the state names of passing screens (a TTP-level check could: TTP_STATES, drivers/ttp-check).",
+  },
+  {
+    file: 'emulator/services/online.ts',
+    mutator: 'BlockStatement',
+    replacement: '{}',
+    code: 'async reverseAtBoot(): Promise<void> {',
+    kind: 'unobservable',
+    why: 'a reversal pending at power-off goes out before the next online transaction or settlement instead of at power-on. cup8583.md §3.8 requires exactly that ("sent before the next online transaction / settlement"; CUP-RSK-011, CUP-RSK-013 and CUP-STL-004 check it); sending it at boot is LY\'s choice, not a requirement, so no case may demand it.',
+  },
+  // ---- management (emulator/services/management.ts, emulator/flows/management.ts)
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'LogicalOperator',
+    replacement: 'state.signedOn || state.ped.tmk',
+    code: 'if (state.signedOn && state.ped.tmk && state.ped.workingKeys) {',
+    kind: 'equivalent',
+    why: 'differs only when the state holds working keys but the terminal is not signed on (the TMK is never removed, and a new one drops the working keys): the keys are then unwrapped into RAM but never used, since every use waits for ensureSignedOn (signedOn && keys), which signs on and replaces them first.',
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'EqualityOperator',
+    replacement: 'rc !== undefined',
+    code: 'if (got.reply.mti !== responseMtiOf(msg.mti) || rc === undefined) return { why: T.responseMismatch };',
+    kind: 'unobservable',
+    why: 'every echo (0820 301) and sign-off (0820 002) reply carrying F39 is taken as a mismatch: the echo shows a failure and a sign-off leaves the terminal signed on. Only the optional CUP-ONB-012 (echo) and CUP-ONB-013 (sign-off) drive these messages, and an optional failure does not change the verdict; cup8583.md §3.3 does not make either message mandatory nor say what a terminal must do after 签退.',
+  },
+  {
+    file: 'emulator/flows/management.ts',
+    mutator: 'EqualityOperator',
+    replacement: "core.state.config.language !== 'zh-CN'",
+    code: "core.state.config.language = core.state.config.language === 'zh-CN' ? 'en' : 'zh-CN';",
+    kind: 'unobservable',
+    why: "the emulator's own 管理 → 3.语言/LANGUAGE menu item stops switching. A harness sets the display language through TTP config `language` (§6.7), which is untouched; cup8583.md defines no language menu, so no case may drive or require it.",
+  },
+  {
+    file: 'emulator/flows/management.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "const got = await management.networkNotice('echo');",
+    kind: 'unobservable',
+    why: 'the echo test sends nothing and shows a failure. The optional CUP-ONB-012 catches it (it fails: no 0820 301), but an optional case does not change the verdict, and cup8583.md §3.3 does not make the echo test mandatory.',
+  },
+  {
+    file: 'emulator/flows/management.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "ui.show(ok ? 'echo-ok' : 'echo-failed', 'result', lines);",
+    kind: 'unobservable',
+    why: "the echo test's result screen gets an empty identifier (free-form, TTP §6.6; its outcome stays done) or an empty state; only the optional CUP-ONB-012 looks at the echo test's result, and an optional case does not change the verdict.",
+  },
+  // ---- IC parameter download (emulator/services/ic-parameters.ts)
+  {
+    file: 'emulator/services/ic-parameters.ts',
+    mutator: 'EqualityOperator',
+    replacement: 'this.wanted().length !== 0',
+    code: 'return this.wanted().length === 0;',
+    kind: 'unobservable',
+    why: "only the emulator's wording changes: a download that succeeded adds the line 'IC参数下载失败' to the sign-on result screen (or shows a passing ic-download-failed screen and an error beep); the lists are loaded and used all the same and the TTP outcome of the sign-on stays done. cup8583.md prescribes no such screen, so no case may judge its wording.",
+  },
+  {
+    file: 'emulator/services/ic-parameters.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: "if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00')",
+    kind: 'unobservable',
+    why: 'a refused query or item reply of this host carries no F62 (a refusal echoes 3, 4, 11, 41, 42, 48, 49, 60 only), so the unchecked reply fails to parse and the download fails as before (CUP-ONB-015 refuses them); it differs only when the host refuses the end message (371 / 381) after good item replies, where the terminal would keep the list: cup8583.md §3.5 does not say that a refused end voids the list (LY checks F39 on the download replies), so no case may require it.',
+  },
+  // ---- state file (emulator/state-store.ts)
+  {
+    file: 'emulator/state-store.ts',
+    mutator: 'EqualityOperator',
+    replacement: "typeof o === 'object'",
+    code: "if (typeof o !== 'object' || o === null) return;",
+    kind: 'unobservable',
+    why: 'the renaming of kind names written by earlier emulator versions stops: it differs only when the state file was written by such a version (pre-auth, pre-auth-void, completion records); a certification starts every emulated terminal from a fresh state file, whose records and pending reversal (an object or null, JSON keeps null) need no renaming.',
+  },
+];
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 
