@@ -44,9 +44,29 @@ function blacklistPans(msg: IsoMessage): string[] {
   }
 }
 
+/**
+ * The card numbers of a magstripe batch-upload list (0320, or the 0330 echoing it; 60.3 201): F48 = 2-digit count + 40-digit
+ * items, each PAN right-aligned and zero-padded to 20 digits at offset 8 (cup8583.md §3.10); or none.
+ */
+function batchListPans(msg: IsoMessage): string[] {
+  if (msg.mti !== '0320' && msg.mti !== '0330') return [];
+  try {
+    if (parseField60(msg.getString(60) ?? '').networkCode !== '201') return [];
+  } catch {
+    return [];
+  }
+  const f48 = msg.getString(48) ?? '';
+  const pans: string[] = [];
+  for (let at = 2; at + 40 <= f48.length; at += 40) {
+    const pan = f48.slice(at + 8, at + 28).replace(/^0+/, '');
+    if (pan.length >= 12) pans.push(pan);
+  }
+  return pans;
+}
+
 /** Sensitive substrings (upper-case hex as they appear in the packed frame), longest first. */
 function sensitiveHexValues(msg: IsoMessage): string[] {
-  const values: string[] = [...blacklistPans(msg)];
+  const values: string[] = [...blacklistPans(msg), ...batchListPans(msg)];
   for (const n of [35, 36]) {
     const v = msg.getString(n);
     if (v) values.push(v.replace(/=/g, 'D').toUpperCase());
@@ -114,5 +134,7 @@ export function maskedFields(msg: IsoMessage): Record<string, string> {
   if (fields['62'] !== undefined) for (const pan of blacklistPans(msg)) fields['62'] = fields['62'].split(pan).join(maskPan(pan));
   const image = signatureImageOf(msg);
   if (image) fields['62'] = describeSignatureImage(image);
+  // So does a magstripe batch-upload list (201) in F48; the mask keeps each item's 40-digit width.
+  if (fields['48'] !== undefined) for (const pan of batchListPans(msg)) fields['48'] = fields['48'].split(pan).join(maskPan(pan));
   return fields;
 }

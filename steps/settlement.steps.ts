@@ -2,8 +2,18 @@
 // batch upload that follows a mismatch, and the batch afterwards.
 import { expect } from 'chai';
 import { step } from './support/define';
-import { lastSettlement, settle, settlementCountsVsHost, settlementResult, setTrafficAside, uploadEndCount } from './support/host-journal';
+import {
+  lastSettlement,
+  refusedSettlementRepeated,
+  settle,
+  settlementCountsVsHost,
+  settlementResult,
+  setTrafficAside,
+  uploadEndCount,
+} from './support/host-journal';
 import { approvedOfBatch } from '../drivers';
+import { judgeBatchLists } from '../drivers/batch-lists';
+import { settlementBalanced } from '../drivers/ic-records';
 import { formatFen } from './support/parse';
 
 step(['the operator settles the batch', '操作员结算'], async function () {
@@ -63,3 +73,19 @@ step(['the terminal uploaded every transaction of its batch', '终端批上送�
     approved.length,
   );
 });
+
+// A refused 0510 (F39 not 00) settles nothing (cup8583.md §3.9, §7): the terminal keeps the batch and
+// settles it again, same batch number, same totals.
+step(['the terminal settled the refused batch again with the same totals', '终端以相同总额重新结算了被拒绝的批次'], async function () {
+  const { refused, again } = await refusedSettlementRepeated(this);
+  expect(again, `the settlement after the one the acquirer refused with ${refused.code}`).to.deep.equal(refused.sent);
+});
+
+step(
+  ['every record the terminal listed in its batch upload matches a transaction of the batch', '终端批上送清单的每条记录与本批次交易一致'],
+  async function () {
+    const [msgs, { batch }] = [await this.messages(), await lastSettlement(this)];
+    const problems = judgeBatchLists(msgs, batch!, settlementBalanced(msgs, batch!) === true);
+    if (problems.length) expect.fail(`magstripe lists (0320 60.3 201) of batch ${batch}, cup8583.md §3.10: ${problems.join('; ')}`);
+  },
+);

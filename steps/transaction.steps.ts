@@ -58,10 +58,13 @@ step(['the operator voids voucher number {text}', '操作员撤销原凭证号{t
   await this.transact('void', { originalTrace: trace });
 });
 
-step(['the last transaction was voided with card {card} by {entry}'], async function (alias: string, entry: EntryMode) {
-  await this.voidLast(alias, entry);
-  await this.expectApproved('void', 'set-up void');
-});
+step(
+  ['the last transaction was voided with card {card} by {entry}', '最后一笔交易已用卡 {card} {entry}撤销'],
+  async function (alias: string, entry: EntryMode) {
+    await this.voidLast(alias, entry);
+    await this.expectApproved('void', 'set-up void');
+  },
+);
 
 step(
   ['the operator refunds {amount} of the last transaction with card {card} by {entry}'],

@@ -142,3 +142,31 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     And after the restart the terminal resumed the upload without resending acknowledged records
     And the chip sales of the settled batch reached the host as TC records matched to their originals
     And the acquirer closed the settled batch with every uploaded record
+
+  # The acquirer refuses the settlement (0510 with F39 96): nothing is settled (cup8583.md §3.9, §7),
+  # so the terminal keeps its batch and settles the same batch, with the same totals, next time.
+  @CUP-STL-012 @severity:critical @mandatory @contact
+  Scenario: A settlement the acquirer refuses leaves the batch to be settled again
+    Given a sale of 26.00 was approved for card UP-DEBIT-IC by inserting
+    And the host will answer the next settlement request with response code "96"
+    When the operator settles the batch
+    And the operator settles the batch
+    Then the terminal settled the refused batch again with the same totals
+    And the settlement totals show 1 debit totalling 26.00
+    And the host answered the settlement as balanced
+
+  # After an unbalanced settlement the magstripe sale goes up in a list (0320, 60.3 201): F48 = count +
+  # 40-digit items (card organisation, original trace, PAN, amount), each naming a transaction of the
+  # batch (cup8583.md §3.10); the end message's count closes the batch with every record the acquirer took.
+  @CUP-STL-013 @severity:critical @mandatory @contact @magstripe
+  Scenario: After an unbalanced settlement the magstripe sales go up in lists that match the batch
+    Given a sale of 18.00 was approved for card UP-DEBIT-MAG by swiping
+    And a sale of 19.00 was approved for card UP-DEBIT-IC by inserting
+    And the last transaction was voided with card UP-DEBIT-IC by inserting
+    And the host will corrupt the MAC of its reply to the next sale request
+    And a sale of 20.00 is made with card UP-DEBIT-IC by inserting
+    And the host will refuse every reversal request with response code "96"
+    When the operator settles the batch
+    Then the host answered the settlement as unbalanced
+    And every record the terminal listed in its batch upload matches a transaction of the batch
+    And the acquirer closed the settled batch with every uploaded record

@@ -120,6 +120,23 @@ export async function uploadEndCount(w: PoscertWorld): Promise<number> {
   return Number(end!.fields[48]);
 }
 
+/**
+ * The settlement the acquirer refused (0510 with an F39 other than 00) and the one after it: the
+ * batch number (60.2) and F48 totals each carried, for a check that the refusal settled nothing.
+ */
+export async function refusedSettlementRepeated(
+  w: PoscertWorld,
+): Promise<{ refused: { code: string; sent: { batch?: string; totals?: SettlementTotals } }; again: { batch?: string; totals?: SettlementTotals } }> {
+  const settlements = await w.requests('settlement');
+  const replies = await Promise.all(settlements.map((s) => w.replyTo(s)));
+  const i = replies.findIndex((r) => r?.responseCode !== undefined && r.responseCode !== '00');
+  expect(i, 'no settlement in this scenario was refused by the host (0510 F39 other than 00)').to.be.at.least(0);
+  const again = settlements[i + 1];
+  expect(again, `the terminal did not settle again after the refused settlement (0510 F39 ${replies[i]!.responseCode})`).to.not.equal(undefined);
+  const view = (m: HostMessage) => ({ batch: batchOf(m), totals: settlementTotalsOf(m) });
+  return { refused: { code: replies[i]!.responseCode!, sent: view(settlements[i]) }, again: view(again) };
+}
+
 /** Sets the traffic and vouchers so far aside: the steps after this judge only what comes next. */
 export async function setTrafficAside(w: PoscertWorld): Promise<void> {
   const msgs = await w.messages();
