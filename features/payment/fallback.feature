@@ -43,5 +43,6 @@ Feature: Payment — magstripe fallback (磁条降级) after a failed chip read
     And the operator enters the amount 66.00
     And the cardholder swipes card UP-DEBIT-IC
     Then the terminal refuses the swipe and asks for the chip
+    And no screen invited a fallback swipe
     And the host received no financial request
     When the operator cancels
