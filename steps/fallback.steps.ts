@@ -3,7 +3,14 @@
 // fallback markers of the request; judged by drivers/fallback. On an operator terminal (no TTP) the
 // person presents the card's dead-chip test copy and says what the screen asked.
 import { expect } from 'chai';
-import { awaitSwipeInvitation, awaitUseChipRefusal, fallbackInvitations, fallbackMarkerProblems, withDeadChip } from '../drivers/fallback';
+import {
+  awaitCardPromptAgain,
+  awaitSwipeInvitation,
+  awaitUseChipRefusal,
+  fallbackInvitations,
+  fallbackMarkerProblems,
+  withDeadChip,
+} from '../drivers/fallback';
 import { byHand, observedByHarness } from './support/by-hand';
 import { step } from './support/define';
 import type { PoscertWorld } from './support/world';
@@ -23,6 +30,13 @@ step(['the cardholder inserts card {card} whose chip does not answer', '持卡�
   this.lastCard = alias;
   this.lastEntry = 'insert';
   await this.driver.presentCard(withDeadChip(this.cardImage(alias)), 'insert');
+});
+
+step(['the cardholder taps card {card} whose chip does not answer', '持卡人挥芯片无响应的卡 {card}'], async function (alias: string) {
+  this.action();
+  await this.waitForState(['card-wait']);
+  await this.driver.presentCard(withDeadChip(this.cardImage(alias)), 'tap');
+  await awaitCardPromptAgain(view(this), this.lab.settings.screenTimeoutMs);
 });
 
 step(['the terminal asks for the card to be swiped instead', '终端提示改为刷卡'], async function () {
@@ -77,4 +91,11 @@ byHand('the terminal refuses the swipe and asks for the chip', async function ()
 byHand('no screen invited a fallback swipe', async function () {
   const q = 'Did any screen of this sale say the card could not be read and invite a swipe (读卡失败 / 降级 … 请刷卡)?';
   expect(await this.lab.person!.confirm(q), `a screen invited a fallback swipe (the person at the terminal answered yes to: ${q})`).to.equal(false);
+});
+
+byHand('the cardholder taps card {card} whose chip does not answer', async function (alias: string) {
+  this.action();
+  await this.lab.person!.instruct(
+    `Tap the dead-chip test copy of card ${alias} (card number ${this.redact(this.card(alias).pan)}; its chip does not answer) on the contactless reader.`,
+  );
 });
