@@ -61,14 +61,6 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
   },
   {
     file: 'emulator/icc.ts',
-    mutator: 'ObjectLiteral',
-    replacement: '{}',
-    code: "{ status: 'failed', failedCommand: Math.min(failedAt, 15), scriptId }",
-    kind: 'unobservable',
-    why: "Only a script command the simulated card rejects reaches it; the card book's one script (UP-DEBIT-IC-SCRIPT: APPLICATION UNBLOCK and PIN UNBLOCK under CLA 84) is taken, and what a card answers to an issuer script is outside TTP ICC profile 1 (Annex A.6: issuer scripts not covered), so no card in a certification is required to reject one. The plan judges that every script the host sent is reported (drivers/issuer-scripts.ts: CUP-RSK-022, CUP-RSK-023).",
-  },
-  {
-    file: 'emulator/icc.ts',
     mutator: 'ConditionalExpression',
     replacement: 'true',
     code: "if (!/^([0-9A-F]{2}){4,}$/.test(apdu)) return '6700';",
@@ -81,7 +73,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: "cla === '84'",
     code: "if (cla !== '84' && cla !== '04') return '6E00';",
     kind: 'unobservable',
-    why: "The simulated card no longer answers 6E00 to a class it does not support; only a script command with another CLA than 84 / 04 reaches it, and the card book's script has none. What a card answers to a script is outside TTP ICC profile 1 (Annex A.6), so no certification case may require a status word of it.",
+    why: "The simulated card no longer answers 6E00 to a class it does not support, so the card book's rejected script (UP-DEBIT-IC-SCRIPT-REJECTED: plain CLA 00) counts as performed instead of failed in DF31. That status is the card's answer: what a card does with an issuer script is outside TTP ICC profile 1 (Annex A.6), so no case may require one. The plan judges what the terminal owes, that every script the host sent is reported, rejected or not (CUP-RSK-022, CUP-RSK-024), which still holds.",
   },
   {
     file: 'emulator/services/card-reader.ts',
