@@ -48,7 +48,7 @@ Feature: Payment — magstripe fallback (磁条降级) after a failed chip read
     When the operator cancels
 
   # A failed tap is no failed chip read: the contact chip was never tried, so nothing may offer the magstripe.
-  @CUP-PAY-043 @severity:normal @mandatory @contactless
+  @CUP-PAY-043 @severity:normal @mandatory @contactless @magstripe
   Scenario: A tap whose chip does not answer opens no fallback — no swipe invited, nothing sent
     When the operator selects "消费"
     And the operator enters the amount 66.00
