@@ -20,6 +20,8 @@ export interface AccountedSurvivor {
   replacement: string;
   /** A piece of the original line's source (trimmed) that identifies the spot. */
   code: string;
+  /** `code` is the whole trimmed line, not a piece: for a line that is also a piece of another one. */
+  exact?: boolean;
   kind: SurvivorKind;
   why: string;
 }
@@ -128,6 +130,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'ConditionalExpression',
     replacement: 'true',
     code: "method !== 'swipe' &&",
+    exact: true,
     kind: 'unobservable',
     why: 'The retry of a due IC list download before a chip read also runs before a swipe, but only under a profile with supersededIcLists = used-until-replaced (emu:tc-upload) and while new lists are due; the strength run certifies the reference profile, where usesSupersededIcLists is false. Under tc-upload it adds a download attempt before a swipe, which the reference does not forbid.',
   },
@@ -189,6 +192,10 @@ export function accountFor(
   entries: readonly AccountedSurvivor[] = ACCOUNTED,
 ): AccountedSurvivor | undefined {
   return entries.find(
-    (e) => e.file === m.file && e.mutator === m.mutator && squash(e.replacement) === squash(m.replacement ?? '') && (m.code ?? '').includes(e.code),
+    (e) =>
+      e.file === m.file &&
+      e.mutator === m.mutator &&
+      squash(e.replacement) === squash(m.replacement ?? '') &&
+      (e.exact ? m.code === e.code : (m.code ?? '').includes(e.code)),
   );
 }
