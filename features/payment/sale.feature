@@ -128,7 +128,7 @@ Feature: Payment — sale (消费) by swipe, insert and tap
     And the card UP-DEBIT-IC is debited 33.00
 
   # CLEAR (清除/退格) deletes the last character typed (TTP §6.4): what F4 carries is what remains.
-  @CUP-PAY-017 @severity:normal @mandatory @magstripe
+  @CUP-PAY-018 @severity:normal @mandatory @magstripe
   Scenario: A mistyped digit of the amount taken back with CLEAR leaves the amount meant
     When the operator selects "消费"
     And the operator enters the amount 45.60, taking back a mistyped digit

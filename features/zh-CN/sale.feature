@@ -66,7 +66,7 @@
       | 1,000.00  |
       | 12,345.67 |
 
-  @CUP-PAY-017 @severity:normal @mandatory @magstripe
+  @CUP-PAY-018 @severity:normal @mandatory @magstripe
   场景: 输错的一位金额用清除键删去，送出的是本来要输的金额
     当 操作员选择“消费”
     而且 操作员输入金额 45.60 元，按清除键删去一位输错的数字
