@@ -118,6 +118,28 @@ export async function awaitSwipeInvitation(view: CardReactionView, timeoutMs: nu
   }
 }
 
+/**
+ * After a card the terminal could not read: wait until it has left the card prompt (to read) and
+ * come back to one, or moved on, or `timeoutMs` passed; the judgement of what it showed is the caller's.
+ */
+export async function awaitCardPromptAgain(view: Pick<CardReactionView, 'screens'>, timeoutMs: number): Promise<void> {
+  await poll(() => {
+    const states = view.screens().map((s) => s.state ?? '');
+    const left = states.findIndex((st) => st !== 'card-wait');
+    const back = left >= 0 && states.slice(left + 1).includes('card-wait');
+    return back || states.some((st) => MOVED_ON.includes(st)) ? true : undefined;
+  }, timeoutMs);
+}
+
+/**
+ * Screens that invite a fallback swipe (a failed read and a swipe prompt, swipeWordingOn), described.
+ * Before any chip read failed there must be none: such a screen offers the magstripe of a chip card
+ * whose chip nobody tried (cup8583.md §2.3 / §2.4 fallback is for a chip that did not answer).
+ */
+export function fallbackInvitations(screens: readonly SeenScreen[]): string[] {
+  return screens.filter((s) => swipeWordingOn(s.lines) !== undefined).map((s) => describe([s]));
+}
+
 /** After a chip card was swiped with no failed chip read: the terminal must send the cardholder to the chip and take nothing. */
 export async function awaitUseChipRefusal(view: Pick<CardReactionView, 'screens'>, timeoutMs: number): Promise<ReactionVerdict> {
   const outcome = await poll(() => {

@@ -77,6 +77,8 @@ export {
   missingIccTags,
 } from './host-view';
 export type { HostMessage, JournalRowLike } from './host-view';
+export { ecrResultProblems } from './ecr-result';
+export type { EcrResultFigures } from './ecr-result';
 
 export { PoscertError } from '../errors';
 // What steps need of the layers below, routed through drivers/ (steps import only drivers/ and certification/).

@@ -86,6 +86,17 @@ export abstract class TerminalKeypad extends TerminalSession {
   }
 
   /**
+   * Types an amount in fen with one wrong digit taken back by CLEAR (TTP §6.4: it deletes the last
+   * entered character), then ENTER: the amount is what remains, as on any keypad.
+   */
+  async enterAmountWithCorrection(fen: number): Promise<void> {
+    if (!Number.isSafeInteger(fen) || fen <= 0) {
+      throw new DriverUsageError(`Amount must be a positive whole number of fen (分), got ${fen}`, { fen });
+    }
+    await this.pressKeys(...String(fen).split(''), '9', 'CLEAR', 'ENTER');
+  }
+
+  /**
    * Types text on an input screen (voucher number, payee account, payee name, ...) and confirms
    * with ENTER unless confirm:false. Keypad characters (digits, '.', '*', '#') go as key presses;
    * anything else (a Chinese payee name) as the `x-text` extension of the TTP `key` command

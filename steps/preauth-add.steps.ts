@@ -35,3 +35,11 @@ step(['the card {card} has {amount} more on hold', '卡 {card} 的预授权冻�
   await this.driver.toIdle().catch(() => undefined); // a reversal sent on the way back counts
   expect(formatFen(this.holdChange(alias)), `pre-authorization holds of ${alias} added in this scenario (元)`).to.equal(formatFen(fen));
 });
+
+// 预授权撤销 (cup8583.md §3.7: 0100 200000, F38 = the original authorization code, F61; §6 原预授权码 on the voucher).
+step(['the operator voids the pre-authorization with card {card} by {entry}'], async function (alias: string, entry: EntryMode) {
+  await this.voidPreauth(alias, entry);
+});
+step(['操作员用卡 {card} {entry}撤销预授权'], async function (alias: string, entry: EntryMode) {
+  await this.voidPreauth(alias, entry);
+});

@@ -19,6 +19,16 @@ step(['the operator enters the amount {amount}', '操作员输入金额 {amount}
   await this.driver.enterAmount(fen);
 });
 
+step(
+  ['the operator enters the amount {amount}, taking back a mistyped digit', '操作员输入金额 {amount}，按清除键删去一位输错的数字'],
+  async function (fen: number) {
+    this.action();
+    await this.waitForState(['input']);
+    this.lastAmountFen = fen;
+    await this.driver.enterAmountWithCorrection(fen);
+  },
+);
+
 step(['the operator enters the payee name {text}', '操作员输入收款方名称{text}'], async function (name: string) {
   this.action();
   await this.waitForState(['input']);

@@ -3,6 +3,7 @@
 // answered as an operator would (the driver's runTransaction and prompt table); "was approved" also
 // checks the host's answer so that a case never builds on a transaction that did not happen.
 import { expect } from 'chai';
+import { ecrResultProblems, type EcrResultFigures } from '../drivers';
 import { step } from './support/define';
 import type { EntryMode } from './support/parse';
 
@@ -107,7 +108,11 @@ step(['收银机发起缴费 {amount}，收款方{text}，账号{text}'], async 
 
 step(['the cash register receives an approval', '收银机收到批准'], async function () {
   expect(this.ecrPending, 'no cash-register request was made').to.not.equal(undefined);
-  const result = (await this.ecrPending) as { approved: boolean; responseCode?: string; message?: string };
+  const result = (await this.ecrPending) as EcrResultFigures & { approved: boolean; responseCode?: string; message?: string };
   this.ecrPending = undefined;
   expect(result.approved, `the terminal told the cash register: ${result.responseCode ?? ''} ${result.message ?? ''}`).to.equal(true);
+  expect(
+    ecrResultProblems(result, await this.messages()),
+    'the cash register was told other figures than the host approved (TTP §6.9)',
+  ).to.deep.equal([]);
 });

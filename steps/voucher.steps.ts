@@ -130,6 +130,13 @@ step(['every copy shows the original voucher number', '每联都显示原凭证�
   await expectEveryCopy(this, (c) => showsText(c, String(original.stan)), `does not show the original voucher number ${original.stan}`);
 });
 
+step(['every copy shows the original authorization code', '每联都显示原预授权码'], async function () {
+  const { reply } = await this.lastApproved(['preauth']);
+  const code = reply.fields[38]?.trim();
+  expect(code, 'no original pre-authorization with an authorization code in this scenario').to.be.a('string');
+  await expectEveryCopy(this, (c) => showsText(c, code!), `does not show the original authorization code ${code} (原预授权码, cup8583.md §6)`);
+});
+
 step(['every copy shows the original reference number', '每联都显示原参考号'], async function () {
   const [original] = await this.requests('sale');
   const rrn = original ? (await this.replyTo(original))?.fields[37] : undefined;

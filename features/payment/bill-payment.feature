@@ -34,7 +34,9 @@ Feature: Payment — bill payment (缴费)
     When the cash register requests a bill payment of 99.00 to "中国移动上海公司" account "13800138000"
     Then the screen shows "中国移动上海公司"
     When the operator cancels
-    Then the host received no financial request
+    # CANCEL (取消) ends the 缴费 there: the terminal does not go on to the card.
+    Then no screen asked for a card
+    And the host received no financial request
     And the balance of card UP-DEBIT-IC is unchanged
     And no voucher is printed
 

@@ -39,6 +39,18 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     And the host approved it
     And the card UP-CREDIT-IC is debited 420.00
 
+  # 预授权撤销 (cup8583.md §3.7: F38 = the pre-authorization's code; §6: 原预授权码 on the voucher).
+  @CUP-PAY-034 @severity:normal @mandatory @contact @printer
+  Scenario: Pre-authorization void names the pre-authorization on the wire and on the voucher
+    Given a pre-authorization of 260.00 was approved for card UP-CREDIT-IC
+    When the operator voids the pre-authorization with card UP-CREDIT-IC by inserting
+    Then the screen shows "交易成功"
+    And the host received a pre-authorization void request
+    And it names the original authorization code
+    And its amount is 260.00
+    And the host approved it
+    And every copy shows the original authorization code
+
   @CUP-PAY-033 @severity:normal @optional @contact @printer
   # 追加预授权 (cup8583.md §3.1 F25 = 60, §2.5, §6 ADD-AUTH): a terminal that offers it sends an addition to the
   # pre-authorization it names (F38), not a second pre-authorization; the hold grows by the amount added and

@@ -140,6 +140,17 @@ Feature: Payment — sale (消费) by swipe, insert and tap
     And the host approved every sale request
     And the card UP-DEBIT-IC is debited 33.00
 
+  # CLEAR (清除/退格) deletes the last character typed (TTP §6.4): what F4 carries is what remains.
+  @CUP-PAY-018 @severity:normal @mandatory @magstripe
+  Scenario: A mistyped digit of the amount taken back with CLEAR leaves the amount meant
+    When the operator selects "消费"
+    And the operator enters the amount 45.60, taking back a mistyped digit
+    And the cardholder swipes card UP-DEBIT-MAG
+    And the cardholder enters the correct PIN
+    Then the host received a sale request
+    And its amount is 45.60
+    And the card UP-DEBIT-MAG is debited 45.60
+
   @CUP-PAY-008 @severity:normal @optional @contact
   Scenario: Sale started by the cash register (ECR)
     When the cash register requests a sale of 66.60

@@ -68,3 +68,16 @@ Feature: PIN — entry, encryption and retries
     Then the host received a sale request
     And its PIN block is encrypted with "sm4"
     And the acquirer verified the PIN
+
+  @CUP-PIN-007 @severity:critical @mandatory @pinpad @magstripe
+  Scenario Outline: A PIN of <length> digits, the <bound> format 0 allows, is taken and verified
+    # ISO 9564-1 format 0 carries PINs of 4 to 12 digits (cup8583.md §5.5): a terminal takes both ends.
+    When a sale of 23.00 is made with card <card> by swiping
+    Then the host received a sale request
+    And it carries an encrypted PIN block
+    And the acquirer verified the PIN
+
+    Examples:
+      | length | bound    | card           |
+      | 4      | shortest | UP-DEBIT-PIN4  |
+      | 12     | longest  | UP-DEBIT-PIN12 |

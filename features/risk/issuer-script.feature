@@ -21,3 +21,12 @@ Feature: Risk — issuer scripts (发卡行脚本) and their result
     And a sale of 33.00 is made with card UP-DEBIT-IC-SCRIPT by inserting
     When a sale of 10.00 was approved for card UP-DEBIT-IC by inserting
     Then the reversal of the sale reported the issuer script result
+
+  # What the card does with the script is its own business; the terminal reports it whatever it is.
+  @CUP-RSK-024 @severity:normal @mandatory @contact
+  Scenario: A script the card rejects is reported too
+    Given a sale of 14.00 was approved for card UP-DEBIT-IC-SCRIPT-REJECTED by inserting
+    When the operator selects "余额查询"
+    And the cardholder inserts card UP-DEBIT-IC
+    And the cardholder enters the correct PIN
+    Then the terminal reported the issuer script result of the sale to the host

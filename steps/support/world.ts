@@ -390,6 +390,13 @@ export class PoscertWorld extends World<WorldParameters> {
     await this.transact('preauth-completion', { amountFen: fen, card: alias, entry, ...original });
   }
 
+  /** 预授权撤销 of the last approved pre-authorization, named by its authorization code (F38) and date; its amount if asked. */
+  async voidPreauth(alias: string, entry: EntryMode): Promise<void> {
+    const { request, reply } = await this.lastApproved(['preauth']);
+    const original = { originalAuthCode: reply.fields[38]?.trim(), originalDate: reply.fields[13] };
+    await this.transact('preauth-void', { amountFen: Number(request.fields[4]), card: alias, entry, ...original });
+  }
+
   /** A set-up pre-authorization by inserting the card, which the host must have approved. */
   async approvedPreauth(fen: number, alias: string): Promise<void> {
     await this.transact('preauth', { amountFen: fen, card: alias, entry: 'insert' });

@@ -4,8 +4,10 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import {
+  awaitCardPromptAgain,
   awaitSwipeInvitation,
   awaitUseChipRefusal,
+  fallbackInvitations,
   fallbackMarkerProblems,
   swipeWordingOn,
   useChipWordingOn,
@@ -138,5 +140,26 @@ describe('a person presenting the card (operator binding)', () => {
     await presenter.present(image, 'swipe');
     expect(asked[0]).to.equal('Insert card UP-DEBIT-IC (its dead-chip test copy: a card whose chip does not answer) into the chip reader.');
     expect(asked[1]).to.equal('Swipe card UP-DEBIT-IC through the magnetic stripe reader.');
+  });
+});
+
+describe('screens inviting a fallback swipe while no chip read failed', () => {
+  test('the generic card prompt and 请插卡 invite none; a failed read with 请刷卡 does', () => {
+    const screens: SeenScreen[] = [
+      { state: 'card-wait', lines: ['消费', '请刷卡/插卡/挥卡'] },
+      { state: 'card-wait', lines: ['消费', '请插入IC卡'] },
+    ];
+    expect(fallbackInvitations(screens)).to.deep.equal([]);
+    const invited = fallbackInvitations([...screens, { state: 'card-wait', lines: ['消费', 'IC卡读卡失败', '请刷卡/插卡/挥卡'] }]);
+    expect(invited).to.have.length(1);
+    expect(invited[0]).to.match(/IC卡读卡失败/);
+  });
+
+  // The test's own timeout guards against a wait that ignores the terminal's return to the prompt.
+  test('awaitCardPromptAgain returns once the terminal left the card prompt and came back to one', { timeout: 10_000 }, async () => {
+    const seen: SeenScreen[] = [{ state: 'card-wait', lines: ['请刷卡/插卡/挥卡'] }];
+    setTimeout(() => seen.push({ state: 'card-read', lines: ['处理中'] }, { state: 'card-wait', lines: ['请插入IC卡'] }), 100);
+    await awaitCardPromptAgain({ screens: () => seen }, 60_000);
+    expect(seen.map((s) => s.state)).to.deep.equal(['card-wait', 'card-read', 'card-wait']);
   });
 });

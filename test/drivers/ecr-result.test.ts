@@ -1,0 +1,73 @@
+// drivers/ecr-result.ts over hand-made journal messages: the cash register's approved result against
+// the acquirer's records of the last approved financial request (F4, F11, 60.2, F37, F38, F2).
+import { describe, test } from 'node:test';
+import { expect } from 'chai';
+import { ecrResultProblems } from '../../drivers/ecr-result';
+import type { HostMessage } from '../../drivers/host-view';
+
+let id = 0;
+const msg = (direction: 'in' | 'out', mti: string, stan: string, fields: Record<number, string>): HostMessage => ({
+  id: ++id,
+  at: '',
+  direction,
+  terminalId: 'T1',
+  mti,
+  stan,
+  kind: 'sale',
+  fields: { 11: stan, ...fields },
+  responseCode: fields[39],
+  hex: '',
+  note: undefined,
+});
+
+function journal(replyAmount?: string): HostMessage[] {
+  id = 0;
+  return [
+    msg('in', '0200', '000041', { 2: '620000******0047', 4: '000000006660', 60: '22000007000' }),
+    msg('out', '0210', '000041', {
+      37: '112233445566',
+      38: 'A1B2C3',
+      39: '00',
+      ...(replyAmount ? { 4: replyAmount } : ({} as Record<number, string>)),
+    }),
+  ];
+}
+const GOOD = {
+  approved: true,
+  amount: '6660',
+  trace: '000041',
+  batch: '000007',
+  rrn: '112233445566',
+  authCode: 'A1B2C3',
+  maskedPan: '620000******0047',
+};
+
+describe("drivers/ecr-result: the cash register's figures against the acquirer's", () => {
+  test('the figures of the approved sale: no problem', () => {
+    expect(ecrResultProblems(GOOD, journal())).to.deep.equal([]);
+  });
+
+  test('a missing or different amount is named with the approved F4', () => {
+    const { amount: _dropped, ...noAmount } = GOOD;
+    expect(ecrResultProblems(noAmount, journal())[0]).to.match(/amount undefined is not the 6660 fen/);
+    expect(ecrResultProblems({ ...GOOD, amount: '666' }, journal())[0]).to.match(/amount "666"/);
+  });
+
+  test("a partial approval's amount is the reply's F4", () => {
+    expect(ecrResultProblems({ ...GOOD, amount: '3000' }, journal('000000003000'))).to.deep.equal([]);
+    expect(ecrResultProblems(GOOD, journal('000000003000'))[0]).to.match(/not the 3000 fen/);
+  });
+
+  test('trace, batch, RRN, auth code and card that are not the sale are each named', () => {
+    const wrong = { ...GOOD, trace: '000040', batch: '000006', rrn: '999999999999', authCode: 'ZZZZZZ', maskedPan: '621234******0047' };
+    const problems = ecrResultProblems(wrong, journal()).join('; ');
+    for (const p of [/trace "000040"/, /batch "000006"/, /rrn "999999999999"/, /authCode "ZZZZZZ"/, /maskedPan 621234…0047/])
+      expect(problems).to.match(p);
+  });
+
+  test('an approval the host never gave is a problem', () => {
+    id = 0;
+    const declined = [msg('in', '0200', '000041', { 4: '000000006660' }), msg('out', '0210', '000041', { 39: '51' })];
+    expect(ecrResultProblems(GOOD, declined)[0]).to.match(/approved no financial request/);
+  });
+});
