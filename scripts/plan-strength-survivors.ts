@@ -458,14 +458,6 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
   },
   {
     file: 'emulator/services/ui.ts',
-    mutator: 'StringLiteral',
-    replacement: '""',
-    code: "if (input.kind === 'ecr' || (input.kind === 'key' && /^[1-9]$/.test(input.key))) this.core.inputs.push(input);",
-    kind: 'unobservable',
-    why: '(`\'key\'` → "") A menu digit pressed on a result screen only leaves it instead of also starting that menu entry from idle (a convenience shortcut). The harness leaves result screens with ENTER and selects menus from idle; the reference does not ask for the shortcut.',
-  },
-  {
-    file: 'emulator/services/ui.ts',
     mutator: 'Regex',
     replacement: '/[1-9]$/',
     code: "if (input.kind === 'ecr' || (input.kind === 'key' && /^[1-9]$/.test(input.key))) this.core.inputs.push(input);",
