@@ -69,6 +69,14 @@ export const ask = {
     question: `Does the ${copyWords(copy)} have a line for the cardholder's signature (持卡人签名)?`,
     failure: `the ${copy} copy has no signature line`,
   }),
+  everyCopyShowsExpiry: (yyyymm: string): Question => ({
+    question: `Does every voucher copy of this transaction show the card's expiry date (卡有效期) ${yyyymm}?`,
+    failure: `a voucher copy does not show the card's expiry date ${yyyymm}`,
+  }),
+  noCardAsked: (): Question => ({
+    question: 'After that, did the terminal leave the transaction without asking for a card (no 请刷卡 / 请插卡 prompt)?',
+    failure: 'the terminal asked for a card',
+  }),
   noSignatureLine: (copy: string): Question => ({
     question: `Is the ${copyWords(copy)} free of any line for the cardholder's signature (持卡人签名)?`,
     failure: `the ${copy} copy asks for a signature`,

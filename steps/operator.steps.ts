@@ -116,6 +116,15 @@ byHand('every copy shows the amount {amount}', async function (fen: number) {
   await sees(this, ask.everyCopyShowsAmount(formatFen(fen)));
 });
 
+byHand("every copy shows the card's expiry date", async function () {
+  const { expiry } = this.card(this.cardInHand());
+  await sees(this, ask.everyCopyShowsExpiry(`20${expiry.slice(0, 2)}/${expiry.slice(2)}`));
+});
+
+byHand('no screen asked for a card', async function () {
+  await sees(this, ask.noCardAsked());
+});
+
 byHand('the {copy} copy shows {text}', async function (copy: CopyName, text: string) {
   await sees(this, ask.copyShows(copy, text));
 });

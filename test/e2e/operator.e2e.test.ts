@@ -124,6 +124,7 @@ describe(
 
       let answered = 0;
       let ecr: Promise<{ approved: boolean }> | undefined;
+      let cardAskedAfterCancel: boolean | undefined;
       const said: string[] = [];
       const answer = (n: number, text: string) => {
         tmux('send-keys', '-t', 'op', text, 'Enter');
@@ -187,6 +188,8 @@ describe(
             await d.pressKeys('ENTER');
           } else if (/Press CANCEL/.test(body)) {
             await d.pressKeys('CANCEL');
+            // What the person sees next: the idle screen, or a prompt for a card (a terminal that went on).
+            cardAskedAfterCancel = (await d.waitForState(['idle', 'result', 'card-wait'])).state === 'card-wait';
             await d.toIdle();
           } else throw new Error(`the scripted person does not understand:\n${body}`);
           answer(n, '');
@@ -197,6 +200,7 @@ describe(
             yes = copies().length;
           } else if (/screen show/.test(body)) yes = await screenShows(quoted!);
           else if (/report the transaction approved/.test(body)) yes = (await ecr!).approved === true;
+          else if (/without asking for a card/.test(body)) yes = cardAskedAfterCancel === false;
           else if (/every voucher copy .* show the amount/.test(body)) {
             await d.toIdle();
             yes = copies().length > 0 && copies().every((c) => c.lines.join('\n').includes(amount!));
