@@ -2,7 +2,8 @@
 // accounted for (issue 14: "for every surviving mutant either a case or a check that catches it, or an
 // entry saying why it is equivalent or outside what a certification can observe"). docs/plan-strength.md
 // is generated: a survivor matching an entry here shows its reason there, and an equivalent one leaves
-// the score's denominator (no terminal behaviour differs, so no plan could kill it).
+// the score's denominator (no terminal behaviour differs, so no plan could kill it); so does a
+// conformant one (the mutated terminal still meets the reference, so no conformance plan may kill it).
 //
 // An entry matches a mutant by file, mutator, replacement and a piece of the mutated line's source, not
 // by id or line number: ids and lines move whenever the emulator changes, the code they mutate does not.
@@ -11,7 +12,15 @@ export type SurvivorKind =
   /** No observable behaviour of the terminal differs (same bytes on the wire, same screens and slips). */
   | 'equivalent'
   /** Behaviour differs, but only where a certification run cannot look (named in `why`). */
-  | 'unobservable';
+  | 'unobservable'
+  /**
+   * Behaviour differs and can be seen, but the mutated terminal still does all that the reference
+   * requires: the point it changes is one cup8583.md and TTP leave to each terminal (a wording the
+   * reference does not prescribe, a key binding, a menu a terminal need not offer). A plan that killed
+   * it would fail conformant terminals, so, like an equivalent mutant, it leaves the score's denominator;
+   * `why` must name the rule that leaves the point open.
+   */
+  | 'conformant';
 
 export interface AccountedSurvivor {
   file: string;
@@ -49,7 +58,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: `en: ${en}`,
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "the English decline text, shown only when the terminal's language is set to English; a certification runs it in Chinese, and cup8583.md §7 gives recommended displays in Chinese only, so no English wording can be required (the Chinese text of every §7 code is judged by CUP-RSK-006).",
   })),
   {
@@ -57,7 +66,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'BooleanLiteral',
     replacement: 'false',
     code: "'41': { zh: '挂失卡(POS)'",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "drops the 请联系银行 line under a lost-card (41) decline. Seen on the screen, but conformant either way: §7's recommended display for 41 is 挂失卡（POS） alone (the emulator's extra line is its own; emu:confiscate-texts has none), so no case may require it. 挂失卡 itself is still judged (CUP-RSK-001/005/006).",
   },
   // ---- emulator/services/transactions.ts
@@ -98,7 +107,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "const own = this.core.language === 'zh-CN' ? profile.responseTexts?.[code] : undefined;",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "the vendor wording of a profile's responseTexts is never used. The measured (reference) profile has none, so nothing differs there; under emu:confiscate-texts its declines show §7's own texts instead of its LY-style ones, which conform just as well (§7's recommended display), so no case can fail it.",
   },
   {
@@ -123,7 +132,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "ecr: { request: 'refund' },",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: 'a refund can then no longer be started from the cash register (TTP ecr request refund); from the menu it is unchanged. The ECR link is not part of cup8583.md and no mandatory case starts a refund from it (CUP-PAY-008, an ECR sale, is optional).',
   },
   {
@@ -148,7 +157,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'LogicalOperator',
     replacement: 'purchase || !!ctx.quickPass',
     code: 'const noSignature = purchase && !!ctx.quickPass && tapWithoutSignature(tx.entry, tx.amount, ctx.quickPass, d);',
-    kind: 'unobservable',
+    kind: 'conformant',
     why: 'a refund or void by tap under the no-signature limit then prints no signature line. No case refunds by tap, and it would be conformant anyway: cup8583.md has no 免签 rule, and the profile value (contactless.noSignatureLimitFen) says taps at or below the limit need no signature, without naming transaction kinds.',
   },
   {
@@ -156,7 +165,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '"Stryker was here!"',
     code: "lines.push(SIGNATURE_LINE, '', '');",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: 'the blank lines left to sign in carry text. The signature line itself is judged (CUP-VOU-003); cup8583.md §6 prescribes no signing space, so no case can require blank lines there.',
   },
   {
@@ -164,7 +173,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '``',
     code: '`操作员号(OPERATOR NO): ${s.operator}`,',
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "the operator number on the settlement slip. cup8583.md §6 lists the slip's content (merchant, terminal, batch, date/time, totals by type, 内卡 / 外卡 results) without an operator number, so no case can require it (on the transaction voucher it stays).",
   },
   {
@@ -205,7 +214,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'ObjectLiteral',
     replacement: '{}',
     code: "ui.show('settled', 'result',",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "drops the detail of the settled screen: its TTP outcome loses the optional member transaction 'settle' (TTP 1.1 §7.6 marks it optional) and the state event its emulator-only batch / uploaded detail; the outcome result stays done and the lines, slip and messages are unchanged, so no case may require them.",
   },
   // ---- shared core (emulator/services/core.ts)
@@ -214,7 +223,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'BooleanLiteral',
     replacement: 'true',
     code: 'needParameters = false;',
-    kind: 'unobservable',
+    kind: 'conformant',
     why: 'the terminal downloads its parameters (0800, 60.3 360) once after power-on without the host asking (header digit 6): one more well-formed, host-approved 0800 in the journal. cup8583.md §1.1 / §3.4 say when the host may ask, not that a terminal must not download unasked (many do at power-on), so no conformant-terminal case can reject it.',
   },
   {
@@ -263,7 +272,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'BlockStatement',
     replacement: '{}',
     code: 'async reverseAtBoot(): Promise<void> {',
-    kind: 'unobservable',
+    kind: 'conformant',
     why: 'a reversal pending at power-off goes out before the next online transaction or settlement instead of at power-on. cup8583.md §3.8 requires exactly that ("sent before the next online transaction / settlement"; CUP-RSK-011, CUP-RSK-013 and CUP-STL-004 check it); sending it at boot is LY\'s choice, not a requirement, so no case may demand it.',
   },
   // ---- management (emulator/services/management.ts, emulator/flows/management.ts)
@@ -288,7 +297,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'EqualityOperator',
     replacement: "core.state.config.language !== 'zh-CN'",
     code: "core.state.config.language = core.state.config.language === 'zh-CN' ? 'en' : 'zh-CN';",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "the emulator's own 管理 → 3.语言/LANGUAGE menu item stops switching. A harness sets the display language through TTP config `language` (§6.7), which is untouched; cup8583.md defines no language menu, so no case may drive or require it.",
   },
   {
@@ -321,7 +330,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'ConditionalExpression',
     replacement: 'false',
     code: "if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00')",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: 'a refused query or item reply of this host carries no F62 (a refusal echoes 3, 4, 11, 41, 42, 48, 49, 60 only), so the unchecked reply fails to parse and the download fails as before (CUP-ONB-015 refuses them); it differs only when the host refuses the end message (371 / 381) after good item replies, where the terminal would keep the list: cup8583.md §3.5 does not say that a refused end voids the list (LY checks F39 on the download replies), so no case may require it.',
   },
   // ---- state file (emulator/state-store.ts)
@@ -428,7 +437,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "ui.beep('error');",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "The kind of an error beep on the TTP `beep` event (`error` → \"\"); the terminal still beeps. Every `ui.beep('error')` line of the card reader (unreadable card, chip card swiped first, failed chip, tap refused) reads the same, so this covers them all: no case judges beep kinds (drivers/card-removal.ts counts beeps other than key echoes, which an empty kind still is), and a terminal's beep sounds are no UnionPay requirement.",
   },
   {
@@ -437,7 +446,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: 'true',
     code: "method !== 'swipe' &&",
     exact: true,
-    kind: 'unobservable',
+    kind: 'conformant',
     why: 'The retry of a due IC list download before a chip read also runs before a swipe, but only under a profile with supersededIcLists = used-until-replaced (emu:tc-upload) and while new lists are due; the strength run certifies the reference profile, where usesSupersededIcLists is false. Under tc-upload it adds a download attempt before a swipe, which the reference does not forbid.',
   },
   {
@@ -453,7 +462,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'LogicalOperator',
     replacement: "input.kind === 'key' || /^[1-9]$/.test(input.key)",
     code: "if (input.kind === 'ecr' || (input.kind === 'key' && /^[1-9]$/.test(input.key))) this.core.inputs.push(input);",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "Every key that leaves a result screen is handed on to the idle screen too (ENTER then opens the main menu). TTP §7.3 says only that a result screen is left by any key; what the key does next is a terminal's own, and the harness reaches idle either way (its toIdle cancels a menu). Nothing is sent or printed.",
   },
   {
@@ -461,7 +470,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'Regex',
     replacement: '/[1-9]$/',
     code: "if (input.kind === 'ecr' || (input.kind === 'key' && /^[1-9]$/.test(input.key))) this.core.inputs.push(input);",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: 'Only F1–F4 (the key names ending in 1–9 that are not menu digits) differ: passed on to the idle screen, which has no entry for them and shows itself again (the same lines; on a tampered terminal one more alert beep). No case presses an F key on a result screen and the reference says nothing of them.',
   },
   {
@@ -477,7 +486,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'EqualityOperator',
     replacement: "input.key !== 'MENU'",
     code: "if (input.key === 'ENTER' || input.key === 'MENU') {",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "On the idle screen MENU no longer opens the main menu and a digit opens the menu instead of its entry. Which key opens a terminal's menu is its own (TTP §6.4 only names the keys; the harness opens menus with ENTER and picks entries from the menu it reads), so no case may require MENU or the digit shortcut.",
   },
 ];

@@ -199,6 +199,9 @@ export function renderStrength(r: StrengthRun, accounted: readonly AccountedSurv
   const entryOf = (x: JudgedMutant) => accountFor(x, accounted);
   const equivalent = survived.filter((x) => entryOf(x)?.kind === 'equivalent');
   const unobservable = survived.filter((x) => entryOf(x)?.kind === 'unobservable');
+  const conformant = survived.filter((x) => entryOf(x)?.kind === 'conformant');
+  // Neither kind is a bug a conformance plan may catch: no behaviour differs, or it differs within what the reference allows.
+  const setApart = (list: readonly JudgedMutant[]) => list.filter((x) => equivalent.includes(x) || conformant.includes(x)).length;
   const open = survived.filter((x) => !entryOf(x));
   const other = m.filter((x) => !KILLED.has(x.status) && x.status !== 'Survived');
   const lines: string[] = [];
@@ -218,7 +221,9 @@ export function renderStrength(r: StrengthRun, accounted: readonly AccountedSurv
   );
   lines.push(
     'A survivor is accounted for by an entry in scripts/plan-strength-survivors.ts: equivalent (no behaviour of the terminal differs; it leaves',
-    'the score) or unobservable (it differs only where a certification cannot look; it stays in the score as a survivor).',
+    'the score), still conformant (behaviour differs only where the reference leaves the choice to the terminal, so a plan that killed it',
+    'would fail conformant terminals; it leaves the score too, and each entry names the rule) or unobservable (it differs only where a',
+    'certification cannot look; it stays in the score as a survivor).',
   );
   lines.push('');
   const inconclusive = killed.filter((x) => x.verdict === 'INCONCLUSIVE').length;
@@ -229,12 +234,14 @@ export function renderStrength(r: StrengthRun, accounted: readonly AccountedSurv
   lines.push(`| timed out (counted as killed, as Stryker does) | ${killed.filter((x) => x.status === 'Timeout').length} |`);
   lines.push(`| survived | ${survived.length} |`);
   lines.push(`| of which equivalent (accounted for) | ${equivalent.length} |`);
+  lines.push(`| of which still conformant (accounted for) | ${conformant.length} |`);
   lines.push(`| of which unobservable by a certification (accounted for) | ${unobservable.length} |`);
   lines.push(`| of which not yet accounted for | ${open.length} |`);
   if (other.length) lines.push(`| other (${[...new Set(other.map((x) => x.status))].join(', ')}) | ${other.length} |`);
   lines.push(`| score, every survivor counted (killed / (killed + survived)) | ${pct(killed.length, killed.length + survived.length)} |`);
   lines.push(
-    `| **score of non-equivalent mutants** (killed / (killed + survived − equivalent)) | **${pct(killed.length, killed.length + survived.length - equivalent.length)}** |`,
+    `| score of non-equivalent mutants (killed / (killed + survived − equivalent)) | ${pct(killed.length, killed.length + survived.length - equivalent.length)} |`,
+    `| **score of mutants that break conformance** (killed / (killed + survived − equivalent − still conformant)) | **${pct(killed.length, killed.length + survived.length - setApart(survived))}** |`,
     '',
   );
 
@@ -244,13 +251,16 @@ export function renderStrength(r: StrengthRun, accounted: readonly AccountedSurv
     'Area of a mutant: from the function it sits in, else its file (scripts/plan-strength.ts areaOf; "shared" is code every area runs through).',
     '',
   );
-  lines.push('| area | mutants | killed | survived | of which equivalent | score of non-equivalent |', '|---|---|---|---|---|---|');
+  lines.push(
+    '| area | mutants | killed | survived | of which equivalent or still conformant | score of mutants that break conformance |',
+    '|---|---|---|---|---|---|',
+  );
   for (const a of AREAS) {
     const inArea = m.filter((x) => x.area === a);
     if (!inArea.length) continue;
     const k = inArea.filter((x) => KILLED.has(x.status)).length;
     const s = inArea.filter((x) => x.status === 'Survived').length;
-    const e = inArea.filter((x) => equivalent.includes(x)).length;
+    const e = setApart(inArea);
     lines.push(`| ${a} | ${inArea.length} | ${k} | ${s} | ${e} | ${pct(k, k + s - e)} |`);
   }
   lines.push('');

@@ -138,10 +138,13 @@ describe('plan:strength', () => {
       wallMs: 120000,
       mutants,
     };
+    const BREAKS = (score: string) =>
+      `| **score of mutants that break conformance** (killed / (killed + survived − equivalent − still conformant)) | **${score}** |`;
     const md = renderStrength(run, []);
     expect(md).to.include('Sample: 2 of 3 mutants, drawn with seed 14');
     expect(md).to.include('| score, every survivor counted (killed / (killed + survived)) | 50.0 % |');
-    expect(md).to.include('| **score of non-equivalent mutants** (killed / (killed + survived − equivalent)) | **50.0 %** |');
+    expect(md).to.include('| score of non-equivalent mutants (killed / (killed + survived − equivalent)) | 50.0 % |');
+    expect(md).to.include(BREAKS('50.0 %'));
     expect(md).to.include('| settlement | 2 | 1 | 1 | 0 | 50.0 % |');
     expect(md).to.include('### emulator/session.ts');
     expect(md).to.include('| 4 | totals | settlement | ConditionalExpression | `true` | not yet |');
@@ -155,11 +158,20 @@ describe('plan:strength', () => {
     };
     const sourceLine = report.files['emulator/session.ts'].source.split('\n')[3].trim();
     const accounted = renderStrength(run, [{ ...entry, code: sourceLine.slice(0, 8) }]);
-    expect(accounted).to.include('| **score of non-equivalent mutants** (killed / (killed + survived − equivalent)) | **100.0 %** |');
+    expect(accounted).to.include('| score of non-equivalent mutants (killed / (killed + survived − equivalent)) | 100.0 % |');
+    expect(accounted).to.include(BREAKS('100.0 %'));
     expect(accounted).to.include('| 4 | totals | settlement | ConditionalExpression | `true` | equivalent: same bytes |');
-    expect(renderStrength(run, [{ ...entry, code: 'not on that line' }])).to.include(
-      '| **score of non-equivalent mutants** (killed / (killed + survived − equivalent)) | **50.0 %** |',
-    );
+    expect(renderStrength(run, [{ ...entry, code: 'not on that line' }])).to.include(BREAKS('50.0 %'));
+    // A still-conformant survivor leaves the headline's denominator but not the non-equivalent one, and the table says which.
+    const conformant = renderStrength(run, [{ ...entry, kind: 'conformant', why: 'wording left open', code: sourceLine.slice(0, 8) }]);
+    expect(conformant).to.include('| score of non-equivalent mutants (killed / (killed + survived − equivalent)) | 50.0 % |');
+    expect(conformant).to.include(BREAKS('100.0 %'));
+    expect(conformant).to.include('| of which still conformant (accounted for) | 1 |');
+    expect(conformant).to.include('| settlement | 2 | 1 | 1 | 1 | 100.0 % |');
+    expect(conformant).to.include('`true` | conformant: wording left open |');
+    // Unobservable stays a survivor in both scores.
+    const unobservable = renderStrength(run, [{ ...entry, kind: 'unobservable', why: 'not seen', code: sourceLine.slice(0, 8) }]);
+    expect(unobservable).to.include(BREAKS('50.0 %'));
     expect(md).to.include('| CUP-STL-001 | 1 |');
     expect(md).to.include('| per killed mutant, median | 4.2 s |');
   });
