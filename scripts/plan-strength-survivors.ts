@@ -552,7 +552,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: 'true',
     code: "return this.core.state.batch.find((t) => t.trace === trace && t.kind !== 'void' && t.kind !== 'refund');",
     kind: 'unobservable',
-    why: "(`t.kind !== 'void'` → true; `t.trace === trace` → true is killed by CUP-PAY-022) A void named by its own voucher number is found, then refused locally as 该交易不能撤销 (void.ts: a void has no voidKind) instead of 无此交易: refused either way, nothing sent, nothing printed. Only the wording of a local refusal differs, and for a voucher number the terminal does have the reference prescribes none (§7 covers host replies), so no case may require either text.",
+    why: "(`t.kind !== 'void'` → true, and likewise `t.kind !== 'refund'` → true; `t.trace === trace` → true is killed by CUP-PAY-022) A void (or refund) named by its own voucher number is found, then refused locally as 该交易不能撤销 (void.ts: the catalogue gives void and refund no voidKind) instead of 无此交易: refused either way, nothing sent, nothing printed. Only the wording of a local refusal differs, and for a voucher number the terminal does have the reference prescribes none (§7 covers host replies), so no case may require either text.",
   },
   {
     file: 'emulator/services/transactions.ts',
