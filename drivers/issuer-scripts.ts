@@ -41,7 +41,11 @@ function df31Problems(df31: string | undefined, ids: readonly string[], where: s
   }
   const reported = results.map((r) => r.scriptId);
   const missing = ids.filter((id) => !reported.includes(id));
-  return missing.length ? [`${where}: DF31 reports script(s) ${reported.join(', ')}, not ${missing.join(', ')} the host sent`] : [];
+  if (missing.length) return [`${where}: DF31 reports script(s) ${reported.join(', ')}, not ${missing.join(', ')} the host sent`];
+  // One result per script the host sent: a script is run once, in its own template's turn (71 before the
+  // second GENERATE AC, 72 after it), so a second result for the same id means it was run twice.
+  const twice = ids.filter((id) => reported.filter((r) => r === id).length > ids.filter((i) => i === id).length);
+  return twice.length ? [`${where}: DF31 reports script(s) ${twice.join(', ')} more often than the host sent them (${reported.join(', ')})`] : [];
 }
 
 /**

@@ -7,7 +7,8 @@ import { HostControlError } from './errors';
 /** §7's approvals an approve-with-response-code fault may answer (10 changes F4: the card book's partial cards do that). */
 export const APPROVAL_CODES: readonly string[] = ['11', 'A2', 'A4', 'A5', 'A6'];
 
-export type FaultAction = 'delay' | 'no-response' | 'close' | 'force-response-code' | 'approve-with-response-code' | 'corrupt-mac' | 'corrupt-arpc';
+export type FaultAction =
+  'delay' | 'no-response' | 'close' | 'force-response-code' | 'approve-with-response-code' | 'corrupt-mac' | 'corrupt-arpc' | 'wrong-mti';
 export const FAULT_ACTIONS: readonly FaultAction[] = [
   'delay',
   'no-response',
@@ -16,6 +17,7 @@ export const FAULT_ACTIONS: readonly FaultAction[] = [
   'approve-with-response-code',
   'corrupt-mac',
   'corrupt-arpc',
+  'wrong-mti',
 ];
 
 export interface FaultMatch {

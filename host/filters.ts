@@ -80,6 +80,17 @@ export const FAULT_FILTERS: Readonly<Record<FaultAction, FaultFilter>> = {
     },
     note: () => 'issuer authentication data (F55 tag 91) corrupted',
   },
+  // The host's own decision and booking, sent back under another response MTI (0230 for a 0210, else 0210),
+  // MACed as sent: a reply whose MTI is not the request's + 10 (cup8583.md §3.6, 解包消息码不符).
+  'wrong-mti': {
+    action: 'wrong-mti',
+    decide: (_fault, work) => {
+      const reply = work.apply();
+      reply.mti = reply.mti === '0210' ? '0230' : '0210';
+      return reply;
+    },
+    note: () => 'reply sent with a wrong message type',
+  },
   'no-response': {
     action: 'no-response',
     deliver: () => ({ close: false, delayMs: 0, reason: 'fault no-response' }),

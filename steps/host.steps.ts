@@ -139,6 +139,21 @@ step(['it carries no PIN block', '该请求不带PIN块'], async function () {
   expect(req.fields[52], `F52 of the ${req.kind}`).to.equal(undefined);
 });
 
+// cup8583.md §2.2 / §3.6: F2 goes with manual entry and chip reads; a swiped card's PAN travels in track 2 (F35) only.
+step(['it carries the card number in field 2', '该请求带有第2域主账号'], async function () {
+  const req = await this.focus();
+  expect(req.fields[2], `the ${req.kind} (F22 ${req.fields[22]}) carries no PAN in F2 (cup8583.md §2.2: sent for IC and manual entry)`).to.match(
+    /\S/,
+  );
+});
+
+step(['it carries no card number in field 2', '该请求不带第2域主账号'], async function () {
+  const req = await this.focus();
+  expect(req.fields[2], `F2 of the ${req.kind} (F22 ${req.fields[22]}): for magstripe the PAN comes from F35 (cup8583.md §2.2, §3.6)`).to.equal(
+    undefined,
+  );
+});
+
 step(['it carries IC data', '该请求带有IC卡数据'], async function () {
   const req = await this.focus();
   expect(req.fields[55], `the ${req.kind} carries no IC data (F55)`).to.not.equal(undefined);
@@ -284,6 +299,12 @@ step(
   ['the host will corrupt the MAC of its reply to the next {txn} request', '主机将破坏下一笔{txn}应答的MAC'],
   async function (kind: TransactionKind) {
     hostFault(this, kind, { action: 'corrupt-mac' });
+  },
+);
+step(
+  ['the host will answer the next {txn} request with the wrong message type', '主机将以错误的消息类型应答下一笔{txn}请求'],
+  async function (kind: TransactionKind) {
+    hostFault(this, kind, { action: 'wrong-mti' });
   },
 );
 step(['the host will answer the next {txn} request with response code {text}'], async function (kind: TransactionKind, code: string) {

@@ -17,24 +17,25 @@ Feature: Payment — sale (消费) by swipe, insert and tap
     And its MAC is present and valid
     And it <pinblock> PIN block
     And it <ic> IC data
+    And it <pan> card number in field 2
     And the host approved it
     And the card <card> is debited 88.00
     And the declared voucher copies are printed
 
     @CUP-PAY-001 @severity:critical @mandatory @magstripe @printer
     Examples: magnetic stripe
-      | read  | entry  | card         | pin                    | mode | pinblock             | ic         |
-      | swipe | swipes | UP-DEBIT-MAG | enters the correct PIN | 021  | carries an encrypted | carries no |
+      | read  | entry  | card         | pin                    | mode | pinblock             | ic         | pan         |
+      | swipe | swipes | UP-DEBIT-MAG | enters the correct PIN | 021  | carries an encrypted | carries no | carries no  |
 
     @CUP-PAY-002 @severity:critical @mandatory @contact @printer
     Examples: contact chip
-      | read   | entry   | card        | pin                    | mode | pinblock             | ic      |
-      | insert | inserts | UP-DEBIT-IC | enters the correct PIN | 051  | carries an encrypted | carries |
+      | read   | entry   | card        | pin                    | mode | pinblock             | ic      | pan         |
+      | insert | inserts | UP-DEBIT-IC | enters the correct PIN | 051  | carries an encrypted | carries | carries the |
 
     @CUP-PAY-003 @severity:critical @mandatory @contactless @printer
     Examples: contactless
-      | read | entry | card          | pin                    | mode | pinblock   | ic      |
-      | tap  | taps  | UP-DEBIT-CTLS | confirms without a PIN | 072  | carries no | carries |
+      | read | entry | card          | pin                    | mode | pinblock   | ic      | pan         |
+      | tap  | taps  | UP-DEBIT-CTLS | confirms without a PIN | 072  | carries no | carries | carries the |
 
   @CUP-PAY-009 @severity:critical @mandatory @contactless @printer
   Scenario: Contactless above the no-PIN limit asks for the PIN and the signature

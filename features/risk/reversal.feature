@@ -43,6 +43,17 @@ Feature: Risk — reversal (冲正) after a lost or untrusted reply
     And the reversal reached the host before the next sale request
     And the card UP-DEBIT-IC is debited 14.00
 
+  # cup8583.md §3.6: the reply's MTI must be the request's + 10 (解包消息码不符 otherwise); §3.8: only a valid
+  # reply deletes the reversal record, so the sale the host booked is reversed before the next transaction.
+  @CUP-RSK-025 @severity:critical @mandatory @contact @printer
+  Scenario: A reply of the wrong message type is not taken as the answer: no approval, the sale is reversed
+    Given the host will answer the next sale request with the wrong message type
+    When a sale of 26.00 is made with card UP-DEBIT-IC by inserting
+    Then no screen showed "交易成功"
+    And no voucher is printed
+    When a sale of 15.00 is made with card UP-DEBIT-IC by inserting
+    Then the card UP-DEBIT-IC is debited 15.00
+
   @CUP-RSK-013 @severity:critical @mandatory @contact
   Scenario: The reversal is sent exactly once even if the terminal is restarted
     Given the host will not answer the next sale request

@@ -17,24 +17,25 @@
     而且 该请求的MAC存在且正确
     而且 该请求<PIN块>
     而且 该请求<IC>IC卡数据
+    而且 该请求<主账号>第2域主账号
     而且 主机批准了该请求
     而且 卡 <卡> 被借记 88.00 元
     而且 打印了终端声明联数的签购单
 
     @CUP-PAY-001 @severity:critical @mandatory @magstripe @printer
     例子: 磁条
-      | 方式 | 读卡 | 卡           | 密码           | 输入方式 | PIN块           | IC   |
-      | 刷卡 | 刷卡 | UP-DEBIT-MAG | 输入正确的密码 | 021      | 带有加密的PIN块 | 不带 |
+      | 方式 | 读卡 | 卡           | 密码           | 输入方式 | PIN块           | IC   | 主账号 |
+      | 刷卡 | 刷卡 | UP-DEBIT-MAG | 输入正确的密码 | 021      | 带有加密的PIN块 | 不带 | 不带   |
 
     @CUP-PAY-002 @severity:critical @mandatory @contact @printer
     例子: 接触式芯片
-      | 方式 | 读卡 | 卡          | 密码           | 输入方式 | PIN块           | IC   |
-      | 插卡 | 插卡 | UP-DEBIT-IC | 输入正确的密码 | 051      | 带有加密的PIN块 | 带有 |
+      | 方式 | 读卡 | 卡          | 密码           | 输入方式 | PIN块           | IC   | 主账号 |
+      | 插卡 | 插卡 | UP-DEBIT-IC | 输入正确的密码 | 051      | 带有加密的PIN块 | 带有 | 带有   |
 
     @CUP-PAY-003 @severity:critical @mandatory @contactless @printer
     例子: 非接触
-      | 方式 | 读卡 | 卡            | 密码         | 输入方式 | PIN块     | IC   |
-      | 挥卡 | 挥卡 | UP-DEBIT-CTLS | 无密码确认   | 072      | 不带PIN块 | 带有 |
+      | 方式 | 读卡 | 卡            | 密码         | 输入方式 | PIN块     | IC   | 主账号 |
+      | 挥卡 | 挥卡 | UP-DEBIT-CTLS | 无密码确认   | 072      | 不带PIN块 | 带有 | 带有   |
 
   # 小额免密免签：限额取终端声明的值（profile contactless.noPinLimitFen / noSignatureLimitFen）。
   @CUP-PAY-015 @severity:critical @mandatory @contactless @printer

@@ -66,6 +66,8 @@ observedByHarness(
   'it carries no PIN block',
   'it carries IC data',
   'it carries no IC data',
+  'it carries the card number in field 2',
+  'it carries no card number in field 2',
   'it names the payee {text} with account {text}',
   'it identifies this terminal and its merchant',
   'the card {card} is debited {amount}',

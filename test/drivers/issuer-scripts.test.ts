@@ -67,6 +67,11 @@ describe('drivers/issuer-scripts: the script result as the acquirer saw it', () 
     expect(judgeScriptResultNotice(wrongId, wrongId[0])).to.deep.equal([
       '0620 STAN 000011: DF31 reports script(s) 99999999, not 11223344 the host sent',
     ]);
+    // One script run twice (in the 71 turn and again in the 72 turn) is reported twice.
+    const twice = traffic({ ...GOOD, 55: 'DF31=20112233442011223344' });
+    expect(judgeScriptResultNotice(twice, twice[0])).to.deep.equal([
+      '0620 STAN 000011: DF31 reports script(s) 11223344 more often than the host sent them (11223344, 11223344)',
+    ]);
     const short = traffic({ ...GOOD, 55: 'DF31=2011' });
     expect(judgeScriptResultNotice(short, short[0])[0]).to.match(/DF31 2011 .*5 bytes per script/);
     const noDf31 = traffic({ ...GOOD, 55: '9F36=0005' });

@@ -100,6 +100,26 @@ describe('host fault filters', () => {
     expect(faults.add({ action: 'approve-with-response-code', responseCode: 'A6' }).responseCode).to.equal('A6');
   });
 
+  test("wrong-mti keeps the host's decision and booking and sends it under another response MTI", () => {
+    const calls: string[] = [];
+    const work = (mti: string) => ({
+      apply: () => {
+        calls.push('apply');
+        return new IsoMessage(mti).set(39, '00');
+      },
+      decline: (code: string) => {
+        calls.push(`decline ${code}`);
+        return new IsoMessage(mti).set(39, code);
+      },
+    });
+    const filter = FAULT_FILTERS['wrong-mti'];
+    const sale = filter.decide!(fault('wrong-mti'), work('0210'));
+    expect(sale.mti).to.equal('0230');
+    expect(sale.getString(39)).to.equal('00');
+    expect(filter.decide!(fault('wrong-mti'), work('0110')).mti).to.equal('0210');
+    expect(calls).to.deep.equal(['apply', 'apply']);
+  });
+
   test('corrupt-mac flips the first MAC byte to another hex digit; a reply without MAC is left alone', () => {
     const reply = new IsoMessage('0210').set(64, Buffer.from('0123ABCD', 'ascii'));
     FAULT_FILTERS['corrupt-mac'].afterMac!(fault('corrupt-mac'), reply);
