@@ -337,7 +337,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "if ('error' in got && entry.attempts < core.host.reversalRetries) {",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "An unanswered 0620 script-result notice (or, on the same line of sendPendingSignatures, 0820 e-signature upload) is dropped after its first attempt instead of kept for the next online transaction. cup8583.md sets a resend count for reversals only (§3.8, §3.4 tag 23) and says nothing of repeating a 0620 (§3.1 row 951, §3.11); the plan's host answers every notice, so no case reaches the path and none may require a repeat.",
   },
   {
@@ -345,7 +345,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'EqualityOperator',
     replacement: 'entry.attempts <= core.host.reversalRetries',
     code: "if ('error' in got && entry.attempts < core.host.reversalRetries) {",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "An unanswered 0620 script-result notice (or 0820 e-signature upload, the same line in sendPendingSignatures) is tried once more than the reversal resend count before it is dropped. cup8583.md binds the resend count to the reversal only (§3.8, §3.4 tag 23) and sets no number of attempts for a 0620 or 0820; the plan's host answers every notice, so no case reaches the path and none may count the attempts.",
   },
   {
@@ -624,7 +624,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'ConditionalExpression',
     replacement: 'false',
     code: 'if (notReady) return notReady;',
-    kind: 'unobservable',
+    kind: 'conformant',
     why: 'Differs only when the terminal is not signed on and its sign-on at the start of the settlement fails (acquirer refuses it, keys that do not check): the mutant shows the sign-on failure, then goes on to settle (0500 without a MAC, cup8583.md §3.9). The reference does not say a terminal must be signed on to settle (the 0500 needs no working key; the reference host settles it), so no case may require the refusal; in the plan every settlement runs signed on.',
   },
   {
@@ -640,7 +640,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'LogicalOperator',
     replacement: "i.kind === 'key' || i.key === 'CANCEL'",
     code: "(i) => i.kind === 'card' || (i.kind === 'key' && i.key === 'CANCEL'),",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "At the card prompt every key, not only CANCEL, ends the transaction as cancelled (nothing sent). What keys other than CANCEL do at 请刷卡/插卡/挥卡 is a terminal's own (many take ENTER or a digit there for manual card entry, others ignore them); the reference requires nothing of them and no case presses one there. CANCEL itself, and a card, behave as before.",
   },
   {
@@ -673,7 +673,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'ConditionalExpression',
     replacement: 'true',
     code: "return this.core.state.batch.find((t) => t.trace === trace && t.kind !== 'void' && t.kind !== 'refund');",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "(`t.kind !== 'void'` → true, and likewise `t.kind !== 'refund'` → true; `t.trace === trace` → true is killed by CUP-PAY-022) A void (or refund) named by its own voucher number is found, then refused locally as 该交易不能撤销 (void.ts: the catalogue gives void and refund no voidKind) instead of 无此交易: refused either way, nothing sent, nothing printed. Only the wording of a local refusal differs, and for a voucher number the terminal does have the reference prescribes none (§7 covers host replies), so no case may require either text.",
   },
   {
