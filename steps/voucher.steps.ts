@@ -9,6 +9,9 @@ import {
   isLabelledAs,
   maskedPanShape,
   showsAmount,
+  showsAmountNegated,
+  givesBackToCard,
+  showsIssuer,
   showsDateTime,
   showsExpiry,
   showsFigures,
@@ -45,8 +48,12 @@ step(['the {copy} copy shows {text}', '{copy}显示{text}'], async function (cop
   expect(showsText(c, text), `${this.redact(describeCopy(c))}\ndoes not show "${text}"`).to.equal(true);
 });
 
+// The amount as the host booked it: a charge (F3 00 / 03) is never printed negated; a void or refund may be.
 step(['every copy shows the amount {amount}', '每联都显示金额 {amount}'], async function (fen: number) {
-  await expectEveryCopy(this, (c) => showsAmount(c, fen), `does not show the amount ${formatFen(fen)}`);
+  const printed = (await this.messages()).filter((m) => m.direction === 'in' && [...PRINTING, 'preauth-void'].includes(m.kind));
+  const charge = printed.length > 0 && !givesBackToCard(printed[printed.length - 1].fields[3]);
+  const shows = (c: VoucherCopy) => showsAmount(c, fen) && !(charge && showsAmountNegated(c, fen));
+  await expectEveryCopy(this, shows, `does not show the amount ${formatFen(fen)}${charge ? ' as the charge it is (no minus sign)' : ''}`);
 });
 
 step(['the {copy} copy has a signature line', '{copy}有持卡人签名栏'], async function (copy: CopyName) {
@@ -90,6 +97,11 @@ step(["every copy shows the card's expiry date", '每联都显示卡有效期'],
     (c) => showsExpiry(c, expiry),
     `does not show the card's expiry date ${expiry.slice(2)}/${expiry.slice(0, 2)} (YYMM ${expiry})`,
   );
+});
+
+// §6: 发卡行(ISSUER) names the bank of 44.1 (its name or its code: the terminal's lookup).
+step(["every copy names the card's issuer", '每联都显示发卡行'], async function () {
+  await expectEveryCopy(this, showsIssuer, 'has no issuer line (发卡行(ISSUER): <bank of 44.1>, cup8583.md §6)');
 });
 
 step(['every copy shows the merchant name and number', '每联都显示商户名称和商户编号'], async function () {

@@ -18,6 +18,7 @@ Feature: Voucher (签购单) — content, copies and reprint
     And every copy shows the transaction date and time
     And every copy shows the amount 123.45
     And every copy shows the card's expiry date
+    And every copy names the card's issuer
 
   @CUP-VOU-002 @severity:blocker @mandatory @magstripe @contact
   Scenario Outline: The card number is masked on every copy (<read>)
