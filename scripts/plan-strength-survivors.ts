@@ -251,14 +251,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'unobservable',
     why: "A void, refund or pre-auth void ('void' / 'refund' / 'preauth-void' / '-' → '') prints its amount unsigned instead of negated. Conformant either way: cup8583.md §6 prints RMB:<amount> with no sign rule, so no case may require the minus. What a case can require it does: a charge (F3 00 / 03) is never printed negated (CUP-VOU-001 kills the `!== 'preauth-void'` mutant of this line).",
   },
-  {
-    file: 'emulator/voucher.ts',
-    mutator: 'ConditionalExpression',
-    replacement: 'false',
-    code: "const copies: VoucherCopy[] = count === 1 ? ['merchant'] : count === 2 ? ['merchant', 'cardholder'] : ['merchant', 'bank', 'cardholder'];",
-    kind: 'unobservable',
-    why: '(`count === 1` → false) A terminal set to one copy (ucTicketNum 1, §6) prints the cardholder copy too. The measured reference profile declares 2 copies (every emulator profile declares 2 or 3) and no case sets the count over TTP config, so the one-copy branch never runs in a certification.',
-  },
+
   // ---- settlement (emulator/flows/settlement.ts)
   {
     file: 'emulator/flows/settlement.ts',

@@ -22,7 +22,10 @@ import {
   transactionCopies,
   type TransactionKind,
   type VoucherCopy,
+  setVoucherCopies,
 } from '../drivers';
+import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../certification/results';
+import { profileCopies } from '../protocol/ttp/profile';
 import { step } from './support/define';
 import { copies, copyOf, everyCopy, expectEveryCopy, slip } from './support/printed';
 import { formatFen, VoucherCopy as CopyName } from './support/parse';
@@ -154,6 +157,20 @@ step(['every copy shows the original reference number', '每联都显示原参�
   const rrn = original ? (await this.replyTo(original))?.fields[37] : undefined;
   expect(rrn, 'no original sale with a reference number in this scenario').to.be.a('string');
   await expectEveryCopy(this, (c) => showsText(c, rrn!), `does not show the original reference number ${rrn}`);
+});
+
+// ------------------------------------------------------------------ the count of copies (§6 ucTicketNum)
+
+step(['the terminal is set to print {int} voucher copy/copies', '终端被设置为打印 {int} 联签购单'], async function (n: number) {
+  if (await setVoucherCopies(this.driver, n as 1 | 2 | 3)) return this.restoreLater({ voucherCopies: this.profile.vouchers.copies });
+  const reason = 'not applicable: the terminal does not let the lab set its voucher copies (TTP config voucherCopies: not-supported)';
+  this.attach(JSON.stringify({ outcome: 'skipped', reason } satisfies MarkerOutcome), OUTCOME_MEDIA_TYPE);
+  return 'skipped' as unknown as void;
+});
+
+step(['the copies printed are those a count of {int} names', '打印的签购单与设置的 {int} 联相符'], async function (n: number) {
+  const want = profileCopies({ vouchers: { copies: n as 1 | 2 | 3, signatureOn: [] } });
+  expect(copyNames(await copies(this, want.length)), `voucher copies printed when set to ${n} (cup8583.md §6 ucTicketNum)`).to.deep.equal(want);
 });
 
 // ------------------------------------------------------------------ reprint
