@@ -21,6 +21,9 @@ export {
   describeCopy,
   showsText,
   showsAmount,
+  showsAmountNegated,
+  givesBackToCard,
+  showsIssuer,
   hasSignatureLine,
   isLabelledAs,
   maskedPanShape,
@@ -34,6 +37,7 @@ export {
   copyNames,
 } from './vouchers';
 export type { VoucherCopy } from './vouchers';
+export { setVoucherCopies } from './voucher-settings';
 export { Transcript } from './transcript';
 export type { TranscriptEntry } from './transcript';
 export { EvidenceMasker } from './masking';

@@ -148,6 +148,43 @@ export function showsAmount(c: Pick<VoucherCopy, 'lines'>, fen: number): boolean
 }
 
 /**
+ * Is the amount printed negated on some line: a minus before it, with the currency between or not
+ * (-58.00, RMB:-58.00, RMB -58.00, -RMB 58.00, ¥-58.00)? §6 prints RMB:<amount>; a terminal may print
+ * what goes back to the card negated (see givesBackToCard), a charge never.
+ */
+export function showsAmountNegated(c: Pick<VoucherCopy, 'lines'>, fen: number): boolean {
+  const amount = new RegExp(amountPattern(fen).source, 'g');
+  const negated = /-[ \t]*(?:¥|￥|RMB|CNY)?[ \t]*[:：]?[ \t]*$/i;
+  return c.lines.some((line) => [...line.matchAll(amount)].some((m) => negated.test(line.slice(0, m.index + m[1].length))));
+}
+
+/**
+ * Does a request with this processing code (F3) give money back to the card? §3.1: 20xxxx is a void,
+ * a refund, a pre-auth void or a completion void; 00xxxx / 03xxxx charge the card or hold its funds.
+ */
+export function givesBackToCard(processingCode: string | undefined): boolean {
+  return processingCode?.startsWith('20') ?? false;
+}
+
+/** §6's issuer line, 发卡行(ISSUER) (WIZ: 发卡行号(ISS NO)), not the 备注 line 发卡行返回 (the issuer's 63.2 text). */
+const ISSUER_LABEL = /发卡行(?!返回)|ISSUER|ISS\.? ?NO/i;
+
+/**
+ * Does the copy name the card's issuer (§6: 发卡行(ISSUER):<bank name from 44.1>)? The label with a
+ * value after it, on its line or alone on the next: a terminal prints the bank's name or its code.
+ */
+export function showsIssuer(c: Pick<VoucherCopy, 'lines'>): boolean {
+  const value = (text: string) => text.replace(/[(（][^)）]*[)）]/g, '').replace(/[\s:：]/g, '');
+  return c.lines.some((line, i) => {
+    const m = ISSUER_LABEL.exec(line);
+    if (!m) return false;
+    if (value(line.slice(m.index + m[0].length)) !== '') return true;
+    const next = c.lines[i + 1]?.trim() ?? '';
+    return next !== '' && !/^-+$/.test(next) && !/[:：]$/.test(next);
+  });
+}
+
+/**
  * A figure row of a slip (§6: 类型 笔数 金额, e.g. 消费/SALE): the type label, the count and the
  * amount on one line, or the label and count on the line just above the amount (a two-line layout).
  */

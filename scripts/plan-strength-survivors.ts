@@ -53,7 +53,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'equivalent',
     why: "ResponseText.success is read by no emulator code (grep '.success' in emulator/: only T.success, a screen text): whether a reply approves is online.ts SUCCESS_CODES. Same screens, slips and wire.",
   },
-  ...["'INVALID TRANSACTION'", "'INSUFFICIENT FUNDS'", "'PIN TRIES EXCEEDED'"].map((en): AccountedSurvivor => ({
+  ...["'INVALID TRANSACTION'", "'INSUFFICIENT FUNDS'", "'PIN TRIES EXCEEDED'", "'REFER TO CARD ISSUER'"].map((en): AccountedSurvivor => ({
     file: 'emulator/texts.ts',
     mutator: 'StringLiteral',
     replacement: '""',
@@ -126,6 +126,66 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'unobservable',
     why: "only the TTP state reported while the voucher prints ('' instead of printing, which a harness treats as busy); the screen lines, the vouchers and the wire are unchanged, and a case judges what is printed, not the state name of the printing screen (TTP conformance is poscert ttp-check's job, not a certification's).",
   },
+  // 电签 (issue 14, round 2): the reference profile the strength run certifies declares no electronicSignature,
+  // so electronicSignature() returns before any of this; the one case that signs on the screen, CUP-PAY-017, is optional.
+  {
+    file: 'emulator/services/transactions.ts',
+    mutator: 'ObjectLiteral',
+    replacement: '{}',
+    code: 'tx.eSignature = { sha256: signatureHash(image), bytes: image.length };',
+    kind: 'unobservable',
+    why: 'Reached only on a terminal that declares electronicSignature; the measured reference profile takes no signature on the screen, so nothing differs there. Under emu:e-signature the plan kills it: the record keeps an empty signature, rendering its voucher throws and no copy is printed, so CUP-VOU-001 and CUP-VOU-003 fail (certify --tags @CUP-VOU-001 --terminal emu:e-signature: NOT CERTIFIED with it, CERTIFIED without; the optional CUP-PAY-017 still passes, the upload is made from the image).',
+  },
+  {
+    file: 'emulator/services/transactions.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "this.ui.show('online', 'online', [this.ui.t(title), this.ui.t(T.signatureUploading)], { transaction: kind });",
+    kind: 'unobservable',
+    why: "The passing 'uploading the signature' screen of a 电签 terminal gets an empty screen id (free-form, TTP §6.6) or state; its lines, the 0820 60.3 800 and the voucher are unchanged, and it is no final screen. Reached only under a profile declaring electronicSignature (not the measured reference profile), and the only case there, CUP-PAY-017, is optional.",
+  },
+  {
+    file: 'emulator/services/transactions.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "this.ui.show('declined', 'result', [this.ui.t(title), this.ui.t(T.signOnFailed)]);",
+    kind: 'unobservable',
+    why: "The refusal shown when a transaction cannot start because the terminal's own sign-on failed loses its screen id ('declined', free-form, TTP §6.6) or its state. Reached only when a transaction starts on a terminal that is not signed on and whose sign-on then fails; no case does that (CUP-ONB-002 / CUP-ONB-007 refuse the sign-on itself from the menu, then the After hook restores the identity and signs on), and a whole certification of the reference profile (every case, no --bail) with a marker written on this line never reached it. Its lines (签到失败) are unchanged either way.",
+  },
+  // ---- emulator/services/ui.ts: waitAnyKey and the signature pad
+  {
+    file: 'emulator/services/ui.ts',
+    mutator: 'LogicalOperator',
+    replacement: "input.kind === 'ecr' && input.kind === 'key' && /^[1-9]$/.test(input.key)",
+    code: "if (input.kind === 'ecr' || (input.kind === 'key' && /^[1-9]$/.test(input.key))) this.core.inputs.push(input);",
+    kind: 'unobservable',
+    why: "Nothing that leaves a result screen is handed on to the idle screen: a menu digit only leaves the screen (its entry is not opened, a shortcut that is the terminal's own: the harness opens menus with ENTER and picks from the menu it reads), and a cash-register request that arrives while a result screen shows is lost. The ECR link is not part of cup8583.md, and the one case that drives it (CUP-PAY-008) is optional and starts from the idle screen; no mandatory case can judge it.",
+  },
+  {
+    file: 'emulator/services/ui.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "const input = await this.core.inputs.next((i) => i.kind === 'signature' || (i.kind === 'key' && i.key === 'CANCEL'), this.idleMs, 'signature');",
+    kind: 'unobservable',
+    why: "(`i.kind === 'signature'` → '') The signature pad of a 电签 terminal never takes the drawn signature: it waits for CANCEL or its timeout. takeSignature runs only under a profile declaring electronicSignature, not the measured reference profile. Under emu:e-signature the plan kills it: the sale hangs on the pad and CUP-VOU-001 / CUP-VOU-003 fail at the sale (certify --tags @CUP-VOU-001 --terminal emu:e-signature: NOT CERTIFIED with it, CERTIFIED without). (The same line's wait label 'signature' → '' would be equivalent: it only names the FlowAbort('timeout') that the catch below drops.)",
+  },
+  {
+    file: 'emulator/services/ui.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: 'if (e instanceof FlowAbort) return undefined;',
+    kind: 'unobservable',
+    why: "A cardholder who does not sign in time (the pad's idleMs timeout, a FlowAbort) ends the approved 电签 sale with an error instead of the paper signature line. Only under a profile declaring electronicSignature, not the measured reference profile, and only after the idle timeout on the signature pad, which no case waits for (CUP-PAY-017, optional, signs at once; CANCEL is a key, not an abort, and still returns undefined).",
+  },
+  // ---- emulator/profiles.ts
+  {
+    file: 'emulator/profiles.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "'3 voucher copies (merchant, bank, cardholder), signature block on merchant and bank copies;",
+    kind: 'equivalent',
+    why: "An emulator profile's description is prose for people: read only by scripts/defect-coverage.ts (the defect-coverage page); TTP hello reports the TerminalProfile (profile.profile, with its name), never the description, so the certificate, the screens, slips and wire are the same under every profile (grep description in emulator/, cli/, certification/).",
+  },
   // ---- emulator/flows/
   {
     file: 'emulator/flows/refund.ts',
@@ -184,6 +244,23 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'unobservable',
     why: "the label of the slip's 外卡 debit row goes blank; its figures stay. With no foreign card in the card book they are 0 / 0.00 in every run, and §6 names the slip's rows by type (消费/SALE, 退货/REFUND …), not this emulator's 借记合计 row, so the layout of the label is the vendor's.",
   },
+  {
+    file: 'emulator/voucher.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: "const rrn = d.has('voucher-rrn-not-host') && ctx.terminalMadeRrn ? ctx.terminalMadeRrn : tx.rrn;",
+    kind: 'equivalent',
+    why: "The defect branch of the reference number: with the catalogued defect voucher-rrn-not-host off (always, in a certification) the condition is false already, so every copy prints the host's F37 either way.",
+  },
+  {
+    file: 'emulator/voucher.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "const sign = tx.kind === 'void' || tx.kind === 'refund' || tx.kind === 'preauth-void' ? '-' : '';",
+    kind: 'unobservable',
+    why: "A void, refund or pre-auth void ('void' / 'refund' / 'preauth-void' / '-' → '') prints its amount unsigned instead of negated. Conformant either way: cup8583.md §6 prints RMB:<amount> with no sign rule, so no case may require the minus. What a case can require it does: a charge (F3 00 / 03) is never printed negated (CUP-VOU-001 kills the `!== 'preauth-void'` mutant of this line).",
+  },
+
   // ---- settlement (emulator/flows/settlement.ts)
   {
     file: 'emulator/flows/settlement.ts',

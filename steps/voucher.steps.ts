@@ -9,6 +9,9 @@ import {
   isLabelledAs,
   maskedPanShape,
   showsAmount,
+  showsAmountNegated,
+  givesBackToCard,
+  showsIssuer,
   showsDateTime,
   showsExpiry,
   showsFigures,
@@ -19,7 +22,10 @@ import {
   transactionCopies,
   type TransactionKind,
   type VoucherCopy,
+  setVoucherCopies,
 } from '../drivers';
+import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../certification/results';
+import { profileCopies } from '../protocol/ttp/profile';
 import { step } from './support/define';
 import { copies, copyOf, everyCopy, expectEveryCopy, slip } from './support/printed';
 import { formatFen, VoucherCopy as CopyName } from './support/parse';
@@ -45,8 +51,12 @@ step(['the {copy} copy shows {text}', '{copy}显示{text}'], async function (cop
   expect(showsText(c, text), `${this.redact(describeCopy(c))}\ndoes not show "${text}"`).to.equal(true);
 });
 
+// The amount as the host booked it: a charge (F3 00 / 03) is never printed negated; a void or refund may be.
 step(['every copy shows the amount {amount}', '每联都显示金额 {amount}'], async function (fen: number) {
-  await expectEveryCopy(this, (c) => showsAmount(c, fen), `does not show the amount ${formatFen(fen)}`);
+  const printed = (await this.messages()).filter((m) => m.direction === 'in' && [...PRINTING, 'preauth-void'].includes(m.kind));
+  const charge = printed.length > 0 && !givesBackToCard(printed[printed.length - 1].fields[3]);
+  const shows = (c: VoucherCopy) => showsAmount(c, fen) && !(charge && showsAmountNegated(c, fen));
+  await expectEveryCopy(this, shows, `does not show the amount ${formatFen(fen)}${charge ? ' as the charge it is (no minus sign)' : ''}`);
 });
 
 step(['the {copy} copy has a signature line', '{copy}有持卡人签名栏'], async function (copy: CopyName) {
@@ -90,6 +100,11 @@ step(["every copy shows the card's expiry date", '每联都显示卡有效期'],
     (c) => showsExpiry(c, expiry),
     `does not show the card's expiry date ${expiry.slice(2)}/${expiry.slice(0, 2)} (YYMM ${expiry})`,
   );
+});
+
+// §6: 发卡行(ISSUER) names the bank of 44.1 (its name or its code: the terminal's lookup).
+step(["every copy names the card's issuer", '每联都显示发卡行'], async function () {
+  await expectEveryCopy(this, showsIssuer, 'has no issuer line (发卡行(ISSUER): <bank of 44.1>, cup8583.md §6)');
 });
 
 step(['every copy shows the merchant name and number', '每联都显示商户名称和商户编号'], async function () {
@@ -142,6 +157,20 @@ step(['every copy shows the original reference number', '每联都显示原参�
   const rrn = original ? (await this.replyTo(original))?.fields[37] : undefined;
   expect(rrn, 'no original sale with a reference number in this scenario').to.be.a('string');
   await expectEveryCopy(this, (c) => showsText(c, rrn!), `does not show the original reference number ${rrn}`);
+});
+
+// ------------------------------------------------------------------ the count of copies (§6 ucTicketNum)
+
+step(['the terminal is set to print {int} voucher copy/copies', '终端被设置为打印 {int} 联签购单'], async function (n: number) {
+  if (await setVoucherCopies(this.driver, n as 1 | 2 | 3)) return this.restoreLater({ voucherCopies: this.profile.vouchers.copies });
+  const reason = 'not applicable: the terminal does not let the lab set its voucher copies (TTP config voucherCopies: not-supported)';
+  this.attach(JSON.stringify({ outcome: 'skipped', reason } satisfies MarkerOutcome), OUTCOME_MEDIA_TYPE);
+  return 'skipped' as unknown as void;
+});
+
+step(['the copies printed are those a count of {int} names', '打印的签购单与设置的 {int} 联相符'], async function (n: number) {
+  const want = profileCopies({ vouchers: { copies: n as 1 | 2 | 3, signatureOn: [] } });
+  expect(copyNames(await copies(this, want.length)), `voucher copies printed when set to ${n} (cup8583.md §6 ucTicketNum)`).to.deep.equal(want);
 });
 
 // ------------------------------------------------------------------ reprint

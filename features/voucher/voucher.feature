@@ -18,6 +18,7 @@ Feature: Voucher (签购单) — content, copies and reprint
     And every copy shows the transaction date and time
     And every copy shows the amount 123.45
     And every copy shows the card's expiry date
+    And every copy names the card's issuer
 
   @CUP-VOU-002 @severity:blocker @mandatory @magstripe @contact
   Scenario Outline: The card number is masked on every copy (<read>)
@@ -82,3 +83,11 @@ Feature: Voucher (签购单) — content, copies and reprint
     Then the declared voucher copies are printed
     And every copy shows "退货"
     And every copy shows the original reference number
+
+  @CUP-VOU-009 @severity:normal @mandatory @contact
+  # cup8583.md §6 ucTicketNum (TTP config voucherCopies): 1 = the merchant copy alone. Not applicable to a
+  # terminal whose copy count is set in its own menu only (it answers not-supported).
+  Scenario: Set to one copy, the terminal prints the merchant copy alone
+    Given the terminal is set to print 1 voucher copy
+    When a sale of 12.00 is made with card UP-DEBIT-IC by inserting
+    Then the copies printed are those a count of 1 names

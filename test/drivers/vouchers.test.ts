@@ -10,6 +10,9 @@ import {
   isLabelledAs,
   maskedPanShape,
   showsAmount,
+  showsAmountNegated,
+  givesBackToCard,
+  showsIssuer,
   showsDateTime,
   showsExpiry,
   showsFigures,
@@ -94,6 +97,34 @@ describe('voucher copies', () => {
     expect(showsFigures(slip(['消费/SALE  2  -20.00']), SLIP_SALE_ROW, 2, 2000)).to.equal(false);
     expect(showsFigures(slip(['              2         20.00']), SLIP_SALE_ROW, 2, 2000)).to.equal(false);
     expect(showsFigures(slip(['消费撤销(VOID)  2  20.00']), SLIP_SALE_ROW, 2, 2000)).to.equal(false);
+  });
+
+  test('an amount printed negated: a minus before it on its line, the currency between or not', () => {
+    const negated = (line: string) => showsAmountNegated(copy('merchant', ['金额(AMOUNT):', line]), 5800);
+    for (const line of ['RMB:-58.00', 'RMB -58.00', '-RMB 58.00', '￥-58.00', '-58.00']) expect(negated(line), line).to.equal(true);
+    for (const line of ['RMB:58.00', 'RMB 58.00', '58.00', 'RMB:-158.00']) expect(negated(line), line).to.equal(false);
+    // A rule of dashes on the line above is no minus sign.
+    expect(showsAmountNegated(copy('merchant', ['--------', '58.00']), 5800)).to.equal(false);
+    expect(showsAmountNegated(merchant, 123450)).to.equal(false);
+  });
+
+  test('processing code 20xxxx gives back to the card; 00 / 03 charge or hold', () => {
+    expect(givesBackToCard('200000')).to.equal(true);
+    expect(givesBackToCard('000000')).to.equal(false);
+    expect(givesBackToCard('030000')).to.equal(false);
+    expect(givesBackToCard(undefined)).to.equal(false);
+  });
+
+  test('the issuer line: 发卡行 / ISSUER / ISS NO with a value on its line or the next, not 发卡行返回', () => {
+    const issuer = (...lines: string[]) => showsIssuer(copy('merchant', lines));
+    expect(issuer('发卡行(ISSUER):01020000')).to.equal(true);
+    expect(issuer('发卡行号(ISS NO): 工商银行')).to.equal(true);
+    expect(issuer('发卡行(ISSUER):', '中国银行')).to.equal(true);
+    expect(issuer('ISSUER: BANK OF CHINA')).to.equal(true);
+    expect(issuer('发卡行(ISSUER):', '卡号(CARD NO):')).to.equal(false);
+    expect(issuer('发卡行(ISSUER):', '--------')).to.equal(false);
+    expect(issuer('发卡行返回:余额不足')).to.equal(false);
+    expect(issuer('卡号(CARD NO):', '622202******1234')).to.equal(false);
   });
 
   test('failing copies are described with their lines and the problem; none when all pass', () => {
