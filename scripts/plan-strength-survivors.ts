@@ -257,7 +257,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "const sign = tx.kind === 'void' || tx.kind === 'refund' || tx.kind === 'preauth-void' ? '-' : '';",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "A void, refund or pre-auth void ('void' / 'refund' / 'preauth-void' / '-' → '') prints its amount unsigned instead of negated. Conformant either way: cup8583.md §6 prints RMB:<amount> with no sign rule, so no case may require the minus. What a case can require it does: a charge (F3 00 / 03) is never printed negated (CUP-VOU-001 kills the `!== 'preauth-void'` mutant of this line).",
   },
 
