@@ -20,7 +20,14 @@ export type SurvivorKind =
    * it would fail conformant terminals, so, like an equivalent mutant, it leaves the score's denominator;
    * `why` must name the rule that leaves the point open.
    */
-  | 'conformant';
+  | 'conformant'
+  /**
+   * The mutated code runs only under an emulator profile other than the reference one the strength run
+   * certifies (a profile value the reference terminal does not declare gates it): the measured terminal
+   * does not differ, so it counts as equivalent. `why` names the profile and says what the plan does
+   * with the mutant under it (killed by a mandatory case there, or seen only by an optional one).
+   */
+  | 'other-profile';
 
 export interface AccountedSurvivor {
   file: string;
@@ -99,7 +106,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'BooleanLiteral',
     replacement: 'true',
     code: 'return { approved: false, message: this.ui.t(T.supervisorWrong) };',
-    kind: 'unobservable',
+    kind: 'other-profile',
     why: 'never reached by the measured terminal: the reference profile declares no supervisor password. Under emu:supervisor the refusal screen and the wire are unchanged (nothing is sent, CUP-PAY-023/024 judge that); only the result handed to the cash register says approved, and no mandatory case starts a void or refund from the ECR (outside cup8583.md; CUP-PAY-008 is optional).',
   },
   {
@@ -115,7 +122,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "if (code === '10' && /^\\d{12}$/.test(reply.getString(4) ?? '')) amount = Number(reply.getString(4));",
-    kind: 'unobservable',
+    kind: 'other-profile',
     why: "a partial approval (10) would show, print and book the amount asked instead of the reply's F4. The measured reference profile takes no partial approval (60.6 = 0), so the host never answers 10 to it; under emu:three-copies CUP-PAY-016 does fail it (seen), but that case is optional, so the verdict stays CERTIFIED.",
   },
   {
@@ -133,7 +140,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'ObjectLiteral',
     replacement: '{}',
     code: 'tx.eSignature = { sha256: signatureHash(image), bytes: image.length };',
-    kind: 'unobservable',
+    kind: 'other-profile',
     why: 'Reached only on a terminal that declares electronicSignature; the measured reference profile takes no signature on the screen, so nothing differs there. Under emu:e-signature the plan kills it: the record keeps an empty signature, rendering its voucher throws and no copy is printed, so CUP-VOU-001 and CUP-VOU-003 fail (certify --tags @CUP-VOU-001 --terminal emu:e-signature: NOT CERTIFIED with it, CERTIFIED without; the optional CUP-PAY-017 still passes, the upload is made from the image).',
   },
   {
@@ -141,7 +148,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "this.ui.show('online', 'online', [this.ui.t(title), this.ui.t(T.signatureUploading)], { transaction: kind });",
-    kind: 'unobservable',
+    kind: 'other-profile',
     why: "The passing 'uploading the signature' screen of a 电签 terminal gets an empty screen id (free-form, TTP §6.6) or state; its lines, the 0820 60.3 800 and the voucher are unchanged, and it is no final screen. Reached only under a profile declaring electronicSignature (not the measured reference profile), and the only case there, CUP-PAY-017, is optional.",
   },
   {
@@ -166,7 +173,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "const input = await this.core.inputs.next((i) => i.kind === 'signature' || (i.kind === 'key' && i.key === 'CANCEL'), this.idleMs, 'signature');",
-    kind: 'unobservable',
+    kind: 'other-profile',
     why: "(`i.kind === 'signature'` → '') The signature pad of a 电签 terminal never takes the drawn signature: it waits for CANCEL or its timeout. takeSignature runs only under a profile declaring electronicSignature, not the measured reference profile. Under emu:e-signature the plan kills it: the sale hangs on the pad and CUP-VOU-001 / CUP-VOU-003 fail at the sale (certify --tags @CUP-VOU-001 --terminal emu:e-signature: NOT CERTIFIED with it, CERTIFIED without). (The same line's wait label 'signature' → '' would be equivalent: it only names the FlowAbort('timeout') that the catch below drops.)",
   },
   {
@@ -174,7 +181,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'ConditionalExpression',
     replacement: 'false',
     code: 'if (e instanceof FlowAbort) return undefined;',
-    kind: 'unobservable',
+    kind: 'other-profile',
     why: "A cardholder who does not sign in time (the pad's idleMs timeout, a FlowAbort) ends the approved 电签 sale with an error instead of the paper signature line. Only under a profile declaring electronicSignature, not the measured reference profile, and only after the idle timeout on the signature pad, which no case waits for (CUP-PAY-017, optional, signs at once; CANCEL is a key, not an abort, and still returns undefined).",
   },
   // ---- emulator/profiles.ts
@@ -406,7 +413,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: '{}',
     code: 'try {',
     exact: true,
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "Only two `try {` blocks of this file can be emptied without stopping every exchange (open, exchange, exchangeAlone, scriptsOf and authorize are killed): reverseAtBoot's, where a reversal pending at power-off then goes before the next online transaction or settlement instead of at power-on, which is what cup8583.md §3.8 requires (CUP-RSK-011, CUP-RSK-013 and CUP-STL-004 pass with it: sending at boot is LY's choice, no case may demand it); and uploadSignature's, where the e-signature waits on disk for the next online exchange, reached only under a profile declaring electronicSignature (emu:e-signature; the reference profile skips the optional CUP-PAY-017).",
   },
   {
@@ -430,7 +437,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'BooleanLiteral',
     replacement: 'line',
     code: 'if (!line) return false;',
-    kind: 'unobservable',
+    kind: 'other-profile',
     why: "uploadSignature: the e-signature is not sent on its own line after the sale but waits on disk for the next online exchange (and an unreachable host would crash the upload). Reached only under a profile declaring electronicSignature; the reference profile skips the optional CUP-PAY-017. Under emu:e-signature CUP-PAY-017 catches it (certify --tags @CUP-PAY-017 --terminal emu:e-signature: 'the host holds that signature' fails), but an optional failure does not change the verdict.",
   },
   // ---- management (emulator/services/management.ts, emulator/flows/management.ts)
@@ -523,7 +530,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'ConditionalExpression',
     replacement: 'true',
     code: 'if (read && read.card.pan !== original.pan) return refuse(T.cardMismatch);',
-    kind: 'unobservable',
+    kind: 'other-profile',
     why: 'Reached only when the profile reads the card for a void (supervisor.void.readsCard, emu:supervisor); the strength run certifies the reference profile, which reads no card, so `read` is undefined there. Under emu:supervisor the plan kills it: every void is refused, and CUP-PAY-020 fails at "the screen shows 交易成功" (certify --tags @CUP-PAY-020 --terminal emu:supervisor: NOT CERTIFIED with it, CERTIFIED without).',
   },
   {
@@ -531,7 +538,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "const outcome = await online.authorize('preauth-add', msg, read, title);",
-    kind: 'unobservable',
+    kind: 'other-profile',
     why: "追加预授权 authorizes an unknown kind: transactionSpec('') throws before the request leaves, so the addition is never sent. The flow is offered only by a profile declaring additionalPreAuth (emu:confiscate-texts; the reference profile skips CUP-PAY-033). There the optional CUP-PAY-033 catches it (certify --tags @CUP-PAY-033 --terminal emu:confiscate-texts: fails at 'the screen shows 交易成功'), but an optional failure does not change the verdict: cup8583.md §3.1 lists 追加预授权 as a transaction a terminal may offer.",
   },
   {
@@ -742,7 +749,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: "method !== 'swipe' || this.core.needIcLists.size > 0",
     code: "method !== 'swipe' &&",
     exact: true,
-    kind: 'unobservable',
+    kind: 'other-profile',
     why: "The whole condition still needs usesSupersededIcLists, false under the reference profile the strength run certifies (supersededIcLists = used-until-replaced only in emu:tc-upload). Under tc-upload: a swipe while new IC lists are due tries the download first (as the `method !== 'swipe'` → true mutant), and a chip read with no list due opens and closes a connection without a message (ListDownloads.run with nothing wanted). The reference forbids neither.",
   },
   {

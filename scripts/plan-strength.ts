@@ -197,7 +197,9 @@ export function renderStrength(r: StrengthRun, accounted: readonly AccountedSurv
   const killed = m.filter((x) => KILLED.has(x.status));
   const survived = m.filter((x) => x.status === 'Survived');
   const entryOf = (x: JudgedMutant) => accountFor(x, accounted);
-  const equivalent = survived.filter((x) => entryOf(x)?.kind === 'equivalent');
+  // A mutant of code only another emulator profile runs is equivalent for the measured (reference-profile) terminal.
+  const equivalent = survived.filter((x) => entryOf(x)?.kind === 'equivalent' || entryOf(x)?.kind === 'other-profile');
+  const otherProfile = survived.filter((x) => entryOf(x)?.kind === 'other-profile');
   const unobservable = survived.filter((x) => entryOf(x)?.kind === 'unobservable');
   const conformant = survived.filter((x) => entryOf(x)?.kind === 'conformant');
   // Neither kind is a bug a conformance plan may catch: no behaviour differs, or it differs within what the reference allows.
@@ -221,7 +223,8 @@ export function renderStrength(r: StrengthRun, accounted: readonly AccountedSurv
   );
   lines.push(
     'A survivor is accounted for by an entry in scripts/plan-strength-survivors.ts: equivalent (no behaviour of the terminal differs; it leaves',
-    'the score), still conformant (behaviour differs only where the reference leaves the choice to the terminal, so a plan that killed it',
+    'the score; counted with it, and shown apart: code that only another emulator profile runs, so the measured reference-profile terminal',
+    'does not differ, each entry saying what the plan does under that profile), still conformant (behaviour differs only where the reference leaves the choice to the terminal, so a plan that killed it',
     'would fail conformant terminals; it leaves the score too, and each entry names the rule) or unobservable (it differs only where a',
     'certification cannot look; it stays in the score as a survivor).',
   );
@@ -234,6 +237,7 @@ export function renderStrength(r: StrengthRun, accounted: readonly AccountedSurv
   lines.push(`| timed out (counted as killed, as Stryker does) | ${killed.filter((x) => x.status === 'Timeout').length} |`);
   lines.push(`| survived | ${survived.length} |`);
   lines.push(`| of which equivalent (accounted for) | ${equivalent.length} |`);
+  lines.push(`| of these, run only under another emulator profile | ${otherProfile.length} |`);
   lines.push(`| of which still conformant (accounted for) | ${conformant.length} |`);
   lines.push(`| of which unobservable by a certification (accounted for) | ${unobservable.length} |`);
   lines.push(`| of which not yet accounted for | ${open.length} |`);

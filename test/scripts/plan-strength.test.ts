@@ -169,6 +169,12 @@ describe('plan:strength', () => {
     expect(conformant).to.include('| of which still conformant (accounted for) | 1 |');
     expect(conformant).to.include('| settlement | 2 | 1 | 1 | 1 | 100.0 % |');
     expect(conformant).to.include('`true` | conformant: wording left open |');
+    // Code only another emulator profile runs counts as equivalent for the measured terminal, and is shown apart.
+    const otherProfile = renderStrength(run, [{ ...entry, kind: 'other-profile', why: 'only under emu:x', code: sourceLine.slice(0, 8) }]);
+    expect(otherProfile).to.include('| score of non-equivalent mutants (killed / (killed + survived − equivalent)) | 100.0 % |');
+    expect(otherProfile).to.include('| of which equivalent (accounted for) | 1 |');
+    expect(otherProfile).to.include('| of these, run only under another emulator profile | 1 |');
+    expect(md).to.include('| of these, run only under another emulator profile | 0 |');
     // Unobservable stays a survivor in both scores.
     const unobservable = renderStrength(run, [{ ...entry, kind: 'unobservable', why: 'not seen', code: sourceLine.slice(0, 8) }]);
     expect(unobservable).to.include(BREAKS('50.0 %'));
