@@ -7,7 +7,7 @@ import { step } from './support/define';
 import { ScenarioSetupError } from './support/errors';
 
 step(["the terminal's merchant name is not the acquirer's", '终端的商户名称与收单机构的不同'], async function () {
-  const held = (await this.driver.configure({})).merchantName;
+  const held = (await this.driver.readConfiguration()).merchantName;
   if (await setMerchantNameElsewhere(this.driver)) this.restoreLater({ merchantName: held ?? '' });
   else this.driver.note('merchantName not settable over TTP (§6.7): the download is judged against the name the terminal holds');
 });
@@ -15,7 +15,7 @@ step(["the terminal's merchant name is not the acquirer's", '终端的商户名�
 step(['the terminal holds the merchant name the acquirer downloaded', '终端采用了收单机构下载的商户名称'], async function () {
   const { merchant, terminal } = this.terminalConfig();
   if (!merchant) throw new ScenarioSetupError(`the host configuration has no merchant ${terminal.merchantId} (scenarios/merchants.yaml)`);
-  const problems = merchantNameProblems((await this.driver.configure({})).merchantName, merchant.name);
+  const problems = merchantNameProblems((await this.driver.readConfiguration()).merchantName, merchant.name);
   expect(problems, problems.join('; ')).to.deep.equal([]);
 });
 
