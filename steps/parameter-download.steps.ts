@@ -3,6 +3,7 @@
 // (header digit 6, §1.1; drivers/parameter-download.ts).
 import { expect } from 'chai';
 import { merchantNameProblems, setMerchantNameElsewhere, unaskedParameterDownloads } from '../drivers/parameter-download';
+import { observedByHarness } from './support/by-hand';
 import { step } from './support/define';
 import { ScenarioSetupError } from './support/errors';
 
@@ -26,3 +27,6 @@ step(['the terminal downloaded no parameters the host did not ask for', '终端�
     'parameter downloads no reply asked for (header digit 6, cup8583.md §1.1)',
   ).to.deep.equal([]);
 });
+
+// Read off the host journal alone: the same on an operator terminal (steps/support/by-hand.ts).
+observedByHarness('the terminal downloaded no parameters the host did not ask for');
