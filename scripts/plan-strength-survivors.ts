@@ -538,7 +538,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: "(got.reply.mti !== responseMtiOf(msg.mti) || code !== '00') && !f62",
     code: "if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00' || !f62)",
     kind: 'unobservable',
-    why: 'differs only for a parameter-download reply that is refused (F39 ≠ 00) yet carries a parameter block, or approved without one: a refused reply of the reference host carries no F62 (a decline echoes the request fields and sets F39, host/handlers/network-management.ts), and an approved one always carries it, so neither can be provoked; a refusal without F62 still fails with its response code as before.',
+    why: "differs only for a parameter-download reply whose F39 is not 00 yet carries the parameter block (or 00 without it): the mutant takes that block. A decline of the reference host carries no F62 (host/context.ts baseResponse echoes 3, 4, 11, 41, 42, 48, 49, 60; a refusal without F62 still fails with its response code), so only the approve-with-response-code fault could send one (§7's other approvals, 11 / A2 / A4–A6, with the block), and no case injects it on a 0800; nor could a case require either handling: cup8583.md §3.4 does not say whether such an approval code on a 360 reply counts, and §7 calls those codes approvals.",
   },
   {
     file: 'emulator/services/management.ts',
@@ -546,7 +546,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: 'false',
     code: "if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00' || !f62)",
     kind: 'unobservable',
-    why: "(`code !== '00'` → false) a refused parameter download is caught by its missing F62 instead: a refused reply of the reference host carries no F62, so it still fails with its response code, and the parameters are taken only from a refusal that carries a parameter block, which no reference host sends. (The whole condition → false makes a refusal fail on the missing block with a fault screen instead; nothing is taken either way and no case refuses a parameter download.)",
+    why: "(`code !== '00'` → false) a parameter-download reply with F39 other than 00 is then caught only by a missing F62. A decline of the reference host carries no F62 (host/context.ts baseResponse), so it still fails with its response code; the block would be taken only from the approve-with-response-code fault (§7's other approvals with the block), which no case injects on a 0800 and whose handling §3.4 / §7 leave open (they are approval codes). (The whole condition → false makes any non-00 reply fail on the missing block with a fault screen instead of its response text; nothing is taken either way, and no case refuses a parameter download.)",
   },
   {
     file: 'emulator/services/terminal-lists.ts',
