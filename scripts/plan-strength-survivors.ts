@@ -38,6 +38,11 @@ export interface AccountedSurvivor {
   code: string;
   /** `code` is the whole trimmed line, not a piece: for a line that is also a piece of another one. */
   exact?: boolean;
+  /**
+   * The line after the mutated one, trimmed (scripts/plan-strength.ts JudgedMutant.next): for a line
+   * whose own text repeats in its file (`try {`), so that the entry accounts for that spot only.
+   */
+  next?: string;
   kind: SurvivorKind;
   why: string;
 }
@@ -768,13 +773,174 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'unobservable',
     why: "The credit count of the settlement confirmation and 交易汇总 screens, wrong only with a foreign-card (63.1 not CUP) void or refund in the batch. Those screens' content is the terminal's own (the reference defines no settlement confirmation or summary display); what the reference defines is judged from the same totals elsewhere: the 0500 F48 counts (§3.9, CUP-STL-001/005) and the settlement slip (§6, CUP-STL-007), both built from transactions.totals(), not from these lines.",
   },
+
+  // ---- management, session and state file (issue 14 round 2: survivors of emulator/services/management.ts,
+  // services/terminal-lists.ts, flows/management.ts, flows/reprint.ts, session.ts, state-store.ts).
+  // Killed instead: management.ts `if (params['22'])` → false (CUP-ONB-011: the merchant name the acquirer
+  // downloads), `core.needParameters && core.state.signedOn` → || (CUP-PAY-007: no download no reply asked for).
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: 'if (!got) return fail(T.commError, undefined, true);',
+    kind: 'unobservable',
+    why: "reached only when the TCP connection to the acquirer cannot be opened at all (services/online.ts open() → undefined); the reference host always listens and its faults act on connections it accepted (a closed connection is the `'error' in got` branch). A menu sign-on then ends on the fault screen (失败 + the script error) instead of 签到失败 / 通讯失败: a failure either way (TTP outcome failed both times) and cup8583.md prescribes no wording for it. At power-on it would stop the terminal at that fault screen, but the terminal signs on at boot only when not signed on, which no case combines with an unreachable host.",
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: 'if (!got) return { why: T.commError };',
+    kind: 'unobservable',
+    why: 'an echo test (0820 301) or sign-off (0820 002) when the TCP connection to the acquirer cannot be opened at all: the reference host always listens (its faults act on accepted connections), and only the optional CUP-ONB-012 / CUP-ONB-013 drive these notices, which cup8583.md §3.3 does not make mandatory.',
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "this.ui.beep('error');",
+    kind: 'unobservable',
+    why: 'the kind of the error beep on the passing ic-download-failed / list-download-failed screens (TTP `beep` kind error → ""); the terminal still beeps, shows the same screen and sends the same. No case judges beep kinds (TTP §7.4 makes kind optional; ttp-check judges its form), and cup8583.md requires no beeps.',
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "ui.beep(ok ? 'ok' : 'error');",
+    kind: 'unobservable',
+    why: 'the kind of the beep at the end of a parameter download (ok / error → ""); the terminal still beeps and its screen, its stored parameters and the wire are unchanged (CUP-ONB-011 judges those). No case judges beep kinds (TTP §7.4 makes kind optional; ttp-check judges its form), and cup8583.md requires no beeps.',
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'BlockStatement',
+    replacement: '{}',
+    code: 'try {',
+    exact: true,
+    next: "return parseField60(reply.getString(60) ?? '').networkCode;",
+    kind: 'equivalent',
+    why: "the sign-on then takes the key layout it asked for (60.3 = 004, the only one this terminal sends) instead of reading it back from the reply's 60.3. The reply echoes the request's 60.3 (cup8583.md §3.2 'F60 echo'; host/handlers/network-management.ts sets 00 + batch + the request's network code), so the layout is 004 either way: same keys, same screens, same wire.",
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'LogicalOperator',
+    replacement: "(got.reply.mti !== responseMtiOf(msg.mti) || code !== '00') && !f62",
+    code: "if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00' || !f62)",
+    kind: 'unobservable',
+    why: "differs only for a parameter-download reply whose F39 is not 00 yet carries the parameter block (or 00 without it): the mutant takes that block. A decline of the reference host carries no F62 (host/context.ts baseResponse echoes 3, 4, 11, 41, 42, 48, 49, 60; a refusal without F62 still fails with its response code), so only the approve-with-response-code fault could send one (§7's other approvals, 11 / A2 / A4–A6, with the block), and no case injects it on a 0800; nor could a case require either handling: cup8583.md §3.4 does not say whether such an approval code on a 360 reply counts, and §7 calls those codes approvals.",
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: "if (got.reply.mti !== responseMtiOf(msg.mti) || code !== '00' || !f62)",
+    kind: 'unobservable',
+    why: "(`code !== '00'` → false) a parameter-download reply with F39 other than 00 is then caught only by a missing F62. A decline of the reference host carries no F62 (host/context.ts baseResponse), so it still fails with its response code; the block would be taken only from the approve-with-response-code fault (§7's other approvals with the block), which no case injects on a 0800 and whose handling §3.4 / §7 leave open (they are approval codes). (The whole condition → false makes any non-00 reply fail on the missing block with a fault screen instead of its response text; nothing is taken either way, and no case refuses a parameter download.)",
+  },
+  {
+    file: 'emulator/services/terminal-lists.ts',
+    mutator: 'BlockStatement',
+    replacement: '{}',
+    code: '} catch (e) {',
+    exact: true,
+    kind: 'unobservable',
+    why: "the catch blocks of a card blacklist / contactless parameter download go empty (they read alike: one entry for the three). The two that turn an unreadable reply F62 into ListDownloadFailed are reached only by an approved reply whose block does not parse, and the reference host sends the blocks it encodes from its own lists (host/handlers/terminal-lists.ts; a refusal is caught earlier, list-download.ts send); the third would keep a list whose end message (0800 391 / 395) failed, and the host's faults match by MTI, F3 and terminal id, so none can fail the end alone (downloads and end are all 0800 without F3). cup8583.md does not say that a refused end voids the list (as for the IC lists above).",
+  },
+  {
+    file: 'emulator/flows/management.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "ui.show('summary', 'result', [ui.t(T.summary), ...transactions.totalsLines(transactions.totals())]);",
+    kind: 'unobservable',
+    why: "the screen id (or TTP state) of the emulator's own 管理 → 交易汇总 batch totals display. cup8583.md defines no such display (totals are judged on the settlement 0500 and its slip, §3.9 / §6), so no case opens it or may require it.",
+  },
+  {
+    file: 'emulator/flows/reprint.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "menu: { key: '3', label: T.reprintSettlement, under: 'reprint' },",
+    kind: 'unobservable',
+    why: 'the 重打印 menu no longer offers 重打印结算单 (reprint of the last settlement slip). cup8583.md §6 only says a reprinted slip is marked ****重打印/DUPLICATED****; it does not oblige a terminal to offer the reprint, so a mandatory case cannot ask for it (see the reprinted-screen entry above).',
+  },
+  {
+    file: 'emulator/session.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    code: 'if (state.signedOn && management.lists.wanted().length > 0) await management.actOnRequirements();',
+    kind: 'unobservable',
+    why: "at power-on the terminal always runs what the last reply asked (services/management.ts actOnRequirements) instead of only when a terminal list is due. Right after the boot's own sign-on, parameter and IC list downloads that has nothing left to do, except after an IC list download that failed at boot, which it tries once more; no case boots while the host refuses IC lists, and cup8583.md §3.5 sets no number of attempts, so one more is conformant.",
+  },
+  {
+    file: 'emulator/session.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: 'if (!state.ped.tmk) lines.push(ui.t(T.selfTestNoTmk));',
+    kind: 'equivalent',
+    why: 'the idle hint for a terminal without a master key: every emulated terminal of a certification holds one (drivers/lab.ts starts it with the acquirer TMK, reset factory applies it again, terminal.ts softReset → applyOptions), and TTP config cannot erase it (tmk must be 16, 32 or 48 hex digits, emulator/ttp/config.ts). Never reached in a certification run.',
+  },
+  {
+    file: 'emulator/session.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "this.host.beep('alert');",
+    kind: 'unobservable',
+    why: 'the kind of the alert beep when a key is pressed on a tampered terminal (alert → ""); it still beeps, and its tamper screen and refusal are unchanged (CUP-RSK-020). No case judges beep kinds (TTP §7.4 makes kind optional; ttp-check judges its form), and cup8583.md requires no beeps.',
+  },
+  {
+    file: 'emulator/session.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    code: 'const entry = MAIN_MENU.find((m) => m.key === input.key);',
+    kind: 'unobservable',
+    why: "a key other than ENTER / MENU on the idle screen opens the first main-menu entry instead of the entry it names (or nothing). The digit shortcut at idle is this terminal's own (TTP §6.4 only names the keys; the harness opens the menu with ENTER and picks an entry from the menu it reads, and presses no other key at idle), so no case may require it (see the MENU entry above).",
+  },
+  {
+    file: 'emulator/session.ts',
+    mutator: 'StringLiteral',
+    replacement: '``',
+    code: "if (!target) throw new FlowAbort('cancelled', `unknown flow ${name}`);",
+    kind: 'equivalent',
+    why: 'never reached: a flow is run from a MAIN_MENU entry (each names a flow or group) or from an ecr request, which emulator/ttp/ecr.ts accepts only from TTP_ECR_REQUESTS, and every one of those has a flow (flows/index.ts flowForEcr: reprint with or without originalTrace included). The message is never built.',
+  },
+  {
+    file: 'emulator/state-store.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "'pre-auth': 'preauth',",
+    kind: 'unobservable',
+    why: 'the renaming of the kind pre-auth written by earlier emulator versions stops: it differs only for a state file written by such a version; a certification starts every emulated terminal from a fresh state file (see the entry above for the same renaming).',
+  },
+  {
+    file: 'emulator/state-store.ts',
+    mutator: 'Regex',
+    replacement: '/^[0-9A-F]{64}/',
+    code: 'eSignature: z.object({ sha256: z.string().regex(/^[0-9A-F]{64}$/), bytes: z.number().int().positive() }).optional(),',
+    kind: 'equivalent',
+    why: "the state file's check of a stored signature hash: the only writer is services/transactions.ts (signatureHash, protocol/ttp/signature.ts: a SHA-256 digest in upper-case hex, exactly 64 digits), which both patterns accept; a certification never hands the terminal a state file of its own. Same state, same behaviour.",
+  },
+  {
+    file: 'emulator/state-store.ts',
+    mutator: 'BooleanLiteral',
+    replacement: 'true',
+    code: 'signedOn: false,',
+    exact: true,
+    kind: 'unobservable',
+    why: "a terminal with a fresh state file (first power-on, reset factory) reports the idle state before it has signed on, and signs on before its first transaction instead (ensureSignedOn: working keys are needed). The host still sees a sign-on before every transaction, which is what cup8583.md §3.2 requires; only the TTP state name is wrong (idle means signed on, TTP §7.3), a matter of ttp-check, and the fresh state exists only before the lab's first case.",
+  },
+  {
+    file: 'emulator/state-store.ts',
+    mutator: 'StringLiteral',
+    replacement: '"Stryker was here!"',
+    code: "const key = (t?: string, m?: string) => `${t ?? ''}/${m ?? ''}`;",
+    kind: 'equivalent',
+    why: "the key under which another identity's open batch is put aside, built by the same function on both sides of every lookup; it changes only for an undefined merchant id, which a certification never has (the lab starts the terminal with one, TTP config takes only 15 characters), and even then stays internal to the state file. Same batches, same wire.",
+  },
 ];
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /** The entry accounting for a survivor, if any. */
 export function accountFor(
-  m: { file: string; mutator: string; replacement?: string; code?: string },
+  m: { file: string; mutator: string; replacement?: string; code?: string; next?: string },
   entries: readonly AccountedSurvivor[] = ACCOUNTED,
 ): AccountedSurvivor | undefined {
   return entries.find(
@@ -782,6 +948,7 @@ export function accountFor(
       e.file === m.file &&
       e.mutator === m.mutator &&
       squash(e.replacement) === squash(m.replacement ?? '') &&
+      (e.next === undefined || e.next === m.next) &&
       (e.exact ? m.code === e.code : (m.code ?? '').includes(e.code)),
   );
 }

@@ -139,6 +139,8 @@ export interface JudgedMutant {
   durationMs?: number;
   /** The mutated line's source, trimmed (what scripts/plan-strength-survivors.ts entries match). */
   code?: string;
+  /** The line after it, trimmed: tells apart lines whose own text repeats in the file (`try {`). */
+  next?: string;
 }
 
 /** Reads the verdict and the first failing case out of the lean run's summary (the command's output). */
@@ -158,6 +160,7 @@ export function judgedMutants(report: MutationReport, durations: ReadonlyMap<str
       if (m.status === 'Ignored') continue;
       const fn = enclosingFunction(f.source, m.location.start.line);
       const code = f.source.split('\n')[m.location.start.line - 1]?.trim();
+      const next = f.source.split('\n')[m.location.start.line]?.trim();
       out.push({
         id: m.id,
         file,
@@ -167,6 +170,7 @@ export function judgedMutants(report: MutationReport, durations: ReadonlyMap<str
         mutator: m.mutatorName,
         replacement: m.replacement,
         code,
+        ...(next !== undefined ? { next } : {}),
         status: m.status,
         ...(m.status === 'Killed' ? parseKill(m.statusReason) : {}),
         ...(durations.has(m.id) ? { durationMs: durations.get(m.id) } : {}),

@@ -11,11 +11,15 @@ Feature: Onboarding — identity, parameter download and link management
     And it declares its capabilities
 
   @CUP-ONB-011 @severity:normal @mandatory
+  # 参数下载 (cup8583.md §3.4): the acquirer's reply carries the merchant name (id 22) the terminal prints as
+  # 商户名称 (§6), so it replaces whatever name the terminal held.
   Scenario: Parameter download
+    Given the terminal's merchant name is not the acquirer's
     When the operator downloads parameters
     Then the screen shows "参数下载成功"
     And the host received a parameter download request
     And the host approved it
+    And the terminal holds the merchant name the acquirer downloaded
 
   @CUP-ONB-012 @severity:minor @optional
   Scenario: Echo test

@@ -33,4 +33,11 @@ describe('plan-strength-survivors accountFor', () => {
     expect(accountFor({ ...mutant("method !== 'swipe' &&"), replacement: 'false' }, [e])).to.equal(undefined);
     expect(accountFor({ ...mutant("method !== 'swipe' &&"), mutator: 'EqualityOperator' }, [e])).to.equal(undefined);
   });
+
+  test('an entry naming the next line matches only the spot it precedes', () => {
+    const e = { ...entry('try {', true), next: 'return parse(x);' };
+    expect(accountFor({ ...mutant('try {'), next: 'return parse(x);' }, [e])).to.equal(e);
+    expect(accountFor({ ...mutant('try {'), next: 'keys = unwrap(f62);' }, [e])).to.equal(undefined);
+    expect(accountFor(mutant('try {'), [e])).to.equal(undefined);
+  });
 });
