@@ -4,7 +4,8 @@
  * as 商户名称 on its vouchers (§6), so after an approved download the terminal holds the acquirer's name,
  * whatever it held before; and a terminal downloads parameters when its operator or a reply asks
  * (header digit 6 = 1 or 6, §1.1; the reference host asks only while the terminal's parameters are
- * behind its own, host/context.ts replyRequirement), not on its own after every transaction.
+ * behind its own, host/context.ts replyRequirement), not on its own after every transaction (one
+ * download of its own is tolerated: UNASKED_DOWNLOADS_ALLOWED).
  */
 import { TtpRemoteError, type TtpTerminalConfig } from '../protocol/ttp';
 import { HEADER_LENGTH, TPDU_LENGTH, parseHeader } from '../protocol/iso8583';
@@ -27,6 +28,14 @@ export function merchantNameProblems(held: string | undefined, downloaded: strin
     `the terminal still holds the merchant name "${trimmed(held)}", not "${downloaded}" that the acquirer downloaded (cup8583.md §3.4, id 22; printed as 商户名称, §6)`,
   ];
 }
+
+/**
+ * Unasked downloads a scenario tolerates. The reference says when the acquirer asks (§1.1 digit 6), not
+ * that a terminal must never refresh its parameters on its own (many do at power-on or on a schedule of
+ * their own), so one such download is conformant; a terminal that downloads after every transaction is not
+ * acting on the header at all.
+ */
+export const UNASKED_DOWNLOADS_ALLOWED = 1;
 
 /** Header digit 6 values asking for a parameter download (cup8583.md §1.1: 1 下传终端磁条卡参数, 6 TMS参数下载). */
 const ASKS_FOR_PARAMETERS = new Set(['1', '6']);

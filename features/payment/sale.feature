@@ -140,7 +140,7 @@ Feature: Payment — sale (消费) by swipe, insert and tap
     And each sale request carries a new trace number
     And the host approved every sale request
     And the card UP-DEBIT-IC is debited 33.00
-    And the terminal downloaded no parameters the host did not ask for
+    And the terminal downloaded parameters unasked at most once
 
   # CLEAR (清除/退格) deletes the last character typed (TTP §6.4): what F4 carries is what remains.
   @CUP-PAY-018 @severity:normal @mandatory @magstripe
