@@ -799,7 +799,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "this.ui.beep('error');",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: 'the kind of the error beep on the passing ic-download-failed / list-download-failed screens (TTP `beep` kind error → ""); the terminal still beeps, shows the same screen and sends the same. No case judges beep kinds (TTP §7.4 makes kind optional; ttp-check judges its form), and cup8583.md requires no beeps.',
   },
   {
@@ -807,7 +807,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "ui.beep(ok ? 'ok' : 'error');",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: 'the kind of the beep at the end of a parameter download (ok / error → ""); the terminal still beeps and its screen, its stored parameters and the wire are unchanged (CUP-ONB-011 judges those). No case judges beep kinds (TTP §7.4 makes kind optional; ttp-check judges its form), and cup8583.md requires no beeps.',
   },
   {
@@ -850,7 +850,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "ui.show('summary', 'result', [ui.t(T.summary), ...transactions.totalsLines(transactions.totals())]);",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "the screen id (or TTP state) of the emulator's own 管理 → 交易汇总 batch totals display. cup8583.md defines no such display (totals are judged on the settlement 0500 and its slip, §3.9 / §6), so no case opens it or may require it.",
   },
   {
@@ -858,7 +858,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "menu: { key: '3', label: T.reprintSettlement, under: 'reprint' },",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: 'the 重打印 menu no longer offers 重打印结算单 (reprint of the last settlement slip). cup8583.md §6 only says a reprinted slip is marked ****重打印/DUPLICATED****; it does not oblige a terminal to offer the reprint, so a mandatory case cannot ask for it (see the reprinted-screen entry above).',
   },
   {
@@ -866,7 +866,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'ConditionalExpression',
     replacement: 'true',
     code: 'if (state.signedOn && management.lists.wanted().length > 0) await management.actOnRequirements();',
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "at power-on the terminal always runs what the last reply asked (services/management.ts actOnRequirements) instead of only when a terminal list is due. Right after the boot's own sign-on, parameter and IC list downloads that has nothing left to do, except after an IC list download that failed at boot, which it tries once more; no case boots while the host refuses IC lists, and cup8583.md §3.5 sets no number of attempts, so one more is conformant.",
   },
   {
@@ -882,7 +882,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "this.host.beep('alert');",
-    kind: 'unobservable',
+    kind: 'conformant',
     why: 'the kind of the alert beep when a key is pressed on a tampered terminal (alert → ""); it still beeps, and its tamper screen and refusal are unchanged (CUP-RSK-020). No case judges beep kinds (TTP §7.4 makes kind optional; ttp-check judges its form), and cup8583.md requires no beeps.',
   },
   {
@@ -890,7 +890,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'ConditionalExpression',
     replacement: 'true',
     code: 'const entry = MAIN_MENU.find((m) => m.key === input.key);',
-    kind: 'unobservable',
+    kind: 'conformant',
     why: "a key other than ENTER / MENU on the idle screen opens the first main-menu entry instead of the entry it names (or nothing). The digit shortcut at idle is this terminal's own (TTP §6.4 only names the keys; the harness opens the menu with ENTER and picks an entry from the menu it reads, and presses no other key at idle), so no case may require it (see the MENU entry above).",
   },
   {
