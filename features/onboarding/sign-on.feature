@@ -69,7 +69,7 @@ Feature: Onboarding — terminal master key, sign-on and working keys
     And no screen showed "签到成功"
     And the terminal is not signed on
 
-  @CUP-ONB-006 @severity:normal @optional @sm4 @contact
+  @CUP-ONB-006 @severity:normal @mandatory @sm4 @contact
   Scenario: Sign-on and sale with SM4 (国密) working keys
     Given the terminal uses SM4 keys
     When the operator signs on

@@ -61,7 +61,7 @@ Feature: PIN — entry, encryption and retries
       | swipe  | UP-DEBIT-MAG | swiping   | 021  |
       | insert | UP-DEBIT-IC  | inserting | 051  |
 
-  @CUP-PIN-006 @severity:normal @optional @pinpad @sm4 @contact
+  @CUP-PIN-006 @severity:normal @mandatory @pinpad @sm4 @contact
   Scenario: PIN block encrypted with SM4 when the terminal uses 国密 keys
     Given the terminal uses SM4 keys
     When a sale of 22.00 is made with card UP-DEBIT-IC by inserting
