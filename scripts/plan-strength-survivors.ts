@@ -401,8 +401,8 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "return this.core.state.ped.keyScheme === 'sm4' ? 'sm4-ecb' : 'cup-ecb';",
-    kind: 'unobservable',
-    why: "('sm4-ecb' or 'sm4' → \"\") a terminal holding SM4 (国密) working keys MACs with an unknown scheme (CryptoInputError) or under DES: its SM4 sale fails. Only the optional CUP-ONB-006 and CUP-PIN-006 (requires sm4) reach SM4 keys; they catch it (certify --tags '@CUP-ONB-006 or @CUP-PIN-006' fails both) but an optional failure does not change the verdict, and SM4 is a capability a terminal may lack. ('cup-ecb' → \"\") breaks every MAC and is killed.",
+    kind: 'other-profile',
+    why: "('sm4-ecb' or 'sm4' → \"\") a terminal holding SM4 (国密) working keys MACs with an unknown scheme (CryptoInputError) or under DES: its SM4 sale fails. The measured terminal runs TDES keys and so does not declare the sm4 capability (emulator/terminal.ts: sm4 only with keyScheme sm4): CUP-ONB-006 and CUP-PIN-006, which require sm4, run and fail under the mutant but are reported not applicable to it. An emulator started with keyScheme sm4 declares it, and there the two cases, mandatory since plan 1.15.0, judge it (not run by the strength run). ('cup-ecb' → \"\") breaks every MAC and is killed.",
   },
   {
     file: 'emulator/services/online.ts',
