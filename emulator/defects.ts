@@ -53,6 +53,9 @@ export const DEFECT_NAMES = [
   'e-signature-wrong-trace',
   'tls-verification-off',
   'public-network-wrong-content-type',
+  'reply-mti-not-checked',
+  'pan-in-field-2-on-swipe',
+  'failed-void-marks-original-voided',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -252,6 +255,24 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     area: 'risk',
     description:
       'on the public-network link (HTTPS, 公网接入) the terminal POSTs its frames as application/octet-stream instead of x-ISO-TPDU/x-auth (cup8583.md §1.2)',
+  },
+  {
+    name: 'reply-mti-not-checked',
+    area: 'risk',
+    description:
+      "a reply whose message type is not the request's + 10 (a 0230 to a 0200, cup8583.md §3.6) is taken as the answer: the sale is approved on it (交易成功, voucher) and never reversed, instead of 解包消息码不符 and a reversal",
+  },
+  {
+    name: 'pan-in-field-2-on-swipe',
+    area: 'payment',
+    description:
+      "a swiped card's number is also sent in F2 (cup8583.md §2.2: F2 for chip and manual entry only; a magstripe card's number travels in the track 2 data, F35)",
+  },
+  {
+    name: 'failed-void-marks-original-voided',
+    area: 'risk',
+    description:
+      'a void that was sent but got no reply (it is reversed, the sale stands) still marks the original sale voided: the sale can no longer be voided (已撤销 / voucher refused) although the cardholder stays charged',
   },
 ] satisfies DefectInfo[]);
 

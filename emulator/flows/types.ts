@@ -52,6 +52,9 @@ export const ONLINE_DEFECTS: readonly DefectName[] = [
   // The public-network link (HTTPS, §1.2) carries every online exchange when the terminal is on it.
   'tls-verification-off',
   'public-network-wrong-content-type',
+  // The reply's MTI check (cup8583.md §3.6) and F2 of a swiped card (§2.2), in every online request.
+  'reply-mti-not-checked',
+  'pan-in-field-2-on-swipe',
 ];
 /** Defects of the reversal record, in flows whose request is reversible. */
 export const REVERSAL_DEFECTS: readonly DefectName[] = ['no-reversal-after-timeout', 'reversal-lost-on-power-cut'];

@@ -2,7 +2,8 @@
  * 撤销 (void): the supervisor password when the profile has one, the original voucher number, the
  * confirmation screen (none for an ECR request), no card and no PIN unless the profile reads them; the request is the original kind's void kind in the catalogue (`void`: 0200 F3
  * 200000 60.1 23; `preauth-completion-void`: 60.1 21, F25 06) with F37/F38 of the original and
- * F61 = its batch + trace. The original is marked voided once approved.
+ * F61 = its batch + trace. The original is marked voided once approved (defect
+ * `failed-void-marks-original-voided`: also when the void was sent and got no reply).
  */
 import { maskPan } from '../../crypto';
 import { formatField61, transactionSpec } from '../../protocol/iso8583';
@@ -13,7 +14,15 @@ export const voidFlow: Flow = {
   name: 'void',
   menu: { key: '3', label: kindLabel('void') },
   ecr: { request: 'void' },
-  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS, 'supervisor-password-not-checked'],
+  defects: [
+    ...ONLINE_DEFECTS,
+    ...CARD_DEFECTS,
+    ...REVERSAL_DEFECTS,
+    ...RESULT_DEFECTS,
+    ...VOUCHER_DEFECTS,
+    'supervisor-password-not-checked',
+    'failed-void-marks-original-voided',
+  ],
   async run({ core, ui, cards, requests, online, transactions }, ecr) {
     const title = kindLabel('void');
     const notReady = (await transactions.readyToTransact(title)) ?? (await transactions.supervisor(title));
@@ -51,7 +60,9 @@ export const voidFlow: Flow = {
       original: { trace: original.trace, rrn: original.rrn, authCode: original.authCode },
       ...(original.payee ? { payee: original.payee } : {}),
     });
-    if (result.approved && outcome.approved) {
+    // The defect marks the original voided once the void is sent (F11 set), and never undoes it when no reply comes.
+    const sentUnanswered = outcome.reply === undefined && msg.has(11);
+    if ((result.approved && outcome.approved) || (sentUnanswered && core.defect('failed-void-marks-original-voided'))) {
       original.voided = true;
       core.persist();
     }

@@ -500,7 +500,7 @@ export class Online {
       this.noteRequirement(got.header);
       const code = reply.getString(39) ?? '';
       const mismatch =
-        reply.mti !== responseMtiOf(request.mti) ||
+        (reply.mti !== responseMtiOf(request.mti) && !core.defect('reply-mti-not-checked')) ||
         (request.has(3) && reply.getString(3) !== request.getString(3)) ||
         reply.getString(11) !== request.getString(11) ||
         reply.getString(41) !== request.getString(41) ||

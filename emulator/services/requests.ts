@@ -77,7 +77,8 @@ export class Requests {
   /** Card data fields (2, 14, 22, 23, 35, 36) and PIN fields (26, 52 or 59 A1, 53). */
   addCard(msg: IsoMessage, read: CardRead | undefined, pan: string, pin: string): void {
     const method = read?.method ?? 'manual';
-    if (method !== 'swipe') msg.set(2, pan);
+    // F2 is for chip and manual entry only (cup8583.md §2.2): a swiped card's PAN travels in F35.
+    if (method !== 'swipe' || this.core.defect('pan-in-field-2-on-swipe')) msg.set(2, pan);
     if (read && method !== 'swipe') msg.set(14, read.card.expiry);
     const fallback = !!read?.fallback && !this.core.defect('fallback-not-marked');
     msg.set(22, this.entryMode(method, pin.length > 0, fallback));
