@@ -689,6 +689,49 @@ describe('emulator defect catalogue: each defect is observable', () => {
       }
     }));
 
+  test('reply-mti-not-checked: a 0230 answer to a sale is taken as its answer: 交易成功 and no reversal pending', () =>
+    withDefect('reply-mti-not-checked', async ({ client, terminalId, statePath }) => {
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'wrong-mti' });
+      await approvedSale(client);
+      expect(bench.host.control.journal({ terminalId, direction: 'out' }).map((e) => e.mti)).to.include('0230');
+      expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
+      expect(bench.host.control.journal({ terminalId, mti: '0400' })).to.have.length(0);
+    }));
+
+  test('pan-in-field-2-on-swipe: a swiped sale (F22 02x) carries the card number in F2 as well as F35', () =>
+    withDefect('pan-in-field-2-on-swipe', async ({ client, terminalId }) => {
+      await approvedSale(client);
+      const [sale] = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
+      expect(sale.fields['22']).to.match(/^02/);
+      expect(String(sale.fields['2'])).to.match(/^621234\*+1265$/);
+    }));
+
+  test('failed-void-marks-original-voided: after a void that timed out (reversal pending) the sale is refused as already voided', () =>
+    withDefect('failed-void-marks-original-voided', async ({ client, terminalId, statePath }) => {
+      await approvedSale(client);
+      await toIdle(client);
+      const [sale] = bench.host.control.transactions({ terminalId });
+      const startVoid = async (): Promise<number> => {
+        const m = client.mark();
+        await client.keys('3');
+        await client.waitScreen('请输入原凭证号', m);
+        await client.keys(...sale.stan.split(''), 'ENTER');
+        return m;
+      };
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
+      let m = await startVoid();
+      await client.waitScreen('请确认撤销', m);
+      await client.keys('ENTER');
+      await client.waitScreen('交易超时', m, 15_000);
+      const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+      expect(state.pendingReversal.kind).to.equal('void');
+      expect(state.batch.find((t: { trace: string }) => t.trace === sale.stan).voided).to.equal(true);
+      await toIdle(client);
+      m = await startVoid();
+      await client.waitScreen('该交易已撤销', m);
+      expect(bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })).to.have.length(2);
+    }));
+
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);
     expect([...covered].sort()).to.deep.equal(DEFECT_CATALOGUE.map((d) => d.name).sort());
