@@ -60,9 +60,9 @@ export const voidFlow: Flow = {
       original: { trace: original.trace, rrn: original.rrn, authCode: original.authCode },
       ...(original.payee ? { payee: original.payee } : {}),
     });
-    // The defect marks the original voided once the void is sent (F11 set), and never undoes it when no reply comes.
-    const sentUnanswered = outcome.reply === undefined && msg.has(11);
-    if ((result.approved && outcome.approved) || (sentUnanswered && core.defect('failed-void-marks-original-voided'))) {
+    // The defect marks the original voided once the void is sent (F11 set) and never undoes it when no reply comes.
+    // The defect call goes first so that, with defects off, nothing after it is evaluated.
+    if ((result.approved && outcome.approved) || (core.defect('failed-void-marks-original-voided') && outcome.reply === undefined && msg.has(11))) {
       original.voided = true;
       core.persist();
     }

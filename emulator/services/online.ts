@@ -9,8 +9,8 @@
  * e-signature upload (0820 60.3 800, 电签) is kept on disk until the host answers it and goes before
  * the next online transaction or settlement (uploadSignature).
  * Defects that bite here: wrong-mac, no-reversal-after-timeout, reversal-sent-twice,
- * response-mac-not-verified, script-result-not-sent, e-signature-wrong-trace (and reversal-lost-on-power-cut,
- * in SessionCore.persist).
+ * response-mac-not-verified, reply-mti-not-checked, script-result-not-sent, e-signature-wrong-trace (and
+ * reversal-lost-on-power-cut, in SessionCore.persist).
  */
 import type * as net from 'node:net';
 import { maskPan } from '../../crypto';

@@ -4,8 +4,9 @@
  * F25, 60.1, 60.3) and gets
  * this terminal's ids, batch number and read capability; the card, PIN and chip fields are added
  * from what the card reader and the PIN pad produced. A fallback swipe (磁条降级) says so with F22 80x
- * and 60.5 = 2 (cup8583.md §2.3, §2.4). Three firmware defects live here: `entry-mode-always-swipe`
- * (F22), `fallback-not-marked` (F22 02x and 60.5 = 0 on a fallback) and `pin-block-format-1` (F52).
+ * and 60.5 = 2 (cup8583.md §2.3, §2.4). Four firmware defects live here: `entry-mode-always-swipe`
+ * (F22), `fallback-not-marked` (F22 02x and 60.5 = 0 on a fallback), `pan-in-field-2-on-swipe` (F2 on
+ * a swipe, §2.2) and `pin-block-format-1` (F52).
  */
 import * as nodeCrypto from 'node:crypto';
 import { buildPinBlockFormat0, buildPinBlockFormat1, encryptPinBlock } from '../../crypto';
