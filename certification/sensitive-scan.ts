@@ -274,10 +274,14 @@ function needlesFor(secret: Secret): Needle[] {
 // "PIN", "pin", "Pin", "密码" (as UTF-8 bytes read as latin1), then up to 24 non-digit bytes, then digits.
 const PIN_WORD = `(?:[Pp][Ii][Nn]|${latin1(Buffer.from('密码', 'utf8')).replace(/[\u0080-\u00ff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)})`;
 
+// A TTP frame's own counters ("seq": and "id": numbers, JSON-escaped or not in the cucumber messages) follow
+// "screen":"pin" in every PIN prompt's event: such a number is a sequence number, not a PIN that happens to match.
+const NOT_A_COUNTER = String.raw`(?<!"(?:seq|id)\\?":)`;
+
 function pinContextRegex(pins: Secret[]): RegExp | undefined {
   if (pins.length === 0) return undefined;
   const alternatives = [...new Set(pins.map((p) => p.value))].join('|');
-  return new RegExp(`${PIN_WORD}[^0-9\\n]{0,24}(?<![0-9])(${alternatives})(?![0-9])`, 'g');
+  return new RegExp(`${PIN_WORD}[^0-9\\n]{0,24}(?<![0-9])${NOT_A_COUNTER}(${alternatives})(?![0-9])`, 'g');
 }
 
 // ---------------------------------------------------------------------------------------------

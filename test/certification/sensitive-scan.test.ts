@@ -82,6 +82,11 @@ describe('certification/sensitive-scan: the run fails on full PAN, clear PIN, tr
     expect(at(`{"pin":"${PIN}"}`)[0]).to.include({ kind: 'pin', encoding: 'pin-context', offset: 8 });
     expect(at(`输入密码: ${PIN}`)[0]).to.include({ kind: 'pin', encoding: 'pin-context' });
     expect(at(`PIN 2468101`)).to.deep.equal([]); // a longer number is not the PIN
+    // A TTP frame's sequence number or command id after a PIN screen's name is a counter, not the PIN.
+    expect(at(`{"evt":"display","screen":"pin","seq":${PIN}}`)).to.deep.equal([]);
+    expect(at(`{\\"screen\\":\\"pin\\",\\"seq\\":${PIN}}`)).to.deep.equal([]);
+    expect(at(`{"cmd":"pin","id":${PIN}}`)).to.deep.equal([]);
+    expect(at(`{"screen":"pin","value":${PIN}}`)[0]).to.include({ kind: 'pin', encoding: 'pin-context' });
     expect(at(`{"keys":["2","4","6","8","1","0","ENTER"]}`)[0]).to.include({ kind: 'pin', encoding: 'keypad' });
     // Part of a longer run of digit keys (an amount, an account number) is not the PIN.
     expect(at(`{"keys":["2","4","6","8","1","0","7","ENTER"]}`)).to.deep.equal([]);
