@@ -8,7 +8,7 @@
  * download of its own is tolerated: UNASKED_DOWNLOADS_ALLOWED).
  */
 import { TtpRemoteError, type TtpTerminalConfig } from '../protocol/ttp';
-import { HEADER_LENGTH, TPDU_LENGTH, parseHeader } from '../protocol/iso8583';
+import { readFrameHead } from '../host/engine';
 import type { HostMessage } from './host-view';
 
 /** A merchant name no acquirer of the lab uses: set on the terminal before the download. */
@@ -42,10 +42,7 @@ const ASKS_FOR_PARAMETERS = new Set(['1', '6']);
 
 /** Header digit 6 of a reply as the host journal holds it (2-byte length, TPDU, header, message); undefined if unreadable. */
 export function processingRequirementOf(reply: HostMessage): string | undefined {
-  const at = 4 + TPDU_LENGTH * 2;
-  const hex = reply.hex.slice(at, at + HEADER_LENGTH * 2);
-  if (!/^[0-9A-F]{12}$/i.test(hex)) return undefined;
-  return parseHeader(Buffer.from(hex, 'hex')).processingRequirement;
+  return readFrameHead(Buffer.from(reply.hex, 'hex'))?.header.processingRequirement;
 }
 
 /**

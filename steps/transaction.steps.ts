@@ -54,14 +54,6 @@ step(['the operator voids the last transaction with card {card} by {entry}'], as
   await this.voidLast(alias, entry);
 });
 
-// The last approved sale voided once more: after a void that got no reply (and was reversed) it still stands.
-step(
-  ['the operator voids the same sale again with card {card} by {entry}', '操作员用卡 {card} {entry}再次撤销同一笔消费'],
-  async function (alias: string, entry: EntryMode) {
-    await this.voidLast(alias, entry);
-  },
-);
-
 // Every prompt answered (a supervisor password where the terminal's profile asks one), no card.
 step(['the operator voids voucher number {text}', '操作员撤销原凭证号{text}的交易'], async function (trace: string) {
   await this.transact('void', { originalTrace: trace });

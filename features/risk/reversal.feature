@@ -81,7 +81,7 @@ Feature: Risk — reversal (冲正) after a lost or untrusted reply
     And the host will not answer the next void request
     When the operator voids the last transaction with card UP-DEBIT-IC by inserting
     Then no screen showed "交易成功"
-    When the operator voids the same sale again with card UP-DEBIT-IC by inserting
+    When the operator voids the last transaction with card UP-DEBIT-IC by inserting
     Then the screen shows "交易成功"
     And the host received a reversal of the first void with reason "98"
     And the balance of card UP-DEBIT-IC is unchanged
