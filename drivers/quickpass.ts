@@ -1,7 +1,8 @@
 /**
  * 小额免密免签 (QuickPass no-PIN / no-signature) judged against the limits in force (the profile's
  * contactless limits, replaced by the acquirer's downloaded 394 parameters when the host has some): the case-time amounts at and just over them, the CVM a request's 9F34
- * reports (cup8583.md §3.11), and whether the voucher went without a signature block and says so.
+ * reports (cup8583.md §3.11), and whether the voucher went without a signature block and says so (and,
+ * over the limits, does not claim it did).
  * Pure, so every conformant terminal is judged by its own declared limits, not by one terminal's.
  */
 import { decodeTlv } from '../protocol/tlv';
@@ -76,6 +77,20 @@ const QUICKPASS_MARK = /免密|免签|NO\s*PIN|NO\s*SIGNATURE|NO\s*CVM/i;
 /** Does the copy say the sale went without PIN / signature (免密 / 免签)? */
 export function hasQuickPassMark(c: Pick<VoucherCopy, 'lines'>): boolean {
   return c.lines.some((l) => QUICKPASS_MARK.test(l));
+}
+
+/**
+ * A tap over the limits, where the cardholder entered the PIN and the copies ask for a signature: no copy
+ * may say the sale went without them (a mark that would send the merchant away without the signature).
+ * Returns the problems.
+ */
+export function judgeNoQuickPassMark(copies: readonly VoucherCopy[]): string[] {
+  return copies
+    .filter(hasQuickPassMark)
+    .map(
+      (c) =>
+        `${describeCopy(c)}\nis marked 免密 / 免签 (NO PIN / NO SIGNATURE), but this tap was over the QuickPass limits: the PIN was entered and a signature is due`,
+    );
 }
 
 /** A tap under the limits: no copy asks for a signature and the merchant copy is marked 免密 / 免签. Returns the problems. */

@@ -9,7 +9,7 @@ import { step } from './support/define';
 import { formatFen } from './support/parse';
 import { copies } from './support/printed';
 import { expectedCopies } from '../drivers/conformance';
-import { judgeCvmResults, judgeSignatureFreeVoucher, quickPassAmounts, quickPassLimitsInForce } from '../drivers/quickpass';
+import { judgeCvmResults, judgeNoQuickPassMark, judgeSignatureFreeVoucher, quickPassAmounts, quickPassLimitsInForce } from '../drivers/quickpass';
 import type { PoscertWorld } from './support/world';
 
 /** The limits the terminal applies: the host's contactless parameters (downloaded at sign-on) over the profile's shipped ones. */
@@ -58,6 +58,11 @@ step(['the voucher asks for no signature and is marked 免密免签', '签购单
   if (problems.length) expect.fail(this.redact(problems.join('\n\n')));
 });
 
+step(['no copy is marked 免密 or 免签', '签购单各联均未标明免密或免签'], async function () {
+  const problems = judgeNoQuickPassMark(await copies(this, expectedCopies(this.profile).length));
+  if (problems.length) expect.fail(this.redact(problems.join('\n\n')));
+});
+
 // ------------------------------------------------------------------ by hand (operator terminals)
 
 observedByHarness(
@@ -91,5 +96,13 @@ byHand('the voucher asks for no signature and is marked 免密免签', async fun
   expect(
     await this.lab.person!.confirm(question),
     `the voucher asks for a signature or is not marked 免密免签 (the person at the terminal answered no to: ${question})`,
+  ).to.equal(true);
+});
+
+byHand('no copy is marked 免密 or 免签', async function () {
+  const question = 'Is every copy of this voucher free of a 免密 / 免签 (NO PIN / NO SIGNATURE) mark?';
+  expect(
+    await this.lab.person!.confirm(question),
+    `a copy is marked 免密 / 免签 although the PIN was entered and a signature is due (the person at the terminal answered no to: ${question})`,
   ).to.equal(true);
 });

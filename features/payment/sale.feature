@@ -38,6 +38,8 @@ Feature: Payment — sale (消费) by swipe, insert and tap
       | tap  | taps  | UP-DEBIT-CTLS | confirms without a PIN | 072  | carries no | carries | carries the |
 
   @CUP-PAY-009 @severity:critical @mandatory @contactless @printer
+  # Over the QuickPass limits the PIN and the signature are due (TTP profile table, contactless limits),
+  # so no copy may say the sale went without them (免密 / 免签).
   Scenario: Contactless above the no-PIN limit asks for the PIN and the signature
     When the operator selects "消费"
     And the operator enters an amount just over the terminal's QuickPass limits
@@ -52,6 +54,7 @@ Feature: Payment — sale (消费) by swipe, insert and tap
     And its CVM results (9F34) say online PIN
     And the declared voucher copies are printed
     And the merchant copy has a signature line
+    And no copy is marked 免密 or 免签
 
   # 小额免密免签: the limits are the terminal's declared ones (profile contactless.noPinLimitFen /
   # noSignatureLimitFen), so every conformant terminal is judged at its own limits.

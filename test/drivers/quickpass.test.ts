@@ -7,6 +7,7 @@ import {
   cvmResultsOf,
   hasQuickPassMark,
   judgeCvmResults,
+  judgeNoQuickPassMark,
   judgeSignatureFreeVoucher,
   quickPassAmounts,
   quickPassLimitsInForce,
@@ -71,5 +72,18 @@ describe('QuickPass judgement (drivers/quickpass)', () => {
     expect(problems[0]).to.match(/asks for a signature/);
     expect(problems[1]).to.match(/not marked 免密 \/ 免签/);
     expect(judgeSignatureFreeVoucher([copy('cardholder', [])])).to.deep.equal(['no merchant copy was printed']);
+  });
+
+  test('over the limits: no copy may carry a 免密 / 免签 mark', () => {
+    const charged = [copy('merchant', ['商户存根', '持卡人签名(CARDHOLDER SIGNATURE):']), copy('cardholder', ['持卡人存根'])];
+    expect(judgeNoQuickPassMark(charged)).to.deep.equal([]);
+    const marked = [
+      copy('merchant', ['商户存根', '免签(NO SIGNATURE)', '持卡人签名(CARDHOLDER SIGNATURE):']),
+      copy('cardholder', ['持卡人存根', '免密(NO PIN)']),
+    ];
+    const problems = judgeNoQuickPassMark(marked);
+    expect(problems).to.have.length(2);
+    expect(problems[0]).to.match(/商户存根[\s\S]*is marked 免密 \/ 免签/);
+    expect(problems[1]).to.match(/over the QuickPass limits/);
   });
 });
