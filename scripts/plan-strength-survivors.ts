@@ -938,19 +938,11 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
   // profile texts, state save
   {
     file: 'emulator/services/ui.ts',
-    mutator: 'ConditionalExpression',
-    replacement: 'true',
-    code: 'if (value.length >= opts.min && value.length <= opts.max) return value;',
-    kind: 'unobservable',
-    why: 'Digit entry takes ENTER with fewer digits than the field needs (an empty voucher number, an 11-digit original reference, a 3-digit MMDD, a 1-digit operator number). The harness answers every such prompt with the full value (drivers/prompts.ts: TTP key text), and a whole certification of the reference profile (all 100 cases, 94 run, no --bail) with a marker written on this line never pressed ENTER on a short entry. A case could see one symptom: an 11-digit refund reference goes out space-padded in F37 (an12, protocol/iso8583/codec.ts pads text) and the host declines it 25; but cup8583.md sets no keypad bounds (§3.7 only says F37 = the original RRN, LY sends 12 zeros when unknown), and an empty voucher number is looked up as 000000 and refused as not found like any wrong one, so no rule tells a conformant short-entry refusal from this. Left in the score; listed for the lead as a firmware bug class (entry bounds of the original reference / date).',
-  },
-  {
-    file: 'emulator/services/ui.ts',
     mutator: 'BlockStatement',
     replacement: '{}',
     code: 'if (value.length + key.length > opts.max) {',
-    kind: 'unobservable',
-    why: "A digit key past the field's maximum is taken (shown, no error beep) instead of refused at once; ENTER still refuses more than max digits (the guard above), so no over-long voucher number, reference or date can be entered and nothing else changes. Only single keys reach this line (typed text is cut to max a few lines up); the harness types these prompts as text, and a whole certification with a marker on this line never reached it. cup8583.md says nothing of keypad entry, so the moment of refusal (at the key or at ENTER) is the terminal's own.",
+    kind: 'conformant',
+    why: "A digit key past the field's maximum is taken (shown, no error beep) instead of refused at once; ENTER still refuses more than max digits (the guard above), so no over-long voucher number, reference or date is ever taken and nothing is sent or printed differently. Only single keys reach this line (typed text is cut to max a few lines up; a whole certification with a marker on this line never reached it). cup8583.md says nothing of keypad entry and TTP §6.4 only names the keys, so whether a terminal refuses the extra digit at the key or at ENTER is its own; what the reference does bound, the reference a request carries, CUP-PAY-021 judges (F37 an12, drivers/original-reference.ts).",
   },
   {
     file: 'emulator/services/ui.ts',
