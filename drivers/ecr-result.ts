@@ -1,6 +1,7 @@
 /**
- * The cash register's view of an approved transaction (TTP §6.9 `ecr` result: `amount`, `trace`,
- * `batch`, `rrn`, `authCode` "of the transaction", `maskedPan` first 6 + last 4) judged against the
+ * The cash register's view of an approved transaction (TTP §6.9 `ecr` result: `responseCode` "F39
+ * from the host, when there was one", `amount`, `trace`, `batch`, `rrn`, `authCode` "of the
+ * transaction", `maskedPan` first 6 + last 4) judged against the
  * acquirer's own records of it: the last financial request the host approved (its F4, F11, 60.2,
  * F2) and the reply (F37, F38, and F4 when the reply carries one, e.g. a partial approval). A cash
  * register books what it is told, so every figure must be the acquirer's. Pure: problems, or [].
@@ -10,6 +11,7 @@ import { batchOf, financialRequests, replyTo, type HostMessage } from './host-vi
 /** The fields of an `ecr` result this judgement reads (protocol/ttp messages). */
 export interface EcrResultFigures {
   approved?: boolean;
+  responseCode?: string;
   amount?: string;
   trace?: string;
   batch?: string;
@@ -26,6 +28,10 @@ export function ecrResultProblems(result: EcrResultFigures, messages: readonly H
   const reply = replyTo(messages, request)!;
   const what = `the ${request.kind} STAN ${request.stan}`;
   const problems: string[] = [];
+  // The host answered, so the register must be told its F39 (a register that books by code needs it).
+  if (result.responseCode !== reply.responseCode) {
+    problems.push(`responseCode ${JSON.stringify(result.responseCode)} is not the reply F39 ${reply.responseCode} of ${what}`);
+  }
   const fen = Number(reply.fields[4] ?? request.fields[4]);
   if (result.amount === undefined || !/^\d{1,12}$/.test(result.amount) || Number(result.amount) !== fen) {
     problems.push(`amount ${JSON.stringify(result.amount)} is not the ${fen} fen the host approved for ${what} (F4)`);

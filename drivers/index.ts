@@ -82,6 +82,7 @@ export {
 } from './host-view';
 export type { HostMessage, JournalRowLike } from './host-view';
 export { ecrResultProblems } from './ecr-result';
+export { incompleteReferences } from './original-reference';
 export type { EcrResultFigures } from './ecr-result';
 
 export { PoscertError } from '../errors';

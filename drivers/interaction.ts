@@ -21,6 +21,12 @@ export type DriverAnswers = TransactionAnswers<PresentedCard>;
 export interface TransactionRunOptions {
   /** Told before each answer is given (the scenario notes which card and PIN it used). */
   onAnswer?: (prompt: PromptKind) => void;
+  /**
+   * An entry the case answers with a value the terminal may refuse by staying on it (an incomplete
+   * original reference): still shown `waitMs` after it was answered, CANCEL ends the transaction
+   * (told through `onStayed`) instead of the case failing on a terminal that would not go on.
+   */
+  mayStayOn?: { prompt: PromptKind; waitMs: number; onStayed?: () => void };
 }
 
 /** What the interaction needs from the driver: its event waiters and keypad / reader actions. */
@@ -95,8 +101,14 @@ export async function answerPrompts(d: InteractionControl, a: DriverAnswers, opt
         await d.enterText(act.text);
         break;
     }
-    await d.waitForPromptChange(key, timeoutMs).catch((err: unknown) => {
+    const stay = opts.mayStayOn?.prompt === answer.prompt ? opts.mayStayOn : undefined;
+    await d.waitForPromptChange(key, stay ? stay.waitMs : timeoutMs).catch(async (err: unknown) => {
       if (!(err instanceof TerminalExpectationError)) throw err;
+      if (stay) {
+        stay.onStayed?.();
+        await d.pressKeys('CANCEL');
+        return;
+      }
       throw new TerminalExpectationError(
         `The terminal stayed on the same screen for ${timeoutMs} ms after it was answered. Recent screens:\n` +
           d

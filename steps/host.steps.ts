@@ -9,6 +9,7 @@ import {
   describeMessages,
   entryMode,
   financialRequests,
+  incompleteReferences,
   missingIccTags,
   nextAfterReversed,
   payeeOf,
@@ -205,6 +206,12 @@ step(['it refers to the original reference number', '该请求指向原参考号
   const { reply } = await originalOf(this, ['sale']);
   expect(req.fields[37], `F37 of the ${req.kind}`).to.equal(reply.fields[37]);
   expect(req.fields[61]?.slice(12, 16), `61.3 (original date MMDD) of the ${req.kind}`).to.equal(reply.fields[13]);
+});
+
+// F37 of a void or refund is the original RRN, an12 (cup8583.md §2): a terminal may refuse an incomplete
+// reference or send it to be declined, but never as something no acquirer could have issued.
+step(['no request named an incomplete original reference', '没有请求带着不完整的原参考号'], async function () {
+  expect(incompleteReferences(await this.messages()).join('; '), 'F37 of the requests the host received').to.equal('');
 });
 
 step(['it refers to the original authorization', '该请求指向原授权'], async function () {

@@ -74,6 +74,13 @@ step(
   },
 );
 
+step(
+  ['the operator refunds {amount} of the last transaction with card {card} by {entry}, typing its reference number one character short'],
+  async function (fen: number, alias: string, entry: EntryMode) {
+    await this.refundLast(fen, alias, entry, { referenceShort: true });
+  },
+);
+
 // ------------------------------------------------------------------ pre-authorization
 
 step(['a pre-authorization of {amount} was approved for card {card}'], async function (fen: number, alias: string) {

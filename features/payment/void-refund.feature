@@ -16,9 +16,13 @@ Feature: Payment — void (撤销) and refund (退货)
     And the balance of card UP-DEBIT-IC is unchanged
     And every copy shows "撤销"
 
+  # An original reference typed one character short (an RRN is 12 characters, F37 an12) may be refused
+  # at the keypad or sent and declined, but never sent as a reference no acquirer issues.
   @CUP-PAY-021 @severity:critical @mandatory @contact @printer
   Scenario: Refund of an earlier sale
     Given a sale of 200.00 was approved for card UP-DEBIT-IC by inserting
+    When the operator refunds 80.00 of the last transaction with card UP-DEBIT-IC by inserting, typing its reference number one character short
+    Then no request named an incomplete original reference
     When the operator refunds 80.00 of the last transaction with card UP-DEBIT-IC by inserting
     Then the screen shows "交易成功"
     And the host received a refund request

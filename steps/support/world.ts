@@ -28,6 +28,7 @@ import {
   type TerminalIdentity,
   type TerminalProfile,
   type TransactionKind,
+  type TransactionRunOptions,
   type TtpCardImage,
   type VoucherCopy,
 } from '../../drivers';
@@ -342,7 +343,7 @@ export class PoscertWorld extends World<WorldParameters> {
   }
 
   /** A whole transaction from the terminal's menu, every prompt answered until it ends. */
-  async transact(kind: TransactionKind, a: StepAnswers): Promise<ScreenSnapshot> {
+  async transact(kind: TransactionKind, a: StepAnswers, run: Pick<TransactionRunOptions, 'mayStayOn'> = {}): Promise<ScreenSnapshot> {
     if (a.card) await this.rememberBalance(a.card);
     if (a.amountFen !== undefined) this.lastAmountFen = a.amountFen;
     // At rest first: the end of the previous flow (a voucher printing, 请撕下凭条) can reach a
@@ -352,7 +353,7 @@ export class PoscertWorld extends World<WorldParameters> {
     this.newVoucherWindow();
     const { answers, onAnswer } = this.answers(a);
     this.lastPrompts = [];
-    const end = await this.driver.runTransaction(kind, answers, { onAnswer });
+    const end = await this.driver.runTransaction(kind, answers, { onAnswer, ...run });
     this.txns.push({ kind, card: a.card ?? '', amountFen: a.amountFen });
     return end;
   }
@@ -377,10 +378,26 @@ export class PoscertWorld extends World<WorldParameters> {
     await this.transact('void', { originalTrace: request.stan, card: alias, entry, ...o });
   }
 
-  /** Refunds part or all of the last approved sale, naming it by reference number and date (61.3). */
-  async refundLast(fen: number, alias: string, entry: EntryMode, o: Pick<StepAnswers, 'supervisor'> = {}): Promise<void> {
+  /**
+   * Refunds part or all of the last approved sale, naming it by reference number and date (61.3).
+   * `referenceShort`: the reference typed without its last character, an entry a terminal may refuse
+   * by staying on it (the refund is then cancelled) or take; what it sends is judged after.
+   */
+  async refundLast(
+    fen: number,
+    alias: string,
+    entry: EntryMode,
+    o: Pick<StepAnswers, 'supervisor'> & { referenceShort?: boolean } = {},
+  ): Promise<void> {
     const { reply } = await this.lastApproved(['sale']);
-    await this.transact('refund', { amountFen: fen, card: alias, entry, originalRrn: reply.fields[37], originalDate: reply.fields[13], ...o });
+    const rrn = o.referenceShort ? reply.fields[37]?.slice(0, -1) : reply.fields[37];
+    // A terminal that refuses it stays on the prompt; 1.5 s after ENTER the case cancels the refund.
+    const mayStayOn = o.referenceShort ? { prompt: 'original-rrn' as const, waitMs: 1500 } : undefined;
+    await this.transact(
+      'refund',
+      { amountFen: fen, card: alias, entry, originalRrn: rrn, originalDate: reply.fields[13], supervisor: o.supervisor },
+      { mayStayOn },
+    );
   }
 
   /** Completes the last approved pre-authorization, naming it by authorization code and date. */

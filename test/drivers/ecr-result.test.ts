@@ -34,6 +34,7 @@ function journal(replyAmount?: string): HostMessage[] {
 }
 const GOOD = {
   approved: true,
+  responseCode: '00',
   amount: '6660',
   trace: '000041',
   batch: '000007',
@@ -51,6 +52,12 @@ describe("drivers/ecr-result: the cash register's figures against the acquirer's
     const { amount: _dropped, ...noAmount } = GOOD;
     expect(ecrResultProblems(noAmount, journal())[0]).to.match(/amount undefined is not the 6660 fen/);
     expect(ecrResultProblems({ ...GOOD, amount: '666' }, journal())[0]).to.match(/amount "666"/);
+  });
+
+  test('a missing or different response code is named with the reply F39 (TTP §6.9)', () => {
+    const { responseCode: _dropped, ...noCode } = GOOD;
+    expect(ecrResultProblems(noCode, journal())).to.deep.equal(['responseCode undefined is not the reply F39 00 of the sale STAN 000041']);
+    expect(ecrResultProblems({ ...GOOD, responseCode: '10' }, journal())[0]).to.match(/responseCode "10" is not the reply F39 00/);
   });
 
   test("a partial approval's amount is the reply's F4", () => {

@@ -99,6 +99,31 @@ describe('answerPrompts', () => {
       .to.include('stayed on the same screen')
       .and.not.include('123456');
   });
+  test('an entry the case may see refused: the terminal staying on it is cancelled and told, not failed', async () => {
+    const t = scripted([
+      { state: 'input', lines: ['退货', '请输入原参考号:', ''] },
+      { state: 'result', lines: ['退货', '交易取消'] },
+    ]);
+    t.control.enterText = async (text) => void t.actions.push(`text ${text}`); // stays on the prompt
+    let stayed = 0;
+    const end = await answerPrompts(
+      t.control,
+      { originalRrn: '11223344556' },
+      { mayStayOn: { prompt: 'original-rrn', waitMs: 10, onStayed: () => stayed++ } },
+    );
+    expect(end.state).to.equal('result');
+    expect(t.actions).to.deep.equal(['text 11223344556', 'CANCEL']);
+    expect(stayed).to.equal(1);
+  });
+
+  test('mayStayOn names one prompt: staying on another still fails', async () => {
+    const t = scripted([{ state: 'input', lines: ['退货', '请输入原交易日期:', ''] }], { stuck: true });
+    const err = await answerPrompts(t.control, { originalDate: '1204' }, { mayStayOn: { prompt: 'original-rrn', waitMs: 10 } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).to.include('stayed on the same screen');
+  });
 });
 
 describe('startEcr', () => {
