@@ -19,6 +19,8 @@ Feature: Voucher (签购单) — content, copies and reprint
     And every copy shows the amount 123.45
     And every copy shows the card's expiry date
     And every copy names the card's issuer
+    And every amount on every copy is one the host booked
+    And no copy names another kind of transaction
 
   @CUP-VOU-002 @severity:blocker @mandatory @magstripe @contact
   Scenario Outline: The card number is masked on every copy (<read>)
@@ -68,6 +70,8 @@ Feature: Voucher (签购单) — content, copies and reprint
     And every copy shows "撤销"
     And every copy shows the original voucher number
     And every copy shows the amount 58.00
+    And every amount on every copy is one the host booked
+    And no copy names another kind of transaction
 
   @CUP-VOU-007 @severity:normal @mandatory @contact
   Scenario: No voucher for a declined transaction
@@ -83,6 +87,8 @@ Feature: Voucher (签购单) — content, copies and reprint
     Then the declared voucher copies are printed
     And every copy shows "退货"
     And every copy shows the original reference number
+    And every amount on every copy is one the host booked
+    And no copy names another kind of transaction
 
   @CUP-VOU-009 @severity:normal @mandatory @contact
   # cup8583.md §6 ucTicketNum (TTP config voucherCopies): 1 = the merchant copy alone, 3 = merchant, bank and
