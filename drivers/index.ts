@@ -35,6 +35,9 @@ export {
   SLIP_SALE_ROW,
   copiesFailing,
   copyNames,
+  bookedAmounts,
+  amountLinesNotBooked,
+  otherKindNamed,
 } from './vouchers';
 export type { VoucherCopy } from './vouchers';
 export { setVoucherCopies } from './voucher-settings';

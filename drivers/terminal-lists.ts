@@ -53,6 +53,27 @@ export function judgeListDownload(messages: readonly HostMessage[], list: Termin
 }
 
 /**
+ * Problems unless the list was downloaded between the first request of a kind in the messages and the
+ * last one: the first one's reply asked for it (header digit 6 = 7 / 9, §1.1; the host keeps asking
+ * until the list is in), so the terminal must have the list before it takes its next transaction, as a
+ * reply's digit 4 / 5 makes it load the IC lists before its next chip read (CUP-ONB-016).
+ */
+export function judgeListLoadedBetween(messages: readonly HostMessage[], list: TerminalListKind, kind: TransactionKind): string[] {
+  const k = KINDS[list];
+  const of = messages.filter((m) => m.direction === 'in' && m.kind === kind);
+  if (of.length < 2)
+    return [`${of.length} ${kind} request(s) reached the host: two are needed, the one whose reply asks for the ${k.name} and the next`];
+  const [first, last] = [of[0], of[of.length - 1]];
+  const ended = messages.some((m) => m.direction === 'in' && m.kind === k.end && m.id > first.id && m.id < last.id);
+  if (ended) return [];
+  const later = messages.some((m) => m.direction === 'in' && m.kind === k.end && m.id > last.id);
+  return [
+    `no ${k.name} download ended (${codeOf(k.end)}) between the ${kind} whose reply asked for it (STAN ${first.stan ?? '?'}) and the next ${kind} request (STAN ${last.stan ?? '?'})` +
+      (later ? ': it came only after that request' : ''),
+  ];
+}
+
+/**
  * Wordings that say the card is refused (Chinese and English screens). cup8583.md gives no display
  * for a blacklisted card, so a conformant terminal may say it is restricted / blacklisted or only that
  * the card is refused; what every terminal must do is refuse it at the terminal (nothing online, no

@@ -2,7 +2,9 @@
  * Voucher copies collected from `print` events. A UnionPay sale prints a merchant copy (with the
  * signature line) and a cardholder copy; steps wait for N copies and then check their contents.
  */
+import type { TransactionKind } from '../protocol/iso8583';
 import { TerminalExpectationError } from './errors';
+import { FINANCIAL_KINDS, replyTo, type HostMessage } from './host-view';
 
 export interface VoucherCopy {
   /** 'merchant' | 'cardholder' | 'bank' | 'settlement' | 'fault' (vendor values pass through). */
@@ -254,4 +256,76 @@ export function copyNames(copies: readonly Pick<VoucherCopy, 'copy'>[]): string[
 /** Each copy that fails the check, described with what is wrong (empty when every copy passes). */
 export function copiesFailing(copies: readonly VoucherCopy[], ok: (c: VoucherCopy) => boolean, problem: string): string[] {
   return copies.filter((c) => !ok(c)).map((c) => `${describeCopy(c)}\n${problem}`);
+}
+
+// ------------------------------------------------------------------ every figure and name of a copy against the host's records
+
+/**
+ * The amounts (fen) the host holds for the transactions of these messages: F4 of every financial
+ * request and reply (a reply's F4 is a partially approved amount), and a pre-authorization's hold after
+ * each approved pre-authorization and addition (§6 prints 累计金额(TOTAL) on an ADD-AUTH voucher).
+ */
+export function bookedAmounts(messages: readonly HostMessage[]): number[] {
+  const booked = new Set<number>();
+  let hold = 0;
+  for (const m of messages) {
+    if (!FINANCIAL_KINDS.includes(m.kind as TransactionKind)) continue;
+    if (/^\d+$/.test(m.fields[4] ?? '')) booked.add(Number(m.fields[4]));
+    if (m.direction !== 'in' || (m.kind !== 'preauth' && m.kind !== 'preauth-add')) continue;
+    if (replyTo(messages, m)?.responseCode !== '00') continue;
+    hold = (m.kind === 'preauth' ? 0 : hold) + Number(m.fields[4] ?? 0);
+    booked.add(hold);
+  }
+  return [...booked];
+}
+
+/** §6's amount labels: 金额(AMOUNT) (WIZ: AMOUT), 累计金额 / 总计(TOTAL), 承兑金额, 小费(TIPS). */
+const AMOUNT_LABEL = /金额|AMOUNT|AMOUT|TOTAL|总计|小费|TIPS/gi;
+const PARENTHESISED = /[(（][^)）]*[)）]/g;
+/** What is left of an amount value once the currency, signs and separators are gone: blank means space left to write in. */
+const blankValue = (v: string) => v.replace(/RMB|CNY|[¥￥元:：\s_\-.,]/gi, '') === '';
+
+/**
+ * The amount lines of a copy whose value is none of the booked amounts: each labelled line's value,
+ * on its line after the label or alone on the next. A value left blank (a tip to write in) passes;
+ * anything else must read as one of the figures the host holds for the transaction.
+ */
+export function amountLinesNotBooked(c: Pick<VoucherCopy, 'lines'>, booked: readonly number[]): string[] {
+  const bad: string[] = [];
+  c.lines.forEach((line, i) => {
+    const at = line.search(new RegExp(AMOUNT_LABEL.source, 'i'));
+    if (at < 0) return;
+    let value = line.slice(at).replace(PARENTHESISED, '').replace(AMOUNT_LABEL, '');
+    if (blankValue(value) && c.lines[i + 1] !== undefined && !/^-+$/.test(c.lines[i + 1].trim()) && c.lines[i + 1].search(AMOUNT_LABEL) < 0) {
+      value = c.lines[i + 1];
+    }
+    if (blankValue(value)) return;
+    if (!booked.some((fen) => amountPattern(fen).test(value))) bad.push(`${line.trim()} ${value === c.lines[i + 1] ? value.trim() : ''}`.trim());
+  });
+  return bad;
+}
+
+/**
+ * The words of §6's transaction types (消费, 消费撤销, 退货, 预授权, 预授权撤销, 预授权完成, 追加预授权 …) that set
+ * the kinds apart, and those each kind's own type contains (a void, 消费撤销, shows 撤销).
+ */
+const KIND_WORDS = ['撤销', '退货', '预授权', '追加'] as const;
+const OWN_WORDS: Partial<Record<TransactionKind, readonly string[]>> = {
+  void: ['撤销'],
+  refund: ['退货'],
+  preauth: ['预授权'],
+  'preauth-add': ['追加', '预授权'],
+  'preauth-void': ['预授权', '撤销'],
+  'preauth-completion': ['预授权'],
+  'preauth-completion-void': ['预授权', '撤销'],
+};
+
+/**
+ * A word of another kind's transaction type that the copy of this kind prints (a void voucher that
+ * speaks of a pre-authorization, a sale voucher that says 退货), or undefined. Chinese only: the English
+ * parts (AUTH NO …) are shared by every kind.
+ */
+export function otherKindNamed(c: Pick<VoucherCopy, 'lines'>, kind: TransactionKind): string | undefined {
+  const own = OWN_WORDS[kind] ?? [];
+  return KIND_WORDS.filter((w) => !own.includes(w)).find((w) => showsText(c, w));
 }

@@ -1087,6 +1087,44 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'equivalent',
     why: 'The clean-up after a failed state write closes the temp file only when it was not opened: an open descriptor leaks in the emulator process, and closeSync(undefined) throws into the empty catch. The same TerminalStateError is thrown and the temp file unlinked either way; and a certification never has a failing write (a whole run with a marker on this line never reached it). No screen, slip or message differs.',
   },
+  // ---- issue 14 round 3, held-out sample (seed 15): vouchers and management. Killed instead: voucher.ts
+  // voucherCopies `count === 2` → true (CUP-VOU-009 now sets 3 copies too), the 累计金额(TOTAL) line → true and
+  // the 原预授权码 line → true (every amount on a copy is one the host booked / no copy names another kind of
+  // transaction: CUP-VOU-001, CUP-VOU-006), management.ts actOnRequirements list condition → true (CUP-ONB-021).
+  {
+    file: 'emulator/flows/reprint.ts',
+    mutator: 'ArrayDeclaration',
+    replacement: '[]',
+    code: "ui.show('reprinted', 'result', [ui.t(T.reprint), ui.t(T.tearOff)]);",
+    exact: true,
+    next: 'return { approved: true, message: ui.t(T.reprint) };',
+    kind: 'unobservable',
+    why: "the screen after a settlement slip is reprinted (重打印结算单) shows no lines; the reprinted slip and its ****重打印/DUPLICATED**** mark are unchanged. No case reprints a settlement slip: cup8583.md §6 only says a reprint is marked, it does not oblige a terminal to offer one, so a mandatory case cannot ask for it (see the reprinted-screen StringLiteral entry above; the voucher reprint's screen, the same line in reprintVoucher, is not this entry's: `next` differs).",
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'BlockStatement',
+    replacement: '{}',
+    code: 'if (operator !== declared.operator || password !== declared.password) {',
+    kind: 'other-profile',
+    why: 'operatorLogon: a wrong operator number or password is accepted (and that operator kept for F63 and the vouchers). Runs only under a profile declaring operatorLogon; the reference profile declares none, so the measured terminal never asks. Under emu:supervisor the plan does not catch it either: its only case, the optional CUP-ONB-008, logs on with the declared operator and password (certify --tags @CUP-ONB-008 --terminal emu:supervisor with the block emptied: passed); cup8583.md has no operator password (§2.6 / §3.2 name only the operator in 63.1), so a wrong-password case could only be optional, profile-gated.',
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'StringLiteral',
+    replacement: '"Stryker was here!"',
+    code: "const batch = parseField60(reply.getString(60) ?? '').batchNumber;",
+    kind: 'equivalent',
+    why: "the fallback for a sign-on reply without F60. With F60 present (every reply of the reference host: host/handlers/network-management.ts sets 00 + batch + the request's 60.3) the right side of ?? is never evaluated; without it, '' and 'Stryker was here!' both fail parseField60 (FIELD60_LAYOUT is digits only, protocol/iso8583/subfields.ts) and the catch keeps the terminal's batch number. Same batch, screens and wire.",
+  },
+  {
+    file: 'emulator/services/terminal-lists.ts',
+    mutator: 'StringLiteral',
+    replacement: '``',
+    code: 'throw new ListDownloadFailed(`download ${codes.download}: ${(e as Error).message}`);',
+    kind: 'equivalent',
+    why: "the text of the error for a blacklist page / contactless reply whose F62 does not parse (the same line twice). ListDownloadFailed's message is read only by services/list-download.ts run(), which writes it to the emulator's log and returns false: the screens (list-download-failed), beeps and wire do not depend on it. Nor is it reached in a certification: the reference host sends the blocks it encodes from its own lists (see the empty-catch entry above).",
+  },
 ];
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();

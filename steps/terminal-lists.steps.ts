@@ -5,7 +5,8 @@
 // so that the next scenario finds it holding the configured parameters.
 import { After } from '@cucumber/cucumber';
 import { expect } from 'chai';
-import { judgeBlacklistedCardRefused, judgeListDownload } from '../drivers/terminal-lists';
+import { judgeBlacklistedCardRefused, judgeListDownload, judgeListLoadedBetween } from '../drivers/terminal-lists';
+import type { TransactionKind } from '../protocol/iso8583';
 import { step } from './support/define';
 import type { PoscertWorld } from './support/world';
 
@@ -33,6 +34,15 @@ step(['the terminal downloaded the contactless parameters', '终端下载了非�
   const problems = judgeListDownload(await this.messages(), 'contactless');
   expect(problems, `the contactless parameter download (60.3 394 / 395): ${problems.join('; ')}`).to.deep.equal([]);
 });
+
+// A reply that asks for the blacklist (digit 6 = 7) makes the terminal load it before its next transaction.
+step(
+  ['the terminal downloaded the card blacklist before its next {txn} request', '终端在下一笔{txn}请求之前下载了卡黑名单'],
+  async function (kind: TransactionKind) {
+    const problems = [...judgeListDownload(await this.messages(), 'blacklist'), ...judgeListLoadedBetween(await this.messages(), 'blacklist', kind)];
+    expect(problems, `the card blacklist a reply asked for (header digit 6 = 7): ${problems.join('; ')}`).to.deep.equal([]);
+  },
+);
 
 step(
   ['the terminal refused card {card} as blacklisted without going online', '终端以黑名单卡拒绝了卡 {card} 且未联机'],

@@ -23,6 +23,9 @@ import {
   type TransactionKind,
   type VoucherCopy,
   setVoucherCopies,
+  bookedAmounts,
+  amountLinesNotBooked,
+  otherKindNamed,
 } from '../drivers';
 import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../certification/results';
 import { profileCopies } from '../protocol/ttp/profile';
@@ -57,6 +60,20 @@ step(['every copy shows the amount {amount}', '每联都显示金额 {amount}'],
   const charge = printed.length > 0 && !givesBackToCard(printed[printed.length - 1].fields[3]);
   const shows = (c: VoucherCopy) => showsAmount(c, fen) && !(charge && showsAmountNegated(c, fen));
   await expectEveryCopy(this, shows, `does not show the amount ${formatFen(fen)}${charge ? ' as the charge it is (no minus sign)' : ''}`);
+});
+
+// §6: every amount a copy prints (金额, 累计金额 / TOTAL …) is one the host holds for the transaction.
+step(['every amount on every copy is one the host booked', '每联上的金额都是主机记录的金额'], async function () {
+  const booked = bookedAmounts(await this.messages());
+  const problem = `prints an amount the host did not book (the host's: ${booked.map(formatFen).join(', ')})`;
+  await expectEveryCopy(this, (c) => amountLinesNotBooked(c, booked).length === 0, problem);
+});
+
+// §6: the copy names its own transaction type and no other (a void does not speak of a pre-authorization).
+step(['no copy names another kind of transaction', '没有一联写着其他交易类型'], async function () {
+  const { request } = await this.lastApproved([...PRINTING, 'preauth-void']);
+  const kind = request.kind as TransactionKind;
+  await expectEveryCopy(this, (c) => otherKindNamed(c, kind) === undefined, `names a transaction type other than its own (${kind}, cup8583.md §6)`);
 });
 
 step(['the {copy} copy has a signature line', '{copy}有持卡人签名栏'], async function (copy: CopyName) {

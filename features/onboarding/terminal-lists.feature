@@ -18,6 +18,15 @@ Feature: Onboarding — card blacklist and contactless parameters
     When a sale of 1.00 is made with card UP-BLACKLISTED by swiping
     Then the terminal refused card UP-BLACKLISTED as blacklisted without going online
 
+  @CUP-ONB-021 @severity:critical @mandatory @magstripe
+  # §1.1 header digit 6 = 7 in the reply of a transaction, not only of a sign-on: the terminal loads the new
+  # blacklist before it takes its next transaction (as digit 4 / 5 for the IC lists, CUP-ONB-016).
+  Scenario: A transaction reply asking for a new card blacklist makes the terminal load it before its next sale
+    Given the host has a new card blacklist for the terminal
+    When a sale of 1.00 is made with card UP-DEBIT-MAG by swiping
+    And a sale of 2.00 is made with card UP-DEBIT-MAG by swiping
+    Then the terminal downloaded the card blacklist before its next sale request
+
   @CUP-ONB-018 @severity:critical @mandatory @contactless
   Scenario: The terminal applies the QuickPass limits the host downloads and follows when the host lowers them
     Given the host lowers the QuickPass limits to 1.00

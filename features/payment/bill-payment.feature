@@ -27,6 +27,8 @@ Feature: Payment — bill payment (缴费)
     And every copy shows "国网上海市电力公司"
     And every copy shows "310000123456"
     And every copy shows the amount 128.50
+    And every amount on every copy is one the host booked
+    And no copy names another kind of transaction
     And the merchant copy has a signature line
 
   @CUP-PAY-011 @severity:normal @mandatory @printer

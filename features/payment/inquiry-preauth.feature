@@ -27,6 +27,8 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     And its MAC is present and valid
     And the host approved it
     And every copy shows the host's authorization code
+    And every amount on every copy is one the host booked
+    And no copy names another kind of transaction
 
   @CUP-PAY-032 @severity:normal @mandatory @contact
   Scenario: Pre-authorization completion books the final amount
@@ -50,6 +52,8 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     And its amount is 260.00
     And the host approved it
     And every copy shows the original authorization code
+    And every amount on every copy is one the host booked
+    And no copy names another kind of transaction
 
   @CUP-PAY-033 @severity:normal @optional @contact @printer
   # 追加预授权 (cup8583.md §3.1 F25 = 60, §2.5, §6 ADD-AUTH): a terminal that offers it sends an addition to the
@@ -66,6 +70,8 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     And its MAC is present and valid
     And the host approved it
     And every copy shows "追加预授权"
+    And every amount on every copy is one the host booked
+    And no copy names another kind of transaction
     And the card UP-CREDIT-IC has 500.00 more on hold
     When the operator completes the pre-authorization with 480.00 with card UP-CREDIT-IC by inserting
     Then the host approved the last pre-authorization completion request

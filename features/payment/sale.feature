@@ -21,6 +21,8 @@ Feature: Payment — sale (消费) by swipe, insert and tap
     And the host approved it
     And the card <card> is debited 88.00
     And the declared voucher copies are printed
+    And every amount on every copy is one the host booked
+    And no copy names another kind of transaction
 
     @CUP-PAY-001 @severity:critical @mandatory @magstripe @printer
     Examples: magnetic stripe

@@ -21,6 +21,8 @@
     而且 主机批准了该请求
     而且 卡 <卡> 被借记 88.00 元
     而且 打印了终端声明联数的签购单
+    而且 每联上的金额都是主机记录的金额
+    而且 没有一联写着其他交易类型
 
     @CUP-PAY-001 @severity:critical @mandatory @magstripe @printer
     例子: 磁条

@@ -16,6 +16,13 @@
     当 用卡 UP-BLACKLISTED 刷卡消费 1.00 元
     那么 终端以黑名单卡拒绝了卡 UP-BLACKLISTED 且未联机
 
+  @CUP-ONB-021 @severity:critical @mandatory @magstripe
+  场景: 交易应答要求下载新的卡黑名单时，终端在下一笔消费之前完成下载
+    假如 主机为终端更新了卡黑名单
+    当 用卡 UP-DEBIT-MAG 刷卡消费 1.00 元
+    而且 用卡 UP-DEBIT-MAG 刷卡消费 2.00 元
+    那么 终端在下一笔消费请求之前下载了卡黑名单
+
   @CUP-ONB-018 @severity:critical @mandatory @contactless
   场景: 终端使用主机下载的免密免签限额，主机调低限额后终端随之调整
     假如 主机将免密免签限额调低为 1.00 元

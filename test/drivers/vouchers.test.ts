@@ -22,7 +22,12 @@ import {
   showsText,
   transactionCopies,
   type VoucherCopy,
+  bookedAmounts,
+  amountLinesNotBooked,
+  otherKindNamed,
 } from '../../drivers/vouchers';
+import type { HostMessage } from '../../drivers/host-view';
+import type { TransactionKind } from '../../protocol/iso8583';
 
 const copy = (name: string, lines: string[]): VoucherCopy => ({ copy: name, lines, reprint: false, at: 0 });
 
@@ -132,5 +137,61 @@ describe('voucher copies', () => {
       'cardholder copy:\n    持卡人存根 CARDHOLDER COPY\n    AMOUNT 1234.50\nhas no signature line',
     ]);
     expect(copiesFailing([merchant], hasSignatureLine, 'x')).to.deep.equal([]);
+  });
+});
+
+describe('every figure and type name of a copy against the host (bookedAmounts, amountLinesNotBooked, otherKindNamed)', () => {
+  let id = 0;
+  const msg = (direction: 'in' | 'out', kind: TransactionKind, stan: string, f4?: string, responseCode?: string): HostMessage => ({
+    id: ++id,
+    at: '',
+    direction,
+    terminalId: 'T',
+    mti: direction === 'in' ? '0100' : '0110',
+    stan,
+    kind,
+    fields: Object.fromEntries(Object.entries({ 11: stan, 4: f4, 39: responseCode }).filter(([, v]) => v !== undefined)) as Record<number, string>,
+    responseCode,
+    hex: '',
+    note: undefined,
+  });
+
+  test("the host's amounts: every financial F4, and a pre-authorization's hold after each approved addition", () => {
+    const messages = [
+      msg('in', 'preauth', '000001', '000000030000'),
+      msg('out', 'preauth', '000001', '000000030000', '00'),
+      msg('in', 'preauth-add', '000002', '000000020000'),
+      msg('out', 'preauth-add', '000002', '000000020000', '00'),
+      msg('in', 'preauth-add', '000003', '000000001000'),
+      msg('out', 'preauth-add', '000003', undefined, '51'),
+      msg('in', 'sign-on', '000004', '000000000777'),
+    ];
+    expect(bookedAmounts(messages).sort((a, b) => a - b)).to.deep.equal([1000, 20000, 30000, 50000]);
+  });
+
+  test('an amount line passes with a booked figure on its line or the next, or left blank to write in', () => {
+    const c = copy('merchant', [
+      '金额(AMOUNT):',
+      'RMB:123.45',
+      '累计金额(TOTAL): RMB 1,500.00',
+      '小费(TIPS): ________',
+      'TOTAL AMOUNT:',
+      '-'.repeat(32),
+    ]);
+    expect(amountLinesNotBooked(c, [12345, 150000])).to.deep.equal([]);
+  });
+
+  test('an amount the host did not book, or no amount at all, is named', () => {
+    const c = copy('merchant', ['金额(AMOUNT):', 'RMB:123.45', '累计金额(TOTAL):', 'RMB:NaN.NaN', 'AMOUNT: RMB 124.45']);
+    expect(amountLinesNotBooked(c, [12345])).to.deep.equal(['累计金额(TOTAL): RMB:NaN.NaN', 'AMOUNT: RMB 124.45']);
+  });
+
+  test('a copy names its own transaction type and no other', () => {
+    const voidCopy = copy('merchant', ['交易类型(TXN. TYPE):', '消费撤销(VOID)', '原凭证号(VOUCHER):000012']);
+    expect(otherKindNamed(voidCopy, 'void')).to.equal(undefined);
+    expect(otherKindNamed(copy('merchant', [...voidCopy.lines, '原预授权码(AUTH NO):123456']), 'void')).to.equal('预授权');
+    expect(otherKindNamed(voidCopy, 'sale')).to.equal('撤销');
+    expect(otherKindNamed(copy('merchant', ['追加预授权(ADD-AUTH)', '原预授权码(AUTH NO):123456']), 'preauth-add')).to.equal(undefined);
+    expect(otherKindNamed(copy('merchant', ['预授权(AUTH)', '退货']), 'preauth')).to.equal('退货');
   });
 });
