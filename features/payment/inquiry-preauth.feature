@@ -28,9 +28,15 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     And the host approved it
     And every copy shows the host's authorization code
 
+  # A completion the acquirer declines (61: beyond the hold + its tolerance) changes nothing the terminal
+  # keeps: the completion that follows still names the pre-authorization by F38 and F61 (cup8583.md §3.7,
+  # §2.5 61.1-61.3), as an approved reply alone may use up what the terminal holds.
   @CUP-PAY-032 @severity:normal @mandatory @contact
   Scenario: Pre-authorization completion books the final amount
     Given a pre-authorization of 500.00 was approved for card UP-CREDIT-IC
+    When the operator completes the pre-authorization with 600.00 with card UP-CREDIT-IC by inserting
+    Then the host received a pre-authorization completion request
+    And the host answered it with "61"
     When the operator completes the pre-authorization with 420.00 with card UP-CREDIT-IC by inserting
     Then the screen shows "交易成功"
     And the host received a pre-authorization completion request
