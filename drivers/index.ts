@@ -71,6 +71,7 @@ export {
   originalBefore,
   nextAfterReversed,
   FINANCIAL_KINDS,
+  menuFinancialKinds,
   financialRequests,
   describeMessages,
   stansOf,

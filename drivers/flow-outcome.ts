@@ -1,0 +1,43 @@
+/**
+ * The machine-readable result a terminal gave a flow (TTP 1.1 §7.6 `outcome`, carried by the display
+ * event of every final screen), read from the TTP frames the driver recorded. A case judges by it
+ * what the wording of a screen cannot tell in the same way on every terminal: why a transaction ended.
+ */
+import type { RecordedFrame } from './card-removal';
+
+/** What §7.6 says of a flow's end: the result, and the transaction when the terminal names it. */
+export interface FlowOutcome {
+  result: string;
+  transaction?: string;
+  responseCode?: string;
+}
+
+/** The outcome of the first final screen in the frames after `afterSeq`, if one came. */
+export function firstOutcomeAfter(frames: readonly RecordedFrame[], afterSeq: number): FlowOutcome | undefined {
+  for (const f of frames) {
+    if (f.seq <= afterSeq || f.dir !== 'rx' || !f.message || typeof f.message !== 'object') continue;
+    const m = f.message as { evt?: unknown; outcome?: unknown };
+    if (m.evt !== 'display' || !m.outcome || typeof m.outcome !== 'object') continue;
+    const o = m.outcome as Record<string, unknown>;
+    if (typeof o.result !== 'string') continue;
+    return {
+      result: o.result,
+      ...(typeof o.transaction === 'string' ? { transaction: o.transaction } : {}),
+      ...(typeof o.responseCode === 'string' ? { responseCode: o.responseCode } : {}),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * A terminal whose sign-on failed has no working keys (cup8583.md §3.2, §5.1): each transaction it is
+ * asked for must end refused for that reason, `not-signed-on` (§7.6), before anything reaches the
+ * acquirer. Returns one line per transaction that ended otherwise (none when all did).
+ */
+export function notRefusedForSignOn(attempts: ReadonlyArray<{ kind: string; outcome: FlowOutcome | undefined }>): string[] {
+  return attempts
+    .filter((a) => a.outcome?.result !== 'not-signed-on')
+    .map(
+      (a) => `${a.kind}: ended ${a.outcome ? `with outcome ${a.outcome.result}` : 'without a final screen carrying an outcome'}, not not-signed-on`,
+    );
+}
