@@ -33,7 +33,7 @@ import {
   type VoucherCopy,
 } from '../../drivers';
 import type { CardLeftObservation } from '../../drivers/card-removal';
-import { firstOutcomeAfter, type FlowOutcome } from '../../drivers/flow-outcome';
+import { outcomesAfter, type FlowOutcome } from '../../drivers/flow-outcome';
 import type { PublicNetworkArrival } from '../../host';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
@@ -416,14 +416,14 @@ export class PoscertWorld extends World<WorldParameters> {
    * ask (card, amount, PIN, original, payee), so that a kind which does not stop at its start goes as
    * far as it would go: what reached the host is then judged.
    */
-  async tryEveryFinancialTransaction(alias: string): Promise<Array<{ kind: TransactionKind; outcome: FlowOutcome | undefined }>> {
+  async tryEveryFinancialTransaction(alias: string): Promise<Array<{ kind: TransactionKind; outcomes: FlowOutcome[] }>> {
     const original = { originalTrace: '000001', originalRrn: '000000000001', originalDate: '0101', originalAuthCode: '000001' };
     const payee = { name: '电费', account: '000000000001' };
-    const attempts: Array<{ kind: TransactionKind; outcome: FlowOutcome | undefined }> = [];
+    const attempts: Array<{ kind: TransactionKind; outcomes: FlowOutcome[] }> = [];
     for (const kind of menuFinancialKinds(this.profile.additionalPreAuth)) {
       const from = Math.max(0, ...this.driver.transcript({ all: true }).map((e) => e.seq));
       await this.transact(kind, { amountFen: 100, card: alias, entry: 'insert', payee, ...original });
-      attempts.push({ kind, outcome: firstOutcomeAfter(this.driver.transcript({ all: true }), from) });
+      attempts.push({ kind, outcomes: outcomesAfter(this.driver.transcript({ all: true }), from) });
     }
     return attempts;
   }

@@ -3,7 +3,7 @@
 // sign-on failed refuses each of them as not signed on.
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
-import { firstOutcomeAfter, notRefusedForSignOn } from '../../drivers/flow-outcome';
+import { notRefusedForSignOn, outcomesAfter } from '../../drivers/flow-outcome';
 import { menuFinancialKinds } from '../../drivers/host-view';
 
 const display = (seq: number, outcome?: unknown) => ({
@@ -13,31 +13,33 @@ const display = (seq: number, outcome?: unknown) => ({
 });
 
 describe('flow outcome', () => {
-  test('the first final screen after the mark gives the outcome; earlier frames and harness frames do not count', () => {
+  test('the final screens after the mark give the outcomes; earlier frames and harness frames do not count', () => {
     const frames = [
       display(1, { result: 'approved', responseCode: '00' }),
       { seq: 2, dir: 'tx' as const, message: { evt: 'display', outcome: { result: 'done' } } },
       display(3),
       display(4, { result: 'not-signed-on', transaction: 'preauth-void' }),
       display(5, { result: 'done' }),
+      display(6, { result: 7 }),
     ];
-    expect(firstOutcomeAfter(frames, 1)).to.deep.equal({ result: 'not-signed-on', transaction: 'preauth-void' });
-    expect(firstOutcomeAfter(frames, 5)).to.equal(undefined);
-    expect(firstOutcomeAfter([display(1, { result: 7 })], 0)).to.equal(undefined);
+    expect(outcomesAfter(frames, 1)).to.deep.equal([{ result: 'not-signed-on', transaction: 'preauth-void' }, { result: 'done' }]);
+    expect(outcomesAfter(frames, 5)).to.deep.equal([]);
   });
 
-  test('each kind that did not end not-signed-on is named, with how it ended', () => {
+  test('a kind is named unless every final screen it showed was not-signed-on', () => {
     expect(
       notRefusedForSignOn([
-        { kind: 'sale', outcome: { result: 'not-signed-on' } },
-        { kind: 'preauth-void', outcome: { result: 'failed' } },
-        { kind: 'refund', outcome: undefined },
+        { kind: 'sale', outcomes: [{ result: 'not-signed-on' }] },
+        { kind: 'balance', outcomes: [{ result: 'not-signed-on' }, { result: 'failed' }] },
+        { kind: 'preauth-void', outcomes: [{ result: 'failed' }] },
+        { kind: 'refund', outcomes: [] },
       ]),
     ).to.deep.equal([
-      'preauth-void: ended with outcome failed, not not-signed-on',
-      'refund: ended without a final screen carrying an outcome, not not-signed-on',
+      'balance: final screens with outcome not-signed-on, failed, not only not-signed-on',
+      'preauth-void: final screens with outcome failed, not only not-signed-on',
+      'refund: no final screen carrying an outcome, not only not-signed-on',
     ]);
-    expect(notRefusedForSignOn([{ kind: 'sale', outcome: { result: 'not-signed-on' } }])).to.deep.equal([]);
+    expect(notRefusedForSignOn([{ kind: 'sale', outcomes: [{ result: 'not-signed-on' }] }])).to.deep.equal([]);
   });
 
   test('the menu financial kinds: one per menu entry, 追加预授权 only when offered, no advice or reversal', () => {
