@@ -45,14 +45,21 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     And the host approved it
     And the card UP-CREDIT-IC is debited 420.00
 
-  # 预授权撤销 (cup8583.md §3.7: F38 = the pre-authorization's code; §6: 原预授权码 on the voucher).
+  # 预授权撤销 (cup8583.md §3.7: F38 = the pre-authorization's code, F61 = its batch + trace + date; §6:
+  # 原预授权码 on the voucher). A void the acquirer declines (05) leaves the pre-authorization as it was:
+  # the void that follows names it just the same.
   @CUP-PAY-034 @severity:normal @mandatory @contact @printer
   Scenario: Pre-authorization void names the pre-authorization on the wire and on the voucher
     Given a pre-authorization of 260.00 was approved for card UP-CREDIT-IC
+    And the host will answer the next pre-authorization void request with response code "05"
+    When the operator voids the pre-authorization with card UP-CREDIT-IC by inserting
+    Then the host received a pre-authorization void request
+    And the host answered it with "05"
     When the operator voids the pre-authorization with card UP-CREDIT-IC by inserting
     Then the screen shows "交易成功"
     And the host received a pre-authorization void request
     And it names the original authorization code
+    And it refers to the original authorization
     And its amount is 260.00
     And the host approved it
     And every copy shows the original authorization code
