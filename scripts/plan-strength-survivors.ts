@@ -957,7 +957,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: 'total === undefined',
     code: 'if (outcome.approved && preAuth && total !== undefined) {',
     kind: 'other-profile',
-    why: "追加预授权 runs only on a terminal that declares additionalPreAuth, which the reference profile does not (emu:confiscate-texts does). There the mutant keeps the pre-authorization's first amount after an approved addition, so a later 预授权撤销 would name too little; the optional CUP-PAY-033 completes the pre-authorization (an amount the operator types) instead of voiding it and passes with the mutant (checked: --terminal emu:confiscate-texts --tags @CUP-PAY-033, passed).",
+    why: "追加预授权 runs only on a terminal that declares additionalPreAuth, which the reference profile does not (emu:confiscate-texts does). There the mutant keeps the pre-authorization's first amount after an approved addition, so a later 预授权撤销 would name too little; CUP-PAY-033 completes the pre-authorization (an amount the operator types) and passes with the mutant, but the optional CUP-PAY-035 (追加预授权 then 预授权撤销) kills it there: the void names 300.00 and the acquirer declines it 64 (checked: --terminal emu:confiscate-texts --tags @CUP-PAY-035, failed; clean: passed).",
   },
   {
     file: 'emulator/flows/settlement.ts',

@@ -83,3 +83,17 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     When the operator completes the pre-authorization with 480.00 with card UP-CREDIT-IC by inserting
     Then the host approved the last pre-authorization completion request
     And the card UP-CREDIT-IC is debited 480.00
+
+  @CUP-PAY-035 @severity:normal @optional @contact
+  # 追加预授权 then 预授权撤销 (cup8583.md §3.1, §3.7): the void names the pre-authorization's whole authorised
+  # total (F4), the original amount and every addition, and the acquirer releases the whole hold. A terminal
+  # whose profile does not declare additionalPreAuth is skipped.
+  Scenario: A pre-authorization void after 追加预授权 names the new total and releases the whole hold
+    Given the terminal offers additional pre-authorization
+    And a pre-authorization of 300.00 was approved for card UP-CREDIT-IC
+    When the operator adds 200.00 to the pre-authorization with card UP-CREDIT-IC by inserting
+    Then the host approved the last additional pre-authorization request
+    When the operator voids the pre-authorization with card UP-CREDIT-IC by inserting
+    Then the host approved the last pre-authorization void request
+    And its amount is 500.00
+    And the card UP-CREDIT-IC has 0.00 more on hold

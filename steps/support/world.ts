@@ -392,11 +392,17 @@ export class PoscertWorld extends World<WorldParameters> {
     await this.transact('preauth-completion', { amountFen: fen, card: alias, entry, ...original });
   }
 
-  /** 预授权撤销 of the last approved pre-authorization, named by its authorization code (F38) and date; its amount if asked. */
+  /**
+   * 预授权撤销 of the last approved pre-authorization, named by its authorization code (F38) and date;
+   * when asked, its amount is the authorised total: the pre-authorization and each 追加预授权 approved since.
+   */
   async voidPreauth(alias: string, entry: EntryMode): Promise<void> {
     const { request, reply } = await this.lastApproved(['preauth']);
     const original = { originalAuthCode: reply.fields[38]?.trim(), originalDate: reply.fields[13] };
-    await this.transact('preauth-void', { amountFen: Number(request.fields[4]), card: alias, entry, ...original });
+    const msgs = await this.messages();
+    const added = requestsOf(msgs, 'preauth-add').filter((r) => r.id > request.id && replyTo(msgs, r)?.responseCode === '00');
+    const total = added.reduce((sum, r) => sum + Number(r.fields[4]), Number(request.fields[4]));
+    await this.transact('preauth-void', { amountFen: total, card: alias, entry, ...original });
   }
 
   /** A set-up pre-authorization by inserting the card, which the host must have approved. */
