@@ -397,12 +397,12 @@ function field61(spec: TransactionSpec, m: WireMessage, ctx: MessageContext, out
     originalAmount !== undefined &&
     m.fields[4] !== originalAmount
   ) {
-    const what = added.length ? `authorised total (with ${added.length} 追加预授权)` : 'amount';
+    const what = added.length ? `authorised total (with ${added.length} 追加预授权) ` : '';
     out.push(
       finding(
         'error',
         'MSG-F61',
-        `F4 ${m.fields[4]} differs from the original ${kind}'s ${what} ${originalAmount} (a void takes the original amount)`,
+        `F4 ${m.fields[4]} differs from the original ${kind}'s ${what}${originalAmount} (a void takes the original amount)`,
         'F4',
       ),
     );
