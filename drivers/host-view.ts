@@ -82,6 +82,20 @@ export function requestsOf(messages: readonly HostMessage[], kind: TransactionKi
 /** Kinds that move or may move the cardholder's money (the catalogue's `financial`). */
 export const FINANCIAL_KINDS: readonly TransactionKind[] = transactionKinds((s) => s.financial);
 
+/**
+ * The financial transactions an operator starts from the terminal's menu, one per menu entry (a
+ * completion void shares 撤销 with the sale void), 追加预授权 only on a terminal that offers it.
+ */
+export function menuFinancialKinds(offersAdditionalPreAuth: boolean): TransactionKind[] {
+  const seen = new Set<string>();
+  return FINANCIAL_KINDS.filter((k) => {
+    const menu = transactionSpec(k).menu?.zh;
+    if (!menu || seen.has(menu) || (k === 'preauth-add' && !offersAdditionalPreAuth)) return false;
+    seen.add(menu);
+    return true;
+  });
+}
+
 /** Reversals (0400) of an original request: same STAN and, when the reversal carries one, the same F3. */
 export function reversalsOf(messages: readonly HostMessage[], original: HostMessage): HostMessage[] {
   return messages.filter(

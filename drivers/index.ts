@@ -74,6 +74,7 @@ export {
   originalBefore,
   nextAfterReversed,
   FINANCIAL_KINDS,
+  menuFinancialKinds,
   financialRequests,
   describeMessages,
   stansOf,

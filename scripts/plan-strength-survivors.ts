@@ -1125,6 +1125,63 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'equivalent',
     why: "the text of the error for a blacklist page / contactless reply whose F62 does not parse (the same line twice). ListDownloadFailed's message is read only by services/list-download.ts run(), which writes it to the emulator's log and returns false: the screens (list-download-failed), beeps and wire do not depend on it. Nor is it reached in a certification: the reference host sends the blocks it encodes from its own lists (see the empty-catch entry above).",
   },
+  // ---- round 3 (held-out seed 15): payment flows and settlement
+  {
+    file: 'emulator/flows/balance.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "balanceText = '--';",
+    kind: 'conformant',
+    why: 'what 余额查询 shows when the F54 of an approval cannot be read: a placeholder or nothing. cup8583.md §2.2 / §3.7 define only a well-formed F54 (LY shows 可用余额 with its sign) and say nothing of an unreadable one, so no case may require a given placeholder. In a run it is never reached: the reference host always answers a balance with a well-formed F54 (host/handlers/financial.ts formatBalance) and no fault garbles it; the balance itself is judged by CUP-PAY-030.',
+  },
+  {
+    file: 'emulator/flows/management.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "if ('responseCode' in got && got.responseCode === '00') {",
+    kind: 'unobservable',
+    why: 'an acknowledged 签退 (0830, F39 00) then reads as refused: 签退失败 is shown and the terminal keeps its working keys, so it would send its next transaction under keys the host has dropped. Only the optional CUP-ONB-013 signs off (cup8583.md §3.3 describes sign-off but does not oblige a terminal to offer it; the same reason as the networkNotice entry), and it signs on again at once, so no mandatory case can see it.',
+  },
+  {
+    file: 'emulator/flows/pre-auth.ts',
+    mutator: 'EqualityOperator',
+    replacement: 'total === undefined',
+    code: 'if (outcome.approved && preAuth && total !== undefined) {',
+    kind: 'other-profile',
+    why: "追加预授权 runs only on a terminal that declares additionalPreAuth, which the reference profile does not (emu:confiscate-texts does). There the mutant keeps the pre-authorization's first amount after an approved addition, so a later 预授权撤销 would name too little; CUP-PAY-033 completes the pre-authorization (an amount the operator types) and passes with the mutant, but the optional CUP-PAY-035 (追加预授权 then 预授权撤销) kills it there: the void names 300.00 and the acquirer declines it 64 (checked: --terminal emu:confiscate-texts --tags @CUP-PAY-035, failed; clean: passed).",
+  },
+  {
+    file: 'emulator/flows/settlement.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "ui.show('settling', 'settling', [ui.t(title), ui.t(T.settling)]);",
+    kind: 'unobservable',
+    why: "the screen shown while the 0500 is exchanged then carries an empty TTP state (or an empty vendor screen id) instead of settling. TTP §7.3 asks for settling there, but that is a matter of the test protocol (ttp-check), not of cup8583.md: the certification waits for the settlement's final screen and judges the 0500, the totals and the slip, which do not change.",
+  },
+  {
+    file: 'emulator/flows/settlement.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "transaction: 'settle',",
+    kind: 'unobservable',
+    why: "the settlement's final screen then names its flow as an empty string in the TTP outcome (§7.6 `transaction`, a member a terminal need not send) and in its state event's detail. No step reads outcome.transaction (grep in drivers/ and steps/): the settlement is judged by its messages, totals and slip, unchanged.",
+  },
+  {
+    file: 'emulator/services/transactions.ts',
+    mutator: 'ArrayDeclaration',
+    replacement: '[]',
+    code: "this.ui.show('declined', 'result', [this.ui.t(title), this.ui.t(T.batchFull)]);",
+    kind: 'unobservable',
+    why: 'the 批次已满,请先结算 refusal then shows an empty screen. Reached only with 500 records in the batch, out of reach of a certification at a reasonable cost (the same reason as the `batch.length < 500` entry): nothing can load a batch over the test port.',
+  },
+  {
+    file: 'emulator/services/transactions.ts',
+    mutator: 'StringLiteral',
+    replacement: '"Stryker was here!"',
+    code: "rrn: reply.getString(37) ?? '',",
+    kind: 'unobservable',
+    why: 'the reference number kept (and printed as 交易参考号, sent as F37 of a void) when an approval carries no F37. The reference host puts F37 in every financial reply (cup8583.md §9 item 4; host/handlers/financial.ts) and no host fault removes a field, so a run never meets such a reply. Observable once the host can be told to omit F37 from an approval: a terminal must then not print a reference number the acquirer never gave.',
+  },
 ];
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();

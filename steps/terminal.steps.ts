@@ -1,6 +1,7 @@
 // What the operator and the cardholder do at the terminal, and what its screen shows.
 import { expect } from 'chai';
 import { amountOnScreen, flippedKey, identitySettings, keyHex, screenContains, screenMatches, screenShowsAmount } from '../drivers';
+import { notRefusedForSignOn } from '../drivers/flow-outcome';
 import { step } from './support/define';
 import { chooseMenu, enterWrongPinsUntilRefused, retryPin } from './support/at-terminal';
 import { formatFen, type EntryMode } from './support/parse';
@@ -224,6 +225,16 @@ step(['the terminal is not signed on', '终端未签到'], async function () {
   const s = await this.driver.currentScreen();
   expect(s.state, `the terminal is in state ${s.state}`).to.equal('sign-on-required');
 });
+
+// Each financial transaction of the menu, every prompt answered: a terminal without working keys refuses each.
+step(
+  ['every financial transaction tried with card {card} is refused as not signed on', '用卡 {card} 逐一发起的每种金融交易均因未签到被拒绝'],
+  async function (alias: string) {
+    this.action();
+    const attempts = await this.tryEveryFinancialTransaction(alias);
+    expect(notRefusedForSignOn(attempts).join('\n'), 'transactions of a terminal whose sign-on failed (TTP §7.6 outcome)').to.equal('');
+  },
+);
 
 step(['the operator signs on', '操作员签到'], async function () {
   this.action();

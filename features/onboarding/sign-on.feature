@@ -61,6 +61,9 @@ Feature: Onboarding — terminal master key, sign-on and working keys
     And it names the declared operator
     And the host journal shows the declared operator
 
+  # Without working keys that passed their check values a terminal has none to MAC or encrypt a PIN with
+  # (cup8583.md §3.2 terminal handling, §5.1): each transaction of its menu ends refused as not signed on
+  # (TTP 1.1 §7.6 outcome not-signed-on) and none reaches the acquirer.
   @CUP-ONB-007 @severity:blocker @mandatory
   Scenario: Working keys whose check values do not match are refused
     Given the terminal holds a master key the acquirer does not know
@@ -68,6 +71,8 @@ Feature: Onboarding — terminal master key, sign-on and working keys
     Then the screen shows "解包密钥验证不符"
     And no screen showed "签到成功"
     And the terminal is not signed on
+    And every financial transaction tried with card UP-CREDIT-IC is refused as not signed on
+    And the host received no financial request
 
   @CUP-ONB-006 @severity:normal @mandatory @sm4 @contact
   Scenario: Sign-on and sale with SM4 (国密) working keys

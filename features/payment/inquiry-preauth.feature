@@ -30,9 +30,15 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     And every amount on every copy is one the host booked
     And no copy names another kind of transaction
 
+  # A completion the acquirer declines (61: beyond the hold + its tolerance) changes nothing the terminal
+  # keeps: the completion that follows still names the pre-authorization by F38 and F61 (cup8583.md §3.7,
+  # §2.5 61.1-61.3), as an approved reply alone may use up what the terminal holds.
   @CUP-PAY-032 @severity:normal @mandatory @contact
   Scenario: Pre-authorization completion books the final amount
     Given a pre-authorization of 500.00 was approved for card UP-CREDIT-IC
+    When the operator completes the pre-authorization with 600.00 with card UP-CREDIT-IC by inserting
+    Then the host received a pre-authorization completion request
+    And the host answered it with "61"
     When the operator completes the pre-authorization with 420.00 with card UP-CREDIT-IC by inserting
     Then the screen shows "交易成功"
     And the host received a pre-authorization completion request
@@ -41,14 +47,21 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     And the host approved it
     And the card UP-CREDIT-IC is debited 420.00
 
-  # 预授权撤销 (cup8583.md §3.7: F38 = the pre-authorization's code; §6: 原预授权码 on the voucher).
+  # 预授权撤销 (cup8583.md §3.7: F38 = the pre-authorization's code, F61 = its batch + trace + date; §6:
+  # 原预授权码 on the voucher). A void the acquirer declines (05) leaves the pre-authorization as it was:
+  # the void that follows names it just the same.
   @CUP-PAY-034 @severity:normal @mandatory @contact @printer
   Scenario: Pre-authorization void names the pre-authorization on the wire and on the voucher
     Given a pre-authorization of 260.00 was approved for card UP-CREDIT-IC
+    And the host will answer the next pre-authorization void request with response code "05"
+    When the operator voids the pre-authorization with card UP-CREDIT-IC by inserting
+    Then the host received a pre-authorization void request
+    And the host answered it with "05"
     When the operator voids the pre-authorization with card UP-CREDIT-IC by inserting
     Then the screen shows "交易成功"
     And the host received a pre-authorization void request
     And it names the original authorization code
+    And it refers to the original authorization
     And its amount is 260.00
     And the host approved it
     And every copy shows the original authorization code
@@ -76,3 +89,17 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     When the operator completes the pre-authorization with 480.00 with card UP-CREDIT-IC by inserting
     Then the host approved the last pre-authorization completion request
     And the card UP-CREDIT-IC is debited 480.00
+
+  @CUP-PAY-035 @severity:normal @optional @contact
+  # 追加预授权 then 预授权撤销 (cup8583.md §3.1, §3.7): the void names the pre-authorization's whole authorised
+  # total (F4), the original amount and every addition, and the acquirer releases the whole hold. A terminal
+  # whose profile does not declare additionalPreAuth is skipped.
+  Scenario: A pre-authorization void after 追加预授权 names the new total and releases the whole hold
+    Given the terminal offers additional pre-authorization
+    And a pre-authorization of 300.00 was approved for card UP-CREDIT-IC
+    When the operator adds 200.00 to the pre-authorization with card UP-CREDIT-IC by inserting
+    Then the host approved the last additional pre-authorization request
+    When the operator voids the pre-authorization with card UP-CREDIT-IC by inserting
+    Then the host approved the last pre-authorization void request
+    And its amount is 500.00
+    And the card UP-CREDIT-IC has 0.00 more on hold

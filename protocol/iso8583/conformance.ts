@@ -375,17 +375,34 @@ function field61(spec: TransactionSpec, m: WireMessage, ctx: MessageContext, out
   if (reply && reply.fields[39] !== '00') {
     out.push(finding('warning', 'MSG-F61', `the ${kind} F61 names was not approved (F39 ${reply.fields[39] ?? 'none'})`, '61.2'));
   }
+  // A pre-authorization's amount is its authorised total: each 追加预授权 approved for it since (F38 = its
+  // authorization code, cup8583.md §2.5) adds to it, and its void takes that total.
+  const added =
+    spec.kind === 'preauth-void' && reply?.fields[38] !== undefined && original.fields[4] !== undefined
+      ? ctx.earlier.filter(
+          (e) =>
+            e.direction === 'in' &&
+            identify(e) === 'preauth-add' &&
+            e.fields[38]?.trim() === reply.fields[38]!.trim() &&
+            replyOf(ctx.earlier!, e)?.fields[39] === '00',
+        )
+      : [];
+  const originalAmount =
+    added.length && /^\d{12}$/.test(original.fields[4] ?? '')
+      ? String(added.reduce((sum, e) => sum + Number(e.fields[4] ?? 0), Number(original.fields[4]))).padStart(12, '0')
+      : original.fields[4];
   if (
     ['void', 'preauth-void', 'preauth-completion-void'].includes(spec.kind) &&
     m.fields[4] !== undefined &&
-    original.fields[4] !== undefined &&
-    m.fields[4] !== original.fields[4]
+    originalAmount !== undefined &&
+    m.fields[4] !== originalAmount
   ) {
+    const what = added.length ? `authorised total (with ${added.length} 追加预授权) ` : '';
     out.push(
       finding(
         'error',
         'MSG-F61',
-        `F4 ${m.fields[4]} differs from the original ${kind}'s ${original.fields[4]} (a void takes the original amount)`,
+        `F4 ${m.fields[4]} differs from the original ${kind}'s ${what}${originalAmount} (a void takes the original amount)`,
         'F4',
       ),
     );

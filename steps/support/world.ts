@@ -9,6 +9,7 @@ import {
   declaredKeyScheme,
   EvidenceMasker,
   judgeTraffic,
+  menuFinancialKinds,
   REFERENCE_PROFILE,
   replyTo,
   requestsOf,
@@ -33,6 +34,7 @@ import {
   type VoucherCopy,
 } from '../../drivers';
 import type { CardLeftObservation } from '../../drivers/card-removal';
+import { outcomesAfter, type FlowOutcome } from '../../drivers/flow-outcome';
 import type { PublicNetworkArrival } from '../../host';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
@@ -407,11 +409,17 @@ export class PoscertWorld extends World<WorldParameters> {
     await this.transact('preauth-completion', { amountFen: fen, card: alias, entry, ...original });
   }
 
-  /** 预授权撤销 of the last approved pre-authorization, named by its authorization code (F38) and date; its amount if asked. */
+  /**
+   * 预授权撤销 of the last approved pre-authorization, named by its authorization code (F38) and date;
+   * when asked, its amount is the authorised total: the pre-authorization and each 追加预授权 approved since.
+   */
   async voidPreauth(alias: string, entry: EntryMode): Promise<void> {
     const { request, reply } = await this.lastApproved(['preauth']);
     const original = { originalAuthCode: reply.fields[38]?.trim(), originalDate: reply.fields[13] };
-    await this.transact('preauth-void', { amountFen: Number(request.fields[4]), card: alias, entry, ...original });
+    const msgs = await this.messages();
+    const added = requestsOf(msgs, 'preauth-add').filter((r) => r.id > request.id && replyTo(msgs, r)?.responseCode === '00');
+    const total = added.reduce((sum, r) => sum + Number(r.fields[4]), Number(request.fields[4]));
+    await this.transact('preauth-void', { amountFen: total, card: alias, entry, ...original });
   }
 
   /** A set-up pre-authorization by inserting the card, which the host must have approved. */
@@ -424,6 +432,23 @@ export class PoscertWorld extends World<WorldParameters> {
   async addToPreauth(fen: number, alias: string, entry: EntryMode): Promise<void> {
     const { reply } = await this.lastApproved(['preauth']);
     await this.transact('preauth-add', { amountFen: fen, card: alias, entry, originalAuthCode: reply.fields[38] });
+  }
+
+  /**
+   * Starts each financial transaction of the terminal's menu in turn, with an answer to anything it may
+   * ask (card, amount, PIN, original, payee), so that a kind which does not stop at its start goes as
+   * far as it would go: what reached the host is then judged.
+   */
+  async tryEveryFinancialTransaction(alias: string): Promise<Array<{ kind: TransactionKind; outcomes: FlowOutcome[] }>> {
+    const original = { originalTrace: '000001', originalRrn: '000000000001', originalDate: '0101', originalAuthCode: '000001' };
+    const payee = { name: '电费', account: '000000000001' };
+    const attempts: Array<{ kind: TransactionKind; outcomes: FlowOutcome[] }> = [];
+    for (const kind of menuFinancialKinds(this.profile.additionalPreAuth)) {
+      const from = Math.max(0, ...this.driver.transcript({ all: true }).map((e) => e.seq));
+      await this.transact(kind, { amountFen: 100, card: alias, entry: 'insert', payee, ...original });
+      attempts.push({ kind, outcomes: outcomesAfter(this.driver.transcript({ all: true }), from) });
+    }
+    return attempts;
   }
 
   /** A management entry (管理: parameter download, echo test, sign-off): a transaction with nothing to answer. */

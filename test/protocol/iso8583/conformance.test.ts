@@ -252,6 +252,26 @@ describe("message conformance over a terminal's traffic", () => {
     expect(last([...t, voidOf({ 38: '111111' })])).to.deep.equal(['error MSG-F61 F38']);
   });
 
+  test('MSG-F61: a pre-authorization void takes the authorised total, the pre-authorization and each 追加预授权 approved for it', () => {
+    const pre = { ...card, 3: '030000', 25: '06' };
+    const preauth = inMsg(3, '0100', { ...pre, 4: '000000030000', 11: '000002', 60: '1000000100050' });
+    const preauthReply = outMsg(4, '0110', { 3: '030000', 4: '000000030000', 11: '000002', 13: '1204', 37: '120400000007', 38: '654321', 39: '00' });
+    const add = (id: number, stan: string, amount: string, auth: string) =>
+      inMsg(id, '0100', { ...pre, 25: '60', 4: amount, 11: stan, 38: auth, 60: '1000000100050', 61: '0000000000000000' });
+    const addReply = (id: number, stan: string, amount: string, code: string) =>
+      outMsg(id, '0110', { 3: '030000', 4: amount, 11: stan, 13: '1204', 37: '120400000008', 38: '654322', 39: code });
+    const voidOfPreauth = (amount: string) =>
+      inMsg(9, '0100', { ...pre, 3: '200000', 4: amount, 11: '000005', 38: '654321', 60: '1100000100050', 61: '0000010000021204' });
+    const f4 = (t: TrafficMessage[]) => last(t).filter((r) => r.endsWith('F4'));
+    const t = [signOn, preauth, preauthReply, add(5, '000003', '000000020000', '654321'), addReply(6, '000003', '000000020000', '00')];
+    expect(f4([...t, voidOfPreauth('000000050000')]), 'the total after an approved addition').to.deep.equal([]);
+    expect(f4([...t, voidOfPreauth('000000030000')]), 'the first amount only').to.deep.equal(['error MSG-F61 F4']);
+    const declined = [signOn, preauth, preauthReply, add(5, '000003', '000000020000', '654321'), addReply(6, '000003', '000000020000', '51')];
+    expect(f4([...declined, voidOfPreauth('000000030000')]), 'a declined addition adds nothing').to.deep.equal([]);
+    const other = [signOn, preauth, preauthReply, add(5, '000003', '000000020000', '999999'), addReply(6, '000003', '000000020000', '00')];
+    expect(f4([...other, voidOfPreauth('000000030000')]), "another pre-authorization's addition").to.deep.equal([]);
+  });
+
   test('the 0620 script-result notice (§3.1, §3.11): MACed, 60.3 951, F61 / F37 / F38 agreeing with the chip sale it names', () => {
     const notice = (f: Record<number, string | undefined>) =>
       inMsg(5, '0620', {

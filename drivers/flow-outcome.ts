@@ -1,0 +1,46 @@
+/**
+ * The machine-readable result a terminal gave a flow (TTP 1.1 §7.6 `outcome`, carried by the display
+ * event of every final screen), read from the TTP frames the driver recorded. A case judges by it
+ * what the wording of a screen cannot tell in the same way on every terminal: why a transaction ended.
+ */
+import type { RecordedFrame } from './card-removal';
+
+/** What §7.6 says of a flow's end: the result, and the transaction when the terminal names it. */
+export interface FlowOutcome {
+  result: string;
+  transaction?: string;
+  responseCode?: string;
+}
+
+/** The outcomes of the final screens in the frames after `afterSeq`, in order. */
+export function outcomesAfter(frames: readonly RecordedFrame[], afterSeq: number): FlowOutcome[] {
+  const out: FlowOutcome[] = [];
+  for (const f of frames) {
+    if (f.seq <= afterSeq || f.dir !== 'rx' || !f.message || typeof f.message !== 'object') continue;
+    const m = f.message as { evt?: unknown; outcome?: unknown };
+    if (m.evt !== 'display' || !m.outcome || typeof m.outcome !== 'object') continue;
+    const o = m.outcome as Record<string, unknown>;
+    if (typeof o.result !== 'string') continue;
+    out.push({
+      result: o.result,
+      ...(typeof o.transaction === 'string' ? { transaction: o.transaction } : {}),
+      ...(typeof o.responseCode === 'string' ? { responseCode: o.responseCode } : {}),
+    });
+  }
+  return out;
+}
+
+/**
+ * A terminal whose sign-on failed has no working keys (cup8583.md §3.2, §5.1): each transaction it is
+ * asked for must end refused for that reason, `not-signed-on` (§7.6), and nothing else (a refusal shown
+ * and the flow then carried on to a failure is not a refusal). Returns one line per transaction that
+ * ended otherwise (none when all did).
+ */
+export function notRefusedForSignOn(attempts: ReadonlyArray<{ kind: string; outcomes: readonly FlowOutcome[] }>): string[] {
+  return attempts
+    .filter((a) => a.outcomes.length === 0 || a.outcomes.some((o) => o.result !== 'not-signed-on'))
+    .map(
+      (a) =>
+        `${a.kind}: ${a.outcomes.length ? `final screens with outcome ${a.outcomes.map((o) => o.result).join(', ')}` : 'no final screen carrying an outcome'}, not only not-signed-on`,
+    );
+}

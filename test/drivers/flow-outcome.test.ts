@@ -1,0 +1,58 @@
+// The TTP §7.6 outcome read from recorded frames (drivers/flow-outcome.ts), the list of menu financial
+// kinds a case tries (drivers/host-view.ts menuFinancialKinds), and the judgement that a terminal whose
+// sign-on failed refuses each of them as not signed on.
+import { test, describe } from 'node:test';
+import { expect } from 'chai';
+import { notRefusedForSignOn, outcomesAfter } from '../../drivers/flow-outcome';
+import { menuFinancialKinds } from '../../drivers/host-view';
+
+const display = (seq: number, outcome?: unknown) => ({
+  seq,
+  dir: 'rx' as const,
+  message: { evt: 'display', lines: ['x'], ...(outcome ? { outcome } : {}) },
+});
+
+describe('flow outcome', () => {
+  test('the final screens after the mark give the outcomes; earlier frames and harness frames do not count', () => {
+    const frames = [
+      display(1, { result: 'approved', responseCode: '00' }),
+      { seq: 2, dir: 'tx' as const, message: { evt: 'display', outcome: { result: 'done' } } },
+      display(3),
+      display(4, { result: 'not-signed-on', transaction: 'preauth-void' }),
+      display(5, { result: 'done' }),
+      display(6, { result: 7 }),
+    ];
+    expect(outcomesAfter(frames, 1)).to.deep.equal([{ result: 'not-signed-on', transaction: 'preauth-void' }, { result: 'done' }]);
+    expect(outcomesAfter(frames, 5)).to.deep.equal([]);
+  });
+
+  test('a kind is named unless every final screen it showed was not-signed-on', () => {
+    expect(
+      notRefusedForSignOn([
+        { kind: 'sale', outcomes: [{ result: 'not-signed-on' }] },
+        { kind: 'balance', outcomes: [{ result: 'not-signed-on' }, { result: 'failed' }] },
+        { kind: 'preauth-void', outcomes: [{ result: 'failed' }] },
+        { kind: 'refund', outcomes: [] },
+      ]),
+    ).to.deep.equal([
+      'balance: final screens with outcome not-signed-on, failed, not only not-signed-on',
+      'preauth-void: final screens with outcome failed, not only not-signed-on',
+      'refund: no final screen carrying an outcome, not only not-signed-on',
+    ]);
+    expect(notRefusedForSignOn([{ kind: 'sale', outcomes: [{ result: 'not-signed-on' }] }])).to.deep.equal([]);
+  });
+
+  test('the menu financial kinds: one per menu entry, 追加预授权 only when offered, no advice or reversal', () => {
+    expect(menuFinancialKinds(false)).to.deep.equal([
+      'sale',
+      'bill-payment',
+      'void',
+      'refund',
+      'balance',
+      'preauth',
+      'preauth-void',
+      'preauth-completion',
+    ]);
+    expect(menuFinancialKinds(true)).to.include('preauth-add');
+  });
+});
