@@ -44,7 +44,7 @@ export const MATRIX_COMMAND = 'npm run coverage:defects -- --jobs 2';
 export const VARIANT_CASES: Readonly<Record<string, readonly string[]>> = {
   'three-copies': ['CUP-VOU-001', 'CUP-VOU-003', 'CUP-VOU-006', 'CUP-PAY-010', 'CUP-PAY-016'],
   'expiry-online': ['CUP-RSK-003', 'CUP-RSK-001'],
-  'confiscate-texts': ['CUP-RSK-001', 'CUP-RSK-002', 'CUP-RSK-005', 'CUP-RSK-006', 'CUP-PAY-033'],
+  'confiscate-texts': ['CUP-RSK-001', 'CUP-RSK-002', 'CUP-RSK-005', 'CUP-RSK-006', 'CUP-PAY-033', 'CUP-PAY-035'],
   supervisor: ['CUP-PAY-020', 'CUP-PAY-021', 'CUP-PAY-022', 'CUP-PAY-023', 'CUP-PAY-024', 'CUP-STL-005', 'CUP-ONB-008'],
   'tc-upload': ['CUP-STL-001', 'CUP-STL-002', 'CUP-STL-003', 'CUP-ONB-015'],
   'e-signature': ['CUP-PAY-017'],
