@@ -56,6 +56,9 @@ export const DEFECT_NAMES = [
   'reply-mti-not-checked',
   'pan-in-field-2-on-swipe',
   'failed-void-marks-original-voided',
+  'declined-completion-consumes-preauth',
+  'preauth-void-skips-sign-on-check',
+  'list-request-in-reply-ignored',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -273,6 +276,24 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     area: 'risk',
     description:
       'a void that was sent but got no reply (it is reversed, the sale stands) still marks the original sale voided: the sale can no longer be voided (已撤销 / voucher refused) although the cardholder stays charged',
+  },
+  {
+    name: 'declined-completion-consumes-preauth',
+    area: 'payment',
+    description:
+      'a 预授权完成 the acquirer declines (such as a 61 for an amount over the hold and its tolerance) still uses up the pre-authorization on the terminal: the next completion of it no longer names it (F61 original batch + trace sent as zeros, cup8583.md §2.5, §3.7)',
+  },
+  {
+    name: 'preauth-void-skips-sign-on-check',
+    area: 'onboarding',
+    description:
+      '预授权撤销 does not check that the terminal is signed on: after a failed sign-on (no working keys) it is not refused as not signed on but goes to the acquirer, MACed under no key the acquirer issued (cup8583.md §3.2, §5.1)',
+  },
+  {
+    name: 'list-request-in-reply-ignored',
+    area: 'onboarding',
+    description:
+      'header digit 6 = 7 (download the card blacklist, cup8583.md §1.1) is honoured in the sign-on reply only: when a transaction reply asks, the terminal does not load the new blacklist before its next transaction',
   },
 ] satisfies DefectInfo[]);
 

@@ -6,7 +6,11 @@
  * where the profile offers it (additionalPreAuth; card, auth code, amount, PIN; 0100 F3 030000 F25 60
  * 60.1 10, F38 = the original auth code, F61 = 16 zeros, cup8583.md §3.1 / §2.5; raises the kept
  * pre-authorization's amount to the new total, so a later void names the total).
+ * A completion uses up the kept pre-authorization once approved (defect `declined-completion-consumes-preauth`:
+ * on a decline too); defect `preauth-void-skips-sign-on-check` sends a 预授权撤销 without the sign-on check,
+ * MACed under the PED's empty key slots when no working keys are loaded.
  */
+import type { WorkingKeys } from '../../crypto';
 import { formatField61 } from '../../protocol/iso8583';
 import type { StoredTransaction } from '../state-store';
 import type { CardRead } from '../services/card-reader';
@@ -22,6 +26,9 @@ import {
   REVERSAL_DEFECTS,
   VOUCHER_DEFECTS,
 } from './types';
+
+/** What a PED's key slots hold before any working key was loaded (defect preauth-void-skips-sign-on-check). */
+const UNLOADED_PED_KEYS: WorkingKeys = Object.freeze({ pik: Buffer.alloc(16), mak: Buffer.alloc(16) });
 
 /** F61 pointing at the pre-authorization (zeros when it is not on this terminal). */
 function originalOf(preAuth: StoredTransaction | undefined): string {
@@ -85,7 +92,16 @@ export const preAuth: Flow = {
 export const preAuthCompletion: Flow = {
   name: 'preauth-completion',
   menu: { key: '2', label: kindLabel('preauth-completion'), under: 'pre-auth' },
-  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...PIN_DEFECTS, ...VOUCHER_DEFECTS, 'expired-card-accepted'],
+  defects: [
+    ...ONLINE_DEFECTS,
+    ...CARD_DEFECTS,
+    ...REVERSAL_DEFECTS,
+    ...RESULT_DEFECTS,
+    ...PIN_DEFECTS,
+    ...VOUCHER_DEFECTS,
+    'expired-card-accepted',
+    'declined-completion-consumes-preauth',
+  ],
   async run(s) {
     const { core, requests, online, transactions } = s;
     const title = kindLabel('preauth-completion');
@@ -102,7 +118,9 @@ export const preAuthCompletion: Flow = {
     const result = await transactions.conclude('preauth-completion', title, outcome, msg, read, read.card.pan, amount, {
       original: { authCode, ...(preAuth ? { trace: preAuth.trace } : {}) },
     });
-    if (outcome.approved && preAuth) {
+    // The defect uses the pre-authorization up on any answer of the host, a decline too. The defect call goes
+    // first so that, with defects off, nothing after it is evaluated.
+    if ((outcome.approved && preAuth) || (core.defect('declined-completion-consumes-preauth') && preAuth && outcome.reply !== undefined)) {
       core.state.preAuths = core.state.preAuths.filter((p) => p !== preAuth);
       core.persist();
     }
@@ -166,10 +184,14 @@ export const preAuthAdd: Flow = {
 export const preAuthVoid: Flow = {
   name: 'preauth-void',
   menu: { key: '3', label: kindLabel('preauth-void'), under: 'pre-auth' },
-  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS],
+  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS, 'preauth-void-skips-sign-on-check'],
   async run({ core, ui, cards, requests, online, transactions }) {
     const title = kindLabel('preauth-void');
-    const notReady = await transactions.readyToTransact(title);
+    // The defect goes on without the sign-on check (and without its sign-on attempt): with no working keys
+    // loaded the PED's empty key slots (zeros) serve. The defect call goes first so that, with defects off,
+    // nothing after it is evaluated.
+    if (core.defect('preauth-void-skips-sign-on-check')) core.keys ??= UNLOADED_PED_KEYS;
+    const notReady = core.defect('preauth-void-skips-sign-on-check') ? undefined : await transactions.readyToTransact(title);
     if (notReady) return notReady;
     const read = await cards.read(title, undefined);
     const authCode = await ui.enterText(title, T.enterAuthCode, 'pre-auth-void-auth', 6);

@@ -55,6 +55,8 @@ export const ONLINE_DEFECTS: readonly DefectName[] = [
   // The reply's MTI check (cup8583.md §3.6) and F2 of a swiped card (§2.2), in every online request.
   'reply-mti-not-checked',
   'pan-in-field-2-on-swipe',
+  // Header digit 7 of the reply (cup8583.md §1.1), noted in the online step of every financial flow.
+  'list-request-in-reply-ignored',
 ];
 /** Defects of the reversal record, in flows whose request is reversible. */
 export const REVERSAL_DEFECTS: readonly DefectName[] = ['no-reversal-after-timeout', 'reversal-lost-on-power-cut'];

@@ -9,8 +9,9 @@
  * e-signature upload (0820 60.3 800, 电签) is kept on disk until the host answers it and goes before
  * the next online transaction or settlement (uploadSignature).
  * Defects that bite here: wrong-mac, no-reversal-after-timeout, reversal-sent-twice,
- * response-mac-not-verified, reply-mti-not-checked, script-result-not-sent, e-signature-wrong-trace (and
- * reversal-lost-on-power-cut, in SessionCore.persist).
+ * response-mac-not-verified, reply-mti-not-checked, script-result-not-sent, e-signature-wrong-trace,
+ * list-request-in-reply-ignored (digit 7 of a transaction reply dropped) (and reversal-lost-on-power-cut, in
+ * SessionCore.persist).
  */
 import type * as net from 'node:net';
 import { maskPan } from '../../crypto';
@@ -498,6 +499,10 @@ export class Online {
       }
       const reply = got.reply;
       this.noteRequirement(got.header);
+      // Defect list-request-in-reply-ignored: digit 7 of a transaction reply is dropped (the sign-on reply's is
+      // still honoured), so no blacklist is loaded after the transaction. The defect call goes first so that, with
+      // defects off, nothing after it is evaluated.
+      if (core.defect('list-request-in-reply-ignored') && got.header.processingRequirement === '7') core.needTerminalLists.delete('blacklist');
       const code = reply.getString(39) ?? '';
       const mismatch =
         (reply.mti !== responseMtiOf(request.mti) && !core.defect('reply-mti-not-checked')) ||

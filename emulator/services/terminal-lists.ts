@@ -7,7 +7,9 @@
  * the previous one stays in force. Blacklisted cards are kept as SHA-256 digests of the card
  * number with the masked number (no clear card number in the state file or the log); the card
  * reader refuses a card whose digest is listed (blacklist-not-checked does not). The downloaded
- * QuickPass limits replace the profile's shipped ones (SessionCore.quickPassLimits).
+ * QuickPass limits replace the profile's shipped ones (SessionCore.quickPassLimits). Defect
+ * list-request-in-reply-ignored (services/online.ts) drops a transaction reply's digit 7, so only the
+ * sign-on reply's blacklist request is followed.
  */
 import { createHash } from 'node:crypto';
 import { maskPan } from '../../crypto';

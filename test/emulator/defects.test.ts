@@ -732,6 +732,112 @@ describe('emulator defect catalogue: each defect is observable', () => {
       expect(bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })).to.have.length(2);
     }));
 
+  test('declined-completion-consumes-preauth: after a completion declined 61 the next completion no longer names the pre-authorization (F61 zeros)', () =>
+    withDefect('declined-completion-consumes-preauth', async ({ client, terminalId }) => {
+      let m = client.mark();
+      await client.keys('6');
+      await client.waitScreen('1.预授权', m);
+      await client.keys('1');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('1', '0', '0', '0', '0', 'ENTER');
+      await client.waitScreen('请刷卡', m);
+      await client.present('swipe', bench.card('MAG'));
+      await client.waitScreen('请输入密码', m);
+      await client.keys('1', '2', '3', '4', '5', '6', 'ENTER');
+      await client.waitScreen('交易成功', m);
+      const preauth = bench.host.control.transactions({ terminalId })[0];
+      await toIdle(client);
+      const complete = async (amountKeys: string[]): Promise<number> => {
+        const at = client.mark();
+        await client.keys('6');
+        await client.waitScreen('2.预授权完成', at);
+        await client.keys('2');
+        await client.waitScreen('请刷卡', at);
+        await client.present('swipe', bench.card('MAG'));
+        await client.waitScreen('请输入原授权码', at);
+        await client.text(preauth.authCode!);
+        await client.keys('ENTER');
+        await client.waitScreen('请输入金额', at);
+        await client.keys(...amountKeys, 'ENTER');
+        await client.waitScreen('请输入密码', at);
+        await client.keys('1', '2', '3', '4', '5', '6', 'ENTER');
+        return at;
+      };
+      // 120.00 of a 100.00 hold is over its tolerance (15 %): the acquirer declines it with 61.
+      m = await complete(['1', '2', '0', '0', '0']);
+      await client.waitScreen('交易金额超限', m);
+      expect(bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' })[0].responseCode).to.equal('61');
+      await toIdle(client);
+      m = await complete(['9', '0', '0', '0']);
+      await waitForHost(bench.host, terminalId, '0200', 2);
+      const [declined, second] = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
+      expect(parseField61(declined.fields['61']).originalTrace).to.equal(preauth.stan);
+      const f61 = parseField61(second.fields['61']);
+      expect([f61.originalBatch, f61.originalTrace]).to.deep.equal(['000000', '000000']);
+      await client.waitState('result', m);
+      await toIdle(client);
+    }));
+
+  test('preauth-void-skips-sign-on-check: after a refused sign-on (keys failing their check values) a 预授权撤销 reaches the host', () =>
+    withDefect(
+      'preauth-void-skips-sign-on-check',
+      async ({ client, terminalId }) => {
+        await client.waitScreen('解包密钥验证不符', 0);
+        const m = client.mark();
+        await client.keys('6');
+        await client.waitScreen('3.预授权撤销', m);
+        await client.keys('3');
+        await client.waitScreen('请刷卡', m);
+        await client.present('swipe', bench.card('MAG'));
+        await client.waitScreen('请输入原授权码', m);
+        await client.text('123456');
+        await client.keys('ENTER');
+        await client.waitScreen('请输入金额', m);
+        await client.keys('1', '0', '0', 'ENTER');
+        await waitForHost(bench.host, terminalId, '0100', 1, 5000);
+        const [cancel] = bench.host.control.journal({ terminalId, mti: '0100', direction: 'in' });
+        expect([cancel.fields['3'], cancel.fields['60'].slice(0, 2)]).to.deep.equal(['200000', '11']);
+        // The host answers A0: the MAC is under no key it issued.
+        await client.waitScreen('MAC校验错', m);
+      },
+      { tmk: '22222222222222222222222222222222' },
+    ));
+
+  test("list-request-in-reply-ignored: a sale reply's digit 7 (new blacklist) is not followed before the next sale; the sign-on reply's is", async () => {
+    // A host with a card blacklist (the shared bench has none), so that replies carry digit 7.
+    class BlacklistBench extends EmulatorBench {
+      override readonly config = (() => {
+        const c = testHostConfig();
+        return { ...c, terminalLists: terminalLists([{ pan: c.cards.find((x) => x.alias === 'LOW')!.pan }], undefined) };
+      })();
+    }
+    const listsBench = new BlacklistBench(59);
+    await listsBench.start();
+    covered.add('list-request-in-reply-ignored');
+    const t = await listsBench.terminal({ defects: ['list-request-in-reply-ignored'] });
+    try {
+      const { client, terminalId } = t;
+      const blacklist = () => listsBench.host.control.terminalState(terminalId).terminalLists.blacklist;
+      // Loaded at sign-on: the sign-on reply's digit 7 is still followed.
+      expect(blacklist().loaded).to.equal(blacklist().current);
+      listsBench.host.control.requestIcDownload(terminalId, ['blacklist']);
+      for (const amountKeys of [
+        ['1', '0', '0'],
+        ['2', '0', '0'],
+      ]) {
+        const m = await runSale(client, { amountKeys, method: 'swipe', card: listsBench.card('MAG') });
+        await client.waitScreen('交易成功', m);
+        await toIdle(client);
+      }
+      expect(listsBench.host.control.journal({ terminalId, mti: '0200', direction: 'in' })).to.have.length(2);
+      expect(blacklist().current).to.be.a('string');
+      expect(blacklist().loaded).to.not.equal(blacklist().current);
+    } finally {
+      await listsBench.dispose(t);
+      await listsBench.close();
+    }
+  });
+
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);
     expect([...covered].sort()).to.deep.equal(DEFECT_CATALOGUE.map((d) => d.name).sort());
