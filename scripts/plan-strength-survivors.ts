@@ -678,14 +678,6 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
   },
   {
     file: 'emulator/services/card-reader.ts',
-    mutator: 'ConditionalExpression',
-    replacement: 'false',
-    code: 'if (!this.core.insertedCard) return false;',
-    kind: 'conformant',
-    why: "awaitRemoval with no card in the reader (a swipe, a tap, a flow without a card): the result lines stay with 请拔卡 under them, two alert beeps, then idle at once without waiting for a key (seen: certify --tags @CUP-PAY-001 with the mutant, passed). cup8583.md says nothing of asking a card back nor of how long a result stays; CUP-RSK-021 requires the reminder while a card IS left in, which still holds. A check that no reminder follows a swipe would fail conformant terminals with a hybrid reader (the magstripe head in the chip slot, the card is in the slot after a 'swipe' and they say 请取卡), and TTP §7.3 lets a result screen go after the terminal's own idle time, so nothing may require it to stay for a key.",
-  },
-  {
-    file: 'emulator/services/card-reader.ts',
     mutator: 'StringLiteral',
     replacement: '""',
     code: "{ reason: 'no-ic-parameters' }",
@@ -1054,14 +1046,6 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     why: 'The screen of a flow that ends in an internal fault (any error but FlowAbort, CardReadRefused and PowerLost: a state file that cannot be written, a bug) shows no lines. A conformant run never faults: a whole certification of the reference profile (all 100 cases, 94 run) with a marker on this line never reached it, and no case can make a terminal fault without a defect. Left in the score.',
   },
   {
-    file: 'emulator/session.ts',
-    mutator: 'ObjectLiteral',
-    replacement: '{}',
-    code: '...(r.responseCode ? { responseCode: r.responseCode } : {}),',
-    kind: 'unobservable',
-    why: "The cash register's result loses responseCode, which TTP §6.9 says carries the host's F39 when there was one (its outcome, taken from the final screen, keeps it). drivers/ecr-result.ts now requires it: certify --tags @CUP-PAY-008 fails CUP-PAY-008 with the mutant ('responseCode undefined is not the reply F39 00') and passes without. But the ECR link is not part of cup8583.md and both ECR cases (CUP-PAY-008, CUP-PAY-012) are optional, so the verdict, which counts mandatory cases only, stays CERTIFIED. Left in the score.",
-  },
-  {
     file: 'emulator/profiles.ts',
     mutator: 'ObjectLiteral',
     replacement: '{}',
@@ -1181,6 +1165,15 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     code: "rrn: reply.getString(37) ?? '',",
     kind: 'unobservable',
     why: 'the reference number kept (and printed as 交易参考号, sent as F37 of a void) when an approval carries no F37. The reference host puts F37 in every financial reply (cup8583.md §9 item 4; host/handlers/financial.ts) and no host fault removes a field, so a run never meets such a reply. Observable once the host can be told to omit F37 from an approval: a terminal must then not print a reference number the acquirer never gave.',
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    code: 'if (core.state.signedOn && this.lists.wanted().length > 0 && !(await this.lists.download())) {',
+    exact: true,
+    kind: 'conformant',
+    why: "(the operand `this.lists.wanted().length > 0` → true, the one seed 15 drew; with no list download after a transaction at all, CUP-ONB-021 fails) After every transaction of a signed-on terminal the list download runs with no list wanted: services/list-download.ts run() opens a connection to the host, finds nothing to fetch and closes it, so no message goes out and the lists stay as they are; only when the host cannot be reached does a passing 黑名单/非接参数下载失败 screen follow the transaction's own comm-error result. cup8583.md has no rule on connections (§1.1 says only how a message is framed on TCP) and §7 none on screens after a result, so a terminal that opens a connection carrying nothing, or shows such a screen, breaks no rule a certification may hold it to; the transaction, its messages and its outcome are unchanged.",
   },
 ];
 
