@@ -1226,7 +1226,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: 'true',
     code: "const input = await this.core.inputs.next((i) => i.kind === 'key' || i.kind === 'ecr', timeoutMs, 'result screen');",
     kind: 'conformant',
-    why: 'a result screen is also left by a card presented or removed, typed text or a signature (any input), which is then not used (only ECR requests and menu digits are passed on, as before); before, those inputs were dropped and the screen stayed. TTP §7.3 says a result screen is left by any key, an ecr or idleMs, not that nothing else may leave it, and §6.5 has the terminal react to a card as to a physical one, which the reference does not prescribe on a result screen; no case presents a card or text there. Nothing is sent or printed differently.',
+    why: 'a result screen is also left by a card presented or removed, typed text or a signature (any input), which is then not used (only ECR requests and menu digits are passed on, as before); before, those inputs were dropped and the screen stayed. TTP §7.3 says a result screen is left by any key, an ecr or idleMs, not that nothing else may leave it, and §6.5 has the terminal react to a card as to a physical one, and cup8583.md says nothing of a card presented on a result screen. Nothing is sent or printed differently.',
   },
   {
     file: 'emulator/services/ui.ts',
@@ -1268,7 +1268,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: '""',
     code: "message: 'terminal lost power'",
     kind: 'equivalent',
-    why: "the code or message of the ECR error sent when power is cut or the terminal reset while an ECR-started flow runs (this.ecr set). Never reached: the three ECR cases end their flows before any power or reset (CUP-PAY-008 / 010 with the approval, CUP-PAY-011 with CANCEL, which finishEcr answers at once and clears this.ecr), and no power-cut case starts from the ECR. Even then no step reads an ECR error's code or message (drivers/interaction.ts startEcr catches it).",
+    why: "the code or message of the ECR error sent when power is cut or the terminal reset while an ECR-started flow runs (this.ecr set). Never reached: every flow a case starts from the ECR (a sale in CUP-PAY-008, the 缴费 of CUP-PAY-010 to 013 and CUP-STL-008) ends before any power or reset, approved or with CANCEL (CUP-PAY-011), which finishEcr answers at once, clearing this.ecr; no power-cut or reset case starts from the ECR. Even then no step reads an ECR error's code or message (drivers/interaction.ts startEcr catches it).",
   },
   {
     file: 'emulator/session.ts',
