@@ -1485,14 +1485,14 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'conformant',
     why: 'the kind of the error beep when an entry refuses a key (ENTER on a zero amount, too few digits or an empty text; a digit past a field\'s maximum): error → "". The terminal still beeps, and the screen, the value and the wire are unchanged. No case judges beep kinds (TTP §7.4 makes kind optional; drivers/card-removal.ts counts any non-key beep), and cup8583.md requires no beeps.',
   },
-  ...(['true', 'false'] as const).map((replacement): AccountedSurvivor => ({
+  {
     file: 'emulator/services/ui.ts',
     mutator: 'ConditionalExpression',
-    replacement,
+    replacement: 'false',
     code: 'if (amount !== undefined) lines.push(`${this.t(T.amount)}${formatAmount(amount)}`);',
     kind: 'conformant',
-    why: "the amount line of the PIN prompt: → false, no prompt shows the amount; → true, the balance inquiry's prompt (no amount) shows 金额:NaN.NaN. cup8583.md prescribes no PIN-entry screen (its screen texts are §7's recommended displays; §5.5 is the PIN block) and TTP §6.4 asks only that PIN digits appear as one * each, which still holds; the PIN block, the amount sent and the slips are unchanged.",
-  })),
+    why: "the amount line of the PIN prompt → false: no PIN prompt shows the amount. cup8583.md prescribes no PIN-entry screen (its screen texts are §7's recommended displays; §5.5 is the PIN block) and TTP §6.4 asks only that PIN digits appear as one * each, which still holds; the PIN block, the amount sent and the slips are unchanged. (→ true is not accounted for: the balance inquiry's prompt then shows 金额:NaN.NaN, a malformed amount in front of the cardholder that a check for well-formed amounts on every screen would catch.)",
+  },
   {
     file: 'emulator/session.ts',
     mutator: 'BlockStatement',
