@@ -496,7 +496,7 @@ function leanCertify(args: string[], out: string, log: string): LeanOutcome {
  * Judges one mutant in Stryker's sandbox (cwd). Several mutants run at once (--concurrency), and a
  * kill that a loaded machine caused would inflate the score, so a kill must repeat: the deciding case
  * is run again alone and must fail again; if it passes alone (a kill that needs the plan's order, or a
- * flake) the whole lean plan runs once more and decides. Exit 0 = survived, 1 = killed. Prints the
+ * flake), or no case decided, the whole plan runs once more without --bail and decides. Exit 0 = survived, 1 = killed. Prints the
  * verdict line parseKill reads, and appends "<mutant>\t<exit>\t<ms>" to the runs file.
  */
 export function judgeMutant(runsFile: string, mutant: string): number {
@@ -512,8 +512,14 @@ export function judgeMutant(runsFile: string, mutant: string): number {
     const alone = first ? leanCertify(['--tags', `@${first}`], path.join(dir, 'confirm'), path.join(dir, 'confirm.log')) : undefined;
     if (first && alone && alone.deciding.includes(first)) how = ` (confirmed: ${first} fails again alone)`;
     else {
-      outcome = full();
-      how = outcome.exitCode !== 0 ? ' (confirmed by a second whole-plan run)' : " (the first run's failure did not repeat: counted as surviving)";
+      // Without --bail: the bail may stop on a mandatory case the certificate then judges not applicable
+      // (the built-in emulator's capabilities are known only from its hello in the run), leaving an
+      // INCONCLUSIVE run with no deciding case; the whole plan decides, as a lab's run would.
+      outcome = leanCertify([], path.join(dir, 'run'), path.join(dir, 'whole.log'));
+      how =
+        outcome.exitCode !== 0
+          ? ' (confirmed by a whole-plan run without --bail)'
+          : " (the first run's failure did not repeat: counted as surviving)";
     }
   }
   for (const out of ['run', 'confirm']) fs.rmSync(path.join(dir, out), { recursive: true, force: true });
