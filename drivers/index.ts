@@ -38,6 +38,8 @@ export {
   bookedAmounts,
   amountLinesNotBooked,
   otherKindNamed,
+  otherKindWords,
+  VOUCHER_KINDS,
 } from './vouchers';
 export type { VoucherCopy } from './vouchers';
 export { setVoucherCopies } from './voucher-settings';

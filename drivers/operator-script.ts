@@ -61,6 +61,14 @@ export const ask = {
     question: `Does every voucher copy of this transaction show the amount ${yuan}?`,
     failure: `a voucher copy does not show the amount ${yuan}`,
   }),
+  everyAmountBooked: (yuan: readonly string[]): Question => ({
+    question: `Is every amount printed on every voucher copy of this transaction (金额 / AMOUNT, 累计金额 / TOTAL …) one of: ${yuan.join(', ')}? (an amount line left blank to write in counts as yes)`,
+    failure: `a voucher copy prints an amount the host did not book (the host's: ${yuan.join(', ')})`,
+  }),
+  noOtherKindNamed: (words: readonly string[]): Question => ({
+    question: `Is every voucher copy of this transaction free of the words ${words.map((w) => `“${w}”`).join(', ')} (types of other transactions)?`,
+    failure: `a voucher copy names a transaction type other than its own (${words.join(', ')})`,
+  }),
   copyShows: (copy: string, text: string): Question => ({
     question: `Does the ${copyWords(copy)} show “${text}”?`,
     failure: `the ${copy} copy does not show "${text}"`,

@@ -326,6 +326,23 @@ const OWN_WORDS: Partial<Record<TransactionKind, readonly string[]>> = {
  * parts (AUTH NO …) are shared by every kind.
  */
 export function otherKindNamed(c: Pick<VoucherCopy, 'lines'>, kind: TransactionKind): string | undefined {
+  return otherKindWords(kind).find((w) => showsText(c, w));
+}
+
+/** The transactions that print a voucher (a 预授权撤销 too, the last one's copies are judged by kind). */
+export const VOUCHER_KINDS: readonly TransactionKind[] = [
+  'sale',
+  'bill-payment',
+  'void',
+  'refund',
+  'preauth',
+  'preauth-add',
+  'preauth-completion',
+  'preauth-void',
+];
+
+/** The type words of other kinds that a copy of this kind must not print (asked of a person by hand). */
+export function otherKindWords(kind: TransactionKind): string[] {
   const own = OWN_WORDS[kind] ?? [];
-  return KIND_WORDS.filter((w) => !own.includes(w)).find((w) => showsText(c, w));
+  return KIND_WORDS.filter((w) => !own.includes(w));
 }

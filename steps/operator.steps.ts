@@ -4,6 +4,7 @@
 // with the question; what the host received and the ledger the harness checks itself (the steps
 // declared observedByHarness in support/by-hand.ts run unchanged).
 import { expect } from 'chai';
+import { bookedAmounts, otherKindWords, VOUCHER_KINDS, type TransactionKind } from '../drivers';
 import { COUNT_COPIES, ask, tell, type Question } from '../drivers/operator-script';
 import { byHand } from './support/by-hand';
 import { formatFen, type EntryMode, type VoucherCopy as CopyName } from './support/parse';
@@ -114,6 +115,16 @@ byHand('every copy shows {text}', async function (text: string) {
 
 byHand('every copy shows the amount {amount}', async function (fen: number) {
   await sees(this, ask.everyCopyShowsAmount(formatFen(fen)));
+});
+
+// The amounts the host booked, and the type words of other transactions, are the harness's to give.
+byHand('every amount on every copy is one the host booked', async function () {
+  await sees(this, ask.everyAmountBooked(bookedAmounts(await this.messages()).map(formatFen)));
+});
+
+byHand('no copy names another kind of transaction', async function () {
+  const { request } = await this.lastApproved([...VOUCHER_KINDS]);
+  await sees(this, ask.noOtherKindNamed(otherKindWords(request.kind as TransactionKind)));
 });
 
 byHand("every copy shows the card's expiry date", async function () {

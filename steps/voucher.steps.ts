@@ -26,6 +26,7 @@ import {
   bookedAmounts,
   amountLinesNotBooked,
   otherKindNamed,
+  VOUCHER_KINDS,
 } from '../drivers';
 import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../certification/results';
 import { profileCopies } from '../protocol/ttp/profile';
@@ -71,7 +72,7 @@ step(['every amount on every copy is one the host booked', '每联上的金额�
 
 // §6: the copy names its own transaction type and no other (a void does not speak of a pre-authorization).
 step(['no copy names another kind of transaction', '没有一联写着其他交易类型'], async function () {
-  const { request } = await this.lastApproved([...PRINTING, 'preauth-void']);
+  const { request } = await this.lastApproved([...VOUCHER_KINDS]);
   const kind = request.kind as TransactionKind;
   await expectEveryCopy(this, (c) => otherKindNamed(c, kind) === undefined, `names a transaction type other than its own (${kind}, cup8583.md §6)`);
 });

@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { findExecutable, freeTcpPort, stopProcess, waitFor } from '../../links/testbeds';
 import { TerminalDriver } from '../../drivers/terminal';
-import { cardByAlias, loadHostConfig, terminalCardImage } from '../../drivers';
+import { amountLinesNotBooked, cardByAlias, loadHostConfig, terminalCardImage } from '../../drivers';
 
 const root = path.join(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'poscert.js');
@@ -207,6 +207,15 @@ describe(
           } else if (/every voucher copy .* show “/.test(body)) {
             await d.toIdle();
             yes = copies().length > 0 && copies().every((c) => squash(c.lines.join('')).includes(squash(quoted!)));
+          } else if (/every amount printed on every voucher copy/.test(body)) {
+            await d.toIdle();
+            const listed = body.slice(body.indexOf('one of:')).split('?')[0];
+            const fens = [...listed.matchAll(/\d[\d,]*\.\d{2}/g)].map((m) => Math.round(Number(m[0].replace(/,/g, '')) * 100));
+            yes = copies().length > 0 && copies().every((c) => amountLinesNotBooked(c, fens).length === 0);
+          } else if (/free of the words/.test(body)) {
+            await d.toIdle();
+            const words = [...body.matchAll(/“([^”]*)”/g)].map((m) => m[1]);
+            yes = copies().length > 0 && copies().every((c) => words.every((w) => !c.lines.join('').includes(w)));
           } else if (/merchant copy .* signature/.test(body)) {
             await d.toIdle();
             yes = copies().some((c) => c.copy === 'merchant' && c.lines.some((l) => /持卡人签名|SIGNATURE/i.test(l)));
