@@ -56,6 +56,8 @@ observedByHarness(
   'the host received {int} {txn} requests',
   'the host received no {txn}',
   'the host received no financial request',
+  'no request named an incomplete original reference',
+  'the terminal downloaded the card blacklist before its next {txn} request',
   'the host approved it',
   'the host answered it with {text}',
   'its amount is {amount}',
