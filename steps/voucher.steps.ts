@@ -35,8 +35,8 @@ import { copies, copyOf, everyCopy, expectEveryCopy, slip } from './support/prin
 import { formatFen, VoucherCopy as CopyName } from './support/parse';
 import { lastSettlement } from './support/host-journal';
 
-/** What a transaction voucher's numbers refer to: the last approved transaction of these kinds. */
-const PRINTING: TransactionKind[] = ['sale', 'bill-payment', 'void', 'refund', 'preauth', 'preauth-add', 'preauth-completion'];
+/** What a transaction voucher's numbers refer to: the last approved transaction of these kinds (drivers' list, less 预授权撤销). */
+const PRINTING: TransactionKind[] = VOUCHER_KINDS.filter((k) => k !== 'preauth-void');
 
 step(['{int} voucher copies are printed', '打印了 {int} 联签购单'], async function (n: number) {
   expect(copyNames(await copies(this, n)), 'voucher copies printed').to.have.length(n);
@@ -57,7 +57,7 @@ step(['the {copy} copy shows {text}', '{copy}显示{text}'], async function (cop
 
 // The amount as the host booked it: a charge (F3 00 / 03) is never printed negated; a void or refund may be.
 step(['every copy shows the amount {amount}', '每联都显示金额 {amount}'], async function (fen: number) {
-  const printed = (await this.messages()).filter((m) => m.direction === 'in' && [...PRINTING, 'preauth-void'].includes(m.kind));
+  const printed = (await this.messages()).filter((m) => m.direction === 'in' && VOUCHER_KINDS.includes(m.kind as TransactionKind));
   const charge = printed.length > 0 && !givesBackToCard(printed[printed.length - 1].fields[3]);
   const shows = (c: VoucherCopy) => showsAmount(c, fen) && !(charge && showsAmountNegated(c, fen));
   await expectEveryCopy(this, shows, `does not show the amount ${formatFen(fen)}${charge ? ' as the charge it is (no minus sign)' : ''}`);
