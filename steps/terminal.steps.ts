@@ -228,11 +228,14 @@ step(['the terminal is not signed on', '终端未签到'], async function () {
 
 // Each financial transaction of the menu, every prompt answered: a terminal without working keys refuses each.
 step(
-  ['every financial transaction tried with card {card} is refused as not signed on', '用卡 {card} 逐一发起的每种金融交易均因未签到被拒绝'],
+  ['every financial transaction tried with card {card} is refused on the terminal', '用卡 {card} 逐一发起的每种金融交易均在终端被拒绝'],
   async function (alias: string) {
     this.action();
     const attempts = await this.tryEveryFinancialTransaction(alias);
-    expect(notRefusedForSignOn(attempts).join('\n'), 'transactions of a terminal whose sign-on failed (TTP §7.6 outcome)').to.equal('');
+    expect(
+      notRefusedForSignOn(attempts).join('\n'),
+      'transactions of a terminal whose sign-on failed (TTP §7.6 outcome: a refusal, not approved or done)',
+    ).to.equal('');
   },
 );
 

@@ -444,23 +444,17 @@ export async function runCertify(args: string[], io: Io, root = ROOT): Promise<n
       `poscert certify: plan ${plan.name} ${plan.version} (${plan.cases.length} cases), terminal ${o.terminal}` +
         `${o.defects.length ? `, defects ${o.defects.join(', ')}` : ''}${o.parallel > 1 ? `, ${o.parallel} workers` : ''}${o.shard ? `, shard ${o.shard}` : ''}\n`,
     );
-    // The built-in emulator answers hello in every worker during the run; a real terminal is asked
-    // first, so an unreachable one stops here and its capabilities choose the applicable cases.
-    let identity: TerminalIdentity | undefined;
-    let profile: RunProfile;
-    if (isEmulated(o.terminal)) {
-      const named = emulatorProfileOf(o.terminal);
-      profile = { profile: named.profile, source: 'emulator' };
-      io.out(`terminal: built-in emulator, profile ${named.name}, one per worker (identity from its hello in the run)\n`);
-    } else {
-      const said = await identifyTerminal(o.terminal, o.helloTimeoutMs, o.labFile);
-      identity = said.identity;
-      profile = said.profile;
-      io.out(
-        `terminal: ${identity.vendor} ${identity.model} s/n ${identity.serialNumber} firmware ${identity.firmware}; ` +
-          `capabilities ${identity.capabilities?.join(', ') || 'none'}; profile ${profile.profile.name} (${profile.source})\n`,
-      );
-    }
+    // Every terminal is asked first, the built-in emulator too (one started for the question): an
+    // unreachable one stops here, and its capabilities choose the applicable cases before the run, so
+    // --bail never stops at a case the certificate would judge not applicable, and no such case runs.
+    const said = await identifyTerminal(o.terminal, o.helloTimeoutMs, o.labFile);
+    const identity: TerminalIdentity = said.identity;
+    const profile: RunProfile = said.profile;
+    io.out(
+      `terminal: ${identity.vendor} ${identity.model} s/n ${identity.serialNumber} firmware ${identity.firmware}; ` +
+        `capabilities ${identity.capabilities?.join(', ') || 'none'}; profile ${profile.profile.name} (${profile.source})` +
+        `${isEmulated(o.terminal) ? '; one emulator per worker' : ''}\n`,
+    );
     const result = await certify({
       root,
       outDir: o.out,

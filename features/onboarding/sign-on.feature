@@ -62,8 +62,9 @@ Feature: Onboarding — terminal master key, sign-on and working keys
     And the host journal shows the declared operator
 
   # Without working keys that passed their check values a terminal has none to MAC or encrypt a PIN with
-  # (cup8583.md §3.2 terminal handling, §5.1): each transaction of its menu ends refused as not signed on
-  # (TTP 1.1 §7.6 outcome not-signed-on) and none reaches the acquirer.
+  # (cup8583.md §3.2 terminal handling, §5.1): each transaction of its menu ends refused on the terminal
+  # (TTP 1.1 §7.6: any refusal, not-signed-on being the one it names; never approved or done) and none
+  # reaches the acquirer.
   @CUP-ONB-007 @severity:blocker @mandatory
   Scenario: Working keys whose check values do not match are refused
     Given the terminal holds a master key the acquirer does not know
@@ -71,7 +72,7 @@ Feature: Onboarding — terminal master key, sign-on and working keys
     Then the screen shows "解包密钥验证不符"
     And no screen showed "签到成功"
     And the terminal is not signed on
-    And every financial transaction tried with card UP-CREDIT-IC is refused as not signed on
+    And every financial transaction tried with card UP-CREDIT-IC is refused on the terminal
     And the host received no financial request
 
   @CUP-ONB-006 @severity:normal @mandatory @sm4 @contact

@@ -26,20 +26,22 @@ describe('flow outcome', () => {
     expect(outcomesAfter(frames, 5)).to.deep.equal([]);
   });
 
-  test('a kind is named unless every final screen it showed was not-signed-on', () => {
+  test('a kind is named when it ended in success or showed no final screen; any refusal passes', () => {
     expect(
       notRefusedForSignOn([
         { kind: 'sale', outcomes: [{ result: 'not-signed-on' }] },
-        { kind: 'balance', outcomes: [{ result: 'not-signed-on' }, { result: 'failed' }] },
-        { kind: 'preauth-void', outcomes: [{ result: 'failed' }] },
-        { kind: 'refund', outcomes: [] },
+        { kind: 'void', outcomes: [{ result: 'failed' }] },
+        { kind: 'refund', outcomes: [{ result: 'x-no-batch' }] },
+        { kind: 'balance', outcomes: [{ result: 'not-signed-on' }, { result: 'approved' }] },
+        { kind: 'preauth-void', outcomes: [{ result: 'done' }] },
+        { kind: 'pre-auth', outcomes: [] },
       ]),
     ).to.deep.equal([
-      'balance: final screens with outcome not-signed-on, failed, not only not-signed-on',
-      'preauth-void: final screens with outcome failed, not only not-signed-on',
-      'refund: no final screen carrying an outcome, not only not-signed-on',
+      'balance: final screens with outcome not-signed-on, approved, not a refusal',
+      'preauth-void: final screens with outcome done, not a refusal',
+      'pre-auth: no final screen carrying an outcome, not a refusal',
     ]);
-    expect(notRefusedForSignOn([{ kind: 'sale', outcomes: [{ result: 'not-signed-on' }] }])).to.deep.equal([]);
+    expect(notRefusedForSignOn([{ kind: 'sale', outcomes: [{ result: 'card-error' }] }])).to.deep.equal([]);
   });
 
   test('the menu financial kinds: one per menu entry, 追加预授权 only when offered, no advice or reversal', () => {
