@@ -153,6 +153,25 @@ export function replyTo(messages: readonly HostMessage[], request: HostMessage):
   );
 }
 
+/**
+ * A pre-authorization's authorised total in fen: its own F4 plus each 追加预授权 the host approved for it
+ * since (F38 = its authorization code, cup8583.md §2.5), the amount its void must take. The same rule
+ * the message check applies on the wire (protocol/iso8583/conformance.ts, F4 of a pre-auth void).
+ */
+export function authorisedTotalFen(messages: readonly HostMessage[], preauth: HostMessage): number {
+  const authCode = replyTo(messages, preauth)?.fields[38]?.trim();
+  const added = messages.filter(
+    (m) =>
+      m.id > preauth.id &&
+      m.direction === 'in' &&
+      m.kind === 'preauth-add' &&
+      authCode !== undefined &&
+      m.fields[38]?.trim() === authCode &&
+      replyTo(messages, m)?.responseCode === '00',
+  );
+  return added.reduce((sum, m) => sum + Number(m.fields[4] ?? 0), Number(preauth.fields[4] ?? 0));
+}
+
 export function entryMode(m: HostMessage): PosEntryMode | undefined {
   return m.fields[22] ? parsePosEntryMode(m.fields[22]) : undefined;
 }

@@ -60,6 +60,7 @@ export {
   toHostMessage,
   requestsOf,
   replyTo,
+  authorisedTotalFen,
   entryMode,
   securityControl,
   batchOf,

@@ -11,6 +11,7 @@ import {
   judgeTraffic,
   menuFinancialKinds,
   REFERENCE_PROFILE,
+  authorisedTotalFen,
   replyTo,
   requestsOf,
   terminalCardImage,
@@ -416,9 +417,7 @@ export class PoscertWorld extends World<WorldParameters> {
   async voidPreauth(alias: string, entry: EntryMode): Promise<void> {
     const { request, reply } = await this.lastApproved(['preauth']);
     const original = { originalAuthCode: reply.fields[38]?.trim(), originalDate: reply.fields[13] };
-    const msgs = await this.messages();
-    const added = requestsOf(msgs, 'preauth-add').filter((r) => r.id > request.id && replyTo(msgs, r)?.responseCode === '00');
-    const total = added.reduce((sum, r) => sum + Number(r.fields[4]), Number(request.fields[4]));
+    const total = authorisedTotalFen(await this.messages(), request);
     await this.transact('preauth-void', { amountFen: total, card: alias, entry, ...original });
   }
 

@@ -23,6 +23,7 @@ import {
   journalText,
   payeeOf,
   replyTo,
+  authorisedTotalFen,
   toHostMessage,
   HostMessage,
 } from '../../drivers/host-view';
@@ -176,5 +177,22 @@ describe('host journal view', () => {
       '5F2A',
     ]);
     expect(missingIccTags(msg(1, 'in', '0200', {}))).to.have.length(11);
+  });
+  test("a pre-authorization's authorised total adds only the 追加预授权 approved for it (F38, cup8583.md §2.5)", () => {
+    const preauth = msg(1, 'in', '0100', { 3: '030000', 4: '000000010000', 11: '000001', 25: '06', 60: '10000001000' });
+    const messages = [
+      preauth,
+      msg(2, 'out', '0110', { 11: '000001', 38: '123456', 39: '00' }),
+      msg(3, 'in', '0100', { 3: '030000', 4: '000000002000', 11: '000002', 25: '60', 38: '123456', 60: '10000001000' }),
+      msg(4, 'out', '0110', { 11: '000002', 38: '123456', 39: '00' }),
+      // declined: not added
+      msg(5, 'in', '0100', { 3: '030000', 4: '000000000500', 11: '000003', 25: '60', 38: '123456', 60: '10000001000' }),
+      msg(6, 'out', '0110', { 11: '000003', 39: '51' }),
+      // approved, but for another pre-authorization
+      msg(7, 'in', '0100', { 3: '030000', 4: '000000000700', 11: '000004', 25: '60', 38: '654321', 60: '10000001000' }),
+      msg(8, 'out', '0110', { 11: '000004', 38: '654321', 39: '00' }),
+    ];
+    expect(authorisedTotalFen(messages, preauth)).to.equal(12000);
+    expect(authorisedTotalFen(messages.slice(0, 2), preauth)).to.equal(10000);
   });
 });
