@@ -42,6 +42,8 @@ Feature: Risk — reversal (冲正) after a lost or untrusted reply
     Then the host received a reversal of the first sale with reason "A0"
     And the reversal reached the host before the next sale request
     And the card UP-DEBIT-IC is debited 14.00
+    # §3.6 / §3.8 do not depend on how the card was read: a swiped card (no F55) or a tap the same.
+    And a sale by each other entry method the terminal offers, its reply with a corrupted MAC, is not approved and is reversed
 
   # cup8583.md §3.6: the reply's MTI must be the request's + 10 (解包消息码不符 otherwise); §3.8: only a valid
   # reply deletes the reversal record, so the sale the host booked is reversed before the next transaction.
@@ -53,6 +55,7 @@ Feature: Risk — reversal (冲正) after a lost or untrusted reply
     And no voucher is printed
     When a sale of 15.00 is made with card UP-DEBIT-IC by inserting
     Then the card UP-DEBIT-IC is debited 15.00
+    And a sale by each other entry method the terminal offers, its reply of the wrong message type, is not approved and is reversed
 
   @CUP-RSK-013 @severity:critical @mandatory @contact
   Scenario: The reversal is sent exactly once even if the terminal is restarted
