@@ -23,6 +23,7 @@ import {
 } from '../drivers';
 import type { EntryMode } from './support/parse';
 import { spoiledReplies } from '../drivers/untrusted-reply';
+import { commFailureProblem, pointAtUnreachableHost } from '../drivers/host-unreachable';
 import type { PoscertWorld } from './support/world';
 
 // ------------------------------------------------------------------ what arrived
@@ -316,6 +317,17 @@ step(
     await spoiledByEveryEntry(this, 'wrong-mti');
   },
 );
+
+// An acquirer the terminal cannot reach (drivers/host-unreachable.ts); the After hook puts the address back.
+step(['the terminal is given a host address where nothing listens', '终端被配置到无人监听的主机地址'], async function () {
+  const put = await pointAtUnreachableHost(this.driver);
+  this.restoreConfig = { ...put.restore, ...this.restoreConfig };
+  this.driver.note(`host address now ${put.address} (nothing listens)`);
+});
+step(['the terminal reports that it could not reach the host', '终端报告无法连接主机'], async function () {
+  const screens = this.screens(this.lastActionAt).map((s) => s.lines);
+  expect(commFailureProblem(this.lastTransactionOutcomes(), screens), 'the transaction with no host to reach').to.equal('');
+});
 
 // ------------------------------------------------------------------ faults the host commits
 

@@ -96,6 +96,8 @@ export class PoscertWorld extends World<WorldParameters> {
   readonly terminalIdsUsed = new Set<string>();
   /** Terminal settings changed by the scenario, restored by the After hook. */
   restoreConfig: Record<string, unknown> | undefined;
+  /** The last TTP frame seq before the last transaction started (its outcomes are the ones after it). */
+  lastTransactionSeq = 0;
   restoreTamper = false;
   /** Batch number of the last settlement this scenario ran. */
   settledBatch: string | undefined;
@@ -360,6 +362,7 @@ export class PoscertWorld extends World<WorldParameters> {
     this.lastPrompts = [];
     const fromSeq = Math.max(0, ...this.driver.transcript({ all: true }).map((e) => e.seq));
     const fromId = Math.max(0, ...(await this.messages()).map((m) => m.id));
+    this.lastTransactionSeq = fromSeq;
     const end = await this.driver.runTransaction(kind, answers, { onAnswer, ...run });
     this.txns.push({ kind, card: a.card ?? '', amountFen: a.amountFen });
     await this.judgeUntrustedReplies({ fromSeq, fromId });
@@ -372,6 +375,12 @@ export class PoscertWorld extends World<WorldParameters> {
    * (TTP 1.1 §7.6), and every spoiled approval of the scenario so far was reversed before the next
    * request (cup8583.md §3.6, §3.8).
    */
+  /** The TTP 1.1 §7.6 outcomes of the last transaction's final screens; undefined when the terminal reports none (TTP 1.0). */
+  lastTransactionOutcomes(): FlowOutcome[] | undefined {
+    if (!speaksTtp11(this.driver.terminalIdentity?.ttp)) return undefined;
+    return outcomesAfter(this.driver.transcript({ all: true }), this.lastTransactionSeq);
+  }
+
   async judgeUntrustedReplies(since?: { fromSeq: number; fromId: number }): Promise<void> {
     const msgs = await this.messages();
     const spoiled = spoiledReplies(msgs);
