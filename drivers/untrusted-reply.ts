@@ -33,10 +33,11 @@ export interface SpoiledReply {
 /** Approvals of cup8583.md §7 (00, partial 10, and the others an approval may carry). */
 const APPROVALS = new Set(['00', '10', '11', 'A2', 'A4', 'A5', 'A6']);
 
-/** Does F55 of a reply carry issuer authentication data (tag 91)? */
+/** Does F55 of a reply carry issuer authentication data (tag 91)? The journal shows it as `91=… 9F18=…` (or BER-TLV hex). */
 function carriesArpc(reply: HostMessage): boolean {
   const f55 = reply.fields[55];
   if (!f55) return false;
+  if (!/^([0-9A-F]{2})+$/.test(f55)) return f55.split(/\s+/).some((p) => /^91=[0-9A-F]+$/i.test(p));
   try {
     return decodeTlv(Buffer.from(f55, 'hex')).some((t) => t.tag === '91' && t.value.length > 0);
   } catch {

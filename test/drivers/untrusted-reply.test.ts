@@ -40,6 +40,9 @@ describe('untrusted replies', () => {
     const r = reply(3, { ...SALE_IC, '39': '00', '55': ARPC }, '0210', note);
     expect(spoiledReplies([sale(2, SALE_IC, note), r]).map((s) => [s.fault, s.reason])).to.deep.equal([['corrupt-arpc', '06']]);
     expect(spoiledReplies([sale(2, { ...SALE_IC, '22': '072' }, note), r])).to.deep.equal([]);
+    // The journal shows F55 by tag: 91=… 9F18=…
+    const shown = reply(3, { ...SALE_IC, '39': '00', '55': '91=B11C8CBF97C386133030 9F18=11223344' }, '0210', note);
+    expect(spoiledReplies([sale(2, SALE_IC, note), shown]).map((s) => s.fault)).to.deep.equal(['corrupt-arpc']);
     expect(spoiledReplies([sale(2, SALE_IC, note), reply(3, { ...SALE_IC, '39': '00' }, '0210', note)])).to.deep.equal([]);
   });
 
