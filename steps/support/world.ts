@@ -369,18 +369,18 @@ export class PoscertWorld extends World<WorldParameters> {
     return end;
   }
 
-  /**
-   * After every transaction (and settlement) of every case (drivers/untrusted-reply.ts): a reply the host
-   * spoiled on purpose for the transaction since `since` ends it unapproved with the outcome that says why
-   * (TTP 1.1 §7.6), and every spoiled approval of the scenario so far was reversed before the next
-   * request (cup8583.md §3.6, §3.8).
-   */
   /** The TTP 1.1 §7.6 outcomes of the last transaction's final screens; undefined when the terminal reports none (TTP 1.0). */
   lastTransactionOutcomes(): FlowOutcome[] | undefined {
     if (!speaksTtp11(this.driver.terminalIdentity?.ttp)) return undefined;
     return outcomesAfter(this.driver.transcript({ all: true }), this.lastTransactionSeq);
   }
 
+  /**
+   * After every transaction (and settlement) of every case (drivers/untrusted-reply.ts): a reply the host
+   * spoiled on purpose for the transaction since `since` ends it unapproved with the outcome that says why
+   * (TTP 1.1 §7.6), and every spoiled approval of the scenario so far was reversed before the next
+   * request (cup8583.md §3.6, §3.8).
+   */
   async judgeUntrustedReplies(since?: { fromSeq: number; fromId: number }): Promise<void> {
     const msgs = await this.messages();
     const spoiled = spoiledReplies(msgs);
