@@ -43,6 +43,11 @@ export interface AccountedSurvivor {
    * whose own text repeats in its file (`try {`), so that the entry accounts for that spot only.
    */
   next?: string;
+  /**
+   * The function the mutated line is in (scripts/plan-strength.ts JudgedMutant.fn): for a line that
+   * repeats, with the same next line, in another function of the file.
+   */
+  fn?: string;
   kind: SurvivorKind;
   why: string;
 }
@@ -350,6 +355,26 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     why: "stamp().mmdd is read nowhere (the callers take date, time or yymmdd: F61 dates, expiry checks, slips); the terminal's messages, screens and slips are the same.",
   },
   // ---- online (emulator/services/online.ts)
+  {
+    file: 'emulator/services/online.ts',
+    mutator: 'BooleanLiteral',
+    replacement: 'true',
+    code: 'return { approved: false, failure: T.arpcFailed, responseCode: code };',
+    exact: true,
+    kind: 'other-profile',
+    why: 'an approval whose ARPC the card refused is handed to the flow as approved, still with its failure. Under the reference profile every flow that meets it acts on the failure first (transactions.ts conclude refuses, balance.ts checks failure; the reversal 06 and the failed-IC record are made before the return), and the pre-authorization flows that act on `approved` alone meet no ARPC except 追加预授权 (completion and pre-auth void carry no F55), which only profiles declaring additionalPreAuth offer. Under emu:confiscate-texts it is NOT CERTIFIED (certify --terminal emu:confiscate-texts --tags "@CUP-PAY-035 or @CUP-MSG-001" with the mutant; round 5, r5c): the ARPC-failed addition of CUP-PAY-035 raised the kept hold to 600.00, the void sent F4 600.00 (the optional CUP-PAY-035 fails: the host answered 64) and the mandatory CUP-MSG-001 finds F4 other than the authorised total (MSG-F61: a reversed addition adds nothing). Its MAC sibling (online.ts:522, the same literal after a failed MAC) is killed by the mandatory CUP-PAY-032 under the reference profile.',
+  },
+  {
+    file: 'emulator/services/online.ts',
+    mutator: 'AssignmentOperator',
+    replacement: 'entry.attempts -= 1',
+    code: 'entry.attempts += 1;',
+    exact: true,
+    next: "if ('error' in got && entry.attempts < core.host.reversalRetries) {",
+    fn: 'sendPendingSignatures',
+    kind: 'other-profile',
+    why: 'an unanswered e-signature upload (0820, 60.3 800) is never dropped: it is retried before every later online exchange until the acquirer answers it. Only profiles declaring electronicSignature keep e-signatures (reference: none, so the code never runs in the strength run; emu:e-signature does). Under emu:e-signature it is conformant besides: cup8583.md §3.1 lists the 0820 800 upload with no retry rule, and the resend count of §3.8 is stated for reversals; keeping a signature until the acquirer has it meets the reference, so no case may require it dropped. The identical line in sendPendingScriptResults (0620 notices, run under the reference profile) is not matched (fn).',
+  },
   {
     file: 'emulator/services/online.ts',
     mutator: 'ConditionalExpression',
@@ -1707,7 +1732,7 @@ const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /** The entry accounting for a survivor, if any. */
 export function accountFor(
-  m: { file: string; mutator: string; replacement?: string; code?: string; next?: string },
+  m: { file: string; mutator: string; replacement?: string; code?: string; next?: string; fn?: string },
   entries: readonly AccountedSurvivor[] = ACCOUNTED,
 ): AccountedSurvivor | undefined {
   return entries.find(
@@ -1716,6 +1741,7 @@ export function accountFor(
       e.mutator === m.mutator &&
       squash(e.replacement) === squash(m.replacement ?? '') &&
       (e.next === undefined || e.next === m.next) &&
+      (e.fn === undefined || e.fn === m.fn) &&
       (e.exact ? m.code === e.code : (m.code ?? '').includes(e.code)),
   );
 }

@@ -22,6 +22,9 @@ import {
   type TransactionKind,
 } from '../drivers';
 import type { EntryMode } from './support/parse';
+import { spoiledReplies } from '../drivers/untrusted-reply';
+import { commFailureProblem, pointAtUnreachableHost } from '../drivers/host-unreachable';
+import type { PoscertWorld } from './support/world';
 
 // ------------------------------------------------------------------ what arrived
 
@@ -293,6 +296,38 @@ step(
     expect(rev.id, `the reversal (journal #${rev.id}) arrived after the next ${kind} (#${next!.id})`).to.be.lessThan(next!.id);
   },
 );
+
+// Every other way the terminal reads a card: each such sale, its reply spoiled, is judged by transact
+// (drivers/untrusted-reply.ts: not approved, the outcome that says why, reversed before the next request);
+// here the host must have seen each spoiled and no card of them is charged in the end.
+async function spoiledByEveryEntry(w: PoscertWorld, fault: 'corrupt-mac' | 'wrong-mti'): Promise<void> {
+  const tried = await w.spoiledSaleByEveryEntry(fault, 'insert');
+  const spoiled = spoiledReplies(await w.messages()).filter((s) => s.fault === fault);
+  expect(spoiled.length, `replies the host spoiled (${fault}) for the sales by ${tried.map((t) => t.entry).join(', ')}`).to.be.greaterThan(
+    tried.length,
+  );
+  for (const t of tried) expect(await w.balanceChange(t.card), `balance change of ${t.card} (${t.entry}), reversed (分)`).to.equal(0);
+}
+step(['a sale by each other entry method the terminal offers, its reply with a corrupted MAC, is not approved and is reversed'], async function () {
+  await spoiledByEveryEntry(this, 'corrupt-mac');
+});
+step(
+  ['a sale by each other entry method the terminal offers, its reply of the wrong message type, is not approved and is reversed'],
+  async function () {
+    await spoiledByEveryEntry(this, 'wrong-mti');
+  },
+);
+
+// An acquirer the terminal cannot reach (drivers/host-unreachable.ts); the After hook puts the address back.
+step(['the terminal is given a host address where nothing listens', '终端被配置到无人监听的主机地址'], async function () {
+  const put = await pointAtUnreachableHost(this.driver);
+  this.restoreConfig = { ...put.restore, ...this.restoreConfig };
+  this.driver.note(`host address now ${put.address} (nothing listens)`);
+});
+step(['the terminal reports that it could not reach the host', '终端报告无法连接主机'], async function () {
+  const screens = this.screens(this.lastActionAt).map((s) => s.lines);
+  expect(commFailureProblem(this.lastTransactionOutcomes(), screens), 'the transaction with no host to reach').to.equal('');
+});
 
 // ------------------------------------------------------------------ faults the host commits
 

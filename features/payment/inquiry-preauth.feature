@@ -31,15 +31,18 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     And no copy names another kind of transaction
 
   # A completion the acquirer declines (61: beyond the hold + its tolerance) changes nothing the terminal
-  # keeps: the completion that follows still names the pre-authorization by F38 and F61 (cup8583.md §3.7,
-  # §2.5 61.1-61.3), as an approved reply alone may use up what the terminal holds.
+  # keeps, nor does one whose approval it cannot trust (wrong MAC: no approval, reversed, cup8583.md §3.6,
+  # §3.8): the completion that follows still names the pre-authorization by F38 and F61 (§3.7, §2.5
+  # 61.1-61.3), as an approved reply alone may use up what the terminal holds.
   @CUP-PAY-032 @severity:normal @mandatory @contact
   Scenario: Pre-authorization completion books the final amount
     Given a pre-authorization of 500.00 was approved for card UP-CREDIT-IC
     When the operator completes the pre-authorization with 600.00 with card UP-CREDIT-IC by inserting
     Then the host received a pre-authorization completion request
     And the host answered it with "61"
-    When the operator completes the pre-authorization with 420.00 with card UP-CREDIT-IC by inserting
+    Given the host will corrupt the MAC of its reply to the next pre-authorization completion request
+    When the operator completes the pre-authorization with 410.00 with card UP-CREDIT-IC by inserting
+    And the operator completes the pre-authorization with 420.00 with card UP-CREDIT-IC by inserting
     Then the screen shows "交易成功"
     And the host received a pre-authorization completion request
     And it refers to the original authorization
@@ -92,14 +95,17 @@ Feature: Payment — balance inquiry, pre-authorization and completion
 
   @CUP-PAY-035 @severity:normal @optional @contact
   # 追加预授权 then 预授权撤销 (cup8583.md §3.1, §3.7): the void names the pre-authorization's whole authorised
-  # total (F4), the original amount and every addition, and the acquirer releases the whole hold. A terminal
-  # whose profile does not declare additionalPreAuth is skipped.
+  # total (F4), the original amount and every addition, and the acquirer releases the whole hold. An addition
+  # the card declines after the acquirer's approval (ARPC failed, §3.8: reversed with 06) adds nothing. A
+  # terminal whose profile does not declare additionalPreAuth is skipped.
   Scenario: A pre-authorization void after 追加预授权 names the new total and releases the whole hold
     Given the terminal offers additional pre-authorization
     And a pre-authorization of 300.00 was approved for card UP-CREDIT-IC
     When the operator adds 200.00 to the pre-authorization with card UP-CREDIT-IC by inserting
     Then the host approved the last additional pre-authorization request
-    When the operator voids the pre-authorization with card UP-CREDIT-IC by inserting
+    Given the host will corrupt the issuer authentication data of its reply to the next additional pre-authorization request
+    When the operator adds 100.00 to the pre-authorization with card UP-CREDIT-IC by inserting
+    And the operator voids the pre-authorization with card UP-CREDIT-IC by inserting
     Then the host approved the last pre-authorization void request
     And its amount is 500.00
     And the card UP-CREDIT-IC has 0.00 more on hold

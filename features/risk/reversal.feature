@@ -42,6 +42,8 @@ Feature: Risk — reversal (冲正) after a lost or untrusted reply
     Then the host received a reversal of the first sale with reason "A0"
     And the reversal reached the host before the next sale request
     And the card UP-DEBIT-IC is debited 14.00
+    # §3.6 / §3.8 do not depend on how the card was read: a swiped card (no F55) or a tap the same.
+    And a sale by each other entry method the terminal offers, its reply with a corrupted MAC, is not approved and is reversed
 
   # cup8583.md §3.6: the reply's MTI must be the request's + 10 (解包消息码不符 otherwise); §3.8: only a valid
   # reply deletes the reversal record, so the sale the host booked is reversed before the next transaction.
@@ -53,6 +55,20 @@ Feature: Risk — reversal (冲正) after a lost or untrusted reply
     And no voucher is printed
     When a sale of 15.00 is made with card UP-DEBIT-IC by inserting
     Then the card UP-DEBIT-IC is debited 15.00
+    And a sale by each other entry method the terminal offers, its reply of the wrong message type, is not approved and is reversed
+
+  # No connection at all: nothing reached the acquirer, so there is nothing to reverse (cup8583.md §3.8),
+  # but the terminal must end the sale unapproved and say why (TTP 1.1 §7.6 outcome comm-error: "no
+  # usable host reply: no connection"; the words on its screen are its own), charging nobody.
+  @CUP-RSK-026 @severity:critical @mandatory @contact @printer
+  Scenario: A host the terminal cannot reach: the failure is reported, nothing is charged, no voucher
+    Given the terminal is given a host address where nothing listens
+    When a sale of 27.00 is made with card UP-DEBIT-IC by inserting
+    Then the terminal reports that it could not reach the host
+    And no screen showed "交易成功"
+    And no voucher is printed
+    And the host received no financial request
+    And the balance of card UP-DEBIT-IC is unchanged
 
   @CUP-RSK-013 @severity:critical @mandatory @contact
   Scenario: The reversal is sent exactly once even if the terminal is restarted

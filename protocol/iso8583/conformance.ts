@@ -376,7 +376,12 @@ function field61(spec: TransactionSpec, m: WireMessage, ctx: MessageContext, out
     out.push(finding('warning', 'MSG-F61', `the ${kind} F61 names was not approved (F39 ${reply.fields[39] ?? 'none'})`, '61.2'));
   }
   // A pre-authorization's amount is its authorised total: each 追加预授权 approved for it since (F38 = its
-  // authorization code, cup8583.md §2.5) adds to it, and its void takes that total.
+  // authorization code, cup8583.md §2.5) and not reversed after (its approval untrusted or declined by
+  // the card, §3.8: a 0400 with its F11) adds to it, and its void takes that total.
+  const reversedLater = (e: TrafficMessage) => {
+    const i = ctx.earlier!.indexOf(e);
+    return ctx.earlier!.slice(i + 1).some((r) => r.direction === 'in' && r.mti === '0400' && r.fields[11] === e.fields[11]);
+  };
   const added =
     spec.kind === 'preauth-void' && reply?.fields[38] !== undefined && original.fields[4] !== undefined
       ? ctx.earlier.filter(
@@ -384,7 +389,8 @@ function field61(spec: TransactionSpec, m: WireMessage, ctx: MessageContext, out
             e.direction === 'in' &&
             identify(e) === 'preauth-add' &&
             e.fields[38]?.trim() === reply.fields[38]!.trim() &&
-            replyOf(ctx.earlier!, e)?.fields[39] === '00',
+            replyOf(ctx.earlier!, e)?.fields[39] === '00' &&
+            !reversedLater(e),
         )
       : [];
   const originalAmount =

@@ -81,6 +81,7 @@ export async function settle(w: PoscertWorld): Promise<void> {
   w.newVoucherWindow();
   await w.driver.runTransaction('settlement', {});
   await w.driver.toIdle().catch(() => undefined);
+  await w.judgeUntrustedReplies(); // a spoiled approval is reversed before the settlement too (§3.8)
   const settlements = await w.requests('settlement');
   if (settlements.length) w.settledBatch = batchOf(settlements[settlements.length - 1]);
 }

@@ -8,6 +8,7 @@ import {
   cardByAlias,
   declaredKeyScheme,
   EvidenceMasker,
+  faultMatchFor,
   judgeTraffic,
   menuFinancialKinds,
   REFERENCE_PROFILE,
@@ -36,6 +37,8 @@ import {
 } from '../../drivers';
 import type { CardLeftObservation } from '../../drivers/card-removal';
 import { outcomesAfter, type FlowOutcome } from '../../drivers/flow-outcome';
+import { spoiledReplies, unreversedSpoiledReplies, untrustedOutcomeProblems } from '../../drivers/untrusted-reply';
+import { speaksTtp11 } from '../../protocol/ttp';
 import type { PublicNetworkArrival } from '../../host';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
@@ -94,6 +97,8 @@ export class PoscertWorld extends World<WorldParameters> {
   readonly terminalIdsUsed = new Set<string>();
   /** Terminal settings changed by the scenario, restored by the After hook. */
   restoreConfig: Record<string, unknown> | undefined;
+  /** The last TTP frame seq before the last transaction started (its outcomes are the ones after it). */
+  lastTransactionSeq = 0;
   restoreTamper = false;
   /** Batch number of the last settlement this scenario ran. */
   settledBatch: string | undefined;
@@ -356,9 +361,36 @@ export class PoscertWorld extends World<WorldParameters> {
     this.newVoucherWindow();
     const { answers, onAnswer } = this.answers(a);
     this.lastPrompts = [];
+    const fromSeq = Math.max(0, ...this.driver.transcript({ all: true }).map((e) => e.seq));
+    const fromId = Math.max(0, ...(await this.messages()).map((m) => m.id));
+    this.lastTransactionSeq = fromSeq;
     const end = await this.driver.runTransaction(kind, answers, { onAnswer, ...run });
     this.txns.push({ kind, card: a.card ?? '', amountFen: a.amountFen });
+    await this.judgeUntrustedReplies({ fromSeq, fromId });
     return end;
+  }
+
+  /** The TTP 1.1 §7.6 outcomes of the last transaction's final screens; undefined when the terminal reports none (TTP 1.0). */
+  lastTransactionOutcomes(): FlowOutcome[] | undefined {
+    if (!speaksTtp11(this.driver.terminalIdentity?.ttp)) return undefined;
+    return outcomesAfter(this.driver.transcript({ all: true }), this.lastTransactionSeq);
+  }
+
+  /**
+   * After every transaction (and settlement) of every case (drivers/untrusted-reply.ts): a reply the host
+   * spoiled on purpose for the transaction since `since` ends it unapproved with the outcome that says why
+   * (TTP 1.1 §7.6), and every spoiled approval of the scenario so far was reversed before the next
+   * request (cup8583.md §3.6, §3.8).
+   */
+  async judgeUntrustedReplies(since?: { fromSeq: number; fromId: number }): Promise<void> {
+    const msgs = await this.messages();
+    const spoiled = spoiledReplies(msgs);
+    if (!spoiled.length) return;
+    const mine = since ? spoiled.filter((s) => s.request.id > since.fromId) : [];
+    const ttp11 = since && speaksTtp11(this.driver.terminalIdentity?.ttp);
+    const outcomes = ttp11 ? outcomesAfter(this.driver.transcript({ all: true }), since.fromSeq) : undefined;
+    const problems = [...(outcomes ? untrustedOutcomeProblems(mine, outcomes) : []), ...unreversedSpoiledReplies(msgs, spoiled)];
+    expect(problems.length, `a reply the terminal must not trust (cup8583.md §3.6, §3.8; TTP 1.1 §7.6):\n  ${problems.join('\n  ')}`).to.equal(0);
   }
 
   /**
@@ -373,6 +405,27 @@ export class PoscertWorld extends World<WorldParameters> {
       return;
     }
     if (o.approved) await this.expectApproved('sale', `set-up sale of card ${alias}`);
+  }
+
+  /**
+   * A sale by each entry method the terminal declares other than `except`, the host spoiling each reply
+   * with `fault` (a MAC or message-type fault: what §3.6 / §3.8 ask does not depend on how the card was
+   * read), then one good inserted sale that carries the last reversal out. transact judges each sale and
+   * each reversal (drivers/untrusted-reply.ts). Returns what was tried: each card must end uncharged.
+   */
+  async spoiledSaleByEveryEntry(fault: 'corrupt-mac' | 'wrong-mti', except: EntryMode): Promise<Array<{ entry: EntryMode; card: string }>> {
+    const ways: Array<{ entry: EntryMode; card: string; capability: 'magstripe' | 'contact' | 'contactless' }> = [
+      { entry: 'swipe', card: 'UP-DEBIT-MAG', capability: 'magstripe' },
+      { entry: 'insert', card: 'UP-DEBIT-IC', capability: 'contact' },
+      { entry: 'tap', card: 'UP-DEBIT-CTLS', capability: 'contactless' },
+    ];
+    const tried = ways.filter((w) => w.entry !== except && this.driver.supports(w.capability));
+    for (const [i, w] of tried.entries()) {
+      this.host.injectFault({ match: { ...faultMatchFor('sale'), terminalId: this.lab.terminalId }, action: fault, count: 1 });
+      await this.sale(3100 + i * 100, w.card, w.entry);
+    }
+    if (tried.length) await this.sale(3000, 'UP-DEBIT-IC', 'insert');
+    return tried.map(({ entry, card }) => ({ entry, card }));
   }
 
   /** Voids the last approved sale or bill payment, the card presented as asked. */

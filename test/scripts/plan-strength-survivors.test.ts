@@ -40,4 +40,11 @@ describe('plan-strength-survivors accountFor', () => {
     expect(accountFor({ ...mutant('try {'), next: 'keys = unwrap(f62);' }, [e])).to.equal(undefined);
     expect(accountFor(mutant('try {'), [e])).to.equal(undefined);
   });
+
+  test('an entry naming the function matches only the spot in that function', () => {
+    const e = { ...entry('entry.attempts += 1;', true), fn: 'sendPendingSignatures' };
+    expect(accountFor({ ...mutant('entry.attempts += 1;'), fn: 'sendPendingSignatures' }, [e])).to.equal(e);
+    expect(accountFor({ ...mutant('entry.attempts += 1;'), fn: 'sendPendingScriptResults' }, [e])).to.equal(undefined);
+    expect(accountFor(mutant('entry.attempts += 1;'), [e])).to.equal(undefined);
+  });
 });

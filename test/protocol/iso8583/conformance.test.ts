@@ -270,6 +270,10 @@ describe("message conformance over a terminal's traffic", () => {
     expect(f4([...declined, voidOfPreauth('000000030000')]), 'a declined addition adds nothing').to.deep.equal([]);
     const other = [signOn, preauth, preauthReply, add(5, '000003', '000000020000', '999999'), addReply(6, '000003', '000000020000', '00')];
     expect(f4([...other, voidOfPreauth('000000030000')]), "another pre-authorization's addition").to.deep.equal([]);
+    // An approval the terminal could not keep (ARPC refused by the card, MAC failed) is reversed (§3.8): it adds nothing.
+    const reversal = inMsg(7, '0400', { ...pre, 25: '60', 4: '000000020000', 11: '000003', 39: '06', 60: '1000000100050' });
+    expect(f4([...t, reversal, voidOfPreauth('000000030000')]), 'a reversed addition adds nothing').to.deep.equal([]);
+    expect(f4([...t, reversal, voidOfPreauth('000000050000')]), 'the total with a reversed addition').to.deep.equal(['error MSG-F61 F4']);
   });
 
   test('the 0620 script-result notice (§3.1, §3.11): MACed, 60.3 951, F61 / F37 / F38 agreeing with the chip sale it names', () => {
