@@ -125,6 +125,17 @@ export function cvmCodeName(byte: number): string {
   return names[code] ?? `CVM code ${code.toString(16).toUpperCase().padStart(2, '0')}`;
 }
 
+/** 9F33 byte 2 (CVM capability, EMV Book 4 Annex A2) bits a CVM code needs: b8 plaintext PIN, b7 online PIN, b6 signature, b5 enciphered offline PIN, b4 no CVM required. */
+const CVM_CAPABILITY_BITS: Readonly<Record<number, readonly number[]>> = {
+  0x01: [0x80],
+  0x02: [0x40],
+  0x03: [0x80, 0x20],
+  0x04: [0x10],
+  0x05: [0x10, 0x20],
+  0x1e: [0x20],
+  0x1f: [0x08],
+};
+
 /** Whether a BCD YYMMDD is a calendar date. */
 export function isYymmdd(hex: string): boolean {
   if (!/^\d{6}$/.test(hex)) return false;
@@ -149,7 +160,8 @@ export interface IccMessageFacts {
  * the first two digits of the processing code, 9F02 the amount authorised, 5F2A the currency; 9A a
  * date; an online request carries the ARQC, 9F27 bits 8-7 = 10; 9F34 the CVM performed: online
  * enciphered PIN when the PIN block travels, and on a contact read only then: a real qPBOC terminal
- * (the easy8583 sample) sends 9F34 020000 on a tap without PIN). `typeFromF3` is false for a kind whose 9C the
+ * (the easy8583 sample) sends 9F34 020000 on a tap without PIN); on a contact read, a CVM the
+ * terminal's 9F33 declares it supports). `typeFromF3` is false for a kind whose 9C the
  * reference does not fix (bill payment, F3 50).
  */
 export function onlineValueProblems(tags: ReadonlyMap<string, string>, m: IccMessageFacts, typeFromF3: boolean): string[] {
@@ -176,6 +188,15 @@ export function onlineValueProblems(tags: ReadonlyMap<string, string>, m: IccMes
       out.push(`9F34 ${cvm} says ${cvmCodeName(code)}, but the PIN was taken online (a PIN block travels: CVM code 02)`);
     }
     if (!m.pinBlock && m.contact && code === 0x02) out.push(`9F34 ${cvm} says online enciphered PIN, but no PIN block travels`);
+    // EMV Book 3 §10.5: a contact kernel performs only the CVMs its 9F33 byte 2 says the terminal supports.
+    const caps = t('9F33');
+    const bits = CVM_CAPABILITY_BITS[code];
+    if (m.contact && caps !== undefined && /^[0-9A-F]{6}$/.test(caps) && bits) {
+      const byte2 = parseInt(caps.slice(2, 4), 16);
+      if (bits.some((b) => (byte2 & b) === 0)) {
+        out.push(`9F34 ${cvm} says ${cvmCodeName(code)}, a CVM the terminal's capabilities 9F33 ${caps} do not support (byte 2 ${caps.slice(2, 4)})`);
+      }
+    }
   }
   return out;
 }

@@ -236,6 +236,12 @@ describe('message conformance: field 55 as EMV data (MSG-F55)', () => {
     const noPin = edit(icSale(), { 22: '052', 26: undefined, 52: undefined, 53: '0600000000000000' });
     expect(f55Messages(noPin)[0]).to.match(/online enciphered PIN, but no PIN block/);
     expect(f55Messages(withTags(noPin, { '9F34': '1E0300' }))).to.deep.equal([]);
+    // A contact kernel performs only CVMs its 9F33 supports: E0E1C8 has no 'No CVM required' (byte 2 b4).
+    expect(f55Messages(withTags(noPin, { '9F34': '1F0002' }))[0]).to.match(
+      /no CVM required, a CVM the terminal's capabilities 9F33 E0E1C8 do not support/,
+    );
+    expect(f55Messages(withTags(noPin, { '9F34': '1F0002', '9F33': 'E0E9C8' }))).to.deep.equal([]);
+    expect(f55Messages(withTags(noPin, { '9F34': '3F0001' }))).to.deep.equal([]);
     expect(f55Messages(tapSale())).to.deep.equal([]);
   });
 
