@@ -15,6 +15,7 @@ import {
   parseSecurityControl,
   responseMtiOf,
   transactionKinds,
+  ONLINE_ICC_TAGS,
   transactionSpec,
   type BillPayee,
   type PosEntryMode,
@@ -308,8 +309,8 @@ export function settlementCounts(side: { debitCount: number; debitAmount: number
   return { debitCount: side.debitCount, debitAmount: side.debitAmount, creditCount: side.creditCount, creditAmount: side.creditAmount };
 }
 
-/** EMV tags every F55 of an online chip request carries (cup8583.md: the ARQC and what it covers). */
-export const REQUIRED_ICC_TAGS: readonly string[] = ['9F26', '9F27', '9F10', '9F37', '9F36', '95', '9A', '9C', '9F02', '5F2A', '82'];
+/** EMV tags every F55 of an online chip request carries (cup8583.md §3.11; one list: protocol/iso8583/icc-data.ts). */
+export const REQUIRED_ICC_TAGS: readonly string[] = ONLINE_ICC_TAGS;
 
 /** The required tags a request's F55 lacks, in table order (empty when it has them all). */
 export function missingIccTags(m: HostMessage): string[] {

@@ -40,6 +40,9 @@ export {
   otherKindNamed,
   otherKindWords,
   VOUCHER_KINDS,
+  icBlockOf,
+  icBlockProblems,
+  lastChipRequest,
 } from './vouchers';
 export type { VoucherCopy } from './vouchers';
 export { setVoucherCopies } from './voucher-settings';

@@ -346,3 +346,60 @@ export function otherKindWords(kind: TransactionKind): string[] {
   const own = OWN_WORDS[kind] ?? [];
   return KIND_WORDS.filter((w) => !own.includes(w));
 }
+
+// ------------------------------------------------------------------ the IC block (§6 备注)
+
+/** The EMV values an IC block prints (cup8583.md §6 备注: ARQC or TC, TVR, AID, TSI, ATC) and their length in hex digits (EMV: b8, b5, b5-16, b2, b2). */
+const IC_BLOCK_LABELS: Readonly<Record<string, readonly [number, number]>> = {
+  ARQC: [16, 16],
+  TC: [16, 16],
+  TVR: [10, 10],
+  AID: [10, 32],
+  TSI: [4, 4],
+  ATC: [4, 4],
+};
+const IC_BLOCK_VALUE = /(?<![A-Za-z])(ARQC|TC|TVR|AID|TSI|ATC)[ \t]*[:：][ \t]*([0-9A-Fa-f]*)(?=\s|$)/g;
+
+/** The labelled EMV values of a copy's IC block, label → value as printed (empty when the label has none); absent labels are not listed. */
+export function icBlockOf(c: Pick<VoucherCopy, 'lines'>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of c.lines) for (const m of line.matchAll(IC_BLOCK_VALUE)) if (!out.has(m[1])) out.set(m[1], m[2].toUpperCase());
+  return out;
+}
+
+/** F55 of a journal message (`TAG=VALUE` words), tag → value hex. */
+function f55Tags(m: Pick<HostMessage, 'fields'> | undefined): Map<string, string> {
+  const v = m?.fields[55];
+  if (!v || /^([0-9A-F]{2})+$/.test(v)) return new Map();
+  return new Map(v.split(/\s+/).map((w) => [w.split('=')[0].toUpperCase(), (w.split('=')[1] ?? '').toUpperCase()] as [string, string]));
+}
+
+/**
+ * What a copy's IC block gets wrong against the chip data the request carried (cup8583.md §6 备注, the
+ * IC contact sale / pre-auth line; §3.11): a value it labels but prints empty or in another length than
+ * its EMV one, an ARQC other than the request's 9F26, an ATC other than its 9F36, an AID other than its
+ * 84. Only the labels a copy prints are judged (terminals lay the block out differently; the TVR and a
+ * TC may change after the second GENERATE AC, so they are judged by form). Returns the problems.
+ */
+export function icBlockProblems(c: Pick<VoucherCopy, 'lines'>, request?: Pick<HostMessage, 'fields'>): string[] {
+  const block = icBlockOf(c);
+  const sent = f55Tags(request);
+  const out: string[] = [];
+  for (const [label, value] of block) {
+    const [min, max] = IC_BLOCK_LABELS[label];
+    if (value.length < min || value.length > max || value.length % 2) {
+      out.push(`${label} is printed as "${value}", not the ${min === max ? min : `${min}–${max}`} hex digits of its EMV value`);
+      continue;
+    }
+    const tag = label === 'ARQC' ? '9F26' : label === 'ATC' ? '9F36' : label === 'AID' ? '84' : undefined;
+    if (tag && sent.has(tag) && !sent.get(tag)!.includes('*') && sent.get(tag) !== value) {
+      out.push(`${label} ${value} is not the ${tag} ${sent.get(tag)} the request carried in F55`);
+    }
+  }
+  return out;
+}
+
+/** The last request of a voucher kind in `messages` that carried chip data (F55), the one a copy's IC block speaks of. */
+export function lastChipRequest(messages: readonly HostMessage[]): HostMessage | undefined {
+  return messages.filter((m) => m.direction === 'in' && VOUCHER_KINDS.includes(m.kind as TransactionKind) && m.fields[55]).pop();
+}

@@ -3,7 +3,7 @@
 // refused locally or sent for 54, uploads after a balanced settlement). Thin: parse, judge, assert.
 import { expect } from 'chai';
 import { step } from './support/define';
-import { copies } from './support/printed';
+import { copies, expectFaithfulIcBlock } from './support/printed';
 import {
   expectedCopies,
   judgeBalancedUpload,
@@ -19,6 +19,7 @@ step(['the declared voucher copies are printed', '打印了终端声明联数的
   const want = expectedCopies(this.profile);
   const list = await copies(this, want.length);
   expect(copyNames(list), `voucher copies printed (the profile declares ${want.length}: ${want.join(', ')})`).to.deep.equal(want);
+  await expectFaithfulIcBlock(this, list); // the IC block (§6 备注) of every copy, wherever copies are counted
 });
 
 step(['every copy is labelled and signed as the profile declares', '每联的存根名称和签名栏符合终端声明'], async function () {

@@ -31,7 +31,7 @@ import {
 import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../certification/results';
 import { profileCopies } from '../protocol/ttp/profile';
 import { step } from './support/define';
-import { copies, copyOf, everyCopy, expectEveryCopy, slip } from './support/printed';
+import { copies, copyOf, everyCopy, expectEveryCopy, expectFaithfulIcBlock, slip } from './support/printed';
 import { formatFen, VoucherCopy as CopyName } from './support/parse';
 import { lastSettlement } from './support/host-journal';
 
@@ -63,11 +63,13 @@ step(['every copy shows the amount {amount}', '每联都显示金额 {amount}'],
   await expectEveryCopy(this, shows, `does not show the amount ${formatFen(fen)}${charge ? ' as the charge it is (no minus sign)' : ''}`);
 });
 
-// §6: every amount a copy prints (金额, 累计金额 / TOTAL …) is one the host holds for the transaction.
+// §6: every amount a copy prints (金额, 累计金额 / TOTAL …) is one the host holds for the transaction;
+// an IC block the copy prints carries the chip data the request sent (expectFaithfulIcBlock).
 step(['every amount on every copy is one the host booked', '每联上的金额都是主机记录的金额'], async function () {
   const booked = bookedAmounts(await this.messages());
   const problem = `prints an amount the host did not book (the host's: ${booked.map(formatFen).join(', ')})`;
   await expectEveryCopy(this, (c) => amountLinesNotBooked(c, booked).length === 0, problem);
+  await expectFaithfulIcBlock(this, await everyCopy(this));
 });
 
 // §6: the copy names its own transaction type and no other (a void does not speak of a pre-authorization).

@@ -5,7 +5,8 @@ Feature: Messages — every message the terminal sends conforms to the CUP POS d
   against the transaction catalogue's field rules (must / may / must not) and cup8583.md's
   cross-field rules (F22 with F55 and the PIN block, F26 and F53 with the PIN block, 53.2 with the key
   scheme, 60.1 with F3, 60.3 for the kind, F49 = 156, F61 against its original, the MAC where
-  required, a reversal against its original). Every case carries its own findings as evidence
+  required, a reversal against its original, F55 as EMV data: tag lengths, §3.11's mandatory tags,
+  9C / 9F02 / 5F2A / 9A / 9F27 / 9F34 against the message). Every case carries its own findings as evidence
   (message-conformance.txt); this case fails on any error-level finding in the run so far on this
   terminal, its own sale, void and balance inquiry included, so it judges something in every worker.
   It runs after the other areas (cucumber.js), so in a one-worker run it judges the whole plan's traffic.

@@ -21,6 +21,7 @@ import {
   type TransactionSpec,
 } from './catalogue';
 import { messageToJson } from './dump';
+import { iccLengthProblems, iccValues, missingTags, onlineValueProblems, ONLINE_ICC_TAGS, REVERSAL_ICC_TAGS } from './icc-data';
 import type { IsoMessage } from './message';
 
 export type FindingSeverity = 'error' | 'warning';
@@ -36,6 +37,7 @@ export const CONFORMANCE_RULE_IDS = [
   'MSG-F49',
   'MSG-CARD',
   'MSG-F22-F55',
+  'MSG-F55',
   'MSG-F22-PIN',
   'MSG-F26-PIN',
   'MSG-F53-PIN',
@@ -60,6 +62,11 @@ export const CONFORMANCE_RULES: Readonly<Record<ConformanceRuleId, { title: stri
     title:
       'F55 present for a chip read (sale, balance, pre-auth), absent for magstripe, fallback and manual; 60.5 = 2 (fallback) only with a swipe entry mode',
     section: '§2.3, §2.4, §3.11',
+  },
+  'MSG-F55': {
+    title:
+      "F55 is BER-TLV; every EMV tag has its EMV length; an online chip request carries §3.11's mandatory tags, 9C = F3's first two digits, 9F02 = F4, 5F2A = F49, 9A a date, 9F27 an ARQC, 9F34 online PIN when a PIN block travels and, on a contact read, only then; a reversal carries §3.11's tags and its original's ATC (9F36)",
+    section: '§3.11 (EMV Book 3 Annex A)',
   },
   'MSG-F22-PIN': { title: 'F22 third digit 1 exactly when a PIN block travels (F52 or F59 A1)', section: '§2.3' },
   'MSG-F26-PIN': { title: 'F26 present exactly when a PIN block travels', section: '§2.2 (F26), §3.6' },
@@ -427,6 +434,29 @@ function field61(spec: TransactionSpec, m: WireMessage, ctx: MessageContext, out
   }
 }
 
+/** MSG-F55: field 55 as EMV data (protocol/iso8583/icc-data.ts), on every request that carries it. */
+function iccData(spec: TransactionSpec, m: WireMessage, out: ConformanceFinding[]): void {
+  const f55 = m.fields[55];
+  if (f55 === undefined) return;
+  const tags = iccValues(f55);
+  if (!tags) {
+    out.push(finding('error', 'MSG-F55', `F55 is not BER-TLV (${f55.slice(0, 40)})`, 'F55'));
+    return;
+  }
+  for (const p of iccLengthProblems(tags)) out.push(finding('error', 'MSG-F55', p, 'F55'));
+  const entry = m.fields[22]?.slice(0, 2) ?? '';
+  if (ARQC_KINDS.has(spec.kind) && IC_ENTRIES.has(entry)) {
+    const missing = missingTags(tags, ONLINE_ICC_TAGS);
+    if (missing.length) out.push(finding('error', 'MSG-F55', `an online ${spec.kind}'s F55 lacks ${missing.join(', ')}`, 'F55'));
+    const facts = { processingCode: m.fields[3], amount: m.fields[4], currency: m.fields[49], pinBlock: carriesPinBlock(m), contact: entry === '05' };
+    for (const p of onlineValueProblems(tags, facts, spec.kind !== 'bill-payment')) out.push(finding('error', 'MSG-F55', p, 'F55'));
+  }
+  if (spec.kind === 'reversal') {
+    const missing = missingTags(tags, REVERSAL_ICC_TAGS);
+    if (missing.length) out.push(finding('error', 'MSG-F55', `a reversal's F55 lacks ${missing.join(', ')}`, 'F55'));
+  }
+}
+
 function reversal(m: WireMessage, f60: Field60 | undefined, ctx: MessageContext, out: ConformanceFinding[]): void {
   const reason = m.fields[39];
   if (reason !== undefined && !REVERSAL_REASONS.has(reason)) {
@@ -469,6 +499,11 @@ function reversal(m: WireMessage, f60: Field60 | undefined, ctx: MessageContext,
       out.push(finding('error', 'MSG-REVERSAL', `${name} ${mine} differs from the original ${identify(original)}'s ${theirs}`, name));
     }
   }
+  // The reversal undoes the original's card transaction: its ATC is that one's (§3.11, 9F36 mandatory in both).
+  const atc = (w: WireMessage) => (w.fields[55] !== undefined ? iccValues(w.fields[55]!)?.get('9F36') : undefined);
+  if (atc(m) !== undefined && atc(original) !== undefined && atc(m) !== atc(original)) {
+    out.push(finding('error', 'MSG-F55', `9F36 ${atc(m)} (ATC) differs from the original ${identify(original)}'s ${atc(original)}`, 'F55'));
+  }
   if (!transactionSpec(identify(original) ?? 'reversal').reversible) {
     out.push(
       finding('error', 'MSG-REVERSAL', `a ${identify(original) ?? 'unknown request'} is not reversed (§3.1), but a 0400 was sent for it`, 'F11'),
@@ -500,6 +535,7 @@ export function checkMessage(m: WireMessage, ctx: MessageContext = {}): Conforma
   if (present(m, 49) && m.fields[49] !== '156') out.push(finding('error', 'MSG-F49', `F49 is ${m.fields[49]}, not 156 (CNY)`, 'F49'));
   cardAndPin(spec, m, f60, ctx, out);
   field61(spec, m, ctx, out);
+  iccData(spec, m, out);
   if (kind === 'reversal') reversal(m, f60, ctx, out);
   return out;
 }

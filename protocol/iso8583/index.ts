@@ -16,3 +16,4 @@ export * from './ic-parameters';
 export * from './terminal-lists';
 export * from './conformance';
 export * from './dump';
+export * from './icc-data';

@@ -2,7 +2,7 @@
 // of the current voucher window once printing is over, one copy by name, the settlement slip, and
 // every copy judged by a drivers/vouchers check with the failing copies (masked) in the message.
 import { expect } from 'chai';
-import { copiesFailing, transactionCopies, type VoucherCopy } from '../../drivers';
+import { copiesFailing, describeCopy, icBlockProblems, lastChipRequest, transactionCopies, type VoucherCopy } from '../../drivers';
 import type { PoscertWorld } from './world';
 
 /** The transaction copies of the current voucher window, once the terminal has finished printing. */
@@ -39,4 +39,11 @@ export async function slip(w: PoscertWorld): Promise<VoucherCopy> {
   const slips = w.driver.receipts().filter((c) => c.copy === 'settlement');
   expect(slips.length, 'no settlement slip was printed').to.be.greaterThan(0);
   return slips[slips.length - 1];
+}
+
+/** Each copy's IC block (§6 备注) carries the chip data the scenario's last chip request sent in F55 (drivers/vouchers icBlockProblems). */
+export async function expectFaithfulIcBlock(w: PoscertWorld, list: readonly VoucherCopy[]): Promise<void> {
+  const request = lastChipRequest(await w.messages());
+  const problems = list.flatMap((c) => icBlockProblems(c, request).map((p) => `${describeCopy(c)}\n${p} (cup8583.md §6 备注, §3.11)`));
+  if (problems.length) expect.fail(w.redact(problems.join('\n\n')));
 }

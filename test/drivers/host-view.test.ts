@@ -163,8 +163,10 @@ describe('host journal view', () => {
     expect(settlementCounts(side)).to.deep.equal({ debitCount: 2, debitAmount: 300, creditCount: 1, creditAmount: 50 });
   });
 
-  test('the EMV tags an online chip request must carry in F55', () => {
-    const all = '9F26=1 9F27=80 9F10=07 9F37=AB 9F36=01 95=00 9A=261204 9C=00 9F02=000000000100 5F2A=0156 82=7C00';
+  test('the EMV tags an online chip request must carry in F55 (cup8583.md §3.11, 9F1A / 9F03 / 9F33 included)', () => {
+    const all =
+      '9F26=1 9F27=80 9F10=07 9F37=AB 9F36=01 95=00 9A=261204 9C=00 9F02=000000000100 5F2A=0156 82=7C00 9F1A=0156 9F03=000000000000 9F33=E0E1C8';
+    expect(missingIccTags(msg(1, 'in', '0200', { 55: all.replace(' 9F33=E0E1C8', '') }))).to.deep.equal(['9F33']);
     expect(missingIccTags(msg(1, 'in', '0200', { 55: all }))).to.deep.equal([]);
     expect(missingIccTags(msg(1, 'in', '0200', { 55: '9F26=1 9F27=80 82=7C00' }))).to.deep.equal([
       '9F10',
@@ -175,8 +177,11 @@ describe('host journal view', () => {
       '9C',
       '9F02',
       '5F2A',
+      '9F1A',
+      '9F03',
+      '9F33',
     ]);
-    expect(missingIccTags(msg(1, 'in', '0200', {}))).to.have.length(11);
+    expect(missingIccTags(msg(1, 'in', '0200', {}))).to.have.length(14);
   });
   test("a pre-authorization's authorised total adds only the 追加预授权 approved for it (F38, cup8583.md §2.5)", () => {
     const preauth = msg(1, 'in', '0100', { 3: '030000', 4: '000000010000', 11: '000001', 25: '06', 60: '10000001000' });

@@ -4,6 +4,8 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import {
+  icBlockOf,
+  icBlockProblems,
   copiesFailing,
   copyNames,
   hasSignatureLine,
@@ -193,5 +195,34 @@ describe('every figure and type name of a copy against the host (bookedAmounts, 
     expect(otherKindNamed(voidCopy, 'sale')).to.equal('撤销');
     expect(otherKindNamed(copy('merchant', ['追加预授权(ADD-AUTH)', '原预授权码(AUTH NO):123456']), 'preauth-add')).to.equal(undefined);
     expect(otherKindNamed(copy('merchant', ['预授权(AUTH)', '退货']), 'preauth')).to.equal('退货');
+  });
+
+  test('the IC block (§6 备注) carries the chip data the request sent; only the labels a copy prints are judged', () => {
+    const request = {
+      fields: { 55: '9F26=273F1A1A4B01DF0C 9F27=80 95=0000000000 9F36=004A 84=A000000333010101' } as Record<number, string>,
+    };
+    const lines = (tsi: string, arqc = '273F1A1A4B01DF0C') => [
+      `ARQC:${arqc} TVR:0000000000 AID:A000000333010101`,
+      `PAN SN:01 TSI:${tsi} ATC:004A`,
+      'APPLAB:PBOC DEBIT',
+    ];
+    expect(icBlockOf(copy('merchant', lines('E800')))).to.deep.equal(
+      new Map([
+        ['ARQC', '273F1A1A4B01DF0C'],
+        ['TVR', '0000000000'],
+        ['AID', 'A000000333010101'],
+        ['TSI', 'E800'],
+        ['ATC', '004A'],
+      ]),
+    );
+    expect(icBlockProblems(copy('merchant', lines('E800')), request)).to.deep.equal([]);
+    expect(icBlockProblems(copy('merchant', lines('')), request)).to.deep.equal(['TSI is printed as "", not the 4 hex digits of its EMV value']);
+    expect(icBlockProblems(copy('merchant', lines('E800', '1111111111111111')), request)[0]).to.match(/ARQC 1111111111111111 is not the 9F26/);
+    expect(icBlockProblems(copy('merchant', ['TC:273F1A1A4B01DF0D ATC:004B']), request)).to.deep.equal([
+      'ATC 004B is not the 9F36 004A the request carried in F55',
+    ]);
+    // No IC block, or a swiped sale's copy (no F55): nothing to judge but the form.
+    expect(icBlockProblems(copy('merchant', ['消费(SALE)', 'PAID: RMB 12.00']), request)).to.deep.equal([]);
+    expect(icBlockProblems(copy('merchant', lines('E800')), undefined)).to.deep.equal([]);
   });
 });

@@ -12,6 +12,8 @@ import {
   decodeFrameBody,
   encodeSm4PinBlockF59,
   formatFindings,
+  iccLengthProblems,
+  iccValues,
   keySchemeOfSignOn,
   unpackMessage,
   wireMessageOf,
@@ -22,6 +24,7 @@ import {
   type WireMessage,
 } from '../../../protocol/iso8583';
 import { loadSamples } from './samples';
+import { decodeTlv, encodeTlv } from '../../../protocol/tlv';
 
 const samples = new Map(
   loadSamples().map((s) => {
@@ -120,7 +123,8 @@ describe('message conformance: hand-broken messages, one rule each', () => {
   });
 
   test('MSG-F49: currency other than 156', () => {
-    expectOnly(edit(icSale(), { 49: '840' }), ['error MSG-F49 F49']);
+    // The chip's 5F2A (0156) then disagrees with F49 too (MSG-F55).
+    expectOnly(edit(icSale(), { 49: '840' }), ['error MSG-F49 F49', 'error MSG-F55 F55']);
     expectOnly(edit(sample('settle_0500_req_bare'), { 49: '344' }), ['error MSG-F49 F49']);
   });
 
@@ -184,7 +188,67 @@ describe('message conformance: hand-broken messages, one rule each', () => {
     expect(carriesPinBlock(sm4)).to.equal(true);
     expectOnly(sm4, [], { keyScheme: 'sm4' });
     expect(carriesPinBlock(edit(sm4, { 59: undefined }))).to.equal(false);
-    expectOnly(edit(sm4, { 59: undefined }), ['error MSG-F22-PIN F22', 'error MSG-F26-PIN F26', 'error MSG-F53-PIN 53.1'], { keyScheme: 'sm4' });
+    // 9F34 420300 then reports an online PIN no block carries (MSG-F55).
+    expectOnly(edit(sm4, { 59: undefined }), ['error MSG-F22-PIN F22', 'error MSG-F26-PIN F26', 'error MSG-F53-PIN 53.1', 'error MSG-F55 F55'], {
+      keyScheme: 'sm4',
+    });
+  });
+});
+
+describe('message conformance: field 55 as EMV data (MSG-F55)', () => {
+  /** The scandemo IC sale with F55 rebuilt from `change` (tag → value hex; undefined drops the tag). */
+  const withTags = (m: WireMessage, change: Record<string, string | undefined>): WireMessage => {
+    const nodes = decodeTlv(Buffer.from(m.fields[55]!, 'hex'))
+      .filter((n) => !(n.tag in change) || change[n.tag] !== undefined)
+      .map((n) => (n.tag in change ? { tag: n.tag, value: Buffer.from(change[n.tag]!, 'hex') } : n));
+    return edit(m, { 55: encodeTlv(nodes).toString('hex').toUpperCase() });
+  };
+  const f55Messages = (m: WireMessage) =>
+    checkMessage(m, { keyScheme: 'tdes' })
+      .filter((f) => f.rule === 'MSG-F55')
+      .map((f) => f.message);
+
+  test('a tag written in another encoding than its EMV format (9A, 9F33, 9F66 as ASCII text) is an error', () => {
+    const ascii = (hex: string) => Buffer.from(hex, 'utf8').toString('hex').toUpperCase();
+    expect(f55Messages(withTags(icSale(), { '9A': ascii('161115') }))[0]).to.match(/tag 9A is 6 byte/);
+    expect(f55Messages(withTags(icSale(), { '9F33': ascii('E0E1C8') }))[0]).to.match(/tag 9F33 is 6 byte.* 3 byte/);
+    expect(f55Messages(edit(tapSale(), { 55: tapSale().fields[55] + '9F6608' + ascii('36004000') }))[0]).to.match(/tag 9F66 is 8 byte/);
+    expect(f55Messages(edit(tapSale(), { 55: tapSale().fields[55] + '9F660436004000' }))).to.deep.equal([]);
+  });
+
+  test('an online chip request lacks a tag §3.11 makes mandatory (9F33, 9F1A, 9F03 included); optional ones may be absent', () => {
+    expect(f55Messages(withTags(icSale(), { '9F33': undefined, '9F1A': undefined }))).to.deep.equal(["an online sale's F55 lacks 9F1A, 9F33"]);
+    expect(f55Messages(withTags(icSale(), { '9F03': undefined }))[0]).to.match(/lacks 9F03/);
+    expect(f55Messages(withTags(icSale(), { '84': undefined, '9F09': undefined, '9F41': undefined, '9F1E': undefined }))).to.deep.equal([]);
+  });
+
+  test('values the terminal supplies agree with the message: 9C with F3, 9F02 with F4, 9A a date, 9F27 an ARQC', () => {
+    expect(f55Messages(withTags(icSale(), { '9C': '31' }))[0]).to.match(/9C 31 .* not F3's 00/);
+    expect(f55Messages(withTags(icSale(), { '9F02': '000000005589' }))[0]).to.match(/9F02 .* not F4 000000005588/);
+    expect(f55Messages(withTags(icSale(), { '9A': '161315' }))[0]).to.match(/no date/);
+    expect(f55Messages(withTags(icSale(), { '9F27': '40' }))[0]).to.match(/no ARQC/);
+    expect(f55Messages(edit(withTags(icSale(), { '9C': '31' }), { 3: '310000', 4: undefined, 60: '0100001100050' }))).to.deep.equal([]);
+  });
+
+  test('9F34 reports an online PIN when a PIN block travels, and on a contact read only then (a qPBOC tap may say 02 without one)', () => {
+    expect(f55Messages(withTags(icSale(), { '9F34': '1F0002' }))[0]).to.match(/no CVM required, but the PIN was taken online/);
+    expect(f55Messages(withTags(icSale(), { '9F34': '1E0300' }))[0]).to.match(/says signature/);
+    const noPin = edit(icSale(), { 22: '052', 26: undefined, 52: undefined, 53: '0600000000000000' });
+    expect(f55Messages(noPin)[0]).to.match(/online enciphered PIN, but no PIN block/);
+    expect(f55Messages(withTags(noPin, { '9F34': '1E0300' }))).to.deep.equal([]);
+    // A contact kernel performs only CVMs its 9F33 supports: E0E1C8 has no 'No CVM required' (byte 2 b4).
+    expect(f55Messages(withTags(noPin, { '9F34': '1F0002' }))[0]).to.match(
+      /no CVM required, a CVM the terminal's capabilities 9F33 E0E1C8 do not support/,
+    );
+    expect(f55Messages(withTags(noPin, { '9F34': '1F0002', '9F33': 'E0E9C8' }))).to.deep.equal([]);
+    expect(f55Messages(withTags(noPin, { '9F34': '3F0001' }))).to.deep.equal([]);
+    expect(f55Messages(tapSale())).to.deep.equal([]);
+  });
+
+  test('an F55 that is no BER-TLV is an error; the journal form (TAG=VALUE words) is judged as the hex one', () => {
+    expect(f55Messages(edit(icSale(), { 55: '<12 bytes, not BER-TLV>' }))[0]).to.match(/not BER-TLV/);
+    const words = iccValues('9A=323631323034 9F33=E0E1C8')!;
+    expect(iccLengthProblems(words)).to.deep.equal(['tag 9A is 6 byte(s) (323631323034), its EMV format is 3 byte(s)']);
   });
 });
 
@@ -212,7 +276,8 @@ const card = {
   26: '12',
   52: 'AABBCCDDEEFF0011',
   53: '2600000000000000',
-  55: '9F2608ED1D6BA78357FB25',
+  // §3.11's online tags for a 12.00 sale with an online PIN (9F34 420300).
+  55: '9F2608ED1D6BA78357FB259F2701809F100707010103A000009F3704591D37169F36020001950500000000009A032612049C01009F02060000000012005F2A02015682027C009F1A0201569F03060000000000009F3303E0E1C89F3403420300',
 };
 const signOn = inMsg(1, '0800', { 11: '000001', 60: '00000001004', 63: '01 ', 49: undefined as never, 64: undefined as never });
 const sale = inMsg(3, '0200', { ...card, 3: '000000', 4: '000000001200', 11: '000002', 60: '2200000100050' });
@@ -328,7 +393,7 @@ describe("message conformance over a terminal's traffic", () => {
         11: '000002',
         39: '98',
         60: '2200000100050',
-        55: '9F3602000195050000000000',
+        55: '950500000000009F1E0831323334353637389F100707010103A000009F36020001',
         ...f,
       });
     expect(last([signOn, sale, rev({})])).to.deep.equal([]);
@@ -336,6 +401,11 @@ describe("message conformance over a terminal's traffic", () => {
     expect(last([signOn, sale, rev({ 4: '000000001300' })])).to.deep.equal(['error MSG-REVERSAL F4']);
     expect(last([signOn, sale, rev({ 60: '2200000200050' })])).to.deep.equal(['error MSG-REVERSAL 60.2']);
     expect(last([signOn, rev({})])).to.deep.equal(['warning MSG-REVERSAL F11']);
+    // §3.11: the reversal's F55 carries 95, 9F1E, 9F10 and 9F36, the ATC of the transaction it undoes.
+    expect(last([signOn, sale, rev({ 55: '950500000000009F1E0831323334353637389F100707010103A000009F36020002' })])).to.deep.equal([
+      'error MSG-F55 F55',
+    ]);
+    expect(last([signOn, sale, rev({ 55: '9F36020001' })])).to.deep.equal(['error MSG-F55 F55']);
     expect(last([signOn, sale, rev({ 52: 'AABBCCDDEEFF0011', 35: '621081*********4940=2706**************' })])).to.have.members([
       'error MSG-MUST-NOT F52',
       'error MSG-MUST-NOT F35',
