@@ -99,6 +99,16 @@ step(
 step(['操作员用卡 {card} {entry}完成预授权 {amount}'], async function (alias: string, entry: EntryMode, fen: number) {
   await this.completePreauth(fen, alias, entry);
 });
+// The first pre-authorization of the scenario, when a later one was voided or completed (cup8583.md §3.7).
+step(
+  ['the operator completes the first pre-authorization with {amount} with card {card} by {entry}'],
+  async function (fen: number, alias: string, entry: EntryMode) {
+    await this.completePreauth(fen, alias, entry, 'first');
+  },
+);
+step(['操作员用卡 {card} {entry}完成第一笔预授权 {amount}'], async function (alias: string, entry: EntryMode, fen: number) {
+  await this.completePreauth(fen, alias, entry, 'first');
+});
 
 // ------------------------------------------------------------------ cash register (ECR)
 

@@ -84,6 +84,8 @@ export class PoscertWorld extends World<WorldParameters> {
   readonly openingHolds = new Map<string, number>();
   /** The host message the last "the host received …" step found ("it", "its"). */
   current: HostMessage | undefined;
+  /** The pre-authorization the last completion or void named (its request and the host's reply). */
+  namedPreauth: { request: HostMessage; reply: HostMessage } | undefined;
   readonly txns: ScenarioTxn[] = [];
   /** PINs typed in this scenario (to prove none leaks into screens, vouchers, journal). */
   readonly pinsTyped = new Set<string>();
@@ -312,13 +314,19 @@ export class PoscertWorld extends World<WorldParameters> {
 
   /** The last transaction of the scenario the host approved (what void / refund / reprint refer to). */
   async lastApproved(kinds: TransactionKind[] = ['sale', 'bill-payment']): Promise<{ request: HostMessage; reply: HostMessage }> {
+    const approved = await this.approvedList(kinds);
+    return approved[approved.length - 1];
+  }
+
+  /** The approved requests of the kinds in this scenario with the host's replies, oldest first (at least one). */
+  async approvedList(kinds: TransactionKind[]): Promise<Array<{ request: HostMessage; reply: HostMessage }>> {
     const msgs = await this.messages();
     const approved = msgs
       .filter((m) => m.direction === 'in' && kinds.includes(m.kind as TransactionKind))
       .map((request) => ({ request, reply: replyTo(msgs, request) }))
       .filter((p): p is { request: HostMessage; reply: HostMessage } => p.reply?.responseCode === '00');
     expect(approved.length, `no approved ${kinds.join(' / ')} in this scenario`).to.be.greaterThan(0);
-    return approved[approved.length - 1];
+    return approved;
   }
 
   // ------------------------------------------------------------------ at the terminal (the driver's interaction)
@@ -402,9 +410,14 @@ export class PoscertWorld extends World<WorldParameters> {
     );
   }
 
-  /** Completes the last approved pre-authorization, naming it by authorization code and date. */
-  async completePreauth(fen: number, alias: string, entry: EntryMode): Promise<void> {
-    const { reply } = await this.lastApproved(['preauth']);
+  /**
+   * Completes the last (or the first) approved pre-authorization of the scenario, naming it by
+   * authorization code and date; it becomes the one "it refers to the original authorization" judges.
+   */
+  async completePreauth(fen: number, alias: string, entry: EntryMode, which: 'first' | 'last' = 'last'): Promise<void> {
+    const approved = await this.approvedList(['preauth']);
+    this.namedPreauth = which === 'first' ? approved[0] : approved[approved.length - 1];
+    const { reply } = this.namedPreauth;
     const original = { originalAuthCode: reply.fields[38], originalDate: reply.fields[13] };
     await this.transact('preauth-completion', { amountFen: fen, card: alias, entry, ...original });
   }
@@ -414,7 +427,8 @@ export class PoscertWorld extends World<WorldParameters> {
    * when asked, its amount is the authorised total: the pre-authorization and each 追加预授权 approved since.
    */
   async voidPreauth(alias: string, entry: EntryMode): Promise<void> {
-    const { request, reply } = await this.lastApproved(['preauth']);
+    this.namedPreauth = await this.lastApproved(['preauth']);
+    const { request, reply } = this.namedPreauth;
     const original = { originalAuthCode: reply.fields[38]?.trim(), originalDate: reply.fields[13] };
     const msgs = await this.messages();
     const added = requestsOf(msgs, 'preauth-add').filter((r) => r.id > request.id && replyTo(msgs, r)?.responseCode === '00');
