@@ -4,8 +4,11 @@
  * transaction", `maskedPan` first 6 + last 4) judged against the
  * acquirer's own records of it: the last financial request the host approved (its F4, F11, 60.2,
  * F2) and the reply (F37, F38, and F4 when the reply carries one, e.g. a partial approval). A cash
- * register books what it is told, so every figure must be the acquirer's. Pure: problems, or [].
+ * register books what it is told, so every figure must be the acquirer's. And for an `ecr` result of
+ * any kind: how it says the flow ended (approved, responseCode, outcome) against the final screen and
+ * the host's answer. Pure: problems, or [].
  */
+import type { FlowOutcome } from './flow-outcome';
 import { batchOf, financialRequests, replyTo, type HostMessage } from './host-view';
 
 /** The fields of an `ecr` result this judgement reads (protocol/ttp messages). */
@@ -54,6 +57,48 @@ export function ecrResultProblems(result: EcrResultFigures, messages: readonly H
   if (result.maskedPan !== undefined && pan !== undefined) {
     const ends = (s: string) => `${s.slice(0, 6)}…${s.slice(-4)}`;
     if (ends(result.maskedPan) !== ends(pan)) problems.push(`maskedPan ${ends(result.maskedPan)} is not the card of ${what} (${ends(pan)})`);
+  }
+  return problems;
+}
+
+/** The members of any `ecr` result (TTP §6.9) that say how the transaction ended. */
+export interface EcrEnding {
+  approved?: unknown;
+  responseCode?: string;
+  outcome?: { result?: unknown; responseCode?: unknown };
+}
+
+/** Outcomes that end a flow well (TTP §7.6): an approval, or a non-transaction flow done. */
+const ENDED_WELL = new Set(['approved', 'done']);
+
+/**
+ * Why an `ecr` result of any kind (sale, settle, …) disagrees with how the terminal ended the flow;
+ * [] when it agrees. TTP §6.9 / §7.6: the result carries `approved` (true only when the host approved
+ * and the terminal completed), `responseCode` = the F39 the host answered, when it answered, and the
+ * `outcome` of the final screen. `finalScreen`: the outcome of the last final screen of the flow;
+ * `hostCode`: the F39 of the host's reply to the flow's request (undefined: the host did not answer;
+ * null: the flow asks the host nothing, e.g. a reprint).
+ */
+export function ecrEndingProblems(result: EcrEnding, finalScreen: FlowOutcome | undefined, hostCode: string | undefined | null): string[] {
+  const problems: string[] = [];
+  if (typeof result.approved !== 'boolean') problems.push(`approved is ${JSON.stringify(result.approved)}, not true or false`);
+  const outcome = result.outcome;
+  if (!outcome || typeof outcome.result !== 'string') problems.push('no outcome (TTP 1.1 §7.6: required on every ecr result)');
+  else if (finalScreen && (outcome.result !== finalScreen.result || outcome.responseCode !== finalScreen.responseCode)) {
+    problems.push(
+      `outcome ${outcome.result}${outcome.responseCode ? ` ${outcome.responseCode}` : ''} is not the final screen's ` +
+        `${finalScreen.result}${finalScreen.responseCode ? ` ${finalScreen.responseCode}` : ''} (§7.6: the same outcome)`,
+    );
+  }
+  if (typeof hostCode === 'string' && result.responseCode !== hostCode) {
+    problems.push(`responseCode ${JSON.stringify(result.responseCode)} is not the F39 ${hostCode} the host answered`);
+  }
+  if (result.approved === true) {
+    if (typeof outcome?.result === 'string' && !ENDED_WELL.has(outcome.result)) problems.push(`approved with outcome ${outcome.result}`);
+    if (hostCode === undefined) problems.push('approved, yet the host answered nothing');
+    else if (hostCode !== null && hostCode !== '00' && hostCode !== '10') problems.push(`approved, yet the host answered ${hostCode}`);
+  } else if (result.approved === false && typeof outcome?.result === 'string' && ENDED_WELL.has(outcome.result) && hostCode === '00') {
+    problems.push(`not approved, yet the host answered 00 and the outcome is ${outcome.result}`);
   }
   return problems;
 }

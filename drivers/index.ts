@@ -91,9 +91,9 @@ export {
   missingIccTags,
 } from './host-view';
 export type { HostMessage, JournalRowLike } from './host-view';
-export { ecrResultProblems } from './ecr-result';
+export { ecrEndingProblems, ecrResultProblems } from './ecr-result';
 export { incompleteReferences } from './original-reference';
-export type { EcrResultFigures } from './ecr-result';
+export type { EcrEnding, EcrResultFigures } from './ecr-result';
 
 export { PoscertError } from '../errors';
 // What steps need of the layers below, routed through drivers/ (steps import only drivers/ and certification/).

@@ -1609,8 +1609,8 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     why: 'the list of schema problems in the TerminalStateError for a state file that fails validation (the same error, its text reading undefined). The emulator writes only states its schema accepts and a certification never hands the terminal a state file of its own, so the error is never thrown in a run.',
   },
   // ---- issue 14 round 4 (seed 16, plan 1.16.0): survivors of emulator/flows/ bill-payment, management,
-  // pre-auth, refund, settlement, void. Gaps found there (not entries): pre-auth.ts preAuthVoid's filter
-  // → false, settlement.ts `'error' in got` → '' and the settlement's final result {} (see the round's report).
+  // pre-auth, refund, settlement, void. Gaps found there (not entries), killed in round 5: pre-auth.ts preAuthVoid's
+  // filter → false (CUP-PAY-034), settlement.ts `'error' in got` → '' and the settlement's final result {} (CUP-STL-014).
   {
     file: 'emulator/flows/bill-payment.ts',
     mutator: 'ObjectLiteral',

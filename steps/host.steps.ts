@@ -219,7 +219,7 @@ step(['no request named an incomplete original reference', '没有请求带着�
 
 step(['it refers to the original authorization', '该请求指向原授权'], async function () {
   const req = await this.focus();
-  const { request, reply } = await originalOf(this, ['preauth']);
+  const { request, reply } = this.namedPreauth ?? (await originalOf(this, ['preauth']));
   expect(req.fields[38], `F38 (original authorization code) of the ${req.kind}`).to.equal(reply.fields[38]);
   expect(req.fields[61]?.slice(0, 12), `F61 of the ${req.kind}`).to.equal(`${batchOf(request)}${request.stan}`);
 });

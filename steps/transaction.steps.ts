@@ -3,7 +3,6 @@
 // answered as an operator would (the driver's runTransaction and prompt table); "was approved" also
 // checks the host's answer so that a case never builds on a transaction that did not happen.
 import { expect } from 'chai';
-import { ecrResultProblems, type EcrResultFigures } from '../drivers';
 import { step } from './support/define';
 import type { EntryMode } from './support/parse';
 
@@ -99,6 +98,16 @@ step(
 step(['操作员用卡 {card} {entry}完成预授权 {amount}'], async function (alias: string, entry: EntryMode, fen: number) {
   await this.completePreauth(fen, alias, entry);
 });
+// The first pre-authorization of the scenario, when a later one was voided or completed (cup8583.md §3.7).
+step(
+  ['the operator completes the first pre-authorization with {amount} with card {card} by {entry}'],
+  async function (fen: number, alias: string, entry: EntryMode) {
+    await this.completePreauth(fen, alias, entry, 'first');
+  },
+);
+step(['操作员用卡 {card} {entry}完成第一笔预授权 {amount}'], async function (alias: string, entry: EntryMode, fen: number) {
+  await this.completePreauth(fen, alias, entry, 'first');
+});
 
 // ------------------------------------------------------------------ cash register (ECR)
 
@@ -113,13 +122,21 @@ step(['收银机发起缴费 {amount}，收款方{text}，账号{text}'], async 
   this.ecrPending = (await this.startEcr({ request: 'bill-payment', amount: String(fen), payee: { name, account } })).result;
 });
 
+// Settlement from the cash register (TTP §6.9 `settle`): its result says how it ended, as any other's.
+step(['the cash register requests a settlement', '收银机发起结算'], async function () {
+  await this.startEcrToEnd({ request: 'settle' });
+});
+
 step(['the cash register receives an approval', '收银机收到批准'], async function () {
-  expect(this.ecrPending, 'no cash-register request was made').to.not.equal(undefined);
-  const result = (await this.ecrPending) as EcrResultFigures & { approved: boolean; responseCode?: string; message?: string };
-  this.ecrPending = undefined;
+  const { result, problems } = await this.ecrResult();
   expect(result.approved, `the terminal told the cash register: ${result.responseCode ?? ''} ${result.message ?? ''}`).to.equal(true);
-  expect(
-    ecrResultProblems(result, await this.messages()),
-    'the cash register was told other figures than the host approved (TTP §6.9)',
-  ).to.deep.equal([]);
+  expect(problems.join('; '), 'the cash register was told otherwise than the flow ended and the host approved (TTP §6.9, §7.6)').to.equal('');
+});
+
+// An unanswered or refused request is still a result (TTP §6.9: ok, approved false, its outcome), not an error.
+step(['the cash register receives a failure', '收银机收到失败结果'], async function () {
+  const { result, problems } = await this.ecrResult();
+  expect(result.approved, `the terminal told the cash register: ${result.responseCode ?? ''} ${result.message ?? ''}`).to.equal(false);
+  expect(result.outcome?.result, 'the outcome of a flow that did not end well (TTP §7.6)').to.not.be.oneOf(['approved', 'done']);
+  expect(problems.join('; '), 'the cash register was told otherwise than the flow ended (TTP §6.9, §7.6)').to.equal('');
 });

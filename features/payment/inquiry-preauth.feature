@@ -33,10 +33,12 @@ Feature: Payment — balance inquiry, pre-authorization and completion
   # A completion the acquirer declines (61: beyond the hold + its tolerance) changes nothing the terminal
   # keeps, nor does one whose approval it cannot trust (wrong MAC: no approval, reversed, cup8583.md §3.6,
   # §3.8): the completion that follows still names the pre-authorization by F38 and F61 (§3.7, §2.5
-  # 61.1-61.3), as an approved reply alone may use up what the terminal holds.
+  # 61.1-61.3), as an approved reply alone may use up what the terminal holds; and completing one
+  # pre-authorization uses up that one only: the earlier one is completed after it, named by F38 and F61.
   @CUP-PAY-032 @severity:normal @mandatory @contact
   Scenario: Pre-authorization completion books the final amount
-    Given a pre-authorization of 500.00 was approved for card UP-CREDIT-IC
+    Given a pre-authorization of 150.00 was approved for card UP-CREDIT-IC
+    And a pre-authorization of 500.00 was approved for card UP-CREDIT-IC
     When the operator completes the pre-authorization with 600.00 with card UP-CREDIT-IC by inserting
     Then the host received a pre-authorization completion request
     And the host answered it with "61"
@@ -49,13 +51,18 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     And its amount is 420.00
     And the host approved it
     And the card UP-CREDIT-IC is debited 420.00
+    When the operator completes the first pre-authorization with 150.00 with card UP-CREDIT-IC by inserting
+    Then the host approved the last pre-authorization completion request
+    And it refers to the original authorization
 
   # 预授权撤销 (cup8583.md §3.7: F38 = the pre-authorization's code, F61 = its batch + trace + date; §6:
   # 原预授权码 on the voucher). A void the acquirer declines (05) leaves the pre-authorization as it was:
-  # the void that follows names it just the same.
+  # the void that follows names it just the same. Voiding one pre-authorization leaves every other one as
+  # it was: the earlier pre-authorization is then completed naming itself by F38 and F61 (§2.5, §3.7).
   @CUP-PAY-034 @severity:normal @mandatory @contact @printer
   Scenario: Pre-authorization void names the pre-authorization on the wire and on the voucher
-    Given a pre-authorization of 260.00 was approved for card UP-CREDIT-IC
+    Given a pre-authorization of 150.00 was approved for card UP-CREDIT-IC
+    And a pre-authorization of 260.00 was approved for card UP-CREDIT-IC
     And the host will answer the next pre-authorization void request with response code "05"
     When the operator voids the pre-authorization with card UP-CREDIT-IC by inserting
     Then the host received a pre-authorization void request
@@ -70,6 +77,9 @@ Feature: Payment — balance inquiry, pre-authorization and completion
     And every copy shows the original authorization code
     And every amount on every copy is one the host booked
     And no copy names another kind of transaction
+    When the operator completes the first pre-authorization with 150.00 with card UP-CREDIT-IC by inserting
+    Then the host approved the last pre-authorization completion request
+    And it refers to the original authorization
 
   @CUP-PAY-033 @severity:normal @optional @contact @printer
   # 追加预授权 (cup8583.md §3.1 F25 = 60, §2.5, §6 ADD-AUTH): a terminal that offers it sends an addition to the

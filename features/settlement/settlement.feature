@@ -155,6 +155,19 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     And the settlement totals show 1 debit totalling 26.00
     And the host answered the settlement as balanced
 
+  # A settlement the cash register starts (TTP §6.9 `settle`) ends with a result like any other: a 0500 the
+  # acquirer leaves unanswered is `ok: true`, `approved: false` with the outcome of the final screen (a
+  # failure, §7.6), not an error, and the terminal stays usable: the next request settles the batch, the
+  # result `approved` with the 0510's F39 (cup8583.md §3.9) and the final screen's outcome.
+  @CUP-STL-014 @severity:normal @mandatory
+  Scenario: A settlement started from the cash register tells it how the settlement ended
+    Given the host will not answer the next settlement request
+    When the cash register requests a settlement
+    Then the cash register receives a failure
+    When the cash register requests a settlement
+    Then the cash register receives an approval
+    And the host answered the settlement as balanced
+
   # After an unbalanced settlement the magstripe sale goes up in a list (0320, 60.3 201): F48 = count +
   # 40-digit items (card organisation, original trace, PAN, amount), each naming a transaction of the
   # batch (cup8583.md §3.10); the end message's count closes the batch with every record the acquirer took.

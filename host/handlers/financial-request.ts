@@ -249,6 +249,36 @@ export class FinancialRequest {
     const card = this.config.cards.find((c) => c.onFile && c.pan === pan);
     if (!card) throw new Decline('14', `card ${maskPan(pan)} is not on file`);
     this.card = card;
+    this.checkCardData(card, track2);
+  }
+
+  /**
+   * The card data a request carries must be what the card holds (cup8583.md §2.2 F14, F23, F35; §3.6:
+   * F35 is the card's track 2, for a chip read its track-2 equivalent): an issuer checks the track data
+   * (its verification value sits in the discretionary digits), so a terminal that rebuilds track 2 from
+   * the PAN and expiry, or sends another expiry or card sequence number, gets 14. A chip's track-2
+   * equivalent may carry other discretionary digits than the stripe (iCVV), so for a chip or tap read
+   * only PAN = expiry + service code is compared with the card book.
+   */
+  private checkCardData(card: CardConfig, track2: string | undefined): void {
+    const mismatch = (what: string) => {
+      throw new Decline('14', `${what} is not what card ${maskPan(card.pan)} holds (cup8583.md §2.2, §3.6): the terminal altered the card data`);
+    };
+    let panEntry: string | undefined;
+    try {
+      panEntry = parsePosEntryMode(this.msg.getString(22) ?? '').panEntry;
+    } catch {
+      panEntry = undefined;
+    }
+    const chip = panEntry === 'contact' || panEntry === 'contactless' || panEntry === 'contactless-pboc';
+    if (track2 !== undefined) {
+      const head = `${card.pan}=${card.expiry}${card.serviceCode}`;
+      if (chip ? !track2.startsWith(head) : track2 !== card.track2) mismatch(`F35 (${track2.length} characters, the card's ${card.track2.length})`);
+    }
+    const f14 = this.msg.getString(14);
+    if (f14 !== undefined && f14 !== card.expiry) mismatch(`F14 ${f14}`);
+    const f23 = this.msg.getString(23);
+    if (chip && f23 !== undefined && f23 !== card.psn.padStart(3, '0')) mismatch(`F23 ${f23}`);
   }
 
   private checkPin(card: CardConfig, acct: AccountRow): void {

@@ -7,6 +7,8 @@ import { expect } from 'chai';
 import {
   cardByAlias,
   declaredKeyScheme,
+  ecrEndingProblems,
+  ecrResultProblems,
   EvidenceMasker,
   faultMatchFor,
   judgeTraffic,
@@ -21,6 +23,8 @@ import {
   type CardConfig,
   type ConformanceReport,
   type DriverAnswers,
+  type EcrEnding,
+  type EcrResultFigures,
   type HostControl,
   type HostMessage,
   type MerchantConfig,
@@ -74,6 +78,16 @@ export interface ScenarioTxn {
   reply?: HostMessage;
 }
 
+/** The transaction an `ecr` request starts (TTP §6.9); a reprint asks the host nothing. */
+const ECR_REQUEST_KINDS: Readonly<Record<string, TransactionKind | undefined>> = {
+  sale: 'sale',
+  'bill-payment': 'bill-payment',
+  void: 'void',
+  refund: 'refund',
+  balance: 'balance',
+  settle: 'settlement',
+};
+
 export class PoscertWorld extends World<WorldParameters> {
   lab!: WorkerLab;
   /** Journal id before the scenario: everything after it is this scenario's traffic. */
@@ -88,11 +102,15 @@ export class PoscertWorld extends World<WorldParameters> {
   readonly openingHolds = new Map<string, number>();
   /** The host message the last "the host received …" step found ("it", "its"). */
   current: HostMessage | undefined;
+  /** The pre-authorization the last completion or void named (its request and the host's reply). */
+  namedPreauth: { request: HostMessage; reply: HostMessage } | undefined;
   readonly txns: ScenarioTxn[] = [];
   /** PINs typed in this scenario (to prove none leaks into screens, vouchers, journal). */
   readonly pinsTyped = new Set<string>();
   /** An ECR request in flight (its reply comes when the transaction ends). */
   ecrPending: Promise<unknown> | undefined;
+  /** Where the last cash-register request started: transcript seq, journal id, and what it asked. */
+  ecrStart: { seq: number; journalId: number; request: string } | undefined;
   /** Terminal ids the scenario configured the terminal with (besides the worker's own). */
   readonly terminalIdsUsed = new Set<string>();
   /** Terminal settings changed by the scenario, restored by the After hook. */
@@ -318,13 +336,19 @@ export class PoscertWorld extends World<WorldParameters> {
 
   /** The last transaction of the scenario the host approved (what void / refund / reprint refer to). */
   async lastApproved(kinds: TransactionKind[] = ['sale', 'bill-payment']): Promise<{ request: HostMessage; reply: HostMessage }> {
+    const approved = await this.approvedList(kinds);
+    return approved[approved.length - 1];
+  }
+
+  /** The approved requests of the kinds in this scenario with the host's replies, oldest first (at least one). */
+  async approvedList(kinds: TransactionKind[]): Promise<Array<{ request: HostMessage; reply: HostMessage }>> {
     const msgs = await this.messages();
     const approved = msgs
       .filter((m) => m.direction === 'in' && kinds.includes(m.kind as TransactionKind))
       .map((request) => ({ request, reply: replyTo(msgs, request) }))
       .filter((p): p is { request: HostMessage; reply: HostMessage } => p.reply?.responseCode === '00');
     expect(approved.length, `no approved ${kinds.join(' / ')} in this scenario`).to.be.greaterThan(0);
-    return approved[approved.length - 1];
+    return approved;
   }
 
   // ------------------------------------------------------------------ at the terminal (the driver's interaction)
@@ -456,9 +480,14 @@ export class PoscertWorld extends World<WorldParameters> {
     );
   }
 
-  /** Completes the last approved pre-authorization, naming it by authorization code and date. */
-  async completePreauth(fen: number, alias: string, entry: EntryMode): Promise<void> {
-    const { reply } = await this.lastApproved(['preauth']);
+  /**
+   * Completes the last (or the first) approved pre-authorization of the scenario, naming it by
+   * authorization code and date; it becomes the one "it refers to the original authorization" judges.
+   */
+  async completePreauth(fen: number, alias: string, entry: EntryMode, which: 'first' | 'last' = 'last'): Promise<void> {
+    const approved = await this.approvedList(['preauth']);
+    this.namedPreauth = which === 'first' ? approved[0] : approved[approved.length - 1];
+    const { reply } = this.namedPreauth;
     const original = { originalAuthCode: reply.fields[38], originalDate: reply.fields[13] };
     await this.transact('preauth-completion', { amountFen: fen, card: alias, entry, ...original });
   }
@@ -468,7 +497,8 @@ export class PoscertWorld extends World<WorldParameters> {
    * when asked, its amount is the authorised total: the pre-authorization and each 追加预授权 approved since.
    */
   async voidPreauth(alias: string, entry: EntryMode): Promise<void> {
-    const { request, reply } = await this.lastApproved(['preauth']);
+    this.namedPreauth = await this.lastApproved(['preauth']);
+    const { request, reply } = this.namedPreauth;
     const original = { originalAuthCode: reply.fields[38]?.trim(), originalDate: reply.fields[13] };
     const total = authorisedTotalFen(await this.messages(), request);
     await this.transact('preauth-void', { amountFen: total, card: alias, entry, ...original });
@@ -516,12 +546,63 @@ export class PoscertWorld extends World<WorldParameters> {
   }
 
   /** A cash-register request from idle, once the terminal has taken it up; `result` settles at the end. */
+  /**
+   * Starts a cash-register request whose flow asks nothing of the cardholder (settle): the terminal
+   * may answer only when it ends, so a refusal is kept as its result for ecrResult to judge.
+   */
+  async startEcrToEnd(req: Parameters<TerminalDriver['startEcr']>[0]): Promise<void> {
+    try {
+      this.ecrPending = (await this.startEcr(req)).result;
+    } catch (err) {
+      const refused = Promise.reject(err);
+      refused.catch(() => undefined); // judged when the result is read
+      this.ecrPending = refused;
+    }
+  }
+
   async startEcr(req: Parameters<TerminalDriver['startEcr']>[0]): Promise<{ result: Promise<unknown> }> {
     this.action();
     await this.driver.toIdle({ look: true });
     this.newVoucherWindow();
+    const seq = Math.max(0, ...this.driver.transcript({ all: true }).map((e) => e.seq));
+    this.ecrStart = { seq, journalId: Math.max(0, ...(await this.messages()).map((m) => m.id)), request: req.request };
     if (req.amount) this.lastAmountFen = Number(req.amount);
     return this.driver.startEcr({ ...req, ecrReference: this.caseId || 'poscert' });
+  }
+
+  /**
+   * The result of the cash register's request in flight, with why it disagrees with how the flow ended
+   * (TTP §6.9, §7.6: approved, responseCode = the host's F39 to the flow's request, the final screen's
+   * outcome) and, when approved, with the figures the host approved.
+   */
+  async ecrResult(): Promise<{ result: EcrEnding & EcrResultFigures & { message?: string }; problems: string[] }> {
+    expect(this.ecrPending, 'no cash-register request was made').to.not.equal(undefined);
+    const pending = this.ecrPending!;
+    this.ecrPending = undefined;
+    const start = this.ecrStart!;
+    const kind = ECR_REQUEST_KINDS[start.request];
+    const msgs = await this.messages();
+    const request = kind
+      ? requestsOf(msgs, kind)
+          .filter((m) => m.id > start.journalId)
+          .pop()
+      : undefined;
+    const result = (await pending.catch((err: unknown) => {
+      // TTP §6.9: errors are for requests that sent nothing to the host; one that did is a result (ok, approved false).
+      const code = (err as { ttpCode?: unknown }).ttpCode;
+      if (typeof code !== 'string' || !request) throw err;
+      expect.fail(
+        `the terminal answered the cash register's ${start.request} with the error ${code} after its ${kind} request reached the host (TTP §6.9)`,
+      );
+    })) as EcrEnding & EcrResultFigures & { message?: string };
+    const finals = outcomesAfter(this.driver.transcript({ all: true }), start.seq);
+    const reply = request ? replyTo(msgs, request) : undefined;
+    // A reply the host journaled but withheld (a no-response or close fault) never reached the terminal.
+    const withheld = /\bfault (no-response|close)\b/.test(reply?.note ?? '');
+    const hostCode = kind ? (withheld ? undefined : reply?.responseCode) : null;
+    const problems = ecrEndingProblems(result, finals[finals.length - 1], hostCode);
+    if (result.approved === true && kind !== 'settlement') problems.push(...ecrResultProblems(result, msgs));
+    return { result, problems };
   }
 
   /**

@@ -2,7 +2,7 @@
 // the acquirer's records of the last approved financial request (F4, F11, 60.2, F37, F38, F2).
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
-import { ecrResultProblems } from '../../drivers/ecr-result';
+import { ecrEndingProblems, ecrResultProblems } from '../../drivers/ecr-result';
 import type { HostMessage } from '../../drivers/host-view';
 
 let id = 0;
@@ -76,5 +76,34 @@ describe("drivers/ecr-result: the cash register's figures against the acquirer's
     id = 0;
     const declined = [msg('in', '0200', '000041', { 4: '000000006660' }), msg('out', '0210', '000041', { 39: '51' })];
     expect(ecrResultProblems(GOOD, declined)[0]).to.match(/approved no financial request/);
+  });
+});
+
+describe('drivers/ecr-result: how any ecr result says the flow ended (TTP §6.9, §7.6)', () => {
+  const done = { result: 'done', responseCode: '00' };
+  test('a settlement the host answered 00, told as approved with the final screen outcome: no problem', () => {
+    expect(ecrEndingProblems({ approved: true, responseCode: '00', outcome: done }, done, '00')).to.deep.equal([]);
+  });
+  test('an empty result (no approved, no response code, another outcome) is named on each count', () => {
+    const problems = ecrEndingProblems({ outcome: { result: 'failed' } }, done, '00');
+    expect(problems.join('\n'))
+      .to.match(/approved is undefined/)
+      .and.match(/outcome failed is not the final screen's done 00/)
+      .and.match(/responseCode undefined is not the F39 00/);
+  });
+  test('an unanswered request: approved false with the failure outcome shown, no response code asked for', () => {
+    const failed = { result: 'comm-error' };
+    expect(ecrEndingProblems({ approved: false, outcome: failed }, failed, undefined)).to.deep.equal([]);
+    expect(ecrEndingProblems({ approved: true, outcome: { result: 'done' } }, { result: 'done' }, undefined)).to.deep.equal([
+      'approved, yet the host answered nothing',
+    ]);
+  });
+  test('approved against a decline, or not approved against a 00 done, is named', () => {
+    const declined = { result: 'declined', responseCode: '51' };
+    expect(ecrEndingProblems({ approved: true, responseCode: '51', outcome: declined }, declined, '51')).to.have.length(2);
+    expect(ecrEndingProblems({ approved: false, responseCode: '00', outcome: done }, done, '00')).to.have.length(1);
+  });
+  test('a flow that asks the host nothing (null) is judged by its outcome only', () => {
+    expect(ecrEndingProblems({ approved: true, outcome: { result: 'done' } }, { result: 'done' }, null)).to.deep.equal([]);
   });
 });

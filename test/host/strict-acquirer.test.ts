@@ -9,7 +9,7 @@ import { buildPinBlockFormat0, encryptPinBlock, unwrapWorkingKeys } from '../../
 import { encodeFrame, encodeSm4PinBlockF59Binary, formatField60, IsoMessage, parseField60 } from '../../protocol/iso8583';
 import type { ReferenceHost } from '../../host';
 import { card, identity, signedOn, startHost } from './helpers';
-import { REQUEST_HEADER, REQUEST_TPDU, TestTerminal } from './terminal-client';
+import { REQUEST_HEADER, REQUEST_TPDU, TestTerminal, type CardPresentation } from './terminal-client';
 
 const MAG = { card: card('UP-DEBIT-MAG'), pin: '123456' };
 const IC = { card: card('UP-DEBIT-IC'), pin: '123456', entry: 'insert' as const };
@@ -362,5 +362,31 @@ describe('reference host: a strict acquirer (refusals with code and reason)', ()
     expect(host.control.journal({ terminalId: '10000002', stan: m.getString(11)! }).at(-1)!.note).to.match(
       /60\.3 = 005 is an SM4 \(国密\) sign-on; terminal 10000002 is configured for 3DES keys/,
     );
+  });
+  test("card data other than the card holds (F35 rebuilt, F14 or F23 changed) is refused 14; the card book's own data is approved", async () => {
+    const t = await term('10000001');
+    const rebuilt = `${MAG.card.pan}=${MAG.card.expiry}${MAG.card.serviceCode}0000000000`;
+    const cases: [string, CardPresentation, ((m: IsoMessage) => void) | undefined, string, RegExp | undefined][] = [
+      ['swipe as the card holds', MAG, undefined, '00', undefined],
+      ['chip as the card holds', IC, undefined, '00', undefined],
+      [
+        'track 2 rebuilt from PAN and expiry',
+        MAG,
+        (m) => m.set(35, rebuilt),
+        '14',
+        /F35 \(34 characters, the card's 37\) is not what card 621234\*+1265 holds/,
+      ],
+      ['chip expiry', IC, (m) => m.set(14, '1231'), '14', /F14 1231 is not what card 620000\*+0047 holds/],
+      ['chip card sequence number', IC, (m) => m.set(23, '000'), '14', /F23 000 is not what card 620000\*+0047 holds/],
+    ];
+    for (const [what, p, edit, code, reason] of cases) {
+      const s = t.sale(p, 100);
+      if (edit) {
+        edit(s.msg);
+        t.mac(s.msg);
+      }
+      expect((await t.send(s.msg)).rc, what).to.equal(code);
+      if (reason) expect(why('10000001', s.stan, '0210').note, what).to.match(reason);
+    }
   });
 });
