@@ -36,9 +36,12 @@ Before(async function (this: PoscertWorld, { pickle }) {
   this.driver.note(`--- ${this.caseId} ${pickle.name}`);
 });
 
-// After every step: the screens the driver saw, before its bounded history drops them.
+// After every step: the screens the driver saw, before its bounded history drops them; and every
+// screen and voucher line of the step judged for malformed values (NaN, undefined …: drivers/shown-values.ts).
 AfterStep(function (this: PoscertWorld) {
-  if (this.lab) this.collectScreens();
+  if (!this.lab) return;
+  this.collectScreens();
+  this.judgeShownValues();
 });
 
 After(async function (this: PoscertWorld, { result }) {

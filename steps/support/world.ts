@@ -35,6 +35,7 @@ import {
 } from '../../drivers';
 import type { CardLeftObservation } from '../../drivers/card-removal';
 import { outcomesAfter, type FlowOutcome } from '../../drivers/flow-outcome';
+import { copiesWithMalformedValues, screensWithMalformedValues } from '../../drivers/shown-values';
 import type { PublicNetworkArrival } from '../../host';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
@@ -259,6 +260,35 @@ export class PoscertWorld extends World<WorldParameters> {
       if (this.screenKeys.has(key)) continue;
       this.screenKeys.add(key);
       this.screensSeen.push(s);
+    }
+  }
+
+  /** How many of screensSeen / of the scenario's voucher copies judgeShownValues() has judged. */
+  private shownValuesJudged = { screens: 0, copies: 0 };
+
+  /**
+   * Every screen and voucher line seen since the last call holds no malformed value (NaN, undefined,
+   * null, Infinity, [object Object]: drivers/shown-values.ts); called after every step, so a case fails
+   * at the step that showed one. The lab's merchant names are free text a terminal prints verbatim.
+   */
+  judgeShownValues(): void {
+    const screens = this.screensSeen.slice(this.shownValuesJudged.screens);
+    const copies = this.driver.receiptsSince(this.scenarioStartedAt).slice(this.shownValuesJudged.copies);
+    this.shownValuesJudged = { screens: this.screensSeen.length, copies: this.shownValuesJudged.copies + copies.length };
+    const freeText = this.lab.config.merchants.flatMap((m) => [m.name, m.nameEn ?? '']);
+    const problems = [...screensWithMalformedValues(screens, freeText), ...copiesWithMalformedValues(copies, freeText)];
+    if (problems.length) {
+      throw new TerminalExpectationError(
+        `The terminal showed or printed a value its firmware failed to fill in: ${this.redact(problems[0])}` +
+          `\n(no conformant screen or voucher carries NaN, undefined, null, Infinity or [object …]: cup8583.md §6, TTP §7.1)` +
+          (problems.length > 1
+            ? `\n  ${problems
+                .slice(1)
+                .map((p) => this.redact(p))
+                .join('\n  ')}`
+            : ''),
+        { problems: problems.length },
+      );
     }
   }
 
