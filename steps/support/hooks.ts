@@ -38,10 +38,12 @@ Before(async function (this: PoscertWorld, { pickle }) {
 
 // After every step: the screens the driver saw, before its bounded history drops them; and every
 // screen and voucher line of the step judged for malformed values (NaN, undefined …: drivers/shown-values.ts).
-AfterStep(function (this: PoscertWorld) {
+// Every voucher copy's signature block judged against its transaction (drivers/signature-waiver.ts).
+AfterStep(async function (this: PoscertWorld) {
   if (!this.lab) return;
   this.collectScreens();
   this.judgeShownValues();
+  await this.judgeSignatures();
 });
 
 After(async function (this: PoscertWorld, { result }) {

@@ -35,7 +35,9 @@ import {
 } from '../../drivers';
 import type { CardLeftObservation } from '../../drivers/card-removal';
 import { outcomesAfter, type FlowOutcome } from '../../drivers/flow-outcome';
+import { quickPassLimitsInForce } from '../../drivers/quickpass';
 import { copiesWithMalformedValues, screensWithMalformedValues } from '../../drivers/shown-values';
+import { judgeSignatureBlocks } from '../../drivers/signature-waiver';
 import type { PublicNetworkArrival } from '../../host';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
@@ -290,6 +292,30 @@ export class PoscertWorld extends World<WorldParameters> {
         { problems: problems.length },
       );
     }
+  }
+
+  /** How many of the scenario's voucher copies judgeSignatures() has judged. */
+  private signaturesJudged = 0;
+
+  /**
+   * Every transaction copy printed since the last call carries the signature block unless its
+   * transaction is a 消费 tapped under the no-signature limit, and only such a copy is marked 免密 / 免签
+   * (drivers/signature-waiver.ts); called after every step. The limits are the most lenient a terminal
+   * may be applying in this case: its declared ones or the acquirer's downloaded ones (a case may change
+   * those midway), so no conformant terminal is failed for the limits it had when it printed.
+   */
+  async judgeSignatures(): Promise<void> {
+    const copies = this.driver.receiptsSince(this.scenarioStartedAt).slice(this.signaturesJudged);
+    if (!copies.length) return;
+    this.signaturesJudged += copies.length;
+    const declared = this.profile.contactless;
+    const downloaded = quickPassLimitsInForce(this.profile, this.host.contactlessParameters());
+    const limits = {
+      noPinLimitFen: Math.max(declared.noPinLimitFen, downloaded.noPinLimitFen),
+      noSignatureLimitFen: Math.max(declared.noSignatureLimitFen, downloaded.noSignatureLimitFen),
+    };
+    const problems = judgeSignatureBlocks(copies, await this.messages(), limits, this.profile);
+    if (problems.length) throw new TerminalExpectationError(this.redact(problems.join('\n\n')), { problems: problems.length });
   }
 
   /** Screens since the scenario started (or since `from`, ms epoch). */
