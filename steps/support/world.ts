@@ -118,6 +118,10 @@ export class PoscertWorld extends World<WorldParameters> {
   identity: TerminalIdentity | undefined;
   /** The prompts the driver answered in the last transaction this scenario made (in order). */
   lastPrompts: PromptKind[] = [];
+  /** The card wait (ms) the case set on the terminal ("the terminal waits N seconds for a card"). */
+  cardTimeoutMs = 0;
+  /** The TTP §7.6 outcomes of the final screens a step waited for (a prompt left to time out). */
+  outcomesSeen: FlowOutcome[] = [];
   /** What the terminal showed and how it beeped while the card was left in the reader. */
   cardLeftInReader: CardLeftObservation | undefined;
 
