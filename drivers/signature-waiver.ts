@@ -12,7 +12,7 @@
  */
 import type { TerminalProfile, VoucherCopyKind } from '../protocol/ttp/profile';
 import { copyNeedsSignature } from './conformance';
-import { FINANCIAL_KINDS, type HostMessage } from './host-view';
+import { FINANCIAL_KINDS, replyTo, type HostMessage } from './host-view';
 import { hasQuickPassMark } from './quickpass';
 import { describeCopy, hasSignatureLine, TRANSACTION_COPIES, type VoucherCopy } from './vouchers';
 
@@ -21,6 +21,14 @@ const PURCHASE_KINDS: readonly string[] = ['sale', 'bill-payment'];
 
 /** F22's first two digits that say the card was tapped (§2.3: 07 qPBOC, 98 contactless PBOC, 96 mobile chip). */
 const TAPPED = /^(07|98|96)/;
+
+/** An electronic signature (电签, TTP profile electronicSignature) stands in the block's place. */
+const E_SIGNATURE = /电子签名|E-?SIGNATURE|ELECTRONIC\s*SIGNATURE/i;
+
+/** Does the copy carry a signature block: a line to sign, or the electronic signature in its place? */
+export function hasSignatureBlock(c: Pick<VoucherCopy, 'lines'>): boolean {
+  return hasSignatureLine(c) || c.lines.some((l) => E_SIGNATURE.test(l));
+}
 
 /** The copy's own voucher number (§6 凭证号(VOUCHER NO):<F11>), not the 原凭证号 of what a void names. */
 const VOUCHER_NO = /(?<!原)凭证号[^:：\n]*[:：]\s*(\d{6})|VOUCHER\s*NO\.?\s*[:：]\s*(\d{6})/i;
@@ -53,11 +61,12 @@ export function judgeSignatureBlocks(
     const trace = traceOfCopy(c);
     const request = trace ? requestOf(trace, messages) : undefined;
     if (!request) continue;
-    const amount = Number(request.fields[4] ?? NaN);
+    // A partially approved amount (the reply's F4) may be what the terminal judged its limits by.
+    const amount = Math.min(...[request, replyTo(messages, request)].map((m) => Number(m?.fields[4] ?? NaN)).filter(Number.isFinite));
     const tappedPurchase = PURCHASE_KINDS.includes(request.kind) && TAPPED.test(request.fields[22] ?? '');
     const what = `the ${request.kind} (STAN ${request.stan}, F22 ${request.fields[22] ?? 'absent'}, ${Number.isFinite(amount) ? `${amount} fen` : 'no F4'})`;
     const waivable = tappedPurchase && amount <= limits.noSignatureLimitFen;
-    if (!waivable && copyNeedsSignature(c.copy as VoucherCopyKind, profile) && !hasSignatureLine(c)) {
+    if (!waivable && copyNeedsSignature(c.copy as VoucherCopyKind, profile) && !hasSignatureBlock(c)) {
       problems.push(
         `the ${c.copy} copy of ${what} has no cardholder signature block, but only a 消费 tapped at or under the no-signature limit in force (${limits.noSignatureLimitFen} fen) goes without one (cup8583.md §6; TTP profile table, contactless limits)\n${describeCopy(c)}`,
       );

@@ -58,4 +58,13 @@ describe('signature blocks against their transactions', () => {
     // Settlement slips and fault prints are no transaction copies.
     expect(judge('refund', '071', '000000000500', [copy('settlement', '000007', UNSIGNED)])).to.deep.equal([]);
   });
+
+  test('an electronic signature stands in the block; a partially approved tap is judged by the smaller amount', () => {
+    expect(
+      judge('refund', '051', '000000000500', [copy('merchant', '000007', ['凭证号(VOUCHER NO):000007', '电子签名(E-SIGNATURE):AB12'])]),
+    ).to.deep.equal([]);
+    const reply = { ...request('sale', '000007', '071', '000000020000'), id: 8, direction: 'out' as const, mti: '0210' };
+    const messages = [request('sale', '000007', '071', '000000040000'), reply];
+    expect(judgeSignatureBlocks([copy('merchant', '000007', MARKED)], messages, limits, REFERENCE_PROFILE)).to.deep.equal([]);
+  });
 });
