@@ -72,8 +72,13 @@ export class DeviceCardPresenter implements CardPresenter {
 export class TtpPinEntry implements PinEntry {
   readonly kind = 'ttp' as const;
   constructor(private readonly keys: KeyTarget) {}
+  /**
+   * A PIN starts with a mistyped digit taken back by CLEAR (TTP §6.4), as a cardholder corrects a slip:
+   * the PIN block then proves CLEAR works on the PIN pad. One digit only, so a PED whose CLEAR empties
+   * the whole entry (rather than the last digit) leaves the same PIN.
+   */
   enterPin(pin: string): Promise<void> {
-    return this.keys.pressPinKeys([...pin.split(''), 'ENTER']);
+    return this.keys.pressPinKeys([...(pin ? ['9', 'CLEAR'] : []), ...pin.split(''), 'ENTER']);
   }
 }
 

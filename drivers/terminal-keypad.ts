@@ -101,12 +101,16 @@ export abstract class TerminalKeypad extends TerminalSession {
    * with ENTER unless confirm:false. Keypad characters (digits, '.', '*', '#') go as key presses;
    * anything else (a Chinese payee name) as the `x-text` extension of the TTP `key` command
    * (the keypad's alpha / 拼音 mode in test firmware). Firmware without it answers with an error,
-   * which surfaces as TerminalCommandError naming the field.
+   * which surfaces as TerminalCommandError naming the field. With correction:true a wrong digit is
+   * typed first and taken back with CLEAR (TTP §6.4: CLEAR deletes the last entered character), as an
+   * operator corrects a slip: the field then holds the text alone. First, not before the last
+   * character, so the field is never full with a wrong value (a terminal may take a full field at once).
    */
-  async enterText(text: string, opts: { confirm?: boolean } = {}): Promise<void> {
+  async enterText(text: string, opts: { confirm?: boolean; correction?: boolean } = {}): Promise<void> {
     if (typeof text !== 'string' || text.length === 0) {
       throw new DriverUsageError('enterText needs a non-empty string', { text: typeof text });
     }
+    if (opts.correction) await this.pressKeys('9', 'CLEAR');
     const chars = [...text];
     if (chars.every((c) => isTtpKey(c))) {
       await this.pressKeys(...chars, ...(opts.confirm === false ? [] : ['ENTER']));

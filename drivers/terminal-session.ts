@@ -247,6 +247,11 @@ export abstract class TerminalSession {
     return this.vouchers.since();
   }
 
+  /** Every copy printed at or after `at` (ms since epoch), whatever the voucher windows. */
+  receiptsSince(at: number): VoucherCopy[] {
+    return this.vouchers.all().filter((c) => c.at >= at);
+  }
+
   /** Waits until at least `count` copies were printed since the last ensureSignedOnIdle(). */
   waitForReceipts(count: number, opts: { timeoutMs?: number } = {}): Promise<VoucherCopy[]> {
     this.assertUsable();

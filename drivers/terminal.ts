@@ -287,7 +287,9 @@ export class TerminalDriver extends TerminalKeypad {
       waitForPromptChange: (key: string, timeoutMs: number) => this.waitForPromptChange(key, timeoutMs),
       pressKeys: (...keys: string[]) => this.pressKeys(...keys),
       enterAmount: (fen: number) => this.enterAmount(fen),
-      enterText: (text: string) => this.enterText(text),
+      // Every text / digit entry of a walked transaction starts with a mistyped key taken back by CLEAR
+      // (TTP §6.4): the value the host then receives proves CLEAR works in each entry kind the plan drives.
+      enterText: (text: string) => this.enterText(text, { correction: true }),
       enterPin: (pin: string) => this.enterPin(pin),
       presentCard: (card: TtpCardImage, method: TtpCardMethod) => this.presentCard(card, method),
       ecr: (req: Omit<TtpEcrCommand, 'id' | 'cmd'>) => this.ecr(req),

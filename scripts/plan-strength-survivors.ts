@@ -1442,7 +1442,9 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
   // ---- issue 14 round 4 (fresh sample, seed 16): services/transactions.ts, services/ui.ts, session.ts, state-store.ts.
   // Not accounted for (plan gaps, listed for the next session): transactions.ts `tsi: 'E800'` → '' (the chip
   // voucher's TSI: printed empty), ui.ts enterText `key === 'CLEAR'` → '' (CLEAR typed into a free-text field),
-  // session.ts `e.reason === 'timeout'` → false (an input timeout ends with outcome cancelled).
+  // session.ts `e.reason === 'timeout'` → false (an input timeout ends with outcome cancelled). Round 5 (r5b)
+  // closes the last two: every text / digit entry a transaction walks starts with a digit taken back by CLEAR
+  // (drivers/terminal.ts), and CUP-RSK-027 lets a card prompt time out.
   {
     file: 'emulator/services/transactions.ts',
     mutator: 'StringLiteral',
@@ -1516,7 +1518,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: 'false',
     code: 'if (amount !== undefined) lines.push(`${this.t(T.amount)}${formatAmount(amount)}`);',
     kind: 'conformant',
-    why: "the amount line of the PIN prompt → false: no PIN prompt shows the amount. cup8583.md prescribes no PIN-entry screen (its screen texts are §7's recommended displays; §5.5 is the PIN block) and TTP §6.4 asks only that PIN digits appear as one * each, which still holds; the PIN block, the amount sent and the slips are unchanged. (→ true is not accounted for: the balance inquiry's prompt then shows 金额:NaN.NaN, a malformed amount in front of the cardholder that a check for well-formed amounts on every screen would catch.)",
+    why: "the amount line of the PIN prompt → false: no PIN prompt shows the amount. cup8583.md prescribes no PIN-entry screen (its screen texts are §7's recommended displays; §5.5 is the PIN block) and TTP §6.4 asks only that PIN digits appear as one * each, which still holds; the PIN block, the amount sent and the slips are unchanged. (→ true is not accounted for: the balance inquiry's prompt then shows 金额:NaN.NaN, a malformed amount in front of the cardholder, which the check of every screen and voucher line for malformed values after every step (drivers/shown-values.ts, round 5) catches in CUP-PAY-030.)",
   },
   {
     file: 'emulator/session.ts',

@@ -33,6 +33,21 @@ Feature: Payment — void (撤销) and refund (退货)
     And the card UP-DEBIT-IC is debited 120.00
     And every copy shows "退货"
 
+  # 免签 (and 免密) waive the PIN and signature of a 消费 tapped under the QuickPass limits only (TTP
+  # profile table, contactless limits); a refund is no purchase, so its merchant copy asks for the
+  # cardholder's signature whatever the entry method and amount (cup8583.md §6). Every copy of every case
+  # is judged so after each step (drivers/signature-waiver.ts); this case gives that check a tap of
+  # another kind well under any limit.
+  @CUP-PAY-044 @severity:normal @mandatory @contactless @printer
+  Scenario: A refund tapped under the QuickPass limits still asks for the signature
+    Given a sale of 5.00 was approved for card UP-DEBIT-CTLS by tapping
+    When the operator refunds 5.00 of the last transaction with card UP-DEBIT-CTLS by tapping
+    Then the screen shows "交易成功"
+    And the host received a refund request
+    And the host approved it
+    And the merchant copy has a signature line
+    And no copy is marked 免密 or 免签
+
   @CUP-PAY-022 @severity:normal @mandatory @printer
   Scenario: Void of a voucher number the terminal does not have is refused locally
     When the operator voids voucher number "999999"

@@ -129,3 +129,16 @@ Feature: Risk — declined cards and issuer answers
     Then the screen shows the message for response code "61"
     And the host answered it with "61"
     And the balance of card UP-CREDIT-IC is unchanged
+
+  # A prompt left unanswered ends the transaction as timed out (TTP §7.6 outcome timeout: no card / PIN /
+  # operator input in time), not as cancelled, which tells the cashier someone pressed 取消. The lab
+  # shortens the terminal's card wait (TTP §6.7 config timeouts.cardMs); a terminal that does not let it
+  # is not judged by this case.
+  @CUP-RSK-027 @severity:normal @mandatory
+  Scenario: A card never presented ends the sale as timed out, not cancelled
+    Given the terminal waits 1 second for a card
+    When the operator selects "消费"
+    And the operator enters the amount 12.00
+    And nobody presents a card
+    Then the transaction ends as timed out
+    And the host received no financial request

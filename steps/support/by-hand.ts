@@ -152,6 +152,9 @@ class PersonTerminal {
   receipts(): [] {
     return [];
   }
+  receiptsSince(): [] {
+    return [];
+  }
   markReceipts(): void {
     /* the person reads the vouchers */
   }

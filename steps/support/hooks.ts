@@ -36,9 +36,14 @@ Before(async function (this: PoscertWorld, { pickle }) {
   this.driver.note(`--- ${this.caseId} ${pickle.name}`);
 });
 
-// After every step: the screens the driver saw, before its bounded history drops them.
-AfterStep(function (this: PoscertWorld) {
-  if (this.lab) this.collectScreens();
+// After every step: the screens the driver saw, before its bounded history drops them; and every
+// screen and voucher line of the step judged for malformed values (NaN, undefined …: drivers/shown-values.ts).
+// Every voucher copy's signature block judged against its transaction (drivers/signature-waiver.ts).
+AfterStep(async function (this: PoscertWorld) {
+  if (!this.lab) return;
+  this.collectScreens();
+  this.judgeShownValues();
+  await this.judgeSignatures();
 });
 
 After(async function (this: PoscertWorld, { result }) {

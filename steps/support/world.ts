@@ -43,6 +43,9 @@ import type { CardLeftObservation } from '../../drivers/card-removal';
 import { outcomesAfter, type FlowOutcome } from '../../drivers/flow-outcome';
 import { spoiledReplies, unreversedSpoiledReplies, untrustedOutcomeProblems } from '../../drivers/untrusted-reply';
 import { speaksTtp11 } from '../../protocol/ttp';
+import { quickPassLimitsInForce } from '../../drivers/quickpass';
+import { copiesWithMalformedValues, screensWithMalformedValues } from '../../drivers/shown-values';
+import { judgeSignatureBlocks } from '../../drivers/signature-waiver';
 import type { PublicNetworkArrival } from '../../host';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
@@ -139,6 +142,10 @@ export class PoscertWorld extends World<WorldParameters> {
   identity: TerminalIdentity | undefined;
   /** The prompts the driver answered in the last transaction this scenario made (in order). */
   lastPrompts: PromptKind[] = [];
+  /** The card wait (ms) the case set on the terminal ("the terminal waits N seconds for a card"). */
+  cardTimeoutMs = 0;
+  /** The TTP §7.6 outcomes of the final screens a step waited for (a prompt left to time out). */
+  outcomesSeen: FlowOutcome[] = [];
   /** What the terminal showed and how it beeped while the card was left in the reader. */
   cardLeftInReader: CardLeftObservation | undefined;
 
@@ -284,6 +291,59 @@ export class PoscertWorld extends World<WorldParameters> {
       this.screenKeys.add(key);
       this.screensSeen.push(s);
     }
+  }
+
+  /** How many of screensSeen / of the scenario's voucher copies judgeShownValues() has judged. */
+  private shownValuesJudged = { screens: 0, copies: 0 };
+
+  /**
+   * Every screen and voucher line seen since the last call holds no malformed value (NaN, undefined,
+   * null, Infinity, [object Object]: drivers/shown-values.ts); called after every step, so a case fails
+   * at the step that showed one. The lab's merchant names are free text a terminal prints verbatim.
+   */
+  judgeShownValues(): void {
+    const screens = this.screensSeen.slice(this.shownValuesJudged.screens);
+    const copies = this.driver.receiptsSince(this.scenarioStartedAt).slice(this.shownValuesJudged.copies);
+    this.shownValuesJudged = { screens: this.screensSeen.length, copies: this.shownValuesJudged.copies + copies.length };
+    const freeText = this.lab.config.merchants.flatMap((m) => [m.name, m.nameEn ?? '']);
+    const problems = [...screensWithMalformedValues(screens, freeText), ...copiesWithMalformedValues(copies, freeText)];
+    if (problems.length) {
+      throw new TerminalExpectationError(
+        `The terminal showed or printed a value its firmware failed to fill in: ${this.redact(problems[0])}` +
+          `\n(no conformant screen or voucher carries NaN, undefined, null, Infinity or [object …]: cup8583.md §6, TTP §7.1)` +
+          (problems.length > 1
+            ? `\n  ${problems
+                .slice(1)
+                .map((p) => this.redact(p))
+                .join('\n  ')}`
+            : ''),
+        { problems: problems.length },
+      );
+    }
+  }
+
+  /** How many of the scenario's voucher copies judgeSignatures() has judged. */
+  private signaturesJudged = 0;
+
+  /**
+   * Every transaction copy printed since the last call carries the signature block unless its
+   * transaction is a 消费 tapped under the no-signature limit, and only such a copy is marked 免密 / 免签
+   * (drivers/signature-waiver.ts); called after every step. The limits are the most lenient a terminal
+   * may be applying in this case: its declared ones or the acquirer's downloaded ones (a case may change
+   * those midway), so no conformant terminal is failed for the limits it had when it printed.
+   */
+  async judgeSignatures(): Promise<void> {
+    const copies = this.driver.receiptsSince(this.scenarioStartedAt).slice(this.signaturesJudged);
+    if (!copies.length) return;
+    this.signaturesJudged += copies.length;
+    const declared = this.profile.contactless;
+    const downloaded = quickPassLimitsInForce(this.profile, this.host.contactlessParameters());
+    const limits = {
+      noPinLimitFen: Math.max(declared.noPinLimitFen, downloaded.noPinLimitFen),
+      noSignatureLimitFen: Math.max(declared.noSignatureLimitFen, downloaded.noSignatureLimitFen),
+    };
+    const problems = judgeSignatureBlocks(copies, await this.messages(), limits, this.profile);
+    if (problems.length) throw new TerminalExpectationError(this.redact(problems.join('\n\n')), { problems: problems.length });
   }
 
   /** Screens since the scenario started (or since `from`, ms epoch). */
