@@ -307,7 +307,7 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     name: 'track2-rebuilt-from-pan',
     area: 'payment',
     description:
-      "a swiped card's F35 is not the track 2 the card holds but one made up from its PAN, expiry and service code (its discretionary data replaced by zeros, cup8583.md §2.2): the acquirer finds the card data altered and declines the sale with 14",
+      "F35 is not the track 2 the card holds (nor a chip card's track 2 equivalent data) but one made up from its PAN, expiry and service code, its discretionary data replaced by zeros (cup8583.md §2.2): on a swipe the acquirer finds the card data altered and declines the sale with 14",
   },
   {
     name: 'icc-date-as-ascii',

@@ -243,9 +243,8 @@ export const settlement: Flow = {
       uploaded,
     });
     ui.beep('ok');
-    // Defect ecr-settle-result-empty: the cash register gets a result that says nothing of how it ended. The defect
-    // call goes first so that, with defects off, nothing after it is evaluated.
-    if (core.defect('ecr-settle-result-empty') && ecr) return {} as FlowResult;
-    return { approved: true, responseCode: '00', message: ui.t(T.settleOk) };
+    // Defect ecr-settle-result-empty: the cash register gets a result that says nothing of how it ended (only the
+    // cash register reads it: a settlement from the menu shows the same screens). With defects off the result says so.
+    return core.defect('ecr-settle-result-empty') ? ({} as FlowResult) : { approved: true, responseCode: '00', message: ui.t(T.settleOk) };
   },
 };
