@@ -59,6 +59,14 @@ export const DEFECT_NAMES = [
   'declined-completion-consumes-preauth',
   'preauth-void-skips-sign-on-check',
   'list-request-in-reply-ignored',
+  'track2-rebuilt-from-pan',
+  'icc-date-as-ascii',
+  'tapped-refund-unsigned',
+  'clear-ignored-in-text-entry',
+  'timeout-shown-as-cancelled',
+  'preauth-void-drops-all-preauths',
+  'ecr-settle-result-empty',
+  'swipe-reply-mac-not-reversed',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -295,6 +303,54 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     description:
       'header digit 6 = 7 (download the card blacklist, cup8583.md §1.1) is honoured in the sign-on reply only: when a transaction reply asks, the terminal does not load the new blacklist before its next transaction',
   },
+  {
+    name: 'track2-rebuilt-from-pan',
+    area: 'payment',
+    description:
+      "F35 is not the track 2 the card holds (nor a chip card's track 2 equivalent data) but one made up from its PAN, expiry and service code, its discretionary data replaced by zeros (cup8583.md §2.2): on a swipe the acquirer finds the card data altered and declines the sale with 14",
+  },
+  {
+    name: 'icc-date-as-ascii',
+    area: 'payment',
+    description:
+      'tag 9A (transaction date) of F55 goes as six ASCII digits (6 bytes) instead of BCD YYMMDD (n6, 3 bytes, cup8583.md §3.11, EMV Book 3 Annex A) in every online chip or contactless request',
+  },
+  {
+    name: 'tapped-refund-unsigned',
+    area: 'voucher',
+    description:
+      'a refund or a pre-authorization tapped under the QuickPass no-signature limit is printed like a 消费: no signature block on the merchant copy and marked 免签 (only a tapped 消费 under the limits is waived, cup8583.md §6, TTP profile contactless limits)',
+  },
+  {
+    name: 'clear-ignored-in-text-entry',
+    area: 'payment',
+    description:
+      'CLEAR does nothing in free-text entry (such as the original authorization code of a 预授权完成, TTP 1.1 §6.4: CLEAR deletes the last entered character): a mistyped character stays and goes to the acquirer (F38)',
+  },
+  {
+    name: 'timeout-shown-as-cancelled',
+    area: 'risk',
+    description:
+      'an input the terminal waits for in vain (no card presented, no key pressed) ends the transaction as cancelled by the operator (交易取消, TTP 1.1 §7.6 outcome cancelled) instead of timed out (outcome timeout)',
+  },
+  {
+    name: 'preauth-void-drops-all-preauths',
+    area: 'payment',
+    description:
+      'an approved 预授权撤销 makes the terminal forget every pre-authorization it keeps, not only the voided one: a later 预授权完成 of another one no longer names it (F61 original batch + trace sent as zeros, cup8583.md §2.5, §3.7)',
+  },
+  {
+    name: 'ecr-settle-result-empty',
+    area: 'settlement',
+    description:
+      "a settlement started from the cash register (TTP 1.1 §6.9 settle) ends with a result that says neither whether it was approved, nor the acquirer's F39 (cup8583.md §3.9), nor the outcome (§7.6): the cash register cannot tell a settled batch from a failed one",
+  },
+  {
+    name: 'swipe-reply-mac-not-reversed',
+    area: 'risk',
+    description:
+      'a swiped sale whose approving reply fails the MAC check is shown as failed but never reversed (no 0400 with reason A0 before the next request, cup8583.md §3.6, §3.8): the cardholder stays charged; a chip sale is reversed',
+  },
 ] satisfies DefectInfo[]);
 
 export class UnknownDefectError extends PoscertError {
@@ -318,6 +374,14 @@ export function parseDefects(names: readonly string[] | undefined): ReadonlySet<
     out.add(name);
   }
   return out;
+}
+
+/**
+ * Is `name` on in `defects`? For code that holds the terminal's defect set rather than its session (the voucher
+ * layouts): called `defect(…)` like SessionCore.defect, so the plan-strength ignorer knows the branch it switches.
+ */
+export function defect(defects: ReadonlySet<DefectName>, name: DefectName): boolean {
+  return defects.has(name);
 }
 
 /** One line per defect, as `--list-defects` prints it. */

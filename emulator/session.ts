@@ -250,8 +250,11 @@ export class TerminalSession {
         // Refused at the card reader (its screen is shown): a result like any decline, then what the host asked.
         result = e.result;
       } else if (e instanceof FlowAbort) {
-        if (ecr) this.finishEcr(ecr, undefined, { code: e.reason, message: e.message });
-        ui.show('aborted', 'result', [ui.t(e.reason === 'timeout' ? T.timeout : T.cancelled)]);
+        // Defect timeout-shown-as-cancelled: a timed-out input ends as cancelled (ECR error and final screen). The
+        // defect call goes first so that, with defects off, nothing after it is evaluated.
+        const reason = this.core.defect('timeout-shown-as-cancelled') ? 'cancelled' : e.reason;
+        if (ecr) this.finishEcr(ecr, undefined, { code: reason, message: e.message });
+        ui.show('aborted', 'result', [ui.t(reason === 'timeout' ? T.timeout : T.cancelled)]);
         ui.beep('error');
         await ui.pause(1000);
         return;

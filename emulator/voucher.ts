@@ -4,7 +4,7 @@
  * that the rest of the terminal stays correct.
  */
 import { maskPan } from '../crypto';
-import type { DefectName } from './defects';
+import { defect, type DefectName } from './defects';
 import { quickPassMark, tapWithoutSignature, type QuickPassLimits } from './quickpass';
 import type { StoredTransaction } from './state-store';
 import { formatAmount } from './texts';
@@ -106,7 +106,11 @@ export function renderVoucher(tx: StoredTransaction, copy: VoucherCopy, ctx: Vou
   }
   if (ctx.reprint && !d.has('reprint-not-marked')) lines.push(REPRINT_MARK);
   // 小额免密免签: a tapped sale that went without a PIN (F22 …2) / under the no-signature limit says so.
-  const purchase = tx.kind === 'sale' || tx.kind === 'bill-payment';
+  // Defect tapped-refund-unsigned: a tapped refund or pre-authorization under the limits waived like a 消费. The
+  // defect call goes first so that, with defects off, nothing after it is evaluated.
+  const purchase = defect(d, 'tapped-refund-unsigned')
+    ? ['sale', 'bill-payment', 'refund', 'preauth'].includes(tx.kind)
+    : tx.kind === 'sale' || tx.kind === 'bill-payment';
   const noPin = purchase && tx.entry === 'tap' && tx.entryMode.endsWith('2');
   const noSignature = purchase && !!ctx.quickPass && tapWithoutSignature(tx.entry, tx.amount, ctx.quickPass, d);
   const mark = d.has('qps-limit-ignored') ? undefined : quickPassMark(noPin, noSignature);

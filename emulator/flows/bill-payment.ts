@@ -21,6 +21,7 @@ export const billPayment: Flow = {
     'expired-card-accepted',
     'payee-not-shown',
     'script-result-not-sent',
+    'clear-ignored-in-text-entry',
   ],
   async run({ core, ui, cards, requests, online, transactions }, ecr) {
     const title = kindLabel('bill-payment');

@@ -8,7 +8,8 @@
  * pre-authorization's amount to the new total, so a later void names the total).
  * A completion uses up the kept pre-authorization once approved (defect `declined-completion-consumes-preauth`:
  * on a decline too); defect `preauth-void-skips-sign-on-check` sends a 预授权撤销 without the sign-on check,
- * MACed under the PED's empty key slots when no working keys are loaded.
+ * MACed under the PED's empty key slots when no working keys are loaded; defect `preauth-void-drops-all-preauths`
+ * forgets every kept pre-authorization on an approved 预授权撤销, not only the voided one.
  */
 import type { WorkingKeys } from '../../crypto';
 import { formatField61 } from '../../protocol/iso8583';
@@ -101,6 +102,7 @@ export const preAuthCompletion: Flow = {
     ...VOUCHER_DEFECTS,
     'expired-card-accepted',
     'declined-completion-consumes-preauth',
+    'clear-ignored-in-text-entry',
   ],
   async run(s) {
     const { core, requests, online, transactions } = s;
@@ -144,6 +146,7 @@ export const preAuthAdd: Flow = {
     ...VOUCHER_DEFECTS,
     'expired-card-accepted',
     'preauth-add-sent-as-preauth',
+    'clear-ignored-in-text-entry',
   ],
   async run(s) {
     const { core, requests, online, transactions } = s;
@@ -184,7 +187,16 @@ export const preAuthAdd: Flow = {
 export const preAuthVoid: Flow = {
   name: 'preauth-void',
   menu: { key: '3', label: kindLabel('preauth-void'), under: 'pre-auth' },
-  defects: [...ONLINE_DEFECTS, ...CARD_DEFECTS, ...REVERSAL_DEFECTS, ...RESULT_DEFECTS, ...VOUCHER_DEFECTS, 'preauth-void-skips-sign-on-check'],
+  defects: [
+    ...ONLINE_DEFECTS,
+    ...CARD_DEFECTS,
+    ...REVERSAL_DEFECTS,
+    ...RESULT_DEFECTS,
+    ...VOUCHER_DEFECTS,
+    'preauth-void-skips-sign-on-check',
+    'preauth-void-drops-all-preauths',
+    'clear-ignored-in-text-entry',
+  ],
   async run({ core, ui, cards, requests, online, transactions }) {
     const title = kindLabel('preauth-void');
     // The defect goes on without the sign-on check (and without its sign-on attempt): with no working keys
@@ -206,7 +218,9 @@ export const preAuthVoid: Flow = {
       original: { authCode, ...(preAuth ? { trace: preAuth.trace } : {}) },
     });
     if (outcome.approved && preAuth) {
-      core.state.preAuths = core.state.preAuths.filter((p) => p !== preAuth);
+      // Defect preauth-void-drops-all-preauths: every kept pre-authorization is forgotten, not only the voided one.
+      // The defect call goes first so that, with defects off, nothing after it is evaluated.
+      core.state.preAuths = core.defect('preauth-void-drops-all-preauths') ? [] : core.state.preAuths.filter((p) => p !== preAuth);
       core.persist();
     }
     return result;

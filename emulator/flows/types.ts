@@ -57,6 +57,13 @@ export const ONLINE_DEFECTS: readonly DefectName[] = [
   'pan-in-field-2-on-swipe',
   // Header digit 7 of the reply (cup8583.md §1.1), noted in the online step of every financial flow.
   'list-request-in-reply-ignored',
+  // F35 of a swipe (§2.2), 9A of F55 (§3.11): request building, in every online request with a card.
+  'track2-rebuilt-from-pan',
+  'icc-date-as-ascii',
+  // The reversal record of a swiped request whose reply fails its MAC (§3.6, §3.8).
+  'swipe-reply-mac-not-reversed',
+  // A timed-out input (the card wait, the PIN, the amount) ends the flow in the session (session.ts).
+  'timeout-shown-as-cancelled',
 ];
 /** Defects of the reversal record, in flows whose request is reversible. */
 export const REVERSAL_DEFECTS: readonly DefectName[] = ['no-reversal-after-timeout', 'reversal-lost-on-power-cut'];
@@ -69,6 +76,8 @@ export const VOUCHER_DEFECTS: readonly DefectName[] = [
   'signature-line-missing',
   'voucher-amount-mismatch',
   'voucher-rrn-not-host',
+  // The signature block and 免签 mark of a tapped refund / pre-authorization (cup8583.md §6).
+  'tapped-refund-unsigned',
 ];
 /** Defects of PIN entry and the PIN block. */
 /** The card reader (services/card-reader.ts): the card left in the slot at the end of a chip flow; a chip read without IC parameters; a blacklisted card; the magstripe fallback (and its F22 / 60.5, services/requests.ts). */

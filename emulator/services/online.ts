@@ -10,8 +10,8 @@
  * the next online transaction or settlement (uploadSignature).
  * Defects that bite here: wrong-mac, no-reversal-after-timeout, reversal-sent-twice,
  * response-mac-not-verified, reply-mti-not-checked, script-result-not-sent, e-signature-wrong-trace,
- * list-request-in-reply-ignored (digit 7 of a transaction reply dropped) (and reversal-lost-on-power-cut, in
- * SessionCore.persist).
+ * list-request-in-reply-ignored (digit 7 of a transaction reply dropped), swipe-reply-mac-not-reversed (no
+ * reversal of a swiped request whose reply fails its MAC) (and reversal-lost-on-power-cut, in SessionCore.persist).
  */
 import type * as net from 'node:net';
 import { maskPan } from '../../crypto';
@@ -519,6 +519,12 @@ export class Online {
         const macOk = reply.has(64) && verifyMac(reply, core.keys!.mak, this.macScheme());
         if (!macOk) {
           if (reversible) this.reverseFor('A0', reply);
+          // Defect swipe-reply-mac-not-reversed: the reversal record is kept for chip reads only. The defect call
+          // goes first so that, with defects off, nothing after it is evaluated.
+          if (core.defect('swipe-reply-mac-not-reversed') && reversible && read?.method === 'swipe') {
+            core.state.pendingReversal = null;
+            core.persist();
+          }
           return { approved: false, failure: T.macMismatch, responseCode: code };
         }
       }

@@ -6,7 +6,8 @@
  * from what the card reader and the PIN pad produced. A fallback swipe (磁条降级) says so with F22 80x
  * and 60.5 = 2 (cup8583.md §2.3, §2.4). Four firmware defects live here: `entry-mode-always-swipe`
  * (F22), `fallback-not-marked` (F22 02x and 60.5 = 0 on a fallback), `pan-in-field-2-on-swipe` (F2 on
- * a swipe, §2.2) and `pin-block-format-1` (F52).
+ * a swipe, §2.2), `pin-block-format-1` (F52), `track2-rebuilt-from-pan` (F35 made up from the PAN,
+ * §2.2) and `icc-date-as-ascii` (9A of F55 in ASCII, §3.11).
  */
 import * as nodeCrypto from 'node:crypto';
 import { buildPinBlockFormat0, buildPinBlockFormat1, encryptPinBlock } from '../../crypto';
@@ -20,6 +21,7 @@ import {
   requestTemplate,
   transactionSpec,
 } from '../../protocol/iso8583';
+import { decodeTlv, encodeTlv } from '../../protocol/tlv';
 import type { TtpCardImage, TtpCardMethod } from '../../protocol/ttp';
 import type { SoftwareIcc } from '../icc';
 import { cvmResults, tapWithoutSignature } from '../quickpass';
@@ -89,7 +91,14 @@ export class Requests {
     }
     if (read?.icc) msg.set(23, (read.card.psn ?? '00').padStart(3, '0'));
     if (read) {
-      msg.set(35, this.track2Of(read.card));
+      // Defect track2-rebuilt-from-pan: F35 made up from PAN, expiry and service code, its discretionary data zeros.
+      // With defects off it is the card's own track 2 (or track 2 equivalent data).
+      msg.set(
+        35,
+        this.core.defect('track2-rebuilt-from-pan')
+          ? `${read.card.pan}=${read.card.expiry}${read.card.serviceCode}0000000000`.slice(0, 37)
+          : this.track2Of(read.card),
+      );
       if (method === 'swipe' && read.card.track3) msg.set(36, read.card.track3);
     }
     const sm4 = this.core.state.ped.keyScheme === 'sm4';
@@ -134,7 +143,14 @@ export class Requests {
       },
       read.method,
     );
-    msg.set(55, arqc.field55);
+    // Defect icc-date-as-ascii: tag 9A of F55 written as the six ASCII digits of YYMMDD instead of BCD (the card's
+    // CDOL1 date and so its ARQC stay right). With defects off the card's F55 goes as it is.
+    msg.set(
+      55,
+      this.core.defect('icc-date-as-ascii')
+        ? encodeTlv(decodeTlv(arqc.field55).map((t) => (t.tag === '9A' ? { tag: '9A', value: Buffer.from(yymmdd, 'ascii') } : t)))
+        : arqc.field55,
+    );
     return arqc;
   }
 

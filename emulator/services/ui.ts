@@ -154,7 +154,9 @@ export class Ui {
       const key = (input as { key: string }).key;
       if (key === 'CANCEL') throw new FlowAbort('cancelled', `${screen} cancelled`);
       if (key === 'CLEAR') {
-        value = [...value].slice(0, -1).join('');
+        // Defect clear-ignored-in-text-entry: CLEAR leaves the text as it is. The defect call goes first so
+        // that, with defects off, nothing after it is evaluated.
+        value = this.core.defect('clear-ignored-in-text-entry') ? value : [...value].slice(0, -1).join('');
         continue;
       }
       if (key === 'ENTER') {

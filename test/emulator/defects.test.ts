@@ -838,6 +838,185 @@ describe('emulator defect catalogue: each defect is observable', () => {
     }
   });
 
+  test('track2-rebuilt-from-pan: a swiped sale carries an F35 made up from PAN, expiry and service code; the host declines it 14', () =>
+    withDefect('track2-rebuilt-from-pan', async ({ client, terminalId }) => {
+      const card = bench.card('MAG');
+      const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card });
+      await waitForHost(bench.host, terminalId, '0200', 1);
+      const [request] = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
+      // The journal masks F35; its length tells the made-up track (PAN=YYMM+service code+10 zeros) from the card's 37.
+      expect(String(request.fields['35'])).to.have.length(`${card.pan}=${card.expiry}${card.serviceCode}0000000000`.length);
+      expect(card.track2).to.have.length(37);
+      await client.waitState('result', m);
+      expect(bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' })[0].responseCode).to.equal('14');
+    }));
+
+  test('icc-date-as-ascii: an inserted sale sends 9A of F55 as six ASCII digits (6 bytes)', () =>
+    withDefect('icc-date-as-ascii', async ({ client, terminalId }) => {
+      const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'insert', card: bench.card('IC') });
+      await waitForHost(bench.host, terminalId, '0200', 1);
+      const [request] = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
+      const date = /9A=([0-9A-F]+)/.exec(String(request.fields['55']))![1];
+      expect(date).to.have.length(12);
+      expect(Buffer.from(date, 'hex').toString('ascii')).to.match(/^\d{6}$/);
+      await client.waitState('result', m);
+      await toIdle(client);
+    }));
+
+  test('tapped-refund-unsigned: a refund tapped under the limits prints no signature block and is marked 免签', () =>
+    withDefect('tapped-refund-unsigned', async ({ client, terminalId }) => {
+      await smallTap(client, terminalId, false);
+      const original = bench.host.control.transactions({ terminalId }).find((x) => x.kind === 'sale')!;
+      const m = client.mark();
+      await client.keys('4');
+      await client.waitScreen('请刷卡', m);
+      await client.present('tap', bench.card('IC'));
+      await client.waitScreen('请输入原参考号', m);
+      await client.text(original.rrn!);
+      await client.keys('ENTER');
+      await client.waitScreen('请输入原交易日期', m);
+      await client.keys(...(original.at.slice(5, 7) + original.at.slice(8, 10)).split(''), 'ENTER');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('5', '0', '0', 'ENTER');
+      await client.waitScreen('交易成功', m);
+      const merchant = text(client.prints(m)[0].lines);
+      expect(merchant).to.include('退货(REFUND)').and.include('免签').and.not.include('持卡人签名');
+      await toIdle(client);
+    }));
+
+  test('clear-ignored-in-text-entry: CLEAR leaves the mistyped character in the 原授权码 of a completion, which goes out in F38', () =>
+    withDefect('clear-ignored-in-text-entry', async ({ client, terminalId }) => {
+      let m = client.mark();
+      await client.keys('6');
+      await client.waitScreen('1.预授权', m);
+      await client.keys('1');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('1', '0', '0', '0', '0', 'ENTER');
+      await client.waitScreen('请刷卡', m);
+      await client.present('swipe', bench.card('MAG'));
+      await client.waitScreen('请输入密码', m);
+      await client.keys('1', '2', '3', '4', '5', '6', 'ENTER');
+      await client.waitScreen('交易成功', m);
+      const authCode = bench.host.control.transactions({ terminalId })[0].authCode!;
+      await toIdle(client);
+      m = client.mark();
+      await client.keys('6');
+      await client.waitScreen('2.预授权完成', m);
+      await client.keys('2');
+      await client.waitScreen('请刷卡', m);
+      await client.present('swipe', bench.card('MAG'));
+      await client.waitScreen('请输入原授权码', m);
+      await client.text(authCode.slice(0, 5));
+      await client.keys('9', 'CLEAR');
+      await client.text(authCode.slice(5));
+      await client.keys('ENTER');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('9', '0', '0', '0', 'ENTER');
+      await client.waitScreen('请输入密码', m);
+      await client.keys('1', '2', '3', '4', '5', '6', 'ENTER');
+      await waitForHost(bench.host, terminalId, '0200', 1);
+      const [completion] = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
+      // Six characters fit: the mistyped 9 stays in and the last one of the code is cut off.
+      expect(completion.fields['38']).to.equal(`${authCode.slice(0, 5)}9`);
+      expect(completion.fields['38']).to.not.equal(authCode);
+      await client.waitState('result', m);
+      await toIdle(client);
+    }));
+
+  test('timeout-shown-as-cancelled: a card never presented ends as 交易取消, not 操作超时', () =>
+    withDefect(
+      'timeout-shown-as-cancelled',
+      async ({ client }) => {
+        const m = client.mark();
+        await client.keys('1');
+        await client.waitScreen('请输入金额', m);
+        await client.keys('1', '0', '0', 'ENTER');
+        await client.waitScreen('请刷卡/插卡/挥卡', m);
+        const end = await client.waitScreen('交易取消', m, 5000);
+        expect(end.lines).to.not.include('操作超时');
+        await toIdle(client);
+      },
+      { timeouts: { hostResponseMs: 1000, hostConnectMs: 2000, cardMs: 300, pinMs: 5000, idleMs: 5000 } },
+    ));
+
+  test('preauth-void-drops-all-preauths: after one pre-authorization is voided, a completion of the other sends F61 zeros', () =>
+    withDefect('preauth-void-drops-all-preauths', async ({ client, terminalId }) => {
+      const preauth = async (amountKeys: string[]): Promise<string> => {
+        const at = client.mark();
+        await client.keys('6');
+        await client.waitScreen('1.预授权', at);
+        await client.keys('1');
+        await client.waitScreen('请输入金额', at);
+        await client.keys(...amountKeys, 'ENTER');
+        await client.waitScreen('请刷卡', at);
+        await client.present('swipe', bench.card('MAG'));
+        await client.waitScreen('请输入密码', at);
+        await client.keys('1', '2', '3', '4', '5', '6', 'ENTER');
+        await client.waitScreen('交易成功', at);
+        await toIdle(client);
+        return bench.host.control.transactions({ terminalId }).at(-1)!.authCode!;
+      };
+      const first = await preauth(['1', '0', '0', '0', '0']);
+      const second = await preauth(['2', '0', '0', '0', '0']);
+      let m = client.mark();
+      await client.keys('6');
+      await client.waitScreen('3.预授权撤销', m);
+      await client.keys('3');
+      await client.waitScreen('请刷卡', m);
+      await client.present('swipe', bench.card('MAG'));
+      await client.waitScreen('请输入原授权码', m);
+      await client.text(second);
+      await client.keys('ENTER');
+      await client.waitScreen('交易成功', m);
+      await toIdle(client);
+      m = client.mark();
+      await client.keys('6');
+      await client.waitScreen('2.预授权完成', m);
+      await client.keys('2');
+      await client.waitScreen('请刷卡', m);
+      await client.present('swipe', bench.card('MAG'));
+      await client.waitScreen('请输入原授权码', m);
+      await client.text(first);
+      await client.keys('ENTER');
+      await client.waitScreen('请输入金额', m);
+      await client.keys('9', '0', '0', '0', 'ENTER');
+      await client.waitScreen('请输入密码', m);
+      await client.keys('1', '2', '3', '4', '5', '6', 'ENTER');
+      await waitForHost(bench.host, terminalId, '0200', 1);
+      const [completion] = bench.host.control.journal({ terminalId, mti: '0200', direction: 'in' });
+      const f61 = parseField61(completion.fields['61']);
+      expect([f61.originalBatch, f61.originalTrace]).to.deep.equal(['000000', '000000']);
+      await client.waitState('result', m);
+      await toIdle(client);
+    }));
+
+  test('ecr-settle-result-empty: a settlement from the cash register is settled but its result says neither approved nor F39', () =>
+    withDefect('ecr-settle-result-empty', async ({ client, terminalId }) => {
+      await approvedSale(client);
+      await toIdle(client);
+      const m = client.mark();
+      const result = await client.cmd<Record<string, unknown>>({ cmd: 'ecr', request: 'settle' }, 10000);
+      await client.waitScreen('结算成功', m);
+      expect(bench.host.control.journal({ terminalId, mti: '0510', direction: 'out' })[0].responseCode).to.equal('00');
+      expect(result.approved).to.equal(undefined);
+      expect(result.responseCode).to.equal(undefined);
+      await toIdle(client);
+    }));
+
+  test('swipe-reply-mac-not-reversed: a swiped sale whose reply fails its MAC leaves no reversal; an inserted one does', () =>
+    withDefect('swipe-reply-mac-not-reversed', async ({ client, terminalId, statePath }) => {
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'corrupt-mac' });
+      let m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('解包校验不符', m);
+      expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.equal(null);
+      await toIdle(client);
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'corrupt-mac' });
+      m = await runSale(client, { amountKeys: ['2', '0', '0'], method: 'insert', card: bench.card('IC') });
+      await client.waitScreen('解包校验不符', m);
+      expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.include({ reason: 'A0' });
+      await toIdle(client);
+    }));
+
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);
     expect([...covered].sort()).to.deep.equal(DEFECT_CATALOGUE.map((d) => d.name).sort());
