@@ -241,14 +241,6 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
   })),
   {
     file: 'emulator/voucher.ts',
-    mutator: 'LogicalOperator',
-    replacement: 'purchase || !!ctx.quickPass',
-    code: 'const noSignature = purchase && !!ctx.quickPass && tapWithoutSignature(tx.entry, tx.amount, ctx.quickPass, d);',
-    kind: 'conformant',
-    why: 'a refund or void by tap under the no-signature limit then prints no signature line. No case refunds by tap, and it would be conformant anyway: cup8583.md has no 免签 rule, and the profile value (contactless.noSignatureLimitFen) says taps at or below the limit need no signature, without naming transaction kinds.',
-  },
-  {
-    file: 'emulator/voucher.ts',
     mutator: 'StringLiteral',
     replacement: '"Stryker was here!"',
     code: "lines.push(SIGNATURE_LINE, '', '');",
