@@ -14,8 +14,7 @@
  * runs in every case and bites where a case injected one. Pure functions over the host's journal and
  * the outcomes the terminal reported.
  */
-import { transactionSpec, type TransactionKind } from '../protocol/iso8583';
-import { decodeTlv } from '../protocol/tlv';
+import { iccValues, transactionSpec, type TransactionKind } from '../protocol/iso8583';
 import { FINANCIAL_KINDS, describeMessages, reversalsOf, type HostMessage } from './host-view';
 import type { FlowOutcome } from './flow-outcome';
 
@@ -36,13 +35,7 @@ const APPROVALS = new Set(['00', '10', '11', 'A2', 'A4', 'A5', 'A6']);
 /** Does F55 of a reply carry issuer authentication data (tag 91)? The journal shows it as `91=… 9F18=…` (or BER-TLV hex). */
 function carriesArpc(reply: HostMessage): boolean {
   const f55 = reply.fields[55];
-  if (!f55) return false;
-  if (!/^([0-9A-F]{2})+$/.test(f55)) return f55.split(/\s+/).some((p) => /^91=[0-9A-F]+$/i.test(p));
-  try {
-    return decodeTlv(Buffer.from(f55, 'hex')).some((t) => t.tag === '91' && t.value.length > 0);
-  } catch {
-    return false;
-  }
+  return !!f55 && !!iccValues(f55)?.get('91');
 }
 
 /**

@@ -2,7 +2,7 @@
  * Voucher copies collected from `print` events. A UnionPay sale prints a merchant copy (with the
  * signature line) and a cardholder copy; steps wait for N copies and then check their contents.
  */
-import type { TransactionKind } from '../protocol/iso8583';
+import { iccValues, type TransactionKind } from '../protocol/iso8583';
 import { TerminalExpectationError } from './errors';
 import { FINANCIAL_KINDS, replyTo, type HostMessage } from './host-view';
 
@@ -367,11 +367,10 @@ export function icBlockOf(c: Pick<VoucherCopy, 'lines'>): Map<string, string> {
   return out;
 }
 
-/** F55 of a journal message (`TAG=VALUE` words), tag → value hex. */
+/** F55 of a journal message, tag → value hex (protocol/iso8583/icc-data.ts iccValues: words or BER-TLV). */
 function f55Tags(m: Pick<HostMessage, 'fields'> | undefined): Map<string, string> {
   const v = m?.fields[55];
-  if (!v || /^([0-9A-F]{2})+$/.test(v)) return new Map();
-  return new Map(v.split(/\s+/).map((w) => [w.split('=')[0].toUpperCase(), (w.split('=')[1] ?? '').toUpperCase()] as [string, string]));
+  return (v && iccValues(v)) || new Map();
 }
 
 /**
