@@ -1742,6 +1742,15 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     why: "(the abort's message 'PIN entry cancelled' → \"\", the one seed 17 drew; this line's `key === 'CANCEL'` → '' is killed by CUP-PAY-006: certify --tags @CUP-PAY-006 with it: NOT CERTIFIED, 交易取消 never shows) The message of a FlowAbort is read only by session.ts runFlowToResult, which shows 已取消 from e.reason (not the message) and, for a flow a cash register started, answers the ecr with error code `cancelled` and this text as `message`. TTP §5.2 makes an error's `message` free human-readable text (SHOULD say what to do) and §6.9 / §7.5 judge the code, which is unchanged; nothing is sent, shown or printed differently.",
   },
   {
+    file: 'emulator/services/ui.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "return this.waitKey([...entries.map((e) => e.key), 'CANCEL'], this.idleMs, what);",
+    exact: true,
+    kind: 'conformant',
+    why: "a sub-menu (预授权, 重打印, 管理) no longer takes CANCEL: the key is dropped with an error beep and the menu stays until its idleMs wait ends it as timed out (超时, outcome timeout), like a menu left untouched; the main menu still takes CANCEL. Nothing is sent or printed. cup8583.md prescribes no menus, and TTP binds CANCEL only on `confirm`, `pin-entry` and `signature` screens (§7.3 state table); a `menu` is 'a menu the operator chooses from by key', and how one leaves it (CANCEL, a back key, a timeout) is the terminal's own key binding. No case opens a sub-menu and leaves it unpicked (the harness's toIdle and recovery reach idle by CANCEL presses, then `reset`, §6.2).",
+  },
+  {
     file: 'emulator/services/requests.ts',
     mutator: 'MethodExpression',
     replacement: '`${card.pan}=${card.expiry}${card.serviceCode}0000000000`',
