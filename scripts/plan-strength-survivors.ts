@@ -1720,6 +1720,69 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'conformant',
     why: "the void of a 缴费 no longer carries the payee into its record, so its slip drops the 收款方 / 收款账号 lines (voucher.ts prints them only when a record has a payee; nothing else reads it). cup8583.md §3.12 leaves bill payment unspecified and §6 lists no payee on a void slip, so no case may require it; the void's messages and amounts are unchanged.",
   },
+  // ---- issue 14 round 6 (seed 17, r6d): keypad UI, request building, the simulated card. Not accounted for (closed by
+  // class instead): requests.ts `method !== 'swipe'` → true (F14 on a swipe; MSG-CARD now fails every request carrying
+  // card data of another entry mode, CUP-MSG-001).
+  {
+    file: 'emulator/services/ui.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "const amount = Number(digits || '0');",
+    exact: true,
+    kind: 'equivalent',
+    why: "`digits || ''` instead of `digits || '0'`: the fallback applies only when no digit was typed yet (digits is '', CLEAR took the last one back, or only zeros, which the replace(/^0+/, '') below strips), and Number('') === Number('0') === 0. Same amount, same screen (0.00), same refusal of ENTER on a zero amount, same F4.",
+  },
+  {
+    file: 'emulator/services/ui.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "if (key === 'CANCEL') throw new FlowAbort('cancelled', 'PIN entry cancelled');",
+    exact: true,
+    kind: 'conformant',
+    why: "(the abort's message 'PIN entry cancelled' → \"\", the one seed 17 drew; this line's `key === 'CANCEL'` → '' is killed by CUP-PAY-006: certify --tags @CUP-PAY-006 with it: NOT CERTIFIED, 交易取消 never shows) The message of a FlowAbort is read only by session.ts runFlowToResult, which shows 已取消 from e.reason (not the message) and, for a flow a cash register started, answers the ecr with error code `cancelled` and this text as `message`. TTP §5.2 makes an error's `message` free human-readable text (SHOULD say what to do) and §6.9 / §7.5 judge the code, which is unchanged; nothing is sent, shown or printed differently. (Caution: an entry matches by line, so it would also take this line's reason 'cancelled' → '', which differs only in the ecr error code of a cash-register sale cancelled at the PIN prompt, which no case makes: unobservable rather than conformant, should a sample ever draw it.)",
+  },
+  {
+    file: 'emulator/services/ui.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "return this.waitKey([...entries.map((e) => e.key), 'CANCEL'], this.idleMs, what);",
+    exact: true,
+    kind: 'conformant',
+    why: "a sub-menu (预授权, 重打印, 管理) no longer takes CANCEL: the key is dropped with an error beep and the menu stays until its idleMs wait ends it as timed out (超时, outcome timeout), like a menu left untouched; the main menu still takes CANCEL. Nothing is sent or printed. cup8583.md prescribes no menus, and TTP binds CANCEL only on `confirm`, `pin-entry` and `signature` screens (§7.3 state table); a `menu` is 'a menu the operator chooses from by key', and how one leaves it (CANCEL, a back key, a timeout) is the terminal's own key binding. No case opens a sub-menu and leaves it unpicked (the harness's toIdle and recovery reach idle by CANCEL presses, then `reset`, §6.2).",
+  },
+  {
+    file: 'emulator/services/requests.ts',
+    mutator: 'MethodExpression',
+    replacement: '`${card.pan}=${card.expiry}${card.serviceCode}0000000000`',
+    code: 'return card.track2 ?? `${card.pan}=${card.expiry}${card.serviceCode}0000000000`.slice(0, 37);',
+    kind: 'equivalent',
+    why: "the .slice(0, 37) of the made-up track 2 dropped: it can never cut anything. A card image's PAN is 12..19 digits, expiry 4, service code 3 (emulator/ttp/card-keys.ts cardImageProblem refuses anything else), so PAN = expiry service code + 10 zeros is at most 19 + 1 + 4 + 3 + 10 = 37 characters. Same F35.",
+  },
+  {
+    file: 'emulator/icc.ts',
+    mutator: 'EqualityOperator',
+    replacement: 'this.atc >= 0xfffe',
+    code: 'this.atc > 0xfffe) throw new CardImageError(',
+    kind: 'unobservable',
+    why: "the simulated card also refuses a card whose counter stands at exactly 65534 (TTP Annex A.5 refuses only above 65534). Reached only by a card whose ATC reached 65534: every card-book card starts at ATC 1 (scenarios/cards.yaml atcStart: 1) and a certification runs a few hundred GENERATE ACs in all, so no case gets near it; and it is the simulated card's own limit (Annex A.5, a card whose ATC is spent), not a payment behaviour of the terminal that cup8583.md judges.",
+  },
+  {
+    file: 'emulator/icc.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    code: "emv.keyDerivation === 'B'",
+    kind: 'equivalent',
+    why: "every ICC master key derived from emv.imk by option B. masterKey() derives only when the card image has no emv.iccMasterKey, and host/cards.ts terminalCardImage (the only source of the card images a certification presents) always sets iccMasterKey (the issuer key never leaves the host), returning on the line above: never reached, like the DEFAULT_IAD and currency defaults of this file. Same ARQC, same F55. (poscert ttp-check's own test card carries imk, but ttp-check is no part of a certification and sends nothing to the host.)",
+  },
+  {
+    file: 'emulator/icc.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: "if (cla !== '84' && cla !== '04') return '6E00';",
+    exact: true,
+    kind: 'unobservable',
+    why: "(the whole test, or either operand, → false: the same) As this line's `cla === '84'` entry: the simulated card no longer answers 6E00 to a class it does not take, so the card book's rejected script (UP-DEBIT-IC-SCRIPT-REJECTED, CLA 00) counts as performed instead of failed in DF31. That status is the card's answer, not the terminal's: issuer scripts are outside TTP ICC profile 1 (Annex A.6), so no case may require one. The plan judges what the terminal owes, a DF31 for every script the host sent, rejected or not (CUP-RSK-022, CUP-RSK-024), which still holds.",
+  },
 ];
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();

@@ -73,6 +73,10 @@ step(
   },
 );
 
+step(['操作员用卡 {card} {entry}退货上一笔交易 {amount}'], async function (alias: string, entry: EntryMode, fen: number) {
+  await this.refundLast(fen, alias, entry);
+});
+
 step(
   ['the operator refunds {amount} of the last transaction with card {card} by {entry}, typing its reference number one character short'],
   async function (fen: number, alias: string, entry: EntryMode) {

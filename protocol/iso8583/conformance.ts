@@ -57,7 +57,11 @@ export const CONFORMANCE_RULES: Readonly<Record<ConformanceRuleId, { title: stri
   'MSG-F3-601': { title: '60.1 agrees with F3', section: '§3.1, §2.4' },
   'MSG-F60': { title: "F60 decodes; 60.3 is the kind's; 60.4 + 60.5 on financial messages only", section: '§2.4' },
   'MSG-F49': { title: 'F49 is 156 (CNY)', section: '§2.2' },
-  'MSG-CARD': { title: 'the card data the entry mode implies is present (F35 magstripe, F2 manual, F2 or F35 chip)', section: '§2.2, §2.3, §3.6' },
+  'MSG-CARD': {
+    title:
+      'the card data the entry mode implies is present (F35 magstripe, F2 manual, F2 or F35 chip), and none of another entry mode (F2 / F14 on a swipe, F36 on a chip read, F35 / F36 on keyed entry)',
+    section: '§2.2, §2.3, §3.6',
+  },
   'MSG-F22-F55': {
     title:
       'F55 present for a chip read (sale, balance, pre-auth), absent for magstripe, fallback and manual; 60.5 = 2 (fallback) only with a swipe entry mode',
@@ -120,6 +124,13 @@ export function wireMessageOf(msg: IsoMessage): WireMessage {
 
 const IC_ENTRIES = new Set(['05', '07', '96', '98']);
 const MAGSTRIPE_ENTRIES = new Set(['02', '80']);
+/** Which entry modes a card-data field belongs to (cup8583.md §2.2, §3.6). */
+const CARD_FIELD_RULE: Record<number, string> = {
+  2: 'F2 is sent for manual entry and chip reads only, a magstripe PAN comes from F35 (§2.2, §3.6)',
+  14: 'F14 is sent for manual entry and chip reads only (§2.2, §3.6)',
+  35: 'F35 is track 2 data, of a swipe or a chip read (§2.2, §3.6)',
+  36: 'F36 is track 3 data, of a swipe only (§3.6: for IC only F35)',
+};
 /** Kinds whose chip read runs GENERATE AC online, so F55 must travel (§3.11 "Online (balance / sale / pre-auth)"). */
 const ARQC_KINDS = new Set<TransactionKind>(['sale', 'bill-payment', 'balance', 'preauth']);
 /** Messages that copy or summarise an earlier one, where card / PIN consistency was judged on the original. */
@@ -237,6 +248,18 @@ function cardAndPin(spec: TransactionSpec, m: WireMessage, f60: Field60 | undefi
     if (entry === '01' && !present(m, 2)) out.push(finding('error', 'MSG-CARD', `F22 ${f22} says the PAN was keyed, but F2 is absent`, 'F2'));
     if (IC_ENTRIES.has(entry) && !present(m, 2) && !present(m, 35)) {
       out.push(finding('error', 'MSG-CARD', `F22 ${f22} says the chip was read, but neither F2 nor F35 travels`, 'F2'));
+    }
+    // Card data of another entry mode (§2.2 F2 / F14 "manual or IC", F35 / F36 magstripe; §3.6 "F35 / F36
+    // (magstripe; for IC only F35)"): a terminal that sends what it did not read, or fills a field from
+    // another source, is the same bug whichever field it is.
+    const foreign = MAGSTRIPE_ENTRIES.has(entry) ? [2, 14] : IC_ENTRIES.has(entry) ? [36] : entry === '01' ? [35, 36] : [];
+    for (const field of foreign.filter((f) => present(m, f))) {
+      const read = MAGSTRIPE_ENTRIES.has(entry)
+        ? 'swiped (its card data is track 2, F35)'
+        : IC_ENTRIES.has(entry)
+          ? 'read from the chip (only F35, the track-2 equivalent)'
+          : 'keyed (no track was read)';
+      out.push(finding('error', 'MSG-CARD', `F22 ${f22} says the card was ${read}, but F${field} travels: ${CARD_FIELD_RULE[field]}`, `F${field}`));
     }
     if (IC_ENTRIES.has(entry) && !present(m, 55)) {
       const severity = ARQC_KINDS.has(spec.kind) ? 'error' : 'warning';

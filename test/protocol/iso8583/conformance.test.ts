@@ -129,16 +129,34 @@ describe('message conformance: hand-broken messages, one rule each', () => {
   });
 
   test('MSG-CARD: swipe without track 2, keyed entry without PAN, chip read without PAN or track', () => {
-    const swiped = edit(icSale(), { 22: '021', 55: undefined, 23: undefined, 2: undefined });
+    const swiped = edit(icSale(), { 22: '021', 55: undefined, 23: undefined, 2: undefined, 14: undefined });
     expectOnly(swiped, ['error MSG-CARD F35']);
+    expectOnly(edit(swiped, { 22: '011', 2: '6217970000000005090' }), []);
     expectOnly(edit(swiped, { 22: '011' }), ['error MSG-CARD F2']);
     expectOnly(edit(tapSale(), { 2: undefined, 35: undefined }), ['error MSG-CARD F2']);
   });
 
+  test('MSG-CARD: card data of another entry mode (F2 / F14 on a swipe or fallback, F36 on a chip read, F35 / F36 keyed)', () => {
+    const track2 = '621797*********5090=2312**************';
+    const swiped = edit(icSale(), { 22: '021', 55: undefined, 23: undefined, 2: undefined, 14: undefined, 35: track2 });
+    expectOnly(swiped, []);
+    expectOnly(edit(swiped, { 36: '996217970000000005090' }), []);
+    expectOnly(edit(swiped, { 14: '2312' }), ['error MSG-CARD F14']);
+    expectOnly(edit(swiped, { 2: '6217970000000005090' }), ['error MSG-CARD F2']);
+    expectOnly(edit(swiped, { 22: '801', 14: '2312' }), ['error MSG-CARD F14']);
+    expectOnly(edit(icSale(), { 36: '996217970000000005090' }), ['error MSG-CARD F36']);
+    expectOnly(edit(tapSale(), { 36: '996217970000000005090' }), ['error MSG-CARD F36']);
+    const keyed = edit(swiped, { 22: '011', 35: undefined, 2: '6217970000000005090', 14: '2312' });
+    expectOnly(keyed, []);
+    expectOnly(edit(keyed, { 35: track2 }), ['error MSG-CARD F35']);
+    const f = checkMessage(edit(swiped, { 14: '2312' }), {});
+    expect(f[0].message).to.match(/F22 021 .*swiped.*F14 travels.*§2\.2/);
+  });
+
   test('MSG-F22-F55: chip read without F55 (error on a sale, warning on a void); swipe or fallback with F55', () => {
     expectOnly(edit(icSale(), { 55: undefined }), ['error MSG-F22-F55 F55']);
-    expectOnly(edit(icSale(), { 22: '021', 35: '621797*********5090=2312**************' }), ['error MSG-F22-F55 F22']);
-    expectOnly(edit(icSale(), { 22: '801', 35: '621797*********5090=2312**************' }), ['error MSG-F22-F55 F22']);
+    expectOnly(edit(icSale(), { 22: '021', 2: undefined, 14: undefined, 35: '621797*********5090=2312**************' }), ['error MSG-F22-F55 F22']);
+    expectOnly(edit(icSale(), { 22: '801', 2: undefined, 14: undefined, 35: '621797*********5090=2312**************' }), ['error MSG-F22-F55 F22']);
     const fallback = edit(icSale(), {
       22: '801',
       55: undefined,
