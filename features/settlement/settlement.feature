@@ -158,9 +158,13 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
   # A settlement the cash register starts (TTP §6.9 `settle`) ends with a result like any other: a 0500 the
   # acquirer leaves unanswered is `ok: true`, `approved: false` with the outcome of the final screen (a
   # failure, §7.6), not an error, and the terminal stays usable: the next request settles the batch, the
-  # result `approved` with the 0510's F39 (cup8583.md §3.9) and the final screen's outcome.
+  # result `approved` with the 0510's F39 (cup8583.md §3.9) and the final screen's outcome. A 0510 that refuses
+  # the settlement (F39 96) is a failure too, and the result names that F39 (TTP §6.9 responseCode).
   @CUP-STL-014 @severity:normal @mandatory
   Scenario: A settlement started from the cash register tells it how the settlement ended
+    Given the host will answer the next settlement request with response code "96"
+    When the cash register requests a settlement
+    Then the cash register receives a failure
     Given the host will not answer the next settlement request
     When the cash register requests a settlement
     Then the cash register receives a failure
