@@ -91,7 +91,7 @@ export {
   missingIccTags,
 } from './host-view';
 export type { HostMessage, JournalRowLike } from './host-view';
-export { ecrEndingProblems, ecrResultProblems } from './ecr-result';
+export { ecrEndingProblems, ecrFlowRequest, ecrResultProblems } from './ecr-result';
 export { incompleteReferences } from './original-reference';
 export type { EcrEnding, EcrResultFigures } from './ecr-result';
 

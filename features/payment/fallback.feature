@@ -49,7 +49,7 @@ Feature: Payment — magstripe fallback (磁条降级) after a failed chip read
 
   # A failed tap is no failed chip read: the contact chip was never tried, so nothing may offer the magstripe,
   # and a swipe of the card after it is refused like any chip card swiped before its chip was tried (CUP-PAY-042).
-  @CUP-PAY-043 @severity:normal @mandatory @contactless @magstripe
+  @CUP-PAY-043 @severity:normal @mandatory @contact @contactless @magstripe
   Scenario: A tap whose chip does not answer opens no fallback — no swipe invited, nothing sent
     When the operator selects "消费"
     And the operator enters the amount 66.00

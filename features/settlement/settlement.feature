@@ -187,3 +187,25 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     Then the host answered the settlement as unbalanced
     And every record the terminal listed in its batch upload matches a transaction of the batch
     And the acquirer closed the settled batch with every uploaded record
+
+  # The acquirer answers the 0500 (unbalanced) and leaves the first 0320 of the batch upload, the TC record of the
+  # 24.00 chip sale, unanswered; at the next request it answers the record and not the end message (0320 202). Each
+  # settlement ends with a result the cash register is told (TTP §6.9: `ok: true`, a failure when nothing answered,
+  # the final screen's outcome, §7.6), not an error; a terminal may send the unanswered message again (cup8583.md
+  # §3.10 is silent). The batch stays open until its upload is done (§3.10), so the third request finishes it and
+  # the acquirer closes the batch with every record.
+  @CUP-STL-015 @severity:normal @mandatory @contact
+  Scenario: A batch upload the acquirer leaves unanswered ends the settlement with a result, and a later settlement finishes it
+    Given a sale of 24.00 was approved for card UP-DEBIT-IC by inserting
+    And the host will corrupt the MAC of its reply to the next sale request
+    And a sale of 25.00 is made with card UP-DEBIT-IC by inserting
+    And the host will refuse every reversal request with response code "96"
+    And the host will not answer the next batch upload request
+    When the cash register requests a settlement
+    Then the cash register is told how the settlement ended
+    Given the host will answer the first batch upload message and not the second
+    When the cash register requests a settlement
+    Then the cash register is told how the settlement ended
+    When the cash register requests a settlement
+    Then the cash register receives an approval
+    And the acquirer closed the settled batch with every uploaded record

@@ -46,7 +46,7 @@
     而且 主机未收到任何金融交易请求
     当 操作员取消
 
-  @CUP-PAY-043 @severity:normal @mandatory @contactless @magstripe
+  @CUP-PAY-043 @severity:normal @mandatory @contact @contactless @magstripe
   场景: 挥卡时芯片无响应不算降级 — 不提示刷卡，不发送任何请求
     当 操作员选择“消费”
     而且 操作员输入金额 66.00 元

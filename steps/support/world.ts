@@ -8,6 +8,7 @@ import {
   cardByAlias,
   declaredKeyScheme,
   ecrEndingProblems,
+  ecrFlowRequest,
   ecrResultProblems,
   EvidenceMasker,
   faultMatchFor,
@@ -642,11 +643,7 @@ export class PoscertWorld extends World<WorldParameters> {
     const start = this.ecrStart!;
     const kind = ECR_REQUEST_KINDS[start.request];
     const msgs = await this.messages();
-    const request = kind
-      ? requestsOf(msgs, kind)
-          .filter((m) => m.id > start.journalId)
-          .pop()
-      : undefined;
+    const request = kind ? ecrFlowRequest(msgs, kind, start.journalId) : undefined;
     const result = (await pending.catch((err: unknown) => {
       // TTP §6.9: errors are for requests that sent nothing to the host; one that did is a result (ok, approved false).
       const code = (err as { ttpCode?: unknown }).ttpCode;
