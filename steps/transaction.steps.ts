@@ -15,6 +15,9 @@ step(['a sale of {amount} is made with card {card} by {entry}'], async function 
 step(['用卡 {card} {entry}消费 {amount}'], async function (alias: string, entry: EntryMode, fen: number) {
   await this.sale(fen, alias, entry);
 });
+step(['a balance inquiry is made with card {card} by {entry}', '用卡 {card} {entry}查询余额'], async function (alias: string, entry: EntryMode) {
+  await this.transact('balance', { card: alias, entry });
+});
 step(['a sale of {amount} was approved for card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {
   await this.sale(fen, alias, entry, { approved: true });
 });

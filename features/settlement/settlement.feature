@@ -100,13 +100,16 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
   # The card declines the 33.00 sale the acquirer approved (its issuer authentication data is
   # corrupted): the terminal reverses it, the acquirer refuses the reversal and keeps the sale, so
   # the totals differ and every chip record goes up (cup8583.md §3.10): the TC of the 88.00 sale
-  # (205) and the failed-IC record of the 33.00 one (206), each matched by the acquirer.
+  # (205) and the failed-IC record of the 33.00 one (206), each matched by the acquirer. A balance inquiry the card
+  # also declines (its ARPC corrupted) is no transaction of the batch and leaves no record to upload.
   @CUP-STL-009 @severity:critical @mandatory @contact
   Scenario: After an unbalanced settlement the chip sales go up as TC and failed-IC records the acquirer matches
     Given a sale of 88.00 was approved for card UP-DEBIT-IC by inserting
     And the host will corrupt the issuer authentication data of its reply to the next sale request
     And a sale of 33.00 is made with card UP-DEBIT-IC by inserting
     And the host will refuse every reversal request with response code "96"
+    And the host will corrupt the issuer authentication data of its reply to the next balance inquiry request
+    And a balance inquiry is made with card UP-DEBIT-IC by inserting
     When the operator settles the batch
     Then the host answered the settlement as unbalanced
     And the chip sales of the settled batch reached the host as TC records matched to their originals
