@@ -23,7 +23,7 @@ export interface StatedText {
 const STATEMENTS: ReadonlyArray<[string, RegExp]> = [
   ['2', /对[账帐]不平|\bNOT BALANCED\b|\bUNBALANCED\b/i],
   ['3', /对[账帐]出错|\bRECONCIL(?:E|IATION) ERROR\b/i],
-  ['1', /对[账帐]平|\bBALANCED\b/i],
+  ['1', /对[账帐]平(?!台)|\bBALANCED\b/i], // not 对账平台 (the reconciliation platform)
 ];
 
 const NAMES: Readonly<Record<string, string>> = { '1': '对账平', '2': '对账不平', '3': '对账出错' };

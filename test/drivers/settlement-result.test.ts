@@ -17,6 +17,7 @@ describe('statedResult', () => {
   test('a line that states no result', () => {
     expect(statedResult('结算成功')).to.equal(undefined);
     expect(statedResult('批次号:000001')).to.equal(undefined);
+    expect(statedResult('连接对账平台')).to.equal(undefined);
   });
 });
 
