@@ -8,6 +8,7 @@
  * any kind: how it says the flow ended (approved, responseCode, outcome) against the final screen and
  * the host's answer. Pure: problems, or [].
  */
+import type { TransactionKind } from '../protocol/iso8583';
 import type { FlowOutcome } from './flow-outcome';
 import { batchOf, financialRequests, replyTo, type HostMessage } from './host-view';
 
@@ -59,6 +60,23 @@ export function ecrResultProblems(result: EcrResultFigures, messages: readonly H
     if (ends(result.maskedPan) !== ends(pan)) problems.push(`maskedPan ${ends(result.maskedPan)} is not the card of ${what} (${ends(pan)})`);
   }
   return problems;
+}
+
+/** The requests a flow of each kind sends; a settlement goes on with its batch upload (cup8583.md §3.10). */
+const FLOW_REQUEST_KINDS: Partial<Record<TransactionKind, readonly TransactionKind[]>> = {
+  settlement: ['settlement', 'batch-upload', 'batch-upload-end'],
+};
+
+/**
+ * The request whose reply tells how a cash-register request of `kind` ended (TTP §6.9 responseCode: "F39
+ * from the host, when there was one"): the flow's last request after journal id `afterId`. For a
+ * settlement that is its last 0500 / 0320: the upload follows the 0510 (cup8583.md §3.10), so an upload
+ * left unanswered ends the flow with no usable reply whatever the 0510 said, and an upload resumed after
+ * an interrupted one sends no 0500 at all (its end message's 0330 is the reply).
+ */
+export function ecrFlowRequest(messages: readonly HostMessage[], kind: TransactionKind, afterId: number): HostMessage | undefined {
+  const kinds = FLOW_REQUEST_KINDS[kind] ?? [kind];
+  return messages.filter((m) => m.direction === 'in' && m.id > afterId && m.kind !== 'unknown' && kinds.includes(m.kind)).pop();
 }
 
 /** The members of any `ecr` result (TTP §6.9) that say how the transaction ended. */

@@ -91,9 +91,10 @@ export {
   missingIccTags,
 } from './host-view';
 export type { HostMessage, JournalRowLike } from './host-view';
-export { ecrEndingProblems, ecrResultProblems } from './ecr-result';
+export { ecrEndingProblems, ecrFlowRequest, ecrResultProblems } from './ecr-result';
 export { incompleteReferences } from './original-reference';
 export type { EcrEnding, EcrResultFigures } from './ecr-result';
+export { reconciliationStatementProblems, statedResult } from './settlement-result';
 
 export { PoscertError } from '../errors';
 // What steps need of the layers below, routed through drivers/ (steps import only drivers/ and certification/).

@@ -104,3 +104,25 @@ export function unreversedSpoiledReplies(messages: readonly HostMessage[], spoil
   }
   return problems;
 }
+
+/**
+ * The other side of §3.6: a terminal verifies a reply's MAC only when F39 = 00 (cup8583.md §3.6, §5.3), so
+ * a decline whose MAC the host spoiled is still the acquirer's valid answer; §3.8 deletes the reversal
+ * record on any valid reply. A reversal of such a decline (0400 with its F11) means the terminal checked a
+ * MAC the reference exempts. Judged over the whole journal; one line per problem.
+ */
+export function reversedTrustedDeclines(messages: readonly HostMessage[]): string[] {
+  const problems: string[] = [];
+  for (const request of messages) {
+    if (request.direction !== 'in' || !FINANCIAL_KINDS.includes(request.kind as TransactionKind)) continue;
+    if (!/\bfault corrupt-mac #/.test(request.note ?? '')) continue;
+    const reply = messages.find((m) => m.id === request.id + 1 && m.direction === 'out');
+    const code = reply?.responseCode ?? reply?.fields[39] ?? '';
+    if (!reply || !code || APPROVALS.has(code)) continue;
+    if (reversalsOf(messages, request).some((r) => r.id > request.id))
+      problems.push(
+        `${describeMessages([request])[0]} (host fault corrupt-mac on its ${code} decline): reversed, yet the terminal checks a reply's MAC only when F39 = 00 (§3.6), so the decline was a valid reply that deletes the reversal record (§3.8)`,
+      );
+  }
+  return problems;
+}

@@ -67,6 +67,7 @@ export const DEFECT_NAMES = [
   'preauth-void-drops-all-preauths',
   'ecr-settle-result-empty',
   'swipe-reply-mac-not-reversed',
+  'decline-mac-verified',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -350,6 +351,12 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     area: 'risk',
     description:
       'a swiped sale whose approving reply fails the MAC check is shown as failed but never reversed (no 0400 with reason A0 before the next request, cup8583.md §3.6, §3.8): the cardholder stays charged; a chip sale is reversed',
+  },
+  {
+    name: 'decline-mac-verified',
+    area: 'payment',
+    description:
+      'the reply MAC is verified on declines too (cup8583.md §3.6: only when F39 = 00): a decline whose MAC does not verify is shown as 解包校验不符 instead of its reason, and a reversal (A0) goes for a transaction the acquirer declined',
   },
 ] satisfies DefectInfo[]);
 

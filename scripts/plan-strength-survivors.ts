@@ -313,6 +313,23 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'conformant',
     why: "drops the detail of the settled screen: its TTP outcome loses the optional member transaction 'settle' (TTP 1.1 §7.6 marks it optional) and the state event its emulator-only batch / uploaded detail; the outcome result stays done and the lines, slip and messages are unchanged, so no case may require them.",
   },
+  {
+    file: 'emulator/flows/settlement.ts',
+    mutator: 'StringLiteral',
+    replacement: '``',
+    code: '05${pad12(amount)}15622`',
+    kind: 'equivalent',
+    why: "the F62 of a failed-IC record whose failure is 'other' (71 0005 … 22). No such record exists in a run: the only code that keeps a failed-IC record (services/online.ts keepFailedIc) always writes failure 'card-declined', and the state file it is read back from is the emulator's own (state-store.ts), so the branch never runs; every F62 on the wire is the card-declined one (71 0011 … 10) or a TC record's.",
+  },
+  {
+    file: 'emulator/flows/settlement.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "return Buffer.from(text, 'ascii');",
+    exact: true,
+    kind: 'equivalent',
+    why: "Buffer.from(text, '') encodes as UTF-8 (Node takes an empty encoding for the default: Buffer.from('7100', '') is 37 31 30 30), and the IC record's F62 text is digits only (61/71, card-organisation digits, pad12 amount, 156, failure code), so the bytes of every 0320 are the same.",
+  },
   // ---- shared core (emulator/services/core.ts)
   {
     file: 'emulator/services/core.ts',
@@ -702,6 +719,23 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     code: "{ reason: 'no-ic-parameters' }",
     kind: 'unobservable',
     why: 'The refusal of a chip read without IC parameters keeps its lines (交易失败, the missing-parameters text) and sends nothing; only the free-form `detail` of the TTP `state` event (TTP §7.3, \'e.g. {"transaction":"sale"}\') says reason "" instead of no-ic-parameters. The outcome ignores it (emulator/ttp/outcome.ts reads detail.reason only for card-expired: failed either way) and no driver, step or host check reads a state event\'s detail (grep detail in drivers/ host/: TTP error details only).',
+  },
+  {
+    file: 'emulator/services/card-reader.ts',
+    mutator: 'ObjectLiteral',
+    replacement: '{}',
+    code: "{ reason: 'card-blacklisted' }",
+    kind: 'unobservable',
+    why: "The refusal of a blacklisted card keeps its lines (交易失败, 黑名单卡 and its hint), beep and outcome, and sends nothing; only the free-form `detail` of the TTP `state` event (TTP §7.3) loses reason card-blacklisted. The outcome ignores it (emulator/ttp/outcome.ts reads detail.reason only for card-expired; the refusal is judged by its lines either way) and no driver, step or host check reads a state event's detail (the same as the no-ic-parameters entry above).",
+  },
+  {
+    file: 'emulator/services/card-reader.ts',
+    mutator: 'LogicalOperator',
+    replacement: "method !== 'swipe' && this.core.needIcLists.size > 0 && usesSupersededIcLists(this.core) || this.core.state.signedOn",
+    code: "method !== 'swipe' &&",
+    exact: true,
+    kind: 'conformant',
+    why: "The reference profile does not use superseded IC lists, so the original never retries the IC list download at a card read; the mutant retries it before every card read while signed on (swipes too). With no list wanted (every case but the IC-parameter ones) ListDownloads.run opens a connection and closes it with no message, nothing the host journals as a request and no screen (cup8583.md §1.1-1.2 frame messages and set no rule on when a terminal connects; connecting while the card is read is what pre-dialling terminals do); when the host cannot be reached it also shows 'IC download failed' for 0.8 s before reading the card, and the transaction ends as before (certify --tags '@CUP-RSK-026 or @CUP-PAY-001' with the mutant: passed). With lists a reply asked for still missing (header digit 4 / 5, cup8583.md §1.1), it downloads them before the card read instead of after the flow, which the digit asks of the terminal without fixing the moment; a chip read without them is still refused (drivers/ic-parameters.ts judges that refusal, and the retried download of a refusing host fails again).",
   },
   {
     file: 'emulator/icc.ts',

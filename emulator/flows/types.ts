@@ -46,6 +46,8 @@ export const ONLINE_DEFECTS: readonly DefectName[] = [
   'entry-mode-always-swipe',
   'reversal-sent-twice',
   'response-mac-not-verified',
+  // The reply MAC check (cup8583.md §3.6) of every online request: applied to declines too.
+  'decline-mac-verified',
   'lost-card-shown-as-plain-failure',
   'ic-params-not-downloaded-on-flag',
   'contactless-params-not-applied',

@@ -515,6 +515,13 @@ export class Online {
         if (reversible) this.reverseFor('06');
         return { approved: false, failure: T.responseMismatch, responseCode: code };
       }
+      // Defect decline-mac-verified: the reply MAC is checked whatever F39 says (cup8583.md §3.6: only when F39 = 00), so
+      // a decline with a bad MAC shows 解包校验不符 and is reversed (A0). The defect call goes first so that, with defects
+      // off, nothing after it is evaluated.
+      if (core.defect('decline-mac-verified') && code !== '00' && !(reply.has(64) && verifyMac(reply, core.keys!.mak, this.macScheme()))) {
+        if (reversible) this.reverseFor('A0', reply);
+        return { approved: false, failure: T.macMismatch, responseCode: code };
+      }
       if (code === '00' && !core.defect('response-mac-not-verified')) {
         const macOk = reply.has(64) && verifyMac(reply, core.keys!.mak, this.macScheme());
         if (!macOk) {

@@ -47,12 +47,15 @@ Feature: Payment — magstripe fallback (磁条降级) after a failed chip read
     And the host received no financial request
     When the operator cancels
 
-  # A failed tap is no failed chip read: the contact chip was never tried, so nothing may offer the magstripe.
-  @CUP-PAY-043 @severity:normal @mandatory @contactless @magstripe
+  # A failed tap is no failed chip read: the contact chip was never tried, so nothing may offer the magstripe,
+  # and a swipe of the card after it is refused like any chip card swiped before its chip was tried (CUP-PAY-042).
+  @CUP-PAY-043 @severity:normal @mandatory @contact @contactless @magstripe
   Scenario: A tap whose chip does not answer opens no fallback — no swipe invited, nothing sent
     When the operator selects "消费"
     And the operator enters the amount 66.00
     And the cardholder taps card UP-DEBIT-CTLS whose chip does not answer
     Then no screen invited a fallback swipe
+    When the cardholder swipes card UP-DEBIT-CTLS
+    Then the terminal refuses the swipe and asks for the chip
     And the host received no financial request
     When the operator cancels

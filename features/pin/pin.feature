@@ -4,8 +4,12 @@ Feature: PIN — entry, encryption and retries
   PIN block encrypted under the PIK, and never appears in clear on a screen, a voucher or the
   acquirer's journal. A wrong PIN is declined with 55 and may be retried; too many tries end with 75.
 
+  # The host spoils the MAC of its 55 decline: the terminal verifies a reply's MAC only when F39 = 00 (cup8583.md
+  # §3.6, §5.3), so the decline is still the acquirer's answer (shown as 密码错, not 解包校验不符) and leaves no
+  # reversal (§3.8: a valid reply deletes the record); the retry is the next request.
   @CUP-PIN-001 @severity:critical @mandatory @pinpad @contact
   Scenario: Wrong PIN is declined with 55, and a retry with the right PIN is approved once
+    Given the host will corrupt the MAC of its reply to the next sale request
     When the operator selects "消费"
     And the operator enters the amount 77.00
     And the cardholder inserts card UP-DEBIT-IC

@@ -100,13 +100,16 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
   # The card declines the 33.00 sale the acquirer approved (its issuer authentication data is
   # corrupted): the terminal reverses it, the acquirer refuses the reversal and keeps the sale, so
   # the totals differ and every chip record goes up (cup8583.md §3.10): the TC of the 88.00 sale
-  # (205) and the failed-IC record of the 33.00 one (206), each matched by the acquirer.
+  # (205) and the failed-IC record of the 33.00 one (206), each matched by the acquirer. A balance inquiry the card
+  # also declines (its ARPC corrupted) is no transaction of the batch and leaves no record to upload.
   @CUP-STL-009 @severity:critical @mandatory @contact
   Scenario: After an unbalanced settlement the chip sales go up as TC and failed-IC records the acquirer matches
     Given a sale of 88.00 was approved for card UP-DEBIT-IC by inserting
     And the host will corrupt the issuer authentication data of its reply to the next sale request
     And a sale of 33.00 is made with card UP-DEBIT-IC by inserting
     And the host will refuse every reversal request with response code "96"
+    And the host will corrupt the issuer authentication data of its reply to the next balance inquiry request
+    And a balance inquiry is made with card UP-DEBIT-IC by inserting
     When the operator settles the batch
     Then the host answered the settlement as unbalanced
     And the chip sales of the settled batch reached the host as TC records matched to their originals
@@ -158,9 +161,13 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
   # A settlement the cash register starts (TTP §6.9 `settle`) ends with a result like any other: a 0500 the
   # acquirer leaves unanswered is `ok: true`, `approved: false` with the outcome of the final screen (a
   # failure, §7.6), not an error, and the terminal stays usable: the next request settles the batch, the
-  # result `approved` with the 0510's F39 (cup8583.md §3.9) and the final screen's outcome.
+  # result `approved` with the 0510's F39 (cup8583.md §3.9) and the final screen's outcome. A 0510 that refuses
+  # the settlement (F39 96) is a failure too, and the result names that F39 (TTP §6.9 responseCode).
   @CUP-STL-014 @severity:normal @mandatory
   Scenario: A settlement started from the cash register tells it how the settlement ended
+    Given the host will answer the next settlement request with response code "96"
+    When the cash register requests a settlement
+    Then the cash register receives a failure
     Given the host will not answer the next settlement request
     When the cash register requests a settlement
     Then the cash register receives a failure
@@ -182,4 +189,26 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     When the operator settles the batch
     Then the host answered the settlement as unbalanced
     And every record the terminal listed in its batch upload matches a transaction of the batch
+    And the acquirer closed the settled batch with every uploaded record
+
+  # The acquirer answers the 0500 (unbalanced) and leaves the first 0320 of the batch upload, the TC record of the
+  # 24.00 chip sale, unanswered; at the next request it answers the record and not the end message (0320 202). Each
+  # settlement ends with a result the cash register is told (TTP §6.9: `ok: true`, a failure when nothing answered,
+  # the final screen's outcome, §7.6), not an error; a terminal may send the unanswered message again (cup8583.md
+  # §3.10 is silent). The batch stays open until its upload is done (§3.10), so the third request finishes it and
+  # the acquirer closes the batch with every record.
+  @CUP-STL-015 @severity:normal @mandatory @contact
+  Scenario: A batch upload the acquirer leaves unanswered ends the settlement with a result, and a later settlement finishes it
+    Given a sale of 24.00 was approved for card UP-DEBIT-IC by inserting
+    And the host will corrupt the MAC of its reply to the next sale request
+    And a sale of 25.00 is made with card UP-DEBIT-IC by inserting
+    And the host will refuse every reversal request with response code "96"
+    And the host will not answer the next batch upload request
+    When the cash register requests a settlement
+    Then the cash register is told how the settlement ended
+    Given the host will answer the first batch upload message and not the second
+    When the cash register requests a settlement
+    Then the cash register is told how the settlement ended
+    When the cash register requests a settlement
+    Then the cash register receives an approval
     And the acquirer closed the settled batch with every uploaded record

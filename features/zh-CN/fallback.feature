@@ -46,11 +46,13 @@
     而且 主机未收到任何金融交易请求
     当 操作员取消
 
-  @CUP-PAY-043 @severity:normal @mandatory @contactless @magstripe
+  @CUP-PAY-043 @severity:normal @mandatory @contact @contactless @magstripe
   场景: 挥卡时芯片无响应不算降级 — 不提示刷卡，不发送任何请求
     当 操作员选择“消费”
     而且 操作员输入金额 66.00 元
     而且 持卡人挥芯片无响应的卡 UP-DEBIT-CTLS
     那么 屏幕从未提示降级刷卡
+    当 持卡人刷卡 UP-DEBIT-CTLS
+    那么 终端拒绝刷卡并提示插卡
     而且 主机未收到任何金融交易请求
     当 操作员取消

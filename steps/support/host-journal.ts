@@ -10,6 +10,7 @@ import {
   requestsOf,
   reversalsOf,
   settlementCounts,
+  reconciliationStatementProblems,
   settlementTotalsOf,
   type FaultAction,
   type FaultSpec,
@@ -84,6 +85,27 @@ export async function settle(w: PoscertWorld): Promise<void> {
   await w.judgeUntrustedReplies(); // a spoiled approval is reversed before the settlement too (§3.8)
   const settlements = await w.requests('settlement');
   if (settlements.length) w.settledBatch = batchOf(settlements[settlements.length - 1]);
+  await judgeStatedReconciliation(w, settlements[settlements.length - 1]);
+}
+
+/**
+ * Whatever the terminal stated of the reconciliation after this settlement, on its screens or its
+ * settlement slip, is what the acquirer's 0510 answered (drivers/settlement-result.ts). Nothing to
+ * judge without an answered 0500.
+ */
+async function judgeStatedReconciliation(w: PoscertWorld, req: HostMessage | undefined): Promise<void> {
+  const reply = req ? await w.replyTo(req) : undefined;
+  const answered = reply ? settlementTotalsOf(reply) : undefined;
+  if (!answered) return;
+  const texts = [
+    ...w.screens(w.lastActionAt).map((s) => ({ where: `the ${s.screen ?? s.state ?? ''} screen`, lines: s.lines })),
+    ...w.driver
+      .receipts()
+      .filter((c) => c.copy === 'settlement')
+      .map((c) => ({ where: 'the settlement slip', lines: c.lines })),
+  ];
+  const problems = reconciliationStatementProblems(texts, { domestic: answered.domestic.result, foreign: answered.foreign.result });
+  expect(problems.join('; '), 'the reconciliation result the terminal stated after its settlement').to.equal('');
 }
 
 /** The last settlement request (0500), its batch (60.2) and the totals it carries (F48, which must be there). */

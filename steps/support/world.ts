@@ -8,6 +8,7 @@ import {
   cardByAlias,
   declaredKeyScheme,
   ecrEndingProblems,
+  ecrFlowRequest,
   ecrResultProblems,
   EvidenceMasker,
   faultMatchFor,
@@ -41,7 +42,7 @@ import {
 } from '../../drivers';
 import type { CardLeftObservation } from '../../drivers/card-removal';
 import { outcomesAfter, type FlowOutcome } from '../../drivers/flow-outcome';
-import { spoiledReplies, unreversedSpoiledReplies, untrustedOutcomeProblems } from '../../drivers/untrusted-reply';
+import { reversedTrustedDeclines, spoiledReplies, unreversedSpoiledReplies, untrustedOutcomeProblems } from '../../drivers/untrusted-reply';
 import { speaksTtp11 } from '../../protocol/ttp';
 import { quickPassLimitsInForce } from '../../drivers/quickpass';
 import { copiesWithMalformedValues, screensWithMalformedValues } from '../../drivers/shown-values';
@@ -464,16 +465,18 @@ export class PoscertWorld extends World<WorldParameters> {
    * After every transaction (and settlement) of every case (drivers/untrusted-reply.ts): a reply the host
    * spoiled on purpose for the transaction since `since` ends it unapproved with the outcome that says why
    * (TTP 1.1 §7.6), and every spoiled approval of the scenario so far was reversed before the next
-   * request (cup8583.md §3.6, §3.8).
+   * request (cup8583.md §3.6, §3.8), while no decline whose MAC the host spoiled was (§3.6: no MAC check
+   * when F39 is not 00).
    */
   async judgeUntrustedReplies(since?: { fromSeq: number; fromId: number }): Promise<void> {
     const msgs = await this.messages();
     const spoiled = spoiledReplies(msgs);
-    if (!spoiled.length) return;
+    const reversedDeclines = reversedTrustedDeclines(msgs);
+    if (!spoiled.length && !reversedDeclines.length) return;
     const mine = since ? spoiled.filter((s) => s.request.id > since.fromId) : [];
     const ttp11 = since && speaksTtp11(this.driver.terminalIdentity?.ttp);
     const outcomes = ttp11 ? outcomesAfter(this.driver.transcript({ all: true }), since.fromSeq) : undefined;
-    const problems = [...(outcomes ? untrustedOutcomeProblems(mine, outcomes) : []), ...unreversedSpoiledReplies(msgs, spoiled)];
+    const problems = [...(outcomes ? untrustedOutcomeProblems(mine, outcomes) : []), ...unreversedSpoiledReplies(msgs, spoiled), ...reversedDeclines];
     expect(problems.length, `a reply the terminal must not trust (cup8583.md §3.6, §3.8; TTP 1.1 §7.6):\n  ${problems.join('\n  ')}`).to.equal(0);
   }
 
@@ -642,11 +645,7 @@ export class PoscertWorld extends World<WorldParameters> {
     const start = this.ecrStart!;
     const kind = ECR_REQUEST_KINDS[start.request];
     const msgs = await this.messages();
-    const request = kind
-      ? requestsOf(msgs, kind)
-          .filter((m) => m.id > start.journalId)
-          .pop()
-      : undefined;
+    const request = kind ? ecrFlowRequest(msgs, kind, start.journalId) : undefined;
     const result = (await pending.catch((err: unknown) => {
       // TTP §6.9: errors are for requests that sent nothing to the host; one that did is a result (ok, approved false).
       const code = (err as { ttpCode?: unknown }).ttpCode;

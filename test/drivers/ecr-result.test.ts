@@ -2,7 +2,7 @@
 // the acquirer's records of the last approved financial request (F4, F11, 60.2, F37, F38, F2).
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
-import { ecrEndingProblems, ecrResultProblems } from '../../drivers/ecr-result';
+import { ecrEndingProblems, ecrFlowRequest, ecrResultProblems } from '../../drivers/ecr-result';
 import type { HostMessage } from '../../drivers/host-view';
 
 let id = 0;
@@ -105,5 +105,31 @@ describe('drivers/ecr-result: how any ecr result says the flow ended (TTP §6.9,
   });
   test('a flow that asks the host nothing (null) is judged by its outcome only', () => {
     expect(ecrEndingProblems({ approved: true, outcome: { result: 'done' } }, { result: 'done' }, null)).to.deep.equal([]);
+  });
+});
+
+describe('ecrFlowRequest: the request whose reply tells how a cash-register request ended', () => {
+  const settle = (): HostMessage[] => {
+    id = 0;
+    const k = (m: HostMessage, kind: HostMessage['kind']): HostMessage => ({ ...m, kind });
+    return [
+      k(msg('in', '0200', '000040', {}), 'sale'),
+      k(msg('in', '0500', '000041', {}), 'settlement'),
+      k(msg('out', '0510', '000041', { 39: '00' }), 'settlement'),
+      k(msg('in', '0320', '000042', {}), 'batch-upload'),
+      k(msg('in', '0320', '000043', {}), 'batch-upload-end'),
+      k(msg('in', '0400', '000044', {}), 'reversal'),
+    ];
+  };
+  test('a settlement ends with its last batch upload message, not its 0500', () => {
+    expect(ecrFlowRequest(settle(), 'settlement', 0)?.stan).to.equal('000043');
+  });
+  test('a resumed upload (no 0500 after the request) is still the settlement flow', () => {
+    expect(ecrFlowRequest(settle(), 'settlement', 3)?.stan).to.equal('000043');
+    expect(ecrFlowRequest(settle(), 'settlement', 5)).to.equal(undefined);
+  });
+  test('other kinds: their own last request only', () => {
+    expect(ecrFlowRequest(settle(), 'sale', 0)?.stan).to.equal('000040');
+    expect(ecrFlowRequest(settle(), 'sale', 1)).to.equal(undefined);
   });
 });

@@ -3,7 +3,7 @@
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
 import { toHostMessage, type HostMessage } from '../../drivers/host-view';
-import { spoiledReplies, unreversedSpoiledReplies, untrustedOutcomeProblems } from '../../drivers/untrusted-reply';
+import { reversedTrustedDeclines, spoiledReplies, unreversedSpoiledReplies, untrustedOutcomeProblems } from '../../drivers/untrusted-reply';
 
 function msg(id: number, direction: 'in' | 'out', mti: string, fields: Record<string, string>, note?: string): HostMessage {
   return toHostMessage({
@@ -81,5 +81,23 @@ describe('untrusted replies', () => {
     expect(judge([rev(4, { '39': '98' }), sale(6, next)])[0]).to.match(/reason 98, not A0/);
     expect(judge([rev(4, { '39': 'A0', '4': '000000000001' }), sale(6, next)])[0]).to.match(/reversal F4 000000000001/);
     expect(judge([msg(4, 'in', '0500', { '11': '000021', '60': '00000001201' })])[0]).to.match(/before the next request, settlement/);
+  });
+});
+
+describe('declines whose MAC the host spoiled (no MAC check when F39 is not 00, §3.6)', () => {
+  const note = 'fault corrupt-mac #3';
+  const declined = [sale(2, SALE, note), reply(3, { ...SALE, '39': '55', '64': '3030303030303030' }, '0210', note)];
+  const reversal = msg(4, 'in', '0400', { ...SALE, '39': 'A0' });
+  test('a decline left alone is no problem', () => {
+    expect(reversedTrustedDeclines(declined)).to.deep.equal([]);
+  });
+  test('a reversal of it is: the decline was a valid reply', () => {
+    const problems = reversedTrustedDeclines([...declined, reversal]);
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.match(/corrupt-mac on its 55 decline.*reversed/);
+  });
+  test('an approval with a spoiled MAC is the other rule (it must be reversed), not this one', () => {
+    const approved = [sale(2, SALE, note), reply(3, { ...SALE, '39': '00', '64': '30' }, '0210', note), reversal];
+    expect(reversedTrustedDeclines(approved)).to.deep.equal([]);
   });
 });

@@ -1017,6 +1017,16 @@ describe('emulator defect catalogue: each defect is observable', () => {
       await toIdle(client);
     }));
 
+  test('decline-mac-verified: a decline whose MAC the host spoiled shows 解包校验不符 and leaves a reversal (A0)', () =>
+    withDefect('decline-mac-verified', async ({ client, terminalId, statePath }) => {
+      bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'corrupt-mac' });
+      const m = await runSale(client, { amountKeys: ['1', '0', '0'], method: 'insert', card: bench.card('IC'), pin: '000000' });
+      await client.waitScreen('解包校验不符', m);
+      expect(bench.host.control.journal({ terminalId, mti: '0210', direction: 'out' })[0].responseCode).to.equal('55');
+      expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).pendingReversal).to.include({ reason: 'A0' });
+      await toIdle(client);
+    }));
+
   test('every catalogued defect has a test above', () => {
     expect(DEFECT_CATALOGUE.length).to.be.at.least(18);
     expect([...covered].sort()).to.deep.equal(DEFECT_CATALOGUE.map((d) => d.name).sort());
