@@ -22,8 +22,13 @@ export const TC_RECORD_CODES = ['203', '205'] as const;
 export const FAILED_IC_RECORD_CODES = ['204', '206'] as const;
 export const IC_RECORD_CODES: readonly string[] = [...TC_RECORD_CODES, ...FAILED_IC_RECORD_CODES];
 
-/** Kinds whose chip transactions are uploaded as IC records. */
-const RECORD_KINDS = ['sale', 'preauth-completion', 'bill-payment'];
+/**
+ * Kinds whose chip transactions may be uploaded as IC records: §3.10 names "IC online sales /
+ * pre-auths" (a bill payment is a sale; a completion and an added pre-authorization are of the
+ * pre-auth family). A terminal that uploads a pre-auth's TC is conformant even though the reference
+ * terminal does not, so the host must not refuse it with 25.
+ */
+const RECORD_KINDS = ['sale', 'bill-payment', 'preauth', 'preauth-add', 'preauth-completion'];
 
 export interface IcRecord {
   networkCode: string;

@@ -87,6 +87,16 @@ describe('reference host: IC records of the batch upload', () => {
     expect(host.control.settlementTotals('10000008', batch)).to.include({ state: 'closed', uploadedRecords: 2 });
   });
 
+  test("a pre-authorization's TC record is matched (§3.10 uploads IC online sales and pre-auths alike)", async () => {
+    const t = await signedOn(host, '10000008');
+    open.push(t);
+    const p = t.preauth(IC, 5000);
+    expect((await t.send(p.msg)).rc).to.equal('00');
+    const r = icRecord(t, p.msg, '203');
+    expect((await t.send(r)).rc).to.equal('00');
+    expect(noteOf('10000008', r.getString(11)!)).to.match(new RegExp(`TC record \\(60\\.3 203\\) matched to preauth STAN ${p.stan}`));
+  });
+
   test('a failed-IC record (AAC) matches the reversed sale; a TC record for it is refused; a wrong count is noted', async () => {
     const t = await signedOn(host, '10000002');
     open.push(t);
