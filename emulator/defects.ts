@@ -67,6 +67,7 @@ export const DEFECT_NAMES = [
   'preauth-void-drops-all-preauths',
   'ecr-settle-result-empty',
   'swipe-reply-mac-not-reversed',
+  'list-request-never-cleared',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -350,6 +351,12 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     area: 'risk',
     description:
       'a swiped sale whose approving reply fails the MAC check is shown as failed but never reversed (no 0400 with reason A0 before the next request, cup8583.md §3.6, §3.8): the cardholder stays charged; a chip sale is reversed',
+  },
+  {
+    name: 'list-request-never-cleared',
+    area: 'onboarding',
+    description:
+      'the card blacklist / contactless parameter request a reply made (header digit 6 = 7 / 9, cup8583.md §1.1) is never cleared once the list is in: the terminal downloads the same list again and again on the same connection (after every sign-on and transaction) and then reports the download failed',
   },
 ] satisfies DefectInfo[]);
 
