@@ -77,7 +77,7 @@ export const CONFORMANCE_RULES: Readonly<Record<ConformanceRuleId, { title: stri
   'MSG-REVERSAL': { title: 'a reversal copies its original (F3, F4, F22, F25, 60.1, 60.2) with reason 98, A0 or 06', section: '§3.8' },
   'MSG-LIST-REPEAT': {
     title:
-      'a list download (IC public keys, IC parameters, card blacklist, contactless parameters) is not started again on the connection that completed it, unless a reply since asks for that list (header digit 6)',
+      'a list download (IC public keys, IC parameters, card blacklist, contactless parameters) is not started again on the connection that completed it unless a reply since that download began asked for that list (header digit 6)',
     section: '§1.1 (header digit 6), §3.2, §3.5',
   },
 };
@@ -539,29 +539,38 @@ const LIST_OF_KIND: ReadonlyMap<TransactionKind, { list: string; digit: string; 
  * MSG-LIST-REPEAT: a terminal downloads a list when it does not hold it or a reply asks for it (header
  * digit 6, §1.1; §3.2 "downloads EMV AIDs / CAPKs if they are not loaded, and acts on header digit 6").
  * Once the host has acknowledged the end of a list's download (F39 00) on a connection, the terminal
- * holds that list; a download of it started again on the same connection, with no reply since asking
- * for it, acts on a request no reply carried (a misread processing requirement, a request flag never
- * cleared). Judged only on one connection, so a terminal that lost a list with its power, or refreshes
+ * holds that list; a download of it started again on the same connection, when no reply since that
+ * download began asked for it, acts on a request no reply carried (a misread processing requirement, a
+ * request flag never cleared). A reply asking during the download counts: the host keeps asking until
+ * it sees the end, and a terminal may take that as a new request and fetch the list once more. Judged only on one connection, so a terminal that lost a list with its power, or refreshes
  * its lists on its own at sign-on, is never held to it.
  */
 function listRepeat(m: TrafficMessage, kind: TransactionKind, earlier: readonly TrafficMessage[], out: ConformanceFinding[]): void {
   const mine = LIST_OF_KIND.get(kind);
   if (!mine || m.connection === undefined) return;
   const sameConnection = earlier.filter((e) => e.connection === m.connection);
+  const ofList = (e: TrafficMessage) => e.direction === 'in' && LIST_OF_KIND.get(identify(e) as TransactionKind)?.list === mine.list;
+  const isEnd = (e: TrafficMessage) => ofList(e) && LIST_OF_KIND.get(identify(e) as TransactionKind)!.end;
   // The last end of this list acknowledged with 00 on this connection.
   let endAt = -1;
   sameConnection.forEach((e, i) => {
-    if (e.direction !== 'in') return;
-    const k = identify(e);
-    if (!k || LIST_OF_KIND.get(k)?.list !== mine.list || !LIST_OF_KIND.get(k)?.end) return;
-    if (replyOf(sameConnection, e)?.fields[39] === '00') endAt = i;
+    if (isEnd(e) && replyOf(sameConnection, e)?.fields[39] === '00') endAt = i;
   });
   if (endAt < 0) return;
   // The first message of the repeated download is the one judged (not each of its pages).
   const since = sameConnection.slice(endAt + 1);
-  if (since.some((e) => e.direction === 'in' && LIST_OF_KIND.get(identify(e) as TransactionKind)?.list === mine.list)) return;
-  // Did any reply since that end (its own reply included) ask for the list again, or say nothing we can read?
-  const replies = since.filter((e) => e.direction === 'out');
+  if (since.some(ofList)) return;
+  // Where that completed download began: after the list's end before it, else at the connection's start.
+  let beganAt = 0;
+  for (let i = endAt - 1; i >= 0; i--) {
+    if (isEnd(sameConnection[i])) {
+      beganAt = i + 1;
+      break;
+    }
+  }
+  // Any reply since it began asking for the list (a host keeps asking while the download it asked for is
+  // under way, and a terminal may take that as a new request), or one whose header cannot be read: not judged.
+  const replies = sameConnection.slice(beganAt).filter((e) => e.direction === 'out');
   if (replies.some((r) => r.requirement === undefined || r.requirement === mine.digit)) return;
   const end = sameConnection[endAt];
   out.push(
@@ -569,7 +578,7 @@ function listRepeat(m: TrafficMessage, kind: TransactionKind, earlier: readonly 
       'error',
       'MSG-LIST-REPEAT',
       `the ${mine.list} list is downloaded again on the connection whose ${end.id !== undefined ? `#${end.id} ` : ''}end (STAN ${end.fields[11] ?? '-'}) ` +
-        `the host acknowledged with 00, though no reply since asked for it (header digit 6: ${replies.map((r) => r.requirement).join(', ') || 'no reply'}; ${mine.digit} asks)`,
+        `the host acknowledged with 00, though no reply since that download began asked for it (header digit 6: ${[...new Set(replies.map((r) => r.requirement))].join(', ')}; ${mine.digit} asks)`,
       '60.3',
     ),
   );

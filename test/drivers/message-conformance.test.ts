@@ -149,7 +149,7 @@ describe("message conformance of a run's journal", () => {
           terminalId: tid,
           messages: [
             msg(1, 'in', '394', '000010', 'a:1'),
-            msg(2, 'out', '394', '000010', 'a:1', '9'),
+            msg(2, 'out', '394', '000010', 'a:1', '0'),
             msg(3, 'in', '395', '000011', 'a:1'),
             msg(4, 'out', '395', '000011', 'a:1', endDigit),
             msg(5, 'in', '394', '000012', second),

@@ -449,9 +449,9 @@ describe('MSG-LIST-REPEAT: a list is not downloaded again on the connection that
   const clEnd = (id: number, stan: string, c = 'c1') => on(inMsg(id, '0800', { ...mgmt, 11: stan, 60: '00000001395' }), c);
   const reply = (id: number, stan: string, digit: string, c = 'c1', code = '00') =>
     on(outMsg(id, '0810', { ...mgmt, 11: stan, 39: code, 60: '00000001394' }), c, digit);
-  const download = (first: number, stan: number, endDigit: string, c = 'c1') => [
+  const download = (first: number, stan: number, endDigit: string, c = 'c1', duringDigit = '0') => [
     cl(first, String(stan).padStart(6, '0'), c),
-    reply(first + 1, String(stan).padStart(6, '0'), '9', c),
+    reply(first + 1, String(stan).padStart(6, '0'), duringDigit, c),
     clEnd(first + 2, String(stan + 1).padStart(6, '0'), c),
     reply(first + 3, String(stan + 1).padStart(6, '0'), endDigit, c),
   ];
@@ -460,6 +460,12 @@ describe('MSG-LIST-REPEAT: a list is not downloaded again on the connection that
 
   test('one complete download, then the same list again on its connection with nothing asking: an error on the repeat', () => {
     expect(repeatFindings([...download(1, 10, '0'), ...download(5, 12, '0')])).to.deep.equal(['#5 60.3']);
+  });
+
+  test('a reply asking while the download was under way allows one more download, not a third', () => {
+    // The host asks (9) until it sees the end; a terminal may take that as a new request once.
+    expect(repeatFindings([...download(1, 10, '0', 'c1', '9'), ...download(5, 12, '0')])).to.deep.equal([]);
+    expect(repeatFindings([...download(1, 10, '0', 'c1', '9'), ...download(5, 12, '0'), ...download(9, 14, '0')])).to.deep.equal(['#9 60.3']);
   });
 
   test('a repeat the end reply (or a later reply) asked for with digit 9 conforms', () => {
