@@ -31,7 +31,8 @@ import type { JournalEntry } from '../host';
 export type JournalRowLike = Pick<
   JournalEntry,
   'id' | 'direction' | 'time' | 'terminalId' | 'mti' | 'stan' | 'responseCode' | 'hex' | 'fields' | 'note'
->;
+> &
+  Partial<Pick<JournalEntry, 'remote'>>;
 
 export interface HostMessage {
   id: number;
@@ -47,6 +48,8 @@ export interface HostMessage {
   responseCode: string | undefined;
   hex: string;
   note: string | undefined;
+  /** The TCP connection the host saw it on (its peer address and port), when the journal says. */
+  connection?: string;
 }
 
 function fieldsOf(row: JournalRowLike): Record<number, string> {
@@ -72,7 +75,13 @@ export function toHostMessage(row: JournalRowLike): HostMessage {
     responseCode: row.responseCode ?? fields[39] ?? undefined,
     hex: row.hex,
     note: row.note ?? undefined,
+    ...(row.remote ? { connection: row.remote } : {}),
   };
+}
+
+/** Header digit 6 (处理要求, cup8583.md §1.1) of a journalled frame: LEN 2 B, TPDU 5 B, then the 12-digit header. */
+export function processingRequirementOf(hex: string): string | undefined {
+  return /^[0-9A-Fa-f]{26}/.test(hex) ? hex[14 + 5] : undefined;
 }
 
 /** Requests (direction in) of one kind, oldest first. */

@@ -6,7 +6,7 @@
  * any error-level finding.
  */
 import { checkTraffic, formatFindings, type ConformanceFinding, type ConformanceKeyScheme, type JudgedMessage } from '../protocol/iso8583';
-import type { HostMessage } from './host-view';
+import { processingRequirementOf, type HostMessage } from './host-view';
 
 export interface TerminalTraffic {
   terminalId: string;
@@ -40,7 +40,17 @@ export function declaredKeyScheme(configured: string | undefined): ConformanceKe
 export function judgeTraffic(terminals: readonly TerminalTraffic[], since = 0): ConformanceReport {
   const judged: JudgedMessage[] = [];
   for (const t of terminals) {
-    const traffic = [...t.messages].sort((a, b) => a.id - b.id).map((m) => ({ id: m.id, direction: m.direction, mti: m.mti, fields: m.fields }));
+    const traffic = [...t.messages]
+      .sort((a, b) => a.id - b.id)
+      .map((m) => ({
+        id: m.id,
+        direction: m.direction,
+        mti: m.mti,
+        fields: m.fields,
+        // The connection and a reply's header digit 6, for the rules between messages (MSG-LIST-REPEAT).
+        ...(m.connection ? { connection: m.connection } : {}),
+        ...(m.direction === 'out' ? { requirement: processingRequirementOf(m.hex) } : {}),
+      }));
     judged.push(...checkTraffic(traffic, { keyScheme: t.keyScheme }).filter((j) => (j.message.id ?? 0) > since));
   }
   const all = judged.flatMap((j) => j.findings);

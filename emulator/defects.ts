@@ -68,6 +68,7 @@ export const DEFECT_NAMES = [
   'ecr-settle-result-empty',
   'swipe-reply-mac-not-reversed',
   'decline-mac-verified',
+  'list-request-never-cleared',
 ] as const;
 
 export type DefectName = (typeof DEFECT_NAMES)[number];
@@ -357,6 +358,12 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     area: 'payment',
     description:
       'the reply MAC is verified on declines too (cup8583.md §3.6: only when F39 = 00): a decline whose MAC does not verify is shown as 解包校验不符 instead of its reason, and a reversal (A0) goes for a transaction the acquirer declined',
+  },
+  {
+    name: 'list-request-never-cleared',
+    area: 'onboarding',
+    description:
+      'the card blacklist / contactless parameter request a reply made (header digit 6 = 7 / 9, cup8583.md §1.1) is never cleared once the list is in: the terminal downloads the same list again and again on the same connection (after every sign-on and transaction) and then reports the download failed',
   },
 ] satisfies DefectInfo[]);
 

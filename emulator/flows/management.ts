@@ -9,7 +9,7 @@ import { Flow } from './types';
 export const signOn: Flow = {
   name: 'sign-on',
   menu: { key: '1', label: kindLabel('sign-on'), under: 'manage' },
-  defects: ['kcv-not-checked', 'tamper-ignored', 'ic-params-not-downloaded-on-flag', 'operator-not-in-sign-on'],
+  defects: ['kcv-not-checked', 'tamper-ignored', 'ic-params-not-downloaded-on-flag', 'operator-not-in-sign-on', 'list-request-never-cleared'],
   async run({ core, ui, management }) {
     // 操作员签到 first, where the profile declares it: a refused operator leaves the terminal as it was.
     if (!(await management.operatorLogon())) return undefined;

@@ -9,7 +9,8 @@
  * reader refuses a card whose digest is listed (blacklist-not-checked does not). The downloaded
  * QuickPass limits replace the profile's shipped ones (SessionCore.quickPassLimits). Defect
  * list-request-in-reply-ignored (services/online.ts) drops a transaction reply's digit 7, so only the
- * sign-on reply's blacklist request is followed.
+ * sign-on reply's blacklist request is followed; defect list-request-never-cleared keeps the request
+ * once the list is in, so the same list is downloaded again and again.
  */
 import { createHash } from 'node:crypto';
 import { maskPan } from '../../crypto';
@@ -116,6 +117,8 @@ export class TerminalLists {
     }
     // Cleared before the end, whose reply may ask for it again; back if the end fails.
     core.needTerminalLists.delete(list);
+    // Defect list-request-never-cleared: the request stays, so the list is downloaded again and again.
+    if (core.defect('list-request-never-cleared')) core.needTerminalLists.add(list);
     try {
       await this.downloads.send(line, this.requests.request(kinds.end), `end ${codes.end}`);
     } catch (e) {

@@ -44,6 +44,7 @@ export const CONFORMANCE_RULE_IDS = [
   'MSG-F53-SCHEME',
   'MSG-F61',
   'MSG-REVERSAL',
+  'MSG-LIST-REPEAT',
 ] as const;
 export type ConformanceRuleId = (typeof CONFORMANCE_RULE_IDS)[number];
 
@@ -78,6 +79,11 @@ export const CONFORMANCE_RULES: Readonly<Record<ConformanceRuleId, { title: stri
   'MSG-F53-SCHEME': { title: "53.2 names the terminal's key scheme (0 DES, 6 3DES, 3 SM4)", section: '§5.4, §3.2' },
   'MSG-F61': { title: 'F61 names an original of the right kind; F4, F37, F38 and 61.3 agree with it', section: '§2.5, §3.7' },
   'MSG-REVERSAL': { title: 'a reversal copies its original (F3, F4, F22, F25, 60.1, 60.2) with reason 98, A0 or 06', section: '§3.8' },
+  'MSG-LIST-REPEAT': {
+    title:
+      'a list download (IC public keys, IC parameters, card blacklist, contactless parameters) is not started again on the connection that completed it unless a reply since that download began asked for that list (header digit 6)',
+    section: '§1.1 (header digit 6), §3.2, §3.5',
+  },
 };
 
 export interface ConformanceFinding {
@@ -100,6 +106,10 @@ export interface WireMessage {
 export interface TrafficMessage extends WireMessage {
   readonly direction: 'in' | 'out';
   readonly id?: number;
+  /** The TCP connection it travelled on (the host's view of the peer, e.g. `ip:port`); undefined = not known. */
+  readonly connection?: string;
+  /** A reply's processing requirement, header digit 6 (§1.1); undefined = not known. */
+  readonly requirement?: string;
 }
 
 /** The terminal's working-key scheme: single DES (60.3 001 sign-on), 3DES, SM4 (国密). */
@@ -534,6 +544,69 @@ function reversal(m: WireMessage, f60: Field60 | undefined, ctx: MessageContext,
   }
 }
 
+/** The list each download message belongs to, with the header digit 6 that asks for it (§1.1, §3.5). */
+const LIST_OF_KIND: ReadonlyMap<TransactionKind, { list: string; digit: string; end: boolean }> = new Map([
+  ['capk-query', { list: 'IC public key (CAPK)', digit: '4', end: false }],
+  ['capk-download', { list: 'IC public key (CAPK)', digit: '4', end: false }],
+  ['capk-download-end', { list: 'IC public key (CAPK)', digit: '4', end: true }],
+  ['ic-parameter-query', { list: 'IC parameter (AID)', digit: '5', end: false }],
+  ['ic-parameter-download', { list: 'IC parameter (AID)', digit: '5', end: false }],
+  ['ic-parameter-download-end', { list: 'IC parameter (AID)', digit: '5', end: true }],
+  ['blacklist-download', { list: 'card blacklist', digit: '7', end: false }],
+  ['blacklist-download-end', { list: 'card blacklist', digit: '7', end: true }],
+  ['contactless-parameter-download', { list: 'contactless parameter', digit: '9', end: false }],
+  ['contactless-parameter-download-end', { list: 'contactless parameter', digit: '9', end: true }],
+] as [TransactionKind, { list: string; digit: string; end: boolean }][]);
+
+/**
+ * MSG-LIST-REPEAT: a terminal downloads a list when it does not hold it or a reply asks for it (header
+ * digit 6, §1.1; §3.2 "downloads EMV AIDs / CAPKs if they are not loaded, and acts on header digit 6").
+ * Once the host has acknowledged the end of a list's download (F39 00) on a connection, the terminal
+ * holds that list; a download of it started again on the same connection, when no reply since that
+ * download began asked for it, acts on a request no reply carried (a misread processing requirement, a
+ * request flag never cleared). A reply asking during the download counts: the host keeps asking until
+ * it sees the end, and a terminal may take that as a new request and fetch the list once more. Judged only on one connection, so a terminal that lost a list with its power, or refreshes
+ * its lists on its own at sign-on, is never held to it.
+ */
+function listRepeat(m: TrafficMessage, kind: TransactionKind, earlier: readonly TrafficMessage[], out: ConformanceFinding[]): void {
+  const mine = LIST_OF_KIND.get(kind);
+  if (!mine || m.connection === undefined) return;
+  const sameConnection = earlier.filter((e) => e.connection === m.connection);
+  const ofList = (e: TrafficMessage) => e.direction === 'in' && LIST_OF_KIND.get(identify(e) as TransactionKind)?.list === mine.list;
+  const isEnd = (e: TrafficMessage) => ofList(e) && LIST_OF_KIND.get(identify(e) as TransactionKind)!.end;
+  // The last end of this list acknowledged with 00 on this connection.
+  let endAt = -1;
+  sameConnection.forEach((e, i) => {
+    if (isEnd(e) && replyOf(sameConnection, e)?.fields[39] === '00') endAt = i;
+  });
+  if (endAt < 0) return;
+  // The first message of the repeated download is the one judged (not each of its pages).
+  const since = sameConnection.slice(endAt + 1);
+  if (since.some(ofList)) return;
+  // Where that completed download began: after the list's end before it, else at the connection's start.
+  let beganAt = 0;
+  for (let i = endAt - 1; i >= 0; i--) {
+    if (isEnd(sameConnection[i])) {
+      beganAt = i + 1;
+      break;
+    }
+  }
+  // Any reply since it began asking for the list (a host keeps asking while the download it asked for is
+  // under way, and a terminal may take that as a new request), or one whose header cannot be read: not judged.
+  const replies = sameConnection.slice(beganAt).filter((e) => e.direction === 'out');
+  if (replies.some((r) => r.requirement === undefined || r.requirement === mine.digit)) return;
+  const end = sameConnection[endAt];
+  out.push(
+    finding(
+      'error',
+      'MSG-LIST-REPEAT',
+      `the ${mine.list} list is downloaded again on the connection whose ${end.id !== undefined ? `#${end.id} ` : ''}end (STAN ${end.fields[11] ?? '-'}) ` +
+        `the host acknowledged with 00, though no reply since that download began asked for it (header digit 6: ${[...new Set(replies.map((r) => r.requirement))].join(', ')}; ${mine.digit} asks)`,
+      '60.3',
+    ),
+  );
+}
+
 /**
  * The findings of one request the terminal sent. A response (odd third MTI digit) is the host's
  * business and gets none.
@@ -560,6 +633,7 @@ export function checkMessage(m: WireMessage, ctx: MessageContext = {}): Conforma
   field61(spec, m, ctx, out);
   iccData(spec, m, out);
   if (kind === 'reversal') reversal(m, f60, ctx, out);
+  if (ctx.earlier) listRepeat(m as TrafficMessage, kind, ctx.earlier, out);
   return out;
 }
 

@@ -3,7 +3,7 @@
 // from a scenario's journal cursor on but judged with everything before it.
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
-import { toHostMessage, type HostMessage } from '../../drivers/host-view';
+import { processingRequirementOf, toHostMessage, type HostMessage } from '../../drivers/host-view';
 import { declaredKeyScheme, judgeTraffic } from '../../drivers/message-conformance';
 
 function row(id: number, direction: 'in' | 'out', terminalId: string, mti: string, fields: Record<string, string>): HostMessage {
@@ -123,6 +123,44 @@ describe("message conformance of a run's journal", () => {
       },
     ]);
     expect(r.errors.map((f) => f.rule)).to.deep.equal(['MSG-KIND']);
+  });
+
+  test("a list downloaded again on the connection that completed it is judged from the journal's connection and reply headers", () => {
+    const tid = '10000001';
+    // A reply frame: LEN, TPDU, header with digit 6 = `digit`, then (for this test) nothing more.
+    const replyHex = (digit: string) => `0000${'6000000003'}60310${digit}310000`;
+    const msg = (id: number, direction: 'in' | 'out', code: string, stan: string, remote: string, digit = '0') =>
+      toHostMessage({
+        id,
+        direction,
+        time: '2026-12-04T00:00:00Z',
+        terminalId: tid,
+        mti: direction === 'in' ? '0800' : '0810',
+        stan,
+        responseCode: direction === 'out' ? '00' : null,
+        hex: direction === 'out' ? replyHex(digit) : '',
+        fields: { ...ids(tid), 11: stan, 60: `00000001${code}`, ...(direction === 'out' ? { 39: '00' } : {}) },
+        note: null,
+        remote,
+      });
+    const run = (endDigit: string, second: string) =>
+      judgeTraffic([
+        {
+          terminalId: tid,
+          messages: [
+            msg(1, 'in', '394', '000010', 'a:1'),
+            msg(2, 'out', '394', '000010', 'a:1', '0'),
+            msg(3, 'in', '395', '000011', 'a:1'),
+            msg(4, 'out', '395', '000011', 'a:1', endDigit),
+            msg(5, 'in', '394', '000012', second),
+          ],
+        },
+      ]).errors.map((f) => f.rule);
+    expect(run('0', 'a:1')).to.deep.equal(['MSG-LIST-REPEAT']);
+    expect(run('9', 'a:1')).to.deep.equal([]);
+    expect(run('0', 'a:2')).to.deep.equal([]);
+    expect(processingRequirementOf(replyHex('7'))).to.equal('7');
+    expect(processingRequirementOf('0200FF')).to.equal(undefined);
   });
 
   test('declaredKeyScheme maps the host configuration', () => {

@@ -838,6 +838,32 @@ describe('emulator defect catalogue: each defect is observable', () => {
     }
   });
 
+  test('list-request-never-cleared: after sign-on the contactless parameters are downloaded again and again on one connection', async () => {
+    // A host with QuickPass limits to download (the shared bench has none), so the sign-on reply carries digit 9.
+    class LimitsBench extends EmulatorBench {
+      override readonly config = (() => {
+        const c = testHostConfig();
+        const limits = { noPinEnabled: true, noPinLimitFen: 100, noSignatureEnabled: true, noSignatureLimitFen: 100 };
+        return { ...c, terminalLists: terminalLists([], limits) };
+      })();
+    }
+    const limitsBench = new LimitsBench(60);
+    await limitsBench.start();
+    covered.add('list-request-never-cleared');
+    const t = await limitsBench.terminal({ defects: ['list-request-never-cleared'] });
+    try {
+      const downloads = limitsBench.host.control
+        .journal({ terminalId: t.terminalId, mti: '0800', direction: 'in' })
+        .filter((r) => String(r.fields['60']).endsWith('394'));
+      // The clean terminal downloads them once (flows.test.ts); this one round after round, on the one connection.
+      expect(downloads.length).to.be.greaterThan(1);
+      expect(new Set(downloads.map((r) => r.remote)).size).to.equal(1);
+    } finally {
+      await limitsBench.dispose(t);
+      await limitsBench.close();
+    }
+  });
+
   test('track2-rebuilt-from-pan: a swiped sale carries an F35 made up from PAN, expiry and service code; the host declines it 14', () =>
     withDefect('track2-rebuilt-from-pan', async ({ client, terminalId }) => {
       const card = bench.card('MAG');

@@ -456,5 +456,57 @@ describe("message conformance over a terminal's traffic", () => {
   });
 });
 
+describe('MSG-LIST-REPEAT: a list is not downloaded again on the connection that completed it unless a reply asks', () => {
+  const mgmt = { 49: undefined as never, 64: undefined as never };
+  const on = (m: TrafficMessage, connection: string | undefined, requirement?: string): TrafficMessage => ({
+    ...m,
+    ...(connection !== undefined ? { connection } : {}),
+    ...(requirement !== undefined ? { requirement } : {}),
+  });
+  const cl = (id: number, stan: string, c = 'c1') => on(inMsg(id, '0800', { ...mgmt, 11: stan, 60: '00000001394' }), c);
+  const clEnd = (id: number, stan: string, c = 'c1') => on(inMsg(id, '0800', { ...mgmt, 11: stan, 60: '00000001395' }), c);
+  const reply = (id: number, stan: string, digit: string, c = 'c1', code = '00') =>
+    on(outMsg(id, '0810', { ...mgmt, 11: stan, 39: code, 60: '00000001394' }), c, digit);
+  const download = (first: number, stan: number, endDigit: string, c = 'c1', duringDigit = '0') => [
+    cl(first, String(stan).padStart(6, '0'), c),
+    reply(first + 1, String(stan).padStart(6, '0'), duringDigit, c),
+    clEnd(first + 2, String(stan + 1).padStart(6, '0'), c),
+    reply(first + 3, String(stan + 1).padStart(6, '0'), endDigit, c),
+  ];
+  const repeatFindings = (traffic: TrafficMessage[]) =>
+    judge(traffic).flatMap((j) => j.findings.filter((f) => f.rule === 'MSG-LIST-REPEAT').map((f) => `#${j.message.id} ${f.field}`));
+
+  test('one complete download, then the same list again on its connection with nothing asking: an error on the repeat', () => {
+    expect(repeatFindings([...download(1, 10, '0'), ...download(5, 12, '0')])).to.deep.equal(['#5 60.3']);
+  });
+
+  test('a reply asking while the download was under way allows one more download, not a third', () => {
+    // The host asks (9) until it sees the end; a terminal may take that as a new request once.
+    expect(repeatFindings([...download(1, 10, '0', 'c1', '9'), ...download(5, 12, '0')])).to.deep.equal([]);
+    expect(repeatFindings([...download(1, 10, '0', 'c1', '9'), ...download(5, 12, '0'), ...download(9, 14, '0')])).to.deep.equal(['#9 60.3']);
+  });
+
+  test('a repeat the end reply (or a later reply) asked for with digit 9 conforms', () => {
+    expect(repeatFindings([...download(1, 10, '9'), ...download(5, 12, '0')])).to.deep.equal([]);
+  });
+
+  test('a download on a new connection, or after a refused end, or with the connection unknown, is not judged', () => {
+    expect(repeatFindings([...download(1, 10, '0', 'c1'), ...download(5, 12, '0', 'c2')])).to.deep.equal([]);
+    const refusedEnd = download(1, 10, '0');
+    refusedEnd[3] = reply(4, '000011', '0', 'c1', '96');
+    expect(repeatFindings([...refusedEnd, ...download(5, 12, '0')])).to.deep.equal([]);
+    const unknown = [...download(1, 10, '0'), ...download(5, 12, '0')].map(({ connection: _c, ...m }) => m as TrafficMessage);
+    expect(repeatFindings(unknown)).to.deep.equal([]);
+  });
+
+  test('a reply whose header digit 6 cannot be read leaves the repeat unjudged; another list on the connection is no repeat', () => {
+    const unread = download(1, 10, '0');
+    unread[3] = { ...unread[3], requirement: undefined };
+    expect(repeatFindings([...unread, ...download(5, 12, '0')])).to.deep.equal([]);
+    const blacklist = on(inMsg(5, '0800', { ...mgmt, 11: '000012', 60: '00000001390', 62: '31303030' }), 'c1');
+    expect(repeatFindings([...download(1, 10, '0'), blacklist])).to.deep.equal([]);
+  });
+});
+
 const _typecheck: ConformanceRuleId = 'MSG-KIND';
 void _typecheck;
