@@ -11,11 +11,11 @@
  *   "only if 63.1 ≠ CUP"), naming that organisation;
  * - a settlement slip: 商户编号, 终端编号 and 批次号 of a 0500 of the case, a header naming its count and
  *   amount columns (类型/TYPE 笔数/SUM 金额/AMOUNT), and the 内卡 / 外卡 results the 0510 answered (F48
- *   offsets 30 and 61: 对帐平 / 对帐不平 / 对帐出错, §3.9);
- * - a fault slip (§3.8, printed when a reversal finally fails): 商户编号 and 终端编号 of its transaction.
+ *   offsets 30 and 61: 对帐平 / 对帐不平 / 对帐出错, §3.9).
  *
- * Layout, spacing, grouping and the bilingual parts are the terminal's; only a labelled value is
- * required. A copy that names no request the host saw is not judged here. Pure.
+ * A fault slip (printed when a reversal finally fails) is not judged: it is LY's practice (§3.8), not a
+ * slip every terminal prints. Layout, spacing, grouping and the bilingual parts are the terminal's;
+ * only a labelled value is required. A copy that names no request the host saw is not judged. Pure.
  */
 import type { TransactionKind } from '../protocol/iso8583';
 import { batchOf, replyTo, settlementTotalsOf, FINANCIAL_KINDS, type HostMessage } from './host-view';
@@ -198,13 +198,6 @@ export function judgeSlipFields(copies: readonly VoucherCopy[], messages: readon
       if (judged.some((p) => p.length === 0)) continue;
       const last = settlements[settlements.length - 1];
       found = judged[judged.length - 1].map((p) => `the settlement slip of batch ${batchOf(last) ?? '?'} (0500 STAN ${last.stan}): ${p}`);
-    } else if (c.copy === 'fault') {
-      const trace = traceOfCopy(c);
-      const request = trace ? requestOf(trace, messages) : undefined;
-      if (!request) continue;
-      found = [fieldProblem(c, MERCHANT_NO, request.fields[42], 'F42'), fieldProblem(c, TERMINAL_NO, request.fields[41], 'F41')]
-        .filter((p): p is string => p !== undefined)
-        .map((p) => `the fault slip of the ${request.kind} (STAN ${request.stan}): ${p}`);
     }
     if (found.length) problems.push(`${found.join('\n')}\n(cup8583.md §6)\n${describeCopy(c)}`);
   }
