@@ -53,7 +53,6 @@ Feature: Payment — bill payment (缴费)
     And the cardholder inserts card UP-DEBIT-IC
     And the cardholder enters the correct PIN
     Then the cash register receives a failure
-    And no voucher is printed
 
   @CUP-PAY-012 @severity:normal @optional @contactless @acquirer-profile
   Scenario: 缴费 by tap, started by the cash register
