@@ -6,8 +6,9 @@
  * - a transaction copy (merchant / bank / cardholder), tied to its request by its trace number
  *   (drivers/signature-waiver traceOfCopy): 商户编号 = F42, 终端编号 = F41, 批次号 = 60.2, 凭证号 = F11,
  *   授权码 = the reply's F38 (when it has one), 参考号 = the reply's F37, each under its label (Chinese, or
- *   the English / WIZ wording §6 gives), with the value on the label's line or alone on the next; an
- *   amount (金额) that is one the host booked; 外卡组织 exactly when the reply's 63.1 is not CUP (§6:
+ *   the English / WIZ wording §6 gives), with the value on the label's line or alone on the next; the
+ *   card number (卡号) of the request, its transaction type and no other's, a date and time, an amount
+ *   (金额) that is one the host booked; 外卡组织 exactly when the reply's 63.1 is not CUP (§6:
  *   "only if 63.1 ≠ CUP"), naming that organisation;
  * - a settlement slip: 商户编号, 终端编号 and 批次号 of a 0500 of the case, a header naming its count and
  *   amount columns (类型/TYPE 笔数/SUM 金额/AMOUNT), and the 内卡 / 外卡 results the 0510 answered (F48
@@ -20,7 +21,16 @@
 import type { TransactionKind } from '../protocol/iso8583';
 import { batchOf, replyTo, settlementTotalsOf, FINANCIAL_KINDS, type HostMessage } from './host-view';
 import { traceOfCopy } from './signature-waiver';
-import { amountLinesNotBooked, bookedAmounts, describeCopy, TRANSACTION_COPIES, type VoucherCopy } from './vouchers';
+import {
+  amountLinesNotBooked,
+  bookedAmounts,
+  describeCopy,
+  otherKindNamed,
+  showsDateTime,
+  TRANSACTION_COPIES,
+  voucherText,
+  type VoucherCopy,
+} from './vouchers';
 
 /** A §6 field: what it is, and its label in the wordings §6 gives (LY bilingual, its Chinese-only mode, WIZ). */
 interface SlipField {
@@ -84,6 +94,30 @@ function fieldProblem(c: Pick<VoucherCopy, 'lines'>, field: SlipField, expected:
     : `it has no ${field.name} line carrying ${expected.trim()} (${source}): the value is missing, empty or under another label`;
 }
 
+/** §6's 交易类型 of each kind that prints a voucher, in Chinese or English (缴费, not in §6, as the acquirer profile names it). */
+const KIND_NAMED: Partial<Record<TransactionKind, RegExp>> = {
+  sale: /消费|SALE/i,
+  'bill-payment': /缴费|BILL/i,
+  void: /撤销|VOID/i,
+  refund: /退货|REFUND/i,
+  preauth: /预授权|AUTH/i,
+  'preauth-add': /追加|ADD-?AUTH/i,
+  'preauth-void': /撤销|CANCEL/i,
+  'preauth-completion': /完成|COMPLETE/i,
+};
+
+/**
+ * The card number of a request as the journal shows it (F2, else the PAN of F35; masked: first 6, the
+ * middle as asterisks, last 4), as a pattern a copy's 卡号 must match: the same first 6 and last 4 and
+ * length, the middle masked or not (§6 leaves full printing of some kinds to the acquirer), grouping
+ * spaces ignored.
+ */
+export function cardNumberPattern(request: Pick<HostMessage, 'fields'>): RegExp | undefined {
+  const pan = request.fields[2] ?? request.fields[35]?.split(/[=D]/)[0];
+  const m = pan ? /^(\d{6})(\*+)(\d{4})$/.exec(pan) : null;
+  return m ? new RegExp(`(^|[^0-9*])${m[1]}[0-9*]{${m[2].length}}${m[3]}(?![0-9*])`, 'm') : undefined;
+}
+
 /** 63.1 of a reply (the card organisation: CUP for a domestic card), or undefined without F63. */
 export function cardOrganisationOf(reply: HostMessage | undefined): string | undefined {
   const v = reply?.fields[63];
@@ -111,6 +145,14 @@ export function transactionCopyProblems(c: VoucherCopy, request: HostMessage, re
     fieldProblem(c, REF_NO, reply?.fields[37], "the host's F37"),
   ].filter((p): p is string => p !== undefined);
   if (!c.lines.some((l) => AMOUNT_COLUMN.test(l))) out.push('it has no 金额 (AMOUNT) line');
+  const card = cardNumberPattern(request);
+  if (card && !card.test(voucherText(c)))
+    out.push(`it does not print the card number ${request.fields[2] ?? 'of F35'} (卡号, first 6 and last 4 of the card the request carried)`);
+  const kind = request.kind as TransactionKind;
+  if (KIND_NAMED[kind] && !c.lines.some((l) => KIND_NAMED[kind]!.test(l))) out.push(`it does not name its transaction type (交易类型 of a ${kind})`);
+  const other = otherKindNamed(c, kind);
+  if (other) out.push(`it names ${other}, a transaction type other than its own (${kind})`);
+  if (!showsDateTime(c)) out.push('it has no transaction date and time (日期/时间)');
   const unbooked = amountLinesNotBooked(c, booked);
   if (unbooked.length) out.push(`it prints ${unbooked.join(' / ')}, an amount the host did not book`);
   const organisation = cardOrganisationOf(reply);

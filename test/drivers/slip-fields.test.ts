@@ -21,7 +21,7 @@ const message = (direction: 'in' | 'out', mti: string, kind: HostMessage['kind']
   note: undefined,
 });
 const IDS = { 41: '10000001', 42: '898310048990001' };
-const sale = message('in', '0200', 'sale', { ...IDS, 3: '000000', 4: '000000012345', 11: '000018', 60: '22000001000' });
+const sale = message('in', '0200', 'sale', { ...IDS, 2: '622202******0123', 3: '000000', 4: '000000012345', 11: '000018', 60: '22000001000' });
 const saleReply = (f63 = 'CUP') =>
   message('out', '0210', 'sale', { ...IDS, 4: '000000012345', 11: '000018', 37: '120000000018', 38: '654321', 39: '00', 63: f63 });
 const copy = (name: string, lines: string[], trace?: string): VoucherCopy => ({ copy: name, lines, reprint: false, trace, at: 0 });
@@ -34,9 +34,15 @@ const LY = [
   '898310048990001',
   '终端编号(TERMINAL NO):',
   '10000001',
+  '卡号(CARD NO):',
+  '622202******0123 /I',
+  '交易类型(TXN. TYPE):',
+  '消费(SALE)',
   '批次号(BATCH NO):000001',
   '凭证号(VOUCHER NO):000018',
   '授权码(AUTH NO):654321',
+  '日期/时间(DATE/TIME):',
+  '2026/01/01 12:00:00',
   '交易参考号(REF. NO):120000000018',
   '金额(AMOUNT):',
   'RMB:123.45',
@@ -45,6 +51,8 @@ const LY = [
 const WIZ = [
   '商户编号: 898310048990001',
   '终端编号: 10000001',
+  '卡号: 6222 02** **** 0123',
+  '交易类别: 消费  2026-01-01 12:00',
   '批次号: 000001  凭证号: 000018',
   '授权码: 654321',
   '参考号(REF NO): 120000000018',
@@ -62,6 +70,10 @@ describe('transaction copies against their request and reply', () => {
       [LY.map((l) => (l === '批次号(BATCH NO):000001' ? '批次号(BATCH NO):000018' : l)), 'its 批次号 (BATCH NO) reads "000018", not 000001'],
       [LY.map((l) => (l === '授权码(AUTH NO):654321' ? '授权码(AUTH NO):' : l)), '授权码 (AUTH NO)'],
       [LY.map((l) => (l === 'RMB:123.45' ? 'RMB:123.46' : l)), 'an amount the host did not book'],
+      [LY.map((l) => l.replace('******0123', '******0124')), 'does not print the card number 622202******0123'],
+      [LY.filter((l) => l !== '消费(SALE)' && !l.includes('SALES SLIP')), 'does not name its transaction type'],
+      [LY.map((l) => l.replace('消费(SALE)', '消费(SALE) 退货')), 'names 退货, a transaction type other than its own'],
+      [LY.map((l) => l.replace('2026/01/01 12:00:00', '')), 'no transaction date and time'],
     ];
     for (const [lines, problem] of cases) {
       const problems = judgeSlipFields([copy('merchant', lines, '000018')], [sale, saleReply()]);
@@ -80,7 +92,17 @@ describe('transaction copies against their request and reply', () => {
 
   test('a copy of no request the host saw is not judged; the copy trace falls back to its 凭证号', () => {
     expect(judgeSlipFields([copy('merchant', ['x'], '000099')], [sale, saleReply()])).to.deep.equal([]);
-    expect(judgeSlipFields([copy('merchant', LY.slice(0, 7).concat(LY.slice(8)))], [sale, saleReply()])).to.deep.equal([]);
+    expect(
+      judgeSlipFields(
+        [
+          copy(
+            'merchant',
+            LY.filter((l) => !l.startsWith('凭证号')),
+          ),
+        ],
+        [sale, saleReply()],
+      ),
+    ).to.deep.equal([]);
     expect(
       judgeSlipFields(
         [
