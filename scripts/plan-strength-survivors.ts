@@ -1909,6 +1909,68 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'conformant',
     why: "the passing screen of a blacklist / contactless download gets an empty screen id instead of blacklist-download / contactless-download. TTP §6.6 / §7.1 make `screen` optional ('a stable screen identifier if the firmware has one'); its lines, its state (online) and the 0800 390 / 394 are unchanged, and it is no final screen (no §7.6 outcome), so no case may require an id there.",
   },
+  // ---- issue 14 round 6 (fresh sample, seed 17): voucher rows, transaction outcomes, balance, pre-authorization (r6b).
+  // Killed instead: voucher.ts 外卡组织 `tx.cardOrganisation !== 'CUP'` → true and the settlement slip's column header
+  // → "" (every slip's §6 fields against the host's records after every step: drivers/slip-fields.ts), and
+  // services/transactions.ts conclude's failure result → {} (CUP-PAY-045: an ECR 缴费 whose reply fails its MAC).
+  {
+    file: 'emulator/voucher.ts',
+    mutator: 'StringLiteral',
+    replacement: '``',
+    code: 'if (tx.payee.reference) lines.push(`账单号(BILL REF):${tx.payee.reference}`);',
+    kind: 'conformant',
+    why: "a 缴费 voucher whose payee came with a bill reference prints an empty line instead of 账单号(BILL REF). cup8583.md §3.12 leaves bill payment unspecified and §6 lists no payee or bill reference; poscert's acquirer profile (docs/bill-payment.md) makes the reference an optional F62 item and asks the voucher for the payee (收款单位 / 缴费号), which stays, not for the reference. No case sends one either (TTP §6.9 payee.reference is optional), so the line never differs in a run.",
+  },
+  {
+    file: 'emulator/voucher.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: "if (tx.kind === 'preauth-add' && tx.original?.authCode) lines.push(`原预授权码(AUTH NO):${tx.original.authCode}`);",
+    kind: 'other-profile',
+    why: '追加预授权 vouchers lose the 原预授权码 line. Only a terminal that declares additionalPreAuth offers 追加预授权 (flows/pre-auth.ts offered); the reference profile does not, so the measured terminal never prints one. Under emu:confiscate-texts the optional CUP-PAY-033 and CUP-PAY-035 pass with it (certify --terminal emu:confiscate-texts --tags "@CUP-PAY-033 or @CUP-PAY-035": both passed), and rightly: cup8583.md §6 lists 原预授权码 in 备注 for a pre-auth void and a completion void, 预授权码 for a completion, nothing for an ADD-AUTH.',
+  },
+  {
+    file: 'emulator/voucher.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "'终端编号(TERMINAL NO):',",
+    exact: true,
+    next: 'ctx.terminalId,',
+    kind: 'conformant',
+    why: "The label above the terminal number on the fault slip (renderFaultSlip, printed when a reversal finally fails) goes blank; the number stays. As for the 商户名称 label of the same slip (round 4): the fault slip is LY's practice (cup8583.md §3.8 'LY ... prints a fault slip'), not a rule every terminal follows, so no case may require its labels; and no case exhausts the reversal retries. (The same label on the settlement slip, next line s.terminalId, is not this entry's: drivers/slip-fields.ts requires it there.)",
+  },
+  {
+    file: 'emulator/services/transactions.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "let org = 'CUP';",
+    kind: 'unobservable',
+    why: "the card organisation a record keeps when the reply's F63 cannot be read (fewer than 3 bytes: parseField63Response throws); an absent F63 reads as CUP through `?? 'CUP'`. The reference host puts 63.1 CUP in every financial reply (host/context.ts finishFinancial) and no host fault touches F63, so a run never meets it. Observable once the host can send a short F63: the record would then count under 外卡 in the 0500 totals (transactions.ts batchTotals) while §3.9 splits by 63.1.",
+  },
+  {
+    file: 'emulator/flows/balance.ts',
+    mutator: 'StringLiteral',
+    replacement: '``',
+    code: 'message: `${ui.t(T.availableBalance)}${balanceText}`',
+    kind: 'unobservable',
+    why: 'the `message` of the result handed to the cash register after a 余额查询 it started (TTP §6.9 ecr result) is empty; the screen still shows 可用余额 and the balance (judged by CUP-PAY-030) and nothing else differs. No case starts a balance inquiry from the cash register: TTP §6.9 lets a terminal answer any ecr request not-supported, and the ECR sale case (CUP-PAY-008) is optional, so a case asking for it could only be optional.',
+  },
+  {
+    file: 'emulator/flows/pre-auth.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "msg.set(38, authCode.padEnd(6, ' '));",
+    kind: 'equivalent',
+    why: "the pad character of F38 in a completion, 追加预授权 or pre-auth void (the same line in each flow): padEnd(6, '') leaves the code as typed. The code typed is the host's F38 of the pre-authorization, which the reference host always makes 6 digits (host/context.ts nextAuthCode: padStart(6, '0')), and no case types another, so padEnd never pads: the same F38 bytes either way.",
+  },
+  {
+    file: 'emulator/flows/pre-auth.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    code: 'if (outcome.approved && preAuth && total !== undefined) {',
+    kind: 'other-profile',
+    why: "(`outcome.approved && preAuth` → true, the one seed 17 drew) a 追加预授权 that was not approved still raises the kept pre-authorization's amount. 追加预授权 runs only on a terminal that declares additionalPreAuth, which the reference profile does not. Under emu:confiscate-texts the optional CUP-PAY-035 kills it (certify --terminal emu:confiscate-texts --tags @CUP-PAY-035 with the mutant: failed, the acquirer answered the pre-auth void 64 as it named more than the authorised total; clean: passed).",
+  },
 ];
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();

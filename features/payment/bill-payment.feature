@@ -42,6 +42,18 @@ Feature: Payment — bill payment (缴费)
     And the balance of card UP-DEBIT-IC is unchanged
     And no voucher is printed
 
+  # An ECR-started 缴费 that ends without approval is still a result (TTP §6.9 1.1: ok, approved false, its
+  # outcome), whatever ended it: here a reply whose MAC fails (cup8583.md §5.3), which the terminal must not
+  # trust (it reverses it with reason A0, judged after every transaction).
+  @CUP-PAY-045 @severity:normal @mandatory @contact @acquirer-profile
+  Scenario: A 缴费 from the cash register whose reply cannot be trusted tells the register it failed
+    Given the host will corrupt the MAC of its reply to the next bill payment request
+    When the cash register requests a bill payment of 36.00 to "上海自来水" account "2200334455"
+    And the operator confirms
+    And the cardholder inserts card UP-DEBIT-IC
+    And the cardholder enters the correct PIN
+    Then the cash register receives a failure
+
   @CUP-PAY-012 @severity:normal @optional @contactless @acquirer-profile
   Scenario: 缴费 by tap, started by the cash register
     When a bill payment of 45.00 to "上海燃气" account "2100998877" is made with card UP-DEBIT-CTLS by tapping

@@ -38,12 +38,14 @@ Before(async function (this: PoscertWorld, { pickle }) {
 
 // After every step: the screens the driver saw, before its bounded history drops them; and every
 // screen and voucher line of the step judged for malformed values (NaN, undefined …: drivers/shown-values.ts).
-// Every voucher copy's signature block judged against its transaction (drivers/signature-waiver.ts).
+// Every voucher copy's signature block judged against its transaction (drivers/signature-waiver.ts), and
+// every slip's §6 fields against the host's records (drivers/slip-fields.ts).
 AfterStep(async function (this: PoscertWorld) {
   if (!this.lab) return;
   this.collectScreens();
   this.judgeShownValues();
   await this.judgeSignatures();
+  await this.judgeSlips();
 });
 
 After(async function (this: PoscertWorld, { result }) {

@@ -47,6 +47,7 @@ import { speaksTtp11 } from '../../protocol/ttp';
 import { quickPassLimitsInForce } from '../../drivers/quickpass';
 import { copiesWithMalformedValues, screensWithMalformedValues } from '../../drivers/shown-values';
 import { judgeSignatureBlocks } from '../../drivers/signature-waiver';
+import { judgeSlipFields } from '../../drivers/slip-fields';
 import type { PublicNetworkArrival } from '../../host';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
@@ -344,6 +345,22 @@ export class PoscertWorld extends World<WorldParameters> {
       noSignatureLimitFen: Math.max(declared.noSignatureLimitFen, downloaded.noSignatureLimitFen),
     };
     const problems = judgeSignatureBlocks(copies, await this.messages(), limits, this.profile);
+    if (problems.length) throw new TerminalExpectationError(this.redact(problems.join('\n\n')), { problems: problems.length });
+  }
+
+  /** How many of the scenario's slips judgeSlips() has judged. */
+  private slipsJudged = 0;
+
+  /**
+   * Every slip printed since the last call carries the fields cup8583.md §6 makes it carry, with the
+   * host's values (drivers/slip-fields.ts: the numbers of a transaction copy, its booked amount, 外卡组织
+   * only for a foreign card; a settlement slip's numbers, columns and results); called after every step.
+   */
+  async judgeSlips(): Promise<void> {
+    const copies = this.driver.receiptsSince(this.scenarioStartedAt).slice(this.slipsJudged);
+    if (!copies.length) return;
+    this.slipsJudged += copies.length;
+    const problems = judgeSlipFields(copies, await this.messages());
     if (problems.length) throw new TerminalExpectationError(this.redact(problems.join('\n\n')), { problems: problems.length });
   }
 

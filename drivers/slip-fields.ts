@@ -1,0 +1,247 @@
+/**
+ * The fields cup8583.md §6 makes every slip carry, judged on every slip of every case against the
+ * host's own records (issue 14: a slip field missing, empty, mislabelled or present where it must not
+ * be is one bug class, caught wherever a case happens to print one):
+ *
+ * - a transaction copy (merchant / bank / cardholder), tied to its request by its trace number
+ *   (drivers/signature-waiver traceOfCopy): 商户编号 = F42, 终端编号 = F41, 批次号 = 60.2, 凭证号 = F11,
+ *   授权码 = the reply's F38 (when it has one), 参考号 = the reply's F37, each under its label (Chinese, or
+ *   the English / WIZ wording §6 gives), with the value on the label's line or alone on the next; the
+ *   card number (卡号) of the request, its transaction type and no other's, a date and time, an amount
+ *   (金额) that is one the host booked; 外卡组织 exactly when the reply's 63.1 is not CUP (§6:
+ *   "only if 63.1 ≠ CUP"), naming that organisation;
+ * - a settlement slip: 商户编号, 终端编号 and 批次号 of a 0500 of the case, a header naming its count and
+ *   amount columns (类型/TYPE 笔数/SUM 金额/AMOUNT), and the 内卡 / 外卡 results the 0510 answered (F48
+ *   offsets 30 and 61: 对帐平 / 对帐不平 / 对帐出错, §3.9).
+ *
+ * A fault slip (printed when a reversal finally fails) is not judged: it is LY's practice (§3.8), not a
+ * slip every terminal prints. Layout, spacing, grouping and the bilingual parts are the terminal's;
+ * only a labelled value is required. A copy that names no request the host saw is not judged. Pure.
+ */
+import type { TransactionKind } from '../protocol/iso8583';
+import { batchOf, replyTo, settlementTotalsOf, FINANCIAL_KINDS, type HostMessage } from './host-view';
+import { traceOfCopy } from './signature-waiver';
+import {
+  amountLinesNotBooked,
+  bookedAmounts,
+  describeCopy,
+  otherKindNamed,
+  showsDateTime,
+  TRANSACTION_COPIES,
+  voucherText,
+  type VoucherCopy,
+} from './vouchers';
+
+/** A §6 field: what it is, and its label in the wordings §6 gives (LY bilingual, its Chinese-only mode, WIZ). */
+interface SlipField {
+  name: string;
+  label: RegExp;
+}
+
+const MERCHANT_NO: SlipField = { name: '商户编号 (MERCHANT NO)', label: /商户编号|商户号|MERCHANT\s*(?:NO|ID|NUMBER)/i };
+const TERMINAL_NO: SlipField = { name: '终端编号 (TERMINAL NO)', label: /终端编号|终端号|TERMINAL\s*(?:NO|ID|NUMBER)/i };
+const BATCH_NO: SlipField = { name: '批次号 (BATCH NO)', label: /批次号|BATCH\s*(?:NO|NUMBER)/i };
+/** Not the 备注 line 原凭证号 of what a void names. */
+const VOUCHER_NO: SlipField = { name: '凭证号 (VOUCHER NO)', label: /(?<!原)凭证号|VOUCHER\s*(?:NO|NUMBER)|TRACE\s*NO/i };
+/** Not the 备注 lines 预授权码 / 原预授权码 of what a completion or a void names (their English is AUTH NO too: any line may hold the value). */
+const AUTH_NO: SlipField = { name: '授权码 (AUTH NO)', label: /(?<![预原])授权码|AUTH\.?\s*(?:NO|CODE)/i };
+/** Not the 备注 line 原参考号 (REFER NO) of what a refund names. */
+const REF_NO: SlipField = { name: '交易参考号 (REF. NO)', label: /(?<!原)参考号|REF\.?\s*NO/i };
+const CARD_ORGANISATION = /外卡组织|CARD\s*ORG/i;
+/** §6's settlement slip header: the count column (笔数/SUM) and the amount column (金额/AMOUNT). */
+const COUNT_COLUMN = /笔数|SUM|COUNT/i;
+const AMOUNT_COLUMN = /金额|AMOUNT|AMOUT/i;
+
+const PARENTHESISED = /[(（][^)）]*[)）]/g;
+const RULE_LINE = /^[-=*_\s]*$/;
+
+/** What follows a label on its line: the parenthesised English and the colon gone, spaces removed. */
+function afterLabel(line: string, at: number, length: number): string {
+  return line
+    .slice(at + length)
+    .replace(PARENTHESISED, '')
+    .replace(/^[\s:：]+/, '')
+    .replace(/\s+/g, '');
+}
+
+/** The values a copy prints under a label: after it on its line, else the next line when that is a bare value (no label of its own). */
+export function labelledValues(c: Pick<VoucherCopy, 'lines'>, label: RegExp): string[] {
+  const out: string[] = [];
+  c.lines.forEach((line, i) => {
+    const m = new RegExp(label.source, label.flags.replace('g', '')).exec(line);
+    if (!m) return;
+    const value = afterLabel(line, m.index, m[0].length);
+    if (value !== '') return void out.push(value);
+    const next = c.lines[i + 1];
+    if (next !== undefined && !RULE_LINE.test(next) && !/[:：]\s*$/.test(next)) out.push(next.replace(/\s+/g, ''));
+  });
+  return out;
+}
+
+/** Does the value read as exactly `expected` (a token of its own: 000123 in "000123/I", not in 0001234)? */
+function holds(value: string, expected: string): boolean {
+  const e = expected.replace(/\s+/g, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^0-9A-Za-z])${e}([^0-9A-Za-z]|$)`).test(value);
+}
+
+/** The problem of a field the copy does not print under its label with the host's value, or undefined. */
+function fieldProblem(c: Pick<VoucherCopy, 'lines'>, field: SlipField, expected: string | undefined, source: string): string | undefined {
+  if (expected === undefined || expected.trim() === '') return undefined;
+  const values = labelledValues(c, field.label);
+  if (values.some((v) => holds(v, expected.trim()))) return undefined;
+  return values.length
+    ? `its ${field.name} reads ${values.map((v) => JSON.stringify(v)).join(' / ')}, not ${expected.trim()} (${source})`
+    : `it has no ${field.name} line carrying ${expected.trim()} (${source}): the value is missing, empty or under another label`;
+}
+
+/** §6's 交易类型 of each kind that prints a voucher, in Chinese or English (缴费, not in §6, as the acquirer profile names it). */
+const KIND_NAMED: Partial<Record<TransactionKind, RegExp>> = {
+  sale: /消费|SALE/i,
+  'bill-payment': /缴费|BILL/i,
+  void: /撤销|VOID/i,
+  refund: /退货|REFUND/i,
+  preauth: /预授权|AUTH/i,
+  'preauth-add': /追加|ADD-?AUTH/i,
+  'preauth-void': /撤销|CANCEL/i,
+  'preauth-completion': /完成|COMPLETE/i,
+};
+
+/**
+ * The card number of a request as the journal shows it (F2, else the PAN of F35; masked: first 6, the
+ * middle as asterisks, last 4), as a pattern a copy's 卡号 must match: the same first 6 and last 4 and
+ * length, the middle masked or not (§6 leaves full printing of some kinds to the acquirer), grouping
+ * spaces ignored.
+ */
+export function cardNumberPattern(request: Pick<HostMessage, 'fields'>): RegExp | undefined {
+  const pan = request.fields[2] ?? request.fields[35]?.split(/[=D]/)[0];
+  const m = pan ? /^(\d{6})(\*+)(\d{4})$/.exec(pan) : null;
+  return m ? new RegExp(`(^|[^0-9*])${m[1]}[0-9*]{${m[2].length}}${m[3]}(?![0-9*])`, 'm') : undefined;
+}
+
+/** 63.1 of a reply (the card organisation: CUP for a domestic card), or undefined without F63. */
+export function cardOrganisationOf(reply: HostMessage | undefined): string | undefined {
+  const v = reply?.fields[63];
+  if (v === undefined || v.length < 3) return undefined;
+  // The journal shows a field of bytes as hex; 63.1 is three ASCII letters.
+  if (/^[0-9A-F]+$/.test(v) && v.length >= 6 && !/^[A-Z]{3}/.test(v)) return Buffer.from(v.slice(0, 6), 'hex').toString('latin1');
+  return v.slice(0, 3);
+}
+
+/** The financial request (not a reversal) with this trace number, the last one when several. */
+function requestOf(trace: string, messages: readonly HostMessage[]): HostMessage | undefined {
+  return messages
+    .filter((m) => m.direction === 'in' && m.stan === trace && m.kind !== 'reversal' && FINANCIAL_KINDS.includes(m.kind as TransactionKind))
+    .pop();
+}
+
+/** The problems of one transaction copy against its request and the host's reply. */
+export function transactionCopyProblems(c: VoucherCopy, request: HostMessage, reply: HostMessage | undefined, booked: readonly number[]): string[] {
+  const out = [
+    fieldProblem(c, MERCHANT_NO, request.fields[42], 'F42'),
+    fieldProblem(c, TERMINAL_NO, request.fields[41], 'F41'),
+    fieldProblem(c, BATCH_NO, batchOf(request), '60.2'),
+    fieldProblem(c, VOUCHER_NO, request.fields[11], 'F11'),
+    fieldProblem(c, AUTH_NO, reply?.fields[38], "the host's F38"),
+    fieldProblem(c, REF_NO, reply?.fields[37], "the host's F37"),
+  ].filter((p): p is string => p !== undefined);
+  if (!c.lines.some((l) => AMOUNT_COLUMN.test(l))) out.push('it has no 金额 (AMOUNT) line');
+  const card = cardNumberPattern(request);
+  if (card && !card.test(voucherText(c)))
+    out.push(`it does not print the card number ${request.fields[2] ?? 'of F35'} (卡号, first 6 and last 4 of the card the request carried)`);
+  const kind = request.kind as TransactionKind;
+  if (KIND_NAMED[kind] && !c.lines.some((l) => KIND_NAMED[kind]!.test(l))) out.push(`it does not name its transaction type (交易类型 of a ${kind})`);
+  const other = otherKindNamed(c, kind);
+  if (other) out.push(`it names ${other}, a transaction type other than its own (${kind})`);
+  if (!showsDateTime(c)) out.push('it has no transaction date and time (日期/时间)');
+  const unbooked = amountLinesNotBooked(c, booked);
+  if (unbooked.length) out.push(`it prints ${unbooked.join(' / ')}, an amount the host did not book`);
+  const organisation = cardOrganisationOf(reply);
+  const printed = labelledValues(c, CARD_ORGANISATION);
+  const named = c.lines.some((l) => CARD_ORGANISATION.test(l));
+  if (organisation === 'CUP' && named) {
+    out.push(
+      `it prints 外卡组织 (${printed.join(' / ') || 'empty'}) for a domestic card: the host's 63.1 is CUP, and §6 prints the line only when 63.1 is not CUP`,
+    );
+  } else if (organisation !== undefined && organisation !== 'CUP' && !printed.some((v) => holds(v, organisation))) {
+    out.push(`it does not print 外卡组织:${organisation}, the card organisation the host answered in 63.1`);
+  }
+  return out;
+}
+
+/** §3.9's result flag as a slip words it: 1 对帐平, 2 对帐不平, 3 对帐出错 (对账 or 对帐; English BALANCED …). */
+export function resultWorded(text: string): string | undefined {
+  if (/不平|UNBALANCED|NOT\s*BALANCED|OUT\s*OF\s*BALANCE/i.test(text)) return '2';
+  if (/出错|ERROR/i.test(text)) return '3';
+  if (/对[帐账]平|BALANCED/i.test(text)) return '1';
+  return undefined;
+}
+
+const RESULT_TEXT: Record<string, string> = { '1': '对帐平', '2': '对帐不平', '3': '对帐出错' };
+
+/** The result a slip prints for one side (内卡 / 外卡): on the side's line, else the next. */
+function sideResult(c: Pick<VoucherCopy, 'lines'>, side: RegExp): string | undefined {
+  const i = c.lines.findIndex((l) => side.test(l));
+  if (i < 0) return undefined;
+  return resultWorded(c.lines[i]) ?? (c.lines[i + 1] !== undefined ? resultWorded(c.lines[i + 1]) : undefined);
+}
+
+/** The problems of a settlement slip against one settlement (0500 and its 0510). */
+export function settlementSlipProblems(c: VoucherCopy, request: HostMessage, reply: HostMessage | undefined): string[] {
+  const out = [
+    fieldProblem(c, MERCHANT_NO, request.fields[42], "the 0500's F42"),
+    fieldProblem(c, TERMINAL_NO, request.fields[41], "the 0500's F41"),
+    fieldProblem(c, BATCH_NO, batchOf(request), "the 0500's 60.2"),
+  ].filter((p): p is string => p !== undefined);
+  if (!c.lines.some((l) => COUNT_COLUMN.test(l) && AMOUNT_COLUMN.test(l))) {
+    out.push('it has no header naming its count and amount columns (类型/TYPE 笔数/SUM 金额/AMOUNT)');
+  }
+  let totals;
+  try {
+    totals = reply ? settlementTotalsOf(reply) : undefined;
+  } catch {
+    totals = undefined;
+  }
+  for (const [side, label, result] of [
+    ['内卡', /内卡|DOMESTIC/i, totals?.domestic.result],
+    ['外卡', /外卡(?!组织)|FOREIGN/i, totals?.foreign.result],
+  ] as const) {
+    if (!result || !RESULT_TEXT[result]) continue;
+    const printed = sideResult(c, label);
+    if (printed !== result) {
+      out.push(
+        `its ${side} result reads ${printed ? RESULT_TEXT[printed] : 'nothing'}, but the host answered ${RESULT_TEXT[result]} (0510 F48 ${side === '内卡' ? 'offset 30' : 'offset 61'} = ${result})`,
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * Every slip of `copies` against the host's records in `messages` (the case's journal): the
+ * problems, each naming the slip; empty when every slip carries every field right.
+ */
+export function judgeSlipFields(copies: readonly VoucherCopy[], messages: readonly HostMessage[]): string[] {
+  const problems: string[] = [];
+  const booked = bookedAmounts(messages);
+  const settlements = messages.filter((m) => m.direction === 'in' && m.kind === 'settlement');
+  for (const c of copies) {
+    let found: string[] = [];
+    if (TRANSACTION_COPIES.includes(c.copy)) {
+      const trace = traceOfCopy(c);
+      const request = trace ? requestOf(trace, messages) : undefined;
+      if (!request) continue;
+      found = transactionCopyProblems(c, request, replyTo(messages, request), booked).map(
+        (p) => `the ${c.copy} copy of the ${request.kind} (STAN ${request.stan}): ${p}`,
+      );
+    } else if (c.copy === 'settlement') {
+      if (!settlements.length) continue;
+      // The slip belongs to one of the case's settlements: it must match one of them in full.
+      const judged = settlements.map((s) => settlementSlipProblems(c, s, replyTo(messages, s)));
+      if (judged.some((p) => p.length === 0)) continue;
+      const last = settlements[settlements.length - 1];
+      found = judged[judged.length - 1].map((p) => `the settlement slip of batch ${batchOf(last) ?? '?'} (0500 STAN ${last.stan}): ${p}`);
+    }
+    if (found.length) problems.push(`${found.join('\n')}\n(cup8583.md §6)\n${describeCopy(c)}`);
+  }
+  return problems;
+}
