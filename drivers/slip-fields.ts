@@ -48,9 +48,13 @@ const AUTH_NO: SlipField = { name: '授权码 (AUTH NO)', label: /(?<![预原])�
 /** Not the 备注 line 原参考号 (REFER NO) of what a refund names. */
 const REF_NO: SlipField = { name: '交易参考号 (REF. NO)', label: /(?<!原)参考号|REF\.?\s*NO/i };
 const CARD_ORGANISATION = /外卡组织|CARD\s*ORG/i;
-/** §6's settlement slip header: the count column (笔数/SUM) and the amount column (金额/AMOUNT). */
-const COUNT_COLUMN = /笔数|SUM|COUNT/i;
-const AMOUNT_COLUMN = /金额|AMOUNT|AMOUT/i;
+/**
+ * How a slip labels its counts and its amounts: §6's settlement header (笔数/SUM, 金额/AMOUNT), or a
+ * unit beside each figure (2笔, RMB 100.00, 100.00元). Layout is the terminal's; unlabelled figures
+ * are not, as nobody could tell a count from an amount.
+ */
+const COUNT_COLUMN = /笔|SUM|COUNT/i;
+const AMOUNT_COLUMN = /金额|AMOUNT|AMOUT|RMB|CNY|[¥￥元]/i;
 
 const PARENTHESISED = /[(（][^)）]*[)）]/g;
 const RULE_LINE = /^[-=*_\s]*$/;
@@ -192,8 +196,8 @@ export function settlementSlipProblems(c: VoucherCopy, request: HostMessage, rep
     fieldProblem(c, TERMINAL_NO, request.fields[41], "the 0500's F41"),
     fieldProblem(c, BATCH_NO, batchOf(request), "the 0500's 60.2"),
   ].filter((p): p is string => p !== undefined);
-  if (!c.lines.some((l) => COUNT_COLUMN.test(l) && AMOUNT_COLUMN.test(l))) {
-    out.push('it has no header naming its count and amount columns (类型/TYPE 笔数/SUM 金额/AMOUNT)');
+  if (!c.lines.some((l) => COUNT_COLUMN.test(l)) || !c.lines.some((l) => AMOUNT_COLUMN.test(l))) {
+    out.push('it does not label its count and amount columns (a header 类型/TYPE 笔数/SUM 金额/AMOUNT, or units such as 笔 and 元 / RMB)');
   }
   let totals;
   try {

@@ -138,6 +138,11 @@ describe('settlement slips against a 0500 and its 0510', () => {
     expect(judgeSlipFields([copy('settlement', SLIP)], [settle, reply('1')])).to.deep.equal([]);
   });
 
+  test('a layout that labels each figure with its unit (2笔, 100.00元) and no header passes', () => {
+    const units = SLIP.filter((l) => !l.startsWith('类型')).map((l) => (l.startsWith('消费') ? '消费  0笔  0.00元' : l));
+    expect(judgeSlipFields([copy('settlement', units)], [settle, reply('1')])).to.deep.equal([]);
+  });
+
   test('a missing header, a wrong batch or a result other than the 0510s fails', () => {
     expect(
       judgeSlipFields(
