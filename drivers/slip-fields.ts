@@ -10,16 +10,16 @@
  *   card number (卡号) of the request, its transaction type and no other's, a date and time, an amount
  *   (金额) that is one the host booked; 外卡组织 exactly when the reply's 63.1 is not CUP (§6:
  *   "only if 63.1 ≠ CUP"), naming that organisation;
- * - a settlement slip: 商户编号, 终端编号 and 批次号 of a 0500 of the case, a header naming its count and
- *   amount columns (类型/TYPE 笔数/SUM 金额/AMOUNT), and the 内卡 / 外卡 results the 0510 answered (F48
- *   offsets 30 and 61: 对帐平 / 对帐不平 / 对帐出错, §3.9).
+ * - a settlement slip: 商户编号, 终端编号 and 批次号 of a 0500 of the case, and labelled counts and
+ *   amounts. The 内卡 / 外卡 result it may state is judged with the screens' by
+ *   drivers/settlement-result.ts (a terminal need not state it; what it states must be the 0510's).
  *
  * A fault slip (printed when a reversal finally fails) is not judged: it is LY's practice (§3.8), not a
  * slip every terminal prints. Layout, spacing, grouping and the bilingual parts are the terminal's;
  * only a labelled value is required. A copy that names no request the host saw is not judged. Pure.
  */
 import type { TransactionKind } from '../protocol/iso8583';
-import { batchOf, replyTo, settlementTotalsOf, FINANCIAL_KINDS, type HostMessage } from './host-view';
+import { batchOf, replyTo, FINANCIAL_KINDS, type HostMessage } from './host-view';
 import { traceOfCopy } from './signature-waiver';
 import {
   amountLinesNotBooked,
@@ -172,25 +172,8 @@ export function transactionCopyProblems(c: VoucherCopy, request: HostMessage, re
   return out;
 }
 
-/** §3.9's result flag as a slip words it: 1 对帐平, 2 对帐不平, 3 对帐出错 (对账 or 对帐; English BALANCED …). */
-export function resultWorded(text: string): string | undefined {
-  if (/不平|UNBALANCED|NOT\s*BALANCED|OUT\s*OF\s*BALANCE/i.test(text)) return '2';
-  if (/出错|ERROR/i.test(text)) return '3';
-  if (/对[帐账]平|BALANCED/i.test(text)) return '1';
-  return undefined;
-}
-
-const RESULT_TEXT: Record<string, string> = { '1': '对帐平', '2': '对帐不平', '3': '对帐出错' };
-
-/** The result a slip prints for one side (内卡 / 外卡): on the side's line, else the next. */
-function sideResult(c: Pick<VoucherCopy, 'lines'>, side: RegExp): string | undefined {
-  const i = c.lines.findIndex((l) => side.test(l));
-  if (i < 0) return undefined;
-  return resultWorded(c.lines[i]) ?? (c.lines[i + 1] !== undefined ? resultWorded(c.lines[i + 1]) : undefined);
-}
-
-/** The problems of a settlement slip against one settlement (0500 and its 0510). */
-export function settlementSlipProblems(c: VoucherCopy, request: HostMessage, reply: HostMessage | undefined): string[] {
+/** The problems of a settlement slip against one settlement (its 0500). */
+export function settlementSlipProblems(c: VoucherCopy, request: HostMessage): string[] {
   const out = [
     fieldProblem(c, MERCHANT_NO, request.fields[42], "the 0500's F42"),
     fieldProblem(c, TERMINAL_NO, request.fields[41], "the 0500's F41"),
@@ -198,24 +181,6 @@ export function settlementSlipProblems(c: VoucherCopy, request: HostMessage, rep
   ].filter((p): p is string => p !== undefined);
   if (!c.lines.some((l) => COUNT_COLUMN.test(l)) || !c.lines.some((l) => AMOUNT_COLUMN.test(l))) {
     out.push('it does not label its count and amount columns (a header 类型/TYPE 笔数/SUM 金额/AMOUNT, or units such as 笔 and 元 / RMB)');
-  }
-  let totals;
-  try {
-    totals = reply ? settlementTotalsOf(reply) : undefined;
-  } catch {
-    totals = undefined;
-  }
-  for (const [side, label, result] of [
-    ['内卡', /内卡|DOMESTIC/i, totals?.domestic.result],
-    ['外卡', /外卡(?!组织)|FOREIGN/i, totals?.foreign.result],
-  ] as const) {
-    if (!result || !RESULT_TEXT[result]) continue;
-    const printed = sideResult(c, label);
-    if (printed !== result) {
-      out.push(
-        `its ${side} result reads ${printed ? RESULT_TEXT[printed] : 'nothing'}, but the host answered ${RESULT_TEXT[result]} (0510 F48 ${side === '内卡' ? 'offset 30' : 'offset 61'} = ${result})`,
-      );
-    }
   }
   return out;
 }
@@ -240,7 +205,7 @@ export function judgeSlipFields(copies: readonly VoucherCopy[], messages: readon
     } else if (c.copy === 'settlement') {
       if (!settlements.length) continue;
       // The slip belongs to one of the case's settlements: it must match one of them in full.
-      const judged = settlements.map((s) => settlementSlipProblems(c, s, replyTo(messages, s)));
+      const judged = settlements.map((s) => settlementSlipProblems(c, s));
       if (judged.some((p) => p.length === 0)) continue;
       const last = settlements[settlements.length - 1];
       found = judged[judged.length - 1].map((p) => `the settlement slip of batch ${batchOf(last) ?? '?'} (0500 STAN ${last.stan}): ${p}`);
