@@ -157,7 +157,11 @@ export const settlement: Flow = {
     ui.show('settling', 'settling', [ui.t(title), ui.t(T.settling)]);
     const line = await online.open();
     const fail = (why: Bilingual, code?: string): FlowResult => {
-      ui.show('settle-failed', 'result', [ui.t(title), ui.t(T.settleFailed), ui.t(why)]);
+      // TTP §7.6: the outcome names the F39 the acquirer answered, when it answered.
+      ui.show('settle-failed', 'result', [ui.t(title), ui.t(T.settleFailed), ui.t(why)], {
+        transaction: 'settle',
+        ...(code ? { responseCode: code } : {}),
+      });
       ui.beep('error');
       return { approved: false, message: ui.t(why), ...(code ? { responseCode: code } : {}) };
     };

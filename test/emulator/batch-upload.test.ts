@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import { EmulatorBench, runSale, toIdle, waitForHost } from './harness';
 import type { TtpTestClient } from './harness';
+import type { TtpDisplayEvent } from '../../protocol/ttp';
 
 const bench = new EmulatorBench(1);
 
@@ -89,6 +90,26 @@ describe('emulator: IC records of the batch upload', () => {
       expect(tag(tc.fields['55'], '9F26'), 'the TC is not the ARQC of the request').to.not.equal(tag(sale.fields['55'], '9F26'));
       expect(tag(tc.fields['55'], '9F36')).to.equal(tag(sale.fields['55'], '9F36'));
       expect(JSON.parse(fs.readFileSync(t.statePath, 'utf8')).batchUpload).to.equal(undefined);
+    } finally {
+      await bench.dispose(t);
+    }
+  });
+
+  test('a settlement the acquirer refuses (0510 F39 96) ends on 结算失败 whose outcome names that F39 (TTP §7.6)', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId } = t;
+      await approvedSale(client, ['1', '2', '0', '0']);
+      bench.host.control.injectFault({ match: { terminalId, mti: '0500' }, action: 'force-response-code', responseCode: '96', count: 1 });
+      const m = await startSettlement(client);
+      const failed = (await client.waitFor(
+        (e) => e.evt === 'display' && (e as TtpDisplayEvent).screen === 'settle-failed',
+        m,
+        10000,
+        'settle-failed screen',
+      )) as TtpDisplayEvent;
+      expect(failed.outcome).to.deep.include({ result: 'failed', responseCode: '96', transaction: 'settle' });
+      await toIdle(client);
     } finally {
       await bench.dispose(t);
     }
