@@ -26,6 +26,7 @@ import {
 import { decodeTlv } from '../protocol/tlv';
 import { buildPinBlockFormat0 } from '../crypto';
 import type { JournalEntry } from '../host';
+import { readFrameHead } from '../host/engine';
 
 /** A journal entry as the host control API returns it (host/control.ts JournalEntry). */
 export type JournalRowLike = Pick<
@@ -79,9 +80,9 @@ export function toHostMessage(row: JournalRowLike): HostMessage {
   };
 }
 
-/** Header digit 6 (处理要求, cup8583.md §1.1) of a journalled frame: LEN 2 B, TPDU 5 B, then the 12-digit header. */
-export function processingRequirementOf(hex: string): string | undefined {
-  return /^[0-9A-Fa-f]{26}/.test(hex) ? hex[14 + 5] : undefined;
+/** Header digit 6 (处理要求, cup8583.md §1.1) of a message as the host journal holds it (2-byte length, TPDU, header, message); undefined if unreadable. */
+export function processingRequirementOf(m: Pick<HostMessage, 'hex'>): string | undefined {
+  return readFrameHead(Buffer.from(m.hex, 'hex'))?.header.processingRequirement;
 }
 
 /** Requests (direction in) of one kind, oldest first. */

@@ -49,7 +49,7 @@ export function judgeTraffic(terminals: readonly TerminalTraffic[], since = 0): 
         fields: m.fields,
         // The connection and a reply's header digit 6, for the rules between messages (MSG-LIST-REPEAT).
         ...(m.connection ? { connection: m.connection } : {}),
-        ...(m.direction === 'out' ? { requirement: processingRequirementOf(m.hex) } : {}),
+        ...(m.direction === 'out' ? { requirement: processingRequirementOf(m) } : {}),
       }));
     judged.push(...checkTraffic(traffic, { keyScheme: t.keyScheme }).filter((j) => (j.message.id ?? 0) > since));
   }

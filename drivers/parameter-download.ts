@@ -8,8 +8,7 @@
  * download of its own is tolerated: UNASKED_DOWNLOADS_ALLOWED).
  */
 import { TtpRemoteError, type TtpTerminalConfig } from '../protocol/ttp';
-import { readFrameHead } from '../host/engine';
-import type { HostMessage } from './host-view';
+import { processingRequirementOf, type HostMessage } from './host-view';
 
 /** A merchant name no acquirer of the lab uses: set on the terminal before the download. */
 export const NOT_THE_ACQUIRERS_MERCHANT_NAME = 'POSCERT旧商户名称';
@@ -39,11 +38,6 @@ export const UNASKED_DOWNLOADS_ALLOWED = 1;
 
 /** Header digit 6 values asking for a parameter download (cup8583.md §1.1: 1 下传终端磁条卡参数, 6 TMS参数下载). */
 const ASKS_FOR_PARAMETERS = new Set(['1', '6']);
-
-/** Header digit 6 of a reply as the host journal holds it (2-byte length, TPDU, header, message); undefined if unreadable. */
-export function processingRequirementOf(reply: HostMessage): string | undefined {
-  return readFrameHead(Buffer.from(reply.hex, 'hex'))?.header.processingRequirement;
-}
 
 /**
  * The parameter download requests no reply asked for: each needs a reply before it (since the

@@ -38,6 +38,22 @@ function carriesArpc(reply: HostMessage): boolean {
   return !!f55 && !!iccValues(f55)?.get('91');
 }
 
+/** The financial requests after journal id `afterId` whose reply the host spoiled on purpose (its journal note names the fault), with that reply and its F39. */
+function faultedExchanges(
+  messages: readonly HostMessage[],
+  afterId: number,
+): { request: HostMessage; reply: HostMessage; fault: SpoiledReply['fault']; code: string }[] {
+  const out = [];
+  for (const request of messages) {
+    if (request.id <= afterId || request.direction !== 'in' || !FINANCIAL_KINDS.includes(request.kind as TransactionKind)) continue;
+    const fault = /\bfault (corrupt-mac|wrong-mti|corrupt-arpc) #/.exec(request.note ?? '')?.[1] as SpoiledReply['fault'] | undefined;
+    // The host journals a request and its reply as one row: the reply is the next id.
+    const reply = fault && messages.find((m) => m.id === request.id + 1 && m.direction === 'out');
+    if (fault && reply) out.push({ request, reply, fault, code: reply.responseCode ?? '' });
+  }
+  return out;
+}
+
 /**
  * The replies the host spoiled on purpose for the financial requests after journal id `afterId`, and
  * only those the reference lets no terminal accept: a MAC fault on an approval carrying F64 (§3.6: the
@@ -46,14 +62,7 @@ function carriesArpc(reply: HostMessage): boolean {
  */
 export function spoiledReplies(messages: readonly HostMessage[], afterId = 0): SpoiledReply[] {
   const out: SpoiledReply[] = [];
-  for (const request of messages) {
-    if (request.id <= afterId || request.direction !== 'in' || !FINANCIAL_KINDS.includes(request.kind as TransactionKind)) continue;
-    const fault = /\bfault (corrupt-mac|wrong-mti|corrupt-arpc) #/.exec(request.note ?? '')?.[1] as SpoiledReply['fault'] | undefined;
-    if (!fault) continue;
-    // The host journals a request and its reply as one row: the reply is the next id.
-    const reply = messages.find((m) => m.id === request.id + 1 && m.direction === 'out');
-    if (!reply) continue;
-    const code = reply.responseCode ?? reply.fields[39] ?? '';
+  for (const { request, reply, fault, code } of faultedExchanges(messages, afterId)) {
     if (fault === 'corrupt-mac' && code === '00' && reply.fields[64]) out.push({ request, reply, fault, outcomes: ['mac-error'], reason: 'A0' });
     if (fault === 'wrong-mti') out.push({ request, reply, fault, outcomes: ['reply-mismatch', 'comm-error'] });
     if (fault === 'corrupt-arpc' && APPROVALS.has(code) && request.fields[22]?.startsWith('05') && carriesArpc(reply))
@@ -113,12 +122,8 @@ export function unreversedSpoiledReplies(messages: readonly HostMessage[], spoil
  */
 export function reversedTrustedDeclines(messages: readonly HostMessage[]): string[] {
   const problems: string[] = [];
-  for (const request of messages) {
-    if (request.direction !== 'in' || !FINANCIAL_KINDS.includes(request.kind as TransactionKind)) continue;
-    if (!/\bfault corrupt-mac #/.test(request.note ?? '')) continue;
-    const reply = messages.find((m) => m.id === request.id + 1 && m.direction === 'out');
-    const code = reply?.responseCode ?? reply?.fields[39] ?? '';
-    if (!reply || !code || APPROVALS.has(code)) continue;
+  for (const { request, fault, code } of faultedExchanges(messages, 0)) {
+    if (fault !== 'corrupt-mac' || !code || APPROVALS.has(code)) continue;
     if (reversalsOf(messages, request).some((r) => r.id > request.id))
       problems.push(
         `${describeMessages([request])[0]} (host fault corrupt-mac on its ${code} decline): reversed, yet the terminal checks a reply's MAC only when F39 = 00 (§3.6), so the decline was a valid reply that deletes the reversal record (§3.8)`,

@@ -128,7 +128,7 @@ describe("message conformance of a run's journal", () => {
   test("a list downloaded again on the connection that completed it is judged from the journal's connection and reply headers", () => {
     const tid = '10000001';
     // A reply frame: LEN, TPDU, header with digit 6 = `digit`, then (for this test) nothing more.
-    const replyHex = (digit: string) => `0000${'6000000003'}60310${digit}310000`;
+    const replyHex = (digit: string) => `0000${'6000000003'}60310${digit}310000${'0810'}`;
     const msg = (id: number, direction: 'in' | 'out', code: string, stan: string, remote: string, digit = '0') =>
       toHostMessage({
         id,
@@ -159,8 +159,8 @@ describe("message conformance of a run's journal", () => {
     expect(run('0', 'a:1')).to.deep.equal(['MSG-LIST-REPEAT']);
     expect(run('9', 'a:1')).to.deep.equal([]);
     expect(run('0', 'a:2')).to.deep.equal([]);
-    expect(processingRequirementOf(replyHex('7'))).to.equal('7');
-    expect(processingRequirementOf('0200FF')).to.equal(undefined);
+    expect(processingRequirementOf({ hex: replyHex('7') })).to.equal('7');
+    expect(processingRequirementOf({ hex: '0200FF' })).to.equal(undefined);
   });
 
   test('declaredKeyScheme maps the host configuration', () => {

@@ -4,7 +4,8 @@ import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import { IsoMessage, encodeFrame } from '../../protocol/iso8583';
 import type { HostMessage } from '../../drivers/host-view';
-import { merchantNameProblems, processingRequirementOf, unaskedParameterDownloads } from '../../drivers/parameter-download';
+import { processingRequirementOf } from '../../drivers/host-view';
+import { merchantNameProblems, unaskedParameterDownloads } from '../../drivers/parameter-download';
 
 let nextId = 1;
 function message(direction: 'in' | 'out', kind: HostMessage['kind'], stan: string, requirement = '0'): HostMessage {
