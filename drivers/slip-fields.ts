@@ -19,7 +19,7 @@
  * only a labelled value is required. A copy that names no request the host saw is not judged. Pure.
  */
 import type { TransactionKind } from '../protocol/iso8583';
-import { batchOf, replyTo, FINANCIAL_KINDS, type HostMessage } from './host-view';
+import { batchOf, cardOrganisationOf, replyTo, FINANCIAL_KINDS, type HostMessage } from './host-view';
 import { traceOfCopy } from './signature-waiver';
 import {
   amountLinesNotBooked,
@@ -120,15 +120,6 @@ export function cardNumberPattern(request: Pick<HostMessage, 'fields'>): RegExp 
   const pan = request.fields[2] ?? request.fields[35]?.split(/[=D]/)[0];
   const m = pan ? /^(\d{6})(\*+)(\d{4})$/.exec(pan) : null;
   return m ? new RegExp(`(^|[^0-9*])${m[1]}[0-9*]{${m[2].length}}${m[3]}(?![0-9*])`, 'm') : undefined;
-}
-
-/** 63.1 of a reply (the card organisation: CUP for a domestic card), or undefined without F63. */
-export function cardOrganisationOf(reply: HostMessage | undefined): string | undefined {
-  const v = reply?.fields[63];
-  if (v === undefined || v.length < 3) return undefined;
-  // The journal shows a field of bytes as hex; 63.1 is three ASCII letters.
-  if (/^[0-9A-F]+$/.test(v) && v.length >= 6 && !/^[A-Z]{3}/.test(v)) return Buffer.from(v.slice(0, 6), 'hex').toString('latin1');
-  return v.slice(0, 3);
 }
 
 /** The financial request (not a reversal) with this trace number, the last one when several. */

@@ -8,13 +8,17 @@
  * is refused (restricted, blacklisted or only refused: wordings differ, judged by meaning), nothing is approved.
  */
 import { maskPan } from '../crypto';
-import { transactionSpec, type TerminalListKind, type TransactionKind } from '../protocol/iso8583';
+import { listDownloadKind, transactionSpec, type TerminalListKind, type TransactionKind } from '../protocol/iso8583';
 import { financialRequests, type HostMessage } from './host-view';
 import { macProblem } from './ic-parameters';
 
 const KINDS: Readonly<Record<TerminalListKind, { download: TransactionKind; end: TransactionKind; name: string }>> = {
-  blacklist: { download: 'blacklist-download', end: 'blacklist-download-end', name: 'card blacklist (黑名单)' },
-  contactless: { download: 'contactless-parameter-download', end: 'contactless-parameter-download-end', name: 'contactless parameter (非接参数)' },
+  blacklist: { download: listDownloadKind('blacklist', 'download'), end: listDownloadKind('blacklist', 'end'), name: 'card blacklist (黑名单)' },
+  contactless: {
+    download: listDownloadKind('contactless', 'download'),
+    end: listDownloadKind('contactless', 'end'),
+    name: 'contactless parameter (非接参数)',
+  },
 };
 
 const codeOf = (k: TransactionKind) => `${transactionSpec(k).mti} 60.3 ${transactionSpec(k).networkCode}`;

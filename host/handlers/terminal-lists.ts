@@ -9,7 +9,9 @@
  */
 import { maskPan } from '../../crypto';
 import {
+  TERMINAL_LIST_KINDS,
   TERMINAL_LIST_NETWORK_CODES,
+  TRANSACTION_CATALOGUE,
   encodeBlacklistPage,
   encodeContactlessReply,
   parseBlacklistPage,
@@ -21,13 +23,14 @@ import {
 import { Decline, type HostContext, type Request, type TerminalRuntime } from '../context';
 import { prepared, type PreparedRequest } from './types';
 
-/** Catalogue kind → which download and which step. */
-export const TERMINAL_LIST_DOWNLOAD_KINDS: ReadonlyMap<TransactionKind, { list: TerminalListKind; step: 'download' | 'end' }> = new Map([
-  ['blacklist-download', { list: 'blacklist', step: 'download' }],
-  ['blacklist-download-end', { list: 'blacklist', step: 'end' }],
-  ['contactless-parameter-download', { list: 'contactless', step: 'download' }],
-  ['contactless-parameter-download-end', { list: 'contactless', step: 'end' }],
-] as const);
+/** Catalogue kind → which download and which step (the catalogue's listDownload, for the two lists this handler serves). */
+export const TERMINAL_LIST_DOWNLOAD_KINDS: ReadonlyMap<TransactionKind, { list: TerminalListKind; step: 'download' | 'end' }> = new Map(
+  TRANSACTION_CATALOGUE.flatMap((s) =>
+    s.listDownload && (TERMINAL_LIST_KINDS as readonly string[]).includes(s.listDownload.list) && s.listDownload.step !== 'query'
+      ? [[s.kind, { list: s.listDownload.list as TerminalListKind, step: s.listDownload.step }] as const]
+      : [],
+  ),
+);
 
 const NAMES: Readonly<Record<TerminalListKind, string>> = { blacklist: 'card blacklist', contactless: 'contactless parameter' };
 

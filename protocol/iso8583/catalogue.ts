@@ -85,7 +85,17 @@ export interface TransactionSpec {
   readonly fields: { readonly must: readonly number[]; readonly may: readonly number[]; readonly mustNot: readonly number[] };
   /** Kinds of the original transaction this kind's F61 names (61.1 batch + 61.2 trace, cup8583.md §2.5). */
   readonly references?: readonly TransactionKind[];
+  /** The list a download message belongs to and its step (query, then the download of each item or page, then the end). */
+  readonly listDownload?: { readonly list: DownloadedList; readonly step: ListDownloadStep };
 }
+
+/**
+ * The lists a terminal downloads from the acquirer in several messages: IC public keys and IC
+ * parameters (AIDs, §3.5), the card blacklist and the contactless parameters (§2.4). Each has a header
+ * digit 6 that asks for it (§1.1): 4, 5, 7, 9 (ic-parameters.ts, terminal-lists.ts).
+ */
+export type DownloadedList = 'capk' | 'aid' | 'blacklist' | 'contactless';
+export type ListDownloadStep = 'query' | 'download' | 'end';
 
 // Card data by entry mode (F2/F14 manual or IC, F35/F36 magstripe, F23/F55 IC), PIN data when a
 // PIN was entered (F26, F52 or F59 tag A1 for SM4, F53), cup8583.md §3.6.
@@ -396,6 +406,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     transactionType: '00',
     networkCode: '372',
     ...MANAGEMENT,
+    listDownload: { list: 'capk', step: 'query' },
     fields: { must: [11, 41, 42, 60, 62], may: [], mustNot: [64] },
   },
   {
@@ -404,6 +415,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     transactionType: '00',
     networkCode: '370',
     ...MANAGEMENT,
+    listDownload: { list: 'capk', step: 'download' },
     fields: { must: [11, 41, 42, 60, 62], may: [], mustNot: [64] },
   },
   {
@@ -412,6 +424,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     transactionType: '00',
     networkCode: '371',
     ...MANAGEMENT,
+    listDownload: { list: 'capk', step: 'end' },
     fields: { must: [11, 41, 42, 60], may: [], mustNot: [64] },
   },
   {
@@ -420,6 +433,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     transactionType: '00',
     networkCode: '382',
     ...MANAGEMENT,
+    listDownload: { list: 'aid', step: 'query' },
     fields: { must: [11, 41, 42, 60, 62], may: [], mustNot: [64] },
   },
   {
@@ -428,6 +442,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     transactionType: '00',
     networkCode: '380',
     ...MANAGEMENT,
+    listDownload: { list: 'aid', step: 'download' },
     fields: { must: [11, 41, 42, 60, 62], may: [], mustNot: [64] },
   },
   {
@@ -436,6 +451,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     transactionType: '00',
     networkCode: '381',
     ...MANAGEMENT,
+    listDownload: { list: 'aid', step: 'end' },
     fields: { must: [11, 41, 42, 60], may: [], mustNot: [64] },
   },
   // §2.4 / §3.1 黑名单下载 / 结束 (LY) 0800 390 / 391 and the contactless (QuickPass) parameters 394 / 395:
@@ -447,6 +463,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     transactionType: '00',
     networkCode: '390',
     ...MANAGEMENT,
+    listDownload: { list: 'blacklist', step: 'download' },
     fields: { must: [11, 41, 42, 60, 62], may: [], mustNot: [64] },
   },
   {
@@ -455,6 +472,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     transactionType: '00',
     networkCode: '391',
     ...MANAGEMENT,
+    listDownload: { list: 'blacklist', step: 'end' },
     fields: { must: [11, 41, 42, 60], may: [], mustNot: [64] },
   },
   {
@@ -463,6 +481,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     transactionType: '00',
     networkCode: '394',
     ...MANAGEMENT,
+    listDownload: { list: 'contactless', step: 'download' },
     fields: { must: [11, 41, 42, 60], may: [62], mustNot: [64] },
   },
   {
@@ -471,6 +490,7 @@ export const TRANSACTION_CATALOGUE: readonly TransactionSpec[] = Object.freeze([
     transactionType: '00',
     networkCode: '395',
     ...MANAGEMENT,
+    listDownload: { list: 'contactless', step: 'end' },
     fields: { must: [11, 41, 42, 60], may: [], mustNot: [64] },
   },
   // §3.1 电子签名上送 (PAX): 0820, F25 07, 60.1 07, 60.3 800. The reference gives only the
@@ -500,6 +520,13 @@ export function transactionSpec(kind: TransactionKind): TransactionSpec {
   const spec = BY_KIND.get(kind);
   if (!spec) throw new TypeError(`unknown transaction kind ${JSON.stringify(kind)} (known: ${TRANSACTION_KINDS.join(', ')})`);
   return spec;
+}
+
+/** The kind of one step of a list's download (capk + end → capk-download-end); throws for a step the list has not (the blacklist has no query). */
+export function listDownloadKind(list: DownloadedList, step: ListDownloadStep): TransactionKind {
+  const spec = TRANSACTION_CATALOGUE.find((s) => s.listDownload?.list === list && s.listDownload.step === step);
+  if (!spec) throw new TypeError(`the ${list} download has no ${step} message (cup8583.md §2.4, §3.5)`);
+  return spec.kind;
 }
 
 /** Kinds whose spec satisfies a predicate, in catalogue order (e.g. every settlement debit). */

@@ -17,9 +17,12 @@ import {
   reversedKind,
   transactionSpec,
   TRANSACTION_CATALOGUE,
+  type DownloadedList,
   type TransactionKind,
   type TransactionSpec,
 } from './catalogue';
+import { IC_REQUIREMENT_DIGITS } from './ic-parameters';
+import { TERMINAL_LIST_REQUIREMENT_DIGITS } from './terminal-lists';
 import { messageToJson } from './dump';
 import { iccLengthProblems, iccValues, missingTags, onlineValueProblems, ONLINE_ICC_TAGS, REVERSAL_ICC_TAGS } from './icc-data';
 import type { IsoMessage } from './message';
@@ -544,19 +547,20 @@ function reversal(m: WireMessage, f60: Field60 | undefined, ctx: MessageContext,
   }
 }
 
-/** The list each download message belongs to, with the header digit 6 that asks for it (§1.1, §3.5). */
-const LIST_OF_KIND: ReadonlyMap<TransactionKind, { list: string; digit: string; end: boolean }> = new Map([
-  ['capk-query', { list: 'IC public key (CAPK)', digit: '4', end: false }],
-  ['capk-download', { list: 'IC public key (CAPK)', digit: '4', end: false }],
-  ['capk-download-end', { list: 'IC public key (CAPK)', digit: '4', end: true }],
-  ['ic-parameter-query', { list: 'IC parameter (AID)', digit: '5', end: false }],
-  ['ic-parameter-download', { list: 'IC parameter (AID)', digit: '5', end: false }],
-  ['ic-parameter-download-end', { list: 'IC parameter (AID)', digit: '5', end: true }],
-  ['blacklist-download', { list: 'card blacklist', digit: '7', end: false }],
-  ['blacklist-download-end', { list: 'card blacklist', digit: '7', end: true }],
-  ['contactless-parameter-download', { list: 'contactless parameter', digit: '9', end: false }],
-  ['contactless-parameter-download-end', { list: 'contactless parameter', digit: '9', end: true }],
-] as [TransactionKind, { list: string; digit: string; end: boolean }][]);
+/** Header digit 6 (处理要求, §1.1) asking for each downloaded list, and the list's name in a finding. */
+const REQUIREMENT_DIGITS: Readonly<Record<DownloadedList, string>> = { ...IC_REQUIREMENT_DIGITS, ...TERMINAL_LIST_REQUIREMENT_DIGITS };
+const LIST_NAMES: Readonly<Record<DownloadedList, string>> = {
+  capk: 'IC public key (CAPK)',
+  aid: 'IC parameter (AID)',
+  blacklist: 'card blacklist',
+  contactless: 'contactless parameter',
+};
+
+/** The list a download message belongs to (the catalogue's listDownload), with the digit that asks for it. */
+function listOf(kind: TransactionKind | undefined): { list: DownloadedList; name: string; digit: string; end: boolean } | undefined {
+  const what = kind && transactionSpec(kind).listDownload;
+  return what ? { list: what.list, name: LIST_NAMES[what.list], digit: REQUIREMENT_DIGITS[what.list], end: what.step === 'end' } : undefined;
+}
 
 /**
  * MSG-LIST-REPEAT: a terminal downloads a list when it does not hold it or a reply asks for it (header
@@ -569,11 +573,11 @@ const LIST_OF_KIND: ReadonlyMap<TransactionKind, { list: string; digit: string; 
  * its lists on its own at sign-on, is never held to it.
  */
 function listRepeat(m: TrafficMessage, kind: TransactionKind, earlier: readonly TrafficMessage[], out: ConformanceFinding[]): void {
-  const mine = LIST_OF_KIND.get(kind);
+  const mine = listOf(kind);
   if (!mine || m.connection === undefined) return;
   const sameConnection = earlier.filter((e) => e.connection === m.connection);
-  const ofList = (e: TrafficMessage) => e.direction === 'in' && LIST_OF_KIND.get(identify(e) as TransactionKind)?.list === mine.list;
-  const isEnd = (e: TrafficMessage) => ofList(e) && LIST_OF_KIND.get(identify(e) as TransactionKind)!.end;
+  const ofList = (e: TrafficMessage) => e.direction === 'in' && listOf(identify(e))?.list === mine.list;
+  const isEnd = (e: TrafficMessage) => ofList(e) && listOf(identify(e))!.end;
   // The last end of this list acknowledged with 00 on this connection.
   let endAt = -1;
   sameConnection.forEach((e, i) => {
@@ -600,7 +604,7 @@ function listRepeat(m: TrafficMessage, kind: TransactionKind, earlier: readonly 
     finding(
       'error',
       'MSG-LIST-REPEAT',
-      `the ${mine.list} list is downloaded again on the connection whose ${end.id !== undefined ? `#${end.id} ` : ''}end (STAN ${end.fields[11] ?? '-'}) ` +
+      `the ${mine.name} list is downloaded again on the connection whose ${end.id !== undefined ? `#${end.id} ` : ''}end (STAN ${end.fields[11] ?? '-'}) ` +
         `the host acknowledged with 00, though no reply since that download began asked for it (header digit 6: ${[...new Set(replies.map((r) => r.requirement))].join(', ')}; ${mine.digit} asks)`,
       '60.3',
     ),

@@ -6,17 +6,23 @@
  */
 import { createHash } from 'node:crypto';
 import { decodeTlv, encodeTlv, findTag, type TlvNode } from '../tlv';
+import { listDownloadKind, transactionSpec, type ListDownloadStep } from './catalogue';
 import { FieldContentError } from './errors';
 
 /** The two lists: CAPKs (IC卡公钥, header digit 4) and AIDs with their parameters (IC卡参数, digit 5). */
 export type IcListKind = 'capk' | 'aid';
 export const IC_LIST_KINDS: readonly IcListKind[] = ['capk', 'aid'];
 
-/** 60.3 of each message of a list's download (§2.4, §3.5). */
+/** 60.3 of each message of a list's download (§2.4, §3.5), as the transaction catalogue has them. */
 export const IC_NETWORK_CODES: Readonly<Record<IcListKind, { query: string; download: string; end: string }>> = {
-  capk: { query: '372', download: '370', end: '371' },
-  aid: { query: '382', download: '380', end: '381' },
+  capk: networkCodesOf('capk'),
+  aid: networkCodesOf('aid'),
 };
+
+function networkCodesOf(list: IcListKind): { query: string; download: string; end: string } {
+  const code = (step: ListDownloadStep) => transactionSpec(listDownloadKind(list, step)).networkCode!;
+  return { query: code('query'), download: code('download'), end: code('end') };
+}
 
 /** Header digit 6 (处理要求) that asks a terminal to download a list (§1.1): 4 public keys, 5 IC parameters. */
 export const IC_REQUIREMENT_DIGITS: Readonly<Record<IcListKind, string>> = { capk: '4', aid: '5' };

@@ -11,17 +11,23 @@
  * Pure: host and emulator both speak it from here.
  */
 import { decodeTlv, encodeTlv, findTag } from '../tlv';
+import { listDownloadKind, transactionSpec } from './catalogue';
 import { FieldContentError } from './errors';
 
 /** The two downloads: the card blacklist (header digit 7) and the contactless parameters (digit 9). */
 export type TerminalListKind = 'blacklist' | 'contactless';
 export const TERMINAL_LIST_KINDS: readonly TerminalListKind[] = ['blacklist', 'contactless'];
 
-/** 60.3 of each download's messages (§2.4). */
+/** 60.3 of each download's messages (§2.4), as the transaction catalogue has them. */
 export const TERMINAL_LIST_NETWORK_CODES: Readonly<Record<TerminalListKind, { download: string; end: string }>> = {
-  blacklist: { download: '390', end: '391' },
-  contactless: { download: '394', end: '395' },
+  blacklist: networkCodesOf('blacklist'),
+  contactless: networkCodesOf('contactless'),
 };
+
+function networkCodesOf(list: TerminalListKind): { download: string; end: string } {
+  const code = (step: 'download' | 'end') => transactionSpec(listDownloadKind(list, step)).networkCode!;
+  return { download: code('download'), end: code('end') };
+}
 
 /** Header digit 6 (处理要求, §1.1) asking for each: 7 卡BIN黑名单下载 (NLH), 9 非接业务参数下载 (BP host). */
 export const TERMINAL_LIST_REQUIREMENT_DIGITS: Readonly<Record<TerminalListKind, string>> = { blacklist: '7', contactless: '9' };

@@ -24,6 +24,7 @@ import {
   payeeOf,
   replyTo,
   authorisedTotalFen,
+  cardOrganisationOf,
   toHostMessage,
   HostMessage,
 } from '../../drivers/host-view';
@@ -199,5 +200,13 @@ describe('host journal view', () => {
     ];
     expect(authorisedTotalFen(messages, preauth)).to.equal(12000);
     expect(authorisedTotalFen(messages.slice(0, 2), preauth)).to.equal(10000);
+  });
+
+  test('63.1 as text or as the hex of its bytes (slip-fields and batch-lists read it here)', () => {
+    const reply = (f63?: string) => msg(2, 'out', '0210', f63 === undefined ? { 3: '000000', 39: '00' } : { 3: '000000', 39: '00', 63: f63 });
+    expect(cardOrganisationOf(reply('CUP 00'))).to.equal('CUP');
+    expect(cardOrganisationOf(reply('564953'))).to.equal('VIS');
+    expect(cardOrganisationOf(reply())).to.equal(undefined);
+    expect(cardOrganisationOf(undefined)).to.equal(undefined);
   });
 });

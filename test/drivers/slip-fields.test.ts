@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import { expect } from 'chai';
 import type { HostMessage } from '../../drivers/host-view';
-import { cardOrganisationOf, judgeSlipFields, labelledValues } from '../../drivers/slip-fields';
+import { judgeSlipFields, labelledValues } from '../../drivers/slip-fields';
 import type { VoucherCopy } from '../../drivers/vouchers';
 
 let id = 0;
@@ -176,12 +176,5 @@ describe('readers', () => {
     expect(labelledValues({ lines: ['终端编号(TERMINAL NO):', '10000001'] }, /终端编号/)).to.deep.equal(['10000001']);
     expect(labelledValues({ lines: ['终端编号(TERMINAL NO):', '操作员号(OPERATOR NO):'] }, /终端编号/)).to.deep.equal([]);
     expect(labelledValues({ lines: ['TERMINAL ID : 1000 0001'] }, /TERMINAL\s*ID/)).to.deep.equal(['10000001']);
-  });
-
-  test('63.1 as text or as the hex of its bytes', () => {
-    const reply = (f63: string) => message('out', '0210', 'sale', { 63: f63 });
-    expect(cardOrganisationOf(reply('CUP 00'))).to.equal('CUP');
-    expect(cardOrganisationOf(reply('564953'))).to.equal('VIS');
-    expect(cardOrganisationOf(message('out', '0210', 'sale', {}))).to.equal(undefined);
   });
 });

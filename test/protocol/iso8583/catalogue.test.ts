@@ -13,6 +13,9 @@ import {
   identify,
   IsoMessage,
   isTransactionKind,
+  listDownloadKind,
+  IC_NETWORK_CODES,
+  TERMINAL_LIST_NETWORK_CODES,
   requestTemplate,
   responseMtiOf,
   reversedKind,
@@ -193,6 +196,28 @@ describe('transaction catalogue', () => {
     expect(mustNot.filter((n) => msg.has(n))).to.deep.equal([]);
     expect(identify(msg)).to.equal('sale');
     expect(identify(new IsoMessage('0200'))).to.equal(undefined);
+  });
+
+  test("every list download message names its list and step once; the lists' 60.3 codes come from these rows", () => {
+    const rows = TRANSACTION_CATALOGUE.filter((s) => s.listDownload).map(
+      (s) => `${s.listDownload!.list}/${s.listDownload!.step}:${s.kind}:${s.networkCode}`,
+    );
+    expect(rows).to.have.members([
+      'capk/query:capk-query:372',
+      'capk/download:capk-download:370',
+      'capk/end:capk-download-end:371',
+      'aid/query:ic-parameter-query:382',
+      'aid/download:ic-parameter-download:380',
+      'aid/end:ic-parameter-download-end:381',
+      'blacklist/download:blacklist-download:390',
+      'blacklist/end:blacklist-download-end:391',
+      'contactless/download:contactless-parameter-download:394',
+      'contactless/end:contactless-parameter-download-end:395',
+    ]);
+    expect(listDownloadKind('contactless', 'end')).to.equal('contactless-parameter-download-end');
+    expect(() => listDownloadKind('blacklist', 'query')).to.throw(/blacklist download has no query message/);
+    expect(IC_NETWORK_CODES.aid).to.deep.equal({ query: '382', download: '380', end: '381' });
+    expect(TERMINAL_LIST_NETWORK_CODES.contactless).to.deep.equal({ download: '394', end: '395' });
   });
 });
 
