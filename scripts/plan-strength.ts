@@ -72,7 +72,7 @@ export function areaOf(file: string, fn: string | undefined): Area {
   if (/settle|batch|totals/i.test(f)) return 'settlement';
   if (/sign(On|Off)|workingKey|keys|param|echo|management|selfTest/i.test(f)) return 'onboarding';
   if (/voucher|print|slip|reprint/i.test(f)) return 'voucher';
-  if (/revers|decline|responseText|tamper|expir|checkReply|verifyMac/i.test(f)) return 'risk';
+  if (/revers|decline|response_?text|tamper|expir|checkReply|verifyMac/i.test(f)) return 'risk';
   const base = file.replace(/\\/g, '/');
   if (/flows\/settlement|settle/.test(base)) return 'settlement';
   if (/flows\/management|services\/management/.test(base)) return 'onboarding';
@@ -84,16 +84,33 @@ export function areaOf(file: string, fn: string | undefined): Area {
 
 /**
  * The function a line belongs to: the nearest declaration above it (method, function, or an
- * arrow function bound to a name) — good enough to group survivors by flow.
+ * arrow function bound to a name, its signature on one line or spread over several up to the `{`),
+ * else the module-level constant whose value holds it (a table such as RESPONSE_TEXTS) — good
+ * enough to group survivors by flow.
  */
 export function enclosingFunction(source: string, line: number): string | undefined {
   const lines = source.split('\n');
   const decl =
     /^\s*(?:export\s+)?(?:(?:private|public|protected|static|async|readonly|const|let|var)\s+)*(?:function\*?\s+)?([A-Za-z_$][\w$]*)\s*(?:=\s*(?:async\s*)?\(|\(|:\s*\([^)]*\)\s*=>)/;
   const keyword = /^(if|for|while|switch|catch|return|await|new|else|do|try)$/;
+  const code = (i: number) => lines[i].replace(/\/\/.*$/, '').trimEnd();
+  // A signature spread over several lines: `name(` alone, its parameters, then `): T {` (no `;` on the way).
+  const opensBody = (i: number): boolean => {
+    if (/[{>]\s*$|=>\s*\{?\s*$|\{\s*$/.test(code(i))) return true;
+    if (!/\(\s*$/.test(code(i))) return false;
+    for (let j = i + 1; j < Math.min(lines.length, i + 12); j++) {
+      if (/;\s*$/.test(code(j))) return false;
+      if (/^\s*\)[^;]*\{\s*$/.test(code(j))) return true;
+    }
+    return false;
+  };
+  const topLevel = /^(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)/;
   for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
     const m = decl.exec(lines[i]);
-    if (m && !keyword.test(m[1]) && /[{>]\s*$|=>\s*\{?\s*$|\{\s*$/.test(lines[i].replace(/\/\/.*$/, '').trimEnd())) return m[1];
+    if (m && !keyword.test(m[1]) && opensBody(i)) return m[1];
+    // A module-level constant: the line itself, or one whose value goes on below it.
+    const t = topLevel.exec(lines[i]);
+    if (t && (i === line - 1 || !/;\s*$/.test(code(i)))) return t[1];
   }
   return undefined;
 }

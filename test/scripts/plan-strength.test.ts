@@ -62,6 +62,35 @@ describe('plan:strength', () => {
     expect(areaOf('emulator/texts.ts', undefined)).to.equal('shared');
   });
 
+  test('a signature spread over several lines, and a module-level table, name the lines they hold', () => {
+    const src = [
+      'export function kindLabel(k: K): string {',
+      "  return k === 'sale' ? 'SALE' : 'OTHER';",
+      '}',
+      'export const RESPONSE_TEXTS: Readonly<Record<string, T>> = {',
+      "  '00': { zh: '交易成功', en: 'APPROVED' },",
+      '};',
+      'const LIMIT = 3;',
+      'export class Tx {',
+      '  async conclude(',
+      '    kind: K,',
+      '    amount: number,',
+      '  ): Promise<void> {',
+      '    this.printVouchers(tx, false);',
+      '    show(',
+      '      x,',
+      '    );',
+      '  }',
+      '}',
+    ].join('\n');
+    expect(enclosingFunction(src, 2)).to.equal('kindLabel');
+    expect(enclosingFunction(src, 5)).to.equal('RESPONSE_TEXTS');
+    expect(enclosingFunction(src, 7)).to.equal('LIMIT');
+    expect(enclosingFunction(src, 13)).to.equal('conclude');
+    expect(enclosingFunction(src, 15)).to.equal('conclude');
+    expect(areaOf('emulator/texts.ts', 'RESPONSE_TEXTS')).to.equal('risk');
+  });
+
   test('a kill names the verdict and the first failing case of the lean run', () => {
     expect(parseKill('NOT CERTIFIED — 1 mandatory case failed: CUP-PAY-010\n    ✘ CUP-PAY-010 failed: Then the screen shows "x"\n')).to.deep.equal({
       verdict: 'NOT CERTIFIED',
