@@ -9,7 +9,10 @@
  *   the English / WIZ wording §6 gives), with the value on the label's line or alone on the next; the
  *   card number (卡号) of the request, its transaction type and no other's, a date and time, an amount
  *   (金额) that is one the host booked; 外卡组织 exactly when the reply's 63.1 is not CUP (§6:
- *   "only if 63.1 ≠ CUP"), naming that organisation;
+ *   "only if 63.1 ≠ CUP"), naming that organisation; and, on the first print of a copy (no copy of that
+ *   name and trace printed before it in the case), no reprint mark: §6 prints ****重打印/DUPLICATED****
+ *   "reprint only", and TTP §7.2's `reprint` says whether a print event is one. A reprint itself must
+ *   carry the mark (CUP-VOU-004);
  * - a settlement slip: 商户编号, 终端编号 and 批次号 of a 0500 of the case, and labelled counts and
  *   amounts. The 内卡 / 外卡 result it may state is judged with the screens' by
  *   drivers/settlement-result.ts (a terminal need not state it; what it states must be the 0510's).
@@ -48,6 +51,8 @@ const AUTH_NO: SlipField = { name: '授权码 (AUTH NO)', label: /(?<![预原])�
 /** Not the 备注 line 原参考号 (REFER NO) of what a refund names. */
 const REF_NO: SlipField = { name: '交易参考号 (REF. NO)', label: /(?<!原)参考号|REF\.?\s*NO/i };
 const CARD_ORGANISATION = /外卡组织|CARD\s*ORG/i;
+/** §6's reprint mark ****重打印/DUPLICATED****, in its Chinese or its English part. */
+const REPRINT_MARK = /重打印|DUPLICATED/i;
 /**
  * How a slip labels its counts and its amounts: §6's settlement header (笔数/SUM, 金额/AMOUNT), or a
  * unit beside each figure (2笔, RMB 100.00, 100.00元). Layout is the terminal's; unlabelled figures
@@ -163,6 +168,20 @@ export function transactionCopyProblems(c: VoucherCopy, request: HostMessage, re
   return out;
 }
 
+/**
+ * The problems of a transaction copy printed for the first time (the original, not a reprint) that
+ * says it is a reprint: by TTP §7.2's `reprint` flag or by §6's mark. An original marked as a
+ * duplicate tells the merchant and the cardholder that a first print was lost or is a copy.
+ */
+export function firstPrintReprintProblems(c: Pick<VoucherCopy, 'lines' | 'reprint'>): string[] {
+  const out: string[] = [];
+  if (c.reprint) out.push('its print event says reprint: true (TTP §7.2), but it is the first print of this copy');
+  const mark = c.lines.find((l) => REPRINT_MARK.test(l));
+  if (mark !== undefined)
+    out.push(`it carries the reprint mark (${mark.trim()}), which §6 prints on a reprint only, but it is the first print of this copy`);
+  return out;
+}
+
 /** The problems of a settlement slip against one settlement (its 0500). */
 export function settlementSlipProblems(c: VoucherCopy, request: HostMessage): string[] {
   const out = [
@@ -176,21 +195,29 @@ export function settlementSlipProblems(c: VoucherCopy, request: HostMessage): st
   return out;
 }
 
+/** The copy name and trace a transaction copy is printed for (what tells a reprint from the first print). */
+const printedKey = (c: Pick<VoucherCopy, 'copy' | 'trace' | 'lines'>): string => `${c.copy}/${traceOfCopy(c) ?? '?'}`;
+
 /**
  * Every slip of `copies` against the host's records in `messages` (the case's journal): the
- * problems, each naming the slip; empty when every slip carries every field right.
+ * problems, each naming the slip; empty when every slip carries every field right. `earlier` are
+ * the case's copies printed before these (already judged): a copy of a name and trace printed
+ * before is a reprint, not a first print.
  */
-export function judgeSlipFields(copies: readonly VoucherCopy[], messages: readonly HostMessage[]): string[] {
+export function judgeSlipFields(copies: readonly VoucherCopy[], messages: readonly HostMessage[], earlier: readonly VoucherCopy[] = []): string[] {
   const problems: string[] = [];
   const booked = bookedAmounts(messages);
   const settlements = messages.filter((m) => m.direction === 'in' && m.kind === 'settlement');
+  const printed = new Set(earlier.filter((c) => TRANSACTION_COPIES.includes(c.copy)).map(printedKey));
   for (const c of copies) {
     let found: string[] = [];
     if (TRANSACTION_COPIES.includes(c.copy)) {
       const trace = traceOfCopy(c);
       const request = trace ? requestOf(trace, messages) : undefined;
+      const first = !printed.has(printedKey(c));
+      printed.add(printedKey(c));
       if (!request) continue;
-      found = transactionCopyProblems(c, request, replyTo(messages, request), booked).map(
+      found = [...transactionCopyProblems(c, request, replyTo(messages, request), booked), ...(first ? firstPrintReprintProblems(c) : [])].map(
         (p) => `the ${c.copy} copy of the ${request.kind} (STAN ${request.stan}): ${p}`,
       );
     } else if (c.copy === 'settlement') {

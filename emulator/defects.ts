@@ -29,6 +29,7 @@ export const DEFECT_NAMES = [
   'tamper-ignored',
   'response-mac-not-verified',
   'reprint-not-marked',
+  'original-marked-as-reprint',
   'reversal-lost-on-power-cut',
   'settlement-before-reversal',
   'entry-mode-always-swipe',
@@ -134,6 +135,11 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     description: 'the MAC of an approved response is not checked; a corrupted reply is accepted and not reversed',
   },
   { name: 'reprint-not-marked', area: 'voucher', description: 'reprinted vouchers are not marked 重打印/DUPLICATED' },
+  {
+    name: 'original-marked-as-reprint',
+    area: 'voucher',
+    description: "a transaction's first vouchers are printed as a reprint: marked 重打印/DUPLICATED and sent with reprint: true",
+  },
   {
     name: 'reversal-lost-on-power-cut',
     area: 'payment',

@@ -1971,6 +1971,68 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'other-profile',
     why: "(`outcome.approved && preAuth` → true, the one seed 17 drew) a 追加预授权 that was not approved still raises the kept pre-authorization's amount. 追加预授权 runs only on a terminal that declares additionalPreAuth, which the reference profile does not. Under emu:confiscate-texts the optional CUP-PAY-035 kills it (certify --terminal emu:confiscate-texts --tags @CUP-PAY-035 with the mutant: failed, the acquirer answered the pre-auth void 64 as it named more than the authorised total; clean: passed).",
   },
+  // ---- seed 18, round 7 (r7c): e-signature upload loop, partial-approval amount, card-organisation split, §7 texts, QuickPass mark, defect wiring.
+  // Killed instead: transactions.ts conclude's printVouchers(…, false) → true, every original copy printed as a reprint
+  // (drivers/slip-fields.ts: a copy's first print carries no reprint mark, neither TTP §7.2's reprint flag nor §6's
+  // ****重打印/DUPLICATED****, judged on every slip of every case).
+  {
+    file: 'emulator/services/online.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: 'while (pending.length) {',
+    exact: true,
+    fn: 'sendPendingSignatures',
+    kind: 'other-profile',
+    why: "sendPendingSignatures' loop never runs: no e-signature image (0820, 60.1 07, 60.3 800) ever goes to the acquirer, and the records stay on disk. Only a terminal declaring electronicSignature records one; the reference profile does not (it prints a line to sign), so its list is always empty and nothing differs. Under emu:e-signature the optional CUP-PAY-017 fails it (certify --no-report --terminal emu:e-signature with the mutant: 'the terminal uploaded no signature', verdict CERTIFIED, 94 of 94 mandatory passed), as for uploadSignature's `if (!line) return false;` entry. The same loop of sendPendingScriptResults (fn) is not this entry's.",
+  },
+  {
+    file: 'emulator/services/transactions.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    code: "if (code === '10' && /^\\d{12}$/.test(reply.getString(4) ?? '')) amount = Number(reply.getString(4));",
+    kind: 'unobservable',
+    why: "(the whole test → true, or `code === '10'` → true) every approval, not only a partial one (10), books, shows and prints the reply's F4. When the reply carries F4 and F39 is not 10, online.ts authorize has already refused a reply whose F4 differs from the request's (cup8583.md §3.6 解包交易金额不符), so the amount is the same; only an approval without F4 would differ (NaN, or unchanged for the `code === '10'` variant). The reference host echoes F4 in every financial reply (host/context.ts baseResponse echo list; only a balance reply drops it, and a balance does not go through conclude) and no host fault removes it, so no run meets one. Lean plan with the mutant (with other r7c survivors): CERTIFIED, 94 of 94 mandatory passed.",
+  },
+  {
+    file: 'emulator/services/transactions.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    code: "const s = tx.cardOrganisation === 'CUP' ? domestic : foreign;",
+    kind: 'unobservable',
+    why: "every record counts under 内卡 in the 0500's F48 totals, a foreign card's too, while §3.9 splits them by 63.1. No record is foreign in a run: the reference host answers 63.1 CUP in every financial reply (host/context.ts finishFinancial), no host fault changes F63 and the card book holds no foreign card (host/handlers/settlement.ts: 'This host books CUP cards only'), so the split is the same as the original's (lean plan with the mutant: CERTIFIED, the settlement cases balanced). Observable once the lab can answer a foreign 63.1, as for round 6's `let org = 'CUP'` entry.",
+  },
+  ...["'INVALID MERCHANT'", "'SUSPECTED MALFUNCTION'"].map((en): AccountedSurvivor => ({
+    file: 'emulator/texts.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: `en: ${en}`,
+    kind: 'conformant',
+    why: "the English decline text of 03 / 22, shown only when the terminal's language is set to English; a certification runs it in Chinese, and cup8583.md §7 gives recommended displays in Chinese only, so no English wording can be required (as for the other en: entries of this table). Lean plan with both mutants: CERTIFIED. The Chinese literal of the same line is killed: zh '无效商户' / '操作有误,…' → '' fails CUP-RSK-006 (certify --tags @CUP-RSK-006: 'Issuer answer 03 / 22 is shown … with its message' failed).",
+  })),
+  {
+    file: 'emulator/texts.ts',
+    mutator: 'BooleanLiteral',
+    replacement: 'false',
+    code: "'04': { zh: '此卡为无效卡(POS)'",
+    kind: 'conformant',
+    why: "drops the 请联系银行 line under a 04 (没收卡) decline, as the entry for 41 at the head of this table. Seen on the screen, but conformant either way: §7's recommended display for 04 is 此卡为无效卡（POS） alone (the emulator's extra line is its own; emu:confiscate-texts has none), so no case may require it. 此卡为无效卡 itself is still judged (CUP-RSK-006 passed with the mutant; lean plan: CERTIFIED).",
+  },
+  {
+    file: 'emulator/voucher.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "const mark = d.has('qps-limit-ignored') ? undefined : quickPassMark(noPin, noSignature);",
+    kind: 'equivalent',
+    why: "the name of the catalogued defect qps-limit-ignored (d.has('') is false, and so is d.has('qps-limit-ignored') with defects off, always in a certification): every copy gets its 免密 / 免签 mark either way. (The plan-strength ignorer skips the names given to defect(…), not to the renderer's d.has(…).)",
+  },
+  {
+    file: 'emulator/services/core.ts',
+    mutator: 'BooleanLiteral',
+    replacement: 'this.runningFlow.defects.includes(name)',
+    code: 'if (on && this.runningFlow && !this.runningFlow.defects.includes(name)) {',
+    kind: 'equivalent',
+    why: "the test before the emulator's log line of a defect biting in a flow that does not declare it: `on` is false with defects off (always, in a certification), so the negation is never evaluated, and with a defect on it only changes which flows write that log line; defect() returns `on` either way.",
+  },
 ];
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();

@@ -248,7 +248,8 @@ export class Transactions {
     if (!fakeSuccess) await this.electronicSignature(kind, title, tx);
     ui.show('printing', 'printing', [ui.t(title), ui.t(T.printing)]);
     const printedWrong = amount !== requested && core.defect('partial-approval-requested-amount-printed');
-    this.printVouchers(printedWrong ? { ...tx, amount: requested } : tx, false);
+    // Defect original-marked-as-reprint: the first print goes out as a reprint (§6 prints the mark on a reprint only).
+    this.printVouchers(printedWrong ? { ...tx, amount: requested } : tx, core.defect('original-marked-as-reprint'));
     await ui.pause(1500);
     const lines = [ui.t(title), ui.t(T.success), `${ui.t(T.amount)}${formatAmount(amount)}`];
     if (code !== '00' && !fakeSuccess) lines.push(ui.t(responseText(code)));

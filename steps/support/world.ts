@@ -354,13 +354,16 @@ export class PoscertWorld extends World<WorldParameters> {
   /**
    * Every slip printed since the last call carries the fields cup8583.md §6 makes it carry, with the
    * host's values (drivers/slip-fields.ts: the numbers of a transaction copy, its booked amount, 外卡组织
-   * only for a foreign card; a settlement slip's numbers, columns and results); called after every step.
+   * only for a foreign card, no reprint mark on its first print; a settlement slip's numbers, columns
+   * and results); called after every step.
    */
   async judgeSlips(): Promise<void> {
-    const copies = this.driver.receiptsSince(this.scenarioStartedAt).slice(this.slipsJudged);
+    const all = this.driver.receiptsSince(this.scenarioStartedAt);
+    const copies = all.slice(this.slipsJudged);
     if (!copies.length) return;
+    const earlier = all.slice(0, this.slipsJudged);
     this.slipsJudged += copies.length;
-    const problems = judgeSlipFields(copies, await this.messages());
+    const problems = judgeSlipFields(copies, await this.messages(), earlier);
     if (problems.length) throw new TerminalExpectationError(this.redact(problems.join('\n\n')), { problems: problems.length });
   }
 

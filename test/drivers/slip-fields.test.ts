@@ -117,6 +117,33 @@ describe('transaction copies against their request and reply', () => {
   });
 });
 
+describe('the reprint mark on a first print (§6: ****重打印/DUPLICATED**** on a reprint only; TTP §7.2 reprint)', () => {
+  const reprinted = (name: string, lines: string[]): VoucherCopy => ({ ...copy(name, lines, '000018'), reprint: true });
+  const MARKED = [...LY, '****重打印/DUPLICATED****'];
+
+  test('an original marked as a reprint, by its print event or by the mark, is a problem', () => {
+    const flagged = judgeSlipFields([reprinted('merchant', LY)], [sale, saleReply()]);
+    expect(flagged).to.have.length(1);
+    expect(flagged[0]).to.contain('reprint: true (TTP §7.2), but it is the first print');
+    const marked = judgeSlipFields([copy('merchant', MARKED, '000018')], [sale, saleReply()]);
+    expect(marked[0]).to.contain('carries the reprint mark (****重打印/DUPLICATED****)');
+    expect(judgeSlipFields([copy('cardholder', ['DUPLICATED', ...WIZ], '000018')], [sale, saleReply()])).to.have.length(1);
+  });
+
+  test('a reprint after the original (in this call or an earlier one) is not judged by it; each copy name counts apart', () => {
+    const original = [copy('merchant', LY, '000018'), copy('cardholder', WIZ, '000018')];
+    const again = [reprinted('merchant', MARKED), reprinted('cardholder', ['重打印', ...WIZ])];
+    expect(judgeSlipFields([...original, ...again], [sale, saleReply()])).to.deep.equal([]);
+    expect(judgeSlipFields(again, [sale, saleReply()], original)).to.deep.equal([]);
+    // The cardholder copy's first print is marked: the merchant copy before it does not make it a reprint.
+    expect(judgeSlipFields([again[1]], [sale, saleReply()], [original[0]])).to.have.length(1);
+  });
+
+  test('an unmarked first print passes', () => {
+    expect(judgeSlipFields([copy('merchant', LY, '000018')], [sale, saleReply()], [copy('merchant', LY, '000099')])).to.deep.equal([]);
+  });
+});
+
 describe('settlement slips against a 0500 and its 0510', () => {
   const settle = message('in', '0500', 'settlement', { ...IDS, 11: '000022', 48: '0'.repeat(62), 60: '00000002201' });
   const f48 = (domestic: string, foreign: string) => `${'0'.repeat(30)}${domestic}${'0'.repeat(30)}${foreign}`;

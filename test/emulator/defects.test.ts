@@ -253,6 +253,18 @@ describe('emulator defect catalogue: each defect is observable', () => {
       for (const p of reprint) expect(text(p.lines)).to.not.include('重打印');
     }));
 
+  test('original-marked-as-reprint: the first vouchers of a sale are marked 重打印 and flagged reprint', () =>
+    withDefect('original-marked-as-reprint', async ({ client }) => {
+      const m = await approvedSale(client);
+      await client.waitFor((e) => e.evt === 'print', m, 3000, 'print');
+      const prints = client.prints(m);
+      expect(prints.length).to.be.above(0);
+      for (const p of prints) {
+        expect(p.reprint).to.equal(true);
+        expect(text(p.lines)).to.include('重打印');
+      }
+    }));
+
   test('reversal-lost-on-power-cut: a power cut mid-online loses the reversal', () =>
     withDefect('reversal-lost-on-power-cut', async ({ client, terminalId, statePath }) => {
       bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
