@@ -48,6 +48,7 @@ import { quickPassLimitsInForce } from '../../drivers/quickpass';
 import { copiesWithMalformedValues, screensWithMalformedValues } from '../../drivers/shown-values';
 import { judgeSignatureBlocks } from '../../drivers/signature-waiver';
 import { judgeSlipFields } from '../../drivers/slip-fields';
+import { withDeadChip } from '../../drivers/fallback';
 import type { PublicNetworkArrival } from '../../host';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
@@ -129,6 +130,12 @@ export class PoscertWorld extends World<WorldParameters> {
   lastCard: string | undefined;
   /** How the last card was presented. */
   lastEntry: EntryMode | undefined;
+  /**
+   * Cards this scenario presented as their dead-chip copy (steps/fallback.steps.ts). A later swipe of such a
+   * card is the swipe of that same copy: its stripe reads, only its chip is mute (TTP 1.1 §6.5.1: chipFault
+   * fails chip reads only), as a bench swipes the very card whose chip failed.
+   */
+  readonly deadChipCards = new Set<string>();
   /** The amount the operator typed last (for a retry after a wrong PIN). */
   lastAmountFen: number | undefined;
   /** The menu entry the operator chose last. */
@@ -208,6 +215,15 @@ export class PoscertWorld extends World<WorldParameters> {
   }
 
   /** Every message of this terminal since the scenario started, oldest first. */
+  /** The journal of the scenario's terminals since the host started (not only this scenario's part): what a batch holds. */
+  async wholeJournal(): Promise<HostMessage[]> {
+    const ids = new Set([this.lab.terminalId, ...this.terminalIdsUsed]);
+    return [...ids]
+      .flatMap((terminalId) => this.host.journal({ terminalId }))
+      .map(toHostMessage)
+      .sort((a, b) => a.id - b.id);
+  }
+
   async messages(): Promise<HostMessage[]> {
     const ids = new Set([this.lab.terminalId, ...this.terminalIdsUsed]);
     const rows = [...ids].flatMap((terminalId) => this.host.journal({ terminalId }));
@@ -360,7 +376,10 @@ export class PoscertWorld extends World<WorldParameters> {
     const copies = this.driver.receiptsSince(this.scenarioStartedAt).slice(this.slipsJudged);
     if (!copies.length) return;
     this.slipsJudged += copies.length;
-    const problems = judgeSlipFields(copies, await this.messages());
+    // A settlement slip's rows are judged against the whole batch, which earlier cases may have filled: the terminals' whole journal.
+    const messages = await this.messages();
+    const batchMessages = copies.some((c) => c.copy === 'settlement') ? await this.wholeJournal() : messages;
+    const problems = judgeSlipFields(copies, messages, batchMessages);
     if (problems.length) throw new TerminalExpectationError(this.redact(problems.join('\n\n')), { problems: problems.length });
   }
 
@@ -699,7 +718,8 @@ export class PoscertWorld extends World<WorldParameters> {
     this.lastEntry = entry;
     await this.rememberBalance(alias);
     await this.waitForState(['card-wait']);
-    await this.driver.presentCard(this.cardImage(alias), entry);
+    const image = this.cardImage(alias);
+    await this.driver.presentCard(entry === 'swipe' && this.deadChipCards.has(alias) ? withDeadChip(image) : image, entry);
   }
 
   /** The cardholder types a PIN when the terminal asks for it. */
