@@ -2006,7 +2006,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: 'false',
     code: "if (core.defect('preauth-void-skips-sign-on-check')) core.keys ??= UNLOADED_PED_KEYS;",
     kind: 'equivalent',
-    why: 'The wiring of defect preauth-void-skips-sign-on-check (empty PED key slots when no working keys are loaded): core.defect() is false in a certification, where no defect is switched on, and has no side effect then (it logs only a defect that is on), so `if (false)` does the same: same keys, wire, screens and slips.',
+    why: 'The wiring of defect preauth-void-skips-sign-on-check (empty PED key slots when no working keys are loaded): core.defect() is false in a certification, where no defect is switched on, and has no side effect then (it logs only a defect that is on), so `if (false)` does the same: same keys, wire, screens and slips (certify --bail --no-report with it: CERTIFIED, 94 / 94).',
   },
   {
     file: 'emulator/services/card-reader.ts',
