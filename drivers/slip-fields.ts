@@ -16,13 +16,16 @@
  * - a settlement slip: 商户编号, 终端编号 and 批次号 of a 0500 of the case, and labelled counts and
  *   amounts. The 内卡 / 外卡 result it may state is judged with the screens' by
  *   drivers/settlement-result.ts (a terminal need not state it; what it states must be the 0510's).
+ *   A 退货/REFUND row of its 内卡 part (§6, LY PrtTransTotal), when it prints one with figures, shows the
+ *   count and total of the refunds the host approved in that batch (whole batch, earlier cases too): a
+ *   terminal need not print the row, but a row it prints may not misstate the batch (issue 14, seed 18).
  *
  * A fault slip (printed when a reversal finally fails) is not judged: it is LY's practice (§3.8), not a
  * slip every terminal prints. Layout, spacing, grouping and the bilingual parts are the terminal's;
  * only a labelled value is required. A copy that names no request the host saw is not judged. Pure.
  */
 import type { TransactionKind } from '../protocol/iso8583';
-import { batchOf, cardOrganisationOf, replyTo, FINANCIAL_KINDS, type HostMessage } from './host-view';
+import { approvedOfBatch, batchOf, cardOrganisationOf, replyTo, FINANCIAL_KINDS, type HostMessage } from './host-view';
 import { traceOfCopy } from './signature-waiver';
 import {
   amountLinesNotBooked,
@@ -30,6 +33,7 @@ import {
   describeCopy,
   otherKindNamed,
   showsDateTime,
+  showsFigures,
   TRANSACTION_COPIES,
   voucherText,
   type VoucherCopy,
@@ -182,8 +186,41 @@ export function firstPrintReprintProblems(c: Pick<VoucherCopy, 'lines' | 'reprin
   return out;
 }
 
-/** The problems of a settlement slip against one settlement (its 0500). */
-export function settlementSlipProblems(c: VoucherCopy, request: HostMessage): string[] {
+/** A settlement slip's refund row: 退货 / REFUND, not a row that lumps voids in with them (撤销/退货). */
+const SLIP_REFUND_ROW = /^(?!.*撤销)(?!.*VOID).*(退货|REFUND)/i;
+/** Where a settlement slip's 外卡 (foreign card) part starts: the 内卡 rows are those above it. */
+const FOREIGN_PART = /外卡|FOREIGN|INTERNATIONAL/i;
+/** A minus before a figure: a terminal may print what went back to cards negated (drivers/vouchers.ts givesBackToCard). */
+const MINUS_BEFORE_FIGURE = /-(?=[ \t]*(?:¥|￥|RMB|CNY)?[ \t]*[:：]?[ \t]*\d)/gi;
+
+/**
+ * The problem of a settlement slip's 内卡 退货/REFUND row against the refunds the host approved (and
+ * that were not reversed) in the settled batch, domestic cards (63.1 CUP) only, or undefined. A slip
+ * with no such row, or whose row carries no figures, is not judged: §6 gives LY's rows, not a layout
+ * every terminal prints. `batchMessages` is the terminal's whole journal: a batch spans cases.
+ */
+export function refundRowProblem(c: Pick<VoucherCopy, 'lines'>, request: HostMessage, batchMessages: readonly HostMessage[]): string | undefined {
+  const end = c.lines.findIndex((l) => FOREIGN_PART.test(l));
+  const domestic = (end < 0 ? c.lines : c.lines.slice(0, end)).map((l) => l.replace(MINUS_BEFORE_FIGURE, ''));
+  const figures = /\d\.\d{2}/;
+  const printed = domestic.some(
+    (l, i) =>
+      SLIP_REFUND_ROW.test(l) &&
+      (figures.test(l) || (domestic[i + 1] !== undefined && !/[\u4e00-\u9fff]/.test(domestic[i + 1]) && figures.test(domestic[i + 1]))),
+  );
+  if (!printed) return undefined;
+  const batch = batchOf(request);
+  const refunds = approvedOfBatch(batchMessages, batch, ['refund']).filter((m) => {
+    const organisation = cardOrganisationOf(replyTo(batchMessages, m));
+    return organisation === undefined || organisation === 'CUP';
+  });
+  const fen = refunds.reduce((sum, m) => sum + Number(m.fields[4] ?? 0), 0);
+  if (showsFigures({ lines: domestic }, SLIP_REFUND_ROW, refunds.length, fen)) return undefined;
+  return `its 退货/REFUND row does not show the ${refunds.length} refund(s) totalling ${(fen / 100).toFixed(2)} the host approved in batch ${batch ?? '?'}`;
+}
+
+/** The problems of a settlement slip against one settlement (its 0500); `batchMessages`: the terminal's whole journal. */
+export function settlementSlipProblems(c: VoucherCopy, request: HostMessage, batchMessages: readonly HostMessage[] = []): string[] {
   const out = [
     fieldProblem(c, MERCHANT_NO, request.fields[42], "the 0500's F42"),
     fieldProblem(c, TERMINAL_NO, request.fields[41], "the 0500's F41"),
@@ -192,6 +229,8 @@ export function settlementSlipProblems(c: VoucherCopy, request: HostMessage): st
   if (!c.lines.some((l) => COUNT_COLUMN.test(l)) || !c.lines.some((l) => AMOUNT_COLUMN.test(l))) {
     out.push('it does not label its count and amount columns (a header 类型/TYPE 笔数/SUM 金额/AMOUNT, or units such as 笔 and 元 / RMB)');
   }
+  const refunds = refundRowProblem(c, request, batchMessages);
+  if (refunds) out.push(refunds);
   return out;
 }
 
@@ -202,9 +241,14 @@ const printedKey = (c: Pick<VoucherCopy, 'copy' | 'trace' | 'lines'>): string =>
  * Every slip of `copies` against the host's records in `messages` (the case's journal): the
  * problems, each naming the slip; empty when every slip carries every field right. `earlier` are
  * the case's copies printed before these (already judged): a copy of a name and trace printed
- * before is a reprint, not a first print.
+ * before is a reprint, not a first print. `batchMessages`, for a settlement slip's rows, is the
+ * terminal's whole journal: a batch spans cases.
  */
-export function judgeSlipFields(copies: readonly VoucherCopy[], messages: readonly HostMessage[], earlier: readonly VoucherCopy[] = []): string[] {
+export function judgeSlipFields(
+  copies: readonly VoucherCopy[],
+  messages: readonly HostMessage[],
+  { earlier = [], batchMessages = messages }: { earlier?: readonly VoucherCopy[]; batchMessages?: readonly HostMessage[] } = {},
+): string[] {
   const problems: string[] = [];
   const booked = bookedAmounts(messages);
   const settlements = messages.filter((m) => m.direction === 'in' && m.kind === 'settlement');
@@ -223,7 +267,7 @@ export function judgeSlipFields(copies: readonly VoucherCopy[], messages: readon
     } else if (c.copy === 'settlement') {
       if (!settlements.length) continue;
       // The slip belongs to one of the case's settlements: it must match one of them in full.
-      const judged = settlements.map((s) => settlementSlipProblems(c, s));
+      const judged = settlements.map((s) => settlementSlipProblems(c, s, batchMessages));
       if (judged.some((p) => p.length === 0)) continue;
       const last = settlements[settlements.length - 1];
       found = judged[judged.length - 1].map((p) => `the settlement slip of batch ${batchOf(last) ?? '?'} (0500 STAN ${last.stan}): ${p}`);

@@ -29,12 +29,14 @@ step(['the cardholder inserts card {card} whose chip does not answer', '持卡�
   await this.waitForState(['card-wait']);
   this.lastCard = alias;
   this.lastEntry = 'insert';
+  this.deadChipCards.add(alias);
   await this.driver.presentCard(withDeadChip(this.cardImage(alias)), 'insert');
 });
 
 step(['the cardholder taps card {card} whose chip does not answer', '持卡人挥芯片无响应的卡 {card}'], async function (alias: string) {
   this.action();
   await this.waitForState(['card-wait']);
+  this.deadChipCards.add(alias);
   await this.driver.presentCard(withDeadChip(this.cardImage(alias)), 'tap');
   await awaitCardPromptAgain(view(this), this.lab.settings.screenTimeoutMs);
 });

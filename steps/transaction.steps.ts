@@ -80,6 +80,17 @@ step(['操作员用卡 {card} {entry}退货上一笔交易 {amount}'], async fun
   await this.refundLast(fen, alias, entry);
 });
 
+// A set-up refund (退货) of the last approved sale: it must be approved, as the batch it enters is what the case judges next.
+step(['the last transaction was refunded {amount} with card {card} by {entry}'], async function (fen: number, alias: string, entry: EntryMode) {
+  await this.refundLast(fen, alias, entry);
+  await this.expectApproved('refund', 'set-up refund');
+});
+
+step(['最后一笔交易已用卡 {card} {entry}退货 {amount}'], async function (alias: string, entry: EntryMode, fen: number) {
+  await this.refundLast(fen, alias, entry);
+  await this.expectApproved('refund', 'set-up refund');
+});
+
 step(
   ['the operator refunds {amount} of the last transaction with card {card} by {entry}, typing its reference number one character short'],
   async function (fen: number, alias: string, entry: EntryMode) {

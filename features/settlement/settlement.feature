@@ -78,10 +78,13 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     Then the settlement totals show 0 debits totalling 0.00
     And the host answered the settlement as balanced
 
+  # The refund (a credit) leaves the 消费/SALE row as it is; a 退货/REFUND row, where the slip prints one, must
+  # show it (drivers/slip-fields.ts judges every settlement slip's refund row against the batch the host holds).
   @CUP-STL-007 @severity:normal @mandatory @printer @contact
   Scenario: The settlement slip shows the totals
     Given a sale of 12.34 was approved for card UP-DEBIT-IC by inserting
     And a sale of 7.66 was approved for card UP-CREDIT-IC by inserting
+    And the last transaction was refunded 5.00 with card UP-CREDIT-IC by inserting
     When the operator settles the batch
     Then a settlement slip is printed
     And the slip shows "结算"

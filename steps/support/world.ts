@@ -48,6 +48,7 @@ import { quickPassLimitsInForce } from '../../drivers/quickpass';
 import { copiesWithMalformedValues, screensWithMalformedValues } from '../../drivers/shown-values';
 import { judgeSignatureBlocks } from '../../drivers/signature-waiver';
 import { judgeSlipFields } from '../../drivers/slip-fields';
+import { withDeadChip } from '../../drivers/fallback';
 import type { PublicNetworkArrival } from '../../host';
 import type { EntryMode } from './parse';
 import type { WorkerLab } from './lab';
@@ -129,6 +130,12 @@ export class PoscertWorld extends World<WorldParameters> {
   lastCard: string | undefined;
   /** How the last card was presented. */
   lastEntry: EntryMode | undefined;
+  /**
+   * Cards this scenario presented as their dead-chip copy (steps/fallback.steps.ts). A later swipe of such a
+   * card is the swipe of that same copy: its stripe reads, only its chip is mute (TTP 1.1 §6.5.1: chipFault
+   * fails chip reads only), as a bench swipes the very card whose chip failed.
+   */
+  readonly deadChipCards = new Set<string>();
   /** The amount the operator typed last (for a retry after a wrong PIN). */
   lastAmountFen: number | undefined;
   /** The menu entry the operator chose last. */
@@ -205,6 +212,15 @@ export class PoscertWorld extends World<WorldParameters> {
     const before = this.openingBalances.get(alias);
     expect(before, `the scenario never used card ${alias}, so its balance before is unknown`).to.not.equal(undefined);
     return this.host.balance(alias).balance - before!;
+  }
+
+  /** The journal of the scenario's terminals since the host started (not only this scenario's part): what a batch holds. */
+  async wholeJournal(): Promise<HostMessage[]> {
+    const ids = new Set([this.lab.terminalId, ...this.terminalIdsUsed]);
+    return [...ids]
+      .flatMap((terminalId) => this.host.journal({ terminalId }))
+      .map(toHostMessage)
+      .sort((a, b) => a.id - b.id);
   }
 
   /** Every message of this terminal since the scenario started, oldest first. */
@@ -363,7 +379,10 @@ export class PoscertWorld extends World<WorldParameters> {
     if (!copies.length) return;
     const earlier = all.slice(0, this.slipsJudged);
     this.slipsJudged += copies.length;
-    const problems = judgeSlipFields(copies, await this.messages(), earlier);
+    // A settlement slip's rows are judged against the whole batch, which earlier cases may have filled: the terminals' whole journal.
+    const messages = await this.messages();
+    const batchMessages = copies.some((c) => c.copy === 'settlement') ? await this.wholeJournal() : messages;
+    const problems = judgeSlipFields(copies, messages, { earlier, batchMessages });
     if (problems.length) throw new TerminalExpectationError(this.redact(problems.join('\n\n')), { problems: problems.length });
   }
 
@@ -702,7 +721,8 @@ export class PoscertWorld extends World<WorldParameters> {
     this.lastEntry = entry;
     await this.rememberBalance(alias);
     await this.waitForState(['card-wait']);
-    await this.driver.presentCard(this.cardImage(alias), entry);
+    const image = this.cardImage(alias);
+    await this.driver.presentCard(entry === 'swipe' && this.deadChipCards.has(alias) ? withDeadChip(image) : image, entry);
   }
 
   /** The cardholder types a PIN when the terminal asks for it. */

@@ -134,13 +134,13 @@ describe('the reprint mark on a first print (§6: ****重打印/DUPLICATED**** o
     const original = [copy('merchant', LY, '000018'), copy('cardholder', WIZ, '000018')];
     const again = [reprinted('merchant', MARKED), reprinted('cardholder', ['重打印', ...WIZ])];
     expect(judgeSlipFields([...original, ...again], [sale, saleReply()])).to.deep.equal([]);
-    expect(judgeSlipFields(again, [sale, saleReply()], original)).to.deep.equal([]);
+    expect(judgeSlipFields(again, [sale, saleReply()], { earlier: original })).to.deep.equal([]);
     // The cardholder copy's first print is marked: the merchant copy before it does not make it a reprint.
-    expect(judgeSlipFields([again[1]], [sale, saleReply()], [original[0]])).to.have.length(1);
+    expect(judgeSlipFields([again[1]], [sale, saleReply()], { earlier: [original[0]] })).to.have.length(1);
   });
 
   test('an unmarked first print passes', () => {
-    expect(judgeSlipFields([copy('merchant', LY, '000018')], [sale, saleReply()], [copy('merchant', LY, '000099')])).to.deep.equal([]);
+    expect(judgeSlipFields([copy('merchant', LY, '000018')], [sale, saleReply()], { earlier: [copy('merchant', LY, '000099')] })).to.deep.equal([]);
   });
 });
 
@@ -195,6 +195,65 @@ describe('settlement slips against a 0500 and its 0510', () => {
     ).to.contain('批次号');
     // The result it states is settlement-result's to judge (with the screens), not this check's.
     expect(judgeSlipFields([copy('settlement', SLIP)], [settle, reply('2')])).to.deep.equal([]);
+  });
+});
+
+describe("a settlement slip's 退货/REFUND row against the refunds the host approved in the batch", () => {
+  const settle = message('in', '0500', 'settlement', { ...IDS, 11: '000032', 48: '0'.repeat(62), 60: '00000003201' });
+  const refund = (stan: string, fen: string, batch = '000003') =>
+    message('in', '0220', 'refund', { ...IDS, 2: '622202******0123', 3: '200000', 4: fen, 11: stan, 60: `22${batch}000` });
+  const refundReply = (stan: string, code = '00') => message('out', '0230', 'refund', { ...IDS, 11: stan, 39: code, 63: 'CUP' });
+  const slip = (row: string) => [
+    '结算总计单/SETTLEMENT',
+    '商户编号(MERCHANT NO):',
+    '898310048990001',
+    '终端编号(TERMINAL NO):',
+    '10000001',
+    '批次号(BATCH NO):000003',
+    '类型/TYPE        笔数/SUM    金额/AMOUNT',
+    '内卡: 对帐平',
+    '消费/SALE            1        100.00',
+    row,
+    '外卡: 对帐平',
+    '退货/REFUND          0          0.00',
+  ];
+  // Two refunds of batch 3 approved, one declined, one of batch 2 (an earlier case's): the row owes 2 / 100.00.
+  const journal = [
+    refund('000028', '000000003000', '000002'),
+    refundReply('000028'),
+    refund('000030', '000000007000'),
+    refundReply('000030'),
+    refund('000031', '000000003000'),
+    refundReply('000031'),
+    refund('000029', '000000001000'),
+    refundReply('000029', '51'),
+  ];
+
+  test("the host's count and total pass, on one line, under the label or negated; a slip with no refund row is not judged", () => {
+    for (const row of ['退货/REFUND          2        100.00', '退货/REFUND          2       -100.00', '退货(REFUND)\n  2  RMB 100.00']) {
+      const lines = slip('').flatMap((l) => (l === '' ? row.split('\n') : [l]));
+      expect(judgeSlipFields([copy('settlement', lines)], [settle], { batchMessages: journal }), row).to.deep.equal([]);
+    }
+    expect(judgeSlipFields([copy('settlement', slip('撤销/退货  3  120.00'))], [settle], { batchMessages: journal })).to.deep.equal([]);
+    expect(judgeSlipFields([copy('settlement', slip('退货/REFUND'))], [settle], { batchMessages: journal })).to.deep.equal([]);
+  });
+
+  test('a row that leaves out a refund, counts the declined one or another batch, or is empty, fails', () => {
+    for (const row of [
+      '退货/REFUND          0          0.00',
+      '退货/REFUND          1         70.00',
+      '退货/REFUND          3        110.00',
+      '退货/REFUND          3        130.00',
+    ]) {
+      const problems = judgeSlipFields([copy('settlement', slip(row))], [settle], { batchMessages: journal });
+      expect(problems, row).to.have.length(1);
+      expect(problems[0]).to.contain('its 退货/REFUND row does not show the 2 refund(s) totalling 100.00 the host approved in batch 000003');
+    }
+  });
+
+  test('with no refund in the batch the row must read 0 / 0.00, and the case journal serves when no whole journal is given', () => {
+    expect(judgeSlipFields([copy('settlement', slip('退货/REFUND          0          0.00'))], [settle])).to.deep.equal([]);
+    expect(judgeSlipFields([copy('settlement', slip('退货/REFUND          1         70.00'))], [settle])[0]).to.contain('0 refund(s) totalling 0.00');
   });
 });
 
