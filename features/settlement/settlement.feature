@@ -66,6 +66,7 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
   @CUP-STL-005 @severity:normal @mandatory @contact
   Scenario: Voids and refunds are counted in the settlement totals
     Given a sale of 100.00 was approved for card UP-DEBIT-IC by inserting
+    And the last transaction was refunded 20.00 with card UP-DEBIT-IC by inserting
     And a sale of 60.00 was approved for card UP-DEBIT-IC by inserting
     And the last transaction was voided with card UP-DEBIT-IC by inserting
     When the operator settles the batch
