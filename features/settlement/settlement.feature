@@ -106,6 +106,9 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
   # the totals differ and every chip record goes up (cup8583.md §3.10): the TC of the 88.00 sale
   # (205) and the failed-IC record of the 33.00 one (206), each matched by the acquirer. A balance inquiry the card
   # also declines (its ARPC corrupted) is no transaction of the batch and leaves no record to upload.
+  # The terminal is power cycled before it settles: the records a settlement uploads are what it keeps
+  # across power loss, so a terminal that forgets a failed-IC record or a chip sale's TC at a power cut
+  # leaves them out of the upload.
   @CUP-STL-009 @severity:critical @mandatory @contact
   Scenario: After an unbalanced settlement the chip sales go up as TC and failed-IC records the acquirer matches
     Given a sale of 88.00 was approved for card UP-DEBIT-IC by inserting
@@ -114,6 +117,7 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     And the host will refuse every reversal request with response code "96"
     And the host will corrupt the issuer authentication data of its reply to the next balance inquiry request
     And a balance inquiry is made with card UP-DEBIT-IC by inserting
+    And the terminal is power cycled
     When the operator settles the batch
     Then the host answered the settlement as unbalanced
     And the chip sales of the settled batch reached the host as TC records matched to their originals
@@ -166,10 +170,13 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
   # acquirer leaves unanswered is `ok: true`, `approved: false` with the outcome of the final screen (a
   # failure, §7.6), not an error, and the terminal stays usable: the next request settles the batch, the
   # result `approved` with the 0510's F39 (cup8583.md §3.9) and the final screen's outcome. A 0510 that refuses
-  # the settlement (F39 96) is a failure too, and the result names that F39 (TTP §6.9 responseCode).
+  # the settlement (F39 96) is a failure too, and the result names that F39 (TTP §6.9 responseCode). The
+  # terminal has just been powered on: a cash-register request is accepted at idle (TTP §6.9 1.1), the first
+  # idle after boot as any later one.
   @CUP-STL-014 @severity:normal @mandatory
   Scenario: A settlement started from the cash register tells it how the settlement ended
-    Given the host will answer the next settlement request with response code "96"
+    Given the terminal is power cycled
+    And the host will answer the next settlement request with response code "96"
     When the cash register requests a settlement
     Then the cash register receives a failure
     Given the host will not answer the next settlement request

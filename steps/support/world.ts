@@ -669,7 +669,18 @@ export class PoscertWorld extends World<WorldParameters> {
     const seq = Math.max(0, ...this.driver.transcript({ all: true }).map((e) => e.seq));
     this.ecrStart = { seq, journalId: Math.max(0, ...(await this.messages()).map((m) => m.id)), request: req.request };
     if (req.amount) this.lastAmountFen = Number(req.amount);
-    return this.driver.startEcr({ ...req, ecrReference: this.caseId || 'poscert' });
+    try {
+      return await this.driver.startEcr({ ...req, ecrReference: this.caseId || 'poscert' });
+    } catch (err) {
+      // TTP §6.9 (1.1): ecr is accepted at idle, busy only while another flow runs. The terminal was brought to
+      // idle just now; still idle after its refusal, no flow of its own took the busy (a terminal just powered
+      // on refusing the cash register until its first transaction, say).
+      if ((err as { ttpCode?: unknown }).ttpCode === 'busy' && (await this.driver.currentScreen()).state === 'idle')
+        expect.fail(
+          `the terminal answered the cash register's ${req.request} busy at its idle screen, no flow running (TTP §6.9: ecr is accepted at idle)`,
+        );
+      throw err;
+    }
   }
 
   /**
