@@ -50,3 +50,16 @@ export function notRefusedForSignOn(attempts: ReadonlyArray<{ kind: string; outc
 
 /** §7.6 results that say a flow succeeded. */
 const SUCCESSES: ReadonlySet<string> = new Set(['approved', 'done']);
+
+/**
+ * Whether the terminal showed a flow of its own after `afterSeq`: a `display` event, or a `state`
+ * event other than idle (TTP §7.1, §7.3). A refusal `busy` at an idle screen with none of these is a
+ * refusal at idle; with them, a flow of the terminal's own (an automatic sign-on) may have held it.
+ */
+export function flowShownAfter(frames: readonly RecordedFrame[], afterSeq: number): boolean {
+  return frames.some((f) => {
+    if (f.seq <= afterSeq || f.dir !== 'rx' || !f.message || typeof f.message !== 'object') return false;
+    const m = f.message as { evt?: unknown; state?: unknown };
+    return m.evt === 'display' || (m.evt === 'state' && m.state !== 'idle');
+  });
+}

@@ -41,7 +41,7 @@ import {
   type VoucherCopy,
 } from '../../drivers';
 import type { CardLeftObservation } from '../../drivers/card-removal';
-import { outcomesAfter, type FlowOutcome } from '../../drivers/flow-outcome';
+import { flowShownAfter, outcomesAfter, type FlowOutcome } from '../../drivers/flow-outcome';
 import { reversedTrustedDeclines, spoiledReplies, unreversedSpoiledReplies, untrustedOutcomeProblems } from '../../drivers/untrusted-reply';
 import { speaksTtp11 } from '../../protocol/ttp';
 import { quickPassLimitsInForce } from '../../drivers/quickpass';
@@ -647,7 +647,6 @@ export class PoscertWorld extends World<WorldParameters> {
     return this.driver.answerPrompts(answers, { onAnswer });
   }
 
-  /** A cash-register request from idle, once the terminal has taken it up; `result` settles at the end. */
   /**
    * Starts a cash-register request whose flow asks nothing of the cardholder (settle): the terminal
    * may answer only when it ends, so a refusal is kept as its result for ecrResult to judge.
@@ -662,6 +661,7 @@ export class PoscertWorld extends World<WorldParameters> {
     }
   }
 
+  /** A cash-register request from idle, once the terminal has taken it up; `result` settles at the end. */
   async startEcr(req: Parameters<TerminalDriver['startEcr']>[0]): Promise<{ result: Promise<unknown> }> {
     this.action();
     await this.driver.toIdle({ look: true });
@@ -673,9 +673,14 @@ export class PoscertWorld extends World<WorldParameters> {
       return await this.driver.startEcr({ ...req, ecrReference: this.caseId || 'poscert' });
     } catch (err) {
       // TTP §6.9 (1.1): ecr is accepted at idle, busy only while another flow runs. The terminal was brought to
-      // idle just now; still idle after its refusal, no flow of its own took the busy (a terminal just powered
-      // on refusing the cash register until its first transaction, say).
-      if ((err as { ttpCode?: unknown }).ttpCode === 'busy' && (await this.driver.currentScreen()).state === 'idle')
+      // idle just now; still idle after its refusal, and no screen or state of a flow of its own shown since
+      // the request (an automatic sign-on that took the busy and ended at once), it refused at idle (a
+      // terminal just powered on refusing the cash register until its first transaction, say).
+      if (
+        (err as { ttpCode?: unknown }).ttpCode === 'busy' &&
+        !flowShownAfter(this.driver.transcript({ all: true }), seq) &&
+        (await this.driver.currentScreen()).state === 'idle'
+      )
         expect.fail(
           `the terminal answered the cash register's ${req.request} busy at its idle screen, no flow running (TTP §6.9: ecr is accepted at idle)`,
         );

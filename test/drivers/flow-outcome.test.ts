@@ -3,7 +3,7 @@
 // sign-on failed refuses each of them as not signed on.
 import { test, describe } from 'node:test';
 import { expect } from 'chai';
-import { notRefusedForSignOn, outcomesAfter } from '../../drivers/flow-outcome';
+import { flowShownAfter, notRefusedForSignOn, outcomesAfter } from '../../drivers/flow-outcome';
 import { menuFinancialKinds } from '../../drivers/host-view';
 
 const display = (seq: number, outcome?: unknown) => ({
@@ -13,6 +13,15 @@ const display = (seq: number, outcome?: unknown) => ({
 });
 
 describe('flow outcome', () => {
+  test('a flow of its own shown after the mark: a display, or a state other than idle; a beep or an idle state is none', () => {
+    const state = (seq: number, st: string) => ({ seq, dir: 'rx' as const, message: { evt: 'state', state: st } });
+    const beep = { seq: 3, dir: 'rx' as const, message: { evt: 'beep', kind: 'error' } };
+    expect(flowShownAfter([display(1), state(2, 'idle'), beep], 1)).to.equal(false);
+    expect(flowShownAfter([display(1), state(2, 'online'), state(4, 'idle')], 1)).to.equal(true);
+    expect(flowShownAfter([display(1), display(2)], 1)).to.equal(true);
+    expect(flowShownAfter([{ seq: 2, dir: 'tx' as const, message: { evt: 'display' } }], 1)).to.equal(false);
+  });
+
   test('the final screens after the mark give the outcomes; earlier frames and harness frames do not count', () => {
     const frames = [
       display(1, { result: 'approved', responseCode: '00' }),
