@@ -30,6 +30,8 @@ export const DEFECT_NAMES = [
   'response-mac-not-verified',
   'reprint-not-marked',
   'original-marked-as-reprint',
+  'failed-ic-lost-on-power-cut',
+  'ecr-busy-after-boot',
   'reversal-lost-on-power-cut',
   'settlement-before-reversal',
   'entry-mode-always-swipe',
@@ -135,6 +137,16 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     description: 'the MAC of an approved response is not checked; a corrupted reply is accepted and not reversed',
   },
   { name: 'reprint-not-marked', area: 'voucher', description: 'reprinted vouchers are not marked 重打印/DUPLICATED' },
+  {
+    name: 'failed-ic-lost-on-power-cut',
+    area: 'settlement',
+    description: 'failed-IC records (失败IC记录, cup8583.md §3.10) are kept in RAM only: after a power cut the batch upload leaves them out',
+  },
+  {
+    name: 'ecr-busy-after-boot',
+    area: 'settlement',
+    description: 'after power-on the terminal answers every cash-register request busy at its idle screen until a flow has run from the keypad',
+  },
   {
     name: 'original-marked-as-reprint',
     area: 'voucher',

@@ -123,6 +123,8 @@ export class TerminalSession {
       await ui.pause(800);
       ui.show('self-test', 'self-test', [ui.t(T.title), ui.t(T.selfTest)]);
       management.restoreKeys();
+      // Defect failed-ic-lost-on-power-cut: the failed-IC records lived in RAM only (the §3.10 upload misses them).
+      if (core.defect('failed-ic-lost-on-power-cut')) state.failedIc = undefined;
       if (state.signedOn && state.ped.tmk && state.ped.workingKeys && !core.keys) state.signedOn = false;
       if (core.tampered) return;
       if (!state.ped.tmk || !state.config.terminalId || !state.config.merchantId) return;
@@ -133,6 +135,8 @@ export class TerminalSession {
       if (state.signedOn && management.lists.wanted().length > 0) await management.actOnRequirements();
       if (state.signedOn && state.pendingReversal) await online.reverseAtBoot();
     } finally {
+      // Defect ecr-busy-after-boot: the cash register is refused busy until a flow has run (runFlowToResult clears it).
+      if (core.defect('ecr-busy-after-boot')) this.busy = true;
       if (!core.dead) this.markBooted();
     }
   }

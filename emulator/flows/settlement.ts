@@ -146,6 +146,9 @@ export const settlement: Flow = {
     'tc-upload-wrong-cryptogram-type',
     'tc-upload-duplicated-after-restart',
     'ecr-settle-result-empty',
+    // These two bite at power-on (session.ts boot), before any flow runs; a settlement is where they show.
+    'failed-ic-lost-on-power-cut',
+    'ecr-busy-after-boot',
   ],
   async run(s, ecr) {
     const { core, ui, requests, online, transactions } = s;

@@ -265,6 +265,32 @@ describe('emulator defect catalogue: each defect is observable', () => {
       }
     }));
 
+  test('failed-ic-lost-on-power-cut: the failed-IC records the state file held are gone after power-on', () =>
+    withDefect('failed-ic-lost-on-power-cut', async ({ client, statePath }) => {
+      await client.cmd({ cmd: 'power', action: 'cut' });
+      const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
+      const record = { kind: 'sale', trace: '000001', batch: state.counters.batchNumber, amount: 3300, pan: '6212345678901265', entryMode: '051' };
+      state.failedIc = [{ ...record, cardOrganisation: 'CUP', failure: 'card-declined', icc: '9F2608' + '00'.repeat(8) }];
+      fs.writeFileSync(statePath, JSON.stringify(state));
+      const on = client.mark();
+      await client.cmd({ cmd: 'power', action: 'on' });
+      await client.waitState('idle', on);
+      await approvedSale(client);
+      expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).failedIc ?? []).to.deep.equal([]);
+    }));
+
+  test('ecr-busy-after-boot: at the first idle after power-on the cash register is refused busy', () =>
+    withDefect('ecr-busy-after-boot', async ({ client }) => {
+      const on = client.mark();
+      await client.cmd({ cmd: 'power', action: 'cycle' });
+      await client.waitState('idle', on);
+      const refused = await client.cmd({ cmd: 'ecr', request: 'settle' }, 10000).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(JSON.stringify(refused, Object.getOwnPropertyNames(refused ?? {}))).to.match(/busy/);
+    }));
+
   test('reversal-lost-on-power-cut: a power cut mid-online loses the reversal', () =>
     withDefect('reversal-lost-on-power-cut', async ({ client, terminalId, statePath }) => {
       bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });
