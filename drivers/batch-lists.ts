@@ -7,7 +7,7 @@
  * magstripe sale of the batch is in a list. Pure functions over journal messages (PANs as the
  * journal masks them, first 6 + last 4, on both sides).
  */
-import { approvedOfBatch, batchOf, cardOrganisationOf, FINANCIAL_KINDS, replyTo, type HostMessage } from './host-view';
+import { approvedOfBatch, batchOf, FINANCIAL_KINDS, organisationFlagOf, replyTo, type HostMessage } from './host-view';
 
 const networkCode = (m: HostMessage) => (m.fields[60] ?? '').slice(8, 11);
 /** The (masked) card number of a request: F2, else the PAN part of F35. */
@@ -46,7 +46,7 @@ export function judgeBatchLists(messages: readonly HostMessage[], batch: string,
         continue;
       }
       listed.add(trace);
-      const want = { org: (cardOrganisationOf(replyTo(messages, o)) ?? 'CUP') === 'CUP' ? '00' : '01', pan: panOf(o), amount: o.fields[4] };
+      const want = { org: organisationFlagOf(messages, o), pan: panOf(o), amount: o.fields[4] };
       if (org !== want.org || pan !== want.pan || amount !== want.amount)
         problems.push(
           `${where} item ${i + 1} (${org} ${trace} ${pan} ${amount}) does not match ${o.kind} STAN ${trace} (${want.org} ${want.pan} ${want.amount})`,

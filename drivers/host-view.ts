@@ -165,6 +165,15 @@ export function replyTo(messages: readonly HostMessage[], request: HostMessage):
 }
 
 /**
+ * The card-organisation flag a batch-upload record carries for an original (cup8583.md §3.10: `00` a
+ * CUP card, `01` a foreign one; the 201 list items and the F62 of the IC records alike): what 63.1 of
+ * the host's reply to the original named, CUP when it sent no F63. One reading for every record kind.
+ */
+export function organisationFlagOf(messages: readonly HostMessage[], original: HostMessage): '00' | '01' {
+  return (cardOrganisationOf(replyTo(messages, original)) ?? 'CUP') === 'CUP' ? '00' : '01';
+}
+
+/**
  * A pre-authorization's authorised total in fen: its own F4 plus each 追加预授权 the host approved for it
  * since (F38 = its authorization code, cup8583.md §2.5), the amount its void must take. The same rule
  * the message check applies on the wire (protocol/iso8583/conformance.ts, F4 of a pre-auth void).

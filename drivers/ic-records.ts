@@ -3,11 +3,12 @@
  * terminal's own transactions in the host journal: every chip sale that stood goes up as a TC record
  * (60.3 203 balanced when the profile uploads them, 205 unbalanced; F55 with the card's TC, 9F27 40;
  * F62 `61…`), every chip sale the card declined after the host's approval as a failed-IC record (204
- * / 206; F62 `71…`), each matched by the host to its original; and after a power cut mid-upload the
+ * / 206; F62 `71…`), each matched by the host to its original, its F62 naming the card organisation
+ * the host answered for that original (00 CUP / 01 foreign); and after a power cut mid-upload the
  * terminal resends at most the record that was in flight. Pure functions over journal messages.
  */
 import type { TerminalProfile } from '../protocol/ttp/profile';
-import { approvedOfBatch, batchOf, replyTo, type HostMessage } from './host-view';
+import { approvedOfBatch, batchOf, organisationFlagOf, replyTo, type HostMessage } from './host-view';
 
 const RECORD_KINDS = ['sale', 'bill-payment', 'preauth-completion'] as const;
 
@@ -83,8 +84,12 @@ export function judgeTcRecords(messages: readonly HostMessage[], batch: string, 
       problems.push(`${where}: 60.3 is ${networkCode(r)}, after a${balanced ? ' balanced' : 'n unbalanced'} settlement it is ${code}`);
     if (tagOf(r, '9F27') !== '40') problems.push(`${where}: 9F27 is ${tagOf(r, '9F27') ?? 'absent'}, a TC record carries the card's TC (9F27 40)`);
     if (tagOf(r, '9F26') === tagOf(o, '9F26')) problems.push(`${where}: 9F26 is the ARQC of the request, not the card's final cryptogram (TC)`);
-    if (!new RegExp(`^61(00|01)00${o.fields[4]}156$`).test(f62Text(r)))
-      problems.push(`${where}: F62 ${JSON.stringify(f62Text(r))} is not 61 + 00/01 + 00 + amount + 156`);
+    // The card-organisation digits name the card of the original (00 CUP, 01 foreign), as in the 201 lists.
+    const org = organisationFlagOf(messages, o);
+    if (!new RegExp(`^61${org}00${o.fields[4]}156$`).test(f62Text(r)))
+      problems.push(
+        `${where}: F62 ${JSON.stringify(f62Text(r))} is not 61 + ${org} (${org === '00' ? 'a CUP card' : 'a foreign card'}) + 00 + amount + 156`,
+      );
     const host = hostMatched(messages, r);
     if (host) problems.push(`${where}: ${host}`);
   }
@@ -129,8 +134,11 @@ export function judgeFailedIcRecords(messages: readonly HostMessage[], batch: st
     if (networkCode(r) !== code)
       problems.push(`${where}: 60.3 is ${networkCode(r)}, after a${balanced ? ' balanced' : 'n unbalanced'} settlement it is ${code}`);
     const f62 = f62Text(r);
-    if (!new RegExp(`^71(00|01)(11${o.fields[4]}15610|05${o.fields[4]}15622)$`).test(f62)) {
-      problems.push(`${where}: F62 ${JSON.stringify(f62)} is not 71 + 0011 + amount + 156 + 10 (card declined) or 71 + 0005 + amount + 156 + 22`);
+    const org = organisationFlagOf(messages, o);
+    if (!new RegExp(`^71${org}(11${o.fields[4]}15610|05${o.fields[4]}15622)$`).test(f62)) {
+      problems.push(
+        `${where}: F62 ${JSON.stringify(f62)} is not 71 + ${org} (${org === '00' ? 'a CUP card' : 'a foreign card'}) + 11 + amount + 156 + 10 (card declined) or 71 + ${org} + 05 + amount + 156 + 22`,
+      );
     }
     if (f62.slice(4, 6) === '11' && tagOf(r, '9F27') !== '00')
       problems.push(`${where}: F62 says the card declined but 9F27 is ${tagOf(r, '9F27') ?? 'absent'}, not 00 (AAC)`);

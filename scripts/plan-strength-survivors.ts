@@ -2205,6 +2205,63 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'unobservable',
     why: "a change of terminal or merchant id (TTP config) no longer puts the open batch aside: the batch goes on under the new identity, so a settlement there would count transactions the acquirer booked to the old one (cup8583.md §3.9 / §3.10). No mandatory case can transact under a second identity of one terminal: on the reference profile the plan's only id change is CUP-ONB-002's unregistered terminal id, under which the sign-on is refused and nothing is booked, and restoring the id leaves the same batch either way (certify with the mutant: CERTIFIED); the SM4 identity of CUP-ONB-006 / CUP-PIN-006 needs the sm4 capability, which no emulator profile declares, and the lab's other TDES identities belong to other workers. The reference also leaves what a terminal does with an open batch at an id change open (refuse it, settle first, keep one batch per identity).",
   },
+  // ---- seed 18, round 7 (r7a): onboarding (management flows and services), settlement
+  {
+    file: 'emulator/flows/management.ts',
+    mutator: 'ArrayDeclaration',
+    replacement: '[]',
+    code: "ui.show('echo-test', 'x-echo-test', [ui.t(kindLabel('echo')), ui.t(T.connecting)]);",
+    kind: 'unobservable',
+    why: 'the passing screen of the echo test while its 0820 301 is exchanged (vendor state x-echo-test) shows no lines; the 0820, the result screen and its outcome are unchanged. Only the echo test shows it, which cup8583.md §3.3 does not oblige a terminal to offer: only the optional CUP-ONB-012 runs it, and it passes with the mutant (certify --tags @CUP-ONB-012: passed), and an optional case could not change the verdict anyway; nor does the reference prescribe what a terminal displays while it waits for the host.',
+  },
+  {
+    file: 'emulator/flows/management.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "menu: { key: '6', label: kindLabel('sign-off'), under: 'manage' },",
+    kind: 'conformant',
+    why: "(the key '6' → '', the one that survives: the whole lean plan CERTIFIED with it; kindLabel('') throws at start, so the emulator never answers hello and certify exits 2; under: '' moves 签退 into the main menu at key 6, where 预授权 can then no longer be found: NOT CERTIFIED at CUP-ONB-007) the 管理 menu then lists 签退 with no key, so it cannot be chosen and TTP §6.6 does not count it as a menu entry: the terminal no longer offers sign-off. cup8583.md §3.3 describes the 0820 002 but does not oblige a terminal to offer it (only the optional CUP-ONB-013 signs off), as with the echo test's key '5'.",
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    code: "if (e instanceof KeyCheckValueError && this.core.defect('kcv-not-checked')) {",
+    kind: 'equivalent',
+    why: "the branch is the catalogued defect kcv-not-checked (keys taken without their check values); core.defect returns false whenever the defect is off, which it always is in a certification, so the condition is false either way and a key-check mismatch is thrown on to the sign-on's 签到失败 (certify --tags @CUP-ONB-007 with the mutant: passed). core.defect only logs when a defect is on, so not calling it changes nothing either.",
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    code: "if (core.state.batch.length === 0 && /^\\d{6}$/.test(batch) && batch !== '000000') core.state.counters.batchNumber = batch;",
+    kind: 'conformant',
+    why: "(the whole condition, or any of its three operands; each run: the whole lean plan CERTIFIED) a sign-on then takes the batch number of the reply's 60.2 also while the terminal holds transactions (or without the 6-digit / 000000 guards). The reference host's 60.2 is always 6 digits, never 000000 (host/handlers/network-management.ts: the request's batch or 000001 at the first sign-on, then its own, advanced with the terminal's at every batch-upload end), and agrees with the terminal's at every sign-on the plan makes, so the batch numbers on the wire and the slips are the same. Where a host's 60.2 did differ, the mutant does what cup8583.md §3.2 reports of LY ('on 00, update the batch number from 60.2'); keeping one's own batch while it holds transactions is the emulator's choice, not a rule a case could hold either way.",
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "ui.show('sign-on-ok', interactive ? 'result' : 'signing-on', [",
+    kind: 'unobservable',
+    why: "(two of the line's three literals survive; 'result' → '' leaves a menu sign-on's result screen with no TTP state and is killed, NOT CERTIFIED at CUP-ONB-014) 'sign-on-ok' → '': the sign-on's success screen gets an empty screen id, which TTP §6.6 makes optional ('if the firmware has one'); its state, lines and outcome (done: only -failed ids read failed, emulator/ttp/outcome.ts) are unchanged. 'signing-on' → '': the passing 签到成功 screen of a sign-on at power-on or before a transaction (800 ms on the way to the transaction or idle) carries an empty state, which TTP §7.3 does not allow; as for the other passing screens' states (sending a reversal, settling), that is TTP form, judged by ttp-check, not by the certification, which waits for the final screen and judges the 0800 / 0810, the keys and what follows. Each run: the whole lean plan CERTIFIED.",
+  },
+  {
+    file: 'emulator/services/management.ts',
+    mutator: 'ObjectLiteral',
+    replacement: '{}',
+    code: 'if (!got) return { why: T.commError };',
+    kind: 'unobservable',
+    why: "an echo test (0820 301) or sign-off (0820 002) when the TCP connection to the acquirer cannot be opened at all then returns neither a response code nor a reason: the flow shows its failure with an 'undefined' code line instead of 通讯失败. Reached only when the acquirer does not listen; the reference host always does (its faults act on accepted connections), and only the optional CUP-ONB-012 / CUP-ONB-013 drive these notices, which cup8583.md §3.3 does not make mandatory (the same reason as the ConditionalExpression entry of this line). Both pass with the mutant (certify --tags '@CUP-ONB-012 or @CUP-ONB-013': passed, passed).",
+  },
+  {
+    file: 'emulator/flows/settlement.ts',
+    mutator: 'StringLiteral',
+    replacement: '""',
+    code: "return icMessage(balanced ? '203' : '205', tx, f55, icRecordF62('tc', tx.cardOrganisation, tx.amount));",
+    kind: 'other-profile',
+    why: "('203' → '', the one that survives; '205' → '' and 'tc' → '' are killed at CUP-STL-002) the TC records after a balanced settlement go up without their 60.3. The reference profile uploads nothing after a balanced settlement (balancedUpload none), so the measured terminal never builds them (the whole lean plan CERTIFIED with the mutant). Under emu:tc-upload (balancedUpload tc) the mandatory CUP-STL-010 kills it (certify --terminal emu:tc-upload --tags @CUP-STL-010 with the mutant: failed, 'no TC record (0320 60.3 203) reached the host').",
+  },
 ];
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
