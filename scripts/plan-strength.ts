@@ -24,6 +24,7 @@
 //
 // Usage: node -r ts-node/register/transpile-only scripts/plan-strength.ts [--sample N] [--seed S] [--concurrency C]
 //        … --recheck [--concurrency C]  |  … --render       (each with [--out DIR] [--page FILE])
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -365,6 +366,8 @@ export function renderStrength(r: StrengthRun, accounted: readonly AccountedSurv
     '  in the emulator as it is now by its code (scripts/plan-strength-relocate.ts), so a change elsewhere in emulator/ does not void it.',
     '- A held-out sample beside this one: `npm run plan:strength -- --sample 80 --seed 15 --out reports/plan-strength-heldout --page docs/plan-strength-heldout.md`.',
     '- After editing scripts/plan-strength-survivors.ts: `npm run plan:strength -- --render`.',
+    '- Both read the run from its --out folder under reports/, or, in a checkout without it, from the record beside the page (the page',
+    "  name with .json: the run and its mutants' outcomes; the mutated files' text comes from git at the run's commit).",
     '- Nightly, every mutant: `npm run plan:strength -- --concurrency 4` (thousands of mutants: many hours; a lab runs it on a machine of its own).',
     '- Not in `npm test`: one mutant costs a whole lean certification (about a minute, two under load), and the suite already uses',
     '  about 7 of its 10 minutes; even a handful of mutants would not fit. `npm test` checks the machinery instead',
@@ -667,7 +670,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** What a run leaves beside Stryker's report, so the page can be rendered again (--render) and its survivors re-run (--recheck). */
-interface SavedRun {
+export interface SavedRun {
   command: string;
   generated: string;
   seed?: number;
@@ -686,11 +689,101 @@ interface SavedRun {
   durations: Record<string, number>;
 }
 
-function lastRun(out: string): SavedRun {
+function lastRun(out: string, page: string): SavedRun {
   const runJson = path.join(out, 'run.json');
-  if (!fs.existsSync(runJson) || !fs.existsSync(path.join(out, 'mutation.json')))
-    throw new Error(`no earlier run to go on: ${path.relative(ROOT, runJson)} is missing; run npm run plan:strength -- --sample N first`);
+  if (!fs.existsSync(runJson) || !fs.existsSync(path.join(out, 'mutation.json'))) restoreRecord(out, page);
   return JSON.parse(fs.readFileSync(runJson, 'utf8')) as SavedRun;
+}
+
+// ---- the run's record beside its page
+//
+// reports/ is not committed and every checkout starts without it, so a run's page could not be rendered
+// again, nor its survivors rechecked, in any other checkout. The record (docs/<page>.json, beside the
+// page, as docs/defect-coverage.json is beside its page) keeps what --render and --recheck read: run.json,
+// and the run's mutants (not the unsampled ones) with their outcome, their kill summary and, instead of
+// the mutated files' text, the hash of each: the text is the run's commit's, read back from git.
+
+/** The record of a run: what --render and --recheck need when reports/ is gone. */
+export interface StrengthRecord {
+  format: 'poscert-plan-strength-record/1';
+  run: SavedRun;
+  files: Record<string, { language: string; sha256: string; mutants: ReportMutant[] }>;
+}
+
+const RECORD_FORMAT = 'poscert-plan-strength-record/1';
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The record file of a page: docs/plan-strength-seed19.md → docs/plan-strength-seed19.json. */
+export function recordFileOf(page: string): string {
+  return page.replace(/\.md$/, '') + '.json';
+}
+
+/** A kill's summary as parseKill reads it (the verdict and the failing case lines), not the whole lean run's output. */
+function killSummary(reason: string | undefined): string | undefined {
+  if (reason === undefined) return undefined;
+  const kept = reason.split('\n').filter((l) => /^(NOT CERTIFIED|INCONCLUSIVE|CERTIFIED)\b|^\s*[✘!] CUP-[A-Z]{3}-\d{3}/.test(l));
+  return kept.length ? kept.slice(0, 6).join('\n') : reason.slice(-300);
+}
+
+/** The record of a run and its report: the mutants that ran, each file's text by its hash. */
+export function toRecord(run: SavedRun, report: MutationReport): StrengthRecord {
+  const files: StrengthRecord['files'] = {};
+  for (const [file, f] of Object.entries(report.files)) {
+    const mutants = f.mutants
+      .filter((m) => m.status !== 'Ignored')
+      .map((m) => {
+        const reason = killSummary(m.statusReason);
+        return {
+          id: m.id,
+          mutatorName: m.mutatorName,
+          replacement: m.replacement,
+          location: m.location,
+          status: m.status,
+          ...(reason ? { statusReason: reason } : {}),
+        };
+      });
+    if (mutants.length) files[file] = { language: f.language, sha256: sha256(f.source), mutants };
+  }
+  return { format: RECORD_FORMAT, run, files };
+}
+
+/** The run and its report again from a record; `source(file)` reads a mutated file as it was at the run's commit. */
+export function fromRecord(record: StrengthRecord, source: (file: string) => string): { run: SavedRun; report: MutationReport } {
+  if (record.format !== RECORD_FORMAT)
+    throw new Error(`not a plan-strength record (format ${JSON.stringify(record.format)}, expected ${RECORD_FORMAT})`);
+  const files: MutationReport['files'] = {};
+  for (const [file, f] of Object.entries(record.files)) {
+    const text = source(file);
+    if (sha256(text) !== f.sha256)
+      throw new Error(`${file} at commit ${record.run.commit} is not the text the run mutated (its hash differs): the record cannot be used`);
+    files[file] = { language: f.language, source: text, mutants: f.mutants };
+  }
+  return { run: record.run, report: { schemaVersion: '1', thresholds: { high: 80, low: 60 }, files } };
+}
+
+function saveRecord(out: string, page: string): void {
+  const run = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')) as SavedRun;
+  fs.writeFileSync(recordFileOf(page), JSON.stringify(toRecord(run, readReport(path.join(out, 'mutation.json'))), null, 1) + '\n');
+}
+
+/** run.json and mutation.json of `out` again from the page's record, each file's text from git at the run's commit. */
+function restoreRecord(out: string, page: string): void {
+  const file = recordFileOf(page);
+  if (!fs.existsSync(file))
+    throw new Error(
+      `no earlier run to go on: ${path.relative(ROOT, path.join(out, 'run.json'))} is missing and there is no record ${path.relative(ROOT, file)}; run npm run plan:strength -- --sample N first`,
+    );
+  const record = JSON.parse(fs.readFileSync(file, 'utf8')) as StrengthRecord;
+  const { run, report } = fromRecord(record, (f) => {
+    const r = spawnSync('git', ['show', `${record.run.commit}:${f}`], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (r.status !== 0)
+      throw new Error(`cannot read ${f} at the run's commit ${record.run.commit} (git show: ${r.stderr.trim()}); fetch that commit first`);
+    return r.stdout;
+  });
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'run.json'), JSON.stringify(run, null, 2));
+  fs.writeFileSync(path.join(out, 'mutation.json'), JSON.stringify(report));
+  console.log(`plan:strength: ${path.relative(ROOT, out)} restored from ${path.relative(ROOT, file)} (the run at ${run.commit})`);
 }
 
 /**
@@ -774,7 +867,7 @@ function judgeIn(tree: string, runsFile: string, id: string, timeoutMs: number):
  */
 async function recheck(out: string, page: string, concurrency: number): Promise<number> {
   const started = Date.now();
-  const last = lastRun(out);
+  const last = lastRun(out, page);
   const jsonFile = path.join(out, 'mutation.json');
   const before = readReport(jsonFile);
   const trees = Array.from({ length: concurrency }, (_, i) => path.join(out, i ? `tree-${i + 1}` : 'tree'));
@@ -850,7 +943,7 @@ async function recheck(out: string, page: string, concurrency: number): Promise<
 
 /** docs/plan-strength.md (or the run's own page) from the last run's report, with the survivor entries as they are now. */
 function render(out: string, page: string): number {
-  const run = lastRun(out);
+  const run = lastRun(out, page);
   const report = readReport(path.join(out, 'mutation.json'));
   const mutants = judgedMutants(report, new Map(Object.entries(run.durations)));
   const md = renderStrength({
@@ -867,6 +960,7 @@ function render(out: string, page: string): number {
     mutants,
   });
   fs.writeFileSync(page, md);
+  saveRecord(out, page);
   const killed = mutants.filter((x) => KILLED.has(x.status)).length;
   const survived = mutants.filter((x) => x.status === 'Survived').length;
   console.log(

@@ -12,6 +12,10 @@ import {
   decidingCases,
   gateCommand,
   mergeRecheck,
+  fromRecord,
+  recordFileOf,
+  toRecord,
+  type SavedRun,
   instrumentedIds,
   judgedMutants,
   parseArgs,
@@ -351,5 +355,61 @@ describe('plan:strength', () => {
       ['3', 'Survived', undefined],
       ['4', 'Ignored', undefined],
     ]);
+  });
+
+  test("a run's record beside its page gives back the run and the mutants that ran, each file's text read back by its hash", () => {
+    const source = "export const A = 'x';\nexport const B = 'y';\n";
+    const lean = [
+      'poscert certify: plan unionpay-pos',
+      '  ✔ passed CUP-ONB-001',
+      'NOT CERTIFIED — 1 mandatory case failed: CUP-VOU-001',
+      '    ✘ CUP-VOU-001 failed: Then …',
+      'x'.repeat(2000),
+    ].join('\n');
+    const mutant = (id: string, status: 'Killed' | 'Survived' | 'Ignored', line: number, statusReason?: string) => ({
+      id,
+      mutatorName: 'StringLiteral',
+      replacement: '""',
+      location: { start: { line, column: 18 }, end: { line, column: 21 } },
+      status,
+      ...(statusReason ? { statusReason } : {}),
+    });
+    const report: MutationReport = {
+      schemaVersion: '2',
+      thresholds: { high: 80, low: 60 },
+      files: {
+        'emulator/texts.ts': {
+          language: 'typescript',
+          source,
+          mutants: [mutant('1', 'Killed', 1, lean), mutant('2', 'Survived', 2), mutant('3', 'Ignored', 2, 'not in the sample')],
+        },
+        'emulator/voucher.ts': { language: 'typescript', source: 'v', mutants: [mutant('4', 'Ignored', 1)] },
+      },
+    };
+    const run: SavedRun = {
+      command: 'npm run plan:strength -- --sample 2 --seed 19',
+      generated: '2026-12-05 01:17 UTC',
+      seed: 19,
+      sample: 2,
+      totalMutants: 4,
+      commit: 'abc1234',
+      wallMs: 1,
+      durations: { '1': 40 },
+    };
+    const record = toRecord(run, report);
+    expect(Object.keys(record.files), 'a file none of whose mutants ran is left out').to.deep.equal(['emulator/texts.ts']);
+    expect(record.files['emulator/texts.ts'].mutants.map((m) => m.id)).to.deep.equal(['1', '2']);
+    expect(JSON.stringify(record)).to.not.include(source.slice(0, 20));
+    expect(record.files['emulator/texts.ts'].mutants[0].statusReason).to.equal(
+      'NOT CERTIFIED — 1 mandatory case failed: CUP-VOU-001\n    ✘ CUP-VOU-001 failed: Then …',
+    );
+    const back = fromRecord(JSON.parse(JSON.stringify(record)), () => source);
+    expect(back.run).to.deep.equal(run);
+    expect(judgedMutants(back.report).map((m) => [m.id, m.status, m.killedBy ?? null, m.code])).to.deep.equal([
+      ['1', 'Killed', 'CUP-VOU-001', "export const A = 'x';"],
+      ['2', 'Survived', null, "export const B = 'y';"],
+    ]);
+    expect(() => fromRecord(record, () => source + '// edited\n')).to.throw(/emulator\/texts.ts at commit abc1234 is not the text the run mutated/);
+    expect(recordFileOf('docs/plan-strength-seed19.md')).to.equal('docs/plan-strength-seed19.json');
   });
 });
