@@ -115,4 +115,29 @@ describe('issuer scripts: the 0620 script-result notice and DF31 in a reversal',
       await bench.dispose(t);
     }
   });
+  // cup8583.md sets no resend count for a 0620; the emulator gives a notice up after the reversal retry
+  // count (3) and goes on trading: an acquirer that never answers notices must not stop the terminal.
+  test('a notice left unanswered three times is given up and the transaction that tried it last goes on', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId } = t;
+      bench.host.control.injectFault({ match: { terminalId, mti: '0620' }, action: 'no-response', count: 3 });
+      const m = await scriptSale(client, ['1', '6', '0', '0']);
+      await client.waitScreen('交易成功', m);
+      await takeCard(client);
+      for (const amountKeys of [
+        ['1', '0', '0'],
+        ['2', '0', '0'],
+        ['3', '0', '0'],
+      ]) {
+        const next = await runSale(client, { amountKeys, method: 'swipe', card: bench.card('MAG') });
+        await client.waitScreen('交易成功', next);
+        await toIdle(client);
+      }
+      const notices = bench.host.control.journal({ terminalId, mti: '0620', direction: 'in' });
+      expect(notices, 'the first try, then one before each of the next two sales; none after').to.have.length(3);
+    } finally {
+      await bench.dispose(t);
+    }
+  });
 });
