@@ -161,6 +161,12 @@ export function formatField61(f: Field61): string {
 // ---------------------------------------------------------------------------------------------------
 // Field 63 in responses: 63.1 an3 card organisation + 63.2 issuer / centre / acquirer texts (20 GBK bytes each)
 
+/**
+ * 63.1 of a domestic card (内卡, cup8583.md §2.6); any other code names a foreign card (外卡), which
+ * the settlement counts on its own side (§3.9) and the batch upload flags 01 (§3.10).
+ */
+export const DOMESTIC_CARD_ORGANISATION = 'CUP';
+
 export interface Field63Response {
   /** CUP for domestic cards; VIS, MCC, JCB ... for foreign cards. */
   cardOrganisation: string;
