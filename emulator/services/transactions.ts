@@ -6,7 +6,7 @@
  * A paperless terminal (profile electronicSignature) takes the cardholder's signature on its screen
  * after an approved purchase, uploads it (online.ts) and prints it on the voucher (电签).
  */
-import { IsoMessage, parseField63Response, transactionSpec } from '../../protocol/iso8583';
+import { DOMESTIC_CARD_ORGANISATION, IsoMessage, parseField63Response, transactionSpec } from '../../protocol/iso8583';
 import type { TtpEcrCommand } from '../../protocol/ttp';
 import { FlowAbort } from '../inputs';
 import type { StoredKind, StoredTransaction } from '../state-store';
@@ -131,12 +131,14 @@ export class Transactions {
     extra: Partial<StoredTransaction>,
   ): StoredTransaction {
     const { date, time } = this.core.stamp();
-    let org = 'CUP';
+    let org = DOMESTIC_CARD_ORGANISATION;
     try {
-      org = parseField63Response(reply.getString(63) ?? 'CUP').cardOrganisation;
+      org = parseField63Response(reply.getString(63) ?? DOMESTIC_CARD_ORGANISATION).cardOrganisation;
     } catch {
       /* keep CUP */
     }
+    // Defect foreign-card-booked-domestic: 63.1 ignored, every card booked 内卡 (§3.9 totals, §3.10 flags, §6 外卡组织).
+    if (org !== DOMESTIC_CARD_ORGANISATION && this.core.defect('foreign-card-booked-domestic')) org = DOMESTIC_CARD_ORGANISATION;
     const f44 = reply.getString(44);
     const hostTime = reply.getString(12);
     const hostDate = reply.getString(13);
