@@ -167,6 +167,9 @@ export function formatField61(f: Field61): string {
  */
 export const DOMESTIC_CARD_ORGANISATION = 'CUP';
 
+/** 63.1 of a refund or upload whose original's card organisation the terminal does not know (§2.6: LY, PAX). */
+export const UNKNOWN_CARD_ORGANISATION = '000';
+
 export interface Field63Response {
   /** CUP for domestic cards; VIS, MCC, JCB ... for foreign cards. */
   cardOrganisation: string;

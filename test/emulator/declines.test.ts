@@ -171,6 +171,42 @@ describe('emulated terminal: declines and the other flows', () => {
     }
   });
 
+  // cup8583.md §2.6: a refund's 63.1 is the card organisation of the original (CUP, or 000 when unknown), so a
+  // foreign card's refund names the organisation its sale was answered with. The emulator used to send CUP always.
+  test('refund (0220) 63.1: the organisation of an original in the batch (VIS), 000 for one the terminal does not hold', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId } = t;
+      const refund = async (rrn: string, mmdd: string): Promise<void> => {
+        const m = client.mark();
+        await client.keys('4');
+        await client.waitScreen('请刷卡', m);
+        await client.present('swipe', bench.card('VISA'));
+        await client.waitScreen('请输入原参考号', m);
+        await client.text(rrn);
+        await client.keys('ENTER');
+        await client.waitScreen('请输入原交易日期', m);
+        await client.keys(...mmdd.split(''), 'ENTER');
+        await client.waitScreen('请输入金额', m);
+        await client.keys('1', '0', '0', 'ENTER');
+        await client.waitScreen(/交易成功|交易失败/, m);
+        await toIdle(client);
+      };
+      const m = await runSale(client, { amountKeys: ['9', '0', '0'], method: 'swipe', card: bench.card('VISA'), pin: '888888' });
+      await client.waitScreen('交易成功', m);
+      await toIdle(client);
+      const original = bench.host.control.transactions({ terminalId }).find((x) => x.kind === 'sale')!;
+      expect(original.cardOrganisation).to.equal('VIS');
+      const mmdd = original.at.slice(5, 7) + original.at.slice(8, 10);
+      await refund(original.rrn!, mmdd);
+      await refund('999999999999', mmdd);
+      const sent = bench.host.control.journal({ terminalId, mti: '0220', direction: 'in' }).map((j) => j.fields['63']);
+      expect(sent).to.deep.equal(['VIS', '000']);
+    } finally {
+      await bench.dispose(t);
+    }
+  });
+
   test('pre-authorization (0100, F25 06), its completion (0200, F25 06, F38) and a pre-auth void (0100 200000, 60.1 11)', async () => {
     const t = await bench.terminal();
     try {
