@@ -131,9 +131,9 @@ export class Transactions {
     extra: Partial<StoredTransaction>,
   ): StoredTransaction {
     const { date, time } = this.core.stamp();
-    let org = DOMESTIC_CARD_ORGANISATION;
+    let org = 'CUP';
     try {
-      org = parseField63Response(reply.getString(63) ?? DOMESTIC_CARD_ORGANISATION).cardOrganisation;
+      org = parseField63Response(reply.getString(63) ?? 'CUP').cardOrganisation;
     } catch {
       /* keep CUP */
     }
