@@ -207,6 +207,35 @@ describe('emulated terminal: declines and the other flows', () => {
     }
   });
 
+  // cup8583.md §6: the settlement slip prints the 内卡 rows by type, then the same for 外卡. The emulator used to print
+  // one set of rows, every card's, under 内卡, so a foreign card's sale and refund showed as domestic ones.
+  test('settlement slip: a foreign card counts in the rows under 外卡, not under 内卡', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId } = t;
+      let m = await runSale(client, { amountKeys: ['9', '0', '0'], method: 'swipe', card: bench.card('VISA'), pin: '888888' });
+      await client.waitScreen('交易成功', m);
+      await toIdle(client);
+      m = await runSale(client, { amountKeys: ['2', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易成功', m);
+      await toIdle(client);
+      m = client.mark();
+      await client.keys('7');
+      await client.waitScreen('确认结算', m);
+      await client.keys('ENTER');
+      await client.waitScreen('结算成功', m);
+      const slip = client.prints(m).find((p) => p.copy === 'settlement')!.lines;
+      const foreignAt = slip.findIndex((l) => l.startsWith('外卡'));
+      const sales = (lines: string[]) => lines.filter((l) => l.startsWith('消费/SALE')).map((l) => l.replace(/\s+/g, ' '));
+      expect(sales(slip.slice(0, foreignAt)), '内卡 rows').to.deep.equal(['消费/SALE 1 2.00']);
+      expect(sales(slip.slice(foreignAt)), '外卡 rows').to.deep.equal(['消费/SALE 1 9.00']);
+      const [settlement] = bench.host.control.journal({ terminalId, mti: '0510', direction: 'out' });
+      expect(settlement.fields['48'].slice(30, 31) + settlement.fields['48'].slice(61, 62), 'both sides balanced').to.equal('11');
+    } finally {
+      await bench.dispose(t);
+    }
+  });
+
   test('pre-authorization (0100, F25 06), its completion (0200, F25 06, F38) and a pre-auth void (0100 200000, 60.1 11)', async () => {
     const t = await bench.terminal();
     try {
