@@ -227,13 +227,15 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
   # A card the acquirer answers with a 63.1 other than CUP (here VIS) is a foreign card (外卡, cup8583.md §2.6).
   # The terminal cannot know that before the reply, so every terminal that sends the card online books it on the
   # 外卡 side of its 0500 F48 (§3.9; LY decides 内卡 / 外卡 by 63.1 == CUP), prints 外卡组织 on its vouchers (§6)
-  # and flags its batch-upload records 01 (§3.10). The first settlement is balanced on both sides (a foreign sale
-  # voided later counts as a debit and its void as a credit); in the second the acquirer keeps a foreign sale whose
-  # reversal it refuses, so the 外卡 side is unbalanced and the foreign records go up in the 201 lists.
+  # and flags its batch-upload records 01 (§3.10); a refund names the original's organisation in 63.1, or 000 (§2.6,
+  # judged by CUP-MSG-001). The first settlement is balanced on both sides (a foreign sale voided later counts as a
+  # debit, its void and the refund as credits); in the second the acquirer keeps a foreign sale whose reversal it
+  # refuses, so the 外卡 side is unbalanced and the foreign records go up in the 201 lists.
   @CUP-STL-016 @severity:critical @mandatory @magstripe
   Scenario: A foreign card is settled on the foreign side and uploaded as foreign
     Given a sale of 16.00 was approved for card UP-DEBIT-MAG by swiping
     And a sale of 61.00 was approved for card VISA-CREDIT-MAG by swiping
+    And the last transaction was refunded 5.00 with card VISA-CREDIT-MAG by swiping
     And a sale of 6.10 was approved for card VISA-CREDIT-MAG by swiping
     And the last transaction was voided with card VISA-CREDIT-MAG by swiping
     When the operator settles the batch
