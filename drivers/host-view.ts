@@ -5,6 +5,7 @@
  * and the journal as evidence text. Pure functions over journal rows: no I/O.
  */
 import {
+  cardOrganisationOfField63,
   CUP_POS_DIALECT,
   decodeBillPayee,
   decodeSettlementTotals,
@@ -339,9 +340,6 @@ export function missingIccTags(m: HostMessage): string[] {
 
 /** 63.1 of a reply (the card organisation: CUP for a domestic card), or undefined without F63. */
 export function cardOrganisationOf(reply: HostMessage | undefined): string | undefined {
-  const v = reply?.fields[63];
-  if (v === undefined || v.length < 3) return undefined;
-  // The journal shows a field of bytes as hex; 63.1 is three ASCII letters.
-  if (/^[0-9A-F]+$/.test(v) && v.length >= 6 && !/^[A-Z]{3}/.test(v)) return Buffer.from(v.slice(0, 6), 'hex').toString('latin1');
-  return v.slice(0, 3);
+  // The journal shows a field of bytes as hex; 63.1 is three ASCII letters (one reading: protocol/iso8583).
+  return cardOrganisationOfField63(reply?.fields[63]);
 }

@@ -29,9 +29,10 @@ export const DEFECT_NAMES = [
   'tamper-ignored',
   'response-mac-not-verified',
   'reprint-not-marked',
-  'original-marked-as-reprint',
   'failed-ic-lost-on-power-cut',
   'ecr-busy-after-boot',
+  'foreign-card-booked-domestic',
+  'original-marked-as-reprint',
   'reversal-lost-on-power-cut',
   'settlement-before-reversal',
   'entry-mode-always-swipe',
@@ -146,6 +147,12 @@ export const DEFECT_CATALOGUE: ReadonlyArray<DefectInfo> = Object.freeze([
     name: 'ecr-busy-after-boot',
     area: 'settlement',
     description: 'after power-on the terminal answers every cash-register request busy at its idle screen until a flow has run from the keypad',
+  },
+  {
+    name: 'foreign-card-booked-domestic',
+    area: 'settlement',
+    description:
+      'the card organisation the acquirer answers in 63.1 is ignored: a foreign card (外卡, e.g. VIS) is booked as CUP, so it counts on the 内卡 side of the 0500 F48 (cup8583.md §3.9), goes up flagged 00 (§3.10) and its voucher lacks 外卡组织 (§6)',
   },
   {
     name: 'original-marked-as-reprint',

@@ -145,9 +145,18 @@ export interface SettlementSlipInput {
   foreignResult: string;
   domestic: SettlementTotalsView;
   foreign: SettlementTotalsView;
-  /** Per kind, for the body lines. */
-  byKind: { sale: [number, number]; refund: [number, number]; completion: [number, number]; billPayment: [number, number]; void: [number, number] };
+  /** Per kind and side, for the body lines (§6: the 内卡 rows, then the same for 外卡). */
+  byKind: { domestic: SlipKindRows; foreign: SlipKindRows };
   batchUploaded: number;
+}
+
+/** A settlement slip's rows by kind: [count, amount in fen]. */
+export interface SlipKindRows {
+  sale: [number, number];
+  billPayment: [number, number];
+  completion: [number, number];
+  void: [number, number];
+  refund: [number, number];
 }
 
 const RESULT_TEXT: Record<string, string> = { '1': '对帐平', '2': '对帐不平', '3': '对帐出错' };
@@ -155,6 +164,13 @@ const RESULT_TEXT: Record<string, string> = { '1': '对帐平', '2': '对帐不�
 export function renderSettlementSlip(s: SettlementSlipInput): string[] {
   const row = (label: string, [count, amount]: [number, number]) =>
     `${label.padEnd(14)}${String(count).padStart(4)}  ${formatAmount(amount).padStart(12)}`;
+  const kindRows = (k: SlipKindRows) => [
+    row('消费/SALE', k.sale),
+    row('缴费/BILL PAY', k.billPayment),
+    row('完成/AUTH COMPLETE', k.completion),
+    row('撤销/VOID', k.void),
+    row('退货/REFUND', k.refund),
+  ];
   const lines = [
     '结算总计单/SETTLEMENT',
     RULE,
@@ -171,14 +187,11 @@ export function renderSettlementSlip(s: SettlementSlipInput): string[] {
     RULE,
     '类型/TYPE        笔数/SUM    金额/AMOUNT',
     `内卡: ${RESULT_TEXT[s.domesticResult] ?? `对帐结果[${s.domesticResult}]`}`,
-    row('消费/SALE', s.byKind.sale),
-    row('缴费/BILL PAY', s.byKind.billPayment),
-    row('完成/AUTH COMPLETE', s.byKind.completion),
-    row('撤销/VOID', s.byKind.void),
-    row('退货/REFUND', s.byKind.refund),
+    ...kindRows(s.byKind.domestic),
     row('借记合计/DEBIT', [s.domestic.debitCount, s.domestic.debitAmount]),
     row('贷记合计/CREDIT', [s.domestic.creditCount, s.domestic.creditAmount]),
     `外卡: ${RESULT_TEXT[s.foreignResult] ?? `对帐结果[${s.foreignResult}]`}`,
+    ...kindRows(s.byKind.foreign),
     row('借记合计/DEBIT', [s.foreign.debitCount, s.foreign.debitAmount]),
     row('贷记合计/CREDIT', [s.foreign.creditCount, s.foreign.creditAmount]),
   ];

@@ -111,6 +111,11 @@ export interface CardConfig {
   cardholderName?: string;
   /** F44.1 issuer institution code (11 chars). */
   issuerInstitution: string;
+  /**
+   * The card organisation the host answers in 63.1 and books the card's transactions under
+   * (cup8583.md §2.6): `CUP` for a domestic card (内卡), any other code (e.g. `VIS`) a foreign one (外卡, §3.9).
+   */
+  organisation: string;
   emv?: CardEmvConfig;
   description?: string;
 }

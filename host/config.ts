@@ -208,6 +208,12 @@ const cardSchema = z
       .optional(),
     cardholderName: z.string().optional(),
     issuerInstitution: z.string().max(11).default('03080000'),
+    // 63.1 of the host's financial replies for this card (cup8583.md §2.6): CUP for a domestic card,
+    // another scheme's code (VIS, MCC, JCB, …) for a foreign one, which terminals book on the 外卡 side (§3.9).
+    organisation: z
+      .string()
+      .regex(/^[A-Z0-9]{3}$/, 'organisation must be a 3-character card-organisation code (CUP, VIS, MCC, JCB, AMX, DCC, …)')
+      .default('CUP'),
     allowBadLuhn: z.boolean().default(false),
     emv: z
       .object({
@@ -740,6 +746,7 @@ function finishCard(rc: z.output<typeof cardSchema>, w: { file: string; line?: n
     ...(rc.partialApproval ? { partialApproval: true } : {}),
     cardholderName: rc.cardholderName,
     issuerInstitution: rc.issuerInstitution,
+    organisation: rc.organisation,
     emv: rc.emv && {
       issuerKeyId: rc.emv.issuerKey,
       imk: new SecretBytes(Buffer.alloc(16)), // resolved from issuerKeys after all files are read

@@ -205,7 +205,12 @@ export class HostContext {
     return out;
   }
 
-  /** F39, F37 (a new RRN unless set), F44 institutions and F63 (CUP + the response text) of a financial reply. */
+  /**
+   * F39, F37 (a new RRN unless set), F44 institutions and F63 of a financial reply: 63.1 the card's
+   * organisation from the card book (CUP when no card is known, e.g. a MAC failure or a duplicate),
+   * which tells the terminal on which side (内卡 / 外卡) of its settlement the transaction counts
+   * (cup8583.md §2.6, §3.9), then the response text.
+   */
   finishFinancial(out: IsoMessage, code: string, card?: CardConfig): IsoMessage {
     out.set(39, code);
     if (!out.has(37)) out.set(37, this.nextRrn());
@@ -214,7 +219,7 @@ export class HostContext {
     out.set(
       63,
       formatField63Response({
-        cardOrganisation: 'CUP',
+        cardOrganisation: card?.organisation ?? 'CUP',
         issuerText: code === '00' ? '' : info.display,
         centreText: this.config.host.centreText,
       }).trimEnd(),

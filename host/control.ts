@@ -24,7 +24,7 @@ const DOWNLOAD_KINDS: readonly DownloadKind[] = [...IC_LIST_KINDS, ...TERMINAL_L
 import { HostControlError } from './errors';
 import type { ActiveFault, FaultSet, FaultSpec } from './faults';
 import type { PublicNetworkArrival, TlsIdentity } from './public-network';
-import type { HostStore, JournalRow, LedgerRow, TransactionKind, TransactionRow } from './store';
+import type { HostStore, JournalRow, LedgerRow, SettlementSideName, TransactionKind, TransactionRow } from './store';
 
 export interface JournalQuery {
   terminalId?: string;
@@ -111,6 +111,8 @@ export interface TransactionView {
   kind: TransactionKind;
   card: string | null;
   panMasked: string | null;
+  /** 63.1 the host answered and the settlement side it counts on (cup8583.md §2.6, §3.9): CUP 内卡, else 外卡. */
+  cardOrganisation: string;
   amount: number;
   responseCode: string;
   authCode: string | null;
@@ -135,8 +137,9 @@ export interface SettlementSideTotals {
 export interface SettlementView {
   terminalId: string;
   batch: string;
-  /** The host's totals of the batch from the ledger (domestic = CUP cards). */
+  /** The host's totals of the batch from the ledger (cup8583.md §3.9): domestic = cards booked CUP (63.1). */
   domestic: SettlementSideTotals;
+  /** Foreign (外卡) = cards of every other organisation (the card book's organisation). */
   foreign: SettlementSideTotals;
   /** 0510 results given so far for this batch, oldest first. */
   settlements: { at: string; terminalF48: string; hostF48: string; domesticResult: string; foreignResult: string }[];
@@ -385,6 +388,7 @@ export class HostControl {
       kind: r.kind,
       card: r.card_alias,
       panMasked: r.pan_masked,
+      cardOrganisation: r.card_org,
       amount: r.amount,
       responseCode: r.response_code,
       authCode: r.auth_code,
@@ -404,7 +408,10 @@ export class HostControl {
 
   settlementTotals(terminalId: string, batch: string): SettlementView {
     if (!/^\d{6}$/.test(batch)) throw new HostControlError(`batch must be 6 digits, got ${JSON.stringify(batch)}`);
-    const t = this.store.batchTotals(terminalId, batch, 'CUP');
+    const side = (name: SettlementSideName) => {
+      const t = this.store.batchTotals(terminalId, batch, name);
+      return { debitAmount: t.debit_amount, debitCount: t.debit_count, creditAmount: t.credit_amount, creditCount: t.credit_count };
+    };
     const settlements = this.store.db.prepare('SELECT * FROM settlements WHERE terminal_id = ? AND batch = ? ORDER BY id').all(terminalId, batch) as {
       at: string;
       terminal_totals: string;
@@ -416,8 +423,8 @@ export class HostControl {
     return {
       terminalId,
       batch,
-      domestic: { debitAmount: t.debit_amount, debitCount: t.debit_count, creditAmount: t.credit_amount, creditCount: t.credit_count },
-      foreign: { debitAmount: 0, debitCount: 0, creditAmount: 0, creditCount: 0 },
+      domestic: side('domestic'),
+      foreign: side('foreign'),
       settlements: settlements.map((s) => ({
         at: s.at,
         terminalF48: s.terminal_totals,

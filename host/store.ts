@@ -15,7 +15,7 @@
 import Database from 'better-sqlite3';
 import type { HostConfig } from './config';
 import { HostDatabaseError } from './errors';
-import { transactionKinds, type TransactionKind } from '../protocol/iso8583';
+import { DOMESTIC_CARD_ORGANISATION, transactionKinds, type TransactionKind } from '../protocol/iso8583';
 import { WalCheckpointer, type CheckpointOptions, type CheckpointStats } from './checkpoint';
 
 export const SCHEMA_VERSION = 3;
@@ -204,6 +204,9 @@ export interface TransactionRow {
   card_org: string;
 }
 
+/** The two sides of a settlement (cup8583.md §3.9 F48): 内卡 CUP cards, 外卡 every other organisation. */
+export type SettlementSideName = 'domestic' | 'foreign';
+
 /** One exchange: the request and the reply (when there was one) in one row. */
 export interface JournalRow {
   id: number;
@@ -356,7 +359,8 @@ export class HostStore {
           COUNT(CASE WHEN kind IN (${sqlKinds('debit')}) THEN 1 END) AS debit_count,
           COALESCE(SUM(CASE WHEN kind IN (${sqlKinds('credit')}) THEN amount END), 0) AS credit_amount,
           COUNT(CASE WHEN kind IN (${sqlKinds('credit')}) THEN 1 END) AS credit_count
-        FROM transactions WHERE terminal_id = ? AND batch = ? AND approved = 1 AND reversed = 0 AND card_org = ?`),
+        FROM transactions WHERE terminal_id = ? AND batch = ? AND approved = 1 AND reversed = 0
+          AND (card_org = '${DOMESTIC_CARD_ORGANISATION}') = ?`),
       ledgerInsert: db.prepare('INSERT INTO ledger (txn_id, card_alias, amount, effect, at) VALUES (?, ?, ?, ?, ?)'),
       journalInsert:
         db.prepare(`INSERT INTO journal (at, remote, terminal_id, stan, mti, processing_code, amount, in_hex, in_fields, out_mti, response_code, out_hex, out_fields, note)
@@ -487,12 +491,16 @@ export class HostStore {
     this.s.ledgerInsert.run(txnId, alias, amount, effect, at);
     this.s.accountAddBalance.run(amount, alias);
   }
+  /**
+   * One side of a batch's settlement totals (cup8583.md §3.9): 'domestic' (内卡) the transactions
+   * booked under CUP, 'foreign' (外卡) those under any other card organisation.
+   */
   batchTotals(
     terminalId: string,
     batch: string,
-    cardOrg: string,
+    side: SettlementSideName,
   ): { debit_amount: number; debit_count: number; credit_amount: number; credit_count: number } {
-    return this.s.txnBatchTotals.get(terminalId, batch, cardOrg) as {
+    return this.s.txnBatchTotals.get(terminalId, batch, side === 'domestic' ? 1 : 0) as {
       debit_amount: number;
       debit_count: number;
       credit_amount: number;

@@ -7,7 +7,7 @@ import {
   refusedSettlementRepeated,
   settle,
   settlementCountsVsHost,
-  settlementResult,
+  settlementResults,
   setTrafficAside,
   uploadEndCount,
 } from './support/host-journal';
@@ -25,15 +25,19 @@ step(["the terminal's batch has been settled", '终端批次已结算'], async f
   // This settlement closes whatever earlier cases left in the batch; a clean terminal settles it
   // balanced like any other (cup8583.md §3.9), so it is judged before its traffic is set aside.
   const { terminal, host } = await settlementCountsVsHost(this);
-  expect(terminal, 'domestic totals of the terminal (0500 F48) vs the host ledger of the batch').to.deep.equal(host);
-  expect(await settlementResult(this), 'preparatory settlement: 0510 F48 domestic result (1 = 对账平)').to.equal('1');
+  expect(terminal, 'domestic (内卡) and foreign (外卡) totals of the terminal (0500 F48) vs the host ledger of the batch').to.deep.equal(host);
+  expect(await settlementResults(this), 'preparatory settlement: 0510 F48 results per side (1 = 对账平)').to.deep.equal({
+    domestic: '1',
+    foreign: '1',
+  });
   // The cases that follow judge their own batch: forget the traffic of this preparation.
   await setTrafficAside(this);
 });
 
 step(["the settlement totals the terminal sent equal the host's totals", '终端上送的结算总额与主机一致'], async function () {
   const { terminal, host } = await settlementCountsVsHost(this);
-  expect(terminal, 'domestic totals of the terminal (0500 F48) vs the host ledger of the batch').to.deep.equal(host);
+  // Both sides (cup8583.md §3.9): a card the acquirer answered with a 63.1 other than CUP counts on the 外卡 side.
+  expect(terminal, 'domestic (内卡) and foreign (外卡) totals of the terminal (0500 F48) vs the host ledger of the batch').to.deep.equal(host);
 });
 
 step(
@@ -48,11 +52,14 @@ step(
 );
 
 step(['the host answered the settlement as balanced', '主机应答对账平'], async function () {
-  expect(await settlementResult(this), '0510 F48 domestic result (1 = 对账平)').to.equal('1');
+  // Balanced is both sides (§3.9: the 内卡 and 外卡 results), as the host compares each with its books.
+  expect(await settlementResults(this), '0510 F48 results per side (1 = 对账平)').to.deep.equal({ domestic: '1', foreign: '1' });
 });
 
 step(['the host answered the settlement as unbalanced', '主机应答对账不平'], async function () {
-  expect(await settlementResult(this), '0510 F48 domestic result (2 = 对账不平)').to.equal('2');
+  // Unbalanced on a side (§3.9): the side whose totals differ, 内卡 or 外卡; the batch upload follows either way (§3.10).
+  const results = await settlementResults(this);
+  expect([results.domestic, results.foreign], '0510 F48 results, domestic and foreign (2 = 对账不平 on one side)').to.include('2');
 });
 
 step(['the acquirer closed the settled batch with every uploaded record', '收单机构收齐上送记录并关闭了已结算批次'], async function () {

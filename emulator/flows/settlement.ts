@@ -149,6 +149,8 @@ export const settlement: Flow = {
     // These two bite at power-on (session.ts boot), before any flow runs; a settlement is where they show.
     'failed-ic-lost-on-power-cut',
     'ecr-busy-after-boot',
+    // Bites where a transaction is booked (transactions.ts record, RESULT_DEFECTS); shows in this flow's F48 and upload flags.
+    'foreign-card-booked-domestic',
   ],
   async run(s, ecr) {
     const { core, ui, requests, online, transactions } = s;

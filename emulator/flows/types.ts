@@ -70,7 +70,12 @@ export const ONLINE_DEFECTS: readonly DefectName[] = [
 /** Defects of the reversal record, in flows whose request is reversible. */
 export const REVERSAL_DEFECTS: readonly DefectName[] = ['no-reversal-after-timeout', 'reversal-lost-on-power-cut'];
 /** Defects of the authorization's result screen, vouchers and batch record (transactions.ts conclude). */
-export const RESULT_DEFECTS: readonly DefectName[] = ['response-51-shown-as-success', 'original-marked-as-reprint'];
+export const RESULT_DEFECTS: readonly DefectName[] = [
+  'response-51-shown-as-success',
+  'original-marked-as-reprint',
+  // The batch record's card organisation (63.1 of the reply); it shows on the voucher and at settlement.
+  'foreign-card-booked-domestic',
+];
 /** Defects of the voucher (voucher.ts), in every flow that prints one. */
 export const VOUCHER_DEFECTS: readonly DefectName[] = [
   'full-pan-on-voucher',

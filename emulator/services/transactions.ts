@@ -6,12 +6,12 @@
  * A paperless terminal (profile electronicSignature) takes the cardholder's signature on its screen
  * after an approved purchase, uploads it (online.ts) and prints it on the voucher (电签).
  */
-import { IsoMessage, parseField63Response, transactionSpec } from '../../protocol/iso8583';
+import { DOMESTIC_CARD_ORGANISATION, IsoMessage, parseField63Response, transactionSpec } from '../../protocol/iso8583';
 import type { TtpEcrCommand } from '../../protocol/ttp';
 import { FlowAbort } from '../inputs';
 import type { StoredKind, StoredTransaction } from '../state-store';
 import { Bilingual, T, formatAmount, responseText } from '../texts';
-import { SettlementTotalsView, renderVoucher, voucherCopies } from '../voucher';
+import { SettlementTotalsView, SlipKindRows, renderVoucher, voucherCopies } from '../voucher';
 import type { CardRead } from './card-reader';
 import type { SessionCore } from './core';
 import type { Management } from './management';
@@ -36,11 +36,12 @@ export interface FlowResult {
 export interface BatchTotals {
   domestic: SettlementTotalsView;
   foreign: SettlementTotalsView;
-  byKind: Record<'sale' | 'billPayment' | 'completion' | 'void' | 'refund', [number, number]>;
+  /** The settlement slip's rows by kind, per side: §6 prints the 内卡 rows, then the same for 外卡. */
+  byKind: { domestic: SlipKindRows; foreign: SlipKindRows };
 }
 
 /** The settlement slip's rows by kind (the debit / credit sides come from the catalogue). */
-const BY_KIND: Partial<Record<StoredKind, keyof BatchTotals['byKind']>> = {
+const BY_KIND: Partial<Record<StoredKind, keyof SlipKindRows>> = {
   sale: 'sale',
   'bill-payment': 'billPayment',
   'preauth-completion': 'completion',
@@ -137,6 +138,8 @@ export class Transactions {
     } catch {
       /* keep CUP */
     }
+    // Defect foreign-card-booked-domestic: 63.1 ignored, every card booked 内卡 (§3.9 totals, §3.10 flags, §6 外卡组织).
+    if (org !== DOMESTIC_CARD_ORGANISATION && this.core.defect('foreign-card-booked-domestic')) org = DOMESTIC_CARD_ORGANISATION;
     const f44 = reply.getString(44);
     const hostTime = reply.getString(12);
     const hostDate = reply.getString(13);
@@ -273,13 +276,16 @@ export class Transactions {
     const side = (): SettlementTotalsView => ({ debitCount: 0, debitAmount: 0, creditCount: 0, creditAmount: 0 });
     const domestic = side();
     const foreign = side();
-    const byKind: BatchTotals['byKind'] = { sale: [0, 0], billPayment: [0, 0], completion: [0, 0], void: [0, 0], refund: [0, 0] };
+    const kinds = (): SlipKindRows => ({ sale: [0, 0], billPayment: [0, 0], completion: [0, 0], void: [0, 0], refund: [0, 0] });
+    const byKind: BatchTotals['byKind'] = { domestic: kinds(), foreign: kinds() };
     for (const tx of this.core.state.batch) {
       const s = tx.cardOrganisation === 'CUP' ? domestic : foreign;
+      // The slip's rows follow the same side as the totals (a foreign card's refund is no 内卡 退货).
+      const rows = s === domestic ? byKind.domestic : byKind.foreign;
       const k = BY_KIND[tx.kind];
       if (k) {
-        byKind[k][0]++;
-        byKind[k][1] += tx.amount;
+        rows[k][0]++;
+        rows[k][1] += tx.amount;
       }
       const sideOf = transactionSpec(tx.kind).settlement;
       if (sideOf === 'debit') {

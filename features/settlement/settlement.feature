@@ -223,3 +223,31 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
     When the cash register requests a settlement
     Then the cash register receives an approval
     And the acquirer closed the settled batch with every uploaded record
+
+  # A card the acquirer answers with a 63.1 other than CUP (here VIS) is a foreign card (外卡, cup8583.md §2.6).
+  # The terminal cannot know that before the reply, so every terminal that sends the card online books it on the
+  # 外卡 side of its 0500 F48 (§3.9; LY decides 内卡 / 外卡 by 63.1 == CUP), prints 外卡组织 on its vouchers (§6)
+  # and flags its batch-upload records 01 (§3.10); a refund names the original's organisation in 63.1, or 000 (§2.6,
+  # judged by CUP-MSG-001). The first settlement is balanced on both sides (a foreign sale voided later counts as a
+  # debit, its void and the refund as credits); in the second the acquirer keeps a foreign sale whose reversal it
+  # refuses, so the 外卡 side is unbalanced and the foreign records go up in the 201 lists.
+  @CUP-STL-016 @severity:critical @mandatory @magstripe
+  Scenario: A foreign card is settled on the foreign side and uploaded as foreign
+    Given a sale of 16.00 was approved for card UP-DEBIT-MAG by swiping
+    And a sale of 61.00 was approved for card VISA-CREDIT-MAG by swiping
+    And the last transaction was refunded 5.00 with card VISA-CREDIT-MAG by swiping
+    And a sale of 6.10 was approved for card VISA-CREDIT-MAG by swiping
+    And the last transaction was voided with card VISA-CREDIT-MAG by swiping
+    When the operator settles the batch
+    Then the terminal completed the settlement
+    And the settlement totals the terminal sent equal the host's totals
+    And the host answered the settlement as balanced
+    Given a sale of 62.00 was approved for card VISA-CREDIT-MAG by swiping
+    And the host will corrupt the MAC of its reply to the next sale request
+    And a sale of 63.00 is made with card VISA-CREDIT-MAG by swiping
+    And the host will refuse every reversal request with response code "96"
+    When the operator settles the batch
+    Then the host answered the settlement as unbalanced
+    And every record the terminal listed in its batch upload matches a transaction of the batch
+    And the acquirer closed the settled batch with every uploaded record
+    And the terminal completed the settlement

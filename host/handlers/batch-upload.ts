@@ -4,11 +4,13 @@
  * 204 / 206: parsed, matched to their original, a duplicate tolerated but not counted again, one that
  * matches nothing refused with 25; batch-records.ts), one-record uploads (offline / refund / advice
  * 000), and the end message (202 / 207) whose count is checked against what the host took, which
- * closes the batch and moves the terminal to the next one.
+ * closes the batch and moves the terminal to the next one. A record's card-organisation flag (00 CUP /
+ * 01 foreign) is accepted either way and noted in the journal when it is not the original's side; the
+ * harness judges it (drivers/batch-lists.ts, drivers/ic-records.ts).
  */
 import { maskPan } from '../../crypto';
 import { identify } from '../../protocol/iso8583';
-import { IC_RECORD_CODES, matchIcRecord, parseIcRecord, type IcRecordDetail } from '../batch-records';
+import { IC_RECORD_CODES, matchIcRecord, organisationFlag, parseIcRecord, type IcRecordDetail } from '../batch-records';
 import { Decline } from '../context';
 import { prepared, type MessageHandler } from './types';
 
@@ -82,6 +84,11 @@ export const batchUploadHandler: MessageHandler = {
           const t = store.transactionByStan(tid, batch, trace);
           const ok = !!t && t.approved === 1 && t.amount === amount;
           if (ok) matched++;
+          // The flag names the side the original was answered on (63.1); matched or not, a wrong one is noted.
+          if (t && item.slice(0, 2) !== organisationFlag(t.card_org))
+            req.warnings.push(
+              `item ${i + 1} (trace ${trace}) flags card organisation ${item.slice(0, 2)}, but the original was answered 63.1 = ${t.card_org}: §3.10 says ${organisationFlag(t.card_org)}`,
+            );
           items.push({ org: item.slice(0, 2), trace, pan: maskPan(pan), amount, matched: ok });
         }
         store.insertUpload(tid, batch, stan, code, count, matched, JSON.stringify(items), at);
@@ -96,6 +103,10 @@ export const batchUploadHandler: MessageHandler = {
         if (match.kind === 'unmatched') throw new Decline('25', match.why);
         const o = match.original;
         const detail: IcRecordDetail = { originalId: o.id, originalStan: o.stan, pan: rec.panMasked, amount: rec.amount, atc: rec.atc };
+        if (rec.foreign !== (organisationFlag(o.card_org) === '01'))
+          req.warnings.push(
+            `F62 flags card organisation ${rec.foreign ? '01' : '00'}, but the original was answered 63.1 = ${o.card_org}: §3.10 says ${organisationFlag(o.card_org)}`,
+          );
         const expected = prev?.settle_result === '11' ? (rec.failed ? '204' : '203') : prev?.settle_result ? (rec.failed ? '206' : '205') : undefined;
         if (expected && expected !== code)
           req.warnings.push(`60.3 ${code} after a${prev?.settle_result === '11' ? ' balanced' : 'n unbalanced'} settlement; §3.10 says ${expected}`);

@@ -455,7 +455,8 @@ export class FinancialRequest {
       payee_account: this.payee?.account ?? null,
       payee_reference: this.payee?.reference ?? null,
       entry_mode: entry ?? null,
-      card_org: 'CUP',
+      // The side of the settlement it counts on (cup8583.md §3.9): the organisation 63.1 of the reply names.
+      card_org: this.card?.organisation ?? 'CUP',
     });
     if (!approvedCode(code)) this.authCode = undefined;
   }

@@ -1,10 +1,12 @@
 /**
  * Settlement 0500 / 0510 (cup8583.md §3.9): compares the terminal's F48 totals with the host's for
- * the batch, side by side; a balanced side returns the terminal's totals with 1, an unbalanced one the
+ * the batch, side by side (内卡: cards the host answered 63.1 = CUP; 外卡: every other organisation,
+ * from the card book); a balanced side returns the terminal's totals with 1, an unbalanced one the
  * host's own totals with 2 (BP host style). The batch is marked settled either way.
  */
 import { decodeSettlementTotals, encodeSettlementTotals, type SettlementSide, type SettlementTotals } from '../../protocol/iso8583';
 import { checkCurrency, Decline } from '../context';
+import type { SettlementSideName } from '../store';
 import { prepared, type MessageHandler } from './types';
 
 type Totals = Omit<SettlementSide, 'result'>;
@@ -32,15 +34,13 @@ export const settlementHandler: MessageHandler = {
       }
       const tid = rt.config.terminalId;
       const batch = f60.batchNumber;
-      const t = ctx.store.batchTotals(tid, batch, 'CUP');
-      const hostDomestic: Totals = {
-        debitAmount: t.debit_amount,
-        debitCount: t.debit_count,
-        creditAmount: t.credit_amount,
-        creditCount: t.credit_count,
+      // Each side from the host's own books: 内卡 the CUP cards, 外卡 every other organisation (63.1).
+      const hostSide = (side: SettlementSideName): Totals => {
+        const t = ctx.store.batchTotals(tid, batch, side);
+        return { debitAmount: t.debit_amount, debitCount: t.debit_count, creditAmount: t.credit_amount, creditCount: t.credit_count };
       };
-      // This host books CUP cards only: its foreign side is always zero.
-      const hostForeign: Totals = { debitAmount: 0, debitCount: 0, creditAmount: 0, creditCount: 0 };
+      const hostDomestic = hostSide('domestic');
+      const hostForeign = hostSide('foreign');
       const domesticOk = same(hostDomestic, terminalTotals.domestic);
       const foreignOk = same(hostForeign, terminalTotals.foreign);
       const reply: SettlementTotals = {

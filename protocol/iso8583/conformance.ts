@@ -10,7 +10,7 @@
  * and a run's host journal (drivers/message-conformance.ts).
  */
 import { decodeF59Tags } from './private-fields';
-import { parseField60, parseField61, type Field60 } from './fields';
+import { cardOrganisationOfField63, parseField60, parseField61, UNKNOWN_CARD_ORGANISATION, type Field60 } from './fields';
 import {
   identify,
   responseMtiOf,
@@ -80,7 +80,10 @@ export const CONFORMANCE_RULES: Readonly<Record<ConformanceRuleId, { title: stri
   'MSG-F26-PIN': { title: 'F26 present exactly when a PIN block travels', section: '§2.2 (F26), §3.6' },
   'MSG-F53-PIN': { title: 'F53 with a PIN block, 53.1 = 0 exactly when no PIN travels', section: '§5.4' },
   'MSG-F53-SCHEME': { title: "53.2 names the terminal's key scheme (0 DES, 6 3DES, 3 SM4)", section: '§5.4, §3.2' },
-  'MSG-F61': { title: 'F61 names an original of the right kind; F4, F37, F38 and 61.3 agree with it', section: '§2.5, §3.7' },
+  'MSG-F61': {
+    title: "F61 names an original of the right kind; F4, F37, F38, 61.3 and a refund's 63.1 (card organisation) agree with it",
+    section: '§2.5, §2.6, §3.7',
+  },
   'MSG-REVERSAL': { title: 'a reversal copies its original (F3, F4, F22, F25, 60.1, 60.2) with reason 98, A0 or 06', section: '§3.8' },
   'MSG-LIST-REPEAT': {
     title:
@@ -463,6 +466,20 @@ function field61(spec: TransactionSpec, m: WireMessage, ctx: MessageContext, out
   const auth = m.fields[38];
   if (auth !== undefined && reply?.fields[38] !== undefined && auth.trim() !== reply.fields[38]!.trim()) {
     out.push(finding('error', 'MSG-F61', `F38 ${auth} is not the original's authorization code ${reply.fields[38]}`, 'F38'));
+  }
+  // A refund's 63.1 is the original's card organisation, as the acquirer answered it, or 000 when the terminal
+  // does not know it (cup8583.md §2.6: LY, PAX PackRefund); naming another side (CUP for a VIS card) is wrong.
+  const org = cardOrganisationOfField63(m.fields[63]);
+  const originalOrg = cardOrganisationOfField63(reply?.fields[63]);
+  if (spec.kind === 'refund' && org !== undefined && originalOrg !== undefined && org !== originalOrg && org !== UNKNOWN_CARD_ORGANISATION) {
+    out.push(
+      finding(
+        'error',
+        'MSG-F61',
+        `63.1 ${org} is not the original's card organisation ${originalOrg} (its reply's 63.1; ${UNKNOWN_CARD_ORGANISATION} when unknown)`,
+        'F63',
+      ),
+    );
   }
   const date = f61.originalDate;
   if (date !== undefined && date !== '0000' && reply?.fields[13] !== undefined && date !== reply.fields[13]) {

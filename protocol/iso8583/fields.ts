@@ -161,6 +161,25 @@ export function formatField61(f: Field61): string {
 // ---------------------------------------------------------------------------------------------------
 // Field 63 in responses: 63.1 an3 card organisation + 63.2 issuer / centre / acquirer texts (20 GBK bytes each)
 
+/**
+ * 63.1 of a domestic card (内卡, cup8583.md §2.6); any other code names a foreign card (外卡), which
+ * the settlement counts on its own side (§3.9) and the batch upload flags 01 (§3.10).
+ */
+export const DOMESTIC_CARD_ORGANISATION = 'CUP';
+
+/** 63.1 of a refund or upload whose original's card organisation the terminal does not know (§2.6: LY, PAX). */
+export const UNKNOWN_CARD_ORGANISATION = '000';
+
+/**
+ * 63.1 (the card organisation) of field 63 as a journal or dump shows it: text, or hex when the field
+ * was shown as bytes; undefined when it holds fewer than 3 characters.
+ */
+export function cardOrganisationOfField63(value: string | undefined): string | undefined {
+  if (value === undefined || value.length < 3) return undefined;
+  if (/^[0-9A-F]+$/.test(value) && value.length >= 6 && !/^[A-Z]{3}/.test(value)) return Buffer.from(value.slice(0, 6), 'hex').toString('latin1');
+  return value.slice(0, 3);
+}
+
 export interface Field63Response {
   /** CUP for domestic cards; VIS, MCC, JCB ... for foreign cards. */
   cardOrganisation: string;

@@ -116,24 +116,36 @@ export async function lastSettlement(w: PoscertWorld): Promise<{ req: HostMessag
   return { req, batch: batchOf(req), totals: totals! };
 }
 
-/** The domestic result the host answered the last settlement with (0510 F48: 1 = 对账平, 2 = 对账不平). */
-export async function settlementResult(w: PoscertWorld): Promise<string> {
+/**
+ * The results the host answered the last settlement with, per side (0510 F48 offsets 30 / 61,
+ * cup8583.md §3.9: 1 = 对账平, 2 = 对账不平).
+ */
+export async function settlementResults(w: PoscertWorld): Promise<{ domestic: string; foreign: string }> {
   const { req } = await lastSettlement(w);
   const reply = await w.replyTo(req);
   expect(reply, 'the host did not answer the settlement').to.not.equal(undefined);
   const totals = settlementTotalsOf(reply!);
   expect(totals, 'the 0510 carries no F48').to.not.equal(undefined);
-  return totals!.domestic.result;
+  return { domestic: totals!.domestic.result, foreign: totals!.foreign.result };
 }
 
-/** The domestic counts and amounts of the last 0500 and of the host ledger for its batch. */
+type SideCounts = ReturnType<typeof settlementCounts>;
+
+/**
+ * The counts and amounts of the last 0500 and of the host ledger for its batch, both sides (§3.9):
+ * domestic (内卡) the cards the host answered 63.1 = CUP, foreign (外卡) every other organisation. A
+ * terminal cannot know a card's side before the reply, so every terminal must follow 63.1.
+ */
 export async function settlementCountsVsHost(
   w: PoscertWorld,
-): Promise<{ terminal: ReturnType<typeof settlementCounts>; host: ReturnType<typeof settlementCounts> }> {
+): Promise<{ terminal: { domestic: SideCounts; foreign: SideCounts }; host: { domestic: SideCounts; foreign: SideCounts } }> {
   const { batch, totals } = await lastSettlement(w);
   expect(batch, '0500 F60 carries no batch number (60.2)').to.be.a('string');
-  const host = w.host.settlementTotals(w.lab.terminalId, batch!).domestic;
-  return { terminal: settlementCounts(totals.domestic), host: settlementCounts(host) };
+  const host = w.host.settlementTotals(w.lab.terminalId, batch!);
+  return {
+    terminal: { domestic: settlementCounts(totals.domestic), foreign: settlementCounts(totals.foreign) },
+    host: { domestic: settlementCounts(host.domestic), foreign: settlementCounts(host.foreign) },
+  };
 }
 
 /** The record count the terminal declared in its last batch upload end (0320, F48), which it must have sent. */

@@ -86,7 +86,7 @@ describe("message conformance of a run's journal", () => {
     expect(r.errors.map((f) => `${f.rule} ${f.field}`)).to.deep.equal(['MSG-F61 F4']);
     expect(r.text).to.contain('#6 0200 void STAN 000003').and.contain('ERROR   MSG-F61');
     expect(r.errorLines).to.deep.equal([
-      "#6 0200 void STAN 000003: MSG-F61 F4 F4 000000009900 differs from the original sale's 000000001200 (a void takes the original amount) (cup8583.md §2.5, §3.7)",
+      "#6 0200 void STAN 000003: MSG-F61 F4 F4 000000009900 differs from the original sale's 000000001200 (a void takes the original amount) (cup8583.md §2.5, §2.6, §3.7)",
     ]);
   });
 

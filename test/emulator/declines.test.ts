@@ -171,6 +171,71 @@ describe('emulated terminal: declines and the other flows', () => {
     }
   });
 
+  // cup8583.md §2.6: a refund's 63.1 is the card organisation of the original (CUP, or 000 when unknown), so a
+  // foreign card's refund names the organisation its sale was answered with. The emulator used to send CUP always.
+  test('refund (0220) 63.1: the organisation of an original in the batch (VIS), 000 for one the terminal does not hold', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId } = t;
+      const refund = async (rrn: string, mmdd: string): Promise<void> => {
+        const m = client.mark();
+        await client.keys('4');
+        await client.waitScreen('请刷卡', m);
+        await client.present('swipe', bench.card('VISA'));
+        await client.waitScreen('请输入原参考号', m);
+        await client.text(rrn);
+        await client.keys('ENTER');
+        await client.waitScreen('请输入原交易日期', m);
+        await client.keys(...mmdd.split(''), 'ENTER');
+        await client.waitScreen('请输入金额', m);
+        await client.keys('1', '0', '0', 'ENTER');
+        await client.waitScreen(/交易成功|交易失败/, m);
+        await toIdle(client);
+      };
+      const m = await runSale(client, { amountKeys: ['9', '0', '0'], method: 'swipe', card: bench.card('VISA'), pin: '888888' });
+      await client.waitScreen('交易成功', m);
+      await toIdle(client);
+      const original = bench.host.control.transactions({ terminalId }).find((x) => x.kind === 'sale')!;
+      expect(original.cardOrganisation).to.equal('VIS');
+      const mmdd = original.at.slice(5, 7) + original.at.slice(8, 10);
+      await refund(original.rrn!, mmdd);
+      await refund('999999999999', mmdd);
+      const sent = bench.host.control.journal({ terminalId, mti: '0220', direction: 'in' }).map((j) => j.fields['63']);
+      expect(sent).to.deep.equal(['VIS', '000']);
+    } finally {
+      await bench.dispose(t);
+    }
+  });
+
+  // cup8583.md §6: the settlement slip prints the 内卡 rows by type, then the same for 外卡. The emulator used to print
+  // one set of rows, every card's, under 内卡, so a foreign card's sale and refund showed as domestic ones.
+  test('settlement slip: a foreign card counts in the rows under 外卡, not under 内卡', async () => {
+    const t = await bench.terminal();
+    try {
+      const { client, terminalId } = t;
+      let m = await runSale(client, { amountKeys: ['9', '0', '0'], method: 'swipe', card: bench.card('VISA'), pin: '888888' });
+      await client.waitScreen('交易成功', m);
+      await toIdle(client);
+      m = await runSale(client, { amountKeys: ['2', '0', '0'], method: 'swipe', card: bench.card('MAG') });
+      await client.waitScreen('交易成功', m);
+      await toIdle(client);
+      m = client.mark();
+      await client.keys('7');
+      await client.waitScreen('确认结算', m);
+      await client.keys('ENTER');
+      await client.waitScreen('结算成功', m);
+      const slip = client.prints(m).find((p) => p.copy === 'settlement')!.lines;
+      const foreignAt = slip.findIndex((l) => l.startsWith('外卡'));
+      const sales = (lines: string[]) => lines.filter((l) => l.startsWith('消费/SALE')).map((l) => l.replace(/\s+/g, ' '));
+      expect(sales(slip.slice(0, foreignAt)), '内卡 rows').to.deep.equal(['消费/SALE 1 2.00']);
+      expect(sales(slip.slice(foreignAt)), '外卡 rows').to.deep.equal(['消费/SALE 1 9.00']);
+      const [settlement] = bench.host.control.journal({ terminalId, mti: '0510', direction: 'out' });
+      expect(settlement.fields['48'].slice(30, 31) + settlement.fields['48'].slice(61, 62), 'both sides balanced').to.equal('11');
+    } finally {
+      await bench.dispose(t);
+    }
+  });
+
   test('pre-authorization (0100, F25 06), its completion (0200, F25 06, F38) and a pre-auth void (0100 200000, 60.1 11)', async () => {
     const t = await bench.terminal();
     try {

@@ -291,6 +291,27 @@ describe('emulator defect catalogue: each defect is observable', () => {
       expect(JSON.stringify(refused, Object.getOwnPropertyNames(refused ?? {}))).to.match(/busy/);
     }));
 
+  test('foreign-card-booked-domestic: a card answered 63.1 = VIS is booked CUP: no 外卡组织, counted 内卡, both sides unbalanced', () =>
+    withDefect('foreign-card-booked-domestic', async ({ client, terminalId, statePath }) => {
+      const sold = await runSale(client, { amountKeys: ['5', '0', '0'], method: 'swipe', card: bench.card('VISA'), pin: '888888' });
+      await client.waitScreen('交易成功', sold);
+      const reply = bench.host.control.journal({ terminalId, direction: 'out' }).find((j) => j.mti === '0210');
+      expect(reply?.fields['63'], 'the host answered the card as foreign (63.1)').to.match(/^VIS/);
+      expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).batch[0].cardOrganisation).to.equal('CUP');
+      expect(text(client.prints(sold)[0].lines)).to.not.include('外卡组织');
+      await toIdle(client);
+      const m = client.mark();
+      await client.keys('7');
+      await client.waitScreen('确认结算', m);
+      await client.keys('ENTER');
+      await client.waitScreen('结算成功', m);
+      const [settlement] = bench.host.control.journal({ terminalId, mti: '0500', direction: 'in' });
+      // F48 (§3.9): the 5.00 on the 内卡 debit side [0..15), the 外卡 debit side [31..46) empty.
+      expect([settlement.fields['48'].slice(0, 15), settlement.fields['48'].slice(31, 46)]).to.deep.equal(['000000000500001', '000000000000000']);
+      const view = bench.host.control.settlementTotals(terminalId, settlement.fields['60'].slice(2, 8));
+      expect(view.settlements.map((x) => x.domesticResult + x.foreignResult)).to.deep.equal(['22']);
+    }));
+
   test('reversal-lost-on-power-cut: a power cut mid-online loses the reversal', () =>
     withDefect('reversal-lost-on-power-cut', async ({ client, terminalId, statePath }) => {
       bench.host.control.injectFault({ match: { terminalId, mti: '0200' }, action: 'no-response' });

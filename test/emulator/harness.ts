@@ -61,6 +61,18 @@ export function testHostConfig(): HostConfig {
           status: 'lost',
           openingBalance: '1000.00',
         },
+        // A foreign card: the host answers 63.1 = VIS (cup8583.md §2.6); a credit card the issuer takes without PIN.
+        {
+          alias: 'VISA',
+          pan: '4012888888881881',
+          expiry: '3012',
+          serviceCode: '101',
+          pin: '888888',
+          account: 'credit',
+          requirePin: false,
+          openingBalance: '10000.00',
+          organisation: 'VIS',
+        },
         { alias: 'LOW', pan: '6212345678901240', expiry: '3012', serviceCode: '101', pin: '123456', account: 'debit', openingBalance: '1.00' },
         {
           alias: 'PARTIAL',

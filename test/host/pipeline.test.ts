@@ -329,7 +329,12 @@ describe('host store: schema 2 kind names', () => {
       ]);
       expect(reopened.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).to.equal(String(SCHEMA_VERSION));
       // Settlement sides: sale and both completions are debits, the completion void a credit.
-      expect(reopened.batchTotals(TID, '000001', 'CUP')).to.deep.equal({ debit_amount: 300, debit_count: 3, credit_amount: 100, credit_count: 1 });
+      expect(reopened.batchTotals(TID, '000001', 'domestic')).to.deep.equal({
+        debit_amount: 300,
+        debit_count: 3,
+        credit_amount: 100,
+        credit_count: 1,
+      });
     } finally {
       reopened.close();
     }

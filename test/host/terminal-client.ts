@@ -435,9 +435,11 @@ export class TestTerminal {
       .set(63, '01 ');
   }
 
-  batchUpload(items: { stan: string; pan: string; amount: number }[]): IsoMessage {
+  /** A magstripe list (60.3 201); each item's card-organisation flag is `00` (CUP) unless it says `01` (foreign). */
+  batchUpload(items: { stan: string; pan: string; amount: number; org?: '00' | '01' }[]): IsoMessage {
     const f48 =
-      String(items.length).padStart(2, '0') + items.map((i) => '00' + i.stan + i.pan.padStart(20, '0') + String(i.amount).padStart(12, '0')).join('');
+      String(items.length).padStart(2, '0') +
+      items.map((i) => (i.org ?? '00') + i.stan + i.pan.padStart(20, '0') + String(i.amount).padStart(12, '0')).join('');
     return this.base('0320')
       .set(48, f48)
       .set(60, formatField60({ transactionType: '00', batchNumber: this.batch, networkCode: '201' }));

@@ -398,6 +398,29 @@ describe("message conformance over a terminal's traffic", () => {
     expect(last([signOn, refund('0000000000001204')])).to.deep.equal(['warning MSG-F61 61.2']);
   });
 
+  test("MSG-F61: a refund's 63.1 is the original's card organisation (its reply's 63.1) or 000", () => {
+    const refund = (f63: string) =>
+      inMsg(5, '0220', {
+        ...card,
+        3: '200000',
+        4: '000000000500',
+        11: '000003',
+        37: '120400000007',
+        60: '2500000100050',
+        61: '0000000000001204',
+        63: f63,
+      });
+    const foreignReply = outMsg(4, '0210', { ...saleReply.fields, 63: 'VIS测试主机' });
+    expect(last([signOn, sale, foreignReply, refund('VIS')])).to.deep.equal([]);
+    expect(last([signOn, sale, foreignReply, refund('000')]), 'unknown is allowed').to.deep.equal([]);
+    expect(last([signOn, sale, foreignReply, refund('CUP')]), 'a foreign original refunded as CUP').to.deep.equal(['error MSG-F61 F63']);
+    // The reply shows 63 as hex (bytes): the same reading.
+    const hexReply = outMsg(4, '0210', { ...saleReply.fields, 63: Buffer.from('VIS', 'latin1').toString('hex').toUpperCase() + 'B2E2' });
+    expect(last([signOn, sale, hexReply, refund('CUP')])).to.deep.equal(['error MSG-F61 F63']);
+    // An original whose reply carries no F63 cannot be compared.
+    expect(last([signOn, sale, saleReply, refund('JCB')])).to.deep.equal([]);
+  });
+
   test('MSG-REVERSAL: the reversal of a sale copies it, with reason 98 / A0 / 06', () => {
     const rev = (f: Record<number, string>) =>
       inMsg(5, '0400', {
@@ -452,7 +475,7 @@ describe("message conformance over a terminal's traffic", () => {
 
   test('formatFindings lists the messages with findings, errors first, with rule, field and section', () => {
     const text = formatFindings(judge([signOn, sale, saleReply, voidOf({ 4: '000000001300', 48: '01' })]));
-    expect(text).to.match(/^#5 0200 void STAN 000003\n {2}ERROR +MSG-F61 +F4 .*cup8583\.md §2\.5, §3\.7\)\n {2}WARNING +MSG-UNUSED +F48/);
+    expect(text).to.match(/^#5 0200 void STAN 000003\n {2}ERROR +MSG-F61 +F4 .*cup8583\.md §2\.5, §2\.6, §3\.7\)\n {2}WARNING +MSG-UNUSED +F48/);
   });
 });
 
