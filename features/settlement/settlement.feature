@@ -233,7 +233,8 @@ Feature: Settlement (结算) — totals, batch upload and the next batch
   # refuses, so the 外卡 side is unbalanced and the foreign records go up in the 201 lists.
   @CUP-STL-016 @severity:critical @mandatory @magstripe
   Scenario: A foreign card is settled on the foreign side and uploaded as foreign
-    Given a sale of 16.00 was approved for card UP-DEBIT-MAG by swiping
+    Given the terminal accepts foreign cards
+    And a sale of 16.00 was approved for card UP-DEBIT-MAG by swiping
     And a sale of 61.00 was approved for card VISA-CREDIT-MAG by swiping
     And the last transaction was refunded 5.00 with card VISA-CREDIT-MAG by swiping
     And a sale of 6.10 was approved for card VISA-CREDIT-MAG by swiping

@@ -141,7 +141,8 @@
   # 第二次收单机构拒绝一笔外卡消费的冲正并保留该笔，外卡一侧对账不平，外卡记录以 201 清单上送。
   @CUP-STL-016 @severity:critical @mandatory @magstripe
   场景: 外卡计入外卡一侧结算并按外卡上送
-    假如 卡 UP-DEBIT-MAG 刷卡消费 16.00 元已成功
+    假如 终端声明受理外卡
+    而且 卡 UP-DEBIT-MAG 刷卡消费 16.00 元已成功
     而且 卡 VISA-CREDIT-MAG 刷卡消费 61.00 元已成功
     而且 最后一笔交易已用卡 VISA-CREDIT-MAG 刷卡退货 5.00 元
     而且 卡 VISA-CREDIT-MAG 刷卡消费 6.10 元已成功

@@ -146,6 +146,14 @@ export const TerminalProfileSchema = z
      */
     additionalPreAuth: z.boolean().default(false),
     /**
+     * Foreign cards (外卡, cards the acquirer answers with 63.1 other than CUP, cup8583.md §2.6): 'accepted'
+     * (sent online like any card and, when 63.1 names another organisation, booked on the 外卡 side of the
+     * settlement, §3.9, and flagged 01 in the batch upload, §3.10), or 'refused' (a merchant not enabled
+     * for 外卡 acquiring: the terminal refuses them itself by BIN). Which merchants take foreign cards is
+     * the acquirer's contract, not a rule of the reference; absent, 'accepted'.
+     */
+    foreignCards: z.enum(['accepted', 'refused']).default('accepted'),
+    /**
      * Operator logon (操作员签到): before its sign-on from the menu (管理/签到) the terminal asks an operator
      * number (操作员号, 2 digits) and that operator's password, refuses a wrong password without sending
      * anything, and then sends the operator in F63 of the 0800 (63.1 = number + space, cup8583.md §2.6,
@@ -214,6 +222,7 @@ export const REFERENCE_PROFILE: TerminalProfile = {
   supersededIcLists: 'not-used',
   partialApproval: false,
   additionalPreAuth: false,
+  foreignCards: 'accepted',
   electronicSignature: false,
   // The reference terminal reaches the acquirer over the public network as well (cup8583.md §1.2).
   publicNetwork: 'https',

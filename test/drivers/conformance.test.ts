@@ -27,6 +27,13 @@ describe('terminal profile model', () => {
     expect(new Set(EMULATOR_PROFILES.map((p) => p.name)).size).to.equal(EMULATOR_PROFILES.length);
   });
 
+  test('foreignCards: absent means accepted; refused is a declared value; anything else is refused', () => {
+    const { foreignCards: _omitted, ...undeclared } = REFERENCE_PROFILE;
+    expect(parseTerminalProfile(undeclared, 'test').foreignCards).to.equal('accepted');
+    expect(parseTerminalProfile({ ...REFERENCE_PROFILE, foreignCards: 'refused' }, 'test').foreignCards).to.equal('refused');
+    expect(() => parseTerminalProfile({ ...REFERENCE_PROFILE, foreignCards: 'sometimes' }, 'test')).to.throw(/foreignCards/);
+  });
+
   test('a bad declaration names its source and every field', () => {
     const bad = { ...REFERENCE_PROFILE, vouchers: { copies: 4, signatureOn: ['merchant'] }, magstripeExpiry: 'never' };
     let err: unknown;
