@@ -231,14 +231,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     why: 'the TTP state of the screen after a settlement slip is reprinted (重打印结算单). No case reprints a settlement slip: cup8583.md §6 only says a reprint is marked 重打印, it does not oblige a terminal to offer one, so a mandatory case cannot ask for it.',
   },
   // ---- emulator/voucher.ts
-  ...(['ConditionalExpression', 'StringLiteral'] as const).map((mutator): AccountedSurvivor => ({
-    file: 'emulator/voucher.ts',
-    mutator,
-    replacement: mutator === 'ConditionalExpression' ? 'false' : '``',
-    code: "if (tx.cardOrganisation && tx.cardOrganisation !== 'CUP') lines.push(`外卡组织:${tx.cardOrganisation}`);",
-    kind: 'unobservable',
-    why: "the 外卡组织 line (§6, only when 63.1 is not CUP) is never printed in a run: the host's card book has no foreign card and every reply's 63.1 is CUP (host/context.ts finishFinancial). Observable once the card book carries a VIS / MCC card and the host answers its organisation in 63.1 (not done here).",
-  })),
+  // (The 外卡组织 line's entries went when foreign cards came to the card book: CUP-STL-016 prints it for a VIS card.)
   {
     file: 'emulator/voucher.ts',
     mutator: 'StringLiteral',
@@ -260,8 +253,8 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     mutator: 'StringLiteral',
     replacement: '""',
     code: "row('借记合计/DEBIT', [s.foreign.debitCount, s.foreign.debitAmount]),",
-    kind: 'unobservable',
-    why: "the label of the slip's 外卡 debit row goes blank; its figures stay. With no foreign card in the card book they are 0 / 0.00 in every run, and §6 names the slip's rows by type (消费/SALE, 退货/REFUND …), not this emulator's 借记合计 row, so the layout of the label is the vendor's.",
+    kind: 'conformant',
+    why: "the label of the slip's 外卡 debit row goes blank; its figures stay (and are judged: CUP-STL-016 settles a foreign card). §6 names the slip's rows by type (消费/SALE, 退货/REFUND …), not this emulator's 借记合计 row, so the layout of the label is the vendor's.",
   },
   {
     file: 'emulator/voucher.ts',
@@ -1993,14 +1986,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'unobservable',
     why: "(the whole test → true, or `code === '10'` → true) every approval, not only a partial one (10), books, shows and prints the reply's F4. When the reply carries F4 and F39 is not 10, online.ts authorize has already refused a reply whose F4 differs from the request's (cup8583.md §3.6 解包交易金额不符), so the amount is the same; only an approval without F4 would differ (NaN, or unchanged for the `code === '10'` variant). The reference host echoes F4 in every financial reply (host/context.ts baseResponse echo list; only a balance reply drops it, and a balance does not go through conclude) and no host fault removes it, so no run meets one. Lean plan with the mutant (with other r7c survivors): CERTIFIED, 94 of 94 mandatory passed.",
   },
-  {
-    file: 'emulator/services/transactions.ts',
-    mutator: 'ConditionalExpression',
-    replacement: 'true',
-    code: "const s = tx.cardOrganisation === 'CUP' ? domestic : foreign;",
-    kind: 'unobservable',
-    why: "every record counts under 内卡 in the 0500's F48 totals, a foreign card's too, while §3.9 splits them by 63.1. No record is foreign in a run: the reference host answers 63.1 CUP in every financial reply (host/context.ts finishFinancial), no host fault changes F63 and the card book holds no foreign card (host/handlers/settlement.ts: 'This host books CUP cards only'), so the split is the same as the original's (lean plan with the mutant: CERTIFIED, the settlement cases balanced). Observable once the lab can answer a foreign 63.1, as for round 6's `let org = 'CUP'` entry.",
-  },
+  // (transactions.ts totals `tx.cardOrganisation === 'CUP'` → true: killed by CUP-STL-016 since the card book has a foreign card.)
   ...["'INVALID MERCHANT'", "'SUSPECTED MALFUNCTION'"].map((en): AccountedSurvivor => ({
     file: 'emulator/texts.ts',
     mutator: 'StringLiteral',
