@@ -2329,6 +2329,24 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     kind: 'equivalent',
     why: "the state file's check of a stored PAN (batch records and failed IC records) no longer anchors its end, as the sibling entry for the dropped start anchor above: the only writer is the emulator, which stores the PAN of a card image, digits only (TTP §6.5 validation, emulator/ttp/card-keys.ts cardImageProblem); both patterns accept every such value, and a certification never hands the terminal a state file of its own. Same state, same behaviour (seed 19 lean plan with it: CERTIFIED, Stryker).",
   },
+  // ---- seed 19, round 8 (lead): the 外卡 side, checked after CUP-STL-016 brought a foreign card (settlement.ts:76's
+  // 201-list flag '01' → '' is killed by it: certify --tags @CUP-STL-016 with it, NOT CERTIFIED at the batch-list step).
+  {
+    file: 'emulator/flows/settlement.ts',
+    mutator: 'EqualityOperator',
+    replacement: "foreignResult !== '1'",
+    code: "const balanced = domesticResult === '1' && foreignResult === '1';",
+    kind: 'conformant',
+    why: "`balanced` only decides whether the 批上送 (batch-upload) progress screen is shown; the upload itself is decided by batchUpload from the 0510's results, so the wire, the slip and the final screen are the same (certify --tags '@CUP-STL-016 or @CUP-STL-001 or @CUP-STL-002 or @CUP-STL-009' with it: none failed). cup8583.md §3.10 prescribes the upload, not a screen while it runs.",
+  },
+  {
+    file: 'emulator/voucher.ts',
+    mutator: 'LogicalOperator',
+    replacement: 'RESULT_TEXT[s.foreignResult] && `对帐结果[${s.foreignResult}]`',
+    code: '`外卡: ${RESULT_TEXT[s.foreignResult] ?? `对帐结果[${s.foreignResult}]`}`,',
+    kind: 'conformant',
+    why: "the settlement slip's 外卡 line then prints the raw result code (外卡: 对帐结果[1]) instead of 对账平 / 不平. It states no reconciliation result a reader could take for another one, and a terminal need not state one (drivers/settlement-result.ts: what it states must be the 0510's; §6 shows the per-side results as LY's layout). certify --tags '@CUP-STL-016 or @CUP-STL-007' with it: none failed.",
+  },
 ];
 
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
