@@ -2312,7 +2312,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: 'page >= 50',
     code: 'if (page > 50) throw new ListDownloadFailed(`${codes.download}: more than 50 pages`);',
     kind: 'conformant',
-    why: "the terminal's own cap on a card blacklist's length drops from 51 pages to 50: only a blacklist of exactly 51 pages (390 replies with control byte 'more') now fails. cup8583.md (§3 table, 390 / 391 from LY) sets no maximum length or page count, so where a terminal stops is its memory limit; the reference host's blacklist (scenarios/terminal-lists.yaml, 2 cards) fits one page, so no case comes near it.",
+    why: "the terminal's own cap on a card blacklist's length drops from 51 pages to 50: only a blacklist of exactly 51 pages (390 replies with control byte 'more') now fails. cup8583.md (§3 table, 390 / 391 from LY) sets no maximum length or page count, so where a terminal stops is its memory limit; the reference host's blacklist (scenarios/terminal-lists.yaml, 2 cards) fits one page, so no case comes near it (the whole lean plan CERTIFIED with the mutant: 101 passed).",
   },
   {
     file: 'emulator/session.ts',
