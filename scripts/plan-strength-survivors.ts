@@ -2294,7 +2294,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: 'true',
     code: "if (code !== '00' && !fakeSuccess) lines.push(ui.t(responseText(code)));",
     kind: 'conformant',
-    why: "an approval with 00 also shows the response text of 00 (交易成功 / APPROVED) on its result screen, under the 交易成功 line it already has; screen id 'approved', its outcome, responseCode and trace (TTP §6.6 / §7.6) are unchanged, as are the wire and the slips. cup8583.md prescribes no result-screen wording and TTP leaves a screen's lines to the firmware, so a case requiring one success line would fail conformant terminals. Whole lean plan with the mutant (with the other r8d reference-profile survivors applied together): CERTIFIED, 94 of 94 mandatory passed.",
+    why: "an approval with 00 also shows the response text of 00 (交易成功 / APPROVED) on its result screen, under the 交易成功 line it already has; screen id 'approved', its outcome, responseCode and trace (TTP §6.6 / §7.6) are unchanged, as are the wire and the slips. cup8583.md prescribes no result-screen wording and TTP leaves a screen's lines to the firmware, so a case requiring one success line would fail conformant terminals. Whole lean plan with the mutant (alone, and again together with the other r8d reference-profile survivors): CERTIFIED, 94 of 94 mandatory passed.",
   },
   {
     file: 'emulator/session.ts',
@@ -2303,7 +2303,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     code: 'if (this.ecr) {',
     fn: 'kill',
     kind: 'unobservable',
-    why: 'a power cut or reset while an ECR-started flow runs no longer answers the cash register (TTP §5.2 wants every request answered). Never reached in a certification, as the message entry of the same block (round 4): every flow a case starts from the ECR (CUP-PAY-008, the 缴费 of CUP-PAY-010 to 013, CUP-STL-008, CUP-PAY-045) ends before any power cut or reset, and finishEcr clears this.ecr; no power-cut or reset case starts from the ECR, whose cases are optional besides. Whole lean plan with the mutant (with the other r8d reference-profile survivors): CERTIFIED, 94 of 94 mandatory passed.',
+    why: 'a power cut or reset while an ECR-started flow runs no longer answers the cash register (TTP §5.2 wants every request answered). Never reached in a certification, as the message entry of the same block (round 4): every flow a case starts from the ECR (CUP-PAY-008, the 缴费 of CUP-PAY-010 to 013, CUP-STL-008, CUP-PAY-045) ends before any power cut or reset, and finishEcr clears this.ecr; no power-cut or reset case starts from the ECR, whose cases are optional besides. Whole lean plan with the mutant (alone, and again together with the other r8d reference-profile survivors): CERTIFIED, 94 of 94 mandatory passed.',
   },
   {
     file: 'emulator/session.ts',
@@ -2311,7 +2311,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: 'false',
     code: "if (ecr) this.finishEcr(ecr, undefined, { code: 'internal', message: (e as Error).message });",
     kind: 'unobservable',
-    why: "an ECR-started flow that ends in an internal fault leaves the cash register unanswered (TTP §5.2) instead of sending error internal. A conformant run never faults: no fault without a defect, and a whole certification with a marker on this block's fault screen line never reached it (round 4 entries of the same block). Whole lean plan with the mutant (with the other r8d reference-profile survivors): CERTIFIED, 94 of 94 mandatory passed.",
+    why: "an ECR-started flow that ends in an internal fault leaves the cash register unanswered (TTP §5.2) instead of sending error internal. A conformant run never faults: no fault without a defect, and a whole certification with a marker on this block's fault screen line never reached it (round 4 entries of the same block). Whole lean plan with the mutant (alone, and again together with the other r8d reference-profile survivors): CERTIFIED, 94 of 94 mandatory passed.",
   },
   {
     file: 'emulator/voucher.ts',
@@ -2329,7 +2329,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     exact: true,
     next: 's.merchantName,',
     kind: 'conformant',
-    why: "the label above the merchant name on the settlement slip goes blank; the name itself, 商户编号, 终端编号, 批次号 and the totals stay. cup8583.md §6 asks the settlement slip for the merchant name (LY PrtTransTotal) but its labels are LY's bilingual wording, and the project judges the name by its value, not its label (drivers/vouchers.ts showsMerchantName; drivers/slip-fields.ts requires labels only for 商户编号 / 终端编号 / 批次号). Whole lean plan with the mutant (with the other r8d reference-profile survivors): CERTIFIED, 94 of 94 mandatory passed. (The fault slip's label, next ctx.merchantName, has its own round 4 entry.)",
+    why: "the label above the merchant name on the settlement slip goes blank; the name itself, 商户编号, 终端编号, 批次号 and the totals stay. cup8583.md §6 asks the settlement slip for the merchant name (LY PrtTransTotal) but its labels are LY's bilingual wording, and the project judges the name by its value, not its label (drivers/vouchers.ts showsMerchantName; drivers/slip-fields.ts requires labels only for 商户编号 / 终端编号 / 批次号). Whole lean plan with the mutant (alone, and again together with the other r8d reference-profile survivors): CERTIFIED, 94 of 94 mandatory passed. (The fault slip's label, next ctx.merchantName, has its own round 4 entry.)",
   },
   {
     file: 'emulator/voucher.ts',
@@ -2337,7 +2337,7 @@ export const ACCOUNTED: readonly AccountedSurvivor[] = [
     replacement: 'false',
     code: 'if (s.batchUploaded > 0) lines.push(`批上送笔数/UPLOADED: ${s.batchUploaded}`);',
     kind: 'conformant',
-    why: "the settlement slip never states how many records went up in the batch upload (批上送笔数). cup8583.md §6 lists the settlement slip's content (merchant, terminal, batch, date/time, 内卡 / 外卡 result and rows) without any upload count, so the line is the emulator's own and no case may require it; the 0320 uploads themselves are unchanged. Whole lean plan with the mutant (with the other r8d reference-profile survivors): CERTIFIED, 94 of 94 mandatory passed.",
+    why: "the settlement slip never states how many records went up in the batch upload (批上送笔数). cup8583.md §6 lists the settlement slip's content (merchant, terminal, batch, date/time, 内卡 / 外卡 result and rows) without any upload count, so the line is the emulator's own and no case may require it; the 0320 uploads themselves are unchanged. Whole lean plan with the mutant (alone, and again together with the other r8d reference-profile survivors): CERTIFIED, 94 of 94 mandatory passed.",
   },
 ];
 
