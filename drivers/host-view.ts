@@ -6,6 +6,8 @@
  */
 import {
   cardOrganisationOfField63,
+  DOMESTIC_CARD_ORGANISATION,
+  organisationFlag,
   CUP_POS_DIALECT,
   decodeBillPayee,
   decodeSettlementTotals,
@@ -171,7 +173,7 @@ export function replyTo(messages: readonly HostMessage[], request: HostMessage):
  * the host's reply to the original named, CUP when it sent no F63. One reading for every record kind.
  */
 export function organisationFlagOf(messages: readonly HostMessage[], original: HostMessage): '00' | '01' {
-  return (cardOrganisationOf(replyTo(messages, original)) ?? 'CUP') === 'CUP' ? '00' : '01';
+  return organisationFlag(cardOrganisationOf(replyTo(messages, original)) ?? DOMESTIC_CARD_ORGANISATION);
 }
 
 /**

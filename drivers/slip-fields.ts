@@ -24,7 +24,7 @@
  * slip every terminal prints. Layout, spacing, grouping and the bilingual parts are the terminal's;
  * only a labelled value is required. A copy that names no request the host saw is not judged. Pure.
  */
-import type { TransactionKind } from '../protocol/iso8583';
+import { DOMESTIC_CARD_ORGANISATION, type TransactionKind } from '../protocol/iso8583';
 import { approvedOfBatch, batchOf, cardOrganisationOf, replyTo, FINANCIAL_KINDS, type HostMessage } from './host-view';
 import { traceOfCopy } from './signature-waiver';
 import {
@@ -212,7 +212,7 @@ export function refundRowProblem(c: Pick<VoucherCopy, 'lines'>, request: HostMes
   const batch = batchOf(request);
   const refunds = approvedOfBatch(batchMessages, batch, ['refund']).filter((m) => {
     const organisation = cardOrganisationOf(replyTo(batchMessages, m));
-    return organisation === undefined || organisation === 'CUP';
+    return organisation === undefined || organisation === DOMESTIC_CARD_ORGANISATION;
   });
   const fen = refunds.reduce((sum, m) => sum + Number(m.fields[4] ?? 0), 0);
   if (showsFigures({ lines: domestic }, SLIP_REFUND_ROW, refunds.length, fen)) return undefined;

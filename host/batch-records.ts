@@ -13,7 +13,7 @@
  */
 import type Database from 'better-sqlite3';
 import { maskPan } from '../crypto';
-import { DOMESTIC_CARD_ORGANISATION, type IsoMessage } from '../protocol/iso8583';
+import type { IsoMessage } from '../protocol/iso8583';
 import { decodeTlv, findTag, type TlvNode } from '../protocol/tlv';
 import { Decline } from './context';
 import type { HostStore, TransactionRow } from './store';
@@ -92,14 +92,6 @@ export function parseIcRecord(msg: IsoMessage, networkCode: string): IcRecord {
   if (failure === 'card-declined' && cid !== '00')
     throw new Decline('30', `${what}: F62 says the card declined (…10) but 9F27 is ${cid}, not 00 (AAC)`);
   return { networkCode, failed, panMasked: maskPan(pan), amount, atc, cid, f62, foreign: m[1] === '01', failure };
-}
-
-/**
- * The card-organisation flag a batch-upload record must carry for an original the host booked under
- * `cardOrg` (cup8583.md §3.10: `00` CUP, `01` foreign; the 201 list items and the F62 of IC records alike).
- */
-export function organisationFlag(cardOrg: string): '00' | '01' {
-  return cardOrg === DOMESTIC_CARD_ORGANISATION ? '00' : '01';
 }
 
 /** What a record of the batch upload turned out to be. */

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { isLuhnValid } from '../crypto/pan';
+import { DOMESTIC_CARD_ORGANISATION } from '../protocol/iso8583/fields';
 import { capkChecksum } from '../protocol/iso8583/ic-parameters';
 import type { ContactlessParameters } from '../protocol/iso8583/terminal-lists';
 import { HostConfigError, HostConfigProblem } from './errors';
@@ -213,7 +214,7 @@ const cardSchema = z
     organisation: z
       .string()
       .regex(/^[A-Z0-9]{3}$/, 'organisation must be a 3-character card-organisation code (CUP, VIS, MCC, JCB, AMX, DCC, …)')
-      .default('CUP'),
+      .default(DOMESTIC_CARD_ORGANISATION),
     allowBadLuhn: z.boolean().default(false),
     emv: z
       .object({

@@ -8,6 +8,7 @@
  */
 import { unwrapWorkingKeys, type KeyScheme, type MacScheme, type PinCipher, type WorkingKeyLayout } from '../crypto';
 import {
+  DOMESTIC_CARD_ORGANISATION,
   formatField63Response,
   IC_LIST_KINDS,
   IC_REQUIREMENT_DIGITS,
@@ -219,7 +220,7 @@ export class HostContext {
     out.set(
       63,
       formatField63Response({
-        cardOrganisation: card?.organisation ?? 'CUP',
+        cardOrganisation: card?.organisation ?? DOMESTIC_CARD_ORGANISATION,
         issuerText: code === '00' ? '' : info.display,
         centreText: this.config.host.centreText,
       }).trimEnd(),

@@ -24,7 +24,7 @@ const DOWNLOAD_KINDS: readonly DownloadKind[] = [...IC_LIST_KINDS, ...TERMINAL_L
 import { HostControlError } from './errors';
 import type { ActiveFault, FaultSet, FaultSpec } from './faults';
 import type { PublicNetworkArrival, TlsIdentity } from './public-network';
-import type { HostStore, JournalRow, LedgerRow, SettlementSideName, TransactionKind, TransactionRow } from './store';
+import type { HostStore, JournalRow, LedgerRow, TransactionKind, TransactionRow } from './store';
 
 export interface JournalQuery {
   terminalId?: string;
@@ -408,10 +408,6 @@ export class HostControl {
 
   settlementTotals(terminalId: string, batch: string): SettlementView {
     if (!/^\d{6}$/.test(batch)) throw new HostControlError(`batch must be 6 digits, got ${JSON.stringify(batch)}`);
-    const side = (name: SettlementSideName) => {
-      const t = this.store.batchTotals(terminalId, batch, name);
-      return { debitAmount: t.debit_amount, debitCount: t.debit_count, creditAmount: t.credit_amount, creditCount: t.credit_count };
-    };
     const settlements = this.store.db.prepare('SELECT * FROM settlements WHERE terminal_id = ? AND batch = ? ORDER BY id').all(terminalId, batch) as {
       at: string;
       terminal_totals: string;
@@ -423,8 +419,8 @@ export class HostControl {
     return {
       terminalId,
       batch,
-      domestic: side('domestic'),
-      foreign: side('foreign'),
+      domestic: this.store.batchTotals(terminalId, batch, 'domestic'),
+      foreign: this.store.batchTotals(terminalId, batch, 'foreign'),
       settlements: settlements.map((s) => ({
         at: s.at,
         terminalF48: s.terminal_totals,

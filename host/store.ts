@@ -15,7 +15,7 @@
 import Database from 'better-sqlite3';
 import type { HostConfig } from './config';
 import { HostDatabaseError } from './errors';
-import { DOMESTIC_CARD_ORGANISATION, transactionKinds, type TransactionKind } from '../protocol/iso8583';
+import { DOMESTIC_CARD_ORGANISATION, transactionKinds, type SettlementSide, type TransactionKind } from '../protocol/iso8583';
 import { WalCheckpointer, type CheckpointOptions, type CheckpointStats } from './checkpoint';
 
 export const SCHEMA_VERSION = 3;
@@ -495,17 +495,14 @@ export class HostStore {
    * One side of a batch's settlement totals (cup8583.md §3.9): 'domestic' (内卡) the transactions
    * booked under CUP, 'foreign' (外卡) those under any other card organisation.
    */
-  batchTotals(
-    terminalId: string,
-    batch: string,
-    side: SettlementSideName,
-  ): { debit_amount: number; debit_count: number; credit_amount: number; credit_count: number } {
-    return this.s.txnBatchTotals.get(terminalId, batch, side === 'domestic' ? 1 : 0) as {
+  batchTotals(terminalId: string, batch: string, side: SettlementSideName): Omit<SettlementSide, 'result'> {
+    const t = this.s.txnBatchTotals.get(terminalId, batch, side === 'domestic' ? 1 : 0) as {
       debit_amount: number;
       debit_count: number;
       credit_amount: number;
       credit_count: number;
     };
+    return { debitAmount: t.debit_amount, debitCount: t.debit_count, creditAmount: t.credit_amount, creditCount: t.credit_count };
   }
 
   // ---- journal

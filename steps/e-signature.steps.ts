@@ -3,7 +3,7 @@
 // The cardholder signs on the screen (the driver draws the signature, TTP `sign`); the acquirer must hold
 // that very image, linked to the approved sale it signs. Judged by drivers/e-signature.ts.
 import { expect } from 'chai';
-import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../certification/results';
+import { skipWith } from './support/skip';
 import { judgeSignatureUpload } from '../drivers/e-signature';
 import { step } from './support/define';
 import { scenarioSignature, signatureEvidence, waitForSignatureUpload } from './support/e-signature';
@@ -11,8 +11,7 @@ import { scenarioSignature, signatureEvidence, waitForSignatureUpload } from './
 step(['the terminal declares electronic signature', '终端声明支持电子签名'], function () {
   if (this.profile.electronicSignature) return;
   const reason = 'not applicable: the terminal does not declare electronicSignature in its profile (its cardholders sign the paper voucher)';
-  this.attach(JSON.stringify({ outcome: 'skipped', reason } satisfies MarkerOutcome), OUTCOME_MEDIA_TYPE);
-  return 'skipped' as unknown as void;
+  return skipWith(this, reason) as unknown as void;
 });
 
 step(["the cardholder signed on the terminal's screen", '持卡人在终端屏幕上签了名'], function () {

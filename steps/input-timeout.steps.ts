@@ -2,7 +2,7 @@
 // card wait (TTP §6.7 timeouts.cardMs) and judges the flow's end by its outcome (drivers/input-timeout.ts).
 // A terminal that does not let the lab set the wait is not judged by the case (skipped, not applicable).
 import { expect } from 'chai';
-import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../certification/results';
+import { skipWith } from './support/skip';
 import { outcomesAfter } from '../drivers/flow-outcome';
 import { judgeTimedOut, setCardTimeout } from '../drivers/input-timeout';
 import { step } from './support/define';
@@ -12,8 +12,7 @@ step(['the terminal waits {int} second(s) for a card', '终端等卡时间被设
   this.cardTimeoutMs = seconds * 1000;
   if (before) return this.restoreLater({ timeouts: before });
   const reason = 'not applicable: the terminal does not let the lab set its card wait (TTP config timeouts.cardMs: not-supported)';
-  this.attach(JSON.stringify({ outcome: 'skipped', reason } satisfies MarkerOutcome), OUTCOME_MEDIA_TYPE);
-  return 'skipped' as unknown as void;
+  return skipWith(this, reason) as unknown as void;
 });
 
 step(['nobody presents a card', '无人出示卡片'], async function () {

@@ -2,7 +2,7 @@
 // (operatorLogon); on any other terminal its first step skips it as not applicable. The menu sign-on answers
 // the operator number and password from the profile (drivers/operator-logon.ts).
 import { expect } from 'chai';
-import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../certification/results';
+import { skipWith } from './support/skip';
 import { operatorProblem } from '../drivers/operator-logon';
 import { step } from './support/define';
 
@@ -10,9 +10,7 @@ step(['the terminal declares an operator logon', '终端声明操作员签到'],
   if (this.profile.operatorLogon) return;
   const reason =
     'not applicable: the terminal does not declare operatorLogon in its profile (it asks no operator number and password before its sign-on)';
-  const marker: MarkerOutcome = { outcome: 'skipped', reason };
-  this.attach(JSON.stringify(marker), OUTCOME_MEDIA_TYPE);
-  return 'skipped' as unknown as void;
+  return skipWith(this, reason) as unknown as void;
 });
 
 step(['it names the declared operator', '该请求带有声明的操作员号'], async function () {

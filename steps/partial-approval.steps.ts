@@ -1,7 +1,7 @@
 // 部分承兑 (partial approval, cup8583.md §2.4 60.6, §7 10): a case for terminals that declare it in their
 // profile (partialApproval); on any other terminal its first step skips it as not applicable.
 import { expect } from 'chai';
-import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../certification/results';
+import { skipWith } from './support/skip';
 import { asksPartialApproval, partialApprovalWordings, screenShowsPartialApproval } from '../drivers/partial-approval';
 import { showsAmount } from '../drivers';
 import { step } from './support/define';
@@ -11,9 +11,7 @@ import { expectEveryCopy } from './support/printed';
 step(['the terminal declares partial approval', '终端声明支持部分承兑'], function () {
   if (this.profile.partialApproval) return;
   const reason = 'not applicable: the terminal does not declare partialApproval in its profile (it never asks for a partial approval, 60.6 = 1)';
-  const marker: MarkerOutcome = { outcome: 'skipped', reason };
-  this.attach(JSON.stringify(marker), OUTCOME_MEDIA_TYPE);
-  return 'skipped' as unknown as void;
+  return skipWith(this, reason) as unknown as void;
 });
 
 step(['it asks for partial approval', '该请求表明终端支持部分承兑'], async function () {

@@ -1,7 +1,7 @@
 // 追加预授权 (additional pre-authorization, cup8583.md §3.1 F25 = 60, §6 ADD-AUTH): a case for terminals that
 // declare it in their profile (additionalPreAuth); on any other terminal its first step skips it as not applicable.
 import { expect } from 'chai';
-import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../certification/results';
+import { skipWith } from './support/skip';
 import { step } from './support/define';
 import type { EntryMode } from './support/parse';
 import { formatFen } from './support/parse';
@@ -9,9 +9,7 @@ import { formatFen } from './support/parse';
 step(['the terminal offers additional pre-authorization', '终端声明支持追加预授权'], function () {
   if (this.profile.additionalPreAuth) return;
   const reason = 'not applicable: the terminal does not declare additionalPreAuth in its profile (it offers no 追加预授权, F25 = 60)';
-  const marker: MarkerOutcome = { outcome: 'skipped', reason };
-  this.attach(JSON.stringify(marker), OUTCOME_MEDIA_TYPE);
-  return 'skipped' as unknown as void;
+  return skipWith(this, reason) as unknown as void;
 });
 
 step(

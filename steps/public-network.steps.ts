@@ -2,7 +2,7 @@
 // (publicNetwork: https). The scenario puts the terminal on the host's HTTPS front and the After hook puts it
 // back on its own link; the host's record of what reached that port is what the steps judge.
 import { expect } from 'chai';
-import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../certification/results';
+import { skipWith } from './support/skip';
 import {
   describeArrivals,
   judgeWrapper,
@@ -15,9 +15,7 @@ import { step } from './support/define';
 
 step(['the terminal declares public-network access', '终端声明支持公网接入'], function () {
   if (this.profile.publicNetwork === 'https') return;
-  const marker: MarkerOutcome = { outcome: 'skipped', reason: "not applicable: the terminal does not declare publicNetwork: 'https' in its profile" };
-  this.attach(JSON.stringify(marker), OUTCOME_MEDIA_TYPE);
-  return 'skipped' as unknown as void;
+  return skipWith(this, "not applicable: the terminal does not declare publicNetwork: 'https' in its profile") as unknown as void;
 });
 
 step(['the terminal reaches the host over the public network, trusting the lab CA', '终端经公网接入主机，信任实验室CA'], async function () {

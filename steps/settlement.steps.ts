@@ -15,16 +15,14 @@ import { approvedOfBatch } from '../drivers';
 import { judgeBatchLists } from '../drivers/batch-lists';
 import { settlementBalanced } from '../drivers/ic-records';
 import { formatFen } from './support/parse';
-import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../certification/results';
+import { skipWith } from './support/skip';
 
 // 外卡: a terminal whose profile says it refuses foreign cards (a merchant not enabled for them) skips the case.
 step(['the terminal accepts foreign cards', '终端声明受理外卡'], function () {
   if (this.profile.foreignCards !== 'refused') return;
   const reason =
     "not applicable: the terminal's profile declares foreignCards: refused (a merchant not enabled for 外卡; cup8583.md leaves it to the acquirer)";
-  const marker: MarkerOutcome = { outcome: 'skipped', reason };
-  this.attach(JSON.stringify(marker), OUTCOME_MEDIA_TYPE);
-  return 'skipped' as unknown as void;
+  return skipWith(this, reason) as unknown as void;
 });
 
 step(['the operator settles the batch', '操作员结算'], async function () {

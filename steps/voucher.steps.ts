@@ -28,7 +28,7 @@ import {
   otherKindNamed,
   VOUCHER_KINDS,
 } from '../drivers';
-import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../certification/results';
+import { skipWith } from './support/skip';
 import { profileCopies } from '../protocol/ttp/profile';
 import { step } from './support/define';
 import { copies, copyOf, everyCopy, expectEveryCopy, expectFaithfulIcBlock, slip } from './support/printed';
@@ -184,8 +184,7 @@ step(['every copy shows the original reference number', '每联都显示原参�
 step(['the terminal is set to print {int} voucher copy/copies', '终端被设置为打印 {int} 联签购单'], async function (n: number) {
   if (await setVoucherCopies(this.driver, n as 1 | 2 | 3)) return this.restoreLater({ voucherCopies: this.profile.vouchers.copies });
   const reason = 'not applicable: the terminal does not let the lab set its voucher copies (TTP config voucherCopies: not-supported)';
-  this.attach(JSON.stringify({ outcome: 'skipped', reason } satisfies MarkerOutcome), OUTCOME_MEDIA_TYPE);
-  return 'skipped' as unknown as void;
+  return skipWith(this, reason) as unknown as void;
 });
 
 step(['the copies printed are those a count of {int} names', '打印的签购单与设置的 {int} 联相符'], async function (n: number) {

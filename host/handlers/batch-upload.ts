@@ -9,8 +9,8 @@
  * harness judges it (drivers/batch-lists.ts, drivers/ic-records.ts).
  */
 import { maskPan } from '../../crypto';
-import { identify } from '../../protocol/iso8583';
-import { IC_RECORD_CODES, matchIcRecord, organisationFlag, parseIcRecord, type IcRecordDetail } from '../batch-records';
+import { identify, organisationFlag } from '../../protocol/iso8583';
+import { IC_RECORD_CODES, matchIcRecord, parseIcRecord, type IcRecordDetail } from '../batch-records';
 import { Decline } from '../context';
 import { prepared, type MessageHandler } from './types';
 

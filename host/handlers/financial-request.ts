@@ -13,6 +13,7 @@ import {
   recoverPin,
 } from '../../crypto';
 import {
+  DOMESTIC_CARD_ORGANISATION,
   decodeBillPayee,
   decryptTrackData,
   FieldContentError,
@@ -456,7 +457,7 @@ export class FinancialRequest {
       payee_reference: this.payee?.reference ?? null,
       entry_mode: entry ?? null,
       // The side of the settlement it counts on (cup8583.md §3.9): the organisation 63.1 of the reply names.
-      card_org: this.card?.organisation ?? 'CUP',
+      card_org: this.card?.organisation ?? DOMESTIC_CARD_ORGANISATION,
     });
     if (!approvedCode(code)) this.authCode = undefined;
   }

@@ -6,7 +6,6 @@
  */
 import { decodeSettlementTotals, encodeSettlementTotals, type SettlementSide, type SettlementTotals } from '../../protocol/iso8583';
 import { checkCurrency, Decline } from '../context';
-import type { SettlementSideName } from '../store';
 import { prepared, type MessageHandler } from './types';
 
 type Totals = Omit<SettlementSide, 'result'>;
@@ -35,12 +34,8 @@ export const settlementHandler: MessageHandler = {
       const tid = rt.config.terminalId;
       const batch = f60.batchNumber;
       // Each side from the host's own books: 内卡 the CUP cards, 外卡 every other organisation (63.1).
-      const hostSide = (side: SettlementSideName): Totals => {
-        const t = ctx.store.batchTotals(tid, batch, side);
-        return { debitAmount: t.debit_amount, debitCount: t.debit_count, creditAmount: t.credit_amount, creditCount: t.credit_count };
-      };
-      const hostDomestic = hostSide('domestic');
-      const hostForeign = hostSide('foreign');
+      const hostDomestic = ctx.store.batchTotals(tid, batch, 'domestic');
+      const hostForeign = ctx.store.batchTotals(tid, batch, 'foreign');
       const domesticOk = same(hostDomestic, terminalTotals.domestic);
       const foreignOk = same(hostForeign, terminalTotals.foreign);
       const reply: SettlementTotals = {

@@ -167,6 +167,14 @@ export function formatField61(f: Field61): string {
  */
 export const DOMESTIC_CARD_ORGANISATION = 'CUP';
 
+/**
+ * The card-organisation flag of a batch-upload record (cup8583.md §3.10: `00` a CUP card, `01` a
+ * foreign one; the 201 list items and the F62 of IC records alike) for an original answered with 63.1 `org`.
+ */
+export function organisationFlag(org: string): '00' | '01' {
+  return org === DOMESTIC_CARD_ORGANISATION ? '00' : '01';
+}
+
 /** 63.1 of a refund or upload whose original's card organisation the terminal does not know (§2.6: LY, PAX). */
 export const UNKNOWN_CARD_ORGANISATION = '000';
 

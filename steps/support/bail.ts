@@ -12,6 +12,7 @@ import { After, Before, Status } from '@cucumber/cucumber';
 import { classifySerialisedError } from '../../errors';
 import { BAIL_CASES_ENV, BAIL_SKIP_REASON, STOP_FILE_ENV, type StopNote } from '../../certification/runner';
 import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../../certification/results';
+import { skipWith } from './skip';
 
 const CASE_ID = /^@(CUP-[A-Z]{3}-\d{3})$/;
 
@@ -48,9 +49,7 @@ Before({ name: 'bail: skip once a mandatory case has failed' }, function (this: 
   } catch {
     /* being written: the reason goes without the case id */
   }
-  const marker: MarkerOutcome = { outcome: 'skipped', reason: `${BAIL_SKIP_REASON}${after}` };
-  this.attach?.(JSON.stringify(marker), OUTCOME_MEDIA_TYPE);
-  return 'skipped';
+  return skipWith(this, `${BAIL_SKIP_REASON}${after}`);
 });
 
 After({ name: 'bail: a failed mandatory case stops the run' }, function (this: BailWorld, { pickle, result, willBeRetried }) {

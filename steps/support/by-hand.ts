@@ -14,7 +14,7 @@ import { ReferenceHost, type HostConfig } from '../../drivers';
 import { hostPlacement } from '../../drivers/lab';
 import { PersonConsole, isOperatorTerminal, parseOperatorTerminal, type OperatorAnswer } from '../../drivers/operator';
 import type { TerminalDriver, TerminalIdentity } from '../../drivers/terminal';
-import { OUTCOME_MEDIA_TYPE, type MarkerOutcome } from '../../certification/results';
+import { skipWith } from './skip';
 import { AMOUNT_PATTERN, CARD_ALIAS_PATTERN, COPY_PATTERN, ENTRY_PATTERN, QUOTED_PATTERNS, TXN_PATTERN } from './parse';
 import type { RunSettings } from './settings';
 import type { WorkerLab } from './lab';
@@ -215,9 +215,7 @@ Before({ name: 'operator terminal: only what makes sense by hand' }, async funct
   if (!isOperatorTerminal(process.env.POSCERT_TERMINAL ?? '')) return undefined;
   const reason = notByHand(pickle.steps.map((s) => s.text));
   if (reason) {
-    const marker: MarkerOutcome = { outcome: 'skipped', reason };
-    this.attach(JSON.stringify(marker), OUTCOME_MEDIA_TYPE);
-    return 'skipped';
+    return skipWith(this, reason);
   }
   const { workerLab } = require('./lab') as typeof import('./lab');
   this.lab = await workerLab(this.parameters);

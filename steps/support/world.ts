@@ -216,19 +216,20 @@ export class PoscertWorld extends World<WorldParameters> {
 
   /** The journal of the scenario's terminals since the host started (not only this scenario's part): what a batch holds. */
   async wholeJournal(): Promise<HostMessage[]> {
-    const ids = new Set([this.lab.terminalId, ...this.terminalIdsUsed]);
-    return [...ids]
-      .flatMap((terminalId) => this.host.journal({ terminalId }))
-      .map(toHostMessage)
-      .sort((a, b) => a.id - b.id);
+    return this.journalAfter(0);
   }
 
   /** Every message of this terminal since the scenario started, oldest first. */
   async messages(): Promise<HostMessage[]> {
+    return this.journalAfter(this.journalCursor);
+  }
+
+  /** The journal rows of the scenario's terminal ids after row `cursor`, as messages, oldest first. */
+  private journalAfter(cursor: number): HostMessage[] {
     const ids = new Set([this.lab.terminalId, ...this.terminalIdsUsed]);
-    const rows = [...ids].flatMap((terminalId) => this.host.journal({ terminalId }));
-    return rows
-      .filter((r) => r.id > this.journalCursor)
+    return [...ids]
+      .flatMap((terminalId) => this.host.journal({ terminalId }))
+      .filter((r) => r.id > cursor)
       .map(toHostMessage)
       .sort((a, b) => a.id - b.id);
   }

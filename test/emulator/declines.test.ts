@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import { expect } from 'chai';
 import * as fs from 'node:fs';
-import { EmulatorBench, SM4_TMK, TtpTestClient, runSale, toIdle } from './harness';
+import { EmulatorBench, SM4_TMK, TtpTestClient, runSale, toIdle, startSettlement } from './harness';
 
 const bench = new EmulatorBench(1);
 
@@ -219,10 +219,7 @@ describe('emulated terminal: declines and the other flows', () => {
       m = await runSale(client, { amountKeys: ['2', '0', '0'], method: 'swipe', card: bench.card('MAG') });
       await client.waitScreen('交易成功', m);
       await toIdle(client);
-      m = client.mark();
-      await client.keys('7');
-      await client.waitScreen('确认结算', m);
-      await client.keys('ENTER');
+      m = await startSettlement(client);
       await client.waitScreen('结算成功', m);
       const slip = client.prints(m).find((p) => p.copy === 'settlement')!.lines;
       const foreignAt = slip.findIndex((l) => l.startsWith('外卡'));

@@ -10,7 +10,7 @@ import { DEFECT_CATALOGUE, DefectName } from '../../emulator';
 import { cardByAlias, loadHostConfig } from '../../host';
 import { terminalLists } from '../../host/config';
 import { labPki } from '../../drivers/public-network';
-import { EmulatorBench, preauthThenAdd, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle } from './harness';
+import { EmulatorBench, preauthThenAdd, TtpTestClient, runSale, testHostConfig, waitForHost, toIdle, startSettlement } from './harness';
 import { cardholderSignature } from '../../drivers/e-signature';
 import { identify, parseField60, parseField61 } from '../../protocol/iso8583';
 
@@ -165,10 +165,7 @@ describe('emulator defect catalogue: each defect is observable', () => {
     withDefect('settlement-totals-off-by-one', async ({ client, terminalId }) => {
       await approvedSale(client);
       await toIdle(client);
-      const m = client.mark();
-      await client.keys('7');
-      await client.waitScreen('确认结算', m);
-      await client.keys('ENTER');
+      const m = await startSettlement(client);
       await client.waitScreen('结算成功', m);
       const slip = client.prints(m).find((p) => p.copy === 'settlement')!;
       expect(text(slip.lines)).to.include('对帐不平');
@@ -182,10 +179,7 @@ describe('emulator defect catalogue: each defect is observable', () => {
       await approvedSale(client);
       await toIdle(client);
       const before = JSON.parse(fs.readFileSync(statePath, 'utf8'));
-      const m = client.mark();
-      await client.keys('7');
-      await client.waitScreen('确认结算', m);
-      await client.keys('ENTER');
+      const m = await startSettlement(client);
       await client.waitScreen('结算成功', m);
       const after = JSON.parse(fs.readFileSync(statePath, 'utf8'));
       expect(after.batch).to.have.length(1);
@@ -300,10 +294,7 @@ describe('emulator defect catalogue: each defect is observable', () => {
       expect(JSON.parse(fs.readFileSync(statePath, 'utf8')).batch[0].cardOrganisation).to.equal('CUP');
       expect(text(client.prints(sold)[0].lines)).to.not.include('外卡组织');
       await toIdle(client);
-      const m = client.mark();
-      await client.keys('7');
-      await client.waitScreen('确认结算', m);
-      await client.keys('ENTER');
+      const m = await startSettlement(client);
       await client.waitScreen('结算成功', m);
       const [settlement] = bench.host.control.journal({ terminalId, mti: '0500', direction: 'in' });
       // F48 (§3.9): the 5.00 on the 内卡 debit side [0..15), the 外卡 debit side [31..46) empty.
@@ -409,13 +400,6 @@ describe('emulator defect catalogue: each defect is observable', () => {
   });
 
   /** Menu 7 (结算), confirmed; returns the mark taken before. */
-  async function settle(client: TtpTestClient): Promise<number> {
-    const m = client.mark();
-    await client.keys('7');
-    await client.waitScreen('确认结算', m);
-    await client.keys('ENTER');
-    return m;
-  }
   const icSale = async (client: TtpTestClient, amountKeys: string[]) => {
     const m = await runSale(client, { amountKeys, method: 'insert', card: bench.card('IC') });
     await client.waitScreen('交易成功', m);
@@ -431,7 +415,7 @@ describe('emulator defect catalogue: each defect is observable', () => {
       'tc-upload-wrong-cryptogram-type',
       async ({ client, terminalId }) => {
         await icSale(client, ['1', '0', '0']);
-        const m = await settle(client);
+        const m = await startSettlement(client);
         await client.waitScreen('结算成功', m);
         await waitForHost(bench.host, terminalId, '0320', 2);
         const [record] = bench.host.control.journal({ terminalId, mti: '0320', direction: 'in' });
@@ -449,13 +433,13 @@ describe('emulator defect catalogue: each defect is observable', () => {
         await icSale(client, ['2', '2', '0', '0']);
         bench.host.control.injectFault({ match: { terminalId, mti: '0320' }, action: 'delay', delayMs: 0, count: 1 });
         bench.host.control.injectFault({ match: { terminalId, mti: '0320' }, action: 'no-response', count: 1 });
-        await settle(client);
+        await startSettlement(client);
         await waitForHost(bench.host, terminalId, '0320', 2);
         await client.cmd({ cmd: 'power', action: 'cut' });
         const on = client.mark();
         await client.cmd({ cmd: 'power', action: 'on' });
         await client.waitState('idle', on);
-        await client.waitScreen('结算成功', await settle(client));
+        await client.waitScreen('结算成功', await startSettlement(client));
         await waitForHost(bench.host, terminalId, '0320', 5);
         const uploads = bench.host.control.journal({ terminalId, mti: '0320', direction: 'in' });
         expect(atcOf(uploads[2].fields['55']), 'the first record after the restart is the one acknowledged before the cut').to.equal(

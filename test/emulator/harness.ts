@@ -372,6 +372,15 @@ export async function waitForHost(host: ReferenceHost, terminalId: string, mti: 
   }
 }
 
+/** 结算 from the idle screen's menu (key 7), confirmed; returns the mark taken before, to wait on its screens and slip. */
+export async function startSettlement(client: TtpTestClient): Promise<number> {
+  const m = client.mark();
+  await client.keys('7');
+  await client.waitScreen('确认结算', m);
+  await client.keys('ENTER');
+  return m;
+}
+
 /** CANCEL back to the idle screen (from a result screen or a prompt), taking back a card the terminal asks for (请拔卡). */
 export async function toIdle(client: TtpTestClient): Promise<void> {
   const m = client.mark();

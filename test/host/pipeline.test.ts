@@ -330,10 +330,10 @@ describe('host store: schema 2 kind names', () => {
       expect(reopened.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).to.equal(String(SCHEMA_VERSION));
       // Settlement sides: sale and both completions are debits, the completion void a credit.
       expect(reopened.batchTotals(TID, '000001', 'domestic')).to.deep.equal({
-        debit_amount: 300,
-        debit_count: 3,
-        credit_amount: 100,
-        credit_count: 1,
+        debitAmount: 300,
+        debitCount: 3,
+        creditAmount: 100,
+        creditCount: 1,
       });
     } finally {
       reopened.close();
